@@ -1,0 +1,109 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectTaggingCommand,
+  UploadPartCopyCommand,
+  type S3Client,
+  type Tag,
+} from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import type { Config } from './config.js';
+import { copySourceFor } from './copy-source.js';
+import type { CopyResult } from './copy.js';
+import type { ObjectVersion } from './source.js';
+
+const MAX_PARTS = 10_000;
+const MiB = 1024 * 1024;
+
+export type PartRange = { readonly partNumber: number; readonly range: string };
+
+/**
+ * Splits `size` bytes into inclusive byte ranges of `partSize`, raising the part size (in whole MiB) when
+ * the object would otherwise need more than S3's 10,000 parts.
+ */
+export function planParts(size: number, partSize: number): PartRange[] {
+  const minimum = Math.ceil(size / MAX_PARTS / MiB) * MiB;
+  const effective = Math.max(partSize, minimum);
+  const parts: PartRange[] = [];
+  for (let start = 0, partNumber = 1; start < size; start += effective, partNumber += 1) {
+    const end = Math.min(start + effective, size) - 1;
+    parts.push({ partNumber, range: `bytes=${start}-${end}` });
+  }
+  return parts;
+}
+
+/** A tag set as the `x-amz-tagging` query string that CreateMultipartUpload takes. */
+export function taggingHeader(tags: readonly Tag[]): string | undefined {
+  if (tags.length === 0) return undefined;
+  return new URLSearchParams(tags.map((tag): [string, string] => [tag.Key ?? '', tag.Value ?? ''])).toString();
+}
+
+type MultipartSettings = Pick<Config, 'backupBucket' | 'partSizeBytes' | 'copyConcurrency'>;
+
+/**
+ * Copies a large version with parallel UploadPartCopy. A multipart copy carries no metadata and no tags
+ * over by itself, so both are read from the source version and set on the upload. A failed copy is
+ * aborted so that no orphaned parts are billed.
+ */
+export async function multipartCopy(
+  s3: S3Client,
+  settings: MultipartSettings,
+  source: ObjectVersion,
+  metadata: Readonly<Record<string, string>>,
+): Promise<CopyResult> {
+  const tagging = await s3.send(
+    new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
+  );
+  const created = await s3.send(
+    new CreateMultipartUploadCommand({
+      Bucket: settings.backupBucket,
+      Key: source.key,
+      ...source.headers,
+      Metadata: { ...metadata },
+      Tagging: taggingHeader(tagging.TagSet ?? []),
+      ServerSideEncryption: 'AES256',
+    }),
+  );
+  const uploadId = created.UploadId;
+  if (uploadId === undefined) throw new Error(`CreateMultipartUpload for ${source.key} returned no UploadId`);
+
+  const copySource = copySourceFor(source.bucket, source.key, source.versionId);
+  const limit = pLimit(settings.copyConcurrency);
+  const parts = planParts(source.size, settings.partSizeBytes);
+  try {
+    const copied = await Promise.all(
+      parts.map(({ partNumber, range }) =>
+        limit(async () => {
+          const part = await s3.send(
+            new UploadPartCopyCommand({
+              Bucket: settings.backupBucket,
+              Key: source.key,
+              UploadId: uploadId,
+              PartNumber: partNumber,
+              CopySource: copySource,
+              CopySourceRange: range,
+            }),
+          );
+          return { PartNumber: partNumber, ETag: part.CopyPartResult?.ETag };
+        }),
+      ),
+    );
+    const completed = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: settings.backupBucket,
+        Key: source.key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: copied },
+      }),
+    );
+    return { method: 'multipart_copy', backupVersionId: completed.VersionId, parts: parts.length };
+  } catch (error) {
+    limit.clearQueue();
+    // The original error is what matters; an abort that fails too is cleaned up by the bucket's lifecycle rule.
+    await s3
+      .send(new AbortMultipartUploadCommand({ Bucket: settings.backupBucket, Key: source.key, UploadId: uploadId }))
+      .catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,74 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+
+const SUBJECT_LIMIT = 99;
+const SUBJECT_PREFIX = 'Backed up: ';
+
+export type Receipt = {
+  readonly key: string;
+  readonly bytes: number;
+  readonly sourceBucket: string;
+  readonly sourceVersionId: string;
+  readonly backupBucket: string;
+  readonly backupVersionId?: string;
+  readonly method: string;
+  readonly completedAt: Date;
+};
+
+/**
+ * An SNS subject for a key: under 100 characters, printable ASCII only (no line breaks or control
+ * characters, and nothing older SNS documentation would reject), whatever the key looks like.
+ */
+export function subjectFor(key: string): string {
+  const name = key.split('/').filter(Boolean).pop() ?? key;
+  const printable = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^\x20-\x7e]/g, '_')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const room = SUBJECT_LIMIT - SUBJECT_PREFIX.length;
+  const shown = printable.length > room ? `${printable.slice(0, room - 3)}...` : printable;
+  return `${SUBJECT_PREFIX}${shown || '(unnamed object)'}`;
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]} (${bytes} bytes)`;
+}
+
+export function messageFor(receipt: Receipt): string {
+  return [
+    'Your file is backed up.',
+    '',
+    `File:            ${receipt.key}`,
+    `Size:            ${formatBytes(receipt.bytes)}`,
+    `From:            s3://${receipt.sourceBucket} (version ${receipt.sourceVersionId})`,
+    `Backup:          s3://${receipt.backupBucket} (version ${receipt.backupVersionId ?? 'unversioned'})`,
+    `Copied with:     ${receipt.method}, encrypted with SSE-S3`,
+    `Completed at:    ${receipt.completedAt.toISOString()}`,
+  ].join('\n');
+}
+
+/** Publishes the receipt and returns its message id. */
+export async function sendReceipt(sns: SNSClient, topicArn: string, receipt: Receipt): Promise<string | undefined> {
+  const response = await sns.send(
+    new PublishCommand({
+      TopicArn: topicArn,
+      Subject: subjectFor(receipt.key),
+      Message: messageFor(receipt),
+      MessageAttributes: {
+        outcome: { DataType: 'String', StringValue: 'copied' },
+        key: { DataType: 'String', StringValue: receipt.key },
+        bytes: { DataType: 'Number', StringValue: String(receipt.bytes) },
+        sourceVersionId: { DataType: 'String', StringValue: receipt.sourceVersionId },
+      },
+    }),
+  );
+  return response.MessageId;
+}

@@ -1,0 +1,9 @@
+import { relative } from 'node:path';
+import { buildArtefact, writeArtefact } from './lib/artefact.js';
+import { artefactPath, projectRoot } from './lib/paths.js';
+
+const started = performance.now();
+const artefact = await buildArtefact();
+await writeArtefact(artefact);
+const kib = (artefact.bytes.length / 1024).toFixed(1);
+console.log(`built ${relative(projectRoot, artefactPath)}: ${kib} KiB, sha256 ${artefact.sha256} (${Math.round(performance.now() - started)} ms)`);

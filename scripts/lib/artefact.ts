@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import yazl from 'yazl';
+import { artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from './paths.js';
+
+/** The zip's entry, and the Lambda handler string that names it. */
+export const HANDLER_ENTRY = 'index.mjs';
+export const HANDLER_NAME = 'index.handler';
+
+// A fixed timestamp and mode make two builds of the same source byte-identical.
+const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
+const FILE_MODE = 0o100644;
+
+export type Artefact = {
+  readonly bytes: Buffer;
+  /** Hex sha256 of the zip, as written to dist/handler.zip.sha256. */
+  readonly sha256: string;
+  /** The same digest in base64: what Lambda reports as the function's CodeSha256. */
+  readonly codeSha256: string;
+};
+
+export function describeArtefact(bytes: Buffer): Artefact {
+  const digest = createHash('sha256').update(bytes).digest();
+  return { bytes, sha256: digest.toString('hex'), codeSha256: digest.toString('base64') };
+}
+
+/** Bundles the handler (SDK included) for Node 20+ and zips it deterministically. */
+export async function buildArtefact(): Promise<Artefact> {
+  const bundle = await build({
+    entryPoints: [join(handlerDir, 'index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    minify: true,
+    write: false,
+    legalComments: 'none',
+    absWorkingDir: projectRoot,
+    // The SDK's CommonJS parts call require() for Node built-ins, which an ES module lacks.
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'silent',
+  });
+  const code = bundle.outputFiles[0];
+  if (!code) throw new Error('esbuild produced no output for handler/index.ts');
+  return describeArtefact(await zip(Buffer.from(code.contents)));
+}
+
+function zip(contents: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const archive = new yazl.ZipFile();
+    archive.addBuffer(contents, HANDLER_ENTRY, { mtime: FIXED_MTIME, mode: FILE_MODE, compress: true, forceDosTimestamp: true });
+    archive.end();
+    const chunks: Buffer[] = [];
+    archive.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    archive.outputStream.on('error', reject);
+    archive.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+
+export async function writeArtefact(artefact: Artefact): Promise<void> {
+  await mkdir(distDir, { recursive: true });
+  await writeFile(artefactPath, artefact.bytes);
+  await writeFile(artefactShaPath, `${artefact.sha256}  handler.zip\n`);
+}
+
+export async function readArtefact(): Promise<Artefact> {
+  const bytes = await readFile(artefactPath);
+  const artefact = describeArtefact(bytes);
+  const recorded = (await readFile(artefactShaPath, 'utf8')).split(/\s+/)[0];
+  if (recorded !== artefact.sha256) {
+    throw new Error(`${artefactPath} does not match its recorded sha256 (${recorded}); run \`make build\` again.`);
+  }
+  return artefact;
+}
+
+async function newestSourceChange(): Promise<number> {
+  const entries = await readdir(handlerDir, { recursive: true });
+  const inputs = [
+    ...entries.filter((name) => name.endsWith('.ts')).map((name) => join(handlerDir, name)),
+    join(projectRoot, 'package-lock.json'),
+  ];
+  const times = await Promise.all(inputs.map(async (file) => (await stat(file)).mtimeMs));
+  return Math.max(...times);
+}
+
+/** The built artefact, rebuilt first when it is missing or older than the handler's sources. */
+export async function freshArtefact(): Promise<{ artefact: Artefact; rebuilt: boolean }> {
+  const built = await stat(artefactPath).then((s) => s.mtimeMs, () => undefined);
+  if (built !== undefined && built >= (await newestSourceChange())) {
+    return { artefact: await readArtefact(), rebuilt: false };
+  }
+  const artefact = await buildArtefact();
+  await writeArtefact(artefact);
+  return { artefact, rebuilt: true };
+}
+
+/** The content-addressed key an artefact is uploaded under. */
+export function artefactKey(artefact: Artefact): string {
+  return `backup-kit/handler-${artefact.sha256}.zip`;
+}

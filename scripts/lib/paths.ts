@@ -1,0 +1,12 @@
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+export const distDir = join(projectRoot, 'dist');
+export const artefactPath = join(distDir, 'handler.zip');
+export const artefactShaPath = `${artefactPath}.sha256`;
+export const handlerDir = join(projectRoot, 'handler');
+export const templatePath = join(projectRoot, 'cloudformation', 'template.yaml');
+export const parametersDir = join(projectRoot, 'cloudformation', 'parameters');
+export const reportsDir = join(projectRoot, 'reports');
+export const venvBin = join(projectRoot, '.venv', 'bin');

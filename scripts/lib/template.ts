@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import { parse, type Tags } from 'yaml';
+import { templatePath } from './paths.js';
+
+/** CloudFormation's short-form tags (`!Ref`, `!Sub` …), turned into their long form while parsing. */
+const scalarFunctions = ['Base64', 'GetAZs', 'ImportValue', 'Sub', 'Condition'] as const;
+const sequenceFunctions = ['And', 'Equals', 'FindInMap', 'If', 'Join', 'Not', 'Or', 'Select', 'Split', 'Sub', 'Cidr', 'GetAtt'] as const;
+
+const longName = (name: string) => (name === 'Condition' ? 'Condition' : `Fn::${name}`);
+
+const cloudFormationTags: Tags = [
+  { tag: '!Ref', resolve: (value: string) => ({ Ref: value }) },
+  { tag: '!GetAtt', resolve: (value: string) => ({ 'Fn::GetAtt': value.split('.', 2) }) },
+  ...scalarFunctions.map((name) => ({ tag: `!${name}`, resolve: (value: string) => ({ [longName(name)]: value }) })),
+  ...sequenceFunctions.map((name) => ({
+    tag: `!${name}`,
+    collection: 'seq' as const,
+    resolve: (value: { toJSON(): unknown }) => ({ [longName(name)]: value.toJSON() }),
+  })),
+  { tag: '!Transform', collection: 'map' as const, resolve: (value: { toJSON(): unknown }) => ({ 'Fn::Transform': value.toJSON() }) },
+];
+
+export type Resource = {
+  readonly Type: string;
+  readonly Condition?: string;
+  readonly DependsOn?: string | string[];
+  readonly Properties?: Record<string, unknown>;
+};
+
+export type Template = {
+  readonly AWSTemplateFormatVersion?: string;
+  readonly Transform?: unknown;
+  readonly Parameters: Record<string, Record<string, unknown>>;
+  readonly Conditions: Record<string, unknown>;
+  readonly Resources: Record<string, Resource>;
+  readonly Outputs: Record<string, { Value: unknown; Condition?: string }>;
+};
+
+export function parseTemplate(text: string): Template {
+  return parse(text, { customTags: cloudFormationTags }) as Template;
+}
+
+export async function readTemplateText(): Promise<string> {
+  return readFile(templatePath, 'utf8');
+}
+
+export async function loadTemplate(): Promise<Template> {
+  return parseTemplate(await readTemplateText());
+}
+
+/** Logical ids a value refers to through Ref, Fn::GetAtt and ${…} in Fn::Sub (pseudo parameters excluded). */
+export function referencesIn(value: unknown): Set<string> {
+  const found = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    for (const [key, child] of Object.entries(node)) {
+      if (key === 'Ref' && typeof child === 'string') found.add(child);
+      else if (key === 'Fn::GetAtt' && Array.isArray(child) && typeof child[0] === 'string') found.add(child[0]);
+      else if (key === 'Fn::Sub') {
+        const text = Array.isArray(child) ? child[0] : child;
+        if (typeof text === 'string') {
+          for (const match of text.matchAll(/\$\{([^}!.]+)(?:\.[^}]+)?\}/g)) if (match[1]) found.add(match[1]);
+        }
+        if (Array.isArray(child)) visit(child[1]);
+      } else visit(child);
+    }
+  };
+  visit(value);
+  for (const name of [...found]) if (name.startsWith('AWS::')) found.delete(name);
+  return found;
+}
+
+/** Each resource's dependencies on other resources: references plus DependsOn. */
+export function dependencyGraph(template: Template): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    const dependsOn = resource.DependsOn === undefined ? [] : [resource.DependsOn].flat();
+    const edges = new Set([...referencesIn(resource.Properties ?? {}), ...dependsOn]);
+    graph.set(id, new Set([...edges].filter((target) => target in template.Resources)));
+  }
+  return graph;
+}
+
+/** A dependency cycle as a list of logical ids, or undefined when the graph has none. */
+export function findCycle(graph: Map<string, Set<string>>): string[] | undefined {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    if (state.get(node) === 'done') return undefined;
+    if (state.get(node) === 'visiting') return [...path.slice(path.indexOf(node)), node];
+    state.set(node, 'visiting');
+    path.push(node);
+    for (const next of graph.get(node) ?? []) {
+      const cycle = visit(next);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of graph.keys()) {
+    const cycle = visit(node);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}

@@ -1,0 +1,268 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dependencyGraph, findCycle, loadTemplate, referencesIn, type Resource, type Template } from '../../scripts/lib/template.js';
+
+let template: Template;
+beforeAll(async () => {
+  template = await loadTemplate();
+});
+
+const resource = (id: string): Resource => {
+  const found = template.Resources[id];
+  if (!found) throw new Error(`the template has no resource ${id}`);
+  return found;
+};
+const props = (id: string) => resource(id).Properties ?? {};
+const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown };
+const roleStatements = (): (Statement | { 'Fn::If': [string, Statement, unknown] })[] =>
+  (props('BackupFunctionRole').Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+const plainStatements = (): Statement[] =>
+  roleStatements().map((s) => ('Fn::If' in s ? s['Fn::If'][1] : s));
+
+describe('the template is plain CloudFormation', () => {
+  it('has no Transform and a format version', () => {
+    // Assess
+    expect(template.Transform).toBeUndefined();
+    expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
+  });
+
+  it('takes the parameters the scripts and the matrix rely on', () => {
+    // Assess
+    expect(Object.keys(template.Parameters)).toEqual(
+      expect.arrayContaining([
+        'NamePrefix',
+        'NotificationEmail',
+        'ArtifactBucket',
+        'ArtifactKey',
+        'EnableAuditTrail',
+        'FunctionMemoryMb',
+        'FunctionTimeoutSeconds',
+        'MultipartThresholdBytes',
+        'MultipartPartSizeBytes',
+        'CopyConcurrency',
+        'ReceiptPublishAllowed',
+        'BackupNoncurrentVersionRetentionDays',
+      ]),
+    );
+    expect(template.Parameters.NotificationEmail?.Default).toBe('');
+    expect(template.Parameters.EnableAuditTrail?.Default).toBe('false');
+    expect(template.Parameters.BackupNoncurrentVersionRetentionDays?.Default).toBe(0);
+  });
+});
+
+describe.each(['InboxBucket', 'BackupBucket', 'TrailBucket'])('bucket %s', (bucket) => {
+  it('is versioned, encrypted with SSE-S3, private and owner-enforced', () => {
+    // Prepare
+    const p = props(bucket);
+    // Assess
+    expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(p.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+    expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+  });
+
+  it('has a name derived from the prefix and the account id', () => {
+    // Assess
+    expect(props(bucket).BucketName).toEqual({ 'Fn::Sub': expect.stringMatching(/^\$\{NamePrefix\}-[a-z]+-\$\{AWS::AccountId\}-\$\{AWS::Region\}$/) });
+  });
+
+  it('has a bucket policy that denies requests without TLS', () => {
+    // Prepare
+    const policies = ofType('AWS::S3::BucketPolicy').filter(([, r]) => referencesIn(r.Properties?.Bucket).has(bucket));
+    const statements = policies.flatMap(([, r]) => (r.Properties?.PolicyDocument as { Statement: Statement[] }).Statement);
+    // Assess
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+});
+
+describe('backup retention', () => {
+  it('expires noncurrent backup versions only when a retention is set, and always aborts stale multipart copies', () => {
+    // Prepare
+    const rules = (props('BackupBucket').LifecycleConfiguration as { Rules: unknown[] }).Rules;
+    // Assess
+    expect(rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }));
+    expect(rules).toContainEqual({
+      'Fn::If': ['ExpiresNoncurrentVersions', expect.objectContaining({ NoncurrentVersionExpiration: { NoncurrentDays: { Ref: 'BackupNoncurrentVersionRetentionDays' } } }), { Ref: 'AWS::NoValue' }],
+    });
+    expect(template.Conditions.ExpiresNoncurrentVersions).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'BackupNoncurrentVersionRetentionDays' }, 0] }] });
+  });
+});
+
+describe('receipts and failed events', () => {
+  it('subscribes the e-mail address only when one is given', () => {
+    // Assess
+    expect(resource('ReceiptEmailSubscription')).toMatchObject({
+      Type: 'AWS::SNS::Subscription',
+      Condition: 'HasNotificationEmail',
+      Properties: { Protocol: 'email', Endpoint: { Ref: 'NotificationEmail' }, TopicArn: { Ref: 'ReceiptTopic' } },
+    });
+    expect(template.Conditions.HasNotificationEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'NotificationEmail' }, ''] }] });
+  });
+
+  it('keeps failed events in an encrypted queue', () => {
+    // Assess
+    expect(resource('FailedEventsQueue').Type).toBe('AWS::SQS::Queue');
+    expect(props('FailedEventsQueue').SqsManagedSseEnabled).toBe(true);
+  });
+});
+
+describe('the function', () => {
+  it('runs nodejs22.x from the promoted artefact with its configuration in the environment', () => {
+    // Prepare
+    const p = props('BackupFunction');
+    // Assess
+    expect(p.Runtime).toBe('nodejs22.x');
+    expect(p.Handler).toBe('index.handler');
+    expect(p.Code).toEqual({ S3Bucket: { Ref: 'ArtifactBucket' }, S3Key: { Ref: 'ArtifactKey' } });
+    expect(Object.keys((p.Environment as { Variables: object }).Variables)).toEqual(
+      expect.arrayContaining(['INBOX_BUCKET', 'BACKUP_BUCKET', 'TOPIC_ARN', 'MULTIPART_THRESHOLD_BYTES', 'MULTIPART_PART_SIZE_BYTES', 'COPY_CONCURRENCY']),
+    );
+  });
+
+  it('logs into its own log group with a retention, created before the function', () => {
+    // Assess
+    expect(props('BackupFunctionLogGroup')).toEqual({
+      LogGroupName: { 'Fn::Sub': '/aws/lambda/${NamePrefix}-backup' },
+      RetentionInDays: { Ref: 'LogRetentionDays' },
+    });
+    expect(props('BackupFunction').FunctionName).toEqual({ 'Fn::Sub': '${NamePrefix}-backup' });
+    expect(resource('BackupFunction').DependsOn).toBe('BackupFunctionLogGroup');
+  });
+
+  it('retries a failing event twice, then parks it in the failed-events queue', () => {
+    // Assess
+    expect(props('BackupFunctionEventInvokeConfig')).toEqual({
+      FunctionName: { Ref: 'BackupFunction' },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: { Ref: 'MaximumEventAgeSeconds' },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } } },
+    });
+  });
+
+  it('is invoked by ObjectCreated events of the inbox', () => {
+    // Assess
+    expect(props('InboxBucket').NotificationConfiguration).toEqual({
+      LambdaConfigurations: [{ Event: 's3:ObjectCreated:*', Function: { 'Fn::GetAtt': ['BackupFunction', 'Arn'] } }],
+    });
+  });
+
+  it('may be invoked by S3 only for the inbox of this account', () => {
+    // Assess
+    expect(props('InboxInvokePermission')).toEqual({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': ['BackupFunction', 'Arn'] },
+      Principal: 's3.amazonaws.com',
+      SourceArn: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${NamePrefix}-inbox-${AWS::AccountId}-${AWS::Region}' },
+      SourceAccount: { Ref: 'AWS::AccountId' },
+    });
+  });
+});
+
+describe('the function role is least privilege', () => {
+  it('grants no wildcard action', () => {
+    // Prepare
+    const actions = plainStatements().flatMap((s) => [s.Action].flat());
+    // Assess
+    expect(actions.length).toBeGreaterThan(0);
+    expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+  });
+
+  it('names an exact resource in every statement', () => {
+    // Prepare
+    const resources = plainStatements().flatMap((s) => [s.Resource].flat());
+    // Assess
+    expect(resources.filter((r) => typeof r === 'string')).toEqual([]);
+    expect(resources.every((r) => referencesIn(r).size > 0 || JSON.stringify(r).includes('${NamePrefix}'))).toBe(true);
+  });
+
+  it('writes logs only into its own log group', () => {
+    // Assess
+    expect(plainStatements()).toContainEqual(
+      expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': ['BackupFunctionLogGroup', 'Arn'] } }),
+    );
+  });
+
+  it('may publish receipts only to its topic, and only while the switch allows it', () => {
+    // Prepare
+    const guarded = roleStatements().filter((s) => 'Fn::If' in s);
+    // Assess
+    expect(guarded).toEqual([
+      { 'Fn::If': ['PublishAllowed', { Sid: 'PublishReceipts', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'ReceiptTopic' } }, { Ref: 'AWS::NoValue' }] },
+    ]);
+    expect(plainStatements().filter((s) => !('Fn::If' in s) && [s.Action].flat().includes('sns:Publish'))).toHaveLength(1);
+  });
+
+  it('may send only to the failed-events queue', () => {
+    // Assess
+    expect(plainStatements()).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } }));
+  });
+});
+
+describe('no dependency cycle between the inbox and the function', () => {
+  it('has an acyclic resource graph', () => {
+    // Act
+    const cycle = findCycle(dependencyGraph(template));
+    // Assess
+    expect(cycle).toBeUndefined();
+  });
+
+  it('names the inbox with !Sub everywhere but its own policy, and creates it after the invoke permission', () => {
+    // Prepare
+    const referrers = [...dependencyGraph(template)].filter(([, edges]) => edges.has('InboxBucket')).map(([id]) => id);
+    // Assess
+    expect(referrers).toEqual(['InboxBucketPolicy']);
+    expect(resource('InboxBucket').DependsOn).toBe('InboxInvokePermission');
+  });
+});
+
+describe('the optional audit trail', () => {
+  it('exists only when EnableAuditTrail is true', () => {
+    // Prepare
+    const audit = ['TrailBucket', 'TrailBucketPolicy', 'AuditTrail'];
+    // Assess
+    expect(audit.map((id) => resource(id).Condition)).toEqual(['AuditTrailEnabled', 'AuditTrailEnabled', 'AuditTrailEnabled']);
+    expect(template.Conditions.AuditTrailEnabled).toEqual({ 'Fn::Equals': [{ Ref: 'EnableAuditTrail' }, 'true'] });
+  });
+
+  it('records the write data events of the inbox objects only', () => {
+    // Prepare
+    const selectors = props('AuditTrail').AdvancedEventSelectors as { FieldSelectors: unknown[] }[];
+    // Assess
+    expect(selectors).toHaveLength(1);
+    expect(selectors[0]?.FieldSelectors).toEqual([
+      { Field: 'eventCategory', Equals: ['Data'] },
+      { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+      { Field: 'readOnly', Equals: ['false'] },
+      { Field: 'resources.ARN', StartsWith: [{ 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${NamePrefix}-inbox-${AWS::AccountId}-${AWS::Region}/' }] },
+    ]);
+  });
+
+  it('lets CloudTrail check the ACL and write its logs with bucket-owner-full-control', () => {
+    // Prepare
+    const statements = (props('TrailBucketPolicy').PolicyDocument as { Statement: Statement[] }).Statement;
+    // Assess
+    expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudtrail.amazonaws.com' }, Action: 's3:GetBucketAcl' }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Sub': '${TrailBucket.Arn}/AWSLogs/${AWS::AccountId}/*' },
+        Condition: { StringEquals: expect.objectContaining({ 's3:x-amz-acl': 'bucket-owner-full-control' }) },
+      }),
+    );
+  });
+});
+
+describe('outputs', () => {
+  it('give the scripts every name they need', () => {
+    // Assess
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['InboxBucketName', 'BackupBucketName', 'ReceiptTopicArn', 'BackupFunctionName', 'FailedEventsQueueUrl', 'FailedEventsQueueArn', 'LogGroupName']),
+    );
+  });
+});

@@ -1,0 +1,82 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError, loadConfig } from '../../handler/config.js';
+
+const valid = {
+  INBOX_BUCKET: 'kit-inbox-123456789012-us-east-1',
+  BACKUP_BUCKET: 'kit-backup-123456789012-us-east-1',
+  TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:kit-receipts',
+  MULTIPART_THRESHOLD_BYTES: '67108864',
+  MULTIPART_PART_SIZE_BYTES: '16777216',
+  COPY_CONCURRENCY: '4',
+};
+
+describe('loadConfig', () => {
+  it('reads a valid environment', () => {
+    // Act
+    const config = loadConfig(valid);
+    // Assess
+    expect(config).toEqual({
+      inboxBucket: valid.INBOX_BUCKET,
+      backupBucket: valid.BACKUP_BUCKET,
+      topicArn: valid.TOPIC_ARN,
+      multipartThresholdBytes: 67108864,
+      partSizeBytes: 16777216,
+      copyConcurrency: 4,
+    });
+  });
+
+  it.each([
+    [{ BACKUP_BUCKET: undefined }, 'BACKUP_BUCKET: is not set'],
+    [{ BACKUP_BUCKET: 'Not_A_Bucket' }, 'BACKUP_BUCKET: must be an S3 bucket name'],
+    [{ TOPIC_ARN: 'receipts' }, 'TOPIC_ARN: must be an SNS topic ARN'],
+    [{ COPY_CONCURRENCY: 'four' }, 'COPY_CONCURRENCY: must be a whole number'],
+    [{ COPY_CONCURRENCY: '0' }, 'COPY_CONCURRENCY: must be at least 1'],
+    [{ MULTIPART_PART_SIZE_BYTES: '1024' }, 'MULTIPART_PART_SIZE_BYTES: must be at least 5242880'],
+    [{ MULTIPART_THRESHOLD_BYTES: String(6 * 1024 ** 3) }, 'MULTIPART_THRESHOLD_BYTES: must be at most 5368709120'],
+    [{ BACKUP_BUCKET: valid.INBOX_BUCKET }, 'BACKUP_BUCKET: must differ from INBOX_BUCKET'],
+  ])('rejects %j naming the variable', (change, message) => {
+    // Prepare
+    const env = { ...valid, ...change };
+    // Act
+    const load = () => loadConfig(env);
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(message);
+  });
+
+  it('names every wrong variable at once', () => {
+    // Act
+    const load = () => loadConfig({ ...valid, INBOX_BUCKET: undefined, TOPIC_ARN: 'x' });
+    // Assess
+    expect(load).toThrow(/INBOX_BUCKET: is not set; TOPIC_ARN: must be an SNS topic ARN/);
+  });
+});
+
+describe('the function at cold start', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('fails its init with the name of a misspelt variable', async () => {
+    // Prepare
+    for (const [name, value] of Object.entries(valid)) vi.stubEnv(name, value);
+    vi.stubEnv('BACKUP_BUCKET', undefined);
+    vi.stubEnv('BACKUP_BUCKTE', valid.BACKUP_BUCKET);
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    // Act
+    const init = import('../../handler/index.js');
+    // Assess
+    await expect(init).rejects.toThrow('BACKUP_BUCKET: is not set');
+  });
+
+  it('initialises with a valid environment', async () => {
+    // Prepare
+    for (const [name, value] of Object.entries(valid)) vi.stubEnv(name, value);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    // Act
+    const module = await import('../../handler/index.js');
+    // Assess
+    expect(module.handler).toBeTypeOf('function');
+  });
+});
