@@ -1,0 +1,124 @@
+"""Asynchronous invocation as Lambda does it: queue the event, retry a failing one as the function's
+EventInvokeConfig says, then hand it to the on-failure destination in AWS's record shape.
+
+Lambda waits about one and then two minutes between attempts; the emulator shortens the waits to
+KIT_EMULATOR_RETRY_DELAYS seconds (default "1,2") so that a failed event is parked within seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+from . import lambda_runtime
+
+DEFAULT_MAX_RETRIES = 2
+DEFAULT_MAX_EVENT_AGE_S = 21600
+
+
+def _retry_delays() -> list[float]:
+    raw = os.environ.get("KIT_EMULATOR_RETRY_DELAYS", "1,2")
+    return [float(part) for part in raw.split(",") if part.strip()]
+
+
+class AsyncInvoker:
+    def __init__(self, workers: int = 8) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda-async")
+        self._pending = 0
+        self._lock = threading.Lock()
+
+    @property
+    def pending(self) -> int:
+        with self._lock:
+            return self._pending
+
+    def submit(self, fn: Any, event: Any) -> None:
+        with self._lock:
+            self._pending += 1
+        self._executor.submit(self._run, fn, event, time.monotonic())
+
+    def _run(self, fn: Any, event: Any, queued_at: float) -> None:
+        try:
+            self._deliver(fn, event, queued_at)
+        except Exception as error:  # a bug here must be visible, not lose the event silently
+            print(f"[lambda-async] {fn.function_name}: event lost by the emulator: {error!r}", file=sys.stderr, flush=True)
+        finally:
+            with self._lock:
+                self._pending -= 1
+
+    def _deliver(self, fn: Any, event: Any, queued_at: float) -> None:
+        config = fn.event_invoke_config[0].config if fn.event_invoke_config else {}
+        max_retries = int(config.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES))
+        max_age = float(config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE_S))
+        delays = _retry_delays()
+        attempts = 0
+        condition = "RetriesExhausted"
+        while True:
+            result = lambda_runtime.invoke(fn, event)
+            attempts += 1
+            if not result.errored:
+                return
+            if attempts > max_retries:
+                break
+            delay = delays[min(attempts - 1, len(delays) - 1)] if delays else 0
+            if time.monotonic() - queued_at + delay > max_age:
+                condition = "EventAgeExceeded"
+                break
+            time.sleep(delay)
+        self._on_failure(fn, event, result, attempts, condition, config)
+
+    def _on_failure(self, fn: Any, event: Any, result: lambda_runtime.InvocationResult, attempts: int,
+                    condition: str, config: dict[str, Any]) -> None:
+        destination = (config.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
+        if not destination:
+            print(f"[lambda-async] {fn.function_name}: event dropped after {attempts} attempts (no on-failure destination)",
+                  file=sys.stderr, flush=True)
+            return
+        try:
+            response_payload: Any = json.loads(result.payload)
+        except ValueError:
+            response_payload = result.payload
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "requestContext": {
+                "requestId": result.request_id,
+                "functionArn": f"{fn.function_arn}:$LATEST",
+                "condition": condition,
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": event,
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": result.function_error},
+            "responsePayload": response_payload,
+        }
+        _send_to_destination(fn, destination, json.dumps(record))
+        print(f"[lambda-async] {fn.function_name}: event sent to {destination} after {attempts} attempts ({condition})",
+              file=sys.stderr, flush=True)
+
+
+def _send_to_destination(fn: Any, arn: str, body: str) -> None:
+    service, region, account = arn.split(":")[2], arn.split(":")[3], arn.split(":")[4]
+    name = arn.split(":")[-1]
+    if service == "sqs":
+        from moto.sqs.models import sqs_backends
+
+        sqs_backends[account][region].send_message(queue_name=name, message_body=body)
+    elif service == "sns":
+        from moto.sns.models import sns_backends
+
+        sns_backends[account][region].publish(message=body, arn=arn)
+    elif service == "lambda":
+        from moto.awslambda.utils import get_backend
+
+        invoker.submit(get_backend(account, region).get_function(arn), json.loads(body))
+    else:
+        raise ValueError(f"on-failure destination {arn} is not supported by the emulator (use SQS, SNS or Lambda)")
+
+
+invoker = AsyncInvoker()

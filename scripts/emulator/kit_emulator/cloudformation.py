@@ -1,0 +1,432 @@
+"""CloudFormation in the emulator, faithful to what backup-kit's template asks for.
+
+moto applies only BucketEncryption and Tags of an AWS::S3::Bucket, has no AWS::SNS::Subscription,
+AWS::S3::BucketPolicy or AWS::Lambda::EventInvokeConfig, skips unknown types with a warning, reports no
+resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
+- the missing types and bucket properties are applied for real;
+- a resource type (or bucket property) the emulator cannot honour fails the deploy and names it, unless a
+  template Condition leaves the resource out;
+- every resource reports IN_PROGRESS / COMPLETE / FAILED events, and a failed create rolls back;
+- an executed change set refreshes the stack's outputs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.awslambda.utils import get_backend as lambda_backend
+from moto.cloudformation import parsing
+from moto.cloudformation.models import CloudFormationBackend, Event, Stack, cloudformation_backends
+from moto.core.common_models import CloudFormationModel
+from moto.s3.models import FakeBucket, s3_backends
+from moto.sns.models import sns_backends
+
+
+class UnsupportedByEmulator(Exception):
+    """A template asks for something the embedded emulator cannot honour."""
+
+
+def _s3(account_id: str, region_name: str) -> Any:
+    return s3_backends[account_id]["aws"]
+
+
+# ---------------------------------------------------------------------------------------------- S3 buckets
+
+HANDLED_BUCKET_PROPERTIES = {
+    "BucketName",
+    "BucketEncryption",
+    "Tags",
+    "VersioningConfiguration",
+    "PublicAccessBlockConfiguration",
+    "OwnershipControls",
+    "LifecycleConfiguration",
+    "NotificationConfiguration",
+}
+
+
+def _filter_rules(cfn_filter: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not cfn_filter:
+        return None
+    rules = cfn_filter.get("S3Key", {}).get("Rules", [])
+    return {"S3Key": {"FilterRule": [{"Name": r["Name"].lower(), "Value": r["Value"]} for r in rules]}}
+
+
+def _notification_config(cfn: dict[str, Any], account_id: str, region_name: str) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for cfn_key, api_key, target_key, arn_key in (
+        ("LambdaConfigurations", "CloudFunctionConfiguration", "CloudFunction", "Function"),
+        ("QueueConfigurations", "QueueConfiguration", "Queue", "Queue"),
+        ("TopicConfigurations", "TopicConfiguration", "Topic", "Topic"),
+    ):
+        entries = []
+        for entry in cfn.get(cfn_key, []):
+            if api_key == "CloudFunctionConfiguration":
+                # S3 validates the destination when the notification is configured, as AWS does.
+                try:
+                    lambda_backend(account_id, region_name).get_function(entry[arn_key])
+                except Exception as error:
+                    raise UnsupportedByEmulator(
+                        f"Unable to validate the following destination configurations: {entry[arn_key]} ({error})"
+                    ) from error
+            item = {target_key: entry[arn_key], "Event": [entry["Event"]]}
+            rules = _filter_rules(entry.get("Filter"))
+            if rules:
+                item["Filter"] = rules
+            entries.append(item)
+        if entries:
+            config[api_key] = entries
+    if cfn.get("EventBridgeConfiguration", {}).get("EventBridgeEnabled"):
+        config["EventBridgeConfiguration"] = {}
+    return config
+
+
+def _lifecycle_rules(cfn_rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rules = []
+    for cfn in cfn_rules:
+        rule: dict[str, Any] = {"ID": cfn.get("Id", ""), "Status": cfn["Status"], "Filter": {"Prefix": cfn.get("Prefix", "")}}
+        if "AbortIncompleteMultipartUpload" in cfn:
+            rule["AbortIncompleteMultipartUpload"] = {
+                "DaysAfterInitiation": int(cfn["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])
+            }
+        if "NoncurrentVersionExpiration" in cfn:
+            rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(cfn["NoncurrentVersionExpiration"]["NoncurrentDays"])}
+        if "NoncurrentVersionExpirationInDays" in cfn:
+            rule["NoncurrentVersionExpiration"] = {"NoncurrentDays": int(cfn["NoncurrentVersionExpirationInDays"])}
+        if "ExpirationInDays" in cfn:
+            rule["Expiration"] = {"Days": int(cfn["ExpirationInDays"])}
+        rules.append(rule)
+    return rules
+
+
+def _apply_bucket_properties(bucket: FakeBucket, properties: dict[str, Any], account_id: str, region_name: str) -> None:
+    unknown = sorted(set(properties) - HANDLED_BUCKET_PROPERTIES)
+    if unknown:
+        raise UnsupportedByEmulator(f"AWS::S3::Bucket properties not emulated by the embedded emulator: {', '.join(unknown)}")
+    backend = _s3(account_id, region_name)
+    name = bucket.name
+
+    status = properties.get("VersioningConfiguration", {}).get("Status")
+    if status:
+        backend.put_bucket_versioning(name, status)
+    elif bucket.versioning_status == "Enabled":
+        backend.put_bucket_versioning(name, "Suspended")
+
+    block = properties.get("PublicAccessBlockConfiguration")
+    if block:
+        backend.put_public_access_block(name, {k: bool(v) for k, v in block.items()})
+    else:
+        bucket.public_access_block = None
+
+    rules = properties.get("OwnershipControls", {}).get("Rules", [])
+    bucket.ownership_rule = rules[0]["ObjectOwnership"] if rules else None
+
+    lifecycle = properties.get("LifecycleConfiguration", {}).get("Rules", [])
+    if lifecycle:
+        backend.put_bucket_lifecycle(name, _lifecycle_rules([r for r in lifecycle if r]))
+    else:
+        bucket.rules = []
+
+    bucket.set_notification_configuration(
+        _notification_config(properties.get("NotificationConfiguration", {}), account_id, region_name) or None
+    )
+
+
+class TemplateBucket(CloudFormationModel):
+    """AWS::S3::Bucket with versioning, public access block, ownership, lifecycle and notifications applied."""
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::S3::Bucket"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "BucketName"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return FakeBucket.has_cfn_attr(attr)
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str, **kwargs: Any) -> FakeBucket:
+        properties = cloudformation_json.get("Properties", {})
+        unknown = sorted(set(properties) - HANDLED_BUCKET_PROPERTIES)
+        if unknown:
+            raise UnsupportedByEmulator(f"AWS::S3::Bucket properties not emulated by the embedded emulator: {', '.join(unknown)}")
+        bucket = FakeBucket.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        try:
+            _apply_bucket_properties(bucket, properties, account_id, region_name)
+        except Exception:
+            _s3(account_id, region_name).delete_bucket(bucket.name)
+            raise
+        return bucket
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: FakeBucket, new_resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> FakeBucket:
+        bucket = FakeBucket.update_from_cloudformation_json(original_resource, new_resource_name, cloudformation_json,
+                                                            account_id, region_name)
+        _apply_bucket_properties(bucket, cloudformation_json.get("Properties", {}), account_id, region_name)
+        return bucket
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str) -> None:
+        FakeBucket.delete_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
+
+
+# -------------------------------------------------------------------------------------------- bucket policy
+
+class TemplateBucketPolicy(CloudFormationModel):
+    """AWS::S3::BucketPolicy: stored on the bucket and returned by GetBucketPolicy (see s3_policy.py for why
+    the emulator does not evaluate it)."""
+
+    def __init__(self, bucket_name: str) -> None:
+        self.bucket_name = bucket_name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.bucket_name
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::S3::BucketPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str, **kwargs: Any) -> TemplateBucketPolicy:
+        properties = cloudformation_json["Properties"]
+        bucket_name = properties["Bucket"]
+        _s3(account_id, region_name).put_bucket_policy(bucket_name, json.dumps(properties["PolicyDocument"]).encode())
+        return cls(bucket_name)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: TemplateBucketPolicy, new_resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str) -> TemplateBucketPolicy:
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = _s3(account_id, region_name)
+        if self.bucket_name in backend.buckets:
+            backend.delete_bucket_policy(self.bucket_name)
+
+
+# --------------------------------------------------------------------------------------- SNS subscription
+
+class TemplateSubscription(CloudFormationModel):
+    """AWS::SNS::Subscription for any protocol moto's SNS knows (sqs delivers; email is recorded)."""
+
+    def __init__(self, arn: str) -> None:
+        self.arn = arn
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::Subscription"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str, **kwargs: Any) -> TemplateSubscription:
+        properties = cloudformation_json["Properties"]
+        backend = sns_backends[account_id][region_name]
+        subscription = backend.subscribe(properties["TopicArn"], properties["Endpoint"], properties["Protocol"])
+        for attribute in ("RawMessageDelivery", "FilterPolicy", "FilterPolicyScope", "RedrivePolicy"):
+            if attribute in properties:
+                value = properties[attribute]
+                value = json.dumps(value) if isinstance(value, dict) else str(value).lower() if isinstance(value, bool) else str(value)
+                backend.set_subscription_attributes(subscription.arn, attribute, value)
+        return cls(subscription.arn)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: TemplateSubscription, new_resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str) -> TemplateSubscription:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        sns_backends[account_id][region_name].unsubscribe(self.arn)
+
+
+# ---------------------------------------------------------------------------------- Lambda invoke config
+
+class TemplateEventInvokeConfig(CloudFormationModel):
+    """AWS::Lambda::EventInvokeConfig, honoured by the emulator's asynchronous invocations."""
+
+    def __init__(self, function_name: str, qualifier: str) -> None:
+        self.function_name = function_name
+        self.qualifier = qualifier
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"{self.function_name}:{self.qualifier}"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::EventInvokeConfig"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str, **kwargs: Any) -> TemplateEventInvokeConfig:
+        properties = cloudformation_json["Properties"]
+        qualifier = properties["Qualifier"]
+        if qualifier != "$LATEST":
+            raise UnsupportedByEmulator(f"AWS::Lambda::EventInvokeConfig Qualifier {qualifier}: the emulator runs $LATEST only")
+        config: dict[str, Any] = {}
+        for name in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds"):
+            if name in properties:
+                config[name] = int(properties[name])
+        if "DestinationConfig" in properties:
+            config["DestinationConfig"] = properties["DestinationConfig"]
+        backend = lambda_backend(account_id, region_name)
+        function_name = properties["FunctionName"]
+        fn = backend.get_function(function_name)
+        fn.event_invoke_config = []
+        backend.put_function_event_invoke_config(function_name, config)
+        return cls(fn.function_name, qualifier)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: TemplateEventInvokeConfig, new_resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str) -> TemplateEventInvokeConfig:
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        try:
+            lambda_backend(account_id, region_name).get_function(self.function_name).event_invoke_config = []
+        except Exception:
+            pass  # the function is gone, and its invoke config with it
+
+
+# ------------------------------------------------------------------------ loud failures and stack events
+
+_original_resource_class_from_type = parsing.resource_class_from_type
+_original_parse_and_create = parsing.parse_and_create_resource
+_original_parse_and_update = parsing.parse_and_update_resource
+
+
+def _strict_resource_class_from_type(resource_type: str) -> Any:
+    resource_class = _original_resource_class_from_type(resource_type)
+    if resource_class is None and resource_type not in parsing.NULL_MODELS:
+        raise UnsupportedByEmulator(
+            f"resource type {resource_type} is not supported by the embedded emulator "
+            "(leave it out with a template Condition on this target, or deploy to localstack or aws)"
+        )
+    return resource_class
+
+
+def _stack_for(resources_map: Any) -> Stack | None:
+    backend = cloudformation_backends[resources_map._account_id][resources_map._region_name]
+    return backend.stacks.get(resources_map.stack_id)
+
+
+def _resource_event(stack: Stack | None, logical_id: str, resource_type: str, status: str, reason: str | None = None,
+                    physical_id: str = "") -> None:
+    if stack is None:
+        return
+    stack.events.append(Event(stack_id=stack.stack_id, stack_name=stack.name, logical_resource_id=logical_id,
+                              physical_resource_id=physical_id, resource_type=resource_type, resource_status=status,
+                              resource_status_reason=reason, resource_properties=None))
+
+
+def _physical_id(resource: Any) -> str:
+    try:
+        return str(resource.physical_resource_id)
+    except Exception:
+        return ""
+
+
+def _create_with_events(logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str,
+                        region_name: str) -> Any:
+    condition = resource_json.get("Condition")
+    if condition and not resources_map.lazy_condition_map[condition]:
+        return None
+    stack = _stack_for(resources_map)
+    resource_type = resource_json["Type"]
+    _resource_event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
+    try:
+        resource = _original_parse_and_create(logical_id, resource_json, resources_map, account_id, region_name)
+    except Exception as error:
+        _resource_event(stack, logical_id, resource_type, "CREATE_FAILED", str(error))
+        raise
+    _resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE", physical_id=_physical_id(resource))
+    return resource
+
+
+def _update_with_events(logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str,
+                        region_name: str) -> Any:
+    stack = _stack_for(resources_map)
+    resource_type = resource_json["Type"]
+    _resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS")
+    try:
+        resource = _original_parse_and_update(logical_id, resource_json, resources_map, account_id, region_name)
+    except Exception as error:
+        _resource_event(stack, logical_id, resource_type, "UPDATE_FAILED", str(error))
+        raise
+    _resource_event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical_id=_physical_id(resource))
+    return resource
+
+
+_original_create_resources = Stack.create_resources
+_original_stack_update = Stack.update
+_original_execute_change_set = CloudFormationBackend.execute_change_set
+
+
+def _create_resources(self: Stack) -> None:
+    try:
+        _original_create_resources(self)
+    except Exception as error:
+        # As CloudFormation does: report the failure, roll back what was created, and keep the stack's record.
+        self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=f"The following resource(s) failed to create: {error}")
+        try:
+            self.resource_map.delete()
+        except Exception as rollback_error:
+            self.status = "ROLLBACK_FAILED"
+            self._add_stack_event("ROLLBACK_FAILED", resource_status_reason=str(rollback_error))
+            return
+        self.status = "ROLLBACK_COMPLETE"
+        self._add_stack_event("ROLLBACK_COMPLETE")
+
+
+def _stack_update(self: Stack, *args: Any, **kwargs: Any) -> None:
+    try:
+        _original_stack_update(self, *args, **kwargs)
+    except Exception as error:
+        # The emulator cannot restore the previous resources: say so rather than pretend it rolled back.
+        self.status = "UPDATE_ROLLBACK_FAILED"
+        self._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=f"update failed, resources not restored: {error}")
+
+
+def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
+    change_set = self.change_sets.get(change_set_name) or next(
+        (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None)
+    try:
+        _original_execute_change_set(self, change_set_name, stack_name)
+    except Exception as error:
+        if change_set is None:
+            raise
+        stack = self.stacks[change_set.stack_id]
+        stack.status = "UPDATE_ROLLBACK_FAILED"
+        stack._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=f"update failed, resources not restored: {error}")
+        return
+    if change_set is not None:
+        stack = self.stacks[change_set.stack_id]
+        stack.output_map = stack._create_output_map()
+
+
+def install() -> None:
+    parsing.resource_class_from_type = _strict_resource_class_from_type
+    parsing.parse_and_create_resource = _create_with_events
+    parsing.parse_and_update_resource = _update_with_events
+    Stack.create_resources = _create_resources  # type: ignore[method-assign]
+    Stack.update = _stack_update  # type: ignore[method-assign]
+    CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign]
+    # Our models are direct subclasses of CloudFormationModel defined after moto's: they win the type map.
+    parsing.get_model_list.cache_clear()
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()

@@ -1,0 +1,45 @@
+"""Lambda's Invoke API on the Node.js executor: synchronous invocations answer with the function's result
+(a function error is flagged `X-Amz-Function-Error: Unhandled`, as AWS does), `Event` invocations are
+queued for asynchronous delivery with retries and destinations."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction
+
+from . import lambda_runtime
+from .async_invoke import invoker
+
+LOG_TAIL_BYTES = 4096
+
+
+def _invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> bytes:
+    event = json.loads(body) if body else {}
+    invocation_type = request_headers.get("x-amz-invocation-type", "RequestResponse")
+    if invocation_type == "Event":
+        invoker.submit(self, event)
+        return b""
+    if invocation_type == "DryRun":
+        return b""
+    result = lambda_runtime.invoke(self, event)
+    if result.function_error:
+        response_headers["x-amz-function-error"] = result.function_error
+    response_headers["x-amz-executed-version"] = "$LATEST"
+    tail = "\n".join(result.log_lines).encode("utf-8")[-LOG_TAIL_BYTES:]
+    response_headers["x-amz-log-result"] = base64.b64encode(tail).decode("ascii")
+    return result.payload.encode("utf-8")
+
+
+def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
+    """moto's own callers (SNS, SQS event sources) reach the same executor."""
+    parsed = json.loads(event) if isinstance(event, str) else event
+    result = lambda_runtime.invoke(self, parsed)
+    return result.payload, result.errored, "\n".join(result.log_lines)
+
+
+def install() -> None:
+    LambdaFunction.invoke = _invoke  # type: ignore[method-assign]
+    LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]

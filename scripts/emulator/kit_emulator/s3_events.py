@@ -1,0 +1,80 @@
+"""S3 event notifications as AWS sends them.
+
+moto's events lack `versionId` and `sequencer`, invoke the function synchronously inside the PutObject
+request (swallowing its errors), and a completed multipart upload fires a Put event besides its
+CompleteMultipartUpload event. Here every record carries the version id (on versioned buckets) and a
+sequencer that grows with every write, functions are invoked asynchronously after the request returns,
+and a multipart upload fires exactly one event.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import threading
+import time
+from typing import Any
+
+from moto.s3 import notifications
+from moto.s3.notifications import S3NotificationEvent
+
+from .async_invoke import invoker
+
+_original_get_s3_event = notifications._get_s3_event
+_sequence_lock = threading.Lock()
+# Nanoseconds since the epoch, so sequencers keep growing across emulator restarts too.
+_sequence = itertools.count(time.time_ns())
+
+
+def _next_sequencer() -> str:
+    with _sequence_lock:
+        return f"{next(_sequence):016X}"
+
+
+def _event_body(event_name: str, bucket: Any, key: Any, notification_id: str, sequencer: str) -> dict[str, Any]:
+    body = _original_get_s3_event(event_name, bucket, key, notification_id)
+    obj = body["Records"][0]["s3"]["object"]
+    if bucket.is_versioned:
+        obj["versionId"] = key.version_id
+    obj["sequencer"] = sequencer
+    return body
+
+
+def send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, key: Any) -> None:
+    # CompleteMultipartUpload stores the object through put_object (a Put event) and then sends its own.
+    if event_name == S3NotificationEvent.OBJECT_CREATED_PUT_EVENT and getattr(key, "multipart", None) is not None:
+        return
+    config = bucket.notification_configuration
+    if config is None or key is None:
+        return
+    sequencer = _next_sequencer()
+    for notification in config.cloud_function:
+        if notification.matches(event_name, key.name):
+            body = _event_body(event_name, bucket, key, notification.id, sequencer)
+            _invoke_function(account_id, notification.arn, body)
+    for notification in config.queue:
+        if notification.matches(event_name, key.name):
+            body = _event_body(event_name, bucket, key, notification.id, sequencer)
+            notifications._send_sqs_message(account_id, body, notification.arn.split(":")[-1], notification.arn.split(":")[3])
+    for notification in config.topic:
+        if notification.matches(event_name, key.name):
+            body = _event_body(event_name, bucket, key, notification.id, sequencer)
+            notifications._send_sns_message(account_id, body, notification.arn, notification.arn.split(":")[3])
+
+
+def _invoke_function(account_id: str, function_arn: str, body: dict[str, Any]) -> None:
+    from moto.awslambda.utils import get_backend
+
+    region = function_arn.split(":")[3]
+    try:
+        fn = get_backend(account_id, region).get_function(function_arn)
+    except Exception as error:  # S3 does not fail the write when its destination is gone; say so in the log
+        print(f"[s3-events] cannot deliver to {function_arn}: {error!r}", file=sys.stderr, flush=True)
+        return
+    # S3 invokes asynchronously: the write has returned before the function runs.
+    invoker.submit(fn, json.loads(json.dumps(body)))
+
+
+def install() -> None:
+    notifications.send_event = send_event
