@@ -1,0 +1,37 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Target } from './targets.js';
+
+export type Clients = {
+  readonly s3: S3Client;
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly cloudFormation: CloudFormationClient;
+  readonly lambda: LambdaClient;
+  readonly logs: CloudWatchLogsClient;
+  readonly sts: STSClient;
+};
+
+/** SDK clients for a target: endpoint, credentials, region and path style decided once, here. */
+export function clientsFor(target: Target): Clients {
+  const common = {
+    region: target.region,
+    ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+    ...(target.credentials ? { credentials: target.credentials } : {}),
+  };
+  return {
+    // Emulators on host:port cannot serve virtual-hosted bucket names.
+    s3: new S3Client({ ...common, forcePathStyle: target.endpoint !== undefined }),
+    sns: new SNSClient(common),
+    sqs: new SQSClient(common),
+    cloudFormation: new CloudFormationClient(common),
+    lambda: new LambdaClient(common),
+    logs: new CloudWatchLogsClient(common),
+    sts: new STSClient(common),
+  };
+}

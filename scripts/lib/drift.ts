@@ -1,0 +1,214 @@
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
+import {
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+} from '@aws-sdk/client-s3';
+import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import type { Clients } from './clients.js';
+import { evaluateConditions, resolveIfs } from './conditions.js';
+import type { StackOutputs } from './outputs.js';
+import type { Parameters } from './parameters.js';
+import type { Capabilities } from './targets.js';
+import type { Template } from './template.js';
+
+export const DriftStatus = { ok: 'ok', warn: 'warn', drift: 'DRIFT' } as const;
+export type DriftStatus = (typeof DriftStatus)[keyof typeof DriftStatus];
+
+export type DriftCheck = {
+  readonly resource: string;
+  readonly property: string;
+  readonly expected: string;
+  readonly live: string;
+  readonly status: DriftStatus;
+};
+
+/** Reads a live setting; a "not configured" error is the answer "none", any other error is a drift. */
+async function live(read: () => Promise<string>): Promise<string> {
+  try {
+    return await read();
+  } catch (error) {
+    const name = (error as Error).name;
+    if (/NoSuch|NotFound|ResourceNotFound|ServerSideEncryptionConfigurationNotFound/.test(name)) return 'none';
+    return `unreadable (${name}: ${(error as Error).message})`;
+  }
+}
+
+type BucketProperties = {
+  VersioningConfiguration?: { Status?: string };
+  BucketEncryption?: { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }[] };
+  PublicAccessBlockConfiguration?: object;
+  OwnershipControls?: { Rules?: { ObjectOwnership?: string }[] };
+  LifecycleConfiguration?: { Rules?: { Id?: string; Status?: string }[] };
+  NotificationConfiguration?: { LambdaConfigurations?: { Event: string }[] };
+};
+
+type Expectation = { resource: string; property: string; expected: string; read: () => Promise<string> };
+
+function bucketExpectations(clients: Clients, id: string, bucket: string, properties: BucketProperties, functionArn: string): Expectation[] {
+  const { s3 } = clients;
+  const expectations: Expectation[] = [
+    {
+      resource: id,
+      property: 'versioning',
+      expected: properties.VersioningConfiguration?.Status ?? 'none',
+      read: async () => (await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status ?? 'none',
+    },
+    {
+      resource: id,
+      property: 'bucketEncryption',
+      expected: properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm ?? 'none',
+      read: async () =>
+        (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]
+          ?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? 'none',
+    },
+    {
+      resource: id,
+      property: 'publicAccessBlock',
+      expected: blockText(properties.PublicAccessBlockConfiguration),
+      read: async () => blockText((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration),
+    },
+    {
+      resource: id,
+      property: 'ownershipControls',
+      expected: properties.OwnershipControls?.Rules?.[0]?.ObjectOwnership ?? 'none',
+      read: async () => (await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket }))).OwnershipControls?.Rules?.[0]?.ObjectOwnership ?? 'none',
+    },
+    {
+      resource: id,
+      property: 'lifecycle',
+      expected: ruleIds(properties.LifecycleConfiguration?.Rules?.map((r) => ({ ID: r.Id, Status: r.Status }))),
+      read: async () => ruleIds((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules),
+    },
+    {
+      resource: id,
+      property: 'notification',
+      expected: (properties.NotificationConfiguration?.LambdaConfigurations ?? [])
+        .map((c) => `${c.Event} -> ${functionArn}`)
+        .join('; ') || 'none',
+      read: async () =>
+        ((await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).LambdaFunctionConfigurations ?? [])
+          .map((c) => `${(c.Events ?? []).join(',')} -> ${c.LambdaFunctionArn}`)
+          .join('; ') || 'none',
+    },
+  ];
+  return expectations;
+}
+
+function blockText(configuration: object | undefined): string {
+  if (!configuration) return 'none';
+  const block = configuration as Record<string, unknown>;
+  const keys = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
+  return keys.map((key) => `${key}=${block[key] === true || block[key] === 'true'}`).join(' ');
+}
+
+function ruleIds(rules: { ID?: string; Status?: string }[] | undefined): string {
+  const enabled = (rules ?? []).filter((r) => r.Status === 'Enabled').map((r) => r.ID ?? '?').sort();
+  return enabled.length ? enabled.join(',') : 'none';
+}
+
+function policySids(document: unknown): string {
+  const statements = (document as { Statement?: { Sid?: string }[] } | undefined)?.Statement ?? [];
+  return statements.map((s) => s.Sid ?? '?').sort().join(',') || 'none';
+}
+
+/**
+ * Reads the deployed resources back and compares them with what the template asks for. A property the
+ * target is known not to emulate is a warning, whatever it reads; anything else that differs is drift.
+ */
+export async function checkDrift(
+  clients: Clients,
+  template: Template,
+  parameters: Parameters,
+  outputs: StackOutputs,
+  capabilities: Capabilities,
+): Promise<DriftCheck[]> {
+  const conditions = evaluateConditions(template, parameters);
+  const resources = resolveIfs(template.Resources, conditions) as Template['Resources'];
+  const functionArn = outputs.BackupFunctionArn;
+  const bucketOutputs: Record<string, string | undefined> = {
+    InboxBucket: outputs.InboxBucketName,
+    BackupBucket: outputs.BackupBucketName,
+    TrailBucket: outputs.AuditTrailBucketName,
+  };
+  const expectations: Expectation[] = [];
+  for (const [id, bucket] of Object.entries(bucketOutputs)) {
+    const resource = resources[id];
+    if (!bucket || !resource || (resource.Condition && !conditions[resource.Condition])) continue;
+    expectations.push(...bucketExpectations(clients, id, bucket, (resource.Properties ?? {}) as BucketProperties, functionArn));
+  }
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::S3::BucketPolicy' || (resource.Condition && !conditions[resource.Condition])) continue;
+    const target = (resource.Properties?.Bucket as { Ref?: string } | undefined)?.Ref;
+    const bucket = target ? bucketOutputs[target] : undefined;
+    if (!bucket) continue;
+    expectations.push({
+      resource: id,
+      property: 'bucketPolicy',
+      expected: policySids(resource.Properties?.PolicyDocument),
+      read: async () => policySids(JSON.parse((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}')),
+    });
+  }
+  if (conditions.HasNotificationEmail) {
+    expectations.push({
+      resource: 'ReceiptEmailSubscription',
+      property: 'subscription',
+      expected: `email:${parameters.NotificationEmail}`,
+      read: async () => {
+        const response = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: outputs.ReceiptTopicArn }));
+        const email = (response.Subscriptions ?? []).find((s) => s.Protocol === 'email' && s.Endpoint === parameters.NotificationEmail);
+        return email ? `email:${email.Endpoint}` : 'none';
+      },
+    });
+  }
+  const fn = resources.BackupFunction?.Properties ?? {};
+  const invokeConfig = resources.BackupFunctionEventInvokeConfig?.Properties ?? {};
+  const FunctionName = outputs.BackupFunctionName;
+  expectations.push(
+    {
+      resource: 'BackupFunction',
+      property: 'runtime',
+      expected: `${fn.Runtime} ${fn.Handler}`,
+      read: async () => {
+        const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+        return `${config.Runtime} ${config.Handler}`;
+      },
+    },
+    {
+      resource: 'BackupFunctionEventInvokeConfig',
+      property: 'eventInvokeConfig',
+      expected: `retries=${invokeConfig.MaximumRetryAttempts} onFailure=${outputs.FailedEventsQueueArn}`,
+      read: async () => {
+        const config = await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName, Qualifier: '$LATEST' }));
+        return `retries=${config.MaximumRetryAttempts} onFailure=${config.DestinationConfig?.OnFailure?.Destination}`;
+      },
+    },
+  );
+
+  return Promise.all(
+    expectations.map(async ({ resource, property, expected, read }) => {
+      const actual = await live(read);
+      const status: DriftStatus = capabilities.notEmulated.includes(property)
+        ? DriftStatus.warn
+        : actual === expected
+          ? DriftStatus.ok
+          : DriftStatus.drift;
+      return { resource, property, expected, live: actual, status };
+    }),
+  );
+}
+
+export function formatDrift(check: DriftCheck, targetName: string): string {
+  switch (check.status) {
+    case DriftStatus.ok:
+      return `  ok     ${check.resource} ${check.property}: ${check.live}`;
+    case DriftStatus.warn:
+      return `  warn   not emulated by ${targetName}: ${check.resource} ${check.property} (template: ${check.expected}; live: ${check.live})`;
+    case DriftStatus.drift:
+      return `  DRIFT  ${check.resource} ${check.property}: template ${check.expected}, live ${check.live}`;
+  }
+}

@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { projectRoot, venvBin } from './paths.js';
+
+export const emulatorStateDir = join(projectRoot, '.emulator');
+const launcher = join(projectRoot, 'scripts', 'emulator', 'launcher.py');
+const recordFile = join(emulatorStateDir, 'emulator.json');
+/** Where `make emulator` listens, and where `make deploy` starts one in the background. */
+export const SHARED_EMULATOR_PORT = 4599;
+const READY = /^backup-kit emulator ready on (http:\/\/\S+)$/;
+const START_TIMEOUT_MS = 60_000;
+
+export type RunningEmulator = {
+  readonly endpoint: string;
+  readonly pid: number | undefined;
+  readonly logFile: string;
+  stop(): Promise<void>;
+  /** The emulator's log, for printing when something failed. */
+  log(): Promise<string>;
+};
+
+type StartOptions = {
+  /** Where the log and unpacked function code go; one directory per emulator. */
+  readonly stateDir: string;
+  readonly port?: number;
+  /** Keep running after this process exits (make deploy); otherwise it stops with its parent. */
+  readonly detached?: boolean;
+  readonly env?: Readonly<Record<string, string>>;
+};
+
+function pythonBinary(): string {
+  const python = join(venvBin, 'python');
+  if (!existsSync(python)) {
+    throw new Error(`the project's Python virtualenv is missing (${python}): run \`make setup\` first`);
+  }
+  return python;
+}
+
+/** Starts the embedded emulator and resolves once it accepts requests. */
+export async function startEmulator(options: StartOptions): Promise<RunningEmulator> {
+  await mkdir(options.stateDir, { recursive: true });
+  const logFile = join(options.stateDir, 'emulator.log');
+  const logFd = openSync(logFile, 'w');
+  const args = [launcher, '--port', String(options.port ?? 0), '--state-dir', options.stateDir];
+  if (!options.detached) args.push('--exit-with-parent');
+  const child = spawn(pythonBinary(), args, {
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', logFd],
+    detached: options.detached ?? false,
+    env: { ...process.env, PYTHONUNBUFFERED: '1', ...options.env },
+  });
+  closeSync(logFd);
+  const readLog = () => readFile(logFile, 'utf8').catch(() => '');
+
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the embedded emulator did not start within ${START_TIMEOUT_MS / 1000} s; its log is ${logFile}`));
+    }, START_TIMEOUT_MS);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      const match = READY.exec(line);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', async (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`the embedded emulator exited before it was ready (${signal ?? `exit code ${code}`}):\n${await readLog()}`));
+    });
+  });
+  if (options.detached) {
+    child.stdout?.destroy();
+    child.unref();
+  }
+  return { endpoint, pid: child.pid, logFile, stop: () => stopChild(child), log: readLog };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+type EmulatorRecord = { pid: number; endpoint: string; startedAt: string };
+
+async function readRecord(): Promise<EmulatorRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(recordFile, 'utf8')) as EmulatorRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function isHealthy(endpoint: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${endpoint}/_backup-kit/health`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The endpoint of the shared embedded emulator that `make deploy`, `make matrix` and friends use:
+ * BACKUP_KIT_EMULATOR_URL when set, else the one recorded in .emulator/, else one answering on the shared
+ * port (`make emulator`), else a new one started in the background.
+ */
+export async function ensureEmbeddedEmulator(options: { start: boolean }): Promise<string> {
+  const configured = process.env.BACKUP_KIT_EMULATOR_URL;
+  if (configured) {
+    if (await isHealthy(configured)) return configured;
+    throw new Error(`BACKUP_KIT_EMULATOR_URL=${configured} does not answer: start it with \`make emulator\` or unset the variable`);
+  }
+  const record = await readRecord();
+  if (record && (await isHealthy(record.endpoint))) return record.endpoint;
+  const foreground = `http://127.0.0.1:${SHARED_EMULATOR_PORT}`;
+  if (await isHealthy(foreground)) return foreground;
+  if (!options.start) {
+    throw new Error('no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)');
+  }
+  const emulator = await startEmulator({ stateDir: join(emulatorStateDir, 'shared'), port: SHARED_EMULATOR_PORT, detached: true });
+  await writeFile(recordFile, JSON.stringify({ pid: emulator.pid, endpoint: emulator.endpoint, startedAt: new Date().toISOString() }, null, 2));
+  console.log(`started the embedded emulator on ${emulator.endpoint} (log: ${emulator.logFile}; stop it with \`make emulator-stop\`)`);
+  return emulator.endpoint;
+}
+
+/** Stops the shared embedded emulator, if one is recorded. */
+export async function stopSharedEmulator(): Promise<boolean> {
+  const record = await readRecord();
+  await rm(recordFile, { force: true });
+  if (!record?.pid) return false;
+  try {
+    process.kill(record.pid, 'SIGTERM');
+    return true;
+  } catch {
+    return false;
+  }
+}

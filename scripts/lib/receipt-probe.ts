@@ -1,0 +1,89 @@
+import { SubscribeCommand, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SetQueueAttributesCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
+import type { Clients } from './clients.js';
+import { waitFor } from './wait.js';
+
+/** An SNS notification as it arrives in an SQS subscriber (not raw delivery). */
+export type Receipt = {
+  readonly MessageId: string;
+  readonly Subject?: string;
+  readonly Message: string;
+  readonly MessageAttributes?: Record<string, { Type: string; Value: string }>;
+};
+
+export type ReceiptProbe = {
+  readonly queueUrl: string;
+  /** Waits for the receipt of a key; undefined when none arrived within the time (a timeout is an answer here). */
+  receiptFor(key: string, timeoutMs: number): Promise<Receipt | undefined>;
+  /** Every receipt received so far, keyed by message id. */
+  readonly received: Map<string, Receipt>;
+  dispose(): Promise<void>;
+};
+
+/**
+ * A temporary SQS queue subscribed to the receipt topic: it sees what any subscriber (an e-mail address
+ * included) would be sent, on every target.
+ */
+export async function createReceiptProbe(clients: Clients, topicArn: string, name: string): Promise<ReceiptProbe> {
+  const { sqs, sns } = clients;
+  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { MessageRetentionPeriod: '900' } }));
+  const queueUrl = created.QueueUrl!;
+  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const queueArn = attributes.Attributes?.QueueArn ?? '';
+  await sqs.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      Attributes: {
+        // On AWS the topic needs the queue's permission to deliver.
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'sns.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queueArn, Condition: { ArnEquals: { 'aws:SourceArn': topicArn } } }],
+        }),
+      },
+    }),
+  );
+  const subscription = await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: queueArn, ReturnSubscriptionArn: true }));
+  const received = new Map<string, Receipt>();
+
+  const drain = async (): Promise<void> => {
+    const response = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const messages: Message[] = response.Messages ?? [];
+    for (const message of messages) {
+      const receipt = JSON.parse(message.Body ?? '{}') as Receipt;
+      received.set(receipt.MessageId, receipt);
+    }
+    if (messages.length > 0) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
+      );
+    }
+  };
+  const find = (key: string) => [...received.values()].find((r) => r.MessageAttributes?.key?.Value === key);
+
+  return {
+    queueUrl,
+    received,
+    async receiptFor(key, timeoutMs) {
+      try {
+        return await waitFor(`a receipt for ${key}`, async () => {
+          await drain();
+          return find(key);
+        }, { timeoutMs, intervalMs: 0 });
+      } catch {
+        return undefined;
+      }
+    },
+    async dispose() {
+      await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscription.SubscriptionArn })).catch(() => undefined);
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,186 @@
+import {
+  CreateChangeSetCommand,
+  CreateStackCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  type Change,
+  type CloudFormationClient,
+  type Parameter,
+  type Stack,
+  type StackEvent,
+} from '@aws-sdk/client-cloudformation';
+import type { Parameters } from './parameters.js';
+import { waitFor } from './wait.js';
+
+export type Log = (line: string) => void;
+
+const SUCCESS = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'DELETE_COMPLETE']);
+const IN_PROGRESS = /_IN_PROGRESS$/;
+const NO_CHANGES = /didn't contain changes|No updates are to be performed/i;
+
+export class StackOperationFailed extends Error {
+  override readonly name = 'StackOperationFailed';
+}
+
+export async function describeStack(cf: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
+  try {
+    const response = await cf.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = response.Stacks?.[0];
+    return stack?.StackStatus === 'DELETE_COMPLETE' ? undefined : stack;
+  } catch (error) {
+    if (/does not exist/.test((error as Error).message)) return undefined;
+    throw error;
+  }
+}
+
+export function outputsOf(stack: Stack): Record<string, string> {
+  return Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
+}
+
+function toCfnParameters(parameters: Parameters): Parameter[] {
+  return Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
+}
+
+async function stackEvents(cf: CloudFormationClient, stackName: string): Promise<StackEvent[]> {
+  const response = await cf.send(new DescribeStackEventsCommand({ StackName: stackName }));
+  return response.StackEvents ?? [];
+}
+
+function formatEvent(event: StackEvent, startedAt: number): string {
+  const elapsed = (((event.Timestamp?.getTime() ?? Date.now()) - startedAt) / 1000).toFixed(1).padStart(6);
+  const reason = event.ResourceStatusReason ? `  ${event.ResourceStatusReason}` : '';
+  return `  +${elapsed}s  ${(event.ResourceStatus ?? '').padEnd(22)} ${event.LogicalResourceId} (${event.ResourceType})${reason}`;
+}
+
+/** Prints stack events as they happen until the stack leaves its IN_PROGRESS state; returns the final stack. */
+async function followStack(
+  cf: CloudFormationClient,
+  stackName: string,
+  seen: Set<string>,
+  log: Log,
+  options: { timeoutMs: number; intervalMs: number; startedAt: number },
+): Promise<Stack> {
+  const { startedAt } = options;
+  const failures: StackEvent[] = [];
+  const final = await waitFor(
+    `stack ${stackName} to finish`,
+    async () => {
+      const fresh = (await stackEvents(cf, stackName).catch(() => [])).filter((e) => e.EventId && !seen.has(e.EventId)).reverse();
+      for (const event of fresh) {
+        seen.add(event.EventId!);
+        log(formatEvent(event, startedAt));
+        if (event.ResourceStatus?.endsWith('FAILED') && event.LogicalResourceId !== stackName) failures.push(event);
+      }
+      const stack = await describeStack(cf, stackName);
+      if (stack === undefined) return { StackName: stackName, StackStatus: 'DELETE_COMPLETE' } as Stack;
+      return IN_PROGRESS.test(stack.StackStatus ?? '') ? undefined : stack;
+    },
+    { ...options, onProgress: (ms) => log(`  … still waiting (${Math.round(ms / 1000)} s)`) },
+  );
+  if (!SUCCESS.has(final.StackStatus ?? '')) {
+    const reasons = failures.map((e) => `  - ${e.LogicalResourceId} (${e.ResourceType}): ${e.ResourceStatusReason ?? 'no reason given'}`);
+    throw new StackOperationFailed(
+      [`stack ${stackName} ended in ${final.StackStatus}${final.StackStatusReason ? `: ${final.StackStatusReason}` : ''}`, ...reasons].join('\n'),
+    );
+  }
+  return final;
+}
+
+export type ChangeSummary = { readonly action: string; readonly logicalId: string; readonly type: string; readonly replacement?: string };
+
+export type DeployOptions = {
+  readonly stackName: string;
+  readonly templateBody: string;
+  readonly parameters: Parameters;
+  readonly log: Log;
+  /** Asked with the change set of an update before it is executed; false cancels the update. */
+  readonly confirmChanges?: (changes: ChangeSummary[]) => Promise<boolean>;
+  readonly timeoutMs: number;
+  readonly pollIntervalMs: number;
+};
+
+export type DeployResult = {
+  readonly action: 'created' | 'updated' | 'unchanged' | 'cancelled';
+  readonly stack: Stack;
+  readonly outputs: Record<string, string>;
+  readonly changes: ChangeSummary[];
+};
+
+function summarise(changes: Change[]): ChangeSummary[] {
+  return changes.flatMap((change) => {
+    const r = change.ResourceChange;
+    if (!r) return [];
+    return [{ action: r.Action ?? '?', logicalId: r.LogicalResourceId ?? '?', type: r.ResourceType ?? '?', ...(r.Replacement ? { replacement: r.Replacement } : {}) }];
+  });
+}
+
+/** Creates the stack, or updates it through a change set; streams events; fails with the resources' reasons. */
+export async function deployStack(cf: CloudFormationClient, options: DeployOptions): Promise<DeployResult> {
+  const { stackName, log } = options;
+  const follow = { timeoutMs: options.timeoutMs, intervalMs: options.pollIntervalMs, startedAt: Date.now() };
+  let existing = await describeStack(cf, stackName);
+  if (existing?.StackStatus === 'ROLLBACK_COMPLETE') {
+    log(`stack ${stackName} is in ROLLBACK_COMPLETE after a failed create: deleting it before creating it again`);
+    await deleteStack(cf, stackName, log, follow);
+    existing = undefined;
+  }
+  const common = {
+    StackName: stackName,
+    TemplateBody: options.templateBody,
+    Parameters: toCfnParameters(options.parameters),
+    Capabilities: ['CAPABILITY_IAM' as const],
+  };
+
+  if (!existing) {
+    log(`creating stack ${stackName}`);
+    await cf.send(new CreateStackCommand(common));
+    const stack = await followStack(cf, stackName, new Set(), log, follow);
+    return { action: 'created', stack, outputs: outputsOf(stack), changes: [] };
+  }
+
+  const seen = new Set((await stackEvents(cf, stackName)).map((e) => e.EventId ?? ''));
+  const changeSetName = `backup-kit-${Date.now()}`;
+  await cf.send(new CreateChangeSetCommand({ ...common, ChangeSetName: changeSetName, ChangeSetType: 'UPDATE' }));
+  const described = await waitFor(
+    `change set ${changeSetName}`,
+    async () => {
+      const response = await cf.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+      return response.Status === 'CREATE_COMPLETE' || response.Status === 'FAILED' ? response : undefined;
+    },
+    follow,
+  );
+  if (described.Status === 'FAILED') {
+    await cf.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+    if (NO_CHANGES.test(described.StatusReason ?? '')) {
+      return { action: 'unchanged', stack: existing, outputs: outputsOf(existing), changes: [] };
+    }
+    throw new StackOperationFailed(`change set for ${stackName} failed: ${described.StatusReason}`);
+  }
+  const changes = summarise(described.Changes ?? []);
+  log(`change set ${changeSetName}:`);
+  for (const change of changes) {
+    log(`  ${change.action.padEnd(8)} ${change.logicalId} (${change.type})${change.replacement === 'True' ? '  REPLACEMENT' : ''}`);
+  }
+  if (options.confirmChanges && !(await options.confirmChanges(changes))) {
+    await cf.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+    return { action: 'cancelled', stack: existing, outputs: outputsOf(existing), changes };
+  }
+  await cf.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  const stack = await followStack(cf, stackName, seen, log, follow);
+  return { action: 'updated', stack, outputs: outputsOf(stack), changes };
+}
+
+export async function deleteStack(
+  cf: CloudFormationClient,
+  stackName: string,
+  log: Log,
+  follow: { timeoutMs: number; intervalMs: number; startedAt: number },
+): Promise<void> {
+  const seen = new Set((await stackEvents(cf, stackName).catch(() => [])).map((e) => e.EventId ?? ''));
+  await cf.send(new DeleteStackCommand({ StackName: stackName }));
+  await followStack(cf, stackName, seen, log, follow);
+}

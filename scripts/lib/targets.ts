@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import { ensureEmbeddedEmulator } from './emulator.js';
+import { parametersDir } from './paths.js';
+
+export const TargetName = { embedded: 'embedded', localstack: 'localstack', aws: 'aws' } as const;
+export type TargetName = (typeof TargetName)[keyof typeof TargetName];
+
+/** What a target can show; the matrix and the drift check decide SKIP, SIMULATED and warnings from it. */
+export type Capabilities = {
+  readonly iamEnforced: boolean;
+  readonly cloudTrail: boolean;
+  readonly lambdaInContainers: boolean;
+  /** LocalStack delivers SNS e-mail through its SES and shows it at /_aws/ses. */
+  readonly sesInbox: boolean;
+  /** Template properties the target's CloudFormation is known to skip: printed as warnings, never passed. */
+  readonly notEmulated: readonly string[];
+  /** How long the platform waits between async retries (the emulator shortens Lambda's minutes to seconds). */
+  readonly asyncRetryWindowSeconds: number;
+};
+
+export type Target = {
+  readonly name: TargetName;
+  /** Undefined on aws: the SDK's normal endpoint resolution applies. */
+  readonly endpoint?: string;
+  readonly region: string;
+  /** Emulators accept any static keys; aws uses the normal credential chain. */
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+  readonly capabilities: Capabilities;
+  readonly parameterFile: string;
+};
+
+export const DEFAULT_LOCALSTACK_ENDPOINT = 'http://localhost:4566';
+const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+const EMULATOR_REGION = 'us-east-1';
+
+export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
+  embedded: {
+    iamEnforced: false,
+    cloudTrail: false,
+    lambdaInContainers: false,
+    sesInbox: false,
+    notEmulated: [],
+    asyncRetryWindowSeconds: 10,
+  },
+  localstack: {
+    iamEnforced: false,
+    cloudTrail: false,
+    lambdaInContainers: true,
+    sesInbox: true,
+    // LocalStack 4.14's AWS::S3::Bucket provider skips these (resource_providers/aws_s3_bucket.py).
+    notEmulated: ['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption'],
+    asyncRetryWindowSeconds: 240,
+  },
+  aws: {
+    iamEnforced: true,
+    cloudTrail: true,
+    lambdaInContainers: true,
+    sesInbox: false,
+    notEmulated: [],
+    asyncRetryWindowSeconds: 240,
+  },
+};
+
+export function parseTargetName(value: string | undefined): TargetName {
+  const name = value ?? TargetName.embedded;
+  if (name in TargetName) return name as TargetName;
+  throw new Error(`unknown target "${name}": use one of ${Object.keys(TargetName).join(', ')} (e.g. TARGET=embedded)`);
+}
+
+export type ResolveOptions = {
+  /** Start the embedded emulator when none is running (deploy and matrix do; destroy and logs do not). */
+  readonly startEmulator?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+};
+
+/** Resolves a target to its endpoint, credentials and capabilities, once, for every script. */
+export async function resolveTarget(name: TargetName, options: ResolveOptions = {}): Promise<Target> {
+  const env = options.env ?? process.env;
+  const parameterFile = join(parametersDir, `${name}.json`);
+  const capabilities = capabilitiesOf[name];
+  switch (name) {
+    case TargetName.embedded:
+      return embeddedTarget(await ensureEmbeddedEmulator({ start: options.startEmulator ?? true }));
+    case TargetName.localstack:
+      return {
+        name,
+        endpoint: env.LOCALSTACK_ENDPOINT ?? DEFAULT_LOCALSTACK_ENDPOINT,
+        region: env.AWS_REGION ?? EMULATOR_REGION,
+        credentials: EMULATOR_CREDENTIALS,
+        capabilities,
+        parameterFile,
+      };
+    case TargetName.aws: {
+      assertRealAws(env);
+      const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+      if (!region) throw new Error('no AWS region: set AWS_REGION (for example AWS_REGION=eu-central-1) or AWS_DEFAULT_REGION');
+      return { name, region, capabilities, parameterFile };
+    }
+  }
+}
+
+/** The embedded target on a given emulator endpoint (tests start their own emulator on a free port). */
+export function embeddedTarget(endpoint: string): Target {
+  return {
+    name: TargetName.embedded,
+    endpoint,
+    region: EMULATOR_REGION,
+    credentials: EMULATOR_CREDENTIALS,
+    capabilities: capabilitiesOf.embedded,
+    parameterFile: join(parametersDir, 'embedded.json'),
+  };
+}
+
+const emulatorKeyIds = new Set(['test', 'testing', 'mock', 'foobar', 'AKIAIOSFODNN7EXAMPLE']);
+
+/** Refuses to treat an emulator set-up as production: a deploy to aws must reach real AWS. */
+export function assertRealAws(env: Readonly<Record<string, string | undefined>>): void {
+  const endpointVariables = Object.keys(env).filter((name) => name === 'AWS_ENDPOINT_URL' || name.startsWith('AWS_ENDPOINT_URL_'));
+  const setEndpoints = endpointVariables.filter((name) => env[name]);
+  if (setEndpoints.length > 0) {
+    throw new Error(`refusing to use target aws while ${setEndpoints.join(', ')} is set: unset it (it points the SDK at an emulator)`);
+  }
+  const keyId = env.AWS_ACCESS_KEY_ID;
+  if (keyId !== undefined && emulatorKeyIds.has(keyId)) {
+    throw new Error(`refusing to use target aws with the emulator credentials AWS_ACCESS_KEY_ID=${keyId}: unset them or use a real profile`);
+  }
+}

@@ -1,0 +1,268 @@
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import {
+  GetBucketNotificationConfigurationCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { Upload } from '@aws-sdk/lib-storage';
+import yazl from 'yazl';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
+import { functionLogLines, logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
+import { waitFor } from '../../scripts/lib/wait.js';
+import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+
+let stack: EmbeddedStack | undefined;
+const live = () => {
+  if (!stack) throw new Error('the emulator did not start');
+  return { ...stack.deployment.clients, outputs: stack.deployment.outputs };
+};
+const decode = (payload: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(payload));
+
+beforeAll(async () => {
+  stack = await startEmbeddedStack({ namePrefix: 'kit-emulator-it' });
+});
+afterAll(async () => {
+  await stack?.emulator.stop();
+});
+beforeEach(() => printEmulatorLogOnFailure(() => stack));
+
+describe('CloudFormation fidelity', () => {
+  it('applies versioning, public access block, ownership and the notification from the template', async () => {
+    // Prepare
+    const { s3, outputs } = live();
+    const Bucket = outputs.InboxBucketName;
+    // Act
+    const [versioning, block, ownership, notification] = await Promise.all([
+      s3.send(new GetBucketVersioningCommand({ Bucket })),
+      s3.send(new GetPublicAccessBlockCommand({ Bucket })),
+      s3.send(new GetBucketOwnershipControlsCommand({ Bucket })),
+      s3.send(new GetBucketNotificationConfigurationCommand({ Bucket })),
+    ]);
+    // Assess
+    expect(versioning.Status).toBe('Enabled');
+    expect(block.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    expect(ownership.OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+    expect(notification.LambdaFunctionConfigurations).toEqual([
+      expect.objectContaining({ LambdaFunctionArn: outputs.BackupFunctionArn, Events: ['s3:ObjectCreated:*'] }),
+    ]);
+  });
+
+  it('reports the deploy as an identical artefact with no drift', () => {
+    // Assess
+    expect(stack?.lines).toContainEqual(expect.stringContaining('identical artefact: yes'));
+    expect(stack?.deployment.drift.filter((check) => check.status !== 'ok')).toEqual([]);
+  });
+});
+
+describe('S3 events and the function', () => {
+  it('backs up an upload asynchronously: PutObject returns before the function runs', async () => {
+    // Prepare
+    const { s3, logs, outputs } = live();
+    const key = `async/${Date.now()} é+%.txt`;
+    const since = Date.now() - 1_000;
+    // Act
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'hello' }));
+    const returnedAt = Date.now();
+    const backup = await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
+    // Assess
+    expect(backup.ServerSideEncryption).toBe('AES256');
+    const decision = await waitFor('the decision log line', async () => {
+      const lines = await functionLogLines(logs, outputs.LogGroupName, since);
+      return lines.find((line) => line.message === 'backup decision' && line.key === key);
+    }, { timeoutMs: 5_000 });
+    expect(decision.outcome).toBe('copied');
+    expect(Date.parse(String(decision.timestamp))).toBeGreaterThanOrEqual(returnedAt - 5);
+  });
+
+  it('puts START, the function lines, END and REPORT of each request into the log group', async () => {
+    // Prepare
+    const { s3, logs, outputs } = live();
+    const key = `logs/${Date.now()}.txt`;
+    const since = Date.now() - 1_000;
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'x' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
+    // Act
+    const messages = await waitFor('a REPORT line', async () => {
+      const events = (await logEvents(logs, outputs.LogGroupName, since)).map((e) => e.message ?? '');
+      return events.some((m) => m.startsWith('REPORT RequestId:')) ? events : undefined;
+    }, { timeoutMs: 5_000 });
+    // Assess
+    const requestId = /^START RequestId: (\S+)/.exec(messages.find((m) => m.startsWith('START')) ?? '')?.[1];
+    expect(requestId).toBeDefined();
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^END RequestId: ${requestId}`)));
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^REPORT RequestId: ${requestId}\\tDuration: [\\d.]+ ms`)));
+    expect(messages.some((m) => m.includes(`"function_request_id":"${requestId}"`))).toBe(true);
+  });
+
+  it('carries versionId and a growing sequencer in the events of a rewritten key', async () => {
+    // Prepare
+    const { s3, logs, outputs } = live();
+    const key = `rewrite/${Date.now()}.txt`;
+    const since = Date.now() - 1_000;
+    // Act
+    const first = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'one' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, key, first.VersionId!, 10_000);
+    const second = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'two' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, key, second.VersionId!, 10_000);
+    // Assess
+    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === 'backup decision' && l.key === key);
+    expect(decisions.map((d) => d.eventVersionId)).toEqual([first.VersionId, second.VersionId]);
+    expect(first.VersionId).not.toBe(second.VersionId);
+    const [s1, s2] = decisions.map((d) => String(d.sequencer));
+    expect(s1 && s2 && s2 > s1 && s2.length === s1.length).toBe(true);
+  });
+
+  it('fires exactly one event for a completed multipart upload', async () => {
+    // Prepare
+    const { s3, logs, outputs } = live();
+    const key = `multipart/${Date.now()}.bin`;
+    const since = Date.now() - 1_000;
+    const upload = new Upload({ client: s3, params: { Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(11 * 1024 * 1024, 7) }, partSize: 5 * 1024 * 1024 });
+    // Act
+    const done = await upload.done();
+    await waitForBackupOf(s3, outputs.BackupBucketName, key, done.VersionId!, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Assess
+    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === 'backup decision' && l.key === key);
+    expect(decisions.map((d) => d.outcome)).toEqual(['copied']);
+  });
+});
+
+describe('asynchronous invocation', () => {
+  it('retries a failing event as configured, then parks it in the failed-events queue in AWS record shape', async () => {
+    // Prepare
+    const { lambda, sqs, outputs } = live();
+    const FunctionName = outputs.BackupFunctionName;
+    const before = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+    const variables = { ...before.Environment?.Variables };
+    delete variables.TOPIC_ARN;
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: variables } }));
+    const event = { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: outputs.InboxBucketName }, object: { key: 'never.txt' } } }] };
+    try {
+      // Act
+      const invoked = await lambda.send(new InvokeCommand({ FunctionName, InvocationType: 'Event', Payload: JSON.stringify(event) }));
+      const parked = await waitFor('a message in the failed-events queue', async () => {
+        const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: outputs.FailedEventsQueueUrl, WaitTimeSeconds: 1 }));
+        return received.Messages?.[0];
+      }, { timeoutMs: 20_000 });
+      // Assess
+      expect(invoked.StatusCode).toBe(202);
+      const record = JSON.parse(parked.Body ?? '{}');
+      expect(record.requestContext).toEqual(expect.objectContaining({ condition: 'RetriesExhausted', approximateInvokeCount: 3, functionArn: `${outputs.BackupFunctionArn}:$LATEST` }));
+      expect(record.requestPayload).toEqual(event);
+      expect(record.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+      expect(record.responsePayload.errorMessage).toContain('TOPIC_ARN: is not set');
+    } finally {
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: before.Environment?.Variables } }));
+    }
+  });
+});
+
+describe('the Node.js executor', () => {
+  const probeSource = `
+let invocations = 0;
+export const handler = async (event, context) => {
+  invocations += 1;
+  if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+  if (event.crash) process.exit(3);
+  if (event.fail) throw new TypeError('asked to fail');
+  console.log('probe says hi');
+  return { invocations, greeting: process.env.GREETING, remaining: context.getRemainingTimeInMillis() };
+};`;
+  const probeName = 'kit-executor-probe';
+
+  beforeAll(async () => {
+    const { lambda, outputs } = live();
+    const role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.BackupFunctionName }))).Role;
+    const zip = await new Promise<Buffer>((resolve) => {
+      const archive = new yazl.ZipFile();
+      archive.addBuffer(Buffer.from(probeSource), 'index.mjs');
+      archive.end();
+      const chunks: Buffer[] = [];
+      archive.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks)));
+    });
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: probeName,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Role: role,
+        Code: { ZipFile: zip },
+        Timeout: 1,
+        Environment: { Variables: { GREETING: 'hello' } },
+      }),
+    );
+  });
+
+  const invoke = (payload: object) => live().lambda.send(new InvokeCommand({ FunctionName: probeName, Payload: JSON.stringify(payload), LogType: 'Tail' }));
+
+  it('keeps the execution environment warm between invocations', async () => {
+    // Act
+    const first = decode((await invoke({})).Payload);
+    const second = decode((await invoke({})).Payload);
+    // Assess
+    expect(second.invocations).toBe(first.invocations + 1);
+    expect(first.remaining).toBeGreaterThan(0);
+  });
+
+  it('reports a thrown error as an unhandled function error, with the log tail', async () => {
+    // Act
+    const response = await invoke({ fail: true });
+    // Assess
+    expect(response.FunctionError).toBe('Unhandled');
+    expect(decode(response.Payload)).toEqual(expect.objectContaining({ errorType: 'TypeError', errorMessage: 'asked to fail' }));
+    expect(Buffer.from(response.LogResult ?? '', 'base64').toString()).toMatch(/Invoke Error/);
+  });
+
+  it('enforces the timeout and starts a fresh environment afterwards', async () => {
+    // Act
+    const timedOut = await invoke({ sleepMs: 3_000 });
+    const after = decode((await invoke({})).Payload);
+    // Assess
+    expect(timedOut.FunctionError).toBe('Unhandled');
+    expect(decode(timedOut.Payload).errorMessage).toMatch(/Task timed out after 1.00 seconds/);
+    expect(after.invocations).toBe(1);
+  });
+
+  it('replaces a crashed environment', async () => {
+    // Act
+    const crashed = await invoke({ crash: true });
+    const after = decode((await invoke({})).Payload);
+    // Assess
+    expect(crashed.FunctionError).toBe('Unhandled');
+    expect(decode(crashed.Payload).errorMessage).toBe('Runtime exited with error: exit status 3');
+    expect(after.invocations).toBe(1);
+  });
+
+  it('applies a configuration change on the next invocation', async () => {
+    // Prepare
+    await live().lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: probeName, Environment: { Variables: { GREETING: 'changed' } } }));
+    // Act
+    const result = decode((await invoke({})).Payload);
+    // Assess
+    expect(result.greeting).toBe('changed');
+  });
+});
+
+describe('receipts', () => {
+  it('delivers the receipt of a backup to an SQS subscription of the topic', async () => {
+    // Prepare
+    const clients = live();
+    const probe = await createReceiptProbe(clients, clients.outputs.ReceiptTopicArn, `kit-it-probe-${Date.now()}`);
+    const key = `receipts/${Date.now()} report.pdf`;
+    try {
+      // Act
+      const put = await clients.s3.send(new PutObjectCommand({ Bucket: clients.outputs.InboxBucketName, Key: key, Body: '%PDF-1.7' }));
+      const receipt = await probe.receiptFor(key, 10_000);
+      // Assess
+      expect(receipt?.Subject).toBe(`Backed up: ${key.split('/')[1]}`);
+      expect(receipt?.Message).toContain(put.VersionId);
+    } finally {
+      await probe.dispose();
+    }
+  });
+});

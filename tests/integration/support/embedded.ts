@@ -1,0 +1,38 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { onTestFailed } from 'vitest';
+import { deploy, type Deployment } from '../../../scripts/lib/deployment.js';
+import { startEmulator, type RunningEmulator } from '../../../scripts/lib/emulator.js';
+import { embeddedTarget, type Target } from '../../../scripts/lib/targets.js';
+
+export type EmbeddedStack = {
+  readonly emulator: RunningEmulator;
+  readonly target: Target;
+  readonly deployment: Deployment;
+  readonly lines: string[];
+};
+
+/** Starts a private emulator on a free port and deploys the real template and artefact into it. */
+export async function startEmbeddedStack(options: { namePrefix: string; env?: Record<string, string> }): Promise<EmbeddedStack> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-it-'));
+  const emulator = await startEmulator({ stateDir, env: { KIT_EMULATOR_RETRY_DELAYS: '0.2,0.2', ...options.env } });
+  const target = embeddedTarget(emulator.endpoint);
+  const lines: string[] = [];
+  try {
+    const deployment = await deploy(target, { overrides: { NamePrefix: options.namePrefix }, log: (line) => lines.push(line) });
+    return { emulator, target, deployment, lines };
+  } catch (error) {
+    console.error(lines.join('\n'), `\n--- emulator log ---\n${await emulator.log()}`);
+    await emulator.stop();
+    throw error;
+  }
+}
+
+/** Prints the emulator's log when the current test fails, so that the failure can be read without a rerun. */
+export function printEmulatorLogOnFailure(stack: () => EmbeddedStack | undefined): void {
+  onTestFailed(async () => {
+    const log = await stack()?.emulator.log();
+    if (log) console.error(`--- emulator log (last 120 lines) ---\n${log.split('\n').slice(-120).join('\n')}`);
+  });
+}
