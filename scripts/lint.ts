@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { ExitCode } from './lib/cli.js';
 import { projectRoot, templatePath, venvBin } from './lib/paths.js';
 
-/** cfn-lint (pinned, from the project's virtualenv) on the template, then the TypeScript type check. */
+/** cfn-lint (pinned, from the project's virtualenv) on the template, dclint on compose.yaml, then the type check. */
 const cfnLint = join(venvBin, 'cfn-lint');
 if (!existsSync(cfnLint)) {
   console.error(`error: ${cfnLint} is missing: run \`make setup\` first`);
@@ -13,6 +13,7 @@ if (!existsSync(cfnLint)) {
 
 const steps: [string, string, string[]][] = [
   ['cfn-lint', cfnLint, ['--format', 'pretty', relative(projectRoot, templatePath)]],
+  ['dclint', join(projectRoot, 'node_modules', '.bin', 'dclint'), ['--max-warnings', '0', 'compose.yaml']],
   ['tsc', join(projectRoot, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', 'tsconfig.json']],
 ];
 let failed = false;

@@ -1,0 +1,47 @@
+import { Command } from 'commander';
+import { emptyBucket } from './lib/buckets.js';
+import { clientsFor } from './lib/clients.js';
+import { ExitCode, run } from './lib/cli.js';
+import { parametersFor, stackNameOf } from './lib/parameters.js';
+import { deleteStack, describeStack, outputsOf } from './lib/stack.js';
+import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+
+const program = new Command()
+  .name('destroy')
+  .description('Empty the stack\'s versioned buckets (every version and delete marker) and delete the stack.')
+  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
+  .option('-y, --yes', 'required on aws: the backups are deleted for good', false)
+  .parse();
+const options = program.opts<{ target: string; yes: boolean }>();
+
+run(async () => {
+  const name = parseTargetName(options.target);
+  if (name === TargetName.aws && !options.yes) {
+    console.error('refusing to destroy on aws without --yes (make destroy TARGET=aws YES=1): every backup version would be deleted');
+    return ExitCode.usage;
+  }
+  const target = await resolveTarget(name, { startEmulator: false });
+  const clients = clientsFor(target);
+  const stackName = stackNameOf(await parametersFor(target));
+  const stack = await describeStack(clients.cloudFormation, stackName);
+  if (!stack) {
+    console.log(`no stack ${stackName} on ${target.name}: nothing to destroy`);
+    return ExitCode.ok;
+  }
+  const outputs = outputsOf(stack);
+  for (const bucket of [outputs.InboxBucketName, outputs.BackupBucketName, outputs.AuditTrailBucketName]) {
+    if (!bucket) continue;
+    const deleted = await emptyBucket(clients.s3, bucket).catch((error: Error) => {
+      if (/NoSuchBucket/.test(error.name)) return 0;
+      throw error;
+    });
+    console.log(`emptied s3://${bucket} (${deleted} versions and delete markers)`);
+  }
+  await deleteStack(clients.cloudFormation, stackName, console.log, {
+    timeoutMs: target.endpoint ? 5 * 60_000 : 45 * 60_000,
+    intervalMs: target.endpoint ? 200 : 3_000,
+    startedAt: Date.now(),
+  });
+  console.log(`deleted stack ${stackName} on ${target.name}`);
+  return ExitCode.ok;
+});

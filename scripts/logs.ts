@@ -1,0 +1,37 @@
+import { Command } from 'commander';
+import { clientsFor } from './lib/clients.js';
+import { run } from './lib/cli.js';
+import { logEvents } from './lib/observe.js';
+import { parseOutputs } from './lib/outputs.js';
+import { parametersFor, stackNameOf } from './lib/parameters.js';
+import { describeStack, outputsOf } from './lib/stack.js';
+import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+
+const program = new Command()
+  .name('logs')
+  .description("Follow the backup function's log group (Ctrl-C stops).")
+  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
+  .option('-s, --since <minutes>', 'start this many minutes back', '10')
+  .parse();
+const options = program.opts<{ target: string; since: string }>();
+
+run(async () => {
+  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false });
+  const clients = clientsFor(target);
+  const stackName = stackNameOf(await parametersFor(target));
+  const stack = await describeStack(clients.cloudFormation, stackName);
+  if (!stack) throw new Error(`no stack ${stackName} on ${target.name}: run \`make deploy TARGET=${target.name}\` first`);
+  const { LogGroupName } = parseOutputs(stackName, outputsOf(stack));
+  console.error(`following ${LogGroupName} on ${target.name} (Ctrl-C stops)`);
+  const seen = new Set<string>();
+  let since = Date.now() - Number(options.since) * 60_000;
+  for (;;) {
+    for (const event of await logEvents(clients.logs, LogGroupName, since)) {
+      if (!event.eventId || seen.has(event.eventId)) continue;
+      seen.add(event.eventId);
+      since = Math.max(since, (event.timestamp ?? since) - 5_000);
+      console.log(`${new Date(event.timestamp ?? 0).toISOString()}  ${event.message?.trimEnd()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, target.endpoint ? 1_000 : 3_000));
+  }
+});

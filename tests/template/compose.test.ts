@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../scripts/lib/paths.js';
+
+type Service = {
+  image?: string;
+  environment?: Record<string, string>;
+  volumes?: string[];
+  healthcheck?: { test?: string[] };
+  depends_on?: Record<string, { condition?: string }>;
+  command?: string[];
+};
+type Compose = { services: Record<string, Service> };
+
+
+let compose: Compose;
+let raw: unknown;
+
+beforeAll(async () => {
+  raw = parse(await readFile(join(projectRoot, 'compose.yaml'), 'utf8'));
+  compose = raw as Compose;
+});
+
+const service = (name: string): Service => {
+  const found = compose.services[name];
+  if (!found) throw new Error(`compose.yaml has no service ${name}`);
+  return found;
+};
+
+describe('compose.yaml', () => {
+  it('is valid against the Compose Specification schema', async () => {
+    // Prepare
+    // The Compose Specification schema as dclint (our compose linter) ships it.
+    const schema = JSON.parse(await readFile(join(projectRoot, 'node_modules/dclint/schemas/compose.schema.json'), 'utf8')) as object;
+    const ajv = new Ajv.default({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    // Compose's own formats: durations such as "5s", ports and expose entries.
+    ajv.addFormat('duration', /^(\d+(\.\d+)?(us|ms|s|m|h))+$/);
+    ajv.addFormat('ports', true);
+    ajv.addFormat('expose', true);
+    const validate = ajv.compile({ ...schema, $schema: undefined });
+    // Act
+    const valid = validate(raw);
+    // Assess
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('pins LocalStack to 4.14.0, overridable, and passes an auth token through', () => {
+    // Assess
+    expect(service('localstack').image).toBe('${LOCALSTACK_IMAGE:-localstack/localstack:4.14.0}');
+    expect(service('localstack').environment?.LOCALSTACK_AUTH_TOKEN).toBe('${LOCALSTACK_AUTH_TOKEN:-}');
+  });
+
+  it('mounts the Docker socket so that LocalStack can run Lambda containers', () => {
+    // Assess
+    expect(service('localstack').volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
+  });
+
+  it('has a healthcheck that the deployer waits for', () => {
+    // Assess
+    expect(service('localstack').healthcheck?.test?.join(' ')).toContain('/_localstack/health');
+    expect(service('deployer').depends_on).toEqual({ localstack: { condition: 'service_healthy' } });
+  });
+
+  it('deploys with the same build and deploy scripts against the localstack service', () => {
+    // Prepare
+    const command = service('deployer').command?.join(' ') ?? '';
+    // Assess
+    expect(command).toContain('npx tsx scripts/build.ts');
+    expect(command).toContain('npx tsx scripts/deploy.ts --target localstack');
+    expect(service('deployer').environment?.LOCALSTACK_ENDPOINT).toBe('http://localstack:4566');
+  });
+});
