@@ -73,7 +73,7 @@ async function followStack(
       for (const event of fresh) {
         seen.add(event.EventId!);
         log(formatEvent(event, startedAt));
-        if (event.ResourceStatus?.endsWith('FAILED') && event.LogicalResourceId !== stackName) failures.push(event);
+        if (event.ResourceStatus?.endsWith('FAILED') && event.ResourceStatusReason) failures.push(event);
       }
       const stack = await describeStack(cf, stackName);
       if (stack === undefined) return { StackName: stackName, StackStatus: 'DELETE_COMPLETE' } as Stack;

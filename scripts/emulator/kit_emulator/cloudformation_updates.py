@@ -1,0 +1,116 @@
+"""Stack updates in the emulator that follow parameter changes the way CloudFormation does.
+
+moto's update diff notices a changed parameter only where a resource `Ref`s it directly: a change that
+flips a template Condition (an `Fn::If` inside a resource, or a resource's own `Condition`) goes unseen,
+its change sets list no parameter-driven changes at all, and an IAM role's inline policies are never
+updated. Here a resource whose `Fn::If` conditions flip is modified, a change set lists what its
+parameters change, a role's inline policies follow the template, and a Condition that would add or
+remove a whole resource in an update fails the update by name (the emulator cannot do that; destroy the
+stack and deploy again).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.cloudformation.models import Change, ChangeSet
+from moto.cloudformation.parsing import ResourceMap
+from moto.utilities.utils import get_partition
+from moto.iam.models import Role, iam_backends
+
+from .cloudformation import UnsupportedByEmulator
+
+_original_build_resource_diff = ResourceMap.build_resource_diff
+_original_role_update = Role.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+
+def _evaluate(conditions: dict[str, Any], name: str, values: dict[str, str], defaults: dict[str, Any]) -> bool:
+    def value(node: Any) -> Any:
+        if isinstance(node, dict) and "Ref" in node:
+            ref = node["Ref"]
+            return values.get(ref, str(defaults.get(ref, {}).get("Default", "")))
+        return node
+
+    def evaluate(node: Any) -> bool:
+        (function, args), = node.items()
+        if function == "Fn::Equals":
+            return str(value(args[0])) == str(value(args[1]))
+        if function == "Fn::Not":
+            return not evaluate(args[0])
+        if function == "Fn::And":
+            return all(evaluate(a) for a in args)
+        if function == "Fn::Or":
+            return any(evaluate(a) for a in args)
+        if function == "Condition":
+            return evaluate(conditions[args])
+        raise UnsupportedByEmulator(f"condition function {function} is not supported by the embedded emulator")
+
+    return evaluate(conditions[name])
+
+
+def _if_conditions(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key == "Fn::If" and isinstance(child, list) and child:
+                found.add(child[0])
+            found |= _if_conditions(child)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _if_conditions(item)
+    return found
+
+
+def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    diff = _original_build_resource_diff(self, other_template, parameters)
+    if not parameters:
+        return diff
+    conditions = other_template.get("Conditions", {})
+    declared = other_template.get("Parameters", {})
+    # As in CloudFormation, a parameter left out of an update takes its default, not its previous value.
+    new_values = {k: str(v) for k, v in parameters.items()}
+    flipped = {name for name in conditions if _evaluate(conditions, name, new_values, declared) != bool(self.lazy_condition_map[name])}
+    if not flipped:
+        return diff
+    for name, resource in other_template.get("Resources", {}).items():
+        if name not in self._resource_json_map:
+            continue
+        if resource.get("Condition") in flipped:
+            raise UnsupportedByEmulator(
+                f"the new parameters flip Condition {resource['Condition']}, which would add or remove {name} ({resource['Type']}); "
+                "the embedded emulator cannot do that in an update: destroy the stack and deploy again"
+            )
+        if _if_conditions(resource) & flipped and name not in diff["Modify"]:
+            diff["Modify"].append(name)
+    return diff
+
+
+def _change_set_diff(self: ChangeSet) -> list[Change]:
+    try:
+        names = self.stack.resource_map.build_resource_diff(self.template_dict, self.parameters)
+    except UnsupportedByEmulator:
+        # Reported when the change set is executed, where a failure has a stack event to tell it.
+        names = _original_build_resource_diff(self.stack.resource_map, self.template_dict, None)
+    old = self.stack.resource_map._resource_json_map
+    new = self.template_dict.get("Resources", {})
+    return [Change(action=action, logical_resource_id=name, resource_type=(new.get(name) or old[name])["Type"])
+            for action, resource_names in names.items() for name in resource_names]
+
+
+def _role_update(cls: type[Role], original_resource: Role, new_resource_name: str, cloudformation_json: dict[str, Any],
+                 account_id: str, region_name: str) -> Role:
+    role = _original_role_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+    role = iam_backends[account_id][get_partition(region_name)].get_role(original_resource.name)
+    wanted = {p["PolicyName"]: p["PolicyDocument"] for p in cloudformation_json["Properties"].get("Policies", [])}
+    for name in list(role.policies):
+        if name not in wanted:
+            role.delete_policy(name)
+    for name, document in wanted.items():
+        role.put_policy(name, document)
+    return role
+
+
+def install() -> None:
+    ResourceMap.build_resource_diff = _build_resource_diff  # type: ignore[method-assign]
+    ChangeSet.diff = _change_set_diff  # type: ignore[method-assign]
+    Role.update_from_cloudformation_json = classmethod(_role_update)  # type: ignore[method-assign,assignment]

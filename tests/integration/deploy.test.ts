@@ -1,0 +1,121 @@
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { emptyBucket } from '../../scripts/lib/buckets.js';
+import { deploy } from '../../scripts/lib/deployment.js';
+import { deleteStack, describeStack } from '../../scripts/lib/stack.js';
+import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+
+const PREFIX = 'kit-deploy-it';
+let stack: EmbeddedStack | undefined;
+const started = () => {
+  if (!stack) throw new Error('the emulator did not start');
+  return stack;
+};
+
+beforeAll(async () => {
+  stack = await startEmbeddedStack({ namePrefix: PREFIX });
+});
+afterAll(async () => {
+  await stack?.emulator.stop();
+});
+beforeEach(() => printEmulatorLogOnFailure(() => stack));
+
+describe('deploy to the embedded target', () => {
+  it('creates the stack, streams its events, prints outputs and proves the artefact', () => {
+    // Prepare
+    const { deployment, lines } = started();
+    // Assess
+    expect(deployment.action).toBe('created');
+    expect(lines).toContainEqual(expect.stringMatching(/CREATE_COMPLETE\s+BackupFunction \(AWS::Lambda::Function\)/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ {2}InboxBucketName\s+kit-deploy-it-inbox-123456789012-us-east-1$/));
+    expect(lines).toContainEqual(`identical artefact: yes (CodeSha256 ${deployment.artefact.codeSha256} = sha256 ${deployment.artefact.sha256})`);
+  });
+
+  it('redeploys without change as a no-op', async () => {
+    // Prepare
+    const { target } = started();
+    const lines: string[] = [];
+    // Act
+    const again = await deploy(target, { overrides: { NamePrefix: PREFIX }, log: (line) => lines.push(line) });
+    // Assess
+    expect(again.action).toBe('unchanged');
+    expect(lines).toContain(`stack ${PREFIX} is up to date: nothing to deploy`);
+    expect(lines).toContainEqual(expect.stringContaining('identical artefact: yes'));
+  });
+
+  it('updates the stack through a change set when a parameter changes', async () => {
+    // Prepare
+    const { target, deployment } = started();
+    const lines: string[] = [];
+    // Act
+    const updated = await deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '1024' }, log: (line) => lines.push(line) });
+    // Assess
+    expect(updated.action).toBe('updated');
+    expect(lines).toContainEqual(expect.stringMatching(/Modify\s+BackupFunction \(AWS::Lambda::Function\)/));
+    const config = await deployment.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: updated.outputs.BackupFunctionName }));
+    expect(config.MemorySize).toBe(1024);
+  });
+
+  it('modifies a resource whose Fn::If condition a parameter flips', async () => {
+    // Prepare
+    const { target } = started();
+    const lines: string[] = [];
+    // Act
+    await deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '1024', ReceiptPublishAllowed: 'false' }, log: (line) => lines.push(line) });
+    await deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '1024' }, log: (line) => lines.push(line) });
+    // Assess
+    expect(lines.filter((line) => /Modify\s+BackupFunctionRole \(AWS::IAM::Role\)/.test(line))).toHaveLength(2);
+  });
+
+  it('refuses, by name, an update whose parameters would add a conditional resource', async () => {
+    // Prepare
+    const { target } = started();
+    // Act
+    const attempt = deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '1024', EnableAuditTrail: 'true' }, log: () => undefined });
+    // Assess
+    await expect(attempt).rejects.toThrow(/UPDATE_ROLLBACK_FAILED[\s\S]*flip Condition AuditTrailEnabled, which would add or remove TrailBucket/);
+  });
+
+  it('fails loudly when a live setting drifted from the template', async () => {
+    // Prepare
+    const { target, deployment } = started();
+    const Bucket = deployment.outputs.BackupBucketName;
+    await deployment.clients.s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Suspended' } }));
+    try {
+      // Act
+      const redeploy = deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '1024' }, log: () => undefined });
+      // Assess
+      await expect(redeploy).rejects.toThrow('1 live setting(s) differ from the template: BackupBucket versioning');
+    } finally {
+      await deployment.clients.s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    }
+  });
+
+  it('fails a create that needs a resource type the emulator cannot honour, naming it, and rolls back', async () => {
+    // Prepare
+    const { target, deployment } = started();
+    const lines: string[] = [];
+    // Act
+    const attempt = deploy(target, { overrides: { NamePrefix: 'kit-trail-it', EnableAuditTrail: 'true' }, log: (line) => lines.push(line) });
+    // Assess
+    await expect(attempt).rejects.toThrow(/ROLLBACK_COMPLETE[\s\S]*AuditTrail \(AWS::CloudTrail::Trail\): resource type AWS::CloudTrail::Trail is not supported by the embedded emulator/);
+    expect(lines).toContainEqual(expect.stringMatching(/CREATE_FAILED\s+AuditTrail/));
+    expect((await describeStack(deployment.clients.cloudFormation, 'kit-trail-it'))?.StackStatus).toBe('ROLLBACK_COMPLETE');
+  });
+
+  it('destroys the stack after emptying its versioned buckets', async () => {
+    // Prepare
+    const { deployment } = started();
+    const { s3, cloudFormation } = deployment.clients;
+    const { InboxBucketName, BackupBucketName } = deployment.outputs;
+    await s3.send(new PutObjectCommand({ Bucket: InboxBucketName, Key: 'a.txt', Body: 'one' }));
+    await s3.send(new PutObjectCommand({ Bucket: InboxBucketName, Key: 'a.txt', Body: 'two' }));
+    // Act
+    const emptied = (await emptyBucket(s3, InboxBucketName)) + (await emptyBucket(s3, BackupBucketName));
+    await deleteStack(cloudFormation, PREFIX, () => undefined, { timeoutMs: 60_000, intervalMs: 200, startedAt: Date.now() });
+    // Assess
+    expect(emptied).toBeGreaterThanOrEqual(2);
+    expect(await describeStack(cloudFormation, PREFIX)).toBeUndefined();
+  });
+});
