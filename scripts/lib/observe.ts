@@ -39,6 +39,7 @@ export function waitForBackupOf(
   key: string,
   sourceVersionId: string,
   timeoutMs: number,
+  intervalMs = 200,
 ): Promise<HeadObjectCommandOutput> {
   return waitFor(
     `s3://${bucket}/${key} to hold source version ${sourceVersionId}`,
@@ -50,6 +51,6 @@ export function waitForBackupOf(
         return undefined;
       }
     },
-    { timeoutMs, intervalMs: 200 },
+    { timeoutMs, intervalMs },
   );
 }

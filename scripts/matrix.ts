@@ -1,0 +1,65 @@
+import { relative } from 'node:path';
+import { Command } from 'commander';
+import { clientsFor } from './lib/clients.js';
+import { ExitCode, run } from './lib/cli.js';
+import { deploy } from './lib/deployment.js';
+import { parseOutputs } from './lib/outputs.js';
+import { parametersFor, stackNameOf } from './lib/parameters.js';
+import { projectRoot, reportsDir } from './lib/paths.js';
+import { describeStack, outputsOf } from './lib/stack.js';
+import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+import { formatResult, formatSummary, writeReports } from './matrix/report.js';
+import { matrixCases, runMatrix } from './matrix/run.js';
+
+const program = new Command()
+  .name('matrix')
+  .description('Run the eight-case test matrix against a deployed stack and report PASS / FAIL / SKIP / SIMULATED.')
+  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
+  .option('-c, --case <number...>', 'run only these cases (1-8)')
+  .parse();
+const options = program.opts<{ target: string; case?: string[] }>();
+
+run(async () => {
+  const only = options.case?.map(Number);
+  const unknown = only?.filter((id) => !matrixCases.some((c) => c.id === id));
+  if (unknown?.length) {
+    console.error(`error: no case ${unknown.join(', ')}: the cases are 1 to ${matrixCases.length}`);
+    return ExitCode.usage;
+  }
+  const target = await resolveTarget(parseTargetName(options.target));
+  let stackName: string;
+  let outputs;
+  let parameters;
+  if (target.name === TargetName.aws) {
+    stackName = stackNameOf(await parametersFor(target));
+    const stack = await describeStack(clientsFor(target).cloudFormation, stackName);
+    if (!stack) throw new Error(`no stack ${stackName} on aws: deploy it first with \`make deploy-aws\``);
+    outputs = parseOutputs(stackName, outputsOf(stack));
+    parameters = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
+  } else {
+    // Emulated targets are redeployed first (a no-op when nothing changed), so the matrix tests this checkout.
+    const lines: string[] = [];
+    const deployment = await deploy(target, { log: (line) => lines.push(line) }).catch((error: Error) => {
+      console.error(lines.join('\n'));
+      throw error;
+    });
+    console.log(`stack ${deployment.stackName} on ${target.name}: ${deployment.action}, artefact sha256 ${deployment.artefact.sha256.slice(0, 12)}…`);
+    ({ stackName, outputs, parameters } = deployment);
+  }
+
+  const colour = Boolean(process.stdout.isTTY);
+  console.log(` #  case                outcome    duration`);
+  const report = await runMatrix({
+    target,
+    clients: clientsFor(target),
+    stackName,
+    outputs,
+    parameters,
+    only,
+    onResult: (result) => console.log(formatResult(result, colour)),
+  });
+  console.log(formatSummary(report));
+  const files = await writeReports(report, reportsDir);
+  console.log(`reports: ${files.map((file) => relative(projectRoot, file)).join(', ')}`);
+  return report.counts.FAIL > 0 ? ExitCode.failed : ExitCode.ok;
+});

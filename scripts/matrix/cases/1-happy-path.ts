@@ -1,0 +1,37 @@
+import type { MatrixCase, MatrixContext } from '../types.js';
+import { backupOf, upload } from '../checks.js';
+import { fail, pass } from '../types.js';
+
+/** A small but valid one-page PDF, so that the sample is what a user would really back up. */
+export const samplePdf = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+);
+
+/** LocalStack sends SNS e-mail through its SES; its messages are readable at /_aws/ses. */
+async function sesMessageMentioning(context: MatrixContext, text: string): Promise<string | undefined> {
+  const response = await fetch(`${context.target.endpoint}/_aws/ses`);
+  const body = (await response.json()) as { messages?: { Id?: string; Body?: { text_part?: string }; Subject?: string }[] };
+  return body.messages?.find((m) => `${m.Subject} ${m.Body?.text_part}`.includes(text))?.Id;
+}
+
+export const happyPath: MatrixCase = {
+  id: 1,
+  name: 'happy path',
+  async run(context) {
+    const key = `${context.prefix}1-happy/statement 2026 ü.pdf`;
+    const versionId = await upload(context, key, samplePdf, { ContentType: 'application/pdf' });
+    const backup = await backupOf(context, key, versionId);
+    const evidence = [`inbox version ${versionId}`, `backup version ${backup.VersionId} (${backup.ContentType}, ${backup.ContentLength} bytes)`];
+    if (backup.ContentType !== 'application/pdf') return fail(`backup lost its Content-Type: ${backup.ContentType}`, evidence);
+    const receipt = await context.probe.receiptFor(key, context.patienceMs);
+    if (!receipt) return fail('no receipt reached the probe subscription of the topic', evidence);
+    evidence.push(`receipt ${receipt.MessageId}: "${receipt.Subject}"`);
+    if (context.target.capabilities.sesInbox) {
+      const email = await sesMessageMentioning(context, key).catch(() => undefined);
+      if (!email) return fail('the receipt e-mail is not in LocalStack\'s SES inbox (/_aws/ses)', evidence);
+      evidence.push(`e-mail ${email} in /_aws/ses`);
+    }
+    return pass(evidence);
+  },
+};

@@ -1,0 +1,64 @@
+import { deploy } from '../../lib/deployment.js';
+import type { Parameters } from '../../lib/parameters.js';
+import { backupOf, loggedLine, setEnvironment, sleep, upload } from '../checks.js';
+import { fail, pass, simulated, type MatrixCase, type MatrixContext, type Verdict } from '../types.js';
+
+/** After the copy, how long the probe listens to be sure that no receipt was sent. */
+const QUIET_MS = 8_000;
+
+async function copyWithoutReceipt(context: MatrixContext, key: string): Promise<{ failed?: string; evidence: string[] }> {
+  const since = Date.now();
+  const versionId = await upload(context, key, 'backed up, but nobody is told');
+  const backup = await backupOf(context, key, versionId);
+  const evidence = [`inbox version ${versionId}`, `backup version ${backup.VersionId}`];
+  const line = await loggedLine(context, since, (l) => l.outcome === 'notify_failed' && l.key === key);
+  if (!line) return { failed: 'no notify_failed line for the key in the log group', evidence };
+  evidence.push(`log: ${line.message} (${line.errorName}: ${String(line.errorMessage).slice(0, 120)})`);
+  const receipt = await context.probe.receiptFor(key, QUIET_MS);
+  if (receipt) return { failed: `a receipt was delivered anyway: ${receipt.MessageId}`, evidence };
+  evidence.push(`no receipt within ${QUIET_MS / 1000} s`);
+  return { evidence };
+}
+
+async function withoutPublishPermission(context: MatrixContext, key: string): Promise<Verdict> {
+  const redeploy = (allowed: string) => {
+    const parameters: Parameters = Object.fromEntries(
+      Object.entries({ ...context.parameters, ReceiptPublishAllowed: allowed }).filter(([name]) => !name.startsWith('Artifact')),
+    );
+    return deploy(context.target, { overrides: parameters, log: () => undefined });
+  };
+  await redeploy('false');
+  try {
+    // IAM changes reach running functions within seconds; give them that.
+    await sleep(15_000);
+    const { failed, evidence } = await copyWithoutReceipt(context, key);
+    evidence.unshift('stack updated with ReceiptPublishAllowed=false (sns:Publish removed from the role)');
+    return failed ? fail(failed, evidence) : pass(evidence);
+  } finally {
+    await redeploy('true');
+  }
+}
+
+async function withUnreachableTopic(context: MatrixContext, key: string): Promise<Verdict> {
+  const missingTopic = `arn:aws:sns:${context.target.region}:${context.accountId}:${context.outputs.BackupFunctionName}-no-such-topic`;
+  const before = await setEnvironment(context, (variables) => ({ ...variables, TOPIC_ARN: missingTopic }));
+  try {
+    const { failed, evidence } = await copyWithoutReceipt(context, key);
+    if (failed) return fail(failed, evidence);
+    return simulated(
+      `${context.target.name} does not enforce IAM, so removing sns:Publish changes nothing there: the publish was made to fail by pointing TOPIC_ARN at a topic that does not exist (${missingTopic})`,
+      evidence,
+    );
+  } finally {
+    await setEnvironment(context, () => before);
+  }
+}
+
+export const permissionError: MatrixCase = {
+  id: 5,
+  name: 'permission error',
+  async run(context) {
+    const key = `${context.prefix}5-permission/diary.txt`;
+    return context.target.capabilities.iamEnforced ? withoutPublishPermission(context, key) : withUnreachableTopic(context, key);
+  },
+};

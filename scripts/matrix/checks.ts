@@ -1,0 +1,64 @@
+import { GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { functionLogLines, waitForBackupOf, type FunctionLogLine } from '../lib/observe.js';
+import { waitFor } from '../lib/wait.js';
+import type { MatrixContext } from './types.js';
+
+/** Uploads into the inbox and returns the new version id. */
+export async function upload(context: MatrixContext, key: string, body: PutObjectCommandInput['Body'], extra: Partial<PutObjectCommandInput> = {}): Promise<string> {
+  const put = await context.clients.s3.send(new PutObjectCommand({ Bucket: context.outputs.InboxBucketName, Key: key, Body: body, ...extra }));
+  if (!put.VersionId) throw new Error(`the inbox returned no version id for ${key}: is it versioned?`);
+  return put.VersionId;
+}
+
+export function backupOf(context: MatrixContext, key: string, sourceVersionId: string) {
+  return waitForBackupOf(context.clients.s3, context.outputs.BackupBucketName, key, sourceVersionId, context.patienceMs);
+}
+
+/** Waits until the function has logged a line that matches; undefined when none appeared in time. */
+export async function loggedLine(
+  context: MatrixContext,
+  since: number,
+  matches: (line: FunctionLogLine) => boolean,
+  timeoutMs = context.patienceMs,
+): Promise<FunctionLogLine | undefined> {
+  try {
+    return await waitFor(
+      'a matching log line',
+      async () => (await functionLogLines(context.clients.logs, context.outputs.LogGroupName, since - 5_000)).find(matches),
+      { timeoutMs, intervalMs: context.target.endpoint ? 250 : 2_000 },
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** Changes the function's environment and waits until Lambda applied it. Returns the previous variables. */
+export async function setEnvironment(
+  context: MatrixContext,
+  change: (variables: Record<string, string>) => Record<string, string>,
+): Promise<Record<string, string>> {
+  const FunctionName = context.outputs.BackupFunctionName;
+  const { lambda } = context.clients;
+  const before = { ...(await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }))).Environment?.Variables };
+  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: change({ ...before }) } }));
+  await waitFor(
+    `${FunctionName} to apply its new configuration`,
+    async () => {
+      const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+      return config.LastUpdateStatus === 'InProgress' ? undefined : config;
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  return before;
+}
+
+export async function invokeSync(context: MatrixContext, event: object): Promise<{ functionError?: string; payload: unknown }> {
+  const response = await context.clients.lambda.send(
+    new InvokeCommand({ FunctionName: context.outputs.BackupFunctionName, Payload: JSON.stringify(event) }),
+  );
+  const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
+  return { functionError: response.FunctionError, payload: text ? JSON.parse(text) : undefined };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,65 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { styleText } from 'node:util';
+import { CaseOutcome, type CaseResult } from './types.js';
+import type { MatrixReport } from './run.js';
+
+const colours: Record<CaseOutcome, 'green' | 'red' | 'yellow' | 'cyan'> = {
+  PASS: 'green',
+  FAIL: 'red',
+  SKIP: 'yellow',
+  SIMULATED: 'cyan',
+};
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** One case as table rows: the outcome line, then its reason and evidence, indented. */
+export function formatResult(result: CaseResult, colour: boolean): string {
+  const outcome = result.outcome.padEnd(9);
+  const shown = colour ? styleText(colours[result.outcome], outcome) : outcome;
+  const lines = [`${String(result.id).padStart(2)}  ${result.name.padEnd(19)} ${shown} ${seconds(result.durationMs).padStart(8)}`];
+  if (result.reason) lines.push(`      ${result.outcome === CaseOutcome.fail ? 'why' : 'note'}: ${result.reason}`);
+  for (const item of result.evidence) lines.push(`      - ${item}`);
+  return lines.join('\n');
+}
+
+export function formatSummary(report: MatrixReport): string {
+  const parts = Object.entries(report.counts).filter(([, n]) => n > 0).map(([outcome, n]) => `${n} ${outcome}`);
+  return `matrix on ${report.target} (stack ${report.stackName}, keys under ${report.prefix}): ${parts.join(', ')} in ${seconds(report.durationMs)}`;
+}
+
+const xml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+
+export function junitXml(report: MatrixReport): string {
+  const cases = report.results.map((r) => {
+    const name = `${r.id} ${r.name}`;
+    const detail = [r.reason, ...r.evidence].filter(Boolean).join('\n');
+    const body =
+      r.outcome === CaseOutcome.fail
+        ? `<failure message="${xml(r.reason ?? 'failed')}">${xml(detail)}</failure>`
+        : r.outcome === CaseOutcome.skip
+          ? `<skipped message="${xml(r.reason ?? 'skipped')}"/>`
+          : `<properties><property name="outcome" value="${r.outcome}"/></properties><system-out>${xml(detail)}</system-out>`;
+    return `    <testcase classname="backup-kit.matrix.${report.target}" name="${xml(name)}" time="${(r.durationMs / 1000).toFixed(3)}">${body}</testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="backup-kit matrix" tests="${report.results.length}" failures="${report.counts.FAIL}" skipped="${report.counts.SKIP}" time="${(report.durationMs / 1000).toFixed(3)}">`,
+    `  <testsuite name="matrix on ${report.target}" tests="${report.results.length}" failures="${report.counts.FAIL}" skipped="${report.counts.SKIP}" timestamp="${report.startedAt}" time="${(report.durationMs / 1000).toFixed(3)}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** Writes reports/matrix-<target>.json and .xml; returns their paths. */
+export async function writeReports(report: MatrixReport, directory: string): Promise<string[]> {
+  await mkdir(directory, { recursive: true });
+  const json = join(directory, `matrix-${report.target}.json`);
+  const junit = join(directory, `matrix-${report.target}.xml`);
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(junit, junitXml(report));
+  return [json, junit];
+}

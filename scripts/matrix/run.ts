@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import type { Clients } from '../lib/clients.js';
+import type { StackOutputs } from '../lib/outputs.js';
+import type { Parameters } from '../lib/parameters.js';
+import { createReceiptProbe } from '../lib/receipt-probe.js';
+import type { Target } from '../lib/targets.js';
+import { happyPath } from './cases/1-happy-path.js';
+import { duplicateEvent } from './cases/2-duplicate-event.js';
+import { largeObject } from './cases/3-large-object.js';
+import { versionedRewrite } from './cases/4-versioned-rewrite.js';
+import { permissionError } from './cases/5-permission-error.js';
+import { encryption } from './cases/6-encryption.js';
+import { errorVisibility } from './cases/7-error-visibility.js';
+import { audit } from './cases/8-audit.js';
+import { CaseOutcome, fail, type CaseResult, type MatrixCase } from './types.js';
+
+export const matrixCases: readonly MatrixCase[] = [
+  happyPath,
+  duplicateEvent,
+  largeObject,
+  versionedRewrite,
+  permissionError,
+  encryption,
+  errorVisibility,
+  audit,
+];
+
+export type MatrixReport = {
+  readonly target: string;
+  readonly stackName: string;
+  readonly prefix: string;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly counts: Record<CaseOutcome, number>;
+  readonly results: CaseResult[];
+};
+
+export type MatrixRun = {
+  readonly target: Target;
+  readonly clients: Clients;
+  readonly stackName: string;
+  readonly outputs: StackOutputs;
+  readonly parameters: Parameters;
+  readonly only?: readonly number[];
+  readonly log?: (line: string) => void;
+  readonly onResult?: (result: CaseResult) => void;
+};
+
+/** Runs the cases one after another (cases 5 and 7 change the function's configuration and restore it). */
+export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
+  const log = run.log ?? ((line: string) => console.log(line));
+  const started = Date.now();
+  const runId = `${new Date(started).toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  const prefix = `matrix/${runId}/`;
+  const identity = await run.clients.sts.send(new GetCallerIdentityCommand({}));
+  const probe = await createReceiptProbe(run.clients, run.outputs.ReceiptTopicArn, `backup-kit-probe-${runId.slice(-6)}-${started % 100000}`);
+  const context = {
+    target: run.target,
+    clients: run.clients,
+    outputs: run.outputs,
+    parameters: run.parameters,
+    prefix,
+    probe,
+    accountId: identity.Account ?? '',
+    patienceMs: run.target.name === 'embedded' ? 30_000 : 180_000,
+    log,
+  };
+  const results: CaseResult[] = [];
+  try {
+    for (const matrixCase of matrixCases.filter((c) => !run.only || run.only.includes(c.id))) {
+      const caseStarted = Date.now();
+      const verdict = await matrixCase.run(context).catch((error: Error) => fail(`${error.name}: ${error.message}`));
+      const result = { id: matrixCase.id, name: matrixCase.name, ...verdict, durationMs: Date.now() - caseStarted };
+      results.push(result);
+      run.onResult?.(result);
+    }
+  } finally {
+    await probe.dispose();
+  }
+  const counts = Object.fromEntries(Object.values(CaseOutcome).map((o) => [o, results.filter((r) => r.outcome === o).length])) as Record<CaseOutcome, number>;
+  return { target: run.target.name, stackName: run.stackName, prefix, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, counts, results };
+}

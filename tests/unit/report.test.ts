@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { formatResult, junitXml } from '../../scripts/matrix/report.js';
+import type { MatrixReport } from '../../scripts/matrix/run.js';
+
+const report: MatrixReport = {
+  target: 'embedded',
+  stackName: 'backup-kit',
+  prefix: 'matrix/x/',
+  startedAt: '2026-11-28T10:00:00.000Z',
+  durationMs: 12_345,
+  counts: { PASS: 1, FAIL: 1, SKIP: 1, SIMULATED: 1 },
+  results: [
+    { id: 1, name: 'happy path', outcome: 'PASS', evidence: ['backup version b1'], durationMs: 100 },
+    { id: 5, name: 'permission error', outcome: 'SIMULATED', reason: 'IAM is not enforced', evidence: ['no receipt'], durationMs: 200 },
+    { id: 7, name: 'error visibility', outcome: 'FAIL', reason: 'error <not> in "logs" & more', evidence: [], durationMs: 300 },
+    { id: 8, name: 'audit', outcome: 'SKIP', reason: 'no CloudTrail', evidence: [], durationMs: 0 },
+  ],
+};
+
+describe('the JUnit report', () => {
+  it('marks FAIL as failure and SKIP as skipped, escaping XML', () => {
+    // Act
+    const xml = junitXml(report);
+    // Assess
+    expect(xml).toContain('<testsuites name="backup-kit matrix" tests="4" failures="1" skipped="1" time="12.345">');
+    expect(xml).toContain('<failure message="error &lt;not&gt; in &quot;logs&quot; &amp; more">');
+    expect(xml).toContain('<skipped message="no CloudTrail"/>');
+    expect(xml).toContain('<property name="outcome" value="SIMULATED"/>');
+  });
+});
+
+describe('the terminal table', () => {
+  it('shows the outcome, the reason and the evidence of a case', () => {
+    // Act
+    const text = formatResult(report.results[1]!, false);
+    // Assess
+    expect(text.split('\n')).toEqual([' 5  permission error    SIMULATED    0.2 s', '      note: IAM is not enforced', '      - no receipt']);
+  });
+});
