@@ -1,0 +1,79 @@
+import { GenericContainer, getContainerRuntimeClient, ImageName, Wait, type StartedTestContainer } from 'testcontainers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientsFor } from '../../scripts/lib/clients.js';
+import { deploy, type Deployment } from '../../scripts/lib/deployment.js';
+import { resolveTarget, type Target } from '../../scripts/lib/targets.js';
+import { runMatrix, type MatrixReport } from '../../scripts/matrix/run.js';
+
+const IMAGE = process.env.LOCALSTACK_IMAGE ?? 'localstack/localstack:4.14.0';
+const DETECT_TIMEOUT_MS = 20_000;
+const PULL_TIMEOUT_MS = 10 * 60_000;
+
+function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms))]);
+}
+
+/** Why LocalStack cannot run here, or undefined when it can: Docker must answer and the image must be present or pullable. */
+async function whyLocalStackCannotRun(): Promise<string | undefined> {
+  let runtime;
+  try {
+    runtime = await within(DETECT_TIMEOUT_MS, 'the Docker engine', getContainerRuntimeClient());
+  } catch (error) {
+    return `no Docker engine answers (${(error as Error).message.split('\n')[0]})`;
+  }
+  const image = ImageName.fromString(IMAGE);
+  if (await runtime.image.exists(image)) return undefined;
+  try {
+    await within(PULL_TIMEOUT_MS, `pulling ${IMAGE}`, runtime.image.pull(image));
+    return undefined;
+  } catch (error) {
+    return `the image ${IMAGE} is not present and cannot be pulled (${(error as Error).message.split('\n')[0]})`;
+  }
+}
+
+const skipReason = await whyLocalStackCannotRun();
+if (skipReason) console.warn(`SKIP LocalStack suite: ${skipReason}. It runs wherever Docker can pull ${IMAGE}.`);
+
+describe.skipIf(skipReason !== undefined)(`the matrix on LocalStack (${IMAGE})`, () => {
+  let container: StartedTestContainer | undefined;
+  let target: Target;
+  let deployment: Deployment;
+  let report: MatrixReport;
+
+  beforeAll(async () => {
+    container = await new GenericContainer(IMAGE)
+      .withEnvironment({ SERVICES: 'cloudformation,s3,lambda,sns,sqs,iam,logs,sts,ses', ...(process.env.LOCALSTACK_AUTH_TOKEN ? { LOCALSTACK_AUTH_TOKEN: process.env.LOCALSTACK_AUTH_TOKEN } : {}) })
+      .withBindMounts([{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }])
+      .withExposedPorts(4566)
+      .withWaitStrategy(Wait.forLogMessage('Ready.'))
+      .withStartupTimeout(180_000)
+      .start();
+    target = await resolveTarget('localstack', { env: { LOCALSTACK_ENDPOINT: `http://${container.getHost()}:${container.getMappedPort(4566)}` } });
+    deployment = await deploy(target, { log: (line) => console.log(line) });
+    report = await runMatrix({ target, clients: clientsFor(target), stackName: deployment.stackName, outputs: deployment.outputs, parameters: deployment.parameters, log: console.log });
+  }, 20 * 60_000);
+
+  afterAll(async () => {
+    await container?.stop();
+  });
+
+  it('deploys the unchanged template with the identical artefact, warning about what LocalStack does not emulate', () => {
+    // Assess
+    expect(deployment.drift.filter((check) => check.status === 'DRIFT')).toEqual([]);
+    expect(deployment.drift.filter((check) => check.status === 'warn').map((check) => check.property)).toEqual(
+      expect.arrayContaining(['publicAccessBlock', 'ownershipControls']),
+    );
+  });
+
+  it.each([1, 2, 3, 4, 6, 7])('passes case %i', (id) => {
+    // Assess
+    const result = report.results.find((r) => r.id === id);
+    expect(result, JSON.stringify(result)).toMatchObject({ outcome: 'PASS' });
+  });
+
+  it('simulates case 5 and skips case 8, saying why', () => {
+    // Assess
+    expect(report.results.find((r) => r.id === 5)).toMatchObject({ outcome: 'SIMULATED', reason: expect.stringContaining('does not enforce IAM') });
+    expect(report.results.find((r) => r.id === 8)).toMatchObject({ outcome: 'SKIP', reason: 'localstack has no CloudTrail' });
+  });
+});
