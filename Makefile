@@ -1,0 +1,70 @@
+# backup-kit: the verbs a user types. `make` (or `make help`) lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TARGET ?= embedded
+PYTHON ?= python3
+VENV := .venv
+TSX := node_modules/.bin/tsx
+VITEST := node_modules/.bin/vitest
+
+# The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
+export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
+
+.PHONY: help setup build lint test emulator emulator-stop up down deploy deploy-aws matrix seed destroy logs bench clean
+
+help: ## list the verbs
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  TARGET=embedded|localstack|aws selects the target of deploy, matrix, destroy and logs (default embedded)"
+
+setup: ## install the npm packages and the Python virtualenv (.venv: moto, cfn-lint), all pinned
+	npm ci --no-audit --no-fund
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/emulator/requirements.txt
+	@echo "setup done: run \`make test\`"
+
+build: ## bundle the handler into dist/handler.zip and dist/handler.zip.sha256
+	$(TSX) scripts/build.ts
+
+lint: ## cfn-lint the template and type-check the TypeScript
+	$(TSX) scripts/lint.ts
+
+test: lint ## lint, then the unit, template and integration suites (integration starts its own emulator)
+	$(VITEST) run
+
+emulator: ## run the embedded emulator in the foreground on http://127.0.0.1:4599
+	$(VENV)/bin/python scripts/emulator/launcher.py --port 4599 --state-dir .emulator/foreground
+
+emulator-stop: ## stop the background emulator that `make deploy` started
+	$(TSX) scripts/emulator-stop.ts
+
+up: ## start LocalStack in Docker and deploy the stack into it (docker compose)
+	docker compose up --detach --wait localstack
+	docker compose run --rm deployer
+
+down: ## stop LocalStack and remove its containers (docker compose)
+	docker compose down --volumes
+
+deploy: ## build when stale, upload and deploy to TARGET; proves the artefact and checks drift
+	$(TSX) scripts/deploy.ts --target $(TARGET)
+
+deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1)
+	$(TSX) scripts/deploy.ts --target aws $(if $(YES),--yes)
+
+matrix: ## run the eight-case matrix against TARGET (deploys the stack first when it is missing)
+	$(TSX) scripts/matrix.ts --target $(TARGET) $(if $(CASE),--case $(CASE))
+
+seed: ## upload COUNT files (default 10) into the inbox on TARGET and wait for their backups
+	$(TSX) scripts/seed.ts --target $(TARGET) $(if $(COUNT),--count $(COUNT))
+
+destroy: ## empty the buckets and delete the stack on TARGET (aws only with YES=1)
+	$(TSX) scripts/destroy.ts --target $(TARGET) $(if $(YES),--yes)
+
+logs: ## follow the function's log group on TARGET
+	$(TSX) scripts/logs.ts --target $(TARGET)
+
+bench: ## print the emulator's start + deploy time and the upload-to-backup latency
+	$(TSX) scripts/bench-emulator.ts
+
+clean: emulator-stop ## stop the background emulator; remove dist/, reports/ and .emulator/
+	rm -rf dist reports .emulator
