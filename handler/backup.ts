@@ -94,6 +94,7 @@ async function backupRecord(deps: Dependencies, record: ObjectCreated): Promise<
       key: record.key,
       eventVersionId: record.versionId,
       sequencer: record.sequencer,
+      bytes: record.size,
       ...fields,
       durationMs: now() - started,
     });

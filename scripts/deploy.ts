@@ -17,7 +17,7 @@ const program = new Command()
 const options = program.opts<{ target: string; parameter: string[]; yes: boolean }>();
 
 run(async () => {
-  const target = await resolveTarget(parseTargetName(options.target));
+  const target = await resolveTarget(parseTargetName(options.target), { checkReachable: true });
   const overrides = parseOverrides(options.parameter);
   let confirmChanges;
   if (target.name === TargetName.aws) {

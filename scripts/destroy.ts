@@ -20,7 +20,7 @@ run(async () => {
     console.error('refusing to destroy on aws without --yes (make destroy TARGET=aws YES=1): every backup version would be deleted');
     return ExitCode.usage;
   }
-  const target = await resolveTarget(name, { startEmulator: false });
+  const target = await resolveTarget(name, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const stackName = stackNameOf(await parametersFor(target));
   const stack = await describeStack(clients.cloudFormation, stackName);

@@ -16,7 +16,7 @@ const program = new Command()
 const options = program.opts<{ target: string; since: string }>();
 
 run(async () => {
-  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false });
+  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const stackName = stackNameOf(await parametersFor(target));
   const stack = await describeStack(clients.cloudFormation, stackName);

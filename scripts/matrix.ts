@@ -26,7 +26,7 @@ run(async () => {
     console.error(`error: no case ${unknown.join(', ')}: the cases are 1 to ${matrixCases.length}`);
     return ExitCode.usage;
   }
-  const target = await resolveTarget(parseTargetName(options.target));
+  const target = await resolveTarget(parseTargetName(options.target), { checkReachable: true });
   let stackName: string;
   let outputs;
   let parameters;

@@ -28,7 +28,7 @@ run(async () => {
     console.error('error: --count must be a whole number of at least 1 and --size a whole number of bytes');
     return ExitCode.usage;
   }
-  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false });
+  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const stackName = stackNameOf(await parametersFor(target));
   const stack = await describeStack(clients.cloudFormation, stackName);

@@ -1,6 +1,10 @@
 """backup-kit's embedded emulator: a moto server extended so that it deploys the kit's template unchanged
 and runs the function's deployed zip for real (see kit_emulator/*.py for each extension and why).
 
+Bucket policies are stored but not evaluated: moto evaluates a policy Condition without request context,
+so the template's "deny when aws:SecureTransport is false" would deny every request on this plain-HTTP
+emulator (checked: GetObject and PutObject answer 403 on an unpatched moto). See kit_emulator/s3_policy.py.
+
 Usage: launcher.py [--host 127.0.0.1] [--port 4599] [--state-dir .emulator]
 Prints one line `backup-kit emulator ready on http://HOST:PORT` once it accepts requests; --port 0 picks a
 free port. Stops cleanly on SIGINT/SIGTERM, taking its function processes with it.

@@ -39,11 +39,14 @@ export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: 
   return true;
 }
 
-/** Deletes every object version and delete marker, so that a versioned bucket can be deleted. */
-export async function emptyBucket(s3: S3Client, bucket: string): Promise<number> {
+/**
+ * Deletes every object version and delete marker (under `prefix`, or all of them, so that a versioned
+ * bucket can be deleted). Deleting by version id is permanent and fires no ObjectCreated event.
+ */
+export async function emptyBucket(s3: S3Client, bucket: string, prefix?: string): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 }));
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000, Prefix: prefix }));
     const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
     if (objects.length === 0) return deleted;
     const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { UsageError } from './cli.js';
 import { ensureEmbeddedEmulator } from './emulator.js';
 import { parametersDir } from './paths.js';
 
@@ -64,14 +65,24 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
 export function parseTargetName(value: string | undefined): TargetName {
   const name = value ?? TargetName.embedded;
   if (name in TargetName) return name as TargetName;
-  throw new Error(`unknown target "${name}": use one of ${Object.keys(TargetName).join(', ')} (e.g. TARGET=embedded)`);
+  throw new UsageError(`unknown target "${name}": use one of ${Object.keys(TargetName).join(', ')} (e.g. TARGET=embedded)`);
 }
 
 export type ResolveOptions = {
   /** Start the embedded emulator when none is running (deploy and matrix do; destroy and logs do not). */
   readonly startEmulator?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Fail early, with what to do, when an emulated target does not answer (the scripts do; unit tests do not). */
+  readonly checkReachable?: boolean;
 };
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(3_000) })).ok;
+  } catch {
+    return false;
+  }
+}
 
 /** Resolves a target to its endpoint, credentials and capabilities, once, for every script. */
 export async function resolveTarget(name: TargetName, options: ResolveOptions = {}): Promise<Target> {
@@ -81,19 +92,24 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
   switch (name) {
     case TargetName.embedded:
       return embeddedTarget(await ensureEmbeddedEmulator({ start: options.startEmulator ?? true }));
-    case TargetName.localstack:
+    case TargetName.localstack: {
+      const endpoint = env.LOCALSTACK_ENDPOINT ?? DEFAULT_LOCALSTACK_ENDPOINT;
+      if (options.checkReachable && !(await answers(`${endpoint}/_localstack/health`))) {
+        throw new UsageError(`LocalStack does not answer at ${endpoint}: start it with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`);
+      }
       return {
         name,
-        endpoint: env.LOCALSTACK_ENDPOINT ?? DEFAULT_LOCALSTACK_ENDPOINT,
+        endpoint,
         region: env.AWS_REGION ?? EMULATOR_REGION,
         credentials: EMULATOR_CREDENTIALS,
         capabilities,
         parameterFile,
       };
+    }
     case TargetName.aws: {
       assertRealAws(env);
       const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-      if (!region) throw new Error('no AWS region: set AWS_REGION (for example AWS_REGION=eu-central-1) or AWS_DEFAULT_REGION');
+      if (!region) throw new UsageError('no AWS region: set AWS_REGION (for example AWS_REGION=eu-central-1) or AWS_DEFAULT_REGION');
       return { name, region, capabilities, parameterFile };
     }
   }
@@ -118,10 +134,10 @@ export function assertRealAws(env: Readonly<Record<string, string | undefined>>)
   const endpointVariables = Object.keys(env).filter((name) => name === 'AWS_ENDPOINT_URL' || name.startsWith('AWS_ENDPOINT_URL_'));
   const setEndpoints = endpointVariables.filter((name) => env[name]);
   if (setEndpoints.length > 0) {
-    throw new Error(`refusing to use target aws while ${setEndpoints.join(', ')} is set: unset it (it points the SDK at an emulator)`);
+    throw new UsageError(`refusing to use target aws while ${setEndpoints.join(', ')} is set: unset it (it points the SDK at an emulator)`);
   }
   const keyId = env.AWS_ACCESS_KEY_ID;
   if (keyId !== undefined && emulatorKeyIds.has(keyId)) {
-    throw new Error(`refusing to use target aws with the emulator credentials AWS_ACCESS_KEY_ID=${keyId}: unset them or use a real profile`);
+    throw new UsageError(`refusing to use target aws with the emulator credentials AWS_ACCESS_KEY_ID=${keyId}: unset them or use a real profile`);
   }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { emptyBucket } from '../lib/buckets.js';
 import type { Clients } from '../lib/clients.js';
 import type { StackOutputs } from '../lib/outputs.js';
 import type { Parameters } from '../lib/parameters.js';
@@ -77,6 +78,10 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
     }
   } finally {
     await probe.dispose();
+    // The run's files are test data: remove them from both buckets, every version.
+    for (const bucket of [run.outputs.InboxBucketName, run.outputs.BackupBucketName]) {
+      await emptyBucket(run.clients.s3, bucket, prefix).catch((error: Error) => log(`could not remove s3://${bucket}/${prefix}: ${error.message}`));
+    }
   }
   const counts = Object.fromEntries(Object.values(CaseOutcome).map((o) => [o, results.filter((r) => r.outcome === o).length])) as Record<CaseOutcome, number>;
   return { target: run.target.name, stackName: run.stackName, prefix, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, counts, results };

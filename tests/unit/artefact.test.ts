@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { artefactKey, buildArtefact, describeArtefact } from '../../scripts/lib/artefact.js';
+
+describe('the handler artefact', () => {
+  it('is byte-identical across two builds of the same source', async () => {
+    // Act
+    const first = await buildArtefact();
+    const second = await buildArtefact();
+    // Assess
+    expect(second.sha256).toBe(first.sha256);
+    expect(Buffer.compare(first.bytes, second.bytes)).toBe(0);
+  });
+
+  it("reports its digest as hex for the file and as base64 for Lambda's CodeSha256", () => {
+    // Prepare
+    const bytes = Buffer.from('zip bytes');
+    const digest = createHash('sha256').update(bytes).digest();
+    // Act
+    const artefact = describeArtefact(bytes);
+    // Assess
+    expect(artefact.sha256).toBe(digest.toString('hex'));
+    expect(artefact.codeSha256).toBe(digest.toString('base64'));
+    expect(artefactKey(artefact)).toBe(`backup-kit/handler-${digest.toString('hex')}.zip`);
+  });
+});
