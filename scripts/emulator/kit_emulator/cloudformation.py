@@ -99,10 +99,14 @@ def _lifecycle_rules(cfn_rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rules
 
 
-def _apply_bucket_properties(bucket: FakeBucket, properties: dict[str, Any], account_id: str, region_name: str) -> None:
+def _reject_unhandled_bucket_properties(properties: dict[str, Any]) -> None:
     unknown = sorted(set(properties) - HANDLED_BUCKET_PROPERTIES)
     if unknown:
         raise UnsupportedByEmulator(f"AWS::S3::Bucket properties not emulated by the embedded emulator: {', '.join(unknown)}")
+
+
+def _apply_bucket_properties(bucket: FakeBucket, properties: dict[str, Any], account_id: str, region_name: str) -> None:
+    _reject_unhandled_bucket_properties(properties)
     backend = _s3(account_id, region_name)
     name = bucket.name
 
@@ -151,9 +155,7 @@ class TemplateBucket(CloudFormationModel):
     def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str, **kwargs: Any) -> FakeBucket:
         properties = cloudformation_json.get("Properties", {})
-        unknown = sorted(set(properties) - HANDLED_BUCKET_PROPERTIES)
-        if unknown:
-            raise UnsupportedByEmulator(f"AWS::S3::Bucket properties not emulated by the embedded emulator: {', '.join(unknown)}")
+        _reject_unhandled_bucket_properties(properties)
         bucket = FakeBucket.create_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name, **kwargs)
         try:
             _apply_bucket_properties(bucket, properties, account_id, region_name)

@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -62,7 +62,6 @@ class ExecutionEnvironment:
     response_fd: int
     log_stream: str
     buffer: bytes = b""
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -253,15 +252,15 @@ def invoke(fn: Any, event: Any) -> InvocationResult:
     started = time.monotonic()
     now_ms = lambda: int(time.time() * 1000)  # noqa: E731
     lines: list[tuple[int, str]] = [(now_ms(), f"START RequestId: {request_id} Version: $LATEST")]
-    with environment.lock:
-        try:
-            assert environment.process.stdin is not None
-            environment.process.stdin.write((json.dumps(request) + "\n").encode())
-            environment.process.stdin.flush()
-            answer = environment.read_response(timeout_s)
-        except (BrokenPipeError, OSError):
-            environment.process.wait()
-            answer = "exited"
+    # The pool hands an environment to one invocation at a time, as Lambda does.
+    try:
+        assert environment.process.stdin is not None
+        environment.process.stdin.write((json.dumps(request) + "\n").encode())
+        environment.process.stdin.flush()
+        answer = environment.read_response(timeout_s)
+    except (BrokenPipeError, OSError):
+        environment.process.wait()
+        answer = "exited"
     duration_ms = (time.monotonic() - started) * 1000
 
     function_error: str | None = None

@@ -2,8 +2,7 @@
 // Invocations arrive as JSON lines on stdin; each answer is one JSON line on the file descriptor named by
 // KIT_RESPONSE_FD. Everything the function writes to stdout/stderr is captured per invocation, as Lambda
 // does, and returned with the answer so that the emulator can put it into CloudWatch Logs.
-import { writeSync } from 'node:fs';
-import { existsSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
