@@ -89,6 +89,7 @@ def main() -> None:
     lambda_invoke.install()
 
     app = kit_routes(DomainDispatcherApplication(create_backend_app))
+    # werkzeug itself explains a port that is taken, and exits with 1.
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint = f"http://{args.host}:{server.server_port}"
     args.state_dir.mkdir(parents=True, exist_ok=True)
