@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { projectRoot, venvBin } from './paths.js';
 
-export const emulatorStateDir = join(projectRoot, '.emulator');
+const emulatorStateDir = join(projectRoot, '.emulator');
 const launcher = join(projectRoot, 'scripts', 'emulator', 'launcher.py');
 const recordFile = join(emulatorStateDir, 'emulator.json');
 /** Where `make emulator` listens, and where `make deploy` starts one in the background. */
-export const SHARED_EMULATOR_PORT = 4599;
+const SHARED_EMULATOR_PORT = 4599;
 const READY = /^backup-kit emulator ready on (http:\/\/\S+)$/;
 const START_TIMEOUT_MS = 60_000;
 
@@ -102,7 +102,7 @@ async function readRecord(): Promise<EmulatorRecord | undefined> {
   }
 }
 
-export async function isHealthy(endpoint: string): Promise<boolean> {
+async function isHealthy(endpoint: string): Promise<boolean> {
   try {
     const response = await fetch(`${endpoint}/_backup-kit/health`, { signal: AbortSignal.timeout(2_000) });
     return response.ok;

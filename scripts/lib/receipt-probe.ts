@@ -20,11 +20,8 @@ export type Receipt = {
 };
 
 export type ReceiptProbe = {
-  readonly queueUrl: string;
   /** Waits for the receipt of a key; undefined when none arrived within the time (a timeout is an answer here). */
   receiptFor(key: string, timeoutMs: number): Promise<Receipt | undefined>;
-  /** Every receipt received so far, keyed by message id. */
-  readonly received: Map<string, Receipt>;
   dispose(): Promise<void>;
 };
 
@@ -69,8 +66,6 @@ export async function createReceiptProbe(clients: Clients, topicArn: string, nam
   const find = (key: string) => [...received.values()].find((r) => r.MessageAttributes?.key?.Value === key);
 
   return {
-    queueUrl,
-    received,
     async receiptFor(key, timeoutMs) {
       try {
         return await waitFor(`a receipt for ${key}`, async () => {

@@ -45,9 +45,15 @@ function toCfnParameters(parameters: Parameters): Parameter[] {
   return Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 }
 
+/** The stack's events, newest first; none once a deleted stack can no longer be found by name. */
 async function stackEvents(cf: CloudFormationClient, stackName: string): Promise<StackEvent[]> {
-  const response = await cf.send(new DescribeStackEventsCommand({ StackName: stackName }));
-  return response.StackEvents ?? [];
+  try {
+    const response = await cf.send(new DescribeStackEventsCommand({ StackName: stackName }));
+    return response.StackEvents ?? [];
+  } catch (error) {
+    if (/does not exist/.test((error as Error).message)) return [];
+    throw error;
+  }
 }
 
 function formatEvent(event: StackEvent, startedAt: number): string {
@@ -69,7 +75,7 @@ async function followStack(
   const final = await waitFor(
     `stack ${stackName} to finish`,
     async () => {
-      const fresh = (await stackEvents(cf, stackName).catch(() => [])).filter((e) => e.EventId && !seen.has(e.EventId)).reverse();
+      const fresh = (await stackEvents(cf, stackName)).filter((e) => e.EventId && !seen.has(e.EventId)).reverse();
       for (const event of fresh) {
         seen.add(event.EventId!);
         log(formatEvent(event, startedAt));
@@ -180,7 +186,7 @@ export async function deleteStack(
   log: Log,
   follow: { timeoutMs: number; intervalMs: number; startedAt: number },
 ): Promise<void> {
-  const seen = new Set((await stackEvents(cf, stackName).catch(() => [])).map((e) => e.EventId ?? ''));
+  const seen = new Set((await stackEvents(cf, stackName)).map((e) => e.EventId ?? ''));
   await cf.send(new DeleteStackCommand({ StackName: stackName }));
   await followStack(cf, stackName, seen, log, follow);
 }

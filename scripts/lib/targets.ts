@@ -30,7 +30,7 @@ export type Target = {
   readonly parameterFile: string;
 };
 
-export const DEFAULT_LOCALSTACK_ENDPOINT = 'http://localhost:4566';
+const DEFAULT_LOCALSTACK_ENDPOINT = 'http://localhost:4566';
 const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const EMULATOR_REGION = 'us-east-1';
 
