@@ -1,5 +1,6 @@
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import {
+  GetBucketAclCommand,
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketNotificationConfigurationCommand,
@@ -71,6 +72,17 @@ function bucketExpectations(clients: Clients, id: string, bucket: string, proper
       property: 'publicAccessBlock',
       expected: blockText(properties.PublicAccessBlockConfiguration),
       read: async () => blockText((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration),
+    },
+    {
+      resource: id,
+      property: 'acl',
+      // The template grants nothing through ACLs: the bucket must not be readable or writable by everyone.
+      expected: 'private',
+      read: async () => {
+        const acl = await s3.send(new GetBucketAclCommand({ Bucket: bucket }));
+        const open = (acl.Grants ?? []).filter((g) => /AllUsers|AuthenticatedUsers/.test(g.Grantee?.URI ?? '')).map((g) => `${g.Grantee?.URI?.split('/').pop()}:${g.Permission}`);
+        return open.length ? open.join(',') : 'private';
+      },
     },
     {
       resource: id,
