@@ -1,0 +1,107 @@
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  GetBucketAclCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { clientsFor } from '../../scripts/lib/clients.js';
+import { checkDrift, formatDrift } from '../../scripts/lib/drift.js';
+import type { StackOutputs } from '../../scripts/lib/outputs.js';
+import { capabilitiesOf, embeddedTarget } from '../../scripts/lib/targets.js';
+import { loadTemplate, type Template } from '../../scripts/lib/template.js';
+
+const s3 = mockClient(S3Client);
+const sns = mockClient(SNSClient);
+const lambda = mockClient(LambdaClient);
+const outputs: StackOutputs = {
+  InboxBucketName: 'in',
+  BackupBucketName: 'bk',
+  ReceiptTopicArn: 'arn:aws:sns:us-east-1:123456789012:t',
+  BackupFunctionName: 'fn',
+  BackupFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:fn',
+  FailedEventsQueueUrl: 'https://q',
+  FailedEventsQueueArn: 'arn:aws:sqs:us-east-1:123456789012:q',
+  LogGroupName: '/aws/lambda/fn',
+};
+const clients = clientsFor(embeddedTarget('http://127.0.0.1:1'));
+let template: Template;
+
+beforeAll(async () => {
+  template = await loadTemplate();
+});
+
+/** Live resources exactly as the template asks for them. */
+function liveAsTemplated() {
+  s3.reset();
+  sns.reset();
+  lambda.reset();
+  s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+  s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } });
+  s3.on(GetBucketAclCommand).resolves({ Grants: [{ Grantee: { Type: 'CanonicalUser', ID: 'owner' }, Permission: 'FULL_CONTROL' }] });
+  s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } });
+  s3.on(GetBucketOwnershipControlsCommand).resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } });
+  s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({ Rules: [{ ID: 'abort-incomplete-multipart-copies', Status: 'Enabled' }] });
+  s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'in' }).rejects(Object.assign(new Error('none'), { name: 'NoSuchLifecycleConfiguration' }));
+  s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'in' }).resolves({ LambdaFunctionConfigurations: [{ Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: outputs.BackupFunctionArn }] });
+  s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'bk' }).resolves({});
+  s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [{ Sid: 'DenyInsecureTransport' }] }) });
+  sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com' }] });
+  lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler' });
+  lambda.on(GetFunctionEventInvokeConfigCommand).resolves({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } });
+}
+
+beforeEach(liveAsTemplated);
+
+describe('checkDrift', () => {
+  it('finds nothing when the live resources match the template', async () => {
+    // Act
+    const checks = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(checks.filter((c) => c.status !== 'ok')).toEqual([]);
+    expect(checks.length).toBeGreaterThanOrEqual(18);
+  });
+
+  it('reports a changed setting as drift, naming resource, template value and live value', async () => {
+    // Prepare
+    s3.on(GetBucketEncryptionCommand, { Bucket: 'bk' }).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }] } });
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    const drifted = checks.filter((c) => c.status === 'DRIFT');
+    expect(drifted).toEqual([{ resource: 'BackupBucket', property: 'bucketEncryption', expected: 'AES256', live: 'aws:kms', status: 'DRIFT' }]);
+    expect(formatDrift(drifted[0]!, 'embedded')).toBe('  DRIFT  BackupBucket bucketEncryption: template AES256, live aws:kms');
+  });
+
+  it('turns what the target is known not to emulate into named warnings, even where the reading matches', async () => {
+    // Prepare
+    s3.on(GetPublicAccessBlockCommand).rejects(Object.assign(new Error('none'), { name: 'NoSuchPublicAccessBlockConfiguration' }));
+    s3.on(GetBucketAclCommand).resolves({ Grants: [{ Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' }] });
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.localstack);
+    // Assess
+    expect(checks.filter((c) => c.status === 'DRIFT')).toEqual([]);
+    const warned = checks.filter((c) => c.status === 'warn');
+    expect(new Set(warned.map((c) => c.property))).toEqual(new Set(['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl']));
+    expect(formatDrift(warned.find((c) => c.property === 'publicAccessBlock' && c.resource === 'InboxBucket')!, 'localstack')).toMatch(
+      /^ {2}warn {3}not emulated by localstack: InboxBucket publicAccessBlock \(template: BlockPublicAcls=true .*; live: none\)$/,
+    );
+  });
+
+  it('expects the e-mail subscription only when an address is configured', async () => {
+    // Act
+    const without = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    const withEmail = await checkDrift(clients, template, { NotificationEmail: 'other@example.com' }, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(without.some((c) => c.property === 'subscription')).toBe(false);
+    expect(withEmail.find((c) => c.property === 'subscription')).toMatchObject({ expected: 'email:other@example.com', live: 'none', status: 'DRIFT' });
+  });
+});
