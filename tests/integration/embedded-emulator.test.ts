@@ -1,6 +1,7 @@
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import {
   GetBucketNotificationConfigurationCommand,
+  GetObjectCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
@@ -129,6 +130,26 @@ describe('S3 events and the function', () => {
     // Assess
     const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === 'backup decision' && l.key === key);
     expect(decisions.map((d) => d.outcome)).toEqual(['copied']);
+  });
+});
+
+describe('the backup rules under concurrency', () => {
+  it('leaves the backup equal to the inbox after a burst of rewrites of one key', async () => {
+    // Prepare
+    const { s3, outputs } = live();
+    const key = `burst/${Date.now()}.txt`;
+    const quiet = async () => {
+      const health = (await (await fetch(`${stack!.emulator.endpoint}/_backup-kit/health`)).json()) as { pendingAsyncEvents: number };
+      return health.pendingAsyncEvents === 0 ? true : undefined;
+    };
+    // Act: concurrent invocations for one key race each other in the emulator's async workers.
+    await Promise.all(Array.from({ length: 15 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: `rewrite ${i}` }))));
+    await waitFor('the emulator to process every event', quiet, { timeoutMs: 30_000, intervalMs: 100 });
+    // Assess
+    const inbox = await s3.send(new GetObjectCommand({ Bucket: outputs.InboxBucketName, Key: key }));
+    const backup = await s3.send(new GetObjectCommand({ Bucket: outputs.BackupBucketName, Key: key }));
+    expect(backup.Metadata?.['source-version-id']).toBe(inbox.VersionId);
+    expect(await backup.Body?.transformToString()).toBe(await inbox.Body?.transformToString());
   });
 });
 
