@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
-import { confirm, ExitCode, run } from './lib/cli.js';
+import { confirm, ExitCode, run, UsageError } from './lib/cli.js';
 import { deploy } from './lib/deployment.js';
 import { parametersFor, parseOverrides, stackNameOf } from './lib/parameters.js';
 import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
@@ -21,7 +21,11 @@ run(async () => {
   const overrides = parseOverrides(options.parameter);
   let confirmChanges;
   if (target.name === TargetName.aws) {
-    const identity = await clientsFor(target).sts.send(new GetCallerIdentityCommand({}));
+    const identity = await clientsFor(target)
+      .sts.send(new GetCallerIdentityCommand({}))
+      .catch((error: Error) => {
+        throw new UsageError(`cannot identify your AWS account (${error.message}): sign in first, e.g. AWS_PROFILE=<profile> or \`aws sso login\``);
+      });
     const stackName = stackNameOf({ ...(await parametersFor(target)), ...overrides });
     console.log(`deploying to AWS account ${identity.Account} (${identity.Arn}), region ${target.region}, stack ${stackName}`);
     if (!options.yes && !(await confirm('Build, upload and create or update this stack?'))) {
