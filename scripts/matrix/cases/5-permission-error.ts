@@ -1,3 +1,4 @@
+import { artefactKey, freshArtefact } from '../../lib/artefact.js';
 import { deploy } from '../../lib/deployment.js';
 import type { Parameters } from '../../lib/parameters.js';
 import { backupOf, loggedLine, setEnvironment, sleep, upload } from '../checks.js';
@@ -21,6 +22,11 @@ async function copyWithoutReceipt(context: MatrixContext, key: string): Promise<
 }
 
 async function withoutPublishPermission(context: MatrixContext, key: string): Promise<Verdict> {
+  // The case redeploys the stack: it must not promote different code on the way.
+  const local = artefactKey((await freshArtefact()).artefact);
+  if (context.parameters.ArtifactKey !== local) {
+    return fail(`the stack runs ${context.parameters.ArtifactKey}, not this checkout's ${local}: deploy it first (make deploy-aws), then run the matrix`);
+  }
   const redeploy = (allowed: string) => {
     const parameters: Parameters = Object.fromEntries(
       Object.entries({ ...context.parameters, ReceiptPublishAllowed: allowed }).filter(([name]) => !name.startsWith('Artifact')),
