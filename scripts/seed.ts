@@ -2,7 +2,7 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, run } from './lib/cli.js';
+import { ExitCode, run, UsageError } from './lib/cli.js';
 import { waitForBackupOf } from './lib/observe.js';
 import { parseOutputs } from './lib/outputs.js';
 import { parametersFor, stackNameOf } from './lib/parameters.js';
@@ -36,7 +36,10 @@ run(async () => {
   const outputs = parseOutputs(stackName, outputsOf(stack));
 
   if (options.event) {
-    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: outputs.InboxBucketName, Key: options.event }));
+    const head = await clients.s3.send(new HeadObjectCommand({ Bucket: outputs.InboxBucketName, Key: options.event })).catch((error: Error) => {
+      if (error.name !== 'NotFound') throw error;
+      throw new UsageError(`s3://${outputs.InboxBucketName}/${options.event} does not exist: --event takes the key of an object in the inbox`);
+    });
     const event = s3PutEvent({ bucket: outputs.InboxBucketName, key: options.event, region: target.region, versionId: head.VersionId, size: head.ContentLength });
     const response = await clients.lambda.send(new InvokeCommand({ FunctionName: outputs.BackupFunctionName, Payload: JSON.stringify(event) }));
     console.log(`${response.FunctionError ? `function error (${response.FunctionError})` : 'answered'}: ${new TextDecoder().decode(response.Payload)}`);
