@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { emptyBucket } from './lib/buckets.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, run } from './lib/cli.js';
-import { parametersFor, stackNameOf } from './lib/parameters.js';
-import { deleteStack, describeStack, outputsOf } from './lib/stack.js';
+import { findStack, stackTiming } from './lib/deployed-stack.js';
+import { deleteStack, outputsOf } from './lib/stack.js';
 import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
 
 const program = new Command()
@@ -22,12 +22,12 @@ run(async () => {
   }
   const target = await resolveTarget(name, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
-  const stackName = stackNameOf(await parametersFor(target));
-  const stack = await describeStack(clients.cloudFormation, stackName);
+  const { stackName, stack } = await findStack(target, clients);
   if (!stack) {
     console.log(`no stack ${stackName} on ${target.name}: nothing to destroy`);
     return ExitCode.ok;
   }
+  // Raw outputs: a stack that failed to create has none of them, and must still be destroyable.
   const outputs = outputsOf(stack);
   for (const bucket of [outputs.InboxBucketName, outputs.BackupBucketName, outputs.AuditTrailBucketName]) {
     if (!bucket) continue;
@@ -37,11 +37,7 @@ run(async () => {
     });
     console.log(`emptied s3://${bucket} (${deleted} versions and delete markers)`);
   }
-  await deleteStack(clients.cloudFormation, stackName, console.log, {
-    timeoutMs: target.endpoint ? 5 * 60_000 : 45 * 60_000,
-    intervalMs: target.endpoint ? 200 : 3_000,
-    startedAt: Date.now(),
-  });
+  await deleteStack(clients.cloudFormation, stackName, console.log, { ...stackTiming(target), startedAt: Date.now() });
   console.log(`deleted stack ${stackName} on ${target.name}`);
   return ExitCode.ok;
 });

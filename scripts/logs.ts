@@ -2,9 +2,7 @@ import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
 import { run } from './lib/cli.js';
 import { logEvents } from './lib/observe.js';
-import { parseOutputs } from './lib/outputs.js';
-import { parametersFor, stackNameOf } from './lib/parameters.js';
-import { describeStack, outputsOf } from './lib/stack.js';
+import { requireDeployedStack } from './lib/deployed-stack.js';
 import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
 
 const program = new Command()
@@ -18,10 +16,7 @@ const options = program.opts<{ target: string; since: string }>();
 run(async () => {
   const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
-  const stackName = stackNameOf(await parametersFor(target));
-  const stack = await describeStack(clients.cloudFormation, stackName);
-  if (!stack) throw new Error(`no stack ${stackName} on ${target.name}: run \`make deploy TARGET=${target.name}\` first`);
-  const { LogGroupName } = parseOutputs(stackName, outputsOf(stack));
+  const { LogGroupName } = (await requireDeployedStack(target, clients)).outputs;
   console.error(`following ${LogGroupName} on ${target.name} (Ctrl-C stops)`);
   const seen = new Set<string>();
   let since = Date.now() - Number(options.since) * 60_000;

@@ -3,10 +3,8 @@ import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, run } from './lib/cli.js';
 import { deploy } from './lib/deployment.js';
-import { parseOutputs } from './lib/outputs.js';
-import { parametersFor, stackNameOf } from './lib/parameters.js';
+import { requireDeployedStack, type DeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
-import { describeStack, outputsOf } from './lib/stack.js';
 import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
 import { formatResult, formatSummary, writeReports } from './matrix/report.js';
 import { matrixCases, runMatrix } from './matrix/run.js';
@@ -27,15 +25,9 @@ run(async () => {
     return ExitCode.usage;
   }
   const target = await resolveTarget(parseTargetName(options.target), { checkReachable: true });
-  let stackName: string;
-  let outputs;
-  let parameters;
+  let stack: DeployedStack;
   if (target.name === TargetName.aws) {
-    stackName = stackNameOf(await parametersFor(target));
-    const stack = await describeStack(clientsFor(target).cloudFormation, stackName);
-    if (!stack) throw new Error(`no stack ${stackName} on aws: deploy it first with \`make deploy-aws\``);
-    outputs = parseOutputs(stackName, outputsOf(stack));
-    parameters = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
+    stack = await requireDeployedStack(target, clientsFor(target));
   } else {
     // Emulated targets are redeployed first (a no-op when nothing changed), so the matrix tests this checkout.
     const lines: string[] = [];
@@ -44,7 +36,7 @@ run(async () => {
       throw error;
     });
     console.log(`stack ${deployment.stackName} on ${target.name}: ${deployment.action}, artefact sha256 ${deployment.artefact.sha256.slice(0, 12)}…`);
-    ({ stackName, outputs, parameters } = deployment);
+    stack = deployment;
   }
 
   const colour = Boolean(process.stdout.isTTY);
@@ -52,9 +44,7 @@ run(async () => {
   const report = await runMatrix({
     target,
     clients: clientsFor(target),
-    stackName,
-    outputs,
-    parameters,
+    stack,
     only,
     onResult: (result) => console.log(formatResult(result, colour)),
   });

@@ -4,10 +4,8 @@ import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, run, UsageError } from './lib/cli.js';
 import { waitForBackupOf } from './lib/observe.js';
-import { parseOutputs } from './lib/outputs.js';
-import { parametersFor, stackNameOf } from './lib/parameters.js';
+import { requireDeployedStack } from './lib/deployed-stack.js';
 import { s3PutEvent } from './lib/s3-event.js';
-import { describeStack, outputsOf } from './lib/stack.js';
 import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
 
 const program = new Command()
@@ -30,10 +28,7 @@ run(async () => {
   }
   const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
-  const stackName = stackNameOf(await parametersFor(target));
-  const stack = await describeStack(clients.cloudFormation, stackName);
-  if (!stack) throw new Error(`no stack ${stackName} on ${target.name}: run \`make deploy TARGET=${target.name}\` first`);
-  const outputs = parseOutputs(stackName, outputsOf(stack));
+  const { outputs } = await requireDeployedStack(target, clients);
 
   if (options.event) {
     const head = await clients.s3.send(new HeadObjectCommand({ Bucket: outputs.InboxBucketName, Key: options.event })).catch((error: Error) => {

@@ -8,18 +8,26 @@ import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.j
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { deployStack, type ChangeSummary, type DeployResult, type Log } from './stack.js';
-import type { Target } from './targets.js';
+import { UsageError } from './cli.js';
+import { stackTiming } from './deployed-stack.js';
+import { TargetName, type Target } from './targets.js';
 import { parseTemplate, readTemplateText } from './template.js';
+
+/** Where a deploy is about to go, shown before anything is written. */
+export type DeploymentPlan = { readonly account: string; readonly identity: string; readonly region: string; readonly stackName: string };
 
 export type DeploymentOptions = {
   readonly overrides?: Parameters;
   readonly log?: Log;
+  /** Asked once the account, region and stack are known, before anything is written; false cancels. */
+  readonly confirmStart?: (plan: DeploymentPlan) => Promise<boolean>;
+  /** Asked with the change set of an update before it is executed; false cancels. */
   readonly confirmChanges?: (changes: ChangeSummary[]) => Promise<boolean>;
 };
 
 export type Deployment = {
   readonly stackName: string;
-  readonly action: DeployResult['action'];
+  readonly action: Exclude<DeployResult['action'], 'cancelled'>;
   readonly outputs: StackOutputs;
   readonly parameters: Parameters;
   readonly artefact: Artefact;
@@ -31,19 +39,31 @@ export class DeploymentFailed extends Error {
   override readonly name = 'DeploymentFailed';
 }
 
+/** A confirmation was declined; the message says what was left unchanged. */
+export class DeploymentCancelled extends Error {
+  override readonly name = 'DeploymentCancelled';
+}
+
 /** The one deploy path of every target: artefact, upload, stack, identical-artefact proof, drift check. */
 export async function deploy(target: Target, options: DeploymentOptions = {}): Promise<Deployment> {
   const log = options.log ?? ((line: string) => console.log(line));
   const clients = clientsFor(target);
-  const emulated = target.endpoint !== undefined;
+
+  const identity = await clients.sts.send(new GetCallerIdentityCommand({})).catch((error: Error) => {
+    const hint = target.name === TargetName.aws ? ': sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`' : '';
+    throw new UsageError(`cannot identify the account on ${target.name} (${error.message})${hint}`);
+  });
+  const requested: Parameters = { ...(await parametersFor(target)), ...options.overrides };
+  const stackName = stackNameOf(requested);
+  const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };
+  if (options.confirmStart && !(await options.confirmStart(plan))) {
+    throw new DeploymentCancelled('not confirmed: nothing was changed');
+  }
 
   const { artefact, rebuilt } = await freshArtefact();
   log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'rebuilt from changed sources' : 'up to date'})`);
-
-  const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
-  const fileParameters = await parametersFor(target);
-  const prefix = options.overrides?.NamePrefix ?? fileParameters.NamePrefix ?? 'backup-kit';
-  const artefactBucket = `${prefix}-artefacts-${identity.Account}-${target.region}`;
+  // The stack is named after its prefix, and so is the artefacts bucket beside it.
+  const artefactBucket = `${stackName}-artefacts-${plan.account}-${target.region}`;
   if (await ensurePrivateBucket(clients.s3, artefactBucket, target.region)) log(`created artefacts bucket ${artefactBucket}`);
   const key = artefactKey(artefact);
   const present = await clients.s3
@@ -57,8 +77,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     log(`uploaded s3://${artefactBucket}/${key}`);
   }
 
-  const parameters: Parameters = { ...fileParameters, ...options.overrides, ArtifactBucket: artefactBucket, ArtifactKey: key };
-  const stackName = stackNameOf(parameters);
+  const parameters: Parameters = { ...requested, ArtifactBucket: artefactBucket, ArtifactKey: key };
   const templateBody = await readTemplateText();
   const result = await deployStack(clients.cloudFormation, {
     stackName,
@@ -66,12 +85,9 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     parameters,
     log,
     confirmChanges: options.confirmChanges,
-    timeoutMs: emulated ? 5 * 60_000 : 45 * 60_000,
-    pollIntervalMs: emulated ? 200 : 3_000,
+    ...stackTiming(target),
   });
-  if (result.action === 'cancelled') {
-    return { stackName, action: result.action, outputs: parseOutputs(stackName, result.outputs), parameters, artefact, drift: [], clients };
-  }
+  if (result.action === 'cancelled') throw new DeploymentCancelled('change set not executed: the stack is unchanged');
   log(result.action === 'unchanged' ? `stack ${stackName} is up to date: nothing to deploy` : `stack ${stackName} ${result.action}`);
   log('outputs:');
   for (const [name, value] of Object.entries(result.outputs)) log(`  ${name.padEnd(22)} ${value}`);

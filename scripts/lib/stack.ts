@@ -106,7 +106,7 @@ export type DeployOptions = {
   /** Asked with the change set of an update before it is executed; false cancels the update. */
   readonly confirmChanges?: (changes: ChangeSummary[]) => Promise<boolean>;
   readonly timeoutMs: number;
-  readonly pollIntervalMs: number;
+  readonly intervalMs: number;
 };
 
 export type DeployResult = {
@@ -127,7 +127,7 @@ function summarise(changes: Change[]): ChangeSummary[] {
 /** Creates the stack, or updates it through a change set; streams events; fails with the resources' reasons. */
 export async function deployStack(cf: CloudFormationClient, options: DeployOptions): Promise<DeployResult> {
   const { stackName, log } = options;
-  const follow = { timeoutMs: options.timeoutMs, intervalMs: options.pollIntervalMs, startedAt: Date.now() };
+  const follow = { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs, startedAt: Date.now() };
   let existing = await describeStack(cf, stackName);
   if (existing?.StackStatus === 'ROLLBACK_COMPLETE') {
     log(`stack ${stackName} is in ROLLBACK_COMPLETE after a failed create: deleting it before creating it again`);

@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { emptyBucket } from '../lib/buckets.js';
 import type { Clients } from '../lib/clients.js';
-import type { StackOutputs } from '../lib/outputs.js';
-import type { Parameters } from '../lib/parameters.js';
+import type { DeployedStack } from '../lib/deployed-stack.js';
 import { createReceiptProbe } from '../lib/receipt-probe.js';
 import type { Target } from '../lib/targets.js';
 import { happyPath } from './cases/1-happy-path.js';
@@ -40,9 +39,7 @@ export type MatrixReport = {
 export type MatrixRun = {
   readonly target: Target;
   readonly clients: Clients;
-  readonly stackName: string;
-  readonly outputs: StackOutputs;
-  readonly parameters: Parameters;
+  readonly stack: DeployedStack;
   readonly only?: readonly number[];
   readonly log?: (line: string) => void;
   readonly onResult?: (result: CaseResult) => void;
@@ -55,16 +52,18 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
   const runId = `${new Date(started).toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const prefix = `matrix/${runId}/`;
   const identity = await run.clients.sts.send(new GetCallerIdentityCommand({}));
-  const probe = await createReceiptProbe(run.clients, run.outputs.ReceiptTopicArn, `backup-kit-probe-${runId.slice(-6)}-${started % 100000}`);
+  const { stackName, outputs, parameters } = run.stack;
+  const probe = await createReceiptProbe(run.clients, outputs.ReceiptTopicArn, `backup-kit-probe-${runId.slice(-6)}-${started % 100000}`);
   const context = {
     target: run.target,
     clients: run.clients,
-    outputs: run.outputs,
-    parameters: run.parameters,
+    outputs,
+    parameters,
     prefix,
     probe,
     accountId: identity.Account ?? '',
-    patienceMs: run.target.name === 'embedded' ? 30_000 : 180_000,
+    // A Lambda container can take minutes to start cold; the emulator's Node processes take a second.
+    patienceMs: run.target.capabilities.lambdaInContainers ? 180_000 : 30_000,
     log,
   };
   const results: CaseResult[] = [];
@@ -79,10 +78,10 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
   } finally {
     await probe.dispose();
     // The run's files are test data: remove them from both buckets, every version.
-    for (const bucket of [run.outputs.InboxBucketName, run.outputs.BackupBucketName]) {
+    for (const bucket of [outputs.InboxBucketName, outputs.BackupBucketName]) {
       await emptyBucket(run.clients.s3, bucket, prefix).catch((error: Error) => log(`could not remove s3://${bucket}/${prefix}: ${error.message}`));
     }
   }
   const counts = Object.fromEntries(Object.values(CaseOutcome).map((o) => [o, results.filter((r) => r.outcome === o).length])) as Record<CaseOutcome, number>;
-  return { target: run.target.name, stackName: run.stackName, prefix, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, counts, results };
+  return { target: run.target.name, stackName, prefix, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, counts, results };
 }

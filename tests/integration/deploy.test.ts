@@ -1,8 +1,8 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyBucket } from '../../scripts/lib/buckets.js';
-import { deploy } from '../../scripts/lib/deployment.js';
+import { deploy, DeploymentCancelled, type DeploymentPlan } from '../../scripts/lib/deployment.js';
 import { deleteStack, describeStack } from '../../scripts/lib/stack.js';
 import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
@@ -75,6 +75,27 @@ describe('deploy to the embedded target', () => {
     const attempt = deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '1024', EnableAuditTrail: 'true' }, log: () => undefined });
     // Assess
     await expect(attempt).rejects.toThrow(/UPDATE_ROLLBACK_FAILED[\s\S]*flip Condition AuditTrailEnabled, which would add or remove TrailBucket/);
+  });
+
+  it('shows the plan and writes nothing when the start is not confirmed', async () => {
+    // Prepare
+    const { target, deployment } = started();
+    const plans: DeploymentPlan[] = [];
+    // Act
+    const attempt = deploy(target, {
+      overrides: { NamePrefix: 'kit-declined-it' },
+      log: () => undefined,
+      confirmStart: async (plan) => {
+        plans.push(plan);
+        return false;
+      },
+    });
+    // Assess
+    await expect(attempt).rejects.toThrow(DeploymentCancelled);
+    expect(plans).toEqual([{ account: '123456789012', identity: expect.stringContaining('123456789012'), region: 'us-east-1', stackName: 'kit-declined-it' }]);
+    expect(await describeStack(deployment.clients.cloudFormation, 'kit-declined-it')).toBeUndefined();
+    const artefacts = deployment.clients.s3.send(new HeadBucketCommand({ Bucket: 'kit-declined-it-artefacts-123456789012-us-east-1' }));
+    await expect(artefacts).rejects.toThrow();
   });
 
   it('fails loudly when a live setting drifted from the template', async () => {

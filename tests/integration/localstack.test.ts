@@ -50,7 +50,7 @@ describe.skipIf(skipReason !== undefined)(`the matrix on LocalStack (${IMAGE})`,
       .start();
     target = await resolveTarget('localstack', { env: { LOCALSTACK_ENDPOINT: `http://${container.getHost()}:${container.getMappedPort(4566)}` } });
     deployment = await deploy(target, { log: (line) => console.log(line) });
-    report = await runMatrix({ target, clients: clientsFor(target), stackName: deployment.stackName, outputs: deployment.outputs, parameters: deployment.parameters, log: console.log });
+    report = await runMatrix({ target, clients: clientsFor(target), stack: deployment, log: console.log });
   }, 20 * 60_000);
 
   afterAll(async () => {

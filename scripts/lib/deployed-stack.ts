@@ -1,0 +1,39 @@
+import type { Stack } from '@aws-sdk/client-cloudformation';
+import { UsageError } from './cli.js';
+import type { Clients } from './clients.js';
+import { parseOutputs, type StackOutputs } from './outputs.js';
+import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
+import { describeStack, outputsOf } from './stack.js';
+import { TargetName, type Target } from './targets.js';
+
+export type DeployedStack = {
+  readonly stackName: string;
+  readonly outputs: StackOutputs;
+  /** The parameters the stack was deployed with, as CloudFormation reports them. */
+  readonly parameters: Parameters;
+};
+
+/** How long a stack operation may take on a target, and how often to look: emulators answer at once. */
+export function stackTiming(target: Target): { timeoutMs: number; intervalMs: number } {
+  return target.endpoint ? { timeoutMs: 5 * 60_000, intervalMs: 200 } : { timeoutMs: 45 * 60_000, intervalMs: 3_000 };
+}
+
+/** The target's stack, named after the NamePrefix of its parameter file; `stack` is undefined when none exists. */
+export async function findStack(target: Target, clients: Clients): Promise<{ stackName: string; stack?: Stack }> {
+  const stackName = stackNameOf(await parametersFor(target));
+  return { stackName, stack: await describeStack(clients.cloudFormation, stackName) };
+}
+
+/** The deployed stack with its outputs and parameters, or an error that says how to deploy it. */
+export async function requireDeployedStack(target: Target, clients: Clients): Promise<DeployedStack> {
+  const { stackName, stack } = await findStack(target, clients);
+  if (!stack) {
+    const deploy = target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`;
+    throw new UsageError(`no stack ${stackName} on ${target.name}: deploy it first with \`${deploy}\``);
+  }
+  return {
+    stackName,
+    outputs: parseOutputs(stackName, outputsOf(stack)),
+    parameters: Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? ''])),
+  };
+}
