@@ -3,6 +3,7 @@ import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { answersOk } from './http.js';
 import { projectRoot, venvBin } from './paths.js';
 
 const emulatorStateDir = join(projectRoot, '.emulator');
@@ -92,7 +93,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-type EmulatorRecord = { pid: number; endpoint: string; startedAt: string };
+/** What `make emulator-stop` needs to stop the background emulator; it always listens on the shared port. */
+type EmulatorRecord = { pid: number; startedAt: string };
 
 async function readRecord(): Promise<EmulatorRecord | undefined> {
   try {
@@ -102,35 +104,21 @@ async function readRecord(): Promise<EmulatorRecord | undefined> {
   }
 }
 
-async function isHealthy(endpoint: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${endpoint}/_backup-kit/health`, { signal: AbortSignal.timeout(2_000) });
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
+const isHealthy = (endpoint: string) => answersOk(`${endpoint}/_backup-kit/health`);
 
 /**
- * The endpoint of the shared embedded emulator that `make deploy`, `make matrix` and friends use:
- * BACKUP_KIT_EMULATOR_URL when set, else the one recorded in .emulator/, else one answering on the shared
- * port (`make emulator`), else a new one started in the background.
+ * The endpoint of the shared embedded emulator that `make deploy`, `make matrix` and friends use: the one
+ * answering on the shared port (started by `make emulator` or by an earlier script), else a new one
+ * started there in the background.
  */
 export async function ensureEmbeddedEmulator(options: { start: boolean }): Promise<string> {
-  const configured = process.env.BACKUP_KIT_EMULATOR_URL;
-  if (configured) {
-    if (await isHealthy(configured)) return configured;
-    throw new Error(`BACKUP_KIT_EMULATOR_URL=${configured} does not answer: start it with \`make emulator\` or unset the variable`);
-  }
-  const record = await readRecord();
-  if (record && (await isHealthy(record.endpoint))) return record.endpoint;
-  const foreground = `http://127.0.0.1:${SHARED_EMULATOR_PORT}`;
-  if (await isHealthy(foreground)) return foreground;
+  const shared = `http://127.0.0.1:${SHARED_EMULATOR_PORT}`;
+  if (await isHealthy(shared)) return shared;
   if (!options.start) {
     throw new Error('no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)');
   }
   const emulator = await startEmulator({ stateDir: join(emulatorStateDir, 'shared'), port: SHARED_EMULATOR_PORT, detached: true });
-  await writeFile(recordFile, JSON.stringify({ pid: emulator.pid, endpoint: emulator.endpoint, startedAt: new Date().toISOString() }, null, 2));
+  await writeFile(recordFile, JSON.stringify({ pid: emulator.pid, startedAt: new Date().toISOString() }, null, 2));
   console.log(`started the embedded emulator on ${emulator.endpoint} (log: ${emulator.logFile}; stop it with \`make emulator-stop\`)`);
   return emulator.endpoint;
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { ensureEmbeddedEmulator } from './emulator.js';
+import { answersOk } from './http.js';
 import { parametersDir } from './paths.js';
 
 export const TargetName = { embedded: 'embedded', localstack: 'localstack', aws: 'aws' } as const;
@@ -15,8 +16,6 @@ export type Capabilities = {
   readonly sesInbox: boolean;
   /** Template properties the target's CloudFormation is known to skip: printed as warnings, never passed. */
   readonly notEmulated: readonly string[];
-  /** How long the platform waits between async retries (the emulator shortens Lambda's minutes to seconds). */
-  readonly asyncRetryWindowSeconds: number;
 };
 
 export type Target = {
@@ -41,7 +40,6 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     lambdaInContainers: false,
     sesInbox: false,
     notEmulated: [],
-    asyncRetryWindowSeconds: 10,
   },
   localstack: {
     iamEnforced: false,
@@ -51,7 +49,6 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     // LocalStack 4.14's AWS::S3::Bucket provider skips these (resource_providers/aws_s3_bucket.py), and
     // creates buckets with a public-read ACL that its free build does not enforce.
     notEmulated: ['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl'],
-    asyncRetryWindowSeconds: 240,
   },
   aws: {
     iamEnforced: true,
@@ -59,7 +56,6 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     lambdaInContainers: true,
     sesInbox: false,
     notEmulated: [],
-    asyncRetryWindowSeconds: 240,
   },
 };
 
@@ -77,14 +73,6 @@ export type ResolveOptions = {
   readonly checkReachable?: boolean;
 };
 
-async function answers(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url, { signal: AbortSignal.timeout(3_000) })).ok;
-  } catch {
-    return false;
-  }
-}
-
 /** Resolves a target to its endpoint, credentials and capabilities, once, for every script. */
 export async function resolveTarget(name: TargetName, options: ResolveOptions = {}): Promise<Target> {
   const env = options.env ?? process.env;
@@ -95,7 +83,7 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
       return embeddedTarget(await ensureEmbeddedEmulator({ start: options.startEmulator ?? true }));
     case TargetName.localstack: {
       const endpoint = env.LOCALSTACK_ENDPOINT ?? DEFAULT_LOCALSTACK_ENDPOINT;
-      if (options.checkReachable && !(await answers(`${endpoint}/_localstack/health`))) {
+      if (options.checkReachable && !(await answersOk(`${endpoint}/_localstack/health`, 3_000))) {
         throw new UsageError(`LocalStack does not answer at ${endpoint}: start it with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`);
       }
       return {

@@ -29,7 +29,7 @@ export type MatrixContext = {
   readonly prefix: string;
   readonly probe: ReceiptProbe;
   readonly accountId: string;
-  /** How long to wait for a backup or a receipt: longer on AWS and LocalStack (Lambda containers start cold). */
+  /** How long to wait for a backup or a receipt. */
   readonly patienceMs: number;
   readonly log: (line: string) => void;
 };
