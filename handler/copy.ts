@@ -27,7 +27,7 @@ export async function copyToBackup(
 ): Promise<CopyResult> {
   const metadata = { ...source.metadata, ...extraMetadata };
   if (source.size > settings.multipartThresholdBytes) {
-    return multipartCopy(s3, settings, source, metadata);
+    return { method: CopyMethod.multipartCopy, ...(await multipartCopy(s3, settings, source, metadata)) };
   }
   const response = await s3.send(
     new CopyObjectCommand({

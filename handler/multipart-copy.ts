@@ -10,7 +10,6 @@ import {
 import pLimit from 'p-limit';
 import type { Config } from './config.js';
 import { copySourceFor } from './copy-source.js';
-import type { CopyResult } from './copy.js';
 import type { ObjectVersion } from './source.js';
 
 const MAX_PARTS = 10_000;
@@ -51,7 +50,7 @@ export async function multipartCopy(
   settings: MultipartSettings,
   source: ObjectVersion,
   metadata: Readonly<Record<string, string>>,
-): Promise<CopyResult> {
+): Promise<{ backupVersionId?: string; parts: number }> {
   const tagging = await s3.send(
     new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
   );
@@ -97,7 +96,7 @@ export async function multipartCopy(
         MultipartUpload: { Parts: copied },
       }),
     );
-    return { method: 'multipart_copy', backupVersionId: completed.VersionId, parts: parts.length };
+    return { backupVersionId: completed.VersionId, parts: parts.length };
   } catch (error) {
     limit.clearQueue();
     // The original error is what matters; an abort that fails too is cleaned up by the bucket's lifecycle rule.

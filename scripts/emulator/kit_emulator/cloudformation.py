@@ -21,6 +21,7 @@ from moto.cloudformation.models import CloudFormationBackend, Event, Stack, clou
 from moto.core.common_models import CloudFormationModel
 from moto.s3.models import FakeBucket, s3_backends
 from moto.sns.models import sns_backends
+from moto.utilities.utils import get_partition
 
 
 class UnsupportedByEmulator(Exception):
@@ -28,7 +29,7 @@ class UnsupportedByEmulator(Exception):
 
 
 def _s3(account_id: str, region_name: str) -> Any:
-    return s3_backends[account_id]["aws"]
+    return s3_backends[account_id][get_partition(region_name)]
 
 
 # ---------------------------------------------------------------------------------------------- S3 buckets

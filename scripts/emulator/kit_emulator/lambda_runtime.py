@@ -7,6 +7,7 @@ configuration starts a new one on the next invocation; a crashed or timed-out on
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -95,7 +96,8 @@ class ExecutionEnvironment:
 
 
 def _code_dir(fn: Any) -> Path:
-    digest = hashlib.sha256(fn.code_bytes).hexdigest()
+    # moto already holds the zip's digest (the function's CodeSha256, base64); make it a file name.
+    digest = base64.b64decode(fn.code_sha_256).hex()
     target = settings.state_dir / "functions" / f"{fn.function_name}-{digest[:16]}"
     if not target.exists():
         staging = target.with_name(target.name + f".{uuid.uuid4().hex}")
@@ -109,7 +111,7 @@ def _code_dir(fn: Any) -> Path:
 
 
 def _configuration_key(fn: Any) -> str:
-    parts = [fn.function_arn, hashlib.sha256(fn.code_bytes).hexdigest(), fn.handler, str(fn.memory_size),
+    parts = [fn.function_arn, fn.code_sha_256, fn.handler, str(fn.memory_size),
              json.dumps(fn.environment_vars, sort_keys=True)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
