@@ -107,7 +107,6 @@ def _reject_unhandled_bucket_properties(properties: dict[str, Any]) -> None:
 
 
 def _apply_bucket_properties(bucket: FakeBucket, properties: dict[str, Any], account_id: str, region_name: str) -> None:
-    _reject_unhandled_bucket_properties(properties)
     backend = _s3(account_id, region_name)
     name = bucket.name
 
@@ -168,6 +167,7 @@ class TemplateBucket(CloudFormationModel):
     @classmethod
     def update_from_cloudformation_json(cls, original_resource: FakeBucket, new_resource_name: str,
                                         cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> FakeBucket:
+        _reject_unhandled_bucket_properties(cloudformation_json.get("Properties", {}))
         bucket = FakeBucket.update_from_cloudformation_json(original_resource, new_resource_name, cloudformation_json,
                                                             account_id, region_name)
         _apply_bucket_properties(bucket, cloudformation_json.get("Properties", {}), account_id, region_name)

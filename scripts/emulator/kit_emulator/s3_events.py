@@ -10,7 +10,6 @@ and a multipart upload fires exactly one event.
 from __future__ import annotations
 
 import itertools
-import json
 import sys
 import threading
 import time
@@ -73,7 +72,7 @@ def _invoke_function(account_id: str, function_arn: str, body: dict[str, Any]) -
         print(f"[s3-events] cannot deliver to {function_arn}: {error!r}", file=sys.stderr, flush=True)
         return
     # S3 invokes asynchronously: the write has returned before the function runs.
-    invoker.submit(fn, json.loads(json.dumps(body)))
+    invoker.submit(fn, body)
 
 
 def install() -> None:
