@@ -32,8 +32,8 @@ lint: ## cfn-lint the template and type-check the TypeScript
 test: lint ## lint, then the unit, template and integration suites (integration starts its own emulator)
 	$(VITEST) run
 
-emulator: ## run the embedded emulator in the foreground on http://127.0.0.1:4599
-	$(VENV)/bin/python scripts/emulator/launcher.py --port 4599 --state-dir .emulator/foreground
+emulator: ## run the embedded emulator in the foreground on http://127.0.0.1:4599 (BACKUP_KIT_EMULATOR_PORT overrides)
+	$(VENV)/bin/python scripts/emulator/launcher.py --port $${BACKUP_KIT_EMULATOR_PORT:-4599} --state-dir .emulator/foreground
 
 emulator-stop: ## stop the background emulator that `make deploy` started
 	$(TSX) scripts/emulator-stop.ts

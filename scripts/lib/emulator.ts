@@ -9,8 +9,8 @@ import { projectRoot, venvBin } from './paths.js';
 const emulatorStateDir = join(projectRoot, '.emulator');
 const launcher = join(projectRoot, 'scripts', 'emulator', 'launcher.py');
 const recordFile = join(emulatorStateDir, 'emulator.json');
-/** Where `make emulator` listens, and where `make deploy` starts one in the background. */
-const SHARED_EMULATOR_PORT = 4599;
+/** Where `make emulator` listens, and where `make deploy` starts one in the background (BACKUP_KIT_EMULATOR_PORT overrides). */
+export const sharedEmulatorPort = Number(process.env.BACKUP_KIT_EMULATOR_PORT ?? 4599);
 const READY = /^backup-kit emulator ready on (http:\/\/\S+)$/;
 const START_TIMEOUT_MS = 60_000;
 
@@ -112,12 +112,12 @@ const isHealthy = (endpoint: string) => answersOk(`${endpoint}/_backup-kit/healt
  * started there in the background.
  */
 export async function ensureEmbeddedEmulator(options: { start: boolean }): Promise<string> {
-  const shared = `http://127.0.0.1:${SHARED_EMULATOR_PORT}`;
+  const shared = `http://127.0.0.1:${sharedEmulatorPort}`;
   if (await isHealthy(shared)) return shared;
   if (!options.start) {
     throw new Error('no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)');
   }
-  const emulator = await startEmulator({ stateDir: join(emulatorStateDir, 'shared'), port: SHARED_EMULATOR_PORT, detached: true });
+  const emulator = await startEmulator({ stateDir: join(emulatorStateDir, 'shared'), port: sharedEmulatorPort, detached: true });
   await writeFile(recordFile, JSON.stringify({ pid: emulator.pid, startedAt: new Date().toISOString() }, null, 2));
   console.log(`started the embedded emulator on ${emulator.endpoint} (log: ${emulator.logFile}; stop it with \`make emulator-stop\`)`);
   return emulator.endpoint;
