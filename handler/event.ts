@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 /** One ObjectCreated record, decoded and ready to act on. */
 export type ObjectCreated = {
   readonly bucket: string;
@@ -19,75 +17,113 @@ export type ParsedEvent = {
   readonly malformed: Malformed[];
 };
 
-const S3Record = z.object({
-  eventSource: z.literal('aws:s3'),
-  eventName: z.string().min(1),
-  s3: z.object({
-    bucket: z.object({ name: z.string().min(1) }),
-    object: z.object({
-      key: z.string().min(1),
-      size: z.number().nonnegative().optional(),
-      versionId: z.string().min(1).optional(),
-      sequencer: z.string().regex(/^[0-9A-Fa-f]+$/).optional(),
-    }),
-  }),
-});
+type Json = Record<string, unknown>;
 
-/** S3 form-URL-encodes keys in events: a space arrives as `+`, a literal `+` as `%2B`. */
+/** Envelopes inside envelopes (S3 → SNS → SQS) are unwrapped this deep, no deeper. */
+const MAX_NESTING = 3;
+const hex = /^[0-9A-Fa-f]+$/;
+
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const nonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+
+/** S3 form-URL-encodes keys in its notifications: a space arrives as `+`, a literal `+` as `%2B`. */
 export function decodeKey(encoded: string): string {
   return decodeURIComponent(encoded.replace(/\+/g, ' '));
 }
 
+class Collector {
+  readonly records: ObjectCreated[] = [];
+  readonly ignored: Ignored[] = [];
+  readonly malformed: Malformed[] = [];
+  ignore(index: number, reason: string, eventName?: string): void {
+    this.ignored.push({ index, reason, ...(eventName ? { eventName } : {}) });
+  }
+  reject(index: number, reason: string): void {
+    this.malformed.push({ index, reason });
+  }
+}
+
+/** The optional fields that only inform (a wrong one is treated as absent, never as a reason to drop the upload). */
+function informational(object: Json): Pick<ObjectCreated, 'sequencer' | 'size'> {
+  const { sequencer, size } = object;
+  return {
+    ...(typeof sequencer === 'string' && hex.test(sequencer) ? { sequencer } : {}),
+    ...(typeof size === 'number' && Number.isFinite(size) && size >= 0 ? { size } : {}),
+  };
+}
+
+function s3Record(raw: Json, index: number, out: Collector): void {
+  const { eventName, s3 } = raw;
+  if (!nonEmptyString(eventName)) return out.reject(index, 'eventName: missing');
+  const bucket = isObject(s3) && isObject(s3.bucket) ? s3.bucket.name : undefined;
+  const object = isObject(s3) && isObject(s3.object) ? s3.object : undefined;
+  if (!nonEmptyString(bucket)) return out.reject(index, 's3.bucket.name: missing');
+  if (!object || !nonEmptyString(object.key)) return out.reject(index, 's3.object.key: missing');
+  if (object.versionId !== undefined && !nonEmptyString(object.versionId)) return out.reject(index, 's3.object.versionId: not a version id');
+  if (!eventName.startsWith('ObjectCreated:')) return out.ignore(index, 'not an ObjectCreated event', eventName);
+  let key: string;
+  try {
+    key = decodeKey(object.key);
+  } catch {
+    return out.reject(index, `s3.object.key: not valid URL encoding: ${object.key.slice(0, 200)}`);
+  }
+  out.records.push({ bucket, key, eventName, ...(object.versionId ? { versionId: object.versionId } : {}), ...informational(object) });
+}
+
+/** S3 → EventBridge: the key arrives as it is, not form-URL-encoded. */
+function eventBridgeRecord(raw: Json, index: number, out: Collector): void {
+  const detailType = String(raw['detail-type'] ?? '');
+  if (detailType !== 'Object Created') return out.ignore(index, 'not an Object Created event from EventBridge', detailType);
+  const detail = isObject(raw.detail) ? raw.detail : {};
+  const bucket = isObject(detail.bucket) ? detail.bucket.name : undefined;
+  const object = isObject(detail.object) ? detail.object : undefined;
+  if (!nonEmptyString(bucket)) return out.reject(index, 'detail.bucket.name: missing');
+  if (!object || !nonEmptyString(object.key)) return out.reject(index, 'detail.object.key: missing');
+  const versionId = object['version-id'];
+  if (versionId !== undefined && !nonEmptyString(versionId)) return out.reject(index, 'detail.object.version-id: not a version id');
+  out.records.push({ bucket, key: object.key, eventName: 'ObjectCreated:EventBridge', ...(versionId ? { versionId } : {}), ...informational(object) });
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function envelope(event: unknown, index: number, depth: number, out: Collector): void {
+  if (!isObject(event)) return out.reject(index, 'the event is not an object');
+  if (depth > MAX_NESTING) return out.reject(index, `envelopes nested more than ${MAX_NESTING} deep`);
+  if (event.Event === 's3:TestEvent') return out.ignore(index, 'S3 test event', 's3:TestEvent');
+  if (event.source === 'aws.s3' && 'detail-type' in event) return eventBridgeRecord(event, index, out);
+  if (event.Type === 'Notification' && 'Message' in event) return wrapped(event.Message, index, depth, out, 'SNS message');
+  if (event.Records === undefined) return out.reject(index, 'the event has no Records');
+  if (!Array.isArray(event.Records)) return out.reject(index, 'Records is not a list');
+  event.Records.forEach((raw: unknown, position) => {
+    const at = depth === 0 ? position : index;
+    if (!isObject(raw)) return out.reject(at, 'the record is not an object');
+    if (raw.eventSource === 'aws:s3') return s3Record(raw, at, out);
+    if (raw.eventSource === 'aws:sqs') return wrapped(raw.body, at, depth, out, 'SQS message body');
+    if (raw.EventSource === 'aws:sns' && isObject(raw.Sns)) return wrapped(raw.Sns.Message, at, depth, out, 'SNS message');
+    return out.reject(at, `not an S3 record (eventSource ${JSON.stringify(raw.eventSource ?? raw.EventSource ?? null)})`);
+  });
+}
+
+function wrapped(text: unknown, index: number, depth: number, out: Collector, what: string): void {
+  const inner = parseJson(text);
+  if (inner === undefined) return out.reject(index, `${what}: not JSON`);
+  envelope(inner, index, depth + 1, out);
+}
+
 /**
- * Splits an S3 event into records to back up, records to ignore (test events, other event types) and
- * malformed records. A bad record never takes the others down with it.
+ * Splits an event into records to back up, records to ignore (test events, other event types) and malformed
+ * records. S3 notifications arrive directly, or wrapped by SQS, SNS or EventBridge. A bad record never takes
+ * the others down with it.
  */
 export function parseS3Event(event: unknown): ParsedEvent {
-  const records: ObjectCreated[] = [];
-  const ignored: Ignored[] = [];
-  const malformed: Malformed[] = [];
-
-  if (typeof event !== 'object' || event === null) {
-    return { records, ignored, malformed: [{ index: -1, reason: 'the event is not an object' }] };
-  }
-  const envelope = event as { Records?: unknown; Event?: unknown };
-  if (envelope.Records === undefined) {
-    if (envelope.Event === 's3:TestEvent') {
-      return { records, ignored: [{ index: -1, reason: 'S3 test event', eventName: 's3:TestEvent' }], malformed };
-    }
-    return { records, ignored, malformed: [{ index: -1, reason: 'the event has no Records' }] };
-  }
-  if (!Array.isArray(envelope.Records)) {
-    return { records, ignored, malformed: [{ index: -1, reason: 'Records is not a list' }] };
-  }
-
-  envelope.Records.forEach((raw: unknown, index) => {
-    const parsed = S3Record.safeParse(raw);
-    if (!parsed.success) {
-      const first = parsed.error.issues[0];
-      malformed.push({ index, reason: `${first?.path.join('.') || 'record'}: ${first?.message ?? 'invalid'}` });
-      return;
-    }
-    const { eventName, s3 } = parsed.data;
-    if (!eventName.startsWith('ObjectCreated:')) {
-      ignored.push({ index, reason: 'not an ObjectCreated event', eventName });
-      return;
-    }
-    let key: string;
-    try {
-      key = decodeKey(s3.object.key);
-    } catch {
-      malformed.push({ index, reason: `s3.object.key: not valid URL encoding: ${s3.object.key.slice(0, 200)}` });
-      return;
-    }
-    records.push({
-      bucket: s3.bucket.name,
-      key,
-      eventName,
-      versionId: s3.object.versionId,
-      sequencer: s3.object.sequencer,
-      size: s3.object.size,
-    });
-  });
-  return { records, ignored, malformed };
+  const out = new Collector();
+  envelope(event, -1, 0, out);
+  return { records: out.records, ignored: out.ignored, malformed: out.malformed };
 }

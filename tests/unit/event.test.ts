@@ -66,3 +66,78 @@ describe('parseS3Event', () => {
     expect(parsed.malformed).toHaveLength(1);
   });
 });
+
+describe('parseS3Event with wrapped notifications', () => {
+  const s3Event = eventFor('folder/a b+c.txt', { versionId: 'v1', sequencer: '0A' });
+
+  it('unwraps an S3 notification delivered through SQS', () => {
+    // Act
+    const parsed = parseS3Event({ Records: [{ eventSource: 'aws:sqs', body: JSON.stringify(s3Event) }] });
+    // Assess
+    expect(parsed.records).toEqual([expect.objectContaining({ key: 'folder/a b+c.txt', versionId: 'v1', sequencer: '0A' })]);
+  });
+
+  it('unwraps an S3 notification delivered through SNS, and SNS through SQS', () => {
+    // Prepare
+    const snsRecord = { EventSource: 'aws:sns', Sns: { Message: JSON.stringify(s3Event) } };
+    const snsInSqs = { eventSource: 'aws:sqs', body: JSON.stringify({ Type: 'Notification', Message: JSON.stringify(s3Event) }) };
+    // Act
+    const parsed = parseS3Event({ Records: [snsRecord, snsInSqs] });
+    // Assess
+    expect(parsed.records.map((r) => r.key)).toEqual(['folder/a b+c.txt', 'folder/a b+c.txt']);
+  });
+
+  it('reads an EventBridge "Object Created" event, whose key is not URL-encoded', () => {
+    // Prepare
+    const event = {
+      source: 'aws.s3',
+      'detail-type': 'Object Created',
+      detail: { bucket: { name: 'inbox' }, object: { key: 'raw/a+b 10:47.zip', size: 7, 'version-id': 'v3', sequencer: '0064D3901D00059242' } },
+    };
+    // Act
+    const parsed = parseS3Event(event);
+    // Assess
+    expect(parsed.records).toEqual([{ bucket: 'inbox', key: 'raw/a+b 10:47.zip', eventName: 'ObjectCreated:EventBridge', versionId: 'v3', sequencer: '0064D3901D00059242', size: 7 }]);
+  });
+
+  it('ignores other EventBridge events and test events inside SQS', () => {
+    // Act
+    const deleted = parseS3Event({ source: 'aws.s3', 'detail-type': 'Object Deleted', detail: {} });
+    const test = parseS3Event({ Records: [{ eventSource: 'aws:sqs', body: JSON.stringify({ Event: 's3:TestEvent' }) }] });
+    // Assess
+    expect(deleted.ignored).toEqual([expect.objectContaining({ eventName: 'Object Deleted' })]);
+    expect(test.ignored).toEqual([expect.objectContaining({ eventName: 's3:TestEvent' })]);
+  });
+
+  it.each([
+    [{ Records: [{ eventSource: 'aws:sqs', body: 'not json' }] }, 'SQS message body: not JSON'],
+    [{ Records: [{ eventSource: 'aws:dynamodb' }] }, 'not an S3 record'],
+    [{ Records: [recordFor('x', { versionId: 'v1' })].map((r) => ({ ...r, s3: { ...r.s3, object: { ...r.s3.object, versionId: 42 } } })) }, 'versionId'],
+  ])('reports %j as malformed, saying why', (event, reason) => {
+    // Act
+    const parsed = parseS3Event(event);
+    // Assess
+    expect(parsed.malformed).toEqual([expect.objectContaining({ reason: expect.stringContaining(reason) })]);
+  });
+
+  it('treats a sequencer that is not hex, or a size that is not a number, as absent', () => {
+    // Prepare
+    const record = recordFor('x', { versionId: 'v1' });
+    const odd = { ...record, s3: { ...record.s3, object: { ...record.s3.object, sequencer: 'zz-top', size: 'big' } } };
+    // Act
+    const parsed = parseS3Event({ Records: [odd] });
+    // Assess
+    expect(parsed.records).toEqual([{ bucket: record.s3.bucket.name, key: 'x', eventName: 'ObjectCreated:Put', versionId: 'v1' }]);
+  });
+
+  it('stops unwrapping envelopes nested deeper than three', () => {
+    // Prepare
+    let event: unknown = s3Event;
+    for (let i = 0; i < 5; i += 1) event = { Records: [{ eventSource: 'aws:sqs', body: JSON.stringify(event) }] };
+    // Act
+    const parsed = parseS3Event(event);
+    // Assess
+    expect(parsed.records).toEqual([]);
+    expect(parsed.malformed).toEqual([expect.objectContaining({ reason: expect.stringContaining('nested') })]);
+  });
+});
