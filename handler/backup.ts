@@ -2,22 +2,21 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from './config.js';
-import { copyToBackup, type CopyResult } from './copy.js';
-import { describeError, isNotFound } from './errors.js';
+import { copyMethodFor, copyToBackup, type CopyMethod } from './copy.js';
+import { isNotFound, isWriteConflict } from './errors.js';
 import { parseS3Event, type ObjectCreated } from './event.js';
 import { sendReceipt } from './notify.js';
-import { Outcome, type RecordOutcome } from './outcome.js';
-import { compareSequencers } from './sequencer.js';
-import { headBackupMetadata, headCurrentVersion, type ObjectVersion } from './source.js';
-
-/** User metadata the backup object carries about its source. */
-export const BackupMetadata = {
-  sourceVersionId: 'source-version-id',
-  sourceSequencer: 'source-sequencer',
-} as const;
+import { LogMessage, Outcome, type RecordOutcome } from './outcome.js';
+import { provenanceMetadata } from './provenance.js';
+import { backupVersionIds, headBackup, headCurrentVersion, type BackupVersion, type ObjectVersion } from './source.js';
+import type { WriteCondition } from './write-condition.js';
 
 /** How often one invocation copies a key whose source keeps changing before it leaves it to a retry. */
 const MAX_COPIES_PER_RECORD = 3;
+/** Reads and conditional writes of one record before it is left to a retry (conflicts re-read, they do not copy). */
+const MAX_ROUNDS_PER_RECORD = 8;
+/** How far back a retry looks for the version it copied before a newer one overtook it. */
+const OVERTAKEN_LOOKBACK = 10;
 
 export type Dependencies = {
   readonly s3: S3Client;
@@ -26,6 +25,9 @@ export type Dependencies = {
   readonly logger: Logger;
   readonly now?: () => number;
 };
+
+/** The invocation an event arrived in; Lambda keeps the request id across the retries of one asynchronous event. */
+export type Invocation = { readonly requestId: string };
 
 export type BackupResult = {
   readonly outcomes: RecordOutcome[];
@@ -38,18 +40,16 @@ export class RetryableBackupError extends Error {
   override readonly name = 'RetryableBackupError';
 }
 
-type Copied = { readonly source: ObjectVersion; readonly copy: CopyResult };
-
-export function createHandler(deps: Dependencies): (event: unknown) => Promise<BackupResult> {
+export function createHandler(deps: Dependencies): (event: unknown, invocation: Invocation) => Promise<BackupResult> {
   const { config, logger } = deps;
-  return async (event) => {
+  return async (event, invocation) => {
     const parsed = parseS3Event(event);
     let ignored = parsed.ignored.length;
     for (const skipped of parsed.ignored) {
-      logger.info('record ignored', { outcome: Outcome.ignored, recordIndex: skipped.index, reason: skipped.reason, eventName: skipped.eventName });
+      logger.info(LogMessage.ignored, { outcome: Outcome.ignored, recordIndex: skipped.index, reason: skipped.reason, eventName: skipped.eventName });
     }
     for (const bad of parsed.malformed) {
-      logger.error('malformed record skipped', { outcome: Outcome.malformed, recordIndex: bad.index, reason: bad.reason });
+      logger.error(LogMessage.malformed, { outcome: Outcome.malformed, recordIndex: bad.index, reason: bad.reason });
     }
 
     const outcomes: RecordOutcome[] = [];
@@ -57,19 +57,14 @@ export function createHandler(deps: Dependencies): (event: unknown) => Promise<B
     for (const record of parsed.records) {
       if (record.bucket !== config.inboxBucket) {
         ignored += 1;
-        logger.warn('record ignored', { outcome: Outcome.ignored, key: record.key, bucket: record.bucket, reason: `not from the inbox bucket ${config.inboxBucket}` });
+        logger.warn(LogMessage.ignored, { outcome: Outcome.ignored, key: record.key, bucket: record.bucket, reason: `not from the inbox bucket ${config.inboxBucket}` });
         continue;
       }
       try {
-        outcomes.push(await backupRecord(deps, record));
+        outcomes.push(await new RecordBackup(deps, record, invocation.requestId).run());
       } catch (error) {
         failedKeys.push(record.key);
-        logger.error('backup failed; the event will be retried', {
-          outcome: Outcome.retry,
-          key: record.key,
-          eventVersionId: record.versionId,
-          ...describeError(error),
-        });
+        logger.error(LogMessage.retry, { outcome: Outcome.retry, key: record.key, eventVersionId: record.versionId, error });
       }
     }
     if (failedKeys.length > 0) {
@@ -79,106 +74,179 @@ export function createHandler(deps: Dependencies): (event: unknown) => Promise<B
   };
 }
 
+/** A version in the backup, as its receipt describes it. */
+type Copied = { readonly key: string; readonly size: number; readonly sourceVersionId: string; readonly backupVersionId?: string; readonly method: CopyMethod };
+
 /**
- * Makes the backup's latest version hold the inbox's current version of the record's key.
- * The event only says "look at this key"; the source's current version decides what is copied, so a
- * duplicate is skipped, a rewrite is copied, and a late event never overwrites a newer backup.
+ * Makes the backup's latest version hold the inbox's current version of one record's key.
+ *
+ * The event only says "look at this key": the inbox's current version decides what is copied, so a
+ * duplicate is skipped, a rewrite is copied, and a late event never overwrites a newer backup. Both reads
+ * go out together; the copy is conditional on the backup still being what was read, so concurrent
+ * deliveries copy once; the receipt goes out together with one more look at the inbox, which catches a
+ * version written during the copy.
  */
-async function backupRecord(deps: Dependencies, record: ObjectCreated): Promise<RecordOutcome> {
-  const { s3, config, logger } = deps;
-  const now = deps.now ?? Date.now;
-  const started = now();
-  const decide = (outcome: RecordOutcome, fields: Record<string, unknown>): RecordOutcome => {
-    logger.info('backup decision', {
+class RecordBackup {
+  private readonly started: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly deps: Dependencies,
+    private readonly record: ObjectCreated,
+    private readonly requestId: string,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.started = this.now();
+  }
+
+  async run(): Promise<RecordOutcome> {
+    const { s3, config } = this.deps;
+    const { key } = this.record;
+    let copied: Copied | undefined;
+    let copies = 0;
+    for (let round = 1; round <= MAX_ROUNDS_PER_RECORD; round += 1) {
+      const [held, current] = await Promise.all([headBackup(s3, config.backupBucket, key), headCurrentVersion(s3, config.inboxBucket, key)]);
+      if (current === undefined) {
+        return copied ? Outcome.copied : this.decide(Outcome.sourceMissing, { reason: 'the key no longer exists in the inbox; nothing to copy' });
+      }
+      if (held?.provenance.sourceVersionId === current.versionId) {
+        // Copied by this invocation (then overtaken by a newer copy from another one), or by someone else.
+        return copied ? Outcome.copied : this.alreadyHeld(held, current);
+      }
+      if (copies === MAX_COPIES_PER_RECORD) {
+        throw new Error(`the inbox's version of ${key} changed during ${MAX_COPIES_PER_RECORD} consecutive copies`);
+      }
+      const condition: WriteCondition = held ? { ifMatch: held.etag } : { ifNoneMatch: '*' };
+      const copy = await this.copy(current, condition);
+      if (copy === undefined) continue;
+      copies += 1;
+      copied = copy;
+      if (!(await this.receiptAndLookAgain(copy))) return Outcome.copied;
+    }
+    throw new Error(`${key}: its backup or inbox version kept changing during ${MAX_ROUNDS_PER_RECORD} rounds of reads and conditional copies`);
+  }
+
+  private decide(outcome: RecordOutcome, fields: Record<string, unknown>): RecordOutcome {
+    this.deps.logger.info(LogMessage.decision, {
       outcome,
-      key: record.key,
-      eventVersionId: record.versionId,
-      sequencer: record.sequencer,
-      bytes: record.size,
+      key: this.record.key,
+      eventVersionId: this.record.versionId,
+      sequencer: this.record.sequencer,
+      bytes: this.record.size,
       ...fields,
-      durationMs: now() - started,
+      durationMs: this.now() - this.started,
     });
     return outcome;
-  };
+  }
 
-  let copied: Copied | undefined;
-  for (let round = 1; ; round += 1) {
-    const held = await headBackupMetadata(s3, config.backupBucket, record.key);
-    const heldVersionId = held?.[BackupMetadata.sourceVersionId];
-    const heldSequencer = held?.[BackupMetadata.sourceSequencer];
+  /** The backup already holds the inbox's current version. */
+  private async alreadyHeld(held: BackupVersion, current: ObjectVersion): Promise<RecordOutcome> {
+    const fields = { sourceVersionId: current.versionId, backupVersionId: held.versionId };
+    if (held.provenance.requestId === this.requestId) {
+      this.decide(Outcome.skipCopy, { ...fields, reason: 'a retry of the invocation that copied this version: its receipt is sent again, in case that attempt ended before sending it' });
+      await this.receipt(this.backedUp(held, current.versionId), { resent: true });
+      return Outcome.skipCopy;
+    }
+    if (this.record.versionId !== undefined && this.record.versionId !== current.versionId) {
+      const outcome = this.decide(Outcome.staleEvent, { ...fields, reason: 'a later version is already backed up' });
+      await this.resendIfThisRequestWasOvertaken();
+      return outcome;
+    }
+    return this.decide(Outcome.skipCopy, { ...fields, reason: 'the backup already holds the current version' });
+  }
 
-    if (copied === undefined && record.versionId !== undefined) {
-      if (heldVersionId === record.versionId) {
-        return decide(Outcome.skipCopy, { sourceVersionId: heldVersionId, reason: 'the backup already holds this version' });
-      }
-      if (record.sequencer && heldSequencer && compareSequencers(record.sequencer, heldSequencer) < 0) {
-        return decide(Outcome.staleEvent, { sourceVersionId: heldVersionId, reason: 'the backup holds a later event of this key' });
-      }
-    }
-
-    const current = await headCurrentVersion(s3, config.inboxBucket, record.key);
-    if (current === undefined) {
-      if (copied) return finishCopy(deps, copied, decide);
-      return decide(Outcome.sourceMissing, { reason: 'the key no longer exists in the inbox; nothing to copy' });
-    }
-    if (current.versionId === heldVersionId) {
-      if (copied) return finishCopy(deps, copied, decide);
-      const superseded = record.versionId !== undefined && record.versionId !== current.versionId;
-      return superseded
-        ? decide(Outcome.staleEvent, { sourceVersionId: current.versionId, reason: 'a later version is already backed up' })
-        : decide(Outcome.skipCopy, { sourceVersionId: current.versionId, reason: 'the backup already holds the current version' });
-    }
-    if (round > MAX_COPIES_PER_RECORD) {
-      throw new Error(`the inbox's version of ${record.key} changed during ${MAX_COPIES_PER_RECORD} consecutive copies`);
-    }
-
-    const sequencerApplies = record.sequencer !== undefined && record.versionId === current.versionId;
+  /** One conditional copy; undefined when it must be decided again (another writer won, or the version vanished). */
+  private async copy(source: ObjectVersion, condition: WriteCondition): Promise<Copied | undefined> {
+    const { s3, config, logger } = this.deps;
+    const provenance = provenanceMetadata({
+      sourceVersionId: source.versionId,
+      // The event's sequencer describes the event's version only.
+      sourceSequencer: this.record.versionId === source.versionId ? this.record.sequencer : undefined,
+      requestId: this.requestId,
+    });
     try {
-      const copy = await copyToBackup(s3, config, current, {
-        [BackupMetadata.sourceVersionId]: current.versionId,
-        ...(sequencerApplies ? { [BackupMetadata.sourceSequencer]: record.sequencer } : {}),
+      const result = await copyToBackup(s3, config, source, provenance, condition);
+      this.decide(Outcome.copied, {
+        sourceVersionId: source.versionId,
+        backupVersionId: result.backupVersionId,
+        bytes: source.size,
+        method: result.method,
+        parts: result.parts,
       });
-      copied = { source: current, copy };
+      return { key: source.key, size: source.size, sourceVersionId: source.versionId, backupVersionId: result.backupVersionId, method: result.method };
     } catch (error) {
+      if (isWriteConflict(error)) {
+        logger.info(LogMessage.conflict, { outcome: Outcome.copyConflict, key: source.key, sourceVersionId: source.versionId, condition, error });
+        return undefined;
+      }
       // The version was deleted between HeadObject and the copy: read the key's state again.
-      if (!isNotFound(error)) throw error;
+      if (isNotFound(error)) return undefined;
+      throw error;
     }
   }
-}
 
-async function finishCopy(
-  deps: Dependencies,
-  { source, copy }: Copied,
-  decide: (outcome: RecordOutcome, fields: Record<string, unknown>) => RecordOutcome,
-): Promise<RecordOutcome> {
-  const { sns, config, logger } = deps;
-  const outcome = decide(Outcome.copied, {
-    sourceVersionId: source.versionId,
-    backupVersionId: copy.backupVersionId,
-    bytes: source.size,
-    method: copy.method,
-    parts: copy.parts,
-  });
-  // A receipt that cannot be sent never undoes or fails the finished copy.
-  try {
-    const messageId = await sendReceipt(sns, config.topicArn, {
-      key: source.key,
-      bytes: source.size,
-      sourceBucket: source.bucket,
-      sourceVersionId: source.versionId,
-      backupBucket: config.backupBucket,
-      backupVersionId: copy.backupVersionId,
-      method: copy.method,
-      completedAt: new Date(),
-    });
-    logger.info('receipt sent', { outcome: Outcome.receiptSent, key: source.key, sourceVersionId: source.versionId, messageId });
-  } catch (error) {
-    logger.error('receipt not sent; the backup stands', {
-      outcome: Outcome.notifyFailed,
-      key: source.key,
-      sourceVersionId: source.versionId,
-      ...describeError(error),
-    });
+  /**
+   * Sends the receipt of a finished copy and, at the same time, reads the inbox once more. True when a newer
+   * version arrived during the copy and must be backed up too. That second look only guards the backup: when
+   * it fails, the newer version's own event still comes, so the finished copy stands.
+   */
+  private async receiptAndLookAgain(copy: Copied): Promise<boolean> {
+    const { s3, config, logger } = this.deps;
+    const [, latest] = await Promise.all([
+      this.receipt(copy, { resent: false }),
+      headCurrentVersion(s3, config.inboxBucket, copy.key).catch((error: unknown) => {
+        logger.warn('could not look at the inbox again after the copy; a newer version is left to its own event', { key: copy.key, error });
+        return undefined;
+      }),
+    ]);
+    return latest !== undefined && latest.versionId !== copy.sourceVersionId;
   }
-  return outcome;
+
+  /**
+   * A late event whose version was overtaken: if this request copied that version earlier (and is a retry
+   * because that attempt died), its receipt may never have gone out. Looks back a few backup versions.
+   */
+  private async resendIfThisRequestWasOvertaken(): Promise<void> {
+    const { s3, config } = this.deps;
+    const { key, versionId } = this.record;
+    if (versionId === undefined) return;
+    for (const backupVersionId of await backupVersionIds(s3, config.backupBucket, key, OVERTAKEN_LOOKBACK)) {
+      const version = await headBackup(s3, config.backupBucket, key, backupVersionId);
+      if (version?.provenance.sourceVersionId !== versionId) continue;
+      if (version.provenance.requestId === this.requestId) await this.receipt(this.backedUp(version, versionId), { resent: true });
+      return;
+    }
+  }
+
+  /** An existing backup version of the record's key, as its receipt describes it. */
+  private backedUp(version: BackupVersion, sourceVersionId: string): Copied {
+    return {
+      key: this.record.key,
+      size: version.size,
+      sourceVersionId,
+      backupVersionId: version.versionId,
+      method: copyMethodFor(version.size, this.deps.config),
+    };
+  }
+
+  /** A receipt that cannot be sent never undoes or fails the finished copy: it is logged. */
+  private async receipt(copy: Copied, { resent }: { resent: boolean }): Promise<void> {
+    const { sns, config, logger } = this.deps;
+    const { key, sourceVersionId } = copy;
+    try {
+      const messageId = await sendReceipt(sns, config.topicArn, {
+        key,
+        bytes: copy.size,
+        sourceBucket: config.inboxBucket,
+        sourceVersionId,
+        backupBucket: config.backupBucket,
+        backupVersionId: copy.backupVersionId,
+        method: copy.method,
+        completedAt: new Date(),
+      });
+      logger.info(LogMessage.receiptSent, { outcome: Outcome.receiptSent, key, sourceVersionId, messageId, resent });
+    } catch (error) {
+      logger.error(LogMessage.receiptFailed, { outcome: Outcome.notifyFailed, key, sourceVersionId, error });
+    }
+  }
 }

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { copySourceFor } from './copy-source.js';
 import { multipartCopy } from './multipart-copy.js';
 import type { ObjectVersion } from './source.js';
+import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
 export const CopyMethod = { copyObject: 'copy_object', multipartCopy: 'multipart_copy' } as const;
 export type CopyMethod = (typeof CopyMethod)[keyof typeof CopyMethod];
@@ -15,19 +16,26 @@ export type CopyResult = {
 
 type CopySettings = Pick<Config, 'backupBucket' | 'multipartThresholdBytes' | 'partSizeBytes' | 'copyConcurrency'>;
 
+export function copyMethodFor(size: number, settings: Pick<Config, 'multipartThresholdBytes'>): CopyMethod {
+  return size > settings.multipartThresholdBytes ? CopyMethod.multipartCopy : CopyMethod.copyObject;
+}
+
 /**
  * Copies one source version server-side into the backup bucket under the same key, always encrypted with
- * SSE-S3, keeping its content headers, user metadata and tags and adding `extraMetadata`.
+ * SSE-S3, keeping its content headers, user metadata and tags, adding the provenance metadata, and only if
+ * the backup's latest version is still what `condition` says.
  */
 export async function copyToBackup(
   s3: S3Client,
   settings: CopySettings,
   source: ObjectVersion,
-  extraMetadata: Readonly<Record<string, string>>,
+  provenance: Readonly<Record<string, string>>,
+  condition: WriteCondition,
 ): Promise<CopyResult> {
-  const metadata = { ...source.metadata, ...extraMetadata };
-  if (source.size > settings.multipartThresholdBytes) {
-    return { method: CopyMethod.multipartCopy, ...(await multipartCopy(s3, settings, source, metadata)) };
+  // The provenance is written last, so that nothing from the source can stand in for it.
+  const metadata = { ...source.metadata, ...provenance };
+  if (copyMethodFor(source.size, settings) === CopyMethod.multipartCopy) {
+    return { method: CopyMethod.multipartCopy, ...(await multipartCopy(s3, settings, source, metadata, condition)) };
   }
   const response = await s3.send(
     new CopyObjectCommand({
@@ -40,6 +48,7 @@ export async function copyToBackup(
       Metadata: metadata,
       TaggingDirective: 'COPY',
       ServerSideEncryption: 'AES256',
+      ...writeConditionHeaders(condition),
     }),
   );
   return { method: CopyMethod.copyObject, backupVersionId: response.VersionId, parts: 1 };

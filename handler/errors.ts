@@ -1,19 +1,27 @@
 type AwsError = { name?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: unknown } };
 
 const missingNames: ReadonlySet<string> = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
+const conditionNames: ReadonlySet<string> = new Set(['PreconditionFailed', 'ConditionalRequestConflict']);
 
-/** True when S3 says the object or version does not exist (a permanent condition: retrying cannot help). */
-export function isNotFound(error: unknown): boolean {
+function matches(error: unknown, names: ReadonlySet<string>, statuses: readonly number[]): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const { name, Code, $metadata } = error as AwsError;
   return (
-    (typeof name === 'string' && missingNames.has(name)) ||
-    (typeof Code === 'string' && missingNames.has(Code)) ||
-    $metadata?.httpStatusCode === 404
+    (typeof name === 'string' && names.has(name)) ||
+    (typeof Code === 'string' && names.has(Code)) ||
+    statuses.includes($metadata?.httpStatusCode as number)
   );
 }
 
-export function describeError(error: unknown): { errorName: string; errorMessage: string } {
-  if (error instanceof Error) return { errorName: error.name, errorMessage: error.message };
-  return { errorName: 'UnknownError', errorMessage: String(error) };
+/** True when S3 says the object or version does not exist (a permanent condition: retrying cannot help). */
+export function isNotFound(error: unknown): boolean {
+  return matches(error, missingNames, [404]);
+}
+
+/**
+ * True when a conditional write lost: 412 (the backup's latest is no longer what the condition named) or
+ * 409 (a concurrent conflicting write). Someone else wrote the key: read it again and decide.
+ */
+export function isWriteConflict(error: unknown): boolean {
+  return matches(error, conditionNames, [409, 412]);
 }

@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { createHandler, type BackupResult } from './backup.js';
 import { createS3Client, createSnsClient } from './clients.js';
 import { loadConfig } from './config.js';
-import { Outcome } from './outcome.js';
+import { LogMessage, Outcome } from './outcome.js';
 
 const logger = new Logger({ serviceName: 'backup-kit' });
 
@@ -11,7 +11,7 @@ function loadConfigOrLog() {
   try {
     return loadConfig(process.env);
   } catch (error) {
-    logger.error('function configuration rejected at cold start', { outcome: Outcome.configInvalid, error: error as Error });
+    logger.error(LogMessage.configRejected, { outcome: Outcome.configInvalid, error });
     throw error;
   }
 }
@@ -21,5 +21,5 @@ const backup = createHandler({ s3: createS3Client(), sns: createSnsClient(), con
 
 export async function handler(event: unknown, context: Context): Promise<BackupResult> {
   logger.addContext(context);
-  return backup(event);
+  return backup(event, { requestId: context.awsRequestId });
 }

@@ -11,6 +11,7 @@ import pLimit from 'p-limit';
 import type { Config } from './config.js';
 import { copySourceFor } from './copy-source.js';
 import type { ObjectVersion } from './source.js';
+import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
 const MAX_PARTS = 10_000;
 const MiB = 1024 * 1024;
@@ -42,14 +43,16 @@ type MultipartSettings = Pick<Config, 'backupBucket' | 'partSizeBytes' | 'copyCo
 
 /**
  * Copies a large version with parallel UploadPartCopy. A multipart copy carries no metadata and no tags
- * over by itself, so both are read from the source version and set on the upload. A failed copy is
- * aborted so that no orphaned parts are billed.
+ * over by itself, so both are read from the source version and set on the upload. The write condition
+ * applies when the upload completes (S3 takes none earlier). A failed or pre-empted copy is aborted so that
+ * no orphaned parts are billed.
  */
 export async function multipartCopy(
   s3: S3Client,
   settings: MultipartSettings,
   source: ObjectVersion,
   metadata: Readonly<Record<string, string>>,
+  condition: WriteCondition,
 ): Promise<{ backupVersionId?: string; parts: number }> {
   const tagging = await s3.send(
     new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
@@ -94,6 +97,7 @@ export async function multipartCopy(
         Key: source.key,
         UploadId: uploadId,
         MultipartUpload: { Parts: copied },
+        ...writeConditionHeaders(condition),
       }),
     );
     return { backupVersionId: completed.VersionId, parts: parts.length };

@@ -4,6 +4,7 @@ export const Outcome = {
   skipCopy: 'skip_copy',
   staleEvent: 'stale_event',
   sourceMissing: 'source_missing',
+  copyConflict: 'copy_conflict',
   ignored: 'ignored',
   malformed: 'malformed',
   retry: 'retry',
@@ -15,3 +16,15 @@ export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 /** What happened to one S3 record, as the backup rules decided it. */
 export type RecordOutcome = typeof Outcome.copied | typeof Outcome.skipCopy | typeof Outcome.staleEvent | typeof Outcome.sourceMissing;
+
+/** The `message` of the function's log lines that scripts and tests look for. */
+export const LogMessage = {
+  decision: 'backup decision',
+  conflict: 'the backup changed during the copy; reading it again',
+  receiptSent: 'receipt sent',
+  receiptFailed: 'receipt not sent; the backup stands',
+  retry: 'backup failed; the event will be retried',
+  ignored: 'record ignored',
+  malformed: 'malformed record skipped',
+  configRejected: 'function configuration rejected at cold start',
+} as const;

@@ -1,5 +1,6 @@
-import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectVersionsCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { isNotFound } from './errors.js';
+import { provenanceOf, withoutProvenance, type Provenance } from './provenance.js';
 
 /** The content headers S3 keeps with an object; a copy that replaces metadata must carry them itself. */
 export type ContentHeaders = {
@@ -11,14 +12,24 @@ export type ContentHeaders = {
   readonly Expires?: Date;
 };
 
-/** One version of an object, as HeadObject describes it. */
+/** One version of an inbox object, as HeadObject describes it. */
 export type ObjectVersion = {
   readonly bucket: string;
   readonly key: string;
   readonly versionId: string;
   readonly size: number;
   readonly headers: ContentHeaders;
+  /** The uploader's metadata, never the kit's provenance keys (see provenance.ts). */
   readonly metadata: Readonly<Record<string, string>>;
+};
+
+/** A backup version: what a conditional write names, and where it came from. */
+export type BackupVersion = {
+  readonly etag: string;
+  readonly size: number;
+  readonly versionId?: string;
+  readonly lastModified?: Date;
+  readonly provenance: Provenance;
 };
 
 function contentHeaders(head: HeadObjectCommandOutput): ContentHeaders {
@@ -32,39 +43,48 @@ function contentHeaders(head: HeadObjectCommandOutput): ContentHeaders {
   };
 }
 
-/**
- * The key's current version: the authority on what the backup must hold, on every target (sequencers are
- * constant on LocalStack and absent on moto). Undefined when the key no longer exists.
- */
-export async function headCurrentVersion(s3: S3Client, bucket: string, key: string): Promise<ObjectVersion | undefined> {
+async function head(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<HeadObjectCommandOutput | undefined> {
   try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return {
-      bucket,
-      key,
-      // An unversioned bucket reports no version id; S3 calls that version "null".
-      versionId: head.VersionId ?? 'null',
-      size: head.ContentLength ?? 0,
-      headers: contentHeaders(head),
-      metadata: head.Metadata ?? {},
-    };
+    return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
   }
 }
 
-/** The user metadata of the backup's latest version, or undefined when there is no backup yet. */
-export async function headBackupMetadata(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-): Promise<Readonly<Record<string, string>> | undefined> {
-  try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return head.Metadata ?? {};
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+/**
+ * The key's current version: the authority on what the backup must hold, on every target (sequencers are
+ * constant on LocalStack and absent on moto). Undefined when the key no longer exists.
+ */
+export async function headCurrentVersion(s3: S3Client, bucket: string, key: string): Promise<ObjectVersion | undefined> {
+  const found = await head(s3, bucket, key);
+  if (!found) return undefined;
+  return {
+    bucket,
+    key,
+    // An unversioned bucket reports no version id; S3 calls that version "null".
+    versionId: found.VersionId ?? 'null',
+    size: found.ContentLength ?? 0,
+    headers: contentHeaders(found),
+    metadata: withoutProvenance(found.Metadata ?? {}),
+  };
+}
+
+/** The backup's latest version (or the given one), or undefined when there is none. */
+export async function headBackup(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<BackupVersion | undefined> {
+  const found = await head(s3, bucket, key, versionId);
+  if (!found) return undefined;
+  return {
+    etag: found.ETag ?? '',
+    size: found.ContentLength ?? 0,
+    versionId: found.VersionId,
+    lastModified: found.LastModified,
+    provenance: provenanceOf(found.Metadata),
+  };
+}
+
+/** The backup's versions of exactly this key, newest first, at most `limit` of them. */
+export async function backupVersionIds(s3: S3Client, bucket: string, key: string, limit: number): Promise<string[]> {
+  const listing = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, MaxKeys: limit }));
+  return (listing.Versions ?? []).filter((version) => version.Key === key && version.VersionId).map((version) => version.VersionId!);
 }

@@ -1,6 +1,7 @@
 import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { waitFor } from './wait.js';
+import { BackupMetadata } from '../../handler/provenance.js';
 
 /** One structured line the function logged (Powertools JSON), with the log event's timestamp. */
 export type FunctionLogLine = Record<string, unknown> & { readonly message?: string; readonly outcome?: string; readonly key?: string; readonly timestamp?: string; readonly eventTimestamp: number };
@@ -46,7 +47,7 @@ export function waitForBackupOf(
     async () => {
       try {
         const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-        return head.Metadata?.['source-version-id'] === sourceVersionId ? head : undefined;
+        return head.Metadata?.[BackupMetadata.sourceVersionId] === sourceVersionId ? head : undefined;
       } catch {
         return undefined;
       }

@@ -15,6 +15,8 @@ import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { functionLogLines, logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { LogMessage, Outcome } from '../../handler/outcome.js';
+import { BackupMetadata } from '../../handler/provenance.js';
 
 let stack: EmbeddedStack | undefined;
 const live = () => {
@@ -81,9 +83,9 @@ describe('S3 events and the function', () => {
     expect(backup.ServerSideEncryption).toBe('AES256');
     const decision = await waitFor('the decision log line', async () => {
       const lines = await functionLogLines(logs, outputs.LogGroupName, since);
-      return lines.find((line) => line.message === 'backup decision' && line.key === key);
+      return lines.find((line) => line.message === LogMessage.decision && line.key === key);
     }, { timeoutMs: 5_000 });
-    expect(decision.outcome).toBe('copied');
+    expect(decision.outcome).toBe(Outcome.copied);
     expect(Date.parse(String(decision.timestamp))).toBeGreaterThanOrEqual(returnedAt - 5);
   });
 
@@ -115,7 +117,7 @@ describe('S3 events and the function', () => {
     const first = await uploadAndBackUp(key, 'one');
     const second = await uploadAndBackUp(key, 'two');
     // Assess
-    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === 'backup decision' && l.key === key);
+    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === LogMessage.decision && l.key === key);
     expect(decisions.map((d) => d.eventVersionId)).toEqual([first, second]);
     expect(first).not.toBe(second);
     const [s1, s2] = decisions.map((d) => String(d.sequencer));
@@ -133,8 +135,8 @@ describe('S3 events and the function', () => {
     await waitForBackupOf(s3, outputs.BackupBucketName, key, done.VersionId!, 15_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     // Assess
-    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === 'backup decision' && l.key === key);
-    expect(decisions.map((d) => d.outcome)).toEqual(['copied']);
+    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === LogMessage.decision && l.key === key);
+    expect(decisions.map((d) => d.outcome)).toEqual([Outcome.copied]);
   });
 });
 
@@ -153,7 +155,7 @@ describe('the backup rules under concurrency', () => {
     // Assess
     const inbox = await s3.send(new GetObjectCommand({ Bucket: outputs.InboxBucketName, Key: key }));
     const backup = await s3.send(new GetObjectCommand({ Bucket: outputs.BackupBucketName, Key: key }));
-    expect(backup.Metadata?.['source-version-id']).toBe(inbox.VersionId);
+    expect(backup.Metadata?.[BackupMetadata.sourceVersionId]).toBe(inbox.VersionId);
     expect(await backup.Body?.transformToString()).toBe(await inbox.Body?.transformToString());
   });
 });

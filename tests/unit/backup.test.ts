@@ -8,152 +8,234 @@ import {
   S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupMetadata, createHandler, RetryableBackupError } from '../../handler/backup.js';
+import { createHandler, RetryableBackupError } from '../../handler/backup.js';
 import { Outcome } from '../../handler/outcome.js';
-import { awsError, BACKUP, dependencies, eventFor, INBOX, MiB, recordFor, TOPIC } from './support/fixtures.js';
+import { BackupMetadata } from '../../handler/provenance.js';
+import { CallJournal } from './support/call-journal.js';
+import { awsError, BACKUP, dependencies, eventFor, INBOX, invocation, MiB, recordFor, TOPIC } from './support/fixtures.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
+let model: VersionedS3Model;
+let journal: CallJournal;
+let receipts: PublishCommandInput[];
 
 beforeEach(() => {
   s3.reset();
   sns.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'receipt-1' });
+  journal = new CallJournal();
+  model = new VersionedS3Model(journal);
+  model.install(s3);
+  receipts = [];
+  sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
+    const done = journal.begin('Publish');
+    receipts.push(input);
+    return new Promise((resolve) => setImmediate(() => {
+      done();
+      resolve({ MessageId: `receipt-${receipts.length}` });
+    }));
+  });
 });
 afterEach(() => {
   s3.reset();
   sns.reset();
 });
 
-function sourceIs(versionId: string, extra: Record<string, unknown> = {}) {
-  s3.on(HeadObjectCommand, { Bucket: INBOX }).resolves({ VersionId: versionId, ContentLength: 10, Metadata: {}, ...extra });
-}
-function backupHolds(versionId: string | undefined, sequencer?: string) {
-  if (versionId === undefined) {
-    s3.on(HeadObjectCommand, { Bucket: BACKUP }).rejects(awsError('NotFound', 404));
-    return;
-  }
-  s3.on(HeadObjectCommand, { Bucket: BACKUP }).resolves({
-    Metadata: { [BackupMetadata.sourceVersionId]: versionId, ...(sequencer ? { [BackupMetadata.sourceSequencer]: sequencer } : {}) },
-  });
-}
+const receiptsFor = (key: string, sourceVersionId?: string) =>
+  receipts.filter((r) => r.MessageAttributes?.key?.StringValue === key && (!sourceVersionId || r.MessageAttributes?.sourceVersionId?.StringValue === sourceVersionId));
+const backupSources = (key: string) => model.all(BACKUP, key).map((v) => v.metadata[BackupMetadata.sourceVersionId]);
 
 describe('copying a new version', () => {
-  it('copies server-side with SSE-S3, content headers, user metadata and the source version id, then sends a receipt', async () => {
+  it('copies server-side with SSE-S3, content headers, user metadata and provenance, then sends one receipt', async () => {
     // Prepare
     const deps = dependencies();
-    sourceIs('v1', {
-      ContentType: 'application/pdf',
-      CacheControl: 'no-cache',
-      ContentDisposition: 'attachment',
-      ContentLanguage: 'de',
-      Metadata: { owner: 'ada' },
+    const expires = new Date('2030-01-01T00:00:00Z');
+    const key = 'tax/2026 return+final é.pdf';
+    const v1 = model.put(INBOX, key, {
+      metadata: { Owner: 'ada' },
+      headers: { ContentType: 'application/pdf', CacheControl: 'no-cache', ContentDisposition: 'attachment', ContentLanguage: 'de', Expires: expires },
     });
-    s3.on(HeadObjectCommand, { Bucket: BACKUP }).rejectsOnce(awsError('NotFound', 404)).resolves({ Metadata: { [BackupMetadata.sourceVersionId]: 'v1' } });
-    s3.on(CopyObjectCommand).resolves({ VersionId: 'b1' });
     // Act
-    const result = await createHandler(deps)(eventFor('tax/2026 return+final é.pdf', { versionId: 'v1', sequencer: '0A' }));
+    const result = await createHandler(deps)(eventFor(key, { versionId: v1, sequencer: '0A' }), invocation);
     // Assess
     expect(result.outcomes).toEqual([Outcome.copied]);
     expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 1);
     expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, {
       Bucket: BACKUP,
-      Key: 'tax/2026 return+final é.pdf',
-      CopySource: `${INBOX}/tax/2026%20return%2Bfinal%20%C3%A9.pdf?versionId=v1`,
+      Key: key,
+      CopySource: `${INBOX}/tax/2026%20return%2Bfinal%20%C3%A9.pdf?versionId=${v1}`,
       MetadataDirective: 'REPLACE',
       TaggingDirective: 'COPY',
       ServerSideEncryption: 'AES256',
-      ContentType: 'application/pdf',
-      CacheControl: 'no-cache',
-      ContentDisposition: 'attachment',
-      ContentLanguage: 'de',
-      Metadata: { owner: 'ada', [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.sourceSequencer]: '0A' },
+      IfNoneMatch: '*',
     });
-    expect(sns).toHaveReceivedCommandWith(PublishCommand, { TopicArn: TOPIC, Subject: 'Backed up: 2026 return+final e.pdf' });
+    const backup = model.latest(BACKUP, key)!;
+    expect(backup.headers).toEqual({ ContentType: 'application/pdf', CacheControl: 'no-cache', ContentDisposition: 'attachment', ContentLanguage: 'de', Expires: expires });
+    expect(backup.metadata).toEqual({ owner: 'ada', 'source-version-id': v1, 'source-sequencer': '0A', 'backup-request-id': invocation.requestId });
+    expect(backup.encryption).toBe('AES256');
+    expect(backup.content).toEqual(model.latest(INBOX, key)!.content);
+    expect(receipts).toEqual([expect.objectContaining({ TopicArn: TOPIC, Subject: 'Backed up: 2026 return+final e.pdf' })]);
     expect(deps.logged()).toContainEqual(
-      expect.objectContaining({ message: 'backup decision', outcome: Outcome.copied, key: 'tax/2026 return+final é.pdf', sourceVersionId: 'v1', backupVersionId: 'b1', bytes: 10, durationMs: expect.any(Number) }),
+      expect.objectContaining({ message: 'backup decision', outcome: Outcome.copied, key, sourceVersionId: v1, bytes: backup.content.size, durationMs: expect.any(Number) }),
     );
   });
 
   it('encrypts with SSE-S3 even when the upload asked for none', async () => {
     // Prepare
-    sourceIs('v1', { ServerSideEncryption: undefined });
-    backupHolds(undefined);
-    s3.on(HeadObjectCommand, { Bucket: BACKUP }).rejectsOnce(awsError('NotFound', 404)).resolves({ Metadata: { [BackupMetadata.sourceVersionId]: 'v1' } });
-    s3.on(CopyObjectCommand).resolves({ VersionId: 'b1' });
+    const v1 = model.put(INBOX, 'plain.txt');
     // Act
-    await createHandler(dependencies())(eventFor('plain.txt', { versionId: 'v1' }));
+    await createHandler(dependencies())(eventFor('plain.txt', { versionId: v1 }), invocation);
     // Assess
-    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { ServerSideEncryption: 'AES256' });
+    expect(model.latest(BACKUP, 'plain.txt')?.encryption).toBe('AES256');
+  });
+
+  it('writes its provenance under the lower-case keys S3 stores, so that it reads them back', async () => {
+    // Prepare
+    const v1 = model.put(INBOX, 'once.txt');
+    const handler = createHandler(dependencies());
+    await handler(eventFor('once.txt', { versionId: v1 }), invocation);
+    // Act
+    const again = await handler(eventFor('once.txt', { versionId: v1 }), { requestId: 'request-2' });
+    // Assess
+    expect(Object.values(BackupMetadata).every((key) => key === key.toLowerCase())).toBe(true);
+    expect(again.outcomes).toEqual([Outcome.skipCopy]);
+    expect(model.count(BACKUP, 'once.txt')).toBe(1);
+  });
+
+  it('never takes provenance from an upload: forged keys are dropped and later uploads are still backed up', async () => {
+    // Prepare: the upload (or a file restored from the backup) brings the kit's own keys along
+    const forged = { 'Source-Sequencer': 'FFFFFFFFFFFFFFFFFFFFFFFF', 'source-version-id': 'forged', 'backup-request-id': 'request-1', note: 'kept' };
+    const handler = createHandler(dependencies());
+    const v1 = model.put(INBOX, 'doc.txt', { metadata: forged });
+    await handler(eventFor('doc.txt', { versionId: v1 }), { requestId: 'request-a' });
+    // Act
+    const later = [];
+    for (const requestId of ['request-b', 'request-c', 'request-d']) {
+      const version = model.put(INBOX, 'doc.txt');
+      later.push(...(await handler(eventFor('doc.txt', { versionId: version, sequencer: '02' }), { requestId })).outcomes);
+    }
+    // Assess
+    expect(model.all(BACKUP, 'doc.txt')[0]?.metadata).toEqual({ note: 'kept', 'source-version-id': v1, 'backup-request-id': 'request-a' });
+    expect(later).toEqual([Outcome.copied, Outcome.copied, Outcome.copied]);
+    expect(model.latest(BACKUP, 'doc.txt')?.metadata['source-version-id']).toBe(model.latest(INBOX, 'doc.txt')?.versionId);
+  });
+
+  it("records the event's sequencer only on a copy of the event's own version", async () => {
+    // Prepare: the event names v1, but v2 is current by the time it is handled
+    const v1 = model.put(INBOX, 'k.txt');
+    const v2 = model.put(INBOX, 'k.txt');
+    // Act
+    await createHandler(dependencies())(eventFor('k.txt', { versionId: v1, sequencer: '0055AED6DCD90281E5' }), invocation);
+    // Assess
+    expect(model.latest(BACKUP, 'k.txt')?.metadata).toEqual({ 'source-version-id': v2, 'backup-request-id': invocation.requestId });
+  });
+});
+
+describe('round trips', () => {
+  it('reads backup and inbox together, so that the receipt goes out in the third round trip', async () => {
+    // Prepare
+    const v1 = model.put(INBOX, 'fast.txt');
+    // Act
+    await createHandler(dependencies())(eventFor('fast.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(journal.roundOf(`HeadObject ${BACKUP}`)).toBe(1);
+    expect(journal.roundOf(`HeadObject ${INBOX}`)).toBe(1);
+    expect(journal.roundOf('CopyObject')).toBe(2);
+    expect(journal.roundOf('Publish')).toBe(3);
+  });
+
+  it('decides a duplicate in one round trip', async () => {
+    // Prepare
+    const v1 = model.put(INBOX, 'dup.txt');
+    await createHandler(dependencies())(eventFor('dup.txt', { versionId: v1 }), invocation);
+    // Act
+    const before = s3.commandCalls(HeadObjectCommand).length;
+    await createHandler(dependencies())(eventFor('dup.txt', { versionId: v1 }), { requestId: 'request-2' });
+    // Assess
+    expect(s3.commandCalls(HeadObjectCommand).length - before).toBe(2);
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 1);
   });
 });
 
 describe('idempotency and ordering', () => {
-  it('skips a duplicate delivery of the same source version without reading the source', async () => {
+  it('skips a duplicate delivery of the same source version: no copy, no receipt', async () => {
     // Prepare
     const deps = dependencies();
-    backupHolds('v1');
+    const v1 = model.put(INBOX, 'a b.txt');
+    await createHandler(deps)(eventFor('a b.txt', { versionId: v1 }), invocation);
     // Act
-    const result = await createHandler(deps)(eventFor('a b.txt', { versionId: 'v1' }));
+    const result = await createHandler(deps)(eventFor('a b.txt', { versionId: v1 }), { requestId: 'request-2' });
     // Assess
     expect(result.outcomes).toEqual([Outcome.skipCopy]);
-    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
-    expect(s3).not.toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: INBOX });
-    expect(sns).not.toHaveReceivedCommand(PublishCommand);
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 1);
+    expect(receipts).toHaveLength(1);
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: 'skip_copy', key: 'a b.txt' }));
   });
 
-  it('treats an event older than the backup by sequencer as stale', async () => {
+  it('treats an event older than the backup as stale', async () => {
     // Prepare
-    backupHolds('v2', '0055AED6DCD90281E6');
+    const v1 = model.put(INBOX, 'k');
+    const v2 = model.put(INBOX, 'k');
+    await createHandler(dependencies())(eventFor('k', { versionId: v2, sequencer: '0055AED6DCD90281E6' }), invocation);
     // Act
-    const result = await createHandler(dependencies())(eventFor('k', { versionId: 'v1', sequencer: '0055AED6DCD90281E5' }));
+    const result = await createHandler(dependencies())(eventFor('k', { versionId: v1, sequencer: '0055AED6DCD90281E5' }), { requestId: 'request-2' });
     // Assess
     expect(result.outcomes).toEqual([Outcome.staleEvent]);
-    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+    expect(backupSources('k')).toEqual([v2]);
   });
 
-  it('falls back to the source when sequencers are all the same (as on LocalStack)', async () => {
+  it('decides by the source when sequencers are all the same (as on LocalStack)', async () => {
     // Prepare
-    backupHolds('v2', '0055AED6DCD90281E5');
-    sourceIs('v2');
+    const v1 = model.put(INBOX, 'k');
+    const v2 = model.put(INBOX, 'k');
+    await createHandler(dependencies())(eventFor('k', { versionId: v2, sequencer: '0055AED6DCD90281E5' }), invocation);
     // Act
-    const result = await createHandler(dependencies())(eventFor('k', { versionId: 'v1', sequencer: '0055AED6DCD90281E5' }));
+    const result = await createHandler(dependencies())(eventFor('k', { versionId: v1, sequencer: '0055AED6DCD90281E5' }), { requestId: 'request-2' });
     // Assess
     expect(result.outcomes).toEqual([Outcome.staleEvent]);
-    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+    expect(model.count(BACKUP, 'k')).toBe(1);
+  });
+
+  it('treats a sequencer that is not hex as absent instead of dropping the upload', async () => {
+    // Prepare
+    const v1 = model.put(INBOX, 'odd.txt');
+    // Act
+    const result = await createHandler(dependencies())(eventFor('odd.txt', { versionId: v1, sequencer: 'not-hex!' }), invocation);
+    // Assess
+    expect(result).toEqual({ outcomes: [Outcome.copied], ignored: 0, malformed: 0 });
+    expect(model.latest(BACKUP, 'odd.txt')?.metadata).not.toHaveProperty('source-sequencer');
   });
 
   it('copies the current version when a late event arrives before the newer one was backed up', async () => {
     // Prepare
-    sourceIs('v2');
-    s3.on(HeadObjectCommand, { Bucket: BACKUP }).resolvesOnce({ Metadata: { [BackupMetadata.sourceVersionId]: 'v0' } }).resolves({ Metadata: { [BackupMetadata.sourceVersionId]: 'v2' } });
-    s3.on(CopyObjectCommand).resolves({ VersionId: 'b2' });
+    const v1 = model.put(INBOX, 'k');
+    const v2 = model.put(INBOX, 'k');
     // Act
-    const result = await createHandler(dependencies())(eventFor('k', { versionId: 'v1' }));
+    const result = await createHandler(dependencies())(eventFor('k', { versionId: v1 }), invocation);
     // Assess
     expect(result.outcomes).toEqual([Outcome.copied]);
-    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { CopySource: `${INBOX}/k?versionId=v2`, Metadata: { [BackupMetadata.sourceVersionId]: 'v2' } });
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { CopySource: `${INBOX}/k?versionId=${v2}` });
+    expect(backupSources('k')).toEqual([v2]);
   });
 
-  it('copies again when the source changes during the copy', async () => {
-    // Prepare
-    s3.on(HeadObjectCommand, { Bucket: INBOX }).resolvesOnce({ VersionId: 'v1', ContentLength: 1 }).resolves({ VersionId: 'v2', ContentLength: 1 });
-    s3.on(HeadObjectCommand, { Bucket: BACKUP })
-      .rejectsOnce(awsError('NotFound', 404))
-      .resolvesOnce({ Metadata: { [BackupMetadata.sourceVersionId]: 'v1' } })
-      .resolves({ Metadata: { [BackupMetadata.sourceVersionId]: 'v2' } });
-    s3.on(CopyObjectCommand).resolves({ VersionId: 'b' });
+  it('copies again when the source changes during the copy, with a receipt for each copied version', async () => {
+    // Prepare: a new version lands while the first copy is under way
+    const v1 = model.put(INBOX, 'k');
+    let v2 = '';
+    s3.on(CopyObjectCommand).callsFake(async (input) => {
+      v2 ||= model.put(INBOX, 'k');
+      return model.copyObject(input);
+    });
     // Act
-    const result = await createHandler(dependencies())(eventFor('k', { versionId: 'v1' }));
+    const result = await createHandler(dependencies())(eventFor('k', { versionId: v1 }), invocation);
     // Assess
     expect(result.outcomes).toEqual([Outcome.copied]);
-    expect(s3).toHaveReceivedNthCommandWith(CopyObjectCommand, 2, { CopySource: `${INBOX}/k?versionId=v2` });
-    expect(sns).toHaveReceivedCommandTimes(PublishCommand, 1);
+    expect(backupSources('k')).toEqual([v1, v2]);
+    expect(receiptsFor('k').map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1, v2]);
   });
 
   const permutations = <T>(items: T[]): T[][] =>
@@ -161,21 +243,21 @@ describe('idempotency and ordering', () => {
 
   it('leaves the backup equal to the inbox after every interleaving of writes, duplicates and late events', async () => {
     // Prepare
-    const deliveries = ['v1', 'v2', 'v3', 'v2'];
     const orders = permutations([0, 1, 2, 3]);
     const failures: string[] = [];
     for (const order of orders) {
       s3.reset();
-      const model = new VersionedS3Model();
+      model = new VersionedS3Model();
       model.install(s3);
-      ['one', 'two', 'three'].forEach((content) => model.put(INBOX, 'doc.txt', { content }));
+      const versions = ['one', 'two', 'three'].map((body) => model.put(INBOX, 'doc.txt', { body }));
+      const deliveries = [versions[0], versions[1], versions[2], versions[1]];
       // Act
-      for (const index of order) {
-        await createHandler(dependencies())(eventFor('doc.txt', { versionId: deliveries[index] }));
+      for (const [n, index] of order.entries()) {
+        await createHandler(dependencies())(eventFor('doc.txt', { versionId: deliveries[index] }), { requestId: `request-${n}` });
       }
       // Assess (collected, so that one failing order names itself)
       const latest = model.latest(BACKUP, 'doc.txt');
-      if (latest?.metadata[BackupMetadata.sourceVersionId] !== 'v3' || latest.metadata.content !== 'three') {
+      if (latest?.metadata['source-version-id'] !== versions[2] || latest?.content.id !== model.latest(INBOX, 'doc.txt')?.content.id) {
         failures.push(`order ${order.join(',')} left ${JSON.stringify(latest)}`);
       }
     }
@@ -184,13 +266,11 @@ describe('idempotency and ordering', () => {
 
   it('keeps exactly one backup version when the same event is delivered twice', async () => {
     // Prepare
-    const model = new VersionedS3Model();
-    model.install(s3);
     const version = model.put(INBOX, 'once.txt');
     const handler = createHandler(dependencies());
     // Act
-    const first = await handler(eventFor('once.txt', { versionId: version }));
-    const second = await handler(eventFor('once.txt', { versionId: version }));
+    const first = await handler(eventFor('once.txt', { versionId: version }), invocation);
+    const second = await handler(eventFor('once.txt', { versionId: version }), { requestId: 'request-2' });
     // Assess
     expect([...first.outcomes, ...second.outcomes]).toEqual([Outcome.copied, Outcome.skipCopy]);
     expect(model.count(BACKUP, 'once.txt')).toBe(1);
@@ -198,18 +278,114 @@ describe('idempotency and ordering', () => {
 
   it('copies a rewrite of the same key', async () => {
     // Prepare
-    const model = new VersionedS3Model();
-    model.install(s3);
     const handler = createHandler(dependencies());
-    const v1 = model.put(INBOX, 'same.txt', { content: 'first' });
-    await handler(eventFor('same.txt', { versionId: v1 }));
-    const v2 = model.put(INBOX, 'same.txt', { content: 'second' });
+    const v1 = model.put(INBOX, 'same.txt', { body: 'first' });
+    await handler(eventFor('same.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'same.txt', { body: 'second' });
     // Act
-    const result = await handler(eventFor('same.txt', { versionId: v2 }));
+    const result = await handler(eventFor('same.txt', { versionId: v2 }), { requestId: 'request-2' });
     // Assess
     expect(result.outcomes).toEqual([Outcome.copied]);
-    expect(model.latest(BACKUP, 'same.txt')?.metadata.content).toBe('second');
+    expect(s3).toHaveReceivedNthCommandWith(CopyObjectCommand, 2, { IfMatch: model.all(BACKUP, 'same.txt')[0]!.etag });
+    expect(model.latest(BACKUP, 'same.txt')?.content).toEqual(model.latest(INBOX, 'same.txt')?.content);
     expect(model.count(BACKUP, 'same.txt')).toBe(2);
+  });
+});
+
+describe('concurrent deliveries', () => {
+  it('copies one event delivered three times at once exactly once, with one receipt', async () => {
+    // Prepare
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'thrice.txt');
+    const handler = createHandler(deps);
+    // Act
+    const results = await Promise.all(['a', 'b', 'c'].map((id) => handler(eventFor('thrice.txt', { versionId: v1 }), { requestId: id })));
+    // Assess
+    expect(results.flatMap((r) => r.outcomes).sort()).toEqual([Outcome.copied, Outcome.skipCopy, Outcome.skipCopy]);
+    expect(model.count(BACKUP, 'thrice.txt')).toBe(1);
+    expect(receipts).toHaveLength(1);
+    expect(deps.logged().filter((line) => line.outcome === Outcome.copyConflict)).toHaveLength(2);
+  });
+
+  it('backs up concurrent rewrites and duplicates of several keys once per copied version, each with one receipt', async () => {
+    // Prepare: 5 keys × 10 versions, every event delivered twice, all at once
+    const keys = ['a', 'b', 'c', 'd', 'e'].map((name) => `burst/${name}.txt`);
+    const events = keys.flatMap((key) => Array.from({ length: 10 }, (_, i) => eventFor(key, { versionId: model.put(INBOX, key, { body: `${key} ${i}` }) })));
+    const handler = createHandler(dependencies());
+    // Act
+    await Promise.all([...events, ...events].map((event, i) => handler(event, { requestId: `request-${i}` })));
+    // Assess
+    for (const key of keys) {
+      const sources = backupSources(key);
+      expect(sources.at(-1)).toBe(model.latest(INBOX, key)?.versionId);
+      expect(new Set(sources).size).toBe(sources.length);
+      expect(receiptsFor(key)).toHaveLength(sources.length);
+    }
+  });
+
+  it('re-reads after a conditional multipart completion loses, aborting its upload', async () => {
+    // Prepare: another writer backs up the version while this invocation copies its parts
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'big.bin', { size: 80 * MiB });
+    let competitor: Promise<unknown> | undefined;
+    s3.on(CompleteMultipartUploadCommand).callsFake(async (input) => {
+      if (!competitor) {
+        competitor = createHandler(dependencies())(eventFor('big.bin', { versionId: v1 }), { requestId: 'request-2' });
+        await competitor;
+      }
+      return model.completeMultipartUpload(input);
+    });
+    // Act
+    const result = await createHandler(deps)(eventFor('big.bin', { versionId: v1 }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.skipCopy]);
+    expect(s3).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { Bucket: BACKUP, Key: 'big.bin' });
+    expect(model.count(BACKUP, 'big.bin')).toBe(1);
+    expect(receipts).toHaveLength(1);
+  });
+
+  it('gives up on a key whose source changes on every read, after three copies, so that the event is retried', async () => {
+    // Prepare
+    model.put(INBOX, 'restless.txt');
+    model.onHead = (bucket, key) => {
+      if (bucket === INBOX) model.put(INBOX, key);
+    };
+    // Act
+    const run = createHandler(dependencies())(eventFor('restless.txt'), invocation);
+    // Assess
+    await expect(run).rejects.toThrow(RetryableBackupError);
+    expect(model.count(BACKUP, 'restless.txt')).toBe(3);
+  });
+});
+
+describe('receipts after a crash', () => {
+  it('sends the receipt again when a retry of the invocation that copied finds its copy done', async () => {
+    // Prepare: request-1 copied, then died before its receipt went out
+    const v1 = model.put(INBOX, 'crash.txt');
+    await createHandler(dependencies())(eventFor('crash.txt', { versionId: v1 }), invocation);
+    receipts.length = 0;
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('crash.txt', { versionId: v1 }), invocation);
+    const duplicate = await createHandler(dependencies())(eventFor('crash.txt', { versionId: v1 }), { requestId: 'request-2' });
+    // Assess
+    expect([...retry.outcomes, ...duplicate.outcomes]).toEqual([Outcome.skipCopy, Outcome.skipCopy]);
+    expect(receiptsFor('crash.txt', v1)).toHaveLength(1);
+    expect(model.count(BACKUP, 'crash.txt')).toBe(1);
+  });
+
+  it('sends the receipt of a version a newer copy overtook, when the retry is of the request that copied it', async () => {
+    // Prepare: request-1 copied v1 and died; request-2 then backed up v2
+    const v1 = model.put(INBOX, 'overtaken.txt');
+    await createHandler(dependencies())(eventFor('overtaken.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'overtaken.txt');
+    await createHandler(dependencies())(eventFor('overtaken.txt', { versionId: v2 }), { requestId: 'request-2' });
+    receipts.length = 0;
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('overtaken.txt', { versionId: v1 }), invocation);
+    const late = await createHandler(dependencies())(eventFor('overtaken.txt', { versionId: v1 }), { requestId: 'request-3' });
+    // Assess
+    expect([...retry.outcomes, ...late.outcomes]).toEqual([Outcome.staleEvent, Outcome.staleEvent]);
+    expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1]);
   });
 });
 
@@ -217,10 +393,12 @@ describe('large objects', () => {
   it('copies above the threshold with parallel UploadPartCopy, carrying headers, metadata and tags', async () => {
     // Prepare
     const size = 100 * MiB + 123;
-    sourceIs('v9', { ContentLength: size, ContentType: 'video/mp4', ContentEncoding: 'identity', Metadata: { camera: 'x100' } });
-    s3.on(HeadObjectCommand, { Bucket: BACKUP }).rejectsOnce(awsError('NotFound', 404)).resolves({ Metadata: { [BackupMetadata.sourceVersionId]: 'v9' } });
-    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'project', Value: 'a&b c' }, { Key: 'year', Value: '2026' }] });
-    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-1' });
+    const v9 = model.put(INBOX, 'movie.mp4', {
+      size,
+      headers: { ContentType: 'video/mp4', ContentEncoding: 'identity' },
+      metadata: { Camera: 'x100' },
+      tags: [{ Key: 'project', Value: 'a&b c' }, { Key: 'year', Value: '2026' }],
+    });
     let inFlight = 0;
     let maxInFlight = 0;
     s3.on(UploadPartCopyCommand).callsFake(async (input) => {
@@ -228,24 +406,15 @@ describe('large objects', () => {
       maxInFlight = Math.max(maxInFlight, inFlight);
       await new Promise((resolve) => setTimeout(resolve, 5));
       inFlight -= 1;
-      return { CopyPartResult: { ETag: `"etag-${input.PartNumber}"` } };
+      return model.uploadPartCopy(input);
     });
-    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b9' });
     // Act
-    const result = await createHandler(dependencies())(eventFor('movie.mp4', { versionId: 'v9', size }));
+    const result = await createHandler(dependencies())(eventFor('movie.mp4', { versionId: v9, size }), invocation);
     // Assess
     expect(result.outcomes).toEqual([Outcome.copied]);
     expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
-    expect(s3).toHaveReceivedCommandWith(GetObjectTaggingCommand, { Bucket: INBOX, Key: 'movie.mp4', VersionId: 'v9' });
-    expect(s3).toHaveReceivedCommandWith(CreateMultipartUploadCommand, {
-      Bucket: BACKUP,
-      Key: 'movie.mp4',
-      ContentType: 'video/mp4',
-      ContentEncoding: 'identity',
-      Metadata: { camera: 'x100', [BackupMetadata.sourceVersionId]: 'v9' },
-      Tagging: 'project=a%26b+c&year=2026',
-      ServerSideEncryption: 'AES256',
-    });
+    expect(s3).toHaveReceivedCommandWith(GetObjectTaggingCommand, { Bucket: INBOX, Key: 'movie.mp4', VersionId: v9 });
+    expect(s3).toHaveReceivedCommandWith(CreateMultipartUploadCommand, { Tagging: 'project=a%26b+c&year=2026', ServerSideEncryption: 'AES256' });
     const ranges = s3.commandCalls(UploadPartCopyCommand).map((call) => [call.args[0].input.PartNumber, call.args[0].input.CopySourceRange]);
     expect(ranges).toEqual([
       [1, `bytes=0-${16 * MiB - 1}`],
@@ -256,53 +425,64 @@ describe('large objects', () => {
       [6, `bytes=${80 * MiB}-${96 * MiB - 1}`],
       [7, `bytes=${96 * MiB}-${size - 1}`],
     ]);
-    expect(s3).toHaveReceivedCommandWith(UploadPartCopyCommand, { CopySource: `${INBOX}/movie.mp4?versionId=v9`, UploadId: 'up-1' });
     expect(maxInFlight).toBe(3);
-    expect(s3).toHaveReceivedCommandWith(CompleteMultipartUploadCommand, {
-      UploadId: 'up-1',
-      MultipartUpload: { Parts: Array.from({ length: 7 }, (_, i) => ({ PartNumber: i + 1, ETag: `"etag-${i + 1}"` })) },
-    });
+    expect(s3).toHaveReceivedCommandWith(CompleteMultipartUploadCommand, { IfNoneMatch: '*' });
+    const backup = model.latest(BACKUP, 'movie.mp4')!;
+    expect(backup.content).toEqual(model.latest(INBOX, 'movie.mp4')!.content);
+    expect(backup.headers).toEqual({ ContentType: 'video/mp4', ContentEncoding: 'identity' });
+    expect(backup.metadata).toEqual({ camera: 'x100', 'source-version-id': v9, 'backup-request-id': invocation.requestId });
+    expect(backup.tags).toEqual([{ Key: 'project', Value: 'a&b c' }, { Key: 'year', Value: '2026' }]);
+    expect(backup.encryption).toBe('AES256');
   });
 
   it('aborts the upload and retries the event when a part fails', async () => {
     // Prepare
-    sourceIs('v9', { ContentLength: 80 * MiB });
-    backupHolds(undefined);
-    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
-    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'up-2' });
-    s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"e"' } }).on(UploadPartCopyCommand, { PartNumber: 3 }).rejects(awsError('InternalError', 500));
+    const v9 = model.put(INBOX, 'big.bin', { size: 80 * MiB });
+    s3.on(UploadPartCopyCommand, { PartNumber: 3 }).rejects(awsError('InternalError', 500));
     // Act
-    const run = createHandler(dependencies())(eventFor('big.bin', { versionId: 'v9' }));
+    const run = createHandler(dependencies())(eventFor('big.bin', { versionId: v9 }), invocation);
     // Assess
     await expect(run).rejects.toThrow(RetryableBackupError);
-    expect(s3).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { Bucket: BACKUP, Key: 'big.bin', UploadId: 'up-2' });
+    expect(s3).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { Bucket: BACKUP, Key: 'big.bin' });
     expect(s3).not.toHaveReceivedCommand(CompleteMultipartUploadCommand);
-    expect(s3).not.toHaveReceivedCommandWith(CreateMultipartUploadCommand, { Tagging: expect.anything() });
+    expect(model.openUploads()).toBe(0);
+    expect(model.count(BACKUP, 'big.bin')).toBe(0);
   });
 });
 
 describe('failures', () => {
-  it('keeps a finished copy when the receipt cannot be published, and logs notify_failed', async () => {
+  it('keeps a finished copy when the receipt cannot be published, and logs notify_failed with the error', async () => {
     // Prepare
     const deps = dependencies();
-    sourceIs('v1');
-    s3.on(HeadObjectCommand, { Bucket: BACKUP }).rejectsOnce(awsError('NotFound', 404)).resolves({ Metadata: { [BackupMetadata.sourceVersionId]: 'v1' } });
-    s3.on(CopyObjectCommand).resolves({ VersionId: 'b1' });
+    const v1 = model.put(INBOX, 'k.txt');
     sns.on(PublishCommand).rejects(awsError('AuthorizationError', 403));
     // Act
-    const result = await createHandler(deps)(eventFor('k.txt', { versionId: 'v1' }));
+    const result = await createHandler(deps)(eventFor('k.txt', { versionId: v1 }), invocation);
     // Assess
     expect(result.outcomes).toEqual([Outcome.copied]);
-    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.notifyFailed, key: 'k.txt', errorName: 'AuthorizationError' }));
+    expect(model.count(BACKUP, 'k.txt')).toBe(1);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.notifyFailed, key: 'k.txt', error: expect.objectContaining({ name: 'AuthorizationError' }) }));
+  });
+
+  it('keeps a finished copy when the second look at the inbox fails', async () => {
+    // Prepare
+    const v1 = model.put(INBOX, 'k.txt');
+    const heads = { count: 0 };
+    model.onHead = (bucket) => {
+      if (bucket === INBOX && ++heads.count === 2) throw awsError('SlowDown', 503);
+    };
+    // Act
+    const result = await createHandler(dependencies())(eventFor('k.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(receipts).toHaveLength(1);
   });
 
   it('logs source_missing and does not retry when the key is gone', async () => {
     // Prepare
     const deps = dependencies();
-    backupHolds(undefined);
-    s3.on(HeadObjectCommand, { Bucket: INBOX }).rejects(awsError('NotFound', 404));
     // Act
-    const result = await createHandler(deps)(eventFor('gone.txt', { versionId: 'v1' }));
+    const result = await createHandler(deps)(eventFor('gone.txt', { versionId: 'v1' }), invocation);
     // Assess
     expect(result.outcomes).toEqual([Outcome.sourceMissing]);
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.sourceMissing, key: 'gone.txt' }));
@@ -310,37 +490,43 @@ describe('failures', () => {
 
   it('reads the key again when its version vanishes between HeadObject and the copy', async () => {
     // Prepare
-    backupHolds(undefined);
-    s3.on(HeadObjectCommand, { Bucket: INBOX }).resolvesOnce({ VersionId: 'v1', ContentLength: 1 }).rejects(awsError('NotFound', 404));
+    const v1 = model.put(INBOX, 'racing.txt');
     s3.on(CopyObjectCommand).rejects(awsError('NoSuchVersion', 404));
+    model.onHead = (bucket) => {
+      if (bucket === INBOX && s3.commandCalls(CopyObjectCommand).length > 0) throw awsError('NotFound', 404);
+    };
     // Act
-    const result = await createHandler(dependencies())(eventFor('racing.txt', { versionId: 'v1' }));
+    const result = await createHandler(dependencies())(eventFor('racing.txt', { versionId: v1 }), invocation);
     // Assess
     expect(result.outcomes).toEqual([Outcome.sourceMissing]);
   });
 
-  it('throws after trying every record when one fails transiently, so that the platform retries', async () => {
+  it('throws after trying every record when one fails transiently, logging the error with its stack', async () => {
     // Prepare
     const deps = dependencies();
-    backupHolds('v1');
+    const v1 = model.put(INBOX, 'fine.txt');
+    model.put(INBOX, 'throttled.txt');
     s3.on(HeadObjectCommand, { Bucket: BACKUP, Key: 'throttled.txt' }).rejects(awsError('SlowDown', 503));
-    const event = { Records: [recordFor('throttled.txt', { versionId: 'v7' }), recordFor('fine.txt', { versionId: 'v1' })] };
+    const event = { Records: [recordFor('throttled.txt', { versionId: 'v7' }), recordFor('fine.txt', { versionId: v1 })] };
     // Act
-    const run = createHandler(deps)(event);
+    const run = createHandler(deps)(event, invocation);
     // Assess
     await expect(run).rejects.toThrow(/1 record\(s\) failed and will be retried: throttled.txt/);
-    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.retry, key: 'throttled.txt', errorName: 'SlowDown' }));
-    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.skipCopy, key: 'fine.txt' }));
+    const retry = deps.logged().find((line) => line.outcome === Outcome.retry);
+    expect(retry).toMatchObject({ key: 'throttled.txt' });
+    expect(retry?.error).toBeInstanceOf(Error);
+    expect((retry?.error as Error).stack).toContain('SlowDown');
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.copied, key: 'fine.txt' }));
   });
 
   it('processes the valid records of an event that also holds a malformed one', async () => {
     // Prepare
     const deps = dependencies();
-    backupHolds('v1');
+    const v1 = model.put(INBOX, 'ok.txt');
     // Act
-    const result = await createHandler(deps)({ Records: [{ eventSource: 'aws:s3' }, recordFor('ok.txt', { versionId: 'v1' })] });
+    const result = await createHandler(deps)({ Records: [{ eventSource: 'aws:s3' }, recordFor('ok.txt', { versionId: v1 })] }, invocation);
     // Assess
-    expect(result).toEqual({ outcomes: [Outcome.skipCopy], ignored: 0, malformed: 1 });
+    expect(result).toEqual({ outcomes: [Outcome.copied], ignored: 0, malformed: 1 });
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.malformed, recordIndex: 0 }));
   });
 
@@ -348,7 +534,7 @@ describe('failures', () => {
     // Prepare
     const deps = dependencies();
     // Act
-    const result = await createHandler(deps)(eventFor('x.txt', { bucket: BACKUP, versionId: 'v1' }));
+    const result = await createHandler(deps)(eventFor('x.txt', { bucket: BACKUP, versionId: 'v1' }), invocation);
     // Assess
     expect(result).toEqual({ outcomes: [], ignored: 1, malformed: 0 });
     expect(s3).not.toHaveReceivedAnyCommand();

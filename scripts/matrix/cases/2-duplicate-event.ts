@@ -2,6 +2,7 @@ import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { s3PutEvent } from '../../lib/s3-event.js';
 import { backupOf, invokeSync, loggedLine, upload } from '../checks.js';
 import { fail, pass, type MatrixCase } from '../types.js';
+import { Outcome } from '../../../handler/outcome.js';
 
 export const duplicateEvent: MatrixCase = {
   id: 2,
@@ -16,7 +17,7 @@ export const duplicateEvent: MatrixCase = {
     const result = await invokeSync(context, event);
     const evidence = [`inbox version ${versionId}`, `redelivered event answered ${JSON.stringify(result.payload)}`];
     if (result.functionError) return fail(`the redelivered event failed: ${JSON.stringify(result.payload)}`, evidence);
-    const line = await loggedLine(context, since, (l) => l.outcome === 'skip_copy' && l.key === key);
+    const line = await loggedLine(context, since, (l) => l.outcome === Outcome.skipCopy && l.key === key);
     if (!line) return fail('no skip_copy line for the key in the log group', evidence);
     evidence.push(`log: ${line.message} outcome=${line.outcome} sourceVersionId=${line.sourceVersionId}`);
     const versions = await context.clients.s3.send(new ListObjectVersionsCommand({ Bucket: context.outputs.BackupBucketName, Prefix: key }));

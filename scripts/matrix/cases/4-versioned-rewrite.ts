@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { backupOf, upload } from '../checks.js';
 import { fail, pass, type MatrixCase } from '../types.js';
+import { BackupMetadata } from '../../../handler/provenance.js';
 
 export const versionedRewrite: MatrixCase = {
   id: 4,
@@ -15,7 +16,7 @@ export const versionedRewrite: MatrixCase = {
     const content = await latest.Body?.transformToString();
     const inbox = await context.clients.s3.send(new ListObjectVersionsCommand({ Bucket: context.outputs.InboxBucketName, Prefix: key }));
     const inboxVersions = (inbox.Versions ?? []).filter((v) => v.Key === key).length;
-    const evidence = [`inbox versions ${first} then ${second} (${inboxVersions} in all)`, `backup latest ${backup.VersionId} holds source ${backup.Metadata?.['source-version-id']}`];
+    const evidence = [`inbox versions ${first} then ${second} (${inboxVersions} in all)`, `backup latest ${backup.VersionId} holds source ${backup.Metadata?.[BackupMetadata.sourceVersionId]}`];
     if (!content?.includes('feb,2')) return fail(`the backup's latest content is not the second upload: ${JSON.stringify(content)}`, evidence);
     if (inboxVersions !== 2) return fail(`the inbox has ${inboxVersions} versions of the key, expected 2`, evidence);
     return pass(evidence);

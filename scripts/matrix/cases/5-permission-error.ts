@@ -3,6 +3,7 @@ import { deploy } from '../../lib/deployment.js';
 import type { Parameters } from '../../lib/parameters.js';
 import { backupOf, loggedLine, setEnvironment, sleep, upload } from '../checks.js';
 import { fail, pass, simulated, type MatrixCase, type MatrixContext, type Verdict } from '../types.js';
+import { Outcome } from '../../../handler/outcome.js';
 
 /** After the copy, how long the probe listens to be sure that no receipt was sent. */
 const QUIET_MS = 8_000;
@@ -12,9 +13,10 @@ async function copyWithoutReceipt(context: MatrixContext, key: string): Promise<
   const versionId = await upload(context, key, 'backed up, but nobody is told');
   const backup = await backupOf(context, key, versionId);
   const evidence = [`inbox version ${versionId}`, `backup version ${backup.VersionId}`];
-  const line = await loggedLine(context, since, (l) => l.outcome === 'notify_failed' && l.key === key);
+  const line = await loggedLine(context, since, (l) => l.outcome === Outcome.notifyFailed && l.key === key);
   if (!line) return { failed: 'no notify_failed line for the key in the log group', evidence };
-  evidence.push(`log: ${line.message} (${line.errorName}: ${String(line.errorMessage).slice(0, 120)})`);
+  const error = line.error as { name?: string; message?: string } | undefined;
+  evidence.push(`log: ${line.message} (${error?.name}: ${String(error?.message).slice(0, 120)})`);
   const receipt = await context.probe.receiptFor(key, QUIET_MS);
   if (receipt) return { failed: `a receipt was delivered anyway: ${receipt.MessageId}`, evidence };
   evidence.push(`no receipt within ${QUIET_MS / 1000} s`);

@@ -2,13 +2,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { vi } from 'vitest';
-import type { Dependencies } from '../../../handler/backup.js';
+import type { Dependencies, Invocation } from '../../../handler/backup.js';
 import type { Config } from '../../../handler/config.js';
 
 export const INBOX = 'kit-inbox-123456789012-us-east-1';
 export const BACKUP = 'kit-backup-123456789012-us-east-1';
 export const TOPIC = 'arn:aws:sns:us-east-1:123456789012:kit-receipts';
 export const MiB = 1024 * 1024;
+
+/** The invocation most tests run in; Lambda keeps its request id across the retries of one event. */
+export const invocation: Invocation = { requestId: 'request-1' };
 
 export const config: Config = {
   inboxBucket: INBOX,

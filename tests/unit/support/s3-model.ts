@@ -1,33 +1,121 @@
+import { createHash } from 'node:crypto';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  UploadPartCopyCommand,
+  type AbortMultipartUploadCommandInput,
+  type CompleteMultipartUploadCommandInput,
   type CopyObjectCommandInput,
+  type CreateMultipartUploadCommandInput,
+  type GetObjectTaggingCommandInput,
   type HeadObjectCommandInput,
+  type ListObjectVersionsCommandInput,
+  type PutObjectCommandInput,
   type S3ClientResolvedConfig,
+  type UploadPartCopyCommandInput,
   type ServiceInputTypes,
   type ServiceOutputTypes,
+  type Tag,
 } from '@aws-sdk/client-s3';
 import type { AwsStub } from 'aws-sdk-client-mock';
+import type { CallJournal } from './call-journal.js';
 import { awsError } from './fixtures.js';
 
-type Version = { versionId: string; metadata: Record<string, string>; size: number };
+const MiB = 1024 * 1024;
+/** S3's limits that a copy can run into. */
+const MIN_PART_BYTES = 5 * MiB;
+const MAX_PARTS = 10_000;
+const MAX_METADATA_BYTES = 2048;
+const MAX_TAGS = 10;
+
+const contentHeaderNames = ['ContentType', 'CacheControl', 'ContentDisposition', 'ContentEncoding', 'ContentLanguage', 'Expires'] as const;
+type ContentHeaderName = (typeof contentHeaderNames)[number];
+type Headers = Partial<Record<ContentHeaderName, string | Date>>;
+
+/** What an object's bytes are, without holding them: an identity and a length (enough to check every copy). */
+type Content = { readonly id: string; readonly size: number };
+
+export type StoredVersion = {
+  readonly versionId: string;
+  readonly content: Content;
+  readonly etag: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly headers: Headers;
+  readonly tags: readonly Tag[];
+  readonly encryption?: string;
+  readonly lastModified: Date;
+};
+
+type Part = { readonly partNumber: number; readonly sourceId: string; readonly start: number; readonly end: number; readonly etag: string };
+type Upload = {
+  readonly bucket: string;
+  readonly key: string;
+  readonly metadata: Record<string, string>;
+  readonly headers: Headers;
+  readonly tags: Tag[];
+  readonly encryption?: string;
+  readonly parts: Map<number, Part>;
+};
+
+export type PutOptions = { body?: string; size?: number; metadata?: Record<string, string>; headers?: Headers; tags?: Tag[] };
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+/** S3 stores user metadata keys lower-cased and refuses more than 2 KB of keys and values. */
+function storedMetadata(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  const stored = Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
+  const bytes = Object.entries(stored).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+  if (bytes > MAX_METADATA_BYTES) throw awsError('MetadataTooLarge', 400);
+  return stored;
+}
+
+function pickHeaders(input: Partial<Record<ContentHeaderName, unknown>>): Headers {
+  return Object.fromEntries(contentHeaderNames.filter((name) => input[name] !== undefined).map((name) => [name, input[name]])) as Headers;
+}
+
+function parseTagging(query: string | undefined): Tag[] {
+  const tags = [...new URLSearchParams(query ?? '').entries()].map(([Key, Value]) => ({ Key, Value }));
+  if (tags.length > MAX_TAGS) throw awsError('BadRequest', 400);
+  return tags;
+}
 
 /**
- * A tiny versioned S3 behind the mocked client (HeadObject and CopyObject only), so that the handler's
- * rules can be checked against every interleaving of events without a network.
+ * A versioned S3 behind the mocked client, at least as strict as S3 where the handler depends on it:
+ * metadata keys lower-cased, metadata and tagging directives honoured (a multipart copy carries neither),
+ * VersionId on HeadObject, If-Match / If-None-Match on writes (412), part sizes and counts, contiguous
+ * ranges, a 2 KB metadata limit. Calls answer asynchronously, so concurrent invocations interleave.
  */
 export class VersionedS3Model {
-  private readonly buckets = new Map<string, Map<string, Version[]>>();
+  private readonly buckets = new Map<string, Map<string, StoredVersion[]>>();
+  private readonly uploads = new Map<string, Upload>();
   private counter = 0;
+  /** Runs before every HeadObject: lets a test change a key under the handler. */
+  onHead?: (bucket: string, key: string) => void;
 
-  put(bucket: string, key: string, metadata: Record<string, string> = {}): string {
-    const versionId = `v${++this.counter}`;
-    this.versions(bucket, key).push({ versionId, metadata, size: 10 });
-    return versionId;
+  constructor(private readonly journal?: CallJournal) {}
+
+  put(bucket: string, key: string, options: PutOptions = {}): string {
+    const body = options.body ?? `body ${++this.counter}`;
+    return this.store(bucket, key, {
+      content: { id: md5(body), size: options.size ?? Buffer.byteLength(body) },
+      metadata: storedMetadata(options.metadata),
+      headers: options.headers ?? {},
+      tags: options.tags ?? [],
+    });
   }
 
-  latest(bucket: string, key: string): Version | undefined {
+  latest(bucket: string, key: string): StoredVersion | undefined {
     return this.versions(bucket, key).at(-1);
+  }
+
+  all(bucket: string, key: string): readonly StoredVersion[] {
+    return this.versions(bucket, key);
   }
 
   count(bucket: string, key: string): number {
@@ -35,25 +123,184 @@ export class VersionedS3Model {
   }
 
   install(stub: AwsStub<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>): void {
-    stub.on(HeadObjectCommand).callsFake((input: HeadObjectCommandInput) => {
-      const version = this.latest(input.Bucket ?? '', input.Key ?? '');
-      if (!version) throw awsError('NotFound', 404);
-      return { VersionId: version.versionId, ContentLength: version.size, Metadata: { ...version.metadata } };
-    });
-    stub.on(CopyObjectCommand).callsFake((input: CopyObjectCommandInput) => {
-      const [path = '', query = ''] = (input.CopySource ?? '').split('?');
-      const slash = path.indexOf('/');
-      const sourceBucket = path.slice(0, slash);
-      const sourceKey = decodeURIComponent(path.slice(slash + 1));
-      const versionId = new URLSearchParams(query).get('versionId');
-      const source = this.versions(sourceBucket, sourceKey).find((v) => v.versionId === versionId);
-      if (!source) throw awsError('NoSuchVersion', 404);
-      const copied = this.put(input.Bucket ?? '', input.Key ?? '', { ...(input.Metadata ?? {}) });
-      return { VersionId: copied };
-    });
+    const answer = <I, O>(name: (input: I) => string, operation: (input: I) => O) => (input: I) => {
+      const done = this.journal?.begin(name(input));
+      return new Promise<O>((resolve, reject) => setImmediate(() => {
+        done?.();
+        try {
+          resolve(operation(input));
+        } catch (error) {
+          reject(error);
+        }
+      }));
+    };
+    const named = (name: string) => () => name;
+    stub.on(PutObjectCommand).callsFake(answer(named('PutObject'), (input: PutObjectCommandInput) => this.putObject(input)));
+    stub.on(HeadObjectCommand).callsFake(answer((input: HeadObjectCommandInput) => `HeadObject ${input.Bucket}`, (input: HeadObjectCommandInput) => this.headObject(input)));
+    stub.on(GetObjectTaggingCommand).callsFake(answer(named('GetObjectTagging'), (input: GetObjectTaggingCommandInput) => this.getObjectTagging(input)));
+    stub.on(ListObjectVersionsCommand).callsFake(answer(named('ListObjectVersions'), (input: ListObjectVersionsCommandInput) => this.listObjectVersions(input)));
+    stub.on(CopyObjectCommand).callsFake(answer(named('CopyObject'), (input: CopyObjectCommandInput) => this.copyObject(input)));
+    stub.on(CreateMultipartUploadCommand).callsFake(answer(named('CreateMultipartUpload'), (input: CreateMultipartUploadCommandInput) => this.createMultipartUpload(input)));
+    stub.on(UploadPartCopyCommand).callsFake(answer(named('UploadPartCopy'), (input: UploadPartCopyCommandInput) => this.uploadPartCopy(input)));
+    stub.on(CompleteMultipartUploadCommand).callsFake(answer(named('CompleteMultipartUpload'), (input: CompleteMultipartUploadCommandInput) => this.completeMultipartUpload(input)));
+    stub.on(AbortMultipartUploadCommand).callsFake(answer(named('AbortMultipartUpload'), (input: AbortMultipartUploadCommandInput) => this.abortMultipartUpload(input)));
   }
 
-  private versions(bucket: string, key: string): Version[] {
+  putObject(input: PutObjectCommandInput) {
+    this.checkCondition(input.Bucket!, input.Key!, input);
+    const versionId = this.put(input.Bucket!, input.Key!, { body: String(input.Body ?? ''), metadata: input.Metadata, headers: pickHeaders(input) });
+    return { VersionId: versionId, ETag: this.latest(input.Bucket!, input.Key!)!.etag };
+  }
+
+  headObject(input: HeadObjectCommandInput) {
+    this.onHead?.(input.Bucket!, input.Key!);
+    const version = this.find(input.Bucket!, input.Key!, input.VersionId);
+    return {
+      VersionId: version.versionId,
+      ETag: version.etag,
+      ContentLength: version.content.size,
+      LastModified: version.lastModified,
+      Metadata: { ...version.metadata },
+      ServerSideEncryption: version.encryption,
+      ...version.headers,
+    };
+  }
+
+  getObjectTagging(input: GetObjectTaggingCommandInput) {
+    const version = this.find(input.Bucket!, input.Key!, input.VersionId);
+    return { VersionId: version.versionId, TagSet: [...version.tags] };
+  }
+
+  listObjectVersions(input: ListObjectVersionsCommandInput) {
+    const keys = [...(this.buckets.get(input.Bucket!)?.keys() ?? [])].filter((key) => key.startsWith(input.Prefix ?? '')).sort();
+    const versions = keys.flatMap((key) =>
+      [...this.versions(input.Bucket!, key)].reverse().map((v, i) => ({ Key: key, VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag })),
+    );
+    return { Versions: versions.slice(0, input.MaxKeys ?? 1000) };
+  }
+
+  copyObject(input: CopyObjectCommandInput) {
+    const source = this.copySource(input.CopySource);
+    if (source.content.size > 5 * 1024 * MiB) throw awsError('InvalidRequest', 400);
+    this.checkCondition(input.Bucket!, input.Key!, input);
+    const replaceMetadata = input.MetadataDirective === 'REPLACE';
+    const replaceTags = input.TaggingDirective === 'REPLACE';
+    const versionId = this.store(input.Bucket!, input.Key!, {
+      content: source.content,
+      metadata: replaceMetadata ? storedMetadata(input.Metadata) : source.metadata,
+      headers: replaceMetadata ? pickHeaders(input) : source.headers,
+      tags: replaceTags ? parseTagging(input.Tagging) : source.tags,
+      encryption: input.ServerSideEncryption,
+    });
+    return { VersionId: versionId, CopyObjectResult: { ETag: this.latest(input.Bucket!, input.Key!)!.etag } };
+  }
+
+  createMultipartUpload(input: CreateMultipartUploadCommandInput) {
+    const uploadId = `upload-${++this.counter}`;
+    this.uploads.set(uploadId, {
+      bucket: input.Bucket!,
+      key: input.Key!,
+      metadata: storedMetadata(input.Metadata),
+      headers: pickHeaders(input),
+      tags: parseTagging(input.Tagging),
+      encryption: input.ServerSideEncryption,
+      parts: new Map(),
+    });
+    return { UploadId: uploadId };
+  }
+
+  uploadPartCopy(input: UploadPartCopyCommandInput) {
+    const upload = this.upload(input.UploadId, input.Bucket, input.Key);
+    if (!input.PartNumber || input.PartNumber < 1 || input.PartNumber > MAX_PARTS) throw awsError('InvalidArgument', 400);
+    const source = this.copySource(input.CopySource);
+    const range = /^bytes=(\d+)-(\d+)$/.exec(input.CopySourceRange ?? '');
+    const start = Number(range?.[1]);
+    const end = Number(range?.[2]);
+    if (!range || start > end || end >= source.content.size) throw awsError('InvalidRange', 416);
+    const etag = `"${md5(`${source.content.id}:${start}-${end}`)}"`;
+    upload.parts.set(input.PartNumber, { partNumber: input.PartNumber, sourceId: source.content.id, start, end, etag });
+    return { CopyPartResult: { ETag: etag } };
+  }
+
+  completeMultipartUpload(input: CompleteMultipartUploadCommandInput) {
+    const upload = this.upload(input.UploadId, input.Bucket, input.Key);
+    const listed = input.MultipartUpload?.Parts ?? [];
+    const parts = listed.map((entry, i) => {
+      const part = upload.parts.get(entry.PartNumber ?? -1);
+      if (!part || part.etag !== entry.ETag) throw awsError('InvalidPart', 400);
+      if (i > 0 && (listed[i - 1]?.PartNumber ?? 0) >= part.partNumber) throw awsError('InvalidPartOrder', 400);
+      return part;
+    });
+    if (parts.length === 0) throw awsError('MalformedXML', 400);
+    parts.forEach((part, i) => {
+      if (i < parts.length - 1 && part.end - part.start + 1 < MIN_PART_BYTES) throw awsError('EntityTooSmall', 400);
+    });
+    this.checkCondition(upload.bucket, upload.key, input);
+    // The object's bytes are the source's only when the ranges cover it contiguously from byte 0.
+    const contiguous = parts.every((part, i) => part.sourceId === parts[0]!.sourceId && part.start === (i === 0 ? 0 : parts[i - 1]!.end + 1));
+    const size = parts.reduce((sum, part) => sum + part.end - part.start + 1, 0);
+    const content = contiguous ? { id: parts[0]!.sourceId, size } : { id: md5(parts.map((p) => p.etag).join()), size };
+    const versionId = this.store(upload.bucket, upload.key, {
+      content,
+      etag: `"${md5(parts.map((p) => p.etag).join(''))}-${parts.length}"`,
+      metadata: upload.metadata,
+      headers: upload.headers,
+      tags: upload.tags,
+      encryption: upload.encryption,
+    });
+    this.uploads.delete(input.UploadId!);
+    return { VersionId: versionId, ETag: this.latest(upload.bucket, upload.key)!.etag };
+  }
+
+  abortMultipartUpload(input: AbortMultipartUploadCommandInput) {
+    this.upload(input.UploadId, input.Bucket, input.Key);
+    this.uploads.delete(input.UploadId!);
+    return {};
+  }
+
+  /** Uploads still open (neither completed nor aborted). */
+  openUploads(): number {
+    return this.uploads.size;
+  }
+
+  private store(bucket: string, key: string, version: Omit<StoredVersion, 'versionId' | 'etag' | 'lastModified'> & { etag?: string }): string {
+    const versionId = `v${++this.counter}`;
+    this.versions(bucket, key).push({ ...version, versionId, etag: version.etag ?? `"${md5(version.content.id)}"`, lastModified: new Date() });
+    return versionId;
+  }
+
+  private find(bucket: string, key: string, versionId: string | undefined): StoredVersion {
+    const versions = this.versions(bucket, key);
+    const version = versionId === undefined ? versions.at(-1) : versions.find((v) => v.versionId === versionId);
+    if (!version) throw versionId === undefined ? awsError('NotFound', 404) : awsError('NoSuchVersion', 404);
+    return version;
+  }
+
+  private checkCondition(bucket: string, key: string, input: { IfMatch?: string; IfNoneMatch?: string }): void {
+    const current = this.latest(bucket, key);
+    if (input.IfNoneMatch !== undefined && (input.IfNoneMatch !== '*' || current)) throw awsError('PreconditionFailed', 412);
+    if (input.IfMatch !== undefined) {
+      if (!current) throw awsError('NoSuchKey', 404);
+      if (current.etag.replace(/"/g, '') !== input.IfMatch.replace(/"/g, '')) throw awsError('PreconditionFailed', 412);
+    }
+  }
+
+  /** `bucket/url-encoded key?versionId=…`, as S3 reads the x-amz-copy-source header. */
+  private copySource(copySource: string | undefined): StoredVersion {
+    const [path = '', query = ''] = (copySource ?? '').split('?');
+    const slash = path.indexOf('/');
+    const bucket = path.slice(0, slash);
+    const key = decodeURIComponent(path.slice(slash + 1));
+    return this.find(bucket, key, new URLSearchParams(query).get('versionId') ?? undefined);
+  }
+
+  private upload(uploadId: string | undefined, bucket: string | undefined, key: string | undefined): Upload {
+    const upload = this.uploads.get(uploadId ?? '');
+    if (!upload || upload.bucket !== bucket || upload.key !== key) throw awsError('NoSuchUpload', 404);
+    return upload;
+  }
+
+  private versions(bucket: string, key: string): StoredVersion[] {
     let keys = this.buckets.get(bucket);
     if (!keys) this.buckets.set(bucket, (keys = new Map()));
     let versions = keys.get(key);

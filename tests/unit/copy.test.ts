@@ -1,0 +1,52 @@
+import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { copyToBackup } from '../../handler/copy.js';
+import { BackupMetadata, provenanceMetadata, withoutProvenance } from '../../handler/provenance.js';
+import type { ObjectVersion } from '../../handler/source.js';
+import { BACKUP, config, dependencies, INBOX } from './support/fixtures.js';
+
+const s3 = mockClient(S3Client);
+beforeEach(() => {
+  s3.reset();
+  s3.on(CopyObjectCommand).resolves({ VersionId: 'b1' });
+});
+
+const source = (metadata: Record<string, string>): ObjectVersion => ({
+  bucket: INBOX,
+  key: 'a.txt',
+  versionId: 'v1',
+  size: 10,
+  headers: { ContentType: 'text/plain', Expires: new Date('2030-01-01T00:00:00Z') },
+  metadata,
+});
+
+describe('copyToBackup', () => {
+  it("writes the kit's provenance over anything the source metadata says", async () => {
+    // Prepare
+    const forged = source({ [BackupMetadata.sourceVersionId]: 'forged', [BackupMetadata.requestId]: 'forged', owner: 'ada' });
+    // Act
+    await copyToBackup(dependencies().s3, config, forged, provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' }), { ifNoneMatch: '*' });
+    // Assess
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, {
+      Bucket: BACKUP,
+      Metadata: { owner: 'ada', [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.requestId]: 'request-1' },
+    });
+  });
+
+  it('carries every content header, Expires included, and the write condition', async () => {
+    // Act
+    await copyToBackup(dependencies().s3, config, source({}), {}, { ifMatch: '"etag-1"' });
+    // Assess
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { ContentType: 'text/plain', Expires: new Date('2030-01-01T00:00:00Z'), IfMatch: '"etag-1"' });
+  });
+});
+
+describe('withoutProvenance', () => {
+  it("drops the kit's keys in any case and keeps the uploader's", () => {
+    // Act
+    const kept = withoutProvenance({ 'Source-Version-Id': 'x', 'SOURCE-SEQUENCER': 'FF', 'backup-request-id': 'r', owner: 'ada' });
+    // Assess
+    expect(kept).toEqual({ owner: 'ada' });
+  });
+});
