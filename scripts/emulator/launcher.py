@@ -36,7 +36,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kit_emulator import cloudformation, cloudformation_updates, lambda_invoke, lambda_runtime, s3_events, s3_policy  # noqa: E402
+from kit_emulator import cloudformation, cloudformation_updates, lambda_invoke, lambda_runtime, s3_conditions, s3_events, s3_policy  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
 
 KIT_PREFIX = "/_backup-kit/"
@@ -84,6 +84,7 @@ def main() -> None:
 
     cloudformation.install()
     cloudformation_updates.install()
+    s3_conditions.install()
     s3_events.install()
     s3_policy.install()
     lambda_invoke.install()

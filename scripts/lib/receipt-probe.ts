@@ -22,6 +22,8 @@ export type Receipt = {
 export type ReceiptProbe = {
   /** Waits for the receipt of a key; undefined when none arrived within the time (a timeout is an answer here). */
   receiptFor(key: string, timeoutMs: number): Promise<Receipt | undefined>;
+  /** Every receipt of a key that arrived, after listening for `settleMs` more (to count them, duplicates included). */
+  receiptsFor(key: string, settleMs: number): Promise<Receipt[]>;
   dispose(): Promise<void>;
 };
 
@@ -63,18 +65,24 @@ export async function createReceiptProbe(clients: Clients, topicArn: string, nam
       );
     }
   };
-  const find = (key: string) => [...received.values()].find((r) => r.MessageAttributes?.key?.Value === key);
+  const all = (key: string) => [...received.values()].filter((r) => r.MessageAttributes?.key?.Value === key);
 
   return {
     async receiptFor(key, timeoutMs) {
       try {
         return await waitFor(`a receipt for ${key}`, async () => {
           await drain();
-          return find(key);
+          return all(key)[0];
         }, { timeoutMs, intervalMs: 0 });
       } catch {
         return undefined;
       }
+    },
+    async receiptsFor(key, settleMs) {
+      const until = Date.now() + settleMs;
+      do await drain();
+      while (Date.now() < until);
+      return all(key);
     },
     async dispose() {
       await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscription.SubscriptionArn })).catch(() => undefined);
