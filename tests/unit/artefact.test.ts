@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { artefactKey, buildArtefact, describeArtefact } from '../../scripts/lib/artefact.js';
+import { ARTEFACT_BUDGET_BYTES, artefactKey, buildArtefact, bundleHandler, describeArtefact } from '../../scripts/lib/artefact.js';
 
 describe('the handler artefact', () => {
   it('is byte-identical across two builds of the same source', async () => {
@@ -23,4 +23,14 @@ describe('the handler artefact', () => {
     expect(artefact.codeSha256).toBe(digest.toString('base64'));
     expect(artefactKey(artefact)).toBe(`backup-kit/handler-${digest.toString('hex')}.zip`);
   });
+
+  it('stays within its size budget, without the SDK credential chain that Lambda never uses', async () => {
+    // Act
+    const artefact = await buildArtefact();
+    // Assess
+    expect(artefact.bytes.length).toBeLessThanOrEqual(ARTEFACT_BUDGET_BYTES);
+    const code = (await bundleHandler()).toString('utf8');
+    expect(code).not.toContain('AWS_WEB_IDENTITY_TOKEN_FILE');
+    expect(code).not.toContain('sso_start_url');
+  }, 60_000);
 });
