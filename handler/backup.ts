@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from './config.js';
+import { compareContent } from './content.js';
 import { copyMethodFor, copyToBackup, type CopyMethod } from './copy.js';
 import { isNotFound, isWriteConflict } from './errors.js';
 import { parseS3Event, type ObjectCreated } from './event.js';
@@ -111,7 +112,17 @@ class RecordBackup {
       }
       if (held?.provenance.sourceVersionId === current.versionId) {
         // Copied by this invocation (then overtaken by a newer copy from another one), or by someone else.
-        return copied ? Outcome.copied : this.alreadyHeld(held, current);
+        if (copied) return Outcome.copied;
+        const comparison = compareContent(held.content, current.content);
+        if (comparison.same) return this.alreadyHeld(held, current);
+        this.deps.logger.warn(LogMessage.corrupt, {
+          outcome: Outcome.corruptBackup,
+          key,
+          sourceVersionId: current.versionId,
+          backupVersionId: held.versionId,
+          comparedBy: comparison.by,
+          detail: comparison.detail,
+        });
       }
       if (copies === MAX_COPIES_PER_RECORD) {
         throw new Error(`the inbox's version of ${key} changed during ${MAX_COPIES_PER_RECORD} consecutive copies`);
@@ -162,6 +173,7 @@ class RecordBackup {
       sourceVersionId: source.versionId,
       // The event's sequencer describes the event's version only.
       sourceSequencer: this.record.versionId === source.versionId ? this.record.sequencer : undefined,
+      sourceLastModified: source.lastModified?.toISOString(),
       requestId: this.requestId,
     });
     try {

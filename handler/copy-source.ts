@@ -6,3 +6,6 @@ export function copySourceFor(bucket: string, key: string, versionId: string): s
   const encodedKey = key.split('/').map(encodeURIComponent).join('/');
   return `${bucket}/${encodedKey}?versionId=${encodeURIComponent(versionId)}`;
 }
+
+/** Where a copy goes. */
+export type Destination = { readonly bucket: string; readonly key: string };

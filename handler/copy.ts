@@ -1,6 +1,6 @@
 import { CopyObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.js';
-import { copySourceFor } from './copy-source.js';
+import { copySourceFor, type Destination } from './copy-source.js';
 import { multipartCopy } from './multipart-copy.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
@@ -14,38 +14,52 @@ export type CopyResult = {
   readonly parts: number;
 };
 
-type CopySettings = Pick<Config, 'backupBucket' | 'multipartThresholdBytes' | 'partSizeBytes' | 'copyConcurrency'>;
+type CopySettings = Pick<Config, 'multipartThresholdBytes' | 'partSizeBytes' | 'copyConcurrency'>;
 
 export function copyMethodFor(size: number, settings: Pick<Config, 'multipartThresholdBytes'>): CopyMethod {
   return size > settings.multipartThresholdBytes ? CopyMethod.multipartCopy : CopyMethod.copyObject;
 }
 
 /**
- * Copies one source version server-side into the backup bucket under the same key, always encrypted with
- * SSE-S3, keeping its content headers, user metadata and tags, adding the provenance metadata, and only if
- * the backup's latest version is still what `condition` says.
+ * Copies one source version server-side into the backup bucket under the same key, adding the provenance
+ * metadata, and only if the backup's latest version is still what `condition` says.
  */
 export async function copyToBackup(
   s3: S3Client,
-  settings: CopySettings,
+  settings: CopySettings & Pick<Config, 'backupBucket'>,
   source: ObjectVersion,
   provenance: Readonly<Record<string, string>>,
   condition: WriteCondition,
 ): Promise<CopyResult> {
   // The provenance is written last, so that nothing from the source can stand in for it.
   const metadata = { ...source.metadata, ...provenance };
+  return copyVersion(s3, settings, source, { bucket: settings.backupBucket, key: source.key }, metadata, condition);
+}
+
+/**
+ * Copies one version server-side, always encrypted with SSE-S3, keeping its content headers and tags and
+ * giving it `metadata`: CopyObject up to the threshold, parallel UploadPartCopy above it.
+ */
+export async function copyVersion(
+  s3: S3Client,
+  settings: CopySettings,
+  source: ObjectVersion,
+  destination: Destination,
+  metadata: Readonly<Record<string, string>>,
+  condition: WriteCondition,
+): Promise<CopyResult> {
   if (copyMethodFor(source.size, settings) === CopyMethod.multipartCopy) {
-    return { method: CopyMethod.multipartCopy, ...(await multipartCopy(s3, settings, source, metadata, condition)) };
+    return { method: CopyMethod.multipartCopy, ...(await multipartCopy(s3, settings, source, destination, metadata, condition)) };
   }
   const response = await s3.send(
     new CopyObjectCommand({
-      Bucket: settings.backupBucket,
-      Key: source.key,
+      Bucket: destination.bucket,
+      Key: destination.key,
       CopySource: copySourceFor(source.bucket, source.key, source.versionId),
-      // REPLACE is the only way to add our metadata, and it drops everything else: carry it explicitly.
+      // REPLACE is the only way to set the metadata, and it drops everything else: carry it explicitly.
       MetadataDirective: 'REPLACE',
       ...source.headers,
-      Metadata: metadata,
+      Metadata: { ...metadata },
       TaggingDirective: 'COPY',
       ServerSideEncryption: 'AES256',
       ...writeConditionHeaders(condition),

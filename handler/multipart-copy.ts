@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import type { Config } from './config.js';
-import { copySourceFor } from './copy-source.js';
+import { copySourceFor, type Destination } from './copy-source.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
@@ -39,7 +39,7 @@ export function taggingHeader(tags: readonly Tag[]): string | undefined {
   return new URLSearchParams(tags.map((tag): [string, string] => [tag.Key ?? '', tag.Value ?? ''])).toString();
 }
 
-type MultipartSettings = Pick<Config, 'backupBucket' | 'partSizeBytes' | 'copyConcurrency'>;
+type MultipartSettings = Pick<Config, 'partSizeBytes' | 'copyConcurrency'>;
 
 /**
  * Copies a large version with parallel UploadPartCopy. A multipart copy carries no metadata and no tags
@@ -51,6 +51,7 @@ export async function multipartCopy(
   s3: S3Client,
   settings: MultipartSettings,
   source: ObjectVersion,
+  destination: Destination,
   metadata: Readonly<Record<string, string>>,
   condition: WriteCondition,
 ): Promise<{ backupVersionId?: string; parts: number }> {
@@ -59,8 +60,8 @@ export async function multipartCopy(
   );
   const created = await s3.send(
     new CreateMultipartUploadCommand({
-      Bucket: settings.backupBucket,
-      Key: source.key,
+      Bucket: destination.bucket,
+      Key: destination.key,
       ...source.headers,
       Metadata: { ...metadata },
       Tagging: taggingHeader(tagging.TagSet ?? []),
@@ -79,8 +80,8 @@ export async function multipartCopy(
         limit(async () => {
           const part = await s3.send(
             new UploadPartCopyCommand({
-              Bucket: settings.backupBucket,
-              Key: source.key,
+              Bucket: destination.bucket,
+              Key: destination.key,
               UploadId: uploadId,
               PartNumber: partNumber,
               CopySource: copySource,
@@ -93,8 +94,8 @@ export async function multipartCopy(
     );
     const completed = await s3.send(
       new CompleteMultipartUploadCommand({
-        Bucket: settings.backupBucket,
-        Key: source.key,
+        Bucket: destination.bucket,
+        Key: destination.key,
         UploadId: uploadId,
         MultipartUpload: { Parts: copied },
         ...writeConditionHeaders(condition),
@@ -105,7 +106,7 @@ export async function multipartCopy(
     limit.clearQueue();
     // The original error is what matters; an abort that fails too is cleaned up by the bucket's lifecycle rule.
     await s3
-      .send(new AbortMultipartUploadCommand({ Bucket: settings.backupBucket, Key: source.key, UploadId: uploadId }))
+      .send(new AbortMultipartUploadCommand({ Bucket: destination.bucket, Key: destination.key, UploadId: uploadId }))
       .catch(() => undefined);
     throw error;
   }

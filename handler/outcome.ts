@@ -5,6 +5,7 @@ export const Outcome = {
   staleEvent: 'stale_event',
   sourceMissing: 'source_missing',
   copyConflict: 'copy_conflict',
+  corruptBackup: 'corrupt_backup',
   ignored: 'ignored',
   malformed: 'malformed',
   retry: 'retry',
@@ -21,6 +22,7 @@ export type RecordOutcome = typeof Outcome.copied | typeof Outcome.skipCopy | ty
 export const LogMessage = {
   decision: 'backup decision',
   conflict: 'the backup changed during the copy; reading it again',
+  corrupt: 'the backup of this version does not hold its bytes; copying it again',
   receiptSent: 'receipt sent',
   receiptFailed: 'receipt not sent; the backup stands',
   retry: 'backup failed; the event will be retried',

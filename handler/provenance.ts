@@ -6,6 +6,8 @@
 export const BackupMetadata = {
   sourceVersionId: 'source-version-id',
   sourceSequencer: 'source-sequencer',
+  /** When the source version was written: restore AT=<time> picks by it. */
+  sourceLastModified: 'source-last-modified',
   /** The Lambda request that wrote the copy; a retry of that request knows its receipt may be missing. */
   requestId: 'backup-request-id',
 } as const;
@@ -13,6 +15,7 @@ export const BackupMetadata = {
 export type Provenance = {
   readonly sourceVersionId?: string;
   readonly sourceSequencer?: string;
+  readonly sourceLastModified?: string;
   readonly requestId?: string;
 };
 
@@ -28,6 +31,7 @@ export function provenanceOf(metadata: Readonly<Record<string, string>> | undefi
   return {
     sourceVersionId: metadata?.[BackupMetadata.sourceVersionId],
     sourceSequencer: metadata?.[BackupMetadata.sourceSequencer],
+    sourceLastModified: metadata?.[BackupMetadata.sourceLastModified],
     requestId: metadata?.[BackupMetadata.requestId],
   };
 }
@@ -37,6 +41,7 @@ export function provenanceMetadata(provenance: Provenance): Record<string, strin
   const entries: [string, string | undefined][] = [
     [BackupMetadata.sourceVersionId, provenance.sourceVersionId],
     [BackupMetadata.sourceSequencer, provenance.sourceSequencer],
+    [BackupMetadata.sourceLastModified, provenance.sourceLastModified],
     [BackupMetadata.requestId, provenance.requestId],
   ];
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined));

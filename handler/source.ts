@@ -1,4 +1,5 @@
 import { HeadObjectCommand, ListObjectVersionsCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { contentFacts, type ContentFacts } from './content.js';
 import { isNotFound } from './errors.js';
 import { provenanceOf, withoutProvenance, type Provenance } from './provenance.js';
 
@@ -18,6 +19,8 @@ export type ObjectVersion = {
   readonly key: string;
   readonly versionId: string;
   readonly size: number;
+  readonly lastModified?: Date;
+  readonly content: ContentFacts;
   readonly headers: ContentHeaders;
   /** The uploader's metadata, never the kit's provenance keys (see provenance.ts). */
   readonly metadata: Readonly<Record<string, string>>;
@@ -29,6 +32,7 @@ export type BackupVersion = {
   readonly size: number;
   readonly versionId?: string;
   readonly lastModified?: Date;
+  readonly content: ContentFacts;
   readonly provenance: Provenance;
 };
 
@@ -45,7 +49,8 @@ function contentHeaders(head: HeadObjectCommandOutput): ContentHeaders {
 
 async function head(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<HeadObjectCommandOutput | undefined> {
   try {
-    return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+    // ChecksumMode asks for the full-object checksum S3 keeps, so that a backup's bytes can be checked for free.
+    return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED', ...(versionId ? { VersionId: versionId } : {}) }));
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -65,6 +70,8 @@ export async function headCurrentVersion(s3: S3Client, bucket: string, key: stri
     // An unversioned bucket reports no version id; S3 calls that version "null".
     versionId: found.VersionId ?? 'null',
     size: found.ContentLength ?? 0,
+    lastModified: found.LastModified,
+    content: contentFacts(found),
     headers: contentHeaders(found),
     metadata: withoutProvenance(found.Metadata ?? {}),
   };
@@ -79,6 +86,7 @@ export async function headBackup(s3: S3Client, bucket: string, key: string, vers
     size: found.ContentLength ?? 0,
     versionId: found.VersionId,
     lastModified: found.LastModified,
+    content: contentFacts(found),
     provenance: provenanceOf(found.Metadata),
   };
 }

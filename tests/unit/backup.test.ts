@@ -75,7 +75,13 @@ describe('copying a new version', () => {
     });
     const backup = model.latest(BACKUP, key)!;
     expect(backup.headers).toEqual({ ContentType: 'application/pdf', CacheControl: 'no-cache', ContentDisposition: 'attachment', ContentLanguage: 'de', Expires: expires });
-    expect(backup.metadata).toEqual({ owner: 'ada', 'source-version-id': v1, 'source-sequencer': '0A', 'backup-request-id': invocation.requestId });
+    expect(backup.metadata).toEqual({
+      owner: 'ada',
+      'source-version-id': v1,
+      'source-sequencer': '0A',
+      'source-last-modified': model.latest(INBOX, key)!.lastModified.toISOString(),
+      'backup-request-id': invocation.requestId,
+    });
     expect(backup.encryption).toBe('AES256');
     expect(backup.content).toEqual(model.latest(INBOX, key)!.content);
     expect(receipts).toEqual([expect.objectContaining({ TopicArn: TOPIC, Subject: 'Backed up: 2026 return+final e.pdf' })]);
@@ -119,7 +125,7 @@ describe('copying a new version', () => {
       later.push(...(await handler(eventFor('doc.txt', { versionId: version, sequencer: '02' }), { requestId })).outcomes);
     }
     // Assess
-    expect(model.all(BACKUP, 'doc.txt')[0]?.metadata).toEqual({ note: 'kept', 'source-version-id': v1, 'backup-request-id': 'request-a' });
+    expect(model.all(BACKUP, 'doc.txt')[0]?.metadata).toEqual({ note: 'kept', 'source-version-id': v1, 'source-last-modified': expect.any(String), 'backup-request-id': 'request-a' });
     expect(later).toEqual([Outcome.copied, Outcome.copied, Outcome.copied]);
     expect(model.latest(BACKUP, 'doc.txt')?.metadata['source-version-id']).toBe(model.latest(INBOX, 'doc.txt')?.versionId);
   });
@@ -131,7 +137,7 @@ describe('copying a new version', () => {
     // Act
     await createHandler(dependencies())(eventFor('k.txt', { versionId: v1, sequencer: '0055AED6DCD90281E5' }), invocation);
     // Assess
-    expect(model.latest(BACKUP, 'k.txt')?.metadata).toEqual({ 'source-version-id': v2, 'backup-request-id': invocation.requestId });
+    expect(model.latest(BACKUP, 'k.txt')?.metadata).toEqual({ 'source-version-id': v2, 'source-last-modified': expect.any(String), 'backup-request-id': invocation.requestId });
   });
 });
 
@@ -236,6 +242,19 @@ describe('idempotency and ordering', () => {
     expect(result.outcomes).toEqual([Outcome.copied]);
     expect(backupSources('k')).toEqual([v1, v2]);
     expect(receiptsFor('k').map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1, v2]);
+  });
+
+  it('copies again when the backup of the current version does not hold its bytes', async () => {
+    // Prepare: the backup claims v1 but holds other bytes of the same size
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'tampered.txt', { body: 'the real bytes' });
+    model.put(BACKUP, 'tampered.txt', { body: 'other bytes!!!', metadata: { 'source-version-id': v1 } });
+    // Act
+    const result = await createHandler(deps)(eventFor('tampered.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(model.latest(BACKUP, 'tampered.txt')?.content).toEqual(model.latest(INBOX, 'tampered.txt')?.content);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.corruptBackup, key: 'tampered.txt', comparedBy: 'etag' }));
   });
 
   const permutations = <T>(items: T[]): T[][] =>
@@ -430,7 +449,7 @@ describe('large objects', () => {
     const backup = model.latest(BACKUP, 'movie.mp4')!;
     expect(backup.content).toEqual(model.latest(INBOX, 'movie.mp4')!.content);
     expect(backup.headers).toEqual({ ContentType: 'video/mp4', ContentEncoding: 'identity' });
-    expect(backup.metadata).toEqual({ camera: 'x100', 'source-version-id': v9, 'backup-request-id': invocation.requestId });
+    expect(backup.metadata).toEqual({ camera: 'x100', 'source-version-id': v9, 'source-last-modified': expect.any(String), 'backup-request-id': invocation.requestId });
     expect(backup.tags).toEqual([{ Key: 'project', Value: 'a&b c' }, { Key: 'year', Value: '2026' }]);
     expect(backup.encryption).toBe('AES256');
   });

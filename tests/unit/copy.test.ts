@@ -17,6 +17,7 @@ const source = (metadata: Record<string, string>): ObjectVersion => ({
   key: 'a.txt',
   versionId: 'v1',
   size: 10,
+  content: { size: 10, checksums: {} },
   headers: { ContentType: 'text/plain', Expires: new Date('2030-01-01T00:00:00Z') },
   metadata,
 });
