@@ -57,8 +57,8 @@ matrix: ## run the eight-case matrix against TARGET (deploys the stack first whe
 seed: ## upload COUNT files (default 10) into the inbox on TARGET and wait for their backups
 	$(TSX) scripts/seed.ts --target $(TARGET) $(if $(COUNT),--count $(COUNT))
 
-destroy: ## empty the buckets and delete the stack on TARGET (aws only with YES=1)
-	$(TSX) scripts/destroy.ts --target $(TARGET) $(if $(YES),--yes)
+destroy: ## empty the inbox and delete the stack on TARGET (aws only with YES=1); backups are kept unless DELETE_BACKUPS=1
+	$(TSX) scripts/destroy.ts --target $(TARGET) $(if $(YES),--yes) $(if $(filter 1 yes true,$(DELETE_BACKUPS)),--delete-backups)
 
 logs: ## follow the function's log group on TARGET
 	$(TSX) scripts/logs.ts --target $(TARGET)

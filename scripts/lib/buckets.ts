@@ -1,6 +1,8 @@
 import {
   CreateBucketCommand,
+  DeleteBucketCommand,
   DeleteObjectsCommand,
+  GetObjectLockConfigurationCommand,
   HeadBucketCommand,
   ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
@@ -11,12 +13,7 @@ import {
 
 /** Creates the artefacts bucket when missing: versioned, SSE-S3 encrypted, public access blocked. */
 export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: string): Promise<boolean> {
-  try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
-    return false;
-  } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
-  }
+  if (await bucketExists(s3, bucket)) return false;
   await s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
@@ -39,21 +36,68 @@ export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: 
   return true;
 }
 
+/** True when the bucket exists (and this identity may see it). */
+export async function bucketExists(s3: S3Client, bucket: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    return true;
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    throw error;
+  }
+}
+
+/** True when the bucket has S3 Object Lock turned on. */
+async function objectLocked(s3: S3Client, bucket: string): Promise<boolean> {
+  try {
+    const { ObjectLockConfiguration } = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+    return ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+  } catch (error) {
+    if (/ObjectLockConfigurationNotFound|NotImplemented/.test((error as Error).name)) return false;
+    throw error;
+  }
+}
+
 /**
  * Deletes every object version and delete marker (under `prefix`, or all of them, so that a versioned
- * bucket can be deleted). Deleting by version id is permanent and fires no ObjectCreated event.
+ * bucket can be deleted). Deleting by version id is permanent and fires no ObjectCreated event. Versions under
+ * Object Lock's governance mode are deleted too: whoever empties a bucket has asked for exactly that.
  */
 export async function emptyBucket(s3: S3Client, bucket: string, prefix?: string): Promise<number> {
+  const bypass = prefix === undefined && (await objectLocked(s3, bucket));
   let deleted = 0;
   for (;;) {
     const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000, Prefix: prefix }));
     const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
     if (objects.length === 0) return deleted;
-    const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true } }));
+    const result = await s3.send(
+      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true }, ...(bypass ? { BypassGovernanceRetention: true } : {}) }),
+    );
     if (result.Errors?.length) {
       const first = result.Errors[0];
       throw new Error(`could not empty ${bucket}: ${first?.Code} on ${first?.Key}: ${first?.Message}`);
     }
     deleted += objects.length;
   }
+}
+
+/** Empties a bucket (every version) and deletes it; returns how many versions and delete markers went with it. */
+export async function deleteBucket(s3: S3Client, bucket: string): Promise<number> {
+  const deleted = await emptyBucket(s3, bucket);
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  return deleted;
+}
+
+/** How many object versions a bucket holds (delete markers not counted). */
+export async function countVersions(s3: S3Client, bucket: string): Promise<number> {
+  let count = 0;
+  let KeyMarker: string | undefined;
+  let VersionIdMarker: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker }));
+    count += page.Versions?.length ?? 0;
+    KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+  } while (KeyMarker);
+  return count;
 }

@@ -19,8 +19,8 @@ export function stackTiming(target: Target): { timeoutMs: number; intervalMs: nu
 }
 
 /** The target's stack, named after the NamePrefix of its parameter file; `stack` is undefined when none exists. */
-export async function findStack(target: Target, clients: Clients): Promise<{ stackName: string; stack?: Stack }> {
-  const stackName = stackNameOf(await parametersFor(target));
+export async function findStack(target: Target, clients: Clients, overrides: Parameters = {}): Promise<{ stackName: string; stack?: Stack }> {
+  const stackName = stackNameOf({ ...(await parametersFor(target)), ...overrides });
   return { stackName, stack: await describeStack(clients.cloudFormation, stackName) };
 }
 

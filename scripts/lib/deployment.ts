@@ -7,7 +7,8 @@ import { clientsFor, type Clients } from './clients.js';
 import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.js';
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
-import { deployStack, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { backupBucketName, refuseRetainedBackups } from './retained-backups.js';
+import { deployStack, describeStack, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { UsageError } from './cli.js';
 import { stackTiming } from './deployed-stack.js';
 import { TargetName, type Target } from './targets.js';
@@ -58,6 +59,9 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };
   if (options.confirmStart && !(await options.confirmStart(plan))) {
     throw new DeploymentCancelled('not confirmed: nothing was changed');
+  }
+  if (!(await describeStack(clients.cloudFormation, stackName))) {
+    await refuseRetainedBackups(target, clients, backupBucketName(stackName, plan.account, target.region));
   }
 
   const { artefact, rebuilt } = await freshArtefact();

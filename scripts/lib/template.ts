@@ -24,6 +24,8 @@ export type Resource = {
   readonly Type: string;
   readonly Condition?: string;
   readonly DependsOn?: string | string[];
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
   readonly Properties?: Record<string, unknown>;
 };
 

@@ -266,3 +266,26 @@ describe('outputs', () => {
     );
   });
 });
+
+describe('backups outlive mistakes', () => {
+  it('keeps the backup bucket when the stack is deleted or the bucket replaced', () => {
+    // Assess
+    expect(resource('BackupBucket')).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('locks backup versions in governance mode for BackupObjectLockDays days, and not at all by default', () => {
+    // Prepare
+    const p = props('BackupBucket');
+    // Assess
+    expect(template.Parameters.BackupObjectLockDays).toMatchObject({ Type: 'Number', Default: 0, MinValue: 0 });
+    expect(template.Conditions.BackupVersionsLocked).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'BackupObjectLockDays' }, 0] }] });
+    expect(p.ObjectLockEnabled).toEqual({ 'Fn::If': ['BackupVersionsLocked', true, { Ref: 'AWS::NoValue' }] });
+    expect(p.ObjectLockConfiguration).toEqual({
+      'Fn::If': [
+        'BackupVersionsLocked',
+        { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: { Ref: 'BackupObjectLockDays' } } } },
+        { Ref: 'AWS::NoValue' },
+      ],
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { bucketExists, countVersions, deleteBucket, emptyBucket } from './buckets.js';
+import type { Clients } from './clients.js';
+import { findStack, stackTiming } from './deployed-stack.js';
+import type { Parameters } from './parameters.js';
+import { backupBucketName } from './retained-backups.js';
+import { deleteStack, outputsOf, type Log } from './stack.js';
+import type { Target } from './targets.js';
+
+export type TeardownOptions = {
+  /** Delete every backup version and the backup bucket too; otherwise they outlive the stack. */
+  readonly deleteBackups: boolean;
+  readonly log: Log;
+  /** Parameters that differ from the target's parameter file (tests deploy under their own NamePrefix). */
+  readonly overrides?: Parameters;
+};
+
+export type Teardown = {
+  readonly stackName: string;
+  readonly stackDeleted: boolean;
+  readonly backupBucket: string;
+  /** Versions left in the backup bucket (it is kept), or undefined when it was deleted or never existed. */
+  readonly keptBackupVersions?: number;
+};
+
+const ignoreMissingBucket = (error: Error) => {
+  if (/NoSuchBucket/.test(error.name)) return 0;
+  throw error;
+};
+
+/**
+ * Deletes the stack after emptying its inbox (and trail) bucket. The backup bucket outlives the stack
+ * (DeletionPolicy Retain) unless `deleteBackups` says otherwise; with no stack left, a kept backup bucket can
+ * still be deleted this way.
+ */
+export async function tearDown(target: Target, clients: Clients, options: TeardownOptions): Promise<Teardown> {
+  const { log } = options;
+  const { stackName, stack } = await findStack(target, clients, options.overrides);
+  const outputs = stack ? outputsOf(stack) : {};
+  const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
+  const backupBucket = outputs.BackupBucketName ?? backupBucketName(stackName, account, target.region);
+
+  // Raw outputs: a stack that failed to create has none of them, and must still be destroyable.
+  for (const bucket of [outputs.InboxBucketName, outputs.AuditTrailBucketName]) {
+    if (!bucket) continue;
+    const deleted = await emptyBucket(clients.s3, bucket).catch(ignoreMissingBucket);
+    log(`emptied s3://${bucket} (${deleted} versions and delete markers)`);
+  }
+  if (stack) {
+    await deleteStack(clients.cloudFormation, stackName, log, { ...stackTiming(target), startedAt: Date.now() });
+    log(`deleted stack ${stackName} on ${target.name}`);
+  } else {
+    log(`no stack ${stackName} on ${target.name}`);
+  }
+
+  if (!(await bucketExists(clients.s3, backupBucket))) return { stackName, stackDeleted: Boolean(stack), backupBucket };
+  if (options.deleteBackups) {
+    const deleted = await deleteBucket(clients.s3, backupBucket);
+    log(`deleted s3://${backupBucket} and its ${deleted} backup versions and delete markers, for good`);
+    return { stackName, stackDeleted: Boolean(stack), backupBucket };
+  }
+  const kept = await countVersions(clients.s3, backupBucket);
+  log(`kept s3://${backupBucket} with its ${kept} backup version(s): restore from it with \`make restore\`; delete it for good with DELETE_BACKUPS=1`);
+  return { stackName, stackDeleted: Boolean(stack), backupBucket, keptBackupVersions: kept };
+}
