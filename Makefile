@@ -11,7 +11,7 @@ VITEST := node_modules/.bin/vitest
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup build lint test emulator emulator-stop up down deploy deploy-aws matrix seed destroy logs bench clean
+.PHONY: help setup build lint test emulator emulator-stop up down deploy deploy-aws matrix seed destroy logs redrive reconcile restore bench clean
 
 help: ## list the verbs
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,6 +59,15 @@ seed: ## upload COUNT files (default 10) into the inbox on TARGET and wait for t
 
 destroy: ## empty the inbox and delete the stack on TARGET (aws only with YES=1); backups are kept unless DELETE_BACKUPS=1
 	$(TSX) scripts/destroy.ts --target $(TARGET) $(if $(YES),--yes) $(if $(filter 1 yes true,$(DELETE_BACKUPS)),--delete-backups)
+
+redrive: ## re-invoke the function with every event parked in the failed-events queue (DRY_RUN=1 lists them)
+	$(TSX) scripts/redrive.ts --target $(TARGET) $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
+
+reconcile: ## compare every inbox key with its backup (provenance, content); FIX=1 repairs through the function
+	$(TSX) scripts/reconcile.ts --target $(TARGET) $(if $(PREFIX),--prefix '$(PREFIX)') $(if $(filter 1 yes true,$(FIX)),--fix)
+
+restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FORCE=1] [LIST=1], or PREFIX=… AT=…
+	$(TSX) scripts/restore.ts --target $(TARGET) $(if $(KEY),--key '$(KEY)') $(if $(PREFIX),--prefix '$(PREFIX)') $(if $(VERSION),--version '$(VERSION)') $(if $(AT),--at '$(AT)') $(if $(TO),--to '$(TO)') $(if $(filter 1 yes true,$(FORCE)),--force) $(if $(filter 1 yes true,$(LIST)),--list) $(if $(filter 1 yes true,$(YES)),--yes)
 
 logs: ## follow the function's log group on TARGET
 	$(TSX) scripts/logs.ts --target $(TARGET)

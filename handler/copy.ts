@@ -38,7 +38,8 @@ export async function copyToBackup(
 
 /**
  * Copies one version server-side, always encrypted with SSE-S3, keeping its content headers and tags and
- * giving it `metadata`: CopyObject up to the threshold, parallel UploadPartCopy above it.
+ * giving it `metadata`: CopyObject up to the threshold, parallel UploadPartCopy above it. Without a
+ * condition it overwrites whatever the destination holds.
  */
 export async function copyVersion(
   s3: S3Client,
@@ -46,7 +47,7 @@ export async function copyVersion(
   source: ObjectVersion,
   destination: Destination,
   metadata: Readonly<Record<string, string>>,
-  condition: WriteCondition,
+  condition?: WriteCondition,
 ): Promise<CopyResult> {
   if (copyMethodFor(source.size, settings) === CopyMethod.multipartCopy) {
     return { method: CopyMethod.multipartCopy, ...(await multipartCopy(s3, settings, source, destination, metadata, condition)) };
@@ -62,7 +63,7 @@ export async function copyVersion(
       Metadata: { ...metadata },
       TaggingDirective: 'COPY',
       ServerSideEncryption: 'AES256',
-      ...writeConditionHeaders(condition),
+      ...(condition ? writeConditionHeaders(condition) : {}),
     }),
   );
   return { method: CopyMethod.copyObject, backupVersionId: response.VersionId, parts: 1 };

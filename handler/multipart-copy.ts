@@ -53,7 +53,7 @@ export async function multipartCopy(
   source: ObjectVersion,
   destination: Destination,
   metadata: Readonly<Record<string, string>>,
-  condition: WriteCondition,
+  condition?: WriteCondition,
 ): Promise<{ backupVersionId?: string; parts: number }> {
   const tagging = await s3.send(
     new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
@@ -98,7 +98,7 @@ export async function multipartCopy(
         Key: destination.key,
         UploadId: uploadId,
         MultipartUpload: { Parts: copied },
-        ...writeConditionHeaders(condition),
+        ...(condition ? writeConditionHeaders(condition) : {}),
       }),
     );
     return { backupVersionId: completed.VersionId, parts: parts.length };

@@ -62,7 +62,12 @@ async function head(s3: S3Client, bucket: string, key: string, versionId?: strin
  * constant on LocalStack and absent on moto). Undefined when the key no longer exists.
  */
 export async function headCurrentVersion(s3: S3Client, bucket: string, key: string): Promise<ObjectVersion | undefined> {
-  const found = await head(s3, bucket, key);
+  return headObjectVersion(s3, bucket, key);
+}
+
+/** One version of a key (the current one without `versionId`), or undefined when there is none. */
+export async function headObjectVersion(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
+  const found = await head(s3, bucket, key, versionId);
   if (!found) return undefined;
   return {
     bucket,

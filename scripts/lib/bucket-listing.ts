@@ -1,0 +1,62 @@
+import { ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+
+/** One entry of a versioned bucket's history: an object version or a delete marker. */
+export type VersionEntry = {
+  readonly key: string;
+  readonly versionId: string;
+  readonly deleteMarker: boolean;
+  readonly latest: boolean;
+  readonly lastModified: Date;
+  readonly size: number;
+  readonly etag?: string;
+};
+
+/** Every version and delete marker under a prefix, page by page (S3 lists each key's entries newest first). */
+export async function* versionEntries(s3: S3Client, bucket: string, prefix?: string): AsyncGenerator<VersionEntry> {
+  let KeyMarker: string | undefined;
+  let VersionIdMarker: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker }));
+    const entries: VersionEntry[] = [
+      ...(page.Versions ?? []).map((v) => ({ key: v.Key!, versionId: v.VersionId ?? 'null', deleteMarker: false, latest: Boolean(v.IsLatest), lastModified: v.LastModified ?? new Date(0), size: v.Size ?? 0, etag: v.ETag })),
+      ...(page.DeleteMarkers ?? []).map((m) => ({ key: m.Key!, versionId: m.VersionId ?? 'null', deleteMarker: true, latest: Boolean(m.IsLatest), lastModified: m.LastModified ?? new Date(0), size: 0 })),
+    ];
+    // Versions and delete markers come in two lists, each newest first per key. Merge them per key, keeping
+    // S3's order where the times tie (listings give whole seconds): the sort is stable.
+    entries.sort((a, b) =>
+      a.key < b.key ? -1 : a.key > b.key ? 1 : Number(b.latest) - Number(a.latest) || b.lastModified.getTime() - a.lastModified.getTime(),
+    );
+    yield* entries;
+    KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+    VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+  } while (KeyMarker);
+}
+
+/** Each key's history under a prefix, newest first; `onEntry` sees how far the walk got. */
+export async function historyUnder(s3: S3Client, bucket: string, prefix?: string, onEntry?: (count: number) => void): Promise<Map<string, VersionEntry[]>> {
+  const history = new Map<string, VersionEntry[]>();
+  let count = 0;
+  for await (const entry of versionEntries(s3, bucket, prefix)) {
+    const entries = history.get(entry.key) ?? [];
+    entries.push(entry);
+    history.set(entry.key, entries);
+    onEntry?.((count += 1));
+  }
+  return history;
+}
+
+/** The history of exactly one key, newest first. */
+export async function historyOf(s3: S3Client, bucket: string, key: string): Promise<VersionEntry[]> {
+  return (await historyUnder(s3, bucket, key)).get(key) ?? [];
+}
+
+/** Each key's latest entry under a prefix (a delete marker when the key was deleted), without holding its history. */
+export async function latestUnder(s3: S3Client, bucket: string, prefix?: string, onEntry?: (count: number) => void): Promise<Map<string, VersionEntry>> {
+  const latest = new Map<string, VersionEntry>();
+  let count = 0;
+  for await (const entry of versionEntries(s3, bucket, prefix)) {
+    if (entry.latest) latest.set(entry.key, entry);
+    onEntry?.((count += 1));
+  }
+  return latest;
+}

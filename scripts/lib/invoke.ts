@@ -1,0 +1,22 @@
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+
+export type Invocation = { readonly functionError?: string; readonly payload: unknown };
+
+/** Invokes the function synchronously with an event and decodes its answer (a function error included). */
+export async function invokeFunction(lambda: LambdaClient, functionName: string, event: unknown): Promise<Invocation> {
+  const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(event) }));
+  const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
+  let payload: unknown = text;
+  try {
+    payload = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  return { functionError: response.FunctionError, payload };
+}
+
+/** The error message of a function error's payload, or the payload itself. */
+export function errorMessageOf(invocation: Invocation): string {
+  const payload = invocation.payload as { errorType?: string; errorMessage?: string } | undefined;
+  return payload?.errorMessage ? `${payload.errorType ?? 'Error'}: ${payload.errorMessage}` : JSON.stringify(invocation.payload);
+}

@@ -1,0 +1,110 @@
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { compareContent } from '../../handler/content.js';
+import { headBackup, headCurrentVersion } from '../../handler/source.js';
+import { latestUnder } from './bucket-listing.js';
+import { errorMessageOf, invokeFunction } from './invoke.js';
+import { s3PutEvent } from './s3-event.js';
+
+export const Finding = { ok: 'ok', missing: 'missing', stale: 'stale', corrupt: 'corrupt', orphan: 'orphan' } as const;
+export type Finding = (typeof Finding)[keyof typeof Finding];
+
+/** What reconcile found for one key: the inbox's latest version against the backup's latest. */
+export type KeyFinding = {
+  readonly key: string;
+  readonly finding: Finding;
+  readonly inboxVersionId?: string;
+  readonly backupVersionId?: string;
+  /** The inbox version the backup's latest says it holds. */
+  readonly heldSourceVersionId?: string;
+  readonly detail: string;
+};
+
+/** Findings the function can repair: it backs up the inbox's current version of the key. */
+export const repairable: ReadonlySet<Finding> = new Set([Finding.missing, Finding.stale, Finding.corrupt]);
+
+export type ReconcileBuckets = { readonly inboxBucket: string; readonly backupBucket: string };
+
+const HEAD_CONCURRENCY = 16;
+const REPAIR_CONCURRENCY = 4;
+
+/** Compares one inbox key's current version with the backup's latest, by provenance and then by content. */
+export async function checkKey(s3: S3Client, buckets: ReconcileBuckets, key: string): Promise<KeyFinding> {
+  const [current, held] = await Promise.all([headCurrentVersion(s3, buckets.inboxBucket, key), headBackup(s3, buckets.backupBucket, key)]);
+  const base = { key, inboxVersionId: current?.versionId, backupVersionId: held?.versionId, heldSourceVersionId: held?.provenance.sourceVersionId };
+  if (!current) return { ...base, finding: held ? Finding.orphan : Finding.ok, detail: held ? 'the inbox no longer has the key; the backup keeps it' : 'gone from both' };
+  if (!held) return { ...base, finding: Finding.missing, detail: 'no backup at all' };
+  if (held.provenance.sourceVersionId !== current.versionId) {
+    return { ...base, finding: Finding.stale, detail: `the backup holds ${held.provenance.sourceVersionId ?? 'a version of unknown origin'}, the inbox is at ${current.versionId}` };
+  }
+  const comparison = compareContent(held.content, current.content);
+  return { ...base, finding: comparison.same ? Finding.ok : Finding.corrupt, detail: `${comparison.same ? 'same' : 'different'} by ${comparison.by}: ${comparison.detail}` };
+}
+
+/**
+ * Walks inbox and backup (paginated) and checks every key: missing, stale and corrupt backups, and orphans
+ * (a backup whose inbox key is gone: reported, never deleted — backups outlive deletions).
+ */
+export async function reconcileBuckets(
+  s3: S3Client,
+  buckets: ReconcileBuckets,
+  options: { prefix?: string; onListed?: (entries: number) => void; onChecked?: (keys: number) => void } = {},
+): Promise<KeyFinding[]> {
+  const inbox = await latestUnder(s3, buckets.inboxBucket, options.prefix, options.onListed);
+  const backup = await latestUnder(s3, buckets.backupBucket, options.prefix, options.onListed);
+  const live = [...inbox.values()].filter((entry) => !entry.deleteMarker).map((entry) => entry.key);
+  const liveKeys = new Set(live);
+  const orphans: KeyFinding[] = [...backup.values()]
+    .filter((entry) => !entry.deleteMarker && !liveKeys.has(entry.key))
+    .map((entry) => ({ key: entry.key, finding: Finding.orphan, backupVersionId: entry.versionId, detail: 'the inbox no longer has the key; the backup keeps it' }));
+  const limit = pLimit(HEAD_CONCURRENCY);
+  let checked = 0;
+  const findings = await Promise.all(
+    live.map((key) =>
+      limit(async () => {
+        const finding = await checkKey(s3, buckets, key);
+        options.onChecked?.((checked += 1));
+        return finding;
+      }),
+    ),
+  );
+  return [...findings, ...orphans].sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+export type Repair = { readonly before: KeyFinding; readonly after?: KeyFinding; readonly error?: string };
+
+/**
+ * Repairs through the function, so that its rules apply (conditional copy, provenance, receipt): each key is
+ * handed to it as an S3 event for the inbox's current version, then checked again.
+ */
+export async function repairThroughFunction(
+  s3: S3Client,
+  lambda: LambdaClient,
+  functionName: string,
+  buckets: ReconcileBuckets,
+  region: string,
+  findings: readonly KeyFinding[],
+  onRepaired?: (done: number) => void,
+): Promise<Repair[]> {
+  const limit = pLimit(REPAIR_CONCURRENCY);
+  let done = 0;
+  return Promise.all(
+    findings
+      .filter((finding) => repairable.has(finding.finding))
+      .map((before) =>
+        limit(async (): Promise<Repair> => {
+          try {
+            const event = s3PutEvent({ bucket: buckets.inboxBucket, key: before.key, region, versionId: before.inboxVersionId });
+            const invocation = await invokeFunction(lambda, functionName, event);
+            if (invocation.functionError) return { before, error: errorMessageOf(invocation) };
+            return { before, after: await checkKey(s3, buckets, before.key) };
+          } catch (error) {
+            return { before, error: `${(error as Error).name}: ${(error as Error).message}` };
+          } finally {
+            onRepaired?.((done += 1));
+          }
+        }),
+      ),
+  );
+}

@@ -1,0 +1,187 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { copyVersion, type CopyMethod } from '../../handler/copy.js';
+import type { Destination } from '../../handler/copy-source.js';
+import { isWriteConflict } from '../../handler/errors.js';
+import type { Provenance } from '../../handler/provenance.js';
+import { headBackup, headObjectVersion } from '../../handler/source.js';
+import { historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
+
+/** A backup version, with where it came from. */
+export type BackupVersionInfo = {
+  readonly key: string;
+  readonly versionId: string;
+  readonly backedUpAt: Date;
+  readonly size: number;
+  readonly latest: boolean;
+  readonly provenance: Provenance;
+  /** When its source version was written (the backup time for backups made before the kit recorded it). */
+  readonly sourceTime: Date;
+};
+
+/** What to restore: one key or a folder, which version of it, and where to. */
+export type RestoreRequest = {
+  readonly key?: string;
+  readonly prefix?: string;
+  /** A backup version id, or the inbox version id it was copied from. */
+  readonly version?: string;
+  readonly at?: Date;
+  /** `bucket` or `bucket/prefix`; the inbox by default. */
+  readonly to?: string;
+  readonly force: boolean;
+};
+
+export const RestoreAction = { restore: 'restore', overwrite: 'overwrite', skip: 'skip' } as const;
+export type RestoreAction = (typeof RestoreAction)[keyof typeof RestoreAction];
+
+/** Why a key is not restored; only `absentAtTime` is what the request asked for. */
+export const SkipReason = {
+  absentAtTime: 'absent_at_time',
+  noBackup: 'no_backup',
+  exists: 'exists',
+  writtenMeanwhile: 'written_meanwhile',
+  backupGone: 'backup_gone',
+} as const;
+export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
+
+export type PlannedRestore = {
+  readonly key: string;
+  readonly destination: Destination;
+  readonly action: RestoreAction;
+  readonly backup?: BackupVersionInfo;
+  readonly skipped?: SkipReason;
+  readonly reason?: string;
+};
+
+export type RestoreResult = PlannedRestore & { readonly restoredVersionId?: string; readonly method?: CopyMethod; readonly error?: string };
+
+/** The buckets a restore reads from and writes to by default (no inbox once its stack is gone). */
+export type RestoreBuckets = { readonly backupBucket: string; readonly inboxBucket?: string };
+
+export class RestoreRequestError extends Error {
+  override readonly name = 'RestoreRequestError';
+}
+
+const HEAD_CONCURRENCY = 16;
+const COPY_CONCURRENCY = 4;
+
+async function describeBackupVersion(s3: S3Client, bucket: string, entry: VersionEntry): Promise<BackupVersionInfo | undefined> {
+  const head = await headBackup(s3, bucket, entry.key, entry.versionId);
+  if (!head) return undefined;
+  const { provenance } = head;
+  const sourceTime = provenance.sourceLastModified ? new Date(provenance.sourceLastModified) : entry.lastModified;
+  return { key: entry.key, versionId: entry.versionId, backedUpAt: entry.lastModified, size: head.size, latest: entry.latest, provenance, sourceTime };
+}
+
+/** Every backup version of one key, newest first, with its provenance. */
+export async function listBackupVersions(s3: S3Client, backupBucket: string, key: string): Promise<BackupVersionInfo[]> {
+  const entries = (await historyOf(s3, backupBucket, key)).filter((entry) => !entry.deleteMarker);
+  const limit = pLimit(HEAD_CONCURRENCY);
+  const described = await Promise.all(entries.map((entry) => limit(() => describeBackupVersion(s3, backupBucket, entry))));
+  return described.filter((version): version is BackupVersionInfo => version !== undefined);
+}
+
+/**
+ * The backup version to restore of one key's history (newest first): the one named, the one that held the
+ * inbox's state at a time, or the latest. Backups of a key only ever move forward in source time, so the walk
+ * stops at the first version written from a source no later than `at`.
+ */
+async function chooseVersion(s3: S3Client, backupBucket: string, entries: VersionEntry[], request: RestoreRequest): Promise<BackupVersionInfo | undefined> {
+  for (const entry of entries) {
+    if (entry.deleteMarker) continue;
+    if (!request.version && !request.at) return describeBackupVersion(s3, backupBucket, entry);
+    const version = await describeBackupVersion(s3, backupBucket, entry);
+    if (!version) continue;
+    if (request.version && (version.versionId === request.version || version.provenance.sourceVersionId === request.version)) return version;
+    if (request.at && version.sourceTime.getTime() <= request.at.getTime()) return version;
+  }
+  return undefined;
+}
+
+/** Whether the inbox held the key at a time, by its own history (undefined when its history does not tell). */
+function existedAt(inboxHistory: VersionEntry[] | undefined, at: Date): boolean | undefined {
+  if (!inboxHistory?.length) return undefined;
+  const entry = inboxHistory.find((e) => e.lastModified.getTime() <= at.getTime());
+  return entry ? !entry.deleteMarker : false;
+}
+
+export function parseDestination(to: string | undefined, inboxBucket: string | undefined): { bucket: string; prefix: string } {
+  if (!to) {
+    if (!inboxBucket) throw new RestoreRequestError('there is no inbox to restore into (its stack is gone): say where with TO=<bucket>/<prefix>');
+    return { bucket: inboxBucket, prefix: '' };
+  }
+  const slash = to.indexOf('/');
+  const bucket = slash < 0 ? to : to.slice(0, slash);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new RestoreRequestError(`TO=${to}: "${bucket}" is not a bucket name; use TO=<bucket> or TO=<bucket>/<prefix>`);
+  }
+  return { bucket, prefix: slash < 0 ? '' : to.slice(slash + 1) };
+}
+
+/** What a restore would do, key by key; nothing is written. */
+export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request: RestoreRequest, onProgress?: (done: number) => void): Promise<PlannedRestore[]> {
+  if (Boolean(request.key) === Boolean(request.prefix !== undefined)) throw new RestoreRequestError('name either KEY=<key> or PREFIX=<folder/> (with AT=<time>)');
+  if (request.version && request.at) throw new RestoreRequestError('give VERSION or AT, not both');
+  if (request.prefix !== undefined && !request.at) throw new RestoreRequestError('a folder is restored as it was at a time: add AT=<ISO time>, e.g. AT=2026-11-27T18:00:00Z');
+  if (request.prefix !== undefined && request.version) throw new RestoreRequestError('VERSION names a version of one key: use it with KEY=, not PREFIX=');
+  const destination = parseDestination(request.to, buckets.inboxBucket);
+  if (destination.bucket === buckets.backupBucket) throw new RestoreRequestError('TO must not be the backup bucket: restoring writes a new object, and the backup bucket only takes backups');
+
+  const scope = request.key ?? request.prefix ?? '';
+  const backups = await historyUnder(s3, buckets.backupBucket, scope, onProgress);
+  const inbox = request.at && buckets.inboxBucket ? await historyUnder(s3, buckets.inboxBucket, scope) : new Map<string, VersionEntry[]>();
+  const keys = request.key ? [request.key] : [...backups.keys()].sort();
+  const limit = pLimit(HEAD_CONCURRENCY);
+  return Promise.all(
+    keys.map((key) =>
+      limit(async (): Promise<PlannedRestore> => {
+        const target = { bucket: destination.bucket, key: `${destination.prefix}${key}` };
+        const skip = (skipped: SkipReason, reason: string): PlannedRestore => ({ key, destination: target, action: RestoreAction.skip, skipped, reason });
+        if (request.at && existedAt(inbox.get(key), request.at) === false) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at.toISOString()}`);
+        const backup = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request);
+        if (!backup) {
+          const which = request.version ? `version ${request.version}` : request.at ? `a version from before ${request.at.toISOString()}` : 'any version';
+          return skip(SkipReason.noBackup, `no backup of ${which}`);
+        }
+        const occupied = (await headObjectVersion(s3, target.bucket, target.key)) !== undefined;
+        if (occupied && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup };
+        return { key, destination: target, action: occupied ? RestoreAction.overwrite : RestoreAction.restore, backup };
+      }),
+    ),
+  );
+}
+
+/**
+ * Carries out a plan: server-side copies of the chosen backup versions, with the kit's provenance dropped so
+ * that a restore into the inbox is backed up like any upload. Without FORCE a copy only lands where the
+ * destination has no current version (If-None-Match), so a file written since the plan is never overwritten.
+ */
+export async function executeRestore(
+  s3: S3Client,
+  settings: { multipartThresholdBytes: number; partSizeBytes: number; copyConcurrency: number },
+  backupBucket: string,
+  plan: readonly PlannedRestore[],
+  force: boolean,
+  onProgress?: (done: number) => void,
+): Promise<RestoreResult[]> {
+  const limit = pLimit(COPY_CONCURRENCY);
+  let done = 0;
+  return Promise.all(
+    plan.map((item) =>
+      limit(async (): Promise<RestoreResult> => {
+        if (item.action === RestoreAction.skip || !item.backup) return item;
+        try {
+          const source = await headObjectVersion(s3, backupBucket, item.key, item.backup.versionId);
+          if (!source) return { ...item, action: RestoreAction.skip, skipped: SkipReason.backupGone, reason: `backup version ${item.backup.versionId} is gone` };
+          const copy = await copyVersion(s3, settings, source, item.destination, source.metadata, force ? undefined : { ifNoneMatch: '*' });
+          return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method };
+        } catch (error) {
+          if (isWriteConflict(error)) return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: `s3://${item.destination.bucket}/${item.destination.key} was written meanwhile: FORCE=1 overwrites it` };
+          return { ...item, error: `${(error as Error).name}: ${(error as Error).message}` };
+        } finally {
+          onProgress?.((done += 1));
+        }
+      }),
+    ),
+  );
+}

@@ -1,0 +1,65 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { Command } from 'commander';
+import { clientsFor } from './lib/clients.js';
+import { ExitCode, run } from './lib/cli.js';
+import { requireDeployedStack } from './lib/deployed-stack.js';
+import { projectRoot, reportsDir } from './lib/paths.js';
+import { progress } from './lib/progress.js';
+import { Finding, reconcileBuckets, repairable, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
+import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+
+const program = new Command()
+  .name('reconcile')
+  .description("Compare every inbox key's latest version with the backup's latest (provenance and content); --fix repairs through the function.")
+  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
+  .option('-p, --prefix <prefix>', 'only keys under this folder')
+  .option('--fix', 'hand every missing, stale or corrupt key to the function, then check it again', false)
+  .parse();
+const options = program.opts<{ target: string; prefix?: string; fix: boolean }>();
+
+const SHOWN = 50;
+
+function show(findings: readonly KeyFinding[], heading: string): void {
+  if (findings.length === 0) return;
+  console.log(heading);
+  for (const f of findings.slice(0, SHOWN)) console.log(`  ${f.finding.padEnd(8)} ${f.key}: ${f.detail}`);
+  if (findings.length > SHOWN) console.log(`  … and ${findings.length - SHOWN} more (see the report)`);
+}
+
+const count = (findings: readonly KeyFinding[]) =>
+  Object.values(Finding).map((finding) => `${findings.filter((f) => f.finding === finding).length} ${finding}`).join(', ');
+
+run(async () => {
+  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
+  const clients = clientsFor(target);
+  const { outputs } = await requireDeployedStack(target, clients);
+  const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
+
+  const listed = progress('versions listed');
+  const checked = progress('keys checked');
+  const findings = await reconcileBuckets(clients.s3, buckets, { prefix: options.prefix, onListed: listed.tick, onChecked: checked.tick });
+  console.log(`reconciled s3://${buckets.inboxBucket}/${options.prefix ?? ''} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}`);
+  const problems = findings.filter((f) => repairable.has(f.finding));
+  show(problems, 'needs repair:');
+  show(findings.filter((f) => f.finding === Finding.orphan), 'orphans (the inbox key is gone; its backups are kept, never deleted):');
+
+  let remaining = problems;
+  const repairs = options.fix && problems.length > 0
+    ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, progress('repaired', problems.length).tick)
+    : [];
+  if (repairs.length > 0) {
+    const fixed = repairs.filter((r) => r.after?.finding === Finding.ok);
+    remaining = repairs.filter((r) => r.after?.finding !== Finding.ok).map((r) => r.after ?? { ...r.before, detail: `repair failed: ${r.error}` });
+    console.log(`repaired through ${outputs.BackupFunctionName}: ${fixed.length} of ${repairs.length}`);
+    show(remaining, 'still wrong after the repair:');
+  } else if (problems.length > 0) {
+    console.log('run again with FIX=1 (make reconcile FIX=1) to repair them through the function');
+  }
+
+  await mkdir(reportsDir, { recursive: true });
+  const report = join(reportsDir, `reconcile-${target.name}.json`);
+  await writeFile(report, `${JSON.stringify({ target: target.name, at: new Date().toISOString(), prefix: options.prefix ?? '', findings, repairs }, null, 2)}\n`);
+  console.log(`report: ${relative(projectRoot, report)}`);
+  return remaining.length > 0 ? ExitCode.failed : ExitCode.ok;
+});

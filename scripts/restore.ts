@@ -1,0 +1,127 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { Command } from 'commander';
+import { clientsFor } from './lib/clients.js';
+import { confirm, ExitCode, run, UsageError } from './lib/cli.js';
+import { findStack } from './lib/deployed-stack.js';
+import { outputsOf } from './lib/stack.js';
+import { parseOutputs } from './lib/outputs.js';
+import { progress } from './lib/progress.js';
+import { backupBucketName } from './lib/retained-backups.js';
+import {
+  executeRestore,
+  listBackupVersions,
+  planRestore,
+  RestoreAction,
+  RestoreRequestError,
+  SkipReason,
+  type PlannedRestore,
+  type RestoreBuckets,
+  type RestoreRequest,
+} from './lib/restore.js';
+import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+
+const program = new Command()
+  .name('restore')
+  .description('Copy backup versions back, server-side: one key (latest, a VERSION, or as it was AT a time) or a folder as it was AT a time.')
+  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
+  .option('-k, --key <key>', 'the key to restore')
+  .option('-p, --prefix <prefix>', 'restore every key under this folder as it was --at a time')
+  .option('--version <id>', 'a backup version id, or the inbox version id it was copied from')
+  .option('--at <time>', 'the ISO time whose state to restore, e.g. 2026-11-27T18:00:00Z')
+  .option('--to <bucket/prefix>', 'where to restore to (default: the inbox, same keys)')
+  .option('--force', 'overwrite what the destination holds (a versioned bucket keeps it as a noncurrent version)', false)
+  .option('-l, --list', "list the key's backup versions instead of restoring", false)
+  .option('-y, --yes', 'do not ask before overwriting', false)
+  .parse();
+const options = program.opts<{ target: string; key?: string; prefix?: string; version?: string; at?: string; to?: string; force: boolean; list: boolean; yes: boolean }>();
+
+const MiB = 1024 * 1024;
+const defaults = { MultipartThresholdBytes: 64 * MiB, MultipartPartSizeBytes: 64 * MiB, CopyConcurrency: 8 };
+
+function parseTime(text: string | undefined): Date | undefined {
+  if (text === undefined) return undefined;
+  const time = new Date(text);
+  if (Number.isNaN(time.getTime())) throw new UsageError(`AT=${text} is not a time: use ISO 8601, e.g. AT=2026-11-27T18:00:00Z`);
+  return time;
+}
+
+const describe = (item: PlannedRestore) => {
+  const from = item.backup ? `backup ${item.backup.versionId} (source ${item.backup.provenance.sourceVersionId ?? '?'} of ${item.backup.sourceTime.toISOString()})` : '';
+  const to = `s3://${item.destination.bucket}/${item.destination.key}`;
+  return item.action === RestoreAction.skip ? `  skip       ${item.key}: ${item.reason}` : `  ${item.action.padEnd(10)} ${to} ← ${from}`;
+};
+
+run(async () => {
+  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
+  const clients = clientsFor(target);
+  const { stackName, stack } = await findStack(target, clients);
+  // Restore also serves backups kept after their stack was deleted: then there is no inbox, and TO says where.
+  let buckets: RestoreBuckets;
+  let parameters: Record<string, string> = {};
+  if (stack) {
+    const outputs = parseOutputs(stackName, outputsOf(stack));
+    buckets = { backupBucket: outputs.BackupBucketName, inboxBucket: outputs.InboxBucketName };
+    parameters = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
+  } else {
+    const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
+    buckets = { backupBucket: backupBucketName(stackName, account, target.region) };
+  }
+
+  if (options.list) {
+    if (!options.key) throw new UsageError('--list shows the versions of one key: add KEY=<key>');
+    const versions = await listBackupVersions(clients.s3, buckets.backupBucket, options.key);
+    if (versions.length === 0) {
+      console.log(`no backup of ${options.key} in s3://${buckets.backupBucket}`);
+      return ExitCode.failed;
+    }
+    console.log(`backup versions of ${options.key} in s3://${buckets.backupBucket}, newest first:`);
+    console.log('  backup version                       backed up at              bytes        source version                       source written at');
+    for (const v of versions) {
+      console.log(`  ${v.versionId.padEnd(36)} ${v.backedUpAt.toISOString()}  ${String(v.size).padStart(11)}  ${(v.provenance.sourceVersionId ?? '(not recorded)').padEnd(36)} ${v.sourceTime.toISOString()}${v.latest ? '  (latest)' : ''}`);
+    }
+    return ExitCode.ok;
+  }
+
+  const request: RestoreRequest = { key: options.key, prefix: options.prefix, version: options.version, at: parseTime(options.at), to: options.to, force: options.force };
+  const walk = progress('backup versions listed');
+  let plan: PlannedRestore[];
+  try {
+    plan = await planRestore(clients.s3, buckets, request, walk.tick);
+  } catch (error) {
+    if (error instanceof RestoreRequestError) throw new UsageError(error.message);
+    throw error;
+  }
+  console.log(`plan (${plan.length} key${plan.length === 1 ? '' : 's'}):`);
+  for (const item of plan) console.log(describe(item));
+  const writes = plan.filter((item) => item.action !== RestoreAction.skip);
+  const overwrites = writes.filter((item) => item.action === RestoreAction.overwrite).length;
+  // Keys absent at the requested time are meant to stay out; any other skip is a key the request did not get back.
+  const notRestored = (items: readonly PlannedRestore[]) => items.filter((item) => item.skipped !== undefined && item.skipped !== SkipReason.absentAtTime);
+  if (writes.length === 0) {
+    console.log('nothing to restore');
+    return notRestored(plan).length > 0 ? ExitCode.failed : ExitCode.ok;
+  }
+  if (overwrites > 0 && !options.yes && !(await confirm(`Overwrite ${overwrites} existing object(s)?`))) {
+    console.error('not confirmed: nothing was restored (pass --yes, or YES=1, to overwrite without asking)');
+    return ExitCode.failed;
+  }
+
+  const settings = {
+    multipartThresholdBytes: Number(parameters.MultipartThresholdBytes ?? defaults.MultipartThresholdBytes),
+    partSizeBytes: Number(parameters.MultipartPartSizeBytes ?? defaults.MultipartPartSizeBytes),
+    copyConcurrency: Number(parameters.CopyConcurrency ?? defaults.CopyConcurrency),
+  };
+  const copying = progress('restored', writes.length);
+  const results = await executeRestore(clients.s3, settings, buckets.backupBucket, plan, options.force, copying.tick);
+  copying.finish(writes.length);
+  const restored = results.filter((r) => r.action !== RestoreAction.skip && !r.error);
+  const failed = results.filter((r) => r.error);
+  for (const result of results.filter((r) => r.action === RestoreAction.skip && writes.some((w) => w.key === r.key))) console.log(describe(result));
+  for (const result of failed) console.error(`  FAILED     ${result.key}: ${result.error}`);
+  const intoInbox = writes.some((w) => w.destination.bucket === buckets.inboxBucket);
+  console.log(
+    `restored ${restored.length}, skipped ${results.length - restored.length - failed.length}, failed ${failed.length}` +
+      (intoInbox ? ' (restored files are uploads like any other: the function backs them up again)' : ''),
+  );
+  return failed.length > 0 || notRestored(results).length > 0 ? ExitCode.failed : ExitCode.ok;
+});

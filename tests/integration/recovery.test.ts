@@ -1,0 +1,148 @@
+import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BackupMetadata } from '../../handler/provenance.js';
+import { waitForBackupOf } from '../../scripts/lib/observe.js';
+import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
+import { isUnreadable, parseParked, receiveAll, redriveOne, release, type ParkedEvent } from '../../scripts/lib/redrive.js';
+import { executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
+import { waitFor } from '../../scripts/lib/wait.js';
+import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+
+let stack: EmbeddedStack | undefined;
+const live = () => {
+  if (!stack) throw new Error('the emulator did not start');
+  const { outputs, clients } = stack.deployment;
+  return { ...clients, outputs, buckets: { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName } };
+};
+const settings = { multipartThresholdBytes: 64 * 1024 * 1024, partSizeBytes: 64 * 1024 * 1024, copyConcurrency: 4 };
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function upload(key: string, body: string): Promise<string> {
+  const { s3, outputs } = live();
+  const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: body }));
+  await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
+  return put.VersionId!;
+}
+const read = async (bucket: string, key: string) => (await live().s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString();
+
+beforeAll(async () => {
+  stack = await startEmbeddedStack({ namePrefix: 'kit-recovery-it' });
+});
+afterAll(async () => {
+  await stack?.emulator.stop();
+});
+beforeEach(() => printEmulatorLogOnFailure(() => stack));
+
+describe('restore', () => {
+  it('lists a key’s backup versions with their sources, newest first', async () => {
+    // Prepare
+    const key = `list/${Date.now()}.txt`;
+    const first = await upload(key, 'one');
+    const second = await upload(key, 'two');
+    // Act
+    const versions = await listBackupVersions(live().s3, live().buckets.backupBucket, key);
+    // Assess
+    expect(versions.map((v) => [v.provenance.sourceVersionId, v.latest])).toEqual([[second, true], [first, false]]);
+  });
+
+  it('restores a folder as it was at a time, leaving out what did not exist then and never overwriting without FORCE', async () => {
+    // Prepare: a.txt twice (the restore time falls between), then b.txt after it
+    const { s3, buckets } = live();
+    const folder = `folder-${Date.now()}/`;
+    await upload(`${folder}a.txt`, 'a, first');
+    await pause(1_100);
+    const at = new Date();
+    await pause(1_100);
+    await upload(`${folder}a.txt`, 'a, second');
+    await upload(`${folder}b.txt`, 'b');
+    // Act
+    const elsewhere = await planRestore(s3, buckets, { prefix: folder, at, to: `${buckets.inboxBucket}/restored/`, force: false });
+    const restored = await executeRestore(s3, settings, buckets.backupBucket, elsewhere, false);
+    const inPlace = await planRestore(s3, buckets, { prefix: folder, at, force: false });
+    // Assess
+    expect(restored.map((r) => [r.key, r.action, r.skipped])).toEqual([
+      [`${folder}a.txt`, RestoreAction.restore, undefined],
+      [`${folder}b.txt`, RestoreAction.skip, SkipReason.absentAtTime],
+    ]);
+    expect(await read(buckets.inboxBucket, `restored/${folder}a.txt`)).toBe('a, first');
+    expect(inPlace.find((p) => p.key === `${folder}a.txt`)).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.exists });
+  });
+
+  it('restores into the inbox without provenance, so that the function backs the restored file up again', async () => {
+    // Prepare
+    const { s3, buckets } = live();
+    const key = `back/${Date.now()}.txt`;
+    const original = await upload(key, 'keep this');
+    await s3.send(new DeleteObjectCommand({ Bucket: buckets.inboxBucket, Key: key }));
+    // Act
+    const plan = await planRestore(s3, buckets, { key, version: original, force: false });
+    const [result] = await executeRestore(s3, settings, buckets.backupBucket, plan, false);
+    // Assess
+    expect(result).toMatchObject({ action: RestoreAction.restore, restoredVersionId: expect.any(String) });
+    const head = await s3.send(new HeadObjectCommand({ Bucket: buckets.inboxBucket, Key: key }));
+    expect(Object.keys(head.Metadata ?? {}).filter((name) => Object.values(BackupMetadata).includes(name as never))).toEqual([]);
+    const backup = await waitForBackupOf(s3, buckets.backupBucket, key, result!.restoredVersionId!, 10_000);
+    expect(backup.Metadata?.[BackupMetadata.sourceVersionId]).toBe(head.VersionId);
+    expect(await read(buckets.inboxBucket, key)).toBe('keep this');
+  });
+});
+
+describe('reconcile', () => {
+  it('finds missing, corrupt and orphaned backups, and repairs what it can through the function', async () => {
+    // Prepare
+    const { s3, lambda, outputs, buckets } = live();
+    const folder = `reconcile-${Date.now()}/`;
+    await upload(`${folder}fine.txt`, 'fine');
+    await upload(`${folder}missing.txt`, 'missing');
+    const tampered = await upload(`${folder}tampered.txt`, 'the real bytes');
+    await upload(`${folder}orphan.txt`, 'orphan');
+    const missing = await s3.send(new ListObjectVersionsCommand({ Bucket: buckets.backupBucket, Prefix: `${folder}missing.txt` }));
+    for (const v of missing.Versions ?? []) await s3.send(new DeleteObjectCommand({ Bucket: buckets.backupBucket, Key: v.Key, VersionId: v.VersionId }));
+    await s3.send(new PutObjectCommand({ Bucket: buckets.backupBucket, Key: `${folder}tampered.txt`, Body: 'other bytes!!!', Metadata: { [BackupMetadata.sourceVersionId]: tampered } }));
+    await s3.send(new DeleteObjectCommand({ Bucket: buckets.inboxBucket, Key: `${folder}orphan.txt` }));
+    // Act
+    const before = await reconcileBuckets(s3, buckets, { prefix: folder });
+    const repairs = await repairThroughFunction(s3, lambda, outputs.BackupFunctionName, buckets, 'us-east-1', before);
+    const after = await reconcileBuckets(s3, buckets, { prefix: folder });
+    // Assess
+    expect(before.map((f) => [f.key.slice(folder.length), f.finding])).toEqual([
+      ['fine.txt', Finding.ok],
+      ['missing.txt', Finding.missing],
+      ['orphan.txt', Finding.orphan],
+      ['tampered.txt', Finding.corrupt],
+    ]);
+    expect(repairs.map((r) => r.after?.finding)).toEqual([Finding.ok, Finding.ok]);
+    expect(after.map((f) => f.finding)).toEqual([Finding.ok, Finding.ok, Finding.orphan, Finding.ok]);
+    expect(await read(buckets.backupBucket, `${folder}tampered.txt`)).toBe('the real bytes');
+  });
+});
+
+describe('redrive', () => {
+  it('re-invokes the function with a parked event and deletes its message only once it succeeded', async () => {
+    // Prepare: a broken configuration makes the event fail until it is parked
+    const { s3, sqs, lambda, outputs, buckets } = live();
+    const FunctionName = outputs.BackupFunctionName;
+    const key = `parked/${Date.now()}.txt`;
+    const variables = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }))).Environment?.Variables ?? {};
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: { ...variables, BACKUP_BUCKET: 'Not_A_Bucket' } } }));
+    const put = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: 'parked' }));
+    const parked = await waitFor('the event to be parked', async () => {
+      const messages = await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1);
+      const events = messages.map(parseParked).filter((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+      await release(sqs, outputs.FailedEventsQueueUrl, messages.map((m) => m.ReceiptHandle ?? ''));
+      return events[0];
+    }, { timeoutMs: 20_000, intervalMs: 500 });
+    // Act: fails again while broken, then succeeds once fixed
+    const [message] = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 30)).map(parseParked).filter((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+    const again = await redriveOne(sqs, lambda, outputs.FailedEventsQueueUrl, FunctionName, message!);
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: variables } }));
+    const redriven = await redriveOne(sqs, lambda, outputs.FailedEventsQueueUrl, FunctionName, message!);
+    // Assess
+    expect(parked).toMatchObject({ attempts: 3, condition: 'RetriesExhausted', lastError: expect.stringContaining('BACKUP_BUCKET') });
+    expect(again.error).toContain('BACKUP_BUCKET: must be an S3 bucket name');
+    expect(redriven).toMatchObject({ outcomes: ['copied'] });
+    await waitForBackupOf(s3, buckets.backupBucket, key, put.VersionId!, 5_000);
+    expect(await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).toEqual([]);
+  });
+});
