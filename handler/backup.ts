@@ -4,7 +4,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from './config.js';
 import { compareContent } from './content.js';
 import { copyMethodFor, copyToBackup, type CopyMethod } from './copy.js';
-import { isNotFound, isWriteConflict } from './errors.js';
+import { isNotFound, isTransient, isWriteConflict } from './errors.js';
 import { parseS3Event, type ObjectCreated } from './event.js';
 import { sendReceipt } from './notify.js';
 import { LogMessage, Outcome, type RecordOutcome } from './outcome.js';
@@ -241,7 +241,11 @@ class RecordBackup {
     };
   }
 
-  /** A receipt that cannot be sent never undoes or fails the finished copy: it is logged. */
+  /**
+   * A receipt that cannot be sent never undoes the finished copy. A permanent refusal (denied, no such topic)
+   * is logged and the record is done; a transient failure fails the record, so that the platform retries the
+   * event, whose retry finds its own copy done and sends the receipt again.
+   */
   private async receipt(copy: Copied, { resent }: { resent: boolean }): Promise<void> {
     const { sns, config, logger } = this.deps;
     const { key, sourceVersionId } = copy;
@@ -258,7 +262,8 @@ class RecordBackup {
       });
       logger.info(LogMessage.receiptSent, { outcome: Outcome.receiptSent, key, sourceVersionId, messageId, resent });
     } catch (error) {
-      logger.error(LogMessage.receiptFailed, { outcome: Outcome.notifyFailed, key, sourceVersionId, error });
+      logger.error(LogMessage.receiptFailed, { outcome: Outcome.notifyFailed, key, sourceVersionId, retried: isTransient(error), error });
+      if (isTransient(error)) throw error;
     }
   }
 }

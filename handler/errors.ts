@@ -25,3 +25,30 @@ export function isNotFound(error: unknown): boolean {
 export function isWriteConflict(error: unknown): boolean {
   return matches(error, conditionNames, [409, 412]);
 }
+
+const transientNames: ReadonlySet<string> = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'SlowDown',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ServiceUnavailable',
+  'InternalFailure',
+  'InternalError',
+  'TimeoutError',
+]);
+
+/**
+ * True when a failure may pass if tried again later: throttling, a 5xx, or no answer at all (network).
+ * A 4xx that is not throttling (denied, not found, invalid) will fail the same way again.
+ */
+export function isTransient(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, $metadata } = error as AwsError;
+  const status = $metadata?.httpStatusCode;
+  if (typeof name === 'string' && transientNames.has(name)) return true;
+  if (typeof status === 'number') return status >= 500 || status === 429;
+  return true;
+}

@@ -480,7 +480,26 @@ describe('failures', () => {
     // Assess
     expect(result.outcomes).toEqual([Outcome.copied]);
     expect(model.count(BACKUP, 'k.txt')).toBe(1);
-    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.notifyFailed, key: 'k.txt', error: expect.objectContaining({ name: 'AuthorizationError' }) }));
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.notifyFailed, key: 'k.txt', retried: false, error: expect.objectContaining({ name: 'AuthorizationError' }) }));
+  });
+
+  it('fails the record when the receipt fails transiently, so that the retry sends it, copying nothing twice', async () => {
+    // Prepare
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'k.txt');
+    sns.on(PublishCommand).rejectsOnce(awsError('Throttling', 400)).callsFake((input: PublishCommandInput) => {
+      receipts.push(input);
+      return { MessageId: 'receipt-after-retry' };
+    });
+    // Act
+    const first = createHandler(deps)(eventFor('k.txt', { versionId: v1 }), invocation);
+    await expect(first).rejects.toThrow(RetryableBackupError);
+    const retry = await createHandler(deps)(eventFor('k.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.skipCopy]);
+    expect(model.count(BACKUP, 'k.txt')).toBe(1);
+    expect(receiptsFor('k.txt', v1)).toHaveLength(1);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.notifyFailed, retried: true }));
   });
 
   it('keeps a finished copy when the second look at the inbox fails', async () => {
