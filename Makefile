@@ -8,6 +8,9 @@ VENV := .venv
 TSX := node_modules/.bin/tsx
 VITEST := node_modules/.bin/vitest
 
+# YES is handed to the script, which accepts only an explicit yes (1, yes, true) and refuses any other value.
+yes_flag = $(if $(YES),--yes='$(subst ','\'',$(YES))')
+
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
@@ -49,7 +52,7 @@ deploy: ## build when stale, upload and deploy to TARGET; proves the artefact an
 	$(TSX) scripts/deploy.ts --target $(TARGET)
 
 deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1)
-	$(TSX) scripts/deploy.ts --target aws $(if $(YES),--yes)
+	$(TSX) scripts/deploy.ts --target aws $(yes_flag)
 
 matrix: ## run the eight-case matrix against TARGET (deploys the stack first when it is missing)
 	$(TSX) scripts/matrix.ts --target $(TARGET) $(if $(CASE),--case $(CASE))
@@ -58,7 +61,7 @@ seed: ## upload COUNT files (default 10) into the inbox on TARGET and wait for t
 	$(TSX) scripts/seed.ts --target $(TARGET) $(if $(COUNT),--count $(COUNT))
 
 destroy: ## empty the buckets and delete the stack on TARGET (aws only with YES=1)
-	$(TSX) scripts/destroy.ts --target $(TARGET) $(if $(YES),--yes)
+	$(TSX) scripts/destroy.ts --target $(TARGET) $(yes_flag)
 
 logs: ## follow the function's log group on TARGET
 	$(TSX) scripts/logs.ts --target $(TARGET)

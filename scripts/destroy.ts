@@ -1,21 +1,18 @@
-import { Command } from 'commander';
 import { emptyBucket } from './lib/buckets.js';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, run } from './lib/cli.js';
+import { ExitCode, run, scriptCommand, targetOption, yesOption } from './lib/cli.js';
 import { findStack, stackTiming } from './lib/deployed-stack.js';
 import { deleteStack, outputsOf } from './lib/stack.js';
-import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
 
-const program = new Command()
-  .name('destroy')
-  .description('Empty the stack\'s versioned buckets (every version and delete marker) and delete the stack.')
-  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
-  .option('-y, --yes', 'required on aws: the backups are deleted for good', false)
+const program = scriptCommand('destroy', "Empty the stack's versioned buckets (every version and delete marker) and delete the stack.")
+  .addOption(targetOption())
+  .addOption(yesOption('required on aws, where the backups are deleted for good (only --yes, or 1 / yes / true, confirms)'))
   .parse();
-const options = program.opts<{ target: string; yes: boolean }>();
+const options = program.opts<{ target: Name; yes: boolean }>();
 
 run(async () => {
-  const name = parseTargetName(options.target);
+  const name = options.target;
   if (name === TargetName.aws && !options.yes) {
     console.error('refusing to destroy on aws without --yes (make destroy TARGET=aws YES=1): every backup version would be deleted');
     return ExitCode.usage;

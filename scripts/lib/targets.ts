@@ -59,12 +59,6 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
   },
 };
 
-export function parseTargetName(value: string | undefined): TargetName {
-  const name = value ?? TargetName.embedded;
-  if (name in TargetName) return name as TargetName;
-  throw new UsageError(`unknown target "${name}": use one of ${Object.keys(TargetName).join(', ')} (e.g. TARGET=embedded)`);
-}
-
 export type ResolveOptions = {
   /** Start the embedded emulator when none is running (deploy and matrix do; destroy and logs do not). */
   readonly startEmulator?: boolean;

@@ -1,28 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertRealAws, capabilitiesOf, parseTargetName, resolveTarget } from '../../scripts/lib/targets.js';
-
-describe('parseTargetName', () => {
-  it.each(['embedded', 'localstack', 'aws'])('accepts %s', (name) => {
-    // Act
-    const parsed = parseTargetName(name);
-    // Assess
-    expect(parsed).toBe(name);
-  });
-
-  it('defaults to embedded', () => {
-    // Act
-    const parsed = parseTargetName(undefined);
-    // Assess
-    expect(parsed).toBe('embedded');
-  });
-
-  it('names the choices when the target is unknown', () => {
-    // Act
-    const parse = () => parseTargetName('prod');
-    // Assess
-    expect(parse).toThrow('unknown target "prod": use one of embedded, localstack, aws');
-  });
-});
+import { assertRealAws, capabilitiesOf, resolveTarget } from '../../scripts/lib/targets.js';
 
 describe('resolveTarget', () => {
   it('points localstack at localhost:4566 with static credentials, overridable', async () => {
