@@ -23,6 +23,21 @@ const live = () => {
 };
 const decode = (payload: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(payload));
 
+/** True once the emulator has no asynchronous event queued or running (an invocation's log lines are written by then). */
+const quiet = async () => {
+  const health = (await (await fetch(`${stack!.emulator.endpoint}/_backup-kit/health`)).json()) as { pendingAsyncEvents: number };
+  return health.pendingAsyncEvents === 0 ? true : undefined;
+};
+
+/** The function's decisions about one key; log lines are written when an invocation ends, so they are waited for. */
+async function decisionsAbout(key: string, since: number, expected: number) {
+  const { logs, outputs } = live();
+  return waitFor(`${expected} backup decision(s) about ${key} in the log group`, async () => {
+    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === 'backup decision' && l.key === key);
+    return decisions.length >= expected ? decisions : undefined;
+  }, { timeoutMs: 10_000 });
+}
+
 /** Uploads into the inbox and waits until the backup holds that version; returns the version id. */
 async function uploadAndBackUp(key: string, body: string): Promise<string> {
   const { s3, outputs } = live();
@@ -108,14 +123,13 @@ describe('S3 events and the function', () => {
 
   it('carries versionId and a growing sequencer in the events of a rewritten key', async () => {
     // Prepare
-    const { logs, outputs } = live();
     const key = `rewrite/${Date.now()}.txt`;
     const since = Date.now() - 1_000;
     // Act
     const first = await uploadAndBackUp(key, 'one');
     const second = await uploadAndBackUp(key, 'two');
     // Assess
-    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === 'backup decision' && l.key === key);
+    const decisions = await decisionsAbout(key, since, 2);
     expect(decisions.map((d) => d.eventVersionId)).toEqual([first, second]);
     expect(first).not.toBe(second);
     const [s1, s2] = decisions.map((d) => String(d.sequencer));
@@ -124,16 +138,16 @@ describe('S3 events and the function', () => {
 
   it('fires exactly one event for a completed multipart upload', async () => {
     // Prepare
-    const { s3, logs, outputs } = live();
+    const { s3, outputs } = live();
     const key = `multipart/${Date.now()}.bin`;
     const since = Date.now() - 1_000;
     const upload = new Upload({ client: s3, params: { Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(11 * 1024 * 1024, 7) }, partSize: 5 * 1024 * 1024 });
     // Act
     const done = await upload.done();
     await waitForBackupOf(s3, outputs.BackupBucketName, key, done.VersionId!, 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await waitFor('the emulator to process every event', quiet, { timeoutMs: 30_000, intervalMs: 100 });
     // Assess
-    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === 'backup decision' && l.key === key);
+    const decisions = await decisionsAbout(key, since, 1);
     expect(decisions.map((d) => d.outcome)).toEqual(['copied']);
   });
 });
@@ -143,10 +157,6 @@ describe('the backup rules under concurrency', () => {
     // Prepare
     const { s3, outputs } = live();
     const key = `burst/${Date.now()}.txt`;
-    const quiet = async () => {
-      const health = (await (await fetch(`${stack!.emulator.endpoint}/_backup-kit/health`)).json()) as { pendingAsyncEvents: number };
-      return health.pendingAsyncEvents === 0 ? true : undefined;
-    };
     // Act: concurrent invocations for one key race each other in the emulator's async workers.
     await Promise.all(Array.from({ length: 15 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: `rewrite ${i}` }))));
     await waitFor('the emulator to process every event', quiet, { timeoutMs: 30_000, intervalMs: 100 });
