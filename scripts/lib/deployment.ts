@@ -9,6 +9,7 @@ import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { deployStack, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { UsageError } from './cli.js';
+import { assertAwsIdentity } from './real-aws.js';
 import { stackTiming } from './deployed-stack.js';
 import { TargetName, type Target } from './targets.js';
 import { parseTemplate, readTemplateText } from './template.js';
@@ -50,9 +51,11 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const clients = clientsFor(target);
 
   const identity = await clients.sts.send(new GetCallerIdentityCommand({})).catch((error: Error) => {
+    if (error instanceof UsageError) throw error;
     const hint = target.name === TargetName.aws ? ': sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`' : '';
     throw new UsageError(`cannot identify the account on ${target.name} (${error.message})${hint}`);
   });
+  if (target.name === TargetName.aws) assertAwsIdentity(identity);
   const requested: Parameters = { ...(await parametersFor(target)), ...options.overrides };
   const stackName = stackNameOf(requested);
   const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };

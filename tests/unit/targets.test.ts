@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertRealAws, capabilitiesOf, resolveTarget } from '../../scripts/lib/targets.js';
+import { capabilitiesOf, resolveTarget } from '../../scripts/lib/targets.js';
 
 describe('resolveTarget', () => {
   it('points localstack at localhost:4566 with static credentials, overridable', async () => {
@@ -32,26 +32,5 @@ describe('resolveTarget', () => {
     expect(capabilitiesOf.localstack.notEmulated).toEqual(['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl']);
     expect(capabilitiesOf.embedded).toMatchObject({ iamEnforced: false, cloudTrail: false, notEmulated: [] });
     expect(capabilitiesOf.aws).toMatchObject({ iamEnforced: true, cloudTrail: true });
-  });
-});
-
-describe('assertRealAws', () => {
-  it.each([
-    [{ AWS_ENDPOINT_URL: 'http://localhost:4566' }, /AWS_ENDPOINT_URL is set/],
-    [{ AWS_ENDPOINT_URL_S3: 'http://localhost:4599' }, /AWS_ENDPOINT_URL_S3 is set/],
-    [{ AWS_ACCESS_KEY_ID: 'test' }, /emulator credentials AWS_ACCESS_KEY_ID=test/],
-    [{ AWS_ACCESS_KEY_ID: 'testing' }, /emulator credentials/],
-  ])('refuses %j', (env, message) => {
-    // Act
-    const check = () => assertRealAws(env);
-    // Assess
-    expect(check).toThrow(message);
-  });
-
-  it('accepts a real credential set-up', () => {
-    // Act
-    const check = () => assertRealAws({ AWS_PROFILE: 'prod', AWS_ENDPOINT_URL: '' });
-    // Assess
-    expect(check).not.toThrow();
   });
 });
