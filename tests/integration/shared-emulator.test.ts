@@ -3,8 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clientsFor } from '../../scripts/lib/clients.js';
 import { ensureEmbeddedEmulator, startEmulator, stopSharedEmulator, type SharedEmulatorPlace } from '../../scripts/lib/emulator.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -87,4 +90,18 @@ describe('the shared embedded emulator', () => {
     expect(report).toEqual({ stopped: false, message: `the recorded emulator (pid ${unrelated.pid}) is now \`sleep 60\`: nothing was signalled; removed the stale record` });
     expect(alive(unrelated.pid!)).toBe(true);
   });
+
+  it('keeps its state in memory: what it held is gone after a stop and a new start (as the README says)', async () => {
+    // Prepare
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    started.push((await healthOf(endpoint)).pid);
+    await clientsFor(embeddedTarget(endpoint)).s3.send(new CreateBucketCommand({ Bucket: 'kit-remembered' }));
+    await stopSharedEmulator(place);
+    // Act
+    const restarted = await ensureEmbeddedEmulator({ start: true, place });
+    started.push((await healthOf(restarted)).pid);
+    // Assess
+    const { Buckets } = await clientsFor(embeddedTarget(restarted)).s3.send(new ListBucketsCommand({}));
+    expect(Buckets ?? []).toEqual([]);
+  }, 60_000);
 });
