@@ -1,8 +1,11 @@
+import { CreateChangeSetCommand, CreateStackCommand, ListChangeSetsCommand, UpdateStackCommand, type Parameter } from '@aws-sdk/client-cloudformation';
 import { CreateLogGroupCommand, DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { deploy } from '../../scripts/lib/deployment.js';
+import type { Parameters } from '../../scripts/lib/parameters.js';
 import { deleteStack, describeStack } from '../../scripts/lib/stack.js';
+import { readTemplateText } from '../../scripts/lib/template.js';
 import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
 const PREFIX = 'kit-lifecycle-it';
@@ -11,7 +14,9 @@ const started = () => {
   if (!stack) throw new Error('the emulator did not start');
   return stack;
 };
+const quietly = { log: () => undefined };
 const follow = () => ({ timeoutMs: 60_000, intervalMs: 200, startedAt: Date.now() });
+const asCfn = (parameters: Parameters): Parameter[] => Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 
 beforeAll(async () => {
   stack = await startEmbeddedStack({ namePrefix: PREFIX });
@@ -20,6 +25,87 @@ afterAll(async () => {
   await stack?.emulator.stop();
 });
 beforeEach(() => printEmulatorLogOnFailure(() => stack));
+
+describe('parameter constraints, as CloudFormation enforces them', () => {
+  const invalid: [string, Parameters, string][] = [
+    ['CopyConcurrency=0', { CopyConcurrency: '0' }, "Parameter 'CopyConcurrency' must be a number not less than 1"],
+    ['NamePrefix=UPPER_case', { NamePrefix: 'UPPER_case' }, 'Parameter NamePrefix failed to satisfy constraint: 3-20 characters, lower-case letters, digits and hyphens, starting with a letter.'],
+    ['NotificationEmail=not-an-email', { NotificationEmail: 'not-an-email' }, 'Parameter NotificationEmail failed to satisfy constraint: an e-mail address, or empty for no e-mail subscription.'],
+    ['MultipartThresholdBytes=1', { MultipartThresholdBytes: '1' }, "Parameter 'MultipartThresholdBytes' must be a number not less than 5242880"],
+    ['FunctionMemoryMb=20000', { FunctionMemoryMb: '20000' }, "Parameter 'FunctionMemoryMb' must be a number not greater than 10240"],
+    ['FunctionTimeoutSeconds=abc', { FunctionTimeoutSeconds: 'abc' }, "Parameter 'FunctionTimeoutSeconds' must be a number."],
+    ['LogRetentionDays=2', { LogRetentionDays: '2' }, "Parameter 'LogRetentionDays' must be one of AllowedValues"],
+    ['an unknown name', { CopyConcurency: '4' }, 'Parameters: [CopyConcurency] do not exist in the template'],
+  ];
+
+  it.each(invalid)('CreateStack with %s is a ValidationError, and no stack is created', async (_, bad, message) => {
+    // Prepare
+    const { clients, parameters } = started().deployment;
+    const StackName = 'kit-invalid-it';
+    // Act
+    const create = clients.cloudFormation.send(
+      new CreateStackCommand({ StackName, TemplateBody: await readTemplateText(), Parameters: asCfn({ ...parameters, ...bad }), Capabilities: ['CAPABILITY_IAM'] }),
+    );
+    // Assess
+    await expect(create).rejects.toThrow(expect.objectContaining({ name: 'ValidationError', message }));
+    expect(await describeStack(clients.cloudFormation, StackName)).toBeUndefined();
+  });
+
+  it('CreateStack without a parameter that has no default names it', async () => {
+    // Prepare
+    const { clients, parameters } = started().deployment;
+    const { ArtifactBucket: _, ...withoutBucket } = parameters;
+    // Act
+    const create = clients.cloudFormation.send(
+      new CreateStackCommand({ StackName: 'kit-invalid-it', TemplateBody: await readTemplateText(), Parameters: asCfn(withoutBucket), Capabilities: ['CAPABILITY_IAM'] }),
+    );
+    // Assess
+    await expect(create).rejects.toThrow('Parameters: [ArtifactBucket] must have values');
+  });
+
+  it.each(invalid)('CreateChangeSet and UpdateStack with %s are ValidationErrors, and the stack is unchanged', async (_, bad, message) => {
+    // Prepare
+    const { clients, parameters } = started().deployment;
+    const request = { StackName: PREFIX, TemplateBody: await readTemplateText(), Parameters: asCfn({ ...parameters, ...bad }), Capabilities: ['CAPABILITY_IAM' as const] };
+    // Act
+    const changeSet = clients.cloudFormation.send(new CreateChangeSetCommand({ ...request, ChangeSetName: 'kit-invalid', ChangeSetType: 'UPDATE' }));
+    await expect(changeSet).rejects.toThrow(message);
+    const update = clients.cloudFormation.send(new UpdateStackCommand(request));
+    // Assess
+    await expect(update).rejects.toThrow(message);
+    expect((await clients.cloudFormation.send(new ListChangeSetsCommand({ StackName: PREFIX }))).Summaries ?? []).toEqual([]);
+    expect((await describeStack(clients.cloudFormation, PREFIX))?.StackStatus).toBe('CREATE_COMPLETE');
+  });
+
+  it('a deploy with an invalid override fails before anything changes, naming the parameter', async () => {
+    // Prepare
+    const { target } = started();
+    // Act
+    const attempt = deploy(target, { overrides: { NamePrefix: PREFIX, CopyConcurrency: '0' }, ...quietly });
+    // Assess
+    await expect(attempt).rejects.toThrow("Parameter 'CopyConcurrency' must be a number not less than 1");
+  });
+});
+
+describe('a deploy converges on the parameter file and the template defaults', () => {
+  it('puts back what an earlier override changed when a plain deploy follows', async () => {
+    // Prepare
+    const { target, deployment } = started();
+    const FunctionName = deployment.outputs.BackupFunctionName;
+    const live = () => deployment.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+    const overridden = await deploy(target, { overrides: { NamePrefix: PREFIX, CopyConcurrency: '4', FunctionMemoryMb: '1024' }, ...quietly });
+    const before = await live();
+    // Act
+    const plain = await deploy(target, { overrides: { NamePrefix: PREFIX }, ...quietly });
+    // Assess
+    expect(overridden.action).toBe('updated');
+    expect([String(before.Environment?.Variables?.COPY_CONCURRENCY), before.MemorySize]).toEqual(['4', 1024]);
+    expect(plain.action).toBe('updated');
+    const after = await live();
+    expect([String(after.Environment?.Variables?.COPY_CONCURRENCY), after.MemorySize]).toEqual(['8', 512]);
+    expect((await deploy(target, { overrides: { NamePrefix: PREFIX }, ...quietly })).action).toBe('unchanged');
+  });
+});
 
 describe('a failed create', () => {
   it('stays describable and deletable, names its cause, and creates nothing when described', async () => {

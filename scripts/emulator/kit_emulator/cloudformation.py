@@ -12,7 +12,7 @@ resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
   reads them, so describing a rolled-back stack evaluated its outputs and created its resources again (a
   failure there answered DescribeStacks with another service's JSON error); here a stack's resources are
   created only while the stack is being created or updated, and a rolled-back stack has no outputs;
-- an executed change set refreshes the stack's outputs.
+- an executed change set refreshes the stack's outputs and records its parameters.
 """
 
 from __future__ import annotations
@@ -485,6 +485,8 @@ def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack
     if change_set is not None:
         stack = self.stacks[change_set.stack_id]
         stack.output_map = stack._create_output_map()
+        # moto records the parameters of CreateStack and UpdateStack only; a change set's are now the stack's.
+        stack.parameters = change_set.parameters
 
 
 def install() -> None:
