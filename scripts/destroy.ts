@@ -2,7 +2,8 @@ import { emptyBucket } from './lib/buckets.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, run, scriptCommand, targetOption, yesOption } from './lib/cli.js';
 import { findStack, stackTiming } from './lib/deployed-stack.js';
-import { deleteStack, outputsOf } from './lib/stack.js';
+import { deleteStack, describeStack, outputsOf, StackOperationFailed } from './lib/stack.js';
+import { deletable, needsRecovery, recoveryAdvice } from './lib/stack-state.js';
 import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
 
 const program = scriptCommand('destroy', "Empty the stack's versioned buckets (every version and delete marker) and delete the stack.")
@@ -24,6 +25,7 @@ run(async () => {
     console.log(`no stack ${stackName} on ${target.name}: nothing to destroy`);
     return ExitCode.ok;
   }
+  if (!deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
   // Raw outputs: a stack that failed to create has none of them, and must still be destroyable.
   const outputs = outputsOf(stack);
   for (const bucket of [outputs.InboxBucketName, outputs.BackupBucketName, outputs.AuditTrailBucketName]) {
@@ -34,7 +36,10 @@ run(async () => {
     });
     console.log(`emptied s3://${bucket} (${deleted} versions and delete markers)`);
   }
-  await deleteStack(clients.cloudFormation, stackName, console.log, { ...stackTiming(target), startedAt: Date.now() });
+  await deleteStack(clients.cloudFormation, stackName, console.log, { ...stackTiming(target), startedAt: Date.now() }).catch(async (error: Error) => {
+    const status = error instanceof StackOperationFailed ? (await describeStack(clients.cloudFormation, stackName))?.StackStatus : undefined;
+    throw status ? new StackOperationFailed(`${error.message}\nto recover: ${recoveryAdvice(target, stackName, status)}`) : error;
+  });
   console.log(`deleted stack ${stackName} on ${target.name}`);
   return ExitCode.ok;
 });

@@ -7,7 +7,8 @@ import { clientsFor, type Clients } from './clients.js';
 import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.js';
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
-import { deployStack, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { deployStack, describeStack, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { UsageError } from './cli.js';
 import { assertAwsIdentity } from './real-aws.js';
 import { stackTiming } from './deployed-stack.js';
@@ -59,6 +60,11 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const requested: Parameters = { ...(await parametersFor(target)), ...options.overrides };
   const stackName = stackNameOf(requested);
   const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };
+  // A stack that needs a person is reported before anything is written, never taken for "up to date".
+  const existing = await describeStack(clients.cloudFormation, stackName);
+  const condition = existing && conditionOf(existing.StackStatus ?? '');
+  if (existing && (condition === StackCondition.needsRecovery || condition === StackCondition.busy)) throw needsRecovery(target, existing);
+  if (existing && condition === StackCondition.rolledBack) log(`note: ${stackStatusLine(target, existing)}: its last update failed and was rolled back`);
   if (options.confirmStart && !(await options.confirmStart(plan))) {
     throw new DeploymentCancelled('not confirmed: nothing was changed');
   }
@@ -89,9 +95,19 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     log,
     confirmChanges: options.confirmChanges,
     ...stackTiming(target),
+  }).catch(async (error: Error) => {
+    if (!(error instanceof StackOperationFailed)) throw error;
+    const failed = await describeStack(clients.cloudFormation, stackName);
+    const status = failed?.StackStatus;
+    if (!status || conditionOf(status) === StackCondition.ready) throw error;
+    const advice = conditionOf(status) === StackCondition.failedCreate
+      ? `fix the cause and run \`${target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`}\` again (it replaces the failed stack)`
+      : recoveryAdvice(target, stackName, status);
+    throw new StackOperationFailed(`${error.message}\nto recover: ${advice}`);
   });
   if (result.action === 'cancelled') throw new DeploymentCancelled('change set not executed: the stack is unchanged');
-  log(result.action === 'unchanged' ? `stack ${stackName} is up to date: nothing to deploy` : `stack ${stackName} ${result.action}`);
+  const rolledBack = condition === StackCondition.rolledBack ? ' (the state its failed last update was rolled back to)' : '';
+  log(result.action === 'unchanged' ? `stack ${stackName} is up to date${rolledBack}: nothing to deploy` : `stack ${stackName} ${result.action}`);
   log('outputs:');
   for (const [name, value] of Object.entries(result.outputs)) log(`  ${name.padEnd(22)} ${value}`);
 

@@ -12,6 +12,8 @@ resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
   reads them, so describing a rolled-back stack evaluated its outputs and created its resources again (a
   failure there answered DescribeStacks with another service's JSON error); here a stack's resources are
   created only while the stack is being created or updated, and a rolled-back stack has no outputs;
+- a delete that fails (a bucket that still holds objects, as on AWS) leaves the stack in DELETE_FAILED
+  with the reason, instead of dropping its record;
 - an executed change set refreshes the stack's outputs and records its parameters.
 """
 
@@ -183,6 +185,11 @@ class TemplateBucket(CloudFormationModel):
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str) -> None:
+        # moto skips a bucket that holds objects and reports success; CloudFormation's delete fails on it.
+        bucket = _s3(account_id, region_name).buckets.get(resource_name)
+        if bucket is not None and bucket.keys:
+            every = " You must delete all versions in the bucket." if bucket.versioning_status else ""
+            raise UnsupportedByEmulator(f"The bucket you tried to delete is not empty.{every} (bucket {resource_name})")
         FakeBucket.delete_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
 
 
@@ -404,6 +411,7 @@ _original_resource_map_update = ResourceMap.update
 _original_create_resources = Stack.create_resources
 _original_stack_update = Stack.update
 _original_execute_change_set = CloudFormationBackend.execute_change_set
+_original_delete_stack = CloudFormationBackend.delete_stack
 
 
 def _getitem(self: ResourceMap, key: str) -> Any:
@@ -463,6 +471,22 @@ def _create_resources(self: Stack) -> None:
         _end_in(self, "ROLLBACK_COMPLETE", reason)
 
 
+def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
+    stack = next((s for s in self.stacks.values() if name_or_stack_id in (s.stack_id, s.name)), None)
+    try:
+        _original_delete_stack(self, name_or_stack_id)
+    except Exception as error:
+        if stack is None:
+            raise
+        # moto drops the stack's record before deleting its resources; CloudFormation keeps it, DELETE_FAILED.
+        self.stacks[stack.stack_id] = stack
+        _end_in(stack, "DELETE_FAILED", f"The following resource(s) failed to delete: {_reason(error)}")
+        return
+    # (moto deletes by name through a nested delete by id, which has already dealt with a failure)
+    if stack is not None and stack.stack_id not in self.stacks:
+        stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
+
+
 def _stack_update(self: Stack, *args: Any, **kwargs: Any) -> None:
     try:
         _original_stack_update(self, *args, **kwargs)
@@ -499,6 +523,7 @@ def install() -> None:
     Stack.create_resources = _create_resources  # type: ignore[method-assign]
     Stack.update = _stack_update  # type: ignore[method-assign]
     CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign]
+    CloudFormationBackend.delete_stack = _delete_stack  # type: ignore[method-assign]
     # Our models are direct subclasses of CloudFormationModel defined after moto's: they win the type map.
     parsing.get_model_list.cache_clear()
     parsing.get_model_map.cache_clear()

@@ -8,6 +8,8 @@ Here:
 - CreateStack, CreateChangeSet and UpdateStack validate the parameters first, with CloudFormation's
   messages (Type Number, MinValue/MaxValue, MinLength/MaxLength, AllowedPattern, AllowedValues, unknown and
   missing names): a ValidationError at the API, nothing created;
+- a stack that is not in a state CloudFormation updates (UPDATE_ROLLBACK_FAILED, DELETE_FAILED …) refuses
+  CreateChangeSet and UpdateStack as CloudFormation does;
 - "no changes" and the change set's list of resources compare the effective values: what was sent, and the
   template's default for every parameter left out (a parameter left out takes its default, not its
   previous value).
@@ -20,6 +22,10 @@ from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
+
+UPDATABLE_STATUSES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
+                      "IMPORT_ROLLBACK_COMPLETE"}
+
 
 def declared_parameters(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return template.get("Parameters") or {}
@@ -90,6 +96,15 @@ def validate(template: dict[str, Any], given: dict[str, Any]) -> None:
             raise ValidationError(message=f"Parameter {name} failed to satisfy constraint: {description}" if description else violation)
 
 
+def _refuse_update(stack: Stack) -> None:
+    if stack.status not in UPDATABLE_STATUSES:
+        raise ValidationError(message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated.")
+
+
+def _stack_named(backend: CloudFormationBackend, name_or_id: str) -> Stack | None:
+    return next((s for s in backend.stacks.values() if name_or_id in (s.name, s.stack_id)), None)
+
+
 _original_create_stack = CloudFormationBackend.create_stack
 _original_create_change_set = CloudFormationBackend.create_change_set
 _original_update_stack = CloudFormationBackend.update_stack
@@ -107,6 +122,10 @@ def _create_stack(self: CloudFormationBackend, name: str, template: str, paramet
 
 def _create_change_set(self: CloudFormationBackend, stack_name: str, change_set_name: str, template: str,
                        parameters: dict[str, Any], *args: Any, **kwargs: Any) -> tuple[str, str]:
+    change_set_type = kwargs.get("change_set_type", args[1] if len(args) > 1 else "CREATE")
+    existing = _stack_named(self, stack_name)
+    if change_set_type == "UPDATE" and existing is not None:
+        _refuse_update(existing)
     validate(_parsed(template), parameters)
     return _original_create_change_set(self, stack_name, change_set_name, template, parameters, *args, **kwargs)
 
@@ -114,6 +133,7 @@ def _create_change_set(self: CloudFormationBackend, stack_name: str, change_set_
 def _update_stack(self: CloudFormationBackend, name: str, template: str, role_arn: str | None,
                   parameters: list[dict[str, Any]], tags: dict[str, str] | None) -> Stack:
     stack = self.get_stack(name)
+    _refuse_update(stack)
     given = {p["ParameterKey"]: stack.parameters.get(p["ParameterKey"]) if p.get("UsePreviousValue") else p.get("ParameterValue")
              for p in parameters}
     validate(_parsed(template), given)
