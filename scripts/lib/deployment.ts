@@ -1,12 +1,14 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { relative } from 'node:path';
 import { artefactKey, freshArtefact, type Artefact } from './artefact.js';
 import { ensurePrivateBucket } from './buckets.js';
 import { clientsFor, type Clients } from './clients.js';
 import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.js';
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
+import { projectRoot } from './paths.js';
 import { deployStack, describeStack, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { UsageError } from './cli.js';
@@ -96,6 +98,10 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     confirmChanges: options.confirmChanges,
     ...stackTiming(target),
   }).catch(async (error: Error) => {
+    // CloudFormation refuses a parameter value before it creates anything: the override or the file is wrong.
+    if (error.name === 'ValidationError' && /^Parameters?\b/.test(error.message)) {
+      throw new UsageError(`${error.message} (check the -p overrides and ${relative(projectRoot, target.parameterFile)})`);
+    }
     if (!(error instanceof StackOperationFailed)) throw error;
     const failed = await describeStack(clients.cloudFormation, stackName);
     const status = failed?.StackStatus;

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyBucket } from '../../scripts/lib/buckets.js';
+import { UsageError } from '../../scripts/lib/cli.js';
 import { requireDeployedStack } from '../../scripts/lib/deployed-stack.js';
 import { deploy } from '../../scripts/lib/deployment.js';
 import type { Parameters } from '../../scripts/lib/parameters.js';
@@ -104,13 +105,14 @@ describe('parameter constraints, as CloudFormation enforces them', () => {
     expect((await describeStack(clients.cloudFormation, PREFIX))?.StackStatus).toBe('CREATE_COMPLETE');
   });
 
-  it('a deploy with an invalid override fails before anything changes, naming the parameter', async () => {
+  it('a deploy with an invalid override is a usage error naming the parameter and where it came from', async () => {
     // Prepare
     const { target } = started();
     // Act
     const attempt = deploy(target, { overrides: { NamePrefix: PREFIX, CopyConcurrency: '0' }, ...quietly });
     // Assess
-    await expect(attempt).rejects.toThrow("Parameter 'CopyConcurrency' must be a number not less than 1");
+    await expect(attempt).rejects.toThrow(UsageError);
+    await expect(attempt).rejects.toThrow("Parameter 'CopyConcurrency' must be a number not less than 1 (check the -p overrides and cloudformation/parameters/embedded.json)");
   });
 });
 
