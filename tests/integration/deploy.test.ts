@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyBucket } from '../../scripts/lib/buckets.js';
 import { deploy, DeploymentCancelled, type DeploymentPlan } from '../../scripts/lib/deployment.js';
 import { deleteStack, describeStack } from '../../scripts/lib/stack.js';
-import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
 const PREFIX = 'kit-deploy-it';
 let stack: EmbeddedStack | undefined;
@@ -133,6 +133,8 @@ describe('deploy to the embedded target', () => {
     const { InboxBucketName, BackupBucketName } = deployment.outputs;
     await s3.send(new PutObjectCommand({ Bucket: InboxBucketName, Key: 'a.txt', Body: 'one' }));
     await s3.send(new PutObjectCommand({ Bucket: InboxBucketName, Key: 'a.txt', Body: 'two' }));
+    // A backup copied after the buckets were emptied would fail the delete (DELETE_FAILED, as on AWS).
+    await emulatorQuiet(started().emulator);
     // Act
     const emptied = (await emptyBucket(s3, InboxBucketName)) + (await emptyBucket(s3, BackupBucketName));
     await deleteStack(cloudFormation, PREFIX, () => undefined, { timeoutMs: 60_000, intervalMs: 200, startedAt: Date.now() });

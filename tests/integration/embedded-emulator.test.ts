@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { functionLogLines, logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
 let stack: EmbeddedStack | undefined;
 const live = () => {
@@ -23,11 +23,6 @@ const live = () => {
 };
 const decode = (payload: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(payload));
 
-/** True once the emulator has no asynchronous event queued or running (an invocation's log lines are written by then). */
-const quiet = async () => {
-  const health = (await (await fetch(`${stack!.emulator.endpoint}/_backup-kit/health`)).json()) as { pendingAsyncEvents: number };
-  return health.pendingAsyncEvents === 0 ? true : undefined;
-};
 
 /** The function's decisions about one key; log lines are written when an invocation ends, so they are waited for. */
 async function decisionsAbout(key: string, since: number, expected: number) {
@@ -145,7 +140,7 @@ describe('S3 events and the function', () => {
     // Act
     const done = await upload.done();
     await waitForBackupOf(s3, outputs.BackupBucketName, key, done.VersionId!, 15_000);
-    await waitFor('the emulator to process every event', quiet, { timeoutMs: 30_000, intervalMs: 100 });
+    await emulatorQuiet(stack!.emulator);
     // Assess
     const decisions = await decisionsAbout(key, since, 1);
     expect(decisions.map((d) => d.outcome)).toEqual(['copied']);
@@ -159,7 +154,7 @@ describe('the backup rules under concurrency', () => {
     const key = `burst/${Date.now()}.txt`;
     // Act: concurrent invocations for one key race each other in the emulator's async workers.
     await Promise.all(Array.from({ length: 15 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: `rewrite ${i}` }))));
-    await waitFor('the emulator to process every event', quiet, { timeoutMs: 30_000, intervalMs: 100 });
+    await emulatorQuiet(stack!.emulator);
     // Assess
     const inbox = await s3.send(new GetObjectCommand({ Bucket: outputs.InboxBucketName, Key: key }));
     const backup = await s3.send(new GetObjectCommand({ Bucket: outputs.BackupBucketName, Key: key }));

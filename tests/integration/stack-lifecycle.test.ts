@@ -22,7 +22,7 @@ import { deleteStack, describeStack } from '../../scripts/lib/stack.js';
 import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
 const PREFIX = 'kit-lifecycle-it';
 let stack: EmbeddedStack | undefined;
@@ -176,6 +176,7 @@ describe('failed and stuck stacks are reported with how to recover', () => {
     const { target, deployment } = started();
     const { cloudFormation, s3 } = deployment.clients;
     await s3.send(new PutObjectCommand({ Bucket: `${PREFIX}-inbox-123456789012-us-east-1`, Key: 'kept.txt', Body: 'kept' }));
+    await emulatorQuiet(started().emulator);
     // Act
     await cloudFormation.send(new DeleteStackCommand({ StackName: PREFIX }));
     const failed = await waitFor('the delete to end', async () => {
