@@ -8,6 +8,11 @@ VENV := .venv
 TSX := node_modules/.bin/tsx
 VITEST := node_modules/.bin/vitest
 
+# A make variable handed on, quoted, as the script's --option=value. For switches (YES, FORCE, FIX …) the script
+# accepts only an explicit yes (1, yes, true) and refuses any other value.
+option = $(if $($(1)),--$(2)='$(subst ','\'',$($(1)))')
+yes_flag = $(call option,YES,yes)
+
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
@@ -49,7 +54,7 @@ deploy: ## build when stale, upload and deploy to TARGET; proves the artefact an
 	$(TSX) scripts/deploy.ts --target $(TARGET)
 
 deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1)
-	$(TSX) scripts/deploy.ts --target aws $(if $(YES),--yes)
+	$(TSX) scripts/deploy.ts --target aws $(yes_flag)
 
 matrix: ## run the eight-case matrix against TARGET (deploys the stack first when it is missing)
 	$(TSX) scripts/matrix.ts --target $(TARGET) $(if $(CASE),--case $(CASE))
@@ -58,16 +63,16 @@ seed: ## upload COUNT files (default 10) into the inbox on TARGET and wait for t
 	$(TSX) scripts/seed.ts --target $(TARGET) $(if $(COUNT),--count $(COUNT))
 
 destroy: ## empty the inbox and delete the stack on TARGET (aws only with YES=1); backups are kept unless DELETE_BACKUPS=1
-	$(TSX) scripts/destroy.ts --target $(TARGET) $(if $(YES),--yes) $(if $(filter 1 yes true,$(DELETE_BACKUPS)),--delete-backups)
+	$(TSX) scripts/destroy.ts --target $(TARGET) $(yes_flag) $(call option,DELETE_BACKUPS,delete-backups)
 
 redrive: ## re-invoke the function with every event parked in the failed-events queue (DRY_RUN=1 lists them)
-	$(TSX) scripts/redrive.ts --target $(TARGET) $(if $(filter 1 yes true,$(DRY_RUN)),--dry-run)
+	$(TSX) scripts/redrive.ts --target $(TARGET) $(call option,DRY_RUN,dry-run)
 
 reconcile: ## compare every inbox key with its backup (provenance, content); FIX=1 repairs through the function
-	$(TSX) scripts/reconcile.ts --target $(TARGET) $(if $(PREFIX),--prefix '$(PREFIX)') $(if $(filter 1 yes true,$(FIX)),--fix)
+	$(TSX) scripts/reconcile.ts --target $(TARGET) $(call option,PREFIX,prefix) $(call option,FIX,fix)
 
 restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FORCE=1] [LIST=1], or PREFIX=… AT=…
-	$(TSX) scripts/restore.ts --target $(TARGET) $(if $(KEY),--key '$(KEY)') $(if $(PREFIX),--prefix '$(PREFIX)') $(if $(VERSION),--version '$(VERSION)') $(if $(AT),--at '$(AT)') $(if $(TO),--to '$(TO)') $(if $(filter 1 yes true,$(FORCE)),--force) $(if $(filter 1 yes true,$(LIST)),--list) $(if $(filter 1 yes true,$(YES)),--yes)
+	$(TSX) scripts/restore.ts --target $(TARGET) $(call option,KEY,key) $(call option,PREFIX,prefix) $(call option,VERSION,version) $(call option,AT,at) $(call option,TO,to) $(call option,FORCE,force) $(call option,LIST,list) $(yes_flag)
 
 logs: ## follow the function's log group on TARGET
 	$(TSX) scripts/logs.ts --target $(TARGET)

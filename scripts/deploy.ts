@@ -1,27 +1,25 @@
-import { Command } from 'commander';
-import { confirm, ExitCode, run } from './lib/cli.js';
+import { confirm, ExitCode, run, scriptCommand, targetOption, yesOption } from './lib/cli.js';
 import { deploy, DeploymentCancelled, type DeploymentPlan } from './lib/deployment.js';
 import { DriftStatus } from './lib/drift.js';
 import { parseOverrides } from './lib/parameters.js';
-import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
 
-const program = new Command()
-  .name('deploy')
-  .description('Build (when stale), upload and deploy the stack to a target, then prove the artefact and check drift.')
-  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
+const program = scriptCommand('deploy', 'Build (when stale), upload and deploy the stack to a target, then prove the artefact and check drift.')
+  .addOption(targetOption())
   .option('-p, --parameter <Name=Value...>', 'override a template parameter (repeatable)', [])
-  .option('-y, --yes', 'do not ask before changing a stack on aws', false)
+  .addOption(yesOption('do not ask before changing a stack on aws (only --yes, or 1 / yes / true, confirms)'))
   .parse();
 
-const options = program.opts<{ target: string; parameter: string[]; yes: boolean }>();
+const options = program.opts<{ target: Name; parameter: string[]; yes: boolean }>();
 
 run(async () => {
-  const target = await resolveTarget(parseTargetName(options.target), { checkReachable: true });
+  const overrides = parseOverrides(options.parameter);
+  const target = await resolveTarget(options.target, { checkReachable: true });
   const onAws = target.name === TargetName.aws;
   const ask = async (question: string) => options.yes || confirm(question);
   try {
     const deployment = await deploy(target, {
-      overrides: parseOverrides(options.parameter),
+      overrides,
       ...(onAws && {
         confirmStart: async (plan: DeploymentPlan) => {
           console.log(`deploying to AWS account ${plan.account} (${plan.identity}), region ${plan.region}, stack ${plan.stackName}`);

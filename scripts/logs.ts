@@ -1,25 +1,24 @@
-import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
-import { run } from './lib/cli.js';
+import { run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
 import { logEvents } from './lib/observe.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
-import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+import { resolveTarget, type TargetName } from './lib/targets.js';
 
-const program = new Command()
-  .name('logs')
-  .description("Follow the backup function's log group (Ctrl-C stops).")
-  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
-  .option('-s, --since <minutes>', 'start this many minutes back', '10')
+const MINUTES_PER_YEAR = 525_600;
+
+const program = scriptCommand('logs', "Follow the backup function's log group (Ctrl-C stops).")
+  .addOption(targetOption())
+  .option('-s, --since <minutes>', 'start this many minutes back', wholeNumber(0, MINUTES_PER_YEAR, '--since 60'), 10)
   .parse();
-const options = program.opts<{ target: string; since: string }>();
+const options = program.opts<{ target: TargetName; since: number }>();
 
 run(async () => {
-  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
+  const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const { LogGroupName } = (await requireDeployedStack(target, clients)).outputs;
   console.error(`following ${LogGroupName} on ${target.name} (Ctrl-C stops)`);
   const seen = new Set<string>();
-  let since = Date.now() - Number(options.since) * 60_000;
+  let since = Date.now() - options.since * 60_000;
   for (;;) {
     for (const event of await logEvents(clients.logs, LogGroupName, since)) {
       if (!event.eventId || seen.has(event.eventId)) continue;

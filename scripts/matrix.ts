@@ -1,30 +1,22 @@
 import { relative } from 'node:path';
-import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, run } from './lib/cli.js';
+import { ExitCode, run, scriptCommand, targetOption, wholeNumbers } from './lib/cli.js';
 import { deploy } from './lib/deployment.js';
 import { requireDeployedStack, type DeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
-import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
 import { formatResult, formatSummary, writeReports } from './matrix/report.js';
 import { matrixCases, runMatrix } from './matrix/run.js';
 
-const program = new Command()
-  .name('matrix')
-  .description('Run the eight-case test matrix against a deployed stack and report PASS / FAIL / SKIP / SIMULATED.')
-  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
-  .option('-c, --case <number...>', 'run only these cases (1-8)')
+const program = scriptCommand('matrix', 'Run the eight-case test matrix against a deployed stack and report PASS / FAIL / SKIP / SIMULATED.')
+  .addOption(targetOption())
+  .option('-c, --case <number...>', `run only these cases (1-${matrixCases.length})`, wholeNumbers(1, matrixCases.length, '--case 3 (make matrix CASE=3)'))
   .parse();
-const options = program.opts<{ target: string; case?: string[] }>();
+const options = program.opts<{ target: Name; case?: number[] }>();
 
 run(async () => {
-  const only = options.case?.map(Number);
-  const unknown = only?.filter((id) => !matrixCases.some((c) => c.id === id));
-  if (unknown?.length) {
-    console.error(`error: no case ${unknown.join(', ')}: the cases are 1 to ${matrixCases.length}`);
-    return ExitCode.usage;
-  }
-  const target = await resolveTarget(parseTargetName(options.target), { checkReachable: true });
+  const only = options.case;
+  const target = await resolveTarget(options.target, { checkReachable: true });
   let stack: DeployedStack;
   if (target.name === TargetName.aws) {
     stack = await requireDeployedStack(target, clientsFor(target));

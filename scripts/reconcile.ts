@@ -1,22 +1,19 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, run } from './lib/cli.js';
+import { ExitCode, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
 import { Finding, reconcileBuckets, repairable, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
-import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+import { resolveTarget, type TargetName } from './lib/targets.js';
 
-const program = new Command()
-  .name('reconcile')
-  .description("Compare every inbox key's latest version with the backup's latest (provenance and content); --fix repairs through the function.")
-  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
-  .option('-p, --prefix <prefix>', 'only keys under this folder')
-  .option('--fix', 'hand every missing, stale or corrupt key to the function, then check it again', false)
+const program = scriptCommand('reconcile', "Compare every inbox key's latest version with the backup's latest (provenance and content); --fix repairs through the function.")
+  .addOption(targetOption())
+  .option('-p, --prefix <prefix>', 'only keys under this folder', nonEmpty('--prefix photos/ (make reconcile PREFIX=photos/)'))
+  .addOption(switchOption('fix', 'FIX', 'hand every missing, stale or corrupt key to the function, then check it again'))
   .parse();
-const options = program.opts<{ target: string; prefix?: string; fix: boolean }>();
+const options = program.opts<{ target: TargetName; prefix?: string; fix: boolean }>();
 
 const SHOWN = 50;
 
@@ -31,7 +28,7 @@ const count = (findings: readonly KeyFinding[]) =>
   Object.values(Finding).map((finding) => `${findings.filter((f) => f.finding === finding).length} ${finding}`).join(', ');
 
 run(async () => {
-  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
+  const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const { outputs } = await requireDeployedStack(target, clients);
   const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };

@@ -1,18 +1,15 @@
-import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, run } from './lib/cli.js';
+import { ExitCode, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress } from './lib/progress.js';
 import { isUnreadable, parseParked, receiveAll, redriveOne, release, type ParkedEvent } from './lib/redrive.js';
-import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+import { resolveTarget, type TargetName } from './lib/targets.js';
 
-const program = new Command()
-  .name('redrive')
-  .description('Re-invoke the function with every event parked in the failed-events queue; a message is deleted only after the function succeeded.')
-  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
-  .option('-n, --dry-run', 'list the parked events without re-invoking anything', false)
+const program = scriptCommand('redrive', 'Re-invoke the function with every event parked in the failed-events queue; a message is deleted only after the function succeeded.')
+  .addOption(targetOption())
+  .addOption(switchOption('dry-run', 'DRY_RUN', 'list the parked events without re-invoking anything'))
   .parse();
-const options = program.opts<{ target: string; dryRun: boolean }>();
+const options = program.opts<{ target: TargetName; dryRun: boolean }>();
 
 /** A dry run only needs to page through the queue; the messages come back at once afterwards. */
 const LISTING_VISIBILITY_SECONDS = 30;
@@ -21,7 +18,7 @@ const describe = (event: ParkedEvent) =>
   `${event.keys.join(', ') || '(no key)'}${event.attempts ? ` — parked after ${event.attempts} attempt(s)` : ''}${event.condition ? ` (${event.condition})` : ''}${event.lastError ? `; last error ${event.lastError}` : ''}`;
 
 run(async () => {
-  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
+  const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const { outputs, parameters } = await requireDeployedStack(target, clients);
   const queueUrl = outputs.FailedEventsQueueUrl;

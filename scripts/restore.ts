@@ -1,7 +1,6 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
-import { confirm, ExitCode, run, UsageError } from './lib/cli.js';
+import { confirm, ExitCode, nonEmpty, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { findStack } from './lib/deployed-stack.js';
 import { outputsOf } from './lib/stack.js';
 import { parseOutputs } from './lib/outputs.js';
@@ -18,22 +17,20 @@ import {
   type RestoreBuckets,
   type RestoreRequest,
 } from './lib/restore.js';
-import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+import { resolveTarget, type TargetName } from './lib/targets.js';
 
-const program = new Command()
-  .name('restore')
-  .description('Copy backup versions back, server-side: one key (latest, a VERSION, or as it was AT a time) or a folder as it was AT a time.')
-  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
-  .option('-k, --key <key>', 'the key to restore')
-  .option('-p, --prefix <prefix>', 'restore every key under this folder as it was --at a time')
-  .option('--version <id>', 'a backup version id, or the inbox version id it was copied from')
+const program = scriptCommand('restore', 'Copy backup versions back, server-side: one key (latest, a VERSION, or as it was AT a time) or a folder as it was AT a time.')
+  .addOption(targetOption())
+  .option('-k, --key <key>', 'the key to restore', nonEmpty('--key photos/cat.jpg (make restore KEY=photos/cat.jpg)'))
+  .option('-p, --prefix <prefix>', 'restore every key under this folder as it was --at a time', nonEmpty('--prefix photos/ (make restore PREFIX=photos/ AT=…)'))
+  .option('--version <id>', 'a backup version id, or the inbox version id it was copied from', nonEmpty('--version <id> (see --list)'))
   .option('--at <time>', 'the ISO time whose state to restore, e.g. 2026-11-27T18:00:00Z')
-  .option('--to <bucket/prefix>', 'where to restore to (default: the inbox, same keys)')
-  .option('--force', 'overwrite what the destination holds (a versioned bucket keeps it as a noncurrent version)', false)
-  .option('-l, --list', "list the key's backup versions instead of restoring", false)
-  .option('-y, --yes', 'do not ask before overwriting', false)
+  .option('--to <bucket/prefix>', 'where to restore to (default: the inbox, same keys)', nonEmpty('--to my-bucket/restored/'))
+  .addOption(switchOption('force', 'FORCE', 'overwrite what the destination holds (a versioned bucket keeps it as a noncurrent version)'))
+  .addOption(switchOption('list', 'LIST', "list the key's backup versions instead of restoring"))
+  .addOption(yesOption('do not ask before overwriting (only --yes, or 1 / yes / true, confirms)'))
   .parse();
-const options = program.opts<{ target: string; key?: string; prefix?: string; version?: string; at?: string; to?: string; force: boolean; list: boolean; yes: boolean }>();
+const options = program.opts<{ target: TargetName; key?: string; prefix?: string; version?: string; at?: string; to?: string; force: boolean; list: boolean; yes: boolean }>();
 
 const MiB = 1024 * 1024;
 const defaults = { MultipartThresholdBytes: 64 * MiB, MultipartPartSizeBytes: 64 * MiB, CopyConcurrency: 8 };
@@ -52,7 +49,7 @@ const describe = (item: PlannedRestore) => {
 };
 
 run(async () => {
-  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
+  const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const { stackName, stack } = await findStack(target, clients);
   // Restore also serves backups kept after their stack was deleted: then there is no inbox, and TO says where.

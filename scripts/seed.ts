@@ -1,32 +1,32 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { Command } from 'commander';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, run, UsageError } from './lib/cli.js';
+import { ExitCode, nonEmpty, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
 import { waitForBackupOf } from './lib/observe.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { s3PutEvent } from './lib/s3-event.js';
-import { parseTargetName, resolveTarget, TargetName } from './lib/targets.js';
+import { resolveTarget, type TargetName } from './lib/targets.js';
 
-const program = new Command()
-  .name('seed')
-  .description('Seed the pipeline: upload files into the inbox and wait for their backups, or send an S3 event for a key directly.')
-  .option('-t, --target <target>', 'embedded | localstack | aws', process.env.TARGET ?? TargetName.embedded)
-  .option('-n, --count <n>', 'files to upload', '10')
-  .option('-s, --size <bytes>', 'size of each file', '1024')
+// Every file of a run is held in memory while it uploads: the bounds keep a seed run within a laptop's means.
+const MAX_FILES = 1_000;
+const MAX_FILE_BYTES = 100 * 1024 * 1024;
+const MAX_RUN_BYTES = 1024 * 1024 * 1024;
+
+const program = scriptCommand('seed', 'Seed the pipeline: upload files into the inbox and wait for their backups, or send an S3 event for a key directly.')
+  .addOption(targetOption())
+  .option('-n, --count <n>', `files to upload (1-${MAX_FILES})`, wholeNumber(1, MAX_FILES, '--count 10 (make seed COUNT=10)'), 10)
+  .option('-s, --size <bytes>', `size of each file (0-${MAX_FILE_BYTES} bytes)`, wholeNumber(0, MAX_FILE_BYTES, '--size 1048576'), 1024)
   .option('--prefix <prefix>', 'key prefix', 'seed/')
-  .option('--event <key>', 'instead of uploading, invoke the function with an S3 event for this existing inbox key (a redelivery)')
+  .option('--event <key>', 'instead of uploading, invoke the function with an S3 event for this existing inbox key (a redelivery)', nonEmpty('--event seed/file-0.bin'))
   .parse();
-const options = program.opts<{ target: string; count: string; size: string; prefix: string; event?: string }>();
+const options = program.opts<{ target: TargetName; count: number; size: number; prefix: string; event?: string }>();
 
 run(async () => {
-  const count = Number(options.count);
-  const size = Number(options.size);
-  if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 0) {
-    console.error('error: --count must be a whole number of at least 1 and --size a whole number of bytes');
-    return ExitCode.usage;
+  const { count, size } = options;
+  if (count * size > MAX_RUN_BYTES) {
+    throw new UsageError(`--count ${count} × --size ${size} is more than ${MAX_RUN_BYTES} bytes in one run: seed fewer or smaller files, e.g. --count 10 --size ${Math.floor(MAX_RUN_BYTES / 10)}`);
   }
-  const target = await resolveTarget(parseTargetName(options.target), { startEmulator: false, checkReachable: true });
+  const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const { outputs } = await requireDeployedStack(target, clients);
 

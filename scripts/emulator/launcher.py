@@ -36,7 +36,8 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kit_emulator import cloudformation, cloudformation_updates, lambda_invoke, lambda_runtime, s3_conditions, s3_events, s3_policy  # noqa: E402
+from kit_emulator import (cloudformation, cloudformation_parameters, cloudformation_updates, lambda_invoke,  # noqa: E402
+                          lambda_runtime, s3_conditions, s3_events, s3_policy)
 from kit_emulator.async_invoke import invoker  # noqa: E402
 
 KIT_PREFIX = "/_backup-kit/"
@@ -83,6 +84,7 @@ def main() -> None:
     args = parser.parse_args()
 
     cloudformation.install()
+    cloudformation_parameters.install()
     cloudformation_updates.install()
     s3_conditions.install()
     s3_events.install()

@@ -1,4 +1,6 @@
 import { createInterface } from 'node:readline/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { TargetName } from './targets.js';
 
 /** Exit codes the scripts share: 0 done, 1 the operation failed, 2 the command line or setup is wrong. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
@@ -6,6 +8,77 @@ export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
 /** A wrong command line or set-up: the script exits with ExitCode.usage. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/**
+ * A script's command line: commander's own usage errors (unknown option, value outside its choices, a parser's
+ * refusal) print what was wrong and exit with ExitCode.usage instead of commander's 1.
+ */
+export function scriptCommand(name: string, description: string): Command {
+  return new Command()
+    .name(name)
+    .description(description)
+    .showHelpAfterError(`(run \`npx tsx scripts/${name}.ts --help\` for every option)`)
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage));
+}
+
+/** --target, from the command line or the TARGET variable; only the three target names are accepted. */
+export function targetOption(): Option {
+  return new Option('-t, --target <target>', 'where to act').choices(Object.values(TargetName)).default(TargetName.embedded).env('TARGET');
+}
+
+const explicitYes = /^(1|yes|true)$/i;
+
+/** A parser that takes only an explicit yes (1 / yes / true) for the make variable `variable` (script flag `--flag`). */
+function explicitYesFor(variable: string, flag: string, leftOut: string): (value: string) => true {
+  return (value) => {
+    if (explicitYes.test(value.trim())) return true;
+    throw new InvalidArgumentError(`"${value}" is not an explicit yes: confirm with ${variable}=1 (make) or --${flag} (script), or leave it out ${leftOut}.`);
+  };
+}
+
+/**
+ * Only an explicit yes confirms: `--yes` alone or with 1 / yes / true. Any other value (YES=0, YES=no …) is a
+ * usage error rather than a silent confirmation or a silent refusal.
+ */
+export const parseYes = explicitYesFor('YES', 'yes', 'to be asked');
+
+/** --yes [answer]: see parseYes. */
+export function yesOption(description: string): Option {
+  return new Option('-y, --yes [answer]', description).argParser(parseYes).default(false);
+}
+
+/**
+ * A switch that make passes on as `--flag=<value>` from `variable` (e.g. DELETE_BACKUPS=1 → --delete-backups=1):
+ * like --yes, only an explicit yes turns it on and any other value is a usage error.
+ */
+export function switchOption(flag: string, variable: string, description: string): Option {
+  return new Option(`--${flag} [answer]`, description).argParser(explicitYesFor(variable, flag, 'for no')).default(false);
+}
+
+/** A parser for a whole number within bounds; `example` shows what to type. */
+export function wholeNumber(min: number, max: number, example: string): (value: string) => number {
+  return (value) => {
+    const parsed = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`Give a whole number from ${min} to ${max}, e.g. ${example}.`);
+    }
+    return parsed;
+  };
+}
+
+/** The same for a repeatable option: collects every parsed value. */
+export function wholeNumbers(min: number, max: number, example: string): (value: string, previous: number[] | undefined) => number[] {
+  const parse = wholeNumber(min, max, example);
+  return (value, previous) => [...(previous ?? []), parse(value)];
+}
+
+/** A parser that refuses an empty or blank value; `example` shows what to type. */
+export function nonEmpty(example: string): (value: string) => string {
+  return (value) => {
+    if (value.trim() === '') throw new InvalidArgumentError(`It must not be empty, e.g. ${example}.`);
+    return value;
+  };
 }
 
 /** Asks a yes/no question on a terminal; without one, the answer is no (use --yes in scripts). */

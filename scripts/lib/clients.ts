@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
+import { guardRealAws } from './real-aws.js';
 import type { Target } from './targets.js';
 
 export type Clients = {
@@ -24,7 +25,7 @@ export function clientsFor(target: Target): Clients {
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     ...(target.credentials ? { credentials: target.credentials } : {}),
   };
-  return {
+  const clients: Clients = {
     // Emulators on host:port cannot serve virtual-hosted bucket names.
     s3: new S3Client({ ...common, forcePathStyle: target.endpoint !== undefined }),
     sns: new SNSClient(common),
@@ -34,4 +35,7 @@ export function clientsFor(target: Target): Clients {
     logs: new CloudWatchLogsClient(common),
     sts: new STSClient(common),
   };
+  // Environment variables cannot tell where a shared-config profile sends requests: the clients check themselves.
+  if (target.name === 'aws') guardRealAws(clients);
+  return clients;
 }

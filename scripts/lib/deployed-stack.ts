@@ -4,6 +4,7 @@ import type { Clients } from './clients.js';
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { describeStack, outputsOf } from './stack.js';
+import { conditionOf, needsRecovery, StackCondition, StackNeedsRecovery, stackStatusLine } from './stack-state.js';
 import { TargetName, type Target } from './targets.js';
 
 export type DeployedStack = {
@@ -24,13 +25,16 @@ export async function findStack(target: Target, clients: Clients, overrides: Par
   return { stackName, stack: await describeStack(clients.cloudFormation, stackName) };
 }
 
-/** The deployed stack with its outputs and parameters, or an error that says how to deploy it. */
+/** The deployed stack with its outputs and parameters, or an error that says how to deploy or recover it. */
 export async function requireDeployedStack(target: Target, clients: Clients): Promise<DeployedStack> {
   const { stackName, stack } = await findStack(target, clients);
-  if (!stack) {
-    const deploy = target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`;
-    throw new UsageError(`no stack ${stackName} on ${target.name}: deploy it first with \`${deploy}\``);
+  const deploy = target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`;
+  if (!stack) throw new UsageError(`no stack ${stackName} on ${target.name}: deploy it first with \`${deploy}\``);
+  const condition = conditionOf(stack.StackStatus ?? '');
+  if (condition === StackCondition.failedCreate) {
+    throw new StackNeedsRecovery(`${stackStatusLine(target, stack)}: its create failed; fix the cause and run \`${deploy}\` (it replaces the failed stack)`);
   }
+  if (condition === StackCondition.needsRecovery || condition === StackCondition.busy) throw needsRecovery(target, stack);
   return {
     stackName,
     outputs: parseOutputs(stackName, outputsOf(stack)),

@@ -1,15 +1,19 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { relative } from 'node:path';
 import { artefactKey, freshArtefact, type Artefact } from './artefact.js';
 import { ensurePrivateBucket } from './buckets.js';
 import { clientsFor, type Clients } from './clients.js';
 import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.js';
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
+import { projectRoot } from './paths.js';
 import { backupBucketName, refuseRetainedBackups } from './retained-backups.js';
-import { deployStack, describeStack, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { deployStack, describeStack, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { UsageError } from './cli.js';
+import { assertAwsIdentity } from './real-aws.js';
 import { stackTiming } from './deployed-stack.js';
 import { TargetName, type Target } from './targets.js';
 import { parseTemplate, readTemplateText } from './template.js';
@@ -51,18 +55,23 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const clients = clientsFor(target);
 
   const identity = await clients.sts.send(new GetCallerIdentityCommand({})).catch((error: Error) => {
+    if (error instanceof UsageError) throw error;
     const hint = target.name === TargetName.aws ? ': sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`' : '';
     throw new UsageError(`cannot identify the account on ${target.name} (${error.message})${hint}`);
   });
+  if (target.name === TargetName.aws) assertAwsIdentity(identity);
   const requested: Parameters = { ...(await parametersFor(target)), ...options.overrides };
   const stackName = stackNameOf(requested);
   const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };
+  // A stack that needs a person is reported before anything is written, never taken for "up to date".
+  const existing = await describeStack(clients.cloudFormation, stackName);
+  const condition = existing && conditionOf(existing.StackStatus ?? '');
+  if (existing && (condition === StackCondition.needsRecovery || condition === StackCondition.busy)) throw needsRecovery(target, existing);
+  if (existing && condition === StackCondition.rolledBack) log(`note: ${stackStatusLine(target, existing)}: its last update failed and was rolled back`);
   if (options.confirmStart && !(await options.confirmStart(plan))) {
     throw new DeploymentCancelled('not confirmed: nothing was changed');
   }
-  if (!(await describeStack(clients.cloudFormation, stackName))) {
-    await refuseRetainedBackups(target, clients, backupBucketName(stackName, plan.account, target.region));
-  }
+  if (!existing) await refuseRetainedBackups(target, clients, backupBucketName(stackName, plan.account, target.region));
 
   const { artefact, rebuilt } = await freshArtefact();
   log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'rebuilt from changed sources' : 'up to date'})`);
@@ -90,9 +99,23 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     log,
     confirmChanges: options.confirmChanges,
     ...stackTiming(target),
+  }).catch(async (error: Error) => {
+    // CloudFormation refuses a parameter value before it creates anything: the override or the file is wrong.
+    if (error.name === 'ValidationError' && /^Parameters?\b/.test(error.message)) {
+      throw new UsageError(`${error.message} (check the -p overrides and ${relative(projectRoot, target.parameterFile)})`);
+    }
+    if (!(error instanceof StackOperationFailed)) throw error;
+    const failed = await describeStack(clients.cloudFormation, stackName);
+    const status = failed?.StackStatus;
+    if (!status || conditionOf(status) === StackCondition.ready) throw error;
+    const advice = conditionOf(status) === StackCondition.failedCreate
+      ? `fix the cause and run \`${target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`}\` again (it replaces the failed stack)`
+      : recoveryAdvice(target, stackName, status);
+    throw new StackOperationFailed(`${error.message}\nto recover: ${advice}`);
   });
   if (result.action === 'cancelled') throw new DeploymentCancelled('change set not executed: the stack is unchanged');
-  log(result.action === 'unchanged' ? `stack ${stackName} is up to date: nothing to deploy` : `stack ${stackName} ${result.action}`);
+  const rolledBack = condition === StackCondition.rolledBack ? ' (the state its failed last update was rolled back to)' : '';
+  log(result.action === 'unchanged' ? `stack ${stackName} is up to date${rolledBack}: nothing to deploy` : `stack ${stackName} ${result.action}`);
   log('outputs:');
   for (const [name, value] of Object.entries(result.outputs)) log(`  ${name.padEnd(22)} ${value}`);
 

@@ -1,14 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, openSync, closeSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { answersOk } from './http.js';
 import { projectRoot, venvBin } from './paths.js';
+import { waitFor } from './wait.js';
 
-const emulatorStateDir = join(projectRoot, '.emulator');
 const launcher = join(projectRoot, 'scripts', 'emulator', 'launcher.py');
-const recordFile = join(emulatorStateDir, 'emulator.json');
 /** Where `make emulator` listens, and where `make deploy` starts one in the background (BACKUP_KIT_EMULATOR_PORT overrides). */
 export const sharedEmulatorPort = Number(process.env.BACKUP_KIT_EMULATOR_PORT ?? 4599);
 const READY = /^backup-kit emulator ready on (http:\/\/\S+)$/;
@@ -40,11 +39,28 @@ function pythonBinary(): string {
   return python;
 }
 
+/** Reads a log from a byte offset on: what one start of the emulator wrote. */
+async function readFrom(file: string, offset: number): Promise<string> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    const buffer = Buffer.alloc(Math.max(0, size - offset));
+    await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Starts the embedded emulator and resolves once it accepts requests. */
 export async function startEmulator(options: StartOptions): Promise<RunningEmulator> {
   await mkdir(options.stateDir, { recursive: true });
   const logFile = join(options.stateDir, 'emulator.log');
-  const logFd = openSync(logFile, 'w');
+  // Appended to, never truncated: a second start in the same place must not wipe a running emulator's log.
+  appendFileSync(logFile, `--- backup-kit emulator starting at ${new Date().toISOString()} (port ${options.port ?? 0}) ---\n`);
+  const startedAt = statSync(logFile).size;
+  const logFd = openSync(logFile, 'a');
   const args = [launcher, '--port', String(options.port ?? 0), '--state-dir', options.stateDir];
   if (!options.detached) args.push('--exit-with-parent');
   const child = spawn(pythonBinary(), args, {
@@ -71,7 +87,7 @@ export async function startEmulator(options: StartOptions): Promise<RunningEmula
     });
     child.once('exit', async (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`the embedded emulator exited before it was ready (${signal ?? `exit code ${code}`}):\n${await readLog()}`));
+      reject(new Error(`the embedded emulator exited before it was ready (${signal ?? `exit code ${code}`}):\n${await readFrom(logFile, startedAt)}`));
     });
   });
   if (options.detached) {
@@ -93,12 +109,28 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** What `make emulator-stop` needs to stop the background emulator; it always listens on the shared port. */
-type EmulatorRecord = { pid: number; startedAt: string };
+/** Where the shared emulator's state, log and record live, and the port it listens on. */
+export type SharedEmulatorPlace = { readonly dir: string; readonly port: number };
+const sharedPlace: SharedEmulatorPlace = { dir: join(projectRoot, '.emulator'), port: sharedEmulatorPort };
 
-async function readRecord(): Promise<EmulatorRecord | undefined> {
+/** What `make emulator-stop` needs to find, verify and stop the background emulator. */
+type EmulatorRecord = { pid: number; port: number; startedAt: string };
+const recordFileIn = (place: SharedEmulatorPlace) => join(place.dir, 'emulator.json');
+
+async function readRecord(place: SharedEmulatorPlace): Promise<EmulatorRecord | undefined> {
   try {
-    return JSON.parse(await readFile(recordFile, 'utf8')) as EmulatorRecord;
+    return JSON.parse(await readFile(recordFileIn(place), 'utf8')) as EmulatorRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid the kit's emulator on `endpoint` reports about itself, when one answers there. */
+async function emulatorPidAt(endpoint: string): Promise<number | undefined> {
+  try {
+    const response = await fetch(`${endpoint}/_backup-kit/health`, { signal: AbortSignal.timeout(2_000) });
+    const health = (await response.json()) as { emulator?: string; pid?: number };
+    return response.ok && health.emulator === 'backup-kit' ? health.pid : undefined;
   } catch {
     return undefined;
   }
@@ -109,29 +141,81 @@ const isHealthy = (endpoint: string) => answersOk(`${endpoint}/_backup-kit/healt
 /**
  * The endpoint of the shared embedded emulator that `make deploy`, `make matrix` and friends use: the one
  * answering on the shared port (started by `make emulator` or by an earlier script), else a new one
- * started there in the background.
+ * started there in the background. When two scripts start one at once, the port decides: the launcher that
+ * binds it wins, and the other script uses the winner.
  */
-export async function ensureEmbeddedEmulator(options: { start: boolean }): Promise<string> {
-  const shared = `http://127.0.0.1:${sharedEmulatorPort}`;
+export async function ensureEmbeddedEmulator(options: { start: boolean; place?: SharedEmulatorPlace }): Promise<string> {
+  const place = options.place ?? sharedPlace;
+  const shared = `http://127.0.0.1:${place.port}`;
   if (await isHealthy(shared)) return shared;
   if (!options.start) {
     throw new Error('no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)');
   }
-  const emulator = await startEmulator({ stateDir: join(emulatorStateDir, 'shared'), port: sharedEmulatorPort, detached: true });
-  await writeFile(recordFile, JSON.stringify({ pid: emulator.pid, startedAt: new Date().toISOString() }, null, 2));
+  let emulator: RunningEmulator;
+  try {
+    emulator = await startEmulator({ stateDir: join(place.dir, 'shared'), port: place.port, detached: true });
+  } catch (error) {
+    const winner = await waitFor('another emulator on the shared port', async () => ((await isHealthy(shared)) ? true : undefined), { timeoutMs: 5_000 }).catch(
+      () => false,
+    );
+    if (winner) return shared;
+    throw error;
+  }
+  const record: EmulatorRecord = { pid: emulator.pid!, port: place.port, startedAt: new Date().toISOString() };
+  await writeFile(recordFileIn(place), JSON.stringify(record, null, 2));
   console.log(`started the embedded emulator on ${emulator.endpoint} (log: ${emulator.logFile}; stop it with \`make emulator-stop\`)`);
   return emulator.endpoint;
 }
 
-/** Stops the shared embedded emulator, if one is recorded. */
-export async function stopSharedEmulator(): Promise<boolean> {
-  const record = await readRecord();
-  await rm(recordFile, { force: true });
-  if (!record?.pid) return false;
+/** What `make emulator-stop` did, in words a person can act on. */
+export type StopReport = { readonly stopped: boolean; readonly message: string };
+
+const processExists = (pid: number) => {
   try {
-    process.kill(record.pid, 'SIGTERM');
+    process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
+};
+
+/** The command line of a process (Linux /proc), or undefined where it cannot be read. */
+async function commandLineOf(pid: number): Promise<string | undefined> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stops the shared embedded emulator that a script started, after making sure the recorded pid still is that
+ * emulator: it reports that pid on the shared port, or its command line runs this checkout's launcher. A pid
+ * that now belongs to another process (pids are reused) is never signalled.
+ */
+export async function stopSharedEmulator(place: SharedEmulatorPlace = sharedPlace): Promise<StopReport> {
+  const record = await readRecord(place);
+  const endpoint = `http://127.0.0.1:${record?.port ?? place.port}`;
+  const answering = await emulatorPidAt(endpoint);
+  if (!record) {
+    return {
+      stopped: false,
+      message: answering
+        ? `no background emulator was started by this checkout; the emulator on ${endpoint} (pid ${answering}) was started elsewhere (\`make emulator\`?): stop it where it runs`
+        : 'no embedded emulator was running',
+    };
+  }
+  await rm(recordFileIn(place), { force: true });
+  const commandLine = await commandLineOf(record.pid);
+  const verified = answering === record.pid || (commandLine?.includes(launcher) ?? false);
+  if (!verified) {
+    const now = !processExists(record.pid) ? 'no longer exists' : `is now ${commandLine ? `\`${commandLine.slice(0, 120)}\`` : 'another process'}`;
+    return { stopped: false, message: `the recorded emulator (pid ${record.pid}) ${now}: nothing was signalled; removed the stale record` };
+  }
+  process.kill(record.pid, 'SIGTERM');
+  const exited = await waitFor(`pid ${record.pid} to exit`, async () => (processExists(record.pid) ? undefined : true), { timeoutMs: 10_000, intervalMs: 100 }).catch(
+    () => false,
+  );
+  if (!exited) process.kill(record.pid, 'SIGKILL');
+  return { stopped: true, message: `stopped the embedded emulator (pid ${record.pid}, ${endpoint})${exited ? '' : ' with SIGKILL: it did not stop within 10 s of SIGTERM'}` };
 }

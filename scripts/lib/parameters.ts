@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { UsageError } from './cli.js';
 import type { Target } from './targets.js';
 
 const ParameterFile = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -26,7 +27,7 @@ export function parseOverrides(pairs: readonly string[]): Parameters {
   return Object.fromEntries(
     pairs.map((pair) => {
       const at = pair.indexOf('=');
-      if (at <= 0) throw new Error(`parameter override "${pair}" must look like Name=Value (e.g. --parameter FunctionMemoryMb=1024)`);
+      if (at <= 0) throw new UsageError(`parameter override "${pair}" must look like Name=Value (e.g. --parameter FunctionMemoryMb=1024)`);
       return [pair.slice(0, at), pair.slice(at + 1)];
     }),
   );

@@ -3,6 +3,7 @@ import { UsageError } from './cli.js';
 import { ensureEmbeddedEmulator } from './emulator.js';
 import { answersOk } from './http.js';
 import { parametersDir } from './paths.js';
+import { assertRealAwsEnvironment } from './real-aws.js';
 
 export const TargetName = { embedded: 'embedded', localstack: 'localstack', aws: 'aws' } as const;
 export type TargetName = (typeof TargetName)[keyof typeof TargetName];
@@ -59,12 +60,6 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
   },
 };
 
-export function parseTargetName(value: string | undefined): TargetName {
-  const name = value ?? TargetName.embedded;
-  if (name in TargetName) return name as TargetName;
-  throw new UsageError(`unknown target "${name}": use one of ${Object.keys(TargetName).join(', ')} (e.g. TARGET=embedded)`);
-}
-
 export type ResolveOptions = {
   /** Start the embedded emulator when none is running (deploy and matrix do; destroy and logs do not). */
   readonly startEmulator?: boolean;
@@ -96,7 +91,7 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
       };
     }
     case TargetName.aws: {
-      assertRealAws(env);
+      assertRealAwsEnvironment(env);
       const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
       if (!region) throw new UsageError('no AWS region: set AWS_REGION (for example AWS_REGION=eu-central-1) or AWS_DEFAULT_REGION');
       return { name, region, capabilities, parameterFile };
@@ -114,19 +109,4 @@ export function embeddedTarget(endpoint: string): Target {
     capabilities: capabilitiesOf.embedded,
     parameterFile: join(parametersDir, 'embedded.json'),
   };
-}
-
-const emulatorKeyIds = new Set(['test', 'testing', 'mock', 'foobar', 'AKIAIOSFODNN7EXAMPLE']);
-
-/** Refuses to treat an emulator set-up as production: a deploy to aws must reach real AWS. */
-export function assertRealAws(env: Readonly<Record<string, string | undefined>>): void {
-  const endpointVariables = Object.keys(env).filter((name) => name === 'AWS_ENDPOINT_URL' || name.startsWith('AWS_ENDPOINT_URL_'));
-  const setEndpoints = endpointVariables.filter((name) => env[name]);
-  if (setEndpoints.length > 0) {
-    throw new UsageError(`refusing to use target aws while ${setEndpoints.join(', ')} is set: unset it (it points the SDK at an emulator)`);
-  }
-  const keyId = env.AWS_ACCESS_KEY_ID;
-  if (keyId !== undefined && emulatorKeyIds.has(keyId)) {
-    throw new UsageError(`refusing to use target aws with the emulator credentials AWS_ACCESS_KEY_ID=${keyId}: unset them or use a real profile`);
-  }
 }

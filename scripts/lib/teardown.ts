@@ -4,7 +4,8 @@ import type { Clients } from './clients.js';
 import { findStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
 import { backupBucketName } from './retained-backups.js';
-import { deleteStack, outputsOf, type Log } from './stack.js';
+import { deleteStack, describeStack, outputsOf, StackOperationFailed, type Log } from './stack.js';
+import { deletable, needsRecovery, recoveryAdvice } from './stack-state.js';
 import type { Target } from './targets.js';
 
 export type TeardownOptions = {
@@ -36,6 +37,7 @@ const ignoreMissingBucket = (error: Error) => {
 export async function tearDown(target: Target, clients: Clients, options: TeardownOptions): Promise<Teardown> {
   const { log } = options;
   const { stackName, stack } = await findStack(target, clients, options.overrides);
+  if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
   const outputs = stack ? outputsOf(stack) : {};
   const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
   const backupBucket = outputs.BackupBucketName ?? backupBucketName(stackName, account, target.region);
@@ -47,7 +49,10 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     log(`emptied s3://${bucket} (${deleted} versions and delete markers)`);
   }
   if (stack) {
-    await deleteStack(clients.cloudFormation, stackName, log, { ...stackTiming(target), startedAt: Date.now() });
+    await deleteStack(clients.cloudFormation, stackName, log, { ...stackTiming(target), startedAt: Date.now() }).catch(async (error: Error) => {
+      const status = error instanceof StackOperationFailed ? (await describeStack(clients.cloudFormation, stackName))?.StackStatus : undefined;
+      throw status ? new StackOperationFailed(`${error.message}\nto recover: ${recoveryAdvice(target, stackName, status)}`) : error;
+    });
     log(`deleted stack ${stackName} on ${target.name}`);
   } else {
     log(`no stack ${stackName} on ${target.name}`);

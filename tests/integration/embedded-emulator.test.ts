@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { functionLogLines, logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 import { LogMessage, Outcome } from '../../handler/outcome.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 
@@ -24,6 +24,16 @@ const live = () => {
   return { ...stack.deployment.clients, outputs: stack.deployment.outputs };
 };
 const decode = (payload: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(payload));
+
+
+/** The function's decisions about one key; log lines are written when an invocation ends, so they are waited for. */
+async function decisionsAbout(key: string, since: number, expected: number) {
+  const { logs, outputs } = live();
+  return waitFor(`${expected} backup decision(s) about ${key} in the log group`, async () => {
+    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === LogMessage.decision && l.key === key);
+    return decisions.length >= expected ? decisions : undefined;
+  }, { timeoutMs: 10_000 });
+}
 
 /** Uploads into the inbox and waits until the backup holds that version; returns the version id. */
 async function uploadAndBackUp(key: string, body: string): Promise<string> {
@@ -110,14 +120,13 @@ describe('S3 events and the function', () => {
 
   it('carries versionId and a growing sequencer in the events of a rewritten key', async () => {
     // Prepare
-    const { logs, outputs } = live();
     const key = `rewrite/${Date.now()}.txt`;
     const since = Date.now() - 1_000;
     // Act
     const first = await uploadAndBackUp(key, 'one');
     const second = await uploadAndBackUp(key, 'two');
     // Assess
-    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === LogMessage.decision && l.key === key);
+    const decisions = await decisionsAbout(key, since, 2);
     expect(decisions.map((d) => d.eventVersionId)).toEqual([first, second]);
     expect(first).not.toBe(second);
     const [s1, s2] = decisions.map((d) => String(d.sequencer));
@@ -126,16 +135,16 @@ describe('S3 events and the function', () => {
 
   it('fires exactly one event for a completed multipart upload', async () => {
     // Prepare
-    const { s3, logs, outputs } = live();
+    const { s3, outputs } = live();
     const key = `multipart/${Date.now()}.bin`;
     const since = Date.now() - 1_000;
     const upload = new Upload({ client: s3, params: { Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(11 * 1024 * 1024, 7) }, partSize: 5 * 1024 * 1024 });
     // Act
     const done = await upload.done();
     await waitForBackupOf(s3, outputs.BackupBucketName, key, done.VersionId!, 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await emulatorQuiet(stack!.emulator);
     // Assess
-    const decisions = (await functionLogLines(logs, outputs.LogGroupName, since)).filter((l) => l.message === LogMessage.decision && l.key === key);
+    const decisions = await decisionsAbout(key, since, 1);
     expect(decisions.map((d) => d.outcome)).toEqual([Outcome.copied]);
   });
 });
@@ -145,13 +154,9 @@ describe('the backup rules under concurrency', () => {
     // Prepare
     const { s3, outputs } = live();
     const key = `burst/${Date.now()}.txt`;
-    const quiet = async () => {
-      const health = (await (await fetch(`${stack!.emulator.endpoint}/_backup-kit/health`)).json()) as { pendingAsyncEvents: number };
-      return health.pendingAsyncEvents === 0 ? true : undefined;
-    };
     // Act: concurrent invocations for one key race each other in the emulator's async workers.
     await Promise.all(Array.from({ length: 15 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: `rewrite ${i}` }))));
-    await waitFor('the emulator to process every event', quiet, { timeoutMs: 30_000, intervalMs: 100 });
+    await emulatorQuiet(stack!.emulator);
     // Assess
     const inbox = await s3.send(new GetObjectCommand({ Bucket: outputs.InboxBucketName, Key: key }));
     const backup = await s3.send(new GetObjectCommand({ Bucket: outputs.BackupBucketName, Key: key }));

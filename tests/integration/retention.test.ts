@@ -45,4 +45,13 @@ describe('backups outlive the stack', () => {
     expect(await describeStack(cloudFormation, PREFIX)).toBeDefined();
     await expect(s3.send(new HeadBucketCommand({ Bucket: BackupBucketName }))).resolves.toBeDefined();
   });
+
+  it('fails by name to create a stack with Object Lock, which the embedded emulator does not honour', async () => {
+    // Prepare
+    const { target } = started();
+    // Act
+    const attempt = deploy(target, { overrides: { NamePrefix: 'kit-locked-it', BackupObjectLockDays: '7' }, log: () => undefined });
+    // Assess
+    await expect(attempt).rejects.toThrow(/ROLLBACK_COMPLETE[\s\S]*BackupBucket[\s\S]*ObjectLock/);
+  });
 });

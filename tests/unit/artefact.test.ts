@@ -2,6 +2,10 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ARTEFACT_BUDGET_BYTES, artefactKey, buildArtefact, bundleHandler, describeArtefact } from '../../scripts/lib/artefact.js';
 
+// Two esbuild builds take about a second on an idle machine and several under load: a correctness test, not a
+// timed one, so it gets room instead of vitest's 5 s default.
+const TWO_BUILDS_TIMEOUT_MS = 120_000;
+
 describe('the handler artefact', () => {
   it('is byte-identical across two builds of the same source', async () => {
     // Act
@@ -10,7 +14,7 @@ describe('the handler artefact', () => {
     // Assess
     expect(second.sha256).toBe(first.sha256);
     expect(Buffer.compare(first.bytes, second.bytes)).toBe(0);
-  });
+  }, TWO_BUILDS_TIMEOUT_MS);
 
   it("reports its digest as hex for the file and as base64 for Lambda's CodeSha256", () => {
     // Prepare

@@ -1,28 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertRealAws, capabilitiesOf, parseTargetName, resolveTarget } from '../../scripts/lib/targets.js';
-
-describe('parseTargetName', () => {
-  it.each(['embedded', 'localstack', 'aws'])('accepts %s', (name) => {
-    // Act
-    const parsed = parseTargetName(name);
-    // Assess
-    expect(parsed).toBe(name);
-  });
-
-  it('defaults to embedded', () => {
-    // Act
-    const parsed = parseTargetName(undefined);
-    // Assess
-    expect(parsed).toBe('embedded');
-  });
-
-  it('names the choices when the target is unknown', () => {
-    // Act
-    const parse = () => parseTargetName('prod');
-    // Assess
-    expect(parse).toThrow('unknown target "prod": use one of embedded, localstack, aws');
-  });
-});
+import { capabilitiesOf, resolveTarget } from '../../scripts/lib/targets.js';
 
 describe('resolveTarget', () => {
   it('points localstack at localhost:4566 with static credentials, overridable', async () => {
@@ -55,26 +32,5 @@ describe('resolveTarget', () => {
     expect(capabilitiesOf.localstack.notEmulated).toEqual(['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl']);
     expect(capabilitiesOf.embedded).toMatchObject({ iamEnforced: false, cloudTrail: false, notEmulated: [] });
     expect(capabilitiesOf.aws).toMatchObject({ iamEnforced: true, cloudTrail: true });
-  });
-});
-
-describe('assertRealAws', () => {
-  it.each([
-    [{ AWS_ENDPOINT_URL: 'http://localhost:4566' }, /AWS_ENDPOINT_URL is set/],
-    [{ AWS_ENDPOINT_URL_S3: 'http://localhost:4599' }, /AWS_ENDPOINT_URL_S3 is set/],
-    [{ AWS_ACCESS_KEY_ID: 'test' }, /emulator credentials AWS_ACCESS_KEY_ID=test/],
-    [{ AWS_ACCESS_KEY_ID: 'testing' }, /emulator credentials/],
-  ])('refuses %j', (env, message) => {
-    // Act
-    const check = () => assertRealAws(env);
-    // Assess
-    expect(check).toThrow(message);
-  });
-
-  it('accepts a real credential set-up', () => {
-    // Act
-    const check = () => assertRealAws({ AWS_PROFILE: 'prod', AWS_ENDPOINT_URL: '' });
-    // Assess
-    expect(check).not.toThrow();
   });
 });

@@ -6,8 +6,15 @@ resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
 - the missing types and bucket properties are applied for real;
 - a resource type (or bucket property) the emulator cannot honour fails the deploy and names it, unless a
   template Condition leaves the resource out;
-- every resource reports IN_PROGRESS / COMPLETE / FAILED events, and a failed create rolls back;
-- an executed change set refreshes the stack's outputs.
+- every resource reports IN_PROGRESS / COMPLETE / FAILED events, and a failed create rolls back: the
+  resource that failed names the cause, the ones that needed it say they were cancelled;
+- a stack whose create failed stays describable and deletable: moto creates resources lazily when anything
+  reads them, so describing a rolled-back stack evaluated its outputs and created its resources again (a
+  failure there answered DescribeStacks with another service's JSON error); here a stack's resources are
+  created only while the stack is being created or updated, and a rolled-back stack has no outputs;
+- a delete that fails (a bucket that still holds objects, as on AWS) leaves the stack in DELETE_FAILED
+  with the reason, instead of dropping its record;
+- an executed change set refreshes the stack's outputs and records its parameters.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from typing import Any
 
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack, cloudformation_backends
+from moto.cloudformation.parsing import OutputMap, ResourceMap
 from moto.core.common_models import CloudFormationModel
 from moto.s3.models import FakeBucket, s3_backends
 from moto.sns.models import sns_backends
@@ -176,6 +185,11 @@ class TemplateBucket(CloudFormationModel):
     @classmethod
     def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str) -> None:
+        # moto skips a bucket that holds objects and reports success; CloudFormation's delete fails on it.
+        bucket = _s3(account_id, region_name).buckets.get(resource_name)
+        if bucket is not None and bucket.keys:
+            every = " You must delete all versions in the bucket." if bucket.versioning_status else ""
+            raise UnsupportedByEmulator(f"The bucket you tried to delete is not empty.{every} (bucket {resource_name})")
         FakeBucket.delete_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
 
 
@@ -337,6 +351,14 @@ def _resource_event(stack: Stack | None, logical_id: str, resource_type: str, st
                               resource_status_reason=reason, resource_properties=None))
 
 
+def _reason(error: Exception) -> str:
+    """An error as CloudFormation's events tell it: the service's error code and message, not an HTTP dump."""
+    code, message = getattr(error, "error_type", None) or getattr(error, "code", None), getattr(error, "message", None)
+    if isinstance(code, str) and isinstance(message, str):
+        return f"{code.split('#')[-1]}: {message}"
+    return str(error)
+
+
 def _physical_id(resource: Any) -> str:
     try:
         return str(resource.physical_resource_id)
@@ -355,7 +377,15 @@ def _create_with_events(logical_id: str, resource_json: dict[str, Any], resource
     try:
         resource = _original_parse_and_create(logical_id, resource_json, resources_map, account_id, region_name)
     except Exception as error:
-        _resource_event(stack, logical_id, resource_type, "CREATE_FAILED", str(error))
+        # A resource that needed a failed one fails with it: only the first names the cause, as on AWS.
+        failed_first = getattr(error, "kit_failed_resource", None)
+        if failed_first is None:
+            try:
+                error.kit_failed_resource = logical_id  # type: ignore[attr-defined]
+            except AttributeError:
+                pass  # an exception that takes no attributes is reported as the cause by every resource
+        reason = _reason(error) if failed_first is None else "Resource creation cancelled"
+        _resource_event(stack, logical_id, resource_type, "CREATE_FAILED", reason)
         raise
     _resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE", physical_id=_physical_id(resource))
     return resource
@@ -369,31 +399,92 @@ def _update_with_events(logical_id: str, resource_json: dict[str, Any], resource
     try:
         resource = _original_parse_and_update(logical_id, resource_json, resources_map, account_id, region_name)
     except Exception as error:
-        _resource_event(stack, logical_id, resource_type, "UPDATE_FAILED", str(error))
+        _resource_event(stack, logical_id, resource_type, "UPDATE_FAILED", _reason(error))
         raise
     _resource_event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical_id=_physical_id(resource))
     return resource
 
 
+_original_getitem = ResourceMap.__getitem__
+_original_output = OutputMap.__getitem__
+_original_resource_map_update = ResourceMap.update
 _original_create_resources = Stack.create_resources
 _original_stack_update = Stack.update
 _original_execute_change_set = CloudFormationBackend.execute_change_set
+_original_delete_stack = CloudFormationBackend.delete_stack
+
+
+def _getitem(self: ResourceMap, key: str) -> Any:
+    # Outside a create or an update, reading a resource that does not exist must not create it.
+    if key not in self._parsed_resources and not getattr(self, "kit_building", False):
+        if key not in self._resource_json_map:
+            raise KeyError(key)
+        return None
+    return _original_getitem(self, key)
+
+
+def _output(self: OutputMap, key: str) -> Any:
+    # An output that names a resource that no longer exists is left out, instead of failing DescribeStacks.
+    try:
+        return _original_output(self, key)
+    except ValidationError:
+        if getattr(self._resource_map, "kit_building", False):
+            raise
+        return None
+
+
+def _building(resource_map: ResourceMap, action: Any) -> Any:
+    resource_map.kit_building = True  # type: ignore[attr-defined]
+    try:
+        return action()
+    finally:
+        resource_map.kit_building = False  # type: ignore[attr-defined]
+
+
+def _resource_map_update(self: ResourceMap, *args: Any, **kwargs: Any) -> None:
+    _building(self, lambda: _original_resource_map_update(self, *args, **kwargs))
+
+
+def _end_in(stack: Stack, status: str, reason: str | None = None) -> None:
+    """Sets a stack's final status, its StackStatusReason (what DescribeStacks shows) and the stack's event."""
+    stack.status = status
+    stack.status_reason = reason  # type: ignore[attr-defined]
+    stack._add_stack_event(status, resource_status_reason=reason)
 
 
 def _create_resources(self: Stack) -> None:
     try:
-        _original_create_resources(self)
+        _building(self.resource_map, lambda: _original_create_resources(self))
     except Exception as error:
-        # As CloudFormation does: report the failure, roll back what was created, and keep the stack's record.
-        self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=f"The following resource(s) failed to create: {error}")
+        # As CloudFormation does: report the failure, roll back what was created, and keep the stack's record,
+        # without outputs (they would name resources that no longer exist).
+        failed = getattr(error, "kit_failed_resource", None)
+        cause = f"[{failed}]" if failed else f"({_reason(error)})"
+        reason = f"The following resource(s) failed to create: {cause}. Rollback requested by user."
+        self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+        self.output_map = OutputMap(self.resource_map, {}, self.stack_id)
         try:
             self.resource_map.delete()
         except Exception as rollback_error:
-            self.status = "ROLLBACK_FAILED"
-            self._add_stack_event("ROLLBACK_FAILED", resource_status_reason=str(rollback_error))
+            _end_in(self, "ROLLBACK_FAILED", f"The following resource(s) failed to delete during the rollback: {_reason(rollback_error)}")
             return
-        self.status = "ROLLBACK_COMPLETE"
-        self._add_stack_event("ROLLBACK_COMPLETE")
+        _end_in(self, "ROLLBACK_COMPLETE", reason)
+
+
+def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
+    stack = next((s for s in self.stacks.values() if name_or_stack_id in (s.stack_id, s.name)), None)
+    try:
+        _original_delete_stack(self, name_or_stack_id)
+    except Exception as error:
+        if stack is None:
+            raise
+        # moto drops the stack's record before deleting its resources; CloudFormation keeps it, DELETE_FAILED.
+        self.stacks[stack.stack_id] = stack
+        _end_in(stack, "DELETE_FAILED", f"The following resource(s) failed to delete: {_reason(error)}")
+        return
+    # (moto deletes by name through a nested delete by id, which has already dealt with a failure)
+    if stack is not None and stack.stack_id not in self.stacks:
+        stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
 
 
 def _stack_update(self: Stack, *args: Any, **kwargs: Any) -> None:
@@ -401,8 +492,7 @@ def _stack_update(self: Stack, *args: Any, **kwargs: Any) -> None:
         _original_stack_update(self, *args, **kwargs)
     except Exception as error:
         # The emulator cannot restore the previous resources: say so rather than pretend it rolled back.
-        self.status = "UPDATE_ROLLBACK_FAILED"
-        self._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=f"update failed, resources not restored: {error}")
+        _end_in(self, "UPDATE_ROLLBACK_FAILED", f"update failed, resources not restored: {_reason(error)}")
 
 
 def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
@@ -414,21 +504,26 @@ def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack
         if change_set is None:
             raise
         stack = self.stacks[change_set.stack_id]
-        stack.status = "UPDATE_ROLLBACK_FAILED"
-        stack._add_stack_event("UPDATE_ROLLBACK_FAILED", resource_status_reason=f"update failed, resources not restored: {error}")
+        _end_in(stack, "UPDATE_ROLLBACK_FAILED", f"update failed, resources not restored: {_reason(error)}")
         return
     if change_set is not None:
         stack = self.stacks[change_set.stack_id]
         stack.output_map = stack._create_output_map()
+        # moto records the parameters of CreateStack and UpdateStack only; a change set's are now the stack's.
+        stack.parameters = change_set.parameters
 
 
 def install() -> None:
     parsing.resource_class_from_type = _strict_resource_class_from_type
     parsing.parse_and_create_resource = _create_with_events
     parsing.parse_and_update_resource = _update_with_events
+    ResourceMap.__getitem__ = _getitem  # type: ignore[method-assign]
+    OutputMap.__getitem__ = _output  # type: ignore[method-assign]
+    ResourceMap.update = _resource_map_update  # type: ignore[method-assign]
     Stack.create_resources = _create_resources  # type: ignore[method-assign]
     Stack.update = _stack_update  # type: ignore[method-assign]
     CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign]
+    CloudFormationBackend.delete_stack = _delete_stack  # type: ignore[method-assign]
     # Our models are direct subclasses of CloudFormationModel defined after moto's: they win the type map.
     parsing.get_model_list.cache_clear()
     parsing.get_model_map.cache_clear()

@@ -1,16 +1,19 @@
 """Stack updates in the emulator that follow parameter changes the way CloudFormation does.
 
-moto's update diff notices a changed parameter only where a resource `Ref`s it directly: a change that
-flips a template Condition (an `Fn::If` inside a resource, or a resource's own `Condition`) goes unseen,
-its change sets list no parameter-driven changes at all, and an IAM role's inline policies are never
-updated. Here a resource whose `Fn::If` conditions flip is modified, a change set lists what its
-parameters change, a role's inline policies follow the template, and a Condition that would add or
-remove a whole resource in an update fails the update by name (the emulator cannot do that; destroy the
-stack and deploy again).
+moto's update diff notices a changed parameter only where a resource `Ref`s it directly and the request
+sent it (a parameter left out, which takes its default, goes unseen): a change that flips a template
+Condition (an `Fn::If` inside a resource, or a resource's own `Condition`) goes unseen, its change sets list
+no parameter-driven changes at all, and an IAM role's inline policies are never updated. Here every
+parameter's effective value (sent, else the default) is compared with the live one, a resource that refers
+to a changed one (`Ref` or `${Name}` in `Fn::Sub`) or whose `Fn::If` conditions flip is modified, a change
+set lists what its parameters change, a role's inline policies follow the template, and a Condition that
+would add or remove a whole resource in an update fails the update by name (the emulator cannot do that;
+destroy the stack and deploy again).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from moto.cloudformation.models import Change, ChangeSet
@@ -19,6 +22,7 @@ from moto.utilities.utils import get_partition
 from moto.iam.models import Role, iam_backends
 
 from .cloudformation import UnsupportedByEmulator
+from .cloudformation_parameters import effective_values
 
 _original_build_resource_diff = ResourceMap.build_resource_diff
 _original_role_update = Role.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
@@ -61,14 +65,40 @@ def _if_conditions(node: Any) -> set[str]:
     return found
 
 
+def _references(node: Any) -> set[str]:
+    """Names a resource refers to: `Ref`s and the `${Name}` variables of `Fn::Sub` strings."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key == "Ref" and isinstance(child, str):
+                found.add(child)
+            elif key == "Fn::Sub":
+                text = child[0] if isinstance(child, list) else child
+                if isinstance(text, str):
+                    found |= set(re.findall(r"\$\{([^}!.]+)\}", text))
+                found |= _references(child[1] if isinstance(child, list) and len(child) > 1 else None)
+            else:
+                found |= _references(child)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _references(item)
+    return found
+
+
 def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    diff = _original_build_resource_diff(self, other_template, parameters)
-    if not parameters:
+    diff = _original_build_resource_diff(self, other_template, None)
+    if parameters is None:
         return diff
-    conditions = other_template.get("Conditions", {})
     declared = other_template.get("Parameters", {})
     # As in CloudFormation, a parameter left out of an update takes its default, not its previous value.
-    new_values = {k: str(v) for k, v in parameters.items()}
+    new_values = effective_values(other_template, parameters)
+    old_values = {k: str(v) for k, v in self.resolved_parameters.items()}
+    changed = {name for name in declared if new_values.get(name) != old_values.get(name)}
+    old_resources = self._resource_json_map
+    for name, resource in other_template.get("Resources", {}).items():
+        if name in old_resources and name not in diff["Modify"] and _references(resource) & changed:
+            diff["Modify"].append(name)
+    conditions = other_template.get("Conditions", {})
     flipped = {name for name in conditions if _evaluate(conditions, name, new_values, declared) != bool(self.lazy_condition_map[name])}
     if not flipped:
         return diff

@@ -5,6 +5,7 @@ import { onTestFailed } from 'vitest';
 import { deploy, type Deployment } from '../../../scripts/lib/deployment.js';
 import { startEmulator, type RunningEmulator } from '../../../scripts/lib/emulator.js';
 import { embeddedTarget, type Target } from '../../../scripts/lib/targets.js';
+import { waitFor } from '../../../scripts/lib/wait.js';
 
 export type EmbeddedStack = {
   readonly emulator: RunningEmulator;
@@ -35,4 +36,12 @@ export function printEmulatorLogOnFailure(stack: () => EmbeddedStack | undefined
     const log = await stack()?.emulator.log();
     if (log) console.error(`--- emulator log (last 120 lines) ---\n${log.split('\n').slice(-120).join('\n')}`);
   });
+}
+
+/** Resolves once the emulator has no asynchronous event queued or running (invocations have written their logs). */
+export async function emulatorQuiet(emulator: RunningEmulator, timeoutMs = 30_000): Promise<void> {
+  await waitFor('the emulator to process every event', async () => {
+    const health = (await (await fetch(`${emulator.endpoint}/_backup-kit/health`)).json()) as { pendingAsyncEvents: number };
+    return health.pendingAsyncEvents === 0 ? true : undefined;
+  }, { timeoutMs, intervalMs: 100 });
 }

@@ -1,0 +1,151 @@
+"""Stack parameters in the emulator as CloudFormation treats them.
+
+moto checks no parameter constraint: `CopyConcurrency=0`, `NamePrefix=UPPER_case` or a parameter the template
+does not declare all deploy, leaving resources that cannot work. And it decides "no changes" by comparing the
+parameters a request sent with the ones the stack was created with (an executed change set never records
+its own), so a redeploy after a changed override said "up to date" while the resources kept the old value.
+Here:
+- CreateStack, CreateChangeSet and UpdateStack validate the parameters first, with CloudFormation's
+  messages (Type Number, MinValue/MaxValue, MinLength/MaxLength, AllowedPattern, AllowedValues, unknown and
+  missing names): a ValidationError at the API, nothing created;
+- a stack that is not in a state CloudFormation updates (UPDATE_ROLLBACK_FAILED, DELETE_FAILED …) refuses
+  CreateChangeSet and UpdateStack as CloudFormation does;
+- "no changes" and the change set's list of resources compare the effective values: what was sent, and the
+  template's default for every parameter left out (a parameter left out takes its default, not its
+  previous value).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.models import CloudFormationBackend, Stack
+
+UPDATABLE_STATUSES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
+                      "IMPORT_ROLLBACK_COMPLETE"}
+
+
+def declared_parameters(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return template.get("Parameters") or {}
+
+
+def effective_values(template: dict[str, Any], given: dict[str, Any]) -> dict[str, str]:
+    """Every declared parameter's value: the one given, else the template's default (absent when neither)."""
+    values = {}
+    for name, declaration in declared_parameters(template).items():
+        if name in given:
+            values[name] = str(given[name])
+        elif "Default" in declaration:
+            values[name] = str(declaration["Default"])
+    return values
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _violation(name: str, declaration: dict[str, Any], value: str) -> str | None:
+    """What is wrong with one value, in CloudFormation's words; None when it satisfies every constraint."""
+    kind = str(declaration.get("Type", "String"))
+    members = value.split(",") if kind == "CommaDelimitedList" or kind.startswith("List<") else [value]
+    numeric = kind in ("Number", "List<Number>")
+    for member in members:
+        if numeric:
+            number = _number(member)
+            if number is None:
+                return f"Parameter '{name}' must be a number."
+            if "MinValue" in declaration and number < float(declaration["MinValue"]):
+                return f"Parameter '{name}' must be a number not less than {declaration['MinValue']}"
+            if "MaxValue" in declaration and number > float(declaration["MaxValue"]):
+                return f"Parameter '{name}' must be a number not greater than {declaration['MaxValue']}"
+        else:
+            if "MinLength" in declaration and len(member) < int(declaration["MinLength"]):
+                return f"Parameter '{name}' must contain at least {declaration['MinLength']} characters"
+            if "MaxLength" in declaration and len(member) > int(declaration["MaxLength"]):
+                return f"Parameter '{name}' must contain at most {declaration['MaxLength']} characters"
+            pattern = declaration.get("AllowedPattern")
+            if pattern is not None and re.fullmatch(str(pattern), member) is None:
+                return f"Parameter '{name}' must match pattern {pattern}"
+        allowed = declaration.get("AllowedValues")
+        if allowed is not None and member not in [str(v) for v in allowed]:
+            return f"Parameter '{name}' must be one of AllowedValues"
+    return None
+
+
+def validate(template: dict[str, Any], given: dict[str, Any]) -> None:
+    """Raises CloudFormation's ValidationError for the first thing wrong with the parameters of a request."""
+    declared = declared_parameters(template)
+    unknown = [name for name in given if name not in declared]
+    if unknown:
+        raise ValidationError(message=f"Parameters: [{', '.join(unknown)}] do not exist in the template")
+    values = effective_values(template, given)
+    missing = [name for name in declared if name not in values]
+    if missing:
+        raise ValidationError(message=f"Parameters: [{', '.join(missing)}] must have values")
+    for name, value in values.items():
+        declaration = declared[name]
+        violation = _violation(name, declaration, value)
+        if violation is not None:
+            description = declaration.get("ConstraintDescription")
+            # As CloudFormation does: the template's own description of the constraint replaces the reason.
+            raise ValidationError(message=f"Parameter {name} failed to satisfy constraint: {description}" if description else violation)
+
+
+def _refuse_update(stack: Stack) -> None:
+    if stack.status not in UPDATABLE_STATUSES:
+        raise ValidationError(message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated.")
+
+
+def _stack_named(backend: CloudFormationBackend, name_or_id: str) -> Stack | None:
+    return next((s for s in backend.stacks.values() if name_or_id in (s.name, s.stack_id)), None)
+
+
+_original_create_stack = CloudFormationBackend.create_stack
+_original_create_change_set = CloudFormationBackend.create_change_set
+_original_update_stack = CloudFormationBackend.update_stack
+
+
+def _parsed(template: str | dict[str, Any]) -> dict[str, Any]:
+    return template if isinstance(template, dict) else Stack.parse_template(template)
+
+
+def _create_stack(self: CloudFormationBackend, name: str, template: str, parameters: dict[str, Any], *args: Any,
+                  **kwargs: Any) -> Stack:
+    validate(_parsed(template), parameters)
+    return _original_create_stack(self, name, template, parameters, *args, **kwargs)
+
+
+def _create_change_set(self: CloudFormationBackend, stack_name: str, change_set_name: str, template: str,
+                       parameters: dict[str, Any], *args: Any, **kwargs: Any) -> tuple[str, str]:
+    change_set_type = kwargs.get("change_set_type", args[1] if len(args) > 1 else "CREATE")
+    existing = _stack_named(self, stack_name)
+    if change_set_type == "UPDATE" and existing is not None:
+        _refuse_update(existing)
+    validate(_parsed(template), parameters)
+    return _original_create_change_set(self, stack_name, change_set_name, template, parameters, *args, **kwargs)
+
+
+def _update_stack(self: CloudFormationBackend, name: str, template: str, role_arn: str | None,
+                  parameters: list[dict[str, Any]], tags: dict[str, str] | None) -> Stack:
+    stack = self.get_stack(name)
+    _refuse_update(stack)
+    given = {p["ParameterKey"]: stack.parameters.get(p["ParameterKey"]) if p.get("UsePreviousValue") else p.get("ParameterValue")
+             for p in parameters}
+    validate(_parsed(template), given)
+    return _original_update_stack(self, name, template, role_arn, parameters, tags)
+
+
+def _has_parameters(self: Stack, other_parameters: dict[str, Any]) -> bool:
+    return effective_values(self.template_dict, self.parameters) == effective_values(self.template_dict, other_parameters)
+
+
+def install() -> None:
+    CloudFormationBackend.create_stack = _create_stack  # type: ignore[method-assign]
+    CloudFormationBackend.create_change_set = _create_change_set  # type: ignore[method-assign]
+    CloudFormationBackend.update_stack = _update_stack  # type: ignore[method-assign]
+    Stack.has_parameters = _has_parameters  # type: ignore[method-assign]

@@ -1,0 +1,80 @@
+import type { Stack } from '@aws-sdk/client-cloudformation';
+import { TargetName, type Target } from './targets.js';
+
+/** What a stack's status means for the verbs: go on, replace it, or stop and tell how to recover. */
+export const StackCondition = {
+  /** CREATE_COMPLETE, UPDATE_COMPLETE, IMPORT_COMPLETE. */
+  ready: 'ready',
+  /** The last update failed and was rolled back: the stack is whole and can be updated. */
+  rolledBack: 'rolledBack',
+  /** ROLLBACK_COMPLETE: the create failed and was rolled back; the stack can only be deleted. */
+  failedCreate: 'failedCreate',
+  /** A failed state that needs a person: a failed rollback, a failed delete, a failure with rollback disabled. */
+  needsRecovery: 'needsRecovery',
+  /** An operation is running, or was left unfinished. */
+  busy: 'busy',
+} as const;
+export type StackCondition = (typeof StackCondition)[keyof typeof StackCondition];
+
+export function conditionOf(status: string): StackCondition {
+  if (['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'IMPORT_COMPLETE'].includes(status)) return StackCondition.ready;
+  if (['UPDATE_ROLLBACK_COMPLETE', 'IMPORT_ROLLBACK_COMPLETE'].includes(status)) return StackCondition.rolledBack;
+  if (status === 'ROLLBACK_COMPLETE') return StackCondition.failedCreate;
+  if (status.endsWith('_IN_PROGRESS')) return StackCondition.busy;
+  return StackCondition.needsRecovery;
+}
+
+/** A stack in a state the verb cannot work with; the message says how to recover on this target. */
+export class StackNeedsRecovery extends Error {
+  override readonly name = 'StackNeedsRecovery';
+}
+
+type Place = Pick<Target, 'name' | 'region'>;
+
+const destroyVerb = (target: Place) => (target.name === TargetName.aws ? 'make destroy TARGET=aws YES=1' : `make destroy TARGET=${target.name}`);
+const deployVerb = (target: Place) => (target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`);
+
+/** How to get a stack out of `status` on this target, as commands to type. */
+export function recoveryAdvice(target: Place, stackName: string, status: string): string {
+  const cli = (command: string) => `\`aws cloudformation ${command} --stack-name ${stackName} --region ${target.region}\``;
+  const condition = conditionOf(status);
+  if (target.name === TargetName.embedded) {
+    // The embedded emulator works synchronously and cannot roll back: a stack left like this is only deleted.
+    return `run \`${destroyVerb(target)}\` (it empties the buckets first), then \`${deployVerb(target)}\``;
+  }
+  if (status === 'REVIEW_IN_PROGRESS') {
+    return `a change set that would create it was never executed and nothing was created: run \`${destroyVerb(target)}\`, then \`${deployVerb(target)}\``;
+  }
+  if (condition === StackCondition.busy) {
+    const restart = target.name === TargetName.localstack ? '; if it never ends, restart LocalStack (`make down`, then `make up`)' : '';
+    return `an operation is still running: wait until it ends (${cli('describe-stacks')}) and run this again${restart}`;
+  }
+  if (target.name === TargetName.localstack) return `run \`${destroyVerb(target)}\`, then \`${deployVerb(target)}\``;
+  switch (status) {
+    case 'UPDATE_ROLLBACK_FAILED':
+      return `fix what stopped the rollback (the stack's events name it), then ${cli('continue-update-rollback')} (with --resources-to-skip for resources that cannot roll back) and \`${deployVerb(target)}\` again; or delete the stack with \`${destroyVerb(target)}\``;
+    case 'DELETE_FAILED':
+      return `fix what stopped the delete (the stack's events name it), then run \`${destroyVerb(target)}\` again (it empties the buckets first)`;
+    case 'CREATE_FAILED':
+    case 'UPDATE_FAILED':
+      return `rollback was disabled: roll it back with ${cli('rollback-stack')}, or delete it with \`${destroyVerb(target)}\``;
+    default:
+      return `delete it with \`${destroyVerb(target)}\` (resources that cannot be deleted can be kept with ${cli('delete-stack')} --retain-resources <LogicalId>), then \`${deployVerb(target)}\``;
+  }
+}
+
+/** "stack X on T is in STATUS (reason)": the start of every message about a stack in trouble. */
+export function stackStatusLine(target: Place, stack: Stack): string {
+  const reason = stack.StackStatusReason ? ` (${stack.StackStatusReason})` : '';
+  return `stack ${stack.StackName} on ${target.name} is in ${stack.StackStatus}${reason}`;
+}
+
+/** The error for a stack that a verb cannot work with, with how to recover. */
+export function needsRecovery(target: Place, stack: Stack): StackNeedsRecovery {
+  return new StackNeedsRecovery(`${stackStatusLine(target, stack)}: ${recoveryAdvice(target, stack.StackName ?? '?', stack.StackStatus ?? '?')}`);
+}
+
+/** Whether DeleteStack may be called now: not while an operation runs (the embedded emulator has none running). */
+export function deletable(target: Place, status: string): boolean {
+  return target.name === TargetName.embedded || status === 'REVIEW_IN_PROGRESS' || conditionOf(status) !== StackCondition.busy;
+}

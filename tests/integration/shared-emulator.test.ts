@@ -1,0 +1,107 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clientsFor } from '../../scripts/lib/clients.js';
+import { ensureEmbeddedEmulator, startEmulator, stopSharedEmulator, type SharedEmulatorPlace } from '../../scripts/lib/emulator.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const healthOf = async (endpoint: string) => (await (await fetch(`${endpoint}/_backup-kit/health`)).json()) as { pid: number };
+
+let place: SharedEmulatorPlace;
+const started: number[] = [];
+
+beforeEach(async () => {
+  place = { dir: await mkdtemp(join(tmpdir(), 'backup-kit-shared-')), port: await freePort() };
+});
+afterEach(async () => {
+  // Whatever a test left running is stopped by its pid: the ones it started, and any emulator on its port.
+  const answering = await healthOf(`http://127.0.0.1:${place.port}`).catch(() => undefined);
+  if (answering) started.push(answering.pid);
+  for (const pid of started.splice(0)) if (alive(pid)) process.kill(pid, 'SIGTERM');
+  await rm(place.dir, { recursive: true, force: true });
+});
+
+describe('the shared embedded emulator', () => {
+  it('is started once when two scripts ask for it at the same time, and the loser uses the winner', async () => {
+    // Act
+    const endpoints = await Promise.all([ensureEmbeddedEmulator({ start: true, place }), ensureEmbeddedEmulator({ start: true, place })]);
+    // Assess
+    const { pid } = await healthOf(endpoints[0]);
+    started.push(pid);
+    expect(endpoints).toEqual([`http://127.0.0.1:${place.port}`, `http://127.0.0.1:${place.port}`]);
+    const record = JSON.parse(await readFile(join(place.dir, 'emulator.json'), 'utf8')) as { pid: number };
+    expect(record.pid).toBe(pid);
+  }, 60_000);
+
+  it("keeps the running emulator's log when a second start on its port fails", async () => {
+    // Prepare
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    started.push((await healthOf(endpoint)).pid);
+    const logFile = join(place.dir, 'shared', 'emulator.log');
+    const before = await readFile(logFile, 'utf8');
+    // Act
+    const second = startEmulator({ stateDir: join(place.dir, 'shared'), port: place.port });
+    // Assess
+    await expect(second).rejects.toThrow(/exited before it was ready[\s\S]*already in use/);
+    expect((await readFile(logFile, 'utf8')).startsWith(before)).toBe(true);
+  }, 60_000);
+
+  it('stops the emulator it recorded, verified by the pid it reports, and says so', async () => {
+    // Prepare
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    const { pid } = await healthOf(endpoint);
+    started.push(pid);
+    // Act
+    const report = await stopSharedEmulator(place);
+    // Assess
+    expect(report).toEqual({ stopped: true, message: `stopped the embedded emulator (pid ${pid}, ${endpoint})` });
+    expect(alive(pid)).toBe(false);
+  }, 60_000);
+
+  it('never signals a recorded pid that now belongs to another process', async () => {
+    // Prepare
+    const unrelated = spawn('sleep', ['60'], { stdio: 'ignore' });
+    started.push(unrelated.pid!);
+    await writeFile(join(place.dir, 'emulator.json'), JSON.stringify({ pid: unrelated.pid, port: place.port, startedAt: new Date().toISOString() }));
+    // Act
+    const report = await stopSharedEmulator(place);
+    // Assess
+    expect(report).toEqual({ stopped: false, message: `the recorded emulator (pid ${unrelated.pid}) is now \`sleep 60\`: nothing was signalled; removed the stale record` });
+    expect(alive(unrelated.pid!)).toBe(true);
+  });
+
+  it('keeps its state in memory: what it held is gone after a stop and a new start (as the README says)', async () => {
+    // Prepare
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    started.push((await healthOf(endpoint)).pid);
+    await clientsFor(embeddedTarget(endpoint)).s3.send(new CreateBucketCommand({ Bucket: 'kit-remembered' }));
+    await stopSharedEmulator(place);
+    // Act
+    const restarted = await ensureEmbeddedEmulator({ start: true, place });
+    started.push((await healthOf(restarted)).pid);
+    // Assess
+    const { Buckets } = await clientsFor(embeddedTarget(restarted)).s3.send(new ListBucketsCommand({}));
+    expect(Buckets ?? []).toEqual([]);
+  }, 60_000);
+});

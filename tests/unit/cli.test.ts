@@ -1,0 +1,83 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { nonEmpty, parseYes, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
+
+describe('parseYes', () => {
+  it.each(['1', 'yes', 'YES', 'true', 'True'])('confirms on %j', (value) => {
+    // Act
+    const parsed = parseYes(value);
+    // Assess
+    expect(parsed).toBe(true);
+  });
+
+  it.each(['0', 'no', 'false', 'n', 'yes please', ' '])('refuses %j as a usage error that says what to type', (value) => {
+    // Act
+    const parse = () => parseYes(value);
+    // Assess
+    expect(parse).toThrow(`"${value}" is not an explicit yes: confirm with YES=1 (make) or --yes (script)`);
+  });
+});
+
+describe('wholeNumber', () => {
+  const count = wholeNumber(1, 1000, '--count 10');
+
+  it('parses a whole number within its bounds', () => {
+    // Assess
+    expect(count('1')).toBe(1);
+    expect(count('1000')).toBe(1000);
+  });
+
+  it.each(['0', '1001', 'abc', '1e3', '2.5', '-1', '', '0x10'])('refuses %j, naming the bounds and an example', (value) => {
+    // Act
+    const parse = () => count(value);
+    // Assess
+    expect(parse).toThrow('Give a whole number from 1 to 1000, e.g. --count 10.');
+  });
+
+  it('collects every value of a repeatable option', () => {
+    // Prepare
+    const cases = wholeNumbers(1, 8, '--case 3');
+    // Act
+    const collected = cases('7', cases('2', undefined));
+    // Assess
+    expect(collected).toEqual([2, 7]);
+  });
+});
+
+describe('nonEmpty', () => {
+  it('refuses an empty or blank value', () => {
+    // Prepare
+    const key = nonEmpty('--event a.txt');
+    // Assess
+    expect(() => key('')).toThrow('It must not be empty, e.g. --event a.txt.');
+    expect(() => key('  ')).toThrow('must not be empty');
+    expect(key('a.txt')).toBe('a.txt');
+  });
+});
+
+describe('targetOption', () => {
+  const parse = (argv: string[], env: Record<string, string> = {}) => {
+    const saved = process.env.TARGET;
+    if (env.TARGET === undefined) delete process.env.TARGET;
+    else process.env.TARGET = env.TARGET;
+    try {
+      return new Command().exitOverride().configureOutput({ writeErr: () => undefined }).addOption(targetOption()).parse(argv, { from: 'user' }).opts().target;
+    } finally {
+      if (saved === undefined) delete process.env.TARGET;
+      else process.env.TARGET = saved;
+    }
+  };
+
+  it('accepts the three targets and defaults to embedded', () => {
+    // Assess
+    expect(parse(['--target', 'aws'])).toBe('aws');
+    expect(parse([])).toBe('embedded');
+    expect(parse([], { TARGET: 'localstack' })).toBe('localstack');
+  });
+
+  it.each(['constructor', 'toString', 'prod'])('refuses %j, from the command line or from TARGET, with the choices', (name) => {
+    // Assess
+    expect(() => parse(['--target', name])).toThrow('Allowed choices are embedded, localstack, aws.');
+    expect(() => parse([], { TARGET: name })).toThrow('Allowed choices are embedded, localstack, aws.');
+  });
+});

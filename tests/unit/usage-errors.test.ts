@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../scripts/lib/paths.js';
+
+type Finished = { readonly code: number | null; readonly stdout: string; readonly stderr: string };
+
+// No AWS set-up, and the emulator's port held by a socket that is no emulator: a command that got past its usage
+// check fails at once, offline, and cannot start an emulator.
+let portHolder: Server;
+beforeAll(async () => {
+  portHolder = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => portHolder.listen(0, '127.0.0.1', resolve));
+});
+afterAll(() => new Promise<void>((resolve) => portHolder.close(() => resolve())));
+
+const isolatedEnv = (): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && name !== 'TARGET' && name !== 'YES')),
+  BACKUP_KIT_EMULATOR_PORT: String((portHolder.address() as AddressInfo).port),
+});
+
+function runCommand(command: string, args: string[]): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: projectRoot, env: isolatedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const tsx = join(projectRoot, 'node_modules', '.bin', 'tsx');
+const script = (name: string, ...args: string[]) => runCommand(tsx, [join('scripts', `${name}.ts`), ...args]);
+const SPAWNS_TSX = 30_000;
+
+describe('only an explicit yes confirms a change on aws', () => {
+  it.each([
+    [['destroy', 'TARGET=aws', 'YES=0']],
+    [['deploy-aws', 'YES=no']],
+  ])('make %j is a usage error that says what to type', async (makeArgs) => {
+    // Act
+    const finished = await runCommand('make', ['--no-print-directory', ...makeArgs]);
+    // Assess
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain('is not an explicit yes: confirm with YES=1 (make) or --yes (script), or leave it out to be asked');
+  }, SPAWNS_TSX);
+
+  it('make passes an explicit yes on to the script', async () => {
+    // Act
+    const finished = await runCommand('make', ['--dry-run', '--no-print-directory', 'destroy', 'TARGET=aws', 'YES=1']);
+    // Assess
+    expect(finished.stdout).toContain("scripts/destroy.ts --target aws --yes='1'");
+  });
+});
+
+describe('usage errors exit with 2 and say what to type', () => {
+  it.each([
+    [['deploy', '--target', 'constructor'], "option '-t, --target <target>' argument 'constructor' is invalid. Allowed choices are embedded, localstack, aws."],
+    [['matrix', '--case', 'abc'], "option '-c, --case <number...>' argument 'abc' is invalid. Give a whole number from 1 to 8, e.g. --case 3 (make matrix CASE=3)."],
+    [['seed', '--size', '1e10'], "option '-s, --size <bytes>' argument '1e10' is invalid. Give a whole number from 0 to 104857600"],
+    [['seed', '--event', ''], "option '--event <key>' argument '' is invalid. It must not be empty, e.g. --event seed/file-0.bin."],
+    [['logs', '--since', 'yesterday'], "option '-s, --since <minutes>' argument 'yesterday' is invalid. Give a whole number from 0 to 525600, e.g. --since 60."],
+    [['deploy', '--parameter', 'CopyConcurrency'], 'parameter override "CopyConcurrency" must look like Name=Value (e.g. --parameter FunctionMemoryMb=1024)'],
+  ])('%j', async ([name, ...args], message) => {
+    // Act
+    const finished = await script(name!, ...args);
+    // Assess
+    expect(finished.stderr).toContain(message);
+    expect(finished.code).toBe(2);
+  }, SPAWNS_TSX);
+});
