@@ -5,7 +5,7 @@ import { findStack } from './lib/deployed-stack.js';
 import { outputsOf } from './lib/stack.js';
 import { parseOutputs } from './lib/outputs.js';
 import { progress } from './lib/progress.js';
-import { backupBucketName } from './lib/retained-backups.js';
+import { backupBucketName } from './lib/kept-backups.js';
 import {
   executeRestore,
   listBackupVersions,

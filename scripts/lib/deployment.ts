@@ -9,7 +9,7 @@ import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.j
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
-import { backupBucketName, refuseRetainedBackups } from './retained-backups.js';
+import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { deployStack, describeStack, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { UsageError } from './cli.js';
@@ -71,7 +71,13 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   if (options.confirmStart && !(await options.confirmStart(plan))) {
     throw new DeploymentCancelled('not confirmed: nothing was changed');
   }
-  if (!existing) await refuseRetainedBackups(target, clients, backupBucketName(stackName, plan.account, target.region));
+  // A stack whose create failed is replaced: it is about to be created again.
+  const keptBackupBucket = await keptBackupBucketParameter(
+    clients,
+    backupBucketName(stackName, plan.account, target.region),
+    condition === StackCondition.failedCreate ? undefined : existing,
+    log,
+  );
 
   const { artefact, rebuilt } = await freshArtefact();
   log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'rebuilt from changed sources' : 'up to date'})`);
@@ -90,7 +96,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     log(`uploaded s3://${artefactBucket}/${key}`);
   }
 
-  const parameters: Parameters = { ...requested, ArtifactBucket: artefactBucket, ArtifactKey: key };
+  const parameters: Parameters = { KeptBackupBucket: keptBackupBucket, ...requested, ArtifactBucket: artefactBucket, ArtifactKey: key };
   const templateBody = await readTemplateText();
   const result = await deployStack(clients.cloudFormation, {
     stackName,

@@ -128,6 +128,16 @@ function policySids(document: unknown): string {
   return statements.map((s) => s.Sid ?? '?').sort().join(',') || 'none';
 }
 
+/** The bucket a policy applies to: a `Ref` to a bucket resource, or a name built with `Fn::Sub`. */
+function policyBucket(bucket: unknown, bucketOutputs: Record<string, string | undefined>): string | undefined {
+  const ref = (bucket as { Ref?: string } | undefined)?.Ref;
+  if (ref) return bucketOutputs[ref];
+  const sub = (bucket as { 'Fn::Sub'?: unknown } | undefined)?.['Fn::Sub'];
+  if (typeof sub !== 'string') return undefined;
+  const pattern = new RegExp(`^${sub.split(/\$\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.+')}$`);
+  return Object.values(bucketOutputs).find((name) => name !== undefined && pattern.test(name));
+}
+
 /**
  * Reads the deployed resources back and compares them with what the template asks for. A property the
  * target is known not to emulate is a warning, whatever it reads; anything else that differs is drift.
@@ -148,15 +158,15 @@ export async function checkDrift(
     TrailBucket: outputs.AuditTrailBucketName,
   };
   const expectations: Expectation[] = [];
+  // A bucket is checked whenever the stack names it, also one the stack took over instead of creating it.
   for (const [id, bucket] of Object.entries(bucketOutputs)) {
     const resource = resources[id];
-    if (!bucket || !resource || (resource.Condition && !conditions[resource.Condition])) continue;
+    if (!bucket || !resource) continue;
     expectations.push(...bucketExpectations(clients, id, bucket, (resource.Properties ?? {}) as BucketProperties, functionArn));
   }
   for (const [id, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::S3::BucketPolicy' || (resource.Condition && !conditions[resource.Condition])) continue;
-    const target = (resource.Properties?.Bucket as { Ref?: string } | undefined)?.Ref;
-    const bucket = target ? bucketOutputs[target] : undefined;
+    const bucket = policyBucket(resource.Properties?.Bucket, bucketOutputs);
     if (!bucket) continue;
     expectations.push({
       resource: id,

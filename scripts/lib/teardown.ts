@@ -3,7 +3,7 @@ import { bucketExists, countVersions, deleteBucket, emptyBucket } from './bucket
 import type { Clients } from './clients.js';
 import { findStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
-import { backupBucketName } from './retained-backups.js';
+import { backupBucketName } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice } from './stack-state.js';
 import type { Target } from './targets.js';
@@ -65,6 +65,6 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     return { stackName, stackDeleted: Boolean(stack), backupBucket };
   }
   const kept = await countVersions(clients.s3, backupBucket);
-  log(`kept s3://${backupBucket} with its ${kept} backup version(s): restore from it with \`make restore\`; delete it for good with DELETE_BACKUPS=1`);
+  log(`kept s3://${backupBucket} with its ${kept} backup version(s): the next deploy takes it over; to delete it for good, destroy with DELETE_BACKUPS=1`);
   return { stackName, stackDeleted: Boolean(stack), backupBucket, keptBackupVersions: kept };
 }

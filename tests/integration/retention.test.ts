@@ -22,7 +22,7 @@ afterAll(async () => {
 beforeEach(() => printEmulatorLogOnFailure(() => stack));
 
 describe('backups outlive the stack', () => {
-  it('keeps the backup bucket when the stack is destroyed, refuses to deploy over it, and deletes it only when told', async () => {
+  it('keeps the backup bucket when the stack is destroyed, a new stack takes it over with its backups, and it goes only when told', async () => {
     // Prepare
     const { target, deployment } = started();
     const { s3, cloudFormation } = deployment.clients;
@@ -33,17 +33,19 @@ describe('backups outlive the stack', () => {
     const overrides = { NamePrefix: PREFIX };
     // Act
     const kept = await tearDown(target, deployment.clients, { deleteBackups: false, log: (line) => lines.push(line), overrides });
-    const redeploy = deploy(target, { overrides, log: () => undefined });
-    await expect(redeploy).rejects.toThrow(/holds 1 backup version\(s\) kept from an earlier stack[\s\S]*DELETE_BACKUPS=1/);
+    const redeploy = await deploy(target, { overrides, log: (line) => lines.push(line) });
+    const later = await s3.send(new PutObjectCommand({ Bucket: InboxBucketName, Key: 'later.txt', Body: 'after the takeover' }));
+    await waitForBackupOf(s3, BackupBucketName, 'later.txt', later.VersionId!, 10_000);
     const deleted = await tearDown(target, deployment.clients, { deleteBackups: true, log: (line) => lines.push(line), overrides });
-    const again = await deploy(target, { overrides, log: () => undefined });
     // Assess
     expect(kept).toMatchObject({ stackDeleted: true, backupBucket: BackupBucketName, keptBackupVersions: 1 });
-    expect(deleted).toEqual({ stackName: PREFIX, stackDeleted: false, backupBucket: BackupBucketName });
     expect(lines).toContainEqual(expect.stringContaining(`kept s3://${BackupBucketName} with its 1 backup version(s)`));
-    expect(again.action).toBe('created');
-    expect(await describeStack(cloudFormation, PREFIX)).toBeDefined();
-    await expect(s3.send(new HeadBucketCommand({ Bucket: BackupBucketName }))).resolves.toBeDefined();
+    expect(redeploy).toMatchObject({ action: 'created', parameters: expect.objectContaining({ KeptBackupBucket: 'true' }) });
+    expect(lines).toContainEqual(`taking over s3://${BackupBucketName}, kept from an earlier stack with 1 backup version(s)`);
+    expect(redeploy.drift.filter((check) => check.status !== 'ok')).toEqual([]);
+    expect(deleted).toEqual({ stackName: PREFIX, stackDeleted: true, backupBucket: BackupBucketName });
+    expect(await describeStack(cloudFormation, PREFIX)).toBeUndefined();
+    await expect(s3.send(new HeadBucketCommand({ Bucket: BackupBucketName }))).rejects.toThrow();
   });
 
   it('fails by name to create a stack with Object Lock, which the embedded emulator does not honour', async () => {

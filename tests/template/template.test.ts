@@ -273,6 +273,20 @@ describe('backups outlive mistakes', () => {
     expect(resource('BackupBucket')).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
+  it('takes a kept backup bucket over instead of creating it, naming it the same way everywhere', () => {
+    // Prepare
+    const name = '${NamePrefix}-backup-${AWS::AccountId}-${AWS::Region}';
+    const references = Object.entries(template.Resources)
+      .filter(([id]) => id !== 'BackupBucket' && id !== 'BackupBucketPolicy')
+      .filter(([, r]) => referencesIn(r.Properties ?? {}).has('BackupBucket'));
+    // Assess
+    expect(template.Parameters.KeptBackupBucket).toMatchObject({ Default: 'false', AllowedValues: ['true', 'false'] });
+    expect(resource('BackupBucket')).toMatchObject({ Condition: 'BackupBucketCreated', Properties: expect.objectContaining({ BucketName: { 'Fn::Sub': name } }) });
+    expect(props('BackupBucketPolicy').Bucket).toEqual({ 'Fn::If': ['BackupBucketCreated', { Ref: 'BackupBucket' }, { 'Fn::Sub': name }] });
+    expect(references.map(([id]) => id)).toEqual([]);
+    expect(template.Outputs.BackupBucketName?.Value).toEqual({ 'Fn::Sub': name });
+  });
+
   it('locks backup versions in governance mode for BackupObjectLockDays days, and not at all by default', () => {
     // Prepare
     const p = props('BackupBucket');

@@ -31,10 +31,10 @@ describe('template conditions', () => {
     const template = await loadTemplate();
     // Act
     const defaults = evaluateConditions(template, {});
-    const changed = evaluateConditions(template, { NotificationEmail: 'me@example.com', EnableAuditTrail: 'true', ReceiptPublishAllowed: 'false', BackupNoncurrentVersionRetentionDays: '30', BackupObjectLockDays: '7' });
+    const changed = evaluateConditions(template, { NotificationEmail: 'me@example.com', EnableAuditTrail: 'true', ReceiptPublishAllowed: 'false', BackupNoncurrentVersionRetentionDays: '30', BackupObjectLockDays: '7', KeptBackupBucket: 'true' });
     // Assess
-    expect(defaults).toEqual({ HasNotificationEmail: false, AuditTrailEnabled: false, PublishAllowed: true, ExpiresNoncurrentVersions: false, BackupVersionsLocked: false });
-    expect(changed).toEqual({ HasNotificationEmail: true, AuditTrailEnabled: true, PublishAllowed: false, ExpiresNoncurrentVersions: true, BackupVersionsLocked: true });
+    expect(defaults).toEqual({ HasNotificationEmail: false, AuditTrailEnabled: false, PublishAllowed: true, ExpiresNoncurrentVersions: false, BackupVersionsLocked: false, BackupBucketCreated: true });
+    expect(changed).toEqual({ HasNotificationEmail: true, AuditTrailEnabled: true, PublishAllowed: false, ExpiresNoncurrentVersions: true, BackupVersionsLocked: true, BackupBucketCreated: false });
   });
 
   it('resolve Fn::If branches and drop AWS::NoValue', () => {
