@@ -36,8 +36,8 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kit_emulator import (cloudformation, cloudformation_parameters, cloudformation_updates, lambda_invoke,  # noqa: E402
-                          lambda_runtime, s3_conditions, s3_events, s3_policy)
+from kit_emulator import (cloudformation, cloudformation_parameters, cloudformation_updates, faults,  # noqa: E402
+                          lambda_invoke, lambda_runtime, s3_conditions, s3_events, s3_policy)
 from kit_emulator.async_invoke import invoker  # noqa: E402
 
 KIT_PREFIX = "/_backup-kit/"
@@ -91,7 +91,7 @@ def main() -> None:
     s3_policy.install()
     lambda_invoke.install()
 
-    app = kit_routes(DomainDispatcherApplication(create_backend_app))
+    app = faults.wrap(kit_routes(DomainDispatcherApplication(create_backend_app)))
     # werkzeug itself explains a port that is taken, and exits with 1.
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint = f"http://{args.host}:{server.server_port}"

@@ -22,8 +22,10 @@ export type Receipt = {
 export type ReceiptProbe = {
   /** Waits for the receipt of a key; undefined when none arrived within the time (a timeout is an answer here). */
   receiptFor(key: string, timeoutMs: number): Promise<Receipt | undefined>;
-  /** Every receipt of a key that arrived, after listening for `settleMs` more (to count them, duplicates included). */
+  /** Every receipt of a key, once nothing new has arrived for `settleMs` (to count them, duplicates included). */
   receiptsFor(key: string, settleMs: number): Promise<Receipt[]>;
+  /** Every receipt, once nothing new has arrived for `settleMs`. */
+  allReceipts(settleMs: number): Promise<Receipt[]>;
   dispose(): Promise<void>;
 };
 
@@ -65,6 +67,15 @@ export async function createReceiptProbe(clients: Clients, topicArn: string, nam
       );
     }
   };
+  /** Drains until nothing new has arrived for `settleMs`. */
+  const settle = async (settleMs: number) => {
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < settleMs) {
+      const before = received.size;
+      await drain();
+      if (received.size > before) quietSince = Date.now();
+    }
+  };
   const all = (key: string) => [...received.values()].filter((r) => r.MessageAttributes?.key?.Value === key);
 
   return {
@@ -79,10 +90,12 @@ export async function createReceiptProbe(clients: Clients, topicArn: string, nam
       }
     },
     async receiptsFor(key, settleMs) {
-      const until = Date.now() + settleMs;
-      do await drain();
-      while (Date.now() < until);
+      await settle(settleMs);
       return all(key);
+    },
+    async allReceipts(settleMs) {
+      await settle(settleMs);
+      return [...received.values()];
     },
     async dispose() {
       await sns.send(new UnsubscribeCommand({ SubscriptionArn: subscription.SubscriptionArn })).catch(() => undefined);

@@ -4,8 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BackupMetadata } from '../../handler/provenance.js';
 import { createReceiptProbe, type ReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { s3PutEvent } from '../../scripts/lib/s3-event.js';
-import { waitFor } from '../../scripts/lib/wait.js';
-import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
 let stack: EmbeddedStack | undefined;
 let probe: ReceiptProbe | undefined;
@@ -14,13 +13,7 @@ const live = () => {
   return { ...stack.deployment.clients, outputs: stack.deployment.outputs, probe };
 };
 
-/** Waits until the emulator has no asynchronous event queued or running. */
-async function quiet(): Promise<void> {
-  await waitFor('the emulator to process every event', async () => {
-    const health = (await (await fetch(`${stack!.emulator.endpoint}/_backup-kit/health`)).json()) as { pendingAsyncEvents: number };
-    return health.pendingAsyncEvents === 0 ? true : undefined;
-  }, { timeoutMs: 60_000, intervalMs: 100 });
-}
+const quiet = () => emulatorQuiet(stack!.emulator, 60_000);
 
 async function backupVersions(key: string): Promise<{ versionId: string; sourceVersionId?: string }[]> {
   const { s3, outputs } = live();

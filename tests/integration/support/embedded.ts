@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { onTestFailed } from 'vitest';
 import { deploy, type Deployment } from '../../../scripts/lib/deployment.js';
 import { startEmulator, type RunningEmulator } from '../../../scripts/lib/emulator.js';
+import type { Parameters } from '../../../scripts/lib/parameters.js';
 import { embeddedTarget, type Target } from '../../../scripts/lib/targets.js';
 import { waitFor } from '../../../scripts/lib/wait.js';
 
@@ -15,13 +16,13 @@ export type EmbeddedStack = {
 };
 
 /** Starts a private emulator on a free port and deploys the real template and artefact into it. */
-export async function startEmbeddedStack(options: { namePrefix: string; env?: Record<string, string> }): Promise<EmbeddedStack> {
+export async function startEmbeddedStack(options: { namePrefix: string; env?: Record<string, string>; parameters?: Parameters }): Promise<EmbeddedStack> {
   const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-it-'));
   const emulator = await startEmulator({ stateDir, env: { KIT_EMULATOR_RETRY_DELAYS: '0.2,0.2', ...options.env } });
   const target = embeddedTarget(emulator.endpoint);
   const lines: string[] = [];
   try {
-    const deployment = await deploy(target, { overrides: { NamePrefix: options.namePrefix }, log: (line) => lines.push(line) });
+    const deployment = await deploy(target, { overrides: { ...options.parameters, NamePrefix: options.namePrefix }, log: (line) => lines.push(line) });
     return { emulator, target, deployment, lines };
   } catch (error) {
     console.error(lines.join('\n'), `\n--- emulator log ---\n${await emulator.log()}`);

@@ -1,0 +1,199 @@
+"""Faults injected into the functions' own traffic, for tests that prove the kit loses nothing under them.
+
+The function's SDK names its runtime in its user agent (`exec-env/AWS_Lambda_…`, from AWS_EXECUTION_ENV), so
+the emulator can tell a function's requests from everyone else's and answer a share of them as an overloaded
+AWS would: S3 with 503 SlowDown or 500 InternalError, the other services with 400 Throttling or 500
+InternalFailure. One request can also be held for a while (longer than the function's timeout, to make an
+invocation time out mid-flight) and then served, and the process that sends one request can be killed
+(SIGKILL, found through the request's TCP connection), e.g. right between a copy and its receipt. Nothing
+changes until a test asks:
+
+  PUT /_backup-kit/faults  {"throttle": 0.2, "serverError": 0.1, "seed": 7,
+                            "holdNext": {"ms": 4000, "operation": "CopyObject"},
+                            "killNext": {"operation": "Publish"}}
+  GET /_backup-kit/faults  → the settings and what was injected so far;  DELETE → no more faults.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import random
+import re
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PATH = "/_backup-kit/faults"
+_FUNCTION_AGENT = re.compile(r"exec-env/AWS_Lambda")
+_SERVICE = re.compile(r"Credential=[^/]+/\d+/[^/]+/([^/]+)/aws4_request")
+
+
+@dataclass
+class Counts:
+    function_requests: int = 0
+    throttled: int = 0
+    server_errors: int = 0
+    held: int = 0
+    killed: int = 0
+
+
+@dataclass
+class Settings:
+    throttle: float = 0.0
+    server_error: float = 0.0
+    hold_ms: int = 0
+    hold_operation: str | None = None
+    kill_operation: str | None = None
+    counts: Counts = field(default_factory=Counts)
+
+
+class FaultInjector:
+    """WSGI middleware in front of the emulator: decides, per function request, whether it fails."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self._settings = Settings()
+        self._random = random.Random()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == PATH:
+            return self._configure(environ, start_response)
+        agent = f"{environ.get('HTTP_USER_AGENT', '')} {environ.get('HTTP_X_AMZ_USER_AGENT', '')}"
+        if not _FUNCTION_AGENT.search(agent):
+            return self._app(environ, start_response)
+        service = _service(environ)
+        fault = self._decide(environ, service)
+        if fault is None:
+            return self._app(environ, start_response)
+        return _error(start_response, service, *fault)
+
+    def _decide(self, environ: dict[str, Any], service: str) -> tuple[int, str, str] | None:
+        hold = 0
+        with self._lock:
+            settings = self._settings
+            settings.counts.function_requests += 1
+            operation = _operation(environ, service) if settings.hold_ms or settings.kill_operation else None
+            if settings.kill_operation is not None and settings.kill_operation == operation and _kill_sender(environ):
+                settings.kill_operation = None
+                settings.counts.killed += 1
+                return 500, "InternalError", "the sender was killed"
+            if settings.hold_ms and (settings.hold_operation is None or settings.hold_operation == operation):
+                hold, settings.hold_ms = settings.hold_ms, 0
+                settings.counts.held += 1
+            else:
+                draw = self._random.random()
+                if draw < settings.throttle:
+                    settings.counts.throttled += 1
+                    return (503, "SlowDown", "Please reduce your request rate.") if service == "s3" else (400, "Throttling", "Rate exceeded")
+                if draw < settings.throttle + settings.server_error:
+                    settings.counts.server_errors += 1
+                    return (500, "InternalError", "We encountered an internal error. Please try again.") if service == "s3" else (500, "InternalFailure", "Internal failure")
+        if hold:
+            time.sleep(hold / 1000)
+        return None
+
+    def _configure(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        with self._lock:
+            if method in ("PUT", "POST"):
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+                body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+                hold = body.get("holdNext") or {}
+                self._settings = Settings(
+                    throttle=float(body.get("throttle", 0)),
+                    server_error=float(body.get("serverError", 0)),
+                    hold_ms=int(hold.get("ms", 0)),
+                    hold_operation=hold.get("operation"),
+                    kill_operation=(body.get("killNext") or {}).get("operation"),
+                    counts=self._settings.counts,
+                )
+                self._random.seed(body.get("seed"))
+            elif method == "DELETE":
+                self._settings = Settings(counts=self._settings.counts)
+            state = asdict(self._settings)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(state).encode()]
+
+
+def _descends_from_us(pid: int) -> bool:
+    while pid > 1:
+        if pid == os.getpid():
+            return True
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                pid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            return False
+    return False
+
+
+def _kill_sender(environ: dict[str, Any]) -> bool:
+    """Kills the function process on the other end of this request's connection (only a process of ours)."""
+    port = int(environ.get("REMOTE_PORT") or 0)
+    inode = None
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as lines:
+                for line in list(lines)[1:]:
+                    fields = line.split()
+                    if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                        inode = fields[9]
+        except OSError:
+            continue
+    if inode is None:
+        return False
+    socket_link = f"socket:[{inode}]"
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            if any(os.readlink(f"/proc/{entry}/fd/{fd}") == socket_link for fd in os.listdir(f"/proc/{entry}/fd")):
+                if _descends_from_us(int(entry)):
+                    os.kill(int(entry), signal.SIGKILL)
+                    return True
+        except OSError:
+            continue
+    return False
+
+
+def _service(environ: dict[str, Any]) -> str:
+    match = _SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else "unknown"
+
+
+def _operation(environ: dict[str, Any], service: str) -> str:
+    """Names the few operations a hold can wait for: S3's CopyObject, and any query-protocol Action."""
+    if service == "s3":
+        method = environ.get("REQUEST_METHOD")
+        if method == "PUT" and environ.get("HTTP_X_AMZ_COPY_SOURCE"):
+            return "UploadPartCopy" if "partNumber=" in environ.get("QUERY_STRING", "") else "CopyObject"
+        return {"HEAD": "HeadObject", "GET": "GetObject", "PUT": "PutObject", "POST": "Post"}.get(str(method), str(method))
+    # Query protocol (SNS): the action is in the form body, which must be read back for the emulator after.
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    match = re.search(rb"(?:^|&)Action=([A-Za-z]+)", body)
+    return match.group(1).decode() if match else "unknown"
+
+
+def _error(start_response: Callable[..., Any], service: str, status: int, code: str, message: str) -> Iterable[bytes]:
+    request_id = uuid.uuid4().hex
+    if service == "s3":
+        body = f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>'
+    else:
+        kind = "Sender" if status < 500 else "Receiver"
+        body = f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    reason = {400: "Bad Request", 500: "Internal Server Error", 503: "Slow Down"}[status]
+    start_response(f"{status} {reason}", [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)])
+    return [body.encode()]
+
+
+def wrap(app: Callable[..., Iterable[bytes]]) -> FaultInjector:
+    return FaultInjector(app)
