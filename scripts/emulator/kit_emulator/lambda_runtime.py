@@ -48,6 +48,13 @@ class WarmEnvironment:
     environment: ExecutionEnvironment
 
 
+def is_deployed(fn: Any) -> bool:
+    """False once the function was deleted (or replaced by a new one of the same name)."""
+    from moto.awslambda.utils import get_backend
+
+    return get_backend(fn.account_id, fn.region)._lambdas.get_arn(fn.function_arn) is fn
+
+
 def _code_dir(fn: Any) -> Path:
     # moto already holds the zip's digest (the function's CodeSha256, base64); make it a file name.
     digest = base64.b64decode(fn.code_sha_256).hex()
@@ -140,6 +147,16 @@ class EnvironmentPool:
         with self._lock:
             self._all.discard(warm)
 
+    def discard_function(self, function_arn: str) -> None:
+        """Stops every environment of a deleted function (an invocation still running in one ends as a crash)."""
+        with self._lock:
+            gone = [warm for warm in self._all if warm.function_arn == function_arn]
+            self._all.difference_update(gone)
+            for key in [key for key, envs in self._idle.items() if envs and envs[0].function_arn == function_arn]:
+                del self._idle[key]
+        for warm in gone:
+            warm.environment.stop()
+
     def shutdown(self) -> None:
         with self._lock:
             environments = list(self._all)
@@ -173,6 +190,12 @@ def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResu
         result = warm.environment.invoke(request_id, json.dumps(event).encode(), fn.function_arn)
     finally:
         pool.release(warm)
+    # A function deleted while it ran leaves no trace: its log group stays deleted, as on AWS.
+    if not is_deployed(fn):
+        pool.discard_function(fn.function_arn)
+        print(f"[lambda] {fn.function_name} {request_id}: the function was deleted while it ran; its logs are dropped",
+              file=sys.stderr, flush=True)
+        return result
     _write_logs(fn, warm.log_stream, result)
     print(f"[lambda] {fn.function_name} {request_id} {'cold' if result.cold else 'warm'} "
           f"{'error' if result.errored else 'ok'} {result.duration_ms:.0f} ms", file=sys.stderr, flush=True)
