@@ -25,6 +25,7 @@ run(async () => {
     return ExitCode.usage;
   }
   const target = await resolveTarget(parseTargetName(options.target), { checkReachable: true });
+  console.log(`target ${target.name}: ${target.description}${target.endpoint ? ` at ${target.endpoint}` : ''}`);
   let stack: DeployedStack;
   if (target.name === TargetName.aws) {
     stack = await requireDeployedStack(target, clientsFor(target));

@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 SERVICES = "cloudformation,s3,lambda,sns,sqs,iam,logs,sts,ses"
+#: Upstream's shutdown sometimes hangs: an orphaned runner gives it this long, then exits hard.
+ORPHAN_STOP_GRACE_S = 15.0
 KIT_PACKAGES = [Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "lambda-runtime"]
 
 
@@ -52,6 +54,8 @@ def exit_with(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(0.5)
     os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ORPHAN_STOP_GRACE_S)
+    os._exit(1)
 
 
 def main() -> None:
