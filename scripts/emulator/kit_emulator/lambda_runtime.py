@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from kit_lambda_runtime.environment import ExecutionEnvironment, FunctionSpec, InvocationResult
-from kit_lambda_runtime.node_binary import node_binary_for
+from kit_lambda_runtime.node_binary import UnsupportedRuntime, node_binary_for
+from moto.awslambda.exceptions import InvalidParameterValueException
 
 
 @dataclass
@@ -185,7 +186,10 @@ def _write_logs(fn: Any, stream: str, result: InvocationResult) -> None:
 def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResult:
     """Runs one invocation in a warm environment. Asynchronous retries pass the event's request id again."""
     request_id = request_id or str(uuid.uuid4())
-    warm = pool.acquire(fn)
+    try:
+        warm = pool.acquire(fn)
+    except UnsupportedRuntime as error:
+        raise InvalidParameterValueException(str(error)) from error
     try:
         result = warm.environment.invoke(request_id, json.dumps(event).encode(), fn.function_arn)
     finally:
