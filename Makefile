@@ -11,7 +11,7 @@ VITEST := node_modules/.bin/vitest
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup build lint test emulator emulator-stop localstack-host localstack-host-stop up down deploy deploy-aws matrix seed destroy logs bench clean
+.PHONY: help setup build lint test emulator emulator-stop localstack-host localstack-host-stop up down deploy deploy-aws matrix matrix-compare seed destroy logs bench clean
 
 help: ## list the verbs
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,6 +60,9 @@ deploy-aws: ## deploy to real AWS (shows account, region and change set; asks fi
 
 matrix: ## run the eight-case matrix against TARGET (deploys the stack first when it is missing)
 	$(TSX) scripts/matrix.ts --target $(TARGET) $(if $(CASE),--case $(CASE))
+
+matrix-compare: ## compare the latest matrix reports of embedded and localstack case by case (exit 1 when they differ)
+	$(TSX) scripts/matrix-compare.ts embedded localstack
 
 seed: ## upload COUNT files (default 10) into the inbox on TARGET and wait for their backups
 	$(TSX) scripts/seed.ts --target $(TARGET) $(if $(COUNT),--count $(COUNT))
