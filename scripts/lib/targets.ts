@@ -132,8 +132,8 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
       return embeddedTarget(await ensureEmbeddedEmulator({ start: options.startEmulator ?? true }));
     case TargetName.localstack: {
       const region = env.AWS_REGION ?? EMULATOR_REGION;
-      if (!options.checkReachable) return localstackTarget(env.LOCALSTACK_ENDPOINT ?? DEFAULT_LOCALSTACK_ENDPOINT, LocalStackMode.docker, region);
-      const endpoint = env.LOCALSTACK_ENDPOINT ?? (await recordedLocalStackHost()) ?? DEFAULT_LOCALSTACK_ENDPOINT;
+      if (!options.checkReachable) return localstackTarget(env.LOCALSTACK_ENDPOINT || DEFAULT_LOCALSTACK_ENDPOINT, LocalStackMode.docker, region);
+      const endpoint = env.LOCALSTACK_ENDPOINT || (await recordedLocalStackHost()) || DEFAULT_LOCALSTACK_ENDPOINT;
       if (!(await answersOk(`${endpoint}/_localstack/health`, 3_000))) {
         throw new UsageError(
           `LocalStack does not answer at ${endpoint}: start it without Docker with \`make localstack-host\`, or in Docker with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`,

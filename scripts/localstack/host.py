@@ -2,8 +2,8 @@
 settings that keep it on loopback, inside the kit's folders and off the network (../shared/docs facts):
 
 - gateway on 127.0.0.1:<port>, served by hypercorn (twisted would bind 0.0.0.0);
-- OVERRIDE_IN_DOCKER=0, FILESYSTEM_ROOT, TMPDIR, CONFIG_DIR and XDG_CACHE_HOME under --state-dir: nothing is
-  written to /var/lib, /usr/lib, /etc, /tmp/localstack or ~/.cache;
+- OVERRIDE_IN_DOCKER=0, FILESYSTEM_ROOT, TMPDIR, CONFIG_DIR, XDG_CACHE_HOME and S3's object storage under
+  --state-dir: nothing is written to /var/lib, /usr/lib, /etc, /tmp/localstack*, or ~/.cache;
 - no DNS server, no certificate download, no analytics; state in memory only;
 - Lambda through the kit's executor (LAMBDA_RUNTIME_EXECUTOR=kit-node): functions run as local Node.js
   processes, not in containers; async retries after 1 and 2 s.
@@ -75,8 +75,11 @@ def main() -> None:
         threading.Thread(target=exit_with, args=(os.getppid(),), daemon=True).start()
 
     # LocalStack reads its configuration when it is first imported: only now.
+    import localstack.services.s3.provider as s3_provider
     from localstack.runtime.main import main as run_localstack
 
+    # Its S3 keeps object bodies in a fixed /tmp/localstack-s3-storage (services/s3/provider.py), no setting moves it.
+    s3_provider.DEFAULT_S3_TMP_DIR = str(state_dir / "s3-storage")
     run_localstack()
 
 
