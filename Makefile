@@ -30,7 +30,7 @@ build: ## bundle the handler into dist/handler.zip and dist/handler.zip.sha256
 lint: ## cfn-lint the template and type-check the TypeScript
 	$(TSX) scripts/lint.ts
 
-test: lint ## lint, then the unit, template and integration suites (integration starts its own emulator)
+test: lint ## lint, then the unit, template and integration suites (integration starts its own emulator and LocalStack)
 	$(VITEST) run
 
 emulator: ## run the embedded emulator in the foreground on http://127.0.0.1:4599 (BACKUP_KIT_EMULATOR_PORT overrides)
