@@ -14,11 +14,7 @@ is_recent_python() {
 }
 
 find_python() {
-  if [ -n "${BACKUP_KIT_LOCALSTACK_PYTHON:-}" ]; then
-    if is_recent_python "$BACKUP_KIT_LOCALSTACK_PYTHON"; then echo "$BACKUP_KIT_LOCALSTACK_PYTHON"; return 0; fi
-    echo "BACKUP_KIT_LOCALSTACK_PYTHON=$BACKUP_KIT_LOCALSTACK_PYTHON is not a Python 3.13 or newer" >&2
-    exit 2
-  fi
+  if [ -n "${BACKUP_KIT_LOCALSTACK_PYTHON:-}" ]; then echo "$BACKUP_KIT_LOCALSTACK_PYTHON"; return 0; fi
   local candidate
   for candidate in python3.14 python3.13 python3; do
     if command -v "$candidate" >/dev/null && is_recent_python "$candidate"; then command -v "$candidate"; return 0; fi
@@ -31,6 +27,10 @@ find_python() {
   return 1
 }
 
+if [ -n "${BACKUP_KIT_LOCALSTACK_PYTHON:-}" ] && ! is_recent_python "$BACKUP_KIT_LOCALSTACK_PYTHON"; then
+  echo "BACKUP_KIT_LOCALSTACK_PYTHON=$BACKUP_KIT_LOCALSTACK_PYTHON is not a Python 3.13 or newer: point it at one, or unset it" >&2
+  exit 2
+fi
 if ! python=$(find_python); then
   echo "LocalStack host mode: skipped, no Python 3.13 or newer found (PATH, pyenv)." >&2
   echo "  Install one (for example \`pyenv install 3.13\`) or set BACKUP_KIT_LOCALSTACK_PYTHON=/path/to/python3.13, then run \`make setup\` again." >&2
