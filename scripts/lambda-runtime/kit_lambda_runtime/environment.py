@@ -19,7 +19,7 @@ import queue
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
@@ -75,7 +75,8 @@ class _Runtime:
     started: float
     init_duration_ms: float | None = None
     init_error: bytes | None = None
-    reported_init: bool = field(default=False)
+    #: Its first invocation carries the cold start (Init Duration in REPORT).
+    served_first_invocation: bool = False
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -198,8 +199,8 @@ class ExecutionEnvironment:
         runtime = self._ensure_runtime()
         # The invocation's clock starts after an init, as the function's timeout does on Lambda.
         started = time.monotonic()
-        cold = not runtime.reported_init
-        runtime.reported_init = True
+        cold = not runtime.served_first_invocation
+        runtime.served_first_invocation = True
         lines: list[LogLine] = runtime.output.drain()
         lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
         function_error: str | None = "Unhandled"
