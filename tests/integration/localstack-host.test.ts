@@ -109,6 +109,20 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
     expect(body).toMatchObject({ node: expect.stringMatching(/^v22\./), endpoint: `${localstack!.endpoint}` });
   });
 
+  it('fails the creation of a function whose runtime it cannot run, naming what it can', async () => {
+    // Prepare
+    const Role = (await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: probeName }))).Role;
+    // Act
+    await clients.lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-host-python', Runtime: 'python3.12', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeSource) } }));
+    const config = await waitFor('the function to leave Pending', async () => {
+      const current = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'kit-host-python' }));
+      return current.State === 'Pending' ? undefined : current;
+    }, { timeoutMs: 30_000 });
+    // Assess
+    expect(config.State).toBe('Failed');
+    expect(config.StateReason).toMatch(/runtime 'python3\.12' is not supported by the kit's Lambda executor, which runs Node\.js only: use one of (nodejs\d+\.x, )*nodejs22\.x/);
+  });
+
   it('writes START, the function\'s lines, END and REPORT of an invocation into the log group', async () => {
     // Prepare
     printLogOnFailure();
