@@ -14,7 +14,6 @@ embedded emulator's Python and in LocalStack's.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import subprocess
 import threading
