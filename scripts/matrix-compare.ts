@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { ExitCode, run, UsageError } from './lib/cli.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
-import { parseTargetName } from './lib/targets.js';
+import { TargetName } from './lib/targets.js';
 import type { MatrixReport } from './matrix/run.js';
 
 const program = new Command()
@@ -14,7 +14,8 @@ const program = new Command()
   .parse();
 
 async function readReport(target: string): Promise<MatrixReport> {
-  const file = join(reportsDir, `matrix-${parseTargetName(target)}.json`);
+  if (!(target in TargetName)) throw new UsageError(`unknown target "${target}": use two of ${Object.keys(TargetName).join(', ')}`);
+  const file = join(reportsDir, `matrix-${target}.json`);
   try {
     return JSON.parse(await readFile(file, 'utf8')) as MatrixReport;
   } catch {
