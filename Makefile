@@ -16,16 +16,17 @@ yes_flag = $(call option,YES,yes)
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup build lint test emulator emulator-stop up down deploy deploy-aws matrix seed destroy logs redrive reconcile restore bench clean
+.PHONY: help setup build lint test emulator emulator-stop localstack-host localstack-host-stop up down deploy deploy-aws matrix matrix-compare seed destroy logs redrive reconcile restore bench clean
 
 help: ## list the verbs
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  TARGET=embedded|localstack|aws selects the target of deploy, matrix, destroy and logs (default embedded)"
 
-setup: ## install the npm packages and the Python virtualenv (.venv: moto, cfn-lint), all pinned
+setup: ## install the npm packages, .venv (moto, cfn-lint, Node 22) and, with Python 3.13+, .venv-localstack; all pinned
 	npm ci --no-audit --no-fund
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/emulator/requirements.txt
+	scripts/localstack/setup-venv.sh
 	@echo "setup done: run \`make test\`"
 
 build: ## bundle the handler into dist/handler.zip and dist/handler.zip.sha256
@@ -34,7 +35,7 @@ build: ## bundle the handler into dist/handler.zip and dist/handler.zip.sha256
 lint: ## cfn-lint the template and type-check the TypeScript
 	$(TSX) scripts/lint.ts
 
-test: lint ## lint, then the unit, template and integration suites (integration starts its own emulator)
+test: lint ## lint, then the unit, template and integration suites (integration starts its own emulator and LocalStack)
 	$(VITEST) run
 
 emulator: ## run the embedded emulator in the foreground on http://127.0.0.1:4599 (BACKUP_KIT_EMULATOR_PORT overrides)
@@ -42,6 +43,12 @@ emulator: ## run the embedded emulator in the foreground on http://127.0.0.1:459
 
 emulator-stop: ## stop the background emulator that `make deploy` started
 	$(TSX) scripts/emulator-stop.ts
+
+localstack-host: ## start LocalStack 4.14.0 without Docker (host mode) in the background on http://127.0.0.1:4577
+	$(TSX) scripts/localstack-host.ts
+
+localstack-host-stop: ## stop the host-mode LocalStack and its function processes
+	$(TSX) scripts/localstack-host-stop.ts
 
 up: ## start LocalStack in Docker and deploy the stack into it (docker compose)
 	docker compose up --detach --wait localstack
@@ -58,6 +65,9 @@ deploy-aws: ## deploy to real AWS (shows account, region and change set; asks fi
 
 matrix: ## run the eight-case matrix against TARGET (deploys the stack first when it is missing)
 	$(TSX) scripts/matrix.ts --target $(TARGET) $(if $(CASE),--case $(CASE))
+
+matrix-compare: ## compare the latest matrix reports of embedded and localstack case by case (exit 1 when they differ)
+	$(TSX) scripts/matrix-compare.ts embedded localstack
 
 seed: ## upload COUNT files (default 10) into the inbox on TARGET and wait for their backups
 	$(TSX) scripts/seed.ts --target $(TARGET) $(if $(COUNT),--count $(COUNT))
@@ -80,5 +90,5 @@ logs: ## follow the function's log group on TARGET
 bench: ## print the emulator's start + deploy time and the upload-to-backup latency
 	$(TSX) scripts/bench-emulator.ts
 
-clean: emulator-stop ## stop the background emulator; remove dist/, reports/ and .emulator/
-	rm -rf dist reports .emulator
+clean: emulator-stop localstack-host-stop ## stop the background emulator and LocalStack; remove dist/, reports/, .emulator/, .localstack/
+	rm -rf dist reports .emulator .localstack

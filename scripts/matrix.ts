@@ -17,6 +17,7 @@ const options = program.opts<{ target: Name; case?: number[] }>();
 run(async () => {
   const only = options.case;
   const target = await resolveTarget(options.target, { checkReachable: true });
+  console.log(`target ${target.name}: ${target.description}${target.endpoint ? ` at ${target.endpoint}` : ''}`);
   let stack: DeployedStack;
   if (target.name === TargetName.aws) {
     stack = await requireDeployedStack(target, clientsFor(target));

@@ -35,6 +35,8 @@ from moto.server import MotoRequestHandler
 from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The Node.js execution environments, shared with the LocalStack executor.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 
 from kit_emulator import (cloudformation, cloudformation_parameters, cloudformation_updates, faults,  # noqa: E402
                           lambda_invoke, lambda_runtime, s3_conditions, s3_events, s3_policy)

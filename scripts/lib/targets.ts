@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { ensureEmbeddedEmulator } from './emulator.js';
 import { answersOk } from './http.js';
+import { recordedLocalStackHost } from './localstack-host.js';
 import { parametersDir } from './paths.js';
 import { assertRealAwsEnvironment } from './real-aws.js';
 
@@ -15,12 +16,19 @@ export type Capabilities = {
   readonly lambdaInContainers: boolean;
   /** LocalStack delivers SNS e-mail through its SES and shows it at /_aws/ses. */
   readonly sesInbox: boolean;
+  /**
+   * How long to wait after UpdateFunctionConfiguration before sending events: LocalStack replaces the version's
+   * event poller, and the old one discards what it receives while it stops (invocation/event_manager.py).
+   */
+  readonly settleAfterConfigChangeMs: number;
   /** Template properties the target's CloudFormation is known to skip: printed as warnings, never passed. */
   readonly notEmulated: readonly string[];
 };
 
 export type Target = {
   readonly name: TargetName;
+  /** What runs it, for reports: which LocalStack mode answered, for example. */
+  readonly description: string;
   /** Undefined on aws: the SDK's normal endpoint resolution applies. */
   readonly endpoint?: string;
   readonly region: string;
@@ -40,13 +48,16 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     cloudTrail: false,
     lambdaInContainers: false,
     sesInbox: false,
+    settleAfterConfigChangeMs: 0,
     notEmulated: [],
   },
+  /** LocalStack in Docker; in host mode its functions are local processes (localstackCapabilities). */
   localstack: {
     iamEnforced: false,
     cloudTrail: false,
     lambdaInContainers: true,
     sesInbox: true,
+    settleAfterConfigChangeMs: 3_000,
     // LocalStack 4.14's AWS::S3::Bucket provider skips these (resource_providers/aws_s3_bucket.py), and
     // creates buckets with a public-read ACL that its free build does not enforce.
     notEmulated: ['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl'],
@@ -56,45 +67,80 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     cloudTrail: true,
     lambdaInContainers: true,
     sesInbox: false,
+    settleAfterConfigChangeMs: 0,
     notEmulated: [],
   },
 };
+
+export const LocalStackMode = { docker: 'docker', host: 'host' } as const;
+export type LocalStackMode = (typeof LocalStackMode)[keyof typeof LocalStackMode];
+
+export function localstackCapabilities(mode: LocalStackMode): Capabilities {
+  return { ...capabilitiesOf.localstack, lambdaInContainers: mode === LocalStackMode.docker };
+}
+
+const localstackDescriptions: Record<LocalStackMode, string> = {
+  docker: 'LocalStack in Docker, functions in Lambda containers',
+  host: 'LocalStack 4.14.0 in host mode, functions as local Node.js processes through the kit\'s executor (no containers)',
+};
+
+/** Which LocalStack answers: it says itself whether it runs in Docker (/_localstack/info is_docker). */
+export async function localstackModeAt(endpoint: string): Promise<LocalStackMode | undefined> {
+  try {
+    const info = (await (await fetch(`${endpoint}/_localstack/info`, { signal: AbortSignal.timeout(3_000) })).json()) as { is_docker?: boolean };
+    if (typeof info.is_docker !== 'boolean') return undefined;
+    return info.is_docker ? LocalStackMode.docker : LocalStackMode.host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The localstack target on an endpoint, in a known mode. */
+export function localstackTarget(endpoint: string, mode: LocalStackMode, region = EMULATOR_REGION): Target {
+  return {
+    name: TargetName.localstack,
+    description: localstackDescriptions[mode],
+    endpoint,
+    region,
+    credentials: EMULATOR_CREDENTIALS,
+    capabilities: localstackCapabilities(mode),
+    parameterFile: join(parametersDir, 'localstack.json'),
+  };
+}
 
 export type ResolveOptions = {
   /** Start the embedded emulator when none is running (deploy and matrix do; destroy and logs do not). */
   readonly startEmulator?: boolean;
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Fail early, with what to do, when an emulated target does not answer (the scripts do; unit tests do not). */
+  /**
+   * Fail early, with what to do, when an emulated target does not answer (the scripts do; unit tests do not).
+   * For localstack it also finds the host-mode LocalStack of `make localstack-host` and asks LocalStack its mode.
+   */
   readonly checkReachable?: boolean;
 };
 
 /** Resolves a target to its endpoint, credentials and capabilities, once, for every script. */
 export async function resolveTarget(name: TargetName, options: ResolveOptions = {}): Promise<Target> {
   const env = options.env ?? process.env;
-  const parameterFile = join(parametersDir, `${name}.json`);
-  const capabilities = capabilitiesOf[name];
   switch (name) {
     case TargetName.embedded:
       return embeddedTarget(await ensureEmbeddedEmulator({ start: options.startEmulator ?? true }));
     case TargetName.localstack: {
-      const endpoint = env.LOCALSTACK_ENDPOINT ?? DEFAULT_LOCALSTACK_ENDPOINT;
-      if (options.checkReachable && !(await answersOk(`${endpoint}/_localstack/health`, 3_000))) {
-        throw new UsageError(`LocalStack does not answer at ${endpoint}: start it with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`);
+      const region = env.AWS_REGION ?? EMULATOR_REGION;
+      if (!options.checkReachable) return localstackTarget(env.LOCALSTACK_ENDPOINT || DEFAULT_LOCALSTACK_ENDPOINT, LocalStackMode.docker, region);
+      const endpoint = env.LOCALSTACK_ENDPOINT || (await recordedLocalStackHost()) || DEFAULT_LOCALSTACK_ENDPOINT;
+      if (!(await answersOk(`${endpoint}/_localstack/health`, 3_000))) {
+        throw new UsageError(
+          `LocalStack does not answer at ${endpoint}: start it without Docker with \`make localstack-host\`, or in Docker with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`,
+        );
       }
-      return {
-        name,
-        endpoint,
-        region: env.AWS_REGION ?? EMULATOR_REGION,
-        credentials: EMULATOR_CREDENTIALS,
-        capabilities,
-        parameterFile,
-      };
+      return localstackTarget(endpoint, (await localstackModeAt(endpoint)) ?? LocalStackMode.docker, region);
     }
     case TargetName.aws: {
       assertRealAwsEnvironment(env);
       const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
       if (!region) throw new UsageError('no AWS region: set AWS_REGION (for example AWS_REGION=eu-central-1) or AWS_DEFAULT_REGION');
-      return { name, region, capabilities, parameterFile };
+      return { name, description: 'AWS', region, capabilities: capabilitiesOf.aws, parameterFile: join(parametersDir, 'aws.json') };
     }
   }
 }
@@ -103,6 +149,7 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
 export function embeddedTarget(endpoint: string): Target {
   return {
     name: TargetName.embedded,
+    description: 'the embedded emulator (moto, extended by the kit), functions as local Node.js processes',
     endpoint,
     region: EMULATOR_REGION,
     credentials: EMULATOR_CREDENTIALS,

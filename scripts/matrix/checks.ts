@@ -33,7 +33,7 @@ export async function loggedLine(
   }
 }
 
-/** Changes the function's environment and waits until Lambda applied it. Returns the previous variables. */
+/** Changes the function's environment and waits until Lambda applied it and can take events again. Returns the previous variables. */
 export async function setEnvironment(
   context: MatrixContext,
   change: (variables: Record<string, string>) => Record<string, string>,
@@ -50,6 +50,8 @@ export async function setEnvironment(
     },
     { timeoutMs: 120_000, intervalMs: 500 },
   );
+  // Events sent while the target still swaps its event poller would be lost (LocalStack).
+  await sleep(context.target.capabilities.settleAfterConfigChangeMs);
   return before;
 }
 

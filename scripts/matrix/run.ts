@@ -28,6 +28,8 @@ export const matrixCases: readonly MatrixCase[] = [
 
 export type MatrixReport = {
   readonly target: string;
+  /** What answered as the target (LocalStack in host mode or in Docker, for example). */
+  readonly targetDescription: string;
   readonly stackName: string;
   readonly prefix: string;
   readonly startedAt: string;
@@ -83,5 +85,5 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
     }
   }
   const counts = Object.fromEntries(Object.values(CaseOutcome).map((o) => [o, results.filter((r) => r.outcome === o).length])) as Record<CaseOutcome, number>;
-  return { target: run.target.name, stackName, prefix, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, counts, results };
+  return { target: run.target.name, targetDescription: run.target.description, stackName, prefix, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, counts, results };
 }

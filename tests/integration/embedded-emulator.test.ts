@@ -1,4 +1,5 @@
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import {
   GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
@@ -9,12 +10,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Upload } from '@aws-sdk/lib-storage';
-import yazl from 'yazl';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { functionLogLines, logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { zipOf } from './support/zip.js';
 import { LogMessage, Outcome } from '../../handler/outcome.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 
@@ -41,6 +42,23 @@ async function uploadAndBackUp(key: string, body: string): Promise<string> {
   const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: body }));
   await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
   return put.VersionId!;
+}
+
+/** Creates a nodejs22.x function from source, with the stack function's role. */
+async function createFunction(FunctionName: string, source: string, options: { Timeout: number; Variables?: Record<string, string> }): Promise<void> {
+  const { lambda, outputs } = live();
+  const role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.BackupFunctionName }))).Role;
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName,
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: role,
+      Code: { ZipFile: await zipOf(source) },
+      Timeout: options.Timeout,
+      Environment: { Variables: options.Variables ?? {} },
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -166,7 +184,7 @@ describe('the backup rules under concurrency', () => {
 });
 
 describe('asynchronous invocation', () => {
-  it('retries a failing event as configured, then parks it in the failed-events queue in AWS record shape', async () => {
+  it('retries a failing event with the same request id, then parks it in the failed-events queue in AWS record shape', async () => {
     // Prepare
     const { lambda, sqs, outputs } = live();
     const FunctionName = outputs.BackupFunctionName;
@@ -175,6 +193,7 @@ describe('asynchronous invocation', () => {
     delete variables.TOPIC_ARN;
     await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: variables } }));
     const event = { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: outputs.InboxBucketName }, object: { key: 'never.txt' } } }] };
+    const since = Date.now() - 1_000;
     try {
       // Act
       const invoked = await lambda.send(new InvokeCommand({ FunctionName, InvocationType: 'Event', Payload: JSON.stringify(event) }));
@@ -189,6 +208,9 @@ describe('asynchronous invocation', () => {
       expect(record.requestPayload).toEqual(event);
       expect(record.responseContext).toEqual({ statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
       expect(record.responsePayload.errorMessage).toContain('TOPIC_ARN: is not set');
+      const starts = (await logEvents(live().logs, outputs.LogGroupName, since)).map((e) => /^START RequestId: (\S+)/.exec(e.message ?? '')?.[1]).filter(Boolean);
+      // Other tests' invocations share the log group: count the attempts that ran under the record's id.
+      expect(starts.filter((id) => id === record.requestContext.requestId)).toHaveLength(3);
     } finally {
       await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: before.Environment?.Variables } }));
     }
@@ -209,26 +231,7 @@ export const handler = async (event, context) => {
   const probeName = 'kit-executor-probe';
 
   beforeAll(async () => {
-    const { lambda, outputs } = live();
-    const role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.BackupFunctionName }))).Role;
-    const zip = await new Promise<Buffer>((resolve) => {
-      const archive = new yazl.ZipFile();
-      archive.addBuffer(Buffer.from(probeSource), 'index.mjs');
-      archive.end();
-      const chunks: Buffer[] = [];
-      archive.outputStream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks)));
-    });
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: probeName,
-        Runtime: 'nodejs22.x',
-        Handler: 'index.handler',
-        Role: role,
-        Code: { ZipFile: zip },
-        Timeout: 1,
-        Environment: { Variables: { GREETING: 'hello' } },
-      }),
-    );
+    await createFunction(probeName, probeSource, { Timeout: 1, Variables: { GREETING: 'hello' } });
   });
 
   const invoke = (payload: object) => live().lambda.send(new InvokeCommand({ FunctionName: probeName, Payload: JSON.stringify(payload), LogType: 'Tail' }));
@@ -278,6 +281,31 @@ export const handler = async (event, context) => {
     const result = decode((await invoke({})).Payload);
     // Assess
     expect(result.greeting).toBe('changed');
+  });
+});
+
+describe('a deleted function', () => {
+  it('does not run its queued retries and never re-creates its log group', async () => {
+    // Prepare
+    const { lambda, logs } = live();
+    const FunctionName = 'kit-deleted-probe';
+    const logGroupName = `/aws/lambda/${FunctionName}`;
+    await createFunction(FunctionName, `export const handler = async () => {
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  throw new Error('fails, to be retried');
+};`, { Timeout: 5 });
+    const logGroups = async () => (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: logGroupName }))).logGroups ?? [];
+    // Act: delete it as a stack delete does while its first attempt runs, then give its retries time to come.
+    await lambda.send(new InvokeCommand({ FunctionName, InvocationType: 'Event', Payload: '{}' }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await lambda.send(new DeleteFunctionCommand({ FunctionName }));
+    if ((await logGroups()).length > 0) await logs.send(new DeleteLogGroupCommand({ logGroupName }));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Assess
+    expect(await logGroups()).toEqual([]);
+    const log = await stack!.emulator.log();
+    expect(log).toContain(`[lambda] ${FunctionName}`);
+    expect(log).toMatch(new RegExp(`\\[lambda-async\\] ${FunctionName}: event \\S+ dropped after 1 attempts: the function was deleted`));
   });
 });
 

@@ -4,6 +4,7 @@ import type { MatrixReport } from '../../scripts/matrix/run.js';
 
 const report: MatrixReport = {
   target: 'embedded',
+  targetDescription: 'the embedded emulator',
   stackName: 'backup-kit',
   prefix: 'matrix/x/',
   startedAt: '2026-11-28T10:00:00.000Z',

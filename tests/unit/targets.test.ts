@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { capabilitiesOf, resolveTarget } from '../../scripts/lib/targets.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { capabilitiesOf, localstackCapabilities, localstackModeAt, resolveTarget } from '../../scripts/lib/targets.js';
 
 describe('resolveTarget', () => {
   it('points localstack at localhost:4566 with static credentials, overridable', async () => {
@@ -32,5 +32,44 @@ describe('resolveTarget', () => {
     expect(capabilitiesOf.localstack.notEmulated).toEqual(['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl']);
     expect(capabilitiesOf.embedded).toMatchObject({ iamEnforced: false, cloudTrail: false, notEmulated: [] });
     expect(capabilitiesOf.aws).toMatchObject({ iamEnforced: true, cloudTrail: true });
+  });
+});
+
+describe('LocalStack modes', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it.each([
+    [false, 'host'],
+    [true, 'docker'],
+  ])('reads is_docker=%s from /_localstack/info as %s mode', async (isDocker, mode) => {
+    // Prepare
+    const fetch = vi.fn(async () => new Response(JSON.stringify({ version: '4.14.0', is_docker: isDocker })));
+    vi.stubGlobal('fetch', fetch);
+    // Act
+    const answered = await localstackModeAt('http://127.0.0.1:4577');
+    // Assess
+    expect(answered).toBe(mode);
+    expect(fetch).toHaveBeenCalledWith('http://127.0.0.1:4577/_localstack/info', expect.anything());
+  });
+
+  it('knows no mode when LocalStack does not say', async () => {
+    // Prepare
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('{}')));
+    // Act
+    const answered = await localstackModeAt('http://127.0.0.1:4577');
+    // Assess
+    expect(answered).toBeUndefined();
+  });
+
+  it('runs functions in containers only in Docker, and waits for the replaced event poller in both modes', () => {
+    // Act
+    const host = localstackCapabilities('host');
+    const docker = localstackCapabilities('docker');
+    // Assess
+    expect(host).toMatchObject({ lambdaInContainers: false, settleAfterConfigChangeMs: 3_000, sesInbox: true });
+    expect(docker).toMatchObject({ lambdaInContainers: true, settleAfterConfigChangeMs: 3_000 });
+    expect(capabilitiesOf.embedded.settleAfterConfigChangeMs).toBe(0);
   });
 });

@@ -3,6 +3,8 @@ EventInvokeConfig says, then hand it to the on-failure destination in AWS's reco
 
 Lambda waits about one and then two minutes between attempts; the emulator shortens the waits to
 KIT_EMULATOR_RETRY_DELAYS seconds (default "1,2") so that a failed event is parked within seconds.
+Every attempt of one event runs with the same request id, as on AWS and LocalStack. An event whose function
+was deleted before its turn is dropped, with a log line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
@@ -57,10 +60,15 @@ class AsyncInvoker:
         max_retries = int(config.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES))
         max_age = float(config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE_S))
         delays = _retry_delays()
+        request_id = str(uuid.uuid4())
         attempts = 0
         condition = "RetriesExhausted"
         while True:
-            result = lambda_runtime.invoke(fn, event)
+            if not lambda_runtime.is_deployed(fn):
+                print(f"[lambda-async] {fn.function_name}: event {request_id} dropped after {attempts} attempts: the function was deleted",
+                      file=sys.stderr, flush=True)
+                return
+            result = lambda_runtime.invoke(fn, event, request_id)
             attempts += 1
             if not result.errored:
                 return

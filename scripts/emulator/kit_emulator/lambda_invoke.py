@@ -28,16 +28,16 @@ def _invoke(self: LambdaFunction, body: str, request_headers: Any, response_head
     if result.function_error:
         response_headers["x-amz-function-error"] = result.function_error
     response_headers["x-amz-executed-version"] = "$LATEST"
-    tail = "\n".join(result.log_lines).encode("utf-8")[-LOG_TAIL_BYTES:]
+    tail = result.logs.encode("utf-8")[-LOG_TAIL_BYTES:]
     response_headers["x-amz-log-result"] = base64.b64encode(tail).decode("ascii")
-    return result.payload.encode("utf-8")
+    return result.payload
 
 
 def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
     """moto's own callers (SNS, SQS event sources) reach the same executor."""
     parsed = json.loads(event) if isinstance(event, str) else event
     result = lambda_runtime.invoke(self, parsed)
-    return result.payload, result.errored, "\n".join(result.log_lines)
+    return result.payload.decode("utf-8"), result.errored, result.logs
 
 
 def install() -> None:

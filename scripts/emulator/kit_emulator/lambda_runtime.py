@@ -1,8 +1,8 @@
-"""Runs Lambda functions as warm Node.js child processes instead of moto's Docker containers.
+"""Runs Lambda functions in the kit's Node.js execution environments instead of moto's Docker containers.
 
-Each execution environment is a `node runtime.mjs` process for one function configuration (code, handler,
-environment, memory). It is reused between invocations, as Lambda reuses warm environments; a change of
-configuration starts a new one on the next invocation; a crashed or timed-out one is replaced.
+One environment (kit_lambda_runtime, shared with the LocalStack executor) per function configuration (code,
+handler, environment, memory): reused between invocations as Lambda reuses warm environments, replaced on the
+next invocation after a configuration change; a crashed or timed-out runtime is replaced inside it.
 """
 
 from __future__ import annotations
@@ -12,12 +12,9 @@ import hashlib
 import io
 import json
 import os
-import select
 import shutil
-import subprocess
 import sys
 import threading
-import time
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -25,14 +22,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-RUNTIME_SCRIPT = Path(__file__).with_name("runtime.mjs")
+from kit_lambda_runtime.environment import ExecutionEnvironment, FunctionSpec, InvocationResult
+from kit_lambda_runtime.node_binary import UnsupportedRuntime, node_binary_for
+from moto.awslambda.exceptions import InvalidParameterValueException
 
 
 @dataclass
 class Settings:
     endpoint_url: str = ""
     state_dir: Path = Path(".emulator")
-    node_binary: str = shutil.which("node") or "node"
 
 
 settings = Settings()
@@ -43,56 +41,19 @@ def configure(endpoint_url: str, state_dir: Path) -> None:
     settings.state_dir = state_dir
 
 
-@dataclass
-class InvocationResult:
-    request_id: str
-    payload: str
-    errored: bool
-    log_lines: list[str]
-    duration_ms: float
-    function_error: str | None = None
-
-
 @dataclass(eq=False)
-class ExecutionEnvironment:
-    """One warm Node.js process serving one function configuration, one invocation at a time."""
-
+class WarmEnvironment:
     key: str
     function_arn: str
-    process: subprocess.Popen[bytes]
-    response_fd: int
     log_stream: str
-    buffer: bytes = b""
+    environment: ExecutionEnvironment
 
-    def alive(self) -> bool:
-        return self.process.poll() is None
 
-    def stop(self) -> None:
-        if self.alive():
-            self.process.kill()
-            self.process.wait()
-        try:
-            os.close(self.response_fd)
-        except OSError:
-            pass
+def is_deployed(fn: Any) -> bool:
+    """False once the function was deleted (or replaced by a new one of the same name)."""
+    from moto.awslambda.utils import get_backend
 
-    def read_response(self, timeout_s: float) -> dict[str, Any] | str:
-        """The next answer line, or "timeout", or "exited" when the process ended without answering."""
-        deadline = time.monotonic() + timeout_s
-        while b"\n" not in self.buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return "timeout"
-            ready, _, _ = select.select([self.response_fd], [], [], remaining)
-            if not ready:
-                return "timeout"
-            chunk = os.read(self.response_fd, 1 << 20)
-            if not chunk:
-                self.process.wait()
-                return "exited"
-            self.buffer += chunk
-        line, _, self.buffer = self.buffer.partition(b"\n")
-        return json.loads(line)
+    return get_backend(fn.account_id, fn.region)._lambdas.get_arn(fn.function_arn) is fn
 
 
 def _code_dir(fn: Any) -> Path:
@@ -111,14 +72,14 @@ def _code_dir(fn: Any) -> Path:
 
 
 def _configuration_key(fn: Any) -> str:
-    parts = [fn.function_arn, fn.code_sha_256, fn.handler, str(fn.memory_size),
+    parts = [fn.function_arn, fn.code_sha_256, fn.handler, fn.run_time, str(fn.memory_size), str(fn.timeout),
              json.dumps(fn.environment_vars, sort_keys=True)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def _environment(fn: Any, log_stream: str) -> dict[str, str]:
+def _variables(fn: Any, log_stream: str) -> dict[str, str]:
     region = fn.region
-    env = {
+    variables = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "en_US.UTF-8",
         "TZ": ":UTC",
@@ -128,100 +89,88 @@ def _environment(fn: Any, log_stream: str) -> dict[str, str]:
         "AWS_SECRET_ACCESS_KEY": "test",
         "AWS_SESSION_TOKEN": "test",
         "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
-        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
         "AWS_LAMBDA_LOG_GROUP_NAME": fn.logs_group_name,
         "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
         "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-        "LAMBDA_TASK_ROOT": "",
-        # Lambda's runtime is Node 22; this machine's Node 20 would make the bundled SDK warn on every cold start.
-        "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED": "true",
         # What LocalStack does too: the function's SDK calls reach the emulator through the standard variable.
         "AWS_ENDPOINT_URL": settings.endpoint_url,
     }
-    env.update({str(k): str(v) for k, v in (fn.environment_vars or {}).items()})
-    return env
+    variables.update({str(k): str(v) for k, v in (fn.environment_vars or {}).items()})
+    return variables
 
 
 class EnvironmentPool:
-    """Warm execution environments per function configuration."""
+    """Warm execution environments per function configuration, each serving one invocation at a time."""
 
     def __init__(self) -> None:
-        self._idle: dict[str, list[ExecutionEnvironment]] = {}
+        self._idle: dict[str, list[WarmEnvironment]] = {}
         self._lock = threading.Lock()
-        self._all: set[ExecutionEnvironment] = set()
+        self._all: set[WarmEnvironment] = set()
 
-    def _start(self, fn: Any, key: str) -> ExecutionEnvironment:
-        code_dir = _code_dir(fn)
-        today = datetime.now(timezone.utc)
-        log_stream = f"{today:%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
-        env = _environment(fn, log_stream)
-        env["LAMBDA_TASK_ROOT"] = str(code_dir)
-        read_fd, write_fd = os.pipe()
-        env["KIT_RESPONSE_FD"] = str(write_fd)
-        process = subprocess.Popen(
-            [settings.node_binary, f"--max-old-space-size={int(fn.memory_size)}", str(RUNTIME_SCRIPT), str(code_dir), fn.handler],
-            stdin=subprocess.PIPE,
-            stdout=sys.stderr,
-            stderr=sys.stderr,
-            pass_fds=(write_fd,),
-            cwd=code_dir,
-            env=env,
+    def _start(self, fn: Any, key: str) -> WarmEnvironment:
+        log_stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        spec = FunctionSpec(
+            node_binary=node_binary_for(fn.run_time),
+            task_root=_code_dir(fn),
+            handler=fn.handler,
+            variables=_variables(fn, log_stream),
+            timeout_s=float(fn.timeout),
+            memory_mb=int(fn.memory_size),
         )
-        os.close(write_fd)
-        environment = ExecutionEnvironment(key, fn.function_arn, process, read_fd, log_stream)
+        warm = WarmEnvironment(key, fn.function_arn, log_stream, ExecutionEnvironment(spec))
         with self._lock:
-            self._all.add(environment)
-        return environment
+            self._all.add(warm)
+        return warm
 
-    def acquire(self, fn: Any) -> tuple[ExecutionEnvironment, bool]:
+    def acquire(self, fn: Any) -> WarmEnvironment:
         key = _configuration_key(fn)
-        stale: list[ExecutionEnvironment] = []
+        stale: list[WarmEnvironment] = []
         with self._lock:
             for other_key in list(self._idle):
                 envs = self._idle[other_key]
                 if other_key != key and envs and envs[0].function_arn == fn.function_arn:
                     stale.extend(self._idle.pop(other_key))
             idle = self._idle.get(key, [])
-            while idle:
-                environment = idle.pop()
-                if environment.alive():
-                    break
-                stale.append(environment)
-            else:
-                environment = None
+            warm = idle.pop() if idle else None
         for old in stale:
             self.discard(old)
-        if environment is not None:
-            return environment, False
-        return self._start(fn, key), True
+        return warm or self._start(fn, key)
 
-    def release(self, environment: ExecutionEnvironment) -> None:
-        if not environment.alive():
-            self.discard(environment)
-            return
+    def release(self, warm: WarmEnvironment) -> None:
         with self._lock:
-            self._idle.setdefault(environment.key, []).append(environment)
+            if warm in self._all:
+                self._idle.setdefault(warm.key, []).append(warm)
 
-    def discard(self, environment: ExecutionEnvironment) -> None:
-        environment.stop()
+    def discard(self, warm: WarmEnvironment) -> None:
+        warm.environment.stop()
         with self._lock:
-            self._all.discard(environment)
+            self._all.discard(warm)
+
+    def discard_function(self, function_arn: str) -> None:
+        """Stops every environment of a deleted function (an invocation still running in one ends as a crash)."""
+        with self._lock:
+            gone = [warm for warm in self._all if warm.function_arn == function_arn]
+            self._all.difference_update(gone)
+            for key in [key for key, envs in self._idle.items() if envs and envs[0].function_arn == function_arn]:
+                del self._idle[key]
+        for warm in gone:
+            warm.environment.stop()
 
     def shutdown(self) -> None:
         with self._lock:
             environments = list(self._all)
             self._all.clear()
             self._idle.clear()
-        for environment in environments:
-            environment.stop()
+        for warm in environments:
+            warm.environment.stop()
 
 
 pool = EnvironmentPool()
 
 
-def _write_logs(fn: Any, stream: str, lines: list[tuple[int, str]]) -> None:
+def _write_logs(fn: Any, stream: str, result: InvocationResult) -> None:
     backend = fn.logs_backend
     group = fn.logs_group_name
     if group not in backend.groups:
@@ -229,78 +178,29 @@ def _write_logs(fn: Any, stream: str, lines: list[tuple[int, str]]) -> None:
     log_group = backend.groups[group]
     if stream not in log_group.streams:
         backend.create_log_stream(group, stream)
-    events = [{"timestamp": ts, "message": text} for ts, text in lines if text]
+    events = [{"timestamp": ts, "message": text} for ts, text in result.log_lines if text]
     if events:
         backend.put_log_events(group, stream, events)
 
 
-def invoke(fn: Any, event: Any) -> InvocationResult:
-    """Runs one invocation in a warm environment, enforcing the function's timeout."""
-    request_id = str(uuid.uuid4())
-    timeout_s = float(fn.timeout)
-    memory_mb = int(fn.memory_size)
-    environment, cold = pool.acquire(fn)
-    request = {
-        "requestId": request_id,
-        "event": event,
-        "timeoutMs": int(timeout_s * 1000),
-        "functionName": fn.function_name,
-        "functionVersion": "$LATEST",
-        "invokedFunctionArn": fn.function_arn,
-        "memoryMb": memory_mb,
-        "logGroupName": fn.logs_group_name,
-        "logStreamName": environment.log_stream,
-    }
-    started = time.monotonic()
-    now_ms = lambda: int(time.time() * 1000)  # noqa: E731
-    lines: list[tuple[int, str]] = [(now_ms(), f"START RequestId: {request_id} Version: $LATEST")]
-    # The pool hands an environment to one invocation at a time, as Lambda does.
+def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResult:
+    """Runs one invocation in a warm environment. Asynchronous retries pass the event's request id again."""
+    request_id = request_id or str(uuid.uuid4())
     try:
-        assert environment.process.stdin is not None
-        environment.process.stdin.write((json.dumps(request) + "\n").encode())
-        environment.process.stdin.flush()
-        answer = environment.read_response(timeout_s)
-    except (BrokenPipeError, OSError):
-        environment.process.wait()
-        answer = "exited"
-    duration_ms = (time.monotonic() - started) * 1000
-
-    function_error: str | None = None
-    response = answer if isinstance(answer, dict) else None
-    if response is None:
-        pool.discard(environment)
-        if answer == "timeout":
-            message = f"Task timed out after {timeout_s:.2f} seconds"
-            lines.append((now_ms(), f"{datetime.now(timezone.utc).isoformat()} {request_id} {message}"))
-            payload = json.dumps({"errorType": "Sandbox.Timedout", "errorMessage": f"{request_id} {message}"})
-        else:
-            code = environment.process.returncode
-            message = f"Runtime exited with error: exit status {code}"
-            lines.append((now_ms(), f"RequestId: {request_id} Error: {message}"))
-            payload = json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message})
-        function_error = "Unhandled"
-    else:
-        for ts, chunk in response.get("logs", []):
-            for text in str(chunk).splitlines():
-                lines.append((int(ts), text))
-        if response.get("ok"):
-            payload = response["payload"]
-        else:
-            payload = json.dumps(response["error"])
-            function_error = "Unhandled"
-        if response.get("initFailed"):
-            pool.discard(environment)
-        else:
-            pool.release(environment)
-
-    init = ""
-    if response is not None and response.get("initDurationMs") is not None:
-        init = f"\tInit Duration: {response['initDurationMs']:.2f} ms"
-    used = response.get("maxMemoryMb", 0) if response else 0
-    lines.append((now_ms(), f"END RequestId: {request_id}"))
-    lines.append((now_ms(), f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {int(duration_ms) + 1} ms"
-                            f"\tMemory Size: {memory_mb} MB\tMax Memory Used: {used} MB{init}"))
-    _write_logs(fn, environment.log_stream, lines)
-    print(f"[lambda] {fn.function_name} {request_id} {'cold' if cold else 'warm'} "
-          f"{'error' if function_error else 'ok'} {duration_ms:.0f} ms", file=sys.stderr, flush=True)
-    return InvocationResult(request_id, payload, function_error is not None, [t for _, t in lines], duration_ms, function_error)
+        warm = pool.acquire(fn)
+    except UnsupportedRuntime as error:
+        raise InvalidParameterValueException(str(error)) from error
+    try:
+        result = warm.environment.invoke(request_id, json.dumps(event).encode(), fn.function_arn)
+    finally:
+        pool.release(warm)
+    # A function deleted while it ran leaves no trace: its log group stays deleted, as on AWS.
+    if not is_deployed(fn):
+        pool.discard_function(fn.function_arn)
+        print(f"[lambda] {fn.function_name} {request_id}: the function was deleted while it ran; its logs are dropped",
+              file=sys.stderr, flush=True)
+        return result
+    _write_logs(fn, warm.log_stream, result)
+    print(f"[lambda] {fn.function_name} {request_id} {'cold' if result.cold else 'warm'} "
+          f"{'error' if result.errored else 'ok'} {result.duration_ms:.0f} ms", file=sys.stderr, flush=True)
+    return result

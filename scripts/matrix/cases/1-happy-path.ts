@@ -1,4 +1,5 @@
 import type { MatrixCase, MatrixContext } from '../types.js';
+import { waitFor } from '../../lib/wait.js';
 import { backupOf, upload } from '../checks.js';
 import { fail, pass } from '../types.js';
 
@@ -8,11 +9,22 @@ export const samplePdf = Buffer.from(
     '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
 );
 
-/** LocalStack sends SNS e-mail through its SES; its messages are readable at /_aws/ses. */
+type SesMessages = { messages?: { Id?: string; Body?: { text_part?: string }; Subject?: string }[] };
+
+/**
+ * LocalStack sends SNS e-mail through its SES, readable at /_aws/ses; it arrives a little after the SQS copy of
+ * the same publish (SES loads on first use), so it is awaited.
+ */
 async function sesMessageMentioning(context: MatrixContext, text: string): Promise<string | undefined> {
-  const response = await fetch(`${context.target.endpoint}/_aws/ses`);
-  const body = (await response.json()) as { messages?: { Id?: string; Body?: { text_part?: string }; Subject?: string }[] };
-  return body.messages?.find((m) => `${m.Subject} ${m.Body?.text_part}`.includes(text))?.Id;
+  const find = async () => {
+    try {
+      const body = (await (await fetch(`${context.target.endpoint}/_aws/ses`)).json()) as SesMessages;
+      return body.messages?.find((m) => `${m.Subject} ${m.Body?.text_part}`.includes(text))?.Id;
+    } catch {
+      return undefined;
+    }
+  };
+  return waitFor(`an e-mail mentioning ${text} in /_aws/ses`, find, { timeoutMs: context.patienceMs, intervalMs: 200 }).catch(() => undefined);
 }
 
 export const happyPath: MatrixCase = {
@@ -28,7 +40,7 @@ export const happyPath: MatrixCase = {
     if (!receipt) return fail('no receipt reached the probe subscription of the topic', evidence);
     evidence.push(`receipt ${receipt.MessageId}: "${receipt.Subject}"`);
     if (context.target.capabilities.sesInbox) {
-      const email = await sesMessageMentioning(context, key).catch(() => undefined);
+      const email = await sesMessageMentioning(context, key);
       if (!email) return fail('the receipt e-mail is not in LocalStack\'s SES inbox (/_aws/ses)', evidence);
       evidence.push(`e-mail ${email} in /_aws/ses`);
     }

@@ -1,0 +1,242 @@
+"""One Lambda execution environment for a Node.js function: the part of Lambda's init that the kit needs.
+
+It starts `node bootstrap.mjs` with the function's environment, serves it the Runtime API, and turns what
+happens into what Lambda reports: the response or the function's error, the timeout (`Task timed out after
+N.00 seconds`, runtime discarded), a crash (`Runtime.ExitError`), and an init failure, which, as on AWS, is
+reported inside the first invocation with its logs. Every invocation's log lines (the init's, START, the
+function's output, END, REPORT with Init Duration after a cold start) come back with the result.
+
+A runtime that timed out, crashed or failed its init is replaced on the next invocation. Callers hand an
+environment one invocation at a time, as Lambda does. Standard library only: this module runs in the
+embedded emulator's Python and in LocalStack's.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Mapping
+
+from .node_binary import BOOTSTRAP
+from .output_capture import LogLine, OutputCapture, now_ms
+from .runtime_api import PendingInvocation, RuntimeAnswer, RuntimeApi
+
+#: How long a runtime may take to load the handler, as Lambda's init phase limit.
+INIT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What an environment runs."""
+
+    node_binary: str
+    task_root: Path
+    handler: str
+    #: The function's whole environment: AWS_* variables, credentials, endpoint, the function's own variables.
+    variables: Mapping[str, str]
+    timeout_s: float
+    memory_mb: int
+    version: str = "$LATEST"
+
+
+@dataclass
+class InvocationResult:
+    request_id: str
+    payload: bytes
+    #: None when the function succeeded, else "Unhandled" (X-Amz-Function-Error).
+    function_error: str | None
+    log_lines: list[LogLine]
+    duration_ms: float
+    cold: bool
+
+    @property
+    def errored(self) -> bool:
+        return self.function_error is not None
+
+    @property
+    def logs(self) -> str:
+        return "".join(f"{text}\n" for _, text in self.log_lines)
+
+
+@dataclass
+class _Runtime:
+    """One node process and the Runtime API it polls."""
+
+    process: subprocess.Popen[bytes]
+    api: RuntimeApi
+    output: OutputCapture
+    started: float
+    init_duration_ms: float | None = None
+    init_error: bytes | None = None
+    #: Its first invocation carries the cold start (Init Duration in REPORT).
+    served_first_invocation: bool = False
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self.api.close()
+        self.output.close()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream:
+                stream.close()
+
+    def max_memory_mb(self) -> int:
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return 0
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                return -(-int(line.split()[1]) // 1024)
+        return 0
+
+
+def _error_payload(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def _exit_message(returncode: int) -> str:
+    if returncode < 0:
+        return f"Runtime exited with error: signal {-returncode}"
+    return f"Runtime exited with error: exit status {returncode}"
+
+
+class ExecutionEnvironment:
+    def __init__(self, spec: FunctionSpec) -> None:
+        self.spec = spec
+        self._runtime: _Runtime | None = None
+        self._lock = threading.Lock()
+
+    # Lifecycle
+
+    def start(self) -> None:
+        """Starts the runtime and waits for its init to end (ready or failed; a failure is reported by the next invoke)."""
+        with self._lock:
+            self._ensure_runtime()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._runtime:
+                self._runtime.stop()
+                self._runtime = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._runtime.process.pid if self._runtime else None
+
+    def _spawn(self) -> _Runtime:
+        api = RuntimeApi()
+        variables = dict(self.spec.variables)
+        variables.update({
+            "AWS_LAMBDA_RUNTIME_API": api.address,
+            "_HANDLER": self.spec.handler,
+            "LAMBDA_TASK_ROOT": str(self.spec.task_root),
+            "AWS_LAMBDA_FUNCTION_VERSION": self.spec.version,
+        })
+        process = subprocess.Popen(
+            [self.spec.node_binary, f"--max-old-space-size={self.spec.memory_mb}", str(BOOTSTRAP)],
+            cwd=self.spec.task_root,
+            env=variables,
+            # stdin is the lifeline: when this process dies, the runtime reads EOF and exits.
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        assert process.stdout is not None
+        return _Runtime(process, api, OutputCapture(process.stdout.fileno()), time.monotonic())
+
+    def _ensure_runtime(self) -> _Runtime:
+        if self._runtime and self._runtime.process.poll() is None and self._runtime.init_error is None:
+            return self._runtime
+        if self._runtime:
+            self._runtime.stop()
+        runtime = self._runtime = self._spawn()
+        answer = self._await_answer(runtime, INIT_TIMEOUT_S)
+        runtime.init_duration_ms = (time.monotonic() - runtime.started) * 1000
+        if isinstance(answer, RuntimeAnswer) and answer.kind == "ready":
+            return runtime
+        if isinstance(answer, RuntimeAnswer) and answer.kind == "init_error":
+            runtime.init_error = answer.body
+        elif answer == "exited":
+            runtime.init_error = _error_payload("Runtime.ExitError", _exit_message(runtime.process.returncode))
+        else:
+            runtime.init_error = _error_payload("Runtime.InitTimeout", f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds")
+            runtime.process.kill()
+        return runtime
+
+    @staticmethod
+    def _await_answer(runtime: _Runtime, timeout_s: float) -> RuntimeAnswer | str:
+        """The runtime's next answer, "exited" when it died first, or "timeout"."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                return runtime.api.answers.get(timeout=min(0.05, max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                pass
+            if runtime.process.poll() is not None:
+                try:
+                    return runtime.api.answers.get_nowait()
+                except queue.Empty:
+                    return "exited"
+            if time.monotonic() >= deadline:
+                return "timeout"
+
+    # Invocation
+
+    def invoke(self, request_id: str, payload: bytes, invoked_function_arn: str, trace_id: str = "") -> InvocationResult:
+        with self._lock:
+            return self._invoke(request_id, payload, invoked_function_arn, trace_id)
+
+    def _invoke(self, request_id: str, payload: bytes, invoked_function_arn: str, trace_id: str) -> InvocationResult:
+        runtime = self._ensure_runtime()
+        # The invocation's clock starts after an init, as the function's timeout does on Lambda.
+        started = time.monotonic()
+        cold = not runtime.served_first_invocation
+        runtime.served_first_invocation = True
+        lines: list[LogLine] = runtime.output.drain()
+        lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
+        function_error: str | None = "Unhandled"
+        memory_mb = 0
+        if runtime.init_error is not None:
+            answer_body = runtime.init_error
+            lines.extend(runtime.output.drain())
+        else:
+            runtime.api.hand_over(PendingInvocation(
+                request_id, payload, int(time.time() * 1000 + self.spec.timeout_s * 1000), invoked_function_arn, trace_id))
+            answer = self._await_answer(runtime, self.spec.timeout_s - (time.monotonic() - started))
+            memory_mb = runtime.max_memory_mb()
+            if isinstance(answer, RuntimeAnswer) and answer.kind in ("response", "error"):
+                answer_body = answer.body
+                function_error = None if answer.kind == "response" else "Unhandled"
+                lines.extend(runtime.output.drain())
+            elif answer == "exited":
+                message = _exit_message(runtime.process.returncode)
+                lines.extend(runtime.output.drain())
+                lines.append((now_ms(), f"RequestId: {request_id} Error: {message}"))
+                answer_body = _error_payload("Runtime.ExitError", message)
+            else:
+                runtime.process.kill()
+                runtime.process.wait()
+                lines.extend(runtime.output.drain())
+                message = f"Task timed out after {self.spec.timeout_s:.2f} seconds"
+                stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+                lines.append((now_ms(), f"{stamp} {request_id} {message}"))
+                answer_body = _error_payload("Sandbox.Timedout", f"{stamp} {request_id} {message}")
+        duration_ms = (time.monotonic() - started) * 1000
+        lines.append((now_ms(), f"END RequestId: {request_id}"))
+        report = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {int(duration_ms) + 1} ms"
+                  f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: {memory_mb} MB")
+        if cold and runtime.init_duration_ms is not None:
+            report += f"\tInit Duration: {runtime.init_duration_ms:.2f} ms"
+        lines.append((now_ms(), report))
+        if runtime.process.poll() is not None or runtime.init_error is not None:
+            runtime.stop()
+            self._runtime = None
+        return InvocationResult(request_id, answer_body, function_error, lines, duration_ms, cold)

@@ -1,0 +1,116 @@
+"""The init of one LocalStack execution environment, in place of LocalStack's Go init in a Lambda container.
+
+Started by the kit's executor plugin (scripts/localstack) as `python -m kit_lambda_runtime.localstack_init`
+with the environment LocalStack gives an execution environment, plus KIT_NODE_BINARY, KIT_TASK_ROOT and
+LOCALSTACK_INTEROP_PORT. It speaks LocalStack's executor protocol (services/lambda_/invocation/
+executor_endpoint.py): POST /invoke on the interop port is answered at once, the invocation runs, then its
+logs go to <LOCALSTACK_RUNTIME_ENDPOINT>/invocations/<id>/logs and its result to .../response or .../error.
+Once the function's init has ended it reports /status/<id>/ready. An init failure is not reported as a
+status error, which would lose its logs: as on AWS, the first invocation fails with it, logs included.
+
+It exits when its stdin closes (LocalStack stopped the environment, or died) or on SIGTERM, taking the
+function's Node process with it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from .environment import ExecutionEnvironment, FunctionSpec
+
+_INIT_ONLY = ("LOCALSTACK_", "KIT_", "PYTHONPATH")
+
+
+def _post(url: str, body: bytes) -> None:
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+def spec_from_environment(env: dict[str, str]) -> FunctionSpec:
+    """The function's spec from the init's environment; LOCALSTACK_*, KIT_* and PYTHONPATH stay with the init (the Go init unsets LOCALSTACK_* too)."""
+    variables = {k: v for k, v in env.items() if not k.startswith(_INIT_ONLY)}
+    return FunctionSpec(
+        node_binary=env["KIT_NODE_BINARY"],
+        task_root=Path(env["KIT_TASK_ROOT"]),
+        handler=env["_HANDLER"],
+        variables=variables,
+        timeout_s=float(env["AWS_LAMBDA_FUNCTION_TIMEOUT"]),
+        memory_mb=int(env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]),
+        version=env.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+    )
+
+
+class LocalStackInit:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.endpoint = env["LOCALSTACK_RUNTIME_ENDPOINT"].rstrip("/")
+        self.runtime_id = env["LOCALSTACK_RUNTIME_ID"]
+        self.environment = ExecutionEnvironment(spec_from_environment(env))
+        self.server = ThreadingHTTPServer(("127.0.0.1", int(env["LOCALSTACK_INTEROP_PORT"])), self._handler_class())
+        self.server.daemon_threads = True
+
+    def run(self) -> None:
+        self.environment.start()
+        threading.Thread(target=self.server.serve_forever, args=(0.1,), name="interop", daemon=True).start()
+        _post(f"{self.endpoint}/status/{self.runtime_id}/ready", b"{}")
+
+    def invoke(self, request: dict[str, Any]) -> None:
+        request_id = str(request["invoke-id"])
+        result = self.environment.invoke(
+            request_id, str(request.get("payload", "")).encode(), str(request.get("invoked-function-arn", "")), str(request.get("trace-id", "")))
+        _post(f"{self.endpoint}/invocations/{request_id}/logs", json.dumps({"logs": result.logs}).encode())
+        _post(f"{self.endpoint}/invocations/{request_id}/{'error' if result.errored else 'response'}", result.payload)
+
+    def stop(self) -> None:
+        self.environment.stop()
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        init = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path != "/invoke":
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"OK")
+                threading.Thread(target=init.invoke, args=(json.loads(body),), name="invocation", daemon=True).start()
+
+            def log_message(self, format: str, *args: object) -> None:
+                """LocalStack logs its invocations itself."""
+
+        return Handler
+
+
+def main() -> None:
+    init = LocalStackInit(dict(os.environ))
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopped.set())
+
+    def await_stdin_end() -> None:
+        while sys.stdin.buffer.read(4096):
+            pass
+        stopped.set()
+
+    threading.Thread(target=await_stdin_end, name="lifeline", daemon=True).start()
+    try:
+        init.run()
+        while not stopped.wait(0.5):
+            pass
+    finally:
+        init.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The AWS Lambda Runtime API that one Node.js process polls: it hands out one invocation at a time and takes
+back its response, its error, or the init error. Served on a free loopback port, one server per process."""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+PREFIX = "/2018-06-01/runtime"
+_INVOCATION_PATH = re.compile(rf"^{PREFIX}/invocation/([^/]+)/(response|error)$")
+
+
+@dataclass(frozen=True)
+class PendingInvocation:
+    request_id: str
+    payload: bytes
+    deadline_ms: int
+    invoked_function_arn: str
+    trace_id: str
+
+
+@dataclass(frozen=True)
+class RuntimeAnswer:
+    """What the runtime posted: kind is "response", "error" or "init_error"."""
+
+    kind: str
+    request_id: str
+    body: bytes
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A runtime that exits or is killed drops its connection: that is the runtime's story, told elsewhere."""
+
+
+class RuntimeApi:
+    """The Runtime API of one runtime process. `answers` receives its first /next poll as kind "ready"."""
+
+    def __init__(self) -> None:
+        self.answers: queue.Queue[RuntimeAnswer] = queue.Queue()
+        self._invocations: queue.Queue[PendingInvocation] = queue.Queue()
+        self._closed = threading.Event()
+        self._polled = False
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="runtime-api", daemon=True).start()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self._server.server_address[1]}"
+
+    def hand_over(self, invocation: PendingInvocation) -> None:
+        self._invocations.put(invocation)
+
+    def close(self) -> None:
+        self._closed.set()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _next_invocation(self) -> PendingInvocation | None:
+        if not self._polled:
+            self._polled = True
+            self.answers.put(RuntimeAnswer("ready", "", b""))
+        while not self._closed.is_set():
+            try:
+                return self._invocations.get(timeout=0.5)
+            except queue.Empty:
+                continue
+        return None
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes: without this, delayed ACKs add 40 ms to each.
+            disable_nagle_algorithm = True
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                if self.path != f"{PREFIX}/invocation/next":
+                    return self._reply(404, b'{"errorType":"NotFound"}')
+                invocation = api._next_invocation()
+                if invocation is None:
+                    return self._reply(410, b'{"errorType":"EnvironmentStopped"}')
+                self._reply(200, invocation.payload, {
+                    "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                    "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
+                    "Lambda-Runtime-Invoked-Function-Arn": invocation.invoked_function_arn,
+                    "Lambda-Runtime-Trace-Id": invocation.trace_id,
+                })
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                match = _INVOCATION_PATH.match(self.path)
+                if match:
+                    api.answers.put(RuntimeAnswer(match.group(2), match.group(1), body))
+                elif self.path == f"{PREFIX}/init/error":
+                    api.answers.put(RuntimeAnswer("init_error", "", body))
+                else:
+                    return self._reply(404, b'{"errorType":"NotFound"}')
+                self._reply(202, b'{"status":"OK"}')
+
+            def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                """Requests are the runtime's business, not the log's."""
+
+        return Handler

@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { UsageError } from './cli.js';
+import { answersOk } from './http.js';
+import { projectRoot } from './paths.js';
+import { waitFor } from './wait.js';
+
+const venv = join(projectRoot, '.venv-localstack');
+const python = join(venv, 'bin', 'python');
+/** Written by scripts/localstack/setup-venv.sh once the virtualenv is complete. */
+const readyMarker = join(venv, '.backup-kit-deps');
+const runner = join(projectRoot, 'scripts', 'localstack', 'host.py');
+const stateRoot = join(projectRoot, '.localstack');
+const recordFile = join(stateRoot, 'host.json');
+/** Where `make localstack-host` listens (BACKUP_KIT_LOCALSTACK_PORT overrides); 4566 stays free for LocalStack in Docker. */
+export const sharedLocalStackHostPort = Number(process.env.BACKUP_KIT_LOCALSTACK_PORT ?? 4577);
+const START_TIMEOUT_MS = 90_000;
+const STOP_GRACE_MS = 15_000;
+
+export type RunningLocalStack = {
+  readonly endpoint: string;
+  readonly pid: number;
+  readonly logFile: string;
+  stop(): Promise<void>;
+  log(): Promise<string>;
+};
+
+/** Why LocalStack cannot run in host mode here (its virtualenv is missing), or undefined when it can. */
+export function whyLocalStackHostCannotRun(): string | undefined {
+  if (existsSync(python) && existsSync(readyMarker)) return undefined;
+  return 'the LocalStack host-mode virtualenv (.venv-localstack) is not set up: `make setup` creates it where Python 3.13 or newer is found (PATH, pyenv, or BACKUP_KIT_LOCALSTACK_PYTHON)';
+}
+
+/** A free loopback port: LocalStack needs a concrete one. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** SIGTERM to LocalStack's process group (LocalStack, the kit's inits, the functions' Node processes), SIGKILL if it hangs. */
+async function stopGroup(pid: number): Promise<void> {
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  signalGroup('SIGTERM');
+  // Upstream's shutdown sometimes hangs after "Shutting down runtime server": do not wait for ever.
+  await waitFor('LocalStack to stop', async () => (alive(pid) ? undefined : true), { timeoutMs: STOP_GRACE_MS, intervalMs: 100 }).catch(() => undefined);
+  signalGroup('SIGKILL');
+}
+
+/** Starts LocalStack 4.14.0 in host mode and resolves once its health endpoint answers. */
+export async function startLocalStackHost(options: { stateDir: string; port: number; detached?: boolean }): Promise<RunningLocalStack> {
+  const reason = whyLocalStackHostCannotRun();
+  if (reason) throw new UsageError(reason);
+  await mkdir(options.stateDir, { recursive: true });
+  const logFile = join(options.stateDir, 'localstack.log');
+  const logFd = openSync(logFile, 'w');
+  const args = [runner, '--port', String(options.port), '--state-dir', options.stateDir];
+  if (!options.detached) args.push('--exit-with-parent');
+  // Its own process group, so that stopping it takes every process it started.
+  const child = spawn(python, args, { cwd: projectRoot, stdio: ['ignore', logFd, logFd], detached: true, env: { ...process.env, PYTHONUNBUFFERED: '1' } });
+  closeSync(logFd);
+  const pid = child.pid!;
+  const readLog = () => readFile(logFile, 'utf8').catch(() => '');
+  const endpoint = `http://127.0.0.1:${options.port}`;
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = signal ?? `exit code ${code}`));
+  try {
+    await waitFor(`LocalStack to answer at ${endpoint}`, async () => {
+      if (exited) throw new Error(`LocalStack exited before it was ready (${exited})`);
+      return (await answersOk(`${endpoint}/_localstack/health`, 1_000)) ? true : undefined;
+    }, { timeoutMs: START_TIMEOUT_MS, intervalMs: 250 });
+  } catch (error) {
+    await stopGroup(pid);
+    throw new Error(`${(error as Error).message}; its log (${logFile}):\n${(await readLog()).split('\n').slice(-40).join('\n')}`);
+  }
+  if (options.detached) child.unref();
+  return { endpoint, pid, logFile, stop: () => stopGroup(pid), log: readLog };
+}
+
+type HostRecord = { pid: number; endpoint: string; logFile: string; startedAt: string };
+
+async function readRecord(): Promise<HostRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(recordFile, 'utf8')) as HostRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The endpoint of the host-mode LocalStack that `make localstack-host` started, when it answers. */
+export async function recordedLocalStackHost(): Promise<string | undefined> {
+  const record = await readRecord();
+  return record && alive(record.pid) && (await answersOk(`${record.endpoint}/_localstack/health`)) ? record.endpoint : undefined;
+}
+
+/** Starts the shared host-mode LocalStack in the background (make localstack-host), unless it already answers. */
+export async function ensureLocalStackHost(): Promise<{ endpoint: string; logFile: string; started: boolean }> {
+  const record = await readRecord();
+  if (record && (await recordedLocalStackHost())) return { endpoint: record.endpoint, logFile: record.logFile, started: false };
+  const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port: sharedLocalStackHostPort, detached: true });
+  const fresh: HostRecord = { pid: localstack.pid, endpoint: localstack.endpoint, logFile: localstack.logFile, startedAt: new Date().toISOString() };
+  await writeFile(recordFile, JSON.stringify(fresh, null, 2));
+  return { endpoint: localstack.endpoint, logFile: localstack.logFile, started: true };
+}
+
+/** Stops the shared host-mode LocalStack and everything it started; false when none was recorded. */
+export async function stopLocalStackHost(): Promise<boolean> {
+  const record = await readRecord();
+  await rm(recordFile, { force: true });
+  if (!record || !alive(record.pid)) return false;
+  await stopGroup(record.pid);
+  return true;
+}

