@@ -127,6 +127,10 @@ class RecordBackup {
       if (copies === MAX_COPIES_PER_RECORD) {
         throw new Error(`the inbox's version of ${key} changed during ${MAX_COPIES_PER_RECORD} consecutive copies`);
       }
+      // An earlier attempt of this request copied the backup's latest and may have died before its receipt.
+      if (!copied && held?.provenance.requestId === this.requestId && held.provenance.sourceVersionId) {
+        await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
+      }
       const condition: WriteCondition = held ? { ifMatch: held.etag } : { ifNoneMatch: '*' };
       const copy = await this.copy(current, condition);
       if (copy === undefined) continue;

@@ -392,6 +392,20 @@ describe('receipts after a crash', () => {
     expect(model.count(BACKUP, 'crash.txt')).toBe(1);
   });
 
+  it('sends the receipt of the version it copied before it died, when the retry finds a newer version to copy', async () => {
+    // Prepare: request-1 copied v1 and died before its receipt; v2 arrived before the retry
+    const v1 = model.put(INBOX, 'moved-on.txt');
+    await createHandler(dependencies())(eventFor('moved-on.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'moved-on.txt');
+    receipts.length = 0;
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('moved-on.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.copied]);
+    expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue).sort()).toEqual([v1, v2].sort());
+    expect(backupSources('moved-on.txt')).toEqual([v1, v2]);
+  });
+
   it('sends the receipt of a version a newer copy overtook, when the retry is of the request that copied it', async () => {
     // Prepare: request-1 copied v1 and died; request-2 then backed up v2
     const v1 = model.put(INBOX, 'overtaken.txt');
