@@ -5,10 +5,10 @@ the emulator can tell a function's requests from everyone else's and answer a sh
 AWS would: S3 with 503 SlowDown or 500 InternalError, the other services with 400 Throttling or 500
 InternalFailure. One request can also be held for a while (longer than the function's timeout, to make an
 invocation time out mid-flight) and then served, and the process that sends one request can be killed
-(SIGKILL, found through the request's TCP connection), e.g. right between a copy and its receipt. Nothing
-changes until a test asks:
+(SIGKILL, found through the request's TCP connection), e.g. right between a copy and its receipt. A share of
+S3 event notifications can be dropped, as an event past its maximum age is. Nothing changes until a test asks:
 
-  PUT /_backup-kit/faults  {"throttle": 0.2, "serverError": 0.1, "seed": 7,
+  PUT /_backup-kit/faults  {"throttle": 0.2, "serverError": 0.1, "dropEvents": 0.05, "seed": 7,
                             "holdNext": {"ms": 4000, "operation": "CopyObject"},
                             "killNext": {"operation": "Publish"}}
   GET /_backup-kit/faults  → the settings and what was injected so far;  DELETE → no more faults.
@@ -41,12 +41,14 @@ class Counts:
     server_errors: int = 0
     held: int = 0
     killed: int = 0
+    dropped_events: int = 0
 
 
 @dataclass
 class Settings:
     throttle: float = 0.0
     server_error: float = 0.0
+    drop_events: float = 0.0
     hold_ms: int = 0
     hold_operation: str | None = None
     kill_operation: str | None = None
@@ -56,13 +58,22 @@ class Settings:
 class FaultInjector:
     """WSGI middleware in front of the emulator: decides, per function request, whether it fails."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
-        self._app = app
+    def __init__(self) -> None:
+        self._app: Callable[..., Iterable[bytes]] | None = None
         self._lock = threading.Lock()
         self._settings = Settings()
         self._random = random.Random()
 
+    def drops_event(self) -> bool:
+        """Whether the next S3 event notification is lost."""
+        with self._lock:
+            if self._settings.drop_events and self._random.random() < self._settings.drop_events:
+                self._settings.counts.dropped_events += 1
+                return True
+            return False
+
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        assert self._app is not None, "faults.wrap() sets the application"
         if environ.get("PATH_INFO") == PATH:
             return self._configure(environ, start_response)
         agent = f"{environ.get('HTTP_USER_AGENT', '')} {environ.get('HTTP_X_AMZ_USER_AGENT', '')}"
@@ -109,6 +120,7 @@ class FaultInjector:
                 self._settings = Settings(
                     throttle=float(body.get("throttle", 0)),
                     server_error=float(body.get("serverError", 0)),
+                    drop_events=float(body.get("dropEvents", 0)),
                     hold_ms=int(hold.get("ms", 0)),
                     hold_operation=hold.get("operation"),
                     kill_operation=(body.get("killNext") or {}).get("operation"),
@@ -195,5 +207,9 @@ def _error(start_response: Callable[..., Any], service: str, status: int, code: 
     return [body.encode()]
 
 
+injector = FaultInjector()
+
+
 def wrap(app: Callable[..., Iterable[bytes]]) -> FaultInjector:
-    return FaultInjector(app)
+    injector._app = app
+    return injector

@@ -19,6 +19,7 @@ from moto.s3 import notifications
 from moto.s3.notifications import S3NotificationEvent
 
 from .async_invoke import invoker
+from .faults import injector as faults
 
 _original_get_s3_event = notifications._get_s3_event
 _sequence_lock = threading.Lock()
@@ -46,6 +47,9 @@ def send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, ke
         return
     config = bucket.notification_configuration
     if config is None or key is None:
+        return
+    if faults.drops_event():
+        print(f"[s3-events] dropped the event of {bucket.name}/{key.name} (fault injection)", file=sys.stderr, flush=True)
         return
     sequencer = _next_sequencer()
     for notification in config.cloud_function:
