@@ -1,7 +1,7 @@
-import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, nonEmpty, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
+import { invokeFunction } from './lib/invoke.js';
 import { waitForBackupOf } from './lib/observe.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { s3PutEvent } from './lib/s3-event.js';
@@ -36,9 +36,9 @@ run(async () => {
       throw new UsageError(`s3://${outputs.InboxBucketName}/${options.event} does not exist: --event takes the key of an object in the inbox`);
     });
     const event = s3PutEvent({ bucket: outputs.InboxBucketName, key: options.event, region: target.region, versionId: head.VersionId, size: head.ContentLength });
-    const response = await clients.lambda.send(new InvokeCommand({ FunctionName: outputs.BackupFunctionName, Payload: JSON.stringify(event) }));
-    console.log(`${response.FunctionError ? `function error (${response.FunctionError})` : 'answered'}: ${new TextDecoder().decode(response.Payload)}`);
-    return response.FunctionError ? ExitCode.failed : ExitCode.ok;
+    const response = await invokeFunction(clients.lambda, outputs.BackupFunctionName, event);
+    console.log(`${response.functionError ? `function error (${response.functionError})` : 'answered'}: ${JSON.stringify(response.payload)}`);
+    return response.functionError ? ExitCode.failed : ExitCode.ok;
   }
 
   const started = Date.now();

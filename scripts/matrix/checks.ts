@@ -1,8 +1,9 @@
-import { GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { functionLogLines, waitForBackupOf, type FunctionLogLine } from '../lib/observe.js';
 import { waitFor } from '../lib/wait.js';
 import type { MatrixContext } from './types.js';
+import { invokeFunction, type Invocation } from '../lib/invoke.js';
 
 /** Uploads into the inbox and returns the new version id. */
 export async function upload(context: MatrixContext, key: string, body: PutObjectCommandInput['Body'], extra: Partial<PutObjectCommandInput> = {}): Promise<string> {
@@ -55,12 +56,9 @@ export async function setEnvironment(
   return before;
 }
 
-export async function invokeSync(context: MatrixContext, event: object): Promise<{ functionError?: string; payload: unknown }> {
-  const response = await context.clients.lambda.send(
-    new InvokeCommand({ FunctionName: context.outputs.BackupFunctionName, Payload: JSON.stringify(event) }),
-  );
-  const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
-  return { functionError: response.FunctionError, payload: text ? JSON.parse(text) : undefined };
+/** Invokes the stack's function synchronously with an event (scripts/lib/invoke.ts). */
+export function invokeSync(context: MatrixContext, event: object): Promise<Invocation> {
+  return invokeFunction(context.clients.lambda, context.outputs.BackupFunctionName, event);
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
