@@ -13,6 +13,7 @@ free port. Stops cleanly on SIGINT/SIGTERM, taking its function processes with i
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import signal
@@ -47,6 +48,7 @@ KIT_PREFIX = "/_backup-kit/"
 
 def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
     """The emulator's own endpoints: health, and the asynchronous queue's depth (for waiting in tests)."""
+    code = code_fingerprint()
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -54,13 +56,28 @@ def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[by
             return app(environ, start_response)
         if path == KIT_PREFIX + "health":
             body = {"status": "ready", "emulator": "backup-kit", "moto": moto_version(), "pid": os.getpid(),
-                    "pendingAsyncEvents": invoker.pending}
+                    "code": code, "pendingAsyncEvents": invoker.pending}
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(body).encode()]
         start_response("404 Not Found", [("Content-Type", "application/json")])
         return [b'{"error": "unknown backup-kit endpoint"}']
 
     return wrapped
+
+
+CODE_ROOTS = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "lambda-runtime")
+
+
+def code_fingerprint() -> str:
+    """A digest of the emulator's own code, so that scripts can tell an emulator that runs other code than theirs
+    (scripts/lib/emulator.ts computes the same digest)."""
+    project = Path(__file__).resolve().parents[2]
+    files = sorted(path for root in CODE_ROOTS for path in root.rglob("*")
+                   if path.suffix in (".py", ".mjs") and "__pycache__" not in path.parts)
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(f"{path.relative_to(project).as_posix()}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()
 
 
 def moto_version() -> str:

@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
+import { UsageError } from './cli.js';
 import { answersOk } from './http.js';
 import { projectRoot, venvBin } from './paths.js';
 import { waitFor } from './wait.js';
@@ -138,6 +140,32 @@ async function emulatorPidAt(endpoint: string): Promise<number | undefined> {
 
 const isHealthy = (endpoint: string) => answersOk(`${endpoint}/_backup-kit/health`);
 
+/** The digest of the emulator's own code in this checkout, as the launcher computes it (code_fingerprint). */
+export async function emulatorCodeFingerprint(): Promise<string> {
+  const roots = [join(projectRoot, 'scripts', 'emulator'), join(projectRoot, 'scripts', 'lambda-runtime')];
+  const files: string[] = [];
+  for (const root of roots) {
+    for (const entry of await readdir(root, { recursive: true })) {
+      if (/\.(py|mjs)$/.test(entry) && !entry.split('/').includes('__pycache__')) files.push(relative(projectRoot, join(root, entry)));
+    }
+  }
+  const digest = createHash('sha256');
+  for (const file of files.sort()) {
+    const content = createHash('sha256').update(await readFile(join(projectRoot, file))).digest('hex');
+    digest.update(`${file}\0${content}\n`);
+  }
+  return digest.digest('hex');
+}
+
+/** The code digest the emulator on `endpoint` reports. */
+async function emulatorCodeAt(endpoint: string): Promise<string | undefined> {
+  try {
+    return ((await (await fetch(`${endpoint}/_backup-kit/health`, { signal: AbortSignal.timeout(2_000) })).json()) as { code?: string }).code;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The endpoint of the shared embedded emulator that `make deploy`, `make matrix` and friends use: the one
  * answering on the shared port (started by `make emulator` or by an earlier script), else a new one
@@ -147,7 +175,15 @@ const isHealthy = (endpoint: string) => answersOk(`${endpoint}/_backup-kit/healt
 export async function ensureEmbeddedEmulator(options: { start: boolean; place?: SharedEmulatorPlace }): Promise<string> {
   const place = options.place ?? sharedPlace;
   const shared = `http://127.0.0.1:${place.port}`;
-  if (await isHealthy(shared)) return shared;
+  if (await isHealthy(shared)) {
+    if (!options.start || (await emulatorCodeAt(shared)) === (await emulatorCodeFingerprint())) return shared;
+    // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one.
+    const stop = await stopSharedEmulator(place);
+    if (!stop.stopped) {
+      throw new UsageError(`the embedded emulator on ${shared} runs other code than this checkout and was not started by it: stop it (Ctrl-C where \`make emulator\` runs) and try again`);
+    }
+    console.log(`${stop.message}: it ran other code than this checkout; starting it again (its stacks and objects were in memory and are gone)`);
+  }
   if (!options.start) {
     throw new Error('no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)');
   }
