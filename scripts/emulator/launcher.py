@@ -1,6 +1,8 @@
 """backup-kit's embedded emulator: a moto server extended so that it deploys the kit's template unchanged
 and runs the function's deployed zip for real (see kit_emulator/*.py for each extension and why).
 
+The emulator records recent requests for `make bench` (kit_emulator/request_log.py).
+
 Bucket policies are stored but not evaluated: moto evaluates a policy Condition without request context,
 so the template's "deny when aws:SecureTransport is false" would deny every request on this plain-HTTP
 emulator (checked: GetObject and PutObject answer 403 on an unpatched moto). See kit_emulator/s3_policy.py.
@@ -21,6 +23,7 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
 
 # Import moto's models first: our CloudFormation models must be defined after theirs to take precedence.
 import moto.awslambda.models  # noqa: F401
@@ -36,14 +39,15 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kit_emulator import cloudformation, cloudformation_updates, lambda_invoke, lambda_runtime, s3_events, s3_policy  # noqa: E402
+from kit_emulator import cloudformation, cloudformation_updates, lambda_invoke, lambda_runtime, request_log, s3_events, s3_policy  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
 
 KIT_PREFIX = "/_backup-kit/"
 
 
 def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
-    """The emulator's own endpoints: health, and the asynchronous queue's depth (for waiting in tests)."""
+    """The emulator's own endpoints: health with the asynchronous queue's depth (for waiting in tests), and
+    the recent requests (for measuring what a function does)."""
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -52,12 +56,19 @@ def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[by
         if path == KIT_PREFIX + "health":
             body = {"status": "ready", "emulator": "backup-kit", "moto": moto_version(), "pid": os.getpid(),
                     "pendingAsyncEvents": invoker.pending}
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [json.dumps(body).encode()]
-        start_response("404 Not Found", [("Content-Type", "application/json")])
-        return [b'{"error": "unknown backup-kit endpoint"}']
+            return json_response(start_response, body)
+        if path == KIT_PREFIX + "requests":
+            since = parse_qs(environ.get("QUERY_STRING", "")).get("since", ["0"])[0]
+            return json_response(start_response, request_log.records_since(float(since)))
+        return json_response(start_response, {"error": "unknown backup-kit endpoint"}, "404 Not Found")
 
     return wrapped
+
+
+def json_response(start_response: Callable[..., Any], body: Any, status: str = "200 OK") -> Iterable[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
 
 
 def moto_version() -> str:
@@ -88,7 +99,7 @@ def main() -> None:
     s3_policy.install()
     lambda_invoke.install()
 
-    app = kit_routes(DomainDispatcherApplication(create_backend_app))
+    app = kit_routes(request_log.recording(DomainDispatcherApplication(create_backend_app)))
     # werkzeug itself explains a port that is taken, and exits with 1.
     server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     endpoint = f"http://{args.host}:{server.server_port}"
