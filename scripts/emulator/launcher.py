@@ -1,7 +1,8 @@
 """backup-kit's embedded emulator: a moto server extended so that it deploys the kit's template unchanged
 and runs the function's deployed zip for real (see kit_emulator/*.py for each extension and why).
 
-The emulator records recent requests for `make bench` (kit_emulator/request_log.py).
+The server keeps HTTP/1.1 connections alive (kit_emulator/http_server.py: moto's werkzeug server closes
+every connection) and records recent requests for `make bench` (kit_emulator/request_log.py).
 
 Bucket policies are stored but not evaluated: moto evaluates a policy Condition without request context,
 so the template's "deny when aws:SecureTransport is false" would deny every request on this plain-HTTP
@@ -9,7 +10,8 @@ emulator (checked: GetObject and PutObject answer 403 on an unpatched moto). See
 
 Usage: launcher.py [--host 127.0.0.1] [--port 4599] [--state-dir .emulator]
 Prints one line `backup-kit emulator ready on http://HOST:PORT` once it accepts requests; --port 0 picks a
-free port. Stops cleanly on SIGINT/SIGTERM, taking its function processes with it.
+free port; a port that is taken is named, with exit code 1. Stops cleanly on SIGINT/SIGTERM, taking its
+function processes with it.
 """
 
 from __future__ import annotations
@@ -34,12 +36,11 @@ import moto.s3.models  # noqa: F401
 import moto.sns.models  # noqa: F401
 import moto.sqs.models  # noqa: F401
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from moto.server import MotoRequestHandler
-from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from kit_emulator import cloudformation, cloudformation_updates, lambda_invoke, lambda_runtime, request_log, s3_events, s3_policy  # noqa: E402
+from kit_emulator.http_server import keep_alive_server  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
 
 KIT_PREFIX = "/_backup-kit/"
@@ -81,7 +82,7 @@ def watch_parent(parent_pid: int, server: Any) -> None:
     """Stops the server when its parent is gone, even if the parent was killed without a word."""
     while os.getppid() == parent_pid:
         time.sleep(0.5)
-    server.shutdown()
+    server.stop()
 
 
 def main() -> None:
@@ -100,14 +101,19 @@ def main() -> None:
     lambda_invoke.install()
 
     app = kit_routes(request_log.recording(DomainDispatcherApplication(create_backend_app)))
-    # werkzeug itself explains a port that is taken, and exits with 1.
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
-    endpoint = f"http://{args.host}:{server.server_port}"
+    server = keep_alive_server(args.host, args.port, app)
+    try:
+        server.prepare()
+    except OSError as error:
+        print(f"cannot listen on {args.host}:{args.port} ({error}): stop the process that holds the port, or choose "
+              "another one (--port; BACKUP_KIT_EMULATOR_PORT for the scripts)", file=sys.stderr, flush=True)
+        sys.exit(1)
+    endpoint = f"http://{args.host}:{server.bind_addr[1]}"
     args.state_dir.mkdir(parents=True, exist_ok=True)
     lambda_runtime.configure(endpoint, args.state_dir.resolve())
 
     def stop(signum: int, frame: Any) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        threading.Thread(target=server.stop, daemon=True).start()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -117,7 +123,7 @@ def main() -> None:
     # Whoever waited for the ready line may stop reading stdout now; everything else goes to the log.
     sys.stdout = sys.stderr
     try:
-        server.serve_forever()
+        server.serve()
     finally:
         lambda_runtime.pool.shutdown()
         print("backup-kit emulator stopped", flush=True)

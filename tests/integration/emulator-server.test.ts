@@ -1,3 +1,4 @@
+import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +21,50 @@ const clients = (mark: string) => {
   return { s3: new S3Client({ ...common, forcePathStyle: true }), sns: new SNSClient(common) };
 };
 const requestsOf = async (mark: string, sinceMs: number) => (await emulatorRequests(endpoint(), sinceMs)).filter((record) => record.userAgent.includes(mark));
+const getOver = (agent: Agent, path: string) =>
+  new Promise<{ response: IncomingMessage; reusedSocket: boolean }>((resolve, reject) => {
+    const req = httpRequest(`${endpoint()}${path}`, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ response, reusedSocket: req.reusedSocket }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 
 beforeAll(async () => {
   emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-server-it-')) });
 });
 afterAll(async () => {
   await emulator?.stop();
+});
+
+describe('the emulator keeps connections alive', () => {
+  it('answers a second request on the connection of the first', async () => {
+    // Prepare
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    // Act
+    const first = await getOver(agent, '/_backup-kit/health');
+    const second = await getOver(agent, '/_backup-kit/health');
+    agent.destroy();
+    // Assess
+    expect(first.response.headers.connection).not.toBe('close');
+    expect(second.response.statusCode).toBe(200);
+    expect(second.reusedSocket).toBe(true);
+  });
+
+  it("serves an SDK client's sequential calls over one connection", async () => {
+    // Prepare
+    const mark = `keep-alive-${Date.now()}`;
+    const { s3 } = clients(mark);
+    const since = Date.now() - 1;
+    // Act
+    await s3.send(new CreateBucketCommand({ Bucket: 'keep-alive' }));
+    for (let i = 0; i < 10; i += 1) await s3.send(new PutObjectCommand({ Bucket: 'keep-alive', Key: `k${i}`, Body: 'x' }));
+    // Assess
+    const records = await requestsOf(mark, since);
+    expect(records.map((r) => r.operation)).toEqual(['CreateBucket', ...Array.from({ length: 10 }, () => 'PutObject')]);
+    expect(new Set(records.map((r) => r.remotePort)).size).toBe(1);
+  });
 });
 
 describe('the request log', () => {
@@ -50,5 +89,29 @@ describe('the request log', () => {
     for (const record of records) expect(record.endMs).toBeGreaterThanOrEqual(record.startMs);
     const publish = records.find((r) => r.operation === 'Publish')!;
     expect(records.every((r) => r === publish || r.endMs <= publish.startMs)).toBe(true);
+  });
+});
+
+describe('S3 requests through the keep-alive server', () => {
+  it('keeps user metadata keys with underscores apart from dashed ones, as moto does', async () => {
+    // Prepare
+    const { s3 } = clients(`metadata-${Date.now()}`);
+    await s3.send(new CreateBucketCommand({ Bucket: 'metadata' }));
+    // Act
+    await s3.send(new PutObjectCommand({ Bucket: 'metadata', Key: 'k', Body: 'x', Metadata: { my_key: 'underscore', 'other-key': 'dash' } }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'metadata', Key: 'k' }));
+    // Assess
+    expect(head.Metadata).toEqual({ my_key: 'underscore', 'other-key': 'dash' });
+  });
+});
+
+describe('the launcher', () => {
+  it('names a port that is taken and exits with 1', async () => {
+    // Prepare
+    const port = Number(new URL(endpoint()).port);
+    // Act
+    const second = startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-server-it-')), port });
+    // Assess
+    await expect(second).rejects.toThrow(new RegExp(`exit code 1\\):[\\s\\S]*cannot listen on 127\\.0\\.0\\.1:${port}`));
   });
 });
