@@ -3,7 +3,8 @@ and runs the function's deployed zip for real (see kit_emulator/*.py for each ex
 
 The server keeps HTTP/1.1 connections alive (kit_emulator/http_server.py: moto's werkzeug server closes
 every connection), remembers moto's backend look-up per host (kit_emulator/dispatch.py) and records recent
-requests for `make bench` (kit_emulator/request_log.py).
+requests for `make bench` (kit_emulator/request_log.py). Multipart copies and completions stream through
+files instead of memory (kit_emulator/s3_multipart.py).
 
 Bucket policies are stored but not evaluated: moto evaluates a policy Condition without request context,
 so the template's "deny when aws:SecureTransport is false" would deny every request on this plain-HTTP
@@ -40,7 +41,7 @@ from moto.moto_server.werkzeug_app import create_backend_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kit_emulator import cloudformation, cloudformation_updates, lambda_invoke, lambda_runtime, request_log, s3_events, s3_policy  # noqa: E402
+from kit_emulator import cloudformation, cloudformation_updates, lambda_invoke, lambda_runtime, request_log, s3_events, s3_multipart, s3_policy  # noqa: E402
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
 from kit_emulator.http_server import keep_alive_server  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
@@ -100,6 +101,7 @@ def main() -> None:
     cloudformation_updates.install()
     s3_events.install()
     s3_policy.install()
+    s3_multipart.install()
     lambda_invoke.install()
 
     app = kit_routes(request_log.recording(RememberingDispatcher(create_backend_app)))
