@@ -2,7 +2,7 @@ import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
@@ -89,6 +89,25 @@ describe('the request log', () => {
     for (const record of records) expect(record.endMs).toBeGreaterThanOrEqual(record.startMs);
     const publish = records.find((r) => r.operation === 'Publish')!;
     expect(records.every((r) => r === publish || r.endMs <= publish.startMs)).toBe(true);
+  });
+
+  it('shows a call made while another was in flight as overlapping it, and a call made after it as not', async () => {
+    // Prepare
+    const mark = `overlap-${Date.now()}`;
+    const { s3 } = clients(mark);
+    await s3.send(new CreateBucketCommand({ Bucket: 'overlap' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'overlap', Key: 'big', Body: Buffer.alloc(32 * 1024 * 1024, 1) }));
+    const since = Date.now();
+    // Act: the first HEAD leaves while the emulator is still copying 32 MiB
+    const copy = s3.send(new CopyObjectCommand({ Bucket: 'overlap', Key: 'copy', CopySource: 'overlap/big' }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.all([copy, s3.send(new HeadObjectCommand({ Bucket: 'overlap', Key: 'big' }))]);
+    await s3.send(new HeadObjectCommand({ Bucket: 'overlap', Key: 'big' }));
+    // Assess
+    const [first, during, after] = await requestsOf(mark, since);
+    expect([first?.operation, during?.operation, after?.operation]).toEqual(['CopyObject', 'HeadObject', 'HeadObject']);
+    expect(during!.startMs).toBeLessThan(first!.endMs);
+    expect(after!.startMs).toBeGreaterThanOrEqual(Math.max(first!.endMs, during!.endMs));
   });
 });
 

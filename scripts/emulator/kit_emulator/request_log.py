@@ -1,7 +1,8 @@
 """A record of the emulator's recent requests, so that what a function does can be measured from outside it.
 
-Each request is recorded once its response has been sent: when it started and ended (epoch milliseconds,
-so that overlapping requests show calls made in parallel), its service and operation, its status, the
+Each request is recorded once its response has been sent: when it arrived and when its response left
+(epoch milliseconds, taken by the server as kit_emulator/http_server.py explains, so that overlapping
+requests are calls a client made in parallel), its service and operation, its status, the
 client's port (one port is one connection) and its user agent (a function's SDK names its execution
 environment, `exec-env/AWS_Lambda_nodejs22.x`). `GET /_backup-kit/requests?since=<epoch ms>` returns them;
 only the most recent RECORDS_KEPT are kept.
@@ -14,6 +15,8 @@ import time
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import parse_qs
+
+from .http_server import ARRIVED_NS, LAST_WRITE_NS
 
 RECORDS_KEPT = 20_000
 # Query-protocol requests (SNS, STS, CloudFormation …) name their operation in a form body; larger bodies are not read.
@@ -99,9 +102,10 @@ def _operation(environ: dict[str, Any], service: str) -> str:
 class _Recorded:
     """The application's response, recorded when the server closes it (after the last byte was sent)."""
 
-    def __init__(self, body: Iterable[bytes], record: dict[str, Any]) -> None:
+    def __init__(self, body: Iterable[bytes], record: dict[str, Any], last_write_ns: Callable[[], int] | None) -> None:
         self._body = body
         self._record = record
+        self._last_write_ns = last_write_ns
 
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._body)
@@ -112,15 +116,17 @@ class _Recorded:
             if close is not None:
                 close()
         finally:
-            self._record["endMs"] = _now_ms()
+            written_ns = self._last_write_ns() if self._last_write_ns is not None else 0
+            self._record["endMs"] = written_ns / 1e6 if written_ns else _now_ms()
             _records.append(self._record)
 
 
 def recording(app: WsgiApp) -> WsgiApp:
     def wrapped(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         service = _service(environ)
+        arrived_ns = environ.get(ARRIVED_NS)
         record: dict[str, Any] = {
-            "startMs": _now_ms(),
+            "startMs": arrived_ns / 1e6 if arrived_ns else _now_ms(),
             "service": service,
             "operation": _operation(environ, service),
             "method": environ.get("REQUEST_METHOD"),
@@ -133,6 +139,6 @@ def recording(app: WsgiApp) -> WsgiApp:
             record["status"] = int(status.split(" ", 1)[0])
             return start_response(status, headers, exc_info)
 
-        return _Recorded(app(environ, recording_start_response), record)
+        return _Recorded(app(environ, recording_start_response), record, environ.get(LAST_WRITE_NS))
 
     return wrapped
