@@ -34,8 +34,6 @@ from cheroot import makefile, server, wsgi
 from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, environ_key_for_header, should_preserve_original_header_name
 
 WORKER_THREADS = 64
-# Idle keep-alive connections are parked in a selector, not a thread: keep as many as clients open.
-KEEP_ALIVE_CONNECTIONS = 1024
 # Seconds a connection may stay idle or a request may stall before the server closes it.
 CONNECTION_TIMEOUT_S = 120
 # Environ keys: when the request arrived (epoch ns), and a callable giving when its response's last write began.
@@ -124,5 +122,6 @@ def keep_alive_server(host: str, port: int, app: Callable[[dict[str, Any], Calla
     http_server = wsgi.Server((host, port), app, numthreads=WORKER_THREADS, timeout=CONNECTION_TIMEOUT_S, request_queue_size=128)
     http_server.gateway = MotoHeaderGateway
     http_server.ConnectionClass = TimedConnection
-    http_server.keep_alive_conn_limit = KEEP_ALIVE_CONNECTIONS
+    # Idle keep-alive connections are parked in a selector, not a thread: keep as many as clients open.
+    http_server.keep_alive_conn_limit = None
     return http_server
