@@ -15,7 +15,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 help: ## list the verbs
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  TARGET=embedded|localstack|aws selects the target of deploy, matrix, destroy and logs (default embedded)"
+	@echo "  TARGET=embedded|localstack|aws selects the target of deploy, matrix, destroy, logs and bench (default embedded)"
 
 setup: ## install the npm packages and the Python virtualenv (.venv: moto, cfn-lint), all pinned
 	npm ci --no-audit --no-fund
@@ -63,8 +63,8 @@ destroy: ## empty the buckets and delete the stack on TARGET (aws only with YES=
 logs: ## follow the function's log group on TARGET
 	$(TSX) scripts/logs.ts --target $(TARGET)
 
-bench: ## print the emulator's start + deploy time and the upload-to-backup latency
-	$(TSX) scripts/bench-emulator.ts
+bench: ## measure issue 11's figures against floors from the same run; reports/bench-TARGET.json (QUICK=1, and CI: smaller)
+	$(TSX) scripts/bench.ts --target $(TARGET) $(if $(or $(QUICK),$(filter true,$(CI))),--quick)
 
 clean: emulator-stop ## stop the background emulator; remove dist/, reports/ and .emulator/
 	rm -rf dist reports .emulator
