@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { waitFor } from '../lib/wait.js';
 import type { BenchContext } from './context.js';
 import { directBackup, putScratch } from './direct-client.js';
-import { momentsSince } from './moments.js';
+import { momentsOf } from './moments.js';
 import type { BenchRow } from './report.js';
 import { formatNumber } from './stats.js';
 
@@ -40,9 +40,9 @@ export async function measureBurst(context: BenchContext): Promise<BenchRow> {
   );
   await waitFor(`${count} backups of the burst`, async () => ((await countBackups(context, prefix)) >= count ? true : undefined), { timeoutMs: 600_000, intervalMs: 250 });
   const listed = Date.now();
-  const moments = await momentsSince(context, burstStarted);
-  const lastBackup = moments ? Math.max(...Array.from({ length: count }, (_, i) => moments.backedUp(`${prefix}${i}.bin`) ?? Number.NaN)) : listed;
-  if (Number.isNaN(lastBackup)) throw new Error("the emulator's request log lacks some backups of the burst");
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}${i}.bin`);
+  const moments = await momentsOf(context, burstStarted, keys);
+  const lastBackup = moments ? Math.max(...keys.map((key) => moments.backedUp(key))) : listed;
   const burstS = (lastBackup - burstStarted) / 1000;
 
   const floorStarted = performance.now();

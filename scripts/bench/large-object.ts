@@ -3,7 +3,7 @@ import { CopyObjectCommand, DeleteObjectCommand, ListObjectVersionsCommand } fro
 import { Upload } from '@aws-sdk/lib-storage';
 import { waitForBackupOf } from '../lib/observe.js';
 import type { BenchContext } from './context.js';
-import { momentsSince } from './moments.js';
+import { momentsOf } from './moments.js';
 import { notMeasured, type BenchRow } from './report.js';
 import { formatNumber, spreadOf } from './stats.js';
 
@@ -52,7 +52,7 @@ async function backUp(context: BenchContext, bytes: number, run: number): Promis
   await waitForBackupOf(s3, BackupBucketName, key, uploaded.VersionId!, 15 * 60_000, 50);
   const seen = Date.now();
   const peakResidentBytes = memory?.stop();
-  const moments = await momentsSince(context, since);
+  const moments = await momentsOf(context, since, [key]);
   const backupS = ((moments?.backedUp(key) ?? seen) - (moments?.uploaded(key) ?? started)) / 1000;
   await deleteVersions(context, BackupBucketName, key);
   return { key, versionId: uploaded.VersionId!, backupS, ...(peakResidentBytes !== undefined ? { peakResidentBytes } : {}) };

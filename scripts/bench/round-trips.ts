@@ -26,6 +26,21 @@ export function roundTripsUntil(requests: readonly RequestRecord[], last: Reques
 
 const describeCalls = (requests: readonly RequestRecord[]) => requests.map((request) => request.operation).join(', ');
 
+/** The function's calls since a moment, once its receipt is in the log (a request is logged just after its response left). */
+function functionCallsUntilReceipt(endpoint: string, sinceMs: number, upload: number): Promise<RequestRecord[]> {
+  let calls: RequestRecord[] = [];
+  return waitFor(
+    `the receipt of upload ${upload} in the request log`,
+    async () => {
+      calls = (await emulatorRequests(endpoint, sinceMs)).filter((request) => request.userAgent.includes(FUNCTION_AGENT));
+      return calls.some((request) => request.operation === 'Publish') ? calls : undefined;
+    },
+    { timeoutMs: 5_000, intervalMs: 20 },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; the function's calls were: ${describeCalls(calls) || 'none'}`);
+  });
+}
+
 async function idle(endpoint: string): Promise<void> {
   await waitFor(
     'the emulator to finish the function invocation',
@@ -52,9 +67,8 @@ export async function measureRoundTrips(context: BenchContext): Promise<BenchRow
     const since = Date.now();
     await s3.send(new PutObjectCommand({ Bucket: context.outputs.InboxBucketName, Key: `${context.prefix}round-trips/${i}.txt`, Body: `round trip ${i}` }));
     await idle(emulator.endpoint);
-    const calls = (await emulatorRequests(emulator.endpoint, since)).filter((request) => request.userAgent.includes(FUNCTION_AGENT));
-    const publish = calls.find((request) => request.operation === 'Publish');
-    if (!publish) throw new Error(`the function sent no receipt for upload ${i}; its calls were: ${describeCalls(calls) || 'none'}`);
+    const calls = await functionCallsUntilReceipt(emulator.endpoint, since, i);
+    const publish = calls.find((request) => request.operation === 'Publish')!;
     perEvent.push({ calls: calls.length, roundTrips: roundTripsUntil(calls, publish), sequence: describeCalls(calls) });
   }
 
@@ -62,9 +76,15 @@ export async function measureRoundTrips(context: BenchContext): Promise<BenchRow
   await putScratch(context, floorKey, 'round trip floor');
   const since = Date.now();
   await directBackup(context, floorKey);
-  const floorCalls = (await emulatorRequests(emulator.endpoint, since)).filter((request) => request.userAgent.includes(FLOOR_AGENT));
-  const floorPublish = floorCalls.find((request) => request.operation === 'Publish');
-  if (!floorPublish) throw new Error(`the direct client's Publish is missing from the request log: ${describeCalls(floorCalls)}`);
+  const floorCalls = await waitFor(
+    "the direct client's Publish in the request log",
+    async () => {
+      const calls = (await emulatorRequests(emulator.endpoint, since)).filter((request) => request.userAgent.includes(FLOOR_AGENT));
+      return calls.some((request) => request.operation === 'Publish') ? calls : undefined;
+    },
+    { timeoutMs: 5_000, intervalMs: 20 },
+  );
+  const floorPublish = floorCalls.find((request) => request.operation === 'Publish')!;
   const floor = roundTripsUntil(floorCalls, floorPublish);
 
   const roundTrips = spreadOf(perEvent.map((event) => event.roundTrips));

@@ -13,7 +13,10 @@ export type RequestRecord = {
   readonly userAgent: string;
 };
 
-/** The requests the embedded emulator at `endpoint` received since `sinceMs` (epoch ms), oldest first. */
+/**
+ * The requests the embedded emulator at `endpoint` received since `sinceMs` (epoch ms), oldest first. A request
+ * is logged a moment after its response left, so a reader that just got a response waits for its record.
+ */
 export async function emulatorRequests(endpoint: string, sinceMs: number): Promise<RequestRecord[]> {
   const response = await fetch(`${endpoint}/_backup-kit/requests?since=${sinceMs}`);
   if (!response.ok) throw new Error(`the emulator at ${endpoint} has no request log (HTTP ${response.status}): is it the embedded emulator of this checkout?`);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
 import { emulatorRequests } from '../../scripts/lib/request-log.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { waitFor } from '../../scripts/lib/wait.js';
 
 let emulator: RunningEmulator | undefined;
 const endpoint = () => {
@@ -61,7 +62,10 @@ describe('the emulator keeps connections alive', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'keep-alive' }));
     for (let i = 0; i < 10; i += 1) await s3.send(new PutObjectCommand({ Bucket: 'keep-alive', Key: `k${i}`, Body: 'x' }));
     // Assess
-    const records = await requestsOf(mark, since);
+    const records = await waitFor('11 requests in the log', async () => {
+      const logged = await requestsOf(mark, since);
+      return logged.length === 11 ? logged : undefined;
+    }, { timeoutMs: 2_000, intervalMs: 10 });
     expect(records.map((r) => r.operation)).toEqual(['CreateBucket', ...Array.from({ length: 10 }, () => 'PutObject')]);
     expect(new Set(records.map((r) => r.remotePort)).size).toBe(1);
   });
@@ -84,7 +88,10 @@ describe('the request log', () => {
     const published = await sns.send(new PublishCommand({ TopicArn, Message: 'receipt' }));
     // Assess
     expect(published.MessageId).toBeDefined();
-    const records = await requestsOf(mark, since);
+    const records = await waitFor('three requests in the log', async () => {
+      const logged = await requestsOf(mark, since);
+      return logged.length === 3 ? logged : undefined;
+    }, { timeoutMs: 2_000, intervalMs: 10 });
     expect(records.map((r) => `${r.service}:${r.operation}:${r.status}`).sort()).toEqual(['s3:HeadObject:200', 's3:HeadObject:404', 'sns:Publish:200']);
     for (const record of records) expect(record.endMs).toBeGreaterThanOrEqual(record.startMs);
     const publish = records.find((r) => r.operation === 'Publish')!;
@@ -103,8 +110,11 @@ describe('the request log', () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     await Promise.all([copy, s3.send(new HeadObjectCommand({ Bucket: 'overlap', Key: 'big' }))]);
     await s3.send(new HeadObjectCommand({ Bucket: 'overlap', Key: 'big' }));
-    // Assess
-    const [first, during, after] = await requestsOf(mark, since);
+    // Assess: a request is logged a moment after its response left
+    const [first, during, after] = await waitFor('three requests in the log', async () => {
+      const records = await requestsOf(mark, since);
+      return records.length === 3 ? records : undefined;
+    }, { timeoutMs: 2_000, intervalMs: 10 });
     expect([first?.operation, during?.operation, after?.operation]).toEqual(['CopyObject', 'HeadObject', 'HeadObject']);
     expect(during!.startMs).toBeLessThan(first!.endMs);
     expect(after!.startMs).toBeGreaterThanOrEqual(Math.max(first!.endMs, during!.endMs));
