@@ -30,7 +30,12 @@ export type BenchContext = {
   readonly quick: boolean;
 };
 
-export type PreparedBench = { readonly context: BenchContext; close(): Promise<void> };
+export type PreparedBench = {
+  readonly context: BenchContext;
+  /** How long the private emulator took to answer (embedded only) and the stack to deploy, in ms. */
+  readonly setup: { readonly emulatorStartMs?: number; readonly deployMs: number };
+  close(): Promise<void>;
+};
 
 /**
  * Deploys the bench's own stack (NamePrefix kit-bench) on the target. On embedded the bench starts a private
@@ -41,9 +46,12 @@ export async function prepareBench(name: TargetName, quick: boolean, log: (line:
   if (name === TargetName.aws) throw new UsageError('the bench uploads a 1 GiB object and a thousand files: run it on embedded or localstack');
   let target: Target;
   let close = async () => undefined;
+  let emulatorStartMs: number | undefined;
   if (name === TargetName.embedded) {
     const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-bench-'));
+    const starting = performance.now();
     const emulator = await startEmulator({ stateDir });
+    emulatorStartMs = performance.now() - starting;
     target = embeddedTarget(emulator.endpoint);
     close = async () => {
       await emulator.stop();
@@ -54,7 +62,9 @@ export async function prepareBench(name: TargetName, quick: boolean, log: (line:
     target = await resolveTarget(name, { checkReachable: true });
   }
   try {
+    const deploying = performance.now();
     const deployment = await deploy(target, { overrides: { NamePrefix: 'kit-bench' }, log: () => undefined });
+    const deployMs = performance.now() - deploying;
     log(`stack ${deployment.stackName} on ${target.name}: ${deployment.action}`);
     const clients = clientsFor(target);
     const scratchBucket = 'kit-bench-floor';
@@ -72,7 +82,7 @@ export async function prepareBench(name: TargetName, quick: boolean, log: (line:
       emulator: name === TargetName.embedded ? await emulatorProcess(target.endpoint!) : undefined,
       quick,
     };
-    return { context, close };
+    return { context, setup: { ...(emulatorStartMs !== undefined ? { emulatorStartMs } : {}), deployMs }, close };
   } catch (error) {
     await close();
     throw error;
