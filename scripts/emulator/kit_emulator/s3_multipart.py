@@ -8,11 +8,13 @@ What moto 5.2.5 does (moto/s3/models.py):
   full-object checksum joins the parts once more (MultipartChecksumBuilder): three copies of the object in
   memory before the new key copies it into its own buffer.
 
-Here a part copy reads only its range, in chunks, into the part's own file while computing its MD5 (the
-part's ETag); completion checks the parts exactly as moto does, then streams them once into the object's
-file, computing the object's checksum on the way. A key adopts such a finished file as its buffer instead
-of copying bytes into it. Storage stays moto's: a SpooledTemporaryFile per key that moves to disk above
-moto's key buffer size, parts kept with the completed key (HeadObject with partNumber reads them).
+Here a part copy reads only its range, in chunks, to compute its MD5 (the part's ETag), and the kernel
+copies the range from the source's file into the part's (copy_file_range); completion checks the parts
+exactly as moto does, reads them once for the object's checksum and has the kernel copy them into the
+object's file. A key adopts such a finished file as its buffer instead of copying bytes into it. Storage
+stays moto's: a SpooledTemporaryFile per key that moves to disk above moto's key buffer size (smaller
+contents go through memory as before), parts kept with the completed key (HeadObject with partNumber
+reads them). Reading and writing 1 GiB through Python took 2.8-3 s of a completion on this machine.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ import base64
 import binascii
 import functools
 import hashlib
+import os
 import tempfile
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from moto.core.compat import HAS_CRT
 from moto.s3 import models
@@ -47,33 +50,73 @@ class SpooledContent:
     md5_hex: str | None = None
 
 
-def _spool(chunks: Iterable[bytes], compute_md5: bool) -> SpooledContent:
-    spooled = tempfile.SpooledTemporaryFile(max_size=get_s3_default_key_buffer_size())
-    digest = hashlib.md5(usedforsecurity=False) if compute_md5 else None
-    size = 0
-    try:
-        for chunk in chunks:
-            spooled.write(chunk)
-            if digest is not None:
-                digest.update(chunk)
-            size += len(chunk)
-    except BaseException:
-        spooled.close()
-        raise
-    return SpooledContent(spooled, size, digest.hexdigest() if digest is not None else None)
+def _descriptor(key: FakeKey) -> int | None:
+    """The file descriptor under a key's spooled buffer once moto has moved it to a file, else None."""
+    buffer = key._value_buffer
+    # SpooledTemporaryFile.fileno() would move an in-memory buffer to disk: ask first.
+    return buffer.fileno() if getattr(buffer, "_rolled", False) else None
 
 
 def _read(key: FakeKey, start: int, stop: int) -> Iterator[bytes]:
-    """Bytes [start, stop) of a key, a chunk at a time, under the key's lock as moto reads its buffer."""
+    """Bytes [start, stop) of a key, a chunk at a time: positioned reads from its file, which need no lock,
+    or moto's seek and read under the key's lock while the buffer is in memory."""
+    descriptor = _descriptor(key)
     position = start
     while position < stop:
-        with key.lock:
-            key._value_buffer.seek(position)
-            chunk = key._value_buffer.read(min(CHUNK_BYTES, stop - position))
+        size = min(CHUNK_BYTES, stop - position)
+        if descriptor is not None:
+            chunk = os.pread(descriptor, size, position)
+        else:
+            with key.lock:
+                key._value_buffer.seek(position)
+                chunk = key._value_buffer.read(size)
         if not chunk:
             return
         position += len(chunk)
         yield chunk
+
+
+class _Spooled:
+    """A new key's content, written at explicit offsets. When it is larger than moto keeps in memory it goes to
+    a file from the start, and ranges of other keys' files are copied into it by the kernel (copy_file_range:
+    0.14 s for 512 MiB here, against 1.4 s to read and write them)."""
+
+    def __init__(self, expected_size: int) -> None:
+        max_size = get_s3_default_key_buffer_size()
+        self.file = tempfile.SpooledTemporaryFile(max_size=max_size)
+        self._descriptor: int | None = None
+        if expected_size > max_size:
+            self.file.rollover()
+            self._descriptor = self.file.fileno()
+        self.size = 0
+
+    def append(self, data: bytes) -> None:
+        if self._descriptor is None:
+            self.file.write(data)
+        else:
+            view = memoryview(data)
+            while view:
+                view = view[os.pwrite(self._descriptor, view, self.size + len(data) - len(view)):]
+        self.size += len(data)
+
+    def append_range(self, key: FakeKey, start: int, stop: int) -> None:
+        source = _descriptor(key)
+        if self._descriptor is not None and source is not None:
+            try:
+                while start < stop:
+                    copied = os.copy_file_range(source, self._descriptor, stop - start, start, self.size)
+                    if copied == 0:
+                        return
+                    start += copied
+                    self.size += copied
+                return
+            except OSError:  # a file system or kernel without it: copy what is left through memory
+                pass
+        for chunk in _read(key, start, stop):
+            self.append(chunk)
+
+    def content(self, md5_hex: str | None = None) -> SpooledContent:
+        return SpooledContent(self.file, self.size, md5_hex)
 
 
 _moto_value_setter = FakeKey.value.fset
@@ -97,11 +140,16 @@ def upload_part_copy(self: S3Backend, dest_bucket_name: str, multipart_id: str, 
     source = self.get_object(src_bucket_name, src_key_name, version_id=src_version_id)
     # moto slices value[start_byte:end_byte + 1], so a range past the end is cut short, as here.
     start, stop = (0, source.size) if start_byte is None else (min(start_byte, source.size), min(end_byte + 1, source.size))
-    content = _spool(_read(source, start, max(start, stop)), compute_md5=True)
+    stop = max(start, stop)
+    digest = hashlib.md5(usedforsecurity=False)
+    for chunk in _read(source, start, stop):
+        digest.update(chunk)
+    part = _Spooled(stop - start)
     try:
-        return multipart.set_part(part_id, content)
+        part.append_range(source, start, stop)
+        return multipart.set_part(part_id, part.content(digest.hexdigest()))
     except BaseException:
-        content.file.close()
+        part.file.close()
         raise
 
 
@@ -199,18 +247,19 @@ def complete(self: FakeMultipart, body: Iterator[tuple[int, str]]) -> tuple[Spoo
         raise MalformedXML
 
     checksum = _ObjectChecksum(self.metadata.get("x-amz-checksum-algorithm"), self.metadata.get("x-amz-checksum-type"))
-
-    def object_bytes() -> Iterator[bytes]:
+    assembled = _Spooled(sum(part.size for part in parts))
+    try:
         for part in parts:
             checksum.part_started()
             for chunk in _read(part, 0, part.size):
                 checksum.update(chunk)
-                yield chunk
             checksum.part_finished()
-
-    content = _spool(object_bytes(), compute_md5=False)
+            assembled.append_range(part, 0, part.size)
+    except BaseException:
+        assembled.file.close()
+        raise
     etag = f"{hashlib.md5(bytes(part_md5s), usedforsecurity=False).hexdigest()}-{len(parts)}"
-    return content, etag, checksum.result()
+    return assembled.content(), etag, checksum.result()
 
 
 def install() -> None:
