@@ -1,12 +1,12 @@
 """A record of the emulator's recent requests, so that what a function does can be measured from outside it.
 
-Each request is recorded once its response has been sent: when it arrived and when its response left
-(epoch milliseconds, taken by the server as kit_emulator/http_server.py explains, so that overlapping
-requests are calls a client made in parallel), its service and operation, its status, the
-client's port (one port is one connection) and its user agent (a function's SDK names its execution
-environment, `exec-env/AWS_Lambda_nodejs22.x`). `GET /_backup-kit/requests?since=<epoch ms>` returns them;
-only the most recent RECORDS_KEPT are kept. A record is added when the server closes the response, a moment
-after the client has it: a client that reads the log right after a response waits for that response's record.
+Each request is recorded with when it arrived and when its response left (epoch milliseconds, taken by
+the server as kit_emulator/http_server.py explains, so that overlapping requests are calls a client made in
+parallel), its service and operation, its status, the client's port (one port is one connection) and its
+user agent (a function's SDK names its execution environment, `exec-env/AWS_Lambda_nodejs22.x`).
+`GET /_backup-kit/requests?since=<epoch ms>` returns them; only the most recent RECORDS_KEPT are kept. A
+record is added when the server closes the response, a moment after the client has it: a client that reads
+the log right after a response waits for that response's record.
 """
 
 from __future__ import annotations
