@@ -20,7 +20,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
 help: ## list the verbs
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  TARGET=embedded|localstack|aws selects the target of deploy, matrix, destroy and logs (default embedded)"
+	@echo "  TARGET=embedded|localstack|aws selects the target of every verb that acts on a stack (default embedded)"
 
 setup: ## install the npm packages, .venv (moto, cfn-lint, Node 22) and, with Python 3.13+, .venv-localstack; all pinned
 	npm ci --no-audit --no-fund
@@ -87,8 +87,8 @@ restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FO
 logs: ## follow the function's log group on TARGET
 	$(TSX) scripts/logs.ts --target $(TARGET)
 
-bench: ## print the emulator's start + deploy time and the upload-to-backup latency
-	$(TSX) scripts/bench-emulator.ts
+bench: ## measure issue 11's figures against floors from the same run; reports/bench-TARGET.json (QUICK=1, and CI: smaller)
+	$(TSX) scripts/bench.ts --target $(TARGET) $(call option,QUICK,quick) $(if $(and $(filter true,$(CI)),$(if $(QUICK),,1)),--quick)
 
 clean: emulator-stop localstack-host-stop ## stop the background emulator and LocalStack; remove dist/, reports/, .emulator/, .localstack/
 	rm -rf dist reports .emulator .localstack

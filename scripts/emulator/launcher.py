@@ -1,13 +1,19 @@
 """backup-kit's embedded emulator: a moto server extended so that it deploys the kit's template unchanged
 and runs the function's deployed zip for real (see kit_emulator/*.py for each extension and why).
 
+The server keeps HTTP/1.1 connections alive (kit_emulator/http_server.py: moto's werkzeug server closes
+every connection), remembers moto's backend look-up per host (kit_emulator/dispatch.py) and records recent
+requests for `make bench` (kit_emulator/request_log.py). Multipart copies and completions stream through
+files instead of memory (kit_emulator/s3_multipart.py).
+
 Bucket policies are stored but not evaluated: moto evaluates a policy Condition without request context,
 so the template's "deny when aws:SecureTransport is false" would deny every request on this plain-HTTP
 emulator (checked: GetObject and PutObject answer 403 on an unpatched moto). See kit_emulator/s3_policy.py.
 
 Usage: launcher.py [--host 127.0.0.1] [--port 4599] [--state-dir .emulator]
 Prints one line `backup-kit emulator ready on http://HOST:PORT` once it accepts requests; --port 0 picks a
-free port. Stops cleanly on SIGINT/SIGTERM, taking its function processes with it.
+free port; a port that is taken is named, with exit code 1. Stops cleanly on SIGINT/SIGTERM, taking its
+function processes with it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
 
 # Import moto's models first: our CloudFormation models must be defined after theirs to take precedence.
 import moto.awslambda.models  # noqa: F401
@@ -31,23 +38,24 @@ import moto.logs.models  # noqa: F401
 import moto.s3.models  # noqa: F401
 import moto.sns.models  # noqa: F401
 import moto.sqs.models  # noqa: F401
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-from moto.server import MotoRequestHandler
-from werkzeug.serving import make_server
+from moto.moto_server.werkzeug_app import create_backend_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The Node.js execution environments, shared with the LocalStack executor.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 
 from kit_emulator import (cloudformation, cloudformation_parameters, cloudformation_updates, faults,  # noqa: E402
-                          lambda_invoke, lambda_runtime, s3_conditions, s3_events, s3_policy)
+                          lambda_invoke, lambda_runtime, request_log, s3_conditions, s3_events, s3_multipart, s3_policy)
+from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
+from kit_emulator.http_server import keep_alive_server  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
 
 KIT_PREFIX = "/_backup-kit/"
 
 
 def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
-    """The emulator's own endpoints: health, and the asynchronous queue's depth (for waiting in tests)."""
+    """The emulator's own endpoints: health with the asynchronous queue's depth (for waiting in tests) and the
+    digest of its code, and the recent requests (for measuring what a function does)."""
     code = code_fingerprint()
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -57,10 +65,11 @@ def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[by
         if path == KIT_PREFIX + "health":
             body = {"status": "ready", "emulator": "backup-kit", "moto": moto_version(), "pid": os.getpid(),
                     "code": code, "pendingAsyncEvents": invoker.pending}
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [json.dumps(body).encode()]
-        start_response("404 Not Found", [("Content-Type", "application/json")])
-        return [b'{"error": "unknown backup-kit endpoint"}']
+            return json_response(start_response, body)
+        if path == KIT_PREFIX + "requests":
+            since = parse_qs(environ.get("QUERY_STRING", "")).get("since", ["0"])[0]
+            return json_response(start_response, request_log.records_since(float(since)))
+        return json_response(start_response, {"error": "unknown backup-kit endpoint"}, "404 Not Found")
 
     return wrapped
 
@@ -80,6 +89,12 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def json_response(start_response: Callable[..., Any], body: Any, status: str = "200 OK") -> Iterable[bytes]:
+    data = json.dumps(body).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return [data]
+
+
 def moto_version() -> str:
     from importlib.metadata import version
 
@@ -90,7 +105,7 @@ def watch_parent(parent_pid: int, server: Any) -> None:
     """Stops the server when its parent is gone, even if the parent was killed without a word."""
     while os.getppid() == parent_pid:
         time.sleep(0.5)
-    server.shutdown()
+    server.stop()
 
 
 def main() -> None:
@@ -108,17 +123,23 @@ def main() -> None:
     s3_conditions.install()
     s3_events.install()
     s3_policy.install()
+    s3_multipart.install()
     lambda_invoke.install()
 
-    app = faults.wrap(kit_routes(DomainDispatcherApplication(create_backend_app)))
-    # werkzeug itself explains a port that is taken, and exits with 1.
-    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
-    endpoint = f"http://{args.host}:{server.server_port}"
+    app = faults.wrap(kit_routes(request_log.recording(RememberingDispatcher(create_backend_app))))
+    server = keep_alive_server(args.host, args.port, app)
+    try:
+        server.prepare()
+    except OSError as error:
+        print(f"cannot listen on {args.host}:{args.port} ({error}): stop the process that holds the port, or choose "
+              "another one (--port; BACKUP_KIT_EMULATOR_PORT for the scripts)", file=sys.stderr, flush=True)
+        sys.exit(1)
+    endpoint = f"http://{args.host}:{server.bind_addr[1]}"
     args.state_dir.mkdir(parents=True, exist_ok=True)
     lambda_runtime.configure(endpoint, args.state_dir.resolve())
 
     def stop(signum: int, frame: Any) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
+        threading.Thread(target=server.stop, daemon=True).start()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -128,7 +149,7 @@ def main() -> None:
     # Whoever waited for the ready line may stop reading stdout now; everything else goes to the log.
     sys.stdout = sys.stderr
     try:
-        server.serve_forever()
+        server.serve()
     finally:
         lambda_runtime.pool.shutdown()
         print("backup-kit emulator stopped", flush=True)

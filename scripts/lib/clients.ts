@@ -18,10 +18,14 @@ export type Clients = {
   readonly sts: STSClient;
 };
 
-/** SDK clients for a target: endpoint, credentials, region and path style decided once, here. */
-export function clientsFor(target: Target): Clients {
+/**
+ * SDK clients for a target: endpoint, credentials, region and path style decided once, here.
+ * `userAgent` is appended to the clients' user agent, so that a target's request log can tell them apart.
+ */
+export function clientsFor(target: Target, options: { userAgent?: string } = {}): Clients {
   const common = {
     region: target.region,
+    ...(options.userAgent ? { customUserAgent: options.userAgent } : {}),
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     ...(target.credentials ? { credentials: target.credentials } : {}),
   };

@@ -1,0 +1,82 @@
+import { relative } from 'node:path';
+import { ExitCode, run, scriptCommand, switchOption, targetOption, UsageError } from './lib/cli.js';
+import { projectRoot } from './lib/paths.js';
+import { TargetName } from './lib/targets.js';
+import { measureBurst } from './bench/burst.js';
+import { measureColdInit } from './bench/cold-init.js';
+import { prepareBench, type BenchContext, type PreparedBench } from './bench/context.js';
+import { measureLargeObject } from './bench/large-object.js';
+import { cpuCount, formatTable, machineLoad, notMeasured, writeReport, type BenchRow } from './bench/report.js';
+import { measureRoundTrips } from './bench/round-trips.js';
+import { measureSequential } from './bench/sequential.js';
+import { measureZipSize } from './bench/zip-size.js';
+
+const program = scriptCommand('bench', "Measure issue 11's figures as ratios against floors measured in the same run; print a table and write reports/bench-<target>.json.")
+  .addOption(targetOption())
+  .addOption(switchOption('quick', 'QUICK', 'fewer uploads and a 256 MiB large object instead of 1 GiB (about a third of the time)'))
+  .parse();
+const options = program.opts<{ target: TargetName; quick: boolean }>();
+
+/** Each measurement, in the order it runs: the round trips warm the function up for the sequential stream, and the large object is last, as it leaves the most memory behind. */
+const measurements: readonly { readonly figures: string; readonly measure: (context: BenchContext) => Promise<BenchRow | BenchRow[]> }[] = [
+  { figures: 'zip size', measure: () => measureZipSize() },
+  { figures: 'cold init', measure: measureColdInit },
+  { figures: 'round trips', measure: measureRoundTrips },
+  { figures: 'sequential uploads', measure: measureSequential },
+  { figures: 'burst', measure: measureBurst },
+  { figures: 'large object', measure: measureLargeObject },
+];
+
+/** The figure the kit's earlier bench printed: how soon a fresh emulator holds a deployed stack (no floor). */
+function setupRow({ emulatorStartMs, deployMs }: PreparedBench['setup']): BenchRow {
+  const totalS = ((emulatorStartMs ?? 0) + deployMs) / 1000;
+  const parts = emulatorStartMs === undefined ? `deploy ${(deployMs / 1000).toFixed(1)} s` : `start ${(emulatorStartMs / 1000).toFixed(1)} s, deploy ${(deployMs / 1000).toFixed(1)} s`;
+  return {
+    figure: emulatorStartMs === undefined ? 'stack deploy' : 'emulator start + stack deploy',
+    measured: `${totalS.toFixed(1)} s (${parts})`,
+    floor: '—',
+    target: '< 15 s',
+    withinTarget: totalS < 15,
+    noise: 'one run (a first deploy, including the build when sources changed)',
+    data: { emulatorStartMs, deployMs },
+  };
+}
+
+run(async () => {
+  const name = options.target;
+  if (name === TargetName.aws) throw new UsageError('the bench uploads a 1 GiB object and a thousand files: run it with --target embedded or localstack');
+  const startedAt = new Date();
+  const loadAverageAtStart = machineLoad();
+  const mode = options.quick ? 'quick' : 'full';
+  console.log(`bench on ${name} (${mode}), ${cpuCount()} CPUs, load average ${loadAverageAtStart.join(' ')}: a benchmark, numbers move with the machine's load`);
+  const bench = await prepareBench(name, Boolean(options.quick), (line) => console.log(line));
+  const rows: BenchRow[] = [setupRow(bench.setup)];
+  let failures = 0;
+  try {
+    for (const { figures, measure } of measurements) {
+      const started = performance.now();
+      try {
+        const measured = await measure(bench.context);
+        rows.push(...(Array.isArray(measured) ? measured : [measured]));
+      } catch (error) {
+        failures += 1;
+        rows.push(notMeasured(figures, '—', `failed: ${error instanceof Error ? error.message : String(error)}`));
+      }
+      console.log(`measured ${figures} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await bench.close();
+  }
+  console.log(`\n${formatTable(rows)}`);
+  const path = await writeReport({
+    target: name,
+    mode,
+    startedAt: startedAt.toISOString(),
+    durationS: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    machine: { cpus: cpuCount(), loadAverageAtStart, loadAverageAtEnd: machineLoad(), node: process.version },
+    rows,
+  });
+  console.log(`\nwrote ${relative(projectRoot, path)}; load average now ${machineLoad().join(' ')}`);
+  // A benchmark never fails on its numbers: only a figure that could not be measured makes it exit 1.
+  return failures > 0 ? ExitCode.failed : ExitCode.ok;
+});

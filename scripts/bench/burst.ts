@@ -1,0 +1,73 @@
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { waitFor } from '../lib/wait.js';
+import type { BenchContext } from './context.js';
+import { directBackup, putScratch } from './direct-client.js';
+import { momentsOf } from './moments.js';
+import type { BenchRow } from './report.js';
+import { formatNumber } from './stats.js';
+
+const IN_FLIGHT = 32;
+const UPLOAD_BYTES = 1024;
+
+async function countBackups(context: BenchContext, prefix: string): Promise<number> {
+  let count = 0;
+  let token: string | undefined;
+  do {
+    const page = await context.clients.s3.send(new ListObjectsV2Command({ Bucket: context.outputs.BackupBucketName, Prefix: prefix, ContinuationToken: token }));
+    count += page.KeyCount ?? 0;
+    token = page.NextContinuationToken;
+  } while (token);
+  return count;
+}
+
+/**
+ * A burst of uploads, 32 in flight, timed until every backup exists, against the direct client doing
+ * PutObject + CopyObject + Publish for as many objects with as many in flight. A listing every quarter
+ * second watches the burst, so that the watching loads the target little; the last backup's instant comes
+ * from the emulator's request log where there is one, else from the listing that saw it.
+ */
+export async function measureBurst(context: BenchContext): Promise<BenchRow> {
+  const count = context.quick ? 100 : 500;
+  const limit = pLimit(IN_FLIGHT);
+  const prefix = `${context.prefix}burst/`;
+
+  const burstStarted = Date.now();
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      limit(() => context.clients.s3.send(new PutObjectCommand({ Bucket: context.outputs.InboxBucketName, Key: `${prefix}${i}.bin`, Body: Buffer.alloc(UPLOAD_BYTES, i % 256) }))),
+    ),
+  );
+  await waitFor(`${count} backups of the burst`, async () => ((await countBackups(context, prefix)) >= count ? true : undefined), { timeoutMs: 600_000, intervalMs: 250 });
+  const listed = Date.now();
+  const keys = Array.from({ length: count }, (_, i) => `${prefix}${i}.bin`);
+  const moments = await momentsOf(context, burstStarted, keys);
+  const lastBackup = moments ? Math.max(...keys.map((key) => moments.backedUp(key))) : listed;
+  const burstS = (lastBackup - burstStarted) / 1000;
+
+  const floorStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      limit(async () => {
+        const key = `${prefix}floor-${i}.bin`;
+        await putScratch(context, key, Buffer.alloc(UPLOAD_BYTES, i % 256));
+        await directBackup(context, key);
+      }),
+    ),
+  );
+  const floorS = (performance.now() - floorStarted) / 1000;
+
+  const measured = count / burstS;
+  const floor = count / floorS;
+  const ratio = measured / floor;
+  return {
+    figure: `burst of ${count}, ${IN_FLIGHT} in flight`,
+    measured: `${formatNumber(measured)} objects/s`,
+    floor: `${formatNumber(floor)} objects/s (Put + Copy + Publish)`,
+    ratio,
+    target: '≥ 0.6×',
+    withinTarget: ratio >= 0.6,
+    noise: `one burst each: ${formatNumber(burstS)} s (timed by ${moments ? "the emulator's request log" : 'a listing every 250 ms'}) and ${formatNumber(floorS)} s`,
+    data: { objects: count, inFlight: IN_FLIGHT, burstSeconds: burstS, floorSeconds: floorS },
+  };
+}

@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
+import { UsageError } from '../lib/cli.js';
+import { clientsFor, type Clients } from '../lib/clients.js';
+import { deploy } from '../lib/deployment.js';
+import { startEmulator } from '../lib/emulator.js';
+import type { StackOutputs } from '../lib/outputs.js';
+import { embeddedTarget, resolveTarget, TargetName, type Target } from '../lib/targets.js';
+
+/** The user agent mark of the direct client whose calls are the floors. */
+export const FLOOR_AGENT = 'backup-kit-bench-floor';
+/** What the function's SDK adds to its user agent (AWS_EXECUTION_ENV), on the embedded emulator and on Lambda. */
+export const FUNCTION_AGENT = 'exec-env/AWS_Lambda';
+
+export type BenchContext = {
+  readonly target: Target;
+  /** The bench's own client: uploads into the inbox and watches the backups. */
+  readonly clients: Clients;
+  /** The direct client that does by hand what the function does: the floors. */
+  readonly floor: Clients;
+  readonly outputs: StackOutputs;
+  /** A versioned bucket outside the pipeline: the floors' sources, so that they trigger no function. */
+  readonly scratchBucket: string;
+  /** Keys of this run start with it, so that runs on a long-lived target do not meet. */
+  readonly prefix: string;
+  /** The embedded emulator's endpoint (its request log) and process id (its memory); absent elsewhere. */
+  readonly emulator?: { readonly endpoint: string; readonly pid: number };
+  readonly quick: boolean;
+};
+
+export type PreparedBench = {
+  readonly context: BenchContext;
+  /** How long the private emulator took to answer (embedded only) and the stack to deploy, in ms. */
+  readonly setup: { readonly emulatorStartMs?: number; readonly deployMs: number };
+  close(): Promise<void>;
+};
+
+/**
+ * Deploys the bench's own stack (NamePrefix kit-bench) on the target. On embedded the bench starts a private
+ * emulator for it, so that its request log and memory belong to this run alone; on localstack it uses the
+ * running LocalStack that the kit resolves.
+ */
+export async function prepareBench(name: TargetName, quick: boolean, log: (line: string) => void): Promise<PreparedBench> {
+  if (name === TargetName.aws) throw new UsageError('the bench uploads a 1 GiB object and a thousand files: run it on embedded or localstack');
+  let target: Target;
+  let close = async () => undefined;
+  let emulatorStartMs: number | undefined;
+  if (name === TargetName.embedded) {
+    const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-bench-'));
+    const starting = performance.now();
+    const emulator = await startEmulator({ stateDir });
+    emulatorStartMs = performance.now() - starting;
+    target = embeddedTarget(emulator.endpoint);
+    close = async () => {
+      await emulator.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    };
+    log(`started a private embedded emulator on ${emulator.endpoint}`);
+  } else {
+    target = await resolveTarget(name, { checkReachable: true });
+  }
+  try {
+    const deploying = performance.now();
+    const deployment = await deploy(target, { overrides: { NamePrefix: 'kit-bench' }, log: () => undefined });
+    const deployMs = performance.now() - deploying;
+    log(`stack ${deployment.stackName} on ${target.name}: ${deployment.action}`);
+    const clients = clientsFor(target);
+    const scratchBucket = 'kit-bench-floor';
+    await clients.s3.send(new CreateBucketCommand({ Bucket: scratchBucket })).catch((error: Error) => {
+      if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
+    });
+    await clients.s3.send(new PutBucketVersioningCommand({ Bucket: scratchBucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const context: BenchContext = {
+      target,
+      clients,
+      floor: clientsFor(target, { userAgent: FLOOR_AGENT }),
+      outputs: deployment.outputs,
+      scratchBucket,
+      prefix: `bench/${new Date().toISOString().replace(/[:.]/g, '-')}/`,
+      emulator: name === TargetName.embedded ? await emulatorProcess(target.endpoint!) : undefined,
+      quick,
+    };
+    return { context, setup: { ...(emulatorStartMs !== undefined ? { emulatorStartMs } : {}), deployMs }, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function emulatorProcess(endpoint: string): Promise<{ endpoint: string; pid: number }> {
+  const health = (await (await fetch(`${endpoint}/_backup-kit/health`)).json()) as { pid: number };
+  return { endpoint, pid: health.pid };
+}

@@ -1,0 +1,45 @@
+import { CopyObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import type { BenchContext } from './context.js';
+
+/** How long each call of one direct backup took, in milliseconds. */
+export type DirectTimings = { readonly headMs: number; readonly copyMs: number; readonly publishMs: number };
+
+/** Puts a source for the floors into the scratch bucket (outside the pipeline) and returns its version id. */
+export async function putScratch(context: BenchContext, key: string, body: Uint8Array | string): Promise<string> {
+  const put = await context.floor.s3.send(new PutObjectCommand({ Bucket: context.scratchBucket, Key: key, Body: body }));
+  return put.VersionId ?? 'null';
+}
+
+/**
+ * What the function does for an upload, by hand and one call after the other: read the source's current
+ * version, copy it server-side into the backup bucket as the function does (metadata replaced, SSE-S3),
+ * publish a receipt of the same shape to the stack's topic.
+ */
+export async function directBackup(context: BenchContext, key: string): Promise<DirectTimings> {
+  const { s3, sns } = context.floor;
+  const started = performance.now();
+  const head = await s3.send(new HeadObjectCommand({ Bucket: context.scratchBucket, Key: key }));
+  const headed = performance.now();
+  await s3.send(
+    new CopyObjectCommand({
+      Bucket: context.outputs.BackupBucketName,
+      Key: `${context.prefix}floor/${key}`,
+      CopySource: `${context.scratchBucket}/${encodeURIComponent(key)}?versionId=${head.VersionId}`,
+      MetadataDirective: 'REPLACE',
+      ContentType: head.ContentType,
+      Metadata: { ...head.Metadata, 'source-version-id': head.VersionId ?? 'null' },
+      TaggingDirective: 'COPY',
+      ServerSideEncryption: 'AES256',
+    }),
+  );
+  const copied = performance.now();
+  await sns.send(
+    new PublishCommand({
+      TopicArn: context.outputs.ReceiptTopicArn,
+      Subject: `Backed up: ${key.split('/').pop()}`,
+      Message: JSON.stringify({ key, bytes: head.ContentLength, sourceVersionId: head.VersionId, completedAt: new Date().toISOString() }).padEnd(400),
+    }),
+  );
+  return { headMs: headed - started, copyMs: copied - headed, publishMs: performance.now() - copied };
+}

@@ -1,0 +1,129 @@
+import { readFile } from 'node:fs/promises';
+import { CopyObjectCommand, DeleteObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { waitForBackupOf } from '../lib/observe.js';
+import type { BenchContext } from './context.js';
+import { momentsOf } from './moments.js';
+import { notMeasured, type BenchRow } from './report.js';
+import { formatNumber, spreadOf } from './stats.js';
+
+const MiB = 1024 * 1024;
+const UPLOAD_PART_BYTES = 64 * MiB;
+
+/** Samples a process's resident memory until stopped; the largest sample, in bytes. */
+function sampleResidentMemory(pid: number): { stop(): number } {
+  let peak = 0;
+  const sample = async () => {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+    peak = Math.max(peak, kib * 1024);
+  };
+  const timer = setInterval(() => void sample(), 25);
+  void sample();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+/** Deletes every version of the keys under a prefix in a bucket: a large object's copies are not kept. */
+async function deleteVersions(context: BenchContext, bucket: string, prefix: string): Promise<void> {
+  const { s3 } = context.clients;
+  const listing = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix }));
+  for (const version of [...(listing.Versions ?? []), ...(listing.DeleteMarkers ?? [])]) {
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: version.Key, VersionId: version.VersionId }));
+  }
+}
+
+type Backup = { readonly key: string; readonly versionId: string; readonly backupS: number; readonly peakResidentBytes?: number };
+
+/** Uploads a large object into the inbox and times the function's backup of it, sampling the emulator's memory. */
+async function backUp(context: BenchContext, bytes: number, run: number): Promise<Backup> {
+  const { s3 } = context.clients;
+  const { InboxBucketName, BackupBucketName } = context.outputs;
+  const key = `${context.prefix}large/${run}.bin`;
+  const since = Date.now();
+  const uploaded = await new Upload({ client: s3, params: { Bucket: InboxBucketName, Key: key, Body: Buffer.alloc(bytes, run + 1) }, partSize: UPLOAD_PART_BYTES, queueSize: 4 }).done();
+  // The upload's completion is the event: from here on the function copies the object in parts.
+  const memory = context.emulator ? sampleResidentMemory(context.emulator.pid) : undefined;
+  const started = Date.now();
+  await waitForBackupOf(s3, BackupBucketName, key, uploaded.VersionId!, 15 * 60_000, 50);
+  const seen = Date.now();
+  const peakResidentBytes = memory?.stop();
+  const moments = await momentsOf(context, since, [key]);
+  const backupS = ((moments?.backedUp(key) ?? seen) - (moments?.uploaded(key) ?? started)) / 1000;
+  await deleteVersions(context, BackupBucketName, key);
+  return { key, versionId: uploaded.VersionId!, backupS, ...(peakResidentBytes !== undefined ? { peakResidentBytes } : {}) };
+}
+
+/** One CopyObject of the uploaded version into the backup bucket, as the function copies small objects. */
+async function copyOnce(context: BenchContext, backup: Backup): Promise<number> {
+  const { InboxBucketName, BackupBucketName } = context.outputs;
+  const destination = `${context.prefix}floor/${backup.key}`;
+  const started = performance.now();
+  await context.floor.s3.send(
+    new CopyObjectCommand({
+      Bucket: BackupBucketName,
+      Key: destination,
+      CopySource: `${InboxBucketName}/${backup.key}?versionId=${backup.versionId}`,
+      MetadataDirective: 'REPLACE',
+      Metadata: { 'source-version-id': backup.versionId },
+      ServerSideEncryption: 'AES256',
+    }),
+  );
+  const copyS = (performance.now() - started) / 1000;
+  await deleteVersions(context, BackupBucketName, destination);
+  return copyS;
+}
+
+/**
+ * A large upload backed up by the function (parallel UploadPartCopy with the stack's part size and
+ * concurrency), timed from the upload's completion until the backup holds its version, against one
+ * CopyObject of the same version on the same target; on embedded, the emulator's peak resident memory
+ * while the function copies, against the object's size.
+ */
+export async function measureLargeObject(context: BenchContext): Promise<BenchRow[]> {
+  const bytes = (context.quick ? 256 : 1024) * MiB;
+  const repeats = context.quick ? 1 : 2;
+  const size = bytes >= 1024 * MiB ? `${bytes / (1024 * MiB)} GiB` : `${bytes / MiB} MiB`;
+  // The backups first, then the copies: moto's CopyObject holds the whole object in memory, which would
+  // otherwise stay in the emulator's resident memory while the next backup is sampled.
+  const backups: Backup[] = [];
+  for (let run = 0; run < repeats; run += 1) backups.push(await backUp(context, bytes, run));
+  const copies: number[] = [];
+  for (const backup of backups) copies.push(await copyOnce(context, backup));
+  for (const backup of backups) await deleteVersions(context, context.outputs.InboxBucketName, backup.key);
+
+  const backup = spreadOf(backups.map((run) => run.backupS));
+  const copy = spreadOf(copies);
+  const ratio = backup.median / copy.median;
+  const seconds = (values: readonly number[]) => values.map((value) => `${formatNumber(value)} s`).join(', ');
+  const timeRow: BenchRow = {
+    figure: `${size} backup vs one CopyObject`,
+    measured: `${formatNumber(backup.median)} s`,
+    floor: `${formatNumber(copy.median)} s (CopyObject)`,
+    ratio,
+    target: '≤ 1.5×',
+    withinTarget: ratio <= 1.5,
+    noise: `${repeats} run(s): backup ${seconds(backups.map((run) => run.backupS))}; copy ${seconds(copies)}`,
+    data: { bytes, backupSeconds: backups.map((run) => run.backupS), copySeconds: copies },
+  };
+  const peaks = backups.flatMap((run) => (run.peakResidentBytes === undefined ? [] : [run.peakResidentBytes]));
+  if (peaks.length === 0) return [timeRow, notMeasured(`emulator memory during the ${size} backup`, '≤ 2× the object', `the memory of ${context.target.name}'s process is not visible to the bench`)];
+  const peak = Math.max(...peaks);
+  return [
+    timeRow,
+    {
+      figure: `emulator memory during the ${size} backup`,
+      measured: `${formatNumber(peak / MiB)} MiB peak RSS`,
+      floor: `${size} (the object)`,
+      ratio: peak / bytes,
+      target: '≤ 2×',
+      withinTarget: peak / bytes <= 2,
+      noise: `${repeats} run(s), sampled every 25 ms: ${peaks.map((value) => `${formatNumber(value / MiB)} MiB`).join(', ')}`,
+      data: { bytes, peakResidentBytes: peaks },
+    },
+  ];
+}

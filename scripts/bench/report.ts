@@ -1,0 +1,60 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { reportsDir } from '../lib/paths.js';
+import type { TargetName } from '../lib/targets.js';
+import { formatNumber } from './stats.js';
+
+/** One figure of issue 11's table, measured against a floor taken in the same run. */
+export type BenchRow = {
+  readonly figure: string;
+  /** What the kit achieved, and the floor it is compared with, as printed. */
+  readonly measured: string;
+  readonly floor: string;
+  /** measured ÷ floor; absent for counts. */
+  readonly ratio?: number;
+  readonly target: string;
+  /** Absent when the row could not be measured on this target. */
+  readonly withinTarget?: boolean;
+  /** Repeat counts and spread of the samples behind the row. */
+  readonly noise: string;
+  /** Why the row was not measured on this target, or what went wrong. */
+  readonly notMeasured?: string;
+  /** The raw numbers, for the JSON report. */
+  readonly data?: Readonly<Record<string, unknown>>;
+};
+
+export type BenchReport = {
+  readonly target: TargetName;
+  readonly mode: 'full' | 'quick';
+  readonly startedAt: string;
+  readonly durationS: number;
+  readonly machine: { readonly cpus: number; readonly loadAverageAtStart: number[]; readonly loadAverageAtEnd: number[]; readonly node: string };
+  readonly rows: readonly BenchRow[];
+};
+
+export function notMeasured(figure: string, target: string, reason: string): BenchRow {
+  return { figure, measured: '—', floor: '—', target, noise: '—', notMeasured: reason };
+}
+
+export const machineLoad = () => loadavg().map((value) => Number(value.toFixed(2)));
+export const cpuCount = () => cpus().length;
+
+const yesNo = (row: BenchRow) => (row.withinTarget === undefined ? 'not measured' : row.withinTarget ? 'yes' : 'NO');
+
+/** The table the terminal shows: one line per row, the reasons for unmeasured rows below it. */
+export function formatTable(rows: readonly BenchRow[]): string {
+  const header = ['figure', 'measured', 'floor', 'ratio', 'target', 'within', 'noise'];
+  const cells = rows.map((row) => [row.figure, row.measured, row.floor, row.ratio === undefined ? '—' : `${formatNumber(row.ratio)}×`, row.target, yesNo(row), row.noise]);
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
+  const line = (values: readonly string[]) => values.map((value, column) => value.padEnd(widths[column]!)).join('  ').trimEnd();
+  const reasons = rows.filter((row) => row.notMeasured).map((row) => `  ${row.figure}: ${row.notMeasured}`);
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line), ...(reasons.length ? ['', 'not measured:', ...reasons] : [])].join('\n');
+}
+
+export async function writeReport(report: BenchReport): Promise<string> {
+  await mkdir(reportsDir, { recursive: true });
+  const path = join(reportsDir, `bench-${report.target}.json`);
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  return path;
+}

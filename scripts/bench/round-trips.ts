@@ -1,0 +1,103 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { emulatorRequests, type RequestRecord } from '../lib/request-log.js';
+import { waitFor } from '../lib/wait.js';
+import { FLOOR_AGENT, FUNCTION_AGENT, type BenchContext } from './context.js';
+import { directBackup, putScratch } from './direct-client.js';
+import { notMeasured, type BenchRow } from './report.js';
+import { spreadOf } from './stats.js';
+
+const FIGURE = 'S3/SNS round trips before the receipt';
+const TARGET = '≤ 3';
+
+/**
+ * The longest chain of calls, each sent after the previous one's response had left the emulator, that ends
+ * with the Publish of the receipt: the round trips the receipt waited for. Calls that overlapped in time
+ * were in flight together and count once.
+ */
+export function roundTripsUntil(requests: readonly RequestRecord[], last: RequestRecord): number {
+  const before = requests.filter((request) => request.endMs <= last.startMs);
+  const depth = new Map<RequestRecord, number>();
+  for (const request of [...before].sort((a, b) => a.endMs - b.endMs)) {
+    const previous = before.filter((other) => other.endMs <= request.startMs).map((other) => depth.get(other) ?? 1);
+    depth.set(request, 1 + Math.max(0, ...previous));
+  }
+  return 1 + Math.max(0, ...before.map((request) => depth.get(request) ?? 1));
+}
+
+const describeCalls = (requests: readonly RequestRecord[]) => requests.map((request) => request.operation).join(', ');
+
+/** The function's calls since a moment, once its receipt is in the log (a request is logged just after its response left). */
+function functionCallsUntilReceipt(endpoint: string, sinceMs: number, upload: number): Promise<RequestRecord[]> {
+  let calls: RequestRecord[] = [];
+  return waitFor(
+    `the receipt of upload ${upload} in the request log`,
+    async () => {
+      calls = (await emulatorRequests(endpoint, sinceMs)).filter((request) => request.userAgent.includes(FUNCTION_AGENT));
+      return calls.some((request) => request.operation === 'Publish') ? calls : undefined;
+    },
+    { timeoutMs: 5_000, intervalMs: 20 },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; the function's calls were: ${describeCalls(calls) || 'none'}`);
+  });
+}
+
+async function idle(endpoint: string): Promise<void> {
+  await waitFor(
+    'the emulator to finish the function invocation',
+    async () => {
+      const health = (await (await fetch(`${endpoint}/_backup-kit/health`)).json()) as { pendingAsyncEvents: number };
+      return health.pendingAsyncEvents === 0 ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 10 },
+  );
+}
+
+/**
+ * Counts the calls the function made for one upload, and the round trips before its receipt, from the
+ * embedded emulator's request log (the function's SDK names its execution environment in its user agent).
+ * The floor is the direct client doing HEAD, CopyObject and Publish one after the other.
+ */
+export async function measureRoundTrips(context: BenchContext): Promise<BenchRow> {
+  const { emulator } = context;
+  if (!emulator) return notMeasured(FIGURE, TARGET, `${context.target.name} keeps no request log the bench can read (the embedded emulator does)`);
+  const events = context.quick ? 8 : 20;
+  const { s3 } = context.clients;
+  const perEvent: { calls: number; roundTrips: number; sequence: string }[] = [];
+  for (let i = 0; i < events; i += 1) {
+    const since = Date.now();
+    await s3.send(new PutObjectCommand({ Bucket: context.outputs.InboxBucketName, Key: `${context.prefix}round-trips/${i}.txt`, Body: `round trip ${i}` }));
+    await idle(emulator.endpoint);
+    const calls = await functionCallsUntilReceipt(emulator.endpoint, since, i);
+    const publish = calls.find((request) => request.operation === 'Publish')!;
+    perEvent.push({ calls: calls.length, roundTrips: roundTripsUntil(calls, publish), sequence: describeCalls(calls) });
+  }
+
+  const floorKey = `${context.prefix}round-trips/floor.txt`;
+  await putScratch(context, floorKey, 'round trip floor');
+  const since = Date.now();
+  await directBackup(context, floorKey);
+  const floorCalls = await waitFor(
+    "the direct client's Publish in the request log",
+    async () => {
+      const calls = (await emulatorRequests(emulator.endpoint, since)).filter((request) => request.userAgent.includes(FLOOR_AGENT));
+      return calls.some((request) => request.operation === 'Publish') ? calls : undefined;
+    },
+    { timeoutMs: 5_000, intervalMs: 20 },
+  );
+  const floorPublish = floorCalls.find((request) => request.operation === 'Publish')!;
+  const floor = roundTripsUntil(floorCalls, floorPublish);
+
+  const roundTrips = spreadOf(perEvent.map((event) => event.roundTrips));
+  const calls = spreadOf(perEvent.map((event) => event.calls));
+  const typical = perEvent.find((event) => event.roundTrips === roundTrips.median) ?? perEvent[0]!;
+  return {
+    figure: FIGURE,
+    measured: `${roundTrips.median} of ${calls.median} calls`,
+    floor: `${floor} (${describeCalls(floorCalls)})`,
+    ratio: roundTrips.median / floor,
+    target: TARGET,
+    withinTarget: roundTrips.median <= 3,
+    noise: `${events} uploads: round trips ${roundTrips.min}–${roundTrips.max}, calls ${calls.min}–${calls.max}; e.g. ${typical.sequence}`,
+    data: { perEvent, roundTrips, calls, floorRoundTrips: floor, floorCalls: floorCalls.map((request) => request.operation) },
+  };
+}

@@ -1,0 +1,117 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { waitForBackupOf } from '../lib/observe.js';
+import type { BenchContext } from './context.js';
+import { directBackup, putScratch, type DirectTimings } from './direct-client.js';
+import { invocationReports } from './function-log.js';
+import { momentsOf } from './moments.js';
+import type { BenchRow } from './report.js';
+import { describeSpread, formatNumber, spreadOf, type Spread } from './stats.js';
+
+const UPLOAD_BYTES = 1024;
+// How often the stream looks for the backup before the next upload: promptly, without loading the target much.
+const POLL_INTERVAL_MS = 5;
+
+/** The direct client's HEAD + CopyObject + Publish, n times one after the other, each on a new source version. */
+async function directBackups(context: BenchContext, count: number, label: string): Promise<DirectTimings[]> {
+  const timings: DirectTimings[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const key = `${context.prefix}sequential/floor-${label}-${i}.bin`;
+    await putScratch(context, key, Buffer.alloc(UPLOAD_BYTES, i % 256));
+    timings.push(await directBackup(context, key));
+  }
+  return timings;
+}
+
+/**
+ * Uploads one after the other, each as soon as the previous backup is seen (a HeadObject every few ms);
+ * the latency of each, from the emulator's request log where there is one, else as the polling saw it.
+ */
+async function sequentialUploads(context: BenchContext, count: number): Promise<{ latencies: number[]; timedBy: string }> {
+  const { s3 } = context.clients;
+  const { InboxBucketName, BackupBucketName } = context.outputs;
+  const since = Date.now();
+  const keys: string[] = [];
+  const polled: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const key = `${context.prefix}sequential/${i}.bin`;
+    const put = await s3.send(new PutObjectCommand({ Bucket: InboxBucketName, Key: key, Body: Buffer.alloc(UPLOAD_BYTES, i % 256) }));
+    const uploaded = performance.now();
+    await waitForBackupOf(s3, BackupBucketName, key, put.VersionId!, 60_000, POLL_INTERVAL_MS);
+    polled.push(performance.now() - uploaded);
+    keys.push(key);
+  }
+  const moments = await momentsOf(context, since, keys);
+  if (!moments) return { latencies: polled, timedBy: `HeadObject every ${POLL_INTERVAL_MS} ms` };
+  return { latencies: keys.map((key) => moments.backedUp(key) - moments.uploaded(key)), timedBy: "the emulator's request log" };
+}
+
+const ms = (value: number) => `${formatNumber(value)} ms`;
+
+function latencyRow(percentile: 'p50' | 'p95', measured: Spread, floor: Spread, limit: number, timedBy: string): BenchRow {
+  const pick = (spread: Spread) => (percentile === 'p50' ? spread.median : spread.p95);
+  const ratio = pick(measured) / pick(floor);
+  return {
+    figure: `upload → backup visible, warm, ${percentile}`,
+    measured: ms(pick(measured)),
+    floor: `${ms(pick(floor))} (CopyObject + Publish)`,
+    ratio,
+    target: `≤ ${limit}×`,
+    withinTarget: ratio <= limit,
+    noise: `uploads ${describeSpread(measured, ' ms')} (timed by ${timedBy}); floor ${describeSpread(floor, ' ms')}`,
+    data: { uploadMs: measured, floorMs: floor, timedBy },
+  };
+}
+
+/**
+ * Issue 11's sequential figures from one stream of uploads, each made as soon as the previous backup is
+ * visible: the latency of each upload against the direct client's CopyObject + Publish, the function's
+ * warm duration (its REPORT lines) against the direct client's HEAD + CopyObject + Publish, and the cold
+ * starts after the first. Half of the floor runs before the stream and half after, so that a drift in
+ * the machine's load is in both.
+ */
+export async function measureSequential(context: BenchContext): Promise<BenchRow[]> {
+  const count = context.quick ? 100 : 500;
+  const floorBefore = await directBackups(context, count / 2, 'before');
+  const since = Date.now();
+  const { latencies, timedBy } = await sequentialUploads(context, count);
+  const floorAfter = await directBackups(context, count / 2, 'after');
+  const floorTimings = [...floorBefore, ...floorAfter];
+
+  // The last REPORT lines reach the log group when the last invocations end: wait for all of them.
+  const { logs } = context.clients;
+  let reports = await invocationReports(logs, context.outputs.LogGroupName, since);
+  for (let waited = 0; reports.length < count && waited < 10_000; waited += 200) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    reports = await invocationReports(logs, context.outputs.LogGroupName, since);
+  }
+  const coldAfterFirst = reports.slice(1).filter((report) => report.initMs !== undefined).length;
+  const warm = spreadOf(reports.filter((report) => report.initMs === undefined).map((report) => report.durationMs));
+  const directFull = spreadOf(floorTimings.map((t) => t.headMs + t.copyMs + t.publishMs));
+  const handlerRatio = warm.median / directFull.median;
+
+  const uploads = spreadOf(latencies);
+  const copyAndPublish = spreadOf(floorTimings.map((t) => t.copyMs + t.publishMs));
+  return [
+    {
+      figure: 'handler time per event vs direct client',
+      measured: `${ms(warm.median)} (REPORT Duration, warm)`,
+      floor: `${ms(directFull.median)} (HEAD + CopyObject + Publish)`,
+      ratio: handlerRatio,
+      target: '≤ 1.3×',
+      withinTarget: handlerRatio <= 1.3,
+      noise: `function ${describeSpread(warm, ' ms')}; floor ${describeSpread(directFull, ' ms')}`,
+      data: { warmDurationMs: warm, floorMs: directFull },
+    },
+    latencyRow('p50', uploads, copyAndPublish, 1.5, timedBy),
+    latencyRow('p95', uploads, copyAndPublish, 2, timedBy),
+    {
+      figure: 'cold starts after the first, sequential',
+      measured: `${coldAfterFirst} of ${reports.length} invocations`,
+      floor: '0',
+      target: '0',
+      withinTarget: coldAfterFirst === 0 && reports.length >= count,
+      noise: `${count} uploads back to back; ${reports.length} REPORT lines${reports.length < count ? ' (some missing)' : ''}`,
+      data: { uploads: count, reports: reports.length, coldStartsAfterFirst: coldAfterFirst, initMs: reports.filter((r) => r.initMs !== undefined).map((r) => r.initMs) },
+    },
+  ];
+}

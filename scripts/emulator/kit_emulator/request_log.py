@@ -1,0 +1,145 @@
+"""A record of the emulator's recent requests, so that what a function does can be measured from outside it.
+
+Each request is recorded with when it arrived and when its response left (epoch milliseconds, taken by
+the server as kit_emulator/http_server.py explains, so that overlapping requests are calls a client made in
+parallel), its service and operation, its status, the client's port (one port is one connection) and its
+user agent (a function's SDK names its execution environment, `exec-env/AWS_Lambda_nodejs22.x`).
+`GET /_backup-kit/requests?since=<epoch ms>` returns them; only the most recent RECORDS_KEPT are kept. A
+record is added when the server closes the response, a moment after the client has it: a client that reads
+the log right after a response waits for that response's record.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections import deque
+from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import parse_qs
+
+from .http_server import ARRIVED_NS, LAST_WRITE_NS
+
+RECORDS_KEPT = 20_000
+# Query-protocol requests (SNS, STS, CloudFormation …) name their operation in a form body; larger bodies are not read.
+FORM_BODY_LIMIT = 1 << 20
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+_records: deque[dict[str, Any]] = deque(maxlen=RECORDS_KEPT)
+
+
+def records_since(since_ms: float) -> list[dict[str, Any]]:
+    return [record for record in list(_records) if record["startMs"] >= since_ms]
+
+
+def _now_ms() -> float:
+    return time.time_ns() / 1e6
+
+
+def _service(environ: dict[str, Any]) -> str:
+    # SigV4: "AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, …"
+    try:
+        return environ["HTTP_AUTHORIZATION"].split(",")[0].split()[1].split("/")[3]
+    except (KeyError, IndexError):
+        return "unsigned"
+
+
+def _form_action(environ: dict[str, Any]) -> str | None:
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return None
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if not 0 < length <= FORM_BODY_LIMIT:
+        return None
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)  # the application reads the body again
+    return parse_qs(body.decode("utf-8", "replace")).get("Action", [None])[0]
+
+
+_S3_SUBRESOURCE_OPERATIONS = {
+    ("GET", "tagging"): "GetObjectTagging", ("PUT", "tagging"): "PutObjectTagging",
+    ("GET", "uploadId"): "ListParts", ("DELETE", "uploadId"): "AbortMultipartUpload",
+    ("POST", "uploads"): "CreateMultipartUpload", ("POST", "uploadId"): "CompleteMultipartUpload",
+    ("GET", "versions"): "ListObjectVersions", ("POST", "delete"): "DeleteObjects",
+}
+_S3_OBJECT_OPERATIONS = {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}
+_S3_BUCKET_OPERATIONS = {"GET": "ListObjects", "HEAD": "HeadBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}
+
+
+def _s3_operation(environ: dict[str, Any]) -> str:
+    method = environ.get("REQUEST_METHOD", "")
+    query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    if "x-id" in query:  # the JavaScript SDK names most S3 operations itself
+        return query["x-id"][0]
+    query.pop("versionId", None)
+    copies = "HTTP_X_AMZ_COPY_SOURCE" in environ
+    if method == "PUT" and "partNumber" in query:
+        return "UploadPartCopy" if copies else "UploadPart"
+    if method == "PUT" and copies:
+        return "CopyObject"
+    for name in query:
+        if (method, name) in _S3_SUBRESOURCE_OPERATIONS:
+            return _S3_SUBRESOURCE_OPERATIONS[(method, name)]
+    has_key = len(environ.get("PATH_INFO", "").strip("/").split("/", 1)) == 2
+    if method == "GET" and not has_key and query.get("list-type") == ["2"]:
+        return "ListObjectsV2"
+    if not query and method in _S3_OBJECT_OPERATIONS:
+        return (_S3_OBJECT_OPERATIONS if has_key else _S3_BUCKET_OPERATIONS)[method]
+    return f"{method} {'object' if has_key else 'bucket'}{'?' + ','.join(sorted(query)) if query else ''}"
+
+
+def _operation(environ: dict[str, Any], service: str) -> str:
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    if service == "s3":
+        return _s3_operation(environ)
+    return _form_action(environ) or f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
+
+
+class _Recorded:
+    """The application's response, recorded when the server closes it (after the last byte was sent)."""
+
+    def __init__(self, body: Iterable[bytes], record: dict[str, Any], last_write_ns: Callable[[], int] | None) -> None:
+        self._body = body
+        self._record = record
+        self._last_write_ns = last_write_ns
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._body)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self._body, "close", None)
+            if close is not None:
+                close()
+        finally:
+            written_ns = self._last_write_ns() if self._last_write_ns is not None else 0
+            self._record["endMs"] = written_ns / 1e6 if written_ns else _now_ms()
+            _records.append(self._record)
+
+
+def recording(app: WsgiApp) -> WsgiApp:
+    def wrapped(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        service = _service(environ)
+        arrived_ns = environ.get(ARRIVED_NS)
+        record: dict[str, Any] = {
+            "startMs": arrived_ns / 1e6 if arrived_ns else _now_ms(),
+            "service": service,
+            "operation": _operation(environ, service),
+            "method": environ.get("REQUEST_METHOD"),
+            "path": environ.get("PATH_INFO"),
+            "remotePort": environ.get("REMOTE_PORT"),
+            "userAgent": environ.get("HTTP_USER_AGENT", ""),
+        }
+
+        def recording_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            record["status"] = int(status.split(" ", 1)[0])
+            return start_response(status, headers, exc_info)
+
+        return _Recorded(app(environ, recording_start_response), record, environ.get(LAST_WRITE_NS))
+
+    return wrapped

@@ -1,0 +1,146 @@
+import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CopyObjectCommand, CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
+import { emulatorRequests } from '../../scripts/lib/request-log.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { waitFor } from '../../scripts/lib/wait.js';
+
+let emulator: RunningEmulator | undefined;
+const endpoint = () => {
+  if (!emulator) throw new Error('the emulator did not start');
+  return emulator.endpoint;
+};
+/** SDK clients that mark their requests, so that the emulator's request log can tell them apart. */
+const clients = (mark: string) => {
+  const { region, credentials } = embeddedTarget(endpoint());
+  const common = { endpoint: endpoint(), region, credentials, customUserAgent: mark };
+  return { s3: new S3Client({ ...common, forcePathStyle: true }), sns: new SNSClient(common) };
+};
+const requestsOf = async (mark: string, sinceMs: number) => (await emulatorRequests(endpoint(), sinceMs)).filter((record) => record.userAgent.includes(mark));
+const getOver = (agent: Agent, path: string) =>
+  new Promise<{ response: IncomingMessage; reusedSocket: boolean }>((resolve, reject) => {
+    const req = httpRequest(`${endpoint()}${path}`, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ response, reusedSocket: req.reusedSocket }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+beforeAll(async () => {
+  emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-server-it-')) });
+});
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+describe('the emulator keeps connections alive', () => {
+  it('answers a second request on the connection of the first', async () => {
+    // Prepare
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    // Act
+    const first = await getOver(agent, '/_backup-kit/health');
+    const second = await getOver(agent, '/_backup-kit/health');
+    agent.destroy();
+    // Assess
+    expect(first.response.headers.connection).not.toBe('close');
+    expect(second.response.statusCode).toBe(200);
+    expect(second.reusedSocket).toBe(true);
+  });
+
+  it("serves an SDK client's sequential calls over one connection", async () => {
+    // Prepare
+    const mark = `keep-alive-${Date.now()}`;
+    const { s3 } = clients(mark);
+    const since = Date.now() - 1;
+    // Act
+    await s3.send(new CreateBucketCommand({ Bucket: 'keep-alive' }));
+    for (let i = 0; i < 10; i += 1) await s3.send(new PutObjectCommand({ Bucket: 'keep-alive', Key: `k${i}`, Body: 'x' }));
+    // Assess
+    const records = await waitFor('11 requests in the log', async () => {
+      const logged = await requestsOf(mark, since);
+      return logged.length === 11 ? logged : undefined;
+    }, { timeoutMs: 2_000, intervalMs: 10 });
+    expect(records.map((r) => r.operation)).toEqual(['CreateBucket', ...Array.from({ length: 10 }, () => 'PutObject')]);
+    expect(new Set(records.map((r) => r.remotePort)).size).toBe(1);
+  });
+});
+
+describe('the request log', () => {
+  it('records each call with its operation, status and timing, and leaves query-protocol bodies intact', async () => {
+    // Prepare
+    const mark = `request-log-${Date.now()}`;
+    const { s3, sns } = clients(mark);
+    await s3.send(new CreateBucketCommand({ Bucket: 'request-log' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'request-log', Key: 'a b.txt', Body: 'x' }));
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'request-log' }));
+    const since = Date.now() - 1;
+    // Act
+    await Promise.all([
+      s3.send(new HeadObjectCommand({ Bucket: 'request-log', Key: 'a b.txt' })),
+      s3.send(new HeadObjectCommand({ Bucket: 'request-log', Key: 'missing' })).catch(() => undefined),
+    ]);
+    const published = await sns.send(new PublishCommand({ TopicArn, Message: 'receipt' }));
+    // Assess
+    expect(published.MessageId).toBeDefined();
+    const records = await waitFor('three requests in the log', async () => {
+      const logged = await requestsOf(mark, since);
+      return logged.length === 3 ? logged : undefined;
+    }, { timeoutMs: 2_000, intervalMs: 10 });
+    expect(records.map((r) => `${r.service}:${r.operation}:${r.status}`).sort()).toEqual(['s3:HeadObject:200', 's3:HeadObject:404', 'sns:Publish:200']);
+    for (const record of records) expect(record.endMs).toBeGreaterThanOrEqual(record.startMs);
+    const publish = records.find((r) => r.operation === 'Publish')!;
+    expect(records.every((r) => r === publish || r.endMs <= publish.startMs)).toBe(true);
+  });
+
+  it('shows a call made while another was in flight as overlapping it, and a call made after it as not', async () => {
+    // Prepare
+    const mark = `overlap-${Date.now()}`;
+    const { s3 } = clients(mark);
+    await s3.send(new CreateBucketCommand({ Bucket: 'overlap' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'overlap', Key: 'big', Body: Buffer.alloc(32 * 1024 * 1024, 1) }));
+    const since = Date.now();
+    // Act: the first HEAD leaves while the emulator is still copying 32 MiB
+    const copy = s3.send(new CopyObjectCommand({ Bucket: 'overlap', Key: 'copy', CopySource: 'overlap/big' }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await Promise.all([copy, s3.send(new HeadObjectCommand({ Bucket: 'overlap', Key: 'big' }))]);
+    await s3.send(new HeadObjectCommand({ Bucket: 'overlap', Key: 'big' }));
+    // Assess: a request is logged a moment after its response left
+    const [first, during, after] = await waitFor('three requests in the log', async () => {
+      const records = await requestsOf(mark, since);
+      return records.length === 3 ? records : undefined;
+    }, { timeoutMs: 2_000, intervalMs: 10 });
+    expect([first?.operation, during?.operation, after?.operation]).toEqual(['CopyObject', 'HeadObject', 'HeadObject']);
+    expect(during!.startMs).toBeLessThan(first!.endMs);
+    expect(after!.startMs).toBeGreaterThanOrEqual(Math.max(first!.endMs, during!.endMs));
+  });
+});
+
+describe('S3 requests through the keep-alive server', () => {
+  it('keeps user metadata keys with underscores apart from dashed ones, as moto does', async () => {
+    // Prepare
+    const { s3 } = clients(`metadata-${Date.now()}`);
+    await s3.send(new CreateBucketCommand({ Bucket: 'metadata' }));
+    // Act
+    await s3.send(new PutObjectCommand({ Bucket: 'metadata', Key: 'k', Body: 'x', Metadata: { my_key: 'underscore', 'other-key': 'dash' } }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'metadata', Key: 'k' }));
+    // Assess
+    expect(head.Metadata).toEqual({ my_key: 'underscore', 'other-key': 'dash' });
+  });
+});
+
+describe('the launcher', () => {
+  it('names a port that is taken and exits with 1', async () => {
+    // Prepare
+    const port = Number(new URL(endpoint()).port);
+    // Act
+    const second = startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-server-it-')), port });
+    // Assess
+    await expect(second).rejects.toThrow(new RegExp(`exit code 1\\):[\\s\\S]*cannot listen on 127\\.0\\.0\\.1:${port}`));
+  });
+});

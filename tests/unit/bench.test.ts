@@ -1,0 +1,110 @@
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { invocationReports } from '../../scripts/bench/function-log.js';
+import { formatTable, notMeasured, type BenchRow } from '../../scripts/bench/report.js';
+import { roundTripsUntil } from '../../scripts/bench/round-trips.js';
+import { percentile, spreadOf } from '../../scripts/bench/stats.js';
+import type { RequestRecord } from '../../scripts/lib/request-log.js';
+
+/** A request the emulator recorded, from its arrival to the moment its response left (ms). */
+const call = (operation: string, startMs: number, endMs: number): RequestRecord => ({
+  operation,
+  startMs,
+  endMs,
+  service: operation === 'Publish' ? 'sns' : 's3',
+  method: 'HEAD',
+  path: '/bucket/key',
+  status: 200,
+  remotePort: '1',
+  userAgent: 'exec-env/AWS_Lambda_nodejs22.x',
+});
+
+describe('round trips before the receipt', () => {
+  it('counts every call of a strictly sequential handler', () => {
+    // Prepare
+    const calls = ['HeadObject', 'HeadObject', 'CopyObject', 'HeadObject', 'HeadObject', 'Publish'].map((op, i) => call(op, i * 10, i * 10 + 5));
+    // Act
+    const roundTrips = roundTripsUntil(calls, calls.at(-1)!);
+    // Assess
+    expect(roundTrips).toBe(6);
+  });
+
+  it('counts calls that were in flight together once, and ignores calls made alongside the receipt', () => {
+    // Prepare: two reads in parallel, the copy, then the receipt while two checks run
+    const calls = [
+      call('HeadObject', 0, 5),
+      call('HeadObject', 1, 4),
+      call('CopyObject', 6, 12),
+      call('Publish', 13, 18),
+      call('HeadObject', 13, 16),
+      call('HeadObject', 14, 17),
+    ];
+    // Act
+    const roundTrips = roundTripsUntil(calls, calls[3]!);
+    // Assess
+    expect(roundTrips).toBe(3);
+  });
+
+  it('treats a call that arrived exactly as the previous response left as sequential', () => {
+    // Prepare
+    const calls = [call('HeadObject', 0, 5), call('CopyObject', 5, 9), call('Publish', 9, 12)];
+    // Act
+    const roundTrips = roundTripsUntil(calls, calls[2]!);
+    // Assess
+    expect(roundTrips).toBe(3);
+  });
+});
+
+describe("the function's REPORT lines", () => {
+  const logs = mockClient(CloudWatchLogsClient);
+  beforeEach(() => logs.reset());
+
+  it('reads the duration of each invocation and the init duration of cold starts, oldest first', async () => {
+    // Prepare
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        { timestamp: 3, message: 'REPORT RequestId: b\tDuration: 31.61 ms\tBilled Duration: 32 ms\tMemory Size: 512 MB\tMax Memory Used: 90 MB' },
+        { timestamp: 1, message: 'START RequestId: a Version: $LATEST' },
+        { timestamp: 2, message: 'REPORT RequestId: a\tDuration: 517.07 ms\tBilled Duration: 518 ms\tMemory Size: 512 MB\tMax Memory Used: 88 MB\tInit Duration: 239.41 ms' },
+        { timestamp: 2, message: '{"level":"INFO","message":"backup decision"}' },
+      ],
+    });
+    // Act
+    const reports = await invocationReports(new CloudWatchLogsClient({ region: 'us-east-1' }), 'group', 0);
+    // Assess
+    expect(reports).toEqual([
+      { timestamp: 2, durationMs: 517.07, initMs: 239.41 },
+      { timestamp: 3, durationMs: 31.61 },
+    ]);
+  });
+});
+
+describe('statistics and the table', () => {
+  it('takes nearest-rank percentiles', () => {
+    // Prepare
+    const values = [5, 1, 4, 2, 3, 6, 7, 8, 9, 10];
+    // Act
+    const spread = spreadOf(values);
+    // Assess
+    expect([spread.min, spread.p25, spread.median, spread.p75, spread.p95, spread.max]).toEqual([1, 3, 5, 8, 10, 10]);
+    expect(percentile([], 50)).toBeNaN();
+  });
+
+  it('prints a row per figure with its verdict, and the reasons of unmeasured rows below', () => {
+    // Prepare
+    const rows: BenchRow[] = [
+      { figure: 'zip size', measured: '180.0 KiB', floor: '200 KiB (budget)', ratio: 0.9, target: '≤ 1×', withinTarget: true, noise: 'exact' },
+      { figure: 'burst', measured: '10 objects/s', floor: '50 objects/s', ratio: 0.2, target: '≥ 0.6×', withinTarget: false, noise: 'one burst' },
+      notMeasured('round trips', '≤ 3', 'localstack keeps no request log'),
+    ];
+    // Act
+    const lines = formatTable(rows).split('\n');
+    // Assess
+    expect(lines[0]).toMatch(/^figure\s+measured\s+floor\s+ratio\s+target\s+within\s+noise$/);
+    expect(lines[2]).toMatch(/^zip size\s+180\.0 KiB\s+200 KiB \(budget\)\s+0\.90×\s+≤ 1×\s+yes\s+exact$/);
+    expect(lines[3]).toMatch(/\s0\.20×\s+≥ 0\.6×\s+NO\s/);
+    expect(lines[4]).toMatch(/^round trips\s+—\s+—\s+—\s+≤ 3\s+not measured\s+—$/);
+    expect(lines.slice(-2)).toEqual(['not measured:', '  round trips: localstack keeps no request log']);
+  });
+});
