@@ -103,10 +103,13 @@ class _PromptlyStartedPool(threadpool.ThreadPool):
 
 
 class MotoHeaderGateway(wsgi.Gateway_10):
-    """WSGI 1.0 environ that reports underscored S3 metadata header names as the client sent them."""
+    """WSGI 1.0 environ that reports underscored S3 metadata header names as the client sent them, and the
+    request's path as it arrived: moto reads S3 keys from werkzeug's RAW_URI (core/request.py raw_path), and
+    without it decodes a key's %25 or %3F a second time."""
 
     def get_environ(self) -> dict[str, Any]:
         environ = super().get_environ()
+        environ["RAW_URI"] = environ.get("REQUEST_URI", "")
         sent = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.req.inheaders.items()]
         dashed = {environ_key_for_header(name): value for name, value in sent if "_" not in name}
         preserved: dict[str, str] = {}
