@@ -16,7 +16,7 @@ yes_flag = $(call option,YES,yes)
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup build lint test emulator emulator-stop up down deploy deploy-aws matrix seed destroy logs redrive reconcile restore bench clean
+.PHONY: help setup build lint test emulator emulator-stop up down deploy deploy-aws matrix seed destroy logs redrive reconcile restore console bench clean
 
 help: ## list the verbs
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -73,6 +73,9 @@ reconcile: ## compare every inbox key with its backup (provenance, content); FIX
 
 restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FORCE=1] [LIST=1], or PREFIX=… AT=…
 	$(TSX) scripts/restore.ts --target $(TARGET) $(call option,KEY,key) $(call option,PREFIX,prefix) $(call option,VERSION,version) $(call option,AT,at) $(call option,TO,to) $(call option,FORCE,force) $(call option,LIST,list) $(yes_flag)
+
+console: ## a local web page for TARGET on http://127.0.0.1:4600 (CONSOLE_PORT): backups, receipts, parked events, redrive, reconcile, restore, reports
+	$(TSX) scripts/console.ts --target $(TARGET) $(call option,CONSOLE_PORT,port) $(call option,LOG_HOURS,log-hours)
 
 logs: ## follow the function's log group on TARGET
 	$(TSX) scripts/logs.ts --target $(TARGET)
