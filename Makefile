@@ -5,6 +5,7 @@ SHELL := /bin/bash
 TARGET ?= embedded
 PYTHON ?= python3
 VENV := .venv
+TOOLS_VENV := .venv-tools
 TSX := node_modules/.bin/tsx
 VITEST := node_modules/.bin/vitest
 
@@ -22,16 +23,18 @@ help: ## list the verbs
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  TARGET=embedded|localstack|aws selects the target of deploy, matrix, destroy and logs (default embedded)"
 
-setup: ## install the npm packages and the Python virtualenv (.venv: moto, cfn-lint), all pinned
+setup: ## install the npm packages and the Python virtualenvs (.venv: moto, cfn-lint; .venv-tools: checkov, actionlint), all pinned
 	npm ci --no-audit --no-fund
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/emulator/requirements.txt
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/lint-requirements.txt
 	@echo "setup done: run \`make test\`"
 
 build: ## bundle the handler into dist/handler.zip and dist/handler.zip.sha256
 	$(TSX) scripts/build.ts
 
-lint: ## cfn-lint the template and type-check the TypeScript
+lint: ## cfn-lint and checkov on the template, dclint on compose.yaml, tsc
 	$(TSX) scripts/lint.ts
 
 test: lint ## lint, then the unit, template and integration suites (integration starts its own emulator)
