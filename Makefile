@@ -34,7 +34,7 @@ setup: ## install the npm packages and the Python virtualenvs (.venv: moto, cfn-
 build: ## bundle the handler into dist/handler.zip and dist/handler.zip.sha256
 	$(TSX) scripts/build.ts
 
-lint: ## cfn-lint and checkov on the template, dclint on compose.yaml, tsc
+lint: ## cfn-lint and checkov on the template, dclint on compose.yaml, actionlint on the workflows, tsc
 	$(TSX) scripts/lint.ts
 
 test: lint ## lint, then the unit, template and integration suites (integration starts its own emulator)
