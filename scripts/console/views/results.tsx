@@ -48,7 +48,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
             <th>key</th>
             <th>finding</th>
             <th>detail</th>
-            <th>after the repair</th>
+            {run.repairs.length > 0 && <th>after the repair</th>}
           </tr>
         </thead>
         <tbody>
@@ -63,7 +63,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
                   <span class={`finding finding-${finding.finding}`}>{finding.finding}</span>
                 </td>
                 <td>{finding.detail}</td>
-                <td>{repair ? (repair.after ? `${repair.after.finding}: ${repair.after.detail}` : `repair failed: ${repair.error}`) : ''}</td>
+                {run.repairs.length > 0 && <td>{repair ? (repair.after ? `${repair.after.finding}: ${repair.after.detail}` : `repair failed: ${repair.error}`) : ''}</td>}
               </tr>
             );
           })}
