@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MatrixReport } from '../matrix/run.js';
 import { TargetName } from '../lib/targets.js';
@@ -45,7 +45,7 @@ export async function readReports(dir: string): Promise<TargetReports[]> {
     Object.values(TargetName).map(async (target) => ({
       target,
       matrix: await readJson<MatrixReport>(join(dir, `matrix-${target}.json`), isMatrixReport),
-      matrixHtml: (await readFile(join(dir, matrixHtmlName(target))).then(() => true, () => false)),
+      matrixHtml: await stat(join(dir, matrixHtmlName(target))).then((file) => file.isFile(), () => false),
       bench: await readJson<unknown>(join(dir, `bench-${target}.json`), () => true),
     })),
   );

@@ -220,14 +220,33 @@ describe('reports', () => {
     await writeFile(join(dir, 'matrix-embedded.json'), JSON.stringify({ target: 'embedded', counts: { PASS: 1 }, results: [] }));
     await writeFile(join(dir, 'bench-embedded.json'), JSON.stringify({ startPlusDeployMs: 4200 }));
     await writeFile(join(dir, 'matrix-localstack.json'), '{ not json');
+    await writeFile(join(dir, 'matrix-embedded.html'), '<!doctype html><p>report</p>');
     // Act
     const reports = await readReports(dir);
     // Assess
-    expect(reports.map((r) => [r.target, r.matrix.state, r.bench.state])).toEqual([
-      ['embedded', 'read', 'read'],
-      ['localstack', 'unreadable', 'absent'],
-      ['aws', 'absent', 'absent'],
+    expect(reports.map((r) => [r.target, r.matrix.state, r.bench.state, r.matrixHtml])).toEqual([
+      ['embedded', 'read', 'read', true],
+      ['localstack', 'unreadable', 'absent', false],
+      ['aws', 'absent', 'absent', false],
     ]);
+  });
+
+  it('serves a matrix page that make matrix wrote, and no other file', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'console-reports-'));
+    await writeFile(join(dir, 'matrix-embedded.html'), '<!doctype html><p>report</p>');
+    await writeFile(join(dir, 'secret.html'), 'not a report');
+    const { backend } = fakeBackend();
+    const app = consoleApp({ backend, token: TOKEN, reportsDir: dir });
+    const get = (path: string) => app.request(new Request(`http://${HOST}${path}`, { headers: { host: HOST } }));
+    // Act
+    const report = await get('/reports/matrix-embedded.html');
+    const others = await Promise.all(['/reports/secret.html', '/reports/..%2F..%2Fpackage.json', '/reports/matrix-aws.html'].map(get));
+    // Assess
+    expect(report.status).toBe(200);
+    expect(await report.text()).toBe('<!doctype html><p>report</p>');
+    expect(report.headers.get('content-security-policy')).toContain("style-src 'unsafe-inline'");
+    expect(others.map((response) => response.status)).toEqual([404, 404, 404]);
   });
 });
 
