@@ -5,6 +5,7 @@ SHELL := /bin/bash
 TARGET ?= embedded
 PYTHON ?= python3
 VENV := .venv
+TOOLS_VENV := .venv-tools
 TSX := node_modules/.bin/tsx
 VITEST := node_modules/.bin/vitest
 
@@ -16,23 +17,25 @@ yes_flag = $(call option,YES,yes)
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup build lint test emulator emulator-stop localstack-host localstack-host-stop up down deploy deploy-aws matrix matrix-compare seed destroy logs redrive reconcile restore bench clean
+.PHONY: help setup build lint test emulator emulator-stop localstack-host localstack-host-stop up down deploy deploy-aws matrix matrix-compare seed destroy logs redrive reconcile restore console bench clean
 
 help: ## list the verbs
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  TARGET=embedded|localstack|aws selects the target of every verb that acts on a stack (default embedded)"
 
-setup: ## install the npm packages, .venv (moto, cfn-lint, Node 22) and, with Python 3.13+, .venv-localstack; all pinned
+setup: ## install the npm packages, .venv (moto, cfn-lint, Node 22), .venv-tools (checkov, actionlint) and, with Python 3.13+, .venv-localstack; all pinned
 	npm ci --no-audit --no-fund
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/emulator/requirements.txt
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/lint-requirements.txt
 	scripts/localstack/setup-venv.sh
 	@echo "setup done: run \`make test\`"
 
 build: ## bundle the handler into dist/handler.zip and dist/handler.zip.sha256
 	$(TSX) scripts/build.ts
 
-lint: ## cfn-lint the template and type-check the TypeScript
+lint: ## cfn-lint and checkov on the template, dclint on compose.yaml, actionlint on the workflows, tsc
 	$(TSX) scripts/lint.ts
 
 test: lint ## lint, then the unit, template and integration suites (integration starts its own emulator and LocalStack)
@@ -83,6 +86,9 @@ reconcile: ## compare every inbox key with its backup (provenance, content); FIX
 
 restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FORCE=1] [LIST=1], or PREFIX=… AT=…
 	$(TSX) scripts/restore.ts --target $(TARGET) $(call option,KEY,key) $(call option,PREFIX,prefix) $(call option,VERSION,version) $(call option,AT,at) $(call option,TO,to) $(call option,FORCE,force) $(call option,LIST,list) $(yes_flag)
+
+console: ## a local web page for TARGET on http://127.0.0.1:4600 (CONSOLE_PORT): backups, receipts, parked events, redrive, reconcile, restore, reports
+	$(TSX) scripts/console.ts --target $(TARGET) $(call option,CONSOLE_PORT,port) $(call option,LOG_HOURS,log-hours)
 
 logs: ## follow the function's log group on TARGET
 	$(TSX) scripts/logs.ts --target $(TARGET)

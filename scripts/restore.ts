@@ -7,6 +7,7 @@ import { parseOutputs } from './lib/outputs.js';
 import { progress } from './lib/progress.js';
 import { backupBucketName } from './lib/kept-backups.js';
 import {
+  copySettingsOf,
   executeRestore,
   listBackupVersions,
   planRestore,
@@ -31,9 +32,6 @@ const program = scriptCommand('restore', 'Copy backup versions back, server-side
   .addOption(yesOption('do not ask before overwriting (only --yes, or 1 / yes / true, confirms)'))
   .parse();
 const options = program.opts<{ target: TargetName; key?: string; prefix?: string; version?: string; at?: string; to?: string; force: boolean; list: boolean; yes: boolean }>();
-
-const MiB = 1024 * 1024;
-const defaults = { MultipartThresholdBytes: 64 * MiB, MultipartPartSizeBytes: 64 * MiB, CopyConcurrency: 8 };
 
 function parseTime(text: string | undefined): Date | undefined {
   if (text === undefined) return undefined;
@@ -103,13 +101,8 @@ run(async () => {
     return ExitCode.failed;
   }
 
-  const settings = {
-    multipartThresholdBytes: Number(parameters.MultipartThresholdBytes ?? defaults.MultipartThresholdBytes),
-    partSizeBytes: Number(parameters.MultipartPartSizeBytes ?? defaults.MultipartPartSizeBytes),
-    copyConcurrency: Number(parameters.CopyConcurrency ?? defaults.CopyConcurrency),
-  };
   const copying = progress('restored', writes.length);
-  const results = await executeRestore(clients.s3, settings, buckets.backupBucket, plan, options.force, copying.tick);
+  const results = await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, options.force, copying.tick);
   copying.finish(writes.length);
   const restored = results.filter((r) => r.action !== RestoreAction.skip && !r.error);
   const failed = results.filter((r) => r.error);

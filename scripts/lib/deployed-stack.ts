@@ -25,9 +25,12 @@ export async function findStack(target: Target, clients: Clients, overrides: Par
   return { stackName, stack: await describeStack(clients.cloudFormation, stackName) };
 }
 
-/** The deployed stack with its outputs and parameters, or an error that says how to deploy or recover it. */
-export async function requireDeployedStack(target: Target, clients: Clients): Promise<DeployedStack> {
-  const { stackName, stack } = await findStack(target, clients);
+/**
+ * The deployed stack with its outputs and parameters, or an error that says how to deploy or recover it;
+ * `overrides` name another stack as a deploy's overrides do (tests deploy under their own NamePrefix).
+ */
+export async function requireDeployedStack(target: Target, clients: Clients, overrides: Parameters = {}): Promise<DeployedStack> {
+  const { stackName, stack } = await findStack(target, clients, overrides);
   const deploy = target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`;
   if (!stack) throw new UsageError(`no stack ${stackName} on ${target.name}: deploy it first with \`${deploy}\``);
   const condition = conditionOf(stack.StackStatus ?? '');

@@ -10,3 +10,4 @@ export const templatePath = join(projectRoot, 'cloudformation', 'template.yaml')
 export const parametersDir = join(projectRoot, 'cloudformation', 'parameters');
 export const reportsDir = join(projectRoot, 'reports');
 export const venvBin = join(projectRoot, '.venv', 'bin');
+export const toolsVenvBin = join(projectRoot, '.venv-tools', 'bin');

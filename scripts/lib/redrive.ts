@@ -97,3 +97,59 @@ export async function redriveOne(sqs: SQSClient, lambda: LambdaClient, queueUrl:
     return { event, error: `${(error as Error).name}: ${(error as Error).message}` };
   }
 }
+
+/** A dry run only pages through the queue; the messages come back at once afterwards. */
+export const LISTING_VISIBILITY_SECONDS = 30;
+
+/** How long a message stays hidden while its event runs again: as long as the function may take, and a minute. */
+export function redriveVisibilitySeconds(parameters: Readonly<Record<string, string>>): number {
+  return Number(parameters.FunctionTimeoutSeconds ?? 300) + 60;
+}
+
+export type QueueRedrive = {
+  readonly messages: number;
+  readonly parked: readonly ParkedEvent[];
+  readonly unreadable: readonly Unreadable[];
+  /** One per parked event that was chosen and re-invoked (none on a dry run). */
+  readonly results: readonly Redriven[];
+};
+
+export type QueueRedriveOptions = {
+  readonly queueUrl: string;
+  readonly functionName: string;
+  readonly visibilitySeconds: number;
+  /** List only: every message is made visible again, nothing is re-invoked or deleted. */
+  readonly dryRun?: boolean;
+  /** Which parked events to re-invoke (all by default); the others are made visible again untouched. */
+  readonly choose?: (event: ParkedEvent) => boolean;
+  readonly onRedriven?: (done: number, of: number) => void;
+};
+
+/**
+ * The redrive of a queue: receives every message once, re-invokes the chosen parked events one by one (each
+ * message deleted only after its event succeeded), and makes every other message visible again — the ones that
+ * failed again, the unreadable ones and the ones not chosen.
+ */
+export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options: QueueRedriveOptions): Promise<QueueRedrive> {
+  const messages = await receiveAll(sqs, options.queueUrl, options.visibilitySeconds);
+  const items = messages.map(parseParked);
+  const unreadable = items.filter(isUnreadable);
+  const parked = items.filter((item): item is ParkedEvent => !isUnreadable(item));
+  if (options.dryRun) {
+    await release(sqs, options.queueUrl, messages.map((m) => m.ReceiptHandle ?? ''));
+    return { messages: messages.length, parked, unreadable, results: [] };
+  }
+  const chosen = parked.filter((event) => options.choose?.(event) ?? true);
+  const results: Redriven[] = [];
+  for (const event of chosen) {
+    results.push(await redriveOne(sqs, lambda, options.queueUrl, options.functionName, event));
+    options.onRedriven?.(results.length, chosen.length);
+  }
+  const left = [
+    ...results.filter((r) => r.error).map((r) => r.event.receiptHandle),
+    ...parked.filter((event) => !chosen.includes(event)).map((event) => event.receiptHandle),
+    ...unreadable.map((u) => u.receiptHandle),
+  ];
+  await release(sqs, options.queueUrl, left);
+  return { messages: messages.length, parked, unreadable, results };
+}

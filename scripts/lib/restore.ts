@@ -65,6 +65,20 @@ export class RestoreRequestError extends Error {
 const HEAD_CONCURRENCY = 16;
 const COPY_CONCURRENCY = 4;
 
+export type CopySettings = { readonly multipartThresholdBytes: number; readonly partSizeBytes: number; readonly copyConcurrency: number };
+
+const MiB = 1024 * 1024;
+const templateDefaults = { MultipartThresholdBytes: 64 * MiB, MultipartPartSizeBytes: 64 * MiB, CopyConcurrency: 8 };
+
+/** A restore copies as the function does: with the stack's settings, or the template's defaults without a stack. */
+export function copySettingsOf(parameters: Readonly<Record<string, string>>): CopySettings {
+  return {
+    multipartThresholdBytes: Number(parameters.MultipartThresholdBytes ?? templateDefaults.MultipartThresholdBytes),
+    partSizeBytes: Number(parameters.MultipartPartSizeBytes ?? templateDefaults.MultipartPartSizeBytes),
+    copyConcurrency: Number(parameters.CopyConcurrency ?? templateDefaults.CopyConcurrency),
+  };
+}
+
 async function describeBackupVersion(s3: S3Client, bucket: string, entry: VersionEntry): Promise<BackupVersionInfo | undefined> {
   const head = await headBackup(s3, bucket, entry.key, entry.versionId);
   if (!head) return undefined;
@@ -158,7 +172,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
  */
 export async function executeRestore(
   s3: S3Client,
-  settings: { multipartThresholdBytes: number; partSizeBytes: number; copyConcurrency: number },
+  settings: CopySettings,
   backupBucket: string,
   plan: readonly PlannedRestore[],
   force: boolean,

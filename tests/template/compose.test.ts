@@ -76,3 +76,16 @@ describe('compose.yaml', () => {
     expect(service('deployer').environment?.LOCALSTACK_ENDPOINT).toBe('http://localstack:4566');
   });
 });
+
+describe('.env.example', () => {
+  it('names every variable compose.yaml reads, with compose.yaml’s own default', async () => {
+    // Prepare
+    const text = await readFile(join(projectRoot, 'compose.yaml'), 'utf8');
+    const example = await readFile(join(projectRoot, '.env.example'), 'utf8');
+    const read = Object.fromEntries([...text.matchAll(/\$\{([A-Z_]+):-([^}]*)\}/g)].map((m) => [m[1]!, m[2]!]));
+    const given = Object.fromEntries(example.split('\n').filter((line) => /^[A-Z_]+=/.test(line)).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    // Assess
+    expect(Object.keys(read).sort()).toEqual(['LOCALSTACK_AUTH_TOKEN', 'LOCALSTACK_DEBUG', 'LOCALSTACK_IMAGE', 'NODE_IMAGE']);
+    expect(given).toEqual(read);
+  });
+});

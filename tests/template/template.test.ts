@@ -303,3 +303,27 @@ describe('backups outlive mistakes', () => {
     });
   });
 });
+
+describe('the policy gate (checkov)', () => {
+  type Skip = { id?: unknown; comment?: unknown };
+  const skipsOf = (id: string): Skip[] => ((resource(id) as { Metadata?: { checkov?: { skip?: Skip[] } } }).Metadata?.checkov?.skip ?? []);
+
+  it('accepts a finding only with its reason', () => {
+    // Prepare
+    const skips = Object.keys(template.Resources).flatMap((id) => skipsOf(id).map((skip) => ({ resource: id, ...skip })));
+    // Assess
+    expect(skips.length).toBeGreaterThan(0);
+    for (const skip of skips) {
+      expect(skip.id, `${skip.resource}: a skip names a checkov check`).toMatch(/^CKV_AWS_\d+$/);
+      expect(String(skip.comment ?? '').length, `${skip.resource} ${String(skip.id)}: the comment says why it is accepted`).toBeGreaterThan(40);
+    }
+  });
+
+  it('counts SSE-SQS as the queue’s encryption and the on-failure destination as the dead-letter path', () => {
+    // Assess
+    expect(skipsOf('FailedEventsQueue').map((skip) => skip.id)).toEqual(['CKV_AWS_27']);
+    expect(props('FailedEventsQueue').SqsManagedSseEnabled).toBe(true);
+    expect(skipsOf('BackupFunction').map((skip) => skip.id)).toContain('CKV_AWS_116');
+    expect(props('BackupFunctionEventInvokeConfig').DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } } });
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { matrixHtml } from '../../scripts/matrix/report-html.js';
 import { formatResult, junitXml } from '../../scripts/matrix/report.js';
 import type { MatrixReport } from '../../scripts/matrix/run.js';
 
@@ -36,5 +37,22 @@ describe('the terminal table', () => {
     const text = formatResult(report.results[1]!, false);
     // Assess
     expect(text.split('\n')).toEqual([' 5  permission error    SIMULATED    0.2 s', '      note: IAM is not enforced', '      - no receipt']);
+  });
+});
+
+describe('the HTML report', () => {
+  it('shows each case with its outcome, reason and evidence, escaped, on one page that loads nothing from elsewhere', async () => {
+    // Prepare
+    const hostile = { ...report, results: [...report.results, { id: 3, name: 'large object', outcome: 'PASS' as const, evidence: ['key <img src=x onerror=alert(1)>.bin'], durationMs: 400 }] };
+    // Act
+    const html = await matrixHtml(hostile);
+    // Assess
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('<span class="outcome outcome-SIMULATED">SIMULATED</span>');
+    expect(html).toContain('note: IAM is not enforced');
+    expect(html).toContain('why: error &lt;not&gt; in &quot;logs&quot; &amp; more');
+    expect(html).toContain('<li>key &lt;img src=x onerror=alert(1)&gt;.bin</li>');
+    expect(html).not.toContain('<img');
+    expect(html).not.toMatch(/<script|<link|<[^>]*\s(src|href)=|@import|url\(/i);
   });
 });

@@ -1,0 +1,39 @@
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { clientsFor } from './lib/clients.js';
+import { ExitCode, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
+import { reportsDir } from './lib/paths.js';
+import { assertAwsIdentity } from './lib/real-aws.js';
+import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
+import { sessionToken } from './console/guard.js';
+import { liveBackend } from './console/live-backend.js';
+import { startConsole } from './console/serve.js';
+import { consoleApp } from './console/server.js';
+
+const program = scriptCommand('console', 'Serve a local web page (on 127.0.0.1 only) that shows the stack, its backups, parked events and reports, with redrive, reconcile and restore.')
+  .addOption(targetOption())
+  .option('--port <port>', 'the port on 127.0.0.1 (0 picks a free one)', wholeNumber(0, 65_535, '--port 4600 (make console CONSOLE_PORT=4600)'), 4600)
+  .option('--log-hours <hours>', "how far back the function's log is read for receipts", wholeNumber(1, 24 * 90, '--log-hours 72 (make console LOG_HOURS=72)'), 24)
+  .parse();
+const options = program.opts<{ target: Name; port: number; logHours: number }>();
+
+/** How many keys the overview lists; the search finds the others. */
+const SHOWN_KEYS = 100;
+
+run(async () => {
+  const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
+  const clients = clientsFor(target);
+  const identity = await clients.sts.send(new GetCallerIdentityCommand({})).catch((error: Error) => {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot identify the account on ${target.name} (${error.message})`);
+  });
+  if (target.name === TargetName.aws) assertAwsIdentity(identity);
+  const backend = liveBackend(target, clients, { account: identity.Account ?? '?', reportsDir, receiptWindowMs: options.logHours * 3_600_000, shownKeys: SHOWN_KEYS });
+  const running = await startConsole(consoleApp({ backend, token: sessionToken(), reportsDir }), options.port);
+  console.log(`backup-kit console for ${target.name} (account ${backend.place.account}, ${target.region}) on ${running.url} — Ctrl-C stops it`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+  await running.close();
+  console.log('console stopped');
+  return ExitCode.ok;
+});

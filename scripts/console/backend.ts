@@ -1,0 +1,78 @@
+import type { KeyFinding, Repair } from '../lib/reconcile.js';
+import type { ParkedEvent, QueueRedrive, Unreadable } from '../lib/redrive.js';
+import type { BackupVersionInfo, PlannedRestore, RestoreResult } from '../lib/restore.js';
+import type { TargetName } from '../lib/targets.js';
+import type { RecentBackups } from './backups.js';
+import type { Receipt } from './receipts.js';
+import type { TargetReports } from './reports.js';
+
+/** Where the console acts: the target, and the account and region its requests reach. */
+export type Place = { readonly target: TargetName; readonly region: string; readonly account: string };
+
+/** Whether the function runs the artefact this checkout built. */
+export type ArtefactView = {
+  /** dist/handler.zip's sha256 (hex), or why there is none. */
+  readonly localSha256?: string;
+  readonly localProblem?: string;
+  /** The function's CodeSha256 (base64), or why it could not be read. */
+  readonly liveCodeSha256?: string;
+  readonly liveProblem?: string;
+  /** Known only when both are. */
+  readonly runsLocal?: boolean;
+};
+
+export type StackView =
+  | { readonly state: 'absent'; readonly stackName: string; readonly advice: string }
+  /** A stack the verbs cannot work with (failed, rolling back, busy): its status and how to recover. */
+  | { readonly state: 'unusable'; readonly stackName: string; readonly status: string; readonly advice: string }
+  | {
+      readonly state: 'ready';
+      readonly stackName: string;
+      readonly status: string;
+      readonly statusReason?: string;
+      readonly outputs: Readonly<Record<string, string>>;
+      readonly artefact: ArtefactView;
+    };
+
+export type ParkedList = { readonly parked: readonly ParkedEvent[]; readonly unreadable: readonly Unreadable[] };
+
+/** Something the page could not read, in words: the rest of the page is still shown. */
+export type Problem = { readonly problem: string };
+
+export type Overview = {
+  readonly stack: StackView;
+  /** Present once the stack is ready. */
+  readonly backups?: (RecentBackups & { readonly search: string; readonly receiptsSince: Date; readonly receiptsProblem?: string }) | Problem;
+  readonly parked?: ParkedList | Problem;
+  readonly reports: readonly TargetReports[];
+};
+
+export type KeyVersions = {
+  readonly key: string;
+  readonly backupBucket: string;
+  readonly inboxBucket: string;
+  readonly versions: readonly (BackupVersionInfo & { readonly receipt: Receipt })[];
+};
+
+/** A restore of one backup version, as the page asks for it; `force` only after the owner confirmed the overwrite. */
+export type RestoreAsk = { readonly key: string; readonly version: string; readonly to?: string; readonly force: boolean };
+
+export type RestoreOutcome =
+  /** The destination exists: nothing was written, the owner is asked first. */
+  | { readonly kind: 'confirm'; readonly item: PlannedRestore }
+  | { readonly kind: 'done'; readonly results: readonly RestoreResult[] };
+
+export type ReconcileRun = { readonly prefix?: string; readonly findings: readonly KeyFinding[]; readonly repairs: readonly Repair[] };
+
+/** What the console shows and does; the live one talks to the target, tests give their own. */
+export type ConsoleBackend = {
+  readonly place: Place;
+  overview(search: string): Promise<Overview>;
+  keyVersions(key: string): Promise<KeyVersions>;
+  /** Redrives one parked event (by message id), or all of them. */
+  redrive(messageId: string | undefined): Promise<QueueRedrive>;
+  reconcile(prefix: string | undefined, fix: boolean): Promise<ReconcileRun>;
+  restore(ask: RestoreAsk): Promise<RestoreOutcome>;
+};
+
+export const isProblem = (value: object): value is Problem => 'problem' in value;

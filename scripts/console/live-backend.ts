@@ -1,0 +1,142 @@
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { readArtefact } from '../lib/artefact.js';
+import type { Clients } from '../lib/clients.js';
+import { findStack, requireDeployedStack, type DeployedStack } from '../lib/deployed-stack.js';
+import { parseOutputs } from '../lib/outputs.js';
+import type { Parameters } from '../lib/parameters.js';
+import { repairable, reconcileBuckets, repairThroughFunction } from '../lib/reconcile.js';
+import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds } from '../lib/redrive.js';
+import { copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../lib/restore.js';
+import { outputsOf } from '../lib/stack.js';
+import { conditionOf, needsRecovery, StackCondition } from '../lib/stack-state.js';
+import { TargetName, type Target } from '../lib/targets.js';
+import type { ArtefactView, ConsoleBackend, Overview, Place, Problem, StackView } from './backend.js';
+import { recentBackups } from './backups.js';
+import { readReceiptLog, receiptOf } from './receipts.js';
+import { readReports } from './reports.js';
+
+export type LiveBackendOptions = {
+  readonly account: string;
+  readonly reportsDir: string;
+  /** How far back the function's log is read for receipts. */
+  readonly receiptWindowMs: number;
+  /** How many keys the overview shows. */
+  readonly shownKeys: number;
+  /** Parameters that name another stack than the target's parameter file does (tests use their own NamePrefix). */
+  readonly overrides?: Parameters;
+};
+
+const problemOf = (error: unknown): Problem => ({ problem: `${(error as Error).name}: ${(error as Error).message}` });
+
+async function artefactOf(clients: Clients, functionName: string): Promise<ArtefactView> {
+  let local: { sha256: string; codeSha256: string } | undefined;
+  let localProblem: string | undefined;
+  try {
+    local = await readArtefact();
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    localProblem = missing ? 'no dist/handler.zip in this checkout: `make build` makes it' : (error as Error).message;
+  }
+  let liveCodeSha256: string | undefined;
+  let liveProblem: string | undefined;
+  try {
+    liveCodeSha256 = (await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))).CodeSha256;
+  } catch (error) {
+    liveProblem = `${(error as Error).name}: ${(error as Error).message}`;
+  }
+  const runsLocal = local && liveCodeSha256 ? liveCodeSha256 === local.codeSha256 : undefined;
+  return { localSha256: local?.sha256, localProblem, liveCodeSha256, liveProblem, runsLocal };
+}
+
+/** The console's view of the target: every read and every action goes through the kit's own libraries. */
+export function liveBackend(target: Target, clients: Clients, options: LiveBackendOptions): ConsoleBackend {
+  const place: Place = { target: target.name, region: target.region, account: options.account };
+  const deployVerb = target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`;
+
+  async function stackView(): Promise<{ view: StackView; stack?: DeployedStack }> {
+    const { stackName, stack } = await findStack(target, clients, options.overrides);
+    if (!stack) return { view: { state: 'absent', stackName, advice: `deploy it with \`${deployVerb}\`` } };
+    const status = stack.StackStatus ?? '?';
+    const condition = conditionOf(status);
+    if (condition !== StackCondition.ready && condition !== StackCondition.rolledBack) {
+      const advice = condition === StackCondition.failedCreate ? `its create failed: fix the cause and run \`${deployVerb}\`` : needsRecovery(target, stack).message;
+      return { view: { state: 'unusable', stackName, status, advice } };
+    }
+    const outputs = parseOutputs(stackName, outputsOf(stack));
+    const parameters = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
+    return {
+      view: { state: 'ready', stackName, status, statusReason: stack.StackStatusReason, outputs: outputsOf(stack), artefact: await artefactOf(clients, outputs.BackupFunctionName) },
+      stack: { stackName, outputs, parameters },
+    };
+  }
+
+  const receiptsSince = () => new Date(Date.now() - options.receiptWindowMs);
+
+  return {
+    place,
+
+    async overview(search) {
+      const [{ view, stack }, reports] = await Promise.all([stackView(), readReports(options.reportsDir)]);
+      if (!stack) return { stack: view, reports };
+      const { outputs } = stack;
+      const since = receiptsSince();
+      const backups: Promise<Overview['backups']> = readReceiptLog(clients.logs, outputs.LogGroupName, since)
+        .then(async (receipts) => ({
+          ...(await recentBackups(clients.s3, outputs.BackupBucketName, search, options.shownKeys, receipts)),
+          search,
+          receiptsSince: since,
+          receiptsProblem: receipts.problem,
+        }))
+        .catch(problemOf);
+      // Listing hides the messages for a moment; they are made visible again at once.
+      const parked: Promise<Overview['parked']> = redriveQueue(clients.sqs, clients.lambda, {
+        queueUrl: outputs.FailedEventsQueueUrl,
+        functionName: outputs.BackupFunctionName,
+        visibilitySeconds: LISTING_VISIBILITY_SECONDS,
+        dryRun: true,
+      }).catch(problemOf);
+      return { stack: view, backups: await backups, parked: await parked, reports };
+    },
+
+    async keyVersions(key) {
+      const { outputs } = await requireDeployedStack(target, clients, options.overrides);
+      const receipts = await readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince());
+      const versions = await listBackupVersions(clients.s3, outputs.BackupBucketName, key);
+      return {
+        key,
+        backupBucket: outputs.BackupBucketName,
+        inboxBucket: outputs.InboxBucketName,
+        versions: versions.map((version) => ({ ...version, receipt: receiptOf(receipts, key, version.provenance.sourceVersionId, version.backedUpAt) })),
+      };
+    },
+
+    async redrive(messageId) {
+      const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
+      return redriveQueue(clients.sqs, clients.lambda, {
+        queueUrl: outputs.FailedEventsQueueUrl,
+        functionName: outputs.BackupFunctionName,
+        visibilitySeconds: redriveVisibilitySeconds(parameters),
+        choose: messageId === undefined ? undefined : (event) => event.messageId === messageId,
+      });
+    },
+
+    async reconcile(prefix, fix) {
+      const { outputs } = await requireDeployedStack(target, clients, options.overrides);
+      const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
+      const findings = await reconcileBuckets(clients.s3, buckets, { prefix });
+      const problems = findings.filter((finding) => repairable.has(finding.finding));
+      const repairs = fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems) : [];
+      return { prefix, findings, repairs };
+    },
+
+    async restore(ask) {
+      const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
+      const buckets = { backupBucket: outputs.BackupBucketName, inboxBucket: outputs.InboxBucketName };
+      const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force });
+      const asked = plan.find((item) => item.skipped === SkipReason.exists);
+      if (asked) return { kind: 'confirm', item: asked };
+      if (plan.every((item) => item.action === RestoreAction.skip)) return { kind: 'done', results: plan };
+      return { kind: 'done', results: await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, ask.force) };
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { Outcome } from '../../handler/outcome.js';
+import { functionLogLines } from '../lib/observe.js';
+
+/** What the function's log says about the receipt of one backup version. */
+export const ReceiptState = {
+  sent: 'sent',
+  /** notify_failed was logged and no receipt_sent: the owner got no receipt. */
+  notSent: 'not sent',
+  /** In the window, but no line yet (a log can arrive later than the backup, on AWS by seconds). */
+  noLine: 'no line yet',
+  /** Older than the window the console read: it cannot know. */
+  unknown: 'unknown',
+} as const;
+export type ReceiptState = (typeof ReceiptState)[keyof typeof ReceiptState];
+
+export type Receipt = { readonly state: ReceiptState; readonly detail: string };
+
+/** The receipt lines of the function's log group since a moment, by key and source version. */
+export type ReceiptLog = {
+  readonly since: Date;
+  readonly sent: ReadonlySet<string>;
+  readonly failed: ReadonlyMap<string, string>;
+  /** Why the log could not be read; then every receipt is unknown. */
+  readonly problem?: string;
+};
+
+const entry = (key: string, sourceVersionId: string) => `${key}\u0000${sourceVersionId}`;
+
+/** Reads the receipt_sent / notify_failed lines the function logged since `since`. */
+export async function readReceiptLog(logs: CloudWatchLogsClient, logGroupName: string, since: Date): Promise<ReceiptLog> {
+  const sent = new Set<string>();
+  const failed = new Map<string, string>();
+  try {
+    for (const line of await functionLogLines(logs, logGroupName, since.getTime())) {
+      const sourceVersionId = typeof line.sourceVersionId === 'string' ? line.sourceVersionId : undefined;
+      if (!line.key || !sourceVersionId) continue;
+      if (line.outcome === Outcome.receiptSent) sent.add(entry(line.key, sourceVersionId));
+      if (line.outcome === Outcome.notifyFailed) failed.set(entry(line.key, sourceVersionId), line.timestamp ?? new Date(line.eventTimestamp).toISOString());
+    }
+  } catch (error) {
+    return { since, sent, failed, problem: `the log group ${logGroupName} could not be read (${(error as Error).name}: ${(error as Error).message})` };
+  }
+  return { since, sent, failed };
+}
+
+/** The receipt of one backup version: the log's word, or why the console cannot know. */
+export function receiptOf(log: ReceiptLog, key: string, sourceVersionId: string | undefined, backedUpAt: Date): Receipt {
+  if (log.problem) return { state: ReceiptState.unknown, detail: log.problem };
+  if (!sourceVersionId) return { state: ReceiptState.unknown, detail: 'the backup does not record its source version' };
+  if (log.sent.has(entry(key, sourceVersionId))) return { state: ReceiptState.sent, detail: 'receipt_sent is in the log' };
+  const failedAt = log.failed.get(entry(key, sourceVersionId));
+  if (failedAt) return { state: ReceiptState.notSent, detail: `notify_failed was logged at ${failedAt}` };
+  if (backedUpAt.getTime() < log.since.getTime()) {
+    return { state: ReceiptState.unknown, detail: `backed up before ${log.since.toISOString()}, where the log window the console reads starts` };
+  }
+  return { state: ReceiptState.noLine, detail: 'neither receipt_sent nor notify_failed is in the log yet' };
+}

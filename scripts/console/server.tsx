@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Hono, type Context } from 'hono';
+import type { JSX } from 'hono/jsx/jsx-runtime';
+import { UsageError } from '../lib/cli.js';
+import { RestoreRequestError } from '../lib/restore.js';
+import { StackNeedsRecovery } from '../lib/stack-state.js';
+import { TargetName } from '../lib/targets.js';
+import type { ConsoleBackend } from './backend.js';
+import { isLocalHost, isSameOrigin, isSessionToken } from './guard.js';
+import { matrixHtmlName } from './reports.js';
+import { consoleStyles } from './styles.js';
+import type { Session } from './views/layout.js';
+import { KeyPage } from './views/key-page.js';
+import { OverviewPage } from './views/overview.js';
+import { ProblemPage, ReconcilePage, RedrivePage, RestoreConfirmPage, RestoreDonePage } from './views/results.js';
+
+export type ConsoleAppOptions = {
+  readonly backend: ConsoleBackend;
+  /** The token this run of the console puts into its forms. */
+  readonly token: string;
+  /** Where `make matrix` and `make bench` leave their reports. */
+  readonly reportsDir: string;
+};
+
+/** No scripts at all; styles and forms only from the console itself; never framed. */
+const pagePolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/** The self-contained matrix page carries its styles inline. */
+const reportPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+type Form = Record<string, string | File | (string | File)[]>;
+
+/** A form field as text: trimmed, and undefined when empty or not text. */
+function field(form: Form, name: string): string | undefined {
+  const value = form[name];
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+const page = async (c: Context, node: JSX.Element, status: 200 | 400 | 403 | 404 | 409 | 500 = 200) => c.html(`<!doctype html>\n${await node}`, status);
+
+/** The console's web application: pages that read, and forms that act through the kit's libraries. */
+export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): Hono {
+  const session: Session = { token, place: backend.place };
+  const problem = (c: Context, status: 400 | 403 | 404 | 409 | 500, title: string, message: string) => page(c, <ProblemPage title={title} message={message} session={session} />, status);
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    if (!isLocalHost(c.req.header('host'))) return c.text('The backup-kit console answers only at 127.0.0.1 or localhost.', 403);
+    await next();
+    if (!c.res.headers.has('Content-Security-Policy')) c.header('Content-Security-Policy', pagePolicy);
+    c.header('X-Content-Type-Options', 'nosniff');
+    // Not no-referrer: under it a browser sends `Origin: null` with a form, and every action would be refused.
+    c.header('Referrer-Policy', 'same-origin');
+    // Pages carry the session token: no cache keeps them.
+    c.header('Cache-Control', 'no-store');
+  });
+
+  // Every action posts: from the console's own page (Origin), with this run's token, and on aws with the account named.
+  app.post('*', async (c, next) => {
+    if (!isSameOrigin(c.req.header('origin'), c.req.header('host'))) {
+      return problem(c, 403, 'Refused', 'Actions are taken only from the console’s own pages: this request came from elsewhere, and nothing was done.');
+    }
+    const form = await c.req.parseBody();
+    if (!isSessionToken(form.token, token)) {
+      return problem(c, 403, 'Refused', 'This form is not from this run of the console (it may be from one that has stopped): reload the page and try again. Nothing was done.');
+    }
+    await next();
+  });
+
+  /** Whether a writing action may go on: on aws only once the owner typed the account id. */
+  const confirmedAccount = (form: Form) => backend.place.target !== TargetName.aws || field(form, 'confirmAccount') === backend.place.account;
+  const notConfirmed = (c: Context) =>
+    problem(c, 400, 'Not confirmed', `This writes to AWS account ${backend.place.account} (${backend.place.region}): type that account id to confirm. Nothing was done.`);
+
+  app.get('/', async (c) => page(c, <OverviewPage overview={await backend.overview(c.req.query('q') ?? '')} session={session} />));
+
+  app.get('/key', async (c) => {
+    const key = c.req.query('key');
+    if (!key) return problem(c, 400, 'Which key?', 'Name a key: /key?key=<key>, or pick one in the overview.');
+    return page(c, <KeyPage view={await backend.keyVersions(key)} session={session} />);
+  });
+
+  app.post('/redrive', async (c) => {
+    const form = await c.req.parseBody();
+    if (!confirmedAccount(form)) return notConfirmed(c);
+    return page(c, <RedrivePage redrive={await backend.redrive(field(form, 'messageId'))} session={session} />);
+  });
+
+  app.post('/reconcile', async (c) => {
+    const form = await c.req.parseBody();
+    const fix = field(form, 'fix') === 'yes';
+    if (fix && !confirmedAccount(form)) return notConfirmed(c);
+    return page(c, <ReconcilePage run={await backend.reconcile(field(form, 'prefix'), fix)} session={session} />);
+  });
+
+  app.post('/restore', async (c) => {
+    const form = await c.req.parseBody();
+    const key = field(form, 'key');
+    const version = field(form, 'version');
+    if (!key || !version) return problem(c, 400, 'Which version?', 'A restore names a key and one of its backup versions: pick one on the key’s page.');
+    if (!confirmedAccount(form)) return notConfirmed(c);
+    const ask = { key, version, to: field(form, 'to'), force: field(form, 'force') === 'yes' };
+    const outcome = await backend.restore(ask);
+    if (outcome.kind === 'confirm') return page(c, <RestoreConfirmPage item={outcome.item} ask={ask} session={session} />);
+    return page(c, <RestoreDonePage results={outcome.results} session={session} />);
+  });
+
+  app.get('/console.css', (c) => c.body(consoleStyles, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
+
+  app.get('/reports/:name', async (c) => {
+    const target = Object.values(TargetName).find((name) => matrixHtmlName(name) === c.req.param('name'));
+    const html = target && (await readFile(join(reportsDir, matrixHtmlName(target)), 'utf8').catch(() => undefined));
+    if (!html) return problem(c, 404, 'No such report', 'Only the matrix pages that `make matrix` wrote are served here.');
+    c.header('Content-Security-Policy', reportPolicy);
+    return c.html(html);
+  });
+
+  app.notFound((c) => problem(c, 404, 'Not found', 'The console has no such page.'));
+
+  app.onError((error, c) => {
+    if (error instanceof UsageError || error instanceof RestoreRequestError) return problem(c, 400, 'Cannot do that', error.message);
+    if (error instanceof StackNeedsRecovery) return problem(c, 409, 'The stack needs recovery', error.message);
+    return problem(c, 500, 'Failed', `${error.name}: ${error.message}`);
+  });
+
+  return app;
+}

@@ -1,0 +1,77 @@
+import type { Child, FC } from 'hono/jsx';
+import { TargetName } from '../../lib/targets.js';
+import type { Place } from '../backend.js';
+
+/** What every form that posts needs: the session token, and on aws the account the owner must name. */
+export type Session = { readonly token: string; readonly place: Place };
+
+export const Layout: FC<{ place: Place; title: string; children?: Child }> = ({ place, title, children }) => (
+  <html lang="en">
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{title} · backup-kit console</title>
+      <link rel="stylesheet" href="/console.css" />
+    </head>
+    <body>
+      <header>
+        <a class="home" href="/">
+          backup-kit console
+        </a>
+        <span class={`place place-${place.target}`}>
+          target <strong>{place.target}</strong> · account <strong>{place.account}</strong> · region <strong>{place.region}</strong>
+        </span>
+      </header>
+      <main>
+        <h1>{title}</h1>
+        {children}
+      </main>
+    </body>
+  </html>
+);
+
+/**
+ * A form that posts an action: it carries the session token, and one that writes on aws asks the owner to type
+ * the account id, so that nothing is written to an account by a stray click.
+ */
+export const ActionForm: FC<{
+  session: Session;
+  action: string;
+  label: string;
+  writes: boolean;
+  /** The form writes only when the owner ticks a box in it: the account id is asked for, not required. */
+  writesWhenTicked?: boolean;
+  children?: Child;
+  danger?: boolean;
+}> = ({ session, action, label, writes, writesWhenTicked, children, danger }) => (
+  <form method="post" action={action} class="action">
+    <input type="hidden" name="token" value={session.token} />
+    {children}
+    {writes && session.place.target === TargetName.aws && (
+      <label class="confirm-account">
+        {writesWhenTicked ? 'writing' : 'this writes'} to AWS account {session.place.account}: type its id to confirm{' '}
+        <input name="confirmAccount" required={!writesWhenTicked} autocomplete="off" inputmode="numeric" size={14} />
+      </label>
+    )}
+    <button type="submit" class={danger ? 'danger' : undefined}>
+      {label}
+    </button>
+  </form>
+);
+
+const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** A size a person reads at a glance; the exact bytes are in its title. */
+export const Bytes: FC<{ bytes: number }> = ({ bytes }) => {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return <span title={`${bytes} bytes`}>{unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`}</span>;
+};
+
+export const Time: FC<{ at: Date }> = ({ at }) => <time datetime={at.toISOString()}>{at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>;
+
+export const keyHref = (key: string) => `/key?key=${encodeURIComponent(key)}`;

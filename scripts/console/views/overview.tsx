@@ -1,0 +1,231 @@
+import type { FC } from 'hono/jsx';
+import { MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
+import type { ParkedEvent } from '../../lib/redrive.js';
+import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
+import type { RecentBackups } from '../backups.js';
+import type { Receipt } from '../receipts.js';
+import { matrixHtmlName, type TargetReports } from '../reports.js';
+import { ActionForm, Bytes, keyHref, Layout, Time, type Session } from './layout.js';
+
+export const ReceiptBadge: FC<{ receipt: Receipt }> = ({ receipt }) => (
+  <span class={`receipt receipt-${receipt.state.replace(/\s+/g, '-')}`} title={receipt.detail}>
+    {receipt.state}
+  </span>
+);
+
+const StackSection: FC<{ stack: StackView }> = ({ stack }) => (
+  <section id="stack">
+    <h2>Stack</h2>
+    {stack.state === 'absent' && (
+      <p class="problem">
+        no stack {stack.stackName} here: {stack.advice}
+      </p>
+    )}
+    {stack.state === 'unusable' && (
+      <p class="problem">
+        stack {stack.stackName} is in {stack.status}: {stack.advice}
+      </p>
+    )}
+    {stack.state === 'ready' && (
+      <>
+        <dl class="facts">
+          <dt>stack</dt>
+          <dd>{stack.stackName}</dd>
+          <dt>status</dt>
+          <dd>
+            <span class="status">{stack.status}</span>
+            {stack.statusReason && ` (${stack.statusReason})`}
+          </dd>
+          <dt>artefact</dt>
+          <dd>
+            {stack.artefact.localSha256 ? <code>dist/handler.zip sha256 {stack.artefact.localSha256}</code> : stack.artefact.localProblem}
+          </dd>
+          <dt>live function</dt>
+          <dd id="identical-artefact">
+            {stack.artefact.runsLocal === true && <strong class="good">runs this artefact (CodeSha256 {stack.artefact.liveCodeSha256})</strong>}
+            {stack.artefact.runsLocal === false && <strong class="bad">runs another artefact: CodeSha256 {stack.artefact.liveCodeSha256}</strong>}
+            {stack.artefact.runsLocal === undefined && (stack.artefact.liveProblem ?? `CodeSha256 ${stack.artefact.liveCodeSha256 ?? '?'}; no local artefact to compare it with`)}
+          </dd>
+        </dl>
+        <details>
+          <summary>outputs</summary>
+          <table class="outputs">
+            <tbody>
+              {Object.entries(stack.outputs).map(([name, value]) => (
+                <tr>
+                  <th>{name}</th>
+                  <td>
+                    <code>{value}</code>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      </>
+    )}
+  </section>
+);
+
+const BackupsTable: FC<{ backups: RecentBackups & { search: string; receiptsSince: Date; receiptsProblem?: string } }> = ({ backups }) => (
+  <>
+    <p class="hint">
+      {backups.matching} of {backups.total} key(s){backups.search ? ` match “${backups.search}”` : ''}; the {backups.keys.length} newest shown. Receipts
+      are read from the function's log since <Time at={backups.receiptsSince} />
+      {backups.receiptsProblem ? `: ${backups.receiptsProblem}` : '; older backups show “unknown”.'}
+    </p>
+    <table class="backups">
+      <thead>
+        <tr>
+          <th>key</th>
+          <th>versions</th>
+          <th>latest size</th>
+          <th>backed up at</th>
+          <th>source version</th>
+          <th>receipt</th>
+        </tr>
+      </thead>
+      <tbody>
+        {backups.keys.map((item) => (
+          <tr>
+            <td class="key">
+              <a href={keyHref(item.key)}>{item.key}</a>
+            </td>
+            <td>{item.versions}</td>
+            <td>
+              <Bytes bytes={item.latest.size} />
+            </td>
+            <td>
+              <Time at={item.latest.backedUpAt} />
+            </td>
+            <td>
+              <code>{item.latest.sourceVersionId ?? '(not recorded)'}</code>
+            </td>
+            <td>
+              <ReceiptBadge receipt={item.latest.receipt} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </>
+);
+
+const describeParked = (event: ParkedEvent) =>
+  `${event.attempts ? `parked after ${event.attempts} attempt(s)` : 'parked'}${event.condition ? ` (${event.condition})` : ''}`;
+
+const ParkedSection: FC<{ parked: ParkedList; session: Session }> = ({ parked, session }) => (
+  <>
+    {parked.parked.length === 0 && parked.unreadable.length === 0 && <p class="hint">The failed-events queue is empty.</p>}
+    {parked.parked.length > 0 && (
+      <>
+        <table class="parked">
+          <thead>
+            <tr>
+              <th>key(s)</th>
+              <th>why it was parked</th>
+              <th>last error</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {parked.parked.map((event) => (
+              <tr>
+                <td class="key">{event.keys.join(', ') || '(no key)'}</td>
+                <td>{describeParked(event)}</td>
+                <td class="error">{event.lastError ?? ''}</td>
+                <td>
+                  <ActionForm session={session} action="/redrive" label="Redrive" writes>
+                    <input type="hidden" name="messageId" value={event.messageId} />
+                  </ActionForm>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {parked.parked.length > 1 && <ActionForm session={session} action="/redrive" label={`Redrive all ${parked.parked.length}`} writes />}
+      </>
+    )}
+    {parked.unreadable.map((item) => (
+      <p class="problem">
+        unreadable message {item.messageId}: {item.problem} (left in the queue)
+      </p>
+    ))}
+  </>
+);
+
+const ReportsSection: FC<{ reports: readonly TargetReports[] }> = ({ reports }) => (
+  <section id="reports">
+    <h2>Matrix and bench reports</h2>
+    {reports.map((report) => (
+      <article class="target-reports">
+        <h3>{report.target}</h3>
+        {report.matrix.state === 'absent' && (
+          <p class="hint">
+            no matrix report yet (<code>make matrix TARGET={report.target}</code> writes one)
+          </p>
+        )}
+        {report.matrix.state === 'unreadable' && <p class="problem">reports/matrix-{report.target}.json is unreadable: {report.matrix.problem}</p>}
+        {report.matrix.state === 'read' && (
+          <details>
+            <summary>
+              matrix of {report.matrix.content.startedAt}: <OutcomeCounts counts={report.matrix.content.counts} />
+            </summary>
+            {report.matrixHtml && (
+              <p>
+                <a href={`/reports/${matrixHtmlName(report.target)}`}>the report as one page</a>
+              </p>
+            )}
+            <MatrixCases report={report.matrix.content} />
+          </details>
+        )}
+        {report.bench.state === 'absent' && <p class="hint">no bench report yet</p>}
+        {report.bench.state === 'unreadable' && <p class="problem">reports/bench-{report.target}.json is unreadable: {report.bench.problem}</p>}
+        {report.bench.state === 'read' && (
+          <details>
+            <summary>bench report</summary>
+            <pre class="bench">{JSON.stringify(report.bench.content, null, 2)}</pre>
+          </details>
+        )}
+      </article>
+    ))}
+  </section>
+);
+
+export const OverviewPage: FC<{ overview: Overview; session: Session }> = ({ overview, session }) => (
+  <Layout place={session.place} title="What is backed up">
+    <StackSection stack={overview.stack} />
+    {overview.backups && (
+      <section id="backups">
+        <h2>Backups</h2>
+        <form method="get" action="/" class="search">
+          <input type="search" name="q" value={isProblem(overview.backups) ? '' : overview.backups.search} placeholder="part of a key" aria-label="search keys" />
+          <button type="submit">Search</button>
+        </form>
+        {isProblem(overview.backups) ? <p class="problem">the backups could not be listed: {overview.backups.problem}</p> : <BackupsTable backups={overview.backups} />}
+      </section>
+    )}
+    {overview.parked && (
+      <section id="parked">
+        <h2>Parked events</h2>
+        {isProblem(overview.parked) ? <p class="problem">the failed-events queue could not be read: {overview.parked.problem}</p> : <ParkedSection parked={overview.parked} session={session} />}
+      </section>
+    )}
+    {overview.stack.state === 'ready' && (
+      <section id="reconcile">
+        <h2>Reconcile</h2>
+        <p class="hint">
+          Compares every inbox key's latest version with its backup (provenance, then content), as <code>make reconcile</code> does; a repair hands
+          each missing, stale or corrupt key to the function, as <code>make reconcile FIX=1</code> does.
+        </p>
+        <ActionForm session={session} action="/reconcile" label="Reconcile" writes writesWhenTicked>
+          <input name="prefix" placeholder="only under this folder (optional)" aria-label="prefix" size={30} />
+          <label>
+            <input type="checkbox" name="fix" value="yes" /> and repair what it finds
+          </label>
+        </ActionForm>
+      </section>
+    )}
+    <ReportsSection reports={overview.reports} />
+  </Layout>
+);

@@ -1,0 +1,125 @@
+import type { FC } from 'hono/jsx';
+import { Finding } from '../../lib/reconcile.js';
+import type { QueueRedrive } from '../../lib/redrive.js';
+import { RestoreAction, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
+import type { ReconcileRun, RestoreAsk } from '../backend.js';
+import { ActionForm, keyHref, Layout, type Session } from './layout.js';
+
+const Back: FC = () => (
+  <p>
+    <a href="/">back to the overview</a>
+  </p>
+);
+
+export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ redrive, session }) => {
+  const failed = redrive.results.filter((result) => result.error);
+  return (
+    <Layout place={session.place} title="Redrive">
+      <p class="summary">
+        redriven {redrive.results.length - failed.length}, failed again {failed.length} (left in the queue), unreadable {redrive.unreadable.length}
+      </p>
+      {redrive.results.length === 0 && <p class="hint">No parked event was re-invoked: the queue holds none, or the one chosen was gone.</p>}
+      <ul class="results">
+        {redrive.results.map((result) => (
+          <li class={result.error ? 'bad' : 'good'}>
+            <span class="key">{result.event.keys.join(', ') || '(no key)'}</span>: {result.error ? `failed again: ${result.error}` : `redriven → ${JSON.stringify(result.outcomes)}`}
+          </li>
+        ))}
+      </ul>
+      <Back />
+    </Layout>
+  );
+};
+
+export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run, session }) => {
+  const repairedKeys = new Map(run.repairs.map((repair) => [repair.before.key, repair]));
+  return (
+    <Layout place={session.place} title={run.repairs.length > 0 ? 'Reconcile and repair' : 'Reconcile'}>
+      <p class="summary">
+        {run.findings.length} key(s){run.prefix ? ` under ${run.prefix}` : ''}:{' '}
+        {Object.values(Finding)
+          .map((finding) => `${run.findings.filter((f) => f.finding === finding).length} ${finding}`)
+          .join(', ')}
+        {run.repairs.length > 0 && `; repaired through the function: ${run.repairs.filter((r) => r.after?.finding === Finding.ok).length} of ${run.repairs.length}`}
+      </p>
+      <table class="findings">
+        <thead>
+          <tr>
+            <th>key</th>
+            <th>finding</th>
+            <th>detail</th>
+            {run.repairs.length > 0 && <th>after the repair</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {run.findings.map((finding) => {
+            const repair = repairedKeys.get(finding.key);
+            return (
+              <tr>
+                <td class="key">
+                  <a href={keyHref(finding.key)}>{finding.key}</a>
+                </td>
+                <td>
+                  <span class={`finding finding-${finding.finding}`}>{finding.finding}</span>
+                </td>
+                <td>{finding.detail}</td>
+                {run.repairs.length > 0 && <td>{repair ? (repair.after ? `${repair.after.finding}: ${repair.after.detail}` : `repair failed: ${repair.error}`) : ''}</td>}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <Back />
+    </Layout>
+  );
+};
+
+const destinationOf = (item: PlannedRestore) => `s3://${item.destination.bucket}/${item.destination.key}`;
+
+/** The destination exists: the owner decides, as `make restore` asks before it overwrites. */
+export const RestoreConfirmPage: FC<{ item: PlannedRestore; ask: RestoreAsk; session: Session }> = ({ item, ask, session }) => (
+  <Layout place={session.place} title="Overwrite?">
+    <p class="warning" id="overwrite-question">
+      <span class="key">{destinationOf(item)}</span> exists. Restoring backup version <code>{item.backup?.versionId ?? ask.version}</code> overwrites it; a
+      versioned bucket keeps what it holds now as a noncurrent version.
+    </p>
+    <ActionForm session={session} action="/restore" label="Overwrite" writes danger>
+      <input type="hidden" name="key" value={ask.key} />
+      <input type="hidden" name="version" value={ask.version} />
+      <input type="hidden" name="to" value={ask.to ?? ''} />
+      <input type="hidden" name="force" value="yes" />
+    </ActionForm>
+    <p>
+      <a href={keyHref(ask.key)}>No, keep it</a>
+    </p>
+  </Layout>
+);
+
+export const RestoreDonePage: FC<{ results: readonly RestoreResult[]; session: Session }> = ({ results, session }) => (
+  <Layout place={session.place} title="Restore">
+    <ul class="results">
+      {results.map((result) => (
+        <li class={result.error || result.action === RestoreAction.skip ? 'bad' : 'good'}>
+          {result.error
+            ? `FAILED ${destinationOf(result)}: ${result.error}`
+            : result.action === RestoreAction.skip
+              ? `not restored: ${result.reason ?? result.skipped ?? ''}`
+              : `${result.action === RestoreAction.overwrite ? 'overwrote' : 'restored'} ${destinationOf(result)} (new version ${result.restoredVersionId ?? '?'}) from backup version ${result.backup?.versionId ?? '?'}`}
+        </li>
+      ))}
+    </ul>
+    <p class="hint">A file restored into the inbox is an upload like any other: the function backs it up again.</p>
+    <p>
+      <a href={keyHref(results[0]?.key ?? '')}>back to the versions</a> · <a href="/">the overview</a>
+    </p>
+  </Layout>
+);
+
+export const ProblemPage: FC<{ title: string; message: string; session: Session }> = ({ title, message, session }) => (
+  <Layout place={session.place} title={title}>
+    <p class="problem" id="problem">
+      {message}
+    </p>
+    <Back />
+  </Layout>
+);

@@ -1,0 +1,272 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it, vi } from 'vitest';
+import type { ConsoleBackend, Overview, Place } from '../../scripts/console/backend.js';
+import { readReceiptLog, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
+import { readReports } from '../../scripts/console/reports.js';
+import { consoleApp } from '../../scripts/console/server.js';
+import { RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
+
+const TOKEN = 'session-token-of-this-run';
+const HOST = '127.0.0.1:4600';
+const ORIGIN = `http://${HOST}`;
+const hostile = '<img src=x onerror=alert(1)>.txt';
+
+const emptyOverview: Overview = { stack: { state: 'absent', stackName: 'backup-kit', advice: 'deploy it with `make deploy`' }, reports: [] };
+
+function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverview) {
+  const backend = {
+    place: { target: 'embedded', region: 'us-east-1', account: '123456789012', ...place },
+    overview: vi.fn(async () => overview),
+    keyVersions: vi.fn(),
+    redrive: vi.fn(async () => ({ messages: 0, parked: [], unreadable: [], results: [] })),
+    reconcile: vi.fn(async (prefix?: string) => ({ prefix, findings: [], repairs: [] })),
+    restore: vi.fn(),
+  } satisfies ConsoleBackend;
+  return { backend, app: consoleApp({ backend, token: TOKEN, reportsDir: '/nonexistent' }) };
+}
+
+const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = { host: HOST, origin: ORIGIN }) =>
+  new Request(`http://${HOST}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields) });
+
+describe('the console refuses what does not come from its own page', () => {
+  it('answers only requests addressed to 127.0.0.1 or localhost (a re-pointed DNS name gets nothing)', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    // Act
+    const rebound = await app.request(new Request(`http://${HOST}/`, { headers: { host: 'attacker.example:4600' } }));
+    const local = await app.request(new Request(`http://${HOST}/`, { headers: { host: 'localhost:4600' } }));
+    // Assess
+    expect(rebound.status).toBe(403);
+    expect(local.status).toBe(200);
+    expect(backend.overview).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses an action posted from another site, even with the right token', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    // Act
+    const crossSite = await app.request(post('/redrive', { token: TOKEN }, { host: HOST, origin: 'https://attacker.example' }));
+    const noOrigin = await app.request(post('/redrive', { token: TOKEN }, { host: HOST }));
+    // Assess
+    expect(crossSite.status).toBe(403);
+    expect(noOrigin.status).toBe(403);
+    expect(await crossSite.text()).toContain('nothing was done');
+    expect(backend.redrive).not.toHaveBeenCalled();
+  });
+
+  it('refuses an action without this run’s token', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    // Act
+    const wrong = await app.request(post('/redrive', { token: 'a-token-of-an-earlier-run' }));
+    const missing = await app.request(post('/redrive', {}));
+    // Assess
+    expect([wrong.status, missing.status]).toEqual([403, 403]);
+    expect(await wrong.text()).toContain('reload the page');
+    expect(backend.redrive).not.toHaveBeenCalled();
+  });
+
+  it('takes an action from its own page with the token', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    // Act
+    const response = await app.request(post('/redrive', { token: TOKEN, messageId: 'm-1' }));
+    // Assess
+    expect(response.status).toBe(200);
+    expect(backend.redrive).toHaveBeenCalledWith('m-1');
+  });
+
+  it('puts the token into its forms and allows no script on its pages', async () => {
+    // Prepare
+    const { app } = fakeBackend({ target: 'embedded' }, { ...emptyOverview, stack: readyStack, parked: { parked: [parkedEvent], unreadable: [] } });
+    // Act
+    const response = await app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }));
+    const html = await response.text();
+    // Assess
+    expect(html).toContain(`<input type="hidden" name="token" value="${TOKEN}"/>`);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('content-security-policy')).not.toContain('script-src');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('on aws, a writing action names the account', () => {
+  it('refuses a redrive, a repair and a restore until the owner typed the account id', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'aws', account: '111122223333', region: 'eu-central-1' });
+    // Act
+    const redrive = await app.request(post('/redrive', { token: TOKEN }));
+    const repair = await app.request(post('/reconcile', { token: TOKEN, fix: 'yes' }));
+    const restore = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', confirmAccount: '999999999999' }));
+    // Assess
+    expect([redrive.status, repair.status, restore.status]).toEqual([400, 400, 400]);
+    expect(await redrive.text()).toContain('This writes to AWS account 111122223333 (eu-central-1): type that account id to confirm. Nothing was done.');
+    expect(backend.redrive).not.toHaveBeenCalled();
+    expect(backend.reconcile).not.toHaveBeenCalled();
+    expect(backend.restore).not.toHaveBeenCalled();
+  });
+
+  it('goes on once the account id is typed, and a reconcile without repair needs none', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'aws', account: '111122223333' });
+    // Act
+    const redrive = await app.request(post('/redrive', { token: TOKEN, confirmAccount: '111122223333' }));
+    const reconcile = await app.request(post('/reconcile', { token: TOKEN, prefix: 'photos/' }));
+    // Assess
+    expect([redrive.status, reconcile.status]).toEqual([200, 200]);
+    expect(backend.redrive).toHaveBeenCalledWith(undefined);
+    expect(backend.reconcile).toHaveBeenCalledWith('photos/', false);
+  });
+
+  it('shows the account field in writing forms on aws only', async () => {
+    // Prepare
+    const overview = { ...emptyOverview, stack: readyStack, parked: { parked: [parkedEvent], unreadable: [] } };
+    // Act
+    const onAws = await (await fakeBackend({ target: 'aws' }, overview).app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
+    const embedded = await (await fakeBackend({ target: 'embedded' }, overview).app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
+    // Assess
+    expect(onAws).toContain('name="confirmAccount" required=""');
+    expect(embedded).not.toContain('confirmAccount');
+  });
+});
+
+describe('restore asks before it overwrites', () => {
+  const item = {
+    key: 'a.txt',
+    destination: { bucket: 'inbox', key: 'a.txt' },
+    action: RestoreAction.skip,
+    skipped: SkipReason.exists,
+    reason: 's3://inbox/a.txt exists',
+  };
+
+  it('answers an occupied destination with a question that posts the overwrite', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.restore.mockResolvedValue({ kind: 'confirm', item });
+    // Act
+    const response = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1' }));
+    const html = await response.text();
+    // Assess
+    expect(backend.restore).toHaveBeenCalledWith({ key: 'a.txt', version: 'v1', to: undefined, force: false });
+    expect(html).toContain('s3://inbox/a.txt</span> exists');
+    expect(html).toContain('<input type="hidden" name="force" value="yes"/>');
+  });
+
+  it('overwrites only when the form says so', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.restore.mockResolvedValue({ kind: 'done', results: [{ ...item, action: RestoreAction.overwrite, skipped: undefined, restoredVersionId: 'n1' }] });
+    // Act
+    const response = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', force: 'yes', to: 'other-bucket/x/' }));
+    // Assess
+    expect(backend.restore).toHaveBeenCalledWith({ key: 'a.txt', version: 'v1', to: 'other-bucket/x/', force: true });
+    expect(await response.text()).toContain('overwrote s3://inbox/a.txt (new version n1)');
+  });
+});
+
+describe('keys and metadata are shown as text', () => {
+  it('escapes a key that looks like markup, in the table and in its link', async () => {
+    // Prepare
+    const { app } = fakeBackend({}, { ...emptyOverview, stack: readyStack, backups: backupsWith(hostile), parked: { parked: [{ ...parkedEvent, keys: [hostile] }], unreadable: [] } });
+    // Act
+    const html = await (await app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
+    // Assess
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;.txt');
+    expect(html).toContain(`href="/key?key=${encodeURIComponent(hostile)}"`);
+    expect(html).not.toContain('<img');
+  });
+});
+
+describe('receipts', () => {
+  const since = new Date('2026-11-28T00:00:00Z');
+  const log: ReceiptLog = { since, sent: new Set(['a.txt\u0000v1']), failed: new Map([['b.txt\u0000v2', '2026-11-28T01:00:00Z']]) };
+
+  it('tells sent, not sent, not logged yet, and what the log window cannot know', () => {
+    // Act
+    const states = [
+      receiptOf(log, 'a.txt', 'v1', new Date('2026-11-28T00:30:00Z')),
+      receiptOf(log, 'b.txt', 'v2', new Date('2026-11-28T00:30:00Z')),
+      receiptOf(log, 'c.txt', 'v3', new Date('2026-11-28T00:30:00Z')),
+      receiptOf(log, 'd.txt', 'v4', new Date('2026-11-27T23:00:00Z')),
+    ];
+    // Assess
+    expect(states.map((s) => s.state)).toEqual([ReceiptState.sent, ReceiptState.notSent, ReceiptState.noLine, ReceiptState.unknown]);
+    expect(states[3]!.detail).toBe('backed up before 2026-11-28T00:00:00.000Z, where the log window the console reads starts');
+  });
+
+  it('reads receipt_sent and notify_failed by key and source version, and a sent retry wins over its failure', async () => {
+    // Prepare
+    const logs = mockClient(CloudWatchLogsClient);
+    const line = (outcome: string, key: string, sourceVersionId: string) => ({ timestamp: 1, message: JSON.stringify({ outcome, key, sourceVersionId }) });
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [line('notify_failed', 'a.txt', 'v1'), line('receipt_sent', 'a.txt', 'v1'), line('notify_failed', 'b.txt', 'v2'), { timestamp: 2, message: 'START RequestId: x' }],
+    });
+    // Act
+    const read = await readReceiptLog(logs as unknown as CloudWatchLogsClient, '/aws/lambda/x', since);
+    // Assess
+    expect(receiptOf(read, 'a.txt', 'v1', since).state).toBe(ReceiptState.sent);
+    expect(receiptOf(read, 'b.txt', 'v2', since).state).toBe(ReceiptState.notSent);
+  });
+});
+
+describe('reports', () => {
+  it('reads each target’s matrix and bench report, and says which are missing or unreadable', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'console-reports-'));
+    await writeFile(join(dir, 'matrix-embedded.json'), JSON.stringify({ target: 'embedded', counts: { PASS: 1 }, results: [] }));
+    await writeFile(join(dir, 'bench-embedded.json'), JSON.stringify({ startPlusDeployMs: 4200 }));
+    await writeFile(join(dir, 'matrix-localstack.json'), '{ not json');
+    await writeFile(join(dir, 'matrix-embedded.html'), '<!doctype html><p>report</p>');
+    // Act
+    const reports = await readReports(dir);
+    // Assess
+    expect(reports.map((r) => [r.target, r.matrix.state, r.bench.state, r.matrixHtml])).toEqual([
+      ['embedded', 'read', 'read', true],
+      ['localstack', 'unreadable', 'absent', false],
+      ['aws', 'absent', 'absent', false],
+    ]);
+  });
+
+  it('serves a matrix page that make matrix wrote, and no other file', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'console-reports-'));
+    await writeFile(join(dir, 'matrix-embedded.html'), '<!doctype html><p>report</p>');
+    await writeFile(join(dir, 'secret.html'), 'not a report');
+    const { backend } = fakeBackend();
+    const app = consoleApp({ backend, token: TOKEN, reportsDir: dir });
+    const get = (path: string) => app.request(new Request(`http://${HOST}${path}`, { headers: { host: HOST } }));
+    // Act
+    const report = await get('/reports/matrix-embedded.html');
+    const others = await Promise.all(['/reports/secret.html', '/reports/..%2F..%2Fpackage.json', '/reports/matrix-aws.html'].map(get));
+    // Assess
+    expect(report.status).toBe(200);
+    expect(await report.text()).toBe('<!doctype html><p>report</p>');
+    expect(report.headers.get('content-security-policy')).toContain("style-src 'unsafe-inline'");
+    expect(others.map((response) => response.status)).toEqual([404, 404, 404]);
+  });
+});
+
+const readyStack: Overview['stack'] = {
+  state: 'ready',
+  stackName: 'backup-kit',
+  status: 'CREATE_COMPLETE',
+  outputs: { InboxBucketName: 'inbox' },
+  artefact: { localSha256: 'ab', liveCodeSha256: 'q=', runsLocal: true },
+};
+
+const parkedEvent = { messageId: 'm-1', receiptHandle: 'r-1', payload: {}, keys: ['parked.txt'], attempts: 3, condition: 'RetriesExhausted', lastError: 'Error: boom' };
+
+function backupsWith(key: string): Overview['backups'] {
+  const receipt = { state: ReceiptState.sent, detail: 'receipt_sent is in the log' };
+  return {
+    keys: [{ key, versions: 1, latest: { versionId: 'b1', size: 5, backedUpAt: new Date('2026-11-28T10:00:00Z'), sourceVersionId: 's1', receipt } }],
+    matching: 1,
+    total: 1,
+    search: '',
+    receiptsSince: new Date('2026-11-27T10:00:00Z'),
+  };
+}
