@@ -1,9 +1,11 @@
+import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { emptyBucket } from '../../scripts/lib/buckets.js';
 import { deploy, DeploymentCancelled, type DeploymentPlan } from '../../scripts/lib/deployment.js';
-import { deleteStack, describeStack } from '../../scripts/lib/stack.js';
+import { deleteStack, deployStack, describeStack } from '../../scripts/lib/stack.js';
+import { readTemplateText } from '../../scripts/lib/template.js';
 import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
 const PREFIX = 'kit-deploy-it';
@@ -30,6 +32,24 @@ describe('deploy to the embedded target', () => {
     expect(lines).toContainEqual(expect.stringMatching(/CREATE_COMPLETE\s+BackupFunction \(AWS::Lambda::Function\)/));
     expect(lines).toContainEqual(expect.stringMatching(/^ {2}InboxBucketName\s+kit-deploy-it-inbox-123456789012-us-east-1$/));
     expect(lines).toContainEqual(`identical artefact: yes (CodeSha256 ${deployment.artefact.codeSha256} = sha256 ${deployment.artefact.sha256})`);
+  });
+
+  it('leaves a resource alone when only its Metadata changed, as CloudFormation does', async () => {
+    // Prepare: the stack as an older template (no checkov notes on the log group) created it
+    const { deployment } = started();
+    const { cloudFormation, logs } = deployment.clients;
+    const current = await readTemplateText();
+    const older = current.replace(/(  BackupFunctionLogGroup:\n    Type: AWS::Logs::LogGroup\n)    Metadata:\n[\s\S]*?(    Properties:)/, '$1$2');
+    const follow = { timeoutMs: 60_000, intervalMs: 200 };
+    await deployStack(cloudFormation, { stackName: PREFIX, templateBody: older, parameters: deployment.parameters, log: () => undefined, ...follow });
+    // Act
+    const result = await deployStack(cloudFormation, { stackName: PREFIX, templateBody: current, parameters: deployment.parameters, log: () => undefined, ...follow });
+    // Assess
+    expect(older).not.toBe(current);
+    expect(result.changes.map((change) => change.logicalId)).not.toContain('BackupFunctionLogGroup');
+    expect(result.outputs.LogGroupName).toBe(deployment.outputs.LogGroupName);
+    const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: deployment.outputs.LogGroupName }));
+    expect(groups.logGroups?.map((group) => group.logGroupName)).toEqual([deployment.outputs.LogGroupName]);
   });
 
   it('redeploys without change as a no-op', async () => {

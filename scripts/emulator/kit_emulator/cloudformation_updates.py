@@ -85,8 +85,16 @@ def _references(node: Any) -> set[str]:
     return found
 
 
+def _without_metadata(resource: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in resource.items() if key != "Metadata"}
+
+
 def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
     diff = _original_build_resource_diff(self, other_template, None)
+    # A resource whose only change is its Metadata (e.g. a linter's suppression) is not updated by CloudFormation;
+    # moto counts it as modified and, for types it cannot update (a log group), drops the resource.
+    new_resources, old_resources = other_template.get("Resources", {}), self._resource_json_map
+    diff["Modify"] = [name for name in diff["Modify"] if _without_metadata(new_resources[name]) != _without_metadata(old_resources[name])]
     if parameters is None:
         return diff
     declared = other_template.get("Parameters", {})
@@ -94,7 +102,6 @@ def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], para
     new_values = effective_values(other_template, parameters)
     old_values = {k: str(v) for k, v in self.resolved_parameters.items()}
     changed = {name for name in declared if new_values.get(name) != old_values.get(name)}
-    old_resources = self._resource_json_map
     for name, resource in other_template.get("Resources", {}).items():
         if name in old_resources and name not in diff["Modify"] and _references(resource) & changed:
             diff["Modify"].append(name)
