@@ -1,5 +1,6 @@
 import { CopyObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { BackupMetadata } from '../../handler/provenance.js';
 import type { BenchContext } from './context.js';
 
 /** How long each call of one direct backup took, in milliseconds. */
@@ -28,7 +29,7 @@ export async function directBackup(context: BenchContext, key: string): Promise<
       CopySource: `${context.scratchBucket}/${encodeURIComponent(key)}?versionId=${head.VersionId}`,
       MetadataDirective: 'REPLACE',
       ContentType: head.ContentType,
-      Metadata: { ...head.Metadata, 'source-version-id': head.VersionId ?? 'null' },
+      Metadata: { ...head.Metadata, [BackupMetadata.sourceVersionId]: head.VersionId ?? 'null' },
       TaggingDirective: 'COPY',
       ServerSideEncryption: 'AES256',
     }),

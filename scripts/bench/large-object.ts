@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { CopyObjectCommand, DeleteObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { BackupMetadata } from '../../handler/provenance.js';
 import { waitForBackupOf } from '../lib/observe.js';
 import type { BenchContext } from './context.js';
 import { momentsOf } from './moments.js';
@@ -69,7 +70,7 @@ async function copyOnce(context: BenchContext, backup: Backup): Promise<number> 
       Key: destination,
       CopySource: `${InboxBucketName}/${backup.key}?versionId=${backup.versionId}`,
       MetadataDirective: 'REPLACE',
-      Metadata: { 'source-version-id': backup.versionId },
+      Metadata: { [BackupMetadata.sourceVersionId]: backup.versionId },
       ServerSideEncryption: 'AES256',
     }),
   );

@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
 import { answersOk } from './http.js';
 import { projectRoot, venvBin } from './paths.js';
+import { processAlive } from './process-alive.js';
 import { waitFor } from './wait.js';
 
 const launcher = join(projectRoot, 'scripts', 'emulator', 'launcher.py');
@@ -206,15 +207,6 @@ export async function ensureEmbeddedEmulator(options: { start: boolean; place?: 
 /** What `make emulator-stop` did, in words a person can act on. */
 export type StopReport = { readonly stopped: boolean; readonly message: string };
 
-const processExists = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** The command line of a process (Linux /proc), or undefined where it cannot be read. */
 async function commandLineOf(pid: number): Promise<string | undefined> {
   try {
@@ -245,11 +237,11 @@ export async function stopSharedEmulator(place: SharedEmulatorPlace = sharedPlac
   const commandLine = await commandLineOf(record.pid);
   const verified = answering === record.pid || (commandLine?.includes(launcher) ?? false);
   if (!verified) {
-    const now = !processExists(record.pid) ? 'no longer exists' : `is now ${commandLine ? `\`${commandLine.slice(0, 120)}\`` : 'another process'}`;
+    const now = !processAlive(record.pid) ? 'no longer exists' : `is now ${commandLine ? `\`${commandLine.slice(0, 120)}\`` : 'another process'}`;
     return { stopped: false, message: `the recorded emulator (pid ${record.pid}) ${now}: nothing was signalled; removed the stale record` };
   }
   process.kill(record.pid, 'SIGTERM');
-  const exited = await waitFor(`pid ${record.pid} to exit`, async () => (processExists(record.pid) ? undefined : true), { timeoutMs: 10_000, intervalMs: 100 }).catch(
+  const exited = await waitFor(`pid ${record.pid} to exit`, async () => (processAlive(record.pid) ? undefined : true), { timeoutMs: 10_000, intervalMs: 100 }).catch(
     () => false,
   );
   if (!exited) process.kill(record.pid, 'SIGKILL');

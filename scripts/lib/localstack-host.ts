@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { answersOk } from './http.js';
 import { projectRoot } from './paths.js';
+import { processAlive } from './process-alive.js';
 import { waitFor } from './wait.js';
 
 const venv = join(projectRoot, '.venv-localstack');
@@ -45,15 +46,6 @@ export function freePort(): Promise<number> {
   });
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** SIGTERM to LocalStack's process group (LocalStack, the kit's inits, the functions' Node processes), SIGKILL if it hangs. */
 async function stopGroup(pid: number): Promise<void> {
   const signalGroup = (signal: NodeJS.Signals) => {
@@ -65,7 +57,7 @@ async function stopGroup(pid: number): Promise<void> {
   };
   signalGroup('SIGTERM');
   // Upstream's shutdown sometimes hangs after "Shutting down runtime server": do not wait for ever.
-  await waitFor('LocalStack to stop', async () => (alive(pid) ? undefined : true), { timeoutMs: STOP_GRACE_MS, intervalMs: 100 }).catch(() => undefined);
+  await waitFor('LocalStack to stop', async () => (processAlive(pid) ? undefined : true), { timeoutMs: STOP_GRACE_MS, intervalMs: 100 }).catch(() => undefined);
   signalGroup('SIGKILL');
 }
 
@@ -112,7 +104,7 @@ async function readRecord(): Promise<HostRecord | undefined> {
 /** The endpoint of the host-mode LocalStack that `make localstack-host` started, when it answers. */
 export async function recordedLocalStackHost(): Promise<string | undefined> {
   const record = await readRecord();
-  return record && alive(record.pid) && (await answersOk(`${record.endpoint}/_localstack/health`)) ? record.endpoint : undefined;
+  return record && processAlive(record.pid) && (await answersOk(`${record.endpoint}/_localstack/health`)) ? record.endpoint : undefined;
 }
 
 /** Starts the shared host-mode LocalStack in the background (make localstack-host), unless it already answers. */
@@ -129,7 +121,7 @@ export async function ensureLocalStackHost(): Promise<{ endpoint: string; logFil
 export async function stopLocalStackHost(): Promise<boolean> {
   const record = await readRecord();
   await rm(recordFile, { force: true });
-  if (!record || !alive(record.pid)) return false;
+  if (!record || !processAlive(record.pid)) return false;
   await stopGroup(record.pid);
   return true;
 }

@@ -1,27 +1,15 @@
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emptyBucket } from '../../scripts/lib/buckets.js';
 import { deploy, DeploymentCancelled, type DeploymentPlan } from '../../scripts/lib/deployment.js';
 import { deleteStack, deployStack, describeStack } from '../../scripts/lib/stack.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
-import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
 
 const PREFIX = 'kit-deploy-it';
-let stack: EmbeddedStack | undefined;
-const started = () => {
-  if (!stack) throw new Error('the emulator did not start');
-  return stack;
-};
-
-beforeAll(async () => {
-  stack = await startEmbeddedStack({ namePrefix: PREFIX });
-});
-afterAll(async () => {
-  await stack?.emulator.stop();
-});
-beforeEach(() => printEmulatorLogOnFailure(() => stack));
+const started = useEmbeddedStack({ namePrefix: PREFIX });
 
 describe('deploy to the embedded target', () => {
   it('creates the stack, streams its events, prints outputs and proves the artefact', () => {

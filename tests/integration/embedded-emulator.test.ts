@@ -10,18 +10,18 @@ import {
 } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Upload } from '@aws-sdk/lib-storage';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { functionLogLines, logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
 import { zipOf } from './support/zip.js';
 import { LogMessage, Outcome } from '../../handler/outcome.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 
-let stack: EmbeddedStack | undefined;
+const started = useEmbeddedStack({ namePrefix: 'kit-emulator-it' });
 const live = () => {
-  if (!stack) throw new Error('the emulator did not start');
+  const stack = started();
   return { ...stack.deployment.clients, outputs: stack.deployment.outputs };
 };
 const decode = (payload: Uint8Array | undefined) => JSON.parse(new TextDecoder().decode(payload));
@@ -61,14 +61,6 @@ async function createFunction(FunctionName: string, source: string, options: { T
   );
 }
 
-beforeAll(async () => {
-  stack = await startEmbeddedStack({ namePrefix: 'kit-emulator-it' });
-});
-afterAll(async () => {
-  await stack?.emulator.stop();
-});
-beforeEach(() => printEmulatorLogOnFailure(() => stack));
-
 describe('CloudFormation fidelity', () => {
   it('applies versioning, public access block, ownership and the notification from the template', async () => {
     // Prepare
@@ -92,8 +84,8 @@ describe('CloudFormation fidelity', () => {
 
   it('reports the deploy as an identical artefact with no drift', () => {
     // Assess
-    expect(stack?.lines).toContainEqual(expect.stringContaining('identical artefact: yes'));
-    expect(stack?.deployment.drift.filter((check) => check.status !== 'ok')).toEqual([]);
+    expect(started().lines).toContainEqual(expect.stringContaining('identical artefact: yes'));
+    expect(started().deployment.drift.filter((check) => check.status !== 'ok')).toEqual([]);
   });
 });
 
@@ -160,7 +152,7 @@ describe('S3 events and the function', () => {
     // Act
     const done = await upload.done();
     await waitForBackupOf(s3, outputs.BackupBucketName, key, done.VersionId!, 15_000);
-    await emulatorQuiet(stack!.emulator);
+    await emulatorQuiet(started().emulator);
     // Assess
     const decisions = await decisionsAbout(key, since, 1);
     expect(decisions.map((d) => d.outcome)).toEqual([Outcome.copied]);
@@ -174,7 +166,7 @@ describe('the backup rules under concurrency', () => {
     const key = `burst/${Date.now()}.txt`;
     // Act: concurrent invocations for one key race each other in the emulator's async workers.
     await Promise.all(Array.from({ length: 15 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: `rewrite ${i}` }))));
-    await emulatorQuiet(stack!.emulator);
+    await emulatorQuiet(started().emulator);
     // Assess
     const inbox = await s3.send(new GetObjectCommand({ Bucket: outputs.InboxBucketName, Key: key }));
     const backup = await s3.send(new GetObjectCommand({ Bucket: outputs.BackupBucketName, Key: key }));
@@ -303,7 +295,7 @@ describe('a deleted function', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     // Assess
     expect(await logGroups()).toEqual([]);
-    const log = await stack!.emulator.log();
+    const log = await started().emulator.log();
     expect(log).toContain(`[lambda] ${FunctionName}`);
     expect(log).toMatch(new RegExp(`\\[lambda-async\\] ${FunctionName}: event \\S+ dropped after 1 attempts: the function was deleted`));
   });

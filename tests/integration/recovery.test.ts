@@ -1,17 +1,17 @@
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BackupMetadata } from '../../handler/provenance.js';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
 import { isUnreadable, parseParked, receiveAll, redriveOne, release, type ParkedEvent } from '../../scripts/lib/redrive.js';
 import { executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { useEmbeddedStack } from './support/embedded.js';
 
-let stack: EmbeddedStack | undefined;
+const started = useEmbeddedStack({ namePrefix: 'kit-recovery-it' });
 const live = () => {
-  if (!stack) throw new Error('the emulator did not start');
+  const stack = started();
   const { outputs, clients } = stack.deployment;
   return { ...clients, outputs, buckets: { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName } };
 };
@@ -25,14 +25,6 @@ async function upload(key: string, body: string): Promise<string> {
   return put.VersionId!;
 }
 const read = async (bucket: string, key: string) => (await live().s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString();
-
-beforeAll(async () => {
-  stack = await startEmbeddedStack({ namePrefix: 'kit-recovery-it' });
-});
-afterAll(async () => {
-  await stack?.emulator.stop();
-});
-beforeEach(() => printEmulatorLogOnFailure(() => stack));
 
 describe('restore', () => {
   it('lists a key’s backup versions with their sources, newest first', async () => {

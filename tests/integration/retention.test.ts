@@ -1,25 +1,13 @@
 import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { deploy } from '../../scripts/lib/deployment.js';
 import { describeStack } from '../../scripts/lib/stack.js';
 import { tearDown } from '../../scripts/lib/teardown.js';
-import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { useEmbeddedStack } from './support/embedded.js';
 
 const PREFIX = 'kit-retention-it';
-let stack: EmbeddedStack | undefined;
-const started = () => {
-  if (!stack) throw new Error('the emulator did not start');
-  return stack;
-};
-
-beforeAll(async () => {
-  stack = await startEmbeddedStack({ namePrefix: PREFIX });
-});
-afterAll(async () => {
-  await stack?.emulator.stop();
-});
-beforeEach(() => printEmulatorLogOnFailure(() => stack));
+const started = useEmbeddedStack({ namePrefix: PREFIX });
 
 describe('backups outlive the stack', () => {
   it('keeps the backup bucket when the stack is destroyed, a new stack takes it over with its backups, and it goes only when told', async () => {

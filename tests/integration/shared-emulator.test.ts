@@ -7,6 +7,7 @@ import { CreateBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { ensureEmbeddedEmulator, startEmulator, stopSharedEmulator, type SharedEmulatorPlace } from '../../scripts/lib/emulator.js';
+import { processAlive } from '../../scripts/lib/process-alive.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 
 async function freePort(): Promise<number> {
@@ -16,15 +17,6 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const healthOf = async (endpoint: string) => (await (await fetch(`${endpoint}/_backup-kit/health`)).json()) as { pid: number };
 
@@ -38,7 +30,7 @@ afterEach(async () => {
   // Whatever a test left running is stopped by its pid: the ones it started, and any emulator on its port.
   const answering = await healthOf(`http://127.0.0.1:${place.port}`).catch(() => undefined);
   if (answering) started.push(answering.pid);
-  for (const pid of started.splice(0)) if (alive(pid)) process.kill(pid, 'SIGTERM');
+  for (const pid of started.splice(0)) if (processAlive(pid)) process.kill(pid, 'SIGTERM');
   await rm(place.dir, { recursive: true, force: true });
 });
 
@@ -76,7 +68,7 @@ describe('the shared embedded emulator', () => {
     const report = await stopSharedEmulator(place);
     // Assess
     expect(report).toEqual({ stopped: true, message: `stopped the embedded emulator (pid ${pid}, ${endpoint})` });
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
   }, 60_000);
 
   it('never signals a recorded pid that now belongs to another process', async () => {
@@ -88,7 +80,7 @@ describe('the shared embedded emulator', () => {
     const report = await stopSharedEmulator(place);
     // Assess
     expect(report).toEqual({ stopped: false, message: `the recorded emulator (pid ${unrelated.pid}) is now \`sleep 60\`: nothing was signalled; removed the stale record` });
-    expect(alive(unrelated.pid!)).toBe(true);
+    expect(processAlive(unrelated.pid!)).toBe(true);
   });
 
   it('keeps its state in memory: what it held is gone after a stop and a new start (as the README says)', async () => {

@@ -12,7 +12,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emptyBucket } from '../../scripts/lib/buckets.js';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { requireDeployedStack } from '../../scripts/lib/deployed-stack.js';
@@ -22,14 +22,10 @@ import { deleteStack, describeStack } from '../../scripts/lib/stack.js';
 import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
 
 const PREFIX = 'kit-lifecycle-it';
-let stack: EmbeddedStack | undefined;
-const started = () => {
-  if (!stack) throw new Error('the emulator did not start');
-  return stack;
-};
+const started = useEmbeddedStack({ namePrefix: PREFIX });
 const quietly = { log: () => undefined };
 const follow = () => ({ timeoutMs: 60_000, intervalMs: 200, startedAt: Date.now() });
 const asCfn = (parameters: Parameters): Parameter[] => Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
@@ -45,14 +41,6 @@ async function destroy(namePrefix: string): Promise<void> {
   }
   await deleteStack(clients.cloudFormation, namePrefix, () => undefined, follow());
 }
-
-beforeAll(async () => {
-  stack = await startEmbeddedStack({ namePrefix: PREFIX });
-});
-afterAll(async () => {
-  await stack?.emulator.stop();
-});
-beforeEach(() => printEmulatorLogOnFailure(() => stack));
 
 describe('parameter constraints, as CloudFormation enforces them', () => {
   const invalid: [string, Parameters, string][] = [

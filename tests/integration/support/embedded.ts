@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { onTestFailed } from 'vitest';
+import { afterAll, beforeAll, beforeEach, onTestFailed } from 'vitest';
 import { deploy, type Deployment } from '../../../scripts/lib/deployment.js';
 import { startEmulator, type RunningEmulator } from '../../../scripts/lib/emulator.js';
 import type { Parameters } from '../../../scripts/lib/parameters.js';
@@ -15,8 +15,10 @@ export type EmbeddedStack = {
   readonly lines: string[];
 };
 
+export type EmbeddedStackOptions = { readonly namePrefix: string; readonly env?: Record<string, string>; readonly parameters?: Parameters };
+
 /** Starts a private emulator on a free port and deploys the real template and artefact into it. */
-export async function startEmbeddedStack(options: { namePrefix: string; env?: Record<string, string>; parameters?: Parameters }): Promise<EmbeddedStack> {
+export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
   const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-it-'));
   const emulator = await startEmulator({ stateDir, env: { KIT_EMULATOR_RETRY_DELAYS: '0.2,0.2', ...options.env } });
   const target = embeddedTarget(emulator.endpoint);
@@ -29,6 +31,25 @@ export async function startEmbeddedStack(options: { namePrefix: string; env?: Re
     await emulator.stop();
     throw error;
   }
+}
+
+/**
+ * One private embedded stack for a test file: started before its tests, stopped after them, its emulator's log
+ * printed when a test fails. Returns the stack, or throws when it did not start.
+ */
+export function useEmbeddedStack(options: EmbeddedStackOptions): () => EmbeddedStack {
+  let stack: EmbeddedStack | undefined;
+  beforeAll(async () => {
+    stack = await startEmbeddedStack(options);
+  });
+  afterAll(async () => {
+    await stack?.emulator.stop();
+  });
+  beforeEach(() => printEmulatorLogOnFailure(() => stack));
+  return () => {
+    if (!stack) throw new Error('the emulator did not start');
+    return stack;
+  };
 }
 
 /** Prints the emulator's log when the current test fails, so that the failure can be read without a rerun. */

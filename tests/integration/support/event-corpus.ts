@@ -1,3 +1,4 @@
+import { Outcome, type RecordOutcome } from '../../../handler/outcome.js';
 import { s3PutEvent } from '../../../scripts/lib/s3-event.js';
 
 /** What one corpus entry needs from the live stack to build its event. */
@@ -11,7 +12,7 @@ export type CorpusContext = {
 
 /** What the function must answer, and which keys must end up backed up (holding the inbox's current version). */
 export type CorpusExpectation = {
-  readonly outcomes: readonly string[];
+  readonly outcomes: readonly RecordOutcome[];
   readonly ignored?: number;
   readonly malformed?: number;
   readonly backedUp?: readonly string[];
@@ -34,7 +35,7 @@ const uploaded = async (context: CorpusContext, key: string) => s3PutEvent({ buc
 const nothing = { outcomes: [] };
 const malformed = (count = 1): CorpusExpectation => ({ outcomes: [], malformed: count });
 const ignored = (count = 1): CorpusExpectation => ({ outcomes: [], ignored: count });
-const copied = (key: string): CorpusExpectation => ({ outcomes: ['copied'], backedUp: [key] });
+const copied = (key: string): CorpusExpectation => ({ outcomes: [Outcome.copied], backedUp: [key] });
 const eventBridge = (bucket: string, key: string, detailType: string, versionId?: string) => ({
   version: '0',
   source: 'aws.s3',
@@ -94,7 +95,7 @@ export const eventCorpus: readonly CorpusEntry[] = [
       await c.upload(`${k}caf\u00e9.txt`, 'composed');
       return uploaded(c, `${k}cafe\u0301.txt`);
     },
-    expect: (k) => ({ outcomes: ['copied'], backedUp: [`${k}cafe\u0301.txt`], notBackedUp: [`${k}caf\u00e9.txt`] }),
+    expect: (k) => ({ outcomes: [Outcome.copied], backedUp: [`${k}cafe\u0301.txt`], notBackedUp: [`${k}caf\u00e9.txt`] }),
   },
   { name: 'a literal plus in the key', event: async (c, k) => uploaded(c, `${k}c++ notes+1.txt`), expect: (k) => copied(`${k}c++ notes+1.txt`) },
   { name: 'a literal percent in the key', event: async (c, k) => uploaded(c, `${k}100% done %20.txt`), expect: (k) => copied(`${k}100% done %20.txt`) },
@@ -108,7 +109,7 @@ export const eventCorpus: readonly CorpusEntry[] = [
       await c.remove(k);
       return event;
     },
-    expect: (k) => ({ outcomes: ['source_missing'], notBackedUp: [k] }),
+    expect: (k) => ({ outcomes: [Outcome.sourceMissing], notBackedUp: [k] }),
   },
   {
     name: 'a version id that never existed, for a key that does',
@@ -118,23 +119,23 @@ export const eventCorpus: readonly CorpusEntry[] = [
     },
     expect: copied,
   },
-  { name: 'a key that never existed', event: async (c, k) => s3PutEvent({ bucket: c.inbox, key: k, region: 'us-east-1', versionId: 'v1' }), expect: (k) => ({ outcomes: ['source_missing'], notBackedUp: [k] }) },
+  { name: 'a key that never existed', event: async (c, k) => s3PutEvent({ bucket: c.inbox, key: k, region: 'us-east-1', versionId: 'v1' }), expect: (k) => ({ outcomes: [Outcome.sourceMissing], notBackedUp: [k] }) },
   {
     name: 'the same record twice in one batch',
     event: async (c, k) => {
       const record = (await uploaded(c, k)).Records[0];
       return { Records: [record, record] };
     },
-    expect: (k) => ({ outcomes: ['copied', 'skip_copy'], backedUp: [k] }),
+    expect: (k) => ({ outcomes: [Outcome.copied, Outcome.skipCopy], backedUp: [k] }),
   },
   {
     name: 'a batch of valid, malformed and ignored records',
     event: async (c, k) => ({ Records: [(await uploaded(c, k)).Records[0], { eventSource: 'aws:s3' }, { ...s3Record(c.inbox, k), eventName: 'ObjectRemoved:Delete' }] }),
-    expect: (k) => ({ outcomes: ['copied'], malformed: 1, ignored: 1, backedUp: [k] }),
+    expect: (k) => ({ outcomes: [Outcome.copied], malformed: 1, ignored: 1, backedUp: [k] }),
   },
   {
     name: 'a batch of 100 records',
     event: async (c, k) => ({ Records: await Promise.all(Array.from({ length: 100 }, async (_, i) => (await uploaded(c, `${k}${i}.txt`)).Records[0])) }),
-    expect: (k) => ({ outcomes: Array.from({ length: 100 }, () => 'copied'), backedUp: [`${k}0.txt`, `${k}99.txt`] }),
+    expect: (k) => ({ outcomes: Array.from({ length: 100 }, () => Outcome.copied), backedUp: [`${k}0.txt`, `${k}99.txt`] }),
   },
 ];
