@@ -23,7 +23,7 @@ beforeAll(async () => {
   context = {
     inbox: outputs.InboxBucketName,
     backup: outputs.BackupBucketName,
-    upload: async (key, body) => (await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: body }))).VersionId!,
+    upload: async (key, body) => (await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }))).VersionId!,
     remove: async (key) => {
       await s3.send(new DeleteObjectCommand({ Bucket: outputs.InboxBucketName, Key: key }));
     },
