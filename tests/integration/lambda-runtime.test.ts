@@ -11,23 +11,13 @@ import { projectRoot, venvBin } from '../../scripts/lib/paths.js';
 import { processAlive } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { probeFunctionSource } from './support/probe-function.js';
 import { zipOf } from './support/zip.js';
 
 // The kit's init speaking LocalStack's executor protocol, driven by a stand-in for LocalStack's
 // ExecutorEndpoint: real processes (the init in .venv's Python, the function in Node 22), no LocalStack.
 
 const python = join(venvBin, 'python');
-const probeSource = `
-let invocations = 0;
-if (process.env.BREAK_INIT) throw new Error('BACKUP_BUCKET: is not set');
-export const handler = async (event, context) => {
-  invocations += 1;
-  console.log('probe says hi');
-  if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
-  if (event.crash) process.exit(3);
-  if (event.fail) throw new TypeError('asked to fail');
-  return { invocations, node: process.version, pid: process.pid, requestId: context.awsRequestId, remaining: context.getRemainingTimeInMillis() };
-};`;
 
 type Posted = { path: string; body: string };
 
@@ -74,7 +64,7 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
   beforeAll(async () => {
     await endpoint.start();
     taskRoot = await mkdtemp(join(tmpdir(), 'backup-kit-init-'));
-    await writeFile(join(taskRoot, 'index.mjs'), probeSource);
+    await writeFile(join(taskRoot, 'index.mjs'), probeFunctionSource);
   });
   afterAll(async () => {
     await endpoint.stop();
@@ -231,7 +221,7 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
   async function createProbe(FunctionName: string, Runtime: Runtime): Promise<void> {
     const { lambda } = stack!.deployment.clients;
     const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack!.deployment.outputs.BackupFunctionName }))).Role;
-    await lambda.send(new CreateFunctionCommand({ FunctionName, Runtime, Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeSource) }, Timeout: 3 }));
+    await lambda.send(new CreateFunctionCommand({ FunctionName, Runtime, Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) }, Timeout: 3 }));
   }
 
   it('refuses a runtime it cannot run, naming what it can', async () => {

@@ -12,6 +12,7 @@ import { processAlive } from '../../scripts/lib/process-alive.js';
 import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { localstackModeAt, resolveTarget, type Target } from '../../scripts/lib/targets.js';
 import { waitFor } from '../../scripts/lib/wait.js';
+import { probeFunctionSource } from './support/probe-function.js';
 import { zipOf } from './support/zip.js';
 
 // Real LocalStack 4.14.0 in host mode on a free port, with the kit's executor: the unchanged template and zip,
@@ -20,16 +21,6 @@ import { zipOf } from './support/zip.js';
 const skipReason = whyLocalStackHostCannotRun();
 if (skipReason) console.warn(`SKIP LocalStack host-mode suite: ${skipReason}.`);
 
-const probeSource = `
-let invocations = 0;
-if (process.env.BREAK_INIT) throw new Error('BACKUP_BUCKET: is not set');
-export const handler = async (event, context) => {
-  invocations += 1;
-  console.log('probe says hi');
-  if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
-  if (event.crash) process.exit(3);
-  return { invocations, node: process.version, pid: process.pid, ppid: process.ppid, endpoint: process.env.AWS_ENDPOINT_URL, requestId: context.awsRequestId };
-};`;
 const probeName = 'kit-host-probe';
 
 describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with the kit\'s executor', () => {
@@ -51,7 +42,7 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
       throw error;
     });
     const Role = (await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: deployment.outputs.BackupFunctionName }))).Role;
-    await clients.lambda.send(new CreateFunctionCommand({ FunctionName: probeName, Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeSource) }, Timeout: 1 }));
+    await clients.lambda.send(new CreateFunctionCommand({ FunctionName: probeName, Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) }, Timeout: 1 }));
     await waitUntilFunctionActiveV2({ client: clients.lambda, maxWaitTime: 60 }, { FunctionName: probeName });
   });
   afterAll(async () => {
@@ -114,7 +105,7 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
     // Prepare
     const Role = (await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: probeName }))).Role;
     // Act
-    await clients.lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-host-python', Runtime: 'python3.12', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeSource) } }));
+    await clients.lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-host-python', Runtime: 'python3.12', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) } }));
     const config = await waitFor('the function to leave Pending', async () => {
       const current = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'kit-host-python' }));
       return current.State === 'Pending' ? undefined : current;

@@ -1,0 +1,23 @@
+/**
+ * A function for testing runtimes rather than the backup: it says what ran it, and fails, sleeps, crashes or
+ * breaks its init when the event or its environment asks.
+ */
+export const probeFunctionSource = `
+let invocations = 0;
+if (process.env.BREAK_INIT) throw new Error('BACKUP_BUCKET: is not set');
+export const handler = async (event, context) => {
+  invocations += 1;
+  console.log('probe says hi');
+  if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+  if (event.crash) process.exit(3);
+  if (event.fail) throw new TypeError('asked to fail');
+  return {
+    invocations,
+    node: process.version,
+    pid: process.pid,
+    ppid: process.ppid,
+    endpoint: process.env.AWS_ENDPOINT_URL,
+    requestId: context.awsRequestId,
+    remaining: context.getRemainingTimeInMillis(),
+  };
+};`;
