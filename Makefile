@@ -9,9 +9,10 @@ TOOLS_VENV := .venv-tools
 TSX := node_modules/.bin/tsx
 VITEST := node_modules/.bin/vitest
 
-# A make variable handed on, quoted, as the script's --option=value. For switches (YES, FORCE, FIX …) the script
-# accepts only an explicit yes (1, yes, true) and refuses any other value.
-option = $(if $($(1)),--$(2)='$(subst ','\'',$($(1)))')
+# A variable typed on make's command line, handed on quoted as the script's --option=value. Only the command line
+# counts: a shell variable of the same name (PREFIX, a leftover DELETE_BACKUPS) is ignored, and $(value) keeps a
+# `$` in a key as typed. For switches (YES, FORCE, FIX …) the script accepts only an explicit yes (1, yes, true).
+option = $(if $(filter command line,$(origin $(1))),$(if $(value $(1)),--$(2)='$(subst ','\'',$(value $(1)))'))
 yes_flag = $(call option,YES,yes)
 
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
@@ -66,14 +67,14 @@ deploy: ## build when stale, upload and deploy to TARGET; proves the artefact an
 deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1)
 	$(TSX) scripts/deploy.ts --target aws $(yes_flag)
 
-matrix: ## run the eight-case matrix against TARGET (deploys the stack first when it is missing)
-	$(TSX) scripts/matrix.ts --target $(TARGET) $(if $(CASE),--case $(CASE))
+matrix: ## run the eight-case matrix against TARGET (on the emulators it deploys the stack first; CASE=N runs one)
+	$(TSX) scripts/matrix.ts --target $(TARGET) $(call option,CASE,case)
 
 matrix-compare: ## compare the latest matrix reports of embedded and localstack case by case (exit 1 when they differ)
 	$(TSX) scripts/matrix-compare.ts embedded localstack
 
 seed: ## upload COUNT files (default 10) into the inbox on TARGET and wait for their backups
-	$(TSX) scripts/seed.ts --target $(TARGET) $(if $(COUNT),--count $(COUNT))
+	$(TSX) scripts/seed.ts --target $(TARGET) $(call option,COUNT,count)
 
 destroy: ## empty the inbox and delete the stack on TARGET (aws only with YES=1); backups are kept unless DELETE_BACKUPS=1
 	$(TSX) scripts/destroy.ts --target $(TARGET) $(yes_flag) $(call option,DELETE_BACKUPS,delete-backups)

@@ -20,9 +20,9 @@ const isolatedEnv = (): NodeJS.ProcessEnv => ({
   BACKUP_KIT_EMULATOR_PORT: String((portHolder.address() as AddressInfo).port),
 });
 
-function runCommand(command: string, args: string[]): Promise<Finished> {
+function runCommand(command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: projectRoot, env: isolatedEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: projectRoot, env: { ...isolatedEnv(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -53,6 +53,26 @@ describe('only an explicit yes confirms a change on aws', () => {
     const finished = await runCommand('make', ['--dry-run', '--no-print-directory', 'destroy', 'TARGET=aws', 'YES=1']);
     // Assess
     expect(finished.stdout).toContain("scripts/destroy.ts --target aws --yes='1'");
+  });
+});
+
+describe('make hands on only what is typed on its command line', () => {
+  it('ignores switches and values that come from the shell instead of the command line', async () => {
+    // Prepare: a leftover export, and a PREFIX that some systems set for their own use
+    const environment = { DELETE_BACKUPS: '1', YES: '1', PREFIX: '/usr', FORCE: '1' };
+    // Act
+    const destroy = await runCommand('make', ['--dry-run', '--no-print-directory', 'destroy', 'TARGET=aws'], environment);
+    const reconcile = await runCommand('make', ['--dry-run', '--no-print-directory', 'reconcile'], environment);
+    // Assess
+    expect(destroy.stdout.trim()).toMatch(/scripts\/destroy\.ts --target aws\s*$/);
+    expect(reconcile.stdout.trim()).toMatch(/scripts\/reconcile\.ts --target embedded\s*$/);
+  });
+
+  it('hands a value on as typed, with its $ and quotes', async () => {
+    // Act
+    const finished = await runCommand('make', ['--dry-run', '--no-print-directory', 'restore', "KEY=inv/$q1 it's.csv"]);
+    // Assess
+    expect(finished.stdout).toContain("--key='inv/$q1 it'\\''s.csv'");
   });
 });
 
