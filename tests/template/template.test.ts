@@ -196,6 +196,30 @@ describe('the function role is least privilege', () => {
     expect(plainStatements().filter((s) => !('Fn::If' in s) && [s.Action].flat().includes('sns:Publish'))).toHaveLength(1);
   });
 
+  // What each S3 call of the function needs (AWS's S3 actions reference), on the bucket it goes to.
+  const needed: [call: string, action: string, bucket: 'inbox' | 'backup', level: 'bucket' | 'object'][] = [
+    ['HeadObject of the current version', 's3:GetObject', 'inbox', 'object'],
+    ['a missing key answering 404 rather than 403', 's3:ListBucket', 'inbox', 'bucket'],
+    ['CopyObject / UploadPartCopy of a source version', 's3:GetObjectVersion', 'inbox', 'object'],
+    ['GetObjectTagging of a source version, the copy of its tags', 's3:GetObjectVersionTagging', 'inbox', 'object'],
+    ['HeadObject of the latest backup', 's3:GetObject', 'backup', 'object'],
+    ['a key without backups answering 404 rather than 403', 's3:ListBucket', 'backup', 'bucket'],
+    ['HeadObject of an earlier backup version (a retry looking for its own copy)', 's3:GetObjectVersion', 'backup', 'object'],
+    ['ListObjectVersions of a key (a retry looking for its own copy)', 's3:ListBucketVersions', 'backup', 'bucket'],
+    ['CopyObject / CreateMultipartUpload / UploadPartCopy / CompleteMultipartUpload', 's3:PutObject', 'backup', 'object'],
+    ['tags carried onto the backup', 's3:PutObjectTagging', 'backup', 'object'],
+    ['AbortMultipartUpload of a failed copy', 's3:AbortMultipartUpload', 'backup', 'object'],
+  ];
+  it.each(needed)('may do what %s needs: %s on the %s %s', (_, action, bucket, level) => {
+    // Prepare
+    const onTarget = (resource: unknown) => {
+      const arn = JSON.stringify(resource);
+      return arn.includes(`-${bucket}-`) && (level === 'object') === arn.includes('/*');
+    };
+    // Assess
+    expect(plainStatements().some((s) => [s.Action].flat().includes(action) && [s.Resource].flat().some(onTarget))).toBe(true);
+  });
+
   it('may send only to the failed-events queue', () => {
     // Assess
     expect(plainStatements()).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } }));
