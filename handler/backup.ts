@@ -75,6 +75,17 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
   };
 }
 
+/**
+ * The two reads go out together, so the inbox may have been read before the backup, and a backup written in
+ * between may hold a newer version than the one read. Unless the version read is provably newer than the
+ * backup's source (Last-Modified has whole seconds), the inbox must be read again.
+ */
+function inboxMayBeOlderThanBackup(held: BackupVersion | undefined, current: ObjectVersion | undefined): boolean {
+  if (!held || !current || held.provenance.sourceVersionId === current.versionId) return false;
+  const heldSourceWritten = Date.parse(held.provenance.sourceLastModified ?? '');
+  return !(current.lastModified !== undefined && heldSourceWritten < current.lastModified.getTime());
+}
+
 /** A version in the backup, as its receipt describes it. */
 type Copied = { readonly key: string; readonly size: number; readonly sourceVersionId: string; readonly backupVersionId?: string; readonly method: CopyMethod };
 
@@ -106,7 +117,9 @@ class RecordBackup {
     let copied: Copied | undefined;
     let copies = 0;
     for (let round = 1; round <= MAX_ROUNDS_PER_RECORD; round += 1) {
-      const [held, current] = await Promise.all([headBackup(s3, config.backupBucket, key), headCurrentVersion(s3, config.inboxBucket, key)]);
+      const [held, firstLook] = await Promise.all([headBackup(s3, config.backupBucket, key), headCurrentVersion(s3, config.inboxBucket, key)]);
+      // A condition on the backup's ETag guards a copy only if the inbox was read after the backup.
+      const current = inboxMayBeOlderThanBackup(held, firstLook) ? await headCurrentVersion(s3, config.inboxBucket, key) : firstLook;
       if (current === undefined) {
         return copied ? Outcome.copied : this.decide(Outcome.sourceMissing, { reason: 'the key no longer exists in the inbox; nothing to copy' });
       }

@@ -79,7 +79,8 @@ describe('copying a new version', () => {
       owner: 'ada',
       'source-version-id': v1,
       'source-sequencer': '0A',
-      'source-last-modified': model.latest(INBOX, key)!.lastModified.toISOString(),
+      // As HeadObject reports it: whole seconds.
+      'source-last-modified': new Date(Math.floor(model.latest(INBOX, key)!.lastModified.getTime() / 1000) * 1000).toISOString(),
       'backup-request-id': invocation.requestId,
     });
     expect(backup.encryption).toBe('AES256');
@@ -374,6 +375,67 @@ describe('concurrent deliveries', () => {
     // Assess
     await expect(run).rejects.toThrow(RetryableBackupError);
     expect(model.count(BACKUP, 'restless.txt')).toBe(3);
+  });
+});
+
+describe('reads that cross a concurrent copy', () => {
+  it('never copies an older version over a newer backup when its inbox read is answered before its backup read', async () => {
+    // Prepare: v1 is backed up and v2 is current; the late invocation's backup read is answered only after
+    // v3 was uploaded and backed up by another invocation
+    const v1 = model.put(INBOX, 'race.txt');
+    await createHandler(dependencies())(eventFor('race.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'race.txt');
+    let releaseBackupRead = () => {};
+    const backupRead = new Promise<void>((resolve) => (releaseBackupRead = resolve));
+    let inboxReadAnswered = () => {};
+    const inboxRead = new Promise<void>((resolve) => (inboxReadAnswered = resolve));
+    let holding = true;
+    model.holdAnswer = (call) => {
+      if (!holding || call !== `HeadObject ${BACKUP}`) return undefined;
+      holding = false;
+      return backupRead;
+    };
+    model.onHead = (bucket) => {
+      if (bucket === INBOX) inboxReadAnswered();
+    };
+    // Act
+    const late = createHandler(dependencies())(eventFor('race.txt', { versionId: v2 }), { requestId: 'request-late' });
+    await inboxRead;
+    model.onHead = undefined;
+    const v3 = model.put(INBOX, 'race.txt');
+    await createHandler(dependencies())(eventFor('race.txt', { versionId: v3 }), { requestId: 'request-v3' });
+    releaseBackupRead();
+    const result = await late;
+    // Assess: v2 was overtaken before it could be backed up; nothing older lands on top of v3, and v3 once
+    expect(result.outcomes).toEqual([Outcome.staleEvent]);
+    expect(backupSources('race.txt')).toEqual([v1, v3]);
+    expect(receiptsFor('race.txt', v3)).toHaveLength(1);
+  });
+
+  it('copies a rewrite in three round trips when the backup holds a version written at least a second earlier', async () => {
+    // Prepare
+    const v1 = model.put(INBOX, 'later.txt', { writtenAt: new Date('2026-11-27T18:00:00.000Z') });
+    await createHandler(dependencies())(eventFor('later.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'later.txt', { writtenAt: new Date('2026-11-27T18:00:01.000Z') });
+    const before = s3.commandCalls(HeadObjectCommand).length;
+    // Act
+    await createHandler(dependencies())(eventFor('later.txt', { versionId: v2 }), { requestId: 'request-2' });
+    // Assess: backup and inbox together, then the look after the copy
+    expect(s3.commandCalls(HeadObjectCommand).length - before).toBe(3);
+    expect(backupSources('later.txt')).toEqual([v1, v2]);
+  });
+
+  it('reads the inbox again, after the backup, when the backup holds a version written in the same second', async () => {
+    // Prepare: Last-Modified has whole seconds, so the two versions cannot be ordered by it
+    const v1 = model.put(INBOX, 'same-second.txt', { writtenAt: new Date('2026-11-27T18:00:00.100Z') });
+    await createHandler(dependencies())(eventFor('same-second.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'same-second.txt', { writtenAt: new Date('2026-11-27T18:00:00.900Z') });
+    const before = s3.commandCalls(HeadObjectCommand).length;
+    // Act
+    await createHandler(dependencies())(eventFor('same-second.txt', { versionId: v2 }), { requestId: 'request-2' });
+    // Assess: backup + inbox, the inbox again, then the look after the copy
+    expect(s3.commandCalls(HeadObjectCommand).length - before).toBe(4);
+    expect(backupSources('same-second.txt')).toEqual([v1, v2]);
   });
 });
 

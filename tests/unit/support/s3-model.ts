@@ -63,7 +63,7 @@ type Upload = {
   readonly parts: Map<number, Part>;
 };
 
-export type PutOptions = { body?: string; size?: number; metadata?: Record<string, string>; headers?: Headers; tags?: Tag[] };
+export type PutOptions = { body?: string; size?: number; metadata?: Record<string, string>; headers?: Headers; tags?: Tag[]; writtenAt?: Date };
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
@@ -97,6 +97,8 @@ export class VersionedS3Model {
   private counter = 0;
   /** Runs before every HeadObject: lets a test change a key under the handler. */
   onHead?: (bucket: string, key: string) => void;
+  /** Runs when a call is made (`HeadObject <bucket>`, `CopyObject` …): a promise it returns holds the answer back. */
+  holdAnswer?: (call: string) => Promise<void> | undefined;
 
   constructor(private readonly journal?: CallJournal) {}
 
@@ -107,7 +109,7 @@ export class VersionedS3Model {
       metadata: storedMetadata(options.metadata),
       headers: options.headers ?? {},
       tags: options.tags ?? [],
-    });
+    }, options.writtenAt);
   }
 
   latest(bucket: string, key: string): StoredVersion | undefined {
@@ -124,15 +126,17 @@ export class VersionedS3Model {
 
   install(stub: AwsStub<ServiceInputTypes, ServiceOutputTypes, S3ClientResolvedConfig>): void {
     const answer = <I, O>(name: (input: I) => string, operation: (input: I) => O) => (input: I) => {
-      const done = this.journal?.begin(name(input));
-      return new Promise<O>((resolve, reject) => setImmediate(() => {
+      const call = name(input);
+      const done = this.journal?.begin(call);
+      const held = this.holdAnswer?.(call) ?? Promise.resolve();
+      return new Promise<O>((resolve, reject) => void held.then(() => setImmediate(() => {
         done?.();
         try {
           resolve(operation(input));
         } catch (error) {
           reject(error);
         }
-      }));
+      })));
     };
     const named = (name: string) => () => name;
     stub.on(PutObjectCommand).callsFake(answer(named('PutObject'), (input: PutObjectCommandInput) => this.putObject(input)));
@@ -159,7 +163,8 @@ export class VersionedS3Model {
       VersionId: version.versionId,
       ETag: version.etag,
       ContentLength: version.content.size,
-      LastModified: version.lastModified,
+      // Last-Modified is an HTTP date: whole seconds.
+      LastModified: new Date(Math.floor(version.lastModified.getTime() / 1000) * 1000),
       Metadata: { ...version.metadata },
       ServerSideEncryption: version.encryption,
       ...version.headers,
@@ -263,9 +268,9 @@ export class VersionedS3Model {
     return this.uploads.size;
   }
 
-  private store(bucket: string, key: string, version: Omit<StoredVersion, 'versionId' | 'etag' | 'lastModified'> & { etag?: string }): string {
+  private store(bucket: string, key: string, version: Omit<StoredVersion, 'versionId' | 'etag' | 'lastModified'> & { etag?: string }, writtenAt = new Date()): string {
     const versionId = `v${++this.counter}`;
-    this.versions(bucket, key).push({ ...version, versionId, etag: version.etag ?? `"${md5(version.content.id)}"`, lastModified: new Date() });
+    this.versions(bucket, key).push({ ...version, versionId, etag: version.etag ?? `"${md5(version.content.id)}"`, lastModified: writtenAt });
     return versionId;
   }
 
