@@ -9,6 +9,7 @@ import { parseS3Event, type ObjectCreated } from './event.js';
 import { sendReceipt } from './notify.js';
 import { LogMessage, Outcome, type RecordOutcome } from './outcome.js';
 import { provenanceMetadata } from './provenance.js';
+import { ReceiptLedger } from './receipt-ledger.js';
 import { backupVersionIds, headBackup, headCurrentVersion, type BackupVersion, type ObjectVersion } from './source.js';
 import type { WriteCondition } from './write-condition.js';
 
@@ -43,6 +44,7 @@ export class RetryableBackupError extends Error {
 
 export function createHandler(deps: Dependencies): (event: unknown, invocation: Invocation) => Promise<BackupResult> {
   const { config, logger } = deps;
+  const receipts = new ReceiptLedger();
   return async (event, invocation) => {
     const parsed = parseS3Event(event);
     let ignored = parsed.ignored.length;
@@ -62,7 +64,7 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
         continue;
       }
       try {
-        outcomes.push(await new RecordBackup(deps, record, invocation.requestId).run());
+        outcomes.push(await new RecordBackup(deps, record, invocation.requestId, receipts).run());
       } catch (error) {
         failedKeys.push(record.key);
         logger.error(LogMessage.retry, { outcome: Outcome.retry, key: record.key, eventVersionId: record.versionId, error });
@@ -106,6 +108,7 @@ class RecordBackup {
     private readonly deps: Dependencies,
     private readonly record: ObjectCreated,
     private readonly requestId: string,
+    private readonly receipts: ReceiptLedger,
   ) {
     this.now = deps.now ?? Date.now;
     this.started = this.now();
@@ -171,7 +174,7 @@ class RecordBackup {
   private async alreadyHeld(held: BackupVersion, current: ObjectVersion): Promise<RecordOutcome> {
     const fields = { sourceVersionId: current.versionId, backupVersionId: held.versionId };
     if (held.provenance.requestId === this.requestId) {
-      this.decide(Outcome.skipCopy, { ...fields, reason: 'a retry of the invocation that copied this version: its receipt is sent again, in case that attempt ended before sending it' });
+      this.decide(Outcome.skipCopy, { ...fields, reason: 'a retry of the invocation that copied this version: its receipt is sent again, unless this environment sent it' });
       await this.receipt(this.backedUp(held, current.versionId), { resent: true });
       return Outcome.skipCopy;
     }
@@ -216,19 +219,15 @@ class RecordBackup {
 
   /**
    * Sends the receipt of a finished copy and, at the same time, reads the inbox once more. True when a newer
-   * version arrived during the copy and must be backed up too. That second look only guards the backup: when
-   * it fails, the newer version's own event still comes, so the finished copy stands.
+   * version arrived during the copy and must be backed up too. When either fails, the record fails after both
+   * ended: the retry finds the finished copy, and looks again.
    */
   private async receiptAndLookAgain(copy: Copied): Promise<boolean> {
-    const { s3, config, logger } = this.deps;
-    const [, latest] = await Promise.all([
-      this.receipt(copy, { resent: false }),
-      headCurrentVersion(s3, config.inboxBucket, copy.key).catch((error: unknown) => {
-        logger.warn('could not look at the inbox again after the copy; a newer version is left to its own event', { key: copy.key, error });
-        return undefined;
-      }),
-    ]);
-    return latest !== undefined && latest.versionId !== copy.sourceVersionId;
+    const { s3, config } = this.deps;
+    const [receipt, look] = await Promise.allSettled([this.receipt(copy, { resent: false }), headCurrentVersion(s3, config.inboxBucket, copy.key)]);
+    if (receipt.status === 'rejected') throw receipt.reason;
+    if (look.status === 'rejected') throw look.reason;
+    return look.value !== undefined && look.value.versionId !== copy.sourceVersionId;
   }
 
   /**
@@ -266,6 +265,7 @@ class RecordBackup {
   private async receipt(copy: Copied, { resent }: { resent: boolean }): Promise<void> {
     const { sns, config, logger } = this.deps;
     const { key, sourceVersionId } = copy;
+    if (resent && this.receipts.has(this.requestId, key, sourceVersionId)) return;
     try {
       const messageId = await sendReceipt(sns, config.topicArn, {
         key,
@@ -277,6 +277,7 @@ class RecordBackup {
         method: copy.method,
         completedAt: new Date(),
       });
+      this.receipts.add(this.requestId, key, sourceVersionId);
       logger.info(LogMessage.receiptSent, { outcome: Outcome.receiptSent, key, sourceVersionId, messageId, resent });
     } catch (error) {
       logger.error(LogMessage.receiptFailed, { outcome: Outcome.notifyFailed, key, sourceVersionId, retried: isTransient(error), error });

@@ -1,6 +1,7 @@
 type AwsError = { name?: unknown; Code?: unknown; $metadata?: { httpStatusCode?: unknown } };
 
 const missingNames: ReadonlySet<string> = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
+const missingBuckets: ReadonlySet<string> = new Set(['NoSuchBucket']);
 const conditionNames: ReadonlySet<string> = new Set(['PreconditionFailed', 'ConditionalRequestConflict']);
 
 function matches(error: unknown, names: ReadonlySet<string>, statuses: readonly number[]): boolean {
@@ -13,9 +14,12 @@ function matches(error: unknown, names: ReadonlySet<string>, statuses: readonly 
   );
 }
 
-/** True when S3 says the object or version does not exist (a permanent condition: retrying cannot help). */
+/**
+ * True when S3 says the object or version does not exist (a permanent condition: retrying cannot help). A
+ * missing bucket is not that: it is a broken stack, and must fail by its name.
+ */
 export function isNotFound(error: unknown): boolean {
-  return matches(error, missingNames, [404]);
+  return matches(error, missingNames, [404]) && !matches(error, missingBuckets, []);
 }
 
 /**

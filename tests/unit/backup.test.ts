@@ -484,6 +484,47 @@ describe('receipts after a crash', () => {
   });
 });
 
+describe('receipts without a crash', () => {
+  it('sends one receipt when two records of one batch name the same key', async () => {
+    // Prepare: a batch (one request id) with the events of v1 and v2; v2 is current
+    const v1 = model.put(INBOX, 'batch.txt');
+    const v2 = model.put(INBOX, 'batch.txt');
+    const event = { Records: [recordFor('batch.txt', { versionId: v2 }), recordFor('batch.txt', { versionId: v1 })] };
+    // Act
+    const result = await createHandler(dependencies())(event, invocation);
+    // Assess
+    // The second record cannot tell its batch from a retry of the request that copied: it takes it as one
+    expect(result.outcomes).toEqual([Outcome.copied, Outcome.skipCopy]);
+    expect(receiptsFor('batch.txt', v2)).toHaveLength(1);
+    expect(receipts).toHaveLength(1);
+  });
+
+  it('sends no receipt twice when the retry of a failed event runs in the same environment', async () => {
+    // Prepare: v1 is copied and its receipt sent; the look after the copy finds v2, whose copy fails once
+    const v1 = model.put(INBOX, 'again.txt');
+    let v2 = '';
+    let copies = 0;
+    s3.on(CopyObjectCommand).callsFake(async (input) => {
+      copies += 1;
+      if (copies === 1) {
+        v2 = model.put(INBOX, 'again.txt');
+        return model.copyObject(input);
+      }
+      if (copies === 2) throw awsError('InternalError', 500);
+      return model.copyObject(input);
+    });
+    const handler = createHandler(dependencies());
+    await expect(handler(eventFor('again.txt', { versionId: v1 }), invocation)).rejects.toThrow(RetryableBackupError);
+    // Act: Lambda's retry keeps the request id
+    const retry = await handler(eventFor('again.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.copied]);
+    expect(receiptsFor('again.txt', v1)).toHaveLength(1);
+    expect(receiptsFor('again.txt', v2)).toHaveLength(1);
+    expect(backupSources('again.txt')).toEqual([v1, v2]);
+  });
+});
+
 describe('large objects', () => {
   it('copies above the threshold with parallel UploadPartCopy, carrying headers, metadata and tags', async () => {
     // Prepare
@@ -578,17 +619,21 @@ describe('failures', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.notifyFailed, retried: true }));
   });
 
-  it('keeps a finished copy when the second look at the inbox fails', async () => {
+  it('keeps a finished copy and its receipt when the look after the copy fails, and leaves that look to the retry', async () => {
     // Prepare
     const v1 = model.put(INBOX, 'k.txt');
     const heads = { count: 0 };
     model.onHead = (bucket) => {
       if (bucket === INBOX && ++heads.count === 2) throw awsError('SlowDown', 503);
     };
+    const handler = createHandler(dependencies());
     // Act
-    const result = await createHandler(dependencies())(eventFor('k.txt', { versionId: v1 }), invocation);
+    const attempt = handler(eventFor('k.txt', { versionId: v1 }), invocation);
+    await expect(attempt).rejects.toThrow(RetryableBackupError);
+    const retry = await handler(eventFor('k.txt', { versionId: v1 }), invocation);
     // Assess
-    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(retry.outcomes).toEqual([Outcome.skipCopy]);
+    expect(model.count(BACKUP, 'k.txt')).toBe(1);
     expect(receipts).toHaveLength(1);
   });
 
@@ -613,6 +658,19 @@ describe('failures', () => {
     const result = await createHandler(dependencies())(eventFor('racing.txt', { versionId: v1 }), invocation);
     // Assess
     expect(result.outcomes).toEqual([Outcome.sourceMissing]);
+  });
+
+  it('fails by name, after one copy, when the backup bucket is gone', async () => {
+    // Prepare
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'orphaned.txt');
+    s3.on(CopyObjectCommand).rejects(awsError('NoSuchBucket', 404));
+    // Act
+    const attempt = createHandler(deps)(eventFor('orphaned.txt', { versionId: v1 }), invocation);
+    // Assess
+    await expect(attempt).rejects.toThrow(RetryableBackupError);
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 1);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.retry, key: 'orphaned.txt', error: expect.objectContaining({ name: 'NoSuchBucket' }) }));
   });
 
   it('throws after trying every record when one fails transiently, logging the error with its stack', async () => {

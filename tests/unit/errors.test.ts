@@ -22,6 +22,6 @@ describe('error classes', () => {
   it('tells a lost conditional write and a missing object apart', () => {
     // Assess
     expect([isWriteConflict(awsError('PreconditionFailed', 412)), isWriteConflict(awsError('ConditionalRequestConflict', 409)), isWriteConflict(awsError('NotFound', 404))]).toEqual([true, true, false]);
-    expect([isNotFound(awsError('NoSuchVersion', 404)), isNotFound(awsError('PreconditionFailed', 412))]).toEqual([true, false]);
+    expect([isNotFound(awsError('NoSuchVersion', 404)), isNotFound(awsError('PreconditionFailed', 412)), isNotFound(awsError('NoSuchBucket', 404))]).toEqual([true, false, false]);
   });
 });
