@@ -198,6 +198,9 @@ class RecordBackup {
     });
     try {
       const result = await copyToBackup(s3, config, source, provenance, condition);
+      if (result.droppedMetadata.length > 0) {
+        logger.warn(LogMessage.metadataDropped, { key: source.key, sourceVersionId: source.versionId, dropped: result.droppedMetadata });
+      }
       this.decide(Outcome.copied, {
         sourceVersionId: source.versionId,
         backupVersionId: result.backupVersionId,

@@ -1,6 +1,7 @@
 import { CopyObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
+import { fitMetadata } from './metadata-budget.js';
 import { multipartCopy } from './multipart-copy.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
@@ -22,7 +23,8 @@ export function copyMethodFor(size: number, settings: Pick<Config, 'multipartThr
 
 /**
  * Copies one source version server-side into the backup bucket under the same key, adding the provenance
- * metadata, and only if the backup's latest version is still what `condition` says.
+ * metadata, and only if the backup's latest version is still what `condition` says. `droppedMetadata` names
+ * the entries left out to stay within S3's 2 KB of metadata.
  */
 export async function copyToBackup(
   s3: S3Client,
@@ -30,10 +32,11 @@ export async function copyToBackup(
   source: ObjectVersion,
   provenance: Readonly<Record<string, string>>,
   condition: WriteCondition,
-): Promise<CopyResult> {
+): Promise<CopyResult & { readonly droppedMetadata: readonly string[] }> {
   // The provenance is written last, so that nothing from the source can stand in for it.
-  const metadata = { ...source.metadata, ...provenance };
-  return copyVersion(s3, settings, source, { bucket: settings.backupBucket, key: source.key }, metadata, condition);
+  const { metadata, dropped } = fitMetadata(source.metadata, provenance);
+  const result = await copyVersion(s3, settings, source, { bucket: settings.backupBucket, key: source.key }, metadata, condition);
+  return { ...result, droppedMetadata: dropped };
 }
 
 /**

@@ -131,6 +131,20 @@ describe('copying a new version', () => {
     expect(model.latest(BACKUP, 'doc.txt')?.metadata['source-version-id']).toBe(model.latest(INBOX, 'doc.txt')?.versionId);
   });
 
+  it('backs up an upload whose metadata leaves no room for the provenance, leaving off what it must and saying so', async () => {
+    // Prepare: 2,040 bytes of user metadata, within S3's 2 KB on its own
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'full.txt', { metadata: { big: 'x'.repeat(1900), small: 'y'.repeat(132) }, body: 'the bytes' });
+    // Act
+    const result = await createHandler(deps)(eventFor('full.txt', { versionId: v1, sequencer: '0A' }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    const backup = model.latest(BACKUP, 'full.txt')!;
+    expect(backup.content).toEqual(model.latest(INBOX, 'full.txt')!.content);
+    expect(backup.metadata).toEqual({ small: 'y'.repeat(132), 'source-version-id': v1, 'backup-request-id': invocation.requestId });
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ key: 'full.txt', dropped: ['source-sequencer', 'source-last-modified', 'big'] }));
+  });
+
   it("records the event's sequencer only on a copy of the event's own version", async () => {
     // Prepare: the event names v1, but v2 is current by the time it is handled
     const v1 = model.put(INBOX, 'k.txt');

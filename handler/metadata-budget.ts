@@ -1,0 +1,31 @@
+import { BackupMetadata } from './provenance.js';
+
+/** S3 refuses more than 2 KB of user metadata, counted as the UTF-8 bytes of every key and value. */
+export const MAX_METADATA_BYTES = 2048;
+
+/** Provenance a backup can do without: the function decides by the source version id and the request id. */
+const optionalProvenance: readonly string[] = [BackupMetadata.sourceSequencer, BackupMetadata.sourceLastModified];
+
+const sizeOf = (metadata: Readonly<Record<string, string>>) =>
+  Object.entries(metadata).reduce((bytes, [key, value]) => bytes + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+
+export type FittedMetadata = { readonly metadata: Record<string, string>; readonly dropped: readonly string[] };
+
+/**
+ * The uploader's metadata with the kit's provenance, within S3's limit. An upload may use nearly all of it, and
+ * its bytes must still be backed up: the optional provenance goes first, then the uploader's largest entries.
+ */
+export function fitMetadata(uploaded: Readonly<Record<string, string>>, provenance: Readonly<Record<string, string>>): FittedMetadata {
+  const metadata = { ...uploaded, ...provenance };
+  const dropped: string[] = [];
+  const droppable = [
+    ...optionalProvenance.filter((key) => key in provenance),
+    ...Object.keys(uploaded).sort((a, b) => sizeOf({ [b]: uploaded[b]! }) - sizeOf({ [a]: uploaded[a]! })),
+  ];
+  for (const key of droppable) {
+    if (sizeOf(metadata) <= MAX_METADATA_BYTES) break;
+    delete metadata[key];
+    dropped.push(key);
+  }
+  return { metadata, dropped };
+}
