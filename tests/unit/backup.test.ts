@@ -269,7 +269,7 @@ describe('idempotency and ordering', () => {
     // Assess
     expect(result.outcomes).toEqual([Outcome.copied]);
     expect(model.latest(BACKUP, 'tampered.txt')?.content).toEqual(model.latest(INBOX, 'tampered.txt')?.content);
-    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.corruptBackup, key: 'tampered.txt', comparedBy: 'etag' }));
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.corruptBackup, key: 'tampered.txt', comparedBy: 'checksum' }));
   });
 
   const permutations = <T>(items: T[]): T[][] =>

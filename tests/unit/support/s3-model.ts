@@ -66,6 +66,8 @@ type Upload = {
 export type PutOptions = { body?: string; size?: number; metadata?: Record<string, string>; headers?: Headers; tags?: Tag[]; writtenAt?: Date };
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+/** Stands in for a CRC64NVME: equal for equal bytes, 8 bytes in base64. */
+const crc64Of = (content: Content) => createHash('sha256').update(content.id).digest().subarray(0, 8).toString('base64');
 
 /** S3 stores user metadata keys lower-cased and refuses more than 2 KB of keys and values. */
 function storedMetadata(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> {
@@ -89,7 +91,8 @@ function parseTagging(query: string | undefined): Tag[] {
  * A versioned S3 behind the mocked client, at least as strict as S3 where the handler depends on it:
  * metadata keys lower-cased, metadata and tagging directives honoured (a multipart copy carries neither),
  * VersionId on HeadObject, If-Match / If-None-Match on writes (412), part sizes and counts, contiguous
- * ranges, a 2 KB metadata limit. Calls answer asynchronously, so concurrent invocations interleave.
+ * ranges, a 2 KB metadata limit, Last-Modified in whole seconds, full-object checksums when asked for.
+ * Calls answer asynchronously, so concurrent invocations interleave.
  */
 export class VersionedS3Model {
   private readonly buckets = new Map<string, Map<string, StoredVersion[]>>();
@@ -159,7 +162,10 @@ export class VersionedS3Model {
   headObject(input: HeadObjectCommandInput) {
     this.onHead?.(input.Bucket!, input.Key!);
     const version = this.find(input.Bucket!, input.Key!, input.VersionId);
+    // S3 keeps a full-object CRC64NVME of every object's bytes and reports it when asked.
+    const checksum = input.ChecksumMode === 'ENABLED' ? { ChecksumCRC64NVME: crc64Of(version.content), ChecksumType: 'FULL_OBJECT' as const } : {};
     return {
+      ...checksum,
       VersionId: version.versionId,
       ETag: version.etag,
       ContentLength: version.content.size,
