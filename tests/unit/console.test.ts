@@ -168,6 +168,33 @@ describe('restore asks before it overwrites', () => {
   });
 });
 
+describe('form fields reach the backend as typed', () => {
+  it('restores a key and reconciles a prefix with their leading and trailing spaces', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.restore.mockResolvedValue({ kind: 'done', results: [] });
+    // Act
+    const restore = await app.request(post('/restore', { token: TOKEN, key: ' notes.txt ', version: ' v1 ' }));
+    const reconcile = await app.request(post('/reconcile', { token: TOKEN, prefix: ' drafts/ ' }));
+    // Assess
+    expect([restore.status, reconcile.status]).toEqual([200, 200]);
+    expect(backend.restore).toHaveBeenCalledWith({ key: ' notes.txt ', version: ' v1 ', to: undefined, force: false });
+    expect(backend.reconcile).toHaveBeenCalledWith(' drafts/ ', false);
+  });
+
+  it('refuses a blank key or version, and reconciles everything for a blank prefix', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    // Act
+    const restore = await app.request(post('/restore', { token: TOKEN, key: '   ', version: 'v1' }));
+    const reconcile = await app.request(post('/reconcile', { token: TOKEN, prefix: '  ' }));
+    // Assess
+    expect(restore.status).toBe(400);
+    expect(backend.restore).not.toHaveBeenCalled();
+    expect(backend.reconcile).toHaveBeenCalledWith(undefined, false);
+  });
+});
+
 describe('keys and metadata are shown as text', () => {
   it('escapes a key that looks like markup, in the table and in its link', async () => {
     // Prepare
