@@ -120,9 +120,9 @@ describe('redrive', () => {
     await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: { ...variables, BACKUP_BUCKET: 'Not_A_Bucket' } } }));
     const put = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: 'parked' }));
     const parked = await waitFor('the event to be parked', async () => {
-      const messages = await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1);
-      const events = messages.map(parseParked).filter((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
-      await release(sqs, outputs.FailedEventsQueueUrl, messages.map((m) => m.ReceiptHandle ?? ''));
+      const messages = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map(parseParked);
+      const events = messages.filter((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+      await release(sqs, outputs.FailedEventsQueueUrl, messages);
       return events[0];
     }, { timeoutMs: 20_000, intervalMs: 500 });
     // Act: fails again while broken, then succeeds once fixed

@@ -22,7 +22,7 @@ function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverv
     place: { target: 'embedded', region: 'us-east-1', account: '123456789012', ...place },
     overview: vi.fn(async () => overview),
     keyVersions: vi.fn(),
-    redrive: vi.fn(async () => ({ messages: 0, parked: [], unreadable: [], results: [] })),
+    redrive: vi.fn(async () => ({ messages: 0, parked: [], unreadable: [], results: [], notReleased: [] })),
     reconcile: vi.fn(async (prefix?: string) => ({ prefix, findings: [], repairs: [] })),
     restore: vi.fn(),
   } satisfies ConsoleBackend;
