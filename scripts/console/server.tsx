@@ -7,7 +7,7 @@ import { RestoreRequestError } from '../lib/restore.js';
 import { StackNeedsRecovery } from '../lib/stack-state.js';
 import { TargetName } from '../lib/targets.js';
 import type { ConsoleBackend } from './backend.js';
-import { isLocalHost, isSameOrigin, isSessionToken } from './guard.js';
+import { isLocalHost, isSameOrigin, isSessionToken, isStartedElsewhere } from './guard.js';
 import { matrixHtmlName } from './reports.js';
 import { consoleStyles } from './styles.js';
 import type { Session } from './views/layout.js';
@@ -49,6 +49,9 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
 
   app.use('*', async (c, next) => {
     if (!isLocalHost(c.req.header('host'))) return c.text('The backup-kit console answers only at 127.0.0.1 or localhost.', 403);
+    if (isStartedElsewhere(c.req.header('sec-fetch-site'))) {
+      return c.text('The backup-kit console answers only its own pages, and addresses typed or opened here: another site started this request, and nothing was done.', 403);
+    }
     await next();
     if (!c.res.headers.has('Content-Security-Policy')) c.header('Content-Security-Policy', pagePolicy);
     c.header('X-Content-Type-Options', 'nosniff');

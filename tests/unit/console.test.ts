@@ -45,6 +45,23 @@ describe('the console refuses what does not come from its own page', () => {
     expect(backend.overview).toHaveBeenCalledTimes(1);
   });
 
+  it('answers no request a browser says another site started, so that no page elsewhere can make it list (and hide) parked events', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    const get = (path: string, site?: string) => app.request(new Request(`http://${HOST}${path}`, { headers: { host: HOST, ...(site ? { 'sec-fetch-site': site } : {}) } }));
+    // Act
+    const refused = await Promise.all([get('/', 'cross-site'), get('/', 'same-site'), get('/console.css', 'cross-site'), get('/key?key=a.txt', 'cross-site')]);
+    const action = await app.request(post('/redrive', { token: TOKEN }, { host: HOST, origin: ORIGIN, 'sec-fetch-site': 'cross-site' }));
+    const answered = await Promise.all([get('/', 'same-origin'), get('/', 'none'), get('/')]);
+    // Assess
+    expect([...refused, action].map((response) => response.status)).toEqual([403, 403, 403, 403, 403]);
+    expect(await refused[0]!.text()).toContain('another site');
+    expect(backend.redrive).not.toHaveBeenCalled();
+    expect(backend.keyVersions).not.toHaveBeenCalled();
+    expect(answered.map((response) => response.status)).toEqual([200, 200, 200]);
+    expect(backend.overview).toHaveBeenCalledTimes(3);
+  });
+
   it('refuses an action posted from another site, even with the right token', async () => {
     // Prepare
     const { app, backend } = fakeBackend();
