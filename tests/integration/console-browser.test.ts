@@ -83,8 +83,8 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
   beforeEach(() => printEmulatorLogOnFailure(() => stack));
 
   it('shows an upload’s backup with its receipt, and restores it, asking before it overwrites', async () => {
-    // Prepare: a file is uploaded, backed up, then lost from the inbox
-    const key = `photos/cat ${Date.now()}.jpg`;
+    // Prepare: a file is uploaded, backed up, then lost from the inbox; its key ends with a space, which the restore keeps
+    const key = `photos/cat ${Date.now()}.jpg `;
     const source = await upload(key, 'a cat');
     await live().s3.send(new DeleteObjectCommand({ Bucket: live().outputs.InboxBucketName, Key: key }));
 
