@@ -2,7 +2,7 @@ import { clientsFor } from './lib/clients.js';
 import { ExitCode, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress } from './lib/progress.js';
-import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds, type ParkedEvent } from './lib/redrive.js';
+import { LISTING_VISIBILITY_SECONDS, redriveFailed, redriveQueue, redriveVisibilitySeconds, type ParkedEvent } from './lib/redrive.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('redrive', 'Re-invoke the function with every event parked in the failed-events queue; a message is deleted only after the function succeeded.')
@@ -29,7 +29,7 @@ run(async () => {
   });
   const { parked, unreadable, results, notReleased } = redrive;
   console.log(`${redrive.messages} message(s) in ${queueUrl}: ${parked.length} parked event(s), ${unreadable.length} unreadable`);
-  for (const item of unreadable) console.log(`  unreadable ${item.messageId}: ${item.problem} (left in the queue)`);
+  for (const item of unreadable) console.log(`  unreadable ${item.messageId}: ${item.problem} (left in the queue: no event the function can take)`);
 
   if (options.dryRun) {
     for (const event of parked) console.log(`  parked     ${describe(event)}`);
@@ -48,7 +48,7 @@ run(async () => {
   const failed = results.filter((r) => r.error);
   const skipped = results.filter((r) => r.skipped);
   console.log(
-    `redriven ${results.length - failed.length - skipped.length}, failed again ${failed.length} (left in the queue), skipped ${skipped.length} (another reader has them), unreadable ${unreadable.length}`,
+    `redriven ${results.length - failed.length - skipped.length}, failed again ${failed.length} (left in the queue), skipped ${skipped.length} (another reader has them), unreadable ${unreadable.length} (left alone)`,
   );
-  return failed.length > 0 || skipped.length > 0 || unreadable.length > 0 ? ExitCode.failed : ExitCode.ok;
+  return redriveFailed(redrive) ? ExitCode.failed : ExitCode.ok;
 });

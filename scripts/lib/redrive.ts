@@ -180,6 +180,14 @@ export type QueueRedrive = {
   readonly notReleased: readonly Refused[];
 };
 
+/**
+ * Whether a redrive failed: an event failed again or was skipped. An unreadable message is no parked event; it is
+ * reported and left alone, which is no failure of the redrive.
+ */
+export function redriveFailed(redrive: Pick<QueueRedrive, 'results'>): boolean {
+  return redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined);
+}
+
 export type QueueRedriveOptions = {
   readonly queueUrl: string;
   readonly functionName: string;

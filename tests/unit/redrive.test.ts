@@ -2,7 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { redriveQueue, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { redriveFailed, redriveQueue, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
 
 const sqs = mockClient(SQSClient);
 const lambda = mockClient(LambdaClient);
@@ -75,6 +75,7 @@ describe('redrive keeps each message its own until its event ran', () => {
       ['m-2', 'another reader received it while it waited (SQS would not keep it hidden: ReceiptHandleIsInvalid: The receipt handle has expired.); it stays in the queue'],
       ['m-3', 'redriven'],
     ]);
+    expect(redriveFailed(redrive)).toBe(true);
   });
 
   it('keeps the waiting messages hidden while earlier events run long, so that no hold runs out before its turn', async () => {
@@ -104,6 +105,7 @@ describe('redrive keeps each message its own until its event ran', () => {
     // Assess
     expect(journal).toEqual(['release r-x r-1', 'hide 360s r-2', 'invoke k-2.txt', 'release r-2']);
     expect(redrive.results.map((result) => result.error)).toEqual(['Error: cannot back up k-2.txt']);
+    expect(redriveFailed(redrive)).toBe(true);
   });
 
   it('reports the messages SQS would not make visible again', async () => {
