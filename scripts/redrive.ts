@@ -1,7 +1,7 @@
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
-import { progress } from './lib/progress.js';
+import { progress, type Progress } from './lib/progress.js';
 import { LISTING_VISIBILITY_SECONDS, redriveFailed, redriveQueue, redriveVisibilitySeconds, type ParkedEvent } from './lib/redrive.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
@@ -19,14 +19,14 @@ run(async () => {
   const clients = clientsFor(target);
   const { outputs, parameters } = await requireDeployedStack(target, clients);
   const queueUrl = outputs.FailedEventsQueueUrl;
-  let done: ReturnType<typeof progress> | undefined;
+  let done: Progress | undefined;
   const redrive = await redriveQueue(clients.sqs, clients.lambda, {
     queueUrl,
     functionName: outputs.BackupFunctionName,
     visibilitySeconds: options.dryRun ? LISTING_VISIBILITY_SECONDS : redriveVisibilitySeconds(parameters),
     dryRun: options.dryRun,
     onRedriven: (count, of) => (done ??= progress('redriven', of)).tick(count),
-  });
+  }).finally(() => done?.finish());
   const { parked, unreadable, results, notReleased } = redrive;
   console.log(`${redrive.messages} message(s) in ${queueUrl}: ${parked.length} parked event(s), ${unreadable.length} unreadable`);
   for (const item of unreadable) console.log(`  unreadable ${item.messageId}: ${item.problem} (left in the queue: no event the function can take)`);
@@ -38,7 +38,6 @@ run(async () => {
     return ExitCode.ok;
   }
 
-  (done ?? progress('redriven', parked.length)).finish(results.length);
   for (const result of results) {
     if (result.skipped) console.log(`  SKIPPED    ${describe(result.event)}\n             ${result.skipped}`);
     else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${result.error}`);

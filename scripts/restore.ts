@@ -67,7 +67,7 @@ run(async () => {
   const walk = progress('backup versions listed');
   let plan: PlannedRestore[];
   try {
-    plan = await planRestore(clients.s3, buckets, request, walk.tick);
+    plan = await planRestore(clients.s3, buckets, request, walk.tick).finally(walk.finish);
   } catch (error) {
     if (error instanceof RestoreRequestError) throw new UsageError(error.message);
     throw error;
@@ -88,8 +88,7 @@ run(async () => {
   }
 
   const copying = progress('restored', writes.length);
-  const results = await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, options.force, copying.tick);
-  copying.finish(writes.length);
+  const results = await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, options.force, copying.tick).finally(copying.finish);
   const restored = results.filter((r) => r.action !== RestoreAction.skip && !r.error);
   const failed = results.filter((r) => r.error);
   for (const result of results.filter((r) => r.action === RestoreAction.skip && writes.some((w) => w.key === r.key))) console.log(describe(result));
