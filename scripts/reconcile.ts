@@ -35,15 +35,19 @@ run(async () => {
 
   const listed = progress('versions listed');
   const checked = progress('keys checked');
-  const findings = await reconcileBuckets(clients.s3, buckets, { prefix: options.prefix, onListed: listed.tick, onChecked: checked.tick });
+  const findings = await reconcileBuckets(clients.s3, buckets, { prefix: options.prefix, onListed: listed.tick, onChecked: checked.tick }).finally(() => {
+    listed.finish();
+    checked.finish();
+  });
   console.log(`reconciled s3://${buckets.inboxBucket}/${options.prefix ?? ''} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}`);
   const problems = findings.filter((f) => repairable.has(f.finding));
   show(problems, 'needs repair:');
   show(findings.filter((f) => f.finding === Finding.orphan), 'orphans (the inbox key is gone; its backups are kept, never deleted):');
 
   let remaining = problems;
+  const repairing = progress('repaired', problems.length);
   const repairs = options.fix && problems.length > 0
-    ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, progress('repaired', problems.length).tick)
+    ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, repairing.tick).finally(repairing.finish)
     : [];
   if (repairs.length > 0) {
     const fixed = repairs.filter((r) => r.after?.finding === Finding.ok);

@@ -1,11 +1,7 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { clientsFor } from './lib/clients.js';
 import { confirm, ExitCode, nonEmpty, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
-import { findStack } from './lib/deployed-stack.js';
-import { outputsOf } from './lib/stack.js';
-import { parseOutputs } from './lib/outputs.js';
 import { progress } from './lib/progress.js';
-import { backupBucketName } from './lib/kept-backups.js';
+import { restoreSource } from './lib/kept-backups.js';
 import {
   copySettingsOf,
   executeRestore,
@@ -15,7 +11,6 @@ import {
   RestoreRequestError,
   SkipReason,
   type PlannedRestore,
-  type RestoreBuckets,
   type RestoreRequest,
 } from './lib/restore.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
@@ -49,18 +44,9 @@ const describe = (item: PlannedRestore) => {
 run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
-  const { stackName, stack } = await findStack(target, clients);
-  // Restore also serves backups kept after their stack was deleted: then there is no inbox, and TO says where.
-  let buckets: RestoreBuckets;
-  let parameters: Record<string, string> = {};
-  if (stack) {
-    const outputs = parseOutputs(stackName, outputsOf(stack));
-    buckets = { backupBucket: outputs.BackupBucketName, inboxBucket: outputs.InboxBucketName };
-    parameters = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
-  } else {
-    const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
-    buckets = { backupBucket: backupBucketName(stackName, account, target.region) };
-  }
+  // Restore also serves backups kept after their stack was deleted or failed: then there is no inbox, and TO says where.
+  const { buckets, parameters, fallback } = await restoreSource(target, clients);
+  if (fallback) console.log(`${fallback}: reading the backups kept in s3://${buckets.backupBucket}`);
 
   if (options.list) {
     if (!options.key) throw new UsageError('--list shows the versions of one key: add KEY=<key>');
@@ -81,7 +67,7 @@ run(async () => {
   const walk = progress('backup versions listed');
   let plan: PlannedRestore[];
   try {
-    plan = await planRestore(clients.s3, buckets, request, walk.tick);
+    plan = await planRestore(clients.s3, buckets, request, walk.tick).finally(walk.finish);
   } catch (error) {
     if (error instanceof RestoreRequestError) throw new UsageError(error.message);
     throw error;
@@ -102,8 +88,7 @@ run(async () => {
   }
 
   const copying = progress('restored', writes.length);
-  const results = await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, options.force, copying.tick);
-  copying.finish(writes.length);
+  const results = await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, options.force, copying.tick).finally(copying.finish);
   const restored = results.filter((r) => r.action !== RestoreAction.skip && !r.error);
   const failed = results.filter((r) => r.error);
   for (const result of results.filter((r) => r.action === RestoreAction.skip && writes.some((w) => w.key === r.key))) console.log(describe(result));

@@ -88,7 +88,9 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
           receiptsProblem: receipts.problem,
         }))
         .catch(problemOf);
-      // Listing hides the messages for a moment; they are made visible again at once.
+      // SQS has no read that leaves a message untouched: listing receives each one, which hides it for a moment
+      // (a receive that hides nothing cannot page past the first ten), then makes it visible again at once. That is
+      // why the console answers no request another site started (guard.ts).
       const parked: Promise<Overview['parked']> = redriveQueue(clients.sqs, clients.lambda, {
         queueUrl: outputs.FailedEventsQueueUrl,
         functionName: outputs.BackupFunctionName,

@@ -7,7 +7,7 @@ import { RestoreRequestError } from '../lib/restore.js';
 import { StackNeedsRecovery } from '../lib/stack-state.js';
 import { TargetName } from '../lib/targets.js';
 import type { ConsoleBackend } from './backend.js';
-import { isLocalHost, isSameOrigin, isSessionToken } from './guard.js';
+import { isLocalHost, isSameOrigin, isSessionToken, isStartedElsewhere } from './guard.js';
 import { matrixHtmlName } from './reports.js';
 import { consoleStyles } from './styles.js';
 import type { Session } from './views/layout.js';
@@ -30,10 +30,13 @@ const reportPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action
 
 type Form = Record<string, string | File | (string | File)[]>;
 
-/** A form field as text: trimmed, and undefined when empty or not text. */
+/**
+ * A form field as typed, or undefined when blank or not text. Never trimmed: a key or prefix may begin or end
+ * with a space, and a trimmed one names another object.
+ */
 function field(form: Form, name: string): string | undefined {
   const value = form[name];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
 const page = async (c: Context, node: JSX.Element, status: 200 | 400 | 403 | 404 | 409 | 500 = 200) => c.html(`<!doctype html>\n${await node}`, status);
@@ -46,6 +49,9 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
 
   app.use('*', async (c, next) => {
     if (!isLocalHost(c.req.header('host'))) return c.text('The backup-kit console answers only at 127.0.0.1 or localhost.', 403);
+    if (isStartedElsewhere(c.req.header('sec-fetch-site'))) {
+      return c.text('The backup-kit console answers only its own pages, and addresses typed or opened here: another site started this request, and nothing was done.', 403);
+    }
     await next();
     if (!c.res.headers.has('Content-Security-Policy')) c.header('Content-Security-Policy', pagePolicy);
     c.header('X-Content-Type-Options', 'nosniff');
@@ -68,7 +74,7 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
   });
 
   /** Whether a writing action may go on: on aws only once the owner typed the account id. */
-  const confirmedAccount = (form: Form) => backend.place.target !== TargetName.aws || field(form, 'confirmAccount') === backend.place.account;
+  const confirmedAccount = (form: Form) => backend.place.target !== TargetName.aws || field(form, 'confirmAccount')?.trim() === backend.place.account;
   const notConfirmed = (c: Context) =>
     problem(c, 400, 'Not confirmed', `This writes to AWS account ${backend.place.account} (${backend.place.region}): type that account id to confirm. Nothing was done.`);
 

@@ -186,7 +186,7 @@ export async function ensureEmbeddedEmulator(options: { start: boolean; place?: 
     console.log(`${stop.message}: it ran other code than this checkout; starting it again (its stacks and objects were in memory and are gone)`);
   }
   if (!options.start) {
-    throw new Error('no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)');
+    throw new UsageError('no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)');
   }
   let emulator: RunningEmulator;
   try {

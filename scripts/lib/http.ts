@@ -1,7 +1,22 @@
+/**
+ * Runs a request with a time limit that keeps the process alive until the request ends. AbortSignal.timeout's
+ * timer does not: Node 20's fetch stalls, holding nothing open, when a server closes the connection without an
+ * answer, and a script waiting on it would end there with exit code 0 and no word.
+ */
+export async function withinTime<T>(timeoutMs: number, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  try {
+    return await request(controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** True when `url` answers 2xx within the time; any network error is simply "no". */
 export async function answersOk(url: string, timeoutMs = 2_000): Promise<boolean> {
   try {
-    return (await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })).ok;
+    return await withinTime(timeoutMs, async (signal) => (await fetch(url, { signal })).ok);
   } catch {
     return false;
   }

@@ -1,7 +1,14 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { bucketExists, countVersions } from './buckets.js';
 import type { Clients } from './clients.js';
-import type { Log } from './stack.js';
+import { findStack } from './deployed-stack.js';
+import { completeOutputs } from './outputs.js';
+import type { Parameters } from './parameters.js';
+import type { RestoreBuckets } from './restore.js';
+import { outputsOf, type Log } from './stack.js';
+import { conditionOf, StackCondition, stackStatusLine } from './stack-state.js';
+import type { Target } from './targets.js';
 
 /** The backup bucket's name, as the template builds it. */
 export function backupBucketName(namePrefix: string, account: string, region: string): string {
@@ -20,4 +27,29 @@ export async function keptBackupBucketParameter(clients: Clients, bucket: string
   if (!(await bucketExists(clients.s3, bucket))) return 'false';
   log(`taking over s3://${bucket}, kept from an earlier stack with ${await countVersions(clients.s3, bucket)} backup version(s)`);
   return 'true';
+}
+
+/** Where a restore reads backups (and by default writes them back to), and the parameters its copies follow. */
+export type RestoreSource = {
+  readonly buckets: RestoreBuckets;
+  readonly parameters: Parameters;
+  /** Why the kept backup bucket is read instead of the stack's outputs. */
+  readonly fallback?: string;
+};
+
+/**
+ * The stack's buckets when it is ready (or its last update rolled back) with the kit's outputs; otherwise the backup
+ * bucket the template names for it, which outlives the stack: when there is no stack, when it is not ready (a failed
+ * create leaves ROLLBACK_COMPLETE, without outputs) or when it lacks outputs. Then there is no inbox: TO says where.
+ */
+export async function restoreSource(target: Target, clients: Clients): Promise<RestoreSource> {
+  const { stackName, stack } = await findStack(target, clients);
+  const parameters = Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
+  const condition = conditionOf(stack?.StackStatus ?? '');
+  const usable = condition === StackCondition.ready || condition === StackCondition.rolledBack;
+  const outputs = stack && usable ? completeOutputs(outputsOf(stack)) : undefined;
+  if (outputs) return { buckets: { backupBucket: outputs.BackupBucketName, inboxBucket: outputs.InboxBucketName }, parameters };
+  const fallback = !stack ? `no stack ${stackName} on ${target.name}` : usable ? `stack ${stackName} on ${target.name} lacks the kit’s outputs` : stackStatusLine(target, stack);
+  const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
+  return { buckets: { backupBucket: backupBucketName(stackName, account, target.region) }, parameters, fallback };
 }

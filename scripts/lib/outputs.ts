@@ -22,3 +22,9 @@ export function parseOutputs(stackName: string, outputs: Record<string, string>)
   }
   return parsed.data;
 }
+
+/** The outputs every script relies on, or undefined when the stack lacks any of them. */
+export function completeOutputs(outputs: Record<string, string>): StackOutputs | undefined {
+  const parsed = StackOutputsSchema.safeParse(outputs);
+  return parsed.success ? parsed.data : undefined;
+}

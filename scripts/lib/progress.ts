@@ -1,16 +1,32 @@
-/** Progress of a long run on stderr: at most once a second on a terminal, every five seconds in a log. */
-export function progress(label: string, total?: number): { tick: (done: number) => void; finish: (done: number) => void } {
-  const every = process.stderr.isTTY ? 1_000 : 5_000;
+export type Progress = {
+  /** Reports how many are done; shown at most once a second on a terminal, every five seconds in a log. */
+  readonly tick: (done: number) => void;
+  /** Ends the line drawn on a terminal, with the latest count; call it before printing anything else. */
+  readonly finish: () => void;
+};
+
+/**
+ * Progress of a long run on stderr. On a terminal it is one line, redrawn in place (and cleared to its end, as
+ * another progress may have drawn a longer one there); in a log, a whole line each time.
+ */
+export function progress(label: string, total?: number): Progress {
+  const terminal = process.stderr.isTTY === true;
+  const every = terminal ? 1_000 : 5_000;
   let last = Date.now();
-  const line = (done: number) => `${label}: ${done}${total === undefined ? '' : ` of ${total}`}`;
+  let latest = 0;
+  let drawn = false;
+  const line = () => `${label}: ${latest}${total === undefined ? '' : ` of ${total}`}`;
   return {
     tick(done) {
+      latest = done;
       if (Date.now() - last < every) return;
       last = Date.now();
-      process.stderr.write(process.stderr.isTTY ? `\r${line(done)}` : `${line(done)}\n`);
+      process.stderr.write(terminal ? `\r${line()}\u001b[K` : `${line()}\n`);
+      drawn = terminal;
     },
-    finish(done) {
-      if (process.stderr.isTTY) process.stderr.write(`\r${line(done)}\n`);
+    finish() {
+      if (drawn) process.stderr.write(`\r${line()}\u001b[K\n`);
+      drawn = false;
     },
   };
 }

@@ -76,15 +76,41 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string, visibilitySec
   }
 }
 
-/** Makes messages visible again at once (after a dry run, or for the ones that failed again). */
-export async function release(sqs: SQSClient, queueUrl: string, receiptHandles: readonly string[]): Promise<void> {
-  for (let i = 0; i < receiptHandles.length; i += 10) {
-    const batch = receiptHandles.slice(i, i + 10).map((ReceiptHandle, n) => ({ Id: String(n), ReceiptHandle, VisibilityTimeout: 0 }));
-    await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: batch }));
+/** A received message, as this run holds it. */
+export type Held = { readonly messageId: string; readonly receiptHandle: string };
+
+/**
+ * A message whose visibility SQS would not change: another reader received it since (its receipt handle is no
+ * longer current), or it is gone.
+ */
+export type Refused = { readonly messageId: string; readonly problem: string };
+
+/** Sets the visibility timeout of held messages, ten to a request; returns the ones SQS refused. */
+async function changeVisibility(sqs: SQSClient, queueUrl: string, held: readonly Held[], seconds: number): Promise<Refused[]> {
+  const refused: Refused[] = [];
+  for (let i = 0; i < held.length; i += 10) {
+    const batch = held.slice(i, i + 10);
+    const entries = batch.map((message, n) => ({ Id: String(n), ReceiptHandle: message.receiptHandle, VisibilityTimeout: seconds }));
+    const response = await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    for (const failure of response.Failed ?? []) {
+      refused.push({ messageId: batch[Number(failure.Id)]?.messageId ?? '?', problem: `${failure.Code ?? 'refused'}: ${failure.Message ?? 'no reason given'}` });
+    }
   }
+  return refused;
 }
 
-export type Redriven = { readonly event: ParkedEvent; readonly outcomes?: unknown; readonly error?: string };
+/** Makes messages visible again at once (after a dry run, or for the ones that failed again); returns the ones SQS refused. */
+export function release(sqs: SQSClient, queueUrl: string, held: readonly Held[]): Promise<Refused[]> {
+  return changeVisibility(sqs, queueUrl, held, 0);
+}
+
+export type Redriven = {
+  readonly event: ParkedEvent;
+  readonly outcomes?: unknown;
+  readonly error?: string;
+  /** Why it was not re-invoked: another reader received its message while it waited its turn. */
+  readonly skipped?: string;
+};
 
 /** Re-invokes the function with one parked event; deletes its message only after the function succeeded. */
 export async function redriveOne(sqs: SQSClient, lambda: LambdaClient, queueUrl: string, functionName: string, event: ParkedEvent): Promise<Redriven> {
@@ -106,13 +132,61 @@ export function redriveVisibilitySeconds(parameters: Readonly<Record<string, str
   return Number(parameters.FunctionTimeoutSeconds ?? 300) + 60;
 }
 
+/**
+ * A waiting message's hold is renewed once it is this much older than a fresh one: what is left of it then still
+ * outlasts the next invocation, which ends within the function's timeout, `visibilitySeconds` less a minute.
+ */
+const RENEWAL_AGE_SECONDS = 30;
+
+/**
+ * This run's hold on the messages of the events it is about to re-invoke, one after another. SQS hands a message
+ * to another reader once its visibility timeout ends, and the receipt handle this run holds then deletes nothing
+ * (AWS still answers the DeleteMessage with success): so the holds are renewed as the run goes on, and a renewal
+ * SQS refuses means another reader has the message.
+ */
+function holdWhileWaiting(sqs: SQSClient, queueUrl: string, visibilitySeconds: number, events: readonly ParkedEvent[], receivedAt: number) {
+  const heldSince = new Map(events.map((event) => [event.messageId, receivedAt]));
+  const taken = new Map<string, string>();
+  return {
+    /**
+     * Renews the hold of `event` for a whole visibility timeout right before it runs, and that of every waiting
+     * message held too long to outlast the invocation; undefined when `event` is still this run's, else why not.
+     */
+    async renewBefore(event: ParkedEvent): Promise<string | undefined> {
+      const now = Date.now();
+      const due = events.filter((other) => {
+        const since = heldSince.get(other.messageId);
+        return since !== undefined && (other === event || now - since >= RENEWAL_AGE_SECONDS * 1000);
+      });
+      const refused = await changeVisibility(sqs, queueUrl, due, visibilitySeconds);
+      for (const message of due) heldSince.set(message.messageId, now);
+      for (const { messageId, problem } of refused) {
+        taken.set(messageId, `another reader received it while it waited (SQS would not keep it hidden: ${problem}); it stays in the queue`);
+        heldSince.delete(messageId);
+      }
+      heldSince.delete(event.messageId);
+      return taken.get(event.messageId);
+    },
+  };
+}
+
 export type QueueRedrive = {
   readonly messages: number;
   readonly parked: readonly ParkedEvent[];
   readonly unreadable: readonly Unreadable[];
-  /** One per parked event that was chosen and re-invoked (none on a dry run). */
+  /** One per parked event that was chosen: re-invoked, or skipped (none on a dry run). */
   readonly results: readonly Redriven[];
+  /** Messages this run meant to make visible again at once but SQS refused: another reader has them, or they are gone. */
+  readonly notReleased: readonly Refused[];
 };
+
+/**
+ * Whether a redrive failed: an event failed again or was skipped. An unreadable message is no parked event; it is
+ * reported and left alone, which is no failure of the redrive.
+ */
+export function redriveFailed(redrive: Pick<QueueRedrive, 'results'>): boolean {
+  return redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined);
+}
 
 export type QueueRedriveOptions = {
   readonly queueUrl: string;
@@ -126,30 +200,31 @@ export type QueueRedriveOptions = {
 };
 
 /**
- * The redrive of a queue: receives every message once, re-invokes the chosen parked events one by one (each
- * message deleted only after its event succeeded), and makes every other message visible again — the ones that
- * failed again, the unreadable ones and the ones not chosen.
+ * The redrive of a queue: receives every message once, makes the ones it leaves alone visible again at once (the
+ * unreadable ones and the ones not chosen), then re-invokes the chosen parked events one by one, keeping their
+ * messages hidden until their turn. A message is deleted only after its event succeeded, and made visible again
+ * at once when it failed again.
  */
 export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options: QueueRedriveOptions): Promise<QueueRedrive> {
-  const messages = await receiveAll(sqs, options.queueUrl, options.visibilitySeconds);
+  const { queueUrl, visibilitySeconds } = options;
+  const receivedAt = Date.now();
+  const messages = await receiveAll(sqs, queueUrl, visibilitySeconds);
   const items = messages.map(parseParked);
   const unreadable = items.filter(isUnreadable);
   const parked = items.filter((item): item is ParkedEvent => !isUnreadable(item));
   if (options.dryRun) {
-    await release(sqs, options.queueUrl, messages.map((m) => m.ReceiptHandle ?? ''));
-    return { messages: messages.length, parked, unreadable, results: [] };
+    return { messages: messages.length, parked, unreadable, results: [], notReleased: await release(sqs, queueUrl, items) };
   }
   const chosen = parked.filter((event) => options.choose?.(event) ?? true);
+  const notReleased = await release(sqs, queueUrl, [...unreadable, ...parked.filter((event) => !chosen.includes(event))]);
+  const holds = holdWhileWaiting(sqs, queueUrl, visibilitySeconds, chosen, receivedAt);
   const results: Redriven[] = [];
   for (const event of chosen) {
-    results.push(await redriveOne(sqs, lambda, options.queueUrl, options.functionName, event));
+    const taken = await holds.renewBefore(event);
+    const result = taken ? { event, skipped: taken } : await redriveOne(sqs, lambda, queueUrl, options.functionName, event);
+    if (result.error) notReleased.push(...(await release(sqs, queueUrl, [event])));
+    results.push(result);
     options.onRedriven?.(results.length, chosen.length);
   }
-  const left = [
-    ...results.filter((r) => r.error).map((r) => r.event.receiptHandle),
-    ...parked.filter((event) => !chosen.includes(event)).map((event) => event.receiptHandle),
-    ...unreadable.map((u) => u.receiptHandle),
-  ];
-  await release(sqs, options.queueUrl, left);
-  return { messages: messages.length, parked, unreadable, results };
+  return { messages: messages.length, parked, unreadable, results, notReleased };
 }

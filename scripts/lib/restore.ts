@@ -121,7 +121,7 @@ function existedAt(inboxHistory: VersionEntry[] | undefined, at: Date): boolean 
 
 export function parseDestination(to: string | undefined, inboxBucket: string | undefined): { bucket: string; prefix: string } {
   if (!to) {
-    if (!inboxBucket) throw new RestoreRequestError('there is no inbox to restore into (its stack is gone): say where with TO=<bucket>/<prefix>');
+    if (!inboxBucket) throw new RestoreRequestError('there is no inbox to restore into (its stack is gone, or not ready): say where with TO=<bucket>/<prefix>');
     return { bucket: inboxBucket, prefix: '' };
   }
   const slash = to.indexOf('/');

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { ensureEmbeddedEmulator } from './emulator.js';
-import { answersOk } from './http.js';
+import { answersOk, withinTime } from './http.js';
 import { recordedLocalStackHost } from './localstack-host.js';
 import { parametersDir } from './paths.js';
 import { assertRealAwsEnvironment } from './real-aws.js';
@@ -87,7 +87,7 @@ const localstackDescriptions: Record<LocalStackMode, string> = {
 /** Which LocalStack answers: it says itself whether it runs in Docker (/_localstack/info is_docker). */
 export async function localstackModeAt(endpoint: string): Promise<LocalStackMode | undefined> {
   try {
-    const info = (await (await fetch(`${endpoint}/_localstack/info`, { signal: AbortSignal.timeout(3_000) })).json()) as { is_docker?: boolean };
+    const info = (await withinTime(3_000, async (signal) => (await fetch(`${endpoint}/_localstack/info`, { signal })).json())) as { is_docker?: boolean };
     if (typeof info.is_docker !== 'boolean') return undefined;
     return info.is_docker ? LocalStackMode.docker : LocalStackMode.host;
   } catch {

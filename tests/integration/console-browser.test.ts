@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sessionToken } from '../../scripts/console/guard.js';
 import { liveBackend } from '../../scripts/console/live-backend.js';
@@ -13,6 +15,7 @@ import { consoleApp } from '../../scripts/console/server.js';
 import { keyHref } from '../../scripts/console/views/layout.js';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { reportsDir } from '../../scripts/lib/paths.js';
+import { emulatorRequests } from '../../scripts/lib/request-log.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
@@ -80,8 +83,8 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
   beforeEach(() => printEmulatorLogOnFailure(() => stack));
 
   it('shows an upload’s backup with its receipt, and restores it, asking before it overwrites', async () => {
-    // Prepare: a file is uploaded, backed up, then lost from the inbox
-    const key = `photos/cat ${Date.now()}.jpg`;
+    // Prepare: a file is uploaded, backed up, then lost from the inbox; its key ends with a space, which the restore keeps
+    const key = `photos/cat ${Date.now()}.jpg `;
     const source = await upload(key, 'a cat');
     await live().s3.send(new DeleteObjectCommand({ Bucket: live().outputs.InboxBucketName, Key: key }));
 
@@ -132,7 +135,7 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
 
     // Assess
     expect(why).toBe('parked after 3 attempt(s) (RetriesExhausted)');
-    expect(summary).toBe('redriven 1, failed again 0 (left in the queue), unreadable 0');
+    expect(summary).toBe('redriven 1, failed again 0 (left in the queue), skipped 0 (another reader has them), unreadable 0 (left alone)');
     await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 5_000);
     await page.goto(consoleServer!.url);
     expect(await page.locator('#parked').textContent()).toContain('The failed-events queue is empty.');
@@ -180,6 +183,36 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
     expect(subject).toBe(hostileKey);
     expect([imagesOnOverview, imagesOnKeyPage]).toEqual([0, 0]);
     expect(dialogs).toEqual([]);
+  });
+
+  it('answers no request that another site’s page starts, such as an image that would list (and so hide) the parked events', async () => {
+    // Prepare: a page elsewhere on this machine embeds the console's overview as an image
+    const elsewhere = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(`<img src="${consoleServer!.url}">`));
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const statuses: number[] = [];
+    const onResponse = (response: Response) => {
+      if (response.url() === consoleServer!.url) statuses.push(response.status());
+    };
+    const since = Date.now();
+    try {
+      // Act: that page loads (its image included), then the owner opens the overview
+      page.on('response', onResponse);
+      await page.goto(`http://localhost:${(elsewhere.address() as AddressInfo).port}/`);
+      page.off('response', onResponse);
+      const ownView = Date.now();
+      await page.goto(consoleServer!.url);
+      const receives = await waitFor('the overview’s listing in the request log', async () => {
+        const records = (await emulatorRequests(stack!.emulator.endpoint, since)).filter((record) => record.operation === 'ReceiveMessage');
+        return records.length > 0 ? records : undefined;
+      }, { timeoutMs: 10_000, intervalMs: 200 });
+      // Assess: only the owner's view received messages, and the image got a refusal
+      expect(receives.filter((record) => record.startMs < ownView)).toEqual([]);
+      expect(statuses).toEqual([403]);
+    } finally {
+      page.off('response', onResponse);
+      elsewhere.closeAllConnections();
+      elsewhere.close();
+    }
   });
 
   it('saves a screenshot of the main view', async () => {

@@ -1,8 +1,13 @@
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { BackupMetadata } from '../../handler/provenance.js';
+import { deploy } from '../../scripts/lib/deployment.js';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
+import { projectRoot } from '../../scripts/lib/paths.js';
 import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
 import { isUnreadable, parseParked, receiveAll, redriveOne, release, type ParkedEvent } from '../../scripts/lib/redrive.js';
 import { executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
@@ -120,9 +125,9 @@ describe('redrive', () => {
     await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: { ...variables, BACKUP_BUCKET: 'Not_A_Bucket' } } }));
     const put = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: 'parked' }));
     const parked = await waitFor('the event to be parked', async () => {
-      const messages = await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1);
-      const events = messages.map(parseParked).filter((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
-      await release(sqs, outputs.FailedEventsQueueUrl, messages.map((m) => m.ReceiptHandle ?? ''));
+      const messages = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map(parseParked);
+      const events = messages.filter((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+      await release(sqs, outputs.FailedEventsQueueUrl, messages);
       return events[0];
     }, { timeoutMs: 20_000, intervalMs: 500 });
     // Act: fails again while broken, then succeeds once fixed
@@ -137,4 +142,35 @@ describe('redrive', () => {
     await waitForBackupOf(s3, buckets.backupBucket, key, put.VersionId!, 5_000);
     expect(await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).toEqual([]);
   });
+});
+
+/** Runs one of the kit's scripts against this file's emulator, as `make` would on the embedded target. */
+function runScript(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([variable]) => !variable.startsWith('AWS_') && variable !== 'TARGET'));
+  const port = new URL(started().emulator.endpoint).port;
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(projectRoot, 'node_modules', '.bin', 'tsx'), [join('scripts', `${name}.ts`)], { cwd: projectRoot, env: { ...env, BACKUP_KIT_EMULATOR_PORT: port } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('make redrive', () => {
+  it('reports a message that Lambda did not park and leaves it alone, which is no failure', async () => {
+    // Prepare: the stack the scripts find (named by the parameter file), with a message from elsewhere in its queue
+    const { sqs } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    await sqs.send(new SendMessageCommand({ QueueUrl: outputs.FailedEventsQueueUrl, MessageBody: 'hello from elsewhere' }));
+    // Act
+    const finished = await runScript('redrive');
+    // Assess
+    expect(finished.stdout).toContain('the message is not JSON: it was not parked by Lambda (left in the queue: no event the function can take)');
+    expect(finished.stdout).toContain('redriven 0, failed again 0 (left in the queue), skipped 0 (another reader has them), unreadable 1 (left alone)');
+    expect(finished.code).toBe(0);
+    expect((await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map((message) => message.Body)).toEqual(['hello from elsewhere']);
+  }, 60_000);
 });

@@ -22,7 +22,7 @@ function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverv
     place: { target: 'embedded', region: 'us-east-1', account: '123456789012', ...place },
     overview: vi.fn(async () => overview),
     keyVersions: vi.fn(),
-    redrive: vi.fn(async () => ({ messages: 0, parked: [], unreadable: [], results: [] })),
+    redrive: vi.fn(async () => ({ messages: 0, parked: [], unreadable: [], results: [], notReleased: [] })),
     reconcile: vi.fn(async (prefix?: string) => ({ prefix, findings: [], repairs: [] })),
     restore: vi.fn(),
   } satisfies ConsoleBackend;
@@ -43,6 +43,23 @@ describe('the console refuses what does not come from its own page', () => {
     expect(rebound.status).toBe(403);
     expect(local.status).toBe(200);
     expect(backend.overview).toHaveBeenCalledTimes(1);
+  });
+
+  it('answers no request a browser says another site started, so that no page elsewhere can make it list (and hide) parked events', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    const get = (path: string, site?: string) => app.request(new Request(`http://${HOST}${path}`, { headers: { host: HOST, ...(site ? { 'sec-fetch-site': site } : {}) } }));
+    // Act
+    const refused = await Promise.all([get('/', 'cross-site'), get('/', 'same-site'), get('/console.css', 'cross-site'), get('/key?key=a.txt', 'cross-site')]);
+    const action = await app.request(post('/redrive', { token: TOKEN }, { host: HOST, origin: ORIGIN, 'sec-fetch-site': 'cross-site' }));
+    const answered = await Promise.all([get('/', 'same-origin'), get('/', 'none'), get('/')]);
+    // Assess
+    expect([...refused, action].map((response) => response.status)).toEqual([403, 403, 403, 403, 403]);
+    expect(await refused[0]!.text()).toContain('another site');
+    expect(backend.redrive).not.toHaveBeenCalled();
+    expect(backend.keyVersions).not.toHaveBeenCalled();
+    expect(answered.map((response) => response.status)).toEqual([200, 200, 200]);
+    expect(backend.overview).toHaveBeenCalledTimes(3);
   });
 
   it('refuses an action posted from another site, even with the right token', async () => {
@@ -165,6 +182,33 @@ describe('restore asks before it overwrites', () => {
     // Assess
     expect(backend.restore).toHaveBeenCalledWith({ key: 'a.txt', version: 'v1', to: 'other-bucket/x/', force: true });
     expect(await response.text()).toContain('overwrote s3://inbox/a.txt (new version n1)');
+  });
+});
+
+describe('form fields reach the backend as typed', () => {
+  it('restores a key and reconciles a prefix with their leading and trailing spaces', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.restore.mockResolvedValue({ kind: 'done', results: [] });
+    // Act
+    const restore = await app.request(post('/restore', { token: TOKEN, key: ' notes.txt ', version: ' v1 ' }));
+    const reconcile = await app.request(post('/reconcile', { token: TOKEN, prefix: ' drafts/ ' }));
+    // Assess
+    expect([restore.status, reconcile.status]).toEqual([200, 200]);
+    expect(backend.restore).toHaveBeenCalledWith({ key: ' notes.txt ', version: ' v1 ', to: undefined, force: false });
+    expect(backend.reconcile).toHaveBeenCalledWith(' drafts/ ', false);
+  });
+
+  it('refuses a blank key or version, and reconciles everything for a blank prefix', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    // Act
+    const restore = await app.request(post('/restore', { token: TOKEN, key: '   ', version: 'v1' }));
+    const reconcile = await app.request(post('/reconcile', { token: TOKEN, prefix: '  ' }));
+    // Assess
+    expect(restore.status).toBe(400);
+    expect(backend.restore).not.toHaveBeenCalled();
+    expect(backend.reconcile).toHaveBeenCalledWith(undefined, false);
   });
 });
 

@@ -13,16 +13,24 @@ const Back: FC = () => (
 
 export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ redrive, session }) => {
   const failed = redrive.results.filter((result) => result.error);
+  const skipped = redrive.results.filter((result) => result.skipped);
   return (
     <Layout place={session.place} title="Redrive">
       <p class="summary">
-        redriven {redrive.results.length - failed.length}, failed again {failed.length} (left in the queue), unreadable {redrive.unreadable.length}
+        {`redriven ${redrive.results.length - failed.length - skipped.length}, failed again ${failed.length} (left in the queue), ` +
+          `skipped ${skipped.length} (another reader has them), unreadable ${redrive.unreadable.length} (left alone)`}
       </p>
       {redrive.results.length === 0 && <p class="hint">No parked event was re-invoked: the queue holds none, or the one chosen was gone.</p>}
       <ul class="results">
         {redrive.results.map((result) => (
-          <li class={result.error ? 'bad' : 'good'}>
-            <span class="key">{result.event.keys.join(', ') || '(no key)'}</span>: {result.error ? `failed again: ${result.error}` : `redriven → ${JSON.stringify(result.outcomes)}`}
+          <li class={result.error || result.skipped ? 'bad' : 'good'}>
+            <span class="key">{result.event.keys.join(', ') || '(no key)'}</span>:{' '}
+            {result.skipped ? `skipped: ${result.skipped}` : result.error ? `failed again: ${result.error}` : `redriven → ${JSON.stringify(result.outcomes)}`}
+          </li>
+        ))}
+        {redrive.notReleased.map((refused) => (
+          <li class="bad">
+            message {refused.messageId} could not be made visible again: {refused.problem} (another reader has it, or it is gone)
           </li>
         ))}
       </ul>

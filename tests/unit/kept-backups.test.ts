@@ -1,0 +1,74 @@
+import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { clientsFor } from '../../scripts/lib/clients.js';
+import { restoreSource } from '../../scripts/lib/kept-backups.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
+
+const cloudFormation = mockClient(CloudFormationClient);
+const sts = mockClient(STSClient);
+// No request leaves: every client the target gets is mocked.
+const target = embeddedTarget('http://127.0.0.1:9');
+const clients = clientsFor(target);
+/** The backup bucket the template names for the parameter file's NamePrefix (backup-kit), kept after its stack. */
+const KEPT = 'backup-kit-backup-123456789012-us-east-1';
+
+const outputs = [
+  ['InboxBucketName', 'backup-kit-inbox-123456789012-us-east-1'],
+  ['BackupBucketName', KEPT],
+  ['ReceiptTopicArn', 'arn:aws:sns:us-east-1:123456789012:backup-kit-receipts'],
+  ['BackupFunctionName', 'backup-kit-backup'],
+  ['BackupFunctionArn', 'arn:aws:lambda:us-east-1:123456789012:function:backup-kit-backup'],
+  ['FailedEventsQueueUrl', 'https://sqs.us-east-1.amazonaws.com/123456789012/backup-kit-failed-events'],
+  ['FailedEventsQueueArn', 'arn:aws:sqs:us-east-1:123456789012:backup-kit-failed-events'],
+  ['LogGroupName', '/aws/lambda/backup-kit-backup'],
+].map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }));
+
+const stack = (status: string, extra: Partial<Stack> = {}): Stack => ({
+  StackName: 'backup-kit',
+  StackStatus: status as Stack['StackStatus'],
+  CreationTime: new Date(),
+  Parameters: [{ ParameterKey: 'CopyConcurrency', ParameterValue: '8' }],
+  ...extra,
+});
+
+beforeEach(() => {
+  cloudFormation.reset();
+  sts.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
+});
+
+describe('restore reads the kept backup bucket whenever the stack cannot name it', () => {
+  it('falls back for a stack whose create failed and left no outputs', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('ROLLBACK_COMPLETE', { StackStatusReason: 'The following resource(s) failed to create: [AuditTrail].' })] });
+    // Act
+    const source = await restoreSource(target, clients);
+    // Assess
+    expect(source.buckets).toEqual({ backupBucket: KEPT });
+    expect(source.fallback).toBe('stack backup-kit on embedded is in ROLLBACK_COMPLETE (The following resource(s) failed to create: [AuditTrail].)');
+    expect(source.parameters).toEqual({ CopyConcurrency: '8' });
+  });
+
+  it('falls back for a ready stack without the kit’s outputs, and for no stack at all', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolvesOnce({ Stacks: [stack('CREATE_COMPLETE')] }).rejectsOnce(new Error('Stack with id backup-kit does not exist'));
+    // Act
+    const withoutOutputs = await restoreSource(target, clients);
+    const none = await restoreSource(target, clients);
+    // Assess
+    expect([withoutOutputs.buckets, none.buckets]).toEqual([{ backupBucket: KEPT }, { backupBucket: KEPT }]);
+    expect([withoutOutputs.fallback, none.fallback]).toEqual(['stack backup-kit on embedded lacks the kit’s outputs', 'no stack backup-kit on embedded']);
+  });
+
+  it('takes the buckets from the outputs of a ready stack', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_ROLLBACK_COMPLETE', { Outputs: outputs })] });
+    // Act
+    const source = await restoreSource(target, clients);
+    // Assess
+    expect(source).toEqual({ buckets: { backupBucket: KEPT, inboxBucket: 'backup-kit-inbox-123456789012-us-east-1' }, parameters: { CopyConcurrency: '8' } });
+    expect(sts).not.toHaveReceivedCommand(GetCallerIdentityCommand);
+  });
+});

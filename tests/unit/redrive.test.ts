@@ -1,0 +1,120 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { redriveFailed, redriveQueue, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+
+const sqs = mockClient(SQSClient);
+const lambda = mockClient(LambdaClient);
+const QUEUE = 'http://sqs.us-east-1.localhost/123456789012/kit-failed-events';
+/** FunctionTimeoutSeconds 300, and a minute. */
+const HOLD_SECONDS = 360;
+const options: QueueRedriveOptions = { queueUrl: QUEUE, functionName: 'kit-backup', visibilitySeconds: HOLD_SECONDS };
+
+/** A message Lambda parked after its retries, for an upload of `k-<n>.txt`. */
+const parkedMessage = (n: number): Message => ({
+  MessageId: `m-${n}`,
+  ReceiptHandle: `r-${n}`,
+  Body: JSON.stringify({
+    requestContext: { requestId: `request-${n}`, condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+    requestPayload: { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'kit-inbox' }, object: { key: `k-${n}.txt` } } }] },
+  }),
+});
+
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)) as never;
+
+/** Every call in the order made: SQS visibility changes and deletes, and the function's invocations. */
+let journal: string[];
+
+/**
+ * The queue holds `messages`; SQS refuses a visibility change for the receipt handles in `refuse` (another reader
+ * received them since); the function fails for the keys in `failing`.
+ */
+function arrange(messages: Message[], { refuse = [] as string[], failing = [] as string[], invocationMs = 0 } = {}) {
+  sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: messages }).resolves({ Messages: [] });
+  sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }) => {
+    const seconds = Entries[0]?.VisibilityTimeout;
+    journal.push(`${seconds === 0 ? 'release' : `hide ${seconds}s`} ${Entries.map((entry: { ReceiptHandle: string }) => entry.ReceiptHandle).join(' ')}`);
+    const refused = Entries.filter((entry: { ReceiptHandle: string }) => refuse.includes(entry.ReceiptHandle));
+    return {
+      Successful: Entries.filter((entry: { Id: string }) => !refused.includes(entry)).map((entry: { Id: string }) => ({ Id: entry.Id })),
+      Failed: refused.map((entry: { Id: string }) => ({ Id: entry.Id, SenderFault: true, Code: 'ReceiptHandleIsInvalid', Message: 'The receipt handle has expired.' })),
+    };
+  });
+  sqs.on(DeleteMessageCommand).callsFake(({ ReceiptHandle }) => {
+    journal.push(`delete ${ReceiptHandle}`);
+    return {};
+  });
+  lambda.on(InvokeCommand).callsFake(({ Payload }) => {
+    const key: string = JSON.parse(typeof Payload === 'string' ? Payload : new TextDecoder().decode(Payload)).Records[0].s3.object.key;
+    journal.push(`invoke ${key}`);
+    vi.setSystemTime(Date.now() + invocationMs);
+    if (failing.includes(key)) return { StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ errorType: 'Error', errorMessage: `cannot back up ${key}` }) };
+    return { StatusCode: 200, Payload: encode({ outcomes: ['copied'] }) };
+  });
+}
+
+beforeEach(() => {
+  sqs.reset();
+  lambda.reset();
+  journal = [];
+  vi.useFakeTimers({ toFake: ['Date'] });
+});
+afterEach(() => vi.useRealTimers());
+
+describe('redrive keeps each message its own until its event ran', () => {
+  it('renews a message’s hold right before its event runs, and skips one that another reader received meanwhile', async () => {
+    // Prepare
+    arrange([parkedMessage(1), parkedMessage(2), parkedMessage(3)], { refuse: ['r-2'] });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(journal).toEqual(['hide 360s r-1', 'invoke k-1.txt', 'delete r-1', 'hide 360s r-2', 'hide 360s r-3', 'invoke k-3.txt', 'delete r-3']);
+    expect(redrive.results.map((result) => [result.event.messageId, result.skipped ?? result.error ?? 'redriven'])).toEqual([
+      ['m-1', 'redriven'],
+      ['m-2', 'another reader received it while it waited (SQS would not keep it hidden: ReceiptHandleIsInvalid: The receipt handle has expired.); it stays in the queue'],
+      ['m-3', 'redriven'],
+    ]);
+    expect(redriveFailed(redrive)).toBe(true);
+  });
+
+  it('keeps the waiting messages hidden while earlier events run long, so that no hold runs out before its turn', async () => {
+    // Prepare: each invocation takes 200 s; a hold lasts 360 s
+    arrange([parkedMessage(1), parkedMessage(2), parkedMessage(3)], { invocationMs: 200_000 });
+    // Act
+    await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(journal).toEqual([
+      'hide 360s r-1',
+      'invoke k-1.txt',
+      'delete r-1',
+      'hide 360s r-2 r-3',
+      'invoke k-2.txt',
+      'delete r-2',
+      'hide 360s r-3',
+      'invoke k-3.txt',
+      'delete r-3',
+    ]);
+  });
+
+  it('lets what it leaves alone go at once, and an event that failed again right after its run', async () => {
+    // Prepare: one unreadable message, one event not chosen, one that fails again
+    arrange([{ MessageId: 'm-x', ReceiptHandle: 'r-x', Body: 'not json' }, parkedMessage(1), parkedMessage(2)], { failing: ['k-2.txt'] });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, { ...options, choose: (event) => event.messageId === 'm-2' });
+    // Assess
+    expect(journal).toEqual(['release r-x r-1', 'hide 360s r-2', 'invoke k-2.txt', 'release r-2']);
+    expect(redrive.results.map((result) => result.error)).toEqual(['Error: cannot back up k-2.txt']);
+    expect(redriveFailed(redrive)).toBe(true);
+  });
+
+  it('reports the messages SQS would not make visible again', async () => {
+    // Prepare
+    arrange([parkedMessage(1), parkedMessage(2)], { refuse: ['r-2'] });
+    // Act
+    const listing = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, { ...options, dryRun: true });
+    // Assess
+    expect(journal).toEqual(['release r-1 r-2']);
+    expect(listing.notReleased).toEqual([{ messageId: 'm-2', problem: 'ReceiptHandleIsInvalid: The receipt handle has expired.' }]);
+  });
+});
