@@ -5,7 +5,7 @@ import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
-import { answersOk } from './http.js';
+import { answersOk, withinTime } from './http.js';
 import { projectRoot, venvBin } from './paths.js';
 import { processAlive } from './process-alive.js';
 import { waitFor } from './wait.js';
@@ -128,16 +128,22 @@ async function readRecord(place: SharedEmulatorPlace): Promise<EmulatorRecord | 
   }
 }
 
-/** The pid the kit's emulator on `endpoint` reports about itself, when one answers there. */
-async function emulatorPidAt(endpoint: string): Promise<number | undefined> {
+type Health = { readonly emulator?: string; readonly pid?: number; readonly code?: string };
+
+/** What the kit's emulator on `endpoint` reports about itself, when one answers there. */
+async function healthAt(endpoint: string): Promise<Health | undefined> {
   try {
-    const response = await fetch(`${endpoint}/_backup-kit/health`, { signal: AbortSignal.timeout(2_000) });
-    const health = (await response.json()) as { emulator?: string; pid?: number };
-    return response.ok && health.emulator === 'backup-kit' ? health.pid : undefined;
+    return await withinTime(2_000, async (signal) => {
+      const response = await fetch(`${endpoint}/_backup-kit/health`, { signal });
+      const health = (await response.json()) as Health;
+      return response.ok && health.emulator === 'backup-kit' ? health : undefined;
+    });
   } catch {
     return undefined;
   }
 }
+
+const emulatorPidAt = async (endpoint: string) => (await healthAt(endpoint))?.pid;
 
 const isHealthy = (endpoint: string) => answersOk(`${endpoint}/_backup-kit/health`);
 
@@ -159,13 +165,7 @@ export async function emulatorCodeFingerprint(): Promise<string> {
 }
 
 /** The code digest the emulator on `endpoint` reports. */
-async function emulatorCodeAt(endpoint: string): Promise<string | undefined> {
-  try {
-    return ((await (await fetch(`${endpoint}/_backup-kit/health`, { signal: AbortSignal.timeout(2_000) })).json()) as { code?: string }).code;
-  } catch {
-    return undefined;
-  }
-}
+const emulatorCodeAt = async (endpoint: string) => (await healthAt(endpoint))?.code;
 
 /**
  * The endpoint of the shared embedded emulator that `make deploy`, `make matrix` and friends use: the one
