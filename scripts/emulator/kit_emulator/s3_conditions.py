@@ -5,30 +5,20 @@ moto 5.2.5 (s3/responses.py) checks If-Match and If-None-Match on PutObject, onl
 CompleteMultipartUpload, and no destination condition at all on CopyObject; and where it checks, the check
 and the write are separate steps on a threaded server, so two concurrent writers can both pass. The kit's
 function relies on these conditions to copy a concurrent duplicate once (aws-facts.md: a failed condition
-answers 412 PreconditionFailed). Here every write of a key runs under that key's lock, and its condition is
-checked inside the lock against the key's current version.
+answers 412 PreconditionFailed). Here every write of a key runs under that key's lock (s3_key_locks.py, which
+also keeps reads of the key and the write's events from seeing it half-built), and its condition is checked
+inside the lock against the key's current version.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from moto.s3.exceptions import MissingKey, PreconditionFailed
 from moto.s3.responses import S3Response
 
-_locks: dict[tuple[str, str], threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-@contextmanager
-def _key_lock(bucket: str, key: str) -> Iterator[None]:
-    with _locks_guard:
-        lock = _locks.setdefault((bucket, key), threading.Lock())
-    with lock:
-        yield
+from .s3_key_locks import writing
 
 
 def _unquoted(etag: str) -> str:
@@ -52,7 +42,7 @@ def _check(response: S3Response, key_name: str) -> None:
 def _atomic(write: Callable[..., Any]) -> Callable[..., Any]:
     def conditional_write(self: S3Response, *args: Any, **kwargs: Any) -> Any:
         key_name = self.parse_key_name()
-        with _key_lock(self.bucket_name, key_name):
+        with writing(self.bucket_name, key_name):
             _check(self, key_name)
             return write(self, *args, **kwargs)
 
@@ -67,7 +57,7 @@ def _key_response_post(self: S3Response, request: Any, body: bytes, bucket_name:
     # POST ?uploadId=… completes a multipart upload: a write of the key. Other POSTs (create upload, restore…) are not.
     if not query.get("uploadId"):
         return _original_key_response_post(self, request, body, bucket_name, query, key_name)
-    with _key_lock(bucket_name, key_name):
+    with writing(bucket_name, key_name):
         _check(self, key_name)
         return _original_key_response_post(self, request, body, bucket_name, query, key_name)
 
