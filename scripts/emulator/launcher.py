@@ -128,6 +128,7 @@ def main() -> None:
     s3_policy.install()
     s3_multipart.install()
     lambda_invoke.install()
+    lambda_runtime.install()
 
     app = faults.wrap(kit_routes(request_log.recording(RememberingDispatcher(create_backend_app))))
     server = keep_alive_server(args.host, args.port, app)

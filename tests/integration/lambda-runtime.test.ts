@@ -1,4 +1,4 @@
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, type Runtime } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, type Runtime } from '@aws-sdk/client-lambda';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -244,6 +244,19 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     const invoke = stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-python', Payload: '{}' }));
     // Assess
     await expect(invoke).rejects.toThrow(/^runtime 'python3\.12' is not supported by the kit's Lambda executor, which runs Node\.js only: use one of (nodejs\d+\.x, )*nodejs22\.x/);
+  });
+
+  it('stops the Node process of a deleted function without waiting for another invocation', async () => {
+    // Prepare
+    const { lambda } = stack!.deployment.clients;
+    await createProbe('kit-runtime-deleted', 'nodejs22.x');
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-deleted', Payload: '{}' }));
+    const { pid } = JSON.parse(new TextDecoder().decode(response.Payload)) as { pid: number };
+    // Act
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: 'kit-runtime-deleted' }));
+    // Assess
+    expect(pid).toBeGreaterThan(0);
+    await waitFor('the deleted function\'s process to end', async () => (processAlive(pid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
   });
 
   it('runs nodejs22.x on Node 22, and the function process ends when the emulator is killed with SIGKILL', async () => {
