@@ -45,7 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 
 from kit_emulator import (cloudformation, cloudformation_parameters, cloudformation_updates, faults,  # noqa: E402
-                          lambda_invoke, lambda_runtime, request_log, s3_conditions, s3_events, s3_multipart, s3_policy)
+                          lambda_invoke, lambda_runtime, request_log, s3_conditions, s3_events, s3_key_locks,
+                          s3_multipart, s3_policy)
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
 from kit_emulator.http_server import keep_alive_server  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
@@ -54,8 +55,9 @@ KIT_PREFIX = "/_backup-kit/"
 
 
 def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
-    """The emulator's own endpoints: health with the asynchronous queue's depth (for waiting in tests) and the
-    digest of its code, and the recent requests (for measuring what a function does)."""
+    """The emulator's own endpoints: health with the asynchronous queue's depth (for waiting in tests), the
+    number of S3 key locks in use (0 when idle) and the digest of its code, and the recent requests (for
+    measuring what a function does)."""
     code = code_fingerprint()
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -64,7 +66,7 @@ def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[by
             return app(environ, start_response)
         if path == KIT_PREFIX + "health":
             body = {"status": "ready", "emulator": "backup-kit", "moto": moto_version(), "pid": os.getpid(),
-                    "code": code, "pendingAsyncEvents": invoker.pending}
+                    "code": code, "pendingAsyncEvents": invoker.pending, "keyLocks": s3_key_locks.locks_in_use()}
             return json_response(start_response, body)
         if path == KIT_PREFIX + "requests":
             since = parse_qs(environ.get("QUERY_STRING", "")).get("since", ["0"])[0]
@@ -121,10 +123,12 @@ def main() -> None:
     cloudformation_parameters.install()
     cloudformation_updates.install()
     s3_conditions.install()
+    s3_key_locks.install()
     s3_events.install()
     s3_policy.install()
     s3_multipart.install()
     lambda_invoke.install()
+    lambda_runtime.install()
 
     app = faults.wrap(kit_routes(request_log.recording(RememberingDispatcher(create_backend_app))))
     server = keep_alive_server(args.host, args.port, app)

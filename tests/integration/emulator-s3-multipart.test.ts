@@ -3,13 +3,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListPartsCommand,
+  S3Client,
   UploadPartCopyCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,15 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 
 let emulator: RunningEmulator | undefined;
 let s3: S3Client;
+/** The same client without retries: a dropped connection or a 500 is seen as it happened. */
+let s3Once: S3Client;
+
+type Outcome = { status: number | undefined; code: string | undefined };
+const outcome = (request: Promise<unknown>): Promise<Outcome> =>
+  request.then(
+    () => ({ status: 200, code: undefined }),
+    (error: { name?: string; $metadata?: { httpStatusCode?: number } }) => ({ status: error.$metadata?.httpStatusCode, code: error.name }),
+  );
 /** A 13 MiB source uploaded in parts, so that part copies read from a completed multipart object. */
 const source = randomBytes(13 * MiB);
 
@@ -42,7 +52,9 @@ async function copyRanges(key: string, ranges: readonly [number, number][], chec
 
 beforeAll(async () => {
   emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-multipart-it-')) });
-  s3 = clientsFor(embeddedTarget(emulator.endpoint)).s3;
+  const target = embeddedTarget(emulator.endpoint);
+  s3 = clientsFor(target).s3;
+  s3Once = new S3Client({ region: target.region, endpoint: target.endpoint, credentials: target.credentials, forcePathStyle: true, maxAttempts: 1 });
   for (const Bucket of ['inbox', 'backup']) await s3.send(new CreateBucketCommand({ Bucket }));
   await new Upload({ client: s3, params: { Bucket: 'inbox', Key: 'source.bin', Body: source }, partSize: 5 * MiB }).done();
 });
@@ -93,5 +105,49 @@ describe('CompleteMultipartUpload', () => {
     const composite = sha256(Buffer.concat(ranges.map(([first, last]) => sha256(source.subarray(first, last + 1)))));
     expect(object.ChecksumSHA256).toBe(`${composite.toString('base64')}-2`);
     expect(object.ChecksumType).toBe('COMPOSITE');
+  });
+});
+
+describe('CompleteMultipartUpload racing other requests on its upload', () => {
+  const ranges: [number, number][] = [[0, 5 * MiB - 1], [5 * MiB, source.length - 1]];
+  const completion = (key: string, UploadId: string, parts: { PartNumber: number; ETag?: string }[]) =>
+    s3Once.send(new CompleteMultipartUploadCommand({ Bucket: 'backup', Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+  const contentOf = async (key: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'backup', Key: key }))).Body!.transformToByteArray());
+  const after = <T>(ms: number, request: () => Promise<T>) => new Promise((resolve) => setTimeout(resolve, ms)).then(request);
+
+  it('lets either the completion or an abort win, and answers the other NoSuchUpload', async () => {
+    for (let round = 0; round < 8; round += 1) {
+      // Prepare
+      const key = `abort-race-${round}.bin`;
+      const { UploadId, parts } = await copyRanges(key, ranges);
+      // Act: the abort is sent up to 3 ms after the completion, or the completion up to 3 ms after the abort
+      const [completed, aborted] = await Promise.all([
+        outcome(after(round % 2 ? round / 2 : 0, () => completion(key, UploadId, parts))),
+        outcome(after(round % 2 ? 0 : round / 2, () => s3Once.send(new AbortMultipartUploadCommand({ Bucket: 'backup', Key: key, UploadId })))),
+      ]);
+      // Assess
+      expect([completed.status, aborted.status].sort()).toEqual([200, 404]);
+      expect(completed.status === 200 ? aborted : completed).toEqual({ status: 404, code: 'NoSuchUpload' });
+      if (completed.status === 200) expect((await contentOf(key)).equals(source)).toBe(true);
+    }
+  });
+
+  it('assembles the parts it checked while the last one is uploaded again, or refuses with InvalidPart', async () => {
+    // Eight parts of 5 MiB: the last one is replaced while the completion copies the ones before it.
+    const first5MiB = source.subarray(0, 5 * MiB);
+    const eightParts = Array.from({ length: 8 }, (): [number, number] => [0, 5 * MiB - 1]);
+    for (let round = 0; round < 8; round += 1) {
+      // Prepare
+      const key = `reupload-race-${round}.bin`;
+      const { UploadId, parts } = await copyRanges(key, eightParts);
+      // Act: sent up to 56 ms after the completion; its own answer once the upload is complete is not what this test is about
+      const [completed] = await Promise.all([
+        outcome(completion(key, UploadId, parts)),
+        outcome(after(round * 8, () => s3Once.send(new UploadPartCopyCommand({ Bucket: 'backup', Key: key, UploadId, PartNumber: 8, CopySource: 'inbox/source.bin', CopySourceRange: 'bytes=0-0' })))),
+      ]);
+      // Assess
+      if (completed.status === 200) expect((await contentOf(key)).equals(Buffer.concat(eightParts.map(() => first5MiB)))).toBe(true);
+      else expect(completed).toEqual({ status: 400, code: 'InvalidPart' });
+    }
   });
 });

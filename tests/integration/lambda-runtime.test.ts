@@ -1,6 +1,6 @@
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, type Runtime } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, type Runtime } from '@aws-sdk/client-lambda';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -75,13 +75,15 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     init = undefined;
   });
 
-  async function startInit(extra: Record<string, string> = {}): Promise<void> {
+  /** Starts the init; `inheritedDescriptors` more open descriptors (all /dev/null) make it a process with many files open. */
+  async function startInit(extra: Record<string, string> = {}, inheritedDescriptors = 0): Promise<void> {
     endpoint.posted.length = 0;
     interopPort = await freePort();
     output = '';
+    const devNull = openSync('/dev/null', 'r');
     init = spawn(python, ['-m', 'kit_lambda_runtime.localstack_init'], {
       cwd: taskRoot,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe', ...Array.from({ length: inheritedDescriptors }, () => devNull)],
       env: {
         PATH: process.env.PATH,
         PYTHONPATH: join(projectRoot, 'scripts', 'lambda-runtime'),
@@ -98,6 +100,7 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
         ...extra,
       },
     });
+    closeSync(devNull);
     init.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     init.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     await waitFor('the init to report ready', async () => endpoint.find('/status/runtime1/ready') ?? (init?.exitCode !== null ? Promise.reject(new Error(`the init exited:\n${output}`)) : undefined), { timeoutMs: 15_000, intervalMs: 50 });
@@ -130,6 +133,16 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(Number(first.body.remaining)).toBeGreaterThan(0);
     expect(first.logs).toMatch(/^START RequestId: req-1 Version: \$LATEST\n.*\treq-1\tINFO\tprobe says hi\nEND RequestId: req-1\nREPORT RequestId: req-1\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms\n$/);
     expect(second.logs).not.toContain('Init Duration');
+  });
+
+  it('captures the function\'s output in a process with more than 1,024 descriptors open', async () => {
+    // Prepare: its pipes get numbers above 1,023, which select.select() refuses
+    await startInit({}, 1_100);
+    // Act
+    const answered = await invoke('req-fds', {});
+    // Assess
+    expect(answered.outcome).toBe('response');
+    expect(answered.logs).toContain('\treq-fds\tINFO\tprobe says hi\n');
   });
 
   it('reports a thrown error to /error with the Invoke Error line in the logs', async () => {
@@ -231,6 +244,19 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     const invoke = stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-python', Payload: '{}' }));
     // Assess
     await expect(invoke).rejects.toThrow(/^runtime 'python3\.12' is not supported by the kit's Lambda executor, which runs Node\.js only: use one of (nodejs\d+\.x, )*nodejs22\.x/);
+  });
+
+  it('stops the Node process of a deleted function without waiting for another invocation', async () => {
+    // Prepare
+    const { lambda } = stack!.deployment.clients;
+    await createProbe('kit-runtime-deleted', 'nodejs22.x');
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-deleted', Payload: '{}' }));
+    const { pid } = JSON.parse(new TextDecoder().decode(response.Payload)) as { pid: number };
+    // Act
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: 'kit-runtime-deleted' }));
+    // Assess
+    expect(pid).toBeGreaterThan(0);
+    await waitFor('the deleted function\'s process to end', async () => (processAlive(pid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
   });
 
   it('runs nodejs22.x on Node 22, and the function process ends when the emulator is killed with SIGKILL', async () => {

@@ -2,7 +2,8 @@
 
 One environment (kit_lambda_runtime, shared with the LocalStack executor) per function configuration (code,
 handler, environment, memory): reused between invocations as Lambda reuses warm environments, replaced on the
-next invocation after a configuration change; a crashed or timed-out runtime is replaced inside it.
+next invocation after a configuration change; a crashed or timed-out runtime is replaced inside it. Deleting
+a function (DeleteFunction, or its stack's deletion) stops its environments and their Node processes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from kit_lambda_runtime.environment import ExecutionEnvironment, FunctionSpec, InvocationResult
 from kit_lambda_runtime.node_binary import UnsupportedRuntime, node_binary_for
 from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.models import LambdaBackend
 
 
 @dataclass
@@ -44,9 +46,14 @@ def configure(endpoint_url: str, state_dir: Path) -> None:
 @dataclass(eq=False)
 class WarmEnvironment:
     key: str
-    function_arn: str
+    #: moto's function object: a function created again under the same name is another object.
+    function: Any
     log_stream: str
     environment: ExecutionEnvironment
+
+    @property
+    def function_arn(self) -> str:
+        return str(self.function.function_arn)
 
 
 def is_deployed(fn: Any) -> bool:
@@ -126,7 +133,7 @@ class EnvironmentPool:
             timeout_s=float(fn.timeout),
             memory_mb=int(fn.memory_size),
         )
-        warm = WarmEnvironment(key, fn.function_arn, log_stream, ExecutionEnvironment(spec))
+        warm = WarmEnvironment(key, fn, log_stream, ExecutionEnvironment(spec))
         with self._lock:
             self._all.add(warm)
         return warm
@@ -159,13 +166,16 @@ class EnvironmentPool:
         with self._lock:
             self._all.discard(warm)
 
-    def discard_function(self, function_arn: str) -> None:
-        """Stops every environment of a deleted function (an invocation still running in one ends as a crash)."""
+    def discard_undeployed(self) -> None:
+        """Stops every environment of a function that is no longer deployed (an invocation still running in one
+        ends as a crash)."""
         with self._lock:
-            gone = [warm for warm in self._all if warm.function_arn == function_arn]
+            gone = [warm for warm in self._all if not is_deployed(warm.function)]
             self._all.difference_update(gone)
-            for key in [key for key, envs in self._idle.items() if envs and envs[0].function_arn == function_arn]:
-                del self._idle[key]
+            for key, envs in list(self._idle.items()):
+                envs[:] = [warm for warm in envs if warm in self._all]
+                if not envs:
+                    del self._idle[key]
         for warm in gone:
             warm.environment.stop()
 
@@ -207,7 +217,7 @@ def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResu
         pool.release(warm)
     # A function deleted while it ran leaves no trace: its log group stays deleted, as on AWS.
     if not is_deployed(fn):
-        pool.discard_function(fn.function_arn)
+        pool.discard_undeployed()
         print(f"[lambda] {fn.function_name} {request_id}: the function was deleted while it ran; its logs are dropped",
               file=sys.stderr, flush=True)
         return result
@@ -215,3 +225,15 @@ def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResu
     print(f"[lambda] {fn.function_name} {request_id} {'cold' if result.cold else 'warm'} "
           f"{'error' if result.errored else 'ok'} {result.duration_ms:.0f} ms", file=sys.stderr, flush=True)
     return result
+
+
+_moto_delete_function = LambdaBackend.delete_function
+
+
+def _delete_function(self: LambdaBackend, function_name: str, qualifier: str | None = None) -> None:
+    _moto_delete_function(self, function_name, qualifier)
+    pool.discard_undeployed()
+
+
+def install() -> None:
+    LambdaBackend.delete_function = _delete_function  # type: ignore[method-assign]

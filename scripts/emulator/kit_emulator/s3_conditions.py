@@ -5,30 +5,24 @@ moto 5.2.5 (s3/responses.py) checks If-Match and If-None-Match on PutObject, onl
 CompleteMultipartUpload, and no destination condition at all on CopyObject; and where it checks, the check
 and the write are separate steps on a threaded server, so two concurrent writers can both pass. The kit's
 function relies on these conditions to copy a concurrent duplicate once (aws-facts.md: a failed condition
-answers 412 PreconditionFailed). Here every write of a key runs under that key's lock, and its condition is
-checked inside the lock against the key's current version.
+answers 412 PreconditionFailed). Here every write of a key runs under that key's lock (s3_key_locks.py, which
+also keeps reads of the key and the write's events from seeing it half-built), and its condition is checked
+inside the lock against the key's current version.
+
+Deletes of a key (DeleteObject with its If-Match, AbortMultipartUpload, DeleteObjectTagging) take the same lock:
+an abort waits for a completion of the upload in progress instead of closing the parts it is reading, and a
+completion after an abort answers 404 NoSuchUpload as S3 does (moto failed on a missing upload id with 500).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from moto.s3.exceptions import MissingKey, PreconditionFailed
+from moto.s3.exceptions import MissingKey, NoSuchUpload, PreconditionFailed
 from moto.s3.responses import S3Response
 
-_locks: dict[tuple[str, str], threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-@contextmanager
-def _key_lock(bucket: str, key: str) -> Iterator[None]:
-    with _locks_guard:
-        lock = _locks.setdefault((bucket, key), threading.Lock())
-    with lock:
-        yield
+from .s3_key_locks import writing
 
 
 def _unquoted(etag: str) -> str:
@@ -52,7 +46,7 @@ def _check(response: S3Response, key_name: str) -> None:
 def _atomic(write: Callable[..., Any]) -> Callable[..., Any]:
     def conditional_write(self: S3Response, *args: Any, **kwargs: Any) -> Any:
         key_name = self.parse_key_name()
-        with _key_lock(self.bucket_name, key_name):
+        with writing(self.bucket_name, key_name):
             _check(self, key_name)
             return write(self, *args, **kwargs)
 
@@ -67,12 +61,26 @@ def _key_response_post(self: S3Response, request: Any, body: bytes, bucket_name:
     # POST ?uploadId=… completes a multipart upload: a write of the key. Other POSTs (create upload, restore…) are not.
     if not query.get("uploadId"):
         return _original_key_response_post(self, request, body, bucket_name, query, key_name)
-    with _key_lock(bucket_name, key_name):
+    with writing(bucket_name, key_name):
         _check(self, key_name)
+        upload_id = query["uploadId"][0]
+        current = self.backend.get_object(bucket_name, key_name)
+        completed_here = current is not None and current.multipart is not None and current.multipart.id == upload_id
+        if upload_id not in self.backend.get_bucket(bucket_name).multiparts and not completed_here:
+            raise NoSuchUpload(upload_id)
         return _original_key_response_post(self, request, body, bucket_name, query, key_name)
+
+
+_original_key_response_delete = S3Response._key_response_delete
+
+
+def _key_response_delete(self: S3Response, bucket_name: str, query: dict[str, Any], key_name: str) -> Any:
+    with writing(bucket_name, key_name):
+        return _original_key_response_delete(self, bucket_name, query, key_name)
 
 
 def install() -> None:
     S3Response.put_object = _atomic(S3Response.put_object)  # type: ignore[method-assign]
     S3Response.copy_object = _atomic(S3Response.copy_object)  # type: ignore[method-assign]
     S3Response._key_response_post = _key_response_post  # type: ignore[method-assign]
+    S3Response._key_response_delete = _key_response_delete  # type: ignore[method-assign]

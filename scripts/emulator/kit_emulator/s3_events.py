@@ -4,11 +4,13 @@ moto's events lack `versionId` and `sequencer`, invoke the function synchronousl
 request (swallowing its errors), and a completed multipart upload fires a Put event besides its
 CompleteMultipartUpload event. Here every record carries the version id (on versioned buckets) and a
 sequencer that grows with every write, functions are invoked asynchronously after the request returns,
-and a multipart upload fires exactly one event.
+and a multipart upload fires exactly one event. moto sends a PutObject's event before the object has its
+metadata and tags: every event is delivered once the write that raised it is complete (s3_key_locks.py).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 import threading
@@ -20,6 +22,7 @@ from moto.s3.notifications import S3NotificationEvent
 
 from .async_invoke import invoker
 from .faults import injector as faults
+from .s3_key_locks import deliver_after_write
 
 _original_get_s3_event = notifications._get_s3_event
 _sequence_lock = threading.Lock()
@@ -51,19 +54,22 @@ def send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, ke
     if faults.drops_event():
         print(f"[s3-events] dropped the event of {bucket.name}/{key.name} (fault injection)", file=sys.stderr, flush=True)
         return
+    # The sequencer and the bodies are taken now, in the order of the key's writes; the deliveries wait.
     sequencer = _next_sequencer()
     for notification in config.cloud_function:
         if notification.matches(event_name, key.name):
             body = _event_body(event_name, bucket, key, notification.id, sequencer)
-            _invoke_function(account_id, notification.arn, body)
+            deliver_after_write(functools.partial(_invoke_function, account_id, notification.arn, body))
     for notification in config.queue:
         if notification.matches(event_name, key.name):
             body = _event_body(event_name, bucket, key, notification.id, sequencer)
-            notifications._send_sqs_message(account_id, body, notification.arn.split(":")[-1], notification.arn.split(":")[3])
+            deliver_after_write(functools.partial(notifications._send_sqs_message, account_id, body,
+                                                  notification.arn.split(":")[-1], notification.arn.split(":")[3]))
     for notification in config.topic:
         if notification.matches(event_name, key.name):
             body = _event_body(event_name, bucket, key, notification.id, sequencer)
-            notifications._send_sns_message(account_id, body, notification.arn, notification.arn.split(":")[3])
+            deliver_after_write(functools.partial(notifications._send_sns_message, account_id, body, notification.arn,
+                                                  notification.arn.split(":")[3]))
 
 
 def _invoke_function(account_id: str, function_arn: str, body: dict[str, Any]) -> None:

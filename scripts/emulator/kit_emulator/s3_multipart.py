@@ -15,8 +15,17 @@ object's file, and builds the object's checksum from the parts' (a composite che
 zlib's CRC-32 by combining theirs); only parts it has no checksum of (UploadPart, or an algorithm that does
 not combine) are read again. A key adopts the finished file as its buffer instead of copying bytes into it.
 Storage stays moto's: a SpooledTemporaryFile per key that moves to disk above moto's key buffer size
-(smaller contents go through memory as before); moto closes the parts once the upload is complete.
-Reading and writing 1 GiB through Python had taken 2.8-3 s of a completion on this machine.
+(smaller contents go through memory as before). moto closes the parts' files once the upload is complete:
+complete_multipart_upload deletes the upload from bucket.multiparts, a MultipartDict that disposes what is
+deleted; the parts stay attached to the key (key.multipart) with their sizes and ETags only, for HEAD
+?partNumber. Reading and writing 1 GiB through Python had taken 2.8-3 s of a completion on this machine.
+
+moto disposes a key (closes its file) without regard to readers: a part uploaded again disposes the one it
+replaces, also while a completion reads it (an abort waits for the completion: s3_conditions.py). Reads
+therefore go through a descriptor of their own, duplicated under the key's lock, which moto's dispose takes
+here too: the file stays open until the read is done, and a closed descriptor's number, which the process
+may already have given to another file, is never read. A part replaced before the completion reads it is
+answered InvalidPart, as a part that no longer matches the list.
 """
 
 from __future__ import annotations
@@ -28,12 +37,13 @@ import hashlib
 import os
 import tempfile
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from moto.core.compat import HAS_CRT
 from moto.s3 import models
-from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
+from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML, MissingKey
 from moto.s3.models import FakeKey, FakeMultipart, S3Backend
 from moto.s3.utils import compute_checksum
 from moto.settings import get_s3_default_key_buffer_size
@@ -55,17 +65,26 @@ class SpooledContent:
     md5_hex: str | None = None
 
 
-def _descriptor(key: FakeKey) -> int | None:
-    """The file descriptor under a key's spooled buffer once moto has moved it to a file, else None."""
-    buffer = key._value_buffer
-    # SpooledTemporaryFile.fileno() would move an in-memory buffer to disk: ask first.
-    return buffer.fileno() if getattr(buffer, "_rolled", False) else None
+@contextmanager
+def _file_of(key: FakeKey) -> Iterator[int | None]:
+    """A descriptor of its own for the file under a key's spooled buffer once moto has moved it to a file
+    (None while it is in memory), open until the block ends even if the key is disposed meanwhile."""
+    with key.lock:
+        if key.disposed:
+            raise MissingKey(key=key.name)
+        buffer = key._value_buffer
+        # SpooledTemporaryFile.fileno() would move an in-memory buffer to disk: ask first.
+        descriptor = os.dup(buffer.fileno()) if getattr(buffer, "_rolled", False) else None
+    try:
+        yield descriptor
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
 
 
-def _read(key: FakeKey, start: int, stop: int) -> Iterator[bytes]:
-    """Bytes [start, stop) of a key, a chunk at a time: positioned reads from its file, which need no lock,
-    or moto's seek and read under the key's lock while the buffer is in memory."""
-    descriptor = _descriptor(key)
+def _chunks(key: FakeKey, descriptor: int | None, start: int, stop: int) -> Iterator[bytes]:
+    """Bytes [start, stop) of a key, a chunk at a time: positioned reads from its file (the descriptor from
+    _file_of), which need no lock, or moto's seek and read under the key's lock while the buffer is in memory."""
     position = start
     while position < stop:
         size = min(CHUNK_BYTES, stop - position)
@@ -73,12 +92,19 @@ def _read(key: FakeKey, start: int, stop: int) -> Iterator[bytes]:
             chunk = os.pread(descriptor, size, position)
         else:
             with key.lock:
+                if key.disposed:
+                    raise MissingKey(key=key.name)
                 key._value_buffer.seek(position)
                 chunk = key._value_buffer.read(size)
         if not chunk:
             return
         position += len(chunk)
         yield chunk
+
+
+def _read(key: FakeKey, start: int, stop: int) -> Iterator[bytes]:
+    with _file_of(key) as descriptor:
+        yield from _chunks(key, descriptor, start, stop)
 
 
 class _Spooled:
@@ -105,20 +131,20 @@ class _Spooled:
         self.size += len(data)
 
     def append_range(self, key: FakeKey, start: int, stop: int) -> None:
-        source = _descriptor(key)
-        if self._descriptor is not None and source is not None:
-            try:
-                while start < stop:
-                    copied = os.copy_file_range(source, self._descriptor, stop - start, start, self.size)
-                    if copied == 0:
-                        return
-                    start += copied
-                    self.size += copied
-                return
-            except OSError:  # a file system or kernel without it: copy what is left through memory
-                pass
-        for chunk in _read(key, start, stop):
-            self.append(chunk)
+        with _file_of(key) as source:
+            if self._descriptor is not None and source is not None:
+                try:
+                    while start < stop:
+                        copied = os.copy_file_range(source, self._descriptor, stop - start, start, self.size)
+                        if copied == 0:
+                            return
+                        start += copied
+                        self.size += copied
+                    return
+                except OSError:  # a file system or kernel without it: copy what is left through memory
+                    pass
+            for chunk in _chunks(key, source, start, stop):
+                self.append(chunk)
 
     def content(self, md5_hex: str | None = None) -> SpooledContent:
         return SpooledContent(self.file, self.size, md5_hex)
@@ -335,19 +361,31 @@ def complete(self: FakeMultipart, body: Iterator[tuple[int, str]]) -> tuple[Spoo
         raise MalformedXML
 
     checksum = _ObjectChecksum(self.metadata.get("x-amz-checksum-algorithm"), self.metadata.get("x-amz-checksum-type"))
-    object_checksum = checksum.of_parts(parts)
     assembled = _Spooled(sum(part.size for part in parts))
     try:
+        object_checksum = checksum.of_parts(parts)
         for part in parts:
             assembled.append_range(part, 0, part.size)
-    except BaseException:
+    except BaseException as error:
         assembled.file.close()
+        if isinstance(error, MissingKey):  # a part uploaded again since it was checked: no longer the part listed
+            raise InvalidPart() from error
         raise
     etag = f"{hashlib.md5(bytes(part_md5s), usedforsecurity=False).hexdigest()}-{len(parts)}"
     return assembled.content(), etag, object_checksum
 
 
+_moto_dispose = FakeKey.dispose
+
+
+def _dispose(self: FakeKey, garbage: bool = False) -> None:
+    # Under the key's lock, so that a read never duplicates a descriptor that is being closed.
+    with self.lock:
+        _moto_dispose(self, garbage)
+
+
 def install() -> None:
+    FakeKey.dispose = _dispose  # type: ignore[method-assign]
     FakeKey.value = FakeKey.value.setter(_set_value)  # type: ignore[method-assign]
     S3Backend.upload_part_copy = upload_part_copy  # type: ignore[method-assign]
     FakeMultipart.complete = complete  # type: ignore[method-assign]

@@ -3,12 +3,16 @@
 `drain()` returns every line written so far: a reader thread owns the pipe, and a drain asks it, through a
 wake-up pipe, to read until nothing is left, so lines written before a response are attributed to that
 invocation and not to the next one.
+
+The reader waits with `selectors` (epoll, poll): select.select refuses descriptors above 1023, which a busy
+emulator or LocalStack reaches. Once the reader has ended, for whatever reason, a drain no longer writes to
+its wake-up pipe, whose descriptors are closed (and their numbers perhaps reused) by then.
 """
 
 from __future__ import annotations
 
 import os
-import select
+import selectors
 import threading
 import time
 
@@ -23,6 +27,8 @@ def now_ms() -> int:
 class OutputCapture:
     def __init__(self, fd: int) -> None:
         self._fd = fd
+        # The reader reads what is there and no more; only this process reads the pipe.
+        os.set_blocking(fd, False)
         self._wake_read, self._wake_write = os.pipe()
         self._lines: list[LogLine] = []
         self._partial = b""
@@ -53,26 +59,34 @@ class OutputCapture:
 
     def _read(self) -> None:
         try:
-            while not self._ended:
-                ready, _, _ = select.select([self._fd, self._wake_read], [], [])
-                woken = self._wake_read in ready
-                if woken:
-                    os.read(self._wake_read, 4096)
-                    with self._condition:
-                        serving = self._requested
-                self._read_available()
-                if woken:
-                    with self._condition:
-                        self._served = max(self._served, serving)
-                        self._condition.notify_all()
+            with selectors.DefaultSelector() as selector:
+                selector.register(self._fd, selectors.EVENT_READ)
+                selector.register(self._wake_read, selectors.EVENT_READ)
+                while not self._ended:
+                    woken = any(key.fd == self._wake_read for key, _ in selector.select())
+                    if woken:
+                        os.read(self._wake_read, 4096)
+                        with self._condition:
+                            serving = self._requested
+                    self._read_available()
+                    if woken:
+                        with self._condition:
+                            self._served = max(self._served, serving)
+                            self._condition.notify_all()
         finally:
-            # The process's pipe belongs to its Popen object, which closes it.
-            for fd in (self._wake_read, self._wake_write):
-                os.close(fd)
+            with self._condition:
+                self._ended = True
+                # The process's pipe belongs to its Popen object, which closes it.
+                for fd in (self._wake_read, self._wake_write):
+                    os.close(fd)
+                self._condition.notify_all()
 
     def _read_available(self) -> None:
-        while select.select([self._fd], [], [], 0)[0]:
-            chunk = os.read(self._fd, 1 << 16)
+        while True:
+            try:
+                chunk = os.read(self._fd, 1 << 16)
+            except BlockingIOError:
+                return
             with self._condition:
                 if not chunk:
                     self._ended = True
