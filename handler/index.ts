@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { createHandler, type BackupResult } from './backup.js';
 import { createS3Client, createSnsClient } from './clients.js';
 import { loadConfig } from './config.js';
+import { invocationOf } from './invocation.js';
 import { LogMessage, Outcome } from './outcome.js';
 
 const logger = new Logger({ serviceName: 'backup-kit' });
@@ -21,5 +22,5 @@ const backup = createHandler({ s3: createS3Client(), sns: createSnsClient(), con
 
 export async function handler(event: unknown, context: Context): Promise<BackupResult> {
   logger.addContext(context);
-  return backup(event, { requestId: context.awsRequestId });
+  return backup(event, invocationOf(event, context.awsRequestId));
 }

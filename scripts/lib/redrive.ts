@@ -7,6 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { parseS3Event } from '../../handler/event.js';
+import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 
 /** An event Lambda parked in the failed-events queue after its retries, as its on-failure record tells it. */
@@ -112,10 +113,16 @@ export type Redriven = {
   readonly skipped?: string;
 };
 
+/** The parked event, naming the request that parked it, so that the function recognises that request's copies. */
+export function redrivenPayload(event: ParkedEvent): unknown {
+  const { payload, requestId } = event;
+  return requestId && typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? { ...payload, [REDRIVE_OF_FIELD]: requestId } : payload;
+}
+
 /** Re-invokes the function with one parked event; deletes its message only after the function succeeded. */
 export async function redriveOne(sqs: SQSClient, lambda: LambdaClient, queueUrl: string, functionName: string, event: ParkedEvent): Promise<Redriven> {
   try {
-    const invocation = await invokeFunction(lambda, functionName, event.payload);
+    const invocation = await invokeFunction(lambda, functionName, redrivenPayload(event));
     if (invocation.functionError) return { event, error: errorMessageOf(invocation) };
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
     return { event, outcomes: (invocation.payload as { outcomes?: unknown } | undefined)?.outcomes };

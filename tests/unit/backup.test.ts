@@ -12,6 +12,7 @@ import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/cl
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, RetryableBackupError } from '../../handler/backup.js';
+import { invocationOf, REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { Outcome } from '../../handler/outcome.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 import { CallJournal } from './support/call-journal.js';
@@ -631,6 +632,26 @@ describe('failures', () => {
     expect(model.count(BACKUP, 'k.txt')).toBe(1);
     expect(receiptsFor('k.txt', v1)).toHaveLength(1);
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.notifyFailed, retried: true }));
+  });
+
+  it('sends the receipt a parked event never sent when make redrive names the request that parked it', async () => {
+    // Prepare: request-1 copied v1, its three attempts to publish the receipt failed, and the event was parked
+    const v1 = model.put(INBOX, 'parked.txt');
+    sns.on(PublishCommand).rejects(awsError('InternalError', 500));
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      await expect(createHandler(dependencies())(eventFor('parked.txt', { versionId: v1 }), invocation)).rejects.toThrow(RetryableBackupError);
+    }
+    sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
+      receipts.push(input);
+      return { MessageId: 'receipt-after-redrive' };
+    });
+    const parked = { ...eventFor('parked.txt', { versionId: v1 }), [REDRIVE_OF_FIELD]: invocation.requestId };
+    // Act: the redrive is a new invocation with a request id of its own
+    const redriven = await createHandler(dependencies())(parked, invocationOf(parked, 'request-redrive'));
+    // Assess
+    expect(redriven.outcomes).toEqual([Outcome.skipCopy]);
+    expect(model.count(BACKUP, 'parked.txt')).toBe(1);
+    expect(receiptsFor('parked.txt', v1)).toHaveLength(1);
   });
 
   it('keeps a finished copy and its receipt when the look after the copy fails, and leaves that look to the retry', async () => {

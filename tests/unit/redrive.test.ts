@@ -2,6 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { redriveFailed, redriveQueue, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
 
 const sqs = mockClient(SQSClient);
@@ -25,6 +26,8 @@ const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value
 
 /** Every call in the order made: SQS visibility changes and deletes, and the function's invocations. */
 let journal: string[];
+/** The parked request each invocation named. */
+let invokedAs: unknown[];
 
 /**
  * The queue holds `messages`; SQS refuses a visibility change for the receipt handles in `refuse` (another reader
@@ -46,8 +49,10 @@ function arrange(messages: Message[], { refuse = [] as string[], failing = [] as
     return {};
   });
   lambda.on(InvokeCommand).callsFake(({ Payload }) => {
-    const key: string = JSON.parse(typeof Payload === 'string' ? Payload : new TextDecoder().decode(Payload)).Records[0].s3.object.key;
+    const event = JSON.parse(typeof Payload === 'string' ? Payload : new TextDecoder().decode(Payload));
+    const key: string = event.Records[0].s3.object.key;
     journal.push(`invoke ${key}`);
+    invokedAs.push(event[REDRIVE_OF_FIELD]);
     vi.setSystemTime(Date.now() + invocationMs);
     if (failing.includes(key)) return { StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ errorType: 'Error', errorMessage: `cannot back up ${key}` }) };
     return { StatusCode: 200, Payload: encode({ outcomes: ['copied'] }) };
@@ -58,6 +63,7 @@ beforeEach(() => {
   sqs.reset();
   lambda.reset();
   journal = [];
+  invokedAs = [];
   vi.useFakeTimers({ toFake: ['Date'] });
 });
 afterEach(() => vi.useRealTimers());
@@ -76,6 +82,7 @@ describe('redrive keeps each message its own until its event ran', () => {
       ['m-3', 'redriven'],
     ]);
     expect(redriveFailed(redrive)).toBe(true);
+    expect(invokedAs).toEqual(['request-1', 'request-3']);
   });
 
   it('keeps the waiting messages hidden while earlier events run long, so that no hold runs out before its turn', async () => {
