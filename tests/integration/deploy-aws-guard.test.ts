@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +6,8 @@ import { ListBucketsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
-import { projectRoot } from '../../scripts/lib/paths.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { environmentWithoutAws, runCommand, tsx, type Finished } from '../support/run-command.js';
 
 let emulator: RunningEmulator | undefined;
 let configDir: string;
@@ -23,25 +22,13 @@ afterAll(async () => {
 });
 
 /** Runs `deploy --target aws --yes` with only a shared-config profile: no AWS_ENDPOINT_URL*, no key variables. */
-function deployToAwsWithProfile(profile: string): Promise<{ code: number | null; output: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(projectRoot, 'node_modules', '.bin', 'tsx'), ['scripts/deploy.ts', '--target', 'aws', '--yes'], {
-      cwd: projectRoot,
-      env: {
-        ...env,
-        AWS_CONFIG_FILE: join(configDir, 'config'),
-        AWS_SHARED_CREDENTIALS_FILE: join(configDir, 'credentials'),
-        AWS_PROFILE: profile,
-        AWS_REGION: 'us-east-1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, output }));
+function deployToAwsWithProfile(profile: string): Promise<Finished> {
+  return runCommand(tsx, ['scripts/deploy.ts', '--target', 'aws', '--yes'], {
+    ...environmentWithoutAws(),
+    AWS_CONFIG_FILE: join(configDir, 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(configDir, 'credentials'),
+    AWS_PROFILE: profile,
+    AWS_REGION: 'us-east-1',
   });
 }
 
@@ -53,7 +40,7 @@ describe('deploy --target aws', () => {
     // Act
     const deployed = await deployToAwsWithProfile('emulated');
     // Assess
-    expect(deployed.output).toContain(`refusing to use target aws: the SDK would send STS requests to ${emulator!.endpoint}, which is not AWS`);
+    expect(deployed.stdout + deployed.stderr).toContain(`refusing to use target aws: the SDK would send STS requests to ${emulator!.endpoint}, which is not AWS`);
     expect(deployed.code).toBe(2);
     const { s3, cloudFormation } = clientsFor(embeddedTarget(emulator!.endpoint));
     expect((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);

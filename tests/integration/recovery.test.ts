@@ -1,17 +1,16 @@
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { BackupMetadata } from '../../handler/provenance.js';
 import { deploy } from '../../scripts/lib/deployment.js';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
-import { projectRoot } from '../../scripts/lib/paths.js';
 import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
 import { isUnreadable, parseParked, receiveAll, redriveOne, release, type ParkedEvent } from '../../scripts/lib/redrive.js';
 import { executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
 import { waitFor } from '../../scripts/lib/wait.js';
+import { environmentWithoutAws, runCommand, tsx, type Finished } from '../support/run-command.js';
 import { useEmbeddedStack } from './support/embedded.js';
 
 const started = useEmbeddedStack({ namePrefix: 'kit-recovery-it' });
@@ -145,18 +144,9 @@ describe('redrive', () => {
 });
 
 /** Runs one of the kit's scripts against this file's emulator, as `make` would on the embedded target. */
-function runScript(name: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([variable]) => !variable.startsWith('AWS_') && variable !== 'TARGET'));
+function runScript(name: string): Promise<Finished> {
   const port = new URL(started().emulator.endpoint).port;
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(projectRoot, 'node_modules', '.bin', 'tsx'), [join('scripts', `${name}.ts`)], { cwd: projectRoot, env: { ...env, BACKUP_KIT_EMULATOR_PORT: port } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCommand(tsx, [join('scripts', `${name}.ts`)], { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port });
 }
 
 describe('make redrive', () => {

@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../scripts/lib/paths.js';
-
-type Finished = { readonly code: number | null; readonly stdout: string; readonly stderr: string };
+import { environmentWithoutAws, runCommand, tsx } from '../support/run-command.js';
 
 // No AWS set-up, and the emulator's port held by a socket that is no emulator: a command that got past its usage
 // check fails at once, offline, and cannot start an emulator.
@@ -15,25 +12,13 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => portHolder.close(() => resolve())));
 
-const isolatedEnv = (): NodeJS.ProcessEnv => ({
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && name !== 'TARGET' && name !== 'YES')),
-  BACKUP_KIT_EMULATOR_PORT: String((portHolder.address() as AddressInfo).port),
-});
+const isolatedEnv = (): NodeJS.ProcessEnv => {
+  const { YES: _ignored, ...environment } = environmentWithoutAws();
+  return { ...environment, BACKUP_KIT_EMULATOR_PORT: String((portHolder.address() as AddressInfo).port) };
+};
 
-function runCommand(command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: projectRoot, env: { ...isolatedEnv(), ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const tsx = join(projectRoot, 'node_modules', '.bin', 'tsx');
-const script = (name: string, ...args: string[]) => runCommand(tsx, [join('scripts', `${name}.ts`), ...args]);
+const run = (command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runCommand(command, args, { ...isolatedEnv(), ...extraEnv });
+const script = (name: string, ...args: string[]) => run(tsx, [join('scripts', `${name}.ts`), ...args]);
 const SPAWNS_TSX = 30_000;
 
 describe('only an explicit yes confirms a change on aws', () => {
@@ -42,7 +27,7 @@ describe('only an explicit yes confirms a change on aws', () => {
     [['deploy-aws', 'YES=no']],
   ])('make %j is a usage error that says what to type', async (makeArgs) => {
     // Act
-    const finished = await runCommand('make', ['--no-print-directory', ...makeArgs]);
+    const finished = await run('make', ['--no-print-directory', ...makeArgs]);
     // Assess
     expect(finished.code).toBe(2);
     expect(finished.stderr).toContain('is not an explicit yes: confirm with YES=1 (make) or --yes (script), or leave it out to be asked');
@@ -50,7 +35,7 @@ describe('only an explicit yes confirms a change on aws', () => {
 
   it('make passes an explicit yes on to the script', async () => {
     // Act
-    const finished = await runCommand('make', ['--dry-run', '--no-print-directory', 'destroy', 'TARGET=aws', 'YES=1']);
+    const finished = await run('make', ['--dry-run', '--no-print-directory', 'destroy', 'TARGET=aws', 'YES=1']);
     // Assess
     expect(finished.stdout).toContain("scripts/destroy.ts --target aws --yes='1'");
   });
@@ -61,8 +46,8 @@ describe('make hands on only what is typed on its command line', () => {
     // Prepare: a leftover export, and a PREFIX that some systems set for their own use
     const environment = { DELETE_BACKUPS: '1', YES: '1', PREFIX: '/usr', FORCE: '1' };
     // Act
-    const destroy = await runCommand('make', ['--dry-run', '--no-print-directory', 'destroy', 'TARGET=aws'], environment);
-    const reconcile = await runCommand('make', ['--dry-run', '--no-print-directory', 'reconcile'], environment);
+    const destroy = await run('make', ['--dry-run', '--no-print-directory', 'destroy', 'TARGET=aws'], environment);
+    const reconcile = await run('make', ['--dry-run', '--no-print-directory', 'reconcile'], environment);
     // Assess
     expect(destroy.stdout.trim()).toMatch(/scripts\/destroy\.ts --target aws\s*$/);
     expect(reconcile.stdout.trim()).toMatch(/scripts\/reconcile\.ts --target embedded\s*$/);
@@ -70,7 +55,7 @@ describe('make hands on only what is typed on its command line', () => {
 
   it('hands a value on as typed, with its $ and quotes', async () => {
     // Act
-    const finished = await runCommand('make', ['--dry-run', '--no-print-directory', 'restore', "KEY=inv/$q1 it's.csv"]);
+    const finished = await run('make', ['--dry-run', '--no-print-directory', 'restore', "KEY=inv/$q1 it's.csv"]);
     // Assess
     expect(finished.stdout).toContain("--key='inv/$q1 it'\\''s.csv'");
   });
