@@ -2,7 +2,8 @@ import type { FC } from 'hono/jsx';
 import { CaseOutcome, type CaseResult } from './types.js';
 import type { MatrixReport } from './run.js';
 
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** A duration as the reports show it. */
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** The outcome colours of the report; the console includes them in its own stylesheet. */
 export const matrixStyles = `

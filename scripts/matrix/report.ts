@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { styleText } from 'node:util';
-import { matrixHtml } from './report-html.js';
+import { matrixHtml, seconds } from './report-html.js';
 import { CaseOutcome, type CaseResult } from './types.js';
 import type { MatrixReport } from './run.js';
 
@@ -11,8 +11,6 @@ const colours: Record<CaseOutcome, 'green' | 'red' | 'yellow' | 'cyan'> = {
   SKIP: 'yellow',
   SIMULATED: 'cyan',
 };
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** One case as table rows: the outcome line, then its reason and evidence, indented. */
 export function formatResult(result: CaseResult, colour: boolean): string {
