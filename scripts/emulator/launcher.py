@@ -155,6 +155,7 @@ def main() -> None:
     try:
         server.serve()
     finally:
+        invoker.shutdown()
         lambda_runtime.pool.shutdown()
         print("backup-kit emulator stopped", flush=True)
 

@@ -16,11 +16,14 @@ export const sharedEmulatorPort = Number(process.env.BACKUP_KIT_EMULATOR_PORT ??
 const READY = /^backup-kit emulator ready on (http:\/\/\S+)$/;
 const START_TIMEOUT_MS = 60_000;
 
+export type EmulatorStopped = { readonly killed: boolean };
+
 export type RunningEmulator = {
   readonly endpoint: string;
   readonly pid: number | undefined;
   readonly logFile: string;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after 5 s; says whether the emulator had to be killed. */
+  stop(): Promise<EmulatorStopped>;
   /** The emulator's log, for printing when something failed. */
   log(): Promise<string>;
 };
@@ -100,13 +103,13 @@ export async function startEmulator(options: StartOptions): Promise<RunningEmula
   return { endpoint, pid: child.pid, logFile, stop: () => stopChild(child), log: readLog };
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+function stopChild(child: ChildProcess): Promise<EmulatorStopped> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ killed: child.signalCode === 'SIGKILL' });
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
+    child.once('exit', (_code, signal) => {
       clearTimeout(force);
-      resolve();
+      resolve({ killed: signal === 'SIGKILL' });
     });
     child.kill('SIGTERM');
   });

@@ -4,7 +4,9 @@ EventInvokeConfig says, then hand it to the on-failure destination in AWS's reco
 Lambda waits about one and then two minutes between attempts; the emulator shortens the waits to
 KIT_EMULATOR_RETRY_DELAYS seconds (default "1,2") so that a failed event is parked within seconds.
 Every attempt of one event runs with the same request id, as on AWS and LocalStack. An event whose function
-was deleted before its turn is dropped, with a log line.
+was deleted before its turn is dropped, with a log line. So are the events still queued or waiting for a retry
+when the emulator stops: its state ends with it, and a retry must not keep the process alive (nor start a
+function whose emulator is gone).
 """
 
 from __future__ import annotations
@@ -35,13 +37,26 @@ class AsyncInvoker:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda-async")
         self._pending = 0
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     @property
     def pending(self) -> int:
         with self._lock:
             return self._pending
 
+    def shutdown(self) -> None:
+        """Stops delivering: queued events are not run, and an event waiting for a retry gives up at once."""
+        self._stopping.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.pending:
+            print(f"[lambda-async] the emulator is stopping: {self.pending} event(s) queued or waiting for a retry are not delivered",
+                  file=sys.stderr, flush=True)
+
     def submit(self, fn: Any, event: Any) -> None:
+        if self._stopping.is_set():
+            print(f"[lambda-async] {fn.function_name}: an event arrived while the emulator is stopping and is not delivered",
+                  file=sys.stderr, flush=True)
+            return
         with self._lock:
             self._pending += 1
         self._executor.submit(self._run, fn, event, time.monotonic())
@@ -64,11 +79,14 @@ class AsyncInvoker:
         attempts = 0
         condition = "RetriesExhausted"
         while True:
+            if self._stopping.is_set():
+                return _dropped(fn, request_id, attempts, "the emulator is stopping")
             if not lambda_runtime.is_deployed(fn):
-                print(f"[lambda-async] {fn.function_name}: event {request_id} dropped after {attempts} attempts: the function was deleted",
-                      file=sys.stderr, flush=True)
-                return
-            result = lambda_runtime.invoke(fn, event, request_id)
+                return _dropped(fn, request_id, attempts, "the function was deleted")
+            try:
+                result = lambda_runtime.invoke(fn, event, request_id)
+            except lambda_runtime.EmulatorStopping:
+                return _dropped(fn, request_id, attempts, "the emulator is stopping")
             attempts += 1
             if not result.errored:
                 return
@@ -78,7 +96,7 @@ class AsyncInvoker:
             if time.monotonic() - queued_at + delay > max_age:
                 condition = "EventAgeExceeded"
                 break
-            time.sleep(delay)
+            self._stopping.wait(delay)
         self._on_failure(fn, event, result, attempts, condition, config)
 
     def _on_failure(self, fn: Any, event: Any, result: lambda_runtime.InvocationResult, attempts: int,
@@ -108,6 +126,10 @@ class AsyncInvoker:
         _send_to_destination(fn, destination, json.dumps(record))
         print(f"[lambda-async] {fn.function_name}: event sent to {destination} after {attempts} attempts ({condition})",
               file=sys.stderr, flush=True)
+
+
+def _dropped(fn: Any, request_id: str, attempts: int, reason: str) -> None:
+    print(f"[lambda-async] {fn.function_name}: event {request_id} dropped after {attempts} attempts: {reason}", file=sys.stderr, flush=True)
 
 
 def _send_to_destination(fn: Any, arn: str, body: str) -> None:

@@ -114,6 +114,10 @@ def _variables(fn: Any, log_stream: str) -> dict[str, str]:
 BUSY_GRACE_S = 0.025
 
 
+class EmulatorStopping(RuntimeError):
+    """The emulator is stopping: no new execution environment is started."""
+
+
 class EnvironmentPool:
     """Warm execution environments per function configuration, each serving one invocation at a time."""
 
@@ -122,6 +126,7 @@ class EnvironmentPool:
         self._lock = threading.Lock()
         self._released = threading.Condition(self._lock)
         self._all: set[WarmEnvironment] = set()
+        self._stopped = False
 
     def _start(self, fn: Any, key: str) -> WarmEnvironment:
         log_stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
@@ -135,6 +140,8 @@ class EnvironmentPool:
         )
         warm = WarmEnvironment(key, fn, log_stream, ExecutionEnvironment(spec))
         with self._lock:
+            if self._stopped:
+                raise EmulatorStopping(f"{fn.function_name} cannot start: the emulator is stopping")
             self._all.add(warm)
         return warm
 
@@ -181,6 +188,7 @@ class EnvironmentPool:
 
     def shutdown(self) -> None:
         with self._lock:
+            self._stopped = True
             environments = list(self._all)
             self._all.clear()
             self._idle.clear()
