@@ -52,6 +52,8 @@ from kit_emulator.http_server import keep_alive_server  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
 
 KIT_PREFIX = "/_backup-kit/"
+# The longest a request-log watcher is held: below the SDK's and fetch's idle timeouts.
+MAX_WAIT_MS = 30_000
 
 
 def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
@@ -69,8 +71,13 @@ def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[by
                     "code": code, "pendingAsyncEvents": invoker.pending, "keyLocks": s3_key_locks.locks_in_use()}
             return json_response(start_response, body)
         if path == KIT_PREFIX + "requests":
-            since = parse_qs(environ.get("QUERY_STRING", "")).get("since", ["0"])[0]
-            return json_response(start_response, request_log.records_since(float(since)))
+            query = {name: values[0] for name, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
+            try:
+                since, wait_s = float(query.get("since", "0")), min(float(query.get("waitMs", "0")), MAX_WAIT_MS) / 1000
+            except ValueError:
+                return json_response(start_response, {"error": "since and waitMs must be numbers (epoch ms, ms)"}, "400 Bad Request")
+            return json_response(start_response, request_log.records_since(
+                since, query.get("operation"), query.get("path"), query.get("succeeded") == "true", wait_s))
         return json_response(start_response, {"error": "unknown backup-kit endpoint"}, "404 Not Found")
 
     return wrapped

@@ -22,3 +22,24 @@ export async function emulatorRequests(endpoint: string, sinceMs: number): Promi
   if (!response.ok) throw new Error(`the emulator at ${endpoint} has no request log (HTTP ${response.status}): is it the embedded emulator of this checkout?`);
   return ((await response.json()) as RequestRecord[]).sort((a, b) => a.startMs - b.startMs);
 }
+
+/** The emulator holds a watcher at most this long (MAX_WAIT_MS in scripts/emulator/launcher.py). */
+const MAX_HELD_MS = 30_000;
+
+/**
+ * Waits for the embedded emulator to record a successful `operation` on `path` (as the log names them, e.g.
+ * CopyObject on /bucket/key) that arrived at or after `sinceMs`, with one held request instead of polling, so
+ * that the watching adds no load to what it watches. Returns the first such record.
+ */
+export async function awaitRequest(endpoint: string, wanted: { readonly operation: string; readonly path: string; readonly sinceMs: number; readonly timeoutMs: number }): Promise<RequestRecord> {
+  const deadline = Date.now() + wanted.timeoutMs;
+  for (;;) {
+    const waitMs = Math.max(0, Math.min(deadline - Date.now(), MAX_HELD_MS));
+    const query = new URLSearchParams({ since: String(wanted.sinceMs), operation: wanted.operation, path: wanted.path, succeeded: 'true', waitMs: String(waitMs) });
+    const response = await fetch(`${endpoint}/_backup-kit/requests?${query}`);
+    if (!response.ok) throw new Error(`the emulator at ${endpoint} cannot be watched (HTTP ${response.status}): is it the embedded emulator of this checkout?`);
+    const [found] = (await response.json()) as RequestRecord[];
+    if (found) return found;
+    if (Date.now() >= deadline) throw new Error(`no successful ${wanted.operation} on ${wanted.path} within ${wanted.timeoutMs} ms`);
+  }
+}

@@ -6,7 +6,7 @@ import { CopyObjectCommand, CreateBucketCommand, HeadObjectCommand, PutObjectCom
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
-import { emulatorRequests } from '../../scripts/lib/request-log.js';
+import { awaitRequest, emulatorRequests } from '../../scripts/lib/request-log.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 
@@ -118,6 +118,44 @@ describe('the request log', () => {
     expect([first?.operation, during?.operation, after?.operation]).toEqual(['CopyObject', 'HeadObject', 'HeadObject']);
     expect(during!.startMs).toBeLessThan(first!.endMs);
     expect(after!.startMs).toBeGreaterThanOrEqual(Math.max(first!.endMs, during!.endMs));
+  });
+});
+
+describe('watching the request log', () => {
+  it('holds a watcher until the awaited write has succeeded, past other requests and a failed attempt', async () => {
+    // Prepare
+    const { s3 } = clients(`watch-${Date.now()}`);
+    await s3.send(new CreateBucketCommand({ Bucket: 'watched' }));
+    const sinceMs = Date.now();
+    let answered = false;
+    const watching = awaitRequest(endpoint(), { operation: 'PutObject', path: '/watched/later', sinceMs, timeoutMs: 10_000 }).finally(() => (answered = true));
+    // Act: a read of the key, a write of another key and a refused conditional write do not answer the watcher
+    await s3.send(new HeadObjectCommand({ Bucket: 'watched', Key: 'later' })).catch(() => undefined);
+    await s3.send(new PutObjectCommand({ Bucket: 'watched', Key: 'other', Body: 'x' }));
+    const refused = await s3.send(new PutObjectCommand({ Bucket: 'watched', Key: 'later', Body: 'no', IfMatch: '"00000000000000000000000000000000"' })).catch((error: Error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const answeredEarly = answered;
+    await s3.send(new PutObjectCommand({ Bucket: 'watched', Key: 'later', Body: 'now' }));
+    const record = await watching;
+    // Assess
+    expect(refused).toBeInstanceOf(Error);
+    expect(answeredEarly).toBe(false);
+    expect(record).toEqual(expect.objectContaining({ operation: 'PutObject', path: '/watched/later', status: 200 }));
+    expect(record.startMs).toBeGreaterThanOrEqual(sinceMs);
+  });
+
+  it('answers at once for a write recorded before the watch began, and names what never came', async () => {
+    // Prepare
+    const { s3 } = clients(`watch-past-${Date.now()}`);
+    await s3.send(new CreateBucketCommand({ Bucket: 'watched-past' }));
+    const sinceMs = Date.now();
+    await s3.send(new PutObjectCommand({ Bucket: 'watched-past', Key: 'done', Body: 'x' }));
+    // Act
+    const past = await awaitRequest(endpoint(), { operation: 'PutObject', path: '/watched-past/done', sinceMs, timeoutMs: 5_000 });
+    const never = awaitRequest(endpoint(), { operation: 'PutObject', path: '/watched-past/never', sinceMs, timeoutMs: 300 });
+    // Assess
+    expect(past.path).toBe('/watched-past/done');
+    await expect(never).rejects.toThrow('no successful PutObject on /watched-past/never within 300 ms');
   });
 });
 

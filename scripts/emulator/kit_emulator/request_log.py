@@ -7,13 +7,19 @@ user agent (a function's SDK names its execution environment, `exec-env/AWS_Lamb
 `GET /_backup-kit/requests?since=<epoch ms>` returns them; only the most recent RECORDS_KEPT are kept. A
 record is added when the server closes the response, a moment after the client has it: a client that reads
 the log right after a response waits for that response's record.
+
+`&operation=<name>&path=<path>&succeeded=true` keeps only the successful records of that operation on that
+path, and `&waitMs=<ms>` holds the answer until one has been recorded (or the wait ended): a watcher learns
+that a write happened with one request instead of polling, which would load the emulator it measures.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 import time
 from collections import deque
+from itertools import islice
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import parse_qs
 
@@ -27,10 +33,38 @@ StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _records: deque[dict[str, Any]] = deque(maxlen=RECORDS_KEPT)
+# Guards _records; notified after each append. _appended counts every record ever added.
+_recorded = threading.Condition()
+_appended = 0
 
 
-def records_since(since_ms: float) -> list[dict[str, Any]]:
-    return [record for record in list(_records) if record["startMs"] >= since_ms]
+def records_since(since_ms: float, operation: str | None = None, path: str | None = None, succeeded: bool = False,
+                  wait_s: float = 0) -> list[dict[str, Any]]:
+    """The records since an instant, of one operation and path if named, successful ones only if asked; waits up
+    to wait_s for one to exist, looking only at the records added meanwhile."""
+
+    def wanted(record: dict[str, Any]) -> bool:
+        return (record["startMs"] >= since_ms and (operation is None or record["operation"] == operation)
+                and (path is None or record["path"] == path) and (not succeeded or record.get("status", 500) < 300))
+
+    deadline = time.monotonic() + wait_s
+    with _recorded:
+        found = [record for record in _records if wanted(record)]
+        seen = _appended
+        while not found and (remaining := deadline - time.monotonic()) > 0:
+            _recorded.wait(remaining)
+            added = min(_appended - seen, len(_records))
+            seen = _appended
+            found = [record for record in islice(reversed(_records), added) if wanted(record)][::-1]
+        return found
+
+
+def _append(record: dict[str, Any]) -> None:
+    global _appended
+    with _recorded:
+        _records.append(record)
+        _appended += 1
+        _recorded.notify_all()
 
 
 def _now_ms() -> float:
@@ -119,7 +153,7 @@ class _Recorded:
         finally:
             written_ns = self._last_write_ns() if self._last_write_ns is not None else 0
             self._record["endMs"] = written_ns / 1e6 if written_ns else _now_ms()
-            _records.append(self._record)
+            _append(self._record)
 
 
 def recording(app: WsgiApp) -> WsgiApp:
