@@ -276,6 +276,30 @@ export const handler = async (event, context) => {
   });
 });
 
+describe('warm environments', () => {
+  it('lets an invocation wait for a busy environment, for as long as a cold start took, instead of starting another', async () => {
+    // Prepare: a function whose init takes 400 ms, warmed once
+    const FunctionName = 'kit-slow-init-probe';
+    await createFunction(FunctionName, `
+await new Promise((resolve) => setTimeout(resolve, 400));
+let invocations = 0;
+export const handler = async (event) => {
+  invocations += 1;
+  if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+  return { invocations };
+};`, { Timeout: 5 });
+    const invoke = (payload: object) => live().lambda.send(new InvokeCommand({ FunctionName, Payload: JSON.stringify(payload) }));
+    await invoke({});
+    // Act: a second event arrives while the only environment is busy for another 150 ms
+    const busy = invoke({ sleepMs: 200 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const behind = decode((await invoke({})).Payload);
+    await busy;
+    // Assess: the same environment served it (a new one would count its first invocation)
+    expect(behind.invocations).toBe(3);
+  });
+});
+
 describe('a deleted function', () => {
   it('does not run its queued retries and never re-creates its log group', async () => {
     // Prepare

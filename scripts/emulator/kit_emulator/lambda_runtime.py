@@ -109,9 +109,12 @@ def _variables(fn: Any, log_stream: str) -> dict[str, str]:
 
 
 # How long an invocation waits for a busy environment of its configuration to come free before it starts a new
-# one. A function's tail (its receipt after the copy) keeps the environment busy a few milliseconds after the
-# backup is visible; an event right behind it would otherwise pay a cold start of a few hundred milliseconds.
+# one: as long as the configuration's last cold start took (its init), within these bounds. A function's tail
+# (its receipt after the copy) keeps the environment busy a few milliseconds after the backup is visible, and
+# now and then, on a small machine, for tens of them; an event right behind it would otherwise pay a cold start
+# that costs more than the wait, on the same cores as the functions already running.
 BUSY_GRACE_S = 0.025
+MAX_BUSY_WAIT_S = 0.5
 
 
 class EmulatorStopping(RuntimeError):
@@ -127,6 +130,8 @@ class EnvironmentPool:
         self._released = threading.Condition(self._lock)
         self._all: set[WarmEnvironment] = set()
         self._stopped = False
+        #: Per configuration, how long a new environment took to become ready, in seconds.
+        self._start_cost_s: dict[str, float] = {}
 
     def _start(self, fn: Any, key: str) -> WarmEnvironment:
         log_stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
@@ -155,7 +160,8 @@ class EnvironmentPool:
                     stale.extend(self._idle.pop(other_key))
             busy = any(warm.key == key for warm in self._all) and not self._idle.get(key)
             if busy:
-                self._released.wait_for(lambda: bool(self._idle.get(key)), timeout=BUSY_GRACE_S)
+                wait_s = min(max(self._start_cost_s.get(key, 0), BUSY_GRACE_S), MAX_BUSY_WAIT_S)
+                self._released.wait_for(lambda: bool(self._idle.get(key)), timeout=wait_s)
             idle = self._idle.get(key, [])
             warm = idle.pop() if idle else None
         for old in stale:
@@ -163,7 +169,10 @@ class EnvironmentPool:
         return warm or self._start(fn, key)
 
     def release(self, warm: WarmEnvironment) -> None:
+        init_ms = warm.environment.init_duration_ms
         with self._lock:
+            if init_ms is not None:
+                self._start_cost_s[warm.key] = init_ms / 1000
             if warm in self._all:
                 self._idle.setdefault(warm.key, []).append(warm)
                 self._released.notify_all()

@@ -131,6 +131,11 @@ class ExecutionEnvironment:
     def pid(self) -> int | None:
         return self._runtime.process.pid if self._runtime else None
 
+    @property
+    def init_duration_ms(self) -> float | None:
+        """How long its runtime's init took; None before one started."""
+        return self._runtime.init_duration_ms if self._runtime else None
+
     def _spawn(self) -> _Runtime:
         api = RuntimeApi()
         variables = dict(self.spec.variables)
