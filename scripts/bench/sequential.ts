@@ -1,6 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { waitForBackupOf } from '../lib/observe.js';
-import { awaitRequest } from '../lib/request-log.js';
+import { awaitRequests } from '../lib/request-log.js';
 import type { BenchContext } from './context.js';
 import { directBackup, putScratch, type DirectTimings } from './direct-client.js';
 import { invocationReports } from './function-log.js';
@@ -42,7 +42,7 @@ async function sequentialUploads(context: BenchContext, count: number): Promise<
     const put = await s3.send(new PutObjectCommand({ Bucket: InboxBucketName, Key: key, Body: Buffer.alloc(UPLOAD_BYTES, i % 256) }));
     const uploaded = performance.now();
     if (context.emulator) {
-      await awaitRequest(context.emulator.endpoint, { operation: 'CopyObject', path: `/${BackupBucketName}/${key}`, sinceMs, timeoutMs: 60_000 });
+      await awaitRequests(context.emulator.endpoint, { operation: 'CopyObject', path: `/${BackupBucketName}/${key}`, sinceMs, timeoutMs: 60_000 });
     } else {
       await waitForBackupOf(s3, BackupBucketName, key, put.VersionId!, 60_000, POLL_INTERVAL_MS);
     }

@@ -74,10 +74,13 @@ def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[by
             query = {name: values[0] for name, values in parse_qs(environ.get("QUERY_STRING", "")).items()}
             try:
                 since, wait_s = float(query.get("since", "0")), min(float(query.get("waitMs", "0")), MAX_WAIT_MS) / 1000
+                at_least = int(query.get("atLeast", "1"))
             except ValueError:
-                return json_response(start_response, {"error": "since and waitMs must be numbers (epoch ms, ms)"}, "400 Bad Request")
+                return json_response(start_response, {"error": "since, waitMs and atLeast must be numbers (epoch ms, ms, a count)"},
+                                     "400 Bad Request")
             return json_response(start_response, request_log.records_since(
-                since, query.get("operation"), query.get("path"), query.get("succeeded") == "true", wait_s))
+                since, query.get("operation"), query.get("path"), query.get("pathPrefix"), query.get("succeeded") == "true",
+                at_least, wait_s))
         return json_response(start_response, {"error": "unknown backup-kit endpoint"}, "404 Not Found")
 
     return wrapped

@@ -26,20 +26,35 @@ export async function emulatorRequests(endpoint: string, sinceMs: number): Promi
 /** The emulator holds a watcher at most this long (MAX_WAIT_MS in scripts/emulator/launcher.py). */
 const MAX_HELD_MS = 30_000;
 
+/** Successful calls of one operation on one path, or on the paths under a prefix, as the request log names them. */
+export type AwaitedRequests = {
+  readonly operation: string;
+  readonly path?: string;
+  readonly pathPrefix?: string;
+  /** How many to wait for; 1 unless told. */
+  readonly atLeast?: number;
+  readonly sinceMs: number;
+  readonly timeoutMs: number;
+};
+
 /**
- * Waits for the embedded emulator to record a successful `operation` on `path` (as the log names them, e.g.
- * CopyObject on /bucket/key) that arrived at or after `sinceMs`, with one held request instead of polling, so
- * that the watching adds no load to what it watches. Returns the first such record.
+ * Waits until the embedded emulator has recorded the successful calls described (e.g. CopyObject on
+ * /bucket/key) that arrived at or after `sinceMs`, with held requests instead of polling, so that the watching
+ * adds no load to what it watches. Returns them in the order they ended.
  */
-export async function awaitRequest(endpoint: string, wanted: { readonly operation: string; readonly path: string; readonly sinceMs: number; readonly timeoutMs: number }): Promise<RequestRecord> {
+export async function awaitRequests(endpoint: string, wanted: AwaitedRequests): Promise<RequestRecord[]> {
+  const atLeast = wanted.atLeast ?? 1;
   const deadline = Date.now() + wanted.timeoutMs;
+  const where = wanted.path ?? `${wanted.pathPrefix ?? ''}…`;
   for (;;) {
     const waitMs = Math.max(0, Math.min(deadline - Date.now(), MAX_HELD_MS));
-    const query = new URLSearchParams({ since: String(wanted.sinceMs), operation: wanted.operation, path: wanted.path, succeeded: 'true', waitMs: String(waitMs) });
+    const query = new URLSearchParams({ since: String(wanted.sinceMs), operation: wanted.operation, succeeded: 'true', atLeast: String(atLeast), waitMs: String(waitMs) });
+    if (wanted.path !== undefined) query.set('path', wanted.path);
+    if (wanted.pathPrefix !== undefined) query.set('pathPrefix', wanted.pathPrefix);
     const response = await fetch(`${endpoint}/_backup-kit/requests?${query}`);
     if (!response.ok) throw new Error(`the emulator at ${endpoint} cannot be watched (HTTP ${response.status}): is it the embedded emulator of this checkout?`);
-    const [found] = (await response.json()) as RequestRecord[];
-    if (found) return found;
-    if (Date.now() >= deadline) throw new Error(`no successful ${wanted.operation} on ${wanted.path} within ${wanted.timeoutMs} ms`);
+    const found = (await response.json()) as RequestRecord[];
+    if (found.length >= atLeast) return found;
+    if (Date.now() >= deadline) throw new Error(`${found.length} of ${atLeast} successful ${wanted.operation} on ${where} within ${wanted.timeoutMs} ms`);
   }
 }

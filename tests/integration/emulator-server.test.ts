@@ -6,7 +6,7 @@ import { CopyObjectCommand, CreateBucketCommand, HeadObjectCommand, PutObjectCom
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
-import { awaitRequest, emulatorRequests } from '../../scripts/lib/request-log.js';
+import { awaitRequests, emulatorRequests } from '../../scripts/lib/request-log.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 
@@ -128,7 +128,7 @@ describe('watching the request log', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'watched' }));
     const sinceMs = Date.now();
     let answered = false;
-    const watching = awaitRequest(endpoint(), { operation: 'PutObject', path: '/watched/later', sinceMs, timeoutMs: 10_000 }).finally(() => (answered = true));
+    const watching = awaitRequests(endpoint(), { operation: 'PutObject', path: '/watched/later', sinceMs, timeoutMs: 10_000 }).finally(() => (answered = true));
     // Act: a read of the key, a write of another key and a refused conditional write do not answer the watcher
     await s3.send(new HeadObjectCommand({ Bucket: 'watched', Key: 'later' })).catch(() => undefined);
     await s3.send(new PutObjectCommand({ Bucket: 'watched', Key: 'other', Body: 'x' }));
@@ -136,12 +136,13 @@ describe('watching the request log', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const answeredEarly = answered;
     await s3.send(new PutObjectCommand({ Bucket: 'watched', Key: 'later', Body: 'now' }));
-    const record = await watching;
+    const [record, ...more] = await watching;
     // Assess
     expect(refused).toBeInstanceOf(Error);
     expect(answeredEarly).toBe(false);
     expect(record).toEqual(expect.objectContaining({ operation: 'PutObject', path: '/watched/later', status: 200 }));
-    expect(record.startMs).toBeGreaterThanOrEqual(sinceMs);
+    expect(record!.startMs).toBeGreaterThanOrEqual(sinceMs);
+    expect(more).toEqual([]);
   });
 
   it('answers at once for a write recorded before the watch began, and names what never came', async () => {
@@ -151,11 +152,31 @@ describe('watching the request log', () => {
     const sinceMs = Date.now();
     await s3.send(new PutObjectCommand({ Bucket: 'watched-past', Key: 'done', Body: 'x' }));
     // Act
-    const past = await awaitRequest(endpoint(), { operation: 'PutObject', path: '/watched-past/done', sinceMs, timeoutMs: 5_000 });
-    const never = awaitRequest(endpoint(), { operation: 'PutObject', path: '/watched-past/never', sinceMs, timeoutMs: 300 });
+    const past = await awaitRequests(endpoint(), { operation: 'PutObject', path: '/watched-past/done', sinceMs, timeoutMs: 5_000 });
+    const never = awaitRequests(endpoint(), { operation: 'PutObject', path: '/watched-past/never', sinceMs, timeoutMs: 300 });
     // Assess
-    expect(past.path).toBe('/watched-past/done');
-    await expect(never).rejects.toThrow('no successful PutObject on /watched-past/never within 300 ms');
+    expect(past.map((record) => record.path)).toEqual(['/watched-past/done']);
+    await expect(never).rejects.toThrow('0 of 1 successful PutObject on /watched-past/never within 300 ms');
+  });
+
+  it('holds a watcher of a prefix until as many writes under it as asked for have succeeded', async () => {
+    // Prepare
+    const { s3 } = clients(`watch-prefix-${Date.now()}`);
+    await s3.send(new CreateBucketCommand({ Bucket: 'watched-prefix' }));
+    const sinceMs = Date.now();
+    let answered = false;
+    const watching = awaitRequests(endpoint(), { operation: 'PutObject', pathPrefix: '/watched-prefix/burst/', atLeast: 3, sinceMs, timeoutMs: 10_000 }).finally(
+      () => (answered = true),
+    );
+    // Act: two writes under the prefix and one beside it, then the third
+    await Promise.all(['burst/1', 'burst/2', 'beside/3'].map((Key) => s3.send(new PutObjectCommand({ Bucket: 'watched-prefix', Key, Body: Key }))));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const answeredEarly = answered;
+    await s3.send(new PutObjectCommand({ Bucket: 'watched-prefix', Key: 'burst/3', Body: 'x' }));
+    const records = await watching;
+    // Assess
+    expect(answeredEarly).toBe(false);
+    expect(records.map((record) => record.path).sort()).toEqual(['/watched-prefix/burst/1', '/watched-prefix/burst/2', '/watched-prefix/burst/3']);
   });
 });
 
