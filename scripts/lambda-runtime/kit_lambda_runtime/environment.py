@@ -210,12 +210,15 @@ class ExecutionEnvironment:
         function_error: str | None = "Unhandled"
         memory_mb = 0
         if runtime.init_error is not None:
+            answered = time.monotonic()
             answer_body = runtime.init_error
             lines.extend(runtime.output.drain())
         else:
             runtime.api.hand_over(PendingInvocation(
                 request_id, payload, int(time.time() * 1000 + self.spec.timeout_s * 1000), invoked_function_arn, trace_id))
             answer = self._await_answer(runtime, self.spec.timeout_s - (time.monotonic() - started))
+            # The Duration ends with the runtime's answer, as on Lambda: what follows is the emulator's bookkeeping.
+            answered = time.monotonic()
             memory_mb = runtime.max_memory_mb()
             if isinstance(answer, RuntimeAnswer) and answer.kind in ("response", "error"):
                 answer_body = answer.body
@@ -234,7 +237,7 @@ class ExecutionEnvironment:
                 stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
                 lines.append((now_ms(), f"{stamp} {request_id} {message}"))
                 answer_body = _error_payload("Sandbox.Timedout", f"{stamp} {request_id} {message}")
-        duration_ms = (time.monotonic() - started) * 1000
+        duration_ms = (answered - started) * 1000
         lines.append((now_ms(), f"END RequestId: {request_id}"))
         report = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {int(duration_ms) + 1} ms"
                   f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: {memory_mb} MB")
