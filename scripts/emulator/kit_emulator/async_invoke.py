@@ -49,7 +49,7 @@ class AsyncInvoker:
         self._stopping.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
         if self.pending:
-            print(f"[lambda-async] the emulator is stopping: {self.pending} event(s) queued or waiting for a retry are not delivered",
+            print(f"[lambda-async] the emulator is stopping: {self.pending} event(s) not yet delivered are dropped",
                   file=sys.stderr, flush=True)
 
     def submit(self, fn: Any, event: Any) -> None:
