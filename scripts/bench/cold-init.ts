@@ -2,7 +2,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HANDLER_ENTRY } from '../lib/artefact.js';
 import { artefactPath, venvBin } from '../lib/paths.js';
@@ -34,8 +33,9 @@ function timeProcess(node: string, args: readonly string[], env: NodeJS.ProcessE
 }
 
 /**
- * Process start to handler ready: a new Node process imports the deployed zip's handler module with the
- * function's environment (configuration validated, clients created) and exits; the floor is the same
+ * Process start to handler ready: a new Node process loads the deployed zip's handler with the function's
+ * environment (configuration validated, clients created), with require() as Lambda's runtime loads a .cjs
+ * file, and exits; the floor is the same
  * Node binary doing nothing (`node -e 0`). The two alternate, so that a change in the machine's load
  * affects both alike.
  */
@@ -56,13 +56,13 @@ export async function measureColdInit(context: BenchContext): Promise<BenchRow> 
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...configuration.Environment?.Variables,
     };
-    const handlerUrl = pathToFileURL(join(codeDir, HANDLER_ENTRY)).href;
-    const importHandler = ['--input-type=module', '-e', `const m = await import(${JSON.stringify(handlerUrl)}); if (typeof m.handler !== 'function') process.exit(3);`];
+    const entry = join(codeDir, HANDLER_ENTRY);
+    const loadHandler = ['-e', `const m = require(${JSON.stringify(entry)}); if (typeof m.handler !== 'function') process.exit(3);`];
     const handler: number[] = [];
     const bare: number[] = [];
     for (let i = 0; i < repeats; i += 1) {
       bare.push(await timeProcess(node, ['-e', '0'], env));
-      handler.push(await timeProcess(node, importHandler, env));
+      handler.push(await timeProcess(node, loadHandler, env));
     }
     const measured = spreadOf(handler);
     const floor = spreadOf(bare);

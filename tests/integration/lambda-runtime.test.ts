@@ -1,7 +1,7 @@
 import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, type Runtime } from '@aws-sdk/client-lambda';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,6 +206,24 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     const names = answered.body as unknown as string[];
     expect(names).toEqual(expect.arrayContaining(['AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_RUNTIME_API', '_HANDLER']));
     expect(names.filter((name) => name.startsWith('LOCALSTACK_') || name.startsWith('KIT_') || name === 'PYTHONPATH')).toEqual([]);
+  });
+
+  it('loads the handler as Lambda does: CommonJS .js before .mjs, with require; .js in a "type": "module" package with import', async () => {
+    // Prepare
+    await writeFile(join(taskRoot, 'pick.js'), "exports.handler = async () => ({ loaded: 'pick.js' });");
+    await writeFile(join(taskRoot, 'pick.mjs'), "export const handler = async () => ({ loaded: 'pick.mjs' });");
+    await mkdir(join(taskRoot, 'typed'), { recursive: true });
+    await writeFile(join(taskRoot, 'typed', 'package.json'), '{"type":"module"}');
+    await writeFile(join(taskRoot, 'typed', 'index.js'), "export const handler = async () => ({ loaded: 'typed/index.js', moduleScope: typeof module === 'undefined' });");
+    // Act
+    await startInit({ _HANDLER: 'pick.handler' });
+    const commonJs = await invoke('req-pick', {});
+    init?.kill('SIGKILL');
+    await startInit({ _HANDLER: 'typed/index.handler' });
+    const esModule = await invoke('req-typed', {});
+    // Assess
+    expect(commonJs.body).toEqual({ loaded: 'pick.js' });
+    expect(esModule.body).toEqual({ loaded: 'typed/index.js', moduleScope: true });
   });
 
   it('ends with its function process when its stdin closes, as when LocalStack is killed', async () => {

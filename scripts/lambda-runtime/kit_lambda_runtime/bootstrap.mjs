@@ -3,8 +3,9 @@
 // Started by kit_lambda_runtime.environment; plain Node, no dependencies.
 // It exits when the Runtime API goes away or its stdin closes, so it never outlives the emulator that started it.
 import http from 'node:http';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
@@ -50,6 +51,30 @@ function namedError(name, message) {
   return Object.assign(new Error(message), { name });
 }
 
+/** Whether the package.json nearest to a file declares ES modules ("type": "module"), as Node decides for .js files. */
+function inModulePackage(file) {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        return JSON.parse(readFileSync(manifest, 'utf8')).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(dir) === dir) return false;
+  }
+}
+
+/**
+ * Loads the handler's module as the managed runtime does: a CommonJS .js file (or .cjs) with require(), an ES
+ * module (.mjs, or .js in a "type": "module" package) with import(); .js is looked for first, then .mjs, then .cjs.
+ */
+async function loadModule(path) {
+  if (path.endsWith('.mjs') || (path.endsWith('.js') && inModulePackage(path))) return import(pathToFileURL(path).href);
+  return createRequire(path)(path);
+}
+
 async function loadHandler() {
   const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
   const handlerName = process.env._HANDLER ?? '';
@@ -57,9 +82,9 @@ async function loadHandler() {
   if (dot < 1) throw namedError('Runtime.MalformedHandlerName', `Bad handler ${handlerName}: expected module.function`);
   const moduleName = handlerName.slice(0, dot);
   const exportName = handlerName.slice(dot + 1);
-  const file = ['.mjs', '.js', '.cjs'].map((ext) => join(taskRoot, moduleName + ext)).find((path) => existsSync(path));
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => join(taskRoot, moduleName + ext)).find((path) => existsSync(path));
   if (!file) throw namedError('Runtime.ImportModuleError', `Error: Cannot find module '${moduleName}'`);
-  const module = await import(pathToFileURL(file).href);
+  const module = await loadModule(file);
   const handler = module[exportName] ?? module.default?.[exportName];
   if (typeof handler !== 'function') throw namedError('Runtime.HandlerNotFound', `${handlerName} is undefined or not exported`);
   return handler;
