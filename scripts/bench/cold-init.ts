@@ -35,9 +35,8 @@ function timeProcess(node: string, args: readonly string[], env: NodeJS.ProcessE
 /**
  * Process start to handler ready: a new Node process loads the deployed zip's handler with the function's
  * environment (configuration validated, clients created), with require() as Lambda's runtime loads a .cjs
- * file, and exits; the floor is the same
- * Node binary doing nothing (`node -e 0`). The two alternate, so that a change in the machine's load
- * affects both alike.
+ * file, and exits; the floor is the same Node binary doing nothing (`node -e 0`). The two alternate, so that
+ * a change in the machine's load affects both alike.
  */
 export async function measureColdInit(context: BenchContext): Promise<BenchRow> {
   const repeats = context.quick ? 8 : 20;
