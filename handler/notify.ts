@@ -1,4 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { binarySize } from './binary-size.js';
 
 const SUBJECT_LIMIT = 99;
 const SUBJECT_PREFIX = 'Backed up: ';
@@ -32,14 +33,8 @@ export function subjectFor(key: string): string {
 }
 
 function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]} (${bytes} bytes)`;
+  const scaled = binarySize(bytes);
+  return scaled ? `${scaled} (${bytes} bytes)` : `${bytes} bytes`;
 }
 
 export function messageFor(receipt: Receipt): string {

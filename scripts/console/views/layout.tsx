@@ -1,4 +1,5 @@
 import type { Child, FC } from 'hono/jsx';
+import { binarySize } from '../../../handler/binary-size.js';
 import { TargetName } from '../../lib/targets.js';
 import type { Place } from '../backend.js';
 
@@ -59,18 +60,8 @@ export const ActionForm: FC<{
   </form>
 );
 
-const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
 /** A size a person reads at a glance; the exact bytes are in its title. */
-export const Bytes: FC<{ bytes: number }> = ({ bytes }) => {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return <span title={`${bytes} bytes`}>{unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`}</span>;
-};
+export const Bytes: FC<{ bytes: number }> = ({ bytes }) => <span title={`${bytes} bytes`}>{binarySize(bytes) ?? `${bytes} B`}</span>;
 
 export const Time: FC<{ at: Date }> = ({ at }) => <time datetime={at.toISOString()}>{at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>;
 
