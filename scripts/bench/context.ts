@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
-import { UsageError } from '../lib/cli.js';
 import { clientsFor, type Clients } from '../lib/clients.js';
 import { deploy } from '../lib/deployment.js';
 import { startEmulator } from '../lib/emulator.js';
@@ -30,6 +29,9 @@ export type BenchContext = {
   readonly quick: boolean;
 };
 
+/** The bench uploads a 1 GiB object and a thousand files: never on AWS. */
+export type BenchTargetName = Exclude<TargetName, typeof TargetName.aws>;
+
 export type PreparedBench = {
   readonly context: BenchContext;
   /** How long the private emulator took to answer (embedded only) and the stack to deploy, in ms. */
@@ -42,16 +44,18 @@ export type PreparedBench = {
  * emulator for it, so that its request log and memory belong to this run alone; on localstack it uses the
  * running LocalStack that the kit resolves.
  */
-export async function prepareBench(name: TargetName, quick: boolean, log: (line: string) => void): Promise<PreparedBench> {
-  if (name === TargetName.aws) throw new UsageError('the bench uploads a 1 GiB object and a thousand files: run it on embedded or localstack');
+export async function prepareBench(name: BenchTargetName, quick: boolean, log: (line: string) => void): Promise<PreparedBench> {
   let target: Target;
   let close = async () => undefined;
   let emulatorStartMs: number | undefined;
+  let emulatorProcess: BenchContext['emulator'];
   if (name === TargetName.embedded) {
     const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-bench-'));
     const starting = performance.now();
     const emulator = await startEmulator({ stateDir });
     emulatorStartMs = performance.now() - starting;
+    if (emulator.pid === undefined) throw new Error(`the embedded emulator on ${emulator.endpoint} has no process id`);
+    emulatorProcess = { endpoint: emulator.endpoint, pid: emulator.pid };
     target = embeddedTarget(emulator.endpoint);
     close = async () => {
       await emulator.stop();
@@ -79,7 +83,7 @@ export async function prepareBench(name: TargetName, quick: boolean, log: (line:
       outputs: deployment.outputs,
       scratchBucket,
       prefix: `bench/${new Date().toISOString().replace(/[:.]/g, '-')}/`,
-      emulator: name === TargetName.embedded ? await emulatorProcess(target.endpoint!) : undefined,
+      emulator: emulatorProcess,
       quick,
     };
     return { context, setup: { ...(emulatorStartMs !== undefined ? { emulatorStartMs } : {}), deployMs }, close };
@@ -87,9 +91,4 @@ export async function prepareBench(name: TargetName, quick: boolean, log: (line:
     await close();
     throw error;
   }
-}
-
-async function emulatorProcess(endpoint: string): Promise<{ endpoint: string; pid: number }> {
-  const health = (await (await fetch(`${endpoint}/_backup-kit/health`)).json()) as { pid: number };
-  return { endpoint, pid: health.pid };
 }

@@ -1,5 +1,7 @@
 import { CopyObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
+import { copySourceFor } from '../../handler/copy-source.js';
+import { messageFor, subjectFor } from '../../handler/notify.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 import type { BenchContext } from './context.js';
 
@@ -15,18 +17,19 @@ export async function putScratch(context: BenchContext, key: string, body: Uint8
 /**
  * What the function does for an upload, by hand and one call after the other: read the source's current
  * version, copy it server-side into the backup bucket as the function does (metadata replaced, SSE-S3),
- * publish a receipt of the same shape to the stack's topic.
+ * publish the receipt the function would send (the handler's own subject and message) to the stack's topic.
  */
 export async function directBackup(context: BenchContext, key: string): Promise<DirectTimings> {
   const { s3, sns } = context.floor;
   const started = performance.now();
   const head = await s3.send(new HeadObjectCommand({ Bucket: context.scratchBucket, Key: key }));
   const headed = performance.now();
-  await s3.send(
+  const backupKey = `${context.prefix}floor/${key}`;
+  const copy = await s3.send(
     new CopyObjectCommand({
       Bucket: context.outputs.BackupBucketName,
-      Key: `${context.prefix}floor/${key}`,
-      CopySource: `${context.scratchBucket}/${encodeURIComponent(key)}?versionId=${head.VersionId}`,
+      Key: backupKey,
+      CopySource: copySourceFor(context.scratchBucket, key, head.VersionId ?? 'null'),
       MetadataDirective: 'REPLACE',
       ContentType: head.ContentType,
       Metadata: { ...head.Metadata, [BackupMetadata.sourceVersionId]: head.VersionId ?? 'null' },
@@ -35,12 +38,16 @@ export async function directBackup(context: BenchContext, key: string): Promise<
     }),
   );
   const copied = performance.now();
-  await sns.send(
-    new PublishCommand({
-      TopicArn: context.outputs.ReceiptTopicArn,
-      Subject: `Backed up: ${key.split('/').pop()}`,
-      Message: JSON.stringify({ key, bytes: head.ContentLength, sourceVersionId: head.VersionId, completedAt: new Date().toISOString() }).padEnd(400),
-    }),
-  );
+  const receipt = {
+    key,
+    bytes: head.ContentLength ?? 0,
+    sourceBucket: context.scratchBucket,
+    sourceVersionId: head.VersionId ?? 'null',
+    backupBucket: context.outputs.BackupBucketName,
+    ...(copy.VersionId ? { backupVersionId: copy.VersionId } : {}),
+    method: 'CopyObject',
+    completedAt: new Date(),
+  };
+  await sns.send(new PublishCommand({ TopicArn: context.outputs.ReceiptTopicArn, Subject: subjectFor(key), Message: messageFor(receipt) }));
   return { headMs: headed - started, copyMs: copied - headed, publishMs: performance.now() - copied };
 }

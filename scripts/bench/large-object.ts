@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { CopyObjectCommand, DeleteObjectCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { copySourceFor } from '../../handler/copy-source.js';
 import { BackupMetadata } from '../../handler/provenance.js';
-import { waitForBackupOf } from '../lib/observe.js';
+import { emptyBucket } from '../lib/buckets.js';
 import type { BenchContext } from './context.js';
-import { momentsOf } from './moments.js';
+import { momentsOf, waitForBackup } from './moments.js';
 import { notMeasured, type BenchRow } from './report.js';
 import { formatNumber, spreadOf } from './stats.js';
 
@@ -29,15 +30,6 @@ function sampleResidentMemory(pid: number): { stop(): number } {
   };
 }
 
-/** Deletes every version of the keys under a prefix in a bucket: a large object's copies are not kept. */
-async function deleteVersions(context: BenchContext, bucket: string, prefix: string): Promise<void> {
-  const { s3 } = context.clients;
-  const listing = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix }));
-  for (const version of [...(listing.Versions ?? []), ...(listing.DeleteMarkers ?? [])]) {
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: version.Key, VersionId: version.VersionId }));
-  }
-}
-
 type Backup = { readonly key: string; readonly versionId: string; readonly backupS: number; readonly peakResidentBytes?: number };
 
 /** Uploads a large object into the inbox and times the function's backup of it, sampling the emulator's memory. */
@@ -50,12 +42,12 @@ async function backUp(context: BenchContext, bytes: number, run: number): Promis
   // The upload's completion is the event: from here on the function copies the object in parts.
   const memory = context.emulator ? sampleResidentMemory(context.emulator.pid) : undefined;
   const started = Date.now();
-  await waitForBackupOf(s3, BackupBucketName, key, uploaded.VersionId!, 15 * 60_000, 50);
+  await waitForBackup(context, { key, versionId: uploaded.VersionId!, write: 'CompleteMultipartUpload', sinceMs: since }, { pollMs: 50, timeoutMs: 15 * 60_000 });
   const seen = Date.now();
   const peakResidentBytes = memory?.stop();
   const moments = await momentsOf(context, since, [key]);
   const backupS = ((moments?.backedUp(key) ?? seen) - (moments?.uploaded(key) ?? started)) / 1000;
-  await deleteVersions(context, BackupBucketName, key);
+  await emptyBucket(s3, BackupBucketName, key); // a large object's copies are not kept
   return { key, versionId: uploaded.VersionId!, backupS, ...(peakResidentBytes !== undefined ? { peakResidentBytes } : {}) };
 }
 
@@ -68,14 +60,14 @@ async function copyOnce(context: BenchContext, backup: Backup): Promise<number> 
     new CopyObjectCommand({
       Bucket: BackupBucketName,
       Key: destination,
-      CopySource: `${InboxBucketName}/${backup.key}?versionId=${backup.versionId}`,
+      CopySource: copySourceFor(InboxBucketName, backup.key, backup.versionId),
       MetadataDirective: 'REPLACE',
       Metadata: { [BackupMetadata.sourceVersionId]: backup.versionId },
       ServerSideEncryption: 'AES256',
     }),
   );
   const copyS = (performance.now() - started) / 1000;
-  await deleteVersions(context, BackupBucketName, destination);
+  await emptyBucket(context.clients.s3, BackupBucketName, destination);
   return copyS;
 }
 
@@ -95,7 +87,7 @@ export async function measureLargeObject(context: BenchContext): Promise<BenchRo
   for (let run = 0; run < repeats; run += 1) backups.push(await backUp(context, bytes, run));
   const copies: number[] = [];
   for (const backup of backups) copies.push(await copyOnce(context, backup));
-  for (const backup of backups) await deleteVersions(context, context.outputs.InboxBucketName, backup.key);
+  for (const backup of backups) await emptyBucket(context.clients.s3, context.outputs.InboxBucketName, backup.key);
 
   const backup = spreadOf(backups.map((run) => run.backupS));
   const copy = spreadOf(copies);

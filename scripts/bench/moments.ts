@@ -1,4 +1,5 @@
-import { emulatorRequests, type RequestRecord } from '../lib/request-log.js';
+import { waitForBackupOf } from '../lib/observe.js';
+import { awaitRequests, emulatorRequests, type RequestRecord } from '../lib/request-log.js';
 import { waitFor } from '../lib/wait.js';
 import { FUNCTION_AGENT, type BenchContext } from './context.js';
 
@@ -40,4 +41,25 @@ export async function momentsOf(context: BenchContext, sinceMs: number, keys: re
     },
     { timeoutMs: 5_000, intervalMs: 50 },
   );
+}
+
+/** How the function writes a backup: CopyObject up to the multipart threshold, a completed multipart upload above. */
+export type BackupWrite = 'CopyObject' | 'CompleteMultipartUpload';
+
+/**
+ * Waits until the backup bucket holds an upload's version. On the embedded emulator with one held request on
+ * its request log, so that the watching adds no load to the emulator the function shares (polling it every
+ * few ms cost 15–20% on handler time and latency there); elsewhere with a HeadObject every `pollMs`.
+ */
+export async function waitForBackup(
+  context: BenchContext,
+  upload: { readonly key: string; readonly versionId: string; readonly write: BackupWrite; readonly sinceMs: number },
+  options: { readonly pollMs: number; readonly timeoutMs: number },
+): Promise<void> {
+  const { BackupBucketName } = context.outputs;
+  if (context.emulator) {
+    await awaitRequests(context.emulator.endpoint, { operation: upload.write, path: `/${BackupBucketName}/${upload.key}`, sinceMs: upload.sinceMs, timeoutMs: options.timeoutMs });
+  } else {
+    await waitForBackupOf(context.clients.s3, BackupBucketName, upload.key, upload.versionId, options.timeoutMs, options.pollMs);
+  }
 }

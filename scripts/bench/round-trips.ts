@@ -26,18 +26,18 @@ export function roundTripsUntil(requests: readonly RequestRecord[], last: Reques
 
 const describeCalls = (requests: readonly RequestRecord[]) => requests.map((request) => request.operation).join(', ');
 
-/** The function's calls since a moment, once its receipt is in the log (a request is logged just after its response left). */
-function functionCallsUntilReceipt(endpoint: string, sinceMs: number, upload: number): Promise<RequestRecord[]> {
+/** The calls of one client (its user agent mark) since a moment, once its Publish is in the log (a request is logged just after its response left). */
+function callsUntilPublish(endpoint: string, agent: string, sinceMs: number, what: string): Promise<RequestRecord[]> {
   let calls: RequestRecord[] = [];
   return waitFor(
-    `the receipt of upload ${upload} in the request log`,
+    `${what} in the request log`,
     async () => {
-      calls = (await emulatorRequests(endpoint, sinceMs)).filter((request) => request.userAgent.includes(FUNCTION_AGENT));
+      calls = (await emulatorRequests(endpoint, sinceMs)).filter((request) => request.userAgent.includes(agent));
       return calls.some((request) => request.operation === 'Publish') ? calls : undefined;
     },
     { timeoutMs: 5_000, intervalMs: 20 },
   ).catch((error: Error) => {
-    throw new Error(`${error.message}; the function's calls were: ${describeCalls(calls) || 'none'}`);
+    throw new Error(`${error.message}; the calls were: ${describeCalls(calls) || 'none'}`);
   });
 }
 
@@ -67,7 +67,7 @@ export async function measureRoundTrips(context: BenchContext): Promise<BenchRow
     const since = Date.now();
     await s3.send(new PutObjectCommand({ Bucket: context.outputs.InboxBucketName, Key: `${context.prefix}round-trips/${i}.txt`, Body: `round trip ${i}` }));
     await idle(emulator.endpoint);
-    const calls = await functionCallsUntilReceipt(emulator.endpoint, since, i);
+    const calls = await callsUntilPublish(emulator.endpoint, FUNCTION_AGENT, since, `the receipt of upload ${i}`);
     const publish = calls.find((request) => request.operation === 'Publish')!;
     perEvent.push({ calls: calls.length, roundTrips: roundTripsUntil(calls, publish), sequence: describeCalls(calls) });
   }
@@ -76,14 +76,7 @@ export async function measureRoundTrips(context: BenchContext): Promise<BenchRow
   await putScratch(context, floorKey, 'round trip floor');
   const since = Date.now();
   await directBackup(context, floorKey);
-  const floorCalls = await waitFor(
-    "the direct client's Publish in the request log",
-    async () => {
-      const calls = (await emulatorRequests(emulator.endpoint, since)).filter((request) => request.userAgent.includes(FLOOR_AGENT));
-      return calls.some((request) => request.operation === 'Publish') ? calls : undefined;
-    },
-    { timeoutMs: 5_000, intervalMs: 20 },
-  );
+  const floorCalls = await callsUntilPublish(emulator.endpoint, FLOOR_AGENT, since, "the direct client's Publish");
   const floorPublish = floorCalls.find((request) => request.operation === 'Publish')!;
   const floor = roundTripsUntil(floorCalls, floorPublish);
 

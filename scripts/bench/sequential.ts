@@ -1,10 +1,8 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { waitForBackupOf } from '../lib/observe.js';
-import { awaitRequests } from '../lib/request-log.js';
 import type { BenchContext } from './context.js';
 import { directBackup, putScratch, type DirectTimings } from './direct-client.js';
 import { invocationReports } from './function-log.js';
-import { momentsOf } from './moments.js';
+import { momentsOf, waitForBackup } from './moments.js';
 import type { BenchRow } from './report.js';
 import { describeSpread, formatNumber, spreadOf, type Spread } from './stats.js';
 
@@ -25,14 +23,11 @@ async function directBackups(context: BenchContext, count: number, label: string
 
 /**
  * Uploads one after the other, each as soon as the previous backup is seen; the latency of each from the
- * emulator's request log where there is one, else as the polling saw it. On the embedded emulator the stream
- * waits for the backup's write in its request log with one held request: polling every few ms, as on other
- * targets, loaded the emulator that the function shares (on this machine 15–20% on handler time and latency,
- * and the cause of the one cold start in a hundred), while the floors run without any watcher.
+ * emulator's request log where there is one, else as the polling saw it.
  */
 async function sequentialUploads(context: BenchContext, count: number): Promise<{ latencies: number[]; timedBy: string }> {
   const { s3 } = context.clients;
-  const { InboxBucketName, BackupBucketName } = context.outputs;
+  const { InboxBucketName } = context.outputs;
   const since = Date.now();
   const keys: string[] = [];
   const polled: number[] = [];
@@ -41,11 +36,7 @@ async function sequentialUploads(context: BenchContext, count: number): Promise<
     const sinceMs = Date.now();
     const put = await s3.send(new PutObjectCommand({ Bucket: InboxBucketName, Key: key, Body: Buffer.alloc(UPLOAD_BYTES, i % 256) }));
     const uploaded = performance.now();
-    if (context.emulator) {
-      await awaitRequests(context.emulator.endpoint, { operation: 'CopyObject', path: `/${BackupBucketName}/${key}`, sinceMs, timeoutMs: 60_000 });
-    } else {
-      await waitForBackupOf(s3, BackupBucketName, key, put.VersionId!, 60_000, POLL_INTERVAL_MS);
-    }
+    await waitForBackup(context, { key, versionId: put.VersionId!, write: 'CopyObject', sinceMs }, { pollMs: POLL_INTERVAL_MS, timeoutMs: 60_000 });
     polled.push(performance.now() - uploaded);
     keys.push(key);
   }
