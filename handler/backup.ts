@@ -143,8 +143,10 @@ class RecordBackup {
       if (copies === MAX_COPIES_PER_RECORD) {
         throw new Error(`the inbox's version of ${key} changed during ${MAX_COPIES_PER_RECORD} consecutive copies`);
       }
-      // An earlier attempt of this request copied the backup's latest and may have died before its receipt.
-      if (!copied && held?.provenance.requestId === this.requestId && held.provenance.sourceVersionId) {
+      // An earlier attempt of this request copied the backup's latest and may have died before its receipt;
+      // unless that copy is of the current version, which reaches here only when its bytes are wrong.
+      const heldOlderVersion = held?.provenance.sourceVersionId !== undefined && held.provenance.sourceVersionId !== current.versionId;
+      if (!copied && heldOlderVersion && held.provenance.requestId === this.requestId) {
         await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
       }
       const condition: WriteCondition = held ? { ifMatch: held.etag } : { ifNoneMatch: '*' };

@@ -273,6 +273,18 @@ describe('idempotency and ordering', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.corruptBackup, key: 'tampered.txt', comparedBy: 'checksum' }));
   });
 
+  it('sends no receipt for a corrupt copy that this same request made, only for the copy that replaces it', async () => {
+    // Prepare: a retry of request-1 finds the copy request-1 made of v1 holding other bytes
+    const v1 = model.put(INBOX, 'tampered-by-me.txt', { body: 'the real bytes' });
+    model.put(BACKUP, 'tampered-by-me.txt', { body: 'other bytes!!!', metadata: { 'source-version-id': v1, 'backup-request-id': invocation.requestId } });
+    // Act
+    const result = await createHandler(dependencies())(eventFor('tampered-by-me.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(receiptsFor('tampered-by-me.txt', v1)).toHaveLength(1);
+    expect(model.count(BACKUP, 'tampered-by-me.txt')).toBe(2);
+  });
+
   const permutations = <T>(items: T[]): T[][] =>
     items.length <= 1 ? [items] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
 
