@@ -1,9 +1,8 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
+import { ExitCode, run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
 import { reportsDir } from './lib/paths.js';
-import { assertAwsIdentity } from './lib/real-aws.js';
-import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
+import { identifyAccount } from './lib/deployment.js';
+import { resolveTarget, type TargetName as Name } from './lib/targets.js';
 import { sessionToken } from './console/guard.js';
 import { liveBackend } from './console/live-backend.js';
 import { startConsole } from './console/serve.js';
@@ -22,11 +21,7 @@ const SHOWN_KEYS = 100;
 run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
-  const identity = await clients.sts.send(new GetCallerIdentityCommand({})).catch((error: Error) => {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`cannot identify the account on ${target.name} (${error.message})`);
-  });
-  if (target.name === TargetName.aws) assertAwsIdentity(identity);
+  const identity = await identifyAccount(target, clients);
   const backend = liveBackend(target, clients, { account: identity.Account ?? '?', reportsDir, receiptWindowMs: options.logHours * 3_600_000, shownKeys: SHOWN_KEYS });
   const running = await startConsole(consoleApp({ backend, token: sessionToken(), reportsDir }), options.port);
   console.log(`backup-kit console for ${target.name} (account ${backend.place.account}, ${target.region}) on ${running.url} — Ctrl-C stops it`);

@@ -22,8 +22,8 @@ export type ArtefactView = {
 };
 
 export type StackView =
+  /** No stack, or one the verbs cannot work with (failed, rolling back, busy): what is wrong and what to type, as the verbs say it. */
   | { readonly state: 'absent'; readonly stackName: string; readonly advice: string }
-  /** A stack the verbs cannot work with (failed, rolling back, busy): its status and how to recover. */
   | { readonly state: 'unusable'; readonly stackName: string; readonly status: string; readonly advice: string }
   | {
       readonly state: 'ready';

@@ -1,15 +1,13 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { readArtefact } from '../lib/artefact.js';
 import type { Clients } from '../lib/clients.js';
-import { findStack, requireDeployedStack, type DeployedStack } from '../lib/deployed-stack.js';
-import { parseOutputs } from '../lib/outputs.js';
+import { requireDeployedStack, stackReadiness, type DeployedStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
 import { repairable, reconcileBuckets, repairThroughFunction } from '../lib/reconcile.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds } from '../lib/redrive.js';
 import { copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
-import { conditionOf, needsRecovery, StackCondition } from '../lib/stack-state.js';
-import { TargetName, type Target } from '../lib/targets.js';
+import type { Target } from '../lib/targets.js';
 import type { ArtefactView, ConsoleBackend, Overview, Place, Problem, StackView } from './backend.js';
 import { recentBackups } from './backups.js';
 import { readReceiptLog, receiptOf } from './receipts.js';
@@ -51,22 +49,18 @@ async function artefactOf(clients: Clients, functionName: string): Promise<Artef
 /** The console's view of the target: every read and every action goes through the kit's own libraries. */
 export function liveBackend(target: Target, clients: Clients, options: LiveBackendOptions): ConsoleBackend {
   const place: Place = { target: target.name, region: target.region, account: options.account };
-  const deployVerb = target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`;
 
   async function stackView(): Promise<{ view: StackView; stack?: DeployedStack }> {
-    const { stackName, stack } = await findStack(target, clients, options.overrides);
-    if (!stack) return { view: { state: 'absent', stackName, advice: `deploy it with \`${deployVerb}\`` } };
-    const status = stack.StackStatus ?? '?';
-    const condition = conditionOf(status);
-    if (condition !== StackCondition.ready && condition !== StackCondition.rolledBack) {
-      const advice = condition === StackCondition.failedCreate ? `its create failed: fix the cause and run \`${deployVerb}\`` : needsRecovery(target, stack).message;
-      return { view: { state: 'unusable', stackName, status, advice } };
+    const readiness = await stackReadiness(target, clients, options.overrides);
+    if (!readiness.usable) {
+      const { stackName, stack, problem } = readiness;
+      return { view: stack ? { state: 'unusable', stackName, status: stack.StackStatus ?? '?', advice: problem.message } : { state: 'absent', stackName, advice: problem.message } };
     }
-    const outputs = parseOutputs(stackName, outputsOf(stack));
-    const parameters = Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
+    const { stack, deployed } = readiness;
+    const artefact = await artefactOf(clients, deployed.outputs.BackupFunctionName);
     return {
-      view: { state: 'ready', stackName, status, statusReason: stack.StackStatusReason, outputs: outputsOf(stack), artefact: await artefactOf(clients, outputs.BackupFunctionName) },
-      stack: { stackName, outputs, parameters },
+      view: { state: 'ready', stackName: deployed.stackName, status: stack.StackStatus ?? '?', statusReason: stack.StackStatusReason, outputs: outputsOf(stack), artefact },
+      stack: deployed,
     };
   }
 
@@ -102,8 +96,10 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
 
     async keyVersions(key) {
       const { outputs } = await requireDeployedStack(target, clients, options.overrides);
-      const receipts = await readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince());
-      const versions = await listBackupVersions(clients.s3, outputs.BackupBucketName, key);
+      const [receipts, versions] = await Promise.all([
+        readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince()),
+        listBackupVersions(clients.s3, outputs.BackupBucketName, key),
+      ]);
       return {
         key,
         backupBucket: outputs.BackupBucketName,

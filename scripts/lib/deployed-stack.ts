@@ -3,9 +3,9 @@ import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
-import { describeStack, outputsOf } from './stack.js';
-import { conditionOf, needsRecovery, StackCondition, StackNeedsRecovery, stackStatusLine } from './stack-state.js';
-import { TargetName, type Target } from './targets.js';
+import { describeStack, outputsOf, parametersOf } from './stack.js';
+import { conditionOf, deployVerb, needsRecovery, StackCondition, StackNeedsRecovery, stackStatusLine } from './stack-state.js';
+import type { Target } from './targets.js';
 
 export type DeployedStack = {
   readonly stackName: string;
@@ -25,22 +25,31 @@ export async function findStack(target: Target, clients: Clients, overrides: Par
   return { stackName, stack: await describeStack(clients.cloudFormation, stackName) };
 }
 
+/** The target's stack as the verbs that act on it see it: usable, or what is wrong and what to type. */
+export type StackReadiness =
+  | { readonly usable: true; readonly stack: Stack; readonly deployed: DeployedStack }
+  | { readonly usable: false; readonly stackName: string; readonly stack?: Stack; readonly problem: UsageError | StackNeedsRecovery };
+
 /**
- * The deployed stack with its outputs and parameters, or an error that says how to deploy or recover it;
- * `overrides` name another stack as a deploy's overrides do (tests deploy under their own NamePrefix).
+ * Whether the target's stack can be worked with (ready, or its last update rolled back), with its outputs and
+ * parameters; `overrides` name another stack as a deploy's overrides do (tests deploy under their own NamePrefix).
  */
-export async function requireDeployedStack(target: Target, clients: Clients, overrides: Parameters = {}): Promise<DeployedStack> {
+export async function stackReadiness(target: Target, clients: Clients, overrides: Parameters = {}): Promise<StackReadiness> {
   const { stackName, stack } = await findStack(target, clients, overrides);
-  const deploy = target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`;
-  if (!stack) throw new UsageError(`no stack ${stackName} on ${target.name}: deploy it first with \`${deploy}\``);
+  const deploy = deployVerb(target);
+  if (!stack) return { usable: false, stackName, problem: new UsageError(`no stack ${stackName} on ${target.name}: deploy it first with \`${deploy}\``) };
   const condition = conditionOf(stack.StackStatus ?? '');
   if (condition === StackCondition.failedCreate) {
-    throw new StackNeedsRecovery(`${stackStatusLine(target, stack)}: its create failed; fix the cause and run \`${deploy}\` (it replaces the failed stack)`);
+    const problem = new StackNeedsRecovery(`${stackStatusLine(target, stack)}: its create failed; fix the cause and run \`${deploy}\` (it replaces the failed stack)`);
+    return { usable: false, stackName, stack, problem };
   }
-  if (condition === StackCondition.needsRecovery || condition === StackCondition.busy) throw needsRecovery(target, stack);
-  return {
-    stackName,
-    outputs: parseOutputs(stackName, outputsOf(stack)),
-    parameters: Object.fromEntries((stack.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? ''])),
-  };
+  if (condition === StackCondition.needsRecovery || condition === StackCondition.busy) return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };
+  return { usable: true, stack, deployed: { stackName, outputs: parseOutputs(stackName, outputsOf(stack)), parameters: parametersOf(stack) } };
+}
+
+/** The deployed stack with its outputs and parameters, or an error that says how to deploy or recover it. */
+export async function requireDeployedStack(target: Target, clients: Clients, overrides: Parameters = {}): Promise<DeployedStack> {
+  const readiness = await stackReadiness(target, clients, overrides);
+  if (!readiness.usable) throw readiness.problem;
+  return readiness.deployed;
 }

@@ -1,6 +1,6 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
 import { relative } from 'node:path';
 import { artefactKey, freshArtefact, type Artefact } from './artefact.js';
 import { ensurePrivateBucket } from './buckets.js';
@@ -11,7 +11,7 @@ import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { deployStack, describeStack, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
-import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
+import { conditionOf, deployVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { UsageError } from './cli.js';
 import { assertAwsIdentity } from './real-aws.js';
 import { stackTiming } from './deployed-stack.js';
@@ -49,17 +49,26 @@ export class DeploymentCancelled extends Error {
   override readonly name = 'DeploymentCancelled';
 }
 
-/** The one deploy path of every target: artefact, upload, stack, identical-artefact proof, drift check. */
-export async function deploy(target: Target, options: DeploymentOptions = {}): Promise<Deployment> {
-  const log = options.log ?? ((line: string) => console.log(line));
-  const clients = clientsFor(target);
-
+/**
+ * Who the target's clients act as, for the verbs that show or use the account: a usage error that says how to
+ * sign in when it cannot be told, and on aws a refusal of an emulator's identity.
+ */
+export async function identifyAccount(target: Target, clients: Clients): Promise<GetCallerIdentityCommandOutput> {
   const identity = await clients.sts.send(new GetCallerIdentityCommand({})).catch((error: Error) => {
     if (error instanceof UsageError) throw error;
     const hint = target.name === TargetName.aws ? ': sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`' : '';
     throw new UsageError(`cannot identify the account on ${target.name} (${error.message})${hint}`);
   });
   if (target.name === TargetName.aws) assertAwsIdentity(identity);
+  return identity;
+}
+
+/** The one deploy path of every target: artefact, upload, stack, identical-artefact proof, drift check. */
+export async function deploy(target: Target, options: DeploymentOptions = {}): Promise<Deployment> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const clients = clientsFor(target);
+
+  const identity = await identifyAccount(target, clients);
   const requested: Parameters = { ...(await parametersFor(target)), ...options.overrides };
   const stackName = stackNameOf(requested);
   const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };
@@ -115,7 +124,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     const status = failed?.StackStatus;
     if (!status || conditionOf(status) === StackCondition.ready) throw error;
     const advice = conditionOf(status) === StackCondition.failedCreate
-      ? `fix the cause and run \`${target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`}\` again (it replaces the failed stack)`
+      ? `fix the cause and run \`${deployVerb(target)}\` again (it replaces the failed stack)`
       : recoveryAdvice(target, stackName, status);
     throw new StackOperationFailed(`${error.message}\nto recover: ${advice}`);
   });

@@ -5,7 +5,7 @@ import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
-import { answersOk, withinTime } from './http.js';
+import { withinTime } from './http.js';
 import { projectRoot, venvBin } from './paths.js';
 import { processAlive } from './process-alive.js';
 import { waitFor } from './wait.js';
@@ -146,10 +146,6 @@ async function healthAt(endpoint: string): Promise<Health | undefined> {
   }
 }
 
-const emulatorPidAt = async (endpoint: string) => (await healthAt(endpoint))?.pid;
-
-const isHealthy = (endpoint: string) => answersOk(`${endpoint}/_backup-kit/health`);
-
 /** The digest of the emulator's own code in this checkout, as the launcher computes it (code_fingerprint). */
 export async function emulatorCodeFingerprint(): Promise<string> {
   const roots = [join(projectRoot, 'scripts', 'emulator'), join(projectRoot, 'scripts', 'lambda-runtime')];
@@ -167,9 +163,6 @@ export async function emulatorCodeFingerprint(): Promise<string> {
   return digest.digest('hex');
 }
 
-/** The code digest the emulator on `endpoint` reports. */
-const emulatorCodeAt = async (endpoint: string) => (await healthAt(endpoint))?.code;
-
 /**
  * The endpoint of the shared embedded emulator that `make deploy`, `make matrix` and friends use: the one
  * answering on the shared port (started by `make emulator` or by an earlier script), else a new one
@@ -179,8 +172,9 @@ const emulatorCodeAt = async (endpoint: string) => (await healthAt(endpoint))?.c
 export async function ensureEmbeddedEmulator(options: { start: boolean; place?: SharedEmulatorPlace }): Promise<string> {
   const place = options.place ?? sharedPlace;
   const shared = `http://127.0.0.1:${place.port}`;
-  if (await isHealthy(shared)) {
-    if (!options.start || (await emulatorCodeAt(shared)) === (await emulatorCodeFingerprint())) return shared;
+  const health = await healthAt(shared);
+  if (health) {
+    if (!options.start || health.code === (await emulatorCodeFingerprint())) return shared;
     // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one.
     const stop = await stopSharedEmulator(place);
     if (!stop.stopped) {
@@ -195,7 +189,7 @@ export async function ensureEmbeddedEmulator(options: { start: boolean; place?: 
   try {
     emulator = await startEmulator({ stateDir: join(place.dir, 'shared'), port: place.port, detached: true });
   } catch (error) {
-    const winner = await waitFor('another emulator on the shared port', async () => ((await isHealthy(shared)) ? true : undefined), { timeoutMs: 5_000 }).catch(
+    const winner = await waitFor('another emulator on the shared port', async () => ((await healthAt(shared)) ? true : undefined), { timeoutMs: 5_000 }).catch(
       () => false,
     );
     if (winner) return shared;
@@ -227,7 +221,7 @@ async function commandLineOf(pid: number): Promise<string | undefined> {
 export async function stopSharedEmulator(place: SharedEmulatorPlace = sharedPlace): Promise<StopReport> {
   const record = await readRecord(place);
   const endpoint = `http://127.0.0.1:${record?.port ?? place.port}`;
-  const answering = await emulatorPidAt(endpoint);
+  const answering = (await healthAt(endpoint))?.pid;
   if (!record) {
     return {
       stopped: false,

@@ -6,13 +6,19 @@ import { findStack } from './deployed-stack.js';
 import { completeOutputs } from './outputs.js';
 import type { Parameters } from './parameters.js';
 import type { RestoreBuckets } from './restore.js';
-import { outputsOf, type Log } from './stack.js';
+import { outputsOf, parametersOf, type Log } from './stack.js';
 import { conditionOf, StackCondition, stackStatusLine } from './stack-state.js';
 import type { Target } from './targets.js';
 
 /** The backup bucket's name, as the template builds it. */
 export function backupBucketName(namePrefix: string, account: string, region: string): string {
   return `${namePrefix}-backup-${account}-${region}`;
+}
+
+/** The backup bucket the template names for a stack in the caller's account: there whether or not the stack is. */
+export async function backupBucketFor(target: Target, clients: Clients, stackName: string): Promise<string> {
+  const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
+  return backupBucketName(stackName, account, target.region);
 }
 
 /**
@@ -44,12 +50,11 @@ export type RestoreSource = {
  */
 export async function restoreSource(target: Target, clients: Clients): Promise<RestoreSource> {
   const { stackName, stack } = await findStack(target, clients);
-  const parameters = Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
+  const parameters = parametersOf(stack);
   const condition = conditionOf(stack?.StackStatus ?? '');
   const usable = condition === StackCondition.ready || condition === StackCondition.rolledBack;
   const outputs = stack && usable ? completeOutputs(outputsOf(stack)) : undefined;
   if (outputs) return { buckets: { backupBucket: outputs.BackupBucketName, inboxBucket: outputs.InboxBucketName }, parameters };
   const fallback = !stack ? `no stack ${stackName} on ${target.name}` : usable ? `stack ${stackName} on ${target.name} lacks the kit’s outputs` : stackStatusLine(target, stack);
-  const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
-  return { buckets: { backupBucket: backupBucketName(stackName, account, target.region) }, parameters, fallback };
+  return { buckets: { backupBucket: await backupBucketFor(target, clients, stackName) }, parameters, fallback };
 }

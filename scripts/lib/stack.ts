@@ -41,6 +41,11 @@ export function outputsOf(stack: Stack): Record<string, string> {
   return Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
 }
 
+/** The parameter values a stack was deployed with (none for no stack). */
+export function parametersOf(stack: Stack | undefined): Parameters {
+  return Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
+}
+
 function toCfnParameters(parameters: Parameters): Parameter[] {
   return Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 }

@@ -1,9 +1,8 @@
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { bucketExists, countVersions, deleteBucket, emptyBucket } from './buckets.js';
 import type { Clients } from './clients.js';
 import { findStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
-import { backupBucketName } from './kept-backups.js';
+import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice } from './stack-state.js';
 import type { Target } from './targets.js';
@@ -39,8 +38,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   const { stackName, stack } = await findStack(target, clients, options.overrides);
   if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
   const outputs = stack ? outputsOf(stack) : {};
-  const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
-  const backupBucket = outputs.BackupBucketName ?? backupBucketName(stackName, account, target.region);
+  const backupBucket = outputs.BackupBucketName ?? (await backupBucketFor(target, clients, stackName));
 
   // Raw outputs: a stack that failed to create has none of them, and must still be destroyable.
   for (const bucket of [outputs.InboxBucketName, outputs.AuditTrailBucketName]) {

@@ -15,7 +15,7 @@ const HOST = '127.0.0.1:4600';
 const ORIGIN = `http://${HOST}`;
 const hostile = '<img src=x onerror=alert(1)>.txt';
 
-const emptyOverview: Overview = { stack: { state: 'absent', stackName: 'backup-kit', advice: 'deploy it with `make deploy`' }, reports: [] };
+const emptyOverview: Overview = { stack: { state: 'absent', stackName: 'backup-kit', advice: 'no stack backup-kit on embedded: deploy it first with `make deploy TARGET=embedded`' }, reports: [] };
 
 function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverview) {
   const backend = {

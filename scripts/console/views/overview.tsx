@@ -16,16 +16,7 @@ export const ReceiptBadge: FC<{ receipt: Receipt }> = ({ receipt }) => (
 const StackSection: FC<{ stack: StackView }> = ({ stack }) => (
   <section id="stack">
     <h2>Stack</h2>
-    {stack.state === 'absent' && (
-      <p class="problem">
-        no stack {stack.stackName} here: {stack.advice}
-      </p>
-    )}
-    {stack.state === 'unusable' && (
-      <p class="problem">
-        stack {stack.stackName} is in {stack.status}: {stack.advice}
-      </p>
-    )}
+    {stack.state !== 'ready' && <p class="problem">{stack.advice}</p>}
     {stack.state === 'ready' && (
       <>
         <dl class="facts">
