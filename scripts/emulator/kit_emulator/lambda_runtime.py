@@ -168,6 +168,12 @@ class EnvironmentPool:
             self.discard(old)
         return warm or self._start(fn, key)
 
+    def pids(self) -> set[int]:
+        """The process ids of the functions' Node processes running now."""
+        with self._lock:
+            environments = list(self._all)
+        return {pid for warm in environments if (pid := warm.environment.pid) is not None}
+
     def release(self, warm: WarmEnvironment) -> None:
         init_ms = warm.environment.init_duration_ms
         with self._lock:

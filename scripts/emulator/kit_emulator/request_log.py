@@ -75,7 +75,12 @@ def _now_ms() -> float:
     return time.time_ns() / 1e6
 
 
-def _service(environ: dict[str, Any]) -> str:
+# Where a request's operation is kept once named: the fault injector and the log both ask for it.
+_OPERATION = "backup_kit.operation"
+
+
+def service_of(environ: dict[str, Any]) -> str:
+    """The AWS service a request is signed for ("s3", "sns", …), or "unsigned"."""
     # SigV4: "AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, …"
     try:
         return environ["HTTP_AUTHORIZATION"].split(",")[0].split()[1].split("/")[3]
@@ -129,6 +134,13 @@ def _s3_operation(environ: dict[str, Any]) -> str:
     return f"{method} {'object' if has_key else 'bucket'}{'?' + ','.join(sorted(query)) if query else ''}"
 
 
+def operation_of(environ: dict[str, Any]) -> str:
+    """The API operation a request calls (CopyObject, Publish, …), named once per request."""
+    if _OPERATION not in environ:
+        environ[_OPERATION] = _operation(environ, service_of(environ))
+    return str(environ[_OPERATION])
+
+
 def _operation(environ: dict[str, Any], service: str) -> str:
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
@@ -162,12 +174,11 @@ class _Recorded:
 
 def recording(app: WsgiApp) -> WsgiApp:
     def wrapped(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        service = _service(environ)
         arrived_ns = environ.get(ARRIVED_NS)
         record: dict[str, Any] = {
             "startMs": arrived_ns / 1e6 if arrived_ns else _now_ms(),
-            "service": service,
-            "operation": _operation(environ, service),
+            "service": service_of(environ),
+            "operation": operation_of(environ),
             "method": environ.get("REQUEST_METHOD"),
             "path": environ.get("PATH_INFO"),
             "remotePort": environ.get("REMOTE_PORT"),

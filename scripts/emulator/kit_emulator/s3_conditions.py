@@ -10,8 +10,8 @@ also keeps reads of the key and the write's events from seeing it half-built), a
 inside the lock against the key's current version.
 
 Deletes of a key (DeleteObject with its If-Match, AbortMultipartUpload, DeleteObjectTagging) take the same lock:
-an abort waits for a completion of the upload in progress instead of closing the parts it is reading, and a
-completion after an abort answers 404 NoSuchUpload as S3 does (moto failed on a missing upload id with 500).
+an abort waits for a completion of the upload in progress instead of closing the parts it is reading (and a
+completion after the abort then answers NoSuchUpload: s3_multipart.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from moto.s3.exceptions import MissingKey, NoSuchUpload, PreconditionFailed
+from moto.s3.exceptions import MissingKey, PreconditionFailed
 from moto.s3.responses import S3Response
 
 from .s3_key_locks import writing
@@ -63,11 +63,6 @@ def _key_response_post(self: S3Response, request: Any, body: bytes, bucket_name:
         return _original_key_response_post(self, request, body, bucket_name, query, key_name)
     with writing(bucket_name, key_name):
         _check(self, key_name)
-        upload_id = query["uploadId"][0]
-        current = self.backend.get_object(bucket_name, key_name)
-        completed_here = current is not None and current.multipart is not None and current.multipart.id == upload_id
-        if upload_id not in self.backend.get_bucket(bucket_name).multiparts and not completed_here:
-            raise NoSuchUpload(upload_id)
         return _original_key_response_post(self, request, body, bucket_name, query, key_name)
 
 

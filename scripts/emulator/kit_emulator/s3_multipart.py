@@ -43,7 +43,7 @@ from typing import Any, Iterable, Iterator
 
 from moto.core.compat import HAS_CRT
 from moto.s3 import models
-from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML, MissingKey
+from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML, MissingKey, NoSuchUpload
 from moto.s3.models import FakeKey, FakeMultipart, S3Backend
 from moto.s3.utils import compute_checksum
 from moto.settings import get_s3_default_key_buffer_size
@@ -384,7 +384,19 @@ def _dispose(self: FakeKey, garbage: bool = False) -> None:
         _moto_dispose(self, garbage)
 
 
+_original_complete_multipart_upload = S3Backend.complete_multipart_upload
+
+
+def complete_multipart_upload(self: S3Backend, bucket_name: str, multipart_id: str, body: Iterator[tuple[int, str]]) -> Any:
+    """moto's, answering S3's 404 NoSuchUpload for an upload id that is not (or no longer) there, as its abort and
+    ListParts do, where it failed with a KeyError (500). moto answers a repeated completion before it gets here."""
+    if multipart_id not in self.get_bucket(bucket_name).multiparts:
+        raise NoSuchUpload(upload_id=multipart_id)
+    return _original_complete_multipart_upload(self, bucket_name, multipart_id, body)
+
+
 def install() -> None:
+    S3Backend.complete_multipart_upload = complete_multipart_upload  # type: ignore[method-assign]
     FakeKey.dispose = _dispose  # type: ignore[method-assign]
     FakeKey.value = FakeKey.value.setter(_set_value)  # type: ignore[method-assign]
     S3Backend.upload_part_copy = upload_part_copy  # type: ignore[method-assign]
