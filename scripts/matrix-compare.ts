@@ -1,30 +1,27 @@
-import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { Command } from 'commander';
-import { ExitCode, run, UsageError } from './lib/cli.js';
+import { relative } from 'node:path';
+import { Argument } from 'commander';
+import { ExitCode, run, scriptCommand, UsageError } from './lib/cli.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
+import { isMatrixReport, matrixReportFile, readReportFile } from './lib/report-files.js';
 import { TargetName } from './lib/targets.js';
 import type { MatrixReport } from './matrix/run.js';
 
-const program = new Command()
-  .name('matrix-compare')
-  .description('Compare the outcomes of two targets\' latest matrix reports; exit 1 when they differ.')
-  .argument('<target>', 'embedded | localstack | aws')
-  .argument('<other>', 'embedded | localstack | aws')
+const targetArgument = (name: string) => new Argument(`<${name}>`).choices(Object.values(TargetName));
+const program = scriptCommand('matrix-compare', "Compare the outcomes of two targets' latest matrix reports; exit 1 when they differ.")
+  .addArgument(targetArgument('target'))
+  .addArgument(targetArgument('other'))
   .parse();
 
-async function readReport(target: string): Promise<MatrixReport> {
-  if (!(target in TargetName)) throw new UsageError(`unknown target "${target}": use two of ${Object.keys(TargetName).join(', ')}`);
-  const file = join(reportsDir, `matrix-${target}.json`);
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as MatrixReport;
-  } catch {
-    throw new UsageError(`no matrix report ${relative(projectRoot, file)}: run \`make matrix TARGET=${target}\` first`);
-  }
+async function readReport(target: TargetName): Promise<MatrixReport> {
+  const file = matrixReportFile(reportsDir, target, 'json');
+  const report = await readReportFile<MatrixReport>(file, isMatrixReport);
+  if (report.state === 'read') return report.content;
+  const why = report.state === 'absent' ? 'there is none' : report.problem;
+  throw new UsageError(`cannot read the matrix report ${relative(projectRoot, file)} (${why}): run \`make matrix TARGET=${target}\` first`);
 }
 
 run(async () => {
-  const reports = await Promise.all(program.args.map(readReport));
+  const reports = await Promise.all((program.processedArgs as TargetName[]).map(readReport));
   const outcomes = reports.map((report) => report.results.map((r) => `${r.id}:${r.outcome}`).join(' '));
   for (const report of reports) {
     const counts = Object.entries(report.counts).map(([outcome, n]) => `${n} ${outcome}`).join(', ');

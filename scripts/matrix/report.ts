@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { styleText } from 'node:util';
+import { matrixReportFile } from '../lib/report-files.js';
 import { matrixHtml, seconds } from './report-html.js';
 import { CaseOutcome, type CaseResult } from './types.js';
 import type { MatrixReport } from './run.js';
@@ -56,9 +57,9 @@ export function junitXml(report: MatrixReport): string {
 /** Writes reports/matrix-<target>.json, .xml (JUnit) and .html (self-contained); returns their paths. */
 export async function writeReports(report: MatrixReport, directory: string): Promise<string[]> {
   await mkdir(directory, { recursive: true });
-  const json = join(directory, `matrix-${report.target}.json`);
-  const junit = join(directory, `matrix-${report.target}.xml`);
-  const html = join(directory, `matrix-${report.target}.html`);
+  const json = matrixReportFile(directory, report.target, 'json');
+  const junit = matrixReportFile(directory, report.target, 'xml');
+  const html = matrixReportFile(directory, report.target, 'html');
   await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(junit, junitXml(report));
   await writeFile(html, await matrixHtml(report));

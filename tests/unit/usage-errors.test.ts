@@ -80,3 +80,13 @@ describe('usage errors exit with 2 and say what to type', () => {
     expect(finished.code).toBe(2);
   }, SPAWNS_TSX);
 });
+
+describe('matrix-compare tells a wrong command line (2) from reports that differ (1)', () => {
+  it.each([[['embedded']], [['embedded', 'nowhere']]])('scripts/matrix-compare.ts %j exits 2, naming what is wrong', async (args) => {
+    // Act
+    const finished = await script('matrix-compare', ...args);
+    // Assess
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toMatch(/missing required argument 'other'|'nowhere' is invalid for argument 'other'/);
+  }, SPAWNS_TSX);
+});

@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MatrixReport } from '../matrix/run.js';
+
+/** reports/matrix-<target>.<kind>: what `make matrix` writes for a target (json, JUnit xml, a self-contained html page). */
+export const matrixReportFile = (directory: string, target: string, kind: 'json' | 'xml' | 'html') => join(directory, `matrix-${target}.${kind}`);
+
+/** reports/bench-<target>.json: what `make bench` writes for a target. */
+export const benchReportFile = (directory: string, target: string) => join(directory, `bench-${target}.json`);
+
+/** A report file of one target: absent, unreadable (with why), or its content. */
+export type ReportFile<T> = { readonly state: 'absent' } | { readonly state: 'unreadable'; readonly problem: string } | { readonly state: 'read'; readonly content: T };
+
+/** A report file as JSON, told apart: absent, unreadable (no access, not JSON, not of this shape), or read. */
+export async function readReportFile<T>(file: string, isShaped: (value: unknown) => boolean): Promise<ReportFile<T>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'absent' };
+    return { state: 'unreadable', problem: (error as Error).message };
+  }
+  try {
+    const content: unknown = JSON.parse(text);
+    return isShaped(content) ? { state: 'read', content: content as T } : { state: 'unreadable', problem: 'it is not a report of this kit' };
+  } catch (error) {
+    return { state: 'unreadable', problem: `it is not JSON (${(error as Error).message})` };
+  }
+}
+
+/** Whether a parsed file has a matrix report's shape. */
+export const isMatrixReport = (value: unknown) => {
+  const report = value as Partial<MatrixReport> | null;
+  return typeof report === 'object' && report !== null && Array.isArray(report.results) && typeof report.counts === 'object';
+};
