@@ -93,11 +93,12 @@ def code_fingerprint() -> str:
     """A digest of the emulator's own code, so that scripts can tell an emulator that runs other code than theirs
     (scripts/lib/emulator.ts computes the same digest)."""
     project = Path(__file__).resolve().parents[2]
-    files = sorted(path for root in CODE_ROOTS for path in root.rglob("*")
-                   if path.suffix in (".py", ".mjs") and "__pycache__" not in path.parts)
+    files = {path.relative_to(project).as_posix(): path for root in CODE_ROOTS for path in root.rglob("*")
+             if path.suffix in (".py", ".mjs") and "__pycache__" not in path.parts}
     digest = hashlib.sha256()
-    for path in files:
-        digest.update(f"{path.relative_to(project).as_posix()}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    # Ordered by the relative path as a string, as the TypeScript side sorts (not Path's part-by-part order).
+    for name in sorted(files):
+        digest.update(f"{name}\0{hashlib.sha256(files[name].read_bytes()).hexdigest()}\n".encode())
     return digest.hexdigest()
 
 

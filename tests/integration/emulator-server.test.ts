@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CopyObjectCommand, CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
+import { emulatorCodeFingerprint, startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
 import { awaitRequests, emulatorRequests } from '../../scripts/lib/request-log.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { waitFor } from '../../scripts/lib/wait.js';
@@ -194,6 +194,14 @@ describe('S3 requests through the keep-alive server', () => {
 });
 
 describe('the launcher', () => {
+  it("reports the digest of its code that this checkout computes, so scripts can tell an emulator running other code", async () => {
+    // Act
+    const health = (await (await fetch(`${endpoint()}/_backup-kit/health`)).json()) as { code: string };
+    // Assess
+    expect(health.code).toBe(await emulatorCodeFingerprint());
+  });
+
+
   it('names a port that is taken and exits with 1', async () => {
     // Prepare
     const port = Number(new URL(endpoint()).port);
