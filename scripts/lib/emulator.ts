@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
 import { withinTime } from './http.js';
 import { projectRoot, venvBin } from './paths.js';
-import { processAlive } from './process-alive.js';
+import { commandLineOf, processAlive } from './process-alive.js';
 import { waitFor } from './wait.js';
 
 const launcher = join(projectRoot, 'scripts', 'emulator', 'launcher.py');
@@ -203,15 +203,6 @@ export async function ensureEmbeddedEmulator(options: { start: boolean; place?: 
 
 /** What `make emulator-stop` did, in words a person can act on. */
 export type StopReport = { readonly stopped: boolean; readonly message: string };
-
-/** The command line of a process (Linux /proc), or undefined where it cannot be read. */
-async function commandLineOf(pid: number): Promise<string | undefined> {
-  try {
-    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Stops the shared embedded emulator that a script started, after making sure the recorded pid still is that

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { answersOk } from './http.js';
 import { projectRoot } from './paths.js';
-import { processAlive } from './process-alive.js';
+import { commandLineOf, processAlive } from './process-alive.js';
 import { waitFor } from './wait.js';
 
 const venv = join(projectRoot, '.venv-localstack');
@@ -101,27 +101,35 @@ async function readRecord(): Promise<HostRecord | undefined> {
   }
 }
 
+/** The record of the host-mode LocalStack that `make localstack-host` started, when it still runs and answers. */
+async function liveRecord(): Promise<HostRecord | undefined> {
+  const record = await readRecord();
+  return record && processAlive(record.pid) && (await answersOk(`${record.endpoint}/_localstack/health`)) ? record : undefined;
+}
+
 /** The endpoint of the host-mode LocalStack that `make localstack-host` started, when it answers. */
 export async function recordedLocalStackHost(): Promise<string | undefined> {
-  const record = await readRecord();
-  return record && processAlive(record.pid) && (await answersOk(`${record.endpoint}/_localstack/health`)) ? record.endpoint : undefined;
+  return (await liveRecord())?.endpoint;
 }
 
 /** Starts the shared host-mode LocalStack in the background (make localstack-host), unless it already answers. */
 export async function ensureLocalStackHost(): Promise<{ endpoint: string; logFile: string; started: boolean }> {
-  const record = await readRecord();
-  if (record && (await recordedLocalStackHost())) return { endpoint: record.endpoint, logFile: record.logFile, started: false };
+  const record = await liveRecord();
+  if (record) return { endpoint: record.endpoint, logFile: record.logFile, started: false };
   const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port: sharedLocalStackHostPort, detached: true });
   const fresh: HostRecord = { pid: localstack.pid, endpoint: localstack.endpoint, logFile: localstack.logFile, startedAt: new Date().toISOString() };
   await writeFile(recordFile, JSON.stringify(fresh, null, 2));
   return { endpoint: localstack.endpoint, logFile: localstack.logFile, started: true };
 }
 
-/** Stops the shared host-mode LocalStack and everything it started; false when none was recorded. */
+/**
+ * Stops the shared host-mode LocalStack and everything it started; false when none was recorded, or when the
+ * recorded pid no longer runs this checkout's runner (pids are reused: another process is never signalled).
+ */
 export async function stopLocalStackHost(): Promise<boolean> {
   const record = await readRecord();
   await rm(recordFile, { force: true });
-  if (!record || !processAlive(record.pid)) return false;
+  if (!record || !processAlive(record.pid) || !(await commandLineOf(record.pid))?.includes(runner)) return false;
   await stopGroup(record.pid);
   return true;
 }

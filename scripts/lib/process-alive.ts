@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+
 /** Whether a process with this pid exists (signal 0 checks without signalling). */
 export function processAlive(pid: number): boolean {
   try {
@@ -5,5 +7,14 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The command line of a process (Linux /proc), or undefined where it cannot be read. */
+export async function commandLineOf(pid: number): Promise<string | undefined> {
+  try {
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim();
+  } catch {
+    return undefined;
   }
 }
