@@ -58,8 +58,8 @@ MAX_WAIT_MS = 30_000
 
 def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
     """The emulator's own endpoints: health with the asynchronous queue's depth (for waiting in tests), the
-    number of S3 key locks in use (0 when idle) and the digest of its code, and the recent requests (for
-    measuring what a function does)."""
+    number of S3 key locks in use (0 when idle) and the digest of its code, the recent requests (for
+    measuring what a function does), and the faults injected into functions' requests (faults.py)."""
     code = code_fingerprint()
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -81,6 +81,14 @@ def kit_routes(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[by
             return json_response(start_response, request_log.records_since(
                 since, query.get("operation"), query.get("path"), query.get("pathPrefix"), query.get("succeeded") == "true",
                 at_least, wait_s))
+        if path == faults.PATH:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            try:
+                return json_response(start_response, faults.injector.configure(environ.get("REQUEST_METHOD", "GET"),
+                                                                              environ["wsgi.input"].read(length)))
+            except faults.InvalidFaults as error:
+                return json_response(start_response, {"error": f"{error}: see scripts/emulator/kit_emulator/faults.py "
+                                                               "for the settings"}, "400 Bad Request")
         return json_response(start_response, {"error": "unknown backup-kit endpoint"}, "404 Not Found")
 
     return wrapped

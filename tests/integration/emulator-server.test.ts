@@ -201,6 +201,31 @@ describe('the launcher', () => {
     expect(health.code).toBe(await emulatorCodeFingerprint());
   });
 
+  it('refuses fault settings it cannot read, naming the field, and keeps the ones it had', async () => {
+    // Prepare
+    const faults = (method: string, body?: string) => fetch(`${endpoint()}/_backup-kit/faults`, { method, body });
+    await faults('PUT', JSON.stringify({ throttle: 0.5 }));
+    // Act
+    const answers = await Promise.all(
+      ['not json', '[1]', '{"throttle": 2}', '{"throtle": 0.1}', '{"holdNext": {"ms": "4000"}}', '{"killNext": {"operation": 7}}'].map(async (body) => {
+        const response = await faults('PUT', body);
+        return { status: response.status, error: ((await response.json()) as { error: string }).error };
+      }),
+    );
+    const kept = (await (await faults('GET')).json()) as { throttle: number };
+    await faults('DELETE');
+    // Assess
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400, 400]);
+    expect(answers.map((answer) => answer.error.split(':')[0])).toEqual([
+      'the body is not JSON (Expecting value',
+      'the body must be a JSON object',
+      'throttle must be a share between 0 and 1',
+      'unknown field(s) throtle',
+      'holdNext.ms must be a whole number of milliseconds',
+      'killNext.operation must be an operation name such as CopyObject',
+    ]);
+    expect(kept.throttle).toBe(0.5);
+  });
 
   it('names a port that is taken and exits with 1', async () => {
     // Prepare

@@ -12,6 +12,8 @@ S3 event notifications can be dropped, as an event past its maximum age is. Noth
                             "holdNext": {"ms": 4000, "operation": "CopyObject"},
                             "killNext": {"operation": "Publish"}}
   GET /_backup-kit/faults  → the settings and what was injected so far;  DELETE → no more faults.
+
+The endpoint is answered with the emulator's other endpoints (launcher.py kit_routes); this module decides.
 """
 
 from __future__ import annotations
@@ -75,8 +77,6 @@ class FaultInjector:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         assert self._app is not None, "faults.wrap() sets the application"
-        if environ.get("PATH_INFO") == PATH:
-            return self._configure(environ, start_response)
         agent = f"{environ.get('HTTP_USER_AGENT', '')} {environ.get('HTTP_X_AMZ_USER_AGENT', '')}"
         if not _FUNCTION_AGENT.search(agent):
             return self._app(environ, start_response)
@@ -111,28 +111,62 @@ class FaultInjector:
             time.sleep(hold / 1000)
         return None
 
-    def _configure(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD", "GET")
+    def configure(self, method: str, body: bytes) -> dict[str, Any]:
+        """PUT or POST sets the faults (an empty body: none), DELETE clears them; any method returns the state.
+        Raises InvalidFaults, naming the field, for a body that is not the settings above."""
+        parsed = _parse_settings(body) if method in ("PUT", "POST") else None
         with self._lock:
-            if method in ("PUT", "POST"):
-                length = int(environ.get("CONTENT_LENGTH") or 0)
-                body = json.loads(environ["wsgi.input"].read(length) or b"{}")
-                hold = body.get("holdNext") or {}
-                self._settings = Settings(
-                    throttle=float(body.get("throttle", 0)),
-                    server_error=float(body.get("serverError", 0)),
-                    drop_events=float(body.get("dropEvents", 0)),
-                    hold_ms=int(hold.get("ms", 0)),
-                    hold_operation=hold.get("operation"),
-                    kill_operation=(body.get("killNext") or {}).get("operation"),
-                    counts=self._settings.counts,
-                )
-                self._random.seed(body.get("seed"))
+            if parsed is not None:
+                settings, seed = parsed
+                settings.counts = self._settings.counts
+                self._settings = settings
+                self._random.seed(seed)
             elif method == "DELETE":
                 self._settings = Settings(counts=self._settings.counts)
-            state = asdict(self._settings)
-        start_response("200 OK", [("Content-Type", "application/json")])
-        return [json.dumps(state).encode()]
+            return asdict(self._settings)
+
+
+class InvalidFaults(ValueError):
+    pass
+
+
+def _parse_settings(body: bytes) -> tuple[Settings, Any]:
+    """The settings of a PUT body, and its random seed."""
+    try:
+        given = json.loads(body or b"{}")
+    except ValueError as error:
+        raise InvalidFaults(f"the body is not JSON ({error})") from error
+    if not isinstance(given, dict):
+        raise InvalidFaults("the body must be a JSON object")
+    unknown = sorted(set(given) - {"throttle", "serverError", "dropEvents", "seed", "holdNext", "killNext"})
+    if unknown:
+        raise InvalidFaults(f"unknown field(s) {', '.join(unknown)}")
+
+    def share(name: str) -> float:
+        value = given.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise InvalidFaults(f"{name} must be a share between 0 and 1")
+        return float(value)
+
+    def operation(value: Any, name: str) -> str | None:
+        if value is not None and not isinstance(value, str):
+            raise InvalidFaults(f"{name}.operation must be an operation name such as CopyObject")
+        return value
+
+    hold, kill = given.get("holdNext") or {}, given.get("killNext") or {}
+    if not isinstance(hold, dict) or not isinstance(kill, dict):
+        raise InvalidFaults('holdNext and killNext must be objects, e.g. {"ms": 4000, "operation": "CopyObject"}')
+    hold_ms = hold.get("ms", 0)
+    if isinstance(hold_ms, bool) or not isinstance(hold_ms, int) or hold_ms < 0:
+        raise InvalidFaults("holdNext.ms must be a whole number of milliseconds")
+    return Settings(
+        throttle=share("throttle"),
+        server_error=share("serverError"),
+        drop_events=share("dropEvents"),
+        hold_ms=hold_ms,
+        hold_operation=operation(hold.get("operation"), "holdNext"),
+        kill_operation=operation(kill.get("operation"), "killNext"),
+    ), given.get("seed")
 
 
 def _kill_sender(environ: dict[str, Any]) -> bool:
