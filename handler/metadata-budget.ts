@@ -6,8 +6,7 @@ export const MAX_METADATA_BYTES = 2048;
 /** Provenance a backup can do without: the function decides by the source version id and the request id. */
 const optionalProvenance: readonly string[] = [BackupMetadata.sourceSequencer, BackupMetadata.sourceLastModified];
 
-const sizeOf = (metadata: Readonly<Record<string, string>>) =>
-  Object.entries(metadata).reduce((bytes, [key, value]) => bytes + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+const entrySize = (key: string, value: string) => Buffer.byteLength(key) + Buffer.byteLength(value);
 
 export type FittedMetadata = { readonly metadata: Record<string, string>; readonly dropped: readonly string[] };
 
@@ -20,10 +19,12 @@ export function fitMetadata(uploaded: Readonly<Record<string, string>>, provenan
   const dropped: string[] = [];
   const droppable = [
     ...optionalProvenance.filter((key) => key in provenance),
-    ...Object.keys(uploaded).sort((a, b) => sizeOf({ [b]: uploaded[b]! }) - sizeOf({ [a]: uploaded[a]! })),
+    ...Object.keys(uploaded).sort((a, b) => entrySize(b, uploaded[b]!) - entrySize(a, uploaded[a]!)),
   ];
+  let bytes = Object.entries(metadata).reduce((total, [key, value]) => total + entrySize(key, value), 0);
   for (const key of droppable) {
-    if (sizeOf(metadata) <= MAX_METADATA_BYTES) break;
+    if (bytes <= MAX_METADATA_BYTES) break;
+    bytes -= entrySize(key, metadata[key]!);
     delete metadata[key];
     dropped.push(key);
   }
