@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { ensureEmbeddedEmulator } from './emulator.js';
-import { answersOk, withinTime } from './http.js';
+import { withinTime } from './http.js';
 import { recordedLocalStackHost } from './localstack-host.js';
 import { parametersDir } from './paths.js';
 import { assertRealAwsEnvironment } from './real-aws.js';
@@ -84,15 +84,24 @@ const localstackDescriptions: Record<LocalStackMode, string> = {
   host: 'LocalStack 4.14.0 in host mode, functions as local Node.js processes through the kit\'s executor (no containers)',
 };
 
-/** Which LocalStack answers: it says itself whether it runs in Docker (/_localstack/info is_docker). */
-export async function localstackModeAt(endpoint: string): Promise<LocalStackMode | undefined> {
+/** What a LocalStack endpoint says about itself (/_localstack/info), or undefined when nothing answers there. */
+async function localstackInfo(endpoint: string): Promise<{ is_docker?: unknown } | undefined> {
   try {
-    const info = (await withinTime(3_000, async (signal) => (await fetch(`${endpoint}/_localstack/info`, { signal })).json())) as { is_docker?: boolean };
-    if (typeof info.is_docker !== 'boolean') return undefined;
-    return info.is_docker ? LocalStackMode.docker : LocalStackMode.host;
+    return await withinTime(3_000, async (signal) => {
+      const response = await fetch(`${endpoint}/_localstack/info`, { signal });
+      return response.ok ? ((await response.json()) as { is_docker?: unknown }) : undefined;
+    });
   } catch {
     return undefined;
   }
+}
+
+const modeOf = (info: { is_docker?: unknown } | undefined): LocalStackMode | undefined =>
+  typeof info?.is_docker === 'boolean' ? (info.is_docker ? LocalStackMode.docker : LocalStackMode.host) : undefined;
+
+/** Which LocalStack answers: it says itself whether it runs in Docker (/_localstack/info is_docker). */
+export async function localstackModeAt(endpoint: string): Promise<LocalStackMode | undefined> {
+  return modeOf(await localstackInfo(endpoint));
 }
 
 /** The localstack target on an endpoint, in a known mode. */
@@ -129,12 +138,14 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
       const region = env.AWS_REGION ?? EMULATOR_REGION;
       if (!options.checkReachable) return localstackTarget(env.LOCALSTACK_ENDPOINT || DEFAULT_LOCALSTACK_ENDPOINT, LocalStackMode.docker, region);
       const endpoint = env.LOCALSTACK_ENDPOINT || (await recordedLocalStackHost()) || DEFAULT_LOCALSTACK_ENDPOINT;
-      if (!(await answersOk(`${endpoint}/_localstack/health`, 3_000))) {
+      // One request tells both that LocalStack answers and how it runs.
+      const info = await localstackInfo(endpoint);
+      if (!info) {
         throw new UsageError(
           `LocalStack does not answer at ${endpoint}: start it without Docker with \`make localstack-host\`, or in Docker with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`,
         );
       }
-      return localstackTarget(endpoint, (await localstackModeAt(endpoint)) ?? LocalStackMode.docker, region);
+      return localstackTarget(endpoint, modeOf(info) ?? LocalStackMode.docker, region);
     }
     case TargetName.aws: {
       assertRealAwsEnvironment(env);

@@ -54,6 +54,26 @@ describe('LocalStack modes', () => {
     expect(fetch).toHaveBeenCalledWith('http://127.0.0.1:4577/_localstack/info', expect.anything());
   });
 
+  it('finds in one request that LocalStack answers and how it runs', async () => {
+    // Prepare
+    const fetch = vi.fn(async (_url: string) => new Response(JSON.stringify({ version: '4.14.0', is_docker: false })));
+    vi.stubGlobal('fetch', fetch);
+    // Act
+    const target = await resolveTarget('localstack', { checkReachable: true, env: { LOCALSTACK_ENDPOINT: 'http://127.0.0.1:4577' } });
+    // Assess
+    expect(target.capabilities.lambdaInContainers).toBe(false);
+    expect(fetch.mock.calls.map(([url]) => url)).toEqual(['http://127.0.0.1:4577/_localstack/info']);
+  });
+
+  it('names the endpoint where no LocalStack answers, and how to start one', async () => {
+    // Prepare
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('not found', { status: 404 })));
+    // Act
+    const resolve = resolveTarget('localstack', { checkReachable: true, env: { LOCALSTACK_ENDPOINT: 'http://127.0.0.1:4577' } });
+    // Assess
+    await expect(resolve).rejects.toThrow(/^LocalStack does not answer at http:\/\/127\.0\.0\.1:4577: start it without Docker with `make localstack-host`/);
+  });
+
   it('knows no mode when LocalStack does not say', async () => {
     // Prepare
     vi.stubGlobal('fetch', vi.fn(async () => new Response('{}')));
