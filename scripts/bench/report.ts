@@ -15,8 +15,10 @@ export type BenchRow = {
   /** measured ÷ floor; absent for counts. */
   readonly ratio?: number;
   readonly target: string;
-  /** Absent when the row could not be measured on this target. */
+  /** Absent when the row could not be measured on this target, or is a breakdown. */
   readonly withinTarget?: boolean;
+  /** A breakdown of another row (where its ratio comes from): measured like the others, with no target of its own. */
+  readonly breakdown?: boolean;
   /** Repeat counts and spread of the samples behind the row. */
   readonly noise: string;
   /** Why the row was not measured on this target, or what went wrong. */
@@ -41,7 +43,10 @@ export function notMeasured(figure: string, target: string, reason: string): Ben
 export const machineLoad = () => loadavg().map((value) => Number(value.toFixed(2)));
 export const cpuCount = () => cpus().length;
 
-const yesNo = (row: BenchRow) => (row.withinTarget === undefined ? 'not measured' : row.withinTarget ? 'yes' : 'NO');
+const yesNo = (row: BenchRow) => {
+  if (row.breakdown && !row.notMeasured) return '—';
+  return row.withinTarget === undefined ? 'not measured' : row.withinTarget ? 'yes' : 'NO';
+};
 
 /** The table the terminal shows: one line per row, the reasons for unmeasured rows below it. */
 export function formatTable(rows: readonly BenchRow[]): string {

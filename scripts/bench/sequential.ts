@@ -2,6 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { BenchContext } from './context.js';
 import { directBackup, putScratch, type DirectTimings } from './direct-client.js';
 import { invocationReports } from './function-log.js';
+import { handlerAloneTimings, WARM_UP_EVENTS } from './handler-alone.js';
 import { momentsOf, waitForBackup } from './moments.js';
 import type { BenchRow } from './report.js';
 import { describeSpread, formatNumber, spreadOf, type Spread } from './stats.js';
@@ -66,16 +67,20 @@ function latencyRow(percentile: 'p50' | 'p95', measured: Spread, floor: Spread, 
  * Issue 11's sequential figures from one stream of uploads, each made as soon as the previous backup is
  * visible: the latency of each upload against the direct client's CopyObject + Publish, the function's
  * warm duration (its REPORT lines) against the direct client's HEAD + CopyObject + Publish, and the cold
- * starts after the first. Half of the floor runs before the stream and half after, so that a drift in
- * the machine's load is in both.
+ * starts after the first. The handler's time is broken down with the same handler called outside the
+ * runtime: its own calls and code against the floor, and what the runtime adds. Half of each floor runs
+ * before the stream and half after, so that a drift in the machine's load is in all of them.
  */
 export async function measureSequential(context: BenchContext): Promise<BenchRow[]> {
   const count = context.quick ? 100 : 500;
   const floorBefore = await directBackups(context, count / 2, 'before');
+  const aloneBefore = await handlerAloneTimings(context, count / 4, 'before');
   const since = Date.now();
   const { latencies, timedBy } = await sequentialUploads(context, count);
   const floorAfter = await directBackups(context, count / 2, 'after');
+  const aloneAfter = await handlerAloneTimings(context, count / 4, 'after');
   const floorTimings = [...floorBefore, ...floorAfter];
+  const alone = spreadOf([...aloneBefore, ...aloneAfter]);
 
   // The last REPORT lines reach the log group when the last invocations end: wait for all of them.
   const { logs } = context.clients;
@@ -101,6 +106,25 @@ export async function measureSequential(context: BenchContext): Promise<BenchRow
       withinTarget: handlerRatio <= 1.3,
       noise: `function ${describeSpread(warm, ' ms')}; floor ${describeSpread(directFull, ' ms')}`,
       data: { warmDurationMs: warm, floorMs: directFull },
+    },
+    {
+      figure: '  breakdown: the handler in plain Node vs direct client',
+      measured: `${ms(alone.median)} (the zip's handler, no runtime)`,
+      floor: `${ms(directFull.median)} (HEAD + CopyObject + Publish)`,
+      ratio: alone.median / directFull.median,
+      target: '—',
+      breakdown: true,
+      noise: `its five calls and its code: ${describeSpread(alone, ' ms')}, each process after ${WARM_UP_EVENTS} untimed calls`,
+      data: { handlerAloneMs: alone },
+    },
+    {
+      figure: '  breakdown: REPORT Duration vs the handler in plain Node',
+      measured: `${ms(warm.median)} (REPORT Duration, warm)`,
+      floor: `${ms(alone.median)} (the handler, no runtime)`,
+      ratio: warm.median / alone.median,
+      target: '—',
+      breakdown: true,
+      noise: "what running in the emulator's Lambda runtime adds: the invocation's hand-off both ways, its process beside the emulator's",
     },
     latencyRow('p50', uploads, copyAndPublish, 1.5, timedBy),
     latencyRow('p95', uploads, copyAndPublish, 2, timedBy),

@@ -107,4 +107,17 @@ describe('statistics and the table', () => {
     expect(lines[4]).toMatch(/^round trips\s+—\s+—\s+—\s+≤ 3\s+not measured\s+—$/);
     expect(lines.slice(-2)).toEqual(['not measured:', '  round trips: localstack keeps no request log']);
   });
+
+  it('prints a breakdown of another row with its ratio and no verdict of its own', () => {
+    // Prepare
+    const rows: BenchRow[] = [
+      { figure: 'handler time', measured: '30 ms', floor: '15 ms', ratio: 2, target: '≤ 1.3×', withinTarget: false, noise: 'n=100' },
+      { figure: '  breakdown: runtime', measured: '30 ms', floor: '20 ms', ratio: 1.5, target: '—', breakdown: true, noise: 'n=50' },
+    ];
+    // Act
+    const lines = formatTable(rows).split('\n');
+    // Assess
+    expect(lines[3]).toMatch(/^  breakdown: runtime\s+30 ms\s+20 ms\s+1\.50×\s+—\s+—\s+n=50$/);
+    expect(lines).not.toContain('not measured:');
+  });
 });

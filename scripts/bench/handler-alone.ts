@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { s3PutEvent } from '../lib/s3-event.js';
+import type { BenchContext } from './context.js';
+import { putScratch } from './direct-client.js';
+import { unpackFunction } from './unpacked-function.js';
+
+/** Events handled before the timed ones, so that the process's JIT is as warm as a long-lived environment's. */
+export const WARM_UP_EVENTS = 20;
+
+/**
+ * Reads a JSON array of events on stdin, calls the handler with each in turn as the runtime would (a context
+ * with a request id), and writes how long each call took, in ms, as a JSON array on file descriptor 3.
+ */
+const callEachEvent = (entry: string) => `
+const { writeSync, readFileSync } = require('node:fs');
+const { handler } = require(${JSON.stringify(entry)});
+const events = JSON.parse(readFileSync(0, 'utf8'));
+(async () => {
+  const durations = [];
+  for (const [index, event] of events.entries()) {
+    const context = { awsRequestId: 'bench-alone-' + index, functionName: 'bench-alone', functionVersion: '$LATEST', memoryLimitInMB: '256',
+      invokedFunctionArn: 'arn:aws:lambda:' + process.env.AWS_REGION + ':000000000000:function:bench-alone', getRemainingTimeInMillis: () => 60000 };
+    const started = performance.now();
+    await handler(event, context);
+    durations.push(performance.now() - started);
+  }
+  writeSync(3, JSON.stringify(durations));
+})().catch((error) => { console.error(error); process.exit(1); });
+`;
+
+async function collect(stream: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text;
+}
+
+/**
+ * The deployed artefact's handler, called `count` times in a plain Node process (the function's Node and
+ * environment, no Lambda runtime), each time for a new object: the per-event time of the handler's own code
+ * and calls, against which the REPORT Duration shows what the runtime adds. Its sources are in the scratch
+ * bucket, which raises no events, so the stack's function does not back them up as well.
+ */
+export async function handlerAloneTimings(context: BenchContext, count: number, label: string): Promise<number[]> {
+  const unpacked = await unpackFunction(context, { INBOX_BUCKET: context.scratchBucket });
+  try {
+    const events: object[] = [];
+    for (let i = 0; i < WARM_UP_EVENTS + count; i += 1) {
+      const key = `${context.prefix}alone/${label}-${i}.bin`;
+      const versionId = await putScratch(context, key, Buffer.alloc(1024, i % 256));
+      events.push(s3PutEvent({ bucket: context.scratchBucket, key, region: context.target.region, versionId, size: 1024 }));
+    }
+    const child = spawn(unpacked.node, ['-e', callEachEvent(unpacked.entry)], { env: unpacked.env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    const [logs, errors, durations, exit] = await Promise.all([
+      collect(child.stdout),
+      collect(child.stderr),
+      collect(child.stdio[3] as Readable),
+      new Promise<number | null>((resolve, reject) => child.on('error', reject).on('exit', resolve)),
+      new Promise<void>((resolve) => child.stdin.end(JSON.stringify(events), resolve)),
+    ]);
+    if (exit !== 0) throw new Error(`the handler outside the runtime failed (exit ${exit}): ${errors.trim() || logs.split('\n').slice(-5).join('\n')}`);
+    return (JSON.parse(durations) as number[]).slice(WARM_UP_EVENTS);
+  } finally {
+    await unpacked.remove();
+  }
+}
