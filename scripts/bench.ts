@@ -6,7 +6,7 @@ import { measureBurst } from './bench/burst.js';
 import { measureColdInit } from './bench/cold-init.js';
 import { prepareBench, type BenchContext, type PreparedBench } from './bench/context.js';
 import { measureLargeObject } from './bench/large-object.js';
-import { cpuCount, formatTable, machineLoad, notMeasured, writeReport, type BenchRow } from './bench/report.js';
+import { cpuCount, failedMeasurement, formatTable, machineLoad, writeReport, type BenchRow } from './bench/report.js';
 import { measureRoundTrips } from './bench/round-trips.js';
 import { measureSequential } from './bench/sequential.js';
 import { measureZipSize } from './bench/zip-size.js';
@@ -51,7 +51,6 @@ run(async () => {
   console.log(`bench on ${name} (${mode}), ${cpuCount()} CPUs, load average ${loadAverageAtStart.join(' ')}: a benchmark, numbers move with the machine's load`);
   const bench = await prepareBench(name, Boolean(options.quick), (line) => console.log(line));
   const rows: BenchRow[] = [setupRow(bench.setup)];
-  let failures = 0;
   try {
     for (const { figures, measure } of measurements) {
       const started = performance.now();
@@ -59,8 +58,7 @@ run(async () => {
         const measured = await measure(bench.context);
         rows.push(...(Array.isArray(measured) ? measured : [measured]));
       } catch (error) {
-        failures += 1;
-        rows.push(notMeasured(figures, '—', `failed: ${error instanceof Error ? error.message : String(error)}`));
+        rows.push(failedMeasurement(figures, '—', error));
       }
       console.log(`measured ${figures} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
@@ -78,5 +76,5 @@ run(async () => {
   });
   console.log(`\nwrote ${relative(projectRoot, path)}; load average now ${machineLoad().join(' ')}`);
   // A benchmark never fails on its numbers: only a figure that could not be measured makes it exit 1.
-  return failures > 0 ? ExitCode.failed : ExitCode.ok;
+  return rows.some((row) => row.failed) ? ExitCode.failed : ExitCode.ok;
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { Outcome } from '../../handler/outcome.js';
 import { s3PutEvent } from '../lib/s3-event.js';
 import type { BenchContext } from './context.js';
 import { putScratch } from './direct-client.js';
@@ -10,7 +11,8 @@ export const WARM_UP_EVENTS = 20;
 
 /**
  * Reads a JSON array of events on stdin, calls the handler with each in turn as the runtime would (a context
- * with a request id), and writes how long each call took, in ms, as a JSON array on file descriptor 3.
+ * with a request id), and writes how long each call took (ms) and the outcomes it returned, as JSON on file
+ * descriptor 3.
  */
 const callEachEvent = (entry: string) => `
 const { writeSync, readFileSync } = require('node:fs');
@@ -18,14 +20,16 @@ const { handler } = require(${JSON.stringify(entry)});
 const events = JSON.parse(readFileSync(0, 'utf8'));
 (async () => {
   const durations = [];
+  const outcomes = [];
   for (const [index, event] of events.entries()) {
     const context = { awsRequestId: 'bench-alone-' + index, functionName: 'bench-alone', functionVersion: '$LATEST', memoryLimitInMB: '256',
       invokedFunctionArn: 'arn:aws:lambda:' + process.env.AWS_REGION + ':000000000000:function:bench-alone', getRemainingTimeInMillis: () => 60000 };
     const started = performance.now();
-    await handler(event, context);
+    const result = await handler(event, context);
     durations.push(performance.now() - started);
+    outcomes.push(...result.outcomes);
   }
-  writeSync(3, JSON.stringify(durations));
+  writeSync(3, JSON.stringify({ durations, outcomes }));
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
@@ -51,15 +55,23 @@ export async function handlerAloneTimings(context: BenchContext, count: number, 
       events.push(s3PutEvent({ bucket: context.scratchBucket, key, region: context.target.region, versionId, size: 1024 }));
     }
     const child = spawn(unpacked.node, ['-e', callEachEvent(unpacked.entry)], { env: unpacked.env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
-    const [logs, errors, durations, exit] = await Promise.all([
+    const [logs, errors, answer, exit] = await Promise.all([
       collect(child.stdout),
       collect(child.stderr),
       collect(child.stdio[3] as Readable),
       new Promise<number | null>((resolve, reject) => child.on('error', reject).on('exit', resolve)),
       new Promise<void>((resolve) => child.stdin.end(JSON.stringify(events), resolve)),
     ]);
-    if (exit !== 0) throw new Error(`the handler outside the runtime failed (exit ${exit}): ${errors.trim() || logs.split('\n').slice(-5).join('\n')}`);
-    return (JSON.parse(durations) as number[]).slice(WARM_UP_EVENTS);
+    if (exit !== 0) throw new Error(`the handler in plain Node failed (exit ${exit}): ${errors.trim() || logs.split('\n').slice(-5).join('\n')}`);
+    const { durations, outcomes } = JSON.parse(answer) as { durations: number[]; outcomes: string[] };
+    const notCopied = outcomes.filter((outcome) => outcome !== Outcome.copied);
+    if (outcomes.length !== events.length || notCopied.length > 0) {
+      const lastLog = logs.trim().split('\n').at(-1);
+      throw new Error(
+        `the handler in plain Node did not copy every object (${notCopied.join(', ') || `${outcomes.length} outcomes for ${events.length} events`})${lastLog ? `; its last log line: ${lastLog}` : ''}`,
+      );
+    }
+    return durations.slice(WARM_UP_EVENTS);
   } finally {
     await unpacked.remove();
   }

@@ -23,6 +23,8 @@ export type BenchRow = {
   readonly noise: string;
   /** Why the row was not measured on this target, or what went wrong. */
   readonly notMeasured?: string;
+  /** Its measurement failed (rather than being impossible on this target): the bench exits 1. */
+  readonly failed?: boolean;
   /** The raw numbers, for the JSON report. */
   readonly data?: Readonly<Record<string, unknown>>;
 };
@@ -38,6 +40,10 @@ export type BenchReport = {
 
 export function notMeasured(figure: string, target: string, reason: string): BenchRow {
   return { figure, measured: '—', floor: '—', target, noise: '—', notMeasured: reason };
+}
+
+export function failedMeasurement(figure: string, target: string, error: unknown): BenchRow {
+  return { ...notMeasured(figure, target, `failed: ${error instanceof Error ? error.message : String(error)}`), failed: true };
 }
 
 export const machineLoad = () => loadavg().map((value) => Number(value.toFixed(2)));

@@ -4,7 +4,7 @@ import { directBackup, putScratch, type DirectTimings } from './direct-client.js
 import { invocationReports } from './function-log.js';
 import { handlerAloneTimings, WARM_UP_EVENTS } from './handler-alone.js';
 import { momentsOf, waitForBackup } from './moments.js';
-import type { BenchRow } from './report.js';
+import { failedMeasurement, type BenchRow } from './report.js';
 import { describeSpread, formatNumber, spreadOf, type Spread } from './stats.js';
 
 const UPLOAD_BYTES = 1024;
@@ -48,6 +48,38 @@ async function sequentialUploads(context: BenchContext, count: number): Promise<
 
 const ms = (value: number) => `${formatNumber(value)} ms`;
 
+const BREAKDOWN_FIGURES = ['  breakdown: the handler in plain Node vs direct client', '  breakdown: REPORT Duration vs the handler in plain Node'] as const;
+
+/** The handler row split in two: the handler's own calls and code against the floor, and what the runtime adds. */
+function breakdownRows(warm: Spread, directFull: Spread, before: number[] | Error, after: number[] | Error): BenchRow[] {
+  if (before instanceof Error || after instanceof Error) {
+    const error = before instanceof Error ? before : after;
+    return BREAKDOWN_FIGURES.map((figure) => ({ ...failedMeasurement(figure, '—', error), breakdown: true }));
+  }
+  const alone = spreadOf([...before, ...after]);
+  return [
+    {
+      figure: BREAKDOWN_FIGURES[0],
+      measured: `${ms(alone.median)} (the zip's handler, no runtime)`,
+      floor: `${ms(directFull.median)} (HEAD + CopyObject + Publish)`,
+      ratio: alone.median / directFull.median,
+      target: '—',
+      breakdown: true,
+      noise: `its five calls and its code: ${describeSpread(alone, ' ms')}, each process after ${WARM_UP_EVENTS} untimed calls`,
+      data: { handlerAloneMs: alone },
+    },
+    {
+      figure: BREAKDOWN_FIGURES[1],
+      measured: `${ms(warm.median)} (REPORT Duration, warm)`,
+      floor: `${ms(alone.median)} (the handler, no runtime)`,
+      ratio: warm.median / alone.median,
+      target: '—',
+      breakdown: true,
+      noise: "what running in the emulator's Lambda runtime adds: the invocation's hand-off both ways, its process beside the emulator's",
+    },
+  ];
+}
+
 function latencyRow(percentile: 'p50' | 'p95', measured: Spread, floor: Spread, limit: number, timedBy: string): BenchRow {
   const pick = (spread: Spread) => (percentile === 'p50' ? spread.median : spread.p95);
   const ratio = pick(measured) / pick(floor);
@@ -74,13 +106,12 @@ function latencyRow(percentile: 'p50' | 'p95', measured: Spread, floor: Spread, 
 export async function measureSequential(context: BenchContext): Promise<BenchRow[]> {
   const count = context.quick ? 100 : 500;
   const floorBefore = await directBackups(context, count / 2, 'before');
-  const aloneBefore = await handlerAloneTimings(context, count / 4, 'before');
+  const aloneBefore = await handlerAloneTimings(context, count / 4, 'before').catch((error: Error) => error);
   const since = Date.now();
   const { latencies, timedBy } = await sequentialUploads(context, count);
   const floorAfter = await directBackups(context, count / 2, 'after');
-  const aloneAfter = await handlerAloneTimings(context, count / 4, 'after');
+  const aloneAfter = await handlerAloneTimings(context, count / 4, 'after').catch((error: Error) => error);
   const floorTimings = [...floorBefore, ...floorAfter];
-  const alone = spreadOf([...aloneBefore, ...aloneAfter]);
 
   // The last REPORT lines reach the log group when the last invocations end: wait for all of them.
   const { logs } = context.clients;
@@ -107,25 +138,7 @@ export async function measureSequential(context: BenchContext): Promise<BenchRow
       noise: `function ${describeSpread(warm, ' ms')}; floor ${describeSpread(directFull, ' ms')}`,
       data: { warmDurationMs: warm, floorMs: directFull },
     },
-    {
-      figure: '  breakdown: the handler in plain Node vs direct client',
-      measured: `${ms(alone.median)} (the zip's handler, no runtime)`,
-      floor: `${ms(directFull.median)} (HEAD + CopyObject + Publish)`,
-      ratio: alone.median / directFull.median,
-      target: '—',
-      breakdown: true,
-      noise: `its five calls and its code: ${describeSpread(alone, ' ms')}, each process after ${WARM_UP_EVENTS} untimed calls`,
-      data: { handlerAloneMs: alone },
-    },
-    {
-      figure: '  breakdown: REPORT Duration vs the handler in plain Node',
-      measured: `${ms(warm.median)} (REPORT Duration, warm)`,
-      floor: `${ms(alone.median)} (the handler, no runtime)`,
-      ratio: warm.median / alone.median,
-      target: '—',
-      breakdown: true,
-      noise: "what running in the emulator's Lambda runtime adds: the invocation's hand-off both ways, its process beside the emulator's",
-    },
+    ...breakdownRows(warm, directFull, aloneBefore, aloneAfter),
     latencyRow('p50', uploads, copyAndPublish, 1.5, timedBy),
     latencyRow('p95', uploads, copyAndPublish, 2, timedBy),
     {
