@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -229,7 +230,9 @@ class RecordBackup {
    */
   private async receiptAndLookAgain(copy: Copied): Promise<boolean> {
     const { s3, config } = this.deps;
-    const [receipt, look] = await Promise.allSettled([this.receipt(copy, { resent: false }), headCurrentVersion(s3, config.inboxBucket, copy.key)]);
+    // The look starts on the event loop's next turn: by then the receipt's request is on the wire, and SNS works
+    // on it while this process prepares the look, instead of both waiting until both are prepared.
+    const [receipt, look] = await Promise.allSettled([this.receipt(copy, { resent: false }), nextTurn().then(() => headCurrentVersion(s3, config.inboxBucket, copy.key))]);
     if (receipt.status === 'rejected') throw receipt.reason;
     if (look.status === 'rejected') throw look.reason;
     return look.value !== undefined && look.value.versionId !== copy.sourceVersionId;

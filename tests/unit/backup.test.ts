@@ -170,6 +170,39 @@ describe('round trips', () => {
     expect(journal.roundOf('Publish')).toBe(3);
   });
 
+  it('sends the receipt before it prepares the look at the inbox, a turn of the event loop later', async () => {
+    // Prepare: a counter of the event loop's turns, read as each call goes out
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn += 1;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const sentIn = new Map<string, number[]>();
+    const note = (call: string) => sentIn.set(call, [...(sentIn.get(call) ?? []), turn]);
+    model.holdAnswer = (call) => {
+      note(call);
+      return undefined;
+    };
+    sns.on(PublishCommand).callsFake(() => {
+      note('Publish');
+      const done = journal.begin('Publish');
+      return new Promise((resolve) => setImmediate(() => {
+        done();
+        resolve({ MessageId: 'receipt' });
+      }));
+    });
+    const v1 = model.put(INBOX, 'paired.txt');
+    // Act
+    await createHandler(dependencies())(eventFor('paired.txt', { versionId: v1 }), invocation);
+    ticking = false;
+    // Assess: both reads went out in one turn; the inbox was looked at again a turn after the receipt went out
+    const [firstInboxRead, lookAfterCopy] = sentIn.get(`HeadObject ${INBOX}`)!;
+    expect(firstInboxRead).toBe(sentIn.get(`HeadObject ${BACKUP}`)![0]);
+    expect(lookAfterCopy).toBeGreaterThan(sentIn.get('Publish')![0]!);
+  });
+
   it('decides a duplicate in one round trip', async () => {
     // Prepare
     const v1 = model.put(INBOX, 'dup.txt');
