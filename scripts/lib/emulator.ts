@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
 import { withinTime } from './http.js';
-import { lambdaRuntimeDir, projectRoot, venvBin } from './paths.js';
+import { lambdaRuntimeDir, projectRoot } from './paths.js';
 import { commandLineOf, processAlive } from './process-alive.js';
+import { projectPython } from './python.js';
 import { waitFor } from './wait.js';
 
 const launcher = join(projectRoot, 'scripts', 'emulator', 'launcher.py');
@@ -37,14 +38,6 @@ type StartOptions = {
   readonly env?: Readonly<Record<string, string>>;
 };
 
-function pythonBinary(): string {
-  const python = join(venvBin, 'python');
-  if (!existsSync(python)) {
-    throw new Error(`the project's Python virtualenv is missing (${python}): run \`make setup\` first`);
-  }
-  return python;
-}
-
 /** Reads a log from a byte offset on: what one start of the emulator wrote. */
 async function readFrom(file: string, offset: number): Promise<string> {
   const handle = await open(file, 'r').catch(() => undefined);
@@ -69,7 +62,7 @@ export async function startEmulator(options: StartOptions): Promise<RunningEmula
   const logFd = openSync(logFile, 'a');
   const args = [launcher, '--port', String(options.port ?? 0), '--state-dir', options.stateDir];
   if (!options.detached) args.push('--exit-with-parent');
-  const child = spawn(pythonBinary(), args, {
+  const child = spawn(projectPython(), args, {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', logFd],
     detached: options.detached ?? false,

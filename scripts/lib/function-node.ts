@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { lambdaRuntimeDir, venvBin } from './paths.js';
+import { lambdaRuntimeDir } from './paths.js';
+import { projectPython } from './python.js';
 
 /**
  * The Node binary the emulators run a function of this Lambda runtime with (nodejs22.x → Node 22), chosen by
@@ -8,12 +8,13 @@ import { lambdaRuntimeDir, venvBin } from './paths.js';
  * an emulator (the bench's cold init) is the same binary.
  */
 export function functionNodeFor(runtime: string): string {
-  const found = spawnSync(join(venvBin, 'python'), ['-m', 'kit_lambda_runtime.node_binary', runtime], {
+  const found = spawnSync(projectPython(), ['-m', 'kit_lambda_runtime.node_binary', runtime], {
     encoding: 'utf8',
     env: { ...process.env, PYTHONPATH: lambdaRuntimeDir },
   });
   if (found.status !== 0) {
-    throw new Error(`no Node binary for ${runtime || 'a function without a runtime'}: ${found.stderr.trim() || found.error?.message} (run \`make setup\`)`);
+    // node_binary.py names what is supported and how to install it.
+    throw new Error(`no Node binary for ${runtime || 'a function without a runtime'}: ${found.stderr?.trim() || found.error?.message}`);
   }
   return found.stdout.trim();
 }
