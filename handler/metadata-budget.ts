@@ -17,9 +17,10 @@ export type FittedMetadata = { readonly metadata: Record<string, string>; readon
 export function fitMetadata(uploaded: Readonly<Record<string, string>>, provenance: Readonly<Record<string, string>>): FittedMetadata {
   const metadata = { ...uploaded, ...provenance };
   const dropped: string[] = [];
+  // An uploaded key that the provenance overrides is not the uploader's to drop (source.ts strips them anyway).
   const droppable = [
     ...optionalProvenance.filter((key) => key in provenance),
-    ...Object.keys(uploaded).sort((a, b) => entrySize(b, uploaded[b]!) - entrySize(a, uploaded[a]!)),
+    ...Object.keys(uploaded).filter((key) => !(key in provenance)).sort((a, b) => entrySize(b, uploaded[b]!) - entrySize(a, uploaded[a]!)),
   ];
   let bytes = Object.entries(metadata).reduce((total, [key, value]) => total + entrySize(key, value), 0);
   for (const key of droppable) {

@@ -195,8 +195,11 @@ describe('round trips', () => {
     });
     const v1 = model.put(INBOX, 'paired.txt');
     // Act
-    await createHandler(dependencies())(eventFor('paired.txt', { versionId: v1 }), invocation);
-    ticking = false;
+    try {
+      await createHandler(dependencies())(eventFor('paired.txt', { versionId: v1 }), invocation);
+    } finally {
+      ticking = false;
+    }
     // Assess: both reads went out in one turn; the inbox was looked at again a turn after the receipt went out
     const [firstInboxRead, lookAfterCopy] = sentIn.get(`HeadObject ${INBOX}`)!;
     expect(firstInboxRead).toBe(sentIn.get(`HeadObject ${BACKUP}`)![0]);
