@@ -1,3 +1,5 @@
+import { withinTime } from './http.js';
+
 /** One request as the embedded emulator recorded it (scripts/emulator/kit_emulator/request_log.py). */
 export type RequestRecord = {
   /** Epoch milliseconds when the request arrived and when its response had been sent. */
@@ -18,13 +20,16 @@ export type RequestRecord = {
  * is logged a moment after its response left, so a reader that just got a response waits for its record.
  */
 export async function emulatorRequests(endpoint: string, sinceMs: number): Promise<RequestRecord[]> {
-  const response = await fetch(`${endpoint}/_backup-kit/requests?since=${sinceMs}`);
-  if (!response.ok) throw new Error(`the emulator at ${endpoint} has no request log (HTTP ${response.status}): is it the embedded emulator of this checkout?`);
-  return ((await response.json()) as RequestRecord[]).sort((a, b) => a.startMs - b.startMs);
+  const records = await withinTime(ANSWER_MS, async (signal) => {
+    const response = await fetch(`${endpoint}/_backup-kit/requests?since=${sinceMs}`, { signal });
+    if (!response.ok) throw new Error(`the emulator at ${endpoint} has no request log (HTTP ${response.status}): is it the embedded emulator of this checkout?`);
+    return (await response.json()) as RequestRecord[];
+  });
+  return records.sort((a, b) => a.startMs - b.startMs);
 }
 
-/** The emulator holds a watcher at most this long (MAX_WAIT_MS in scripts/emulator/launcher.py). */
-const MAX_HELD_MS = 30_000;
+/** How long the emulator may take to answer beyond the time it was asked to hold a request (it caps that itself). */
+const ANSWER_MS = 10_000;
 
 /** Successful calls of one operation on one path, or on the paths under a prefix, as the request log names them. */
 export type AwaitedRequests = {
@@ -47,13 +52,16 @@ export async function awaitRequests(endpoint: string, wanted: AwaitedRequests): 
   const deadline = Date.now() + wanted.timeoutMs;
   const where = wanted.path ?? `${wanted.pathPrefix ?? ''}…`;
   for (;;) {
-    const waitMs = Math.max(0, Math.min(deadline - Date.now(), MAX_HELD_MS));
+    const waitMs = Math.max(0, deadline - Date.now());
     const query = new URLSearchParams({ since: String(wanted.sinceMs), operation: wanted.operation, succeeded: 'true', atLeast: String(atLeast), waitMs: String(waitMs) });
     if (wanted.path !== undefined) query.set('path', wanted.path);
     if (wanted.pathPrefix !== undefined) query.set('pathPrefix', wanted.pathPrefix);
-    const response = await fetch(`${endpoint}/_backup-kit/requests?${query}`);
-    if (!response.ok) throw new Error(`the emulator at ${endpoint} cannot be watched (HTTP ${response.status}): is it the embedded emulator of this checkout?`);
-    const found = (await response.json()) as RequestRecord[];
+    // The emulator holds the request at most 30 s (MAX_WAIT_MS in launcher.py); the loop asks again.
+    const found = await withinTime(Math.min(waitMs, 30_000) + ANSWER_MS, async (signal) => {
+      const response = await fetch(`${endpoint}/_backup-kit/requests?${query}`, { signal });
+      if (!response.ok) throw new Error(`the emulator at ${endpoint} cannot be watched (HTTP ${response.status}): is it the embedded emulator of this checkout?`);
+      return (await response.json()) as RequestRecord[];
+    });
     if (found.length >= atLeast) return found;
     if (Date.now() >= deadline) throw new Error(`${found.length} of ${atLeast} successful ${wanted.operation} on ${where} within ${wanted.timeoutMs} ms`);
   }
