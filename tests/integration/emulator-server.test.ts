@@ -207,7 +207,7 @@ describe('the launcher', () => {
     await faults('PUT', JSON.stringify({ throttle: 0.5 }));
     // Act
     const answers = await Promise.all(
-      ['not json', '[1]', '{"throttle": 2}', '{"throtle": 0.1}', '{"holdNext": {"ms": "4000"}}', '{"killNext": {"operation": 7}}'].map(async (body) => {
+      ['not json', '[1]', '{"throttle": 2}', '{"throtle": 0.1}', '{"holdNext": {"ms": "4000"}}', '{"killNext": {"operation": 7}}', '{"seed": [1]}', '{"holdNext": {"ms": 10, "operaton": "CopyObject"}}'].map(async (body) => {
         const response = await faults('PUT', body);
         return { status: response.status, error: ((await response.json()) as { error: string }).error };
       }),
@@ -215,7 +215,7 @@ describe('the launcher', () => {
     const kept = (await (await faults('GET')).json()) as { throttle: number };
     await faults('DELETE');
     // Assess
-    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400, 400]);
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400, 400, 400, 400]);
     expect(answers.map((answer) => answer.error.split(':')[0])).toEqual([
       'the body is not JSON (Expecting value',
       'the body must be a JSON object',
@@ -223,6 +223,8 @@ describe('the launcher', () => {
       'unknown field(s) throtle',
       'holdNext.ms must be a whole number of milliseconds',
       'killNext.operation must be an operation name such as CopyObject',
+      'seed must be a number or a string',
+      'unknown field(s) operaton in holdNext',
     ]);
     expect(kept.throttle).toBe(0.5);
   });

@@ -87,16 +87,16 @@ class FaultInjector:
         return _error(start_response, service, *fault)
 
     def _decide(self, environ: dict[str, Any], service: str) -> tuple[int, str, str] | None:
+        # Named outside the lock: naming a query-protocol request reads its body (the request log names it anyway).
+        operation = operation_of(environ)
         hold = 0
         with self._lock:
             settings = self._settings
             settings.counts.function_requests += 1
-            operation = operation_of(environ) if settings.hold_ms or settings.kill_operation else None
-            if settings.kill_operation is not None and settings.kill_operation == operation and _kill_sender(environ):
-                settings.kill_operation = None
-                settings.counts.killed += 1
-                return 500, "InternalError", "the sender was killed"
-            if settings.hold_ms and (settings.hold_operation is None or settings.hold_operation == operation):
+            kill = settings.kill_operation is not None and settings.kill_operation == operation
+            if kill:
+                settings.kill_operation = None  # claimed: only one request kills its sender
+            elif settings.hold_ms and (settings.hold_operation is None or settings.hold_operation == operation):
                 hold, settings.hold_ms = settings.hold_ms, 0
                 settings.counts.held += 1
             else:
@@ -107,6 +107,17 @@ class FaultInjector:
                 if draw < settings.throttle + settings.server_error:
                     settings.counts.server_errors += 1
                     return (500, "InternalError", "We encountered an internal error. Please try again.") if service == "s3" else (500, "InternalFailure", "Internal failure")
+        if kill:
+            # The /proc scan and the signal happen without the lock; a sender that cannot be found is left alive and
+            # the kill waits for the next such request.
+            killed = _kill_sender(environ)
+            with self._lock:
+                if killed:
+                    settings.counts.killed += 1
+                    return 500, "InternalError", "the sender was killed"
+                if settings is self._settings and settings.kill_operation is None:
+                    settings.kill_operation = operation
+            return None
         if hold:
             time.sleep(hold / 1000)
         return None
@@ -118,9 +129,9 @@ class FaultInjector:
         with self._lock:
             if parsed is not None:
                 settings, seed = parsed
+                self._random.seed(seed)
                 settings.counts = self._settings.counts
                 self._settings = settings
-                self._random.seed(seed)
             elif method == "DELETE":
                 self._settings = Settings(counts=self._settings.counts)
             return asdict(self._settings)
@@ -153,9 +164,15 @@ def _parse_settings(body: bytes) -> tuple[Settings, Any]:
             raise InvalidFaults(f"{name}.operation must be an operation name such as CopyObject")
         return value
 
+    seed = given.get("seed")
+    if isinstance(seed, bool) or not (seed is None or isinstance(seed, (int, float, str))):
+        raise InvalidFaults("seed must be a number or a string")
     hold, kill = given.get("holdNext") or {}, given.get("killNext") or {}
     if not isinstance(hold, dict) or not isinstance(kill, dict):
         raise InvalidFaults('holdNext and killNext must be objects, e.g. {"ms": 4000, "operation": "CopyObject"}')
+    for name, nested, allowed in (("holdNext", hold, {"ms", "operation"}), ("killNext", kill, {"operation"})):
+        if set(nested) - allowed:
+            raise InvalidFaults(f"unknown field(s) {', '.join(sorted(set(nested) - allowed))} in {name}")
     hold_ms = hold.get("ms", 0)
     if isinstance(hold_ms, bool) or not isinstance(hold_ms, int) or hold_ms < 0:
         raise InvalidFaults("holdNext.ms must be a whole number of milliseconds")
@@ -166,7 +183,7 @@ def _parse_settings(body: bytes) -> tuple[Settings, Any]:
         hold_ms=hold_ms,
         hold_operation=operation(hold.get("operation"), "holdNext"),
         kill_operation=operation(kill.get("operation"), "killNext"),
-    ), given.get("seed")
+    ), seed
 
 
 def _kill_sender(environ: dict[str, Any]) -> bool:
