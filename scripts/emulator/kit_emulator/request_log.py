@@ -52,15 +52,19 @@ def records_since(since_ms: float, operation: str | None = None, path: str | Non
                 and (not succeeded or record.get("status", 500) < 300))
 
     deadline = time.monotonic() + wait_s
+    # Only copies are taken under the lock: every response's record waits for it (_append).
     with _recorded:
-        found = [record for record in _records if wanted(record)]
-        seen = _appended
-        while len(found) < at_least and (remaining := deadline - time.monotonic()) > 0:
-            _recorded.wait(remaining)
+        snapshot, seen = list(_records), _appended
+    found = [record for record in snapshot if wanted(record)]
+    while len(found) < at_least and (remaining := deadline - time.monotonic()) > 0:
+        with _recorded:
+            if _appended == seen:
+                _recorded.wait(remaining)
             added = min(_appended - seen, len(_records))
             seen = _appended
-            found.extend(record for record in list(islice(reversed(_records), added))[::-1] if wanted(record))
-        return found
+            new_records = list(islice(reversed(_records), added))[::-1]
+        found.extend(record for record in new_records if wanted(record))
+    return found
 
 
 def _append(record: dict[str, Any]) -> None:
