@@ -129,12 +129,14 @@ class ExecutionEnvironment:
 
     @property
     def pid(self) -> int | None:
-        return self._runtime.process.pid if self._runtime else None
+        runtime = self._runtime  # read once: stop() may clear it meanwhile
+        return runtime.process.pid if runtime else None
 
     @property
     def init_duration_ms(self) -> float | None:
         """How long its runtime's init took; None before one started."""
-        return self._runtime.init_duration_ms if self._runtime else None
+        runtime = self._runtime
+        return runtime.init_duration_ms if runtime else None
 
     def _spawn(self) -> _Runtime:
         api = RuntimeApi()
