@@ -4,7 +4,7 @@ import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { functionNodeFor } from '../../scripts/lib/function-node.js';
 import { freePort } from '../../scripts/lib/localstack-host.js';
@@ -253,6 +253,20 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack!.deployment.outputs.BackupFunctionName }))).Role;
     await lambda.send(new CreateFunctionCommand({ FunctionName, Runtime, Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) }, Timeout: 3 }));
   }
+
+  it('loads a CommonJS index.js as Lambda does, even where the code is unpacked below a "type": "module" package', async () => {
+    // Prepare: the kit's own checkout is such a package, and the shared emulator unpacks code inside it
+    await writeFile(join(dirname(stack!.emulator.logFile), 'package.json'), '{"type": "module"}');
+    const { lambda } = stack!.deployment.clients;
+    const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack!.deployment.outputs.BackupFunctionName }))).Role;
+    const source = 'exports.handler = async () => ({ loadedAs: typeof module === "object" ? "commonjs" : "module" });';
+    await lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-runtime-cjs', Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(source, 'index.js') }, Timeout: 3 }));
+    // Act
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-cjs', Payload: '{}' }));
+    // Assess
+    expect(response.FunctionError).toBeUndefined();
+    expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ loadedAs: 'commonjs' });
+  });
 
   it('refuses a runtime it cannot run, naming what it can', async () => {
     // Prepare
