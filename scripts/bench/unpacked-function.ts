@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { HANDLER_ENTRY } from '../lib/artefact.js';
+import { describeArtefact, HANDLER_ENTRY } from '../lib/artefact.js';
 import { functionNodeFor } from '../lib/function-node.js';
 import { artefactPath } from '../lib/paths.js';
 import type { BenchContext } from './context.js';
@@ -11,7 +11,7 @@ import type { BenchContext } from './context.js';
 /** The deployed zip unpacked, with the Node its runtime runs on and the environment the function gets. */
 export type UnpackedFunction = {
   readonly node: string;
-  readonly nodeVersion: string;
+  readonly memoryMb: number;
   /** The handler's module (index.cjs), loaded with require() as Lambda's runtime does. */
   readonly entry: string;
   readonly env: NodeJS.ProcessEnv;
@@ -19,13 +19,17 @@ export type UnpackedFunction = {
 };
 
 /**
- * Unpacks the artefact that the stack runs, to run its handler outside any Lambda runtime: the function's own
- * environment variables, the target's endpoint, region and test credentials, the Node binary the emulators
- * choose for the function's runtime.
+ * Unpacks the artefact that the stack runs (dist/handler.zip, checked against the function's CodeSha256), to run
+ * its handler outside any Lambda runtime: the function's own environment variables, the target's endpoint,
+ * region and test credentials, the Node binary the emulators choose for the function's runtime.
  */
 export async function unpackFunction(context: BenchContext, extraEnv: Readonly<Record<string, string>> = {}): Promise<UnpackedFunction> {
   const configuration = await context.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: context.outputs.BackupFunctionName }));
   const node = functionNodeFor(configuration.Runtime ?? '');
+  const { codeSha256 } = describeArtefact(await readFile(artefactPath));
+  if (codeSha256 !== configuration.CodeSha256) {
+    throw new Error(`${artefactPath} (CodeSha256 ${codeSha256}) is not the code ${context.outputs.BackupFunctionName} runs (${configuration.CodeSha256}): run the bench again, it deploys the current build first`);
+  }
   const codeDir = await mkdtemp(join(tmpdir(), 'backup-kit-bench-code-'));
   const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', artefactPath, codeDir], { encoding: 'utf8' });
   if (unzip.status !== 0) {
@@ -34,7 +38,7 @@ export async function unpackFunction(context: BenchContext, extraEnv: Readonly<R
   }
   return {
     node,
-    nodeVersion: spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim(),
+    memoryMb: configuration.MemorySize ?? 128,
     entry: join(codeDir, HANDLER_ENTRY),
     env: {
       PATH: process.env.PATH,
