@@ -1,7 +1,6 @@
 import { CopyObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { PublishCommand } from '@aws-sdk/client-sns';
 import { copySourceFor } from '../../handler/copy-source.js';
-import { messageFor, subjectFor } from '../../handler/notify.js';
+import { sendReceipt } from '../../handler/notify.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 import type { BenchContext } from './context.js';
 
@@ -17,7 +16,7 @@ export async function putScratch(context: BenchContext, key: string, body: Uint8
 /**
  * What the function does for an upload, by hand and one call after the other: read the source's current
  * version, copy it server-side into the backup bucket as the function does (metadata replaced, SSE-S3),
- * publish the receipt the function would send (the handler's own subject and message) to the stack's topic.
+ * publish the receipt the function would send (the handler's own sendReceipt) to the stack's topic.
  */
 export async function directBackup(context: BenchContext, key: string): Promise<DirectTimings> {
   const { s3, sns } = context.floor;
@@ -38,7 +37,7 @@ export async function directBackup(context: BenchContext, key: string): Promise<
     }),
   );
   const copied = performance.now();
-  const receipt = {
+  await sendReceipt(sns, context.outputs.ReceiptTopicArn, {
     key,
     bytes: head.ContentLength ?? 0,
     sourceBucket: context.scratchBucket,
@@ -47,7 +46,6 @@ export async function directBackup(context: BenchContext, key: string): Promise<
     ...(copy.VersionId ? { backupVersionId: copy.VersionId } : {}),
     method: 'CopyObject',
     completedAt: new Date(),
-  };
-  await sns.send(new PublishCommand({ TopicArn: context.outputs.ReceiptTopicArn, Subject: subjectFor(key), Message: messageFor(receipt) }));
+  });
   return { headMs: headed - started, copyMs: copied - headed, publishMs: performance.now() - copied };
 }
