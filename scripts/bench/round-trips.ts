@@ -1,5 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { emulatorRequests, type RequestRecord } from '../lib/request-log.js';
+import { awaitRequests, emulatorRequests, type RequestRecord } from '../lib/request-log.js';
 import { waitFor } from '../lib/wait.js';
 import { FLOOR_AGENT, FUNCTION_AGENT, type BenchContext } from './context.js';
 import { directBackup, putScratch } from './direct-client.js';
@@ -26,18 +26,18 @@ export function roundTripsUntil(requests: readonly RequestRecord[], last: Reques
 
 const describeCalls = (requests: readonly RequestRecord[]) => requests.map((request) => request.operation).join(', ');
 
-/** The calls of one client (its user agent mark) since a moment, once its Publish is in the log (a request is logged just after its response left). */
-function callsUntilPublish(endpoint: string, agent: string, sinceMs: number, what: string): Promise<RequestRecord[]> {
-  let calls: RequestRecord[] = [];
-  return waitFor(
-    `${what} in the request log`,
-    async () => {
-      calls = (await emulatorRequests(endpoint, sinceMs)).filter((request) => request.userAgent.includes(agent));
-      return calls.some((request) => request.operation === 'Publish') ? calls : undefined;
-    },
-    { timeoutMs: 5_000, intervalMs: 20 },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}; the calls were: ${describeCalls(calls) || 'none'}`);
+/** The calls of one client (its user agent mark) since a moment, as the request log has them. */
+async function callsOf(endpoint: string, agent: string, sinceMs: number): Promise<RequestRecord[]> {
+  return (await emulatorRequests(endpoint, sinceMs)).filter((request) => request.userAgent.includes(agent));
+}
+
+/**
+ * Waits until a Publish since a moment is in the log, with a held request, so that the wait adds no load to the
+ * calls being counted (a request is logged just after its response left).
+ */
+async function receiptLogged(endpoint: string, agent: string, sinceMs: number, what: string): Promise<void> {
+  await awaitRequests(endpoint, { operation: 'Publish', sinceMs, timeoutMs: 5_000 }).catch(async (error: Error) => {
+    throw new Error(`${what} is not in the request log (${error.message}); the calls were: ${describeCalls(await callsOf(endpoint, agent, sinceMs)) || 'none'}`);
   });
 }
 
@@ -66,8 +66,10 @@ export async function measureRoundTrips(context: BenchContext): Promise<BenchRow
   for (let i = 0; i < events; i += 1) {
     const since = Date.now();
     await s3.send(new PutObjectCommand({ Bucket: context.outputs.InboxBucketName, Key: `${context.prefix}round-trips/${i}.txt`, Body: `round trip ${i}` }));
+    // The receipt first (held: no load on the calls being counted), then the invocation's end (its last call).
+    await receiptLogged(emulator.endpoint, FUNCTION_AGENT, since, `the receipt of upload ${i}`);
     await idle(emulator.endpoint);
-    const calls = await callsUntilPublish(emulator.endpoint, FUNCTION_AGENT, since, `the receipt of upload ${i}`);
+    const calls = await callsOf(emulator.endpoint, FUNCTION_AGENT, since);
     const publish = calls.find((request) => request.operation === 'Publish')!;
     perEvent.push({ calls: calls.length, roundTrips: roundTripsUntil(calls, publish), sequence: describeCalls(calls) });
   }
@@ -76,7 +78,8 @@ export async function measureRoundTrips(context: BenchContext): Promise<BenchRow
   await putScratch(context, floorKey, 'round trip floor');
   const since = Date.now();
   await directBackup(context, floorKey);
-  const floorCalls = await callsUntilPublish(emulator.endpoint, FLOOR_AGENT, since, "the direct client's Publish");
+  await receiptLogged(emulator.endpoint, FLOOR_AGENT, since, "the direct client's Publish");
+  const floorCalls = await callsOf(emulator.endpoint, FLOOR_AGENT, since);
   const floorPublish = floorCalls.find((request) => request.operation === 'Publish')!;
   const floor = roundTripsUntil(floorCalls, floorPublish);
 
