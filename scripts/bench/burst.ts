@@ -45,7 +45,8 @@ async function lastBackupOf(context: BenchContext, prefix: string, count: number
 /**
  * A burst of uploads, 32 in flight, timed until every backup exists, against the direct client doing
  * PutObject + CopyObject + Publish for as many objects with as many in flight. (Watching the burst by listing
- * 500 keys every quarter second took a sixth of the embedded emulator's time, which the floor's run did not pay.)
+ * 500 keys every quarter second took a sixth of the embedded emulator's time in a py-spy profile, which the floor's
+ * run did not pay.)
  */
 export async function measureBurst(context: BenchContext): Promise<BenchRow> {
   const count = context.quick ? 100 : 500;

@@ -49,7 +49,7 @@ export type BackupWrite = 'CopyObject' | 'CompleteMultipartUpload';
 /**
  * Waits until the backup bucket holds an upload's version. On the embedded emulator with one held request on
  * its request log, so that the watching adds no load to the emulator the function shares (polling it every
- * few ms cost 15–20% on handler time and latency there); elsewhere with a HeadObject every `pollMs`.
+ * few ms cost 15–20% on handler time and latency there, in three runs each way); elsewhere with a HeadObject every `pollMs`.
  */
 export async function waitForBackup(
   context: BenchContext,
