@@ -59,8 +59,10 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
   let init: ChildProcess | undefined;
   let interopPort: number;
   let output = '';
+  let node22: string;
 
   beforeAll(async () => {
+    node22 = functionNodeFor('nodejs22.x');
     await endpoint.start();
     taskRoot = await mkdtemp(join(tmpdir(), 'backup-kit-init-'));
     await writeFile(join(taskRoot, 'index.mjs'), probeFunctionSource);
@@ -89,7 +91,7 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
         LOCALSTACK_RUNTIME_ID: 'runtime1',
         LOCALSTACK_RUNTIME_ENDPOINT: `http://127.0.0.1:${endpoint.port}/_localstack_lambda/runtime1`,
         LOCALSTACK_INTEROP_PORT: String(interopPort),
-        KIT_NODE_BINARY: functionNodeFor('nodejs22.x'),
+        KIT_NODE_BINARY: node22,
         KIT_TASK_ROOT: taskRoot,
         _HANDLER: 'index.handler',
         AWS_LAMBDA_FUNCTION_NAME: 'probe',
@@ -306,7 +308,7 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
 describe.skipIf(skipReason !== undefined)('the Node binary of a runtime, outside the emulators', () => {
   it('is the one the executor runs nodejs22.x functions with, and an unknown runtime is named with what would work', () => {
     // Prepare
-    const runtimes = ['nodejs22.x', 'nodejs18.x'] as const;
+    const runtimes = ['nodejs22.x', 'nodejs99.x'] as const;
     // Act
     const node22 = functionNodeFor(runtimes[0]);
     const refusal = (() => {
@@ -318,6 +320,6 @@ describe.skipIf(skipReason !== undefined)('the Node binary of a runtime, outside
     })();
     // Assess
     expect(spawnSync(node22, ['--version'], { encoding: 'utf8' }).stdout).toMatch(/^v22\./);
-    expect(refusal).toMatch(/^no Node binary for nodejs18\.x: runtime nodejs18\.x needs Node 18, which is not installed here: use one of (nodejs\d+\.x, )*nodejs22\.x/);
+    expect(refusal).toMatch(/^no Node binary for nodejs99\.x: runtime nodejs99\.x needs Node 99, which is not installed here: use one of (nodejs\d+\.x, )*nodejs22\.x/);
   });
 });
