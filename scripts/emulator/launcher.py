@@ -122,11 +122,17 @@ def moto_version() -> str:
     return version("moto")
 
 
+def stop_serving(server: Any) -> None:
+    """Stops the server; held watchers of the request log answer first, or the server would wait for them."""
+    request_log.stop_waiting()
+    server.stop()
+
+
 def watch_parent(parent_pid: int, server: Any) -> None:
     """Stops the server when its parent is gone, even if the parent was killed without a word."""
     while os.getppid() == parent_pid:
         time.sleep(0.5)
-    server.stop()
+    stop_serving(server)
 
 
 def main() -> None:
@@ -162,7 +168,7 @@ def main() -> None:
     lambda_runtime.configure(endpoint, args.state_dir.resolve())
 
     def stop(signum: int, frame: Any) -> None:
-        threading.Thread(target=server.stop, daemon=True).start()
+        threading.Thread(target=stop_serving, args=(server,), daemon=True).start()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)

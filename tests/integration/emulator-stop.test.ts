@@ -1,5 +1,9 @@
 import { GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../scripts/lib/emulator.js';
 import { logEvents } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
@@ -30,5 +34,20 @@ describe('stopping the embedded emulator', () => {
     // Assess
     expect(stopped.killed).toBe(false);
     expect(await stack.emulator.log()).toMatch(new RegExp(`\\[lambda-async\\] ${FunctionName}: event \\S+ dropped after 1 attempts: the emulator is stopping`));
+  });
+
+  it('ends at once while a watcher of its request log is held, answering the watcher', async () => {
+    // Prepare: a watcher held for 20 s, for a write that never comes
+    const emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-stop-it-')) });
+    const watcher = fetch(`${emulator.endpoint}/_backup-kit/requests?since=${Date.now()}&operation=CopyObject&waitMs=20000`).then((response) => response.status, () => 'no answer');
+    // No sign tells that the watcher is held: give its request time to arrive (if it has not, it gets no answer and this fails).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Act
+    const started = Date.now();
+    const stopped = await emulator.stop();
+    // Assess
+    expect(stopped.killed).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await watcher).toBe(200);
   });
 });

@@ -37,6 +37,8 @@ _records: deque[dict[str, Any]] = deque(maxlen=RECORDS_KEPT)
 # Guards _records; notified after each append. _appended counts every record ever added.
 _recorded = threading.Condition()
 _appended = 0
+# Set when the emulator stops: held watchers answer with what they found (the server joins its workers).
+_stopping = False
 
 
 def records_since(since_ms: float, operation: str | None = None, path: str | None = None, path_prefix: str | None = None,
@@ -56,15 +58,23 @@ def records_since(since_ms: float, operation: str | None = None, path: str | Non
     with _recorded:
         snapshot, seen = list(_records), _appended
     found = [record for record in snapshot if wanted(record)]
-    while len(found) < at_least and (remaining := deadline - time.monotonic()) > 0:
+    while len(found) < at_least and (remaining := deadline - time.monotonic()) > 0 and not _stopping:
         with _recorded:
-            if _appended == seen:
+            if _appended == seen and not _stopping:
                 _recorded.wait(remaining)
             added = min(_appended - seen, len(_records))
             seen = _appended
             new_records = list(islice(reversed(_records), added))[::-1]
         found.extend(record for record in new_records if wanted(record))
     return found
+
+
+def stop_waiting() -> None:
+    """Answers every held watcher now and any later one at once: the emulator is stopping."""
+    global _stopping
+    with _recorded:
+        _stopping = True
+        _recorded.notify_all()
 
 
 def _append(record: dict[str, Any]) -> None:
