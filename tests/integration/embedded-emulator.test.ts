@@ -298,6 +298,28 @@ export const handler = async (event) => {
     // Assess: the same environment served it (a new one would count its first invocation)
     expect(behind.invocations).toBe(3);
   });
+
+  it('lets only one invocation wait for each busy environment: the others start their own at once, as Lambda scales', async () => {
+    // Prepare: the same kind of function, warmed once
+    const FunctionName = 'kit-slow-init-probe-2';
+    await createFunction(FunctionName, `
+await new Promise((resolve) => setTimeout(resolve, 400));
+let invocations = 0;
+export const handler = async (event) => {
+  invocations += 1;
+  if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
+  return { invocations };
+};`, { Timeout: 5 });
+    const invoke = (payload: object) => live().lambda.send(new InvokeCommand({ FunctionName, Payload: JSON.stringify(payload) }));
+    await invoke({});
+    // Act: two events arrive together while the only environment is busy
+    const busy = invoke({ sleepMs: 300 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const behind = await Promise.all([invoke({}), invoke({})]);
+    await busy;
+    // Assess: one was served by the busy environment once free (its third invocation), the other by a new one
+    expect(behind.map((response) => decode(response.Payload).invocations).sort((a, b) => a - b)).toEqual([1, 3]);
+  });
 });
 
 describe('a deleted function', () => {

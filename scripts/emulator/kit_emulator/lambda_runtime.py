@@ -134,6 +134,8 @@ class EnvironmentPool:
         self._stopped = False
         #: Per configuration, how long a new environment took to become ready, in seconds.
         self._start_cost_s: dict[str, float] = {}
+        #: Per configuration, invocations waiting for one of its busy environments.
+        self._waiting: dict[str, int] = {}
 
     def _start(self, fn: Any, key: str) -> WarmEnvironment:
         log_stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
@@ -160,10 +162,15 @@ class EnvironmentPool:
                 envs = self._idle[other_key]
                 if other_key != key and envs and envs[0].function_arn == fn.function_arn:
                     stale.extend(self._idle.pop(other_key))
-            busy = any(warm.key == key for warm in self._all) and not self._idle.get(key)
-            if busy:
+            busy = sum(1 for warm in self._all if warm.key == key) - len(self._idle.get(key, []))
+            # Each busy environment is waited for by one invocation at most; the others start their own at once.
+            if busy > 0 and not self._idle.get(key) and self._waiting.get(key, 0) < busy:
                 wait_s = min(max(self._start_cost_s.get(key, 0), BUSY_GRACE_S), MAX_BUSY_WAIT_S)
-                self._released.wait_for(lambda: bool(self._idle.get(key)), timeout=wait_s)
+                self._waiting[key] = self._waiting.get(key, 0) + 1
+                try:
+                    self._released.wait_for(lambda: bool(self._idle.get(key)), timeout=wait_s)
+                finally:
+                    self._waiting[key] -= 1
             idle = self._idle.get(key, [])
             warm = idle.pop() if idle else None
         for old in stale:
