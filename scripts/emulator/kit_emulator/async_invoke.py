@@ -46,29 +46,38 @@ class AsyncInvoker:
 
     def shutdown(self) -> None:
         """Stops delivering: queued events are not run, and an event waiting for a retry gives up at once."""
-        self._stopping.set()
+        with self._lock:
+            self._stopping.set()
+            pending = self._pending
         self._executor.shutdown(wait=False, cancel_futures=True)
-        if self.pending:
-            print(f"[lambda-async] the emulator is stopping: {self.pending} event(s) not yet delivered are dropped",
+        if pending:
+            print(f"[lambda-async] the emulator is stopping: {pending} event(s) not yet delivered are dropped",
                   file=sys.stderr, flush=True)
 
     def submit(self, fn: Any, event: Any) -> None:
-        if self._stopping.is_set():
-            print(f"[lambda-async] {fn.function_name}: an event arrived while the emulator is stopping and is not delivered",
-                  file=sys.stderr, flush=True)
-            return
+        # Checked and submitted under the lock that shutdown() takes: no event reaches a shut executor.
         with self._lock:
-            self._pending += 1
-        self._executor.submit(self._run, fn, event, time.monotonic())
+            future = None
+            if not self._stopping.is_set():
+                self._pending += 1
+                future = self._executor.submit(self._run, fn, event, time.monotonic())
+        if future is not None:
+            # Counted down when the event ends or is cancelled by shutdown() before it ran (outside the lock: a
+            # future already done runs the callback at once, in this thread).
+            future.add_done_callback(self._done)
+            return
+        print(f"[lambda-async] {fn.function_name}: an event arrived while the emulator is stopping and is not delivered",
+              file=sys.stderr, flush=True)
+
+    def _done(self, _: Any) -> None:
+        with self._lock:
+            self._pending -= 1
 
     def _run(self, fn: Any, event: Any, queued_at: float) -> None:
         try:
             self._deliver(fn, event, queued_at)
         except Exception as error:  # a bug here must be visible, not lose the event silently
             print(f"[lambda-async] {fn.function_name}: event lost by the emulator: {error!r}", file=sys.stderr, flush=True)
-        finally:
-            with self._lock:
-                self._pending -= 1
 
     def _deliver(self, fn: Any, event: Any, queued_at: float) -> None:
         config = fn.event_invoke_config[0].config if fn.event_invoke_config else {}
@@ -86,6 +95,9 @@ class AsyncInvoker:
             try:
                 result = lambda_runtime.invoke(fn, event, request_id)
             except lambda_runtime.EmulatorStopping:
+                return _dropped(fn, request_id, attempts, "the emulator is stopping")
+            if result.errored and self._stopping.is_set():
+                # Its function process was stopped with the emulator: not an attempt that failed by itself.
                 return _dropped(fn, request_id, attempts, "the emulator is stopping")
             attempts += 1
             if not result.errored:
