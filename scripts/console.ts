@@ -1,7 +1,7 @@
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
 import { reportsDir } from './lib/paths.js';
-import { identifyAccount } from './lib/deployment.js';
+import { identifyAccount } from './lib/identity.js';
 import { resolveTarget, type TargetName as Name } from './lib/targets.js';
 import { sessionToken } from './console/guard.js';
 import { liveBackend } from './console/live-backend.js';

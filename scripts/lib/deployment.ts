@@ -1,6 +1,5 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
 import { relative } from 'node:path';
 import { artefactKey, freshArtefact, type Artefact } from './artefact.js';
 import { ensurePrivateBucket } from './buckets.js';
@@ -13,7 +12,7 @@ import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { deployStack, describeStack, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { UsageError } from './cli.js';
-import { assertAwsIdentity } from './real-aws.js';
+import { identifyAccount } from './identity.js';
 import { stackTiming } from './deployed-stack.js';
 import { TargetName, type Target } from './targets.js';
 import { parseTemplate, readTemplateText } from './template.js';
@@ -49,19 +48,6 @@ export class DeploymentCancelled extends Error {
   override readonly name = 'DeploymentCancelled';
 }
 
-/**
- * Who the target's clients act as, for the verbs that show or use the account: a usage error that says how to
- * sign in when it cannot be told, and on aws a refusal of an emulator's identity.
- */
-export async function identifyAccount(target: Target, clients: Clients): Promise<GetCallerIdentityCommandOutput> {
-  const identity = await clients.sts.send(new GetCallerIdentityCommand({})).catch((error: Error) => {
-    if (error instanceof UsageError) throw error;
-    const hint = target.name === TargetName.aws ? ': sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`' : '';
-    throw new UsageError(`cannot identify the account on ${target.name} (${error.message})${hint}`);
-  });
-  if (target.name === TargetName.aws) assertAwsIdentity(identity);
-  return identity;
-}
 
 /** The one deploy path of every target: artefact, upload, stack, identical-artefact proof, drift check. */
 export async function deploy(target: Target, options: DeploymentOptions = {}): Promise<Deployment> {

@@ -1,8 +1,8 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { bucketExists, countVersions } from './buckets.js';
 import type { Clients } from './clients.js';
 import { findStack } from './deployed-stack.js';
+import { identifyAccount } from './identity.js';
 import { completeOutputs } from './outputs.js';
 import type { Parameters } from './parameters.js';
 import type { RestoreBuckets } from './restore.js';
@@ -17,7 +17,8 @@ export function backupBucketName(namePrefix: string, account: string, region: st
 
 /** The backup bucket the template names for a stack in the caller's account: there whether or not the stack is. */
 export async function backupBucketFor(target: Target, clients: Clients, stackName: string): Promise<string> {
-  const account = (await clients.sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
+  const { Account: account } = await identifyAccount(target, clients);
+  if (!account) throw new Error(`${target.name} did not name the account: the backup bucket's name cannot be built`);
   return backupBucketName(stackName, account, target.region);
 }
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { emptyBucket } from '../lib/buckets.js';
 import type { Clients } from '../lib/clients.js';
 import type { DeployedStack } from '../lib/deployed-stack.js';
+import { identifyAccount } from '../lib/identity.js';
 import { createReceiptProbe } from '../lib/receipt-probe.js';
 import type { Target } from '../lib/targets.js';
 import { happyPath } from './cases/1-happy-path.js';
@@ -53,7 +53,7 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
   const started = Date.now();
   const runId = `${new Date(started).toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const prefix = `matrix/${runId}/`;
-  const identity = await run.clients.sts.send(new GetCallerIdentityCommand({}));
+  const identity = await identifyAccount(run.target, run.clients);
   const { stackName, outputs, parameters } = run.stack;
   const probe = await createReceiptProbe(run.clients, outputs.ReceiptTopicArn, `backup-kit-probe-${runId.slice(-6)}-${started % 100000}`);
   const context = {
