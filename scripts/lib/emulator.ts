@@ -5,7 +5,7 @@ import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
-import { withinTime } from './http.js';
+import { jsonAt } from './http.js';
 import { lambdaRuntimeDir, projectRoot } from './paths.js';
 import { commandLineOf, processAlive } from './process-alive.js';
 import { projectPython } from './python.js';
@@ -128,15 +128,8 @@ type Health = { readonly emulator?: string; readonly pid?: number; readonly code
 
 /** What the kit's emulator on `endpoint` reports about itself, when one answers there. */
 async function healthAt(endpoint: string): Promise<Health | undefined> {
-  try {
-    return await withinTime(2_000, async (signal) => {
-      const response = await fetch(`${endpoint}/_backup-kit/health`, { signal });
-      const health = (await response.json()) as Health;
-      return response.ok && health.emulator === 'backup-kit' ? health : undefined;
-    });
-  } catch {
-    return undefined;
-  }
+  const health = await jsonAt<Health>(`${endpoint}/_backup-kit/health`);
+  return health?.emulator === 'backup-kit' ? health : undefined;
 }
 
 /** The digest of the emulator's own code in this checkout, as the launcher computes it (code_fingerprint). */

@@ -21,3 +21,15 @@ export async function answersOk(url: string, timeoutMs = 2_000): Promise<boolean
     return false;
   }
 }
+
+/** The JSON a URL answers with (2xx) within the time, or undefined for any failure: no answer, an error status, not JSON. */
+export async function jsonAt<T>(url: string, timeoutMs = 2_000): Promise<T | undefined> {
+  try {
+    return await withinTime(timeoutMs, async (signal) => {
+      const response = await fetch(url, { signal });
+      return response.ok ? ((await response.json()) as T) : undefined;
+    });
+  } catch {
+    return undefined;
+  }
+}

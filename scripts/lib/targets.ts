@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { ensureEmbeddedEmulator } from './emulator.js';
-import { withinTime } from './http.js';
+import { jsonAt } from './http.js';
 import { recordedLocalStackHost } from './localstack-host.js';
 import { parametersDir } from './paths.js';
 import { assertRealAwsEnvironment } from './real-aws.js';
@@ -85,16 +85,7 @@ const localstackDescriptions: Record<LocalStackMode, string> = {
 };
 
 /** What a LocalStack endpoint says about itself (/_localstack/info), or undefined when nothing answers there. */
-async function localstackInfo(endpoint: string): Promise<{ is_docker?: unknown } | undefined> {
-  try {
-    return await withinTime(3_000, async (signal) => {
-      const response = await fetch(`${endpoint}/_localstack/info`, { signal });
-      return response.ok ? ((await response.json()) as { is_docker?: unknown }) : undefined;
-    });
-  } catch {
-    return undefined;
-  }
-}
+const localstackInfo = (endpoint: string) => jsonAt<{ is_docker?: unknown }>(`${endpoint}/_localstack/info`, 3_000);
 
 const modeOf = (info: { is_docker?: unknown } | undefined): LocalStackMode | undefined =>
   typeof info?.is_docker === 'boolean' ? (info.is_docker ? LocalStackMode.docker : LocalStackMode.host) : undefined;
@@ -138,7 +129,8 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
       const region = env.AWS_REGION ?? EMULATOR_REGION;
       if (!options.checkReachable) return localstackTarget(env.LOCALSTACK_ENDPOINT || DEFAULT_LOCALSTACK_ENDPOINT, LocalStackMode.docker, region);
       const endpoint = env.LOCALSTACK_ENDPOINT || (await recordedLocalStackHost()) || DEFAULT_LOCALSTACK_ENDPOINT;
-      // One request tells both that LocalStack answers and how it runs.
+      // One request tells both that LocalStack answers there and how it runs (a make localstack-host record was
+      // checked for liveness above).
       const info = await localstackInfo(endpoint);
       if (!info) {
         throw new UsageError(
