@@ -97,12 +97,17 @@ export async function startEmulator(options: StartOptions): Promise<RunningEmula
 }
 
 function stopChild(child: ChildProcess): Promise<EmulatorStopped> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ killed: child.signalCode === 'SIGKILL' });
+  // Already ended: this stop had nothing to kill (whoever ended it).
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ killed: false });
   return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', (_code, signal) => {
+    let killed = false;
+    const force = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, 5_000);
+    child.once('exit', () => {
       clearTimeout(force);
-      resolve({ killed: signal === 'SIGKILL' });
+      resolve({ killed });
     });
     child.kill('SIGTERM');
   });
