@@ -29,7 +29,7 @@ export async function backupBucketFor(target: Target, clients: Clients, stackNam
  */
 export async function keptBackupBucketParameter(clients: Clients, bucket: string, existing: Stack | undefined, log: Log): Promise<'true' | 'false'> {
   if (existing) {
-    return existing.Parameters?.find((p) => p.ParameterKey === 'KeptBackupBucket')?.ParameterValue === 'true' ? 'true' : 'false';
+    return parametersOf(existing).KeptBackupBucket === 'true' ? 'true' : 'false';
   }
   if (!(await bucketExists(clients.s3, bucket))) return 'false';
   log(`taking over s3://${bucket}, kept from an earlier stack with ${await countVersions(clients.s3, bucket)} backup version(s)`);

@@ -31,5 +31,5 @@ export async function readReportFile<T>(file: string, isShaped: (value: unknown)
 /** Whether a parsed file has a matrix report's shape. */
 export const isMatrixReport = (value: unknown) => {
   const report = value as Partial<MatrixReport> | null;
-  return typeof report === 'object' && report !== null && Array.isArray(report.results) && typeof report.counts === 'object';
+  return typeof report === 'object' && report !== null && Array.isArray(report.results) && typeof report.counts === 'object' && report.counts !== null;
 };
