@@ -230,8 +230,8 @@ class RecordBackup {
    */
   private async receiptAndLookAgain(copy: Copied): Promise<boolean> {
     const { s3, config } = this.deps;
-    // The look starts on the event loop's next turn: by then the receipt's request is on the wire, and SNS works
-    // on it while this process prepares the look, instead of both waiting until both are prepared.
+    // The look starts on the event loop's next turn, by when the SDK has usually written the receipt's request:
+    // SNS works on it while this process prepares the look, instead of both waiting until both are prepared.
     const [receipt, look] = await Promise.allSettled([this.receipt(copy, { resent: false }), nextTurn().then(() => headCurrentVersion(s3, config.inboxBucket, copy.key))]);
     if (receipt.status === 'rejected') throw receipt.reason;
     if (look.status === 'rejected') throw look.reason;
