@@ -4,7 +4,7 @@ import type { Clients } from './clients.js';
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { describeStack, outputsOf, parametersOf } from './stack.js';
-import { conditionOf, deployVerb, needsRecovery, StackCondition, StackNeedsRecovery, stackStatusLine } from './stack-state.js';
+import { conditionOf, deployVerb, needsRecovery, StackCondition, StackNeedsRecovery } from './stack-state.js';
 import type { Target } from './targets.js';
 
 export type DeployedStack = {
@@ -39,11 +39,9 @@ export async function stackReadiness(target: Target, clients: Clients, overrides
   const deploy = deployVerb(target);
   if (!stack) return { usable: false, stackName, problem: new UsageError(`no stack ${stackName} on ${target.name}: deploy it first with \`${deploy}\``) };
   const condition = conditionOf(stack.StackStatus ?? '');
-  if (condition === StackCondition.failedCreate) {
-    const problem = new StackNeedsRecovery(`${stackStatusLine(target, stack)}: its create failed; fix the cause and run \`${deploy}\` (it replaces the failed stack)`);
-    return { usable: false, stackName, stack, problem };
+  if (condition === StackCondition.failedCreate || condition === StackCondition.needsRecovery || condition === StackCondition.busy) {
+    return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };
   }
-  if (condition === StackCondition.needsRecovery || condition === StackCondition.busy) return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };
   return { usable: true, stack, deployed: { stackName, outputs: parseOutputs(stackName, outputsOf(stack)), parameters: parametersOf(stack) } };
 }
 

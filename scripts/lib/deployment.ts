@@ -10,7 +10,7 @@ import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { deployStack, describeStack, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
-import { conditionOf, deployVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
+import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { UsageError } from './cli.js';
 import { identifyAccount } from './identity.js';
 import { stackTiming } from './deployed-stack.js';
@@ -109,10 +109,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     const failed = await describeStack(clients.cloudFormation, stackName);
     const status = failed?.StackStatus;
     if (!status || conditionOf(status) === StackCondition.ready) throw error;
-    const advice = conditionOf(status) === StackCondition.failedCreate
-      ? `fix the cause and run \`${deployVerb(target)}\` again (it replaces the failed stack)`
-      : recoveryAdvice(target, stackName, status);
-    throw new StackOperationFailed(`${error.message}\nto recover: ${advice}`);
+    throw new StackOperationFailed(`${error.message}\nto recover: ${recoveryAdvice(target, stackName, status)}`);
   });
   if (result.action === 'cancelled') throw new DeploymentCancelled('change set not executed: the stack is unchanged');
   const rolledBack = condition === StackCondition.rolledBack ? ' (the state its failed last update was rolled back to)' : '';

@@ -39,6 +39,8 @@ export const deployVerb = (target: Place) => (target.name === TargetName.aws ? '
 export function recoveryAdvice(target: Place, stackName: string, status: string): string {
   const cli = (command: string) => `\`aws cloudformation ${command} --stack-name ${stackName} --region ${target.region}\``;
   const condition = conditionOf(status);
+  // A failed create rolled back to nothing: the next deploy replaces it, on every target.
+  if (condition === StackCondition.failedCreate) return `fix the cause and run \`${deployVerb(target)}\` again (it replaces the failed stack)`;
   if (target.name === TargetName.embedded) {
     // The embedded emulator works synchronously and cannot roll back: a stack left like this is only deleted.
     return `run \`${destroyVerb(target)}\` (it empties the buckets first), then \`${deployVerb(target)}\``;
