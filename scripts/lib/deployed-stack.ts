@@ -1,7 +1,7 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
-import { parseOutputs, type StackOutputs } from './outputs.js';
+import { completeOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { describeStack, outputsOf, parametersOf } from './stack.js';
 import { conditionOf, deployVerb, needsRecovery, StackCondition, StackNeedsRecovery } from './stack-state.js';
@@ -42,7 +42,11 @@ export async function stackReadiness(target: Target, clients: Clients, overrides
   if (condition === StackCondition.failedCreate || condition === StackCondition.needsRecovery || condition === StackCondition.busy) {
     return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };
   }
-  return { usable: true, stack, deployed: { stackName, outputs: parseOutputs(stackName, outputsOf(stack)), parameters: parametersOf(stack) } };
+  const outputs = completeOutputs(outputsOf(stack));
+  if (!outputs) {
+    return { usable: false, stackName, stack, problem: new UsageError(`stack ${stackName} on ${target.name} lacks the kit's outputs: was it deployed from this kit's template? Run \`${deploy}\``) };
+  }
+  return { usable: true, stack, deployed: { stackName, outputs, parameters: parametersOf(stack) } };
 }
 
 /** The deployed stack with its outputs and parameters, or an error that says how to deploy or recover it. */

@@ -3,6 +3,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
+import { stackReadiness } from '../../scripts/lib/deployed-stack.js';
 import { restoreSource } from '../../scripts/lib/kept-backups.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 
@@ -70,5 +71,19 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
     // Assess
     expect(source).toEqual({ buckets: { backupBucket: KEPT, inboxBucket: 'backup-kit-inbox-123456789012-us-east-1' }, parameters: { CopyConcurrency: '8' } });
     expect(sts).not.toHaveReceivedCommand(GetCallerIdentityCommand);
+  });
+});
+
+describe('the stack as the verbs see it', () => {
+  it('is not usable when it lacks the kit’s outputs, and says how to deploy on this target', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('CREATE_COMPLETE')] });
+    // Act
+    const readiness = await stackReadiness(target, clients);
+    // Assess
+    expect(readiness.usable).toBe(false);
+    expect(readiness.usable ? '' : readiness.problem.message).toBe(
+      "stack backup-kit on embedded lacks the kit's outputs: was it deployed from this kit's template? Run `make deploy TARGET=embedded`",
+    );
   });
 });
