@@ -123,13 +123,22 @@ export async function ensureLocalStackHost(): Promise<{ endpoint: string; logFil
 }
 
 /**
- * Stops the shared host-mode LocalStack and everything it started; false when none was recorded, or when the
- * recorded pid no longer runs this checkout's runner (pids are reused: another process is never signalled).
+ * Stops the shared host-mode LocalStack and everything it started, and says what it did. The recorded pid is
+ * signalled only while it runs this checkout's runner (pids are reused: another process is never signalled);
+ * a live pid whose command line cannot be read is named instead, and its record kept.
  */
-export async function stopLocalStackHost(): Promise<boolean> {
+export async function stopLocalStackHost(): Promise<string> {
   const record = await readRecord();
+  if (!record || !processAlive(record.pid)) {
+    await rm(recordFile, { force: true });
+    return 'no host-mode LocalStack was running';
+  }
+  const commandLine = await commandLineOf(record.pid);
+  if (commandLine === undefined) {
+    return `the recorded host-mode LocalStack (pid ${record.pid}, ${record.endpoint}) may still run, but its command line cannot be read to make sure it is ours: nothing was signalled; stop it yourself if it is`;
+  }
   await rm(recordFile, { force: true });
-  if (!record || !processAlive(record.pid) || !(await commandLineOf(record.pid))?.includes(runner)) return false;
+  if (!commandLine.includes(runner)) return `no host-mode LocalStack was running (pid ${record.pid} now runs something else, left alone)`;
   await stopGroup(record.pid);
-  return true;
+  return 'stopped LocalStack (host mode) and its function processes';
 }
