@@ -1,5 +1,5 @@
 import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import {
   GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
@@ -277,9 +277,8 @@ export const handler = async (event, context) => {
 });
 
 describe('warm environments', () => {
-  it('lets an invocation wait for a busy environment, for as long as a cold start took, instead of starting another', async () => {
-    // Prepare: a function whose init takes 400 ms, warmed once
-    const FunctionName = 'kit-slow-init-probe';
+  /** A function whose init takes 400 ms and that counts its environment's invocations, warmed once. */
+  async function slowInitProbe(FunctionName: string): Promise<(payload: object) => Promise<InvokeCommandOutput>> {
     await createFunction(FunctionName, `
 await new Promise((resolve) => setTimeout(resolve, 400));
 let invocations = 0;
@@ -290,6 +289,12 @@ export const handler = async (event) => {
 };`, { Timeout: 5 });
     const invoke = (payload: object) => live().lambda.send(new InvokeCommand({ FunctionName, Payload: JSON.stringify(payload) }));
     await invoke({});
+    return invoke;
+  }
+
+  it('lets an invocation wait for a busy environment, for as long as a cold start took, instead of starting another', async () => {
+    // Prepare
+    const invoke = await slowInitProbe('kit-slow-init-probe');
     // Act: a second event arrives while the only environment is busy for another 150 ms
     const busy = invoke({ sleepMs: 200 });
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -300,18 +305,8 @@ export const handler = async (event) => {
   });
 
   it('lets only one invocation wait for each busy environment: the others start their own at once, as Lambda scales', async () => {
-    // Prepare: the same kind of function, warmed once
-    const FunctionName = 'kit-slow-init-probe-2';
-    await createFunction(FunctionName, `
-await new Promise((resolve) => setTimeout(resolve, 400));
-let invocations = 0;
-export const handler = async (event) => {
-  invocations += 1;
-  if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
-  return { invocations };
-};`, { Timeout: 5 });
-    const invoke = (payload: object) => live().lambda.send(new InvokeCommand({ FunctionName, Payload: JSON.stringify(payload) }));
-    await invoke({});
+    // Prepare
+    const invoke = await slowInitProbe('kit-slow-init-probe-2');
     // Act: two events arrive together while the only environment is busy
     const busy = invoke({ sleepMs: 300 });
     await new Promise((resolve) => setTimeout(resolve, 50));
