@@ -1,5 +1,6 @@
-import { GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { mkdtemp } from 'node:fs/promises';
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +8,8 @@ import { startEmulator } from '../../scripts/lib/emulator.js';
 import { logEvents } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { probeFunctionSource } from './support/probe-function.js';
+import { zipOf } from './support/zip.js';
 
 let stack: EmbeddedStack | undefined;
 afterAll(async () => {
@@ -34,6 +37,30 @@ describe('stopping the embedded emulator', () => {
     // Assess
     expect(stopped.killed).toBe(false);
     expect(await stack.emulator.log()).toMatch(new RegExp(`\\[lambda-async\\] ${FunctionName}: event \\S+ dropped after 1 attempts: the emulator is stopping`));
+  });
+
+  it('ends at once while a function runs, whose invocation answers as a crash', async () => {
+    // Prepare: an invocation that would sleep 15 s
+    const running = await startEmbeddedStack({ namePrefix: 'kit-stop-busy-it' });
+    const markerDir = await mkdtemp(join(tmpdir(), 'backup-kit-started-'));
+    try {
+      const { lambda } = running.deployment.clients;
+      const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: running.deployment.outputs.BackupFunctionName }))).Role;
+      await lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-stop-sleeper', Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) }, Timeout: 20 }));
+      const startedMarker = join(markerDir, 'started');
+      const invocation = lambda.send(new InvokeCommand({ FunctionName: 'kit-stop-sleeper', Payload: JSON.stringify({ sleepMs: 15_000, startedMarker }) }));
+      await waitFor('the invocation to start', async () => (existsSync(startedMarker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+      // Act
+      const stopped = await running.emulator.stop();
+      // Assess
+      expect(stopped.killed).toBe(false);
+      const response = await invocation;
+      expect(response.FunctionError).toBe('Unhandled');
+      expect(JSON.parse(new TextDecoder().decode(response.Payload))).toMatchObject({ errorType: 'Runtime.ExitError' });
+    } finally {
+      await running.emulator.stop();
+      await rm(markerDir, { recursive: true, force: true });
+    }
   });
 
   it('ends at once while a watcher of its request log is held, answering the watcher', async () => {

@@ -250,10 +250,10 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     await stack?.emulator.stop();
   });
 
-  async function createProbe(FunctionName: string, Runtime: Runtime): Promise<void> {
+  async function createProbe(FunctionName: string, Runtime: Runtime, Timeout = 3): Promise<void> {
     const { lambda } = stack!.deployment.clients;
     const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack!.deployment.outputs.BackupFunctionName }))).Role;
-    await lambda.send(new CreateFunctionCommand({ FunctionName, Runtime, Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) }, Timeout: 3 }));
+    await lambda.send(new CreateFunctionCommand({ FunctionName, Runtime, Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) }, Timeout }));
   }
 
   it('loads a CommonJS index.js as Lambda does, even where the code is unpacked below a "type": "module" package', async () => {
@@ -290,6 +290,26 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     // Assess
     expect(pid).toBeGreaterThan(0);
     await waitFor('the deleted function\'s process to end', async () => (processAlive(pid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+  });
+
+  it('deletes a function at once while an invocation runs in it, which ends as a crash instead of holding the deletion to its timeout', async () => {
+    // Prepare
+    const { lambda } = stack!.deployment.clients;
+    await createProbe('kit-runtime-deleted-busy', 'nodejs22.x', 20);
+    const markerDir = await mkdtemp(join(tmpdir(), 'backup-kit-started-'));
+    const startedMarker = join(markerDir, 'started');
+    const invocation = lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-deleted-busy', Payload: JSON.stringify({ sleepMs: 15_000, startedMarker }) }));
+    try {
+      await waitFor('the invocation to start', async () => (existsSync(startedMarker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+      // Act
+      await lambda.send(new DeleteFunctionCommand({ FunctionName: 'kit-runtime-deleted-busy' }));
+      const response = await invocation;
+      // Assess
+      expect(response.FunctionError).toBe('Unhandled');
+      expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal 9' });
+    } finally {
+      await rm(markerDir, { recursive: true, force: true });
+    }
   });
 
   it('runs nodejs22.x on Node 22, and the function process ends when the emulator is killed with SIGKILL', async () => {

@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
+from moto.awslambda.exceptions import UnknownFunctionException
+
 from . import lambda_runtime
 
 DEFAULT_MAX_RETRIES = 2
@@ -96,6 +98,8 @@ class AsyncInvoker:
                 result = lambda_runtime.invoke(fn, event, request_id)
             except lambda_runtime.EmulatorStopping:
                 return _dropped(fn, request_id, attempts, "the emulator is stopping")
+            except UnknownFunctionException:
+                return _dropped(fn, request_id, attempts, "the function was deleted")
             if result.errored and self._stopping.is_set():
                 # Its function process was stopped with the emulator: not an attempt that failed by itself.
                 return _dropped(fn, request_id, attempts, "the emulator is stopping")

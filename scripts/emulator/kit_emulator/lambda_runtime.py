@@ -3,7 +3,9 @@
 One environment (kit_lambda_runtime, shared with the LocalStack executor) per function configuration (code,
 handler, environment, memory): reused between invocations as Lambda reuses warm environments, replaced on the
 next invocation after a configuration change; a crashed or timed-out runtime is replaced inside it. Deleting
-a function (DeleteFunction, or its stack's deletion) stops its environments and their Node processes.
+a function (DeleteFunction, or its stack's deletion) stops its environments and their Node processes at once:
+an invocation running in one ends as a crash (Runtime.ExitError), and one about to start is answered as for a
+function that does not exist.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kit_lambda_runtime.environment import ExecutionEnvironment, FunctionSpec, InvocationResult
+from kit_lambda_runtime.environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec, InvocationResult
 from kit_lambda_runtime.module_scope import scope_to_commonjs
 from kit_lambda_runtime.node_binary import UnsupportedRuntime, node_binary_for
-from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
 from moto.awslambda.models import LambdaBackend
 
 
@@ -245,6 +247,11 @@ def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResu
         raise InvalidParameterValueException(str(error)) from error
     try:
         result = warm.environment.invoke(request_id, json.dumps(event).encode(), fn.function_arn)
+    except EnvironmentStopped as error:
+        # Stopped before this invocation began in it: the function was deleted, or the emulator is stopping.
+        if not is_deployed(fn):
+            raise UnknownFunctionException(fn.function_arn) from error
+        raise EmulatorStopping(f"{fn.function_name} cannot run: the emulator is stopping") from error
     finally:
         pool.release(warm)
     # A function deleted while it ran leaves no trace: its log group stays deleted, as on AWS.

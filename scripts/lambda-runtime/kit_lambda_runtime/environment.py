@@ -7,7 +7,8 @@ reported inside the first invocation with its logs. Every invocation's log lines
 function's output, END, REPORT with Init Duration after a cold start) come back with the result.
 
 A runtime that timed out, crashed or failed its init is replaced on the next invocation. Callers hand an
-environment one invocation at a time, as Lambda does. Standard library only: this module runs in the
+environment one invocation at a time, as Lambda does. Stopping an environment kills its runtime at once, even
+mid-invocation (which then ends as a crash), and it starts no runtime again. Standard library only: this module runs in the
 embedded emulator's Python and in LocalStack's.
 """
 
@@ -98,6 +99,10 @@ class _Runtime:
         return 0
 
 
+class EnvironmentStopped(RuntimeError):
+    """The environment was stopped: it runs no invocation and starts no runtime again."""
+
+
 def _error_payload(error_type: str, message: str) -> bytes:
     return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
 
@@ -113,6 +118,7 @@ class ExecutionEnvironment:
         self.spec = spec
         self._runtime: _Runtime | None = None
         self._lock = threading.Lock()
+        self._stopped = False
 
     # Lifecycle
 
@@ -122,6 +128,15 @@ class ExecutionEnvironment:
             self._ensure_runtime()
 
     def stop(self) -> None:
+        """Kills the runtime without waiting for the invocation it may be running: that invocation ends as a crash
+        (Runtime.ExitError), so that deleting a function or stopping the emulator is not held to the function's
+        timeout."""
+        # Set before the runtime is read, as _ensure_runtime sets the runtime before it reads this: one of the two
+        # sees the other, so a runtime spawned meanwhile is killed too.
+        self._stopped = True
+        runtime = self._runtime
+        if runtime and runtime.process.poll() is None:
+            runtime.process.kill()
         with self._lock:
             if self._runtime:
                 self._runtime.stop()
@@ -164,7 +179,11 @@ class ExecutionEnvironment:
             return self._runtime
         if self._runtime:
             self._runtime.stop()
+        if self._stopped:
+            raise EnvironmentStopped("the execution environment was stopped")
         runtime = self._runtime = self._spawn()
+        if self._stopped:
+            runtime.process.kill()
         answer = self._await_answer(runtime, INIT_TIMEOUT_S)
         runtime.init_duration_ms = (time.monotonic() - runtime.started) * 1000
         if isinstance(answer, RuntimeAnswer) and answer.kind == "ready":
