@@ -48,7 +48,7 @@ from kit_emulator import (cloudformation, cloudformation_parameters, cloudformat
                           lambda_invoke, lambda_runtime, request_log, s3_conditions, s3_events, s3_key_locks,
                           s3_multipart, s3_policy)
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
-from kit_emulator.http_server import keep_alive_server  # noqa: E402
+from kit_emulator.http_server import finish_answering, keep_alive_server  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
 
 KIT_PREFIX = "/_backup-kit/"
@@ -123,8 +123,10 @@ def moto_version() -> str:
 
 
 def stop_serving(server: Any) -> None:
-    """Stops the server; held watchers of the request log answer first, or the server would wait for them."""
+    """Stops the server; held watchers of the request log answer first, and requests held by fault injection go on,
+    or the server would wait for them."""
     request_log.stop_waiting()
+    faults.injector.stop_holding()
     server.stop()
 
 
@@ -182,6 +184,9 @@ def main() -> None:
     finally:
         invoker.shutdown()
         lambda_runtime.pool.shutdown()
+        # Requests in flight may finish (an invocation the stop just ended answers as a crash); one that waits
+        # longer (an SQS long poll) is cut off with the process.
+        finish_answering(grace_s=2.0)
         print("backup-kit emulator stopped", flush=True)
 
 

@@ -1,11 +1,14 @@
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { clientsFor } from '../../scripts/lib/clients.js';
 import { startEmulator } from '../../scripts/lib/emulator.js';
 import { logEvents } from '../../scripts/lib/observe.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 import { probeFunctionSource } from './support/probe-function.js';
@@ -61,6 +64,35 @@ describe('stopping the embedded emulator', () => {
       await running.emulator.stop();
       await rm(markerDir, { recursive: true, force: true });
     }
+  });
+
+  it('ends at once while fault injection holds a function\'s request', async () => {
+    // Prepare: the next function request is held for 20 s
+    const emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-stop-it-')) });
+    const faults = () => fetch(`${emulator.endpoint}/_backup-kit/faults`).then((response) => response.json() as Promise<{ counts: { held: number } }>);
+    await fetch(`${emulator.endpoint}/_backup-kit/faults`, { method: 'PUT', body: JSON.stringify({ holdNext: { ms: 20_000 } }) });
+    const held = fetch(`${emulator.endpoint}/some-bucket/some-key`, { headers: { 'user-agent': 'aws-sdk-js/3 exec-env/AWS_Lambda_nodejs22.x' } }).then((response) => response.status, () => 'no answer');
+    await waitFor('the request to be held', async () => ((await faults()).counts.held === 1 ? true : undefined), { timeoutMs: 5_000, intervalMs: 20 });
+    // Act
+    const stopped = await emulator.stop();
+    // Assess
+    expect(stopped.killed).toBe(false);
+    await held;
+  });
+
+  it('ends at once while a client long-polls a queue', async () => {
+    // Prepare: a ReceiveMessage that would wait 20 s for a message
+    const emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-stop-it-')) });
+    const { sqs } = clientsFor(embeddedTarget(emulator.endpoint));
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'kit-stop-long-poll' }));
+    const polling = sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 20 })).then(() => 'answered', () => 'no answer');
+    // No sign tells that the poll is waiting inside the emulator: give its request time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Act
+    const stopped = await emulator.stop();
+    // Assess
+    expect(stopped.killed).toBe(false);
+    await polling;
   });
 
   it('ends at once while a watcher of its request log is held, answering the watcher', async () => {

@@ -24,7 +24,6 @@ import random
 import re
 import signal
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -66,6 +65,8 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._settings = Settings()
         self._random = random.Random()
+        #: Set when the emulator stops: a held request goes on at once, or it would hold the stop for its hold.
+        self._stopping = threading.Event()
 
     def drops_event(self) -> bool:
         """Whether the next S3 event notification is lost."""
@@ -119,8 +120,12 @@ class FaultInjector:
                     settings.kill_operation = operation
             return None
         if hold:
-            time.sleep(hold / 1000)
+            self._stopping.wait(hold / 1000)
         return None
+
+    def stop_holding(self) -> None:
+        """Releases every held request, now and from now on: the emulator is stopping."""
+        self._stopping.set()
 
     def configure(self, method: str, body: bytes) -> dict[str, Any]:
         """PUT or POST sets the faults (an empty body: none), DELETE clears them; any method returns the state.

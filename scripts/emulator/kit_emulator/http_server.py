@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import threading
 import time
 from typing import Any, Callable, Iterable
 
@@ -93,13 +94,29 @@ class TimedConnection(server.HTTPConnection):
 
 
 class _PromptlyStartedPool(threadpool.ThreadPool):
-    """cheroot's worker pool, started without sleeping a tenth of a second for every worker not yet running."""
+    """cheroot's worker pool, started without sleeping a tenth of a second for every worker not yet running, and
+    of daemon threads: a request that waits inside the emulator (an SQS long poll) does not hold its stop, which
+    Python would otherwise delay until every worker had answered."""
 
     def grow(self, amount: int) -> None:
         workers = [self._spawn_worker() for _ in range(min(amount, max(self.max - len(self._threads), 0)))]
         while not all(worker.ready for worker in workers):
             time.sleep(0.001)
         self._threads.extend(workers)
+
+    def _spawn_worker(self) -> threadpool.WorkerThread:
+        worker = threadpool.WorkerThread(self.server)
+        worker.name = f"CP Server {worker.name}"
+        worker.daemon = True
+        worker.start()
+        return worker
+
+
+def finish_answering(grace_s: float) -> None:
+    """Waits up to grace_s in all for the workers still answering a request (daemon threads: nothing else waits)."""
+    deadline = time.monotonic() + grace_s
+    for worker in [thread for thread in threading.enumerate() if isinstance(thread, threadpool.WorkerThread)]:
+        worker.join(max(0.0, deadline - time.monotonic()))
 
 
 class MotoHeaderGateway(wsgi.Gateway_10):
