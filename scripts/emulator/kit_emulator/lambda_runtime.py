@@ -153,6 +153,9 @@ class EnvironmentPool:
         with self._lock:
             if self._stopped:
                 raise EmulatorStopping(f"{fn.function_name} cannot start: the emulator is stopping")
+            # Checked where discard_undeployed looks: a deletion either is seen here or finds this environment there.
+            if not is_deployed(fn):
+                raise UnknownFunctionException(fn.function_arn)
             self._all.add(warm)
         return warm
 
