@@ -292,6 +292,19 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     await waitFor('the deleted function\'s process to end', async () => (processAlive(pid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
   });
 
+  it('stops the processes a deleted function started, not only its own', async () => {
+    // Prepare
+    const { lambda } = stack!.deployment.clients;
+    await createProbe('kit-runtime-parent', 'nodejs22.x');
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-parent', Payload: JSON.stringify({ spawnChild: true }) }));
+    const { childPid } = JSON.parse(new TextDecoder().decode(response.Payload)) as { childPid: number };
+    // Act
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: 'kit-runtime-parent' }));
+    // Assess
+    expect(childPid).toBeGreaterThan(0);
+    await waitFor('the process the function started to end', async () => (processAlive(childPid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+  });
+
   it('deletes a function at once while an invocation runs in it, which ends as a crash instead of holding the deletion to its timeout', async () => {
     // Prepare
     const { lambda } = stack!.deployment.clients;

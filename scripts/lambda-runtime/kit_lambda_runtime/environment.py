@@ -15,7 +15,9 @@ embedded emulator's Python and in LocalStack's.
 from __future__ import annotations
 
 import json
+import os
 import queue
+import signal
 import subprocess
 import threading
 import time
@@ -78,9 +80,16 @@ class _Runtime:
     #: Its first invocation carries the cold start (Init Duration in REPORT).
     served_first_invocation: bool = False
 
+    def kill(self) -> None:
+        """Kills the runtime and every process it started (its own process group), as Lambda ends a whole sandbox:
+        a child left alive would also keep the output pipe open."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # the group is gone already
+
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
+        self.kill()
         self.process.wait()
         self.api.close()
         self.output.close()
@@ -135,8 +144,8 @@ class ExecutionEnvironment:
         # sees the other, so a runtime spawned meanwhile is killed too.
         self._stopped = True
         runtime = self._runtime
-        if runtime and runtime.process.poll() is None:
-            runtime.process.kill()
+        if runtime:
+            runtime.kill()
         with self._lock:
             if self._runtime:
                 self._runtime.stop()
@@ -168,6 +177,8 @@ class ExecutionEnvironment:
             env=variables,
             # stdin is the lifeline: when this process dies, the runtime reads EOF and exits.
             stdin=subprocess.PIPE,
+            # Its own process group, so that stopping it stops what the function started too.
+            start_new_session=True,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
@@ -183,7 +194,7 @@ class ExecutionEnvironment:
             raise EnvironmentStopped("the execution environment was stopped")
         runtime = self._runtime = self._spawn()
         if self._stopped:
-            runtime.process.kill()
+            runtime.kill()
         answer = self._await_answer(runtime, INIT_TIMEOUT_S)
         runtime.init_duration_ms = (time.monotonic() - runtime.started) * 1000
         if isinstance(answer, RuntimeAnswer) and answer.kind == "ready":
@@ -194,7 +205,7 @@ class ExecutionEnvironment:
             runtime.init_error = _error_payload("Runtime.ExitError", _exit_message(runtime.process.returncode))
         else:
             runtime.init_error = _error_payload("Runtime.InitTimeout", f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds")
-            runtime.process.kill()
+            runtime.kill()
         return runtime
 
     @staticmethod
@@ -251,7 +262,7 @@ class ExecutionEnvironment:
                 lines.append((now_ms(), f"RequestId: {request_id} Error: {message}"))
                 answer_body = _error_payload("Runtime.ExitError", message)
             else:
-                runtime.process.kill()
+                runtime.kill()
                 runtime.process.wait()
                 lines.extend(runtime.output.drain())
                 message = f"Task timed out after {self.spec.timeout_s:.2f} seconds"
