@@ -1,7 +1,7 @@
-import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, type Runtime } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -268,6 +268,25 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     // Assess
     expect(response.FunctionError).toBeUndefined();
     expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ loadedAs: 'commonjs' });
+  });
+
+  it('says so when it cannot start a runtime, and starts it anew on the next invocation', async () => {
+    // Prepare: a warm function whose unpacked code vanishes, then whose runtime crashes, so that it must start again
+    const { lambda } = stack!.deployment.clients;
+    await createProbe('kit-runtime-vanished', 'nodejs22.x');
+    await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-vanished', Payload: '{}' }));
+    const functionsDir = join(dirname(stack!.emulator.logFile), 'functions');
+    for (const name of await readdir(functionsDir)) {
+      if (name.startsWith('kit-runtime-vanished-')) await rm(join(functionsDir, name), { recursive: true });
+    }
+    await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-vanished', Payload: '{"crash": true}' }));
+    const once = new LambdaClient({ endpoint: stack!.target.endpoint, region: stack!.target.region, credentials: stack!.target.credentials, maxAttempts: 1 });
+    // Act
+    const failed = await once.send(new InvokeCommand({ FunctionName: 'kit-runtime-vanished', Payload: '{}' })).then(() => 'answered', (error: Error) => `${error.name}: ${error.message}`);
+    const next = await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-vanished', Payload: '{}' }));
+    // Assess
+    expect(failed).toMatch(/^ServiceException: the emulator could not start the runtime of kit-runtime-vanished: .*No such file or directory/);
+    expect(next.FunctionError).toBeUndefined();
   });
 
   it('refuses a runtime it cannot run, naming what it can', async () => {

@@ -30,6 +30,7 @@ from kit_lambda_runtime.module_scope import scope_to_commonjs
 from kit_lambda_runtime.node_binary import UnsupportedRuntime, node_binary_for
 from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
 from moto.awslambda.models import LambdaBackend
+from moto.core.exceptions import JsonRESTError
 
 
 @dataclass
@@ -119,6 +120,15 @@ def _variables(fn: Any, log_stream: str) -> dict[str, str]:
 # that costs more than the wait, on the same cores as the functions already running.
 BUSY_GRACE_S = 0.025
 MAX_BUSY_WAIT_S = 0.5
+
+
+class RuntimeStartFailed(JsonRESTError):
+    """Lambda's ServiceException: the emulator could not start a function's runtime (a 500, which SDKs retry)."""
+
+    code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ServiceException", message)
 
 
 class EmulatorStopping(RuntimeError):
@@ -255,6 +265,13 @@ def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResu
         if not is_deployed(fn):
             raise UnknownFunctionException(fn.function_arn) from error
         raise EmulatorStopping(f"{fn.function_name} cannot run: the emulator is stopping") from error
+    except OSError as error:
+        # Its code directory vanished, or the machine is out of processes or files: the next invocation starts a
+        # new environment, which unpacks the code again.
+        pool.discard(warm)
+        print(f"[lambda] {fn.function_name} {request_id}: could not start its runtime: {error}", file=sys.stderr, flush=True)
+        raise RuntimeStartFailed(f"the emulator could not start the runtime of {fn.function_name}: {error}; "
+                                 "the next invocation starts it anew") from error
     finally:
         pool.release(warm)
     # A function deleted while it ran leaves no trace: its log group stays deleted, as on AWS.

@@ -171,19 +171,30 @@ class ExecutionEnvironment:
             "LAMBDA_TASK_ROOT": str(self.spec.task_root),
             "AWS_LAMBDA_FUNCTION_VERSION": self.spec.version,
         })
-        process = subprocess.Popen(
-            [self.spec.node_binary, f"--max-old-space-size={self.spec.memory_mb}", str(BOOTSTRAP)],
-            cwd=self.spec.task_root,
-            env=variables,
-            # stdin is the lifeline: when this process dies, the runtime reads EOF and exits.
-            stdin=subprocess.PIPE,
-            # Its own process group, so that stopping it stops what the function started too.
-            start_new_session=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        try:
+            process = subprocess.Popen(
+                [self.spec.node_binary, f"--max-old-space-size={self.spec.memory_mb}", str(BOOTSTRAP)],
+                cwd=self.spec.task_root,
+                env=variables,
+                # stdin is the lifeline: when this process dies, the runtime reads EOF and exits.
+                stdin=subprocess.PIPE,
+                # Its own process group, so that stopping it stops what the function started too.
+                start_new_session=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        except BaseException:
+            api.close()  # its server thread and socket would outlive every failed start
+            raise
         assert process.stdout is not None
-        return _Runtime(process, api, OutputCapture(process.stdout.fileno()), time.monotonic())
+        try:
+            output = OutputCapture(process.stdout.fileno())
+        except BaseException:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            api.close()
+            raise
+        return _Runtime(process, api, output, time.monotonic())
 
     def _ensure_runtime(self) -> _Runtime:
         if self._runtime and self._runtime.process.poll() is None and self._runtime.init_error is None:
