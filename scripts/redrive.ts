@@ -1,8 +1,8 @@
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
+import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
-import { LISTING_VISIBILITY_SECONDS, redriveFailed, redriveQueue, redriveVisibilitySeconds, type ParkedEvent } from './lib/redrive.js';
+import { LISTING_VISIBILITY_SECONDS, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('redrive', 'Re-invoke the function with every event parked in the failed-events queue; a message is deleted only after the function succeeded.')
@@ -10,6 +10,9 @@ const program = scriptCommand('redrive', 'Re-invoke the function with every even
   .addOption(switchOption('dry-run', 'DRY_RUN', 'list the parked events without re-invoking anything'))
   .parse();
 const options = program.opts<{ target: TargetName; dryRun: boolean }>();
+
+const IGNORED_ADVICE =
+  "the function took none of its records (not this stack's inbox: its log says why); it stays in the queue, see the README on messages that are no parked event";
 
 const describe = (event: ParkedEvent) =>
   `${event.keys.join(', ') || '(no key)'}${event.attempts ? ` — parked after ${event.attempts} attempt(s)` : ''}${event.condition ? ` (${event.condition})` : ''}${event.lastError ? `; last error ${event.lastError}` : ''}`;
@@ -20,15 +23,24 @@ run(async () => {
   const { outputs, parameters } = await requireDeployedStack(target, clients);
   const queueUrl = outputs.FailedEventsQueueUrl;
   let done: Progress | undefined;
+  const interrupted = interruption('the event running finishes, then the messages still waiting are made visible again');
+  const visibilitySeconds = options.dryRun ? LISTING_VISIBILITY_SECONDS : redriveVisibilitySeconds(parameters);
   const redrive = await redriveQueue(clients.sqs, clients.lambda, {
     queueUrl,
     functionName: outputs.BackupFunctionName,
-    visibilitySeconds: options.dryRun ? LISTING_VISIBILITY_SECONDS : redriveVisibilitySeconds(parameters),
+    visibilitySeconds,
     dryRun: options.dryRun,
     onRedriven: (count, of) => (done ??= progress('redriven', of)).tick(count),
+    signal: interrupted,
   }).finally(() => done?.finish());
   const { parked, unreadable, results, notReleased } = redrive;
   console.log(`${redrive.messages} message(s) in ${queueUrl}: ${parked.length} parked event(s), ${unreadable.length} unreadable`);
+  if (redrive.hiddenElsewhere > 0) {
+    console.log(
+      `  ${redrive.hiddenElsewhere} more message(s) hidden by another reader: a redrive still running, or one interrupted; ` +
+        `they are visible again within ${redriveVisibilitySeconds(parameters)} s of when it received them: run this again then`,
+    );
+  }
   for (const item of unreadable) console.log(`  unreadable ${item.messageId}: ${item.problem} (left in the queue: no event the function can take)`);
 
   if (options.dryRun) {
@@ -41,13 +53,14 @@ run(async () => {
   for (const result of results) {
     if (result.skipped) console.log(`  SKIPPED    ${describe(result.event)}\n             ${result.skipped}`);
     else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${result.error}`);
+    else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${IGNORED_ADVICE}`);
     else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}`);
   }
   for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem} (another reader has it, or it is gone)`);
-  const failed = results.filter((r) => r.error);
-  const skipped = results.filter((r) => r.skipped);
-  console.log(
-    `redriven ${results.length - failed.length - skipped.length}, failed again ${failed.length} (left in the queue), skipped ${skipped.length} (another reader has them), unreadable ${unreadable.length} (left alone)`,
-  );
+  console.log(summarizeRedrive(redrive));
+  if (redrive.interrupted.length > 0) {
+    console.log(`interrupted: ${redrive.interrupted.length} parked event(s) not re-invoked, made visible again: run \`make redrive\` again`);
+    return ExitCode.interrupted;
+  }
   return redriveFailed(redrive) ? ExitCode.failed : ExitCode.ok;
 });

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { TargetName } from './targets.js';
 
 /** Exit codes the scripts share: 0 done, 1 the operation failed, 2 the command line or setup is wrong. */
-export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** A wrong command line or set-up: the script exits with ExitCode.usage. */
 export class UsageError extends Error {
@@ -91,6 +91,29 @@ export async function confirm(question: string): Promise<boolean> {
   } finally {
     prompt.close();
   }
+}
+
+/** A second SIGINT sooner than this after the first is the same Ctrl-C again: tsx relays it to its child when the
+ * child's own report of it is late. */
+const RELAYED_SIGINT_MS = 500;
+
+/**
+ * A signal that the first Ctrl-C aborts, so that a script can finish what it must and hand back what it holds
+ * (`notice` says so on stderr); a second Ctrl-C stops the script at once, with exit code 130.
+ */
+export function interruption(notice: string): AbortSignal {
+  const controller = new AbortController();
+  let firstAt: number | undefined;
+  process.on('SIGINT', () => {
+    if (firstAt === undefined) {
+      firstAt = Date.now();
+      console.error(`interrupted: ${notice} (Ctrl-C again stops at once)`);
+      controller.abort();
+    } else if (Date.now() - firstAt > RELAYED_SIGINT_MS) {
+      process.exit(ExitCode.interrupted);
+    }
+  });
+  return controller.signal;
 }
 
 /** Runs a script's main function: errors print their message (no stack for expected failures) and set the exit code. */

@@ -2,6 +2,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type Message,
   type SQSClient,
@@ -111,7 +112,15 @@ export type Redriven = {
   readonly error?: string;
   /** Why it was not re-invoked: another reader received its message while it waited its turn. */
   readonly skipped?: string;
+  /**
+   * How many of its records the function ignored when it took none of them (another bucket's upload, say): its
+   * message stays in the queue, for someone to look at.
+   */
+  readonly ignored?: number;
 };
+
+/** What the function answers for an event it handled. */
+type HandledAnswer = { readonly outcomes?: readonly unknown[]; readonly ignored?: number } | undefined;
 
 /** The parked event, naming the request that parked it, so that the function recognises that request's copies. */
 export function redrivenPayload(event: ParkedEvent): unknown {
@@ -124,8 +133,10 @@ export async function redriveOne(sqs: SQSClient, lambda: LambdaClient, queueUrl:
   try {
     const invocation = await invokeFunction(lambda, functionName, redrivenPayload(event));
     if (invocation.functionError) return { event, error: errorMessageOf(invocation) };
+    const answer = invocation.payload as HandledAnswer;
+    if (!answer?.outcomes?.length && answer?.ignored) return { event, outcomes: answer.outcomes, ignored: answer.ignored };
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
-    return { event, outcomes: (invocation.payload as { outcomes?: unknown } | undefined)?.outcomes };
+    return { event, outcomes: answer?.outcomes };
   } catch (error) {
     return { event, error: `${(error as Error).name}: ${(error as Error).message}` };
   }
@@ -185,14 +196,40 @@ export type QueueRedrive = {
   readonly results: readonly Redriven[];
   /** Messages this run meant to make visible again at once but SQS refused: another reader has them, or they are gone. */
   readonly notReleased: readonly Refused[];
+  /**
+   * Messages hidden by another reader when this run received (SQS's approximate count): a redrive still running, or
+   * one interrupted, whose holds run out within the function's timeout and a minute.
+   */
+  readonly hiddenElsewhere: number;
+  /** The messages of the chosen events this run did not get to because it was interrupted (made visible again). */
+  readonly interrupted: readonly string[];
 };
 
 /**
- * Whether a redrive failed: an event failed again or was skipped. An unreadable message is no parked event; it is
- * reported and left alone, which is no failure of the redrive.
+ * Whether a redrive failed: an event failed again or was skipped, messages were hidden by another reader, or the run
+ * was interrupted. An unreadable message is no parked event, and one the function ignores is no upload of this
+ * stack's: they are reported and left in the queue, which is no failure of the redrive.
  */
-export function redriveFailed(redrive: Pick<QueueRedrive, 'results'>): boolean {
-  return redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined);
+export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenElsewhere' | 'interrupted'>): boolean {
+  return redrive.hiddenElsewhere > 0 || redrive.interrupted.length > 0 || redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined);
+}
+
+/** The one-line tally of a redrive, as the script and the console print it. */
+export function summarizeRedrive(redrive: Pick<QueueRedrive, 'results' | 'unreadable'>): string {
+  const count = (matches: (result: Redriven) => boolean) => redrive.results.filter(matches).length;
+  const failed = count((result) => result.error !== undefined);
+  const skipped = count((result) => result.skipped !== undefined);
+  const ignored = count((result) => result.ignored !== undefined);
+  return (
+    `redriven ${redrive.results.length - failed - skipped - ignored}, failed again ${failed} (left in the queue), skipped ${skipped} (another reader has them), ` +
+    `ignored by the function ${ignored} (left in the queue), unreadable ${redrive.unreadable.length} (left alone)`
+  );
+}
+
+/** How many messages another reader hides: those not visible, less the ones this run holds. */
+async function hiddenByOthers(sqs: SQSClient, queueUrl: string, heldHere: number): Promise<number> {
+  const response = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+  return Math.max(0, Number(response?.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) - heldHere);
 }
 
 export type QueueRedriveOptions = {
@@ -204,6 +241,8 @@ export type QueueRedriveOptions = {
   /** Which parked events to re-invoke (all by default); the others are made visible again untouched. */
   readonly choose?: (event: ParkedEvent) => boolean;
   readonly onRedriven?: (done: number, of: number) => void;
+  /** Interrupts the run: the event running ends as usual, the ones still waiting are made visible again at once. */
+  readonly signal?: AbortSignal;
 };
 
 /**
@@ -216,22 +255,28 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
   const { queueUrl, visibilitySeconds } = options;
   const receivedAt = Date.now();
   const messages = await receiveAll(sqs, queueUrl, visibilitySeconds);
+  const hiddenElsewhere = await hiddenByOthers(sqs, queueUrl, messages.length);
   const items = messages.map(parseParked);
   const unreadable = items.filter(isUnreadable);
   const parked = items.filter((item): item is ParkedEvent => !isUnreadable(item));
   if (options.dryRun) {
-    return { messages: messages.length, parked, unreadable, results: [], notReleased: await release(sqs, queueUrl, items) };
+    return { messages: messages.length, parked, unreadable, results: [], notReleased: await release(sqs, queueUrl, items), hiddenElsewhere, interrupted: [] };
   }
   const chosen = parked.filter((event) => options.choose?.(event) ?? true);
   const notReleased = await release(sqs, queueUrl, [...unreadable, ...parked.filter((event) => !chosen.includes(event))]);
   const holds = holdWhileWaiting(sqs, queueUrl, visibilitySeconds, chosen, receivedAt);
   const results: Redriven[] = [];
-  for (const event of chosen) {
+  for (const [index, event] of chosen.entries()) {
+    if (options.signal?.aborted) {
+      const waiting = chosen.slice(index);
+      notReleased.push(...(await release(sqs, queueUrl, waiting)));
+      return { messages: messages.length, parked, unreadable, results, notReleased, hiddenElsewhere, interrupted: waiting.map((other) => other.messageId) };
+    }
     const taken = await holds.renewBefore(event);
     const result = taken ? { event, skipped: taken } : await redriveOne(sqs, lambda, queueUrl, options.functionName, event);
-    if (result.error) notReleased.push(...(await release(sqs, queueUrl, [event])));
+    if (result.error || result.ignored) notReleased.push(...(await release(sqs, queueUrl, [event])));
     results.push(result);
     options.onRedriven?.(results.length, chosen.length);
   }
-  return { messages: messages.length, parked, unreadable, results, notReleased };
+  return { messages: messages.length, parked, unreadable, results, notReleased, hiddenElsewhere, interrupted: [] };
 }

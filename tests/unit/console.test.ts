@@ -22,7 +22,7 @@ function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverv
     place: { target: 'embedded', region: 'us-east-1', account: '123456789012', ...place },
     overview: vi.fn(async () => overview),
     keyVersions: vi.fn(),
-    redrive: vi.fn(async () => ({ messages: 0, parked: [], unreadable: [], results: [], notReleased: [] })),
+    redrive: vi.fn(async () => ({ messages: 0, parked: [], unreadable: [], results: [], notReleased: [], hiddenElsewhere: 0, interrupted: [] })),
     reconcile: vi.fn(async (prefix?: string) => ({ prefix, findings: [], repairs: [] })),
     restore: vi.fn(),
   } satisfies ConsoleBackend;

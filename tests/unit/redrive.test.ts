@@ -1,9 +1,9 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
-import { redriveFailed, redriveQueue, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { redriveFailed, redriveQueue, summarizeRedrive, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
 
 const sqs = mockClient(SQSClient);
 const lambda = mockClient(LambdaClient);
@@ -30,11 +30,16 @@ let journal: string[];
 let invokedAs: unknown[];
 
 /**
- * The queue holds `messages`; SQS refuses a visibility change for the receipt handles in `refuse` (another reader
- * received them since); the function fails for the keys in `failing`.
+ * The queue holds `messages`, and `hiddenElsewhere` more that another reader holds; SQS refuses a visibility change
+ * for the receipt handles in `refuse` (another reader received them since); the function fails for the keys in
+ * `failing`, takes none of the records of the keys in `ignoring`, and calls `during` as it runs.
  */
-function arrange(messages: Message[], { refuse = [] as string[], failing = [] as string[], invocationMs = 0 } = {}) {
+function arrange(
+  messages: Message[],
+  { refuse = [] as string[], failing = [] as string[], ignoring = [] as string[], invocationMs = 0, hiddenElsewhere = 0, during = (): void => undefined } = {},
+) {
   sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: messages }).resolves({ Messages: [] });
+  sqs.on(GetQueueAttributesCommand).callsFake(() => ({ Attributes: { ApproximateNumberOfMessagesNotVisible: String(messages.length + hiddenElsewhere) } }));
   sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }) => {
     const seconds = Entries[0]?.VisibilityTimeout;
     journal.push(`${seconds === 0 ? 'release' : `hide ${seconds}s`} ${Entries.map((entry: { ReceiptHandle: string }) => entry.ReceiptHandle).join(' ')}`);
@@ -54,6 +59,8 @@ function arrange(messages: Message[], { refuse = [] as string[], failing = [] as
     journal.push(`invoke ${key}`);
     invokedAs.push(event[REDRIVE_OF_FIELD]);
     vi.setSystemTime(Date.now() + invocationMs);
+    during();
+    if (ignoring.includes(key)) return { StatusCode: 200, Payload: encode({ outcomes: [], ignored: 1, malformed: 0 }) };
     if (failing.includes(key)) return { StatusCode: 200, FunctionError: 'Unhandled', Payload: encode({ errorType: 'Error', errorMessage: `cannot back up ${key}` }) };
     return { StatusCode: 200, Payload: encode({ outcomes: ['copied'] }) };
   });
@@ -112,6 +119,40 @@ describe('redrive keeps each message its own until its event ran', () => {
     // Assess
     expect(journal).toEqual(['release r-x r-1', 'hide 360s r-2', 'invoke k-2.txt', 'release r-2']);
     expect(redrive.results.map((result) => result.error)).toEqual(['Error: cannot back up k-2.txt']);
+    expect(redriveFailed(redrive)).toBe(true);
+  });
+
+  it('leaves in the queue an event the function takes nothing from, and says so without failing', async () => {
+    // Prepare: the function ignores k-1.txt's record (say, another bucket's upload)
+    arrange([parkedMessage(1), parkedMessage(2)], { ignoring: ['k-1.txt'] });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(journal).toEqual(['hide 360s r-1', 'invoke k-1.txt', 'release r-1', 'hide 360s r-2', 'invoke k-2.txt', 'delete r-2']);
+    expect(redrive.results.map((result) => result.ignored)).toEqual([1, undefined]);
+    expect(redriveFailed(redrive)).toBe(false);
+    expect(summarizeRedrive(redrive)).toBe('redriven 1, failed again 0 (left in the queue), skipped 0 (another reader has them), ignored by the function 1 (left in the queue), unreadable 0 (left alone)');
+  });
+
+  it('counts the messages another reader holds, which it cannot redrive now, as a failure', async () => {
+    // Prepare: two parked events hidden by an interrupted run, one readable
+    arrange([parkedMessage(1)], { hiddenElsewhere: 2 });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(redrive.hiddenElsewhere).toBe(2);
+    expect(redriveFailed(redrive)).toBe(true);
+  });
+
+  it('when interrupted, lets the running event finish and the messages still waiting go at once', async () => {
+    // Prepare: the interruption comes while the first event runs
+    const interruption = new AbortController();
+    arrange([parkedMessage(1), parkedMessage(2), parkedMessage(3)], { during: () => interruption.abort() });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, { ...options, signal: interruption.signal });
+    // Assess
+    expect(journal).toEqual(['hide 360s r-1', 'invoke k-1.txt', 'delete r-1', 'release r-2 r-3']);
+    expect(redrive.interrupted).toEqual(['m-2', 'm-3']);
     expect(redriveFailed(redrive)).toBe(true);
   });
 

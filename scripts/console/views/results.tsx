@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { Finding } from '../../lib/reconcile.js';
-import type { QueueRedrive } from '../../lib/redrive.js';
+import { summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
 import { ActionForm, keyHref, Layout, type Session } from './layout.js';
@@ -12,20 +12,24 @@ const Back: FC = () => (
 );
 
 export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ redrive, session }) => {
-  const failed = redrive.results.filter((result) => result.error);
-  const skipped = redrive.results.filter((result) => result.skipped);
   return (
     <Layout place={session.place} title="Redrive">
-      <p class="summary">
-        {`redriven ${redrive.results.length - failed.length - skipped.length}, failed again ${failed.length} (left in the queue), ` +
-          `skipped ${skipped.length} (another reader has them), unreadable ${redrive.unreadable.length} (left alone)`}
-      </p>
+      <p class="summary">{summarizeRedrive(redrive)}</p>
       {redrive.results.length === 0 && <p class="hint">No parked event was re-invoked: the queue holds none, or the one chosen was gone.</p>}
+      {redrive.hiddenElsewhere > 0 && (
+        <p class="hint">{`${redrive.hiddenElsewhere} more message(s) hidden by another reader (a redrive still running, or one interrupted): try again once its hold runs out.`}</p>
+      )}
       <ul class="results">
         {redrive.results.map((result) => (
-          <li class={result.error || result.skipped ? 'bad' : 'good'}>
+          <li class={result.error || result.skipped || result.ignored ? 'bad' : 'good'}>
             <span class="key">{result.event.keys.join(', ') || '(no key)'}</span>:{' '}
-            {result.skipped ? `skipped: ${result.skipped}` : result.error ? `failed again: ${result.error}` : `redriven → ${JSON.stringify(result.outcomes)}`}
+            {result.skipped
+              ? `skipped: ${result.skipped}`
+              : result.error
+                ? `failed again: ${result.error}`
+                : result.ignored
+                  ? 'ignored by the function (not this stack\'s inbox): left in the queue'
+                  : `redriven → ${JSON.stringify(result.outcomes)}`}
           </li>
         ))}
         {redrive.notReleased.map((refused) => (
