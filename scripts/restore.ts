@@ -1,5 +1,5 @@
 import { clientsFor } from './lib/clients.js';
-import { confirm, ExitCode, nonEmpty, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
+import { confirm, ExitCode, isoTime, nonEmpty, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { progress } from './lib/progress.js';
 import { restoreSource } from './lib/kept-backups.js';
 import {
@@ -20,20 +20,13 @@ const program = scriptCommand('restore', 'Copy backup versions back, server-side
   .option('-k, --key <key>', 'the key to restore', nonEmpty('--key photos/cat.jpg (make restore KEY=photos/cat.jpg)'))
   .option('-p, --prefix <prefix>', 'restore every key under this folder as it was --at a time', nonEmpty('--prefix photos/ (make restore PREFIX=photos/ AT=…)'))
   .option('--version <id>', 'a backup version id, or the inbox version id it was copied from', nonEmpty('--version <id> (see --list)'))
-  .option('--at <time>', 'the ISO time whose state to restore, e.g. 2026-11-27T18:00:00Z')
+  .option('--at <time>', 'the ISO time whose state to restore, e.g. 2026-11-27T18:00:00Z', isoTime('--at 2026-11-27T18:00:00Z (make restore … AT=2026-11-27T18:00:00Z)'))
   .option('--to <bucket/prefix>', 'where to restore to (default: the inbox, same keys)', nonEmpty('--to my-bucket/restored/'))
   .addOption(switchOption('force', 'FORCE', 'overwrite what the destination holds (a versioned bucket keeps it as a noncurrent version)'))
   .addOption(switchOption('list', 'LIST', "list the key's backup versions instead of restoring"))
   .addOption(yesOption('do not ask before overwriting (only --yes, or 1 / yes / true, confirms)'))
   .parse();
-const options = program.opts<{ target: TargetName; key?: string; prefix?: string; version?: string; at?: string; to?: string; force: boolean; list: boolean; yes: boolean }>();
-
-function parseTime(text: string | undefined): Date | undefined {
-  if (text === undefined) return undefined;
-  const time = new Date(text);
-  if (Number.isNaN(time.getTime())) throw new UsageError(`AT=${text} is not a time: use ISO 8601, e.g. AT=2026-11-27T18:00:00Z`);
-  return time;
-}
+const options = program.opts<{ target: TargetName; key?: string; prefix?: string; version?: string; at?: Date; to?: string; force: boolean; list: boolean; yes: boolean }>();
 
 const describe = (item: PlannedRestore) => {
   const from = item.backup ? `backup ${item.backup.versionId} (source ${item.backup.provenance.sourceVersionId ?? '?'} of ${item.backup.sourceTime.toISOString()})` : '';
@@ -63,7 +56,7 @@ run(async () => {
     return ExitCode.ok;
   }
 
-  const request: RestoreRequest = { key: options.key, prefix: options.prefix, version: options.version, at: parseTime(options.at), to: options.to, force: options.force };
+  const request: RestoreRequest = { key: options.key, prefix: options.prefix, version: options.version, at: options.at, to: options.to, force: options.force };
   const walk = progress('backup versions listed');
   let plan: PlannedRestore[];
   try {

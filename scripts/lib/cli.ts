@@ -73,6 +73,23 @@ export function wholeNumbers(min: number, max: number, example: string): (value:
   return (value, previous) => [...(previous ?? []), parse(value)];
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const ZONELESS_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+
+/**
+ * A parser for an ISO 8601 time with its zone, or a date (UTC midnight, as JavaScript reads one). A time without a
+ * zone is refused: JavaScript would read it in the machine's zone, which a restore to a point in time must not guess.
+ */
+export function isoTime(example: string): (value: string) => Date {
+  return (value) => {
+    const text = value.trim();
+    if (ZONELESS_TIME.test(text)) throw new InvalidArgumentError(`"${value}" has no time zone: add Z for UTC or an offset such as +01:00, e.g. ${example}.`);
+    const time = ISO_TIME.test(text) ? new Date(text) : undefined;
+    if (!time || Number.isNaN(time.getTime())) throw new InvalidArgumentError(`"${value}" is not an ISO 8601 time, e.g. ${example}.`);
+    return time;
+  };
+}
+
 /** A parser that refuses an empty or blank value; `example` shows what to type. */
 export function nonEmpty(example: string): (value: string) => string {
   return (value) => {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { nonEmpty, parseYes, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
+import { isoTime, nonEmpty, parseYes, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
 
 describe('parseYes', () => {
   it.each(['1', 'yes', 'YES', 'true', 'True'])('confirms on %j', (value) => {
@@ -41,6 +41,32 @@ describe('wholeNumber', () => {
     const collected = cases('7', cases('2', undefined));
     // Assess
     expect(collected).toEqual([2, 7]);
+  });
+});
+
+describe('isoTime', () => {
+  const at = isoTime('--at 2026-11-27T18:00:00Z');
+
+  it('reads an ISO 8601 time with its zone, and a date as UTC midnight', () => {
+    // Assess
+    expect(at('2026-11-27T18:00:00Z').toISOString()).toBe('2026-11-27T18:00:00.000Z');
+    expect(at('2026-11-27T19:30+01:00').toISOString()).toBe('2026-11-27T18:30:00.000Z');
+    expect(at('2026-11-27T18:00:00.250Z').toISOString()).toBe('2026-11-27T18:00:00.250Z');
+    expect(at('2026-11-27').toISOString()).toBe('2026-11-27T00:00:00.000Z');
+  });
+
+  it.each(['5', 'yesterday', '2026-13-40', '27/11/2026', 'Fri Nov 27 2026'])('refuses %j, showing what to type', (value) => {
+    // Act
+    const parse = () => at(value);
+    // Assess
+    expect(parse).toThrow(`"${value}" is not an ISO 8601 time, e.g. --at 2026-11-27T18:00:00Z.`);
+  });
+
+  it.each(['2026-11-29 01:24:10', '2026-11-29T01:24:10'])('refuses %j, whose zone would be a guess', (value) => {
+    // Act
+    const parse = () => at(value);
+    // Assess
+    expect(parse).toThrow(`"${value}" has no time zone: add Z for UTC or an offset such as +01:00, e.g. --at 2026-11-27T18:00:00Z.`);
   });
 });
 
