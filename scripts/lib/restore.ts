@@ -119,6 +119,7 @@ function existedAt(inboxHistory: VersionEntry[] | undefined, at: Date): boolean 
   return entry ? !entry.deleteMarker : false;
 }
 
+/** Where TO= says to restore: a bucket, and a folder in it (the inbox's top level without TO). */
 export function parseDestination(to: string | undefined, inboxBucket: string | undefined): { bucket: string; prefix: string } {
   if (!to) {
     if (!inboxBucket) throw new RestoreRequestError('there is no inbox to restore into (its stack is gone, or not ready): say where with TO=<bucket>/<prefix>');
@@ -129,7 +130,9 @@ export function parseDestination(to: string | undefined, inboxBucket: string | u
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw new RestoreRequestError(`TO=${to}: "${bucket}" is not a bucket name; use TO=<bucket> or TO=<bucket>/<prefix>`);
   }
-  return { bucket, prefix: slash < 0 ? '' : to.slice(slash + 1) };
+  const prefix = slash < 0 ? '' : to.slice(slash + 1);
+  // A folder, as the user means it: TO=bucket/restored puts docs/a.txt at restored/docs/a.txt, not restoreddocs/a.txt.
+  return { bucket, prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
 }
 
 /** What a restore would do, key by key; nothing is written. */
