@@ -57,5 +57,9 @@ export async function restoreSource(target: Target, clients: Clients): Promise<R
   const outputs = stack && usable ? completeOutputs(outputsOf(stack)) : undefined;
   if (outputs) return { buckets: { backupBucket: outputs.BackupBucketName, inboxBucket: outputs.InboxBucketName }, parameters };
   const fallback = !stack ? `no stack ${stackName} on ${target.name}` : usable ? `stack ${stackName} on ${target.name} lacks the kit’s outputs` : stackStatusLine(target, stack);
-  return { buckets: { backupBucket: await backupBucketFor(target, clients, stackName) }, parameters, fallback };
+  const backupBucket = await backupBucketFor(target, clients, stackName);
+  if (!(await bucketExists(clients.s3, backupBucket))) {
+    throw new Error(`${fallback}, and no backups are kept in s3://${backupBucket} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`);
+  }
+  return { buckets: { backupBucket }, parameters, fallback };
 }

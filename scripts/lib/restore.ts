@@ -6,6 +6,7 @@ import { isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion } from '../../handler/source.js';
 import { historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
+import { bucketExists } from './buckets.js';
 
 /** A backup version, with where it came from. */
 export type BackupVersionInfo = {
@@ -143,6 +144,9 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
   if (request.prefix !== undefined && request.version) throw new RestoreRequestError('VERSION names a version of one key: use it with KEY=, not PREFIX=');
   const destination = parseDestination(request.to, buckets.inboxBucket);
   if (destination.bucket === buckets.backupBucket) throw new RestoreRequestError('TO must not be the backup bucket: restoring writes a new object, and the backup bucket only takes backups');
+  if (request.to && !(await bucketExists(s3, destination.bucket))) {
+    throw new RestoreRequestError(`TO=${request.to}: the bucket ${destination.bucket} does not exist: create it first, or name another`);
+  }
 
   const scope = request.key ?? request.prefix ?? '';
   const backups = await historyUnder(s3, buckets.backupBucket, scope, onProgress);

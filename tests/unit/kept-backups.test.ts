@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { embeddedTarget } from '../../scripts/lib/targets.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
+const s3 = mockClient(S3Client);
 // No request leaves: every client the target gets is mocked.
 const target = embeddedTarget('http://127.0.0.1:9');
 const clients = clientsFor(target);
@@ -37,7 +39,9 @@ const stack = (status: string, extra: Partial<Stack> = {}): Stack => ({
 beforeEach(() => {
   cloudFormation.reset();
   sts.reset();
+  s3.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
+  s3.on(HeadBucketCommand).resolves({});
 });
 
 describe('restore reads the kept backup bucket whenever the stack cannot name it', () => {
@@ -61,6 +65,18 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
     // Assess
     expect([withoutOutputs.buckets, none.buckets]).toEqual([{ backupBucket: KEPT }, { backupBucket: KEPT }]);
     expect([withoutOutputs.fallback, none.fallback]).toEqual(['stack backup-kit on embedded lacks the kit’s outputs', 'no stack backup-kit on embedded']);
+  });
+
+  it('says there is nothing to restore from when no stack is there and no backups were kept', async () => {
+    // Prepare: the stack and its backups were deleted (make destroy DELETE_BACKUPS=1)
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
+    s3.on(HeadBucketCommand).rejects(new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
+    // Act
+    const source = restoreSource(target, clients);
+    // Assess
+    await expect(source).rejects.toThrow(
+      `no stack backup-kit on embedded, and no backups are kept in s3://${KEPT} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`,
+    );
   });
 
   it('takes the buckets from the outputs of a ready stack', async () => {

@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
-import { parseDestination, RestoreRequestError } from '../../scripts/lib/restore.js';
+import { HeadBucketCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { parseDestination, planRestore, RestoreRequestError } from '../../scripts/lib/restore.js';
+
+const s3 = mockClient(S3Client);
+beforeEach(() => s3.reset());
 
 describe('parseDestination', () => {
   it.each([
@@ -19,5 +24,17 @@ describe('parseDestination', () => {
     // Assess
     expect(parseDestination(undefined, 'the-inbox')).toEqual({ bucket: 'the-inbox', prefix: '' });
     expect(() => parseDestination(undefined, undefined)).toThrow(RestoreRequestError);
+  });
+});
+
+describe('planRestore', () => {
+  it('refuses a destination bucket that does not exist before it plans anything', async () => {
+    // Prepare
+    s3.on(HeadBucketCommand).rejects(new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
+    s3.on(ListObjectVersionsCommand).resolves({});
+    // Act
+    const plan = planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', to: 'nosuch-bucket/x/', force: false });
+    // Assess
+    await expect(plan).rejects.toThrow(new RestoreRequestError('TO=nosuch-bucket/x/: the bucket nosuch-bucket does not exist: create it first, or name another'));
   });
 });
