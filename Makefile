@@ -85,7 +85,7 @@ redrive: ## re-invoke the function with every event parked in the failed-events 
 reconcile: ## compare every inbox key with its backup (provenance, content); FIX=1 repairs through the function
 	$(TSX) scripts/reconcile.ts --target $(TARGET) $(call option,PREFIX,prefix) $(call option,FIX,fix)
 
-restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FORCE=1] [LIST=1], or PREFIX=… AT=…
+restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FORCE=1 [YES=1]] [LIST=1], or PREFIX=… AT=…
 	$(TSX) scripts/restore.ts --target $(TARGET) $(call option,KEY,key) $(call option,PREFIX,prefix) $(call option,VERSION,version) $(call option,AT,at) $(call option,TO,to) $(call option,FORCE,force) $(call option,LIST,list) $(yes_flag)
 
 console: ## a local web page for TARGET on http://127.0.0.1:4600 (CONSOLE_PORT): backups, receipts, parked events, redrive, reconcile, restore, reports
