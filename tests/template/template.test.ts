@@ -91,6 +91,15 @@ describe('backup retention', () => {
   });
 });
 
+describe('the inbox', () => {
+  it('aborts multipart uploads left incomplete (an interrupted upload or restore), which no listing shows', () => {
+    // Prepare
+    const rules = (props('InboxBucket').LifecycleConfiguration as { Rules: unknown[] } | undefined)?.Rules;
+    // Assess
+    expect(rules).toEqual([{ Id: 'abort-incomplete-multipart-uploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } }]);
+  });
+});
+
 describe('receipts and failed events', () => {
   it('subscribes the e-mail address only when one is given', () => {
     // Assess

@@ -50,7 +50,7 @@ function liveAsTemplated() {
   s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } });
   s3.on(GetBucketOwnershipControlsCommand).resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } });
   s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({ Rules: [{ ID: 'abort-incomplete-multipart-copies', Status: 'Enabled' }] });
-  s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'in' }).rejects(Object.assign(new Error('none'), { name: 'NoSuchLifecycleConfiguration' }));
+  s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'in' }).resolves({ Rules: [{ ID: 'abort-incomplete-multipart-uploads', Status: 'Enabled' }] });
   s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'in' }).resolves({ LambdaFunctionConfigurations: [{ Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: outputs.BackupFunctionArn }] });
   s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'bk' }).resolves({});
   s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [{ Sid: 'DenyInsecureTransport' }] }) });
