@@ -1,5 +1,5 @@
 import { clientsFor } from './lib/clients.js';
-import { confirm, ExitCode, isoTime, nonEmpty, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
+import { confirm, ExitCode, interruption, isoTime, nonEmpty, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { progress } from './lib/progress.js';
 import { restoreSource } from './lib/kept-backups.js';
 import {
@@ -81,7 +81,8 @@ run(async () => {
   }
 
   const copying = progress('restored', writes.length);
-  const results = await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, options.force, copying.tick).finally(copying.finish);
+  const interrupted = interruption('the copies under way finish, no new one begins');
+  const results = await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, options.force, copying.tick, interrupted).finally(copying.finish);
   const restored = results.filter((r) => r.action !== RestoreAction.skip && !r.error);
   const failed = results.filter((r) => r.error);
   for (const result of results.filter((r) => r.action === RestoreAction.skip && writes.some((w) => w.key === r.key))) console.log(describe(result));
@@ -91,5 +92,6 @@ run(async () => {
     `restored ${restored.length}, skipped ${results.length - restored.length - failed.length}, failed ${failed.length}` +
       (intoInbox ? ' (restored files are uploads like any other: the function backs them up again)' : ''),
   );
+  if (interrupted.aborted) return ExitCode.interrupted;
   return failed.length > 0 || notRestored(results).length > 0 ? ExitCode.failed : ExitCode.ok;
 });

@@ -42,6 +42,7 @@ export const SkipReason = {
   exists: 'exists',
   writtenMeanwhile: 'written_meanwhile',
   backupGone: 'backup_gone',
+  interrupted: 'interrupted',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
@@ -173,7 +174,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
 }
 
 /**
- * Carries out a plan: server-side copies of the chosen backup versions, with the kit's provenance dropped so
+ * Carries out a plan (until `signal` interrupts it): server-side copies of the chosen backup versions, with the kit's provenance dropped so
  * that a restore into the inbox is backed up like any upload. Without FORCE a copy only lands where the
  * destination has no current version (If-None-Match), so a file written since the plan is never overwritten.
  */
@@ -184,6 +185,7 @@ export async function executeRestore(
   plan: readonly PlannedRestore[],
   force: boolean,
   onProgress?: (done: number) => void,
+  signal?: AbortSignal,
 ): Promise<RestoreResult[]> {
   const limit = pLimit(COPY_CONCURRENCY);
   let done = 0;
@@ -191,6 +193,8 @@ export async function executeRestore(
     plan.map((item) =>
       limit(async (): Promise<RestoreResult> => {
         if (item.action === RestoreAction.skip || !item.backup) return item;
+        // Copies that began end (a multipart copy interrupted mid-way would leave its parts behind); no new one begins.
+        if (signal?.aborted) return { ...item, action: RestoreAction.skip, skipped: SkipReason.interrupted, reason: 'interrupted before its copy began' };
         try {
           const source = await headObjectVersion(s3, backupBucket, item.key, item.backup.versionId);
           if (!source) return { ...item, action: RestoreAction.skip, skipped: SkipReason.backupGone, reason: `backup version ${item.backup.versionId} is gone` };

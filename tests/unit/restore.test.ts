@@ -1,7 +1,7 @@
-import { HeadBucketCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseDestination, planRestore, RestoreRequestError } from '../../scripts/lib/restore.js';
+import { executeRestore, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore } from '../../scripts/lib/restore.js';
 
 const s3 = mockClient(S3Client);
 beforeEach(() => s3.reset());
@@ -36,5 +36,29 @@ describe('planRestore', () => {
     const plan = planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', to: 'nosuch-bucket/x/', force: false });
     // Assess
     await expect(plan).rejects.toThrow(new RestoreRequestError('TO=nosuch-bucket/x/: the bucket nosuch-bucket does not exist: create it first, or name another'));
+  });
+});
+
+describe('executeRestore', () => {
+  it('starts no copy once interrupted, and says which keys were left', async () => {
+    // Prepare: two planned restores, and an interruption before the copies
+    const planned = (key: string): PlannedRestore => ({
+      key,
+      destination: { bucket: 'the-inbox', key },
+      action: RestoreAction.restore,
+      backup: { versionId: `v-${key}`, size: 1, lastModified: new Date(0), sourceTime: new Date(0), provenance: {} } as unknown as PlannedRestore['backup'],
+    });
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e"', VersionId: 'v' });
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'r', CopyObjectResult: { ETag: '"e"' } });
+    const interruption = new AbortController();
+    interruption.abort();
+    // Act
+    const results = await executeRestore(s3 as unknown as S3Client, { multipartThresholdBytes: 64 * 1024 * 1024, partSizeBytes: 64 * 1024 * 1024, copyConcurrency: 4 }, 'the-backups', [planned('a.txt'), planned('b.txt')], false, undefined, interruption.signal);
+    // Assess
+    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+    expect(results.map((result) => [result.key, result.skipped, result.reason])).toEqual([
+      ['a.txt', SkipReason.interrupted, 'interrupted before its copy began'],
+      ['b.txt', SkipReason.interrupted, 'interrupted before its copy began'],
+    ]);
   });
 });
