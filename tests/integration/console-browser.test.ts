@@ -135,7 +135,7 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
 
     // Assess
     expect(why).toBe('parked after 3 attempt(s) (RetriesExhausted)');
-    expect(summary).toBe('redriven 1, failed again 0 (left in the queue), skipped 0 (another reader has them), unreadable 0 (left alone)');
+    expect(summary).toBe('redriven 1, failed again 0 (left in the queue), skipped 0 (another reader has them), ignored by the function 0 (left in the queue), unreadable 0 (left alone)');
     await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 5_000);
     await page.goto(consoleServer!.url);
     expect(await page.locator('#parked').textContent()).toContain('The failed-events queue is empty.');

@@ -159,7 +159,7 @@ describe('make redrive', () => {
     const finished = await runScript('redrive');
     // Assess
     expect(finished.stdout).toContain('the message is not JSON: it was not parked by Lambda (left in the queue: no event the function can take)');
-    expect(finished.stdout).toContain('redriven 0, failed again 0 (left in the queue), skipped 0 (another reader has them), unreadable 1 (left alone)');
+    expect(finished.stdout).toContain('redriven 0, failed again 0 (left in the queue), skipped 0 (another reader has them), ignored by the function 0 (left in the queue), unreadable 1 (left alone)');
     expect(finished.code).toBe(0);
     expect((await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map((message) => message.Body)).toEqual(['hello from elsewhere']);
   }, 60_000);
