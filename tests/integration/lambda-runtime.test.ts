@@ -185,6 +185,21 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(after.body).toMatchObject({ invocations: 1 });
   });
 
+  it('answers an invocation whose runtime cannot start, instead of leaving LocalStack to wait out its timeout', async () => {
+    // Prepare: a task root that vanishes after the first runtime crashed, so that the next one cannot start
+    const vanishing = await mkdtemp(join(tmpdir(), 'backup-kit-init-vanishing-'));
+    await writeFile(join(vanishing, 'index.mjs'), probeFunctionSource);
+    await startInit({ KIT_TASK_ROOT: vanishing });
+    await invoke('req-crash-first', { crash: true });
+    await rm(vanishing, { recursive: true, force: true });
+    // Act
+    const failed = await invoke('req-no-runtime', {});
+    // Assess
+    expect(failed.outcome).toBe('error');
+    expect(failed.body).toMatchObject({ errorType: 'Runtime.ExitError', errorMessage: expect.stringMatching(/^the runtime could not start: .*No such file or directory/) });
+    expect(failed.logs).toMatch(/^RequestId: req-no-runtime Error: the runtime could not start: /);
+  });
+
   it('reports an init failure inside the first invocation, with its logs, and not as a status error', async () => {
     // Prepare
     await startInit({ BREAK_INIT: '1' });

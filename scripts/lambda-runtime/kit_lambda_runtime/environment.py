@@ -201,6 +201,7 @@ class ExecutionEnvironment:
             return self._runtime
         if self._runtime:
             self._runtime.stop()
+            self._runtime = None  # stopped once: a start that fails below must not leave it to be stopped again
         if self._stopped:
             raise EnvironmentStopped("the execution environment was stopped")
         runtime = self._runtime = self._spawn()

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .environment import ExecutionEnvironment, FunctionSpec
+from .environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec
 
 _INIT_ONLY = ("LOCALSTACK_", "KIT_", "PYTHONPATH")
 
@@ -64,8 +64,19 @@ class LocalStackInit:
 
     def invoke(self, request: dict[str, Any]) -> None:
         request_id = str(request["invoke-id"])
-        result = self.environment.invoke(
-            request_id, str(request.get("payload", "")).encode(), str(request.get("invoked-function-arn", "")), str(request.get("trace-id", "")))
+        try:
+            result = self.environment.invoke(
+                request_id, str(request.get("payload", "")).encode(), str(request.get("invoked-function-arn", "")), str(request.get("trace-id", "")))
+        except EnvironmentStopped:
+            return  # LocalStack stopped this environment: it waits for no answer from it
+        except OSError as error:
+            # Its code or Node binary is gone, or the machine is out of processes or files: answered as the crash
+            # it is, or LocalStack would wait out the function's timeout.
+            message = f"the runtime could not start: {error}"
+            print(f"[kit-init] {request_id}: {message}", file=sys.stderr, flush=True)
+            _post(f"{self.endpoint}/invocations/{request_id}/logs", json.dumps({"logs": f"RequestId: {request_id} Error: {message}\n"}).encode())
+            _post(f"{self.endpoint}/invocations/{request_id}/error", json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode())
+            return
         _post(f"{self.endpoint}/invocations/{request_id}/logs", json.dumps({"logs": result.logs}).encode())
         _post(f"{self.endpoint}/invocations/{request_id}/{'error' if result.errored else 'response'}", result.payload)
 
