@@ -8,8 +8,8 @@ function's output, END, REPORT with Init Duration after a cold start) come back 
 
 A runtime that timed out, crashed or failed its init is replaced on the next invocation. Callers hand an
 environment one invocation at a time, as Lambda does. Stopping an environment kills its runtime at once, even
-mid-invocation (which then ends as a crash), and it starts no runtime again. Standard library only: this module runs in the
-embedded emulator's Python and in LocalStack's.
+mid-invocation (which then ends as a crash), and it starts no runtime again. Standard library only: this
+module runs in the embedded emulator's Python and in LocalStack's.
 """
 
 from __future__ import annotations
