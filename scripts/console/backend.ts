@@ -34,7 +34,12 @@ export type StackView =
       readonly artefact: ArtefactView;
     };
 
-export type ParkedList = { readonly parked: readonly ParkedEvent[]; readonly unreadable: readonly Unreadable[] };
+export type ParkedList = {
+  readonly parked: readonly ParkedEvent[];
+  readonly unreadable: readonly Unreadable[];
+  /** Messages another reader hides (a redrive running or interrupted, another tab listing): not listed now. */
+  readonly hiddenElsewhere: number;
+};
 
 /** Something the page could not read, in words: the rest of the page is still shown. */
 export type Problem = { readonly problem: string };

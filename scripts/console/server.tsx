@@ -89,7 +89,12 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
   app.post('/redrive', async (c) => {
     const form = await c.req.parseBody();
     if (!confirmedAccount(form)) return notConfirmed(c);
-    return page(c, <RedrivePage redrive={await backend.redrive(field(form, 'messageId'))} session={session} />);
+    // No message id means all of them; a blank one is a mistake, not a wish to redrive everything.
+    const messageId = field(form, 'messageId');
+    if (messageId === undefined && 'messageId' in form) {
+      return problem(c, 400, 'Which event?', 'A blank message id names no parked event: press Redrive on its row in the overview, or "Redrive all". Nothing was done.');
+    }
+    return page(c, <RedrivePage redrive={await backend.redrive(messageId)} session={session} />);
   });
 
   app.post('/reconcile', async (c) => {

@@ -99,7 +99,7 @@ describe('the console refuses what does not come from its own page', () => {
 
   it('puts the token into its forms and allows no script on its pages', async () => {
     // Prepare
-    const { app } = fakeBackend({ target: 'embedded' }, { ...emptyOverview, stack: readyStack, parked: { parked: [parkedEvent], unreadable: [] } });
+    const { app } = fakeBackend({ target: 'embedded' }, { ...emptyOverview, stack: readyStack, parked: { parked: [parkedEvent], unreadable: [], hiddenElsewhere: 0 } });
     // Act
     const response = await app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }));
     const html = await response.text();
@@ -108,6 +108,29 @@ describe('the console refuses what does not come from its own page', () => {
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(response.headers.get('content-security-policy')).not.toContain('script-src');
     expect(response.headers.get('cache-control')).toBe('no-store');
+  });
+});
+
+describe('the parked events', () => {
+  it('refuses a redrive whose message id is blank instead of redriving them all', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    // Act
+    const response = await app.request(post('/redrive', { token: TOKEN, messageId: ' ' }));
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('A blank message id names no parked event');
+    expect(backend.redrive).not.toHaveBeenCalled();
+  });
+
+  it('says that other readers hide messages instead of calling the queue empty', async () => {
+    // Prepare: a redrive elsewhere holds two messages
+    const { app } = fakeBackend({ target: 'embedded' }, { ...emptyOverview, stack: readyStack, parked: { parked: [], unreadable: [], hiddenElsewhere: 2 } });
+    // Act
+    const html = await (await app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
+    // Assess
+    expect(html).toContain('2 message(s) hidden by another reader');
+    expect(html).not.toContain('The failed-events queue is empty.');
   });
 });
 
@@ -141,7 +164,7 @@ describe('on aws, a writing action names the account', () => {
 
   it('shows the account field in writing forms on aws only', async () => {
     // Prepare
-    const overview = { ...emptyOverview, stack: readyStack, parked: { parked: [parkedEvent], unreadable: [] } };
+    const overview = { ...emptyOverview, stack: readyStack, parked: { parked: [parkedEvent], unreadable: [], hiddenElsewhere: 0 } };
     // Act
     const onAws = await (await fakeBackend({ target: 'aws' }, overview).app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
     const embedded = await (await fakeBackend({ target: 'embedded' }, overview).app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
@@ -215,7 +238,7 @@ describe('form fields reach the backend as typed', () => {
 describe('keys and metadata are shown as text', () => {
   it('escapes a key that looks like markup, in the table and in its link', async () => {
     // Prepare
-    const { app } = fakeBackend({}, { ...emptyOverview, stack: readyStack, backups: backupsWith(hostile), parked: { parked: [{ ...parkedEvent, keys: [hostile] }], unreadable: [] } });
+    const { app } = fakeBackend({}, { ...emptyOverview, stack: readyStack, backups: backupsWith(hostile), parked: { parked: [{ ...parkedEvent, keys: [hostile] }], unreadable: [], hiddenElsewhere: 0 } });
     // Act
     const html = await (await app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
     // Assess

@@ -107,7 +107,10 @@ const describeParked = (event: ParkedEvent) =>
 
 const ParkedSection: FC<{ parked: ParkedList; session: Session }> = ({ parked, session }) => (
   <>
-    {parked.parked.length === 0 && parked.unreadable.length === 0 && <p class="hint">The failed-events queue is empty.</p>}
+    {parked.parked.length === 0 && parked.unreadable.length === 0 && parked.hiddenElsewhere === 0 && <p class="hint">The failed-events queue is empty.</p>}
+    {parked.hiddenElsewhere > 0 && (
+      <p class="hint">{`${parked.hiddenElsewhere} message(s) hidden by another reader (a redrive running or interrupted, or another tab listing them): they show again once its hold runs out.`}</p>
+    )}
     {parked.parked.length > 0 && (
       <>
         <table class="parked">
