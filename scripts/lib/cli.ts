@@ -141,7 +141,9 @@ export function run(main: () => Promise<number | void>): void {
     },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      console.error(`error: ${message}`);
+      // A target that answered when the script began and then stopped: the start-up checks no longer help.
+      const unreachable = (error as { code?: string } | undefined)?.code === 'ECONNREFUSED';
+      console.error(`error: ${message}${unreachable ? ': the target stopped answering; is its emulator or LocalStack still running? (`make deploy` starts the embedded one)' : ''}`);
       if (process.env.BACKUP_KIT_DEBUG && error instanceof Error) console.error(error.stack);
       process.exitCode = error instanceof UsageError ? ExitCode.usage : ExitCode.failed;
     },

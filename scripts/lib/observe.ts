@@ -48,8 +48,10 @@ export function waitForBackupOf(
       try {
         const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
         return head.Metadata?.[BackupMetadata.sourceVersionId] === sourceVersionId ? head : undefined;
-      } catch {
-        return undefined;
+      } catch (error) {
+        // Not there yet; anything else (the target gone, access denied) will not pass by waiting.
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+        throw error;
       }
     },
     { timeoutMs, intervalMs },

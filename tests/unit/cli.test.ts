@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
-import { isoTime, nonEmpty, parseYes, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ExitCode, isoTime, nonEmpty, parseYes, run, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
 
 describe('parseYes', () => {
   it.each(['1', 'yes', 'YES', 'true', 'True'])('confirms on %j', (value) => {
@@ -105,5 +105,25 @@ describe('targetOption', () => {
     // Assess
     expect(() => parse(['--target', name])).toThrow('Allowed choices are embedded, localstack, aws.');
     expect(() => parse([], { TARGET: name })).toThrow('Allowed choices are embedded, localstack, aws.');
+  });
+});
+
+describe('run', () => {
+  afterEach(() => {
+    process.exitCode = undefined;
+    vi.restoreAllMocks();
+  });
+
+  it('says what to check when the target stops answering mid-run', async () => {
+    // Prepare
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4599'), { code: 'ECONNREFUSED' });
+    // Act
+    run(() => Promise.reject(refused));
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
+    // Assess
+    expect(printed).toHaveBeenCalledWith(
+      'error: connect ECONNREFUSED 127.0.0.1:4599: the target stopped answering; is its emulator or LocalStack still running? (`make deploy` starts the embedded one)',
+    );
   });
 });

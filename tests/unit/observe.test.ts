@@ -1,0 +1,30 @@
+import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { waitForBackupOf } from '../../scripts/lib/observe.js';
+import { BackupMetadata } from '../../handler/provenance.js';
+
+const s3 = mockClient(S3Client);
+beforeEach(() => s3.reset());
+
+describe('waitForBackupOf', () => {
+  it('waits while the backup is not there yet, and returns it once it holds the source version', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand)
+      .rejectsOnce(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }))
+      .resolves({ Metadata: { [BackupMetadata.sourceVersionId]: 'v1' } });
+    // Act
+    const backup = await waitForBackupOf(s3 as unknown as S3Client, 'backups', 'a.txt', 'v1', 5_000, 1);
+    // Assess
+    expect(backup.Metadata).toEqual({ [BackupMetadata.sourceVersionId]: 'v1' });
+  });
+
+  it('gives up at once when the target stops answering, instead of waiting out its patience', async () => {
+    // Prepare: the emulator is gone
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4599'), { code: 'ECONNREFUSED' }));
+    // Act
+    const waiting = waitForBackupOf(s3 as unknown as S3Client, 'backups', 'a.txt', 'v1', 60_000, 1);
+    // Assess
+    await expect(waiting).rejects.toThrow('connect ECONNREFUSED 127.0.0.1:4599');
+  });
+});
