@@ -4,7 +4,8 @@ import { ExitCode, run, scriptCommand, UsageError } from './lib/cli.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { isMatrixReport, matrixReportFile, readReportFile } from './lib/report-files.js';
 import { TargetName } from './lib/targets.js';
-import type { MatrixReport } from './matrix/run.js';
+import { missingCases } from './matrix/report.js';
+import { matrixCases, type MatrixReport } from './matrix/run.js';
 
 const targetArgument = (name: string) => new Argument(`<${name}>`).choices(Object.values(TargetName));
 const program = scriptCommand('matrix-compare', "Compare the outcomes of two targets' latest matrix reports; exit 1 when they differ.")
@@ -15,7 +16,13 @@ const program = scriptCommand('matrix-compare', "Compare the outcomes of two tar
 async function readReport(target: TargetName): Promise<MatrixReport> {
   const file = matrixReportFile(reportsDir, target, 'json');
   const report = await readReportFile<MatrixReport>(file, isMatrixReport);
-  if (report.state === 'read') return report.content;
+  if (report.state === 'read') {
+    const missing = missingCases(report.content, matrixCases.map((matrixCase) => matrixCase.id));
+    if (missing.length === 0) return report.content;
+    throw new UsageError(
+      `the matrix report ${relative(projectRoot, file)} lacks case(s) ${missing.join(', ')} (a \`make matrix CASE=…\` run): run \`make matrix TARGET=${target}\` for all of them first`,
+    );
+  }
   const why = report.state === 'absent' ? 'there is none' : report.problem;
   throw new UsageError(`cannot read the matrix report ${relative(projectRoot, file)} (${why}): run \`make matrix TARGET=${target}\` first`);
 }

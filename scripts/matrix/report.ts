@@ -23,6 +23,11 @@ export function formatResult(result: CaseResult, colour: boolean): string {
   return lines.join('\n');
 }
 
+/** The cases a report does not hold: a `make matrix CASE=…` run holds only those it ran. */
+export function missingCases(report: Pick<MatrixReport, 'results'>, caseIds: readonly number[]): number[] {
+  return caseIds.filter((id) => !report.results.some((result) => result.id === id));
+}
+
 export function formatSummary(report: MatrixReport): string {
   const parts = Object.entries(report.counts).filter(([, n]) => n > 0).map(([outcome, n]) => `${n} ${outcome}`);
   return `matrix on ${report.target} (stack ${report.stackName}, keys under ${report.prefix}): ${parts.join(', ')} in ${seconds(report.durationMs)}`;

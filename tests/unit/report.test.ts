@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { matrixHtml } from '../../scripts/matrix/report-html.js';
-import { formatResult, junitXml } from '../../scripts/matrix/report.js';
+import { formatResult, junitXml, missingCases } from '../../scripts/matrix/report.js';
 import type { MatrixReport } from '../../scripts/matrix/run.js';
 
 const report: MatrixReport = {
@@ -54,5 +54,15 @@ describe('the HTML report', () => {
     expect(html).toContain('<li>key &lt;img src=x onerror=alert(1)&gt;.bin</li>');
     expect(html).not.toContain('<img');
     expect(html).not.toMatch(/<script|<link|<[^>]*\s(src|href)=|@import|url\(/i);
+  });
+});
+
+describe('a report of some cases only', () => {
+  it('names the cases it does not hold, so that it is not compared as a whole matrix', () => {
+    // Act
+    const missing = missingCases(report, [1, 2, 3, 4, 5, 6, 7, 8]);
+    // Assess
+    expect(missing).toEqual([2, 3, 4, 6]);
+    expect(missingCases(report, [1, 5, 7, 8])).toEqual([]);
   });
 });
