@@ -55,7 +55,10 @@ export type Overview = {
 export type KeyVersions = {
   readonly key: string;
   readonly backupBucket: string;
-  readonly inboxBucket: string;
+  /** None when the stack is gone or not ready: a restore then names where it goes. */
+  readonly inboxBucket?: string;
+  /** Why the backups kept after the stack are read instead of the stack's (as `make restore` says it). */
+  readonly fallback?: string;
   readonly versions: readonly (BackupVersionInfo & { readonly receipt: Receipt })[];
 };
 

@@ -1,6 +1,7 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { readArtefact } from '../lib/artefact.js';
 import type { Clients } from '../lib/clients.js';
+import { restoreSource } from '../lib/kept-backups.js';
 import { requireDeployedStack, stackReadiness, type DeployedStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
 import { repairable, reconcileBuckets, repairThroughFunction } from '../lib/reconcile.js';
@@ -10,7 +11,7 @@ import { outputsOf } from '../lib/stack.js';
 import type { Target } from '../lib/targets.js';
 import type { ArtefactView, ConsoleBackend, Overview, Place, Problem, StackView } from './backend.js';
 import { recentBackups } from './backups.js';
-import { readReceiptLog, receiptOf } from './receipts.js';
+import { readReceiptLog, receiptOf, type ReceiptLog } from './receipts.js';
 import { readReports } from './reports.js';
 
 export type LiveBackendOptions = {
@@ -95,7 +96,20 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
     },
 
     async keyVersions(key) {
-      const { outputs } = await requireDeployedStack(target, clients, options.overrides);
+      const readiness = await stackReadiness(target, clients, options.overrides);
+      if (!readiness.usable) {
+        // As make restore does: the backups the stack kept are there without it (lib/kept-backups.ts).
+        const { buckets, fallback } = await restoreSource(target, clients, options.overrides);
+        const noLog: ReceiptLog = { since: new Date(), sent: new Set(), failed: new Map(), problem: 'the function’s log is gone with its stack' };
+        const versions = await listBackupVersions(clients.s3, buckets.backupBucket, key);
+        return {
+          key,
+          backupBucket: buckets.backupBucket,
+          fallback,
+          versions: versions.map((version) => ({ ...version, receipt: receiptOf(noLog, key, version.provenance.sourceVersionId, version.backedUpAt) })),
+        };
+      }
+      const { outputs } = readiness.deployed;
       const [receipts, versions] = await Promise.all([
         readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince()),
         listBackupVersions(clients.s3, outputs.BackupBucketName, key),
@@ -128,8 +142,8 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
     },
 
     async restore(ask) {
-      const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
-      const buckets = { backupBucket: outputs.BackupBucketName, inboxBucket: outputs.InboxBucketName };
+      // The stack's buckets, or the backups it kept when it is gone (then the ask names where to restore).
+      const { buckets, parameters } = await restoreSource(target, clients, options.overrides);
       const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force });
       const asked = plan.find((item) => item.skipped === SkipReason.exists);
       if (asked) return { kind: 'confirm', item: asked };

@@ -49,8 +49,8 @@ export type RestoreSource = {
  * bucket the template names for it, which outlives the stack: when there is no stack, when it is not ready (a failed
  * create leaves ROLLBACK_COMPLETE, without outputs) or when it lacks outputs. Then there is no inbox: TO says where.
  */
-export async function restoreSource(target: Target, clients: Clients): Promise<RestoreSource> {
-  const { stackName, stack } = await findStack(target, clients);
+export async function restoreSource(target: Target, clients: Clients, overrides: Parameters = {}): Promise<RestoreSource> {
+  const { stackName, stack } = await findStack(target, clients, overrides);
   const parameters = parametersOf(stack);
   const condition = conditionOf(stack?.StackStatus ?? '');
   const usable = condition === StackCondition.ready || condition === StackCondition.rolledBack;

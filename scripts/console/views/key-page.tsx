@@ -8,6 +8,9 @@ export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, ses
     <p class="subject">
       <span class="key">{view.key}</span> in <code>s3://{view.backupBucket}</code>, newest first
     </p>
+    {view.fallback && (
+      <p class="problem">{`${view.fallback}: reading the backups kept in s3://${view.backupBucket}; there is no inbox to restore into, so name a bucket/prefix.`}</p>
+    )}
     {view.versions.length === 0 ? (
       <p class="problem">no backup of this key</p>
     ) : (
@@ -49,7 +52,7 @@ export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, ses
                 <ActionForm session={session} action="/restore" label="Restore" writes>
                   <input type="hidden" name="key" value={view.key} />
                   <input type="hidden" name="version" value={version.versionId} />
-                  <input name="to" placeholder={`into ${view.inboxBucket}`} aria-label="restore to bucket/prefix" size={24} />
+                  <input name="to" placeholder={view.inboxBucket ? `into ${view.inboxBucket}` : 'bucket/prefix (required)'} aria-label="restore to bucket/prefix" size={24} />
                 </ActionForm>
               </td>
             </tr>

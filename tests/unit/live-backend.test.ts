@@ -1,0 +1,42 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { liveBackend } from '../../scripts/console/live-backend.js';
+import { clientsFor } from '../../scripts/lib/clients.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
+
+const cloudFormation = mockClient(CloudFormationClient);
+const sts = mockClient(STSClient);
+const s3 = mockClient(S3Client);
+// No request leaves: every client the target gets is mocked.
+const target = embeddedTarget('http://127.0.0.1:9');
+const clients = clientsFor(target);
+/** The backup bucket the template names for the parameter file's NamePrefix (backup-kit), kept after its stack. */
+const KEPT = 'backup-kit-backup-123456789012-us-east-1';
+const backend = liveBackend(target, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
+
+beforeEach(() => {
+  cloudFormation.reset();
+  sts.reset();
+  s3.reset();
+  sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
+});
+
+describe('the console without a stack', () => {
+  it('lists the backup versions kept after the stack was deleted, as make restore does, saying where it reads them', async () => {
+    // Prepare: no stack; its backup bucket was kept with one version of docs/a.txt
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
+    s3.on(HeadBucketCommand).resolves({});
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'docs/a.txt', VersionId: 'b1', IsLatest: true, LastModified: new Date('2026-11-28T10:00:00Z'), Size: 5 }] });
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 5, LastModified: new Date('2026-11-28T10:00:00Z'), Metadata: {} });
+    // Act
+    const view = await backend.keyVersions('docs/a.txt');
+    // Assess
+    expect(view.backupBucket).toBe(KEPT);
+    expect(view.inboxBucket).toBeUndefined();
+    expect(view.fallback).toBe('no stack backup-kit on embedded');
+    expect(view.versions.map((version) => [version.versionId, version.receipt.state])).toEqual([['b1', 'unknown']]);
+  });
+});
