@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { UsageError } from '../lib/cli.js';
+import { stoppedAnswering, UsageError } from '../lib/cli.js';
 import { RestoreRequestError } from '../lib/restore.js';
 import { StackNeedsRecovery } from '../lib/stack-state.js';
 import { TargetName } from '../lib/targets.js';
@@ -39,12 +39,12 @@ function field(form: Form, name: string): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
-const page = async (c: Context, node: JSX.Element, status: 200 | 400 | 403 | 404 | 409 | 500 = 200) => c.html(`<!doctype html>\n${await node}`, status);
+const page = async (c: Context, node: JSX.Element, status: 200 | 400 | 403 | 404 | 409 | 500 | 503 = 200) => c.html(`<!doctype html>\n${await node}`, status);
 
 /** The console's web application: pages that read, and forms that act through the kit's libraries. */
 export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): Hono {
   const session: Session = { token, place: backend.place };
-  const problem = (c: Context, status: 400 | 403 | 404 | 409 | 500, title: string, message: string) => page(c, <ProblemPage title={title} message={message} session={session} />, status);
+  const problem = (c: Context, status: 400 | 403 | 404 | 409 | 500 | 503, title: string, message: string) => page(c, <ProblemPage title={title} message={message} session={session} />, status);
   const app = new Hono();
 
   app.use('*', async (c, next) => {
@@ -131,6 +131,8 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
   app.onError((error, c) => {
     if (error instanceof UsageError || error instanceof RestoreRequestError) return problem(c, 400, 'Cannot do that', error.message);
     if (error instanceof StackNeedsRecovery) return problem(c, 409, 'The stack needs recovery', error.message);
+    const hint = stoppedAnswering(error);
+    if (hint) return problem(c, 503, 'The target stopped answering', `${error.message}: ${hint}`);
     return problem(c, 500, 'Failed', `${error.name}: ${error.message}`);
   });
 

@@ -133,6 +133,14 @@ export function interruption(notice: string): AbortSignal {
   return controller.signal;
 }
 
+/**
+ * What to check when a target that answered at the start stops answering (a refused connection: the start-up
+ * checks no longer help); undefined for any other error.
+ */
+export function stoppedAnswering(error: unknown): string | undefined {
+  return (error as { code?: string } | undefined)?.code === 'ECONNREFUSED' ? 'is its emulator or LocalStack still running? (`make deploy` starts the embedded one)' : undefined;
+}
+
 /** Runs a script's main function: errors print their message (no stack for expected failures) and set the exit code. */
 export function run(main: () => Promise<number | void>): void {
   main().then(
@@ -141,9 +149,8 @@ export function run(main: () => Promise<number | void>): void {
     },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      // A target that answered when the script began and then stopped: the start-up checks no longer help.
-      const unreachable = (error as { code?: string } | undefined)?.code === 'ECONNREFUSED';
-      console.error(`error: ${message}${unreachable ? ': the target stopped answering; is its emulator or LocalStack still running? (`make deploy` starts the embedded one)' : ''}`);
+      const hint = stoppedAnswering(error);
+      console.error(`error: ${message}${hint ? `: the target stopped answering; ${hint}` : ''}`);
       if (process.env.BACKUP_KIT_DEBUG && error instanceof Error) console.error(error.stack);
       process.exitCode = error instanceof UsageError ? ExitCode.usage : ExitCode.failed;
     },

@@ -111,6 +111,19 @@ describe('the console refuses what does not come from its own page', () => {
   });
 });
 
+describe('a target that stops answering', () => {
+  it('is named as such, with what to check, instead of a bare connection error', async () => {
+    // Prepare: the emulator went away after the console started
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    backend.keyVersions.mockRejectedValue(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4599'), { code: 'ECONNREFUSED' }));
+    // Act
+    const response = await app.request(new Request(`http://${HOST}/key?key=a.txt`, { headers: { host: HOST } }));
+    // Assess
+    expect(response.status).toBe(503);
+    expect(await response.text()).toContain('connect ECONNREFUSED 127.0.0.1:4599: is its emulator or LocalStack still running? (`make deploy` starts the embedded one)');
+  });
+});
+
 describe('the parked events', () => {
   it('refuses a redrive whose message id is blank instead of redriving them all', async () => {
     // Prepare
