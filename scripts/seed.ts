@@ -1,4 +1,5 @@
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, nonEmpty, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
 import { invokeFunction } from './lib/invoke.js';
@@ -6,6 +7,9 @@ import { waitForBackupOf } from './lib/observe.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { s3PutEvent } from './lib/s3-event.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
+
+/** Uploads in flight at once, and as many waits for backups. */
+const IN_FLIGHT_EACH = 24;
 
 // Every file of a run is held in memory while it uploads: the bounds keep a seed run within a laptop's means.
 const MAX_FILES = 1_000;
@@ -42,11 +46,15 @@ run(async () => {
   }
 
   const started = Date.now();
+  // Uploads and waits each have their own slots, so that waiting does not hold uploads back; together they stay
+  // below the SDK's connection pool (50), beyond which requests only queue inside it, with a warning each time.
+  const uploads = pLimit(IN_FLIGHT_EACH);
+  const waits = pLimit(IN_FLIGHT_EACH);
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const key = `${options.prefix}${new Date(started).toISOString().replace(/[:.]/g, '-')}/file-${i}.bin`;
-      const put = await clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) }));
-      await waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, 180_000);
+      const put = await uploads(() => clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) })));
+      await waits(() => waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, 180_000));
     }),
   );
   console.log(`uploaded ${count} files of ${size} bytes to s3://${outputs.InboxBucketName}/${options.prefix}; all backed up in ${Date.now() - started} ms`);
