@@ -62,8 +62,11 @@ export type KeyVersions = {
   readonly versions: readonly (BackupVersionInfo & { readonly receipt: Receipt })[];
 };
 
-/** A restore of one backup version, as the page asks for it; `force` only after the owner confirmed the overwrite. */
-export type RestoreAsk = { readonly key: string; readonly version: string; readonly to?: string; readonly force: boolean };
+/**
+ * A restore of one backup version, as the page asks for it; `force` only after the owner confirmed the overwrite
+ * of the object whose ETag is `overwriting` (what the question showed them).
+ */
+export type RestoreAsk = { readonly key: string; readonly version: string; readonly to?: string; readonly force: boolean; readonly overwriting?: string };
 
 export type RestoreOutcome =
   /** The destination exists: nothing was written, the owner is asked first. */

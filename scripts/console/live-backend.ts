@@ -147,8 +147,12 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force });
       const asked = plan.find((item) => item.skipped === SkipReason.exists);
       if (asked) return { kind: 'confirm', item: asked };
+      // The owner agreed to overwrite what the question showed; anything else there now (a second click after the
+      // first overwrote it, a new upload) is asked about again.
+      const changed = plan.find((item) => item.action === RestoreAction.overwrite && item.occupiedBy !== ask.overwriting);
+      if (changed) return { kind: 'confirm', item: changed };
       if (plan.every((item) => item.action === RestoreAction.skip)) return { kind: 'done', results: plan };
-      return { kind: 'done', results: await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, ask.force) };
+      return { kind: 'done', results: await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan) };
     },
   };
 }

@@ -53,6 +53,8 @@ export type PlannedRestore = {
   readonly backup?: BackupVersionInfo;
   readonly skipped?: SkipReason;
   readonly reason?: string;
+  /** The ETag of what the destination held when planned: an overwrite replaces that object only. */
+  readonly occupiedBy?: string;
 };
 
 export type RestoreResult = PlannedRestore & { readonly restoredVersionId?: string; readonly method?: CopyMethod; readonly error?: string };
@@ -165,25 +167,26 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           const which = request.version ? `version ${request.version}` : request.at ? `a version from before ${request.at.toISOString()}` : 'any version';
           return skip(SkipReason.noBackup, `no backup of ${which}`);
         }
-        const occupied = (await headObjectVersion(s3, target.bucket, target.key)) !== undefined;
-        if (occupied && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup };
-        return { key, destination: target, action: occupied ? RestoreAction.overwrite : RestoreAction.restore, backup };
+        const occupant = await headObjectVersion(s3, target.bucket, target.key);
+        const occupiedBy = occupant ? { occupiedBy: occupant.content.etag } : {};
+        if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, ...occupiedBy };
+        return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, ...occupiedBy };
       }),
     ),
   );
 }
 
 /**
- * Carries out a plan (until `signal` interrupts it): server-side copies of the chosen backup versions, with the kit's provenance dropped so
- * that a restore into the inbox is backed up like any upload. Without FORCE a copy only lands where the
- * destination has no current version (If-None-Match), so a file written since the plan is never overwritten.
+ * Carries out a plan (until `signal` interrupts it): server-side copies of the chosen backup versions, with the
+ * kit's provenance dropped so that a restore into the inbox is backed up like any upload. A copy lands only where
+ * the destination still holds what the plan saw: nothing (If-None-Match) or, for an overwrite, the same object
+ * (If-Match its ETag); a file written since the plan is never overwritten.
  */
 export async function executeRestore(
   s3: S3Client,
   settings: CopySettings,
   backupBucket: string,
   plan: readonly PlannedRestore[],
-  force: boolean,
   onProgress?: (done: number) => void,
   signal?: AbortSignal,
 ): Promise<RestoreResult[]> {
@@ -198,10 +201,18 @@ export async function executeRestore(
         try {
           const source = await headObjectVersion(s3, backupBucket, item.key, item.backup.versionId);
           if (!source) return { ...item, action: RestoreAction.skip, skipped: SkipReason.backupGone, reason: `backup version ${item.backup.versionId} is gone` };
-          const copy = await copyVersion(s3, settings, source, item.destination, source.metadata, force ? undefined : { ifNoneMatch: '*' });
+          const overwrite = item.action === RestoreAction.overwrite;
+          const condition = overwrite ? (item.occupiedBy ? { ifMatch: item.occupiedBy } : undefined) : { ifNoneMatch: '*' as const };
+          const copy = await copyVersion(s3, settings, source, item.destination, source.metadata, condition);
           return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method };
         } catch (error) {
-          if (isWriteConflict(error)) return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: `s3://${item.destination.bucket}/${item.destination.key} was written meanwhile: FORCE=1 overwrites it` };
+          if (isWriteConflict(error)) {
+            const where = `s3://${item.destination.bucket}/${item.destination.key}`;
+            const reason = item.action === RestoreAction.overwrite
+              ? `${where} changed since the plan: nothing was overwritten; run it again to see what it holds now`
+              : `${where} was written meanwhile: FORCE=1 overwrites it`;
+            return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason };
+          }
           return { ...item, error: `${(error as Error).name}: ${(error as Error).message}` };
         } finally {
           onProgress?.((done += 1));

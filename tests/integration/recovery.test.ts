@@ -54,7 +54,7 @@ describe('restore', () => {
     await upload(`${folder}b.txt`, 'b');
     // Act
     const elsewhere = await planRestore(s3, buckets, { prefix: folder, at, to: `${buckets.inboxBucket}/restored/`, force: false });
-    const restored = await executeRestore(s3, settings, buckets.backupBucket, elsewhere, false);
+    const restored = await executeRestore(s3, settings, buckets.backupBucket, elsewhere);
     const inPlace = await planRestore(s3, buckets, { prefix: folder, at, force: false });
     // Assess
     expect(restored.map((r) => [r.key, r.action, r.skipped])).toEqual([
@@ -73,7 +73,7 @@ describe('restore', () => {
     await s3.send(new DeleteObjectCommand({ Bucket: buckets.inboxBucket, Key: key }));
     // Act
     const plan = await planRestore(s3, buckets, { key, version: original, force: false });
-    const [result] = await executeRestore(s3, settings, buckets.backupBucket, plan, false);
+    const [result] = await executeRestore(s3, settings, buckets.backupBucket, plan);
     // Assess
     expect(result).toMatchObject({ action: RestoreAction.restore, restoredVersionId: expect.any(String) });
     const head = await s3.send(new HeadObjectCommand({ Bucket: buckets.inboxBucket, Key: key }));

@@ -196,10 +196,10 @@ describe('restore asks before it overwrites', () => {
     reason: 's3://inbox/a.txt exists',
   };
 
-  it('answers an occupied destination with a question that posts the overwrite', async () => {
+  it('answers an occupied destination with a question that posts the overwrite of what it showed', async () => {
     // Prepare
     const { app, backend } = fakeBackend();
-    backend.restore.mockResolvedValue({ kind: 'confirm', item });
+    backend.restore.mockResolvedValue({ kind: 'confirm', item: { ...item, occupiedBy: '"e1"' } });
     // Act
     const response = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1' }));
     const html = await response.text();
@@ -207,6 +207,7 @@ describe('restore asks before it overwrites', () => {
     expect(backend.restore).toHaveBeenCalledWith({ key: 'a.txt', version: 'v1', to: undefined, force: false });
     expect(html).toContain('s3://inbox/a.txt</span> exists');
     expect(html).toContain('<input type="hidden" name="force" value="yes"/>');
+    expect(html).toContain('<input type="hidden" name="overwriting" value="&quot;e1&quot;"/>');
   });
 
   it('overwrites only when the form says so', async () => {
@@ -214,9 +215,9 @@ describe('restore asks before it overwrites', () => {
     const { app, backend } = fakeBackend();
     backend.restore.mockResolvedValue({ kind: 'done', results: [{ ...item, action: RestoreAction.overwrite, skipped: undefined, restoredVersionId: 'n1' }] });
     // Act
-    const response = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', force: 'yes', to: 'other-bucket/x/' }));
+    const response = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', force: 'yes', to: 'other-bucket/x/', overwriting: '"e1"' }));
     // Assess
-    expect(backend.restore).toHaveBeenCalledWith({ key: 'a.txt', version: 'v1', to: 'other-bucket/x/', force: true });
+    expect(backend.restore).toHaveBeenCalledWith({ key: 'a.txt', version: 'v1', to: 'other-bucket/x/', force: true, overwriting: '"e1"' });
     expect(await response.text()).toContain('overwrote s3://inbox/a.txt (new version n1)');
   });
 });

@@ -1,5 +1,5 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -38,5 +38,37 @@ describe('the console without a stack', () => {
     expect(view.inboxBucket).toBeUndefined();
     expect(view.fallback).toBe('no stack backup-kit on embedded');
     expect(view.versions.map((version) => [version.versionId, version.receipt.state])).toEqual([['b1', 'unknown']]);
+  });
+});
+
+const INBOX = 'backup-kit-inbox-123456789012-us-east-1';
+const readyStack: Stack = {
+  StackName: 'backup-kit',
+  StackStatus: 'CREATE_COMPLETE',
+  CreationTime: new Date(),
+  Outputs: [
+    ['InboxBucketName', INBOX],
+    ['BackupBucketName', KEPT],
+    ['ReceiptTopicArn', 'arn:aws:sns:us-east-1:123456789012:backup-kit-receipts'],
+    ['BackupFunctionName', 'backup-kit-backup'],
+    ['BackupFunctionArn', 'arn:aws:lambda:us-east-1:123456789012:function:backup-kit-backup'],
+    ['FailedEventsQueueUrl', 'https://sqs.us-east-1.amazonaws.com/123456789012/backup-kit-failed-events'],
+    ['FailedEventsQueueArn', 'arn:aws:sqs:us-east-1:123456789012:backup-kit-failed-events'],
+    ['LogGroupName', '/aws/lambda/backup-kit-backup'],
+  ].map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+};
+
+describe('the console’s overwrite', () => {
+  it('asks again instead of overwriting when the destination is no longer what the question showed', async () => {
+    // Prepare: the owner agreed to overwrite the object with ETag "asked"; the inbox now holds "since" (a second click)
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'docs/a.txt', VersionId: 'b1', IsLatest: true, LastModified: new Date('2026-11-28T10:00:00Z'), Size: 5 }] });
+    s3.on(HeadObjectCommand, { Bucket: KEPT }).resolves({ ContentLength: 5, ETag: '"backup"', VersionId: 'b1', LastModified: new Date('2026-11-28T10:00:00Z'), Metadata: {} });
+    s3.on(HeadObjectCommand, { Bucket: INBOX }).resolves({ ContentLength: 5, ETag: '"since"', VersionId: 'i2' });
+    // Act
+    const outcome = await backend.restore({ key: 'docs/a.txt', version: 'b1', force: true, overwriting: '"asked"' });
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'confirm', item: { occupiedBy: '"since"' } });
+    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
   });
 });

@@ -40,20 +40,39 @@ describe('planRestore', () => {
 });
 
 describe('executeRestore', () => {
+  const settings = { multipartThresholdBytes: 64 * 1024 * 1024, partSizeBytes: 64 * 1024 * 1024, copyConcurrency: 4 };
+  const planned = (key: string, overwriting?: string): PlannedRestore => ({
+    key,
+    destination: { bucket: 'the-inbox', key },
+    action: overwriting ? RestoreAction.overwrite : RestoreAction.restore,
+    backup: { versionId: `v-${key}`, size: 1, lastModified: new Date(0), sourceTime: new Date(0), provenance: {} } as unknown as PlannedRestore['backup'],
+    ...(overwriting ? { occupiedBy: overwriting } : {}),
+  });
+
+  it('overwrites only what the plan saw there, and writes nothing where the plan saw nothing', async () => {
+    // Prepare: a.txt is new; b.txt overwrites the object the plan saw ("old"), which has changed since
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e"', VersionId: 'v' });
+    s3.on(CopyObjectCommand, { Key: 'a.txt' }).resolves({ VersionId: 'r', CopyObjectResult: { ETag: '"e"' } });
+    s3.on(CopyObjectCommand, { Key: 'b.txt' }).rejects(new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 } }));
+    // Act
+    const results = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [planned('a.txt'), planned('b.txt', '"old"')]);
+    // Assess
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { Key: 'a.txt', IfNoneMatch: '*' });
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { Key: 'b.txt', IfMatch: '"old"' });
+    expect(results.map((result) => [result.key, result.skipped, result.reason])).toEqual([
+      ['a.txt', undefined, undefined],
+      ['b.txt', SkipReason.writtenMeanwhile, 's3://the-inbox/b.txt changed since the plan: nothing was overwritten; run it again to see what it holds now'],
+    ]);
+  });
+
   it('starts no copy once interrupted, and says which keys were left', async () => {
     // Prepare: two planned restores, and an interruption before the copies
-    const planned = (key: string): PlannedRestore => ({
-      key,
-      destination: { bucket: 'the-inbox', key },
-      action: RestoreAction.restore,
-      backup: { versionId: `v-${key}`, size: 1, lastModified: new Date(0), sourceTime: new Date(0), provenance: {} } as unknown as PlannedRestore['backup'],
-    });
     s3.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e"', VersionId: 'v' });
     s3.on(CopyObjectCommand).resolves({ VersionId: 'r', CopyObjectResult: { ETag: '"e"' } });
     const interruption = new AbortController();
     interruption.abort();
     // Act
-    const results = await executeRestore(s3 as unknown as S3Client, { multipartThresholdBytes: 64 * 1024 * 1024, partSizeBytes: 64 * 1024 * 1024, copyConcurrency: 4 }, 'the-backups', [planned('a.txt'), planned('b.txt')], false, undefined, interruption.signal);
+    const results = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [planned('a.txt'), planned('b.txt')], undefined, interruption.signal);
     // Assess
     expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
     expect(results.map((result) => [result.key, result.skipped, result.reason])).toEqual([

@@ -100,6 +100,7 @@ export const RestoreConfirmPage: FC<{ item: PlannedRestore; ask: RestoreAsk; ses
       <input type="hidden" name="version" value={ask.version} />
       <input type="hidden" name="to" value={ask.to ?? ''} />
       <input type="hidden" name="force" value="yes" />
+      <input type="hidden" name="overwriting" value={item.occupiedBy ?? ''} />
     </ActionForm>
     <p>
       <a href={keyHref(ask.key)}>No, keep it</a>
