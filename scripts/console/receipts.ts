@@ -1,4 +1,4 @@
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { Outcome } from '../../handler/outcome.js';
 import { functionLogLines } from '../lib/observe.js';
 
@@ -27,11 +27,30 @@ export type ReceiptLog = {
 
 const entry = (key: string, sourceVersionId: string) => `${key}\u0000${sourceVersionId}`;
 
-/** Reads the receipt_sent / notify_failed lines the function logged since `since`. */
-export async function readReceiptLog(logs: CloudWatchLogsClient, logGroupName: string, since: Date): Promise<ReceiptLog> {
+/**
+ * When the log group was made, or undefined when it cannot be told (a reader allowed to filter the log but not to
+ * describe it): then the window alone bounds the log, as before this was asked.
+ */
+async function groupCreation(logs: CloudWatchLogsClient, logGroupName: string): Promise<number | undefined> {
+  try {
+    const described = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: logGroupName }));
+    return described?.logGroups?.find((group) => group.logGroupName === logGroupName)?.creationTime;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the receipt_sent / notify_failed lines the function logged since `since`, or since its log group was made
+ * when that is later (a stack deleted and deployed again makes the group anew; the older lines went with it).
+ */
+export async function readReceiptLog(logs: CloudWatchLogsClient, logGroupName: string, window: Date): Promise<ReceiptLog> {
   const sent = new Set<string>();
   const failed = new Map<string, string>();
+  let since = window;
   try {
+    const created = await groupCreation(logs, logGroupName);
+    if (created !== undefined && created > window.getTime()) since = new Date(created);
     for (const line of await functionLogLines(logs, logGroupName, since.getTime())) {
       const sourceVersionId = typeof line.sourceVersionId === 'string' ? line.sourceVersionId : undefined;
       if (!line.key || !sourceVersionId) continue;
@@ -52,7 +71,7 @@ export function receiptOf(log: ReceiptLog, key: string, sourceVersionId: string 
   const failedAt = log.failed.get(entry(key, sourceVersionId));
   if (failedAt) return { state: ReceiptState.notSent, detail: `notify_failed was logged at ${failedAt}` };
   if (backedUpAt.getTime() < log.since.getTime()) {
-    return { state: ReceiptState.unknown, detail: `backed up before ${log.since.toISOString()}, where the log window the console reads starts` };
+    return { state: ReceiptState.unknown, detail: `backed up before ${log.since.toISOString()}, where the log the console reads starts (its window, or the log group a later stack made anew)` };
   }
   return { state: ReceiptState.noLine, detail: 'neither receipt_sent nor notify_failed is in the log yet' };
 }

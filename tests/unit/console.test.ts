@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import type { ConsoleBackend, Overview, Place } from '../../scripts/console/backend.js';
@@ -276,7 +276,22 @@ describe('receipts', () => {
     ];
     // Assess
     expect(states.map((s) => s.state)).toEqual([ReceiptState.sent, ReceiptState.notSent, ReceiptState.noLine, ReceiptState.unknown]);
-    expect(states[3]!.detail).toBe('backed up before 2026-11-28T00:00:00.000Z, where the log window the console reads starts');
+    expect(states[3]!.detail).toBe('backed up before 2026-11-28T00:00:00.000Z, where the log the console reads starts (its window, or the log group a later stack made anew)');
+  });
+
+  it('cannot know the receipt of a backup older than the log group, which a later stack made anew', async () => {
+    // Prepare: the window starts at midnight, but the stack (and its log group) was made again at 02:00
+    const logs = mockClient(CloudWatchLogsClient);
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: '/aws/lambda/x', creationTime: Date.parse('2026-11-28T02:00:00Z') }] });
+    // Act
+    const read = await readReceiptLog(logs as unknown as CloudWatchLogsClient, '/aws/lambda/x', since);
+    // Assess
+    expect(receiptOf(read, 'a.txt', 'v1', new Date('2026-11-28T01:00:00Z'))).toEqual({
+      state: ReceiptState.unknown,
+      detail: 'backed up before 2026-11-28T02:00:00.000Z, where the log the console reads starts (its window, or the log group a later stack made anew)',
+    });
+    expect(receiptOf(read, 'a.txt', 'v1', new Date('2026-11-28T03:00:00Z')).state).toBe(ReceiptState.noLine);
   });
 
   it('reads receipt_sent and notify_failed by key and source version, and a sent retry wins over its failure', async () => {
