@@ -11,8 +11,9 @@ VITEST := node_modules/.bin/vitest
 
 # A variable typed on make's command line, handed on quoted as the script's --option=value. Only the command line
 # counts: a shell variable of the same name (PREFIX, a leftover DELETE_BACKUPS) is ignored, and $(value) keeps a
-# `$` in a key as typed. For switches (YES, FORCE, FIX …) the script accepts only an explicit yes (1, yes, true).
-option = $(if $(filter command line,$(origin $(1))),$(if $(value $(1)),--$(2)='$(subst ','\'',$(value $(1)))'))
+# `$` in a key as typed. A blank value is handed on too, for the script to refuse (CASE=' ' ran every case). For
+# switches (YES, FORCE, FIX …) the script accepts only an explicit yes (1, yes, true).
+option = $(if $(filter command line,$(origin $(1))),--$(2)='$(subst ','\'',$(value $(1)))')
 yes_flag = $(call option,YES,yes)
 
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.

@@ -53,6 +53,13 @@ describe('make hands on only what is typed on its command line', () => {
     expect(reconcile.stdout.trim()).toMatch(/scripts\/reconcile\.ts --target embedded\s*$/);
   });
 
+  it('hands a blank value on too, for the script to refuse, instead of dropping it', async () => {
+    // Act: CASE=' ' (make strips it to nothing) used to run every case, as if CASE were not there
+    const finished = await run('make', ['--dry-run', '--no-print-directory', 'matrix', 'CASE= ']);
+    // Assess
+    expect(finished.stdout).toContain("--case=''");
+  });
+
   it('hands a value on as typed, with its $ and quotes', async () => {
     // Act
     const finished = await run('make', ['--dry-run', '--no-print-directory', 'restore', "KEY=inv/$q1 it's.csv"]);
