@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { stoppedAnswering, UsageError } from '../lib/cli.js';
+import { isExplicitYes, stoppedAnswering, UsageError } from '../lib/cli.js';
 import { RestoreRequestError } from '../lib/restore.js';
 import { StackNeedsRecovery } from '../lib/stack-state.js';
 import { TargetName } from '../lib/targets.js';
@@ -99,7 +99,11 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
 
   app.post('/reconcile', async (c) => {
     const form = await c.req.parseBody();
-    const fix = field(form, 'fix') === 'yes';
+    const fixField = field(form, 'fix');
+    if (fixField !== undefined && !isExplicitYes(fixField)) {
+      return problem(c, 400, 'Repair?', `fix=${fixField} is not an explicit yes (yes, 1 or true): nothing was done.`);
+    }
+    const fix = fixField !== undefined;
     if (fix && !confirmedAccount(form)) return notConfirmed(c);
     return page(c, <ReconcilePage run={await backend.reconcile(field(form, 'prefix'), fix)} session={session} />);
   });

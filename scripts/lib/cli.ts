@@ -29,10 +29,13 @@ export function targetOption(): Option {
 
 const explicitYes = /^(1|yes|true)$/i;
 
+/** Whether a switch's value is an explicit yes: 1, yes or true (any case, blanks around it ignored). */
+export const isExplicitYes = (value: string): boolean => explicitYes.test(value.trim());
+
 /** A parser that takes only an explicit yes (1 / yes / true) for the make variable `variable` (script flag `--flag`). */
 function explicitYesFor(variable: string, flag: string, leftOut: string): (value: string) => true {
   return (value) => {
-    if (explicitYes.test(value.trim())) return true;
+    if (isExplicitYes(value)) return true;
     throw new InvalidArgumentError(`"${value}" is not an explicit yes: confirm with ${variable}=1 (make) or --${flag} (script), or leave it out ${leftOut}.`);
   };
 }

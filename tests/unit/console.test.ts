@@ -124,6 +124,22 @@ describe('a target that stops answering', () => {
   });
 });
 
+describe('the reconcile form', () => {
+  it('repairs on any explicit yes, and refuses any other value instead of quietly not repairing', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    // Act
+    const one = await app.request(post('/reconcile', { token: TOKEN, fix: '1' }));
+    const no = await app.request(post('/reconcile', { token: TOKEN, fix: 'no' }));
+    // Assess
+    expect(one.status).toBe(200);
+    expect(backend.reconcile).toHaveBeenCalledWith(undefined, true);
+    expect(no.status).toBe(400);
+    expect(await no.text()).toContain('fix=no is not an explicit yes (yes, 1 or true): nothing was done.');
+    expect(backend.reconcile).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('the parked events', () => {
   it('refuses a redrive whose message id is blank instead of redriving them all', async () => {
     // Prepare
