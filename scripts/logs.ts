@@ -2,6 +2,7 @@ import { clientsFor } from './lib/clients.js';
 import { run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
 import { logEvents } from './lib/observe.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
+import { deployVerb } from './lib/stack-state.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const MINUTES_PER_YEAR = 525_600;
@@ -20,7 +21,11 @@ run(async () => {
   const seen = new Set<string>();
   let since = Date.now() - options.since * 60_000;
   for (;;) {
-    for (const event of await logEvents(clients.logs, LogGroupName, since)) {
+    const events = await logEvents(clients.logs, LogGroupName, since).catch((error: Error) => {
+      if (error.name !== 'ResourceNotFoundException') throw error;
+      throw new Error(`${LogGroupName} is gone: was its stack deleted? \`${deployVerb(target)}\` makes it again`);
+    });
+    for (const event of events) {
       if (!event.eventId || seen.has(event.eventId)) continue;
       seen.add(event.eventId);
       since = Math.max(since, (event.timestamp ?? since) - 5_000);
