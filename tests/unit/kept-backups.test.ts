@@ -7,6 +7,7 @@ import { clientsFor } from '../../scripts/lib/clients.js';
 import { stackReadiness } from '../../scripts/lib/deployed-stack.js';
 import { restoreSource } from '../../scripts/lib/kept-backups.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { KIT_BACKUP, kitOutputs } from './support/kit-stack.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
@@ -14,19 +15,6 @@ const s3 = mockClient(S3Client);
 // No request leaves: every client the target gets is mocked.
 const target = embeddedTarget('http://127.0.0.1:9');
 const clients = clientsFor(target);
-/** The backup bucket the template names for the parameter file's NamePrefix (backup-kit), kept after its stack. */
-const KEPT = 'backup-kit-backup-123456789012-us-east-1';
-
-const outputs = [
-  ['InboxBucketName', 'backup-kit-inbox-123456789012-us-east-1'],
-  ['BackupBucketName', KEPT],
-  ['ReceiptTopicArn', 'arn:aws:sns:us-east-1:123456789012:backup-kit-receipts'],
-  ['BackupFunctionName', 'backup-kit-backup'],
-  ['BackupFunctionArn', 'arn:aws:lambda:us-east-1:123456789012:function:backup-kit-backup'],
-  ['FailedEventsQueueUrl', 'https://sqs.us-east-1.amazonaws.com/123456789012/backup-kit-failed-events'],
-  ['FailedEventsQueueArn', 'arn:aws:sqs:us-east-1:123456789012:backup-kit-failed-events'],
-  ['LogGroupName', '/aws/lambda/backup-kit-backup'],
-].map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }));
 
 const stack = (status: string, extra: Partial<Stack> = {}): Stack => ({
   StackName: 'backup-kit',
@@ -51,7 +39,7 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
     // Act
     const source = await restoreSource(target, clients);
     // Assess
-    expect(source.buckets).toEqual({ backupBucket: KEPT });
+    expect(source.buckets).toEqual({ backupBucket: KIT_BACKUP });
     expect(source.fallback).toBe('stack backup-kit on embedded is in ROLLBACK_COMPLETE (The following resource(s) failed to create: [AuditTrail].)');
     expect(source.parameters).toEqual({ CopyConcurrency: '8' });
   });
@@ -63,7 +51,7 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
     const withoutOutputs = await restoreSource(target, clients);
     const none = await restoreSource(target, clients);
     // Assess
-    expect([withoutOutputs.buckets, none.buckets]).toEqual([{ backupBucket: KEPT }, { backupBucket: KEPT }]);
+    expect([withoutOutputs.buckets, none.buckets]).toEqual([{ backupBucket: KIT_BACKUP }, { backupBucket: KIT_BACKUP }]);
     expect([withoutOutputs.fallback, none.fallback]).toEqual(['stack backup-kit on embedded lacks the kit’s outputs', 'no stack backup-kit on embedded']);
   });
 
@@ -75,17 +63,17 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
     const source = restoreSource(target, clients);
     // Assess
     await expect(source).rejects.toThrow(
-      `no stack backup-kit on embedded, and no backups are kept in s3://${KEPT} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`,
+      `no stack backup-kit on embedded, and no backups are kept in s3://${KIT_BACKUP} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`,
     );
   });
 
   it('takes the buckets from the outputs of a ready stack', async () => {
     // Prepare
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_ROLLBACK_COMPLETE', { Outputs: outputs })] });
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_ROLLBACK_COMPLETE', { Outputs: kitOutputs })] });
     // Act
     const source = await restoreSource(target, clients);
     // Assess
-    expect(source).toEqual({ buckets: { backupBucket: KEPT, inboxBucket: 'backup-kit-inbox-123456789012-us-east-1' }, parameters: { CopyConcurrency: '8' } });
+    expect(source).toEqual({ buckets: { backupBucket: KIT_BACKUP, inboxBucket: 'backup-kit-inbox-123456789012-us-east-1' }, parameters: { CopyConcurrency: '8' } });
     expect(sts).not.toHaveReceivedCommand(GetCallerIdentityCommand);
   });
 });

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { liveBackend } from '../../scripts/console/live-backend.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
@@ -13,8 +14,6 @@ const s3 = mockClient(S3Client);
 // No request leaves: every client the target gets is mocked.
 const target = embeddedTarget('http://127.0.0.1:9');
 const clients = clientsFor(target);
-/** The backup bucket the template names for the parameter file's NamePrefix (backup-kit), kept after its stack. */
-const KEPT = 'backup-kit-backup-123456789012-us-east-1';
 const backend = liveBackend(target, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
 
 beforeEach(() => {
@@ -34,37 +33,22 @@ describe('the console without a stack', () => {
     // Act
     const view = await backend.keyVersions('docs/a.txt');
     // Assess
-    expect(view.backupBucket).toBe(KEPT);
+    expect(view.backupBucket).toBe(KIT_BACKUP);
     expect(view.inboxBucket).toBeUndefined();
     expect(view.fallback).toBe('no stack backup-kit on embedded');
     expect(view.versions.map((version) => [version.versionId, version.receipt.state])).toEqual([['b1', 'unknown']]);
   });
 });
 
-const INBOX = 'backup-kit-inbox-123456789012-us-east-1';
-const readyStack: Stack = {
-  StackName: 'backup-kit',
-  StackStatus: 'CREATE_COMPLETE',
-  CreationTime: new Date(),
-  Outputs: [
-    ['InboxBucketName', INBOX],
-    ['BackupBucketName', KEPT],
-    ['ReceiptTopicArn', 'arn:aws:sns:us-east-1:123456789012:backup-kit-receipts'],
-    ['BackupFunctionName', 'backup-kit-backup'],
-    ['BackupFunctionArn', 'arn:aws:lambda:us-east-1:123456789012:function:backup-kit-backup'],
-    ['FailedEventsQueueUrl', 'https://sqs.us-east-1.amazonaws.com/123456789012/backup-kit-failed-events'],
-    ['FailedEventsQueueArn', 'arn:aws:sqs:us-east-1:123456789012:backup-kit-failed-events'],
-    ['LogGroupName', '/aws/lambda/backup-kit-backup'],
-  ].map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-};
+const readyStack: Stack = { StackName: 'backup-kit', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: kitOutputs };
 
 describe('the console’s overwrite', () => {
   it('asks again instead of overwriting when the destination is no longer what the question showed', async () => {
     // Prepare: the owner agreed to overwrite the object with ETag "asked"; the inbox now holds "since" (a second click)
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
     s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'docs/a.txt', VersionId: 'b1', IsLatest: true, LastModified: new Date('2026-11-28T10:00:00Z'), Size: 5 }] });
-    s3.on(HeadObjectCommand, { Bucket: KEPT }).resolves({ ContentLength: 5, ETag: '"backup"', VersionId: 'b1', LastModified: new Date('2026-11-28T10:00:00Z'), Metadata: {} });
-    s3.on(HeadObjectCommand, { Bucket: INBOX }).resolves({ ContentLength: 5, ETag: '"since"', VersionId: 'i2' });
+    s3.on(HeadObjectCommand, { Bucket: KIT_BACKUP }).resolves({ ContentLength: 5, ETag: '"backup"', VersionId: 'b1', LastModified: new Date('2026-11-28T10:00:00Z'), Metadata: {} });
+    s3.on(HeadObjectCommand, { Bucket: KIT_INBOX }).resolves({ ContentLength: 5, ETag: '"since"', VersionId: 'i2' });
     // Act
     const outcome = await backend.restore({ key: 'docs/a.txt', version: 'b1', force: true, overwriting: '"asked"' });
     // Assess
