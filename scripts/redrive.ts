@@ -2,7 +2,7 @@ import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
-import { LISTING_VISIBILITY_SECONDS, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
+import { describeHiddenElsewhere, LISTING_VISIBILITY_SECONDS, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('redrive', 'Re-invoke the function with every event parked in the failed-events queue; a message is deleted only after the function succeeded.')
@@ -24,11 +24,10 @@ run(async () => {
   const queueUrl = outputs.FailedEventsQueueUrl;
   let done: Progress | undefined;
   const interrupted = interruption('the event running finishes, then the messages still waiting are made visible again');
-  const visibilitySeconds = options.dryRun ? LISTING_VISIBILITY_SECONDS : redriveVisibilitySeconds(parameters);
   const redrive = await redriveQueue(clients.sqs, clients.lambda, {
     queueUrl,
     functionName: outputs.BackupFunctionName,
-    visibilitySeconds,
+    visibilitySeconds: options.dryRun ? LISTING_VISIBILITY_SECONDS : redriveVisibilitySeconds(parameters),
     dryRun: options.dryRun,
     onRedriven: (count, of) => (done ??= progress('redriven', of)).tick(count),
     signal: interrupted,
@@ -36,10 +35,7 @@ run(async () => {
   const { parked, unreadable, results, notReleased } = redrive;
   console.log(`${redrive.messages} message(s) in ${queueUrl}: ${parked.length} parked event(s), ${unreadable.length} unreadable`);
   if (redrive.hiddenElsewhere > 0) {
-    console.log(
-      `  ${redrive.hiddenElsewhere} more message(s) hidden by another reader: a redrive still running, or one interrupted; ` +
-        `they are visible again within ${redriveVisibilitySeconds(parameters)} s of when it received them: run this again then`,
-    );
+    console.log(`  ${describeHiddenElsewhere(redrive.hiddenElsewhere)}, within ${redriveVisibilitySeconds(parameters)} s of when it received them: run this again then`);
   }
   for (const item of unreadable) console.log(`  unreadable ${item.messageId}: ${item.problem} (left in the queue: no event the function can take)`);
 

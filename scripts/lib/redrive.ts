@@ -214,6 +214,11 @@ export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenEls
   return redrive.hiddenElsewhere > 0 || redrive.interrupted.length > 0 || redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined);
 }
 
+/** What the script and the console say when another reader hides messages, so that the queue looks emptier than it is. */
+export function describeHiddenElsewhere(count: number): string {
+  return `${count} message(s) hidden by another reader (a redrive still running or interrupted, or a console listing them): they are visible again once its hold runs out`;
+}
+
 /** The one-line tally of a redrive, as the script and the console print it. */
 export function summarizeRedrive(redrive: Pick<QueueRedrive, 'results' | 'unreadable'>): string {
   const count = (matches: (result: Redriven) => boolean) => redrive.results.filter(matches).length;

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
-import type { ParkedEvent } from '../../lib/redrive.js';
+import { describeHiddenElsewhere, type ParkedEvent } from '../../lib/redrive.js';
 import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
 import type { RecentBackups } from '../backups.js';
 import type { Receipt } from '../receipts.js';
@@ -108,9 +108,7 @@ const describeParked = (event: ParkedEvent) =>
 const ParkedSection: FC<{ parked: ParkedList; session: Session }> = ({ parked, session }) => (
   <>
     {parked.parked.length === 0 && parked.unreadable.length === 0 && parked.hiddenElsewhere === 0 && <p class="hint">The failed-events queue is empty.</p>}
-    {parked.hiddenElsewhere > 0 && (
-      <p class="hint">{`${parked.hiddenElsewhere} message(s) hidden by another reader (a redrive running or interrupted, or another tab listing them): they show again once its hold runs out.`}</p>
-    )}
+    {parked.hiddenElsewhere > 0 && <p class="hint">{`${describeHiddenElsewhere(parked.hiddenElsewhere)}.`}</p>}
     {parked.parked.length > 0 && (
       <>
         <table class="parked">

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { Finding } from '../../lib/reconcile.js';
-import { summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
+import { describeHiddenElsewhere, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
 import { ActionForm, keyHref, Layout, type Session } from './layout.js';
@@ -16,9 +16,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
     <Layout place={session.place} title="Redrive">
       <p class="summary">{summarizeRedrive(redrive)}</p>
       {redrive.results.length === 0 && <p class="hint">No parked event was re-invoked: the queue holds none, or the one chosen was gone.</p>}
-      {redrive.hiddenElsewhere > 0 && (
-        <p class="hint">{`${redrive.hiddenElsewhere} more message(s) hidden by another reader (a redrive still running, or one interrupted): try again once its hold runs out.`}</p>
-      )}
+      {redrive.hiddenElsewhere > 0 && <p class="hint">{`${describeHiddenElsewhere(redrive.hiddenElsewhere)}.`}</p>}
       <ul class="results">
         {redrive.results.map((result) => (
           <li class={result.error || result.skipped || result.ignored ? 'bad' : 'good'}>
