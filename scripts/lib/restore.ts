@@ -168,9 +168,9 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           return skip(SkipReason.noBackup, `no backup of ${which}`);
         }
         const occupant = await headObjectVersion(s3, target.bucket, target.key);
-        const occupiedBy = occupant ? { occupiedBy: occupant.content.etag } : {};
-        if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, ...occupiedBy };
-        return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, ...occupiedBy };
+        const occupiedBy = occupant?.content.etag;
+        if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy };
+        return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy };
       }),
     ),
   );
@@ -201,8 +201,7 @@ export async function executeRestore(
         try {
           const source = await headObjectVersion(s3, backupBucket, item.key, item.backup.versionId);
           if (!source) return { ...item, action: RestoreAction.skip, skipped: SkipReason.backupGone, reason: `backup version ${item.backup.versionId} is gone` };
-          const overwrite = item.action === RestoreAction.overwrite;
-          const condition = overwrite ? (item.occupiedBy ? { ifMatch: item.occupiedBy } : undefined) : { ifNoneMatch: '*' as const };
+          const condition = item.action === RestoreAction.overwrite ? (item.occupiedBy ? { ifMatch: item.occupiedBy } : undefined) : { ifNoneMatch: '*' as const };
           const copy = await copyVersion(s3, settings, source, item.destination, source.metadata, condition);
           return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method };
         } catch (error) {

@@ -67,6 +67,7 @@ class LocalStackInit:
         try:
             result = self.environment.invoke(
                 request_id, str(request.get("payload", "")).encode(), str(request.get("invoked-function-arn", "")), str(request.get("trace-id", "")))
+            logs, outcome, body = result.logs, "error" if result.errored else "response", result.payload
         except EnvironmentStopped:
             return  # LocalStack stopped this environment: it waits for no answer from it
         except OSError as error:
@@ -74,11 +75,10 @@ class LocalStackInit:
             # it is, or LocalStack would wait out the function's timeout.
             message = f"the runtime could not start: {error}"
             print(f"[kit-init] {request_id}: {message}", file=sys.stderr, flush=True)
-            _post(f"{self.endpoint}/invocations/{request_id}/logs", json.dumps({"logs": f"RequestId: {request_id} Error: {message}\n"}).encode())
-            _post(f"{self.endpoint}/invocations/{request_id}/error", json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode())
-            return
-        _post(f"{self.endpoint}/invocations/{request_id}/logs", json.dumps({"logs": result.logs}).encode())
-        _post(f"{self.endpoint}/invocations/{request_id}/{'error' if result.errored else 'response'}", result.payload)
+            logs, outcome = f"RequestId: {request_id} Error: {message}\n", "error"
+            body = json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode()
+        _post(f"{self.endpoint}/invocations/{request_id}/logs", json.dumps({"logs": logs}).encode())
+        _post(f"{self.endpoint}/invocations/{request_id}/{outcome}", body)
 
     def stop(self) -> None:
         self.environment.stop()
