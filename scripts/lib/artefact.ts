@@ -33,7 +33,8 @@ export function describeArtefact(bytes: Buffer): Artefact {
  * The handler bundled into one CommonJS file (SDK included) for Node 20+. Lambda's Node runtime loads a .cjs
  * file with require(), and V8 compiles the same code as a script faster than as an ES module: about 7% of the
  * cold init in a side test (109 ms against 117 ms on this machine; inside the bench's noise). `.cjs`, not `.js`: a .js file is an ES module wherever a
- * package.json above it says "type": "module", as this project's does over LocalStack's unpacked code.
+ * package.json above it says "type": "module", as this project's does (the emulators scope the code they unpack
+ * to CommonJS, kit_lambda_runtime/module_scope.py, but a .cjs file needs no such help).
  */
 export async function bundleHandler(): Promise<Buffer> {
   const bundle = await build({

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { TargetName } from './targets.js';
 
-/** Exit codes the scripts share: 0 done, 1 the operation failed, 2 the command line or setup is wrong. */
+/** Exit codes the scripts share: 0 done, 1 the operation failed, 2 the command line or setup is wrong, 130 Ctrl-C. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 /** A wrong command line or set-up: the script exits with ExitCode.usage. */

@@ -14,7 +14,7 @@ import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatus
 import { UsageError } from './cli.js';
 import { identifyAccount } from './identity.js';
 import { stackTiming } from './deployed-stack.js';
-import { TargetName, type Target } from './targets.js';
+import type { Target } from './targets.js';
 import { parseTemplate, readTemplateText } from './template.js';
 
 /** Where a deploy is about to go, shown before anything is written. */
@@ -47,7 +47,6 @@ export class DeploymentFailed extends Error {
 export class DeploymentCancelled extends Error {
   override readonly name = 'DeploymentCancelled';
 }
-
 
 /** The one deploy path of every target: artefact, upload, stack, identical-artefact proof, drift check. */
 export async function deploy(target: Target, options: DeploymentOptions = {}): Promise<Deployment> {

@@ -1,6 +1,7 @@
 import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { waitFor } from './wait.js';
+import { isNotFound } from '../../handler/errors.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 
 /** One structured line the function logged (Powertools JSON), with the log event's timestamp. */
@@ -50,7 +51,7 @@ export function waitForBackupOf(
         return head.Metadata?.[BackupMetadata.sourceVersionId] === sourceVersionId ? head : undefined;
       } catch (error) {
         // Not there yet; anything else (the target gone, access denied) will not pass by waiting.
-        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+        if (isNotFound(error)) return undefined;
         throw error;
       }
     },
