@@ -1,4 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { jsonAt } from '../lib/http.js';
 import { awaitRequests, emulatorRequests, type RequestRecord } from '../lib/request-log.js';
 import { waitFor } from '../lib/wait.js';
 import { FLOOR_AGENT, FUNCTION_AGENT, type BenchContext } from './context.js';
@@ -33,7 +34,8 @@ async function callsOf(endpoint: string, agent: string, sinceMs: number): Promis
 
 /**
  * Waits until a Publish since a moment is in the log, with a held request, so that the wait adds no load to the
- * calls being counted (a request is logged just after its response left).
+ * calls being counted (a request is logged just after its response left). Any client's Publish ends the wait: in
+ * this row only one client publishes at a time. `agent` names whose calls a failure lists.
  */
 async function receiptLogged(endpoint: string, agent: string, sinceMs: number, what: string): Promise<void> {
   await awaitRequests(endpoint, { operation: 'Publish', sinceMs, timeoutMs: 5_000 }).catch(async (error: Error) => {
@@ -45,8 +47,8 @@ async function idle(endpoint: string): Promise<void> {
   await waitFor(
     'the emulator to finish the function invocation',
     async () => {
-      const health = (await (await fetch(`${endpoint}/_backup-kit/health`)).json()) as { pendingAsyncEvents: number };
-      return health.pendingAsyncEvents === 0 ? true : undefined;
+      const health = await jsonAt<{ pendingAsyncEvents: number }>(`${endpoint}/_backup-kit/health`);
+      return health?.pendingAsyncEvents === 0 ? true : undefined;
     },
     { timeoutMs: 60_000, intervalMs: 10 },
   );

@@ -6,6 +6,7 @@ import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { describeArtefact, HANDLER_ENTRY } from '../lib/artefact.js';
 import { functionNodeFor } from '../lib/function-node.js';
 import { artefactPath } from '../lib/paths.js';
+import { projectPython } from '../lib/python.js';
 import type { BenchContext } from './context.js';
 
 /** The deployed zip unpacked, with the Node its runtime runs on and the environment the function gets. */
@@ -31,7 +32,7 @@ export async function unpackFunction(context: BenchContext, extraEnv: Readonly<R
     throw new Error(`${artefactPath} (CodeSha256 ${codeSha256}) is not the code ${context.outputs.BackupFunctionName} runs (${configuration.CodeSha256}): run the bench again, it deploys the current build first`);
   }
   const codeDir = await mkdtemp(join(tmpdir(), 'backup-kit-bench-code-'));
-  const unzip = spawnSync('python3', ['-m', 'zipfile', '-e', artefactPath, codeDir], { encoding: 'utf8' });
+  const unzip = spawnSync(projectPython(), ['-m', 'zipfile', '-e', artefactPath, codeDir], { encoding: 'utf8' });
   if (unzip.status !== 0) {
     await rm(codeDir, { recursive: true, force: true });
     throw new Error(`cannot unpack ${artefactPath}: ${unzip.stderr}`);

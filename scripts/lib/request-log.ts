@@ -20,16 +20,23 @@ export type RequestRecord = {
  * is logged a moment after its response left, so a reader that just got a response waits for its record.
  */
 export async function emulatorRequests(endpoint: string, sinceMs: number): Promise<RequestRecord[]> {
-  const records = await withinTime(ANSWER_MS, async (signal) => {
-    const response = await fetch(`${endpoint}/_backup-kit/requests?since=${sinceMs}`, { signal });
-    if (!response.ok) throw new Error(`the emulator at ${endpoint} has no request log (HTTP ${response.status}): is it the embedded emulator of this checkout?`);
-    return (await response.json()) as RequestRecord[];
-  });
+  const records = await readLog(endpoint, new URLSearchParams({ since: String(sinceMs) }), ANSWER_MS);
   return records.sort((a, b) => a.startMs - b.startMs);
 }
 
-/** How long the emulator may take to answer beyond the time it was asked to hold a request (it caps that itself). */
+/** How long the emulator may take to answer beyond the time it was asked to hold a request. */
 const ANSWER_MS = 10_000;
+/** The longest the emulator holds a request (MAX_WAIT_MS in launcher.py); a longer wait asks again. */
+const MAX_HELD_MS = 30_000;
+
+/** The records a query of the request log answers, within `timeoutMs`. */
+async function readLog(endpoint: string, query: URLSearchParams, timeoutMs: number): Promise<RequestRecord[]> {
+  return withinTime(timeoutMs, async (signal) => {
+    const response = await fetch(`${endpoint}/_backup-kit/requests?${query}`, { signal });
+    if (!response.ok) throw new Error(`the emulator at ${endpoint} has no request log to read (HTTP ${response.status}): is it the embedded emulator of this checkout?`);
+    return (await response.json()) as RequestRecord[];
+  });
+}
 
 /** Successful calls of one operation on one path, or on the paths under a prefix, as the request log names them. */
 export type AwaitedRequests = {
@@ -52,16 +59,11 @@ export async function awaitRequests(endpoint: string, wanted: AwaitedRequests): 
   const deadline = Date.now() + wanted.timeoutMs;
   const where = wanted.path ?? `${wanted.pathPrefix ?? ''}…`;
   for (;;) {
-    const waitMs = Math.max(0, deadline - Date.now());
+    const waitMs = Math.min(Math.max(0, deadline - Date.now()), MAX_HELD_MS);
     const query = new URLSearchParams({ since: String(wanted.sinceMs), operation: wanted.operation, succeeded: 'true', atLeast: String(atLeast), waitMs: String(waitMs) });
     if (wanted.path !== undefined) query.set('path', wanted.path);
     if (wanted.pathPrefix !== undefined) query.set('pathPrefix', wanted.pathPrefix);
-    // The emulator holds the request at most 30 s (MAX_WAIT_MS in launcher.py); the loop asks again.
-    const found = await withinTime(Math.min(waitMs, 30_000) + ANSWER_MS, async (signal) => {
-      const response = await fetch(`${endpoint}/_backup-kit/requests?${query}`, { signal });
-      if (!response.ok) throw new Error(`the emulator at ${endpoint} cannot be watched (HTTP ${response.status}): is it the embedded emulator of this checkout?`);
-      return (await response.json()) as RequestRecord[];
-    });
+    const found = await readLog(endpoint, query, waitMs + ANSWER_MS);
     if (found.length >= atLeast) return found;
     if (Date.now() >= deadline) throw new Error(`${found.length} of ${atLeast} successful ${wanted.operation} on ${where} within ${wanted.timeoutMs} ms`);
   }
