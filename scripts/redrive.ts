@@ -23,7 +23,8 @@ run(async () => {
   const { outputs, parameters } = await requireDeployedStack(target, clients);
   const queueUrl = outputs.FailedEventsQueueUrl;
   let done: Progress | undefined;
-  const interrupted = interruption('the event running finishes, then the messages still waiting are made visible again');
+  // A dry run only lists: Ctrl-C stops it as any command.
+  const interrupted = options.dryRun ? undefined : interruption('the event running finishes, then the messages still waiting are made visible again');
   const redrive = await redriveQueue(clients.sqs, clients.lambda, {
     queueUrl,
     functionName: outputs.BackupFunctionName,

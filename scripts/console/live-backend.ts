@@ -11,7 +11,7 @@ import { outputsOf } from '../lib/stack.js';
 import type { Target } from '../lib/targets.js';
 import type { ArtefactView, ConsoleBackend, Overview, Place, Problem, StackView } from './backend.js';
 import { recentBackups } from './backups.js';
-import { readReceiptLog, receiptOf, type ReceiptLog } from './receipts.js';
+import { readReceiptLog, receiptOf, ReceiptState } from './receipts.js';
 import { readReports } from './reports.js';
 
 export type LiveBackendOptions = {
@@ -100,13 +100,13 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       if (!readiness.usable) {
         // As make restore does: the backups the stack kept are there without it (lib/kept-backups.ts).
         const { buckets, fallback } = await restoreSource(target, clients, options.overrides);
-        const noLog: ReceiptLog = { since: new Date(), sent: new Set(), failed: new Map(), problem: 'the function’s log is gone with its stack' };
+        const receipt = { state: ReceiptState.unknown, detail: 'the function’s log is gone with its stack' };
         const versions = await listBackupVersions(clients.s3, buckets.backupBucket, key);
         return {
           key,
           backupBucket: buckets.backupBucket,
           fallback,
-          versions: versions.map((version) => ({ ...version, receipt: receiptOf(noLog, key, version.provenance.sourceVersionId, version.backedUpAt) })),
+          versions: versions.map((version) => ({ ...version, receipt })),
         };
       }
       const { outputs } = readiness.deployed;

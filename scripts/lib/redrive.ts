@@ -134,7 +134,7 @@ export async function redriveOne(sqs: SQSClient, lambda: LambdaClient, queueUrl:
     const invocation = await invokeFunction(lambda, functionName, redrivenPayload(event));
     if (invocation.functionError) return { event, error: errorMessageOf(invocation) };
     const answer = invocation.payload as HandledAnswer;
-    if (!answer?.outcomes?.length && answer?.ignored) return { event, outcomes: answer.outcomes, ignored: answer.ignored };
+    if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored };
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
     return { event, outcomes: answer?.outcomes };
   } catch (error) {
@@ -271,17 +271,16 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
   const notReleased = await release(sqs, queueUrl, [...unreadable, ...parked.filter((event) => !chosen.includes(event))]);
   const holds = holdWhileWaiting(sqs, queueUrl, visibilitySeconds, chosen, receivedAt);
   const results: Redriven[] = [];
-  for (const [index, event] of chosen.entries()) {
-    if (options.signal?.aborted) {
-      const waiting = chosen.slice(index);
-      notReleased.push(...(await release(sqs, queueUrl, waiting)));
-      return { messages: messages.length, parked, unreadable, results, notReleased, hiddenElsewhere, interrupted: waiting.map((other) => other.messageId) };
-    }
+  for (const event of chosen) {
+    if (options.signal?.aborted) break;
     const taken = await holds.renewBefore(event);
     const result = taken ? { event, skipped: taken } : await redriveOne(sqs, lambda, queueUrl, options.functionName, event);
     if (result.error || result.ignored) notReleased.push(...(await release(sqs, queueUrl, [event])));
     results.push(result);
     options.onRedriven?.(results.length, chosen.length);
   }
-  return { messages: messages.length, parked, unreadable, results, notReleased, hiddenElsewhere, interrupted: [] };
+  // An interrupted run hands back at once what it did not get to.
+  const waiting = chosen.slice(results.length);
+  if (waiting.length > 0) notReleased.push(...(await release(sqs, queueUrl, waiting)));
+  return { messages: messages.length, parked, unreadable, results, notReleased, hiddenElsewhere, interrupted: waiting.map((event) => event.messageId) };
 }

@@ -113,7 +113,8 @@ class _PromptlyStartedPool(threadpool.ThreadPool):
 
 
 def finish_answering(grace_s: float) -> None:
-    """Waits up to grace_s in all for the workers still answering a request (daemon threads: nothing else waits)."""
+    """Waits up to grace_s in all for the workers still answering a request. cheroot's stop() waits for them too, but
+    in the thread that stops the server; the main thread, which ends the process, waits here."""
     deadline = time.monotonic() + grace_s
     for worker in [thread for thread in threading.enumerate() if isinstance(thread, threadpool.WorkerThread)]:
         worker.join(max(0.0, deadline - time.monotonic()))
