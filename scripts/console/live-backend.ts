@@ -11,7 +11,7 @@ import { outputsOf } from '../lib/stack.js';
 import type { Target } from '../lib/targets.js';
 import type { ArtefactView, ConsoleBackend, Overview, Place, Problem, StackView } from './backend.js';
 import { recentBackups } from './backups.js';
-import { readReceiptLog, receiptOf, ReceiptState } from './receipts.js';
+import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState } from './receipts.js';
 import { readReports } from './reports.js';
 
 export type LiveBackendOptions = {
@@ -51,7 +51,7 @@ async function artefactOf(clients: Clients, functionName: string): Promise<Artef
 export function liveBackend(target: Target, clients: Clients, options: LiveBackendOptions): ConsoleBackend {
   const place: Place = { target: target.name, region: target.region, account: options.account };
 
-  async function stackView(): Promise<{ view: StackView; stack?: DeployedStack }> {
+  async function stackView(): Promise<{ view: StackView; stack?: DeployedStack; createdAt?: Date }> {
     const readiness = await stackReadiness(target, clients, options.overrides);
     if (!readiness.usable) {
       const { stackName, stack, problem } = readiness;
@@ -62,19 +62,20 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
     return {
       view: { state: 'ready', stackName: deployed.stackName, status: stack.StackStatus ?? '?', statusReason: stack.StackStatusReason, outputs: outputsOf(stack), artefact },
       stack: deployed,
+      createdAt: stack.CreationTime,
     };
   }
 
-  const receiptsSince = () => new Date(Date.now() - options.receiptWindowMs);
+  const receiptsSince = (stackCreated: Date | undefined) => receiptLogStart(options.receiptWindowMs, new Date(), stackCreated);
 
   return {
     place,
 
     async overview(search) {
-      const [{ view, stack }, reports] = await Promise.all([stackView(), readReports(options.reportsDir)]);
+      const [{ view, stack, createdAt }, reports] = await Promise.all([stackView(), readReports(options.reportsDir)]);
       if (!stack) return { stack: view, reports };
       const { outputs } = stack;
-      const since = receiptsSince();
+      const since = receiptsSince(createdAt);
       const backups: Promise<Overview['backups']> = readReceiptLog(clients.logs, outputs.LogGroupName, since)
         .then(async (receipts) => ({
           ...(await recentBackups(clients.s3, outputs.BackupBucketName, search, options.shownKeys, receipts)),
@@ -111,7 +112,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       }
       const { outputs } = readiness.deployed;
       const [receipts, versions] = await Promise.all([
-        readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince()),
+        readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince(readiness.stack.CreationTime)),
         listBackupVersions(clients.s3, outputs.BackupBucketName, key),
       ]);
       return {

@@ -1,4 +1,4 @@
-import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { Outcome } from '../../handler/outcome.js';
 import { functionLogLines } from '../lib/observe.js';
 
@@ -28,29 +28,19 @@ export type ReceiptLog = {
 const entry = (key: string, sourceVersionId: string) => `${key}\u0000${sourceVersionId}`;
 
 /**
- * When the log group was made, or undefined when it cannot be told (a reader allowed to filter the log but not to
- * describe it): then the window alone bounds the log, as before this was asked.
+ * Where the log the console reads starts: the window's start, or the stack's creation when that is later (the
+ * template makes the log group with the stack, so a stack deleted and deployed again starts a new log).
  */
-async function groupCreation(logs: CloudWatchLogsClient, logGroupName: string): Promise<number | undefined> {
-  try {
-    const described = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: logGroupName }));
-    return described?.logGroups?.find((group) => group.logGroupName === logGroupName)?.creationTime;
-  } catch {
-    return undefined;
-  }
+export function receiptLogStart(windowMs: number, now: Date, stackCreated: Date | undefined): Date {
+  const windowStart = now.getTime() - windowMs;
+  return new Date(Math.max(windowStart, stackCreated?.getTime() ?? windowStart));
 }
 
-/**
- * Reads the receipt_sent / notify_failed lines the function logged since `since`, or since its log group was made
- * when that is later (a stack deleted and deployed again makes the group anew; the older lines went with it).
- */
-export async function readReceiptLog(logs: CloudWatchLogsClient, logGroupName: string, window: Date): Promise<ReceiptLog> {
+/** Reads the receipt_sent / notify_failed lines the function logged since `since`. */
+export async function readReceiptLog(logs: CloudWatchLogsClient, logGroupName: string, since: Date): Promise<ReceiptLog> {
   const sent = new Set<string>();
   const failed = new Map<string, string>();
-  let since = window;
   try {
-    const created = await groupCreation(logs, logGroupName);
-    if (created !== undefined && created > window.getTime()) since = new Date(created);
     for (const line of await functionLogLines(logs, logGroupName, since.getTime())) {
       const sourceVersionId = typeof line.sourceVersionId === 'string' ? line.sourceVersionId : undefined;
       if (!line.key || !sourceVersionId) continue;

@@ -1,11 +1,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudWatchLogsClient, DescribeLogGroupsCommand, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import type { ConsoleBackend, Overview, Place } from '../../scripts/console/backend.js';
-import { readReceiptLog, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
+import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
 import { readReports } from '../../scripts/console/reports.js';
 import { consoleApp } from '../../scripts/console/server.js';
 import { RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
@@ -299,9 +299,9 @@ describe('receipts', () => {
     // Prepare: the window starts at midnight, but the stack (and its log group) was made again at 02:00
     const logs = mockClient(CloudWatchLogsClient);
     logs.on(FilterLogEventsCommand).resolves({ events: [] });
-    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: '/aws/lambda/x', creationTime: Date.parse('2026-11-28T02:00:00Z') }] });
+    const start = receiptLogStart(3 * 3_600_000, new Date('2026-11-28T03:00:00Z'), new Date('2026-11-28T02:00:00Z'));
     // Act
-    const read = await readReceiptLog(logs as unknown as CloudWatchLogsClient, '/aws/lambda/x', since);
+    const read = await readReceiptLog(logs as unknown as CloudWatchLogsClient, '/aws/lambda/x', start);
     // Assess
     expect(receiptOf(read, 'a.txt', 'v1', new Date('2026-11-28T01:00:00Z'))).toEqual({
       state: ReceiptState.unknown,
