@@ -58,7 +58,7 @@ run(async () => {
         const measured = await measure(bench.context);
         rows.push(...(Array.isArray(measured) ? measured : [measured]));
       } catch (error) {
-        rows.push(failedMeasurement(figures, '—', error));
+        rows.push(failedMeasurement(figures, error));
       }
       console.log(`measured ${figures} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }

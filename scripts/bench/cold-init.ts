@@ -2,7 +2,6 @@ import { spawn, spawnSync } from 'node:child_process';
 import type { BenchContext } from './context.js';
 import type { BenchRow } from './report.js';
 import { describeSpread, formatNumber, spreadOf } from './stats.js';
-import { unpackFunction } from './unpacked-function.js';
 
 function timeProcess(node: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -23,30 +22,26 @@ function timeProcess(node: string, args: readonly string[], env: NodeJS.ProcessE
  */
 export async function measureColdInit(context: BenchContext): Promise<BenchRow> {
   const repeats = context.quick ? 8 : 20;
-  const unpacked = await unpackFunction(context);
-  try {
-    const loadHandler = ['-e', `const m = require(${JSON.stringify(unpacked.entry)}); if (typeof m.handler !== 'function') process.exit(3);`];
-    const handler: number[] = [];
-    const bare: number[] = [];
-    for (let i = 0; i < repeats; i += 1) {
-      bare.push(await timeProcess(unpacked.node, ['-e', '0'], unpacked.env));
-      handler.push(await timeProcess(unpacked.node, loadHandler, unpacked.env));
-    }
-    const version = spawnSync(unpacked.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-    const measured = spreadOf(handler);
-    const floor = spreadOf(bare);
-    const ratio = measured.median / floor.median;
-    return {
-      figure: 'cold init vs bare node',
-      measured: `${formatNumber(measured.median)} ms`,
-      floor: `${formatNumber(floor.median)} ms (node -e 0)`,
-      ratio,
-      target: '≤ 1.8×',
-      withinTarget: ratio <= 1.8,
-      noise: `handler ${describeSpread(measured, ' ms')}; bare ${describeSpread(floor, ' ms')}; node ${version}`,
-      data: { handlerMs: measured, bareNodeMs: floor, node: version },
-    };
-  } finally {
-    await unpacked.remove();
+  const unpacked = await context.unpackedFunction();
+  const loadHandler = ['-e', `const m = require(${JSON.stringify(unpacked.entry)}); if (typeof m.handler !== 'function') process.exit(3);`];
+  const handler: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < repeats; i += 1) {
+    bare.push(await timeProcess(unpacked.node, ['-e', '0'], unpacked.env));
+    handler.push(await timeProcess(unpacked.node, loadHandler, unpacked.env));
   }
+  const version = spawnSync(unpacked.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  const measured = spreadOf(handler);
+  const floor = spreadOf(bare);
+  const ratio = measured.median / floor.median;
+  return {
+    figure: 'cold init vs bare node',
+    measured: `${formatNumber(measured.median)} ms`,
+    floor: `${formatNumber(floor.median)} ms (node -e 0)`,
+    ratio,
+    target: '≤ 1.8×',
+    withinTarget: ratio <= 1.8,
+    noise: `handler ${describeSpread(measured, ' ms')}; bare ${describeSpread(floor, ' ms')}; node ${version}`,
+    data: { handlerMs: measured, bareNodeMs: floor, node: version },
+  };
 }

@@ -7,6 +7,7 @@ import { deploy } from '../lib/deployment.js';
 import { startEmulator } from '../lib/emulator.js';
 import type { StackOutputs } from '../lib/outputs.js';
 import { embeddedTarget, resolveTarget, TargetName, type Target } from '../lib/targets.js';
+import { functionCopy, type UnpackedFunction } from './unpacked-function.js';
 
 /** The user agent mark of the direct client whose calls are the floors. */
 export const FLOOR_AGENT = 'backup-kit-bench-floor';
@@ -27,6 +28,8 @@ export type BenchContext = {
   /** The embedded emulator's endpoint (its request log) and process id (its memory); absent elsewhere. */
   readonly emulator?: { readonly endpoint: string; readonly pid: number };
   readonly quick: boolean;
+  /** The deployed zip unpacked to run outside any Lambda runtime: one copy for the run, made on first use. */
+  unpackedFunction(): Promise<UnpackedFunction>;
 };
 
 /** The bench uploads a 1 GiB object and a thousand files: never on AWS. */
@@ -46,7 +49,7 @@ export type PreparedBench = {
  */
 export async function prepareBench(name: BenchTargetName, quick: boolean, log: (line: string) => void): Promise<PreparedBench> {
   let target: Target;
-  let close = async () => undefined;
+  let stopEmulator = async () => undefined;
   let emulatorStartMs: number | undefined;
   let emulatorProcess: BenchContext['emulator'];
   if (name === TargetName.embedded) {
@@ -57,7 +60,7 @@ export async function prepareBench(name: BenchTargetName, quick: boolean, log: (
     if (emulator.pid === undefined) throw new Error(`the embedded emulator on ${emulator.endpoint} has no process id`);
     emulatorProcess = { endpoint: emulator.endpoint, pid: emulator.pid };
     target = embeddedTarget(emulator.endpoint);
-    close = async () => {
+    stopEmulator = async () => {
       await emulator.stop();
       await rm(stateDir, { recursive: true, force: true });
     };
@@ -71,6 +74,7 @@ export async function prepareBench(name: BenchTargetName, quick: boolean, log: (
     const deployMs = performance.now() - deploying;
     log(`stack ${deployment.stackName} on ${target.name}: ${deployment.action}`);
     const clients = clientsFor(target);
+    const code = functionCopy(clients.lambda, target, deployment.outputs.BackupFunctionName);
     const scratchBucket = 'kit-bench-floor';
     await clients.s3.send(new CreateBucketCommand({ Bucket: scratchBucket })).catch((error: Error) => {
       if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
@@ -85,10 +89,15 @@ export async function prepareBench(name: BenchTargetName, quick: boolean, log: (
       prefix: `bench/${new Date().toISOString().replace(/[:.]/g, '-')}/`,
       emulator: emulatorProcess,
       quick,
+      unpackedFunction: () => code.unpacked(),
+    };
+    const close = async () => {
+      await code.remove();
+      await stopEmulator();
     };
     return { context, setup: { ...(emulatorStartMs !== undefined ? { emulatorStartMs } : {}), deployMs }, close };
   } catch (error) {
-    await close();
+    await stopEmulator();
     throw error;
   }
 }

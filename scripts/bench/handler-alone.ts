@@ -4,7 +4,7 @@ import { Outcome } from '../../handler/outcome.js';
 import { s3PutEvent } from '../lib/s3-event.js';
 import type { BenchContext } from './context.js';
 import { putScratch } from './direct-client.js';
-import { unpackFunction, type UnpackedFunction } from './unpacked-function.js';
+import type { UnpackedFunction } from './unpacked-function.js';
 
 /** Events handled before the timed ones, so that the process's JIT is as warm as a long-lived environment's. */
 export const WARM_UP_EVENTS = 20;
@@ -39,11 +39,6 @@ async function collect(stream: Readable): Promise<string> {
   return text;
 }
 
-/** The deployed handler unpacked to run in plain Node, reading its sources from the scratch bucket. */
-export function unpackHandlerAlone(context: BenchContext): Promise<UnpackedFunction> {
-  return unpackFunction(context, { INBOX_BUCKET: context.scratchBucket });
-}
-
 /**
  * The deployed artefact's handler, called `count` times in a plain Node process (the function's Node and
  * environment, no Lambda runtime), each time for a new object: the per-event time of the handler's own code
@@ -57,7 +52,8 @@ export async function handlerAloneTimings(context: BenchContext, unpacked: Unpac
     const versionId = await putScratch(context, key, Buffer.alloc(1024, i % 256));
     events.push(s3PutEvent({ bucket: context.scratchBucket, key, region: context.target.region, versionId, size: 1024 }));
   }
-  const child = spawn(unpacked.node, ['-e', callEachEvent(unpacked.entry, unpacked.memoryMb)], { env: unpacked.env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  const env = { ...unpacked.env, INBOX_BUCKET: context.scratchBucket };
+  const child = spawn(unpacked.node, ['-e', callEachEvent(unpacked.entry, unpacked.memoryMb)], { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
   const [logs, errors, answer, exit] = await Promise.all([
     collect(child.stdout),
     collect(child.stderr),

@@ -42,8 +42,9 @@ export function notMeasured(figure: string, target: string, reason: string): Ben
   return { figure, measured: '—', floor: '—', target, noise: '—', notMeasured: reason };
 }
 
-export function failedMeasurement(figure: string, target: string, error: unknown): BenchRow {
-  return { ...notMeasured(figure, target, `failed: ${error instanceof Error ? error.message : String(error)}`), failed: true };
+/** A figure whose measurement threw: its target is not repeated, the error says what went wrong. */
+export function failedMeasurement(figure: string, error: unknown): BenchRow {
+  return { ...notMeasured(figure, '—', `failed: ${error instanceof Error ? error.message : String(error)}`), failed: true };
 }
 
 export const machineLoad = () => loadavg().map((value) => Number(value.toFixed(2)));
@@ -57,7 +58,8 @@ const yesNo = (row: BenchRow) => {
 /** The table the terminal shows: one line per row, the reasons for unmeasured rows below it. */
 export function formatTable(rows: readonly BenchRow[]): string {
   const header = ['figure', 'measured', 'floor', 'ratio', 'target', 'within', 'noise'];
-  const cells = rows.map((row) => [row.figure, row.measured, row.floor, row.ratio === undefined ? '—' : `${formatNumber(row.ratio)}×`, row.target, yesNo(row), row.noise]);
+  // A breakdown is indented under the row it explains; the report's JSON keeps the figure's plain name.
+  const cells = rows.map((row) => [row.breakdown ? `  ${row.figure}` : row.figure, row.measured, row.floor, row.ratio === undefined ? '—' : `${formatNumber(row.ratio)}×`, row.target, yesNo(row), row.noise]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
   const line = (values: readonly string[]) => values.map((value, column) => value.padEnd(widths[column]!)).join('  ').trimEnd();
   const reasons = rows.filter((row) => row.notMeasured).map((row) => `  ${row.figure}: ${row.notMeasured}`);

@@ -2,7 +2,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { BenchContext } from './context.js';
 import { directBackup, putScratch, type DirectTimings } from './direct-client.js';
 import { invocationReports } from './function-log.js';
-import { handlerAloneTimings, unpackHandlerAlone, WARM_UP_EVENTS } from './handler-alone.js';
+import { handlerAloneTimings, WARM_UP_EVENTS } from './handler-alone.js';
 import { momentsOf, waitForBackup } from './moments.js';
 import { failedMeasurement, type BenchRow } from './report.js';
 import { describeSpread, formatNumber, spreadOf, type Spread } from './stats.js';
@@ -48,15 +48,29 @@ async function sequentialUploads(context: BenchContext, count: number): Promise<
 
 const ms = (value: number) => `${formatNumber(value)} ms`;
 
-const BREAKDOWN_FIGURES = ['  breakdown: the handler in plain Node vs direct client', '  breakdown: REPORT Duration vs the handler in plain Node'] as const;
+const BREAKDOWN_FIGURES = ['breakdown: the handler in plain Node vs direct client', 'breakdown: REPORT Duration vs the handler in plain Node'] as const;
+
+/** The handler in plain Node, run in parts around the stream: after a part fails the others are skipped, and the failure is its result. */
+function handlerAloneRuns(context: BenchContext, eventsPerRun: number) {
+  const timings: number[] = [];
+  let failure: Error | undefined;
+  return {
+    async run(label: string): Promise<void> {
+      if (failure) return;
+      try {
+        timings.push(...(await handlerAloneTimings(context, await context.unpackedFunction(), eventsPerRun, label)));
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+    },
+    result: (): number[] | Error => failure ?? timings,
+  };
+}
 
 /** The handler row split in two: the handler's own calls and code against the floor, and what running in the stream adds. */
-function breakdownRows(warm: Spread, directFull: Spread, before: number[] | Error, after: number[] | Error): BenchRow[] {
-  if (before instanceof Error || after instanceof Error) {
-    const error = before instanceof Error ? before : after;
-    return BREAKDOWN_FIGURES.map((figure) => failedMeasurement(figure, '—', error));
-  }
-  const alone = spreadOf([...before, ...after]);
+function breakdownRows(warm: Spread, directFull: Spread, handlerAlone: number[] | Error): BenchRow[] {
+  if (handlerAlone instanceof Error) return BREAKDOWN_FIGURES.map((figure) => failedMeasurement(figure, handlerAlone));
+  const alone = spreadOf(handlerAlone);
   return [
     {
       figure: BREAKDOWN_FIGURES[0],
@@ -109,34 +123,29 @@ function latencyRow(percentile: 'p50' | 'p95', measured: Spread, floor: Spread, 
 export async function measureSequential(context: BenchContext): Promise<BenchRow[]> {
   const count = context.quick ? 100 : 500;
   // A failure of the handler in plain Node fails only the breakdown rows.
-  const unpacked = await unpackHandlerAlone(context).catch((error: Error) => error);
-  const alone = (label: string) =>
-    unpacked instanceof Error ? Promise.resolve(unpacked) : handlerAloneTimings(context, unpacked, count / 4, label).catch((error: Error) => error);
-  try {
-    const floorBefore = await directBackups(context, count / 2, 'before');
-    const aloneBefore = await alone('before');
-    const since = Date.now();
-    const { latencies, timedBy } = await sequentialUploads(context, count);
-    const floorAfter = await directBackups(context, count / 2, 'after');
-    const aloneAfter = aloneBefore instanceof Error ? aloneBefore : await alone('after');
-    return await sequentialRows(context, count, since, latencies, timedBy, [...floorBefore, ...floorAfter], aloneBefore, aloneAfter);
-  } finally {
-    if (!(unpacked instanceof Error)) await unpacked.remove();
-  }
+  const handlerAlone = handlerAloneRuns(context, count / 4);
+  const floorBefore = await directBackups(context, count / 2, 'before');
+  await handlerAlone.run('before');
+  const since = Date.now();
+  const { latencies, timedBy } = await sequentialUploads(context, count);
+  const floorAfter = await directBackups(context, count / 2, 'after');
+  await handlerAlone.run('after');
+  return sequentialRows(context, { count, since, latencies, timedBy, floorTimings: [...floorBefore, ...floorAfter], handlerAlone: handlerAlone.result() });
 }
 
-/** The rows of one stream, its floors and the handler in plain Node. */
-async function sequentialRows(
-  context: BenchContext,
-  count: number,
-  since: number,
-  latencies: number[],
-  timedBy: string,
-  floorTimings: DirectTimings[],
-  aloneBefore: number[] | Error,
-  aloneAfter: number[] | Error,
-): Promise<BenchRow[]> {
+/** What one stream measured, with the floors and the handler in plain Node around it. */
+type SequentialRun = {
+  readonly count: number;
+  /** When the stream began (ms since the epoch): its REPORT lines are those after it. */
+  readonly since: number;
+  readonly latencies: readonly number[];
+  readonly timedBy: string;
+  readonly floorTimings: readonly DirectTimings[];
+  readonly handlerAlone: number[] | Error;
+};
 
+/** The rows of one stream. */
+async function sequentialRows(context: BenchContext, { count, since, latencies, timedBy, floorTimings, handlerAlone }: SequentialRun): Promise<BenchRow[]> {
   // The last REPORT lines reach the log group when the last invocations end: wait for all of them.
   const { logs } = context.clients;
   let reports = await invocationReports(logs, context.outputs.LogGroupName, since);
@@ -162,7 +171,7 @@ async function sequentialRows(
       noise: `function ${describeSpread(warm, ' ms')}; floor ${describeSpread(directFull, ' ms')}`,
       data: { warmDurationMs: warm, floorMs: directFull },
     },
-    ...breakdownRows(warm, directFull, aloneBefore, aloneAfter),
+    ...breakdownRows(warm, directFull, handlerAlone),
     latencyRow('p50', uploads, copyAndPublish, 1.5, timedBy),
     latencyRow('p95', uploads, copyAndPublish, 2, timedBy),
     {

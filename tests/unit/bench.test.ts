@@ -112,7 +112,7 @@ describe('statistics and the table', () => {
     // Prepare
     const rows: BenchRow[] = [
       { figure: 'handler time', measured: '30 ms', floor: '15 ms', ratio: 2, target: '≤ 1.3×', withinTarget: false, noise: 'n=100' },
-      { figure: '  breakdown: runtime', measured: '30 ms', floor: '20 ms', ratio: 1.5, target: '—', breakdown: true, noise: 'n=50' },
+      { figure: 'breakdown: runtime', measured: '30 ms', floor: '20 ms', ratio: 1.5, target: '—', breakdown: true, noise: 'n=50' },
     ];
     // Act
     const lines = formatTable(rows).split('\n');
