@@ -146,6 +146,33 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(answered.logs).toContain('\treq-fds\tINFO\tprobe says hi\n');
   });
 
+  it('holds at most 8 MiB of what a function writes between invocations, and says how much it dropped', async () => {
+    // Prepare: 12 MiB of 1,023-byte lines written while the function is idle, as Lambda's frozen process never could
+    await startInit();
+    const writtenMarker = join(taskRoot, 'chatter-written');
+    await invoke('req-chatter', { linesAfterReturn: 12 * 1024, writtenMarker });
+    await waitFor('the idle function to write its lines', async () => existsSync(writtenMarker) || undefined, { timeoutMs: 10_000, intervalMs: 20 });
+    // Act
+    const next = await invoke('req-after-chatter', {});
+    // Assess: the newest 8,200 lines (8 MiB) are kept, the 4,088 before them counted
+    const lines = next.logs.split('\n');
+    expect(lines[0]).toBe("[backup-kit] 4088 earlier line(s) of the function's output dropped (4182024 bytes): more than 8 MiB was written before these were collected");
+    expect(lines[1]).toMatch(/^chatter 004088 \.+$/);
+    expect(lines.filter((line) => line.startsWith('chatter '))).toHaveLength(8_200);
+    expect(lines[8_201]).toBe('START RequestId: req-after-chatter Version: $LATEST');
+  });
+
+  it('splits a line longer than 256 KiB, written piece by piece, between characters', async () => {
+    // Prepare
+    await startInit();
+    // Act: 'a' and 600,000 two-byte characters, so that the first cut falls inside one of them
+    const answered = await invoke('req-long-line', { longLineChars: 600_000 });
+    // Assess
+    const pieces = answered.logs.split('\n').filter((line) => /^a?é/.test(line));
+    expect(pieces.map((piece) => Buffer.byteLength(piece))).toEqual([262_143, 262_144, 262_144, 262_144, 151_426]);
+    expect(pieces.join('')).toBe(`a${'é'.repeat(600_000)}`);
+  });
+
   it('reports a thrown error to /error with the Invoke Error line in the logs', async () => {
     // Prepare
     await startInit();

@@ -7,17 +7,25 @@ invocation and not to the next one.
 The reader waits with `selectors` (epoll, poll): select.select refuses descriptors above 1023, which a busy
 emulator or LocalStack reaches. Once the reader has ended, for whatever reason, a drain no longer writes to
 its wake-up pipe, whose descriptors are closed (and their numbers perhaps reused) by then.
+
+What it holds is bounded: on Lambda a process is frozen between invocations and writes nothing, here it runs on,
+so a function logging from a timer while idle would otherwise grow the capture without end. Past
+MAX_HELD_BYTES the oldest lines are dropped and the next drain begins with a line that says how many. A line
+longer than MAX_LINE_BYTES (or written without a newline) is split into pieces of at most that size.
 """
 
 from __future__ import annotations
 
 import os
 import selectors
+from collections import deque
 import threading
 import time
 
 LogLine = tuple[int, str]
 DRAIN_TIMEOUT_S = 2.0
+MAX_HELD_BYTES = 8 << 20
+MAX_LINE_BYTES = 256 << 10
 
 
 def now_ms() -> int:
@@ -30,8 +38,12 @@ class OutputCapture:
         # The reader reads what is there and no more; only this process reads the pipe.
         os.set_blocking(fd, False)
         self._wake_read, self._wake_write = os.pipe()
-        self._lines: list[LogLine] = []
-        self._partial = b""
+        # Each line with its size in bytes, which the bound counts.
+        self._lines: deque[tuple[int, str, int]] = deque()
+        self._held_bytes = 0
+        self._dropped_lines = 0
+        self._dropped_bytes = 0
+        self._partial = bytearray()
         self._condition = threading.Condition()
         self._requested = 0
         self._served = 0
@@ -47,10 +59,15 @@ class OutputCapture:
             if not self._ended:
                 os.write(self._wake_write, b"x")
             self._condition.wait_for(lambda: self._served >= ticket or self._ended, DRAIN_TIMEOUT_S)
-            if self._partial:
-                self._lines.append((now_ms(), self._partial.decode("utf-8", "replace")))
-                self._partial = b""
-            lines, self._lines = self._lines, []
+            self._end_partial_line()
+            lines = [(stamp, text) for stamp, text, _ in self._lines]
+            if self._dropped_lines:
+                lines.insert(0, (lines[0][0] if lines else now_ms(),
+                                 f"[backup-kit] {self._dropped_lines} earlier line(s) of the function's output dropped "
+                                 f"({self._dropped_bytes} bytes): more than {MAX_HELD_BYTES >> 20} MiB was written before "
+                                 "these were collected"))
+            self._lines.clear()
+            self._held_bytes = self._dropped_lines = self._dropped_bytes = 0
             return lines
 
     def close(self) -> None:
@@ -90,11 +107,53 @@ class OutputCapture:
             with self._condition:
                 if not chunk:
                     self._ended = True
-                    if self._partial:
-                        self._lines.append((now_ms(), self._partial.decode("utf-8", "replace")))
-                        self._partial = b""
+                    self._end_partial_line()
                     self._condition.notify_all()
                     return
-                *complete, self._partial = (self._partial + chunk).split(b"\n")
-                stamp = now_ms()
-                self._lines.extend((stamp, line.decode("utf-8", "replace")) for line in complete)
+                self._take(chunk)
+
+    # The helpers below run with the condition held.
+
+    def _take(self, chunk: bytes) -> None:
+        stamp = now_ms()
+        start = 0
+        while (newline := chunk.find(b"\n", start)) >= 0:
+            self._partial += chunk[start:newline]
+            self._hold(stamp, bytes(self._partial))
+            self._partial.clear()
+            start = newline + 1
+        self._partial += chunk[start:]
+        # A line still being written is held in pieces, so that it never grows beyond one piece and a chunk.
+        while len(self._partial) > MAX_LINE_BYTES:
+            cut = _character_boundary(self._partial, MAX_LINE_BYTES)
+            self._hold_piece(stamp, bytes(self._partial[:cut]))
+            del self._partial[:cut]
+
+    def _end_partial_line(self) -> None:
+        if self._partial:
+            self._hold(now_ms(), bytes(self._partial))
+            self._partial.clear()
+
+    def _hold(self, stamp: int, line: bytes) -> None:
+        while len(line) > MAX_LINE_BYTES:
+            cut = _character_boundary(line, MAX_LINE_BYTES)
+            self._hold_piece(stamp, line[:cut])
+            line = line[cut:]
+        self._hold_piece(stamp, line)
+
+    def _hold_piece(self, stamp: int, piece: bytes) -> None:
+        self._lines.append((stamp, piece.decode("utf-8", "replace"), len(piece)))
+        self._held_bytes += len(piece)
+        while self._held_bytes > MAX_HELD_BYTES:
+            _, _, size = self._lines.popleft()
+            self._held_bytes -= size
+            self._dropped_lines += 1
+            self._dropped_bytes += size
+
+
+def _character_boundary(data: bytes | bytearray, limit: int) -> int:
+    """The largest cut at or below `limit` that does not split a UTF-8 character (continuation bytes are 10xxxxxx)."""
+    cut = limit
+    while cut > limit - 4 and data[cut] & 0xC0 == 0x80:
+        cut -= 1
+    return cut if data[cut] & 0xC0 != 0x80 else limit
