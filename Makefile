@@ -68,7 +68,7 @@ deploy: ## build when stale, upload and deploy to TARGET; proves the artefact an
 deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1)
 	$(TSX) scripts/deploy.ts --target aws $(yes_flag)
 
-matrix: ## run the eight-case matrix against TARGET (on the emulators it deploys the stack first; CASE=N runs one)
+matrix: ## run the eight-case matrix against TARGET (on the emulators it deploys the stack first; CASE=3 runs one, CASE='3 4' those)
 	$(TSX) scripts/matrix.ts --target $(TARGET) $(call option,CASE,case)
 
 matrix-compare: ## compare the latest matrix reports of embedded and localstack case by case (exit 1 when they differ)

@@ -70,10 +70,16 @@ export function wholeNumber(min: number, max: number, example: string): (value: 
   };
 }
 
-/** The same for a repeatable option: collects every parsed value. */
+/**
+ * The same for a repeatable option: collects every parsed value. One value may hold several, separated by
+ * spaces or commas (make hands `CASE="3 4"` on as one --case); a blank one is refused like any other.
+ */
 export function wholeNumbers(min: number, max: number, example: string): (value: string, previous: number[] | undefined) => number[] {
   const parse = wholeNumber(min, max, example);
-  return (value, previous) => [...(previous ?? []), parse(value)];
+  return (value, previous) => {
+    const parts = value.split(/[\s,]+/).filter((part) => part !== '');
+    return [...(previous ?? []), ...(parts.length > 0 ? parts : [value]).map(parse)];
+  };
 }
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;

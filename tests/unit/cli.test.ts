@@ -42,6 +42,17 @@ describe('wholeNumber', () => {
     // Assess
     expect(collected).toEqual([2, 7]);
   });
+
+  it('reads several numbers in one value, as make hands on CASE="3 4" or CASE=3,4, and still refuses a blank one', () => {
+    // Prepare
+    const cases = wholeNumbers(1, 8, '--case 3');
+    // Act
+    const collected = cases('5,6', cases(' 3  4 ', undefined));
+    // Assess
+    expect(collected).toEqual([3, 4, 5, 6]);
+    expect(() => cases(' ', undefined)).toThrow('Give a whole number from 1 to 8, e.g. --case 3.');
+    expect(() => cases('3 x', undefined)).toThrow('Give a whole number from 1 to 8, e.g. --case 3.');
+  });
 });
 
 describe('isoTime', () => {
