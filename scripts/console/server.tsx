@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { isExplicitYes, stoppedAnswering, UsageError } from '../lib/cli.js';
-import { RestoreRequestError } from '../lib/restore.js';
+import { RestoreRequestError, SkipReason, type RestoreResult } from '../lib/restore.js';
 import { StackNeedsRecovery } from '../lib/stack-state.js';
 import { TargetName } from '../lib/targets.js';
 import type { ConsoleBackend } from './backend.js';
@@ -40,6 +40,14 @@ function field(form: Form, name: string): string | undefined {
 }
 
 const page = async (c: Context, node: JSX.Element, status: 200 | 400 | 403 | 404 | 409 | 500 | 503 = 200) => c.html(`<!doctype html>\n${await node}`, status);
+
+/** A finished restore's status: a failed copy, no such backup, a destination written meanwhile, or done. */
+function restoreStatus(results: readonly RestoreResult[]): 200 | 404 | 409 | 500 {
+  if (results.some((result) => result.error)) return 500;
+  if (results.some((result) => result.skipped === SkipReason.noBackup || result.skipped === SkipReason.backupGone)) return 404;
+  if (results.some((result) => result.skipped === SkipReason.writtenMeanwhile)) return 409;
+  return 200;
+}
 
 /** The console's web application: pages that read, and forms that act through the kit's libraries. */
 export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): Hono {
@@ -117,7 +125,7 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     const ask = { key, version, to: field(form, 'to'), force: field(form, 'force') === 'yes', overwriting: field(form, 'overwriting') };
     const outcome = await backend.restore(ask);
     if (outcome.kind === 'confirm') return page(c, <RestoreConfirmPage item={outcome.item} ask={ask} session={session} />);
-    return page(c, <RestoreDonePage results={outcome.results} session={session} />);
+    return page(c, <RestoreDonePage results={outcome.results} session={session} />, restoreStatus(outcome.results));
   });
 
   app.get('/console.css', (c) => c.body(consoleStyles, 200, { 'Content-Type': 'text/css; charset=utf-8' }));

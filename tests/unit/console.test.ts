@@ -8,7 +8,7 @@ import type { ConsoleBackend, Overview, Place } from '../../scripts/console/back
 import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
 import { readReports } from '../../scripts/console/reports.js';
 import { consoleApp } from '../../scripts/console/server.js';
-import { RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
+import { RestoreAction, SkipReason, type RestoreResult } from '../../scripts/lib/restore.js';
 
 const TOKEN = 'session-token-of-this-run';
 const HOST = '127.0.0.1:4600';
@@ -235,6 +235,27 @@ describe('restore asks before it overwrites', () => {
     // Assess
     expect(backend.restore).toHaveBeenCalledWith({ key: 'a.txt', version: 'v1', to: 'other-bucket/x/', force: true, overwriting: '"e1"' });
     expect(await response.text()).toContain('overwrote s3://inbox/a.txt (new version n1)');
+  });
+});
+
+describe('a finished restore answers with a status that says how it went', () => {
+  const result = (outcome: Partial<RestoreResult>): RestoreResult => ({ key: 'a.txt', destination: { bucket: 'inbox', key: 'a.txt' }, action: RestoreAction.skip, ...outcome });
+
+  it.each([
+    ['no backup of that version', result({ skipped: SkipReason.noBackup, reason: 'no backup of version v9' }), 404, 'not restored: no backup of version v9'],
+    ['a backup gone since the plan', result({ skipped: SkipReason.backupGone, reason: 'backup version v1 is gone' }), 404, 'not restored: backup version v1 is gone'],
+    ['a destination written meanwhile', result({ skipped: SkipReason.writtenMeanwhile, reason: 's3://inbox/a.txt was written meanwhile' }), 409, 'not restored: s3://inbox/a.txt was written meanwhile'],
+    ['a failed copy', result({ action: RestoreAction.restore, error: 'InternalError: We encountered an internal error' }), 500, 'FAILED s3://inbox/a.txt: InternalError'],
+    ['a restored file', result({ action: RestoreAction.restore, restoredVersionId: 'n1' }), 200, 'restored s3://inbox/a.txt (new version n1)'],
+  ])('%s answers %i', async (_case, done, status, line) => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.restore.mockResolvedValue({ kind: 'done', results: [done] });
+    // Act
+    const response = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v9' }));
+    // Assess
+    expect(response.status).toBe(status);
+    expect(await response.text()).toContain(line);
   });
 });
 
