@@ -1,7 +1,7 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { readArtefact } from '../lib/artefact.js';
 import type { Clients } from '../lib/clients.js';
-import { restoreSource } from '../lib/kept-backups.js';
+import { keptBackupSource, restoreSource } from '../lib/kept-backups.js';
 import { requireDeployedStack, stackReadiness, type DeployedStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
 import { repairable, reconcileBuckets, repairThroughFunction } from '../lib/reconcile.js';
@@ -100,7 +100,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const readiness = await stackReadiness(target, clients, options.overrides);
       if (!readiness.usable) {
         // As make restore does: the backups the stack kept are there without it (lib/kept-backups.ts).
-        const { buckets, fallback } = await restoreSource(target, clients, options.overrides);
+        const { buckets, fallback } = await keptBackupSource(target, clients, readiness, options.account);
         const receipt = { state: ReceiptState.unknown, detail: 'the function’s log is gone with its stack' };
         const versions = await listBackupVersions(clients.s3, buckets.backupBucket, key);
         return {
@@ -144,7 +144,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
 
     async restore(ask) {
       // The stack's buckets, or the backups it kept when it is gone (then the ask names where to restore).
-      const { buckets, parameters } = await restoreSource(target, clients, options.overrides);
+      const { buckets, parameters } = await restoreSource(target, clients, { overrides: options.overrides, account: options.account });
       const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force });
       const asked = plan.find((item) => item.skipped === SkipReason.exists);
       if (asked) return { kind: 'confirm', item: asked };

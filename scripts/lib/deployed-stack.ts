@@ -29,6 +29,7 @@ export async function findStack(target: Target, clients: Clients, overrides: Par
 export type StackReadiness =
   | { readonly usable: true; readonly stack: Stack; readonly deployed: DeployedStack }
   | { readonly usable: false; readonly stackName: string; readonly stack?: Stack; readonly problem: UsageError | StackNeedsRecovery };
+export type UnusableStack = Extract<StackReadiness, { readonly usable: false }>;
 
 /**
  * Whether the target's stack can be worked with (ready, or its last update rolled back), with its outputs and

@@ -1,13 +1,12 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { bucketExists, countVersions } from './buckets.js';
 import type { Clients } from './clients.js';
-import { findStack } from './deployed-stack.js';
+import { stackReadiness, type UnusableStack } from './deployed-stack.js';
 import { identifyAccount } from './identity.js';
-import { completeOutputs } from './outputs.js';
 import type { Parameters } from './parameters.js';
 import type { RestoreBuckets } from './restore.js';
-import { outputsOf, parametersOf, type Log } from './stack.js';
-import { conditionOf, StackCondition, stackStatusLine } from './stack-state.js';
+import { parametersOf, type Log } from './stack.js';
+import { StackNeedsRecovery, stackStatusLine } from './stack-state.js';
 import type { Target } from './targets.js';
 
 /** The backup bucket's name, as the template builds it. */
@@ -44,22 +43,39 @@ export type RestoreSource = {
   readonly fallback?: string;
 };
 
+export type RestoreSourceOptions = {
+  /** Parameters that name another stack than the target's parameter file does. */
+  readonly overrides?: Parameters;
+  /** The account, when the caller knows it already: the kept bucket's name is built without asking for it. */
+  readonly account?: string;
+};
+
 /**
- * The stack's buckets when it is ready (or its last update rolled back) with the kit's outputs; otherwise the backup
- * bucket the template names for it, which outlives the stack: when there is no stack, when it is not ready (a failed
- * create leaves ROLLBACK_COMPLETE, without outputs) or when it lacks outputs. Then there is no inbox: TO says where.
+ * The stack's buckets when it can be worked with (ready, or its last update rolled back); otherwise the backups it
+ * kept (keptBackupSource).
  */
-export async function restoreSource(target: Target, clients: Clients, overrides: Parameters = {}): Promise<RestoreSource> {
-  const { stackName, stack } = await findStack(target, clients, overrides);
-  const parameters = parametersOf(stack);
-  const condition = conditionOf(stack?.StackStatus ?? '');
-  const usable = condition === StackCondition.ready || condition === StackCondition.rolledBack;
-  const outputs = stack && usable ? completeOutputs(outputsOf(stack)) : undefined;
-  if (outputs) return { buckets: { backupBucket: outputs.BackupBucketName, inboxBucket: outputs.InboxBucketName }, parameters };
-  const fallback = !stack ? `no stack ${stackName} on ${target.name}` : usable ? `stack ${stackName} on ${target.name} lacks the kit’s outputs` : stackStatusLine(target, stack);
-  const backupBucket = await backupBucketFor(target, clients, stackName);
+export async function restoreSource(target: Target, clients: Clients, options: RestoreSourceOptions = {}): Promise<RestoreSource> {
+  const readiness = await stackReadiness(target, clients, options.overrides);
+  if (!readiness.usable) return keptBackupSource(target, clients, readiness, options.account);
+  const { outputs, parameters } = readiness.deployed;
+  return { buckets: { backupBucket: outputs.BackupBucketName, inboxBucket: outputs.InboxBucketName }, parameters };
+}
+
+/**
+ * The backup bucket the template names for a stack that cannot name it (none, not ready: a failed create leaves
+ * ROLLBACK_COMPLETE without outputs, or without the kit's outputs), which outlives the stack. There is no inbox
+ * then: TO says where a restore goes.
+ */
+export async function keptBackupSource(target: Target, clients: Clients, unusable: UnusableStack, account?: string): Promise<RestoreSource> {
+  const { stackName, stack, problem } = unusable;
+  const fallback = !stack
+    ? `no stack ${stackName} on ${target.name}`
+    : problem instanceof StackNeedsRecovery
+      ? stackStatusLine(target, stack)
+      : `stack ${stackName} on ${target.name} lacks the kit’s outputs`;
+  const backupBucket = account ? backupBucketName(stackName, account, target.region) : await backupBucketFor(target, clients, stackName);
   if (!(await bucketExists(clients.s3, backupBucket))) {
     throw new Error(`${fallback}, and no backups are kept in s3://${backupBucket} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`);
   }
-  return { buckets: { backupBucket }, parameters, fallback };
+  return { buckets: { backupBucket }, parameters: parametersOf(stack), fallback };
 }

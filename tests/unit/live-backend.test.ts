@@ -40,6 +40,21 @@ describe('the console without a stack', () => {
   });
 });
 
+describe('the console’s reads of a missing stack', () => {
+  it('describes the stack once and names the kept bucket from the account it already knows', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
+    s3.on(HeadBucketCommand).resolves({});
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [] });
+    // Act
+    await backend.keyVersions('docs/a.txt');
+    await backend.restore({ key: 'docs/a.txt', version: 'b1', to: 'elsewhere/', force: false });
+    // Assess
+    expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
+    expect(sts).not.toHaveReceivedCommand(GetCallerIdentityCommand);
+  });
+});
+
 const readyStack: Stack = { StackName: 'backup-kit', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: kitOutputs };
 
 describe('the console’s overwrite', () => {
