@@ -4,8 +4,10 @@ import {
   CreateMultipartUploadCommand,
   GetObjectTaggingCommand,
   UploadPartCopyCommand,
+  type CompletedPart,
   type S3Client,
   type Tag,
+  type UploadPartCopyCommandOutput,
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import type { Config } from './config.js';
@@ -72,23 +74,16 @@ export async function multipartCopy(
   if (uploadId === undefined) throw new Error(`CreateMultipartUpload for ${source.key} returned no UploadId`);
 
   const copySource = copySourceFor(source.bucket, source.key, source.versionId);
-  const limit = pLimit(settings.copyConcurrency);
-  const parts = planParts(source.size, settings.partSizeBytes);
   try {
-    const copied = await Promise.all(
-      parts.map(({ partNumber, range }) =>
-        limit(async () => {
-          const part = await s3.send(
-            new UploadPartCopyCommand({
-              Bucket: destination.bucket,
-              Key: destination.key,
-              UploadId: uploadId,
-              PartNumber: partNumber,
-              CopySource: copySource,
-              CopySourceRange: range,
-            }),
-          );
-          return { PartNumber: partNumber, ETag: part.CopyPartResult?.ETag };
+    const copied = await copyParts(settings.copyConcurrency, planParts(source.size, settings.partSizeBytes), (part) =>
+      s3.send(
+        new UploadPartCopyCommand({
+          Bucket: destination.bucket,
+          Key: destination.key,
+          UploadId: uploadId,
+          PartNumber: part.partNumber,
+          CopySource: copySource,
+          CopySourceRange: part.range,
         }),
       ),
     );
@@ -101,13 +96,40 @@ export async function multipartCopy(
         ...(condition ? writeConditionHeaders(condition) : {}),
       }),
     );
-    return { backupVersionId: completed.VersionId, parts: parts.length };
+    return { backupVersionId: completed.VersionId, parts: copied.length };
   } catch (error) {
-    limit.clearQueue();
     // The original error is what matters; an abort that fails too is cleaned up by the bucket's lifecycle rule.
     await s3
       .send(new AbortMultipartUploadCommand({ Bucket: destination.bucket, Key: destination.key, UploadId: uploadId }))
       .catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Copies the parts, `concurrency` at a time. After a part fails no other part starts, and the failure is thrown
+ * only once the parts in flight have ended: a part that completes after its upload was aborted keeps its storage.
+ */
+async function copyParts(
+  concurrency: number,
+  parts: readonly PartRange[],
+  copyPart: (part: PartRange) => Promise<UploadPartCopyCommandOutput>,
+): Promise<CompletedPart[]> {
+  const limit = pLimit(concurrency);
+  let failed = false;
+  const copying = parts.map((part) =>
+    limit(async (): Promise<CompletedPart | undefined> => {
+      if (failed) return undefined;
+      try {
+        return { PartNumber: part.partNumber, ETag: (await copyPart(part)).CopyPartResult?.ETag };
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }),
+  );
+  const settled = await Promise.allSettled(copying);
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<CompletedPart>).value);
 }

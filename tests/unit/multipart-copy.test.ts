@@ -1,6 +1,9 @@
+import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, S3Client, UploadPartCopyCommand } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { planParts, taggingHeader } from '../../handler/multipart-copy.js';
-import { MiB } from './support/fixtures.js';
+import { multipartCopy, planParts, taggingHeader } from '../../handler/multipart-copy.js';
+import type { ObjectVersion } from '../../handler/source.js';
+import { awsError, INBOX, MiB } from './support/fixtures.js';
 
 const TiB = 1024 * 1024 * MiB;
 const rangeOf = (range: string) => range.replace('bytes=', '').split('-').map(Number) as [number, number];
@@ -40,5 +43,33 @@ describe('taggingHeader', () => {
     // Assess
     expect(header).toBe('project=a%26b+c&year=2026');
     expect(taggingHeader([])).toBeUndefined();
+  });
+});
+
+describe('a multipart copy whose part fails', () => {
+  it('starts no more parts and aborts the upload only after the parts in flight have ended', async () => {
+    // Prepare: eight parts, four at a time; part 1 fails at once, the others take 50 ms each
+    const s3 = mockClient(S3Client);
+    const order: string[] = [];
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+    s3.on(UploadPartCopyCommand).callsFake(async ({ PartNumber }: { PartNumber: number }) => {
+      order.push(`part ${PartNumber} started`);
+      if (PartNumber === 1) throw awsError('InternalError', 500);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      order.push(`part ${PartNumber} ended`);
+      return { CopyPartResult: { ETag: `"e${PartNumber}"` } };
+    });
+    s3.on(AbortMultipartUploadCommand).callsFake(async () => {
+      order.push('abort');
+      return {};
+    });
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 40 * MiB, content: { size: 40 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    // Act
+    const copy = multipartCopy(new S3Client({ region: 'us-east-1' }), { partSizeBytes: 5 * MiB, copyConcurrency: 4 }, source, { bucket: 'backup', key: 'big.bin' }, {});
+    // Assess
+    await expect(copy).rejects.toThrow('InternalError');
+    expect(order).toEqual(['part 1 started', 'part 2 started', 'part 3 started', 'part 4 started', 'part 2 ended', 'part 3 ended', 'part 4 ended', 'abort']);
+    s3.restore();
   });
 });
