@@ -7,6 +7,7 @@ import { compareContent } from './content.js';
 import { copyMethodFor, copyToBackup, type CopyMethod } from './copy.js';
 import { isNotFound, isTransient, isWriteConflict } from './errors.js';
 import { parseS3Event, type ObjectCreated } from './event.js';
+import { requestOf } from './invocation.js';
 import { sendReceipt } from './notify.js';
 import { LogMessage, Outcome, type RecordOutcome } from './outcome.js';
 import { provenanceMetadata } from './provenance.js';
@@ -65,7 +66,7 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
         continue;
       }
       try {
-        outcomes.push(await new RecordBackup(deps, record, invocation.requestId, receipts).run());
+        outcomes.push(await new RecordBackup(deps, record, requestOf(record, invocation), receipts).run());
       } catch (error) {
         failedKeys.push(record.key);
         logger.error(LogMessage.retry, { outcome: Outcome.retry, key: record.key, eventVersionId: record.versionId, error });

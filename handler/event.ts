@@ -6,6 +6,8 @@ export type ObjectCreated = {
   readonly versionId?: string;
   readonly sequencer?: string;
   readonly size?: number;
+  /** The SQS message that carried the record (the outermost one): SQS delivers it again under a new Lambda request. */
+  readonly sqsMessageId?: string;
 };
 
 export type Ignored = { readonly index: number; readonly reason: string; readonly eventName?: string };
@@ -52,7 +54,10 @@ function informational(object: Json): Pick<ObjectCreated, 'sequencer' | 'size'> 
   };
 }
 
-function s3Record(raw: Json, index: number, out: Collector): void {
+/** What an envelope adds to the records inside it. */
+type Carrier = Pick<ObjectCreated, 'sqsMessageId'>;
+
+function s3Record(raw: Json, index: number, out: Collector, carrier: Carrier): void {
   const { eventName, s3 } = raw;
   if (!nonEmptyString(eventName)) return out.reject(index, 'eventName: missing');
   const bucket = isObject(s3) && isObject(s3.bucket) ? s3.bucket.name : undefined;
@@ -67,11 +72,11 @@ function s3Record(raw: Json, index: number, out: Collector): void {
   } catch {
     return out.reject(index, `s3.object.key: not valid URL encoding: ${object.key.slice(0, 200)}`);
   }
-  out.records.push({ bucket, key, eventName, ...(object.versionId ? { versionId: object.versionId } : {}), ...informational(object) });
+  out.records.push({ bucket, key, eventName, ...(object.versionId ? { versionId: object.versionId } : {}), ...informational(object), ...carrier });
 }
 
 /** S3 → EventBridge: the key arrives as it is, not form-URL-encoded. */
-function eventBridgeRecord(raw: Json, index: number, out: Collector): void {
+function eventBridgeRecord(raw: Json, index: number, out: Collector, carrier: Carrier): void {
   const detailType = String(raw['detail-type'] ?? '');
   if (detailType !== 'Object Created') return out.ignore(index, 'not an Object Created event from EventBridge', detailType);
   const detail = isObject(raw.detail) ? raw.detail : {};
@@ -81,7 +86,7 @@ function eventBridgeRecord(raw: Json, index: number, out: Collector): void {
   if (!object || !nonEmptyString(object.key)) return out.reject(index, 'detail.object.key: missing');
   const versionId = object['version-id'];
   if (versionId !== undefined && !nonEmptyString(versionId)) return out.reject(index, 'detail.object.version-id: not a version id');
-  out.records.push({ bucket, key: object.key, eventName: 'ObjectCreated:EventBridge', ...(versionId ? { versionId } : {}), ...informational(object) });
+  out.records.push({ bucket, key: object.key, eventName: 'ObjectCreated:EventBridge', ...(versionId ? { versionId } : {}), ...informational(object), ...carrier });
 }
 
 function parseJson(text: unknown): unknown {
@@ -93,28 +98,31 @@ function parseJson(text: unknown): unknown {
   }
 }
 
-function envelope(event: unknown, index: number, depth: number, out: Collector): void {
+function envelope(event: unknown, index: number, depth: number, out: Collector, carrier: Carrier): void {
   if (!isObject(event)) return out.reject(index, 'the event is not an object');
   if (depth > MAX_NESTING) return out.reject(index, `envelopes nested more than ${MAX_NESTING} deep`);
   if (event.Event === 's3:TestEvent') return out.ignore(index, 'S3 test event', 's3:TestEvent');
-  if (event.source === 'aws.s3' && 'detail-type' in event) return eventBridgeRecord(event, index, out);
-  if (event.Type === 'Notification' && 'Message' in event) return wrapped(event.Message, index, depth, out, 'SNS message');
+  if (event.source === 'aws.s3' && 'detail-type' in event) return eventBridgeRecord(event, index, out, carrier);
+  if (event.Type === 'Notification' && 'Message' in event) return wrapped(event.Message, index, depth, out, 'SNS message', carrier);
   if (event.Records === undefined) return out.reject(index, 'the event has no Records');
   if (!Array.isArray(event.Records)) return out.reject(index, 'Records is not a list');
   event.Records.forEach((raw: unknown, position) => {
     const at = depth === 0 ? position : index;
     if (!isObject(raw)) return out.reject(at, 'the record is not an object');
-    if (raw.eventSource === 'aws:s3') return s3Record(raw, at, out);
-    if (raw.eventSource === 'aws:sqs') return wrapped(raw.body, at, depth, out, 'SQS message body');
-    if (raw.EventSource === 'aws:sns' && isObject(raw.Sns)) return wrapped(raw.Sns.Message, at, depth, out, 'SNS message');
+    if (raw.eventSource === 'aws:s3') return s3Record(raw, at, out, carrier);
+    if (raw.eventSource === 'aws:sqs') {
+      const sqsMessageId = carrier.sqsMessageId ?? (nonEmptyString(raw.messageId) ? raw.messageId : undefined);
+      return wrapped(raw.body, at, depth, out, 'SQS message body', sqsMessageId ? { sqsMessageId } : carrier);
+    }
+    if (raw.EventSource === 'aws:sns' && isObject(raw.Sns)) return wrapped(raw.Sns.Message, at, depth, out, 'SNS message', carrier);
     return out.reject(at, `not an S3 record (eventSource ${JSON.stringify(raw.eventSource ?? raw.EventSource ?? null)})`);
   });
 }
 
-function wrapped(text: unknown, index: number, depth: number, out: Collector, what: string): void {
+function wrapped(text: unknown, index: number, depth: number, out: Collector, what: string, carrier: Carrier): void {
   const inner = parseJson(text);
   if (inner === undefined) return out.reject(index, `${what}: not JSON`);
-  envelope(inner, index, depth + 1, out);
+  envelope(inner, index, depth + 1, out, carrier);
 }
 
 /**
@@ -124,6 +132,6 @@ function wrapped(text: unknown, index: number, depth: number, out: Collector, wh
  */
 export function parseS3Event(event: unknown): ParsedEvent {
   const out = new Collector();
-  envelope(event, -1, 0, out);
+  envelope(event, -1, 0, out, {});
   return { records: out.records, ignored: out.ignored, malformed: out.malformed };
 }

@@ -1,4 +1,5 @@
 import type { Invocation } from './backup.js';
+import type { ObjectCreated } from './event.js';
 
 /** The field `make redrive` adds to a parked event: the request id of the attempts that parked it. */
 export const REDRIVE_OF_FIELD = 'backupKitRedriveOf';
@@ -11,4 +12,13 @@ export const REDRIVE_OF_FIELD = 'backupKitRedriveOf';
 export function invocationOf(event: unknown, awsRequestId: string): Invocation {
   const redriveOf = typeof event === 'object' && event !== null ? (event as Record<string, unknown>)[REDRIVE_OF_FIELD] : undefined;
   return { requestId: typeof redriveOf === 'string' && redriveOf !== '' ? redriveOf : awsRequestId };
+}
+
+/**
+ * The request a record's copy is recorded under (its provenance's backup-request-id), by which a retry knows a copy
+ * as its own: the SQS message that carried the record, which SQS delivers again as a new Lambda request; else the
+ * invocation's request.
+ */
+export function requestOf(record: ObjectCreated, invocation: Invocation): string {
+  return record.sqsMessageId ? `sqs:${record.sqsMessageId}` : invocation.requestId;
 }

@@ -702,6 +702,23 @@ describe('failures', () => {
     expect(receiptsFor('parked.txt', v1)).toHaveLength(1);
   });
 
+  it('sends the receipt owed by an SQS message whose redelivery comes as a new Lambda request', async () => {
+    // Prepare: S3 → SQS → Lambda; the first delivery copies, its receipt is throttled; SQS delivers the message again
+    const v1 = model.put(INBOX, 'queued.txt');
+    sns.on(PublishCommand).rejectsOnce(awsError('Throttling', 400)).callsFake((input: PublishCommandInput) => {
+      receipts.push(input);
+      return { MessageId: 'receipt-after-redelivery' };
+    });
+    const queued = { Records: [{ eventSource: 'aws:sqs', messageId: 'sqs-message-1', body: JSON.stringify(eventFor('queued.txt', { versionId: v1 })) }] };
+    await expect(createHandler(dependencies())(queued, invocationOf(queued, 'esm-request-1'))).rejects.toThrow(RetryableBackupError);
+    // Act
+    const redelivered = await createHandler(dependencies())(queued, invocationOf(queued, 'esm-request-2'));
+    // Assess
+    expect(redelivered.outcomes).toEqual([Outcome.skipCopy]);
+    expect(model.count(BACKUP, 'queued.txt')).toBe(1);
+    expect(receiptsFor('queued.txt', v1)).toHaveLength(1);
+  });
+
   it('keeps a finished copy and its receipt when the look after the copy fails, and leaves that look to the retry', async () => {
     // Prepare
     const v1 = model.put(INBOX, 'k.txt');

@@ -87,6 +87,17 @@ describe('parseS3Event with wrapped notifications', () => {
     expect(parsed.records.map((r) => r.key)).toEqual(['folder/a b+c.txt', 'folder/a b+c.txt']);
   });
 
+  it('names the outermost SQS message that carried each record, and none for records that came another way', () => {
+    // Prepare: SQS carrying SNS carrying S3; SQS carrying SQS (a redriven dead letter); SNS alone
+    const viaSns = { eventSource: 'aws:sqs', messageId: 'm-1', body: JSON.stringify({ Type: 'Notification', Message: JSON.stringify(s3Event) }) };
+    const twice = { eventSource: 'aws:sqs', messageId: 'm-outer', body: JSON.stringify({ Records: [{ eventSource: 'aws:sqs', messageId: 'm-inner', body: JSON.stringify(s3Event) }] }) };
+    const snsAlone = { EventSource: 'aws:sns', Sns: { Message: JSON.stringify(s3Event) } };
+    // Act
+    const parsed = parseS3Event({ Records: [viaSns, twice, snsAlone] });
+    // Assess
+    expect(parsed.records.map((record) => record.sqsMessageId)).toEqual(['m-1', 'm-outer', undefined]);
+  });
+
   it('reads an EventBridge "Object Created" event, whose key is not URL-encoded', () => {
     // Prepare
     const event = {
