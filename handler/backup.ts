@@ -151,6 +151,14 @@ class RecordBackup {
       if (!copied && heldOlderVersion && held.provenance.requestId === this.requestId) {
         await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
       }
+      if (current.archivedIn) {
+        // Permanent until the owner restores it: a retry would fail the same way, and park the event for nothing.
+        return this.decide(Outcome.sourceArchived, {
+          sourceVersionId: current.versionId,
+          storageClass: current.archivedIn,
+          reason: `the inbox's version is archived (${current.archivedIn}) and S3 copies it only after a restore: restore it (RestoreObject), then \`make reconcile FIX=1\` backs it up`,
+        }, 'warn');
+      }
       const condition: WriteCondition = held ? { ifMatch: held.etag } : { ifNoneMatch: '*' };
       const copy = await this.copy(current, condition);
       if (copy === undefined) continue;
@@ -161,8 +169,8 @@ class RecordBackup {
     throw new Error(`${key}: its backup or inbox version kept changing during ${MAX_ROUNDS_PER_RECORD} rounds of reads and conditional copies`);
   }
 
-  private decide(outcome: RecordOutcome, fields: Record<string, unknown>): RecordOutcome {
-    this.deps.logger.info(LogMessage.decision, {
+  private decide(outcome: RecordOutcome, fields: Record<string, unknown>, level: 'info' | 'warn' = 'info'): RecordOutcome {
+    this.deps.logger[level](LogMessage.decision, {
       outcome,
       key: this.record.key,
       eventVersionId: this.record.versionId,

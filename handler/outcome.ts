@@ -4,6 +4,7 @@ export const Outcome = {
   skipCopy: 'skip_copy',
   staleEvent: 'stale_event',
   sourceMissing: 'source_missing',
+  sourceArchived: 'source_archived',
   copyConflict: 'copy_conflict',
   corruptBackup: 'corrupt_backup',
   ignored: 'ignored',
@@ -16,7 +17,12 @@ export const Outcome = {
 export type Outcome = (typeof Outcome)[keyof typeof Outcome];
 
 /** What happened to one S3 record, as the backup rules decided it. */
-export type RecordOutcome = typeof Outcome.copied | typeof Outcome.skipCopy | typeof Outcome.staleEvent | typeof Outcome.sourceMissing;
+export type RecordOutcome =
+  | typeof Outcome.copied
+  | typeof Outcome.skipCopy
+  | typeof Outcome.staleEvent
+  | typeof Outcome.sourceMissing
+  | typeof Outcome.sourceArchived;
 
 /** The `message` of the function's log lines that scripts and tests look for. */
 export const LogMessage = {

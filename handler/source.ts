@@ -24,6 +24,8 @@ export type ObjectVersion = {
   readonly headers: ContentHeaders;
   /** The uploader's metadata, never the kit's provenance keys (see provenance.ts). */
   readonly metadata: Readonly<Record<string, string>>;
+  /** The archive it lies in (a storage class or an Intelligent-Tiering archive tier) while S3 cannot copy it before a restore. */
+  readonly archivedIn?: string;
 };
 
 /** A backup version: what a conditional write names, and where it came from. */
@@ -45,6 +47,15 @@ function contentHeaders(head: HeadObjectCommandOutput): ContentHeaders {
     ContentLanguage: head.ContentLanguage,
     Expires: head.Expires,
   };
+}
+
+/** S3 copies a version in these only once RestoreObject has made a temporary copy of it. */
+const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+
+function archivedIn(head: HeadObjectCommandOutput): string | undefined {
+  if (head.Restore?.includes('ongoing-request="false"')) return undefined;
+  if (head.StorageClass && ARCHIVE_CLASSES.has(head.StorageClass)) return head.StorageClass;
+  return head.ArchiveStatus;
 }
 
 async function head(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<HeadObjectCommandOutput | undefined> {
@@ -79,6 +90,7 @@ export async function headObjectVersion(s3: S3Client, bucket: string, key: strin
     content: contentFacts(found),
     headers: contentHeaders(found),
     metadata: withoutProvenance(found.Metadata ?? {}),
+    ...(archivedIn(found) ? { archivedIn: archivedIn(found) } : {}),
   };
 }
 

@@ -747,6 +747,25 @@ describe('failures', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.sourceMissing, key: 'gone.txt' }));
   });
 
+  it('logs source_archived and does not retry for a version S3 must restore before it copies it, and copies it once restored', async () => {
+    // Prepare
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'cold.tar', { storageClass: 'DEEP_ARCHIVE' });
+    const instant = model.put(INBOX, 'instant.tar', { storageClass: 'GLACIER_IR' });
+    // Act
+    const archived = await createHandler(deps)(eventFor('cold.tar', { versionId: v1 }), invocation);
+    model.restoreArchived(INBOX, 'cold.tar', v1);
+    const restored = await createHandler(deps)(eventFor('cold.tar', { versionId: v1 }), { requestId: 'request-reconcile' });
+    const readable = await createHandler(deps)(eventFor('instant.tar', { versionId: instant }), invocation);
+    // Assess
+    expect([archived.outcomes, restored.outcomes, readable.outcomes]).toEqual([[Outcome.sourceArchived], [Outcome.copied], [Outcome.copied]]);
+    expect(deps.logged()).toContainEqual(
+      expect.objectContaining({ outcome: Outcome.sourceArchived, key: 'cold.tar', sourceVersionId: v1, storageClass: 'DEEP_ARCHIVE', reason: expect.stringContaining('make reconcile FIX=1') }),
+    );
+    expect(backupSources('cold.tar')).toEqual([v1]);
+    expect(receiptsFor('cold.tar', v1)).toHaveLength(1);
+  });
+
   it('reads the key again when its version vanishes between HeadObject and the copy', async () => {
     // Prepare
     const v1 = model.put(INBOX, 'racing.txt');

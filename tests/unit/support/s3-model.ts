@@ -18,6 +18,7 @@ import {
   type ListObjectVersionsCommandInput,
   type PutObjectCommandInput,
   type S3ClientResolvedConfig,
+  type StorageClass,
   type UploadPartCopyCommandInput,
   type ServiceInputTypes,
   type ServiceOutputTypes,
@@ -50,7 +51,15 @@ export type StoredVersion = {
   readonly tags: readonly Tag[];
   readonly encryption?: string;
   readonly lastModified: Date;
+  /** Absent for STANDARD, as S3 reports it. */
+  readonly storageClass?: string;
+  /** An archived version's temporary copy is ready (RestoreObject finished). */
+  readonly restored?: boolean;
 };
+
+/** Storage classes whose objects S3 copies only after a restore. */
+const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+const inArchive = (version: StoredVersion) => version.storageClass !== undefined && ARCHIVE_CLASSES.has(version.storageClass) && !version.restored;
 
 type Part = { readonly partNumber: number; readonly sourceId: string; readonly start: number; readonly end: number; readonly etag: string };
 type Upload = {
@@ -63,7 +72,7 @@ type Upload = {
   readonly parts: Map<number, Part>;
 };
 
-export type PutOptions = { body?: string; size?: number; metadata?: Record<string, string>; headers?: Headers; tags?: Tag[]; writtenAt?: Date };
+export type PutOptions = { body?: string; size?: number; metadata?: Record<string, string>; headers?: Headers; tags?: Tag[]; writtenAt?: Date; storageClass?: string };
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 /** Stands in for a CRC64NVME: equal for equal bytes, 8 bytes in base64. */
@@ -112,7 +121,15 @@ export class VersionedS3Model {
       metadata: storedMetadata(options.metadata),
       headers: options.headers ?? {},
       tags: options.tags ?? [],
+      ...(options.storageClass && options.storageClass !== 'STANDARD' ? { storageClass: options.storageClass } : {}),
     }, options.writtenAt);
+  }
+
+  /** What RestoreObject leads to once it has finished: the archived version can be read and copied. */
+  restoreArchived(bucket: string, key: string, versionId: string): void {
+    const versions = this.versions(bucket, key);
+    const index = versions.findIndex((version) => version.versionId === versionId);
+    versions[index] = { ...versions[index]!, restored: true };
   }
 
   latest(bucket: string, key: string): StoredVersion | undefined {
@@ -173,6 +190,8 @@ export class VersionedS3Model {
       LastModified: new Date(Math.floor(version.lastModified.getTime() / 1000) * 1000),
       Metadata: { ...version.metadata },
       ServerSideEncryption: version.encryption,
+      ...(version.storageClass ? { StorageClass: version.storageClass as StorageClass } : {}),
+      ...(version.restored ? { Restore: 'ongoing-request="false", expiry-date="Fri, 01 Jan 2100 00:00:00 GMT"' } : {}),
       ...version.headers,
     };
   }
@@ -302,7 +321,10 @@ export class VersionedS3Model {
     const slash = path.indexOf('/');
     const bucket = path.slice(0, slash);
     const key = decodeURIComponent(path.slice(slash + 1));
-    return this.find(bucket, key, new URLSearchParams(query).get('versionId') ?? undefined);
+    const version = this.find(bucket, key, new URLSearchParams(query).get('versionId') ?? undefined);
+    // "The source object of the COPY action is not in the active tier and is only stored in Amazon S3 Glacier."
+    if (inArchive(version)) throw awsError('ObjectNotInActiveTierError', 403);
+    return version;
   }
 
   private upload(uploadId: string | undefined, bucket: string | undefined, key: string | undefined): Upload {
