@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { checkovProblem } from './lib/checkov-summary.js';
 import { ExitCode } from './lib/cli.js';
 import { projectRoot, templatePath, toolsVenvBin, venvBin } from './lib/paths.js';
 
@@ -20,19 +21,23 @@ for (const tool of [cfnLint, checkov, actionlint]) {
 }
 
 const template = relative(projectRoot, templatePath);
-const steps: [string, string, string[]][] = [
-  ['cfn-lint', cfnLint, ['--format', 'pretty', template]],
+/** A step, and for a tool whose exit status does not say everything, what its output says against it. */
+type Step = { readonly name: string; readonly command: string; readonly args: readonly string[]; readonly problemIn?: (output: string) => string | undefined };
+const steps: readonly Step[] = [
+  { name: 'cfn-lint', command: cfnLint, args: ['--format', 'pretty', template] },
   // --skip-download: checkov runs offline; it would otherwise fetch guidelines from its vendor's platform.
-  ['checkov', checkov, ['--file', template, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download']],
-  ['dclint', join(projectRoot, 'node_modules', '.bin', 'dclint'), ['--max-warnings', '0', 'compose.yaml']],
-  ['actionlint', actionlint, ['-no-color']],
-  ['tsc', join(projectRoot, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', 'tsconfig.json']],
+  { name: 'checkov', command: checkov, args: ['--file', template, '--framework', 'cloudformation', '--compact', '--quiet', '--skip-download'], problemIn: checkovProblem },
+  { name: 'dclint', command: join(projectRoot, 'node_modules', '.bin', 'dclint'), args: ['--max-warnings', '0', 'compose.yaml'] },
+  { name: 'actionlint', command: actionlint, args: ['-no-color'] },
+  { name: 'tsc', command: join(projectRoot, 'node_modules', '.bin', 'tsc'), args: ['--noEmit', '-p', 'tsconfig.json'] },
 ];
 let failed = false;
-for (const [name, command, args] of steps) {
-  const result = spawnSync(command, args, { cwd: projectRoot, stdio: 'inherit' });
-  const ok = result.status === 0;
-  console.log(`${name}: ${ok ? 'clean' : `failed (exit ${result.status ?? result.signal})`}`);
-  failed ||= !ok;
+for (const { name, command, args, problemIn } of steps) {
+  const result = spawnSync(command, args, { cwd: projectRoot, stdio: ['inherit', problemIn ? 'pipe' : 'inherit', 'inherit'], encoding: 'utf8' });
+  if (problemIn) process.stdout.write(result.stdout ?? '');
+  const problem = result.status === 0 ? problemIn?.(result.stdout ?? '') : undefined;
+  const verdict = result.status !== 0 ? `failed (exit ${result.status ?? result.signal})` : problem ? `failed: ${problem}` : 'clean';
+  console.log(`${name}: ${verdict}`);
+  failed ||= verdict !== 'clean';
 }
 process.exit(failed ? ExitCode.failed : ExitCode.ok);
