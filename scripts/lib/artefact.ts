@@ -59,9 +59,22 @@ export async function bundleHandler(): Promise<Buffer> {
   return Buffer.from(code.contents);
 }
 
-/** Bundles the handler and zips it deterministically. */
-export async function buildArtefact(): Promise<Artefact> {
-  return describeArtefact(await zip(await bundleHandler()));
+/** A zip over its size budget: refused before it is written, so that neither `make build` nor a deploy ships it. */
+export class ArtefactOverBudget extends Error {
+  override readonly name = 'ArtefactOverBudget';
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
+
+/** Bundles the handler and zips it deterministically; a zip over `budgetBytes` is refused. */
+export async function buildArtefact(budgetBytes = ARTEFACT_BUDGET_BYTES): Promise<Artefact> {
+  const artefact = describeArtefact(await zip(await bundleHandler()));
+  if (artefact.bytes.length > budgetBytes) {
+    throw new ArtefactOverBudget(
+      `the zip is ${(artefact.bytes.length / 1024).toFixed(1)} KiB, over its budget of ${kib(budgetBytes)}: find what the handler newly pulls in (esbuild --metafile) and trim it; nothing was written`,
+    );
+  }
+  return artefact;
 }
 
 function zip(contents: Buffer): Promise<Buffer> {
@@ -85,7 +98,12 @@ export async function writeArtefact(artefact: Artefact): Promise<void> {
 export async function readArtefact(): Promise<Artefact> {
   const bytes = await readFile(artefactPath);
   const artefact = describeArtefact(bytes);
-  const recorded = (await readFile(artefactShaPath, 'utf8')).split(/\s+/)[0];
+  const recorded = (
+    await readFile(artefactShaPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') throw new Error(`${artefactShaPath} is missing, so ${artefactPath} cannot be checked: run \`make build\` again.`);
+      throw error;
+    })
+  ).split(/\s+/)[0];
   if (recorded !== artefact.sha256) {
     throw new Error(`${artefactPath} does not match its recorded sha256 (${recorded}); run \`make build\` again.`);
   }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ARTEFACT_BUDGET_BYTES, artefactKey, buildArtefact, bundleHandler, describeArtefact } from '../../scripts/lib/artefact.js';
+import { ARTEFACT_BUDGET_BYTES, ArtefactOverBudget, artefactKey, buildArtefact, bundleHandler, describeArtefact } from '../../scripts/lib/artefact.js';
 
 // Two esbuild builds take about a second on an idle machine and several under load: a correctness test, not a
 // timed one, so it gets room instead of vitest's 5 s default.
@@ -36,5 +36,13 @@ describe('the handler artefact', () => {
     const code = (await bundleHandler()).toString('utf8');
     expect(code).not.toContain('AWS_WEB_IDENTITY_TOKEN_FILE');
     expect(code).not.toContain('sso_start_url');
+  }, 60_000);
+
+  it('is refused when over its budget, before anything is written, so that no deploy ships it', async () => {
+    // Act: a budget of 100 KiB, below the zip's size
+    const built = buildArtefact(100 * 1024);
+    // Assess
+    await expect(built).rejects.toThrow(ArtefactOverBudget);
+    await expect(built).rejects.toThrow(/^the zip is 1\d\d\.\d KiB, over its budget of 100 KiB: find what the handler newly pulls in \(esbuild --metafile\) and trim it; nothing was written$/);
   }, 60_000);
 });
