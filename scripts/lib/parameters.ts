@@ -7,17 +7,26 @@ const ParameterFile = z.record(z.string(), z.union([z.string(), z.number(), z.bo
 
 export type Parameters = Readonly<Record<string, string>>;
 
-/** The target's parameter file (cloudformation/parameters/<target>.json), as strings. */
+/** The target's parameter file (cloudformation/parameters/<target>.json), as strings; a file that cannot be used is a usage error. */
 export async function parametersFor(target: Target): Promise<Parameters> {
+  const file = target.parameterFile;
+  const restore = `restore the kit's with \`git checkout cloudformation/parameters/${target.name}.json\``;
+  const text = await readFile(file, 'utf8').catch((error: Error) => {
+    throw new UsageError(`cannot read the parameter file ${file} (${error.message}): ${restore}`);
+  });
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(target.parameterFile, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new Error(`cannot read the parameter file ${target.parameterFile}: ${(error as Error).message}`);
+    throw new UsageError(`${file} is not valid JSON (${(error as Error).message}): fix it, or ${restore}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new UsageError(`${file} must be a JSON object of parameter names to values, e.g. { "FunctionMemoryMb": 1024 }`);
   }
   const parsed = ParameterFile.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`${target.parameterFile} must be a JSON object of parameter names to values: ${parsed.error.issues[0]?.message}`);
+    const name = String(parsed.error.issues[0]?.path[0] ?? '?');
+    throw new UsageError(`${file}: ${name} must be a string, a number or true/false, not ${JSON.stringify((raw as Record<string, unknown>)[name])}`);
   }
   return Object.fromEntries(Object.entries(parsed.data).map(([key, value]) => [key, String(value)]));
 }

@@ -1,6 +1,11 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../scripts/lib/cli.js';
 import { evaluateConditions, resolveIfs } from '../../scripts/lib/conditions.js';
-import { parseOverrides, stackNameOf } from '../../scripts/lib/parameters.js';
+import { parametersFor, parseOverrides, stackNameOf } from '../../scripts/lib/parameters.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { loadTemplate } from '../../scripts/lib/template.js';
 
 describe('parseOverrides', () => {
@@ -22,6 +27,28 @@ describe('parseOverrides', () => {
     // Assess
     expect(stackNameOf({ NamePrefix: 'kit-a' })).toBe('kit-a');
     expect(stackNameOf({})).toBe('backup-kit');
+  });
+});
+
+describe('a parameter file that cannot be used', () => {
+  it('is a usage error that names the file, and the parameter whose value is not one', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'parameters-'));
+    const files = { comma: '{ "NamePrefix": "kit", }', nullValue: '{ "NamePrefix": "kit", "FunctionMemoryMb": null }', list: '["NamePrefix"]' };
+    const targets = await Promise.all(
+      Object.entries(files).map(async ([name, text]) => {
+        const parameterFile = join(dir, `${name}.json`);
+        await writeFile(parameterFile, text);
+        return { ...embeddedTarget('http://127.0.0.1:9'), parameterFile };
+      }),
+    );
+    // Act
+    const errors = await Promise.all(targets.map((target) => parametersFor(target).then(() => undefined, (error: Error) => error)));
+    // Assess
+    expect(errors.every((error) => error instanceof UsageError)).toBe(true);
+    expect(errors[0]?.message).toMatch(new RegExp(`^${join(dir, 'comma.json')} is not valid JSON \\(.+\\): fix it, or restore the kit's with \`git checkout cloudformation/parameters/embedded.json\`$`));
+    expect(errors[1]?.message).toBe(`${join(dir, 'nullValue.json')}: FunctionMemoryMb must be a string, a number or true/false, not null`);
+    expect(errors[2]?.message).toBe(`${join(dir, 'list.json')} must be a JSON object of parameter names to values, e.g. { "FunctionMemoryMb": 1024 }`);
   });
 });
 
