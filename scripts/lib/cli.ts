@@ -10,6 +10,11 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** Ctrl-C where nothing had begun (at a question): the script exits with ExitCode.interrupted. */
+export class Interrupted extends Error {
+  override readonly name = 'Interrupted';
+}
+
 /**
  * A script's command line: commander's own usage errors (unknown option, value outside its choices, a parser's
  * refusal) print what was wrong and exit with ExitCode.usage instead of commander's 1.
@@ -107,13 +112,20 @@ export function nonEmpty(example: string): (value: string) => string {
   };
 }
 
-/** Asks a yes/no question on a terminal; without one, the answer is no (use --yes in scripts). */
+/** Asks a yes/no question on a terminal; without one, the answer is no (use --yes in scripts). Ctrl-C there is Interrupted. */
 export async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;
   const prompt = createInterface({ input: process.stdin, output: process.stdout });
   try {
     const answer = await prompt.question(`${question} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());
+  } catch (error) {
+    // readline rejects the question with an AbortError when Ctrl-C is typed at it.
+    if ((error as Error).name === 'AbortError') {
+      process.stdout.write('\n');
+      throw new Interrupted('interrupted at the question: nothing was done');
+    }
+    throw error;
   } finally {
     prompt.close();
   }
@@ -161,7 +173,7 @@ export function run(main: () => Promise<number | void>): void {
       const hint = stoppedAnswering(error);
       console.error(`error: ${message}${hint ? `: the target stopped answering; ${hint}` : ''}`);
       if (process.env.BACKUP_KIT_DEBUG && error instanceof Error) console.error(error.stack);
-      process.exitCode = error instanceof UsageError ? ExitCode.usage : ExitCode.failed;
+      process.exitCode = error instanceof UsageError ? ExitCode.usage : error instanceof Interrupted ? ExitCode.interrupted : ExitCode.failed;
     },
   );
 }

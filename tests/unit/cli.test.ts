@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ExitCode, isoTime, nonEmpty, parseYes, run, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
+import { ExitCode, Interrupted, isoTime, nonEmpty, parseYes, run, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
 
 describe('parseYes', () => {
   it.each(['1', 'yes', 'YES', 'true', 'True'])('confirms on %j', (value) => {
@@ -136,5 +136,15 @@ describe('run', () => {
     expect(printed).toHaveBeenCalledWith(
       'error: connect ECONNREFUSED 127.0.0.1:4599: the target stopped answering; is its emulator or LocalStack still running? (`make deploy` starts the embedded one)',
     );
+  });
+
+  it('exits 130 when Ctrl-C was typed at a question', async () => {
+    // Prepare
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // Act
+    run(() => Promise.reject(new Interrupted('interrupted at the question: nothing was done')));
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.interrupted));
+    // Assess
+    expect(printed).toHaveBeenCalledWith('error: interrupted at the question: nothing was done');
   });
 });
