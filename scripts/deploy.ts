@@ -1,4 +1,4 @@
-import { confirm, ExitCode, run, scriptCommand, targetOption, yesOption } from './lib/cli.js';
+import { confirm, ExitCode, run, scriptCommand, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { deploy, DeploymentCancelled, type DeploymentPlan } from './lib/deployment.js';
 import { DriftStatus } from './lib/drift.js';
 import { parseOverrides } from './lib/parameters.js';
@@ -6,7 +6,7 @@ import { resolveTarget, TargetName, type TargetName as Name } from './lib/target
 
 const program = scriptCommand('deploy', 'Build (when stale), upload and deploy the stack to a target, then prove the artefact and check drift.')
   .addOption(targetOption())
-  .option('-p, --parameter <Name=Value...>', 'override a template parameter (repeatable)', [])
+  .option('-p, --parameter <Name=Value...>', 'override a template parameter (repeatable; not NamePrefix, which names the stack in the parameter file)', [])
   .addOption(yesOption('do not ask before changing a stack on aws (only --yes, or 1 / yes / true, confirms)'))
   .parse();
 
@@ -14,6 +14,11 @@ const options = program.opts<{ target: Name; parameter: string[]; yes: boolean }
 
 run(async () => {
   const overrides = parseOverrides(options.parameter);
+  // A stack deployed under another name would be out of reach of destroy, redrive, restore … and of the
+  // recovery advice printed when it fails, which would name the parameter file's stack instead.
+  if (overrides.NamePrefix !== undefined) {
+    throw new UsageError(`NamePrefix names the stack, and every other verb finds the stack by the parameter file: set it in cloudformation/parameters/${options.target}.json instead`);
+  }
   const target = await resolveTarget(options.target, { checkReachable: true });
   const onAws = target.name === TargetName.aws;
   const ask = async (question: string) => options.yes || confirm(question);

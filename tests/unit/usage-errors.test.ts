@@ -78,6 +78,7 @@ describe('usage errors exit with 2 and say what to type', () => {
     [['console', '--port', '99999'], "option '--port <port>' argument '99999' is invalid. Give a whole number from 0 to 65535, e.g. --port 4600 (make console CONSOLE_PORT=4600)."],
     [['console', '--log-hours', '0'], "option '--log-hours <hours>' argument '0' is invalid. Give a whole number from 1 to 2160"],
     [['deploy', '--parameter', 'CopyConcurrency'], 'parameter override "CopyConcurrency" must look like Name=Value (e.g. --parameter FunctionMemoryMb=1024)'],
+    [['deploy', '-p', 'NamePrefix=other'], 'NamePrefix names the stack, and every other verb finds the stack by the parameter file: set it in cloudformation/parameters/embedded.json instead'],
     [['redrive'], 'no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)'],
   ])('%j', async ([name, ...args], message) => {
     // Act
