@@ -6,7 +6,7 @@ import {
   UpdateStackCommand,
   type Parameter,
 } from '@aws-sdk/client-cloudformation';
-import { CreateLogGroupCommand, DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -121,6 +121,22 @@ describe('a deploy converges on the parameter file and the template defaults', (
     const after = await live();
     expect([String(after.Environment?.Variables?.COPY_CONCURRENCY), after.MemorySize]).toEqual(['8', 512]);
     expect((await deploy(target, { overrides: { NamePrefix: PREFIX }, ...quietly })).action).toBe('unchanged');
+  });
+
+  it("changes the log group's retention in place, keeping the stack's outputs", async () => {
+    // Prepare
+    const { target, deployment } = started();
+    const logGroupNamePrefix = deployment.outputs.LogGroupName;
+    const retention = async () => (await deployment.clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix }))).logGroups?.[0]?.retentionInDays;
+    const fromParameterFile = await retention();
+    // Act
+    const overridden = await deploy(target, { overrides: { NamePrefix: PREFIX, LogRetentionDays: '14' }, ...quietly });
+    const during = await retention();
+    const plain = await deploy(target, { overrides: { NamePrefix: PREFIX }, ...quietly });
+    // Assess
+    expect([overridden.action, during, overridden.outputs.LogGroupName]).toEqual(['updated', 14, logGroupNamePrefix]);
+    expect([plain.action, await retention()]).toEqual(['updated', fromParameterFile]);
+    expect(fromParameterFile).not.toBe(14);
   });
 });
 

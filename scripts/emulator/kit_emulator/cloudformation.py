@@ -398,6 +398,9 @@ def _update_with_events(logical_id: str, resource_json: dict[str, Any], resource
     _resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS")
     try:
         resource = _original_parse_and_update(logical_id, resource_json, resources_map, account_id, region_name)
+        if resource is None:
+            # moto has no update for this type and would drop the resource from the stack, outputs and all.
+            raise UnsupportedByEmulator(f"the embedded emulator cannot update {resource_type} in place: destroy the stack and deploy again")
     except Exception as error:
         _resource_event(stack, logical_id, resource_type, "UPDATE_FAILED", _reason(error))
         raise

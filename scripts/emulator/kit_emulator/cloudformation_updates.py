@@ -6,9 +6,9 @@ Condition (an `Fn::If` inside a resource, or a resource's own `Condition`) goes 
 no parameter-driven changes at all, and an IAM role's inline policies are never updated. Here every
 parameter's effective value (sent, else the default) is compared with the live one, a resource that refers
 to a changed one (`Ref` or `${Name}` in `Fn::Sub`) or whose `Fn::If` conditions flip is modified, a change
-set lists what its parameters change, a role's inline policies follow the template, and a Condition that
-would add or remove a whole resource in an update fails the update by name (the emulator cannot do that;
-destroy the stack and deploy again).
+set lists what its parameters change, a role's inline policies follow the template, a log group's retention
+changes in place, and a Condition that would add or remove a whole resource in an update fails the update by
+name (the emulator cannot do that; destroy the stack and deploy again).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from moto.cloudformation.models import Change, ChangeSet
 from moto.cloudformation.parsing import ResourceMap
 from moto.utilities.utils import get_partition
 from moto.iam.models import Role, iam_backends
+from moto.logs.models import LogGroup, logs_backends
 
 from .cloudformation import UnsupportedByEmulator
 from .cloudformation_parameters import effective_values
@@ -147,7 +148,25 @@ def _role_update(cls: type[Role], original_resource: Role, new_resource_name: st
     return role
 
 
+def _log_group_update(cls: type[LogGroup], original_resource: LogGroup, new_resource_name: str, cloudformation_json: dict[str, Any],
+                      account_id: str, region_name: str) -> LogGroup:
+    """RetentionInDays changes in place, as in CloudFormation; a new LogGroupName would replace the group."""
+    properties = cloudformation_json.get("Properties", {})
+    name = properties.get("LogGroupName", original_resource.name)
+    if name != original_resource.name:
+        raise UnsupportedByEmulator(f"a new LogGroupName ({name}) replaces the log group {original_resource.name}, which the embedded "
+                                    "emulator cannot do in an update: destroy the stack and deploy again")
+    retention = properties.get("RetentionInDays")
+    logs = logs_backends[account_id][region_name]
+    if retention is None:
+        logs.delete_retention_policy(name)
+    else:
+        logs.put_retention_policy(name, int(retention))
+    return original_resource
+
+
 def install() -> None:
     ResourceMap.build_resource_diff = _build_resource_diff  # type: ignore[method-assign]
     ChangeSet.diff = _change_set_diff  # type: ignore[method-assign]
     Role.update_from_cloudformation_json = classmethod(_role_update)  # type: ignore[method-assign,assignment]
+    LogGroup.update_from_cloudformation_json = classmethod(_log_group_update)  # type: ignore[method-assign,assignment]
