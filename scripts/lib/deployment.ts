@@ -9,13 +9,14 @@ import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
+import { refuseRetentionKeptBucketLacks, retentionOf } from './kept-bucket-settings.js';
 import { deployStack, describeStack, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { UsageError } from './cli.js';
 import { identifyAccount } from './identity.js';
 import { stackTiming } from './deployed-stack.js';
 import type { Target } from './targets.js';
-import { parseTemplate, readTemplateText } from './template.js';
+import { parameterDefaults, parseTemplate, readTemplateText } from './template.js';
 
 /** Where a deploy is about to go, shown before anything is written. */
 export type DeploymentPlan = { readonly account: string; readonly identity: string; readonly region: string; readonly stackName: string };
@@ -66,12 +67,13 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     throw new DeploymentCancelled('not confirmed: nothing was changed');
   }
   // A stack whose create failed is replaced: it is about to be created again.
-  const keptBackupBucket = await keptBackupBucketParameter(
-    clients,
-    backupBucketName(stackName, plan.account, target.region),
-    condition === StackCondition.failedCreate ? undefined : existing,
-    log,
-  );
+  const backupBucket = backupBucketName(stackName, plan.account, target.region);
+  const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, condition === StackCondition.failedCreate ? undefined : existing, log);
+  const templateBody = await readTemplateText();
+  if (keptBackupBucket === 'true') {
+    const effective = { ...parameterDefaults(parseTemplate(templateBody)), ...requested };
+    refuseRetentionKeptBucketLacks(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
+  }
 
   const { artefact, rebuilt } = await freshArtefact();
   log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'rebuilt from changed sources' : 'up to date'})`);
@@ -91,7 +93,6 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   }
 
   const parameters: Parameters = { KeptBackupBucket: keptBackupBucket, ...requested, ArtifactBucket: artefactBucket, ArtifactKey: key };
-  const templateBody = await readTemplateText();
   const result = await deployStack(clients.cloudFormation, {
     stackName,
     templateBody,

@@ -46,6 +46,11 @@ export async function readTemplateText(): Promise<string> {
   return readFile(templatePath, 'utf8');
 }
 
+/** The template's parameter defaults, as strings: what CloudFormation takes for a parameter left out. */
+export function parameterDefaults(template: Template): Readonly<Record<string, string>> {
+  return Object.fromEntries(Object.entries(template.Parameters).flatMap(([name, parameter]) => (parameter.Default === undefined ? [] : [[name, String(parameter.Default)]])));
+}
+
 export async function loadTemplate(): Promise<Template> {
   return parseTemplate(await readTemplateText());
 }

@@ -1,5 +1,6 @@
 import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../scripts/lib/cli.js';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { deploy } from '../../scripts/lib/deployment.js';
 import { describeStack } from '../../scripts/lib/stack.js';
@@ -43,5 +44,25 @@ describe('backups outlive the stack', () => {
     const attempt = deploy(target, { overrides: { NamePrefix: 'kit-locked-it', BackupObjectLockDays: '7' }, log: () => undefined });
     // Assess
     await expect(attempt).rejects.toThrow(/ROLLBACK_COMPLETE[\s\S]*BackupBucket[\s\S]*ObjectLock/);
+  });
+
+  it('refuses, before it writes anything, retention settings that a kept bucket does not have: a stack that takes it over does not set them', async () => {
+    // Prepare: a stack that kept its backup bucket (every version forever, no lock) is gone
+    const { target } = started();
+    const overrides = { NamePrefix: 'kit-kept-it' };
+    const first = await deploy(target, { overrides, log: () => undefined });
+    await tearDown(target, first.clients, { deleteBackups: false, log: () => undefined, overrides });
+    // Act
+    const expiring = deploy(target, { overrides: { ...overrides, BackupNoncurrentVersionRetentionDays: '30' }, log: () => undefined });
+    const locked = deploy(target, { overrides: { ...overrides, BackupObjectLockDays: '5' }, log: () => undefined });
+    // Assess
+    const bucket = first.outputs.BackupBucketName;
+    await expect(expiring).rejects.toThrow(UsageError);
+    await expect(expiring).rejects.toThrow(
+      `s3://${bucket} is kept from an earlier stack, and a stack that takes a bucket over does not change its settings: it keeps superseded versions forever, the parameters ask for 30 day(s) (BackupNoncurrentVersionRetentionDays). Deploy with BackupNoncurrentVersionRetentionDays=0, or change the bucket's own setting first`,
+    );
+    await expect(locked).rejects.toThrow(`it does not lock versions, the parameters ask for 5 day(s) (BackupObjectLockDays). Deploy with BackupObjectLockDays=0`);
+    expect(await describeStack(first.clients.cloudFormation, 'kit-kept-it')).toBeUndefined();
+    await tearDown(target, first.clients, { deleteBackups: true, log: () => undefined, overrides });
   });
 });

@@ -1,0 +1,53 @@
+import { GetBucketLifecycleConfigurationCommand, GetObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { UsageError } from './cli.js';
+import type { Parameters } from './parameters.js';
+
+/** The retention a bucket keeps by its own settings, in days: 0 keeps superseded versions forever, and locks none. */
+export type BucketRetention = { readonly noncurrentDays: number; readonly lockDays: number };
+
+const missing = (name: string) => (error: Error) => {
+  if (error.name === name) return undefined;
+  throw error;
+};
+
+/** What the bucket's lifecycle expires and its Object Lock default retention hold, read from the bucket. */
+export async function retentionOf(s3: S3Client, bucket: string): Promise<BucketRetention> {
+  const [lifecycle, lock] = await Promise.all([
+    s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })).catch(missing('NoSuchLifecycleConfiguration')),
+    s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })).catch(missing('ObjectLockConfigurationNotFoundError')),
+  ]);
+  const expiring = lifecycle?.Rules?.find((rule) => rule.Status === 'Enabled' && rule.NoncurrentVersionExpiration?.NoncurrentDays);
+  const retention = lock?.ObjectLockConfiguration?.Rule?.DefaultRetention;
+  return {
+    noncurrentDays: expiring?.NoncurrentVersionExpiration?.NoncurrentDays ?? 0,
+    lockDays: retention?.Days ?? (retention?.Years ?? 0) * 365,
+  };
+}
+
+const settings = [
+  {
+    parameter: 'BackupNoncurrentVersionRetentionDays',
+    days: (retention: BucketRetention) => retention.noncurrentDays,
+    live: (days: number) => (days === 0 ? 'it keeps superseded versions forever' : `it keeps superseded versions ${days} day(s)`),
+  },
+  {
+    parameter: 'BackupObjectLockDays',
+    days: (retention: BucketRetention) => retention.lockDays,
+    live: (days: number) => (days === 0 ? 'it does not lock versions' : `it locks versions ${days} day(s)`),
+  },
+] as const;
+
+/**
+ * A stack that takes a kept backup bucket over does not configure it (the template's bucket is not created), so
+ * parameters that ask for other retention than the bucket has would be silently ignored: backups thought locked
+ * would not be, versions thought expiring would stay. Refused, naming the bucket's values, before anything is written.
+ */
+export function refuseRetentionKeptBucketLacks(bucket: string, live: BucketRetention, parameters: Parameters): void {
+  const differing = settings.filter(({ parameter, days }) => Number(parameters[parameter] ?? 0) !== days(live));
+  if (differing.length === 0) return;
+  const described = differing.map(({ parameter, days, live: describe }) => `${describe(days(live))}, the parameters ask for ${parameters[parameter] ?? 0} day(s) (${parameter})`);
+  const keep = differing.map(({ parameter, days }) => `${parameter}=${days(live)}`).join(' ');
+  throw new UsageError(
+    `s3://${bucket} is kept from an earlier stack, and a stack that takes a bucket over does not change its settings: ${described.join('; ')}. Deploy with ${keep}, or change the bucket's own setting first`,
+  );
+}
