@@ -31,6 +31,7 @@ run(async () => {
           return ask('Build, upload and create or update this stack?');
         },
         confirmChanges: () => ask('Execute this change set?'),
+        confirmCodeRepair: () => ask('Put this artefact back on the function?'),
       }),
     });
     if (onAws && deployment.parameters.NotificationEmail) {

@@ -1,4 +1,4 @@
-import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
 import { artefactKey, freshArtefact, type Artefact } from './artefact.js';
@@ -28,6 +28,8 @@ export type DeploymentOptions = {
   readonly confirmStart?: (plan: DeploymentPlan) => Promise<boolean>;
   /** Asked with the change set of an update before it is executed; false cancels. */
   readonly confirmChanges?: (changes: ChangeSummary[]) => Promise<boolean>;
+  /** Asked before the artefact is put back on a function whose code was changed outside CloudFormation; false cancels. */
+  readonly confirmCodeRepair?: () => Promise<boolean>;
 };
 
 export type Deployment = {
@@ -119,11 +121,19 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
 
   const outputs = parseOutputs(stackName, result.outputs);
   const functionName = outputs.BackupFunctionName;
-  const deployed = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  let deployed = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
   if (deployed.CodeSha256 !== artefact.codeSha256) {
-    throw new DeploymentFailed(
-      `identical artefact: NO — ${functionName} runs CodeSha256 ${deployed.CodeSha256}, the local artefact is ${artefact.codeSha256}`,
-    );
+    // The stack already names this artefact, so CloudFormation sees nothing to update: the deploy puts it back itself.
+    log(`identical artefact: NO — ${functionName} runs CodeSha256 ${deployed.CodeSha256}, not this artefact's: its code was changed outside CloudFormation; putting the artefact back`);
+    if (options.confirmCodeRepair && !(await options.confirmCodeRepair())) {
+      throw new DeploymentCancelled(`${functionName} keeps the code changed outside CloudFormation: the stack is deployed, the artefact is not proven`);
+    }
+    await clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, S3Bucket: artefactBucket, S3Key: key }));
+    await waitUntilFunctionUpdatedV2({ client: clients.lambda, maxWaitTime: 300 }, { FunctionName: functionName });
+    deployed = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+    if (deployed.CodeSha256 !== artefact.codeSha256) {
+      throw new DeploymentFailed(`identical artefact: NO — ${functionName} still runs CodeSha256 ${deployed.CodeSha256} after the artefact ${artefact.codeSha256} was put back`);
+    }
   }
   log(`identical artefact: yes (CodeSha256 ${deployed.CodeSha256} = sha256 ${artefact.sha256})`);
 

@@ -1,5 +1,5 @@
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { emptyBucket } from '../../scripts/lib/buckets.js';
@@ -7,6 +7,7 @@ import { deploy, DeploymentCancelled, type DeploymentPlan } from '../../scripts/
 import { deleteStack, deployStack, describeStack } from '../../scripts/lib/stack.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
 import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
+import { zipOf } from './support/zip.js';
 
 const PREFIX = 'kit-deploy-it';
 const started = useEmbeddedStack({ namePrefix: PREFIX });
@@ -95,6 +96,24 @@ describe('deploy to the embedded target', () => {
     expect(await describeStack(deployment.clients.cloudFormation, 'kit-declined-it')).toBeUndefined();
     const artefacts = deployment.clients.s3.send(new HeadBucketCommand({ Bucket: 'kit-declined-it-artefacts-123456789012-us-east-1' }));
     await expect(artefacts).rejects.toThrow();
+  });
+
+  it("puts the artefact back on a function whose code was changed outside CloudFormation, which the unchanged stack would not", async () => {
+    // Prepare: the stack as the parameter file says (earlier tests changed it), then someone replaces the function's code by hand
+    const { target, deployment } = started();
+    await deploy(target, { overrides: { NamePrefix: PREFIX }, log: () => undefined });
+    const FunctionName = deployment.outputs.BackupFunctionName;
+    const ZipFile = await zipOf('export const handler = async () => "not the kit";');
+    await deployment.clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName, ZipFile }));
+    const lines: string[] = [];
+    // Act
+    const redeploy = await deploy(target, { overrides: { NamePrefix: PREFIX }, log: (line) => lines.push(line) });
+    // Assess
+    const live = await deployment.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+    expect(live.CodeSha256).toBe(redeploy.artefact.codeSha256);
+    expect(lines).toContainEqual(expect.stringMatching(/^identical artefact: NO — \S+ runs CodeSha256 \S+, not this artefact's: its code was changed outside CloudFormation; putting the artefact back$/));
+    expect(redeploy.action).toBe('unchanged');
+    expect(lines).toContain(`identical artefact: yes (CodeSha256 ${live.CodeSha256} = sha256 ${redeploy.artefact.sha256})`);
   });
 
   it('fails loudly when a live setting drifted from the template', async () => {
