@@ -16,6 +16,7 @@ import { UsageError } from './cli.js';
 import { identifyAccount } from './identity.js';
 import { stackTiming } from './deployed-stack.js';
 import type { Target } from './targets.js';
+import { parameterProblem } from './parameter-constraints.js';
 import { parameterDefaults, parseTemplate, readTemplateText } from './template.js';
 
 /** Where a deploy is about to go, shown before anything is written. */
@@ -51,6 +52,8 @@ export class DeploymentCancelled extends Error {
   override readonly name = 'DeploymentCancelled';
 }
 
+const whereParametersCome = (target: Target) => `check the -p overrides and ${relative(projectRoot, target.parameterFile)}`;
+
 /** The one deploy path of every target: artefact, upload, stack, identical-artefact proof, drift check. */
 export async function deploy(target: Target, options: DeploymentOptions = {}): Promise<Deployment> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -58,6 +61,10 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
 
   const identity = await identifyAccount(target, clients);
   const requested: Parameters = { ...(await parametersFor(target)), ...options.overrides };
+  const templateBody = await readTemplateText();
+  const template = parseTemplate(templateBody);
+  const refused = parameterProblem(template, requested);
+  if (refused) throw new UsageError(`${refused} (${whereParametersCome(target)})`);
   const stackName = stackNameOf(requested);
   const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };
   // A stack that needs a person is reported before anything is written, never taken for "up to date".
@@ -71,9 +78,8 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   // A stack whose create failed is replaced: it is about to be created again.
   const backupBucket = backupBucketName(stackName, plan.account, target.region);
   const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, condition === StackCondition.failedCreate ? undefined : existing, log);
-  const templateBody = await readTemplateText();
   if (keptBackupBucket === 'true') {
-    const effective = { ...parameterDefaults(parseTemplate(templateBody)), ...requested };
+    const effective = { ...parameterDefaults(template), ...requested };
     refuseRetentionKeptBucketLacks(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
   }
 
@@ -105,7 +111,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   }).catch(async (error: Error) => {
     // CloudFormation refuses a parameter value before it creates anything: the override or the file is wrong.
     if (error.name === 'ValidationError' && /^Parameters?\b/.test(error.message)) {
-      throw new UsageError(`${error.message} (check the -p overrides and ${relative(projectRoot, target.parameterFile)})`);
+      throw new UsageError(`${error.message} (${whereParametersCome(target)})`);
     }
     if (!(error instanceof StackOperationFailed)) throw error;
     const failed = await describeStack(clients.cloudFormation, stackName);
@@ -137,7 +143,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   }
   log(`identical artefact: yes (CodeSha256 ${deployed.CodeSha256} = sha256 ${artefact.sha256})`);
 
-  const drift = await checkDrift(clients, parseTemplate(templateBody), parameters, outputs, target.capabilities);
+  const drift = await checkDrift(clients, template, parameters, outputs, target.capabilities);
   log('drift check (live resources vs template):');
   for (const check of drift) log(formatDrift(check, target.name));
   const drifted = drift.filter((check) => check.status === DriftStatus.drift);

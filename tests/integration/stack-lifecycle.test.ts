@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,6 +101,17 @@ describe('parameter constraints, as CloudFormation enforces them', () => {
     // Assess
     await expect(attempt).rejects.toThrow(UsageError);
     await expect(attempt).rejects.toThrow("Parameter 'CopyConcurrency' must be a number not less than 1 (check the -p overrides and cloudformation/parameters/embedded.json)");
+  });
+
+  it('a deploy of a new stack with an invalid parameter writes nothing, not even its artefacts bucket', async () => {
+    // Prepare
+    const { target, deployment } = started();
+    // Act
+    const attempt = deploy(target, { overrides: { NamePrefix: 'kit-never-it', LogRetentionDays: '2' }, ...quietly });
+    // Assess
+    await expect(attempt).rejects.toThrow("Parameter 'LogRetentionDays' must be one of AllowedValues (check the -p overrides and cloudformation/parameters/embedded.json)");
+    const artefacts = deployment.clients.s3.send(new HeadBucketCommand({ Bucket: 'kit-never-it-artefacts-123456789012-us-east-1' }));
+    await expect(artefacts).rejects.toThrow();
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { evaluateConditions, resolveIfs } from '../../scripts/lib/conditions.js';
+import { parameterProblem } from '../../scripts/lib/parameter-constraints.js';
 import { parametersFor, parseOverrides, stackNameOf } from '../../scripts/lib/parameters.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { loadTemplate } from '../../scripts/lib/template.js';
@@ -49,6 +50,36 @@ describe('a parameter file that cannot be used', () => {
     expect(errors[0]?.message).toMatch(new RegExp(`^${join(dir, 'comma.json')} is not valid JSON \\(.+\\): fix it, or restore the kit's with \`git checkout cloudformation/parameters/embedded.json\`$`));
     expect(errors[1]?.message).toBe(`${join(dir, 'nullValue.json')}: FunctionMemoryMb must be a string, a number or true/false, not null`);
     expect(errors[2]?.message).toBe(`${join(dir, 'list.json')} must be a JSON object of parameter names to values, e.g. { "FunctionMemoryMb": 1024 }`);
+  });
+});
+
+describe('parameter constraints, checked before a deploy writes anything', () => {
+  it.each([
+    [{ CopyConcurrency: '0' }, "Parameter 'CopyConcurrency' must be a number not less than 1"],
+    [{ NamePrefix: 'UPPER_case' }, 'Parameter NamePrefix failed to satisfy constraint: 3-20 characters, lower-case letters, digits and hyphens, starting with a letter.'],
+    [{ NotificationEmail: 'not-an-email' }, 'Parameter NotificationEmail failed to satisfy constraint: an e-mail address, or empty for no e-mail subscription.'],
+    [{ MultipartThresholdBytes: '1' }, "Parameter 'MultipartThresholdBytes' must be a number not less than 5242880"],
+    [{ FunctionMemoryMb: '20000' }, "Parameter 'FunctionMemoryMb' must be a number not greater than 10240"],
+    [{ FunctionTimeoutSeconds: 'abc' }, "Parameter 'FunctionTimeoutSeconds' must be a number."],
+    [{ LogRetentionDays: '2' }, "Parameter 'LogRetentionDays' must be one of AllowedValues"],
+    [{ CopyConcurency: '4' }, 'Parameters: [CopyConcurency] do not exist in the template'],
+  ])('%j is refused in CloudFormation\'s words', async (given, message) => {
+    // Prepare
+    const template = await loadTemplate();
+    // Act
+    const problem = parameterProblem(template, given);
+    // Assess
+    expect(problem).toBe(message);
+  });
+
+  it('accepts every parameter file of the kit', async () => {
+    // Prepare
+    const template = await loadTemplate();
+    const files = ['embedded', 'localstack', 'aws'].map((name) => ({ ...embeddedTarget('http://127.0.0.1:9'), parameterFile: `cloudformation/parameters/${name}.json`, name: name as 'embedded' }));
+    // Act
+    const problems = await Promise.all(files.map(async (target) => parameterProblem(template, await parametersFor(target))));
+    // Assess
+    expect(problems).toEqual([undefined, undefined, undefined]);
   });
 });
 

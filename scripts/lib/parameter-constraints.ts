@@ -1,0 +1,39 @@
+import type { Parameters } from './parameters.js';
+import type { Template } from './template.js';
+
+type Declaration = Readonly<Record<string, unknown>>;
+
+/** What is wrong with one value, in CloudFormation's words; undefined when it meets every constraint. */
+function violation(name: string, declaration: Declaration, value: string): string | undefined {
+  if (declaration.Type === 'Number') {
+    const number = value.trim() === '' ? Number.NaN : Number(value);
+    if (Number.isNaN(number)) return `Parameter '${name}' must be a number.`;
+    if (declaration.MinValue !== undefined && number < Number(declaration.MinValue)) return `Parameter '${name}' must be a number not less than ${declaration.MinValue}`;
+    if (declaration.MaxValue !== undefined && number > Number(declaration.MaxValue)) return `Parameter '${name}' must be a number not greater than ${declaration.MaxValue}`;
+  } else {
+    if (declaration.MinLength !== undefined && value.length < Number(declaration.MinLength)) return `Parameter '${name}' must contain at least ${declaration.MinLength} characters`;
+    if (declaration.MaxLength !== undefined && value.length > Number(declaration.MaxLength)) return `Parameter '${name}' must contain at most ${declaration.MaxLength} characters`;
+    if (declaration.AllowedPattern !== undefined && !new RegExp(`^(?:${String(declaration.AllowedPattern)})$`).test(value)) return `Parameter '${name}' must match pattern ${declaration.AllowedPattern}`;
+  }
+  const allowed = declaration.AllowedValues;
+  if (Array.isArray(allowed) && !allowed.map(String).includes(value)) return `Parameter '${name}' must be one of AllowedValues`;
+  return undefined;
+}
+
+/**
+ * The first thing CloudFormation would refuse in these parameter values (an unknown name, a value outside its
+ * constraints, in its words), so that a deploy refuses them before it writes anything (its artefacts bucket is
+ * named after NamePrefix). The emulator checks the same at its API (kit_emulator/cloudformation_parameters.py).
+ */
+export function parameterProblem(template: Template, given: Parameters): string | undefined {
+  const declared = template.Parameters;
+  const unknown = Object.keys(given).filter((name) => !(name in declared));
+  if (unknown.length > 0) return `Parameters: [${unknown.join(', ')}] do not exist in the template`;
+  for (const [name, value] of Object.entries(given)) {
+    const declaration = declared[name]!;
+    const problem = violation(name, declaration, value);
+    // As CloudFormation does: the template's own description of the constraint replaces the reason.
+    if (problem) return declaration.ConstraintDescription ? `Parameter ${name} failed to satisfy constraint: ${String(declaration.ConstraintDescription)}` : problem;
+  }
+  return undefined;
+}
