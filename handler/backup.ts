@@ -121,6 +121,7 @@ class RecordBackup {
     const { key } = this.record;
     let copied: Copied | undefined;
     let copies = 0;
+    let lookedBack = false;
     for (let round = 1; round <= MAX_ROUNDS_PER_RECORD; round += 1) {
       const [held, firstLook] = await Promise.all([headBackup(s3, config.backupBucket, key), headCurrentVersion(s3, config.inboxBucket, key)]);
       // A condition on the backup's ETag guards a copy only if the inbox was read after the backup.
@@ -150,6 +151,10 @@ class RecordBackup {
       const heldOlderVersion = held?.provenance.sourceVersionId !== undefined && held.provenance.sourceVersionId !== current.versionId;
       if (!copied && heldOlderVersion && held.provenance.requestId === this.requestId) {
         await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
+      } else if (!copied && !lookedBack && heldOlderVersion && this.record.versionId !== undefined && ![current.versionId, held.provenance.sourceVersionId].includes(this.record.versionId)) {
+        // Or its copy of the event's version was overtaken by another request's, below the backup's latest.
+        lookedBack = true;
+        await this.resendIfThisRequestWasOvertaken();
       }
       if (current.archivedIn) {
         // Permanent until the owner restores it: a retry would fail the same way, and park the event for nothing.

@@ -545,6 +545,21 @@ describe('receipts after a crash', () => {
     expect([...retry.outcomes, ...late.outcomes]).toEqual([Outcome.staleEvent, Outcome.staleEvent]);
     expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1]);
   });
+  it('sends the receipt of the version it copied before it died, when another request backed up a newer one and a still newer one waits', async () => {
+    // Prepare: request-1 copied v1 and died before its receipt; request-2 backed up v2; v3 arrived before the retry
+    const v1 = model.put(INBOX, 'twice-moved.txt');
+    await createHandler(dependencies())(eventFor('twice-moved.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'twice-moved.txt');
+    await createHandler(dependencies())(eventFor('twice-moved.txt', { versionId: v2 }), { requestId: 'request-2' });
+    const v3 = model.put(INBOX, 'twice-moved.txt');
+    receipts.length = 0;
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('twice-moved.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.copied]);
+    expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue).sort()).toEqual([v1, v3].sort());
+    expect(backupSources('twice-moved.txt')).toEqual([v1, v2, v3]);
+  });
 });
 
 describe('receipts without a crash', () => {
