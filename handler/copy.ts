@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
 import { fitMetadata } from './metadata-budget.js';
 import { multipartCopy } from './multipart-copy.js';
+import { withRawHeader } from './raw-header.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
@@ -55,19 +56,18 @@ export async function copyVersion(
   if (copyMethodFor(source.size, settings) === CopyMethod.multipartCopy) {
     return { method: CopyMethod.multipartCopy, ...(await multipartCopy(s3, settings, source, destination, metadata, condition)) };
   }
-  const response = await s3.send(
-    new CopyObjectCommand({
-      Bucket: destination.bucket,
-      Key: destination.key,
-      CopySource: copySourceFor(source.bucket, source.key, source.versionId),
-      // REPLACE is the only way to set the metadata, and it drops everything else: carry it explicitly.
-      MetadataDirective: 'REPLACE',
-      ...source.headers,
-      Metadata: { ...metadata },
-      TaggingDirective: 'COPY',
-      ServerSideEncryption: 'AES256',
-      ...(condition ? writeConditionHeaders(condition) : {}),
-    }),
-  );
+  const copy = new CopyObjectCommand({
+    Bucket: destination.bucket,
+    Key: destination.key,
+    CopySource: copySourceFor(source.bucket, source.key, source.versionId),
+    // REPLACE is the only way to set the metadata, and it drops everything else: carry it explicitly.
+    MetadataDirective: 'REPLACE',
+    ...source.headers,
+    Metadata: { ...metadata },
+    TaggingDirective: 'COPY',
+    ServerSideEncryption: 'AES256',
+    ...(condition ? writeConditionHeaders(condition) : {}),
+  });
+  const response = await s3.send(source.expiresAsWritten ? withRawHeader(copy, 'expires', source.expiresAsWritten) : copy);
   return { method: CopyMethod.copyObject, backupVersionId: response.VersionId, parts: 1 };
 }

@@ -12,6 +12,7 @@ import {
 import pLimit from 'p-limit';
 import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
+import { withRawHeader } from './raw-header.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
@@ -60,16 +61,15 @@ export async function multipartCopy(
   const tagging = await s3.send(
     new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
   );
-  const created = await s3.send(
-    new CreateMultipartUploadCommand({
-      Bucket: destination.bucket,
-      Key: destination.key,
-      ...source.headers,
-      Metadata: { ...metadata },
-      Tagging: taggingHeader(tagging.TagSet ?? []),
-      ServerSideEncryption: 'AES256',
-    }),
-  );
+  const create = new CreateMultipartUploadCommand({
+    Bucket: destination.bucket,
+    Key: destination.key,
+    ...source.headers,
+    Metadata: { ...metadata },
+    Tagging: taggingHeader(tagging.TagSet ?? []),
+    ServerSideEncryption: 'AES256',
+  });
+  const created = await s3.send(source.expiresAsWritten ? withRawHeader(create, 'expires', source.expiresAsWritten) : create);
   const uploadId = created.UploadId;
   if (uploadId === undefined) throw new Error(`CreateMultipartUpload for ${source.key} returned no UploadId`);
 

@@ -24,6 +24,8 @@ export type ObjectVersion = {
   readonly headers: ContentHeaders;
   /** The uploader's metadata, never the kit's provenance keys (see provenance.ts). */
   readonly metadata: Readonly<Record<string, string>>;
+  /** An Expires header that is not an HTTP date (e.g. `0`), as written: the SDK reads it only as text. */
+  readonly expiresAsWritten?: string;
   /** The archive it lies in (a storage class or an Intelligent-Tiering archive tier) while S3 cannot copy it before a restore. */
   readonly archivedIn?: string;
 };
@@ -90,6 +92,7 @@ export async function headObjectVersion(s3: S3Client, bucket: string, key: strin
     content: contentFacts(found),
     headers: contentHeaders(found),
     metadata: withoutProvenance(found.Metadata ?? {}),
+    ...(found.Expires === undefined && found.ExpiresString ? { expiresAsWritten: found.ExpiresString } : {}),
     ...(archivedIn(found) ? { archivedIn: archivedIn(found) } : {}),
   };
 }

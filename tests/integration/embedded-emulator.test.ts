@@ -109,6 +109,22 @@ describe('S3 events and the function', () => {
     expect(Date.parse(String(decision.timestamp))).toBeGreaterThanOrEqual(returnedAt - 5);
   });
 
+  it('carries an Expires header that is not a date, as written, to the backup', async () => {
+    // Prepare: `Expires: 0` (already expired), which the SDK reads only as ExpiresString
+    const { s3, outputs } = live();
+    const key = `expires/${Date.now()}.html`;
+    const put = new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: '<p>stale at once</p>' });
+    put.middlewareStack.add((next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers.expires = '0';
+      return next(args);
+    }, { step: 'build' });
+    // Act
+    const { VersionId } = await s3.send(put);
+    const backup = await waitForBackupOf(s3, outputs.BackupBucketName, key, VersionId!, 10_000);
+    // Assess
+    expect([backup.Expires, backup.ExpiresString]).toEqual([undefined, '0']);
+  });
+
   it('puts START, the function lines, END and REPORT of each request into the log group', async () => {
     // Prepare
     const { logs, outputs } = live();

@@ -603,6 +603,24 @@ describe('receipts without a crash', () => {
   });
 });
 
+describe('an Expires header that is not a date', () => {
+  it('goes onto the copy as written, by CopyObject and by a multipart copy, where the SDK would drop it', async () => {
+    // Prepare: `Expires: 0` reaches the SDK only as ExpiresString
+    const small = model.put(INBOX, 'stale.html', { headers: { Expires: '0' } });
+    const large = model.put(INBOX, 'stale.bin', { size: 100 * MiB, headers: { Expires: '0' } });
+    const dated = model.put(INBOX, 'dated.html', { headers: { Expires: new Date('2030-01-01T00:00:00Z') } });
+    const handler = createHandler(dependencies());
+    // Act
+    await handler({ Records: [recordFor('stale.html', { versionId: small }), recordFor('stale.bin', { versionId: large, size: 100 * MiB }), recordFor('dated.html', { versionId: dated })] }, invocation);
+    // Assess
+    const rawExpires = (command: { middlewareStack: { identify(): string[] } }) => command.middlewareStack.identify().some((entry) => entry.startsWith('raw-expires-header'));
+    const copies = s3.commandCalls(CopyObjectCommand).map((call) => [call.args[0].input.Key, rawExpires(call.args[0]), call.args[0].input.Expires]);
+    const uploads = s3.commandCalls(CreateMultipartUploadCommand).map((call) => [call.args[0].input.Key, rawExpires(call.args[0])]);
+    expect(copies).toEqual([['stale.html', true, undefined], ['dated.html', false, new Date('2030-01-01T00:00:00Z')]]);
+    expect(uploads).toEqual([['stale.bin', true]]);
+  });
+});
+
 describe('large objects', () => {
   it('copies above the threshold with parallel UploadPartCopy, carrying headers, metadata and tags', async () => {
     // Prepare

@@ -96,6 +96,15 @@ function parseTagging(query: string | undefined): Tag[] {
   return tags;
 }
 
+const HTTP_DATE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+/** The SDK gives an Expires header as text (ExpiresString), and as a Date only when it is an HTTP date (`0` is not). */
+function expiresAsTheSdkReadsIt(expires: string | Date | undefined): { Expires?: Date; ExpiresString?: string } {
+  if (expires === undefined) return {};
+  const text = expires instanceof Date ? expires.toUTCString() : expires;
+  return { ExpiresString: text, Expires: HTTP_DATE.test(text) ? new Date(text) : undefined };
+}
+
 /**
  * A versioned S3 behind the mocked client, at least as strict as S3 where the handler depends on it:
  * metadata keys lower-cased, metadata and tagging directives honoured (a multipart copy carries neither),
@@ -193,6 +202,7 @@ export class VersionedS3Model {
       ...(version.storageClass ? { StorageClass: version.storageClass as StorageClass } : {}),
       ...(version.restored ? { Restore: 'ongoing-request="false", expiry-date="Fri, 01 Jan 2100 00:00:00 GMT"' } : {}),
       ...version.headers,
+      ...expiresAsTheSdkReadsIt(version.headers.Expires),
     };
   }
 
