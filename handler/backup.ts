@@ -105,6 +105,8 @@ type Copied = { readonly key: string; readonly size: number; readonly sourceVers
 class RecordBackup {
   private readonly started: number;
   private readonly now: () => number;
+  /** Whether this record's backup versions were searched for an overtaken copy of this request's: once is enough. */
+  private lookedBack = false;
 
   constructor(
     private readonly deps: Dependencies,
@@ -121,7 +123,6 @@ class RecordBackup {
     const { key } = this.record;
     let copied: Copied | undefined;
     let copies = 0;
-    let lookedBack = false;
     for (let round = 1; round <= MAX_ROUNDS_PER_RECORD; round += 1) {
       const [held, firstLook] = await Promise.all([headBackup(s3, config.backupBucket, key), headCurrentVersion(s3, config.inboxBucket, key)]);
       // A condition on the backup's ETag guards a copy only if the inbox was read after the backup.
@@ -149,27 +150,28 @@ class RecordBackup {
       // An earlier attempt of this request copied the backup's latest and may have died before its receipt;
       // unless that copy is of the current version, which reaches here only when its bytes are wrong.
       const heldOlderVersion = held?.provenance.sourceVersionId !== undefined && held.provenance.sourceVersionId !== current.versionId;
-      if (!copied && heldOlderVersion && held.provenance.requestId === this.requestId) {
-        await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
-      } else if (!copied && !lookedBack && heldOlderVersion && this.record.versionId !== undefined && ![current.versionId, held.provenance.sourceVersionId].includes(this.record.versionId)) {
-        // Or its copy of the event's version was overtaken by another request's, below the backup's latest.
-        lookedBack = true;
-        await this.resendIfThisRequestWasOvertaken();
-      }
+      const heldByThisRequest = heldOlderVersion && held.provenance.requestId === this.requestId;
+      if (!copied && heldByThisRequest) await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
+      // Or that copy of the event's version was overtaken since by another request's, and lies below the backup's
+      // latest: looked for together with the receipt, which needs nothing from it.
+      const eventVersion = this.record.versionId;
+      const lookBack = !copied && heldOlderVersion && !heldByThisRequest && eventVersion !== undefined && ![current.versionId, held.provenance.sourceVersionId].includes(eventVersion);
       if (current.archivedIn) {
+        if (lookBack) await this.resendIfThisRequestWasOvertaken();
         // Permanent until the owner restores it: a retry would fail the same way, and park the event for nothing.
-        return this.decide(Outcome.sourceArchived, {
+        const archived = this.decide(Outcome.sourceArchived, {
           sourceVersionId: current.versionId,
-          storageClass: current.archivedIn,
+          archive: current.archivedIn,
           reason: `the inbox's version is archived (${current.archivedIn}) and S3 copies it only after a restore: restore it (RestoreObject), then \`make reconcile FIX=1\` backs it up`,
         }, 'warn');
+        return copied ? Outcome.copied : archived;
       }
       const condition: WriteCondition = held ? { ifMatch: held.etag } : { ifNoneMatch: '*' };
       const copy = await this.copy(current, condition);
       if (copy === undefined) continue;
       copies += 1;
       copied = copy;
-      if (!(await this.receiptAndLookAgain(copy))) return Outcome.copied;
+      if (!(await this.receiptAndLookAgain(copy, lookBack))) return Outcome.copied;
     }
     throw new Error(`${key}: its backup or inbox version kept changing during ${MAX_ROUNDS_PER_RECORD} rounds of reads and conditional copies`);
   }
@@ -242,14 +244,18 @@ class RecordBackup {
    * version arrived during the copy and must be backed up too. When either fails, the record fails after both
    * ended: the retry finds the finished copy, and looks again.
    */
-  private async receiptAndLookAgain(copy: Copied): Promise<boolean> {
+  private async receiptAndLookAgain(copy: Copied, lookBack: boolean): Promise<boolean> {
     const { s3, config } = this.deps;
     // The look starts on the event loop's next turn, by when the SDK has usually written the receipt's request:
     // SNS works on it while this process prepares the look, instead of both waiting until both are prepared.
-    const [receipt, look] = await Promise.allSettled([this.receipt(copy, { resent: false }), nextTurn().then(() => headCurrentVersion(s3, config.inboxBucket, copy.key))]);
-    if (receipt.status === 'rejected') throw receipt.reason;
-    if (look.status === 'rejected') throw look.reason;
-    return look.value !== undefined && look.value.versionId !== copy.sourceVersionId;
+    const later = nextTurn();
+    const [receipt, look, lookedBack] = await Promise.allSettled([
+      this.receipt(copy, { resent: false }),
+      later.then(() => headCurrentVersion(s3, config.inboxBucket, copy.key)),
+      lookBack ? later.then(() => this.resendIfThisRequestWasOvertaken()) : undefined,
+    ]);
+    for (const settled of [receipt, look, lookedBack]) if (settled.status === 'rejected') throw settled.reason;
+    return look.status === 'fulfilled' && look.value !== undefined && look.value.versionId !== copy.sourceVersionId;
   }
 
   /**
@@ -259,7 +265,8 @@ class RecordBackup {
   private async resendIfThisRequestWasOvertaken(): Promise<void> {
     const { s3, config } = this.deps;
     const { key, versionId } = this.record;
-    if (versionId === undefined) return;
+    if (versionId === undefined || this.lookedBack) return;
+    this.lookedBack = true;
     for (const backupVersionId of await backupVersionIds(s3, config.backupBucket, key, OVERTAKEN_LOOKBACK)) {
       const version = await headBackup(s3, config.backupBucket, key, backupVersionId);
       if (version?.provenance.sourceVersionId !== versionId) continue;

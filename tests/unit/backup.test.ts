@@ -206,6 +206,21 @@ describe('round trips', () => {
     expect(lookAfterCopy).toBeGreaterThan(sentIn.get('Publish')![0]!);
   });
 
+  it('sends the receipt of a late event in the third round trip too, looking back for an overtaken copy of its own only beside it', async () => {
+    // Prepare: request-2 backed up v2; v3 waits; a first delivery of v1's event arrives late
+    const v1 = model.put(INBOX, 'late.txt');
+    const v2 = model.put(INBOX, 'late.txt');
+    const written = new Date(Date.now() - 5_000).toISOString();
+    model.put(BACKUP, 'late.txt', { metadata: { [BackupMetadata.sourceVersionId]: v2, [BackupMetadata.sourceLastModified]: written, [BackupMetadata.requestId]: 'request-2' } });
+    model.put(INBOX, 'late.txt');
+    // Act
+    const late = await createHandler(dependencies())(eventFor('late.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(late.outcomes).toEqual([Outcome.copied]);
+    expect(journal.roundOf('CopyObject')).toBe(2);
+    expect(journal.roundOf('Publish')).toBe(3);
+  });
+
   it('decides a duplicate in one round trip', async () => {
     // Prepare
     const v1 = model.put(INBOX, 'dup.txt');
@@ -785,15 +800,18 @@ describe('failures', () => {
     const deps = dependencies();
     const v1 = model.put(INBOX, 'cold.tar', { storageClass: 'DEEP_ARCHIVE' });
     const instant = model.put(INBOX, 'instant.tar', { storageClass: 'GLACIER_IR' });
+    const tiered = model.put(INBOX, 'tiered.tar', { storageClass: 'INTELLIGENT_TIERING', archiveStatus: 'DEEP_ARCHIVE_ACCESS' });
     // Act
     const archived = await createHandler(deps)(eventFor('cold.tar', { versionId: v1 }), invocation);
+    const inTier = await createHandler(deps)(eventFor('tiered.tar', { versionId: tiered }), invocation);
     model.restoreArchived(INBOX, 'cold.tar', v1);
     const restored = await createHandler(deps)(eventFor('cold.tar', { versionId: v1 }), { requestId: 'request-reconcile' });
     const readable = await createHandler(deps)(eventFor('instant.tar', { versionId: instant }), invocation);
     // Assess
-    expect([archived.outcomes, restored.outcomes, readable.outcomes]).toEqual([[Outcome.sourceArchived], [Outcome.copied], [Outcome.copied]]);
+    expect([archived.outcomes, inTier.outcomes, restored.outcomes, readable.outcomes]).toEqual([[Outcome.sourceArchived], [Outcome.sourceArchived], [Outcome.copied], [Outcome.copied]]);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.sourceArchived, key: 'tiered.tar', archive: 'DEEP_ARCHIVE_ACCESS' }));
     expect(deps.logged()).toContainEqual(
-      expect.objectContaining({ outcome: Outcome.sourceArchived, key: 'cold.tar', sourceVersionId: v1, storageClass: 'DEEP_ARCHIVE', reason: expect.stringContaining('make reconcile FIX=1') }),
+      expect.objectContaining({ outcome: Outcome.sourceArchived, key: 'cold.tar', sourceVersionId: v1, archive: 'DEEP_ARCHIVE', reason: expect.stringContaining('make reconcile FIX=1') }),
     );
     expect(backupSources('cold.tar')).toEqual([v1]);
     expect(receiptsFor('cold.tar', v1)).toHaveLength(1);

@@ -19,6 +19,7 @@ import {
   type PutObjectCommandInput,
   type S3ClientResolvedConfig,
   type StorageClass,
+  type ArchiveStatus,
   type UploadPartCopyCommandInput,
   type ServiceInputTypes,
   type ServiceOutputTypes,
@@ -53,13 +54,16 @@ export type StoredVersion = {
   readonly lastModified: Date;
   /** Absent for STANDARD, as S3 reports it. */
   readonly storageClass?: string;
+  /** An Intelligent-Tiering object's archive tier (ARCHIVE_ACCESS, DEEP_ARCHIVE_ACCESS), when it lies in one. */
+  readonly archiveStatus?: string;
   /** An archived version's temporary copy is ready (RestoreObject finished). */
   readonly restored?: boolean;
 };
 
 /** Storage classes whose objects S3 copies only after a restore. */
 const ARCHIVE_CLASSES: ReadonlySet<string> = new Set(['GLACIER', 'DEEP_ARCHIVE']);
-const inArchive = (version: StoredVersion) => version.storageClass !== undefined && ARCHIVE_CLASSES.has(version.storageClass) && !version.restored;
+const inArchive = (version: StoredVersion) =>
+  ((version.storageClass !== undefined && ARCHIVE_CLASSES.has(version.storageClass)) || version.archiveStatus !== undefined) && !version.restored;
 
 type Part = { readonly partNumber: number; readonly sourceId: string; readonly start: number; readonly end: number; readonly etag: string };
 type Upload = {
@@ -72,7 +76,16 @@ type Upload = {
   readonly parts: Map<number, Part>;
 };
 
-export type PutOptions = { body?: string; size?: number; metadata?: Record<string, string>; headers?: Headers; tags?: Tag[]; writtenAt?: Date; storageClass?: string };
+export type PutOptions = {
+  body?: string;
+  size?: number;
+  metadata?: Record<string, string>;
+  headers?: Headers;
+  tags?: Tag[];
+  writtenAt?: Date;
+  storageClass?: string;
+  archiveStatus?: string;
+};
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 /** Stands in for a CRC64NVME: equal for equal bytes, 8 bytes in base64. */
@@ -131,6 +144,7 @@ export class VersionedS3Model {
       headers: options.headers ?? {},
       tags: options.tags ?? [],
       ...(options.storageClass && options.storageClass !== 'STANDARD' ? { storageClass: options.storageClass } : {}),
+      ...(options.archiveStatus ? { archiveStatus: options.archiveStatus } : {}),
     }, options.writtenAt);
   }
 
@@ -200,6 +214,7 @@ export class VersionedS3Model {
       Metadata: { ...version.metadata },
       ServerSideEncryption: version.encryption,
       ...(version.storageClass ? { StorageClass: version.storageClass as StorageClass } : {}),
+      ...(version.archiveStatus ? { ArchiveStatus: version.archiveStatus as ArchiveStatus } : {}),
       ...(version.restored ? { Restore: 'ongoing-request="false", expiry-date="Fri, 01 Jan 2100 00:00:00 GMT"' } : {}),
       ...version.headers,
       ...expiresAsTheSdkReadsIt(version.headers.Expires),
