@@ -10,7 +10,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Ctrl-C where nothing had begun (at a question): the script exits with ExitCode.interrupted. */
+/** Ctrl-C at a question, which the script treats as not answered: it exits with ExitCode.interrupted. */
 export class Interrupted extends Error {
   override readonly name = 'Interrupted';
 }
@@ -123,7 +123,7 @@ export async function confirm(question: string): Promise<boolean> {
     // readline rejects the question with an AbortError when Ctrl-C is typed at it.
     if ((error as Error).name === 'AbortError') {
       process.stdout.write('\n');
-      throw new Interrupted('interrupted at the question: nothing was done');
+      throw new Interrupted(`interrupted at the question "${question}", which was not answered`);
     }
     throw error;
   } finally {

@@ -10,7 +10,7 @@ import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refuseRetentionKeptBucketLacks, retentionOf } from './kept-bucket-settings.js';
-import { deployStack, describeStack, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { deployStack, describeStack, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { UsageError } from './cli.js';
 import { identifyAccount } from './identity.js';
@@ -128,8 +128,13 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const outputs = parseOutputs(stackName, result.outputs);
   const functionName = outputs.BackupFunctionName;
   let deployed = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  // Only a stack that named this artefact before the deploy leaves a mismatch that is not the deploy's own failure.
+  const namedBefore = existing !== undefined && condition !== StackCondition.failedCreate && parametersOf(existing).ArtifactKey === key;
   if (deployed.CodeSha256 !== artefact.codeSha256) {
-    // The stack already names this artefact, so CloudFormation sees nothing to update: the deploy puts it back itself.
+    if (!namedBefore) {
+      throw new DeploymentFailed(`identical artefact: NO — ${functionName} runs CodeSha256 ${deployed.CodeSha256}, the artefact this deploy gave it is ${artefact.codeSha256}`);
+    }
+    // CloudFormation sees nothing to update, the stack naming this artefact already: the deploy puts it back itself.
     log(`identical artefact: NO — ${functionName} runs CodeSha256 ${deployed.CodeSha256}, not this artefact's: its code was changed outside CloudFormation; putting the artefact back`);
     if (options.confirmCodeRepair && !(await options.confirmCodeRepair())) {
       throw new DeploymentCancelled(`${functionName} keeps the code changed outside CloudFormation: the stack is deployed, the artefact is not proven`);

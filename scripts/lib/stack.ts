@@ -176,8 +176,14 @@ export async function deployStack(cf: CloudFormationClient, options: DeployOptio
   for (const change of changes) {
     log(`  ${change.action.padEnd(8)} ${change.logicalId} (${change.type})${change.replacement === 'True' ? '  REPLACEMENT' : ''}`);
   }
-  if (options.confirmChanges && !(await options.confirmChanges(changes))) {
-    await cf.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  const discard = () => cf.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  // A question left with Ctrl-C leaves no change set behind either.
+  const confirmed = options.confirmChanges ? await options.confirmChanges(changes).catch(async (error: unknown) => {
+    await discard();
+    throw error;
+  }) : true;
+  if (!confirmed) {
+    await discard();
     return { action: 'cancelled', stack: existing, outputs: outputsOf(existing), changes };
   }
   await cf.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));

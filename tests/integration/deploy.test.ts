@@ -1,7 +1,9 @@
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
+import { Interrupted } from '../../scripts/lib/cli.js';
 import { emptyBucket } from '../../scripts/lib/buckets.js';
 import { deploy, DeploymentCancelled, type DeploymentPlan } from '../../scripts/lib/deployment.js';
 import { deleteStack, deployStack, describeStack } from '../../scripts/lib/stack.js';
@@ -114,6 +116,19 @@ describe('deploy to the embedded target', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^identical artefact: NO — \S+ runs CodeSha256 \S+, not this artefact's: its code was changed outside CloudFormation; putting the artefact back$/));
     expect(redeploy.action).toBe('unchanged');
     expect(lines).toContain(`identical artefact: yes (CodeSha256 ${live.CodeSha256} = sha256 ${redeploy.artefact.sha256})`);
+  });
+
+  it('leaves no change set behind when Ctrl-C leaves its question unanswered', async () => {
+    // Prepare
+    const { target, deployment } = started();
+    const interrupted = new Interrupted('interrupted at the question "Execute this change set?", which was not answered');
+    const changeSets = async () => (await deployment.clients.cloudFormation.send(new ListChangeSetsCommand({ StackName: PREFIX }))).Summaries ?? [];
+    const before = await changeSets();
+    // Act
+    const attempt = deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '2048' }, log: () => undefined, confirmChanges: () => Promise.reject(interrupted) });
+    // Assess
+    await expect(attempt).rejects.toBe(interrupted);
+    expect(await changeSets()).toEqual(before);
   });
 
   it('fails loudly when a live setting drifted from the template', async () => {

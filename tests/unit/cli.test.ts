@@ -142,9 +142,9 @@ describe('run', () => {
     // Prepare
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     // Act
-    run(() => Promise.reject(new Interrupted('interrupted at the question: nothing was done')));
+    run(() => Promise.reject(new Interrupted('interrupted at the question "Go on?", which was not answered')));
     await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.interrupted));
     // Assess
-    expect(printed).toHaveBeenCalledWith('error: interrupted at the question: nothing was done');
+    expect(printed).toHaveBeenCalledWith('error: interrupted at the question "Go on?", which was not answered');
   });
 });
