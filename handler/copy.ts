@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
 import { fitMetadata } from './metadata-budget.js';
 import { multipartCopy } from './multipart-copy.js';
-import { withRawHeader } from './raw-header.js';
+import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
@@ -68,6 +68,6 @@ export async function copyVersion(
     ServerSideEncryption: 'AES256',
     ...(condition ? writeConditionHeaders(condition) : {}),
   });
-  const response = await s3.send(source.expiresAsWritten ? withRawHeader(copy, 'expires', source.expiresAsWritten) : copy);
+  const response = await s3.send(withExpiresAsWritten(copy, source));
   return { method: CopyMethod.copyObject, backupVersionId: response.VersionId, parts: 1 };
 }

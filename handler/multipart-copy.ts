@@ -12,7 +12,7 @@ import {
 import pLimit from 'p-limit';
 import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
-import { withRawHeader } from './raw-header.js';
+import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
@@ -69,7 +69,7 @@ export async function multipartCopy(
     Tagging: taggingHeader(tagging.TagSet ?? []),
     ServerSideEncryption: 'AES256',
   });
-  const created = await s3.send(source.expiresAsWritten ? withRawHeader(create, 'expires', source.expiresAsWritten) : create);
+  const created = await s3.send(withExpiresAsWritten(create, source));
   const uploadId = created.UploadId;
   if (uploadId === undefined) throw new Error(`CreateMultipartUpload for ${source.key} returned no UploadId`);
 

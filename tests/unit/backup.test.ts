@@ -628,7 +628,7 @@ describe('an Expires header that is not a date', () => {
     // Act
     await handler({ Records: [recordFor('stale.html', { versionId: small }), recordFor('stale.bin', { versionId: large, size: 100 * MiB }), recordFor('dated.html', { versionId: dated })] }, invocation);
     // Assess
-    const rawExpires = (command: { middlewareStack: { identify(): string[] } }) => command.middlewareStack.identify().some((entry) => entry.startsWith('raw-expires-header'));
+    const rawExpires = (command: { middlewareStack: { identify(): string[] } }) => command.middlewareStack.identify().some((entry) => entry.startsWith('expiresAsWritten'));
     const copies = s3.commandCalls(CopyObjectCommand).map((call) => [call.args[0].input.Key, rawExpires(call.args[0]), call.args[0].input.Expires]);
     const uploads = s3.commandCalls(CreateMultipartUploadCommand).map((call) => [call.args[0].input.Key, rawExpires(call.args[0])]);
     expect(copies).toEqual([['stale.html', true, undefined], ['dated.html', false, new Date('2030-01-01T00:00:00Z')]]);
