@@ -3,11 +3,14 @@ import type { Template } from './template.js';
 
 type Declaration = Readonly<Record<string, unknown>>;
 
+/** A decimal number as a parameter value: the same pattern as the emulator's (kit_emulator/cloudformation_parameters.py). */
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 /** What is wrong with one value, in CloudFormation's words; undefined when it meets every constraint. */
 function violation(name: string, declaration: Declaration, value: string): string | undefined {
   if (declaration.Type === 'Number') {
-    const number = value.trim() === '' ? Number.NaN : Number(value);
-    if (Number.isNaN(number)) return `Parameter '${name}' must be a number.`;
+    if (!NUMBER.test(value)) return `Parameter '${name}' must be a number.`;
+    const number = Number(value);
     if (declaration.MinValue !== undefined && number < Number(declaration.MinValue)) return `Parameter '${name}' must be a number not less than ${declaration.MinValue}`;
     if (declaration.MaxValue !== undefined && number > Number(declaration.MaxValue)) return `Parameter '${name}' must be a number not greater than ${declaration.MaxValue}`;
   } else {
@@ -29,8 +32,10 @@ export function parameterProblem(template: Template, given: Parameters): string 
   const declared = template.Parameters;
   const unknown = Object.keys(given).filter((name) => !(name in declared));
   if (unknown.length > 0) return `Parameters: [${unknown.join(', ')}] do not exist in the template`;
-  for (const [name, value] of Object.entries(given)) {
-    const declaration = declared[name]!;
+  // In the template's order, as the emulator checks them, so that both name the same parameter first.
+  for (const [name, declaration] of Object.entries(declared)) {
+    const value = given[name];
+    if (value === undefined) continue;
     const problem = violation(name, declaration, value);
     // As CloudFormation does: the template's own description of the constraint replaces the reason.
     if (problem) return declaration.ConstraintDescription ? `Parameter ${name} failed to satisfy constraint: ${String(declaration.ConstraintDescription)}` : problem;

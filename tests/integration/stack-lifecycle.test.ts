@@ -50,6 +50,7 @@ describe('parameter constraints, as CloudFormation enforces them', () => {
     ['MultipartThresholdBytes=1', { MultipartThresholdBytes: '1' }, "Parameter 'MultipartThresholdBytes' must be a number not less than 5242880"],
     ['FunctionMemoryMb=20000', { FunctionMemoryMb: '20000' }, "Parameter 'FunctionMemoryMb' must be a number not greater than 10240"],
     ['FunctionTimeoutSeconds=abc', { FunctionTimeoutSeconds: 'abc' }, "Parameter 'FunctionTimeoutSeconds' must be a number."],
+    ['FunctionTimeoutSeconds=nan', { FunctionTimeoutSeconds: 'nan' }, "Parameter 'FunctionTimeoutSeconds' must be a number."],
     ['LogRetentionDays=2', { LogRetentionDays: '2' }, "Parameter 'LogRetentionDays' must be one of AllowedValues"],
     ['an unknown name', { CopyConcurency: '4' }, 'Parameters: [CopyConcurency] do not exist in the template'],
   ];

@@ -63,6 +63,9 @@ describe('parameter constraints, checked before a deploy writes anything', () =>
     [{ FunctionTimeoutSeconds: 'abc' }, "Parameter 'FunctionTimeoutSeconds' must be a number."],
     [{ LogRetentionDays: '2' }, "Parameter 'LogRetentionDays' must be one of AllowedValues"],
     [{ CopyConcurency: '4' }, 'Parameters: [CopyConcurency] do not exist in the template'],
+    [{ FunctionMemoryMb: '0x400' }, "Parameter 'FunctionMemoryMb' must be a number."],
+    [{ FunctionMemoryMb: ' 1024' }, "Parameter 'FunctionMemoryMb' must be a number."],
+    [{ LogRetentionDays: '2', CopyConcurrency: '0' }, "Parameter 'CopyConcurrency' must be a number not less than 1"],
   ])('%j is refused in CloudFormation\'s words', async (given, message) => {
     // Prepare
     const template = await loadTemplate();

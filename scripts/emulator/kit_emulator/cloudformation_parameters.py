@@ -42,11 +42,13 @@ def effective_values(template: dict[str, Any], given: dict[str, Any]) -> dict[st
     return values
 
 
+# A decimal number as a parameter value; the kit's deploy checks the same before it writes anything
+# (scripts/lib/parameter-constraints.ts). float() alone would take "nan", "inf", "1_0" and surrounding spaces.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
 def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
+    return float(text) if _NUMBER.fullmatch(text) else None
 
 
 def _violation(name: str, declaration: dict[str, Any], value: str) -> str | None:
