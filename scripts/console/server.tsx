@@ -41,12 +41,21 @@ function field(form: Form, name: string): string | undefined {
 
 const page = async (c: Context, node: JSX.Element, status: 200 | 400 | 403 | 404 | 409 | 500 | 503 = 200) => c.html(`<!doctype html>\n${await node}`, status);
 
-/** A finished restore's status: a failed copy, no such backup, a destination written meanwhile, or done. */
+/** The status of a restore that did not happen, by why: every reason is decided here, a new one included. */
+const skippedStatus = {
+  [SkipReason.noBackup]: 404,
+  [SkipReason.backupGone]: 404,
+  [SkipReason.absentAtTime]: 404,
+  [SkipReason.exists]: 409,
+  [SkipReason.writtenMeanwhile]: 409,
+  [SkipReason.interrupted]: 500,
+} as const satisfies Record<SkipReason, 404 | 409 | 500>;
+
+/** A finished restore's status: 500 for a failed copy, else that of the first restore that did not happen, else 200. */
 function restoreStatus(results: readonly RestoreResult[]): 200 | 404 | 409 | 500 {
   if (results.some((result) => result.error)) return 500;
-  if (results.some((result) => result.skipped === SkipReason.noBackup || result.skipped === SkipReason.backupGone)) return 404;
-  if (results.some((result) => result.skipped === SkipReason.writtenMeanwhile)) return 409;
-  return 200;
+  const skipped = results.find((result) => result.skipped !== undefined)?.skipped;
+  return skipped === undefined ? 200 : skippedStatus[skipped];
 }
 
 /** The console's web application: pages that read, and forms that act through the kit's libraries. */
