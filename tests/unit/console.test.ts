@@ -242,14 +242,14 @@ describe('a finished restore answers with a status that says how it went', () =>
   const result = (outcome: Partial<RestoreResult>): RestoreResult => ({ key: 'a.txt', destination: { bucket: 'inbox', key: 'a.txt' }, action: RestoreAction.skip, ...outcome });
 
   it.each([
-    ['no backup of that version', result({ skipped: SkipReason.noBackup, reason: 'no backup of version v9' }), 404, 'not restored: no backup of version v9'],
-    ['a backup gone since the plan', result({ skipped: SkipReason.backupGone, reason: 'backup version v1 is gone' }), 404, 'not restored: backup version v1 is gone'],
-    ['no version at that time', result({ skipped: SkipReason.absentAtTime, reason: 'not in the inbox at 2026-11-27T18:00:00.000Z' }), 404, 'not restored: not in the inbox at 2026-11-27T18:00:00.000Z'],
-    ['an occupied destination', result({ skipped: SkipReason.exists, reason: 's3://inbox/a.txt exists' }), 409, 'not restored: s3://inbox/a.txt exists'],
-    ['a destination written meanwhile', result({ skipped: SkipReason.writtenMeanwhile, reason: 's3://inbox/a.txt was written meanwhile' }), 409, 'not restored: s3://inbox/a.txt was written meanwhile'],
-    ['a failed copy', result({ action: RestoreAction.restore, error: 'InternalError: We encountered an internal error' }), 500, 'FAILED s3://inbox/a.txt: InternalError'],
-    ['a restored file', result({ action: RestoreAction.restore, restoredVersionId: 'n1' }), 200, 'restored s3://inbox/a.txt (new version n1)'],
-  ])('%s answers %i', async (_case, done, status, line) => {
+    ['no backup of that version', 404, result({ skipped: SkipReason.noBackup, reason: 'no backup of version v9' }), 'not restored: no backup of version v9'],
+    ['a backup gone since the plan', 404, result({ skipped: SkipReason.backupGone, reason: 'backup version v1 is gone' }), 'not restored: backup version v1 is gone'],
+    ['no version at that time', 404, result({ skipped: SkipReason.absentAtTime, reason: 'not in the inbox at 2026-11-27T18:00:00.000Z' }), 'not restored: not in the inbox at 2026-11-27T18:00:00.000Z'],
+    ['an occupied destination', 409, result({ skipped: SkipReason.exists, reason: 's3://inbox/a.txt exists' }), 'not restored: s3://inbox/a.txt exists'],
+    ['a destination written meanwhile', 409, result({ skipped: SkipReason.writtenMeanwhile, reason: 's3://inbox/a.txt was written meanwhile' }), 'not restored: s3://inbox/a.txt was written meanwhile'],
+    ['a failed copy', 500, result({ action: RestoreAction.restore, error: 'InternalError: We encountered an internal error' }), 'FAILED s3://inbox/a.txt: InternalError'],
+    ['a restored file', 200, result({ action: RestoreAction.restore, restoredVersionId: 'n1' }), 'restored s3://inbox/a.txt (new version n1)'],
+  ])('%s answers %i', async (_case, status, done, line) => {
     // Prepare
     const { app, backend } = fakeBackend();
     backend.restore.mockResolvedValue({ kind: 'done', results: [done] });
