@@ -2,6 +2,7 @@ import {
   CreateChangeSetCommand,
   CreateStackCommand,
   DeleteStackCommand,
+  DescribeStackEventsCommand,
   ListChangeSetsCommand,
   UpdateStackCommand,
   type Parameter,
@@ -133,6 +134,32 @@ describe('a deploy converges on the parameter file and the template defaults', (
     const after = await live();
     expect([String(after.Environment?.Variables?.COPY_CONCURRENCY), after.MemorySize]).toEqual(['8', 512]);
     expect((await deploy(target, { overrides: { NamePrefix: PREFIX }, ...quietly })).action).toBe('unchanged');
+  });
+
+  it('refuses an update it cannot carry out once, by name, and leaves the stack in UPDATE_ROLLBACK_FAILED', async () => {
+    // Prepare: a stack of one log group, then an update that adds Tags, which the emulator does not update
+    const { clients } = started().deployment;
+    const StackName = 'kit-refused-update-it';
+    const template = (properties: object) => JSON.stringify({ Resources: { Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/kit/refused-update-it', RetentionInDays: 7, ...properties } } } });
+    await clients.cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: template({}) }));
+    await waitFor('the create', async () => ((await describeStack(clients.cloudFormation, StackName))?.StackStatus === 'CREATE_COMPLETE' ? true : undefined), { timeoutMs: 10_000 });
+    try {
+      // Act
+      await clients.cloudFormation.send(new UpdateStackCommand({ StackName, TemplateBody: template({ Tags: [{ Key: 'team', Value: 'backup' }] }) }));
+      const status = await waitFor('the update to end', async () => {
+        const found = (await describeStack(clients.cloudFormation, StackName))?.StackStatus;
+        return found?.endsWith('_IN_PROGRESS') ? undefined : found;
+      }, { timeoutMs: 10_000 });
+      // Assess
+      const events = (await clients.cloudFormation.send(new DescribeStackEventsCommand({ StackName }))).StackEvents ?? [];
+      const failed = events.filter((event) => event.LogicalResourceId === 'Group' && event.ResourceStatus === 'UPDATE_FAILED');
+      expect(status).toBe('UPDATE_ROLLBACK_FAILED');
+      expect(failed.map((event) => event.ResourceStatusReason)).toEqual([
+        "the embedded emulator updates a log group's RetentionInDays only, not Tags: destroy the stack and deploy again",
+      ]);
+    } finally {
+      await clients.cloudFormation.send(new DeleteStackCommand({ StackName }));
+    }
   });
 
   it("changes the log group's retention in place, keeping the stack's outputs", async () => {

@@ -395,6 +395,11 @@ def _update_with_events(logical_id: str, resource_json: dict[str, Any], resource
                         region_name: str) -> Any:
     stack = _stack_for(resources_map)
     resource_type = resource_json["Type"]
+    # moto tries a failed update again up to four times (for dependencies not yet updated); a refusal stands, and
+    # is reported once.
+    refused: dict[str, UnsupportedByEmulator] = resources_map.__dict__.setdefault("kit_refused_updates", {})
+    if logical_id in refused:
+        raise refused[logical_id]
     _resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS")
     try:
         resource = _original_parse_and_update(logical_id, resource_json, resources_map, account_id, region_name)
@@ -402,6 +407,8 @@ def _update_with_events(logical_id: str, resource_json: dict[str, Any], resource
             # moto has no update for this type and would drop the resource from the stack, outputs and all.
             raise UnsupportedByEmulator(f"the embedded emulator cannot update {resource_type} in place: destroy the stack and deploy again")
     except Exception as error:
+        if isinstance(error, UnsupportedByEmulator):
+            refused[logical_id] = error
         _resource_event(stack, logical_id, resource_type, "UPDATE_FAILED", _reason(error))
         raise
     _resource_event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical_id=_physical_id(resource))

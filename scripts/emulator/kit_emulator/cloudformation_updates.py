@@ -152,6 +152,10 @@ def _log_group_update(cls: type[LogGroup], original_resource: LogGroup, new_reso
                       account_id: str, region_name: str) -> LogGroup:
     """RetentionInDays changes in place, as in CloudFormation; a new LogGroupName would replace the group."""
     properties = cloudformation_json.get("Properties", {})
+    others = sorted(set(properties) - {"LogGroupName", "RetentionInDays"})
+    if others:
+        raise UnsupportedByEmulator(f"the embedded emulator updates a log group's RetentionInDays only, not {', '.join(others)}: "
+                                    "destroy the stack and deploy again")
     name = properties.get("LogGroupName", original_resource.name)
     if name != original_resource.name:
         raise UnsupportedByEmulator(f"a new LogGroupName ({name}) replaces the log group {original_resource.name}, which the embedded "
