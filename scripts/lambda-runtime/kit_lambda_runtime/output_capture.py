@@ -119,27 +119,26 @@ class OutputCapture:
         start = 0
         while (newline := chunk.find(b"\n", start)) >= 0:
             self._partial += chunk[start:newline]
-            self._hold(stamp, bytes(self._partial))
-            self._partial.clear()
+            self._hold(stamp, self._partial, whole=True)
             start = newline + 1
         self._partial += chunk[start:]
         # A line still being written is held in pieces, so that it never grows beyond one piece and a chunk.
-        while len(self._partial) > MAX_LINE_BYTES:
-            cut = _character_boundary(self._partial, MAX_LINE_BYTES)
-            self._hold_piece(stamp, bytes(self._partial[:cut]))
-            del self._partial[:cut]
+        self._hold(stamp, self._partial, whole=False)
 
     def _end_partial_line(self) -> None:
         if self._partial:
-            self._hold(now_ms(), bytes(self._partial))
-            self._partial.clear()
+            self._hold(now_ms(), self._partial, whole=True)
 
-    def _hold(self, stamp: int, line: bytes) -> None:
+    def _hold(self, stamp: int, line: bytearray, whole: bool) -> None:
+        """Holds `line` in pieces of at most MAX_LINE_BYTES and removes what it held: all of it when `whole`,
+        else only full pieces (the rest of a line still being written stays)."""
         while len(line) > MAX_LINE_BYTES:
             cut = _character_boundary(line, MAX_LINE_BYTES)
-            self._hold_piece(stamp, line[:cut])
-            line = line[cut:]
-        self._hold_piece(stamp, line)
+            self._hold_piece(stamp, bytes(line[:cut]))
+            del line[:cut]
+        if whole:
+            self._hold_piece(stamp, bytes(line))
+            line.clear()
 
     def _hold_piece(self, stamp: int, piece: bytes) -> None:
         self._lines.append((stamp, piece.decode("utf-8", "replace"), len(piece)))
@@ -151,7 +150,7 @@ class OutputCapture:
             self._dropped_bytes += size
 
 
-def _character_boundary(data: bytes | bytearray, limit: int) -> int:
+def _character_boundary(data: bytearray, limit: int) -> int:
     """The largest cut at or below `limit` that does not split a UTF-8 character (continuation bytes are 10xxxxxx)."""
     cut = limit
     while cut > limit - 4 and data[cut] & 0xC0 == 0x80:
