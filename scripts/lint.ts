@@ -36,8 +36,8 @@ for (const { name, command, args, problemIn } of steps) {
   const result = spawnSync(command, args, { cwd: projectRoot, stdio: ['inherit', problemIn ? 'pipe' : 'inherit', 'inherit'], encoding: 'utf8' });
   if (problemIn) process.stdout.write(result.stdout ?? '');
   const problem = result.status === 0 ? problemIn?.(result.stdout ?? '') : undefined;
-  const verdict = result.status !== 0 ? `failed (exit ${result.status ?? result.signal})` : problem ? `failed: ${problem}` : 'clean';
-  console.log(`${name}: ${verdict}`);
-  failed ||= verdict !== 'clean';
+  const failure = result.status !== 0 ? `failed (exit ${result.status ?? result.signal})` : problem && `failed: ${problem}`;
+  console.log(`${name}: ${failure || 'clean'}`);
+  failed ||= Boolean(failure);
 }
 process.exit(failed ? ExitCode.failed : ExitCode.ok);

@@ -9,7 +9,7 @@ import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
-import { refuseRetentionKeptBucketLacks, retentionOf } from './kept-bucket-settings.js';
+import { refuseRetentionUnlikeKeptBucket, retentionOf } from './kept-bucket-settings.js';
 import { deployStack, describeStack, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { UsageError } from './cli.js';
@@ -52,7 +52,7 @@ export class DeploymentCancelled extends Error {
   override readonly name = 'DeploymentCancelled';
 }
 
-const whereParametersCome = (target: Target) => `check the -p overrides and ${relative(projectRoot, target.parameterFile)}`;
+const parameterSourcesHint = (target: Target) => `check the -p overrides and ${relative(projectRoot, target.parameterFile)}`;
 
 /** The one deploy path of every target: artefact, upload, stack, identical-artefact proof, drift check. */
 export async function deploy(target: Target, options: DeploymentOptions = {}): Promise<Deployment> {
@@ -64,7 +64,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const templateBody = await readTemplateText();
   const template = parseTemplate(templateBody);
   const refused = parameterProblem(template, requested);
-  if (refused) throw new UsageError(`${refused} (${whereParametersCome(target)})`);
+  if (refused) throw new UsageError(`${refused} (${parameterSourcesHint(target)})`);
   const stackName = stackNameOf(requested);
   const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };
   // A stack that needs a person is reported before anything is written, never taken for "up to date".
@@ -80,7 +80,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, condition === StackCondition.failedCreate ? undefined : existing, log);
   if (keptBackupBucket === 'true') {
     const effective = { ...parameterDefaults(template), ...requested };
-    refuseRetentionKeptBucketLacks(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
+    refuseRetentionUnlikeKeptBucket(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
   }
 
   const { artefact, rebuilt } = await freshArtefact();
@@ -111,7 +111,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   }).catch(async (error: Error) => {
     // CloudFormation refuses a parameter value before it creates anything: the override or the file is wrong.
     if (error.name === 'ValidationError' && /^Parameters?\b/.test(error.message)) {
-      throw new UsageError(`${error.message} (${whereParametersCome(target)})`);
+      throw new UsageError(`${error.message} (${parameterSourcesHint(target)})`);
     }
     if (!(error instanceof StackOperationFailed)) throw error;
     const failed = await describeStack(clients.cloudFormation, stackName);

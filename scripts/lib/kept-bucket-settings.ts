@@ -5,7 +5,8 @@ import type { Parameters } from './parameters.js';
 /** The retention a bucket keeps by its own settings, in days: 0 keeps superseded versions forever, and locks none. */
 export type BucketRetention = { readonly noncurrentDays: number; readonly lockDays: number };
 
-const missing = (name: string) => (error: Error) => {
+/** A catch handler: the error named `name` means there is no such configuration. */
+const absentWhen = (name: string) => (error: Error) => {
   if (error.name === name) return undefined;
   throw error;
 };
@@ -13,8 +14,8 @@ const missing = (name: string) => (error: Error) => {
 /** What the bucket's lifecycle expires and its Object Lock default retention hold, read from the bucket. */
 export async function retentionOf(s3: S3Client, bucket: string): Promise<BucketRetention> {
   const [lifecycle, lock] = await Promise.all([
-    s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })).catch(missing('NoSuchLifecycleConfiguration')),
-    s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })).catch(missing('ObjectLockConfigurationNotFoundError')),
+    s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })).catch(absentWhen('NoSuchLifecycleConfiguration')),
+    s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })).catch(absentWhen('ObjectLockConfigurationNotFoundError')),
   ]);
   const expiring = lifecycle?.Rules?.find((rule) => rule.Status === 'Enabled' && rule.NoncurrentVersionExpiration?.NoncurrentDays);
   const retention = lock?.ObjectLockConfiguration?.Rule?.DefaultRetention;
@@ -42,7 +43,7 @@ const settings = [
  * parameters that ask for other retention than the bucket has would be silently ignored: backups thought locked
  * would not be, versions thought expiring would stay. Refused, naming the bucket's values, before anything is written.
  */
-export function refuseRetentionKeptBucketLacks(bucket: string, live: BucketRetention, parameters: Parameters): void {
+export function refuseRetentionUnlikeKeptBucket(bucket: string, live: BucketRetention, parameters: Parameters): void {
   const differing = settings.filter(({ parameter, days }) => Number(parameters[parameter] ?? 0) !== days(live));
   if (differing.length === 0) return;
   const described = differing.map(({ parameter, days, live: describe }) => `${describe(days(live))}, the parameters ask for ${parameters[parameter] ?? 0} day(s) (${parameter})`);

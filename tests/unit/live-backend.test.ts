@@ -41,7 +41,7 @@ describe('the console without a stack', () => {
 });
 
 describe('the console’s reads of a missing stack', () => {
-  it('describes the stack once and names the kept bucket from the account it already knows', async () => {
+  it('describes the stack once per request and names the kept bucket from the account it already knows', async () => {
     // Prepare
     cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
     s3.on(HeadBucketCommand).resolves({});
