@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, run, scriptCommand, targetOption, wholeNumbers } from './lib/cli.js';
+import { ExitCode, interruption, run, scriptCommand, targetOption, wholeNumbers } from './lib/cli.js';
 import { deploy } from './lib/deployment.js';
 import { requireDeployedStack, type DeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
@@ -33,6 +33,11 @@ run(async () => {
   }
 
   const colour = Boolean(process.stdout.isTTY);
+  // Cases 5 and 7 break the function's configuration on purpose and put it back when they end: a first Ctrl-C
+  // lets the running case end, so that nothing stays broken.
+  const interrupted = interruption(
+    "the running case ends and puts back what it changed, no other case starts, and this run's files are removed (stopped at once during case 5 or 7, the function stays misconfigured until `make destroy` and a deploy)",
+  );
   console.log(` #  case                outcome    duration`);
   const report = await runMatrix({
     target,
@@ -40,9 +45,11 @@ run(async () => {
     stack,
     only,
     onResult: (result) => console.log(formatResult(result, colour)),
+    signal: interrupted,
   });
   console.log(formatSummary(report));
   const files = await writeReports(report, reportsDir);
   console.log(`reports: ${files.map((file) => relative(projectRoot, file)).join(', ')}`);
+  if (interrupted.aborted) return ExitCode.interrupted;
   return report.counts.FAIL > 0 ? ExitCode.failed : ExitCode.ok;
 });

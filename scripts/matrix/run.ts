@@ -45,6 +45,8 @@ export type MatrixRun = {
   readonly only?: readonly number[];
   readonly log?: (line: string) => void;
   readonly onResult?: (result: CaseResult) => void;
+  /** Once aborted, no further case starts; the running one ends (putting back what it changed) and the run cleans up. */
+  readonly signal?: AbortSignal;
 };
 
 /** Runs the cases one after another (cases 5 and 7 change the function's configuration and restore it). */
@@ -71,6 +73,7 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
   const results: CaseResult[] = [];
   try {
     for (const matrixCase of matrixCases.filter((c) => !run.only || run.only.includes(c.id))) {
+      if (run.signal?.aborted) break;
       const caseStarted = Date.now();
       const verdict = await matrixCase.run(context).catch((error: Error) => fail(`${error.name}: ${error.message}`));
       const result = { id: matrixCase.id, name: matrixCase.name, ...verdict, durationMs: Date.now() - caseStarted };
