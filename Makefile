@@ -74,8 +74,8 @@ matrix: ## run the eight-case matrix against TARGET (on the emulators it deploys
 matrix-compare: ## compare the latest matrix reports of embedded and localstack case by case (exit 1 when they differ)
 	$(TSX) scripts/matrix-compare.ts embedded localstack
 
-seed: ## upload COUNT files (default 10) into the inbox on TARGET and wait for their backups
-	$(TSX) scripts/seed.ts --target $(TARGET) $(call option,COUNT,count)
+seed: ## upload COUNT files (default 10) of SIZE bytes (default 1024) under PREFIX (default seed/) into the inbox on TARGET and wait for their backups
+	$(TSX) scripts/seed.ts --target $(TARGET) $(call option,COUNT,count) $(call option,SIZE,size) $(call option,PREFIX,prefix)
 
 destroy: ## empty the inbox and delete the stack on TARGET (aws only with YES=1); backups are kept unless DELETE_BACKUPS=1
 	$(TSX) scripts/destroy.ts --target $(TARGET) $(yes_flag) $(call option,DELETE_BACKUPS,delete-backups)

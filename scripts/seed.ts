@@ -4,12 +4,15 @@ import { clientsFor } from './lib/clients.js';
 import { ExitCode, nonEmpty, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
 import { invokeFunction } from './lib/invoke.js';
 import { waitForBackupOf } from './lib/observe.js';
+import { WaitTimeout } from './lib/wait.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { s3PutEvent } from './lib/s3-event.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 /** Uploads in flight at once, and as many waits for backups. */
 const IN_FLIGHT_EACH = 24;
+/** How long one file's backup may take before the run gives up. */
+const BACKUP_WAIT_MS = 180_000;
 
 // Every file of a run is held in memory while it uploads: the bounds keep a seed run within a laptop's means.
 const MAX_FILES = 1_000;
@@ -28,7 +31,8 @@ const options = program.opts<{ target: TargetName; count: number; size: number; 
 run(async () => {
   const { count, size } = options;
   if (count * size > MAX_RUN_BYTES) {
-    throw new UsageError(`--count ${count} × --size ${size} is more than ${MAX_RUN_BYTES} bytes in one run: seed fewer or smaller files, e.g. --count 10 --size ${Math.floor(MAX_RUN_BYTES / 10)}`);
+    const fits = Math.min(MAX_FILE_BYTES, Math.floor(MAX_RUN_BYTES / count));
+    throw new UsageError(`--count ${count} × --size ${size} is more than ${MAX_RUN_BYTES} bytes in one run: seed fewer or smaller files, e.g. --count ${count} --size ${fits}`);
   }
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
@@ -50,13 +54,24 @@ run(async () => {
   // below the SDK's connection pool (50), beyond which requests only queue inside it, with a warning each time.
   const uploads = pLimit(IN_FLIGHT_EACH);
   const waits = pLimit(IN_FLIGHT_EACH);
+  // The first failure ends the run: no upload or wait starts after it, and the waits under way stop.
+  const failed = new AbortController();
+  const { signal } = failed;
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const key = `${options.prefix}${new Date(started).toISOString().replace(/[:.]/g, '-')}/file-${i}.bin`;
-      const put = await uploads(() => clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) })));
-      await waits(() => waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, 180_000));
+      try {
+        const put = await uploads(() => (signal.aborted ? undefined : clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) }))));
+        if (put) await waits(() => (signal.aborted ? undefined : waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, BACKUP_WAIT_MS, { signal })));
+      } catch (error) {
+        if (signal.aborted) return;
+        failed.abort();
+        if (error instanceof WaitTimeout) throw new Error(`${error.message}: the function did not back it up; \`make logs\` shows why, and \`make redrive\` retries the events it parked`);
+        throw error;
+      }
     }),
   );
-  console.log(`uploaded ${count} files of ${size} bytes to s3://${outputs.InboxBucketName}/${options.prefix}; all backed up in ${Date.now() - started} ms`);
+  const files = count === 1 ? 'file' : 'files';
+  console.log(`uploaded ${count} ${files} of ${size} bytes to s3://${outputs.InboxBucketName}/${options.prefix}; all backed up in ${Date.now() - started} ms`);
   return ExitCode.ok;
 });

@@ -60,6 +60,6 @@ export async function waitForBackup(
   if (context.emulator) {
     await awaitRequests(context.emulator.endpoint, { operation: upload.write, path: `/${BackupBucketName}/${upload.key}`, sinceMs: upload.sinceMs, timeoutMs: options.timeoutMs });
   } else {
-    await waitForBackupOf(context.clients.s3, BackupBucketName, upload.key, upload.versionId, options.timeoutMs, options.pollMs);
+    await waitForBackupOf(context.clients.s3, BackupBucketName, upload.key, upload.versionId, options.timeoutMs, { intervalMs: options.pollMs });
   }
 }

@@ -41,7 +41,7 @@ export function waitForBackupOf(
   key: string,
   sourceVersionId: string,
   timeoutMs: number,
-  intervalMs = 200,
+  { intervalMs = 200, signal }: { readonly intervalMs?: number; readonly signal?: AbortSignal } = {},
 ): Promise<HeadObjectCommandOutput> {
   return waitFor(
     `s3://${bucket}/${key} to hold source version ${sourceVersionId}`,
@@ -55,6 +55,6 @@ export function waitForBackupOf(
         throw error;
       }
     },
-    { timeoutMs, intervalMs },
+    { timeoutMs, intervalMs, signal },
   );
 }

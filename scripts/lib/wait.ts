@@ -8,6 +8,8 @@ export type WaitOptions = {
   /** Called about every `progressEveryMs` with the time waited so far. */
   readonly onProgress?: (waitedMs: number) => void;
   readonly progressEveryMs?: number;
+  /** Ends the wait early: it rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 };
 
 /**
@@ -19,6 +21,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   const interval = options.intervalMs ?? 250;
   let lastProgress = started;
   for (;;) {
+    options.signal?.throwIfAborted();
     const value = await probe();
     if (value !== undefined) return value;
     const waited = Date.now() - started;

@@ -14,7 +14,7 @@ describe('waitForBackupOf', () => {
       .rejectsOnce(new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } }))
       .resolves({ Metadata: { [BackupMetadata.sourceVersionId]: 'v1' } });
     // Act
-    const backup = await waitForBackupOf(s3 as unknown as S3Client, 'backups', 'a.txt', 'v1', 5_000, 1);
+    const backup = await waitForBackupOf(s3 as unknown as S3Client, 'backups', 'a.txt', 'v1', 5_000, { intervalMs: 1 });
     // Assess
     expect(backup.Metadata).toEqual({ [BackupMetadata.sourceVersionId]: 'v1' });
   });
@@ -23,7 +23,7 @@ describe('waitForBackupOf', () => {
     // Prepare: the emulator is gone
     s3.on(HeadObjectCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4599'), { code: 'ECONNREFUSED' }));
     // Act
-    const waiting = waitForBackupOf(s3 as unknown as S3Client, 'backups', 'a.txt', 'v1', 60_000, 1);
+    const waiting = waitForBackupOf(s3 as unknown as S3Client, 'backups', 'a.txt', 'v1', 60_000, { intervalMs: 1 });
     // Assess
     await expect(waiting).rejects.toThrow('connect ECONNREFUSED 127.0.0.1:4599');
   });
