@@ -1,7 +1,7 @@
 import { clientsFor } from './lib/clients.js';
 import { run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
 import { logEvents } from './lib/observe.js';
-import { requireDeployedStack } from './lib/deployed-stack.js';
+import { findStack, requireDeployedStack } from './lib/deployed-stack.js';
 import { deployVerb } from './lib/stack-state.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
@@ -20,10 +20,16 @@ run(async () => {
   console.error(`following ${LogGroupName} on ${target.name} (Ctrl-C stops)`);
   const seen = new Set<string>();
   let since = Date.now() - options.since * 60_000;
+  let saidGone = false;
   for (;;) {
-    const events = await logEvents(clients.logs, LogGroupName, since).catch((error: Error) => {
+    const events = await logEvents(clients.logs, LogGroupName, since).catch(async (error: Error) => {
       if (error.name !== 'ResourceNotFoundException') throw error;
-      throw new Error(`${LogGroupName} is gone: was its stack deleted? \`${deployVerb(target)}\` makes it again`);
+      const { stack } = await findStack(target, clients);
+      if (!stack) throw new Error(`${LogGroupName} is gone with its stack: \`${deployVerb(target)}\` makes both again`);
+      // Deleted by hand: the function's next invocation makes it again, and it is followed from then on.
+      if (!saidGone) console.error(`${LogGroupName} was deleted; the function's next invocation makes it again: waiting for it`);
+      saidGone = true;
+      return [];
     });
     for (const event of events) {
       if (!event.eventId || seen.has(event.eventId)) continue;
