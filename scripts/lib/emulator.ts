@@ -176,6 +176,13 @@ export async function ensureEmbeddedEmulator(options: { start: boolean; place?: 
   if (!options.start) {
     throw new UsageError('no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)');
   }
+  // One record per checkout: a second background emulator on another port would orphan the first.
+  const recorded = await readRecord(place);
+  if (recorded && recorded.port !== place.port && (await healthAt(`http://127.0.0.1:${recorded.port}`))) {
+    throw new UsageError(
+      `this checkout's background emulator runs on http://127.0.0.1:${recorded.port}: stop it first (BACKUP_KIT_EMULATOR_PORT=${recorded.port} make emulator-stop), or use its port`,
+    );
+  }
   let emulator: RunningEmulator;
   try {
     emulator = await startEmulator({ stateDir: join(place.dir, 'shared'), port: place.port, detached: true });

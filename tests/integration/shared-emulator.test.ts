@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
+import { UsageError } from '../../scripts/lib/cli.js';
 import { ensureEmbeddedEmulator, startEmulator, stopSharedEmulator, type SharedEmulatorPlace } from '../../scripts/lib/emulator.js';
 import { processAlive } from '../../scripts/lib/process-alive.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
@@ -69,6 +70,21 @@ describe('the shared embedded emulator', () => {
     // Assess
     expect(report).toEqual({ stopped: true, message: `stopped the embedded emulator (pid ${pid}, ${endpoint})` });
     expect(processAlive(pid)).toBe(false);
+  }, 60_000);
+
+  it('refuses to start a second background emulator on another port while the one it recorded runs', async () => {
+    // Prepare: this checkout's background emulator runs on the place's port
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    const elsewhere = { ...place, port: await freePort() };
+    // Act
+    const second = ensureEmbeddedEmulator({ start: true, place: elsewhere });
+    // Assess
+    await expect(second).rejects.toThrow(UsageError);
+    await expect(second).rejects.toThrow(
+      `this checkout's background emulator runs on ${endpoint}: stop it first (BACKUP_KIT_EMULATOR_PORT=${place.port} make emulator-stop), or use its port`,
+    );
+    expect(await healthOf(`http://127.0.0.1:${elsewhere.port}`).catch(() => undefined)).toBeUndefined();
+    expect((await stopSharedEmulator(place)).stopped).toBe(true);
   }, 60_000);
 
   it('never signals a recorded pid that now belongs to another process', async () => {
