@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -46,8 +46,20 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** SIGTERM to LocalStack's process group (LocalStack, the kit's inits, the functions' Node processes), SIGKILL if it hangs. */
-async function stopGroup(pid: number): Promise<void> {
+/** Whether something listens on the loopback port already: LocalStack would then come up without it and answer nothing. */
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+      .once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve(true) : reject(error)))
+      .listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}
+
+/**
+ * SIGTERM to LocalStack's process group (LocalStack, the kit's inits, the functions' Node processes), SIGKILL if it
+ * hangs; true when it had to be killed.
+ */
+async function stopGroup(pid: number): Promise<boolean> {
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
       process.kill(-pid, signal);
@@ -57,17 +69,23 @@ async function stopGroup(pid: number): Promise<void> {
   };
   signalGroup('SIGTERM');
   // Upstream's shutdown sometimes hangs after "Shutting down runtime server": do not wait for ever.
-  await waitFor('LocalStack to stop', async () => (processAlive(pid) ? undefined : true), { timeoutMs: STOP_GRACE_MS, intervalMs: 100 }).catch(() => undefined);
+  const ended = await waitFor('LocalStack to stop', async () => (processAlive(pid) ? undefined : true), { timeoutMs: STOP_GRACE_MS, intervalMs: 100 }).catch(() => false);
   signalGroup('SIGKILL');
+  return !ended;
 }
 
 /** Starts LocalStack 4.14.0 in host mode and resolves once its health endpoint answers. */
 export async function startLocalStackHost(options: { stateDir: string; port: number; detached?: boolean }): Promise<RunningLocalStack> {
   const reason = whyLocalStackHostCannotRun();
   if (reason) throw new UsageError(reason);
+  if (await portInUse(options.port)) {
+    throw new UsageError(`cannot start LocalStack on 127.0.0.1:${options.port}: something listens there already; stop it, or choose another port with BACKUP_KIT_LOCALSTACK_PORT=<port>`);
+  }
   await mkdir(options.stateDir, { recursive: true });
   const logFile = join(options.stateDir, 'localstack.log');
-  const logFd = openSync(logFile, 'w');
+  // Appended to, never truncated: a LocalStack still writing there keeps its log.
+  const logFd = openSync(logFile, 'a');
+  writeSync(logFd, `--- LocalStack (host mode) starting at ${new Date().toISOString()} on port ${options.port} ---\n`);
   const args = [runner, '--port', String(options.port), '--state-dir', options.stateDir];
   if (!options.detached) args.push('--exit-with-parent');
   // Its own process group, so that stopping it takes every process it started.
@@ -88,7 +106,15 @@ export async function startLocalStackHost(options: { stateDir: string; port: num
     throw new Error(`${(error as Error).message}; its log (${logFile}):\n${(await readLog()).split('\n').slice(-40).join('\n')}`);
   }
   if (options.detached) child.unref();
-  return { endpoint, pid, logFile, stop: () => stopGroup(pid), log: readLog };
+  return {
+    endpoint,
+    pid,
+    logFile,
+    stop: async () => {
+      await stopGroup(pid);
+    },
+    log: readLog,
+  };
 }
 
 type HostRecord = { pid: number; endpoint: string; logFile: string; startedAt: string };
@@ -116,6 +142,10 @@ export async function recordedLocalStackHost(): Promise<string | undefined> {
 export async function ensureLocalStackHost(): Promise<{ endpoint: string; logFile: string; started: boolean }> {
   const record = await liveRecord();
   if (record) return { endpoint: record.endpoint, logFile: record.logFile, started: false };
+  const silent = await readRecord();
+  if (silent && processAlive(silent.pid) && (await commandLineOf(silent.pid))?.includes(runner)) {
+    throw new UsageError(`the host-mode LocalStack recorded at ${silent.endpoint} (pid ${silent.pid}) runs but does not answer: \`make localstack-host-stop\` stops it (its log: ${silent.logFile})`);
+  }
   const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port: sharedLocalStackHostPort, detached: true });
   const fresh: HostRecord = { pid: localstack.pid, endpoint: localstack.endpoint, logFile: localstack.logFile, startedAt: new Date().toISOString() };
   await writeFile(recordFile, JSON.stringify(fresh, null, 2));
@@ -139,6 +169,6 @@ export async function stopLocalStackHost(): Promise<string> {
   }
   await rm(recordFile, { force: true });
   if (!commandLine.includes(runner)) return `no host-mode LocalStack was running (pid ${record.pid} now runs something else, left alone)`;
-  await stopGroup(record.pid);
-  return 'stopped LocalStack (host mode) and its function processes';
+  const killed = await stopGroup(record.pid);
+  return `stopped LocalStack (host mode) and its function processes${killed ? ` (killed: it had not ended ${STOP_GRACE_MS / 1000} s after SIGTERM)` : ''}`;
 }

@@ -2,7 +2,9 @@ import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, 
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor, type Clients } from '../../scripts/lib/clients.js';
 import { deploy, type Deployment } from '../../scripts/lib/deployment.js';
 import { freePort, startLocalStackHost, whyLocalStackHostCannotRun, type RunningLocalStack } from '../../scripts/lib/localstack-host.js';
@@ -56,6 +58,22 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
     const response = await clients.lambda.send(new InvokeCommand({ FunctionName: probeName, Payload: JSON.stringify(payload) }));
     return { functionError: response.FunctionError, body: JSON.parse(new TextDecoder().decode(response.Payload)) };
   };
+
+  it('refuses at once a port something else listens on, instead of a LocalStack that never answers there', async () => {
+    // Prepare
+    const port = await freePort();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    try {
+      // Act
+      const attempt = startLocalStackHost({ stateDir: stateDir!, port });
+      // Assess
+      await expect(attempt).rejects.toThrow(UsageError);
+      await expect(attempt).rejects.toThrow(`cannot start LocalStack on 127.0.0.1:${port}: something listens there already; stop it, or choose another port with BACKUP_KIT_LOCALSTACK_PORT=<port>`);
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
 
   it('is the host-mode LocalStack, and the unchanged template deploys there with the identical artefact', async () => {
     // Act
