@@ -28,7 +28,11 @@ async function readReport(target: TargetName): Promise<MatrixReport> {
 }
 
 run(async () => {
-  const reports = await Promise.all((program.processedArgs as TargetName[]).map(readReport));
+  const read = await Promise.allSettled((program.processedArgs as TargetName[]).map(readReport));
+  // Both reports' problems at once, so that one run of the advice mends both.
+  const problems = read.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  const reports = read.map((result) => (result as PromiseFulfilledResult<MatrixReport>).value);
   const outcomes = reports.map((report) => report.results.map((r) => `${r.id}:${r.outcome}`).join(' '));
   for (const report of reports) {
     const counts = Object.entries(report.counts).map(([outcome, n]) => `${n} ${outcome}`).join(', ');

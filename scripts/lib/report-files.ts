@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { MatrixReport } from '../matrix/run.js';
+import { CaseOutcome } from '../matrix/types.js';
 
 /** reports/matrix-<target>.<kind>: what `make matrix` writes for a target (json, JUnit xml, a self-contained html page). */
 export const matrixReportFile = (directory: string, target: string, kind: 'json' | 'xml' | 'html') => join(directory, `matrix-${target}.${kind}`);
@@ -28,8 +30,18 @@ export async function readReportFile<T>(file: string, isShaped: (value: unknown)
   }
 }
 
-/** Whether a parsed file has a matrix report's shape. */
-export const isMatrixReport = (value: unknown) => {
-  const report = value as Partial<MatrixReport> | null;
-  return typeof report === 'object' && report !== null && Array.isArray(report.results) && typeof report.counts === 'object' && report.counts !== null;
-};
+const MatrixReportShape = z.object({
+  target: z.string(),
+  targetDescription: z.string(),
+  stackName: z.string(),
+  prefix: z.string(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  counts: z.record(z.string(), z.number()),
+  results: z.array(
+    z.object({ id: z.number(), name: z.string(), outcome: z.enum(Object.values(CaseOutcome)), reason: z.string().optional(), evidence: z.array(z.string()), durationMs: z.number() }),
+  ),
+});
+
+/** Whether a parsed file has a matrix report's shape: every field that matrix-compare and the console print. */
+export const isMatrixReport = (value: unknown): value is MatrixReport => MatrixReportShape.safeParse(value).success;

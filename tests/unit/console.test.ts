@@ -352,7 +352,8 @@ describe('reports', () => {
   it('reads each target’s matrix and bench report, and says which are missing or unreadable', async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'console-reports-'));
-    await writeFile(join(dir, 'matrix-embedded.json'), JSON.stringify({ target: 'embedded', counts: { PASS: 1 }, results: [] }));
+    const matrix = { target: 'embedded', targetDescription: 'the embedded emulator', stackName: 'backup-kit', prefix: 'matrix/x/', startedAt: '2026-11-29T04:00:00.000Z', durationMs: 12_000, counts: { PASS: 1 }, results: [{ id: 1, name: 'happy path', outcome: 'PASS', evidence: [], durationMs: 900 }] };
+    await writeFile(join(dir, 'matrix-embedded.json'), JSON.stringify(matrix));
     await writeFile(join(dir, 'bench-embedded.json'), JSON.stringify({ startPlusDeployMs: 4200 }));
     await writeFile(join(dir, 'matrix-localstack.json'), '{ not json');
     await writeFile(join(dir, 'matrix-embedded.html'), '<!doctype html><p>report</p>');

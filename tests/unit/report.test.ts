@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { matrixHtml } from '../../scripts/matrix/report-html.js';
 import { formatResult, junitXml, missingCases } from '../../scripts/matrix/report.js';
 import type { MatrixReport } from '../../scripts/matrix/run.js';
+import { isMatrixReport } from '../../scripts/lib/report-files.js';
 
 const report: MatrixReport = {
   target: 'embedded',
@@ -64,5 +65,17 @@ describe('a report of some cases only', () => {
     // Assess
     expect(missing).toEqual([2, 3, 4, 6]);
     expect(missingCases(report, [1, 5, 7, 8])).toEqual([]);
+  });
+});
+
+describe("a matrix report file's shape", () => {
+  it('is a whole report, every field the readers print present and typed', () => {
+    // Prepare
+    const { target: _, ...withoutTarget } = report;
+    const badOutcome = { ...report, results: [{ ...report.results[0]!, outcome: 'MAYBE' }] };
+    // Act
+    const verdicts = [report, withoutTarget, badOutcome, { ...report, counts: { PASS: '1' } }, null].map(isMatrixReport);
+    // Assess
+    expect(verdicts).toEqual([true, false, false, false, false]);
   });
 });
