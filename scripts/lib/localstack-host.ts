@@ -133,6 +133,15 @@ async function liveRecord(): Promise<HostRecord | undefined> {
   return record && processAlive(record.pid) && (await answersOk(`${record.endpoint}/_localstack/health`)) ? record : undefined;
 }
 
+/** What became of the host-mode LocalStack `make localstack-host` recorded, when it no longer answers, with what to do. */
+export async function lostLocalStackHost(): Promise<string | undefined> {
+  const record = await readRecord();
+  if (!record || (await liveRecord())) return undefined;
+  return processAlive(record.pid)
+    ? `the host-mode LocalStack recorded at ${record.endpoint} (pid ${record.pid}) runs but does not answer (log: ${record.logFile}): \`make localstack-host-stop\`, then \`make localstack-host\``
+    : `the host-mode LocalStack recorded at ${record.endpoint} (pid ${record.pid}) is gone (log: ${record.logFile}): \`make localstack-host\` starts it again`;
+}
+
 /** The endpoint of the host-mode LocalStack that `make localstack-host` started, when it answers. */
 export async function recordedLocalStackHost(): Promise<string | undefined> {
   return (await liveRecord())?.endpoint;

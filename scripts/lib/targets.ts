@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { ensureEmbeddedEmulator } from './emulator.js';
 import { jsonAt } from './http.js';
-import { recordedLocalStackHost } from './localstack-host.js';
+import { lostLocalStackHost, recordedLocalStackHost } from './localstack-host.js';
 import { parametersDir } from './paths.js';
 import { assertRealAwsEnvironment } from './real-aws.js';
 
@@ -133,8 +133,9 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
       // checked for liveness above).
       const info = await localstackInfo(endpoint);
       if (!info) {
+        const lost = env.LOCALSTACK_ENDPOINT ? undefined : await lostLocalStackHost();
         throw new UsageError(
-          `LocalStack does not answer at ${endpoint}: start it without Docker with \`make localstack-host\`, or in Docker with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`,
+          lost ?? `LocalStack does not answer at ${endpoint}: start it without Docker with \`make localstack-host\`, or in Docker with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`,
         );
       }
       return localstackTarget(endpoint, modeOf(info) ?? LocalStackMode.docker, region);
