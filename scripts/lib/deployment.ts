@@ -153,7 +153,9 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   for (const check of drift) log(formatDrift(check, target.name));
   const drifted = drift.filter((check) => check.status === DriftStatus.drift);
   if (drifted.length > 0) {
-    throw new DeploymentFailed(`${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}`);
+    throw new DeploymentFailed(
+      `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged: set them back as the DRIFT lines say (on the emulators, \`make destroy\` and a deploy do it; the backups are kept)`,
+    );
   }
   return { stackName, action: result.action, outputs, parameters, artefact, drift, clients };
 }

@@ -16,6 +16,7 @@ import type { StackOutputs } from './outputs.js';
 import type { Parameters } from './parameters.js';
 import type { Capabilities } from './targets.js';
 import type { Template } from './template.js';
+import { resolveValue } from './template-values.js';
 
 export const DriftStatus = { ok: 'ok', warn: 'warn', drift: 'DRIFT' } as const;
 export type DriftStatus = (typeof DriftStatus)[keyof typeof DriftStatus];
@@ -190,6 +191,11 @@ export async function checkDrift(
   const fn = resources.BackupFunction?.Properties ?? {};
   const invokeConfig = resources.BackupFunctionEventInvokeConfig?.Properties ?? {};
   const FunctionName = outputs.BackupFunctionName;
+  // arn:aws:lambda:<region>:<account>:function:<name>
+  const [, , , region = '', accountId = ''] = outputs.BackupFunctionArn.split(':');
+  const names = { parameters, accountId, region, outputs: outputs as Readonly<Record<string, string | undefined>> };
+  const declared = (fn.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+  const expectedEnvironment = new Map(Object.entries(declared).map(([name, value]) => [name, resolveValue(template, value, names)]));
   expectations.push(
     {
       resource: 'BackupFunction',
@@ -198,6 +204,17 @@ export async function checkDrift(
       read: async () => {
         const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
         return `${config.Runtime} ${config.Handler}`;
+      },
+    },
+    {
+      resource: 'BackupFunction',
+      property: 'environment',
+      expected: environmentLine(expectedEnvironment),
+      read: async () => {
+        const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+        // A value the template leaves to CloudFormation (…) is compared by its presence only.
+        const variables = Object.entries(config.Environment?.Variables ?? {}).map(([name, value]): [string, string | undefined] => [name, expectedEnvironment.get(name) === undefined && expectedEnvironment.has(name) ? undefined : String(value)]);
+        return environmentLine(new Map(variables));
       },
     },
     {
@@ -222,6 +239,11 @@ export async function checkDrift(
       return { resource, property, expected, live: actual, status };
     }),
   );
+}
+
+/** Variables as one comparable line, sorted by name; undefined values (left to CloudFormation) as "…". */
+function environmentLine(variables: ReadonlyMap<string, string | undefined>): string {
+  return [...variables.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => `${name}=${value ?? '…'}`).join(' ');
 }
 
 export function formatDrift(check: DriftCheck, targetName: string): string {

@@ -1,5 +1,5 @@
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
@@ -143,6 +143,25 @@ describe('deploy to the embedded target', () => {
       await expect(redeploy).rejects.toThrow('1 live setting(s) differ from the template: BackupBucket versioning');
     } finally {
       await deployment.clients.s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    }
+  });
+
+  it("fails loudly when the function's environment was changed outside CloudFormation, as an interrupted matrix case could leave it", async () => {
+    // Prepare: the stack as the parameter file says, then TOPIC_ARN pointed at a topic that does not exist, as
+    // matrix case 5 does while it runs
+    const { target, deployment } = started();
+    await deploy(target, { overrides: { NamePrefix: PREFIX }, log: () => undefined });
+    const FunctionName = deployment.outputs.BackupFunctionName;
+    const { lambda } = deployment.clients;
+    const original = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }))).Environment?.Variables ?? {};
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: { ...original, TOPIC_ARN: `${original.TOPIC_ARN}-no-such-topic` } } }));
+    try {
+      // Act
+      const redeploy = deploy(target, { overrides: { NamePrefix: PREFIX }, log: () => undefined });
+      // Assess
+      await expect(redeploy).rejects.toThrow('1 live setting(s) differ from the template: BackupFunction environment');
+    } finally {
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: original } }));
     }
   });
 

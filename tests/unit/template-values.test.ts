@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { resolveValue } from '../../scripts/lib/template-values.js';
+import { loadTemplate } from '../../scripts/lib/template.js';
+
+describe("a template value in a deployed stack", () => {
+  it('reads parameters (or their defaults), pseudo parameters and resources that an output names, and nothing else', async () => {
+    // Prepare
+    const template = await loadTemplate();
+    const names = { parameters: { NamePrefix: 'kit', CopyConcurrency: '4' }, accountId: '123456789012', region: 'eu-west-1', outputs: { ReceiptTopicArn: 'arn:aws:sns:eu-west-1:123456789012:kit-receipts' } };
+    // Act
+    const values = [
+      { 'Fn::Sub': '${NamePrefix}-inbox-${AWS::AccountId}-${AWS::Region}' },
+      { Ref: 'CopyConcurrency' },
+      { Ref: 'MultipartPartSizeBytes' },
+      { Ref: 'ReceiptTopic' },
+      'INFO',
+      { 'Fn::GetAtt': ['BackupFunction', 'Arn'] },
+      { Ref: 'FailedEventsQueue' },
+      { 'Fn::Sub': '${Unknown}-x' },
+    ].map((node) => resolveValue(template, node, names));
+    // Assess
+    expect(values).toEqual(['kit-inbox-123456789012-eu-west-1', '4', '67108864', 'arn:aws:sns:eu-west-1:123456789012:kit-receipts', 'INFO', undefined, undefined, undefined]);
+  });
+});
