@@ -39,6 +39,18 @@ beforeAll(async () => {
   template = await loadTemplate();
 });
 
+/** The function's environment as the template gives it with the default parameters and these outputs. */
+const templatedEnvironment = {
+  INBOX_BUCKET: 'backup-kit-inbox-123456789012-us-east-1',
+  BACKUP_BUCKET: 'backup-kit-backup-123456789012-us-east-1',
+  TOPIC_ARN: outputs.ReceiptTopicArn,
+  MULTIPART_THRESHOLD_BYTES: '67108864',
+  MULTIPART_PART_SIZE_BYTES: '67108864',
+  COPY_CONCURRENCY: '8',
+  POWERTOOLS_SERVICE_NAME: 'backup-kit',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+};
+
 /** Live resources exactly as the template asks for them. */
 function liveAsTemplated() {
   s3.reset();
@@ -55,7 +67,7 @@ function liveAsTemplated() {
   s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'bk' }).resolves({});
   s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [{ Sid: 'DenyInsecureTransport' }] }) });
   sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com' }] });
-  lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler' });
+  lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: templatedEnvironment } });
   lambda.on(GetFunctionEventInvokeConfigCommand).resolves({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } });
 }
 
@@ -79,6 +91,19 @@ describe('checkDrift', () => {
     const drifted = checks.filter((c) => c.status === 'DRIFT');
     expect(drifted).toEqual([{ resource: 'BackupBucket', property: 'bucketEncryption', expected: 'AES256', live: 'aws:kms', status: 'DRIFT' }]);
     expect(formatDrift(drifted[0]!, 'embedded')).toBe('  DRIFT  BackupBucket bucketEncryption: template AES256, live aws:kms');
+  });
+
+  it("reports a function variable changed or added outside the template as drift of the function's environment", async () => {
+    // Prepare
+    lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: { ...templatedEnvironment, TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:gone', DEBUG: '1' } } });
+    // Act
+    const checks = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.embedded);
+    // Assess
+    const drifted = checks.filter((c) => c.status !== 'ok');
+    expect(drifted.map((c) => [c.resource, c.property])).toEqual([['BackupFunction', 'environment']]);
+    expect(drifted[0]?.live).toContain('DEBUG=1');
+    expect(drifted[0]?.live).toContain('TOPIC_ARN=arn:aws:sns:us-east-1:123456789012:gone');
+    expect(drifted[0]?.expected).toContain(`TOPIC_ARN=${outputs.ReceiptTopicArn}`);
   });
 
   it('turns what the target is known not to emulate into named warnings, even where the reading matches', async () => {
