@@ -105,8 +105,6 @@ type Copied = { readonly key: string; readonly size: number; readonly sourceVers
 class RecordBackup {
   private readonly started: number;
   private readonly now: () => number;
-  /** Whether this record's backup versions were searched for an overtaken copy of this request's: once is enough. */
-  private lookedBack = false;
 
   constructor(
     private readonly deps: Dependencies,
@@ -265,8 +263,7 @@ class RecordBackup {
   private async resendIfThisRequestWasOvertaken(): Promise<void> {
     const { s3, config } = this.deps;
     const { key, versionId } = this.record;
-    if (versionId === undefined || this.lookedBack) return;
-    this.lookedBack = true;
+    if (versionId === undefined) return;
     for (const backupVersionId of await backupVersionIds(s3, config.backupBucket, key, OVERTAKEN_LOOKBACK)) {
       const version = await headBackup(s3, config.backupBucket, key, backupVersionId);
       if (version?.provenance.sourceVersionId !== versionId) continue;

@@ -111,8 +111,9 @@ function envelope(event: unknown, index: number, depth: number, out: Collector, 
     if (!isObject(raw)) return out.reject(at, 'the record is not an object');
     if (raw.eventSource === 'aws:s3') return s3Record(raw, at, out, carrier);
     if (raw.eventSource === 'aws:sqs') {
-      const sqsMessageId = carrier.sqsMessageId ?? (nonEmptyString(raw.messageId) ? raw.messageId : undefined);
-      return wrapped(raw.body, at, depth, out, 'SQS message body', sqsMessageId ? { sqsMessageId } : carrier);
+      // The outermost SQS message is the one whose redeliveries the function sees.
+      const outermost = carrier.sqsMessageId === undefined && nonEmptyString(raw.messageId) ? { sqsMessageId: raw.messageId } : carrier;
+      return wrapped(raw.body, at, depth, out, 'SQS message body', outermost);
     }
     if (raw.EventSource === 'aws:sns' && isObject(raw.Sns)) return wrapped(raw.Sns.Message, at, depth, out, 'SNS message', carrier);
     return out.reject(at, `not an S3 record (eventSource ${JSON.stringify(raw.eventSource ?? raw.EventSource ?? null)})`);

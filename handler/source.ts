@@ -82,6 +82,7 @@ export async function headCurrentVersion(s3: S3Client, bucket: string, key: stri
 export async function headObjectVersion(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<ObjectVersion | undefined> {
   const found = await head(s3, bucket, key, versionId);
   if (!found) return undefined;
+  const archive = archivedIn(found);
   return {
     bucket,
     key,
@@ -93,7 +94,7 @@ export async function headObjectVersion(s3: S3Client, bucket: string, key: strin
     headers: contentHeaders(found),
     metadata: withoutProvenance(found.Metadata ?? {}),
     ...(found.Expires === undefined && found.ExpiresString ? { expiresAsWritten: found.ExpiresString } : {}),
-    ...(archivedIn(found) ? { archivedIn: archivedIn(found) } : {}),
+    ...(archive ? { archivedIn: archive } : {}),
   };
 }
 

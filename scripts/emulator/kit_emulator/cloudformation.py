@@ -395,8 +395,8 @@ def _update_with_events(logical_id: str, resource_json: dict[str, Any], resource
                         region_name: str) -> Any:
     stack = _stack_for(resources_map)
     resource_type = resource_json["Type"]
-    # moto tries a failed update again up to four times (for dependencies not yet updated); a refusal stands, and
-    # is reported once.
+    # moto tries a failed update again up to four times (for dependencies not yet updated); a refusal stands for
+    # the rest of this update (_resource_map_update starts each with none), and is reported once.
     refused: dict[str, UnsupportedByEmulator] = resources_map.__dict__.setdefault("kit_refused_updates", {})
     if logical_id in refused:
         raise refused[logical_id]
@@ -452,6 +452,7 @@ def _building(resource_map: ResourceMap, action: Any) -> Any:
 
 
 def _resource_map_update(self: ResourceMap, *args: Any, **kwargs: Any) -> None:
+    self.__dict__.pop("kit_refused_updates", None)
     _building(self, lambda: _original_resource_map_update(self, *args, **kwargs))
 
 

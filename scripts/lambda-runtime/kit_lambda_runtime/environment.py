@@ -81,12 +81,7 @@ class _Runtime:
     served_first_invocation: bool = False
 
     def kill(self) -> None:
-        """Kills the runtime and every process it started (its own process group), as Lambda ends a whole sandbox:
-        a child left alive would also keep the output pipe open."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass  # the group is gone already
+        _kill_group(self.process)
 
     def stop(self) -> None:
         self.kill()
@@ -112,8 +107,22 @@ class EnvironmentStopped(RuntimeError):
     """The environment was stopped: it runs no invocation and starts no runtime again."""
 
 
-def _error_payload(error_type: str, message: str) -> bytes:
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """Kills a runtime and every process it started (its own process group), as Lambda ends a whole sandbox: a
+    child left alive would also keep the output pipe open."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # the group is gone already
+
+
+def error_payload(error_type: str, message: str) -> bytes:
     return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def crash_line(request_id: str, message: str) -> str:
+    """The log line of an invocation whose runtime ended or never started, as Lambda writes it."""
+    return f"RequestId: {request_id} Error: {message}"
 
 
 def _exit_message(returncode: int) -> str:
@@ -190,7 +199,7 @@ class ExecutionEnvironment:
         try:
             output = OutputCapture(process.stdout.fileno())
         except BaseException:
-            os.killpg(process.pid, signal.SIGKILL)
+            _kill_group(process)
             process.wait()
             api.close()
             raise
@@ -214,9 +223,9 @@ class ExecutionEnvironment:
         if isinstance(answer, RuntimeAnswer) and answer.kind == "init_error":
             runtime.init_error = answer.body
         elif answer == "exited":
-            runtime.init_error = _error_payload("Runtime.ExitError", _exit_message(runtime.process.returncode))
+            runtime.init_error = error_payload("Runtime.ExitError", _exit_message(runtime.process.returncode))
         else:
-            runtime.init_error = _error_payload("Runtime.InitTimeout", f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds")
+            runtime.init_error = error_payload("Runtime.InitTimeout", f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds")
             runtime.kill()
         return runtime
 
@@ -271,8 +280,8 @@ class ExecutionEnvironment:
             elif answer == "exited":
                 message = _exit_message(runtime.process.returncode)
                 lines.extend(runtime.output.drain())
-                lines.append((now_ms(), f"RequestId: {request_id} Error: {message}"))
-                answer_body = _error_payload("Runtime.ExitError", message)
+                lines.append((now_ms(), crash_line(request_id, message)))
+                answer_body = error_payload("Runtime.ExitError", message)
             else:
                 runtime.kill()
                 runtime.process.wait()
@@ -280,7 +289,7 @@ class ExecutionEnvironment:
                 message = f"Task timed out after {self.spec.timeout_s:.2f} seconds"
                 stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
                 lines.append((now_ms(), f"{stamp} {request_id} {message}"))
-                answer_body = _error_payload("Sandbox.Timedout", f"{stamp} {request_id} {message}")
+                answer_body = error_payload("Sandbox.Timedout", f"{stamp} {request_id} {message}")
         duration_ms = (answered - started) * 1000
         lines.append((now_ms(), f"END RequestId: {request_id}"))
         report = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {int(duration_ms) + 1} ms"

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec
+from .environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec, crash_line, error_payload
 
 _INIT_ONLY = ("LOCALSTACK_", "KIT_", "PYTHONPATH")
 
@@ -75,8 +75,8 @@ class LocalStackInit:
             # it is, or LocalStack would wait out the function's timeout.
             message = f"the runtime could not start: {error}"
             print(f"[kit-init] {request_id}: {message}", file=sys.stderr, flush=True)
-            logs, outcome = f"RequestId: {request_id} Error: {message}\n", "error"
-            body = json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode()
+            logs, outcome = f"{crash_line(request_id, message)}\n", "error"
+            body = error_payload("Runtime.ExitError", message)
         _post(f"{self.endpoint}/invocations/{request_id}/logs", json.dumps({"logs": logs}).encode())
         _post(f"{self.endpoint}/invocations/{request_id}/{outcome}", body)
 
