@@ -15,7 +15,7 @@ import { evaluateConditions, resolveIfs } from './conditions.js';
 import type { StackOutputs } from './outputs.js';
 import type { Parameters } from './parameters.js';
 import type { Capabilities } from './targets.js';
-import type { Template } from './template.js';
+import { parameterDefaults, type Template } from './template.js';
 import { resolveValue } from './template-values.js';
 
 export const DriftStatus = { ok: 'ok', warn: 'warn', drift: 'DRIFT' } as const;
@@ -193,7 +193,10 @@ export async function checkDrift(
   const FunctionName = outputs.BackupFunctionName;
   // arn:aws:lambda:<region>:<account>:function:<name>
   const [, , , region = '', accountId = ''] = outputs.BackupFunctionArn.split(':');
-  const names = { parameters, accountId, region, outputs: outputs as Readonly<Record<string, string | undefined>> };
+  // The values the stack was deployed with: a parameter left out took its default.
+  const names = { parameters: { ...parameterDefaults(template), ...parameters }, accountId, region, outputs: outputs as Readonly<Record<string, string | undefined>> };
+  // One read of the function's configuration serves both of its checks.
+  const functionConfiguration = clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
   const declared = (fn.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   const expectedEnvironment = new Map(Object.entries(declared).map(([name, value]) => [name, resolveValue(template, value, names)]));
   expectations.push(
@@ -202,7 +205,7 @@ export async function checkDrift(
       property: 'runtime',
       expected: `${fn.Runtime} ${fn.Handler}`,
       read: async () => {
-        const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+        const config = await functionConfiguration;
         return `${config.Runtime} ${config.Handler}`;
       },
     },
@@ -211,7 +214,7 @@ export async function checkDrift(
       property: 'environment',
       expected: environmentLine(expectedEnvironment),
       read: async () => {
-        const config = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+        const config = await functionConfiguration;
         // A value the template leaves to CloudFormation (…) is compared by its presence only.
         const variables = Object.entries(config.Environment?.Variables ?? {}).map(([name, value]): [string, string | undefined] => [name, expectedEnvironment.get(name) === undefined && expectedEnvironment.has(name) ? undefined : String(value)]);
         return environmentLine(new Map(variables));

@@ -2,6 +2,7 @@ import type { Template } from './template.js';
 
 /** What a template value can refer to once the stack exists: parameters, pseudo parameters and resources by their Ref. */
 export type StackNames = {
+  /** Every parameter's value in the stack, defaults included (parameterDefaults). */
   readonly parameters: Readonly<Record<string, string>>;
   readonly accountId: string;
   readonly region: string;
@@ -19,7 +20,7 @@ export function resolveValue(template: Template, node: unknown, names: StackName
   const refOf = (name: string): string | undefined => {
     if (name === 'AWS::AccountId') return names.accountId;
     if (name === 'AWS::Region') return names.region;
-    if (name in template.Parameters) return names.parameters[name] ?? stringOrUndefined(template.Parameters[name]?.Default);
+    if (name in template.Parameters) return names.parameters[name];
     const output = Object.entries(template.Outputs).find(([, declared]) => (declared.Value as { Ref?: unknown } | undefined)?.Ref === name);
     return output ? names.outputs[output[0]] : undefined;
   };
@@ -37,5 +38,3 @@ export function resolveValue(template: Template, node: unknown, names: StackName
   }
   return undefined;
 }
-
-const stringOrUndefined = (value: unknown) => (value === undefined ? undefined : String(value));

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { resolveValue } from '../../scripts/lib/template-values.js';
-import { loadTemplate } from '../../scripts/lib/template.js';
+import { loadTemplate, parameterDefaults } from '../../scripts/lib/template.js';
 
 describe("a template value in a deployed stack", () => {
-  it('reads parameters (or their defaults), pseudo parameters and resources that an output names, and nothing else', async () => {
+  it('reads parameters, pseudo parameters and resources that an output names, and nothing else', async () => {
     // Prepare
     const template = await loadTemplate();
-    const names = { parameters: { NamePrefix: 'kit', CopyConcurrency: '4' }, accountId: '123456789012', region: 'eu-west-1', outputs: { ReceiptTopicArn: 'arn:aws:sns:eu-west-1:123456789012:kit-receipts' } };
+    const names = { parameters: { ...parameterDefaults(template), NamePrefix: 'kit', CopyConcurrency: '4' }, accountId: '123456789012', region: 'eu-west-1', outputs: { ReceiptTopicArn: 'arn:aws:sns:eu-west-1:123456789012:kit-receipts' } };
     // Act
     const values = [
       { 'Fn::Sub': '${NamePrefix}-inbox-${AWS::AccountId}-${AWS::Region}' },
