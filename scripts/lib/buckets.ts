@@ -8,6 +8,7 @@ import {
   PutBucketEncryptionCommand,
   PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
+  type ObjectLockConfiguration,
   type S3Client,
 } from '@aws-sdk/client-s3';
 
@@ -47,15 +48,19 @@ export async function bucketExists(s3: S3Client, bucket: string): Promise<boolea
   }
 }
 
-/** True when the bucket has S3 Object Lock turned on. */
-async function objectLocked(s3: S3Client, bucket: string): Promise<boolean> {
+/** The bucket's S3 Object Lock configuration, or undefined when it has none (or the target does not implement it). */
+export async function objectLockConfiguration(s3: S3Client, bucket: string): Promise<ObjectLockConfiguration | undefined> {
   try {
-    const { ObjectLockConfiguration } = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
-    return ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled';
+    return (await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }))).ObjectLockConfiguration;
   } catch (error) {
-    if (/ObjectLockConfigurationNotFound|NotImplemented/.test((error as Error).name)) return false;
+    if (/ObjectLockConfigurationNotFound|NotImplemented/.test((error as Error).name)) return undefined;
     throw error;
   }
+}
+
+/** True when the bucket has S3 Object Lock turned on. */
+async function objectLocked(s3: S3Client, bucket: string): Promise<boolean> {
+  return (await objectLockConfiguration(s3, bucket))?.ObjectLockEnabled === 'Enabled';
 }
 
 /**

@@ -1,24 +1,22 @@
-import { GetBucketLifecycleConfigurationCommand, GetObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketLifecycleConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { objectLockConfiguration } from './buckets.js';
 import { UsageError } from './cli.js';
 import type { Parameters } from './parameters.js';
 
 /** The retention a bucket keeps by its own settings, in days: 0 keeps superseded versions forever, and locks none. */
 export type BucketRetention = { readonly noncurrentDays: number; readonly lockDays: number };
 
-/** A catch handler: the error named `name` means there is no such configuration. */
-const absentWhen = (name: string) => (error: Error) => {
-  if (error.name === name) return undefined;
-  throw error;
-};
-
 /** What the bucket's lifecycle expires and its Object Lock default retention hold, read from the bucket. */
 export async function retentionOf(s3: S3Client, bucket: string): Promise<BucketRetention> {
   const [lifecycle, lock] = await Promise.all([
-    s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })).catch(absentWhen('NoSuchLifecycleConfiguration')),
-    s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket })).catch(absentWhen('ObjectLockConfigurationNotFoundError')),
+    s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })).catch((error: Error) => {
+      if (error.name === 'NoSuchLifecycleConfiguration') return undefined;
+      throw error;
+    }),
+    objectLockConfiguration(s3, bucket),
   ]);
   const expiring = lifecycle?.Rules?.find((rule) => rule.Status === 'Enabled' && rule.NoncurrentVersionExpiration?.NoncurrentDays);
-  const retention = lock?.ObjectLockConfiguration?.Rule?.DefaultRetention;
+  const retention = lock?.Rule?.DefaultRetention;
   return {
     noncurrentDays: expiring?.NoncurrentVersionExpiration?.NoncurrentDays ?? 0,
     lockDays: retention?.Days ?? (retention?.Years ?? 0) * 365,
