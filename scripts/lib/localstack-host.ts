@@ -127,34 +127,36 @@ async function readRecord(): Promise<HostRecord | undefined> {
   }
 }
 
-/** The record of the host-mode LocalStack that `make localstack-host` started, when it still runs and answers. */
-async function liveRecord(): Promise<HostRecord | undefined> {
+/**
+ * The host-mode LocalStack `make localstack-host` recorded, read and probed once: it answers (live), its runner
+ * runs but does not answer (silent), or it is gone (dead, or its pid now runs something else).
+ */
+export type LocalStackHostState =
+  | { readonly state: 'none' }
+  | { readonly state: 'live' | 'silent' | 'gone'; readonly record: HostRecord };
+
+export async function localStackHostState(): Promise<LocalStackHostState> {
   const record = await readRecord();
-  return record && processAlive(record.pid) && (await answersOk(`${record.endpoint}/_localstack/health`)) ? record : undefined;
+  if (!record) return { state: 'none' };
+  if (!processAlive(record.pid)) return { state: 'gone', record };
+  if (await answersOk(`${record.endpoint}/_localstack/health`)) return { state: 'live', record };
+  return { state: (await commandLineOf(record.pid))?.includes(runner) ? 'silent' : 'gone', record };
 }
 
-/** What became of the host-mode LocalStack `make localstack-host` recorded, when it no longer answers, with what to do. */
-export async function lostLocalStackHost(): Promise<string | undefined> {
-  const record = await readRecord();
-  if (!record || (await liveRecord())) return undefined;
-  return processAlive(record.pid)
-    ? `the host-mode LocalStack recorded at ${record.endpoint} (pid ${record.pid}) runs but does not answer (log: ${record.logFile}): \`make localstack-host-stop\`, then \`make localstack-host\``
-    : `the host-mode LocalStack recorded at ${record.endpoint} (pid ${record.pid}) is gone (log: ${record.logFile}): \`make localstack-host\` starts it again`;
-}
-
-/** The endpoint of the host-mode LocalStack that `make localstack-host` started, when it answers. */
-export async function recordedLocalStackHost(): Promise<string | undefined> {
-  return (await liveRecord())?.endpoint;
+/** What became of a recorded host-mode LocalStack that no longer answers, with what to do; undefined otherwise. */
+export function lostLocalStackHost(host: LocalStackHostState): string | undefined {
+  if (host.state === 'none' || host.state === 'live') return undefined;
+  const { endpoint, pid, logFile } = host.record;
+  return host.state === 'silent'
+    ? `the host-mode LocalStack recorded at ${endpoint} (pid ${pid}) runs but does not answer (log: ${logFile}): \`make localstack-host-stop\`, then \`make localstack-host\``
+    : `the host-mode LocalStack recorded at ${endpoint} (pid ${pid}) is gone (log: ${logFile}): \`make localstack-host\` starts it again`;
 }
 
 /** Starts the shared host-mode LocalStack in the background (make localstack-host), unless it already answers. */
 export async function ensureLocalStackHost(): Promise<{ endpoint: string; logFile: string; started: boolean }> {
-  const record = await liveRecord();
-  if (record) return { endpoint: record.endpoint, logFile: record.logFile, started: false };
-  const silent = await readRecord();
-  if (silent && processAlive(silent.pid) && (await commandLineOf(silent.pid))?.includes(runner)) {
-    throw new UsageError(`the host-mode LocalStack recorded at ${silent.endpoint} (pid ${silent.pid}) runs but does not answer: \`make localstack-host-stop\` stops it (its log: ${silent.logFile})`);
-  }
+  const host = await localStackHostState();
+  if (host.state === 'live') return { endpoint: host.record.endpoint, logFile: host.record.logFile, started: false };
+  if (host.state === 'silent') throw new UsageError(lostLocalStackHost(host)!);
   const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port: sharedLocalStackHostPort, detached: true });
   const fresh: HostRecord = { pid: localstack.pid, endpoint: localstack.endpoint, logFile: localstack.logFile, startedAt: new Date().toISOString() };
   await writeFile(recordFile, JSON.stringify(fresh, null, 2));

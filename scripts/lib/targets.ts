@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { ensureEmbeddedEmulator } from './emulator.js';
 import { jsonAt } from './http.js';
-import { lostLocalStackHost, recordedLocalStackHost } from './localstack-host.js';
+import { localStackHostState, lostLocalStackHost } from './localstack-host.js';
 import { parametersDir } from './paths.js';
 import { assertRealAwsEnvironment } from './real-aws.js';
 
@@ -128,12 +128,13 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
     case TargetName.localstack: {
       const region = env.AWS_REGION ?? EMULATOR_REGION;
       if (!options.checkReachable) return localstackTarget(env.LOCALSTACK_ENDPOINT || DEFAULT_LOCALSTACK_ENDPOINT, LocalStackMode.docker, region);
-      const endpoint = env.LOCALSTACK_ENDPOINT || (await recordedLocalStackHost()) || DEFAULT_LOCALSTACK_ENDPOINT;
+      const host = env.LOCALSTACK_ENDPOINT ? undefined : await localStackHostState();
+      const endpoint = env.LOCALSTACK_ENDPOINT || (host?.state === 'live' ? host.record.endpoint : undefined) || DEFAULT_LOCALSTACK_ENDPOINT;
       // One request tells both that LocalStack answers there and how it runs (a make localstack-host record was
       // checked for liveness above).
       const info = await localstackInfo(endpoint);
       if (!info) {
-        const lost = env.LOCALSTACK_ENDPOINT ? undefined : await lostLocalStackHost();
+        const lost = host && lostLocalStackHost(host);
         throw new UsageError(
           lost ?? `LocalStack does not answer at ${endpoint}: start it without Docker with \`make localstack-host\`, or in Docker with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`,
         );
