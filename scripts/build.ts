@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { buildArtefact, writeArtefact } from './lib/artefact.js';
+import { buildArtefact, kib, writeArtefact } from './lib/artefact.js';
 import { run } from './lib/cli.js';
 import { artefactPath, projectRoot } from './lib/paths.js';
 
@@ -7,6 +7,5 @@ run(async () => {
   const started = performance.now();
   const artefact = await buildArtefact();
   await writeArtefact(artefact);
-  const kib = (artefact.bytes.length / 1024).toFixed(1);
-  console.log(`built ${relative(projectRoot, artefactPath)}: ${kib} KiB, sha256 ${artefact.sha256} (${Math.round(performance.now() - started)} ms)`);
+  console.log(`built ${relative(projectRoot, artefactPath)}: ${kib(artefact.bytes.length)}, sha256 ${artefact.sha256} (${Math.round(performance.now() - started)} ms)`);
 });

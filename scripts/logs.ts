@@ -1,7 +1,8 @@
 import { clientsFor } from './lib/clients.js';
 import { run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
 import { logEvents } from './lib/observe.js';
-import { findStack, requireDeployedStack } from './lib/deployed-stack.js';
+import { requireDeployedStack } from './lib/deployed-stack.js';
+import { describeStack } from './lib/stack.js';
 import { deployVerb } from './lib/stack-state.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
@@ -16,7 +17,8 @@ const options = program.opts<{ target: TargetName; since: number }>();
 run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
-  const { LogGroupName } = (await requireDeployedStack(target, clients)).outputs;
+  const { stackName, outputs } = await requireDeployedStack(target, clients);
+  const { LogGroupName } = outputs;
   console.error(`following ${LogGroupName} on ${target.name} (Ctrl-C stops)`);
   const seen = new Set<string>();
   let since = Date.now() - options.since * 60_000;
@@ -24,8 +26,7 @@ run(async () => {
   for (;;) {
     const events = await logEvents(clients.logs, LogGroupName, since).catch(async (error: Error) => {
       if (error.name !== 'ResourceNotFoundException') throw error;
-      const { stack } = await findStack(target, clients);
-      if (!stack) throw new Error(`${LogGroupName} is gone with its stack: \`${deployVerb(target)}\` makes both again`);
+      if (!(await describeStack(clients.cloudFormation, stackName))) throw new Error(`${LogGroupName} is gone with its stack: \`${deployVerb(target)}\` makes both again`);
       // Deleted by hand: the function's next invocation makes it again, and it is followed from then on.
       if (!saidGone) console.error(`${LogGroupName} was deleted; the function's next invocation makes it again: waiting for it`);
       saidGone = true;

@@ -146,12 +146,10 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       // The stack's buckets, or the backups it kept when it is gone (then the ask names where to restore).
       const { buckets, parameters } = await restoreSource(target, clients, { overrides: options.overrides, account: options.account });
       const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force });
-      const asked = plan.find((item) => item.skipped === SkipReason.exists);
-      if (asked) return { kind: 'confirm', item: asked };
-      // The owner agreed to overwrite what the question showed; anything else there now (a second click after the
-      // first overwrote it, a new upload) is asked about again.
-      const changed = plan.find((item) => item.action === RestoreAction.overwrite && item.occupiedBy !== ask.overwriting);
-      if (changed) return { kind: 'confirm', item: changed };
+      // An occupied destination is asked about; after a yes, so is anything there other than what the question
+      // showed (a second click after the first overwrote it, a new upload).
+      const toAsk = plan.find((item) => item.skipped === SkipReason.exists || (item.action === RestoreAction.overwrite && item.occupiedBy !== ask.overwriting));
+      if (toAsk) return { kind: 'confirm', item: toAsk };
       if (plan.every((item) => item.action === RestoreAction.skip)) return { kind: 'done', results: plan };
       return { kind: 'done', results: await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan) };
     },

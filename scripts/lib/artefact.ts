@@ -64,14 +64,15 @@ export class ArtefactOverBudget extends Error {
   override readonly name = 'ArtefactOverBudget';
 }
 
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
+/** A size in KiB, one decimal unless whole (the budget: 200 KiB). */
+export const kib = (bytes: number) => `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
 
 /** Bundles the handler and zips it deterministically; a zip over `budgetBytes` is refused. */
 export async function buildArtefact(budgetBytes = ARTEFACT_BUDGET_BYTES): Promise<Artefact> {
   const artefact = describeArtefact(await zip(await bundleHandler()));
   if (artefact.bytes.length > budgetBytes) {
     throw new ArtefactOverBudget(
-      `the zip is ${(artefact.bytes.length / 1024).toFixed(1)} KiB, over its budget of ${kib(budgetBytes)}: find what the handler newly pulls in (esbuild --metafile) and trim it; nothing was written`,
+      `the zip is ${kib(artefact.bytes.length)}, over its budget of ${kib(budgetBytes)}: find what the handler newly pulls in (esbuild --metafile) and trim it; nothing was written`,
     );
   }
   return artefact;

@@ -30,7 +30,8 @@ export async function readReportFile<T>(file: string, isShaped: (value: unknown)
   }
 }
 
-const MatrixReportShape = z.object({
+// Typed as the report itself: a field added to MatrixReport or CaseResult and not here fails the type check.
+const MatrixReportShape: z.ZodType<MatrixReport> = z.object({
   target: z.string(),
   targetDescription: z.string(),
   stackName: z.string(),
