@@ -4,8 +4,9 @@ import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from 
 import { ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
 import { Interrupted } from '../../scripts/lib/cli.js';
-import { emptyBucket } from '../../scripts/lib/buckets.js';
-import { deploy, DeploymentCancelled, type DeploymentPlan } from '../../scripts/lib/deployment.js';
+import { emptyBucket, ensurePrivateBucket } from '../../scripts/lib/buckets.js';
+import { artefactKey, freshArtefact } from '../../scripts/lib/artefact.js';
+import { deploy, DeploymentCancelled, DeploymentFailed, type DeploymentPlan } from '../../scripts/lib/deployment.js';
 import { deleteStack, deployStack, describeStack } from '../../scripts/lib/stack.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
 import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
@@ -116,6 +117,28 @@ describe('deploy to the embedded target', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^identical artefact: NO — \S+ runs CodeSha256 \S+, not this artefact's: its code was changed outside CloudFormation; putting the artefact back$/));
     expect(redeploy.action).toBe('unchanged');
     expect(lines).toContain(`identical artefact: yes (CodeSha256 ${live.CodeSha256} = sha256 ${redeploy.artefact.sha256})`);
+  });
+
+  it("fails a deploy whose function does not run the artefact it was given, without putting anything back", async () => {
+    // Prepare: a new stack's artefacts bucket already holds other code under this artefact's key and sha256
+    const { target, deployment } = started();
+    const { s3 } = deployment.clients;
+    const { artefact } = await freshArtefact();
+    const stackName = 'kit-tamper-it';
+    const artefactBucket = `${stackName}-artefacts-123456789012-us-east-1`;
+    await ensurePrivateBucket(s3, artefactBucket, 'us-east-1');
+    const Body = await zipOf('export const handler = async () => "not the kit";');
+    await s3.send(new PutObjectCommand({ Bucket: artefactBucket, Key: artefactKey(artefact), Body, Metadata: { sha256: artefact.sha256 } }));
+    const lines: string[] = [];
+    // Act
+    const failure = await deploy(target, { overrides: { NamePrefix: stackName }, log: (line) => lines.push(line) }).catch((error: unknown) => error);
+    // Assess: the stack was created, and the proof refuses what its function runs
+    expect(failure).toBeInstanceOf(DeploymentFailed);
+    const { message } = failure as DeploymentFailed;
+    expect(message).toMatch(new RegExp(`^identical artefact: NO — ${stackName}-\\S+ runs CodeSha256 \\S+, the artefact this deploy gave it is `));
+    expect(message.endsWith(` ${artefact.codeSha256}`)).toBe(true);
+    expect(lines).toContain(`stack ${stackName} created`);
+    expect(lines.filter((line) => line.includes('putting the artefact back'))).toEqual([]);
   });
 
   it('leaves no change set behind when Ctrl-C leaves its question unanswered', async () => {
