@@ -2,7 +2,7 @@ import { run } from './lib/cli.js';
 import { ensureLocalStackHost } from './lib/localstack-host.js';
 
 run(async () => {
-  const { endpoint, logFile, started } = await ensureLocalStackHost();
+  const { endpoint, logFile, started } = await ensureLocalStackHost((line) => console.log(line));
   console.log(`${started ? 'started' : 'already running:'} LocalStack 4.14.0 in host mode on ${endpoint} (log: ${logFile})`);
   console.log('functions run as local Node.js processes, not containers; `make matrix TARGET=localstack` uses it; stop it with `make localstack-host-stop`');
 });

@@ -7,6 +7,7 @@ import { UsageError } from './cli.js';
 import { answersOk } from './http.js';
 import { projectRoot } from './paths.js';
 import { commandLineOf, processAlive } from './process-alive.js';
+import { whileLocked } from './start-lock.js';
 import { waitFor } from './wait.js';
 
 const venv = join(projectRoot, '.venv-localstack');
@@ -16,6 +17,8 @@ const readyMarker = join(venv, '.backup-kit-deps');
 const runner = join(projectRoot, 'scripts', 'localstack', 'host.py');
 const stateRoot = join(projectRoot, '.localstack');
 const recordFile = join(stateRoot, 'host.json');
+/** Held while `make localstack-host` starts it or `make localstack-host-stop` stops it: two starts at once would both pass the port check and both run. */
+const lockFile = join(stateRoot, 'host.lock');
 /** Where `make localstack-host` listens (BACKUP_KIT_LOCALSTACK_PORT overrides); 4566 stays free for LocalStack in Docker. */
 export const sharedLocalStackHostPort = Number(process.env.BACKUP_KIT_LOCALSTACK_PORT ?? 4577);
 const START_TIMEOUT_MS = 90_000;
@@ -152,34 +155,46 @@ export function lostLocalStackHost(host: LocalStackHostState): string | undefine
     : `the host-mode LocalStack recorded at ${endpoint} (pid ${pid}) is gone (log: ${logFile}): \`make localstack-host\` starts it again`;
 }
 
+/** Runs a start or a stop of the shared host-mode LocalStack once no other start or stop of this checkout runs. */
+async function exclusively<T>(log: (line: string) => void, work: () => Promise<T>): Promise<T> {
+  await mkdir(stateRoot, { recursive: true });
+  const onWait = (holder: number) => log(`another start or stop of host-mode LocalStack (pid ${holder}) is under way: waiting for it`);
+  return whileLocked(lockFile, { what: 'start or stop of host-mode LocalStack', timeoutMs: START_TIMEOUT_MS + 2 * STOP_GRACE_MS, onWait }, work);
+}
+
 /** Starts the shared host-mode LocalStack in the background (make localstack-host), unless it already answers. */
-export async function ensureLocalStackHost(): Promise<{ endpoint: string; logFile: string; started: boolean }> {
-  const host = await localStackHostState();
-  if (host.state === 'live') return { endpoint: host.record.endpoint, logFile: host.record.logFile, started: false };
-  if (host.state === 'silent') throw new UsageError(lostLocalStackHost(host)!);
-  const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port: sharedLocalStackHostPort, detached: true });
-  const fresh: HostRecord = { pid: localstack.pid, endpoint: localstack.endpoint, logFile: localstack.logFile, startedAt: new Date().toISOString() };
-  await writeFile(recordFile, JSON.stringify(fresh, null, 2));
-  return { endpoint: localstack.endpoint, logFile: localstack.logFile, started: true };
+export function ensureLocalStackHost(log: (line: string) => void = () => undefined): Promise<{ endpoint: string; logFile: string; started: boolean }> {
+  return exclusively(log, async () => {
+    const host = await localStackHostState();
+    if (host.state === 'live') return { endpoint: host.record.endpoint, logFile: host.record.logFile, started: false };
+    if (host.state === 'silent') throw new UsageError(lostLocalStackHost(host)!);
+    const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port: sharedLocalStackHostPort, detached: true });
+    const fresh: HostRecord = { pid: localstack.pid, endpoint: localstack.endpoint, logFile: localstack.logFile, startedAt: new Date().toISOString() };
+    await writeFile(recordFile, JSON.stringify(fresh, null, 2));
+    return { endpoint: localstack.endpoint, logFile: localstack.logFile, started: true };
+  });
 }
 
 /**
  * Stops the shared host-mode LocalStack and everything it started, and says what it did. The recorded pid is
  * signalled only while it runs this checkout's runner (pids are reused: another process is never signalled);
- * a live pid whose command line cannot be read is named instead, and its record kept.
+ * a live pid whose command line cannot be read is named instead, and its record kept. A start under way is
+ * waited for, then stopped.
  */
-export async function stopLocalStackHost(): Promise<string> {
-  const record = await readRecord();
-  if (!record || !processAlive(record.pid)) {
+export function stopLocalStackHost(log: (line: string) => void = () => undefined): Promise<string> {
+  return exclusively(log, async () => {
+    const record = await readRecord();
+    if (!record || !processAlive(record.pid)) {
+      await rm(recordFile, { force: true });
+      return 'no host-mode LocalStack was running';
+    }
+    const commandLine = await commandLineOf(record.pid);
+    if (commandLine === undefined) {
+      return `the recorded host-mode LocalStack (pid ${record.pid}, ${record.endpoint}) may still run, but its command line cannot be read to make sure it is ours: nothing was signalled; stop it yourself if it is`;
+    }
     await rm(recordFile, { force: true });
-    return 'no host-mode LocalStack was running';
-  }
-  const commandLine = await commandLineOf(record.pid);
-  if (commandLine === undefined) {
-    return `the recorded host-mode LocalStack (pid ${record.pid}, ${record.endpoint}) may still run, but its command line cannot be read to make sure it is ours: nothing was signalled; stop it yourself if it is`;
-  }
-  await rm(recordFile, { force: true });
-  if (!commandLine.includes(runner)) return `no host-mode LocalStack was running (pid ${record.pid} now runs something else, left alone)`;
-  const killed = await stopGroup(record.pid);
-  return `stopped LocalStack (host mode) and its function processes${killed ? ` (killed: it had not ended ${STOP_GRACE_MS / 1000} s after SIGTERM)` : ''}`;
+    if (!commandLine.includes(runner)) return `no host-mode LocalStack was running (pid ${record.pid} now runs something else, left alone)`;
+    const killed = await stopGroup(record.pid);
+    return `stopped LocalStack (host mode) and its function processes${killed ? ` (killed: it had not ended ${STOP_GRACE_MS / 1000} s after SIGTERM)` : ''}`;
+  });
 }

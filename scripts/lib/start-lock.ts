@@ -1,0 +1,70 @@
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { processAlive } from './process-alive.js';
+import { waitFor } from './wait.js';
+
+export type LockOptions = {
+  /** What the lock guards, for the timeout's message ("the other start of …"). */
+  readonly what: string;
+  readonly timeoutMs: number;
+  /** Called once, with the holder's pid, when the lock is found held by another live process. */
+  readonly onWait?: (holderPid: number) => void;
+};
+
+/** The pid a lock file names: undefined when the file is gone meanwhile, NaN when it names none. */
+function holderOf(lockFile: string): number | undefined {
+  try {
+    return Number(readFileSync(lockFile, 'utf8').trim() || Number.NaN);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Creates the lock file holding this process's pid, or names the live process that holds it. The file appears
+ * with its content at once (written beside it, then hard-linked, which fails when the name exists), so a reader
+ * never sees an empty lock. A lock whose holder died (a start that was killed), or that names no pid, is removed,
+ * to be taken on the next try.
+ */
+function tryLock(lockFile: string): { readonly taken: true } | { readonly taken: false; readonly holder?: number } {
+  const draft = `${lockFile}.${process.pid}`;
+  writeFileSync(draft, String(process.pid));
+  try {
+    linkSync(draft, lockFile);
+    return { taken: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+  const holder = holderOf(lockFile);
+  if (holder === undefined) return { taken: false };
+  if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) return { taken: false, holder };
+  rmSync(lockFile, { force: true });
+  return { taken: false };
+}
+
+/**
+ * Runs `work` while this process holds `lockFile`: a second caller (another terminal, another script) waits
+ * for the first to finish instead of racing it, and the lock goes when the work ends, however it ends.
+ */
+export async function whileLocked<T>(lockFile: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
+  let announced = false;
+  await waitFor(
+    `the other ${options.what} to finish (lock file ${lockFile})`,
+    async () => {
+      const attempt = tryLock(lockFile);
+      if (attempt.taken) return true;
+      if (attempt.holder !== undefined && !announced) {
+        announced = true;
+        options.onWait?.(attempt.holder);
+      }
+      return undefined;
+    },
+    { timeoutMs: options.timeoutMs, intervalMs: 200 },
+  );
+  try {
+    return await work();
+  } finally {
+    rmSync(lockFile, { force: true });
+  }
+}

@@ -1,0 +1,87 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { whileLocked } from '../../scripts/lib/start-lock.js';
+import { WaitTimeout } from '../../scripts/lib/wait.js';
+
+const lockIn = () => join(mkdtempSync(join(tmpdir(), 'start-lock-')), 'host.lock');
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const children: { kill(): void }[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) child.kill();
+});
+
+describe('whileLocked', () => {
+  it('runs a second caller after the first, never beside it', async () => {
+    // Prepare
+    const lockFile = lockIn();
+    const steps: string[] = [];
+    const work = (name: string) => async () => {
+      steps.push(`${name} starts`);
+      await pause(300);
+      steps.push(`${name} ends`);
+      return name;
+    };
+    // Act
+    const results = await Promise.all([
+      whileLocked(lockFile, { what: 'start', timeoutMs: 5_000 }, work('first')),
+      whileLocked(lockFile, { what: 'start', timeoutMs: 5_000 }, work('second')),
+    ]);
+    // Assess
+    expect(results).toEqual(['first', 'second']);
+    expect(steps).toEqual(['first starts', 'first ends', 'second starts', 'second ends']);
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
+  it('waits for a live holder, says so once, and names the lock when it gives up', async () => {
+    // Prepare: another process holds the lock
+    const lockFile = lockIn();
+    const holder = spawn('sleep', ['30']);
+    children.push(holder);
+    writeFileSync(lockFile, String(holder.pid));
+    const waits: number[] = [];
+    let ran = false;
+    // Act
+    const attempt = whileLocked(lockFile, { what: 'start of host-mode LocalStack', timeoutMs: 700, onWait: (pid) => waits.push(pid) }, async () => {
+      ran = true;
+    });
+    // Assess
+    await expect(attempt).rejects.toThrow(WaitTimeout);
+    await expect(attempt).rejects.toThrow(`waiting for the other start of host-mode LocalStack to finish (lock file ${lockFile})`);
+    expect(waits).toEqual([holder.pid]);
+    expect(ran).toBe(false);
+    expect(existsSync(lockFile)).toBe(true);
+  });
+
+  it('takes over a lock whose holder died, or that names no process', async () => {
+    // Prepare: a lock left by a start that was killed, and one holding nothing readable
+    const deadPid = spawnSync('true').pid;
+    const leftBehind = lockIn();
+    writeFileSync(leftBehind, String(deadPid));
+    const garbled = lockIn();
+    writeFileSync(garbled, 'not a pid');
+    // Act
+    const results = await Promise.all([
+      whileLocked(leftBehind, { what: 'start', timeoutMs: 2_000 }, async () => 'ran after a dead holder'),
+      whileLocked(garbled, { what: 'start', timeoutMs: 2_000 }, async () => 'ran after a garbled lock'),
+    ]);
+    // Assess
+    expect(results).toEqual(['ran after a dead holder', 'ran after a garbled lock']);
+    expect([existsSync(leftBehind), existsSync(garbled)]).toEqual([false, false]);
+  });
+
+  it('lets the lock go when the work fails', async () => {
+    // Prepare
+    const lockFile = lockIn();
+    // Act
+    const attempt = whileLocked(lockFile, { what: 'start', timeoutMs: 1_000 }, async () => {
+      throw new Error('LocalStack exited before it was ready');
+    });
+    // Assess
+    await expect(attempt).rejects.toThrow('LocalStack exited before it was ready');
+    expect(existsSync(lockFile)).toBe(false);
+  });
+});
