@@ -1,32 +1,57 @@
 // The kit's runtime interface client for Node.js functions: it speaks the AWS Lambda Runtime API
 // (AWS_LAMBDA_RUNTIME_API) as the managed nodejs runtimes do, so the same zip runs here as on Lambda.
 // Started by kit_lambda_runtime.environment; plain Node, no dependencies.
-// It exits when the Runtime API goes away or its stdin closes, so it never outlives the emulator that started it.
+// What it reproduces of the managed runtime's programming model (observed behaviour of
+// aws-lambda-nodejs-runtime-interface-client): every handler gets the callback; a returned promise answers
+// the invocation, anything else is ignored; callback(null, result) answers once the event loop is empty unless
+// context.callbackWaitsForEmptyEventLoop is false; context.succeed/fail/done answer at once; a handler that
+// never answers is answered when the event loop empties (null, or Runtime.NodeJsExit for an async function);
+// an uncaught exception or unhandled rejection fails the invocation (or the init) and ends the process.
+// It ends its whole process group when its stdin closes or its Runtime API goes away, so neither it nor what the
+// function started outlives the emulator that started it.
 import http from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { format } from 'node:util';
+import { format, types } from 'node:util';
 
 const [apiHost, apiPort] = (process.env.AWS_LAMBDA_RUNTIME_API ?? '').split(':');
 const API = '/2018-06-01/runtime';
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const EXIT_API_GONE = 129;
+const EXIT_UNCAUGHT_EXCEPTION = 129;
+const EXIT_UNHANDLED_REJECTION = 128;
+/** Marks a handler wrapped by awslambda.streamifyResponse. */
+const STREAMING = Symbol('streams its response');
+const NODE_JS_EXIT_MESSAGE =
+  'The Lambda runtime client detected an unexpected Node.js exit code. This is most commonly caused by a Promise that was never settled. For more information, see https://nodejs.org/docs/latest/api/process.html#exit-codes';
 
-process.stdin.on('end', () => process.exit(0)).resume();
+/** Ends this runtime and everything it started (it leads its own process group), as Lambda ends a sandbox. */
+function endSandbox() {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.exit(0);
+  }
+}
+
+// The lifeline: EOF on stdin means the emulator is gone. Unreferenced, so that it never keeps the event loop
+// alive: an empty event loop is how a handler that does not answer is answered.
+process.stdin.on('end', endSandbox).resume();
+process.stdin.unref?.();
 
 function call(method, path, body = '', headers = {}) {
   const payload = Buffer.from(body, 'utf8');
   const allHeaders = { 'Content-Type': 'application/json', 'Content-Length': payload.length, ...headers };
-  return new Promise((resolve) => {
+  return new Promise((resolveCall) => {
     const request = http.request({ host: apiHost, port: Number(apiPort), method, path, agent, headers: allHeaders }, (response) => {
       const chunks = [];
       response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => resolve({ headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', () => process.exit(EXIT_API_GONE));
+      response.on('end', () => resolveCall({ headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', endSandbox);
     });
-    request.on('error', () => process.exit(EXIT_API_GONE));
+    // The Runtime API went away with the emulator that served it.
+    request.on('error', endSandbox);
     request.end(payload);
   });
 }
@@ -40,20 +65,58 @@ for (const [method, level] of Object.entries(levels)) {
   };
 }
 
-function errorShape(error) {
-  if (error instanceof Error) {
-    return { errorType: error.name || 'Error', errorMessage: error.message, trace: String(error.stack ?? '').split('\n') };
-  }
-  return { errorType: typeof error, errorMessage: String(error), trace: [] };
-}
-
 function namedError(name, message) {
   return Object.assign(new Error(message), { name });
 }
 
-/** Whether the package.json nearest to a file declares ES modules ("type": "module"), as Node decides for .js files. */
+function errorShape(error) {
+  try {
+    if (types.isNativeError(error) || (error && typeof error.name === 'string' && typeof error.message === 'string')) {
+      return { errorType: error.name, errorMessage: error.message, trace: String(error.stack ?? '').split('\n') };
+    }
+    return { errorType: typeof error, errorMessage: String(error), trace: [] };
+  } catch {
+    return { errorType: 'handled', errorMessage: 'callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack' };
+  }
+}
+
+function logError(label, error) {
+  const shape = errorShape(error);
+  console.error(`${label} \t${JSON.stringify({ ...shape, stack: shape.trace })}`);
+  return shape;
+}
+
+function postError(path, shape) {
+  return call('POST', path, JSON.stringify(shape), { 'Lambda-Runtime-Function-Error-Type': String(shape.errorType) });
+}
+
+// Only one of an invocation's ways to end speaks; the next invocation is asked for once it has.
+let answerCurrent = () => {};
+// The managed runtime's single 'beforeExit' listener, replaced for each invocation and by the callback.
+let onEmptyEventLoop = () => {};
+process.on('beforeExit', () => onEmptyEventLoop());
+
+/** Fails the invocation in progress (or the init) with an error nothing caught, then ends the process as Lambda's runtime does. */
+async function fatal(label, error, exitCode) {
+  const shape = logError(label, error);
+  if (currentRequestId === undefined) await postError(`${API}/init/error`, shape);
+  else await answerCurrent({ error: shape });
+  process.exit(exitCode);
+}
+process.on('uncaughtException', (error) => void fatal('Uncaught Exception', error, EXIT_UNCAUGHT_EXCEPTION));
+process.on('unhandledRejection', (reason) => {
+  let message;
+  try {
+    message = String(reason);
+  } catch {
+    message = typeof reason;
+  }
+  void fatal('Unhandled Promise Rejection', namedError('Runtime.UnhandledPromiseRejection', message), EXIT_UNHANDLED_REJECTION);
+});
+
+/** Whether a package.json above a file says "type": "module" (a node_modules folder or the root ends the search). */
 function inModulePackage(file) {
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
+  for (let dir = dirname(file); !dir.endsWith('/node_modules'); dir = dirname(dir)) {
     const manifest = join(dir, 'package.json');
     if (existsSync(manifest)) {
       try {
@@ -64,29 +127,51 @@ function inModulePackage(file) {
     }
     if (dirname(dir) === dir) return false;
   }
+  return false;
 }
 
 /**
- * Loads the handler's module as the managed runtime does: a CommonJS .js file (or .cjs) with require(), an ES
- * module (.mjs, or .js in a "type": "module" package) with import(); .js is looked for first, then .mjs, then .cjs.
+ * Loads the handler's module as the managed runtime does: the path as written (an extensionless file, or a folder), then
+ * .js with require() unless its package says "type": "module", then .js (in such a package) or .mjs with import(),
+ * then .cjs with require(), then Node's own resolution (a package) from the task root.
  */
-async function loadModule(path) {
-  if (path.endsWith('.mjs') || (path.endsWith('.js') && inModulePackage(path))) return import(pathToFileURL(path).href);
-  return createRequire(path)(path);
+async function loadModule(taskRoot, moduleRoot, moduleName) {
+  const file = resolve(taskRoot, moduleRoot, moduleName);
+  const requireFrom = createRequire(join(taskRoot, 'index.js'));
+  const importFile = (path) => import(pathToFileURL(path).href);
+  if (existsSync(file)) return requireFrom(file);
+  const modulePackage = existsSync(`${file}.js`) && inModulePackage(`${file}.js`);
+  if (existsSync(`${file}.js`)) return modulePackage ? importFile(`${file}.js`) : requireFrom(`${file}.js`);
+  if (existsSync(`${file}.mjs`)) return importFile(`${file}.mjs`);
+  if (existsSync(`${file}.cjs`)) return requireFrom(`${file}.cjs`);
+  return requireFrom(requireFrom.resolve(moduleName, { paths: [taskRoot, resolve(taskRoot, moduleRoot)] }));
 }
 
+/** The handler named by _HANDLER ("dir/module.export.nested"), its load errors typed as the managed runtime types them. */
 async function loadHandler() {
   const taskRoot = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
   const handlerName = process.env._HANDLER ?? '';
-  const dot = handlerName.lastIndexOf('.');
-  if (dot < 1) throw namedError('Runtime.MalformedHandlerName', `Bad handler ${handlerName}: expected module.function`);
-  const moduleName = handlerName.slice(0, dot);
-  const exportName = handlerName.slice(dot + 1);
-  const file = ['.js', '.mjs', '.cjs'].map((ext) => join(taskRoot, moduleName + ext)).find((path) => existsSync(path));
-  if (!file) throw namedError('Runtime.ImportModuleError', `Error: Cannot find module '${moduleName}'`);
-  const module = await loadModule(file);
-  const handler = module[exportName] ?? module.default?.[exportName];
-  if (typeof handler !== 'function') throw namedError('Runtime.HandlerNotFound', `${handlerName} is undefined or not exported`);
+  if (handlerName.includes('..')) {
+    throw namedError('Runtime.MalformedHandlerName', `'${handlerName}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`);
+  }
+  const moduleAndExport = basename(handlerName);
+  const moduleRoot = handlerName.slice(0, handlerName.length - moduleAndExport.length);
+  const dot = moduleAndExport.indexOf('.');
+  if (dot < 0) throw namedError('Runtime.MalformedHandlerName', 'Bad handler');
+  const exportPath = moduleAndExport.slice(dot + 1);
+  globalThis.awslambda ??= { streamifyResponse: (streaming) => Object.assign(streaming, { [STREAMING]: true }) };
+  let module;
+  try {
+    module = await loadModule(taskRoot, moduleRoot, moduleAndExport.slice(0, dot));
+  } catch (error) {
+    if (error instanceof SyntaxError) throw namedError('Runtime.UserCodeSyntaxError', `${error.name}: ${error.message}`);
+    if (error?.code === 'MODULE_NOT_FOUND') throw namedError('Runtime.ImportModuleError', `${error.name}: ${error.message}`);
+    throw error;
+  }
+  const handler = exportPath.split('.').reduce((value, key) => value?.[key], module);
+  if (!handler) throw namedError('Runtime.HandlerNotFound', `${handlerName} is undefined or not exported`);
+  if (typeof handler !== 'function') throw namedError('Runtime.HandlerNotFound', `${handlerName} is not a function`);
+  if (handler[STREAMING]) throw namedError('Runtime.StreamingNotSupported', `${handlerName} streams its response (awslambda.streamifyResponse), which the kit's runtime does not support`);
   return handler;
 }
 
@@ -100,41 +185,82 @@ function contextFor(headers) {
     memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
     logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
     logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
-    callbackWaitsForEmptyEventLoop: true,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
 }
 
-/** Async handlers return a promise; callback-style ones (three parameters) call back. */
-function run(handler, event, context) {
-  if (handler.length < 3) return Promise.resolve().then(() => handler(event, context));
-  return new Promise((resolve, reject) => {
-    const returned = handler(event, context, (error, result) => (error ? reject(error) : resolve(result)));
-    if (returned && typeof returned.then === 'function') returned.then(resolve, reject);
-  });
+/** The response body as the managed runtime serialises it: undefined is null, and what JSON cannot hold is an error. */
+function responseBody(result) {
+  try {
+    return { body: JSON.stringify(result === undefined ? null : result) ?? 'null' };
+  } catch {
+    return { error: errorShape(new Error('Unable to stringify response body')) };
+  }
+}
+
+const isPromise = (value) => value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function';
+
+/** Runs one invocation; whichever of its ways to end comes first answers it, then the next one is asked for. */
+function invoke(handler, next) {
+  const requestId = next.headers['lambda-runtime-aws-request-id'];
+  currentRequestId = requestId;
+  process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
+  let answered = false;
+  answerCurrent = async (answer) => {
+    if (answered) return;
+    answered = true;
+    onEmptyEventLoop = () => {};
+    const outcome = answer.error ? answer : responseBody(answer.result);
+    if (outcome.error) await postError(`${API}/invocation/${requestId}/error`, outcome.error);
+    else await call('POST', `${API}/invocation/${requestId}/response`, outcome.body);
+    setImmediate(serveNext);
+  };
+  const fail = (error) => {
+    if (answered) return;
+    answerCurrent({ error: logError('Invoke Error', error ?? 'handled') });
+  };
+  let waitsForEmptyEventLoop = true;
+  const context = {
+    ...contextFor(next.headers),
+    get callbackWaitsForEmptyEventLoop() {
+      return waitsForEmptyEventLoop;
+    },
+    set callbackWaitsForEmptyEventLoop(value) {
+      waitsForEmptyEventLoop = value;
+    },
+    done: (error, result) => (error !== undefined && error !== null ? fail(error) : answerCurrent({ result })),
+    succeed: (result) => answerCurrent({ result }),
+    fail: (error) => fail(error ?? 'handled'),
+  };
+  let calledBack = false;
+  const callback = (error, result) => {
+    if (calledBack || answered) return;
+    calledBack = true;
+    if (error !== undefined && error !== null) return fail(error);
+    if (!waitsForEmptyEventLoop) return answerCurrent({ result });
+    onEmptyEventLoop = () => setImmediate(() => answerCurrent({ result }));
+  };
+  onEmptyEventLoop = handler.constructor?.name === 'AsyncFunction'
+    ? () => fail(namedError('Runtime.NodeJsExit', NODE_JS_EXIT_MESSAGE))
+    : () => answerCurrent({ result: null });
+  try {
+    const returned = handler(JSON.parse(next.body || 'null'), context, callback);
+    if (isPromise(returned)) returned.then((result) => answerCurrent({ result }), fail);
+  } catch (error) {
+    callback(error);
+  }
 }
 
 let handler;
+async function serveNext() {
+  invoke(handler, await call('GET', `${API}/invocation/next`));
+}
+
 try {
   handler = await loadHandler();
 } catch (error) {
-  const shape = errorShape(error);
-  console.error(`Uncaught Exception \t${JSON.stringify({ ...shape, stack: shape.trace })}`);
-  await call('POST', `${API}/init/error`, JSON.stringify(shape), { 'Lambda-Runtime-Function-Error-Type': shape.errorType });
+  const shape = logError('Uncaught Exception', error);
+  await postError(`${API}/init/error`, shape);
   process.exit(1);
 }
-
-for (;;) {
-  const next = await call('GET', `${API}/invocation/next`);
-  const context = contextFor(next.headers);
-  currentRequestId = context.awsRequestId;
-  process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
-  try {
-    const result = await run(handler, JSON.parse(next.body || 'null'), context);
-    await call('POST', `${API}/invocation/${currentRequestId}/response`, JSON.stringify(result ?? null));
-  } catch (error) {
-    const shape = errorShape(error);
-    console.error(`Invoke Error \t${JSON.stringify({ ...shape, stack: shape.trace })}`);
-    await call('POST', `${API}/invocation/${currentRequestId}/error`, JSON.stringify(shape), { 'Lambda-Runtime-Function-Error-Type': shape.errorType });
-  }
-}
+serveNext();

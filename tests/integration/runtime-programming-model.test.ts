@@ -1,0 +1,177 @@
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { processAlive } from '../../scripts/lib/process-alive.js';
+import { waitFor } from '../../scripts/lib/wait.js';
+import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { zipOfFiles } from './support/zip.js';
+
+// Handlers written every way Node's Lambda programming model allows, run by the kit's runtime (bootstrap.mjs)
+// in the embedded emulator; the expectations are what the managed nodejs runtime answers for the same code.
+
+type Answer = { payload: unknown; functionError: string | undefined; logs: string };
+
+describe("the kit's runtime follows Lambda's Node.js programming model", () => {
+  let stack: EmbeddedStack | undefined;
+  let role: string | undefined;
+  let created = 0;
+
+  beforeAll(async () => {
+    stack = await startEmbeddedStack({ namePrefix: 'kit-model-it' });
+    const { lambda } = stack.deployment.clients;
+    role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.deployment.outputs.BackupFunctionName }))).Role;
+  });
+  afterAll(async () => {
+    await stack?.emulator.stop();
+  });
+  beforeEach(() => printEmulatorLogOnFailure(() => stack));
+
+  /** Creates a function from these files and returns its name. */
+  async function createFunction(files: Record<string, string>, Handler = 'index.handler', Timeout = 3): Promise<string> {
+    created += 1;
+    const FunctionName = `kit-model-${created}`;
+    await stack!.deployment.clients.lambda.send(new CreateFunctionCommand({ FunctionName, Runtime: 'nodejs22.x', Handler, Role: role, Code: { ZipFile: await zipOfFiles(files) }, Timeout }));
+    return FunctionName;
+  }
+
+  async function invoke(FunctionName: string, event: object = {}): Promise<Answer> {
+    const response = await stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName, Payload: JSON.stringify(event), LogType: 'Tail' }));
+    const text = new TextDecoder().decode(response.Payload);
+    return { payload: text ? JSON.parse(text) : undefined, functionError: response.FunctionError, logs: Buffer.from(response.LogResult ?? '', 'base64').toString() };
+  }
+
+  it('ignores what a handler returns unless it is a promise, and answers null once its event loop is empty', async () => {
+    // Prepare
+    const name = await createFunction({ 'index.js': 'exports.handler = () => { setTimeout(() => console.log("timer ran"), 300); return { ignored: true }; };' });
+    // Act
+    const answer = await invoke(name);
+    // Assess
+    expect(answer).toMatchObject({ payload: null, functionError: undefined });
+    expect(answer.logs).toMatch(/INFO\ttimer ran[\s\S]*END RequestId/);
+  });
+
+  it('answers a callback once the event loop is empty, or at once when callbackWaitsForEmptyEventLoop is false', async () => {
+    // Prepare: both leave an interval running, as a database pool does
+    const source = `exports.handler = (event, context, callback) => {
+      context.callbackWaitsForEmptyEventLoop = event.wait;
+      global.pool ??= setInterval(() => {}, 1000);
+      callback(null, { waited: event.wait });
+    };`;
+    const name = await createFunction({ 'index.js': source }, 'index.handler', 2);
+    // Act
+    const atOnce = await invoke(name, { wait: false });
+    const waiting = await invoke(name, { wait: true });
+    // Assess
+    expect(atOnce).toMatchObject({ payload: { waited: false }, functionError: undefined });
+    expect(waiting.functionError).toBe('Unhandled');
+    expect(waiting.payload).toMatchObject({ errorType: 'Sandbox.Timedout' });
+  });
+
+  it('answers context.succeed, context.fail and context.done at once', async () => {
+    // Prepare
+    const source = `exports.handler = (event, context) => {
+      setTimeout(() => {}, 5000);
+      if (event.how === 'succeed') context.succeed({ how: 'succeed' });
+      if (event.how === 'done') context.done(null, { how: 'done' });
+      if (event.how === 'fail') context.fail(new RangeError('asked to fail'));
+    };`;
+    const name = await createFunction({ 'index.js': source }, 'index.handler', 2);
+    // Act
+    const answers = [await invoke(name, { how: 'succeed' }), await invoke(name, { how: 'done' }), await invoke(name, { how: 'fail' })];
+    // Assess
+    expect(answers.map((answer) => [answer.payload, answer.functionError])).toEqual([
+      [{ how: 'succeed' }, undefined],
+      [{ how: 'done' }, undefined],
+      [expect.objectContaining({ errorType: 'RangeError', errorMessage: 'asked to fail' }), 'Unhandled'],
+    ]);
+    expect(answers[2]!.logs).toMatch(/ERROR\tInvoke Error \t\{"errorType":"RangeError"/);
+  });
+
+  it('fails an async handler whose promise never settles as soon as its event loop is empty, not at its timeout', async () => {
+    // Prepare
+    const name = await createFunction({ 'index.mjs': 'export const handler = async () => new Promise(() => {});' }, 'index.handler', 30);
+    const started = Date.now();
+    // Act
+    const answer = await invoke(name);
+    // Assess
+    expect(answer.functionError).toBe('Unhandled');
+    expect(answer.payload).toMatchObject({ errorType: 'Runtime.NodeJsExit', errorMessage: expect.stringMatching(/^The Lambda runtime client detected an unexpected Node\.js exit code/) });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('fails the invocation on an unhandled rejection, and the next invocation runs in a new process', async () => {
+    // Prepare
+    const source = `export const handler = async (event) => {
+      if (event.float) Promise.reject(new Error('floating'));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return { pid: process.pid };
+    };`;
+    const name = await createFunction({ 'index.mjs': source });
+    const before = (await invoke(name)).payload as { pid: number };
+    // Act
+    const failed = await invoke(name, { float: true });
+    const after = (await invoke(name)).payload as { pid: number };
+    // Assess
+    expect(failed.functionError).toBe('Unhandled');
+    expect(failed.payload).toMatchObject({ errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: floating' });
+    expect(failed.logs).toMatch(/ERROR\tUnhandled Promise Rejection \t\{"errorType":"Runtime\.UnhandledPromiseRejection"/);
+    expect(after.pid).not.toBe(before.pid);
+  });
+
+  it('fails a result JSON cannot hold as the managed runtime does', async () => {
+    // Prepare
+    const name = await createFunction({ 'index.mjs': 'export const handler = async () => ({ size: 1n });' });
+    // Act
+    const answer = await invoke(name);
+    // Assess
+    expect(answer.functionError).toBe('Unhandled');
+    expect(answer.payload).toMatchObject({ errorType: 'Error', errorMessage: 'Unable to stringify response body' });
+  });
+
+  it('finds handlers as the managed runtime does: a nested export, a folder, and a dotted path only up to its first dot', async () => {
+    // Prepare
+    const nested = await createFunction({ 'app.js': 'exports.handlers = { main: async () => "nested" };' }, 'app.handlers.main');
+    const folder = await createFunction({ 'lib/index.js': 'exports.handler = async () => "folder";' }, 'lib.handler');
+    const dotted = await createFunction({ 'app.v2.js': 'exports.handler = async () => "dotted";' }, 'app.v2.handler');
+    const inDirectory = await createFunction({ 'src/handlers/app.mjs': 'export const handler = async () => "in a directory";' }, 'src/handlers/app.handler');
+    // Act
+    const answers = await Promise.all([nested, folder, dotted, inDirectory].map((name) => invoke(name)));
+    // Assess
+    expect(answers.map((answer) => answer.payload)).toEqual([
+      'nested',
+      'folder',
+      expect.objectContaining({ errorType: 'Runtime.ImportModuleError', errorMessage: expect.stringMatching(/^Error: Cannot find module 'app'/) }),
+      'in a directory',
+    ]);
+  });
+
+  it('types init failures as the managed runtime does, and refuses response streaming by name', async () => {
+    // Prepare
+    const escaping = await createFunction({ 'index.js': 'exports.handler = async () => "never";' }, '../outside/index.handler');
+    const syntax = await createFunction({ 'index.js': 'exports.handler = async () => {;' });
+    const missing = await createFunction({ 'index.js': 'require("not-in-the-zip"); exports.handler = async () => "never";' });
+    const defaultOnly = await createFunction({ 'index.mjs': 'export default { handler: async () => "never" };' });
+    const streaming = await createFunction({ 'index.mjs': 'export const handler = awslambda.streamifyResponse(async (event, stream) => stream.end());' });
+    // Act
+    const answers = await Promise.all([escaping, syntax, missing, defaultOnly, streaming].map((name) => invoke(name)));
+    // Assess
+    expect(answers.map((answer) => [(answer.payload as { errorType: string }).errorType, answer.functionError])).toEqual([
+      ['Runtime.MalformedHandlerName', 'Unhandled'],
+      ['Runtime.UserCodeSyntaxError', 'Unhandled'],
+      ['Runtime.ImportModuleError', 'Unhandled'],
+      ['Runtime.HandlerNotFound', 'Unhandled'],
+      ['Runtime.StreamingNotSupported', 'Unhandled'],
+    ]);
+  });
+
+  it('ends what the function started when the emulator is killed with SIGKILL, not only its own process', async () => {
+    // Prepare
+    const source = `const { spawn } = require('node:child_process');
+      exports.handler = async () => ({ pid: process.pid, childPid: spawn('sleep', ['30'], { stdio: 'ignore' }).pid });`;
+    const name = await createFunction({ 'index.js': source });
+    const { pid, childPid } = (await invoke(name)).payload as { pid: number; childPid: number };
+    // Act
+    process.kill(stack!.emulator.pid!, 'SIGKILL');
+    // Assess
+    await waitFor('the function and its child to end', async () => (processAlive(pid) || processAlive(childPid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+  });
+});
