@@ -99,28 +99,43 @@ export async function listBackupVersions(s3: S3Client, backupBucket: string, key
   return described.filter((version): version is BackupVersionInfo => version !== undefined);
 }
 
+/** What the inbox's own history says it held at a time: nothing, or one version. */
+type InboxState = { readonly held: false } | { readonly held: true; readonly versionId: string };
+
 /**
- * The backup version to restore of one key's history (newest first): the one named, the one that held the
- * inbox's state at a time, or the latest. Backups of a key only ever move forward in source time, so the walk
- * stops at the first version written from a source no later than `at`.
+ * The inbox's state of a key at a time, by its own history; undefined when that history does not reach back so
+ * far (nothing listed before the time: the key was created later, or its older versions are gone, as after the
+ * stack was destroyed and deployed again), and the backups decide.
  */
-async function chooseVersion(s3: S3Client, backupBucket: string, entries: VersionEntry[], request: RestoreRequest): Promise<BackupVersionInfo | undefined> {
+function inboxStateAt(inboxHistory: VersionEntry[] | undefined, at: Date): InboxState | undefined {
+  const entry = inboxHistory?.find((e) => e.lastModified.getTime() <= at.getTime());
+  if (!entry) return undefined;
+  return entry.deleteMarker ? { held: false } : { held: true, versionId: entry.versionId };
+}
+
+/**
+ * The backup version to restore of one key's history (newest first): the one named, the backup of the inbox
+ * version held at a time (by its version id where the inbox's history knows it, else by the source's time), or
+ * the latest. Backups of a key only ever move forward in source time, so the walk by time stops at the first
+ * version written from a source no later than `at`.
+ */
+async function chooseVersion(
+  s3: S3Client,
+  backupBucket: string,
+  entries: VersionEntry[],
+  request: RestoreRequest,
+  inboxVersionId: string | undefined,
+): Promise<BackupVersionInfo | undefined> {
   for (const entry of entries) {
     if (entry.deleteMarker) continue;
     if (!request.version && !request.at) return describeBackupVersion(s3, backupBucket, entry);
     const version = await describeBackupVersion(s3, backupBucket, entry);
     if (!version) continue;
     if (request.version && (version.versionId === request.version || version.provenance.sourceVersionId === request.version)) return version;
-    if (request.at && version.sourceTime.getTime() <= request.at.getTime()) return version;
+    if (request.at && inboxVersionId !== undefined && version.provenance.sourceVersionId === inboxVersionId) return version;
+    if (request.at && inboxVersionId === undefined && version.sourceTime.getTime() <= request.at.getTime()) return version;
   }
   return undefined;
-}
-
-/** Whether the inbox held the key at a time, by its own history (undefined when its history does not tell). */
-function existedAt(inboxHistory: VersionEntry[] | undefined, at: Date): boolean | undefined {
-  if (!inboxHistory?.length) return undefined;
-  const entry = inboxHistory.find((e) => e.lastModified.getTime() <= at.getTime());
-  return entry ? !entry.deleteMarker : false;
 }
 
 /** Where TO= says to restore: a bucket, and a folder in it (the inbox's top level without TO). */
@@ -154,19 +169,28 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
   const scope = request.key ?? request.prefix ?? '';
   const backups = await historyUnder(s3, buckets.backupBucket, scope, onProgress);
   const inbox = request.at && buckets.inboxBucket ? await historyUnder(s3, buckets.inboxBucket, scope) : new Map<string, VersionEntry[]>();
-  const keys = request.key ? [request.key] : [...backups.keys()].sort();
+  // A folder is what the inbox held then and what was backed up: a key the inbox held without a backup is named too.
+  const heldThen = request.at ? [...inbox].filter(([, history]) => inboxStateAt(history, request.at!)?.held).map(([key]) => key) : [];
+  const keys = request.key ? [request.key] : [...new Set([...backups.keys(), ...heldThen])].sort();
   const limit = pLimit(HEAD_CONCURRENCY);
   return Promise.all(
     keys.map((key) =>
       limit(async (): Promise<PlannedRestore> => {
         const target = { bucket: destination.bucket, key: `${destination.prefix}${key}` };
         const skip = (skipped: SkipReason, reason: string): PlannedRestore => ({ key, destination: target, action: RestoreAction.skip, skipped, reason });
-        if (request.at && existedAt(inbox.get(key), request.at) === false) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at.toISOString()}`);
-        const backup = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request);
-        if (!backup) {
-          const which = request.version ? `version ${request.version}` : request.at ? `a version from before ${request.at.toISOString()}` : 'any version';
-          return skip(SkipReason.noBackup, `no backup of ${which}`);
+        const then = request.at && inboxStateAt(inbox.get(key), request.at);
+        if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);
+        // An inbox that is not versioned names every version "null": only the times tell its versions apart.
+        const inboxVersionId = then && then.held && then.versionId !== 'null' ? then.versionId : undefined;
+        const backup = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request, inboxVersionId);
+        if (!backup && inboxVersionId) {
+          return skip(
+            SkipReason.noBackup,
+            `no backup of version ${inboxVersionId}, which the inbox held at ${request.at!.toISOString()} (an older backup is not what it held then; the inbox still keeps that version as a noncurrent one)`,
+          );
         }
+        if (!backup && request.at && !then) return skip(SkipReason.absentAtTime, `neither the inbox nor the backups hold a version from before ${request.at.toISOString()}`);
+        if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}`);
         const occupant = await headObjectVersion(s3, target.bucket, target.key);
         const occupiedBy = occupant?.content.etag;
         if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy };

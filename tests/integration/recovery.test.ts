@@ -28,6 +28,10 @@ async function upload(key: string, body: string): Promise<string> {
   await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
   return put.VersionId!;
 }
+const faults = async (method: 'PUT' | 'DELETE', settings?: object) => {
+  const response = await fetch(`${started().emulator.endpoint}/_backup-kit/faults`, { method, body: settings ? JSON.stringify(settings) : undefined });
+  expect(response.ok).toBe(true);
+};
 const read = async (bucket: string, key: string) => (await live().s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString();
 
 describe('restore', () => {
@@ -63,6 +67,48 @@ describe('restore', () => {
     ]);
     expect(await read(buckets.inboxBucket, `restored/${folder}a.txt`)).toBe('a, first');
     expect(inPlace.find((p) => p.key === `${folder}a.txt`)).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.exists });
+  });
+
+  it('restores the version the inbox held at the time, and names one without a backup instead of restoring an older one', async () => {
+    // Prepare: report.txt backed up as a draft, then its final version and another file uploaded while S3 drops events
+    const { s3, buckets } = live();
+    const folder = `gap-${Date.now()}/`;
+    await upload(`${folder}report.txt`, 'draft');
+    await faults('PUT', { dropEvents: 1 });
+    const final = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: `${folder}report.txt`, Body: 'final, signed' }));
+    await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: `${folder}unbacked.txt`, Body: 'never backed up' }));
+    await faults('DELETE');
+    await pause(1_100);
+    const at = new Date();
+    await pause(1_100);
+    await upload(`${folder}report.txt`, 'truncated by mistake');
+    // Act
+    const plan = await planRestore(s3, buckets, { prefix: folder, at, to: `${buckets.inboxBucket}/restored-gap/`, force: false });
+    // Assess
+    expect(plan.map((item) => [item.key, item.action, item.skipped])).toEqual([
+      [`${folder}report.txt`, RestoreAction.skip, SkipReason.noBackup],
+      [`${folder}unbacked.txt`, RestoreAction.skip, SkipReason.noBackup],
+    ]);
+    expect(plan[0]!.reason).toContain(`no backup of version ${final.VersionId}, which the inbox held at ${at.toISOString()}`);
+  });
+
+  it('restores from the backups when the inbox history does not reach back to the time', async () => {
+    // Prepare: the key's inbox versions from before the time are gone (as after the stack was destroyed and deployed again)
+    const { s3, buckets } = live();
+    const key = `history/${Date.now()}.txt`;
+    const before = await upload(key, 'before');
+    await pause(1_100);
+    const at = new Date();
+    await pause(1_100);
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: buckets.inboxBucket, Prefix: key }));
+    for (const version of listed.Versions ?? []) await s3.send(new DeleteObjectCommand({ Bucket: buckets.inboxBucket, Key: key, VersionId: version.VersionId }));
+    await upload(key, 'after');
+    // Act
+    const plan = await planRestore(s3, buckets, { key, at, to: `${buckets.inboxBucket}/restored-history/`, force: false });
+    const [result] = await executeRestore(s3, settings, buckets.backupBucket, plan);
+    // Assess
+    expect(result).toMatchObject({ action: RestoreAction.restore, backup: { provenance: { sourceVersionId: before } } });
+    expect(await read(buckets.inboxBucket, `restored-history/${key}`)).toBe('before');
   });
 
   it('restores into the inbox without provenance, so that the function backs the restored file up again', async () => {
