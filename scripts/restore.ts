@@ -65,7 +65,7 @@ run(async () => {
     if (error instanceof RestoreRequestError) throw new UsageError(error.message);
     throw error;
   }
-  console.log(`plan (${plan.length} key${plan.length === 1 ? '' : 's'}):`);
+  console.log(`plan (${plan.length} key${plan.length === 1 ? '' : 's'}${request.at ? `, as the inbox held them at ${request.at.toISOString()}` : ''}):`);
   for (const item of plan) console.log(describe(item));
   const writes = plan.filter((item) => item.action !== RestoreAction.skip);
   const overwrites = writes.filter((item) => item.action === RestoreAction.overwrite).length;

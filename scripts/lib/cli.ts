@@ -87,7 +87,7 @@ export function wholeNumbers(min: number, max: number, example: string): (value:
   };
 }
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 const ZONELESS_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 
 /**
@@ -98,8 +98,15 @@ export function isoTime(example: string): (value: string) => Date {
   return (value) => {
     const text = value.trim();
     if (ZONELESS_TIME.test(text)) throw new InvalidArgumentError(`"${value}" has no time zone: add Z for UTC or an offset such as +01:00, e.g. ${example}.`);
-    const time = ISO_TIME.test(text) ? new Date(text) : undefined;
-    if (!time || Number.isNaN(time.getTime())) throw new InvalidArgumentError(`"${value}" is not an ISO 8601 time, e.g. ${example}.`);
+    const fields = ISO_TIME.exec(text);
+    const time = fields ? new Date(text) : undefined;
+    if (!fields || !time || Number.isNaN(time.getTime())) throw new InvalidArgumentError(`"${value}" is not an ISO 8601 time, e.g. ${example}.`);
+    // JavaScript rolls 2026-02-30 over to March 2 and 24:00 to the next day: a time must be one the calendar has.
+    // (JavaScript refuses a 60th minute or second and a 24-hour offset by itself.)
+    const [year, month, day, hour] = fields.slice(1, 5).map((field) => Number(field ?? 0)) as [number, number, number, number];
+    const calendarDay = new Date(Date.UTC(year, month - 1, day));
+    const exists = calendarDay.getUTCMonth() === month - 1 && calendarDay.getUTCDate() === day && hour < 24;
+    if (!exists) throw new InvalidArgumentError(`"${value}" is not a time the calendar has (a month has at most 31 days, a day 24 hours), e.g. ${example}.`);
     return time;
   };
 }

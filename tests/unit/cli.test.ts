@@ -73,6 +73,21 @@ describe('isoTime', () => {
     expect(parse).toThrow(`"${value}" is not an ISO 8601 time, e.g. --at 2026-11-27T18:00:00Z.`);
   });
 
+  it.each(['2026-11-31', '2026-02-29T10:00Z', '2026-11-27T24:00Z', '2026-04-31T08:00:00+02:00'])(
+    'refuses %j, which JavaScript would roll over to another time',
+    (value) => {
+      // Act
+      const parse = () => at(value);
+      // Assess
+      expect(parse).toThrow(`"${value}" is not a time the calendar has (a month has at most 31 days, a day 24 hours), e.g. --at 2026-11-27T18:00:00Z.`);
+    },
+  );
+
+  it('takes the 29th of February in a leap year', () => {
+    // Assess
+    expect(at('2028-02-29T12:00Z').toISOString()).toBe('2028-02-29T12:00:00.000Z');
+  });
+
   it.each(['2026-11-29 01:24:10', '2026-11-29T01:24:10'])('refuses %j, whose zone would be a guess', (value) => {
     // Act
     const parse = () => at(value);
