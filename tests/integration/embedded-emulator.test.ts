@@ -13,6 +13,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { functionLogLines, logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
+import { deployStack } from '../../scripts/lib/stack.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
 import { zipOf } from './support/zip.js';
@@ -172,6 +173,50 @@ describe('S3 events and the function', () => {
     // Assess
     const decisions = await decisionsAbout(key, since, 1);
     expect(decisions.map((d) => d.outcome)).toEqual([Outcome.copied]);
+  });
+});
+
+describe('S3 event destinations besides the function', () => {
+  const faults = (method: string, body?: object) => fetch(`${started().emulator.endpoint}/_backup-kit/faults`, { method, body: body ? JSON.stringify(body) : undefined });
+
+  it('drops, and counts as dropped, only events that had somewhere to go', async () => {
+    // Prepare: every event is lost; one upload goes where no notification points, one into the inbox
+    const { s3, outputs } = live();
+    await faults('PUT', { dropEvents: 1 });
+    try {
+      // Act
+      await s3.send(new PutObjectCommand({ Bucket: outputs.BackupBucketName, Key: `no-destination/${Date.now()}.txt`, Body: 'x' }));
+      await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: `dropped/${Date.now()}.txt`, Body: 'y' }));
+      // Assess
+      const { counts } = (await (await faults('GET')).json()) as { counts: { dropped_events: number } };
+      expect(counts.dropped_events).toBe(1);
+    } finally {
+      await faults('DELETE');
+    }
+  });
+
+  it('sends an EventBridge-enabled bucket\'s events to EventBridge, whose rule delivers them', async () => {
+    // Prepare: a bucket with EventBridge notifications and a rule that sends its Object Created events to a queue
+    const { cloudFormation, s3, sqs } = live();
+    const bucket = `kit-eventbridge-${Date.now()}`;
+    const templateBody = JSON.stringify({
+      Resources: {
+        Queue: { Type: 'AWS::SQS::Queue' },
+        Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: bucket, NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } } } },
+        Rule: {
+          Type: 'AWS::Events::Rule',
+          Properties: { EventPattern: { source: ['aws.s3'], 'detail-type': ['Object Created'] }, Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }] },
+        },
+      },
+      Outputs: { QueueUrl: { Value: { Ref: 'Queue' } } },
+    });
+    const stack = await deployStack(cloudFormation, { stackName: 'kit-eventbridge-it', templateBody, parameters: {}, log: () => undefined, timeoutMs: 60_000, intervalMs: 200 });
+    // Act
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'sent.txt', Body: 'z' }));
+    // Assess
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: stack.outputs.QueueUrl, WaitTimeSeconds: 5 }));
+    const event = JSON.parse(received.Messages?.[0]?.Body ?? '{}') as { source?: string; 'detail-type'?: string; detail?: { object?: { key?: string } } };
+    expect([event.source, event['detail-type'], event.detail?.object?.key]).toEqual(['aws.s3', 'Object Created', 'sent.txt']);
   });
 });
 

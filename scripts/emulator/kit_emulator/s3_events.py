@@ -51,25 +51,35 @@ def send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, ke
     config = bucket.notification_configuration
     if config is None or key is None:
         return
+    # The sequencer and the bodies are taken now, in the order of the key's writes; the deliveries wait.
+    sequencer = _next_sequencer()
+    deliveries = [
+        functools.partial(_invoke_function, account_id, notification.arn, _event_body(event_name, bucket, key, notification.id, sequencer))
+        for notification in config.cloud_function
+        if notification.matches(event_name, key.name)
+    ]
+    deliveries += [
+        functools.partial(notifications._send_sqs_message, account_id, _event_body(event_name, bucket, key, notification.id, sequencer),
+                          notification.arn.split(":")[-1], notification.arn.split(":")[3])
+        for notification in config.queue
+        if notification.matches(event_name, key.name)
+    ]
+    deliveries += [
+        functools.partial(notifications._send_sns_message, account_id, _event_body(event_name, bucket, key, notification.id, sequencer),
+                          notification.arn, notification.arn.split(":")[3])
+        for notification in config.topic
+        if notification.matches(event_name, key.name)
+    ]
+    if config.event_bridge is not None:
+        deliveries.append(functools.partial(notifications._send_event_bridge_message, account_id, bucket, event_name, key))
+    if not deliveries:
+        return
+    # Drawn only for an event that has somewhere to go: a dropped event is one a consumer would have received.
     if faults.drops_event():
         print(f"[s3-events] dropped the event of {bucket.name}/{key.name} (fault injection)", file=sys.stderr, flush=True)
         return
-    # The sequencer and the bodies are taken now, in the order of the key's writes; the deliveries wait.
-    sequencer = _next_sequencer()
-    for notification in config.cloud_function:
-        if notification.matches(event_name, key.name):
-            body = _event_body(event_name, bucket, key, notification.id, sequencer)
-            deliver_after_write(functools.partial(_invoke_function, account_id, notification.arn, body))
-    for notification in config.queue:
-        if notification.matches(event_name, key.name):
-            body = _event_body(event_name, bucket, key, notification.id, sequencer)
-            deliver_after_write(functools.partial(notifications._send_sqs_message, account_id, body,
-                                                  notification.arn.split(":")[-1], notification.arn.split(":")[3]))
-    for notification in config.topic:
-        if notification.matches(event_name, key.name):
-            body = _event_body(event_name, bucket, key, notification.id, sequencer)
-            deliver_after_write(functools.partial(notifications._send_sns_message, account_id, body, notification.arn,
-                                                  notification.arn.split(":")[3]))
+    for deliver in deliveries:
+        deliver_after_write(deliver)
 
 
 def _invoke_function(account_id: str, function_arn: str, body: dict[str, Any]) -> None:
