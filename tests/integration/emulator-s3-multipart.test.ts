@@ -14,6 +14,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyVersion, CopyMethod } from '../../handler/copy.js';
+import { headObjectVersion } from '../../handler/source.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
@@ -73,6 +75,45 @@ describe('UploadPartCopy with a range', () => {
     const expected = ranges.map(([first, last]) => source.subarray(first, last + 1));
     expect(listed.Parts?.map((part) => part.Size)).toEqual(expected.map((bytes) => bytes.length));
     expect(parts.map((part) => part.ETag)).toEqual(expected.map((bytes) => `"${md5(bytes).toString('hex')}"`));
+  });
+});
+
+describe('UploadPartCopy refusals, as S3 answers them', () => {
+  it('refuses a range outside the source, a part number outside 1 to 10,000, and an upload that is not there', async () => {
+    // Prepare
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'backup', Key: 'refused.bin' }));
+    const copyPart = (PartNumber: number, CopySourceRange: string | undefined, uploadId = UploadId) =>
+      outcome(s3Once.send(new UploadPartCopyCommand({ Bucket: 'backup', Key: 'refused.bin', UploadId: uploadId, PartNumber, CopySource: 'inbox/source.bin', CopySourceRange })));
+    // Act
+    const answers = [
+      await copyPart(1, `bytes=0-${source.length}`),
+      await copyPart(1, `bytes=${source.length + 10}-${source.length + 1000}`),
+      await copyPart(1, 'bytes=10-5'),
+      await copyPart(10_001, 'bytes=0-0'),
+      await copyPart(1, 'bytes=0-0', 'no-such-upload'),
+      await copyPart(1, `bytes=0-${source.length - 1}`),
+    ];
+    // Assess
+    expect(answers).toEqual([
+      { status: 400, code: 'InvalidArgument' },
+      { status: 400, code: 'InvalidArgument' },
+      { status: 400, code: 'InvalidArgument' },
+      { status: 400, code: 'InvalidArgument' },
+      { status: 404, code: 'NoSuchUpload' },
+      { status: 200, code: undefined },
+    ]);
+  });
+
+  it("accepts every range of the function's own multipart copy, which reproduces the source byte for byte", async () => {
+    // Prepare: parts of 5 MiB over 13 MiB, the last one short
+    const settings = { multipartThresholdBytes: 5 * MiB, partSizeBytes: 5 * MiB, copyConcurrency: 4 };
+    const version = await headObjectVersion(s3, 'inbox', 'source.bin');
+    // Act
+    const copy = await copyVersion(s3, settings, version!, { bucket: 'backup', key: 'by-the-function.bin' }, {});
+    // Assess
+    const object = await s3.send(new GetObjectCommand({ Bucket: 'backup', Key: 'by-the-function.bin' }));
+    expect(copy.method).toBe(CopyMethod.multipartCopy);
+    expect(Buffer.from(await object.Body!.transformToByteArray()).equals(source)).toBe(true);
   });
 });
 
