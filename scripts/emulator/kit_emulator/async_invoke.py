@@ -18,10 +18,12 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from moto.awslambda.exceptions import UnknownFunctionException
+from kit_lambda_runtime.environment import InvocationResult, error_payload
+from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
 
 from . import lambda_runtime
 
@@ -34,12 +36,28 @@ def _retry_delays() -> list[float]:
     return [float(part) for part in raw.split(",") if part.strip()]
 
 
+@dataclass
+class _Event:
+    """One asynchronous event: what it runs, since when, under which request id, and how often it ran."""
+
+    fn: Any
+    payload: Any
+    queued_at: float
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    attempts: int = 0
+
+
 class AsyncInvoker:
+    """Runs asynchronous events on a few workers. An event waiting for its retry holds no worker (a timer puts it
+    back in the queue), so a failing function does not hold back the events of others."""
+
     def __init__(self, workers: int = 8) -> None:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda-async")
         self._pending = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        #: Events waiting for their retry, by the timer that will queue them again.
+        self._waiting: dict[threading.Timer, _Event] = {}
 
     @property
     def pending(self) -> int:
@@ -51,72 +69,108 @@ class AsyncInvoker:
         with self._lock:
             self._stopping.set()
             pending = self._pending
+            waiting, self._waiting = self._waiting, {}
+        for timer, event in waiting.items():
+            timer.cancel()
+            _dropped(event, "the emulator is stopping")
+            self._finished()
         self._executor.shutdown(wait=False, cancel_futures=True)
         if pending:
             print(f"[lambda-async] the emulator is stopping: {pending} event(s) not yet delivered are dropped",
                   file=sys.stderr, flush=True)
 
-    def submit(self, fn: Any, event: Any) -> None:
+    def submit(self, fn: Any, payload: Any) -> None:
+        with self._lock:
+            if self._stopping.is_set():
+                print(f"[lambda-async] {fn.function_name}: an event arrived while the emulator is stopping and is not delivered",
+                      file=sys.stderr, flush=True)
+                return
+            self._pending += 1
+        self._queue(_Event(fn, payload, time.monotonic()))
+
+    def _queue(self, event: _Event) -> None:
         # Checked and submitted under the lock that shutdown() takes: no event reaches a shut executor.
         with self._lock:
-            future = None
-            if not self._stopping.is_set():
-                self._pending += 1
-                future = self._executor.submit(self._run, fn, event, time.monotonic())
-        if future is not None:
-            # Counted down when the event ends or is cancelled by shutdown() before it ran (outside the lock: a
-            # future already done runs the callback at once, in this thread).
-            future.add_done_callback(self._done)
+            future = None if self._stopping.is_set() else self._executor.submit(self._run, event)
+        if future is None:
+            _dropped(event, "the emulator is stopping")
+            self._finished()
             return
-        print(f"[lambda-async] {fn.function_name}: an event arrived while the emulator is stopping and is not delivered",
-              file=sys.stderr, flush=True)
+        # An attempt cancelled by shutdown() before it ran ends its event (outside the lock: a future already done
+        # runs the callback at once, in this thread).
+        future.add_done_callback(lambda done: self._finished() if done.cancelled() else None)
 
-    def _done(self, _: Any) -> None:
+    def _finished(self) -> None:
         with self._lock:
             self._pending -= 1
 
-    def _run(self, fn: Any, event: Any, queued_at: float) -> None:
+    def _run(self, event: _Event) -> None:
         try:
-            self._deliver(fn, event, queued_at)
+            retry_in = self._attempt(event)
         except Exception as error:  # a bug here must be visible, not lose the event silently
-            print(f"[lambda-async] {fn.function_name}: event lost by the emulator: {error!r}", file=sys.stderr, flush=True)
+            print(f"[lambda-async] {event.fn.function_name}: event lost by the emulator: {error!r}", file=sys.stderr, flush=True)
+            retry_in = None
+        if retry_in is None:
+            self._finished()
+            return
+        timer = threading.Timer(retry_in, self._retry, args=(event,))
+        timer.daemon = True  # a retry must not keep the process alive
+        with self._lock:
+            if self._stopping.is_set():
+                timer = None
+            else:
+                self._waiting[timer] = event
+        if timer is None:
+            _dropped(event, "the emulator is stopping")
+            self._finished()
+            return
+        timer.start()
 
-    def _deliver(self, fn: Any, event: Any, queued_at: float) -> None:
+    def _retry(self, event: _Event) -> None:
+        with self._lock:
+            mine = [timer for timer, waiting in self._waiting.items() if waiting is event]
+            for timer in mine:
+                del self._waiting[timer]
+        if mine:  # shutdown() took it otherwise, and said so
+            self._queue(event)
+
+    def _attempt(self, event: _Event) -> float | None:
+        """Runs one attempt; returns the wait before the next one, or None when the event is done."""
+        fn = event.fn
         config = fn.event_invoke_config[0].config if fn.event_invoke_config else {}
         max_retries = int(config.get("MaximumRetryAttempts", DEFAULT_MAX_RETRIES))
         max_age = float(config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE_S))
+        if self._stopping.is_set():
+            return _dropped(event, "the emulator is stopping")
+        if not lambda_runtime.is_deployed(fn):
+            return _dropped(event, "the function was deleted")
+        try:
+            result = lambda_runtime.invoke(fn, event.payload, event.request_id)
+        except lambda_runtime.EmulatorStopping:
+            return _dropped(event, "the emulator is stopping")
+        except UnknownFunctionException:
+            return _dropped(event, "the function was deleted")
+        except (lambda_runtime.RuntimeStartFailed, InvalidParameterValueException) as error:
+            # Lambda's own failures (a runtime that cannot start, one it cannot run) count as failed attempts there too.
+            result = InvocationResult(event.request_id, error_payload(error.error_type, error.message), "Unhandled", [], 0.0, False)
+        if result.errored and self._stopping.is_set():
+            # Its function process was stopped with the emulator: not an attempt that failed by itself.
+            return _dropped(event, "the emulator is stopping")
+        event.attempts += 1
+        if not result.errored:
+            return None
+        if event.attempts > max_retries:
+            self._on_failure(event, result, "RetriesExhausted", config)
+            return None
         delays = _retry_delays()
-        request_id = str(uuid.uuid4())
-        attempts = 0
-        condition = "RetriesExhausted"
-        while True:
-            if self._stopping.is_set():
-                return _dropped(fn, request_id, attempts, "the emulator is stopping")
-            if not lambda_runtime.is_deployed(fn):
-                return _dropped(fn, request_id, attempts, "the function was deleted")
-            try:
-                result = lambda_runtime.invoke(fn, event, request_id)
-            except lambda_runtime.EmulatorStopping:
-                return _dropped(fn, request_id, attempts, "the emulator is stopping")
-            except UnknownFunctionException:
-                return _dropped(fn, request_id, attempts, "the function was deleted")
-            if result.errored and self._stopping.is_set():
-                # Its function process was stopped with the emulator: not an attempt that failed by itself.
-                return _dropped(fn, request_id, attempts, "the emulator is stopping")
-            attempts += 1
-            if not result.errored:
-                return
-            if attempts > max_retries:
-                break
-            delay = delays[min(attempts - 1, len(delays) - 1)] if delays else 0
-            if time.monotonic() - queued_at + delay > max_age:
-                condition = "EventAgeExceeded"
-                break
-            self._stopping.wait(delay)
-        self._on_failure(fn, event, result, attempts, condition, config)
+        delay = delays[min(event.attempts - 1, len(delays) - 1)] if delays else 0
+        if time.monotonic() - event.queued_at + delay > max_age:
+            self._on_failure(event, result, "EventAgeExceeded", config)
+            return None
+        return delay
 
-    def _on_failure(self, fn: Any, event: Any, result: lambda_runtime.InvocationResult, attempts: int,
-                    condition: str, config: dict[str, Any]) -> None:
+    def _on_failure(self, event: _Event, result: lambda_runtime.InvocationResult, condition: str, config: dict[str, Any]) -> None:
+        fn, attempts = event.fn, event.attempts
         destination = (config.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
         if not destination:
             print(f"[lambda-async] {fn.function_name}: event dropped after {attempts} attempts (no on-failure destination)",
@@ -135,7 +189,7 @@ class AsyncInvoker:
                 "condition": condition,
                 "approximateInvokeCount": attempts,
             },
-            "requestPayload": event,
+            "requestPayload": event.payload,
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": result.function_error},
             "responsePayload": response_payload,
         }
@@ -144,8 +198,9 @@ class AsyncInvoker:
               file=sys.stderr, flush=True)
 
 
-def _dropped(fn: Any, request_id: str, attempts: int, reason: str) -> None:
-    print(f"[lambda-async] {fn.function_name}: event {request_id} dropped after {attempts} attempts: {reason}", file=sys.stderr, flush=True)
+def _dropped(event: _Event, reason: str) -> None:
+    print(f"[lambda-async] {event.fn.function_name}: event {event.request_id} dropped after {event.attempts} attempts: {reason}",
+          file=sys.stderr, flush=True)
 
 
 def _send_to_destination(fn: Any, arn: str, body: str) -> None:

@@ -11,6 +11,7 @@ function that does not exist.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import json
@@ -31,6 +32,7 @@ from kit_lambda_runtime.node_binary import UnsupportedRuntime, node_binary_for
 from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
 from moto.awslambda.models import LambdaBackend
 from moto.core.exceptions import JsonRESTError
+from moto.logs.exceptions import ResourceAlreadyExistsException
 
 
 @dataclass
@@ -241,11 +243,14 @@ pool = EnvironmentPool()
 def _write_logs(fn: Any, stream: str, result: InvocationResult) -> None:
     backend = fn.logs_backend
     group = fn.logs_group_name
+    # Two invocations ending at once may both find the group or stream missing: the second creation is no error.
     if group not in backend.groups:
-        backend.create_log_group(group, {})
+        with contextlib.suppress(ResourceAlreadyExistsException):
+            backend.create_log_group(group, {})
     log_group = backend.groups[group]
     if stream not in log_group.streams:
-        backend.create_log_stream(group, stream)
+        with contextlib.suppress(ResourceAlreadyExistsException):
+            backend.create_log_stream(group, stream)
     events = [{"timestamp": ts, "message": text} for ts, text in result.log_lines if text]
     if events:
         backend.put_log_events(group, stream, events)
