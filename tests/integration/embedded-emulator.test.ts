@@ -1,5 +1,5 @@
 import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateFunctionCommand, DeleteFunctionCommand, RemovePermissionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import {
   GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
@@ -193,6 +193,37 @@ describe('S3 event destinations besides the function', () => {
     } finally {
       await faults('DELETE');
     }
+  });
+
+  it("refuses a notification to a function whose policy does not let S3 invoke it for the bucket, and stops deliveries when the permission goes", async () => {
+    // Prepare: a function, and a bucket template that notifies it
+    const { cloudFormation, lambda, s3 } = live();
+    const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: live().outputs.BackupFunctionName }))).Role;
+    const FunctionName = `kit-permission-${Date.now()}`;
+    const created = await lambda.send(new CreateFunctionCommand({ FunctionName, Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf('export const handler = async () => "ran";') } }));
+    const bucket = `kit-permission-${Date.now()}`;
+    const templateBody = JSON.stringify({
+      Resources: {
+        Bucket: {
+          Type: 'AWS::S3::Bucket',
+          Properties: { BucketName: bucket, NotificationConfiguration: { LambdaConfigurations: [{ Event: 's3:ObjectCreated:*', Function: created.FunctionArn }] } },
+        },
+      },
+    });
+    const deployBucket = (stackName: string) => deployStack(cloudFormation, { stackName, templateBody, parameters: {}, log: () => undefined, timeoutMs: 60_000, intervalMs: 200 });
+    const otherBucket = { Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: 'arn:aws:s3:::another-bucket' };
+    await lambda.send(new AddPermissionCommand({ FunctionName, StatementId: 'another-bucket', ...otherBucket }));
+    // Act
+    const refused = await deployBucket('kit-permission-refused-it').then(() => 'deployed', (error: Error) => error.message);
+    await lambda.send(new AddPermissionCommand({ FunctionName, StatementId: 's3', Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${bucket}` }));
+    const accepted = await deployBucket('kit-permission-it').then(() => 'deployed', (error: Error) => error.message);
+    await lambda.send(new RemovePermissionCommand({ FunctionName, StatementId: 's3' }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'after-removal.txt', Body: 'x' }));
+    await emulatorQuiet(started().emulator);
+    // Assess
+    expect(refused).toMatch(new RegExp(`Unable to validate the following destination configurations: ${created.FunctionArn} \\(its policy does not allow s3\\.amazonaws\\.com to invoke it for bucket ${bucket}`));
+    expect(accepted).toBe('deployed');
+    expect(await started().emulator.log()).toContain(`[s3-events] cannot deliver to ${created.FunctionArn}: its policy does not allow s3.amazonaws.com to invoke it for bucket ${bucket}`);
   });
 
   it('sends an EventBridge-enabled bucket\'s events to EventBridge, whose rule delivers them', async () => {

@@ -32,6 +32,8 @@ from moto.s3.models import FakeBucket, s3_backends
 from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
+from .s3_invoke_permission import allows_s3_invoke
+
 
 class UnsupportedByEmulator(Exception):
     """A template asks for something the embedded emulator cannot honour."""
@@ -62,7 +64,7 @@ def _filter_rules(cfn_filter: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"S3Key": {"FilterRule": [{"Name": r["Name"].lower(), "Value": r["Value"]} for r in rules]}}
 
 
-def _notification_config(cfn: dict[str, Any], account_id: str, region_name: str) -> dict[str, Any]:
+def _notification_config(cfn: dict[str, Any], bucket_name: str, account_id: str, region_name: str) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for cfn_key, api_key, target_key, arn_key in (
         ("LambdaConfigurations", "CloudFunctionConfiguration", "CloudFunction", "Function"),
@@ -72,13 +74,20 @@ def _notification_config(cfn: dict[str, Any], account_id: str, region_name: str)
         entries = []
         for entry in cfn.get(cfn_key, []):
             if api_key == "CloudFunctionConfiguration":
-                # S3 validates the destination when the notification is configured, as AWS does.
+                # S3 validates the destination when the notification is configured, as AWS does: the function
+                # exists, and its policy lets S3 invoke it for this bucket.
                 try:
-                    lambda_backend(account_id, region_name).get_function(entry[arn_key])
+                    fn = lambda_backend(account_id, region_name).get_function(entry[arn_key])
                 except Exception as error:
                     raise UnsupportedByEmulator(
                         f"Unable to validate the following destination configurations: {entry[arn_key]} ({error})"
                     ) from error
+                if not allows_s3_invoke(fn, bucket_name, account_id, region_name):
+                    raise UnsupportedByEmulator(
+                        f"Unable to validate the following destination configurations: {entry[arn_key]} (its policy does not"
+                        f" allow s3.amazonaws.com to invoke it for bucket {bucket_name}: add an AWS::Lambda::Permission, and"
+                        " make the bucket DependsOn it)"
+                    )
             item = {target_key: entry[arn_key], "Event": [entry["Event"]]}
             rules = _filter_rules(entry.get("Filter"))
             if rules:
@@ -141,7 +150,7 @@ def _apply_bucket_properties(bucket: FakeBucket, properties: dict[str, Any], acc
         bucket.rules = []
 
     bucket.set_notification_configuration(
-        _notification_config(properties.get("NotificationConfiguration", {}), account_id, region_name) or None
+        _notification_config(properties.get("NotificationConfiguration", {}), name, account_id, region_name) or None
     )
 
 

@@ -22,6 +22,7 @@ from moto.s3.notifications import S3NotificationEvent
 
 from .async_invoke import invoker
 from .faults import injector as faults
+from .s3_invoke_permission import allows_s3_invoke
 from .s3_key_locks import deliver_after_write
 
 _original_get_s3_event = notifications._get_s3_event
@@ -90,6 +91,12 @@ def _invoke_function(account_id: str, function_arn: str, body: dict[str, Any]) -
         fn = get_backend(account_id, region).get_function(function_arn)
     except Exception as error:  # S3 does not fail the write when its destination is gone; say so in the log
         print(f"[s3-events] cannot deliver to {function_arn}: {error!r}", file=sys.stderr, flush=True)
+        return
+    bucket_name = body["Records"][0]["s3"]["bucket"]["name"]
+    # Lambda checks the function's policy at each delivery: a permission removed since the notification was set stops them.
+    if not allows_s3_invoke(fn, bucket_name, account_id, region):
+        print(f"[s3-events] cannot deliver to {function_arn}: its policy does not allow s3.amazonaws.com to invoke it for bucket"
+              f" {bucket_name}", file=sys.stderr, flush=True)
         return
     # S3 invokes asynchronously: the write has returned before the function runs.
     invoker.submit(fn, body)
