@@ -88,6 +88,26 @@ describe('CloudFormation fidelity', () => {
     expect(started().lines).toContainEqual(expect.stringContaining('identical artefact: yes'));
     expect(started().deployment.drift.filter((check) => check.status !== 'ok')).toEqual([]);
   });
+
+  it('updates a stack whose Condition reads a pseudo parameter, which keeps its value', async () => {
+    // Prepare: a queue that exists only in us-east-1, and another whose name a parameter changes
+    const { cloudFormation } = live();
+    const templateBody = JSON.stringify({
+      Parameters: { Suffix: { Type: 'String' } },
+      Conditions: { InUsEast1: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] } },
+      Resources: {
+        Regional: { Type: 'AWS::SQS::Queue', Condition: 'InUsEast1' },
+        Named: { Type: 'AWS::SQS::Queue', Properties: { QueueName: { 'Fn::Sub': 'kit-condition-${Suffix}' } } },
+      },
+    });
+    const deployWith = (Suffix: string) =>
+      deployStack(cloudFormation, { stackName: 'kit-condition-it', templateBody, parameters: { Suffix }, log: () => undefined, timeoutMs: 60_000, intervalMs: 200 });
+    await deployWith('one');
+    // Act
+    const updated = await deployWith('two').then((result) => result.action, (error: Error) => error.message);
+    // Assess
+    expect(updated).toBe('updated');
+  });
 });
 
 describe('S3 events and the function', () => {

@@ -29,11 +29,16 @@ _original_build_resource_diff = ResourceMap.build_resource_diff
 _original_role_update = Role.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
 
-def _evaluate(conditions: dict[str, Any], name: str, values: dict[str, str], defaults: dict[str, Any]) -> bool:
+def _evaluate(conditions: dict[str, Any], name: str, values: dict[str, str], defaults: dict[str, Any], pseudo: dict[str, Any]) -> bool:
     def value(node: Any) -> Any:
         if isinstance(node, dict) and "Ref" in node:
             ref = node["Ref"]
+            if ref in pseudo:  # AWS::Region, AWS::AccountId and the other pseudo parameters keep their values in an update
+                return pseudo[ref]
             return values.get(ref, str(defaults.get(ref, {}).get("Default", "")))
+        if isinstance(node, dict):
+            # Compared as text, another intrinsic would pass for a value: say so instead of guessing.
+            raise UnsupportedByEmulator(f"{next(iter(node), 'an intrinsic')} in a Condition is not supported by the embedded emulator in an update")
         return node
 
     def evaluate(node: Any) -> bool:
@@ -107,7 +112,8 @@ def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], para
         if name in old_resources and name not in diff["Modify"] and _references(resource) & changed:
             diff["Modify"].append(name)
     conditions = other_template.get("Conditions", {})
-    flipped = {name for name in conditions if _evaluate(conditions, name, new_values, declared) != bool(self.lazy_condition_map[name])}
+    pseudo = {name: value for name, value in self._parsed_resources.items() if name.startswith("AWS::")}
+    flipped = {name for name in conditions if _evaluate(conditions, name, new_values, declared, pseudo) != bool(self.lazy_condition_map[name])}
     if not flipped:
         return diff
     for name, resource in other_template.get("Resources", {}).items():
