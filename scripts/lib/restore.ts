@@ -166,7 +166,9 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
     throw new RestoreRequestError(`TO=${request.to}: the bucket ${destination.bucket} does not exist: create it first, or name another`);
   }
 
-  const scope = request.key ?? request.prefix ?? '';
+  // PREFIX names a folder, as TO does: PREFIX=docs restores docs/…, never docs-private/….
+  const folder = request.prefix === undefined || request.prefix === '' || request.prefix.endsWith('/') ? request.prefix : `${request.prefix}/`;
+  const scope = request.key ?? folder ?? '';
   const backups = await historyUnder(s3, buckets.backupBucket, scope, onProgress);
   const inbox = request.at && buckets.inboxBucket ? await historyUnder(s3, buckets.inboxBucket, scope) : new Map<string, VersionEntry[]>();
   // A folder is what the inbox held then and what was backed up: a key the inbox held without a backup is named too.

@@ -69,6 +69,20 @@ describe('restore', () => {
     expect(inPlace.find((p) => p.key === `${folder}a.txt`)).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.exists });
   });
 
+  it('restores a folder named without its slash, and not the folders whose names merely begin alike', async () => {
+    // Prepare
+    const { s3, buckets } = live();
+    const folder = `alike-${Date.now()}/`;
+    await upload(`${folder}docs/a.txt`, 'a');
+    await upload(`${folder}docs-private/diary.txt`, 'private');
+    await pause(1_100);
+    const at = new Date();
+    // Act
+    const plan = await planRestore(s3, buckets, { prefix: `${folder}docs`, at, to: `${buckets.inboxBucket}/restored-alike/`, force: false });
+    // Assess
+    expect(plan.map((item) => item.key)).toEqual([`${folder}docs/a.txt`]);
+  });
+
   it('restores the version the inbox held at the time, and names one without a backup instead of restoring an older one', async () => {
     // Prepare: report.txt backed up as a draft, then its final version and another file uploaded while S3 drops events
     const { s3, buckets } = live();
