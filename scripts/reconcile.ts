@@ -5,7 +5,7 @@ import { ExitCode, nonEmpty, run, scriptCommand, switchOption, targetOption } fr
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
-import { Finding, reconcileBuckets, repairable, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
+import { Finding, reconcileBuckets, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('reconcile', "Compare every inbox key's latest version with the backup's latest (provenance and content); --fix repairs through the function.")
@@ -50,9 +50,10 @@ run(async () => {
     ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, repairing.tick).finally(repairing.finish)
     : [];
   if (repairs.length > 0) {
-    const fixed = repairs.filter((r) => r.after?.finding === Finding.ok);
-    remaining = repairs.filter((r) => r.after?.finding !== Finding.ok).map((r) => r.after ?? { ...r.before, detail: `repair failed: ${r.error}` });
-    console.log(`repaired through ${outputs.BackupFunctionName}: ${fixed.length} of ${repairs.length}`);
+    const outcome = repairOutcome(repairs);
+    remaining = outcome.remaining;
+    const gone = outcome.gone.length > 0 ? ` (${outcome.gone.length} deleted from the inbox meanwhile: nothing left to back up, their backups are kept)` : '';
+    console.log(`repaired through ${outputs.BackupFunctionName}: ${outcome.fixed.length} of ${repairs.length}${gone}`);
     show(remaining, 'still wrong after the repair:');
   } else if (problems.length > 0) {
     console.log('run again with FIX=1 (make reconcile FIX=1) to repair them through the function');

@@ -75,6 +75,20 @@ export async function reconcileBuckets(
 export type Repair = { readonly before: KeyFinding; readonly after?: KeyFinding; readonly error?: string };
 
 /**
+ * What repairs came to: fixed (the backup now holds the inbox's version), gone (the key was deleted from the inbox
+ * meanwhile, so there is nothing left to back up and its backups are kept: no failure), and what is still wrong.
+ */
+export function repairOutcome(repairs: readonly Repair[]): { fixed: Repair[]; gone: Repair[]; remaining: KeyFinding[] } {
+  return {
+    fixed: repairs.filter((r) => r.after?.finding === Finding.ok),
+    gone: repairs.filter((r) => r.after?.finding === Finding.orphan),
+    remaining: repairs
+      .filter((r) => r.after?.finding !== Finding.ok && r.after?.finding !== Finding.orphan)
+      .map((r) => r.after ?? { ...r.before, detail: `repair failed: ${r.error}` }),
+  };
+}
+
+/**
  * Repairs through the function, so that its rules apply (conditional copy, provenance, receipt): each key is
  * handed to it as an S3 event for the inbox's current version, then checked again.
  */
