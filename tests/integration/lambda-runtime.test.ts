@@ -239,6 +239,29 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(failed.logs).toMatch(/\tundefined\tERROR\tUncaught Exception \t\{"errorType":"Error","errorMessage":"BACKUP_BUCKET: is not set"[\s\S]*START RequestId: req-init[\s\S]*REPORT RequestId: req-init/);
   });
 
+  it('does an init that outlives its limit again inside the first invocation, against the function timeout, as Lambda does', async () => {
+    // Prepare: an init of 1.5 s where the init limit is 1 s (10 s on Lambda) and the function's timeout 5 s
+    await writeFile(join(taskRoot, 'slow.mjs'), "await new Promise((resolve) => setTimeout(resolve, 1500)); export const handler = async () => 'initialised late';");
+    await startInit({ _HANDLER: 'slow.handler', KIT_LAMBDA_INIT_TIMEOUT_S: '1', AWS_LAMBDA_FUNCTION_TIMEOUT: '5' });
+    // Act
+    const first = await invoke('req-slow-1', {});
+    const second = await invoke('req-slow-2', {});
+    // Assess
+    expect([first.outcome, first.body]).toEqual(['response', 'initialised late']);
+    expect([second.outcome, second.body]).toEqual(['response', 'initialised late']);
+  });
+
+  it('times the first invocation out when the repeated init outlives the function timeout too', async () => {
+    // Prepare
+    await writeFile(join(taskRoot, 'slower.mjs'), "await new Promise((resolve) => setTimeout(resolve, 4000)); export const handler = async () => 'never';");
+    await startInit({ _HANDLER: 'slower.handler', KIT_LAMBDA_INIT_TIMEOUT_S: '1', AWS_LAMBDA_FUNCTION_TIMEOUT: '2' });
+    // Act
+    const failed = await invoke('req-slower', {});
+    // Assess
+    expect(failed.outcome).toBe('error');
+    expect(failed.body).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/req-slower Task timed out after 2\.00 seconds$/) });
+  });
+
   it('keeps LocalStack\'s own variables from the function', async () => {
     // Prepare
     await writeFile(join(taskRoot, 'env.mjs'), 'export const handler = async () => Object.keys(process.env);');

@@ -30,8 +30,9 @@ from .node_binary import BOOTSTRAP
 from .output_capture import LogLine, OutputCapture, now_ms
 from .runtime_api import PendingInvocation, RuntimeAnswer, RuntimeApi
 
-#: How long a runtime may take to load the handler, as Lambda's init phase limit.
-INIT_TIMEOUT_S = 10.0
+#: How long a runtime may take to load the handler, as Lambda's init phase limit (KIT_LAMBDA_INIT_TIMEOUT_S overrides,
+#: for tests). An init that takes longer is tried again inside the first invocation, against the function's timeout.
+INIT_TIMEOUT_S = float(os.environ.get("KIT_LAMBDA_INIT_TIMEOUT_S", "10"))
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class _Runtime:
     started: float
     init_duration_ms: float | None = None
     init_error: bytes | None = None
+    #: Its init outlived INIT_TIMEOUT_S (init_error says so too).
+    init_timed_out: bool = False
     #: Its first invocation carries the cold start (Init Duration in REPORT).
     served_first_invocation: bool = False
 
@@ -205,9 +208,13 @@ class ExecutionEnvironment:
             raise
         return _Runtime(process, api, output, time.monotonic())
 
-    def _ensure_runtime(self) -> _Runtime:
-        if self._runtime and self._runtime.process.poll() is None and self._runtime.init_error is None:
-            return self._runtime
+    def _ensure_runtime(self, init_timeout_s: float = INIT_TIMEOUT_S) -> _Runtime:
+        runtime = self._runtime
+        if runtime and runtime.process.poll() is None and runtime.init_error is None:
+            return runtime
+        # An init that failed (or timed out) in start() is the first invocation's to report, not to run again first.
+        if runtime and runtime.init_error is not None and not runtime.served_first_invocation:
+            return runtime
         if self._runtime:
             self._runtime.stop()
             self._runtime = None  # stopped once: a start that fails below must not leave it to be stopped again
@@ -216,7 +223,7 @@ class ExecutionEnvironment:
         runtime = self._runtime = self._spawn()
         if self._stopped:
             runtime.kill()
-        answer = self._await_answer(runtime, INIT_TIMEOUT_S)
+        answer = self._await_answer(runtime, init_timeout_s)
         runtime.init_duration_ms = (time.monotonic() - runtime.started) * 1000
         if isinstance(answer, RuntimeAnswer) and answer.kind == "ready":
             return runtime
@@ -225,7 +232,8 @@ class ExecutionEnvironment:
         elif answer == "exited":
             runtime.init_error = error_payload("Runtime.ExitError", _exit_message(runtime.process.returncode))
         else:
-            runtime.init_error = error_payload("Runtime.InitTimeout", f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds")
+            runtime.init_error = error_payload("Runtime.InitTimeout", f"Init timed out after {init_timeout_s:.2f} seconds")
+            runtime.init_timed_out = True
             runtime.kill()
         return runtime
 
@@ -262,7 +270,17 @@ class ExecutionEnvironment:
         lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
         function_error: str | None = "Unhandled"
         memory_mb = 0
-        if runtime.init_error is not None:
+        if runtime.init_timed_out:
+            # As on Lambda: an init that outlived its limit is done again inside this invocation, against its timeout.
+            runtime.stop()
+            self._runtime = None
+            runtime = self._ensure_runtime(init_timeout_s=self.spec.timeout_s)
+            runtime.served_first_invocation = True
+        if runtime.init_timed_out:
+            answered = time.monotonic()
+            lines.extend(runtime.output.drain())
+            answer_body = self._timed_out(request_id, lines)
+        elif runtime.init_error is not None:
             answered = time.monotonic()
             answer_body = runtime.init_error
             lines.extend(runtime.output.drain())
@@ -286,10 +304,7 @@ class ExecutionEnvironment:
                 runtime.kill()
                 runtime.process.wait()
                 lines.extend(runtime.output.drain())
-                message = f"Task timed out after {self.spec.timeout_s:.2f} seconds"
-                stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-                lines.append((now_ms(), f"{stamp} {request_id} {message}"))
-                answer_body = error_payload("Sandbox.Timedout", f"{stamp} {request_id} {message}")
+                answer_body = self._timed_out(request_id, lines)
         duration_ms = (answered - started) * 1000
         lines.append((now_ms(), f"END RequestId: {request_id}"))
         report = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {int(duration_ms) + 1} ms"
@@ -301,3 +316,10 @@ class ExecutionEnvironment:
             runtime.stop()
             self._runtime = None
         return InvocationResult(request_id, answer_body, function_error, lines, duration_ms, cold)
+
+    def _timed_out(self, request_id: str, lines: list[LogLine]) -> bytes:
+        """Logs that the invocation timed out, as Lambda words it, and returns its error payload."""
+        message = f"Task timed out after {self.spec.timeout_s:.2f} seconds"
+        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        lines.append((now_ms(), f"{stamp} {request_id} {message}"))
+        return error_payload("Sandbox.Timedout", f"{stamp} {request_id} {message}")
