@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Finding, repairOutcome, type KeyFinding, type Repair } from '../../scripts/lib/reconcile.js';
 
-const finding = (key: string, kind: Finding, detail = kind): KeyFinding => ({ key, finding: kind, detail });
+const finding = (key: string, kind: Finding, detail: string = kind): KeyFinding => ({ key, finding: kind, detail });
 
 describe('repairOutcome', () => {
   it('counts a key deleted from the inbox during its repair as gone, not as still wrong', () => {
