@@ -49,6 +49,7 @@ const skippedStatus = {
   [SkipReason.exists]: 409,
   [SkipReason.writtenMeanwhile]: 409,
   [SkipReason.interrupted]: 500,
+  [SkipReason.ambiguousAtTime]: 409,
 } as const satisfies Record<SkipReason, 404 | 409 | 500>;
 
 /** A finished restore's status: 500 for a failed copy, else that of the first restore that did not happen, else 200. */

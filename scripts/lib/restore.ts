@@ -43,6 +43,7 @@ export const SkipReason = {
   writtenMeanwhile: 'written_meanwhile',
   backupGone: 'backup_gone',
   interrupted: 'interrupted',
+  ambiguousAtTime: 'ambiguous_at_time',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
@@ -99,8 +100,12 @@ export async function listBackupVersions(s3: S3Client, backupBucket: string, key
   return described.filter((version): version is BackupVersionInfo => version !== undefined);
 }
 
-/** What the inbox's own history says it held at a time: nothing, or one version. */
-type InboxState = { readonly held: false } | { readonly held: true; readonly versionId: string };
+/**
+ * What the inbox's own history says it held at a time: nothing, one version, or it cannot say (a version and a
+ * delete marker written in the same second: S3 lists times to the second and the SDK splits versions from delete
+ * markers, so which came last is lost).
+ */
+type InboxState = { readonly held: false } | { readonly held: true; readonly versionId: string } | { readonly held: 'unknown'; readonly second: Date };
 
 /**
  * The inbox's state of a key at a time, by its own history; undefined when that history does not reach back so
@@ -110,6 +115,8 @@ type InboxState = { readonly held: false } | { readonly held: true; readonly ver
 function inboxStateAt(inboxHistory: VersionEntry[] | undefined, at: Date): InboxState | undefined {
   const entry = inboxHistory?.find((e) => e.lastModified.getTime() <= at.getTime());
   if (!entry) return undefined;
+  const tied = inboxHistory!.some((e) => e.deleteMarker !== entry.deleteMarker && e.lastModified.getTime() === entry.lastModified.getTime() && !e.latest && !entry.latest);
+  if (tied) return { held: 'unknown', second: entry.lastModified };
   return entry.deleteMarker ? { held: false } : { held: true, versionId: entry.versionId };
 }
 
@@ -181,6 +188,12 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const target = { bucket: destination.bucket, key: `${destination.prefix}${key}` };
         const skip = (skipped: SkipReason, reason: string): PlannedRestore => ({ key, destination: target, action: RestoreAction.skip, skipped, reason });
         const then = request.at && inboxStateAt(inbox.get(key), request.at);
+        if (then && then.held === 'unknown') {
+          return skip(
+            SkipReason.ambiguousAtTime,
+            `the inbox wrote a version and deleted the key in the same second (${then.second.toISOString()}), so what it held at ${request.at!.toISOString()} is unknown: \`make restore KEY=${key} LIST=1\` shows the backups, VERSION= picks one`,
+          );
+        }
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);
         // An inbox that is not versioned names every version "null": only the times tell its versions apart.
         const inboxVersionId = then && then.held && then.versionId !== 'null' ? then.versionId : undefined;

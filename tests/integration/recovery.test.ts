@@ -106,6 +106,29 @@ describe('restore', () => {
     expect(plan[0]!.reason).toContain(`no backup of version ${final.VersionId}, which the inbox held at ${at.toISOString()}`);
   });
 
+  it('says it cannot tell what the inbox held when a version and its deletion share a second, instead of guessing', async () => {
+    // Prepare: an upload deleted within its second (S3 lists times to the second), then a later upload
+    const { s3, buckets } = live();
+    let key = '';
+    for (let attempt = 0; attempt < 5 && !key; attempt += 1) {
+      const candidate = `tie/${Date.now()}.txt`;
+      await upload(candidate, 'a mistake');
+      await s3.send(new DeleteObjectCommand({ Bucket: buckets.inboxBucket, Key: candidate }));
+      const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: buckets.inboxBucket, Prefix: candidate }));
+      if (listed.Versions?.[0]?.LastModified?.getTime() === listed.DeleteMarkers?.[0]?.LastModified?.getTime()) key = candidate;
+    }
+    expect(key).not.toBe('');
+    await pause(1_100);
+    const at = new Date();
+    await pause(1_100);
+    await upload(key, 'good, later');
+    // Act
+    const [item] = await planRestore(s3, buckets, { key, at, to: `${buckets.inboxBucket}/restored-tie/`, force: false });
+    // Assess
+    expect(item).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.ambiguousAtTime });
+    expect(item!.reason).toMatch(/^the inbox wrote a version and deleted the key in the same second/);
+  });
+
   it('restores from the backups when the inbox history does not reach back to the time', async () => {
     // Prepare: the key's inbox versions from before the time are gone (as after the stack was destroyed and deployed again)
     const { s3, buckets } = live();
