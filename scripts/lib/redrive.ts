@@ -18,6 +18,8 @@ export type ParkedEvent = {
   /** The original event (the record's requestPayload). */
   readonly payload: unknown;
   readonly keys: readonly string[];
+  /** Why the function takes none of some records (an ObjectRemoved event, a test event), with their event names. */
+  readonly ignoredReasons: readonly string[];
   readonly requestId?: string;
   readonly condition?: string;
   readonly attempts?: number;
@@ -55,6 +57,7 @@ export function parseParked(message: Message): ParkedEvent | Unreadable {
     receiptHandle,
     payload,
     keys: parsed.records.map((r) => r.key),
+    ignoredReasons: parsed.ignored.map((i) => (i.eventName ? `${i.reason} (${i.eventName})` : i.reason)),
     requestId: record.requestContext?.requestId,
     condition: record.requestContext?.condition,
     attempts: record.requestContext?.approximateInvokeCount,

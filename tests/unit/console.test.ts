@@ -394,7 +394,7 @@ const readyStack: Overview['stack'] = {
   artefact: { localSha256: 'ab', liveCodeSha256: 'q=', runsLocal: true },
 };
 
-const parkedEvent = { messageId: 'm-1', receiptHandle: 'r-1', payload: {}, keys: ['parked.txt'], attempts: 3, condition: 'RetriesExhausted', lastError: 'Error: boom' };
+const parkedEvent = { messageId: 'm-1', receiptHandle: 'r-1', payload: {}, keys: ['parked.txt'], ignoredReasons: [], attempts: 3, condition: 'RetriesExhausted', lastError: 'Error: boom' };
 
 function backupsWith(key: string): Overview['backups'] {
   const receipt = { state: ReceiptState.sent, detail: 'receipt_sent is in the log' };

@@ -19,7 +19,7 @@ describe('invocationOf', () => {
 
   it('is the parked request for an event that make redrive handed back', () => {
     // Prepare
-    const parked: ParkedEvent = { messageId: 'm1', receiptHandle: 'h1', payload: { Records: [] }, keys: [], requestId: 'request-parked' };
+    const parked: ParkedEvent = { messageId: 'm1', receiptHandle: 'h1', payload: { Records: [] }, keys: [], ignoredReasons: [], requestId: 'request-parked' };
     // Act
     const invocation = invocationOf(redrivenPayload(parked), 'request-now');
     // Assess

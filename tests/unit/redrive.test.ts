@@ -3,7 +3,7 @@ import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttr
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
-import { redriveFailed, redriveQueue, summarizeRedrive, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { parseParked, redriveFailed, redriveQueue, summarizeRedrive, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
 
 const sqs = mockClient(SQSClient);
 const lambda = mockClient(LambdaClient);
@@ -164,5 +164,17 @@ describe('redrive keeps each message its own until its event ran', () => {
     // Assess
     expect(journal).toEqual(['release r-1 r-2']);
     expect(listing.notReleased).toEqual([{ messageId: 'm-2', problem: 'ReceiptHandleIsInvalid: The receipt handle has expired.' }]);
+  });
+});
+
+describe('a parked event the function takes no record of', () => {
+  it('says why, by the event name, instead of showing no key', () => {
+    // Prepare: an ObjectRemoved event of the inbox, parked by Lambda
+    const payload = { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectRemoved:Delete', s3: { bucket: { name: 'inbox' }, object: { key: 'gone.txt' } } }] };
+    const message: Message = { MessageId: 'm-removed', ReceiptHandle: 'h', Body: JSON.stringify({ requestContext: { requestId: 'r', condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: payload }) };
+    // Act
+    const parked = parseParked(message);
+    // Assess
+    expect(parked).toMatchObject({ keys: [], ignoredReasons: ['not an ObjectCreated event (ObjectRemoved:Delete)'] });
   });
 });
