@@ -140,7 +140,9 @@ async function chooseVersion(
     if (!version) continue;
     if (request.version && (version.versionId === request.version || version.provenance.sourceVersionId === request.version)) return version;
     if (request.at && inboxVersionId !== undefined && version.provenance.sourceVersionId === inboxVersionId) return version;
-    if (request.at && inboxVersionId === undefined && version.sourceTime.getTime() <= request.at.getTime()) return version;
+    // By time where the inbox's history does not name the version, or the backup does not record its source's.
+    const byTime = inboxVersionId === undefined || version.provenance.sourceVersionId === undefined;
+    if (request.at && byTime && version.sourceTime.getTime() <= request.at.getTime()) return version;
   }
   return undefined;
 }
@@ -201,7 +203,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (!backup && inboxVersionId) {
           return skip(
             SkipReason.noBackup,
-            `no backup of version ${inboxVersionId}, which the inbox held at ${request.at!.toISOString()} (an older backup is not what it held then; the inbox still keeps that version as a noncurrent one)`,
+            `no backup of version ${inboxVersionId}, which the inbox held at ${request.at!.toISOString()} (an older backup is not what it held then; the inbox still keeps that version)`,
           );
         }
         if (!backup && request.at && !then) return skip(SkipReason.absentAtTime, `neither the inbox nor the backups hold a version from before ${request.at.toISOString()}`);

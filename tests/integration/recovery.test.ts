@@ -129,6 +129,22 @@ describe('restore', () => {
     expect(item!.reason).toMatch(/^the inbox wrote a version and deleted the key in the same second/);
   });
 
+  it('restores by time a backup that does not record its source version, as backups made by other tools', async () => {
+    // Prepare: an inbox version the function never saw, and a backup written without the kit's provenance
+    const { s3, buckets } = live();
+    const key = `legacy/${Date.now()}.txt`;
+    await faults('PUT', { dropEvents: 1 });
+    await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: 'legacy content' }));
+    await faults('DELETE');
+    const legacy = await s3.send(new PutObjectCommand({ Bucket: buckets.backupBucket, Key: key, Body: 'legacy content' }));
+    await pause(1_100);
+    const at = new Date();
+    // Act
+    const [item] = await planRestore(s3, buckets, { key, at, to: `${buckets.inboxBucket}/restored-legacy/`, force: false });
+    // Assess
+    expect(item).toMatchObject({ action: RestoreAction.restore, backup: { versionId: legacy.VersionId } });
+  });
+
   it('restores from the backups when the inbox history does not reach back to the time', async () => {
     // Prepare: the key's inbox versions from before the time are gone (as after the stack was destroyed and deployed again)
     const { s3, buckets } = live();
