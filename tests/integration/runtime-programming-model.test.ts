@@ -117,6 +117,15 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(after.pid).not.toBe(before.pid);
   });
 
+  it('keeps an answer already sent when an error nothing caught ends the process right after it', async () => {
+    // Prepare
+    const name = await createFunction({ 'index.mjs': 'export const handler = async () => { setImmediate(() => { throw new Error("late"); }); return "answered"; };' });
+    // Act
+    const answer = await invoke(name);
+    // Assess
+    expect(answer).toMatchObject({ payload: 'answered', functionError: undefined });
+  });
+
   it('fails a result JSON cannot hold as the managed runtime does', async () => {
     // Prepare
     const name = await createFunction({ 'index.mjs': 'export const handler = async () => ({ size: 1n });' });

@@ -90,8 +90,9 @@ function postError(path, shape) {
   return call('POST', path, JSON.stringify(shape), { 'Lambda-Runtime-Function-Error-Type': String(shape.errorType) });
 }
 
-// Only one of an invocation's ways to end speaks; the next invocation is asked for once it has.
-let answerCurrent = () => {};
+// Only one of an invocation's ways to end speaks; the next invocation is asked for once it has. A later call gets
+// the answer already on its way, so that a fatal error waits for it before the process ends.
+let answerCurrent = async () => {};
 // The managed runtime's single 'beforeExit' listener, replaced for each invocation and by the callback.
 let onEmptyEventLoop = () => {};
 process.on('beforeExit', () => onEmptyEventLoop());
@@ -206,14 +207,16 @@ function invoke(handler, next) {
   currentRequestId = requestId;
   process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
   let answered = false;
-  answerCurrent = async (answer) => {
-    if (answered) return;
+  let answering;
+  answerCurrent = (answer) => {
+    if (answered) return answering;
     answered = true;
     onEmptyEventLoop = () => {};
     const outcome = answer.error ? answer : responseBody(answer.result);
-    if (outcome.error) await postError(`${API}/invocation/${requestId}/error`, outcome.error);
-    else await call('POST', `${API}/invocation/${requestId}/response`, outcome.body);
-    setImmediate(serveNext);
+    answering = (outcome.error ? postError(`${API}/invocation/${requestId}/error`, outcome.error) : call('POST', `${API}/invocation/${requestId}/response`, outcome.body)).then(() =>
+      setImmediate(serveNext),
+    );
+    return answering;
   };
   const fail = (error) => {
     if (answered) return;
