@@ -126,6 +126,26 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(answer).toMatchObject({ payload: 'answered', functionError: undefined });
   });
 
+  it('reports a function that ends its process with exit code 0 as Lambda words it', async () => {
+    // Prepare
+    const name = await createFunction({ 'index.mjs': 'export const handler = async () => process.exit(0);' });
+    // Act
+    const answer = await invoke(name);
+    // Assess
+    expect(answer).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' } });
+  });
+
+  it('gives each invocation an X-Ray trace header, as Lambda does', async () => {
+    // Prepare
+    const name = await createFunction({ 'index.mjs': 'export const handler = async () => process.env._X_AMZN_TRACE_ID;' });
+    // Act
+    const answers = [await invoke(name), await invoke(name)];
+    // Assess
+    const traces = answers.map((answer) => String(answer.payload));
+    for (const trace of traces) expect(trace).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
+    expect(traces[0]).not.toBe(traces[1]);
+  });
+
   it('fails a result JSON cannot hold as the managed runtime does', async () => {
     // Prepare
     const name = await createFunction({ 'index.mjs': 'export const handler = async () => ({ size: 1n });' });

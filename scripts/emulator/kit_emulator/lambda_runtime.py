@@ -16,9 +16,11 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import shutil
 import sys
 import threading
+import time
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -256,6 +258,11 @@ def _write_logs(fn: Any, stream: str, result: InvocationResult) -> None:
         backend.put_log_events(group, stream, events)
 
 
+def _trace_id() -> str:
+    """An X-Ray trace header as Lambda gives every invocation (_X_AMZN_TRACE_ID), not sampled."""
+    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+
+
 def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResult:
     """Runs one invocation in a warm environment. Asynchronous retries pass the event's request id again."""
     request_id = request_id or str(uuid.uuid4())
@@ -264,7 +271,7 @@ def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResu
     except UnsupportedRuntime as error:
         raise InvalidParameterValueException(str(error)) from error
     try:
-        result = warm.environment.invoke(request_id, json.dumps(event).encode(), fn.function_arn)
+        result = warm.environment.invoke(request_id, json.dumps(event).encode(), fn.function_arn, _trace_id())
     except EnvironmentStopped as error:
         # Stopped before this invocation began in it: the function was deleted, or the emulator is stopping.
         if not is_deployed(fn):

@@ -131,6 +131,8 @@ def crash_line(request_id: str, message: str) -> str:
 def _exit_message(returncode: int) -> str:
     if returncode < 0:
         return f"Runtime exited with error: signal {-returncode}"
+    if returncode == 0:
+        return "Runtime exited without providing a reason"
     return f"Runtime exited with error: exit status {returncode}"
 
 
