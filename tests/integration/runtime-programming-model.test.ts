@@ -146,6 +146,23 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(traces[0]).not.toBe(traces[1]);
   });
 
+  it('refuses a payload that is not JSON or larger than 6 MB as the Invoke API does, without retries', async () => {
+    // Prepare
+    const name = await createFunction({ 'index.mjs': 'export const handler = async (event) => event;' });
+    const send = (Payload: string) =>
+      stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName: name, Payload })).then(
+        () => 'answered',
+        (error: { name: string; $metadata: { httpStatusCode?: number; attempts?: number } }) => [error.name, error.$metadata.httpStatusCode, error.$metadata.attempts],
+      );
+    // Act
+    const answers = [await send('{"not": json'), await send(JSON.stringify({ filler: 'x'.repeat(7 * 1024 * 1024) }))];
+    // Assess
+    expect(answers).toEqual([
+      ['InvalidRequestContentException', 400, 1],
+      ['RequestEntityTooLargeException', 413, 1],
+    ]);
+  });
+
   it('fails a result JSON cannot hold as the managed runtime does', async () => {
     // Prepare
     const name = await createFunction({ 'index.mjs': 'export const handler = async () => ({ size: 1n });' });

@@ -9,16 +9,39 @@ import json
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
+from moto.core.exceptions import JsonRESTError
 
 from . import lambda_runtime
 from .async_invoke import invoker
 
 LOG_TAIL_BYTES = 4096
+#: Lambda's limit on a synchronous invocation's request payload.
+SYNC_REQUEST_LIMIT_BYTES = 6_291_456
+
+
+class InvalidRequestContent(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("InvalidRequestContentException", message)
+
+
+class RequestTooLarge(JsonRESTError):
+    code = 413
+
+    def __init__(self, message: str) -> None:
+        super().__init__("RequestEntityTooLargeException", message)
 
 
 def _invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> bytes:
-    event = json.loads(body) if body else {}
     invocation_type = request_headers.get("x-amz-invocation-type", "RequestResponse")
+    if invocation_type == "RequestResponse" and len(body.encode()) > SYNC_REQUEST_LIMIT_BYTES:
+        raise RequestTooLarge(f"Request must be smaller than {SYNC_REQUEST_LIMIT_BYTES} bytes for the InvokeFunction operation")
+    try:
+        event = json.loads(body) if body else {}
+    except ValueError as error:
+        # As Lambda answers a payload that is not JSON: the caller's mistake (400), which SDKs do not retry.
+        raise InvalidRequestContent(f"Could not parse request body into json: {error}") from error
     if invocation_type == "Event":
         invoker.submit(self, event)
         return b""
