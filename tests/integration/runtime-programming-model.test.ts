@@ -16,7 +16,7 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
   let created = 0;
 
   beforeAll(async () => {
-    stack = await startEmbeddedStack({ namePrefix: 'kit-model-it' });
+    stack = await startEmbeddedStack({ namePrefix: 'kit-model-it', env: { KIT_EMULATOR_IDLE_ENVIRONMENT_S: '1' } });
     const { lambda } = stack.deployment.clients;
     role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.deployment.outputs.BackupFunctionName }))).Role;
   });
@@ -207,6 +207,18 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
       ['Runtime.HandlerNotFound', 'Unhandled'],
       ['Runtime.StreamingNotSupported', 'Unhandled'],
     ]);
+  });
+
+  it('stops the spare environments a burst left once they idle, keeping the last one used warm', async () => {
+    // Prepare: four invocations at once run in four environments
+    const name = await createFunction({ 'index.mjs': 'export const handler = async () => { await new Promise((resolve) => setTimeout(resolve, 500)); return process.pid; };' });
+    const pids = (await Promise.all([1, 2, 3, 4].map(() => invoke(name)))).map((answer) => Number(answer.payload));
+    // Act: they idle past the emulator's limit (1 s here, 60 s by default)
+    await waitFor('the spare environments to stop', async () => (pids.filter(processAlive).length <= 1 ? true : undefined), { timeoutMs: 10_000, intervalMs: 100 });
+    const again = await invoke(name);
+    // Assess
+    expect(new Set(pids).size).toBe(4);
+    expect(pids).toContain(Number(again.payload));
   });
 
   it('ends what the function started when the emulator is killed with SIGKILL, not only its own process', async () => {

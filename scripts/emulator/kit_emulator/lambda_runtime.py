@@ -59,6 +59,8 @@ class WarmEnvironment:
     function: Any
     log_stream: str
     environment: ExecutionEnvironment
+    #: When it last became idle (time.monotonic()).
+    idle_since: float = 0.0
 
     @property
     def function_arn(self) -> str:
@@ -124,6 +126,10 @@ def _variables(fn: Any, log_stream: str) -> dict[str, str]:
 # that costs more than the wait, on the same cores as the functions already running.
 BUSY_GRACE_S = 0.025
 MAX_BUSY_WAIT_S = 0.5
+# How long an idle environment may wait for work when its configuration has a more recently used one idle too
+# (KIT_EMULATOR_IDLE_ENVIRONMENT_S): a burst leaves as many Node processes as it ran at once, tens of MB each,
+# which Lambda would reclaim. The last one used stays warm.
+IDLE_EXTRA_S = float(os.environ.get("KIT_EMULATOR_IDLE_ENVIRONMENT_S", "60"))
 
 
 class RuntimeStartFailed(JsonRESTError):
@@ -152,6 +158,7 @@ class EnvironmentPool:
         self._start_cost_s: dict[str, float] = {}
         #: Per configuration, invocations waiting for one of its busy environments.
         self._waiting: dict[str, int] = {}
+        self._reaper: threading.Thread | None = None
 
     def _start(self, fn: Any, key: str) -> WarmEnvironment:
         log_stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
@@ -208,8 +215,31 @@ class EnvironmentPool:
             if init_ms is not None:
                 self._start_cost_s[warm.key] = init_ms / 1000
             if warm in self._all:
+                warm.idle_since = time.monotonic()
                 self._idle.setdefault(warm.key, []).append(warm)
                 self._released.notify_all()
+            if self._reaper is None and not self._stopped:
+                self._reaper = threading.Thread(target=self._reap_idle, name="lambda-reaper", daemon=True)
+                self._reaper.start()
+
+    def _reap_idle(self) -> None:
+        """Stops, now and then, the idle environments that a more recently used one of their configuration makes spare."""
+        while True:
+            time.sleep(min(max(IDLE_EXTRA_S / 2, 0.1), 5.0))
+            now = time.monotonic()
+            with self._lock:
+                if self._stopped:
+                    return
+                spare: list[WarmEnvironment] = []
+                for envs in self._idle.values():
+                    # Acquire takes the last released first: the list runs from the longest idle to the last used.
+                    for warm in envs[:-1]:
+                        if now - warm.idle_since > IDLE_EXTRA_S:
+                            spare.append(warm)
+                    envs[:] = [warm for warm in envs if warm not in spare]
+                self._all.difference_update(spare)
+            for warm in spare:
+                warm.environment.stop()
 
     def discard(self, warm: WarmEnvironment) -> None:
         warm.environment.stop()
