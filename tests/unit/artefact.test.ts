@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isBuiltin } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ARTEFACT_BUDGET_BYTES, ArtefactOverBudget, artefactKey, buildArtefact, bundleHandler, describeArtefact } from '../../scripts/lib/artefact.js';
 
@@ -36,6 +37,16 @@ describe('the handler artefact', () => {
     const code = (await bundleHandler()).toString('utf8');
     expect(code).not.toContain('AWS_WEB_IDENTITY_TOKEN_FILE');
     expect(code).not.toContain('sso_start_url');
+  }, 60_000);
+
+  it("needs nothing but Node's own modules: every package is in the bundle, as Lambda needs it", async () => {
+    // Act
+    const code = (await bundleHandler()).toString('utf8');
+    // Assess
+    // Calls only: the SDK's error messages quote "[require('@aws-sdk/signature-v4a');]" as advice.
+    const required = [...code.matchAll(/(?<![[\w.$])require\(\s*["'`]([^"'`]+)["'`]\s*\)/g)].map((match) => match[1]!);
+    expect(required.length).toBeGreaterThan(0);
+    expect(required.filter((name) => !isBuiltin(name))).toEqual([]);
   }, 60_000);
 
   it('is refused when over its budget, before anything is written, so that no deploy ships it', async () => {
