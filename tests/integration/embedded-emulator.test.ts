@@ -8,7 +8,8 @@ import {
   GetPublicAccessBlockCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateChangeSetCommand, DescribeChangeSetCommand, DescribeStacksCommand, ExecuteChangeSetCommand } from '@aws-sdk/client-cloudformation';
 import { Upload } from '@aws-sdk/lib-storage';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
@@ -87,6 +88,30 @@ describe('CloudFormation fidelity', () => {
     // Assess
     expect(started().lines).toContainEqual(expect.stringContaining('identical artefact: yes'));
     expect(started().deployment.drift.filter((check) => check.status !== 'ok')).toEqual([]);
+  });
+
+  it('rolls back a change set that creates its stack and fails, deleting what it created, as CreateStack does', async () => {
+    // Prepare: a queue it can create and a trail it cannot (as aws cloudformation deploy would send them)
+    const { cloudFormation, sqs } = live();
+    const QueueName = `kit-changeset-${Date.now()}`;
+    const TemplateBody = JSON.stringify({
+      Resources: {
+        Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName } },
+        Trail: { Type: 'AWS::CloudTrail::Trail', DependsOn: 'Queue', Properties: { IsLogging: true, S3BucketName: 'nowhere' } },
+      },
+    });
+    const StackName = 'kit-changeset-create-it';
+    await cloudFormation.send(new CreateChangeSetCommand({ StackName, ChangeSetName: 'first', ChangeSetType: 'CREATE', TemplateBody }));
+    await waitFor('the change set', async () => ((await cloudFormation.send(new DescribeChangeSetCommand({ StackName, ChangeSetName: 'first' }))).Status === 'CREATE_COMPLETE' ? true : undefined), { timeoutMs: 10_000, intervalMs: 100 });
+    // Act
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: 'first' }));
+    const status = await waitFor('the stack to settle', async () => {
+      const stack = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0];
+      return stack?.StackStatus?.endsWith('_IN_PROGRESS') ? undefined : stack?.StackStatus;
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    // Assess
+    expect(status).toBe('ROLLBACK_COMPLETE');
+    await expect(sqs.send(new GetQueueUrlCommand({ QueueName }))).rejects.toThrow();
   });
 
   it('updates a stack whose Condition reads a pseudo parameter, which keeps its value', async () => {

@@ -472,23 +472,27 @@ def _end_in(stack: Stack, status: str, reason: str | None = None) -> None:
     stack._add_stack_event(status, resource_status_reason=reason)
 
 
+def _roll_back_create(stack: Stack, error: Exception) -> None:
+    """As CloudFormation does after a failed create: report the failure, roll back what was created, and keep the
+    stack's record, without outputs (they would name resources that no longer exist)."""
+    failed = getattr(error, "kit_failed_resource", None)
+    cause = f"[{failed}]" if failed else f"({_reason(error)})"
+    reason = f"The following resource(s) failed to create: {cause}. Rollback requested by user."
+    stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
+    stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
+    try:
+        stack.resource_map.delete()
+    except Exception as rollback_error:
+        _end_in(stack, "ROLLBACK_FAILED", f"The following resource(s) failed to delete during the rollback: {_reason(rollback_error)}")
+        return
+    _end_in(stack, "ROLLBACK_COMPLETE", reason)
+
+
 def _create_resources(self: Stack) -> None:
     try:
         _building(self.resource_map, lambda: _original_create_resources(self))
     except Exception as error:
-        # As CloudFormation does: report the failure, roll back what was created, and keep the stack's record,
-        # without outputs (they would name resources that no longer exist).
-        failed = getattr(error, "kit_failed_resource", None)
-        cause = f"[{failed}]" if failed else f"({_reason(error)})"
-        reason = f"The following resource(s) failed to create: {cause}. Rollback requested by user."
-        self._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
-        self.output_map = OutputMap(self.resource_map, {}, self.stack_id)
-        try:
-            self.resource_map.delete()
-        except Exception as rollback_error:
-            _end_in(self, "ROLLBACK_FAILED", f"The following resource(s) failed to delete during the rollback: {_reason(rollback_error)}")
-            return
-        _end_in(self, "ROLLBACK_COMPLETE", reason)
+        _roll_back_create(self, error)
 
 
 def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
@@ -524,7 +528,11 @@ def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack
         if change_set is None:
             raise
         stack = self.stacks[change_set.stack_id]
-        _end_in(stack, "UPDATE_ROLLBACK_FAILED", f"update failed, resources not restored: {_reason(error)}")
+        # A change set that creates its stack (aws cloudformation deploy, SAM, CDK) rolls back as CreateStack does.
+        if change_set.change_set_type == "CREATE":
+            _roll_back_create(stack, error)
+        else:
+            _end_in(stack, "UPDATE_ROLLBACK_FAILED", f"update failed, resources not restored: {_reason(error)}")
         return
     if change_set is not None:
         stack = self.stacks[change_set.stack_id]
