@@ -241,14 +241,20 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
 
   it('does an init that outlives its limit again inside the first invocation, against the function timeout, as Lambda does', async () => {
     // Prepare: an init of 1.5 s where the init limit is 1 s (10 s on Lambda) and the function's timeout 5 s
-    await writeFile(join(taskRoot, 'slow.mjs'), "await new Promise((resolve) => setTimeout(resolve, 1500)); export const handler = async () => 'initialised late';");
+    await writeFile(
+      join(taskRoot, 'slow.mjs'),
+      'await new Promise((resolve) => setTimeout(resolve, 1500)); export const handler = async (event, context) => ({ remainingMs: context.getRemainingTimeInMillis() });',
+    );
     await startInit({ _HANDLER: 'slow.handler', KIT_LAMBDA_INIT_TIMEOUT_S: '1', AWS_LAMBDA_FUNCTION_TIMEOUT: '5' });
     // Act
     const first = await invoke('req-slow-1', {});
     const second = await invoke('req-slow-2', {});
-    // Assess
-    expect([first.outcome, first.body]).toEqual(['response', 'initialised late']);
-    expect([second.outcome, second.body]).toEqual(['response', 'initialised late']);
+    // Assess: the repeated init's time is the first invocation's, its deadline and its Duration alike
+    expect([first.outcome, second.outcome]).toEqual(['response', 'response']);
+    expect(Number(first.body.remainingMs)).toBeLessThan(3_600);
+    expect(Number(second.body.remainingMs)).toBeGreaterThan(4_500);
+    expect(first.logs).toMatch(/REPORT RequestId: req-slow-1\tDuration: \d+\.\d+ ms/);
+    expect(first.logs).not.toContain('Init Duration');
   });
 
   it('times the first invocation out when the repeated init outlives the function timeout too', async () => {
@@ -419,6 +425,34 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     // Assess
     expect(answer.node).toMatch(/^v22\./);
     await waitFor('the function process to end', async () => (processAlive(answer.pid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+  });
+});
+
+describe.skipIf(skipReason !== undefined)("the kit's bootstrap started by hand", () => {
+  it('polls its Runtime API with a stdin that is no pipe, which gives it no lifeline to end on', async () => {
+    // Prepare: a Runtime API that holds /next, and a handler
+    const polled: string[] = [];
+    const server = createServer((request) => polled.push(`${request.method} ${request.url}`));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const taskRoot = await mkdtemp(join(tmpdir(), 'backup-kit-bootstrap-'));
+    await writeFile(join(taskRoot, 'index.mjs'), 'export const handler = async () => "ran";');
+    const port = (server.address() as { port: number }).port;
+    // Act
+    const runtime = spawn(functionNodeFor('nodejs22.x'), [join(lambdaRuntimeDir, 'kit_lambda_runtime', 'bootstrap.mjs')], {
+      stdio: ['ignore', 'ignore', 'ignore'],
+      env: { PATH: process.env.PATH, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`, _HANDLER: 'index.handler', LAMBDA_TASK_ROOT: taskRoot },
+    });
+    try {
+      // Assess
+      await waitFor('the runtime to ask for an invocation', async () => (polled.length > 0 ? true : undefined), { timeoutMs: 10_000, intervalMs: 50 });
+      expect(polled).toEqual(['GET /2018-06-01/runtime/invocation/next']);
+      expect(runtime.exitCode).toBeNull();
+    } finally {
+      runtime.kill('SIGKILL');
+      server.closeAllConnections();
+      server.close();
+      await rm(taskRoot, { recursive: true, force: true });
+    }
   });
 });
 

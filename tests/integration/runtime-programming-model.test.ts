@@ -66,6 +66,32 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(waiting.payload).toMatchObject({ errorType: 'Sandbox.Timedout' });
   });
 
+  it('answers a waiting callback with its result once the event loop is empty, after what was still running', async () => {
+    // Prepare
+    const source = `exports.handler = (event, context, callback) => {
+      setTimeout(() => console.log('timer ran'), 300);
+      callback(null, { waited: true });
+    };`;
+    const name = await createFunction({ 'index.js': source });
+    // Act
+    const answer = await invoke(name);
+    // Assess
+    expect(answer).toMatchObject({ payload: { waited: true }, functionError: undefined });
+    expect(answer.logs).toMatch(/INFO\ttimer ran[\s\S]*END RequestId/);
+  });
+
+  it('lets the first way an invocation ends count: a callback before the promise resolves, a callback before context.succeed', async () => {
+    // Prepare
+    const beforePromise = await createFunction({ 'index.mjs': 'export const handler = async (event, context, callback) => { callback(null, { from: "callback" }); };' });
+    const beforeSucceed = await createFunction({
+      'index.js': 'exports.handler = (event, context, callback) => { callback(null, { from: "callback" }); setTimeout(() => context.succeed({ from: "succeed" }), 100); };',
+    });
+    // Act
+    const answers = [await invoke(beforePromise), await invoke(beforeSucceed)];
+    // Assess
+    expect(answers.map((answer) => answer.payload)).toEqual([{ from: 'callback' }, { from: 'callback' }]);
+  });
+
   it('answers context.succeed, context.fail and context.done at once', async () => {
     // Prepare
     const source = `exports.handler = (event, context) => {
@@ -161,6 +187,31 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
       ['InvalidRequestContentException', 400, 1],
       ['RequestEntityTooLargeException', 413, 1],
     ]);
+  });
+
+  it('fails the first invocation with an unhandled rejection the module left behind, as an init error, not a timeout', async () => {
+    // Prepare
+    const name = await createFunction({ 'index.js': 'Promise.reject(new Error("init boom")); exports.handler = async () => "never";' });
+    // Act
+    const answer = await invoke(name);
+    // Assess
+    expect(answer.functionError).toBe('Unhandled');
+    expect(answer.payload).toMatchObject({ errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: init boom' });
+  });
+
+  it('reports an error whose name is not ASCII, and the next invocation runs', async () => {
+    // Prepare
+    const source = `export const handler = async (event) => {
+      if (event.fail) throw Object.assign(new Error('检查失败'), { name: '校验错误' });
+      return 'fine';
+    };`;
+    const name = await createFunction({ 'index.mjs': source });
+    // Act
+    const failed = await invoke(name, { fail: true });
+    const next = await invoke(name);
+    // Assess
+    expect(failed).toMatchObject({ functionError: 'Unhandled', payload: { errorType: '校验错误', errorMessage: '检查失败' } });
+    expect(next).toMatchObject({ functionError: undefined, payload: 'fine' });
   });
 
   it('fails a result JSON cannot hold as the managed runtime does', async () => {

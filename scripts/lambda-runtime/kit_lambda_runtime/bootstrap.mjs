@@ -10,7 +10,7 @@
 // It ends its whole process group when its stdin closes or its Runtime API goes away, so neither it nor what the
 // function started outlives the emulator that started it.
 import http from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, fstatSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -35,16 +35,25 @@ function endSandbox() {
   }
 }
 
-// The lifeline: EOF on stdin means the emulator is gone. Unreferenced, so that it never keeps the event loop
-// alive: an empty event loop is how a handler that does not answer is answered.
-process.stdin.on('end', endSandbox).resume();
-process.stdin.unref?.();
+// The lifeline: EOF on stdin (the pipe the emulator holds) means the emulator is gone. Unreferenced, so that it
+// never keeps the event loop alive: an empty event loop is how a handler that does not answer is answered. Started
+// by hand with another stdin (a terminal, /dev/null), the runtime has no lifeline.
+const stdinKind = fstatSync(0);
+if (stdinKind.isFIFO() || stdinKind.isSocket()) {
+  process.stdin.on('end', endSandbox).resume();
+  process.stdin.unref?.();
+}
+
+// Whether a GET /next is waiting for an invocation: it holds the one kept-alive connection meanwhile.
+let polling = false;
 
 function call(method, path, body = '', headers = {}) {
   const payload = Buffer.from(body, 'utf8');
   const allHeaders = { 'Content-Type': 'application/json', 'Content-Length': payload.length, ...headers };
   return new Promise((resolveCall) => {
-    const request = http.request({ host: apiHost, port: Number(apiPort), method, path, agent, headers: allHeaders }, (response) => {
+    // An error found while /next waits is posted beside it, not queued behind it.
+    const connection = polling ? { agent: false } : { agent };
+    const request = http.request({ host: apiHost, port: Number(apiPort), method, path, ...connection, headers: allHeaders }, (response) => {
       const chunks = [];
       response.on('data', (chunk) => chunks.push(chunk));
       response.on('end', () => resolveCall({ headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -87,7 +96,10 @@ function logError(label, error) {
 }
 
 function postError(path, shape) {
-  return call('POST', path, JSON.stringify(shape), { 'Lambda-Runtime-Function-Error-Type': String(shape.errorType) });
+  // A header takes printable ASCII only: another error name (校验错误) is sent encoded; the body keeps it as it is.
+  const type = String(shape.errorType);
+  const header = /^[\x20-\x7e]*$/.test(type) ? type : encodeURIComponent(type);
+  return call('POST', path, JSON.stringify(shape), { 'Lambda-Runtime-Function-Error-Type': header });
 }
 
 // Only one of an invocation's ways to end speaks; the next invocation is asked for once it has. A later call gets
@@ -97,12 +109,24 @@ let answerCurrent = async () => {};
 let onEmptyEventLoop = () => {};
 process.on('beforeExit', () => onEmptyEventLoop());
 
-/** Fails the invocation in progress (or the init) with an error nothing caught, then ends the process as Lambda's runtime does. */
+let dying = false;
+
+/**
+ * Fails the invocation in progress (or the init) with an error nothing caught, then ends the process as Lambda's
+ * runtime does. Once: what goes wrong on the way out (another rejection, a failed post) ends it all the same.
+ */
 async function fatal(label, error, exitCode) {
-  const shape = logError(label, error);
-  if (currentRequestId === undefined) await postError(`${API}/init/error`, shape);
-  else await answerCurrent({ error: shape });
-  process.exit(exitCode);
+  if (dying) return;
+  dying = true;
+  try {
+    const shape = logError(label, error);
+    if (currentRequestId === undefined) await postError(`${API}/init/error`, shape);
+    else await answerCurrent({ error: shape });
+  } catch {
+    // The process ends below; the emulator reports what it saw of it.
+  } finally {
+    process.exit(exitCode);
+  }
 }
 process.on('uncaughtException', (error) => void fatal('Uncaught Exception', error, EXIT_UNCAUGHT_EXCEPTION));
 process.on('unhandledRejection', (reason) => {
@@ -222,6 +246,14 @@ function invoke(handler, next) {
     if (answered) return;
     answerCurrent({ error: logError('Invoke Error', error ?? 'handled') });
   };
+  // As in the managed runtime, the first of the callback, context.succeed/fail/done and the returned promise to
+  // end the invocation is the one that counts, even when its answer waits for the event loop to empty.
+  let finished = false;
+  const firstOnly = (end) => (...args) => {
+    if (finished) return;
+    end(...args);
+    finished = true;
+  };
   let waitsForEmptyEventLoop = true;
   const context = {
     ...contextFor(next.headers),
@@ -231,24 +263,21 @@ function invoke(handler, next) {
     set callbackWaitsForEmptyEventLoop(value) {
       waitsForEmptyEventLoop = value;
     },
-    done: (error, result) => (error !== undefined && error !== null ? fail(error) : answerCurrent({ result })),
-    succeed: (result) => answerCurrent({ result }),
-    fail: (error) => fail(error ?? 'handled'),
+    done: firstOnly((error, result) => (error !== undefined && error !== null ? fail(error) : answerCurrent({ result }))),
+    succeed: firstOnly((result) => answerCurrent({ result })),
+    fail: firstOnly((error) => fail(error ?? 'handled')),
   };
-  let calledBack = false;
-  const callback = (error, result) => {
-    if (calledBack || answered) return;
-    calledBack = true;
+  const callback = firstOnly((error, result) => {
     if (error !== undefined && error !== null) return fail(error);
     if (!waitsForEmptyEventLoop) return answerCurrent({ result });
     onEmptyEventLoop = () => setImmediate(() => answerCurrent({ result }));
-  };
+  });
   onEmptyEventLoop = handler.constructor?.name === 'AsyncFunction'
     ? () => fail(namedError('Runtime.NodeJsExit', NODE_JS_EXIT_MESSAGE))
     : () => answerCurrent({ result: null });
   try {
     const returned = handler(JSON.parse(next.body || 'null'), context, callback);
-    if (isPromise(returned)) returned.then((result) => answerCurrent({ result }), fail);
+    if (isPromise(returned)) returned.then(context.succeed, context.fail);
   } catch (error) {
     callback(error);
   }
@@ -256,7 +285,10 @@ function invoke(handler, next) {
 
 let handler;
 async function serveNext() {
-  invoke(handler, await call('GET', `${API}/invocation/next`));
+  polling = true;
+  const next = await call('GET', `${API}/invocation/next`);
+  polling = false;
+  invoke(handler, next);
 }
 
 try {
@@ -266,4 +298,5 @@ try {
   await postError(`${API}/init/error`, shape);
   process.exit(1);
 }
-serveNext();
+// A turn later, as the managed runtime: a rejection the module left behind fails the init before /next is asked for.
+setImmediate(serveNext);

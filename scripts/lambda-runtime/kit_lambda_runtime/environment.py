@@ -240,12 +240,16 @@ class ExecutionEnvironment:
         return runtime
 
     @staticmethod
-    def _await_answer(runtime: _Runtime, timeout_s: float) -> RuntimeAnswer | str:
-        """The runtime's next answer, "exited" when it died first, or "timeout"."""
+    def _await_answer(runtime: _Runtime, timeout_s: float, request_id: str | None = None) -> RuntimeAnswer | str:
+        """The runtime's next answer (for `request_id` when given: another invocation's is dropped), "exited" when it
+        died first, or "timeout"."""
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                return runtime.api.answers.get(timeout=min(0.05, max(0.0, deadline - time.monotonic())))
+                answer = runtime.api.answers.get(timeout=min(0.05, max(0.0, deadline - time.monotonic())))
+                if request_id is None or answer.kind == "init_error" or answer.request_id == request_id:
+                    return answer
+                continue
             except queue.Empty:
                 pass
             if runtime.process.poll() is not None:
@@ -266,8 +270,10 @@ class ExecutionEnvironment:
         runtime = self._ensure_runtime()
         # The invocation's clock starts after an init, as the function's timeout does on Lambda.
         started = time.monotonic()
+        deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
         cold = not runtime.served_first_invocation
         runtime.served_first_invocation = True
+        suppressed_init = False
         lines: list[LogLine] = runtime.output.drain()
         lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
         function_error: str | None = "Unhandled"
@@ -278,6 +284,8 @@ class ExecutionEnvironment:
             self._runtime = None
             runtime = self._ensure_runtime(init_timeout_s=self.spec.timeout_s)
             runtime.served_first_invocation = True
+            # Its time is the invocation's (Duration holds it), not an Init Duration of its own.
+            suppressed_init = True
         if runtime.init_timed_out:
             answered = time.monotonic()
             lines.extend(runtime.output.drain())
@@ -287,15 +295,19 @@ class ExecutionEnvironment:
             answer_body = runtime.init_error
             lines.extend(runtime.output.drain())
         else:
-            runtime.api.hand_over(PendingInvocation(
-                request_id, payload, int(time.time() * 1000 + self.spec.timeout_s * 1000), invoked_function_arn, trace_id))
-            answer = self._await_answer(runtime, self.spec.timeout_s - (time.monotonic() - started))
+            runtime.api.hand_over(PendingInvocation(request_id, payload, deadline_ms, invoked_function_arn, trace_id))
+            answer = self._await_answer(runtime, self.spec.timeout_s - (time.monotonic() - started), request_id)
             # The Duration ends with the runtime's answer, as on Lambda: what follows is the emulator's bookkeeping.
             answered = time.monotonic()
             memory_mb = runtime.max_memory_mb()
             if isinstance(answer, RuntimeAnswer) and answer.kind in ("response", "error"):
                 answer_body = answer.body
                 function_error = None if answer.kind == "response" else "Unhandled"
+                lines.extend(runtime.output.drain())
+            elif isinstance(answer, RuntimeAnswer):
+                # The runtime failed as an init does (an error nothing caught after its module loaded, before this
+                # invocation reached it): that error is this invocation's, and the runtime is replaced.
+                answer_body = runtime.init_error = answer.body
                 lines.extend(runtime.output.drain())
             elif answer == "exited":
                 message = _exit_message(runtime.process.returncode)
@@ -311,7 +323,7 @@ class ExecutionEnvironment:
         lines.append((now_ms(), f"END RequestId: {request_id}"))
         report = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {int(duration_ms) + 1} ms"
                   f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: {memory_mb} MB")
-        if cold and runtime.init_duration_ms is not None:
+        if cold and not suppressed_init and runtime.init_duration_ms is not None:
             report += f"\tInit Duration: {runtime.init_duration_ms:.2f} ms"
         lines.append((now_ms(), report))
         if runtime.process.poll() is not None or runtime.init_error is not None:
