@@ -122,9 +122,9 @@ function inboxStateAt(inboxHistory: VersionEntry[] | undefined, at: Date): Inbox
 
 /**
  * The backup version to restore of one key's history (newest first): the one named, the backup of the inbox
- * version held at a time (by its version id where the inbox's history knows it, else by the source's time), or
- * the latest. Backups of a key only ever move forward in source time, so the walk by time stops at the first
- * version written from a source no later than `at`.
+ * version held at a time (by its version id where the inbox's history knows it; else, and for backups that do not
+ * record their source's, by the source's time), or the latest. Backups of a key only ever move forward in source
+ * time, so the walk by time stops at the first version written from a source no later than `at`.
  */
 async function chooseVersion(
   s3: S3Client,
@@ -133,6 +133,7 @@ async function chooseVersion(
   request: RestoreRequest,
   inboxVersionId: string | undefined,
 ): Promise<BackupVersionInfo | undefined> {
+  const unrecorded: BackupVersionInfo[] = [];
   for (const entry of entries) {
     if (entry.deleteMarker) continue;
     if (!request.version && !request.at) return describeBackupVersion(s3, backupBucket, entry);
@@ -140,11 +141,11 @@ async function chooseVersion(
     if (!version) continue;
     if (request.version && (version.versionId === request.version || version.provenance.sourceVersionId === request.version)) return version;
     if (request.at && inboxVersionId !== undefined && version.provenance.sourceVersionId === inboxVersionId) return version;
-    // By time where the inbox's history does not name the version, or the backup does not record its source's.
-    const byTime = inboxVersionId === undefined || version.provenance.sourceVersionId === undefined;
-    if (request.at && byTime && version.sourceTime.getTime() <= request.at.getTime()) return version;
+    if (request.at && inboxVersionId === undefined && version.sourceTime.getTime() <= request.at.getTime()) return version;
+    if (version.provenance.sourceVersionId === undefined) unrecorded.push(version);
   }
-  return undefined;
+  // No backup names the inbox's version: by time among those that do not record their source's.
+  return request.at && inboxVersionId !== undefined ? unrecorded.find((version) => version.sourceTime.getTime() <= request.at!.getTime()) : undefined;
 }
 
 /** Where TO= says to restore: a bucket, and a folder in it (the inbox's top level without TO). */

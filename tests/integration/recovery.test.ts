@@ -145,6 +145,21 @@ describe('restore', () => {
     expect(item).toMatchObject({ action: RestoreAction.restore, backup: { versionId: legacy.VersionId } });
   });
 
+  it('prefers the backup of the exact inbox version to a newer one that records no source', async () => {
+    // Prepare: the function's backup of the inbox version, then another tool's copy without provenance, both before the time
+    const { s3, buckets } = live();
+    const key = `exact/${Date.now()}.txt`;
+    const held = await upload(key, 'the real one');
+    await pause(1_100);
+    await s3.send(new PutObjectCommand({ Bucket: buckets.backupBucket, Key: key, Body: 'written by another tool' }));
+    await pause(1_100);
+    const at = new Date();
+    // Act
+    const [item] = await planRestore(s3, buckets, { key, at, to: `${buckets.inboxBucket}/restored-exact/`, force: false });
+    // Assess
+    expect(item).toMatchObject({ action: RestoreAction.restore, backup: { provenance: { sourceVersionId: held } } });
+  });
+
   it('restores from the backups when the inbox history does not reach back to the time', async () => {
     // Prepare: the key's inbox versions from before the time are gone (as after the stack was destroyed and deployed again)
     const { s3, buckets } = live();
