@@ -114,14 +114,20 @@ describe('CloudFormation fidelity', () => {
     await expect(sqs.send(new GetQueueUrlCommand({ QueueName }))).rejects.toThrow();
   });
 
-  it('updates a stack whose Condition reads a pseudo parameter, which keeps its value', async () => {
+  it('updates a stack whose Conditions read a pseudo parameter or a mapping, which the update does not change', async () => {
     // Prepare: a queue that exists only in us-east-1, and another whose name a parameter changes
     const { cloudFormation } = live();
     const templateBody = JSON.stringify({
       Parameters: { Suffix: { Type: 'String' } },
-      Conditions: { InUsEast1: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] } },
+      Mappings: { Sizes: { 'us-east-1': { Big: 'yes' } } },
+      Conditions: {
+        InUsEast1: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'us-east-1'] },
+        // One the emulator cannot evaluate in an update: it reads no parameter that changes, so it is not asked to.
+        Big: { 'Fn::Equals': [{ 'Fn::FindInMap': ['Sizes', { Ref: 'AWS::Region' }, 'Big'] }, 'yes'] },
+      },
       Resources: {
         Regional: { Type: 'AWS::SQS::Queue', Condition: 'InUsEast1' },
+        Large: { Type: 'AWS::SQS::Queue', Condition: 'Big' },
         Named: { Type: 'AWS::SQS::Queue', Properties: { QueueName: { 'Fn::Sub': 'kit-condition-${Suffix}' } } },
       },
     });

@@ -58,6 +58,27 @@ def _evaluate(conditions: dict[str, Any], name: str, values: dict[str, str], def
     return evaluate(conditions[name])
 
 
+def _condition_inputs(conditions: dict[str, Any], name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+    """The names a Condition reads, through the Conditions it names too."""
+    inputs: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if key == "Ref" and isinstance(child, str):
+                    inputs.add(child)
+                elif key == "Condition" and isinstance(child, str) and child in conditions and child not in seen:
+                    inputs.update(_condition_inputs(conditions, child, seen | {name}))
+                else:
+                    walk(child)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(conditions[name])
+    return inputs
+
+
 def _if_conditions(node: Any) -> set[str]:
     found: set[str] = set()
     if isinstance(node, dict):
@@ -113,7 +134,10 @@ def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], para
             diff["Modify"].append(name)
     conditions = other_template.get("Conditions", {})
     pseudo = {name: value for name, value in self._parsed_resources.items() if name.startswith("AWS::")}
-    flipped = {name for name in conditions if _evaluate(conditions, name, new_values, declared, pseudo) != bool(self.lazy_condition_map[name])}
+    # Only a Condition that reads a changed parameter can flip; the others are not evaluated again, so that one the
+    # emulator cannot evaluate (Fn::FindInMap…) fails an update only when its inputs change.
+    flipped = {name for name in conditions if _condition_inputs(conditions, name) & changed
+               and _evaluate(conditions, name, new_values, declared, pseudo) != bool(self.lazy_condition_map[name])}
     if not flipped:
         return diff
     for name, resource in other_template.get("Resources", {}).items():
