@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 
 from kit_emulator import (cloudformation, cloudformation_parameters, cloudformation_updates, faults,  # noqa: E402
-                          lambda_invoke, lambda_runtime, request_log, s3_conditions, s3_events, s3_key_locks,
+                          lambda_invoke, lambda_runtime, request_log, s3_conditions, s3_events, s3_invoke_permission, s3_key_locks,
                           s3_multipart, s3_policy)
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
 from kit_emulator.http_server import finish_answering, keep_alive_server  # noqa: E402
@@ -152,6 +152,7 @@ def main() -> None:
     s3_conditions.install()
     s3_key_locks.install()
     s3_events.install()
+    s3_invoke_permission.install()
     s3_policy.install()
     s3_multipart.install()
     lambda_invoke.install()

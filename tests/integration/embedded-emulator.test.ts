@@ -6,6 +6,7 @@ import {
   GetBucketOwnershipControlsCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
+  PutBucketNotificationConfigurationCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
@@ -271,8 +272,15 @@ describe('S3 event destinations besides the function', () => {
     await lambda.send(new RemovePermissionCommand({ FunctionName, StatementId: 's3' }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'after-removal.txt', Body: 'x' }));
     await emulatorQuiet(started().emulator);
+    const putWithout = await s3
+      .send(new PutBucketNotificationConfigurationCommand({
+        Bucket: bucket,
+        NotificationConfiguration: { LambdaFunctionConfigurations: [{ LambdaFunctionArn: created.FunctionArn, Events: ['s3:ObjectCreated:*'] }] },
+      }))
+      .then(() => 'accepted', (error: { name: string; message: string; $metadata: { httpStatusCode?: number } }) => [error.name, error.$metadata.httpStatusCode, error.message]);
     // Assess
     expect(refused).toMatch(new RegExp(`Unable to validate the following destination configurations: ${created.FunctionArn} \\(its policy does not allow s3\\.amazonaws\\.com to invoke it for bucket ${bucket}`));
+    expect(putWithout).toEqual(['InvalidArgument', 400, 'Unable to validate the following destination configurations']);
     expect(accepted).toBe('deployed');
     expect(await started().emulator.log()).toContain(`[s3-events] cannot deliver to ${created.FunctionArn}: its policy does not allow s3.amazonaws.com to invoke it for bucket ${bucket}`);
   });

@@ -1,5 +1,6 @@
 """Whether a function's resource policy lets S3 invoke it for a bucket, as S3 checks when a notification is
-configured ("Unable to validate the following destination configurations") and Lambda checks at each delivery.
+configured ("Unable to validate the following destination configurations": PutBucketNotificationConfiguration here,
+the template's buckets in cloudformation.py) and Lambda checks at each delivery (s3_events.py).
 
 moto checks neither: a stack without its AWS::Lambda::Permission (or with one for another bucket) deployed and
 delivered events on the emulator while AWS refuses it. A statement allows the delivery when it is an Allow for
@@ -12,6 +13,8 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
+from moto.s3.exceptions import InvalidArgumentError
+from moto.s3.models import S3Backend
 from moto.utilities.utils import get_partition
 
 _S3_SERVICE = "s3.amazonaws.com"
@@ -50,3 +53,25 @@ def allows_s3_invoke(fn: Any, bucket_name: str, account_id: str, region_name: st
             continue
         return True
     return False
+
+
+_moto_put_notification = S3Backend.put_bucket_notification_configuration
+
+
+def _put_bucket_notification_configuration(self: S3Backend, bucket_name: str, notification_config: dict[str, Any]) -> None:
+    from moto.awslambda.utils import get_backend
+
+    for entry in notification_config.get("CloudFunctionConfiguration") or []:
+        arn = entry.get("CloudFunction", "")
+        region = arn.split(":")[3] if arn.count(":") >= 6 else ""
+        try:
+            fn = get_backend(self.account_id, region).get_function(arn)
+        except Exception:
+            fn = None
+        if fn is None or not allows_s3_invoke(fn, bucket_name, self.account_id, region):
+            raise InvalidArgumentError("Unable to validate the following destination configurations", arn, "null")
+    _moto_put_notification(self, bucket_name, notification_config)
+
+
+def install() -> None:
+    S3Backend.put_bucket_notification_configuration = _put_bucket_notification_configuration  # type: ignore[method-assign]
