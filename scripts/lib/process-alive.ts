@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 
-/** Whether a process with this pid exists (signal 0 checks without signalling). */
+/** Whether a process with this pid exists (signal 0 checks without signalling; EPERM: it exists, another user's). */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

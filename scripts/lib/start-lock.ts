@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { processAlive } from './process-alive.js';
 import { waitFor } from './wait.js';
 
@@ -38,10 +38,28 @@ function tryLock(lockFile: string): { readonly taken: true } | { readonly taken:
   }
   const holder = holderOf(lockFile);
   if (holder === undefined) return { taken: false };
-  if (Number.isInteger(holder) && holder > 0 && processAlive(holder)) return { taken: false, holder };
-  rmSync(lockFile, { force: true });
+  if (isLive(holder)) return { taken: false, holder };
+  // Moved aside before it is removed: of several waiters that found it stale, one moves it; and a lock that a live
+  // starter created in between, moved by mistake, is put back.
+  const aside = `${lockFile}.stale-${process.pid}`;
+  try {
+    renameSync(lockFile, aside);
+  } catch {
+    return { taken: false };
+  }
+  const moved = holderOf(aside);
+  if (moved !== undefined && isLive(moved)) {
+    try {
+      linkSync(aside, lockFile);
+    } catch {
+      // Another lock stands there again: that one counts.
+    }
+  }
+  rmSync(aside, { force: true });
   return { taken: false };
 }
+
+const isLive = (pid: number) => Number.isInteger(pid) && pid > 0 && processAlive(pid);
 
 /**
  * Runs `work` while this process holds `lockFile`: a second caller (another terminal, another script) waits
@@ -65,6 +83,7 @@ export async function whileLocked<T>(lockFile: string, options: LockOptions, wor
   try {
     return await work();
   } finally {
-    rmSync(lockFile, { force: true });
+    // Only this process's lock: one that replaced it (taken over as stale, say) is another's.
+    if (holderOf(lockFile) === process.pid) rmSync(lockFile, { force: true });
   }
 }

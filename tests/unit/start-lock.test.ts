@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,6 +71,19 @@ describe('whileLocked', () => {
     // Assess
     expect(results).toEqual(['ran after a dead holder', 'ran after a garbled lock']);
     expect([existsSync(leftBehind), existsSync(garbled)]).toEqual([false, false]);
+  });
+
+  it('leaves a lock that is no longer its own when its work ends', async () => {
+    // Prepare: while the work runs, another live process's lock replaces this one (taken over as stale, say)
+    const lockFile = lockIn();
+    const other = spawn('sleep', ['30']);
+    children.push(other);
+    // Act
+    await whileLocked(lockFile, { what: 'start', timeoutMs: 1_000 }, async () => {
+      writeFileSync(lockFile, String(other.pid));
+    });
+    // Assess
+    expect(readFileSync(lockFile, 'utf8')).toBe(String(other.pid));
   });
 
   it('lets the lock go when the work fails', async () => {
