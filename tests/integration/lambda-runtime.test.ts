@@ -268,6 +268,36 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(failed.body).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/req-slower Task timed out after 2\.00 seconds$/) });
   });
 
+  it('runs the next invocation in a new runtime when the last one ends its process after an error nothing caught', async () => {
+    // Prepare: an invocation that leaves an unhandled rejection (the runtime answers with it, then exits), again and again
+    await writeFile(
+      join(taskRoot, 'dying.mjs'),
+      "export const handler = async (event) => { if (event.reject) { Promise.reject(new Error('left behind')); await new Promise((resolve) => setTimeout(resolve, 5)); } return 'fine'; };",
+    );
+    await startInit({ _HANDLER: 'dying.handler' });
+    const send = (id: string, payload: object) =>
+      fetch(`http://127.0.0.1:${interopPort}/invoke`, {
+        method: 'POST',
+        body: JSON.stringify({ 'invoke-id': id, 'invoked-function-arn': 'arn:aws:lambda:us-east-1:000000000000:function:probe', payload: JSON.stringify(payload), 'trace-id': 'Root=1-0-0' }),
+      });
+    const resultOf = (id: string) =>
+      waitFor(`the result of ${id}`, async () => endpoint.find(`/invocations/${id}/response`) ?? endpoint.find(`/invocations/${id}/error`), { timeoutMs: 10_000, intervalMs: 20 });
+    const outcomes: string[] = [];
+    // Act: each sent right behind the one before, as LocalStack queues them for one environment
+    for (let round = 0; round < 3; round += 1) {
+      await send(`req-dying-${round}`, { reject: true });
+      await send(`req-after-${round}`, {});
+      for (const id of [`req-dying-${round}`, `req-after-${round}`]) {
+        const result = await resultOf(id);
+        outcomes.push(`${result.path.split('/').pop()}:${result.body}`);
+      }
+    }
+    // Assess
+    expect(outcomes.map((outcome) => outcome.replace(/^error:.*"errorType":"([^"]+)".*$/, 'error:$1'))).toEqual(
+      Array.from({ length: 3 }, () => ['error:Runtime.UnhandledPromiseRejection', 'response:"fine"']).flat(),
+    );
+  });
+
   it('keeps LocalStack\'s own variables from the function', async () => {
     // Prepare
     await writeFile(join(taskRoot, 'env.mjs'), 'export const handler = async () => Object.keys(process.env);');

@@ -112,6 +112,51 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(answers[2]!.logs).toMatch(/ERROR\tInvoke Error \t\{"errorType":"RangeError"/);
   });
 
+  it("never answers a later invocation with an earlier one's late result or context.succeed", async () => {
+    // Prepare: the first invocation ends (its loop empties) before its own promise and timer answer, 300 ms later
+    const source = `export const handler = async (event, context) => {
+      if (event.late) {
+        setTimeout(() => context.succeed('late succeed of the first'), 300).unref();
+        await new Promise((resolve) => setTimeout(resolve, 300).unref());
+        return 'late result of the first';
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return 'the second';
+    };`;
+    const name = await createFunction({ 'index.mjs': source });
+    // Act
+    const first = await invoke(name, { late: true });
+    const second = await invoke(name);
+    // Assess
+    expect(first.payload).toMatchObject({ errorType: 'Runtime.NodeJsExit' });
+    expect(second).toMatchObject({ payload: 'the second', functionError: undefined });
+  });
+
+  it('reports an object thrown with a name and a message but no stack as the managed runtime does: an object', async () => {
+    // Prepare
+    const name = await createFunction({ 'index.mjs': 'export const handler = async () => { throw { name: "ValidationError", message: "bad input" }; };' });
+    // Act
+    const answer = await invoke(name);
+    // Assess
+    expect(answer.payload).toEqual({ errorType: 'object', errorMessage: '[object Object]', trace: [] });
+  });
+
+  it("puts what a runtime wrote before it ended while idle into the next invocation's logs", async () => {
+    // Prepare: an invocation leaves a timer that throws once it has answered
+    const source = `export const handler = async (event) => {
+      if (event.leave) setTimeout(() => { console.log('timer fires'); throw new Error('left behind'); }, 200);
+      return 'ok';
+    };`;
+    const name = await createFunction({ 'index.mjs': source });
+    await invoke(name, { leave: true });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Act
+    const next = await invoke(name);
+    // Assess
+    expect(next).toMatchObject({ payload: 'ok', functionError: undefined });
+    expect(next.logs).toMatch(/INFO\ttimer fires[\s\S]*Uncaught Exception \t\{"errorType":"Error","errorMessage":"left behind"[\s\S]*Runtime exited with error: exit status 129 \(while idle: a new runtime starts\)[\s\S]*START RequestId/);
+  });
+
   it('fails an async handler whose promise never settles as soon as its event loop is empty, not at its timeout', async () => {
     // Prepare
     const name = await createFunction({ 'index.mjs': 'export const handler = async () => new Promise(() => {});' }, 'index.handler', 30);
@@ -135,11 +180,13 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     const before = (await invoke(name)).payload as { pid: number };
     // Act
     const failed = await invoke(name, { float: true });
-    const after = (await invoke(name)).payload as { pid: number };
+    const next = await invoke(name);
+    const after = next.payload as { pid: number };
     // Assess
     expect(failed.functionError).toBe('Unhandled');
     expect(failed.payload).toMatchObject({ errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: floating' });
     expect(failed.logs).toMatch(/ERROR\tUnhandled Promise Rejection \t\{"errorType":"Runtime\.UnhandledPromiseRejection"/);
+    expect(next.functionError).toBeUndefined();
     expect(after.pid).not.toBe(before.pid);
   });
 

@@ -44,7 +44,8 @@ if (stdinKind.isFIFO() || stdinKind.isSocket()) {
   process.stdin.unref?.();
 }
 
-// Whether a GET /next is waiting for an invocation: it holds the one kept-alive connection meanwhile.
+// Whether a GET /next is waiting for an invocation: it holds the one kept-alive connection meanwhile (the flag is
+// set once the GET has taken it).
 let polling = false;
 
 function call(method, path, body = '', headers = {}) {
@@ -80,7 +81,9 @@ function namedError(name, message) {
 
 function errorShape(error) {
   try {
-    if (types.isNativeError(error) || (error && typeof error.name === 'string' && typeof error.message === 'string')) {
+    // An Error, or an object with a name, a message and a stack, all non-empty strings (as the managed runtime reads one).
+    const errorLike = error && [error.name, error.message, error.stack].every((field) => typeof field === 'string' && field !== '');
+    if (types.isNativeError(error) || errorLike) {
       return { errorType: error.name, errorMessage: error.message, trace: String(error.stack ?? '').split('\n') };
     }
     return { errorType: typeof error, errorMessage: String(error), trace: [] };
@@ -95,11 +98,12 @@ function logError(label, error) {
   return shape;
 }
 
-function postError(path, shape) {
+function postError(path, shape, exiting = false) {
   // A header takes printable ASCII only: another error name (校验错误) is sent encoded; the body keeps it as it is.
   const type = String(shape.errorType);
   const header = /^[\x20-\x7e]*$/.test(type) ? type : encodeURIComponent(type);
-  return call('POST', path, JSON.stringify(shape), { 'Lambda-Runtime-Function-Error-Type': header });
+  // The kit's own header: this process ends after the answer, so the next invocation must not be handed to it.
+  return call('POST', path, JSON.stringify(shape), { 'Lambda-Runtime-Function-Error-Type': header, ...(exiting ? { 'Lambda-Runtime-Kit-Exiting': 'true' } : {}) });
 }
 
 // Only one of an invocation's ways to end speaks; the next invocation is asked for once it has. A later call gets
@@ -121,7 +125,7 @@ async function fatal(label, error, exitCode) {
   try {
     const shape = logError(label, error);
     if (currentRequestId === undefined) await postError(`${API}/init/error`, shape);
-    else await answerCurrent({ error: shape });
+    else await answerCurrent({ error: shape, exiting: true });
   } catch {
     // The process ends below; the emulator reports what it saw of it.
   } finally {
@@ -225,26 +229,33 @@ function responseBody(result) {
 
 const isPromise = (value) => value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function';
 
-/** Runs one invocation; whichever of its ways to end comes first answers it, then the next one is asked for. */
+/**
+ * Runs one invocation; whichever of its ways to end comes first answers it, then the next one is asked for. Its
+ * callback and context answer this invocation only: called after it ended, they do nothing (the managed runtime
+ * posts each to its own request id, where a late answer is refused).
+ */
 function invoke(handler, next) {
   const requestId = next.headers['lambda-runtime-aws-request-id'];
   currentRequestId = requestId;
   process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
   let answered = false;
   let answering;
-  answerCurrent = (answer) => {
+  const answer = (outcome) => {
     if (answered) return answering;
     answered = true;
-    onEmptyEventLoop = () => {};
-    const outcome = answer.error ? answer : responseBody(answer.result);
-    answering = (outcome.error ? postError(`${API}/invocation/${requestId}/error`, outcome.error) : call('POST', `${API}/invocation/${requestId}/response`, outcome.body)).then(() =>
+    if (answerCurrent === answer) onEmptyEventLoop = () => {};
+    const sent = outcome.error ? outcome : responseBody(outcome.result);
+    if (sent.error && !outcome.error) logError('Invoke Error', new Error('Unable to stringify response body'));
+    const posted = sent.error ? postError(`${API}/invocation/${requestId}/error`, sent.error, Boolean(outcome.exiting)) : call('POST', `${API}/invocation/${requestId}/response`, sent.body);
+    answering = posted.then(() =>
       setImmediate(serveNext),
     );
     return answering;
   };
+  answerCurrent = answer;
   const fail = (error) => {
     if (answered) return;
-    answerCurrent({ error: logError('Invoke Error', error ?? 'handled') });
+    answer({ error: logError('Invoke Error', error ?? 'handled') });
   };
   // As in the managed runtime, the first of the callback, context.succeed/fail/done and the returned promise to
   // end the invocation is the one that counts, even when its answer waits for the event loop to empty.
@@ -253,6 +264,9 @@ function invoke(handler, next) {
     if (finished) return;
     end(...args);
     finished = true;
+  };
+  const whenLoopEmpties = (then) => {
+    if (answerCurrent === answer) onEmptyEventLoop = then;
   };
   let waitsForEmptyEventLoop = true;
   const context = {
@@ -263,18 +277,22 @@ function invoke(handler, next) {
     set callbackWaitsForEmptyEventLoop(value) {
       waitsForEmptyEventLoop = value;
     },
-    done: firstOnly((error, result) => (error !== undefined && error !== null ? fail(error) : answerCurrent({ result }))),
-    succeed: firstOnly((result) => answerCurrent({ result })),
+    done: firstOnly((error, result) => (error !== undefined && error !== null ? fail(error) : answer({ result }))),
+    succeed: firstOnly((result) => answer({ result })),
     fail: firstOnly((error) => fail(error ?? 'handled')),
   };
   const callback = firstOnly((error, result) => {
     if (error !== undefined && error !== null) return fail(error);
-    if (!waitsForEmptyEventLoop) return answerCurrent({ result });
-    onEmptyEventLoop = () => setImmediate(() => answerCurrent({ result }));
+    if (!waitsForEmptyEventLoop) return answer({ result });
+    whenLoopEmpties(() => setImmediate(() => answer({ result })));
   });
-  onEmptyEventLoop = handler.constructor?.name === 'AsyncFunction'
-    ? () => fail(namedError('Runtime.NodeJsExit', NODE_JS_EXIT_MESSAGE))
-    : () => answerCurrent({ result: null });
+  // What answers a handler that never does, once the event loop is empty; it ends the invocation as the others do.
+  const isAsync = handler.constructor?.name === 'AsyncFunction';
+  whenLoopEmpties(() => {
+    finished = true;
+    if (isAsync) fail(namedError('Runtime.NodeJsExit', NODE_JS_EXIT_MESSAGE));
+    else answer({ result: null });
+  });
   try {
     const returned = handler(JSON.parse(next.body || 'null'), context, callback);
     if (isPromise(returned)) returned.then(context.succeed, context.fail);
@@ -285,8 +303,9 @@ function invoke(handler, next) {
 
 let handler;
 async function serveNext() {
+  const asked = call('GET', `${API}/invocation/next`);
   polling = true;
-  const next = await call('GET', `${API}/invocation/next`);
+  const next = await asked;
   polling = false;
   invoke(handler, next);
 }

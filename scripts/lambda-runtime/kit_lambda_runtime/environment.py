@@ -30,6 +30,8 @@ from .node_binary import BOOTSTRAP
 from .output_capture import LogLine, OutputCapture, now_ms
 from .runtime_api import PendingInvocation, RuntimeAnswer, RuntimeApi
 
+#: How long a runtime that said it ends its process after an answer is given to do so before it is killed.
+EXIT_GRACE_S = 2.0
 #: How long a runtime may take to load the handler, as Lambda's init phase limit (KIT_LAMBDA_INIT_TIMEOUT_S overrides,
 #: for tests). An init that takes longer is tried again inside the first invocation, against the function's timeout.
 INIT_TIMEOUT_S = float(os.environ.get("KIT_LAMBDA_INIT_TIMEOUT_S", "10"))
@@ -140,6 +142,8 @@ class ExecutionEnvironment:
     def __init__(self, spec: FunctionSpec) -> None:
         self.spec = spec
         self._runtime: _Runtime | None = None
+        #: What a runtime that ended while idle wrote, for the next invocation's logs.
+        self._left_behind: list[LogLine] = []
         self._lock = threading.Lock()
         self._stopped = False
 
@@ -217,6 +221,11 @@ class ExecutionEnvironment:
         # An init that failed (or timed out) in start() is the first invocation's to report, not to run again first.
         if runtime and runtime.init_error is not None and not runtime.served_first_invocation:
             return runtime
+        if runtime and runtime.process.poll() is not None and runtime.served_first_invocation and runtime.init_error is None:
+            # It ended while idle (an error nothing caught after its last answer): what it wrote, and how it ended,
+            # go to the next invocation's logs, as on Lambda the frozen error would surface in the next invocation.
+            self._left_behind = runtime.output.drain()
+            self._left_behind.append((now_ms(), f"{_exit_message(runtime.process.returncode)} (while idle: a new runtime starts)"))
         if self._runtime:
             self._runtime.stop()
             self._runtime = None  # stopped once: a start that fails below must not leave it to be stopped again
@@ -274,7 +283,8 @@ class ExecutionEnvironment:
         cold = not runtime.served_first_invocation
         runtime.served_first_invocation = True
         suppressed_init = False
-        lines: list[LogLine] = runtime.output.drain()
+        lines: list[LogLine] = self._left_behind + runtime.output.drain()
+        self._left_behind = []
         lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
         function_error: str | None = "Unhandled"
         memory_mb = 0
@@ -303,6 +313,13 @@ class ExecutionEnvironment:
             if isinstance(answer, RuntimeAnswer) and answer.kind in ("response", "error"):
                 answer_body = answer.body
                 function_error = None if answer.kind == "response" else "Unhandled"
+                if answer.exiting:
+                    # It ends its process after this answer: waited for, so that it is replaced below, not handed the next.
+                    try:
+                        runtime.process.wait(timeout=EXIT_GRACE_S)
+                    except subprocess.TimeoutExpired:
+                        runtime.kill()
+                        runtime.process.wait()
                 lines.extend(runtime.output.drain())
             elif isinstance(answer, RuntimeAnswer):
                 # The runtime failed as an init does (an error nothing caught after its module loaded, before this

@@ -29,6 +29,12 @@ class RuntimeAnswer:
     kind: str
     request_id: str
     body: bytes
+    #: The runtime ends its process after this answer (an error nothing caught): the kit's bootstrap says so in the
+    #: EXITING_HEADER, so that the next invocation goes to a new runtime instead of one on its way out.
+    exiting: bool = False
+
+
+EXITING_HEADER = "Lambda-Runtime-Kit-Exiting"
 
 
 class _Server(ThreadingHTTPServer):
@@ -97,7 +103,7 @@ class RuntimeApi:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 match = _INVOCATION_PATH.match(self.path)
                 if match:
-                    api.answers.put(RuntimeAnswer(match.group(2), match.group(1), body))
+                    api.answers.put(RuntimeAnswer(match.group(2), match.group(1), body, self.headers.get(EXITING_HEADER) == "true"))
                 elif self.path == f"{PREFIX}/init/error":
                     api.answers.put(RuntimeAnswer("init_error", "", body))
                 else:
