@@ -247,9 +247,7 @@ function invoke(handler, next) {
     const sent = outcome.error ? outcome : responseBody(outcome.result);
     if (sent.error && !outcome.error) logError('Invoke Error', new Error('Unable to stringify response body'));
     const posted = sent.error ? postError(`${API}/invocation/${requestId}/error`, sent.error, Boolean(outcome.exiting)) : call('POST', `${API}/invocation/${requestId}/response`, sent.body);
-    answering = posted.then(() =>
-      setImmediate(serveNext),
-    );
+    answering = posted.then(() => setImmediate(serveNext));
     return answering;
   };
   answerCurrent = answer;
