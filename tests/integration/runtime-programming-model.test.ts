@@ -132,15 +132,6 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(second).toMatchObject({ payload: 'the second', functionError: undefined });
   });
 
-  it('reports an object thrown with a name and a message but no stack as the managed runtime does: an object', async () => {
-    // Prepare
-    const name = await createFunction({ 'index.mjs': 'export const handler = async () => { throw { name: "ValidationError", message: "bad input" }; };' });
-    // Act
-    const answer = await invoke(name);
-    // Assess
-    expect(answer.payload).toEqual({ errorType: 'object', errorMessage: '[object Object]', trace: [] });
-  });
-
   it("puts what a runtime wrote before it ended while idle into the next invocation's logs", async () => {
     // Prepare: an invocation leaves a timer that throws once it has answered
     const source = `export const handler = async (event) => {
@@ -199,15 +190,6 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(answer).toMatchObject({ payload: 'answered', functionError: undefined });
   });
 
-  it('reports a function that ends its process with exit code 0 as Lambda words it', async () => {
-    // Prepare
-    const name = await createFunction({ 'index.mjs': 'export const handler = async () => process.exit(0);' });
-    // Act
-    const answer = await invoke(name);
-    // Assess
-    expect(answer).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' } });
-  });
-
   it('gives each invocation an X-Ray trace header, as Lambda does', async () => {
     // Prepare
     const name = await createFunction({ 'index.mjs': 'export const handler = async () => process.env._X_AMZN_TRACE_ID;' });
@@ -236,16 +218,6 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     ]);
   });
 
-  it('fails the first invocation with an unhandled rejection the module left behind, as an init error, not a timeout', async () => {
-    // Prepare
-    const name = await createFunction({ 'index.js': 'Promise.reject(new Error("init boom")); exports.handler = async () => "never";' });
-    // Act
-    const answer = await invoke(name);
-    // Assess
-    expect(answer.functionError).toBe('Unhandled');
-    expect(answer.payload).toMatchObject({ errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: init boom' });
-  });
-
   it('reports an error whose name is not ASCII, and the next invocation runs', async () => {
     // Prepare
     const source = `export const handler = async (event) => {
@@ -261,14 +233,36 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(next).toMatchObject({ functionError: undefined, payload: 'fine' });
   });
 
-  it('fails a result JSON cannot hold as the managed runtime does', async () => {
+  // One handler, one invocation, the error the managed runtime answers with.
+  it.each<{ what: string; files: Record<string, string>; payload: unknown }>([
+    {
+      what: 'an unhandled rejection the module left behind, as an init error (not a timeout)',
+      files: { 'index.js': 'Promise.reject(new Error("init boom")); exports.handler = async () => "never";' },
+      payload: expect.objectContaining({ errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'Error: init boom' }),
+    },
+    {
+      what: 'a result JSON cannot hold',
+      files: { 'index.mjs': 'export const handler = async () => ({ size: 1n });' },
+      payload: expect.objectContaining({ errorType: 'Error', errorMessage: 'Unable to stringify response body' }),
+    },
+    {
+      what: 'a process ended with exit code 0, as Lambda words it',
+      files: { 'index.mjs': 'export const handler = async () => process.exit(0);' },
+      payload: expect.objectContaining({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited without providing a reason' }),
+    },
+    {
+      what: 'an object thrown with a name and a message but no stack: an object',
+      files: { 'index.mjs': 'export const handler = async () => { throw { name: "ValidationError", message: "bad input" }; };' },
+      payload: { errorType: 'object', errorMessage: '[object Object]', trace: [] },
+    },
+  ])('fails $what as the managed runtime does', async ({ files, payload }) => {
     // Prepare
-    const name = await createFunction({ 'index.mjs': 'export const handler = async () => ({ size: 1n });' });
+    const name = await createFunction(files);
     // Act
     const answer = await invoke(name);
     // Assess
     expect(answer.functionError).toBe('Unhandled');
-    expect(answer.payload).toMatchObject({ errorType: 'Error', errorMessage: 'Unable to stringify response body' });
+    expect(answer.payload).toEqual(payload);
   });
 
   it('finds handlers as the managed runtime does: a nested export, a folder, and a dotted path only up to its first dot', async () => {
