@@ -371,16 +371,22 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ loadedAs: 'commonjs' });
   });
 
-  it('says so when it cannot start a runtime, and starts it anew on the next invocation', async () => {
-    // Prepare: a warm function whose unpacked code vanishes, then whose runtime crashes, so that it must start again
+  /** A warm function whose unpacked code vanishes, then whose runtime crashes: its next start fails once. */
+  async function breakNextStart(FunctionName: string): Promise<void> {
     const { lambda } = stack!.deployment.clients;
-    await createProbe('kit-runtime-vanished', 'nodejs22.x');
-    await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-vanished', Payload: '{}' }));
+    await createProbe(FunctionName, 'nodejs22.x');
+    await lambda.send(new InvokeCommand({ FunctionName, Payload: '{}' }));
     const functionsDir = join(dirname(stack!.emulator.logFile), 'functions');
     for (const name of await readdir(functionsDir)) {
-      if (name.startsWith('kit-runtime-vanished-')) await rm(join(functionsDir, name), { recursive: true });
+      if (name.startsWith(`${FunctionName}-`)) await rm(join(functionsDir, name), { recursive: true });
     }
-    await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-vanished', Payload: '{"crash": true}' }));
+    await lambda.send(new InvokeCommand({ FunctionName, Payload: '{"crash": true}' }));
+  }
+
+  it('says so when it cannot start a runtime, and starts it anew on the next invocation', async () => {
+    // Prepare
+    const { lambda } = stack!.deployment.clients;
+    await breakNextStart('kit-runtime-vanished');
     const once = new LambdaClient({ endpoint: stack!.target.endpoint, region: stack!.target.region, credentials: stack!.target.credentials, maxAttempts: 1 });
     // Act
     const failed = await once.send(new InvokeCommand({ FunctionName: 'kit-runtime-vanished', Payload: '{}' })).then(() => 'answered', (error: Error) => `${error.name}: ${error.message}`);
@@ -388,6 +394,22 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     // Assess
     expect(failed).toMatch(/^ServiceException: the emulator could not start the runtime of kit-runtime-vanished: .*No such file or directory/);
     expect(next.FunctionError).toBeUndefined();
+  });
+
+  it('retries an asynchronous event whose runtime could not start, as a failed attempt, instead of losing it', async () => {
+    // Prepare
+    await breakNextStart('kit-runtime-vanished-async');
+    const markerDir = await mkdtemp(join(tmpdir(), 'backup-kit-started-'));
+    const startedMarker = join(markerDir, 'started');
+    try {
+      // Act
+      await stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-vanished-async', InvocationType: 'Event', Payload: JSON.stringify({ startedMarker }) }));
+      // Assess: its next attempt ran the function
+      await waitFor('the retried event to run', async () => (existsSync(startedMarker) ? true : undefined), { timeoutMs: 15_000, intervalMs: 50 });
+      expect(await stack!.emulator.log()).not.toContain('event lost by the emulator');
+    } finally {
+      await rm(markerDir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a runtime it cannot run, naming what it can', async () => {
