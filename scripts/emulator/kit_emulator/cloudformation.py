@@ -32,7 +32,7 @@ from moto.s3.models import FakeBucket, s3_backends
 from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
-from .s3_invoke_permission import allows_s3_invoke
+from .s3_invoke_permission import destination
 
 
 class UnsupportedByEmulator(Exception):
@@ -64,7 +64,7 @@ def _filter_rules(cfn_filter: dict[str, Any] | None) -> dict[str, Any] | None:
     return {"S3Key": {"FilterRule": [{"Name": r["Name"].lower(), "Value": r["Value"]} for r in rules]}}
 
 
-def _notification_config(cfn: dict[str, Any], bucket_name: str, account_id: str, region_name: str) -> dict[str, Any]:
+def _notification_config(cfn: dict[str, Any], bucket_name: str, account_id: str) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for cfn_key, api_key, target_key, arn_key in (
         ("LambdaConfigurations", "CloudFunctionConfiguration", "CloudFunction", "Function"),
@@ -76,17 +76,11 @@ def _notification_config(cfn: dict[str, Any], bucket_name: str, account_id: str,
             if api_key == "CloudFunctionConfiguration":
                 # S3 validates the destination when the notification is configured, as AWS does: the function
                 # exists, and its policy lets S3 invoke it for this bucket.
-                try:
-                    fn = lambda_backend(account_id, region_name).get_function(entry[arn_key])
-                except Exception as error:
+                refusal = destination(account_id, bucket_name, entry[arn_key])[1]
+                if refusal is not None:
                     raise UnsupportedByEmulator(
-                        f"Unable to validate the following destination configurations: {entry[arn_key]} ({error})"
-                    ) from error
-                if not allows_s3_invoke(fn, bucket_name, account_id, region_name):
-                    raise UnsupportedByEmulator(
-                        f"Unable to validate the following destination configurations: {entry[arn_key]} (its policy does not"
-                        f" allow s3.amazonaws.com to invoke it for bucket {bucket_name}: add an AWS::Lambda::Permission, and"
-                        " make the bucket DependsOn it)"
+                        f"Unable to validate the following destination configurations: {entry[arn_key]} ({refusal}: add an"
+                        " AWS::Lambda::Permission for s3.amazonaws.com, and make the bucket DependsOn it)"
                     )
             item = {target_key: entry[arn_key], "Event": [entry["Event"]]}
             rules = _filter_rules(entry.get("Filter"))
@@ -150,7 +144,7 @@ def _apply_bucket_properties(bucket: FakeBucket, properties: dict[str, Any], acc
         bucket.rules = []
 
     bucket.set_notification_configuration(
-        _notification_config(properties.get("NotificationConfiguration", {}), name, account_id, region_name) or None
+        _notification_config(properties.get("NotificationConfiguration", {}), name, account_id) or None
     )
 
 

@@ -22,7 +22,7 @@ from moto.s3.notifications import S3NotificationEvent
 
 from .async_invoke import invoker
 from .faults import injector as faults
-from .s3_invoke_permission import allows_s3_invoke
+from .s3_invoke_permission import destination
 from .s3_key_locks import deliver_after_write
 
 _original_get_s3_event = notifications._get_s3_event
@@ -55,7 +55,7 @@ def send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, ke
     # The sequencer and the bodies are taken now, in the order of the key's writes; the deliveries wait.
     sequencer = _next_sequencer()
     deliveries = [
-        functools.partial(_invoke_function, account_id, notification.arn, _event_body(event_name, bucket, key, notification.id, sequencer))
+        functools.partial(_invoke_function, account_id, bucket.name, notification.arn, _event_body(event_name, bucket, key, notification.id, sequencer))
         for notification in config.cloud_function
         if notification.matches(event_name, key.name)
     ]
@@ -83,20 +83,12 @@ def send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, ke
         deliver_after_write(deliver)
 
 
-def _invoke_function(account_id: str, function_arn: str, body: dict[str, Any]) -> None:
-    from moto.awslambda.utils import get_backend
-
-    region = function_arn.split(":")[3]
-    try:
-        fn = get_backend(account_id, region).get_function(function_arn)
-    except Exception as error:  # S3 does not fail the write when its destination is gone; say so in the log
-        print(f"[s3-events] cannot deliver to {function_arn}: {error!r}", file=sys.stderr, flush=True)
-        return
-    bucket_name = body["Records"][0]["s3"]["bucket"]["name"]
-    # Lambda checks the function's policy at each delivery: a permission removed since the notification was set stops them.
-    if not allows_s3_invoke(fn, bucket_name, account_id, region):
-        print(f"[s3-events] cannot deliver to {function_arn}: its policy does not allow s3.amazonaws.com to invoke it for bucket"
-              f" {bucket_name}", file=sys.stderr, flush=True)
+def _invoke_function(account_id: str, bucket_name: str, function_arn: str, body: dict[str, Any]) -> None:
+    # S3 does not fail the write when its destination is gone, and Lambda refuses a delivery the function's policy no
+    # longer allows (a permission removed since the notification was set): either way, the log says so.
+    fn, refusal = destination(account_id, bucket_name, function_arn)
+    if refusal is not None:
+        print(f"[s3-events] cannot deliver to {function_arn}: {refusal}", file=sys.stderr, flush=True)
         return
     # S3 invokes asynchronously: the write has returned before the function runs.
     invoker.submit(fn, body)

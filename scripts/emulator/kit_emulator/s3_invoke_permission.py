@@ -55,20 +55,28 @@ def allows_s3_invoke(fn: Any, bucket_name: str, account_id: str, region_name: st
     return False
 
 
+def destination(account_id: str, bucket_name: str, function_arn: str) -> tuple[Any, None] | tuple[None, str]:
+    """The function a bucket's notification names, if S3 may invoke it for the bucket; else None and why not.
+    One check for the three places that make it: a template's bucket, PutBucketNotificationConfiguration, a delivery."""
+    from moto.awslambda.utils import get_backend
+
+    region = function_arn.split(":")[3] if function_arn.count(":") >= 6 else ""
+    try:
+        fn = get_backend(account_id, region).get_function(function_arn)
+    except Exception as error:
+        return None, str(error)
+    if not allows_s3_invoke(fn, bucket_name, account_id, region):
+        return None, f"its policy does not allow s3.amazonaws.com to invoke it for bucket {bucket_name}"
+    return fn, None
+
+
 _moto_put_notification = S3Backend.put_bucket_notification_configuration
 
 
 def _put_bucket_notification_configuration(self: S3Backend, bucket_name: str, notification_config: dict[str, Any]) -> None:
-    from moto.awslambda.utils import get_backend
-
     for entry in notification_config.get("CloudFunctionConfiguration") or []:
         arn = entry.get("CloudFunction", "")
-        region = arn.split(":")[3] if arn.count(":") >= 6 else ""
-        try:
-            fn = get_backend(self.account_id, region).get_function(arn)
-        except Exception:
-            fn = None
-        if fn is None or not allows_s3_invoke(fn, bucket_name, self.account_id, region):
+        if destination(self.account_id, bucket_name, arn)[1] is not None:
             raise InvalidArgumentError("Unable to validate the following destination configurations", arn, "null")
     _moto_put_notification(self, bucket_name, notification_config)
 
