@@ -59,24 +59,21 @@ def _evaluate(conditions: dict[str, Any], name: str, values: dict[str, str], def
 
 
 def _condition_inputs(conditions: dict[str, Any], name: str, seen: frozenset[str] = frozenset()) -> set[str]:
-    """The names a Condition reads, through the Conditions it names too."""
-    inputs: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, child in node.items():
-                if key == "Ref" and isinstance(child, str):
-                    inputs.add(child)
-                elif key == "Condition" and isinstance(child, str) and child in conditions and child not in seen:
-                    inputs.update(_condition_inputs(conditions, child, seen | {name}))
-                else:
-                    walk(child)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(conditions[name])
+    """The names a Condition reads (its `Ref`s), through the Conditions it names too."""
+    inputs = _references(conditions[name])
+    for named in _named_conditions(conditions[name]) & set(conditions) - seen - {name}:
+        inputs |= _condition_inputs(conditions, named, seen | {name})
     return inputs
+
+
+def _named_conditions(node: Any) -> set[str]:
+    """The Conditions a Condition names ({"Condition": name})."""
+    if isinstance(node, dict):
+        found = {child for key, child in node.items() if key == "Condition" and isinstance(child, str)}
+        return found.union(*(_named_conditions(child) for child in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_named_conditions(item) for item in node))
+    return set()
 
 
 def _if_conditions(node: Any) -> set[str]:
