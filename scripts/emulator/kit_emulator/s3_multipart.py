@@ -43,7 +43,8 @@ from typing import Any, Iterable, Iterator
 
 from moto.core.compat import HAS_CRT
 from moto.s3 import models
-from moto.s3.exceptions import EntityTooSmall, InvalidArgumentError, InvalidPart, MalformedXML, MissingKey, NoSuchUpload
+from moto.s3.exceptions import (EntityTooSmall, InvalidArgumentError, InvalidMaxPartNumberArgument, InvalidPart, MalformedXML,
+                                MissingKey, NoSuchUpload)
 from moto.s3.models import FakeKey, FakeMultipart, S3Backend
 from moto.s3.utils import compute_checksum
 from moto.settings import get_s3_default_key_buffer_size
@@ -51,8 +52,6 @@ from moto.settings import get_s3_default_key_buffer_size
 # Bytes read from one file and written to another at a time: large enough to keep the copy in C, small
 # enough that eight concurrent part copies hold little memory.
 CHUNK_BYTES = 8 << 20
-# S3's part numbers run from 1 to 10,000.
-MAX_PART_NUMBER = 10_000
 # The checksum S3 (and moto) keep for an object whose upload named none.
 _DEFAULT_ALGORITHM = "CRC64NVME"
 
@@ -172,8 +171,8 @@ def upload_part_copy(self: S3Backend, dest_bucket_name: str, multipart_id: str, 
     multipart = self.get_bucket(dest_bucket_name).multiparts.get(multipart_id)
     if multipart is None:
         raise NoSuchUpload(upload_id=multipart_id)
-    if not 1 <= part_id <= MAX_PART_NUMBER:
-        raise InvalidArgumentError(f"Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive", "partNumber", str(part_id))
+    if not 1 <= part_id <= 10_000:
+        raise InvalidMaxPartNumberArgument(part_id)
     source = self.get_object(src_bucket_name, src_key_name, version_id=src_version_id)
     # S3 refuses a range that does not lie inside the source (moto cut it short, or copied nothing, and answered 200).
     if start_byte is not None and (start_byte > end_byte or end_byte >= source.size):
