@@ -56,8 +56,8 @@ class AsyncInvoker:
         self._pending = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        #: Events waiting for their retry, by the timer that will queue them again.
-        self._waiting: dict[threading.Timer, _Event] = {}
+        #: Events waiting for their retry, by request id, with the timer that will queue them again.
+        self._waiting: dict[str, tuple[threading.Timer, _Event]] = {}
 
     @property
     def pending(self) -> int:
@@ -70,10 +70,9 @@ class AsyncInvoker:
             self._stopping.set()
             pending = self._pending
             waiting, self._waiting = self._waiting, {}
-        for timer, event in waiting.items():
+        for timer, event in waiting.values():
             timer.cancel()
-            _dropped(event, "the emulator is stopping")
-            self._finished()
+            self._stopped(event)
         self._executor.shutdown(wait=False, cancel_futures=True)
         if pending:
             print(f"[lambda-async] the emulator is stopping: {pending} event(s) not yet delivered are dropped",
@@ -93,8 +92,7 @@ class AsyncInvoker:
         with self._lock:
             future = None if self._stopping.is_set() else self._executor.submit(self._run, event)
         if future is None:
-            _dropped(event, "the emulator is stopping")
-            self._finished()
+            self._stopped(event)
             return
         # An attempt cancelled by shutdown() before it ran ends its event (outside the lock: a future already done
         # runs the callback at once, in this thread).
@@ -103,6 +101,11 @@ class AsyncInvoker:
     def _finished(self) -> None:
         with self._lock:
             self._pending -= 1
+
+    def _stopped(self, event: _Event) -> None:
+        """Ends an event the stopping emulator will not deliver, with its log line."""
+        _dropped(event, "the emulator is stopping")
+        self._finished()
 
     def _run(self, event: _Event) -> None:
         try:
@@ -116,21 +119,17 @@ class AsyncInvoker:
         timer = threading.Timer(retry_in, self._retry, args=(event,))
         timer.daemon = True  # a retry must not keep the process alive
         with self._lock:
-            if self._stopping.is_set():
-                timer = None
-            else:
-                self._waiting[timer] = event
-        if timer is None:
-            _dropped(event, "the emulator is stopping")
-            self._finished()
+            stopping = self._stopping.is_set()
+            if not stopping:
+                self._waiting[event.request_id] = (timer, event)
+        if stopping:
+            self._stopped(event)
             return
         timer.start()
 
     def _retry(self, event: _Event) -> None:
         with self._lock:
-            mine = [timer for timer, waiting in self._waiting.items() if waiting is event]
-            for timer in mine:
-                del self._waiting[timer]
+            mine = self._waiting.pop(event.request_id, None)
         if mine:  # shutdown() took it otherwise, and said so
             self._queue(event)
 
