@@ -158,7 +158,7 @@ class EnvironmentPool:
         self._start_cost_s: dict[str, float] = {}
         #: Per configuration, invocations waiting for one of its busy environments.
         self._waiting: dict[str, int] = {}
-        self._reaper: threading.Thread | None = None
+        threading.Thread(target=self._reap_idle, name="lambda-reaper", daemon=True).start()
 
     def _start(self, fn: Any, key: str) -> WarmEnvironment:
         log_stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
@@ -218,9 +218,6 @@ class EnvironmentPool:
                 warm.idle_since = time.monotonic()
                 self._idle.setdefault(warm.key, []).append(warm)
                 self._released.notify_all()
-            if self._reaper is None and not self._stopped:
-                self._reaper = threading.Thread(target=self._reap_idle, name="lambda-reaper", daemon=True)
-                self._reaper.start()
 
     def _reap_idle(self) -> None:
         """Stops, now and then, the idle environments that a more recently used one of their configuration makes spare."""
@@ -230,14 +227,9 @@ class EnvironmentPool:
             with self._lock:
                 if self._stopped:
                     return
-                spare: list[WarmEnvironment] = []
-                for envs in self._idle.values():
-                    # Acquire takes the last released first: the list runs from the longest idle to the last used.
-                    for warm in envs[:-1]:
-                        if now - warm.idle_since > IDLE_EXTRA_S:
-                            spare.append(warm)
-                    envs[:] = [warm for warm in envs if warm not in spare]
-                self._all.difference_update(spare)
+                # Acquire takes the last released first: each list runs from the longest idle to the last used.
+                spare = [warm for envs in self._idle.values() for warm in envs[:-1] if now - warm.idle_since > IDLE_EXTRA_S]
+                self._retire(spare)
             for warm in spare:
                 warm.environment.stop()
 
@@ -251,13 +243,17 @@ class EnvironmentPool:
         ends as a crash)."""
         with self._lock:
             gone = [warm for warm in self._all if not is_deployed(warm.function)]
-            self._all.difference_update(gone)
-            for key, envs in list(self._idle.items()):
-                envs[:] = [warm for warm in envs if warm in self._all]
-                if not envs:
-                    del self._idle[key]
+            self._retire(gone)
         for warm in gone:
             warm.environment.stop()
+
+    def _retire(self, leaving: list[WarmEnvironment]) -> None:
+        """Takes environments out of the pool (with its lock held); the caller stops them outside it."""
+        self._all.difference_update(leaving)
+        for key, envs in list(self._idle.items()):
+            envs[:] = [warm for warm in envs if warm in self._all]
+            if not envs:
+                del self._idle[key]
 
     def shutdown(self) -> None:
         with self._lock:
