@@ -14,6 +14,7 @@ module runs in the embedded emulator's Python and in LocalStack's.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -283,15 +284,15 @@ class ExecutionEnvironment:
         cold = not runtime.served_first_invocation
         runtime.served_first_invocation = True
         suppressed_init = False
+        exiting = False
         lines: list[LogLine] = self._left_behind + runtime.output.drain()
         self._left_behind = []
         lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
         function_error: str | None = "Unhandled"
         memory_mb = 0
         if runtime.init_timed_out:
-            # As on Lambda: an init that outlived its limit is done again inside this invocation, against its timeout.
-            runtime.stop()
-            self._runtime = None
+            # As on Lambda: an init that outlived its limit is done again inside this invocation, against its timeout
+            # (the runtime that timed out has served its first invocation now, so it is replaced).
             runtime = self._ensure_runtime(init_timeout_s=self.spec.timeout_s)
             runtime.served_first_invocation = True
             # Its time is the invocation's (Duration holds it), not an Init Duration of its own.
@@ -313,13 +314,11 @@ class ExecutionEnvironment:
             if isinstance(answer, RuntimeAnswer) and answer.kind in ("response", "error"):
                 answer_body = answer.body
                 function_error = None if answer.kind == "response" else "Unhandled"
-                if answer.exiting:
-                    # It ends its process after this answer: waited for, so that it is replaced below, not handed the next.
-                    try:
+                exiting = answer.exiting
+                if exiting:
+                    # It ends its process after this answer: its last words are waited for, and it is replaced below.
+                    with contextlib.suppress(subprocess.TimeoutExpired):
                         runtime.process.wait(timeout=EXIT_GRACE_S)
-                    except subprocess.TimeoutExpired:
-                        runtime.kill()
-                        runtime.process.wait()
                 lines.extend(runtime.output.drain())
             elif isinstance(answer, RuntimeAnswer):
                 # The runtime failed as an init does (an error nothing caught after its module loaded, before this
@@ -343,7 +342,7 @@ class ExecutionEnvironment:
         if cold and not suppressed_init and runtime.init_duration_ms is not None:
             report += f"\tInit Duration: {runtime.init_duration_ms:.2f} ms"
         lines.append((now_ms(), report))
-        if runtime.process.poll() is not None or runtime.init_error is not None:
+        if exiting or runtime.process.poll() is not None or runtime.init_error is not None:
             runtime.stop()
             self._runtime = None
         return InvocationResult(request_id, answer_body, function_error, lines, duration_ms, cold)
