@@ -169,8 +169,8 @@ async function loadModule(taskRoot, moduleRoot, moduleName) {
   const requireFrom = createRequire(join(taskRoot, 'index.js'));
   const importFile = (path) => import(pathToFileURL(path).href);
   if (existsSync(file)) return requireFrom(file);
-  const modulePackage = existsSync(`${file}.js`) && inModulePackage(`${file}.js`);
-  if (existsSync(`${file}.js`)) return modulePackage ? importFile(`${file}.js`) : requireFrom(`${file}.js`);
+  const js = `${file}.js`;
+  if (existsSync(js)) return inModulePackage(js) ? importFile(js) : requireFrom(js);
   if (existsSync(`${file}.mjs`)) return importFile(`${file}.mjs`);
   if (existsSync(`${file}.cjs`)) return requireFrom(`${file}.cjs`);
   return requireFrom(requireFrom.resolve(moduleName, { paths: [taskRoot, resolve(taskRoot, moduleRoot)] }));
@@ -218,12 +218,12 @@ function contextFor(headers) {
   };
 }
 
-/** The response body as the managed runtime serialises it: undefined is null, and what JSON cannot hold is an error. */
+/** The response body as the managed runtime serialises it: undefined is null, and what JSON cannot hold is an error (logged as an Invoke Error). */
 function responseBody(result) {
   try {
     return { body: JSON.stringify(result === undefined ? null : result) ?? 'null' };
   } catch {
-    return { error: errorShape(new Error('Unable to stringify response body')) };
+    return { error: logError('Invoke Error', new Error('Unable to stringify response body')) };
   }
 }
 
@@ -245,7 +245,6 @@ function invoke(handler, next) {
     answered = true;
     if (answerCurrent === answer) onEmptyEventLoop = () => {};
     const sent = outcome.error ? outcome : responseBody(outcome.result);
-    if (sent.error && !outcome.error) logError('Invoke Error', new Error('Unable to stringify response body'));
     const posted = sent.error ? postError(`${API}/invocation/${requestId}/error`, sent.error, Boolean(outcome.exiting)) : call('POST', `${API}/invocation/${requestId}/response`, sent.body);
     answering = posted.then(() => setImmediate(serveNext));
     return answering;
@@ -277,7 +276,7 @@ function invoke(handler, next) {
     },
     done: firstOnly((error, result) => (error !== undefined && error !== null ? fail(error) : answer({ result }))),
     succeed: firstOnly((result) => answer({ result })),
-    fail: firstOnly((error) => fail(error ?? 'handled')),
+    fail: firstOnly(fail),
   };
   const callback = firstOnly((error, result) => {
     if (error !== undefined && error !== null) return fail(error);
@@ -285,10 +284,9 @@ function invoke(handler, next) {
     whenLoopEmpties(() => setImmediate(() => answer({ result })));
   });
   // What answers a handler that never does, once the event loop is empty; it ends the invocation as the others do.
-  const isAsync = handler.constructor?.name === 'AsyncFunction';
   whenLoopEmpties(() => {
     finished = true;
-    if (isAsync) fail(namedError('Runtime.NodeJsExit', NODE_JS_EXIT_MESSAGE));
+    if (handlerIsAsync) fail(namedError('Runtime.NodeJsExit', NODE_JS_EXIT_MESSAGE));
     else answer({ result: null });
   });
   try {
@@ -300,6 +298,7 @@ function invoke(handler, next) {
 }
 
 let handler;
+let handlerIsAsync;
 async function serveNext() {
   const asked = call('GET', `${API}/invocation/next`);
   polling = true;
@@ -310,10 +309,9 @@ async function serveNext() {
 
 try {
   handler = await loadHandler();
+  handlerIsAsync = handler.constructor?.name === 'AsyncFunction';
 } catch (error) {
-  const shape = logError('Uncaught Exception', error);
-  await postError(`${API}/init/error`, shape);
-  process.exit(1);
+  await fatal('Uncaught Exception', error, 1);
 }
 // A turn later, as the managed runtime: a rejection the module left behind fails the init before /next is asked for.
 setImmediate(serveNext);
