@@ -119,19 +119,20 @@ class OutputCapture:
         start = 0
         while (newline := chunk.find(b"\n", start)) >= 0:
             self._partial += chunk[start:newline]
-            self._hold(stamp, self._partial, whole=True)
+            self._hold_partial(stamp, whole=True)
             start = newline + 1
         self._partial += chunk[start:]
         # A line still being written is held in pieces, so that it never grows beyond one piece and a chunk.
-        self._hold(stamp, self._partial, whole=False)
+        self._hold_partial(stamp, whole=False)
 
     def _end_partial_line(self) -> None:
         if self._partial:
-            self._hold(now_ms(), self._partial, whole=True)
+            self._hold_partial(now_ms(), whole=True)
 
-    def _hold(self, stamp: int, line: bytearray, whole: bool) -> None:
-        """Holds `line` in pieces of at most MAX_LINE_BYTES and removes what it held: all of it when `whole`,
-        else only full pieces (the rest of a line still being written stays)."""
+    def _hold_partial(self, stamp: int, whole: bool) -> None:
+        """Holds the line being read in pieces of at most MAX_LINE_BYTES and removes what it held: all of it when
+        `whole`, else only full pieces (the rest of a line still being written stays)."""
+        line = self._partial
         while len(line) > MAX_LINE_BYTES:
             cut = _character_boundary(line, MAX_LINE_BYTES)
             self._hold_piece(stamp, bytes(line[:cut]))
