@@ -2,7 +2,7 @@ import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
-import { describeHiddenElsewhere, LISTING_VISIBILITY_SECONDS, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
+import { describeHiddenElsewhere, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('redrive', 'Re-invoke the function with every event parked in the failed-events queue; a message is deleted only after the function succeeded.')
@@ -11,11 +11,11 @@ const program = scriptCommand('redrive', 'Re-invoke the function with every even
   .parse();
 const options = program.opts<{ target: TargetName; dryRun: boolean }>();
 
-const ignoredAdvice = (event: ParkedEvent) =>
-  `the function took none of its records (${event.ignoredReasons.join('; ') || "not this stack's inbox: its log says why"}); it stays in the queue, see the README on messages that are no parked event`;
+const IGNORED_ADVICE =
+  "the function took none of its records (the reason is in its log, and above when it is one the parser names); it stays in the queue, see the README on messages that are no parked event";
 
 const describe = (event: ParkedEvent) =>
-  `${event.keys.join(', ') || (event.ignoredReasons.length > 0 ? `(no key: ${event.ignoredReasons.join('; ')})` : '(no key)')}${event.attempts ? ` — parked after ${event.attempts} attempt(s)` : ''}${event.condition ? ` (${event.condition})` : ''}${event.lastError ? `; last error ${event.lastError}` : ''}`;
+  `${parkedEventLabel(event)}${event.attempts ? ` — parked after ${event.attempts} attempt(s)` : ''}${event.condition ? ` (${event.condition})` : ''}${event.lastError ? `; last error ${event.lastError}` : ''}`;
 
 run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
@@ -50,7 +50,7 @@ run(async () => {
   for (const result of results) {
     if (result.skipped) console.log(`  SKIPPED    ${describe(result.event)}\n             ${result.skipped}`);
     else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${result.error}`);
-    else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${ignoredAdvice(result.event)}`);
+    else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${IGNORED_ADVICE}`);
     else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}`);
   }
   for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem} (another reader has it, or it is gone)`);

@@ -28,6 +28,12 @@ export type ParkedEvent = {
 
 export type Unreadable = { readonly messageId: string; readonly receiptHandle: string; readonly problem: string };
 
+/** What a parked event is about, as the script and the console show it: its keys, else why the function takes none. */
+export function parkedEventLabel(event: Pick<ParkedEvent, 'keys' | 'ignoredReasons'>): string {
+  if (event.keys.length > 0) return event.keys.join(', ');
+  return event.ignoredReasons.length > 0 ? `(no key: ${event.ignoredReasons.join('; ')})` : '(no key)';
+}
+
 type OnFailureRecord = {
   requestContext?: { requestId?: string; condition?: string; approximateInvokeCount?: number };
   requestPayload?: unknown;

@@ -3,7 +3,7 @@ import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttr
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
-import { parseParked, redriveFailed, redriveQueue, summarizeRedrive, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
 
 const sqs = mockClient(SQSClient);
 const lambda = mockClient(LambdaClient);
@@ -176,5 +176,6 @@ describe('a parked event the function takes no record of', () => {
     const parked = parseParked(message);
     // Assess
     expect(parked).toMatchObject({ keys: [], ignoredReasons: ['not an ObjectCreated event (ObjectRemoved:Delete)'] });
+    expect(parkedEventLabel(parked as ParkedEvent)).toBe('(no key: not an ObjectCreated event (ObjectRemoved:Delete))');
   });
 });

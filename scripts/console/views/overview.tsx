@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
-import { describeHiddenElsewhere, type ParkedEvent } from '../../lib/redrive.js';
+import { describeHiddenElsewhere, parkedEventLabel, type ParkedEvent } from '../../lib/redrive.js';
 import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
 import type { RecentBackups } from '../backups.js';
 import type { Receipt } from '../receipts.js';
@@ -123,7 +123,7 @@ const ParkedSection: FC<{ parked: ParkedList; session: Session }> = ({ parked, s
           <tbody>
             {parked.parked.map((event) => (
               <tr>
-                <td class="key">{event.keys.join(', ') || '(no key)'}</td>
+                <td class="key">{parkedEventLabel(event)}</td>
                 <td>{describeParked(event)}</td>
                 <td class="error">{event.lastError ?? ''}</td>
                 <td>

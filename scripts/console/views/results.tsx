@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { Finding } from '../../lib/reconcile.js';
-import { describeHiddenElsewhere, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
+import { describeHiddenElsewhere, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
 import { ActionForm, keyHref, Layout, type Session } from './layout.js';
@@ -20,7 +20,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
       <ul class="results">
         {redrive.results.map((result) => (
           <li class={result.error || result.skipped || result.ignored ? 'bad' : 'good'}>
-            <span class="key">{result.event.keys.join(', ') || '(no key)'}</span>:{' '}
+            <span class="key">{parkedEventLabel(result.event)}</span>:{' '}
             {result.skipped
               ? `skipped: ${result.skipped}`
               : result.error
