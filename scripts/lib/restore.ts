@@ -181,8 +181,10 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
   const scope = request.key ?? folder ?? '';
   const backups = await historyUnder(s3, buckets.backupBucket, scope, onProgress);
   const inbox = request.at && buckets.inboxBucket ? await historyUnder(s3, buckets.inboxBucket, scope) : new Map<string, VersionEntry[]>();
+  const at = request.at;
+  const statesThen = new Map(at ? [...inbox].map(([key, history]) => [key, inboxStateAt(history, at)] as const) : []);
   // A folder is what the inbox held then and what was backed up: a key the inbox held without a backup is named too.
-  const heldThen = request.at ? [...inbox].filter(([, history]) => inboxStateAt(history, request.at!)?.held).map(([key]) => key) : [];
+  const heldThen = [...statesThen].filter(([, state]) => state?.held).map(([key]) => key);
   const keys = request.key ? [request.key] : [...new Set([...backups.keys(), ...heldThen])].sort();
   const limit = pLimit(HEAD_CONCURRENCY);
   return Promise.all(
@@ -190,7 +192,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
       limit(async (): Promise<PlannedRestore> => {
         const target = { bucket: destination.bucket, key: `${destination.prefix}${key}` };
         const skip = (skipped: SkipReason, reason: string): PlannedRestore => ({ key, destination: target, action: RestoreAction.skip, skipped, reason });
-        const then = request.at && inboxStateAt(inbox.get(key), request.at);
+        const then = statesThen.get(key);
         if (then && then.held === 'unknown') {
           return skip(
             SkipReason.ambiguousAtTime,
