@@ -20,7 +20,7 @@ async function readReport(target: TargetName): Promise<MatrixReport> {
     const missing = missingCases(report.content, matrixCases.map((matrixCase) => matrixCase.id));
     if (missing.length === 0) return report.content;
     throw new UsageError(
-      `the matrix report ${relative(projectRoot, file)} lacks case(s) ${missing.join(', ')} (a \`make matrix CASE=…\` run): run \`make matrix TARGET=${target}\` for all of them first`,
+      `the matrix report ${relative(projectRoot, file)} lacks case(s) ${missing.join(', ')} (a \`make matrix CASE=…\` run, or one stopped with Ctrl-C): run \`make matrix TARGET=${target}\` for all of them first`,
     );
   }
   const why = report.state === 'absent' ? 'there is none' : report.problem;
