@@ -107,14 +107,23 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     await waitFor('the init to report ready', async () => endpoint.find('/status/runtime1/ready') ?? (init?.exitCode !== null ? Promise.reject(new Error(`the init exited:\n${output}`)) : undefined), { timeoutMs: 15_000, intervalMs: 50 });
   }
 
-  /** Sends one invocation as LocalStack does and waits for its logs and its result. */
-  async function invoke(id: string, payload: object): Promise<{ logs: string; outcome: 'response' | 'error'; body: Record<string, unknown> }> {
+  /** Sends one invocation as LocalStack does, without waiting for it. */
+  async function send(id: string, payload: object): Promise<void> {
     const answered = await fetch(`http://127.0.0.1:${interopPort}/invoke`, {
       method: 'POST',
       body: JSON.stringify({ 'invoke-id': id, 'invoked-function-arn': 'arn:aws:lambda:us-east-1:000000000000:function:probe', payload: JSON.stringify(payload), 'trace-id': 'Root=1-0-0' }),
     });
     expect(answered.status).toBe(200);
-    const result = await waitFor(`the result of ${id}`, async () => endpoint.find(`/invocations/${id}/response`) ?? endpoint.find(`/invocations/${id}/error`), { timeoutMs: 10_000, intervalMs: 20 });
+  }
+
+  /** What the init posted as an invocation's result (its response or its error), once it has. */
+  const resultOf = (id: string) =>
+    waitFor(`the result of ${id}`, async () => endpoint.find(`/invocations/${id}/response`) ?? endpoint.find(`/invocations/${id}/error`), { timeoutMs: 10_000, intervalMs: 20 });
+
+  /** Sends one invocation as LocalStack does and waits for its logs and its result. */
+  async function invoke(id: string, payload: object): Promise<{ logs: string; outcome: 'response' | 'error'; body: Record<string, unknown> }> {
+    await send(id, payload);
+    const result = await resultOf(id);
     const logsIndex = endpoint.posted.findIndex((p) => p.path.endsWith(`/invocations/${id}/logs`));
     expect(logsIndex).toBeGreaterThanOrEqual(0);
     expect(logsIndex).toBeLessThan(endpoint.posted.indexOf(result));
@@ -275,13 +284,6 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
       "export const handler = async (event) => { if (event.reject) { Promise.reject(new Error('left behind')); await new Promise((resolve) => setTimeout(resolve, 5)); } return 'fine'; };",
     );
     await startInit({ _HANDLER: 'dying.handler' });
-    const send = (id: string, payload: object) =>
-      fetch(`http://127.0.0.1:${interopPort}/invoke`, {
-        method: 'POST',
-        body: JSON.stringify({ 'invoke-id': id, 'invoked-function-arn': 'arn:aws:lambda:us-east-1:000000000000:function:probe', payload: JSON.stringify(payload), 'trace-id': 'Root=1-0-0' }),
-      });
-    const resultOf = (id: string) =>
-      waitFor(`the result of ${id}`, async () => endpoint.find(`/invocations/${id}/response`) ?? endpoint.find(`/invocations/${id}/error`), { timeoutMs: 10_000, intervalMs: 20 });
     const outcomes: string[] = [];
     // Act: each sent right behind the one before, as LocalStack queues them for one environment
     for (let round = 0; round < 3; round += 1) {
@@ -467,16 +469,20 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     }
   });
 
-  it('runs nodejs22.x on Node 22, and the function process ends when the emulator is killed with SIGKILL', async () => {
+  it('runs nodejs22.x on Node 22, and the function process and what it started end when the emulator is killed with SIGKILL', async () => {
     // Prepare
     await createProbe('kit-runtime-probe', 'nodejs22.x');
-    const response = await stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-probe', Payload: '{}' }));
-    const answer = JSON.parse(new TextDecoder().decode(response.Payload)) as { node: string; pid: number };
+    const response = await stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-probe', Payload: '{"spawnChild": true}' }));
+    const answer = JSON.parse(new TextDecoder().decode(response.Payload)) as { node: string; pid: number; childPid: number };
     // Act
     process.kill(stack!.emulator.pid!, 'SIGKILL');
     // Assess
     expect(answer.node).toMatch(/^v22\./);
-    await waitFor('the function process to end', async () => (processAlive(answer.pid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+    expect(answer.childPid).toBeGreaterThan(0);
+    await waitFor('the function process and its child to end', async () => (processAlive(answer.pid) || processAlive(answer.childPid) ? undefined : true), {
+      timeoutMs: 5_000,
+      intervalMs: 50,
+    });
   });
 });
 

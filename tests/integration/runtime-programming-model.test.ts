@@ -312,16 +312,4 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(new Set(pids).size).toBe(4);
     expect(pids).toContain(Number(again.payload));
   });
-
-  it('ends what the function started when the emulator is killed with SIGKILL, not only its own process', async () => {
-    // Prepare
-    const source = `const { spawn } = require('node:child_process');
-      exports.handler = async () => ({ pid: process.pid, childPid: spawn('sleep', ['30'], { stdio: 'ignore' }).pid });`;
-    const name = await createFunction({ 'index.js': source });
-    const { pid, childPid } = (await invoke(name)).payload as { pid: number; childPid: number };
-    // Act
-    process.kill(stack!.emulator.pid!, 'SIGKILL');
-    // Assess
-    await waitFor('the function and its child to end', async () => (processAlive(pid) || processAlive(childPid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
-  });
 });
