@@ -17,7 +17,7 @@ import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { functionLogLines, logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
 import { deployStack } from '../../scripts/lib/stack.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
+import { emulatorFaults, emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
 import { zipOf } from './support/zip.js';
 import { LogMessage, Outcome } from '../../handler/outcome.js';
 import { BackupMetadata } from '../../handler/provenance.js';
@@ -229,7 +229,7 @@ describe('S3 events and the function', () => {
 });
 
 describe('S3 event destinations besides the function', () => {
-  const faults = (method: string, body?: object) => fetch(`${started().emulator.endpoint}/_backup-kit/faults`, { method, body: body ? JSON.stringify(body) : undefined });
+  const faults = (method: 'PUT' | 'GET' | 'DELETE', settings?: object) => emulatorFaults(started().emulator, method, settings);
 
   it('drops, and counts as dropped, only events that had somewhere to go', async () => {
     // Prepare: every event is lost; one upload goes where no notification points, one into the inbox
@@ -240,7 +240,7 @@ describe('S3 event destinations besides the function', () => {
       await s3.send(new PutObjectCommand({ Bucket: outputs.BackupBucketName, Key: `no-destination/${Date.now()}.txt`, Body: 'x' }));
       await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: `dropped/${Date.now()}.txt`, Body: 'y' }));
       // Assess
-      const { counts } = (await (await faults('GET')).json()) as { counts: { dropped_events: number } };
+      const { counts } = await faults('GET');
       expect(counts.dropped_events).toBe(1);
     } finally {
       await faults('DELETE');

@@ -10,7 +10,7 @@ import { startEmulator } from '../../scripts/lib/emulator.js';
 import { logEvents } from '../../scripts/lib/observe.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { emulatorFaults, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 import { probeFunctionSource } from './support/probe-function.js';
 import { zipOf } from './support/zip.js';
 
@@ -69,10 +69,9 @@ describe('stopping the embedded emulator', () => {
   it('ends at once while fault injection holds a function\'s request', async () => {
     // Prepare: the next function request is held for 20 s
     const emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-stop-it-')) });
-    const faults = () => fetch(`${emulator.endpoint}/_backup-kit/faults`).then((response) => response.json() as Promise<{ counts: { held: number } }>);
-    await fetch(`${emulator.endpoint}/_backup-kit/faults`, { method: 'PUT', body: JSON.stringify({ holdNext: { ms: 20_000 } }) });
+    await emulatorFaults(emulator, 'PUT', { holdNext: { ms: 20_000 } });
     const held = fetch(`${emulator.endpoint}/some-bucket/some-key`, { headers: { 'user-agent': 'aws-sdk-js/3 exec-env/AWS_Lambda_nodejs22.x' } }).then((response) => response.status, () => 'no answer');
-    await waitFor('the request to be held', async () => ((await faults()).counts.held === 1 ? true : undefined), { timeoutMs: 5_000, intervalMs: 20 });
+    await waitFor('the request to be held', async () => ((await emulatorFaults(emulator, 'GET')).counts.held === 1 ? true : undefined), { timeoutMs: 5_000, intervalMs: 20 });
     // Act
     const stopped = await emulator.stop();
     // Assess

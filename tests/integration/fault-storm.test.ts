@@ -8,7 +8,7 @@ import { functionLogLines, logEvents } from '../../scripts/lib/observe.js';
 import { createReceiptProbe, type ReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
 import { isUnreadable, parseParked, receiveAll, redriveOne, type ParkedEvent } from '../../scripts/lib/redrive.js';
-import { emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { emulatorFaults, emulatorQuiet, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
 const UPLOADS = 200;
 const REWRITTEN_KEYS = 10;
@@ -25,10 +25,7 @@ const live = () => {
   return { ...clients, outputs, probe, buckets: { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName } };
 };
 
-async function faults(method: 'PUT' | 'DELETE' | 'GET', settings?: object): Promise<{ counts: Record<string, number> }> {
-  const response = await fetch(`${stack!.emulator.endpoint}/_backup-kit/faults`, { method, ...(settings ? { body: JSON.stringify(settings) } : {}) });
-  return (await response.json()) as { counts: Record<string, number> };
-}
+const faults = (method: 'PUT' | 'DELETE' | 'GET', settings?: object) => emulatorFaults(stack!.emulator, method, settings);
 
 beforeAll(async () => {
   stack = await startEmbeddedStack({ namePrefix: 'kit-storm-it', parameters: { FunctionTimeoutSeconds: String(TIMEOUT_SECONDS) }, env: { KIT_EMULATOR_RETRY_DELAYS: '0.5,1' } });

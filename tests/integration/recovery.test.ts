@@ -11,7 +11,7 @@ import { isUnreadable, parseParked, receiveAll, redriveOne, release, type Parked
 import { executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { environmentWithoutAws, runCommand, tsx, type Finished } from '../support/run-command.js';
-import { useEmbeddedStack } from './support/embedded.js';
+import { emulatorFaults, useEmbeddedStack } from './support/embedded.js';
 
 const started = useEmbeddedStack({ namePrefix: 'kit-recovery-it' });
 const live = () => {
@@ -28,10 +28,7 @@ async function upload(key: string, body: string): Promise<string> {
   await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
   return put.VersionId!;
 }
-const faults = async (method: 'PUT' | 'DELETE', settings?: object) => {
-  const response = await fetch(`${started().emulator.endpoint}/_backup-kit/faults`, { method, body: settings ? JSON.stringify(settings) : undefined });
-  expect(response.ok).toBe(true);
-};
+const faults = (method: 'PUT' | 'DELETE', settings?: object) => emulatorFaults(started().emulator, method, settings);
 const read = async (bucket: string, key: string) => (await live().s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString();
 
 describe('restore', () => {

@@ -67,3 +67,10 @@ export async function emulatorQuiet(emulator: RunningEmulator, timeoutMs = 30_00
     return health.pendingAsyncEvents === 0 ? true : undefined;
   }, { timeoutMs, intervalMs: 100 });
 }
+
+/** Sets (PUT), reads (GET) or clears (DELETE) an emulator's fault injection; answers its settings and counts. */
+export async function emulatorFaults(emulator: { readonly endpoint: string }, method: 'PUT' | 'GET' | 'DELETE', settings?: object): Promise<{ counts: Record<string, number> }> {
+  const response = await fetch(`${emulator.endpoint}/_backup-kit/faults`, { method, ...(settings ? { body: JSON.stringify(settings) } : {}) });
+  if (!response.ok) throw new Error(`the emulator refused ${method} /_backup-kit/faults: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { counts: Record<string, number> };
+}
