@@ -148,7 +148,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   }
   log(`identical artefact: yes (CodeSha256 ${deployed.CodeSha256} = sha256 ${artefact.sha256})`);
 
-  const drift = await checkDrift(clients, template, parameters, outputs, target.capabilities);
+  const drift = await checkDrift(clients, template, parameters, outputs, target.capabilities, deployed);
   log('drift check (live resources vs template):');
   for (const check of drift) log(formatDrift(check, target.name));
   const drifted = drift.filter((check) => check.status === DriftStatus.drift);

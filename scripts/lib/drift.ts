@@ -1,4 +1,4 @@
-import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
   GetBucketEncryptionCommand,
@@ -149,8 +149,12 @@ export async function checkDrift(
   parameters: Parameters,
   outputs: StackOutputs,
   capabilities: Capabilities,
+  /** The function's configuration when the caller has just read it (the deploy, for its artefact proof). */
+  knownConfiguration?: FunctionConfiguration,
 ): Promise<DriftCheck[]> {
-  const conditions = evaluateConditions(template, parameters);
+  // The values the stack was deployed with: a parameter left out took its default.
+  const stackValues = { ...parameterDefaults(template), ...parameters };
+  const conditions = evaluateConditions(template, stackValues);
   const resources = resolveIfs(template.Resources, conditions) as Template['Resources'];
   const functionArn = outputs.BackupFunctionArn;
   const bucketOutputs: Record<string, string | undefined> = {
@@ -193,10 +197,9 @@ export async function checkDrift(
   const FunctionName = outputs.BackupFunctionName;
   // arn:aws:lambda:<region>:<account>:function:<name>
   const [, , , region = '', accountId = ''] = outputs.BackupFunctionArn.split(':');
-  // The values the stack was deployed with: a parameter left out took its default.
-  const names = { parameters: { ...parameterDefaults(template), ...parameters }, accountId, region, outputs: outputs as Readonly<Record<string, string | undefined>> };
-  // One read of the function's configuration serves both of its checks.
-  const functionConfiguration = clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+  const names = { parameters: stackValues, accountId, region, outputs: outputs as Readonly<Record<string, string | undefined>> };
+  // One read of the function's configuration serves both of its checks (none when the caller has one).
+  const functionConfiguration = knownConfiguration ? Promise.resolve(knownConfiguration) : clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
   const declared = (fn.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   const expectedEnvironment = new Map(Object.entries(declared).map(([name, value]) => [name, resolveValue(template, value, names)]));
   expectations.push(

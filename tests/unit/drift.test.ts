@@ -1,4 +1,4 @@
-import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
   GetBucketEncryptionCommand,
@@ -80,6 +80,16 @@ describe('checkDrift', () => {
     // Assess
     expect(checks.filter((c) => c.status !== 'ok')).toEqual([]);
     expect(checks.length).toBeGreaterThanOrEqual(18);
+  });
+
+  it("checks the function against the configuration its caller has just read, without reading it again", async () => {
+    // Prepare: what the deploy read for its artefact proof, with a variable changed outside the template
+    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: { ...templatedEnvironment, DEBUG: '1' } } };
+    // Act
+    const checks = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.embedded, known);
+    // Assess
+    expect(lambda.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(0);
+    expect(checks.filter((c) => c.status === 'DRIFT').map((c) => `${c.resource} ${c.property}`)).toEqual(['BackupFunction environment']);
   });
 
   it('reports a changed setting as drift, naming resource, template value and live value', async () => {
