@@ -1,12 +1,11 @@
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
-import { zipOf } from './support/zip.js';
+import { createTestFunction, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
 describe("the embedded emulator's asynchronous invocations", () => {
   let stack: EmbeddedStack | undefined;
@@ -22,13 +21,12 @@ describe("the embedded emulator's asynchronous invocations", () => {
   it("let another function's event run while failed events wait for their retries", async () => {
     // Prepare: a function that always fails and notes each attempt, and one that notes when it ran
     const { lambda } = stack!.deployment.clients;
-    const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack!.deployment.outputs.BackupFunctionName }))).Role;
     const failing = `const { appendFileSync } = require('node:fs');
       exports.handler = async (event, context) => { appendFileSync(event.log, Date.now() + ' ' + context.awsRequestId + '\\n'); throw new Error('always fails'); };`;
     const noting = `const { writeFileSync } = require('node:fs');
       exports.handler = async (event) => { writeFileSync(event.marker, String(Date.now())); };`;
-    await lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-async-failing', Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(failing, 'index.js') } }));
-    await lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-async-noting', Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(noting, 'index.js') } }));
+    await createTestFunction(stack!, 'kit-async-failing', { 'index.js': failing });
+    await createTestFunction(stack!, 'kit-async-noting', { 'index.js': noting });
     const dir = await mkdtemp(join(tmpdir(), 'backup-kit-async-'));
     const log = join(dir, 'attempts.log');
     const marker = join(dir, 'ran');

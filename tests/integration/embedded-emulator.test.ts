@@ -1,5 +1,5 @@
 import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { AddPermissionCommand, CreateFunctionCommand, DeleteFunctionCommand, RemovePermissionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, DeleteFunctionCommand, RemovePermissionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import {
   GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
@@ -17,8 +17,7 @@ import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
 import { functionLogLines, logEvents, waitForBackupOf } from '../../scripts/lib/observe.js';
 import { deployStack } from '../../scripts/lib/stack.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { emulatorFaults, emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
-import { zipOf } from './support/zip.js';
+import { createTestFunction, emulatorFaults, emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
 import { LogMessage, Outcome } from '../../handler/outcome.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 
@@ -49,19 +48,7 @@ async function uploadAndBackUp(key: string, body: string): Promise<string> {
 
 /** Creates a nodejs22.x function from source, with the stack function's role. */
 async function createFunction(FunctionName: string, source: string, options: { Timeout: number; Variables?: Record<string, string> }): Promise<void> {
-  const { lambda, outputs } = live();
-  const role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.BackupFunctionName }))).Role;
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName,
-      Runtime: 'nodejs22.x',
-      Handler: 'index.handler',
-      Role: role,
-      Code: { ZipFile: await zipOf(source) },
-      Timeout: options.Timeout,
-      Environment: { Variables: options.Variables ?? {} },
-    }),
-  );
+  await createTestFunction(started(), FunctionName, { 'index.mjs': source }, { timeout: options.Timeout, variables: options.Variables ?? {} });
 }
 
 describe('CloudFormation fidelity', () => {
@@ -250,9 +237,8 @@ describe('S3 event destinations besides the function', () => {
   it("refuses a notification to a function whose policy does not let S3 invoke it for the bucket, and stops deliveries when the permission goes", async () => {
     // Prepare: a function, and a bucket template that notifies it
     const { cloudFormation, lambda, s3 } = live();
-    const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: live().outputs.BackupFunctionName }))).Role;
     const FunctionName = `kit-permission-${Date.now()}`;
-    const created = await lambda.send(new CreateFunctionCommand({ FunctionName, Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf('export const handler = async () => "ran";') } }));
+    const created = await createTestFunction(started(), FunctionName, { 'index.mjs': 'export const handler = async () => "ran";' });
     const bucket = `kit-permission-${Date.now()}`;
     const templateBody = JSON.stringify({
       Resources: {

@@ -1,4 +1,4 @@
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,9 +10,8 @@ import { startEmulator } from '../../scripts/lib/emulator.js';
 import { logEvents } from '../../scripts/lib/observe.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { emulatorFaults, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { createTestFunction, emulatorFaults, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 import { probeFunctionSource } from './support/probe-function.js';
-import { zipOf } from './support/zip.js';
 
 let stack: EmbeddedStack | undefined;
 afterAll(async () => {
@@ -48,8 +47,7 @@ describe('stopping the embedded emulator', () => {
     const markerDir = await mkdtemp(join(tmpdir(), 'backup-kit-started-'));
     try {
       const { lambda } = running.deployment.clients;
-      const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: running.deployment.outputs.BackupFunctionName }))).Role;
-      await lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-stop-sleeper', Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) }, Timeout: 20 }));
+      await createTestFunction(running, 'kit-stop-sleeper', { 'index.mjs': probeFunctionSource }, { timeout: 20 });
       const startedMarker = join(markerDir, 'started');
       const invocation = lambda.send(new InvokeCommand({ FunctionName: 'kit-stop-sleeper', Payload: JSON.stringify({ sleepMs: 15_000, startedMarker }) }));
       await waitFor('the invocation to start', async () => (existsSync(startedMarker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });

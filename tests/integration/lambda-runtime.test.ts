@@ -1,4 +1,4 @@
-import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
+import { DeleteFunctionCommand, InvokeCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -11,9 +11,8 @@ import { freePort } from '../../scripts/lib/localstack-host.js';
 import { lambdaRuntimeDir, venvBin } from '../../scripts/lib/paths.js';
 import { processAlive } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { createTestFunction, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 import { probeFunctionSource } from './support/probe-function.js';
-import { zipOf } from './support/zip.js';
 
 // The kit's init speaking LocalStack's executor protocol, driven by a stand-in for LocalStack's
 // ExecutorEndpoint: real processes (the init in .venv's Python, the function in Node 22), no LocalStack.
@@ -353,19 +352,16 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     await stack?.emulator.stop();
   });
 
-  async function createProbe(FunctionName: string, Runtime: Runtime, Timeout = 3): Promise<void> {
-    const { lambda } = stack!.deployment.clients;
-    const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack!.deployment.outputs.BackupFunctionName }))).Role;
-    await lambda.send(new CreateFunctionCommand({ FunctionName, Runtime, Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) }, Timeout }));
+  async function createProbe(FunctionName: string, runtime: Runtime, timeout = 3): Promise<void> {
+    await createTestFunction(stack!, FunctionName, { 'index.mjs': probeFunctionSource }, { runtime, timeout });
   }
 
   it('loads a CommonJS index.js as Lambda does, even where the code is unpacked below a "type": "module" package', async () => {
     // Prepare: the kit's own checkout is such a package, and the shared emulator unpacks code inside it
     await writeFile(join(dirname(stack!.emulator.logFile), 'package.json'), '{"type": "module"}');
     const { lambda } = stack!.deployment.clients;
-    const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack!.deployment.outputs.BackupFunctionName }))).Role;
     const source = 'exports.handler = async () => ({ loadedAs: typeof module === "object" ? "commonjs" : "module" });';
-    await lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-runtime-cjs', Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(source, 'index.js') }, Timeout: 3 }));
+    await createTestFunction(stack!, 'kit-runtime-cjs', { 'index.js': source });
     // Act
     const response = await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-cjs', Payload: '{}' }));
     // Assess

@@ -1,9 +1,8 @@
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { processAlive } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
-import { zipOfFiles } from './support/zip.js';
+import { createTestFunction, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
 // Handlers written every way Node's Lambda programming model allows, run by the kit's runtime (bootstrap.mjs)
 // in the embedded emulator; the expectations are what the managed nodejs runtime answers for the same code.
@@ -12,13 +11,10 @@ type Answer = { payload: unknown; functionError: string | undefined; logs: strin
 
 describe("the kit's runtime follows Lambda's Node.js programming model", () => {
   let stack: EmbeddedStack | undefined;
-  let role: string | undefined;
   let created = 0;
 
   beforeAll(async () => {
     stack = await startEmbeddedStack({ namePrefix: 'kit-model-it', env: { KIT_EMULATOR_IDLE_ENVIRONMENT_S: '1' } });
-    const { lambda } = stack.deployment.clients;
-    role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.deployment.outputs.BackupFunctionName }))).Role;
   });
   afterAll(async () => {
     await stack?.emulator.stop();
@@ -29,7 +25,7 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
   async function createFunction(files: Record<string, string>, Handler = 'index.handler', Timeout = 3): Promise<string> {
     created += 1;
     const FunctionName = `kit-model-${created}`;
-    await stack!.deployment.clients.lambda.send(new CreateFunctionCommand({ FunctionName, Runtime: 'nodejs22.x', Handler, Role: role, Code: { ZipFile: await zipOfFiles(files) }, Timeout }));
+    await createTestFunction(stack!, FunctionName, files, { handler: Handler, timeout: Timeout });
     return FunctionName;
   }
 

@@ -2,11 +2,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, onTestFailed } from 'vitest';
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, type FunctionConfiguration, type Runtime } from '@aws-sdk/client-lambda';
 import { deploy, type Deployment } from '../../../scripts/lib/deployment.js';
 import { startEmulator, type RunningEmulator } from '../../../scripts/lib/emulator.js';
 import type { Parameters } from '../../../scripts/lib/parameters.js';
 import { embeddedTarget, type Target } from '../../../scripts/lib/targets.js';
 import { waitFor } from '../../../scripts/lib/wait.js';
+import { zipOfFiles } from './zip.js';
 
 export type EmbeddedStack = {
   readonly emulator: RunningEmulator;
@@ -73,4 +75,28 @@ export async function emulatorFaults(emulator: { readonly endpoint: string }, me
   const response = await fetch(`${emulator.endpoint}/_backup-kit/faults`, { method, ...(settings ? { body: JSON.stringify(settings) } : {}) });
   if (!response.ok) throw new Error(`the emulator refused ${method} /_backup-kit/faults: ${response.status} ${await response.text()}`);
   return (await response.json()) as { counts: Record<string, number> };
+}
+
+export type TestFunctionOptions = {
+  readonly handler?: string;
+  readonly timeout?: number;
+  readonly runtime?: Runtime;
+  readonly variables?: Record<string, string>;
+};
+
+/** Creates a function of these files (path in the zip → source) next to a stack's, with its role; answers its configuration. */
+export async function createTestFunction(stack: EmbeddedStack, FunctionName: string, files: Record<string, string>, options: TestFunctionOptions = {}): Promise<FunctionConfiguration> {
+  const { lambda } = stack.deployment.clients;
+  const { Role } = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.deployment.outputs.BackupFunctionName }));
+  return lambda.send(
+    new CreateFunctionCommand({
+      FunctionName,
+      Runtime: options.runtime ?? 'nodejs22.x',
+      Handler: options.handler ?? 'index.handler',
+      Role,
+      Code: { ZipFile: await zipOfFiles(files) },
+      Timeout: options.timeout ?? 3,
+      ...(options.variables ? { Environment: { Variables: options.variables } } : {}),
+    }),
+  );
 }
