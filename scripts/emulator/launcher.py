@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 
 from kit_emulator import (cloudformation, cloudformation_parameters, cloudformation_updates, faults,  # noqa: E402
-                          lambda_invoke, lambda_runtime, request_log, s3_conditions, s3_events, s3_invoke_permission, s3_key_locks,
+                          function_role_policy, lambda_invoke, lambda_runtime, request_log, s3_conditions, s3_events, s3_invoke_permission, s3_key_locks,
                           s3_multipart, s3_policy)
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
 from kit_emulator.http_server import finish_answering, keep_alive_server  # noqa: E402
@@ -158,7 +158,7 @@ def main() -> None:
     lambda_invoke.install()
     lambda_runtime.install()
 
-    app = faults.wrap(kit_routes(request_log.recording(RememberingDispatcher(create_backend_app))))
+    app = faults.wrap(kit_routes(request_log.recording(function_role_policy.enforcing(RememberingDispatcher(create_backend_app)))))
     server = keep_alive_server(args.host, args.port, app)
     try:
         server.prepare()

@@ -25,7 +25,7 @@ from typing import Any
 from kit_lambda_runtime.environment import InvocationResult, error_payload
 from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
 
-from . import lambda_runtime
+from . import function_role_policy, lambda_runtime
 
 DEFAULT_MAX_RETRIES = 2
 DEFAULT_MAX_EVENT_AGE_S = 21600
@@ -192,6 +192,12 @@ class AsyncInvoker:
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": result.function_error},
             "responsePayload": response_payload,
         }
+        # Lambda sends it with the function's execution role, as on AWS: a role that may not loses the event.
+        refused = function_role_policy.refusal(function_role_policy.Session(fn.role, fn.function_name),
+                                               [function_role_policy.Need(_SEND_ACTIONS.get(destination.split(":")[2], "*"), destination)])
+        if refused is not None:
+            _dropped(event, f"its execution role may not send it to the on-failure destination {destination}: {refused}")
+            return
         _send_to_destination(fn, destination, json.dumps(record))
         print(f"[lambda-async] {fn.function_name}: event sent to {destination} after {attempts} attempts ({condition})",
               file=sys.stderr, flush=True)
@@ -200,6 +206,9 @@ class AsyncInvoker:
 def _dropped(event: _Event, reason: str) -> None:
     print(f"[lambda-async] {event.fn.function_name}: event {event.request_id} dropped after {event.attempts} attempts: {reason}",
           file=sys.stderr, flush=True)
+
+
+_SEND_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction"}
 
 
 def _send_to_destination(fn: Any, arn: str, body: str) -> None:

@@ -36,6 +36,8 @@ from moto.awslambda.models import LambdaBackend
 from moto.core.exceptions import JsonRESTError
 from moto.logs.exceptions import ResourceAlreadyExistsException
 
+from .function_role_policy import credentials_for
+
 
 @dataclass
 class Settings:
@@ -90,7 +92,7 @@ def _code_dir(fn: Any) -> Path:
 
 
 def _configuration_key(fn: Any) -> str:
-    parts = [fn.function_arn, fn.code_sha_256, fn.handler, fn.run_time, str(fn.memory_size), str(fn.timeout),
+    parts = [fn.function_arn, fn.role, fn.code_sha_256, fn.handler, fn.run_time, str(fn.memory_size), str(fn.timeout),
              json.dumps(fn.environment_vars, sort_keys=True)]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
@@ -103,9 +105,8 @@ def _variables(fn: Any, log_stream: str) -> dict[str, str]:
         "TZ": ":UTC",
         "AWS_REGION": region,
         "AWS_DEFAULT_REGION": region,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_SESSION_TOKEN": "test",
+        # The role's session: the emulator checks the function's requests against the role (function_role_policy.py).
+        **credentials_for(fn.role, fn.function_name),
         "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
         "AWS_LAMBDA_LOG_GROUP_NAME": fn.logs_group_name,

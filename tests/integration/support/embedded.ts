@@ -82,12 +82,14 @@ export type TestFunctionOptions = {
   readonly timeout?: number;
   readonly runtime?: Runtime;
   readonly variables?: Record<string, string>;
+  /** The execution role's ARN; the stack function's role by default. */
+  readonly role?: string;
 };
 
-/** Creates a function of these files (path in the zip → source) next to a stack's, with its role; answers its configuration. */
+/** Creates a function of these files (path in the zip → source) next to a stack's, with its role unless told; answers its configuration. */
 export async function createTestFunction(stack: EmbeddedStack, FunctionName: string, files: Record<string, string>, options: TestFunctionOptions = {}): Promise<FunctionConfiguration> {
   const { lambda } = stack.deployment.clients;
-  const { Role } = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.deployment.outputs.BackupFunctionName }));
+  const Role = options.role ?? (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: stack.deployment.outputs.BackupFunctionName }))).Role;
   return lambda.send(
     new CreateFunctionCommand({
       FunctionName,

@@ -1,0 +1,398 @@
+"""A function's requests are allowed or refused by its execution role, as IAM decides them on AWS.
+
+moto enforces no IAM by default, and its own enforcement is wrong for policies scoped to ARNs (aws-facts.md), so
+a function with too few permissions worked here and failed on AWS. Here each execution environment gets session
+credentials of its own (`credentials_for`), and a request signed with them is checked against the role's identity
+policies (inline, attached managed policies, and the permissions boundary if set) before moto sees it:
+
+- the IAM actions an operation needs, on the resources it names, as S3, SNS and SQS document them (`_needs`):
+  a copy needs the source's read as well as the destination's write, a version id needs the `…Version` action,
+  a copy that carries the source's tags needs their read and write;
+- a statement applies when its Action (or NotAction) and Resource (or NotResource) match, with `*` and `?` as
+  wildcards; an explicit Deny wins, and without an Allow the request is refused;
+- a statement with a Condition is not evaluated: an Allow with one allows nothing here, a Deny with one denies
+  (the stricter reading of each; no request context is emulated);
+- S3 answers a read of a missing key with 403 instead of 404 when s3:ListBucket is not allowed on its bucket;
+- an operation whose needs the emulator does not know is refused, naming it, rather than waved through.
+
+Resource policies (bucket, topic and queue policies) are not evaluated (s3_policy.py says why for buckets), so
+they neither add nor remove a function's permissions; everyone else's requests (scripts, tests) are not checked.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import io
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+from .request_log import operation_of, service_of
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class Session:
+    role_arn: str
+    function_name: str
+
+    @property
+    def principal(self) -> str:
+        """The caller as AWS names it in a refusal: the role assumed by Lambda, in a session named after the function."""
+        account, role_path = self.role_arn.split(":")[4], self.role_arn.split(":", 5)[5]
+        return f"arn:aws:sts::{account}:assumed-role/{role_path.rsplit('/', 1)[-1]}/{self.function_name}"
+
+
+_sessions: dict[str, Session] = {}
+
+
+def credentials_for(role_arn: str, function_name: str) -> dict[str, str]:
+    """The environment variables of a function's session credentials for its role (stable for the pair)."""
+    digest = hashlib.sha256(f"{role_arn}\0{function_name}".encode()).digest()
+    access_key = "ASIA" + base64.b32encode(digest).decode()[:16]
+    _sessions[access_key] = Session(role_arn, function_name)
+    return {"AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": digest.hex()[:40], "AWS_SESSION_TOKEN": digest.hex()}
+
+
+def _access_key(environ: dict[str, Any]) -> str | None:
+    # SigV4 header "AWS4-HMAC-SHA256 Credential=<key>/<date>/…", or a presigned URL's X-Amz-Credential.
+    match = re.search(r"Credential=([^/,\s]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    if match:
+        return match.group(1)
+    credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential")
+    return credential[0].split("/", 1)[0] if credential else None
+
+
+def session_of(environ: dict[str, Any]) -> Session | None:
+    key = _access_key(environ)
+    return _sessions.get(key) if key else None
+
+
+@dataclass(frozen=True)
+class Need:
+    action: str
+    resource: str
+
+
+class UnknownOperation(Exception):
+    pass
+
+
+def _region(environ: dict[str, Any]) -> str:
+    match = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else "us-east-1"
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    stream = environ["wsgi.input"]
+    if not isinstance(stream, io.BytesIO):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        stream = environ["wsgi.input"] = io.BytesIO(stream.read(length) if length > 0 else b"")
+    body = stream.getvalue()
+    stream.seek(0)
+    return body
+
+
+def _parameters(environ: dict[str, Any]) -> dict[str, str]:
+    """The request's parameters: a JSON body (JSON protocols) or a form (query protocols)."""
+    body = _body(environ)
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        try:
+            parsed = json.loads(body or b"{}")
+        except ValueError:
+            return {}
+        return {str(k): v for k, v in parsed.items() if isinstance(v, str)} if isinstance(parsed, dict) else {}
+    return {name: values[0] for name, values in parse_qs(body.decode("utf-8", "replace")).items()}
+
+
+# S3 operations: the actions each needs, on its bucket ("bucket") or its object ("object"); a version id in the
+# request turns s3:GetObject into s3:GetObjectVersion and the tagging actions into their Version forms.
+_S3_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "HeadObject": (("s3:GetObject", "object"),),
+    "GetObject": (("s3:GetObject", "object"),),
+    "GetObjectAttributes": (("s3:GetObject", "object"), ("s3:GetObjectAttributes", "object")),
+    "GetObjectTagging": (("s3:GetObjectTagging", "object"),),
+    "PutObject": (("s3:PutObject", "object"),),
+    "CreateMultipartUpload": (("s3:PutObject", "object"),),
+    "UploadPart": (("s3:PutObject", "object"),),
+    "CompleteMultipartUpload": (("s3:PutObject", "object"),),
+    "CopyObject": (("s3:PutObject", "object"),),
+    "UploadPartCopy": (("s3:PutObject", "object"),),
+    "PutObjectTagging": (("s3:PutObjectTagging", "object"),),
+    "DeleteObject": (("s3:DeleteObject", "object"),),
+    "DeleteObjectTagging": (("s3:DeleteObjectTagging", "object"),),
+    "AbortMultipartUpload": (("s3:AbortMultipartUpload", "object"),),
+    "ListParts": (("s3:ListMultipartUploadParts", "object"),),
+    "ListObjects": (("s3:ListBucket", "bucket"),),
+    "ListObjectsV2": (("s3:ListBucket", "bucket"),),
+    "HeadBucket": (("s3:ListBucket", "bucket"),),
+    "ListObjectVersions": (("s3:ListBucketVersions", "bucket"),),
+    "ListMultipartUploads": (("s3:ListBucketMultipartUploads", "bucket"),),
+    "GET bucket?uploads": (("s3:ListBucketMultipartUploads", "bucket"),),
+    "GetBucketVersioning": (("s3:GetBucketVersioning", "bucket"),),
+    "GET bucket?versioning": (("s3:GetBucketVersioning", "bucket"),),
+    "GetBucketLocation": (("s3:GetBucketLocation", "bucket"),),
+    "GET bucket?location": (("s3:GetBucketLocation", "bucket"),),
+}
+_VERSIONED_ACTIONS = {"s3:GetObject": "s3:GetObjectVersion", "s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
+                      "s3:GetObjectTagging": "s3:GetObjectVersionTagging",
+                      "s3:PutObjectTagging": "s3:PutObjectVersionTagging", "s3:DeleteObject": "s3:DeleteObjectVersion",
+                      "s3:DeleteObjectTagging": "s3:DeleteObjectVersionTagging"}
+_COPIES = {"CopyObject", "UploadPartCopy"}
+_S3_READS = {"GetObject", "HeadObject"}
+
+
+def _s3_target(environ: dict[str, Any]) -> tuple[str, str]:
+    """The bucket and key a request names, path-style or virtual-hosted."""
+    path = unquote(environ.get("PATH_INFO", ""))
+    host = environ.get("HTTP_HOST", "").split(":")[0]
+    first_label = host.split(".")[0]
+    if "." in host and not re.fullmatch(r"[\d.]+", host) and first_label not in ("s3", "localhost"):
+        return first_label, path.lstrip("/")
+    bucket, _, key = path.lstrip("/").partition("/")
+    return bucket, key
+
+
+def _tagged(account_id: str, bucket: str, key: str, version_id: str | None) -> bool:
+    from moto.s3.models import s3_backends
+
+    try:
+        backend = s3_backends[account_id]["aws"]
+        found = backend.get_object(bucket, key, version_id=version_id)
+        return bool(found and backend.get_object_tagging(found).get("Tags"))
+    except Exception:  # a missing source is moto's to answer
+        return False
+
+
+def _s3_needs(environ: dict[str, Any], operation: str, account_id: str) -> list[Need]:
+    if operation == "ListBuckets" or (operation == "GET bucket" and not environ.get("PATH_INFO", "").strip("/")):
+        return [Need("s3:ListAllMyBuckets", "*")]
+    if operation not in _S3_NEEDS:
+        raise UnknownOperation(f"s3:{operation}")
+    bucket, key = _s3_target(environ)
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    versioned = "versionId" in query
+
+    def need(action: str, scope: str, on_version: bool, on_bucket: str, on_key: str) -> Need:
+        action = _VERSIONED_ACTIONS.get(action, action) if on_version else action
+        return Need(action, f"arn:aws:s3:::{on_bucket}" + (f"/{on_key}" if scope == "object" else ""))
+
+    needs = [need(action, scope, versioned, bucket, key) for action, scope in _S3_NEEDS[operation]]
+    if environ.get("HTTP_X_AMZ_TAGGING") and operation in ("PutObject", "CreateMultipartUpload"):
+        needs.append(need("s3:PutObjectTagging", "object", False, bucket, key))
+    if operation in _COPIES:
+        source_path, _, source_query = environ.get("HTTP_X_AMZ_COPY_SOURCE", "").partition("?")
+        source_bucket, _, source_key = unquote(source_path).lstrip("/").partition("/")
+        source_version = parse_qs(source_query).get("versionId", [None])[0]
+        needs.append(need("s3:GetObject", "object", source_version is not None, source_bucket, source_key))
+        directive = environ.get("HTTP_X_AMZ_TAGGING_DIRECTIVE", "COPY").upper()
+        if operation == "CopyObject" and directive == "REPLACE" and environ.get("HTTP_X_AMZ_TAGGING"):
+            needs.append(need("s3:PutObjectTagging", "object", False, bucket, key))
+        if operation == "CopyObject" and directive == "COPY" and _tagged(account_id, source_bucket, source_key, source_version):
+            needs.append(need("s3:GetObjectTagging", "object", source_version is not None, source_bucket, source_key))
+            needs.append(need("s3:PutObjectTagging", "object", False, bucket, key))
+    return needs
+
+
+_SNS_PUBLISHES = {"Publish", "PublishBatch"}
+_SNS_ON_TOPIC = {"GetTopicAttributes": "sns:GetTopicAttributes", "ListSubscriptionsByTopic": "sns:ListSubscriptionsByTopic"}
+_SQS_ON_QUEUE = {"SendMessage": "sqs:SendMessage", "SendMessageBatch": "sqs:SendMessage",
+                 "ReceiveMessage": "sqs:ReceiveMessage", "DeleteMessage": "sqs:DeleteMessage",
+                 "DeleteMessageBatch": "sqs:DeleteMessage", "ChangeMessageVisibility": "sqs:ChangeMessageVisibility",
+                 "GetQueueAttributes": "sqs:GetQueueAttributes"}
+
+
+def _queue_arn(queue_url: str, region: str) -> str:
+    account, _, name = urlparse(queue_url).path.strip("/").partition("/")
+    return f"arn:aws:sqs:{region}:{account}:{name}"
+
+
+def needs_of(environ: dict[str, Any], account_id: str) -> list[Need]:
+    """The IAM actions a request needs, on which resources; UnknownOperation for one the emulator cannot judge."""
+    service, operation = service_of(environ), operation_of(environ)
+    if service == "s3":
+        return _s3_needs(environ, operation, account_id)
+    if service == "sts" and operation == "GetCallerIdentity":
+        return []  # needs no permission on AWS either
+    if service == "sns":
+        parameters = _parameters(environ)
+        if operation in _SNS_PUBLISHES:
+            return [Need("sns:Publish", parameters.get("TopicArn") or parameters.get("TargetArn") or "*")]
+        if operation in _SNS_ON_TOPIC:
+            return [Need(_SNS_ON_TOPIC[operation], parameters.get("TopicArn", "*"))]
+        if operation == "ListTopics":
+            return [Need("sns:ListTopics", "*")]
+    if service == "sqs":
+        parameters = _parameters(environ)
+        if operation in _SQS_ON_QUEUE:
+            return [Need(_SQS_ON_QUEUE[operation], _queue_arn(parameters.get("QueueUrl", ""), _region(environ)))]
+        if operation == "GetQueueUrl":
+            return [Need("sqs:GetQueueUrl", f"arn:aws:sqs:{_region(environ)}:{account_id}:{parameters.get('QueueName', '')}")]
+    raise UnknownOperation(f"{service}:{operation}")
+
+
+def _pattern(text: str, case_sensitive: bool) -> re.Pattern[str]:
+    escaped = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text)
+    return re.compile(escaped, 0 if case_sensitive else re.IGNORECASE)
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _matches(statement: dict[str, Any], need: Need) -> bool:
+    def any_match(patterns: list[str], value: str, case_sensitive: bool) -> bool:
+        return any(_pattern(p, case_sensitive).fullmatch(value) for p in patterns)
+
+    if "Action" in statement:
+        action_ok = any_match(_as_list(statement["Action"]), need.action, False)
+    else:
+        action_ok = not any_match(_as_list(statement.get("NotAction")), need.action, False)
+    if "Resource" in statement:
+        resource_ok = any_match(_as_list(statement["Resource"]), need.resource, True)
+    else:
+        resource_ok = not any_match(_as_list(statement.get("NotResource")), need.resource, True)
+    return action_ok and resource_ok
+
+
+def _statements(document: Any) -> list[dict[str, Any]]:
+    return _parsed_statements(document) if isinstance(document, str) else _listed(document)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_statements(text: str) -> list[dict[str, Any]]:
+    """A stored policy document's statements, parsed once per document (every function request reads them)."""
+    return _listed(json.loads(unquote(text)))
+
+
+def _listed(parsed: Any) -> list[dict[str, Any]]:
+    statements = parsed.get("Statement", []) if isinstance(parsed, dict) else []
+    return [s for s in (statements if isinstance(statements, list) else [statements]) if isinstance(s, dict)]
+
+
+def _effect(documents: list[Any], need: Need) -> str | None:
+    """"Deny" when a statement denies the need, "Allow" when one allows it (and none denies), else None."""
+    allowed = False
+    for document in documents:
+        for statement in _statements(document):
+            if not _matches(statement, need):
+                continue
+            if statement.get("Effect") == "Deny":
+                return "Deny"
+            if statement.get("Effect") == "Allow" and not statement.get("Condition"):
+                allowed = True
+    return "Allow" if allowed else None
+
+
+def _default_document(policy: Any) -> Any:
+    return next(v.document for v in policy.versions if v.version_id == policy.default_version_id)
+
+
+def refusal(session: Session, needs: list[Need]) -> str | None:
+    """Why the session's role may not do what the request needs, worded as AWS words it; None when it may."""
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[session.role_arn.split(":")[4]]["aws"]
+    try:
+        role = backend.get_role_by_arn(session.role_arn)
+    except Exception:
+        return f"User: {session.principal} is not authorized: its execution role {session.role_arn} does not exist"
+    identity = [*role.policies.values(), *(_default_document(p) for p in role.managed_policies.values())]
+    boundary = _default_document(backend.get_policy(role.permissions_boundary_arn)) if role.permissions_boundary_arn else None
+    for need in needs:
+        effect = _effect(identity, need)
+        if effect == "Deny":
+            because = "with an explicit deny in an identity-based policy"
+        elif effect is None:
+            because = f"because no identity-based policy allows the {need.action} action"
+        elif boundary is not None and _effect([boundary], need) != "Allow":
+            because = f"because no permissions boundary allows the {need.action} action"
+        else:
+            continue
+        return f'User: {session.principal} is not authorized to perform: {need.action} on resource: "{need.resource}" {because}'
+    return None
+
+
+def _refuse(environ: dict[str, Any], start_response: Callable[..., Any], message: str) -> Iterable[bytes]:
+    service = service_of(environ)
+    request_id = str(uuid.uuid4())
+    if service == "s3":
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>{_xml(message)}</Message>'
+                f"<RequestId>{request_id}</RequestId></Error>").encode()
+        content_type = "application/xml"
+    elif environ.get("HTTP_X_AMZ_TARGET"):
+        body = json.dumps({"__type": "AccessDeniedException", "message": message}).encode()
+        content_type = "application/x-amz-json-1.0"
+    else:
+        code = "AuthorizationError" if service == "sns" else "AccessDenied"
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{_xml(message)}</Message></Error>"
+                f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+        content_type = "text/xml"
+    headers = [("Content-Type", content_type), ("x-amzn-RequestId", request_id)]
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        headers.append(("x-amzn-query-error", "AccessDenied;Sender"))
+    if environ.get("REQUEST_METHOD") == "HEAD":
+        body = b""
+    start_response("403 Forbidden", headers + [("Content-Length", str(len(body)))])
+    return [body]
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def enforcing(app: WsgiApp) -> WsgiApp:
+    """WSGI middleware: a function's request goes on only if its role allows what the request needs."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        session = session_of(environ)
+        if session is None:
+            return app(environ, start_response)
+        account_id = session.role_arn.split(":")[4]
+        try:
+            needs = needs_of(environ, account_id)
+        except UnknownOperation as unknown:
+            return _refuse(environ, start_response,
+                           f"User: {session.principal} is not authorized to perform: {unknown}: the embedded emulator "
+                           "does not know which IAM actions this operation needs, so it refuses it "
+                           "(scripts/emulator/kit_emulator/function_role_policy.py lists those it knows)")
+        message = refusal(session, needs)
+        if message is not None:
+            return _refuse(environ, start_response, message)
+        if service_of(environ) == "s3" and operation_of(environ) in _S3_READS:
+            bucket, _ = _s3_target(environ)
+            listing = refusal(session, [Need("s3:ListBucket", f"arn:aws:s3:::{bucket}")])
+            if listing is not None:
+                return _missing_as_refused(app, environ, start_response, message=(
+                    f"{listing} (S3 answers a read of a missing key with 403 when the caller may not list the bucket)"))
+        return app(environ, start_response)
+
+    return wrapped
+
+
+def _missing_as_refused(app: WsgiApp, environ: dict[str, Any], start_response: Callable[..., Any], message: str) -> Iterable[bytes]:
+    missing = False
+
+    def answering(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        nonlocal missing
+        if status.startswith("404"):
+            missing = True
+            return lambda _data: None
+        return start_response(status, headers, exc_info)
+
+    result = app(environ, answering)
+    if not missing:
+        return result
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()
+    return _refuse(environ, start_response, message)

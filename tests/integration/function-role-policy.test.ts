@@ -1,0 +1,184 @@
+import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { InvokeCommand, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { CopyObjectCommand, GetBucketAclCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../../scripts/lib/wait.js';
+import { createTestFunction, useEmbeddedStack } from './support/embedded.js';
+
+type Statement = { Effect: 'Allow' | 'Deny'; Action?: string | string[]; NotAction?: string | string[]; Resource: string | string[] };
+
+/** A function that answers its own session credentials: the test then makes requests as the function does. */
+const credentialsFunction = `exports.handler = async () => ({
+  accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY, sessionToken: process.env.AWS_SESSION_TOKEN });`;
+
+const refusalOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'allowed',
+    (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode} ${error.name}: ${error.message}`,
+  );
+
+describe("the embedded emulator checks a function's requests against its execution role", () => {
+  const stack = useEmbeddedStack({ namePrefix: 'kit-iam-it' });
+  let functions = 0;
+
+  function adminClients() {
+    const { target } = stack();
+    const common = { region: target.region, endpoint: target.endpoint!, credentials: target.credentials! };
+    return { iam: new IAMClient(common), s3: new S3Client({ ...common, forcePathStyle: true }) };
+  }
+
+  /** A role with these statements (inline), a function with that role, and clients signed as the function. */
+  async function actingAs(statements: Statement[]) {
+    const { iam } = adminClients();
+    const { target, deployment } = stack();
+    functions += 1;
+    const name = `kit-iam-fn-${functions}`;
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: name,
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      }),
+    );
+    const putPolicy = (more: Statement[]) =>
+      iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: 'inline', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: more }) }));
+    if (statements.length > 0) await putPolicy(statements);
+    await createTestFunction(stack(), name, { 'index.js': credentialsFunction }, { role: Role!.Arn! });
+    const { Payload } = await deployment.clients.lambda.send(new InvokeCommand({ FunctionName: name }));
+    const credentials = JSON.parse(Buffer.from(Payload!).toString()) as { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+    const common = { region: target.region, endpoint: target.endpoint!, credentials };
+    return { roleName: name, roleArn: Role!.Arn!, putPolicy, s3: new S3Client({ ...common, forcePathStyle: true }), sns: new SNSClient(common) };
+  }
+
+  const inbox = () => stack().deployment.outputs.InboxBucketName;
+  const backup = () => stack().deployment.outputs.BackupBucketName;
+
+  it('allows what the role allows and refuses the rest, naming the action, the resource and the role as AWS does', async () => {
+    // Prepare
+    await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'open/a.txt', Body: 'a' }));
+    await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'closed/b.txt', Body: 'b' }));
+    const fn = await actingAs([{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${inbox()}/open/*` }]);
+    // Act
+    const open = await refusalOf(fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'open/a.txt' })));
+    const closed = await refusalOf(fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'closed/b.txt' })));
+    const published = await refusalOf(fn.sns.send(new PublishCommand({ TopicArn: stack().deployment.outputs.ReceiptTopicArn, Message: 'hi' })));
+    // Assess
+    expect(open).toBe('allowed');
+    expect(closed).toBe(
+      `403 AccessDenied: User: arn:aws:sts::123456789012:assumed-role/${fn.roleName}/${fn.roleName} is not authorized to perform: s3:GetObject ` +
+        `on resource: "arn:aws:s3:::${inbox()}/closed/b.txt" because no identity-based policy allows the s3:GetObject action`,
+    );
+    expect(published).toMatch(/^403 AuthorizationErrorException: .* is not authorized to perform: sns:Publish on resource: "arn:aws:sns:/);
+  });
+
+  it('lets an explicit deny win over an allow, and matches ? and * as IAM does', async () => {
+    // Prepare
+    for (const key of ['secret-01.txt', 'secret-001.txt']) await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: key, Body: key }));
+    const fn = await actingAs([
+      { Effect: 'Allow', Action: 's3:*', Resource: `arn:aws:s3:::${inbox()}/*` },
+      { Effect: 'Deny', Action: 's3:Get*', Resource: `arn:aws:s3:::${inbox()}/secret-??.txt` },
+    ]);
+    // Act
+    const twoCharacters = await refusalOf(fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'secret-01.txt' })));
+    const threeCharacters = await refusalOf(fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'secret-001.txt' })));
+    // Assess
+    expect(twoCharacters).toMatch(/^403 AccessDenied: .* s3:GetObject on resource: ".*secret-01.txt" with an explicit deny in an identity-based policy$/);
+    expect(threeCharacters).toBe('allowed');
+  });
+
+  it('answers a read of a missing key with 404 where the role may list the bucket, and with 403 where it may not', async () => {
+    // Prepare
+    const read = { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${inbox()}/*` } as const;
+    const lister = await actingAs([read, { Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${inbox()}` }]);
+    const reader = await actingAs([read]);
+    // Act
+    const listed = await refusalOf(lister.s3.send(new HeadObjectCommand({ Bucket: inbox(), Key: 'never-written.txt' })));
+    const unlisted = await refusalOf(reader.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'never-written.txt' })));
+    // Assess
+    expect(listed).toBe('404 NotFound: UnknownError');
+    expect(unlisted).toMatch(/^403 AccessDenied: .* s3:ListBucket on resource: "arn:aws:s3:::kit-iam-it-inbox-[^"]+" because no identity-based policy allows/);
+  });
+
+  it("needs the source's read for a copy, and the tags' read and write when the source has tags", async () => {
+    // Prepare
+    const plain = await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'copy/plain.txt', Body: 'p' }));
+    const tagged = await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'copy/tagged.txt', Body: 't', Tagging: 'owner=me' }));
+    const fn = await actingAs([
+      { Effect: 'Allow', Action: 's3:GetObjectVersion', Resource: `arn:aws:s3:::${inbox()}/*` },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${backup()}/*` },
+    ]);
+    const copy = (key: string, versionId: string) =>
+      refusalOf(fn.s3.send(new CopyObjectCommand({ Bucket: backup(), Key: key, CopySource: `${inbox()}/${key}?versionId=${versionId}` })));
+    // Act
+    const plainCopy = await copy('copy/plain.txt', plain.VersionId!);
+    const taggedCopy = await copy('copy/tagged.txt', tagged.VersionId!);
+    const unversioned = await refusalOf(fn.s3.send(new CopyObjectCommand({ Bucket: backup(), Key: 'copy/plain.txt', CopySource: `${inbox()}/copy/plain.txt` })));
+    // Assess
+    expect(plainCopy).toBe('allowed');
+    expect(taggedCopy).toMatch(/^403 AccessDenied: .* s3:GetObjectVersionTagging on resource: ".*\/copy\/tagged.txt"/);
+    expect(unversioned).toMatch(/^403 AccessDenied: .* s3:GetObject on resource: ".*\/copy\/plain.txt"/);
+  });
+
+  it("applies a change of the role's policies, inline or attached, to the function's next request", async () => {
+    // Prepare
+    const fn = await actingAs([]);
+    const topic = stack().deployment.outputs.ReceiptTopicArn;
+    const publish = () => refusalOf(fn.sns.send(new PublishCommand({ TopicArn: topic, Message: 'hi' })));
+    const before = await publish();
+    // Act
+    await fn.putPolicy([{ Effect: 'Allow', Action: 'sns:Publish', Resource: topic }]);
+    const withInline = await publish();
+    await fn.putPolicy([{ Effect: 'Allow', NotAction: 'sns:Publish', Resource: '*' }]);
+    const withNotAction = await publish();
+    const { iam } = adminClients();
+    const { Policy } = await iam.send(
+      new CreatePolicyCommand({ PolicyName: 'kit-iam-publish', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sns:*', Resource: '*' }] }) }),
+    );
+    await iam.send(new AttachRolePolicyCommand({ RoleName: fn.roleName, PolicyArn: Policy!.Arn! }));
+    const withManaged = await publish();
+    // Assess
+    expect(before).toMatch(/^403 AuthorizationErrorException/);
+    expect(withInline).toBe('allowed');
+    expect(withNotAction).toMatch(/^403 AuthorizationErrorException/);
+    expect(withManaged).toBe('allowed');
+  });
+
+  it('refuses an operation whose permissions it does not know, naming it, and leaves everyone else unchecked', async () => {
+    // Prepare
+    const fn = await actingAs([{ Effect: 'Allow', Action: '*', Resource: '*' }]);
+    // Act
+    const byFunction = await refusalOf(fn.s3.send(new GetBucketAclCommand({ Bucket: inbox() })));
+    const byOwner = await refusalOf(adminClients().s3.send(new GetBucketAclCommand({ Bucket: inbox() })));
+    // Assess
+    expect(byFunction).toMatch(/^403 AccessDenied: .* s3:GET bucket\?acl: the embedded emulator does not know which IAM actions this operation needs/);
+    expect(byOwner).toBe('allowed');
+  });
+
+  it('parks a failed event only where the role may send to the on-failure destination, and says so where it may not', async () => {
+    // Prepare: two failing functions parking in the same queue, one role allowed to send there
+    const { lambda, sqs } = stack().deployment.clients;
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'kit-iam-parked' }));
+    const queueArn = `arn:aws:sqs:${stack().target.region}:123456789012:kit-iam-parked`;
+    const allowed = await actingAs([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn }]);
+    const refused = await actingAs([]);
+    const failing = 'exports.handler = async () => { throw new Error("always fails"); };';
+    for (const fn of [allowed, refused]) {
+      await createTestFunction(stack(), `${fn.roleName}-failing`, { 'index.js': failing }, { role: fn.roleArn });
+      await lambda.send(
+        new PutFunctionEventInvokeConfigCommand({ FunctionName: `${fn.roleName}-failing`, MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: queueArn } } }),
+      );
+    }
+    // Act
+    for (const fn of [refused, allowed]) await lambda.send(new InvokeCommand({ FunctionName: `${fn.roleName}-failing`, InvocationType: 'Event', Payload: '{}' }));
+    const log = await waitFor('both events to be parked or dropped', async () => {
+      const text = await stack().emulator.log();
+      return /event sent to .*kit-iam-parked/.test(text) && /dropped/.test(text) ? text : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    // Assess
+    expect(log).toContain(`[lambda-async] ${allowed.roleName}-failing: event sent to ${queueArn} after 1 attempts`);
+    expect(log).toMatch(new RegExp(`${refused.roleName}-failing: event \\S+ dropped after 1 attempts: its execution role may not send it to the on-failure destination ${queueArn}: .* sqs:SendMessage`));
+    expect(Attributes?.ApproximateNumberOfMessages).toBe('1');
+  });
+});
