@@ -4,6 +4,7 @@ import { ExitCode, run, scriptCommand, UsageError } from './lib/cli.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { isMatrixReport, matrixReportFile, readReportFile } from './lib/report-files.js';
 import { TargetName } from './lib/targets.js';
+import { compareReports } from './matrix/compare.js';
 import { missingCases } from './matrix/report.js';
 import { matrixCases, type MatrixReport } from './matrix/run.js';
 
@@ -33,15 +34,18 @@ run(async () => {
   const problems = read.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
   const reports = read.map((result) => (result as PromiseFulfilledResult<MatrixReport>).value);
-  const outcomes = reports.map((report) => report.results.map((r) => `${r.id}:${r.outcome}`).join(' '));
+  const [first, second] = reports as [MatrixReport, MatrixReport];
   for (const report of reports) {
     const counts = Object.entries(report.counts).map(([outcome, n]) => `${n} ${outcome}`).join(', ');
     console.log(`${report.target.padEnd(10)} ${counts}  (${report.targetDescription}, ${report.startedAt})`);
   }
-  if (outcomes[0] !== outcomes[1]) {
-    console.error(`the outcomes differ case by case:\n  ${reports[0]!.target}: ${outcomes[0]}\n  ${reports[1]!.target}: ${outcomes[1]}`);
+  const comparison = compareReports(first, second);
+  const disagreements = comparison.filter((c) => !c.agree);
+  if (disagreements.length > 0) {
+    console.error(`the outcomes differ:\n${disagreements.map((c) => `  ${c.difference}`).join('\n')}`);
     return ExitCode.failed;
   }
-  console.log(`same outcome in every case: ${outcomes[0]}`);
+  const differences = comparison.flatMap((c) => (c.difference ? [`  ${c.difference}`] : []));
+  console.log(`the same behaviour in every case${differences.length > 0 ? `, shown differently in:\n${differences.join('\n')}` : ''}`);
   return ExitCode.ok;
 });

@@ -21,6 +21,8 @@ export type Capabilities = {
    * event poller, and the old one discards what it receives while it stops (invocation/event_manager.py).
    */
   readonly settleAfterConfigChangeMs: number;
+  /** How long a change of the function's role takes to reach the running function (IAM is eventually consistent). */
+  readonly settleAfterRoleChangeMs: number;
   /** Template properties the target's CloudFormation is known to skip: printed as warnings, never passed. */
   readonly notEmulated: readonly string[];
 };
@@ -44,11 +46,13 @@ const EMULATOR_REGION = 'us-east-1';
 
 export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
   embedded: {
-    iamEnforced: false,
+    iamEnforced: true,
     cloudTrail: false,
     lambdaInContainers: false,
     sesInbox: false,
     settleAfterConfigChangeMs: 0,
+    // The emulator reads the role at every request.
+    settleAfterRoleChangeMs: 0,
     notEmulated: [],
   },
   /** LocalStack in Docker; in host mode its functions are local processes (localstackCapabilities). */
@@ -58,6 +62,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     lambdaInContainers: true,
     sesInbox: true,
     settleAfterConfigChangeMs: 3_000,
+    settleAfterRoleChangeMs: 0,
     // LocalStack 4.14's AWS::S3::Bucket provider skips these (resource_providers/aws_s3_bucket.py), and
     // creates buckets with a public-read ACL that its free build does not enforce.
     notEmulated: ['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl'],
@@ -68,6 +73,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     lambdaInContainers: true,
     sesInbox: false,
     settleAfterConfigChangeMs: 0,
+    settleAfterRoleChangeMs: 15_000,
     notEmulated: [],
   },
 };

@@ -37,8 +37,7 @@ async function withoutPublishPermission(context: MatrixContext, key: string): Pr
   };
   await redeploy('false');
   try {
-    // IAM changes reach running functions within seconds; give them that.
-    await sleep(15_000);
+    await sleep(context.target.capabilities.settleAfterRoleChangeMs);
     const { failed, evidence } = await copyWithoutReceipt(context, key);
     evidence.unshift('stack updated with ReceiptPublishAllowed=false (sns:Publish removed from the role)');
     return failed ? fail(failed, evidence) : pass(evidence);

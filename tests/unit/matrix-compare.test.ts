@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { compareReports } from '../../scripts/matrix/compare.js';
+import type { MatrixReport } from '../../scripts/matrix/run.js';
+import type { CaseOutcome } from '../../scripts/matrix/types.js';
+
+function reportOf(target: string, outcomes: Record<number, CaseOutcome>): MatrixReport {
+  const results = Object.entries(outcomes).map(([id, outcome]) => ({
+    id: Number(id),
+    name: `case ${id}`,
+    outcome,
+    ...(outcome === 'SIMULATED' ? { reason: 'IAM is not enforced: the topic was made unreachable' } : {}),
+    evidence: [],
+    durationMs: 1,
+  }));
+  return {
+    target, targetDescription: target, stackName: 'backup-kit', prefix: 'matrix/x/', startedAt: '2026-11-29T09:00:00.000Z',
+    durationMs: 1, counts: { PASS: 0, FAIL: 0, SKIP: 0, SIMULATED: 0 }, results,
+  };
+}
+
+describe('comparing two targets case by case', () => {
+  it('agrees where a case PASSes on one target and is SIMULATED on the other, and says which simulated it and how', () => {
+    // Prepare
+    const embedded = reportOf('embedded', { 1: 'PASS', 5: 'PASS', 8: 'SKIP' });
+    const localstack = reportOf('localstack', { 1: 'PASS', 5: 'SIMULATED', 8: 'SKIP' });
+    // Act
+    const comparison = compareReports(embedded, localstack);
+    // Assess
+    expect(comparison.every((c) => c.agree)).toBe(true);
+    expect(comparison.find((c) => c.id === 5)?.difference).toBe(
+      'case 5 case 5: PASS on embedded, SIMULATED on localstack (both showed it; localstack: IAM is not enforced: the topic was made unreachable)',
+    );
+    expect(comparison.filter((c) => c.difference)).toHaveLength(1);
+  });
+
+  it.each([
+    ['PASS', 'FAIL'],
+    ['SIMULATED', 'FAIL'],
+    ['PASS', 'SKIP'],
+    ['SKIP', 'SIMULATED'],
+  ] as const)('disagrees where one target says %s and the other %s', (mine, theirs) => {
+    // Act
+    const [comparison] = compareReports(reportOf('embedded', { 3: mine }), reportOf('localstack', { 3: theirs }));
+    // Assess
+    expect(comparison).toEqual({ id: 3, agree: false, difference: `case 3 case 3: ${mine} on embedded, ${theirs} on localstack` });
+  });
+
+  it('disagrees where a case is missing from either report', () => {
+    // Act
+    const comparison = compareReports(reportOf('embedded', { 4: 'PASS' }), reportOf('localstack', { 6: 'PASS' }));
+    // Assess
+    expect(comparison).toEqual([
+      { id: 4, agree: false, difference: "case 4 is missing from localstack's report" },
+      { id: 6, agree: false, difference: "case 6 is missing from embedded's report" },
+    ]);
+  });
+});
