@@ -1,9 +1,10 @@
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { InvokeCommand, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { CopyObjectCommand, GetBucketAclCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetBucketAclCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
+import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { createTestFunction, useEmbeddedStack } from './support/embedded.js';
 
@@ -20,7 +21,8 @@ const refusalOf = (promise: Promise<unknown>) =>
   );
 
 describe("the embedded emulator checks a function's requests against its execution role", () => {
-  const stack = useEmbeddedStack({ namePrefix: 'kit-iam-it' });
+  // Copies from 5 MiB on go in parts, so that both of the function's copy paths run here.
+  const stack = useEmbeddedStack({ namePrefix: 'kit-iam-it', parameters: { MultipartThresholdBytes: '5242880', MultipartPartSizeBytes: '5242880' } });
   let functions = 0;
 
   function adminClients() {
@@ -180,5 +182,23 @@ describe("the embedded emulator checks a function's requests against its executi
     expect(log).toContain(`[lambda-async] ${allowed.roleName}-failing: event sent to ${queueArn} after 1 attempts`);
     expect(log).toMatch(new RegExp(`${refused.roleName}-failing: event \\S+ dropped after 1 attempts: its execution role may not send it to the on-failure destination ${queueArn}: .* sqs:SendMessage`));
     expect(Attributes?.ApproximateNumberOfMessages).toBe('1');
+  });
+
+  it.each([
+    ['a copy', 1024],
+    ['a multipart copy', 6 * 1024 * 1024],
+  ])("lets the deployed function carry a tagged upload's tags and metadata to its backup by %s, with the template's role", async (_, size) => {
+    // Prepare
+    const { s3 } = adminClients();
+    const key = `tagged/${size}.bin`;
+    // Act
+    const { VersionId } = await s3.send(
+      new PutObjectCommand({ Bucket: inbox(), Key: key, Body: Buffer.alloc(size, 1), Tagging: 'owner=me&kind=scan', Metadata: { origin: 'scanner' } }),
+    );
+    const copied = await waitForBackupOf(s3, backup(), key, VersionId!, 20_000);
+    const { TagSet } = await s3.send(new GetObjectTaggingCommand({ Bucket: backup(), Key: key, VersionId: copied.VersionId }));
+    // Assess
+    expect(copied.Metadata?.origin).toBe('scanner');
+    expect(TagSet?.map((tag) => `${tag.Key}=${tag.Value}`).sort()).toEqual(['kind=scan', 'owner=me']);
   });
 });

@@ -229,6 +229,19 @@ describe('the function role is least privilege', () => {
     expect(plainStatements().some((s) => [s.Action].flat().includes(action) && [s.Resource].flat().some(onTarget))).toBe(true);
   });
 
+  it('may do nothing more on the buckets than those calls need', () => {
+    // Prepare
+    const place = (resource: unknown) => {
+      const arn = JSON.stringify(resource);
+      return `${arn.includes('-inbox-') ? 'inbox' : 'backup'} ${arn.includes('/*') ? 'object' : 'bucket'}`;
+    };
+    const granted = plainStatements().flatMap((s) =>
+      [s.Action].flat().filter((action) => String(action).startsWith('s3:')).flatMap((action) => [s.Resource].flat().map((r) => `${action} on the ${place(r)}`)),
+    );
+    // Assess
+    expect(new Set(granted)).toEqual(new Set(needed.map(([, action, bucket, level]) => `${action} on the ${bucket} ${level}`)));
+  });
+
   it('may send only to the failed-events queue', () => {
     // Assess
     expect(plainStatements()).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] } }));
