@@ -27,6 +27,8 @@ export type DriftCheck = {
   readonly expected: string;
   readonly live: string;
   readonly status: DriftStatus;
+  /** Why a warning needs the owner, where it is not a property the target does not emulate. */
+  readonly note?: string;
 };
 
 /** Reads a live setting; a "not configured" error is the answer "none", any other error is a drift. */
@@ -49,7 +51,14 @@ type BucketProperties = {
   NotificationConfiguration?: { LambdaConfigurations?: { Event: string }[] };
 };
 
-type Expectation = { resource: string; property: string; expected: string; read: () => Promise<string> };
+type Expectation = {
+  resource: string;
+  property: string;
+  expected: string;
+  read: () => Promise<string>;
+  /** A live value that differs but that no deploy can set back: what the owner should do, printed as a warning. */
+  ownersTurn?: (live: string) => string | undefined;
+};
 
 function bucketExpectations(clients: Clients, id: string, bucket: string, properties: BucketProperties, functionArn: string): Expectation[] {
   const { s3 } = clients;
@@ -181,15 +190,20 @@ export async function checkDrift(
     });
   }
   if (conditions.HasNotificationEmail) {
+    const address = String(parameters.NotificationEmail);
     expectations.push({
       resource: 'ReceiptEmailSubscription',
       property: 'subscription',
-      expected: `email:${parameters.NotificationEmail}`,
+      expected: `email:${address}`,
       read: async () => {
         const response = await clients.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: outputs.ReceiptTopicArn }));
-        const email = (response.Subscriptions ?? []).find((s) => s.Protocol === 'email' && s.Endpoint === parameters.NotificationEmail);
-        return email ? `email:${email.Endpoint}` : 'none';
+        const email = (response.Subscriptions ?? []).find((s) => s.Protocol === 'email' && s.Endpoint === address);
+        if (!email) return 'none';
+        // LocalStack lists its e-mail subscriptions as pending for good and delivers to its own inbox: nobody confirms there.
+        const pending = email.SubscriptionArn === PENDING_CONFIRMATION && !capabilities.sesInbox;
+        return pending ? `email:${address} (pending confirmation)` : `email:${address}`;
       },
+      ownersTurn: (live) => subscriptionAdvice(live, address, outputs.ReceiptTopicArn),
     });
   }
   const fn = resources.BackupFunction?.Properties ?? {};
@@ -235,16 +249,34 @@ export async function checkDrift(
   );
 
   return Promise.all(
-    expectations.map(async ({ resource, property, expected, read }) => {
+    expectations.map(async ({ resource, property, expected, read, ownersTurn }) => {
       const actual = await live(read);
-      const status: DriftStatus = capabilities.notEmulated.includes(property)
-        ? DriftStatus.warn
-        : actual === expected
-          ? DriftStatus.ok
-          : DriftStatus.drift;
-      return { resource, property, expected, live: actual, status };
+      if (capabilities.notEmulated.includes(property)) return { resource, property, expected, live: actual, status: DriftStatus.warn };
+      if (actual === expected) return { resource, property, expected, live: actual, status: DriftStatus.ok };
+      const note = ownersTurn?.(actual);
+      return { resource, property, expected, live: actual, status: note ? DriftStatus.warn : DriftStatus.drift, ...(note ? { note } : {}) };
     }),
   );
+}
+
+/** What SNS lists instead of an ARN for a subscription that its endpoint has not confirmed. */
+const PENDING_CONFIRMATION = 'PendingConfirmation';
+
+/**
+ * An e-mail subscription that waits for its confirmation, or that SNS deleted, is not something a deploy sets
+ * back: CloudFormation does not create it again while the stack is unchanged. SNS deletes an unconfirmed
+ * subscription after 48 hours, and suspends a confirmed one into that state when it gets more than 10 messages a
+ * second (a folder uploaded at once).
+ */
+function subscriptionAdvice(live: string, address: string, topicArn: string): string | undefined {
+  const subscribeAgain = `aws sns subscribe --topic-arn ${topicArn} --protocol email --notification-endpoint ${address}`;
+  if (live.endsWith('(pending confirmation)')) {
+    return `${address} has not confirmed its subscription, so no receipt reaches it: follow the link in the confirmation e-mail (SNS deletes an unconfirmed subscription after 48 hours; then \`${subscribeAgain}\`)`;
+  }
+  if (live === 'none') {
+    return `the e-mail subscription is gone (SNS deletes one left unconfirmed for 48 hours, and one suspended for getting more than 10 receipts a second): \`${subscribeAgain}\` and confirm it`;
+  }
+  return undefined;
 }
 
 /** Variables as one comparable line, sorted by name; undefined values (left to CloudFormation) as "…". */
@@ -257,7 +289,9 @@ export function formatDrift(check: DriftCheck, targetName: string): string {
     case DriftStatus.ok:
       return `  ok     ${check.resource} ${check.property}: ${check.live}`;
     case DriftStatus.warn:
-      return `  warn   not emulated by ${targetName}: ${check.resource} ${check.property} (template: ${check.expected}; live: ${check.live})`;
+      return check.note
+        ? `  warn   ${check.resource} ${check.property}: ${check.live}: ${check.note}`
+        : `  warn   not emulated by ${targetName}: ${check.resource} ${check.property} (template: ${check.expected}; live: ${check.live})`;
     case DriftStatus.drift:
       return `  DRIFT  ${check.resource} ${check.property}: template ${check.expected}, live ${check.live}`;
   }

@@ -137,6 +137,35 @@ describe('checkDrift', () => {
     const withEmail = await checkDrift(clients, template, { NotificationEmail: 'other@example.com' }, outputs, capabilitiesOf.embedded);
     // Assess
     expect(without.some((c) => c.property === 'subscription')).toBe(false);
-    expect(withEmail.find((c) => c.property === 'subscription')).toMatchObject({ expected: 'email:other@example.com', live: 'none', status: 'DRIFT' });
+    expect(withEmail.find((c) => c.property === 'subscription')).toMatchObject({ expected: 'email:other@example.com', live: 'none', status: 'warn' });
+  });
+
+  it('warns, without failing the deploy, about an e-mail subscription SNS deleted, and says how to subscribe again', async () => {
+    // Prepare: SNS deletes a subscription left unconfirmed for 48 hours; no deploy creates it again
+    sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
+    // Act
+    const checks = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.aws);
+    // Assess
+    const subscription = checks.find((c) => c.property === 'subscription')!;
+    expect(subscription.status).toBe('warn');
+    expect(formatDrift(subscription, 'aws')).toBe(
+      '  warn   ReceiptEmailSubscription subscription: none: the e-mail subscription is gone (SNS deletes one left unconfirmed for 48 hours, and one suspended for getting more than 10 receipts a second): ' +
+        `\`aws sns subscribe --topic-arn ${outputs.ReceiptTopicArn} --protocol email --notification-endpoint me@example.com\` and confirm it`,
+    );
+  });
+
+  it('warns about an e-mail subscription still waiting for its confirmation, except where e-mail lands in a local inbox', async () => {
+    // Prepare
+    sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com', SubscriptionArn: 'PendingConfirmation' }] });
+    // Act
+    const onAws = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.aws);
+    const onLocalStack = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.localstack);
+    // Assess
+    expect(onAws.find((c) => c.property === 'subscription')).toMatchObject({
+      live: 'email:me@example.com (pending confirmation)',
+      status: 'warn',
+      note: expect.stringMatching(/^me@example.com has not confirmed its subscription, so no receipt reaches it: follow the link in the confirmation e-mail/),
+    });
+    expect(onLocalStack.find((c) => c.property === 'subscription')).toMatchObject({ live: 'email:me@example.com', status: 'ok' });
   });
 });
