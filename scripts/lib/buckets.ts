@@ -11,10 +11,11 @@ import {
   type ObjectLockConfiguration,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { UsageError } from './cli.js';
 
-/** Creates the artefacts bucket when missing: versioned, SSE-S3 encrypted, public access blocked. */
-export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: string): Promise<boolean> {
-  if (await bucketExists(s3, bucket)) return false;
+/** Creates the artefacts bucket when missing: versioned, SSE-S3 encrypted, public access blocked; one that exists must be the owner's. */
+export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: string, owner: string): Promise<boolean> {
+  if (await bucketExists(s3, bucket, owner)) return false;
   await s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
@@ -37,13 +38,22 @@ export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: 
   return true;
 }
 
-/** True when the bucket exists (and this identity may see it). */
-export async function bucketExists(s3: S3Client, bucket: string): Promise<boolean> {
+/**
+ * True when the bucket exists (and this identity may see it). With `owner`, a bucket of another account is an
+ * error: bucket names are global, and the kit's (stack, account, region) names can be taken by anyone first.
+ */
+export async function bucketExists(s3: S3Client, bucket: string, owner?: string): Promise<boolean> {
   try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    await s3.send(new HeadBucketCommand({ Bucket: bucket, ...(owner ? { ExpectedBucketOwner: owner } : {}) }));
     return true;
   } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) return false;
+    if (status === 403 && owner) {
+      throw new UsageError(
+        `s3://${bucket} exists but account ${owner} does not own it (or this identity may not read it): the kit will not put its artefacts or backups there. Deploy under another stack name (-p NamePrefix=…), or grant this identity s3:ListBucket on its own bucket`,
+      );
+    }
     throw error;
   }
 }

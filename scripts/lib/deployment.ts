@@ -77,7 +77,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   }
   // A stack whose create failed is replaced: it is about to be created again.
   const backupBucket = backupBucketName(stackName, plan.account, target.region);
-  const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, condition === StackCondition.failedCreate ? undefined : existing, log);
+  const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, condition === StackCondition.failedCreate ? undefined : existing, log, plan.account);
   if (keptBackupBucket === 'true') {
     const effective = { ...parameterDefaults(template), ...requested };
     refuseRetentionUnlikeKeptBucket(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
@@ -87,15 +87,22 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'rebuilt from changed sources' : 'up to date'})`);
   // The stack is named after its prefix, and so is the artefacts bucket beside it.
   const artefactBucket = `${stackName}-artefacts-${plan.account}-${target.region}`;
-  if (await ensurePrivateBucket(clients.s3, artefactBucket, target.region)) log(`created artefacts bucket ${artefactBucket}`);
+  if (await ensurePrivateBucket(clients.s3, artefactBucket, target.region, plan.account)) log(`created artefacts bucket ${artefactBucket}`);
   const key = artefactKey(artefact);
   const present = await clients.s3
-    .send(new HeadObjectCommand({ Bucket: artefactBucket, Key: key }))
+    .send(new HeadObjectCommand({ Bucket: artefactBucket, Key: key, ExpectedBucketOwner: plan.account }))
     .then((head) => head.Metadata?.sha256 === artefact.sha256)
     .catch(() => false);
   if (!present) {
     await clients.s3.send(
-      new PutObjectCommand({ Bucket: artefactBucket, Key: key, Body: artefact.bytes, Metadata: { sha256: artefact.sha256 }, ServerSideEncryption: 'AES256' }),
+      new PutObjectCommand({
+        Bucket: artefactBucket,
+        Key: key,
+        Body: artefact.bytes,
+        Metadata: { sha256: artefact.sha256 },
+        ServerSideEncryption: 'AES256',
+        ExpectedBucketOwner: plan.account,
+      }),
     );
     log(`uploaded s3://${artefactBucket}/${key}`);
   }

@@ -26,11 +26,12 @@ export async function backupBucketFor(target: Target, clients: Clients, stackNam
  * so a stack that is about to be created takes over a bucket kept from an earlier one, with every backup in
  * it; a stack keeps the value it was created with for its whole life.
  */
-export async function keptBackupBucketParameter(clients: Clients, bucket: string, existing: Stack | undefined, log: Log): Promise<'true' | 'false'> {
+export async function keptBackupBucketParameter(clients: Clients, bucket: string, existing: Stack | undefined, log: Log, owner: string): Promise<'true' | 'false'> {
   if (existing) {
     return parametersOf(existing).KeptBackupBucket === 'true' ? 'true' : 'false';
   }
-  if (!(await bucketExists(clients.s3, bucket))) return 'false';
+  // Only the account's own bucket is taken over: another's would receive every backup.
+  if (!(await bucketExists(clients.s3, bucket, owner))) return 'false';
   log(`taking over s3://${bucket}, kept from an earlier stack with ${await countVersions(clients.s3, bucket)} backup version(s)`);
   return 'true';
 }

@@ -126,7 +126,7 @@ describe('deploy to the embedded target', () => {
     const { artefact } = await freshArtefact();
     const stackName = 'kit-tamper-it';
     const artefactBucket = `${stackName}-artefacts-123456789012-us-east-1`;
-    await ensurePrivateBucket(s3, artefactBucket, 'us-east-1');
+    await ensurePrivateBucket(s3, artefactBucket, 'us-east-1', '123456789012');
     const Body = await zipOf('export const handler = async () => "not the kit";');
     await s3.send(new PutObjectCommand({ Bucket: artefactBucket, Key: artefactKey(artefact), Body, Metadata: { sha256: artefact.sha256 } }));
     const lines: string[] = [];
