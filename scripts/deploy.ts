@@ -37,8 +37,13 @@ run(async () => {
     if (onAws && deployment.parameters.NotificationEmail) {
       console.log(`reminder: ${deployment.parameters.NotificationEmail} must click the link in the "AWS Notification - Subscription Confirmation" e-mail before receipts arrive`);
     }
+    if (onAws && deployment.action === 'created') {
+      console.log(
+        'reminder: wait 15 minutes before the first upload: S3 may answer 404 for files written in the 15 minutes after a bucket is first versioned, and the function would log such a file source_missing (`make reconcile FIX=1 TARGET=aws` then backs it up)',
+      );
+    }
     const warnings = deployment.drift.filter((check) => check.status === DriftStatus.warn).length;
-    console.log(`deployed ${deployment.stackName} to ${target.name}${warnings ? ` with ${warnings} warning(s) about settings ${target.name} does not emulate` : ''}`);
+    console.log(`deployed ${deployment.stackName} to ${target.name}${warnings ? ` with ${warnings} warning(s): the warn lines above` : ''}`);
     return ExitCode.ok;
   } catch (error) {
     if (!(error instanceof DeploymentCancelled)) throw error;

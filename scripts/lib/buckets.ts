@@ -6,14 +6,17 @@ import {
   HeadBucketCommand,
   ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
-  PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
   type ObjectLockConfiguration,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { UsageError } from './cli.js';
 
-/** Creates the artefacts bucket when missing: versioned, SSE-S3 encrypted, public access blocked; one that exists must be the owner's. */
+/**
+ * Creates the artefacts bucket when missing: SSE-S3 encrypted, public access blocked; one that exists must be the
+ * owner's. Not versioned: its keys name their content, and S3 may answer 404 for objects written in the 15 minutes
+ * after versioning is first enabled on a bucket (PutBucketVersioning), which is when a first deploy writes the zip.
+ */
 export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: string, owner: string): Promise<boolean> {
   if (await bucketExists(s3, bucket, owner)) return false;
   await s3.send(
@@ -22,7 +25,6 @@ export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: 
       ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
     }),
   );
-  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
   await s3.send(
     new PutBucketEncryptionCommand({
       Bucket: bucket,
