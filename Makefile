@@ -65,8 +65,8 @@ down: ## stop LocalStack and remove its containers (docker compose)
 deploy: ## build when stale, upload and deploy to TARGET; proves the artefact and checks drift
 	$(TSX) scripts/deploy.ts --target $(TARGET)
 
-deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1)
-	$(TSX) scripts/deploy.ts --target aws $(yes_flag)
+deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1; DELETE_AUDIT_LOGS=1 lets EnableAuditTrail=false delete the logs)
+	$(TSX) scripts/deploy.ts --target aws $(yes_flag) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)
 
 matrix: ## run the eight-case matrix against TARGET (on the emulators it deploys the stack first; CASE=3 runs one, CASE='3 4' those)
 	$(TSX) scripts/matrix.ts --target $(TARGET) $(call option,CASE,case)

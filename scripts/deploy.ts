@@ -1,4 +1,4 @@
-import { confirm, ExitCode, run, scriptCommand, targetOption, UsageError, yesOption } from './lib/cli.js';
+import { confirm, ExitCode, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { deploy, DeploymentCancelled, type DeploymentPlan } from './lib/deployment.js';
 import { DriftStatus } from './lib/drift.js';
 import { parseOverrides } from './lib/parameters.js';
@@ -8,9 +8,10 @@ const program = scriptCommand('deploy', 'Build (when stale), upload and deploy t
   .addOption(targetOption())
   .option('-p, --parameter <Name=Value...>', 'override a template parameter (repeatable; not NamePrefix, which names the stack in the parameter file)', [])
   .addOption(yesOption('do not ask before changing a stack on aws (only --yes, or 1 / yes / true, confirms)'))
+  .addOption(switchOption('delete-audit-logs', 'DELETE_AUDIT_LOGS', 'let a deploy that turns the audit trail off delete the audit logs with its bucket'))
   .parse();
 
-const options = program.opts<{ target: Name; parameter: string[]; yes: boolean }>();
+const options = program.opts<{ target: Name; parameter: string[]; yes: boolean; deleteAuditLogs: boolean }>();
 
 run(async () => {
   const overrides = parseOverrides(options.parameter);
@@ -25,6 +26,7 @@ run(async () => {
   try {
     const deployment = await deploy(target, {
       overrides,
+      deleteAuditLogs: options.deleteAuditLogs,
       ...(onAws && {
         confirmStart: async (plan: DeploymentPlan) => {
           console.log(`deploying to AWS account ${plan.account} (${plan.identity}), region ${plan.region}, stack ${plan.stackName}`);

@@ -2,6 +2,7 @@ import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand, waitUntilFu
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
 import { artefactKey, freshArtefact, type Artefact } from './artefact.js';
+import { refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving } from './audit-trail-bucket.js';
 import { ensurePrivateBucket } from './buckets.js';
 import { clientsFor, type Clients } from './clients.js';
 import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.js';
@@ -31,6 +32,8 @@ export type DeploymentOptions = {
   readonly confirmChanges?: (changes: ChangeSummary[]) => Promise<boolean>;
   /** Asked before the artefact is put back on a function whose code was changed outside CloudFormation; false cancels. */
   readonly confirmCodeRepair?: () => Promise<boolean>;
+  /** Lets a deploy that turns the audit trail off delete the audit logs in its bucket; without it such a deploy is refused. */
+  readonly deleteAuditLogs?: boolean;
 };
 
 export type Deployment = {
@@ -77,11 +80,12 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   }
   // A stack whose create failed is replaced: it is about to be created again.
   const backupBucket = backupBucketName(stackName, plan.account, target.region);
-  const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, condition === StackCondition.failedCreate ? undefined : existing, log, plan.account);
-  if (keptBackupBucket === 'true') {
-    const effective = { ...parameterDefaults(template), ...requested };
-    refuseRetentionUnlikeKeptBucket(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
-  }
+  const updated = condition === StackCondition.failedCreate ? undefined : existing;
+  const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, updated, log, plan.account);
+  const effective = { ...parameterDefaults(template), ...requested };
+  if (keptBackupBucket === 'true') refuseRetentionUnlikeKeptBucket(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
+  const leavingTrailBucket = await trailBucketLeaving(clients, updated, effective);
+  refuseLosingAuditLogs(leavingTrailBucket, options.deleteAuditLogs ?? false);
 
   const { artefact, rebuilt } = await freshArtefact();
   log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'rebuilt from changed sources' : 'up to date'})`);
@@ -127,6 +131,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     throw new StackOperationFailed(`${error.message}\nto recover: ${recoveryAdvice(target, stackName, status)}`);
   });
   if (result.action === 'cancelled') throw new DeploymentCancelled('change set not executed: the stack is unchanged');
+  await removeLeftTrailBucket(clients, leavingTrailBucket, log);
   const rolledBack = condition === StackCondition.rolledBack ? ' (the state its failed last update was rolled back to)' : '';
   log(result.action === 'unchanged' ? `stack ${stackName} is up to date${rolledBack}: nothing to deploy` : `stack ${stackName} ${result.action}`);
   log('outputs:');

@@ -1,0 +1,37 @@
+import type { Stack } from '@aws-sdk/client-cloudformation';
+import { bucketExists, countVersions, deleteBucket } from './buckets.js';
+import { UsageError } from './cli.js';
+import type { Clients } from './clients.js';
+import type { Parameters } from './parameters.js';
+import { outputsOf, parametersOf, type Log } from './stack.js';
+
+/**
+ * The audit trail's bucket that a deploy turning EnableAuditTrail from true to false takes out of the stack, with
+ * the number of object versions (the audit logs) it holds. CloudFormation cannot delete a bucket that holds
+ * objects: it leaves it behind, outside the stack, and a later EnableAuditTrail=true fails on its name.
+ */
+export type LeavingTrailBucket = { readonly bucket: string; readonly versions: number };
+
+export async function trailBucketLeaving(clients: Clients, existing: Stack | undefined, effective: Parameters): Promise<LeavingTrailBucket | undefined> {
+  if (!existing || parametersOf(existing).EnableAuditTrail !== 'true' || effective.EnableAuditTrail === 'true') return undefined;
+  const bucket = outputsOf(existing).AuditTrailBucketName;
+  if (!bucket || !(await bucketExists(clients.s3, bucket))) return undefined;
+  return { bucket, versions: await countVersions(clients.s3, bucket) };
+}
+
+/** Refuses, before anything is written, to take a trail bucket that holds audit logs out of the stack unless told to delete them. */
+export function refuseLosingAuditLogs(leaving: LeavingTrailBucket | undefined, deleteAuditLogs: boolean): void {
+  if (!leaving || leaving.versions === 0 || deleteAuditLogs) return;
+  throw new UsageError(
+    `EnableAuditTrail=false removes the audit trail and its bucket s3://${leaving.bucket}, which holds ${leaving.versions} object version(s) of audit logs; ` +
+      'CloudFormation cannot delete a bucket with objects and would leave it behind (a later EnableAuditTrail=true would then fail on its name). ' +
+      `Keep what you need (aws s3 sync s3://${leaving.bucket} ./audit-logs), then deploy again with DELETE_AUDIT_LOGS=1 to delete them with the bucket`,
+  );
+}
+
+/** After the update: deletes the trail bucket CloudFormation left behind (the trail is gone, so nothing writes to it any more). */
+export async function removeLeftTrailBucket(clients: Clients, leaving: LeavingTrailBucket | undefined, log: Log): Promise<void> {
+  if (!leaving || !(await bucketExists(clients.s3, leaving.bucket))) return;
+  const deleted = await deleteBucket(clients.s3, leaving.bucket);
+  log(`deleted s3://${leaving.bucket} and its ${deleted} audit log version(s), which CloudFormation left behind when the trail was turned off`);
+}

@@ -1,0 +1,71 @@
+import type { Stack } from '@aws-sdk/client-cloudformation';
+import { DeleteBucketCommand, DeleteObjectsCommand, GetObjectLockConfigurationCommand, HeadBucketCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving } from '../../scripts/lib/audit-trail-bucket.js';
+import { UsageError } from '../../scripts/lib/cli.js';
+import { clientsFor } from '../../scripts/lib/clients.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { awsError } from './support/fixtures.js';
+
+const s3 = mockClient(S3Client);
+const clients = clientsFor(embeddedTarget('http://127.0.0.1:1'));
+const TRAIL = 'kit-trail-111122223333-eu-central-1';
+
+/** A stack deployed with the audit trail on, and its trail bucket's output. */
+const stackWithTrail = (enabled: 'true' | 'false'): Stack => ({
+  StackName: 'kit',
+  StackStatus: 'UPDATE_COMPLETE',
+  CreationTime: new Date(),
+  Parameters: [{ ParameterKey: 'EnableAuditTrail', ParameterValue: enabled }],
+  Outputs: enabled === 'true' ? [{ OutputKey: 'AuditTrailBucketName', OutputValue: TRAIL }] : [],
+});
+
+beforeEach(() => {
+  s3.reset();
+  s3.on(HeadBucketCommand).resolves({});
+  s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'AWSLogs/1.json.gz', VersionId: 'v1' }, { Key: 'AWSLogs/2.json.gz', VersionId: 'v2' }] });
+});
+
+describe('turning the audit trail off', () => {
+  it('refuses, before anything is written, to take a bucket of audit logs out of the stack unless told to delete them', async () => {
+    // Act
+    const leaving = await trailBucketLeaving(clients, stackWithTrail('true'), { EnableAuditTrail: 'false' });
+    const refusal = (() => {
+      try {
+        refuseLosingAuditLogs(leaving, false);
+      } catch (error) {
+        return error;
+      }
+    })();
+    // Assess
+    expect(leaving).toEqual({ bucket: TRAIL, versions: 2 });
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect((refusal as Error).message).toMatch(new RegExp(`^EnableAuditTrail=false removes the audit trail and its bucket s3://${TRAIL}, which holds 2 object version\\(s\\) .* DELETE_AUDIT_LOGS=1`));
+    expect(() => refuseLosingAuditLogs(leaving, true)).not.toThrow();
+  });
+
+  it('concerns only a deploy that turns a trail off: not one that keeps it, nor a stack without one', async () => {
+    // Act
+    const kept = await trailBucketLeaving(clients, stackWithTrail('true'), { EnableAuditTrail: 'true' });
+    const never = await trailBucketLeaving(clients, stackWithTrail('false'), { EnableAuditTrail: 'false' });
+    const created = await trailBucketLeaving(clients, undefined, { EnableAuditTrail: 'false' });
+    // Assess
+    expect([kept, never, created]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('deletes the bucket CloudFormation left behind after the update, and nothing when it is gone', async () => {
+    // Prepare
+    s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
+    s3.on(DeleteObjectsCommand).resolves({ Deleted: [{ Key: 'AWSLogs/1.json.gz' }, { Key: 'AWSLogs/2.json.gz' }] });
+    s3.on(ListObjectVersionsCommand).resolvesOnce({ Versions: [{ Key: 'AWSLogs/1.json.gz', VersionId: 'v1' }, { Key: 'AWSLogs/2.json.gz', VersionId: 'v2' }] }).resolves({});
+    const lines: string[] = [];
+    // Act
+    await removeLeftTrailBucket(clients, { bucket: TRAIL, versions: 2 }, (line) => lines.push(line));
+    s3.on(HeadBucketCommand).rejects(awsError('NotFound', 404));
+    await removeLeftTrailBucket(clients, { bucket: TRAIL, versions: 2 }, (line) => lines.push(line));
+    // Assess
+    expect(s3.commandCalls(DeleteBucketCommand).map((call) => call.args[0].input.Bucket)).toEqual([TRAIL]);
+    expect(lines).toEqual([`deleted s3://${TRAIL} and its 2 audit log version(s), which CloudFormation left behind when the trail was turned off`]);
+  });
+});
