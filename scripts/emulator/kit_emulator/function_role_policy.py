@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
+from xml.sax.saxutils import escape
 
 from .request_log import operation_of, service_of
 
@@ -326,7 +327,7 @@ def _refuse(environ: dict[str, Any], start_response: Callable[..., Any], message
     service = service_of(environ)
     request_id = str(uuid.uuid4())
     if service == "s3":
-        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>{_xml(message)}</Message>'
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>{escape(message)}</Message>'
                 f"<RequestId>{request_id}</RequestId></Error>").encode()
         content_type = "application/xml"
     elif environ.get("HTTP_X_AMZ_TARGET"):
@@ -334,7 +335,7 @@ def _refuse(environ: dict[str, Any], start_response: Callable[..., Any], message
         content_type = "application/x-amz-json-1.0"
     else:
         code = "AuthorizationError" if service == "sns" else "AccessDenied"
-        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{_xml(message)}</Message></Error>"
+        body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}</Message></Error>"
                 f"<RequestId>{request_id}</RequestId></ErrorResponse>").encode()
         content_type = "text/xml"
     headers = [("Content-Type", content_type), ("x-amzn-RequestId", request_id)]
@@ -344,10 +345,6 @@ def _refuse(environ: dict[str, Any], start_response: Callable[..., Any], message
         body = b""
     start_response("403 Forbidden", headers + [("Content-Length", str(len(body)))])
     return [body]
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def enforcing(app: WsgiApp) -> WsgiApp:
