@@ -239,8 +239,10 @@ def needs_of(environ: dict[str, Any], account_id: str) -> list[Need]:
     raise UnknownOperation(f"{service}:{operation}")
 
 
+@functools.lru_cache(maxsize=1024)
 def _pattern(text: str, case_sensitive: bool) -> re.Pattern[str]:
-    escaped = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text)
+    """An IAM pattern as a regular expression: `*` any run of characters, `?` any one; built once per pattern."""
+    escaped = ".*".join(".".join(re.escape(part) for part in piece.split("?")) for piece in text.split("*"))
     return re.compile(escaped, 0 if case_sensitive else re.IGNORECASE)
 
 
