@@ -1,7 +1,16 @@
 import { AttachRolePolicyCommand, CreatePolicyCommand, CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { InvokeCommand, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { CopyObjectCommand, GetBucketAclCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  GetBucketAclCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  PutBucketTaggingCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
@@ -200,5 +209,53 @@ describe("the embedded emulator checks a function's requests against its executi
     // Assess
     expect(copied.Metadata?.origin).toBe('scanner');
     expect(TagSet?.map((tag) => `${tag.Key}=${tag.Value}`).sort()).toEqual(['kind=scan', 'owner=me']);
+  });
+
+  it('judges a request by what it does and by the key as S3 reads it, not by the name or encoding it arrives with', async () => {
+    // Prepare
+    await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: '%70ublic/secret.txt', Body: 'secret' }));
+    const fn = await actingAs([
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'], Resource: `arn:aws:s3:::${inbox()}/public/*` },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${inbox()}/named/*` },
+    ]);
+    const namedGetObject = new PutObjectCommand({ Bucket: inbox(), Key: 'named/upload.txt', Body: 'x' });
+    namedGetObject.middlewareStack.add((next) => async (args) => {
+      (args.request as { query: Record<string, string> }).query['x-id'] = 'GetObject';
+      return next(args);
+    }, { step: 'build' });
+    // Act
+    const encodedKey = await refusalOf(fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: '%70ublic/secret.txt' })));
+    const renamed = await refusalOf(fn.s3.send(namedGetObject));
+    const withAcl = await refusalOf(fn.s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'public/shared.txt', Body: 'x', ACL: 'public-read' })));
+    const bucketTags = await refusalOf(fn.s3.send(new PutBucketTaggingCommand({ Bucket: inbox(), Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } })));
+    // Assess
+    expect(encodedKey).toMatch(/^403 AccessDenied: .* s3:GetObject on resource: ".*\/%70ublic\/secret.txt" because no identity-based policy allows/);
+    expect(renamed).toMatch(/^403 AccessDenied: .* s3:PutObject on resource: ".*\/named\/upload.txt"/);
+    expect(withAcl).toMatch(/^403 AccessDenied: .* s3:PutObjectAcl on resource: ".*\/public\/shared.txt"/);
+    expect(bucketTags).toMatch(/^403 AccessDenied: .* s3:PUT bucket\?tagging: the embedded emulator does not know which IAM actions/);
+  });
+
+  it("refuses the function's requests signed with Signature Version 2, and reads ARN wildcards and policy variables as strictly as IAM", async () => {
+    // Prepare
+    const topic = stack().deployment.outputs.ReceiptTopicArn;
+    const fn = await actingAs([
+      { Effect: 'Allow', Action: 's3:*', Resource: `arn:aws:s3:::${inbox()}/*` },
+      { Effect: 'Deny', Action: 's3:GetObject', Resource: `arn:aws:s3:::${inbox()}/\${aws:username}/*` },
+      // A * inside a segment does not reach across the colons before the topic's name.
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: `${topic.split(':').slice(0, 4).join(':')}:*${topic.split(':')[5]}` },
+    ]);
+    const { accessKeyId } = await fn.s3.config.credentials();
+    await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'someone/file.txt', Body: 'x' }));
+    // Act
+    const signedV2 = await fetch(`${stack().target.endpoint}/${inbox()}/someone/file.txt`, {
+      headers: { Authorization: `AWS ${accessKeyId}:c2lnbmF0dXJl`, Date: new Date().toUTCString() },
+    });
+    const underVariable = await refusalOf(fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'someone/file.txt' })));
+    const acrossColons = await refusalOf(fn.sns.send(new PublishCommand({ TopicArn: topic, Message: 'hi' })));
+    // Assess
+    expect(signedV2.status).toBe(403);
+    expect(await signedV2.text()).toContain('signed this request with Signature Version 2');
+    expect(underVariable).toMatch(/^403 AccessDenied: .* s3:GetObject .* with an explicit deny/);
+    expect(acrossColons).toMatch(/^403 AuthorizationErrorException: .* sns:Publish/);
   });
 });

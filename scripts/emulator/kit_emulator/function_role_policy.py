@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from xml.sax.saxutils import escape
 
-from .request_log import operation_of, service_of
+from .request_log import credential_scope, operation_of, s3_operation, service_of
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -63,12 +63,16 @@ def credentials_for(role_arn: str, function_name: str) -> dict[str, str]:
 
 
 def _access_key(environ: dict[str, Any]) -> str | None:
-    # SigV4 header "AWS4-HMAC-SHA256 Credential=<key>/<date>/…", or a presigned URL's X-Amz-Credential.
-    match = re.search(r"Credential=([^/,\s]+)/", environ.get("HTTP_AUTHORIZATION", ""))
-    if match:
-        return match.group(1)
-    credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential")
-    return credential[0].split("/", 1)[0] if credential else None
+    """The access key a request is signed with: SigV4 (header or presigned URL), or SigV2 ("AWS <key>:<signature>"
+    or a presigned URL's AWSAccessKeyId), which the emulator then refuses."""
+    scope = credential_scope(environ)
+    if scope:
+        return scope[0]
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if header.startswith("AWS ") and ":" in header:
+        return header[4:].split(":", 1)[0]
+    legacy = parse_qs(environ.get("QUERY_STRING", "")).get("AWSAccessKeyId")
+    return legacy[0] if legacy else None
 
 
 def session_of(environ: dict[str, Any]) -> Session | None:
@@ -87,8 +91,8 @@ class UnknownOperation(Exception):
 
 
 def _region(environ: dict[str, Any]) -> str:
-    match = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(1) if match else "us-east-1"
+    scope = credential_scope(environ)
+    return scope[2] if scope else "us-east-1"
 
 
 def _body(environ: dict[str, Any]) -> bytes:
@@ -136,10 +140,7 @@ _S3_NEEDS: dict[str, tuple[tuple[str, str], ...]] = {
     "HeadBucket": (("s3:ListBucket", "bucket"),),
     "ListObjectVersions": (("s3:ListBucketVersions", "bucket"),),
     "ListMultipartUploads": (("s3:ListBucketMultipartUploads", "bucket"),),
-    "GET bucket?uploads": (("s3:ListBucketMultipartUploads", "bucket"),),
-    "GetBucketVersioning": (("s3:GetBucketVersioning", "bucket"),),
     "GET bucket?versioning": (("s3:GetBucketVersioning", "bucket"),),
-    "GetBucketLocation": (("s3:GetBucketLocation", "bucket"),),
     "GET bucket?location": (("s3:GetBucketLocation", "bucket"),),
 }
 _VERSIONED_ACTIONS = {"s3:GetObject": "s3:GetObjectVersion", "s3:GetObjectAttributes": "s3:GetObjectVersionAttributes",
@@ -151,8 +152,10 @@ _S3_READS = {"GetObject", "HeadObject"}
 
 
 def _s3_target(environ: dict[str, Any]) -> tuple[str, str]:
-    """The bucket and key a request names, path-style or virtual-hosted."""
-    path = unquote(environ.get("PATH_INFO", ""))
+    """The bucket and key a request names, path-style or virtual-hosted, decoded once from the path as it arrived,
+    as moto reads it (PATH_INFO is decoded already: a key's %25 would be decoded twice)."""
+    raw = environ.get("RAW_URI") or environ.get("PATH_INFO", "")
+    path = unquote(raw.split("?", 1)[0])
     host = environ.get("HTTP_HOST", "").split(":")[0]
     first_label = host.split(".")[0]
     if "." in host and not re.fullmatch(r"[\d.]+", host) and first_label not in ("s3", "localhost"):
@@ -172,12 +175,25 @@ def _tagged(account_id: str, bucket: str, key: str, version_id: str | None) -> b
         return False
 
 
-def _s3_needs(environ: dict[str, Any], operation: str, account_id: str) -> list[Need]:
-    if operation == "ListBuckets" or (operation == "GET bucket" and not environ.get("PATH_INFO", "").strip("/")):
+# Headers that ask for more than the operation's own action (S3's "Required permissions" of each operation).
+_S3_HEADER_NEEDS = {
+    "HTTP_X_AMZ_ACL": "s3:PutObjectAcl", "HTTP_X_AMZ_GRANT_READ": "s3:PutObjectAcl", "HTTP_X_AMZ_GRANT_READ_ACP": "s3:PutObjectAcl",
+    "HTTP_X_AMZ_GRANT_WRITE_ACP": "s3:PutObjectAcl", "HTTP_X_AMZ_GRANT_FULL_CONTROL": "s3:PutObjectAcl",
+    "HTTP_X_AMZ_OBJECT_LOCK_MODE": "s3:PutObjectRetention", "HTTP_X_AMZ_OBJECT_LOCK_RETAIN_UNTIL_DATE": "s3:PutObjectRetention",
+    "HTTP_X_AMZ_OBJECT_LOCK_LEGAL_HOLD": "s3:PutObjectLegalHold",
+}
+_S3_WRITES = {"PutObject", "CopyObject", "CreateMultipartUpload"}
+
+
+def _s3_needs(environ: dict[str, Any], account_id: str) -> list[Need]:
+    # Judged by what the request does, not by the name the SDK gives it (a PUT named GetObject is a PutObject).
+    operation = s3_operation(environ, trust_sdk_name=False)
+    if operation == "ListBuckets":
         return [Need("s3:ListAllMyBuckets", "*")]
-    if operation not in _S3_NEEDS:
-        raise UnknownOperation(f"s3:{operation}")
     bucket, key = _s3_target(environ)
+    scopes = _S3_NEEDS.get(operation)
+    if scopes is None or not bucket or (not key and any(scope == "object" for _, scope in scopes)):
+        raise UnknownOperation(f"s3:{operation}")
     query = parse_qs(environ.get("QUERY_STRING", ""))
     versioned = "versionId" in query
 
@@ -185,9 +201,13 @@ def _s3_needs(environ: dict[str, Any], operation: str, account_id: str) -> list[
         action = _VERSIONED_ACTIONS.get(action, action) if on_version else action
         return Need(action, f"arn:aws:s3:::{on_bucket}" + (f"/{on_key}" if scope == "object" else ""))
 
-    needs = [need(action, scope, versioned, bucket, key) for action, scope in _S3_NEEDS[operation]]
+    needs = [need(action, scope, versioned, bucket, key) for action, scope in scopes]
     if environ.get("HTTP_X_AMZ_TAGGING") and operation in ("PutObject", "CreateMultipartUpload"):
         needs.append(need("s3:PutObjectTagging", "object", False, bucket, key))
+    if operation in _S3_WRITES:
+        needs.extend(need(action, "object", False, bucket, key) for header, action in _S3_HEADER_NEEDS.items() if environ.get(header))
+    if environ.get("HTTP_X_AMZ_BYPASS_GOVERNANCE_RETENTION", "").lower() == "true":
+        needs.append(need("s3:BypassGovernanceRetention", "object", False, bucket, key))
     if operation in _COPIES:
         source_path, _, source_query = environ.get("HTTP_X_AMZ_COPY_SOURCE", "").partition("?")
         source_bucket, _, source_key = unquote(source_path).lstrip("/").partition("/")
@@ -219,7 +239,7 @@ def needs_of(environ: dict[str, Any], account_id: str) -> list[Need]:
     """The IAM actions a request needs, on which resources; UnknownOperation for one the emulator cannot judge."""
     service, operation = service_of(environ), operation_of(environ)
     if service == "s3":
-        return _s3_needs(environ, operation, account_id)
+        return _s3_needs(environ, account_id)
     if service == "sts" and operation == "GetCallerIdentity":
         return []  # needs no permission on AWS either
     if service == "sns":
@@ -239,11 +259,22 @@ def needs_of(environ: dict[str, Any], account_id: str) -> list[Need]:
     raise UnknownOperation(f"{service}:{operation}")
 
 
+_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
 @functools.lru_cache(maxsize=1024)
-def _pattern(text: str, case_sensitive: bool) -> re.Pattern[str]:
-    """An IAM pattern as a regular expression: `*` any run of characters, `?` any one; built once per pattern."""
-    escaped = ".*".join(".".join(re.escape(part) for part in piece.split("?")) for piece in text.split("*"))
-    return re.compile(escaped, 0 if case_sensitive else re.IGNORECASE)
+def _pattern(text: str, is_arn: bool) -> re.Pattern[str]:
+    """An IAM pattern as a regular expression, built once per pattern: `?` is any one character, `*` any run of
+    them; in an ARN a `*` stays inside its segment unless it ends one ("if the * wildcard is the last character
+    of a resource ARN segment, it can expand to match beyond the colon boundaries"). Actions ignore case, ARNs not."""
+    pieces = text.split("*")
+    regex = ""
+    for index, piece in enumerate(pieces):
+        regex += ".".join(re.escape(part) for part in piece.split("?"))
+        if index < len(pieces) - 1:
+            ends_segment = pieces[index + 1] == "" and index + 1 == len(pieces) - 1 or pieces[index + 1].startswith(":")
+            regex += ".*" if not is_arn or ends_segment else "[^:]*"
+    return re.compile(regex, 0 if is_arn else re.IGNORECASE)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -253,8 +284,12 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _matches(statement: dict[str, Any], need: Need) -> bool:
-    def any_match(patterns: list[str], value: str, case_sensitive: bool) -> bool:
-        return any(_pattern(p, case_sensitive).fullmatch(value) for p in patterns)
+    # Policy variables (${aws:username} …) are not resolved: in a Deny one stands for anything (the stricter
+    # reading), in an Allow it matches nothing.
+    deny = statement.get("Effect") == "Deny"
+
+    def any_match(patterns: list[str], value: str, is_arn: bool) -> bool:
+        return any(_pattern(_VARIABLE.sub("*", p) if deny else p, is_arn).fullmatch(value) for p in patterns)
 
     if "Action" in statement:
         action_ok = any_match(_as_list(statement["Action"]), need.action, False)
@@ -328,7 +363,8 @@ def refusal(session: Session, needs: list[Need]) -> str | None:
 def _refuse(environ: dict[str, Any], start_response: Callable[..., Any], message: str) -> Iterable[bytes]:
     service = service_of(environ)
     request_id = str(uuid.uuid4())
-    if service == "s3":
+    # A query-protocol service (SNS, SQS's older protocol) gets a form; S3 gets anything else, signed or not.
+    if environ.get("HTTP_X_AMZ_TARGET") is None and not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>{escape(message)}</Message>'
                 f"<RequestId>{request_id}</RequestId></Error>").encode()
         content_type = "application/xml"
@@ -357,6 +393,10 @@ def enforcing(app: WsgiApp) -> WsgiApp:
         if session is None:
             return app(environ, start_response)
         account_id = session.role_arn.split(":")[4]
+        if credential_scope(environ) is None:
+            return _refuse(environ, start_response,
+                           f"User: {session.principal} signed this request with Signature Version 2, which the embedded "
+                           "emulator does not accept for a function's requests: sign with Signature Version 4 (the SDKs do)")
         try:
             needs = needs_of(environ, account_id)
         except UnknownOperation as unknown:
@@ -367,7 +407,7 @@ def enforcing(app: WsgiApp) -> WsgiApp:
         message = refusal(session, needs)
         if message is not None:
             return _refuse(environ, start_response, message)
-        if service_of(environ) == "s3" and operation_of(environ) in _S3_READS:
+        if service_of(environ) == "s3" and s3_operation(environ, trust_sdk_name=False) in _S3_READS:
             bucket, _ = _s3_target(environ)
             listing = refusal(session, [Need("s3:ListBucket", f"arn:aws:s3:::{bucket}")])
             if listing is not None:

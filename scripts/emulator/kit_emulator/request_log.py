@@ -93,13 +93,23 @@ def _now_ms() -> float:
 _OPERATION = "backup_kit.operation"
 
 
+def credential_scope(environ: dict[str, Any]) -> list[str] | None:
+    """A SigV4 request's credential scope, [key, date, region, service, "aws4_request"], from its Authorization
+    header ("AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, …") or, for a presigned
+    URL, its X-Amz-Credential; None for any other request."""
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if header.startswith("AWS4-HMAC-SHA256 "):
+        scope = header.split(",")[0].split()[1].removeprefix("Credential=").split("/")
+    else:
+        credential = parse_qs(environ.get("QUERY_STRING", "")).get("X-Amz-Credential")
+        scope = credential[0].split("/") if credential else []
+    return scope if len(scope) == 5 else None
+
+
 def service_of(environ: dict[str, Any]) -> str:
     """The AWS service a request is signed for ("s3", "sns", …), or "unsigned"."""
-    # SigV4: "AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, …"
-    try:
-        return environ["HTTP_AUTHORIZATION"].split(",")[0].split()[1].split("/")[3]
-    except (KeyError, IndexError):
-        return "unsigned"
+    scope = credential_scope(environ)
+    return scope[3] if scope else "unsigned"
 
 
 def _form_action(environ: dict[str, Any]) -> str | None:
@@ -116,33 +126,51 @@ def _form_action(environ: dict[str, Any]) -> str | None:
     return parse_qs(body.decode("utf-8", "replace")).get("Action", [None])[0]
 
 
-_S3_SUBRESOURCE_OPERATIONS = {
-    ("GET", "tagging"): "GetObjectTagging", ("PUT", "tagging"): "PutObjectTagging",
+# Subresources that name an operation on an object (the path has a key) or on a bucket (it has none).
+_S3_OBJECT_SUBRESOURCES = {
+    ("GET", "tagging"): "GetObjectTagging", ("PUT", "tagging"): "PutObjectTagging", ("DELETE", "tagging"): "DeleteObjectTagging",
     ("GET", "uploadId"): "ListParts", ("DELETE", "uploadId"): "AbortMultipartUpload",
     ("POST", "uploads"): "CreateMultipartUpload", ("POST", "uploadId"): "CompleteMultipartUpload",
-    ("GET", "versions"): "ListObjectVersions", ("POST", "delete"): "DeleteObjects",
+    ("GET", "attributes"): "GetObjectAttributes",
+}
+_S3_BUCKET_SUBRESOURCES = {
+    ("GET", "versions"): "ListObjectVersions", ("POST", "delete"): "DeleteObjects", ("GET", "uploads"): "ListMultipartUploads",
 }
 _S3_OBJECT_OPERATIONS = {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}
 _S3_BUCKET_OPERATIONS = {"GET": "ListObjects", "HEAD": "HeadBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}
+# Parameters of ListObjects (version 1): a GET on a bucket with only these lists it.
+_S3_LIST_PARAMETERS = {"prefix", "delimiter", "marker", "max-keys", "encoding-type"}
 
 
-def _s3_operation(environ: dict[str, Any]) -> str:
+def s3_operation(environ: dict[str, Any], trust_sdk_name: bool = True) -> str:
+    """The S3 operation a request calls. The JavaScript SDK names most operations itself (`x-id`); the name the
+    request's method, path, query and headers give is used where that name is not to be trusted."""
     method = environ.get("REQUEST_METHOD", "")
     query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-    if "x-id" in query:  # the JavaScript SDK names most S3 operations itself
-        return query["x-id"][0]
+    named = query.pop("x-id", None)
+    if named and trust_sdk_name:
+        return named[0]
+    for signature in ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+                      "X-Amz-Signature", "X-Amz-Security-Token"):
+        query.pop(signature, None)
     query.pop("versionId", None)
+    path = environ.get("PATH_INFO", "").strip("/")
+    has_key = len(path.split("/", 1)) == 2
     copies = "HTTP_X_AMZ_COPY_SOURCE" in environ
     if method == "PUT" and "partNumber" in query:
         return "UploadPartCopy" if copies else "UploadPart"
     if method == "PUT" and copies:
         return "CopyObject"
+    subresources = _S3_OBJECT_SUBRESOURCES if has_key else _S3_BUCKET_SUBRESOURCES
     for name in query:
-        if (method, name) in _S3_SUBRESOURCE_OPERATIONS:
-            return _S3_SUBRESOURCE_OPERATIONS[(method, name)]
-    has_key = len(environ.get("PATH_INFO", "").strip("/").split("/", 1)) == 2
+        if (method, name) in subresources:
+            return subresources[(method, name)]
+    if method == "GET" and not path:
+        return "ListBuckets"
     if method == "GET" and not has_key and query.get("list-type") == ["2"]:
         return "ListObjectsV2"
+    if method == "GET" and not has_key and set(query) <= _S3_LIST_PARAMETERS:
+        return "ListObjects"
     if not query and method in _S3_OBJECT_OPERATIONS:
         return (_S3_OBJECT_OPERATIONS if has_key else _S3_BUCKET_OPERATIONS)[method]
     return f"{method} {'object' if has_key else 'bucket'}{'?' + ','.join(sorted(query)) if query else ''}"
@@ -160,7 +188,7 @@ def _operation(environ: dict[str, Any], service: str) -> str:
     if target:
         return target.rsplit(".", 1)[-1]
     if service == "s3":
-        return _s3_operation(environ)
+        return s3_operation(environ)
     return _form_action(environ) or f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
 
 
