@@ -195,12 +195,18 @@ describe('the function role is least privilege', () => {
     );
   });
 
-  it('may publish receipts only to its topic, and only while the switch allows it', () => {
+  it('may publish receipts only to its topic, and only while the switch allows it: otherwise it is denied outright', () => {
     // Prepare
     const guarded = roleStatements().filter((s) => 'Fn::If' in s);
-    // Assess
+    // Assess: a Deny, because the topic's default access policy could grant what the role does not
     expect(guarded).toEqual([
-      { 'Fn::If': ['PublishAllowed', { Sid: 'PublishReceipts', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'ReceiptTopic' } }, { Ref: 'AWS::NoValue' }] },
+      {
+        'Fn::If': [
+          'PublishAllowed',
+          { Sid: 'PublishReceipts', Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: 'ReceiptTopic' } },
+          { Sid: 'DenyReceipts', Effect: 'Deny', Action: 'sns:Publish', Resource: { Ref: 'ReceiptTopic' } },
+        ],
+      },
     ]);
     expect(plainStatements().filter((s) => !('Fn::If' in s) && [s.Action].flat().includes('sns:Publish'))).toHaveLength(1);
   });

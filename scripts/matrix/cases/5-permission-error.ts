@@ -8,7 +8,8 @@ import { Outcome } from '../../../handler/outcome.js';
 /** After the copy, how long the probe listens to be sure that no receipt was sent. */
 const QUIET_MS = 8_000;
 
-async function copyWithoutReceipt(context: MatrixContext, key: string): Promise<{ failed?: string; evidence: string[] }> {
+/** The copy succeeds, the receipt fails (with `errorName` when the cause is known), and no receipt arrives. */
+async function copyWithoutReceipt(context: MatrixContext, key: string, errorName?: string): Promise<{ failed?: string; evidence: string[] }> {
   const since = Date.now();
   const versionId = await upload(context, key, 'backed up, but nobody is told');
   const backup = await backupOf(context, key, versionId);
@@ -17,6 +18,7 @@ async function copyWithoutReceipt(context: MatrixContext, key: string): Promise<
   if (!line) return { failed: 'no notify_failed line for the key in the log group', evidence };
   const error = line.error as { name?: string; message?: string } | undefined;
   evidence.push(`log: ${line.message} (${error?.name}: ${String(error?.message).slice(0, 120)})`);
+  if (errorName && error?.name !== errorName) return { failed: `the receipt failed with ${error?.name}, not ${errorName}: something else than the role stopped it`, evidence };
   const receipt = await context.probe.receiptFor(key, QUIET_MS);
   if (receipt) return { failed: `a receipt was delivered anyway: ${receipt.MessageId}`, evidence };
   evidence.push(`no receipt within ${QUIET_MS / 1000} s`);
@@ -38,8 +40,8 @@ async function withoutPublishPermission(context: MatrixContext, key: string): Pr
   await redeploy('false');
   try {
     await sleep(context.target.capabilities.settleAfterRoleChangeMs);
-    const { failed, evidence } = await copyWithoutReceipt(context, key);
-    evidence.unshift('stack updated with ReceiptPublishAllowed=false (sns:Publish removed from the role)');
+    const { failed, evidence } = await copyWithoutReceipt(context, key, 'AuthorizationErrorException');
+    evidence.unshift('stack updated with ReceiptPublishAllowed=false (sns:Publish denied to the role)');
     return failed ? fail(failed, evidence) : pass(evidence);
   } finally {
     await redeploy('true');
