@@ -23,6 +23,11 @@ export type Capabilities = {
   readonly settleAfterConfigChangeMs: number;
   /** How long a change of the function's role takes to reach the running function (IAM is eventually consistent). */
   readonly settleAfterRoleChangeMs: number;
+  /**
+   * E-mail subscriptions wait for their address to confirm them, and SNS deletes one left unconfirmed (AWS); the
+   * emulators confirm or keep them by themselves.
+   */
+  readonly emailSubscriptionsConfirmed: boolean;
   /** Template properties the target's CloudFormation is known to skip: printed as warnings, never passed. */
   readonly notEmulated: readonly string[];
 };
@@ -53,6 +58,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     settleAfterConfigChangeMs: 0,
     // The emulator reads the role at every request.
     settleAfterRoleChangeMs: 0,
+    emailSubscriptionsConfirmed: false,
     notEmulated: [],
   },
   /** LocalStack in Docker; in host mode its functions are local processes (localstackCapabilities). */
@@ -63,6 +69,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     sesInbox: true,
     settleAfterConfigChangeMs: 3_000,
     settleAfterRoleChangeMs: 0,
+    emailSubscriptionsConfirmed: false,
     // LocalStack 4.14's AWS::S3::Bucket provider skips these (resource_providers/aws_s3_bucket.py), and
     // creates buckets with a public-read ACL that its free build does not enforce.
     notEmulated: ['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl'],
@@ -74,6 +81,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     sesInbox: false,
     settleAfterConfigChangeMs: 0,
     settleAfterRoleChangeMs: 15_000,
+    emailSubscriptionsConfirmed: true,
     notEmulated: [],
   },
 };

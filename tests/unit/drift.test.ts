@@ -137,7 +137,7 @@ describe('checkDrift', () => {
     const withEmail = await checkDrift(clients, template, { NotificationEmail: 'other@example.com' }, outputs, capabilitiesOf.embedded);
     // Assess
     expect(without.some((c) => c.property === 'subscription')).toBe(false);
-    expect(withEmail.find((c) => c.property === 'subscription')).toMatchObject({ expected: 'email:other@example.com', live: 'none', status: 'warn' });
+    expect(withEmail.find((c) => c.property === 'subscription')).toMatchObject({ expected: 'email:other@example.com', live: 'none', status: 'DRIFT' });
   });
 
   it('warns, without failing the deploy, about an e-mail subscription SNS deleted, and says how to subscribe again', async () => {
