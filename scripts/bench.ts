@@ -50,6 +50,11 @@ run(async () => {
   const mode = options.quick ? 'quick' : 'full';
   console.log(`bench on ${name} (${mode}), ${cpuCount()} CPUs, load average ${loadAverageAtStart.join(' ')}: a benchmark, numbers move with the machine's load`);
   const bench = await prepareBench(name, Boolean(options.quick), (line) => console.log(line));
+  // Ctrl-C: the bench's emulator and files go with it (the measurement in flight is abandoned, no report).
+  process.once('SIGINT', () => {
+    console.error('interrupted: stopping the bench, its emulator and its files; no report is written');
+    void bench.close().finally(() => process.exit(ExitCode.interrupted));
+  });
   const rows: BenchRow[] = [setupRow(bench.setup)];
   try {
     for (const { figures, measure } of measurements) {

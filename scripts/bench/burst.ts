@@ -67,8 +67,9 @@ export async function measureBurst(context: BenchContext): Promise<BenchRow> {
     Array.from({ length: count }, (_, i) =>
       limit(async () => {
         const key = `${prefix}floor-${i}.bin`;
-        await putScratch(context, key, Buffer.alloc(UPLOAD_BYTES, i % 256));
-        await directBackup(context, key);
+        // The client knows what it uploaded: Put + Copy + Publish, as the issue's floor says, no read between.
+        const versionId = await putScratch(context, key, Buffer.alloc(UPLOAD_BYTES, i % 256));
+        await directBackup(context, key, { versionId, bytes: UPLOAD_BYTES });
       }),
     ),
   );

@@ -55,7 +55,10 @@ export async function prepareBench(name: BenchTargetName, quick: boolean, log: (
   if (name === TargetName.embedded) {
     const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-bench-'));
     const starting = performance.now();
-    const emulator = await startEmulator({ stateDir });
+    const emulator = await startEmulator({ stateDir }).catch(async (error: unknown) => {
+      await rm(stateDir, { recursive: true, force: true });
+      throw error;
+    });
     emulatorStartMs = performance.now() - starting;
     if (emulator.pid === undefined) throw new Error(`the embedded emulator on ${emulator.endpoint} has no process id`);
     emulatorProcess = { endpoint: emulator.endpoint, pid: emulator.pid };

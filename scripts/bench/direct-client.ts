@@ -4,6 +4,9 @@ import { sendReceipt } from '../../handler/notify.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 import type { BenchContext } from './context.js';
 
+/** A source the client just uploaded itself: it knows the version and size without reading them. */
+export type KnownSource = { readonly versionId: string; readonly bytes: number };
+
 /** How long each call of one direct backup took, in milliseconds. */
 export type DirectTimings = { readonly headMs: number; readonly copyMs: number; readonly publishMs: number };
 
@@ -16,12 +19,15 @@ export async function putScratch(context: BenchContext, key: string, body: Uint8
 /**
  * What the function does for an upload, by hand and one call after the other: read the source's current
  * version, copy it server-side into the backup bucket as the function does (metadata replaced, SSE-S3),
- * publish the receipt the function would send (the handler's own sendReceipt) to the stack's topic.
+ * publish the receipt the function would send (the handler's own sendReceipt) to the stack's topic. The read is
+ * skipped for a source the client has just uploaded itself (`uploaded`).
  */
-export async function directBackup(context: BenchContext, key: string): Promise<DirectTimings> {
+export async function directBackup(context: BenchContext, key: string, uploaded?: KnownSource): Promise<DirectTimings> {
   const { s3, sns } = context.floor;
   const started = performance.now();
-  const head = await s3.send(new HeadObjectCommand({ Bucket: context.scratchBucket, Key: key }));
+  const head = uploaded
+    ? { VersionId: uploaded.versionId, ContentLength: uploaded.bytes, ContentType: undefined, Metadata: {} }
+    : await s3.send(new HeadObjectCommand({ Bucket: context.scratchBucket, Key: key }));
   const headed = performance.now();
   const backupKey = `${context.prefix}floor/${key}`;
   const copy = await s3.send(
