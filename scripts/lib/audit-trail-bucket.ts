@@ -29,9 +29,20 @@ export function refuseLosingAuditLogs(leaving: LeavingTrailBucket | undefined, d
   );
 }
 
-/** After the update: deletes the trail bucket CloudFormation left behind (the trail is gone, so nothing writes to it any more). */
-export async function removeLeftTrailBucket(clients: Clients, leaving: LeavingTrailBucket | undefined, log: Log): Promise<void> {
+/**
+ * After the update: deletes the trail bucket CloudFormation left behind (the trail is gone, so nothing writes to it
+ * any more), unless it holds logs nobody agreed to delete: the trail can deliver some between the check before the
+ * update and its removal, and those are kept, with what to do.
+ */
+export async function removeLeftTrailBucket(clients: Clients, leaving: LeavingTrailBucket | undefined, deleteAuditLogs: boolean, log: Log): Promise<void> {
   if (!leaving || !(await bucketExists(clients.s3, leaving.bucket))) return;
+  const versions = await countVersions(clients.s3, leaving.bucket);
+  if (versions > 0 && !deleteAuditLogs) {
+    log(
+      `kept s3://${leaving.bucket}: CloudFormation left it behind with ${versions} audit log version(s) the trail delivered during the update; keep what you need, then empty it of every version (the S3 console's Empty does) and delete it: turning the trail on again needs its name`,
+    );
+    return;
+  }
   const deleted = await deleteBucket(clients.s3, leaving.bucket);
   log(`deleted s3://${leaving.bucket} and its ${deleted} audit log version(s), which CloudFormation left behind when the trail was turned off`);
 }

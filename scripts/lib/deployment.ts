@@ -131,7 +131,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     throw new StackOperationFailed(`${error.message}\nto recover: ${recoveryAdvice(target, stackName, status)}`);
   });
   if (result.action === 'cancelled') throw new DeploymentCancelled('change set not executed: the stack is unchanged');
-  await removeLeftTrailBucket(clients, leavingTrailBucket, log);
+  await removeLeftTrailBucket(clients, leavingTrailBucket, options.deleteAuditLogs ?? false, log);
   const rolledBack = condition === StackCondition.rolledBack ? ' (the state its failed last update was rolled back to)' : '';
   log(result.action === 'unchanged' ? `stack ${stackName} is up to date${rolledBack}: nothing to deploy` : `stack ${stackName} ${result.action}`);
   log('outputs:');

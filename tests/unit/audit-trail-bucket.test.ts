@@ -58,14 +58,27 @@ describe('turning the audit trail off', () => {
     // Prepare
     s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
     s3.on(DeleteObjectsCommand).resolves({ Deleted: [{ Key: 'AWSLogs/1.json.gz' }, { Key: 'AWSLogs/2.json.gz' }] });
-    s3.on(ListObjectVersionsCommand).resolvesOnce({ Versions: [{ Key: 'AWSLogs/1.json.gz', VersionId: 'v1' }, { Key: 'AWSLogs/2.json.gz', VersionId: 'v2' }] }).resolves({});
+    const logs = { Versions: [{ Key: 'AWSLogs/1.json.gz', VersionId: 'v1' }, { Key: 'AWSLogs/2.json.gz', VersionId: 'v2' }] };
+    s3.on(ListObjectVersionsCommand).resolvesOnce(logs).resolvesOnce(logs).resolves({}); // counted, then emptied
     const lines: string[] = [];
     // Act
-    await removeLeftTrailBucket(clients, { bucket: TRAIL, versions: 2 }, (line) => lines.push(line));
+    await removeLeftTrailBucket(clients, { bucket: TRAIL, versions: 2 }, true, (line) => lines.push(line));
     s3.on(HeadBucketCommand).rejects(awsError('NotFound', 404));
-    await removeLeftTrailBucket(clients, { bucket: TRAIL, versions: 2 }, (line) => lines.push(line));
+    await removeLeftTrailBucket(clients, { bucket: TRAIL, versions: 2 }, true, (line) => lines.push(line));
     // Assess
     expect(s3.commandCalls(DeleteBucketCommand).map((call) => call.args[0].input.Bucket)).toEqual([TRAIL]);
     expect(lines).toEqual([`deleted s3://${TRAIL} and its 2 audit log version(s), which CloudFormation left behind when the trail was turned off`]);
+  });
+
+  it('keeps logs the trail delivered during the update when nobody agreed to delete any, and says what to do', async () => {
+    // Prepare: the bucket was empty before the update; the trail wrote one more file before CloudFormation removed it
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'AWSLogs/late.json.gz', VersionId: 'v9' }] });
+    const lines: string[] = [];
+    // Act
+    await removeLeftTrailBucket(clients, { bucket: TRAIL, versions: 0 }, false, (line) => lines.push(line));
+    // Assess
+    expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(lines).toEqual([expect.stringMatching(new RegExp(`^kept s3://${TRAIL}: CloudFormation left it behind with 1 audit log version\\(s\\) .* delete it: turning the trail on again needs its name$`))]);
   });
 });
