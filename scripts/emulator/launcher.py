@@ -49,6 +49,7 @@ from kit_emulator import (cloudformation, cloudformation_parameters, cloudformat
                           s3_multipart, s3_policy)
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
 from kit_emulator.http_server import finish_answering, keep_alive_server  # noqa: E402
+from kit_emulator import async_invoke  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
 
 KIT_PREFIX = "/_backup-kit/"
@@ -157,6 +158,7 @@ def main() -> None:
     s3_multipart.install()
     lambda_invoke.install()
     lambda_runtime.install()
+    async_invoke.install()
 
     app = faults.wrap(kit_routes(request_log.recording(function_role_policy.enforcing(RememberingDispatcher(create_backend_app)))))
     server = keep_alive_server(args.host, args.port, app)

@@ -166,30 +166,39 @@ describe("the embedded emulator checks a function's requests against its executi
     expect(byOwner).toBe('allowed');
   });
 
-  it('parks a failed event only where the role may send to the on-failure destination, and says so where it may not', async () => {
-    // Prepare: two failing functions parking in the same queue, one role allowed to send there
+  it('refuses an on-failure destination the role may not send to, and drops a failed event whose role lost that right since', async () => {
+    // Prepare: two failing functions parking in the same queue; one role may send there, the other may not
     const { lambda, sqs } = stack().deployment.clients;
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'kit-iam-parked' }));
     const queueArn = `arn:aws:sqs:${stack().target.region}:123456789012:kit-iam-parked`;
-    const allowed = await actingAs([{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn }]);
-    const refused = await actingAs([]);
+    const sendToQueue: Statement = { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: queueArn };
+    const kept = await actingAs([sendToQueue]);
+    const lost = await actingAs([sendToQueue]);
+    const never = await actingAs([]);
     const failing = 'exports.handler = async () => { throw new Error("always fails"); };';
-    for (const fn of [allowed, refused]) {
+    const configure = async (fn: { roleName: string; roleArn: string }) => {
       await createTestFunction(stack(), `${fn.roleName}-failing`, { 'index.js': failing }, { role: fn.roleArn });
-      await lambda.send(
-        new PutFunctionEventInvokeConfigCommand({ FunctionName: `${fn.roleName}-failing`, MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: queueArn } } }),
+      return refusalOf(
+        lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: `${fn.roleName}-failing`, MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: queueArn } } })),
       );
-    }
+    };
     // Act
-    for (const fn of [refused, allowed]) await lambda.send(new InvokeCommand({ FunctionName: `${fn.roleName}-failing`, InvocationType: 'Event', Payload: '{}' }));
+    const configured = [await configure(kept), await configure(lost), await configure(never)];
+    await lost.putPolicy([{ Effect: 'Allow', Action: 's3:ListBucket', Resource: '*' }]);
+    for (const fn of [lost, kept]) await lambda.send(new InvokeCommand({ FunctionName: `${fn.roleName}-failing`, InvocationType: 'Event', Payload: '{}' }));
     const log = await waitFor('both events to be parked or dropped', async () => {
       const text = await stack().emulator.log();
       return /event sent to .*kit-iam-parked/.test(text) && /dropped/.test(text) ? text : undefined;
     }, { timeoutMs: 20_000, intervalMs: 100 });
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
     // Assess
-    expect(log).toContain(`[lambda-async] ${allowed.roleName}-failing: event sent to ${queueArn} after 1 attempts`);
-    expect(log).toMatch(new RegExp(`${refused.roleName}-failing: event \\S+ dropped after 1 attempts: its execution role may not send it to the on-failure destination ${queueArn}: .* sqs:SendMessage`));
+    expect(configured).toEqual([
+      'allowed',
+      'allowed',
+      `400 InvalidParameterValueException: The function's execution role does not have permissions to call SendMessage on ${queueArn}`,
+    ]);
+    expect(log).toContain(`[lambda-async] ${kept.roleName}-failing: event sent to ${queueArn} after 1 attempts`);
+    expect(log).toMatch(new RegExp(`${lost.roleName}-failing: event \\S+ dropped after 1 attempts: its execution role may not send it to the on-failure destination ${queueArn}: .* sqs:SendMessage`));
     expect(Attributes?.ApproximateNumberOfMessages).toBe('1');
   });
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from kit_lambda_runtime.environment import InvocationResult, error_payload
 from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
+from moto.awslambda.models import LambdaBackend
 
 from . import function_role_policy, lambda_runtime
 
@@ -192,9 +193,9 @@ class AsyncInvoker:
             "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": result.function_error},
             "responsePayload": response_payload,
         }
-        # Lambda sends it with the function's execution role, as on AWS: a role that may not loses the event.
-        refused = function_role_policy.refusal(function_role_policy.Session(fn.role, fn.function_name),
-                                               [function_role_policy.Need(_SEND_ACTIONS.get(destination.split(":")[2], "*"), destination)])
+        # Lambda sends it with the function's execution role, as on AWS: a role that may not (changed since the
+        # destination was configured) loses the event.
+        refused = _destination_refusal(fn, destination)
         if refused is not None:
             _dropped(event, f"its execution role may not send it to the on-failure destination {destination}: {refused}")
             return
@@ -209,6 +210,36 @@ def _dropped(event: _Event, reason: str) -> None:
 
 
 _SEND_ACTIONS = {"sqs": "sqs:SendMessage", "sns": "sns:Publish", "lambda": "lambda:InvokeFunction"}
+
+
+def _send_action(destination: str) -> str:
+    """What Lambda calls, as the function's execution role, to hand an event to a destination."""
+    return _SEND_ACTIONS.get(destination.split(":")[2] if destination.count(":") >= 5 else "", "*")
+
+
+def _destination_refusal(fn: Any, destination: str) -> str | None:
+    """Why the function's execution role may not send to a destination, or None."""
+    session = function_role_policy.Session(fn.role, fn.function_name)
+    return function_role_policy.refusal(session, [function_role_policy.Need(_send_action(destination), destination)])
+
+
+_moto_put_event_invoke_config = LambdaBackend.put_function_event_invoke_config
+
+
+def _put_function_event_invoke_config(self: LambdaBackend, function_name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Lambda checks a destination against the execution role when it is configured, as it does a dead-letter queue
+    ("The provided execution role does not have permissions to call SendMessage on SQS"): a deploy fails there."""
+    fn = self.get_function(function_name)
+    for outcome in ("OnFailure", "OnSuccess"):
+        destination = ((config.get("DestinationConfig") or {}).get(outcome) or {}).get("Destination")
+        if destination and _destination_refusal(fn, destination) is not None:
+            action = _send_action(destination).split(":")[-1]
+            raise InvalidParameterValueException(f"The function's execution role does not have permissions to call {action} on {destination}")
+    return _moto_put_event_invoke_config(self, function_name, config)
+
+
+def install() -> None:
+    LambdaBackend.put_function_event_invoke_config = _put_function_event_invoke_config  # type: ignore[method-assign]
 
 
 def _send_to_destination(fn: Any, arn: str, body: str) -> None:
