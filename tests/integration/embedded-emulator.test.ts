@@ -72,6 +72,28 @@ describe('CloudFormation fidelity', () => {
     ]);
   });
 
+  it("creates the alarm that tells the owner of a parked event, on the failed-events queue's depth, notifying the receipts topic", async () => {
+    // Prepare: CloudWatch's query API, which moto routes by the signature's service
+    const { endpoint, region } = started().target;
+    const { outputs } = live();
+    // Act
+    const response = await fetch(endpoint!, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `AWS4-HMAC-SHA256 Credential=test/20261129/${region}/monitoring/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      body: 'Action=DescribeAlarms&Version=2010-08-01&AlarmNames.member.1=kit-emulator-it-parked-events',
+    });
+    const xml = await response.text();
+    // Assess
+    expect(response.status).toBe(200);
+    expect(xml).toContain('<AlarmName>kit-emulator-it-parked-events</AlarmName>');
+    expect(xml).toContain('<MetricName>ApproximateNumberOfMessagesVisible</MetricName>');
+    expect(xml).toMatch(/<Name>QueueName<\/Name>\s*<Value>kit-emulator-it-failed-events<\/Value>/);
+    expect(xml).toContain(`<member>${outputs.ReceiptTopicArn}</member>`);
+  });
+
   it('reports the deploy as an identical artefact with no drift', () => {
     // Assess
     expect(started().lines).toContainEqual(expect.stringContaining('identical artefact: yes'));

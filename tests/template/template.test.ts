@@ -269,6 +269,22 @@ describe('no dependency cycle between the inbox and the function', () => {
   });
 });
 
+describe('a parked event is not left to expire unseen', () => {
+  it("alarms on the failed-events queue's visible messages within five minutes, notifying the receipts topic", () => {
+    // Assess
+    expect(resource('ParkedEventsAlarm').Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['FailedEventsQueue', 'QueueName'] } }],
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: 'ReceiptTopic' }],
+    });
+  });
+});
+
 describe('the optional audit trail', () => {
   it('exists only when EnableAuditTrail is true', () => {
     // Prepare

@@ -323,6 +323,56 @@ class TemplateEventInvokeConfig(CloudFormationModel):
             pass  # the function is gone, and its invoke config with it
 
 
+class TemplateAlarm(CloudFormationModel):
+    """AWS::CloudWatch::Alarm (moto's CloudFormation has none): stored with moto's CloudWatch, so that DescribeAlarms
+    shows it; moto evaluates no alarm, so it never fires here."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CloudWatch::Alarm"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str, **kwargs: Any) -> TemplateAlarm:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        properties = cloudformation_json["Properties"]
+        name = properties.get("AlarmName", resource_name)
+        cloudwatch_backends[account_id][region_name].put_metric_alarm(
+            name=name,
+            namespace=properties["Namespace"],
+            metric_name=properties["MetricName"],
+            comparison_operator=properties["ComparisonOperator"],
+            evaluation_periods=int(properties["EvaluationPeriods"]),
+            period=int(properties["Period"]),
+            threshold=float(properties["Threshold"]),
+            statistic=properties["Statistic"],
+            description=properties.get("AlarmDescription", ""),
+            dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in properties.get("Dimensions", [])],
+            alarm_actions=list(properties.get("AlarmActions", [])),
+            treat_missing_data=properties.get("TreatMissingData"),
+        )
+        return cls(name)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: TemplateAlarm, new_resource_name: str,
+                                        cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> TemplateAlarm:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        cloudwatch_backends[account_id][region_name].delete_alarms([self.name])
+
+
 # ------------------------------------------------------------------------ loud failures and stack events
 
 _original_resource_class_from_type = parsing.resource_class_from_type
