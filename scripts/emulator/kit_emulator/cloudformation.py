@@ -1,7 +1,7 @@
 """CloudFormation in the emulator, faithful to what backup-kit's template asks for.
 
 moto applies only BucketEncryption and Tags of an AWS::S3::Bucket, has no AWS::SNS::Subscription,
-AWS::S3::BucketPolicy or AWS::Lambda::EventInvokeConfig, skips unknown types with a warning, reports no
+AWS::S3::BucketPolicy, AWS::Lambda::EventInvokeConfig or AWS::CloudWatch::Alarm, skips unknown types with a warning, reports no
 resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
 - the missing types and bucket properties are applied for real;
 - a resource type (or bucket property) the emulator cannot honour fails the deploy and names it, unless a
@@ -322,6 +322,8 @@ class TemplateEventInvokeConfig(CloudFormationModel):
         except Exception:
             pass  # the function is gone, and its invoke config with it
 
+
+# -------------------------------------------------------------------------------------------------- alarm
 
 class TemplateAlarm(CloudFormationModel):
     """AWS::CloudWatch::Alarm (moto's CloudFormation has none): stored with moto's CloudWatch, so that DescribeAlarms
