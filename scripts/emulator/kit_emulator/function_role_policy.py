@@ -5,15 +5,21 @@ a function with too few permissions worked here and failed on AWS. Here each exe
 credentials of its own (`credentials_for`), and a request signed with them is checked against the role's identity
 policies (inline, attached managed policies, and the permissions boundary if set) before moto sees it:
 
-- the IAM actions an operation needs, on the resources it names, as S3, SNS and SQS document them (`_needs`):
+- the IAM actions an operation needs, on the resources it names, as S3, SNS and SQS document them (`needs_of`):
   a copy needs the source's read as well as the destination's write, a version id needs the `…Version` action,
-  a copy that carries the source's tags needs their read and write;
+  a copy that carries the source's tags needs their read and write, ACL and Object Lock headers their own
+  actions; an S3 request is judged by its method, path (decoded once, as moto reads it), query and headers,
+  never by the operation name the client puts in `x-id`;
 - a statement applies when its Action (or NotAction) and Resource (or NotResource) match, with `*` and `?` as
-  wildcards; an explicit Deny wins, and without an Allow the request is refused;
-- a statement with a Condition is not evaluated: an Allow with one allows nothing here, a Deny with one denies
-  (the stricter reading of each; no request context is emulated);
+  wildcards (in an ARN a `*` stays inside its segment unless it ends one); an explicit Deny wins, and without
+  an Allow the request is refused;
+- a statement with a Condition is not evaluated, nor is a policy variable: an Allow with one allows nothing
+  here, a Deny with one denies (the stricter reading of each; no request context is emulated);
 - S3 answers a read of a missing key with 403 instead of 404 when s3:ListBucket is not allowed on its bucket;
-- an operation whose needs the emulator does not know is refused, naming it, rather than waved through.
+- a request signed with Signature Version 2, and an operation whose needs the emulator does not know, are
+  refused, naming why, rather than waved through.
+
+async_invoke.py asks `refusal` too, for the on-failure destination Lambda sends a failed event to.
 
 Resource policies (bucket, topic and queue policies) are not evaluated (s3_policy.py says why for buckets), so
 they neither add nor remove a function's permissions; everyone else's requests (scripts, tests) are not checked.
