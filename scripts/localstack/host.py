@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-SERVICES = "cloudformation,s3,lambda,sns,sqs,iam,logs,sts,ses"
+SERVICES = "cloudformation,s3,lambda,sns,sqs,iam,logs,sts,ses,cloudwatch"
 #: Upstream's shutdown sometimes hangs: an orphaned runner gives it this long, then exits hard.
 ORPHAN_STOP_GRACE_S = 15.0
 KIT_PACKAGES = [Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "lambda-runtime"]

@@ -44,7 +44,7 @@ describe.skipIf(skipReason !== undefined)(`the matrix on LocalStack in Docker ($
   beforeAll(async () => {
     // The module labels the Lambda containers LocalStack starts, so the session's reaper removes them too.
     container = await new LocalstackContainer(IMAGE)
-      .withEnvironment({ SERVICES: 'cloudformation,s3,lambda,sns,sqs,iam,logs,sts,ses', ...(process.env.LOCALSTACK_AUTH_TOKEN ? { LOCALSTACK_AUTH_TOKEN: process.env.LOCALSTACK_AUTH_TOKEN } : {}) })
+      .withEnvironment({ SERVICES: 'cloudformation,s3,lambda,sns,sqs,iam,logs,sts,ses,cloudwatch', ...(process.env.LOCALSTACK_AUTH_TOKEN ? { LOCALSTACK_AUTH_TOKEN: process.env.LOCALSTACK_AUTH_TOKEN } : {}) })
       .withBindMounts([{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }])
       .withStartupTimeout(180_000)
       .start();
