@@ -55,7 +55,7 @@ async function withUnreachableTopic(context: MatrixContext, key: string): Promis
     const { failed, evidence } = await copyWithoutReceipt(context, key);
     if (failed) return fail(failed, evidence);
     return simulated(
-      `${context.target.name} does not enforce IAM, so removing sns:Publish changes nothing there: the publish was made to fail by pointing TOPIC_ARN at a topic that does not exist (${missingTopic})`,
+      `${context.target.name} does not enforce IAM, so denying sns:Publish changes nothing there: the publish was made to fail by pointing TOPIC_ARN at a topic that does not exist (${missingTopic})`,
       evidence,
     );
   } finally {
