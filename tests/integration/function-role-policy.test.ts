@@ -12,6 +12,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
@@ -223,9 +224,12 @@ describe("the embedded emulator checks a function's requests against its executi
   it('judges a request by what it does and by the key as S3 reads it, not by the name or encoding it arrives with', async () => {
     // Prepare
     await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: '%70ublic/secret.txt', Body: 'secret' }));
+    await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'public/readable.txt', Body: 'readable' }));
+    await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'top-secret.txt', Body: 'secret' }));
     const fn = await actingAs([
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:PutObjectTagging'], Resource: `arn:aws:s3:::${inbox()}/public/*` },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${inbox()}/named/*` },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${inbox()}` },
     ]);
     const namedGetObject = new PutObjectCommand({ Bucket: inbox(), Key: 'named/upload.txt', Body: 'x' });
     namedGetObject.middlewareStack.add((next) => async (args) => {
@@ -237,7 +241,19 @@ describe("the embedded emulator checks a function's requests against its executi
     const renamed = await refusalOf(fn.s3.send(namedGetObject));
     const withAcl = await refusalOf(fn.s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'public/shared.txt', Body: 'x', ACL: 'public-read' })));
     const bucketTags = await refusalOf(fn.s3.send(new PutBucketTaggingCommand({ Bucket: inbox(), Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] } })));
+    const { accessKeyId } = await fn.s3.config.credentials();
+    const virtualHosted = await new Promise<number>((resolve, reject) => {
+      // A virtual-hosted read of a top-level key ("<bucket>.localhost"): the path alone names no bucket.
+      const { port } = new URL(stack().target.endpoint!);
+      request({ host: '127.0.0.1', port, path: '/top-secret.txt', headers: {
+        Host: `${inbox()}.localhost:${port}`,
+        Authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/20261129/${stack().target.region}/s3/aws4_request, SignedHeaders=host, Signature=0`,
+      } }, (response) => resolve(response.resume().statusCode ?? 0)).on('error', reject).end();
+    });
+    const withResponseHeader = await refusalOf(fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'public/readable.txt', ResponseContentType: 'text/plain' })));
     // Assess
+    expect(virtualHosted).toBe(403);
+    expect(withResponseHeader).toBe('allowed');
     expect(encodedKey).toMatch(/^403 AccessDenied: .* s3:GetObject on resource: ".*\/%70ublic\/secret.txt" because no identity-based policy allows/);
     expect(renamed).toMatch(/^403 AccessDenied: .* s3:PutObject on resource: ".*\/named\/upload.txt"/);
     expect(withAcl).toMatch(/^403 AccessDenied: .* s3:PutObjectAcl on resource: ".*\/public\/shared.txt"/);

@@ -232,6 +232,8 @@ def _put_function_event_invoke_config(self: LambdaBackend, function_name: str, c
     fn = self.get_function(function_name)
     for outcome in ("OnFailure", "OnSuccess"):
         destination = ((config.get("DestinationConfig") or {}).get(outcome) or {}).get("Destination")
+        if destination and _send_action(destination) == "*":
+            raise InvalidParameterValueException(f"{outcome} destination {destination}: the embedded emulator delivers to SQS, SNS and Lambda only")
         if destination and _destination_refusal(fn, destination) is not None:
             action = _send_action(destination).split(":")[-1]
             raise InvalidParameterValueException(f"The function's execution role does not have permissions to call {action} on {destination}")

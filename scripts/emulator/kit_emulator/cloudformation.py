@@ -306,8 +306,12 @@ class TemplateEventInvokeConfig(CloudFormationModel):
         backend = lambda_backend(account_id, region_name)
         function_name = properties["FunctionName"]
         fn = backend.get_function(function_name)
-        fn.event_invoke_config = []
-        backend.put_function_event_invoke_config(function_name, config)
+        previous, fn.event_invoke_config = fn.event_invoke_config, []
+        try:
+            backend.put_function_event_invoke_config(function_name, config)
+        except Exception:
+            fn.event_invoke_config = previous  # a refused configuration leaves the one in force
+            raise
         return cls(fn.function_name, qualifier)
 
     @classmethod

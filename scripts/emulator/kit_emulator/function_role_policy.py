@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from xml.sax.saxutils import escape
 
-from .request_log import credential_scope, operation_of, s3_operation, service_of
+from .request_log import credential_scope, operation_of, s3_operation, s3_target, service_of
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -157,19 +157,6 @@ _COPIES = {"CopyObject", "UploadPartCopy"}
 _S3_READS = {"GetObject", "HeadObject"}
 
 
-def _s3_target(environ: dict[str, Any]) -> tuple[str, str]:
-    """The bucket and key a request names, path-style or virtual-hosted, decoded once from the path as it arrived,
-    as moto reads it (PATH_INFO is decoded already: a key's %25 would be decoded twice)."""
-    raw = environ.get("RAW_URI") or environ.get("PATH_INFO", "")
-    path = unquote(raw.split("?", 1)[0])
-    host = environ.get("HTTP_HOST", "").split(":")[0]
-    first_label = host.split(".")[0]
-    if "." in host and not re.fullmatch(r"[\d.]+", host) and first_label not in ("s3", "localhost"):
-        return first_label, path.lstrip("/")
-    bucket, _, key = path.lstrip("/").partition("/")
-    return bucket, key
-
-
 def _tagged(account_id: str, bucket: str, key: str, version_id: str | None) -> bool:
     from moto.s3.models import s3_backends
 
@@ -196,7 +183,7 @@ def _s3_needs(environ: dict[str, Any], account_id: str) -> list[Need]:
     operation = s3_operation(environ, trust_sdk_name=False)
     if operation == "ListBuckets":
         return [Need("s3:ListAllMyBuckets", "*")]
-    bucket, key = _s3_target(environ)
+    bucket, key = s3_target(environ)
     scopes = _S3_NEEDS.get(operation)
     if scopes is None or not bucket or (not key and any(scope == "object" for _, scope in scopes)):
         raise UnknownOperation(f"s3:{operation}")
@@ -290,21 +277,23 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _matches(statement: dict[str, Any], need: Need) -> bool:
-    # Policy variables (${aws:username} …) are not resolved: in a Deny one stands for anything (the stricter
-    # reading), in an Allow it matches nothing.
+    # Policy variables (${aws:username} …) are not resolved; each is read so that the statement covers the most
+    # for a Deny and the least for an Allow: anything in a Deny's Action/Resource or an Allow's NotAction/
+    # NotResource, nothing elsewhere.
     deny = statement.get("Effect") == "Deny"
 
-    def any_match(patterns: list[str], value: str, is_arn: bool) -> bool:
-        return any(_pattern(_VARIABLE.sub("*", p) if deny else p, is_arn).fullmatch(value) for p in patterns)
+    def any_match(patterns: list[str], value: str, is_arn: bool, negated: bool) -> bool:
+        widen = deny != negated
+        return any(_pattern(_VARIABLE.sub("*", p) if widen else p, is_arn).fullmatch(value) for p in patterns)
 
     if "Action" in statement:
-        action_ok = any_match(_as_list(statement["Action"]), need.action, False)
+        action_ok = any_match(_as_list(statement["Action"]), need.action, False, False)
     else:
-        action_ok = not any_match(_as_list(statement.get("NotAction")), need.action, False)
+        action_ok = not any_match(_as_list(statement.get("NotAction")), need.action, False, True)
     if "Resource" in statement:
-        resource_ok = any_match(_as_list(statement["Resource"]), need.resource, True)
+        resource_ok = any_match(_as_list(statement["Resource"]), need.resource, True, False)
     else:
-        resource_ok = not any_match(_as_list(statement.get("NotResource")), need.resource, True)
+        resource_ok = not any_match(_as_list(statement.get("NotResource")), need.resource, True, True)
     return action_ok and resource_ok
 
 
@@ -369,8 +358,8 @@ def refusal(session: Session, needs: list[Need]) -> str | None:
 def _refuse(environ: dict[str, Any], start_response: Callable[..., Any], message: str) -> Iterable[bytes]:
     service = service_of(environ)
     request_id = str(uuid.uuid4())
-    # A query-protocol service (SNS, SQS's older protocol) gets a form; S3 gets anything else, signed or not.
-    if environ.get("HTTP_X_AMZ_TARGET") is None and not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+    # S3 (and a SigV2 request, which only S3 takes) gets S3's error; JSON protocols JSON; query protocols a form.
+    if service == "s3" or credential_scope(environ) is None:
         body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>{escape(message)}</Message>'
                 f"<RequestId>{request_id}</RequestId></Error>").encode()
         content_type = "application/xml"
@@ -414,7 +403,7 @@ def enforcing(app: WsgiApp) -> WsgiApp:
         if message is not None:
             return _refuse(environ, start_response, message)
         if service_of(environ) == "s3" and s3_operation(environ, trust_sdk_name=False) in _S3_READS:
-            bucket, _ = _s3_target(environ)
+            bucket, _ = s3_target(environ)
             listing = refusal(session, [Need("s3:ListBucket", f"arn:aws:s3:::{bucket}")])
             if listing is not None:
                 return _missing_as_refused(app, environ, start_response, message=(

@@ -17,12 +17,13 @@ would load the emulator it measures (a listing of 500 keys every quarter second 
 from __future__ import annotations
 
 import io
+import re
 import threading
 import time
 from collections import deque
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from .http_server import ARRIVED_NS, LAST_WRITE_NS
 
@@ -140,6 +141,22 @@ _S3_OBJECT_OPERATIONS = {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutOb
 _S3_BUCKET_OPERATIONS = {"GET": "ListObjects", "HEAD": "HeadBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}
 # Parameters of ListObjects (version 1): a GET on a bucket with only these lists it.
 _S3_LIST_PARAMETERS = {"prefix", "delimiter", "marker", "max-keys", "encoding-type"}
+# Parameters that only shape a GetObject or HeadObject (its response headers, one part of it): not operations.
+_S3_READ_PARAMETERS = {"response-cache-control", "response-content-disposition", "response-content-encoding",
+                       "response-content-language", "response-content-type", "response-expires", "partNumber"}
+
+
+def s3_target(environ: dict[str, Any]) -> tuple[str, str]:
+    """The bucket and key a request names, path-style or virtual-hosted ("<bucket>.localhost"), decoded once from
+    the path as it arrived, as moto reads it (PATH_INFO is decoded already: a key's %25 would be decoded twice)."""
+    raw = environ.get("RAW_URI") or environ.get("PATH_INFO", "")
+    path = unquote(raw.split("?", 1)[0])
+    host = environ.get("HTTP_HOST", "").split(":")[0]
+    first_label = host.split(".")[0]
+    if "." in host and not re.fullmatch(r"[\d.]+", host) and first_label not in ("s3", "localhost"):
+        return first_label, path.lstrip("/")
+    bucket, _, key = path.lstrip("/").partition("/")
+    return bucket, key
 
 
 def s3_operation(environ: dict[str, Any], trust_sdk_name: bool = True) -> str:
@@ -154,8 +171,11 @@ def s3_operation(environ: dict[str, Any], trust_sdk_name: bool = True) -> str:
                       "X-Amz-Signature", "X-Amz-Security-Token"):
         query.pop(signature, None)
     query.pop("versionId", None)
-    path = environ.get("PATH_INFO", "").strip("/")
-    has_key = len(path.split("/", 1)) == 2
+    bucket, key = s3_target(environ)
+    has_key = bool(key)
+    if has_key and method in ("GET", "HEAD"):
+        for name in _S3_READ_PARAMETERS:
+            query.pop(name, None)
     copies = "HTTP_X_AMZ_COPY_SOURCE" in environ
     if method == "PUT" and "partNumber" in query:
         return "UploadPartCopy" if copies else "UploadPart"
@@ -165,7 +185,7 @@ def s3_operation(environ: dict[str, Any], trust_sdk_name: bool = True) -> str:
     for name in query:
         if (method, name) in subresources:
             return subresources[(method, name)]
-    if method == "GET" and not path:
+    if method == "GET" and not bucket:
         return "ListBuckets"
     if method == "GET" and not has_key and query.get("list-type") == ["2"]:
         return "ListObjectsV2"
