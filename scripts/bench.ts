@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { ExitCode, run, scriptCommand, switchOption, targetOption, UsageError } from './lib/cli.js';
+import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption, UsageError } from './lib/cli.js';
 import { projectRoot } from './lib/paths.js';
 import { TargetName } from './lib/targets.js';
 import { measureBurst } from './bench/burst.js';
@@ -49,12 +49,15 @@ run(async () => {
   const loadAverageAtStart = machineLoad();
   const mode = options.quick ? 'quick' : 'full';
   console.log(`bench on ${name} (${mode}), ${cpuCount()} CPUs, load average ${loadAverageAtStart.join(' ')}: a benchmark, numbers move with the machine's load`);
+  // Ctrl-C: the bench's emulator and files go with it (the measurement in flight is abandoned, no report); one
+  // during the preparation takes effect once it is done. interruption() ignores tsx's relay of the same Ctrl-C.
+  const interrupted = interruption('the bench stops, with its emulator and its files; no report is written');
   const bench = await prepareBench(name, Boolean(options.quick), (line) => console.log(line));
-  // Ctrl-C: the bench's emulator and files go with it (the measurement in flight is abandoned, no report).
-  process.once('SIGINT', () => {
-    console.error('interrupted: stopping the bench, its emulator and its files; no report is written');
-    void bench.close().finally(() => process.exit(ExitCode.interrupted));
-  });
+  if (interrupted.aborted) {
+    await bench.close();
+    return ExitCode.interrupted;
+  }
+  interrupted.addEventListener('abort', () => void bench.close().finally(() => process.exit(ExitCode.interrupted)));
   const rows: BenchRow[] = [setupRow(bench.setup)];
   try {
     for (const { figures, measure } of measurements) {

@@ -270,11 +270,13 @@ describe('no dependency cycle between the inbox and the function', () => {
 });
 
 describe('a parked event is not left to expire unseen', () => {
-  it("alarms on the failed-events queue's visible messages within five minutes, notifying the receipts topic", () => {
+  it("alarms on the failed-events queue's visible messages over one five-minute period, notifying the receipts topic", () => {
     // Assess
     expect(resource('ParkedEventsAlarm').Properties).toMatchObject({
       Namespace: 'AWS/SQS',
       MetricName: 'ApproximateNumberOfMessagesVisible',
+      Statistic: 'Maximum',
+      EvaluationPeriods: 1,
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['FailedEventsQueue', 'QueueName'] } }],
       Period: 300,
       Threshold: 0,
