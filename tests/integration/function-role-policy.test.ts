@@ -18,7 +18,13 @@ import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { createTestFunction, useEmbeddedStack } from './support/embedded.js';
 
-type Statement = { Effect: 'Allow' | 'Deny'; Action?: string | string[]; NotAction?: string | string[]; Resource: string | string[] };
+type Statement = {
+  Effect: 'Allow' | 'Deny';
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+};
 
 /** A function that answers its own session credentials: the test then makes requests as the function does. */
 const credentialsFunction = `exports.handler = async () => ({
@@ -42,14 +48,17 @@ describe("the embedded emulator checks a function's requests against its executi
   }
 
   /** A role with these statements (inline), a function with that role, and clients signed as the function. */
-  async function actingAs(statements: Statement[]) {
+  async function actingAs(statements: Statement[], boundary?: Statement[]) {
     const { iam } = adminClients();
     const { target, deployment } = stack();
     functions += 1;
     const name = `kit-iam-fn-${functions}`;
+    const document = (list: Statement[]) => JSON.stringify({ Version: '2012-10-17', Statement: list });
+    const boundaryArn = boundary && (await iam.send(new CreatePolicyCommand({ PolicyName: `${name}-boundary`, PolicyDocument: document(boundary) }))).Policy!.Arn!;
     const { Role } = await iam.send(
       new CreateRoleCommand({
         RoleName: name,
+        ...(boundaryArn ? { PermissionsBoundary: boundaryArn } : {}),
         AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
       }),
     );
@@ -282,5 +291,24 @@ describe("the embedded emulator checks a function's requests against its executi
     expect(await signedV2.text()).toContain('signed this request with Signature Version 2');
     expect(underVariable).toMatch(/^403 AccessDenied: .* s3:GetObject .* with an explicit deny/);
     expect(acrossColons).toMatch(/^403 AuthorizationErrorException: .* sns:Publish/);
+  });
+
+  it('needs the permissions boundary to allow too, and lets no Allow with a Condition allow anything', async () => {
+    // Prepare
+    for (const key of ['bounded/in.txt', 'unbounded/out.txt']) await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: key, Body: key }));
+    const bounded = await actingAs([{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${inbox()}/*` }], [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${inbox()}/bounded/*` },
+    ]);
+    const conditional = await actingAs([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${inbox()}/*`, Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } },
+    ]);
+    // Act
+    const inside = await refusalOf(bounded.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'bounded/in.txt' })));
+    const outside = await refusalOf(bounded.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'unbounded/out.txt' })));
+    const underCondition = await refusalOf(conditional.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'bounded/in.txt' })));
+    // Assess
+    expect(inside).toBe('allowed');
+    expect(outside).toMatch(/^403 AccessDenied: .* s3:GetObject on resource: ".*\/unbounded\/out.txt" because no permissions boundary allows the s3:GetObject action$/);
+    expect(underCondition).toMatch(/^403 AccessDenied: .* because no identity-based policy allows the s3:GetObject action$/);
   });
 });
