@@ -19,7 +19,7 @@ describe("the kit's own buckets, whose names anyone could take first", () => {
     // Assess
     expect(s3.commandCalls(HeadBucketCommand)[0]!.args[0].input).toEqual({ Bucket: 'kit-artefacts-111122223333-eu-central-1', ExpectedBucketOwner: '111122223333' });
     expect(taken).toBeInstanceOf(UsageError);
-    expect((taken as Error).message).toMatch(/^s3:\/\/kit-artefacts-111122223333-eu-central-1 exists but account 111122223333 does not own it .*-p NamePrefix=/);
+    expect((taken as Error).message).toMatch(/^s3:\/\/kit-artefacts-111122223333-eu-central-1 exists but account 111122223333 does not own it .*Set another NamePrefix in the target's parameter file/);
     expect(s3.commandCalls(CreateBucketCommand)).toHaveLength(0);
   });
 
