@@ -18,7 +18,7 @@ async function copyWithoutReceipt(context: MatrixContext, key: string, errorName
   if (!line) return { failed: 'no notify_failed line for the key in the log group', evidence };
   const error = line.error as { name?: string; message?: string } | undefined;
   evidence.push(`log: ${line.message} (${error?.name}: ${String(error?.message).slice(0, 120)})`);
-  if (errorName && error?.name !== errorName) return { failed: `the receipt failed with ${error?.name}, not ${errorName}: something else than the role stopped it`, evidence };
+  if (errorName && error?.name !== errorName) return { failed: `the receipt failed with ${error?.name}, not ${errorName}: something other than the role stopped it`, evidence };
   const receipt = await context.probe.receiptFor(key, QUIET_MS);
   if (receipt) return { failed: `a receipt was delivered anyway: ${receipt.MessageId}`, evidence };
   evidence.push(`no receipt within ${QUIET_MS / 1000} s`);
