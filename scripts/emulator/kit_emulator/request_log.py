@@ -113,7 +113,18 @@ def service_of(environ: dict[str, Any]) -> str:
     return scope[3] if scope else "unsigned"
 
 
-def _form_action(environ: dict[str, Any]) -> str | None:
+# Where a query-protocol request's form is kept once parsed: the log, the fault injector and the role check read it.
+_FORM = "backup_kit.form"
+
+
+def form_parameters(environ: dict[str, Any]) -> dict[str, str] | None:
+    """A query-protocol request's form (Action, TopicArn, …), parsed once per request; None for any other body."""
+    if _FORM not in environ:
+        environ[_FORM] = _read_form(environ)
+    return environ[_FORM]
+
+
+def _read_form(environ: dict[str, Any]) -> dict[str, str] | None:
     if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
         return None
     try:
@@ -124,7 +135,7 @@ def _form_action(environ: dict[str, Any]) -> str | None:
         return None
     body = environ["wsgi.input"].read(length)
     environ["wsgi.input"] = io.BytesIO(body)  # the application reads the body again
-    return parse_qs(body.decode("utf-8", "replace")).get("Action", [None])[0]
+    return {name: values[0] for name, values in parse_qs(body.decode("utf-8", "replace")).items()}
 
 
 # Subresources that name an operation on an object (the path has a key) or on a bucket (it has none).
@@ -209,7 +220,7 @@ def _operation(environ: dict[str, Any], service: str) -> str:
         return target.rsplit(".", 1)[-1]
     if service == "s3":
         return s3_operation(environ)
-    return _form_action(environ) or f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
+    return (form_parameters(environ) or {}).get("Action") or f"{environ.get('REQUEST_METHOD', '')} {environ.get('PATH_INFO', '')}"
 
 
 class _Recorded:
