@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from xml.sax.saxutils import escape
 
-from .request_log import credential_scope, operation_of, s3_operation, s3_target, service_of
+from .request_log import credential_scope, form_parameters, operation_of, s3_operation, s3_target, service_of
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -92,6 +92,13 @@ class Need:
     resource: str
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """What a request needs; for a read of a key, also what turns S3's answer for a missing key from 403 into 404."""
+    needs: list[Need]
+    to_see_missing: Need | None = None
+
+
 class UnknownOperation(Exception):
     pass
 
@@ -101,26 +108,19 @@ def _region(environ: dict[str, Any]) -> str:
     return scope[2] if scope else "us-east-1"
 
 
-def _body(environ: dict[str, Any]) -> bytes:
-    stream = environ["wsgi.input"]
-    if not isinstance(stream, io.BytesIO):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        stream = environ["wsgi.input"] = io.BytesIO(stream.read(length) if length > 0 else b"")
-    body = stream.getvalue()
-    stream.seek(0)
-    return body
-
-
 def _parameters(environ: dict[str, Any]) -> dict[str, str]:
-    """The request's parameters: a JSON body (JSON protocols) or a form (query protocols)."""
-    body = _body(environ)
-    if environ.get("HTTP_X_AMZ_TARGET"):
-        try:
-            parsed = json.loads(body or b"{}")
-        except ValueError:
-            return {}
-        return {str(k): v for k, v in parsed.items() if isinstance(v, str)} if isinstance(parsed, dict) else {}
-    return {name: values[0] for name, values in parse_qs(body.decode("utf-8", "replace")).items()}
+    """The request's parameters: a JSON body (JSON protocols, read here and put back for moto) or a form (query
+    protocols, parsed once by request_log)."""
+    if not environ.get("HTTP_X_AMZ_TARGET"):
+        return form_parameters(environ) or {}
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        parsed = json.loads(body or b"{}")
+    except ValueError:
+        return {}
+    return {str(k): v for k, v in parsed.items() if isinstance(v, str)} if isinstance(parsed, dict) else {}
 
 
 # S3 operations: the actions each needs, on its bucket ("bucket") or its object ("object"); a version id in the
@@ -178,11 +178,11 @@ _S3_HEADER_NEEDS = {
 _S3_WRITES = {"PutObject", "CopyObject", "CreateMultipartUpload"}
 
 
-def _s3_needs(environ: dict[str, Any], account_id: str) -> list[Need]:
+def _s3_needs(environ: dict[str, Any], account_id: str) -> Judgement:
     # Judged by what the request does, not by the name the SDK gives it (a PUT named GetObject is a PutObject).
     operation = s3_operation(environ, trust_sdk_name=False)
     if operation == "ListBuckets":
-        return [Need("s3:ListAllMyBuckets", "*")]
+        return Judgement([Need("s3:ListAllMyBuckets", "*")])
     bucket, key = s3_target(environ)
     scopes = _S3_NEEDS.get(operation)
     if scopes is None or not bucket or (not key and any(scope == "object" for _, scope in scopes)):
@@ -212,7 +212,8 @@ def _s3_needs(environ: dict[str, Any], account_id: str) -> list[Need]:
         if operation == "CopyObject" and directive == "COPY" and _tagged(account_id, source_bucket, source_key, source_version):
             needs.append(need("s3:GetObjectTagging", "object", source_version is not None, source_bucket, source_key))
             needs.append(need("s3:PutObjectTagging", "object", False, bucket, key))
-    return needs
+    to_see_missing = Need("s3:ListBucket", f"arn:aws:s3:::{bucket}") if operation in _S3_READS else None
+    return Judgement(needs, to_see_missing)
 
 
 _SNS_PUBLISHES = {"Publish", "PublishBatch"}
@@ -228,27 +229,27 @@ def _queue_arn(queue_url: str, region: str) -> str:
     return f"arn:aws:sqs:{region}:{account}:{name}"
 
 
-def needs_of(environ: dict[str, Any], account_id: str) -> list[Need]:
+def needs_of(environ: dict[str, Any], account_id: str) -> Judgement:
     """The IAM actions a request needs, on which resources; UnknownOperation for one the emulator cannot judge."""
     service, operation = service_of(environ), operation_of(environ)
     if service == "s3":
         return _s3_needs(environ, account_id)
     if service == "sts" and operation == "GetCallerIdentity":
-        return []  # needs no permission on AWS either
+        return Judgement([])  # needs no permission on AWS either
     if service == "sns":
         parameters = _parameters(environ)
         if operation in _SNS_PUBLISHES:
-            return [Need("sns:Publish", parameters.get("TopicArn") or parameters.get("TargetArn") or "*")]
+            return Judgement([Need("sns:Publish", parameters.get("TopicArn") or parameters.get("TargetArn") or "*")])
         if operation in _SNS_ON_TOPIC:
-            return [Need(_SNS_ON_TOPIC[operation], parameters.get("TopicArn", "*"))]
+            return Judgement([Need(_SNS_ON_TOPIC[operation], parameters.get("TopicArn", "*"))])
         if operation == "ListTopics":
-            return [Need("sns:ListTopics", "*")]
+            return Judgement([Need("sns:ListTopics", "*")])
     if service == "sqs":
         parameters = _parameters(environ)
         if operation in _SQS_ON_QUEUE:
-            return [Need(_SQS_ON_QUEUE[operation], _queue_arn(parameters.get("QueueUrl", ""), _region(environ)))]
+            return Judgement([Need(_SQS_ON_QUEUE[operation], _queue_arn(parameters.get("QueueUrl", ""), _region(environ)))])
         if operation == "GetQueueUrl":
-            return [Need("sqs:GetQueueUrl", f"arn:aws:sqs:{_region(environ)}:{account_id}:{parameters.get('QueueName', '')}")]
+            return Judgement([Need("sqs:GetQueueUrl", f"arn:aws:sqs:{_region(environ)}:{account_id}:{parameters.get('QueueName', '')}")])
     raise UnknownOperation(f"{service}:{operation}")
 
 
@@ -393,18 +394,17 @@ def enforcing(app: WsgiApp) -> WsgiApp:
                            f"User: {session.principal} signed this request with Signature Version 2, which the embedded "
                            "emulator does not accept for a function's requests: sign with Signature Version 4 (the SDKs do)")
         try:
-            needs = needs_of(environ, account_id)
+            judgement = needs_of(environ, account_id)
         except UnknownOperation as unknown:
             return _refuse(environ, start_response,
                            f"User: {session.principal} is not authorized to perform: {unknown}: the embedded emulator "
                            "does not know which IAM actions this operation needs, so it refuses it "
                            "(scripts/emulator/kit_emulator/function_role_policy.py lists those it knows)")
-        message = refusal(session, needs)
+        message = refusal(session, judgement.needs)
         if message is not None:
             return _refuse(environ, start_response, message)
-        if service_of(environ) == "s3" and s3_operation(environ, trust_sdk_name=False) in _S3_READS:
-            bucket, _ = s3_target(environ)
-            listing = refusal(session, [Need("s3:ListBucket", f"arn:aws:s3:::{bucket}")])
+        if judgement.to_see_missing is not None:
+            listing = refusal(session, [judgement.to_see_missing])
             if listing is not None:
                 return _missing_as_refused(app, environ, start_response, message=(
                     f"{listing} (S3 answers a read of a missing key with 403 when the caller may not list the bucket)"))
