@@ -53,14 +53,17 @@ run(async () => {
   // during the preparation takes effect once it is done. interruption() ignores tsx's relay of the same Ctrl-C.
   const interrupted = interruption('the bench stops, with its emulator and its files; no report is written');
   const bench = await prepareBench(name, Boolean(options.quick), (line) => console.log(line));
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= bench.close());
   if (interrupted.aborted) {
-    await bench.close();
+    await close();
     return ExitCode.interrupted;
   }
-  interrupted.addEventListener('abort', () => void bench.close().finally(() => process.exit(ExitCode.interrupted)));
+  interrupted.addEventListener('abort', () => void close().finally(() => process.exit(ExitCode.interrupted)));
   const rows: BenchRow[] = [setupRow(bench.setup)];
   try {
     for (const { figures, measure } of measurements) {
+      if (interrupted.aborted) break;
       const started = performance.now();
       try {
         const measured = await measure(bench.context);
@@ -71,8 +74,9 @@ run(async () => {
       console.log(`measured ${figures} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
   } finally {
-    await bench.close();
+    await close();
   }
+  if (interrupted.aborted) return ExitCode.interrupted;
   console.log(`\n${formatTable(rows)}`);
   const path = await writeReport({
     target: name,

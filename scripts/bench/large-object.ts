@@ -6,7 +6,7 @@ import { BackupMetadata } from '../../handler/provenance.js';
 import { emptyBucket } from '../lib/buckets.js';
 import type { BenchContext } from './context.js';
 import { momentsOf, waitForBackup } from './moments.js';
-import { notMeasured, type BenchRow } from './report.js';
+import { failedMeasurement, notMeasured, type BenchRow } from './report.js';
 import { formatNumber, spreadOf } from './stats.js';
 
 const MiB = 1024 * 1024;
@@ -15,8 +15,8 @@ const UPLOAD_PART_BYTES = 64 * MiB;
 /** A process's resident memory in bytes: its first sample (what it held before) and its largest. */
 type ResidentMemory = { readonly atStart: number; readonly peak: number };
 
-/** Samples a process's resident memory every 25 ms until stopped; throws when no sample could be read. */
-function sampleResidentMemory(pid: number): { stop(): ResidentMemory } {
+/** Samples a process's resident memory every 25 ms until stopped; undefined when no sample could be read. */
+function sampleResidentMemory(pid: number): { stop(): ResidentMemory | undefined } {
   let atStart = 0;
   let peak = 0;
   const sample = async () => {
@@ -30,8 +30,7 @@ function sampleResidentMemory(pid: number): { stop(): ResidentMemory } {
   return {
     stop: () => {
       clearInterval(timer);
-      if (peak === 0) throw new Error(`the emulator's resident memory could not be read from /proc/${pid}/status`);
-      return { atStart, peak };
+      return peak === 0 ? undefined : { atStart, peak };
     },
   };
 }
@@ -109,14 +108,18 @@ export async function measureLargeObject(context: BenchContext): Promise<BenchRo
     noise: `${repeats} run(s): backup ${seconds(backups.map((run) => run.backupS))}; copy ${seconds(copies)}`,
     data: { bytes, backupSeconds: backups.map((run) => run.backupS), copySeconds: copies },
   };
+  const memoryFigure = `emulator memory during the ${size} backup`;
+  if (!context.emulator) return [timeRow, notMeasured(memoryFigure, '≤ 2× the object', `the memory of ${context.target.name}'s process is not visible to the bench`)];
   const samples = backups.flatMap((run) => (run.memory ? [run.memory] : []));
+  if (samples.length < backups.length) {
+    return [timeRow, failedMeasurement(memoryFigure, new Error(`the emulator's resident memory could not be read from /proc/${context.emulator.pid}/status`))];
+  }
   const peaks = samples.map((sample) => sample.peak);
-  if (peaks.length === 0) return [timeRow, notMeasured(`emulator memory during the ${size} backup`, '≤ 2× the object', `the memory of ${context.target.name}'s process is not visible to the bench`)];
   const peak = Math.max(...peaks);
   return [
     timeRow,
     {
-      figure: `emulator memory during the ${size} backup`,
+      figure: memoryFigure,
       measured: `${formatNumber(peak / MiB)} MiB peak RSS`,
       floor: `${size} (the object)`,
       ratio: peak / bytes,
