@@ -36,8 +36,8 @@ export function refuseLosingAuditLogs(leaving: LeavingTrailBucket | undefined, d
  */
 export async function removeLeftTrailBucket(clients: Clients, leaving: LeavingTrailBucket | undefined, deleteAuditLogs: boolean, log: Log): Promise<void> {
   if (!leaving || !(await bucketExists(clients.s3, leaving.bucket))) return;
-  const versions = await countVersions(clients.s3, leaving.bucket);
-  if (versions > 0 && !deleteAuditLogs) {
+  const versions = deleteAuditLogs ? 0 : await countVersions(clients.s3, leaving.bucket);
+  if (versions > 0) {
     log(
       `kept s3://${leaving.bucket}: CloudFormation left it behind with ${versions} audit log version(s) the trail delivered during the update; keep what you need, then empty it of every version (the S3 console's Empty does) and delete it: turning the trail on again needs its name`,
     );

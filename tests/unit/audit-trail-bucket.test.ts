@@ -59,7 +59,7 @@ describe('turning the audit trail off', () => {
     s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
     s3.on(DeleteObjectsCommand).resolves({ Deleted: [{ Key: 'AWSLogs/1.json.gz' }, { Key: 'AWSLogs/2.json.gz' }] });
     const logs = { Versions: [{ Key: 'AWSLogs/1.json.gz', VersionId: 'v1' }, { Key: 'AWSLogs/2.json.gz', VersionId: 'v2' }] };
-    s3.on(ListObjectVersionsCommand).resolvesOnce(logs).resolvesOnce(logs).resolves({}); // counted, then emptied
+    s3.on(ListObjectVersionsCommand).resolvesOnce(logs).resolves({}); // emptied: agreed, so not counted first
     const lines: string[] = [];
     // Act
     await removeLeftTrailBucket(clients, { bucket: TRAIL, versions: 2 }, true, (line) => lines.push(line));
