@@ -200,11 +200,11 @@ export async function checkDrift(
         const email = (response.Subscriptions ?? []).find((s) => s.Protocol === 'email' && s.Endpoint === address);
         if (!email) return 'none';
         // Pending only where addresses confirm (AWS): LocalStack lists its e-mail subscriptions as pending for good.
-        const pending = email.SubscriptionArn === PENDING_CONFIRMATION && capabilities.emailSubscriptionsConfirmed;
-        return pending ? `email:${address} (pending confirmation)` : `email:${address}`;
+        const pending = email.SubscriptionArn === PENDING_CONFIRMATION && capabilities.emailSubscriptionsNeedConfirmation;
+        return pending ? `email:${address}${PENDING_SUFFIX}` : `email:${address}`;
       },
       // Only where SNS deletes subscriptions by itself: on an emulator a missing one is the deploy's fault, a drift.
-      ...(capabilities.emailSubscriptionsConfirmed ? { ownersTurn: (live: string) => subscriptionAdvice(live, address, outputs.ReceiptTopicArn) } : {}),
+      ...(capabilities.emailSubscriptionsNeedConfirmation ? { ownersTurn: (live: string) => subscriptionAdvice(live, address, outputs.ReceiptTopicArn) } : {}),
     });
   }
   const fn = resources.BackupFunction?.Properties ?? {};
@@ -262,6 +262,8 @@ export async function checkDrift(
 
 /** What SNS lists instead of an ARN for a subscription that its endpoint has not confirmed. */
 const PENDING_CONFIRMATION = 'PendingConfirmation';
+/** How the drift check shows such a subscription's live value. */
+const PENDING_SUFFIX = ' (pending confirmation)';
 
 /**
  * An e-mail subscription that waits for its confirmation, or that SNS deleted, is not something a deploy sets
@@ -271,7 +273,7 @@ const PENDING_CONFIRMATION = 'PendingConfirmation';
  */
 function subscriptionAdvice(live: string, address: string, topicArn: string): string | undefined {
   const subscribeAgain = `aws sns subscribe --topic-arn ${topicArn} --protocol email --notification-endpoint ${address}`;
-  if (live.endsWith('(pending confirmation)')) {
+  if (live.endsWith(PENDING_SUFFIX)) {
     return `${address} has not confirmed its subscription, so no receipt reaches it: follow the link in the confirmation e-mail (SNS deletes an unconfirmed subscription after 48 hours; then \`${subscribeAgain}\`)`;
   }
   if (live === 'none') {

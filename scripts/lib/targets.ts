@@ -25,9 +25,9 @@ export type Capabilities = {
   readonly settleAfterRoleChangeMs: number;
   /**
    * E-mail subscriptions wait for their address to confirm them, and SNS deletes one left unconfirmed (AWS); the
-   * emulators confirm or keep them by themselves.
+   * emulators keep theirs without a confirmation.
    */
-  readonly emailSubscriptionsConfirmed: boolean;
+  readonly emailSubscriptionsNeedConfirmation: boolean;
   /** Template properties the target's CloudFormation is known to skip: printed as warnings, never passed. */
   readonly notEmulated: readonly string[];
 };
@@ -58,7 +58,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     settleAfterConfigChangeMs: 0,
     // The emulator reads the role at every request.
     settleAfterRoleChangeMs: 0,
-    emailSubscriptionsConfirmed: false,
+    emailSubscriptionsNeedConfirmation: false,
     notEmulated: [],
   },
   /** LocalStack in Docker; in host mode its functions are local processes (localstackCapabilities). */
@@ -69,7 +69,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     sesInbox: true,
     settleAfterConfigChangeMs: 3_000,
     settleAfterRoleChangeMs: 0,
-    emailSubscriptionsConfirmed: false,
+    emailSubscriptionsNeedConfirmation: false,
     // LocalStack 4.14's AWS::S3::Bucket provider skips these (resource_providers/aws_s3_bucket.py), and
     // creates buckets with a public-read ACL that its free build does not enforce.
     notEmulated: ['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl'],
@@ -81,7 +81,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     sesInbox: false,
     settleAfterConfigChangeMs: 0,
     settleAfterRoleChangeMs: 15_000,
-    emailSubscriptionsConfirmed: true,
+    emailSubscriptionsNeedConfirmation: true,
     notEmulated: [],
   },
 };
