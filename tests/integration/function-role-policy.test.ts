@@ -41,10 +41,12 @@ describe("the embedded emulator checks a function's requests against its executi
   const stack = useEmbeddedStack({ namePrefix: 'kit-iam-it', parameters: { MultipartThresholdBytes: '5242880', MultipartPartSizeBytes: '5242880' } });
   let functions = 0;
 
+  let iam: IAMClient | undefined;
+  /** The owner's clients: the deployment's S3 client, and an IAM client for the same emulator. */
   function adminClients() {
-    const { target } = stack();
-    const common = { region: target.region, endpoint: target.endpoint!, credentials: target.credentials! };
-    return { iam: new IAMClient(common), s3: new S3Client({ ...common, forcePathStyle: true }) };
+    const { target, deployment } = stack();
+    iam ??= new IAMClient({ region: target.region, endpoint: target.endpoint!, credentials: target.credentials! });
+    return { iam, s3: deployment.clients.s3 };
   }
 
   /** A role with these statements (inline), a function with that role, and clients signed as the function. */

@@ -1,5 +1,6 @@
 import { artefactKey, freshArtefact } from '../../lib/artefact.js';
 import { deploy } from '../../lib/deployment.js';
+import { deployVerb } from '../../lib/stack-state.js';
 import type { Parameters } from '../../lib/parameters.js';
 import { backupOf, loggedLine, setEnvironment, sleep, upload } from '../checks.js';
 import { fail, pass, simulated, type MatrixCase, type MatrixContext, type Verdict } from '../types.js';
@@ -29,7 +30,7 @@ async function withoutPublishPermission(context: MatrixContext, key: string): Pr
   // The case redeploys the stack: it must not promote different code on the way.
   const local = artefactKey((await freshArtefact()).artefact);
   if (context.parameters.ArtifactKey !== local) {
-    return fail(`the stack runs ${context.parameters.ArtifactKey}, not this checkout's ${local}: deploy it first (make deploy-aws), then run the matrix`);
+    return fail(`the stack runs ${context.parameters.ArtifactKey}, not this checkout's ${local}: deploy it first (${deployVerb(context.target)}), then run the matrix`);
   }
   const redeploy = (allowed: string) => {
     const parameters: Parameters = Object.fromEntries(
