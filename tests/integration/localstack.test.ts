@@ -1,8 +1,12 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LocalstackContainer, type StartedLocalStackContainer } from '@testcontainers/localstack';
 import { getContainerRuntimeClient, ImageName } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { deploy, type Deployment } from '../../scripts/lib/deployment.js';
+import { projectRoot } from '../../scripts/lib/paths.js';
 import { resolveTarget, type Target } from '../../scripts/lib/targets.js';
 import { runMatrix, type MatrixReport } from '../../scripts/matrix/run.js';
 
@@ -35,6 +39,12 @@ async function whyLocalStackCannotRun(): Promise<string | undefined> {
 const skipReason = await whyLocalStackCannotRun();
 if (skipReason) console.warn(`SKIP LocalStack Docker suite: ${skipReason}. It runs wherever Docker can pull ${IMAGE}.`);
 
+
+/** The services compose.yaml starts LocalStack with (host mode's list is held to it by tests/template/compose.test.ts). */
+async function composeServices(): Promise<string> {
+  const compose = parse(await readFile(join(projectRoot, 'compose.yaml'), 'utf8')) as { services: { localstack: { environment: { SERVICES: string } } } };
+  return compose.services.localstack.environment.SERVICES;
+}
 describe.skipIf(skipReason !== undefined)(`the matrix on LocalStack in Docker (${IMAGE})`, () => {
   let container: StartedLocalStackContainer | undefined;
   let target: Target;
@@ -44,7 +54,7 @@ describe.skipIf(skipReason !== undefined)(`the matrix on LocalStack in Docker ($
   beforeAll(async () => {
     // The module labels the Lambda containers LocalStack starts, so the session's reaper removes them too.
     container = await new LocalstackContainer(IMAGE)
-      .withEnvironment({ SERVICES: 'cloudformation,s3,lambda,sns,sqs,iam,logs,sts,ses,cloudwatch', ...(process.env.LOCALSTACK_AUTH_TOKEN ? { LOCALSTACK_AUTH_TOKEN: process.env.LOCALSTACK_AUTH_TOKEN } : {}) })
+      .withEnvironment({ SERVICES: await composeServices(), ...(process.env.LOCALSTACK_AUTH_TOKEN ? { LOCALSTACK_AUTH_TOKEN: process.env.LOCALSTACK_AUTH_TOKEN } : {}) })
       .withBindMounts([{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }])
       .withStartupTimeout(180_000)
       .start();

@@ -77,6 +77,17 @@ describe('compose.yaml', () => {
   });
 });
 
+describe('the services LocalStack runs', () => {
+  it('are the same in Docker (compose.yaml) and in host mode (scripts/localstack/host.py)', async () => {
+    // Prepare
+    const hostScript = await readFile(join(projectRoot, 'scripts/localstack/host.py'), 'utf8');
+    // Act
+    const inHostMode = /^SERVICES = "([^"]+)"$/m.exec(hostScript)?.[1];
+    // Assess
+    expect(inHostMode).toBe(service('localstack').environment?.SERVICES);
+  });
+});
+
 describe('.env.example', () => {
   it('names every variable compose.yaml reads, with compose.yaml’s own default', async () => {
     // Prepare
