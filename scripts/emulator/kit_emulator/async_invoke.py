@@ -195,7 +195,7 @@ class AsyncInvoker:
         }
         # Lambda sends it with the function's execution role, as on AWS: a role that may not (changed since the
         # destination was configured) loses the event.
-        refused = _destination_refusal(fn, destination)
+        refused = _destination_refusal(fn, destination, _send_action(destination))
         if refused is not None:
             _dropped(event, f"its execution role may not send it to the on-failure destination {destination}: {refused}")
             return
@@ -217,10 +217,10 @@ def _send_action(destination: str) -> str:
     return _SEND_ACTIONS.get(destination.split(":")[2] if destination.count(":") >= 5 else "", "*")
 
 
-def _destination_refusal(fn: Any, destination: str) -> str | None:
-    """Why the function's execution role may not send to a destination, or None."""
+def _destination_refusal(fn: Any, destination: str, action: str) -> str | None:
+    """Why the function's execution role may not do `action` on a destination, or None."""
     session = function_role_policy.Session(fn.role, fn.function_name)
-    return function_role_policy.refusal(session, [function_role_policy.Need(_send_action(destination), destination)])
+    return function_role_policy.refusal(session, [function_role_policy.Need(action, destination)])
 
 
 _moto_put_event_invoke_config = LambdaBackend.put_function_event_invoke_config
@@ -228,15 +228,19 @@ _moto_put_event_invoke_config = LambdaBackend.put_function_event_invoke_config
 
 def _put_function_event_invoke_config(self: LambdaBackend, function_name: str, config: dict[str, Any]) -> dict[str, Any]:
     """Lambda checks a destination against the execution role when it is configured, as it does a dead-letter queue
-    ("The provided execution role does not have permissions to call SendMessage on SQS"): a deploy fails there."""
+    ("The provided execution role does not have permissions to call SendMessage on SQS"): a deploy fails there.
+    A put replaces the function's configuration, as on AWS (moto's appends one, and the first would stay in force)."""
     fn = self.get_function(function_name)
     for outcome in ("OnFailure", "OnSuccess"):
         destination = ((config.get("DestinationConfig") or {}).get(outcome) or {}).get("Destination")
-        if destination and _send_action(destination) == "*":
+        if not destination:
+            continue
+        action = _send_action(destination)
+        if action == "*":
             raise InvalidParameterValueException(f"{outcome} destination {destination}: the embedded emulator delivers to SQS, SNS and Lambda only")
-        if destination and _destination_refusal(fn, destination) is not None:
-            action = _send_action(destination).split(":")[-1]
-            raise InvalidParameterValueException(f"The function's execution role does not have permissions to call {action} on {destination}")
+        if _destination_refusal(fn, destination, action) is not None:
+            raise InvalidParameterValueException(f"The function's execution role does not have permissions to call {action.split(':')[-1]} on {destination}")
+    fn.event_invoke_config = []
     return _moto_put_event_invoke_config(self, function_name, config)
 
 

@@ -27,6 +27,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack, cloudformation_backends
 from moto.cloudformation.parsing import OutputMap, ResourceMap
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
 from moto.s3.models import FakeBucket, s3_backends
 from moto.sns.models import sns_backends
@@ -196,18 +197,32 @@ class TemplateBucket(CloudFormationModel):
         FakeBucket.delete_from_cloudformation_json(resource_name, cloudformation_json, account_id, region_name)
 
 
-# -------------------------------------------------------------------------------------------- bucket policy
+# -------------------------------------------------------------------------------- the kit's resource types
 
-class TemplateBucketPolicy(CloudFormationModel):
-    """AWS::S3::BucketPolicy: stored on the bucket and returned by GetBucketPolicy (see s3_policy.py for why
-    the emulator does not evaluate it)."""
+class _Replaced:
+    """What the bucket policy, subscription and alarm types below share: one physical id, and an update that deletes
+    the resource and creates it anew. A mixin, not a CloudFormationModel: moto finds resource types among that class's direct
+    subclasses, which `class X(_Replaced, CloudFormationModel)` stays."""
 
-    def __init__(self, bucket_name: str) -> None:
-        self.bucket_name = bucket_name
+    def __init__(self, physical_id: str) -> None:
+        self.physical_id = physical_id
 
     @property
     def physical_resource_id(self) -> str:
-        return self.bucket_name
+        return self.physical_id
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str) -> Any:
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)  # type: ignore[attr-defined]
+
+
+# -------------------------------------------------------------------------------------------- bucket policy
+
+class TemplateBucketPolicy(_Replaced, CloudFormationModel):
+    """AWS::S3::BucketPolicy: stored on the bucket and returned by GetBucketPolicy (see s3_policy.py for why
+    the emulator does not evaluate it)."""
 
     @staticmethod
     def cloudformation_type() -> str:
@@ -221,29 +236,16 @@ class TemplateBucketPolicy(CloudFormationModel):
         _s3(account_id, region_name).put_bucket_policy(bucket_name, json.dumps(properties["PolicyDocument"]).encode())
         return cls(bucket_name)
 
-    @classmethod
-    def update_from_cloudformation_json(cls, original_resource: TemplateBucketPolicy, new_resource_name: str,
-                                        cloudformation_json: dict[str, Any], account_id: str,
-                                        region_name: str) -> TemplateBucketPolicy:
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
     def delete(self, account_id: str, region_name: str) -> None:
         backend = _s3(account_id, region_name)
-        if self.bucket_name in backend.buckets:
-            backend.delete_bucket_policy(self.bucket_name)
+        if self.physical_id in backend.buckets:
+            backend.delete_bucket_policy(self.physical_id)
 
 
 # --------------------------------------------------------------------------------------- SNS subscription
 
-class TemplateSubscription(CloudFormationModel):
+class TemplateSubscription(_Replaced, CloudFormationModel):
     """AWS::SNS::Subscription for any protocol moto's SNS knows (sqs delivers; email is recorded)."""
-
-    def __init__(self, arn: str) -> None:
-        self.arn = arn
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
 
     @staticmethod
     def cloudformation_type() -> str:
@@ -262,15 +264,8 @@ class TemplateSubscription(CloudFormationModel):
                 backend.set_subscription_attributes(subscription.arn, attribute, value)
         return cls(subscription.arn)
 
-    @classmethod
-    def update_from_cloudformation_json(cls, original_resource: TemplateSubscription, new_resource_name: str,
-                                        cloudformation_json: dict[str, Any], account_id: str,
-                                        region_name: str) -> TemplateSubscription:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
     def delete(self, account_id: str, region_name: str) -> None:
-        sns_backends[account_id][region_name].unsubscribe(self.arn)
+        sns_backends[account_id][region_name].unsubscribe(self.physical_id)
 
 
 # ---------------------------------------------------------------------------------- Lambda invoke config
@@ -306,12 +301,7 @@ class TemplateEventInvokeConfig(CloudFormationModel):
         backend = lambda_backend(account_id, region_name)
         function_name = properties["FunctionName"]
         fn = backend.get_function(function_name)
-        previous, fn.event_invoke_config = fn.event_invoke_config, []
-        try:
-            backend.put_function_event_invoke_config(function_name, config)
-        except Exception:
-            fn.event_invoke_config = previous  # a refused configuration leaves the one in force
-            raise
+        backend.put_function_event_invoke_config(function_name, config)  # replaces the one in force, once it is allowed
         return cls(fn.function_name, qualifier)
 
     @classmethod
@@ -329,16 +319,9 @@ class TemplateEventInvokeConfig(CloudFormationModel):
 
 # -------------------------------------------------------------------------------------------------- alarm
 
-class TemplateAlarm(CloudFormationModel):
+class TemplateAlarm(_Replaced, CloudFormationModel):
     """AWS::CloudWatch::Alarm (moto's CloudFormation has none): stored with moto's CloudWatch, so that DescribeAlarms
     shows it; moto evaluates no alarm, so it never fires here."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
 
     @staticmethod
     def cloudformation_type() -> str:
@@ -347,8 +330,6 @@ class TemplateAlarm(CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
                                         region_name: str, **kwargs: Any) -> TemplateAlarm:
-        from moto.cloudwatch.models import cloudwatch_backends
-
         properties = cloudformation_json["Properties"]
         name = properties.get("AlarmName", resource_name)
         cloudwatch_backends[account_id][region_name].put_metric_alarm(
@@ -367,16 +348,8 @@ class TemplateAlarm(CloudFormationModel):
         )
         return cls(name)
 
-    @classmethod
-    def update_from_cloudformation_json(cls, original_resource: TemplateAlarm, new_resource_name: str,
-                                        cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> TemplateAlarm:
-        original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
     def delete(self, account_id: str, region_name: str) -> None:
-        from moto.cloudwatch.models import cloudwatch_backends
-
-        cloudwatch_backends[account_id][region_name].delete_alarms([self.name])
+        cloudwatch_backends[account_id][region_name].delete_alarms([self.physical_id])
 
 
 # ------------------------------------------------------------------------ loud failures and stack events
