@@ -159,6 +159,9 @@ class EnvironmentPool:
         self._start_cost_s: dict[str, float] = {}
         #: Per configuration, invocations waiting for one of its busy environments.
         self._waiting: dict[str, int] = {}
+
+    def start_reaping(self) -> None:
+        """Starts the thread that stops spare environments once they idle (the emulator's start, not an import)."""
         threading.Thread(target=self._reap_idle, name="lambda-reaper", daemon=True).start()
 
     def _start(self, fn: Any, key: str) -> WarmEnvironment:
@@ -335,3 +338,4 @@ def _delete_function(self: LambdaBackend, function_name: str, qualifier: str | N
 
 def install() -> None:
     LambdaBackend.delete_function = _delete_function  # type: ignore[method-assign]
+    pool.start_reaping()
