@@ -44,12 +44,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The Node.js execution environments, shared with the LocalStack executor.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 
-from kit_emulator import (cloudformation, cloudformation_parameters, cloudformation_updates, faults,  # noqa: E402
+from kit_emulator import (async_invoke, cloudformation, cloudformation_parameters, cloudformation_updates, faults,  # noqa: E402
                           function_role_policy, lambda_invoke, lambda_runtime, request_log, s3_conditions, s3_events, s3_invoke_permission, s3_key_locks,
                           s3_multipart, s3_policy)
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
 from kit_emulator.http_server import finish_answering, keep_alive_server  # noqa: E402
-from kit_emulator import async_invoke  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
 
 KIT_PREFIX = "/_backup-kit/"

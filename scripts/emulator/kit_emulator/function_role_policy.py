@@ -19,7 +19,8 @@ policies (inline, attached managed policies, and the permissions boundary if set
 - a request signed with Signature Version 2, and an operation whose needs the emulator does not know, are
   refused, naming why, rather than waved through.
 
-async_invoke.py asks `refusal` too, for the on-failure destination Lambda sends a failed event to.
+async_invoke.py asks `refusal` too, for the asynchronous destinations: when they are configured, and when Lambda
+sends a failed event to one.
 
 Resource policies (bucket, topic and queue policies) are not evaluated (s3_policy.py says why for buckets), so
 they neither add nor remove a function's permissions; everyone else's requests (scripts, tests) are not checked.
@@ -30,7 +31,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import io
 import json
 import re
 import uuid
@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from xml.sax.saxutils import escape
 
-from .request_log import credential_scope, form_parameters, operation_of, s3_operation, s3_target, service_of
+from .request_log import credential_scope, form_parameters, operation_of, request_body, s3_operation, s3_target, service_of
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -51,10 +51,14 @@ class Session:
     function_name: str
 
     @property
+    def account_id(self) -> str:
+        return self.role_arn.split(":")[4]
+
+    @property
     def principal(self) -> str:
         """The caller as AWS names it in a refusal: the role assumed by Lambda, in a session named after the function."""
-        account, role_path = self.role_arn.split(":")[4], self.role_arn.split(":", 5)[5]
-        return f"arn:aws:sts::{account}:assumed-role/{role_path.rsplit('/', 1)[-1]}/{self.function_name}"
+        role_path = self.role_arn.split(":", 5)[5]
+        return f"arn:aws:sts::{self.account_id}:assumed-role/{role_path.rsplit('/', 1)[-1]}/{self.function_name}"
 
 
 _sessions: dict[str, Session] = {}
@@ -113,11 +117,8 @@ def _parameters(environ: dict[str, Any]) -> dict[str, str]:
     protocols, parsed once by request_log)."""
     if not environ.get("HTTP_X_AMZ_TARGET"):
         return form_parameters(environ) or {}
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
-    environ["wsgi.input"] = io.BytesIO(body)
     try:
-        parsed = json.loads(body or b"{}")
+        parsed = json.loads(request_body(environ) or b"{}")
     except ValueError:
         return {}
     return {str(k): v for k, v in parsed.items() if isinstance(v, str)} if isinstance(parsed, dict) else {}
@@ -230,7 +231,8 @@ def _queue_arn(queue_url: str, region: str) -> str:
 
 
 def needs_of(environ: dict[str, Any], account_id: str) -> Judgement:
-    """The IAM actions a request needs, on which resources; UnknownOperation for one the emulator cannot judge."""
+    """What a request needs (IAM actions on resources, and for a read of a key what decides 404 against 403);
+    UnknownOperation for one the emulator cannot judge."""
     service, operation = service_of(environ), operation_of(environ)
     if service == "s3":
         return _s3_needs(environ, account_id)
@@ -335,7 +337,7 @@ def refusal(session: Session, needs: list[Need]) -> str | None:
     """Why the session's role may not do what the request needs, worded as AWS words it; None when it may."""
     from moto.iam.models import iam_backends
 
-    backend = iam_backends[session.role_arn.split(":")[4]]["aws"]
+    backend = iam_backends[session.account_id]["aws"]
     try:
         role = backend.get_role_by_arn(session.role_arn)
     except Exception:
@@ -388,13 +390,12 @@ def enforcing(app: WsgiApp) -> WsgiApp:
         session = session_of(environ)
         if session is None:
             return app(environ, start_response)
-        account_id = session.role_arn.split(":")[4]
         if credential_scope(environ) is None:
             return _refuse(environ, start_response,
                            f"User: {session.principal} signed this request with Signature Version 2, which the embedded "
                            "emulator does not accept for a function's requests: sign with Signature Version 4 (the SDKs do)")
         try:
-            judgement = needs_of(environ, account_id)
+            judgement = needs_of(environ, session.account_id)
         except UnknownOperation as unknown:
             return _refuse(environ, start_response,
                            f"User: {session.principal} is not authorized to perform: {unknown}: the embedded emulator "

@@ -12,6 +12,10 @@ the log right after a response waits for that response's record.
 of that operation on that path, and `&waitMs=<ms>` holds the answer until one (or `&atLeast=<n>`) has been
 recorded, or the wait ended: a watcher learns that writes happened with one request instead of polling, which
 would load the emulator it measures (a listing of 500 keys every quarter second took a sixth of its time).
+
+The log names each request, and so this module is also where requests are read for the others (the fault
+injector, the role check in function_role_policy.py): its credential scope, S3 bucket and key, S3 operation
+(judged from the request itself where the SDK's `x-id` is not to be trusted), and a query-protocol form.
 """
 
 from __future__ import annotations
@@ -133,9 +137,18 @@ def _read_form(environ: dict[str, Any]) -> dict[str, str] | None:
         return None
     if not 0 < length <= FORM_BODY_LIMIT:
         return None
-    body = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)  # the application reads the body again
-    return {name: values[0] for name, values in parse_qs(body.decode("utf-8", "replace")).items()}
+    return {name: values[0] for name, values in parse_qs(request_body(environ).decode("utf-8", "replace")).items()}
+
+
+def request_body(environ: dict[str, Any]) -> bytes:
+    """A request's body, read here and put back for the application, which reads it again."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
 
 
 # Subresources that name an operation on an object (the path has a key) or on a bucket (it has none).
