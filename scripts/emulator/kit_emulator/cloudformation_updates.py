@@ -14,6 +14,7 @@ name (the emulator cannot do that; destroy the stack and deploy again).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from moto.cloudformation.models import Change, ChangeSet
@@ -66,27 +67,29 @@ def _condition_inputs(conditions: dict[str, Any], name: str, seen: frozenset[str
     return inputs
 
 
-def _named_conditions(node: Any) -> set[str]:
-    """The Conditions a Condition names ({"Condition": name})."""
-    if isinstance(node, dict):
-        found = {child for key, child in node.items() if key == "Condition" and isinstance(child, str)}
-        return found.union(*(_named_conditions(child) for child in node.values()))
-    if isinstance(node, list):
-        return set().union(*(_named_conditions(item) for item in node))
-    return set()
-
-
-def _if_conditions(node: Any) -> set[str]:
+def _names_found(node: Any, pick: Callable[[str, Any], str | None]) -> set[str]:
+    """Every name `pick` finds at a key anywhere in a template tree."""
     found: set[str] = set()
     if isinstance(node, dict):
         for key, child in node.items():
-            if key == "Fn::If" and isinstance(child, list) and child:
-                found.add(child[0])
-            found |= _if_conditions(child)
+            name = pick(key, child)
+            if name is not None:
+                found.add(name)
+            found |= _names_found(child, pick)
     elif isinstance(node, list):
         for item in node:
-            found |= _if_conditions(item)
+            found |= _names_found(item, pick)
     return found
+
+
+def _named_conditions(node: Any) -> set[str]:
+    """The Conditions a Condition names ({"Condition": name})."""
+    return _names_found(node, lambda key, child: child if key == "Condition" and isinstance(child, str) else None)
+
+
+def _if_conditions(node: Any) -> set[str]:
+    """The Conditions the `Fn::If`s below a node test."""
+    return _names_found(node, lambda key, child: child[0] if key == "Fn::If" and isinstance(child, list) and child else None)
 
 
 def _references(node: Any) -> set[str]:
