@@ -52,6 +52,8 @@ from moto.settings import get_s3_default_key_buffer_size
 # Bytes read from one file and written to another at a time: large enough to keep the copy in C, small
 # enough that eight concurrent part copies hold little memory.
 CHUNK_BYTES = 8 << 20
+#: S3's highest part number (moto's InvalidMaxPartNumberArgument says the same number in its message).
+MAX_PART_NUMBER = 10_000
 # The checksum S3 (and moto) keep for an object whose upload named none.
 _DEFAULT_ALGORITHM = "CRC64NVME"
 
@@ -171,7 +173,7 @@ def upload_part_copy(self: S3Backend, dest_bucket_name: str, multipart_id: str, 
     multipart = self.get_bucket(dest_bucket_name).multiparts.get(multipart_id)
     if multipart is None:
         raise NoSuchUpload(upload_id=multipart_id)
-    if not 1 <= part_id <= 10_000:
+    if not 1 <= part_id <= MAX_PART_NUMBER:
         raise InvalidMaxPartNumberArgument(part_id)
     source = self.get_object(src_bucket_name, src_key_name, version_id=src_version_id)
     # S3 refuses a range that does not lie inside the source (moto cut it short, or copied nothing, and answered 200).
