@@ -23,10 +23,38 @@ export type Teardown = {
   readonly keptBackupVersions?: number;
 };
 
+/** How many deletes destroy asks for while the audit trail's last logs keep landing in its emptied bucket. */
+const DELETES_WHILE_THE_TRAIL_DELIVERS = 3;
+
 const ignoreMissingBucket = (error: Error) => {
   if (/NoSuchBucket/.test(error.name)) return 0;
   throw error;
 };
+
+/**
+ * Deletes a stack whose buckets were emptied. CloudTrail delivers logs until CloudFormation has deleted the trail,
+ * which it does before the trail's bucket: a log landing in between fails the delete (DELETE_FAILED, the bucket
+ * not empty). Then the bucket is emptied again and the delete asked again, a few times.
+ */
+async function deleteEmptiedStack(target: Target, clients: Clients, stackName: string, trailBucket: string | undefined, log: Log): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await deleteStack(clients.cloudFormation, stackName, log, { ...stackTiming(target), startedAt: Date.now() });
+      return;
+    } catch (error) {
+      const status = error instanceof StackOperationFailed ? (await describeStack(clients.cloudFormation, stackName))?.StackStatus : undefined;
+      if (!status) throw error;
+      if (status === 'DELETE_FAILED' && trailBucket && attempt < DELETES_WHILE_THE_TRAIL_DELIVERS) {
+        const late = await emptyBucket(clients.s3, trailBucket).catch(ignoreMissingBucket);
+        if (late > 0) {
+          log(`CloudTrail delivered ${late} log file(s) to s3://${trailBucket} after it was emptied: emptied it again, deleting the stack again`);
+          continue;
+        }
+      }
+      throw new StackOperationFailed(`${(error as Error).message}\nto recover: ${recoveryAdvice(target, stackName, status)}`);
+    }
+  }
+}
 
 /**
  * Deletes the stack after emptying its inbox (and trail) bucket. The backup bucket outlives the stack
@@ -47,10 +75,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     log(`emptied s3://${bucket} (${deleted} versions and delete markers)`);
   }
   if (stack) {
-    await deleteStack(clients.cloudFormation, stackName, log, { ...stackTiming(target), startedAt: Date.now() }).catch(async (error: Error) => {
-      const status = error instanceof StackOperationFailed ? (await describeStack(clients.cloudFormation, stackName))?.StackStatus : undefined;
-      throw status ? new StackOperationFailed(`${error.message}\nto recover: ${recoveryAdvice(target, stackName, status)}`) : error;
-    });
+    await deleteEmptiedStack(target, clients, stackName, outputs.AuditTrailBucketName, log);
     log(`deleted stack ${stackName} on ${target.name}`);
   } else {
     log(`no stack ${stackName} on ${target.name}`);
