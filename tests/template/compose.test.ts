@@ -4,6 +4,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { localstackServices } from '../../scripts/lib/localstack-services.js';
 import { projectRoot } from '../../scripts/lib/paths.js';
 
 type Service = {
@@ -85,6 +86,11 @@ describe('the services LocalStack runs', () => {
     const inHostMode = /^SERVICES = "([^"]+)"$/m.exec(hostScript)?.[1];
     // Assess
     expect(inHostMode).toBe(service('localstack').environment?.SERVICES);
+  });
+
+  it('are those the deploy requires of a LocalStack', () => {
+    // Assess
+    expect(service('localstack').environment?.SERVICES).toBe(localstackServices.join(','));
   });
 });
 
