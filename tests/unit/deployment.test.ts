@@ -1,20 +1,29 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { STSClient } from '@aws-sdk/client-sts';
+import { HeadBucketCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { UsageError } from '../../scripts/lib/cli.js';
 import { deploy } from '../../scripts/lib/deployment.js';
-import { LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
+import { embeddedTarget, LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
+import { kitOutputs } from './support/kit-stack.js';
 
-const clients = [mockClient(CloudFormationClient), mockClient(S3Client), mockClient(STSClient), mockClient(LambdaClient)];
+const cloudFormation = mockClient(CloudFormationClient);
+const s3 = mockClient(S3Client);
+const sts = mockClient(STSClient);
+const lambda = mockClient(LambdaClient);
+const clients = [cloudFormation, s3, sts, lambda];
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  for (const client of clients) client.reset();
+});
+
+/** Every request the deploy sent, by command name. */
+const sent = () => clients.flatMap((client) => client.calls().map((call) => (call.args[0] as { constructor: { name: string } }).constructor.name));
 
 describe('deploy to LocalStack', () => {
-  afterEach(() => {
-    vi.unstubAllGlobals();
-    for (const client of clients) client.reset();
-  });
-
   it('refuses a LocalStack started without a service the stack uses before it writes anything', async () => {
     // Prepare
     vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ services: { cloudformation: 'running', cloudwatch: 'disabled' } }))));
@@ -22,6 +31,32 @@ describe('deploy to LocalStack', () => {
     const deployed = deploy(localstackTarget('http://127.0.0.1:4577', LocalStackMode.host), { log: () => undefined });
     // Assess
     await expect(deployed).rejects.toThrow(/^LocalStack at http:\/\/127\.0\.0\.1:4577 runs without s3, lambda, .*cloudwatch, which the kit's stack needs/);
-    expect(clients.map((client) => client.calls().length)).toEqual([0, 0, 0, 0]);
+    expect(sent()).toEqual([]);
+  });
+});
+
+describe('a deploy that turns the audit trail off', () => {
+  it('is refused before anything is written while the trail bucket holds audit logs', async () => {
+    // Prepare: a stack deployed with the trail on, whose bucket holds a log
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'backup-kit',
+          StackStatus: 'UPDATE_COMPLETE',
+          CreationTime: new Date(),
+          Parameters: [{ ParameterKey: 'EnableAuditTrail', ParameterValue: 'true' }],
+          Outputs: [...kitOutputs, { OutputKey: 'AuditTrailBucketName', OutputValue: 'backup-kit-audit-trail' }],
+        },
+      ],
+    });
+    s3.on(HeadBucketCommand).resolves({});
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'AWSLogs/1.json.gz', VersionId: 'v1' }] });
+    // Act
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { overrides: { EnableAuditTrail: 'false' }, log: () => undefined });
+    // Assess
+    await expect(deployed).rejects.toThrow(UsageError);
+    await expect(deployed).rejects.toThrow(/^EnableAuditTrail=false removes the audit trail and its bucket s3:\/\/backup-kit-audit-trail, which holds 1 object version/);
+    expect(sent().filter((command) => !/^(Get|Describe|Head|List)/.test(command))).toEqual([]);
   });
 });
