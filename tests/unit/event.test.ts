@@ -152,3 +152,78 @@ describe('parseS3Event with wrapped notifications', () => {
     expect(parsed.malformed).toEqual([expect.objectContaining({ reason: expect.stringContaining('nested') })]);
   });
 });
+
+describe('parseS3Event with records that lack what a backup needs', () => {
+  it('reports each as malformed, saying what is missing, and keeps the valid record beside them', () => {
+    // Prepare
+    const valid = recordFor('kept.txt', { versionId: 'v1' });
+    const withObject = (object: Record<string, unknown>) => ({ ...valid, s3: { ...valid.s3, object: { ...valid.s3.object, ...object } } });
+    const { eventName: _eventName, ...withoutEventName } = valid;
+    const records = [
+      withoutEventName,
+      { eventSource: 'aws:s3', eventName: 'ObjectCreated:Put' },
+      { ...valid, s3: { object: valid.s3.object } },
+      null,
+      { EventSource: 'aws:sns' },
+      withObject({ key: '' }),
+      withObject({ versionId: '' }),
+      valid,
+    ];
+    // Act
+    const parsed = parseS3Event({ Records: records });
+    // Assess
+    expect(parsed.records).toEqual([expect.objectContaining({ key: 'kept.txt', versionId: 'v1' })]);
+    expect(parsed.ignored).toEqual([]);
+    expect(parsed.malformed).toEqual([
+      { index: 0, reason: expect.stringContaining('eventName') },
+      { index: 1, reason: expect.stringContaining('s3.bucket.name') },
+      { index: 2, reason: expect.stringContaining('s3.bucket.name') },
+      { index: 3, reason: expect.stringContaining('not an object') },
+      { index: 4, reason: expect.stringContaining('not an S3 record') },
+      { index: 5, reason: expect.stringContaining('s3.object.key') },
+      { index: 6, reason: expect.stringContaining('s3.object.versionId') },
+    ]);
+  });
+
+  it('reports an EventBridge event without a bucket, a key or a usable version id as malformed, and reads one without a version id', () => {
+    // Prepare
+    const created = (object: Record<string, unknown>, bucket: unknown = { name: 'inbox' }) => ({ source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket, object } });
+    // Act
+    const parsed = [
+      created({ key: 'a.txt', 'version-id': 'v1' }, {}),
+      created({ 'version-id': 'v1' }),
+      created({ key: 'a.txt', 'version-id': 42 }),
+      created({ key: 'a.txt', size: 3 }),
+    ].map(parseS3Event);
+    // Assess
+    expect(parsed.map((event) => event.malformed.map((bad) => bad.reason))).toEqual([
+      [expect.stringContaining('detail.bucket.name')],
+      [expect.stringContaining('detail.object.key')],
+      [expect.stringContaining('detail.object.version-id')],
+      [],
+    ]);
+    expect(parsed.flatMap((event) => event.records)).toEqual([{ bucket: 'inbox', key: 'a.txt', eventName: 'ObjectCreated:EventBridge', size: 3 }]);
+  });
+
+  it('unwraps envelopes nested exactly three deep: a redriven SQS message carrying an SQS message of an SNS notification', () => {
+    // Prepare
+    const s3Event = eventFor('deep.txt', { versionId: 'v1' });
+    const viaSns = { Type: 'Notification', Message: JSON.stringify(s3Event) };
+    const inner = { Records: [{ eventSource: 'aws:sqs', messageId: 'm-inner', body: JSON.stringify(viaSns) }] };
+    const redriven = { Records: [{ eventSource: 'aws:sqs', messageId: 'm-outer', body: JSON.stringify(inner) }] };
+    // Act
+    const parsed = parseS3Event(redriven);
+    // Assess
+    expect(parsed.malformed).toEqual([]);
+    expect(parsed.records).toEqual([expect.objectContaining({ key: 'deep.txt', versionId: 'v1', sqsMessageId: 'm-outer' })]);
+  });
+
+  it('treats a sequencer with hex digits at one end only as absent', () => {
+    // Prepare
+    const events = ['zz0A', '0Azz'].map((sequencer) => eventFor('x', { versionId: 'v1', sequencer }));
+    // Act
+    const records = events.flatMap((event) => parseS3Event(event).records);
+    // Assess
+    expect(records.map((record) => record.sequencer)).toEqual([undefined, undefined]);
+  });
+});
