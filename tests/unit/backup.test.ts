@@ -388,6 +388,43 @@ describe('idempotency and ordering', () => {
     expect(model.latest(BACKUP, 'same.txt')?.content).toEqual(model.latest(INBOX, 'same.txt')?.content);
     expect(model.count(BACKUP, 'same.txt')).toBe(2);
   });
+
+  it('takes an event without a version id for a key whose current version is backed up as a duplicate, not as stale', async () => {
+    // Prepare: an unversioned notification (no versionId) for a key another request already backed up
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'no-version.txt');
+    await createHandler(deps)(eventFor('no-version.txt', { versionId: v1 }), invocation);
+    // Act
+    const result = await createHandler(deps)(eventFor('no-version.txt'), { requestId: 'request-2' });
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.skipCopy]);
+    expect(deps.logged().filter((line) => line.outcome === Outcome.staleEvent)).toEqual([]);
+    expect(model.count(BACKUP, 'no-version.txt')).toBe(1);
+    expect(receipts).toHaveLength(1);
+  });
+
+  it('reports its copy as copied when another request backs up a newer version before its next round', async () => {
+    // Prepare: while request-1 copies v1, v2 arrives and request-2 backs it up
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'overtaken-live.txt');
+    let v2 = '';
+    s3.on(CopyObjectCommand).callsFake(async (input) => {
+      const copied = model.copyObject(input);
+      if (!v2) {
+        v2 = model.put(INBOX, 'overtaken-live.txt');
+        await createHandler(dependencies())(eventFor('overtaken-live.txt', { versionId: v2 }), { requestId: 'request-2' });
+      }
+      return copied;
+    });
+    // Act
+    const result = await createHandler(deps)(eventFor('overtaken-live.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(deps.logged().filter((line) => line.message === 'backup decision').map((line) => line.outcome)).toEqual([Outcome.copied]);
+    expect(backupSources('overtaken-live.txt')).toEqual([v1, v2]);
+    expect(receiptsFor('overtaken-live.txt', v1)).toHaveLength(1);
+    expect(receiptsFor('overtaken-live.txt', v2)).toHaveLength(1);
+  });
 });
 
 describe('concurrent deliveries', () => {
@@ -453,6 +490,21 @@ describe('concurrent deliveries', () => {
     // Assess
     await expect(run).rejects.toThrow(RetryableBackupError);
     expect(model.count(BACKUP, 'restless.txt')).toBe(3);
+  });
+
+  it('gives up on a key whose backup changes before every conditional copy, after eight rounds, so that the event is retried', async () => {
+    // Prepare: every copy loses its condition to another writer
+    const deps = dependencies();
+    model.put(INBOX, 'contended.txt');
+    s3.on(CopyObjectCommand).rejects(awsError('PreconditionFailed', 412));
+    // Act
+    const run = createHandler(deps)(eventFor('contended.txt'), invocation);
+    // Assess
+    await expect(run).rejects.toThrow(RetryableBackupError);
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 8);
+    expect(deps.logged().filter((line) => line.outcome === Outcome.copyConflict)).toHaveLength(8);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.retry, key: 'contended.txt', error: expect.objectContaining({ message: expect.stringContaining('8 rounds') }) }));
+    expect(receipts).toEqual([]);
   });
 });
 
@@ -574,6 +626,36 @@ describe('receipts after a crash', () => {
     expect(retry.outcomes).toEqual([Outcome.copied]);
     expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue).sort()).toEqual([v1, v3].sort());
     expect(backupSources('twice-moved.txt')).toEqual([v1, v2, v3]);
+  });
+
+  it('sends the receipt of a version a newer copy overtook when the retry of the request that copied it finds the current version archived', async () => {
+    // Prepare: request-1 copied v1 and died; request-2 backed up v2; v3 went straight to DEEP_ARCHIVE
+    const v1 = model.put(INBOX, 'archived-later.txt');
+    await createHandler(dependencies())(eventFor('archived-later.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'archived-later.txt');
+    await createHandler(dependencies())(eventFor('archived-later.txt', { versionId: v2 }), { requestId: 'request-2' });
+    model.put(INBOX, 'archived-later.txt', { storageClass: 'DEEP_ARCHIVE' });
+    receipts.length = 0;
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('archived-later.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.sourceArchived]);
+    expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1]);
+  });
+
+  it('sends no receipt twice when the same environment runs a retry of a request whose copy another request has since overtaken', async () => {
+    // Prepare: request-1 copied v1 and sent its receipt; request-2 backed up v2; Lambda retries request-1's event in the same environment
+    const handler = createHandler(dependencies());
+    const v1 = model.put(INBOX, 'retried-here.txt');
+    await handler(eventFor('retried-here.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'retried-here.txt');
+    await createHandler(dependencies())(eventFor('retried-here.txt', { versionId: v2 }), { requestId: 'request-2' });
+    // Act
+    const retry = await handler(eventFor('retried-here.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.staleEvent]);
+    expect(receiptsFor('retried-here.txt', v1)).toHaveLength(1);
+    expect(receiptsFor('retried-here.txt', v2)).toHaveLength(1);
   });
 });
 
@@ -880,5 +962,27 @@ describe('failures', () => {
     // Assess
     expect(result).toEqual({ outcomes: [], ignored: 1, malformed: 0 });
     expect(s3).not.toHaveReceivedAnyCommand();
+  });
+
+  it('reports a finished copy as copied, and does not retry, when the key is deleted from the inbox during the copy', async () => {
+    // Prepare: the look after the copy finds the key gone
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'deleted-meanwhile.txt');
+    let deleted = false;
+    s3.on(CopyObjectCommand).callsFake(async (input) => {
+      const copied = model.copyObject(input);
+      deleted = true;
+      return copied;
+    });
+    model.onHead = (bucket) => {
+      if (bucket === INBOX && deleted) throw awsError('NotFound', 404);
+    };
+    // Act
+    const result = await createHandler(deps)(eventFor('deleted-meanwhile.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(backupSources('deleted-meanwhile.txt')).toEqual([v1]);
+    expect(receiptsFor('deleted-meanwhile.txt', v1)).toHaveLength(1);
+    expect(deps.logged().filter((line) => line.outcome === Outcome.retry)).toEqual([]);
   });
 });
