@@ -657,6 +657,22 @@ describe('receipts after a crash', () => {
     expect(receiptsFor('retried-here.txt', v1)).toHaveLength(1);
     expect(receiptsFor('retried-here.txt', v2)).toHaveLength(1);
   });
+
+  it("sends the receipt again with the backup's size and copy method", async () => {
+    // Prepare: request-1 copied a large version in parts, then died before its receipt went out
+    const v1 = model.put(INBOX, 'large-crash.bin', { size: 80 * MiB });
+    await createHandler(dependencies())(eventFor('large-crash.bin', { versionId: v1 }), invocation);
+    const first = receipts[0]!;
+    receipts.length = 0;
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('large-crash.bin', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.skipCopy]);
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]?.MessageAttributes?.bytes?.StringValue).toBe(String(80 * MiB));
+    expect(receipts[0]?.Message).toContain('multipart_copy');
+    expect(receipts[0]?.Message?.replace(/Completed at: .*/, '')).toBe(first.Message?.replace(/Completed at: .*/, ''));
+  });
 });
 
 describe('receipts without a crash', () => {
@@ -984,5 +1000,23 @@ describe('failures', () => {
     expect(backupSources('deleted-meanwhile.txt')).toEqual([v1]);
     expect(receiptsFor('deleted-meanwhile.txt', v1)).toHaveLength(1);
     expect(deps.logged().filter((line) => line.outcome === Outcome.retry)).toEqual([]);
+  });
+
+  it('logs source_archived and does not retry for a version in GLACIER, or in DEEP_ARCHIVE while its restore is still under way', async () => {
+    // Prepare
+    const deps = dependencies();
+    const glacier = model.put(INBOX, 'glacier.tar', { storageClass: 'GLACIER' });
+    const restoring = model.put(INBOX, 'restoring.tar', { storageClass: 'DEEP_ARCHIVE' });
+    s3.on(HeadObjectCommand, { Bucket: INBOX, Key: 'restoring.tar' }).callsFake(async (input) => ({ ...model.headObject(input), Restore: 'ongoing-request="true"' }));
+    // Act
+    const results = await Promise.all([
+      createHandler(deps)(eventFor('glacier.tar', { versionId: glacier }), invocation),
+      createHandler(deps)(eventFor('restoring.tar', { versionId: restoring }), invocation),
+    ]);
+    // Assess
+    expect(results.map((result) => result.outcomes)).toEqual([[Outcome.sourceArchived], [Outcome.sourceArchived]]);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.sourceArchived, key: 'glacier.tar', archive: 'GLACIER' }));
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.sourceArchived, key: 'restoring.tar', archive: 'DEEP_ARCHIVE' }));
+    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
   });
 });
