@@ -41,6 +41,23 @@ describe('copyToBackup', () => {
     // Assess
     expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { ContentType: 'text/plain', Expires: new Date('2030-01-01T00:00:00Z'), IfMatch: '"etag-1"' });
   });
+
+  it('names the backup version it wrote and how, for the receipt', async () => {
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, source({}), {}, { ifNoneMatch: '*' });
+    // Assess
+    expect(result).toEqual({ method: 'copy_object', backupVersionId: 'b1', parts: 1, droppedMetadata: [] });
+  });
+
+  it('copies an object of exactly the multipart threshold with one CopyObject', async () => {
+    // Prepare
+    const atThreshold = { ...source({}), size: config.multipartThresholdBytes };
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, atThreshold, {}, { ifNoneMatch: '*' });
+    // Assess
+    expect(result.method).toBe('copy_object');
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 1);
+  });
 });
 
 describe('withoutProvenance', () => {
