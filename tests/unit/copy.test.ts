@@ -60,6 +60,55 @@ describe('copyToBackup', () => {
   });
 });
 
+describe("copyToBackup within S3's 2 KB of metadata", () => {
+  const written = '2026-11-27T18:00:00.000Z';
+  const sentMetadata = () => s3.commandCalls(CopyObjectCommand)[0]?.args[0].input.Metadata;
+
+  it('leaves off the largest uploaded entry, whatever order the upload gave them in', async () => {
+    // Prepare: 2,040 bytes of user metadata, the small entry first
+    const full = source({ small: 'y'.repeat(132), big: 'x'.repeat(1900) });
+    const provenance = provenanceMetadata({ sourceVersionId: 'v1', sourceSequencer: '0A', sourceLastModified: written, requestId: 'request-1' });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, full, provenance, { ifNoneMatch: '*' });
+    // Assess
+    expect(result.droppedMetadata).toEqual([BackupMetadata.sourceSequencer, BackupMetadata.sourceLastModified, 'big']);
+    expect(sentMetadata()).toEqual({ small: 'y'.repeat(132), [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.requestId]: 'request-1' });
+  });
+
+  it('fits a full upload whose provenance has no sequencer (the event named an older version)', async () => {
+    // Prepare
+    const full = source({ big: 'x'.repeat(1900), small: 'y'.repeat(132) });
+    const provenance = provenanceMetadata({ sourceVersionId: 'v2', sourceLastModified: written, requestId: 'request-1' });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, full, provenance, { ifNoneMatch: '*' });
+    // Assess
+    expect(result.droppedMetadata).toEqual([BackupMetadata.sourceLastModified, 'big']);
+    expect(sentMetadata()).toEqual({ small: 'y'.repeat(132), [BackupMetadata.sourceVersionId]: 'v2', [BackupMetadata.requestId]: 'request-1' });
+  });
+
+  it('never leaves off the provenance, even for a large uploaded entry of the same name', async () => {
+    // Prepare: a forged source-version-id, the largest entry of the upload
+    const forged = source({ [BackupMetadata.sourceVersionId]: 'x'.repeat(1500), big: 'b'.repeat(1000), note: 'n'.repeat(1100) });
+    const provenance = provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, forged, provenance, { ifNoneMatch: '*' });
+    // Assess
+    expect(result.droppedMetadata).toEqual(['note']);
+    expect(sentMetadata()).toEqual({ big: 'b'.repeat(1000), [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.requestId]: 'request-1' });
+  });
+
+  it('leaves off nothing when keys and values come to exactly 2,048 bytes', async () => {
+    // Prepare: provenance of 19 + 26 bytes, and 4 + 1,999 of the uploader's
+    const provenance = provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' });
+    const exact = source({ note: 'n'.repeat(2048 - 45 - 4) });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, exact, provenance, { ifNoneMatch: '*' });
+    // Assess
+    expect(result.droppedMetadata).toEqual([]);
+    expect(sentMetadata()).toEqual({ note: 'n'.repeat(1999), [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.requestId]: 'request-1' });
+  });
+});
+
 describe('withoutProvenance', () => {
   it("drops the kit's keys in any case and keeps the uploader's", () => {
     // Act
