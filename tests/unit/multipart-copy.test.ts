@@ -1,4 +1,4 @@
-import { AbortMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, S3Client, UploadPartCopyCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, S3Client, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { multipartCopy, planParts, taggingHeader } from '../../handler/multipart-copy.js';
@@ -70,6 +70,28 @@ describe('a multipart copy whose part fails', () => {
     // Assess
     await expect(copy).rejects.toThrow('InternalError');
     expect(order).toEqual(['part 1 started', 'part 2 started', 'part 3 started', 'part 4 started', 'part 2 ended', 'part 3 ended', 'part 4 ended', 'abort']);
+    s3.restore();
+  });
+});
+
+describe('a multipart copy that completes', () => {
+  it('names the backup version it wrote and how many parts it took, for the receipt', async () => {
+    // Prepare: 12 MiB in parts of 5 MiB
+    const s3 = mockClient(S3Client);
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+    s3.on(UploadPartCopyCommand).callsFake(async ({ PartNumber }: { PartNumber: number }) => ({ CopyPartResult: { ETag: `"e${PartNumber}"` } }));
+    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b7' });
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 12 * MiB, content: { size: 12 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    // Act
+    const result = await multipartCopy(new S3Client({ region: 'us-east-1' }), { partSizeBytes: 5 * MiB, copyConcurrency: 2 }, source, { bucket: 'backup', key: 'big.bin' }, {}, { ifNoneMatch: '*' });
+    // Assess
+    expect(result).toEqual({ backupVersionId: 'b7', parts: 3 });
+    expect(s3).toHaveReceivedCommandWith(CompleteMultipartUploadCommand, {
+      UploadId: 'u1',
+      IfNoneMatch: '*',
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: '"e1"' }, { PartNumber: 2, ETag: '"e2"' }, { PartNumber: 3, ETag: '"e3"' }] },
+    });
     s3.restore();
   });
 });
