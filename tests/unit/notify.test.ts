@@ -30,6 +30,63 @@ describe('subjectFor', () => {
   );
 });
 
+describe('subjectFor, at its limits', () => {
+  it('keeps a name that just fits, shortens a longer one with an ellipsis, collapses spaces and names a nameless key', () => {
+    // Prepare: 'Backed up: ' leaves 88 of SNS's 99 characters for the name
+    const fits = `${'f'.repeat(84)}.txt`;
+    const long = `${'l'.repeat(85)}.txt`;
+    // Act
+    const subjects = [fits, long, 'two   spaces.txt', ' padded.txt ', '   '].map(subjectFor);
+    // Assess
+    expect(subjects).toEqual([
+      `Backed up: ${fits}`,
+      `Backed up: ${'l'.repeat(85)}...`,
+      'Backed up: two spaces.txt',
+      'Backed up: padded.txt',
+      'Backed up: (unnamed object)',
+    ]);
+  });
+});
+
+describe('messageFor', () => {
+  const receipt = {
+    key: 'docs/a b.pdf',
+    bytes: 3 * 1024 * 1024,
+    sourceBucket: 'in',
+    sourceVersionId: 'v1',
+    backupBucket: 'bk',
+    backupVersionId: 'b1',
+    method: 'multipart_copy',
+    completedAt: new Date('2026-11-28T10:00:00Z'),
+  };
+
+  it('tells the owner what was backed up, from which version, to which version, how and when', () => {
+    // Act
+    const message = messageFor(receipt);
+    // Assess
+    expect(message).toBe(
+      [
+        'Your file is backed up.',
+        '',
+        'File:            docs/a b.pdf',
+        'Size:            3.0 MiB (3145728 bytes)',
+        'From:            s3://in (version v1)',
+        'Backup:          s3://bk (version b1)',
+        'Copied with:     multipart_copy, encrypted with SSE-S3',
+        'Completed at:    2026-11-28T10:00:00.000Z',
+      ].join('\n'),
+    );
+  });
+
+  it('says so when the backup has no version id, and gives a size under 1 KiB in bytes', () => {
+    // Act
+    const message = messageFor({ ...receipt, bytes: 512, backupVersionId: undefined });
+    // Assess
+    expect(message).toContain('\nSize:            512 bytes\n');
+    expect(message).toContain('\nBackup:          s3://bk (version unversioned)\n');
+  });
+});
+
 describe('sendReceipt', () => {
   it('publishes a readable message with attributes', async () => {
     // Prepare
@@ -59,6 +116,23 @@ describe('sendReceipt', () => {
       }),
     });
     expect(messageFor(receipt)).toContain('3.0 MiB');
+    sns.restore();
+  });
+
+  it('gives every attribute a subscription can filter on, typed as SNS expects', async () => {
+    // Prepare
+    const sns = mockClient(SNSClient);
+    sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    const receipt = { key: 'k.txt', bytes: 10, sourceBucket: 'in', sourceVersionId: 'v9', backupBucket: 'bk', method: 'copy_object', completedAt: new Date('2026-11-28T10:00:00Z') };
+    // Act
+    await sendReceipt(dependencies().sns, TOPIC, receipt);
+    // Assess
+    expect(sns.commandCalls(PublishCommand)[0]?.args[0].input.MessageAttributes).toEqual({
+      outcome: { DataType: 'String', StringValue: 'copied' },
+      key: { DataType: 'String', StringValue: 'k.txt' },
+      bytes: { DataType: 'Number', StringValue: '10' },
+      sourceVersionId: { DataType: 'String', StringValue: 'v9' },
+    });
     sns.restore();
   });
 });
