@@ -1,5 +1,12 @@
-import { describe, expect, it } from 'vitest';
-import { Finding, repairOutcome, type KeyFinding, type Repair } from '../../scripts/lib/reconcile.js';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../handler/backup.js';
+import { checkKey, Finding, repairOutcome, repairThroughFunction, type KeyFinding, type Repair } from '../../scripts/lib/reconcile.js';
+import { BACKUP, dependencies, INBOX } from './support/fixtures.js';
+import { VersionedS3Model } from './support/s3-model.js';
 
 const finding = (key: string, kind: Finding, detail: string = kind): KeyFinding => ({ key, finding: kind, detail });
 
@@ -20,6 +27,86 @@ describe('repairOutcome', () => {
     expect(outcome.remaining).toEqual([
       finding('still.txt', Finding.corrupt, 'the backup differs'),
       finding('failed.txt', Finding.missing, 'repair failed: TooManyRequestsException: Rate exceeded'),
+    ]);
+  });
+});
+
+describe('checking keys against the backup, and repairing them through the function', () => {
+  const s3 = mockClient(S3Client);
+  const sns = mockClient(SNSClient);
+  const lambda = mockClient(LambdaClient);
+  const buckets = { inboxBucket: INBOX, backupBucket: BACKUP };
+  let model: VersionedS3Model;
+  let invoked: string[];
+
+  beforeEach(() => {
+    s3.reset();
+    sns.reset();
+    lambda.reset();
+    model = new VersionedS3Model();
+    model.install(s3);
+    sns.on(PublishCommand).resolves({ MessageId: 'receipt' });
+    invoked = [];
+    // The function is the kit's handler, on the same S3.
+    lambda.on(InvokeCommand).callsFake(async ({ Payload }) => {
+      const event = JSON.parse(typeof Payload === 'string' ? Payload : new TextDecoder().decode(Payload));
+      invoked.push(`${event.Records[0].s3.object.key}@${event.Records[0].s3.object.versionId}`);
+      const answer = await createHandler(dependencies())(event, { requestId: `repair-${invoked.length}` });
+      return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) };
+    });
+  });
+  afterEach(() => {
+    s3.reset();
+    sns.reset();
+    lambda.reset();
+  });
+
+  /** ok.txt, missing.txt, stale.txt, corrupt.txt and orphan.txt, as their names say; gone.txt is in neither bucket. */
+  const arrangeBuckets = () => {
+    const ok = model.put(INBOX, 'ok.txt', { body: 'ok' });
+    model.put(BACKUP, 'ok.txt', { body: 'ok', metadata: { 'source-version-id': ok } });
+    model.put(INBOX, 'missing.txt');
+    const old = model.put(INBOX, 'stale.txt', { body: 'old' });
+    model.put(BACKUP, 'stale.txt', { body: 'old', metadata: { 'source-version-id': old } });
+    model.put(INBOX, 'stale.txt', { body: 'new' });
+    const real = model.put(INBOX, 'corrupt.txt', { body: 'the real bytes' });
+    model.put(BACKUP, 'corrupt.txt', { body: 'other bytes!!!', metadata: { 'source-version-id': real } });
+    model.put(BACKUP, 'orphan.txt', { metadata: { 'source-version-id': 'v-gone' } });
+  };
+  const keys = ['ok.txt', 'missing.txt', 'stale.txt', 'corrupt.txt', 'orphan.txt', 'gone.txt'];
+
+  it('finds each key ok, missing, stale, corrupt or orphaned by provenance and content', async () => {
+    // Prepare
+    arrangeBuckets();
+    // Act
+    const findings = await Promise.all(keys.map((key) => checkKey(s3 as unknown as S3Client, buckets, key)));
+    // Assess
+    expect(findings.map((found) => [found.key, found.finding])).toEqual([
+      ['ok.txt', Finding.ok],
+      ['missing.txt', Finding.missing],
+      ['stale.txt', Finding.stale],
+      ['corrupt.txt', Finding.corrupt],
+      ['orphan.txt', Finding.orphan],
+      ['gone.txt', Finding.ok],
+    ]);
+    expect(findings[2]).toMatchObject({ inboxVersionId: model.latest(INBOX, 'stale.txt')?.versionId, heldSourceVersionId: model.all(INBOX, 'stale.txt')[0]?.versionId });
+    expect(findings[3]?.detail).toMatch(/^different by checksum/);
+  });
+
+  it('hands the function only the missing, stale and corrupt keys, each with its inbox version, and finds them ok after', async () => {
+    // Prepare
+    arrangeBuckets();
+    const findings = await Promise.all(keys.map((key) => checkKey(s3 as unknown as S3Client, buckets, key)));
+    // Act
+    const repairs = await repairThroughFunction(s3 as unknown as S3Client, lambda as unknown as LambdaClient, 'kit-backup', buckets, 'us-east-1', findings);
+    // Assess
+    expect(invoked.sort()).toEqual(
+      ['missing.txt', 'stale.txt', 'corrupt.txt'].map((key) => `${key}@${model.latest(INBOX, key)?.versionId}`).sort(),
+    );
+    expect(repairs.map((repair) => [repair.before.key, repair.after?.finding])).toEqual([
+      ['missing.txt', Finding.ok],
+      ['stale.txt', Finding.ok],
+      ['corrupt.txt', Finding.ok],
     ]);
   });
 });
