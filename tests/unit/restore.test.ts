@@ -1,7 +1,8 @@
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { executeRestore, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore } from '../../scripts/lib/restore.js';
+import { copySettingsOf, executeRestore, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore, type RestoreRequest } from '../../scripts/lib/restore.js';
+import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
 beforeEach(() => s3.reset());
@@ -39,6 +40,58 @@ describe('planRestore', () => {
   });
 });
 
+describe('planRestore, asked for something it must not do', () => {
+  const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
+  const at = new Date('2026-11-27T18:00:00Z');
+
+  it.each<[string, RestoreRequest, string]>([
+    ['neither KEY nor PREFIX', { force: false }, 'name either KEY=<key> or PREFIX=<folder/>'],
+    ['both KEY and PREFIX', { key: 'docs/a.txt', prefix: 'docs/', at, force: false }, 'name either KEY=<key> or PREFIX=<folder/>'],
+    ['VERSION and AT', { key: 'docs/a.txt', version: 'v1', at, force: false }, 'give VERSION or AT, not both'],
+    ['PREFIX without AT', { prefix: 'docs/', force: false }, 'a folder is restored as it was at a time'],
+    ['TO the backup bucket', { key: 'docs/a.txt', to: 'the-backups/restored', force: false }, 'TO must not be the backup bucket'],
+  ])('refuses %s before it reads anything', async (_what, request, message) => {
+    // Act
+    const plan = planRestore(s3 as unknown as S3Client, buckets, request);
+    // Assess
+    await expect(plan).rejects.toThrow(RestoreRequestError);
+    await expect(plan).rejects.toThrow(message);
+    expect(s3).not.toHaveReceivedAnyCommand();
+  });
+
+  it('plans a key into the inbox without TO, by VERSION (a backup version or its source version) or the latest', async () => {
+    // Prepare: two backups of docs/a.txt, of inbox versions v-old and v-new; the inbox no longer has the key
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const older = model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 'v-old' } });
+    const newer = model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 'v-new' } });
+    // Act
+    const plans = await Promise.all(
+      [{ key: 'docs/a.txt', force: false }, { key: 'docs/a.txt', version: older, force: false }, { key: 'docs/a.txt', version: 'v-old', force: false }].map((request) =>
+        planRestore(s3 as unknown as S3Client, buckets, request),
+      ),
+    );
+    // Assess
+    expect(plans.map(([item]) => [item?.action, item?.destination, item?.backup?.versionId])).toEqual([
+      [RestoreAction.restore, { bucket: 'the-inbox', key: 'docs/a.txt' }, newer],
+      [RestoreAction.restore, { bucket: 'the-inbox', key: 'docs/a.txt' }, older],
+      [RestoreAction.restore, { bucket: 'the-inbox', key: 'docs/a.txt' }, older],
+    ]);
+  });
+});
+
+describe('copySettingsOf', () => {
+  it("copies as the template's defaults without a stack, and with the stack's parameters when there is one", () => {
+    // Act
+    const settings = [copySettingsOf({}), copySettingsOf({ MultipartThresholdBytes: '5242880', MultipartPartSizeBytes: '6291456', CopyConcurrency: '2' })];
+    // Assess: the template's defaults are 64 MiB, 64 MiB and 8
+    expect(settings).toEqual([
+      { multipartThresholdBytes: 67108864, partSizeBytes: 67108864, copyConcurrency: 8 },
+      { multipartThresholdBytes: 5242880, partSizeBytes: 6291456, copyConcurrency: 2 },
+    ]);
+  });
+});
+
 describe('executeRestore', () => {
   const settings = { multipartThresholdBytes: 64 * 1024 * 1024, partSizeBytes: 64 * 1024 * 1024, copyConcurrency: 4 };
   const planned = (key: string, overwriting?: string): PlannedRestore => ({
@@ -62,6 +115,30 @@ describe('executeRestore', () => {
     expect(results.map((result) => [result.key, result.skipped, result.reason])).toEqual([
       ['a.txt', undefined, undefined],
       ['b.txt', SkipReason.writtenMeanwhile, 's3://the-inbox/b.txt changed since the plan: nothing was overwritten; run it again to see what it holds now'],
+    ]);
+  });
+
+  it('copies nothing for a key the plan skipped, even when it names the backup it would have restored', async () => {
+    // Prepare: the destination exists and FORCE was not given
+    const exists: PlannedRestore = { ...planned('a.txt'), action: RestoreAction.skip, skipped: SkipReason.exists, reason: 'exists', occupiedBy: '"e"' };
+    // Act
+    const results = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [exists]);
+    // Assess
+    expect(s3).not.toHaveReceivedAnyCommand();
+    expect(results).toEqual([exists]);
+  });
+
+  it('reports a copy that failed for another reason than a changed destination as an error, and a copy that landed with its version', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e"', VersionId: 'v' });
+    s3.on(CopyObjectCommand, { Key: 'a.txt' }).resolves({ VersionId: 'r', CopyObjectResult: { ETag: '"e"' } });
+    s3.on(CopyObjectCommand, { Key: 'b.txt' }).rejects(new S3ServiceException({ name: 'AccessDenied', message: 'Access Denied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    // Act
+    const results = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [planned('a.txt'), planned('b.txt')]);
+    // Assess
+    expect(results.map((result) => [result.key, result.action, result.skipped, result.restoredVersionId, result.method, result.error])).toEqual([
+      ['a.txt', RestoreAction.restore, undefined, 'r', 'copy_object', undefined],
+      ['b.txt', RestoreAction.restore, undefined, undefined, undefined, 'AccessDenied: Access Denied'],
     ]);
   });
 
