@@ -156,6 +156,32 @@ describe('redrive keeps each message its own until its event ran', () => {
     expect(redriveFailed(redrive)).toBe(true);
   });
 
+  it('deletes the message of an event the function backed up, even when it ignored some of its records', async () => {
+    // Prepare: the function copies one record of k-1.txt's event and ignores another
+    arrange([parkedMessage(1)]);
+    lambda.on(InvokeCommand).callsFake(() => {
+      journal.push('invoke');
+      return { StatusCode: 200, Payload: encode({ outcomes: ['copied'], ignored: 1, malformed: 0 }) };
+    });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(journal).toEqual(['hide 360s r-1', 'invoke', 'delete r-1']);
+    expect(redrive.results.map((result) => [result.outcomes, result.ignored])).toEqual([[['copied'], undefined]]);
+  });
+
+  it('receives every message hidden for the whole redrive, asks how many others hide, and releases ten to a request', async () => {
+    // Prepare: eleven parked events, listed only
+    arrange(Array.from({ length: 11 }, (_, n) => parkedMessage(n)));
+    // Act
+    const listing = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, { ...options, dryRun: true });
+    // Assess
+    expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { QueueUrl: QUEUE, MaxNumberOfMessages: 10, VisibilityTimeout: HOLD_SECONDS });
+    expect(sqs).toHaveReceivedCommandWith(GetQueueAttributesCommand, { QueueUrl: QUEUE, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] });
+    expect(journal).toEqual([`release ${Array.from({ length: 10 }, (_, n) => `r-${n}`).join(' ')}`, 'release r-10']);
+    expect(listing.parked).toHaveLength(11);
+  });
+
   it('reports the messages SQS would not make visible again', async () => {
     // Prepare
     arrange([parkedMessage(1), parkedMessage(2)], { refuse: ['r-2'] });
@@ -177,5 +203,28 @@ describe('a parked event the function takes no record of', () => {
     // Assess
     expect(parked).toMatchObject({ keys: [], ignoredReasons: ['not an ObjectCreated event (ObjectRemoved:Delete)'] });
     expect(parkedEventLabel(parked as ParkedEvent)).toBe('(no key: not an ObjectCreated event (ObjectRemoved:Delete))');
+  });
+});
+
+describe('reading a queue message', () => {
+  it('reads a bare S3 event, as a dead-letter queue holds it, naming no request', () => {
+    // Prepare
+    const event = { Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'kit-inbox' }, object: { key: 'bare.txt' } } }] };
+    // Act
+    const parked = parseParked({ MessageId: 'm-bare', ReceiptHandle: 'h', Body: JSON.stringify(event) });
+    // Assess
+    expect(parked).toEqual({ messageId: 'm-bare', receiptHandle: 'h', payload: event, keys: ['bare.txt'], ignoredReasons: [], requestId: undefined, condition: undefined, attempts: undefined, lastError: undefined });
+  });
+
+  it('takes a parked record without any S3 record, or a body that is not JSON, as unreadable, never as an event to run again', () => {
+    // Prepare
+    const noRecord = { requestContext: { requestId: 'r' }, requestPayload: { Records: [{ eventSource: 'aws:dynamodb' }] } };
+    // Act
+    const read = [parseParked({ MessageId: 'm-1', ReceiptHandle: 'h-1', Body: JSON.stringify(noRecord) }), parseParked({ MessageId: 'm-2', ReceiptHandle: 'h-2', Body: '{' })];
+    // Assess
+    expect(read).toEqual([
+      { messageId: 'm-1', receiptHandle: 'h-1', problem: expect.stringContaining('holds no S3 record') },
+      { messageId: 'm-2', receiptHandle: 'h-2', problem: expect.stringContaining('not JSON') },
+    ]);
   });
 });
