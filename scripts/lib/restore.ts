@@ -167,9 +167,12 @@ export function parseDestination(to: string | undefined, inboxBucket: string | u
 /** What a restore would do, key by key; nothing is written. */
 export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request: RestoreRequest, onProgress?: (done: number) => void): Promise<PlannedRestore[]> {
   if (Boolean(request.key) === Boolean(request.prefix !== undefined)) throw new RestoreRequestError('name either KEY=<key> or PREFIX=<folder/> (with AT=<time>)');
+  // Asked first: the two refusals below would otherwise each send a PREFIX= with VERSION= to the other.
+  if (request.prefix !== undefined && request.version) {
+    throw new RestoreRequestError('VERSION names a version of one key: use it with KEY=; a folder (PREFIX=) is restored as it was at a time, with AT=<ISO time> instead');
+  }
   if (request.version && request.at) throw new RestoreRequestError('give VERSION or AT, not both');
   if (request.prefix !== undefined && !request.at) throw new RestoreRequestError('a folder is restored as it was at a time: add AT=<ISO time>, e.g. AT=2026-11-27T18:00:00Z');
-  if (request.prefix !== undefined && request.version) throw new RestoreRequestError('VERSION names a version of one key: use it with KEY=, not PREFIX=');
   const destination = parseDestination(request.to, buckets.inboxBucket);
   if (destination.bucket === buckets.backupBucket) throw new RestoreRequestError('TO must not be the backup bucket: restoring writes a new object, and the backup bucket only takes backups');
   if (request.to && !(await bucketExists(s3, destination.bucket))) {

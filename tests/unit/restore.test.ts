@@ -49,6 +49,8 @@ describe('planRestore, asked for something it must not do', () => {
     ['both KEY and PREFIX', { key: 'docs/a.txt', prefix: 'docs/', at, force: false }, 'name either KEY=<key> or PREFIX=<folder/>'],
     ['VERSION and AT', { key: 'docs/a.txt', version: 'v1', at, force: false }, 'give VERSION or AT, not both'],
     ['PREFIX without AT', { prefix: 'docs/', force: false }, 'a folder is restored as it was at a time'],
+    ['PREFIX with VERSION', { prefix: 'docs/', version: 'v1', force: false }, 'VERSION names a version of one key: use it with KEY=; a folder (PREFIX=) is restored as it was at a time, with AT='],
+    ['PREFIX with VERSION and AT', { prefix: 'docs/', version: 'v1', at, force: false }, 'VERSION names a version of one key: use it with KEY=; a folder (PREFIX=) is restored as it was at a time, with AT='],
     ['TO the backup bucket', { key: 'docs/a.txt', to: 'the-backups/restored', force: false }, 'TO must not be the backup bucket'],
   ])('refuses %s before it reads anything', async (_what, request, message) => {
     // Act
