@@ -9,6 +9,8 @@ describe('conditionOf', () => {
   it.each([
     ['CREATE_COMPLETE', StackCondition.ready],
     ['UPDATE_COMPLETE', StackCondition.ready],
+    ['IMPORT_COMPLETE', StackCondition.ready],
+    ['IMPORT_ROLLBACK_COMPLETE', StackCondition.rolledBack],
     ['UPDATE_ROLLBACK_COMPLETE', StackCondition.rolledBack],
     ['ROLLBACK_COMPLETE', StackCondition.failedCreate],
     ['UPDATE_ROLLBACK_FAILED', StackCondition.needsRecovery],
@@ -39,6 +41,7 @@ describe('recoveryAdvice', () => {
   it.each([
     ['ROLLBACK_FAILED', /delete it with `make destroy TARGET=aws YES=1` \(resources that cannot be deleted can be kept with `aws cloudformation delete-stack --stack-name backup-kit --region eu-central-1` --retain-resources <LogicalId>\), then `make deploy-aws`/],
     ['DELETE_FAILED', /then run `make destroy TARGET=aws YES=1` again \(it empties the buckets first\)/],
+    ['UPDATE_FAILED', /rollback was disabled: roll it back with `aws cloudformation rollback-stack --stack-name backup-kit --region eu-central-1`, or delete it with `make destroy TARGET=aws YES=1`/],
     ['CREATE_FAILED', /rollback was disabled: roll it back with `aws cloudformation rollback-stack --stack-name backup-kit --region eu-central-1`, or delete it with `make destroy TARGET=aws YES=1`/],
     ['UPDATE_IN_PROGRESS', /an operation is still running: wait until it ends \(`aws cloudformation describe-stacks --stack-name backup-kit --region eu-central-1`\) and run this again$/],
     ['REVIEW_IN_PROGRESS', /never executed and nothing was created: run `make destroy TARGET=aws YES=1`, then `make deploy-aws`/],
@@ -50,6 +53,15 @@ describe('recoveryAdvice', () => {
   it.each(['UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED', 'UPDATE_IN_PROGRESS'])('on the embedded emulator, %s is destroyed and deployed again', (status) => {
     // Assess
     expect(recoveryAdvice(embedded, 'backup-kit', status)).toBe('run `make destroy TARGET=embedded` (it empties the buckets first), then `make deploy TARGET=embedded`');
+  });
+
+  it.each([
+    { target: aws, advice: 'fix the cause and run `make deploy-aws` again (it replaces the failed stack)' },
+    { target: embedded, advice: 'fix the cause and run `make deploy TARGET=embedded` again (it replaces the failed stack)' },
+    { target: localstack, advice: 'fix the cause and run `make deploy TARGET=localstack` again (it replaces the failed stack)' },
+  ])('on $target.name, a failed create (ROLLBACK_COMPLETE) is deployed again, which replaces it', ({ target, advice }) => {
+    // Assess
+    expect(recoveryAdvice(target, 'backup-kit', 'ROLLBACK_COMPLETE')).toBe(advice);
   });
 
   it('on localstack, a stuck operation is waited for, or LocalStack restarted', () => {
