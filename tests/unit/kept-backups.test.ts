@@ -1,12 +1,14 @@
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { stackReadiness } from '../../scripts/lib/deployed-stack.js';
-import { restoreSource } from '../../scripts/lib/kept-backups.js';
+import { UsageError } from '../../scripts/lib/cli.js';
+import { keptBackupBucketParameter, restoreSource } from '../../scripts/lib/kept-backups.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { awsError } from './support/fixtures.js';
 import { KIT_BACKUP, kitOutputs } from './support/kit-stack.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
@@ -89,5 +91,68 @@ describe('the stack as the verbs see it', () => {
     expect(readiness.usable ? '' : readiness.problem.message).toBe(
       "stack backup-kit on embedded lacks the kit's outputs: was it deployed from this kit's template? Run `make deploy TARGET=embedded`",
     );
+  });
+});
+
+describe('a deploy and the backup bucket an earlier stack kept', () => {
+  const OWNER = '123456789012';
+
+  /** S3's HeadBucket on buckets that exist, by owner: 404 for none, 403 when ExpectedBucketOwner is not the owner. */
+  const bucketsOwnedBy = (owners: Record<string, string>) =>
+    s3.on(HeadBucketCommand).callsFake(({ Bucket, ExpectedBucketOwner }: { Bucket: string; ExpectedBucketOwner?: string }) => {
+      const owner = owners[Bucket];
+      if (owner === undefined) throw awsError('NotFound', 404);
+      if (ExpectedBucketOwner !== undefined && ExpectedBucketOwner !== owner) throw awsError('Forbidden', 403);
+      return {};
+    });
+
+  it('takes over the account’s own kept bucket for a stack about to be created, saying how many backups it holds', async () => {
+    // Prepare
+    bucketsOwnedBy({ [KIT_BACKUP]: OWNER });
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'a.txt', VersionId: 'v1' }, { Key: 'a.txt', VersionId: 'v2' }] });
+    const lines: string[] = [];
+    // Act
+    const kept = await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, (line) => lines.push(line), OWNER);
+    // Assess
+    expect(kept).toBe('true');
+    expect(s3.commandCalls(HeadBucketCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: KIT_BACKUP, ExpectedBucketOwner: OWNER }]);
+    expect(lines).toEqual([`taking over s3://${KIT_BACKUP}, kept from an earlier stack with 2 backup version(s)`]);
+  });
+
+  it('creates the bucket anew when none was kept', async () => {
+    // Prepare
+    bucketsOwnedBy({});
+    const lines: string[] = [];
+    // Act
+    const kept = await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, (line) => lines.push(line), OWNER);
+    // Assess
+    expect(kept).toBe('false');
+    expect(lines).toEqual([]);
+  });
+
+  it('refuses to take over a bucket of that name that another account owns: it would receive every backup', async () => {
+    // Prepare
+    bucketsOwnedBy({ [KIT_BACKUP]: '999999999999' });
+    // Act
+    const kept = keptBackupBucketParameter(clients, KIT_BACKUP, undefined, () => undefined, OWNER);
+    // Assess
+    await expect(kept).rejects.toThrow(UsageError);
+    await expect(kept).rejects.toThrow(`s3://${KIT_BACKUP} exists but account ${OWNER} does not own it`);
+  });
+
+  it('keeps, for a stack that exists, the value it was created with, whatever the bucket', async () => {
+    // Prepare: the bucket is there either way; only the stack's own parameter counts
+    bucketsOwnedBy({ [KIT_BACKUP]: OWNER });
+    const tookOver = stack('UPDATE_COMPLETE', { Parameters: [{ ParameterKey: 'KeptBackupBucket', ParameterValue: 'true' }] });
+    const created = stack('UPDATE_COMPLETE', { Parameters: [{ ParameterKey: 'KeptBackupBucket', ParameterValue: 'false' }] });
+    // Act
+    const values = [
+      await keptBackupBucketParameter(clients, KIT_BACKUP, tookOver, () => undefined, OWNER),
+      await keptBackupBucketParameter(clients, KIT_BACKUP, created, () => undefined, OWNER),
+      await keptBackupBucketParameter(clients, KIT_BACKUP, stack('UPDATE_COMPLETE', { Parameters: [] }), () => undefined, OWNER),
+    ];
+    // Assess
+    expect(values).toEqual(['true', 'false', 'false']);
+    expect(s3.commandCalls(HeadBucketCommand)).toHaveLength(0);
   });
 });
