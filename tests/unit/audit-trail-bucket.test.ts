@@ -54,6 +54,18 @@ describe('turning the audit trail off', () => {
     expect([kept, never, created]).toEqual([undefined, undefined, undefined]);
   });
 
+  it('lets the deploy go on when the trail bucket holds no logs, or is gone already', async () => {
+    // Prepare: someone deleted the trail bucket by hand; S3 then knows neither it nor its versions
+    s3.on(HeadBucketCommand).rejects(awsError('NotFound', 404));
+    s3.on(ListObjectVersionsCommand).rejects(awsError('NoSuchBucket', 404));
+    // Act
+    const gone = await trailBucketLeaving(clients, stackWithTrail('true'), { EnableAuditTrail: 'false' });
+    // Assess
+    expect(gone).toBeUndefined();
+    expect(() => refuseLosingAuditLogs(gone, false)).not.toThrow();
+    expect(() => refuseLosingAuditLogs({ bucket: TRAIL, versions: 0 }, false)).not.toThrow();
+  });
+
   it('deletes the bucket CloudFormation left behind after the update, and nothing when it is gone', async () => {
     // Prepare
     s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
