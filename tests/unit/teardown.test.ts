@@ -1,5 +1,6 @@
 import { CloudFormationClient, DeleteStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import {
+  DeleteBucketCommand,
   DeleteObjectsCommand,
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
@@ -13,8 +14,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { StackOperationFailed } from '../../scripts/lib/stack.js';
+import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
 import { tearDown } from '../../scripts/lib/teardown.js';
-import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { embeddedTarget, LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
+import { awsError } from './support/fixtures.js';
 import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
@@ -60,7 +63,18 @@ beforeEach(() => {
     if (buckets.has(Bucket)) return {};
     throw new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
   });
-  s3.on(ListObjectVersionsCommand).callsFake(({ Bucket }: { Bucket: string }) => ({ Versions: [...(buckets.get(Bucket) ?? [])] }));
+  s3.on(ListObjectVersionsCommand).callsFake(({ Bucket }: { Bucket?: string }) => {
+    // The SDK refuses a request without its bucket; S3 answers NoSuchBucket for a bucket that is not there.
+    if (Bucket === undefined) throw new Error('No value provided for input HTTP label: Bucket.');
+    const versions = buckets.get(Bucket);
+    if (!versions) throw new S3ServiceException({ name: 'NoSuchBucket', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+    return { Versions: [...versions] };
+  });
+  s3.on(DeleteBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+    if ((buckets.get(Bucket)?.length ?? 0) > 0) throw awsError('BucketNotEmpty', 409);
+    buckets.delete(Bucket);
+    return {};
+  });
   s3.on(DeleteObjectsCommand).callsFake(({ Bucket, Delete }: { Bucket: string; Delete: { Objects: ObjectVersion[] } }) => {
     const gone = new Set(Delete.Objects.map((o) => o.Key));
     buckets.set(Bucket, (buckets.get(Bucket) ?? []).filter((v) => !gone.has(v.Key)));
@@ -118,5 +132,68 @@ describe('destroy with the audit trail on', () => {
     // Assess
     await expect(destroyed).rejects.toThrow(/ended in DELETE_FAILED[\s\S]*to recover/);
     expect(deletes).toBe(1);
+  });
+});
+
+describe('destroy', () => {
+  it('refuses, before anything is emptied, to delete a stack while an operation runs on it', async () => {
+    // Prepare: on LocalStack (as on AWS) CloudFormation is still updating the stack
+    const localstack = localstackTarget('http://127.0.0.1:9', LocalStackMode.host);
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_IN_PROGRESS')] });
+    // Act
+    const destroyed = tearDown(localstack, clientsFor(localstack), { deleteBackups: true, log: () => undefined });
+    // Assess
+    await expect(destroyed).rejects.toThrow(StackNeedsRecovery);
+    await expect(destroyed).rejects.toThrow(/^stack backup-kit on localstack is in UPDATE_IN_PROGRESS: an operation is still running: wait until it ends/);
+    expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
+  });
+
+  it('deletes the backups an earlier stack kept when asked to, with no stack left', async () => {
+    // Prepare: the stack was destroyed before; its backup bucket was kept with one version
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
+    buckets = new Map([[KIT_BACKUP, [log('photo.jpg')]]]);
+    const lines: string[] = [];
+    // Act
+    const teardown = await tearDown(target, clients, { deleteBackups: true, log: (line) => lines.push(line) });
+    // Assess
+    expect(teardown).toEqual({ stackName: 'backup-kit', stackDeleted: false, backupBucket: KIT_BACKUP });
+    expect(buckets.has(KIT_BACKUP)).toBe(false);
+    expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    expect(lines).toEqual(['no stack backup-kit on embedded', `deleted s3://${KIT_BACKUP} and its 1 backup versions and delete markers, for good`]);
+  });
+
+  it('destroys a stack without the audit trail, emptying the inbox it has', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolvesOnce({ Stacks: [{ ...stack('CREATE_COMPLETE'), Outputs: kitOutputs }] }).rejects(new Error('Stack with id backup-kit does not exist'));
+    cloudFormation.on(DeleteStackCommand).resolves({});
+    buckets.delete(TRAIL_BUCKET);
+    // Act
+    const teardown = await tearDown(target, clients, { deleteBackups: false, log: () => undefined });
+    // Assess
+    expect(teardown).toEqual({ stackName: 'backup-kit', stackDeleted: true, backupBucket: KIT_BACKUP, keptBackupVersions: 1 });
+    expect(buckets.get(KIT_INBOX)).toEqual([]);
+    expect(s3.commandCalls(ListObjectVersionsCommand).map((call) => call.args[0].input.Bucket)).not.toContain(undefined);
+  });
+
+  it('ends without error when the inbox and backup buckets are gone already, keeping nothing', async () => {
+    // Prepare: both were deleted by hand
+    buckets.delete(KIT_INBOX);
+    buckets.delete(KIT_BACKUP);
+    // Act
+    const teardown = await tearDown(target, clients, { deleteBackups: false, log: () => undefined });
+    // Assess
+    expect(teardown).toEqual({ stackName: 'backup-kit', stackDeleted: true, backupBucket: KIT_BACKUP });
+  });
+
+  it('reports a delete that CloudFormation refused to start as it is', async () => {
+    // Prepare
+    const refusal = awsError('AccessDenied', 403);
+    cloudFormation.on(DeleteStackCommand).rejects(refusal);
+    // Act
+    const destroyed = tearDown(target, clients, { deleteBackups: false, log: () => undefined });
+    // Assess
+    await expect(destroyed).rejects.toBe(refusal);
   });
 });
