@@ -1,7 +1,21 @@
-import { CreateBucketCommand, HeadBucketCommand, PutBucketEncryptionCommand, PutBucketVersioningCommand, PutPublicAccessBlockCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectLockConfigurationCommand,
+  HeadBucketCommand,
+  ListObjectVersionsCommand,
+  PutBucketEncryptionCommand,
+  PutBucketVersioningCommand,
+  PutPublicAccessBlockCommand,
+  S3Client,
+  type DeleteObjectsCommandInput,
+  type ListObjectVersionsCommandInput,
+  type ObjectVersion,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { bucketExists, ensurePrivateBucket } from '../../scripts/lib/buckets.js';
+import { bucketExists, countVersions, deleteBucket, emptyBucket, ensurePrivateBucket } from '../../scripts/lib/buckets.js';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { awsError } from './support/fixtures.js';
 
@@ -39,6 +53,23 @@ describe("the kit's own buckets, whose names anyone could take first", () => {
     expect(s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(1);
   });
 
+  it('creates it in us-east-1 without a location constraint (S3 refuses one there), SSE-S3 encrypted with all public access blocked', async () => {
+    // Prepare
+    s3.on(HeadBucketCommand).rejects(awsError('NotFound', 404));
+    // Act
+    await ensurePrivateBucket(client, 'kit-artefacts-111122223333-us-east-1', 'us-east-1', '111122223333');
+    // Assess
+    expect(s3.commandCalls(CreateBucketCommand)[0]!.args[0].input).toEqual({ Bucket: 'kit-artefacts-111122223333-us-east-1' });
+    expect(s3.commandCalls(PutBucketEncryptionCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'kit-artefacts-111122223333-us-east-1',
+      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+    });
+    expect(s3.commandCalls(PutPublicAccessBlockCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'kit-artefacts-111122223333-us-east-1',
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+    });
+  });
+
   it('reads a 403 without an owner to check as an error of its own, not as a bucket of someone else', async () => {
     // Prepare
     s3.on(HeadBucketCommand).rejects(awsError('Forbidden', 403));
@@ -47,5 +78,100 @@ describe("the kit's own buckets, whose names anyone could take first", () => {
     // Assess
     expect(failure).not.toBeInstanceOf(UsageError);
     expect((failure as Error).name).toBe('Forbidden');
+  });
+});
+
+const LOCKED = 'kit-backup-111122223333-eu-central-1';
+
+/**
+ * A versioned bucket under S3 Object Lock's governance mode, as S3 treats it: a locked version is deleted only when
+ * the request asks to bypass governance retention (each other one is an AccessDenied error in DeleteObjects'
+ * answer), and a bucket that holds versions cannot be deleted.
+ */
+function lockedBucket(bucket: string, keys: readonly string[]): { versions: () => ObjectVersion[] } {
+  let versions: ObjectVersion[] = keys.map((Key, i) => ({ Key, VersionId: `v${i + 1}` }));
+  s3.on(GetObjectLockConfigurationCommand, { Bucket: bucket }).resolves({
+    ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 7 } } },
+  });
+  let listings = 0;
+  s3.on(ListObjectVersionsCommand, { Bucket: bucket }).callsFake(({ Prefix }: ListObjectVersionsCommandInput) => {
+    // A caller that ignores DeleteObjects' errors would list the same versions for ever.
+    if (++listings > 100) throw new Error(`listed ${bucket} 100 times: its versions were never deleted`);
+    return { Versions: versions.filter((version) => version.Key!.startsWith(Prefix ?? '')) };
+  });
+  s3.on(DeleteObjectsCommand, { Bucket: bucket }).callsFake(({ Delete, BypassGovernanceRetention }: DeleteObjectsCommandInput) => {
+    const asked = Delete!.Objects!;
+    if (!BypassGovernanceRetention) {
+      return { Errors: asked.map(({ Key, VersionId }) => ({ Key, VersionId, Code: 'AccessDenied', Message: 'Access Denied because object protected by object lock.' })) };
+    }
+    versions = versions.filter((version) => !asked.some((object) => object.Key === version.Key && object.VersionId === version.VersionId));
+    return { Deleted: asked.map(({ Key, VersionId }) => ({ Key, VersionId })) };
+  });
+  s3.on(DeleteBucketCommand, { Bucket: bucket }).callsFake(() => {
+    if (versions.length > 0) throw awsError('BucketNotEmpty', 409);
+    return {};
+  });
+  return { versions: () => versions };
+}
+
+describe('emptying a bucket', () => {
+  it('deletes every version of a bucket under Object Lock, bypassing its governance retention, so that the bucket can go', async () => {
+    // Prepare
+    const bucket = lockedBucket(LOCKED, ['a.txt', 'b.txt']);
+    // Act
+    const deleted = await deleteBucket(client, LOCKED);
+    // Assess
+    expect(deleted).toBe(2);
+    expect(bucket.versions()).toEqual([]);
+    expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(1);
+  });
+
+  it('never bypasses the lock for the versions under one prefix: a locked version there is an error, and stays', async () => {
+    // Prepare
+    const bucket = lockedBucket(LOCKED, ['bench/large.bin', 'photo.jpg']);
+    // Act
+    const emptied = emptyBucket(client, LOCKED, 'bench/');
+    // Assess
+    await expect(emptied).rejects.toThrow(`could not empty ${LOCKED}: AccessDenied on bench/large.bin: Access Denied because object protected by object lock.`);
+    expect(bucket.versions()).toHaveLength(2);
+    expect(s3.commandCalls(DeleteObjectsCommand).map((call) => call.args[0].input.BypassGovernanceRetention)).toEqual([undefined]);
+  });
+
+  it('asks for no bypass in a bucket without Object Lock', async () => {
+    // Prepare
+    s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
+    s3.on(ListObjectVersionsCommand).resolvesOnce({ Versions: [{ Key: 'a.txt', VersionId: 'v1' }] }).resolves({});
+    s3.on(DeleteObjectsCommand).resolves({});
+    // Act
+    const deleted = await emptyBucket(client, 'kit-inbox-111122223333-eu-central-1');
+    // Assess
+    expect(deleted).toBe(1);
+    expect(s3.commandCalls(DeleteObjectsCommand)[0]!.args[0].input).toEqual({
+      Bucket: 'kit-inbox-111122223333-eu-central-1',
+      Delete: { Objects: [{ Key: 'a.txt', VersionId: 'v1' }], Quiet: true },
+    });
+  });
+});
+
+describe('counting the versions a bucket holds', () => {
+  it('counts none in an empty bucket, whose listing S3 sends without Versions', async () => {
+    // Prepare
+    s3.on(ListObjectVersionsCommand).resolves({ IsTruncated: false });
+    // Act
+    const count = await countVersions(client, 'kit-audit-trail-111122223333-eu-central-1');
+    // Assess
+    expect(count).toBe(0);
+  });
+
+  it('counts the versions of every page, leaving delete markers out', async () => {
+    // Prepare: a listing of two pages
+    s3.on(ListObjectVersionsCommand, { KeyMarker: undefined })
+      .resolves({ IsTruncated: true, NextKeyMarker: 'b.txt', NextVersionIdMarker: 'v2', Versions: [{ Key: 'a.txt', VersionId: 'v1' }, { Key: 'b.txt', VersionId: 'v2' }] });
+    s3.on(ListObjectVersionsCommand, { KeyMarker: 'b.txt', VersionIdMarker: 'v2' })
+      .resolves({ IsTruncated: false, Versions: [{ Key: 'c.txt', VersionId: 'v3' }], DeleteMarkers: [{ Key: 'a.txt', VersionId: 'd1' }] });
+    // Act
+    const count = await countVersions(client, 'kit-backup-111122223333-eu-central-1');
+    // Assess
+    expect(count).toBe(3);
   });
 });
