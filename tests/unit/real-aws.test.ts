@@ -8,6 +8,9 @@ describe('assertRealAwsEnvironment', () => {
     [{ AWS_ENDPOINT_URL_S3: 'http://localhost:4599' }, /AWS_ENDPOINT_URL_S3 is set/],
     [{ AWS_ACCESS_KEY_ID: 'test' }, /emulator credentials AWS_ACCESS_KEY_ID=test/],
     [{ AWS_ACCESS_KEY_ID: 'testing' }, /emulator credentials/],
+    [{ AWS_ACCESS_KEY_ID: 'mock' }, /emulator credentials AWS_ACCESS_KEY_ID=mock/],
+    [{ AWS_ACCESS_KEY_ID: 'foobar' }, /emulator credentials AWS_ACCESS_KEY_ID=foobar/],
+    [{ AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE' }, /emulator credentials AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE/],
   ])('refuses %j', (env, message) => {
     // Act
     const check = () => assertRealAwsEnvironment(env);
@@ -18,6 +21,13 @@ describe('assertRealAwsEnvironment', () => {
   it('accepts a real credential set-up', () => {
     // Act
     const check = () => assertRealAwsEnvironment({ AWS_PROFILE: 'prod', AWS_ENDPOINT_URL: '' });
+    // Assess
+    expect(check).not.toThrow();
+  });
+
+  it('accepts an AWS access key id in the environment', () => {
+    // Act
+    const check = () => assertRealAwsEnvironment({ AWS_ACCESS_KEY_ID: 'ASIAY34FZKBOKMUTVV7A', AWS_SECRET_ACCESS_KEY: 'x' });
     // Assess
     expect(check).not.toThrow();
   });
@@ -54,7 +64,7 @@ describe('assertAwsCredentials', () => {
     expect(() => assertAwsCredentials('ASIAY34FZKBOKMUTVV7A', {})).not.toThrow();
   });
 
-  it.each(['test', 'mock', 'AKIAIOSFODNN7EXAMPLE', 'LSIAQAAAAAAAAAAAAAAA'])('refuses %j', (keyId) => {
+  it.each(['test', 'mock', 'AKIAIOSFODNN7EXAMPLE', 'LSIAQAAAAAAAAAAAAAAA', 'XASIAY34FZKBOKMUTVV7A', 'ASIAY34FZKBOKMUTVV7A0'])('refuses %j', (keyId) => {
     // Assess
     expect(() => assertAwsCredentials(keyId, { AWS_PROFILE: 'kit' })).toThrow(`access key id "${keyId}" (from profile kit or the environment): it is an emulator's`);
   });
@@ -64,6 +74,9 @@ describe('assertAwsIdentity', () => {
   it.each([
     { Account: '123456789012', Arn: 'arn:aws:sts::123456789012:user/moto' },
     { Account: '000000000000', Arn: 'arn:aws:iam::000000000000:root' },
+    { Account: '123456789012', Arn: 'arn:aws:iam::123456789012:root' },
+    { Account: '210987654321', Arn: 'arn:aws:sts::210987654321:user/moto' },
+    { Account: '210987654321', Arn: 'arn:aws:iam::210987654321:user/localstack' },
   ])('refuses the emulator identity %j', (identity) => {
     // Assess
     expect(() => assertAwsIdentity(identity)).toThrow(`the caller identity is ${identity.Arn} in account ${identity.Account}, an emulator's default`);
@@ -84,6 +97,24 @@ describe('guardRealAws', () => {
     const call = sts.send(new GetCallerIdentityCommand({}));
     // Assess
     await expect(call).rejects.toThrow('the SDK would send STS requests to http://127.0.0.1:9, which is not AWS');
+  });
+
+  it('sends a request to an AWS endpoint signed with an AWS key on', async () => {
+    // Prepare: the network is a handler that records where each request went
+    const sentTo: string[] = [];
+    const network = {
+      handle: async (request: { protocol: string; hostname: string }) => {
+        sentTo.push(`${request.protocol}//${request.hostname}`);
+        throw Object.assign(new Error('the request reached the network'), { name: 'Sent' });
+      },
+    };
+    const sts = new STSClient({ region: 'eu-central-1', maxAttempts: 1, requestHandler: network, credentials: { accessKeyId: 'ASIAY34FZKBOKMUTVV7A', secretAccessKey: 'x', sessionToken: 't' } });
+    guardRealAws({ sts }, {});
+    // Act
+    const call = sts.send(new GetCallerIdentityCommand({}));
+    // Assess
+    await expect(call).rejects.toThrow('the request reached the network');
+    expect(sentTo).toEqual(['https://sts.eu-central-1.amazonaws.com']);
   });
 
   it('stops a request signed with emulator keys before it is sent', async () => {
