@@ -1,0 +1,65 @@
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../../scripts/lib/cli.js';
+import { clientsFor } from '../../scripts/lib/clients.js';
+import { identifyAccount } from '../../scripts/lib/identity.js';
+import { embeddedTarget, resolveTarget, TargetName, type Target } from '../../scripts/lib/targets.js';
+
+const sts = mockClient(STSClient);
+const embedded = embeddedTarget('http://127.0.0.1:9');
+let aws: Target;
+
+beforeAll(async () => {
+  // No request leaves: STS is mocked, and the aws target is resolved from an environment of its own.
+  aws = await resolveTarget(TargetName.aws, { env: { AWS_REGION: 'eu-central-1' } });
+});
+
+beforeEach(() => sts.reset());
+
+describe('who the clients act as', () => {
+  it.each([
+    { Account: '000000000000', Arn: 'arn:aws:iam::000000000000:root', UserId: 'AKIAIOSFODNN7EXAMPLE' },
+    { Account: '123456789012', Arn: 'arn:aws:sts::123456789012:user/moto', UserId: 'AKIAIOSFODNN7EXAMPLE' },
+  ])("on aws, refuses the identity an emulator answers with: $Arn", async (identity) => {
+    // Prepare: a profile that points the SDK at an emulator, which answers for its default account
+    sts.on(GetCallerIdentityCommand).resolves(identity);
+    // Act
+    const identified = identifyAccount(aws, clientsFor(aws));
+    // Assess
+    await expect(identified).rejects.toThrow(UsageError);
+    await expect(identified).rejects.toThrow(`refusing to use target aws: the caller identity is ${identity.Arn} in account ${identity.Account}, an emulator's default`);
+  });
+
+  it("on aws, is the account that answers; on an emulator, the emulator's own", async () => {
+    // Prepare
+    sts.on(GetCallerIdentityCommand).resolvesOnce({ Account: '210987654321', Arn: 'arn:aws:sts::210987654321:assumed-role/admin/me' }).resolves({ Account: '123456789012', Arn: 'arn:aws:sts::123456789012:user/moto' });
+    // Act
+    const onAws = await identifyAccount(aws, clientsFor(aws));
+    const onEmbedded = await identifyAccount(embedded, clientsFor(embedded));
+    // Assess
+    expect([onAws.Account, onEmbedded.Account]).toEqual(['210987654321', '123456789012']);
+  });
+
+  it('is a usage error that says how to sign in when the account cannot be told on aws, and names the emulator otherwise', async () => {
+    // Prepare
+    sts.on(GetCallerIdentityCommand).rejects(new Error('Could not load credentials from any providers'));
+    // Act
+    const onAws = identifyAccount(aws, clientsFor(aws));
+    const onEmbedded = identifyAccount(embedded, clientsFor(embedded));
+    // Assess
+    await expect(onAws).rejects.toThrow(UsageError);
+    await expect(onAws).rejects.toThrow(/^cannot identify the account on aws \(Could not load credentials from any providers\): sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`$/);
+    await expect(onEmbedded).rejects.toThrow(/^cannot identify the account on embedded \(Could not load credentials from any providers\)$/);
+  });
+
+  it("passes the real-AWS guard's refusal on as it is", async () => {
+    // Prepare: the guard stops the request before it is sent
+    const refusal = new UsageError('refusing to use target aws: the SDK would send STS requests to http://127.0.0.1:4566, which is not AWS');
+    sts.on(GetCallerIdentityCommand).rejects(refusal);
+    // Act
+    const identified = identifyAccount(aws, clientsFor(aws));
+    // Assess
+    await expect(identified).rejects.toBe(refusal);
+  });
+});
