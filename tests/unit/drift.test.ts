@@ -18,6 +18,7 @@ import { checkDrift, formatDrift } from '../../scripts/lib/drift.js';
 import type { StackOutputs } from '../../scripts/lib/outputs.js';
 import { capabilitiesOf, embeddedTarget } from '../../scripts/lib/targets.js';
 import { loadTemplate, type Template } from '../../scripts/lib/template.js';
+import { awsError } from './support/fixtures.js';
 
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
@@ -51,24 +52,49 @@ const templatedEnvironment = {
   POWERTOOLS_LOG_LEVEL: 'INFO',
 };
 
+/**
+ * An answer for the stack's buckets only, as S3 gives it: a request without a bucket never leaves the SDK, and
+ * a bucket the stack does not name is not there.
+ */
+function forTheStacksBuckets<T>(answer: T) {
+  return ({ Bucket }: { Bucket?: string }) => {
+    if (Bucket === undefined) throw new Error('No value provided for input HTTP label: Bucket.');
+    if (Bucket !== outputs.InboxBucketName && Bucket !== outputs.BackupBucketName) throw awsError('NoSuchBucket', 404);
+    return answer;
+  };
+}
+
+/** An answer for the stack's function only: Lambda does not know another. */
+function forTheStacksFunction<T>(answer: T) {
+  return ({ FunctionName }: { FunctionName?: string }) => {
+    if (FunctionName !== outputs.BackupFunctionName) throw awsError('ResourceNotFoundException', 404);
+    return answer;
+  };
+}
+
 /** Live resources exactly as the template asks for them. */
 function liveAsTemplated() {
   s3.reset();
   sns.reset();
   lambda.reset();
-  s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
-  s3.on(GetBucketEncryptionCommand).resolves({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } });
-  s3.on(GetBucketAclCommand).resolves({ Grants: [{ Grantee: { Type: 'CanonicalUser', ID: 'owner' }, Permission: 'FULL_CONTROL' }] });
-  s3.on(GetPublicAccessBlockCommand).resolves({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } });
-  s3.on(GetBucketOwnershipControlsCommand).resolves({ OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } });
+  s3.on(GetBucketVersioningCommand).callsFake(forTheStacksBuckets({ Status: 'Enabled' }));
+  s3.on(GetBucketEncryptionCommand).callsFake(forTheStacksBuckets({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
+  s3.on(GetBucketAclCommand).callsFake(forTheStacksBuckets({ Grants: [{ Grantee: { Type: 'CanonicalUser', ID: 'owner' }, Permission: 'FULL_CONTROL' }] }));
+  s3.on(GetPublicAccessBlockCommand).callsFake(
+    forTheStacksBuckets({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }),
+  );
+  s3.on(GetBucketOwnershipControlsCommand).callsFake(forTheStacksBuckets({ OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } }));
   s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({ Rules: [{ ID: 'abort-incomplete-multipart-copies', Status: 'Enabled' }] });
   s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'in' }).resolves({ Rules: [{ ID: 'abort-incomplete-multipart-uploads', Status: 'Enabled' }] });
   s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'in' }).resolves({ LambdaFunctionConfigurations: [{ Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: outputs.BackupFunctionArn }] });
   s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'bk' }).resolves({});
-  s3.on(GetBucketPolicyCommand).resolves({ Policy: JSON.stringify({ Statement: [{ Sid: 'DenyInsecureTransport' }] }) });
-  sns.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com' }] });
-  lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: templatedEnvironment } });
-  lambda.on(GetFunctionEventInvokeConfigCommand).resolves({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } });
+  s3.on(GetBucketPolicyCommand).callsFake(forTheStacksBuckets({ Policy: JSON.stringify({ Statement: [{ Sid: 'DenyInsecureTransport' }] }) }));
+  sns.on(ListSubscriptionsByTopicCommand).callsFake(({ TopicArn }: { TopicArn?: string }) => {
+    if (TopicArn !== outputs.ReceiptTopicArn) throw awsError('NotFoundException', 404);
+    return { Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com' }] };
+  });
+  lambda.on(GetFunctionConfigurationCommand).callsFake(forTheStacksFunction({ Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: templatedEnvironment } }));
+  lambda.on(GetFunctionEventInvokeConfigCommand).callsFake(forTheStacksFunction({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } }));
 }
 
 beforeEach(liveAsTemplated);
@@ -167,5 +193,118 @@ describe('checkDrift', () => {
       note: expect.stringMatching(/^me@example.com has not confirmed its subscription, so no receipt reaches it: follow the link in the confirmation e-mail/),
     });
     expect(onLocalStack.find((c) => c.property === 'subscription')).toMatchObject({ live: 'email:me@example.com', status: 'ok' });
+  });
+});
+
+/** The drift checks that are not ok, as `resource property: expected -> live (status)`. */
+const notOk = (checks: readonly { resource: string; property: string; expected: string; live: string; status: string }[]) =>
+  checks.filter((c) => c.status !== 'ok').map((c) => `${c.resource} ${c.property}: ${c.expected} -> ${c.live} (${c.status})`);
+
+describe('drift a deploy must not miss', () => {
+  it('reports a setting that cannot be read as drift, not as one that is not configured', async () => {
+    // Prepare: the backup bucket has no notification, so "none" would pass
+    s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'bk' }).rejects(awsError('AccessDenied', 403));
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(notOk(checks)).toEqual(['BackupBucket notification: none -> unreadable (AccessDenied: AccessDenied (simulated)) (DRIFT)']);
+  });
+
+  it('reports a bucket that everyone may read or write through its ACL', async () => {
+    // Prepare
+    s3.on(GetBucketAclCommand, { Bucket: 'in' }).resolves({
+      Grants: [
+        { Grantee: { Type: 'CanonicalUser', ID: 'owner' }, Permission: 'FULL_CONTROL' },
+        { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AllUsers' }, Permission: 'READ' },
+        { Grantee: { Type: 'Group', URI: 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers' }, Permission: 'WRITE' },
+      ],
+    });
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(notOk(checks)).toEqual(['InboxBucket acl: private -> AllUsers:READ,AuthenticatedUsers:WRITE (DRIFT)']);
+  });
+
+  it.each(['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'])('reports a public access block with %s turned off', async (setting) => {
+    // Prepare
+    const blocked = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+    s3.on(GetPublicAccessBlockCommand, { Bucket: 'bk' }).resolves({ PublicAccessBlockConfiguration: { ...blocked, [setting]: false } });
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    const all = 'BlockPublicAcls=true IgnorePublicAcls=true BlockPublicPolicy=true RestrictPublicBuckets=true';
+    expect(notOk(checks)).toEqual([`BackupBucket publicAccessBlock: ${all} -> ${all.replace(`${setting}=true`, `${setting}=false`)} (DRIFT)`]);
+  });
+
+  it("reports the kit's lifecycle rule disabled, or replaced by another, by hand", async () => {
+    // Prepare
+    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'in' }).resolves({ Rules: [{ ID: 'abort-incomplete-multipart-uploads', Status: 'Disabled' }] });
+    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({ Rules: [{ ID: 'expire-everything', Status: 'Enabled' }] });
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(notOk(checks)).toEqual([
+      'InboxBucket lifecycle: abort-incomplete-multipart-uploads -> none (DRIFT)',
+      'BackupBucket lifecycle: abort-incomplete-multipart-copies -> expire-everything (DRIFT)',
+    ]);
+  });
+
+  it("reports a bucket policy whose statements were changed, on the stack's own bucket and on one it took over", async () => {
+    // Prepare: the stack took its backup bucket over (its policy names the bucket with Fn::Sub), under the template's names
+    const named = { ...outputs, InboxBucketName: 'backup-kit-inbox-123456789012-us-east-1', BackupBucketName: 'backup-kit-backup-123456789012-us-east-1' };
+    const opened = JSON.stringify({ Statement: [{ Sid: 'AllowEveryone' }] });
+    s3.on(GetBucketPolicyCommand).rejects(awsError('NoSuchBucket', 404));
+    s3.on(GetBucketPolicyCommand, { Bucket: named.InboxBucketName }).resolves({ Policy: opened });
+    s3.on(GetBucketPolicyCommand, { Bucket: named.BackupBucketName }).resolves({ Policy: JSON.stringify({ Version: '2012-10-17' }) });
+    // Act
+    const checks = await checkDrift(clients, template, { KeptBackupBucket: 'true' }, named, capabilitiesOf.embedded);
+    // Assess
+    expect(checks.filter((c) => c.property === 'bucketPolicy').map((c) => `${c.resource}: ${c.expected} -> ${c.live} (${c.status})`)).toEqual([
+      'InboxBucketPolicy: DenyInsecureTransport -> AllowEveryone (DRIFT)',
+      'BackupBucketPolicy: DenyInsecureTransport -> none (DRIFT)',
+    ]);
+  });
+
+  it('reports a variable the template leaves to CloudFormation when the function lacks it, whatever its value otherwise', async () => {
+    // Prepare: a template whose function also gets a value only CloudFormation knows
+    const withGetAtt = structuredClone(template);
+    const variables = (withGetAtt.Resources.BackupFunction!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+    variables.QUEUE_NAME = { 'Fn::GetAtt': ['FailedEventsQueue', 'QueueName'] };
+    const live = (extra: Record<string, string>): FunctionConfiguration => ({ Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: { ...templatedEnvironment, ...extra } } });
+    // Act
+    const present = await checkDrift(clients, withGetAtt, {}, outputs, capabilitiesOf.embedded, live({ QUEUE_NAME: 'backup-kit-failed-events' }));
+    const missing = await checkDrift(clients, withGetAtt, {}, outputs, capabilitiesOf.embedded, live({}));
+    // Assess
+    expect(notOk(present)).toEqual([]);
+    expect(notOk(missing).map((line) => line.split(':')[0])).toEqual(['BackupFunction environment']);
+  });
+});
+
+describe('drift a deploy must not report falsely', () => {
+  it('compares lifecycle rules and function variables in any order the services list them', async () => {
+    // Prepare: superseded versions expire, so the backup bucket has two rules; S3 and Lambda list them in their own order
+    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({
+      Rules: [
+        { ID: 'expire-noncurrent-versions', Status: 'Enabled' },
+        { ID: 'abort-incomplete-multipart-copies', Status: 'Enabled' },
+      ],
+    });
+    const reversed = Object.fromEntries(Object.entries(templatedEnvironment).reverse());
+    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: reversed } };
+    // Act
+    const checks = await checkDrift(clients, template, { BackupNoncurrentVersionRetentionDays: '30' }, outputs, capabilitiesOf.embedded, known);
+    // Assess
+    expect(notOk(checks)).toEqual([]);
+  });
+
+  it('takes a confirmed e-mail subscription on aws as it is', async () => {
+    // Prepare
+    sns.on(ListSubscriptionsByTopicCommand).resolves({
+      Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com', SubscriptionArn: `${outputs.ReceiptTopicArn}:0f4e2d5c-5c6e-4b8e-9d7e-1b2c3d4e5f60` }],
+    });
+    // Act
+    const checks = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.aws);
+    // Assess
+    expect(checks.find((c) => c.property === 'subscription')).toEqual({ resource: 'ReceiptEmailSubscription', property: 'subscription', expected: 'email:me@example.com', live: 'email:me@example.com', status: 'ok' });
   });
 });
