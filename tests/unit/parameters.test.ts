@@ -75,6 +75,35 @@ describe('parameter constraints, checked before a deploy writes anything', () =>
     expect(problem).toBe(message);
   });
 
+  it.each(['+512', '1024.', '1024.50', '.55e3', '1.5e3', '1E+3', '2048e-1', '0.0512e04'])('accepts the decimal number %j, as the embedded emulator\'s check does', async (value) => {
+    // Prepare
+    const template = await loadTemplate();
+    // Act
+    const problem = parameterProblem(template, { FunctionMemoryMb: value });
+    // Assess
+    expect(problem).toBeUndefined();
+  });
+
+  it.each(['1.x', '.x', '1ex', '1e', '1e+', '.', '1.5.2'])('refuses %j, which is no number, before any constraint', async (value) => {
+    // Prepare
+    const template = await loadTemplate();
+    // Act
+    const problem = parameterProblem(template, { FunctionMemoryMb: value });
+    // Assess
+    expect(problem).toBe("Parameter 'FunctionMemoryMb' must be a number.");
+  });
+
+  it('refuses a string shorter than its MinLength, and takes one as long', async () => {
+    // Prepare
+    const template = await loadTemplate();
+    // Act
+    const empty = parameterProblem(template, { ArtifactKey: '' });
+    const one = parameterProblem(template, { ArtifactKey: 'k' });
+    // Assess
+    expect(empty).toBe("Parameter 'ArtifactKey' must contain at least 1 characters");
+    expect(one).toBeUndefined();
+  });
+
   it('accepts every parameter file of the kit', async () => {
     // Prepare
     const template = await loadTemplate();
