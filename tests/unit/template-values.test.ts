@@ -21,4 +21,14 @@ describe("a template value in a deployed stack", () => {
     // Assess
     expect(values).toEqual(['kit-inbox-123456789012-eu-west-1', '4', '67108864', 'arn:aws:sns:eu-west-1:123456789012:kit-receipts', 'INFO', undefined, undefined, undefined]);
   });
+
+  it('reads numbers and true/false as the text the function gets, and leaves what it cannot know, whatever its form', async () => {
+    // Prepare
+    const template = await loadTemplate();
+    const names = { parameters: parameterDefaults(template), accountId: '123456789012', region: 'eu-west-1', outputs: {} };
+    // Act
+    const values = [8, false, null, undefined, { 'Fn::Sub': ['${Queue}-x', { Queue: { Ref: 'FailedEventsQueue' } }] }].map((node) => resolveValue(template, node, names));
+    // Assess
+    expect(values).toEqual(['8', 'false', undefined, undefined, undefined]);
+  });
 });
