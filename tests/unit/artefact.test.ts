@@ -1,7 +1,57 @@
 import { createHash } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { describe, expect, it } from 'vitest';
-import { ARTEFACT_BUDGET_BYTES, ArtefactOverBudget, artefactKey, buildArtefact, bundleHandler, describeArtefact } from '../../scripts/lib/artefact.js';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  ARTEFACT_BUDGET_BYTES,
+  ArtefactOverBudget,
+  artefactKey,
+  buildArtefact,
+  bundleHandler,
+  describeArtefact,
+  freshArtefact,
+  readArtefact,
+} from '../../scripts/lib/artefact.js';
+import { artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from '../../scripts/lib/paths.js';
+
+/**
+ * dist/ as files in memory (the real one is never read or written here), and the handler sources' modification
+ * times as a test sets them; every other file is the real one.
+ */
+const dist = new Map<string, { data: Buffer; mtimeMs: number }>();
+const sourceTimes = new Map<string, number>();
+let defaultSourceTime = 1_000;
+const missing = (path: string) => Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
+const inDist = (path: unknown) => typeof path === 'string' && (path === distDir || path.startsWith(`${distDir}/`));
+let clock = 5_000;
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  const readFile = vi.fn(async (path: string, encoding?: BufferEncoding) => {
+    if (!inDist(path)) return actual.readFile(path, encoding);
+    const file = dist.get(path);
+    if (!file) throw missing(path);
+    return encoding ? file.data.toString(encoding) : file.data;
+  });
+  const writeFile = vi.fn(async (path: string, data: string | Buffer) => {
+    if (!inDist(path)) throw new Error(`a test wrote outside dist/: ${path}`);
+    dist.set(path, { data: Buffer.from(data), mtimeMs: (clock += 1) });
+  });
+  const mkdir = vi.fn(async (path: string) => {
+    if (!inDist(path)) throw new Error(`a test made a directory outside dist/: ${path}`);
+  });
+  const stat = vi.fn(async (path: string) => {
+    if (inDist(path)) {
+      const file = dist.get(path);
+      if (!file) throw missing(path);
+      return { mtimeMs: file.mtimeMs } as Stats;
+    }
+    if (path.startsWith(`${handlerDir}/`) || path === join(projectRoot, 'package-lock.json')) return { mtimeMs: sourceTimes.get(path) ?? defaultSourceTime } as Stats;
+    return actual.stat(path);
+  });
+  return { ...actual, readFile, writeFile, mkdir, stat };
+});
 
 // Two esbuild builds take about a second on an idle machine and several under load: a correctness test, not a
 // timed one, so it gets room instead of vitest's 5 s default.
@@ -55,5 +105,77 @@ describe('the handler artefact', () => {
     // Assess
     await expect(built).rejects.toThrow(ArtefactOverBudget);
     await expect(built).rejects.toThrow(/^the zip is 1\d\d\.\d KiB, over its budget of 100 KiB: find what the handler newly pulls in \(esbuild --metafile\) and trim it; nothing was written$/);
+  }, 60_000);
+});
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('the built artefact in dist/', () => {
+  beforeEach(() => {
+    dist.clear();
+    sourceTimes.clear();
+    defaultSourceTime = 1_000;
+  });
+
+  /** A zip in dist/ with the sha256 recorded beside it, as `make build` writes them, at a modification time. */
+  const built = (bytes: Buffer, recorded: string, mtimeMs: number) => {
+    dist.set(artefactPath, { data: bytes, mtimeMs });
+    dist.set(artefactShaPath, { data: Buffer.from(`${recorded}  handler.zip\n`), mtimeMs });
+  };
+
+  it('is read when it matches the sha256 recorded beside it', async () => {
+    // Prepare
+    const bytes = Buffer.from('zip bytes');
+    built(bytes, sha256(bytes), 2_000);
+    // Act
+    const artefact = await readArtefact();
+    // Assess
+    expect(artefact).toEqual(describeArtefact(bytes));
+  });
+
+  it('is refused when it does not match the sha256 recorded beside it, or when none is', async () => {
+    // Prepare: the zip was changed after it was built
+    built(Buffer.from('zip bytes, changed'), sha256(Buffer.from('zip bytes')), 2_000);
+    // Act
+    const changed = readArtefact();
+    // Assess
+    await expect(changed).rejects.toThrow(`${artefactPath} does not match its recorded sha256 (${sha256(Buffer.from('zip bytes'))}); run \`make build\` again.`);
+    dist.delete(artefactShaPath);
+    await expect(readArtefact()).rejects.toThrow(`${artefactShaPath} is missing, so ${artefactPath} cannot be checked: run \`make build\` again.`);
+  });
+
+  it('is used as it is when no handler source or the lock file changed since it was built', async () => {
+    // Prepare: the zip in dist/ is not what a build would make now, so a rebuild would show
+    const bytes = Buffer.from('zip built before');
+    built(bytes, sha256(bytes), 2_000);
+    // Act
+    const fresh = await freshArtefact();
+    // Assess
+    expect(fresh).toEqual({ artefact: describeArtefact(bytes), rebuilt: false });
+  });
+
+  it.each([
+    ['a handler source', join(handlerDir, 'backup.ts')],
+    ['the lock file', join(projectRoot, 'package-lock.json')],
+  ])('is built again, and written with its sha256, when %s changed since', async (_what, changed) => {
+    // Prepare
+    const before = Buffer.from('zip built before');
+    built(before, sha256(before), 2_000);
+    sourceTimes.set(changed, 3_000);
+    // Act
+    const fresh = await freshArtefact();
+    // Assess
+    expect(fresh.rebuilt).toBe(true);
+    expect(fresh.artefact.sha256).not.toBe(sha256(before));
+    expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
+    expect(dist.get(artefactShaPath)?.data.toString('utf8')).toBe(`${fresh.artefact.sha256}  handler.zip\n`);
+  }, 60_000);
+
+  it('is built and written when there is none', async () => {
+    // Act
+    const fresh = await freshArtefact();
+    // Assess
+    expect(fresh.rebuilt).toBe(true);
+    expect(await readArtefact()).toEqual(fresh.artefact);
   }, 60_000);
 });
