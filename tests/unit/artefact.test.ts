@@ -38,8 +38,10 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     if (!inDist(path)) throw new Error(`a test wrote outside dist/: ${path}`);
     dist.set(path, { data: Buffer.from(data), mtimeMs: (clock += 1) });
   });
-  const mkdir = vi.fn(async (path: string) => {
+  const mkdir = vi.fn(async (path: string, options?: { recursive?: boolean }) => {
     if (!inDist(path)) throw new Error(`a test made a directory outside dist/: ${path}`);
+    // As mkdir does: a directory that exists is an error unless asked for recursively.
+    if (dist.size > 0 && !options?.recursive) throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${path}'`), { code: 'EEXIST' });
   });
   const stat = vi.fn(async (path: string) => {
     if (inDist(path)) {

@@ -49,6 +49,15 @@ describe('the retention a kept backup bucket keeps by its own settings', () => {
     expect(retention).toEqual({ noncurrentDays: 0, lockDays: 730 });
   });
 
+  it('locks none in a bucket with Object Lock on but no default retention', async () => {
+    // Prepare: S3 answers without a Rule when the lock has no default retention
+    s3.on(GetObjectLockConfigurationCommand, { Bucket: KEPT }).resolves({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } });
+    // Act
+    const retention = await retentionOf(client, KEPT);
+    // Assess
+    expect(retention).toEqual({ noncurrentDays: 0, lockDays: 0 });
+  });
+
   it('is none for a bucket without a lifecycle or Object Lock: superseded versions kept forever, none locked', async () => {
     // Act
     const retention = await retentionOf(client, KEPT);
@@ -56,9 +65,12 @@ describe('the retention a kept backup bucket keeps by its own settings', () => {
     expect(retention).toEqual({ noncurrentDays: 0, lockDays: 0 });
   });
 
-  it('is not guessed when the lifecycle cannot be read', async () => {
+  it.each([
+    ['lifecycle', GetBucketLifecycleConfigurationCommand],
+    ['Object Lock configuration', GetObjectLockConfigurationCommand],
+  ] as const)('is not guessed when the %s cannot be read', async (_setting, command) => {
     // Prepare
-    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: KEPT }).rejects(awsError('AccessDenied', 403));
+    s3.on(command, { Bucket: KEPT }).rejects(awsError('AccessDenied', 403));
     // Act
     const retention = retentionOf(client, KEPT);
     // Assess

@@ -187,6 +187,29 @@ describe('destroy', () => {
     expect(teardown).toEqual({ stackName: 'backup-kit', stackDeleted: true, backupBucket: KIT_BACKUP });
   });
 
+  it('stops before deleting the stack when its inbox cannot be emptied, as CloudFormation would fail on it', async () => {
+    // Prepare
+    s3.on(ListObjectVersionsCommand, { Bucket: KIT_INBOX }).rejects(awsError('AccessDenied', 403));
+    // Act
+    const destroyed = tearDown(target, clients, { deleteBackups: false, log: () => undefined });
+    // Assess
+    await expect(destroyed).rejects.toThrow(expect.objectContaining({ name: 'AccessDenied' }));
+    expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
+  });
+
+  it('gives the recovery advice, without emptying anything again, when the delete of a stack without the audit trail failed', async () => {
+    // Prepare: the stack has no trail bucket; something else stopped its delete
+    buckets.delete(TRAIL_BUCKET);
+    deleteOutcomes = ['DELETE_FAILED'];
+    cloudFormation.on(DescribeStacksCommand).callsFake(() => ({ Stacks: [{ ...stack(deletes === 0 ? 'CREATE_COMPLETE' : 'DELETE_FAILED'), Outputs: kitOutputs }] }));
+    // Act
+    const destroyed = tearDown(target, clients, { deleteBackups: false, log: () => undefined });
+    // Assess
+    await expect(destroyed).rejects.toThrow(StackOperationFailed);
+    await expect(destroyed).rejects.toThrow(/ended in DELETE_FAILED[\s\S]*to recover: run `make destroy TARGET=embedded`/);
+    expect(deletes).toBe(1);
+  });
+
   it('reports a delete that CloudFormation refused to start as it is', async () => {
     // Prepare
     const refusal = awsError('AccessDenied', 403);
