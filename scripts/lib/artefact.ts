@@ -12,8 +12,12 @@ export const ARTEFACT_BUDGET_BYTES = 200 * 1024;
 export const HANDLER_ENTRY = 'index.cjs';
 export const HANDLER_NAME = 'index.handler';
 
-// A fixed timestamp and mode make two builds of the same source byte-identical.
-const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
+/**
+ * A fixed timestamp and mode make two builds of the same source byte-identical. Zip timestamps are local time
+ * (yazl reads the Date's local parts), so the timestamp is made of local parts when the zip is written: the
+ * same in every builder's timezone.
+ */
+const fixedLocalTime = () => new Date(2000, 0, 1, 0, 0, 0);
 const FILE_MODE = 0o100644;
 
 export type Artefact = {
@@ -81,7 +85,7 @@ export async function buildArtefact(budgetBytes = ARTEFACT_BUDGET_BYTES): Promis
 function zip(contents: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const archive = new yazl.ZipFile();
-    archive.addBuffer(contents, HANDLER_ENTRY, { mtime: FIXED_MTIME, mode: FILE_MODE, compress: true, forceDosTimestamp: true });
+    archive.addBuffer(contents, HANDLER_ENTRY, { mtime: fixedLocalTime(), mode: FILE_MODE, compress: true, forceDosTimestamp: true });
     archive.end();
     const chunks: Buffer[] = [];
     archive.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -69,6 +69,24 @@ describe('the handler artefact', () => {
     expect(Buffer.compare(first.bytes, second.bytes)).toBe(0);
   }, TWO_BUILDS_TIMEOUT_MS);
 
+  it('is byte-identical across builders in different timezones', async () => {
+    // Prepare: zip timestamps are local time; the promoted zip must not depend on where it was built
+    const timezone = process.env.TZ;
+    const digests: string[] = [];
+    // Act: one build at a time, each under its own TZ
+    try {
+      for (const zone of ['UTC', 'Europe/Berlin', 'America/New_York']) {
+        process.env.TZ = zone;
+        digests.push((await buildArtefact()).sha256);
+      }
+    } finally {
+      if (timezone === undefined) delete process.env.TZ;
+      else process.env.TZ = timezone;
+    }
+    // Assess
+    expect(new Set(digests).size).toBe(1);
+  }, TWO_BUILDS_TIMEOUT_MS);
+
   it("reports its digest as hex for the file and as base64 for Lambda's CodeSha256", () => {
     // Prepare
     const bytes = Buffer.from('zip bytes');
