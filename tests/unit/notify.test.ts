@@ -6,6 +6,18 @@ import { dependencies, TOPIC } from './support/fixtures.js';
 
 const validSubject = /^[\x20-\x7e]{1,99}$/;
 
+/** A 3 MiB file's receipt, copied with CopyObject into a versioned backup. */
+const copiedReceipt = {
+  key: 'docs/a b.pdf',
+  bytes: 3 * 1024 * 1024,
+  sourceBucket: 'in',
+  sourceVersionId: 'v1',
+  backupBucket: 'bk',
+  backupVersionId: 'b1',
+  method: 'copy_object',
+  completedAt: new Date('2026-11-28T10:00:00Z'),
+};
+
 describe('subjectFor', () => {
   it.each([
     ['photos/holiday.jpg', 'Backed up: holiday.jpg'],
@@ -49,16 +61,7 @@ describe('subjectFor, at its limits', () => {
 });
 
 describe('messageFor', () => {
-  const receipt = {
-    key: 'docs/a b.pdf',
-    bytes: 3 * 1024 * 1024,
-    sourceBucket: 'in',
-    sourceVersionId: 'v1',
-    backupBucket: 'bk',
-    backupVersionId: 'b1',
-    method: 'multipart_copy',
-    completedAt: new Date('2026-11-28T10:00:00Z'),
-  };
+  const receipt = { ...copiedReceipt, method: 'multipart_copy' };
 
   it('tells the owner what was backed up, from which version, to which version, how and when', () => {
     // Act
@@ -92,30 +95,20 @@ describe('sendReceipt', () => {
     // Prepare
     const sns = mockClient(SNSClient);
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-    const receipt = {
-      key: 'docs/a b.pdf',
-      bytes: 3 * 1024 * 1024,
-      sourceBucket: 'in',
-      sourceVersionId: 'v1',
-      backupBucket: 'bk',
-      backupVersionId: 'b1',
-      method: 'copy_object',
-      completedAt: new Date('2026-11-28T10:00:00Z'),
-    };
     // Act
-    const messageId = await sendReceipt(dependencies().sns, TOPIC, receipt);
+    const messageId = await sendReceipt(dependencies().sns, TOPIC, copiedReceipt);
     // Assess
     expect(messageId).toBe('m-1');
     expect(sns).toHaveReceivedCommandWith(PublishCommand, {
       TopicArn: TOPIC,
       Subject: 'Backed up: a b.pdf',
-      Message: messageFor(receipt),
+      Message: messageFor(copiedReceipt),
       MessageAttributes: expect.objectContaining({
         key: { DataType: 'String', StringValue: 'docs/a b.pdf' },
         bytes: { DataType: 'Number', StringValue: String(3 * 1024 * 1024) },
       }),
     });
-    expect(messageFor(receipt)).toContain('3.0 MiB');
+    expect(messageFor(copiedReceipt)).toContain('3.0 MiB');
     sns.restore();
   });
 
