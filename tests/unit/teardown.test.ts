@@ -6,7 +6,6 @@ import {
   HeadBucketCommand,
   ListObjectVersionsCommand,
   S3Client,
-  S3ServiceException,
   type ObjectVersion,
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -37,6 +36,8 @@ let deleteOutcomes: ReadonlyArray<'DELETE_FAILED' | 'DELETE_COMPLETE'>;
 let deliveredDuringDelete: number[];
 
 const log = (key: string): ObjectVersion => ({ Key: key, VersionId: 'null' });
+/** What the delete numbered `index` (from 0) does: the last outcome given holds for every later one. */
+const outcomeOfDelete = (index: number) => deleteOutcomes[Math.min(index, deleteOutcomes.length - 1)];
 
 const stack = (status: string): Stack => ({
   StackName: 'backup-kit',
@@ -58,16 +59,16 @@ beforeEach(() => {
   deleteOutcomes = ['DELETE_COMPLETE'];
   deliveredDuringDelete = [];
   sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
-  s3.on(GetObjectLockConfigurationCommand).rejects(new S3ServiceException({ name: 'ObjectLockConfigurationNotFoundError', $fault: 'client', $metadata: { httpStatusCode: 404 } }));
+  s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
   s3.on(HeadBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
     if (buckets.has(Bucket)) return {};
-    throw new S3ServiceException({ name: 'NotFound', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+    throw awsError('NotFound', 404);
   });
   s3.on(ListObjectVersionsCommand).callsFake(({ Bucket }: { Bucket?: string }) => {
     // The SDK refuses a request without its bucket; S3 answers NoSuchBucket for a bucket that is not there.
     if (Bucket === undefined) throw new Error('No value provided for input HTTP label: Bucket.');
     const versions = buckets.get(Bucket);
-    if (!versions) throw new S3ServiceException({ name: 'NoSuchBucket', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+    if (!versions) throw awsError('NoSuchBucket', 404);
     return { Versions: [...versions] };
   });
   s3.on(DeleteBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
@@ -76,14 +77,15 @@ beforeEach(() => {
     return {};
   });
   s3.on(DeleteObjectsCommand).callsFake(({ Bucket, Delete }: { Bucket: string; Delete: { Objects: ObjectVersion[] } }) => {
-    const gone = new Set(Delete.Objects.map((o) => o.Key));
-    buckets.set(Bucket, (buckets.get(Bucket) ?? []).filter((v) => !gone.has(v.Key)));
+    // By key and version id, as S3 deletes a version.
+    const gone = new Set(Delete.Objects.map((o) => `${o.Key}@${o.VersionId}`));
+    buckets.set(Bucket, (buckets.get(Bucket) ?? []).filter((v) => !gone.has(`${v.Key}@${v.VersionId}`)));
     return {};
   });
   cloudFormation.on(DeleteStackCommand).callsFake(() => {
     const delivered = deliveredDuringDelete[deletes] ?? 0;
     for (let i = 0; i < delivered; i += 1) buckets.get(TRAIL_BUCKET)!.push(log(`AWSLogs/late-${deletes}-${i}.json.gz`));
-    const outcome = deleteOutcomes[Math.min(deletes, deleteOutcomes.length - 1)];
+    const outcome = outcomeOfDelete(deletes);
     deletes += 1;
     // CloudFormation cannot delete a bucket that still holds objects.
     if (outcome === 'DELETE_COMPLETE' && buckets.get(TRAIL_BUCKET)!.length === 0) buckets.delete(TRAIL_BUCKET);
@@ -93,7 +95,7 @@ beforeEach(() => {
   cloudFormation.on(DescribeStacksCommand).callsFake(() => {
     if (deletes === 0) return { Stacks: [stack('CREATE_COMPLETE')] };
     const trailLeft = (buckets.get(TRAIL_BUCKET)?.length ?? 0) > 0;
-    if (trailLeft || deleteOutcomes[Math.min(deletes - 1, deleteOutcomes.length - 1)] === 'DELETE_FAILED') return { Stacks: [stack('DELETE_FAILED')] };
+    if (trailLeft || outcomeOfDelete(deletes - 1) === 'DELETE_FAILED') return { Stacks: [stack('DELETE_FAILED')] };
     throw new Error('Stack with id backup-kit does not exist');
   });
 });
