@@ -1,6 +1,6 @@
 import { UsageError } from './cli.js';
 import { jsonAt } from './http.js';
-import { LocalStackMode, type Target } from './targets.js';
+import { localstackModeOf, type LocalStackMode, type Target } from './targets.js';
 
 /**
  * The LocalStack services the kit's stack and verbs use. compose.yaml and scripts/localstack/host.py start
@@ -21,12 +21,14 @@ const restart: Record<LocalStackMode, string> = {
  */
 export async function requireLocalStackServices(target: Target): Promise<void> {
   const { endpoint } = target;
-  const mode = target.capabilities.lambdaInContainers ? LocalStackMode.docker : LocalStackMode.host;
   const health = await jsonAt<{ services?: Record<string, unknown> }>(`${endpoint}/_localstack/health`, 3_000);
   if (!health) return;
-  const missing = localstackServices.filter((service) => [undefined, 'disabled'].includes(health.services?.[service] as string | undefined));
+  const missing = localstackServices.filter((service) => {
+    const state = health.services?.[service];
+    return state === undefined || state === 'disabled';
+  });
   if (missing.length === 0) return;
   throw new UsageError(
-    `LocalStack at ${endpoint} runs without ${missing.join(', ')}, which the kit's stack needs (it was started with other SERVICES, perhaps by an older checkout): restart it with ${restart[mode]}`,
+    `LocalStack at ${endpoint} runs without ${missing.join(', ')}, which the kit's stack needs (it was started with other SERVICES, perhaps by an older checkout): restart it with ${restart[localstackModeOf(target)]}`,
   );
 }

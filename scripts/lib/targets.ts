@@ -93,6 +93,11 @@ export function localstackCapabilities(mode: LocalStackMode): Capabilities {
   return { ...capabilitiesOf.localstack, lambdaInContainers: mode === LocalStackMode.docker };
 }
 
+/** The mode a localstack target was resolved in, read back from its capabilities (localstackCapabilities). */
+export function localstackModeOf(target: Target): LocalStackMode {
+  return target.capabilities.lambdaInContainers ? LocalStackMode.docker : LocalStackMode.host;
+}
+
 const localstackDescriptions: Record<LocalStackMode, string> = {
   docker: 'LocalStack in Docker, functions in Lambda containers',
   host: 'LocalStack 4.14.0 in host mode, functions as local Node.js processes through the kit\'s executor (no containers)',
