@@ -53,7 +53,7 @@ export async function bucketExists(s3: S3Client, bucket: string, owner?: string)
     if (status === 404) return false;
     if (status === 403 && owner) {
       throw new UsageError(
-        `s3://${bucket} exists but account ${owner} does not own it (or this identity may not read it): the kit will not put its artefacts or backups there. Set another NamePrefix in the target's parameter file (cloudformation/parameters/<target>.json), or grant this identity s3:ListBucket on its own bucket`,
+        `s3://${bucket} exists but account ${owner} does not own it (or this identity may not read it): the kit takes it for none of its own (artefacts, backups or kept backups). Set another NamePrefix in the target's parameter file (cloudformation/parameters/<target>.json), or grant this identity s3:ListBucket on its own bucket`,
       );
     }
     throw error;

@@ -14,11 +14,14 @@ export function backupBucketName(namePrefix: string, account: string, region: st
   return `${namePrefix}-backup-${account}-${region}`;
 }
 
+/** A bucket the kit names by its account, with that account: only a bucket the account owns is the kit's (names are global). */
+export type AccountBucket = { readonly bucket: string; readonly owner: string };
+
 /** The backup bucket the template names for a stack in the caller's account: there whether or not the stack is. */
-export async function backupBucketFor(target: Target, clients: Clients, stackName: string): Promise<string> {
-  const { Account: account } = await identifyAccount(target, clients);
-  if (!account) throw new Error(`${target.name} did not name the account: the backup bucket's name cannot be built`);
-  return backupBucketName(stackName, account, target.region);
+export async function backupBucketFor(target: Target, clients: Clients, stackName: string, account?: string): Promise<AccountBucket> {
+  const owner = account ?? (await identifyAccount(target, clients)).Account;
+  if (!owner) throw new Error(`${target.name} did not name the account: the backup bucket's name cannot be built`);
+  return { bucket: backupBucketName(stackName, owner, target.region), owner };
 }
 
 /**
@@ -74,8 +77,8 @@ export async function keptBackupSource(target: Target, clients: Clients, unusabl
     : problem instanceof StackNeedsRecovery
       ? stackStatusLine(target, stack)
       : `stack ${stackName} on ${target.name} lacks the kit’s outputs`;
-  const backupBucket = account ? backupBucketName(stackName, account, target.region) : await backupBucketFor(target, clients, stackName);
-  if (!(await bucketExists(clients.s3, backupBucket))) {
+  const { bucket: backupBucket, owner } = await backupBucketFor(target, clients, stackName, account);
+  if (!(await bucketExists(clients.s3, backupBucket, owner))) {
     throw new Error(`${fallback}, and no backups are kept in s3://${backupBucket} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`);
   }
   return { buckets: { backupBucket }, parameters: parametersOf(stack), fallback };

@@ -66,7 +66,8 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   const { stackName, stack } = await findStack(target, clients, options.overrides);
   if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
   const outputs = stack ? outputsOf(stack) : {};
-  const backupBucket = outputs.BackupBucketName ?? (await backupBucketFor(target, clients, stackName));
+  // Named by the stack, the bucket is the stack's; named by the account, it is the account's only if it owns it.
+  const { bucket: backupBucket, owner } = outputs.BackupBucketName ? { bucket: outputs.BackupBucketName, owner: undefined } : await backupBucketFor(target, clients, stackName);
 
   // Raw outputs: a stack that failed to create has none of them, and must still be destroyable.
   for (const bucket of [outputs.InboxBucketName, outputs.AuditTrailBucketName]) {
@@ -81,7 +82,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     log(`no stack ${stackName} on ${target.name}`);
   }
 
-  if (!(await bucketExists(clients.s3, backupBucket))) return { stackName, stackDeleted: Boolean(stack), backupBucket };
+  if (!(await bucketExists(clients.s3, backupBucket, owner))) return { stackName, stackDeleted: Boolean(stack), backupBucket };
   if (options.deleteBackups) {
     const deleted = await deleteBucket(clients.s3, backupBucket);
     log(`deleted s3://${backupBucket} and its ${deleted} backup versions and delete markers, for good`);

@@ -26,6 +26,17 @@ const stack = (status: string, extra: Partial<Stack> = {}): Stack => ({
   ...extra,
 });
 
+const OWNER = '123456789012';
+
+/** S3's HeadBucket on buckets that exist, by owner: 404 for none, 403 when ExpectedBucketOwner is not the owner. */
+const bucketsOwnedBy = (owners: Record<string, string>) =>
+  s3.on(HeadBucketCommand).callsFake(({ Bucket, ExpectedBucketOwner }: { Bucket: string; ExpectedBucketOwner?: string }) => {
+    const owner = owners[Bucket];
+    if (owner === undefined) throw awsError('NotFound', 404);
+    if (ExpectedBucketOwner !== undefined && ExpectedBucketOwner !== owner) throw awsError('Forbidden', 403);
+    return {};
+  });
+
 beforeEach(() => {
   cloudFormation.reset();
   sts.reset();
@@ -69,6 +80,18 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
     );
   });
 
+  it('refuses a bucket of the kept bucket’s name that another account owns: its objects are not the owner’s backups', async () => {
+    // Prepare: no stack; the name the template would give the backup bucket is taken by another account
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
+    bucketsOwnedBy({ [KIT_BACKUP]: '999999999999' });
+    // Act
+    const source = restoreSource(target, clients);
+    // Assess
+    await expect(source).rejects.toThrow(UsageError);
+    await expect(source).rejects.toThrow(`s3://${KIT_BACKUP} exists but account ${OWNER} does not own it`);
+    expect(s3.commandCalls(HeadBucketCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: KIT_BACKUP, ExpectedBucketOwner: OWNER }]);
+  });
+
   it('takes the buckets from the outputs of a ready stack', async () => {
     // Prepare
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_ROLLBACK_COMPLETE', { Outputs: kitOutputs })] });
@@ -95,16 +118,6 @@ describe('the stack as the verbs see it', () => {
 });
 
 describe('a deploy and the backup bucket an earlier stack kept', () => {
-  const OWNER = '123456789012';
-
-  /** S3's HeadBucket on buckets that exist, by owner: 404 for none, 403 when ExpectedBucketOwner is not the owner. */
-  const bucketsOwnedBy = (owners: Record<string, string>) =>
-    s3.on(HeadBucketCommand).callsFake(({ Bucket, ExpectedBucketOwner }: { Bucket: string; ExpectedBucketOwner?: string }) => {
-      const owner = owners[Bucket];
-      if (owner === undefined) throw awsError('NotFound', 404);
-      if (ExpectedBucketOwner !== undefined && ExpectedBucketOwner !== owner) throw awsError('Forbidden', 403);
-      return {};
-    });
 
   it('takes over the account’s own kept bucket for a stack about to be created, saying how many backups it holds', async () => {
     // Prepare

@@ -11,6 +11,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { StackOperationFailed } from '../../scripts/lib/stack.js';
 import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
@@ -34,6 +35,8 @@ let deletes: number;
 let deleteOutcomes: ReadonlyArray<'DELETE_FAILED' | 'DELETE_COMPLETE'>;
 /** Log files CloudTrail delivers while a delete runs (before CloudFormation reaches the trail), by delete. */
 let deliveredDuringDelete: number[];
+/** Buckets that another account owns: bucket names are global. */
+let othersBuckets: Set<string>;
 
 const log = (key: string): ObjectVersion => ({ Key: key, VersionId: 'null' });
 /** What the delete numbered `index` (from 0) does: the last outcome given holds for every later one. */
@@ -58,11 +61,14 @@ beforeEach(() => {
   deletes = 0;
   deleteOutcomes = ['DELETE_COMPLETE'];
   deliveredDuringDelete = [];
+  othersBuckets = new Set();
   sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
   s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
-  s3.on(HeadBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
-    if (buckets.has(Bucket)) return {};
-    throw awsError('NotFound', 404);
+  s3.on(HeadBucketCommand).callsFake(({ Bucket, ExpectedBucketOwner }: { Bucket: string; ExpectedBucketOwner?: string }) => {
+    if (!buckets.has(Bucket)) throw awsError('NotFound', 404);
+    const owner = othersBuckets.has(Bucket) ? '999999999999' : '123456789012';
+    if (ExpectedBucketOwner !== undefined && ExpectedBucketOwner !== owner) throw awsError('Forbidden', 403);
+    return {};
   });
   s3.on(ListObjectVersionsCommand).callsFake(({ Bucket }: { Bucket?: string }) => {
     // The SDK refuses a request without its bucket; S3 answers NoSuchBucket for a bucket that is not there.
@@ -164,6 +170,23 @@ describe('destroy', () => {
     expect(buckets.has(KIT_BACKUP)).toBe(false);
     expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
     expect(lines).toEqual(['no stack backup-kit on embedded', `deleted s3://${KIT_BACKUP} and its 1 backup versions and delete markers, for good`]);
+  });
+
+  it('refuses, with no stack left, to delete or count a bucket of the backup bucket’s name that another account owns', async () => {
+    // Prepare: no stack; the name the template would give the backup bucket is taken by another account
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
+    buckets = new Map([[KIT_BACKUP, [log('their-photo.jpg')]]]);
+    othersBuckets.add(KIT_BACKUP);
+    // Act
+    const deleting = await tearDown(target, clients, { deleteBackups: true, log: () => undefined }).catch((error: unknown) => error);
+    const keeping = await tearDown(target, clients, { deleteBackups: false, log: () => undefined }).catch((error: unknown) => error);
+    // Assess
+    expect(deleting).toBeInstanceOf(UsageError);
+    expect((deleting as Error).message).toContain(`s3://${KIT_BACKUP} exists but account 123456789012 does not own it`);
+    expect(keeping).toBeInstanceOf(UsageError);
+    expect(buckets.get(KIT_BACKUP)).toEqual([log('their-photo.jpg')]);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(s3.commandCalls(ListObjectVersionsCommand)).toHaveLength(0);
   });
 
   it('destroys a stack without the audit trail, emptying the inbox it has', async () => {
