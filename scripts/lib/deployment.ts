@@ -17,7 +17,7 @@ import { UsageError } from './cli.js';
 import { identifyAccount } from './identity.js';
 import { requireLocalStackServices } from './localstack-services.js';
 import { stackTiming } from './deployed-stack.js';
-import { TargetName, type Target } from './targets.js';
+import { localstackModeOf, TargetName, type Target } from './targets.js';
 import { parameterProblem } from './parameter-constraints.js';
 import { parameterDefaults, parseTemplate, readTemplateText } from './template.js';
 
@@ -61,7 +61,7 @@ const parameterSourcesHint = (target: Target) => `check the -p overrides and ${r
 /** The one deploy path of every target: artefact, upload, stack, identical-artefact proof, drift check. */
 export async function deploy(target: Target, options: DeploymentOptions = {}): Promise<Deployment> {
   const log = options.log ?? ((line: string) => console.log(line));
-  if (target.name === TargetName.localstack) await requireLocalStackServices(target);
+  if (target.name === TargetName.localstack && target.endpoint) await requireLocalStackServices(target.endpoint, localstackModeOf(target));
   const clients = clientsFor(target);
 
   const identity = await identifyAccount(target, clients);

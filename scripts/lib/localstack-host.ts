@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { answersOk } from './http.js';
+import { requireLocalStackServices } from './localstack-services.js';
 import { projectRoot } from './paths.js';
 import { commandLineOf, processAlive } from './process-alive.js';
 import { whileLocked } from './start-lock.js';
@@ -166,7 +167,11 @@ async function exclusively<T>(log: (line: string) => void, work: () => Promise<T
 export function ensureLocalStackHost(log: (line: string) => void = () => undefined): Promise<{ endpoint: string; logFile: string; started: boolean }> {
   return exclusively(log, async () => {
     const host = await localStackHostState();
-    if (host.state === 'live') return { endpoint: host.record.endpoint, logFile: host.record.logFile, started: false };
+    if (host.state === 'live') {
+      // Started by another checkout, it may lack a service this one uses: say so now rather than at the deploy.
+      await requireLocalStackServices(host.record.endpoint, 'host');
+      return { endpoint: host.record.endpoint, logFile: host.record.logFile, started: false };
+    }
     if (host.state === 'silent') throw new UsageError(lostLocalStackHost(host)!);
     const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port: sharedLocalStackHostPort, detached: true });
     const fresh: HostRecord = { pid: localstack.pid, endpoint: localstack.endpoint, logFile: localstack.logFile, startedAt: new Date().toISOString() };

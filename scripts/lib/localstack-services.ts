@@ -1,6 +1,6 @@
 import { UsageError } from './cli.js';
 import { jsonAt } from './http.js';
-import { localstackModeOf, type LocalStackMode, type Target } from './targets.js';
+import type { LocalStackMode } from './targets.js';
 
 /**
  * The LocalStack services the kit's stack and verbs use. compose.yaml and scripts/localstack/host.py start
@@ -19,8 +19,7 @@ const restart: Record<LocalStackMode, string> = {
  * (/_localstack/health) names each service it knows, "disabled" when SERVICES leaves it out. A LocalStack that
  * does not answer there is left to the deploy, which says what it meets.
  */
-export async function requireLocalStackServices(target: Target): Promise<void> {
-  const { endpoint } = target;
+export async function requireLocalStackServices(endpoint: string, mode: LocalStackMode): Promise<void> {
   const health = await jsonAt<{ services?: Record<string, unknown> }>(`${endpoint}/_localstack/health`, 3_000);
   if (!health) return;
   const missing = localstackServices.filter((service) => {
@@ -29,6 +28,6 @@ export async function requireLocalStackServices(target: Target): Promise<void> {
   });
   if (missing.length === 0) return;
   throw new UsageError(
-    `LocalStack at ${endpoint} runs without ${missing.join(', ')}, which the kit's stack needs (it was started with other SERVICES, perhaps by an older checkout): restart it with ${restart[localstackModeOf(target)]}`,
+    `LocalStack at ${endpoint} runs without ${missing.join(', ')}, which the kit's stack needs (it was started with other SERVICES, perhaps by an older checkout): restart it with ${restart[mode]}`,
   );
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { localstackServices, requireLocalStackServices } from '../../scripts/lib/localstack-services.js';
-import { LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
+import { LocalStackMode } from '../../scripts/lib/targets.js';
 
 /** LocalStack 4.14's /_localstack/health: every service it knows, "disabled" when SERVICES leaves it out. */
 const health = (states: Record<string, string>) => new Response(JSON.stringify({ services: states, edition: 'community', version: '4.14.0' }));
@@ -16,7 +16,7 @@ describe('the services a LocalStack runs', () => {
     const fetch = vi.fn(async (_url: string) => health({ ...allRunning, s3: 'available', kinesis: 'disabled' }));
     vi.stubGlobal('fetch', fetch);
     // Act
-    const checked = requireLocalStackServices(localstackTarget('http://127.0.0.1:4577', LocalStackMode.host));
+    const checked = requireLocalStackServices('http://127.0.0.1:4577', LocalStackMode.host);
     // Assess
     await expect(checked).resolves.toBeUndefined();
     expect(fetch.mock.calls.map(([url]) => url)).toEqual(['http://127.0.0.1:4577/_localstack/health']);
@@ -26,7 +26,7 @@ describe('the services a LocalStack runs', () => {
     // Prepare: started by a checkout from before the kit needed CloudWatch
     vi.stubGlobal('fetch', vi.fn(async () => health({ ...allRunning, cloudwatch: 'disabled' })));
     // Act
-    const checked = requireLocalStackServices(localstackTarget('http://127.0.0.1:4577', LocalStackMode.host));
+    const checked = requireLocalStackServices('http://127.0.0.1:4577', LocalStackMode.host);
     // Assess
     await expect(checked).rejects.toThrow(
       'LocalStack at http://127.0.0.1:4577 runs without cloudwatch, which the kit\'s stack needs (it was started with other SERVICES, perhaps by an older checkout): restart it with `make localstack-host-stop`, then `make localstack-host`',
@@ -38,7 +38,7 @@ describe('the services a LocalStack runs', () => {
     const { ses: _left, ...withoutSes } = allRunning;
     vi.stubGlobal('fetch', vi.fn(async () => health({ ...withoutSes, cloudwatch: 'disabled' })));
     // Act
-    const checked = requireLocalStackServices(localstackTarget('http://localstack:4566', LocalStackMode.docker));
+    const checked = requireLocalStackServices('http://localstack:4566', LocalStackMode.docker);
     // Assess
     await expect(checked).rejects.toThrow(/runs without ses, cloudwatch, .*restart it with `docker compose down`, then `docker compose up`$/);
   });
@@ -47,7 +47,7 @@ describe('the services a LocalStack runs', () => {
     // Prepare
     vi.stubGlobal('fetch', vi.fn(async () => new Response('not found', { status: 404 })));
     // Act
-    const checked = requireLocalStackServices(localstackTarget('http://127.0.0.1:4577', LocalStackMode.host));
+    const checked = requireLocalStackServices('http://127.0.0.1:4577', LocalStackMode.host);
     // Assess
     await expect(checked).resolves.toBeUndefined();
   });
