@@ -1,5 +1,6 @@
 import { confirm, ExitCode, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { deploy, DeploymentCancelled, type DeploymentPlan } from './lib/deployment.js';
+import { remindersAfterDeploy } from './lib/deploy-reminders.js';
 import { DriftStatus } from './lib/drift.js';
 import { parseOverrides } from './lib/parameters.js';
 import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
@@ -36,14 +37,7 @@ run(async () => {
         confirmCodeRepair: () => ask('Put this artefact back on the function?'),
       }),
     });
-    if (onAws && deployment.parameters.NotificationEmail) {
-      console.log(`reminder: ${deployment.parameters.NotificationEmail} must click the link in the "AWS Notification - Subscription Confirmation" e-mail before receipts arrive`);
-    }
-    if (onAws && deployment.action === 'created') {
-      console.log(
-        'reminder: wait 15 minutes before the first upload: S3 may answer 404 for files written in the 15 minutes after a bucket is first versioned, and the function would log such a file source_missing (`make reconcile FIX=1 TARGET=aws` then backs it up)',
-      );
-    }
+    for (const reminder of remindersAfterDeploy(target, deployment.action)) console.log(reminder);
     const warnings = deployment.drift.filter((check) => check.status === DriftStatus.warn).length;
     console.log(`deployed ${deployment.stackName} to ${target.name}${warnings ? ` with ${warnings} warning(s): the warn lines above` : ''}`);
     return ExitCode.ok;
