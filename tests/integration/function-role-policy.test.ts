@@ -3,6 +3,7 @@ import { InvokeCommand, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/cli
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   GetBucketAclCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
@@ -12,6 +13,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
@@ -22,7 +24,8 @@ type Statement = {
   Effect: 'Allow' | 'Deny';
   Action?: string | string[];
   NotAction?: string | string[];
-  Resource: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
   Condition?: Record<string, Record<string, string>>;
 };
 
@@ -293,6 +296,44 @@ describe("the embedded emulator checks a function's requests against its executi
     expect(await signedV2.text()).toContain('signed this request with Signature Version 2');
     expect(underVariable).toMatch(/^403 AccessDenied: .* s3:GetObject .* with an explicit deny/);
     expect(acrossColons).toMatch(/^403 AuthorizationErrorException: .* sns:Publish/);
+  });
+
+  it('reads NotAction and NotResource as IAM does, policy variables in them too, and judges a presigned URL as its signer', async () => {
+    // Prepare
+    for (const key of ['public/a.txt', 'private/b.txt', 'home/c.txt']) await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: key, Body: key }));
+    const fn = await actingAs([
+      // Every action on the inbox's keys but deleting them
+      { Effect: 'Allow', NotAction: 's3:DeleteObject', Resource: `arn:aws:s3:::${inbox()}/*` },
+      // Reads of anything outside public/ denied
+      { Effect: 'Deny', Action: 's3:GetObject', NotResource: [`arn:aws:s3:::${inbox()}/public/*`, `arn:aws:s3:::${inbox()}/\${aws:username}/*`] },
+      { Effect: 'Deny', Action: 's3:PutObjectAcl', Resource: `arn:aws:s3:::${inbox()}/*` },
+    ]);
+    const presigned = (key: string) => getSignedUrl(fn.s3, new GetObjectCommand({ Bucket: inbox(), Key: key }), { expiresIn: 60 });
+    // The presigner moves x-amz-* headers into the URL's query, where S3 reads them as headers.
+    const presignedPut = (key: string, acl?: 'public-read') =>
+      getSignedUrl(fn.s3, new PutObjectCommand({ Bucket: inbox(), Key: key, ...(acl ? { ACL: acl } : {}) }), { expiresIn: 60 });
+    // Act
+    const open = await refusalOf(fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'public/a.txt' })));
+    const closed = await refusalOf(fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'private/b.txt' })));
+    // A Deny's NotResource with a variable excludes the least: home/ is not taken for the function's own folder.
+    const underVariable = await refusalOf(fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'home/c.txt' })));
+    const deleted = await refusalOf(fn.s3.send(new DeleteObjectCommand({ Bucket: inbox(), Key: 'public/a.txt' })));
+    const presignedOpen = await fetch(await presigned('public/a.txt'));
+    const presignedClosed = await fetch(await presigned('private/b.txt'));
+    const putPlain = await fetch(await presignedPut('public/new.txt'), { method: 'PUT', body: 'new' });
+    const putWithAcl = await fetch(await presignedPut('public/shared.txt', 'public-read'), { method: 'PUT', body: 'shared' });
+    // Assess
+    expect(open).toBe('allowed');
+    expect(closed).toMatch(/^403 AccessDenied: .* s3:GetObject on resource: ".*\/private\/b.txt" with an explicit deny in an identity-based policy$/);
+    expect(underVariable).toMatch(/^403 AccessDenied: .* s3:GetObject on resource: ".*\/home\/c.txt" with an explicit deny/);
+    expect(deleted).toMatch(/^403 AccessDenied: .* s3:DeleteObject on resource: ".*\/public\/a.txt" because no identity-based policy allows the s3:DeleteObject action$/);
+    expect([presignedOpen.status, await presignedOpen.text()]).toEqual([200, 'public/a.txt']);
+    expect(presignedClosed.status).toBe(403);
+    expect(await presignedClosed.text()).toContain(`s3:GetObject on resource: "arn:aws:s3:::${inbox()}/private/b.txt" with an explicit deny`);
+    expect(new URL(await presignedPut('public/shared.txt', 'public-read')).searchParams.get('x-amz-acl')).toBe('public-read');
+    expect(putPlain.status).toBe(200);
+    expect(putWithAcl.status).toBe(403);
+    expect(await putWithAcl.text()).toContain(`s3:PutObjectAcl on resource: "arn:aws:s3:::${inbox()}/public/shared.txt" with an explicit deny`);
   });
 
   it('needs the permissions boundary to allow too, and lets no Allow with a Condition allow anything', async () => {

@@ -40,7 +40,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 from xml.sax.saxutils import escape
 
-from .request_log import credential_scope, form_parameters, operation_of, request_body, s3_operation, s3_target, service_of
+from .request_log import credential_scope, form_parameters, operation_of, request_body, s3_header, s3_operation, s3_target, service_of
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -171,10 +171,10 @@ def _tagged(account_id: str, bucket: str, key: str, version_id: str | None) -> b
 
 # Headers that ask for more than the operation's own action (S3's "Required permissions" of each operation).
 _S3_HEADER_NEEDS = {
-    "HTTP_X_AMZ_ACL": "s3:PutObjectAcl", "HTTP_X_AMZ_GRANT_READ": "s3:PutObjectAcl", "HTTP_X_AMZ_GRANT_READ_ACP": "s3:PutObjectAcl",
-    "HTTP_X_AMZ_GRANT_WRITE_ACP": "s3:PutObjectAcl", "HTTP_X_AMZ_GRANT_FULL_CONTROL": "s3:PutObjectAcl",
-    "HTTP_X_AMZ_OBJECT_LOCK_MODE": "s3:PutObjectRetention", "HTTP_X_AMZ_OBJECT_LOCK_RETAIN_UNTIL_DATE": "s3:PutObjectRetention",
-    "HTTP_X_AMZ_OBJECT_LOCK_LEGAL_HOLD": "s3:PutObjectLegalHold",
+    "x-amz-acl": "s3:PutObjectAcl", "x-amz-grant-read": "s3:PutObjectAcl", "x-amz-grant-read-acp": "s3:PutObjectAcl",
+    "x-amz-grant-write-acp": "s3:PutObjectAcl", "x-amz-grant-full-control": "s3:PutObjectAcl",
+    "x-amz-object-lock-mode": "s3:PutObjectRetention", "x-amz-object-lock-retain-until-date": "s3:PutObjectRetention",
+    "x-amz-object-lock-legal-hold": "s3:PutObjectLegalHold",
 }
 _S3_WRITES = {"PutObject", "CopyObject", "CreateMultipartUpload"}
 
@@ -196,19 +196,19 @@ def _s3_needs(environ: dict[str, Any], account_id: str) -> Judgement:
         return Need(action, f"arn:aws:s3:::{on_bucket}" + (f"/{on_key}" if scope == "object" else ""))
 
     needs = [need(action, scope, versioned, bucket, key) for action, scope in scopes]
-    if environ.get("HTTP_X_AMZ_TAGGING") and operation in ("PutObject", "CreateMultipartUpload"):
+    if s3_header(environ, "x-amz-tagging") and operation in ("PutObject", "CreateMultipartUpload"):
         needs.append(need("s3:PutObjectTagging", "object", False, bucket, key))
     if operation in _S3_WRITES:
-        needs.extend(need(action, "object", False, bucket, key) for header, action in _S3_HEADER_NEEDS.items() if environ.get(header))
-    if environ.get("HTTP_X_AMZ_BYPASS_GOVERNANCE_RETENTION", "").lower() == "true":
+        needs.extend(need(action, "object", False, bucket, key) for header, action in _S3_HEADER_NEEDS.items() if s3_header(environ, header))
+    if (s3_header(environ, "x-amz-bypass-governance-retention") or "").lower() == "true":
         needs.append(need("s3:BypassGovernanceRetention", "object", False, bucket, key))
     if operation in _COPIES:
-        source_path, _, source_query = environ.get("HTTP_X_AMZ_COPY_SOURCE", "").partition("?")
+        source_path, _, source_query = (s3_header(environ, "x-amz-copy-source") or "").partition("?")
         source_bucket, _, source_key = unquote(source_path).lstrip("/").partition("/")
         source_version = parse_qs(source_query).get("versionId", [None])[0]
         needs.append(need("s3:GetObject", "object", source_version is not None, source_bucket, source_key))
-        directive = environ.get("HTTP_X_AMZ_TAGGING_DIRECTIVE", "COPY").upper()
-        if operation == "CopyObject" and directive == "REPLACE" and environ.get("HTTP_X_AMZ_TAGGING"):
+        directive = (s3_header(environ, "x-amz-tagging-directive") or "COPY").upper()
+        if operation == "CopyObject" and directive == "REPLACE" and s3_header(environ, "x-amz-tagging"):
             needs.append(need("s3:PutObjectTagging", "object", False, bucket, key))
         if operation == "CopyObject" and directive == "COPY" and _tagged(account_id, source_bucket, source_key, source_version):
             needs.append(need("s3:GetObjectTagging", "object", source_version is not None, source_bucket, source_key))

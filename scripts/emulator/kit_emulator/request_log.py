@@ -183,6 +183,16 @@ def s3_target(environ: dict[str, Any]) -> tuple[str, str]:
     return bucket, key
 
 
+def s3_header(environ: dict[str, Any], name: str) -> str | None:
+    """An S3 request's x-amz-* header by its lower-case name ("x-amz-acl"): sent as a header or, in a presigned
+    URL, moved into the query string, where S3 reads it as the header it stands for."""
+    value = environ.get("HTTP_" + name.upper().replace("-", "_"))
+    if value is not None or name not in environ.get("QUERY_STRING", "").lower():
+        return value
+    hoisted = [values[0] for parameter, values in parse_qs(environ["QUERY_STRING"], keep_blank_values=True).items() if parameter.lower() == name]
+    return hoisted[0] if hoisted else None
+
+
 def s3_operation(environ: dict[str, Any], trust_sdk_name: bool = True) -> str:
     """The S3 operation a request calls. The JavaScript SDK names most operations itself (`x-id`); the name the
     request's method, path, query and headers give is used where that name is not to be trusted."""
@@ -191,16 +201,17 @@ def s3_operation(environ: dict[str, Any], trust_sdk_name: bool = True) -> str:
     named = query.pop("x-id", None)
     if named and trust_sdk_name:
         return named[0]
-    for signature in ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-                      "X-Amz-Signature", "X-Amz-Security-Token"):
-        query.pop(signature, None)
+    # A presigned URL's signature (X-Amz-Credential …) and the headers it carries (x-amz-checksum-mode …) are
+    # query parameters that name no operation.
+    for parameter in [name for name in query if name.lower().startswith("x-amz-")]:
+        del query[parameter]
     query.pop("versionId", None)
     bucket, key = s3_target(environ)
     has_key = bool(key)
     if has_key and method in ("GET", "HEAD"):
         for name in _S3_READ_PARAMETERS:
             query.pop(name, None)
-    copies = "HTTP_X_AMZ_COPY_SOURCE" in environ
+    copies = s3_header(environ, "x-amz-copy-source") is not None
     if method == "PUT" and "partNumber" in query:
         return "UploadPartCopy" if copies else "UploadPart"
     if method == "PUT" and copies:
