@@ -19,8 +19,8 @@ export function fitMetadata(uploaded: Readonly<Record<string, string>>, provenan
   const dropped: string[] = [];
   // An uploaded key that the provenance overrides is not the uploader's to drop (source.ts strips them anyway).
   const droppable = [
-    ...optionalProvenance.filter((key) => key in provenance),
-    ...Object.keys(uploaded).filter((key) => !(key in provenance)).sort((a, b) => entrySize(b, uploaded[b]!) - entrySize(a, uploaded[a]!)),
+    ...optionalProvenance.filter((key) => Object.hasOwn(provenance, key)),
+    ...Object.keys(uploaded).filter((key) => !Object.hasOwn(provenance, key)).sort((a, b) => entrySize(b, uploaded[b]!) - entrySize(a, uploaded[a]!)),
   ];
   let bytes = Object.entries(metadata).reduce((total, [key, value]) => total + entrySize(key, value), 0);
   for (const key of droppable) {

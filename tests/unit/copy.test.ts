@@ -97,6 +97,17 @@ describe("copyToBackup within S3's 2 KB of metadata", () => {
     expect(sentMetadata()).toEqual({ big: 'b'.repeat(1000), [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.requestId]: 'request-1' });
   });
 
+  it('leaves off an uploaded entry named like a property every JavaScript object has (constructor …)', async () => {
+    // Prepare: nearly all of the 2 KB in one entry whose name a plain object also answers to
+    const full = source({ constructor: 'c'.repeat(2000), note: 'n' });
+    const provenance = provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, full, provenance, { ifNoneMatch: '*' });
+    // Assess
+    expect(result.droppedMetadata).toEqual(['constructor']);
+    expect(sentMetadata()).toEqual({ note: 'n', [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.requestId]: 'request-1' });
+  });
+
   it('leaves off nothing when keys and values come to exactly 2,048 bytes', async () => {
     // Prepare: provenance of 19 + 26 bytes, and 4 + 1,999 of the uploader's
     const provenance = provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' });
