@@ -239,11 +239,12 @@ class RecordBackup {
 
   /**
    * Sends the receipt of a finished copy and, at the same time, reads the inbox once more. True when a newer
-   * version arrived during the copy and must be backed up too. When either fails, the record fails after both
-   * ended: the retry finds the finished copy, and looks again.
+   * version arrived during the copy and must be backed up too, or when the look failed transiently after the
+   * receipt: the next round reads the inbox again, as a retry would, without the retry's second receipt (a new
+   * environment cannot tell whether the first went out). Any other failure fails the record after all ended.
    */
   private async receiptAndLookAgain(copy: Copied, lookBack: boolean): Promise<boolean> {
-    const { s3, config } = this.deps;
+    const { s3, config, logger } = this.deps;
     // The look starts on the event loop's next turn, by when the SDK has usually written the receipt's request:
     // SNS works on it while this process prepares the look, instead of both waiting until both are prepared.
     const later = nextTurn();
@@ -252,8 +253,13 @@ class RecordBackup {
       later.then(() => headCurrentVersion(s3, config.inboxBucket, copy.key)),
       lookBack ? later.then(() => this.resendIfThisRequestWasOvertaken()) : undefined,
     ]);
-    for (const settled of [receipt, look, lookedBack]) if (settled.status === 'rejected') throw settled.reason;
-    return look.status === 'fulfilled' && look.value !== undefined && look.value.versionId !== copy.sourceVersionId;
+    for (const settled of [receipt, lookedBack]) if (settled.status === 'rejected') throw settled.reason;
+    if (look.status === 'rejected') {
+      if (!isTransient(look.reason)) throw look.reason;
+      logger.warn(LogMessage.lookFailed, { key: copy.key, sourceVersionId: copy.sourceVersionId, error: look.reason });
+      return true;
+    }
+    return look.value !== undefined && look.value.versionId !== copy.sourceVersionId;
   }
 
   /**

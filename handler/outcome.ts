@@ -28,6 +28,7 @@ export type RecordOutcome =
 export const LogMessage = {
   decision: 'backup decision',
   conflict: 'the backup changed during the copy; reading it again',
+  lookFailed: 'the look at the inbox after the copy failed; reading it again',
   corrupt: 'the backup of this version does not hold its bytes; copying it again',
   metadataDropped: "metadata left off the backup to stay within S3's 2 KB; the bytes are backed up",
   receiptSent: 'receipt sent',

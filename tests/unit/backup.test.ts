@@ -13,7 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler, RetryableBackupError } from '../../handler/backup.js';
 import { invocationOf, REDRIVE_OF_FIELD } from '../../handler/invocation.js';
-import { Outcome } from '../../handler/outcome.js';
+import { LogMessage, Outcome } from '../../handler/outcome.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 import { CallJournal } from './support/call-journal.js';
 import { awsError, BACKUP, dependencies, eventFor, INBOX, invocation, MiB, recordFor, TOPIC } from './support/fixtures.js';
@@ -865,12 +865,30 @@ describe('failures', () => {
     expect(receiptsFor('queued.txt', v1)).toHaveLength(1);
   });
 
-  it('keeps a finished copy and its receipt when the look after the copy fails, and leaves that look to the retry', async () => {
+  it('looks at the inbox again in its next round when the look after the copy fails, instead of a retry that a new environment would answer with a second receipt', async () => {
     // Prepare
+    const deps = dependencies();
     const v1 = model.put(INBOX, 'k.txt');
     const heads = { count: 0 };
     model.onHead = (bucket) => {
       if (bucket === INBOX && ++heads.count === 2) throw awsError('SlowDown', 503);
+    };
+    // Act
+    const result = await createHandler(deps)(eventFor('k.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(model.count(BACKUP, 'k.txt')).toBe(1);
+    expect(receipts).toHaveLength(1);
+    expect(heads.count).toBe(3);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.lookFailed, key: 'k.txt', sourceVersionId: v1 }));
+  });
+
+  it('keeps a finished copy and its receipt when the look after the copy and the next round fail, and leaves that look to the retry', async () => {
+    // Prepare
+    const v1 = model.put(INBOX, 'k.txt');
+    const heads = { count: 0 };
+    model.onHead = (bucket) => {
+      if (bucket === INBOX && [2, 3].includes(++heads.count)) throw awsError('SlowDown', 503);
     };
     const handler = createHandler(dependencies());
     // Act
