@@ -12,14 +12,17 @@ import { sendReceipt } from './notify.js';
 import { LogMessage, Outcome, type RecordOutcome } from './outcome.js';
 import { provenanceMetadata } from './provenance.js';
 import { ReceiptLedger } from './receipt-ledger.js';
-import { backupVersionIds, headBackup, headCurrentVersion, type BackupVersion, type ObjectVersion } from './source.js';
+import { backupVersions, headBackup, headCurrentVersion, headObjectVersion, type BackupVersion, type ObjectVersion } from './source.js';
 import type { WriteCondition } from './write-condition.js';
 
 /** How often one invocation copies a key whose source keeps changing before it leaves it to a retry. */
 const MAX_COPIES_PER_RECORD = 3;
 /** Reads and conditional writes of one record before it is left to a retry (conflicts re-read, they do not copy). */
 const MAX_ROUNDS_PER_RECORD = 8;
-/** How far back a retry looks for the version it copied before a newer one overtook it. */
+/**
+ * How many backup versions a retry reads back for the version it copied before newer ones overtook it; further back
+ * only those made since the event's version was written.
+ */
 const OVERTAKEN_LOOKBACK = 10;
 
 export type Dependencies = {
@@ -264,18 +267,30 @@ class RecordBackup {
 
   /**
    * A late event whose version was overtaken: if this request copied that version earlier (and is a retry
-   * because that attempt died), its receipt may never have gone out. Looks back a few backup versions.
+   * because that attempt died), its receipt may never have gone out. Looks back a few backup versions, and past
+   * them through those made since the event's version was written (an autosaving client writes many); where it
+   * cannot tell how far that is, it says a receipt may be owed rather than drop it silently.
    */
   private async resendIfThisRequestWasOvertaken(): Promise<void> {
-    const { s3, config } = this.deps;
+    const { s3, config, logger } = this.deps;
     const { key, versionId } = this.record;
     if (versionId === undefined) return;
-    for (const backupVersionId of await backupVersionIds(s3, config.backupBucket, key, OVERTAKEN_LOOKBACK)) {
-      const version = await headBackup(s3, config.backupBucket, key, backupVersionId);
+    const mayBeOwed = () => logger.warn(LogMessage.receiptMayBeOwed, { key, eventVersionId: versionId, requestId: this.requestId });
+    const { versions, more } = await backupVersions(s3, config.backupBucket, key);
+    let writtenAt: Date | undefined;
+    for (const [index, listed] of versions.entries()) {
+      if (index >= OVERTAKEN_LOOKBACK) {
+        writtenAt ??= (await headObjectVersion(s3, config.inboxBucket, key, versionId))?.lastModified;
+        if (writtenAt === undefined) return mayBeOwed();
+        // Last-Modified is in whole seconds: a copy made in the second the version was written counts.
+        if (listed.lastModified !== undefined && listed.lastModified.getTime() < Math.floor(writtenAt.getTime() / 1000) * 1000) return;
+      }
+      const version = await headBackup(s3, config.backupBucket, key, listed.versionId);
       if (version?.provenance.sourceVersionId !== versionId) continue;
       if (version.provenance.requestId === this.requestId) await this.receipt(this.backedUp(version, versionId), { resent: true });
       return;
     }
+    if (more) mayBeOwed();
   }
 
   /** An existing backup version of the record's key, as its receipt describes it. */

@@ -112,8 +112,17 @@ export async function headBackup(s3: S3Client, bucket: string, key: string, vers
   };
 }
 
-/** The backup's versions of exactly this key, newest first, at most `limit` of them. */
-export async function backupVersionIds(s3: S3Client, bucket: string, key: string, limit: number): Promise<string[]> {
-  const listing = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, MaxKeys: limit }));
-  return (listing.Versions ?? []).filter((version) => version.Key === key && version.VersionId).map((version) => version.VersionId!);
+export type ListedVersion = { readonly versionId: string; readonly lastModified?: Date };
+
+/**
+ * The backup's versions of exactly this key, newest first, as far as one listing reaches (S3 lists up to 1,000),
+ * and whether older ones of the key may follow.
+ */
+export async function backupVersions(s3: S3Client, bucket: string, key: string): Promise<{ versions: ListedVersion[]; more: boolean }> {
+  const listing = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
+  const listed = listing.Versions ?? [];
+  const versions = listed
+    .filter((version) => version.Key === key && version.VersionId)
+    .map((version) => ({ versionId: version.VersionId!, ...(version.LastModified ? { lastModified: version.LastModified } : {}) }));
+  return { versions, more: listing.IsTruncated === true && listed.at(-1)?.Key === key };
 }

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler, RetryableBackupError } from '../../handler/backup.js';
 import { invocationOf, REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { LogMessage, Outcome } from '../../handler/outcome.js';
@@ -44,6 +44,7 @@ beforeEach(() => {
 afterEach(() => {
   s3.reset();
   sns.reset();
+  vi.useRealTimers();
 });
 
 const receiptsFor = (key: string, sourceVersionId?: string) =>
@@ -612,6 +613,64 @@ describe('receipts after a crash', () => {
     expect([...retry.outcomes, ...late.outcomes]).toEqual([Outcome.staleEvent, Outcome.staleEvent]);
     expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1]);
   });
+  it('sends the receipt of a version whose copy more than ten newer backups overtook before the retry', async () => {
+    // Prepare: request-1 copied v1 and died; an autosaving client then wrote twelve versions, each backed up
+    const v1 = model.put(INBOX, 'autosaved.txt');
+    await createHandler(dependencies())(eventFor('autosaved.txt', { versionId: v1 }), invocation);
+    for (let save = 2; save <= 13; save += 1) {
+      const version = model.put(INBOX, 'autosaved.txt');
+      await createHandler(dependencies())(eventFor('autosaved.txt', { versionId: version }), { requestId: `request-${save}` });
+    }
+    receipts.length = 0;
+    const deps = dependencies();
+    // Act
+    const retry = await createHandler(deps)(eventFor('autosaved.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.staleEvent]);
+    expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1]);
+    expect(deps.logged()).not.toContainEqual(expect.objectContaining({ message: LogMessage.receiptMayBeOwed }));
+  });
+
+  it('reads past the usual few only the backups made since the late event’s version was written', async () => {
+    // Prepare: versions two seconds apart, each backed up but v12, which v13 overtook before its event came
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const versions: string[] = [];
+    for (let save = 1; save <= 14; save += 1) {
+      vi.setSystemTime(Date.UTC(2026, 10, 29, 12, 0, 2 * save));
+      versions.push(model.put(INBOX, 'busy.txt'));
+      if (save !== 12) await createHandler(dependencies())(eventFor('busy.txt', { versionId: versions.at(-1)! }), { requestId: `request-${save}` });
+    }
+    const backupHeads = { count: 0 };
+    model.onHead = (bucket) => {
+      if (bucket === BACKUP) backupHeads.count += 1;
+    };
+    const deps = dependencies();
+    // Act
+    const late = await createHandler(deps)(eventFor('busy.txt', { versionId: versions[11]! }), { requestId: 'request-late' });
+    // Assess: the first read, then the ten newest; the eleventh was made before v12 was written
+    expect(late.outcomes).toEqual([Outcome.staleEvent]);
+    expect(backupHeads.count).toBe(1 + 10);
+    expect(deps.logged()).not.toContainEqual(expect.objectContaining({ message: LogMessage.receiptMayBeOwed }));
+  });
+
+  it('says a receipt may be owed when the copy could be further back than it can tell, instead of dropping it silently', async () => {
+    // Prepare: as above, but the event's version is gone from the inbox, so its time is unknown
+    const v1 = model.put(INBOX, 'pruned.txt');
+    await createHandler(dependencies())(eventFor('pruned.txt', { versionId: v1 }), invocation);
+    for (let save = 2; save <= 13; save += 1) {
+      const version = model.put(INBOX, 'pruned.txt');
+      await createHandler(dependencies())(eventFor('pruned.txt', { versionId: version }), { requestId: `request-${save}` });
+    }
+    model.deleteVersion(INBOX, 'pruned.txt', v1);
+    receipts.length = 0;
+    const deps = dependencies();
+    // Act
+    const retry = await createHandler(deps)(eventFor('pruned.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.staleEvent]);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.receiptMayBeOwed, key: 'pruned.txt', eventVersionId: v1 }));
+  });
+
   it('sends the receipt of the version it copied before it died, when another request backed up a newer one and a still newer one waits', async () => {
     // Prepare: request-1 copied v1 and died before its receipt; request-2 backed up v2; v3 arrived before the retry
     const v1 = model.put(INBOX, 'twice-moved.txt');

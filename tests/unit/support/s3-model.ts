@@ -155,6 +155,12 @@ export class VersionedS3Model {
     versions[index] = { ...versions[index]!, restored: true };
   }
 
+  /** DeleteObject with a version id: that version is gone for good (a lifecycle rule expiring it does the same). */
+  deleteVersion(bucket: string, key: string, versionId: string): void {
+    const versions = this.versions(bucket, key);
+    versions.splice(versions.findIndex((version) => version.versionId === versionId), 1);
+  }
+
   latest(bucket: string, key: string): StoredVersion | undefined {
     return this.versions(bucket, key).at(-1);
   }
@@ -229,9 +235,13 @@ export class VersionedS3Model {
   listObjectVersions(input: ListObjectVersionsCommandInput) {
     const keys = [...(this.buckets.get(input.Bucket!)?.keys() ?? [])].filter((key) => key.startsWith(input.Prefix ?? '')).sort();
     const versions = keys.flatMap((key) =>
-      [...this.versions(input.Bucket!, key)].reverse().map((v, i) => ({ Key: key, VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag })),
+      [...this.versions(input.Bucket!, key)]
+        .reverse()
+        .map((v, i) => ({ Key: key, VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag, LastModified: v.lastModified })),
     );
-    return { Versions: versions.slice(0, input.MaxKeys ?? 1000) };
+    // One page of at most MaxKeys (S3's default and limit: 1,000), saying whether more follow.
+    const page = Math.min(input.MaxKeys ?? 1000, 1000);
+    return { Versions: versions.slice(0, page), IsTruncated: versions.length > page };
   }
 
   copyObject(input: CopyObjectCommandInput) {
