@@ -24,6 +24,8 @@ const MAX_ROUNDS_PER_RECORD = 8;
  * only those made since the event's version was written.
  */
 const OVERTAKEN_LOOKBACK = 10;
+/** The most backup versions that look reads: a key with a long history costs one listing of this size at most. */
+const OVERTAKEN_LISTING = 100;
 
 export type Dependencies = {
   readonly s3: S3Client;
@@ -276,7 +278,7 @@ class RecordBackup {
     const { key, versionId } = this.record;
     if (versionId === undefined) return;
     const mayBeOwed = () => logger.warn(LogMessage.receiptMayBeOwed, { key, eventVersionId: versionId, requestId: this.requestId });
-    const { versions, more } = await backupVersions(s3, config.backupBucket, key);
+    const { versions, more } = await backupVersions(s3, config.backupBucket, key, OVERTAKEN_LISTING);
     let writtenAt: Date | undefined;
     for (const [index, listed] of versions.entries()) {
       if (index >= OVERTAKEN_LOOKBACK) {

@@ -114,12 +114,9 @@ export async function headBackup(s3: S3Client, bucket: string, key: string, vers
 
 export type ListedVersion = { readonly versionId: string; readonly lastModified?: Date };
 
-/**
- * The backup's versions of exactly this key, newest first, as far as one listing reaches (S3 lists up to 1,000),
- * and whether older ones of the key may follow.
- */
-export async function backupVersions(s3: S3Client, bucket: string, key: string): Promise<{ versions: ListedVersion[]; more: boolean }> {
-  const listing = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key }));
+/** The backup's newest versions of exactly this key, at most `limit` of them, newest first, and whether older ones may follow. */
+export async function backupVersions(s3: S3Client, bucket: string, key: string, limit: number): Promise<{ versions: ListedVersion[]; more: boolean }> {
+  const listing = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, MaxKeys: limit }));
   const listed = listing.Versions ?? [];
   const versions = listed
     .filter((version) => version.Key === key && version.VersionId)
