@@ -25,10 +25,12 @@ export function contentFacts(head: Omit<HeadObjectCommandOutput, '$metadata'>): 
       if (value) checksums[algorithm] = value;
     }
   }
-  return { size: head.ContentLength ?? 0, etag: head.ETag, checksums };
+  // S3: the ETag of an object under SSE-KMS (DSSE-KMS included) or SSE-C is not the MD5 of its bytes.
+  const etagIsMd5 = !head.SSECustomerAlgorithm && !head.ServerSideEncryption?.startsWith('aws:kms');
+  return { size: head.ContentLength ?? 0, ...(etagIsMd5 ? { etag: head.ETag } : {}), checksums };
 }
 
-/** A single-part ETag is the MD5 of the bytes; a multipart one ("…-N") depends on the part sizes. */
+/** A single-part ETag is the MD5 of the bytes (of a plain or SSE-S3 object); a multipart one ("…-N") depends on the part sizes. */
 const md5Etag = (etag: string | undefined) => (etag && !etag.includes('-') ? etag.replace(/"/g, '') : undefined);
 
 /**

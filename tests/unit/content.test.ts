@@ -10,6 +10,11 @@ describe('compareContent', () => {
     [{ ContentLength: 3, ETag: '"abc"' }, { ContentLength: 3, ETag: '"abd"' }, false, 'etag'],
     [{ ContentLength: 3, ETag: '"abc-2"' }, { ContentLength: 3, ETag: '"abd"' }, true, 'size'],
     [{ ContentLength: 3, ChecksumCRC32: 'x', ChecksumType: 'COMPOSITE' as const }, { ContentLength: 3, ChecksumCRC32: 'y' }, true, 'size'],
+    // An SSE-KMS or SSE-C object's ETag is not the MD5 of its bytes; the backup's (SSE-S3) is.
+    [{ ContentLength: 3, ETag: '"4b1d"', ServerSideEncryption: 'aws:kms' as const }, { ContentLength: 3, ETag: '"abc"', ServerSideEncryption: 'AES256' as const }, true, 'size'],
+    [{ ContentLength: 3, ETag: '"4b1d"', ServerSideEncryption: 'aws:kms:dsse' as const }, { ContentLength: 3, ETag: '"abc"' }, true, 'size'],
+    [{ ContentLength: 3, ETag: '"4b1d"', SSECustomerAlgorithm: 'AES256' }, { ContentLength: 3, ETag: '"abc"' }, true, 'size'],
+    [{ ContentLength: 3, ETag: '"abc"', ServerSideEncryption: 'AES256' as const }, { ContentLength: 3, ETag: '"abd"' }, false, 'etag'],
   ])('compares %j with %j: same=%s by %s', (a, b, same, by) => {
     // Act
     const comparison = compareContent(contentFacts(a), contentFacts(b));
