@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
@@ -10,7 +11,7 @@ import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('reconcile', "Compare every inbox key's latest version with the backup's latest (provenance and content); --fix repairs through the function.")
   .addOption(targetOption())
-  .option('-p, --prefix <prefix>', 'only keys under this folder', nonEmpty('--prefix photos/ (make reconcile PREFIX=photos/)'))
+  .option('-p, --prefix <prefix>', 'only keys under this folder (docs is docs/…, never docs-private/…)', nonEmpty('--prefix photos/ (make reconcile PREFIX=photos/)'))
   .addOption(switchOption('fix', 'FIX', 'hand every missing, stale or corrupt key to the function, then check it again'))
   .parse();
 const options = program.opts<{ target: TargetName; prefix?: string; fix: boolean }>();
@@ -39,7 +40,7 @@ run(async () => {
     listed.finish();
     checked.finish();
   });
-  console.log(`reconciled s3://${buckets.inboxBucket}/${options.prefix ?? ''} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}`);
+  console.log(`reconciled s3://${buckets.inboxBucket}/${asFolder(options.prefix) ?? ''} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}`);
   const problems = findings.filter((f) => repairable.has(f.finding));
   show(problems, 'needs repair:');
   show(findings.filter((f) => f.finding === Finding.orphan), 'orphans (the inbox key is gone; its backups are kept, never deleted):');

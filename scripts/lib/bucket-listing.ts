@@ -32,6 +32,11 @@ export async function* versionEntries(s3: S3Client, bucket: string, prefix?: str
   } while (KeyMarker);
 }
 
+/** An owner's PREFIX as the folder it names: docs is docs/…, never docs-private/… (blank and absent stay as they are). */
+export function asFolder(prefix: string | undefined): string | undefined {
+  return prefix === undefined || prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
 /** Each key's history under a prefix, newest first; `onEntry` sees how far the walk got. */
 export async function historyUnder(s3: S3Client, bucket: string, prefix?: string, onEntry?: (count: number) => void): Promise<Map<string, VersionEntry[]>> {
   const history = new Map<string, VersionEntry[]>();

@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { compareContent } from '../../handler/content.js';
 import { headBackup, headCurrentVersion } from '../../handler/source.js';
-import { latestUnder } from './bucket-listing.js';
+import { asFolder, latestUnder } from './bucket-listing.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
 
@@ -51,8 +51,10 @@ export async function reconcileBuckets(
   buckets: ReconcileBuckets,
   options: { prefix?: string; onListed?: (entries: number) => void; onChecked?: (keys: number) => void } = {},
 ): Promise<KeyFinding[]> {
-  const inbox = await latestUnder(s3, buckets.inboxBucket, options.prefix, options.onListed);
-  const backup = await latestUnder(s3, buckets.backupBucket, options.prefix, options.onListed);
+  // PREFIX names a folder, as restore reads it.
+  const folder = asFolder(options.prefix);
+  const inbox = await latestUnder(s3, buckets.inboxBucket, folder, options.onListed);
+  const backup = await latestUnder(s3, buckets.backupBucket, folder, options.onListed);
   const live = [...inbox.values()].filter((entry) => !entry.deleteMarker).map((entry) => entry.key);
   const liveKeys = new Set(live);
   const orphans: KeyFinding[] = [...backup.values()]

@@ -5,7 +5,7 @@ import type { Destination } from '../../handler/copy-source.js';
 import { isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion } from '../../handler/source.js';
-import { historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
+import { asFolder, historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { bucketExists } from './buckets.js';
 
 /** A backup version, with where it came from. */
@@ -179,8 +179,8 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
     throw new RestoreRequestError(`TO=${request.to}: the bucket ${destination.bucket} does not exist: create it first, or name another`);
   }
 
-  // PREFIX names a folder, as TO does: PREFIX=docs restores docs/…, never docs-private/….
-  const folder = request.prefix === undefined || request.prefix === '' || request.prefix.endsWith('/') ? request.prefix : `${request.prefix}/`;
+  // PREFIX names a folder, as TO does.
+  const folder = asFolder(request.prefix);
   const scope = request.key ?? folder ?? '';
   const backups = await historyUnder(s3, buckets.backupBucket, scope, onProgress);
   const inbox = request.at && buckets.inboxBucket ? await historyUnder(s3, buckets.inboxBucket, scope) : new Map<string, VersionEntry[]>();

@@ -4,7 +4,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../handler/backup.js';
-import { checkKey, Finding, repairOutcome, repairThroughFunction, type KeyFinding, type Repair } from '../../scripts/lib/reconcile.js';
+import { checkKey, Finding, reconcileBuckets, repairOutcome, repairThroughFunction, type KeyFinding, type Repair } from '../../scripts/lib/reconcile.js';
 import { BACKUP, dependencies, INBOX } from './support/fixtures.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
@@ -91,6 +91,17 @@ describe('checking keys against the backup, and repairing them through the funct
     ]);
     expect(findings[2]).toMatchObject({ inboxVersionId: model.latest(INBOX, 'stale.txt')?.versionId, heldSourceVersionId: model.all(INBOX, 'stale.txt')[0]?.versionId });
     expect(findings[3]?.detail).toMatch(/^different by checksum/);
+  });
+
+  it('checks a PREFIX as a folder, as restore reads it: docs is docs/…, never docs-private/…', async () => {
+    // Prepare
+    model.put(INBOX, 'docs/a.txt');
+    model.put(INBOX, 'docs-private/secret.txt');
+    model.put(BACKUP, 'docs-private/old.txt');
+    // Act
+    const findings = await reconcileBuckets(dependencies().s3, buckets, { prefix: 'docs' });
+    // Assess
+    expect(findings.map((found) => [found.key, found.finding])).toEqual([['docs/a.txt', Finding.missing]]);
   });
 
   it('hands the function only the missing, stale and corrupt keys, each with its inbox version, and finds them ok after', async () => {
