@@ -1,14 +1,18 @@
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, run, scriptCommand, switchOption, targetOption, yesOption } from './lib/cli.js';
+import { findStack } from './lib/deployed-stack.js';
+import { outputsOf } from './lib/stack.js';
 import { tearDown } from './lib/teardown.js';
+import { refuseLosingUnbacked, unbackedInStack } from './lib/unbacked.js';
 import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
 
 const program = scriptCommand('destroy', "Empty the stack's inbox and delete the stack. The backup bucket and every backup version are kept unless --delete-backups.")
   .addOption(targetOption())
   .addOption(yesOption('required on aws, where the stack and the inbox are deleted (only --yes, or 1 / yes / true, confirms)'))
   .addOption(switchOption('delete-backups', 'DELETE_BACKUPS', 'also delete the backup bucket and every backup version, for good'))
+  .addOption(switchOption('discard-unbacked', 'DISCARD_UNBACKED', 'destroy even when inbox files have no backup or events are parked: they are lost'))
   .parse();
-const options = program.opts<{ target: Name; yes: boolean; deleteBackups: boolean }>();
+const options = program.opts<{ target: Name; yes: boolean; deleteBackups: boolean; discardUnbacked: boolean }>();
 
 run(async () => {
   if (options.target === TargetName.aws && !options.yes) {
@@ -16,6 +20,12 @@ run(async () => {
     return ExitCode.usage;
   }
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
-  await tearDown(target, clientsFor(target), { deleteBackups: options.deleteBackups, log: console.log });
+  const clients = clientsFor(target);
+  if (!options.discardUnbacked) {
+    // Before anything is emptied: the inbox and the failed-events queue go with the stack.
+    const { stack } = await findStack(target, clients);
+    if (stack) refuseLosingUnbacked(await unbackedInStack(clients, outputsOf(stack)), target.name);
+  }
+  await tearDown(target, clients, { deleteBackups: options.deleteBackups, log: console.log });
   return ExitCode.ok;
 });

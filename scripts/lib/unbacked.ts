@@ -1,0 +1,50 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { UsageError } from './cli.js';
+import type { Clients } from './clients.js';
+import { reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
+
+/** What a destroy would lose for good: inbox keys whose current version no backup holds, and parked events. */
+export type Unbacked = { readonly keys: readonly KeyFinding[]; readonly parked: number };
+
+const NAMED_KEYS = 5;
+
+const noBucketIsEmpty = (error: Error): KeyFinding[] => {
+  if (/NoSuchBucket/.test(error.name)) return [];
+  throw error;
+};
+
+/** Events in the failed-events queue, waiting, in flight or delayed (SQS counts them approximately). */
+async function parkedEvents(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes: counts = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  return Object.values(counts).reduce((total, count) => total + Number(count ?? 0), 0);
+}
+
+/**
+ * Reads, from the stack's outputs (raw: a stack that failed to create has only some), what emptying its inbox and
+ * deleting its failed-events queue would lose: the kit's backups cover only what was backed up.
+ */
+export async function unbackedInStack(clients: Clients, outputs: Readonly<Record<string, string>>): Promise<Unbacked> {
+  const { InboxBucketName: inboxBucket, BackupBucketName: backupBucket, FailedEventsQueueUrl: queueUrl } = outputs;
+  const findings = inboxBucket && backupBucket ? await reconcileBuckets(clients.s3, { inboxBucket, backupBucket }).catch(noBucketIsEmpty) : [];
+  return { keys: findings.filter((finding) => repairable.has(finding.finding)), parked: queueUrl ? await parkedEvents(clients.sqs, queueUrl) : 0 };
+}
+
+/** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */
+export function refuseLosingUnbacked({ keys, parked }: Unbacked, targetName: string): void {
+  if (keys.length === 0 && parked === 0) return;
+  const named = keys.slice(0, NAMED_KEYS).map((finding) => `${finding.key} (${finding.finding})`);
+  const more = keys.length > NAMED_KEYS ? `, and ${keys.length - NAMED_KEYS} more` : '';
+  const lost = [
+    ...(keys.length > 0 ? [`${keys.length} inbox key(s) whose current version no backup holds: ${named.join(', ')}${more}`] : []),
+    ...(parked > 0 ? [`${parked} event(s) parked in the failed-events queue`] : []),
+  ];
+  throw new UsageError(
+    `destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}. ` +
+      `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`,
+  );
+}

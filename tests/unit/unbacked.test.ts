@@ -1,0 +1,80 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../../scripts/lib/cli.js';
+import { clientsFor } from '../../scripts/lib/clients.js';
+import { refuseLosingUnbacked, unbackedInStack } from '../../scripts/lib/unbacked.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { awsError, BACKUP, INBOX } from './support/fixtures.js';
+import { VersionedS3Model } from './support/s3-model.js';
+
+const s3 = mockClient(S3Client);
+const sqs = mockClient(SQSClient);
+// No request leaves: every client the target gets is mocked.
+const clients = clientsFor(embeddedTarget('http://127.0.0.1:9'));
+const QUEUE = 'http://127.0.0.1:9/123456789012/kit-failed-events';
+const outputs = { InboxBucketName: INBOX, BackupBucketName: BACKUP, FailedEventsQueueUrl: QUEUE };
+let model: VersionedS3Model;
+
+const parked = (waiting: number, inFlight = 0) =>
+  sqs.on(GetQueueAttributesCommand).resolves({
+    Attributes: { ApproximateNumberOfMessages: String(waiting), ApproximateNumberOfMessagesNotVisible: String(inFlight), ApproximateNumberOfMessagesDelayed: '0' },
+  });
+
+beforeEach(() => {
+  s3.reset();
+  sqs.reset();
+  model = new VersionedS3Model();
+  model.install(s3);
+});
+
+describe('what a destroy would lose', () => {
+  it('names the inbox keys whose current version no backup holds, and counts the parked events, refusing with what to do', async () => {
+    // Prepare: one upload backed up, one never, one rewritten since its backup; two events parked, one in flight
+    const kept = model.put(INBOX, 'kept.txt', { body: 'kept' });
+    model.put(BACKUP, 'kept.txt', { body: 'kept', metadata: { 'source-version-id': kept } });
+    model.put(INBOX, 'only-copy.txt');
+    const old = model.put(INBOX, 'rewritten.txt', { body: 'old' });
+    model.put(BACKUP, 'rewritten.txt', { body: 'old', metadata: { 'source-version-id': old } });
+    model.put(INBOX, 'rewritten.txt');
+    parked(2, 1);
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    const refusal = (() => {
+      try {
+        refuseLosingUnbacked(unbacked, 'embedded');
+        return undefined;
+      } catch (error) {
+        return error;
+      }
+    })();
+    // Assess
+    expect(unbacked.keys.map((finding) => [finding.key, finding.finding])).toEqual([
+      ['only-copy.txt', 'missing'],
+      ['rewritten.txt', 'stale'],
+    ]);
+    expect(unbacked.parked).toBe(3);
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect((refusal as Error).message).toBe(
+      'destroy empties the inbox and deletes the failed-events queue, and would lose 2 inbox key(s) whose current version no backup holds: only-copy.txt (missing), rewritten.txt (stale) and 3 event(s) parked in the failed-events queue. ' +
+        'Back them up first with `make redrive TARGET=embedded` and `make reconcile FIX=1 TARGET=embedded`, or destroy with DISCARD_UNBACKED=1 to let them go',
+    );
+  });
+
+  it('lets a destroy go on when every current version is backed up and nothing is parked, or when the inbox is gone already', async () => {
+    // Prepare
+    const kept = model.put(INBOX, 'kept.txt', { body: 'kept' });
+    model.put(BACKUP, 'kept.txt', { body: 'kept', metadata: { 'source-version-id': kept } });
+    model.put(BACKUP, 'deleted-from-inbox.txt');
+    parked(0);
+    s3.on(ListObjectVersionsCommand, { Bucket: 'kit-inbox-deleted' }).rejects(awsError('NoSuchBucket', 404));
+    // Act
+    const everythingKept = await unbackedInStack(clients, outputs);
+    const inboxGone = await unbackedInStack(clients, { ...outputs, InboxBucketName: 'kit-inbox-deleted' });
+    // Assess
+    expect(everythingKept).toEqual({ keys: [], parked: 0 });
+    expect(inboxGone).toEqual({ keys: [], parked: 0 });
+    expect(() => refuseLosingUnbacked(everythingKept, 'embedded')).not.toThrow();
+  });
+});
