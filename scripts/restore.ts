@@ -1,3 +1,4 @@
+import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { confirm, ExitCode, interruption, isoTime, nonEmpty, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { progress } from './lib/progress.js';
@@ -6,10 +7,10 @@ import {
   copySettingsOf,
   executeRestore,
   listBackupVersions,
+  notRestored,
   planRestore,
   RestoreAction,
   RestoreRequestError,
-  SkipReason,
   type PlannedRestore,
   type RestoreRequest,
 } from './lib/restore.js';
@@ -18,7 +19,7 @@ import { resolveTarget, type TargetName } from './lib/targets.js';
 const program = scriptCommand('restore', 'Copy backup versions back, server-side: one key (latest, a VERSION, or as it was AT a time) or a folder as it was AT a time.')
   .addOption(targetOption())
   .option('-k, --key <key>', 'the key to restore', nonEmpty('--key photos/cat.jpg (make restore KEY=photos/cat.jpg)'))
-  .option('-p, --prefix <prefix>', 'restore every key under this folder as it was --at a time', nonEmpty('--prefix photos/ (make restore PREFIX=photos/ AT=…)'))
+  .option('-p, --prefix <prefix>', 'restore every key under this folder (/ for all) as it was --at a time', nonEmpty('--prefix photos/ (make restore PREFIX=photos/ AT=…)'))
   .option('--version <id>', 'a backup version id, or the inbox version id it was copied from', nonEmpty('--version <id> (see --list)'))
   .option('--at <time>', 'the ISO time whose state to restore, e.g. 2026-11-27T18:00:00Z', isoTime('--at 2026-11-27T18:00:00Z (make restore … AT=2026-11-27T18:00:00Z)'))
   .option('--to <bucket/prefix>', 'where to restore to (default: the inbox, same keys)', nonEmpty('--to my-bucket/restored/'))
@@ -43,6 +44,8 @@ run(async () => {
 
   if (options.list) {
     if (!options.key) throw new UsageError('--list shows the versions of one key: add KEY=<key>');
+    const restoring = Object.entries({ PREFIX: options.prefix, VERSION: options.version, AT: options.at, TO: options.to, FORCE: options.force || undefined }).filter(([, value]) => value !== undefined);
+    if (restoring.length > 0) throw new UsageError(`LIST=1 only lists, and restores nothing: to list, leave out ${restoring.map(([name]) => name).join(', ')}; to restore, leave out LIST=1`);
     const versions = await listBackupVersions(clients.s3, buckets.backupBucket, options.key);
     if (versions.length === 0) {
       console.log(`no backup of ${options.key} in s3://${buckets.backupBucket}`);
@@ -56,7 +59,9 @@ run(async () => {
     return ExitCode.ok;
   }
 
-  const request: RestoreRequest = { key: options.key, prefix: options.prefix, version: options.version, at: options.at, to: options.to, force: options.force };
+  // PREFIX=/ names the whole bucket (a blank PREFIX is refused as a slip).
+  const prefix = options.prefix === '/' ? '' : options.prefix;
+  const request: RestoreRequest = { key: options.key, prefix, version: options.version, at: options.at, to: options.to, force: options.force };
   const walk = progress('backup versions listed');
   let plan: PlannedRestore[];
   try {
@@ -67,13 +72,22 @@ run(async () => {
   }
   console.log(`plan (${plan.length} key${plan.length === 1 ? '' : 's'}${request.at ? `, as the inbox held them at ${request.at.toISOString()}` : ''}):`);
   for (const item of plan) console.log(describe(item));
+  const historyGone = plan.filter((item) => item.historyGone).length;
+  if (historyGone > 0 && request.at) {
+    console.log(
+      `note: the inbox's history of ${historyGone} key(s) is gone (as after a destroy and a new deploy): they are chosen by their source's time, and a deletion before ${request.at.toISOString()} is unknown, so a key deleted by then is restored too`,
+    );
+  }
   const writes = plan.filter((item) => item.action !== RestoreAction.skip);
   const overwrites = writes.filter((item) => item.action === RestoreAction.overwrite).length;
-  // Keys absent at the requested time are meant to stay out; any other skip is a key the request did not get back.
-  const notRestored = (items: readonly PlannedRestore[]) => items.filter((item) => item.skipped !== undefined && item.skipped !== SkipReason.absentAtTime);
+  if (plan.length === 0) {
+    // A folder nothing is under is most often a misspelt one (keys are case-sensitive).
+    console.error(`nothing under ${asFolder(request.prefix) || '/'} in s3://${buckets.backupBucket}${buckets.inboxBucket ? ` or s3://${buckets.inboxBucket}` : ''}: check the folder's name (PREFIX=/ restores everything)`);
+    return ExitCode.failed;
+  }
   if (writes.length === 0) {
     console.log('nothing to restore');
-    return notRestored(plan).length > 0 ? ExitCode.failed : ExitCode.ok;
+    return notRestored(request, plan).length > 0 ? ExitCode.failed : ExitCode.ok;
   }
   if (overwrites > 0 && !options.yes && !(await confirm(`Overwrite ${overwrites} existing object(s)?`))) {
     console.error('not confirmed: nothing was restored (pass --yes, or YES=1, to overwrite without asking)');
@@ -93,5 +107,5 @@ run(async () => {
       (intoInbox ? ' (restored files are uploads like any other: the function backs them up again)' : ''),
   );
   if (interrupted.aborted) return ExitCode.interrupted;
-  return failed.length > 0 || notRestored(results).length > 0 ? ExitCode.failed : ExitCode.ok;
+  return failed.length > 0 || notRestored(request, results).length > 0 ? ExitCode.failed : ExitCode.ok;
 });

@@ -35,7 +35,7 @@ export type RestoreRequest = {
 export const RestoreAction = { restore: 'restore', overwrite: 'overwrite', skip: 'skip' } as const;
 export type RestoreAction = (typeof RestoreAction)[keyof typeof RestoreAction];
 
-/** Why a key is not restored; only `absentAtTime` is what the request asked for. */
+/** Why a key is not restored; only `absentAtTime`, for a folder, is what the request asked for. */
 export const SkipReason = {
   absentAtTime: 'absent_at_time',
   noBackup: 'no_backup',
@@ -47,6 +47,14 @@ export const SkipReason = {
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
+/**
+ * What the request asked for and does not get back. A folder as it was at a time leaves out the keys the inbox did
+ * not hold then; a key named by KEY= is wanted, and one the inbox did not hold then is not restored.
+ */
+export function notRestored(request: Pick<RestoreRequest, 'key'>, items: readonly PlannedRestore[]): PlannedRestore[] {
+  return items.filter((item) => item.skipped !== undefined && (request.key !== undefined || item.skipped !== SkipReason.absentAtTime));
+}
+
 export type PlannedRestore = {
   readonly key: string;
   readonly destination: Destination;
@@ -56,6 +64,11 @@ export type PlannedRestore = {
   readonly reason?: string;
   /** The ETag of what the destination held when planned: an overwrite replaces that object only. */
   readonly occupiedBy?: string;
+  /**
+   * Chosen by its source's time because the inbox's history of the key is gone (as after a destroy and a new
+   * deploy): a deletion before the time is unknown, so a key deleted then is restored too.
+   */
+  readonly historyGone?: boolean;
 };
 
 export type RestoreResult = PlannedRestore & { readonly restoredVersionId?: string; readonly method?: CopyMethod; readonly error?: string };
@@ -216,8 +229,9 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}`);
         const occupant = await headObjectVersion(s3, target.bucket, target.key);
         const occupiedBy = occupant?.content.etag;
-        if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy };
-        return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy };
+        const byTime = request.at && !then ? { historyGone: true } : {};
+        if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy, ...byTime };
+        return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy, ...byTime };
       }),
     ),
   );

@@ -1,7 +1,7 @@
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { copySettingsOf, executeRestore, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore, type RestoreRequest } from '../../scripts/lib/restore.js';
+import { copySettingsOf, executeRestore, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore, type RestoreRequest } from '../../scripts/lib/restore.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -37,6 +37,19 @@ describe('planRestore', () => {
     const plan = planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', to: 'nosuch-bucket/x/', force: false });
     // Assess
     await expect(plan).rejects.toThrow(new RestoreRequestError('TO=nosuch-bucket/x/: the bucket nosuch-bucket does not exist: create it first, or name another'));
+  });
+});
+
+describe('planRestore by time, where the inbox’s history is gone', () => {
+  it('restores by the source’s time and says that deletions before the time are unknown', async () => {
+    // Prepare: the stack was destroyed and deployed again: the backup is there, the inbox knows nothing of the key
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 'v-gone', 'source-last-modified': '2026-11-27T10:00:00.000Z' } });
+    // Act
+    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'docs/', at: new Date('2026-11-27T18:00:00Z'), force: false });
+    // Assess
+    expect(plan.map((item) => [item.key, item.action, item.historyGone])).toEqual([['docs/a.txt', RestoreAction.restore, true]]);
   });
 });
 
@@ -79,6 +92,21 @@ describe('planRestore, asked for something it must not do', () => {
       [RestoreAction.restore, { bucket: 'the-inbox', key: 'docs/a.txt' }, older],
       [RestoreAction.restore, { bucket: 'the-inbox', key: 'docs/a.txt' }, older],
     ]);
+  });
+});
+
+describe('notRestored', () => {
+  const destination = { bucket: 'the-inbox', key: 'docs/a.txt' };
+  const absent: PlannedRestore = { key: 'docs/a.txt', destination, action: RestoreAction.skip, skipped: SkipReason.absentAtTime, reason: 'not in the inbox at …' };
+  const restored: PlannedRestore = { key: 'docs/b.txt', destination: { ...destination, key: 'docs/b.txt' }, action: RestoreAction.restore };
+
+  it('counts a key named by KEY= that the inbox did not hold at the time as not restored, a folder’s such key as left out on purpose', () => {
+    // Act
+    const named = notRestored({ key: 'docs/a.txt' }, [absent]);
+    const inFolder = notRestored({}, [absent, restored]);
+    // Assess
+    expect(named).toEqual([absent]);
+    expect(inFolder).toEqual([]);
   });
 });
 
