@@ -1,0 +1,51 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientsFor } from '../../scripts/lib/clients.js';
+import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
+
+// S3 refuses more than 2 KB of user metadata (the UTF-8 bytes of every key and value); moto does not by itself.
+// The function fits its provenance beside an upload's metadata only because the emulator refuses as S3 does.
+
+const BUCKET = 'kit-metadata-it';
+let emulator: RunningEmulator | undefined;
+let stateDir = '';
+let s3: S3Client;
+
+const refusal = (write: Promise<unknown>) =>
+  write.then(
+    () => 'written',
+    (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode} ${error.name}`,
+  );
+/** Metadata of exactly `bytes` bytes, keys and values counted: "note" and a value of the rest. */
+const metadataOf = (bytes: number) => ({ note: 'n'.repeat(bytes - 'note'.length) });
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-metadata-'));
+  emulator = await startEmulator({ stateDir });
+  s3 = clientsFor(embeddedTarget(emulator.endpoint)).s3;
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+afterAll(async () => {
+  await emulator?.stop();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe("the embedded emulator's limit on user metadata", () => {
+  it('takes 2,048 bytes of metadata, and refuses a byte more on PutObject, CreateMultipartUpload and a copy that replaces it, as S3 does', async () => {
+    // Act
+    const atLimit = await refusal(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'full.txt', Body: 'x', Metadata: metadataOf(2048) })));
+    const over = await refusal(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'over.txt', Body: 'x', Metadata: metadataOf(2049) })));
+    const upload = await refusal(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'parts.bin', Metadata: metadataOf(2049) })));
+    const replacing = await refusal(
+      s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy.txt', CopySource: `${BUCKET}/full.txt`, MetadataDirective: 'REPLACE', Metadata: { ...metadataOf(2048), x: 'y' } })),
+    );
+    const copying = await refusal(s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'kept.txt', CopySource: `${BUCKET}/full.txt` })));
+    // Assess
+    expect([atLimit, over, upload, replacing, copying]).toEqual(['written', '400 MetadataTooLarge', '400 MetadataTooLarge', '400 MetadataTooLarge', 'written']);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'kept.txt' }))).Metadata).toEqual(metadataOf(2048));
+  });
+});
