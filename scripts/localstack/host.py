@@ -71,10 +71,10 @@ def main() -> None:
         (state_dir / folder).mkdir(parents=True, exist_ok=True)
     os.environ.update(environment)
     sys.path[:0] = [str(path) for path in KIT_PACKAGES]
-    from kit_lambda_runtime.module_scope import scope_to_commonjs
+    from kit_lambda_runtime.module_scope import end_package_scope
 
     # LocalStack unpacks function code below the state directory, inside this checkout's "type": "module" package.
-    scope_to_commonjs(state_dir)
+    end_package_scope(state_dir)
     if args.exit_with_parent:
         threading.Thread(target=exit_with, args=(os.getppid(),), daemon=True).start()
 

@@ -369,6 +369,18 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ loadedAs: 'commonjs' });
   });
 
+  it('loads an index.js written as an ES module, with no package.json, as Node 22 on Lambda does: require() detects the syntax', async () => {
+    // Prepare: nothing above /var/task on Lambda says how to read a .js file, so Node looks at its syntax
+    const { lambda } = stack!.deployment.clients;
+    const source = 'const loadedAs = typeof module === "undefined" ? "module" : "commonjs";\nexport const handler = async () => ({ loadedAs });';
+    await createTestFunction(stack!, 'kit-runtime-esm-js', { 'index.js': source });
+    // Act
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-esm-js', Payload: '{}' }));
+    // Assess
+    expect(new TextDecoder().decode(response.Payload)).toBe('{"loadedAs":"module"}');
+    expect(response.FunctionError).toBeUndefined();
+  });
+
   /** A warm function whose unpacked code vanishes, then whose runtime crashes: its next start fails once. */
   async function breakNextStart(FunctionName: string): Promise<void> {
     const { lambda } = stack!.deployment.clients;

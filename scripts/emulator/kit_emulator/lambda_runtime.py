@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from kit_lambda_runtime.environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec, InvocationResult
-from kit_lambda_runtime.module_scope import scope_to_commonjs
+from kit_lambda_runtime.module_scope import end_package_scope
 from kit_lambda_runtime.node_binary import UnsupportedRuntime, node_binary_for
 from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
 from moto.awslambda.models import LambdaBackend
@@ -51,7 +51,7 @@ settings = Settings()
 def configure(endpoint_url: str, state_dir: Path) -> None:
     settings.endpoint_url = endpoint_url
     settings.state_dir = state_dir
-    scope_to_commonjs(state_dir / "functions")
+    end_package_scope(state_dir / "functions")
 
 
 @dataclass(eq=False)
