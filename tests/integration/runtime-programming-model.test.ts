@@ -214,6 +214,27 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     ]);
   });
 
+  it('takes an asynchronous event of up to 1 MB, and answers a response up to 6 MB, as the Invoke API does', async () => {
+    // Prepare: a function that answers as many bytes as asked
+    const name = await createFunction({ 'index.mjs': "export const handler = async ({ bytes }) => 'x'.repeat(bytes - 2);" });
+    const { lambda } = stack!.deployment.clients;
+    const event = (bytes: number) =>
+      lambda.send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: JSON.stringify({ filler: 'x'.repeat(bytes - '{"filler":""}'.length) }) })).then(
+        (answer) => answer.StatusCode,
+        (error: { name: string; $metadata: { httpStatusCode?: number } }) => `${error.$metadata.httpStatusCode} ${error.name}`,
+      );
+    const answerOf = async (bytes: number) => {
+      const response = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: JSON.stringify({ bytes }) }));
+      return response.FunctionError ? JSON.parse(new TextDecoder().decode(response.Payload)).errorType : response.Payload?.length;
+    };
+    // Act
+    const events = [await event(1024 * 1024), await event(1024 * 1024 + 1)];
+    const answers = [await answerOf(6_100_000), await answerOf(6_291_556), await answerOf(6_291_557)];
+    // Assess: a JSON string's quotes count; Lambda's limit on a response is 6,291,556 bytes
+    expect(events).toEqual([202, '413 RequestEntityTooLargeException']);
+    expect(answers).toEqual([6_100_000, 6_291_556, 'Function.ResponseSizeTooLarge']);
+  });
+
   it('reports an error whose name is not ASCII, and the next invocation runs', async () => {
     // Prepare
     const source = `export const handler = async (event) => {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from typing import Any
 
 from moto.awslambda.models import LambdaFunction
@@ -17,6 +18,26 @@ from .async_invoke import invoker
 LOG_TAIL_BYTES = 4096
 #: Lambda's limit on a synchronous invocation's request payload.
 SYNC_REQUEST_LIMIT_BYTES = 6_291_456
+#: Lambda's limit on an asynchronous invocation's payload (API_Invoke: 1 MB).
+ASYNC_REQUEST_LIMIT_BYTES = 1_048_576
+#: Lambda's limit on a synchronous invocation's response ("Response payload size exceeded maximum allowed payload
+#: size (6291556 bytes)"), and the one moto checks it against, with sys.getsizeof.
+RESPONSE_LIMIT_BYTES = 6_291_556
+_MOTO_RESPONSE_LIMIT = 6_000_000
+
+_probe = type("_Probe", (bytes,), {"__slots__": ()})()
+#: What sys.getsizeof adds to __sizeof__ for a bytes subclass (the garbage collector's header).
+_GC_HEADER_BYTES = sys.getsizeof(_probe) - bytes.__sizeof__(_probe)
+
+
+class _Response(bytes):
+    """A response as moto's check (sys.getsizeof(payload) > 6,000,000) must see it to refuse exactly what Lambda
+    refuses: a response over 6,291,556 bytes, not one over about 6,000,000."""
+
+    __slots__ = ()
+
+    def __sizeof__(self) -> int:
+        return max(0, len(self) - (RESPONSE_LIMIT_BYTES - _MOTO_RESPONSE_LIMIT) - _GC_HEADER_BYTES)
 
 
 class InvalidRequestContent(JsonRESTError):
@@ -35,8 +56,9 @@ class RequestTooLarge(JsonRESTError):
 
 def _invoke(self: LambdaFunction, body: str, request_headers: Any, response_headers: Any) -> bytes:
     invocation_type = request_headers.get("x-amz-invocation-type", "RequestResponse")
-    if invocation_type == "RequestResponse" and len(body.encode()) > SYNC_REQUEST_LIMIT_BYTES:
-        raise RequestTooLarge(f"Request must be smaller than {SYNC_REQUEST_LIMIT_BYTES} bytes for the InvokeFunction operation")
+    limit = ASYNC_REQUEST_LIMIT_BYTES if invocation_type == "Event" else SYNC_REQUEST_LIMIT_BYTES
+    if len(body.encode()) > limit:
+        raise RequestTooLarge(f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
     try:
         event = json.loads(body) if body else {}
     except ValueError as error:
@@ -53,7 +75,7 @@ def _invoke(self: LambdaFunction, body: str, request_headers: Any, response_head
     response_headers["x-amz-executed-version"] = "$LATEST"
     tail = result.logs.encode("utf-8")[-LOG_TAIL_BYTES:]
     response_headers["x-amz-log-result"] = base64.b64encode(tail).decode("ascii")
-    return result.payload
+    return _Response(result.payload)
 
 
 def _invoke_lambda(self: LambdaFunction, event: Any = None) -> tuple[str, bool, str]:
