@@ -10,7 +10,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { CreateChangeSetCommand, DescribeChangeSetCommand, DescribeStacksCommand, ExecuteChangeSetCommand } from '@aws-sdk/client-cloudformation';
+import { CreateChangeSetCommand, CreateStackCommand, DescribeChangeSetCommand, DescribeStackEventsCommand, DescribeStacksCommand, ExecuteChangeSetCommand } from '@aws-sdk/client-cloudformation';
 import { Upload } from '@aws-sdk/lib-storage';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createReceiptProbe } from '../../scripts/lib/receipt-probe.js';
@@ -122,6 +122,39 @@ describe('CloudFormation fidelity', () => {
     // Assess
     expect(status).toBe('ROLLBACK_COMPLETE');
     await expect(sqs.send(new GetQueueUrlCommand({ QueueName }))).rejects.toThrow();
+  });
+
+  it('fails a function whose properties it would not honour, naming them, instead of ignoring them', async () => {
+    // Prepare: reserved concurrency 0 throttles every invocation on AWS; a layer adds code to /opt
+    const { cloudFormation } = live();
+    const StackName = 'kit-function-properties-it';
+    const TemplateBody = JSON.stringify({
+      Resources: {
+        Fn: {
+          Type: 'AWS::Lambda::Function',
+          Properties: {
+            Runtime: 'nodejs22.x',
+            Handler: 'index.handler',
+            Role: 'arn:aws:iam::123456789012:role/kit-function-properties-it',
+            Code: { ZipFile: 'exports.handler = async () => 1;' },
+            ReservedConcurrentExecutions: 0,
+            Layers: ['arn:aws:lambda:us-east-1:123456789012:layer:kit:1'],
+          },
+        },
+      },
+    });
+    // Act
+    await cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody }));
+    const status = await waitFor('the stack to settle', async () => {
+      const stack = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0];
+      return stack?.StackStatus?.endsWith('_IN_PROGRESS') ? undefined : stack?.StackStatus;
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    // Assess
+    const events = (await cloudFormation.send(new DescribeStackEventsCommand({ StackName }))).StackEvents ?? [];
+    expect(status).toBe('ROLLBACK_COMPLETE');
+    expect(events.filter((event) => event.ResourceStatus === 'CREATE_FAILED').map((event) => event.ResourceStatusReason)).toEqual([
+      'AWS::Lambda::Function properties not emulated by the embedded emulator: Layers, ReservedConcurrentExecutions',
+    ]);
   });
 
   it('updates a stack whose Conditions read a pseudo parameter or a mapping, which the update does not change', async () => {

@@ -398,6 +398,29 @@ def _physical_id(resource: Any) -> str:
         return ""
 
 
+# AWS::Lambda::Function properties the executor honours (Architectures: a Node.js function runs alike on either;
+# KmsKeyArn only encrypts the environment at rest). Any other (ReservedConcurrentExecutions, Layers, LoggingConfig,
+# EphemeralStorage, DeadLetterConfig, VpcConfig …) would be stored and ignored, and a function that depends on it
+# would pass here and fail on AWS.
+HANDLED_FUNCTION_PROPERTIES = {
+    "Architectures", "Code", "Description", "Environment", "FunctionName", "Handler", "KmsKeyArn", "MemorySize",
+    "PackageType", "Role", "Runtime", "Tags", "Timeout",
+}
+
+
+def _reject_unhandled_function_properties(properties: dict[str, Any]) -> None:
+    unknown = sorted(set(properties) - HANDLED_FUNCTION_PROPERTIES)
+    if properties.get("PackageType", "Zip") != "Zip":
+        unknown.append(f"PackageType {properties['PackageType']}")
+    if unknown:
+        raise UnsupportedByEmulator(f"AWS::Lambda::Function properties not emulated by the embedded emulator: {', '.join(unknown)}")
+
+
+def _reject_unhandled(resource_json: dict[str, Any]) -> None:
+    if resource_json.get("Type") == "AWS::Lambda::Function":
+        _reject_unhandled_function_properties(resource_json.get("Properties", {}))
+
+
 def _create_with_events(logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str,
                         region_name: str) -> Any:
     condition = resource_json.get("Condition")
@@ -407,6 +430,7 @@ def _create_with_events(logical_id: str, resource_json: dict[str, Any], resource
     resource_type = resource_json["Type"]
     _resource_event(stack, logical_id, resource_type, "CREATE_IN_PROGRESS")
     try:
+        _reject_unhandled(resource_json)
         resource = _original_parse_and_create(logical_id, resource_json, resources_map, account_id, region_name)
     except Exception as error:
         # A resource that needed a failed one fails with it: only the first names the cause, as on AWS.
@@ -434,6 +458,7 @@ def _update_with_events(logical_id: str, resource_json: dict[str, Any], resource
         raise refused[logical_id]
     _resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS")
     try:
+        _reject_unhandled(resource_json)
         resource = _original_parse_and_update(logical_id, resource_json, resources_map, account_id, region_name)
         if resource is None:
             # moto has no update for this type and would drop the resource from the stack, outputs and all.
