@@ -157,6 +157,33 @@ describe('CloudFormation fidelity', () => {
     ]);
   });
 
+  it('refuses a function configuration Lambda refuses: reserved variables, more than 4 KB of them, a timeout or memory out of range', async () => {
+    // Prepare
+    const refusal = (creation: Promise<unknown>) =>
+      creation.then(
+        () => 'created',
+        (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode} ${error.name}: ${error.message}`,
+      );
+    const create = (name: string, options: { timeout?: number; memory?: number; variables?: Record<string, string> }) =>
+      refusal(createTestFunction(started(), name, { 'index.mjs': 'export const handler = async () => 1;' }, options));
+    // Act
+    const reserved = await create('kit-reserved-variables', { variables: { AWS_REGION: 'eu-west-1', GREETING: 'hi', _HANDLER: 'x.y' } });
+    const oversized = await create('kit-oversized-variables', { variables: { FILLER: 'x'.repeat(4096) } });
+    const tooLong = await create('kit-too-long', { timeout: 901 });
+    const tooSmall = await create('kit-too-small', { memory: 64 });
+    const fine = await create('kit-fine-variables', { variables: { FILLER: 'x'.repeat(4000) }, timeout: 900 });
+    const update = await refusal(live().lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'kit-fine-variables', Environment: { Variables: { AWS_ACCESS_KEY_ID: 'AKIA' } } })));
+    // Assess
+    expect(reserved).toBe(
+      '400 InvalidParameterValueException: Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION, _HANDLER',
+    );
+    expect(oversized).toMatch(/^400 InvalidParameterValueException: Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit\. String measured: \{"FILLER":"x+"\}$/);
+    expect(tooLong).toBe("400 ValidationException: 1 validation error detected: Value '901' at 'timeout' failed to satisfy constraint: Member must have value less than or equal to 900");
+    expect(tooSmall).toBe("400 ValidationException: 1 validation error detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128");
+    expect(fine).toBe('created');
+    expect(update).toMatch(/^400 InvalidParameterValueException: .*Reserved keys used in this request: AWS_ACCESS_KEY_ID$/);
+  });
+
   it('updates a stack whose Conditions read a pseudo parameter or a mapping, which the update does not change', async () => {
     // Prepare: a queue that exists only in us-east-1, and another whose name a parameter changes
     const { cloudFormation } = live();

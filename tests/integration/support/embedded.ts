@@ -80,6 +80,7 @@ export async function emulatorFaults(emulator: { readonly endpoint: string }, me
 export type TestFunctionOptions = {
   readonly handler?: string;
   readonly timeout?: number;
+  readonly memory?: number;
   readonly runtime?: Runtime;
   readonly variables?: Record<string, string>;
   /** The execution role's ARN; the stack function's role by default. */
@@ -98,6 +99,7 @@ export async function createTestFunction(stack: EmbeddedStack, FunctionName: str
       Role,
       Code: { ZipFile: await zipOfFiles(files) },
       Timeout: options.timeout ?? 3,
+      ...(options.memory ? { MemorySize: options.memory } : {}),
       ...(options.variables ? { Environment: { Variables: options.variables } } : {}),
     }),
   );

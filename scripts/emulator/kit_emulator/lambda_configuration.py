@@ -1,0 +1,68 @@
+"""A function configuration checked as Lambda checks it, which moto 5.2.5 does not: a CreateFunction or an
+UpdateFunctionConfiguration (CloudFormation's included) that sets a variable Lambda reserves, more than 4 KB of
+variables, a timeout outside 1-900 s or memory outside 128-10,240 MB is refused with Lambda's answer, instead of
+being stored (a reserved variable then even replaced the value the runtime sets, AWS_REGION or the credentials).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.awslambda.exceptions import InvalidParameterValueException
+from moto.awslambda.models import LambdaBackend
+from moto.core.exceptions import JsonRESTError
+
+# Lambda's "Defined runtime environment variables": set by the runtime, refused in a function's configuration.
+RESERVED_VARIABLES = frozenset({
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+})
+VARIABLES_LIMIT_BYTES = 4096
+RANGES = {"Timeout": ("timeout", 1, 900), "MemorySize": ("memorySize", 128, 10240)}
+
+
+class ValidationException(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ValidationException", message)
+
+
+def check_configuration(spec: dict[str, Any]) -> None:
+    """Raises Lambda's answer to a configuration it refuses; `spec` holds what the request sets."""
+    for key, (member, low, high) in RANGES.items():
+        if key not in spec:
+            continue
+        value = int(spec[key])
+        if not low <= value <= high:
+            bound = f"greater than or equal to {low}" if value < low else f"less than or equal to {high}"
+            raise ValidationException(f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: Member must have value {bound}")
+    variables = (spec.get("Environment") or {}).get("Variables") or {}
+    reserved = [name for name in variables if name in RESERVED_VARIABLES]
+    if reserved:
+        raise InvalidParameterValueException(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided "
+            f"contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {', '.join(reserved)}")
+    measured = json.dumps(variables, separators=(",", ":"), ensure_ascii=False)
+    if len(measured.encode()) > VARIABLES_LIMIT_BYTES:
+        raise InvalidParameterValueException(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided "
+            f"exceeded the 4KB limit. String measured: {measured}")
+
+
+def install() -> None:
+    create_function, update_function_configuration = LambdaBackend.create_function, LambdaBackend.update_function_configuration
+
+    def checked_create_function(self: LambdaBackend, spec: dict[str, Any]) -> Any:
+        check_configuration(spec)
+        return create_function(self, spec)
+
+    def checked_update_function_configuration(self: LambdaBackend, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
+        check_configuration(body)
+        return update_function_configuration(self, function_name, qualifier, body)
+
+    LambdaBackend.create_function = checked_create_function  # type: ignore[method-assign]
+    LambdaBackend.update_function_configuration = checked_update_function_configuration  # type: ignore[method-assign]
