@@ -381,6 +381,20 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     expect(response.FunctionError).toBeUndefined();
   });
 
+  it('unpacks the zip with its files’ modes, so that a tool the zip marks executable runs, as on Lambda', async () => {
+    // Prepare
+    const { lambda } = stack!.deployment.clients;
+    const files = {
+      'index.mjs': "import { execFileSync } from 'node:child_process';\nexport const handler = async () => execFileSync('./bin/tool.sh', { encoding: 'utf8' }).trim();",
+      'bin/tool.sh': '#!/bin/sh\necho ran',
+    };
+    await createTestFunction(stack!, 'kit-runtime-modes', files, { modes: { 'bin/tool.sh': 0o755 } });
+    // Act
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-modes', Payload: '{}' }));
+    // Assess
+    expect(new TextDecoder().decode(response.Payload)).toBe('"ran"');
+  });
+
   /** A warm function whose unpacked code vanishes, then whose runtime crashes: its next start fails once. */
   async function breakNextStart(FunctionName: string): Promise<void> {
     const { lambda } = stack!.deployment.clients;

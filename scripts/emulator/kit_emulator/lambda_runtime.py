@@ -76,14 +76,28 @@ def is_deployed(fn: Any) -> bool:
     return get_backend(fn.account_id, fn.region)._lambdas.get_arn(fn.function_arn) is fn
 
 
+def _unpack(code: bytes, directory: Path) -> None:
+    """Extracts a function's zip with its files' Unix modes, as Lambda does (zipfile drops them): a tool the zip
+    marks executable runs."""
+    with zipfile.ZipFile(io.BytesIO(code)) as archive:
+        for entry in archive.infolist():
+            # extract() names the path it wrote, after it took out "..", drive letters and leading slashes.
+            written = archive.extract(entry, directory)
+            mode = (entry.external_attr >> 16) & 0o7777
+            if entry.create_system == _UNIX and mode and not entry.is_dir():
+                os.chmod(written, mode)
+
+
+_UNIX = 3  # a zip entry's "version made by" system for Unix, whose external attributes carry the file's mode
+
+
 def _code_dir(fn: Any) -> Path:
     # moto already holds the zip's digest (the function's CodeSha256, base64); make it a file name.
     digest = base64.b64decode(fn.code_sha_256).hex()
     target = settings.state_dir / "functions" / f"{fn.function_name}-{digest[:16]}"
     if not target.exists():
         staging = target.with_name(target.name + f".{uuid.uuid4().hex}")
-        with zipfile.ZipFile(io.BytesIO(fn.code_bytes)) as archive:
-            archive.extractall(staging)
+        _unpack(fn.code_bytes, staging)
         try:
             staging.rename(target)
         except OSError:

@@ -85,6 +85,8 @@ export type TestFunctionOptions = {
   readonly variables?: Record<string, string>;
   /** The execution role's ARN; the stack function's role by default. */
   readonly role?: string;
+  /** Unix modes of files in the zip, by path. */
+  readonly modes?: Record<string, number>;
 };
 
 /** Creates a function of these files (path in the zip → source) next to a stack's, with its role unless told; answers its configuration. */
@@ -97,7 +99,7 @@ export async function createTestFunction(stack: EmbeddedStack, FunctionName: str
       Runtime: options.runtime ?? 'nodejs22.x',
       Handler: options.handler ?? 'index.handler',
       Role,
-      Code: { ZipFile: await zipOfFiles(files) },
+      Code: { ZipFile: await zipOfFiles(files, options.modes) },
       Timeout: options.timeout ?? 3,
       ...(options.memory ? { MemorySize: options.memory } : {}),
       ...(options.variables ? { Environment: { Variables: options.variables } } : {}),
