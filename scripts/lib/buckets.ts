@@ -83,10 +83,19 @@ async function objectLocked(s3: S3Client, bucket: string): Promise<boolean> {
 export async function emptyBucket(s3: S3Client, bucket: string, prefix?: string): Promise<number> {
   const bypass = prefix === undefined && (await objectLocked(s3, bucket));
   let deleted = 0;
+  let lastPage: string | undefined;
   for (;;) {
     const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000, Prefix: prefix }));
     const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
     if (objects.length === 0) return deleted;
+    // A name the XML listing cannot carry as stored (a carriage return reads as a line feed) deletes nothing.
+    const thisPage = JSON.stringify(objects);
+    if (thisPage === lastPage) {
+      throw new Error(
+        `could not empty ${bucket}: S3 listed the same ${objects.length} version(s) again after deleting them (first ${objects[0]!.Key}): a key the listing cannot name as stored (a control character in its name?) must be deleted by hand, then run this again`,
+      );
+    }
+    lastPage = thisPage;
     const result = await s3.send(
       new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true }, ...(bypass ? { BypassGovernanceRetention: true } : {}) }),
     );
