@@ -15,12 +15,15 @@ const program = scriptCommand('console', 'Serve a local web page (on 127.0.0.1 o
   .parse();
 const options = program.opts<{ target: Name; port: number; logHours: number }>();
 
+/** How long the target may stay silent during one of the console's requests: well beyond a 64 MiB part copy. */
+const ANSWER_WITHIN_MS = 30_000;
 /** How many keys the overview lists; the search finds the others. */
 const SHOWN_KEYS = 100;
 
 run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
-  const clients = clientsFor(target);
+  // A page waits for the target at most this long (per attempt of the SDK's three), then says it stopped answering.
+  const clients = clientsFor(target, { answerWithinMs: ANSWER_WITHIN_MS });
   const identity = await identifyAccount(target, clients);
   const backend = liveBackend(target, clients, { account: identity.Account ?? '?', reportsDir, receiptWindowMs: options.logHours * 3_600_000, shownKeys: SHOWN_KEYS });
   const running = await startConsole(consoleApp({ backend, token: sessionToken(), reportsDir }), options.port);

@@ -166,7 +166,11 @@ export function interruption(notice: string): AbortSignal {
  * checks no longer help); undefined for any other error.
  */
 export function stoppedAnswering(error: unknown): string | undefined {
-  return (error as { code?: string } | undefined)?.code === 'ECONNREFUSED' ? 'is its emulator or LocalStack still running? (`make deploy` starts the embedded one)' : undefined;
+  const { code, name } = (error ?? {}) as { code?: string; name?: string };
+  if (code === 'ECONNREFUSED') return 'is its emulator or LocalStack still running? (`make deploy` starts the embedded one)';
+  // The SDK's time limit on an answer (clientsFor's answerWithinMs) ran out: the target took the request and is silent.
+  if (name === 'TimeoutError' || code === 'ETIMEDOUT') return 'it took the request and did not answer in time: is its emulator or LocalStack stopped or overloaded? (its log says)';
+  return undefined;
 }
 
 /** Runs a script's main function: errors print their message (no stack for expected failures) and set the exit code. */

@@ -18,26 +18,40 @@ export type Clients = {
   readonly sts: STSClient;
 };
 
-/**
- * SDK clients for a target: endpoint, credentials, region and path style decided once, here.
- * `userAgent` is appended to the clients' user agent, so that a target's request log can tell them apart.
- */
-export function clientsFor(target: Target, options: { userAgent?: string } = {}): Clients {
+/** Lambda's longest function timeout, and a minute for the answer to come back: a synchronous Invoke's limit. */
+const LONGEST_INVOKE_MS = 960_000;
+
+export type ClientOptions = {
+  /** Appended to the clients' user agent, so that a target's request log can tell them apart. */
+  readonly userAgent?: string;
+  /**
+   * How long a request may wait for the target's next byte (each of the SDK's attempts) before it fails with a
+   * TimeoutError; a synchronous Invoke waits as long as a function may run. Without it, a target that takes
+   * connections and answers nothing (a stopped emulator) keeps a request waiting forever.
+   */
+  readonly answerWithinMs?: number;
+};
+
+/** SDK clients for a target: endpoint, credentials, region and path style decided once, here. */
+export function clientsFor(target: Target, options: ClientOptions = {}): Clients {
   const common = {
     region: target.region,
     ...(options.userAgent ? { customUserAgent: options.userAgent } : {}),
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     ...(target.credentials ? { credentials: target.credentials } : {}),
   };
+  const within = (requestTimeout: number | undefined) =>
+    requestTimeout === undefined ? {} : { requestHandler: { connectionTimeout: Math.min(requestTimeout, 3_000), requestTimeout, throwOnRequestTimeout: true } };
+  const answering = { ...common, ...within(options.answerWithinMs) };
   const clients: Clients = {
     // Emulators on host:port cannot serve virtual-hosted bucket names.
-    s3: new S3Client({ ...common, forcePathStyle: target.endpoint !== undefined }),
-    sns: new SNSClient(common),
-    sqs: new SQSClient(common),
-    cloudFormation: new CloudFormationClient(common),
-    lambda: new LambdaClient(common),
-    logs: new CloudWatchLogsClient(common),
-    sts: new STSClient(common),
+    s3: new S3Client({ ...answering, forcePathStyle: target.endpoint !== undefined }),
+    sns: new SNSClient(answering),
+    sqs: new SQSClient(answering),
+    cloudFormation: new CloudFormationClient(answering),
+    lambda: new LambdaClient({ ...common, ...within(options.answerWithinMs === undefined ? undefined : LONGEST_INVOKE_MS) }),
+    logs: new CloudWatchLogsClient(answering),
+    sts: new STSClient(answering),
   };
   // Environment variables cannot tell where a shared-config profile sends requests: the clients check themselves.
   if (target.name === 'aws') guardRealAws(clients);
