@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { isExplicitYes, stoppedAnswering, UsageError } from '../lib/cli.js';
+import { repairOutcome } from '../lib/reconcile.js';
+import { redriveFailed, type QueueRedrive } from '../lib/redrive.js';
 import { RestoreRequestError, SkipReason, type RestoreResult } from '../lib/restore.js';
 import { StackNeedsRecovery } from '../lib/stack-state.js';
 import { TargetName } from '../lib/targets.js';
@@ -51,6 +53,12 @@ const skippedStatus = {
   [SkipReason.interrupted]: 500,
   [SkipReason.ambiguousAtTime]: 409,
 } as const satisfies Record<SkipReason, 404 | 409 | 500>;
+
+/** A redrive's status, as make redrive's exit code: 500 when an event failed again, 409 when another reader held some. */
+function redriveStatus(redrive: QueueRedrive): 200 | 409 | 500 {
+  if (!redriveFailed(redrive)) return 200;
+  return redrive.results.some((result) => result.error !== undefined) || redrive.interrupted.length > 0 ? 500 : 409;
+}
 
 /** A finished restore's status: 500 for a failed copy, else that of the first restore that did not happen, else 200. */
 function restoreStatus(results: readonly RestoreResult[]): 200 | 404 | 409 | 500 {
@@ -112,7 +120,8 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     if (messageId === undefined && 'messageId' in form) {
       return problem(c, 400, 'Which event?', 'A blank message id names no parked event: press Redrive on its row in the overview, or "Redrive all". Nothing was done.');
     }
-    return page(c, <RedrivePage redrive={await backend.redrive(messageId)} session={session} />);
+    const redrive = await backend.redrive(messageId);
+    return page(c, <RedrivePage redrive={redrive} session={session} />, redriveStatus(redrive));
   });
 
   app.post('/reconcile', async (c) => {
@@ -123,7 +132,9 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     }
     const fix = fixField !== undefined;
     if (fix && !confirmedAccount(form)) return notConfirmed(c);
-    return page(c, <ReconcilePage run={await backend.reconcile(field(form, 'prefix'), fix)} session={session} />);
+    const run = await backend.reconcile(field(form, 'prefix'), fix);
+    // A check that finds keys to repair is a report; a repair that leaves keys wrong failed, as make reconcile says.
+    return page(c, <ReconcilePage run={run} session={session} />, repairOutcome(run.repairs).remaining.length > 0 ? 500 : 200);
   });
 
   app.post('/restore', async (c) => {

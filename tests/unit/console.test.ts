@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import type { ConsoleBackend, Overview, Place } from '../../scripts/console/backend.js';
+import type { ConsoleBackend, Overview, Place, ReconcileRun } from '../../scripts/console/backend.js';
 import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
 import { readReports } from '../../scripts/console/reports.js';
 import { consoleApp } from '../../scripts/console/server.js';
+import { Finding } from '../../scripts/lib/reconcile.js';
+import type { QueueRedrive } from '../../scripts/lib/redrive.js';
 import { RestoreAction, SkipReason, type RestoreResult } from '../../scripts/lib/restore.js';
 
 const TOKEN = 'session-token-of-this-run';
@@ -22,8 +24,8 @@ function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverv
     place: { target: 'embedded', region: 'us-east-1', account: '123456789012', ...place },
     overview: vi.fn(async () => overview),
     keyVersions: vi.fn(),
-    redrive: vi.fn(async () => ({ messages: 0, parked: [], unreadable: [], results: [], notReleased: [], hiddenElsewhere: 0, interrupted: [] })),
-    reconcile: vi.fn(async (prefix?: string) => ({ prefix, findings: [], repairs: [] })),
+    redrive: vi.fn(async (): Promise<QueueRedrive> => ({ messages: 0, parked: [], unreadable: [], results: [], notReleased: [], hiddenElsewhere: 0, interrupted: [] })),
+    reconcile: vi.fn(async (prefix?: string): Promise<ReconcileRun> => ({ prefix, findings: [], repairs: [] })),
     restore: vi.fn(),
   } satisfies ConsoleBackend;
   return { backend, app: consoleApp({ backend, token: TOKEN, reportsDir: '/nonexistent' }) };
@@ -137,6 +139,25 @@ describe('the reconcile form', () => {
     expect(no.status).toBe(400);
     expect(await no.text()).toContain('fix=no is not an explicit yes (yes, 1 or true): nothing was done.');
     expect(backend.reconcile).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('what an action that did not succeed answers', () => {
+  it('answers a redrive whose event failed again 500, one another reader held 409, and a repair that left keys wrong 500', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    const quiet = { messages: 1, parked: [parkedEvent], unreadable: [], notReleased: [], interrupted: [] };
+    backend.redrive
+      .mockResolvedValueOnce({ ...quiet, results: [{ event: parkedEvent, error: 'ConfigError: BACKUP_BUCKET: must be an S3 bucket name' }], hiddenElsewhere: 0 })
+      .mockResolvedValueOnce({ ...quiet, results: [], hiddenElsewhere: 3 });
+    const wrong = { key: 'a.txt', finding: Finding.missing, detail: 'no backup at all' };
+    backend.reconcile.mockResolvedValueOnce({ prefix: undefined, findings: [wrong], repairs: [{ before: wrong, error: 'ConfigError: BACKUP_BUCKET: must be an S3 bucket name' }] });
+    // Act
+    const failedAgain = await app.request(post('/redrive', { token: TOKEN, messageId: 'm-1' }));
+    const heldElsewhere = await app.request(post('/redrive', { token: TOKEN }));
+    const repair = await app.request(post('/reconcile', { token: TOKEN, fix: 'yes' }));
+    // Assess
+    expect([failedAgain.status, heldElsewhere.status, repair.status]).toEqual([500, 409, 500]);
   });
 });
 
