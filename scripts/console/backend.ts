@@ -66,7 +66,15 @@ export type KeyVersions = {
  * A restore of one backup version, as the page asks for it; `force` only after the owner confirmed the overwrite
  * of the object whose ETag is `overwriting` (what the question showed them).
  */
-export type RestoreAsk = { readonly key: string; readonly version: string; readonly to?: string; readonly force: boolean; readonly overwriting?: string };
+export type RestoreAsk = {
+  readonly key: string;
+  readonly version: string;
+  readonly to?: string;
+  readonly force: boolean;
+  readonly overwriting?: string;
+  /** The version id of what the question showed: the same bytes written again since have the same ETag. */
+  readonly overwritingVersion?: string;
+};
 
 export type RestoreOutcome =
   /** The destination exists: nothing was written, the owner is asked first. */

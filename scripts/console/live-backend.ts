@@ -6,7 +6,7 @@ import { requireDeployedStack, stackReadiness, type DeployedStack } from '../lib
 import type { Parameters } from '../lib/parameters.js';
 import { repairable, reconcileBuckets, repairThroughFunction } from '../lib/reconcile.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds } from '../lib/redrive.js';
-import { copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../lib/restore.js';
+import { copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
 import type { Target } from '../lib/targets.js';
 import type { ArtefactView, ConsoleBackend, Overview, Place, Problem, StackView } from './backend.js';
@@ -148,7 +148,8 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force });
       // An occupied destination is asked about; after a yes, so is anything there other than what the question
       // showed (a second click after the first overwrote it, a new upload).
-      const toAsk = plan.find((item) => item.skipped === SkipReason.exists || (item.action === RestoreAction.overwrite && item.occupiedBy !== ask.overwriting));
+      const showed = (item: PlannedRestore) => item.occupiedBy === ask.overwriting && item.occupiedByVersion === ask.overwritingVersion;
+      const toAsk = plan.find((item) => item.skipped === SkipReason.exists || (item.action === RestoreAction.overwrite && !showed(item)));
       if (toAsk) return { kind: 'confirm', item: toAsk };
       if (plan.every((item) => item.action === RestoreAction.skip)) return { kind: 'done', results: plan };
       return { kind: 'done', results: await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan) };

@@ -143,7 +143,7 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     const version = field(form, 'version');
     if (!key || !version) return problem(c, 400, 'Which version?', 'A restore names a key and one of its backup versions: pick one on the key’s page.');
     if (!confirmedAccount(form)) return notConfirmed(c);
-    const ask = { key, version, to: field(form, 'to'), force: field(form, 'force') === 'yes', overwriting: field(form, 'overwriting') };
+    const ask = { key, version, to: field(form, 'to'), force: field(form, 'force') === 'yes', overwriting: field(form, 'overwriting'), overwritingVersion: field(form, 'overwritingVersion') };
     const outcome = await backend.restore(ask);
     if (outcome.kind === 'confirm') return page(c, <RestoreConfirmPage item={outcome.item} ask={ask} session={session} />);
     return page(c, <RestoreDonePage results={outcome.results} session={session} />, restoreStatus(outcome.results));

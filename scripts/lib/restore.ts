@@ -64,6 +64,8 @@ export type PlannedRestore = {
   readonly reason?: string;
   /** The ETag of what the destination held when planned: an overwrite replaces that object only. */
   readonly occupiedBy?: string;
+  /** Its version id: the same bytes written again (a second overwrite) have the same ETag, not the same version. */
+  readonly occupiedByVersion?: string;
   /**
    * Chosen by its source's time because the inbox's history of the key is gone (as after a destroy and a new
    * deploy): a deletion before the time is unknown, so a key deleted then is restored too.
@@ -229,9 +231,10 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}`);
         const occupant = await headObjectVersion(s3, target.bucket, target.key);
         const occupiedBy = occupant?.content.etag;
+        const occupiedByVersion = occupant?.versionId;
         const byTime = request.at && !then ? { historyGone: true } : {};
-        if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy, ...byTime };
-        return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy, ...byTime };
+        if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy, occupiedByVersion, ...byTime };
+        return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy, occupiedByVersion, ...byTime };
       }),
     ),
   );

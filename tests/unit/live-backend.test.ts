@@ -70,4 +70,17 @@ describe('the console’s overwrite', () => {
     expect(outcome).toMatchObject({ kind: 'confirm', item: { occupiedBy: '"since"' } });
     expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
   });
+
+  it('asks again when the destination holds the same bytes as a newer version: a second click after the first overwrote it', async () => {
+    // Prepare: the question showed version i2; the first click wrote the backup's bytes as i3, with the same ETag
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'docs/a.txt', VersionId: 'b1', IsLatest: true, LastModified: new Date('2026-11-28T10:00:00Z'), Size: 5 }] });
+    s3.on(HeadObjectCommand, { Bucket: KIT_BACKUP }).resolves({ ContentLength: 5, ETag: '"same"', VersionId: 'b1', LastModified: new Date('2026-11-28T10:00:00Z'), Metadata: {} });
+    s3.on(HeadObjectCommand, { Bucket: KIT_INBOX }).resolves({ ContentLength: 5, ETag: '"same"', VersionId: 'i3' });
+    // Act
+    const outcome = await backend.restore({ key: 'docs/a.txt', version: 'b1', force: true, overwriting: '"same"', overwritingVersion: 'i2' });
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'confirm', item: { occupiedBy: '"same"', occupiedByVersion: 'i3' } });
+    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+  });
 });

@@ -99,6 +99,7 @@ export const RestoreConfirmPage: FC<{ item: PlannedRestore; ask: RestoreAsk; ses
       <input type="hidden" name="to" value={ask.to ?? ''} />
       <input type="hidden" name="force" value="yes" />
       <input type="hidden" name="overwriting" value={item.occupiedBy ?? ''} />
+      <input type="hidden" name="overwritingVersion" value={item.occupiedByVersion ?? ''} />
     </ActionForm>
     <p>
       <a href={keyHref(ask.key)}>No, keep it</a>
