@@ -41,6 +41,12 @@ function field(form: Form, name: string): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
+/** An object key as typed, or undefined when empty: a key may be made only of spaces, which S3 takes as a name. */
+function keyField(form: Form, name: string): string | undefined {
+  const value = form[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
 const page = async (c: Context, node: JSX.Element, status: 200 | 400 | 403 | 404 | 409 | 500 | 503 = 200) => c.html(`<!doctype html>\n${await node}`, status);
 
 /** The status of a restore that did not happen, by why: every reason is decided here, a new one included. */
@@ -139,7 +145,7 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
 
   app.post('/restore', async (c) => {
     const form = await c.req.parseBody();
-    const key = field(form, 'key');
+    const key = keyField(form, 'key');
     const version = field(form, 'version');
     if (!key || !version) return problem(c, 400, 'Which version?', 'A restore names a key and one of its backup versions: pick one on the key’s page.');
     if (!confirmedAccount(form)) return notConfirmed(c);

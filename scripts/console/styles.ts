@@ -15,7 +15,7 @@ h2 { font-size: 1.15em; }
 h3 { font-size: 1em; margin-bottom: 0.3em; }
 table { border-collapse: collapse; width: 100%; }
 th, td { border-bottom: 1px solid var(--border); padding: 0.35em 0.6em; text-align: left; vertical-align: top; }
-code, .key { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
+code, .key { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: anywhere; white-space: pre-wrap; }
 td.key a { color: var(--accent); }
 td.error { font-size: 0.85em; color: #7f1d1d; max-width: 30em; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.3em 1em; }

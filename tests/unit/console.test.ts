@@ -247,6 +247,17 @@ describe('restore asks before it overwrites', () => {
     expect(html).toContain('<input type="hidden" name="overwriting" value="&quot;e1&quot;"/>');
   });
 
+  it('restores a key made only of spaces, which S3 takes as any other name', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.restore.mockResolvedValue({ kind: 'done', results: [{ ...item, key: '  ', action: RestoreAction.restore, skipped: undefined, restoredVersionId: 'n1' }] });
+    // Act
+    const response = await app.request(post('/restore', { token: TOKEN, key: '  ', version: 'v1' }));
+    // Assess
+    expect(response.status).toBe(200);
+    expect(backend.restore).toHaveBeenCalledWith(expect.objectContaining({ key: '  ', version: 'v1' }));
+  });
+
   it('overwrites only when the form says so', async () => {
     // Prepare
     const { app, backend } = fakeBackend();
@@ -296,11 +307,11 @@ describe('form fields reach the backend as typed', () => {
     expect(backend.reconcile).toHaveBeenCalledWith(' drafts/ ', false);
   });
 
-  it('refuses a blank key or version, and reconciles everything for a blank prefix', async () => {
-    // Prepare
+  it('refuses an empty key or a blank version, and reconciles everything for a blank prefix', async () => {
+    // Prepare: a key of spaces names an object (S3 takes it); an empty one names none
     const { app, backend } = fakeBackend();
     // Act
-    const restore = await app.request(post('/restore', { token: TOKEN, key: '   ', version: 'v1' }));
+    const restore = await app.request(post('/restore', { token: TOKEN, key: '', version: 'v1' }));
     const reconcile = await app.request(post('/reconcile', { token: TOKEN, prefix: '  ' }));
     // Assess
     expect(restore.status).toBe(400);
