@@ -98,7 +98,8 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     if (!isSameOrigin(c.req.header('origin'), c.req.header('host'))) {
       return problem(c, 403, 'Refused', 'Actions are taken only from the console’s own pages: this request came from elsewhere, and nothing was done.');
     }
-    const form = await c.req.parseBody();
+    const form = await c.req.parseBody().catch(() => undefined);
+    if (!form) return problem(c, 400, 'Cannot read the form', 'The request’s body is not a form the console can read: send it from the console’s own page. Nothing was done.');
     if (!isSessionToken(form.token, token)) {
       return problem(c, 403, 'Refused', 'This form is not from this run of the console (it may be from one that has stopped): reload the page and try again. Nothing was done.');
     }

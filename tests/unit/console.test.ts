@@ -89,6 +89,17 @@ describe('the console refuses what does not come from its own page', () => {
     expect(backend.redrive).not.toHaveBeenCalled();
   });
 
+  it('answers a form it cannot read 400, doing nothing', async () => {
+    // Prepare: a multipart body without its boundary
+    const { app, backend } = fakeBackend();
+    const broken = new Request(`http://${HOST}/redrive`, { method: 'POST', headers: { host: HOST, origin: ORIGIN, 'content-type': 'multipart/form-data' }, body: 'token=x' });
+    // Act
+    const response = await app.request(broken);
+    // Assess
+    expect(response.status).toBe(400);
+    expect(backend.redrive).not.toHaveBeenCalled();
+  });
+
   it('takes an action from its own page with the token', async () => {
     // Prepare
     const { app, backend } = fakeBackend();
