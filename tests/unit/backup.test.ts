@@ -613,15 +613,22 @@ describe('receipts after a crash', () => {
     expect([...retry.outcomes, ...late.outcomes]).toEqual([Outcome.staleEvent, Outcome.staleEvent]);
     expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1]);
   });
-  it('sends the receipt of a version whose copy more than ten newer backups overtook before the retry', async () => {
-    // Prepare: request-1 copied v1 and died; an autosaving client then wrote twelve versions, each backed up
-    const v1 = model.put(INBOX, 'autosaved.txt');
-    await createHandler(dependencies())(eventFor('autosaved.txt', { versionId: v1 }), invocation);
+
+  /** request-1 copies the key's first version and dies; an autosaving client then writes twelve more, each backed up. */
+  async function copiedThenOvertakenTwelveTimes(key: string): Promise<string> {
+    const v1 = model.put(INBOX, key);
+    await createHandler(dependencies())(eventFor(key, { versionId: v1 }), invocation);
     for (let save = 2; save <= 13; save += 1) {
-      const version = model.put(INBOX, 'autosaved.txt');
-      await createHandler(dependencies())(eventFor('autosaved.txt', { versionId: version }), { requestId: `request-${save}` });
+      const version = model.put(INBOX, key);
+      await createHandler(dependencies())(eventFor(key, { versionId: version }), { requestId: `request-${save}` });
     }
     receipts.length = 0;
+    return v1;
+  }
+
+  it('sends the receipt of a version whose copy more than ten newer backups overtook before the retry', async () => {
+    // Prepare
+    const v1 = await copiedThenOvertakenTwelveTimes('autosaved.txt');
     const deps = dependencies();
     // Act
     const retry = await createHandler(deps)(eventFor('autosaved.txt', { versionId: v1 }), invocation);
@@ -654,15 +661,9 @@ describe('receipts after a crash', () => {
   });
 
   it('says a receipt may be owed when the copy could be further back than it can tell, instead of dropping it silently', async () => {
-    // Prepare: as above, but the event's version is gone from the inbox, so its time is unknown
-    const v1 = model.put(INBOX, 'pruned.txt');
-    await createHandler(dependencies())(eventFor('pruned.txt', { versionId: v1 }), invocation);
-    for (let save = 2; save <= 13; save += 1) {
-      const version = model.put(INBOX, 'pruned.txt');
-      await createHandler(dependencies())(eventFor('pruned.txt', { versionId: version }), { requestId: `request-${save}` });
-    }
+    // Prepare: the event's version is gone from the inbox, so its time is unknown
+    const v1 = await copiedThenOvertakenTwelveTimes('pruned.txt');
     model.deleteVersion(INBOX, 'pruned.txt', v1);
-    receipts.length = 0;
     const deps = dependencies();
     // Act
     const retry = await createHandler(deps)(eventFor('pruned.txt', { versionId: v1 }), invocation);
