@@ -148,6 +148,9 @@ async function chooseVersion(
   request: RestoreRequest,
   inboxVersionId: string | undefined,
 ): Promise<BackupVersionInfo | undefined> {
+  // A backup version id is in the listing: only the source's version id, which the provenance holds, needs the reads.
+  const named = request.version ? entries.find((entry) => !entry.deleteMarker && entry.versionId === request.version) : undefined;
+  if (named) return describeBackupVersion(s3, backupBucket, named);
   const unrecorded: BackupVersionInfo[] = [];
   for (const entry of entries) {
     if (entry.deleteMarker) continue;

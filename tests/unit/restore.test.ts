@@ -53,6 +53,24 @@ describe('planRestore by time, where the inbox’s history is gone', () => {
   });
 });
 
+describe('planRestore by VERSION', () => {
+  it('finds a backup version named by its own id in the listing, reading no other version', async () => {
+    // Prepare: 30 backups of one key; the owner names the oldest by its backup version id
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const versions = Array.from({ length: 30 }, (_, save) => model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': `src-${save}` } }));
+    const heads: string[] = [];
+    model.onHead = (bucket) => {
+      if (bucket === 'the-backups') heads.push(bucket);
+    };
+    // Act
+    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', version: versions[0]!, force: false });
+    // Assess
+    expect(plan.map((item) => [item.action, item.backup?.versionId, item.backup?.provenance.sourceVersionId])).toEqual([[RestoreAction.restore, versions[0], 'src-0']]);
+    expect(heads).toHaveLength(1);
+  });
+});
+
 describe('planRestore, asked for something it must not do', () => {
   const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
   const at = new Date('2026-11-27T18:00:00Z');
