@@ -158,6 +158,7 @@ def main() -> None:
     # Last of the S3 changes: it wraps what they made of PutObject, CopyObject and the POSTs.
     s3_metadata_limit.install()
     lambda_configuration.install()
+    function_role_policy.install()
     lambda_invoke.install()
     lambda_runtime.install()
     async_invoke.install()

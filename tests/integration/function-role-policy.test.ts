@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
@@ -334,6 +335,18 @@ describe("the embedded emulator checks a function's requests against its executi
     expect(putPlain.status).toBe(200);
     expect(putWithAcl.status).toBe(403);
     expect(await putWithAcl.text()).toContain(`s3:PutObjectAcl on resource: "arn:aws:s3:::${inbox()}/public/shared.txt" with an explicit deny`);
+  });
+
+  it("answers the function's GetCallerIdentity with its role's session, as STS answers a Lambda function", async () => {
+    // Prepare
+    const fn = await actingAs([]);
+    const sts = new STSClient({ region: stack().target.region, endpoint: stack().target.endpoint!, credentials: await fn.s3.config.credentials() });
+    // Act
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    // Assess
+    expect(identity.Arn).toBe(`arn:aws:sts::123456789012:assumed-role/${fn.roleName}/${fn.roleName}`);
+    expect(identity.Account).toBe('123456789012');
+    expect(identity.UserId).toMatch(new RegExp(`^AROA[A-Z0-9]+:${fn.roleName}$`));
   });
 
   it('needs the permissions boundary to allow too, and lets no Allow with a Condition allow anything', async () => {

@@ -72,6 +72,32 @@ def credentials_for(role_arn: str, function_name: str) -> dict[str, str]:
     return {"AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": digest.hex()[:40], "AWS_SESSION_TOKEN": digest.hex()}
 
 
+def _session_identity(session: Session) -> tuple[str, str, str]:
+    """STS's GetCallerIdentity for a function's session (user id, ARN, account): its role, assumed in a session named
+    after the function."""
+    from moto.iam.models import iam_backends
+
+    try:
+        role_id = iam_backends[session.account_id]["aws"].get_role_by_arn(session.role_arn).id
+    except Exception:  # a role deleted since: its id is gone with it, the session's name is not
+        role_id = "AROA" + "0" * 17
+    return f"{role_id}:{session.function_name}", session.principal, session.account_id
+
+
+def install() -> None:
+    """moto answers GetCallerIdentity for credentials it did not issue with its default user; a function's are the
+    emulator's, and answered as STS answers a Lambda function."""
+    from moto.sts.models import STSBackend
+
+    moto_caller_identity = STSBackend.get_caller_identity
+
+    def caller_identity(self: STSBackend, access_key_id: str, region: str) -> tuple[str, str, str]:
+        session = _sessions.get(access_key_id)
+        return _session_identity(session) if session else moto_caller_identity(self, access_key_id, region)
+
+    STSBackend.get_caller_identity = caller_identity  # type: ignore[method-assign]
+
+
 def _access_key(environ: dict[str, Any]) -> str | None:
     """The access key a request is signed with: SigV4 (header or presigned URL), or SigV2 ("AWS <key>:<signature>"
     or a presigned URL's AWSAccessKeyId), which the emulator then refuses."""
