@@ -166,6 +166,15 @@ async function chooseVersion(
   return request.at && inboxVersionId !== undefined ? unrecorded.find((version) => version.sourceTime.getTime() <= request.at!.getTime()) : undefined;
 }
 
+/** A shell word: single-quoted, a single quote in it closed, escaped and reopened. */
+const shellWord = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+
+/** The AWS CLI command that makes an older version of an inbox key its current one (a server-side copy). */
+function copyBackCommand(inbox: string, key: string, versionId: string): string {
+  const source = `${inbox}/${encodeURIComponent(key).replaceAll('%2F', '/')}?versionId=${encodeURIComponent(versionId)}`;
+  return `\`aws s3api copy-object --bucket ${inbox} --key ${shellWord(key)} --copy-source ${shellWord(source)}\``;
+}
+
 /** Where TO= says to restore: a bucket, and a folder in it (the inbox's top level without TO). */
 export function parseDestination(to: string | undefined, inboxBucket: string | undefined): { bucket: string; prefix: string } {
   if (!to) {
@@ -227,7 +236,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (!backup && inboxVersionId) {
           return skip(
             SkipReason.noBackup,
-            `no backup of version ${inboxVersionId}, which the inbox held at ${request.at!.toISOString()} (an older backup is not what it held then; the inbox still keeps that version)`,
+            `no backup of version ${inboxVersionId}, which the inbox held at ${request.at!.toISOString()} (an older backup is not what it held then; the inbox still keeps that version: ${copyBackCommand(buckets.inboxBucket!, key, inboxVersionId)} makes it current again)`,
           );
         }
         if (!backup && request.at && !then) return skip(SkipReason.absentAtTime, `neither the inbox nor the backups hold a version from before ${request.at.toISOString()}`);

@@ -53,6 +53,21 @@ describe('planRestore by time, where the inbox’s history is gone', () => {
   });
 });
 
+describe('planRestore of a version that was never backed up', () => {
+  it('says how to get it back from the inbox, which still keeps it', async () => {
+    // Prepare: the inbox held v1 at the time asked; no backup of it was made
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const v1 = model.put('the-inbox', 'docs/a b.txt');
+    // Act
+    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'docs/', at: new Date(Date.now() + 2_000), force: false });
+    // Assess
+    expect(plan.map((item) => [item.skipped, item.reason?.split(': ').at(-1)])).toEqual([
+      [SkipReason.noBackup, `\`aws s3api copy-object --bucket the-inbox --key 'docs/a b.txt' --copy-source 'the-inbox/docs/a%20b.txt?versionId=${v1}'\` makes it current again)`],
+    ]);
+  });
+});
+
 describe('planRestore by VERSION', () => {
   it('finds a backup version named by its own id in the listing, reading no other version', async () => {
     // Prepare: 30 backups of one key; the owner names the oldest by its backup version id
