@@ -1,6 +1,7 @@
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { confirm, ExitCode, interruption, isoTime, nonEmpty, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
+import { identifyAccount } from './lib/identity.js';
 import { progress } from './lib/progress.js';
 import { restoreSource } from './lib/kept-backups.js';
 import {
@@ -61,7 +62,9 @@ run(async () => {
 
   // PREFIX=/ names the whole bucket (a blank PREFIX is refused as a slip).
   const prefix = options.prefix === '/' ? '' : options.prefix;
-  const request: RestoreRequest = { key: options.key, prefix, version: options.version, at: options.at, to: options.to, force: options.force };
+  // A TO= bucket must be the account's own: a mistyped name may be another account's.
+  const owner = options.to ? (await identifyAccount(target, clients)).Account : undefined;
+  const request: RestoreRequest = { key: options.key, prefix, version: options.version, at: options.at, to: options.to, force: options.force, owner };
   const walk = progress('backup versions listed');
   let plan: PlannedRestore[];
   try {

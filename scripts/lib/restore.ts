@@ -1,4 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { copyVersion, type CopyMethod } from '../../handler/copy.js';
 import type { Destination } from '../../handler/copy-source.js';
@@ -6,7 +6,6 @@ import { isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion } from '../../handler/source.js';
 import { asFolder, historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
-import { bucketExists } from './buckets.js';
 
 /** A backup version, with where it came from. */
 export type BackupVersionInfo = {
@@ -30,6 +29,8 @@ export type RestoreRequest = {
   /** `bucket` or `bucket/prefix`; the inbox by default. */
   readonly to?: string;
   readonly force: boolean;
+  /** The account a TO= bucket must belong to (bucket names are global: a mistyped one may be another account's). */
+  readonly owner?: string;
 };
 
 export const RestoreAction = { restore: 'restore', overwrite: 'overwrite', skip: 'skip' } as const;
@@ -191,6 +192,20 @@ export function parseDestination(to: string | undefined, inboxBucket: string | u
   return { bucket, prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
 }
 
+/** Refuses a TO= bucket that does not exist, or that another account owns. */
+async function requireDestinationBucket(s3: S3Client, bucket: string, to: string, owner: string | undefined): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket, ...(owner ? { ExpectedBucketOwner: owner } : {}) }));
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) throw new RestoreRequestError(`TO=${to}: the bucket ${bucket} does not exist: create it first, or name another`);
+    if (status === 403 && owner) {
+      throw new RestoreRequestError(`TO=${to}: the bucket ${bucket} is not account ${owner}'s, or this identity may not list it: a restore writes only into the account's own buckets`);
+    }
+    throw error;
+  }
+}
+
 /** What a restore would do, key by key; nothing is written. */
 export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request: RestoreRequest, onProgress?: (done: number) => void): Promise<PlannedRestore[]> {
   if (Boolean(request.key) === Boolean(request.prefix !== undefined)) throw new RestoreRequestError('name either KEY=<key> or PREFIX=<folder/> (with AT=<time>)');
@@ -202,9 +217,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
   if (request.prefix !== undefined && !request.at) throw new RestoreRequestError('a folder is restored as it was at a time: add AT=<ISO time>, e.g. AT=2026-11-27T18:00:00Z');
   const destination = parseDestination(request.to, buckets.inboxBucket);
   if (destination.bucket === buckets.backupBucket) throw new RestoreRequestError('TO must not be the backup bucket: restoring writes a new object, and the backup bucket only takes backups');
-  if (request.to && !(await bucketExists(s3, destination.bucket))) {
-    throw new RestoreRequestError(`TO=${request.to}: the bucket ${destination.bucket} does not exist: create it first, or name another`);
-  }
+  if (request.to) await requireDestinationBucket(s3, destination.bucket, request.to, request.owner);
 
   // PREFIX names a folder, as TO does.
   const folder = asFolder(request.prefix);

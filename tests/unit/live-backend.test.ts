@@ -52,6 +52,7 @@ describe('the console’s reads of a missing stack', () => {
     // Assess
     expect(cloudFormation).toHaveReceivedCommandTimes(DescribeStacksCommand, 2);
     expect(sts).not.toHaveReceivedCommand(GetCallerIdentityCommand);
+    expect(s3).toHaveReceivedCommandWith(HeadBucketCommand, { Bucket: 'elsewhere', ExpectedBucketOwner: '123456789012' });
   });
 });
 

@@ -38,6 +38,19 @@ describe('planRestore', () => {
     // Assess
     await expect(plan).rejects.toThrow(new RestoreRequestError('TO=nosuch-bucket/x/: the bucket nosuch-bucket does not exist: create it first, or name another'));
   });
+
+  it("refuses a destination bucket of another account, asking S3 for the owner's: a mistyped name must not receive the owner's files", async () => {
+    // Prepare: S3 answers 403 to HeadBucket with an ExpectedBucketOwner that is not the bucket's owner
+    s3.on(HeadBucketCommand).rejects(new S3ServiceException({ name: 'Forbidden', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    s3.on(ListObjectVersionsCommand).resolves({});
+    // Act
+    const plan = planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', to: 'their-bucket/x/', force: false, owner: '123456789012' });
+    // Assess
+    await expect(plan).rejects.toThrow(
+      new RestoreRequestError("TO=their-bucket/x/: the bucket their-bucket is not account 123456789012's, or this identity may not list it: a restore writes only into the account's own buckets"),
+    );
+    expect(s3.commandCalls(HeadBucketCommand)[0]!.args[0].input).toEqual({ Bucket: 'their-bucket', ExpectedBucketOwner: '123456789012' });
+  });
 });
 
 describe('planRestore by time, where the inbox’s history is gone', () => {
