@@ -116,7 +116,8 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
   app.get('/key', async (c) => {
     const key = c.req.query('key');
     if (!key) return problem(c, 400, 'Which key?', 'Name a key: /key?key=<key>, or pick one in the overview.');
-    return page(c, <KeyPage view={await backend.keyVersions(key)} session={session} />);
+    const view = await backend.keyVersions(key);
+    return page(c, <KeyPage view={view} session={session} />, view.versions.length === 0 ? 404 : 200);
   });
 
   app.post('/redrive', async (c) => {

@@ -153,6 +153,19 @@ describe('the reconcile form', () => {
   });
 });
 
+describe('a key without backups', () => {
+  it('answers its page 404, saying there is no backup of it', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.keyVersions.mockResolvedValue({ key: 'never.txt', backupBucket: 'backups', versions: [] });
+    // Act
+    const response = await app.request(new Request(`http://${HOST}/key?key=never.txt`, { headers: { host: HOST } }));
+    // Assess
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain('no backup of this key');
+  });
+});
+
 describe('what an action that did not succeed answers', () => {
   it('answers a redrive whose event failed again 500, one another reader held 409, and a repair that left keys wrong 500', async () => {
     // Prepare
