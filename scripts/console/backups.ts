@@ -15,6 +15,8 @@ export type BackedUpKey = {
     readonly sourceVersionId?: string;
     readonly receipt: Receipt;
   };
+  /** When the key was deleted in the backup bucket itself (a delete marker on top): its versions are still there. */
+  readonly deletedAt?: Date;
 };
 
 export type RecentBackups = {
@@ -33,8 +35,8 @@ export async function recentBackups(s3: S3Client, backupBucket: string, search: 
   const history = await historyUnder(s3, backupBucket);
   const needle = search.trim().toLowerCase();
   const kept = [...history.entries()]
-    .map(([key, entries]) => ({ key, versions: entries.filter((entry) => !entry.deleteMarker) }))
-    .filter((item): item is { key: string; versions: [VersionEntry, ...VersionEntry[]] } => item.versions.length > 0);
+    .map(([key, entries]) => ({ key, versions: entries.filter((entry) => !entry.deleteMarker), deletedAt: entries[0]?.deleteMarker ? entries[0].lastModified : undefined }))
+    .filter((item): item is { key: string; versions: [VersionEntry, ...VersionEntry[]]; deletedAt: Date | undefined } => item.versions.length > 0);
   const matching = kept.filter((item) => item.key.toLowerCase().includes(needle));
   matching.sort((a, b) => b.versions[0].lastModified.getTime() - a.versions[0].lastModified.getTime() || (a.key < b.key ? -1 : 1));
   const limitHeads = pLimit(HEAD_CONCURRENCY);
@@ -55,6 +57,7 @@ export async function recentBackups(s3: S3Client, backupBucket: string, search: 
             sourceVersionId,
             receipt: receiptOf(receipts, item.key, sourceVersionId, latest.lastModified),
           },
+          ...(item.deletedAt ? { deletedAt: item.deletedAt } : {}),
         };
       }),
     ),

@@ -153,6 +153,17 @@ describe('the reconcile form', () => {
   });
 });
 
+describe('a key deleted in the backup bucket', () => {
+  it('is listed with when it was deleted there, not as simply backed up', async () => {
+    // Prepare
+    const { app } = fakeBackend({}, { ...emptyOverview, stack: readyStack, backups: backupsWith('a.txt', new Date('2026-11-29T12:00:00Z')) });
+    // Act
+    const html = await (await app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
+    // Assess
+    expect(html).toMatch(/deleted in the backup bucket at <time[^>]*>[^<]*<\/time>; its versions are kept/);
+  });
+});
+
 describe('a key without backups', () => {
   it('answers its page 404, saying there is no backup of it', async () => {
     // Prepare
@@ -452,10 +463,10 @@ const readyStack: Overview['stack'] = {
 
 const parkedEvent = { messageId: 'm-1', receiptHandle: 'r-1', payload: {}, keys: ['parked.txt'], ignoredReasons: [], attempts: 3, condition: 'RetriesExhausted', lastError: 'Error: boom' };
 
-function backupsWith(key: string): Overview['backups'] {
+function backupsWith(key: string, deletedAt?: Date): Overview['backups'] {
   const receipt = { state: ReceiptState.sent, detail: 'receipt_sent is in the log' };
   return {
-    keys: [{ key, versions: 1, latest: { versionId: 'b1', size: 5, backedUpAt: new Date('2026-11-28T10:00:00Z'), sourceVersionId: 's1', receipt } }],
+    keys: [{ key, versions: 1, latest: { versionId: 'b1', size: 5, backedUpAt: new Date('2026-11-28T10:00:00Z'), sourceVersionId: 's1', receipt }, ...(deletedAt ? { deletedAt } : {}) }],
     matching: 1,
     total: 1,
     search: '',

@@ -81,6 +81,11 @@ const BackupsTable: FC<{ backups: RecentBackups & { search: string; receiptsSinc
           <tr>
             <td class="key">
               <a href={keyHref(item.key)}>{item.key}</a>
+              {item.deletedAt ? (
+                <span class="problem">
+                  {' '}deleted in the backup bucket at <Time at={item.deletedAt} />; its versions are kept
+                </span>
+              ) : null}
             </td>
             <td>{item.versions}</td>
             <td>
