@@ -381,6 +381,20 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     expect(response.FunctionError).toBeUndefined();
   });
 
+  it('resolves a bare module name from the code’s root, as NODE_PATH (ending in /var/task) makes Lambda resolve it', async () => {
+    // Prepare
+    const { lambda } = stack!.deployment.clients;
+    const files = {
+      'handlers/index.js': "const helper = require('lib/helper');\nexports.handler = async () => ({ answer: helper(), runtimeDir: typeof process.env.LAMBDA_RUNTIME_DIR });",
+      'lib/helper.js': "module.exports = () => 'helped';",
+    };
+    await createTestFunction(stack!, 'kit-runtime-node-path', files, { handler: 'handlers/index.handler' });
+    // Act
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'kit-runtime-node-path', Payload: '{}' }));
+    // Assess
+    expect(new TextDecoder().decode(response.Payload)).toBe('{"answer":"helped","runtimeDir":"string"}');
+  });
+
   it('unpacks the zip with its files’ modes, so that a tool the zip marks executable runs, as on Lambda', async () => {
     // Prepare
     const { lambda } = stack!.deployment.clients;

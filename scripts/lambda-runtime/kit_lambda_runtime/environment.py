@@ -183,11 +183,14 @@ class ExecutionEnvironment:
 
     def _spawn(self) -> _Runtime:
         api = RuntimeApi()
-        variables = dict(self.spec.variables)
+        # As Lambda sets them: NODE_PATH ends in the code's root (a bare name such as 'lib/helper' resolves there),
+        # and a function's configuration may replace it; the runtime's own directory is reserved.
+        variables = {"NODE_PATH": os.pathsep.join([str(BOOTSTRAP.parent), str(self.spec.task_root)]), **self.spec.variables}
         variables.update({
             "AWS_LAMBDA_RUNTIME_API": api.address,
             "_HANDLER": self.spec.handler,
             "LAMBDA_TASK_ROOT": str(self.spec.task_root),
+            "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
             "AWS_LAMBDA_FUNCTION_VERSION": self.spec.version,
         })
         try:
