@@ -40,9 +40,21 @@ export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: 
   return true;
 }
 
+/** A bucket that exists, but not for `owner`: another account's, or one this identity may not list. */
+export class NotOwnersBucket extends UsageError {
+  constructor(
+    readonly bucket: string,
+    readonly owner: string,
+  ) {
+    super(
+      `s3://${bucket} exists but account ${owner} does not own it (or this identity may not read it): the kit takes it for none of its own (artefacts, backups or kept backups). Set another NamePrefix in the target's parameter file (cloudformation/parameters/<target>.json), or grant this identity s3:ListBucket on its own bucket`,
+    );
+  }
+}
+
 /**
  * True when the bucket exists (and this identity may see it). With `owner`, a bucket of another account is an
- * error: bucket names are global, and the kit's (stack, account, region) names can be taken by anyone first.
+ * error (NotOwnersBucket): bucket names are global, and any name can be taken by anyone first.
  */
 export async function bucketExists(s3: S3Client, bucket: string, owner?: string): Promise<boolean> {
   try {
@@ -51,11 +63,7 @@ export async function bucketExists(s3: S3Client, bucket: string, owner?: string)
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404) return false;
-    if (status === 403 && owner) {
-      throw new UsageError(
-        `s3://${bucket} exists but account ${owner} does not own it (or this identity may not read it): the kit takes it for none of its own (artefacts, backups or kept backups). Set another NamePrefix in the target's parameter file (cloudformation/parameters/<target>.json), or grant this identity s3:ListBucket on its own bucket`,
-      );
-    }
+    if (status === 403 && owner) throw new NotOwnersBucket(bucket, owner);
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { copyVersion, type CopyMethod } from '../../handler/copy.js';
 import type { Destination } from '../../handler/copy-source.js';
@@ -6,6 +6,7 @@ import { isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion } from '../../handler/source.js';
 import { asFolder, historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
+import { bucketExists, NotOwnersBucket } from './buckets.js';
 
 /** A backup version, with where it came from. */
 export type BackupVersionInfo = {
@@ -189,21 +190,16 @@ export function parseDestination(to: string | undefined, inboxBucket: string | u
   }
   const prefix = slash < 0 ? '' : to.slice(slash + 1);
   // A folder, as the user means it: TO=bucket/restored puts docs/a.txt at restored/docs/a.txt, not restoreddocs/a.txt.
-  return { bucket, prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/` };
+  return { bucket, prefix: asFolder(prefix) ?? '' };
 }
 
 /** Refuses a TO= bucket that does not exist, or that another account owns. */
 async function requireDestinationBucket(s3: S3Client, bucket: string, to: string, owner: string | undefined): Promise<void> {
-  try {
-    await s3.send(new HeadBucketCommand({ Bucket: bucket, ...(owner ? { ExpectedBucketOwner: owner } : {}) }));
-  } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404) throw new RestoreRequestError(`TO=${to}: the bucket ${bucket} does not exist: create it first, or name another`);
-    if (status === 403 && owner) {
-      throw new RestoreRequestError(`TO=${to}: the bucket ${bucket} is not account ${owner}'s, or this identity may not list it: a restore writes only into the account's own buckets`);
-    }
-    throw error;
-  }
+  const exists = await bucketExists(s3, bucket, owner).catch((error: Error) => {
+    if (!(error instanceof NotOwnersBucket)) throw error;
+    throw new RestoreRequestError(`TO=${to}: the bucket ${bucket} is not account ${error.owner}'s, or this identity may not list it: a restore writes only into the account's own buckets`);
+  });
+  if (!exists) throw new RestoreRequestError(`TO=${to}: the bucket ${bucket} does not exist: create it first, or name another`);
 }
 
 /** What a restore would do, key by key; nothing is written. */
