@@ -1,9 +1,6 @@
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, run, scriptCommand, switchOption, targetOption, yesOption } from './lib/cli.js';
-import { findStack } from './lib/deployed-stack.js';
-import { outputsOf } from './lib/stack.js';
 import { tearDown } from './lib/teardown.js';
-import { refuseLosingUnbacked, unbackedInStack } from './lib/unbacked.js';
 import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
 
 const program = scriptCommand('destroy', "Empty the stack's inbox and delete the stack. The backup bucket and every backup version are kept unless --delete-backups.")
@@ -20,12 +17,6 @@ run(async () => {
     return ExitCode.usage;
   }
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
-  const clients = clientsFor(target);
-  if (!options.discardUnbacked) {
-    // Before anything is emptied: the inbox and the failed-events queue go with the stack.
-    const { stack } = await findStack(target, clients);
-    if (stack) refuseLosingUnbacked(await unbackedInStack(clients, outputsOf(stack)), target.name);
-  }
-  await tearDown(target, clients, { deleteBackups: options.deleteBackups, log: console.log });
+  await tearDown(target, clientsFor(target), { deleteBackups: options.deleteBackups, refuseUnbacked: !options.discardUnbacked, log: console.log });
   return ExitCode.ok;
 });

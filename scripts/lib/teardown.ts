@@ -6,6 +6,7 @@ import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice } from './stack-state.js';
 import type { Target } from './targets.js';
+import { refuseLosingUnbacked, unbackedInStack } from './unbacked.js';
 
 export type TeardownOptions = {
   /** Delete every backup version and the backup bucket too; otherwise they outlive the stack. */
@@ -13,6 +14,11 @@ export type TeardownOptions = {
   readonly log: Log;
   /** Parameters that differ from the target's parameter file (tests deploy under their own NamePrefix). */
   readonly overrides?: Parameters;
+  /**
+   * Refuse, before anything is emptied, while the inbox holds uploads without a backup or events are parked: the
+   * inbox and the failed-events queue go with the stack (make destroy, unless DISCARD_UNBACKED=1).
+   */
+  readonly refuseUnbacked?: boolean;
 };
 
 export type Teardown = {
@@ -66,6 +72,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   const { stackName, stack } = await findStack(target, clients, options.overrides);
   if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
   const outputs = stack ? outputsOf(stack) : {};
+  if (stack && options.refuseUnbacked) refuseLosingUnbacked(await unbackedInStack(clients, outputs), target.name);
   // Named by the stack, the bucket is the stack's; named by the account, it is the account's only if it owns it.
   const { bucket: backupBucket, owner } = outputs.BackupBucketName ? { bucket: outputs.BackupBucketName, owner: undefined } : await backupBucketFor(target, clients, stackName);
 

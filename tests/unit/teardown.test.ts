@@ -4,10 +4,12 @@ import {
   DeleteObjectsCommand,
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListObjectVersionsCommand,
   S3Client,
   type ObjectVersion,
 } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -23,6 +25,7 @@ import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
 const cloudFormation = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
 const s3 = mockClient(S3Client);
+const sqs = mockClient(SQSClient);
 // No request leaves: every client the target gets is mocked.
 const target = embeddedTarget('http://127.0.0.1:9');
 const clients = clientsFor(target);
@@ -53,6 +56,7 @@ beforeEach(() => {
   cloudFormation.reset();
   sts.reset();
   s3.reset();
+  sqs.reset();
   buckets = new Map([
     [KIT_INBOX, [log('photo.jpg')]],
     [TRAIL_BUCKET, [log('AWSLogs/1.json.gz')]],
@@ -75,7 +79,8 @@ beforeEach(() => {
     if (Bucket === undefined) throw new Error('No value provided for input HTTP label: Bucket.');
     const versions = buckets.get(Bucket);
     if (!versions) throw awsError('NoSuchBucket', 404);
-    return { Versions: [...versions] };
+    // As S3 lists them: each key's newest version is its latest.
+    return { Versions: versions.map((v, i) => ({ ...v, IsLatest: versions.findLastIndex((w) => w.Key === v.Key) === i })) };
   });
   s3.on(DeleteBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
     if ((buckets.get(Bucket)?.length ?? 0) > 0) throw awsError('BucketNotEmpty', 409);
@@ -187,6 +192,22 @@ describe('destroy', () => {
     expect(buckets.get(KIT_BACKUP)).toEqual([log('their-photo.jpg')]);
     expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
     expect(s3.commandCalls(ListObjectVersionsCommand)).toHaveLength(0);
+  });
+
+  it('refuses, when asked to, before anything is emptied, while an upload has no backup of its current version', async () => {
+    // Prepare: the inbox's photo.jpg was never backed up (its event was lost); nothing is parked
+    s3.on(HeadObjectCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+      if (Bucket === KIT_INBOX) return { VersionId: 'null', ContentLength: 1 };
+      throw awsError('NotFound', 404);
+    });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
+    // Act
+    const refused = await tearDown(target, clients, { deleteBackups: false, refuseUnbacked: true, log: () => undefined }).catch((error: unknown) => error);
+    // Assess
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toContain('would lose 1 inbox key(s) whose current version no backup holds: photo.jpg (missing)');
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
   });
 
   it('destroys a stack without the audit trail, emptying the inbox it has', async () => {
