@@ -24,8 +24,10 @@ run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   // A page waits for the target at most this long (per attempt of the SDK's three), then says it stopped answering.
   const clients = clientsFor(target, { answerWithinMs: ANSWER_WITHIN_MS });
-  const identity = await identifyAccount(target, clients);
-  const backend = liveBackend(target, clients, { account: identity.Account ?? '?', reportsDir, receiptWindowMs: options.logHours * 3_600_000, shownKeys: SHOWN_KEYS });
+  const { Account: account } = await identifyAccount(target, clients);
+  // The kept backup bucket's name and a restore's destination are checked against it.
+  if (!account) throw new Error(`${target.name} did not name the account: the console cannot tell the owner's buckets`);
+  const backend = liveBackend(target, clients, { account, reportsDir, receiptWindowMs: options.logHours * 3_600_000, shownKeys: SHOWN_KEYS });
   const running = await startConsole(consoleApp({ backend, token: sessionToken(), reportsDir }), options.port);
   console.log(`backup-kit console for ${target.name} (account ${backend.place.account}, ${target.region}) on ${running.url} — Ctrl-C stops it`);
   await new Promise<void>((resolve) => {
