@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
@@ -47,5 +48,15 @@ describe("the embedded emulator's limit on user metadata", () => {
     // Assess
     expect([atLimit, over, upload, replacing, copying]).toEqual(['written', '400 MetadataTooLarge', '400 MetadataTooLarge', '400 MetadataTooLarge', 'written']);
     expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'kept.txt' }))).Metadata).toEqual(metadataOf(2048));
+  });
+
+  it('counts the metadata a presigned URL carries in its query, as S3 does', async () => {
+    // Prepare: the presigner moves x-amz-meta-* headers into the URL
+    const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: BUCKET, Key: 'presigned.txt', Metadata: metadataOf(2049) }), { expiresIn: 60 });
+    // Act
+    const put = await fetch(url, { method: 'PUT', body: 'x' });
+    // Assess
+    expect(new URL(url).searchParams.get('x-amz-meta-note')).not.toBeNull();
+    expect([put.status, await put.text()]).toEqual([400, expect.stringContaining('<Code>MetadataTooLarge</Code>')]);
   });
 });

@@ -17,16 +17,16 @@ _PREFIX = "x-amz-meta-"
 
 
 class MetadataTooLarge(S3ClientError):
-    def __init__(self, size: int) -> None:
+    def __init__(self) -> None:
         super().__init__("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.")
-        self.size = size
 
 
 def _refuse_oversized(response: S3Response) -> None:
-    size = sum(len(name[len(_PREFIX):].encode()) + len(str(value).encode())
-               for name, value in response.headers.items() if name.lower().startswith(_PREFIX))
+    # Headers, or a presigned URL's query, where moto reads metadata too.
+    entries = [*response.headers.items(), *((name, values[0]) for name, values in response.querystring.items())]
+    size = sum(len(name[len(_PREFIX):].encode()) + len(str(value).encode()) for name, value in entries if name.lower().startswith(_PREFIX))
     if size > MAX_USER_METADATA_BYTES:
-        raise MetadataTooLarge(size)
+        raise MetadataTooLarge()
 
 
 def install() -> None:
