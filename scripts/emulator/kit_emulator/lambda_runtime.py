@@ -76,6 +76,9 @@ def is_deployed(fn: Any) -> bool:
     return get_backend(fn.account_id, fn.region)._lambdas.get_arn(fn.function_arn) is fn
 
 
+_UNIX = 3  # a zip entry's "version made by" system for Unix, whose external attributes carry the file's mode
+
+
 def _unpack(code: bytes, directory: Path) -> None:
     """Extracts a function's zip with its files' Unix modes, as Lambda does (zipfile drops them): a tool the zip
     marks executable runs."""
@@ -86,9 +89,6 @@ def _unpack(code: bytes, directory: Path) -> None:
             mode = (entry.external_attr >> 16) & 0o7777
             if entry.create_system == _UNIX and mode and not entry.is_dir():
                 os.chmod(written, mode)
-
-
-_UNIX = 3  # a zip entry's "version made by" system for Unix, whose external attributes carry the file's mode
 
 
 def _code_dir(fn: Any) -> Path:

@@ -183,9 +183,9 @@ class ExecutionEnvironment:
 
     def _spawn(self) -> _Runtime:
         api = RuntimeApi()
-        # As Lambda sets them: NODE_PATH ends in the code's root (a bare name such as 'lib/helper' resolves there),
-        # and a function's configuration may replace it; the runtime's own directory is reserved.
-        variables = {"NODE_PATH": os.pathsep.join([str(BOOTSTRAP.parent), str(self.spec.task_root)]), **self.spec.variables}
+        # Lambda's NODE_PATH ends in the code's root, where a bare name such as 'lib/helper' resolves (the layers'
+        # and the runtime's folders before it hold nothing here); a function's configuration may replace it.
+        variables = {"NODE_PATH": str(self.spec.task_root), **self.spec.variables}
         variables.update({
             "AWS_LAMBDA_RUNTIME_API": api.address,
             "_HANDLER": self.spec.handler,
