@@ -31,6 +31,8 @@ function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverv
   return { backend, app: consoleApp({ backend, token: TOKEN, reportsDir: '/nonexistent' }) };
 }
 
+/** A page as the owner's browser asks for it. */
+const pageAt = (path: string) => new Request(`http://${HOST}${path}`, { headers: { host: HOST } });
 const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = { host: HOST, origin: ORIGIN }) =>
   new Request(`http://${HOST}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields) });
 
@@ -114,7 +116,7 @@ describe('the console refuses what does not come from its own page', () => {
     // Prepare
     const { app } = fakeBackend({ target: 'embedded' }, { ...emptyOverview, stack: readyStack, parked: { parked: [parkedEvent], unreadable: [], hiddenElsewhere: 0 } });
     // Act
-    const response = await app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }));
+    const response = await app.request(pageAt(`/`));
     const html = await response.text();
     // Assess
     expect(html).toContain(`<input type="hidden" name="token" value="${TOKEN}"/>`);
@@ -130,7 +132,7 @@ describe('a target that stops answering', () => {
     const { app, backend } = fakeBackend({ target: 'embedded' });
     backend.keyVersions.mockRejectedValue(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4599'), { code: 'ECONNREFUSED' }));
     // Act
-    const response = await app.request(new Request(`http://${HOST}/key?key=a.txt`, { headers: { host: HOST } }));
+    const response = await app.request(pageAt(`/key?key=a.txt`));
     // Assess
     expect(response.status).toBe(503);
     expect(await response.text()).toContain('connect ECONNREFUSED 127.0.0.1:4599: is its emulator or LocalStack still running? (`make deploy` starts the embedded one)');
@@ -158,7 +160,7 @@ describe('a key deleted in the backup bucket', () => {
     // Prepare
     const { app } = fakeBackend({}, { ...emptyOverview, stack: readyStack, backups: backupsWith('a.txt', new Date('2026-11-29T12:00:00Z')) });
     // Act
-    const html = await (await app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
+    const html = await (await app.request(pageAt(`/`))).text();
     // Assess
     expect(html).toMatch(/deleted in the backup bucket at <time[^>]*>[^<]*<\/time>; its versions are kept/);
   });
@@ -170,7 +172,7 @@ describe('a key without backups', () => {
     const { app, backend } = fakeBackend();
     backend.keyVersions.mockResolvedValue({ key: 'never.txt', backupBucket: 'backups', versions: [] });
     // Act
-    const response = await app.request(new Request(`http://${HOST}/key?key=never.txt`, { headers: { host: HOST } }));
+    const response = await app.request(pageAt(`/key?key=never.txt`));
     // Assess
     expect(response.status).toBe(404);
     expect(await response.text()).toContain('no backup of this key');
@@ -212,7 +214,7 @@ describe('the parked events', () => {
     // Prepare: a redrive elsewhere holds two messages
     const { app } = fakeBackend({ target: 'embedded' }, { ...emptyOverview, stack: readyStack, parked: { parked: [], unreadable: [], hiddenElsewhere: 2 } });
     // Act
-    const html = await (await app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
+    const html = await (await app.request(pageAt(`/`))).text();
     // Assess
     expect(html).toContain('2 message(s) hidden by another reader');
     expect(html).not.toContain('The failed-events queue is empty.');
@@ -251,8 +253,8 @@ describe('on aws, a writing action names the account', () => {
     // Prepare
     const overview = { ...emptyOverview, stack: readyStack, parked: { parked: [parkedEvent], unreadable: [], hiddenElsewhere: 0 } };
     // Act
-    const onAws = await (await fakeBackend({ target: 'aws' }, overview).app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
-    const embedded = await (await fakeBackend({ target: 'embedded' }, overview).app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
+    const onAws = await (await fakeBackend({ target: 'aws' }, overview).app.request(pageAt(`/`))).text();
+    const embedded = await (await fakeBackend({ target: 'embedded' }, overview).app.request(pageAt(`/`))).text();
     // Assess
     expect(onAws).toContain('name="confirmAccount" required=""');
     expect(embedded).not.toContain('confirmAccount');
@@ -360,7 +362,7 @@ describe('keys and metadata are shown as text', () => {
     // Prepare
     const { app } = fakeBackend({}, { ...emptyOverview, stack: readyStack, backups: backupsWith(hostile), parked: { parked: [{ ...parkedEvent, keys: [hostile] }], unreadable: [], hiddenElsewhere: 0 } });
     // Act
-    const html = await (await app.request(new Request(`http://${HOST}/`, { headers: { host: HOST } }))).text();
+    const html = await (await app.request(pageAt(`/`))).text();
     // Assess
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;.txt');
     expect(html).toContain(`href="/key?key=${encodeURIComponent(hostile)}"`);
@@ -441,7 +443,7 @@ describe('reports', () => {
     await writeFile(join(dir, 'secret.html'), 'not a report');
     const { backend } = fakeBackend();
     const app = consoleApp({ backend, token: TOKEN, reportsDir: dir });
-    const get = (path: string) => app.request(new Request(`http://${HOST}${path}`, { headers: { host: HOST } }));
+    const get = (path: string) => app.request(pageAt(path));
     // Act
     const report = await get('/reports/matrix-embedded.html');
     const others = await Promise.all(['/reports/secret.html', '/reports/..%2F..%2Fpackage.json', '/reports/matrix-aws.html'].map(get));
