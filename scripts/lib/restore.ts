@@ -86,6 +86,8 @@ export class RestoreRequestError extends Error {
 
 const HEAD_CONCURRENCY = 16;
 const COPY_CONCURRENCY = 4;
+/** Backup versions of one key read at once while looking for the one to restore. */
+const WALK_WINDOW = 8;
 
 export type CopySettings = { readonly multipartThresholdBytes: number; readonly partSizeBytes: number; readonly copyConcurrency: number };
 
@@ -153,16 +155,20 @@ async function chooseVersion(
   // A backup version id is in the listing: only the source's version id, which the provenance holds, needs the reads.
   const named = request.version ? entries.find((entry) => !entry.deleteMarker && entry.versionId === request.version) : undefined;
   if (named) return describeBackupVersion(s3, backupBucket, named);
+  const versions = entries.filter((entry) => !entry.deleteMarker);
+  if (!request.version && !request.at) return versions[0] && describeBackupVersion(s3, backupBucket, versions[0]);
   const unrecorded: BackupVersionInfo[] = [];
-  for (const entry of entries) {
-    if (entry.deleteMarker) continue;
-    if (!request.version && !request.at) return describeBackupVersion(s3, backupBucket, entry);
-    const version = await describeBackupVersion(s3, backupBucket, entry);
-    if (!version) continue;
-    if (request.version && (version.versionId === request.version || version.provenance.sourceVersionId === request.version)) return version;
-    if (request.at && inboxVersionId !== undefined && version.provenance.sourceVersionId === inboxVersionId) return version;
-    if (request.at && inboxVersionId === undefined && version.sourceTime.getTime() <= request.at.getTime()) return version;
-    if (version.provenance.sourceVersionId === undefined) unrecorded.push(version);
+  // The walk reads a window of versions at once, newest first: a match deep in a long history costs a few rounds
+  // of reads, not one round per version, and at most a window's reads are spent past it.
+  for (let start = 0; start < versions.length; start += WALK_WINDOW) {
+    const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
+    for (const version of window) {
+      if (!version) continue;
+      if (request.version && (version.versionId === request.version || version.provenance.sourceVersionId === request.version)) return version;
+      if (request.at && inboxVersionId !== undefined && version.provenance.sourceVersionId === inboxVersionId) return version;
+      if (request.at && inboxVersionId === undefined && version.sourceTime.getTime() <= request.at.getTime()) return version;
+      if (version.provenance.sourceVersionId === undefined) unrecorded.push(version);
+    }
   }
   // No backup names the inbox's version: by time among those that do not record their source's.
   return request.at && inboxVersionId !== undefined ? unrecorded.find((version) => version.sourceTime.getTime() <= request.at!.getTime()) : undefined;

@@ -99,6 +99,30 @@ describe('planRestore by VERSION', () => {
   });
 });
 
+describe('planRestore by time, far back in a key’s history', () => {
+  it('reads the newer backup versions several at a time, and still picks the one the inbox held then', async () => {
+    // Prepare: 30 backups of one key, one a minute; the owner asks for the key as it was before the last 29
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const start = Date.parse('2026-11-27T10:00:00Z');
+    const versions = Array.from({ length: 30 }, (_, save) =>
+      model.put('the-backups', 'docs/a.txt', { metadata: { 'source-last-modified': new Date(start + save * 60_000).toISOString() } }),
+    );
+    let inFlight = 0;
+    let mostInFlight = 0;
+    model.holdAnswer = (call) => {
+      if (call !== 'HeadObject the-backups') return undefined;
+      mostInFlight = Math.max(mostInFlight, (inFlight += 1));
+      return new Promise((resolve) => setTimeout(() => resolve(void (inFlight -= 1)), 2));
+    };
+    // Act
+    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', at: new Date(start + 30_000), force: false });
+    // Assess
+    expect(plan.map((item) => [item.action, item.backup?.versionId])).toEqual([[RestoreAction.restore, versions[0]]]);
+    expect(mostInFlight).toBeGreaterThan(1);
+  });
+});
+
 describe('planRestore, asked for something it must not do', () => {
   const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
   const at = new Date('2026-11-27T18:00:00Z');
