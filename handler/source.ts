@@ -1,6 +1,7 @@
-import { HeadObjectCommand, ListObjectVersionsCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { contentFacts, type ContentFacts } from './content.js';
 import { isNotFound } from './errors.js';
+import { listObjectVersions } from './list-object-versions.js';
 import { provenanceOf, withoutProvenance, type Provenance } from './provenance.js';
 
 /** The content headers S3 keeps with an object; a copy that replaces metadata must carry them itself. */
@@ -116,7 +117,7 @@ export type ListedVersion = { readonly versionId: string; readonly lastModified?
 
 /** The backup's newest versions of exactly this key, at most `limit` of them, newest first, and whether older ones may follow. */
 export async function backupVersions(s3: S3Client, bucket: string, key: string, limit: number): Promise<{ versions: ListedVersion[]; more: boolean }> {
-  const listing = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: key, MaxKeys: limit }));
+  const listing = await listObjectVersions(s3, { Bucket: bucket, Prefix: key, MaxKeys: limit });
   const listed = listing.Versions ?? [];
   const versions = listed
     .filter((version) => version.Key === key && version.VersionId)

@@ -1,4 +1,5 @@
-import { ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { listObjectVersions } from '../../handler/list-object-versions.js';
 
 /** One entry of a versioned bucket's history: an object version or a delete marker. */
 export type VersionEntry = {
@@ -16,7 +17,7 @@ export async function* versionEntries(s3: S3Client, bucket: string, prefix?: str
   let KeyMarker: string | undefined;
   let VersionIdMarker: string | undefined;
   do {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker }));
+    const page = await listObjectVersions(s3, { Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker });
     const entries: VersionEntry[] = [
       ...(page.Versions ?? []).map((v) => ({ key: v.Key!, versionId: v.VersionId ?? 'null', deleteMarker: false, latest: Boolean(v.IsLatest), lastModified: v.LastModified ?? new Date(0), size: v.Size ?? 0, etag: v.ETag })),
       ...(page.DeleteMarkers ?? []).map((m) => ({ key: m.Key!, versionId: m.VersionId ?? 'null', deleteMarker: true, latest: Boolean(m.IsLatest), lastModified: m.LastModified ?? new Date(0), size: 0 })),

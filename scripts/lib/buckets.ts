@@ -4,12 +4,12 @@ import {
   DeleteObjectsCommand,
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
-  ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
   PutPublicAccessBlockCommand,
   type ObjectLockConfiguration,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { listObjectVersions } from '../../handler/list-object-versions.js';
 import { UsageError } from './cli.js';
 
 /**
@@ -93,7 +93,7 @@ export async function emptyBucket(s3: S3Client, bucket: string, prefix?: string)
   let deleted = 0;
   let lastPage: string | undefined;
   for (;;) {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000, Prefix: prefix }));
+    const page = await listObjectVersions(s3, { Bucket: bucket, MaxKeys: 1000, Prefix: prefix });
     const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
     if (objects.length === 0) return deleted;
     // A name the XML listing cannot carry as stored (a carriage return reads as a line feed) deletes nothing.
@@ -128,7 +128,7 @@ export async function countVersions(s3: S3Client, bucket: string): Promise<numbe
   let KeyMarker: string | undefined;
   let VersionIdMarker: string | undefined;
   do {
-    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker }));
+    const page = await listObjectVersions(s3, { Bucket: bucket, KeyMarker, VersionIdMarker });
     count += page.Versions?.length ?? 0;
     KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
     VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;

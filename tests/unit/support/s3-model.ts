@@ -234,14 +234,17 @@ export class VersionedS3Model {
 
   listObjectVersions(input: ListObjectVersionsCommandInput) {
     const keys = [...(this.buckets.get(input.Bucket!)?.keys() ?? [])].filter((key) => key.startsWith(input.Prefix ?? '')).sort();
+    // Asked for URL-encoded names, S3 encodes them (a space as +) and says so.
+    const encoded = input.EncodingType === 'url';
+    const listed = (key: string) => (encoded ? encodeURIComponent(key).replaceAll('%2F', '/').replaceAll('%20', '+') : key);
     const versions = keys.flatMap((key) =>
       [...this.versions(input.Bucket!, key)]
         .reverse()
-        .map((v, i) => ({ Key: key, VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag, LastModified: v.lastModified })),
+        .map((v, i) => ({ Key: listed(key), VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag, LastModified: v.lastModified })),
     );
     // One page of at most MaxKeys (S3's default and limit: 1,000), saying whether more follow.
     const page = Math.min(input.MaxKeys ?? 1000, 1000);
-    return { Versions: versions.slice(0, page), IsTruncated: versions.length > page };
+    return { Versions: versions.slice(0, page), IsTruncated: versions.length > page, ...(encoded ? { EncodingType: 'url' as const } : {}) };
   }
 
   copyObject(input: CopyObjectCommandInput) {
