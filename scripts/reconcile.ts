@@ -7,6 +7,7 @@ import { requireDeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
 import { Finding, reconcileBuckets, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
+import { shownName } from './lib/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('reconcile', "Compare every inbox key's latest version with the backup's latest (provenance and content); --fix repairs through the function.")
@@ -21,7 +22,7 @@ const SHOWN = 50;
 function show(findings: readonly KeyFinding[], heading: string): void {
   if (findings.length === 0) return;
   console.log(heading);
-  for (const f of findings.slice(0, SHOWN)) console.log(`  ${f.finding.padEnd(8)} ${f.key}: ${f.detail}`);
+  for (const f of findings.slice(0, SHOWN)) console.log(`  ${f.finding.padEnd(8)} ${shownName(f.key)}: ${f.detail}`);
   if (findings.length > SHOWN) console.log(`  … and ${findings.length - SHOWN} more (see the report)`);
 }
 

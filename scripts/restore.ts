@@ -15,6 +15,7 @@ import {
   type PlannedRestore,
   type RestoreRequest,
 } from './lib/restore.js';
+import { shownName } from './lib/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('restore', 'Copy backup versions back, server-side: one key (latest, a VERSION, or as it was AT a time) or a folder as it was AT a time.')
@@ -32,8 +33,8 @@ const options = program.opts<{ target: TargetName; key?: string; prefix?: string
 
 const describe = (item: PlannedRestore) => {
   const from = item.backup ? `backup ${item.backup.versionId} (source ${item.backup.provenance.sourceVersionId ?? '?'} of ${item.backup.sourceTime.toISOString()})` : '';
-  const to = `s3://${item.destination.bucket}/${item.destination.key}`;
-  return item.action === RestoreAction.skip ? `  skip       ${item.key}: ${item.reason}` : `  ${item.action.padEnd(10)} ${to} ← ${from}`;
+  const to = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
+  return item.action === RestoreAction.skip ? `  skip       ${shownName(item.key)}: ${item.reason}` : `  ${item.action.padEnd(10)} ${to} ← ${from}`;
 };
 
 run(async () => {
@@ -49,10 +50,10 @@ run(async () => {
     if (restoring.length > 0) throw new UsageError(`LIST=1 only lists, and restores nothing: to list, leave out ${restoring.map(([name]) => name).join(', ')}; to restore, leave out LIST=1`);
     const versions = await listBackupVersions(clients.s3, buckets.backupBucket, options.key);
     if (versions.length === 0) {
-      console.log(`no backup of ${options.key} in s3://${buckets.backupBucket}`);
+      console.log(`no backup of ${shownName(options.key)} in s3://${buckets.backupBucket}`);
       return ExitCode.failed;
     }
-    console.log(`backup versions of ${options.key} in s3://${buckets.backupBucket}, newest first:`);
+    console.log(`backup versions of ${shownName(options.key)} in s3://${buckets.backupBucket}, newest first:`);
     console.log('  backup version                       backed up at              bytes        source version                       source written at');
     for (const v of versions) {
       console.log(`  ${v.versionId.padEnd(36)} ${v.backedUpAt.toISOString()}  ${String(v.size).padStart(11)}  ${(v.provenance.sourceVersionId ?? '(not recorded)').padEnd(36)} ${v.sourceTime.toISOString()}${v.latest ? '  (latest)' : ''}`);
@@ -103,7 +104,7 @@ run(async () => {
   const restored = results.filter((r) => r.action !== RestoreAction.skip && !r.error);
   const failed = results.filter((r) => r.error);
   for (const result of results.filter((r) => r.action === RestoreAction.skip && writes.some((w) => w.key === r.key))) console.log(describe(result));
-  for (const result of failed) console.error(`  FAILED     ${result.key}: ${result.error}`);
+  for (const result of failed) console.error(`  FAILED     ${shownName(result.key)}: ${result.error}`);
   const intoInbox = writes.some((w) => w.destination.bucket === buckets.inboxBucket);
   console.log(
     `restored ${restored.length}, skipped ${results.length - restored.length - failed.length}, failed ${failed.length}` +

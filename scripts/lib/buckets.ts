@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { listObjectVersions } from '../../handler/list-object-versions.js';
 import { UsageError } from './cli.js';
+import { shownName } from './shown-name.js';
 
 /**
  * Creates the artefacts bucket when missing: SSE-S3 encrypted, public access blocked; one that exists must be the
@@ -100,7 +101,7 @@ export async function emptyBucket(s3: S3Client, bucket: string, prefix?: string)
     const thisPage = JSON.stringify(objects);
     if (thisPage === lastPage) {
       throw new Error(
-        `could not empty ${bucket}: S3 listed the same ${objects.length} version(s) again after deleting them (first ${objects[0]!.Key}): a key the listing cannot name as stored (a control character in its name?) must be deleted by hand, then run this again`,
+        `could not empty ${bucket}: S3 listed the same ${objects.length} version(s) again after deleting them (first ${shownName(objects[0]!.Key)}): a key the listing cannot name as stored (a control character in its name?) must be deleted by hand, then run this again`,
       );
     }
     lastPage = thisPage;
@@ -109,7 +110,7 @@ export async function emptyBucket(s3: S3Client, bucket: string, prefix?: string)
     );
     if (result.Errors?.length) {
       const first = result.Errors[0];
-      throw new Error(`could not empty ${bucket}: ${first?.Code} on ${first?.Key}: ${first?.Message}`);
+      throw new Error(`could not empty ${bucket}: ${first?.Code} on ${first?.Key === undefined ? '?' : shownName(first.Key)}: ${first?.Message}`);
     }
     deleted += objects.length;
   }

@@ -10,6 +10,7 @@ import {
 import { parseS3Event } from '../../handler/event.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
+import { shownName } from './shown-name.js';
 
 /** An event Lambda parked in the failed-events queue after its retries, as its on-failure record tells it. */
 export type ParkedEvent = {
@@ -30,7 +31,7 @@ export type Unreadable = { readonly messageId: string; readonly receiptHandle: s
 
 /** What a parked event is about, as the script and the console show it: its keys, else why the function takes none. */
 export function parkedEventLabel(event: Pick<ParkedEvent, 'keys' | 'ignoredReasons'>): string {
-  if (event.keys.length > 0) return event.keys.join(', ');
+  if (event.keys.length > 0) return event.keys.map(shownName).join(', ');
   return event.ignoredReasons.length > 0 ? `(no key: ${event.ignoredReasons.join('; ')})` : '(no key)';
 }
 

@@ -7,6 +7,7 @@ import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion } from '../../handler/source.js';
 import { asFolder, historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { bucketExists, NotOwnersBucket } from './buckets.js';
+import { shellWord, shownName } from './shown-name.js';
 
 /** A backup version, with where it came from. */
 export type BackupVersionInfo = {
@@ -174,9 +175,6 @@ async function chooseVersion(
   return request.at && inboxVersionId !== undefined ? unrecorded.find((version) => version.sourceTime.getTime() <= request.at!.getTime()) : undefined;
 }
 
-/** A shell word: single-quoted, a single quote in it closed, escaped and reopened. */
-const shellWord = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
-
 /** The AWS CLI command that makes an older version of an inbox key its current one (a server-side copy). */
 function copyBackCommand(inbox: string, key: string, versionId: string): string {
   const source = `${inbox}/${encodeURIComponent(key).replaceAll('%2F', '/')}?versionId=${encodeURIComponent(versionId)}`;
@@ -241,7 +239,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (then && then.held === 'unknown') {
           return skip(
             SkipReason.ambiguousAtTime,
-            `the inbox wrote a version and deleted the key in the same second (${then.second.toISOString()}), so what it held at ${request.at!.toISOString()} is unknown: \`make restore KEY=${key} LIST=1\` shows the backups, VERSION= picks one`,
+            `the inbox wrote a version and deleted the key in the same second (${then.second.toISOString()}), so what it held at ${request.at!.toISOString()} is unknown: \`make restore KEY=${shownName(key)} LIST=1\` shows the backups, VERSION= picks one`,
           );
         }
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);
@@ -260,7 +258,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const occupiedBy = occupant?.content.etag;
         const occupiedByVersion = occupant?.versionId;
         const byTime = request.at && !then ? { historyGone: true } : {};
-        if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${target.key} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy, occupiedByVersion, ...byTime };
+        if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${shownName(target.key)} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy, occupiedByVersion, ...byTime };
         return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy, occupiedByVersion, ...byTime };
       }),
     ),
@@ -297,7 +295,7 @@ export async function executeRestore(
           return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method };
         } catch (error) {
           if (isWriteConflict(error)) {
-            const where = `s3://${item.destination.bucket}/${item.destination.key}`;
+            const where = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
             const reason = item.action === RestoreAction.overwrite
               ? `${where} changed since the plan: nothing was overwritten; run it again to see what it holds now`
               : `${where} was written meanwhile: FORCE=1 overwrites it`;

@@ -2,6 +2,7 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
+import { shownName } from './shown-name.js';
 
 /** What a destroy would lose for good: inbox keys whose current version no backup holds, and parked events. */
 export type Unbacked = { readonly keys: readonly KeyFinding[]; readonly parked: number };
@@ -37,7 +38,7 @@ export async function unbackedInStack(clients: Clients, outputs: Readonly<Record
 /** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */
 export function refuseLosingUnbacked({ keys, parked }: Unbacked, targetName: string): void {
   if (keys.length === 0 && parked === 0) return;
-  const named = keys.slice(0, NAMED_KEYS).map((finding) => `${finding.key} (${finding.finding})`);
+  const named = keys.slice(0, NAMED_KEYS).map((finding) => `${shownName(finding.key)} (${finding.finding})`);
   const more = keys.length > NAMED_KEYS ? `, and ${keys.length - NAMED_KEYS} more` : '';
   const lost = [
     ...(keys.length > 0 ? [`${keys.length} inbox key(s) whose current version no backup holds: ${named.join(', ')}${more}`] : []),

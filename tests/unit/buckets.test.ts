@@ -155,8 +155,8 @@ describe('emptying a bucket', () => {
 
 describe('emptying a bucket whose listing names a key S3 cannot delete by that name', () => {
   it('stops with what to do when the same versions are listed again after their delete, instead of trying forever', async () => {
-    // Prepare: a key with a carriage return, which the XML listing hands back with a line feed: the delete of that
-    // name "succeeds" (S3 deletes nothing) and the listing names it again
+    // Prepare: a key with a carriage return, which a listing that ignores EncodingType hands back with a line feed:
+    // the delete of that name "succeeds" (S3 deletes nothing) and the listing names it again
     s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
     s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'cr\nkey.txt', VersionId: 'v1' }, { Key: 'ok.txt', VersionId: 'v2' }] });
     s3.on(DeleteObjectsCommand).resolves({});
@@ -164,7 +164,7 @@ describe('emptying a bucket whose listing names a key S3 cannot delete by that n
     const emptied = emptyBucket(client, 'kit-inbox-111122223333-eu-central-1');
     // Assess
     await expect(emptied).rejects.toThrow(
-      'could not empty kit-inbox-111122223333-eu-central-1: S3 listed the same 2 version(s) again after deleting them (first cr\nkey.txt): a key the listing cannot name as stored (a control character in its name?) must be deleted by hand, then run this again',
+      "could not empty kit-inbox-111122223333-eu-central-1: S3 listed the same 2 version(s) again after deleting them (first $'cr\\nkey.txt'): a key the listing cannot name as stored (a control character in its name?) must be deleted by hand, then run this again",
     );
     expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(1);
   });

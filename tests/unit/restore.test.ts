@@ -81,6 +81,20 @@ describe('planRestore of a version that was never backed up', () => {
   });
 });
 
+describe('planRestore of a version never backed up, named with a carriage return', () => {
+  it('writes the command that gets it back with the name escaped, as bash reads it', async () => {
+    // Prepare
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const v1 = model.put('the-inbox', 'docs/cr\r.txt');
+    // Act
+    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'docs/', at: new Date(Date.now() + 2_000), force: false });
+    // Assess
+    expect(plan[0]?.reason).toContain(`\`aws s3api copy-object --bucket the-inbox --key $'docs/cr\\r.txt' --copy-source 'the-inbox/docs/cr%0D.txt?versionId=${v1}'\``);
+    expect(plan[0]?.reason).not.toMatch(/[\u0000-\u001f]/);
+  });
+});
+
 describe('planRestore by VERSION', () => {
   it('finds a backup version named by its own id in the listing, reading no other version', async () => {
     // Prepare: 30 backups of one key; the owner names the oldest by its backup version id

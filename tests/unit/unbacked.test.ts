@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
+import { Finding } from '../../scripts/lib/reconcile.js';
 import { refuseLosingUnbacked, unbackedInStack } from '../../scripts/lib/unbacked.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { awsError, BACKUP, INBOX } from './support/fixtures.js';
@@ -60,6 +61,23 @@ describe('what a destroy would lose', () => {
       'destroy empties the inbox and deletes the failed-events queue, and would lose 2 inbox key(s) whose current version no backup holds: only-copy.txt (missing), rewritten.txt (stale) and 3 event(s) parked in the failed-events queue. ' +
         'Back them up first with `make redrive TARGET=embedded` and `make reconcile FIX=1 TARGET=embedded`, or destroy with DISCARD_UNBACKED=1 to let them go',
     );
+  });
+
+  it('names a key with control characters escaped, so that they show instead of acting on the terminal', () => {
+    // Prepare: an upload named with a terminal command (ESC [2J clears the screen) and a carriage return
+    const unbacked = { keys: [{ key: 'docs/\u001b[2Jcr\r.txt', finding: Finding.missing, detail: 'no backup' }], parked: 0 };
+    // Act
+    const refusal = (() => {
+      try {
+        refuseLosingUnbacked(unbacked, 'embedded');
+        return undefined;
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    // Assess
+    expect(refusal?.message).toContain("1 inbox key(s) whose current version no backup holds: $'docs/\\x1b[2Jcr\\r.txt' (missing)");
+    expect(refusal?.message).not.toMatch(/[\u0000-\u001f]/);
   });
 
   it('lets a destroy go on when every current version is backed up and nothing is parked, or when the inbox is gone already', async () => {

@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { shellWord, shownName } from '../../scripts/lib/shown-name.js';
+
+/** What bash makes of a word: the bytes `printf %s <word>` writes. */
+const bashReads = (word: string) => execFileSync('bash', ['-c', `printf %s ${word}`], { encoding: 'utf8' });
+
+describe('shownName', () => {
+  it('shows a name without control characters as it is', () => {
+    // Assess
+    expect(shownName("docs/it's a b+c.txt")).toBe("docs/it's a b+c.txt");
+  });
+
+  it.each([
+    ['docs/cr\r.txt', "$'docs/cr\\r.txt'"],
+    ['docs/\u001b[2J.txt', "$'docs/\\x1b[2J.txt'"],
+    ['docs/csi\u009b.txt', "$'docs/csi\\u009b.txt'"],
+    ["docs/tab\tit's\\.txt", "$'docs/tab\\tit\\'s\\\\.txt'"],
+  ])('shows %j escaped, with no control character left', (name, shown) => {
+    // Act
+    const printed = shownName(name);
+    // Assess
+    expect(printed).toBe(shown);
+    expect(printed).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe('shellWord', () => {
+  it.each(["plain 'quoted' name", 'docs/cr\r.txt', 'docs/\u001b[2Jclear\n.txt', 'docs/csi\u009bdel\u007f.txt', "back\\slash 'and' tab\t한글"])(
+    'is read back by bash as %j',
+    (name) => {
+      // Assess
+      expect(bashReads(shellWord(name))).toBe(name);
+    },
+  );
+});
