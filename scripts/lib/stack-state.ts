@@ -41,6 +41,8 @@ export function recoveryAdvice(target: Place, stackName: string, status: string)
   const condition = conditionOf(status);
   // A failed create rolled back to nothing: the next deploy replaces it, on every target.
   if (condition === StackCondition.failedCreate) return `fix the cause and run \`${deployVerb(target)}\` again (it replaces the failed stack)`;
+  // A failed update rolled back: nothing is lost and the stack serves as before; a destroy would only do harm.
+  if (condition === StackCondition.rolledBack) return `the stack was rolled back to how it was before this update and works as it did: fix the cause and run \`${deployVerb(target)}\` again`;
   if (target.name === TargetName.embedded) {
     // The embedded emulator works synchronously and cannot roll back: a stack left like this is only deleted.
     return `run \`${destroyVerb(target)}\` (it empties the buckets first), then \`${deployVerb(target)}\``;

@@ -64,6 +64,14 @@ describe('recoveryAdvice', () => {
     expect(recoveryAdvice(target, 'backup-kit', 'ROLLBACK_COMPLETE')).toBe(advice);
   });
 
+  it.each([
+    { target: aws, advice: 'the stack was rolled back to how it was before this update and works as it did: fix the cause and run `make deploy-aws` again' },
+    { target: localstack, advice: 'the stack was rolled back to how it was before this update and works as it did: fix the cause and run `make deploy TARGET=localstack` again' },
+  ])('on $target.name, a rolled-back update (UPDATE_ROLLBACK_COMPLETE) is deployed again, never destroyed', ({ target, advice }) => {
+    // Assess
+    expect(recoveryAdvice(target, 'backup-kit', 'UPDATE_ROLLBACK_COMPLETE')).toBe(advice);
+  });
+
   it('on localstack, a stuck operation is waited for, or LocalStack restarted', () => {
     // Assess
     expect(recoveryAdvice(localstack, 'backup-kit', 'CREATE_IN_PROGRESS')).toMatch(/if it never ends, restart LocalStack \(`make down`, then `make up`\)$/);
