@@ -7,7 +7,7 @@ import { resolveTarget, TargetName, type TargetName as Name } from './lib/target
 
 const program = scriptCommand('deploy', 'Build (when stale), upload and deploy the stack to a target, then prove the artefact and check drift.')
   .addOption(targetOption())
-  .option('-p, --parameter <Name=Value...>', 'override a template parameter (repeatable; not NamePrefix, which names the stack in the parameter file)', [])
+  .option('-p, --parameter <Name=Value...>', 'override a template parameter (repeatable; not NamePrefix, which names the stack in the parameter file, nor ArtifactBucket, ArtifactKey or KeptBackupBucket, which the deploy sets)', [])
   .addOption(yesOption('do not ask before changing a stack on aws (only --yes, or 1 / yes / true, confirms)'))
   .addOption(switchOption('delete-audit-logs', 'DELETE_AUDIT_LOGS', 'let a deploy that turns the audit trail off delete the audit logs with its bucket'))
   .parse();

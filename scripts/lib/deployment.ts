@@ -56,6 +56,9 @@ export class DeploymentCancelled extends Error {
   override readonly name = 'DeploymentCancelled';
 }
 
+/** Parameters only the deploy may set: a value given for them would be replaced silently, or would break a take-over. */
+const DEPLOY_OWNED_PARAMETERS = ['ArtifactBucket', 'ArtifactKey', 'KeptBackupBucket'] as const;
+
 const parameterSourcesHint = (target: Target) => `check the -p overrides and ${relative(projectRoot, target.parameterFile)}`;
 
 /** The one deploy path of every target: artefact, upload, stack, identical-artefact proof, drift check. */
@@ -64,8 +67,14 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   if (target.name === TargetName.localstack && target.endpoint) await requireLocalStackServices(target.endpoint, localstackModeOf(target));
   const clients = clientsFor(target);
 
-  const identity = await identifyAccount(target, clients);
   const requested: Parameters = { ...(await parametersFor(target)), ...options.overrides };
+  const owned = DEPLOY_OWNED_PARAMETERS.filter((name) => requested[name] !== undefined);
+  if (owned.length > 0) {
+    throw new UsageError(
+      `${owned.join(', ')} ${owned.length > 1 ? 'are' : 'is'} set by the deploy itself (the artefact it uploads and proves, and whether the stack takes over a backup bucket kept from an earlier stack): remove ${owned.length > 1 ? 'them' : 'it'} (${parameterSourcesHint(target)})`,
+    );
+  }
+  const identity = await identifyAccount(target, clients);
   const templateBody = await readTemplateText();
   const template = parseTemplate(templateBody);
   const refused = parameterProblem(template, requested);

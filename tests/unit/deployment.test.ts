@@ -60,3 +60,18 @@ describe('a deploy that turns the audit trail off', () => {
     expect(sent().filter((command) => !/^(Get|Describe|Head|List)/.test(command))).toEqual([]);
   });
 });
+
+describe('parameters the deploy sets itself', () => {
+  it.each([
+    [{ ArtifactKey: 'does/not/exist.zip' }, 'ArtifactKey'],
+    [{ ArtifactBucket: 'nowhere-bucket', ArtifactKey: 'x.zip' }, 'ArtifactBucket, ArtifactKey'],
+    [{ KeptBackupBucket: 'true' }, 'KeptBackupBucket'],
+  ])('refuses %j before it reads or writes anything: they would be replaced silently, or break the take-over of kept backups', async (overrides, names) => {
+    // Act
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { overrides, log: () => undefined });
+    // Assess
+    await expect(deployed).rejects.toThrow(UsageError);
+    await expect(deployed).rejects.toThrow(new RegExp(`^${names} (is|are) set by the deploy itself`));
+    expect(sent()).toEqual([]);
+  });
+});
