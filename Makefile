@@ -62,8 +62,8 @@ up: ## start LocalStack in Docker and deploy the stack into it (docker compose)
 down: ## stop LocalStack and remove its containers (docker compose)
 	docker compose down --volumes
 
-deploy: ## build when stale, upload and deploy to TARGET; proves the artefact and checks drift
-	$(TSX) scripts/deploy.ts --target $(TARGET)
+deploy: ## build when stale, upload and deploy to TARGET; proves the artefact and checks drift (YES and DELETE_AUDIT_LOGS as for deploy-aws)
+	$(TSX) scripts/deploy.ts --target $(TARGET) $(yes_flag) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)
 
 deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1; DELETE_AUDIT_LOGS=1 lets EnableAuditTrail=false delete the logs)
 	$(TSX) scripts/deploy.ts --target aws $(yes_flag) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)

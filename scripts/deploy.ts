@@ -43,7 +43,7 @@ run(async () => {
     return ExitCode.ok;
   } catch (error) {
     if (!(error instanceof DeploymentCancelled)) throw error;
-    console.error(`${error.message}${options.yes ? '' : ' (pass --yes to deploy without asking)'}`);
+    console.error(`${error.message}${options.yes ? '' : ' (YES=1 with make, or --yes, deploys without asking)'}`);
     return ExitCode.failed;
   }
 });

@@ -41,6 +41,15 @@ describe('only an explicit yes confirms a change on aws', () => {
   });
 });
 
+describe('make deploy TARGET=aws takes what make deploy-aws takes', () => {
+  it('passes YES and DELETE_AUDIT_LOGS on to the script, as deploy-aws does', async () => {
+    // Act
+    const finished = await run('make', ['--dry-run', '--no-print-directory', 'deploy', 'TARGET=aws', 'YES=1', 'DELETE_AUDIT_LOGS=1']);
+    // Assess
+    expect(finished.stdout).toContain("scripts/deploy.ts --target aws --yes='1' --delete-audit-logs='1'");
+  });
+});
+
 describe('make hands on only what is typed on its command line', () => {
   it('ignores switches and values that come from the shell instead of the command line', async () => {
     // Prepare: a leftover export, and a PREFIX that some systems set for their own use
