@@ -10,6 +10,7 @@ import {
   GetPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import { liveLifecycleText, liveNotificationText, templateLifecycleText, templateNotificationText, type Resolve } from './bucket-rules-text.js';
 import type { Clients } from './clients.js';
 import { evaluateConditions, resolveIfs } from './conditions.js';
 import type { StackOutputs } from './outputs.js';
@@ -47,8 +48,8 @@ type BucketProperties = {
   BucketEncryption?: { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }[] };
   PublicAccessBlockConfiguration?: object;
   OwnershipControls?: { Rules?: { ObjectOwnership?: string }[] };
-  LifecycleConfiguration?: { Rules?: { Id?: string; Status?: string }[] };
-  NotificationConfiguration?: { LambdaConfigurations?: { Event: string }[] };
+  LifecycleConfiguration?: { Rules?: Record<string, unknown>[] };
+  NotificationConfiguration?: { LambdaConfigurations?: { Event: string; Filter?: { S3Key?: { Rules?: { Name?: string; Value?: string }[] } } }[] };
 };
 
 type Expectation = {
@@ -60,7 +61,7 @@ type Expectation = {
   ownersTurn?: (live: string) => string | undefined;
 };
 
-function bucketExpectations(clients: Clients, id: string, bucket: string, properties: BucketProperties, functionArn: string): Expectation[] {
+function bucketExpectations(clients: Clients, id: string, bucket: string, properties: BucketProperties, functionArn: string, resolve: Resolve): Expectation[] {
   const { s3 } = clients;
   const expectations: Expectation[] = [
     {
@@ -103,19 +104,14 @@ function bucketExpectations(clients: Clients, id: string, bucket: string, proper
     {
       resource: id,
       property: 'lifecycle',
-      expected: ruleIds(properties.LifecycleConfiguration?.Rules?.map((r) => ({ ID: r.Id, Status: r.Status }))),
-      read: async () => ruleIds((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules),
+      expected: templateLifecycleText(properties.LifecycleConfiguration?.Rules, resolve),
+      read: async () => liveLifecycleText((await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket }))).Rules),
     },
     {
       resource: id,
       property: 'notification',
-      expected: (properties.NotificationConfiguration?.LambdaConfigurations ?? [])
-        .map((c) => `${c.Event} -> ${functionArn}`)
-        .join('; ') || 'none',
-      read: async () =>
-        ((await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).LambdaFunctionConfigurations ?? [])
-          .map((c) => `${(c.Events ?? []).join(',')} -> ${c.LambdaFunctionArn}`)
-          .join('; ') || 'none',
+      expected: templateNotificationText(properties.NotificationConfiguration?.LambdaConfigurations, functionArn),
+      read: async () => liveNotificationText((await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).LambdaFunctionConfigurations),
     },
   ];
   return expectations;
@@ -126,11 +122,6 @@ function blockText(configuration: object | undefined): string {
   const block = configuration as Record<string, unknown>;
   const keys = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
   return keys.map((key) => `${key}=${block[key] === true || block[key] === 'true'}`).join(' ');
-}
-
-function ruleIds(rules: { ID?: string; Status?: string }[] | undefined): string {
-  const enabled = (rules ?? []).filter((r) => r.Status === 'Enabled').map((r) => r.ID ?? '?').sort();
-  return enabled.length ? enabled.join(',') : 'none';
 }
 
 function policySids(document: unknown): string {
@@ -171,12 +162,16 @@ export async function checkDrift(
     BackupBucket: outputs.BackupBucketName,
     TrailBucket: outputs.AuditTrailBucketName,
   };
+  // arn:aws:lambda:<region>:<account>:function:<name>
+  const [, , , region = '', accountId = ''] = functionArn.split(':');
+  const names = { parameters: stackValues, accountId, region, outputs: outputs as Readonly<Record<string, string | undefined>> };
+  const resolve: Resolve = (node) => resolveValue(template, node, names);
   const expectations: Expectation[] = [];
   // A bucket is checked whenever the stack names it, also one the stack took over instead of creating it.
   for (const [id, bucket] of Object.entries(bucketOutputs)) {
     const resource = resources[id];
     if (!bucket || !resource) continue;
-    expectations.push(...bucketExpectations(clients, id, bucket, (resource.Properties ?? {}) as BucketProperties, functionArn));
+    expectations.push(...bucketExpectations(clients, id, bucket, (resource.Properties ?? {}) as BucketProperties, functionArn, resolve));
   }
   for (const [id, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::S3::BucketPolicy' || (resource.Condition && !conditions[resource.Condition])) continue;
@@ -210,13 +205,10 @@ export async function checkDrift(
   const fn = resources.BackupFunction?.Properties ?? {};
   const invokeConfig = resources.BackupFunctionEventInvokeConfig?.Properties ?? {};
   const FunctionName = outputs.BackupFunctionName;
-  // arn:aws:lambda:<region>:<account>:function:<name>
-  const [, , , region = '', accountId = ''] = outputs.BackupFunctionArn.split(':');
-  const names = { parameters: stackValues, accountId, region, outputs: outputs as Readonly<Record<string, string | undefined>> };
   // One read of the function's configuration serves both of its checks (none when the caller has one).
   const functionConfiguration = knownConfiguration ? Promise.resolve(knownConfiguration) : clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
   const declared = (fn.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
-  const expectedEnvironment = new Map(Object.entries(declared).map(([name, value]) => [name, resolveValue(template, value, names)]));
+  const expectedEnvironment = new Map(Object.entries(declared).map(([name, value]) => [name, resolve(value)]));
   expectations.push(
     {
       resource: 'BackupFunction',
@@ -225,6 +217,15 @@ export async function checkDrift(
       read: async () => {
         const config = await functionConfiguration;
         return `${config.Runtime} ${config.Handler}`;
+      },
+    },
+    {
+      resource: 'BackupFunction',
+      property: 'limits',
+      expected: `timeout=${resolve(fn.Timeout) ?? 'default'}s memory=${resolve(fn.MemorySize) ?? 'default'}MB`,
+      read: async () => {
+        const config = await functionConfiguration;
+        return `timeout=${config.Timeout}s memory=${config.MemorySize}MB`;
       },
     },
     {
@@ -241,10 +242,10 @@ export async function checkDrift(
     {
       resource: 'BackupFunctionEventInvokeConfig',
       property: 'eventInvokeConfig',
-      expected: `retries=${invokeConfig.MaximumRetryAttempts} onFailure=${outputs.FailedEventsQueueArn}`,
+      expected: `retries=${invokeConfig.MaximumRetryAttempts} maxEventAge=${resolve(invokeConfig.MaximumEventAgeInSeconds)}s onFailure=${outputs.FailedEventsQueueArn}`,
       read: async () => {
         const config = await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName, Qualifier: '$LATEST' }));
-        return `retries=${config.MaximumRetryAttempts} onFailure=${config.DestinationConfig?.OnFailure?.Destination}`;
+        return `retries=${config.MaximumRetryAttempts} maxEventAge=${config.MaximumEventAgeInSeconds}s onFailure=${config.DestinationConfig?.OnFailure?.Destination}`;
       },
     },
   );

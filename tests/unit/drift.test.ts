@@ -52,6 +52,11 @@ const templatedEnvironment = {
   POWERTOOLS_LOG_LEVEL: 'INFO',
 };
 
+/** The function's timeout and memory as the template gives them with the default parameters. */
+const templatedLimits = { Timeout: 300, MemorySize: 512 };
+/** S3's answer for a rule CloudFormation made of the template's `AbortIncompleteMultipartUpload` rule (no prefix: an empty filter). */
+const abortRule = (ID: string) => ({ ID, Status: 'Enabled' as const, Filter: { Prefix: '' }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } });
+
 /**
  * An answer for the stack's buckets only, as S3 gives it: a request without a bucket never leaves the SDK, and
  * a bucket the stack does not name is not there.
@@ -84,8 +89,8 @@ function liveAsTemplated() {
     forTheStacksBuckets({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }),
   );
   s3.on(GetBucketOwnershipControlsCommand).callsFake(forTheStacksBuckets({ OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } }));
-  s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({ Rules: [{ ID: 'abort-incomplete-multipart-copies', Status: 'Enabled' }] });
-  s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'in' }).resolves({ Rules: [{ ID: 'abort-incomplete-multipart-uploads', Status: 'Enabled' }] });
+  s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({ Rules: [abortRule('abort-incomplete-multipart-copies')] });
+  s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'in' }).resolves({ Rules: [abortRule('abort-incomplete-multipart-uploads')] });
   s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'in' }).resolves({ LambdaFunctionConfigurations: [{ Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: outputs.BackupFunctionArn }] });
   s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'bk' }).resolves({});
   s3.on(GetBucketPolicyCommand).callsFake(forTheStacksBuckets({ Policy: JSON.stringify({ Statement: [{ Sid: 'DenyInsecureTransport' }] }) }));
@@ -93,8 +98,8 @@ function liveAsTemplated() {
     if (TopicArn !== outputs.ReceiptTopicArn) throw awsError('NotFoundException', 404);
     return { Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com' }] };
   });
-  lambda.on(GetFunctionConfigurationCommand).callsFake(forTheStacksFunction({ Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: templatedEnvironment } }));
-  lambda.on(GetFunctionEventInvokeConfigCommand).callsFake(forTheStacksFunction({ MaximumRetryAttempts: 2, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } }));
+  lambda.on(GetFunctionConfigurationCommand).callsFake(forTheStacksFunction({ Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: templatedEnvironment } }));
+  lambda.on(GetFunctionEventInvokeConfigCommand).callsFake(forTheStacksFunction({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } }));
 }
 
 beforeEach(liveAsTemplated);
@@ -110,7 +115,7 @@ describe('checkDrift', () => {
 
   it("checks the function against the configuration its caller has just read, without reading it again", async () => {
     // Prepare: what the deploy read for its artefact proof, with a variable changed outside the template
-    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: { ...templatedEnvironment, DEBUG: '1' } } };
+    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, DEBUG: '1' } } };
     // Act
     const checks = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.embedded, known);
     // Assess
@@ -131,7 +136,7 @@ describe('checkDrift', () => {
 
   it("reports a function variable changed or added outside the template as drift of the function's environment", async () => {
     // Prepare
-    lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: { ...templatedEnvironment, TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:gone', DEBUG: '1' } } });
+    lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:gone', DEBUG: '1' } } });
     // Act
     const checks = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.embedded);
     // Assess
@@ -238,14 +243,55 @@ describe('drift a deploy must not miss', () => {
 
   it("reports the kit's lifecycle rule disabled, or replaced by another, by hand", async () => {
     // Prepare
-    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'in' }).resolves({ Rules: [{ ID: 'abort-incomplete-multipart-uploads', Status: 'Disabled' }] });
-    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({ Rules: [{ ID: 'expire-everything', Status: 'Enabled' }] });
+    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'in' }).resolves({ Rules: [{ ...abortRule('abort-incomplete-multipart-uploads'), Status: 'Disabled' }] });
+    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({ Rules: [{ ID: 'expire-everything', Status: 'Enabled', Filter: {}, Expiration: { Days: 1 } }] });
     // Act
     const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
     // Assess
     expect(notOk(checks)).toEqual([
-      'InboxBucket lifecycle: abort-incomplete-multipart-uploads -> none (DRIFT)',
-      'BackupBucket lifecycle: abort-incomplete-multipart-copies -> expire-everything (DRIFT)',
+      'InboxBucket lifecycle: abort-incomplete-multipart-uploads (AbortIncompleteMultipartUpload.DaysAfterInitiation=7) -> none (DRIFT)',
+      'BackupBucket lifecycle: abort-incomplete-multipart-copies (AbortIncompleteMultipartUpload.DaysAfterInitiation=7) -> expire-everything (Expiration.Days=1) (DRIFT)',
+    ]);
+  });
+
+  it("reports the kit's own rule made to expire backups, by hand, under the same name", async () => {
+    // Prepare: the backup bucket's rule keeps its name and status and gains an expiration of every version after a day
+    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({
+      Rules: [{ ...abortRule('abort-incomplete-multipart-copies'), Expiration: { Days: 1 }, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }],
+    });
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(notOk(checks)).toEqual([
+      'BackupBucket lifecycle: abort-incomplete-multipart-copies (AbortIncompleteMultipartUpload.DaysAfterInitiation=7) -> abort-incomplete-multipart-copies (AbortIncompleteMultipartUpload.DaysAfterInitiation=7 Expiration.Days=1 NoncurrentVersionExpiration.NoncurrentDays=1) (DRIFT)',
+    ]);
+  });
+
+  it('reports a filter added to the inbox notification, which leaves uploads outside it without a backup', async () => {
+    // Prepare
+    s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'in' }).resolves({
+      LambdaFunctionConfigurations: [
+        { Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: outputs.BackupFunctionArn, Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'nothing-matches/' }] } } },
+      ],
+    });
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(notOk(checks)).toEqual([
+      `InboxBucket notification: s3:ObjectCreated:* -> ${outputs.BackupFunctionArn} -> s3:ObjectCreated:* -> ${outputs.BackupFunctionArn} where prefix=nothing-matches/ (DRIFT)`,
+    ]);
+  });
+
+  it("reports the function's timeout, memory and its events' maximum age changed by hand", async () => {
+    // Prepare
+    lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: 3, MemorySize: 128, Environment: { Variables: templatedEnvironment } });
+    lambda.on(GetFunctionEventInvokeConfigCommand).resolves({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } });
+    // Act
+    const checks = await checkDrift(clients, template, { FunctionTimeoutSeconds: '60' }, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(notOk(checks)).toEqual([
+      'BackupFunction limits: timeout=60s memory=512MB -> timeout=3s memory=128MB (DRIFT)',
+      `BackupFunctionEventInvokeConfig eventInvokeConfig: retries=2 maxEventAge=21600s onFailure=${outputs.FailedEventsQueueArn} -> retries=2 maxEventAge=60s onFailure=${outputs.FailedEventsQueueArn} (DRIFT)`,
     ]);
   });
 
@@ -270,7 +316,7 @@ describe('drift a deploy must not miss', () => {
     const withGetAtt = structuredClone(template);
     const variables = (withGetAtt.Resources.BackupFunction!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
     variables.QUEUE_NAME = { 'Fn::GetAtt': ['FailedEventsQueue', 'QueueName'] };
-    const live = (extra: Record<string, string>): FunctionConfiguration => ({ Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: { ...templatedEnvironment, ...extra } } });
+    const live = (extra: Record<string, string>): FunctionConfiguration => ({ Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, ...extra } } });
     // Act
     const present = await checkDrift(clients, withGetAtt, {}, outputs, capabilitiesOf.embedded, live({ QUEUE_NAME: 'backup-kit-failed-events' }));
     const missing = await checkDrift(clients, withGetAtt, {}, outputs, capabilitiesOf.embedded, live({}));
@@ -285,12 +331,12 @@ describe('drift a deploy must not report falsely', () => {
     // Prepare: superseded versions expire, so the backup bucket has two rules; S3 and Lambda list them in their own order
     s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).resolves({
       Rules: [
-        { ID: 'expire-noncurrent-versions', Status: 'Enabled' },
-        { ID: 'abort-incomplete-multipart-copies', Status: 'Enabled' },
+        { ID: 'expire-noncurrent-versions', Status: 'Enabled', Filter: { Prefix: '' }, NoncurrentVersionExpiration: { NoncurrentDays: 30 } },
+        abortRule('abort-incomplete-multipart-copies'),
       ],
     });
     const reversed = Object.fromEntries(Object.entries(templatedEnvironment).reverse());
-    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', Environment: { Variables: reversed } };
+    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: reversed } };
     // Act
     const checks = await checkDrift(clients, template, { BackupNoncurrentVersionRetentionDays: '30' }, outputs, capabilitiesOf.embedded, known);
     // Assess
