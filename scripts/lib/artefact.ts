@@ -115,17 +115,26 @@ export async function readArtefact(): Promise<Artefact> {
   return artefact;
 }
 
+/**
+ * What the zip is built from besides the handler's sources: the dependencies' versions, the build's own options
+ * (this file: esbuild's settings, the credential alias, the budget), the TypeScript settings esbuild reads and
+ * esbuild's version. A change to any of them makes the zip stale, as an edited source does.
+ */
+export const BUILD_CONFIGURATION_FILES = [
+  join(projectRoot, 'package-lock.json'),
+  join(projectRoot, 'scripts', 'lib', 'artefact.ts'),
+  join(projectRoot, 'tsconfig.json'),
+  join(projectRoot, 'node_modules', 'esbuild', 'package.json'),
+] as const;
+
 async function newestSourceChange(): Promise<number> {
   const entries = await readdir(handlerDir, { recursive: true });
-  const inputs = [
-    ...entries.filter((name) => name.endsWith('.ts')).map((name) => join(handlerDir, name)),
-    join(projectRoot, 'package-lock.json'),
-  ];
+  const inputs = [...entries.filter((name) => name.endsWith('.ts')).map((name) => join(handlerDir, name)), ...BUILD_CONFIGURATION_FILES];
   const times = await Promise.all(inputs.map(async (file) => (await stat(file)).mtimeMs));
   return Math.max(...times);
 }
 
-/** The built artefact, rebuilt first when it is missing or older than the handler's sources. */
+/** The built artefact, rebuilt first when it is missing or older than the handler's sources or the build's configuration. */
 export async function freshArtefact(): Promise<{ artefact: Artefact; rebuilt: boolean }> {
   const built = await stat(artefactPath).then((s) => s.mtimeMs, () => undefined);
   if (built !== undefined && built >= (await newestSourceChange())) {

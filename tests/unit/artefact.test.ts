@@ -7,6 +7,7 @@ import {
   ARTEFACT_BUDGET_BYTES,
   ArtefactOverBudget,
   artefactKey,
+  BUILD_CONFIGURATION_FILES,
   buildArtefact,
   bundleHandler,
   describeArtefact,
@@ -49,7 +50,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       if (!file) throw missing(path);
       return { mtimeMs: file.mtimeMs } as Stats;
     }
-    if (path.startsWith(`${handlerDir}/`) || path === join(projectRoot, 'package-lock.json')) return { mtimeMs: sourceTimes.get(path) ?? defaultSourceTime } as Stats;
+    if (path.startsWith(`${handlerDir}/`) || (BUILD_CONFIGURATION_FILES as readonly string[]).includes(path)) return { mtimeMs: sourceTimes.get(path) ?? defaultSourceTime } as Stats;
     return actual.stat(path);
   });
   return { ...actual, readFile, writeFile, mkdir, stat };
@@ -177,6 +178,9 @@ describe('the built artefact in dist/', () => {
   it.each([
     ['a handler source', join(handlerDir, 'backup.ts')],
     ['the lock file', join(projectRoot, 'package-lock.json')],
+    ["the build's options", join(projectRoot, 'scripts', 'lib', 'artefact.ts')],
+    ['the TypeScript settings', join(projectRoot, 'tsconfig.json')],
+    ["esbuild's version", join(projectRoot, 'node_modules', 'esbuild', 'package.json')],
   ])('is built again, and written with its sha256, when %s changed since', async (_what, changed) => {
     // Prepare
     const before = Buffer.from('zip built before');
