@@ -41,7 +41,13 @@ run(async () => {
     listed.finish();
     checked.finish();
   });
-  console.log(`reconciled s3://${buckets.inboxBucket}/${asFolder(options.prefix) ?? ''} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}`);
+  const folder = asFolder(options.prefix) ?? '';
+  console.log(`reconciled s3://${buckets.inboxBucket}/${folder} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}`);
+  if (findings.length === 0 && folder !== '') {
+    // A folder nothing is under is most often a misspelt one (keys are case-sensitive): nothing was checked.
+    console.error(`nothing under ${shownName(folder)} in s3://${buckets.inboxBucket} or s3://${buckets.backupBucket}: check the folder's name (PREFIX=/ checks everything)`);
+    return ExitCode.failed;
+  }
   const problems = findings.filter((f) => repairable.has(f.finding));
   show(problems, 'needs repair:');
   show(findings.filter((f) => f.finding === Finding.orphan), 'orphans (the inbox key is gone; its backups are kept, never deleted):');

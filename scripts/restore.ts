@@ -61,11 +61,9 @@ run(async () => {
     return ExitCode.ok;
   }
 
-  // PREFIX=/ names the whole bucket (a blank PREFIX is refused as a slip).
-  const prefix = options.prefix === '/' ? '' : options.prefix;
   // A TO= bucket must be the account's own: a mistyped name may be another account's.
   const owner = options.to ? (await identifyAccount(target, clients)).Account : undefined;
-  const request: RestoreRequest = { key: options.key, prefix, version: options.version, at: options.at, to: options.to, force: options.force, owner };
+  const request: RestoreRequest = { key: options.key, prefix: options.prefix, version: options.version, at: options.at, to: options.to, force: options.force, owner };
   const walk = progress('backup versions listed');
   let plan: PlannedRestore[];
   try {

@@ -33,8 +33,9 @@ export async function* versionEntries(s3: S3Client, bucket: string, prefix?: str
   } while (KeyMarker);
 }
 
-/** An owner's PREFIX as the folder it names: docs is docs/…, never docs-private/… (blank and absent stay as they are). */
+/** An owner's PREFIX as the folder it names: docs is docs/…, never docs-private/…; / is the whole bucket (blank and absent stay as they are). */
 export function asFolder(prefix: string | undefined): string | undefined {
+  if (prefix === '/') return '';
   return prefix === undefined || prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
 }
 

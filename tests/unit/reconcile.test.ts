@@ -104,6 +104,19 @@ describe('checking keys against the backup, and repairing them through the funct
     expect(findings.map((found) => [found.key, found.finding])).toEqual([['docs/a.txt', Finding.missing]]);
   });
 
+  it('checks the whole bucket for PREFIX=/, as restore reads it', async () => {
+    // Prepare
+    model.put(INBOX, 'docs/a.txt');
+    model.put(INBOX, 'top.txt');
+    // Act
+    const findings = await reconcileBuckets(dependencies().s3, buckets, { prefix: '/' });
+    // Assess
+    expect(findings.map((found) => [found.key, found.finding])).toEqual([
+      ['docs/a.txt', Finding.missing],
+      ['top.txt', Finding.missing],
+    ]);
+  });
+
   it('hands the function only the missing, stale and corrupt keys, each with its inbox version, and finds them ok after', async () => {
     // Prepare
     arrangeBuckets();
