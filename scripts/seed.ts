@@ -1,5 +1,6 @@
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
+import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, nonEmpty, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
 import { invokeFunction } from './lib/invoke.js';
@@ -23,13 +24,15 @@ const program = scriptCommand('seed', 'Seed the pipeline: upload files into the 
   .addOption(targetOption())
   .option('-n, --count <n>', `files to upload (1-${MAX_FILES})`, wholeNumber(1, MAX_FILES, '--count 10 (make seed COUNT=10)'), 10)
   .option('-s, --size <bytes>', `size of each file (0-${MAX_FILE_BYTES} bytes)`, wholeNumber(0, MAX_FILE_BYTES, '--size 1048576'), 1024)
-  .option('--prefix <prefix>', 'key prefix', 'seed/')
+  .option('--prefix <folder>', 'the folder the files go under (docs is docs/…, / the top of the bucket)', nonEmpty('--prefix seed/ (make seed PREFIX=seed/)'), 'seed/')
   .option('--event <key>', 'instead of uploading, invoke the function with an S3 event for this existing inbox key (a redelivery)', nonEmpty('--event seed/file-0.bin'))
   .parse();
 const options = program.opts<{ target: TargetName; count: number; size: number; prefix: string; event?: string }>();
 
 run(async () => {
   const { count, size } = options;
+  // A folder, as reconcile and restore read PREFIX: what seed writes under docs, `make reconcile PREFIX=docs` checks.
+  const folder = asFolder(options.prefix) ?? '';
   if (count * size > MAX_RUN_BYTES) {
     const fits = Math.min(MAX_FILE_BYTES, Math.floor(MAX_RUN_BYTES / count));
     throw new UsageError(`--count ${count} × --size ${size} is more than ${MAX_RUN_BYTES} bytes in one run: seed fewer or smaller files, e.g. --count ${count} --size ${fits}`);
@@ -59,7 +62,7 @@ run(async () => {
   const { signal } = failed;
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const key = `${options.prefix}${new Date(started).toISOString().replace(/[:.]/g, '-')}/file-${i}.bin`;
+      const key = `${folder}${new Date(started).toISOString().replace(/[:.]/g, '-')}/file-${i}.bin`;
       try {
         const put = await uploads(() => (signal.aborted ? undefined : clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) }))));
         if (put) await waits(() => (signal.aborted ? undefined : waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, BACKUP_WAIT_MS, { signal })));
@@ -72,6 +75,6 @@ run(async () => {
     }),
   );
   const files = count === 1 ? 'file' : 'files';
-  console.log(`uploaded ${count} ${files} of ${size} bytes to s3://${outputs.InboxBucketName}/${options.prefix}; all backed up in ${Date.now() - started} ms`);
+  console.log(`uploaded ${count} ${files} of ${size} bytes to s3://${outputs.InboxBucketName}/${folder}; all backed up in ${Date.now() - started} ms`);
   return ExitCode.ok;
 });

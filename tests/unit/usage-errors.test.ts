@@ -83,6 +83,7 @@ describe('usage errors exit with 2 and say what to type', () => {
     [['matrix', '--case', 'abc'], "option '-c, --case <number...>' argument 'abc' is invalid. Give a whole number from 1 to 8, e.g. --case 3 (make matrix CASE=3)."],
     [['seed', '--size', '1e10'], "option '-s, --size <bytes>' argument '1e10' is invalid. Give a whole number from 0 to 104857600"],
     [['seed', '--event', ''], "option '--event <key>' argument '' is invalid. It must not be empty, e.g. --event seed/file-0.bin."],
+    [['seed', '--prefix', ' '], "option '--prefix <folder>' argument ' ' is invalid. It must not be empty, e.g. --prefix seed/ (make seed PREFIX=seed/)."],
     [['seed', '--count', '11', '--size', '104857600'], 'seed fewer or smaller files, e.g. --count 11 --size 97612893'],
     [['logs', '--since', 'yesterday'], "option '-s, --since <minutes>' argument 'yesterday' is invalid. Give a whole number from 0 to 525600, e.g. --since 60."],
     [['console', '--port', '99999'], "option '--port <port>' argument '99999' is invalid. Give a whole number from 0 to 65535, e.g. --port 4600 (make console CONSOLE_PORT=4600)."],
