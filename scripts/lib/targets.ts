@@ -114,13 +114,13 @@ export async function localstackModeAt(endpoint: string): Promise<LocalStackMode
   return modeOf(await localstackInfo(endpoint));
 }
 
-/** The localstack target on an endpoint, in a known mode. */
-export function localstackTarget(endpoint: string, mode: LocalStackMode, region = EMULATOR_REGION): Target {
+/** The localstack target on an endpoint, in a known mode, in the emulators' region. */
+export function localstackTarget(endpoint: string, mode: LocalStackMode): Target {
   return {
     name: TargetName.localstack,
     description: localstackDescriptions[mode],
     endpoint,
-    region,
+    region: EMULATOR_REGION,
     credentials: EMULATOR_CREDENTIALS,
     capabilities: localstackCapabilities(mode),
     parameterFile: join(parametersDir, 'localstack.json'),
@@ -145,8 +145,8 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
     case TargetName.embedded:
       return embeddedTarget(await ensureEmbeddedEmulator({ start: options.startEmulator ?? true }));
     case TargetName.localstack: {
-      const region = env.AWS_REGION ?? EMULATOR_REGION;
-      if (!options.checkReachable) return localstackTarget(env.LOCALSTACK_ENDPOINT || DEFAULT_LOCALSTACK_ENDPOINT, LocalStackMode.docker, region);
+      // In the emulators' region, as on embedded: an AWS_REGION in the shell is for AWS, and would put the stack elsewhere.
+      if (!options.checkReachable) return localstackTarget(env.LOCALSTACK_ENDPOINT || DEFAULT_LOCALSTACK_ENDPOINT, LocalStackMode.docker);
       const host = env.LOCALSTACK_ENDPOINT ? undefined : await localStackHostState();
       const endpoint = env.LOCALSTACK_ENDPOINT || (host?.state === 'live' ? host.record.endpoint : undefined) || DEFAULT_LOCALSTACK_ENDPOINT;
       // One request tells both that LocalStack answers there and how it runs (a make localstack-host record was
@@ -158,7 +158,7 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
           lost ?? `LocalStack does not answer at ${endpoint}: start it without Docker with \`make localstack-host\`, or in Docker with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`,
         );
       }
-      return localstackTarget(endpoint, modeOf(info) ?? LocalStackMode.docker, region);
+      return localstackTarget(endpoint, modeOf(info) ?? LocalStackMode.docker);
     }
     case TargetName.aws: {
       assertRealAwsEnvironment(env);

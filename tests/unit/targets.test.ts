@@ -11,6 +11,13 @@ describe('resolveTarget', () => {
     expect(overridden.endpoint).toBe('http://localstack:4566');
   });
 
+  it("keeps localstack in the emulators' region whatever region the shell sets for AWS", async () => {
+    // Act
+    const target = await resolveTarget('localstack', { env: { AWS_REGION: 'eu-central-1', AWS_DEFAULT_REGION: 'eu-west-1' } });
+    // Assess
+    expect(target.region).toBe('us-east-1');
+  });
+
   it('leaves aws to the normal endpoint and credential chain in the configured region', async () => {
     // Act
     const target = await resolveTarget('aws', { env: { AWS_REGION: 'eu-central-1', AWS_PROFILE: 'me' } });
