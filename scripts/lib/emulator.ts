@@ -8,12 +8,11 @@ import { UsageError } from './cli.js';
 import { jsonAt } from './http.js';
 import { lambdaRuntimeDir, projectRoot } from './paths.js';
 import { commandLineOf, processAlive } from './process-alive.js';
+import { portSetting } from './port-setting.js';
 import { projectPython } from './python.js';
 import { waitFor } from './wait.js';
 
 const launcher = join(projectRoot, 'scripts', 'emulator', 'launcher.py');
-/** Where `make emulator` listens, and where `make deploy` starts one in the background (BACKUP_KIT_EMULATOR_PORT overrides). */
-export const sharedEmulatorPort = Number(process.env.BACKUP_KIT_EMULATOR_PORT ?? 4599);
 const READY = /^backup-kit emulator ready on (http:\/\/\S+)$/;
 const START_TIMEOUT_MS = 60_000;
 
@@ -115,7 +114,8 @@ function stopChild(child: ChildProcess): Promise<EmulatorStopped> {
 
 /** Where the shared emulator's state, log and record live, and the port it listens on. */
 export type SharedEmulatorPlace = { readonly dir: string; readonly port: number };
-const sharedPlace: SharedEmulatorPlace = { dir: join(projectRoot, '.emulator'), port: sharedEmulatorPort };
+/** Where `make emulator` listens, and where `make deploy` starts one in the background (BACKUP_KIT_EMULATOR_PORT overrides). */
+const sharedPlace = (): SharedEmulatorPlace => ({ dir: join(projectRoot, '.emulator'), port: portSetting('BACKUP_KIT_EMULATOR_PORT', 4599) });
 
 /** What `make emulator-stop` needs to find, verify and stop the background emulator. */
 type EmulatorRecord = { pid: number; port: number; startedAt: string };
@@ -161,7 +161,7 @@ export async function emulatorCodeFingerprint(): Promise<string> {
  * binds it wins, and the other script uses the winner.
  */
 export async function ensureEmbeddedEmulator(options: { start: boolean; place?: SharedEmulatorPlace }): Promise<string> {
-  const place = options.place ?? sharedPlace;
+  const place = options.place ?? sharedPlace();
   const shared = `http://127.0.0.1:${place.port}`;
   const health = await healthAt(shared);
   if (health) {
@@ -207,7 +207,7 @@ export type StopReport = { readonly stopped: boolean; readonly message: string }
  * emulator: it reports that pid on the shared port, or its command line runs this checkout's launcher. A pid
  * that now belongs to another process (pids are reused) is never signalled.
  */
-export async function stopSharedEmulator(place: SharedEmulatorPlace = sharedPlace): Promise<StopReport> {
+export async function stopSharedEmulator(place: SharedEmulatorPlace = sharedPlace()): Promise<StopReport> {
   const record = await readRecord(place);
   const endpoint = `http://127.0.0.1:${record?.port ?? place.port}`;
   const answering = (await healthAt(endpoint))?.pid;

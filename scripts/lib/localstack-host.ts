@@ -7,6 +7,7 @@ import { UsageError } from './cli.js';
 import { answersOk } from './http.js';
 import { requireLocalStackServices } from './localstack-services.js';
 import { projectRoot } from './paths.js';
+import { portSetting } from './port-setting.js';
 import { commandLineOf, processAlive } from './process-alive.js';
 import { whileLocked } from './start-lock.js';
 import { waitFor } from './wait.js';
@@ -21,7 +22,7 @@ const recordFile = join(stateRoot, 'host.json');
 /** Held while `make localstack-host` starts it or `make localstack-host-stop` stops it: two starts at once would both pass the port check and both run. */
 const lockFile = join(stateRoot, 'host.lock');
 /** Where `make localstack-host` listens (BACKUP_KIT_LOCALSTACK_PORT overrides); 4566 stays free for LocalStack in Docker. */
-export const sharedLocalStackHostPort = Number(process.env.BACKUP_KIT_LOCALSTACK_PORT ?? 4577);
+const sharedLocalStackHostPort = () => portSetting('BACKUP_KIT_LOCALSTACK_PORT', 4577);
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 15_000;
 
@@ -173,7 +174,7 @@ export function ensureLocalStackHost(log: (line: string) => void = () => undefin
       return { endpoint: host.record.endpoint, logFile: host.record.logFile, started: false };
     }
     if (host.state === 'silent') throw new UsageError(lostLocalStackHost(host)!);
-    const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port: sharedLocalStackHostPort, detached: true });
+    const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port: sharedLocalStackHostPort(), detached: true });
     const fresh: HostRecord = { pid: localstack.pid, endpoint: localstack.endpoint, logFile: localstack.logFile, startedAt: new Date().toISOString() };
     await writeFile(recordFile, JSON.stringify(fresh, null, 2));
     return { endpoint: localstack.endpoint, logFile: localstack.logFile, started: true };
