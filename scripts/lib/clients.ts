@@ -20,14 +20,21 @@ export type Clients = {
 
 /** Lambda's longest function timeout, and a minute for the answer to come back: a synchronous Invoke's limit. */
 const LONGEST_INVOKE_MS = 960_000;
+/**
+ * How long a script's request waits for the target's next byte unless told otherwise: longer than anything the
+ * services keep silent on purpose (an SQS long poll, 20 s; S3 sends spaces while a long copy or completion works),
+ * short enough that a target that went silent ends the script instead of holding it forever.
+ */
+const DEFAULT_ANSWER_WITHIN_MS = 60_000;
 
 export type ClientOptions = {
   /** Appended to the clients' user agent, so that a target's request log can tell them apart. */
   readonly userAgent?: string;
   /**
    * How long a request may wait for the target's next byte (each of the SDK's attempts) before it fails with a
-   * TimeoutError; a synchronous Invoke waits as long as a function may run. Without it, a target that takes
-   * connections and answers nothing (a stopped emulator) keeps a request waiting forever.
+   * TimeoutError (DEFAULT_ANSWER_WITHIN_MS unless given); a synchronous Invoke waits as long as a function may run.
+   * Without a limit, a target that takes connections and answers nothing (a stopped emulator) keeps a request
+   * waiting forever.
    */
   readonly answerWithinMs?: number;
 };
@@ -40,16 +47,15 @@ export function clientsFor(target: Target, options: ClientOptions = {}): Clients
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     ...(target.credentials ? { credentials: target.credentials } : {}),
   };
-  const within = (requestTimeout: number | undefined) =>
-    requestTimeout === undefined ? {} : { requestHandler: { connectionTimeout: Math.min(requestTimeout, 3_000), requestTimeout, throwOnRequestTimeout: true } };
-  const answering = { ...common, ...within(options.answerWithinMs) };
+  const within = (requestTimeout: number) => ({ requestHandler: { connectionTimeout: Math.min(requestTimeout, 3_000), requestTimeout, throwOnRequestTimeout: true } });
+  const answering = { ...common, ...within(options.answerWithinMs ?? DEFAULT_ANSWER_WITHIN_MS) };
   const clients: Clients = {
     // Emulators on host:port cannot serve virtual-hosted bucket names.
     s3: new S3Client({ ...answering, forcePathStyle: target.endpoint !== undefined }),
     sns: new SNSClient(answering),
     sqs: new SQSClient(answering),
     cloudFormation: new CloudFormationClient(answering),
-    lambda: new LambdaClient({ ...common, ...within(options.answerWithinMs === undefined ? undefined : LONGEST_INVOKE_MS) }),
+    lambda: new LambdaClient({ ...common, ...within(LONGEST_INVOKE_MS) }),
     logs: new CloudWatchLogsClient(answering),
     sts: new STSClient(answering),
   };

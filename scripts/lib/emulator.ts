@@ -132,8 +132,11 @@ async function readRecord(place: SharedEmulatorPlace): Promise<EmulatorRecord | 
 type Health = { readonly emulator?: string; readonly pid?: number; readonly code?: string };
 
 /** What the kit's emulator on `endpoint` reports about itself, when one answers there. */
+/** How long the emulator has to answer its health check before it counts as not answering. */
+const HEALTH_WITHIN_MS = 2_000;
+
 async function healthAt(endpoint: string): Promise<Health | undefined> {
-  const health = await jsonAt<Health>(`${endpoint}/_backup-kit/health`);
+  const health = await jsonAt<Health>(`${endpoint}/_backup-kit/health`, HEALTH_WITHIN_MS);
   return health?.emulator === 'backup-kit' ? health : undefined;
 }
 
@@ -173,11 +176,17 @@ export async function ensureEmbeddedEmulator(options: { start: boolean; place?: 
     }
     console.log(`${stop.message}: it ran other code than this checkout; starting it again (its stacks and objects were in memory and are gone)`);
   }
+  // One record per checkout: a second background emulator on another port would orphan the first.
+  const recorded = await readRecord(place);
+  // This checkout's emulator runs but did not answer: starting another would only find the port taken.
+  if (recorded && recorded.port === place.port && (await commandLineOf(recorded.pid))?.includes(launcher)) {
+    throw new UsageError(
+      `the embedded emulator (pid ${recorded.pid}) on ${shared} did not answer within ${HEALTH_WITHIN_MS / 1000} s: it is stopped or overloaded (its log: ${relative(projectRoot, join(place.dir, 'shared', 'emulator.log'))}); try again, or restart it with \`make emulator-stop\` and \`make deploy\` (its stacks and objects are in memory and go with it)`,
+    );
+  }
   if (!options.start) {
     throw new UsageError('no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)');
   }
-  // One record per checkout: a second background emulator on another port would orphan the first.
-  const recorded = await readRecord(place);
   if (recorded && recorded.port !== place.port && (await healthAt(`http://127.0.0.1:${recorded.port}`))) {
     throw new UsageError(
       `this checkout's background emulator runs on http://127.0.0.1:${recorded.port}: stop it first (BACKUP_KIT_EMULATOR_PORT=${recorded.port} make emulator-stop), or use its port`,

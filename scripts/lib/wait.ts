@@ -1,5 +1,13 @@
 export class WaitTimeout extends Error {
   override readonly name = 'WaitTimeout';
+
+  /** Whether the wait ended inside a check that had not answered: the target, not what was awaited, is the question. */
+  constructor(
+    message: string,
+    readonly unanswered = false,
+  ) {
+    super(message);
+  }
 }
 
 export type WaitOptions = {
@@ -12,9 +20,13 @@ export type WaitOptions = {
   readonly signal?: AbortSignal;
 };
 
+/** A check started at the very end still gets this long (or the whole wait, if shorter) to answer. */
+const LAST_CHECK_MS = 5_000;
+
 /**
  * Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with a message
- * that says what was awaited.
+ * that says what was awaited. A probe that does not answer (a target that took the request and went silent) is
+ * not waited for past the limit: the wait ends and says so.
  */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
   const started = Date.now();
@@ -22,7 +34,13 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   let lastProgress = started;
   for (;;) {
     options.signal?.throwIfAborted();
-    const value = await probe();
+    const checkStarted = Date.now();
+    const allowed = Math.max(options.timeoutMs - (checkStarted - started), Math.min(LAST_CHECK_MS, options.timeoutMs));
+    const value = await answerWithin(probe(), allowed, () => {
+      const waited = (Date.now() - started) / 1000;
+      const silent = (Date.now() - checkStarted) / 1000;
+      return new WaitTimeout(`timed out after ${waited.toFixed(1)} s waiting for ${what} (the last check went unanswered for ${silent.toFixed(1)} s)`, true);
+    });
     if (value !== undefined) return value;
     const waited = Date.now() - started;
     if (waited >= options.timeoutMs) {
@@ -34,4 +52,14 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(interval, options.timeoutMs - waited)));
   }
+}
+
+/** The probe's answer, or the error `late` makes once `ms` have passed; a probe left behind is ignored whatever it ends with. */
+function answerWithin<T>(answer: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
+  });
+  answer.catch(() => undefined);
+  return Promise.race([answer, deadline]).finally(() => clearTimeout(timer));
 }

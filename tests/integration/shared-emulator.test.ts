@@ -99,6 +99,24 @@ describe('the shared embedded emulator', () => {
     expect(processAlive(unrelated.pid!)).toBe(true);
   });
 
+  it('says that its emulator runs and does not answer, instead of "not running" or a second start on a taken port', async () => {
+    // Prepare: the background emulator is stopped (SIGSTOP): it holds its port and answers nothing
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    const { pid } = await healthOf(endpoint);
+    started.push(pid);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // Act
+      const answers = await Promise.all(
+        [false, true].map((start) => ensureEmbeddedEmulator({ start, place }).then(() => 'answered', (error: Error) => `${error.name}: ${error.message}`)),
+      );
+      // Assess
+      expect(answers).toEqual([0, 1].map(() => expect.stringMatching(new RegExp(`^UsageError: the embedded emulator \\(pid ${pid}\\) on ${endpoint} did not answer within 2 s: it is stopped or overloaded`))));
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+  }, 60_000);
+
   it('keeps its state in memory: what it held is gone after a stop and a new start (as the README says)', async () => {
     // Prepare
     const endpoint = await ensureEmbeddedEmulator({ start: true, place });
