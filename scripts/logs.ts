@@ -1,5 +1,6 @@
 import { clientsFor } from './lib/clients.js';
 import { run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
+import { LogFollower } from './lib/log-follower.js';
 import { logEvents } from './lib/observe.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { describeStack } from './lib/stack.js';
@@ -20,10 +21,10 @@ run(async () => {
   const { stackName, outputs } = await requireDeployedStack(target, clients);
   const { LogGroupName } = outputs;
   console.error(`following ${LogGroupName} on ${target.name} (Ctrl-C stops)`);
-  const seen = new Set<string>();
-  let since = Date.now() - options.since * 60_000;
+  const follower = new LogFollower(Date.now() - options.since * 60_000);
   let saidGone = false;
   for (;;) {
+    const since = follower.since(Date.now());
     const events = await logEvents(clients.logs, LogGroupName, since).catch(async (error: Error) => {
       if (error.name !== 'ResourceNotFoundException') throw error;
       if (!(await describeStack(clients.cloudFormation, stackName))) throw new Error(`${LogGroupName} is gone with its stack: \`${deployVerb(target)}\` makes both again`);
@@ -32,12 +33,7 @@ run(async () => {
       saidGone = true;
       return [];
     });
-    for (const event of events) {
-      if (!event.eventId || seen.has(event.eventId)) continue;
-      seen.add(event.eventId);
-      since = Math.max(since, (event.timestamp ?? since) - 5_000);
-      console.log(`${new Date(event.timestamp ?? 0).toISOString()}  ${event.message?.trimEnd()}`);
-    }
+    for (const event of follower.fresh(events, since)) console.log(`${new Date(event.timestamp ?? 0).toISOString()}  ${event.message?.trimEnd()}`);
     await new Promise((resolve) => setTimeout(resolve, target.endpoint ? 1_000 : 3_000));
   }
 });

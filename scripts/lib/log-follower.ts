@@ -1,0 +1,31 @@
+import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+
+/** CloudWatch Logs takes each log stream in on its own, often seconds late: every read goes this far back again. */
+const INGESTION_LOOKBACK_MS = 120_000;
+
+/**
+ * What `make logs` shows of each read of a log group: the events it has not shown yet, in time order. A read
+ * starts a lookback before now (never before the start asked for), so that a line of one environment that
+ * arrives after a later line of another is still shown; what falls out of the lookback is forgotten.
+ */
+export class LogFollower {
+  private readonly shown = new Map<string, number>();
+
+  constructor(
+    private readonly startMs: number,
+    private readonly lookbackMs = INGESTION_LOOKBACK_MS,
+  ) {}
+
+  /** Where the next read begins. */
+  since(nowMs: number): number {
+    return Math.max(this.startMs, nowMs - this.lookbackMs);
+  }
+
+  /** The events of a read that began at `sinceMs` not shown before, oldest first. */
+  fresh(events: readonly FilteredLogEvent[], sinceMs: number): FilteredLogEvent[] {
+    for (const [id, timestamp] of this.shown) if (timestamp < sinceMs) this.shown.delete(id);
+    const unseen = events.filter((event) => event.eventId !== undefined && !this.shown.has(event.eventId));
+    for (const event of unseen) this.shown.set(event.eventId!, event.timestamp ?? sinceMs);
+    return unseen.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+  }
+}

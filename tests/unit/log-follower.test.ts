@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { LogFollower } from '../../scripts/lib/log-follower.js';
+
+const event = (eventId: string, timestamp: number) => ({ eventId, timestamp, message: eventId });
+
+describe('LogFollower', () => {
+  it('shows a line that arrives after a later line of another environment, once', () => {
+    // Prepare: environment B's line at 10 s is read first; A's line at 3 s is taken in later
+    const follower = new LogFollower(0, 60_000);
+    const first = follower.fresh([event('b-10s', 10_000)], follower.since(11_000));
+    // Act
+    const since = follower.since(14_000);
+    const second = follower.fresh([event('a-3s', 3_000), event('b-10s', 10_000)], since);
+    // Assess
+    expect(since).toBe(0);
+    expect([first, second].map((read) => read.map((line) => line.eventId))).toEqual([['b-10s'], ['a-3s']]);
+  });
+
+  it('reads from the start asked for, then a lookback before now, and forgets what fell out of it', () => {
+    // Prepare
+    const follower = new LogFollower(1_000, 60_000);
+    follower.fresh([event('early', 2_000)], follower.since(5_000));
+    // Act
+    const later = follower.since(200_000);
+    const again = follower.fresh([event('early', 2_000), event('late', 190_000)], later);
+    // Assess
+    expect([follower.since(5_000), later]).toEqual([1_000, 140_000]);
+    expect(again.map((line) => line.eventId)).toEqual(['early', 'late']);
+  });
+});
