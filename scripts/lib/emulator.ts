@@ -131,10 +131,10 @@ async function readRecord(place: SharedEmulatorPlace): Promise<EmulatorRecord | 
 
 type Health = { readonly emulator?: string; readonly pid?: number; readonly code?: string };
 
-/** What the kit's emulator on `endpoint` reports about itself, when one answers there. */
 /** How long the emulator has to answer its health check before it counts as not answering. */
 const HEALTH_WITHIN_MS = 2_000;
 
+/** What the kit's emulator on `endpoint` reports about itself, when one answers there. */
 async function healthAt(endpoint: string): Promise<Health | undefined> {
   const health = await jsonAt<Health>(`${endpoint}/_backup-kit/health`, HEALTH_WITHIN_MS);
   return health?.emulator === 'backup-kit' ? health : undefined;
