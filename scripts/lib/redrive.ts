@@ -74,17 +74,26 @@ export function parseParked(message: Message): ParkedEvent | Unreadable {
 
 export const isUnreadable = (item: ParkedEvent | Unreadable): item is Unreadable => 'problem' in item;
 
+/** Receives in a row that bring only messages seen before, after which the listing takes the queue as read. */
+const RECEIVES_WITHOUT_NEWS = 3;
+
 /**
- * Every message in the queue, each received once: each stays invisible to other readers for
- * `visibilitySeconds`, so that one run does not see a message twice.
+ * Every message in the queue, each once: each stays invisible to other readers for `visibilitySeconds`, so that
+ * one run does not see a message twice. A listing that outlasts that hold receives messages again, with new
+ * receipt handles (only the newest one works): they are kept by it, and the listing goes on until the queue
+ * has nothing visible or only repeats itself.
  */
 export async function receiveAll(sqs: SQSClient, queueUrl: string, visibilitySeconds: number): Promise<Message[]> {
   const seen = new Map<string, Message>();
+  let withoutNews = 0;
   for (;;) {
     const response = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: visibilitySeconds }));
-    const fresh = (response.Messages ?? []).filter((m) => m.MessageId && !seen.has(m.MessageId));
-    if (fresh.length === 0) return [...seen.values()];
-    for (const message of fresh) seen.set(message.MessageId!, message);
+    const received = (response.Messages ?? []).filter((m) => m.MessageId);
+    if (received.length === 0) return [...seen.values()];
+    const news = received.some((m) => !seen.has(m.MessageId!));
+    for (const message of received) seen.set(message.MessageId!, message);
+    withoutNews = news ? 0 : withoutNews + 1;
+    if (withoutNews >= RECEIVES_WITHOUT_NEWS) return [...seen.values()];
   }
 }
 

@@ -193,6 +193,26 @@ describe('redrive keeps each message its own until its event ran', () => {
   });
 });
 
+describe('listing a queue that takes longer than its hold', () => {
+  it('goes on past a receive that brings only messages seen before, and keeps each message by its newest receipt handle', async () => {
+    // Prepare: m-1 becomes visible again before the listing has seen m-2, and is received once more with a new handle
+    arrange([]);
+    sqs.on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [parkedMessage(1)] })
+      .resolvesOnce({ Messages: [{ ...parkedMessage(1), ReceiptHandle: 'r-1-again' }] })
+      .resolvesOnce({ Messages: [parkedMessage(2)] })
+      .resolves({ Messages: [] });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, { ...options, dryRun: true });
+    // Assess
+    expect(redrive.parked.map((event) => [event.messageId, event.receiptHandle])).toEqual([
+      ['m-1', 'r-1-again'],
+      ['m-2', 'r-2'],
+    ]);
+    expect(journal).toEqual(['release r-1-again r-2']);
+  });
+});
+
 describe('a parked event the function takes no record of', () => {
   it('says why, by the event name, instead of showing no key', () => {
     // Prepare: an ObjectRemoved event of the inbox, parked by Lambda
