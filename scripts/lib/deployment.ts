@@ -57,7 +57,12 @@ export class DeploymentCancelled extends Error {
 }
 
 /** Parameters only the deploy may set: a value given for them would be replaced silently, or would break a take-over. */
-const DEPLOY_OWNED_PARAMETERS = ['ArtifactBucket', 'ArtifactKey', 'KeptBackupBucket'] as const;
+const DEPLOY_OWNED_PARAMETERS: readonly string[] = ['ArtifactBucket', 'ArtifactKey', 'KeptBackupBucket'];
+
+/** A stack's parameters as a deploy takes them again: without the ones the deploy sets itself. */
+export function requestableParameters(parameters: Parameters): Parameters {
+  return Object.fromEntries(Object.entries(parameters).filter(([name]) => !DEPLOY_OWNED_PARAMETERS.includes(name)));
+}
 
 const parameterSourcesHint = (target: Target) => `check the -p overrides and ${relative(projectRoot, target.parameterFile)}`;
 

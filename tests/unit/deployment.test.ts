@@ -5,7 +5,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
-import { deploy } from '../../scripts/lib/deployment.js';
+import { deploy, requestableParameters } from '../../scripts/lib/deployment.js';
 import { embeddedTarget, LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
 import { kitOutputs } from './support/kit-stack.js';
 
@@ -73,5 +73,16 @@ describe('parameters the deploy sets itself', () => {
     await expect(deployed).rejects.toThrow(UsageError);
     await expect(deployed).rejects.toThrow(new RegExp(`^${names} (is|are) set by the deploy itself`));
     expect(sent()).toEqual([]);
+  });
+});
+
+describe("a stack's parameters taken again for a deploy", () => {
+  it('leave out the ones the deploy sets itself, which it would refuse', () => {
+    // Prepare: what DescribeStacks lists for a stack that took its backup bucket over
+    const listed = { NamePrefix: 'backup-kit', ArtifactBucket: 'artefacts', ArtifactKey: 'backup-kit/handler-1.zip', KeptBackupBucket: 'true', FunctionMemoryMb: '512' };
+    // Act
+    const requestable = requestableParameters(listed);
+    // Assess
+    expect(requestable).toEqual({ NamePrefix: 'backup-kit', FunctionMemoryMb: '512' });
   });
 });

@@ -1,7 +1,6 @@
 import { artefactKey, freshArtefact } from '../../lib/artefact.js';
-import { deploy } from '../../lib/deployment.js';
+import { deploy, requestableParameters } from '../../lib/deployment.js';
 import { deployVerb } from '../../lib/stack-state.js';
-import type { Parameters } from '../../lib/parameters.js';
 import { backupOf, loggedLine, setEnvironment, sleep, upload } from '../checks.js';
 import { fail, pass, simulated, type MatrixCase, type MatrixContext, type Verdict } from '../types.js';
 import { Outcome } from '../../../handler/outcome.js';
@@ -32,12 +31,7 @@ async function withoutPublishPermission(context: MatrixContext, key: string): Pr
   if (context.parameters.ArtifactKey !== local) {
     return fail(`the stack runs ${context.parameters.ArtifactKey}, not this checkout's ${local}: deploy it first (${deployVerb(context.target)}), then run the matrix`);
   }
-  const redeploy = (allowed: string) => {
-    const parameters: Parameters = Object.fromEntries(
-      Object.entries({ ...context.parameters, ReceiptPublishAllowed: allowed }).filter(([name]) => !name.startsWith('Artifact')),
-    );
-    return deploy(context.target, { overrides: parameters, log: () => undefined });
-  };
+  const redeploy = (allowed: string) => deploy(context.target, { overrides: { ...requestableParameters(context.parameters), ReceiptPublishAllowed: allowed }, log: () => undefined });
   await redeploy('false');
   try {
     await sleep(context.target.capabilities.settleAfterRoleChangeMs);
