@@ -89,16 +89,18 @@ describe('UploadPartCopy refusals, as S3 answers them', () => {
       await copyPart(1, `bytes=0-${source.length}`),
       await copyPart(1, `bytes=${source.length + 10}-${source.length + 1000}`),
       await copyPart(1, 'bytes=10-5'),
+      // Not of the form bytes=first-last: moto copied the whole source for these
+      await copyPart(1, 'bytes=5-'),
+      await copyPart(1, 'bytes=-5'),
+      await copyPart(1, 'byte=0-1'),
+      await copyPart(1, `bytes=0-${5 * MiB},5-6`),
       await copyPart(10_001, 'bytes=0-0'),
       await copyPart(1, 'bytes=0-0', 'no-such-upload'),
       await copyPart(1, `bytes=0-${source.length - 1}`),
     ];
     // Assess
     expect(answers).toEqual([
-      { status: 400, code: 'InvalidArgument' },
-      { status: 400, code: 'InvalidArgument' },
-      { status: 400, code: 'InvalidArgument' },
-      { status: 400, code: 'InvalidArgument' },
+      ...Array.from({ length: 8 }, () => ({ status: 400, code: 'InvalidArgument' })),
       { status: 404, code: 'NoSuchUpload' },
       { status: 200, code: undefined },
     ]);
@@ -132,6 +134,22 @@ describe('CompleteMultipartUpload', () => {
     expect(completed.ETag).toBe(`"${md5(partDigests).toString('hex')}-2"`);
     expect(object.ETag).toBe(completed.ETag);
     expect(object.ContentLength).toBe(source.length);
+  });
+
+  it('refuses parts listed out of order, or one part twice, as S3 does, instead of assembling them so', async () => {
+    // Prepare
+    const ranges: [number, number][] = [[0, 5 * MiB - 1], [5 * MiB, 10 * MiB - 1]];
+    const { UploadId, parts } = await copyRanges('out-of-order.bin', ranges);
+    const complete = (listed: typeof parts) =>
+      outcome(s3Once.send(new CompleteMultipartUploadCommand({ Bucket: 'backup', Key: 'out-of-order.bin', UploadId, MultipartUpload: { Parts: listed } })));
+    // Act
+    const answers = [await complete([parts[1]!, parts[0]!]), await complete([parts[0]!, parts[0]!]), await complete(parts)];
+    // Assess
+    expect(answers).toEqual([
+      { status: 400, code: 'InvalidPartOrder' },
+      { status: 400, code: 'InvalidPartOrder' },
+      { status: 200, code: undefined },
+    ]);
   });
 
   it('reports the composite checksum of the parts when the upload asked for one', async () => {

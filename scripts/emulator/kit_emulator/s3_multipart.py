@@ -35,6 +35,7 @@ import binascii
 import functools
 import hashlib
 import os
+import re
 import tempfile
 import weakref
 from contextlib import contextmanager
@@ -43,9 +44,10 @@ from typing import Any, Iterable, Iterator
 
 from moto.core.compat import HAS_CRT
 from moto.s3 import models
-from moto.s3.exceptions import (EntityTooSmall, InvalidArgumentError, InvalidMaxPartNumberArgument, InvalidPart, MalformedXML,
+from moto.s3.exceptions import (EntityTooSmall, InvalidArgumentError, InvalidMaxPartNumberArgument, InvalidPart, InvalidPartOrder, MalformedXML,
                                 MissingKey, NoSuchUpload)
 from moto.s3.models import FakeKey, FakeMultipart, S3Backend
+from moto.s3.responses import S3Response
 from moto.s3.utils import compute_checksum
 from moto.settings import get_s3_default_key_buffer_size
 
@@ -358,7 +360,12 @@ class _ObjectChecksum:
 def complete(self: FakeMultipart, body: Iterator[tuple[int, str]]) -> tuple[SpooledContent, str, tuple[str, str, int]]:
     parts: list[FakeKey] = []
     part_md5s = bytearray()
+    previous = 0
     for part_number, etag in body:
+        # S3 takes the parts in ascending order, each once (moto's own check of the order never fires).
+        if part_number <= previous:
+            raise InvalidPartOrder()
+        previous = part_number
         part = self.parts.get(part_number)
         if part is None or part.etag.replace('"', "") != etag.replace('"', ""):
             raise InvalidPart()
@@ -404,7 +411,22 @@ def complete_multipart_upload(self: S3Backend, bucket_name: str, multipart_id: s
     return _original_complete_multipart_upload(self, bucket_name, multipart_id, body)
 
 
+_COPY_SOURCE_RANGE = re.compile(r"bytes=\d+-\d+")
+_original_upload_part_copy_response = S3Response.upload_part_copy
+
+
+def upload_part_copy_response(self: S3Response) -> Any:
+    """moto's, refusing a range that is not bytes=first-last as S3 does: moto read one it could not parse as no range at
+    all and copied the whole source."""
+    requested = self.headers.get("x-amz-copy-source-range")
+    if requested is not None and not _COPY_SOURCE_RANGE.fullmatch(requested):
+        raise InvalidArgumentError("The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the "
+                                   "zero-based offsets of the first and last bytes to copy", "x-amz-copy-source-range", requested)
+    return _original_upload_part_copy_response(self)
+
+
 def install() -> None:
+    S3Response.upload_part_copy = upload_part_copy_response  # type: ignore[method-assign]
     S3Backend.complete_multipart_upload = complete_multipart_upload  # type: ignore[method-assign]
     FakeKey.dispose = _dispose  # type: ignore[method-assign]
     FakeKey.value = FakeKey.value.setter(_set_value)  # type: ignore[method-assign]
