@@ -9,7 +9,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import type { Clients } from './clients.js';
-import { waitFor } from './wait.js';
+import { waitFor, WaitTimeout } from './wait.js';
 
 /** An SNS notification as it arrives in an SQS subscriber (not raw delivery). */
 export type Receipt = {
@@ -85,8 +85,10 @@ export async function createReceiptProbe(clients: Clients, topicArn: string, nam
           await drain();
           return all(key)[0];
         }, { timeoutMs, intervalMs: 0 });
-      } catch {
-        return undefined;
+      } catch (error) {
+        // Only a probe that listened the whole time and heard nothing says "no receipt"; one that could not listen says why.
+        if (error instanceof WaitTimeout && !error.unanswered) return undefined;
+        throw error;
       }
     },
     async receiptsFor(key, settleMs) {
