@@ -43,14 +43,24 @@ export async function setEnvironment(
   const { lambda } = context.clients;
   const before = { ...(await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }))).Environment?.Variables };
   await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: change({ ...before }) } }));
-  await waitFor(
-    `${FunctionName} to apply its new configuration`,
-    async () => {
-      const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
-      return config.LastUpdateStatus === 'InProgress' ? undefined : config;
-    },
-    { timeoutMs: 120_000, intervalMs: 500 },
-  );
+  try {
+    const applied = await waitFor(
+      `${FunctionName} to apply its new configuration`,
+      async () => {
+        const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+        return config.LastUpdateStatus === 'InProgress' ? undefined : config;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    if (applied.LastUpdateStatus === 'Failed') throw new Error(`${FunctionName} did not apply its new configuration: ${applied.LastUpdateStatusReason ?? 'no reason given'}`);
+  } catch (error) {
+    // The change may be in place although it was not seen applied: the caller, with no previous variables to
+    // restore, could not set it back, and the next run would meet it as drift.
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: before } })).catch((restore: Error) => {
+      throw new Error(`${(error as Error).message}; its previous environment could not be put back either (${restore.message}): \`make deploy\` names what differs`);
+    });
+    throw error;
+  }
   // Events sent while the target still swaps its event poller would be lost (LocalStack).
   await sleep(context.target.capabilities.settleAfterConfigChangeMs);
   return before;

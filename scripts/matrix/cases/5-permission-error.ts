@@ -32,8 +32,10 @@ async function withoutPublishPermission(context: MatrixContext, key: string): Pr
     return fail(`the stack runs ${context.parameters.ArtifactKey}, not this checkout's ${local}: deploy it first (${deployVerb(context.target)}), then run the matrix`);
   }
   const redeploy = (allowed: string) => deploy(context.target, { overrides: { ...requestableParameters(context.parameters), ReceiptPublishAllowed: allowed }, log: () => undefined });
-  await redeploy('false');
+  // The stack may have changed even when the deploy fails after its update (a proof or a drift check that fails):
+  // it is set back whatever happens from here on.
   try {
+    await redeploy('false');
     await sleep(context.target.capabilities.settleAfterRoleChangeMs);
     const { failed, evidence } = await copyWithoutReceipt(context, key, 'AuthorizationErrorException');
     evidence.unshift('stack updated with ReceiptPublishAllowed=false (sns:Publish denied to the role)');
