@@ -1,9 +1,11 @@
+import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, targetOption, wholeNumbers } from './lib/cli.js';
 import { deploy } from './lib/deployment.js';
 import { requireDeployedStack, type DeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
+import { matrixReportFile } from './lib/report-files.js';
 import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
 import { formatResult, formatSummary, writeReports } from './matrix/report.js';
 import { matrixCases, runMatrix } from './matrix/run.js';
@@ -16,6 +18,9 @@ const options = program.opts<{ target: Name; case?: number[] }>();
 
 run(async () => {
   const only = options.case;
+  // The previous run's report goes first: a run that stops before its cases (a failed deploy, a target that does
+  // not answer) leaves none, and `make matrix-compare` is not handed an old one as this run's.
+  await Promise.all((['json', 'xml', 'html'] as const).map((kind) => rm(matrixReportFile(reportsDir, options.target, kind), { force: true })));
   const target = await resolveTarget(options.target, { checkReachable: true });
   console.log(`target ${target.name}: ${target.description}${target.endpoint ? ` at ${target.endpoint}` : ''}`);
   let stack: DeployedStack;

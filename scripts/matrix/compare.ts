@@ -14,7 +14,8 @@ const shown = (outcome: CaseOutcome) => outcome === CaseOutcome.pass || outcome 
 /**
  * Compares two reports case by case. PASS and SIMULATED agree: both showed the behaviour, one of them by an
  * injected fault where the target cannot produce the real cause (the embedded emulator enforces the function's
- * role, LocalStack's free build does not); every other difference is a disagreement.
+ * role, LocalStack's free build does not); every other difference is a disagreement, and so is a FAIL on both
+ * (failing alike shows no behaviour).
  */
 export function compareReports(first: MatrixReport, second: MatrixReport): CaseComparison[] {
   const other = new Map(second.results.map((result) => [result.id, result]));
@@ -25,8 +26,9 @@ export function compareReports(first: MatrixReport, second: MatrixReport): CaseC
   const compared = first.results.map((mine): CaseComparison => {
     const theirs = other.get(mine.id);
     if (!theirs) return { id: mine.id, agree: false, difference: `case ${mine.id} is missing from ${second.target}'s report` };
-    if (mine.outcome === theirs.outcome) return { id: mine.id, agree: true };
     const outcomes = `case ${mine.id} ${mine.name}: ${mine.outcome} on ${first.target}, ${theirs.outcome} on ${second.target}`;
+    if (mine.outcome === CaseOutcome.fail && theirs.outcome === CaseOutcome.fail) return { id: mine.id, agree: false, difference: outcomes };
+    if (mine.outcome === theirs.outcome) return { id: mine.id, agree: true };
     if (!shown(mine.outcome) || !shown(theirs.outcome)) return { id: mine.id, agree: false, difference: outcomes };
     const [simulatedOn, simulation] = mine.outcome === CaseOutcome.simulated ? [first.target, mine] : [second.target, theirs];
     return { id: mine.id, agree: true, difference: `${outcomes} (both showed it; ${simulatedOn}: ${reasonOf(simulation)})` };

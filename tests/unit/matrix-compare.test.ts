@@ -45,6 +45,13 @@ describe('comparing two targets case by case', () => {
     expect(comparison).toEqual({ id: 3, agree: false, difference: `case 3 case 3: ${mine} on embedded, ${theirs} on localstack` });
   });
 
+  it('disagrees where a case FAILs on both targets: failing alike is no behaviour shown', () => {
+    // Act
+    const [comparison] = compareReports(reportOf('embedded', { 3: 'FAIL' }), reportOf('localstack', { 3: 'FAIL' }));
+    // Assess
+    expect(comparison).toEqual({ id: 3, agree: false, difference: 'case 3 case 3: FAIL on embedded, FAIL on localstack' });
+  });
+
   it('disagrees where a case is missing from either report', () => {
     // Act
     const comparison = compareReports(reportOf('embedded', { 4: 'PASS' }), reportOf('localstack', { 6: 'PASS' }));
