@@ -79,8 +79,16 @@ async function stopGroup(pid: number): Promise<boolean> {
   return !ended;
 }
 
-/** Starts LocalStack 4.14.0 in host mode and resolves once its health endpoint answers. */
-export async function startLocalStackHost(options: { stateDir: string; port: number; detached?: boolean }): Promise<RunningLocalStack> {
+/**
+ * Starts LocalStack 4.14.0 in host mode and resolves once its health endpoint answers. `onSpawned` learns its pid
+ * as soon as it runs: a start interrupted before LocalStack answers then leaves a record to stop it by.
+ */
+export async function startLocalStackHost(options: {
+  stateDir: string;
+  port: number;
+  detached?: boolean;
+  onSpawned?: (pid: number, logFile: string) => Promise<void>;
+}): Promise<RunningLocalStack> {
   const reason = whyLocalStackHostCannotRun();
   if (reason) throw new UsageError(reason);
   if (await portInUse(options.port)) {
@@ -102,6 +110,7 @@ export async function startLocalStackHost(options: { stateDir: string; port: num
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = signal ?? `exit code ${code}`));
   try {
+    await options.onSpawned?.(pid, logFile);
     await waitFor(`LocalStack to answer at ${endpoint}`, async () => {
       if (exited) throw new Error(`LocalStack exited before it was ready (${exited})`);
       return (await answersOk(`${endpoint}/_localstack/health`, 1_000)) ? true : undefined;
@@ -174,9 +183,16 @@ export function ensureLocalStackHost(log: (line: string) => void = () => undefin
       return { endpoint: host.record.endpoint, logFile: host.record.logFile, started: false };
     }
     if (host.state === 'silent') throw new UsageError(lostLocalStackHost(host)!);
-    const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port: sharedLocalStackHostPort(), detached: true });
-    const fresh: HostRecord = { pid: localstack.pid, endpoint: localstack.endpoint, logFile: localstack.logFile, startedAt: new Date().toISOString() };
-    await writeFile(recordFile, JSON.stringify(fresh, null, 2));
+    const port = sharedLocalStackHostPort();
+    // Recorded as soon as it runs, not once it answers: `make localstack-host-stop` finds one whose start was interrupted.
+    const record = async (pid: number, logFile: string) => {
+      const fresh: HostRecord = { pid, endpoint: `http://127.0.0.1:${port}`, logFile, startedAt: new Date().toISOString() };
+      await writeFile(recordFile, JSON.stringify(fresh, null, 2));
+    };
+    const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port, detached: true, onSpawned: record }).catch(async (error: unknown) => {
+      await rm(recordFile, { force: true });
+      throw error;
+    });
     return { endpoint: localstack.endpoint, logFile: localstack.logFile, started: true };
   });
 }
