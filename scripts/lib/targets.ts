@@ -98,13 +98,14 @@ export function localstackModeOf(target: Target): LocalStackMode {
   return target.capabilities.lambdaInContainers ? LocalStackMode.docker : LocalStackMode.host;
 }
 
-const localstackDescriptions: Record<LocalStackMode, string> = {
-  docker: 'LocalStack in Docker, functions in Lambda containers',
-  host: 'LocalStack 4.14.0 in host mode, functions as local Node.js processes through the kit\'s executor (no containers)',
-};
+/** How a report names a LocalStack: its version as it says it (/_localstack/info), and how it runs functions. */
+const localstackDescription = (mode: LocalStackMode, version: string | undefined) =>
+  mode === LocalStackMode.docker
+    ? `LocalStack${version ? ` ${version}` : ''} in Docker, functions in Lambda containers`
+    : `LocalStack ${version ?? '4.14.0'} in host mode, functions as local Node.js processes through the kit's executor (no containers)`;
 
 /** What a LocalStack endpoint says about itself (/_localstack/info), or undefined when nothing answers there. */
-const localstackInfo = (endpoint: string) => jsonAt<{ is_docker?: unknown }>(`${endpoint}/_localstack/info`, 3_000);
+const localstackInfo = (endpoint: string) => jsonAt<{ is_docker?: unknown; version?: unknown }>(`${endpoint}/_localstack/info`, 3_000);
 
 const modeOf = (info: { is_docker?: unknown } | undefined): LocalStackMode | undefined =>
   typeof info?.is_docker === 'boolean' ? (info.is_docker ? LocalStackMode.docker : LocalStackMode.host) : undefined;
@@ -115,10 +116,10 @@ export async function localstackModeAt(endpoint: string): Promise<LocalStackMode
 }
 
 /** The localstack target on an endpoint, in a known mode, in the emulators' region. */
-export function localstackTarget(endpoint: string, mode: LocalStackMode): Target {
+export function localstackTarget(endpoint: string, mode: LocalStackMode, version?: string): Target {
   return {
     name: TargetName.localstack,
-    description: localstackDescriptions[mode],
+    description: localstackDescription(mode, version),
     endpoint,
     region: EMULATOR_REGION,
     credentials: EMULATOR_CREDENTIALS,
@@ -158,7 +159,7 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
           lost ?? `LocalStack does not answer at ${endpoint}: start it without Docker with \`make localstack-host\`, or in Docker with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`,
         );
       }
-      return localstackTarget(endpoint, modeOf(info) ?? LocalStackMode.docker);
+      return localstackTarget(endpoint, modeOf(info) ?? LocalStackMode.docker, typeof info.version === 'string' ? info.version : undefined);
     }
     case TargetName.aws: {
       assertRealAwsEnvironment(env);

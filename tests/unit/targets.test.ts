@@ -63,12 +63,13 @@ describe('LocalStack modes', () => {
 
   it('finds in one request that LocalStack answers and how it runs', async () => {
     // Prepare
-    const fetch = vi.fn(async (_url: string) => new Response(JSON.stringify({ version: '4.14.0', is_docker: false })));
+    const fetch = vi.fn(async (_url: string) => new Response(JSON.stringify({ version: '4.15.1', is_docker: false })));
     vi.stubGlobal('fetch', fetch);
     // Act
     const target = await resolveTarget('localstack', { checkReachable: true, env: { LOCALSTACK_ENDPOINT: 'http://127.0.0.1:4577' } });
     // Assess
     expect(target.capabilities.lambdaInContainers).toBe(false);
+    expect(target.description).toMatch(/^LocalStack 4\.15\.1 in host mode/);
     expect(fetch.mock.calls.map(([url]) => url)).toEqual(['http://127.0.0.1:4577/_localstack/info']);
   });
 
