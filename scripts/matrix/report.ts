@@ -33,8 +33,11 @@ export function formatSummary(report: MatrixReport): string {
   return `matrix on ${report.target} (stack ${report.stackName}, keys under ${report.prefix}): ${parts.join(', ')} in ${seconds(report.durationMs)}`;
 }
 
+/** A character XML 1.0 does not allow (control characters, U+FFFE, U+FFFF, a surrogate without its pair), shown as U+FFFD. */
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
 const xml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(NOT_XML, '\uFFFD');
 
 export function junitXml(report: MatrixReport): string {
   const cases = report.results.map((r) => {

@@ -32,6 +32,18 @@ describe('the JUnit report', () => {
   });
 });
 
+describe('the JUnit report of text XML cannot carry', () => {
+  it('replaces what XML 1.0 does not allow (control characters, U+FFFE, a lone surrogate) and keeps the rest', () => {
+    // Prepare: a reason quoting a key with such characters, and an emoji, which XML allows
+    const reason = 'key a\u0001b\uFFFEc\uD800d 😀 tab\there';
+    const quoting: MatrixReport = { ...report, results: [{ id: 7, name: 'error visibility', outcome: 'FAIL', reason, evidence: [], durationMs: 1 }] };
+    // Act
+    const xml = junitXml(quoting);
+    // Assess
+    expect(xml).toContain('<failure message="key a\uFFFDb\uFFFDc\uFFFDd 😀 tab\there">');
+  });
+});
+
 describe('the terminal table', () => {
   it('shows the outcome, the reason and the evidence of a case', () => {
     // Act
