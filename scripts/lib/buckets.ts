@@ -10,6 +10,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { listObjectVersions } from '../../handler/list-object-versions.js';
+import { versionEntries } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import { shownName } from './shown-name.js';
 
@@ -126,13 +127,6 @@ export async function deleteBucket(s3: S3Client, bucket: string): Promise<number
 /** How many object versions a bucket holds (delete markers not counted). */
 export async function countVersions(s3: S3Client, bucket: string): Promise<number> {
   let count = 0;
-  let KeyMarker: string | undefined;
-  let VersionIdMarker: string | undefined;
-  do {
-    const page = await listObjectVersions(s3, { Bucket: bucket, KeyMarker, VersionIdMarker });
-    count += page.Versions?.length ?? 0;
-    KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
-    VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
-  } while (KeyMarker);
+  for await (const entry of versionEntries(s3, bucket)) if (!entry.deleteMarker) count += 1;
   return count;
 }
