@@ -98,7 +98,8 @@ export async function emptyBucket(s3: S3Client, bucket: string, prefix?: string)
     const page = await listObjectVersions(s3, { Bucket: bucket, MaxKeys: 1000, Prefix: prefix });
     const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
     if (objects.length === 0) return deleted;
-    // A name the XML listing cannot carry as stored (a carriage return reads as a line feed) deletes nothing.
+    // A listing that ignored EncodingType names a key it cannot carry as stored (a carriage return as a line
+    // feed): deleting that name deletes nothing, and the same page comes back.
     const thisPage = JSON.stringify(objects);
     if (thisPage === lastPage) {
       throw new Error(
