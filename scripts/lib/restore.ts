@@ -165,7 +165,8 @@ async function chooseVersion(
     const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
     for (const version of window) {
       if (!version) continue;
-      if (request.version && (version.versionId === request.version || version.provenance.sourceVersionId === request.version)) return version;
+      // A backup version id was looked up in the listing above: here VERSION can only be the source's.
+      if (request.version && version.provenance.sourceVersionId === request.version) return version;
       if (request.at && inboxVersionId !== undefined && version.provenance.sourceVersionId === inboxVersionId) return version;
       if (request.at && inboxVersionId === undefined && version.sourceTime.getTime() <= request.at.getTime()) return version;
       if (version.provenance.sourceVersionId === undefined) unrecorded.push(version);
