@@ -67,28 +67,27 @@ describe('planRestore by time, where the inbox’s history is gone', () => {
 });
 
 describe('planRestore of a version that was never backed up', () => {
-  it('says how to get it back from the inbox, which still keeps it', async () => {
-    // Prepare: the inbox held v1 at the time asked; no backup of it was made
+  /** The plan of the folder docs/ a moment from now, where the inbox holds one version of `key` and no backup was made of it. */
+  async function planOfUnbackedVersion(key: string) {
     const model = new VersionedS3Model();
     model.install(s3);
-    const v1 = model.put('the-inbox', 'docs/a b.txt');
-    // Act
+    const versionId = model.put('the-inbox', key);
     const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'docs/', at: new Date(Date.now() + 2_000), force: false });
+    return { plan, versionId };
+  }
+
+  it('says how to get it back from the inbox, which still keeps it', async () => {
+    // Prepare, Act: the inbox held v1 at the time asked; no backup of it was made
+    const { plan, versionId: v1 } = await planOfUnbackedVersion('docs/a b.txt');
     // Assess
     expect(plan.map((item) => [item.skipped, item.reason?.split(': ').at(-1)])).toEqual([
       [SkipReason.noBackup, `\`aws s3api copy-object --bucket the-inbox --key 'docs/a b.txt' --copy-source 'the-inbox/docs/a%20b.txt?versionId=${v1}'\` makes it current again)`],
     ]);
   });
-});
 
-describe('planRestore of a version never backed up, named with a carriage return', () => {
-  it('writes the command that gets it back with the name escaped, as bash reads it', async () => {
-    // Prepare
-    const model = new VersionedS3Model();
-    model.install(s3);
-    const v1 = model.put('the-inbox', 'docs/cr\r.txt');
-    // Act
-    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'docs/', at: new Date(Date.now() + 2_000), force: false });
+  it('writes that command with a name holding a carriage return escaped, as bash reads it', async () => {
+    // Prepare, Act
+    const { plan, versionId: v1 } = await planOfUnbackedVersion('docs/cr\r.txt');
     // Assess
     expect(plan[0]?.reason).toContain(`\`aws s3api copy-object --bucket the-inbox --key $'docs/cr\\r.txt' --copy-source 'the-inbox/docs/cr%0D.txt?versionId=${v1}'\``);
     expect(plan[0]?.reason).not.toMatch(/[\u0000-\u001f]/);
