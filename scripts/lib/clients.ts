@@ -22,7 +22,8 @@ export type Clients = {
 const LONGEST_INVOKE_MS = 960_000;
 /**
  * How long a script's request waits for the target's next byte unless told otherwise: longer than anything the
- * services keep silent on purpose (an SQS long poll, 20 s; S3 sends spaces while a long copy or completion works),
+ * kit asks the services to keep silent (an SQS long poll, 20 s; S3 keeps a long CompleteMultipartUpload alive with
+ * spaces, and answers a long CopyObject with its 200 before the copy ends, by its documentation: not observed here),
  * short enough that a target that went silent ends the script instead of holding it forever.
  */
 const DEFAULT_ANSWER_WITHIN_MS = 60_000;
