@@ -1,4 +1,4 @@
-import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
 import { artefactKey, freshArtefact, type Artefact } from './artefact.js';
@@ -12,7 +12,8 @@ import { projectRoot } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refuseRetentionUnlikeKeptBucket, retentionOf } from './kept-bucket-settings.js';
 import { deployStack, describeStack, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
-import { conditionOf, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
+import { conditionOf, deployVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
+import { putArtefactBack } from './code-repair.js';
 import { UsageError } from './cli.js';
 import { identifyAccount } from './identity.js';
 import { requireLocalStackServices } from './localstack-services.js';
@@ -155,7 +156,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
 
   const outputs = parseOutputs(stackName, result.outputs);
   const functionName = outputs.BackupFunctionName;
-  let deployed = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  let deployed: FunctionConfiguration = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
   // Only a stack that named this artefact before the deploy leaves a mismatch that is not the deploy's own failure.
   const namedBefore = existing !== undefined && condition !== StackCondition.failedCreate && parametersOf(existing).ArtifactKey === key;
   if (deployed.CodeSha256 !== artefact.codeSha256) {
@@ -167,9 +168,14 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     if (options.confirmCodeRepair && !(await options.confirmCodeRepair())) {
       throw new DeploymentCancelled(`${functionName} keeps the code changed outside CloudFormation: the stack is deployed, the artefact is not proven`);
     }
-    await clients.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, S3Bucket: artefactBucket, S3Key: key }));
-    await waitUntilFunctionUpdatedV2({ client: clients.lambda, maxWaitTime: 300 }, { FunctionName: functionName });
-    deployed = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+    deployed = await putArtefactBack(clients.cloudFormation, clients.lambda, {
+      stackName,
+      functionName,
+      artefactBucket,
+      artefactKey: key,
+      found: deployed,
+      deployAgain: deployVerb(target),
+    });
     if (deployed.CodeSha256 !== artefact.codeSha256) {
       throw new DeploymentFailed(`identical artefact: NO — ${functionName} still runs CodeSha256 ${deployed.CodeSha256} after the artefact ${artefact.codeSha256} was put back`);
     }
