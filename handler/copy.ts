@@ -65,6 +65,8 @@ export async function copyVersion(
     ...source.headers,
     Metadata: { ...metadata },
     TaggingDirective: 'COPY',
+    // Annotations are not backed up (a multipart copy cannot carry them); copying them would need two more permissions.
+    AnnotationDirective: 'EXCLUDE',
     ServerSideEncryption: 'AES256',
     ...(condition ? writeConditionHeaders(condition) : {}),
   });

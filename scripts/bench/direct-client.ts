@@ -39,6 +39,7 @@ export async function directBackup(context: BenchContext, key: string, uploaded?
       ContentType: head.ContentType,
       Metadata: { ...head.Metadata, [BackupMetadata.sourceVersionId]: head.VersionId ?? 'null' },
       TaggingDirective: 'COPY',
+      AnnotationDirective: 'EXCLUDE',
       ServerSideEncryption: 'AES256',
     }),
   );

@@ -136,15 +136,44 @@ describe("the embedded emulator checks a function's requests against its executi
       { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${backup()}/*` },
     ]);
     const copy = (key: string, versionId: string) =>
-      refusalOf(fn.s3.send(new CopyObjectCommand({ Bucket: backup(), Key: key, CopySource: `${inbox()}/${key}?versionId=${versionId}` })));
+      refusalOf(fn.s3.send(new CopyObjectCommand({ Bucket: backup(), Key: key, CopySource: `${inbox()}/${key}?versionId=${versionId}`, AnnotationDirective: 'EXCLUDE' })));
     // Act
     const plainCopy = await copy('copy/plain.txt', plain.VersionId!);
     const taggedCopy = await copy('copy/tagged.txt', tagged.VersionId!);
-    const unversioned = await refusalOf(fn.s3.send(new CopyObjectCommand({ Bucket: backup(), Key: 'copy/plain.txt', CopySource: `${inbox()}/copy/plain.txt` })));
+    const unversioned = await refusalOf(
+      fn.s3.send(new CopyObjectCommand({ Bucket: backup(), Key: 'copy/plain.txt', CopySource: `${inbox()}/copy/plain.txt`, AnnotationDirective: 'EXCLUDE' })),
+    );
     // Assess
     expect(plainCopy).toBe('allowed');
     expect(taggedCopy).toMatch(/^403 AccessDenied: .* s3:GetObjectVersionTagging on resource: ".*\/copy\/tagged.txt"/);
     expect(unversioned).toMatch(/^403 AccessDenied: .* s3:GetObject on resource: ".*\/copy\/plain.txt"/);
+  });
+
+  it("needs the annotations' read on the source and write on the copy unless the copy excludes them, as S3's CopyObject reference says", async () => {
+    // Prepare
+    const source = await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'annotated/a.txt', Body: 'a' }));
+    const copying = [
+      { Effect: 'Allow', Action: 's3:GetObjectVersion', Resource: `arn:aws:s3:::${inbox()}/*` },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${backup()}/*` },
+    ] as const;
+    const copier = await actingAs([...copying]);
+    const annotationReader = await actingAs([...copying, { Effect: 'Allow', Action: 's3:GetObjectAnnotation', Resource: `arn:aws:s3:::${inbox()}/*` }]);
+    const copy = (fn: { s3: S3Client }, directive?: 'COPY' | 'EXCLUDE') =>
+      refusalOf(
+        fn.s3.send(
+          new CopyObjectCommand({ Bucket: backup(), Key: 'annotated/a.txt', CopySource: `${inbox()}/annotated/a.txt?versionId=${source.VersionId}`, AnnotationDirective: directive }),
+        ),
+      );
+    // Act
+    const byDefault = await copy(copier);
+    const asked = await copy(copier, 'COPY');
+    const readOnly = await copy(annotationReader);
+    const excluded = await copy(copier, 'EXCLUDE');
+    // Assess
+    expect(byDefault).toMatch(/^403 AccessDenied: .* s3:GetObjectAnnotation on resource: ".*-inbox-[^/]+\/annotated\/a.txt"/);
+    expect(asked).toMatch(/^403 AccessDenied: .* s3:GetObjectAnnotation on resource: /);
+    expect(readOnly).toMatch(/^403 AccessDenied: .* s3:PutObjectAnnotation on resource: ".*-backup-[^/]+\/annotated\/a.txt"/);
+    expect(excluded).toBe('allowed');
   });
 
   it("applies a change of the role's policies, inline or attached, to the function's next request", async () => {

@@ -72,6 +72,7 @@ describe('copying a new version', () => {
       CopySource: `${INBOX}/tax/2026%20return%2Bfinal%20%C3%A9.pdf?versionId=${v1}`,
       MetadataDirective: 'REPLACE',
       TaggingDirective: 'COPY',
+      AnnotationDirective: 'EXCLUDE',
       ServerSideEncryption: 'AES256',
       IfNoneMatch: '*',
     });

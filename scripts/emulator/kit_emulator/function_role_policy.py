@@ -239,6 +239,12 @@ def _s3_needs(environ: dict[str, Any], account_id: str) -> Judgement:
         if operation == "CopyObject" and directive == "COPY" and _tagged(account_id, source_bucket, source_key, source_version):
             needs.append(need("s3:GetObjectTagging", "object", source_version is not None, source_bucket, source_key))
             needs.append(need("s3:PutObjectTagging", "object", False, bucket, key))
+        # S3's CopyObject reference: copying annotations (COPY, the default) needs their read on the source and
+        # their write on the copy. It states no exception for a source without annotations, so neither is made here.
+        annotations = (s3_header(environ, "x-amz-object-annotation-directive") or "COPY").upper()
+        if operation == "CopyObject" and annotations == "COPY":
+            needs.append(need("s3:GetObjectAnnotation", "object", False, source_bucket, source_key))
+            needs.append(need("s3:PutObjectAnnotation", "object", False, bucket, key))
     to_see_missing = Need("s3:ListBucket", f"arn:aws:s3:::{bucket}") if operation in _S3_READS else None
     return Judgement(needs, to_see_missing)
 
