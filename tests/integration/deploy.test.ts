@@ -188,14 +188,17 @@ describe('deploy to the embedded target', () => {
     }
   });
 
-  // It leaves the stack in UPDATE_ROLLBACK_FAILED: it runs after every test that updates the stack.
-  it('refuses, by name, an update whose parameters would add a conditional resource', async () => {
+  it('refuses, by name, an update whose parameters would add a conditional resource, and leaves the stack as it was', async () => {
     // Prepare
-    const { target } = started();
+    const { target, deployment } = started();
+    const before = await describeStack(deployment.clients.cloudFormation, PREFIX);
     // Act
     const attempt = deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '1024', EnableAuditTrail: 'true' }, log: () => undefined });
     // Assess
-    await expect(attempt).rejects.toThrow(/UPDATE_ROLLBACK_FAILED[\s\S]*flip Condition AuditTrailEnabled, which would add or remove TrailBucket/);
+    await expect(attempt).rejects.toThrow(/^change set for kit-deploy-it failed: the new parameters flip Condition AuditTrailEnabled, which would add or remove TrailBucket/);
+    const after = await describeStack(deployment.clients.cloudFormation, PREFIX);
+    expect(after?.StackStatus).toBe(before?.StackStatus);
+    expect(after?.LastUpdatedTime).toEqual(before?.LastUpdatedTime);
   });
 
   it('fails a create that needs a resource type the emulator cannot honour, naming it, and rolls back', async () => {

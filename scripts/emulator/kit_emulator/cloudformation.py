@@ -14,7 +14,7 @@ resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
   created only while the stack is being created or updated, and a rolled-back stack has no outputs;
 - a delete that fails (a bucket that still holds objects, as on AWS) leaves the stack in DELETE_FAILED
   with the reason, instead of dropping its record;
-- an executed change set refreshes the stack's outputs and records its parameters.
+- an executed change set refreshes the stack's outputs from the template it brought and records its parameters.
 """
 
 from __future__ import annotations
@@ -584,6 +584,8 @@ def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack
         return
     if change_set is not None:
         stack = self.stacks[change_set.stack_id]
+        # moto sets the change set's template as the stack's but keeps the earlier one parsed, which outputs read.
+        stack._parse_template()
         stack.output_map = stack._create_output_map()
         # moto records the parameters of CreateStack and UpdateStack only; a change set's are now the stack's.
         stack.parameters = change_set.parameters

@@ -7,8 +7,9 @@ no parameter-driven changes at all, and an IAM role's inline policies are never 
 parameter's effective value (sent, else the default) is compared with the live one, a resource that refers
 to a changed one (`Ref` or `${Name}` in `Fn::Sub`) or whose `Fn::If` conditions flip is modified, a change
 set lists what its parameters change, a role's inline policies follow the template, a log group's retention
-changes in place, and a Condition that would add or remove a whole resource in an update fails the update by
-name (the emulator cannot do that; destroy the stack and deploy again).
+changes in place, a resource that its own Condition keeps out of the stack is never updated, and a Condition
+that would add or remove a whole resource fails the update by name (the emulator cannot do that; destroy the
+stack and deploy again): a change set fails at its creation, before it changes anything.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from moto.cloudformation.models import Change, ChangeSet
+from moto.cloudformation.models import Change, ChangeSet, CloudFormationBackend
 from moto.cloudformation.parsing import ResourceMap
 from moto.utilities.utils import get_partition
 from moto.iam.models import Role, iam_backends
@@ -117,6 +118,16 @@ def _without_metadata(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    diff = _changed_resources(self, other_template, parameters)
+    # A resource its own Condition keeps out of the stack has nothing to update (a flip of that Condition has
+    # failed the diff by now); moto would update it, from nothing.
+    absent = {name for name, resource in self._resource_json_map.items()
+              if isinstance(resource.get("Condition"), str) and not bool(self.lazy_condition_map[resource["Condition"]])}
+    diff["Modify"] = [name for name in diff["Modify"] if name not in absent]
+    return diff
+
+
+def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None) -> dict[str, Any]:
     diff = _original_build_resource_diff(self, other_template, None)
     # A resource whose only change is its Metadata (e.g. a linter's suppression) is not updated by CloudFormation;
     # moto counts it as modified and, for types it cannot update (a log group), drops the resource.
@@ -156,9 +167,10 @@ def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], para
 def _change_set_diff(self: ChangeSet) -> list[Change]:
     try:
         names = self.stack.resource_map.build_resource_diff(self.template_dict, self.parameters)
-    except UnsupportedByEmulator:
-        # Reported when the change set is executed, where a failure has a stack event to tell it.
-        names = _original_build_resource_diff(self.stack.resource_map, self.template_dict, None)
+    except UnsupportedByEmulator as error:
+        # The change set fails at its creation, before it changes anything, so that the stack stays usable.
+        self.kit_refusal = str(error)  # type: ignore[attr-defined]
+        names = {"Add": [], "Modify": [], "Remove": []}
     old = self.stack.resource_map._resource_json_map
     new = self.template_dict.get("Resources", {})
     return [Change(action=action, logical_resource_id=name, resource_type=(new.get(name) or old[name])["Type"])
@@ -199,8 +211,23 @@ def _log_group_update(cls: type[LogGroup], original_resource: LogGroup, new_reso
     return original_resource
 
 
+def _failing_refused(create_change_set: Callable[..., tuple[str, str]]) -> Callable[..., tuple[str, str]]:
+    """CreateChangeSet (as the other modules have patched it) whose change set fails when its diff was refused."""
+    def create(self: CloudFormationBackend, *args: Any, **kwargs: Any) -> tuple[str, str]:
+        change_set_id, stack_id = create_change_set(self, *args, **kwargs)
+        change_set = self.change_sets[change_set_id]
+        refusal = getattr(change_set, "kit_refusal", None)
+        if refusal:
+            change_set.status = "FAILED"
+            change_set.execution_status = "UNAVAILABLE"
+            change_set.status_reason = refusal
+        return change_set_id, stack_id
+    return create
+
+
 def install() -> None:
     ResourceMap.build_resource_diff = _build_resource_diff  # type: ignore[method-assign]
+    CloudFormationBackend.create_change_set = _failing_refused(CloudFormationBackend.create_change_set)  # type: ignore[method-assign]
     ChangeSet.diff = _change_set_diff  # type: ignore[method-assign]
     Role.update_from_cloudformation_json = classmethod(_role_update)  # type: ignore[method-assign,assignment]
     LogGroup.update_from_cloudformation_json = classmethod(_log_group_update)  # type: ignore[method-assign,assignment]

@@ -1,0 +1,122 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateChangeSetCommand,
+  CreateStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  type CloudFormationClient,
+  type DescribeChangeSetCommandOutput,
+} from '@aws-sdk/client-cloudformation';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientsFor } from '../../scripts/lib/clients.js';
+import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
+import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { waitFor } from '../../scripts/lib/wait.js';
+
+let emulator: RunningEmulator | undefined;
+let cloudFormation: CloudFormationClient;
+let s3: S3Client;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-cfn-it-')) });
+  ({ cloudFormation, s3 } = clientsFor(embeddedTarget(emulator.endpoint)));
+});
+
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+type Template = { Parameters?: object; Conditions?: object; Resources: object; Outputs?: object };
+const asParameters = (values: Record<string, string>) => Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
+
+async function settledStatus(StackName: string): Promise<string> {
+  return waitFor(
+    `${StackName} to settle`,
+    async () => {
+      const status = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0]?.StackStatus;
+      return status === undefined || status.endsWith('_IN_PROGRESS') ? undefined : status;
+    },
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
+}
+
+async function createdStack(StackName: string, template: Template, parameters: Record<string, string> = {}): Promise<void> {
+  await cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: JSON.stringify(template), Parameters: asParameters(parameters) }));
+  expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
+}
+
+async function changeSet(StackName: string, template: Template, parameters: Record<string, string> = {}): Promise<DescribeChangeSetCommandOutput> {
+  const ChangeSetName = `update-${Date.now()}`;
+  await cloudFormation.send(new CreateChangeSetCommand({ StackName, ChangeSetName, ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(template), Parameters: asParameters(parameters) }));
+  return waitFor(
+    'the change set',
+    async () => {
+      const described = await cloudFormation.send(new DescribeChangeSetCommand({ StackName, ChangeSetName }));
+      return described.Status === 'CREATE_COMPLETE' || described.Status === 'FAILED' ? described : undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 100 },
+  );
+}
+
+describe("the embedded emulator's CloudFormation updates", () => {
+  it('fails at its creation a change set whose parameters would add or remove a resource, and leaves the stack as it was', async () => {
+    // Prepare
+    const StackName = 'kit-cfn-flip-it';
+    const template: Template = {
+      Parameters: { WithExtra: { Type: 'String', Default: 'no', AllowedValues: ['yes', 'no'] } },
+      Conditions: { Extra: { 'Fn::Equals': [{ Ref: 'WithExtra' }, 'yes'] } },
+      Resources: {
+        Kept: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'kit-cfn-flip-kept' } },
+        Extra: { Type: 'AWS::S3::Bucket', Condition: 'Extra', Properties: { BucketName: 'kit-cfn-flip-extra' } },
+      },
+    };
+    await createdStack(StackName, template);
+    // Act
+    const flipped = await changeSet(StackName, template, { WithExtra: 'yes' });
+    // Assess
+    expect(flipped.Status).toBe('FAILED');
+    expect(flipped.ExecutionStatus).toBe('UNAVAILABLE');
+    expect(flipped.StatusReason).toMatch(/^the new parameters flip Condition Extra, which would add or remove Extra \(AWS::S3::Bucket\); the embedded emulator cannot do that in an update: /);
+    expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
+  });
+
+  it('leaves out of an update a resource whose own Condition keeps it out of the stack, whatever it refers to', async () => {
+    // Prepare: the absent bucket refers to the parameter that changes
+    const StackName = 'kit-cfn-absent-it';
+    const template: Template = {
+      Parameters: { Suffix: { Type: 'String', Default: 'one' }, WithExtra: { Type: 'String', Default: 'no' } },
+      Conditions: { Extra: { 'Fn::Equals': [{ Ref: 'WithExtra' }, 'yes'] } },
+      Resources: {
+        Kept: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'kit-cfn-absent-kept' } },
+        Extra: { Type: 'AWS::S3::Bucket', Condition: 'Extra', Properties: { BucketName: { 'Fn::Sub': 'kit-cfn-absent-${Suffix}' } } },
+      },
+    };
+    await createdStack(StackName, template);
+    // Act
+    const update = await changeSet(StackName, template, { Suffix: 'two' });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: update.ChangeSetName }));
+    // Assess
+    expect(update.Status).toBe('CREATE_COMPLETE');
+    expect((update.Changes ?? []).map((change) => change.ResourceChange?.LogicalResourceId)).not.toContain('Extra');
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    await expect(s3.send(new HeadBucketCommand({ Bucket: 'kit-cfn-absent-two' }))).rejects.toThrow();
+  });
+
+  it("shows the outputs of the template a change set brought, not the stack's earlier ones", async () => {
+    // Prepare
+    const StackName = 'kit-cfn-outputs-it';
+    const resources = { Kept: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'kit-cfn-outputs-kept' } } };
+    await createdStack(StackName, { Resources: resources, Outputs: { First: { Value: 'one' } } });
+    // Act
+    const update = await changeSet(StackName, { Resources: resources, Outputs: { First: { Value: 'one' }, Second: { Value: { Ref: 'Kept' } } } });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: update.ChangeSetName }));
+    // Assess
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    const outputs = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0]?.Outputs ?? [];
+    expect(Object.fromEntries(outputs.map((output) => [output.OutputKey, output.OutputValue]))).toEqual({ First: 'one', Second: 'kit-cfn-outputs-kept' });
+  });
+});
