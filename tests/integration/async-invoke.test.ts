@@ -1,4 +1,11 @@
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { CloudWatchLogsClient, CreateLogGroupCommand, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  DeleteFunctionCommand,
+  GetFunctionEventInvokeConfigCommand,
+  InvokeCommand,
+  PutFunctionEventInvokeConfigCommand,
+  UpdateFunctionEventInvokeConfigCommand,
+} from '@aws-sdk/client-lambda';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,5 +56,65 @@ describe("the embedded emulator's asynchronous invocations", () => {
     }
     expect(firstAttemptOf.size).toBe(8);
     expect(ranAt).toBeLessThan(Math.min(...retriedAt));
+  });
+
+  it('change with UpdateFunctionEventInvokeConfig only what it is given, keeping the on-failure destination', async () => {
+    // Prepare: a function configured as the template configures the kit's
+    const { lambda } = stack!.deployment.clients;
+    const destination = stack!.deployment.outputs.FailedEventsQueueArn;
+    await createTestFunction(stack!, 'kit-async-configured', { 'index.js': 'exports.handler = async () => "ok";' });
+    await lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-configured', MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300, DestinationConfig: { OnFailure: { Destination: destination } } }),
+    );
+    // Act
+    await lambda.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-configured', MaximumRetryAttempts: 0 }));
+    // Assess
+    const config = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-configured' }));
+    expect(config).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300, DestinationConfig: { OnFailure: { Destination: destination } } });
+  });
+
+  let rangeFunctions = 0;
+  it.each([
+    [{ MaximumEventAgeInSeconds: 59 }, /maximumEventAgeInSeconds.*greater than or equal to 60/],
+    [{ MaximumEventAgeInSeconds: 21601 }, /maximumEventAgeInSeconds.*less than or equal to 21600/],
+    [{ MaximumRetryAttempts: -1 }, /maximumRetryAttempts.*greater than or equal to 0/],
+    [{ MaximumRetryAttempts: 3 }, /maximumRetryAttempts.*less than or equal to 2/],
+  ])('refuse an asynchronous setting outside what Lambda accepts: %j', async (setting, message) => {
+    // Prepare
+    const { lambda } = stack!.deployment.clients;
+    const FunctionName = `kit-async-range-${(rangeFunctions += 1)}`;
+    await createTestFunction(stack!, FunctionName, { 'index.js': 'exports.handler = async () => "ok";' });
+    // Act
+    const put = lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName, ...setting }));
+    // Assess
+    await expect(put).rejects.toThrow(message);
+    await expect(put).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  it("keep a function's answer when its log lines cannot be delivered, as Lambda does, instead of failing or dropping the event", async () => {
+    // Prepare: the function's log group sends to a subscriber that has since been deleted, so writing its lines fails
+    const { lambda } = stack!.deployment.clients;
+    const target = stack!.target;
+    const logs = new CloudWatchLogsClient({ region: target.region, endpoint: target.endpoint!, credentials: target.credentials! });
+    const dir = await mkdtemp(join(tmpdir(), 'backup-kit-async-logs-'));
+    const runs = join(dir, 'runs.log');
+    const noting = `const { appendFileSync } = require('node:fs');
+      exports.handler = async (event) => { console.log('ran'); appendFileSync(event.runs, 'ran\\n'); return 'answered'; };`;
+    await createTestFunction(stack!, 'kit-async-logged', { 'index.js': noting });
+    const sink = await createTestFunction(stack!, 'kit-async-log-sink', { 'index.js': 'exports.handler = async () => "ok";' });
+    await logs.send(new CreateLogGroupCommand({ logGroupName: '/aws/lambda/kit-async-logged' }));
+    await logs.send(new PutSubscriptionFilterCommand({ logGroupName: '/aws/lambda/kit-async-logged', filterName: 'all', filterPattern: '', destinationArn: sink.FunctionArn! }));
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: 'kit-async-log-sink' }));
+    const ran = () => (existsSync(runs) ? readFileSync(runs, 'utf8').trim().split('\n').length : 0);
+    // Act
+    const answered = await lambda.send(new InvokeCommand({ FunctionName: 'kit-async-logged', Payload: JSON.stringify({ runs }) }));
+    await lambda.send(new InvokeCommand({ FunctionName: 'kit-async-logged', InvocationType: 'Event', Payload: JSON.stringify({ runs }) }));
+    await waitFor('the event to run', async () => (ran() >= 2 ? true : undefined), { timeoutMs: 20_000, intervalMs: 50 });
+    // Assess: no retry comes after the emulator's retry delay (3 s here)
+    expect(answered.FunctionError).toBeUndefined();
+    expect(new TextDecoder().decode(answered.Payload)).toBe('"answered"');
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect(ran()).toBe(2);
+    expect(await stack!.emulator.log()).toMatch(/\[lambda\] kit-async-logged \S+: its log lines could not be written: /);
   });
 });

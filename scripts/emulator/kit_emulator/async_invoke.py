@@ -21,10 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import unquote
 
 from kit_lambda_runtime.environment import InvocationResult, error_payload
-from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
+from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException, ValidationException
 from moto.awslambda.models import LambdaBackend
+from moto.awslambda.responses import LambdaResponse
+from moto.core.responses import ActionResult
 
 from . import function_role_policy, lambda_runtime
 
@@ -231,6 +234,10 @@ def _put_function_event_invoke_config(self: LambdaBackend, function_name: str, c
     ("The provided execution role does not have permissions to call SendMessage on SQS"): a deploy fails there.
     A put replaces the function's configuration, as on AWS (moto's appends one, and the first would stay in force)."""
     fn = self.get_function(function_name)
+    # moto leaves the lower bounds to the SDK's own checks, which not every client makes (the JavaScript SDK does not).
+    for setting, name, lowest in (("MaximumRetryAttempts", "maximumRetryAttempts", 0), ("MaximumEventAgeInSeconds", "maximumEventAgeInSeconds", 60)):
+        if setting in config and config[setting] < lowest:
+            raise ValidationException(config[setting], name, f"Member must have value greater than or equal to {lowest}")
     for outcome in ("OnFailure", "OnSuccess"):
         destination = ((config.get("DestinationConfig") or {}).get(outcome) or {}).get("Destination")
         if not destination:
@@ -244,8 +251,24 @@ def _put_function_event_invoke_config(self: LambdaBackend, function_name: str, c
     return _moto_put_event_invoke_config(self, function_name, config)
 
 
+def _update_function_event_invoke_config(self: LambdaBackend, function_name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Update changes only the settings it is given, as on AWS; moto's replaced the whole configuration, so a change
+    of the retries alone removed the on-failure destination and failed events were then dropped."""
+    fn = self.get_function(function_name)
+    current = dict(fn.event_invoke_config[0].config) if fn.event_invoke_config else {}
+    return _put_function_event_invoke_config(self, function_name, {**current, **config})
+
+
+def _update_response(self: LambdaResponse) -> ActionResult:
+    """moto answered Update with LastModified as text, which the SDKs cannot read; answered here as Put answers."""
+    function_name = unquote(self.path.rsplit("/", 2)[1])
+    return ActionResult(self.backend.update_function_event_invoke_config(function_name, self.json_body))
+
+
 def install() -> None:
     LambdaBackend.put_function_event_invoke_config = _put_function_event_invoke_config  # type: ignore[method-assign]
+    LambdaBackend.update_function_event_invoke_config = _update_function_event_invoke_config  # type: ignore[method-assign]
+    LambdaResponse.update_function_event_invoke_config = _update_response  # type: ignore[method-assign,assignment]
 
 
 def _send_to_destination(fn: Any, arn: str, body: str) -> None:

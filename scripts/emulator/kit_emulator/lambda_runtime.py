@@ -336,7 +336,10 @@ def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResu
         print(f"[lambda] {fn.function_name} {request_id}: the function was deleted while it ran; its logs are dropped",
               file=sys.stderr, flush=True)
         return result
-    _write_logs(fn, warm.log_stream, result)
+    try:
+        _write_logs(fn, warm.log_stream, result)
+    except Exception as error:  # as on Lambda, where the logs' delivery never decides an invocation's outcome
+        print(f"[lambda] {fn.function_name} {request_id}: its log lines could not be written: {error!r}", file=sys.stderr, flush=True)
     print(f"[lambda] {fn.function_name} {request_id} {'cold' if result.cold else 'warm'} "
           f"{'error' if result.errored else 'ok'} {result.duration_ms:.0f} ms", file=sys.stderr, flush=True)
     return result
