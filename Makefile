@@ -44,7 +44,11 @@ test: lint ## lint, then the unit, template and integration suites (integration 
 	$(VITEST) run
 
 emulator: ## run the embedded emulator in the foreground on http://127.0.0.1:4599 (BACKUP_KIT_EMULATOR_PORT overrides)
-	$(VENV)/bin/python scripts/emulator/launcher.py --port $${BACKUP_KIT_EMULATOR_PORT:-4599} --state-dir .emulator/foreground
+	@port="$${BACKUP_KIT_EMULATOR_PORT:-4599}"; \
+	if ! [ "$$port" -ge 1 ] 2>/dev/null || ! [ "$$port" -le 65535 ]; then \
+	  echo "BACKUP_KIT_EMULATOR_PORT=$$port is not a port: give a whole number from 1 to 65535, or leave it unset for 4599" >&2; exit 2; \
+	fi; \
+	exec $(VENV)/bin/python scripts/emulator/launcher.py --port "$$port" --state-dir .emulator/foreground
 
 emulator-stop: ## stop the background emulator that `make deploy` started
 	$(TSX) scripts/emulator-stop.ts

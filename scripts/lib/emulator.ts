@@ -184,12 +184,17 @@ export async function ensureEmbeddedEmulator(options: { start: boolean; place?: 
       `the embedded emulator (pid ${recorded.pid}) on ${shared} did not answer within ${HEALTH_WITHIN_MS / 1000} s: it is stopped or overloaded (its log: ${relative(projectRoot, join(place.dir, 'shared', 'emulator.log'))}); try again, or restart it with \`make emulator-stop\` and \`make deploy\` (its stacks and objects are in memory and go with it)`,
     );
   }
+  const recordedElsewhere = recorded && recorded.port !== place.port && (await healthAt(`http://127.0.0.1:${recorded.port}`)) ? recorded.port : undefined;
   if (!options.start) {
-    throw new UsageError('no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)');
-  }
-  if (recorded && recorded.port !== place.port && (await healthAt(`http://127.0.0.1:${recorded.port}`))) {
     throw new UsageError(
-      `this checkout's background emulator runs on http://127.0.0.1:${recorded.port}: stop it first (BACKUP_KIT_EMULATOR_PORT=${recorded.port} make emulator-stop), or use its port`,
+      recordedElsewhere
+        ? `no embedded emulator answers on ${shared} (BACKUP_KIT_EMULATOR_PORT, 4599 when unset); this checkout's background emulator runs on http://127.0.0.1:${recordedElsewhere}: set BACKUP_KIT_EMULATOR_PORT=${recordedElsewhere}`
+        : `no embedded emulator answers on ${shared}: \`make deploy\` starts one (or run \`make emulator\` in another terminal)`,
+    );
+  }
+  if (recordedElsewhere) {
+    throw new UsageError(
+      `this checkout's background emulator runs on http://127.0.0.1:${recordedElsewhere}: stop it first (BACKUP_KIT_EMULATOR_PORT=${recordedElsewhere} make emulator-stop), or use its port`,
     );
   }
   let emulator: RunningEmulator;

@@ -87,6 +87,20 @@ describe('the shared embedded emulator', () => {
     expect((await stopSharedEmulator(place)).stopped).toBe(true);
   }, 60_000);
 
+  it('names the port of the emulator it recorded when a verb looks for one on another port', async () => {
+    // Prepare
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    const elsewhere = { ...place, port: await freePort() };
+    // Act
+    const lookup = ensureEmbeddedEmulator({ start: false, place: elsewhere });
+    // Assess
+    await expect(lookup).rejects.toThrow(UsageError);
+    await expect(lookup).rejects.toThrow(
+      `no embedded emulator answers on http://127.0.0.1:${elsewhere.port} (BACKUP_KIT_EMULATOR_PORT, 4599 when unset); this checkout's background emulator runs on ${endpoint}: set BACKUP_KIT_EMULATOR_PORT=${place.port}`,
+    );
+    expect((await stopSharedEmulator(place)).stopped).toBe(true);
+  }, 60_000);
+
   it('never signals a recorded pid that now belongs to another process', async () => {
     // Prepare
     const unrelated = spawn('sleep', ['60'], { stdio: 'ignore' });

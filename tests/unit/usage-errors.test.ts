@@ -90,13 +90,23 @@ describe('usage errors exit with 2 and say what to type', () => {
     [['console', '--log-hours', '0'], "option '--log-hours <hours>' argument '0' is invalid. Give a whole number from 1 to 2160"],
     [['deploy', '--parameter', 'CopyConcurrency'], 'parameter override "CopyConcurrency" must look like Name=Value (e.g. --parameter FunctionMemoryMb=1024)'],
     [['deploy', '-p', 'NamePrefix=other'], 'NamePrefix names the stack, and every other verb finds the stack by the parameter file: set it in cloudformation/parameters/embedded.json instead'],
-    [['redrive'], 'no embedded emulator is running: `make deploy` starts one (or run `make emulator` in another terminal)'],
-  ])('%j', async ([name, ...args], message) => {
+    [['redrive'], /no embedded emulator answers on http:\/\/127\.0\.0\.1:\d+: `make deploy` starts one \(or run `make emulator` in another terminal\)/],
+  ] as const)('%j', async ([name, ...args], message) => {
     // Act
     const finished = await script(name!, ...args);
     // Assess
-    expect(finished.stderr).toContain(message);
+    expect(finished.stderr).toMatch(message);
     expect(finished.code).toBe(2);
+  }, SPAWNS_TSX);
+});
+
+describe('make emulator reads its port as the scripts do', () => {
+  it.each(['99999', '0', 'abc', '45x'])('refuses BACKUP_KIT_EMULATOR_PORT=%s, saying what a port is, before it starts anything', async (port) => {
+    // Act
+    const finished = await run('make', ['--no-print-directory', 'emulator'], { BACKUP_KIT_EMULATOR_PORT: port });
+    // Assess
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain(`BACKUP_KIT_EMULATOR_PORT=${port} is not a port: give a whole number from 1 to 65535, or leave it unset for 4599`);
   }, SPAWNS_TSX);
 });
 
