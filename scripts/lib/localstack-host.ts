@@ -178,6 +178,12 @@ export function ensureLocalStackHost(log: (line: string) => void = () => undefin
   return exclusively(log, async () => {
     const host = await localStackHostState();
     if (host.state === 'live') {
+      const port = sharedLocalStackHostPort();
+      if (new URL(host.record.endpoint).port !== String(port)) {
+        throw new UsageError(
+          `this checkout's host-mode LocalStack runs on ${host.record.endpoint}, not on port ${port} (BACKUP_KIT_LOCALSTACK_PORT): stop it first (\`make localstack-host-stop\`), or use its port`,
+        );
+      }
       // Started by another checkout, it may lack a service this one uses: say so now rather than at the deploy.
       await requireLocalStackServices(host.record.endpoint, 'host');
       return { endpoint: host.record.endpoint, logFile: host.record.logFile, started: false };

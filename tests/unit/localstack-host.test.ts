@@ -25,9 +25,11 @@ describe('make localstack-host with a host-mode LocalStack running already', () 
     await mkdir(join(root.dir, '.localstack'), { recursive: true });
     const record = { pid: process.pid, endpoint: ENDPOINT, logFile: join(root.dir, 'localstack.log'), startedAt: new Date().toISOString() };
     await writeFile(join(root.dir, '.localstack', 'host.json'), JSON.stringify(record));
+    vi.stubEnv('BACKUP_KIT_LOCALSTACK_PORT', '');
   });
   afterEach(() => {
     vi.unstubAllGlobals();
+    vi.unstubAllEnvs();
   });
   afterAll(async () => {
     await rm(root.dir, { recursive: true, force: true });
@@ -40,6 +42,19 @@ describe('make localstack-host with a host-mode LocalStack running already', () 
     const host = await ensureLocalStackHost();
     // Assess
     expect(host).toEqual({ endpoint: ENDPOINT, logFile: join(root.dir, 'localstack.log'), started: false });
+  });
+
+  it('refuses to call it the one asked for when BACKUP_KIT_LOCALSTACK_PORT names another port', async () => {
+    // Prepare
+    vi.stubGlobal('fetch', vi.fn(async () => health(allRunning)));
+    vi.stubEnv('BACKUP_KIT_LOCALSTACK_PORT', '4790');
+    // Act
+    const host = ensureLocalStackHost();
+    // Assess
+    await expect(host).rejects.toThrow(UsageError);
+    await expect(host).rejects.toThrow(
+      `this checkout's host-mode LocalStack runs on ${ENDPOINT}, not on port 4790 (BACKUP_KIT_LOCALSTACK_PORT): stop it first (\`make localstack-host-stop\`), or use its port`,
+    );
   });
 
   it('refuses it, naming what it lacks and how to restart, when an older checkout started it with other services', async () => {
