@@ -15,6 +15,8 @@ VITEST := node_modules/.bin/vitest
 # switches (YES, FORCE, FIX …) the script accepts only an explicit yes (1, yes, true).
 option = $(if $(filter command line,$(origin $(1))),--$(2)='$(subst ','\'',$(value $(1)))')
 yes_flag = $(call option,YES,yes)
+# make up and make down need Compose v2; Debian's docker.io alone has no `docker compose` and answered "unknown flag".
+need_compose = docker compose version >/dev/null 2>&1 || { echo "make $(1) needs Docker Compose v2 (\`docker compose\`), which is not installed: install Docker's compose plugin (docker-compose-plugin, or Debian's docker-compose package from trixie on), or use LocalStack in host mode (make localstack-host)" >&2; exit 2; }
 
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
@@ -60,10 +62,12 @@ localstack-host-stop: ## stop the host-mode LocalStack and its function processe
 	$(TSX) scripts/localstack-host-stop.ts
 
 up: ## start LocalStack in Docker and deploy the stack into it (docker compose)
+	@$(call need_compose,up)
 	docker compose up --detach --wait localstack
 	docker compose run --rm deployer
 
 down: ## stop LocalStack and remove its containers (docker compose)
+	@$(call need_compose,down)
 	docker compose down --volumes
 
 deploy: ## build when stale, upload and deploy to TARGET; proves the artefact and checks drift (YES and DELETE_AUDIT_LOGS as for deploy-aws)

@@ -70,7 +70,7 @@ run(async () => {
         if (signal.aborted) return;
         failed.abort();
         if (error instanceof WaitTimeout && error.unanswered) throw new Error(`${error.message}: the target took the check and did not answer; is its emulator or LocalStack stopped or overloaded? (its log says)`);
-        if (error instanceof WaitTimeout) throw new Error(`${error.message}: the function did not back it up; \`make logs\` shows why, and \`make redrive\` retries the events it parked`);
+        if (error instanceof WaitTimeout) throw new Error(`${error.message}: the function did not back it up; \`make logs\` shows why, \`make redrive\` retries the events it parked, and \`make reconcile FIX=1\` backs up what no event brought`);
         throw error;
       }
     }),

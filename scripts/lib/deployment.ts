@@ -188,7 +188,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const drifted = drift.filter((check) => check.status === DriftStatus.drift);
   if (drifted.length > 0) {
     throw new DeploymentFailed(
-      `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged: set them back as the DRIFT lines say (on the emulators, \`make destroy\` and a deploy do it; the backups are kept)`,
+      `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged: set them back to the template's values on the DRIFT lines (with the AWS console or CLI; on the emulators, \`make destroy\` and a deploy do it; the backups are kept)`,
     );
   }
   return { stackName, action: result.action, outputs, parameters, artefact, drift, clients };

@@ -1,4 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { environmentWithoutAws, runCommand, tsx } from '../support/run-command.js';
@@ -108,6 +110,20 @@ describe('make emulator reads its port as the scripts do', () => {
     expect(finished.code).toBe(2);
     expect(finished.stderr).toContain(`BACKUP_KIT_EMULATOR_PORT=${port} is not a port: give a whole number from 1 to 65535, or leave it unset for 4599`);
   }, SPAWNS_TSX);
+});
+
+describe('make up and make down need Docker Compose v2', () => {
+  it.each(['up', 'down'])('make %s says so, and what to install, where `docker compose` is missing', async (verb) => {
+    // Prepare: a `docker` without the compose plugin, as Debian's docker.io alone installs it
+    const bin = await mkdtemp(join(tmpdir(), 'kit-no-compose-'));
+    await writeFile(join(bin, 'docker'), '#!/bin/sh\necho "unknown command: docker $1" >&2\nexit 1\n', { mode: 0o755 });
+    // Act
+    const finished = await run('make', ['--no-print-directory', verb], { PATH: `${bin}:${process.env.PATH}` });
+    // Assess
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain(`make ${verb} needs Docker Compose v2 (\`docker compose\`), which is not installed`);
+    await rm(bin, { recursive: true, force: true });
+  });
 });
 
 describe('matrix-compare tells a wrong command line (2) from reports that differ (1)', () => {
