@@ -19,7 +19,7 @@ import { identifyAccount } from './identity.js';
 import { requireLocalStackServices } from './localstack-services.js';
 import { stackTiming } from './deployed-stack.js';
 import { localstackModeOf, TargetName, type Target } from './targets.js';
-import { parameterProblem } from './parameter-constraints.js';
+import { parameterProblem, wholeNumberProblem } from './parameter-constraints.js';
 import { parameterDefaults, parseTemplate, readTemplateText } from './template.js';
 
 /** Where a deploy is about to go, shown before anything is written. */
@@ -83,7 +83,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const identity = await identifyAccount(target, clients);
   const templateBody = await readTemplateText();
   const template = parseTemplate(templateBody);
-  const refused = parameterProblem(template, requested);
+  const refused = parameterProblem(template, requested) ?? wholeNumberProblem(template, requested);
   if (refused) throw new UsageError(`${refused} (${parameterSourcesHint(target)})`);
   const stackName = stackNameOf(requested);
   const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };

@@ -42,3 +42,17 @@ export function parameterProblem(template: Template, given: Parameters): string 
   }
   return undefined;
 }
+
+/**
+ * A Number parameter written other than as a whole number in digits: CloudFormation takes `2.5`, `+4` or `1.5e3`,
+ * but the kit's numbers end in Lambda's integer settings (a deploy that fails or truncates there) and in the
+ * function's environment, whose configuration check takes digits only (every event would fail and be parked).
+ */
+export function wholeNumberProblem(template: Template, given: Parameters): string | undefined {
+  for (const [name, declaration] of Object.entries(template.Parameters)) {
+    const value = given[name];
+    if (declaration.Type !== 'Number' || value === undefined || /^\d+$/.test(value)) continue;
+    return `Parameter '${name}' must be a whole number in digits, such as ${String(declaration.Default)}: CloudFormation takes ${value}, but the kit hands its numbers to Lambda's settings and to the function's environment, which take digits only`;
+  }
+  return undefined;
+}

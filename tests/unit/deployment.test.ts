@@ -76,6 +76,19 @@ describe('parameters the deploy sets itself', () => {
   });
 });
 
+describe('a Number parameter that is not a whole number in digits', () => {
+  it('is refused before anything is written, naming where it came from: the function would refuse it at every cold start', async () => {
+    // Prepare
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
+    // Act
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { overrides: { CopyConcurrency: '2.5' }, log: () => undefined });
+    // Assess
+    await expect(deployed).rejects.toThrow(UsageError);
+    await expect(deployed).rejects.toThrow(/^Parameter 'CopyConcurrency' must be a whole number in digits, such as 8: .* \(check the -p overrides and cloudformation\/parameters\/embedded\.json\)$/);
+    expect(sent()).toEqual(['GetCallerIdentityCommand']);
+  });
+});
+
 describe("a stack's parameters taken again for a deploy", () => {
   it('leave out the ones the deploy sets itself, which it would refuse', () => {
     // Prepare: what DescribeStacks lists for a stack that took its backup bucket over

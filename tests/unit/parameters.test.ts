@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { evaluateConditions, resolveIfs } from '../../scripts/lib/conditions.js';
-import { parameterProblem } from '../../scripts/lib/parameter-constraints.js';
+import { parameterProblem, wholeNumberProblem } from '../../scripts/lib/parameter-constraints.js';
 import { parametersFor, parseOverrides, stackNameOf } from '../../scripts/lib/parameters.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { loadTemplate } from '../../scripts/lib/template.js';
@@ -80,6 +80,34 @@ describe('parameter constraints, checked before a deploy writes anything', () =>
     const template = await loadTemplate();
     // Act
     const problem = parameterProblem(template, { FunctionMemoryMb: value });
+    // Assess
+    expect(problem).toBeUndefined();
+  });
+
+  it.each([
+    ['CopyConcurrency', '2.5'],
+    ['CopyConcurrency', '+4'],
+    ['FunctionMemoryMb', '1.5e3'],
+    ['MultipartThresholdBytes', '67108864.0'],
+    ['BackupNoncurrentVersionRetentionDays', '1.5'],
+  ])('refuses %s=%j, a number CloudFormation takes but the function and Lambda would not, before a deploy writes', async (name, value) => {
+    // Prepare
+    const template = await loadTemplate();
+    // Act
+    const cloudFormation = parameterProblem(template, { [name]: value });
+    const kit = wholeNumberProblem(template, { [name]: value });
+    // Assess
+    expect(cloudFormation).toBeUndefined();
+    expect(kit).toBe(
+      `Parameter '${name}' must be a whole number in digits, such as ${String(template.Parameters[name]?.Default)}: CloudFormation takes ${value}, but the kit hands its numbers to Lambda's settings and to the function's environment, which take digits only`,
+    );
+  });
+
+  it('takes whole numbers in digits, and leaves the other parameters to CloudFormation', async () => {
+    // Prepare
+    const template = await loadTemplate();
+    // Act
+    const problem = wholeNumberProblem(template, { CopyConcurrency: '16', FunctionMemoryMb: '1024', NamePrefix: 'kit-1.5', NotificationEmail: '' });
     // Assess
     expect(problem).toBeUndefined();
   });
