@@ -56,7 +56,10 @@ describe('a parameter file that cannot be used', () => {
 describe('parameter constraints, checked before a deploy writes anything', () => {
   it.each([
     [{ CopyConcurrency: '0' }, "Parameter 'CopyConcurrency' must be a number not less than 1"],
-    [{ NamePrefix: 'UPPER_case' }, 'Parameter NamePrefix failed to satisfy constraint: 3-20 characters, lower-case letters, digits and hyphens, starting with a letter.'],
+    [{ NamePrefix: 'UPPER_case' }, 'Parameter NamePrefix failed to satisfy constraint: 3-20 characters, lower-case letters, digits and hyphens, starting with a letter, not with xn--, sthree- or amzn-s3-demo- (S3 reserves them for bucket names).'],
+    [{ NamePrefix: 'xn--backup' }, 'Parameter NamePrefix failed to satisfy constraint: 3-20 characters, lower-case letters, digits and hyphens, starting with a letter, not with xn--, sthree- or amzn-s3-demo- (S3 reserves them for bucket names).'],
+    [{ NamePrefix: 'sthree-kit' }, 'Parameter NamePrefix failed to satisfy constraint: 3-20 characters, lower-case letters, digits and hyphens, starting with a letter, not with xn--, sthree- or amzn-s3-demo- (S3 reserves them for bucket names).'],
+    [{ NamePrefix: 'amzn-s3-demo-kit' }, 'Parameter NamePrefix failed to satisfy constraint: 3-20 characters, lower-case letters, digits and hyphens, starting with a letter, not with xn--, sthree- or amzn-s3-demo- (S3 reserves them for bucket names).'],
     [{ NotificationEmail: 'not-an-email' }, 'Parameter NotificationEmail failed to satisfy constraint: an e-mail address, or empty for no e-mail subscription.'],
     [{ MultipartThresholdBytes: '1' }, "Parameter 'MultipartThresholdBytes' must be a number not less than 5242880"],
     [{ FunctionMemoryMb: '20000' }, "Parameter 'FunctionMemoryMb' must be a number not greater than 10240"],
