@@ -10,7 +10,7 @@ import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
-import { refuseRetentionUnlikeKeptBucket, retentionOf } from './kept-bucket-settings.js';
+import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, retentionOf } from './kept-bucket-settings.js';
 import { deployStack, describeStack, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
@@ -101,6 +101,8 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, updated, log, plan.account);
   const effective = { ...parameterDefaults(template), ...requested };
   if (keptBackupBucket === 'true') refuseRetentionUnlikeKeptBucket(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
+  // Only a stack about to be created takes the bucket over and creates its policy on it.
+  if (keptBackupBucket === 'true' && !updated) await refusePolicyOnKeptBucket(clients.s3, backupBucket);
   const leavingTrailBucket = await trailBucketLeaving(clients, updated, effective);
   refuseLosingAuditLogs(leavingTrailBucket, options.deleteAuditLogs ?? false);
 

@@ -1,4 +1,4 @@
-import { GetBucketLifecycleConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetBucketLifecycleConfigurationCommand, GetBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
 import { objectLockConfiguration } from './buckets.js';
 import { UsageError } from './cli.js';
 import type { Parameters } from './parameters.js';
@@ -48,5 +48,21 @@ export function refuseRetentionUnlikeKeptBucket(bucket: string, live: BucketRete
   const keep = differing.map(({ parameter, days }) => `${parameter}=${days(live)}`).join(' ');
   throw new UsageError(
     `s3://${bucket} is kept from an earlier stack, and a stack that takes a bucket over does not change its settings: ${described.join('; ')}. Deploy with ${keep}, or change the bucket's own setting first`,
+  );
+}
+
+/**
+ * A stack that takes a kept backup bucket over creates its own bucket policy on it, and CloudFormation cannot
+ * create one over a policy the bucket has already ("The bucket policy already exists": the create fails on AWS).
+ * A stack's own policy goes with the stack, so a policy found here was put on by hand: refused, saying how to go on.
+ */
+export async function refusePolicyOnKeptBucket(s3: S3Client, bucket: string): Promise<void> {
+  const policy = await s3.send(new GetBucketPolicyCommand({ Bucket: bucket })).catch((error: Error) => {
+    if (error.name === 'NoSuchBucketPolicy') return undefined;
+    throw error;
+  });
+  if (!policy?.Policy) return;
+  throw new UsageError(
+    `s3://${bucket}, kept from an earlier stack, has a bucket policy that no stack manages, and CloudFormation cannot create the stack's own policy over it ("The bucket policy already exists"): keep a copy if you need it (aws s3api get-bucket-policy --bucket ${bucket}), remove it (aws s3api delete-bucket-policy --bucket ${bucket}) and deploy again; the stack then puts its TLS-only policy on the bucket`,
   );
 }

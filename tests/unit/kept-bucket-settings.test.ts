@@ -1,8 +1,8 @@
-import { GetBucketLifecycleConfigurationCommand, GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketLifecycleConfigurationCommand, GetBucketPolicyCommand, GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
-import { refuseRetentionUnlikeKeptBucket, retentionOf, type BucketRetention } from '../../scripts/lib/kept-bucket-settings.js';
+import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, retentionOf, type BucketRetention } from '../../scripts/lib/kept-bucket-settings.js';
 import type { Parameters } from '../../scripts/lib/parameters.js';
 import { awsError } from './support/fixtures.js';
 
@@ -123,5 +123,37 @@ describe('a deploy that takes a kept backup bucket over', () => {
     expect((refused as Error).message).toBe(
       `s3://${KEPT} is kept from an earlier stack, and a stack that takes a bucket over does not change its settings: ${refusal}, or change the bucket's own setting first`,
     );
+  });
+});
+
+describe("a kept backup bucket's own bucket policy", () => {
+  it('is refused before a take-over, naming how to keep and remove it: CloudFormation cannot create the stack policy over it', async () => {
+    // Prepare
+    s3.on(GetBucketPolicyCommand, { Bucket: KEPT }).resolves({ Policy: '{"Version":"2012-10-17","Statement":[]}' });
+    // Act
+    const refused = refusePolicyOnKeptBucket(client, KEPT);
+    // Assess
+    await expect(refused).rejects.toThrow(UsageError);
+    await expect(refused).rejects.toThrow(
+      `s3://${KEPT}, kept from an earlier stack, has a bucket policy that no stack manages, and CloudFormation cannot create the stack's own policy over it ("The bucket policy already exists"): keep a copy if you need it (aws s3api get-bucket-policy --bucket ${KEPT}), remove it (aws s3api delete-bucket-policy --bucket ${KEPT}) and deploy again; the stack then puts its TLS-only policy on the bucket`,
+    );
+  });
+
+  it('lets a take-over go on when the bucket has none, as a stack leaves it when it is deleted', async () => {
+    // Prepare
+    s3.on(GetBucketPolicyCommand, { Bucket: KEPT }).rejects(awsError('NoSuchBucketPolicy', 404));
+    // Act
+    const refused = refusePolicyOnKeptBucket(client, KEPT);
+    // Assess
+    await expect(refused).resolves.toBeUndefined();
+  });
+
+  it('passes on any other failure to read it', async () => {
+    // Prepare
+    s3.on(GetBucketPolicyCommand, { Bucket: KEPT }).rejects(awsError('AccessDenied', 403));
+    // Act
+    const refused = refusePolicyOnKeptBucket(client, KEPT);
+    // Assess
+    await expect(refused).rejects.toThrow('AccessDenied');
   });
 });

@@ -40,6 +40,10 @@ class UnsupportedByEmulator(Exception):
     """A template asks for something the embedded emulator cannot honour."""
 
 
+class AlreadyExists(Exception):
+    """A resource CloudFormation does not create over one that exists already (its HandlerErrorCode AlreadyExists)."""
+
+
 def _s3(account_id: str, region_name: str) -> Any:
     return s3_backends[account_id][get_partition(region_name)]
 
@@ -233,7 +237,11 @@ class TemplateBucketPolicy(_Replaced, CloudFormationModel):
                                         region_name: str, **kwargs: Any) -> TemplateBucketPolicy:
         properties = cloudformation_json["Properties"]
         bucket_name = properties["Bucket"]
-        _s3(account_id, region_name).put_bucket_policy(bucket_name, json.dumps(properties["PolicyDocument"]).encode())
+        backend = _s3(account_id, region_name)
+        # As on AWS, the resource does not take over a policy the bucket has already (one put on by hand).
+        if bucket_name in backend.buckets and backend.buckets[bucket_name].policy:
+            raise AlreadyExists(f"The bucket policy already exists on bucket {bucket_name}.")
+        backend.put_bucket_policy(bucket_name, json.dumps(properties["PolicyDocument"]).encode())
         return cls(bucket_name)
 
     def delete(self, account_id: str, region_name: str) -> None:

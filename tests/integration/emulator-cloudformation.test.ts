@@ -5,12 +5,13 @@ import {
   CreateChangeSetCommand,
   CreateStackCommand,
   DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
@@ -118,5 +119,33 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
     const outputs = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0]?.Outputs ?? [];
     expect(Object.fromEntries(outputs.map((output) => [output.OutputKey, output.OutputValue]))).toEqual({ First: 'one', Second: 'kit-cfn-outputs-kept' });
+  });
+});
+
+describe("the embedded emulator's CloudFormation creates", () => {
+  it('fails a bucket policy on a bucket that has one already, as CloudFormation does, and leaves that policy alone', async () => {
+    // Prepare: a bucket whose policy was put on by hand
+    const Bucket = 'kit-cfn-policy-kept';
+    const byHand = JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'ByHand', Effect: 'Deny', Principal: '*', Action: 's3:DeleteBucket', Resource: `arn:aws:s3:::${Bucket}` }] });
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutBucketPolicyCommand({ Bucket, Policy: byHand }));
+    const StackName = 'kit-cfn-policy-it';
+    const template: Template = {
+      Resources: {
+        Policy: {
+          Type: 'AWS::S3::BucketPolicy',
+          Properties: { Bucket, PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: `arn:aws:s3:::${Bucket}/*`, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] } },
+        },
+      },
+    };
+    // Act
+    await cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: JSON.stringify(template) }));
+    // Assess
+    expect(await settledStatus(StackName)).toBe('ROLLBACK_COMPLETE');
+    const events = (await cloudFormation.send(new DescribeStackEventsCommand({ StackName }))).StackEvents ?? [];
+    expect(events.find((event) => event.ResourceStatus === 'CREATE_FAILED' && event.LogicalResourceId === 'Policy')?.ResourceStatusReason).toBe(
+      `The bucket policy already exists on bucket ${Bucket}.`,
+    );
+    expect((await s3.send(new GetBucketPolicyCommand({ Bucket }))).Policy).toBe(byHand);
   });
 });
