@@ -14,14 +14,22 @@ const noBucketIsEmpty = (error: Error): KeyFinding[] => {
   throw error;
 };
 
+/** A queue gone already holds nothing to lose: a stack whose delete failed may have deleted it before it stopped. */
+const noQueueIsEmpty = (error: Error): { Attributes?: Record<string, string> } => {
+  if (/QueueDoesNotExist|NonExistentQueue/.test(error.name)) return {};
+  throw error;
+};
+
 /** Events in the failed-events queue, waiting, in flight or delayed (SQS counts them approximately). */
 async function parkedEvents(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes: counts = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }),
-  );
+  const { Attributes: counts = {} } = await sqs
+    .send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    )
+    .catch(noQueueIsEmpty);
   return Object.values(counts).reduce((total, count) => total + Number(count ?? 0), 0);
 }
 
