@@ -107,6 +107,22 @@ describe("the embedded emulator's CloudFormation updates", () => {
     await expect(s3.send(new HeadBucketCommand({ Bucket: 'kit-cfn-absent-two' }))).rejects.toThrow();
   });
 
+  it('keeps a resource with DeletionPolicy Retain that an update leaves out of the template, and deletes one without', async () => {
+    // Prepare
+    const StackName = 'kit-cfn-retain-it';
+    const kept = { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', Properties: { BucketName: 'kit-cfn-retain-kept' } };
+    const dropped = { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'kit-cfn-retain-dropped' } };
+    const stays = { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'kit-cfn-retain-stays' } };
+    await createdStack(StackName, { Resources: { Kept: kept, Dropped: dropped, Stays: stays } });
+    // Act
+    const update = await changeSet(StackName, { Resources: { Stays: stays } });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: update.ChangeSetName }));
+    // Assess
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    await expect(s3.send(new HeadBucketCommand({ Bucket: 'kit-cfn-retain-kept' }))).resolves.toBeDefined();
+    await expect(s3.send(new HeadBucketCommand({ Bucket: 'kit-cfn-retain-dropped' }))).rejects.toThrow();
+  });
+
   it("shows the outputs of the template a change set brought, not the stack's earlier ones", async () => {
     // Prepare
     const StackName = 'kit-cfn-outputs-it';

@@ -7,7 +7,8 @@ no parameter-driven changes at all, and an IAM role's inline policies are never 
 parameter's effective value (sent, else the default) is compared with the live one, a resource that refers
 to a changed one (`Ref` or `${Name}` in `Fn::Sub`) or whose `Fn::If` conditions flip is modified, a change
 set lists what its parameters change, a role's inline policies follow the template, a log group's retention
-changes in place, a resource that its own Condition keeps out of the stack is never updated, and a Condition
+changes in place, a resource with DeletionPolicy Retain that leaves the template is kept, a resource that its own
+Condition keeps out of the stack is never updated, and a Condition
 that would add or remove a whole resource fails the update by name (the emulator cannot do that; destroy the
 stack and deploy again): a change set fails at its creation, before it changes anything.
 """
@@ -28,6 +29,7 @@ from .cloudformation import UnsupportedByEmulator
 from .cloudformation_parameters import effective_values
 
 _original_build_resource_diff = ResourceMap.build_resource_diff
+_original_delete_resource = ResourceMap._delete_resource
 _original_role_update = Role.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
 
 
@@ -225,8 +227,17 @@ def _failing_refused(create_change_set: Callable[..., tuple[str, str]]) -> Calla
     return create
 
 
+def _delete_unless_retained(self: ResourceMap, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
+    """A resource with DeletionPolicy Retain stays when an update leaves it out of the template, as on AWS (the
+    policy "also applies to stack update operations"); moto deleted it. A stack's delete skips it by itself."""
+    if resource_json.get("DeletionPolicy") == "Retain":
+        return
+    _original_delete_resource(self, parsed_resource, resource_json)
+
+
 def install() -> None:
     ResourceMap.build_resource_diff = _build_resource_diff  # type: ignore[method-assign]
+    ResourceMap._delete_resource = _delete_unless_retained  # type: ignore[method-assign]
     CloudFormationBackend.create_change_set = _failing_refused(CloudFormationBackend.create_change_set)  # type: ignore[method-assign]
     ChangeSet.diff = _change_set_diff  # type: ignore[method-assign]
     Role.update_from_cloudformation_json = classmethod(_role_update)  # type: ignore[method-assign,assignment]
