@@ -7,10 +7,10 @@ no parameter-driven changes at all, and an IAM role's inline policies are never 
 parameter's effective value (sent, else the default) is compared with the live one, a resource that refers
 to a changed one (`Ref` or `${Name}` in `Fn::Sub`) or whose `Fn::If` conditions flip is modified, a change
 set lists what its parameters change, a role's inline policies follow the template, a log group's retention
-changes in place, a resource with DeletionPolicy Retain that leaves the template is kept, a resource that its own
-Condition keeps out of the stack is never updated, and a Condition
-that would add or remove a whole resource fails the update by name (the emulator cannot do that; destroy the
-stack and deploy again): a change set fails at its creation, before it changes anything.
+changes in place, a resource with DeletionPolicy Retain that leaves the template is kept, a resource that its
+own Condition keeps out of the stack is never updated, and a Condition that would add or remove a whole resource
+fails the update by name (the emulator cannot do that; destroy the stack and deploy again): a change set fails at
+its creation, before it changes anything.
 """
 
 from __future__ import annotations
