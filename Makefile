@@ -15,6 +15,8 @@ VITEST := node_modules/.bin/vitest
 # switches (YES, FORCE, FIX …) the script accepts only an explicit yes (1, yes, true).
 option = $(if $(filter command line,$(origin $(1))),--$(2)='$(subst ','\'',$(value $(1)))')
 yes_flag = $(call option,YES,yes)
+# The Node the emulators run the function on (nodejs22.x: Node 22 from .venv); the bench's floors run on it too.
+FUNCTION_NODE = $(or $(shell PYTHONPATH=scripts/lambda-runtime $(VENV)/bin/python -m kit_lambda_runtime.node_binary nodejs22.x 2>/dev/null),node)
 # make up and make down need Compose v2; Debian's docker.io alone has no `docker compose` and answered "unknown flag".
 need_compose = docker compose version >/dev/null 2>&1 || { echo "make $(1) needs Docker Compose v2 (\`docker compose\`), which is not installed: install Docker's compose plugin (docker-compose-plugin, or Debian's docker-compose package from trixie on), or use LocalStack in host mode (make localstack-host)" >&2; exit 2; }
 
@@ -104,7 +106,7 @@ logs: ## follow the function's log group on TARGET
 	$(TSX) scripts/logs.ts --target $(TARGET)
 
 bench: ## measure issue 11's figures against floors from the same run; reports/bench-TARGET.json (QUICK=1, and CI: smaller)
-	$(TSX) scripts/bench.ts --target $(TARGET) $(call option,QUICK,quick) $(if $(and $(filter true,$(CI)),$(if $(QUICK),,1)),--quick)
+	$(FUNCTION_NODE) node_modules/tsx/dist/cli.mjs scripts/bench.ts --target $(TARGET) $(call option,QUICK,quick) $(if $(and $(filter true,$(CI)),$(if $(QUICK),,1)),--quick)
 
 clean: emulator-stop localstack-host-stop ## stop the background emulator and LocalStack; remove dist/, reports/, .emulator/, .localstack/
 	rm -rf dist reports .emulator .localstack

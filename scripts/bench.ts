@@ -4,6 +4,7 @@ import { projectRoot } from './lib/paths.js';
 import { TargetName } from './lib/targets.js';
 import { measureBurst } from './bench/burst.js';
 import { measureColdInit } from './bench/cold-init.js';
+import { floorNodeProblem, functionNodeVersion } from './bench/floor-node.js';
 import { prepareBench, type BenchContext, type PreparedBench } from './bench/context.js';
 import { measureLargeObject } from './bench/large-object.js';
 import { cpuCount, failedMeasurement, formatTable, machineLoad, writeReport, type BenchRow } from './bench/report.js';
@@ -45,6 +46,9 @@ function setupRow({ emulatorStartMs, deployMs }: PreparedBench['setup']): BenchR
 run(async () => {
   const name = options.target;
   if (name === TargetName.aws) throw new UsageError('the bench uploads a 1 GiB object and a thousand files: run it with --target embedded or localstack');
+  const functionNode = await functionNodeVersion();
+  const differentNode = floorNodeProblem(process.version, functionNode.version, functionNode.runtime);
+  if (differentNode) throw new UsageError(differentNode);
   const startedAt = new Date();
   const loadAverageAtStart = machineLoad();
   const mode = options.quick ? 'quick' : 'full';

@@ -55,11 +55,23 @@ const yesNo = (row: BenchRow) => {
   return row.withinTarget === undefined ? 'not measured' : row.withinTarget ? 'yes' : 'NO';
 };
 
+/**
+ * A ratio as the table shows it: two decimals, or as many as it takes not to read as the target's bound itself,
+ * where the verdict is decided on the unrounded ratio (1.304 is "1.304×", over ≤ 1.3×, not "1.30×").
+ */
+function ratioCell(row: BenchRow): string {
+  if (row.ratio === undefined) return '—';
+  const bound = Number(/\d+(?:\.\d+)?/.exec(row.target)?.[0]);
+  let shown = formatNumber(row.ratio);
+  for (let digits = 3; Number(shown) === bound && row.ratio !== bound && digits <= 6; digits += 1) shown = row.ratio.toFixed(digits);
+  return `${shown}×`;
+}
+
 /** The table the terminal shows: one line per row, the reasons for unmeasured rows below it. */
 export function formatTable(rows: readonly BenchRow[]): string {
   const header = ['figure', 'measured', 'floor', 'ratio', 'target', 'within', 'noise'];
   // A breakdown is indented under the row it explains; the report's JSON keeps the figure's plain name.
-  const cells = rows.map((row) => [row.breakdown ? `  ${row.figure}` : row.figure, row.measured, row.floor, row.ratio === undefined ? '—' : `${formatNumber(row.ratio)}×`, row.target, yesNo(row), row.noise]);
+  const cells = rows.map((row) => [row.breakdown ? `  ${row.figure}` : row.figure, row.measured, row.floor, ratioCell(row), row.target, yesNo(row), row.noise]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
   const line = (values: readonly string[]) => values.map((value, column) => value.padEnd(widths[column]!)).join('  ').trimEnd();
   const reasons = rows.filter((row) => row.notMeasured).map((row) => `  ${row.figure}: ${row.notMeasured}`);

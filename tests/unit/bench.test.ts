@@ -1,6 +1,8 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { spawnSync } from 'node:child_process';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { floorNodeProblem, functionNodeVersion } from '../../scripts/bench/floor-node.js';
 import { invocationReports } from '../../scripts/bench/function-log.js';
 import { formatTable, notMeasured, type BenchRow } from '../../scripts/bench/report.js';
 import { roundTripsUntil } from '../../scripts/bench/round-trips.js';
@@ -108,6 +110,21 @@ describe('statistics and the table', () => {
     expect(lines.slice(-2)).toEqual(['not measured:', '  round trips: localstack keeps no request log']);
   });
 
+  it.each([
+    [1.304, '≤ 1.3×', false, '1.304×'],
+    [0.5996, '≥ 0.6×', false, '0.5996×'],
+    [1.296, '≤ 1.3×', true, '1.296×'],
+    [1.3, '≤ 1.3×', true, '1.30×'],
+    [1.71, '≤ 1.3×', false, '1.71×'],
+  ])('prints the ratio %s against %s with as many digits as its verdict needs', (ratio, target, withinTarget, cell) => {
+    // Prepare
+    const rows: BenchRow[] = [{ figure: 'handler time', measured: '30 ms', floor: '15 ms', ratio, target, withinTarget, noise: 'n=100' }];
+    // Act
+    const lines = formatTable(rows).split('\n');
+    // Assess
+    expect(lines[2]).toMatch(new RegExp(`\\s${cell.replace('.', '\\.')}\\s+${target.replace('.', '\\.')}\\s`));
+  });
+
   it('prints a breakdown of another row with its ratio and no verdict of its own', () => {
     // Prepare
     const rows: BenchRow[] = [
@@ -119,5 +136,36 @@ describe('statistics and the table', () => {
     // Assess
     expect(lines[3]).toMatch(/^  breakdown: runtime\s+30 ms\s+20 ms\s+1\.50×\s+—\s+—\s+n=50$/);
     expect(lines).not.toContain('not measured:');
+  });
+});
+
+describe("the floors' Node", () => {
+  it('is refused when the bench runs on another Node than the function, naming both and what to run', () => {
+    // Act
+    const problem = floorNodeProblem('v20.20.2', 'v22.20.0', 'nodejs22.x');
+    // Assess
+    expect(problem).toBe(
+      "the bench runs its floors in its own process, on Node v20.20.2, and the function runs on Node v22.20.0 (nodejs22.x): run the bench on the function's Node, as `make bench` does, so that both sides run on the same Node",
+    );
+  });
+
+  it('is taken when both run on the same Node', () => {
+    // Act
+    const problem = floorNodeProblem('v22.20.0', 'v22.20.0', 'nodejs22.x');
+    // Assess
+    expect(problem).toBeUndefined();
+  });
+});
+
+describe('make bench', () => {
+  it("runs the bench on the Node of the function's runtime, so that the floors run on it too", async () => {
+    // Prepare
+    const { version } = await functionNodeVersion();
+    // Act
+    const dryRun = spawnSync('make', ['--dry-run', '--no-print-directory', 'bench'], { encoding: 'utf8' });
+    const node = dryRun.stdout.trim().split(/\s+/)[0]!;
+    // Assess
+    expect(dryRun.status).toBe(0);
+    expect(spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(version);
   });
 });
