@@ -1,7 +1,9 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { latestUnder } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
-import { reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
+import { Finding, reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
 import { shownName } from './shown-name.js';
 
 /** What a destroy would lose for good: inbox keys whose current version no backup holds, and parked events. */
@@ -9,10 +11,28 @@ export type Unbacked = { readonly keys: readonly KeyFinding[]; readonly parked: 
 
 const NAMED_KEYS = 5;
 
-const noBucketIsEmpty = (error: Error): KeyFinding[] => {
-  if (/NoSuchBucket/.test(error.name)) return [];
-  throw error;
-};
+const isNoSuchBucket = (error: unknown) => /NoSuchBucket/.test((error as Error).name);
+
+/**
+ * The inbox keys whose current version no backup holds. With one of the buckets gone (deleted outside the kit, or
+ * by a delete that failed half-way), which one decides: a gone inbox holds nothing to lose, and with the backup
+ * bucket gone no backup holds anything, so every current inbox version counts.
+ */
+async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: string): Promise<KeyFinding[]> {
+  try {
+    return (await reconcileBuckets(s3, { inboxBucket, backupBucket })).filter((finding) => repairable.has(finding.finding));
+  } catch (error) {
+    if (!isNoSuchBucket(error)) throw error;
+  }
+  const inbox = await latestUnder(s3, inboxBucket).catch((error: unknown) => {
+    if (isNoSuchBucket(error)) return undefined;
+    throw error;
+  });
+  return [...(inbox?.values() ?? [])]
+    .filter((entry) => !entry.deleteMarker)
+    .map((entry) => ({ key: entry.key, finding: Finding.missing, inboxVersionId: entry.versionId, detail: `the backup bucket ${backupBucket} is gone` }))
+    .sort((a, b) => (a.key < b.key ? -1 : 1));
+}
 
 /** A queue gone already holds nothing to lose: a stack whose delete failed may have deleted it before it stopped. */
 const noQueueIsEmpty = (error: Error): { Attributes?: Record<string, string> } => {
@@ -39,8 +59,8 @@ async function parkedEvents(sqs: SQSClient, queueUrl: string): Promise<number> {
  */
 export async function unbackedInStack(clients: Clients, outputs: Readonly<Record<string, string>>): Promise<Unbacked> {
   const { InboxBucketName: inboxBucket, BackupBucketName: backupBucket, FailedEventsQueueUrl: queueUrl } = outputs;
-  const findings = inboxBucket && backupBucket ? await reconcileBuckets(clients.s3, { inboxBucket, backupBucket }).catch(noBucketIsEmpty) : [];
-  return { keys: findings.filter((finding) => repairable.has(finding.finding)), parked: queueUrl ? await parkedEvents(clients.sqs, queueUrl) : 0 };
+  const keys = inboxBucket && backupBucket ? await unbackedKeys(clients.s3, inboxBucket, backupBucket) : [];
+  return { keys, parked: queueUrl ? await parkedEvents(clients.sqs, queueUrl) : 0 };
 }
 
 /** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */

@@ -96,6 +96,22 @@ describe('what a destroy would lose', () => {
     expect(() => refuseLosingUnbacked(everythingKept, 'embedded')).not.toThrow();
   });
 
+  it('counts every current inbox version as unbacked when the backup bucket is gone, instead of calling them safe', async () => {
+    // Prepare: the backup bucket was deleted outside the kit; the inbox still holds two files
+    model.put(INBOX, 'photo.jpg');
+    model.put(INBOX, 'notes.txt');
+    parked(0);
+    s3.on(ListObjectVersionsCommand, { Bucket: BACKUP }).rejects(awsError('NoSuchBucket', 404));
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    // Assess
+    expect(unbacked.keys.map((finding) => [finding.key, finding.finding, finding.detail])).toEqual([
+      ['notes.txt', 'missing', `the backup bucket ${BACKUP} is gone`],
+      ['photo.jpg', 'missing', `the backup bucket ${BACKUP} is gone`],
+    ]);
+    expect(() => refuseLosingUnbacked(unbacked, 'embedded')).toThrow(UsageError);
+  });
+
   it.each(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'])(
     'counts no parked event when the failed-events queue is gone already (%s), as a stack whose delete failed may leave it',
     async (name) => {
