@@ -28,6 +28,9 @@ export async function* versionEntries(s3: S3Client, bucket: string, prefix?: str
       a.key < b.key ? -1 : a.key > b.key ? 1 : Number(b.latest) - Number(a.latest) || b.lastModified.getTime() - a.lastModified.getTime(),
     );
     yield* entries;
+    if (page.IsTruncated && !page.NextKeyMarker) {
+      throw new Error(`S3 listed a page of s3://${bucket} as truncated but named no marker to go on from: the listing cannot be completed`);
+    }
     KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
     VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
   } while (KeyMarker);

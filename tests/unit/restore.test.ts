@@ -58,6 +58,7 @@ describe('planRestore by time, where the inbox’s history is gone', () => {
     // Prepare: the stack was destroyed and deployed again: the backup is there, the inbox knows nothing of the key
     const model = new VersionedS3Model();
     model.install(s3);
+    model.createBucket('the-inbox');
     model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 'v-gone', 'source-last-modified': '2026-11-27T10:00:00.000Z' } });
     // Act
     const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'docs/', at: new Date('2026-11-27T18:00:00Z'), force: false });
@@ -71,6 +72,7 @@ describe('planRestore of a version that was never backed up', () => {
   async function planOfUnbackedVersion(key: string) {
     const model = new VersionedS3Model();
     model.install(s3);
+    model.createBucket('the-backups');
     const versionId = model.put('the-inbox', key);
     const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'docs/', at: new Date(Date.now() + 2_000), force: false });
     return { plan, versionId };
@@ -117,6 +119,7 @@ describe('planRestore by time, far back in a key’s history', () => {
     // Prepare: 30 backups of one key, one a minute; the owner asks for the key as it was before the last 29
     const model = new VersionedS3Model();
     model.install(s3);
+    model.createBucket('the-inbox');
     const start = Date.parse('2026-11-27T10:00:00Z');
     const versions = Array.from({ length: 30 }, (_, save) =>
       model.put('the-backups', 'docs/a.txt', { metadata: { 'source-last-modified': new Date(start + save * 60_000).toISOString() } }),

@@ -27,7 +27,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { CallJournal } from './call-journal.js';
-import { awsError } from './fixtures.js';
+import { awsError, BACKUP, INBOX } from './fixtures.js';
 
 const MiB = 1024 * 1024;
 /** S3's limits that a copy can run into. */
@@ -134,7 +134,15 @@ export class VersionedS3Model {
   /** Runs when a call is made (`HeadObject <bucket>`, `CopyObject` …): a promise it returns holds the answer back. */
   holdAnswer?: (call: string) => Promise<void> | undefined;
 
+  /** Buckets that exist before anything is written to them: the stack's inbox and backup bucket, and those created. */
+  private readonly standing = new Set([INBOX, BACKUP]);
+
   constructor(private readonly journal?: CallJournal) {}
+
+  /** A bucket that exists and holds nothing yet (any bucket a test writes to exists as well). */
+  createBucket(bucket: string): void {
+    this.standing.add(bucket);
+  }
 
   put(bucket: string, key: string, options: PutOptions = {}): string {
     const body = options.body ?? `body ${++this.counter}`;
@@ -233,18 +241,39 @@ export class VersionedS3Model {
   }
 
   listObjectVersions(input: ListObjectVersionsCommandInput) {
-    const keys = [...(this.buckets.get(input.Bucket!)?.keys() ?? [])].filter((key) => key.startsWith(input.Prefix ?? '')).sort();
+    // S3 answers a listing of a bucket that does not exist with NoSuchBucket: only the kit's two buckets and those a
+    // test wrote to exist here.
+    const stored = this.buckets.get(input.Bucket!);
+    if (!stored && !this.standing.has(input.Bucket!)) throw awsError('NoSuchBucket', 404);
+    const keys = [...(stored?.keys() ?? [])].filter((key) => key.startsWith(input.Prefix ?? '')).sort();
     // Asked for URL-encoded names, S3 encodes them (a space as +) and says so.
     const encoded = input.EncodingType === 'url';
     const listed = (key: string) => (encoded ? encodeURIComponent(key).replaceAll('%2F', '/').replaceAll('%20', '+') : key);
     const versions = keys.flatMap((key) =>
       [...this.versions(input.Bucket!, key)]
         .reverse()
-        .map((v, i) => ({ Key: listed(key), VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag, LastModified: v.lastModified })),
+        .map((v, i) => ({ key, Key: listed(key), VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag, LastModified: v.lastModified })),
     );
-    // One page of at most MaxKeys (S3's default and limit: 1,000), saying whether more follow.
-    const page = Math.min(input.MaxKeys ?? 1000, 1000);
-    return { Versions: versions.slice(0, page), IsTruncated: versions.length > page, ...(encoded ? { EncodingType: 'url' as const } : {}) };
+    // A page starts after the markers the previous one ended with, as S3's do: after KeyMarker's last version,
+    // or after VersionIdMarker within KeyMarker.
+    const after = (index: number) => (index === -1 ? versions.length : index);
+    const from =
+      input.KeyMarker === undefined
+        ? 0
+        : input.VersionIdMarker === undefined
+          ? after(versions.findIndex((v) => v.key > input.KeyMarker!))
+          : after(versions.findIndex((v) => v.key === input.KeyMarker && v.VersionId === input.VersionIdMarker)) + 1;
+    // One page of at most MaxKeys (S3's default and limit: 1,000), saying whether more follow and where.
+    const size = Math.min(input.MaxKeys ?? 1000, 1000);
+    const page = versions.slice(from, from + size);
+    const truncated = from + size < versions.length;
+    const last = page.at(-1);
+    return {
+      Versions: page.map(({ key: _key, ...version }) => version),
+      IsTruncated: truncated,
+      ...(truncated && last ? { NextKeyMarker: last.Key, NextVersionIdMarker: last.VersionId } : {}),
+      ...(encoded ? { EncodingType: 'url' as const } : {}),
+    };
   }
 
   copyObject(input: CopyObjectCommandInput) {

@@ -1,0 +1,40 @@
+import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { latestUnder } from '../../scripts/lib/bucket-listing.js';
+import { INBOX } from './support/fixtures.js';
+import { VersionedS3Model } from './support/s3-model.js';
+
+const s3 = mockClient(S3Client);
+const client = new S3Client({ region: 'us-east-1' });
+let model: VersionedS3Model;
+
+beforeEach(() => {
+  s3.reset();
+  model = new VersionedS3Model();
+  model.install(s3);
+});
+
+describe("a bucket's listing", () => {
+  it('follows the markers S3 names across pages, also when a page ends between two versions of one key', async () => {
+    // Prepare: 1,004 keys of one version, then one key of three versions across the first page's end
+    for (let i = 0; i < 998; i += 1) model.put(INBOX, `a/${String(i).padStart(4, '0')}.txt`);
+    const versions = [model.put(INBOX, 'b/split.txt'), model.put(INBOX, 'b/split.txt'), model.put(INBOX, 'b/split.txt')];
+    for (let i = 0; i < 6; i += 1) model.put(INBOX, `c/${i}.txt`);
+    // Act
+    const latest = await latestUnder(client, INBOX);
+    // Assess
+    expect(latest.size).toBe(998 + 1 + 6);
+    expect(latest.get('b/split.txt')?.versionId).toBe(versions[2]);
+    expect(s3.commandCalls(ListObjectVersionsCommand)).toHaveLength(2);
+  });
+
+  it('stops with an error when S3 says more follows but names no marker, instead of taking one page for all', async () => {
+    // Prepare
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'a.txt', VersionId: 'v1', IsLatest: true }], IsTruncated: true });
+    // Act
+    const listed = latestUnder(client, INBOX);
+    // Assess
+    await expect(listed).rejects.toThrow(`S3 listed a page of s3://${INBOX} as truncated but named no marker to go on from: the listing cannot be completed`);
+  });
+});
