@@ -1,4 +1,5 @@
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
@@ -71,13 +72,24 @@ describe('deploy to the embedded target', () => {
 
   it('modifies a resource whose Fn::If condition a parameter flips', async () => {
     // Prepare
-    const { target } = started();
+    const { target, deployment } = started();
     const lines: string[] = [];
+    const iam = new IAMClient({ region: target.region, endpoint: target.endpoint!, credentials: target.credentials! });
+    /** The Sids of the statements about sns:Publish in the function role's policy, as IAM holds it now. */
+    const publishStatements = async () => {
+      const { Role } = await deployment.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: deployment.outputs.BackupFunctionName }));
+      const { PolicyDocument } = await iam.send(new GetRolePolicyCommand({ RoleName: Role!.split('/').at(-1)!, PolicyName: 'backup-function' }));
+      const statements = (JSON.parse(decodeURIComponent(PolicyDocument!)) as { Statement: { Sid?: string; Effect: string; Action: string | string[] }[] }).Statement;
+      return statements.filter((statement) => [statement.Action].flat().includes('sns:Publish')).map((statement) => `${statement.Effect} ${statement.Sid}`);
+    };
     // Act
     await deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '1024', ReceiptPublishAllowed: 'false' }, log: (line) => lines.push(line) });
+    const denied = await publishStatements();
     await deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '1024' }, log: (line) => lines.push(line) });
+    const allowed = await publishStatements();
     // Assess
     expect(lines.filter((line) => /Modify\s+BackupFunctionRole \(AWS::IAM::Role\)/.test(line))).toHaveLength(2);
+    expect({ denied, allowed }).toEqual({ denied: ['Deny DenyReceipts'], allowed: ['Allow PublishReceipts'] });
   });
 
   it('shows the plan and writes nothing when the start is not confirmed', async () => {

@@ -6,15 +6,16 @@ Condition (an `Fn::If` inside a resource, or a resource's own `Condition`) goes 
 no parameter-driven changes at all, and an IAM role's inline policies are never updated. Here every
 parameter's effective value (sent, else the default) is compared with the live one, a resource that refers
 to a changed one (`Ref` or `${Name}` in `Fn::Sub`) or whose `Fn::If` conditions flip is modified, a change
-set lists what its parameters change, a role's inline policies follow the template, a log group's retention
-changes in place, a resource with DeletionPolicy Retain that leaves the template is kept, a resource that its
-own Condition keeps out of the stack is never updated, and a Condition that would add or remove a whole resource
-fails the update by name (the emulator cannot do that; destroy the stack and deploy again): a change set fails at
-its creation, before it changes anything.
+set lists what its parameters change, a role's inline policies follow the template (kept as JSON text, as IAM
+answers them), a log group's retention changes in place, a resource with DeletionPolicy Retain that leaves the
+template is kept, a resource that its own Condition keeps out of the stack is never updated, and a Condition that
+would add or remove a whole resource fails the update by name (the emulator cannot do that; destroy the stack and
+deploy again): a change set fails at its creation, before it changes anything.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -227,6 +228,15 @@ def _failing_refused(create_change_set: Callable[..., tuple[str, str]]) -> Calla
     return create
 
 
+_original_put_policy = Role.put_policy
+
+
+def _put_policy_as_json(self: Role, policy_name: str, policy_json: Any) -> None:
+    """An inline policy is kept as the JSON text IAM answers GetRolePolicy with; moto kept a template's document as a
+    dict, created or updated, and answered GetRolePolicy with its Python repr, which no client can read."""
+    _original_put_policy(self, policy_name, policy_json if isinstance(policy_json, str) else json.dumps(policy_json))
+
+
 def _delete_unless_retained(self: ResourceMap, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
     """A resource with DeletionPolicy Retain stays when an update leaves it out of the template, as on AWS (the
     policy "also applies to stack update operations"); moto deleted it. A stack's delete skips it by itself."""
@@ -238,6 +248,7 @@ def _delete_unless_retained(self: ResourceMap, parsed_resource: Any, resource_js
 def install() -> None:
     ResourceMap.build_resource_diff = _build_resource_diff  # type: ignore[method-assign]
     ResourceMap._delete_resource = _delete_unless_retained  # type: ignore[method-assign]
+    Role.put_policy = _put_policy_as_json  # type: ignore[method-assign]
     CloudFormationBackend.create_change_set = _failing_refused(CloudFormationBackend.create_change_set)  # type: ignore[method-assign]
     ChangeSet.diff = _change_set_diff  # type: ignore[method-assign]
     Role.update_from_cloudformation_json = classmethod(_role_update)  # type: ignore[method-assign,assignment]
