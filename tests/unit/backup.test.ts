@@ -661,6 +661,26 @@ describe('receipts after a crash', () => {
     expect(deps.logged()).not.toContainEqual(expect.objectContaining({ message: LogMessage.receiptMayBeOwed }));
   });
 
+  it('sends the receipt of a copy past the ten newest backups that was made in the second its version was written', async () => {
+    // Prepare: v1 written at 12:00:00.300 and copied at 12:00:00.800 (both list as 12:00:00), then twelve newer saves
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2026, 10, 29, 12, 0, 0, 300));
+    const v1 = model.put(INBOX, 'same-second.txt');
+    vi.setSystemTime(Date.UTC(2026, 10, 29, 12, 0, 0, 800));
+    await createHandler(dependencies())(eventFor('same-second.txt', { versionId: v1 }), invocation);
+    for (let save = 2; save <= 13; save += 1) {
+      vi.setSystemTime(Date.UTC(2026, 10, 29, 12, 0, save));
+      const version = model.put(INBOX, 'same-second.txt');
+      await createHandler(dependencies())(eventFor('same-second.txt', { versionId: version }), { requestId: `request-${save}` });
+    }
+    receipts.length = 0;
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('same-second.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.staleEvent]);
+    expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1]);
+  });
+
   it('says a receipt may be owed when the copy could be further back than it can tell, instead of dropping it silently', async () => {
     // Prepare: the event's version is gone from the inbox, so its time is unknown
     const v1 = await copiedThenOvertakenTwelveTimes('pruned.txt');

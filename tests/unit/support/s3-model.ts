@@ -252,7 +252,8 @@ export class VersionedS3Model {
     const versions = keys.flatMap((key) =>
       [...this.versions(input.Bucket!, key)]
         .reverse()
-        .map((v, i) => ({ key, Key: listed(key), VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag, LastModified: v.lastModified })),
+        // S3 lists LastModified in whole seconds, as HeadObject gives it.
+        .map((v, i) => ({ key, Key: listed(key), VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag, LastModified: new Date(Math.floor(v.lastModified.getTime() / 1000) * 1000) })),
     );
     // A page starts after the markers the previous one ended with, as S3's do: after KeyMarker's last version,
     // or after VersionIdMarker within KeyMarker.
