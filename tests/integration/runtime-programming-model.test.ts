@@ -1,8 +1,8 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { processAlive } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
+import { processEnded } from '../support/process-ended.js';
 import { createTestFunction, printEmulatorLogOnFailure, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 
 // Handlers written every way Node's Lambda programming model allows, run by the kit's runtime (bootstrap.mjs)
@@ -137,9 +137,8 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     };`;
     const name = await createFunction({ 'index.mjs': source });
     const { payload: runtimePid } = await invoke(name, { leave: true });
-    // Ended, or a zombie that the emulator reaps when it next looks at the runtime (Linux's /proc says which).
-    const ended = async (pid: number) => !processAlive(pid) || / Z /.test(await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => ' Z '));
-    await waitFor('the runtime to end by its timer', async () => ((await ended(runtimePid as number)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+    // Ended: the emulator reaps it only when it next looks at the runtime.
+    await waitFor('the runtime to end by its timer', async () => ((await processEnded(runtimePid as number)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
     // Act
     const next = await invoke(name);
     // Assess
