@@ -7,10 +7,10 @@ metadata (handler/metadata-budget.ts): only a limit as strict as S3's shows that
 
 from __future__ import annotations
 
-from typing import Any
-
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
+
+from .s3_object_writes import check_object_writes
 
 MAX_USER_METADATA_BYTES = 2048
 _PREFIX = "x-amz-meta-"
@@ -29,25 +29,11 @@ def _refuse_oversized(response: S3Response) -> None:
         raise MetadataTooLarge()
 
 
+def _check(response: S3Response, operation: str) -> None:
+    # A copy that keeps its source's metadata adds none.
+    if operation != "CopyObject" or response.headers.get("x-amz-metadata-directive", "COPY").upper() == "REPLACE":
+        _refuse_oversized(response)
+
+
 def install() -> None:
-    put_object, copy_object, key_response_post = S3Response.put_object, S3Response.copy_object, S3Response._key_response_post
-
-    def limited_put_object(self: S3Response, *args: Any, **kwargs: Any) -> Any:
-        _refuse_oversized(self)
-        return put_object(self, *args, **kwargs)
-
-    def limited_copy_object(self: S3Response, *args: Any, **kwargs: Any) -> Any:
-        if self.headers.get("x-amz-metadata-directive", "COPY").upper() == "REPLACE":
-            _refuse_oversized(self)
-        return copy_object(self, *args, **kwargs)
-
-    def limited_key_response_post(self: S3Response, request: Any, body: bytes, bucket_name: str, query: dict[str, Any],
-                                  key_name: str) -> Any:
-        # POST ?uploads creates a multipart upload, with the metadata its object will have.
-        if "uploads" in query:
-            _refuse_oversized(self)
-        return key_response_post(self, request, body, bucket_name, query, key_name)
-
-    S3Response.put_object = limited_put_object  # type: ignore[method-assign]
-    S3Response.copy_object = limited_copy_object  # type: ignore[method-assign]
-    S3Response._key_response_post = limited_key_response_post  # type: ignore[method-assign]
+    check_object_writes(_check)

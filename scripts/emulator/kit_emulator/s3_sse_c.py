@@ -8,10 +8,10 @@ refused by moto's own lack of the object, as no such object can be written here.
 
 from __future__ import annotations
 
-from typing import Any
-
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
+
+from .s3_object_writes import check_object_writes
 
 _SSE_C = "x-amz-server-side-encryption-customer-algorithm"
 
@@ -29,22 +29,4 @@ def _refuse_sse_c(response: S3Response) -> None:
 
 
 def install() -> None:
-    put_object, copy_object, key_response_post = S3Response.put_object, S3Response.copy_object, S3Response._key_response_post
-
-    def guarded_put_object(self: S3Response, *args: Any, **kwargs: Any) -> Any:
-        _refuse_sse_c(self)
-        return put_object(self, *args, **kwargs)
-
-    def guarded_copy_object(self: S3Response, *args: Any, **kwargs: Any) -> Any:
-        _refuse_sse_c(self)
-        return copy_object(self, *args, **kwargs)
-
-    def guarded_key_response_post(self: S3Response, request: Any, body: bytes, bucket_name: str, query: dict[str, Any], key_name: str) -> Any:
-        # POST ?uploads creates a multipart upload, with the encryption its object will have.
-        if "uploads" in query:
-            _refuse_sse_c(self)
-        return key_response_post(self, request, body, bucket_name, query, key_name)
-
-    S3Response.put_object = guarded_put_object  # type: ignore[method-assign]
-    S3Response.copy_object = guarded_copy_object  # type: ignore[method-assign]
-    S3Response._key_response_post = guarded_key_response_post  # type: ignore[method-assign]
+    check_object_writes(lambda response, _operation: _refuse_sse_c(response))
