@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   CreateChangeSetCommand,
   CreateStackCommand,
+  DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
@@ -11,7 +12,8 @@ import {
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
@@ -21,10 +23,11 @@ import { waitFor } from '../../scripts/lib/wait.js';
 let emulator: RunningEmulator | undefined;
 let cloudFormation: CloudFormationClient;
 let s3: S3Client;
+let sqs: SQSClient;
 
 beforeAll(async () => {
   emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-cfn-it-')) });
-  ({ cloudFormation, s3 } = clientsFor(embeddedTarget(emulator.endpoint)));
+  ({ cloudFormation, s3, sqs } = clientsFor(embeddedTarget(emulator.endpoint)));
 });
 
 afterAll(async () => {
@@ -163,5 +166,26 @@ describe("the embedded emulator's CloudFormation creates", () => {
       `The bucket policy already exists on bucket ${Bucket}.`,
     );
     expect((await s3.send(new GetBucketPolicyCommand({ Bucket }))).Policy).toBe(byHand);
+  });
+});
+
+describe("the embedded emulator's CloudFormation deletes", () => {
+  it('a resource only after those that depend on it, and keeps what a resource that failed to delete depends on', async () => {
+    // Prepare: a bucket that depends on a queue and holds an object (its delete fails), and a queue nothing needs
+    const StackName = 'kit-cfn-delete-order-it';
+    await createdStack(StackName, {
+      Resources: {
+        Needed: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'kit-cfn-delete-needed' } },
+        Holding: { Type: 'AWS::S3::Bucket', DependsOn: 'Needed', Properties: { BucketName: 'kit-cfn-delete-holding', Tags: [{ Key: 'queue', Value: { Ref: 'Needed' } }] } },
+        Alone: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'kit-cfn-delete-alone' } },
+      },
+    });
+    await s3.send(new PutObjectCommand({ Bucket: 'kit-cfn-delete-holding', Key: 'kept.txt', Body: 'kept' }));
+    // Act
+    await cloudFormation.send(new DeleteStackCommand({ StackName }));
+    // Assess
+    const exists = (QueueName: string) => sqs.send(new GetQueueUrlCommand({ QueueName })).then(() => true, () => false);
+    expect(await settledStatus(StackName)).toBe('DELETE_FAILED');
+    expect({ needed: await exists('kit-cfn-delete-needed'), alone: await exists('kit-cfn-delete-alone') }).toEqual({ needed: true, alone: false });
   });
 });

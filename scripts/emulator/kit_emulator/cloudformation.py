@@ -12,14 +12,16 @@ resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
   reads them, so describing a rolled-back stack evaluated its outputs and created its resources again (a
   failure there answered DescribeStacks with another service's JSON error); here a stack's resources are
   created only while the stack is being created or updated, and a rolled-back stack has no outputs;
-- a delete that fails (a bucket that still holds objects, as on AWS) leaves the stack in DELETE_FAILED
-  with the reason, instead of dropping its record;
+- a stack's resources are deleted each once nothing left depends on it, and a delete that fails (a bucket that
+  still holds objects, as on AWS) leaves the stack in DELETE_FAILED with the reason, instead of dropping its
+  record, and keeps what the failed resource depends on;
 - an executed change set refreshes the stack's outputs from the template it brought and records its parameters.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from moto.awslambda.utils import get_backend as lambda_backend
@@ -551,6 +553,57 @@ def _create_resources(self: Stack) -> None:
         _roll_back_create(self, error)
 
 
+def _dependencies(node: Any) -> set[str]:
+    """The names a resource's JSON depends on: Ref, Fn::GetAtt, the ${Name} and ${Name.Attr} of Fn::Sub, DependsOn."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, child in node.items():
+            if key in ("Ref", "DependsOn"):
+                found.update([child] if isinstance(child, str) else [c for c in child if isinstance(c, str)] if isinstance(child, list) else [])
+            elif key == "Fn::GetAtt":
+                found.add(child[0] if isinstance(child, list) else str(child).split(".")[0])
+            elif key == "Fn::Sub":
+                text = child[0] if isinstance(child, list) else child
+                if isinstance(text, str):
+                    found.update(name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text))
+                found |= _dependencies(child[1] if isinstance(child, list) and len(child) > 1 else None)
+            else:
+                found |= _dependencies(child)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _dependencies(item)
+    return found
+
+
+def _delete_in_dependency_order(self: ResourceMap) -> None:
+    """Deletes a stack's resources as CloudFormation does: each only once nothing left depends on it, so that a
+    resource that fails to delete (a bucket that holds objects) keeps what it depends on; Retain resources stay.
+    moto tried every resource in any order and deleted, say, the function a failed inbox bucket still notifies."""
+    names = set(self._resource_json_map)
+    depends = {name: _dependencies(resource) & names - {name} for name, resource in self._resource_json_map.items()}
+    remaining = {name for name, resource in self._resource_json_map.items()
+                 if resource.get("DeletionPolicy") != "Retain" and self._parsed_resources.get(name) is not None
+                 and not isinstance(self._parsed_resources[name], str)}
+    failures: list[Exception] = []
+    blocked: set[str] = set()
+    while remaining:
+        # A resource waits while one that depends on it is still to be deleted, or failed to be.
+        ready = sorted(name for name in remaining if not any(name in depends[other] for other in (remaining | blocked) - {name}))
+        if not ready:
+            break
+        for name in ready:
+            remaining.discard(name)
+            try:
+                self._delete_resource(self._parsed_resources[name], self._resource_json_map[name])
+            except Exception as error:
+                failures.append(error)
+                blocked.add(name)
+                continue
+            self._parsed_resources.pop(name)
+    if failures:
+        raise failures[0]
+
+
 def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
     stack = next((s for s in self.stacks.values() if name_or_stack_id in (s.stack_id, s.name)), None)
     try:
@@ -606,6 +659,7 @@ def install() -> None:
     ResourceMap.__getitem__ = _getitem  # type: ignore[method-assign]
     OutputMap.__getitem__ = _output  # type: ignore[method-assign]
     ResourceMap.update = _resource_map_update  # type: ignore[method-assign]
+    ResourceMap.delete = _delete_in_dependency_order  # type: ignore[method-assign]
     Stack.create_resources = _create_resources  # type: ignore[method-assign]
     Stack.update = _stack_update  # type: ignore[method-assign]
     CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign]
