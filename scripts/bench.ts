@@ -5,9 +5,10 @@ import { TargetName } from './lib/targets.js';
 import { measureBurst } from './bench/burst.js';
 import { measureColdInit } from './bench/cold-init.js';
 import { floorNodeProblem, functionNodeVersion } from './bench/floor-node.js';
-import { prepareBench, type BenchContext, type PreparedBench } from './bench/context.js';
+import { prepareBench, type PreparedBench } from './bench/context.js';
 import { measureLargeObject } from './bench/large-object.js';
-import { cpuCount, failedMeasurement, formatTable, machineLoad, writeReport, type BenchRow } from './bench/report.js';
+import { runMeasurements, type Measurement } from './bench/measurement-run.js';
+import { cpuCount, formatTable, machineLoad, writeReport, type BenchRow } from './bench/report.js';
 import { measureRoundTrips } from './bench/round-trips.js';
 import { measureSequential } from './bench/sequential.js';
 import { measureZipSize } from './bench/zip-size.js';
@@ -19,13 +20,13 @@ const program = scriptCommand('bench', "Measure issue 11's figures as ratios aga
 const options = program.opts<{ target: TargetName; quick: boolean }>();
 
 /** Each measurement, in the order it runs: the round trips warm the function up for the sequential stream, and the large object is last, as it leaves the most memory behind. */
-const measurements: readonly { readonly figures: string; readonly measure: (context: BenchContext) => Promise<BenchRow | BenchRow[]> }[] = [
-  { figures: 'zip size', measure: () => measureZipSize() },
-  { figures: 'cold init', measure: measureColdInit },
-  { figures: 'round trips', measure: measureRoundTrips },
-  { figures: 'sequential uploads', measure: measureSequential },
-  { figures: 'burst', measure: measureBurst },
-  { figures: 'large object', measure: measureLargeObject },
+const measurements: readonly Measurement[] = [
+  { figures: 'zip size', throughPipeline: false, measure: () => measureZipSize() },
+  { figures: 'cold init', throughPipeline: false, measure: measureColdInit },
+  { figures: 'round trips', throughPipeline: true, measure: measureRoundTrips },
+  { figures: 'sequential uploads', throughPipeline: true, measure: measureSequential },
+  { figures: 'burst', throughPipeline: true, measure: measureBurst },
+  { figures: 'large object', throughPipeline: true, measure: measureLargeObject },
 ];
 
 /** The figure the kit's earlier bench printed: how soon a fresh emulator holds a deployed stack (no floor). */
@@ -66,17 +67,7 @@ run(async () => {
   interrupted.addEventListener('abort', () => void close().finally(() => process.exit(ExitCode.interrupted)));
   const rows: BenchRow[] = [setupRow(bench.setup)];
   try {
-    for (const { figures, measure } of measurements) {
-      if (interrupted.aborted) break;
-      const started = performance.now();
-      try {
-        const measured = await measure(bench.context);
-        rows.push(...(Array.isArray(measured) ? measured : [measured]));
-      } catch (error) {
-        rows.push(failedMeasurement(figures, error));
-      }
-      console.log(`measured ${figures} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    }
+    rows.push(...(await runMeasurements(measurements, bench.context, { log: (line) => console.log(line), stopped: () => interrupted.aborted })));
   } finally {
     await close();
   }

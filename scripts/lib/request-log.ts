@@ -1,4 +1,5 @@
 import { withinTime } from './http.js';
+import { WaitTimeout } from './wait.js';
 
 /** One request as the embedded emulator recorded it (scripts/emulator/kit_emulator/request_log.py). */
 export type RequestRecord = {
@@ -65,6 +66,6 @@ export async function awaitRequests(endpoint: string, wanted: AwaitedRequests): 
     if (wanted.pathPrefix !== undefined) query.set('pathPrefix', wanted.pathPrefix);
     const found = await readLog(endpoint, query, waitMs + ANSWER_MS);
     if (found.length >= atLeast) return found;
-    if (Date.now() >= deadline) throw new Error(`${found.length} of ${atLeast} successful ${wanted.operation} on ${where} within ${wanted.timeoutMs} ms`);
+    if (Date.now() >= deadline) throw new WaitTimeout(`${found.length} of ${atLeast} successful ${wanted.operation} on ${where} within ${wanted.timeoutMs} ms`);
   }
 }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emulatorCodeFingerprint, startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
 import { awaitRequests, emulatorRequests } from '../../scripts/lib/request-log.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
-import { waitFor } from '../../scripts/lib/wait.js';
+import { waitFor, WaitTimeout } from '../../scripts/lib/wait.js';
 
 let emulator: RunningEmulator | undefined;
 const endpoint = () => {
@@ -157,6 +157,7 @@ describe('watching the request log', () => {
     // Assess
     expect(past.map((record) => record.path)).toEqual(['/watched-past/done']);
     await expect(never).rejects.toThrow('0 of 1 successful PutObject on /watched-past/never within 300 ms');
+    await expect(never).rejects.toBeInstanceOf(WaitTimeout);
   });
 
   it('holds a watcher of a prefix until as many writes under it as asked for have succeeded', async () => {

@@ -2,12 +2,15 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { mockClient } from 'aws-sdk-client-mock';
 import { spawnSync } from 'node:child_process';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { BenchContext } from '../../scripts/bench/context.js';
 import { floorNodeProblem, functionNodeVersion } from '../../scripts/bench/floor-node.js';
+import { runMeasurements, type Measurement } from '../../scripts/bench/measurement-run.js';
 import { invocationReports } from '../../scripts/bench/function-log.js';
 import { formatTable, notMeasured, type BenchRow } from '../../scripts/bench/report.js';
 import { roundTripsUntil } from '../../scripts/bench/round-trips.js';
 import { percentile, spreadOf } from '../../scripts/bench/stats.js';
 import type { RequestRecord } from '../../scripts/lib/request-log.js';
+import { WaitTimeout } from '../../scripts/lib/wait.js';
 
 /** A request the emulator recorded, from its arrival to the moment its response left (ms). */
 const call = (operation: string, startMs: number, endMs: number): RequestRecord => ({
@@ -167,5 +170,54 @@ describe('make bench', () => {
     // Assess
     expect(dryRun.status).toBe(0);
     expect(spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(version);
+  });
+});
+
+describe('the measurements of a run', () => {
+  const context = {} as BenchContext;
+  const row = (figure: string): BenchRow => ({ figure, measured: '1 ms', floor: '1 ms', ratio: 1, target: '≤ 2×', withinTarget: true, noise: 'n=1' });
+
+  it('skips those that wait for the pipeline once one waited in vain for a backup, and runs the others', async () => {
+    // Prepare
+    const ran: string[] = [];
+    const measurement = (figures: string, throughPipeline: boolean, outcome: () => Promise<BenchRow>): Measurement => ({
+      figures,
+      throughPipeline,
+      measure: () => {
+        ran.push(figures);
+        return outcome();
+      },
+    });
+    const measurements = [
+      measurement('zip size', false, async () => row('zip size')),
+      measurement('sequential uploads', true, () => Promise.reject(new WaitTimeout('no backup of bench/0.bin within 60000 ms'))),
+      measurement('cold init', false, async () => row('cold init')),
+      measurement('burst', true, async () => row('burst')),
+    ];
+    // Act
+    const rows = await runMeasurements(measurements, context, { log: () => undefined, stopped: () => false });
+    // Assess
+    expect(ran).toEqual(['zip size', 'sequential uploads', 'cold init']);
+    expect(rows.map((r) => [r.figure, r.failed ?? false])).toEqual([
+      ['zip size', false],
+      ['sequential uploads', true],
+      ['cold init', false],
+      ['burst', true],
+    ]);
+    expect(rows[3]?.notMeasured).toBe('failed: not run: the sequential uploads waited in vain for a backup (no backup of bench/0.bin within 60000 ms)');
+  });
+
+  it('runs every one after a failure that is not a missing backup', async () => {
+    // Prepare
+    const ran: string[] = [];
+    const measurements: Measurement[] = [
+      { figures: 'round trips', throughPipeline: true, measure: () => (ran.push('round trips'), Promise.reject(new Error('0 of 1 successful Publish'))) },
+      { figures: 'burst', throughPipeline: true, measure: async () => (ran.push('burst'), row('burst')) },
+    ];
+    // Act
+    const rows = await runMeasurements(measurements, context, { log: () => undefined, stopped: () => false });
+    // Assess
+    expect(ran).toEqual(['round trips', 'burst']);
+    expect(rows.map((r) => r.failed ?? false)).toEqual([true, false]);
   });
 });
