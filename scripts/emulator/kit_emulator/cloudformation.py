@@ -553,25 +553,27 @@ def _create_resources(self: Stack) -> None:
         _roll_back_create(self, error)
 
 
-def _dependencies(node: Any) -> set[str]:
-    """The names a resource's JSON depends on: Ref, Fn::GetAtt, the ${Name} and ${Name.Attr} of Fn::Sub, DependsOn."""
+def references_in(node: Any) -> set[str]:
+    """The names a template node refers to, parameters and resources alike: Ref, Fn::GetAtt, the ${Name} and
+    ${Name.Attr} of Fn::Sub, and a resource's DependsOn."""
     found: set[str] = set()
     if isinstance(node, dict):
         for key, child in node.items():
             if key in ("Ref", "DependsOn"):
-                found.update([child] if isinstance(child, str) else [c for c in child if isinstance(c, str)] if isinstance(child, list) else [])
+                named = [child] if isinstance(child, str) else child if isinstance(child, list) else []
+                found.update(name for name in named if isinstance(name, str))
             elif key == "Fn::GetAtt":
                 found.add(child[0] if isinstance(child, list) else str(child).split(".")[0])
             elif key == "Fn::Sub":
                 text = child[0] if isinstance(child, list) else child
                 if isinstance(text, str):
                     found.update(name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text))
-                found |= _dependencies(child[1] if isinstance(child, list) and len(child) > 1 else None)
+                found |= references_in(child[1] if isinstance(child, list) and len(child) > 1 else None)
             else:
-                found |= _dependencies(child)
+                found |= references_in(child)
     elif isinstance(node, list):
         for item in node:
-            found |= _dependencies(item)
+            found |= references_in(item)
     return found
 
 
@@ -580,7 +582,7 @@ def _delete_in_dependency_order(self: ResourceMap) -> None:
     resource that fails to delete (a bucket that holds objects) keeps what it depends on; Retain resources stay.
     moto tried every resource in any order and deleted, say, the function a failed inbox bucket still notifies."""
     names = set(self._resource_json_map)
-    depends = {name: _dependencies(resource) & names - {name} for name, resource in self._resource_json_map.items()}
+    depends = {name: references_in(resource) & names - {name} for name, resource in self._resource_json_map.items()}
     remaining = {name for name, resource in self._resource_json_map.items()
                  if resource.get("DeletionPolicy") != "Retain" and self._parsed_resources.get(name) is not None
                  and not isinstance(self._parsed_resources[name], str)}

@@ -16,7 +16,6 @@ deploy again): a change set fails at its creation, before it changes anything.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +25,7 @@ from moto.utilities.utils import get_partition
 from moto.iam.models import Role, iam_backends
 from moto.logs.models import LogGroup, logs_backends
 
-from .cloudformation import UnsupportedByEmulator
+from .cloudformation import UnsupportedByEmulator, references_in
 from .cloudformation_parameters import effective_values
 
 _original_build_resource_diff = ResourceMap.build_resource_diff
@@ -65,7 +64,7 @@ def _evaluate(conditions: dict[str, Any], name: str, values: dict[str, str], def
 
 def _condition_inputs(conditions: dict[str, Any], name: str, seen: frozenset[str] = frozenset()) -> set[str]:
     """The names a Condition reads (its `Ref`s), through the Conditions it names too."""
-    inputs = _references(conditions[name])
+    inputs = references_in(conditions[name])
     for named in _named_conditions(conditions[name]) & set(conditions) - seen - {name}:
         inputs |= _condition_inputs(conditions, named, seen | {name})
     return inputs
@@ -96,26 +95,6 @@ def _if_conditions(node: Any) -> set[str]:
     return _names_found(node, lambda key, child: child[0] if key == "Fn::If" and isinstance(child, list) and child else None)
 
 
-def _references(node: Any) -> set[str]:
-    """Names a resource refers to: `Ref`s and the `${Name}` variables of `Fn::Sub` strings."""
-    found: set[str] = set()
-    if isinstance(node, dict):
-        for key, child in node.items():
-            if key == "Ref" and isinstance(child, str):
-                found.add(child)
-            elif key == "Fn::Sub":
-                text = child[0] if isinstance(child, list) else child
-                if isinstance(text, str):
-                    found |= set(re.findall(r"\$\{([^}!.]+)\}", text))
-                found |= _references(child[1] if isinstance(child, list) and len(child) > 1 else None)
-            else:
-                found |= _references(child)
-    elif isinstance(node, list):
-        for item in node:
-            found |= _references(item)
-    return found
-
-
 def _without_metadata(resource: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in resource.items() if key != "Metadata"}
 
@@ -144,7 +123,7 @@ def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parame
     old_values = {k: str(v) for k, v in self.resolved_parameters.items()}
     changed = {name for name in declared if new_values.get(name) != old_values.get(name)}
     for name, resource in other_template.get("Resources", {}).items():
-        if name in old_resources and name not in diff["Modify"] and _references(resource) & changed:
+        if name in old_resources and name not in diff["Modify"] and references_in(resource) & changed:
             diff["Modify"].append(name)
     conditions = other_template.get("Conditions", {})
     pseudo = {name: value for name, value in self._parsed_resources.items() if name.startswith("AWS::")}
