@@ -1,6 +1,6 @@
 /** Control characters, C0 and C1 and DEL: a terminal acts on them (a carriage return overwrites the line, ESC starts a command). */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
 
 /** One control character as bash writes it in $'…': \r, \x1b, and \u0085 for C1 (a \x there would be one raw byte, not UTF-8). */
 function escaped(character: string): string {
