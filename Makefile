@@ -18,7 +18,7 @@ yes_flag = $(call option,YES,yes)
 # The Node the emulators run the function on (nodejs22.x: Node 22 from .venv); the bench's floors run on it too.
 FUNCTION_NODE = $(or $(shell PYTHONPATH=scripts/lambda-runtime $(VENV)/bin/python -m kit_lambda_runtime.node_binary nodejs22.x 2>/dev/null),node)
 # make up and make down need Compose v2; Debian's docker.io alone has no `docker compose` and answered "unknown flag".
-need_compose = docker compose version >/dev/null 2>&1 || { echo "make $(1) needs Docker Compose v2 (\`docker compose\`), which is not installed: install Docker's compose plugin (docker-compose-plugin, or Debian's docker-compose package from trixie on), or use LocalStack in host mode (make localstack-host)" >&2; exit 2; }
+need_compose = docker compose version >/dev/null 2>&1 || { echo "make $(1) needs Docker Compose v2 (\`docker compose\`), which is not installed: install Docker's docker-compose-plugin package from Docker's own apt repository (Debian bookworm's docker-compose is version 1.29, without \`docker compose\`), or use LocalStack in host mode (make localstack-host)" >&2; exit 2; }
 
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
