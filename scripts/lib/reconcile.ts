@@ -53,8 +53,9 @@ export async function reconcileBuckets(
 ): Promise<KeyFinding[]> {
   // PREFIX names a folder, as restore reads it.
   const folder = asFolder(options.prefix);
-  const inbox = await latestUnder(s3, buckets.inboxBucket, folder, options.onListed);
+  // The backup first: when it is gone, destroy's guard (unbacked.ts) then lists the inbox once, not twice.
   const backup = await latestUnder(s3, buckets.backupBucket, folder, options.onListed);
+  const inbox = await latestUnder(s3, buckets.inboxBucket, folder, options.onListed);
   const live = [...inbox.values()].filter((entry) => !entry.deleteMarker).map((entry) => entry.key);
   const liveKeys = new Set(live);
   const orphans: KeyFinding[] = [...backup.values()]

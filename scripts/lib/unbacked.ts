@@ -16,7 +16,8 @@ const isNoSuchBucket = (error: unknown) => /NoSuchBucket/.test((error as Error).
 /**
  * The inbox keys whose current version no backup holds. With one of the buckets gone (deleted outside the kit, or
  * by a delete that failed half-way), which one decides: a gone inbox holds nothing to lose, and with the backup
- * bucket gone no backup holds anything, so every current inbox version counts.
+ * bucket gone no backup holds anything, so every current inbox version counts (reconcileBuckets lists the backup
+ * first, so the inbox is listed once either way).
  */
 async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: string): Promise<KeyFinding[]> {
   try {

@@ -110,6 +110,7 @@ describe('what a destroy would lose', () => {
       ['photo.jpg', 'missing', `the backup bucket ${BACKUP} is gone`],
     ]);
     expect(() => refuseLosingUnbacked(unbacked, 'embedded')).toThrow(UsageError);
+    expect(s3.commandCalls(ListObjectVersionsCommand, { Bucket: INBOX })).toHaveLength(1);
   });
 
   it.each(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'])(
