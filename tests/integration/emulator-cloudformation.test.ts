@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CreateChangeSetCommand,
   CreateStackCommand,
@@ -14,24 +11,16 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientsFor } from '../../scripts/lib/clients.js';
-import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
-import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait.js';
+import { usePrivateEmulator } from './support/embedded.js';
 
-let emulator: RunningEmulator | undefined;
 let cloudFormation: CloudFormationClient;
 let s3: S3Client;
 let sqs: SQSClient;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-cfn-it-')) });
-  ({ cloudFormation, s3, sqs } = clientsFor(embeddedTarget(emulator.endpoint)));
-});
-
-afterAll(async () => {
-  await emulator?.stop();
+usePrivateEmulator(async ({ clients }) => {
+  ({ cloudFormation, s3, sqs } = clients);
 });
 
 type Template = { Parameters?: object; Conditions?: object; Resources: object; Outputs?: object };

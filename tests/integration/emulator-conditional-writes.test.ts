@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -11,30 +8,20 @@ import {
   UploadPartCopyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientsFor } from '../../scripts/lib/clients.js';
-import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
-import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { describe, expect, it } from 'vitest';
+import { usePrivateEmulator } from './support/embedded.js';
 
 const BUCKET = 'kit-conditions-it';
-let emulator: RunningEmulator | undefined;
-let stateDir = '';
 let s3: S3Client;
 
 const status = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 const outcome = (write: Promise<unknown>) => write.then(() => 200, (error: unknown) => status(error));
 
-beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-conditions-'));
-  emulator = await startEmulator({ stateDir });
-  s3 = clientsFor(embeddedTarget(emulator.endpoint)).s3;
+usePrivateEmulator(async ({ clients }) => {
+  s3 = clients.s3;
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'source.txt', Body: 'source' }));
-});
-afterAll(async () => {
-  await emulator?.stop();
-  await rm(stateDir, { recursive: true, force: true });
 });
 
 const copy = (key: string, condition: { IfMatch?: string; IfNoneMatch?: string }) =>

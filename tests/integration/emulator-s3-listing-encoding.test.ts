@@ -1,14 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CreateBucketCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, type EncodingType, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listObjectVersions } from '../../handler/list-object-versions.js';
 import { versionEntries } from '../../scripts/lib/bucket-listing.js';
 import { emptyBucket } from '../../scripts/lib/buckets.js';
-import { clientsFor } from '../../scripts/lib/clients.js';
-import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
-import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { usePrivateEmulator } from './support/embedded.js';
 
 // An XML listing cannot carry every key (a carriage return reads back as a line feed), so the kit lists with
 // EncodingType=url; S3 then encodes the names it lists, which moto does not do by itself for ListObjectVersions.
@@ -16,20 +11,12 @@ import { embeddedTarget } from '../../scripts/lib/targets.js';
 const BUCKET = 'kit-listing-encoding-it';
 /** Names an XML listing would change or confuse: a carriage return, a space and a plus, a percent sign, Hangul. */
 const KEYS = ['docs/a b.txt', 'docs/a+b.txt', 'docs/cr\r.txt', 'docs/100%.csv', 'docs/한글.txt'];
-let emulator: RunningEmulator | undefined;
-let stateDir = '';
 let s3: S3Client;
 
-beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-listing-'));
-  emulator = await startEmulator({ stateDir });
-  s3 = clientsFor(embeddedTarget(emulator.endpoint)).s3;
+usePrivateEmulator(async ({ clients }) => {
+  s3 = clients.s3;
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
-});
-afterAll(async () => {
-  await emulator?.stop();
-  await rm(stateDir, { recursive: true, force: true });
 });
 
 describe("the embedded emulator's URL-encoded version listing", () => {

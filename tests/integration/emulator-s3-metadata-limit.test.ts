@@ -1,19 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientsFor } from '../../scripts/lib/clients.js';
-import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
-import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { describe, expect, it } from 'vitest';
+import { usePrivateEmulator } from './support/embedded.js';
 
 // S3 refuses more than 2 KB of user metadata (the UTF-8 bytes of every key and value); moto does not by itself.
 // The function fits its provenance beside an upload's metadata only because the emulator refuses as S3 does.
 
 const BUCKET = 'kit-metadata-it';
-let emulator: RunningEmulator | undefined;
-let stateDir = '';
 let s3: S3Client;
 
 const refusal = (write: Promise<unknown>) =>
@@ -24,15 +17,9 @@ const refusal = (write: Promise<unknown>) =>
 /** Metadata of exactly `bytes` bytes, keys and values counted: "note" and a value of the rest. */
 const metadataOf = (bytes: number) => ({ note: 'n'.repeat(bytes - 'note'.length) });
 
-beforeAll(async () => {
-  stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-metadata-'));
-  emulator = await startEmulator({ stateDir });
-  s3 = clientsFor(embeddedTarget(emulator.endpoint)).s3;
+usePrivateEmulator(async ({ clients }) => {
+  s3 = clients.s3;
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-});
-afterAll(async () => {
-  await emulator?.stop();
-  await rm(stateDir, { recursive: true, force: true });
 });
 
 describe("the embedded emulator's limit on user metadata", () => {

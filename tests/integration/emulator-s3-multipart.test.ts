@@ -1,7 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -13,18 +10,15 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { copyVersion, CopyMethod } from '../../handler/copy.js';
 import { headObjectVersion } from '../../handler/source.js';
-import { clientsFor } from '../../scripts/lib/clients.js';
-import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
-import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { usePrivateEmulator } from './support/embedded.js';
 
 const MiB = 1024 * 1024;
 const md5 = (bytes: Uint8Array) => createHash('md5').update(bytes).digest();
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
 
-let emulator: RunningEmulator | undefined;
 let s3: S3Client;
 /** The same client without retries: a dropped connection or a 500 is seen as it happened. */
 let s3Once: S3Client;
@@ -52,16 +46,11 @@ async function copyRanges(key: string, ranges: readonly [number, number][], chec
   return { UploadId: UploadId!, parts };
 }
 
-beforeAll(async () => {
-  emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-multipart-it-')) });
-  const target = embeddedTarget(emulator.endpoint);
-  s3 = clientsFor(target).s3;
+usePrivateEmulator(async ({ target, clients }) => {
+  s3 = clients.s3;
   s3Once = new S3Client({ region: target.region, endpoint: target.endpoint, credentials: target.credentials, forcePathStyle: true, maxAttempts: 1 });
   for (const Bucket of ['inbox', 'backup']) await s3.send(new CreateBucketCommand({ Bucket }));
   await new Upload({ client: s3, params: { Bucket: 'inbox', Key: 'source.bin', Body: source }, partSize: 5 * MiB }).done();
-});
-afterAll(async () => {
-  await emulator?.stop();
 });
 
 describe('UploadPartCopy with a range', () => {

@@ -1,30 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientsFor } from '../../scripts/lib/clients.js';
-import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
-import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { describe, expect, it } from 'vitest';
+import { usePrivateEmulator } from './support/embedded.js';
 
 // Since April 2026 S3 refuses writes with customer-provided keys (SSE-C) to new buckets; moto took them, kept the
 // bytes unencrypted and let anyone read them, so the function backed up what AWS never lets into the inbox.
 
 const BUCKET = 'kit-sse-c-it';
 const customerKey = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: randomBytes(32).toString('base64') } as const;
-let emulator: RunningEmulator | undefined;
 let s3: S3Client;
 
-beforeAll(async () => {
-  emulator = await startEmulator({ stateDir: await mkdtemp(join(tmpdir(), 'backup-kit-sse-c-')) });
-  s3 = clientsFor(embeddedTarget(emulator.endpoint)).s3;
+usePrivateEmulator(async ({ clients }) => {
+  s3 = clients.s3;
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'plain.txt', Body: 'plain' }));
-});
-
-afterAll(async () => {
-  await emulator?.stop();
 });
 
 const outcome = (request: Promise<unknown>) =>

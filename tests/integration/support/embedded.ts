@@ -1,8 +1,9 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, onTestFailed } from 'vitest';
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, type FunctionConfiguration, type Runtime } from '@aws-sdk/client-lambda';
+import { clientsFor, type Clients } from '../../../scripts/lib/clients.js';
 import { deploy, type Deployment } from '../../../scripts/lib/deployment.js';
 import { startEmulator, type RunningEmulator } from '../../../scripts/lib/emulator.js';
 import type { Parameters } from '../../../scripts/lib/parameters.js';
@@ -51,6 +52,32 @@ export function useEmbeddedStack(options: EmbeddedStackOptions): () => EmbeddedS
   return () => {
     if (!stack) throw new Error('the emulator did not start');
     return stack;
+  };
+}
+
+export type PrivateEmulator = { readonly emulator: RunningEmulator; readonly target: Target; readonly clients: Clients };
+
+/**
+ * One private emulator for a test file, without a stack: started before its tests, `prepare` run on it (buckets,
+ * objects, the file's own clients), stopped and its state removed after them.
+ */
+export function usePrivateEmulator(prepare: (running: PrivateEmulator) => Promise<void> = async () => undefined): () => PrivateEmulator {
+  let running: PrivateEmulator | undefined;
+  let stateDir: string | undefined;
+  beforeAll(async () => {
+    stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-emulator-it-'));
+    const emulator = await startEmulator({ stateDir });
+    const target = embeddedTarget(emulator.endpoint);
+    running = { emulator, target, clients: clientsFor(target) };
+    await prepare(running);
+  });
+  afterAll(async () => {
+    await running?.emulator.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!running) throw new Error('the emulator did not start');
+    return running;
   };
 }
 
