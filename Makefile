@@ -38,7 +38,7 @@ setup: ## install the npm packages, .venv (moto, cfn-lint, Node 22), .venv-tools
 	scripts/localstack/setup-venv.sh
 	@echo "setup done: run \`make test\`"
 
-build: ## bundle the handler into dist/handler.zip and dist/handler.zip.sha256
+build: ## bundle the handler into dist/handler.zip, with its sha256 and the digest of its inputs beside it
 	$(TSX) scripts/build.ts
 
 lint: ## cfn-lint and checkov on the template, dclint on compose.yaml, actionlint on the workflows, tsc

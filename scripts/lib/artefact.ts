@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import yazl from 'yazl';
-import { artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from './paths.js';
+import { artefactInputsPath, artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from './paths.js';
 
 /** `make build` fails above this size: a lean zip is a fast cold start. */
 export const ARTEFACT_BUDGET_BYTES = 200 * 1024;
@@ -27,6 +27,9 @@ export type Artefact = {
   /** The same digest in base64: what Lambda reports as the function's CodeSha256. */
   readonly codeSha256: string;
 };
+
+/** An artefact just built, with the digest of what it was built from (`inputsDigest`). */
+export type BuiltArtefact = Artefact & { readonly inputsDigest: string };
 
 export function describeArtefact(bytes: Buffer): Artefact {
   const digest = createHash('sha256').update(bytes).digest();
@@ -71,9 +74,13 @@ export class ArtefactOverBudget extends Error {
 /** A size in KiB, one decimal unless whole (the budget: 200 KiB). */
 export const kib = (bytes: number) => `${(bytes / 1024).toFixed(1).replace(/\.0$/, '')} KiB`;
 
-/** Bundles the handler and zips it deterministically; a zip over `budgetBytes` is refused. */
-export async function buildArtefact(budgetBytes = ARTEFACT_BUDGET_BYTES): Promise<Artefact> {
-  const artefact = describeArtefact(await zip(await bundleHandler()));
+/**
+ * Bundles the handler and zips it deterministically; a zip over `budgetBytes` is refused. Its inputs are read
+ * before the bundle is made: a source edited during the build makes the zip stale, not falsely fresh.
+ */
+export async function buildArtefact(budgetBytes = ARTEFACT_BUDGET_BYTES): Promise<BuiltArtefact> {
+  const digest = await inputsDigest();
+  const artefact = { ...describeArtefact(await zip(await bundleHandler())), inputsDigest: digest };
   if (artefact.bytes.length > budgetBytes) {
     throw new ArtefactOverBudget(
       `the zip is ${kib(artefact.bytes.length)}, over its budget of ${kib(budgetBytes)}: find what the handler newly pulls in (esbuild --metafile) and trim it; nothing was written`,
@@ -94,10 +101,13 @@ function zip(contents: Buffer): Promise<Buffer> {
   });
 }
 
-export async function writeArtefact(artefact: Artefact): Promise<void> {
+/** Writes the zip, its sha256 and, last, what it was built from: a write cut short leaves a zip that counts as stale. */
+export async function writeArtefact(artefact: BuiltArtefact): Promise<void> {
   await mkdir(distDir, { recursive: true });
+  await rm(artefactInputsPath, { force: true });
   await writeFile(artefactPath, artefact.bytes);
   await writeFile(artefactShaPath, `${artefact.sha256}  handler.zip\n`);
+  await writeFile(artefactInputsPath, `${artefact.inputsDigest}\n`);
 }
 
 export async function readArtefact(): Promise<Artefact> {
@@ -116,33 +126,47 @@ export async function readArtefact(): Promise<Artefact> {
 }
 
 /**
- * What the zip is built from besides the handler's sources: the dependencies' versions, the build's own options
- * (this file: esbuild's settings, the credential alias, the budget), the TypeScript settings esbuild reads and
- * esbuild's version. A change to any of them makes the zip stale, as an edited source does.
+ * What the zip is built from besides the handler's sources: the dependencies' versions as locked and as installed,
+ * the build's own options (this file: esbuild's settings, the credential alias, the budget), the TypeScript
+ * settings esbuild reads and esbuild's version. A change to any of them makes the zip stale, as an edited source does.
  */
 export const BUILD_CONFIGURATION_FILES = [
   join(projectRoot, 'package-lock.json'),
+  join(projectRoot, 'node_modules', '.package-lock.json'),
   join(projectRoot, 'scripts', 'lib', 'artefact.ts'),
   join(projectRoot, 'tsconfig.json'),
   join(projectRoot, 'node_modules', 'esbuild', 'package.json'),
 ] as const;
 
-async function newestSourceChange(): Promise<number> {
-  const entries = await readdir(handlerDir, { recursive: true });
-  const inputs = [...entries.filter((name) => name.endsWith('.ts')).map((name) => join(handlerDir, name)), ...BUILD_CONFIGURATION_FILES];
-  const times = await Promise.all(inputs.map(async (file) => (await stat(file)).mtimeMs));
-  return Math.max(...times);
+/**
+ * One digest of every file under handler/ and of the build's configuration, by path and content: modification
+ * times would call a zip fresh after sources were copied in with older times, or rebuilt it after a mere touch.
+ */
+export async function inputsDigest(): Promise<string> {
+  const sources = (await readdir(handlerDir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name));
+  const inputs = [...sources, ...BUILD_CONFIGURATION_FILES].sort();
+  const hash = createHash('sha256');
+  for (const file of inputs) {
+    const content = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return Buffer.from('(missing)');
+      throw error;
+    });
+    hash.update(`${relative(projectRoot, file)}\0${content.length}\0`).update(content);
+  }
+  return hash.digest('hex');
 }
 
-/** The built artefact, rebuilt first when it is missing or older than the handler's sources or the build's configuration. */
+/** The built artefact, rebuilt first when it is missing or was built from other sources or another build configuration. */
 export async function freshArtefact(): Promise<{ artefact: Artefact; rebuilt: boolean }> {
-  const built = await stat(artefactPath).then((s) => s.mtimeMs, () => undefined);
-  if (built !== undefined && built >= (await newestSourceChange())) {
+  const recorded = await readFile(artefactInputsPath, 'utf8').then((text) => text.trim(), () => undefined);
+  if (recorded !== undefined && recorded === (await inputsDigest())) {
     return { artefact: await readArtefact(), rebuilt: false };
   }
-  const artefact = await buildArtefact();
-  await writeArtefact(artefact);
-  return { artefact, rebuilt: true };
+  const built = await buildArtefact();
+  await writeArtefact(built);
+  return { artefact: describeArtefact(built.bytes), rebuilt: true };
 }
 
 /** The content-addressed key an artefact is uploaded under. */

@@ -107,7 +107,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   refuseLosingAuditLogs(leavingTrailBucket, options.deleteAuditLogs ?? false);
 
   const { artefact, rebuilt } = await freshArtefact();
-  log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'rebuilt from changed sources' : 'up to date'})`);
+  log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'built: none yet, or its sources or build configuration changed' : 'up to date: built from these sources'})`);
   // The stack is named after its prefix, and so is the artefacts bucket beside it.
   const artefactBucket = `${stackName}-artefacts-${plan.account}-${target.region}`;
   if (await ensurePrivateBucket(clients.s3, artefactBucket, target.region, plan.account)) log(`created artefacts bucket ${artefactBucket}`);

@@ -12,17 +12,20 @@ import {
   bundleHandler,
   describeArtefact,
   freshArtefact,
+  inputsDigest,
   readArtefact,
 } from '../../scripts/lib/artefact.js';
-import { artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from '../../scripts/lib/paths.js';
+import { artefactInputsPath, artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from '../../scripts/lib/paths.js';
 
 /**
- * dist/ as files in memory (the real one is never read or written here), and the handler sources' modification
- * times as a test sets them; every other file is the real one.
+ * dist/ as files in memory (the real one is never read or written here), and the handler sources' contents and
+ * modification times as a test sets them; every other file is the real one.
  */
 const dist = new Map<string, { data: Buffer; mtimeMs: number }>();
 const sourceTimes = new Map<string, number>();
+const sourceContents = new Map<string, string>();
 let defaultSourceTime = 1_000;
+let failingWrite: string | undefined;
 const missing = (path: string) => Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
 const inDist = (path: unknown) => typeof path === 'string' && (path === distDir || path.startsWith(`${distDir}/`));
 let clock = 5_000;
@@ -30,6 +33,8 @@ let clock = 5_000;
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>();
   const readFile = vi.fn(async (path: string, encoding?: BufferEncoding) => {
+    const content = sourceContents.get(path);
+    if (content !== undefined) return encoding ? content : Buffer.from(content);
     if (!inDist(path)) return actual.readFile(path, encoding);
     const file = dist.get(path);
     if (!file) throw missing(path);
@@ -37,7 +42,12 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   });
   const writeFile = vi.fn(async (path: string, data: string | Buffer) => {
     if (!inDist(path)) throw new Error(`a test wrote outside dist/: ${path}`);
+    if (path === failingWrite) throw Object.assign(new Error(`ENOSPC: no space left on device, write '${path}'`), { code: 'ENOSPC' });
     dist.set(path, { data: Buffer.from(data), mtimeMs: (clock += 1) });
+  });
+  const rm = vi.fn(async (path: string) => {
+    if (!inDist(path)) throw new Error(`a test removed a file outside dist/: ${path}`);
+    dist.delete(path);
   });
   const mkdir = vi.fn(async (path: string, options?: { recursive?: boolean }) => {
     if (!inDist(path)) throw new Error(`a test made a directory outside dist/: ${path}`);
@@ -53,7 +63,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     if (path.startsWith(`${handlerDir}/`) || (BUILD_CONFIGURATION_FILES as readonly string[]).includes(path)) return { mtimeMs: sourceTimes.get(path) ?? defaultSourceTime } as Stats;
     return actual.stat(path);
   });
-  return { ...actual, readFile, writeFile, mkdir, stat };
+  return { ...actual, readFile, writeFile, mkdir, stat, rm };
 });
 
 // Two esbuild builds take about a second on an idle machine and several under load: a correctness test, not a
@@ -135,19 +145,25 @@ describe('the built artefact in dist/', () => {
   beforeEach(() => {
     dist.clear();
     sourceTimes.clear();
+    sourceContents.clear();
     defaultSourceTime = 1_000;
+    failingWrite = undefined;
   });
 
-  /** A zip in dist/ with the sha256 recorded beside it, as `make build` writes them, at a modification time. */
-  const built = (bytes: Buffer, recorded: string, mtimeMs: number) => {
+  /**
+   * A zip in dist/ with the sha256 recorded beside it and the digest of the sources it was built from, as `make
+   * build` writes them, at a modification time.
+   */
+  const built = async (bytes: Buffer, recorded: string, mtimeMs: number) => {
     dist.set(artefactPath, { data: bytes, mtimeMs });
     dist.set(artefactShaPath, { data: Buffer.from(`${recorded}  handler.zip\n`), mtimeMs });
+    dist.set(artefactInputsPath, { data: Buffer.from(`${await inputsDigest()}\n`), mtimeMs });
   };
 
   it('is read when it matches the sha256 recorded beside it', async () => {
     // Prepare
     const bytes = Buffer.from('zip bytes');
-    built(bytes, sha256(bytes), 2_000);
+    await built(bytes, sha256(bytes), 2_000);
     // Act
     const artefact = await readArtefact();
     // Assess
@@ -156,7 +172,7 @@ describe('the built artefact in dist/', () => {
 
   it('is refused when it does not match the sha256 recorded beside it, or when none is', async () => {
     // Prepare: the zip was changed after it was built
-    built(Buffer.from('zip bytes, changed'), sha256(Buffer.from('zip bytes')), 2_000);
+    await built(Buffer.from('zip bytes, changed'), sha256(Buffer.from('zip bytes')), 2_000);
     // Act
     const changed = readArtefact();
     // Assess
@@ -168,7 +184,18 @@ describe('the built artefact in dist/', () => {
   it('is used as it is when no handler source or the lock file changed since it was built', async () => {
     // Prepare: the zip in dist/ is not what a build would make now, so a rebuild would show
     const bytes = Buffer.from('zip built before');
-    built(bytes, sha256(bytes), 2_000);
+    await built(bytes, sha256(bytes), 2_000);
+    // Act
+    const fresh = await freshArtefact();
+    // Assess
+    expect(fresh).toEqual({ artefact: describeArtefact(bytes), rebuilt: false });
+  });
+
+  it('is used as it is when sources were touched or written again with the same content (a checkout back and forth)', async () => {
+    // Prepare
+    const bytes = Buffer.from('zip built before');
+    await built(bytes, sha256(bytes), 2_000);
+    defaultSourceTime = 3_000;
     // Act
     const fresh = await freshArtefact();
     // Assess
@@ -178,14 +205,16 @@ describe('the built artefact in dist/', () => {
   it.each([
     ['a handler source', join(handlerDir, 'backup.ts')],
     ['the lock file', join(projectRoot, 'package-lock.json')],
+    ['the installed packages', join(projectRoot, 'node_modules', '.package-lock.json')],
     ["the build's options", join(projectRoot, 'scripts', 'lib', 'artefact.ts')],
     ['the TypeScript settings', join(projectRoot, 'tsconfig.json')],
     ["esbuild's version", join(projectRoot, 'node_modules', 'esbuild', 'package.json')],
   ])('is built again, and written with its sha256, when %s changed since', async (_what, changed) => {
-    // Prepare
+    // Prepare: changed with an older modification time than the zip's, as a copy that keeps times makes it
     const before = Buffer.from('zip built before');
-    built(before, sha256(before), 2_000);
-    sourceTimes.set(changed, 3_000);
+    await built(before, sha256(before), 2_000);
+    sourceContents.set(changed, 'changed since the zip was built');
+    sourceTimes.set(changed, 500);
     // Act
     const fresh = await freshArtefact();
     // Assess
@@ -193,6 +222,32 @@ describe('the built artefact in dist/', () => {
     expect(fresh.artefact.sha256).not.toBe(sha256(before));
     expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
     expect(dist.get(artefactShaPath)?.data.toString('utf8')).toBe(`${fresh.artefact.sha256}  handler.zip\n`);
+  }, 60_000);
+
+  it('is built again when nothing records what it was built from (a zip of an older kit, or a build cut short)', async () => {
+    // Prepare
+    const before = Buffer.from('zip built before');
+    await built(before, sha256(before), 2_000);
+    dist.delete(artefactInputsPath);
+    // Act
+    const fresh = await freshArtefact();
+    // Assess
+    expect(fresh.rebuilt).toBe(true);
+    expect(dist.get(artefactInputsPath)?.data.toString('utf8')).toBe(`${await inputsDigest()}\n`);
+  }, 60_000);
+
+  it('counts as stale after a write of it was cut short, so that the next deploy builds it again', async () => {
+    // Prepare: a zip built from other sources, whose rebuild cannot write the new sha256
+    const before = Buffer.from('zip built before');
+    await built(before, sha256(before), 2_000);
+    sourceContents.set(join(handlerDir, 'backup.ts'), 'changed since the zip was built');
+    failingWrite = artefactShaPath;
+    // Act
+    const cutShort = freshArtefact();
+    // Assess
+    await expect(cutShort).rejects.toThrow('ENOSPC');
+    failingWrite = undefined;
+    expect((await freshArtefact()).rebuilt).toBe(true);
   }, 60_000);
 
   it('is built and written when there is none', async () => {
