@@ -58,6 +58,8 @@ export type StoredVersion = {
   readonly archiveStatus?: string;
   /** An archived version's temporary copy is ready (RestoreObject finished). */
   readonly restored?: boolean;
+  /** A delete marker: DeleteObject without a version id made it the key's current version. */
+  readonly deleteMarker?: true;
 };
 
 /** Storage classes whose objects S3 copies only after a restore. */
@@ -169,6 +171,11 @@ export class VersionedS3Model {
     versions.splice(versions.findIndex((version) => version.versionId === versionId), 1);
   }
 
+  /** DeleteObject without a version id on a versioned bucket: a delete marker becomes the current version. */
+  deleteKey(bucket: string, key: string): string {
+    return this.store(bucket, key, { content: { id: '', size: 0 }, metadata: {}, headers: {}, tags: [], deleteMarker: true });
+  }
+
   latest(bucket: string, key: string): StoredVersion | undefined {
     return this.versions(bucket, key).at(-1);
   }
@@ -253,7 +260,7 @@ export class VersionedS3Model {
       [...this.versions(input.Bucket!, key)]
         .reverse()
         // S3 lists LastModified in whole seconds, as HeadObject gives it.
-        .map((v, i) => ({ key, Key: listed(key), VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag, LastModified: new Date(Math.floor(v.lastModified.getTime() / 1000) * 1000) })),
+        .map((v, i) => ({ key, marker: v.deleteMarker === true, Key: listed(key), VersionId: v.versionId, IsLatest: i === 0, Size: v.content.size, ETag: v.etag, LastModified: new Date(Math.floor(v.lastModified.getTime() / 1000) * 1000) })),
     );
     // A page starts after the markers the previous one ended with, as S3's do: after KeyMarker's last version,
     // or after VersionIdMarker within KeyMarker.
@@ -269,8 +276,12 @@ export class VersionedS3Model {
     const page = versions.slice(from, from + size);
     const truncated = from + size < versions.length;
     const last = page.at(-1);
+    // Delete markers count towards a page as versions do, and are listed apart, without size or ETag.
     return {
-      Versions: page.map(({ key: _key, ...version }) => version),
+      Versions: page.filter((v) => !v.marker).map(({ key: _key, marker: _marker, ...version }) => version),
+      ...(page.some((v) => v.marker)
+        ? { DeleteMarkers: page.filter((v) => v.marker).map(({ Key, VersionId, IsLatest, LastModified }) => ({ Key, VersionId, IsLatest, LastModified })) }
+        : {}),
       IsTruncated: truncated,
       ...(truncated && last ? { NextKeyMarker: last.Key, NextVersionIdMarker: last.VersionId } : {}),
       ...(encoded ? { EncodingType: 'url' as const } : {}),
@@ -371,11 +382,15 @@ export class VersionedS3Model {
     const versions = this.versions(bucket, key);
     const version = versionId === undefined ? versions.at(-1) : versions.find((v) => v.versionId === versionId);
     if (!version) throw versionId === undefined ? awsError('NotFound', 404) : awsError('NoSuchVersion', 404);
+    // A current delete marker reads as no object; a delete marker named by its version id cannot be read at all.
+    if (version.deleteMarker) throw versionId === undefined ? awsError('NotFound', 404) : awsError('MethodNotAllowed', 405);
     return version;
   }
 
   private checkCondition(bucket: string, key: string, input: { IfMatch?: string; IfNoneMatch?: string }): void {
-    const current = this.latest(bucket, key);
+    // Behind a delete marker the key holds no object: If-None-Match: * writes, If-Match finds nothing.
+    const latest = this.latest(bucket, key);
+    const current = latest?.deleteMarker ? undefined : latest;
     if (input.IfNoneMatch !== undefined && (input.IfNoneMatch !== '*' || current)) throw awsError('PreconditionFailed', 412);
     if (input.IfMatch !== undefined) {
       if (!current) throw awsError('NoSuchKey', 404);
