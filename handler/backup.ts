@@ -110,6 +110,8 @@ type Copied = { readonly key: string; readonly size: number; readonly sourceVers
 class RecordBackup {
   private readonly started: number;
   private readonly now: () => number;
+  /** The source versions this attempt copied: it sends their receipts itself, a look back for owed ones skips them. */
+  private readonly copiedHere = new Set<string>();
 
   constructor(
     private readonly deps: Dependencies,
@@ -131,7 +133,14 @@ class RecordBackup {
       // A condition on the backup's ETag guards a copy only if the inbox was read after the backup.
       const current = inboxMayBeOlderThanBackup(held, firstLook) ? await headCurrentVersion(s3, config.inboxBucket, key) : firstLook;
       if (current === undefined) {
-        return copied ? Outcome.copied : this.decide(Outcome.sourceMissing, { reason: 'the key no longer exists in the inbox; nothing to copy' });
+        if (copied) return Outcome.copied;
+        // A retry of a request whose copy went out without its receipt, the key deleted since: the receipt is still owed.
+        if (held?.provenance.requestId === this.requestId && held.provenance.sourceVersionId !== undefined) {
+          await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
+        } else if (held !== undefined && this.record.versionId !== undefined && held.provenance.sourceVersionId !== this.record.versionId) {
+          await this.resendIfThisRequestWasOvertaken();
+        }
+        return this.decide(Outcome.sourceMissing, { reason: 'the key no longer exists in the inbox; nothing to copy' });
       }
       if (held?.provenance.sourceVersionId === current.versionId) {
         // Copied by this invocation (then overtaken by a newer copy from another one), or by someone else.
@@ -174,6 +183,7 @@ class RecordBackup {
       if (copy === undefined) continue;
       copies += 1;
       copied = copy;
+      this.copiedHere.add(copy.sourceVersionId);
       if (!(await this.receiptAndLookAgain(copy, lookBack))) return Outcome.copied;
     }
     throw new Error(`${key}: its backup or inbox version kept changing during ${MAX_ROUNDS_PER_RECORD} rounds of reads and conditional copies`);
@@ -268,10 +278,11 @@ class RecordBackup {
   }
 
   /**
-   * A late event whose version was overtaken: if this request copied that version earlier (and is a retry
-   * because that attempt died), its receipt may never have gone out. Looks back a few backup versions, and past
-   * them through those made since the event's version was written (an autosaving client writes many); where it
-   * cannot tell how far that is, it says a receipt may be owed rather than drop it silently.
+   * A late event whose version was overtaken: if this request copied earlier (and is a retry because that attempt
+   * died), its receipt may never have gone out. What it copied is the inbox's version then current, the event's
+   * or a newer one, so its copy is found by the request id it carries, not by its source. Looks back a few backup
+   * versions, and past them through those made since the event's version was written (an autosaving client writes
+   * many); where it cannot tell how far that is, it says a receipt may be owed rather than drop it silently.
    */
   private async resendIfThisRequestWasOvertaken(): Promise<void> {
     const { s3, config, logger } = this.deps;
@@ -288,9 +299,13 @@ class RecordBackup {
         if (listed.lastModified !== undefined && listed.lastModified.getTime() < Math.floor(writtenAt.getTime() / 1000) * 1000) return;
       }
       const version = await headBackup(s3, config.backupBucket, key, listed.versionId);
-      if (version?.provenance.sourceVersionId !== versionId) continue;
-      if (version.provenance.requestId === this.requestId) await this.receipt(this.backedUp(version, versionId), { resent: true });
-      return;
+      const source = version?.provenance.sourceVersionId;
+      if (version !== undefined && source !== undefined && version.provenance.requestId === this.requestId && !this.copiedHere.has(source)) {
+        await this.receipt(this.backedUp(version, source), { resent: true });
+        return;
+      }
+      // Another request's copy of the event's own version: any copy of this request's is newer, so none lies below.
+      if (source === versionId) return;
     }
     if (more) mayBeOwed();
   }

@@ -709,6 +709,53 @@ describe('receipts after a crash', () => {
     expect(backupSources('twice-moved.txt')).toEqual([v1, v2, v3]);
   });
 
+  it("sends the receipt of a newer version than its event's that it copied, once another request's copy overtook it", async () => {
+    // Prepare: request-1 handled v1's event when v2 was current, copied v2 and died before its receipt; request-3 then backed up v3
+    const v1 = model.put(INBOX, 'copied-newer.txt');
+    const v2 = model.put(INBOX, 'copied-newer.txt');
+    await createHandler(dependencies())(eventFor('copied-newer.txt', { versionId: v1 }), invocation);
+    const v3 = model.put(INBOX, 'copied-newer.txt');
+    await createHandler(dependencies())(eventFor('copied-newer.txt', { versionId: v3 }), { requestId: 'request-3' });
+    receipts.length = 0;
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('copied-newer.txt', { versionId: v1 }), invocation);
+    const late = await createHandler(dependencies())(eventFor('copied-newer.txt', { versionId: v1 }), { requestId: 'request-4' });
+    // Assess
+    expect([...retry.outcomes, ...late.outcomes]).toEqual([Outcome.staleEvent, Outcome.staleEvent]);
+    expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v2]);
+    expect(backupSources('copied-newer.txt')).toEqual([v2, v3]);
+  });
+
+  it('sends the receipt of its copy when the key was deleted from the inbox before the retry', async () => {
+    // Prepare: request-1 copied v1 and died before its receipt; the key was deleted (a delete marker) before the retry
+    const v1 = model.put(INBOX, 'deleted-after.txt');
+    await createHandler(dependencies())(eventFor('deleted-after.txt', { versionId: v1 }), invocation);
+    model.deleteKey(INBOX, 'deleted-after.txt');
+    receipts.length = 0;
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('deleted-after.txt', { versionId: v1 }), invocation);
+    const late = await createHandler(dependencies())(eventFor('deleted-after.txt', { versionId: v1 }), { requestId: 'request-2' });
+    // Assess
+    expect([...retry.outcomes, ...late.outcomes]).toEqual([Outcome.sourceMissing, Outcome.sourceMissing]);
+    expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1]);
+  });
+
+  it('sends the receipt of its copy when a newer copy overtook it and the key was deleted before the retry', async () => {
+    // Prepare: request-1 copied v1 and died; request-2 backed up v2; then the key was deleted
+    const v1 = model.put(INBOX, 'overtaken-deleted.txt');
+    await createHandler(dependencies())(eventFor('overtaken-deleted.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'overtaken-deleted.txt');
+    await createHandler(dependencies())(eventFor('overtaken-deleted.txt', { versionId: v2 }), { requestId: 'request-2' });
+    model.deleteKey(INBOX, 'overtaken-deleted.txt');
+    receipts.length = 0;
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('overtaken-deleted.txt', { versionId: v1 }), invocation);
+    const late = await createHandler(dependencies())(eventFor('overtaken-deleted.txt', { versionId: v2 }), { requestId: 'request-3' });
+    // Assess
+    expect([...retry.outcomes, ...late.outcomes]).toEqual([Outcome.sourceMissing, Outcome.sourceMissing]);
+    expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1]);
+  });
+
   it('sends the receipt of a version a newer copy overtook when the retry of the request that copied it finds the current version archived', async () => {
     // Prepare: request-1 copied v1 and died; request-2 backed up v2; v3 went straight to DEEP_ARCHIVE
     const v1 = model.put(INBOX, 'archived-later.txt');
