@@ -19,7 +19,7 @@ import { identifyAccount } from './identity.js';
 import { requireLocalStackServices } from './localstack-services.js';
 import { stackTiming } from './deployed-stack.js';
 import { localstackModeOf, TargetName, type Target } from './targets.js';
-import { parameterProblem, wholeNumberProblem } from './parameter-constraints.js';
+import { parameterNameSuggestion, parameterProblem, wholeNumberProblem } from './parameter-constraints.js';
 import { parameterDefaults, parseTemplate, readTemplateText } from './template.js';
 
 /** Where a deploy is about to go, shown before anything is written. */
@@ -84,7 +84,10 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const templateBody = await readTemplateText();
   const template = parseTemplate(templateBody);
   const refused = parameterProblem(template, requested) ?? wholeNumberProblem(template, requested);
-  if (refused) throw new UsageError(`${refused} (${parameterSourcesHint(target)})`);
+  if (refused) {
+    const suggestion = parameterNameSuggestion(template, requested);
+    throw new UsageError(`${refused}${suggestion ? `: ${suggestion}` : ''} (${parameterSourcesHint(target)})`);
+  }
   const stackName = stackNameOf(requested);
   const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };
   // A stack that needs a person is reported before anything is written, never taken for "up to date".

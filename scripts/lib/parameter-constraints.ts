@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import type { Parameters } from './parameters.js';
 import type { Template } from './template.js';
 
@@ -55,4 +56,26 @@ export function wholeNumberProblem(template: Template, given: Parameters): strin
     return `Parameter '${name}' must be a whole number in digits, such as ${String(declaration.Default)}: CloudFormation takes ${value}, but the kit hands its numbers to Lambda's settings and to the function's environment, which take digits only`;
   }
   return undefined;
+}
+
+/** Names as a person means them: `FunctionMemoryMB`, `function-memory-mb` and `FunctionMemoryMb` are one. */
+const looseName = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+
+/**
+ * For names the template does not declare, the declared one each was probably meant to be (the same name in
+ * other case or punctuation, or at most two letters apart); undefined when none is close. CloudFormation's own
+ * message names only what is wrong: this says what to write instead.
+ */
+export function parameterNameSuggestion(template: Template, given: Parameters): string | undefined {
+  const declared = Object.keys(template.Parameters);
+  const suggestions = Object.keys(given)
+    .filter((name) => !declared.includes(name))
+    .flatMap((name) => {
+      const ranked = declared
+        .map((candidate) => ({ candidate, apart: distance(looseName(name), looseName(candidate)) }))
+        .filter(({ apart }) => apart <= 2)
+        .sort((a, b) => a.apart - b.apart);
+      return ranked[0] ? [`${ranked[0].candidate} instead of ${name}`] : [];
+    });
+  return suggestions.length > 0 ? `did you mean ${suggestions.join('; ')}?` : undefined;
 }

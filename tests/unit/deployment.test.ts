@@ -89,6 +89,21 @@ describe('a Number parameter that is not a whole number in digits', () => {
   });
 });
 
+describe('a parameter name the template does not declare', () => {
+  it('is refused before anything is written, in CloudFormation\'s words and with the name that was probably meant', async () => {
+    // Prepare
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
+    // Act
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { overrides: { FunctionMemoryMB: '1024' }, log: () => undefined });
+    // Assess
+    await expect(deployed).rejects.toThrow(UsageError);
+    await expect(deployed).rejects.toThrow(
+      'Parameters: [FunctionMemoryMB] do not exist in the template: did you mean FunctionMemoryMb instead of FunctionMemoryMB? (check the -p overrides and cloudformation/parameters/embedded.json)',
+    );
+    expect(sent()).toEqual(['GetCallerIdentityCommand']);
+  });
+});
+
 describe("a stack's parameters taken again for a deploy", () => {
   it('leave out the ones the deploy sets itself, which it would refuse', () => {
     // Prepare: what DescribeStacks lists for a stack that took its backup bucket over

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { evaluateConditions, resolveIfs } from '../../scripts/lib/conditions.js';
-import { parameterProblem, wholeNumberProblem } from '../../scripts/lib/parameter-constraints.js';
+import { parameterNameSuggestion, parameterProblem, wholeNumberProblem } from '../../scripts/lib/parameter-constraints.js';
 import { parametersFor, parseOverrides, stackNameOf } from '../../scripts/lib/parameters.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { loadTemplate } from '../../scripts/lib/template.js';
@@ -76,6 +76,21 @@ describe('parameter constraints, checked before a deploy writes anything', () =>
     const problem = parameterProblem(template, given);
     // Assess
     expect(problem).toBe(message);
+  });
+
+  it.each([
+    [{ FunctionMemoryMB: '1024' }, 'did you mean FunctionMemoryMb instead of FunctionMemoryMB?'],
+    [{ 'function-memory-mb': '1024' }, 'did you mean FunctionMemoryMb instead of function-memory-mb?'],
+    [{ CopyConcurency: '4', LogRetentionDay: '7' }, 'did you mean CopyConcurrency instead of CopyConcurency; LogRetentionDays instead of LogRetentionDay?'],
+    [{ Memory: '1024' }, undefined],
+    [{ FunctionMemoryMb: '1024' }, undefined],
+  ])('%j: an unknown name is answered with the declared one it is closest to, if any is close', async (given, suggestion) => {
+    // Prepare
+    const template = await loadTemplate();
+    // Act
+    const suggested = parameterNameSuggestion(template, given);
+    // Assess
+    expect(suggested).toBe(suggestion);
   });
 
   it.each(['+512', '1024.', '1024.50', '.55e3', '1.5e3', '1E+3', '2048e-1', '0.0512e04'])('accepts the decimal number %j, as the embedded emulator\'s check does', async (value) => {
