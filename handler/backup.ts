@@ -110,8 +110,8 @@ type Copied = { readonly key: string; readonly size: number; readonly sourceVers
 class RecordBackup {
   private readonly started: number;
   private readonly now: () => number;
-  /** The source versions this attempt copied: it sends their receipts itself, a look back for owed ones skips them. */
-  private readonly copiedHere = new Set<string>();
+  /** Source versions whose receipt this attempt sends or sent (its copies', and those it resent): a look back skips them. */
+  private readonly receiptedHere = new Set<string>();
 
   constructor(
     private readonly deps: Dependencies,
@@ -134,12 +134,11 @@ class RecordBackup {
       const current = inboxMayBeOlderThanBackup(held, firstLook) ? await headCurrentVersion(s3, config.inboxBucket, key) : firstLook;
       if (current === undefined) {
         if (copied) return Outcome.copied;
-        // A retry of a request whose copy went out without its receipt, the key deleted since: the receipt is still owed.
+        // A retry of a request whose copies went out without their receipts, the key deleted since: they are still owed.
         if (held?.provenance.requestId === this.requestId && held.provenance.sourceVersionId !== undefined) {
           await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
-        } else if (held !== undefined && this.record.versionId !== undefined && held.provenance.sourceVersionId !== this.record.versionId) {
-          await this.resendIfThisRequestWasOvertaken();
         }
+        if (this.mayOweBelow(held, current)) await this.resendOwedReceipts();
         return this.decide(Outcome.sourceMissing, { reason: 'the key no longer exists in the inbox; nothing to copy' });
       }
       if (held?.provenance.sourceVersionId === current.versionId) {
@@ -164,12 +163,11 @@ class RecordBackup {
       const heldOlderVersion = held?.provenance.sourceVersionId !== undefined && held.provenance.sourceVersionId !== current.versionId;
       const heldByThisRequest = heldOlderVersion && held.provenance.requestId === this.requestId;
       if (!copied && heldByThisRequest) await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
-      // Or that copy of the event's version was overtaken since by another request's, and lies below the backup's
-      // latest: looked for together with the receipt, which needs nothing from it.
-      const eventVersion = this.record.versionId;
-      const lookBack = !copied && heldOlderVersion && !heldByThisRequest && eventVersion !== undefined && ![current.versionId, held.provenance.sourceVersionId].includes(eventVersion);
+      // Or an earlier copy of this request's was overtaken since, and lies below the backup's latest: looked for
+      // together with the receipt, which needs nothing from it.
+      const lookBack = !copied && heldOlderVersion && this.mayOweBelow(held, current);
       if (current.archivedIn) {
-        if (lookBack) await this.resendIfThisRequestWasOvertaken();
+        if (lookBack) await this.resendOwedReceipts();
         // Permanent until the owner restores it: a retry would fail the same way, and park the event for nothing.
         const archived = this.decide(Outcome.sourceArchived, {
           sourceVersionId: current.versionId,
@@ -183,7 +181,7 @@ class RecordBackup {
       if (copy === undefined) continue;
       copies += 1;
       copied = copy;
-      this.copiedHere.add(copy.sourceVersionId);
+      this.receiptedHere.add(copy.sourceVersionId);
       if (!(await this.receiptAndLookAgain(copy, lookBack))) return Outcome.copied;
     }
     throw new Error(`${key}: its backup or inbox version kept changing during ${MAX_ROUNDS_PER_RECORD} rounds of reads and conditional copies`);
@@ -208,11 +206,12 @@ class RecordBackup {
     if (held.provenance.requestId === this.requestId) {
       this.decide(Outcome.skipCopy, { ...fields, reason: 'a retry of the invocation that copied this version: its receipt is sent again, unless this environment sent it' });
       await this.receipt(this.backedUp(held, current.versionId), { resent: true });
+      if (this.mayOweBelow(held, current)) await this.resendOwedReceipts();
       return Outcome.skipCopy;
     }
-    if (this.record.versionId !== undefined && this.record.versionId !== current.versionId) {
+    if (this.mayOweBelow(held, current)) {
       const outcome = this.decide(Outcome.staleEvent, { ...fields, reason: 'a later version is already backed up' });
-      await this.resendIfThisRequestWasOvertaken();
+      await this.resendOwedReceipts();
       return outcome;
     }
     return this.decide(Outcome.skipCopy, { ...fields, reason: 'the backup already holds the current version' });
@@ -266,7 +265,7 @@ class RecordBackup {
     const [receipt, look, lookedBack] = await Promise.allSettled([
       this.receipt(copy, { resent: false }),
       later.then(() => headCurrentVersion(s3, config.inboxBucket, copy.key)),
-      lookBack ? later.then(() => this.resendIfThisRequestWasOvertaken()) : undefined,
+      lookBack ? later.then(() => this.resendOwedReceipts()) : undefined,
     ]);
     for (const settled of [receipt, lookedBack]) if (settled.status === 'rejected') throw settled.reason;
     if (look.status === 'rejected') {
@@ -278,13 +277,23 @@ class RecordBackup {
   }
 
   /**
-   * A late event whose version was overtaken: if this request copied earlier (and is a retry because that attempt
-   * died), its receipt may never have gone out. What it copied is the inbox's version then current, the event's
-   * or a newer one, so its copy is found by the request id it carries, not by its source. Looks back a few backup
-   * versions, and past them through those made since the event's version was written (an autosaving client writes
-   * many); where it cannot tell how far that is, it says a receipt may be owed rather than drop it silently.
+   * Whether a copy of this request's could lie below the backup's latest: it copies the event's version or a newer
+   * one, so not when the latest holds the event's version (anyone's copy of it) or the event's version is current.
    */
-  private async resendIfThisRequestWasOvertaken(): Promise<void> {
+  private mayOweBelow(held: BackupVersion | undefined, current: ObjectVersion | undefined): boolean {
+    const eventVersion = this.record.versionId;
+    return eventVersion !== undefined && held?.provenance.sourceVersionId !== undefined && held.provenance.sourceVersionId !== eventVersion && current?.versionId !== eventVersion;
+  }
+
+  /**
+   * A late event, or a retry, whose request's earlier copies newer ones overtook: if this request copied before (and
+   * is a retry because that attempt died), their receipts may never have gone out. What it copied is the inbox's
+   * version then current, the event's or a newer one, so its copies are found by the request id they carry, not by
+   * their source; each one's receipt is sent again (two attempts may each have died after a copy). Looks back a few
+   * backup versions, and past them through those made since the event's version was written (an autosaving client
+   * writes many); where it cannot tell how far that is, it says a receipt may be owed rather than drop it silently.
+   */
+  private async resendOwedReceipts(): Promise<void> {
     const { s3, config, logger } = this.deps;
     const { key, versionId } = this.record;
     if (versionId === undefined) return;
@@ -300,11 +309,10 @@ class RecordBackup {
       }
       const version = await headBackup(s3, config.backupBucket, key, listed.versionId);
       const source = version?.provenance.sourceVersionId;
-      if (version !== undefined && source !== undefined && version.provenance.requestId === this.requestId && !this.copiedHere.has(source)) {
+      if (version !== undefined && source !== undefined && version.provenance.requestId === this.requestId && !this.receiptedHere.has(source)) {
         await this.receipt(this.backedUp(version, source), { resent: true });
-        return;
       }
-      // Another request's copy of the event's own version: any copy of this request's is newer, so none lies below.
+      // A copy of the event's own version: this request's copies are of it or newer, so none lies below.
       if (source === versionId) return;
     }
     if (more) mayBeOwed();
@@ -329,6 +337,7 @@ class RecordBackup {
   private async receipt(copy: Copied, { resent }: { resent: boolean }): Promise<void> {
     const { sns, config, logger } = this.deps;
     const { key, sourceVersionId } = copy;
+    this.receiptedHere.add(sourceVersionId);
     if (resent && this.receipts.has(this.requestId, key, sourceVersionId)) return;
     try {
       const messageId = await sendReceipt(sns, config.topicArn, {
