@@ -1,6 +1,7 @@
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
@@ -86,6 +87,12 @@ async function objectLocked(s3: S3Client, bucket: string): Promise<boolean> {
 }
 
 /**
+ * Characters XML 1.0 cannot carry, not even as character references: DeleteObjects names its keys in an XML body,
+ * so a key holding one (a BEL, an ESC) is refused there as malformed and must be deleted on its own, by its URL.
+ */
+const NOT_IN_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+/**
  * Deletes every object version and delete marker (under `prefix`, or all of them, so that a versioned
  * bucket can be deleted). Deleting by version id is permanent and fires no ObjectCreated event. Versions under
  * Object Lock's governance mode are deleted too: whoever empties a bucket has asked for exactly that.
@@ -107,12 +114,21 @@ export async function emptyBucket(s3: S3Client, bucket: string, prefix?: string)
       );
     }
     lastPage = thisPage;
-    const result = await s3.send(
-      new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects, Quiet: true }, ...(bypass ? { BypassGovernanceRetention: true } : {}) }),
-    );
-    if (result.Errors?.length) {
-      const first = result.Errors[0];
-      throw new Error(`could not empty ${bucket}: ${first?.Code} on ${first?.Key === undefined ? '?' : shownName(first.Key)}: ${first?.Message}`);
+    const governance = bypass ? { BypassGovernanceRetention: true } : {};
+    const inXml = objects.filter((object) => !NOT_IN_XML.test(object.Key));
+    if (inXml.length > 0) {
+      const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: inXml, Quiet: true }, ...governance }));
+      if (result.Errors?.length) {
+        const first = result.Errors[0];
+        throw new Error(`could not empty ${bucket}: ${first?.Code} on ${first?.Key === undefined ? '?' : shownName(first.Key)}: ${first?.Message}`);
+      }
+    }
+    for (const object of objects.filter((object) => NOT_IN_XML.test(object.Key))) {
+      try {
+        await s3.send(new DeleteObjectCommand({ Bucket: bucket, ...object, ...governance }));
+      } catch (error) {
+        throw new Error(`could not empty ${bucket}: ${(error as Error).name} on ${shownName(object.Key)}: ${(error as Error).message}`);
+      }
     }
     deleted += objects.length;
   }

@@ -1,6 +1,7 @@
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
@@ -9,6 +10,7 @@ import {
   PutBucketVersioningCommand,
   PutPublicAccessBlockCommand,
   S3Client,
+  type DeleteObjectCommandInput,
   type DeleteObjectsCommandInput,
   type ListObjectVersionsCommandInput,
   type ObjectVersion,
@@ -150,6 +152,36 @@ describe('emptying a bucket', () => {
       Bucket: 'kit-inbox-111122223333-eu-central-1',
       Delete: { Objects: [{ Key: 'a.txt', VersionId: 'v1' }], Quiet: true },
     });
+  });
+});
+
+describe('emptying a bucket with keys that XML cannot carry', () => {
+  it('deletes those keys one by one by their URL, as DeleteObjects refuses a body naming them, and the others in one batch', async () => {
+    // Prepare: S3 reads DeleteObjects' XML body, which cannot hold a BEL or an ESC, not even as a character reference
+    let versions: ObjectVersion[] = [
+      { Key: 'ctl/bel\u0007.txt', VersionId: 'v1' },
+      { Key: 'ctl/esc\u001b[31mred.txt', VersionId: 'v2' },
+      { Key: 'tab\tand\rreturn.txt', VersionId: 'v3' },
+      { Key: 'plain.txt', VersionId: 'v4' },
+    ];
+    s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
+    s3.on(ListObjectVersionsCommand).callsFake(() => ({ Versions: versions }));
+    s3.on(DeleteObjectsCommand).callsFake(({ Delete }: DeleteObjectsCommandInput) => {
+      if (Delete!.Objects!.some(({ Key }) => /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/.test(Key!))) throw awsError('MalformedXML', 400);
+      versions = versions.filter((version) => !Delete!.Objects!.some((object) => object.Key === version.Key && object.VersionId === version.VersionId));
+      return {};
+    });
+    s3.on(DeleteObjectCommand).callsFake(({ Key, VersionId }: DeleteObjectCommandInput) => {
+      versions = versions.filter((version) => !(version.Key === Key && version.VersionId === VersionId));
+      return {};
+    });
+    // Act
+    const deleted = await emptyBucket(client, 'kit-inbox-111122223333-eu-central-1');
+    // Assess
+    expect(deleted).toBe(4);
+    expect(versions).toEqual([]);
+    expect(s3.commandCalls(DeleteObjectsCommand).map((call) => call.args[0].input.Delete!.Objects!.map((object) => object.Key))).toEqual([['tab\tand\rreturn.txt', 'plain.txt']]);
+    expect(s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input.Key)).toEqual(['ctl/bel\u0007.txt', 'ctl/esc\u001b[31mred.txt']);
   });
 });
 
