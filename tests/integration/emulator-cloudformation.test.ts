@@ -9,8 +9,8 @@ import {
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
-import { CreateBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, DeleteBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { usePrivateEmulator } from './support/embedded.js';
@@ -176,5 +176,32 @@ describe("the embedded emulator's CloudFormation deletes", () => {
     const exists = (QueueName: string) => sqs.send(new GetQueueUrlCommand({ QueueName })).then(() => true, () => false);
     expect(await settledStatus(StackName)).toBe('DELETE_FAILED');
     expect({ needed: await exists('kit-cfn-delete-needed'), alone: await exists('kit-cfn-delete-alone') }).toEqual({ needed: true, alone: false });
+  });
+
+  it('counts a resource already deleted outside CloudFormation as deleted, as a delete handler answers NotFound, so that the stack can go', async () => {
+    // Prepare: the stack's bucket and one of its queues deleted by hand
+    const StackName = 'kit-cfn-delete-gone-it';
+    await createdStack(StackName, {
+      Resources: {
+        Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'kit-cfn-delete-gone-queue' } },
+        Bucket: { Type: 'AWS::S3::Bucket', DependsOn: 'Queue', Properties: { BucketName: 'kit-cfn-delete-gone-bucket' } },
+        Other: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'kit-cfn-delete-gone-other' } },
+      },
+    });
+    await s3.send(new DeleteBucketCommand({ Bucket: 'kit-cfn-delete-gone-bucket' }));
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: (await sqs.send(new GetQueueUrlCommand({ QueueName: 'kit-cfn-delete-gone-queue' }))).QueueUrl }));
+    // Act
+    await cloudFormation.send(new DeleteStackCommand({ StackName }));
+    // Assess: the stack is gone (DescribeStacks by name no longer finds it), the queue left by hand with it
+    const status = await waitFor(
+      `${StackName} to settle`,
+      async () => {
+        const found = await cloudFormation.send(new DescribeStacksCommand({ StackName })).then((described) => described.Stacks?.[0]?.StackStatus, () => 'gone');
+        return found === undefined || found.endsWith('_IN_PROGRESS') ? undefined : found;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    expect(status).toBe('gone');
+    expect(await sqs.send(new GetQueueUrlCommand({ QueueName: 'kit-cfn-delete-gone-other' })).then(() => true, () => false)).toBe(false);
   });
 });

@@ -577,6 +577,18 @@ def references_in(node: Any) -> set[str]:
     return found
 
 
+# Error codes that say a resource is not there: S3's NoSuchBucket, SQS's AWS.SimpleQueueService.NonExistentQueue,
+# IAM's NoSuchEntity, Lambda's and Logs' ResourceNotFoundException.
+_GONE = re.compile(r"NoSuch|NotFound|NonExistent|DoesNotExist")
+
+
+def _already_gone(error: Exception) -> bool:
+    """Whether a delete failed only because the resource was deleted already (outside CloudFormation): a resource's
+    delete handler answers NotFound then (CloudFormation's handler contract), which a stack's delete counts as done."""
+    code = getattr(error, "error_type", None) or getattr(error, "code", None)
+    return isinstance(code, str) and bool(_GONE.search(code.split("#")[-1]))
+
+
 def _delete_in_dependency_order(self: ResourceMap) -> None:
     """Deletes a stack's resources as CloudFormation does: each only once nothing left depends on it, so that a
     resource that fails to delete (a bucket that holds objects) keeps what it depends on; Retain resources stay.
@@ -598,9 +610,10 @@ def _delete_in_dependency_order(self: ResourceMap) -> None:
             try:
                 self._delete_resource(self._parsed_resources[name], self._resource_json_map[name])
             except Exception as error:
-                failures.append(error)
-                blocked.add(name)
-                continue
+                if not _already_gone(error):
+                    failures.append(error)
+                    blocked.add(name)
+                    continue
             self._parsed_resources.pop(name)
     if failures:
         raise failures[0]
