@@ -58,7 +58,8 @@ const skippedStatus = {
   [SkipReason.writtenMeanwhile]: 409,
   [SkipReason.interrupted]: 500,
   [SkipReason.ambiguousAtTime]: 409,
-} as const satisfies Record<SkipReason, 404 | 409 | 500>;
+  [SkipReason.alreadyThere]: 200,
+} as const satisfies Record<SkipReason, 200 | 404 | 409 | 500>;
 
 /** A redrive's status, as make redrive's exit code: 500 when an event failed again, 409 when another reader held some. */
 function redriveStatus(redrive: QueueRedrive): 200 | 409 | 500 {
@@ -69,7 +70,7 @@ function redriveStatus(redrive: QueueRedrive): 200 | 409 | 500 {
 /** A finished restore's status: 500 for a failed copy, else that of the first restore that did not happen, else 200. */
 function restoreStatus(results: readonly RestoreResult[]): 200 | 404 | 409 | 500 {
   if (results.some((result) => result.error)) return 500;
-  const skipped = results.find((result) => result.skipped !== undefined)?.skipped;
+  const skipped = results.find((result) => result.skipped !== undefined && result.skipped !== SkipReason.alreadyThere)?.skipped;
   return skipped === undefined ? 200 : skippedStatus[skipped];
 }
 

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { copyVersion, type CopyMethod } from '../../handler/copy.js';
 import type { Destination } from '../../handler/copy-source.js';
+import { ComparedBy, compareContent, type ContentFacts } from '../../handler/content.js';
 import { isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion } from '../../handler/source.js';
@@ -19,6 +20,8 @@ export type BackupVersionInfo = {
   readonly provenance: Provenance;
   /** When its source version was written (the backup time for backups made before the kit recorded it). */
   readonly sourceTime: Date;
+  /** What its HeadObject says about its bytes. */
+  readonly content: ContentFacts;
 };
 
 /** What to restore: one key or a folder, which version of it, and where to. */
@@ -43,6 +46,7 @@ export const SkipReason = {
   absentAtTime: 'absent_at_time',
   noBackup: 'no_backup',
   exists: 'exists',
+  alreadyThere: 'already_there',
   writtenMeanwhile: 'written_meanwhile',
   backupGone: 'backup_gone',
   interrupted: 'interrupted',
@@ -55,7 +59,9 @@ export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
  * not hold then; a key named by KEY= is wanted, and one the inbox did not hold then is not restored.
  */
 export function notRestored(request: Pick<RestoreRequest, 'key'>, items: readonly PlannedRestore[]): PlannedRestore[] {
-  return items.filter((item) => item.skipped !== undefined && (request.key !== undefined || item.skipped !== SkipReason.absentAtTime));
+  return items.filter(
+    (item) => item.skipped !== undefined && item.skipped !== SkipReason.alreadyThere && (request.key !== undefined || item.skipped !== SkipReason.absentAtTime),
+  );
 }
 
 export type PlannedRestore = {
@@ -109,7 +115,7 @@ async function describeBackupVersion(s3: S3Client, bucket: string, entry: Versio
   if (!head) return undefined;
   const { provenance } = head;
   const sourceTime = provenance.sourceLastModified ? new Date(provenance.sourceLastModified) : entry.lastModified;
-  return { key: entry.key, versionId: entry.versionId, backedUpAt: entry.lastModified, size: head.size, latest: entry.latest, provenance, sourceTime };
+  return { key: entry.key, versionId: entry.versionId, backedUpAt: entry.lastModified, size: head.size, latest: entry.latest, provenance, sourceTime, content: head.content };
 }
 
 /** Every backup version of one key, newest first, with its provenance. */
@@ -259,6 +265,12 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const occupiedBy = occupant?.content.etag;
         const occupiedByVersion = occupant?.versionId;
         const byTime = request.at && !then ? { historyGone: true } : {};
+        // What an earlier run of the same restore wrote, or an untouched file: nothing to do, and no failure. Only
+        // evidence of the bytes counts (a checksum or an MD5 ETag), never a size alone.
+        const comparison = occupant && compareContent(backup.content, occupant.content);
+        if (comparison && comparison.same && comparison.by !== ComparedBy.size && !request.force) {
+          return { ...skip(SkipReason.alreadyThere, `s3://${target.bucket}/${shownName(target.key)} holds this backup's bytes already (${comparison.detail})`), backup, occupiedBy, occupiedByVersion, ...byTime };
+        }
         if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${shownName(target.key)} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy, occupiedByVersion, ...byTime };
         return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy, occupiedByVersion, ...byTime };
       }),

@@ -181,6 +181,29 @@ describe('planRestore, asked for something it must not do', () => {
   });
 });
 
+describe('planRestore where the destination already holds what it would write', () => {
+  const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
+
+  it('counts a destination holding the backup’s bytes as done, not as a refusal, so that a restore cut short can run again', async () => {
+    // Prepare: docs/a.txt was restored by an earlier run; docs/b.txt holds other bytes
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.put('the-backups', 'docs/a.txt', { body: 'report, as backed up', metadata: { 'source-version-id': 'v-a' } });
+    model.put('the-backups', 'docs/b.txt', { body: 'notes, as backed up', metadata: { 'source-version-id': 'v-b' } });
+    model.put('the-inbox', 'docs/a.txt', { body: 'report, as backed up' });
+    model.put('the-inbox', 'docs/b.txt', { body: 'notes, edited since' });
+    // Act
+    const plans = await Promise.all(['docs/a.txt', 'docs/b.txt'].map((key) => planRestore(s3 as unknown as S3Client, buckets, { key, force: false })));
+    const forced = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', force: true });
+    // Assess
+    const [[already], [other]] = plans as [PlannedRestore[], PlannedRestore[]];
+    expect([already?.skipped, other?.skipped]).toEqual([SkipReason.alreadyThere, SkipReason.exists]);
+    expect(already?.reason).toMatch(/^s3:\/\/the-inbox\/docs\/a\.txt holds this backup's bytes already \(CRC64NVME /);
+    expect(notRestored({}, [already!, other!])).toEqual([other]);
+    expect(forced.map((item) => item.action)).toEqual([RestoreAction.overwrite]);
+  });
+});
+
 describe('notRestored', () => {
   const destination = { bucket: 'the-inbox', key: 'docs/a.txt' };
   const absent: PlannedRestore = { key: 'docs/a.txt', destination, action: RestoreAction.skip, skipped: SkipReason.absentAtTime, reason: 'not in the inbox at …' };

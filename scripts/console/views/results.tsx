@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { Finding } from '../../lib/reconcile.js';
 import { describeHiddenElsewhere, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
-import { RestoreAction, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
+import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
 import { ActionForm, keyHref, Layout, type Session } from './layout.js';
 
@@ -111,10 +111,12 @@ export const RestoreDonePage: FC<{ results: readonly RestoreResult[]; session: S
   <Layout place={session.place} title="Restore">
     <ul class="results">
       {results.map((result) => (
-        <li class={result.error || result.action === RestoreAction.skip ? 'bad' : 'good'}>
+        <li class={result.error || (result.action === RestoreAction.skip && result.skipped !== SkipReason.alreadyThere) ? 'bad' : 'good'}>
           {result.error
             ? `FAILED ${destinationOf(result)}: ${result.error}`
-            : result.action === RestoreAction.skip
+            : result.skipped === SkipReason.alreadyThere
+              ? `nothing to do: ${result.reason ?? ''}`
+              : result.action === RestoreAction.skip
               ? `not restored: ${result.reason ?? result.skipped ?? ''}`
               : `${result.action === RestoreAction.overwrite ? 'overwrote' : 'restored'} ${destinationOf(result)} (new version ${result.restoredVersionId ?? '?'}) from backup version ${result.backup?.versionId ?? '?'}`}
         </li>
