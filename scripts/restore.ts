@@ -12,6 +12,7 @@ import {
   planRestore,
   RestoreAction,
   RestoreRequestError,
+  SkipReason,
   type PlannedRestore,
   type RestoreRequest,
 } from './lib/restore.js';
@@ -34,6 +35,7 @@ const options = program.opts<{ target: TargetName; key?: string; prefix?: string
 const describe = (item: PlannedRestore) => {
   const from = item.backup ? `backup ${item.backup.versionId} (source ${item.backup.provenance.sourceVersionId ?? '?'} of ${item.backup.sourceTime.toISOString()})` : '';
   const to = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
+  if (item.skipped === SkipReason.alreadyThere) return `  done       ${shownName(item.key)}: ${item.reason}`;
   return item.action === RestoreAction.skip ? `  skip       ${shownName(item.key)}: ${item.reason}` : `  ${item.action.padEnd(10)} ${to} ← ${from}`;
 };
 
