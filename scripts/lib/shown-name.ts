@@ -1,8 +1,12 @@
-/** Control characters, C0 and C1 and DEL: a terminal acts on them (a carriage return overwrites the line, ESC starts a command). */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Control characters, C0 and C1 and DEL: a terminal acts on them (a carriage return overwrites the line, ESC starts a
+ * command); and the invisible ones that reorder or break what follows: bidirectional marks, embeddings, overrides and
+ * isolates (`invoice\u202Efdp.exe` shows as `invoiceexe.pdf`) and the line and paragraph separators.
+ */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 const CONTROLS = new RegExp(CONTROL.source, 'g');
 
-/** One control character as bash writes it in $'…': \r, \x1b, and \u0085 for C1 (a \x there would be one raw byte, not UTF-8). */
+/** One control character as bash writes it in $'…': \r, \x1b, and \u0085 beyond ASCII (a \x there would be one raw byte, not UTF-8). */
 function escaped(character: string): string {
   const code = character.charCodeAt(0);
   const named: Readonly<Record<string, string>> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };

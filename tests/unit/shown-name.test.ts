@@ -16,17 +16,19 @@ describe('shownName', () => {
     ['docs/\u001b[2J.txt', "$'docs/\\x1b[2J.txt'"],
     ['docs/csi\u009b.txt', "$'docs/csi\\u009b.txt'"],
     ["docs/tab\tit's\\.txt", "$'docs/tab\\tit\\'s\\\\.txt'"],
+    ['invoice\u202Efdp.exe', "$'invoice\\u202efdp.exe'"],
+    ['a\u2066b\u2069\u200f\u2028c', "$'a\\u2066b\\u2069\\u200f\\u2028c'"],
   ])('shows %j escaped, with no control character left', (name, shown) => {
     // Act
     const printed = shownName(name);
     // Assess
     expect(printed).toBe(shown);
-    expect(printed).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+    expect(printed).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/);
   });
 });
 
 describe('shellWord', () => {
-  it.each(["plain 'quoted' name", 'docs/cr\r.txt', 'docs/\u001b[2Jclear\n.txt', 'docs/csi\u009bdel\u007f.txt', "back\\slash 'and' tab\t한글"])(
+  it.each(["plain 'quoted' name", 'docs/cr\r.txt', 'docs/\u001b[2Jclear\n.txt', 'docs/csi\u009bdel\u007f.txt', "back\\slash 'and' tab\t한글", 'invoice\u202Efdp.exe\u2029'])(
     'is read back by bash as %j',
     (name) => {
       // Assess
