@@ -166,6 +166,23 @@ describe('a key deleted in the backup bucket', () => {
   });
 });
 
+describe('a key whose name holds characters that change how text shows', () => {
+  it('is shown escaped, as the scripts print it, so that a bidirectional override cannot disguise it', async () => {
+    // Prepare: shown raw, the override would make this read as invoiceexe.pdf
+    const disguised = 'invoice\u202Efdp.exe';
+    const { app, backend } = fakeBackend({}, { ...emptyOverview, stack: readyStack, backups: backupsWith(disguised) });
+    backend.keyVersions.mockResolvedValue({ key: disguised, backupBucket: 'backups', versions: [] });
+    // Act
+    const overview = await (await app.request(pageAt('/'))).text();
+    const keyPage = await (await app.request(pageAt(`/key?key=${encodeURIComponent(disguised)}`))).text();
+    // Assess
+    for (const html of [overview, keyPage]) {
+      expect(html).not.toContain('\u202E');
+      expect(html).toContain("$'invoice\\u202efdp.exe'".replaceAll("'", '&#39;'));
+    }
+  });
+});
+
 describe('a key without backups', () => {
   it('answers its page 404, saying there is no backup of it', async () => {
     // Prepare

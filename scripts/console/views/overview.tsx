@@ -1,6 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
 import { describeHiddenElsewhere, parkedEventLabel, type ParkedEvent } from '../../lib/redrive.js';
+import { shownName } from '../../lib/shown-name.js';
 import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
 import type { RecentBackups } from '../backups.js';
 import type { Receipt } from '../receipts.js';
@@ -80,7 +81,7 @@ const BackupsTable: FC<{ backups: RecentBackups & { search: string; receiptsSinc
         {backups.keys.map((item) => (
           <tr>
             <td class="key">
-              <a href={keyHref(item.key)}>{item.key}</a>
+              <a href={keyHref(item.key)}>{shownName(item.key)}</a>
               {item.deletedAt ? (
                 <span class="problem">
                   {' '}deleted in the backup bucket at <Time at={item.deletedAt} />; its versions are kept

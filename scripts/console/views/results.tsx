@@ -2,6 +2,7 @@ import type { FC } from 'hono/jsx';
 import { Finding } from '../../lib/reconcile.js';
 import { describeHiddenElsewhere, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
+import { shownName } from '../../lib/shown-name.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
 import { ActionForm, keyHref, Layout, type Session } from './layout.js';
 
@@ -67,7 +68,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
             return (
               <tr>
                 <td class="key">
-                  <a href={keyHref(finding.key)}>{finding.key}</a>
+                  <a href={keyHref(finding.key)}>{shownName(finding.key)}</a>
                 </td>
                 <td>
                   <span class={`finding finding-${finding.finding}`}>{finding.finding}</span>
@@ -84,7 +85,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
   );
 };
 
-const destinationOf = (item: PlannedRestore) => `s3://${item.destination.bucket}/${item.destination.key}`;
+const destinationOf = (item: PlannedRestore) => `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
 
 /** The destination exists: the owner decides, as `make restore` asks before it overwrites. */
 export const RestoreConfirmPage: FC<{ item: PlannedRestore; ask: RestoreAsk; session: Session }> = ({ item, ask, session }) => (
