@@ -44,6 +44,12 @@ export type BackupResult = {
   readonly malformed: number;
 };
 
+/** How many failed records the error of an invocation names with their cause; the log has every one. */
+const NAMED_FAILURES = 5;
+
+/** An error as one line: its name and message. */
+const describeError = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+
 /** Thrown after every record was tried, when at least one failed transiently: the platform retries the event. */
 export class RetryableBackupError extends Error {
   override readonly name = 'RetryableBackupError';
@@ -63,7 +69,7 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
     }
 
     const outcomes: RecordOutcome[] = [];
-    const failedKeys: string[] = [];
+    const failures: string[] = [];
     for (const record of parsed.records) {
       if (record.bucket !== config.inboxBucket) {
         ignored += 1;
@@ -73,12 +79,15 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
       try {
         outcomes.push(await new RecordBackup(deps, record, requestOf(record, invocation), receipts).run());
       } catch (error) {
-        failedKeys.push(record.key);
+        failures.push(`${record.key} (${describeError(error)})`);
         logger.error(LogMessage.retry, { outcome: Outcome.retry, key: record.key, eventVersionId: record.versionId, error });
       }
     }
-    if (failedKeys.length > 0) {
-      throw new RetryableBackupError(`backup of ${failedKeys.length} record(s) failed and will be retried: ${failedKeys.join(', ')}`);
+    if (failures.length > 0) {
+      // The cause travels with the event's failure, into the parked event and a redrive's report, not only into the log.
+      const named = failures.slice(0, NAMED_FAILURES).join(', ');
+      const more = failures.length > NAMED_FAILURES ? ` and ${failures.length - NAMED_FAILURES} more (in the log)` : '';
+      throw new RetryableBackupError(`backup of ${failures.length} record(s) failed and will be retried: ${named}${more}`);
     }
     return { outcomes, ignored, malformed: parsed.malformed.length };
   };

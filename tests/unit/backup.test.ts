@@ -1132,6 +1132,19 @@ describe('failures', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.retry, key: 'orphaned.txt', error: expect.objectContaining({ name: 'NoSuchBucket' }) }));
   });
 
+  it('names the cause of the first five failed records in its error, and how many more the log has', async () => {
+    // Prepare
+    const keys = Array.from({ length: 7 }, (_, index) => `throttled-${index}.txt`);
+    for (const key of keys) model.put(INBOX, key);
+    s3.on(HeadObjectCommand, { Bucket: BACKUP }).rejects(awsError('SlowDown', 503));
+    // Act
+    const run = createHandler(dependencies())({ Records: keys.map((key) => recordFor(key)) }, invocation);
+    // Assess
+    await expect(run).rejects.toThrow(
+      `backup of 7 record(s) failed and will be retried: ${keys.slice(0, 5).map((key) => `${key} (SlowDown: SlowDown (simulated))`).join(', ')} and 2 more (in the log)`,
+    );
+  });
+
   it('throws after trying every record when one fails transiently, logging the error with its stack', async () => {
     // Prepare
     const deps = dependencies();
@@ -1143,6 +1156,7 @@ describe('failures', () => {
     const run = createHandler(deps)(event, invocation);
     // Assess
     await expect(run).rejects.toThrow(/1 record\(s\) failed and will be retried: throttled.txt/);
+    await expect(run).rejects.toThrow('1 record(s) failed and will be retried: throttled.txt (SlowDown: SlowDown (simulated))');
     const retry = deps.logged().find((line) => line.outcome === Outcome.retry);
     expect(retry).toMatchObject({ key: 'throttled.txt' });
     expect(retry?.error).toBeInstanceOf(Error);
