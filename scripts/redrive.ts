@@ -3,6 +3,7 @@ import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption 
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
 import { describeHiddenElsewhere, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
+import { shownText } from './lib/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('redrive', 'Re-invoke the function with every event parked in the failed-events queue; a message is deleted only after the function succeeded.')
@@ -15,7 +16,7 @@ const IGNORED_ADVICE =
   "the function took none of its records (the reason is in its log, and above when it is one the parser names); it stays in the queue, see the README on messages that are no parked event";
 
 const describe = (event: ParkedEvent) =>
-  `${parkedEventLabel(event)}${event.attempts ? ` — parked after ${event.attempts} attempt(s)` : ''}${event.condition ? ` (${event.condition})` : ''}${event.lastError ? `; last error ${event.lastError}` : ''}`;
+  `${parkedEventLabel(event)}${event.attempts ? ` — parked after ${event.attempts} attempt(s)` : ''}${event.condition ? ` (${event.condition})` : ''}${event.lastError ? `; last error ${shownText(event.lastError)}` : ''}`;
 
 run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
@@ -49,7 +50,7 @@ run(async () => {
 
   for (const result of results) {
     if (result.skipped) console.log(`  SKIPPED    ${describe(result.event)}\n             ${result.skipped}`);
-    else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${result.error}`);
+    else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${shownText(result.error)}`);
     else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${IGNORED_ADVICE}`);
     else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}`);
   }

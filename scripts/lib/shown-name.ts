@@ -22,6 +22,11 @@ export function shownName(name: string): string {
   return CONTROL.test(name) ? shellWord(name) : name;
 }
 
+/** A line of text as printed to a terminal (an error that names keys): its control characters escaped as in $'…'. */
+export function shownText(text: string): string {
+  return text.replace(CONTROLS, escaped);
+}
+
 /** A shell word for bash: single-quoted, or $'…' with escapes when it holds control characters. */
 export function shellWord(text: string): string {
   if (!CONTROL.test(text)) return `'${text.replaceAll("'", "'\\''")}'`;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { shellWord, shownName } from '../../scripts/lib/shown-name.js';
+import { shellWord, shownName, shownText } from '../../scripts/lib/shown-name.js';
 
 /** What bash makes of a word: the bytes `printf %s <word>` writes. */
 const bashReads = (word: string) => execFileSync('bash', ['-c', `printf %s ${word}`], { encoding: 'utf8' });
@@ -35,4 +35,13 @@ describe('shellWord', () => {
       expect(bashReads(shellWord(name))).toBe(name);
     },
   );
+});
+
+describe('shownText', () => {
+  it('escapes the control characters of a line that names keys, and leaves the rest as it is', () => {
+    // Act
+    const shown = shownText("RetryableBackupError: backup of 1 record(s) failed: red/cr\r.txt (NoSuchBucket: it's gone)");
+    // Assess
+    expect(shown).toBe("RetryableBackupError: backup of 1 record(s) failed: red/cr\\r.txt (NoSuchBucket: it's gone)");
+  });
 });
