@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
 import { describeHiddenElsewhere, parkedEventLabel, type ParkedEvent } from '../../lib/redrive.js';
-import { shownName } from '../../lib/shown-name.js';
+import { shownName, shownText } from '../../lib/shown-name.js';
 import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
 import type { RecentBackups } from '../backups.js';
 import type { Receipt } from '../receipts.js';
@@ -131,7 +131,7 @@ const ParkedSection: FC<{ parked: ParkedList; session: Session }> = ({ parked, s
               <tr>
                 <td class="key">{parkedEventLabel(event)}</td>
                 <td>{describeParked(event)}</td>
-                <td class="error">{event.lastError ?? ''}</td>
+                <td class="error">{shownText(event.lastError ?? '')}</td>
                 <td>
                   <ActionForm session={session} action="/redrive" label="Redrive" writes>
                     <input type="hidden" name="messageId" value={event.messageId} />

@@ -2,7 +2,7 @@ import type { FC } from 'hono/jsx';
 import { Finding } from '../../lib/reconcile.js';
 import { describeHiddenElsewhere, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
-import { shownName } from '../../lib/shown-name.js';
+import { shownName, shownText } from '../../lib/shown-name.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
 import { ActionForm, keyHref, Layout, type Session } from './layout.js';
 
@@ -25,7 +25,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
             {result.skipped
               ? `skipped: ${result.skipped}`
               : result.error
-                ? `failed again: ${result.error}`
+                ? `failed again: ${shownText(result.error)}`
                 : result.ignored
                   ? 'ignored by the function (not this stack\'s inbox): left in the queue'
                   : `redriven → ${JSON.stringify(result.outcomes)}`}
