@@ -173,6 +173,17 @@ export function stoppedAnswering(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The bucket S3 says does not exist (its NoSuchBucket names it), with what to do: S3's own message names none, and a
+ * bucket of the stack's gone (deleted outside the kit) stops most verbs; undefined for any other error.
+ */
+export function missingBucket(error: unknown): string | undefined {
+  const { name, BucketName } = (error ?? {}) as { name?: string; BucketName?: unknown };
+  if (name !== 'NoSuchBucket') return undefined;
+  const bucket = typeof BucketName === 'string' ? `s3://${BucketName}` : 'a bucket';
+  return `${bucket} is gone (deleted outside the kit?): \`make destroy\` says what deleting its stack would lose and how to keep it, and a deploy after it creates the stack's buckets again`;
+}
+
 /** Runs a script's main function: errors print their message (no stack for expected failures) and set the exit code. */
 export function run(main: () => Promise<number | void>): void {
   main().then(
@@ -182,7 +193,8 @@ export function run(main: () => Promise<number | void>): void {
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       const hint = stoppedAnswering(error);
-      console.error(`error: ${message}${hint ? `: the target stopped answering; ${hint}` : ''}`);
+      const gone = missingBucket(error);
+      console.error(`error: ${message}${hint ? `: the target stopped answering; ${hint}` : ''}${gone ? `: ${gone}` : ''}`);
       if (process.env.BACKUP_KIT_DEBUG && error instanceof Error) console.error(error.stack);
       process.exitCode = error instanceof UsageError ? ExitCode.usage : error instanceof Interrupted ? ExitCode.interrupted : ExitCode.failed;
     },

@@ -4,7 +4,7 @@ import { findStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
 import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, StackOperationFailed, type Log } from './stack.js';
-import { deletable, needsRecovery, recoveryAdvice } from './stack-state.js';
+import { conditionOf, deletable, needsRecovery, recoveryAdvice, StackCondition } from './stack-state.js';
 import type { Target } from './targets.js';
 import { refuseLosingUnbacked, unbackedInStack } from './unbacked.js';
 
@@ -72,7 +72,11 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   const { stackName, stack } = await findStack(target, clients, options.overrides);
   if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
   const outputs = stack ? outputsOf(stack) : {};
-  if (stack && options.refuseUnbacked) refuseLosingUnbacked(await unbackedInStack(clients, outputs), target.name);
+  if (stack && options.refuseUnbacked) {
+    const condition = conditionOf(stack.StackStatus ?? '');
+    const stackUsable = condition === StackCondition.ready || condition === StackCondition.rolledBack;
+    refuseLosingUnbacked(await unbackedInStack(clients, outputs), target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable });
+  }
   // Named by the stack, the bucket is the stack's; named by the account, it is the account's only if it owns it.
   const { bucket: backupBucket, owner } = outputs.BackupBucketName ? { bucket: outputs.BackupBucketName, owner: undefined } : await backupBucketFor(target, clients, stackName);
 

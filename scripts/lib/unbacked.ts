@@ -6,8 +6,11 @@ import type { Clients } from './clients.js';
 import { Finding, reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
 import { shownName } from './shown-name.js';
 
-/** What a destroy would lose for good: inbox keys whose current version no backup holds, and parked events. */
-export type Unbacked = { readonly keys: readonly KeyFinding[]; readonly parked: number };
+/**
+ * What a destroy would lose for good: inbox keys whose current version no backup holds, and parked events; and
+ * whether the backup bucket is gone (then neither redrive nor reconcile can back them up).
+ */
+export type Unbacked = { readonly keys: readonly KeyFinding[]; readonly parked: number; readonly backupBucketGone?: boolean };
 
 const NAMED_KEYS = 5;
 
@@ -19,9 +22,9 @@ const isNoSuchBucket = (error: unknown) => /NoSuchBucket/.test((error as Error).
  * bucket gone no backup holds anything, so every current inbox version counts (reconcileBuckets lists the backup
  * first, so the inbox is listed once either way).
  */
-async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: string): Promise<KeyFinding[]> {
+async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: string): Promise<{ keys: KeyFinding[]; backupBucketGone?: boolean }> {
   try {
-    return (await reconcileBuckets(s3, { inboxBucket, backupBucket })).filter((finding) => repairable.has(finding.finding));
+    return { keys: (await reconcileBuckets(s3, { inboxBucket, backupBucket })).filter((finding) => repairable.has(finding.finding)) };
   } catch (error) {
     if (!isNoSuchBucket(error)) throw error;
   }
@@ -29,10 +32,11 @@ async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: str
     if (isNoSuchBucket(error)) return undefined;
     throw error;
   });
-  return [...(inbox?.values() ?? [])]
+  const keys = [...(inbox?.values() ?? [])]
     .filter((entry) => !entry.deleteMarker)
     .map((entry) => ({ key: entry.key, finding: Finding.missing, inboxVersionId: entry.versionId, detail: `the backup bucket ${backupBucket} is gone` }))
     .sort((a, b) => (a.key < b.key ? -1 : 1));
+  return { keys, backupBucketGone: inbox !== undefined };
 }
 
 /** A queue gone already holds nothing to lose: a stack whose delete failed may have deleted it before it stopped. */
@@ -60,12 +64,18 @@ async function parkedEvents(sqs: SQSClient, queueUrl: string): Promise<number> {
  */
 export async function unbackedInStack(clients: Clients, outputs: Readonly<Record<string, string>>): Promise<Unbacked> {
   const { InboxBucketName: inboxBucket, BackupBucketName: backupBucket, FailedEventsQueueUrl: queueUrl } = outputs;
-  const keys = inboxBucket && backupBucket ? await unbackedKeys(clients.s3, inboxBucket, backupBucket) : [];
-  return { keys, parked: queueUrl ? await parkedEvents(clients.sqs, queueUrl) : 0 };
+  const { keys, backupBucketGone } = inboxBucket && backupBucket ? await unbackedKeys(clients.s3, inboxBucket, backupBucket) : { keys: [] };
+  return { keys, parked: queueUrl ? await parkedEvents(clients.sqs, queueUrl) : 0, ...(backupBucketGone ? { backupBucketGone } : {}) };
 }
 
+/**
+ * Where a destroy's refusal is given: the stack's inbox and the target's endpoint (for a command that copies it),
+ * and whether the stack's state lets redrive and reconcile run.
+ */
+export type RefusalContext = { readonly inboxBucket?: string; readonly endpoint?: string; readonly stackUsable?: boolean };
+
 /** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */
-export function refuseLosingUnbacked({ keys, parked }: Unbacked, targetName: string): void {
+export function refuseLosingUnbacked({ keys, parked, backupBucketGone }: Unbacked, targetName: string, context: RefusalContext = {}): void {
   if (keys.length === 0 && parked === 0) return;
   const named = keys.slice(0, NAMED_KEYS).map((finding) => `${shownName(finding.key)} (${finding.finding})`);
   const more = keys.length > NAMED_KEYS ? `, and ${keys.length - NAMED_KEYS} more` : '';
@@ -73,8 +83,15 @@ export function refuseLosingUnbacked({ keys, parked }: Unbacked, targetName: str
     ...(keys.length > 0 ? [`${keys.length} inbox key(s) whose current version no backup holds: ${named.join(', ')}${more}`] : []),
     ...(parked > 0 ? [`${parked} event(s) parked in the failed-events queue`] : []),
   ];
-  throw new UsageError(
-    `destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}. ` +
-      `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`,
-  );
+  // Where the kit cannot back them up, a copy of the inbox kept elsewhere is what keeps them.
+  const blocked = backupBucketGone
+    ? 'The backup bucket is gone, so neither redrive nor reconcile can back them up'
+    : context.stackUsable === false
+      ? "The stack's state lets neither redrive nor reconcile run"
+      : undefined;
+  const copy = `aws s3 sync s3://${context.inboxBucket ?? '<inbox bucket>'} ./inbox-copy${context.endpoint ? ` --endpoint-url ${context.endpoint}` : ''}`;
+  const advice = blocked
+    ? `${blocked}: copy the inbox first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and upload the copies`
+    : `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
+  throw new UsageError(`destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}. ${advice}`);
 }

@@ -153,6 +153,19 @@ describe('run', () => {
     );
   });
 
+  it('names the bucket S3 says does not exist, and what to do, where S3 names none', async () => {
+    // Prepare: the SDK's NoSuchBucket carries the BucketName of S3's error document
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const gone = Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket', BucketName: 'kit-backup-123456789012-us-east-1' });
+    // Act
+    run(() => Promise.reject(gone));
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
+    // Assess
+    expect(printed).toHaveBeenCalledWith(
+      'error: The specified bucket does not exist: s3://kit-backup-123456789012-us-east-1 is gone (deleted outside the kit?): `make destroy` says what deleting its stack would lose and how to keep it, and a deploy after it creates the stack\'s buckets again',
+    );
+  });
+
   it('exits 130 when Ctrl-C was typed at a question', async () => {
     // Prepare
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);

@@ -113,6 +113,34 @@ describe('what a destroy would lose', () => {
     expect(s3.commandCalls(ListObjectVersionsCommand, { Bucket: INBOX })).toHaveLength(1);
   });
 
+  it('says to copy the inbox first where neither redrive nor reconcile can back its files up: the backup bucket gone, or the stack in a failed state', async () => {
+    // Prepare: the backup bucket was deleted outside the kit; a second stack's backups are fine, but its delete failed
+    model.put(INBOX, 'photo.jpg');
+    parked(0);
+    s3.on(ListObjectVersionsCommand, { Bucket: BACKUP }).rejects(awsError('NoSuchBucket', 404));
+    const context = { inboxBucket: INBOX, endpoint: 'http://127.0.0.1:4599' };
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    const refusals = [
+      () => refuseLosingUnbacked(unbacked, 'embedded', { ...context, stackUsable: true }),
+      () => refuseLosingUnbacked({ keys: [{ key: 'a.txt', finding: Finding.missing, detail: 'no backup' }], parked: 0 }, 'embedded', { ...context, stackUsable: false }),
+      () => refuseLosingUnbacked({ keys: [{ key: 'a.txt', finding: Finding.missing, detail: 'no backup' }], parked: 0 }, 'embedded', { ...context, stackUsable: true }),
+    ].map((refuse) => {
+      try {
+        refuse();
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    // Assess
+    const copyFirst = `copy the inbox first (\`aws s3 sync s3://${INBOX} ./inbox-copy --endpoint-url http://127.0.0.1:4599\`), then destroy with DISCARD_UNBACKED=1, deploy again and upload the copies`;
+    expect(unbacked.backupBucketGone).toBe(true);
+    expect(refusals[0]).toContain(`The backup bucket is gone, so neither redrive nor reconcile can back them up: ${copyFirst}`);
+    expect(refusals[1]).toContain(`The stack's state lets neither redrive nor reconcile run: ${copyFirst}`);
+    expect(refusals[2]).toContain('Back them up first with `make redrive TARGET=embedded` and `make reconcile FIX=1 TARGET=embedded`');
+  });
+
   it.each(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'])(
     'counts no parked event when the failed-events queue is gone already (%s), as a stack whose delete failed may leave it',
     async (name) => {
