@@ -2,7 +2,7 @@ import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
-import { describeHiddenElsewhere, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
+import { describeHiddenElsewhere, ignoredBecause, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { shownText } from './lib/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
@@ -12,8 +12,7 @@ const program = scriptCommand('redrive', 'Re-invoke the function with every even
   .parse();
 const options = program.opts<{ target: TargetName; dryRun: boolean }>();
 
-const IGNORED_ADVICE =
-  "the function took none of its records (the reason is in its log, and above when it is one the parser names); it stays in the queue, see the README on messages that are no parked event";
+const IGNORED_ADVICE = 'it stays in the queue: see the README on messages that are no parked event';
 
 const describe = (event: ParkedEvent) =>
   `${parkedEventLabel(event)}${event.attempts ? ` — parked after ${event.attempts} attempt(s)` : ''}${event.condition ? ` (${event.condition})` : ''}${event.lastError ? `; last error ${shownText(event.lastError)}` : ''}`;
@@ -51,7 +50,7 @@ run(async () => {
   for (const result of results) {
     if (result.skipped) console.log(`  SKIPPED    ${describe(result.event)}\n             ${result.skipped}`);
     else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${shownText(result.error)}`);
-    else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${IGNORED_ADVICE}`);
+    else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${shownText(ignoredBecause(result.event, outputs.InboxBucketName))}; ${IGNORED_ADVICE}`);
     else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}`);
   }
   for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem} (another reader has it, or it is gone)`);

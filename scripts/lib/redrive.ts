@@ -141,6 +141,17 @@ export type Redriven = {
 /** What the function answers for an event it handled. */
 type HandledAnswer = { readonly outcomes?: readonly unknown[]; readonly ignored?: number } | undefined;
 
+/**
+ * Why the function took none of a parked event's records, as far as the event itself tells: records of other buckets
+ * than the stack's inbox, or records the parser ignores (a delete, a test event); else the function's log says.
+ */
+export function ignoredBecause(event: Pick<ParkedEvent, 'payload' | 'ignoredReasons'>, inboxBucket: string): string {
+  const others = [...new Set(parseS3Event(event.payload).records.map((record) => record.bucket).filter((bucket) => bucket !== inboxBucket))];
+  if (others.length > 0) return `its records are for ${others.map((bucket) => `s3://${bucket}`).join(', ')}, not this stack's inbox s3://${inboxBucket}`;
+  if (event.ignoredReasons.length > 0) return `the function takes none of its records: ${event.ignoredReasons.join('; ')}`;
+  return "the function took none of its records: its log says why";
+}
+
 /** The parked event, naming the request that parked it, so that the function recognises that request's copies. */
 export function redrivenPayload(event: ParkedEvent): unknown {
   const { payload, requestId } = event;

@@ -3,7 +3,8 @@ import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttr
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
-import { parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { eventFor, INBOX } from './support/fixtures.js';
 
 const sqs = mockClient(SQSClient);
 const lambda = mockClient(LambdaClient);
@@ -223,6 +224,25 @@ describe('a parked event the function takes no record of', () => {
     // Assess
     expect(parked).toMatchObject({ keys: [], ignoredReasons: ['not an ObjectCreated event (ObjectRemoved:Delete)'] });
     expect(parkedEventLabel(parked as ParkedEvent)).toBe('(no key: not an ObjectCreated event (ObjectRemoved:Delete))');
+  });
+});
+
+describe('why the function took none of a parked event', () => {
+  const parkedWith = (payload: unknown) => parseParked({ MessageId: 'm', ReceiptHandle: 'h', Body: JSON.stringify({ requestPayload: payload }) }) as ParkedEvent;
+
+  it('names the buckets its records are for when they are not the inbox, the parser\'s reasons, or else the log', () => {
+    // Prepare
+    const foreign = parkedWith(eventFor('red/gone.txt', { bucket: 'someone-elses-bucket' }));
+    const removed = parkedWith(eventFor('gone.txt', { eventName: 'ObjectRemoved:Delete' }));
+    const taken = parkedWith(eventFor('kept.txt'));
+    // Act
+    const reasons = [foreign, removed, taken].map((event) => ignoredBecause(event, INBOX));
+    // Assess
+    expect(reasons).toEqual([
+      `its records are for s3://someone-elses-bucket, not this stack's inbox s3://${INBOX}`,
+      'the function takes none of its records: not an ObjectCreated event (ObjectRemoved:Delete)',
+      'the function took none of its records: its log says why',
+    ]);
   });
 });
 
