@@ -128,6 +128,8 @@ export function release(sqs: SQSClient, queueUrl: string, held: readonly Held[])
 export type Redriven = {
   readonly event: ParkedEvent;
   readonly outcomes?: unknown;
+  /** Records of the event the function could not read (logged as `malformed`): they go with its message. */
+  readonly malformed?: number;
   readonly error?: string;
   /** Why it was not re-invoked: another reader received its message while it waited its turn. */
   readonly skipped?: string;
@@ -139,7 +141,7 @@ export type Redriven = {
 };
 
 /** What the function answers for an event it handled. */
-type HandledAnswer = { readonly outcomes?: readonly unknown[]; readonly ignored?: number } | undefined;
+type HandledAnswer = { readonly outcomes?: readonly unknown[]; readonly ignored?: number; readonly malformed?: number } | undefined;
 
 /**
  * Why the function took none of a parked event's records, as far as the event itself tells: records of other buckets
@@ -150,6 +152,11 @@ export function ignoredBecause(event: Pick<ParkedEvent, 'payload' | 'ignoredReas
   if (others.length > 0) return `its records are for ${others.map((bucket) => `s3://${bucket}`).join(', ')}, not this stack's inbox s3://${inboxBucket}`;
   if (event.ignoredReasons.length > 0) return `the function takes none of its records: ${event.ignoredReasons.join('; ')}`;
   return "the function took none of its records: its log says why";
+}
+
+/** What a redrive says of an event's malformed records, which go with its message: nothing when it had none. */
+export function describeMalformed(result: Pick<Redriven, 'malformed'>): string {
+  return result.malformed ? ` (and ${result.malformed} malformed record(s) it could not read, gone with the message: the function's log has them as \`malformed\`)` : '';
 }
 
 /** The parked event, naming the request that parked it, so that the function recognises that request's copies. */
@@ -166,7 +173,7 @@ export async function redriveOne(sqs: SQSClient, lambda: LambdaClient, queueUrl:
     const answer = invocation.payload as HandledAnswer;
     if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored };
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
-    return { event, outcomes: answer?.outcomes };
+    return { event, outcomes: answer?.outcomes, ...(answer?.malformed ? { malformed: answer.malformed } : {}) };
   } catch (error) {
     return { event, error: `${(error as Error).name}: ${(error as Error).message}` };
   }

@@ -3,7 +3,7 @@ import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttr
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
-import { ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { describeMalformed, ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
 import { eventFor, INBOX } from './support/fixtures.js';
 
 const sqs = mockClient(SQSClient);
@@ -169,6 +169,17 @@ describe('redrive keeps each message its own until its event ran', () => {
     // Assess
     expect(journal).toEqual(['hide 360s r-1', 'invoke', 'delete r-1']);
     expect(redrive.results.map((result) => [result.outcomes, result.ignored])).toEqual([[['copied'], undefined]]);
+  });
+
+  it('says so when the event it deleted held records the function could not read, which go with the message', async () => {
+    // Prepare: the function copies one record of k-1.txt's event and cannot read another
+    arrange([parkedMessage(1)]);
+    lambda.on(InvokeCommand).callsFake(() => ({ StatusCode: 200, Payload: encode({ outcomes: ['copied'], ignored: 0, malformed: 1 }) }));
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(redrive.results.map(describeMalformed)).toEqual([" (and 1 malformed record(s) it could not read, gone with the message: the function's log has them as `malformed`)"]);
+    expect(describeMalformed({})).toBe('');
   });
 
   it('receives every message hidden for the whole redrive, asks how many others hide, and releases ten to a request', async () => {

@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { Finding } from '../../lib/reconcile.js';
-import { describeHiddenElsewhere, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
+import { describeHiddenElsewhere, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import { shownName, shownText } from '../../lib/shown-name.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
@@ -28,7 +28,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
                 ? `failed again: ${shownText(result.error)}`
                 : result.ignored
                   ? 'ignored by the function (not this stack\'s inbox): left in the queue'
-                  : `redriven → ${JSON.stringify(result.outcomes)}`}
+                  : `redriven → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}`}
           </li>
         ))}
         {redrive.notReleased.map((refused) => (
