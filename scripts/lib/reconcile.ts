@@ -6,6 +6,7 @@ import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder } from './bucket-listing.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
+import { shownName } from './shown-name.js';
 
 export const Finding = { ok: 'ok', missing: 'missing', stale: 'stale', corrupt: 'corrupt', orphan: 'orphan' } as const;
 export type Finding = (typeof Finding)[keyof typeof Finding];
@@ -68,7 +69,9 @@ export async function reconcileBuckets(
       limit(async () => {
         const finding = await checkKey(s3, buckets, key);
         options.onChecked?.((checked += 1));
-        return finding;
+        // Deleted in the backup bucket, not never backed up: its earlier versions are still there.
+        const deletedInBackup = finding.finding === Finding.missing && backup.get(key)?.deleteMarker === true;
+        return deletedInBackup ? { ...finding, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: \`make restore KEY=${shownName(key)} LIST=1\` lists them)` } : finding;
       }),
     ),
   );

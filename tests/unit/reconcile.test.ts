@@ -93,6 +93,21 @@ describe('checking keys against the backup, and repairing them through the funct
     expect(findings[3]?.detail).toMatch(/^different by checksum/);
   });
 
+  it('tells a key deleted in the backup bucket from one never backed up, and how to see the versions kept', async () => {
+    // Prepare: both keys are in the inbox; one's backup was deleted (a delete marker is its latest), the other never had one
+    const current = model.put(INBOX, 'deleted-in-backup.txt', { body: 'kept below' });
+    model.put(BACKUP, 'deleted-in-backup.txt', { body: 'kept below', metadata: { 'source-version-id': current } });
+    model.deleteKey(BACKUP, 'deleted-in-backup.txt');
+    model.put(INBOX, 'never.txt');
+    // Act
+    const findings = await reconcileBuckets(s3 as unknown as S3Client, buckets);
+    // Assess
+    expect(findings.map((found) => [found.key, found.finding, found.detail])).toEqual([
+      ['deleted-in-backup.txt', Finding.missing, 'deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: `make restore KEY=deleted-in-backup.txt LIST=1` lists them)'],
+      ['never.txt', Finding.missing, 'no backup at all'],
+    ]);
+  });
+
   it('checks a PREFIX as a folder, as restore reads it: docs is docs/…, never docs-private/…', async () => {
     // Prepare
     model.put(INBOX, 'docs/a.txt');
