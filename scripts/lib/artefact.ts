@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import yazl from 'yazl';
@@ -126,11 +126,13 @@ export async function readArtefact(): Promise<Artefact> {
 }
 
 /**
- * What the zip is built from besides the handler's sources: the dependencies' versions as locked and as installed,
- * the build's own options (this file: esbuild's settings, the credential alias, the budget), the TypeScript
- * settings esbuild reads and esbuild's version. A change to any of them makes the zip stale, as an edited source does.
+ * What the zip is built from besides the handler's sources: the package (its "type" decides how esbuild reads the
+ * sources), the dependencies' versions as locked and as npm recorded their install, the build's own options (this
+ * file: esbuild's settings, the credential alias, the budget), the TypeScript settings esbuild reads and esbuild's
+ * version. A change to any of them makes the zip stale, as an edited source does.
  */
 export const BUILD_CONFIGURATION_FILES = [
+  join(projectRoot, 'package.json'),
   join(projectRoot, 'package-lock.json'),
   join(projectRoot, 'node_modules', '.package-lock.json'),
   join(projectRoot, 'scripts', 'lib', 'artefact.ts'),
@@ -143,9 +145,8 @@ export const BUILD_CONFIGURATION_FILES = [
  * times would call a zip fresh after sources were copied in with older times, or rebuilt it after a mere touch.
  */
 export async function inputsDigest(): Promise<string> {
-  const sources = (await readdir(handlerDir, { recursive: true, withFileTypes: true }))
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name));
+  const names = (await readdir(handlerDir, { recursive: true })).map((name) => join(handlerDir, name));
+  const sources = (await Promise.all(names.map(async (file) => ((await stat(file)).isFile() ? [file] : [])))).flat();
   const inputs = [...sources, ...BUILD_CONFIGURATION_FILES].sort();
   const hash = createHash('sha256');
   for (const file of inputs) {
@@ -158,10 +159,13 @@ export async function inputsDigest(): Promise<string> {
   return hash.digest('hex');
 }
 
+const exists = (file: string) => access(file).then(() => true, () => false);
+
 /** The built artefact, rebuilt first when it is missing or was built from other sources or another build configuration. */
 export async function freshArtefact(): Promise<{ artefact: Artefact; rebuilt: boolean }> {
   const recorded = await readFile(artefactInputsPath, 'utf8').then((text) => text.trim(), () => undefined);
-  if (recorded !== undefined && recorded === (await inputsDigest())) {
+  const present = (await exists(artefactPath)) && (await exists(artefactShaPath));
+  if (present && recorded !== undefined && recorded === (await inputsDigest())) {
     return { artefact: await readArtefact(), rebuilt: false };
   }
   const built = await buildArtefact();

@@ -60,10 +60,16 @@ vi.mock('node:fs/promises', async (importOriginal) => {
       if (!file) throw missing(path);
       return { mtimeMs: file.mtimeMs } as Stats;
     }
-    if (path.startsWith(`${handlerDir}/`) || (BUILD_CONFIGURATION_FILES as readonly string[]).includes(path)) return { mtimeMs: sourceTimes.get(path) ?? defaultSourceTime } as Stats;
+    if (path.startsWith(`${handlerDir}/`) || (BUILD_CONFIGURATION_FILES as readonly string[]).includes(path)) {
+      return Object.assign(await actual.stat(path), { mtimeMs: sourceTimes.get(path) ?? defaultSourceTime }) as Stats;
+    }
     return actual.stat(path);
   });
-  return { ...actual, readFile, writeFile, mkdir, stat, rm };
+  const access = vi.fn(async (path: string) => {
+    if (!inDist(path)) return actual.access(path);
+    if (!dist.has(path)) throw missing(path);
+  });
+  return { ...actual, readFile, writeFile, mkdir, stat, rm, access };
 });
 
 // Two esbuild builds take about a second on an idle machine and several under load: a correctness test, not a
@@ -204,6 +210,7 @@ describe('the built artefact in dist/', () => {
 
   it.each([
     ['a handler source', join(handlerDir, 'backup.ts')],
+    ['the package', join(projectRoot, 'package.json')],
     ['the lock file', join(projectRoot, 'package-lock.json')],
     ['the installed packages', join(projectRoot, 'node_modules', '.package-lock.json')],
     ["the build's options", join(projectRoot, 'scripts', 'lib', 'artefact.ts')],
@@ -248,6 +255,21 @@ describe('the built artefact in dist/', () => {
     await expect(cutShort).rejects.toThrow('ENOSPC');
     failingWrite = undefined;
     expect((await freshArtefact()).rebuilt).toBe(true);
+  }, 60_000);
+
+  it.each([
+    ['the zip', artefactPath],
+    ['its sha256', artefactShaPath],
+  ])('is built again when %s was deleted after its build, though the record of its sources still matches', async (_what, deleted) => {
+    // Prepare
+    const before = Buffer.from('zip built before');
+    await built(before, sha256(before), 2_000);
+    dist.delete(deleted);
+    // Act
+    const fresh = await freshArtefact();
+    // Assess
+    expect(fresh.rebuilt).toBe(true);
+    expect(await readArtefact()).toEqual(fresh.artefact);
   }, 60_000);
 
   it('is built and written when there is none', async () => {
