@@ -89,8 +89,10 @@ run(async () => {
     console.error(`nothing under ${asFolder(request.prefix) || '/'} in s3://${buckets.backupBucket}${buckets.inboxBucket ? ` or s3://${buckets.inboxBucket}` : ''}: check the folder's name (PREFIX=/ restores everything)`);
     return ExitCode.failed;
   }
+  const alreadyThere = (items: readonly PlannedRestore[]) => items.filter((item) => item.skipped === SkipReason.alreadyThere).length;
   if (writes.length === 0) {
-    console.log('nothing to restore');
+    const done = alreadyThere(plan);
+    console.log(`nothing to restore${done > 0 ? `: ${done} key(s) hold their backup's bytes already` : ''}`);
     return notRestored(request, plan).length > 0 ? ExitCode.failed : ExitCode.ok;
   }
   if (overwrites > 0 && !options.yes && !(await confirm(`Overwrite ${overwrites} existing object(s)?`))) {
@@ -106,8 +108,9 @@ run(async () => {
   for (const result of results.filter((r) => r.action === RestoreAction.skip && writes.some((w) => w.key === r.key))) console.log(describe(result));
   for (const result of failed) console.error(`  FAILED     ${shownName(result.key)}: ${result.error}`);
   const intoInbox = writes.some((w) => w.destination.bucket === buckets.inboxBucket);
+  const done = alreadyThere(results);
   console.log(
-    `restored ${restored.length}, skipped ${results.length - restored.length - failed.length}, failed ${failed.length}` +
+    `restored ${restored.length}, done already ${done}, skipped ${results.length - restored.length - done - failed.length}, failed ${failed.length}` +
       (intoInbox ? ' (restored files are uploads like any other: the function backs them up again)' : ''),
   );
   if (interrupted.aborted) return ExitCode.interrupted;

@@ -265,10 +265,11 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const occupiedBy = occupant?.content.etag;
         const occupiedByVersion = occupant?.versionId;
         const byTime = request.at && !then ? { historyGone: true } : {};
-        // What an earlier run of the same restore wrote, or an untouched file: nothing to do, and no failure. Only
-        // evidence of the bytes counts (a checksum or an MD5 ETag), never a size alone.
-        const comparison = occupant && compareContent(backup.content, occupant.content);
-        if (comparison && comparison.same && comparison.by !== ComparedBy.size && !request.force) {
+        // What an earlier run of the same restore wrote, or an untouched file: nothing to do, and no failure, FORCE=1
+        // or not (it would write the same bytes again, as a new version and a new backup). Only evidence of the bytes
+        // counts (a checksum or an MD5 ETag), never a size alone; an archived object is no readable copy.
+        const comparison = occupant && !occupant.archivedIn && compareContent(backup.content, occupant.content);
+        if (comparison && comparison.same && comparison.by !== ComparedBy.size) {
           return { ...skip(SkipReason.alreadyThere, `s3://${target.bucket}/${shownName(target.key)} holds this backup's bytes already (${comparison.detail})`), backup, occupiedBy, occupiedByVersion, ...byTime };
         }
         if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${shownName(target.key)} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy, occupiedByVersion, ...byTime };

@@ -195,12 +195,30 @@ describe('planRestore where the destination already holds what it would write', 
     // Act
     const plans = await Promise.all(['docs/a.txt', 'docs/b.txt'].map((key) => planRestore(s3 as unknown as S3Client, buckets, { key, force: false })));
     const forced = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', force: true });
+    const forcedOther = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/b.txt', force: true });
     // Assess
     const [[already], [other]] = plans as [PlannedRestore[], PlannedRestore[]];
     expect([already?.skipped, other?.skipped]).toEqual([SkipReason.alreadyThere, SkipReason.exists]);
     expect(already?.reason).toMatch(/^s3:\/\/the-inbox\/docs\/a\.txt holds this backup's bytes already \(CRC64NVME /);
     expect(notRestored({}, [already!, other!])).toEqual([other]);
-    expect(forced.map((item) => item.action)).toEqual([RestoreAction.overwrite]);
+    expect([...forced, ...forcedOther].map((item) => [item.action, item.skipped])).toEqual([
+      [RestoreAction.skip, SkipReason.alreadyThere],
+      [RestoreAction.overwrite, undefined],
+    ]);
+  });
+
+  it('counts nothing done by size alone, nor over an archived object, however alike', async () => {
+    // Prepare: docs/kms.txt is under SSE-KMS (its ETag is no MD5) and S3 gives no checksum; docs/cold.txt lies in DEEP_ARCHIVE
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.put('the-backups', 'docs/kms.txt', { body: 'same length A', metadata: { 'source-version-id': 'v-k' } });
+    model.put('the-backups', 'docs/cold.txt', { body: 'archived bytes', metadata: { 'source-version-id': 'v-c' } });
+    model.put('the-inbox', 'docs/cold.txt', { body: 'archived bytes', storageClass: 'DEEP_ARCHIVE' });
+    s3.on(HeadObjectCommand, { Bucket: 'the-inbox', Key: 'docs/kms.txt' }).resolves({ VersionId: 'k1', ContentLength: 13, ETag: '"not-an-md5"', ServerSideEncryption: 'aws:kms' });
+    // Act
+    const plans = await Promise.all(['docs/kms.txt', 'docs/cold.txt'].map((key) => planRestore(s3 as unknown as S3Client, buckets, { key, force: false })));
+    // Assess
+    expect(plans.map(([item]) => item?.skipped)).toEqual([SkipReason.exists, SkipReason.exists]);
   });
 });
 
