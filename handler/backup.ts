@@ -190,7 +190,6 @@ class RecordBackup {
       if (copy === undefined) continue;
       copies += 1;
       copied = copy;
-      this.receiptedHere.add(copy.sourceVersionId);
       if (!(await this.receiptAndLookAgain(copy, lookBack))) return Outcome.copied;
     }
     throw new Error(`${key}: its backup or inbox version kept changing during ${MAX_ROUNDS_PER_RECORD} rounds of reads and conditional copies`);
@@ -346,6 +345,7 @@ class RecordBackup {
   private async receipt(copy: Copied, { resent }: { resent: boolean }): Promise<void> {
     const { sns, config, logger } = this.deps;
     const { key, sourceVersionId } = copy;
+    // Before anything is awaited: a look back that starts beside this receipt skips its version.
     this.receiptedHere.add(sourceVersionId);
     if (resent && this.receipts.has(this.requestId, key, sourceVersionId)) return;
     try {

@@ -5,6 +5,7 @@ import {
   CreateMultipartUploadCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
   S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
@@ -799,6 +800,47 @@ describe('receipts after a crash', () => {
     // Assess
     expect(third.outcomes).toEqual([Outcome.sourceMissing]);
     expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue).sort()).toEqual([v1, v3].sort());
+  });
+
+  it('reads back, for the event of a key deleted since, one listing and each backup version in it, and sends nothing', async () => {
+    // Prepare: three versions backed up by other requests; a fourth written and the key deleted before its event came
+    for (let save = 1; save <= 3; save += 1) {
+      const version = model.put(INBOX, 'deleted-late.txt');
+      await createHandler(dependencies())(eventFor('deleted-late.txt', { versionId: version }), { requestId: `request-other-${save}` });
+    }
+    const unseen = model.put(INBOX, 'deleted-late.txt');
+    model.deleteKey(INBOX, 'deleted-late.txt');
+    receipts.length = 0;
+    const backupHeads = { count: 0 };
+    model.onHead = (bucket) => {
+      if (bucket === BACKUP) backupHeads.count += 1;
+    };
+    s3.resetHistory();
+    // Act
+    const late = await createHandler(dependencies())(eventFor('deleted-late.txt', { versionId: unseen }), invocation);
+    // Assess: the first read, then the three listed; no receipt, since none of them is this request's
+    expect(late.outcomes).toEqual([Outcome.sourceMissing]);
+    expect([s3.commandCalls(ListObjectVersionsCommand).length, backupHeads.count]).toEqual([1, 1 + 3]);
+    expect(receipts).toEqual([]);
+  });
+
+  it('sends one receipt for the copy a late event makes while it looks back, however slowly SNS answers', async () => {
+    // Prepare: request-0 backed up v0; v1 and v2 were written before v1's late event reached request-1, which copies
+    // v2 and looks back beside its receipt; SNS takes 50 ms to answer, so the receipt is not yet in the ledger
+    const v0 = model.put(INBOX, 'slow-sns.txt');
+    await createHandler(dependencies())(eventFor('slow-sns.txt', { versionId: v0 }), { requestId: 'request-0' });
+    const v1 = model.put(INBOX, 'slow-sns.txt');
+    const v2 = model.put(INBOX, 'slow-sns.txt');
+    receipts.length = 0;
+    sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
+      receipts.push(input);
+      return new Promise((resolve) => setTimeout(() => resolve({ MessageId: `receipt-${receipts.length}` }), 50));
+    });
+    // Act
+    const late = await createHandler(dependencies())(eventFor('slow-sns.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(late.outcomes).toEqual([Outcome.copied]);
+    expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v2]);
   });
 
   it('sends the receipt of a version a newer copy overtook when the retry of the request that copied it finds the current version archived', async () => {
