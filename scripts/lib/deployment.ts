@@ -85,7 +85,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const template = parseTemplate(templateBody);
   const refused = parameterProblem(template, requested) ?? wholeNumberProblem(template, requested);
   if (refused) {
-    const suggestion = parameterNameSuggestion(template, requested);
+    const suggestion = parameterNameSuggestion(template, requested, DEPLOY_OWNED_PARAMETERS);
     throw new UsageError(`${refused}${suggestion ? `: ${suggestion}` : ''} (${parameterSourcesHint(target)})`);
   }
   const stackName = stackNameOf(requested);

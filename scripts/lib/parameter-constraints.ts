@@ -63,15 +63,17 @@ const looseName = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '')
 
 /**
  * For names the template does not declare, the declared one each was probably meant to be (the same name in
- * other case or punctuation, or at most two letters apart); undefined when none is close. CloudFormation's own
+ * other case or punctuation, or at most two letters apart), leaving out those a person may not set; undefined when
+ * none is close. CloudFormation's own
  * message names only what is wrong: this says what to write instead.
  */
-export function parameterNameSuggestion(template: Template, given: Parameters): string | undefined {
+export function parameterNameSuggestion(template: Template, given: Parameters, notToSuggest: readonly string[] = []): string | undefined {
   const declared = Object.keys(template.Parameters);
+  const suggestable = declared.filter((name) => !notToSuggest.includes(name));
   const suggestions = Object.keys(given)
     .filter((name) => !declared.includes(name))
     .flatMap((name) => {
-      const ranked = declared
+      const ranked = suggestable
         .map((candidate) => ({ candidate, apart: distance(looseName(name), looseName(candidate)) }))
         .filter(({ apart }) => apart <= 2)
         .sort((a, b) => a.apart - b.apart);

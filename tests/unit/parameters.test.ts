@@ -83,12 +83,13 @@ describe('parameter constraints, checked before a deploy writes anything', () =>
     [{ 'function-memory-mb': '1024' }, 'did you mean FunctionMemoryMb instead of function-memory-mb?'],
     [{ CopyConcurency: '4', LogRetentionDay: '7' }, 'did you mean CopyConcurrency instead of CopyConcurency; LogRetentionDays instead of LogRetentionDay?'],
     [{ Memory: '1024' }, undefined],
+    [{ 'artifact-key': 'x.zip' }, undefined],
     [{ FunctionMemoryMb: '1024' }, undefined],
   ])('%j: an unknown name is answered with the declared one it is closest to, if any is close', async (given, suggestion) => {
     // Prepare
     const template = await loadTemplate();
     // Act
-    const suggested = parameterNameSuggestion(template, given);
+    const suggested = parameterNameSuggestion(template, given, ['ArtifactBucket', 'ArtifactKey', 'KeptBackupBucket']);
     // Assess
     expect(suggested).toBe(suggestion);
   });
