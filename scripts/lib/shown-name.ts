@@ -1,16 +1,20 @@
 /**
- * Control characters, C0 and C1 and DEL: a terminal acts on them (a carriage return overwrites the line, ESC starts a
- * command); and the invisible ones that reorder or break what follows: bidirectional marks, embeddings, overrides and
- * isolates (`invoice\u202Efdp.exe` shows as `invoiceexe.pdf`) and the line and paragraph separators.
+ * Control characters (C0, C1, DEL: a terminal acts on them, a carriage return overwrites the line, ESC starts a
+ * command) and the invisible format characters and separators that change how what follows shows: bidirectional
+ * marks and overrides (`invoice\u202Efdp.exe` shows as `invoiceexe.pdf`), zero-width joiners and spaces, the soft
+ * hyphen, the byte-order mark, tag characters, the line and paragraph separators.
  */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
-const CONTROLS = new RegExp(CONTROL.source, 'g');
+const CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const CONTROLS = new RegExp(CONTROL.source, 'gu');
 
-/** One control character as bash writes it in $'…': \r, \x1b, and \u0085 beyond ASCII (a \x there would be one raw byte, not UTF-8). */
+/** One such character as bash writes it in $'…': \r, \x1b, \u0085 or \U000e0041 beyond ASCII (a \x there would be one raw byte, not UTF-8). */
 function escaped(character: string): string {
-  const code = character.charCodeAt(0);
+  const code = character.codePointAt(0) ?? 0;
   const named: Readonly<Record<string, string>> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-  return named[character] ?? (code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  const name = named[character];
+  if (name) return name;
+  if (code < 0x80) return `\\x${code.toString(16).padStart(2, '0')}`;
+  return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\U${code.toString(16).padStart(8, '0')}`;
 }
 
 /**
