@@ -89,9 +89,12 @@ export function refuseLosingUnbacked({ keys, parked, backupBucketGone }: Unbacke
     : context.stackUsable === false
       ? "The stack's state lets neither redrive nor reconcile run"
       : undefined;
-  const copy = `aws s3 sync s3://${context.inboxBucket ?? '<inbox bucket>'} ./inbox-copy${context.endpoint ? ` --endpoint-url ${context.endpoint}` : ''}`;
+  // Bucket to bucket, the copies keep their metadata, and keys such as `docs` beside `docs/a.txt` need no folders.
+  const local = context.endpoint ? `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 ` : '';
+  const endpoint = context.endpoint ? ` --endpoint-url ${context.endpoint}` : '';
+  const copy = `${local}aws s3 sync s3://${context.inboxBucket ?? '<inbox bucket>'} s3://<a bucket of yours>${endpoint}`;
   const advice = blocked
-    ? `${blocked}: copy the inbox first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and upload the copies`
+    ? `${blocked}: copy the inbox into a bucket of yours first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and copy them back into the new inbox, which backs them up`
     : `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
   throw new UsageError(`destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}. ${advice}`);
 }

@@ -134,7 +134,9 @@ describe('what a destroy would lose', () => {
       }
     });
     // Assess
-    const copyFirst = `copy the inbox first (\`aws s3 sync s3://${INBOX} ./inbox-copy --endpoint-url http://127.0.0.1:4599\`), then destroy with DISCARD_UNBACKED=1, deploy again and upload the copies`;
+    const copyFirst =
+      `copy the inbox into a bucket of yours first (\`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3 sync s3://${INBOX} s3://<a bucket of yours> --endpoint-url http://127.0.0.1:4599\`), ` +
+      'then destroy with DISCARD_UNBACKED=1, deploy again and copy them back into the new inbox, which backs them up';
     expect(unbacked.backupBucketGone).toBe(true);
     expect(refusals[0]).toContain(`The backup bucket is gone, so neither redrive nor reconcile can back them up: ${copyFirst}`);
     expect(refusals[1]).toContain(`The stack's state lets neither redrive nor reconcile run: ${copyFirst}`);
