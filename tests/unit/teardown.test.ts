@@ -210,6 +210,21 @@ describe('destroy', () => {
     expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
   });
 
+  it('says to copy the inbox first when the stack is in DELETE_FAILED, where redrive and reconcile refuse to run', async () => {
+    // Prepare: as above, with the stack's last delete failed
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...stack('DELETE_FAILED'), Outputs: kitOutputs }] });
+    s3.on(HeadObjectCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+      if (Bucket === KIT_INBOX) return { VersionId: 'null', ContentLength: 1 };
+      throw awsError('NotFound', 404);
+    });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
+    // Act
+    const refused = await tearDown(target, clients, { deleteBackups: false, refuseUnbacked: true, log: () => undefined }).catch((error: unknown) => error);
+    // Assess
+    expect((refused as Error).message).toContain(`The stack's state lets neither redrive nor reconcile run: copy the inbox into a bucket of yours first (\`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3 sync s3://${KIT_INBOX} s3://<a bucket of yours> --endpoint-url`);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+  });
+
   it('destroys a stack without the audit trail, emptying the inbox it has', async () => {
     // Prepare
     cloudFormation.on(DescribeStacksCommand).resolvesOnce({ Stacks: [{ ...stack('CREATE_COMPLETE'), Outputs: kitOutputs }] }).rejects(new Error('Stack with id backup-kit does not exist'));
