@@ -577,16 +577,24 @@ def references_in(node: Any) -> set[str]:
     return found
 
 
-# Error codes that say a resource is not there: S3's NoSuchBucket, SQS's AWS.SimpleQueueService.NonExistentQueue,
-# IAM's NoSuchEntity, Lambda's and Logs' ResourceNotFoundException.
-_GONE = re.compile(r"NoSuch|NotFound|NonExistent|DoesNotExist")
+# The error code each service answers for a resource of its that is not there; any other error, even a "not found"
+# of something else met while deleting (a bucket's missing policy), is a failure of the delete.
+_GONE_BY_SERVICE = {
+    "AWS::S3::": re.compile(r"^NoSuchBucket$"),
+    "AWS::SQS::": re.compile(r"NonExistentQueue|QueueDoesNotExist"),
+    "AWS::IAM::": re.compile(r"^NoSuchEntity$"),
+    "AWS::Lambda::": re.compile(r"^ResourceNotFoundException$"),
+    "AWS::Logs::": re.compile(r"^ResourceNotFoundException$"),
+    "AWS::SNS::": re.compile(r"^NotFound$"),
+}
 
 
-def _already_gone(error: Exception) -> bool:
+def _already_gone(error: Exception, resource_type: str) -> bool:
     """Whether a delete failed only because the resource was deleted already (outside CloudFormation): a resource's
     delete handler answers NotFound then (CloudFormation's handler contract), which a stack's delete counts as done."""
     code = getattr(error, "error_type", None) or getattr(error, "code", None)
-    return isinstance(code, str) and bool(_GONE.search(code.split("#")[-1]))
+    gone = next((pattern for prefix, pattern in _GONE_BY_SERVICE.items() if resource_type.startswith(prefix)), None)
+    return gone is not None and isinstance(code, str) and bool(gone.search(code.split("#")[-1]))
 
 
 def _delete_in_dependency_order(self: ResourceMap) -> None:
@@ -610,7 +618,7 @@ def _delete_in_dependency_order(self: ResourceMap) -> None:
             try:
                 self._delete_resource(self._parsed_resources[name], self._resource_json_map[name])
             except Exception as error:
-                if not _already_gone(error):
+                if not _already_gone(error, str(self._resource_json_map[name].get("Type", ""))):
                     failures.append(error)
                     blocked.add(name)
                     continue
