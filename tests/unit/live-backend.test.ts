@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { liveBackend } from '../../scripts/console/live-backend.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
+import { SkipReason } from '../../scripts/lib/restore.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
 
@@ -72,7 +73,7 @@ describe('the console’s overwrite', () => {
     expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
   });
 
-  it('asks again when the destination holds the same bytes as a newer version: a second click after the first overwrote it', async () => {
+  it('writes nothing again when the destination holds the backup’s bytes as a newer version: a second click after the first overwrote it', async () => {
     // Prepare: the question showed version i2; the first click wrote the backup's bytes as i3, with the same ETag
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
     s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'docs/a.txt', VersionId: 'b1', IsLatest: true, LastModified: new Date('2026-11-28T10:00:00Z'), Size: 5 }] });
@@ -81,7 +82,7 @@ describe('the console’s overwrite', () => {
     // Act
     const outcome = await backend.restore({ key: 'docs/a.txt', version: 'b1', force: true, overwriting: '"same"', overwritingVersion: 'i2' });
     // Assess
-    expect(outcome).toMatchObject({ kind: 'confirm', item: { occupiedBy: '"same"', occupiedByVersion: 'i3' } });
+    expect(outcome).toMatchObject({ kind: 'done', results: [{ skipped: SkipReason.alreadyThere, occupiedBy: '"same"', occupiedByVersion: 'i3' }] });
     expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
   });
 });
