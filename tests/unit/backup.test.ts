@@ -757,21 +757,29 @@ describe('receipts after a crash', () => {
     expect(receipts.map((r) => r.MessageAttributes?.sourceVersionId?.StringValue)).toEqual([v1]);
   });
 
-  it('sends the receipts of both its copies when two of its attempts died after copying, another request backing up in between', async () => {
-    // Prepare: request-1's first attempt copied v1 and died; request-2 backed up v2; request-1's second attempt
-    // copied v3, and every receipt it sent was throttled
-    const v1 = model.put(INBOX, 'died-twice.txt');
-    await createHandler(dependencies())(eventFor('died-twice.txt', { versionId: v1 }), invocation);
-    const v2 = model.put(INBOX, 'died-twice.txt');
-    await createHandler(dependencies())(eventFor('died-twice.txt', { versionId: v2 }), { requestId: 'request-2' });
-    const v3 = model.put(INBOX, 'died-twice.txt');
+  /**
+   * request-1's first attempt copies the key's v1 and dies; request-2 backs up v2; request-1's second attempt copies
+   * v3, and every receipt it sends is throttled. SNS answers again afterwards; no receipt is counted yet.
+   */
+  async function diedTwice(key: string): Promise<{ v1: string; v2: string; v3: string }> {
+    const v1 = model.put(INBOX, key);
+    await createHandler(dependencies())(eventFor(key, { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, key);
+    await createHandler(dependencies())(eventFor(key, { versionId: v2 }), { requestId: 'request-2' });
+    const v3 = model.put(INBOX, key);
     sns.on(PublishCommand).rejects(awsError('Throttling', 400));
-    await expect(createHandler(dependencies())(eventFor('died-twice.txt', { versionId: v1 }), invocation)).rejects.toThrow(RetryableBackupError);
+    await expect(createHandler(dependencies())(eventFor(key, { versionId: v1 }), invocation)).rejects.toThrow(RetryableBackupError);
     sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
       receipts.push(input);
       return { MessageId: 'receipt-of-the-third-attempt' };
     });
     receipts.length = 0;
+    return { v1, v2, v3 };
+  }
+
+  it('sends the receipts of both its copies when two of its attempts died after copying, another request backing up in between', async () => {
+    // Prepare
+    const { v1, v2, v3 } = await diedTwice('died-twice.txt');
     // Act: the third attempt, in a new environment, finds its own copy of v3 the backup's latest
     const third = await createHandler(dependencies())(eventFor('died-twice.txt', { versionId: v1 }), invocation);
     // Assess
@@ -782,19 +790,8 @@ describe('receipts after a crash', () => {
 
   it('sends the receipts of both its copies when two of its attempts died after copying and the key was deleted since', async () => {
     // Prepare: as above, then the key was deleted before the third attempt
-    const v1 = model.put(INBOX, 'died-twice-deleted.txt');
-    await createHandler(dependencies())(eventFor('died-twice-deleted.txt', { versionId: v1 }), invocation);
-    const v2 = model.put(INBOX, 'died-twice-deleted.txt');
-    await createHandler(dependencies())(eventFor('died-twice-deleted.txt', { versionId: v2 }), { requestId: 'request-2' });
-    const v3 = model.put(INBOX, 'died-twice-deleted.txt');
-    sns.on(PublishCommand).rejects(awsError('Throttling', 400));
-    await expect(createHandler(dependencies())(eventFor('died-twice-deleted.txt', { versionId: v1 }), invocation)).rejects.toThrow(RetryableBackupError);
-    sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
-      receipts.push(input);
-      return { MessageId: 'receipt-of-the-third-attempt' };
-    });
+    const { v1, v3 } = await diedTwice('died-twice-deleted.txt');
     model.deleteKey(INBOX, 'died-twice-deleted.txt');
-    receipts.length = 0;
     // Act
     const third = await createHandler(dependencies())(eventFor('died-twice-deleted.txt', { versionId: v1 }), invocation);
     // Assess
