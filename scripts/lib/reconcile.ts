@@ -1,7 +1,9 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
+import { randomUUID } from 'node:crypto';
 import { compareContent } from '../../handler/content.js';
+import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder } from './bucket-listing.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
@@ -115,8 +117,11 @@ export async function repairThroughFunction(
       .map((before) =>
         limit(async (): Promise<Repair> => {
           try {
-            const event = s3PutEvent({ bucket: buckets.inboxBucket, key: before.key, region, versionId: before.inboxVersionId });
-            const invocation = await invokeFunction(lambda, functionName, event);
+            // The repair names a request of its own, so that its one retry after an error (a receipt throttled after
+            // the copy) is that request again: the function then knows the copy as its own and sends its receipt.
+            const event = { ...s3PutEvent({ bucket: buckets.inboxBucket, key: before.key, region, versionId: before.inboxVersionId }), [REDRIVE_OF_FIELD]: `repair-${randomUUID()}` };
+            let invocation = await invokeFunction(lambda, functionName, event);
+            if (invocation.functionError) invocation = await invokeFunction(lambda, functionName, event);
             if (invocation.functionError) return { before, error: errorMessageOf(invocation) };
             return { before, after: await checkKey(s3, buckets, before.key) };
           } catch (error) {

@@ -1,11 +1,12 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../handler/backup.js';
+import { invocationOf } from '../../handler/invocation.js';
 import { checkKey, Finding, reconcileBuckets, repairOutcome, repairThroughFunction, type KeyFinding, type Repair } from '../../scripts/lib/reconcile.js';
-import { BACKUP, dependencies, INBOX } from './support/fixtures.js';
+import { awsError, BACKUP, dependencies, INBOX } from './support/fixtures.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const finding = (key: string, kind: Finding, detail: string = kind): KeyFinding => ({ key, finding: kind, detail });
@@ -51,7 +52,9 @@ describe('checking keys against the backup, and repairing them through the funct
     lambda.on(InvokeCommand).callsFake(async ({ Payload }) => {
       const event = JSON.parse(typeof Payload === 'string' ? Payload : new TextDecoder().decode(Payload));
       invoked.push(`${event.Records[0].s3.object.key}@${event.Records[0].s3.object.versionId}`);
-      const answer = await createHandler(dependencies())(event, { requestId: `repair-${invoked.length}` });
+      // As the function's entry does: a request the event names (a redrive's, a repair's) is the invocation's.
+      const answer = await createHandler(dependencies())(event, invocationOf(event, `lambda-request-${invoked.length}`)).catch((error: Error) => error);
+      if (answer instanceof Error) return { StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode(JSON.stringify({ errorType: answer.name, errorMessage: answer.message })) };
       return { StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify(answer)) };
     });
   });
@@ -130,6 +133,24 @@ describe('checking keys against the backup, and repairing them through the funct
       ['docs/a.txt', Finding.missing],
       ['top.txt', Finding.missing],
     ]);
+  });
+
+  it('sends the receipt of a repair whose first receipt was throttled after its copy: its one retry is the same request', async () => {
+    // Prepare: missing.txt has no backup; SNS throttles the first receipt
+    model.put(INBOX, 'missing.txt');
+    const receipts: string[] = [];
+    sns.on(PublishCommand).rejectsOnce(awsError('Throttling', 400)).callsFake((input: PublishCommandInput) => {
+      receipts.push(input.MessageAttributes?.sourceVersionId?.StringValue ?? '?');
+      return { MessageId: 'receipt' };
+    });
+    const findings = [await checkKey(s3 as unknown as S3Client, buckets, 'missing.txt')];
+    // Act
+    const repairs = await repairThroughFunction(s3 as unknown as S3Client, lambda as unknown as LambdaClient, 'kit-backup', buckets, 'us-east-1', findings);
+    // Assess: one copy, invoked twice, and the receipt sent by the retry
+    expect(repairs.map((repair) => [repair.after?.finding, repair.error])).toEqual([[Finding.ok, undefined]]);
+    expect(invoked).toHaveLength(2);
+    expect(model.count(BACKUP, 'missing.txt')).toBe(1);
+    expect(receipts).toEqual([model.latest(INBOX, 'missing.txt')?.versionId]);
   });
 
   it('hands the function only the missing, stale and corrupt keys, each with its inbox version, and finds them ok after', async () => {
