@@ -6,7 +6,7 @@ import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, StackOperationFailed, type Log } from './stack.js';
 import { conditionOf, deletable, needsRecovery, recoveryAdvice, StackCondition } from './stack-state.js';
 import type { Target } from './targets.js';
-import { refuseLosingUnbacked, unbackedInStack } from './unbacked.js';
+import { describeOtherMessages, refuseLosingUnbacked, unbackedInStack } from './unbacked.js';
 
 export type TeardownOptions = {
   /** Delete every backup version and the backup bucket too; otherwise they outlive the stack. */
@@ -75,7 +75,9 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   if (stack && options.refuseUnbacked) {
     const condition = conditionOf(stack.StackStatus ?? '');
     const stackUsable = condition === StackCondition.ready || condition === StackCondition.rolledBack;
-    refuseLosingUnbacked(await unbackedInStack(clients, outputs), target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable });
+    const unbacked = await unbackedInStack(clients, outputs);
+    refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable });
+    if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages)}`);
   }
   // Named by the stack, the bucket is the stack's; named by the account, it is the account's only if it owns it.
   const { bucket: backupBucket, owner } = outputs.BackupBucketName ? { bucket: outputs.BackupBucketName, owner: undefined } : await backupBucketFor(target, clients, stackName);

@@ -1,16 +1,23 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { parseS3Event } from '../../handler/event.js';
 import { latestUnder } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { Finding, reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
+import { LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
 import { shownName } from './shown-name.js';
 
 /**
  * What a destroy would lose for good: inbox keys whose current version no backup holds, and parked events; and
  * whether the backup bucket is gone (then neither redrive nor reconcile can back them up).
  */
-export type Unbacked = { readonly keys: readonly KeyFinding[]; readonly parked: number; readonly backupBucketGone?: boolean };
+export type Unbacked = {
+  readonly keys: readonly KeyFinding[];
+  readonly parked: number;
+  readonly backupBucketGone?: boolean;
+  /** Messages of the failed-events queue that are no event a redrive can take (unreadable, another bucket's, deletes). */
+  readonly otherMessages?: number;
+};
 
 const NAMED_KEYS = 5;
 
@@ -40,22 +47,23 @@ async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: str
 }
 
 /** A queue gone already holds nothing to lose: a stack whose delete failed may have deleted it before it stopped. */
-const noQueueIsEmpty = (error: Error): { Attributes?: Record<string, string> } => {
-  if (/QueueDoesNotExist|NonExistentQueue/.test(error.name)) return {};
+const noQueueIsEmpty = (error: Error): undefined => {
+  if (/QueueDoesNotExist|NonExistentQueue/.test(error.name)) return undefined;
   throw error;
 };
 
-/** Events in the failed-events queue, waiting, in flight or delayed (SQS counts them approximately). */
-async function parkedEvents(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes: counts = {} } = await sqs
-    .send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-      }),
-    )
-    .catch(noQueueIsEmpty);
-  return Object.values(counts).reduce((total, count) => total + Number(count ?? 0), 0);
+/**
+ * The failed-events queue's messages, read as `make redrive DRY_RUN=1` reads them (each made visible again at once):
+ * the events of records of this stack's inbox, which a redrive re-invokes, and the other messages (unreadable, another
+ * bucket's events, deletes), which it leaves in the queue. Messages another reader holds count as events: what they
+ * are is unknown.
+ */
+async function queuedEvents(clients: Clients, queueUrl: string, inboxBucket: string | undefined): Promise<{ parked: number; others: number }> {
+  const listing = await redriveQueue(clients.sqs, clients.lambda, { queueUrl, functionName: '', visibilitySeconds: LISTING_VISIBILITY_SECONDS, dryRun: true }).catch(noQueueIsEmpty);
+  if (!listing) return { parked: 0, others: 0 };
+  const ofInbox = (event: ParkedEvent) => inboxBucket === undefined || parseS3Event(event.payload).records.some((record) => record.bucket === inboxBucket);
+  const events = listing.parked.filter(ofInbox).length;
+  return { parked: events + listing.hiddenElsewhere, others: listing.messages - events };
 }
 
 /**
@@ -65,7 +73,13 @@ async function parkedEvents(sqs: SQSClient, queueUrl: string): Promise<number> {
 export async function unbackedInStack(clients: Clients, outputs: Readonly<Record<string, string>>): Promise<Unbacked> {
   const { InboxBucketName: inboxBucket, BackupBucketName: backupBucket, FailedEventsQueueUrl: queueUrl } = outputs;
   const { keys, backupBucketGone } = inboxBucket && backupBucket ? await unbackedKeys(clients.s3, inboxBucket, backupBucket) : { keys: [] };
-  return { keys, parked: queueUrl ? await parkedEvents(clients.sqs, queueUrl) : 0, ...(backupBucketGone ? { backupBucketGone } : {}) };
+  const queued = queueUrl ? await queuedEvents(clients, queueUrl, inboxBucket) : { parked: 0, others: 0 };
+  return { keys, parked: queued.parked, ...(backupBucketGone ? { backupBucketGone } : {}), ...(queued.others > 0 ? { otherMessages: queued.others } : {}) };
+}
+
+/** What a destroy says of the queue's messages that are no event of the stack: they go with the queue, and need no redrive. */
+export function describeOtherMessages(count: number): string {
+  return `the failed-events queue's ${count} other message(s) (unreadable, another bucket's events, deletes: \`make redrive DRY_RUN=1\` lists them) go with it; no redrive takes them`;
 }
 
 /**
@@ -75,7 +89,7 @@ export async function unbackedInStack(clients: Clients, outputs: Readonly<Record
 export type RefusalContext = { readonly inboxBucket?: string; readonly endpoint?: string; readonly stackUsable?: boolean };
 
 /** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */
-export function refuseLosingUnbacked({ keys, parked, backupBucketGone }: Unbacked, targetName: string, context: RefusalContext = {}): void {
+export function refuseLosingUnbacked({ keys, parked, backupBucketGone, otherMessages }: Unbacked, targetName: string, context: RefusalContext = {}): void {
   if (keys.length === 0 && parked === 0) return;
   const named = keys.slice(0, NAMED_KEYS).map((finding) => `${shownName(finding.key)} (${finding.finding})`);
   const more = keys.length > NAMED_KEYS ? `, and ${keys.length - NAMED_KEYS} more` : '';
@@ -96,5 +110,6 @@ export function refuseLosingUnbacked({ keys, parked, backupBucketGone }: Unbacke
   const advice = blocked
     ? `${blocked}: copy the inbox into a bucket of yours first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and copy them back into the new inbox, which backs them up`
     : `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
-  throw new UsageError(`destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}. ${advice}`);
+  const others = otherMessages ? ` (${describeOtherMessages(otherMessages)})` : '';
+  throw new UsageError(`destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}${others}. ${advice}`);
 }

@@ -9,7 +9,7 @@ import {
   S3Client,
   type ObjectVersion,
 } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -200,7 +200,8 @@ describe('destroy', () => {
       if (Bucket === KIT_INBOX) return { VersionId: 'null', ContentLength: 1 };
       throw awsError('NotFound', 404);
     });
-    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
+    sqs.on(ReceiveMessageCommand).resolves({});
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
     // Act
     const refused = await tearDown(target, clients, { deleteBackups: false, refuseUnbacked: true, log: () => undefined }).catch((error: unknown) => error);
     // Assess
@@ -217,7 +218,8 @@ describe('destroy', () => {
       if (Bucket === KIT_INBOX) return { VersionId: 'null', ContentLength: 1 };
       throw awsError('NotFound', 404);
     });
-    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
+    sqs.on(ReceiveMessageCommand).resolves({});
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
     // Act
     const refused = await tearDown(target, clients, { deleteBackups: false, refuseUnbacked: true, log: () => undefined }).catch((error: unknown) => error);
     // Assess

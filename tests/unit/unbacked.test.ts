@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { clientsFor } from '../../scripts/lib/clients.js';
 import { Finding } from '../../scripts/lib/reconcile.js';
 import { refuseLosingUnbacked, unbackedInStack } from '../../scripts/lib/unbacked.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
-import { awsError, BACKUP, INBOX } from './support/fixtures.js';
+import { awsError, BACKUP, eventFor, INBOX } from './support/fixtures.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -18,10 +18,17 @@ const QUEUE = 'http://127.0.0.1:9/123456789012/kit-failed-events';
 const outputs = { InboxBucketName: INBOX, BackupBucketName: BACKUP, FailedEventsQueueUrl: QUEUE };
 let model: VersionedS3Model;
 
-const parked = (waiting: number, inFlight = 0) =>
-  sqs.on(GetQueueAttributesCommand).resolves({
-    Attributes: { ApproximateNumberOfMessages: String(waiting), ApproximateNumberOfMessagesNotVisible: String(inFlight), ApproximateNumberOfMessagesDelayed: '0' },
-  });
+/**
+ * The failed-events queue, as a listing reads it: `waiting` events of the inbox's uploads parked by Lambda, the
+ * `others` message bodies, and `inFlight` messages another reader holds.
+ */
+const parked = (waiting: number, inFlight = 0, others: readonly string[] = []) => {
+  const events = Array.from({ length: waiting }, (_, index) => ({ MessageId: `m-${index}`, ReceiptHandle: `h-${index}`, Body: JSON.stringify({ requestPayload: eventFor(`parked-${index}.txt`) }) }));
+  const other = others.map((Body, index) => ({ MessageId: `o-${index}`, ReceiptHandle: `ho-${index}`, Body }));
+  sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [...events, ...other] }).resolves({});
+  sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: String(events.length + other.length + inFlight) } });
+  sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+};
 
 beforeEach(() => {
   s3.reset();
@@ -143,13 +150,37 @@ describe('what a destroy would lose', () => {
     expect(refusals[2]).toContain('Back them up first with `make redrive TARGET=embedded` and `make reconcile FIX=1 TARGET=embedded`');
   });
 
+  it('counts as parked only the events of the inbox, which a redrive takes, and names the other messages without refusing for them', async () => {
+    // Prepare: every upload backed up; the queue holds one event of the inbox, and three messages no redrive takes
+    const kept = model.put(INBOX, 'kept.txt', { body: 'kept' });
+    model.put(BACKUP, 'kept.txt', { body: 'kept', metadata: { 'source-version-id': kept } });
+    const others = [
+      'not json',
+      JSON.stringify({ requestPayload: eventFor('theirs.txt', { bucket: 'someone-elses-bucket' }) }),
+      JSON.stringify({ requestPayload: eventFor('gone.txt', { eventName: 'ObjectRemoved:Delete' }) }),
+    ];
+    parked(1, 0, others);
+    // Act
+    const withEvent = await unbackedInStack(clients, outputs);
+    sqs.reset();
+    parked(0, 0, others);
+    const onlyOthers = await unbackedInStack(clients, outputs);
+    // Assess
+    expect(withEvent).toEqual({ keys: [], parked: 1, otherMessages: 3 });
+    expect(() => refuseLosingUnbacked(withEvent, 'embedded')).toThrow(
+      "would lose 1 event(s) parked in the failed-events queue (the failed-events queue's 3 other message(s) (unreadable, another bucket's events, deletes: `make redrive DRY_RUN=1` lists them) go with it; no redrive takes them).",
+    );
+    expect(onlyOthers).toEqual({ keys: [], parked: 0, otherMessages: 3 });
+    expect(() => refuseLosingUnbacked(onlyOthers, 'embedded')).not.toThrow();
+  });
+
   it.each(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'])(
     'counts no parked event when the failed-events queue is gone already (%s), as a stack whose delete failed may leave it',
     async (name) => {
       // Prepare
       const kept = model.put(INBOX, 'kept.txt', { body: 'kept' });
       model.put(BACKUP, 'kept.txt', { body: 'kept', metadata: { 'source-version-id': kept } });
-      sqs.on(GetQueueAttributesCommand).rejects(awsError(name, 400));
+      sqs.on(ReceiveMessageCommand).rejects(awsError(name, 400));
       // Act
       const unbacked = await unbackedInStack(clients, outputs);
       // Assess
@@ -159,7 +190,7 @@ describe('what a destroy would lose', () => {
 
   it('passes on any other failure to count the parked events', async () => {
     // Prepare
-    sqs.on(GetQueueAttributesCommand).rejects(awsError('AccessDenied', 403));
+    sqs.on(ReceiveMessageCommand).rejects(awsError('AccessDenied', 403));
     // Act
     const unbacked = unbackedInStack(clients, outputs);
     // Assess
