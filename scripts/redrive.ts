@@ -2,7 +2,7 @@ import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
-import { describeHiddenElsewhere, describeMalformed, ignoredBecause, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
+import { describeHiddenElsewhere, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { shownText } from './lib/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
@@ -28,6 +28,7 @@ run(async () => {
   const redrive = await redriveQueue(clients.sqs, clients.lambda, {
     queueUrl,
     functionName: outputs.BackupFunctionName,
+    inboxBucket: outputs.InboxBucketName,
     visibilitySeconds: options.dryRun ? LISTING_VISIBILITY_SECONDS : redriveVisibilitySeconds(parameters),
     dryRun: options.dryRun,
     onRedriven: (count, of) => (done ??= progress('redriven', of)).tick(count),
@@ -50,7 +51,7 @@ run(async () => {
   for (const result of results) {
     if (result.skipped) console.log(`  SKIPPED    ${describe(result.event)}\n             ${result.skipped}`);
     else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${shownText(result.error)}`);
-    else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${shownText(ignoredBecause(result.event, outputs.InboxBucketName))}; ${IGNORED_ADVICE}`);
+    else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${shownText(result.whyIgnored ?? 'the function took none of its records: its log says why')}; ${IGNORED_ADVICE}`);
     else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}`);
   }
   for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem} (another reader has it, or it is gone)`);

@@ -128,6 +128,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       return redriveQueue(clients.sqs, clients.lambda, {
         queueUrl: outputs.FailedEventsQueueUrl,
         functionName: outputs.BackupFunctionName,
+        inboxBucket: outputs.InboxBucketName,
         visibilitySeconds: redriveVisibilitySeconds(parameters),
         choose: messageId === undefined ? undefined : (event) => event.messageId === messageId,
       });

@@ -138,6 +138,8 @@ export type Redriven = {
    * message stays in the queue, for someone to look at.
    */
   readonly ignored?: number;
+  /** Why, as far as the event tells (with the stack's inbox given: the other buckets its records are for). */
+  readonly whyIgnored?: string;
 };
 
 /** What the function answers for an event it handled. */
@@ -166,12 +168,12 @@ export function redrivenPayload(event: ParkedEvent): unknown {
 }
 
 /** Re-invokes the function with one parked event; deletes its message only after the function succeeded. */
-export async function redriveOne(sqs: SQSClient, lambda: LambdaClient, queueUrl: string, functionName: string, event: ParkedEvent): Promise<Redriven> {
+export async function redriveOne(sqs: SQSClient, lambda: LambdaClient, queueUrl: string, functionName: string, event: ParkedEvent, inboxBucket?: string): Promise<Redriven> {
   try {
     const invocation = await invokeFunction(lambda, functionName, redrivenPayload(event));
     if (invocation.functionError) return { event, error: errorMessageOf(invocation) };
     const answer = invocation.payload as HandledAnswer;
-    if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored };
+    if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored, ...(inboxBucket ? { whyIgnored: ignoredBecause(event, inboxBucket) } : {}) };
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
     return { event, outcomes: answer?.outcomes, ...(answer?.malformed ? { malformed: answer.malformed } : {}) };
   } catch (error) {
@@ -278,6 +280,8 @@ export type QueueRedriveOptions = {
   readonly queueUrl: string;
   readonly functionName: string;
   readonly visibilitySeconds: number;
+  /** The stack's inbox: an event the function ignores is reported with the other buckets its records are for. */
+  readonly inboxBucket?: string;
   /** List only: every message is made visible again, nothing is re-invoked or deleted. */
   readonly dryRun?: boolean;
   /** Which parked events to re-invoke (all by default); the others are made visible again untouched. */
@@ -311,7 +315,7 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
   for (const event of chosen) {
     if (options.signal?.aborted) break;
     const taken = await holds.renewBefore(event);
-    const result = taken ? { event, skipped: taken } : await redriveOne(sqs, lambda, queueUrl, options.functionName, event);
+    const result = taken ? { event, skipped: taken } : await redriveOne(sqs, lambda, queueUrl, options.functionName, event, options.inboxBucket);
     if (result.error || result.ignored) notReleased.push(...(await release(sqs, queueUrl, [event])));
     results.push(result);
     options.onRedriven?.(results.length, chosen.length);

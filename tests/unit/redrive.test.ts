@@ -135,6 +135,15 @@ describe('redrive keeps each message its own until its event ran', () => {
     expect(summarizeRedrive(redrive)).toBe('redriven 1, failed again 0 (left in the queue), skipped 0 (another reader has them), ignored by the function 1 (left in the queue), unreadable 0 (left alone)');
   });
 
+  it('says why the function took nothing from an event, naming the other bucket its records are for, when it knows the inbox', async () => {
+    // Prepare: k-1.txt's upload is kit-inbox's, which is not the stack's inbox here
+    arrange([parkedMessage(1)], { ignoring: ['k-1.txt'] });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, { ...options, inboxBucket: 'the-stacks-inbox' });
+    // Assess
+    expect(redrive.results.map((result) => result.whyIgnored)).toEqual(["its records are for s3://kit-inbox, not this stack's inbox s3://the-stacks-inbox"]);
+  });
+
   it('counts the messages another reader holds, which it cannot redrive now, as a failure', async () => {
     // Prepare: two parked events hidden by an interrupted run, one readable
     arrange([parkedMessage(1)], { hiddenElsewhere: 2 });
