@@ -194,14 +194,19 @@ describe('destroy', () => {
     expect(s3.commandCalls(ListObjectVersionsCommand)).toHaveLength(0);
   });
 
-  it('refuses, when asked to, before anything is emptied, while an upload has no backup of its current version', async () => {
-    // Prepare: the inbox's photo.jpg was never backed up (its event was lost); nothing is parked
+  /** The inbox's photo.jpg has no backup (its event was lost); the failed-events queue is empty. */
+  const photoNeverBackedUp = () => {
     s3.on(HeadObjectCommand).callsFake(({ Bucket }: { Bucket: string }) => {
       if (Bucket === KIT_INBOX) return { VersionId: 'null', ContentLength: 1 };
       throw awsError('NotFound', 404);
     });
     sqs.on(ReceiveMessageCommand).resolves({});
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
+  };
+
+  it('refuses, when asked to, before anything is emptied, while an upload has no backup of its current version', async () => {
+    // Prepare: the inbox's photo.jpg was never backed up (its event was lost); nothing is parked
+    photoNeverBackedUp();
     // Act
     const refused = await tearDown(target, clients, { deleteBackups: false, refuseUnbacked: true, log: () => undefined }).catch((error: unknown) => error);
     // Assess
@@ -214,12 +219,7 @@ describe('destroy', () => {
   it('says to copy the inbox first when the stack is in DELETE_FAILED, where redrive and reconcile refuse to run', async () => {
     // Prepare: as above, with the stack's last delete failed
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...stack('DELETE_FAILED'), Outputs: kitOutputs }] });
-    s3.on(HeadObjectCommand).callsFake(({ Bucket }: { Bucket: string }) => {
-      if (Bucket === KIT_INBOX) return { VersionId: 'null', ContentLength: 1 };
-      throw awsError('NotFound', 404);
-    });
-    sqs.on(ReceiveMessageCommand).resolves({});
-    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
+    photoNeverBackedUp();
     // Act
     const refused = await tearDown(target, clients, { deleteBackups: false, refuseUnbacked: true, log: () => undefined }).catch((error: unknown) => error);
     // Assess
