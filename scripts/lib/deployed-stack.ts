@@ -4,7 +4,7 @@ import type { Clients } from './clients.js';
 import { completeOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { describeStack, outputsOf, parametersOf } from './stack.js';
-import { conditionOf, deployVerb, needsRecovery, StackCondition, StackNeedsRecovery } from './stack-state.js';
+import { deployVerb, needsRecovery, StackNeedsRecovery, verbsCanRun } from './stack-state.js';
 import type { Target } from './targets.js';
 
 export type DeployedStack = {
@@ -39,8 +39,7 @@ export async function stackReadiness(target: Target, clients: Clients, overrides
   const { stackName, stack } = await findStack(target, clients, overrides);
   const deploy = deployVerb(target);
   if (!stack) return { usable: false, stackName, problem: new UsageError(`no stack ${stackName} on ${target.name}: deploy it first with \`${deploy}\``) };
-  const condition = conditionOf(stack.StackStatus ?? '');
-  if (condition === StackCondition.failedCreate || condition === StackCondition.needsRecovery || condition === StackCondition.busy) {
+  if (!verbsCanRun(stack.StackStatus ?? '')) {
     return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };
   }
   const outputs = completeOutputs(outputsOf(stack));

@@ -24,6 +24,12 @@ export function conditionOf(status: string): StackCondition {
   return StackCondition.needsRecovery;
 }
 
+/** Whether the verbs that use a deployed stack (seed, redrive, reconcile, logs …) work with a stack in this status. */
+export function verbsCanRun(status: string): boolean {
+  const condition = conditionOf(status);
+  return condition === StackCondition.ready || condition === StackCondition.rolledBack;
+}
+
 /** A stack in a state the verb cannot work with; the message says how to recover on this target. */
 export class StackNeedsRecovery extends Error {
   override readonly name = 'StackNeedsRecovery';

@@ -4,7 +4,7 @@ import { findStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
 import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, StackOperationFailed, type Log } from './stack.js';
-import { conditionOf, deletable, needsRecovery, recoveryAdvice, StackCondition } from './stack-state.js';
+import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
 import type { Target } from './targets.js';
 import { describeOtherMessages, refuseLosingUnbacked, unbackedInStack } from './unbacked.js';
 
@@ -73,8 +73,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
   const outputs = stack ? outputsOf(stack) : {};
   if (stack && options.refuseUnbacked) {
-    const condition = conditionOf(stack.StackStatus ?? '');
-    const stackUsable = condition === StackCondition.ready || condition === StackCondition.rolledBack;
+    const stackUsable = verbsCanRun(stack.StackStatus ?? '');
     const unbacked = await unbackedInStack(clients, outputs);
     refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable });
     if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages)}`);
