@@ -51,7 +51,7 @@ run(async () => {
   for (const result of results) {
     if (result.skipped) console.log(`  SKIPPED    ${describe(result.event)}\n             ${result.skipped}`);
     else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${shownText(result.error)}`);
-    else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${shownText(result.whyIgnored ?? 'the function took none of its records: its log says why')}; ${IGNORED_ADVICE}`);
+    else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${shownText(result.whyIgnored ?? '')}; ${IGNORED_ADVICE}`);
     else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}`);
   }
   for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem} (another reader has it, or it is gone)`);

@@ -138,19 +138,25 @@ export type Redriven = {
    * message stays in the queue, for someone to look at.
    */
   readonly ignored?: number;
-  /** Why, as far as the event tells (with the stack's inbox given: the other buckets its records are for). */
+  /** Why, as far as the event tells (with the stack's inbox given: the other buckets its records are for): set with `ignored`. */
   readonly whyIgnored?: string;
 };
 
 /** What the function answers for an event it handled. */
 type HandledAnswer = { readonly outcomes?: readonly unknown[]; readonly ignored?: number; readonly malformed?: number } | undefined;
 
+/** The buckets a parked event's upload records are for. */
+export function bucketsOf(event: Pick<ParkedEvent, 'payload'>): string[] {
+  return [...new Set(parseS3Event(event.payload).records.map((record) => record.bucket))];
+}
+
 /**
  * Why the function took none of a parked event's records, as far as the event itself tells: records of other buckets
- * than the stack's inbox, or records the parser ignores (a delete, a test event); else the function's log says.
+ * than the stack's inbox (when it is known), or records the parser ignores (a delete, a test event); else the
+ * function's log says.
  */
-export function ignoredBecause(event: Pick<ParkedEvent, 'payload' | 'ignoredReasons'>, inboxBucket: string): string {
-  const others = [...new Set(parseS3Event(event.payload).records.map((record) => record.bucket).filter((bucket) => bucket !== inboxBucket))];
+export function ignoredBecause(event: Pick<ParkedEvent, 'payload' | 'ignoredReasons'>, inboxBucket?: string): string {
+  const others = inboxBucket === undefined ? [] : bucketsOf(event).filter((bucket) => bucket !== inboxBucket);
   if (others.length > 0) return `its records are for ${others.map((bucket) => `s3://${bucket}`).join(', ')}, not this stack's inbox s3://${inboxBucket}`;
   if (event.ignoredReasons.length > 0) return `the function takes none of its records: ${event.ignoredReasons.join('; ')}`;
   return "the function took none of its records: its log says why";
@@ -173,7 +179,7 @@ export async function redriveOne(sqs: SQSClient, lambda: LambdaClient, queueUrl:
     const invocation = await invokeFunction(lambda, functionName, redrivenPayload(event));
     if (invocation.functionError) return { event, error: errorMessageOf(invocation) };
     const answer = invocation.payload as HandledAnswer;
-    if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored, ...(inboxBucket ? { whyIgnored: ignoredBecause(event, inboxBucket) } : {}) };
+    if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored, whyIgnored: ignoredBecause(event, inboxBucket) };
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
     return { event, outcomes: answer?.outcomes, ...(answer?.malformed ? { malformed: answer.malformed } : {}) };
   } catch (error) {

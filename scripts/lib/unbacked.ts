@@ -1,10 +1,9 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { parseS3Event } from '../../handler/event.js';
 import { latestUnder } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { Finding, reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
-import { LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
+import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
 import { shownName } from './shown-name.js';
 
 /**
@@ -58,10 +57,10 @@ const noQueueIsEmpty = (error: Error): undefined => {
  * bucket's events, deletes), which it leaves in the queue. Messages another reader holds count as events: what they
  * are is unknown.
  */
-async function queuedEvents(clients: Clients, queueUrl: string, inboxBucket: string | undefined): Promise<{ parked: number; others: number }> {
-  const listing = await redriveQueue(clients.sqs, clients.lambda, { queueUrl, functionName: '', visibilitySeconds: LISTING_VISIBILITY_SECONDS, dryRun: true }).catch(noQueueIsEmpty);
+async function queuedEvents(clients: Clients, queueUrl: string, functionName: string, inboxBucket: string | undefined): Promise<{ parked: number; others: number }> {
+  const listing = await redriveQueue(clients.sqs, clients.lambda, { queueUrl, functionName, visibilitySeconds: LISTING_VISIBILITY_SECONDS, dryRun: true }).catch(noQueueIsEmpty);
   if (!listing) return { parked: 0, others: 0 };
-  const ofInbox = (event: ParkedEvent) => inboxBucket === undefined || parseS3Event(event.payload).records.some((record) => record.bucket === inboxBucket);
+  const ofInbox = (event: ParkedEvent) => inboxBucket === undefined || bucketsOf(event).includes(inboxBucket);
   const events = listing.parked.filter(ofInbox).length;
   return { parked: events + listing.hiddenElsewhere, others: listing.messages - events };
 }
@@ -71,9 +70,9 @@ async function queuedEvents(clients: Clients, queueUrl: string, inboxBucket: str
  * deleting its failed-events queue would lose: the kit's backups cover only what was backed up.
  */
 export async function unbackedInStack(clients: Clients, outputs: Readonly<Record<string, string>>): Promise<Unbacked> {
-  const { InboxBucketName: inboxBucket, BackupBucketName: backupBucket, FailedEventsQueueUrl: queueUrl } = outputs;
+  const { InboxBucketName: inboxBucket, BackupBucketName: backupBucket, FailedEventsQueueUrl: queueUrl, BackupFunctionName: functionName = '' } = outputs;
   const { keys, backupBucketGone } = inboxBucket && backupBucket ? await unbackedKeys(clients.s3, inboxBucket, backupBucket) : { keys: [] };
-  const queued = queueUrl ? await queuedEvents(clients, queueUrl, inboxBucket) : { parked: 0, others: 0 };
+  const queued = queueUrl ? await queuedEvents(clients, queueUrl, functionName, inboxBucket) : { parked: 0, others: 0 };
   return { keys, parked: queued.parked, ...(backupBucketGone ? { backupBucketGone } : {}), ...(queued.others > 0 ? { otherMessages: queued.others } : {}) };
 }
 

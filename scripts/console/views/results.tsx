@@ -27,7 +27,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
               : result.error
                 ? `failed again: ${shownText(result.error)}`
                 : result.ignored
-                  ? `ignored by the function (${shownText(result.whyIgnored ?? 'its log says why')}): left in the queue`
+                  ? `ignored by the function (${shownText(result.whyIgnored ?? '')}): left in the queue`
                   : `redriven → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}`}
           </li>
         ))}
