@@ -1,13 +1,16 @@
 import type { Invocation } from './backup.js';
 import type { ObjectCreated } from './event.js';
 
-/** The field `make redrive` adds to a parked event: the request id of the attempts that parked it. */
+/**
+ * The field naming the request an invocation continues: `make redrive` adds the request whose attempts parked the
+ * event, `make reconcile FIX=1` a repair's own, which its one retry names again.
+ */
 export const REDRIVE_OF_FIELD = 'backupKitRedriveOf';
 
 /**
  * The request an event belongs to. Lambda keeps one request id across the retries of an asynchronous event; a
- * redrive is a new invocation, so it names the parked request, and a copy those attempts made is recognised as
- * this request's own (its receipt is sent, in case it never went out).
+ * redrive or a repair's retry is a new invocation, so it names the request it continues, and a copy that request
+ * made is recognised as this request's own (its receipt is sent, in case it never went out).
  */
 export function invocationOf(event: unknown, awsRequestId: string): Invocation {
   const redriveOf = typeof event === 'object' && event !== null ? (event as Record<string, unknown>)[REDRIVE_OF_FIELD] : undefined;
