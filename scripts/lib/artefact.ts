@@ -170,7 +170,7 @@ export async function freshArtefact(): Promise<{ artefact: Artefact; rebuilt: bo
   }
   const built = await buildArtefact();
   await writeArtefact(built);
-  return { artefact: describeArtefact(built.bytes), rebuilt: true };
+  return { artefact: { bytes: built.bytes, sha256: built.sha256, codeSha256: built.codeSha256 }, rebuilt: true };
 }
 
 /** The content-addressed key an artefact is uploaded under. */
