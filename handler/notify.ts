@@ -1,5 +1,6 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { binarySize } from './binary-size.js';
+import { shownName } from './shown-name.js';
 
 const SUBJECT_LIMIT = 99;
 const SUBJECT_PREFIX = 'Backed up: ';
@@ -37,11 +38,12 @@ function formatBytes(bytes: number): string {
   return scaled ? `${scaled} (${bytes} bytes)` : `${bytes} bytes`;
 }
 
+/** The receipt's text; the key as the scripts print it, so that it can neither disguise itself nor add lines. */
 export function messageFor(receipt: Receipt): string {
   return [
     'Your file is backed up.',
     '',
-    `File:            ${receipt.key}`,
+    `File:            ${shownName(receipt.key)}`,
     `Size:            ${formatBytes(receipt.bytes)}`,
     `From:            s3://${receipt.sourceBucket} (version ${receipt.sourceVersionId})`,
     `Backup:          s3://${receipt.backupBucket} (version ${receipt.backupVersionId ?? 'unversioned'})`,

@@ -7,7 +7,7 @@ import { requireDeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
 import { Finding, reconcileBuckets, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
-import { shownName } from './lib/shown-name.js';
+import { shownName } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('reconcile', "Compare every inbox key's latest version with the backup's latest (provenance and content); --fix repairs through the function.")

@@ -3,7 +3,7 @@ import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption 
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
 import { describeHiddenElsewhere, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
-import { shownText } from './lib/shown-name.js';
+import { shownText } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('redrive', 'Re-invoke the function with every event parked in the failed-events queue; a message is deleted only after the function succeeded.')

@@ -16,7 +16,7 @@ import {
   type PlannedRestore,
   type RestoreRequest,
 } from './lib/restore.js';
-import { shownName } from './lib/shown-name.js';
+import { shownName } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('restore', 'Copy backup versions back, server-side: one key (latest, a VERSION, or as it was AT a time) or a folder as it was AT a time.')

@@ -13,7 +13,7 @@ import {
 import { listObjectVersions } from '../../handler/list-object-versions.js';
 import { versionEntries } from './bucket-listing.js';
 import { UsageError } from './cli.js';
-import { shownName } from './shown-name.js';
+import { shownName } from '../../handler/shown-name.js';
 
 /**
  * Creates the artefacts bucket when missing: SSE-S3 encrypted, public access blocked; one that exists must be the

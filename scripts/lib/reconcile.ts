@@ -8,7 +8,7 @@ import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder } from './bucket-listing.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
-import { shownName } from './shown-name.js';
+import { shownName } from '../../handler/shown-name.js';
 
 export const Finding = { ok: 'ok', missing: 'missing', stale: 'stale', corrupt: 'corrupt', orphan: 'orphan' } as const;
 export type Finding = (typeof Finding)[keyof typeof Finding];

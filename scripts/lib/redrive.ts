@@ -10,7 +10,7 @@ import {
 import { parseS3Event } from '../../handler/event.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
-import { shownName } from './shown-name.js';
+import { shownName } from '../../handler/shown-name.js';
 
 /** An event Lambda parked in the failed-events queue after its retries, as its on-failure record tells it. */
 export type ParkedEvent = {

@@ -8,7 +8,7 @@ import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion } from '../../handler/source.js';
 import { asFolder, historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { bucketExists, NotOwnersBucket } from './buckets.js';
-import { shellWord, shownName } from './shown-name.js';
+import { shellWord, shownName } from '../../handler/shown-name.js';
 
 /** A backup version, with where it came from. */
 export type BackupVersionInfo = {

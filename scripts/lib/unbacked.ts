@@ -4,7 +4,7 @@ import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { Finding, reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
 import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
-import { shownName } from './shown-name.js';
+import { shownName } from '../../handler/shown-name.js';
 
 /**
  * What a destroy would lose for good: inbox keys whose current version no backup holds, and parked events; and

@@ -88,6 +88,18 @@ describe('messageFor', () => {
     expect(message).toContain('\nSize:            512 bytes\n');
     expect(message).toContain('\nBackup:          s3://bk (version unversioned)\n');
   });
+
+  it.each([
+    ['invoice\u202Efdp.exe', "File:            $'invoice\\u202efdp.exe'"],
+    ['a.pdf\nBackup:          s3://elsewhere', "File:            $'a.pdf\\nBackup:          s3://elsewhere'"],
+    ["it's here.pdf", "File:            it's here.pdf"],
+  ])('names %j so that it cannot disguise itself or add lines to the receipt', (key, line) => {
+    // Act
+    const message = messageFor({ ...receipt, key });
+    // Assess
+    expect(message.split('\n')[2]).toBe(line);
+    expect(message.split('\n')).toHaveLength(8);
+  });
 });
 
 describe('sendReceipt', () => {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { shellWord, shownName, shownText } from '../../scripts/lib/shown-name.js';
+import { shellWord, shownName, shownText } from '../../handler/shown-name.js';
 
 /** What bash makes of a word: the bytes `printf %s <word>` writes. */
 const bashReads = (word: string) => execFileSync('bash', ['-c', `printf %s ${word}`], { encoding: 'utf8' });

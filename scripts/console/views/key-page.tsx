@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx';
-import { shownName } from '../../lib/shown-name.js';
+import { shownName } from '../../../handler/shown-name.js';
 import type { KeyVersions } from '../backend.js';
 import { ActionForm, Bytes, Layout, Time, type Session } from './layout.js';
 import { ReceiptBadge } from './overview.js';

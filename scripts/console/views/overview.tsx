@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
 import { describeHiddenElsewhere, parkedEventLabel, type ParkedEvent } from '../../lib/redrive.js';
-import { shownName, shownText } from '../../lib/shown-name.js';
+import { shownName, shownText } from '../../../handler/shown-name.js';
 import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
 import type { RecentBackups } from '../backups.js';
 import type { Receipt } from '../receipts.js';

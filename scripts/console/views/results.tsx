@@ -2,7 +2,7 @@ import type { FC } from 'hono/jsx';
 import { Finding } from '../../lib/reconcile.js';
 import { describeHiddenElsewhere, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
-import { shownName, shownText } from '../../lib/shown-name.js';
+import { shownName, shownText } from '../../../handler/shown-name.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
 import { ActionForm, keyHref, Layout, type Session } from './layout.js';
 

@@ -18,9 +18,10 @@ function escaped(character: string): string {
 }
 
 /**
- * A key or folder as printed to a terminal: as it is, or, when it holds control characters, in bash's $'…' quoting
- * with them escaped. A key may be any UTF-8 an uploader chose; printed raw, its control characters would act on the
- * owner's terminal instead of showing, and the quoted form can be pasted into a shell as the name it stands for.
+ * A key or folder as printed to a terminal or written into a receipt: as it is, or, when it holds control
+ * characters, in bash's $'…' quoting with them escaped. A key may be any UTF-8 an uploader chose; printed raw, its
+ * control characters would act on the owner's terminal (or add lines to a receipt) instead of showing, and the
+ * quoted form can be pasted into a shell as the name it stands for.
  */
 export function shownName(name: string): string {
   return CONTROL.test(name) ? shellWord(name) : name;
