@@ -32,6 +32,11 @@ export function shownText(text: string): string {
   return text.replace(CONTROLS, escaped);
 }
 
+/** Lines of output as printed to a terminal (a log event's message): tabs and line breaks kept, every other control character escaped. */
+export function shownLines(text: string): string {
+  return text.replace(CONTROLS, (character) => (character === '\t' || character === '\n' ? character : escaped(character)));
+}
+
 /** A shell word for bash: single-quoted, or $'…' with escapes when it holds control characters. */
 export function shellWord(text: string): string {
   if (!CONTROL.test(text)) return `'${text.replaceAll("'", "'\\''")}'`;

@@ -1,6 +1,6 @@
 import { clientsFor } from './lib/clients.js';
 import { run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
-import { LogFollower } from './lib/log-follower.js';
+import { LogFollower, logLine } from './lib/log-follower.js';
 import { logEvents } from './lib/observe.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { describeStack } from './lib/stack.js';
@@ -33,7 +33,7 @@ run(async () => {
       saidGone = true;
       return [];
     });
-    for (const event of follower.fresh(events, since)) console.log(`${new Date(event.timestamp ?? 0).toISOString()}  ${event.message?.trimEnd()}`);
+    for (const event of follower.fresh(events, since)) console.log(logLine(event));
     await new Promise((resolve) => setTimeout(resolve, target.endpoint ? 1_000 : 3_000));
   }
 });

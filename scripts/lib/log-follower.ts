@@ -1,4 +1,5 @@
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { shownLines } from '../../handler/shown-name.js';
 
 /** CloudWatch Logs takes each log stream in on its own, often seconds late: every read goes this far back again. */
 const INGESTION_LOOKBACK_MS = 120_000;
@@ -28,4 +29,9 @@ export class LogFollower {
     for (const event of unseen) this.shown.set(event.eventId!, event.timestamp ?? sinceMs);
     return unseen.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
   }
+}
+
+/** An event as `make logs` prints it: its time, then its message with every control character escaped but its tabs and line breaks. */
+export function logLine(event: FilteredLogEvent): string {
+  return `${new Date(event.timestamp ?? 0).toISOString()}  ${shownLines(event.message?.trimEnd() ?? '')}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogFollower } from '../../scripts/lib/log-follower.js';
+import { LogFollower, logLine } from '../../scripts/lib/log-follower.js';
 
 const event = (eventId: string, timestamp: number) => ({ eventId, timestamp, message: eventId });
 
@@ -26,5 +26,20 @@ describe('LogFollower', () => {
     // Assess
     expect([follower.since(5_000), later]).toEqual([1_000, 140_000]);
     expect(again.map((line) => line.eventId)).toEqual(['early', 'late']);
+  });
+});
+
+describe('logLine', () => {
+  it('prints an event with its time, its tabs and line breaks as they are and every other control character escaped', () => {
+    // Prepare: a REPORT line (tab-separated) and a decision naming a key that holds a bidi override and a carriage return
+    const report = { timestamp: Date.UTC(2026, 10, 30), message: 'REPORT RequestId: r1\tDuration: 9.1 ms\t\n' };
+    const decision = { timestamp: Date.UTC(2026, 10, 30, 0, 0, 1), message: '{"message":"copied","key":"invoice\u202Efdp.exe\rx"}\nsecond line' };
+    // Act
+    const lines = [report, decision].map(logLine);
+    // Assess
+    expect(lines).toEqual([
+      '2026-11-30T00:00:00.000Z  REPORT RequestId: r1\tDuration: 9.1 ms',
+      '2026-11-30T00:00:01.000Z  {"message":"copied","key":"invoice\\u202efdp.exe\\rx"}\nsecond line',
+    ]);
   });
 });
