@@ -1,7 +1,7 @@
 import { DeleteFunctionCommand, InvokeCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -519,6 +519,35 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
       timeoutMs: 5_000,
       intervalMs: 50,
     });
+  });
+
+  it('ends a function process busy in a synchronous loop, and what it started, when the emulator is killed with SIGKILL', async () => {
+    // Prepare: a fresh emulator (the test above killed the suite's), and an invocation that keeps the function's thread busy
+    const busyStack = await startEmbeddedStack({ namePrefix: 'kit-runtime-busy' });
+    const markerDir = await mkdtemp(join(tmpdir(), 'backup-kit-busy-'));
+    const startedMarker = join(markerDir, 'started');
+    let started: { pid: number; childPid: number } | undefined;
+    try {
+      await createTestFunction(busyStack, 'kit-runtime-busy', { 'index.mjs': probeFunctionSource }, { runtime: 'nodejs22.x', timeout: 60 });
+      await busyStack.deployment.clients.lambda.send(
+        new InvokeCommand({ FunctionName: 'kit-runtime-busy', InvocationType: 'Event', Payload: JSON.stringify({ spawnChild: true, spinMs: 60_000, startedMarker }) }),
+      );
+      started = await waitFor('the invocation to start', async () => (existsSync(startedMarker) ? (JSON.parse(await readFile(startedMarker, 'utf8')) as { pid: number; childPid: number }) : undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
+      // Act
+      process.kill(busyStack.emulator.pid!, 'SIGKILL');
+      // Assess
+      await waitFor('the busy function process and its child to end', async () => (processAlive(started!.pid) || processAlive(started!.childPid) ? undefined : true), {
+        timeoutMs: 5_000,
+        intervalMs: 50,
+      });
+    } finally {
+      for (const pid of [started?.pid, started?.childPid]) if (pid && processAlive(pid)) process.kill(pid, 'SIGKILL');
+      await busyStack.emulator.stop();
+      await rm(markerDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from kit_lambda_runtime import lifeline
 from kit_lambda_runtime.environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec, InvocationResult
 from kit_lambda_runtime.module_scope import end_package_scope
 from kit_lambda_runtime.node_binary import UnsupportedRuntime, node_binary_for
@@ -52,6 +53,8 @@ def configure(endpoint_url: str, state_dir: Path) -> None:
     settings.endpoint_url = endpoint_url
     settings.state_dir = state_dir
     end_package_scope(state_dir / "functions")
+    # The emulator's start, not an import: the function runtimes started from now on end with this process.
+    lifeline.start()
 
 
 @dataclass(eq=False)

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
+from . import lifeline
 from .node_binary import BOOTSTRAP
 from .output_capture import LogLine, OutputCapture, now_ms
 from .runtime_api import PendingInvocation, RuntimeAnswer, RuntimeApi
@@ -92,6 +93,7 @@ class _Runtime:
     def stop(self) -> None:
         self.kill()
         self.process.wait()
+        _release(self.process)
         self.api.close()
         self.output.close()
         for stream in (self.process.stdin, self.process.stdout):
@@ -120,6 +122,19 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass  # the group is gone already
+
+
+def _hold(process: subprocess.Popen[bytes]) -> None:
+    """A runtime's process group ends with this process, even where this process is killed (the lifeline's watcher)."""
+    watcher = lifeline.current()
+    if watcher:
+        watcher.hold(process.pid)
+
+
+def _release(process: subprocess.Popen[bytes]) -> None:
+    watcher = lifeline.current()
+    if watcher:
+        watcher.release(process.pid)
 
 
 def error_payload(error_type: str, message: str) -> bytes:
@@ -208,12 +223,14 @@ class ExecutionEnvironment:
         except BaseException:
             api.close()  # its server thread and socket would outlive every failed start
             raise
+        _hold(process)
         assert process.stdout is not None
         try:
             output = OutputCapture(process.stdout.fileno())
         except BaseException:
             _kill_group(process)
             process.wait()
+            _release(process)
             api.close()
             raise
         return _Runtime(process, api, output, time.monotonic())

@@ -1,7 +1,8 @@
 /**
  * A function for testing runtimes rather than the backup: it says what ran it, and fails, sleeps, crashes or
- * breaks its init when the event or its environment asks; `startedMarker` names a file it writes when it starts,
- * and `spawnChild` makes it start a `sleep 30` that shares its output. `linesAfterReturn` lines of 1,023 bytes are
+ * breaks its init when the event or its environment asks; `spawnChild` makes it start a `sleep 30` that shares its
+ * output, `startedMarker` names a file it then writes (its pid and the child's, as JSON), and `spinMs` keeps its
+ * one thread busy that long (a synchronous loop: no callback of the runtime's runs meanwhile). `linesAfterReturn` lines of 1,023 bytes are
  * written 200 ms after it returns (then the file `writtenMarker`), as a timer of an idle function would;
  * `longLineChars` writes a line of 'a' and that many 'é' without a newline until its end.
  */
@@ -14,7 +15,6 @@ if (process.env.BREAK_INIT) throw new Error('BACKUP_BUCKET: is not set');
 export const handler = async (event, context) => {
   invocations += 1;
   console.log('probe says hi');
-  if (event.startedMarker) writeFileSync(event.startedMarker, String(process.pid));
   if (event.linesAfterReturn) {
     setTimeout(() => {
       const last = event.linesAfterReturn - 1;
@@ -29,6 +29,8 @@ export const handler = async (event, context) => {
     await new Promise((resolve) => process.stdout.write('\\n', resolve));
   }
   const childPid = event.spawnChild ? spawn('sleep', ['30'], { stdio: 'inherit' }).pid : undefined;
+  if (event.startedMarker) writeFileSync(event.startedMarker, JSON.stringify({ pid: process.pid, childPid }));
+  for (const end = Date.now() + (event.spinMs ?? 0); Date.now() < end; );
   if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
   if (event.crash) process.exit(3);
   if (event.fail) throw new TypeError('asked to fail');
