@@ -96,10 +96,12 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
 /**
  * The two reads go out together, so the inbox may have been read before the backup, and a backup written in
  * between may hold a newer version than the one read. Unless the version read is provably newer than the
- * backup's source (Last-Modified has whole seconds), the inbox must be read again.
+ * backup's source (Last-Modified has whole seconds, and a source uploaded in parts has its upload's start
+ * there, which proves nothing), the inbox must be read again.
  */
 function inboxMayBeOlderThanBackup(held: BackupVersion | undefined, current: ObjectVersion | undefined): boolean {
   if (!held || !current || held.provenance.sourceVersionId === current.versionId) return false;
+  if (held.provenance.sourceUploadedInParts === 'true') return true;
   const heldSourceWritten = Date.parse(held.provenance.sourceLastModified ?? '');
   return !(current.lastModified !== undefined && heldSourceWritten < current.lastModified.getTime());
 }
@@ -233,6 +235,7 @@ class RecordBackup {
       // The event's sequencer describes the event's version only.
       sourceSequencer: this.record.versionId === source.versionId ? this.record.sequencer : undefined,
       sourceLastModified: source.lastModified?.toISOString(),
+      sourceUploadedInParts: source.uploadedInParts ? 'true' : undefined,
       requestId: this.requestId,
     });
     try {

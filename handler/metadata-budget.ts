@@ -3,8 +3,11 @@ import { BackupMetadata } from './provenance.js';
 /** S3 refuses more than 2 KB of user metadata, counted as the UTF-8 bytes of every key and value. */
 export const MAX_METADATA_BYTES = 2048;
 
-/** Provenance a backup can do without: the function decides by the source version id and the request id. */
-const optionalProvenance: readonly string[] = [BackupMetadata.sourceSequencer, BackupMetadata.sourceLastModified];
+/**
+ * Provenance a backup can do without, dropped in this order: the function decides by the source version id and the
+ * request id. The upload-in-parts mark only qualifies Last-Modified, so it goes after it: never the mark alone.
+ */
+const optionalProvenance: readonly string[] = [BackupMetadata.sourceSequencer, BackupMetadata.sourceLastModified, BackupMetadata.sourceUploadedInParts];
 
 const entrySize = (key: string, value: string) => Buffer.byteLength(key) + Buffer.byteLength(value);
 

@@ -8,6 +8,11 @@ export const BackupMetadata = {
   sourceSequencer: 'source-sequencer',
   /** When the source version was written: restore AT=<time> picks by it. */
   sourceLastModified: 'source-last-modified',
+  /**
+   * "true" when the source was uploaded in parts: S3 then gives it the start of its upload as Last-Modified, which
+   * orders it before versions written while it was uploading, so the function does not order versions by it.
+   */
+  sourceUploadedInParts: 'source-uploaded-in-parts',
   /** The Lambda request that wrote the copy; a retry of that request knows its receipt may be missing. */
   requestId: 'backup-request-id',
 } as const;
@@ -16,6 +21,7 @@ export type Provenance = {
   readonly sourceVersionId?: string;
   readonly sourceSequencer?: string;
   readonly sourceLastModified?: string;
+  readonly sourceUploadedInParts?: string;
   readonly requestId?: string;
 };
 
@@ -32,6 +38,7 @@ export function provenanceOf(metadata: Readonly<Record<string, string>> | undefi
     sourceVersionId: metadata?.[BackupMetadata.sourceVersionId],
     sourceSequencer: metadata?.[BackupMetadata.sourceSequencer],
     sourceLastModified: metadata?.[BackupMetadata.sourceLastModified],
+    sourceUploadedInParts: metadata?.[BackupMetadata.sourceUploadedInParts],
     requestId: metadata?.[BackupMetadata.requestId],
   };
 }
@@ -42,6 +49,7 @@ export function provenanceMetadata(provenance: Provenance): Record<string, strin
     [BackupMetadata.sourceVersionId, provenance.sourceVersionId],
     [BackupMetadata.sourceSequencer, provenance.sourceSequencer],
     [BackupMetadata.sourceLastModified, provenance.sourceLastModified],
+    [BackupMetadata.sourceUploadedInParts, provenance.sourceUploadedInParts],
     [BackupMetadata.requestId, provenance.requestId],
   ];
   return Object.fromEntries(entries.filter((entry): entry is [string, string] => entry[1] !== undefined));

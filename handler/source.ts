@@ -21,6 +21,8 @@ export type ObjectVersion = {
   readonly versionId: string;
   readonly size: number;
   readonly lastModified?: Date;
+  /** Uploaded in parts (a multipart ETag, "…-N"): its Last-Modified is when its upload began, not when it was written. */
+  readonly uploadedInParts: boolean;
   readonly content: ContentFacts;
   readonly headers: ContentHeaders;
   /** The uploader's metadata, never the kit's provenance keys (see provenance.ts). */
@@ -91,6 +93,7 @@ export async function headObjectVersion(s3: S3Client, bucket: string, key: strin
     versionId: found.VersionId ?? 'null',
     size: found.ContentLength ?? 0,
     lastModified: found.LastModified,
+    uploadedInParts: found.ETag?.includes('-') ?? false,
     content: contentFacts(found),
     headers: contentHeaders(found),
     metadata: withoutProvenance(found.Metadata ?? {}),

@@ -558,6 +558,54 @@ describe('reads that cross a concurrent copy', () => {
     expect(backupSources('later.txt')).toEqual([v1, v2]);
   });
 
+  it('never copies an older version over the backup of a newer one uploaded in parts, whose Last-Modified is when its upload began', async () => {
+    // Prepare: X (a plain upload at 12:00:05) is backed up; a late delivery of X's event has its inbox read answered
+    // (X current) before its backup read, which is answered only after Y, a multipart upload begun at 12:00:00 and
+    // completed after X, was backed up
+    const x = model.put(INBOX, 'parts.bin', { size: MiB, writtenAt: new Date('2026-11-27T12:00:05.000Z') });
+    await createHandler(dependencies())(eventFor('parts.bin', { versionId: x }), invocation);
+    let releaseBackupRead = () => {};
+    const backupRead = new Promise<void>((resolve) => (releaseBackupRead = resolve));
+    let inboxReadAnswered = () => {};
+    const inboxRead = new Promise<void>((resolve) => (inboxReadAnswered = resolve));
+    let holding = true;
+    model.holdAnswer = (call) => {
+      if (!holding || call !== `HeadObject ${BACKUP}`) return undefined;
+      holding = false;
+      return backupRead;
+    };
+    model.onHead = (bucket) => {
+      if (bucket === INBOX) inboxReadAnswered();
+    };
+    // Act
+    const late = createHandler(dependencies())(eventFor('parts.bin', { versionId: x }), { requestId: 'request-late' });
+    await inboxRead;
+    model.onHead = undefined;
+    const y = model.put(INBOX, 'parts.bin', { size: 200 * MiB, uploadedInParts: 13, writtenAt: new Date('2026-11-27T12:00:00.000Z') });
+    await createHandler(dependencies())(eventFor('parts.bin', { versionId: y }), { requestId: 'request-y' });
+    releaseBackupRead();
+    const result = await late;
+    // Assess: Y's backup says its source was uploaded in parts, so X's Last-Modified proves nothing and the inbox is read again
+    expect(model.latest(BACKUP, 'parts.bin')?.metadata[BackupMetadata.sourceUploadedInParts]).toBe('true');
+    expect(result.outcomes).toEqual([Outcome.staleEvent]);
+    expect(backupSources('parts.bin')).toEqual([x, y]);
+    expect(receiptsFor('parts.bin', y)).toHaveLength(1);
+  });
+
+  it('reads the inbox again, after the backup, when the backup holds a version uploaded in parts, however long ago', async () => {
+    // Prepare: a multipart upload's Last-Modified is when it began, so a later version's proves nothing against it
+    const v1 = model.put(INBOX, 'parts-then.bin', { size: 8 * MiB, uploadedInParts: 2, writtenAt: new Date('2026-11-27T18:00:00.000Z') });
+    await createHandler(dependencies())(eventFor('parts-then.bin', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'parts-then.bin', { writtenAt: new Date('2026-11-27T19:00:00.000Z') });
+    const before = s3.commandCalls(HeadObjectCommand).length;
+    // Act
+    await createHandler(dependencies())(eventFor('parts-then.bin', { versionId: v2 }), { requestId: 'request-2' });
+    // Assess: backup + inbox, the inbox again, then the look after the copy; v2 was a plain upload, so its backup has no mark
+    expect(s3.commandCalls(HeadObjectCommand).length - before).toBe(4);
+    expect(backupSources('parts-then.bin')).toEqual([v1, v2]);
+    expect(model.all(BACKUP, 'parts-then.bin').map((version) => version.metadata[BackupMetadata.sourceUploadedInParts])).toEqual(['true', undefined]);
+  });
+
   it('reads the inbox again, after the backup, when the backup holds a version written in the same second', async () => {
     // Prepare: Last-Modified has whole seconds, so the two versions cannot be ordered by it
     const v1 = model.put(INBOX, 'same-second.txt', { writtenAt: new Date('2026-11-27T18:00:00.100Z') });

@@ -17,6 +17,7 @@ const source = (metadata: Record<string, string>): ObjectVersion => ({
   key: 'a.txt',
   versionId: 'v1',
   size: 10,
+  uploadedInParts: false,
   content: { size: 10, checksums: {} },
   headers: { ContentType: 'text/plain', Expires: new Date('2030-01-01T00:00:00Z') },
   metadata,
@@ -84,6 +85,17 @@ describe("copyToBackup within S3's 2 KB of metadata", () => {
     // Assess
     expect(result.droppedMetadata).toEqual([BackupMetadata.sourceLastModified, 'big']);
     expect(sentMetadata()).toEqual({ small: 'y'.repeat(132), [BackupMetadata.sourceVersionId]: 'v2', [BackupMetadata.requestId]: 'request-1' });
+  });
+
+  it('leaves off the upload-in-parts mark only after the Last-Modified it qualifies, never the mark alone', async () => {
+    // Prepare: 2,163 bytes in all; dropping the sequencer, Last-Modified and the mark leaves 2,073, still too many
+    const full = source({ big: 'x'.repeat(1900), small: 'y'.repeat(120) });
+    const provenance = provenanceMetadata({ sourceVersionId: 'v1', sourceSequencer: '0A', sourceLastModified: written, sourceUploadedInParts: 'true', requestId: 'request-1' });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, full, provenance, { ifNoneMatch: '*' });
+    // Assess
+    expect(result.droppedMetadata).toEqual([BackupMetadata.sourceSequencer, BackupMetadata.sourceLastModified, BackupMetadata.sourceUploadedInParts, 'big']);
+    expect(sentMetadata()).toEqual({ small: 'y'.repeat(120), [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.requestId]: 'request-1' });
   });
 
   it('never leaves off the provenance, even for a large uploaded entry of the same name', async () => {

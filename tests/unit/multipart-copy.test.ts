@@ -64,7 +64,7 @@ describe('a multipart copy whose part fails', () => {
       order.push('abort');
       return {};
     });
-    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 40 * MiB, content: { size: 40 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 40 * MiB, uploadedInParts: false, content: { size: 40 * MiB, checksums: {} }, headers: {}, metadata: {} };
     // Act
     const copy = multipartCopy(new S3Client({ region: 'us-east-1' }), { partSizeBytes: 5 * MiB, copyConcurrency: 4 }, source, { bucket: 'backup', key: 'big.bin' }, {});
     // Assess
@@ -82,7 +82,7 @@ describe('a multipart copy that completes', () => {
     s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
     s3.on(UploadPartCopyCommand).callsFake(async ({ PartNumber }: { PartNumber: number }) => ({ CopyPartResult: { ETag: `"e${PartNumber}"` } }));
     s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b7' });
-    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 12 * MiB, content: { size: 12 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 12 * MiB, uploadedInParts: false, content: { size: 12 * MiB, checksums: {} }, headers: {}, metadata: {} };
     // Act
     const result = await multipartCopy(new S3Client({ region: 'us-east-1' }), { partSizeBytes: 5 * MiB, copyConcurrency: 2 }, source, { bucket: 'backup', key: 'big.bin' }, {}, { ifNoneMatch: '*' });
     // Assess

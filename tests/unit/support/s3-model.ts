@@ -85,6 +85,8 @@ export type PutOptions = {
   headers?: Headers;
   tags?: Tag[];
   writtenAt?: Date;
+  /** Uploaded in that many parts: a multipart ETag ("…-N"), and S3 gives such a version its upload's start as Last-Modified. */
+  uploadedInParts?: number;
   storageClass?: string;
   archiveStatus?: string;
 };
@@ -150,6 +152,7 @@ export class VersionedS3Model {
     const body = options.body ?? `body ${++this.counter}`;
     return this.store(bucket, key, {
       content: { id: md5(body), size: options.size ?? Buffer.byteLength(body) },
+      ...(options.uploadedInParts ? { etag: `"${md5(`${body} in parts`)}-${options.uploadedInParts}"` } : {}),
       metadata: storedMetadata(options.metadata),
       headers: options.headers ?? {},
       tags: options.tags ?? [],
