@@ -35,8 +35,11 @@ export type Dependencies = {
   readonly now?: () => number;
 };
 
-/** The invocation an event arrived in; Lambda keeps the request id across the retries of one asynchronous event. */
-export type Invocation = { readonly requestId: string };
+/**
+ * The invocation an event arrived in; Lambda keeps the request id across the retries of one asynchronous event.
+ * `timeLeftMs` is its time left (the context's getRemainingTimeInMillis), which a copy in parts keeps within.
+ */
+export type Invocation = { readonly requestId: string; readonly timeLeftMs?: () => number };
 
 export type BackupResult = {
   readonly outcomes: RecordOutcome[];
@@ -77,7 +80,7 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
         continue;
       }
       try {
-        outcomes.push(await new RecordBackup(deps, record, requestOf(record, invocation), receipts).run());
+        outcomes.push(await new RecordBackup(deps, record, requestOf(record, invocation), receipts, invocation.timeLeftMs).run());
       } catch (error) {
         failures.push(`${record.key} (${describeError(error)})`);
         logger.error(LogMessage.retry, { outcome: Outcome.retry, key: record.key, eventVersionId: record.versionId, error });
@@ -129,6 +132,7 @@ class RecordBackup {
     private readonly record: ObjectCreated,
     private readonly requestId: string,
     private readonly receipts: ReceiptLedger,
+    private readonly timeLeftMs?: () => number,
   ) {
     this.now = deps.now ?? Date.now;
     this.started = this.now();
@@ -239,7 +243,7 @@ class RecordBackup {
       requestId: this.requestId,
     });
     try {
-      const result = await copyToBackup(s3, config, source, provenance, condition);
+      const result = await copyToBackup(s3, { ...config, timeLeftMs: this.timeLeftMs }, source, provenance, condition);
       if (result.droppedMetadata.length > 0) {
         logger.warn(LogMessage.metadataDropped, { key: source.key, sourceVersionId: source.versionId, dropped: result.droppedMetadata });
       }

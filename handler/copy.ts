@@ -16,7 +16,7 @@ export type CopyResult = {
   readonly parts: number;
 };
 
-type CopySettings = Pick<Config, 'multipartThresholdBytes' | 'partSizeBytes' | 'copyConcurrency'>;
+type CopySettings = Pick<Config, 'multipartThresholdBytes' | 'partSizeBytes' | 'copyConcurrency'> & { readonly timeLeftMs?: () => number };
 
 export function copyMethodFor(size: number, settings: Pick<Config, 'multipartThresholdBytes'>): CopyMethod {
   return size > settings.multipartThresholdBytes ? CopyMethod.multipartCopy : CopyMethod.copyObject;

@@ -22,5 +22,5 @@ const backup = createHandler({ s3: createS3Client(), sns: createSnsClient(), con
 
 export async function handler(event: unknown, context: Context): Promise<BackupResult> {
   logger.addContext(context);
-  return backup(event, invocationOf(event, context.awsRequestId));
+  return backup(event, { ...invocationOf(event, context.awsRequestId), timeLeftMs: () => context.getRemainingTimeInMillis() });
 }

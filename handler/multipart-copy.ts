@@ -18,6 +18,8 @@ import { writeConditionHeaders, type WriteCondition } from './write-condition.js
 
 const MAX_PARTS = 10_000;
 const MiB = 1024 * 1024;
+/** Kept in hand, beyond the slowest part so far, for the parts in flight to end and the upload to be aborted. */
+const RESERVE_MS = 5_000;
 
 export type PartRange = { readonly partNumber: number; readonly range: string };
 
@@ -42,13 +44,26 @@ export function taggingHeader(tags: readonly Tag[]): string | undefined {
   return new URLSearchParams(tags.map((tag): [string, string] => [tag.Key ?? '', tag.Value ?? ''])).toString();
 }
 
-type MultipartSettings = Pick<Config, 'partSizeBytes' | 'copyConcurrency'>;
+type MultipartSettings = Pick<Config, 'partSizeBytes' | 'copyConcurrency'> & {
+  /** The function's time left (Lambda's getRemainingTimeInMillis); without it, parts start until the copy is done. */
+  readonly timeLeftMs?: () => number;
+};
+
+/**
+ * A copy in parts stopped for want of time. Left to be killed at the timeout, it would have left its parts billed
+ * until the bucket's lifecycle rule removes them, at every attempt; stopped, its upload is aborted and its event
+ * retried, then parked with this message.
+ */
+export class CopyOutOfTime extends Error {
+  override readonly name = 'CopyOutOfTime';
+}
 
 /**
  * Copies a large version with parallel UploadPartCopy. A multipart copy carries no metadata and no tags
  * over by itself, so both are read from the source version and set on the upload. The write condition
  * applies when the upload completes (S3 takes none earlier). A failed or pre-empted copy is aborted so that
- * no orphaned parts are billed.
+ * no orphaned parts are billed, and so is one that runs out of the function's time: no part starts that might not
+ * end before the timeout.
  */
 export async function multipartCopy(
   s3: S3Client,
@@ -75,7 +90,7 @@ export async function multipartCopy(
 
   const copySource = copySourceFor(source.bucket, source.key, source.versionId);
   try {
-    const copied = await copyParts(settings.copyConcurrency, planParts(source.size, settings.partSizeBytes), (part) =>
+    const copied = await copyParts(settings, planParts(source.size, settings.partSizeBytes), (part) =>
       s3.send(
         new UploadPartCopyCommand({
           Bucket: destination.bucket,
@@ -107,23 +122,34 @@ export async function multipartCopy(
 }
 
 /**
- * Copies the parts, `concurrency` at a time. After a part fails no other part starts, and the failure is thrown
- * only once the parts in flight have ended: a part that completes after its upload was aborted keeps its storage.
+ * Copies the parts, `copyConcurrency` at a time. After a part fails no other part starts, nor once the time left
+ * is less than the slowest part so far and a reserve; either is thrown only once the parts in flight have ended: a
+ * part that completes after its upload was aborted keeps its storage.
  */
 async function copyParts(
-  concurrency: number,
+  { copyConcurrency, timeLeftMs }: MultipartSettings,
   parts: readonly PartRange[],
   copyPart: (part: PartRange) => Promise<UploadPartCopyCommandOutput>,
 ): Promise<CompletedPart[]> {
-  const limit = pLimit(concurrency);
-  let failed = false;
+  const limit = pLimit(copyConcurrency);
+  let stopped = false;
+  let slowestMs = 0;
+  let outOfTimeWith: number | undefined;
   const copying = parts.map((part) =>
     limit(async (): Promise<CompletedPart | undefined> => {
-      if (failed) return undefined;
+      if (stopped) return undefined;
+      const leftBefore = timeLeftMs?.();
+      if (leftBefore !== undefined && leftBefore < slowestMs + RESERVE_MS) {
+        stopped = true;
+        outOfTimeWith = leftBefore;
+        return undefined;
+      }
       try {
-        return { PartNumber: part.partNumber, ETag: (await copyPart(part)).CopyPartResult?.ETag };
+        const copied = { PartNumber: part.partNumber, ETag: (await copyPart(part)).CopyPartResult?.ETag };
+        if (leftBefore !== undefined) slowestMs = Math.max(slowestMs, leftBefore - timeLeftMs!());
+        return copied;
       } catch (error) {
-        failed = true;
+        stopped = true;
         throw error;
       }
     }),
@@ -131,5 +157,13 @@ async function copyParts(
   const settled = await Promise.allSettled(copying);
   const failure = settled.find((result) => result.status === 'rejected');
   if (failure) throw failure.reason;
-  return settled.map((result) => (result as PromiseFulfilledResult<CompletedPart>).value);
+  const copied = settled
+    .map((result) => (result as PromiseFulfilledResult<CompletedPart | undefined>).value)
+    .filter((part): part is CompletedPart => part !== undefined);
+  if (outOfTimeWith !== undefined) {
+    throw new CopyOutOfTime(
+      `ran out of the function's time: ${copied.length} of ${parts.length} parts were copied when ${Math.round(outOfTimeWith / 1000)} s were left, and the upload was aborted (raise FunctionTimeoutSeconds, at most 900, or CopyConcurrency)`,
+    );
+  }
+  return copied;
 }

@@ -461,6 +461,18 @@ describe('concurrent deliveries', () => {
     }
   });
 
+  it('aborts a multipart copy that the invocation has no time left for, and fails the event with what to raise', async () => {
+    // Prepare: 80 MiB in parts of 16 MiB, with 4 s of the function's time left
+    const v1 = model.put(INBOX, 'late-big.bin', { size: 80 * MiB });
+    // Act
+    const attempt = createHandler(dependencies())(eventFor('late-big.bin', { versionId: v1 }), { ...invocation, timeLeftMs: () => 4_000 });
+    // Assess: no part started, the upload is gone, nothing was backed up, and the cause travels with the retry
+    await expect(attempt).rejects.toThrow(/late-big\.bin \(CopyOutOfTime: ran out of the function's time: 0 of 5 parts were copied when 4 s were left/);
+    expect(s3.commandCalls(UploadPartCopyCommand)).toHaveLength(0);
+    expect(model.openUploads()).toBe(0);
+    expect(backupSources('late-big.bin')).toEqual([]);
+  });
+
   it('re-reads after a conditional multipart completion loses, aborting its upload', async () => {
     // Prepare: another writer backs up the version while this invocation copies its parts
     const deps = dependencies();

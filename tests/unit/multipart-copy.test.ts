@@ -74,6 +74,34 @@ describe('a multipart copy whose part fails', () => {
   });
 });
 
+describe('a multipart copy that runs out of time', () => {
+  it('starts no part it may not finish, and aborts the upload once the parts in flight have ended, saying what to raise', async () => {
+    // Prepare: five parts, one at a time, each taking 20 s of the function's 60 s; a part starts only while the
+    // slowest part so far and 5 s for the abort are left
+    const s3 = mockClient(S3Client);
+    let elapsedMs = 0;
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+    s3.on(UploadPartCopyCommand).callsFake(async ({ PartNumber }: { PartNumber: number }) => {
+      elapsedMs += 20_000;
+      return { CopyPartResult: { ETag: `"e${PartNumber}"` } };
+    });
+    s3.on(AbortMultipartUploadCommand).resolves({});
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 25 * MiB, uploadedInParts: false, content: { size: 25 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const settings = { partSizeBytes: 5 * MiB, copyConcurrency: 1, timeLeftMs: () => 60_000 - elapsedMs };
+    // Act
+    const copy = multipartCopy(new S3Client({ region: 'us-east-1' }), settings, source, { bucket: 'backup', key: 'big.bin' }, {});
+    // Assess: parts 1 and 2 ran; with 20 s left part 3 (20 s, and 5 s to spare) did not start
+    await expect(copy).rejects.toThrow(
+      "ran out of the function's time: 2 of 5 parts were copied when 20 s were left, and the upload was aborted (raise FunctionTimeoutSeconds, at most 900, or CopyConcurrency)",
+    );
+    expect(s3.commandCalls(UploadPartCopyCommand)).toHaveLength(2);
+    expect(s3).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { UploadId: 'u1' });
+    expect(s3).not.toHaveReceivedCommand(CompleteMultipartUploadCommand);
+    s3.restore();
+  });
+});
+
 describe('a multipart copy that completes', () => {
   it('names the backup version it wrote and how many parts it took, for the receipt', async () => {
     // Prepare: 12 MiB in parts of 5 MiB
