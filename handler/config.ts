@@ -48,7 +48,8 @@ export function loadConfig(env: Environment): Config {
     // S3's limits: parts of 5 MiB to 5 GiB, and CopyObject copies at most 5 GiB in one request.
     multipartThresholdBytes: wholeNumber('MULTIPART_THRESHOLD_BYTES', 5 * MiB, 5 * GiB),
     partSizeBytes: wholeNumber('MULTIPART_PART_SIZE_BYTES', 5 * MiB, 5 * GiB),
-    copyConcurrency: wholeNumber('COPY_CONCURRENCY', 1, 64),
+    // The SDK keeps at most 50 connections to S3: more parts at once would only queue.
+    copyConcurrency: wholeNumber('COPY_CONCURRENCY', 1, 50),
   };
   if (config.inboxBucket && config.inboxBucket === config.backupBucket) {
     problems.push('BACKUP_BUCKET: must differ from INBOX_BUCKET (the function must never write into the bucket that triggers it)');

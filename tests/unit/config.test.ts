@@ -44,22 +44,22 @@ describe('loadConfig', () => {
     expect(load).toThrow(message);
   });
 
-  it("accepts the template's own limits: 5 MiB and 5 GiB for the threshold and the part size, 1 and 64 copies at a time", () => {
+  it("accepts the template's own limits: 5 MiB and 5 GiB for the threshold and the part size, 1 and 50 copies at a time", () => {
     // Prepare
     const lowest = { ...valid, MULTIPART_THRESHOLD_BYTES: '5242880', MULTIPART_PART_SIZE_BYTES: '5242880', COPY_CONCURRENCY: '1' };
-    const highest = { ...valid, MULTIPART_THRESHOLD_BYTES: '5368709120', MULTIPART_PART_SIZE_BYTES: '5368709120', COPY_CONCURRENCY: '64' };
+    const highest = { ...valid, MULTIPART_THRESHOLD_BYTES: '5368709120', MULTIPART_PART_SIZE_BYTES: '5368709120', COPY_CONCURRENCY: '50' };
     // Act
     const configs = [loadConfig(lowest), loadConfig(highest)];
     // Assess
     expect(configs.map(({ multipartThresholdBytes, partSizeBytes, copyConcurrency }) => [multipartThresholdBytes, partSizeBytes, copyConcurrency])).toEqual([
       [5242880, 5242880, 1],
-      [5368709120, 5368709120, 64],
+      [5368709120, 5368709120, 50],
     ]);
   });
 
   it.each([
     [{ MULTIPART_THRESHOLD_BYTES: '5242879' }, 'MULTIPART_THRESHOLD_BYTES: must be at least 5242880'],
-    [{ COPY_CONCURRENCY: '65' }, 'COPY_CONCURRENCY: must be at most 64'],
+    [{ COPY_CONCURRENCY: '51' }, 'COPY_CONCURRENCY: must be at most 50'],
     [{ COPY_CONCURRENCY: '2.5' }, 'COPY_CONCURRENCY: must be a whole number'],
     [{ COPY_CONCURRENCY: ' 8' }, 'COPY_CONCURRENCY: must be a whole number'],
     [{ MULTIPART_PART_SIZE_BYTES: '1e7' }, 'MULTIPART_PART_SIZE_BYTES: must be a whole number'],
