@@ -1,4 +1,8 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { processAlive } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
@@ -13,12 +17,15 @@ type Answer = { payload: unknown; functionError: string | undefined; logs: strin
 describe("the kit's runtime follows Lambda's Node.js programming model", () => {
   let stack: EmbeddedStack | undefined;
   let created = 0;
+  let markerDir: string;
 
   beforeAll(async () => {
+    markerDir = await mkdtemp(join(tmpdir(), 'backup-kit-model-'));
     stack = await startEmbeddedStack({ namePrefix: 'kit-model-it', env: { KIT_EMULATOR_IDLE_ENVIRONMENT_S: '1' } });
   });
   afterAll(async () => {
     await stack?.emulator.stop();
+    await rm(markerDir, { recursive: true, force: true });
   });
   beforeEach(() => printEmulatorLogOnFailure(() => stack));
 
@@ -129,22 +136,44 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(second).toMatchObject({ payload: 'the second', functionError: undefined });
   });
 
-  it("puts what a runtime wrote before it ended while idle into the next invocation's logs", async () => {
-    // Prepare: an invocation leaves a timer that throws once it has answered; its runtime's process ends by it
-    const source = `export const handler = async (event) => {
-      if (event.leave) setTimeout(() => { console.log('timer fires'); throw new Error('left behind'); }, 200);
+  it('fails the next invocation with an error thrown after its invocation answered, as a frozen environment resumed on Lambda would', async () => {
+    // Prepare: an invocation leaves a timer that throws once it has answered
+    const marker = join(markerDir, 'thrown');
+    const source = `import { writeFileSync } from 'node:fs';
+    export const handler = async (event) => {
+      if (event.leave) setTimeout(() => { console.log('timer fires'); writeFileSync(event.leave, ''); throw new Error('left behind'); }, 200);
       return process.pid;
     };`;
     const name = await createFunction({ 'index.mjs': source });
-    const { payload: runtimePid } = await invoke(name, { leave: true });
-    // Ended: the emulator reaps it only when it next looks at the runtime.
+    const { payload: runtimePid } = await invoke(name, { leave: marker });
+    await waitFor('the timer to throw', async () => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+    // Act
+    const next = await invoke(name);
+    const after = await invoke(name);
+    // Assess: the next invocation carries the error and its lines; the one after runs on a new runtime
+    expect(next).toMatchObject({ payload: { errorType: 'Error', errorMessage: 'left behind' }, functionError: 'Unhandled' });
+    expect(next.logs).toMatch(/INFO\ttimer fires[\s\S]*Uncaught Exception \t\{"errorType":"Error","errorMessage":"left behind"/);
+    expect(after.functionError).toBeUndefined();
+    expect(after.payload).not.toBe(runtimePid);
+  });
+
+  it('fails the next invocation with Runtime.ExitError when its runtime ended after it answered (a timer called process.exit)', async () => {
+    // Prepare
+    const source = `export const handler = async (event) => {
+      if (event.exit) setTimeout(() => { console.log('leaving'); process.exit(3); }, 200);
+      return process.pid;
+    };`;
+    const name = await createFunction({ 'index.mjs': source });
+    const { payload: runtimePid } = await invoke(name, { exit: true });
     await waitFor('the runtime to end by its timer', async () => ((await processEnded(runtimePid as number)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
     // Act
     const next = await invoke(name);
+    const after = await invoke(name);
     // Assess
-    expect(next).toMatchObject({ payload: expect.any(Number), functionError: undefined });
-    expect(next.payload).not.toBe(runtimePid);
-    expect(next.logs).toMatch(/INFO\ttimer fires[\s\S]*Uncaught Exception \t\{"errorType":"Error","errorMessage":"left behind"[\s\S]*Runtime exited with error: exit status 129 \(while idle: a new runtime starts\)[\s\S]*START RequestId/);
+    expect(next).toMatchObject({ payload: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: exit status 3' }, functionError: 'Unhandled' });
+    expect(next.logs).toMatch(/INFO\tleaving[\s\S]*START RequestId: \S+[\s\S]*RequestId: \S+ Error: Runtime exited with error: exit status 3/);
+    expect(after.functionError).toBeUndefined();
+    expect(after.payload).not.toBe(runtimePid);
   });
 
   it('fails an async handler whose promise never settles as soon as its event loop is empty, not at its timeout', async () => {

@@ -6,7 +6,9 @@
 // the invocation, anything else is ignored; callback(null, result) answers once the event loop is empty unless
 // context.callbackWaitsForEmptyEventLoop is false; context.succeed/fail/done answer at once; a handler that
 // never answers is answered when the event loop empties (null, or Runtime.NodeJsExit for an async function);
-// an uncaught exception or unhandled rejection fails the invocation (or the init) and ends the process.
+// an uncaught exception or unhandled rejection fails the invocation (or the init) and ends the process; one that
+// comes after its invocation was answered fails the next invocation, as on Lambda, where the environment is
+// frozen between invocations and the timer or promise that throws runs on in the next one.
 // It ends its whole process group when its stdin closes or its Runtime API goes away, so neither it nor what the
 // function started outlives the emulator that started it.
 import http from 'node:http';
@@ -114,10 +116,15 @@ let onEmptyEventLoop = () => {};
 process.on('beforeExit', () => onEmptyEventLoop());
 
 let dying = false;
+// Whether the invocation in progress has been answered; an error nothing caught after that is the next one's.
+let currentAnswered = false;
+// An error nothing caught after its invocation was answered, and what to call once the next invocation has it.
+let owedToNext;
 
 /**
- * Fails the invocation in progress (or the init) with an error nothing caught, then ends the process as Lambda's
- * runtime does. Once: what goes wrong on the way out (another rejection, a failed post) ends it all the same.
+ * Fails the invocation in progress (or the init, or, once it was answered, the next invocation) with an error
+ * nothing caught, then ends the process as Lambda's runtime does. Once: what goes wrong on the way out (another
+ * rejection, a failed post) ends it all the same.
  */
 async function fatal(label, error, exitCode) {
   if (dying) return;
@@ -125,6 +132,7 @@ async function fatal(label, error, exitCode) {
   try {
     const shape = logError(label, error);
     if (currentRequestId === undefined) await postError(`${API}/init/error`, shape);
+    else if (currentAnswered) await new Promise((delivered) => (owedToNext = { shape, delivered }));
     else await answerCurrent({ error: shape, exiting: true });
   } catch {
     // The process ends below; the emulator reports what it saw of it.
@@ -237,12 +245,14 @@ const isPromise = (value) => value !== null && (typeof value === 'object' || typ
 function invoke(handler, next) {
   const requestId = next.headers['lambda-runtime-aws-request-id'];
   currentRequestId = requestId;
+  currentAnswered = false;
   process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
   let answered = false;
   let answering;
   const answer = (outcome) => {
     if (answered) return answering;
     answered = true;
+    currentAnswered = true;
     if (answerCurrent === answer) onEmptyEventLoop = () => {};
     const sent = outcome.error ? outcome : responseBody(outcome.result);
     const posted = sent.error ? postError(`${API}/invocation/${requestId}/error`, sent.error, Boolean(outcome.exiting)) : call('POST', `${API}/invocation/${requestId}/response`, sent.body);
@@ -304,6 +314,11 @@ async function serveNext() {
   polling = true;
   const next = await asked;
   polling = false;
+  if (owedToNext) {
+    const requestId = next.headers['lambda-runtime-aws-request-id'];
+    await postError(`${API}/invocation/${requestId}/error`, owedToNext.shape, true).finally(owedToNext.delivered);
+    return;
+  }
   invoke(handler, next);
 }
 

@@ -158,8 +158,6 @@ class ExecutionEnvironment:
     def __init__(self, spec: FunctionSpec) -> None:
         self.spec = spec
         self._runtime: _Runtime | None = None
-        #: What a runtime that ended while idle wrote, for the next invocation's logs.
-        self._left_behind: list[LogLine] = []
         self._lock = threading.Lock()
         self._stopped = False
 
@@ -242,11 +240,6 @@ class ExecutionEnvironment:
         # An init that failed (or timed out) in start() is the first invocation's to report, not to run again first.
         if runtime and runtime.init_error is not None and not runtime.served_first_invocation:
             return runtime
-        if runtime and runtime.process.poll() is not None and runtime.served_first_invocation and runtime.init_error is None:
-            # It ended while idle (an error nothing caught after its last answer): what it wrote, and how it ended,
-            # go to the next invocation's logs, as on Lambda the frozen error would surface in the next invocation.
-            self._left_behind = runtime.output.drain()
-            self._left_behind.append((now_ms(), f"{_exit_message(runtime.process.returncode)} (while idle: a new runtime starts)"))
         if self._runtime:
             self._runtime.stop()
             self._runtime = None  # stopped once: a start that fails below must not leave it to be stopped again
@@ -296,7 +289,29 @@ class ExecutionEnvironment:
         with self._lock:
             return self._invoke(request_id, payload, invoked_function_arn, trace_id)
 
+    def _ended_while_idle(self, request_id: str) -> InvocationResult | None:
+        """The answer to an invocation whose runtime ended after its last answer (a timer that called process.exit):
+        on Lambda the environment is frozen between invocations, and what ends it runs on in the next invocation,
+        which fails with Runtime.ExitError. What the runtime wrote goes to this invocation's logs; the next one
+        starts a new runtime."""
+        runtime = self._runtime
+        if not (runtime and runtime.served_first_invocation and runtime.init_error is None and runtime.process.poll() is not None):
+            return None
+        message = _exit_message(runtime.process.returncode)
+        lines = runtime.output.drain()
+        runtime.stop()
+        self._runtime = None
+        lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
+        lines.append((now_ms(), crash_line(request_id, message)))
+        lines.append((now_ms(), f"END RequestId: {request_id}"))
+        lines.append((now_ms(), f"REPORT RequestId: {request_id}\tDuration: 0.00 ms\tBilled Duration: 1 ms"
+                                f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: 0 MB"))
+        return InvocationResult(request_id, error_payload("Runtime.ExitError", message), "Unhandled", lines, 0.0, False)
+
     def _invoke(self, request_id: str, payload: bytes, invoked_function_arn: str, trace_id: str) -> InvocationResult:
+        ended = self._ended_while_idle(request_id)
+        if ended:
+            return ended
         runtime = self._ensure_runtime()
         # The invocation's clock starts after an init, as the function's timeout does on Lambda.
         started = time.monotonic()
@@ -305,8 +320,7 @@ class ExecutionEnvironment:
         runtime.served_first_invocation = True
         suppressed_init = False
         exiting = False
-        lines: list[LogLine] = self._left_behind + runtime.output.drain()
-        self._left_behind = []
+        lines: list[LogLine] = runtime.output.drain()
         lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
         function_error: str | None = "Unhandled"
         memory_mb = 0
