@@ -176,6 +176,23 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(after.payload).not.toBe(runtimePid);
   });
 
+  it("keeps everything a handler logged before it answered in that invocation's logs, a line of 250 KB included", async () => {
+    // Prepare: the pipe holds 64 KiB, so a long line is still being written out when the handler returns
+    const source = `export const handler = async () => {
+      console.log('x'.repeat(250_000));
+      console.log('the last line');
+      return 'answered';
+    };`;
+    const name = await createFunction({ 'index.mjs': source });
+    // Act
+    const answers = [await invoke(name), await invoke(name), await invoke(name)];
+    // Assess: each invocation's tail ends with its own last line, then END and REPORT
+    for (const answer of answers) {
+      expect(answer.payload).toBe('answered');
+      expect(answer.logs).toMatch(/INFO\tthe last line\s*END RequestId: \S+\s*REPORT RequestId/);
+    }
+  });
+
   it('fails an async handler whose promise never settles as soon as its event loop is empty, not at its timeout', async () => {
     // Prepare
     const name = await createFunction({ 'index.mjs': 'export const handler = async () => new Promise(() => {});' }, 'index.handler', 30);

@@ -77,6 +77,13 @@ for (const [method, level] of Object.entries(levels)) {
   };
 }
 
+/**
+ * Resolves once everything written to stdout so far has left the process. A pipe's writes are asynchronous in
+ * Node: a long line can still be on its way when the handler returns, and would be read after the answer, into
+ * the next invocation's logs. The managed runtime writes its log lines synchronously, so an answer follows them.
+ */
+const outputFlushed = () => new Promise((flushed) => process.stdout.write('', flushed));
+
 function namedError(name, message) {
   return Object.assign(new Error(message), { name });
 }
@@ -255,7 +262,9 @@ function invoke(handler, next) {
     currentAnswered = true;
     if (answerCurrent === answer) onEmptyEventLoop = () => {};
     const sent = outcome.error ? outcome : responseBody(outcome.result);
-    const posted = sent.error ? postError(`${API}/invocation/${requestId}/error`, sent.error, Boolean(outcome.exiting)) : call('POST', `${API}/invocation/${requestId}/response`, sent.body);
+    const posted = outputFlushed().then(() =>
+      sent.error ? postError(`${API}/invocation/${requestId}/error`, sent.error, Boolean(outcome.exiting)) : call('POST', `${API}/invocation/${requestId}/response`, sent.body),
+    );
     answering = posted.then(() => setImmediate(serveNext));
     return answering;
   };
