@@ -192,7 +192,7 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(failed.logs).toMatch(/\treq-fail\tERROR\tInvoke Error \t\{"errorType":"TypeError"/);
   });
 
-  it('times out, discards the runtime and starts a fresh one for the next invocation', async () => {
+  it('times out, discards the runtime and starts a fresh one inside the next invocation, as Lambda\'s suppressed init', async () => {
     // Prepare
     await startInit();
     const before = await invoke('req-warm', {});
@@ -205,7 +205,8 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(timedOut.logs).toMatch(/Z req-slow Task timed out after 1\.00 seconds\nEND RequestId: req-slow/);
     expect(processAlive(Number(before.body.pid))).toBe(false);
     expect(after.body).toMatchObject({ invocations: 1 });
-    expect(after.logs).toContain('Init Duration');
+    expect(after.logs).toMatch(/REPORT RequestId: req-after\tDuration: [\d.]+ ms/);
+    expect(after.logs).not.toContain('Init Duration');
   });
 
   it('turns a crash into Runtime.ExitError with its exit status', async () => {
@@ -274,6 +275,23 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     // Assess
     expect(failed.outcome).toBe('error');
     expect(failed.body).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/req-slower Task timed out after 2\.00 seconds$/) });
+  });
+
+  it('starts the runtime again inside the invocation after a crash, against its timeout: an init longer than that times it out', async () => {
+    // Prepare: an init of 1.5 s within the init limit, and a function timeout of 1 s; the first runtime crashes
+    await writeFile(
+      join(taskRoot, 'slow-start.mjs'),
+      "await new Promise((resolve) => setTimeout(resolve, 1500)); export const handler = async (event) => { if (event.crash) process.exit(3); return 'ran'; };",
+    );
+    await startInit({ _HANDLER: 'slow-start.handler', KIT_LAMBDA_INIT_TIMEOUT_S: '5' });
+    const crashed = await invoke('req-crash-slow', { crash: true });
+    // Act
+    const next = await invoke('req-after-crash', {});
+    // Assess: the new runtime's 1.5 s init is the invocation's, so the invocation times out, with no Init Duration
+    expect(crashed.body).toMatchObject({ errorType: 'Runtime.ExitError' });
+    expect(next.outcome).toBe('error');
+    expect(next.body).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/req-after-crash Task timed out after 1\.00 seconds$/) });
+    expect(next.logs).not.toContain('Init Duration');
   });
 
   it('runs the next invocation in a new runtime when the last one ends its process after an error nothing caught', async () => {

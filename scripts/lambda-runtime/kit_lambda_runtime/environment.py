@@ -160,6 +160,10 @@ class ExecutionEnvironment:
         self._runtime: _Runtime | None = None
         self._lock = threading.Lock()
         self._stopped = False
+        #: The runtime was discarded after a crash, a timeout, an exit or a failed init: the next invocation starts
+        #: one inside its own time, as Lambda's "suppressed init" does (no Init Duration; the init counts against
+        #: the invocation's timeout and is in its Duration).
+        self._reinit_in_invocation = False
 
     # Lifecycle
 
@@ -301,6 +305,7 @@ class ExecutionEnvironment:
         lines = runtime.output.drain()
         runtime.stop()
         self._runtime = None
+        self._reinit_in_invocation = True
         lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
         lines.append((now_ms(), crash_line(request_id, message)))
         lines.append((now_ms(), f"END RequestId: {request_id}"))
@@ -312,19 +317,24 @@ class ExecutionEnvironment:
         ended = self._ended_while_idle(request_id)
         if ended:
             return ended
-        runtime = self._ensure_runtime()
-        # The invocation's clock starts after an init, as the function's timeout does on Lambda.
+        suppressed_init = self._runtime is None and self._reinit_in_invocation
+        # The invocation's clock starts after an init, as the function's timeout does on Lambda, but before a
+        # suppressed one, which is the invocation's.
         started = time.monotonic()
         deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
+        runtime = self._ensure_runtime(init_timeout_s=self.spec.timeout_s) if suppressed_init else self._ensure_runtime()
+        self._reinit_in_invocation = False
+        if not suppressed_init:
+            started = time.monotonic()
+            deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
         cold = not runtime.served_first_invocation
         runtime.served_first_invocation = True
-        suppressed_init = False
         exiting = False
         lines: list[LogLine] = runtime.output.drain()
         lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
         function_error: str | None = "Unhandled"
         memory_mb = 0
-        if runtime.init_timed_out:
+        if runtime.init_timed_out and not suppressed_init:
             # As on Lambda: an init that outlived its limit is done again inside this invocation, against its timeout
             # (the runtime that timed out has served its first invocation now, so it is replaced).
             runtime = self._ensure_runtime(init_timeout_s=self.spec.timeout_s)
@@ -379,6 +389,7 @@ class ExecutionEnvironment:
         if exiting or runtime.process.poll() is not None or runtime.init_error is not None:
             runtime.stop()
             self._runtime = None
+            self._reinit_in_invocation = True
         return InvocationResult(request_id, answer_body, function_error, lines, duration_ms, cold)
 
     def _timed_out(self, request_id: str, lines: list[LogLine]) -> bytes:
