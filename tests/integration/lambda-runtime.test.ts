@@ -517,7 +517,7 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
       const response = await invocation;
       // Assess
       expect(response.FunctionError).toBe('Unhandled');
-      expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal 9' });
+      expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal: killed' });
     } finally {
       await rm(markerDir, { recursive: true, force: true });
     }

@@ -146,9 +146,19 @@ def crash_line(request_id: str, message: str) -> str:
     return f"RequestId: {request_id} Error: {message}"
 
 
+#: Signal names as Lambda's init writes them (Go's), so that "signal: killed" reads as it does in Lambda's logs.
+_SIGNAL_NAMES = {
+    signal.SIGHUP: "hangup", signal.SIGINT: "interrupt", signal.SIGQUIT: "quit", signal.SIGILL: "illegal instruction",
+    signal.SIGTRAP: "trace/breakpoint trap", signal.SIGABRT: "aborted", signal.SIGBUS: "bus error",
+    signal.SIGFPE: "floating point exception", signal.SIGKILL: "killed", signal.SIGUSR1: "user defined signal 1",
+    signal.SIGSEGV: "segmentation fault", signal.SIGUSR2: "user defined signal 2", signal.SIGPIPE: "broken pipe",
+    signal.SIGALRM: "alarm clock", signal.SIGTERM: "terminated",
+}
+
+
 def _exit_message(returncode: int) -> str:
     if returncode < 0:
-        return f"Runtime exited with error: signal {-returncode}"
+        return f"Runtime exited with error: signal: {_SIGNAL_NAMES.get(-returncode, f'signal {-returncode}')}"
     if returncode == 0:
         return "Runtime exited without providing a reason"
     return f"Runtime exited with error: exit status {returncode}"
