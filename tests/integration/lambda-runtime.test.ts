@@ -294,6 +294,22 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(next.logs).not.toContain('Init Duration');
   });
 
+  it('fails the first invocation with an error its module left to throw after the init was ready, as a frozen environment would', async () => {
+    // Prepare: a timer of the module throws 200 ms after the runtime asked for its first invocation
+    await writeFile(join(taskRoot, 'module-timer.mjs'), "setTimeout(() => { throw new TypeError('from module scope'); }, 200); export const handler = async () => 'ran';");
+    await startInit({ _HANDLER: 'module-timer.handler' });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Act
+    const first = await invoke('req-first', {});
+    const second = await invoke('req-second', {});
+    // Assess
+    expect(first.outcome).toBe('error');
+    expect(first.body).toMatchObject({ errorType: 'TypeError', errorMessage: 'from module scope' });
+    expect(first.logs).toMatch(/Uncaught Exception \t\{"errorType":"TypeError","errorMessage":"from module scope"[\s\S]*RequestId: req-first Error: Runtime exited with error: exit status 129/);
+    // The next runtime (its init inside the second invocation) answers before its own timer fires.
+    expect(second).toMatchObject({ outcome: 'response', body: 'ran' });
+  });
+
   it('runs the next invocation in a new runtime when the last one ends its process after an error nothing caught', async () => {
     // Prepare: an invocation that leaves an unhandled rejection (the runtime answers with it, then exits), again and again
     await writeFile(

@@ -147,6 +147,8 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     const name = await createFunction({ 'index.mjs': source });
     const { payload: runtimePid } = await invoke(name, { leave: marker });
     await waitFor('the timer to throw', async () => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+    // The runtime ends at once, having handed its error over, instead of running on broken until an invocation comes.
+    await waitFor('the runtime to end by its error', async () => ((await processEnded(runtimePid as number)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
     // Act
     const next = await invoke(name);
     const after = await invoke(name);
@@ -190,6 +192,24 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     for (const answer of answers) {
       expect(answer.payload).toBe('answered');
       expect(answer.logs).toMatch(/INFO\tthe last line\s*END RequestId: \S+\s*REPORT RequestId/);
+    }
+  });
+
+  it("keeps a long stderr line in its invocation's logs, and answers a handler that replaced process.stdout.write", async () => {
+    // Prepare: stderr shares the pipe; a handler may silence stdout by replacing its write
+    const source = `export const handler = async (event) => {
+      if (event.silence) process.stdout.write = () => true;
+      process.stderr.write('y'.repeat(250_000) + '\\n');
+      process.stderr.write('the last stderr line\\n');
+      return 'answered';
+    };`;
+    const name = await createFunction({ 'index.mjs': source });
+    // Act
+    const answers = [await invoke(name), await invoke(name, { silence: true }), await invoke(name)];
+    // Assess
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ payload: 'answered', functionError: undefined });
+      expect(answer.logs).toMatch(/the last stderr line\s*END RequestId: \S+\s*REPORT RequestId/);
     }
   });
 

@@ -7,8 +7,9 @@
 // context.callbackWaitsForEmptyEventLoop is false; context.succeed/fail/done answer at once; a handler that
 // never answers is answered when the event loop empties (null, or Runtime.NodeJsExit for an async function);
 // an uncaught exception or unhandled rejection fails the invocation (or the init) and ends the process; one that
-// comes after its invocation was answered fails the next invocation, as on Lambda, where the environment is
-// frozen between invocations and the timer or promise that throws runs on in the next one.
+// comes between invocations is handed to the emulator (the kit's own idle-error path) before the process ends, and
+// fails the next invocation, as on Lambda, where the environment is frozen between invocations and the timer or
+// promise that throws runs on in the next one.
 // It ends its whole process group when its stdin closes or its Runtime API goes away, so neither it nor what the
 // function started outlives the emulator that started it.
 import http from 'node:http';
@@ -20,6 +21,8 @@ import { format, types } from 'node:util';
 
 const [apiHost, apiPort] = (process.env.AWS_LAMBDA_RUNTIME_API ?? '').split(':');
 const API = '/2018-06-01/runtime';
+/** The kit's own addition to the Runtime API: an error nothing caught between invocations, for the next one. */
+const IDLE_ERROR_PATH = `${API}/kit/idle-error`;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const EXIT_UNCAUGHT_EXCEPTION = 129;
 const EXIT_UNHANDLED_REJECTION = 128;
@@ -68,21 +71,26 @@ function call(method, path, body = '', headers = {}) {
   });
 }
 
+// The streams' own writes, kept before the function can replace them (to silence or capture its output).
+const writeStdout = process.stdout.write.bind(process.stdout);
+const writeStderr = process.stderr.write.bind(process.stderr);
+
 // As in the managed runtime: one console call is one log event, prefixed with time, request id and level.
 let currentRequestId;
 const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
 for (const [method, level] of Object.entries(levels)) {
   console[method] = (...args) => {
-    process.stdout.write(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${format(...args).replace(/\n/g, '\r')}\n`);
+    writeStdout(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${format(...args).replace(/\n/g, '\r')}\n`);
   };
 }
 
 /**
- * Resolves once everything written to stdout so far has left the process. A pipe's writes are asynchronous in
- * Node: a long line can still be on its way when the handler returns, and would be read after the answer, into
- * the next invocation's logs. The managed runtime writes its log lines synchronously, so an answer follows them.
+ * Resolves once everything written to stdout and stderr so far has left the process (a write's callback comes
+ * after the writes before it). A pipe's writes are asynchronous in Node: a long line can still be on its way when
+ * the handler returns, and would be read after the answer, into the next invocation's logs. The managed runtime
+ * writes its log lines synchronously, so an answer follows them.
  */
-const outputFlushed = () => new Promise((flushed) => process.stdout.write('', flushed));
+const outputFlushed = () => Promise.all([writeStdout, writeStderr].map((write) => new Promise((flushed) => write('', flushed))));
 
 function namedError(name, message) {
   return Object.assign(new Error(message), { name });
@@ -123,13 +131,13 @@ let onEmptyEventLoop = () => {};
 process.on('beforeExit', () => onEmptyEventLoop());
 
 let dying = false;
-// Whether the invocation in progress has been answered; an error nothing caught after that is the next one's.
+// Whether the init has ended (the first /next was asked for), and whether the invocation in progress was answered:
+// an error nothing caught between invocations is the next invocation's.
+let ready = false;
 let currentAnswered = false;
-// An error nothing caught after its invocation was answered, and what to call once the next invocation has it.
-let owedToNext;
 
 /**
- * Fails the invocation in progress (or the init, or, once it was answered, the next invocation) with an error
+ * Fails the invocation in progress (or the init, or, between invocations, the next invocation) with an error
  * nothing caught, then ends the process as Lambda's runtime does. Once: what goes wrong on the way out (another
  * rejection, a failed post) ends it all the same.
  */
@@ -138,8 +146,8 @@ async function fatal(label, error, exitCode) {
   dying = true;
   try {
     const shape = logError(label, error);
-    if (currentRequestId === undefined) await postError(`${API}/init/error`, shape);
-    else if (currentAnswered) await new Promise((delivered) => (owedToNext = { shape, delivered }));
+    if (!ready) await postError(`${API}/init/error`, shape);
+    else if (currentRequestId === undefined || currentAnswered) await postError(IDLE_ERROR_PATH, shape);
     else await answerCurrent({ error: shape, exiting: true });
   } catch {
     // The process ends below; the emulator reports what it saw of it.
@@ -319,15 +327,11 @@ function invoke(handler, next) {
 let handler;
 let handlerIsAsync;
 async function serveNext() {
+  ready = true;
   const asked = call('GET', `${API}/invocation/next`);
   polling = true;
   const next = await asked;
   polling = false;
-  if (owedToNext) {
-    const requestId = next.headers['lambda-runtime-aws-request-id'];
-    await postError(`${API}/invocation/${requestId}/error`, owedToNext.shape, true).finally(owedToNext.delivered);
-    return;
-  }
   invoke(handler, next);
 }
 

@@ -6,7 +6,10 @@ N.00 seconds`, runtime discarded), a crash (`Runtime.ExitError`), and an init fa
 reported inside the first invocation with its logs. Every invocation's log lines (the init's, START, the
 function's output, END, REPORT with Init Duration after a cold start) come back with the result.
 
-A runtime that timed out, crashed or failed its init is replaced on the next invocation. Callers hand an
+A runtime that timed out, crashed or failed its init is replaced on the next invocation, which starts it inside
+its own time (Lambda's suppressed init). A runtime that ended between invocations (an error nothing caught, which
+it hands over first, or an exit) fails the next invocation with that error, as on Lambda, where the frozen process
+would meet it there. Callers hand an
 environment one invocation at a time, as Lambda does. Stopping an environment kills its runtime at once, even
 mid-invocation (which then ends as a crash), and it starts no runtime again. Standard library only: this
 module runs in the embedded emulator's Python and in LocalStack's.
@@ -304,14 +307,24 @@ class ExecutionEnvironment:
             return self._invoke(request_id, payload, invoked_function_arn, trace_id)
 
     def _ended_while_idle(self, request_id: str) -> InvocationResult | None:
-        """The answer to an invocation whose runtime ended after its last answer (a timer that called process.exit):
-        on Lambda the environment is frozen between invocations, and what ends it runs on in the next invocation,
-        which fails with Runtime.ExitError. What the runtime wrote goes to this invocation's logs; the next one
-        starts a new runtime."""
+        """The answer to an invocation whose runtime ended between invocations, after its init was ready: an error
+        nothing caught (a timer that throws, a promise not awaited that rejects), which the runtime handed over
+        before it ended, or an exit (a timer that called process.exit). On Lambda the environment is frozen between
+        invocations, and what ends it runs on in the next invocation, which fails with that error, or with
+        Runtime.ExitError. What the runtime wrote goes to this invocation's logs; the next one starts a new runtime."""
         runtime = self._runtime
-        if not (runtime and runtime.served_first_invocation and runtime.init_error is None and runtime.process.poll() is not None):
+        if not runtime or runtime.init_error is not None:
             return None
+        if runtime.api.idle_error is not None:
+            # It posts the error, then ends its process: it is not handed this invocation on its way out.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                runtime.process.wait(timeout=EXIT_GRACE_S)
+        elif runtime.process.poll() is None:
+            return None
+        runtime.kill()
+        runtime.process.wait()
         message = _exit_message(runtime.process.returncode)
+        answer = runtime.api.idle_error or error_payload("Runtime.ExitError", message)
         lines = runtime.output.drain()
         runtime.stop()
         self._runtime = None
@@ -321,7 +334,7 @@ class ExecutionEnvironment:
         lines.append((now_ms(), f"END RequestId: {request_id}"))
         lines.append((now_ms(), f"REPORT RequestId: {request_id}\tDuration: 0.00 ms\tBilled Duration: 1 ms"
                                 f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: 0 MB"))
-        return InvocationResult(request_id, error_payload("Runtime.ExitError", message), "Unhandled", lines, 0.0, False)
+        return InvocationResult(request_id, answer, "Unhandled", lines, 0.0, False)
 
     def _invoke(self, request_id: str, payload: bytes, invoked_function_arn: str, trace_id: str) -> InvocationResult:
         ended = self._ended_while_idle(request_id)

@@ -35,6 +35,9 @@ class RuntimeAnswer:
 
 
 EXITING_HEADER = "Lambda-Runtime-Kit-Exiting"
+#: The kit's own path: an error nothing caught between invocations, which the kit's bootstrap posts before its
+#: process ends, so that the next invocation fails with it (on Lambda the frozen process would throw it there).
+IDLE_ERROR_PATH = f"{PREFIX}/kit/idle-error"
 
 
 class _Server(ThreadingHTTPServer):
@@ -49,6 +52,8 @@ class RuntimeApi:
 
     def __init__(self) -> None:
         self.answers: queue.Queue[RuntimeAnswer] = queue.Queue()
+        #: What the runtime posted to IDLE_ERROR_PATH, if it did.
+        self.idle_error: bytes | None = None
         self._invocations: queue.Queue[PendingInvocation] = queue.Queue()
         self._closed = threading.Event()
         self._polled = False
@@ -106,6 +111,8 @@ class RuntimeApi:
                     api.answers.put(RuntimeAnswer(match.group(2), match.group(1), body, self.headers.get(EXITING_HEADER) == "true"))
                 elif self.path == f"{PREFIX}/init/error":
                     api.answers.put(RuntimeAnswer("init_error", "", body))
+                elif self.path == IDLE_ERROR_PATH:
+                    api.idle_error = body
                 else:
                     return self._reply(404, b'{"errorType":"NotFound"}')
                 self._reply(202, b'{"status":"OK"}')
