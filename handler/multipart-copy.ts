@@ -18,7 +18,10 @@ import { writeConditionHeaders, type WriteCondition } from './write-condition.js
 
 const MAX_PARTS = 10_000;
 const MiB = 1024 * 1024;
-/** Kept in hand, beyond the slowest part so far, for the parts in flight to end and the upload to be aborted. */
+/**
+ * Kept in hand, beyond the longest part so far, for the parts in flight to end and the upload to be aborted: 5 s,
+ * or a quarter of the time the copy began with where that is less (a function with a timeout of a few seconds).
+ */
 const RESERVE_MS = 5_000;
 
 export type PartRange = { readonly partNumber: number; readonly range: string };
@@ -123,8 +126,9 @@ export async function multipartCopy(
 
 /**
  * Copies the parts, `copyConcurrency` at a time. After a part fails no other part starts, nor once the time left
- * is less than the slowest part so far and a reserve; either is thrown only once the parts in flight have ended: a
- * part that completes after its upload was aborted keeps its storage.
+ * is less than the longest part so far (one still in flight counts with the time it has taken) and a reserve;
+ * either is thrown only once the parts in flight have ended: a part that completes after its upload was aborted
+ * keeps its storage.
  */
 async function copyParts(
   { copyConcurrency, timeLeftMs }: MultipartSettings,
@@ -132,18 +136,24 @@ async function copyParts(
   copyPart: (part: PartRange) => Promise<UploadPartCopyCommandOutput>,
 ): Promise<CompletedPart[]> {
   const limit = pLimit(copyConcurrency);
+  const startedWith = timeLeftMs?.();
+  const reserveMs = Math.min(RESERVE_MS, (startedWith ?? 0) / 4);
   let stopped = false;
   let slowestMs = 0;
+  /** The time left as each part in flight started, by part number. */
+  const inFlight = new Map<number, number>();
+  const longestMs = (left: number) => Math.max(slowestMs, ...[...inFlight.values()].map((leftAtStart) => leftAtStart - left));
   let outOfTimeWith: number | undefined;
   const copying = parts.map((part) =>
     limit(async (): Promise<CompletedPart | undefined> => {
       if (stopped) return undefined;
       const leftBefore = timeLeftMs?.();
-      if (leftBefore !== undefined && leftBefore < slowestMs + RESERVE_MS) {
+      if (leftBefore !== undefined && leftBefore < longestMs(leftBefore) + reserveMs) {
         stopped = true;
         outOfTimeWith = leftBefore;
         return undefined;
       }
+      if (leftBefore !== undefined) inFlight.set(part.partNumber, leftBefore);
       try {
         const copied = { PartNumber: part.partNumber, ETag: (await copyPart(part)).CopyPartResult?.ETag };
         if (leftBefore !== undefined) slowestMs = Math.max(slowestMs, leftBefore - timeLeftMs!());
@@ -151,6 +161,8 @@ async function copyParts(
       } catch (error) {
         stopped = true;
         throw error;
+      } finally {
+        inFlight.delete(part.partNumber);
       }
     }),
   );

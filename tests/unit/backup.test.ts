@@ -462,10 +462,12 @@ describe('concurrent deliveries', () => {
   });
 
   it('aborts a multipart copy that the invocation has no time left for, and fails the event with what to raise', async () => {
-    // Prepare: 80 MiB in parts of 16 MiB, with 4 s of the function's time left
+    // Prepare: 80 MiB in parts of 16 MiB; the copy begins with a minute left, and 4 s are left when its first part would start
     const v1 = model.put(INBOX, 'late-big.bin', { size: 80 * MiB });
+    const left = [60_000];
+    const timeLeftMs = () => left.shift() ?? 4_000;
     // Act
-    const attempt = createHandler(dependencies())(eventFor('late-big.bin', { versionId: v1 }), { ...invocation, timeLeftMs: () => 4_000 });
+    const attempt = createHandler(dependencies())(eventFor('late-big.bin', { versionId: v1 }), { ...invocation, timeLeftMs });
     // Assess: no part started, the upload is gone, nothing was backed up, and the cause travels with the retry
     await expect(attempt).rejects.toThrow(/late-big\.bin \(CopyOutOfTime: ran out of the function's time: 0 of 5 parts were copied when 4 s were left/);
     expect(s3.commandCalls(UploadPartCopyCommand)).toHaveLength(0);

@@ -1,5 +1,10 @@
+import { S3Client, UploadPartCopyCommand } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from '../../handler/config.js';
+import { eventFor, INBOX, MiB } from './support/fixtures.js';
+import { VersionedS3Model } from './support/s3-model.js';
 
 const valid = {
   INBOX_BUCKET: 'kit-inbox-123456789012-us-east-1',
@@ -100,6 +105,26 @@ describe('the function at cold start', () => {
     const init = import('../../handler/index.js');
     // Assess
     await expect(init).rejects.toThrow('BACKUP_BUCKET: is not set');
+  });
+
+  it("gives a copy in parts the invocation's time left, as Lambda's context tells it", async () => {
+    // Prepare: the copy begins with a minute left; 4 s are left when its first part would start
+    for (const [name, value] of Object.entries(valid)) vi.stubEnv(name, value);
+    vi.stubEnv('AWS_REGION', 'us-east-1');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    const s3 = mockClient(S3Client);
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const v1 = model.put(INBOX, 'big.bin', { size: 80 * MiB });
+    const left = [60_000];
+    const context = { awsRequestId: 'request-1', getRemainingTimeInMillis: () => left.shift() ?? 4_000 } as unknown as Context;
+    const { handler } = await import('../../handler/index.js');
+    // Act
+    const attempt = handler(eventFor('big.bin', { versionId: v1 }), context);
+    // Assess
+    await expect(attempt).rejects.toThrow(/CopyOutOfTime: ran out of the function's time: 0 of 5 parts were copied when 4 s were left/);
+    expect(s3.commandCalls(UploadPartCopyCommand)).toHaveLength(0);
+    s3.restore();
   });
 
   it('initialises with a valid environment', async () => {

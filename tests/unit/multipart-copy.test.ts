@@ -1,6 +1,6 @@
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, S3Client, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { multipartCopy, planParts, taggingHeader } from '../../handler/multipart-copy.js';
 import type { ObjectVersion } from '../../handler/source.js';
 import { awsError, INBOX, MiB } from './support/fixtures.js';
@@ -99,6 +99,57 @@ describe('a multipart copy that runs out of time', () => {
     expect(s3).toHaveReceivedCommandWith(AbortMultipartUploadCommand, { UploadId: 'u1' });
     expect(s3).not.toHaveReceivedCommand(CompleteMultipartUploadCommand);
     s3.restore();
+  });
+});
+
+describe('a multipart copy against the clock, parts in parallel', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Copies 20 parts of 5 MiB, two at a time, part 1 taking `firstMs` and the others `otherMs`, with `leftMs` of the function's time. */
+  async function copyAgainstTheClock(leftMs: number, firstMs: number, otherMs: number) {
+    vi.useFakeTimers();
+    const s3 = mockClient(S3Client);
+    const deadline = Date.now() + leftMs;
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+    s3.on(UploadPartCopyCommand).callsFake(async ({ PartNumber }: { PartNumber: number }) => {
+      await new Promise((resolve) => setTimeout(resolve, PartNumber === 1 ? firstMs : otherMs));
+      return { CopyPartResult: { ETag: `"e${PartNumber}"` } };
+    });
+    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b1' });
+    s3.on(AbortMultipartUploadCommand).resolves({});
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 100 * MiB, uploadedInParts: false, content: { size: 100 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const settings = { partSizeBytes: 5 * MiB, copyConcurrency: 2, timeLeftMs: () => deadline - Date.now() };
+    const copy = multipartCopy(new S3Client({ region: 'us-east-1' }), settings, source, { bucket: 'backup', key: 'big.bin' }, {}).then(
+      (result) => ({ result, parts: s3.commandCalls(UploadPartCopyCommand).length }),
+      (error: Error) => ({ error: error.message, parts: s3.commandCalls(UploadPartCopyCommand).length }),
+    );
+    await vi.runAllTimersAsync();
+    const outcome = await copy;
+    s3.restore();
+    return outcome;
+  }
+
+  it('counts a slow part still in flight as the longest so far, and starts no part that could not end before it and the reserve', async () => {
+    // Prepare: 600 s left; part 1 takes 320 s, the others 50 s each, so part 8 would start at 300 s with 300 s left,
+    // while part 1 has been running for 300 s: no room for another part as long as it and 5 s
+    // Act
+    const outcome = await copyAgainstTheClock(600_000, 320_000, 50_000);
+    // Assess: parts 1 to 7 ran; the upload was aborted
+    expect(outcome).toEqual({
+      error: "ran out of the function's time: 7 of 20 parts were copied when 300 s were left, and the upload was aborted (raise FunctionTimeoutSeconds, at most 900, or CopyConcurrency)",
+      parts: 7,
+    });
+  });
+
+  it('keeps a quarter of the time in hand, not 5 s, where the function has only a few seconds', async () => {
+    // Prepare: 3 s left, parts of 0.1 s: a reserve of 5 s would start none
+    // Act
+    const outcome = await copyAgainstTheClock(3_000, 100, 100);
+    // Assess
+    expect(outcome).toEqual({ result: { backupVersionId: 'b1', parts: 20 }, parts: 20 });
   });
 });
 
