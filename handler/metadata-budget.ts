@@ -5,7 +5,8 @@ export const MAX_METADATA_BYTES = 2048;
 
 /**
  * Provenance a backup can do without, dropped in this order: the function decides by the source version id and the
- * request id. The upload-in-parts mark only qualifies Last-Modified, so it goes after it: never the mark alone.
+ * request id. The upload-in-parts mark qualifies Last-Modified, so it goes after it: Last-Modified is never kept
+ * without its mark (read alone, it would look like a time that orders versions).
  */
 const optionalProvenance: readonly string[] = [BackupMetadata.sourceSequencer, BackupMetadata.sourceLastModified, BackupMetadata.sourceUploadedInParts];
 

@@ -31,7 +31,11 @@ export class LogFollower {
   }
 }
 
-/** An event as `make logs` prints it: its time, then its message with every control character escaped but its tabs and line breaks. */
+/**
+ * An event as `make logs` prints it: its time, then its message with every control character escaped but its tabs
+ * and line breaks. A carriage return is a line break here: the Node runtime joins the lines of one console call
+ * with them, so that it stays one event.
+ */
 export function logLine(event: FilteredLogEvent): string {
-  return `${new Date(event.timestamp ?? 0).toISOString()}  ${shownLines(event.message?.trimEnd() ?? '')}`;
+  return `${new Date(event.timestamp ?? 0).toISOString()}  ${shownLines((event.message ?? '').replace(/\r\n?/g, '\n').trimEnd())}`;
 }

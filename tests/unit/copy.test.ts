@@ -87,7 +87,7 @@ describe("copyToBackup within S3's 2 KB of metadata", () => {
     expect(sentMetadata()).toEqual({ small: 'y'.repeat(132), [BackupMetadata.sourceVersionId]: 'v2', [BackupMetadata.requestId]: 'request-1' });
   });
 
-  it('leaves off the upload-in-parts mark only after the Last-Modified it qualifies, never the mark alone', async () => {
+  it('leaves off the upload-in-parts mark only after the Last-Modified it qualifies, never keeping Last-Modified without it', async () => {
     // Prepare: 2,163 bytes in all; dropping the sequencer, Last-Modified and the mark leaves 2,073, still too many
     const full = source({ big: 'x'.repeat(1900), small: 'y'.repeat(120) });
     const provenance = provenanceMetadata({ sourceVersionId: 'v1', sourceSequencer: '0A', sourceLastModified: written, sourceUploadedInParts: 'true', requestId: 'request-1' });

@@ -31,15 +31,24 @@ describe('LogFollower', () => {
 
 describe('logLine', () => {
   it('prints an event with its time, its tabs and line breaks as they are and every other control character escaped', () => {
-    // Prepare: a REPORT line (tab-separated) and a decision naming a key that holds a bidi override and a carriage return
+    // Prepare: a REPORT line (tab-separated) and a decision naming a key that holds a bidi override and an escape
     const report = { timestamp: Date.UTC(2026, 10, 30), message: 'REPORT RequestId: r1\tDuration: 9.1 ms\t\n' };
-    const decision = { timestamp: Date.UTC(2026, 10, 30, 0, 0, 1), message: '{"message":"copied","key":"invoice\u202Efdp.exe\rx"}\nsecond line' };
+    const decision = { timestamp: Date.UTC(2026, 10, 30, 0, 0, 1), message: '{"message":"copied","key":"invoice\u202Efdp.exe\u001bx"}\nsecond line' };
     // Act
     const lines = [report, decision].map(logLine);
     // Assess
     expect(lines).toEqual([
       '2026-11-30T00:00:00.000Z  REPORT RequestId: r1\tDuration: 9.1 ms',
-      '2026-11-30T00:00:01.000Z  {"message":"copied","key":"invoice\\u202efdp.exe\\rx"}\nsecond line',
+      '2026-11-30T00:00:01.000Z  {"message":"copied","key":"invoice\\u202efdp.exe\\x1bx"}\nsecond line',
     ]);
+  });
+
+  it("shows a multi-line console.log on its lines: the runtime joins them with carriage returns into one event", () => {
+    // Prepare
+    const joined = { timestamp: Date.UTC(2026, 10, 30), message: '2026-11-30T00:00:00.000Z\tr1\tINFO\tfirst\rsecond\r\n' };
+    // Act
+    const line = logLine(joined);
+    // Assess
+    expect(line).toBe('2026-11-30T00:00:00.000Z  2026-11-30T00:00:00.000Z\tr1\tINFO\tfirst\nsecond');
   });
 });
