@@ -209,6 +209,28 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(after.logs).not.toContain('Init Duration');
   });
 
+  it('takes a function process busy in a synchronous loop, and what it started, with it when the init is killed with SIGKILL', async () => {
+    // Prepare: an invocation that keeps the function's one thread busy, so that it cannot see its stdin close
+    await startInit({ AWS_LAMBDA_FUNCTION_TIMEOUT: '60' });
+    const markerDir = await mkdtemp(join(tmpdir(), 'backup-kit-init-busy-'));
+    const startedMarker = join(markerDir, 'started');
+    let started: { pid: number; childPid: number } | undefined;
+    try {
+      await send('req-busy', { spawnChild: true, spinMs: 60_000, startedMarker });
+      started = await waitFor('the invocation to start', async () => (existsSync(startedMarker) ? (JSON.parse(await readFile(startedMarker, 'utf8')) as { pid: number; childPid: number }) : undefined), {
+        timeoutMs: 10_000,
+        intervalMs: 20,
+      });
+      // Act
+      init!.kill('SIGKILL');
+      // Assess
+      await waitFor('the busy function process and its child to end', async () => (processAlive(started!.pid) || processAlive(started!.childPid) ? undefined : true), { timeoutMs: 5_000, intervalMs: 50 });
+    } finally {
+      for (const pid of [started?.pid, started?.childPid]) if (pid && processAlive(pid)) process.kill(pid, 'SIGKILL');
+      await rm(markerDir, { recursive: true, force: true });
+    }
+  });
+
   it('turns a crash into Runtime.ExitError with its exit status', async () => {
     // Prepare
     await startInit();

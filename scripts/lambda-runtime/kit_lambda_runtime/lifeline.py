@@ -64,7 +64,8 @@ _current: Lifeline | None = None
 
 
 def start() -> Lifeline:
-    """Starts this process's lifeline (the embedded emulator's start); runtimes spawned from then on are held by it."""
+    """Starts this process's lifeline (the embedded emulator's start, or a LocalStack init's); runtimes spawned from
+    then on are held by it."""
     global _current
     if _current is None:
         _current = Lifeline()
@@ -72,7 +73,7 @@ def start() -> Lifeline:
 
 
 def current() -> Lifeline | None:
-    """The lifeline, where this process started one (LocalStack's init needs none: it is a Python watcher itself)."""
+    """The lifeline, where this process started one."""
     return _current
 
 

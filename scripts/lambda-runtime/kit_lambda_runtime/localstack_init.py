@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from . import lifeline
 from .environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec, crash_line, error_payload
 
 _INIT_ONLY = ("LOCALSTACK_", "KIT_", "PYTHONPATH")
@@ -105,6 +106,9 @@ class LocalStackInit:
 
 
 def main() -> None:
+    # Its stdin watcher ends the function's runtime when LocalStack goes, but not when this init is killed itself
+    # (LocalStack kills an init that does not stop in time): the lifeline's watcher ends it then.
+    lifeline.start()
     init = LocalStackInit(dict(os.environ))
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stopped.set())
