@@ -246,13 +246,14 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(after.pid).not.toBe(before.pid);
   });
 
-  it('keeps an answer already sent when an error nothing caught ends the process right after it', async () => {
-    // Prepare
-    const name = await createFunction({ 'index.mjs': 'export const handler = async () => { setImmediate(() => { throw new Error("late"); }); return "answered"; };' });
+  it('keeps an answer already on its way when an error nothing caught ends the process right after it', async () => {
+    // Prepare: the second handler's answer waits for 1 MB of output to leave the process when its error comes
+    const quick = await createFunction({ 'index.mjs': 'export const handler = async () => { setImmediate(() => { throw new Error("late"); }); return "answered"; };' });
+    const flushing = await createFunction({ 'index.mjs': 'export const handler = async () => { process.stdout.write("z".repeat(1 << 20) + "\\n"); setImmediate(() => { throw new Error("late"); }); return "answered"; };' });
     // Act
-    const answer = await invoke(name);
+    const answers = [await invoke(quick), await invoke(flushing)];
     // Assess
-    expect(answer).toMatchObject({ payload: 'answered', functionError: undefined });
+    for (const answer of answers) expect(answer).toMatchObject({ payload: 'answered', functionError: undefined });
   });
 
   it('gives each invocation an X-Ray trace header, as Lambda does', async () => {

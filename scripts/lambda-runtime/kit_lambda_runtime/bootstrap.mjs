@@ -147,8 +147,11 @@ async function fatal(label, error, exitCode) {
   try {
     const shape = logError(label, error);
     if (!ready) await postError(`${API}/init/error`, shape);
-    else if (currentRequestId === undefined || currentAnswered) await postError(IDLE_ERROR_PATH, shape);
-    else await answerCurrent({ error: shape, exiting: true });
+    else if (currentRequestId === undefined || currentAnswered) {
+      // An answer still on its way (waiting for the output to flush, or being posted) goes out first.
+      await answerCurrent({ error: shape });
+      await postError(IDLE_ERROR_PATH, shape);
+    } else await answerCurrent({ error: shape, exiting: true });
   } catch {
     // The process ends below; the emulator reports what it saw of it.
   } finally {
