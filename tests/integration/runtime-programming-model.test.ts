@@ -246,14 +246,17 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(after.pid).not.toBe(before.pid);
   });
 
-  it('keeps an answer already on its way when an error nothing caught ends the process right after it', async () => {
-    // Prepare: the second handler's answer waits for 1 MB of output to leave the process when its error comes
+  it('keeps an answer already on its way when an error nothing caught ends the process right after it, and fails nothing after', async () => {
+    // Prepare: the second handler's answer waits for 1 MB of output to leave the process when its error comes; either
+    // error comes before the runtime asks for its next invocation, where Lambda has not frozen it yet
     const quick = await createFunction({ 'index.mjs': 'export const handler = async () => { setImmediate(() => { throw new Error("late"); }); return "answered"; };' });
     const flushing = await createFunction({ 'index.mjs': 'export const handler = async () => { process.stdout.write("z".repeat(1 << 20) + "\\n"); setImmediate(() => { throw new Error("late"); }); return "answered"; };' });
     // Act
-    const answers = [await invoke(quick), await invoke(flushing)];
-    // Assess
+    const answers = [await invoke(quick), await invoke(quick), await invoke(flushing), await invoke(flushing)];
+    // Assess: each answer goes out; the next invocation runs on a new runtime, the error and the end in its logs
+    // (the quick one's: the others' tail, all the log result holds, is their own megabyte)
     for (const answer of answers) expect(answer).toMatchObject({ payload: 'answered', functionError: undefined });
+    expect(answers[1]!.logs).toMatch(/"errorMessage":"late"[\s\S]*Runtime exited with error: exit status 129 \(after its last answer: a new runtime starts\)[\s\S]*START RequestId/);
   });
 
   it('gives each invocation an X-Ray trace header, as Lambda does', async () => {

@@ -7,9 +7,9 @@
 // context.callbackWaitsForEmptyEventLoop is false; context.succeed/fail/done answer at once; a handler that
 // never answers is answered when the event loop empties (null, or Runtime.NodeJsExit for an async function);
 // an uncaught exception or unhandled rejection fails the invocation (or the init) and ends the process; one that
-// comes between invocations is handed to the emulator (the kit's own idle-error path) before the process ends, and
-// fails the next invocation, as on Lambda, where the environment is frozen between invocations and the timer or
-// promise that throws runs on in the next one.
+// comes while the runtime waits for its next invocation is handed to the emulator (the kit's own idle-error path)
+// before the process ends, and fails the next invocation, as on Lambda, where the environment is frozen then and
+// the timer or promise that throws runs on in the next one.
 // It ends its whole process group when its stdin closes or its Runtime API goes away, so neither it nor what the
 // function started outlives the emulator that started it.
 import http from 'node:http';
@@ -131,8 +131,7 @@ let onEmptyEventLoop = () => {};
 process.on('beforeExit', () => onEmptyEventLoop());
 
 let dying = false;
-// Whether the init has ended (the first /next was asked for), and whether the invocation in progress was answered:
-// an error nothing caught between invocations is the next invocation's.
+// Whether the init has ended (the first /next was asked for), and whether the invocation in progress was answered.
 let ready = false;
 let currentAnswered = false;
 
@@ -147,11 +146,12 @@ async function fatal(label, error, exitCode) {
   try {
     const shape = logError(label, error);
     if (!ready) await postError(`${API}/init/error`, shape);
-    else if (currentRequestId === undefined || currentAnswered) {
-      // An answer still on its way (waiting for the output to flush, or being posted) goes out first.
-      await answerCurrent({ error: shape });
-      await postError(IDLE_ERROR_PATH, shape);
-    } else await answerCurrent({ error: shape, exiting: true });
+    // Waiting for the next invocation, where Lambda has frozen the process: the error comes in the next one.
+    else if (polling) await postError(IDLE_ERROR_PATH, shape);
+    // Answered but not yet waiting (not yet frozen on Lambda): the answer on its way goes out, the error only ends
+    // the process, and the next invocation starts a new runtime.
+    else if (currentAnswered) await answerCurrent({ error: shape });
+    else await answerCurrent({ error: shape, exiting: true });
   } catch {
     // The process ends below; the emulator reports what it saw of it.
   } finally {
@@ -335,6 +335,8 @@ async function serveNext() {
   polling = true;
   const next = await asked;
   polling = false;
+  // An error nothing caught while it waited is being handed over: the process ends without running this one.
+  if (dying) return;
   invoke(handler, next);
 }
 

@@ -171,6 +171,8 @@ class ExecutionEnvironment:
     def __init__(self, spec: FunctionSpec) -> None:
         self.spec = spec
         self._runtime: _Runtime | None = None
+        #: What a runtime that ended right after its last answer wrote, for the next invocation's logs.
+        self._left_behind: list[LogLine] = []
         self._lock = threading.Lock()
         self._stopped = False
         #: The runtime was discarded after a crash, a timeout, an exit or a failed init: the next invocation starts
@@ -307,14 +309,21 @@ class ExecutionEnvironment:
             return self._invoke(request_id, payload, invoked_function_arn, trace_id)
 
     def _ended_while_idle(self, request_id: str) -> InvocationResult | None:
-        """The answer to an invocation whose runtime ended between invocations, after its init was ready: an error
-        nothing caught (a timer that throws, a promise not awaited that rejects), which the runtime handed over
-        before it ended, or an exit (a timer that called process.exit). On Lambda the environment is frozen between
-        invocations, and what ends it runs on in the next invocation, which fails with that error, or with
-        Runtime.ExitError. What the runtime wrote goes to this invocation's logs; the next one starts a new runtime."""
+        """The answer to an invocation whose runtime ended while it waited for that invocation (init ready, a GET
+        /next open): an error nothing caught (a timer that throws, a promise not awaited that rejects), which the
+        runtime handed over before it ended, or an exit (a timer that called process.exit). On Lambda the environment
+        is frozen then, and what ends it runs on in the next invocation, which fails with that error, or with
+        Runtime.ExitError. What the runtime wrote goes to this invocation's logs; the next one starts a new runtime.
+        A runtime that ended right after an answer, before it asked for the next invocation (not yet frozen on
+        Lambda), fails nothing: its lines go to the next invocation's logs, which starts a new runtime."""
         runtime = self._runtime
         if not runtime or runtime.init_error is not None:
             return None
+        # Right after an answer the runtime asks for the next invocation at once, unless it is ending: wait for one
+        # or the other, so that an invocation is never handed to a runtime on its way out.
+        deadline = time.monotonic() + EXIT_GRACE_S
+        while not runtime.api.await_waiting(0.005) and runtime.process.poll() is None and time.monotonic() < deadline:
+            pass
         if runtime.api.idle_error is not None:
             # It posts the error, then ends its process: it is not handed this invocation on its way out.
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -324,11 +333,14 @@ class ExecutionEnvironment:
         runtime.kill()
         runtime.process.wait()
         message = _exit_message(runtime.process.returncode)
-        answer = runtime.api.idle_error or error_payload("Runtime.ExitError", message)
         lines = runtime.output.drain()
         runtime.stop()
         self._runtime = None
         self._reinit_in_invocation = True
+        if runtime.api.idle_error is None and not runtime.api.waiting_for_next:
+            self._left_behind = [*lines, (now_ms(), f"{message} (after its last answer: a new runtime starts)")]
+            return None
+        answer = runtime.api.idle_error or error_payload("Runtime.ExitError", message)
         lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
         lines.append((now_ms(), crash_line(request_id, message)))
         lines.append((now_ms(), f"END RequestId: {request_id}"))
@@ -353,7 +365,8 @@ class ExecutionEnvironment:
         cold = not runtime.served_first_invocation
         runtime.served_first_invocation = True
         exiting = False
-        lines: list[LogLine] = runtime.output.drain()
+        lines: list[LogLine] = self._left_behind + runtime.output.drain()
+        self._left_behind = []
         lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
         function_error: str | None = "Unhandled"
         memory_mb = 0
@@ -396,7 +409,8 @@ class ExecutionEnvironment:
                 message = _exit_message(runtime.process.returncode)
                 lines.extend(runtime.output.drain())
                 lines.append((now_ms(), crash_line(request_id, message)))
-                answer_body = error_payload("Runtime.ExitError", message)
+                # An error it met while waiting for this invocation, handed over as it took it, is this one's.
+                answer_body = runtime.api.idle_error or error_payload("Runtime.ExitError", message)
             else:
                 runtime.kill()
                 runtime.process.wait()

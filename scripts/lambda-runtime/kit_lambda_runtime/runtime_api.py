@@ -54,6 +54,8 @@ class RuntimeApi:
         self.answers: queue.Queue[RuntimeAnswer] = queue.Queue()
         #: What the runtime posted to IDLE_ERROR_PATH, if it did.
         self.idle_error: bytes | None = None
+        #: Set while the runtime waits for its next invocation (a GET /next is open): where Lambda freezes it.
+        self._waiting = threading.Event()
         self._invocations: queue.Queue[PendingInvocation] = queue.Queue()
         self._closed = threading.Event()
         self._polled = False
@@ -72,13 +74,24 @@ class RuntimeApi:
         self._server.shutdown()
         self._server.server_close()
 
+    @property
+    def waiting_for_next(self) -> bool:
+        return self._waiting.is_set()
+
+    def await_waiting(self, timeout_s: float) -> bool:
+        """Whether the runtime asks for its next invocation within `timeout_s` (at once when it already has)."""
+        return self._waiting.wait(timeout_s)
+
     def _next_invocation(self) -> PendingInvocation | None:
+        self._waiting.set()
         if not self._polled:
             self._polled = True
             self.answers.put(RuntimeAnswer("ready", "", b""))
         while not self._closed.is_set():
             try:
-                return self._invocations.get(timeout=0.5)
+                invocation = self._invocations.get(timeout=0.5)
+                self._waiting.clear()
+                return invocation
             except queue.Empty:
                 continue
         return None
