@@ -154,9 +154,38 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     const after = await invoke(name);
     // Assess: the next invocation carries the error and its lines; the one after runs on a new runtime
     expect(next).toMatchObject({ payload: { errorType: 'Error', errorMessage: 'left behind' }, functionError: 'Unhandled' });
-    expect(next.logs).toMatch(/INFO\ttimer fires[\s\S]*Uncaught Exception \t\{"errorType":"Error","errorMessage":"left behind"/);
+    expect(next.logs).toMatch(/INFO\ttimer fires[\s\S]*Uncaught Exception \t\{"errorType":"Error","errorMessage":"left behind"[\s\S]*Error: Runtime exited with error: exit status 129/);
     expect(after.functionError).toBeUndefined();
     expect(after.payload).not.toBe(runtimePid);
+    // Its new runtime started inside it (Lambda's suppressed init): no Init Duration.
+    expect(after.logs).toMatch(/REPORT RequestId: \S+\tDuration/);
+    expect(after.logs).not.toContain('Init Duration');
+  });
+
+  it('keeps the lines a runtime wrote just before an error nothing caught ended it, the error\'s own line included', async () => {
+    // Prepare: a timer writes 3 MB, then throws, while the runtime waits for its next invocation
+    const source = `export const handler = async (event) => {
+      if (event.leave) setTimeout(() => { process.stdout.write('w'.repeat(3 << 20) + '\\n'); throw new Error('after much output'); }, 200);
+      return process.pid;
+    };`;
+    const name = await createFunction({ 'index.mjs': source });
+    const { payload: runtimePid } = await invoke(name, { leave: true });
+    await waitFor('the runtime to end by its error', async () => ((await processEnded(runtimePid as number)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+    // Act
+    const next = await invoke(name);
+    // Assess
+    expect(next.payload).toMatchObject({ errorType: 'Error', errorMessage: 'after much output' });
+    expect(next.logs).toMatch(/Uncaught Exception \t\{"errorType":"Error","errorMessage":"after much output"/);
+  });
+
+  it('answers a handler that corked its stdout or ended its stderr, and those after it', async () => {
+    // Prepare
+    const corking = await createFunction({ 'index.mjs': "export const handler = async () => { process.stdout.cork(); console.log('held'); return 'answered'; };" });
+    const ending = await createFunction({ 'index.mjs': "export const handler = async () => { if (!process.stderr.writableEnded) process.stderr.end(); return 'answered'; };" });
+    // Act
+    const answers = [await invoke(corking), await invoke(corking), await invoke(ending), await invoke(ending), await invoke(ending)];
+    // Assess
+    for (const answer of answers) expect(answer).toMatchObject({ payload: 'answered', functionError: undefined });
   });
 
   it('fails the next invocation with Runtime.ExitError when its runtime ended after it answered (a timer called process.exit)', async () => {
@@ -256,7 +285,9 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     // Assess: each answer goes out; the next invocation runs on a new runtime, the error and the end in its logs
     // (the quick one's: the others' tail, all the log result holds, is their own megabyte)
     for (const answer of answers) expect(answer).toMatchObject({ payload: 'answered', functionError: undefined });
-    expect(answers[1]!.logs).toMatch(/"errorMessage":"late"[\s\S]*Runtime exited with error: exit status 129 \(after its last answer: a new runtime starts\)[\s\S]*START RequestId/);
+    // The error's line lands in the first invocation's logs when it came before the emulator collected them.
+    expect(`${answers[0]!.logs}${answers[1]!.logs}`).toMatch(/"errorMessage":"late"/);
+    expect(answers[1]!.logs).toMatch(/Runtime exited with error: exit status 129 \(after its last answer: a new runtime starts\)[\s\S]*START RequestId/);
   });
 
   it('gives each invocation an X-Ray trace header, as Lambda does', async () => {

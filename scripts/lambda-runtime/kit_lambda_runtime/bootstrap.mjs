@@ -26,6 +26,8 @@ const IDLE_ERROR_PATH = `${API}/kit/idle-error`;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const EXIT_UNCAUGHT_EXCEPTION = 129;
 const EXIT_UNHANDLED_REJECTION = 128;
+/** How long an ending process waits for its last output to leave it. */
+const FATAL_FLUSH_LIMIT_MS = 2_000;
 /** Marks a handler wrapped by awslambda.streamifyResponse. */
 const STREAMING = Symbol('streams its response');
 const NODE_JS_EXIT_MESSAGE =
@@ -88,9 +90,20 @@ for (const [method, level] of Object.entries(levels)) {
  * Resolves once everything written to stdout and stderr so far has left the process (a write's callback comes
  * after the writes before it). A pipe's writes are asynchronous in Node: a long line can still be on its way when
  * the handler returns, and would be read after the answer, into the next invocation's logs. The managed runtime
- * writes its log lines synchronously, so an answer follows them.
+ * writes its log lines synchronously, so an answer follows them. A stream with nothing held back needs no wait, and
+ * one the function corked, ended or destroyed gets none: it would never call back, or fail the write.
  */
-const outputFlushed = () => Promise.all([writeStdout, writeStderr].map((write) => new Promise((flushed) => write('', flushed))));
+const outputFlushed = () =>
+  Promise.all(
+    [
+      [process.stdout, writeStdout],
+      [process.stderr, writeStderr],
+    ].map(([stream, write]) =>
+      stream.writableLength === 0 || stream.writableCorked > 0 || stream.writableEnded || stream.destroyed ? undefined : new Promise((flushed) => write('', flushed)),
+    ),
+  );
+/** The flush before the process ends for an error nothing caught: bounded, as nothing may keep the process from ending. */
+const outputFlushedOrLate = () => Promise.race([outputFlushed(), new Promise((late) => setTimeout(late, FATAL_FLUSH_LIMIT_MS))]);
 
 function namedError(name, message) {
   return Object.assign(new Error(message), { name });
@@ -145,6 +158,8 @@ async function fatal(label, error, exitCode) {
   dying = true;
   try {
     const shape = logError(label, error);
+    // Its lines, the error's included, reach the logs of the invocation (or init) that reports it.
+    await outputFlushedOrLate();
     if (!ready) await postError(`${API}/init/error`, shape);
     // Waiting for the next invocation, where Lambda has frozen the process: the error comes in the next one.
     else if (polling) await postError(IDLE_ERROR_PATH, shape);
@@ -330,6 +345,8 @@ function invoke(handler, next) {
 let handler;
 let handlerIsAsync;
 async function serveNext() {
+  // An error nothing caught is ending the process: it asks for no invocation it would not run.
+  if (dying) return;
   ready = true;
   const asked = call('GET', `${API}/invocation/next`);
   polling = true;

@@ -289,16 +289,20 @@ class ExecutionEnvironment:
         while True:
             try:
                 answer = runtime.api.answers.get(timeout=min(0.05, max(0.0, deadline - time.monotonic())))
-                if request_id is None or answer.kind == "init_error" or answer.request_id == request_id:
+                if request_id is None or answer.request_id == request_id:
                     return answer
                 continue
             except queue.Empty:
                 pass
             if runtime.process.poll() is not None:
-                try:
-                    return runtime.api.answers.get_nowait()
-                except queue.Empty:
-                    return "exited"
+                # What it posted before it died still counts; another invocation's answer does not.
+                while True:
+                    try:
+                        answer = runtime.api.answers.get_nowait()
+                    except queue.Empty:
+                        return "exited"
+                    if request_id is None or answer.request_id == request_id:
+                        return answer
             if time.monotonic() >= deadline:
                 return "timeout"
 
@@ -399,11 +403,6 @@ class ExecutionEnvironment:
                     # It ends its process after this answer: its last words are waited for, and it is replaced below.
                     with contextlib.suppress(subprocess.TimeoutExpired):
                         runtime.process.wait(timeout=EXIT_GRACE_S)
-                lines.extend(runtime.output.drain())
-            elif isinstance(answer, RuntimeAnswer):
-                # The runtime failed as an init does (an error nothing caught after its module loaded, before this
-                # invocation reached it): that error is this invocation's, and the runtime is replaced.
-                answer_body = runtime.init_error = answer.body
                 lines.extend(runtime.output.drain())
             elif answer == "exited":
                 message = _exit_message(runtime.process.returncode)
