@@ -148,7 +148,7 @@ async function copyParts(
     limit(async (): Promise<CompletedPart | undefined> => {
       if (stopped) return undefined;
       const leftBefore = timeLeftMs?.();
-      if (leftBefore !== undefined && leftBefore < longestMs(leftBefore) + reserveMs) {
+      if (leftBefore !== undefined && leftBefore <= longestMs(leftBefore) + reserveMs) {
         stopped = true;
         outOfTimeWith = leftBefore;
         return undefined;

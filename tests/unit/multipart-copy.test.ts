@@ -144,6 +144,21 @@ describe('a multipart copy against the clock, parts in parallel', () => {
     });
   });
 
+  it('copies every part when the time suffices, however many parts have come and gone', async () => {
+    // Prepare: 600 s left, parts of 40 s two at a time: 400 s in all, each part far shorter than the time left
+    // Act
+    const outcome = await copyAgainstTheClock(600_000, 40_000, 40_000);
+    // Assess
+    expect(outcome).toEqual({ result: { backupVersionId: 'b1', parts: 20 }, parts: 20 });
+  });
+
+  it('starts no part when no time is left at all', async () => {
+    // Act
+    const outcome = await copyAgainstTheClock(0, 100, 100);
+    // Assess
+    expect(outcome).toMatchObject({ error: expect.stringMatching(/^ran out of the function's time: 0 of 20 parts were copied when 0 s were left/), parts: 0 });
+  });
+
   it('keeps a quarter of the time in hand, not 5 s, where the function has only a few seconds', async () => {
     // Prepare: 3 s left, parts of 0.1 s: a reserve of 5 s would start none
     // Act
