@@ -526,12 +526,8 @@ describe('concurrent deliveries', () => {
 });
 
 describe('reads that cross a concurrent copy', () => {
-  it('never copies an older version over a newer backup when its inbox read is answered before its backup read', async () => {
-    // Prepare: v1 is backed up and v2 is current; the late invocation's backup read is answered only after
-    // v3 was uploaded and backed up by another invocation
-    const v1 = model.put(INBOX, 'race.txt');
-    await createHandler(dependencies())(eventFor('race.txt', { versionId: v1 }), invocation);
-    const v2 = model.put(INBOX, 'race.txt');
+  /** Holds the answer to the next backup read until released; `inboxRead` resolves once the inbox read was answered. */
+  function holdNextBackupRead(): { inboxRead: Promise<void>; releaseBackupRead: () => void } {
     let releaseBackupRead = () => {};
     const backupRead = new Promise<void>((resolve) => (releaseBackupRead = resolve));
     let inboxReadAnswered = () => {};
@@ -545,6 +541,16 @@ describe('reads that cross a concurrent copy', () => {
     model.onHead = (bucket) => {
       if (bucket === INBOX) inboxReadAnswered();
     };
+    return { inboxRead, releaseBackupRead };
+  }
+
+  it('never copies an older version over a newer backup when its inbox read is answered before its backup read', async () => {
+    // Prepare: v1 is backed up and v2 is current; the late invocation's backup read is answered only after
+    // v3 was uploaded and backed up by another invocation
+    const v1 = model.put(INBOX, 'race.txt');
+    await createHandler(dependencies())(eventFor('race.txt', { versionId: v1 }), invocation);
+    const v2 = model.put(INBOX, 'race.txt');
+    const { inboxRead, releaseBackupRead } = holdNextBackupRead();
     // Act
     const late = createHandler(dependencies())(eventFor('race.txt', { versionId: v2 }), { requestId: 'request-late' });
     await inboxRead;
@@ -578,19 +584,7 @@ describe('reads that cross a concurrent copy', () => {
     // completed after X, was backed up
     const x = model.put(INBOX, 'parts.bin', { size: MiB, writtenAt: new Date('2026-11-27T12:00:05.000Z') });
     await createHandler(dependencies())(eventFor('parts.bin', { versionId: x }), invocation);
-    let releaseBackupRead = () => {};
-    const backupRead = new Promise<void>((resolve) => (releaseBackupRead = resolve));
-    let inboxReadAnswered = () => {};
-    const inboxRead = new Promise<void>((resolve) => (inboxReadAnswered = resolve));
-    let holding = true;
-    model.holdAnswer = (call) => {
-      if (!holding || call !== `HeadObject ${BACKUP}`) return undefined;
-      holding = false;
-      return backupRead;
-    };
-    model.onHead = (bucket) => {
-      if (bucket === INBOX) inboxReadAnswered();
-    };
+    const { inboxRead, releaseBackupRead } = holdNextBackupRead();
     // Act
     const late = createHandler(dependencies())(eventFor('parts.bin', { versionId: x }), { requestId: 'request-late' });
     await inboxRead;
