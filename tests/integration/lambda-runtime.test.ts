@@ -231,6 +231,18 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     }
   });
 
+  it('reports the memory a runtime used before it crashed, not 0 MB', async () => {
+    // Prepare: 64 MiB written, held for half a second, then the process ends
+    await writeFile(join(taskRoot, 'heavy.mjs'), 'export const handler = async () => { const held = Buffer.alloc(64 << 20, 1); await new Promise((resolve) => setTimeout(resolve, 500)); process.exit(held.length > 0 ? 3 : 4); };');
+    await startInit({ _HANDLER: 'heavy.handler', AWS_LAMBDA_FUNCTION_TIMEOUT: '5' });
+    // Act
+    const crashed = await invoke('req-heavy', {});
+    // Assess
+    expect(crashed.body).toMatchObject({ errorType: 'Runtime.ExitError' });
+    const used = Number(/Max Memory Used: (\d+) MB/.exec(crashed.logs)?.[1]);
+    expect(used).toBeGreaterThanOrEqual(64);
+  });
+
   it('turns a crash into Runtime.ExitError with its exit status', async () => {
     // Prepare
     await startInit();

@@ -89,6 +89,8 @@ class _Runtime:
     init_timed_out: bool = False
     #: Its first invocation carries the cold start (Init Duration in REPORT).
     served_first_invocation: bool = False
+    #: The peak memory last read while it ran: a process that died can no longer be asked.
+    peak_memory_mb: int = 0
 
     def kill(self) -> None:
         _kill_group(self.process)
@@ -104,14 +106,15 @@ class _Runtime:
                 stream.close()
 
     def max_memory_mb(self) -> int:
+        """Its peak resident memory (VmHWM), or the last one read while it ran once it has died."""
         try:
             status = Path(f"/proc/{self.process.pid}/status").read_text()
         except OSError:
-            return 0
+            return self.peak_memory_mb
         for line in status.splitlines():
             if line.startswith("VmHWM:"):
-                return -(-int(line.split()[1]) // 1024)
-        return 0
+                self.peak_memory_mb = max(self.peak_memory_mb, -(-int(line.split()[1]) // 1024))
+        return self.peak_memory_mb
 
 
 class EnvironmentStopped(RuntimeError):
@@ -293,7 +296,8 @@ class ExecutionEnvironment:
                     return answer
                 continue
             except queue.Empty:
-                pass
+                # Read while it runs (every 50 ms of a long invocation): a runtime that dies takes its figures with it.
+                runtime.max_memory_mb()
             if runtime.process.poll() is not None:
                 # What it posted before it died still counts; another invocation's answer does not.
                 while True:
