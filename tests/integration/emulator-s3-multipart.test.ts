@@ -5,9 +5,7 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
-  HeadObjectCommand,
   ListPartsCommand,
-  PutObjectCommand,
   S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
@@ -53,21 +51,6 @@ usePrivateEmulator(async ({ target, clients }) => {
   s3Once = new S3Client({ region: target.region, endpoint: target.endpoint, credentials: target.credentials, forcePathStyle: true, maxAttempts: 1 });
   for (const Bucket of ['inbox', 'backup']) await s3.send(new CreateBucketCommand({ Bucket }));
   await new Upload({ client: s3, params: { Bucket: 'inbox', Key: 'source.bin', Body: source }, partSize: 5 * MiB }).done();
-});
-
-describe('an object uploaded in parts', () => {
-  it("has its upload's start as Last-Modified, as S3 gives it, not its completion", async () => {
-    // Prepare: an upload begun, then a plain object written two seconds later, then the upload completed
-    const { UploadId, parts } = await copyRanges('begun-early.bin', [[0, 5 * MiB - 1], [5 * MiB, source.length - 1]]);
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
-    await s3.send(new PutObjectCommand({ Bucket: 'backup', Key: 'written-between.txt', Body: 'x' }));
-    // Act
-    await s3.send(new CompleteMultipartUploadCommand({ Bucket: 'backup', Key: 'begun-early.bin', UploadId, MultipartUpload: { Parts: parts } }));
-    // Assess: S3 keeps whole seconds; the completed object reads as older than the one written during its upload
-    const head = (Key: string) => s3.send(new HeadObjectCommand({ Bucket: 'backup', Key }));
-    const [inParts, between] = await Promise.all([head('begun-early.bin'), head('written-between.txt')]);
-    expect(between.LastModified!.getTime() - inParts.LastModified!.getTime()).toBeGreaterThanOrEqual(2_000);
-  });
 });
 
 describe('UploadPartCopy with a range', () => {
