@@ -224,6 +224,21 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     }
   });
 
+  it('gives the next invocation a new runtime when the last one stays busy after its answer for longer than a timeout', async () => {
+    // Prepare: after its answer the handler keeps its thread busy for 2.5 s, then throws; the timeout is 1 s
+    const source = `export const handler = async (event) => {
+      if (event.busy) setImmediate(() => { for (const end = Date.now() + 2500; Date.now() < end; ); throw new Error('busy, then broken'); });
+      return 'answered';
+    };`;
+    const name = await createFunction({ 'index.mjs': source }, 'index.handler', 1);
+    await invoke(name, { busy: true });
+    // Act
+    const next = await invoke(name);
+    // Assess: it did not go to the busy runtime, which would have ended under it
+    expect(next).toMatchObject({ payload: 'answered', functionError: undefined });
+    expect(next.logs).toMatch(/Runtime exited with error: signal: killed \(after its last answer: a new runtime starts\)[\s\S]*START RequestId/);
+  });
+
   it("keeps a long stderr line in its invocation's logs, and answers a handler that replaced process.stdout.write", async () => {
     // Prepare: stderr shares the pipe; a handler may silence stdout by replacing its write
     const source = `export const handler = async (event) => {

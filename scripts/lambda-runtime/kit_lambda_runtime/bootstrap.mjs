@@ -21,7 +21,7 @@ import { format, types } from 'node:util';
 
 const [apiHost, apiPort] = (process.env.AWS_LAMBDA_RUNTIME_API ?? '').split(':');
 const API = '/2018-06-01/runtime';
-/** The kit's own addition to the Runtime API: an error nothing caught between invocations, for the next one. */
+/** The kit's own addition to the Runtime API: an error nothing caught while waiting for the next invocation, for that one. */
 const IDLE_ERROR_PATH = `${API}/kit/idle-error`;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const EXIT_UNCAUGHT_EXCEPTION = 129;
@@ -149,20 +149,23 @@ let ready = false;
 let currentAnswered = false;
 
 /**
- * Fails the invocation in progress (or the init, or, between invocations, the next invocation) with an error
- * nothing caught, then ends the process as Lambda's runtime does. Once: what goes wrong on the way out (another
- * rejection, a failed post) ends it all the same.
+ * Fails the invocation in progress (or the init, or, while the runtime waits for its next invocation, that one)
+ * with an error nothing caught, then ends the process as Lambda's runtime does; after an answer, before the runtime
+ * asked for more, the error only ends it. Once: what goes wrong on the way out (another rejection, a failed post)
+ * ends it all the same.
  */
 async function fatal(label, error, exitCode) {
   if (dying) return;
   dying = true;
+  // Where it came: the next invocation may be handed over while the output flushes below.
+  const whileWaiting = polling;
   try {
     const shape = logError(label, error);
     // Its lines, the error's included, reach the logs of the invocation (or init) that reports it.
     await outputFlushedOrLate();
     if (!ready) await postError(`${API}/init/error`, shape);
     // Waiting for the next invocation, where Lambda has frozen the process: the error comes in the next one.
-    else if (polling) await postError(IDLE_ERROR_PATH, shape);
+    else if (whileWaiting) await postError(IDLE_ERROR_PATH, shape);
     // Answered but not yet waiting (not yet frozen on Lambda): the answer on its way goes out, the error only ends
     // the process, and the next invocation starts a new runtime.
     else if (currentAnswered) await answerCurrent({ error: shape });

@@ -7,9 +7,9 @@ reported inside the first invocation with its logs. Every invocation's log lines
 function's output, END, REPORT with Init Duration after a cold start) come back with the result.
 
 A runtime that timed out, crashed or failed its init is replaced on the next invocation, which starts it inside
-its own time (Lambda's suppressed init). A runtime that ended between invocations (an error nothing caught, which
-it hands over first, or an exit) fails the next invocation with that error, as on Lambda, where the frozen process
-would meet it there. Callers hand an
+its own time (Lambda's suppressed init). A runtime that ended while it waited for its next invocation (an error
+nothing caught, which it hands over first, or an exit) fails that invocation with it, as on Lambda, where the
+frozen process would meet it there; one that ended right after an answer fails nothing. Callers hand an
 environment one invocation at a time, as Lambda does. Stopping an environment kills its runtime at once, even
 mid-invocation (which then ends as a crash), and it starts no runtime again. Standard library only: this
 module runs in the embedded emulator's Python and in LocalStack's.
@@ -107,6 +107,8 @@ class _Runtime:
 
     def max_memory_mb(self) -> int:
         """Its peak resident memory (VmHWM), or the last one read while it ran once it has died."""
+        if self.process.returncode is not None:
+            return self.peak_memory_mb  # reaped: its pid may be another process's now
         try:
             status = Path(f"/proc/{self.process.pid}/status").read_text()
         except OSError:
@@ -327,11 +329,14 @@ class ExecutionEnvironment:
         runtime = self._runtime
         if not runtime or runtime.init_error is not None:
             return None
-        # Right after an answer the runtime asks for the next invocation at once, unless it is ending: wait for one
-        # or the other, so that an invocation is never handed to a runtime on its way out.
-        deadline = time.monotonic() + EXIT_GRACE_S
-        while not runtime.api.await_waiting(0.005) and runtime.process.poll() is None and time.monotonic() < deadline:
-            pass
+        # Right after an answer the runtime asks for the next invocation at once, unless it is ending or busy: wait
+        # for one or the other, so that an invocation is never handed to a runtime on its way out. One still busy a
+        # whole timeout after its answer is ended here, and this invocation goes to a new runtime.
+        deadline = time.monotonic() + self.spec.timeout_s
+        while not runtime.api.await_waiting(0.005) and runtime.process.poll() is None:
+            if time.monotonic() >= deadline:
+                runtime.kill()
+                runtime.process.wait()
         if runtime.api.idle_error is not None:
             # It posts the error, then ends its process: it is not handed this invocation on its way out.
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -353,7 +358,7 @@ class ExecutionEnvironment:
         lines.append((now_ms(), crash_line(request_id, message)))
         lines.append((now_ms(), f"END RequestId: {request_id}"))
         lines.append((now_ms(), f"REPORT RequestId: {request_id}\tDuration: 0.00 ms\tBilled Duration: 1 ms"
-                                f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: 0 MB"))
+                                f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: {runtime.peak_memory_mb} MB"))
         return InvocationResult(request_id, answer, "Unhandled", lines, 0.0, False)
 
     def _invoke(self, request_id: str, payload: bytes, invoked_function_arn: str, trace_id: str) -> InvocationResult:

@@ -35,8 +35,9 @@ class RuntimeAnswer:
 
 
 EXITING_HEADER = "Lambda-Runtime-Kit-Exiting"
-#: The kit's own path: an error nothing caught between invocations, which the kit's bootstrap posts before its
-#: process ends, so that the next invocation fails with it (on Lambda the frozen process would throw it there).
+#: The kit's own path: an error nothing caught while the runtime waited for its next invocation, which the kit's
+#: bootstrap posts before its process ends, so that the invocation fails with it (on Lambda the frozen process
+#: would throw it there).
 IDLE_ERROR_PATH = f"{PREFIX}/kit/idle-error"
 
 
