@@ -224,6 +224,29 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     }
   });
 
+  it('fails the next invocation with an error that came while it was being handed over, its output still flushing', async () => {
+    // Prepare: while the runtime waits, a timer queues 4 MiB of output, marks that it began, stays busy 1 s and throws;
+    // the next invocation is sent during that second, so it reaches the runtime while the error's output flushes
+    const marker = join(markerDir, 'busy');
+    const source = `import { writeFileSync } from 'node:fs';
+    export const handler = async (event) => {
+      if (event.leave) setTimeout(() => {
+        process.stdout.write('q'.repeat(4 << 20) + '\\n');
+        writeFileSync(event.leave, '');
+        for (const end = Date.now() + 1000; Date.now() < end; );
+        throw new Error('came during the handover');
+      }, 200);
+      return 'answered';
+    };`;
+    const name = await createFunction({ 'index.mjs': source }, 'index.handler', 10);
+    await invoke(name, { leave: marker });
+    await waitFor('the timer to begin', async () => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 10 });
+    // Act
+    const next = await invoke(name);
+    // Assess
+    expect(next).toMatchObject({ payload: { errorType: 'Error', errorMessage: 'came during the handover' }, functionError: 'Unhandled' });
+  });
+
   it('gives the next invocation a new runtime when the last one stays busy after its answer for longer than a timeout', async () => {
     // Prepare: after its answer the handler keeps its thread busy for 2.5 s, then throws; the timeout is 1 s
     const source = `export const handler = async (event) => {
