@@ -98,7 +98,7 @@ class _Runtime:
     def stop(self) -> None:
         self.kill()
         self.process.wait()
-        _release(self.process)
+        lifeline.release(self.process.pid)
         self.api.close()
         self.output.close()
         for stream in (self.process.stdin, self.process.stdout):
@@ -130,19 +130,6 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass  # the group is gone already
-
-
-def _hold(process: subprocess.Popen[bytes]) -> None:
-    """A runtime's process group ends with this process, even where this process is killed (the lifeline's watcher)."""
-    watcher = lifeline.current()
-    if watcher:
-        watcher.hold(process.pid)
-
-
-def _release(process: subprocess.Popen[bytes]) -> None:
-    watcher = lifeline.current()
-    if watcher:
-        watcher.release(process.pid)
 
 
 def error_payload(error_type: str, message: str) -> bytes:
@@ -245,14 +232,15 @@ class ExecutionEnvironment:
         except BaseException:
             api.close()  # its server thread and socket would outlive every failed start
             raise
-        _hold(process)
+        # Its process group ends with this process, even where this process is killed.
+        lifeline.hold(process.pid)
         assert process.stdout is not None
         try:
             output = OutputCapture(process.stdout.fileno())
         except BaseException:
             _kill_group(process)
             process.wait()
-            _release(process)
+            lifeline.release(process.pid)
             api.close()
             raise
         return _Runtime(process, api, output, time.monotonic())
@@ -336,7 +324,6 @@ class ExecutionEnvironment:
         while not runtime.api.await_waiting(0.005) and runtime.process.poll() is None:
             if time.monotonic() >= deadline:
                 runtime.kill()
-                runtime.process.wait()
         if runtime.api.idle_error is not None:
             # It posts the error, then ends its process: it is not handed this invocation on its way out.
             with contextlib.suppress(subprocess.TimeoutExpired):
@@ -354,12 +341,25 @@ class ExecutionEnvironment:
             self._left_behind = [*lines, (now_ms(), f"{message} (after its last answer: a new runtime starts)")]
             return None
         answer = runtime.api.idle_error or error_payload("Runtime.ExitError", message)
-        lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
+        lines.append(self._start_line(request_id))
         lines.append((now_ms(), crash_line(request_id, message)))
-        lines.append((now_ms(), f"END RequestId: {request_id}"))
-        lines.append((now_ms(), f"REPORT RequestId: {request_id}\tDuration: 0.00 ms\tBilled Duration: 1 ms"
-                                f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: {runtime.peak_memory_mb} MB"))
+        lines.extend(self._end_lines(request_id, 0.0, runtime.peak_memory_mb))
         return InvocationResult(request_id, answer, "Unhandled", lines, 0.0, False)
+
+    def _start_line(self, request_id: str) -> LogLine:
+        return now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"
+
+    def _end_lines(self, request_id: str, duration_ms: float, memory_mb: int, init_duration_ms: float | None = None) -> list[LogLine]:
+        """END and REPORT, as Lambda writes them; Init Duration only after a cold start that was not the invocation's."""
+        report = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {int(duration_ms) + 1} ms"
+                  f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: {memory_mb} MB")
+        if init_duration_ms is not None:
+            report += f"\tInit Duration: {init_duration_ms:.2f} ms"
+        return [(now_ms(), f"END RequestId: {request_id}"), (now_ms(), report)]
+
+    def _clock_starts(self) -> tuple[float, int]:
+        """An invocation's start, and its deadline as the runtime is told it (epoch ms)."""
+        return time.monotonic(), int(time.time() * 1000 + self.spec.timeout_s * 1000)
 
     def _invoke(self, request_id: str, payload: bytes, invoked_function_arn: str, trace_id: str) -> InvocationResult:
         ended = self._ended_while_idle(request_id)
@@ -368,19 +368,17 @@ class ExecutionEnvironment:
         suppressed_init = self._runtime is None and self._reinit_in_invocation
         # The invocation's clock starts after an init, as the function's timeout does on Lambda, but before a
         # suppressed one, which is the invocation's.
-        started = time.monotonic()
-        deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
+        started, deadline_ms = self._clock_starts()
         runtime = self._ensure_runtime(init_timeout_s=self.spec.timeout_s) if suppressed_init else self._ensure_runtime()
         self._reinit_in_invocation = False
         if not suppressed_init:
-            started = time.monotonic()
-            deadline_ms = int(time.time() * 1000 + self.spec.timeout_s * 1000)
+            started, deadline_ms = self._clock_starts()
         cold = not runtime.served_first_invocation
         runtime.served_first_invocation = True
         exiting = False
         lines: list[LogLine] = self._left_behind + runtime.output.drain()
         self._left_behind = []
-        lines.append((now_ms(), f"START RequestId: {request_id} Version: {self.spec.version}"))
+        lines.append(self._start_line(request_id))
         function_error: str | None = "Unhandled"
         memory_mb = 0
         if runtime.init_timed_out and not suppressed_init:
@@ -425,12 +423,7 @@ class ExecutionEnvironment:
                 lines.extend(runtime.output.drain())
                 answer_body = self._timed_out(request_id, lines)
         duration_ms = (answered - started) * 1000
-        lines.append((now_ms(), f"END RequestId: {request_id}"))
-        report = (f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\tBilled Duration: {int(duration_ms) + 1} ms"
-                  f"\tMemory Size: {self.spec.memory_mb} MB\tMax Memory Used: {memory_mb} MB")
-        if cold and not suppressed_init and runtime.init_duration_ms is not None:
-            report += f"\tInit Duration: {runtime.init_duration_ms:.2f} ms"
-        lines.append((now_ms(), report))
+        lines.extend(self._end_lines(request_id, duration_ms, memory_mb, runtime.init_duration_ms if cold and not suppressed_init else None))
         if exiting or runtime.process.poll() is not None or runtime.init_error is not None:
             runtime.stop()
             self._runtime = None

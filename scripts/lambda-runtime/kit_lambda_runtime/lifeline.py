@@ -72,9 +72,16 @@ def start() -> Lifeline:
     return _current
 
 
-def current() -> Lifeline | None:
-    """The lifeline, where this process started one."""
-    return _current
+def hold(group: int) -> None:
+    """The runtime leading `group` ends with this process, where it started a lifeline (else nothing changes)."""
+    if _current:
+        _current.hold(group)
+
+
+def release(group: int) -> None:
+    """The runtime leading `group` was waited for: the lifeline, if any, forgets it."""
+    if _current:
+        _current.release(group)
 
 
 def _watch() -> None:
