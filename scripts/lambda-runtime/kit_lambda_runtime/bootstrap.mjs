@@ -144,9 +144,8 @@ let onEmptyEventLoop = () => {};
 process.on('beforeExit', () => onEmptyEventLoop());
 
 let dying = false;
-// Whether the init has ended (the first /next was asked for), and whether the invocation in progress was answered.
+// Whether the init has ended (the first /next was asked for).
 let ready = false;
-let currentAnswered = false;
 
 /**
  * Fails the invocation in progress (or the init, or, while the runtime waits for its next invocation, that one)
@@ -166,9 +165,9 @@ async function fatal(label, error, exitCode) {
     if (!ready) await postError(`${API}/init/error`, shape);
     // Waiting for the next invocation, where Lambda has frozen the process: the error comes in the next one.
     else if (whileWaiting) await postError(IDLE_ERROR_PATH, shape);
-    // Answered but not yet waiting (not yet frozen on Lambda): the answer on its way goes out, the error only ends
-    // the process, and the next invocation starts a new runtime.
-    else if (currentAnswered) await answerCurrent({ error: shape });
+    // The invocation in progress fails with it; one already answered but not yet waiting (not yet frozen on Lambda)
+    // keeps its answer, which goes out (answerCurrent hands back the answer on its way), and the error only ends the
+    // process: the next invocation starts a new runtime.
     else await answerCurrent({ error: shape, exiting: true });
   } catch {
     // The process ends below; the emulator reports what it saw of it.
@@ -281,14 +280,12 @@ const isPromise = (value) => value !== null && (typeof value === 'object' || typ
 function invoke(handler, next) {
   const requestId = next.headers['lambda-runtime-aws-request-id'];
   currentRequestId = requestId;
-  currentAnswered = false;
   process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'] ?? '';
   let answered = false;
   let answering;
   const answer = (outcome) => {
     if (answered) return answering;
     answered = true;
-    currentAnswered = true;
     if (answerCurrent === answer) onEmptyEventLoop = () => {};
     const sent = outcome.error ? outcome : responseBody(outcome.result);
     const posted = outputFlushed().then(() =>
