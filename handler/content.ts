@@ -30,8 +30,11 @@ export function contentFacts(head: Omit<HeadObjectCommandOutput, '$metadata'>): 
   return { size: head.ContentLength ?? 0, ...(etagIsMd5 ? { etag: head.ETag } : {}), checksums };
 }
 
-/** A single-part ETag is the MD5 of the bytes (of a plain or SSE-S3 object); a multipart one ("…-N") depends on the part sizes. */
-const md5Etag = (etag: string | undefined) => (etag && !etag.includes('-') ? etag.replace(/"/g, '') : undefined);
+/** Whether an ETag is a multipart upload's ("…-N"), which depends on the part sizes, not only on the bytes. */
+export const isMultipartEtag = (etag: string | undefined) => etag?.includes('-') ?? false;
+
+/** A single-part ETag is the MD5 of the bytes (of a plain or SSE-S3 object). */
+const md5Etag = (etag: string | undefined) => (etag && !isMultipartEtag(etag) ? etag.replace(/"/g, '') : undefined);
 
 /**
  * Whether two objects hold the same bytes, by the strongest evidence both HEADs give: a full-object checksum

@@ -1,5 +1,5 @@
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { contentFacts, type ContentFacts } from './content.js';
+import { contentFacts, isMultipartEtag, type ContentFacts } from './content.js';
 import { isNotFound } from './errors.js';
 import { listObjectVersions } from './list-object-versions.js';
 import { provenanceOf, withoutProvenance, type Provenance } from './provenance.js';
@@ -93,7 +93,7 @@ export async function headObjectVersion(s3: S3Client, bucket: string, key: strin
     versionId: found.VersionId ?? 'null',
     size: found.ContentLength ?? 0,
     lastModified: found.LastModified,
-    uploadedInParts: found.ETag?.includes('-') ?? false,
+    uploadedInParts: isMultipartEtag(found.ETag),
     content: contentFacts(found),
     headers: contentHeaders(found),
     metadata: withoutProvenance(found.Metadata ?? {}),
