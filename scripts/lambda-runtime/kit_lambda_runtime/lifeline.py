@@ -63,13 +63,12 @@ class Lifeline:
 _current: Lifeline | None = None
 
 
-def start() -> Lifeline:
+def start() -> None:
     """Starts this process's lifeline (the embedded emulator's start, or a LocalStack init's); runtimes spawned from
     then on are held by it."""
     global _current
     if _current is None:
         _current = Lifeline()
-    return _current
 
 
 def hold(group: int) -> None:
