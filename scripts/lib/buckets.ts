@@ -92,6 +92,41 @@ async function objectLocked(s3: S3Client, bucket: string): Promise<boolean> {
  */
 const NOT_IN_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
+/** An object version or delete marker, as DeleteObjects names it. */
+export type VersionRef = { readonly Key: string; readonly VersionId?: string };
+
+/**
+ * Deletes these versions and delete markers by version id: for good, firing no ObjectCreated event. A key XML cannot
+ * carry is deleted on its own, by its URL.
+ */
+async function deleteListed(s3: S3Client, bucket: string, objects: readonly VersionRef[], bypassGovernance: boolean): Promise<void> {
+  const governance = bypassGovernance ? { BypassGovernanceRetention: true } : {};
+  const inXml = objects.filter((object) => !NOT_IN_XML.test(object.Key));
+  // DeleteObjects takes at most 1000 keys.
+  for (let start = 0; start < inXml.length; start += 1000) {
+    const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: inXml.slice(start, start + 1000), Quiet: true }, ...governance }));
+    if (result.Errors?.length) {
+      const first = result.Errors[0];
+      throw new Error(`could not empty ${bucket}: ${first?.Code} on ${first?.Key === undefined ? '?' : shownName(first.Key)}: ${first?.Message}`);
+    }
+  }
+  for (const object of objects.filter((object) => NOT_IN_XML.test(object.Key))) {
+    try {
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, ...object, ...governance }));
+    } catch (error) {
+      throw new Error(`could not empty ${bucket}: ${(error as Error).name} on ${shownName(object.Key)}: ${(error as Error).message}`);
+    }
+  }
+}
+
+/**
+ * Deletes exactly these versions and delete markers, and none written since they were listed (Object Lock's
+ * governance mode bypassed, as emptyBucket does).
+ */
+export async function deleteVersions(s3: S3Client, bucket: string, objects: readonly VersionRef[]): Promise<void> {
+  if (objects.length > 0) await deleteListed(s3, bucket, objects, await objectLocked(s3, bucket));
+}
+
 /**
  * Deletes every object version and delete marker (under `prefix`, or all of them, so that a versioned
  * bucket can be deleted). Deleting by version id is permanent and fires no ObjectCreated event. Versions under
@@ -114,22 +149,7 @@ export async function emptyBucket(s3: S3Client, bucket: string, prefix?: string)
       );
     }
     lastPage = thisPage;
-    const governance = bypass ? { BypassGovernanceRetention: true } : {};
-    const inXml = objects.filter((object) => !NOT_IN_XML.test(object.Key));
-    if (inXml.length > 0) {
-      const result = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: inXml, Quiet: true }, ...governance }));
-      if (result.Errors?.length) {
-        const first = result.Errors[0];
-        throw new Error(`could not empty ${bucket}: ${first?.Code} on ${first?.Key === undefined ? '?' : shownName(first.Key)}: ${first?.Message}`);
-      }
-    }
-    for (const object of objects.filter((object) => NOT_IN_XML.test(object.Key))) {
-      try {
-        await s3.send(new DeleteObjectCommand({ Bucket: bucket, ...object, ...governance }));
-      } catch (error) {
-        throw new Error(`could not empty ${bucket}: ${(error as Error).name} on ${shownName(object.Key)}: ${(error as Error).message}`);
-      }
-    }
+    await deleteListed(s3, bucket, objects, bypass);
     deleted += objects.length;
   }
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { compareContent } from '../../handler/content.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { headBackup, headCurrentVersion } from '../../handler/source.js';
-import { asFolder, latestUnder } from './bucket-listing.js';
+import { asFolder, latestUnder, type VersionEntry } from './bucket-listing.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
 import { shownName } from '../../handler/shown-name.js';
@@ -52,13 +52,18 @@ export async function checkKey(s3: S3Client, buckets: ReconcileBuckets, key: str
 export async function reconcileBuckets(
   s3: S3Client,
   buckets: ReconcileBuckets,
-  options: { prefix?: string; onListed?: (entries: number) => void; onChecked?: (keys: number) => void } = {},
+  options: {
+    prefix?: string;
+    onListed?: (entries: number) => void;
+    onChecked?: (keys: number) => void;
+    /** The inbox's latest entries, when the caller listed them already (destroy's guard). */
+    inboxLatest?: ReadonlyMap<string, VersionEntry>;
+  } = {},
 ): Promise<KeyFinding[]> {
   // PREFIX names a folder, as restore reads it.
   const folder = asFolder(options.prefix);
-  // The backup first: when it is gone, destroy's guard (unbacked.ts) then lists the inbox once, not twice.
   const backup = await latestUnder(s3, buckets.backupBucket, folder, options.onListed);
-  const inbox = await latestUnder(s3, buckets.inboxBucket, folder, options.onListed);
+  const inbox = options.inboxLatest ?? (await latestUnder(s3, buckets.inboxBucket, folder, options.onListed));
   const live = [...inbox.values()].filter((entry) => !entry.deleteMarker).map((entry) => entry.key);
   const liveKeys = new Set(live);
   const orphans: KeyFinding[] = [...backup.values()]

@@ -1,4 +1,5 @@
-import { bucketExists, countVersions, deleteBucket, emptyBucket } from './buckets.js';
+import { historyUnder } from './bucket-listing.js';
+import { bucketExists, countVersions, deleteBucket, deleteVersions, emptyBucket } from './buckets.js';
 import type { Clients } from './clients.js';
 import { findStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
@@ -6,7 +7,8 @@ import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
 import type { Target } from './targets.js';
-import { describeOtherMessages, refuseLosingUnbacked, unbackedInStack } from './unbacked.js';
+import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, unbackedInStack, type InboxHistory } from './unbacked.js';
+import { shownName } from '../../handler/shown-name.js';
 
 export type TeardownOptions = {
   /** Delete every backup version and the backup bucket too; otherwise they outlive the stack. */
@@ -16,7 +18,8 @@ export type TeardownOptions = {
   readonly overrides?: Parameters;
   /**
    * Refuse, before anything is emptied, while the inbox holds uploads without a backup or events are parked: the
-   * inbox and the failed-events queue go with the stack (make destroy, unless DISCARD_UNBACKED=1).
+   * inbox and the failed-events queue go with the stack (make destroy, unless DISCARD_UNBACKED=1). The inbox is then
+   * emptied only of what was checked, and an upload that arrived meanwhile stops the destroy.
    */
   readonly refuseUnbacked?: boolean;
 };
@@ -28,6 +31,27 @@ export type Teardown = {
   /** Versions left in the backup bucket (it is kept), or undefined when it was deleted or never existed. */
   readonly keptBackupVersions?: number;
 };
+
+/** An upload (or a delete) reached the inbox after destroy checked it: left there, and the stack not deleted. */
+export class ArrivedDuringDestroy extends Error {
+  override readonly name = 'ArrivedDuringDestroy';
+}
+
+/**
+ * Deletes the inbox versions and delete markers the check saw, and none written since: an upload that arrives while
+ * destroy runs may have no backup yet. Anything left stops the destroy before the stack is deleted.
+ */
+async function emptyCheckedInbox(target: Target, clients: Clients, inboxBucket: string, checked: InboxHistory, log: Log): Promise<void> {
+  const entries = [...checked.values()].flat();
+  await deleteVersions(clients.s3, inboxBucket, entries.map((entry) => ({ Key: entry.key, VersionId: entry.versionId })));
+  log(`emptied s3://${inboxBucket} (${entries.length} versions and delete markers)`);
+  const arrived = [...(await historyUnder(clients.s3, inboxBucket)).values()].flat();
+  if (arrived.length === 0) return;
+  throw new ArrivedDuringDestroy(
+    `${arrived.length} upload(s) or delete(s) reached s3://${inboxBucket} while destroy ran (the first: ${shownName(arrived[0]!.key)}), after it was checked: ` +
+      `they are left in the inbox and the stack is not deleted, as their backups may still be on the way. Run \`make destroy TARGET=${target.name}\` again once uploads have stopped: it checks them first`,
+  );
+}
 
 /** How many deletes destroy asks for while the audit trail's last logs keep landing in its emptied bucket. */
 const DELETES_WHILE_THE_TRAIL_DELIVERS = 3;
@@ -72,9 +96,11 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   const { stackName, stack } = await findStack(target, clients, options.overrides);
   if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
   const outputs = stack ? outputsOf(stack) : {};
+  // Listed before the check, so that what is deleted is what was checked.
+  const checkedInbox = stack && options.refuseUnbacked && outputs.InboxBucketName ? await inboxHistory(clients.s3, outputs.InboxBucketName) : undefined;
   if (stack && options.refuseUnbacked) {
     const stackUsable = verbsCanRun(stack.StackStatus ?? '');
-    const unbacked = await unbackedInStack(clients, outputs);
+    const unbacked = await unbackedInStack(clients, outputs, checkedInbox);
     refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable });
     if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages)}`);
   }
@@ -82,7 +108,8 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   const { bucket: backupBucket, owner } = outputs.BackupBucketName ? { bucket: outputs.BackupBucketName, owner: undefined } : await backupBucketFor(target, clients, stackName);
 
   // Raw outputs: a stack that failed to create has none of them, and must still be destroyable.
-  for (const bucket of [outputs.InboxBucketName, outputs.AuditTrailBucketName]) {
+  if (outputs.InboxBucketName && checkedInbox) await emptyCheckedInbox(target, clients, outputs.InboxBucketName, checkedInbox, log);
+  for (const bucket of [checkedInbox ? undefined : outputs.InboxBucketName, outputs.AuditTrailBucketName]) {
     if (!bucket) continue;
     const deleted = await emptyBucket(clients.s3, bucket).catch(ignoreMissingBucket);
     log(`emptied s3://${bucket} (${deleted} versions and delete markers)`);

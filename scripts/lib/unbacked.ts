@@ -1,17 +1,31 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { latestUnder } from './bucket-listing.js';
+import pLimit from 'p-limit';
+import { historyUnder, type VersionEntry } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { Finding, reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
 import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
-import { shownName } from '../../handler/shown-name.js';
+import { listBackupVersions } from './restore.js';
+import { shellWord, shownName } from '../../handler/shown-name.js';
+
+/** An earlier inbox version that no backup version holds: the inbox keeps its only copy. */
+export type InboxOnlyVersion = { readonly key: string; readonly versionId: string };
+
+/** Each inbox key's history, newest first, as one listing saw it. */
+export type InboxHistory = ReadonlyMap<string, readonly VersionEntry[]>;
 
 /**
- * What a destroy would lose for good: inbox keys whose current version no backup holds, and parked events; and
- * whether the backup bucket is gone (then neither redrive nor reconcile can back them up).
+ * What a destroy would lose for good: inbox keys whose current version no backup holds, earlier inbox versions no
+ * backup holds, and parked events; and whether the backup bucket is gone (then neither redrive nor reconcile can
+ * back them up).
  */
 export type Unbacked = {
   readonly keys: readonly KeyFinding[];
+  /**
+   * Uploads overwritten or deleted before the function copied them (it backs up a key's current version): the inbox
+   * keeps them as earlier versions, and no verb of the kit backs them up. Absent when there are none.
+   */
+  readonly inboxOnly?: readonly InboxOnlyVersion[];
   readonly parked: number;
   readonly backupBucketGone?: boolean;
   /** Messages of the failed-events queue that are no event a redrive can take (unreadable, another bucket's, deletes). */
@@ -19,30 +33,65 @@ export type Unbacked = {
 };
 
 const NAMED_KEYS = 5;
+/** Keys whose backup versions are read at once, each with restore's own concurrency of HEADs. */
+const KEY_CONCURRENCY = 4;
 
 const isNoSuchBucket = (error: unknown) => /NoSuchBucket/.test((error as Error).name);
 
-/**
- * The inbox keys whose current version no backup holds. With one of the buckets gone (deleted outside the kit, or
- * by a delete that failed half-way), which one decides: a gone inbox holds nothing to lose, and with the backup
- * bucket gone no backup holds anything, so every current inbox version counts (reconcileBuckets lists the backup
- * first, so the inbox is listed once either way).
- */
-async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: string): Promise<{ keys: KeyFinding[]; backupBucketGone?: boolean }> {
-  try {
-    return { keys: (await reconcileBuckets(s3, { inboxBucket, backupBucket })).filter((finding) => repairable.has(finding.finding)) };
-  } catch (error) {
-    if (!isNoSuchBucket(error)) throw error;
-  }
-  const inbox = await latestUnder(s3, inboxBucket).catch((error: unknown) => {
+/** One inbox version, as a set of them names it. */
+const versionName = (key: string, versionId: string | undefined) => JSON.stringify([key, versionId]);
+
+/** The inbox's history, or undefined when the bucket is gone (it holds nothing to lose). */
+export async function inboxHistory(s3: S3Client, inboxBucket: string): Promise<InboxHistory | undefined> {
+  return historyUnder(s3, inboxBucket).catch((error: unknown) => {
     if (isNoSuchBucket(error)) return undefined;
     throw error;
   });
-  const keys = [...(inbox?.values() ?? [])]
+}
+
+/**
+ * The inbox's versions that no backup version names as its source, leaving out the ones the check of current
+ * versions looked at. Only keys with such versions have their backup versions read (a HEAD each); with the backup
+ * bucket gone, none holds anything.
+ */
+async function inboxOnlyVersions(s3: S3Client, history: InboxHistory, backupBucket: string | undefined, looked: ReadonlySet<string>): Promise<InboxOnlyVersion[]> {
+  const limit = pLimit(KEY_CONCURRENCY);
+  const perKey = await Promise.all(
+    [...history].map(([key, entries]) =>
+      limit(async () => {
+        const candidates = entries.filter((entry) => !entry.deleteMarker && !looked.has(versionName(key, entry.versionId)));
+        if (candidates.length === 0) return [];
+        const backups = backupBucket === undefined ? [] : await listBackupVersions(s3, backupBucket, key);
+        const held = new Set(backups.map((version) => version.provenance.sourceVersionId));
+        return candidates.filter((entry) => !held.has(entry.versionId)).map((entry) => ({ key, versionId: entry.versionId }));
+      }),
+    ),
+  );
+  return perKey.flat().sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Each key's latest entry (a delete marker when the key was deleted) of a listed history. */
+const latestOf = (history: InboxHistory) => new Map([...history].flatMap(([key, entries]) => entries.filter((entry) => entry.latest).map((entry) => [key, entry] as const)));
+
+/**
+ * The inbox keys whose current version no backup holds, and every inbox version this check looked at (named by
+ * `versionName`, found backed up or not). With the backup bucket gone (deleted outside the kit, or by a delete that
+ * failed half-way) no backup holds anything, so every current inbox version counts.
+ */
+async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: string, history: InboxHistory): Promise<{ keys: KeyFinding[]; looked: Set<string>; backupBucketGone?: boolean }> {
+  const lookedAt = (findings: readonly KeyFinding[]) => new Set(findings.map((finding) => versionName(finding.key, finding.inboxVersionId)));
+  const inboxLatest = latestOf(history);
+  try {
+    const findings = await reconcileBuckets(s3, { inboxBucket, backupBucket }, { inboxLatest });
+    return { keys: findings.filter((finding) => repairable.has(finding.finding)), looked: lookedAt(findings) };
+  } catch (error) {
+    if (!isNoSuchBucket(error)) throw error;
+  }
+  const keys = [...inboxLatest.values()]
     .filter((entry) => !entry.deleteMarker)
     .map((entry) => ({ key: entry.key, finding: Finding.missing, inboxVersionId: entry.versionId, detail: `the backup bucket ${backupBucket} is gone` }))
     .sort((a, b) => (a.key < b.key ? -1 : 1));
-  return { keys, backupBucketGone: inbox !== undefined };
+  return { keys, looked: lookedAt(keys), backupBucketGone: true };
 }
 
 /** A queue gone already holds nothing to lose: a stack whose delete failed may have deleted it before it stopped. */
@@ -67,13 +116,24 @@ async function queuedEvents(clients: Clients, queueUrl: string, functionName: st
 
 /**
  * Reads, from the stack's outputs (raw: a stack that failed to create has only some), what emptying its inbox and
- * deleting its failed-events queue would lose: the kit's backups cover only what was backed up.
+ * deleting its failed-events queue would lose: the kit's backups cover only what was backed up. `history` is the
+ * inbox's, listed by the caller before this check (destroy then deletes only what was checked); listed here otherwise.
  */
-export async function unbackedInStack(clients: Clients, outputs: Readonly<Record<string, string>>): Promise<Unbacked> {
+export async function unbackedInStack(clients: Clients, outputs: Readonly<Record<string, string>>, history?: InboxHistory): Promise<Unbacked> {
   const { InboxBucketName: inboxBucket, BackupBucketName: backupBucket, FailedEventsQueueUrl: queueUrl, BackupFunctionName: functionName = '' } = outputs;
-  const { keys, backupBucketGone } = inboxBucket && backupBucket ? await unbackedKeys(clients.s3, inboxBucket, backupBucket) : { keys: [] };
+  // A gone inbox holds nothing to lose.
+  const listed = inboxBucket && backupBucket ? (history ?? (await inboxHistory(clients.s3, inboxBucket))) : undefined;
+  if (!inboxBucket || !backupBucket || !listed) return withQueue({ keys: [] }, clients, outputs);
+  const { keys, looked, backupBucketGone } = await unbackedKeys(clients.s3, inboxBucket, backupBucket, listed);
+  const inboxOnly = await inboxOnlyVersions(clients.s3, listed, backupBucketGone ? undefined : backupBucket, looked);
+  return withQueue({ keys, ...(inboxOnly.length > 0 ? { inboxOnly } : {}), ...(backupBucketGone ? { backupBucketGone } : {}) }, clients, outputs);
+}
+
+/** Adds the failed-events queue's parked events (and its other messages) to what a destroy would lose. */
+async function withQueue(found: Omit<Unbacked, 'parked'>, clients: Clients, outputs: Readonly<Record<string, string>>): Promise<Unbacked> {
+  const { InboxBucketName: inboxBucket, FailedEventsQueueUrl: queueUrl, BackupFunctionName: functionName = '' } = outputs;
   const queued = queueUrl ? await queuedEvents(clients, queueUrl, functionName, inboxBucket) : { parked: 0, others: 0 };
-  return { keys, parked: queued.parked, ...(backupBucketGone ? { backupBucketGone } : {}), ...(queued.others > 0 ? { otherMessages: queued.others } : {}) };
+  return { ...found, parked: queued.parked, ...(queued.others > 0 ? { otherMessages: queued.others } : {}) };
 }
 
 /** What a destroy says of the queue's messages that are no event of the stack: they go with the queue, and need no redrive. */
@@ -88,12 +148,16 @@ export function describeOtherMessages(count: number): string {
 export type RefusalContext = { readonly inboxBucket?: string; readonly endpoint?: string; readonly stackUsable?: boolean };
 
 /** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */
-export function refuseLosingUnbacked({ keys, parked, backupBucketGone, otherMessages }: Unbacked, targetName: string, context: RefusalContext = {}): void {
-  if (keys.length === 0 && parked === 0) return;
+export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucketGone, otherMessages }: Unbacked, targetName: string, context: RefusalContext = {}): void {
+  if (keys.length === 0 && inboxOnly.length === 0 && parked === 0) return;
   const named = keys.slice(0, NAMED_KEYS).map((finding) => `${shownName(finding.key)} (${finding.finding})`);
-  const more = keys.length > NAMED_KEYS ? `, and ${keys.length - NAMED_KEYS} more` : '';
+  const more = (count: number) => (count > NAMED_KEYS ? `, and ${count - NAMED_KEYS} more` : '');
+  const earlier = inboxOnly.slice(0, NAMED_KEYS).map((version) => `${shownName(version.key)} (version ${version.versionId})`);
   const lost = [
-    ...(keys.length > 0 ? [`${keys.length} inbox key(s) whose current version no backup holds: ${named.join(', ')}${more}`] : []),
+    ...(keys.length > 0 ? [`${keys.length} inbox key(s) whose current version no backup holds: ${named.join(', ')}${more(keys.length)}`] : []),
+    ...(inboxOnly.length > 0
+      ? [`${inboxOnly.length} earlier inbox version(s) no backup holds (overwritten or deleted before the function copied them): ${earlier.join(', ')}${more(inboxOnly.length)}`]
+      : []),
     ...(parked > 0 ? [`${parked} event(s) parked in the failed-events queue`] : []),
   ];
   // Where the kit cannot back them up, a copy of the inbox kept elsewhere is what keeps them.
@@ -105,10 +169,19 @@ export function refuseLosingUnbacked({ keys, parked, backupBucketGone, otherMess
   // Bucket to bucket, the copies keep their metadata, and keys such as `docs` beside `docs/a.txt` need no folders.
   const local = context.endpoint ? `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 ` : '';
   const endpoint = context.endpoint ? ` --endpoint-url ${context.endpoint}` : '';
-  const copy = `${local}aws s3 sync s3://${context.inboxBucket ?? '<inbox bucket>'} s3://<a bucket of yours>${endpoint}`;
-  const advice = blocked
-    ? `${blocked}: copy the inbox into a bucket of yours first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and copy them back into the new inbox, which backs them up`
-    : `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
+  const inbox = context.inboxBucket ?? '<inbox bucket>';
+  const copy = `${local}aws s3 sync s3://${inbox} s3://<a bucket of yours>${endpoint}`;
+  const current =
+    keys.length === 0 && parked === 0
+      ? undefined
+      : blocked
+        ? `${blocked}: copy the inbox into a bucket of yours first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and copy them back into the new inbox, which backs them up`
+        : `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
+  // A sync copies current versions only: an earlier one is saved by its version id.
+  const first = inboxOnly[0];
+  const save = first
+    ? `No verb of the kit backs up an earlier version: save those you want first (\`${local}aws s3api get-object --bucket ${inbox} --key ${shellWord(first.key)} --version-id ${first.versionId} <file>${endpoint}\`${inboxOnly.length > 1 ? ', and likewise for the others' : ''}), then destroy with DISCARD_UNBACKED=1${current ? '' : ' to let them go'}`
+    : undefined;
   const others = otherMessages ? ` (${describeOtherMessages(otherMessages)})` : '';
-  throw new UsageError(`destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}${others}. ${advice}`);
+  throw new UsageError(`destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}${others}. ${[current, save].filter(Boolean).join('. ')}`);
 }

@@ -9,6 +9,7 @@ import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
 import { isUnreadable, parseParked, receiveAll, redriveOne, release, type ParkedEvent } from '../../scripts/lib/redrive.js';
 import { executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
+import { unbackedInStack } from '../../scripts/lib/unbacked.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { environmentWithoutAws, runCommand, tsx, type Finished } from '../support/run-command.js';
 import { emulatorFaults, useEmbeddedStack } from './support/embedded.js';
@@ -274,4 +275,27 @@ describe('make redrive', () => {
     expect(finished.code).toBe(0);
     expect((await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map((message) => message.Body)).toEqual(['hello from elsewhere']);
   }, 60_000);
+});
+
+describe('what a destroy would lose', () => {
+  it('names an upload deleted and one overwritten before their backup, which only the inbox keeps as earlier versions', async () => {
+    // Prepare: both reach the inbox with their events dropped; the overwriting upload is backed up
+    const { s3, buckets, outputs } = live();
+    const folder = `earlier-${Date.now()}/`;
+    await faults('PUT', { dropEvents: 1 });
+    const deleted = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: `${folder}deleted.txt`, Body: 'deleted before its backup' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: buckets.inboxBucket, Key: `${folder}deleted.txt` }));
+    const overwritten = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: `${folder}overwritten.txt`, Body: 'first' }));
+    await faults('DELETE');
+    const latest = await upload(`${folder}overwritten.txt`, 'second');
+    // Act
+    const unbacked = await unbackedInStack(started().deployment.clients, outputs);
+    // Assess
+    const inFolder = (unbacked.inboxOnly ?? []).filter((version) => version.key.startsWith(folder));
+    expect(inFolder).toEqual([
+      { key: `${folder}deleted.txt`, versionId: deleted.VersionId },
+      { key: `${folder}overwritten.txt`, versionId: overwritten.VersionId },
+    ]);
+    expect(inFolder.map((version) => version.versionId)).not.toContain(latest);
+  });
 });

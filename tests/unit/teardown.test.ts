@@ -17,7 +17,7 @@ import { UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { StackOperationFailed } from '../../scripts/lib/stack.js';
 import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
-import { tearDown } from '../../scripts/lib/teardown.js';
+import { ArrivedDuringDestroy, tearDown } from '../../scripts/lib/teardown.js';
 import { embeddedTarget, LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
 import { awsError } from './support/fixtures.js';
 import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
@@ -213,6 +213,31 @@ describe('destroy', () => {
     expect(refused).toBeInstanceOf(UsageError);
     expect((refused as Error).message).toContain('would lose 1 inbox key(s) whose current version no backup holds: photo.jpg (missing)');
     expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
+  });
+
+  it('leaves an upload that reached the inbox after the check, and stops before deleting the stack', async () => {
+    // Prepare: photo.jpg is backed up; a new upload lands while the inbox is being emptied
+    s3.on(HeadObjectCommand).callsFake(({ Bucket }: { Bucket: string }) =>
+      Bucket === KIT_INBOX ? { VersionId: 'null', ContentLength: 1 } : { VersionId: 'b1', ContentLength: 1, Metadata: { 'source-version-id': 'null' } },
+    );
+    sqs.on(ReceiveMessageCommand).resolves({});
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
+    s3.on(DeleteObjectsCommand).callsFake(({ Bucket, Delete }: { Bucket: string; Delete: { Objects: ObjectVersion[] } }) => {
+      const gone = new Set(Delete.Objects.map((o) => `${o.Key}@${o.VersionId}`));
+      buckets.set(Bucket, (buckets.get(Bucket) ?? []).filter((v) => !gone.has(`${v.Key}@${v.VersionId}`)));
+      if (Bucket === KIT_INBOX) buckets.get(KIT_INBOX)!.push({ Key: 'arrived.jpg', VersionId: 'v2' });
+      return {};
+    });
+    // Act
+    const stopped = await tearDown(target, clients, { deleteBackups: false, refuseUnbacked: true, log: () => undefined }).catch((error: unknown) => error);
+    // Assess
+    expect(stopped).toBeInstanceOf(ArrivedDuringDestroy);
+    expect((stopped as Error).message).toBe(
+      `1 upload(s) or delete(s) reached s3://${KIT_INBOX} while destroy ran (the first: arrived.jpg), after it was checked: they are left in the inbox and the stack is not deleted, ` +
+        'as their backups may still be on the way. Run `make destroy TARGET=embedded` again once uploads have stopped: it checks them first',
+    );
+    expect(buckets.get(KIT_INBOX)).toEqual([{ Key: 'arrived.jpg', VersionId: 'v2' }]);
     expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
   });
 

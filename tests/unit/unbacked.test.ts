@@ -70,6 +70,41 @@ describe('what a destroy would lose', () => {
     );
   });
 
+  it('names earlier inbox versions no backup holds (overwritten or deleted before their backup) and says how to save them', async () => {
+    // Prepare: one upload deleted and one overwritten before the function copied them; a key whose every version was backed up
+    const deleted = model.put(INBOX, 'deleted-before-backup.txt');
+    model.deleteKey(INBOX, 'deleted-before-backup.txt');
+    const overwritten = model.put(INBOX, 'overwritten.txt', { body: 'first' });
+    const latest = model.put(INBOX, 'overwritten.txt', { body: 'second' });
+    model.put(BACKUP, 'overwritten.txt', { body: 'second', metadata: { 'source-version-id': latest } });
+    for (const body of ['one', 'two']) {
+      const version = model.put(INBOX, 'kept.txt', { body });
+      model.put(BACKUP, 'kept.txt', { body, metadata: { 'source-version-id': version } });
+    }
+    parked(0);
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    const refusal = (() => {
+      try {
+        refuseLosingUnbacked(unbacked, 'embedded', { inboxBucket: INBOX, endpoint: 'http://127.0.0.1:4599', stackUsable: true });
+        return undefined;
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    // Assess
+    expect(unbacked.keys).toEqual([]);
+    expect(unbacked.inboxOnly).toEqual([
+      { key: 'deleted-before-backup.txt', versionId: deleted },
+      { key: 'overwritten.txt', versionId: overwritten },
+    ]);
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect(refusal?.message).toBe(
+      `destroy empties the inbox and deletes the failed-events queue, and would lose 2 earlier inbox version(s) no backup holds (overwritten or deleted before the function copied them): deleted-before-backup.txt (version ${deleted}), overwritten.txt (version ${overwritten}). ` +
+        `No verb of the kit backs up an earlier version: save those you want first (\`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3api get-object --bucket ${INBOX} --key 'deleted-before-backup.txt' --version-id ${deleted} <file> --endpoint-url http://127.0.0.1:4599\`, and likewise for the others), then destroy with DISCARD_UNBACKED=1 to let them go`,
+    );
+  });
+
   it('names a key with control characters escaped, so that they show instead of acting on the terminal', () => {
     // Prepare: an upload named with a terminal command (ESC [2J clears the screen) and a carriage return
     const unbacked = { keys: [{ key: 'docs/\u001b[2Jcr\r.txt', finding: Finding.missing, detail: 'no backup' }], parked: 0 };
