@@ -87,8 +87,8 @@ matrix-compare: ## compare the latest matrix reports of embedded and localstack 
 seed: ## upload COUNT files (default 10) of SIZE bytes (default 1024) under PREFIX (default seed/) into the inbox on TARGET and wait for their backups
 	$(TSX) scripts/seed.ts --target $(TARGET) $(call option,COUNT,count) $(call option,SIZE,size) $(call option,PREFIX,prefix)
 
-destroy: ## empty the inbox and delete the stack on TARGET (aws only with YES=1); backups are kept unless DELETE_BACKUPS=1; refused while inbox files lack a backup unless DISCARD_UNBACKED=1
-	$(TSX) scripts/destroy.ts --target $(TARGET) $(yes_flag) $(call option,DELETE_BACKUPS,delete-backups) $(call option,DISCARD_UNBACKED,discard-unbacked)
+destroy: ## empty the inbox and delete the stack on TARGET (aws only with YES=1); backups are kept unless DELETE_BACKUPS=1; refused while inbox files lack a backup unless DISCARD_UNBACKED=1, or while the audit trail holds logs unless DELETE_AUDIT_LOGS=1
+	$(TSX) scripts/destroy.ts --target $(TARGET) $(yes_flag) $(call option,DELETE_BACKUPS,delete-backups) $(call option,DISCARD_UNBACKED,discard-unbacked) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)
 
 redrive: ## re-invoke the function with every event parked in the failed-events queue (DRY_RUN=1 lists them)
 	$(TSX) scripts/redrive.ts --target $(TARGET) $(call option,DRY_RUN,dry-run)

@@ -8,8 +8,9 @@ const program = scriptCommand('destroy', "Empty the stack's inbox and delete the
   .addOption(yesOption('required on aws, where the stack and the inbox are deleted (only --yes, or 1 / yes / true, confirms)'))
   .addOption(switchOption('delete-backups', 'DELETE_BACKUPS', 'also delete the backup bucket and every backup version, for good'))
   .addOption(switchOption('discard-unbacked', 'DISCARD_UNBACKED', 'destroy even when inbox files have no backup or events are parked: they are lost'))
+  .addOption(switchOption('delete-audit-logs', 'DELETE_AUDIT_LOGS', "destroy even when the audit trail's bucket holds logs: they are deleted with it"))
   .parse();
-const options = program.opts<{ target: Name; yes: boolean; deleteBackups: boolean; discardUnbacked: boolean }>();
+const options = program.opts<{ target: Name; yes: boolean; deleteBackups: boolean; discardUnbacked: boolean; deleteAuditLogs: boolean }>();
 
 run(async () => {
   if (options.target === TargetName.aws && !options.yes) {
@@ -17,6 +18,11 @@ run(async () => {
     return ExitCode.usage;
   }
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
-  await tearDown(target, clientsFor(target), { deleteBackups: options.deleteBackups, refuseUnbacked: !options.discardUnbacked, log: console.log });
+  await tearDown(target, clientsFor(target), {
+    deleteBackups: options.deleteBackups,
+    refuseUnbacked: !options.discardUnbacked,
+    refuseDeletingAuditLogs: !options.deleteAuditLogs,
+    log: console.log,
+  });
   return ExitCode.ok;
 });

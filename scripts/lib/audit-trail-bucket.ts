@@ -19,14 +19,29 @@ export async function trailBucketLeaving(clients: Clients, existing: Stack | und
   return { bucket, versions: await countVersions(clients.s3, bucket) };
 }
 
+/** What to do before the audit logs go: keep them, then say so. */
+const keepThemFirst = (bucket: string, verb: 'deploy' | 'destroy') =>
+  `Keep what you need (aws s3 sync s3://${bucket} ./audit-logs), then ${verb} again with DELETE_AUDIT_LOGS=1 to delete them with the bucket`;
+
 /** Refuses, before anything is written, to take a trail bucket that holds audit logs out of the stack unless told to delete them. */
 export function refuseLosingAuditLogs(leaving: LeavingTrailBucket | undefined, deleteAuditLogs: boolean): void {
   if (!leaving || leaving.versions === 0 || deleteAuditLogs) return;
   throw new UsageError(
     `EnableAuditTrail=false removes the audit trail and its bucket s3://${leaving.bucket}, which holds ${leaving.versions} object version(s) of audit logs; ` +
       'CloudFormation cannot delete a bucket with objects and would leave it behind (a later EnableAuditTrail=true would then fail on its name). ' +
-      `Keep what you need (aws s3 sync s3://${leaving.bucket} ./audit-logs), then deploy again with DELETE_AUDIT_LOGS=1 to delete them with the bucket`,
+      keepThemFirst(leaving.bucket, 'deploy'),
   );
+}
+
+/**
+ * Refuses, before anything is emptied, a destroy that would delete the audit logs in the trail's bucket, unless told
+ * to (DELETE_AUDIT_LOGS=1). A bucket gone already holds none.
+ */
+export async function refuseDestroyingAuditLogs(clients: Clients, bucket: string | undefined, deleteAuditLogs: boolean): Promise<void> {
+  if (!bucket || deleteAuditLogs || !(await bucketExists(clients.s3, bucket))) return;
+  const versions = await countVersions(clients.s3, bucket);
+  if (versions === 0) return;
+  throw new UsageError(`destroy deletes the audit trail with its bucket s3://${bucket}, which holds ${versions} object version(s) of audit logs. ${keepThemFirst(bucket, 'destroy')}`);
 }
 
 /**

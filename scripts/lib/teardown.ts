@@ -1,3 +1,4 @@
+import { refuseDestroyingAuditLogs } from './audit-trail-bucket.js';
 import { historyUnder } from './bucket-listing.js';
 import { bucketExists, countVersions, deleteBucket, deleteVersions, emptyBucket } from './buckets.js';
 import type { Clients } from './clients.js';
@@ -22,6 +23,11 @@ export type TeardownOptions = {
    * emptied only of what was checked, and an upload that arrived meanwhile stops the destroy.
    */
   readonly refuseUnbacked?: boolean;
+  /**
+   * Refuse, before anything is emptied, while the audit trail's bucket holds logs (make destroy, unless
+   * DELETE_AUDIT_LOGS=1); logs CloudTrail delivers during the destroy itself go with the bucket either way.
+   */
+  readonly refuseDeletingAuditLogs?: boolean;
 };
 
 export type Teardown = {
@@ -104,6 +110,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable });
     if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages)}`);
   }
+  if (stack) await refuseDestroyingAuditLogs(clients, outputs.AuditTrailBucketName, !options.refuseDeletingAuditLogs);
   // Named by the stack, the bucket is the stack's; named by the account, it is the account's only if it owns it.
   const { bucket: backupBucket, owner } = outputs.BackupBucketName ? { bucket: outputs.BackupBucketName, owner: undefined } : await backupBucketFor(target, clients, stackName);
 

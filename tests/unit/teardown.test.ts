@@ -126,6 +126,21 @@ describe('destroy with the audit trail on', () => {
     expect(teardown.keptBackupVersions).toBe(1);
   });
 
+  it('refuses, when asked to, before anything is emptied, while the trail bucket holds audit logs', async () => {
+    // Prepare: the trail bucket holds one log file (beforeEach)
+    // Act
+    const refused = await tearDown(target, clients, { deleteBackups: false, refuseDeletingAuditLogs: true, log: () => undefined }).catch((error: unknown) => error);
+    // Assess
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toBe(
+      `destroy deletes the audit trail with its bucket s3://${TRAIL_BUCKET}, which holds 1 object version(s) of audit logs. ` +
+        `Keep what you need (aws s3 sync s3://${TRAIL_BUCKET} ./audit-logs), then destroy again with DELETE_AUDIT_LOGS=1 to delete them with the bucket`,
+    );
+    expect(buckets.get(TRAIL_BUCKET)).toEqual([log('AWSLogs/1.json.gz')]);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
+  });
+
   it('gives up with the recovery advice when logs keep arriving', async () => {
     // Prepare
     deliveredDuringDelete = [1, 1, 1, 1];
