@@ -58,6 +58,7 @@ const skippedStatus = {
   [SkipReason.writtenMeanwhile]: 409,
   [SkipReason.interrupted]: 500,
   [SkipReason.ambiguousAtTime]: 409,
+  [SkipReason.occupantUnbacked]: 409,
   [SkipReason.alreadyThere]: 200,
 } as const satisfies Record<SkipReason, 200 | 404 | 409 | 500>;
 

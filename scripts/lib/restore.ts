@@ -51,6 +51,7 @@ export const SkipReason = {
   backupGone: 'backup_gone',
   interrupted: 'interrupted',
   ambiguousAtTime: 'ambiguous_at_time',
+  occupantUnbacked: 'occupant_unbacked',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
@@ -182,6 +183,19 @@ async function chooseVersion(
   return request.at && inboxVersionId !== undefined ? unrecorded.find((version) => version.sourceTime.getTime() <= request.at!.getTime()) : undefined;
 }
 
+/**
+ * Whether a backup version of the key (its history in the backup bucket, newest first) names this inbox version as
+ * its source: read a window at a time, newest first, as the inbox's current version is mostly the latest backup's.
+ */
+async function backupHolds(s3: S3Client, backupBucket: string, entries: readonly VersionEntry[], inboxVersionId: string): Promise<boolean> {
+  const versions = entries.filter((entry) => !entry.deleteMarker);
+  for (let start = 0; start < versions.length; start += WALK_WINDOW) {
+    const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
+    if (window.some((version) => version?.provenance.sourceVersionId === inboxVersionId)) return true;
+  }
+  return false;
+}
+
 /** The AWS CLI command that makes an older version of an inbox key its current one (a server-side copy). */
 function copyBackCommand(inbox: string, key: string, versionId: string): string {
   const source = `${inbox}/${encodeURIComponent(key).replaceAll('%2F', '/')}?versionId=${encodeURIComponent(versionId)}`;
@@ -271,6 +285,21 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const comparison = occupant && !occupant.archivedIn && compareContent(backup.content, occupant.content);
         if (comparison && comparison.same && comparison.by !== ComparedBy.size) {
           return { ...skip(SkipReason.alreadyThere, `s3://${target.bucket}/${shownName(target.key)} holds this backup's bytes already (${comparison.detail})`), backup, occupiedBy, occupiedByVersion, ...byTime };
+        }
+        // Over the inbox's current version, a restore leaves it as an earlier version that no verb backs up: only a
+        // version the backups hold is overwritten.
+        if (occupant?.versionId && target.bucket === buckets.inboxBucket && !(await backupHolds(s3, buckets.backupBucket, backups.get(key) ?? [], occupant.versionId))) {
+          return {
+            ...skip(
+              SkipReason.occupantUnbacked,
+              `s3://${target.bucket}/${shownName(target.key)} is version ${occupant.versionId}, which no backup holds yet: overwritten, it would stay only in the inbox's history. ` +
+                `Let its backup land first (\`make reconcile\` shows it; \`make redrive\` and \`make reconcile FIX=1\` make it), or restore elsewhere with TO=`,
+            ),
+            backup,
+            occupiedBy,
+            occupiedByVersion,
+            ...byTime,
+          };
         }
         if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${shownName(target.key)} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy, occupiedByVersion, ...byTime };
         return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy, occupiedByVersion, ...byTime };

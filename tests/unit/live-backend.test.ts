@@ -64,7 +64,7 @@ describe('the console’s overwrite', () => {
     // Prepare: the owner agreed to overwrite the object with ETag "asked"; the inbox now holds "since" (a second click)
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
     s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'docs/a.txt', VersionId: 'b1', IsLatest: true, LastModified: new Date('2026-11-28T10:00:00Z'), Size: 5 }] });
-    s3.on(HeadObjectCommand, { Bucket: KIT_BACKUP }).resolves({ ContentLength: 5, ETag: '"backup"', VersionId: 'b1', LastModified: new Date('2026-11-28T10:00:00Z'), Metadata: {} });
+    s3.on(HeadObjectCommand, { Bucket: KIT_BACKUP }).resolves({ ContentLength: 5, ETag: '"backup"', VersionId: 'b1', LastModified: new Date('2026-11-28T10:00:00Z'), Metadata: { 'source-version-id': 'i2' } });
     s3.on(HeadObjectCommand, { Bucket: KIT_INBOX }).resolves({ ContentLength: 5, ETag: '"since"', VersionId: 'i2' });
     // Act
     const outcome = await backend.restore({ key: 'docs/a.txt', version: 'b1', force: true, overwriting: '"asked"' });

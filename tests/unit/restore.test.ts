@@ -189,13 +189,16 @@ describe('planRestore where the destination already holds what it would write', 
     const model = new VersionedS3Model();
     model.install(s3);
     model.put('the-backups', 'docs/a.txt', { body: 'report, as backed up', metadata: { 'source-version-id': 'v-a' } });
-    model.put('the-backups', 'docs/b.txt', { body: 'notes, as backed up', metadata: { 'source-version-id': 'v-b' } });
+    const notes = model.put('the-backups', 'docs/b.txt', { body: 'notes, as backed up', metadata: { 'source-version-id': 'v-b' } });
     model.put('the-inbox', 'docs/a.txt', { body: 'report, as backed up' });
-    model.put('the-inbox', 'docs/b.txt', { body: 'notes, edited since' });
+    const edited = model.put('the-inbox', 'docs/b.txt', { body: 'notes, edited since' });
+    model.put('the-backups', 'docs/b.txt', { body: 'notes, edited since', metadata: { 'source-version-id': edited } });
     // Act
-    const plans = await Promise.all(['docs/a.txt', 'docs/b.txt'].map((key) => planRestore(s3 as unknown as S3Client, buckets, { key, force: false })));
+    const plans = await Promise.all(
+      [{ key: 'docs/a.txt' }, { key: 'docs/b.txt', version: notes }].map((request) => planRestore(s3 as unknown as S3Client, buckets, { ...request, force: false })),
+    );
     const forced = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', force: true });
-    const forcedOther = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/b.txt', force: true });
+    const forcedOther = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/b.txt', version: notes, force: true });
     // Assess
     const [[already], [other]] = plans as [PlannedRestore[], PlannedRestore[]];
     expect([already?.skipped, other?.skipped]).toEqual([SkipReason.alreadyThere, SkipReason.exists]);
@@ -211,14 +214,45 @@ describe('planRestore where the destination already holds what it would write', 
     // Prepare: docs/kms.txt is under SSE-KMS (its ETag is no MD5) and S3 gives no checksum; docs/cold.txt lies in DEEP_ARCHIVE
     const model = new VersionedS3Model();
     model.install(s3);
-    model.put('the-backups', 'docs/kms.txt', { body: 'same length A', metadata: { 'source-version-id': 'v-k' } });
-    model.put('the-backups', 'docs/cold.txt', { body: 'archived bytes', metadata: { 'source-version-id': 'v-c' } });
-    model.put('the-inbox', 'docs/cold.txt', { body: 'archived bytes', storageClass: 'DEEP_ARCHIVE' });
+    model.put('the-backups', 'docs/kms.txt', { body: 'same length A', metadata: { 'source-version-id': 'k1' } });
+    const cold = model.put('the-inbox', 'docs/cold.txt', { body: 'archived bytes', storageClass: 'DEEP_ARCHIVE' });
+    model.put('the-backups', 'docs/cold.txt', { body: 'archived bytes', metadata: { 'source-version-id': cold } });
     s3.on(HeadObjectCommand, { Bucket: 'the-inbox', Key: 'docs/kms.txt' }).resolves({ VersionId: 'k1', ContentLength: 13, ETag: '"not-an-md5"', ServerSideEncryption: 'aws:kms' });
     // Act
     const plans = await Promise.all(['docs/kms.txt', 'docs/cold.txt'].map((key) => planRestore(s3 as unknown as S3Client, buckets, { key, force: false })));
     // Assess
     expect(plans.map(([item]) => item?.skipped)).toEqual([SkipReason.exists, SkipReason.exists]);
+  });
+});
+
+describe('planRestore over the inbox’s current version', () => {
+  const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
+
+  it('overwrites only a version the backups hold: one without a backup would stay only in the inbox’s history', async () => {
+    // Prepare: docs/a.txt was edited and its backup has not landed (or failed); docs/b.txt's edit is backed up, ten backups back
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.createBucket('elsewhere');
+    const report = model.put('the-backups', 'docs/a.txt', { body: 'report', metadata: { 'source-version-id': 'v-a' } });
+    const unbacked = model.put('the-inbox', 'docs/a.txt', { body: 'report, edited' });
+    model.put('elsewhere', 'docs/a.txt', { body: 'a copy' });
+    const notes = model.put('the-backups', 'docs/b.txt', { body: 'notes', metadata: { 'source-version-id': 'v-b' } });
+    const edited = model.put('the-inbox', 'docs/b.txt', { body: 'notes, edited' });
+    model.put('the-backups', 'docs/b.txt', { body: 'notes, edited', metadata: { 'source-version-id': edited } });
+    for (let older = 0; older < 10; older += 1) model.put('the-backups', 'docs/b.txt', { body: `notes ${older}`, metadata: { 'source-version-id': `v-b${older}` } });
+    // Act
+    const [overUnbacked] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: report, force: true });
+    const [elsewhere] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: report, to: 'elsewhere', force: true });
+    const [overBacked] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/b.txt', version: notes, force: true });
+    // Assess
+    expect(overUnbacked).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.occupantUnbacked, occupiedByVersion: unbacked });
+    expect(overUnbacked?.reason).toBe(
+      `s3://the-inbox/docs/a.txt is version ${unbacked}, which no backup holds yet: overwritten, it would stay only in the inbox's history. ` +
+        'Let its backup land first (`make reconcile` shows it; `make redrive` and `make reconcile FIX=1` make it), or restore elsewhere with TO=',
+    );
+    expect(notRestored({ key: 'docs/a.txt' }, [overUnbacked!])).toEqual([overUnbacked]);
+    expect(elsewhere).toMatchObject({ action: RestoreAction.overwrite, destination: { bucket: 'elsewhere', key: 'docs/a.txt' } });
+    expect(overBacked).toMatchObject({ action: RestoreAction.overwrite, occupiedByVersion: edited });
   });
 });
 
