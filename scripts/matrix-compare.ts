@@ -4,8 +4,7 @@ import { ExitCode, run, scriptCommand, UsageError } from './lib/cli.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { isMatrixReport, matrixReportFile, readReportFile } from './lib/report-files.js';
 import { TargetName } from './lib/targets.js';
-import { compareReports } from './matrix/compare.js';
-import { missingCases } from './matrix/report.js';
+import { compareReports, reportProblems } from './matrix/compare.js';
 import { matrixCases, type MatrixReport } from './matrix/run.js';
 
 const targetArgument = (name: string) => new Argument(`<${name}>`).choices(Object.values(TargetName));
@@ -18,11 +17,9 @@ async function readReport(target: TargetName): Promise<MatrixReport> {
   const file = matrixReportFile(reportsDir, target, 'json');
   const report = await readReportFile<MatrixReport>(file, isMatrixReport);
   if (report.state === 'read') {
-    const missing = missingCases(report.content, matrixCases.map((matrixCase) => matrixCase.id));
-    if (missing.length === 0) return report.content;
-    throw new UsageError(
-      `the matrix report ${relative(projectRoot, file)} lacks case(s) ${missing.join(', ')} (a \`make matrix CASE=…\` run, or one stopped with Ctrl-C): run \`make matrix TARGET=${target}\` for all of them first`,
-    );
+    const problems = reportProblems(report.content, target, matrixCases.map((matrixCase) => matrixCase.id));
+    if (problems.length === 0) return report.content;
+    throw new UsageError(`the matrix report ${relative(projectRoot, file)} cannot be compared: ${problems.join('; ')}: run \`make matrix TARGET=${target}\` first, which writes it whole`);
   }
   const why = report.state === 'absent' ? 'there is none' : report.problem;
   throw new UsageError(`cannot read the matrix report ${relative(projectRoot, file)} (${why}): run \`make matrix TARGET=${target}\` first`);

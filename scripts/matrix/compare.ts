@@ -1,4 +1,5 @@
-import type { MatrixReport } from './run.js';
+import { missingCases } from './report.js';
+import { countOutcomes, type MatrixReport } from './run.js';
 import { CaseOutcome, type CaseResult } from './types.js';
 
 /** One case in two reports: whether the targets showed the same behaviour, and what to say where they differ. */
@@ -37,3 +38,25 @@ export function compareReports(first: MatrixReport, second: MatrixReport): CaseC
 }
 
 const reasonOf = (result: CaseResult) => result.reason ?? 'shown by an injected fault';
+
+/**
+ * What makes a report unfit to compare, as a matrix run never writes it: another target's (a file copied or renamed),
+ * a case twice or one the matrix does not have, counts its results do not give (a file edited by hand), or cases
+ * missing (a run of some cases, or one stopped with Ctrl-C).
+ */
+export function reportProblems(report: MatrixReport, target: string, caseIds: readonly number[]): string[] {
+  const ids = report.results.map((result) => result.id);
+  const twice = [...new Set(ids.filter((id, index) => ids.indexOf(id) !== index))];
+  const unknown = [...new Set(ids.filter((id) => !caseIds.includes(id)))];
+  const counted = countOutcomes(report.results);
+  const countsDiffer = Object.values(CaseOutcome).some((outcome) => (report.counts[outcome] ?? 0) !== counted[outcome]) || Object.keys(report.counts).some((name) => !(name in counted));
+  const missing = missingCases(report, caseIds);
+  const tally = (counts: Readonly<Record<string, number>>) => Object.entries(counts).map(([outcome, n]) => `${n} ${outcome}`).join(', ');
+  return [
+    ...(report.target === target ? [] : [`it is ${report.target}'s report (its target field), not ${target}'s`]),
+    ...(twice.length > 0 ? [`case(s) ${twice.join(', ')} appear more than once`] : []),
+    ...(unknown.length > 0 ? [`case(s) ${unknown.join(', ')} are no case of the matrix`] : []),
+    ...(countsDiffer ? [`its counts (${tally(report.counts)}) are not those of its results (${tally(counted)})`] : []),
+    ...(missing.length > 0 ? [`it lacks case(s) ${missing.join(', ')} (a \`make matrix CASE=…\` run, or one stopped with Ctrl-C)`] : []),
+  ];
+}

@@ -26,6 +26,10 @@ export const matrixCases: readonly MatrixCase[] = [
   audit,
 ];
 
+/** How many results have each outcome, every outcome named. */
+export const countOutcomes = (results: readonly CaseResult[]) =>
+  Object.fromEntries(Object.values(CaseOutcome).map((o) => [o, results.filter((r) => r.outcome === o).length])) as Record<CaseOutcome, number>;
+
 export type MatrixReport = {
   readonly target: string;
   /** What answered as the target (LocalStack in host mode or in Docker, for example). */
@@ -87,6 +91,6 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
       await emptyBucket(run.clients.s3, bucket, prefix).catch((error: Error) => log(`could not remove s3://${bucket}/${prefix}: ${error.message}`));
     }
   }
-  const counts = Object.fromEntries(Object.values(CaseOutcome).map((o) => [o, results.filter((r) => r.outcome === o).length])) as Record<CaseOutcome, number>;
+  const counts = countOutcomes(results);
   return { target: run.target.name, targetDescription: run.target.description, stackName, prefix, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, counts, results };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareReports } from '../../scripts/matrix/compare.js';
+import { compareReports, reportProblems } from '../../scripts/matrix/compare.js';
 import type { MatrixReport } from '../../scripts/matrix/run.js';
 import type { CaseOutcome } from '../../scripts/matrix/types.js';
 
@@ -59,6 +59,37 @@ describe('comparing two targets case by case', () => {
     expect(comparison).toEqual([
       { id: 4, agree: false, difference: "case 4 is missing from localstack's report" },
       { id: 6, agree: false, difference: "case 6 is missing from embedded's report" },
+    ]);
+  });
+});
+
+describe('a report fit to compare', () => {
+  const caseIds = [1, 2, 3];
+  const whole = (target: string): MatrixReport => {
+    const report = reportOf(target, { 1: 'PASS', 2: 'PASS', 3: 'SKIP' });
+    return { ...report, counts: { PASS: 2, FAIL: 0, SKIP: 1, SIMULATED: 0 } };
+  };
+
+  it('is one a matrix run wrote whole for that target', () => {
+    // Act
+    const problems = reportProblems(whole('localstack'), 'localstack', caseIds);
+    // Assess
+    expect(problems).toEqual([]);
+  });
+
+  it('is not another target’s report copied under this one’s name, nor one edited by hand or cut short', () => {
+    // Prepare: embedded's report copied as localstack's; a FAIL of case 3 added in front of its PASS, counts left alone; a run of two cases
+    const copied = whole('embedded');
+    const edited = whole('localstack');
+    const doubled = { ...edited, results: [{ ...edited.results[2]!, outcome: 'FAIL' as const }, ...edited.results, { ...edited.results[0]!, id: 9 }] };
+    const partial = { ...edited, results: edited.results.slice(0, 2), counts: { PASS: 2, FAIL: 0, SKIP: 0, SIMULATED: 0 } };
+    // Act
+    const problems = [copied, doubled, partial].map((report) => reportProblems(report, 'localstack', caseIds));
+    // Assess
+    expect(problems).toEqual([
+      ["it is embedded's report (its target field), not localstack's"],
+      ['case(s) 3 appear more than once', 'case(s) 9 are no case of the matrix', 'its counts (2 PASS, 0 FAIL, 1 SKIP, 0 SIMULATED) are not those of its results (3 PASS, 1 FAIL, 1 SKIP, 0 SIMULATED)'],
+      ['it lacks case(s) 3 (a `make matrix CASE=…` run, or one stopped with Ctrl-C)'],
     ]);
   });
 });
