@@ -47,12 +47,16 @@ export function parameterProblem(template: Template, given: Parameters): string 
 /**
  * A Number parameter written other than as a whole number in digits: CloudFormation takes `2.5`, `+4` or `1.5e3`,
  * but the kit's numbers end in Lambda's integer settings (a deploy that fails or truncates there) and in the
- * function's environment, whose configuration check takes digits only (every event would fail and be parked).
+ * function's environment, whose configuration check takes digits only (every event would fail and be parked). Leading
+ * zeros are refused too: Lambda's settings store `0768` as 768, which the drift check compares as written.
  */
 export function wholeNumberProblem(template: Template, given: Parameters): string | undefined {
   for (const [name, declaration] of Object.entries(template.Parameters)) {
     const value = given[name];
-    if (declaration.Type !== 'Number' || value === undefined || /^\d+$/.test(value)) continue;
+    if (declaration.Type !== 'Number' || value === undefined || /^(0|[1-9]\d*)$/.test(value)) continue;
+    if (/^\d+$/.test(value)) {
+      return `Parameter '${name}' must be written without leading zeros, as ${value.replace(/^0+(?=\d)/, '')}: settings read it as that number, and the drift check would then find ${value} changed`;
+    }
     return `Parameter '${name}' must be a whole number in digits, such as ${String(declaration.Default)}: CloudFormation takes ${value}, but the kit hands its numbers to Lambda's settings and to the function's environment, which take digits only`;
   }
   return undefined;

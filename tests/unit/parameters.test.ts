@@ -122,11 +122,24 @@ describe('parameter constraints, checked before a deploy writes anything', () =>
     );
   });
 
+  it.each([
+    ['FunctionMemoryMb', '0768', '768'],
+    ['CopyConcurrency', '008', '8'],
+    ['BackupNoncurrentVersionRetentionDays', '00', '0'],
+  ])('refuses %s=%j, with leading zeros that the settings drop and the drift check would then see as a change', async (name, value, meant) => {
+    // Prepare
+    const template = await loadTemplate();
+    // Act
+    const problem = wholeNumberProblem(template, { [name]: value });
+    // Assess
+    expect(problem).toBe(`Parameter '${name}' must be written without leading zeros, as ${meant}: settings read it as that number, and the drift check would then find ${value} changed`);
+  });
+
   it('takes whole numbers in digits, and leaves the other parameters to CloudFormation', async () => {
     // Prepare
     const template = await loadTemplate();
     // Act
-    const problem = wholeNumberProblem(template, { CopyConcurrency: '16', FunctionMemoryMb: '1024', NamePrefix: 'kit-1.5', NotificationEmail: '' });
+    const problem = wholeNumberProblem(template, { CopyConcurrency: '16', FunctionMemoryMb: '1024', BackupNoncurrentVersionRetentionDays: '0', NamePrefix: 'kit-1.5', NotificationEmail: '' });
     // Assess
     expect(problem).toBeUndefined();
   });
