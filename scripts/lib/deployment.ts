@@ -11,7 +11,7 @@ import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, retentionOf } from './kept-bucket-settings.js';
-import { deployStack, describeStack, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { deployStack, describeStack, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
 import { UsageError } from './cli.js';
@@ -188,9 +188,16 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   log(`identical artefact: yes (CodeSha256 ${deployed.CodeSha256} = sha256 ${artefact.sha256})`);
 
   const drift = await checkDrift(clients, template, parameters, outputs, target.capabilities, deployed);
+  const drifted = drift.filter((check) => check.status === DriftStatus.drift);
+  // A deploy that ran beside this one changes the live settings to its own template values: no drift of anyone's hand.
+  const movedOn = drifted.length > 0 ? await parametersMovedOn(clients.cloudFormation, stackName, parameters) : [];
+  if (movedOn.length > 0) {
+    throw new DeploymentFailed(
+      `${stackName} changed while this deploy ran (${movedOn.join(', ')}): another deploy is under way or has finished, so the live settings were not compared with this deploy's template; when it is done, run \`${deployVerb(target)}\` again`,
+    );
+  }
   log('drift check (live resources vs template):');
   for (const check of drift) log(formatDrift(check, target.name));
-  const drifted = drift.filter((check) => check.status === DriftStatus.drift);
   if (drifted.length > 0) {
     throw new DeploymentFailed(
       `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged: set them back to the template's values on the DRIFT lines (with the AWS console or CLI; on the emulators, \`make destroy\` and a deploy do it; the backups are kept)`,

@@ -46,6 +46,15 @@ export function parametersOf(stack: Stack | undefined): Parameters {
   return Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
 }
 
+/**
+ * The parameters of a stack that another deploy has moved on since this one set them (none when the stack still holds
+ * them all, or is gone), each as `Name=now (this deploy's: set)`.
+ */
+export async function parametersMovedOn(cf: CloudFormationClient, stackName: string, set: Parameters): Promise<string[]> {
+  const now = parametersOf(await describeStack(cf, stackName));
+  return Object.entries(set).flatMap(([name, value]) => (now[name] !== undefined && now[name] !== value ? [`${name}=${now[name]} (this deploy's: ${value})`] : []));
+}
+
 function toCfnParameters(parameters: Parameters): Parameter[] {
   return Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 }
