@@ -78,8 +78,8 @@ deploy: ## build when stale, upload and deploy to TARGET; proves the artefact an
 deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1; DELETE_AUDIT_LOGS=1 lets EnableAuditTrail=false delete the logs)
 	$(TSX) scripts/deploy.ts --target aws $(yes_flag) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)
 
-matrix: ## run the eight-case matrix against TARGET (on the emulators it deploys the stack first; CASE=3 runs one, CASE='3 4' those)
-	$(TSX) scripts/matrix.ts --target $(TARGET) $(call option,CASE,case)
+matrix: ## run the eight-case matrix against TARGET (on the emulators it deploys the stack first; CASE=3 runs one, CASE='3 4' those; on aws cases 5 and 7 only with YES=1)
+	$(TSX) scripts/matrix.ts --target $(TARGET) $(yes_flag) $(call option,CASE,case)
 
 matrix-compare: ## compare the latest matrix reports of embedded and localstack case by case (exit 1 when they differ)
 	$(TSX) scripts/matrix-compare.ts embedded localstack

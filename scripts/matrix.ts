@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, interruption, run, scriptCommand, targetOption, wholeNumbers } from './lib/cli.js';
+import { ExitCode, interruption, run, scriptCommand, targetOption, wholeNumbers, yesOption } from './lib/cli.js';
 import { deploy } from './lib/deployment.js';
 import { requireDeployedStack, type DeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
@@ -13,11 +13,21 @@ import { matrixCases, runMatrix } from './matrix/run.js';
 const program = scriptCommand('matrix', 'Run the eight-case test matrix against a deployed stack and report PASS / FAIL / SKIP / SIMULATED.')
   .addOption(targetOption())
   .option('-c, --case <number...>', `run only these cases (1-${matrixCases.length})`, wholeNumbers(1, matrixCases.length, '--case 3 (make matrix CASE=3)'))
+  .addOption(yesOption('required on aws, where cases 5 and 7 break the deployed function for a while on purpose (only --yes, or 1 / yes / true, confirms)'))
   .parse();
-const options = program.opts<{ target: Name; case?: number[] }>();
+const options = program.opts<{ target: Name; case?: number[]; yes: boolean }>();
+/** Cases that change the deployed stack while they run, and put it back when they end. */
+const CHANGING_CASES = [5, 7];
 
 run(async () => {
   const only = options.case;
+  if (options.target === TargetName.aws && !options.yes && (only ?? CHANGING_CASES).some((id) => CHANGING_CASES.includes(id))) {
+    console.error(
+      'refusing to run cases 5 and 7 on aws without --yes (make matrix TARGET=aws YES=1): case 5 denies the function sns:Publish (two stack updates) ' +
+        "and case 7 breaks a variable of its environment until they end, so uploads meanwhile get no receipt or fail and are retried; run them against a stack that is not your backups', or leave them out (CASE='1 2 3 4 6 8')",
+    );
+    return ExitCode.usage;
+  }
   // The previous run's report goes first: a run that stops before its cases (a failed deploy, a target that does
   // not answer) leaves none, and `make matrix-compare` is not handed an old one as this run's.
   await Promise.all((['json', 'xml', 'html'] as const).map((kind) => rm(matrixReportFile(reportsDir, options.target, kind), { force: true })));
@@ -40,8 +50,9 @@ run(async () => {
   const colour = Boolean(process.stdout.isTTY);
   // Cases 5 and 7 break the function's configuration on purpose and put it back when they end: a first Ctrl-C
   // lets the running case end, so that nothing stays broken.
+  const putBack = target.name === TargetName.aws ? "`make deploy-aws` names what differs from the template; set it back as it says" : '`make destroy` and a deploy';
   const interrupted = interruption(
-    "the running case ends and puts back what it changed, no other case starts, and this run's files are removed (stopped at once during case 5 or 7, the function stays misconfigured until `make destroy` and a deploy)",
+    `the running case ends and puts back what it changed, no other case starts, and this run's files are removed (stopped at once during case 5 or 7, the function stays misconfigured until ${putBack})`,
   );
   console.log(` #  case                outcome    duration`);
   const report = await runMatrix({

@@ -43,6 +43,18 @@ describe('only an explicit yes confirms a change on aws', () => {
   });
 });
 
+describe('the matrix on aws', () => {
+  it('refuses cases 5 and 7 without an explicit yes, before it reads anything, as they break the deployed function for a while', async () => {
+    // Act
+    const refused = await script('matrix', '--target', 'aws', '--case', '7');
+    const passed = await run('make', ['--dry-run', '--no-print-directory', 'matrix', 'TARGET=aws', 'YES=1']);
+    // Assess
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('refusing to run cases 5 and 7 on aws without --yes (make matrix TARGET=aws YES=1)');
+    expect(passed.stdout).toContain("scripts/matrix.ts --target aws --yes='1'");
+  }, SPAWNS_TSX);
+});
+
 describe('make deploy TARGET=aws takes what make deploy-aws takes', () => {
   it('passes YES and DELETE_AUDIT_LOGS on to the script, as deploy-aws does', async () => {
     // Act
