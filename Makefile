@@ -15,6 +15,9 @@ VITEST := node_modules/.bin/vitest
 # switches (YES, FORCE, FIX …) the script accepts only an explicit yes (1, yes, true).
 option = $(if $(filter command line,$(origin $(1))),--$(2)='$(subst ','\'',$(value $(1)))')
 yes_flag = $(call option,YES,yes)
+# TARGET may come from the shell too; one of the three names, one word, or make stops naming it (an empty or
+# unquoted one was read as the next option's value, or ran what followed a `;`).
+target_arg = $(if $(and $(filter 1,$(words $(TARGET))),$(filter embedded localstack aws,$(TARGET))),--target $(TARGET),$(error TARGET='$(TARGET)' is no target: use TARGET=embedded, TARGET=localstack or TARGET=aws))
 # The Node the emulators run the function on (nodejs22.x: Node 22 from .venv); the bench's floors run on it too.
 FUNCTION_NODE = $(or $(shell PYTHONPATH=scripts/lambda-runtime $(VENV)/bin/python -m kit_lambda_runtime.node_binary nodejs22.x 2>/dev/null),node)
 # make up and make down need Compose v2; Debian's docker.io alone has no `docker compose` and answered "unknown flag".
@@ -73,40 +76,40 @@ down: ## stop LocalStack and remove its containers (docker compose)
 	docker compose down --volumes
 
 deploy: ## build when stale, upload and deploy to TARGET; proves the artefact and checks drift (YES and DELETE_AUDIT_LOGS as for deploy-aws)
-	$(TSX) scripts/deploy.ts --target $(TARGET) $(yes_flag) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)
+	$(TSX) scripts/deploy.ts $(target_arg) $(yes_flag) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)
 
 deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1; DELETE_AUDIT_LOGS=1 lets EnableAuditTrail=false delete the logs)
 	$(TSX) scripts/deploy.ts --target aws $(yes_flag) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)
 
 matrix: ## run the eight-case matrix against TARGET (on the emulators it deploys the stack first; CASE=3 runs one, CASE='3 4' those; on aws cases 5 and 7 only with YES=1)
-	$(TSX) scripts/matrix.ts --target $(TARGET) $(yes_flag) $(call option,CASE,case)
+	$(TSX) scripts/matrix.ts $(target_arg) $(yes_flag) $(call option,CASE,case)
 
 matrix-compare: ## compare the latest matrix reports of embedded and localstack case by case (exit 1 when they differ)
 	$(TSX) scripts/matrix-compare.ts embedded localstack
 
 seed: ## upload COUNT files (default 10) of SIZE bytes (default 1024) under PREFIX (default seed/) into the inbox on TARGET and wait for their backups
-	$(TSX) scripts/seed.ts --target $(TARGET) $(call option,COUNT,count) $(call option,SIZE,size) $(call option,PREFIX,prefix)
+	$(TSX) scripts/seed.ts $(target_arg) $(call option,COUNT,count) $(call option,SIZE,size) $(call option,PREFIX,prefix)
 
 destroy: ## empty the inbox and delete the stack on TARGET (aws only with YES=1); backups are kept unless DELETE_BACKUPS=1; refused while inbox files lack a backup unless DISCARD_UNBACKED=1, or while the audit trail holds logs unless DELETE_AUDIT_LOGS=1
-	$(TSX) scripts/destroy.ts --target $(TARGET) $(yes_flag) $(call option,DELETE_BACKUPS,delete-backups) $(call option,DISCARD_UNBACKED,discard-unbacked) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)
+	$(TSX) scripts/destroy.ts $(target_arg) $(yes_flag) $(call option,DELETE_BACKUPS,delete-backups) $(call option,DISCARD_UNBACKED,discard-unbacked) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)
 
 redrive: ## re-invoke the function with every event parked in the failed-events queue (DRY_RUN=1 lists them)
-	$(TSX) scripts/redrive.ts --target $(TARGET) $(call option,DRY_RUN,dry-run)
+	$(TSX) scripts/redrive.ts $(target_arg) $(call option,DRY_RUN,dry-run)
 
 reconcile: ## compare every inbox key with its backup (provenance, content); FIX=1 repairs through the function
-	$(TSX) scripts/reconcile.ts --target $(TARGET) $(call option,PREFIX,prefix) $(call option,FIX,fix)
+	$(TSX) scripts/reconcile.ts $(target_arg) $(call option,PREFIX,prefix) $(call option,FIX,fix)
 
 restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FORCE=1 [YES=1]] [LIST=1], or PREFIX=… AT=…
-	$(TSX) scripts/restore.ts --target $(TARGET) $(call option,KEY,key) $(call option,PREFIX,prefix) $(call option,VERSION,version) $(call option,AT,at) $(call option,TO,to) $(call option,FORCE,force) $(call option,LIST,list) $(yes_flag)
+	$(TSX) scripts/restore.ts $(target_arg) $(call option,KEY,key) $(call option,PREFIX,prefix) $(call option,VERSION,version) $(call option,AT,at) $(call option,TO,to) $(call option,FORCE,force) $(call option,LIST,list) $(yes_flag)
 
 console: ## a local web page for TARGET on http://127.0.0.1:4600 (CONSOLE_PORT): backups, receipts, parked events, redrive, reconcile, restore, reports
-	$(TSX) scripts/console.ts --target $(TARGET) $(call option,CONSOLE_PORT,port) $(call option,LOG_HOURS,log-hours)
+	$(TSX) scripts/console.ts $(target_arg) $(call option,CONSOLE_PORT,port) $(call option,LOG_HOURS,log-hours)
 
 logs: ## follow the function's log group on TARGET
-	$(TSX) scripts/logs.ts --target $(TARGET)
+	$(TSX) scripts/logs.ts $(target_arg)
 
 bench: ## measure issue 11's figures against floors from the same run; reports/bench-TARGET.json (QUICK=1, and CI: smaller)
-	$(FUNCTION_NODE) node_modules/tsx/dist/cli.mjs scripts/bench.ts --target $(TARGET) $(call option,QUICK,quick) $(if $(and $(filter true,$(CI)),$(if $(QUICK),,1)),--quick)
+	$(FUNCTION_NODE) node_modules/tsx/dist/cli.mjs scripts/bench.ts $(target_arg) $(call option,QUICK,quick) $(if $(and $(filter true,$(CI)),$(if $(QUICK),,1)),--quick)
 
 clean: emulator-stop localstack-host-stop ## stop the background emulator and LocalStack; remove dist/, reports/, .emulator/, .localstack/
 	rm -rf dist reports .emulator .localstack

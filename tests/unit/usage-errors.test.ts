@@ -43,6 +43,20 @@ describe('only an explicit yes confirms a change on aws', () => {
   });
 });
 
+describe('TARGET, from the command line or the shell', () => {
+  it.each([[['seed', 'COUNT=1', 'TARGET=']], [['seed', 'COUNT=1', 'TARGET=embedded;echo INJECTED']], [['logs', 'TARGET=embedded aws']]])(
+    'make %j stops before any script runs, naming it, instead of reading what follows as its value or running it',
+    async (makeArgs) => {
+      // Act
+      const finished = await run('make', ['--no-print-directory', ...makeArgs]);
+      // Assess
+      expect(finished.code).toBe(2);
+      expect(finished.stderr).toMatch(/TARGET='.*' is no target: use TARGET=embedded, TARGET=localstack or TARGET=aws/);
+      expect(finished.stdout).not.toContain('INJECTED');
+    },
+  );
+});
+
 describe('the matrix on aws', () => {
   it('refuses cases 5 and 7 without an explicit yes, before it reads anything, as they break the deployed function for a while', async () => {
     // Act
