@@ -41,10 +41,18 @@ function field(form: Form, name: string): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
-/** An object key as typed, or undefined when empty: a key may be made only of spaces, which S3 takes as a name. */
+/**
+ * An object key as the forms send it (percent-encoded: keyFieldValue), or undefined when empty: a key may be made
+ * only of spaces, which S3 takes as a name.
+ */
 function keyField(form: Form, name: string): string | undefined {
   const value = form[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  if (typeof value !== 'string' || value === '') return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new UsageError(`the ${name} field is not percent-encoded as the console's forms send it: pick the key on its page`);
+  }
 }
 
 const page = async (c: Context, node: JSX.Element, status: 200 | 400 | 403 | 404 | 409 | 500 | 503 = 200) => c.html(`<!doctype html>\n${await node}`, status);

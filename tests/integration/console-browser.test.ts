@@ -170,6 +170,21 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
     expect(repaired.map((cells) => [cells[1], cells[3]?.split(':')[0]])).toEqual([['ok', ''], ['missing', 'ok']]);
   });
 
+  it('restores a key holding a carriage return, which a form field would turn into a line break', async () => {
+    // Prepare: backed up, then lost from the inbox
+    const key = `docs/cr\r${Date.now()}.txt`;
+    await upload(key, 'kept through its odd name');
+    await live().s3.send(new DeleteObjectCommand({ Bucket: live().outputs.InboxBucketName, Key: key }));
+    // Act
+    await page.goto(new URL(keyHref(key), consoleServer!.url).href);
+    await page.getByRole('button', { name: 'Restore' }).click();
+    const results = await page.locator('ul.results').textContent();
+    // Assess
+    expect(results).toContain('restored s3://');
+    const body = await (await live().s3.send(new GetObjectCommand({ Bucket: live().outputs.InboxBucketName, Key: key }))).Body?.transformToString();
+    expect(body).toBe('kept through its odd name');
+  });
+
   it('shows a key that looks like markup as text, on the overview and on its own page', async () => {
     // Prepare
     await upload(hostileKey, 'not markup');

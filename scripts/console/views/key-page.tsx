@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { shownName } from '../../../handler/shown-name.js';
 import type { KeyVersions } from '../backend.js';
-import { ActionForm, Bytes, Layout, Time, type Session } from './layout.js';
+import { ActionForm, Bytes, keyFieldValue, Layout, Time, type Session } from './layout.js';
 import { ReceiptBadge } from './overview.js';
 
 export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, session }) => (
@@ -51,7 +51,7 @@ export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, ses
               </td>
               <td>
                 <ActionForm session={session} action="/restore" label="Restore" writes>
-                  <input type="hidden" name="key" value={view.key} />
+                  <input type="hidden" name="key" value={keyFieldValue(view.key)} />
                   <input type="hidden" name="version" value={version.versionId} />
                   <input name="to" placeholder={view.inboxBucket ? `into ${view.inboxBucket}` : 'bucket/prefix (required)'} aria-label="restore to bucket/prefix" size={24} />
                 </ActionForm>

@@ -66,3 +66,9 @@ export const Bytes: FC<{ bytes: number }> = ({ bytes }) => <span title={`${bytes
 export const Time: FC<{ at: Date }> = ({ at }) => <time datetime={at.toISOString()}>{at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>;
 
 export const keyHref = (key: string) => `/key?key=${encodeURIComponent(key)}`;
+
+/**
+ * A key as a form field carries it: percent-encoded, as a browser turns a carriage return in a field's value into a
+ * line feed and sends every line break as CR LF, so `docs/cr\r.txt` came back as another key. The server decodes it.
+ */
+export const keyFieldValue = (key: string) => encodeURIComponent(key);

@@ -4,7 +4,7 @@ import { describeHiddenElsewhere, describeMalformed, parkedEventLabel, summarize
 import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
-import { ActionForm, keyHref, Layout, type Session } from './layout.js';
+import { ActionForm, keyFieldValue, keyHref, Layout, type Session } from './layout.js';
 
 const Back: FC = () => (
   <p>
@@ -95,7 +95,7 @@ export const RestoreConfirmPage: FC<{ item: PlannedRestore; ask: RestoreAsk; ses
       versioned bucket keeps what it holds now as a noncurrent version.
     </p>
     <ActionForm session={session} action="/restore" label="Overwrite" writes danger>
-      <input type="hidden" name="key" value={ask.key} />
+      <input type="hidden" name="key" value={keyFieldValue(ask.key)} />
       <input type="hidden" name="version" value={ask.version} />
       <input type="hidden" name="to" value={ask.to ?? ''} />
       <input type="hidden" name="force" value="yes" />
