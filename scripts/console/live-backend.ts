@@ -1,6 +1,7 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { readArtefact } from '../lib/artefact.js';
 import type { Clients } from '../lib/clients.js';
+import { missingBucket } from '../lib/cli.js';
 import { keptBackupSource, restoreSource } from '../lib/kept-backups.js';
 import { requireDeployedStack, stackReadiness, type DeployedStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
@@ -25,7 +26,10 @@ export type LiveBackendOptions = {
   readonly overrides?: Parameters;
 };
 
-const problemOf = (error: unknown): Problem => ({ problem: `${(error as Error).name}: ${(error as Error).message}` });
+const problemOf = (error: unknown): Problem => {
+  const gone = missingBucket(error);
+  return { problem: `${(error as Error).name}: ${(error as Error).message}${gone ? `: ${gone}` : ''}` };
+};
 
 async function artefactOf(clients: Clients, functionName: string): Promise<ArtefactView> {
   let local: { sha256: string; codeSha256: string } | undefined;

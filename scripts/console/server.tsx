@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { isExplicitYes, stoppedAnswering, UsageError } from '../lib/cli.js';
+import { isExplicitYes, missingBucket, stoppedAnswering, UsageError } from '../lib/cli.js';
 import { repairOutcome } from '../lib/reconcile.js';
 import { redriveFailed, type QueueRedrive } from '../lib/redrive.js';
 import { RestoreRequestError, SkipReason, type RestoreResult } from '../lib/restore.js';
@@ -184,6 +184,8 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     if (error instanceof StackNeedsRecovery) return problem(c, 409, 'The stack needs recovery', error.message);
     const hint = stoppedAnswering(error);
     if (hint) return problem(c, 503, 'The target stopped answering', `${error.message}: ${hint}`);
+    const gone = missingBucket(error);
+    if (gone) return problem(c, 500, 'A bucket is gone', `${error.message}: ${gone}`);
     return problem(c, 500, 'Failed', `${error.name}: ${error.message}`);
   });
 

@@ -139,6 +139,19 @@ describe('a target that stops answering', () => {
   });
 });
 
+describe('a bucket gone', () => {
+  it('is named with the way out, instead of S3\'s bare "the specified bucket does not exist"', async () => {
+    // Prepare: the backup bucket was deleted by hand while the console ran
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    backend.keyVersions.mockRejectedValue(Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket', BucketName: 'kit-backups' }));
+    // Act
+    const response = await app.request(pageAt(`/key?key=a.txt`));
+    // Assess
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain('The specified bucket does not exist: s3://kit-backups is gone (deleted outside the kit?): `make destroy` says what deleting its stack would lose');
+  });
+});
+
 describe('the reconcile form', () => {
   it('repairs on any explicit yes, and refuses any other value instead of quietly not repairing', async () => {
     // Prepare
