@@ -369,9 +369,14 @@ _original_parse_and_create = parsing.parse_and_create_resource
 _original_parse_and_update = parsing.parse_and_update_resource
 
 
+def emulates(resource_type: str) -> bool:
+    """Whether the embedded emulator can create a resource of this type."""
+    return _original_resource_class_from_type(resource_type) is not None or resource_type in parsing.NULL_MODELS
+
+
 def _strict_resource_class_from_type(resource_type: str) -> Any:
     resource_class = _original_resource_class_from_type(resource_type)
-    if resource_class is None and resource_type not in parsing.NULL_MODELS:
+    if not emulates(resource_type):
         raise UnsupportedByEmulator(
             f"resource type {resource_type} is not supported by the embedded emulator "
             "(leave it out with a template Condition on this target, or deploy to localstack or aws)"

@@ -25,7 +25,7 @@ from moto.utilities.utils import get_partition
 from moto.iam.models import Role, iam_backends
 from moto.logs.models import LogGroup, logs_backends
 
-from .cloudformation import UnsupportedByEmulator, references_in
+from .cloudformation import UnsupportedByEmulator, emulates, references_in
 from .cloudformation_parameters import effective_values
 
 _original_build_resource_diff = ResourceMap.build_resource_diff
@@ -133,6 +133,14 @@ def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parame
                and _evaluate(conditions, name, new_values, declared, pseudo) != bool(self.lazy_condition_map[name])}
     if not flipped:
         return diff
+    # Destroying the stack and deploying again helps only if a stack with the flipped resources can be created here.
+    for name, resource in other_template.get("Resources", {}).items():
+        if resource.get("Condition") in flipped and not emulates(resource["Type"]):
+            raise UnsupportedByEmulator(
+                f"the new parameters flip Condition {resource['Condition']}, which would add or remove {name} ({resource['Type']}), "
+                "a resource type the embedded emulator does not support, in an update or a new stack: keep the parameter as it was "
+                "on this target, or deploy to localstack or aws"
+            )
     for name, resource in other_template.get("Resources", {}).items():
         if name not in self._resource_json_map:
             continue
