@@ -18,8 +18,6 @@ export type Clients = {
   readonly sts: STSClient;
 };
 
-/** Lambda's longest function timeout, and a minute for the answer to come back: a synchronous Invoke's limit. */
-const LONGEST_INVOKE_MS = 960_000;
 /**
  * How long a script's request waits for the target's next byte unless told otherwise: longer than anything the
  * kit asks the services to keep silent (an SQS long poll, 20 s; S3 keeps a long CompleteMultipartUpload alive with
@@ -33,7 +31,8 @@ export type ClientOptions = {
   readonly userAgent?: string;
   /**
    * How long a request may wait for the target's next byte (each of the SDK's attempts) before it fails with a
-   * TimeoutError (DEFAULT_ANSWER_WITHIN_MS unless given); a synchronous Invoke waits as long as a function may run.
+   * TimeoutError (DEFAULT_ANSWER_WITHIN_MS unless given); a synchronous Invoke waits as long as a function may run
+   * (invoke.ts sets its own limit).
    * Without a limit, a target that takes connections and answers nothing (a stopped emulator) keeps a request
    * waiting forever.
    */
@@ -56,7 +55,7 @@ export function clientsFor(target: Target, options: ClientOptions = {}): Clients
     sns: new SNSClient(answering),
     sqs: new SQSClient(answering),
     cloudFormation: new CloudFormationClient(answering),
-    lambda: new LambdaClient({ ...common, ...within(LONGEST_INVOKE_MS) }),
+    lambda: new LambdaClient(answering),
     logs: new CloudWatchLogsClient(answering),
     sts: new STSClient(answering),
   };

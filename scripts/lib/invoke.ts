@@ -2,9 +2,15 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 
 export type Invocation = { readonly functionError?: string; readonly payload: unknown };
 
+/**
+ * Lambda's longest function timeout, and a minute for the answer to come back: a synchronous Invoke's limit, set on
+ * the Invoke alone (the client's other requests keep the short limit, so that a silent target ends them).
+ */
+export const LONGEST_INVOKE_MS = 960_000;
+
 /** Invokes the function synchronously with an event and decodes its answer (a function error included). */
 export async function invokeFunction(lambda: LambdaClient, functionName: string, event: unknown): Promise<Invocation> {
-  const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(event) }));
+  const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(event) }), { requestTimeout: LONGEST_INVOKE_MS });
   const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
   let payload: unknown = text;
   try {

@@ -1,6 +1,8 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
+import { invokeFunction } from '../../scripts/lib/invoke.js';
 import { consoleApp } from '../../scripts/console/server.js';
 import { liveBackend } from '../../scripts/console/live-backend.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
@@ -37,5 +39,34 @@ describe('the console in front of a target that stopped answering', () => {
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('The target stopped answering');
     expect(Date.now() - started).toBeLessThan(10_000);
+  }, 30_000);
+});
+
+describe('the Lambda client in front of a target that stopped answering', () => {
+  it('ends a read within the clients’ limit, while a synchronous Invoke waits as long as a function may run', async () => {
+    // Prepare: a silent target of its own, closed at the end so that the Invoke's retries are refused
+    const own: Socket[] = [];
+    const server = createServer((socket) => own.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const { lambda } = clientsFor(embeddedTarget(`http://127.0.0.1:${port}`), { answerWithinMs: 200 });
+    const started = Date.now();
+    // Act
+    const read = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'backup-kit-backup' })).catch((error: Error) => error);
+    const readFor = Date.now() - started;
+    const invoke = invokeFunction(lambda, 'backup-kit-backup', {}).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    );
+    const stillWaiting = await Promise.race([invoke, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_500))]);
+    await new Promise((resolve) => {
+      server.close(resolve);
+      for (const socket of own) socket.destroy();
+    });
+    await invoke;
+    // Assess: the SDK tries three times
+    expect((read as Error).name).toBe('TimeoutError');
+    expect(readFor).toBeLessThan(10_000);
+    expect(stillWaiting).toBe('still waiting');
   }, 30_000);
 });
