@@ -1,5 +1,5 @@
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
+import { ExitCode, interruption, run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
 import { reportsDir } from './lib/paths.js';
 import { identifyAccount } from './lib/identity.js';
 import { resolveTarget, type TargetName as Name } from './lib/targets.js';
@@ -27,12 +27,15 @@ run(async () => {
   const { Account: account } = await identifyAccount(target, clients);
   // The kept backup bucket's name and a restore's destination are checked against it.
   if (!account) throw new Error(`${target.name} did not name the account: the console cannot tell the owner's buckets`);
-  const backend = liveBackend(target, clients, { account, reportsDir, receiptWindowMs: options.logHours * 3_600_000, shownKeys: SHOWN_KEYS });
+  const stopping = interruption('the console takes no more requests; a redrive or restore under way ends the item it is on, hands back the rest and answers its page');
+  const backend = liveBackend(target, clients, { account, reportsDir, receiptWindowMs: options.logHours * 3_600_000, shownKeys: SHOWN_KEYS, stopping });
   const running = await startConsole(consoleApp({ backend, token: sessionToken(), reportsDir }), options.port);
   console.log(`backup-kit console for ${target.name} (account ${backend.place.account}, ${target.region}) on ${running.url} — Ctrl-C stops it`);
   await new Promise<void>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+    stopping.addEventListener('abort', () => resolve(), { once: true });
+    process.once('SIGTERM', () => resolve());
   });
+  // Waits for the pages still being answered: an action's results reach the owner before the console ends.
   await running.close();
   console.log('console stopped');
   return ExitCode.ok;

@@ -24,6 +24,11 @@ export type LiveBackendOptions = {
   readonly shownKeys: number;
   /** Parameters that name another stack than the target's parameter file does (tests use their own NamePrefix). */
   readonly overrides?: Parameters;
+  /**
+   * The console stopping: a redrive or a restore under way ends the item it is on and hands back the rest (parked
+   * events made visible again, copies not started), as `make redrive` and `make restore` do at a Ctrl-C.
+   */
+  readonly stopping?: AbortSignal;
 };
 
 const problemOf = (error: unknown): Problem => {
@@ -135,6 +140,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         inboxBucket: outputs.InboxBucketName,
         visibilitySeconds: redriveVisibilitySeconds(parameters),
         choose: messageId === undefined ? undefined : (event) => event.messageId === messageId,
+        signal: options.stopping,
       });
     },
 
@@ -157,7 +163,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const toAsk = plan.find((item) => item.skipped === SkipReason.exists || (item.action === RestoreAction.overwrite && !showed(item)));
       if (toAsk) return { kind: 'confirm', item: toAsk };
       if (plan.every((item) => item.action === RestoreAction.skip)) return { kind: 'done', results: plan };
-      return { kind: 'done', results: await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan) };
+      return { kind: 'done', results: await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, undefined, options.stopping) };
     },
   };
 }

@@ -228,6 +228,27 @@ describe('what an action that did not succeed answers', () => {
   });
 });
 
+describe('a redrive the console’s stop cut short', () => {
+  it('names the events it handed back to the queue, with the 500 of make redrive’s exit 1', async () => {
+    // Prepare: one event redriven, two handed back when Ctrl-C stopped the console
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    backend.redrive.mockResolvedValueOnce({
+      messages: 3,
+      parked: [parkedEvent],
+      unreadable: [],
+      notReleased: [],
+      hiddenElsewhere: 0,
+      results: [{ event: parkedEvent, outcomes: ['copied'] }],
+      interrupted: ['m-2', 'm-3'],
+    });
+    // Act
+    const response = await app.request(post('/redrive', { token: TOKEN }));
+    // Assess
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain('2 parked event(s) not redriven: the console was stopping, and they are back in the queue for the next redrive.');
+  });
+});
+
 describe('the parked events', () => {
   it('refuses a redrive whose message id is blank instead of redriving them all', async () => {
     // Prepare

@@ -1,5 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -7,11 +9,14 @@ import { liveBackend } from '../../scripts/console/live-backend.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { SkipReason } from '../../scripts/lib/restore.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { eventFor } from './support/fixtures.js';
 import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
 const s3 = mockClient(S3Client);
+const sqs = mockClient(SQSClient);
+const lambda = mockClient(LambdaClient);
 // No request leaves: every client the target gets is mocked.
 const target = embeddedTarget('http://127.0.0.1:9');
 const clients = clientsFor(target);
@@ -21,6 +26,8 @@ beforeEach(() => {
   cloudFormation.reset();
   sts.reset();
   s3.reset();
+  sqs.reset();
+  lambda.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
 });
 
@@ -84,5 +91,25 @@ describe('the console’s overwrite', () => {
     // Assess
     expect(outcome).toMatchObject({ kind: 'done', results: [{ skipped: SkipReason.alreadyThere, occupiedBy: '"same"', occupiedByVersion: 'i3' }] });
     expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+  });
+});
+
+describe('the console stopping during a redrive', () => {
+  it('re-invokes no parked event once it is stopping, and hands each back to the queue at once', async () => {
+    // Prepare: one event of the inbox parked; the console is stopping (Ctrl-C)
+    const stopping = new AbortController();
+    stopping.abort();
+    const stoppingBackend = liveBackend(target, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10, stopping: stopping.signal });
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
+    const parked = { MessageId: 'm-1', ReceiptHandle: 'h-1', Body: JSON.stringify({ requestPayload: eventFor('docs/a.txt', { bucket: KIT_INBOX }) }) };
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parked] }).resolves({});
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    // Act
+    const redrive = await stoppingBackend.redrive(undefined);
+    // Assess
+    expect(redrive.interrupted).toEqual(['m-1']);
+    expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+    expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityBatchCommand, { Entries: [expect.objectContaining({ ReceiptHandle: 'h-1', VisibilityTimeout: 0 })] });
   });
 });

@@ -18,6 +18,9 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
       <p class="summary">{summarizeRedrive(redrive)}</p>
       {redrive.results.length === 0 && <p class="hint">No parked event was re-invoked: the queue holds none, or the one chosen was gone.</p>}
       {redrive.hiddenElsewhere > 0 && <p class="hint">{`${describeHiddenElsewhere(redrive.hiddenElsewhere)}.`}</p>}
+      {redrive.interrupted.length > 0 && (
+        <p class="hint bad">{`${redrive.interrupted.length} parked event(s) not redriven: the console was stopping, and they are back in the queue for the next redrive.`}</p>
+      )}
       <ul class="results">
         {redrive.results.map((result) => (
           <li class={result.error || result.skipped || result.ignored ? 'bad' : 'good'}>
