@@ -6,7 +6,7 @@ import { keptBackupSource, restoreSource } from '../lib/kept-backups.js';
 import { requireDeployedStack, stackReadiness, type DeployedStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
 import { repairable, reconcileBuckets, repairThroughFunction } from '../lib/reconcile.js';
-import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds } from '../lib/redrive.js';
+import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds, type QueueRedrive } from '../lib/redrive.js';
 import { copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
 import type { Target } from '../lib/targets.js';
@@ -59,6 +59,8 @@ async function artefactOf(clients: Clients, functionName: string): Promise<Artef
 /** The console's view of the target: every read and every action goes through the kit's own libraries. */
 export function liveBackend(target: Target, clients: Clients, options: LiveBackendOptions): ConsoleBackend {
   const place: Place = { target: target.name, region: target.region, account: options.account };
+  /** Redrives running, by the message id asked for ('' for all of them). */
+  const redrivesUnderWay = new Map<string, Promise<QueueRedrive>>();
 
   async function stackView(): Promise<{ view: StackView; stack?: DeployedStack; createdAt?: Date }> {
     const readiness = await stackReadiness(target, clients, options.overrides);
@@ -132,16 +134,24 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       };
     },
 
-    async redrive(messageId) {
-      const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
-      return redriveQueue(clients.sqs, clients.lambda, {
-        queueUrl: outputs.FailedEventsQueueUrl,
-        functionName: outputs.BackupFunctionName,
-        inboxBucket: outputs.InboxBucketName,
-        visibilitySeconds: redriveVisibilitySeconds(parameters),
-        choose: messageId === undefined ? undefined : (event) => event.messageId === messageId,
-        signal: options.stopping,
-      });
+    redrive(messageId) {
+      // A second click (or tab) asking for the redrive under way gets its result, not a run that finds it all hidden.
+      const asked = messageId ?? '';
+      const underWay = redrivesUnderWay.get(asked);
+      if (underWay) return underWay;
+      const redrive = (async () => {
+        const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
+        return redriveQueue(clients.sqs, clients.lambda, {
+          queueUrl: outputs.FailedEventsQueueUrl,
+          functionName: outputs.BackupFunctionName,
+          inboxBucket: outputs.InboxBucketName,
+          visibilitySeconds: redriveVisibilitySeconds(parameters),
+          choose: messageId === undefined ? undefined : (event) => event.messageId === messageId,
+          signal: options.stopping,
+        });
+      })().finally(() => redrivesUnderWay.delete(asked));
+      redrivesUnderWay.set(asked, redrive);
+      return redrive;
     },
 
     async reconcile(prefix, fix) {

@@ -113,3 +113,23 @@ describe('the console stopping during a redrive', () => {
     expect(sqs).toHaveReceivedCommandWith(ChangeMessageVisibilityBatchCommand, { Entries: [expect.objectContaining({ ReceiptHandle: 'h-1', VisibilityTimeout: 0 })] });
   });
 });
+
+describe('a redrive asked for twice at once', () => {
+  it('runs once, and both pages get its result: a second click does not report the first one’s events as hidden elsewhere', async () => {
+    // Prepare: one event of the inbox parked; the function backs it up
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
+    const parked = { MessageId: 'm-1', ReceiptHandle: 'h-1', Body: JSON.stringify({ requestPayload: eventFor('docs/a.txt', { bucket: KIT_INBOX }) }) };
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parked] }).resolves({});
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ outcomes: ['copied'], ignored: 0, malformed: 0 })) as never });
+    // Act
+    const [first, second] = await Promise.all([backend.redrive(undefined), backend.redrive(undefined)]);
+    const later = await backend.redrive(undefined);
+    // Assess
+    expect(first.results.map((result) => result.outcomes)).toEqual([['copied']]);
+    expect(second).toBe(first);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    expect(later).not.toBe(first);
+  });
+});
