@@ -42,6 +42,7 @@ const MatrixReportShape: z.ZodType<MatrixReport> = z.object({
   results: z.array(
     z.object({ id: z.number(), name: z.string(), outcome: z.enum(Object.values(CaseOutcome)), reason: z.string().optional(), evidence: z.array(z.string()), durationMs: z.number() }),
   ),
+  notRun: z.array(z.object({ id: z.number(), name: z.string(), why: z.string() })).optional(),
 });
 
 /** Whether a parsed file has a matrix report's shape: every field that matrix-compare and the console print. */

@@ -10,6 +10,7 @@ export const matrixStyles = `
 .outcome { display: inline-block; min-width: 6.5em; padding: 0.1em 0.5em; border-radius: 0.3em; font-weight: 600; text-align: center; }
 .outcome-PASS { background: #dcfce7; color: #14532d; }
 .outcome-FAIL { background: #fee2e2; color: #7f1d1d; }
+.not-run { color: #7f1d1d; font-weight: 600; }
 .outcome-SKIP { background: #fef9c3; color: #713f12; }
 .outcome-SIMULATED { background: #e0f2fe; color: #0c4a6e; }
 table.cases { border-collapse: collapse; width: 100%; }
@@ -26,6 +27,14 @@ dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1
 dl.summary dt { font-weight: 600; }
 dl.summary dd { margin: 0; }
 `;
+
+/** The cases a report did not run, by why: "case(s) 1, 2 not run (left out by CASE=)". */
+export function describeNotRun(report: Pick<MatrixReport, 'notRun'>): string | undefined {
+  const notRun = report.notRun ?? [];
+  if (notRun.length === 0) return undefined;
+  const whys = [...new Set(notRun.map((item) => item.why))];
+  return whys.map((why) => `case(s) ${notRun.filter((item) => item.why === why).map((item) => item.id).join(', ')} not run (${why})`).join('; ');
+}
 
 /** How many cases ended in each outcome, as badges: "6 PASS 1 SIMULATED 1 SKIP". */
 export const OutcomeCounts: FC<{ counts: Record<CaseOutcome, number> }> = ({ counts }) => (
@@ -102,6 +111,12 @@ const MatrixPage: FC<{ report: MatrixReport }> = ({ report }) => (
         <dd>
           <OutcomeCounts counts={report.counts} />
         </dd>
+        {report.notRun && (
+          <>
+            <dt>not run</dt>
+            <dd class="not-run">{describeNotRun(report)}</dd>
+          </>
+        )}
         <dt>stack</dt>
         <dd>{report.stackName}</dd>
         <dt>keys under</dt>

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { styleText } from 'node:util';
 import { matrixReportFile } from '../lib/report-files.js';
-import { matrixHtml, seconds } from './report-html.js';
+import { describeNotRun, matrixHtml, seconds } from './report-html.js';
 import { CaseOutcome, type CaseResult } from './types.js';
 import type { MatrixReport } from './run.js';
 
@@ -30,7 +30,8 @@ export function missingCases(report: Pick<MatrixReport, 'results'>, caseIds: rea
 
 export function formatSummary(report: MatrixReport): string {
   const parts = Object.entries(report.counts).filter(([, n]) => n > 0).map(([outcome, n]) => `${n} ${outcome}`);
-  return `matrix on ${report.target} (stack ${report.stackName}, keys under ${report.prefix}): ${parts.join(', ')} in ${seconds(report.durationMs)}`;
+  const notRun = describeNotRun(report);
+  return `matrix on ${report.target} (stack ${report.stackName}, keys under ${report.prefix}): ${parts.join(', ')} in ${seconds(report.durationMs)}${notRun ? `; ${notRun}` : ''}`;
 }
 
 /** A character XML 1.0 does not allow (control characters, U+FFFE, U+FFFF, a surrogate without its pair), shown as U+FFFD. */
@@ -51,11 +52,18 @@ export function junitXml(report: MatrixReport): string {
           : `<properties><property name="outcome" value="${r.outcome}"/></properties><system-out>${xml(detail)}</system-out>`;
     return `    <testcase classname="backup-kit.matrix.${report.target}" name="${xml(name)}" time="${(r.durationMs / 1000).toFixed(3)}">${body}</testcase>`;
   });
+  // A run of some cases, or one stopped, shows the others as skipped: a CI page of it is not a whole green matrix.
+  const notRun = (report.notRun ?? []).map(
+    (item) => `    <testcase classname="backup-kit.matrix.${report.target}" name="${xml(`${item.id} ${item.name}`)}" time="0.000"><skipped message="${xml(`not run: ${item.why}`)}"/></testcase>`,
+  );
+  const tests = cases.length + notRun.length;
+  const skipped = report.counts.SKIP + notRun.length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="backup-kit matrix" tests="${report.results.length}" failures="${report.counts.FAIL}" skipped="${report.counts.SKIP}" time="${(report.durationMs / 1000).toFixed(3)}">`,
-    `  <testsuite name="matrix on ${report.target}" tests="${report.results.length}" failures="${report.counts.FAIL}" skipped="${report.counts.SKIP}" timestamp="${report.startedAt}" time="${(report.durationMs / 1000).toFixed(3)}">`,
+    `<testsuites name="backup-kit matrix" tests="${tests}" failures="${report.counts.FAIL}" skipped="${skipped}" time="${(report.durationMs / 1000).toFixed(3)}">`,
+    `  <testsuite name="matrix on ${report.target}" tests="${tests}" failures="${report.counts.FAIL}" skipped="${skipped}" timestamp="${report.startedAt}" time="${(report.durationMs / 1000).toFixed(3)}">`,
     ...cases,
+    ...notRun,
     '  </testsuite>',
     '</testsuites>',
     '',

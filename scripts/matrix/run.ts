@@ -13,7 +13,7 @@ import { permissionError } from './cases/5-permission-error.js';
 import { encryption } from './cases/6-encryption.js';
 import { errorVisibility } from './cases/7-error-visibility.js';
 import { audit } from './cases/8-audit.js';
-import { CaseOutcome, fail, type CaseResult, type MatrixCase } from './types.js';
+import { CaseOutcome, fail, type CaseResult, type MatrixCase, type NotRunCase } from './types.js';
 
 export const matrixCases: readonly MatrixCase[] = [
   happyPath,
@@ -40,7 +40,16 @@ export type MatrixReport = {
   readonly durationMs: number;
   readonly counts: Record<CaseOutcome, number>;
   readonly results: CaseResult[];
+  /** The cases of the matrix this run did not run (absent when it ran them all). */
+  readonly notRun?: readonly NotRunCase[];
 };
+
+/** The cases of the matrix without a result: those `only` left out, and those a stopped run did not get to. */
+export function notRunCases(only: readonly number[] | undefined, results: readonly CaseResult[]): NotRunCase[] {
+  return matrixCases
+    .filter((matrixCase) => !results.some((result) => result.id === matrixCase.id))
+    .map(({ id, name }) => ({ id, name, why: only && !only.includes(id) ? 'left out by CASE=' : 'the run was stopped (Ctrl-C) before it' }));
+}
 
 export type MatrixRun = {
   readonly target: Target;
@@ -92,5 +101,16 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
     }
   }
   const counts = countOutcomes(results);
-  return { target: run.target.name, targetDescription: run.target.description, stackName, prefix, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, counts, results };
+  const notRun = notRunCases(run.only, results);
+  return {
+    target: run.target.name,
+    targetDescription: run.target.description,
+    stackName,
+    prefix,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    counts,
+    results,
+    ...(notRun.length > 0 ? { notRun } : {}),
+  };
 }

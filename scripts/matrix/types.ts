@@ -20,6 +20,9 @@ export type CaseResult = Verdict & {
   readonly durationMs: number;
 };
 
+/** A case of the matrix a run did not get to, and why: left out by CASE=, or the run was stopped before it. */
+export type NotRunCase = { readonly id: number; readonly name: string; readonly why: string };
+
 export type MatrixContext = {
   readonly target: Target;
   readonly clients: Clients;

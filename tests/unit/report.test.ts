@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matrixHtml } from '../../scripts/matrix/report-html.js';
-import { formatResult, junitXml, missingCases } from '../../scripts/matrix/report.js';
-import type { MatrixReport } from '../../scripts/matrix/run.js';
+import { formatResult, formatSummary, junitXml, missingCases } from '../../scripts/matrix/report.js';
+import { notRunCases, type MatrixReport } from '../../scripts/matrix/run.js';
 import { isMatrixReport } from '../../scripts/lib/report-files.js';
 
 const report: MatrixReport = {
@@ -77,6 +77,36 @@ describe('a report of some cases only', () => {
     // Assess
     expect(missing).toEqual([2, 3, 4, 6]);
     expect(missingCases(report, [1, 5, 7, 8])).toEqual([]);
+  });
+});
+
+describe('a run of some cases, or one stopped', () => {
+  const partial: MatrixReport = { ...report, notRun: notRunCases([1, 5, 6], report.results) };
+
+  it('names each case it did not run and why: left out by CASE=, or not reached before Ctrl-C', () => {
+    // Act
+    const notRun = partial.notRun;
+    // Assess: 6 was asked for and not reached; 2, 3, 4 were left out
+    expect(notRun).toEqual([
+      { id: 2, name: 'duplicate event', why: 'left out by CASE=' },
+      { id: 3, name: 'large object', why: 'left out by CASE=' },
+      { id: 4, name: 'versioned rewrite', why: 'left out by CASE=' },
+      { id: 6, name: 'encryption', why: 'the run was stopped (Ctrl-C) before it' },
+    ]);
+    expect(notRunCases(undefined, report.results).map((item) => item.why)).toEqual(Array(4).fill('the run was stopped (Ctrl-C) before it'));
+  });
+
+  it('shows them in the JUnit report as skipped and in the HTML and the summary, so that it does not pass for a whole matrix', async () => {
+    // Act
+    const xml = junitXml(partial);
+    const html = await matrixHtml(partial);
+    const summary = formatSummary(partial);
+    // Assess
+    expect(xml).toContain('<testsuites name="backup-kit matrix" tests="8" failures="1" skipped="5" time="12.345">');
+    expect(xml).toContain('<testcase classname="backup-kit.matrix.embedded" name="6 encryption" time="0.000"><skipped message="not run: the run was stopped (Ctrl-C) before it"/></testcase>');
+    expect(html).toContain('case(s) 2, 3, 4 not run (left out by CASE=); case(s) 6 not run (the run was stopped (Ctrl-C) before it)');
+    expect(summary).toMatch(/; case\(s\) 2, 3, 4 not run \(left out by CASE=\); case\(s\) 6 not run/);
+    expect(isMatrixReport(JSON.parse(JSON.stringify(partial)))).toBe(true);
   });
 });
 
