@@ -7,8 +7,10 @@ import { invokeFunction } from './lib/invoke.js';
 import { waitForBackupOf } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
+import { progress } from './lib/progress.js';
 import { s3PutEvent } from './lib/s3-event.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
+import { shellWord, shownName } from '../handler/shown-name.js';
 
 /** Uploads in flight at once, and as many waits for backups. */
 const IN_FLIGHT_EACH = 24;
@@ -19,6 +21,28 @@ const BACKUP_WAIT_MS = 180_000;
 const MAX_FILES = 1_000;
 const MAX_FILE_BYTES = 100 * 1024 * 1024;
 const MAX_RUN_BYTES = 1024 * 1024 * 1024;
+/** S3's longest object key, in bytes of UTF-8. */
+const MAX_KEY_BYTES = 1024;
+
+/** The key of file `index` of a run started at `started`, under `folder`. */
+const seedKey = (folder: string, started: number, index: number) => `${folder}${new Date(started).toISOString().replace(/[:.]/g, '-')}/file-${index}.bin`;
+
+/**
+ * Refuses a PREFIX that would make keys S3 refuses (longer than 1,024 bytes), or that begins with a slash: S3 takes
+ * such a key, but it is one few tools show or address as meant (`/docs` is not `docs`).
+ */
+function refusePrefix(prefix: string, folder: string, count: number): void {
+  if (prefix.startsWith('/') && prefix !== '/') {
+    throw new UsageError(`--prefix ${shellWord(prefix)} begins with a slash, which S3 keeps as part of every key: write it without (--prefix ${shellWord(prefix.replace(/^\/+/, '') || 'seed/')}); / alone is the top of the bucket`);
+  }
+  const longest = Buffer.byteLength(seedKey(folder, Date.now(), count - 1));
+  if (longest > MAX_KEY_BYTES) {
+    const room = MAX_KEY_BYTES - (longest - Buffer.byteLength(folder));
+    throw new UsageError(
+      `--prefix makes keys of ${longest} bytes, more than S3's ${MAX_KEY_BYTES}: seed's file names take ${longest - Buffer.byteLength(folder)}, so the prefix may have at most ${room} bytes with its trailing /`,
+    );
+  }
+}
 
 const program = scriptCommand('seed', 'Seed the pipeline: upload files into the inbox and wait for their backups, or send an S3 event for a key directly.')
   .addOption(targetOption())
@@ -33,6 +57,7 @@ run(async () => {
   const { count, size } = options;
   // A folder, as reconcile and restore read PREFIX: what seed writes under docs, `make reconcile PREFIX=docs` checks.
   const folder = asFolder(options.prefix) ?? '';
+  refusePrefix(options.prefix, folder, count);
   if (count * size > MAX_RUN_BYTES) {
     const fits = Math.min(MAX_FILE_BYTES, Math.floor(MAX_RUN_BYTES / count));
     throw new UsageError(`--count ${count} × --size ${size} is more than ${MAX_RUN_BYTES} bytes in one run: seed fewer or smaller files, e.g. --count ${count} --size ${fits}`);
@@ -44,7 +69,7 @@ run(async () => {
   if (options.event) {
     const head = await clients.s3.send(new HeadObjectCommand({ Bucket: outputs.InboxBucketName, Key: options.event })).catch((error: Error) => {
       if (error.name !== 'NotFound') throw error;
-      throw new UsageError(`s3://${outputs.InboxBucketName}/${options.event} does not exist: --event takes the key of an object in the inbox`);
+      throw new UsageError(`s3://${outputs.InboxBucketName}/${shownName(options.event!)} does not exist: --event takes the key of an object in the inbox`);
     });
     const event = s3PutEvent({ bucket: outputs.InboxBucketName, key: options.event, region: target.region, versionId: head.VersionId, size: head.ContentLength });
     const response = await invokeFunction(clients.lambda, outputs.BackupFunctionName, event);
@@ -60,12 +85,15 @@ run(async () => {
   // The first failure ends the run: no upload or wait starts after it, and the waits under way stop.
   const failed = new AbortController();
   const { signal } = failed;
+  const backedUp = progress('backed up', count);
+  let done = 0;
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const key = `${folder}${new Date(started).toISOString().replace(/[:.]/g, '-')}/file-${i}.bin`;
+      const key = seedKey(folder, started, i);
       try {
         const put = await uploads(() => (signal.aborted ? undefined : clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) }))));
         if (put) await waits(() => (signal.aborted ? undefined : waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, BACKUP_WAIT_MS, { signal })));
+        if (put && !signal.aborted) backedUp.tick((done += 1));
       } catch (error) {
         if (signal.aborted) return;
         failed.abort();
@@ -74,8 +102,8 @@ run(async () => {
         throw error;
       }
     }),
-  );
+  ).finally(() => backedUp.finish());
   const files = count === 1 ? 'file' : 'files';
-  console.log(`uploaded ${count} ${files} of ${size} bytes to s3://${outputs.InboxBucketName}/${folder}; all backed up in ${Date.now() - started} ms`);
+  console.log(`uploaded ${count} ${files} of ${size} bytes to s3://${outputs.InboxBucketName}/${shownName(folder)}; all backed up in ${Date.now() - started} ms`);
   return ExitCode.ok;
 });
