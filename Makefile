@@ -13,7 +13,13 @@ VITEST := node_modules/.bin/vitest
 # counts: a shell variable of the same name (PREFIX, a leftover DELETE_BACKUPS) is ignored, and $(value) keeps a
 # `$` in a key as typed. A blank value is handed on too, for the script to refuse (CASE=' ' ran every case). For
 # switches (YES, FORCE, FIX …) the script accepts only an explicit yes (1, yes, true).
-option = $(if $(filter command line,$(origin $(1))),--$(2)='$(subst ','\'',$(value $(1)))')
+# A value with a line break cannot be handed on (make ends the recipe's line there): it is refused, naming the
+# script's own option.
+option = $(if $(filter command line,$(origin $(1))),$(if $(findstring $(newline),$(value $(1))),$(error $(1) holds a line break, which make cannot hand on to the script: run it with tsx and --$(2) "$$'…'" instead (npx tsx scripts/<verb>.ts --help)),--$(2)='$(subst ','\'',$(value $(1)))'))
+define newline
+
+
+endef
 yes_flag = $(call option,YES,yes)
 # TARGET may come from the shell too; one of the three names, one word, or make stops naming it (an empty or
 # unquoted one was read as the next option's value, or ran what followed a `;`).

@@ -57,6 +57,17 @@ describe('TARGET, from the command line or the shell', () => {
   );
 });
 
+describe('a value with a line break', () => {
+  it('is refused by make, naming the variable and the script option to use instead of breaking the recipe', async () => {
+    // Act
+    const finished = await run('make', ['--no-print-directory', 'seed', 'COUNT=1', 'PREFIX=nl\nx']);
+    // Assess
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain(`PREFIX holds a line break, which make cannot hand on to the script: run it with tsx and --prefix "$'…'" instead`);
+    expect(finished.stderr).not.toContain('unexpected EOF');
+  });
+});
+
 describe('the matrix on aws', () => {
   it('refuses cases 5 and 7 without an explicit yes, before it reads anything, as they break the deployed function for a while', async () => {
     // Act
