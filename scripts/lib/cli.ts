@@ -184,6 +184,14 @@ export function missingBucket(error: unknown): string | undefined {
   return `${bucket} is gone (deleted outside the kit?): \`make destroy\` says what deleting its stack would lose and how to keep it, and a deploy after it creates the stack's buckets again`;
 }
 
+/**
+ * The set-up to do when the SDK found no AWS credentials (a set-up error, exit 2); undefined for any other error.
+ */
+export function missingCredentials(error: unknown): string | undefined {
+  if ((error as { name?: string } | undefined)?.name !== 'CredentialsProviderError') return undefined;
+  return 'no AWS credentials were found for TARGET=aws: sign in (`aws sso login --profile <name>`, then AWS_PROFILE=<name>), or set AWS_PROFILE to a profile with keys, and run it again';
+}
+
 /** Runs a script's main function: errors print their message (no stack for expected failures) and set the exit code. */
 export function run(main: () => Promise<number | void>): void {
   main().then(
@@ -194,9 +202,10 @@ export function run(main: () => Promise<number | void>): void {
       const message = error instanceof Error ? error.message : String(error);
       const hint = stoppedAnswering(error);
       const gone = missingBucket(error);
-      console.error(`error: ${message}${hint ? `: the target stopped answering; ${hint}` : ''}${gone ? `: ${gone}` : ''}`);
+      const signIn = missingCredentials(error);
+      console.error(`error: ${message}${hint ? `: the target stopped answering; ${hint}` : ''}${gone ? `: ${gone}` : ''}${signIn ? `: ${signIn}` : ''}`);
       if (process.env.BACKUP_KIT_DEBUG && error instanceof Error) console.error(error.stack);
-      process.exitCode = error instanceof UsageError ? ExitCode.usage : error instanceof Interrupted ? ExitCode.interrupted : ExitCode.failed;
+      process.exitCode = error instanceof UsageError || signIn ? ExitCode.usage : error instanceof Interrupted ? ExitCode.interrupted : ExitCode.failed;
     },
   );
 }

@@ -68,6 +68,18 @@ describe('a value with a line break', () => {
   });
 });
 
+describe('no AWS credentials for TARGET=aws', () => {
+  it('is a set-up error (exit 2) that says how to sign in, not a bare exit 1', async () => {
+    // Prepare: no credentials anywhere the SDK looks (no files, no instance metadata)
+    const noCredentials = { AWS_REGION: 'eu-central-1', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
+    // Act
+    const finished = await run(tsx, [join('scripts', 'seed.ts'), '--target', 'aws', '--count', '1'], noCredentials);
+    // Assess
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain('no AWS credentials were found for TARGET=aws: sign in (`aws sso login --profile <name>`, then AWS_PROFILE=<name>)');
+  }, SPAWNS_TSX);
+});
+
 describe('the matrix on aws', () => {
   it('refuses cases 5 and 7 without an explicit yes, before it reads anything, as they break the deployed function for a while', async () => {
     // Act
