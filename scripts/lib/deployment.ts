@@ -11,7 +11,7 @@ import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, retentionOf } from './kept-bucket-settings.js';
-import { deployStack, describeStack, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { deployStack, describeStack, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
 import { UsageError } from './cli.js';
@@ -95,6 +95,13 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const condition = existing && conditionOf(existing.StackStatus ?? '');
   if (existing && (condition === StackCondition.needsRecovery || condition === StackCondition.busy)) throw needsRecovery(target, existing);
   if (existing && condition === StackCondition.rolledBack) log(`note: ${stackStatusLine(target, existing)}: its last update failed and was rolled back`);
+  const others = existing ? [] : await otherKitStacks(clients.cloudFormation, stackName);
+  if (others.length > 0) {
+    log(
+      `note: ${others.join(', ')} on ${target.name} ${others.length > 1 ? 'are other stacks' : 'is another stack'} of this kit (an earlier NamePrefix?), with ${others.length > 1 ? 'their' : 'its'} own inbox and backups, ` +
+        `which the verbs do not reach while the parameter file names ${stackName}: to remove one, put its NamePrefix back in ${relative(projectRoot, target.parameterFile)} and run \`make destroy TARGET=${target.name}\``,
+    );
+  }
   if (options.confirmStart && !(await options.confirmStart(plan))) {
     throw new DeploymentCancelled('not confirmed: nothing was changed');
   }

@@ -47,6 +47,24 @@ export function parametersOf(stack: Stack | undefined): Parameters {
 }
 
 /**
+ * The other stacks of this kit's template in the account and region (known by their outputs: an inbox and the backup
+ * function), whatever their names: a NamePrefix changed in the parameter file leaves the earlier stack running.
+ */
+export async function otherKitStacks(cf: CloudFormationClient, stackName: string): Promise<string[]> {
+  const names: string[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await cf.send(new DescribeStacksCommand({ NextToken }));
+    for (const stack of page.Stacks ?? []) {
+      const outputs = new Set((stack.Outputs ?? []).map((output) => output.OutputKey));
+      if (stack.StackName !== stackName && outputs.has('InboxBucketName') && outputs.has('BackupFunctionName')) names.push(stack.StackName ?? '?');
+    }
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return names;
+}
+
+/**
  * The parameters of a stack that another deploy has moved on since this one set them (none when the stack still holds
  * them all, or is gone), each as `Name=now (this deploy's: set)`.
  */

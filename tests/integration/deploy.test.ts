@@ -10,6 +10,7 @@ import { artefactKey, freshArtefact } from '../../scripts/lib/artefact.js';
 import { deploy, DeploymentCancelled, DeploymentFailed, type DeploymentPlan } from '../../scripts/lib/deployment.js';
 import { deleteStack, deployStack, describeStack } from '../../scripts/lib/stack.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
+import { tearDown } from '../../scripts/lib/teardown.js';
 import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
 import { zipOf } from './support/zip.js';
 
@@ -225,6 +226,24 @@ describe('deploy to the embedded target', () => {
     await expect(attempt).rejects.toThrow(/ROLLBACK_COMPLETE[\s\S]*AuditTrail \(AWS::CloudTrail::Trail\): resource type AWS::CloudTrail::Trail is not supported by the embedded emulator/);
     expect(lines).toContainEqual(expect.stringMatching(/CREATE_FAILED\s+AuditTrail/));
     expect((await describeStack(deployment.clients.cloudFormation, 'kit-trail-it'))?.StackStatus).toBe('ROLLBACK_COMPLETE');
+  });
+
+  it('names the kit\'s other stacks when it creates one under a new NamePrefix, as the verbs will not reach them', async () => {
+    // Prepare: kit-deploy-it runs; the parameter file now names another prefix
+    const { target, deployment } = started();
+    const lines: string[] = [];
+    try {
+      // Act
+      await deploy(target, { overrides: { NamePrefix: 'kit-second-it' }, log: (line) => lines.push(line) });
+      const again = await deploy(target, { overrides: { NamePrefix: 'kit-second-it' }, log: () => undefined });
+      // Assess
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^note: (\S+, )*kit-deploy-it(, \S+)* on embedded (is another stack|are other stacks) of this kit \(an earlier NamePrefix\?\), .* which the verbs do not reach while the parameter file names kit-second-it: to remove one, put its NamePrefix back in cloudformation\/parameters\/embedded\.json and run `make destroy TARGET=embedded`$/),
+      );
+      expect(again.action).toBe('unchanged');
+    } finally {
+      await tearDown(target, deployment.clients, { deleteBackups: true, overrides: { NamePrefix: 'kit-second-it' }, log: () => undefined });
+    }
   });
 
   it('destroys the stack after emptying its versioned buckets', async () => {
