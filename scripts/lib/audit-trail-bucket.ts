@@ -19,6 +19,24 @@ export async function trailBucketLeaving(clients: Clients, existing: Stack | und
   return { bucket, versions: await countVersions(clients.s3, bucket) };
 }
 
+/** The name the template gives the audit trail's bucket. */
+export const trailBucketName = (namePrefix: string, account: string, region: string) => `${namePrefix}-trail-${account}-${region}`;
+
+/**
+ * Refuses, before anything is written, a deploy that turns the trail on while a bucket of the trail bucket's name
+ * exists outside the stack (kept when the trail was turned off with logs in it, or left by an interrupted deploy):
+ * CloudFormation would fail creating it, as bucket names are unique. The account owns it only if S3 says so.
+ */
+export async function refuseLeftTrailBucket(clients: Clients, existing: Stack | undefined, effective: Parameters, bucket: string, account: string): Promise<void> {
+  if (effective.EnableAuditTrail !== 'true' || parametersOf(existing).EnableAuditTrail === 'true') return;
+  if (!(await bucketExists(clients.s3, bucket, account))) return;
+  throw new UsageError(
+    `EnableAuditTrail=true creates the audit trail's bucket s3://${bucket}, but a bucket of that name is left outside the stack ` +
+      '(from a trail turned off with its logs kept, or a deploy interrupted while it turned the trail off), and CloudFormation would fail on its name. ' +
+      `Keep what you need (aws s3 sync s3://${bucket} ./audit-logs), empty it of every version (the S3 console's Empty does) and delete it, then deploy again`,
+  );
+}
+
 /** What to do before the audit logs go: keep them, then say so. */
 const keepThemFirst = (bucket: string, verb: 'deploy' | 'destroy') =>
   `Keep what you need (aws s3 sync s3://${bucket} ./audit-logs), then ${verb} again with DELETE_AUDIT_LOGS=1 to delete them with the bucket`;

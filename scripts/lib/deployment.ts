@@ -2,7 +2,7 @@ import { GetFunctionConfigurationCommand, type FunctionConfiguration } from '@aw
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
 import { artefactKey, freshArtefact, type Artefact } from './artefact.js';
-import { refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving } from './audit-trail-bucket.js';
+import { refuseLeftTrailBucket, refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving, trailBucketName } from './audit-trail-bucket.js';
 import { ensurePrivateBucket } from './buckets.js';
 import { clientsFor, type Clients } from './clients.js';
 import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.js';
@@ -115,6 +115,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   if (keptBackupBucket === 'true' && !updated) await refusePolicyOnKeptBucket(clients.s3, backupBucket);
   const leavingTrailBucket = await trailBucketLeaving(clients, updated, effective);
   refuseLosingAuditLogs(leavingTrailBucket, options.deleteAuditLogs ?? false);
+  await refuseLeftTrailBucket(clients, updated, effective, trailBucketName(stackName, plan.account, target.region), plan.account);
 
   const { artefact, rebuilt } = await freshArtefact();
   log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'built: none yet, or its sources or build configuration changed' : 'up to date: built from these sources'})`);

@@ -2,7 +2,7 @@ import type { Stack } from '@aws-sdk/client-cloudformation';
 import { DeleteBucketCommand, DeleteObjectsCommand, GetObjectLockConfigurationCommand, HeadBucketCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving } from '../../scripts/lib/audit-trail-bucket.js';
+import { refuseLeftTrailBucket, refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving } from '../../scripts/lib/audit-trail-bucket.js';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
@@ -92,5 +92,37 @@ describe('turning the audit trail off', () => {
     expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
     expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
     expect(lines).toEqual([expect.stringMatching(new RegExp(`^kept s3://${TRAIL}: CloudFormation left it behind with 1 audit log version\\(s\\) .* delete it: turning the trail on again needs its name$`))]);
+  });
+});
+
+describe('turning the audit trail on', () => {
+  it('refuses, before anything is written, while a bucket of the trail bucket’s name is left outside the stack', async () => {
+    // Prepare: the trail was turned off with its logs kept, so its bucket stayed behind (beforeEach: it exists)
+    const account = '111122223333';
+    // Act
+    const refusal = await refuseLeftTrailBucket(clients, stackWithTrail('false'), { EnableAuditTrail: 'true' }, TRAIL, account).catch((error: unknown) => error);
+    const firstDeploy = await refuseLeftTrailBucket(clients, undefined, { EnableAuditTrail: 'true' }, TRAIL, account).catch((error: unknown) => error);
+    // Assess
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect((refusal as Error).message).toBe(
+      `EnableAuditTrail=true creates the audit trail's bucket s3://${TRAIL}, but a bucket of that name is left outside the stack ` +
+        '(from a trail turned off with its logs kept, or a deploy interrupted while it turned the trail off), and CloudFormation would fail on its name. ' +
+        `Keep what you need (aws s3 sync s3://${TRAIL} ./audit-logs), empty it of every version (the S3 console's Empty does) and delete it, then deploy again`,
+    );
+    expect(firstDeploy).toBeInstanceOf(UsageError);
+    expect(s3).toHaveReceivedCommandWith(HeadBucketCommand, { Bucket: TRAIL, ExpectedBucketOwner: account });
+  });
+
+  it('lets the deploy go on when no such bucket exists, or the trail is on already (the bucket is the stack’s own)', async () => {
+    // Prepare
+    s3.on(HeadBucketCommand).rejects(awsError('NotFound', 404));
+    // Act
+    const noBucket = await refuseLeftTrailBucket(clients, stackWithTrail('false'), { EnableAuditTrail: 'true' }, TRAIL, '111122223333');
+    s3.reset();
+    const alreadyOn = await refuseLeftTrailBucket(clients, stackWithTrail('true'), { EnableAuditTrail: 'true' }, TRAIL, '111122223333');
+    const staysOff = await refuseLeftTrailBucket(clients, stackWithTrail('false'), { EnableAuditTrail: 'false' }, TRAIL, '111122223333');
+    // Assess
+    expect([noBucket, alreadyOn, staysOff]).toEqual([undefined, undefined, undefined]);
+    expect(s3).not.toHaveReceivedCommand(HeadBucketCommand);
   });
 });
