@@ -72,6 +72,20 @@ describe('CloudFormation fidelity', () => {
     ]);
   });
 
+  it("gives the function's variables from Number parameters as strings, as CloudFormation's Ref does", async () => {
+    // Prepare: the raw JSON, as a client that checks types less than the SDK reads it
+    const { outputs } = live();
+    const { endpoint } = started().target;
+    // Act
+    const response = await fetch(`${endpoint}/2015-03-31/functions/${outputs.BackupFunctionName}/configuration`, {
+      headers: { authorization: 'AWS4-HMAC-SHA256 Credential=test/20261130/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0' },
+    });
+    const variables = ((await response.json()) as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+    // Assess
+    expect(Object.entries(variables).filter(([, value]) => typeof value !== 'string')).toEqual([]);
+    expect(variables.COPY_CONCURRENCY).toMatch(/^\d+$/);
+  });
+
   it("creates the alarm that tells the owner of a parked event, on the failed-events queue's depth, notifying the receipts topic", async () => {
     // Prepare: CloudWatch's query API, which moto routes by the signature's service
     const { endpoint, region } = started().target;

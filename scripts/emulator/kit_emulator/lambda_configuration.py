@@ -53,15 +53,26 @@ def check_configuration(spec: dict[str, Any]) -> None:
             f"exceeded the 4KB limit. String measured: {measured}")
 
 
+def variables_as_strings(spec: dict[str, Any]) -> None:
+    """Lambda's variables are strings. moto's CloudFormation resolves a Number parameter to a number, where
+    CloudFormation's Ref gives its string, so GetFunctionConfiguration answered COPY_CONCURRENCY as 8, not "8"."""
+    variables = (spec.get("Environment") or {}).get("Variables")
+    if variables:
+        spec["Environment"]["Variables"] = {name: str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+                                            for name, value in variables.items()}
+
+
 def install() -> None:
     create_function, update_function_configuration = LambdaBackend.create_function, LambdaBackend.update_function_configuration
 
     def checked_create_function(self: LambdaBackend, spec: dict[str, Any]) -> Any:
         check_configuration(spec)
+        variables_as_strings(spec)
         return create_function(self, spec)
 
     def checked_update_function_configuration(self: LambdaBackend, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
         check_configuration(body)
+        variables_as_strings(body)
         return update_function_configuration(self, function_name, qualifier, body)
 
     LambdaBackend.create_function = checked_create_function  # type: ignore[method-assign]
