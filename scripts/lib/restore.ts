@@ -288,7 +288,9 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         }
         // Over the inbox's current version, a restore leaves it as an earlier version that no verb backs up: only a
         // version the backups hold is overwritten.
-        if (occupant?.versionId && target.bucket === buckets.inboxBucket && !(await backupHolds(s3, buckets.backupBucket, backups.get(key) ?? [], occupant.versionId))) {
+        // The occupant's backups are under its own key: the key restored, or the same key under TO='s folder.
+        const occupantBackups = () => (target.key === key ? Promise.resolve(backups.get(key) ?? []) : historyOf(s3, buckets.backupBucket, target.key));
+        if (occupant?.versionId && target.bucket === buckets.inboxBucket && !(await backupHolds(s3, buckets.backupBucket, await occupantBackups(), occupant.versionId))) {
           return {
             ...skip(
               SkipReason.occupantUnbacked,

@@ -244,6 +244,10 @@ describe('planRestore over the inbox’s current version', () => {
     const [overUnbacked] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: report, force: true });
     const [elsewhere] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: report, to: 'elsewhere', force: true });
     const [overBacked] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/b.txt', version: notes, force: true });
+    // A restore into a folder of the inbox: the file there was backed up under its own key
+    const restoredThere = model.put('the-inbox', 'restored/docs/b.txt', { body: 'notes, restored before' });
+    model.put('the-backups', 'restored/docs/b.txt', { body: 'notes, restored before', metadata: { 'source-version-id': restoredThere } });
+    const [overBackedInFolder] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/b.txt', version: notes, to: 'the-inbox/restored/', force: true });
     // Assess
     expect(overUnbacked).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.occupantUnbacked, occupiedByVersion: unbacked });
     expect(overUnbacked?.reason).toBe(
@@ -253,6 +257,7 @@ describe('planRestore over the inbox’s current version', () => {
     expect(notRestored({ key: 'docs/a.txt' }, [overUnbacked!])).toEqual([overUnbacked]);
     expect(elsewhere).toMatchObject({ action: RestoreAction.overwrite, destination: { bucket: 'elsewhere', key: 'docs/a.txt' } });
     expect(overBacked).toMatchObject({ action: RestoreAction.overwrite, occupiedByVersion: edited });
+    expect(overBackedInFolder).toMatchObject({ action: RestoreAction.overwrite, destination: { bucket: 'the-inbox', key: 'restored/docs/b.txt' }, occupiedByVersion: restoredThere });
   });
 });
 
