@@ -184,16 +184,21 @@ async function chooseVersion(
 }
 
 /**
- * Whether a backup version of the key (its history in the backup bucket, newest first) names this inbox version as
- * its source: read a window at a time, newest first, as the inbox's current version is mostly the latest backup's.
+ * Which of these inbox versions some backup version of the key (its history in the backup bucket, newest first)
+ * names as its source. Read a window at a time, newest first, and no further once every one is found: an inbox
+ * version is mostly held by one of the latest backups.
  */
-async function backupHolds(s3: S3Client, backupBucket: string, entries: readonly VersionEntry[], inboxVersionId: string): Promise<boolean> {
+export async function sourcesHeld(s3: S3Client, backupBucket: string, entries: readonly VersionEntry[], inboxVersionIds: ReadonlySet<string>): Promise<Set<string>> {
+  const held = new Set<string>();
   const versions = entries.filter((entry) => !entry.deleteMarker);
-  for (let start = 0; start < versions.length; start += WALK_WINDOW) {
+  for (let start = 0; start < versions.length && held.size < inboxVersionIds.size; start += WALK_WINDOW) {
     const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
-    if (window.some((version) => version?.provenance.sourceVersionId === inboxVersionId)) return true;
+    for (const version of window) {
+      const source = version?.provenance.sourceVersionId;
+      if (source !== undefined && inboxVersionIds.has(source)) held.add(source);
+    }
   }
-  return false;
+  return held;
 }
 
 /** The AWS CLI command that makes an older version of an inbox key its current one (a server-side copy). */
@@ -290,11 +295,12 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         // version the backups hold is overwritten.
         // The occupant's backups are under its own key: the key restored, or the same key under TO='s folder.
         const occupantBackups = () => (target.key === key ? Promise.resolve(backups.get(key) ?? []) : historyOf(s3, buckets.backupBucket, target.key));
-        if (occupant?.versionId && target.bucket === buckets.inboxBucket && !(await backupHolds(s3, buckets.backupBucket, await occupantBackups(), occupant.versionId))) {
+        const inTheWay = occupant?.versionId;
+        if (inTheWay && target.bucket === buckets.inboxBucket && (await sourcesHeld(s3, buckets.backupBucket, await occupantBackups(), new Set([inTheWay]))).size === 0) {
           return {
             ...skip(
               SkipReason.occupantUnbacked,
-              `s3://${target.bucket}/${shownName(target.key)} is version ${occupant.versionId}, which no backup holds yet: overwritten, it would stay only in the inbox's history. ` +
+              `s3://${target.bucket}/${shownName(target.key)} is version ${inTheWay}, which no backup holds yet: overwritten, it would stay only in the inbox's history. ` +
                 `Let its backup land first (\`make reconcile\` shows it; \`make redrive\` and \`make reconcile FIX=1\` make it), or restore elsewhere with TO=`,
             ),
             backup,

@@ -5,7 +5,7 @@ import type { Clients } from './clients.js';
 import { findStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
 import { backupBucketFor } from './kept-backups.js';
-import { deleteStack, describeStack, outputsOf, StackOperationFailed, type Log } from './stack.js';
+import { deleteStack, describeStack, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
 import type { Target } from './targets.js';
 import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, unbackedInStack, type InboxHistory } from './unbacked.js';
@@ -19,8 +19,8 @@ export type TeardownOptions = {
   readonly overrides?: Parameters;
   /**
    * Refuse, before anything is emptied, while the inbox holds uploads without a backup or events are parked: the
-   * inbox and the failed-events queue go with the stack (make destroy, unless DISCARD_UNBACKED=1). The inbox is then
-   * emptied only of what was checked, and an upload that arrived meanwhile stops the destroy.
+   * inbox and the failed-events queue go with the stack (make destroy, unless DISCARD_UNBACKED=1). Either way the
+   * inbox is emptied only of what was listed before, and an upload that arrived meanwhile stops the destroy.
    */
   readonly refuseUnbacked?: boolean;
   /**
@@ -51,10 +51,18 @@ async function emptyCheckedInbox(target: Target, clients: Clients, inboxBucket: 
   const entries = [...checked.values()].flat();
   await deleteVersions(clients.s3, inboxBucket, entries.map((entry) => ({ Key: entry.key, VersionId: entry.versionId })));
   log(`emptied s3://${inboxBucket} (${entries.length} versions and delete markers)`);
-  const arrived = [...(await historyUnder(clients.s3, inboxBucket)).values()].flat();
-  if (arrived.length === 0) return;
+  const left = [...(await historyUnder(clients.s3, inboxBucket)).values()].flat();
+  if (left.length === 0) return;
+  // A listing that could not name a key as stored (a control character in it) lists it again after its delete.
+  const listedBefore = new Set(entries.map((entry) => JSON.stringify([entry.key, entry.versionId])));
+  const undeleted = left.find((entry) => listedBefore.has(JSON.stringify([entry.key, entry.versionId])));
+  if (undeleted) {
+    throw new Error(
+      `could not empty ${inboxBucket}: S3 listed ${shownName(undeleted.key)} (version ${undeleted.versionId}) again after deleting it: a key the listing cannot name as stored (a control character in its name?) must be deleted by hand, then run this again`,
+    );
+  }
   throw new ArrivedDuringDestroy(
-    `${arrived.length} upload(s) or delete(s) reached s3://${inboxBucket} while destroy ran (the first: ${shownName(arrived[0]!.key)}), after it was checked: ` +
+    `${left.length} upload(s) or delete(s) reached s3://${inboxBucket} while destroy ran (the first: ${shownName(left[0]!.key)}), after it was checked: ` +
       `they are left in the inbox and the stack is not deleted, as their backups may still be on the way. Run \`make destroy TARGET=${target.name}\` again once uploads have stopped: it checks them first`,
   );
 }
@@ -102,11 +110,13 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   const { stackName, stack } = await findStack(target, clients, options.overrides);
   if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
   const outputs = stack ? outputsOf(stack) : {};
-  // Listed before the check, so that what is deleted is what was checked.
-  const checkedInbox = stack && options.refuseUnbacked && outputs.InboxBucketName ? await inboxHistory(clients.s3, outputs.InboxBucketName) : undefined;
+  // Listed before the check, so that what is deleted is what was checked (and, when nothing is checked, what was
+  // there when destroy began: an upload that arrives meanwhile is never deleted unseen).
+  const checkedInbox = stack && outputs.InboxBucketName ? await inboxHistory(clients.s3, outputs.InboxBucketName) : undefined;
   if (stack && options.refuseUnbacked) {
     const stackUsable = verbsCanRun(stack.StackStatus ?? '');
-    const unbacked = await unbackedInStack(clients, outputs, checkedInbox);
+    const retentionDays = Number(parametersOf(stack).BackupNoncurrentVersionRetentionDays ?? 0) || 0;
+    const unbacked = await unbackedInStack(clients, outputs, checkedInbox, { retentionDays, log });
     refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable });
     if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages)}`);
   }

@@ -1,11 +1,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { historyUnder, type VersionEntry } from './bucket-listing.js';
+import { historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { Finding, reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
 import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
-import { listBackupVersions } from './restore.js';
+import { sourcesHeld } from './restore.js';
 import { shellWord, shownName } from '../../handler/shown-name.js';
 
 /** An earlier inbox version that no backup version holds: the inbox keeps its only copy. */
@@ -49,20 +49,57 @@ export async function inboxHistory(s3: S3Client, inboxBucket: string): Promise<I
   });
 }
 
+/** What the check of earlier inbox versions needs to know of the stack. */
+export type EarlierVersionsCheck = {
+  /**
+   * BackupNoncurrentVersionRetentionDays (0: backups kept for ever): a backup superseded longer ago than this may
+   * have expired, so it proves nothing either way.
+   */
+  readonly retentionDays?: number;
+  /** Says, before the reads, how many earlier versions are checked and against how many keys' backups. */
+  readonly log?: (line: string) => void;
+  readonly now?: Date;
+};
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The earlier inbox versions of a key (newest first) whose backup, if it was made, must still be there: each backup
+ * version is superseded by the backup of the key's next upload (a delete leaves it current), and expires the
+ * retention's days later (and S3's lifecycle runs daily: a day more). Versions the current check looked at are left out.
+ */
+function checkable(key: string, entries: readonly VersionEntry[], looked: ReadonlySet<string>, check: EarlierVersionsCheck): VersionEntry[] {
+  const retentionDays = check.retentionDays ?? 0;
+  const expiredBefore = (check.now ?? new Date()).getTime() - (retentionDays + 1) * DAY_MS;
+  return entries.filter((entry, index) => {
+    if (entry.deleteMarker || looked.has(versionName(key, entry.versionId))) return false;
+    if (retentionDays === 0) return true;
+    const nextUpload = entries.slice(0, index).findLast((newer) => !newer.deleteMarker);
+    return nextUpload === undefined || nextUpload.lastModified.getTime() > expiredBefore;
+  });
+}
+
 /**
  * The inbox's versions that no backup version names as its source, leaving out the ones the check of current
- * versions looked at. Only keys with such versions have their backup versions read (a HEAD each); with the backup
- * bucket gone, none holds anything.
+ * versions looked at and those older than the backups' retention. Only keys with such versions have their backup
+ * versions read (a HEAD each, newest first, until every one is found); with the backup bucket gone, none holds anything.
  */
-async function inboxOnlyVersions(s3: S3Client, history: InboxHistory, backupBucket: string | undefined, looked: ReadonlySet<string>): Promise<InboxOnlyVersion[]> {
+async function inboxOnlyVersions(
+  s3: S3Client,
+  history: InboxHistory,
+  backupBucket: string | undefined,
+  looked: ReadonlySet<string>,
+  check: EarlierVersionsCheck,
+): Promise<InboxOnlyVersion[]> {
+  const toCheck = [...history].map(([key, entries]) => [key, checkable(key, entries, looked, check)] as const).filter(([, candidates]) => candidates.length > 0);
+  const versions = toCheck.reduce((sum, [, candidates]) => sum + candidates.length, 0);
+  if (versions > 0 && backupBucket !== undefined) check.log?.(`checking ${versions} earlier inbox version(s) of ${toCheck.length} key(s) against their backups`);
   const limit = pLimit(KEY_CONCURRENCY);
   const perKey = await Promise.all(
-    [...history].map(([key, entries]) =>
+    toCheck.map(([key, candidates]) =>
       limit(async () => {
-        const candidates = entries.filter((entry) => !entry.deleteMarker && !looked.has(versionName(key, entry.versionId)));
-        if (candidates.length === 0) return [];
-        const backups = backupBucket === undefined ? [] : await listBackupVersions(s3, backupBucket, key);
-        const held = new Set(backups.map((version) => version.provenance.sourceVersionId));
+        const wanted = new Set(candidates.map((entry) => entry.versionId));
+        const held = backupBucket === undefined ? new Set<string>() : await sourcesHeld(s3, backupBucket, await historyOf(s3, backupBucket, key), wanted);
         return candidates.filter((entry) => !held.has(entry.versionId)).map((entry) => ({ key, versionId: entry.versionId }));
       }),
     ),
@@ -119,13 +156,13 @@ async function queuedEvents(clients: Clients, queueUrl: string, functionName: st
  * deleting its failed-events queue would lose: the kit's backups cover only what was backed up. `history` is the
  * inbox's, listed by the caller before this check (destroy then deletes only what was checked); listed here otherwise.
  */
-export async function unbackedInStack(clients: Clients, outputs: Readonly<Record<string, string>>, history?: InboxHistory): Promise<Unbacked> {
+export async function unbackedInStack(clients: Clients, outputs: Readonly<Record<string, string>>, history?: InboxHistory, check: EarlierVersionsCheck = {}): Promise<Unbacked> {
   const { InboxBucketName: inboxBucket, BackupBucketName: backupBucket, FailedEventsQueueUrl: queueUrl, BackupFunctionName: functionName = '' } = outputs;
   // A gone inbox holds nothing to lose.
   const listed = inboxBucket && backupBucket ? (history ?? (await inboxHistory(clients.s3, inboxBucket))) : undefined;
   if (!inboxBucket || !backupBucket || !listed) return withQueue({ keys: [] }, clients, outputs);
   const { keys, looked, backupBucketGone } = await unbackedKeys(clients.s3, inboxBucket, backupBucket, listed);
-  const inboxOnly = await inboxOnlyVersions(clients.s3, listed, backupBucketGone ? undefined : backupBucket, looked);
+  const inboxOnly = await inboxOnlyVersions(clients.s3, listed, backupBucketGone ? undefined : backupBucket, looked, check);
   return withQueue({ keys, ...(inboxOnly.length > 0 ? { inboxOnly } : {}), ...(backupBucketGone ? { backupBucketGone } : {}) }, clients, outputs);
 }
 

@@ -1,5 +1,5 @@
 import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
@@ -103,6 +103,43 @@ describe('what a destroy would lose', () => {
       `destroy empties the inbox and deletes the failed-events queue, and would lose 2 earlier inbox version(s) no backup holds (overwritten or deleted before the function copied them): deleted-before-backup.txt (version ${deleted}), overwritten.txt (version ${overwritten}). ` +
         `No verb of the kit backs up an earlier version: save those you want first (\`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3api get-object --bucket ${INBOX} --key 'deleted-before-backup.txt' --version-id ${deleted} <file> --endpoint-url http://127.0.0.1:4599\`, and likewise for the others), then destroy with DISCARD_UNBACKED=1 to let them go`,
     );
+  });
+
+  it('leaves out earlier versions older than the backups\' retention, whose backups may have expired, and counts the newer ones', async () => {
+    // Prepare: 30 days of retention; notes.txt's first version was superseded 40 days ago (its backup may be gone),
+    // draft.txt's first version 2 days ago and never backed up
+    const day = 86_400_000;
+    const now = new Date();
+    model.put(INBOX, 'notes.txt', { body: 'first', writtenAt: new Date(now.getTime() - 45 * day) });
+    const latest = model.put(INBOX, 'notes.txt', { body: 'second', writtenAt: new Date(now.getTime() - 40 * day) });
+    model.put(BACKUP, 'notes.txt', { body: 'second', metadata: { 'source-version-id': latest } });
+    const draft = model.put(INBOX, 'draft.txt', { body: 'first', writtenAt: new Date(now.getTime() - 3 * day) });
+    const final = model.put(INBOX, 'draft.txt', { body: 'final', writtenAt: new Date(now.getTime() - 2 * day) });
+    model.put(BACKUP, 'draft.txt', { body: 'final', metadata: { 'source-version-id': final } });
+    parked(0);
+    const lines: string[] = [];
+    // Act
+    const kept = await unbackedInStack(clients, outputs, undefined, { retentionDays: 30, now, log: (line) => lines.push(line) });
+    const forEver = await unbackedInStack(clients, outputs, undefined, { now });
+    // Assess
+    expect(kept.inboxOnly).toEqual([{ key: 'draft.txt', versionId: draft }]);
+    expect(forEver.inboxOnly?.map((version) => version.key)).toEqual(['draft.txt', 'notes.txt']);
+    expect(lines).toEqual(['checking 1 earlier inbox version(s) of 1 key(s) against their backups']);
+  });
+
+  it('reads a key\'s backups newest first only until every earlier version is found', async () => {
+    // Prepare: the earlier version's backup is the second newest of twenty
+    const earlier = model.put(INBOX, 'log.txt', { body: 'v1' });
+    const current = model.put(INBOX, 'log.txt', { body: 'v2' });
+    for (let older = 0; older < 18; older += 1) model.put(BACKUP, 'log.txt', { body: `older ${older}`, metadata: { 'source-version-id': `gone-${older}` } });
+    model.put(BACKUP, 'log.txt', { body: 'v1', metadata: { 'source-version-id': earlier } });
+    model.put(BACKUP, 'log.txt', { body: 'v2', metadata: { 'source-version-id': current } });
+    parked(0);
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    // Assess: the current check's HEAD of the latest, and one window of eight
+    expect(unbacked.inboxOnly).toBeUndefined();
+    expect(s3.commandCalls(HeadObjectCommand, { Bucket: BACKUP }).length).toBeLessThanOrEqual(1 + 8);
   });
 
   it('names a key with control characters escaped, so that they show instead of acting on the terminal', () => {
