@@ -198,7 +198,8 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const drift = await checkDrift(clients, template, parameters, outputs, target.capabilities, deployed);
   const drifted = drift.filter((check) => check.status === DriftStatus.drift);
   // A deploy that ran beside this one changes the live settings to its own template values: no drift of anyone's hand.
-  const movedOn = drifted.length > 0 ? await parametersMovedOn(clients.cloudFormation, stackName, parameters) : [];
+  // Every value this deploy set: a parameter left out took the template's default.
+  const movedOn = drifted.length > 0 ? await parametersMovedOn(clients.cloudFormation, stackName, { ...effective, ...parameters }) : [];
   if (movedOn.length > 0) {
     throw new DeploymentFailed(
       `${stackName} changed while this deploy ran (${movedOn.join(', ')}): another deploy is under way or has finished, so the live settings were not compared with this deploy's template; when it is done, run \`${deployVerb(target)}\` again`,

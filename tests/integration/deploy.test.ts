@@ -3,6 +3,10 @@ import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Interrupted } from '../../scripts/lib/cli.js';
 import { emptyBucket, ensurePrivateBucket } from '../../scripts/lib/buckets.js';
@@ -11,6 +15,8 @@ import { deploy, DeploymentCancelled, DeploymentFailed, type DeploymentPlan } fr
 import { deleteStack, deployStack, describeStack } from '../../scripts/lib/stack.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
 import { tearDown } from '../../scripts/lib/teardown.js';
+import { projectRoot } from '../../scripts/lib/paths.js';
+import { tsx } from '../support/run-command.js';
 import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
 import { zipOf } from './support/zip.js';
 
@@ -181,6 +187,36 @@ describe('deploy to the embedded target', () => {
       await deployment.clients.s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
     }
   });
+
+  it('says another deploy moved the stack on, naming a parameter this one left at its default, instead of reporting drift', async () => {
+    // Prepare: a second deploy runs between this one's update and its drift check (the test's process waits for it
+    // there), setting CopyConcurrency, which this one leaves at the template's default
+    const { target } = started();
+    const directory = await mkdtemp(join(tmpdir(), 'other-deploy-'));
+    const other = join(directory, 'other-deploy.mts');
+    await writeFile(
+      other,
+      `import { deploy } from ${JSON.stringify(join(projectRoot, 'scripts/lib/deployment.ts'))};\n` +
+        `import { embeddedTarget } from ${JSON.stringify(join(projectRoot, 'scripts/lib/targets.ts'))};\n` +
+        `await deploy(embeddedTarget(${JSON.stringify(target.endpoint)}), { overrides: { NamePrefix: ${JSON.stringify(PREFIX)}, FunctionMemoryMb: '2048', CopyConcurrency: '16' }, log: () => undefined });\n`,
+    );
+    let otherRan = false;
+    const log = (line: string) => {
+      if (otherRan || line !== `stack ${PREFIX} updated`) return;
+      otherRan = true;
+      execFileSync(tsx, [other], { cwd: projectRoot, stdio: 'pipe' });
+    };
+    try {
+      // Act
+      const attempt = deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '2048' }, log });
+      // Assess
+      await expect(attempt).rejects.toThrow(/^kit-deploy-it changed while this deploy ran \(CopyConcurrency=16 \(this deploy's: 8\)\): another deploy is under way or has finished/);
+      expect(otherRan).toBe(true);
+    } finally {
+      await deploy(target, { overrides: { NamePrefix: PREFIX }, log: () => undefined });
+      await rm(directory, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("fails loudly when the function's environment was changed outside CloudFormation, as an interrupted matrix case could leave it", async () => {
     // Prepare: the stack as the parameter file says, then TOPIC_ARN pointed at a topic that does not exist, as
