@@ -27,14 +27,17 @@ run(async () => {
   const { Account: account } = await identifyAccount(target, clients);
   // The kept backup bucket's name and a restore's destination are checked against it.
   if (!account) throw new Error(`${target.name} did not name the account: the console cannot tell the owner's buckets`);
-  const stopping = interruption('the console takes no more requests; a redrive or restore under way ends the item it is on, hands back the rest and answers its page');
+  // Ctrl-C, or SIGTERM (a service manager), stops the console the same way.
+  const terminated = new AbortController();
+  process.once('SIGTERM', () => terminated.abort());
+  const stopping = AbortSignal.any([
+    interruption('the console takes no more requests; a redrive, repair or restore under way ends the item it is on, hands back the rest and answers its page'),
+    terminated.signal,
+  ]);
   const backend = liveBackend(target, clients, { account, reportsDir, receiptWindowMs: options.logHours * 3_600_000, shownKeys: SHOWN_KEYS, stopping });
   const running = await startConsole(consoleApp({ backend, token: sessionToken(), reportsDir }), options.port);
   console.log(`backup-kit console for ${target.name} (account ${backend.place.account}, ${target.region}) on ${running.url} — Ctrl-C stops it`);
-  await new Promise<void>((resolve) => {
-    stopping.addEventListener('abort', () => resolve(), { once: true });
-    process.once('SIGTERM', () => resolve());
-  });
+  await new Promise<void>((resolve) => stopping.addEventListener('abort', () => resolve(), { once: true }));
   // Waits for the pages still being answered: an action's results reach the owner before the console ends.
   await running.close();
   console.log('console stopped');

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
+import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
@@ -54,8 +54,9 @@ run(async () => {
 
   let remaining = problems;
   const repairing = progress('repaired', problems.length);
+  const interrupted = options.fix && problems.length > 0 ? interruption('the repairs under way end and no other starts; the report names those not repaired') : undefined;
   const repairs = options.fix && problems.length > 0
-    ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, repairing.tick).finally(repairing.finish)
+    ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, repairing.tick, interrupted).finally(repairing.finish)
     : [];
   if (repairs.length > 0) {
     const outcome = repairOutcome(repairs);
@@ -71,5 +72,6 @@ run(async () => {
   const report = join(reportsDir, `reconcile-${target.name}.json`);
   await writeFile(report, `${JSON.stringify({ target: target.name, at: new Date().toISOString(), prefix: options.prefix ?? '', findings, repairs }, null, 2)}\n`);
   console.log(`report: ${relative(projectRoot, report)}`);
+  if (interrupted?.aborted) return ExitCode.interrupted;
   return remaining.length > 0 ? ExitCode.failed : ExitCode.ok;
 });

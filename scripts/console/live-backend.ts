@@ -25,8 +25,8 @@ export type LiveBackendOptions = {
   /** Parameters that name another stack than the target's parameter file does (tests use their own NamePrefix). */
   readonly overrides?: Parameters;
   /**
-   * The console stopping: a redrive or a restore under way ends the item it is on and hands back the rest (parked
-   * events made visible again, copies not started), as `make redrive` and `make restore` do at a Ctrl-C.
+   * The console stopping: a redrive, a repair or a restore under way ends the item it is on and hands back the rest
+   * (parked events made visible again, repairs and copies not started), as `make redrive` and `make restore` do at a Ctrl-C.
    */
   readonly stopping?: AbortSignal;
 };
@@ -159,7 +159,8 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
       const findings = await reconcileBuckets(clients.s3, buckets, { prefix });
       const problems = findings.filter((finding) => repairable.has(finding.finding));
-      const repairs = fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems) : [];
+      const repairs =
+        fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping) : [];
       return { prefix, findings, repairs };
     },
 

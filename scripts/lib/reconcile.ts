@@ -113,6 +113,8 @@ export async function repairThroughFunction(
   region: string,
   findings: readonly KeyFinding[],
   onRepaired?: (done: number) => void,
+  /** Once aborted (Ctrl-C), the repairs under way end and no other starts: those are reported as not repaired. */
+  signal?: AbortSignal,
 ): Promise<Repair[]> {
   const limit = pLimit(REPAIR_CONCURRENCY);
   let done = 0;
@@ -121,6 +123,7 @@ export async function repairThroughFunction(
       .filter((finding) => repairable.has(finding.finding))
       .map((before) =>
         limit(async (): Promise<Repair> => {
+          if (signal?.aborted) return { before, error: 'not repaired: stopped (Ctrl-C) before its turn' };
           try {
             // The repair names a request of its own, so that its one retry after an error (a receipt throttled after
             // the copy) is that request again: the function then knows the copy as its own and sends its receipt.
