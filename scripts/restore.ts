@@ -65,7 +65,7 @@ run(async () => {
 
   // A TO= bucket must be the account's own: a mistyped name may be another account's.
   const owner = options.to ? (await identifyAccount(target, clients)).Account : undefined;
-  const request: RestoreRequest = { key: options.key, prefix: options.prefix, version: options.version, at: options.at, to: options.to, force: options.force, owner };
+  const request: RestoreRequest = { key: options.key, prefix: options.prefix, version: options.version, at: options.at, to: options.to, force: options.force, owner, target: target.name };
   const walk = progress('backup versions listed');
   let plan: PlannedRestore[];
   try {

@@ -167,7 +167,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
     async restore(ask) {
       // The stack's buckets, or the backups it kept when it is gone (then the ask names where to restore).
       const { buckets, parameters } = await restoreSource(target, clients, { overrides: options.overrides, account: options.account });
-      const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force, owner: options.account });
+      const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force, owner: options.account, target: target.name });
       // An occupied destination is asked about; after a yes, so is anything there other than what the question
       // showed (a second click after the first overwrote it, a new upload).
       const showed = (item: PlannedRestore) => item.occupiedBy === ask.overwriting && item.occupiedByVersion === ask.overwritingVersion;

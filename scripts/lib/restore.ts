@@ -36,7 +36,13 @@ export type RestoreRequest = {
   readonly force: boolean;
   /** The account a TO= bucket must belong to (bucket names are global: a mistyped one may be another account's). */
   readonly owner?: string;
+  /** The target the advice's `make` commands name (TARGET= unless embedded, the default). */
+  readonly target?: string;
 };
+
+/** A make command as the advice gives it, naming the request's target unless it is the default. */
+const makeCommand = (request: Pick<RestoreRequest, 'target'>, verb: string) =>
+  `\`make ${verb}${request.target && request.target !== 'embedded' ? ` TARGET=${request.target}` : ''}\``;
 
 export const RestoreAction = { restore: 'restore', overwrite: 'overwrite', skip: 'skip' } as const;
 export type RestoreAction = (typeof RestoreAction)[keyof typeof RestoreAction];
@@ -265,7 +271,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (then && then.held === 'unknown') {
           return skip(
             SkipReason.ambiguousAtTime,
-            `the inbox wrote a version and deleted the key in the same second (${then.second.toISOString()}), so what it held at ${request.at!.toISOString()} is unknown: \`make restore KEY=${shownName(key)} LIST=1\` shows the backups, VERSION= picks one`,
+            `the inbox wrote a version and deleted the key in the same second (${then.second.toISOString()}), so what it held at ${request.at!.toISOString()} is unknown: ${makeCommand(request, `restore KEY=${shownName(key)} LIST=1`)} shows the backups, VERSION= picks one`,
           );
         }
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);
@@ -301,7 +307,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
             ...skip(
               SkipReason.occupantUnbacked,
               `s3://${target.bucket}/${shownName(target.key)} is version ${inTheWay}, which no backup holds yet: overwritten, it would stay only in the inbox's history. ` +
-                `Let its backup land first (\`make reconcile\` shows it; \`make redrive\` and \`make reconcile FIX=1\` make it), or restore elsewhere with TO=`,
+                `Let its backup land first (${makeCommand(request, 'reconcile')} shows it; ${makeCommand(request, 'redrive')} and ${makeCommand(request, 'reconcile FIX=1')} make it), or restore elsewhere with TO=`,
             ),
             backup,
             occupiedBy,

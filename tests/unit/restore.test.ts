@@ -242,6 +242,7 @@ describe('planRestore over the inbox’s current version', () => {
     for (let older = 0; older < 10; older += 1) model.put('the-backups', 'docs/b.txt', { body: `notes ${older}`, metadata: { 'source-version-id': `v-b${older}` } });
     // Act
     const [overUnbacked] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: report, force: true });
+    const [onAws] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: report, force: true, target: 'aws' });
     const [elsewhere] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: report, to: 'elsewhere', force: true });
     const [overBacked] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/b.txt', version: notes, force: true });
     // A restore into a folder of the inbox: the file there was backed up under its own key
@@ -255,6 +256,7 @@ describe('planRestore over the inbox’s current version', () => {
         'Let its backup land first (`make reconcile` shows it; `make redrive` and `make reconcile FIX=1` make it), or restore elsewhere with TO=',
     );
     expect(notRestored({ key: 'docs/a.txt' }, [overUnbacked!])).toEqual([overUnbacked]);
+    expect(onAws?.reason).toContain('(`make reconcile TARGET=aws` shows it; `make redrive TARGET=aws` and `make reconcile FIX=1 TARGET=aws` make it)');
     expect(elsewhere).toMatchObject({ action: RestoreAction.overwrite, destination: { bucket: 'elsewhere', key: 'docs/a.txt' } });
     expect(overBacked).toMatchObject({ action: RestoreAction.overwrite, occupiedByVersion: edited });
     expect(overBackedInFolder).toMatchObject({ action: RestoreAction.overwrite, destination: { bucket: 'the-inbox', key: 'restored/docs/b.txt' }, occupiedByVersion: restoredThere });
