@@ -41,6 +41,15 @@ describe('only an explicit yes confirms a change on aws', () => {
     // Assess
     expect(finished.stdout).toContain("scripts/destroy.ts --target aws --yes='1'");
   });
+
+  it('make destroy passes DELETE_AUDIT_LOGS on, and the script takes it', async () => {
+    // Act
+    const finished = await run('make', ['--dry-run', '--no-print-directory', 'destroy', 'DELETE_AUDIT_LOGS=1']);
+    const help = await script('destroy', '--help');
+    // Assess
+    expect(finished.stdout).toMatch(/scripts\/destroy\.ts --target embedded +--delete-audit-logs='1'/);
+    expect(help.stdout).toContain('--delete-audit-logs');
+  }, SPAWNS_TSX);
 });
 
 describe('TARGET, from the command line or the shell', () => {
