@@ -72,6 +72,18 @@ describe('CloudFormation fidelity', () => {
     ]);
   });
 
+  it('backs up a key holding a line feed, which S3 takes, and the function reads and copies as any other', async () => {
+    // Prepare
+    const key = `docs/line\nfeed ${Date.now()}.txt`;
+    // Act
+    const versionId = await uploadAndBackUp(key, 'a name over two lines');
+    // Assess
+    const { s3, outputs } = live();
+    const backup = await s3.send(new GetObjectCommand({ Bucket: outputs.BackupBucketName, Key: key }));
+    expect(await backup.Body?.transformToString()).toBe('a name over two lines');
+    expect(backup.Metadata?.['source-version-id']).toBe(versionId);
+  });
+
   it("gives the function's variables from Number parameters as strings, as CloudFormation's Ref does", async () => {
     // Prepare: the raw JSON, as a client that checks types less than the SDK reads it
     const { outputs } = live();

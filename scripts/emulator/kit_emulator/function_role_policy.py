@@ -293,8 +293,9 @@ _VARIABLE = re.compile(r"\$\{[^}]*\}")
 @functools.lru_cache(maxsize=1024)
 def _pattern(text: str, is_arn: bool) -> re.Pattern[str]:
     """An IAM pattern as a regular expression, built once per pattern: `?` is any one character, `*` any run of
-    them; in an ARN a `*` stays inside its segment unless it ends one ("if the * wildcard is the last character
-    of a resource ARN segment, it can expand to match beyond the colon boundaries"). Actions ignore case, ARNs not."""
+    them (a line feed too: an object key may hold one); in an ARN a `*` stays inside its segment unless it ends one
+    ("if the * wildcard is the last character of a resource ARN segment, it can expand to match beyond the colon
+    boundaries"). Actions ignore case, ARNs not."""
     pieces = text.split("*")
     regex = ""
     for index, piece in enumerate(pieces):
@@ -302,7 +303,7 @@ def _pattern(text: str, is_arn: bool) -> re.Pattern[str]:
         if index < len(pieces) - 1:
             ends_segment = pieces[index + 1] == "" and index + 1 == len(pieces) - 1 or pieces[index + 1].startswith(":")
             regex += ".*" if not is_arn or ends_segment else "[^:]*"
-    return re.compile(regex, 0 if is_arn else re.IGNORECASE)
+    return re.compile(regex, re.DOTALL | (0 if is_arn else re.IGNORECASE))
 
 
 def _as_list(value: Any) -> list[str]:

@@ -128,6 +128,10 @@ class MotoHeaderGateway(wsgi.Gateway_10):
     def get_environ(self) -> dict[str, Any]:
         environ = super().get_environ()
         environ["RAW_URI"] = environ.get("REQUEST_URI", "")
+        # A key may hold a line feed (%0A), which S3 takes. Flask routes the decoded path by regular expressions whose
+        # `.` stops at a line feed, so the request found no route (404); moto reads the key from RAW_URI, and the
+        # path only has to route.
+        environ["PATH_INFO"] = environ.get("PATH_INFO", "").replace("\n", " ")
         sent = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.req.inheaders.items()]
         dashed = {environ_key_for_header(name): value for name, value in sent if "_" not in name}
         preserved: dict[str, str] = {}
