@@ -15,6 +15,9 @@ import { versionEntries } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import { shownName } from '../../handler/shown-name.js';
 
+/** The bucket a deploy uploads its zips to, beside the stack of the same prefix. */
+export const artefactBucketName = (namePrefix: string, account: string, region: string) => `${namePrefix}-artefacts-${account}-${region}`;
+
 /**
  * Creates the artefacts bucket when missing: SSE-S3 encrypted, public access blocked; one that exists must be the
  * owner's. Not versioned: its keys name their content, and S3 may answer 404 for objects written in the 15 minutes

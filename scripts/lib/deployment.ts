@@ -3,7 +3,7 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
 import { artefactKey, freshArtefact, type Artefact } from './artefact.js';
 import { refuseLeftTrailBucket, refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving, trailBucketName } from './audit-trail-bucket.js';
-import { ensurePrivateBucket } from './buckets.js';
+import { artefactBucketName, ensurePrivateBucket } from './buckets.js';
 import { clientsFor, type Clients } from './clients.js';
 import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.js';
 import { parseOutputs, type StackOutputs } from './outputs.js';
@@ -120,7 +120,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const { artefact, rebuilt } = await freshArtefact();
   log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'built: none yet, or its sources or build configuration changed' : 'up to date: built from these sources'})`);
   // The stack is named after its prefix, and so is the artefacts bucket beside it.
-  const artefactBucket = `${stackName}-artefacts-${plan.account}-${target.region}`;
+  const artefactBucket = artefactBucketName(stackName, plan.account, target.region);
   if (await ensurePrivateBucket(clients.s3, artefactBucket, target.region, plan.account)) log(`created artefacts bucket ${artefactBucket}`);
   const key = artefactKey(artefact);
   const present = await clients.s3

@@ -1,6 +1,7 @@
 import { refuseDestroyingAuditLogs } from './audit-trail-bucket.js';
 import { historyUnder } from './bucket-listing.js';
-import { bucketExists, countVersions, deleteBucket, deleteVersions, emptyBucket } from './buckets.js';
+import { artefactBucketName, bucketExists, countVersions, deleteBucket, deleteVersions, emptyBucket } from './buckets.js';
+import { identifyAccount } from './identity.js';
 import type { Clients } from './clients.js';
 import { findStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
@@ -65,6 +66,14 @@ async function emptyCheckedInbox(target: Target, clients: Clients, inboxBucket: 
     `${left.length} upload(s) or delete(s) reached s3://${inboxBucket} while destroy ran (the first: ${shownName(left[0]!.key)}), after it was checked: ` +
       `they are left in the inbox and the stack is not deleted, as their backups may still be on the way. Run \`make destroy TARGET=${target.name}\` again once uploads have stopped: it checks them first`,
   );
+}
+
+async function deleteArtefactBucket(target: Target, clients: Clients, stackName: string, log: Log): Promise<void> {
+  const { Account: account } = await identifyAccount(target, clients);
+  const bucket = account && artefactBucketName(stackName, account, target.region);
+  if (!bucket || !(await bucketExists(clients.s3, bucket, account))) return;
+  const deleted = await deleteBucket(clients.s3, bucket);
+  log(`deleted s3://${bucket} and the ${deleted} zip(s) the deploys uploaded to it`);
 }
 
 /** How many deletes destroy asks for while the audit trail's last logs keep landing in its emptied bucket. */
@@ -138,6 +147,8 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     log(`no stack ${stackName} on ${target.name}`);
   }
 
+  // For good: the zips the deploys uploaded go too (their bucket is named after the stack's prefix, the account's own).
+  if (options.deleteBackups) await deleteArtefactBucket(target, clients, stackName, log);
   if (!(await bucketExists(clients.s3, backupBucket, owner))) return { stackName, stackDeleted: Boolean(stack), backupBucket };
   if (options.deleteBackups) {
     const deleted = await deleteBucket(clients.s3, backupBucket);

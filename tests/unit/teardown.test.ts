@@ -192,6 +192,25 @@ describe('destroy', () => {
     expect(lines).toEqual(['no stack backup-kit on embedded', `deleted s3://${KIT_BACKUP} and its 1 backup versions and delete markers, for good`]);
   });
 
+  it('deletes the artefacts bucket of the stack’s prefix with the backups, for good, and keeps it otherwise', async () => {
+    // Prepare: the deploys uploaded two zips
+    const ARTEFACTS = 'backup-kit-artefacts-123456789012-us-east-1';
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
+    buckets = new Map([
+      [KIT_BACKUP, [log('photo.jpg')]],
+      [ARTEFACTS, [log('handler-1.zip'), log('handler-2.zip')]],
+    ]);
+    const lines: string[] = [];
+    // Act
+    await tearDown(target, clients, { deleteBackups: false, log: () => undefined });
+    const keptThen = buckets.has(ARTEFACTS);
+    await tearDown(target, clients, { deleteBackups: true, log: (line) => lines.push(line) });
+    // Assess
+    expect(keptThen).toBe(true);
+    expect(buckets.has(ARTEFACTS)).toBe(false);
+    expect(lines).toContain(`deleted s3://${ARTEFACTS} and the 2 zip(s) the deploys uploaded to it`);
+  });
+
   it('refuses, with no stack left, to delete or count a bucket of the backup bucket’s name that another account owns', async () => {
     // Prepare: no stack; the name the template would give the backup bucket is taken by another account
     cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
