@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption, UsageError } from './lib/cli.js';
-import { projectRoot } from './lib/paths.js';
+import { projectRoot, reportsDir } from './lib/paths.js';
+import { prepareReportsDir } from './lib/report-files.js';
 import { TargetName } from './lib/targets.js';
 import { measureBurst } from './bench/burst.js';
 import { measureColdInit } from './bench/cold-init.js';
@@ -45,6 +46,7 @@ function setupRow({ emulatorStartMs, deployMs }: PreparedBench['setup']): BenchR
 }
 
 run(async () => {
+  await prepareReportsDir(reportsDir);
   const name = options.target;
   if (name === TargetName.aws) throw new UsageError('the bench uploads a 1 GiB object and a thousand files: run it with --target embedded or localstack');
   const functionNode = await functionNodeVersion();

@@ -5,7 +5,7 @@ import { ExitCode, interruption, run, scriptCommand, targetOption, wholeNumbers,
 import { deploy } from './lib/deployment.js';
 import { requireDeployedStack, type DeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
-import { matrixReportFile } from './lib/report-files.js';
+import { matrixReportFile, prepareReportsDir } from './lib/report-files.js';
 import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
 import { formatResult, formatSummary, writeReports } from './matrix/report.js';
 import { matrixCases, runMatrix } from './matrix/run.js';
@@ -30,6 +30,7 @@ run(async () => {
   }
   // The previous run's report goes first: a run that stops before its cases (a failed deploy, a target that does
   // not answer) leaves none, and `make matrix-compare` is not handed an old one as this run's.
+  await prepareReportsDir(reportsDir);
   await Promise.all((['json', 'xml', 'html'] as const).map((kind) => rm(matrixReportFile(reportsDir, options.target, kind), { force: true })));
   const target = await resolveTarget(options.target, { checkReachable: true });
   console.log(`target ${target.name}: ${target.description}${target.endpoint ? ` at ${target.endpoint}` : ''}`);

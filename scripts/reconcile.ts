@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
@@ -6,6 +6,7 @@ import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, tar
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
+import { prepareReportsDir } from './lib/report-files.js';
 import { Finding, reconcileBuckets, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
 import { shownName } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
@@ -30,6 +31,7 @@ const count = (findings: readonly KeyFinding[]) =>
   Object.values(Finding).map((finding) => `${findings.filter((f) => f.finding === finding).length} ${finding}`).join(', ');
 
 run(async () => {
+  await prepareReportsDir(reportsDir);
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const { outputs } = await requireDeployedStack(target, clients);
@@ -68,7 +70,6 @@ run(async () => {
     console.log('run again with FIX=1 (make reconcile FIX=1) to repair them through the function');
   }
 
-  await mkdir(reportsDir, { recursive: true });
   const report = join(reportsDir, `reconcile-${target.name}.json`);
   await writeFile(report, `${JSON.stringify({ target: target.name, at: new Date().toISOString(), prefix: options.prefix ?? '', findings, repairs }, null, 2)}\n`);
   console.log(`report: ${relative(projectRoot, report)}`);

@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { reportsDir } from '../lib/paths.js';
-import { benchReportFile } from '../lib/report-files.js';
+import { benchReportFile, prepareReportsDir } from '../lib/report-files.js';
 import type { TargetName } from '../lib/targets.js';
 import { formatNumber } from './stats.js';
 
@@ -79,7 +79,7 @@ export function formatTable(rows: readonly BenchRow[]): string {
 }
 
 export async function writeReport(report: BenchReport): Promise<string> {
-  await mkdir(reportsDir, { recursive: true });
+  await prepareReportsDir(reportsDir);
   const path = benchReportFile(reportsDir, report.target);
   await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
   return path;

@@ -1,7 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { styleText } from 'node:util';
-import { matrixReportFile } from '../lib/report-files.js';
+import { matrixReportFile, prepareReportsDir } from '../lib/report-files.js';
 import { describeNotRun, matrixHtml, seconds } from './report-html.js';
 import { CaseOutcome, type CaseResult } from './types.js';
 import type { MatrixReport } from './run.js';
@@ -72,7 +72,7 @@ export function junitXml(report: MatrixReport): string {
 
 /** Writes reports/matrix-<target>.json, .xml (JUnit) and .html (self-contained); returns their paths. */
 export async function writeReports(report: MatrixReport, directory: string): Promise<string[]> {
-  await mkdir(directory, { recursive: true });
+  await prepareReportsDir(directory);
   const json = matrixReportFile(directory, report.target, 'json');
   const junit = matrixReportFile(directory, report.target, 'xml');
   const html = matrixReportFile(directory, report.target, 'html');

@@ -1,8 +1,12 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../scripts/lib/cli.js';
 import { matrixHtml } from '../../scripts/matrix/report-html.js';
 import { formatResult, formatSummary, junitXml, missingCases } from '../../scripts/matrix/report.js';
 import { notRunCases, type MatrixReport } from '../../scripts/matrix/run.js';
-import { isMatrixReport } from '../../scripts/lib/report-files.js';
+import { isMatrixReport, prepareReportsDir } from '../../scripts/lib/report-files.js';
 
 const report: MatrixReport = {
   target: 'embedded',
@@ -119,5 +123,22 @@ describe("a matrix report file's shape", () => {
     const verdicts = [report, withoutTarget, badOutcome, { ...report, counts: { PASS: '1' } }, null].map(isMatrixReport);
     // Assess
     expect(verdicts).toEqual([true, false, false, false, false]);
+  });
+});
+
+describe('the reports folder', () => {
+  it('is made when missing, and a file of its name is refused before any work, saying what to do', async () => {
+    // Prepare
+    const root = await mkdtemp(join(tmpdir(), 'reports-'));
+    const file = join(root, 'reports-file');
+    await writeFile(file, 'not a folder');
+    // Act
+    await prepareReportsDir(join(root, 'reports'));
+    const refused = await prepareReportsDir(file).catch((error: unknown) => error);
+    // Assess
+    expect((await stat(join(root, 'reports'))).isDirectory()).toBe(true);
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toMatch(/reports-file is a file, not a folder: the kit writes its reports into that folder: move or remove the file, then run this again$/);
+    await rm(root, { recursive: true, force: true });
   });
 });
