@@ -161,10 +161,14 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     const version = field(form, 'version');
     if (!key || !version) return problem(c, 400, 'Which version?', 'A restore names a key and one of its backup versions: pick one on the key’s page.');
     if (!confirmedAccount(form)) return notConfirmed(c);
+    // Left empty, the destination is the inbox; only spaces name no bucket, and are no wish for the inbox either.
+    if (typeof form.to === 'string' && form.to !== '' && form.to.trim() === '') {
+      return problem(c, 400, 'Restore where?', 'The destination is only spaces, which names no bucket: leave it empty to restore into the inbox, or name a bucket (bucket/folder). Nothing was done.');
+    }
     const ask = { key, version, to: field(form, 'to'), force: field(form, 'force') === 'yes', overwriting: field(form, 'overwriting'), overwritingVersion: field(form, 'overwritingVersion') };
     const outcome = await backend.restore(ask);
     if (outcome.kind === 'confirm') return page(c, <RestoreConfirmPage item={outcome.item} ask={ask} session={session} />);
-    return page(c, <RestoreDonePage results={outcome.results} session={session} />, restoreStatus(outcome.results));
+    return page(c, <RestoreDonePage results={outcome.results} intoInbox={ask.to === undefined} session={session} />, restoreStatus(outcome.results));
   });
 
   app.get('/console.css', (c) => c.body(consoleStyles, 200, { 'Content-Type': 'text/css; charset=utf-8' }));

@@ -356,6 +356,42 @@ describe('restore asks before it overwrites', () => {
     expect(backend.restore).toHaveBeenCalledWith({ key: 'a.txt', version: 'v1', to: 'other-bucket/x/', force: true, overwriting: '"e1"' });
     expect(await response.text()).toContain('overwrote s3://inbox/a.txt (new version n1)');
   });
+
+  it('says what it wrote into a bucket without versioning, and speaks of the inbox\'s backup only for a restore into the inbox', async () => {
+    // Prepare: a restore elsewhere, into a bucket that keeps no versions; one into the inbox
+    const { app, backend } = fakeBackend();
+    backend.restore
+      .mockResolvedValueOnce({ kind: 'done', results: [{ ...item, destination: { bucket: 'plain', key: 'a.txt' }, action: RestoreAction.restore, skipped: undefined }] })
+      .mockResolvedValueOnce({ kind: 'done', results: [{ ...item, action: RestoreAction.restore, skipped: undefined, restoredVersionId: 'n2' }] });
+    // Act
+    const elsewhere = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', to: 'plain' }))).text();
+    const intoInbox = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', to: '' }))).text();
+    // Assess
+    expect(elsewhere).toContain('restored s3://plain/a.txt (a bucket without versioning: no version id)');
+    expect(elsewhere).not.toContain('the function backs it up again');
+    expect(intoInbox).toContain('A file restored into the inbox is an upload like any other: the function backs it up again.');
+  });
+
+  it('refuses a destination of only spaces instead of restoring into the inbox', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    // Act
+    const response = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', to: '   ' }));
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('The destination is only spaces, which names no bucket: leave it empty to restore into the inbox');
+    expect(backend.restore).not.toHaveBeenCalled();
+  });
+});
+
+describe('the overview without a stack', () => {
+  it('leads to the backups a destroyed stack kept, by a key\'s page', async () => {
+    // Act
+    const html = await (await fakeBackend().app.request(pageAt('/'))).text();
+    // Assess
+    expect(html).toContain('The backups a destroyed stack kept stay readable');
+    expect(html).toContain('<form method="get" action="/key" class="search">');
+  });
 });
 
 describe('a finished restore answers with a status that says how it went', () => {

@@ -18,6 +18,13 @@ const StackSection: FC<{ stack: StackView }> = ({ stack }) => (
   <section id="stack">
     <h2>Stack</h2>
     {stack.state !== 'ready' && <p class="problem">{stack.advice}</p>}
+    {stack.state !== 'ready' && (
+      <form method="get" action="/key" class="search">
+        <p class="hint">The backups a destroyed stack kept stay readable: a key's page lists its versions and restores them (into a bucket you name).</p>
+        <input type="search" name="key" placeholder="a key, e.g. docs/report.pdf" aria-label="key" />
+        <button type="submit">Show its backups</button>
+      </form>
+    )}
     {stack.state === 'ready' && (
       <>
         <dl class="facts">

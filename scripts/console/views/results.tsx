@@ -111,7 +111,10 @@ export const RestoreConfirmPage: FC<{ item: PlannedRestore; ask: RestoreAsk; ses
   </Layout>
 );
 
-export const RestoreDonePage: FC<{ results: readonly RestoreResult[]; session: Session }> = ({ results, session }) => (
+/** What a restore wrote: its version, or that the bucket keeps none (one without versioning gives no id). */
+const written = (result: RestoreResult) => (result.restoredVersionId ? `new version ${result.restoredVersionId}` : 'a bucket without versioning: no version id');
+
+export const RestoreDonePage: FC<{ results: readonly RestoreResult[]; intoInbox: boolean; session: Session }> = ({ results, intoInbox, session }) => (
   <Layout place={session.place} title="Restore">
     <ul class="results">
       {results.map((result) => (
@@ -122,11 +125,11 @@ export const RestoreDonePage: FC<{ results: readonly RestoreResult[]; session: S
               ? `nothing to do: ${result.reason ?? ''}`
               : result.action === RestoreAction.skip
               ? `not restored: ${result.reason ?? result.skipped ?? ''}`
-              : `${result.action === RestoreAction.overwrite ? 'overwrote' : 'restored'} ${destinationOf(result)} (new version ${result.restoredVersionId ?? '?'}) from backup version ${result.backup?.versionId ?? '?'}`}
+              : `${result.action === RestoreAction.overwrite ? 'overwrote' : 'restored'} ${destinationOf(result)} (${written(result)}) from backup version ${result.backup?.versionId ?? '?'}`}
         </li>
       ))}
     </ul>
-    <p class="hint">A file restored into the inbox is an upload like any other: the function backs it up again.</p>
+    {intoInbox && <p class="hint">A file restored into the inbox is an upload like any other: the function backs it up again.</p>}
     <p>
       <a href={keyHref(results[0]?.key ?? '')}>back to the versions</a> · <a href="/">the overview</a>
     </p>
