@@ -1,17 +1,12 @@
 import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { usePrivateEmulator } from './support/embedded.js';
+import { refusal } from './support/refusal.js';
 
 // S3 refuses a key longer than 1,024 bytes of UTF-8; moto does not by itself.
 
 const BUCKET = 'kit-key-length-it';
 let s3: S3Client;
-
-const refusal = (write: Promise<unknown>) =>
-  write.then(
-    () => 'written',
-    (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode} ${error.name}`,
-  );
 
 usePrivateEmulator(async ({ clients }) => {
   s3 = clients.s3;

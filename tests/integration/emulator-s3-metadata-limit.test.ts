@@ -2,6 +2,7 @@ import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, H
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
 import { usePrivateEmulator } from './support/embedded.js';
+import { refusal } from './support/refusal.js';
 
 // S3 refuses more than 2 KB of user metadata (the UTF-8 bytes of every key and value); moto does not by itself.
 // The function fits its provenance beside an upload's metadata only because the emulator refuses as S3 does.
@@ -9,11 +10,6 @@ import { usePrivateEmulator } from './support/embedded.js';
 const BUCKET = 'kit-metadata-it';
 let s3: S3Client;
 
-const refusal = (write: Promise<unknown>) =>
-  write.then(
-    () => 'written',
-    (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode} ${error.name}`,
-  );
 /** Metadata of exactly `bytes` bytes, keys and values counted: "note" and a value of the rest. */
 const metadataOf = (bytes: number) => ({ note: 'n'.repeat(bytes - 'note'.length) });
 
