@@ -77,6 +77,22 @@ describe('deploy to the embedded target', () => {
     expect(config.MemorySize).toBe(1024);
   });
 
+  it("keeps the function's variables strings through a stack update, as CloudFormation's Ref of a Number gives them", async () => {
+    // Prepare
+    const { target, deployment } = started();
+    // Act
+    const updated = await deploy(target, { overrides: { NamePrefix: PREFIX, CopyConcurrency: '12' }, log: () => undefined });
+    const response = await fetch(`${target.endpoint}/2015-03-31/functions/${updated.outputs.BackupFunctionName}/configuration`, {
+      headers: { authorization: 'AWS4-HMAC-SHA256 Credential=test/20261130/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0' },
+    });
+    const variables = ((await response.json()) as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+    await deploy(target, { overrides: { NamePrefix: PREFIX }, log: () => undefined });
+    // Assess
+    expect(updated.action).toBe('updated');
+    expect(variables.COPY_CONCURRENCY).toBe('12');
+    expect(Object.entries(variables).filter(([, value]) => typeof value !== 'string')).toEqual([]);
+  });
+
   it('modifies a resource whose Fn::If condition a parameter flips', async () => {
     // Prepare
     const { target, deployment } = started();

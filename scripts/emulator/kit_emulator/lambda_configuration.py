@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from moto.awslambda.exceptions import InvalidParameterValueException
-from moto.awslambda.models import LambdaBackend
+from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.core.exceptions import JsonRESTError
 
 # Lambda's "Defined runtime environment variables": set by the runtime, refused in a function's configuration.
@@ -64,6 +64,7 @@ def variables_as_strings(spec: dict[str, Any]) -> None:
 
 def install() -> None:
     create_function, update_function_configuration = LambdaBackend.create_function, LambdaBackend.update_function_configuration
+    update_configuration = LambdaFunction.update_configuration
 
     def checked_create_function(self: LambdaBackend, spec: dict[str, Any]) -> Any:
         check_configuration(spec)
@@ -72,8 +73,13 @@ def install() -> None:
 
     def checked_update_function_configuration(self: LambdaBackend, function_name: str, qualifier: str, body: dict[str, Any]) -> Any:
         check_configuration(body)
-        variables_as_strings(body)
         return update_function_configuration(self, function_name, qualifier, body)
+
+    # A stack update reaches the function here, past the backend (moto's update_from_cloudformation_json).
+    def update_configuration_with_strings(self: LambdaFunction, config_updates: dict[str, Any]) -> Any:
+        variables_as_strings(config_updates)
+        return update_configuration(self, config_updates)
 
     LambdaBackend.create_function = checked_create_function  # type: ignore[method-assign]
     LambdaBackend.update_function_configuration = checked_update_function_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = update_configuration_with_strings  # type: ignore[method-assign]
