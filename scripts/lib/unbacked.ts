@@ -53,7 +53,8 @@ export async function inboxHistory(s3: S3Client, inboxBucket: string): Promise<I
 export type EarlierVersionsCheck = {
   /**
    * BackupNoncurrentVersionRetentionDays (0: backups kept for ever): a backup superseded longer ago than this may
-   * have expired, so it proves nothing either way.
+   * have expired, so its absence proves nothing. One that expired under an earlier, shorter retention is absent
+   * too: its version is counted, as the inbox then holds the only copy.
    */
   readonly retentionDays?: number;
   /** Says, before the reads, how many earlier versions are checked and against how many keys' backups. */
@@ -65,12 +66,13 @@ const DAY_MS = 86_400_000;
 
 /**
  * The earlier inbox versions of a key (newest first) whose backup, if it was made, must still be there: each backup
- * version is superseded by the backup of the key's next upload (a delete leaves it current), and expires the
- * retention's days later (and S3's lifecycle runs daily: a day more). Versions the current check looked at are left out.
+ * version is superseded by the backup of the key's next upload (a delete leaves it current), which is written after
+ * that upload, and S3 expires it no sooner than the retention's days after that. Versions the current check looked
+ * at are left out.
  */
 function checkable(key: string, entries: readonly VersionEntry[], looked: ReadonlySet<string>, check: EarlierVersionsCheck): VersionEntry[] {
   const retentionDays = check.retentionDays ?? 0;
-  const expiredBefore = (check.now ?? new Date()).getTime() - (retentionDays + 1) * DAY_MS;
+  const expiredBefore = (check.now ?? new Date()).getTime() - retentionDays * DAY_MS;
   return entries.filter((entry, index) => {
     if (entry.deleteMarker || looked.has(versionName(key, entry.versionId))) return false;
     if (retentionDays === 0) return true;
@@ -193,7 +195,7 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
   const lost = [
     ...(keys.length > 0 ? [`${keys.length} inbox key(s) whose current version no backup holds: ${named.join(', ')}${more(keys.length)}`] : []),
     ...(inboxOnly.length > 0
-      ? [`${inboxOnly.length} earlier inbox version(s) no backup holds (overwritten or deleted before the function copied them): ${earlier.join(', ')}${more(inboxOnly.length)}`]
+      ? [`${inboxOnly.length} earlier inbox version(s) no backup holds (overwritten or deleted before the function copied them, or their backups expired under an earlier, shorter retention): ${earlier.join(', ')}${more(inboxOnly.length)}`]
       : []),
     ...(parked > 0 ? [`${parked} event(s) parked in the failed-events queue`] : []),
   ];

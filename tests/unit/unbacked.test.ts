@@ -100,7 +100,7 @@ describe('what a destroy would lose', () => {
     ]);
     expect(refusal).toBeInstanceOf(UsageError);
     expect(refusal?.message).toBe(
-      `destroy empties the inbox and deletes the failed-events queue, and would lose 2 earlier inbox version(s) no backup holds (overwritten or deleted before the function copied them): deleted-before-backup.txt (version ${deleted}), overwritten.txt (version ${overwritten}). ` +
+      `destroy empties the inbox and deletes the failed-events queue, and would lose 2 earlier inbox version(s) no backup holds (overwritten or deleted before the function copied them, or their backups expired under an earlier, shorter retention): deleted-before-backup.txt (version ${deleted}), overwritten.txt (version ${overwritten}). ` +
         `No verb of the kit backs up an earlier version: save those you want first (\`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3api get-object --bucket ${INBOX} --key 'deleted-before-backup.txt' --version-id ${deleted} <file> --endpoint-url http://127.0.0.1:4599\`, and likewise for the others), then destroy with DISCARD_UNBACKED=1 to let them go`,
     );
   });
@@ -113,6 +113,9 @@ describe('what a destroy would lose', () => {
     model.put(INBOX, 'notes.txt', { body: 'first', writtenAt: new Date(now.getTime() - 45 * day) });
     const latest = model.put(INBOX, 'notes.txt', { body: 'second', writtenAt: new Date(now.getTime() - 40 * day) });
     model.put(BACKUP, 'notes.txt', { body: 'second', metadata: { 'source-version-id': latest } });
+    // edge.txt's first version was superseded 30 and a half days ago: S3 may have expired its backup by now
+    model.put(INBOX, 'edge.txt', { body: 'first', writtenAt: new Date(now.getTime() - 31 * day) });
+    model.put(INBOX, 'edge.txt', { body: 'second', writtenAt: new Date(now.getTime() - 30.5 * day) });
     const draft = model.put(INBOX, 'draft.txt', { body: 'first', writtenAt: new Date(now.getTime() - 3 * day) });
     const final = model.put(INBOX, 'draft.txt', { body: 'final', writtenAt: new Date(now.getTime() - 2 * day) });
     model.put(BACKUP, 'draft.txt', { body: 'final', metadata: { 'source-version-id': final } });
@@ -123,8 +126,33 @@ describe('what a destroy would lose', () => {
     const forEver = await unbackedInStack(clients, outputs, undefined, { now });
     // Assess
     expect(kept.inboxOnly).toEqual([{ key: 'draft.txt', versionId: draft }]);
-    expect(forEver.inboxOnly?.map((version) => version.key)).toEqual(['draft.txt', 'notes.txt']);
+    expect(forEver.inboxOnly?.map((version) => version.key)).toEqual(['draft.txt', 'edge.txt', 'notes.txt']);
     expect(lines).toEqual(['checking 1 earlier inbox version(s) of 1 key(s) against their backups']);
+  });
+
+  it('judges each earlier version by the upload that came next (a delete is none), not by the newest', async () => {
+    // Prepare: 30 days of retention, none of these versions backed up. report.txt: v1 (60 days ago), v2 (50 days
+    // ago), a delete (10 days ago), v3 (2 days ago): v1's next upload (v2) is 50 days old, so its backup may have
+    // expired; v2's next upload is v3 (2 days old), so its backup would still be there. gone.txt: one version
+    // (60 days ago), then a delete (40 days ago): no upload came next, so its backup would still be current
+    const day = 86_400_000;
+    const now = new Date();
+    const ago = (days: number) => new Date(now.getTime() - days * day);
+    model.put(INBOX, 'report.txt', { body: 'v1', writtenAt: ago(60) });
+    const second = model.put(INBOX, 'report.txt', { body: 'v2', writtenAt: ago(50) });
+    model.deleteKey(INBOX, 'report.txt', ago(10));
+    const third = model.put(INBOX, 'report.txt', { body: 'v3', writtenAt: ago(2) });
+    model.put(BACKUP, 'report.txt', { body: 'v3', metadata: { 'source-version-id': third } });
+    const gone = model.put(INBOX, 'gone.txt', { body: 'only', writtenAt: ago(60) });
+    model.deleteKey(INBOX, 'gone.txt', ago(40));
+    parked(0);
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs, undefined, { retentionDays: 30, now });
+    // Assess
+    expect(unbacked.inboxOnly).toEqual([
+      { key: 'gone.txt', versionId: gone },
+      { key: 'report.txt', versionId: second },
+    ]);
   });
 
   it('reads a key\'s backups newest first only until every earlier version is found', async () => {

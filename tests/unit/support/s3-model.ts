@@ -175,8 +175,8 @@ export class VersionedS3Model {
   }
 
   /** DeleteObject without a version id on a versioned bucket: a delete marker becomes the current version. */
-  deleteKey(bucket: string, key: string): string {
-    return this.store(bucket, key, { content: { id: '', size: 0 }, metadata: {}, headers: {}, tags: [], deleteMarker: true });
+  deleteKey(bucket: string, key: string, writtenAt?: Date): string {
+    return this.store(bucket, key, { content: { id: '', size: 0 }, metadata: {}, headers: {}, tags: [], deleteMarker: true }, writtenAt);
   }
 
   latest(bucket: string, key: string): StoredVersion | undefined {
