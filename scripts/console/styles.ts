@@ -22,7 +22,7 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.3em 1em
 dl.facts dt { font-weight: 600; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .good { color: #14532d; }
-.bad { color: #7f1d1d; }
+.bad, .not-run { color: #7f1d1d; }
 .hint { color: var(--muted); font-size: 0.9em; }
 .problem { color: #7f1d1d; background: #fef2f2; border: 1px solid #fecaca; padding: 0.5em 0.8em; border-radius: 0.4em; }
 .warning { background: #fffbeb; border: 1px solid #fde68a; padding: 0.6em 0.8em; border-radius: 0.4em; }

@@ -384,6 +384,23 @@ describe('restore asks before it overwrites', () => {
   });
 });
 
+describe('the reports on the overview', () => {
+  it('name the cases a matrix run did not run, as the report files do', async () => {
+    // Prepare: a run of case 1 only
+    const matrix = {
+      target: 'embedded', targetDescription: 'the embedded emulator', stackName: 'backup-kit', prefix: 'matrix/x/', startedAt: '2026-11-30T03:00:00.000Z', durationMs: 1,
+      counts: { PASS: 1, FAIL: 0, SKIP: 0, SIMULATED: 0 },
+      results: [{ id: 1, name: 'happy path', outcome: 'PASS' as const, evidence: [], durationMs: 1 }],
+      notRun: [{ id: 2, name: 'duplicate event', why: 'left out by CASE=' }],
+    };
+    const overview: Overview = { ...emptyOverview, reports: [{ target: 'embedded', matrix: { state: 'read', content: matrix }, matrixHtml: false, bench: { state: 'absent' } }] };
+    // Act
+    const html = await (await fakeBackend({}, overview).app.request(pageAt('/'))).text();
+    // Assess
+    expect(html).toContain('case(s) 2 not run (left out by CASE=)');
+  });
+});
+
 describe('the overview without a stack', () => {
   it('leads to the backups a destroyed stack kept, by a key\'s page', async () => {
     // Act

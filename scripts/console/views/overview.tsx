@@ -1,5 +1,5 @@
 import type { FC } from 'hono/jsx';
-import { MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
+import { describeNotRun, MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
 import { describeHiddenElsewhere, parkedEventLabel, type ParkedEvent } from '../../lib/redrive.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
 import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
@@ -175,6 +175,7 @@ const ReportsSection: FC<{ reports: readonly TargetReports[] }> = ({ reports }) 
           <details>
             <summary>
               matrix of {report.matrix.content.startedAt}: <OutcomeCounts counts={report.matrix.content.counts} />
+              {report.matrix.content.notRun && <span class="not-run"> — {describeNotRun(report.matrix.content)}</span>}
             </summary>
             {report.matrixHtml && (
               <p>
