@@ -113,7 +113,7 @@ export async function repairThroughFunction(
   region: string,
   findings: readonly KeyFinding[],
   onRepaired?: (done: number) => void,
-  /** Once aborted (Ctrl-C), the repairs under way end and no other starts: those are reported as not repaired. */
+  /** Once aborted (Ctrl-C, the console stopping), the repairs under way end and no other starts: those are reported as not repaired. */
   signal?: AbortSignal,
 ): Promise<Repair[]> {
   const limit = pLimit(REPAIR_CONCURRENCY);
@@ -123,7 +123,7 @@ export async function repairThroughFunction(
       .filter((finding) => repairable.has(finding.finding))
       .map((before) =>
         limit(async (): Promise<Repair> => {
-          if (signal?.aborted) return { before, error: 'not repaired: stopped (Ctrl-C) before its turn' };
+          if (signal?.aborted) return { before, error: 'stopped before its turn' };
           try {
             // The repair names a request of its own, so that its one retry after an error (a receipt throttled after
             // the copy) is that request again: the function then knows the copy as its own and sends its receipt.

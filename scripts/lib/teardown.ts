@@ -8,7 +8,7 @@ import type { Parameters } from './parameters.js';
 import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
-import type { Target } from './targets.js';
+import { TargetName, type Target } from './targets.js';
 import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, unbackedInStack, type InboxHistory } from './unbacked.js';
 import { shownName } from '../../handler/shown-name.js';
 
@@ -48,7 +48,19 @@ export class ArrivedDuringDestroy extends Error {
  * Deletes the inbox versions and delete markers the check saw, and none written since: an upload that arrives while
  * destroy runs may have no backup yet. Anything left stops the destroy before the stack is deleted.
  */
-async function emptyCheckedInbox(target: Target, clients: Clients, inboxBucket: string, checked: InboxHistory, log: Log): Promise<void> {
+/** The destroy to run again, with the switches this one was given. */
+function destroyAgain(target: Target, options: TeardownOptions): string {
+  const switches = [
+    target.name === TargetName.aws ? 'YES=1' : '',
+    options.deleteBackups ? 'DELETE_BACKUPS=1' : '',
+    options.refuseUnbacked ? '' : 'DISCARD_UNBACKED=1',
+    options.refuseDeletingAuditLogs ? '' : 'DELETE_AUDIT_LOGS=1',
+  ].filter(Boolean);
+  return `make destroy TARGET=${target.name}${switches.map((name) => ` ${name}`).join('')}`;
+}
+
+async function emptyCheckedInbox(target: Target, clients: Clients, inboxBucket: string, checked: InboxHistory, options: TeardownOptions): Promise<void> {
+  const { log } = options;
   const entries = [...checked.values()].flat();
   await deleteVersions(clients.s3, inboxBucket, entries.map((entry) => ({ Key: entry.key, VersionId: entry.versionId })));
   log(`emptied s3://${inboxBucket} (${entries.length} versions and delete markers)`);
@@ -63,8 +75,8 @@ async function emptyCheckedInbox(target: Target, clients: Clients, inboxBucket: 
     );
   }
   throw new ArrivedDuringDestroy(
-    `${left.length} upload(s) or delete(s) reached s3://${inboxBucket} while destroy ran (the first: ${shownName(left[0]!.key)}), after it was checked: ` +
-      `they are left in the inbox and the stack is not deleted, as their backups may still be on the way. Run \`make destroy TARGET=${target.name}\` again once uploads have stopped: it checks them first`,
+    `${left.length} upload(s) or delete(s) reached s3://${inboxBucket} while destroy ran (the first: ${shownName(left[0]!.key)}), after the inbox was listed: ` +
+      `they are left in the inbox and the stack is not deleted, as their backups may still be on the way. Run \`${destroyAgain(target, options)}\` again once uploads have stopped${options.refuseUnbacked ? ': it checks them first' : ''}`,
   );
 }
 
@@ -127,14 +139,14 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     const retentionDays = Number(parametersOf(stack).BackupNoncurrentVersionRetentionDays ?? 0) || 0;
     const unbacked = await unbackedInStack(clients, outputs, checkedInbox, { retentionDays, log });
     refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable });
-    if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages)}`);
+    if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages, target.name)}`);
   }
   if (stack) await refuseDestroyingAuditLogs(clients, outputs.AuditTrailBucketName, !options.refuseDeletingAuditLogs);
   // Named by the stack, the bucket is the stack's; named by the account, it is the account's only if it owns it.
   const { bucket: backupBucket, owner } = outputs.BackupBucketName ? { bucket: outputs.BackupBucketName, owner: undefined } : await backupBucketFor(target, clients, stackName);
 
   // Raw outputs: a stack that failed to create has none of them, and must still be destroyable.
-  if (outputs.InboxBucketName && checkedInbox) await emptyCheckedInbox(target, clients, outputs.InboxBucketName, checkedInbox, log);
+  if (outputs.InboxBucketName && checkedInbox) await emptyCheckedInbox(target, clients, outputs.InboxBucketName, checkedInbox, options);
   for (const bucket of [checkedInbox ? undefined : outputs.InboxBucketName, outputs.AuditTrailBucketName]) {
     if (!bucket) continue;
     const deleted = await emptyBucket(clients.s3, bucket).catch(ignoreMissingBucket);

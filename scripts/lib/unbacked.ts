@@ -176,8 +176,8 @@ async function withQueue(found: Omit<Unbacked, 'parked'>, clients: Clients, outp
 }
 
 /** What a destroy says of the queue's messages that are no event of the stack: they go with the queue, and need no redrive. */
-export function describeOtherMessages(count: number): string {
-  return `the failed-events queue's ${count} other message(s) (unreadable, another bucket's events, deletes: \`make redrive DRY_RUN=1\` lists them) go with it; no redrive takes them`;
+export function describeOtherMessages(count: number, targetName: string): string {
+  return `the failed-events queue's ${count} other message(s) (unreadable, another bucket's events, deletes: \`make redrive DRY_RUN=1 TARGET=${targetName}\` lists them) go with it; no redrive takes them`;
 }
 
 /**
@@ -221,6 +221,6 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
   const save = first
     ? `No verb of the kit backs up an earlier version: save those you want first (\`${local}aws s3api get-object --bucket ${inbox} --key ${shellWord(first.key)} --version-id ${first.versionId} <file>${endpoint}\`${inboxOnly.length > 1 ? ', and likewise for the others' : ''}), then destroy with DISCARD_UNBACKED=1${current ? '' : ' to let them go'}`
     : undefined;
-  const others = otherMessages ? ` (${describeOtherMessages(otherMessages)})` : '';
+  const others = otherMessages ? ` (${describeOtherMessages(otherMessages, targetName)})` : '';
   throw new UsageError(`destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}${others}. ${[current, save].filter(Boolean).join('. ')}`);
 }

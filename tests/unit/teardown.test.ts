@@ -267,9 +267,10 @@ describe('destroy', () => {
     const stopped = await tearDown(target, clients, { deleteBackups: false, refuseUnbacked, log: () => undefined }).catch((error: unknown) => error);
     // Assess
     expect(stopped).toBeInstanceOf(ArrivedDuringDestroy);
+    const again = refuseUnbacked ? '`make destroy TARGET=embedded DELETE_AUDIT_LOGS=1` again once uploads have stopped: it checks them first' : '`make destroy TARGET=embedded DISCARD_UNBACKED=1 DELETE_AUDIT_LOGS=1` again once uploads have stopped';
     expect((stopped as Error).message).toBe(
-      `1 upload(s) or delete(s) reached s3://${KIT_INBOX} while destroy ran (the first: arrived.jpg), after it was checked: they are left in the inbox and the stack is not deleted, ` +
-        'as their backups may still be on the way. Run `make destroy TARGET=embedded` again once uploads have stopped: it checks them first',
+      `1 upload(s) or delete(s) reached s3://${KIT_INBOX} while destroy ran (the first: arrived.jpg), after the inbox was listed: they are left in the inbox and the stack is not deleted, ` +
+        `as their backups may still be on the way. Run ${again}`,
     );
     expect(buckets.get(KIT_INBOX)).toEqual([{ Key: 'arrived.jpg', VersionId: 'v2' }]);
     expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);

@@ -268,7 +268,7 @@ describe('what a destroy would lose', () => {
     // Assess
     expect(withEvent).toEqual({ keys: [], parked: 1, otherMessages: 3 });
     expect(() => refuseLosingUnbacked(withEvent, 'embedded')).toThrow(
-      "would lose 1 event(s) parked in the failed-events queue (the failed-events queue's 3 other message(s) (unreadable, another bucket's events, deletes: `make redrive DRY_RUN=1` lists them) go with it; no redrive takes them).",
+      "would lose 1 event(s) parked in the failed-events queue (the failed-events queue's 3 other message(s) (unreadable, another bucket's events, deletes: `make redrive DRY_RUN=1 TARGET=embedded` lists them) go with it; no redrive takes them).",
     );
     expect(onlyOthers).toEqual({ keys: [], parked: 0, otherMessages: 3 });
     expect(() => refuseLosingUnbacked(onlyOthers, 'embedded')).not.toThrow();

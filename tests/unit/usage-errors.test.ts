@@ -72,7 +72,7 @@ describe('a value with a line break', () => {
     const finished = await run('make', ['--no-print-directory', 'seed', 'COUNT=1', 'PREFIX=nl\nx']);
     // Assess
     expect(finished.code).toBe(2);
-    expect(finished.stderr).toContain(`PREFIX holds a line break, which make cannot hand on to the script: run it with tsx and --prefix "$'…'" instead`);
+    expect(finished.stderr).toContain("PREFIX holds a line break, which make cannot hand on to the script: run it with tsx and --prefix $'…' instead, \\n for the break");
     expect(finished.stderr).not.toContain('unexpected EOF');
   });
 });
