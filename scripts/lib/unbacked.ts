@@ -22,8 +22,9 @@ export type InboxHistory = ReadonlyMap<string, readonly VersionEntry[]>;
 export type Unbacked = {
   readonly keys: readonly KeyFinding[];
   /**
-   * Uploads overwritten or deleted before the function copied them (it backs up a key's current version): the inbox
-   * keeps them as earlier versions, and no verb of the kit backs them up. Absent when there are none.
+   * Uploads overwritten or deleted before the function copied them (it backs up a key's current version), or whose
+   * backups expired under an earlier, shorter retention: the inbox keeps them as earlier versions, and no verb of the
+   * kit backs them up. Absent when there are none.
    */
   readonly inboxOnly?: readonly InboxOnlyVersion[];
   readonly parked: number;
