@@ -88,8 +88,8 @@ export type ConsoleBackend = {
   readonly place: Place;
   overview(search: string): Promise<Overview>;
   keyVersions(key: string): Promise<KeyVersions>;
-  /** Redrives one parked event (by message id), or all of them. */
-  redrive(messageId: string | undefined): Promise<QueueRedrive>;
+  /** Redrives the parked events of these message ids, or all of them. */
+  redrive(messageIds: readonly string[] | undefined): Promise<QueueRedrive>;
   reconcile(prefix: string | undefined, fix: boolean): Promise<ReconcileRun>;
   restore(ask: RestoreAsk): Promise<RestoreOutcome>;
 };

@@ -59,7 +59,7 @@ async function artefactOf(clients: Clients, functionName: string): Promise<Artef
 /** The console's view of the target: every read and every action goes through the kit's own libraries. */
 export function liveBackend(target: Target, clients: Clients, options: LiveBackendOptions): ConsoleBackend {
   const place: Place = { target: target.name, region: target.region, account: options.account };
-  /** Redrives running, by the message id asked for ('' for all of them). */
+  /** Redrives running, by the message ids asked for ('' for all of them). */
   const redrivesUnderWay = new Map<string, Promise<QueueRedrive>>();
 
   async function stackView(): Promise<{ view: StackView; stack?: DeployedStack; createdAt?: Date }> {
@@ -134,9 +134,9 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       };
     },
 
-    redrive(messageId) {
+    redrive(messageIds) {
       // A second click (or tab) asking for the redrive under way gets its result, not a run that finds it all hidden.
-      const asked = messageId ?? '';
+      const asked = messageIds?.join(' ') ?? '';
       const underWay = redrivesUnderWay.get(asked);
       if (underWay) return underWay;
       const redrive = (async () => {
@@ -146,7 +146,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
           functionName: outputs.BackupFunctionName,
           inboxBucket: outputs.InboxBucketName,
           visibilitySeconds: redriveVisibilitySeconds(parameters),
-          choose: messageId === undefined ? undefined : (event) => event.messageId === messageId,
+          choose: messageIds === undefined ? undefined : (event) => messageIds.includes(event.messageId),
           signal: options.stopping,
         });
       })().finally(() => redrivesUnderWay.delete(asked));

@@ -133,12 +133,14 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
   app.post('/redrive', async (c) => {
     const form = await c.req.parseBody();
     if (!confirmedAccount(form)) return notConfirmed(c);
-    // No message id means all of them; a blank one is a mistake, not a wish to redrive everything.
+    // One message id, or the ones the page listed ("Redrive all N": not events parked since, which the owner has not
+    // seen); neither means all of them. A blank one is a mistake, not a wish to redrive everything.
     const messageId = field(form, 'messageId');
-    if (messageId === undefined && 'messageId' in form) {
+    const listed = field(form, 'listed')?.trim().split(/\s+/);
+    if ((messageId === undefined && 'messageId' in form) || (listed === undefined && 'listed' in form)) {
       return problem(c, 400, 'Which event?', 'A blank message id names no parked event: press Redrive on its row in the overview, or "Redrive all". Nothing was done.');
     }
-    const redrive = await backend.redrive(messageId);
+    const redrive = await backend.redrive(messageId !== undefined ? [messageId] : listed);
     return page(c, <RedrivePage redrive={redrive} session={session} />, redriveStatus(redrive));
   });
 

@@ -109,7 +109,7 @@ describe('the console refuses what does not come from its own page', () => {
     const response = await app.request(post('/redrive', { token: TOKEN, messageId: 'm-1' }));
     // Assess
     expect(response.status).toBe(200);
-    expect(backend.redrive).toHaveBeenCalledWith('m-1');
+    expect(backend.redrive).toHaveBeenCalledWith(['m-1']);
   });
 
   it('puts the token into its forms and allows no script on its pages', async () => {
@@ -381,6 +381,22 @@ describe('restore asks before it overwrites', () => {
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('The destination is only spaces, which names no bucket: leave it empty to restore into the inbox');
     expect(backend.restore).not.toHaveBeenCalled();
+  });
+});
+
+describe('redrive all', () => {
+  it('redrives the events the page listed, not events parked since, which the owner has not seen', async () => {
+    // Prepare: the overview lists two parked events
+    const second = { ...parkedEvent, messageId: 'm-2' };
+    const overview = { ...emptyOverview, stack: readyStack, parked: { parked: [parkedEvent, second], unreadable: [], hiddenElsewhere: 0 } };
+    const { app, backend } = fakeBackend({}, overview);
+    // Act
+    const html = await (await app.request(pageAt('/'))).text();
+    const listed = /name="listed" value="([^"]*)"/.exec(html)?.[1];
+    await app.request(post('/redrive', { token: TOKEN, listed: listed ?? '' }));
+    // Assess
+    expect(listed).toBe(`${parkedEvent.messageId} m-2`);
+    expect(backend.redrive).toHaveBeenCalledWith([parkedEvent.messageId, 'm-2']);
   });
 });
 

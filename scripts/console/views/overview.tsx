@@ -148,7 +148,11 @@ const ParkedSection: FC<{ parked: ParkedList; session: Session }> = ({ parked, s
             ))}
           </tbody>
         </table>
-        {parked.parked.length > 1 && <ActionForm session={session} action="/redrive" label={`Redrive all ${parked.parked.length}`} writes />}
+        {parked.parked.length > 1 && (
+          <ActionForm session={session} action="/redrive" label={`Redrive all ${parked.parked.length}`} writes>
+            <input type="hidden" name="listed" value={parked.parked.map((event) => event.messageId).join(' ')} />
+          </ActionForm>
+        )}
       </>
     )}
     {parked.unreadable.map((item) => (
