@@ -29,7 +29,11 @@ run(async () => {
   if (!account) throw new Error(`${target.name} did not name the account: the console cannot tell the owner's buckets`);
   // Ctrl-C, or SIGTERM (a service manager), stops the console the same way.
   const terminated = new AbortController();
-  process.once('SIGTERM', () => terminated.abort());
+  process.once('SIGTERM', () => {
+    console.error('stopping (SIGTERM): a redrive, repair or restore under way ends the item it is on, hands back the rest and answers its page (Ctrl-C stops at once)');
+    terminated.abort();
+    process.once('SIGINT', () => process.exit(ExitCode.interrupted));
+  });
   const stopping = AbortSignal.any([
     interruption('the console takes no more requests; a redrive, repair or restore under way ends the item it is on, hands back the rest and answers its page'),
     terminated.signal,
