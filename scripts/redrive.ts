@@ -2,7 +2,7 @@ import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
-import { describeHiddenElsewhere, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
+import { describeHiddenElsewhere, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { shownText } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
@@ -15,7 +15,7 @@ const options = program.opts<{ target: TargetName; dryRun: boolean }>();
 const IGNORED_ADVICE = 'it stays in the queue: see the README on messages that are no parked event';
 
 const describe = (event: ParkedEvent) =>
-  `${parkedEventLabel(event)}${event.attempts ? ` — parked after ${event.attempts} attempt(s)` : ''}${event.condition ? ` (${event.condition})` : ''}${event.lastError ? `; last error ${shownText(event.lastError)}` : ''}`;
+  `${parkedEventLabel(event)}${event.attempts ? ` — parked after ${event.attempts} attempt(s)` : ''}${event.condition ? ` (${shownText(event.condition)})` : ''}${event.lastError ? `; last error ${shownText(event.lastError)}` : ''}`;
 
 run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
@@ -24,11 +24,16 @@ run(async () => {
   const queueUrl = outputs.FailedEventsQueueUrl;
   let done: Progress | undefined;
   // A dry run only lists: Ctrl-C stops it as any command.
-  const interrupted = options.dryRun ? undefined : interruption('the event running finishes, then the messages still waiting are made visible again');
+  const interrupted = options.dryRun
+    ? undefined
+    : interruption(
+        'the event running finishes, then the messages still waiting are made visible again (stopped at once, the event running may be backed up with its message left in the queue: a later redrive then sends its receipt again)',
+      );
   const redrive = await redriveQueue(clients.sqs, clients.lambda, {
     queueUrl,
     functionName: outputs.BackupFunctionName,
     inboxBucket: outputs.InboxBucketName,
+    backups: { s3: clients.s3, backupBucket: outputs.BackupBucketName },
     visibilitySeconds: options.dryRun ? LISTING_VISIBILITY_SECONDS : redriveVisibilitySeconds(parameters),
     dryRun: options.dryRun,
     onRedriven: (count, of) => (done ??= progress('redriven', of)).tick(count),
@@ -39,7 +44,7 @@ run(async () => {
   if (redrive.hiddenElsewhere > 0) {
     console.log(`  ${describeHiddenElsewhere(redrive.hiddenElsewhere)}, within ${redriveVisibilitySeconds(parameters)} s of when it received them: run this again then`);
   }
-  for (const item of unreadable) console.log(`  unreadable ${item.messageId}: ${item.problem} (left in the queue: no event the function can take)`);
+  for (const item of unreadable) console.log(`  unreadable ${item.messageId}: ${shownText(item.problem)} (left in the queue: no event the function can take)`);
 
   if (options.dryRun) {
     for (const event of parked) console.log(`  parked     ${describe(event)}`);
@@ -52,7 +57,7 @@ run(async () => {
     if (result.skipped) console.log(`  SKIPPED    ${describe(result.event)}\n             ${result.skipped}`);
     else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${shownText(result.error)}`);
     else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${shownText(result.whyIgnored ?? '')}; ${IGNORED_ADVICE}`);
-    else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}`);
+    else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result)}`);
   }
   for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem} (another reader has it, or it is gone)`);
   console.log(summarizeRedrive(redrive));

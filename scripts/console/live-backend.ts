@@ -145,6 +145,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
           queueUrl: outputs.FailedEventsQueueUrl,
           functionName: outputs.BackupFunctionName,
           inboxBucket: outputs.InboxBucketName,
+          backups: { s3: clients.s3, backupBucket: outputs.BackupBucketName },
           visibilitySeconds: redriveVisibilitySeconds(parameters),
           choose: messageIds === undefined ? undefined : (event) => messageIds.includes(event.messageId),
           signal: options.stopping,

@@ -70,10 +70,13 @@ const skippedStatus = {
   [SkipReason.alreadyThere]: 200,
 } as const satisfies Record<SkipReason, 200 | 404 | 409 | 500>;
 
-/** A redrive's status, as make redrive's exit code: 500 when an event failed again, 409 when another reader held some. */
+/**
+ * A redrive's status, as make redrive's exit code: 500 when an event failed again, was not reached or left a version
+ * not backed up; 409 when another reader held some.
+ */
 function redriveStatus(redrive: QueueRedrive): 200 | 409 | 500 {
   if (!redriveFailed(redrive)) return 200;
-  return redrive.results.some((result) => result.error !== undefined) || redrive.interrupted.length > 0 ? 500 : 409;
+  return redrive.results.some((result) => result.error !== undefined || result.notBackedUp !== undefined) || redrive.interrupted.length > 0 ? 500 : 409;
 }
 
 /** A finished restore's status: 500 for a failed copy, else that of the first restore that did not happen, else 200. */

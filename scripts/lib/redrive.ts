@@ -1,4 +1,5 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
@@ -10,7 +11,9 @@ import {
 import { parseS3Event } from '../../handler/event.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
-import { shownName } from '../../handler/shown-name.js';
+import { historyOf } from './bucket-listing.js';
+import { sourcesHeld } from './restore.js';
+import { shellWord, shownName, shownText } from '../../handler/shown-name.js';
 
 /** An event Lambda parked in the failed-events queue after its retries, as its on-failure record tells it. */
 export type ParkedEvent = {
@@ -32,7 +35,7 @@ export type Unreadable = { readonly messageId: string; readonly receiptHandle: s
 /** What a parked event is about, as the script and the console show it: its keys, else why the function takes none. */
 export function parkedEventLabel(event: Pick<ParkedEvent, 'keys' | 'ignoredReasons'>): string {
   if (event.keys.length > 0) return event.keys.map(shownName).join(', ');
-  return event.ignoredReasons.length > 0 ? `(no key: ${event.ignoredReasons.join('; ')})` : '(no key)';
+  return event.ignoredReasons.length > 0 ? `(no key: ${shownText(event.ignoredReasons.join('; '))})` : '(no key)';
 }
 
 type OnFailureRecord = {
@@ -140,6 +143,14 @@ export type Redriven = {
   readonly ignored?: number;
   /** Why, as far as the event tells (with the stack's inbox given: the other buckets its records are for): set with `ignored`. */
   readonly whyIgnored?: string;
+  /**
+   * The event's inbox versions no backup holds after it ran: overwritten or deleted since it was parked, so the function
+   * backed up the key's current version (or nothing), and the parked one stays only in the inbox's history.
+   */
+  readonly notBackedUp?: readonly { readonly bucket: string; readonly key: string; readonly versionId: string }[];
+  /** Records the function ignored beside those it took (another bucket's upload in the same event): gone with the message. */
+  readonly othersIgnored?: number;
+  readonly whyOthersIgnored?: string;
 };
 
 /** What the function answers for an event it handled. */
@@ -173,15 +184,51 @@ export function redrivenPayload(event: ParkedEvent): unknown {
   return requestId && typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? { ...payload, [REDRIVE_OF_FIELD]: requestId } : payload;
 }
 
-/** Re-invokes the function with one parked event; deletes its message only after the function succeeded. */
-export async function redriveOne(sqs: SQSClient, lambda: LambdaClient, queueUrl: string, functionName: string, event: ParkedEvent, inboxBucket?: string): Promise<Redriven> {
+/** Where a redrive looks, once an event ran, for the backups of the inbox versions it was about. */
+export type BackupsToCheck = { readonly s3: S3Client; readonly backupBucket: string };
+
+/**
+ * The inbox versions of an event that no backup names as its source: the function backs up a key's current version,
+ * so one overwritten or deleted since the event was parked is not backed up by its redrive.
+ */
+async function versionsNotBackedUp(event: ParkedEvent, inboxBucket: string, backups: BackupsToCheck): Promise<{ bucket: string; key: string; versionId: string }[]> {
+  const versions = parseS3Event(event.payload).records.filter((record) => record.bucket === inboxBucket && record.versionId !== undefined);
+  const missing = await Promise.all(
+    versions.map(async ({ key, versionId }) => {
+      const held = await sourcesHeld(backups.s3, backups.backupBucket, await historyOf(backups.s3, backups.backupBucket, key), new Set([versionId!]));
+      return held.size > 0 ? [] : [{ bucket: inboxBucket, key, versionId: versionId! }];
+    }),
+  );
+  return missing.flat();
+}
+
+/**
+ * Re-invokes the function with one parked event; deletes its message only after the function succeeded (a version it
+ * could not back up, overwritten or deleted since, is named: a redrive again would do no better).
+ */
+export async function redriveOne(
+  sqs: SQSClient,
+  lambda: LambdaClient,
+  queueUrl: string,
+  functionName: string,
+  event: ParkedEvent,
+  inboxBucket?: string,
+  backups?: BackupsToCheck,
+): Promise<Redriven> {
   try {
     const invocation = await invokeFunction(lambda, functionName, redrivenPayload(event));
     if (invocation.functionError) return { event, error: errorMessageOf(invocation) };
     const answer = invocation.payload as HandledAnswer;
     if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored, whyIgnored: ignoredBecause(event, inboxBucket) };
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
-    return { event, outcomes: answer?.outcomes, ...(answer?.malformed ? { malformed: answer.malformed } : {}) };
+    const notBackedUp = inboxBucket !== undefined && backups ? await versionsNotBackedUp(event, inboxBucket, backups) : [];
+    return {
+      event,
+      outcomes: answer?.outcomes,
+      ...(answer?.malformed ? { malformed: answer.malformed } : {}),
+      ...(answer?.ignored ? { othersIgnored: answer.ignored, whyOthersIgnored: ignoredBecause(event, inboxBucket) } : {}),
+      ...(notBackedUp.length > 0 ? { notBackedUp } : {}),
+    };
   } catch (error) {
     return { event, error: `${(error as Error).name}: ${(error as Error).message}` };
   }
@@ -256,7 +303,23 @@ export type QueueRedrive = {
  * stack's: they are reported and left in the queue, which is no failure of the redrive.
  */
 export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenElsewhere' | 'interrupted'>): boolean {
-  return redrive.hiddenElsewhere > 0 || redrive.interrupted.length > 0 || redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined);
+  return (
+    redrive.hiddenElsewhere > 0 ||
+    redrive.interrupted.length > 0 ||
+    redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined || result.notBackedUp !== undefined)
+  );
+}
+
+/**
+ * What a redrive says of an event's versions it could not back up, and of the records the function ignored beside
+ * those it took: nothing when there are none.
+ */
+export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'othersIgnored' | 'whyOthersIgnored'>): string {
+  const versions = (result.notBackedUp ?? []).map(
+    ({ bucket, key, versionId }) => `; version ${versionId} of ${shownName(key)} is not backed up: overwritten or deleted since it was parked, it stays only in the inbox's history (save it: aws s3api get-object --bucket ${bucket} --key ${shellWord(key)} --version-id ${versionId} <file>)`,
+  );
+  const others = result.othersIgnored ? [`; ${result.othersIgnored} other record(s) ignored by the function (${result.whyOthersIgnored ?? ''}), gone with the message`] : [];
+  return [...versions, ...others].join('');
 }
 
 /** What the script and the console say when another reader hides messages, so that the queue looks emptier than it is. */
@@ -270,8 +333,10 @@ export function summarizeRedrive(redrive: Pick<QueueRedrive, 'results' | 'unread
   const failed = count((result) => result.error !== undefined);
   const skipped = count((result) => result.skipped !== undefined);
   const ignored = count((result) => result.ignored !== undefined);
+  const superseded = count((result) => result.notBackedUp !== undefined);
   return (
-    `redriven ${redrive.results.length - failed - skipped - ignored}, failed again ${failed} (left in the queue), skipped ${skipped} (another reader has them), ` +
+    `redriven ${redrive.results.length - failed - skipped - ignored}${superseded ? ` (${superseded} with a version not backed up: overwritten or deleted since it was parked)` : ''}, ` +
+    `failed again ${failed} (left in the queue), skipped ${skipped} (another reader has them), ` +
     `ignored by the function ${ignored} (left in the queue), unreadable ${redrive.unreadable.length} (left alone)`
   );
 }
@@ -288,6 +353,8 @@ export type QueueRedriveOptions = {
   readonly visibilitySeconds: number;
   /** The stack's inbox: an event the function ignores is reported with the other buckets its records are for. */
   readonly inboxBucket?: string;
+  /** Where to look, once each event ran, for the backups of the inbox versions it was about (the stack's backup bucket). */
+  readonly backups?: BackupsToCheck;
   /** List only: every message is made visible again, nothing is re-invoked or deleted. */
   readonly dryRun?: boolean;
   /** Which parked events to re-invoke (all by default); the others are made visible again untouched. */
@@ -321,7 +388,7 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
   for (const event of chosen) {
     if (options.signal?.aborted) break;
     const taken = await holds.renewBefore(event);
-    const result = taken ? { event, skipped: taken } : await redriveOne(sqs, lambda, queueUrl, options.functionName, event, options.inboxBucket);
+    const result = taken ? { event, skipped: taken } : await redriveOne(sqs, lambda, queueUrl, options.functionName, event, options.inboxBucket, options.backups);
     if (result.error || result.ignored) notReleased.push(...(await release(sqs, queueUrl, [event])));
     results.push(result);
     options.onRedriven?.(results.length, chosen.length);
@@ -329,5 +396,7 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
   // An interrupted run hands back at once what it did not get to.
   const waiting = chosen.slice(results.length);
   if (waiting.length > 0) notReleased.push(...(await release(sqs, queueUrl, waiting)));
-  return { messages: messages.length, parked, unreadable, results, notReleased, hiddenElsewhere, interrupted: waiting.map((event) => event.messageId) };
+  // Another reader's hold may have ended meanwhile (a redrive beside this one, done): only what is hidden still counts.
+  const stillHidden = Math.min(hiddenElsewhere, await hiddenByOthers(sqs, queueUrl, 0));
+  return { messages: messages.length, parked, unreadable, results, notReleased, hiddenElsewhere: stillHidden, interrupted: waiting.map((event) => event.messageId) };
 }

@@ -7,7 +7,7 @@ import { BackupMetadata } from '../../handler/provenance.js';
 import { deploy } from '../../scripts/lib/deployment.js';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
-import { isUnreadable, parseParked, receiveAll, redriveOne, release, type ParkedEvent } from '../../scripts/lib/redrive.js';
+import { describeLeftOut, isUnreadable, parseParked, receiveAll, redriveFailed, redriveOne, release, type ParkedEvent } from '../../scripts/lib/redrive.js';
 import { executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
 import { unbackedInStack } from '../../scripts/lib/unbacked.js';
 import { waitFor } from '../../scripts/lib/wait.js';
@@ -252,6 +252,34 @@ describe('redrive', () => {
     expect(redriven).toMatchObject({ outcomes: ['copied'] });
     await waitForBackupOf(s3, buckets.backupBucket, key, put.VersionId!, 5_000);
     expect(await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).toEqual([]);
+  });
+
+  it('names a parked version that was overwritten since, which its redrive cannot back up, instead of calling it redriven', async () => {
+    // Prepare: v1's event is parked; v2 overwrites it, its own event lost
+    const { s3, sqs, lambda, outputs, buckets } = live();
+    const FunctionName = outputs.BackupFunctionName;
+    const key = `superseded/${Date.now()}.txt`;
+    const variables = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }))).Environment?.Variables ?? {};
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: { ...variables, BACKUP_BUCKET: 'Not_A_Bucket' } } }));
+    const first = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: 'v1' }));
+    const parked = await waitFor('the event to be parked', async () => {
+      const messages = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map(parseParked);
+      await release(sqs, outputs.FailedEventsQueueUrl, messages);
+      return messages.find((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+    }, { timeoutMs: 20_000, intervalMs: 500 });
+    await faults('PUT', { dropEvents: 1 });
+    const second = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: 'v2' }));
+    await faults('DELETE');
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: variables } }));
+    // Act
+    const [message] = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 30)).map(parseParked).filter((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+    const redriven = await redriveOne(sqs, lambda, outputs.FailedEventsQueueUrl, FunctionName, message!, buckets.inboxBucket, { s3, backupBucket: buckets.backupBucket });
+    // Assess: the function backed up the current version, v2; v1 is named, with how to save it
+    expect(parked).toBeDefined();
+    expect(redriven).toMatchObject({ outcomes: ['copied'], notBackedUp: [{ bucket: buckets.inboxBucket, key, versionId: first.VersionId }] });
+    expect(describeLeftOut(redriven)).toContain(`version ${first.VersionId} of ${key} is not backed up: overwritten or deleted since it was parked`);
+    expect(redriveFailed({ results: [redriven], hiddenElsewhere: 0, interrupted: [] })).toBe(true);
+    await waitForBackupOf(s3, buckets.backupBucket, key, second.VersionId!, 5_000);
   });
 });
 

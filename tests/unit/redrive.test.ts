@@ -3,7 +3,7 @@ import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttr
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
-import { describeMalformed, ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { describeLeftOut, describeMalformed, ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
 import { eventFor, INBOX } from './support/fixtures.js';
 
 const sqs = mockClient(SQSClient);
@@ -178,6 +178,19 @@ describe('redrive keeps each message its own until its event ran', () => {
     // Assess
     expect(journal).toEqual(['hide 360s r-1', 'invoke', 'delete r-1']);
     expect(redrive.results.map((result) => [result.outcomes, result.ignored])).toEqual([[['copied'], undefined]]);
+    // …and says the ignored record went with the message
+    expect(redrive.results.map((result) => describeLeftOut(result))).toEqual(['; 1 other record(s) ignored by the function (the function took none of its records: its log says why), gone with the message']);
+  });
+
+  it('counts as hidden elsewhere only what is still hidden when it ends: a redrive beside it may have finished meanwhile', async () => {
+    // Prepare: another run holds two messages when this one starts, and is done when it ends
+    arrange([parkedMessage(1)], { hiddenElsewhere: 2 });
+    sqs.on(GetQueueAttributesCommand).resolvesOnce({ Attributes: { ApproximateNumberOfMessagesNotVisible: '3' } }).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(redrive.hiddenElsewhere).toBe(0);
+    expect(redriveFailed(redrive)).toBe(false);
   });
 
   it('says so when the event it deleted held records the function could not read, which go with the message', async () => {
@@ -244,6 +257,14 @@ describe('a parked event the function takes no record of', () => {
     // Assess
     expect(parked).toMatchObject({ keys: [], ignoredReasons: ['not an ObjectCreated event (ObjectRemoved:Delete)'] });
     expect(parkedEventLabel(parked as ParkedEvent)).toBe('(no key: not an ObjectCreated event (ObjectRemoved:Delete))');
+  });
+
+  it('shows an event name with control characters escaped, as it shows keys', () => {
+    // Prepare: a foreign message whose event name would colour the terminal
+    const label = parkedEventLabel({ keys: [], ignoredReasons: ['not an ObjectCreated event (ObjectRemoved:\u001b[31mRED\r)'] });
+    // Assess
+    expect(label).not.toMatch(/[\u0000-\u001f]/);
+    expect(label).toContain('\\x1b[31mRED');
   });
 });
 

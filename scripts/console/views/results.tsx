@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { Finding } from '../../lib/reconcile.js';
-import { describeHiddenElsewhere, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
+import { describeHiddenElsewhere, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
@@ -23,7 +23,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
       )}
       <ul class="results">
         {redrive.results.map((result) => (
-          <li class={result.error || result.skipped || result.ignored ? 'bad' : 'good'}>
+          <li class={result.error || result.skipped || result.ignored || result.notBackedUp ? 'bad' : 'good'}>
             <span class="key">{parkedEventLabel(result.event)}</span>:{' '}
             {result.skipped
               ? `skipped: ${result.skipped}`
@@ -31,7 +31,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
                 ? `failed again: ${shownText(result.error)}`
                 : result.ignored
                   ? `ignored by the function (${shownText(result.whyIgnored ?? '')}): left in the queue`
-                  : `redriven → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}`}
+                  : `redriven → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result)}`}
           </li>
         ))}
         {redrive.notReleased.map((refused) => (
