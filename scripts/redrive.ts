@@ -61,6 +61,12 @@ run(async () => {
   }
   for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem} (another reader has it, or it is gone)`);
   console.log(summarizeRedrive(redrive));
+  if (redrive.stoppedBy) {
+    console.error(
+      `stopped: ${redrive.stoppedBy}: the queue failed midway; ${redrive.interrupted.length} parked event(s) not re-invoked are visible again, or come back when their holds run out (within ${redriveVisibilitySeconds(parameters)} s): run \`make redrive\` again then`,
+    );
+    return ExitCode.failed;
+  }
   if (redrive.interrupted.length > 0) {
     console.log(`interrupted: ${redrive.interrupted.length} parked event(s) not re-invoked, made visible again: run \`make redrive\` again`);
     return ExitCode.interrupted;

@@ -76,7 +76,8 @@ const skippedStatus = {
  */
 function redriveStatus(redrive: QueueRedrive): 200 | 409 | 500 {
   if (!redriveFailed(redrive)) return 200;
-  return redrive.results.some((result) => result.error !== undefined || result.notBackedUp !== undefined) || redrive.interrupted.length > 0 ? 500 : 409;
+  const unfinished = redrive.stoppedBy !== undefined || redrive.interrupted.length > 0;
+  return unfinished || redrive.results.some((result) => result.error !== undefined || result.notBackedUp !== undefined) ? 500 : 409;
 }
 
 /** A finished restore's status: 500 for a failed copy, else that of the first restore that did not happen, else 200. */

@@ -295,6 +295,8 @@ export type QueueRedrive = {
   readonly hiddenElsewhere: number;
   /** The messages of the chosen events this run did not get to because it was interrupted (made visible again). */
   readonly interrupted: readonly string[];
+  /** Why the run stopped before its end (the queue failing midway): what it did until then is reported all the same. */
+  readonly stoppedBy?: string;
 };
 
 /**
@@ -302,8 +304,9 @@ export type QueueRedrive = {
  * was interrupted. An unreadable message is no parked event, and one the function ignores is no upload of this
  * stack's: they are reported and left in the queue, which is no failure of the redrive.
  */
-export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenElsewhere' | 'interrupted'>): boolean {
+export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenElsewhere' | 'interrupted' | 'stoppedBy'>): boolean {
   return (
+    redrive.stoppedBy !== undefined ||
     redrive.hiddenElsewhere > 0 ||
     redrive.interrupted.length > 0 ||
     redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined || result.notBackedUp !== undefined)
@@ -385,18 +388,37 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
   const notReleased = await release(sqs, queueUrl, [...unreadable, ...parked.filter((event) => !chosen.includes(event))]);
   const holds = holdWhileWaiting(sqs, queueUrl, visibilitySeconds, chosen, receivedAt);
   const results: Redriven[] = [];
-  for (const event of chosen) {
-    if (options.signal?.aborted) break;
-    const taken = await holds.renewBefore(event);
-    const result = taken ? { event, skipped: taken } : await redriveOne(sqs, lambda, queueUrl, options.functionName, event, options.inboxBucket, options.backups);
-    if (result.error || result.ignored) notReleased.push(...(await release(sqs, queueUrl, [event])));
-    results.push(result);
-    options.onRedriven?.(results.length, chosen.length);
+  // The queue failing midway (the target stopped answering) ends the run, with what it did so far reported.
+  let stoppedBy: string | undefined;
+  try {
+    for (const event of chosen) {
+      if (options.signal?.aborted) break;
+      const taken = await holds.renewBefore(event);
+      const result = taken ? { event, skipped: taken } : await redriveOne(sqs, lambda, queueUrl, options.functionName, event, options.inboxBucket, options.backups);
+      results.push(result);
+      options.onRedriven?.(results.length, chosen.length);
+      if (result.error || result.ignored) notReleased.push(...(await release(sqs, queueUrl, [event])));
+    }
+  } catch (error) {
+    stoppedBy = `${(error as Error).name}: ${(error as Error).message}`;
   }
-  // An interrupted run hands back at once what it did not get to.
+  // An interrupted or stopped run hands back at once what it did not get to (or, the queue failing, they come back
+  // when their holds run out).
   const waiting = chosen.slice(results.length);
-  if (waiting.length > 0) notReleased.push(...(await release(sqs, queueUrl, waiting)));
-  // Another reader's hold may have ended meanwhile (a redrive beside this one, done): only what is hidden still counts.
-  const stillHidden = Math.min(hiddenElsewhere, await hiddenByOthers(sqs, queueUrl, 0));
-  return { messages: messages.length, parked, unreadable, results, notReleased, hiddenElsewhere: stillHidden, interrupted: waiting.map((event) => event.messageId) };
+  const ended = async () => {
+    if (waiting.length > 0) notReleased.push(...(await release(sqs, queueUrl, waiting)));
+    // Another reader's hold may have ended meanwhile (a redrive beside this one, done): only what is hidden still counts.
+    return Math.min(hiddenElsewhere, await hiddenByOthers(sqs, queueUrl, 0));
+  };
+  const stillHidden = stoppedBy === undefined ? await ended() : await ended().catch(() => hiddenElsewhere);
+  return {
+    messages: messages.length,
+    parked,
+    unreadable,
+    results,
+    notReleased,
+    hiddenElsewhere: stillHidden,
+    interrupted: waiting.map((event) => event.messageId),
+    ...(stoppedBy ? { stoppedBy } : {}),
+  };
 }

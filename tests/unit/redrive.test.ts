@@ -309,3 +309,25 @@ describe('reading a queue message', () => {
     ]);
   });
 });
+
+describe('a queue that fails midway', () => {
+  it('ends the run with what it did so far, the events not reached handed back, instead of losing the report', async () => {
+    // Prepare: the second event's hold cannot be renewed: the target stopped answering
+    arrange([parkedMessage(1), parkedMessage(2), parkedMessage(3)]);
+    let renewals = 0;
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string; ReceiptHandle: string; VisibilityTimeout: number }[] }) => {
+      const seconds = Entries[0]?.VisibilityTimeout;
+      journal.push(`${seconds === 0 ? 'release' : `hide ${seconds}s`} ${Entries.map((entry) => entry.ReceiptHandle).join(' ')}`);
+      if (seconds !== 0 && (renewals += 1) === 2) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4599'), { name: 'Error', code: 'ECONNREFUSED' });
+      return { Successful: Entries.map(({ Id }) => ({ Id })) };
+    });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(redrive.results.map((result) => [result.event.messageId, result.outcomes])).toEqual([['m-1', ['copied']]]);
+    expect(redrive.stoppedBy).toBe('Error: connect ECONNREFUSED 127.0.0.1:4599');
+    expect(redrive.interrupted).toEqual(['m-2', 'm-3']);
+    expect(journal.at(-1)).toBe('release r-2 r-3');
+    expect(redriveFailed(redrive)).toBe(true);
+  });
+});

@@ -18,7 +18,8 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
       <p class="summary">{summarizeRedrive(redrive)}</p>
       {redrive.results.length === 0 && <p class="hint">No parked event was re-invoked: the queue holds none, or the one chosen was gone.</p>}
       {redrive.hiddenElsewhere > 0 && <p class="hint">{`${describeHiddenElsewhere(redrive.hiddenElsewhere)}.`}</p>}
-      {redrive.interrupted.length > 0 && (
+      {redrive.stoppedBy && <p class="problem">{`The queue failed midway (${shownText(redrive.stoppedBy)}): ${redrive.interrupted.length} parked event(s) not redriven are visible again, or come back when their holds run out; redrive again then.`}</p>}
+      {redrive.interrupted.length > 0 && !redrive.stoppedBy && (
         <p class="hint bad">{`${redrive.interrupted.length} parked event(s) not redriven: the console was stopping, and they are back in the queue for the next redrive.`}</p>
       )}
       <ul class="results">
