@@ -187,6 +187,22 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
     }, { timeoutMs: 10_000 });
   });
 
+  it('answers an invocation whose init dies during it at once, as Runtime.ExitError, instead of LocalStack\'s 905 s wait', async () => {
+    // Prepare: a warm environment, its init (the function's parent) known; the next invocation sleeps 800 ms
+    printLogOnFailure();
+    await clients.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: probeName, Environment: { Variables: {} } }));
+    await waitUntilFunctionUpdatedV2({ client: clients.lambda, maxWaitTime: 60 }, { FunctionName: probeName });
+    const { body: warm } = await invoke({});
+    // Act
+    const sleeping = invoke({ sleepMs: 800 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    process.kill(warm.ppid, 'SIGKILL');
+    const died = await sleeping;
+    // Assess
+    expect(died.functionError).toBe('Unhandled');
+    expect(died.body).toMatchObject({ errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining("Runtime exited with error: the kit's Lambda init exited") });
+  }, 30_000);
+
   it('takes its execution environments with it when LocalStack is killed with SIGKILL', async () => {
     // Prepare
     await clients.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: probeName, Environment: { Variables: {} } }));

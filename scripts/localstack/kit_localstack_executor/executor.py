@@ -8,6 +8,7 @@ Not a container: functions share this machine's file system, network and user wi
 from __future__ import annotations
 
 import collections
+import json
 import logging
 import os
 import subprocess
@@ -35,6 +36,8 @@ class KitNodeRuntimeExecutor(RuntimeExecutor):
         self.executor_endpoint = ExecutorEndpoint(id, container_address=LOOPBACK, container_port=get_free_tcp_port())
         self.process: subprocess.Popen[bytes] | None = None
         self._init_output: collections.deque[str] = collections.deque(maxlen=KEPT_INIT_LINES)
+        #: The request id of the invocation under way, which an init that dies answers as Lambda would.
+        self._invoking: str | None = None
 
     def start(self, env_vars: dict[str, str]) -> None:
         node = node_binary_for(self.function_version.config.runtime)
@@ -62,7 +65,8 @@ class KitNodeRuntimeExecutor(RuntimeExecutor):
         self.executor_endpoint.wait_for_startup()
 
     def _follow_init(self, process: subprocess.Popen[bytes]) -> None:
-        """Keeps the init's own output, and fails the start at once when the init dies before it is ready."""
+        """Keeps the init's own output; fails the start at once when the init dies before it is ready, and the
+        invocation under way when it dies during one (LocalStack would wait for its answer for 905 s)."""
         assert process.stdout is not None
         for line in process.stdout:
             self._init_output.append(line.decode("utf-8", "replace").rstrip("\n"))
@@ -72,6 +76,13 @@ class KitNodeRuntimeExecutor(RuntimeExecutor):
             message = f"the kit's Lambda init exited with code {code} before the environment was ready"
             LOG.warning("%s:\n%s", message, self.get_logs())
             startup.set_exception(StatusErrorException(message, payload=f'{{"errorType":"Runtime.ExitError","errorMessage":"{message}"}}'.encode()))
+            return
+        invocation = self.executor_endpoint.invocation_future
+        if invocation is not None and not invocation.done() and self._invoking is not None:
+            message = f"RequestId: {self._invoking} Error: Runtime exited with error: the kit's Lambda init exited with code {code}"
+            LOG.warning("%s:\n%s", message, self.get_logs())
+            answer = json.dumps({"errorType": "Runtime.ExitError", "errorMessage": message}).encode()
+            invocation.set_result(InvocationResult(self._invoking, answer, is_error=True, logs=self.executor_endpoint.logs or ""))
 
     def stop(self) -> None:
         process = self.process
@@ -98,7 +109,11 @@ class KitNodeRuntimeExecutor(RuntimeExecutor):
         return f"http://{LOOPBACK}:{config.GATEWAY_LISTEN[0].port}{self.executor_endpoint.get_endpoint_prefix()}"
 
     def invoke(self, payload: dict[str, str]) -> InvocationResult:
-        return self.executor_endpoint.invoke(payload)
+        self._invoking = payload.get("invoke-id")
+        try:
+            return self.executor_endpoint.invoke(payload)
+        finally:
+            self._invoking = None
 
     def get_logs(self) -> str:
         return "\n".join(self._init_output)
