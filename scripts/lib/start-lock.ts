@@ -59,7 +59,20 @@ function tryLock(lockFile: string): { readonly taken: true } | { readonly taken:
   return { taken: false };
 }
 
-const isLive = (pid: number) => Number.isInteger(pid) && pid > 0 && processAlive(pid);
+/**
+ * Whether the lock's holder still runs: a live process, and a Node one (the scripts that take the lock run in Node),
+ * as after a reboot a stale lock's pid can belong to any other process.
+ */
+const isLive = (pid: number) => Number.isInteger(pid) && pid > 0 && processAlive(pid) && runsNode(pid);
+
+function runsNode(pid: number): boolean {
+  try {
+    return /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
+  } catch {
+    // Not Linux, or another user's process: trust that it lives.
+    return true;
+  }
+}
 
 /**
  * Runs `work` while this process holds `lockFile`: a second caller (another terminal, another script) waits
@@ -68,7 +81,7 @@ const isLive = (pid: number) => Number.isInteger(pid) && pid > 0 && processAlive
 export async function whileLocked<T>(lockFile: string, options: LockOptions, work: () => Promise<T>): Promise<T> {
   let announced = false;
   await waitFor(
-    `the other ${options.what} to finish (lock file ${lockFile})`,
+    `the other ${options.what} to finish (lock file ${lockFile}: if none runs, remove the file and run this again)`,
     async () => {
       const attempt = tryLock(lockFile);
       if (attempt.taken) return true;

@@ -37,9 +37,9 @@ describe('whileLocked', () => {
   });
 
   it('waits for a live holder, says so once, and names the lock when it gives up', async () => {
-    // Prepare: another process holds the lock
+    // Prepare: another Node process (as the scripts run in) holds the lock
     const lockFile = lockIn();
-    const holder = spawn('sleep', ['30']);
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30_000)']);
     children.push(holder);
     writeFileSync(lockFile, String(holder.pid));
     const waits: number[] = [];
@@ -50,27 +50,33 @@ describe('whileLocked', () => {
     });
     // Assess
     await expect(attempt).rejects.toThrow(WaitTimeout);
-    await expect(attempt).rejects.toThrow(`waiting for the other start of host-mode LocalStack to finish (lock file ${lockFile})`);
+    await expect(attempt).rejects.toThrow(`waiting for the other start of host-mode LocalStack to finish (lock file ${lockFile}: if none runs, remove the file and run this again)`);
     expect(waits).toEqual([holder.pid]);
     expect(ran).toBe(false);
     expect(existsSync(lockFile)).toBe(true);
   });
 
   it('takes over a lock whose holder died, or that names no process', async () => {
-    // Prepare: a lock left by a start that was killed, and one holding nothing readable
+    // Prepare: a lock left by a start that was killed, one holding nothing readable, and one whose pid another
+    // program has now (as after a reboot)
     const deadPid = spawnSync('true').pid;
     const leftBehind = lockIn();
     writeFileSync(leftBehind, String(deadPid));
     const garbled = lockIn();
     writeFileSync(garbled, 'not a pid');
+    const reused = lockIn();
+    const other = spawn('sleep', ['30']);
+    children.push(other);
+    writeFileSync(reused, String(other.pid));
     // Act
     const results = await Promise.all([
       whileLocked(leftBehind, { what: 'start', timeoutMs: 2_000 }, async () => 'ran after a dead holder'),
       whileLocked(garbled, { what: 'start', timeoutMs: 2_000 }, async () => 'ran after a garbled lock'),
+      whileLocked(reused, { what: 'start', timeoutMs: 2_000 }, async () => 'ran after a pid another program has'),
     ]);
     // Assess
-    expect(results).toEqual(['ran after a dead holder', 'ran after a garbled lock']);
-    expect([existsSync(leftBehind), existsSync(garbled)]).toEqual([false, false]);
+    expect(results).toEqual(['ran after a dead holder', 'ran after a garbled lock', 'ran after a pid another program has']);
+    expect([existsSync(leftBehind), existsSync(garbled), existsSync(reused)]).toEqual([false, false, false]);
   });
 
   it('leaves a lock that is no longer its own when its work ends', async () => {
