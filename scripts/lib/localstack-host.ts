@@ -23,6 +23,9 @@ const recordFile = join(stateRoot, 'host.json');
 const lockFile = join(stateRoot, 'host.lock');
 /** Where `make localstack-host` listens (BACKUP_KIT_LOCALSTACK_PORT overrides); 4566 stays free for LocalStack in Docker. */
 const sharedLocalStackHostPort = () => portSetting('BACKUP_KIT_LOCALSTACK_PORT', 4577);
+
+/** Where this checkout's `make localstack-host` would listen. */
+export const localStackHostEndpoint = () => `http://127.0.0.1:${sharedLocalStackHostPort()}`;
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 15_000;
 

@@ -45,6 +45,7 @@ describe('resolveTarget', () => {
 describe('LocalStack modes', () => {
   afterEach(() => {
     vi.unstubAllGlobals();
+    vi.unstubAllEnvs();
   });
 
   it.each([
@@ -80,6 +81,18 @@ describe('LocalStack modes', () => {
     const resolve = resolveTarget('localstack', { checkReachable: true, env: { LOCALSTACK_ENDPOINT: 'http://127.0.0.1:4577' } });
     // Assess
     await expect(resolve).rejects.toThrow(/^LocalStack does not answer at http:\/\/127\.0\.0\.1:4577: start it without Docker with `make localstack-host`/);
+  });
+
+  it('names a LocalStack on the host-mode port that this checkout did not start, instead of advising to start one there', async () => {
+    // Prepare: nothing at LocalStack's default endpoint; another checkout's host-mode LocalStack on 127.0.0.1:4577
+    vi.stubEnv('BACKUP_KIT_LOCALSTACK_PORT', '');
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => (url.startsWith('http://127.0.0.1:4577/') ? new Response(JSON.stringify({ version: '4.14.0', is_docker: false })) : new Response('not found', { status: 404 }))));
+    // Act
+    const resolve = resolveTarget('localstack', { checkReachable: true, env: {} });
+    // Assess
+    await expect(resolve).rejects.toThrow(
+      "LocalStack does not answer at http://localhost:4566; one answers at http://127.0.0.1:4577, where this checkout's `make localstack-host` would listen, but this checkout did not start it (another checkout's?): use it with LOCALSTACK_ENDPOINT=http://127.0.0.1:4577",
+    );
   });
 
   it('knows no mode when LocalStack does not say', async () => {
