@@ -226,25 +226,42 @@ describe('reconcile', () => {
   });
 });
 
+/**
+ * Uploads `body` under `key` while the function's configuration is broken, so that its event fails until Lambda
+ * parks it; returns the upload, the parked event as the queue holds it, and what sets the configuration back.
+ */
+async function parkUpload(key: string, body: string) {
+  const { s3, sqs, lambda, outputs, buckets } = live();
+  const FunctionName = outputs.BackupFunctionName;
+  const variables = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }))).Environment?.Variables ?? {};
+  await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: { ...variables, BACKUP_BUCKET: 'Not_A_Bucket' } } }));
+  const put = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: body }));
+  const parked = await waitFor('the event to be parked', async () => {
+    const messages = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map(parseParked);
+    await release(sqs, outputs.FailedEventsQueueUrl, messages);
+    return messages.find((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+  }, { timeoutMs: 20_000, intervalMs: 500 });
+  const repair = () => lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: variables } }));
+  return { put, parked, repair };
+}
+
+/** The parked event of `key`, received (hidden) for a redrive. */
+async function receiveParked(key: string): Promise<ParkedEvent | undefined> {
+  const { sqs, outputs } = live();
+  return (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 30)).map(parseParked).find((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+}
+
 describe('redrive', () => {
   it('re-invokes the function with a parked event and deletes its message only once it succeeded', async () => {
     // Prepare: a broken configuration makes the event fail until it is parked
     const { s3, sqs, lambda, outputs, buckets } = live();
     const FunctionName = outputs.BackupFunctionName;
     const key = `parked/${Date.now()}.txt`;
-    const variables = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }))).Environment?.Variables ?? {};
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: { ...variables, BACKUP_BUCKET: 'Not_A_Bucket' } } }));
-    const put = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: 'parked' }));
-    const parked = await waitFor('the event to be parked', async () => {
-      const messages = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map(parseParked);
-      const events = messages.filter((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
-      await release(sqs, outputs.FailedEventsQueueUrl, messages);
-      return events[0];
-    }, { timeoutMs: 20_000, intervalMs: 500 });
+    const { put, parked, repair } = await parkUpload(key, 'parked');
     // Act: fails again while broken, then succeeds once fixed
-    const [message] = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 30)).map(parseParked).filter((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+    const message = await receiveParked(key);
     const again = await redriveOne(sqs, lambda, outputs.FailedEventsQueueUrl, FunctionName, message!);
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: variables } }));
+    await repair();
     const redriven = await redriveOne(sqs, lambda, outputs.FailedEventsQueueUrl, FunctionName, message!);
     // Assess
     expect(parked).toMatchObject({ attempts: 3, condition: 'RetriesExhausted', lastError: expect.stringContaining('BACKUP_BUCKET') });
@@ -259,20 +276,13 @@ describe('redrive', () => {
     const { s3, sqs, lambda, outputs, buckets } = live();
     const FunctionName = outputs.BackupFunctionName;
     const key = `superseded/${Date.now()}.txt`;
-    const variables = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }))).Environment?.Variables ?? {};
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: { ...variables, BACKUP_BUCKET: 'Not_A_Bucket' } } }));
-    const first = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: 'v1' }));
-    const parked = await waitFor('the event to be parked', async () => {
-      const messages = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map(parseParked);
-      await release(sqs, outputs.FailedEventsQueueUrl, messages);
-      return messages.find((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
-    }, { timeoutMs: 20_000, intervalMs: 500 });
+    const { put: first, parked, repair } = await parkUpload(key, 'v1');
     await faults('PUT', { dropEvents: 1 });
     const second = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: 'v2' }));
     await faults('DELETE');
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: variables } }));
+    await repair();
     // Act
-    const [message] = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 30)).map(parseParked).filter((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+    const message = await receiveParked(key);
     const redriven = await redriveOne(sqs, lambda, outputs.FailedEventsQueueUrl, FunctionName, message!, buckets.inboxBucket, { s3, backupBucket: buckets.backupBucket });
     // Assess: the function backed up the current version, v2; v1 is named, with how to save it
     expect(parked).toBeDefined();
