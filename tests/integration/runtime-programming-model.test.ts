@@ -37,6 +37,10 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     return FunctionName;
   }
 
+  /** Waits until the runtime process (its pid, as a handler returned it) has ended, by the cause named. */
+  const runtimeEnds = (runtimePid: unknown, by: string) =>
+    waitFor(`the runtime to end by its ${by}`, async () => ((await processEnded(runtimePid as number)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+
   async function invoke(FunctionName: string, event: object = {}): Promise<Answer> {
     const response = await stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName, Payload: JSON.stringify(event), LogType: 'Tail' }));
     const text = new TextDecoder().decode(response.Payload);
@@ -148,7 +152,7 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     const { payload: runtimePid } = await invoke(name, { leave: marker });
     await waitFor('the timer to throw', async () => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
     // The runtime ends at once, having handed its error over, instead of running on broken until an invocation comes.
-    await waitFor('the runtime to end by its error', async () => ((await processEnded(runtimePid as number)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+    await runtimeEnds(runtimePid, 'error');
     // Act
     const next = await invoke(name);
     const after = await invoke(name);
@@ -170,7 +174,7 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     };`;
     const name = await createFunction({ 'index.mjs': source });
     const { payload: runtimePid } = await invoke(name, { leave: true });
-    await waitFor('the runtime to end by its error', async () => ((await processEnded(runtimePid as number)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+    await runtimeEnds(runtimePid, 'error');
     // Act
     const next = await invoke(name);
     // Assess
@@ -196,7 +200,7 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     };`;
     const name = await createFunction({ 'index.mjs': source });
     const { payload: runtimePid } = await invoke(name, { exit: true });
-    await waitFor('the runtime to end by its timer', async () => ((await processEnded(runtimePid as number)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+    await runtimeEnds(runtimePid, 'timer');
     // Act
     const next = await invoke(name);
     const after = await invoke(name);
