@@ -9,7 +9,7 @@ import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
 import { TargetName, type Target } from './targets.js';
-import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, unbackedInStack, type InboxHistory } from './unbacked.js';
+import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, unbackedInStack, versionName, type InboxHistory } from './unbacked.js';
 import { shownName } from '../../handler/shown-name.js';
 
 export type TeardownOptions = {
@@ -44,10 +44,6 @@ export class ArrivedDuringDestroy extends Error {
   override readonly name = 'ArrivedDuringDestroy';
 }
 
-/**
- * Deletes the inbox versions and delete markers the check saw, and none written since: an upload that arrives while
- * destroy runs may have no backup yet. Anything left stops the destroy before the stack is deleted.
- */
 /** The destroy to run again, with the switches this one was given. */
 function destroyAgain(target: Target, options: TeardownOptions): string {
   const switches = [
@@ -59,6 +55,10 @@ function destroyAgain(target: Target, options: TeardownOptions): string {
   return `make destroy TARGET=${target.name}${switches.map((name) => ` ${name}`).join('')}`;
 }
 
+/**
+ * Deletes the inbox versions and delete markers the check saw, and none written since: an upload that arrives while
+ * destroy runs may have no backup yet. Anything left stops the destroy before the stack is deleted.
+ */
 async function emptyCheckedInbox(target: Target, clients: Clients, inboxBucket: string, checked: InboxHistory, options: TeardownOptions): Promise<void> {
   const { log } = options;
   const entries = [...checked.values()].flat();
@@ -67,8 +67,8 @@ async function emptyCheckedInbox(target: Target, clients: Clients, inboxBucket: 
   const left = [...(await historyUnder(clients.s3, inboxBucket)).values()].flat();
   if (left.length === 0) return;
   // A listing that could not name a key as stored (a control character in it) lists it again after its delete.
-  const listedBefore = new Set(entries.map((entry) => JSON.stringify([entry.key, entry.versionId])));
-  const undeleted = left.find((entry) => listedBefore.has(JSON.stringify([entry.key, entry.versionId])));
+  const listedBefore = new Set(entries.map((entry) => versionName(entry.key, entry.versionId)));
+  const undeleted = left.find((entry) => listedBefore.has(versionName(entry.key, entry.versionId)));
   if (undeleted) {
     throw new Error(
       `could not empty ${inboxBucket}: S3 listed ${shownName(undeleted.key)} (version ${undeleted.versionId}) again after deleting it: a key the listing cannot name as stored (a control character in its name?) must be deleted by hand, then run this again`,

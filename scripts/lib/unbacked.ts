@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
+import { historyUnder, type VersionEntry } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { Finding, reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
@@ -40,7 +40,7 @@ const KEY_CONCURRENCY = 4;
 const isNoSuchBucket = (error: unknown) => /NoSuchBucket/.test((error as Error).name);
 
 /** One inbox version, as a set of them names it. */
-const versionName = (key: string, versionId: string | undefined) => JSON.stringify([key, versionId]);
+export const versionName = (key: string, versionId: string | undefined) => JSON.stringify([key, versionId]);
 
 /** The inbox's history, or undefined when the bucket is gone (it holds nothing to lose). */
 export async function inboxHistory(s3: S3Client, inboxBucket: string): Promise<InboxHistory | undefined> {
@@ -102,7 +102,7 @@ async function inboxOnlyVersions(
     toCheck.map(([key, candidates]) =>
       limit(async () => {
         const wanted = new Set(candidates.map((entry) => entry.versionId));
-        const held = backupBucket === undefined ? new Set<string>() : await sourcesHeld(s3, backupBucket, await historyOf(s3, backupBucket, key), wanted);
+        const held = backupBucket === undefined ? new Set<string>() : await sourcesHeld(s3, backupBucket, key, wanted);
         return candidates.filter((entry) => !held.has(entry.versionId)).map((entry) => ({ key, versionId: entry.versionId }));
       }),
     ),
