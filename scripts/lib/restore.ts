@@ -190,13 +190,13 @@ async function chooseVersion(
 }
 
 /**
- * Which of these inbox versions some backup version of the key (its history in the backup bucket, newest first)
- * names as its source. Read a window at a time, newest first, and no further once every one is found: an inbox
- * version is mostly held by one of the latest backups.
+ * Which of these inbox versions some backup version of `key` names as its source. Its history in the backup bucket
+ * (newest first) is listed here unless the caller has it; it is read a window at a time, newest first, and no further
+ * once every one is found: an inbox version is mostly held by one of the latest backups.
  */
-export async function sourcesHeld(s3: S3Client, backupBucket: string, entries: readonly VersionEntry[], inboxVersionIds: ReadonlySet<string>): Promise<Set<string>> {
+export async function sourcesHeld(s3: S3Client, backupBucket: string, key: string, inboxVersionIds: ReadonlySet<string>, listed?: readonly VersionEntry[]): Promise<Set<string>> {
   const held = new Set<string>();
-  const versions = entries.filter((entry) => !entry.deleteMarker);
+  const versions = (listed ?? (await historyOf(s3, backupBucket, key))).filter((entry) => !entry.deleteMarker);
   for (let start = 0; start < versions.length && held.size < inboxVersionIds.size; start += WALK_WINDOW) {
     const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
     for (const version of window) {
@@ -298,11 +298,11 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           return { ...skip(SkipReason.alreadyThere, `s3://${target.bucket}/${shownName(target.key)} holds this backup's bytes already (${comparison.detail})`), backup, occupiedBy, occupiedByVersion, ...byTime };
         }
         // Over the inbox's current version, a restore leaves it as an earlier version that no verb backs up: only a
-        // version the backups hold is overwritten.
-        // The occupant's backups are under its own key: the key restored, or the same key under TO='s folder.
-        const occupantBackups = () => (target.key === key ? Promise.resolve(backups.get(key) ?? []) : historyOf(s3, buckets.backupBucket, target.key));
+        // version the backups hold is overwritten. Its backups are under its own key: the key restored (listed
+        // already), or the same key under TO='s folder.
         const inTheWay = occupant?.versionId;
-        if (inTheWay && target.bucket === buckets.inboxBucket && (await sourcesHeld(s3, buckets.backupBucket, await occupantBackups(), new Set([inTheWay]))).size === 0) {
+        const listedHere = target.key === key ? (backups.get(key) ?? []) : undefined;
+        if (inTheWay && target.bucket === buckets.inboxBucket && (await sourcesHeld(s3, buckets.backupBucket, target.key, new Set([inTheWay]), listedHere)).size === 0) {
           return {
             ...skip(
               SkipReason.occupantUnbacked,
