@@ -19,6 +19,9 @@ export async function trailBucketLeaving(clients: Clients, existing: Stack | und
   return { bucket, versions: await countVersions(clients.s3, bucket) };
 }
 
+/** How the owner keeps the audit logs of a bucket before it goes. */
+const keepLogs = (bucket: string) => `Keep what you need (aws s3 sync s3://${bucket} ./audit-logs)`;
+
 /** The name the template gives the audit trail's bucket. */
 export const trailBucketName = (namePrefix: string, account: string, region: string) => `${namePrefix}-trail-${account}-${region}`;
 
@@ -33,13 +36,12 @@ export async function refuseLeftTrailBucket(clients: Clients, existing: Stack | 
   throw new UsageError(
     `EnableAuditTrail=true creates the audit trail's bucket s3://${bucket}, but a bucket of that name is left outside the stack ` +
       '(from a trail turned off with its logs kept, or a deploy interrupted while it turned the trail off), and CloudFormation would fail on its name. ' +
-      `Keep what you need (aws s3 sync s3://${bucket} ./audit-logs), empty it of every version (the S3 console's Empty does) and delete it, then deploy again`,
+      `${keepLogs(bucket)}, empty it of every version (the S3 console's Empty does) and delete it, then deploy again`,
   );
 }
 
 /** What to do before the audit logs go: keep them, then say so. */
-const keepThemFirst = (bucket: string, verb: 'deploy' | 'destroy') =>
-  `Keep what you need (aws s3 sync s3://${bucket} ./audit-logs), then ${verb} again with DELETE_AUDIT_LOGS=1 to delete them with the bucket`;
+const keepThemFirst = (bucket: string, verb: 'deploy' | 'destroy') => `${keepLogs(bucket)}, then ${verb} again with DELETE_AUDIT_LOGS=1 to delete them with the bucket`;
 
 /** Refuses, before anything is written, to take a trail bucket that holds audit logs out of the stack unless told to delete them. */
 export function refuseLosingAuditLogs(leaving: LeavingTrailBucket | undefined, deleteAuditLogs: boolean): void {

@@ -187,7 +187,7 @@ export function missingBucket(error: unknown): string | undefined {
 /**
  * The set-up to do when the SDK found no AWS credentials (a set-up error, exit 2); undefined for any other error.
  */
-export function missingCredentials(error: unknown): string | undefined {
+function missingCredentials(error: unknown): string | undefined {
   if ((error as { name?: string } | undefined)?.name !== 'CredentialsProviderError') return undefined;
   return 'no AWS credentials were found for TARGET=aws: sign in (`aws sso login --profile <name>`, then AWS_PROFILE=<name>), or set AWS_PROFILE to a profile with keys, and run it again';
 }

@@ -6,7 +6,7 @@ export type Invocation = { readonly functionError?: string; readonly payload: un
  * Lambda's longest function timeout, and a minute for the answer to come back: a synchronous Invoke's limit, set on
  * the Invoke alone (the client's other requests keep the short limit, so that a silent target ends them).
  */
-export const LONGEST_INVOKE_MS = 960_000;
+const LONGEST_INVOKE_MS = 960_000;
 
 /** Invokes the function synchronously with an event and decodes its answer (a function error included). */
 export async function invokeFunction(lambda: LambdaClient, functionName: string, event: unknown): Promise<Invocation> {
