@@ -57,7 +57,7 @@ run(async () => {
     if (result.skipped) console.log(`  SKIPPED    ${describe(result.event)}\n             ${result.skipped}`);
     else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${shownText(result.error)}`);
     else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${shownText(result.whyIgnored ?? '')}; ${IGNORED_ADVICE}`);
-    else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result)}`);
+    else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result, target.endpoint)}`);
   }
   for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem} (another reader has it, or it is gone)`);
   console.log(summarizeRedrive(redrive));

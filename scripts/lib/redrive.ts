@@ -12,7 +12,8 @@ import { parseS3Event } from '../../handler/event.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 import { sourcesHeld } from './restore.js';
-import { shellWord, shownName, shownText } from '../../handler/shown-name.js';
+import { saveVersionCommand } from './aws-cli.js';
+import { shownName, shownText } from '../../handler/shown-name.js';
 
 /** An event Lambda parked in the failed-events queue after its retries, as its on-failure record tells it. */
 export type ParkedEvent = {
@@ -316,9 +317,10 @@ export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenEls
  * What a redrive says of an event's versions it could not back up, and of the records the function ignored beside
  * those it took: nothing when there are none.
  */
-export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'othersIgnored' | 'whyOthersIgnored'>): string {
+export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'othersIgnored' | 'whyOthersIgnored'>, endpoint?: string): string {
   const versions = (result.notBackedUp ?? []).map(
-    ({ bucket, key, versionId }) => `; version ${versionId} of ${shownName(key)} is not backed up: overwritten or deleted since it was parked, it stays only in the inbox's history (save it: aws s3api get-object --bucket ${bucket} --key ${shellWord(key)} --version-id ${versionId} <file>)`,
+    ({ bucket, key, versionId }) =>
+      `; version ${versionId} of ${shownName(key)} is not backed up: overwritten or deleted since it was parked, it stays only in the inbox's history (save it: ${saveVersionCommand(bucket, key, versionId, endpoint)})`,
   );
   const others = result.othersIgnored ? [`; ${result.othersIgnored} other record(s) ignored by the function (${result.whyOthersIgnored ?? ''}), gone with the message`] : [];
   return [...versions, ...others].join('');

@@ -6,7 +6,8 @@ import type { Clients } from './clients.js';
 import { Finding, reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
 import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
 import { sourcesHeld } from './restore.js';
-import { shellWord, shownName } from '../../handler/shown-name.js';
+import { awsCli, saveVersionCommand } from './aws-cli.js';
+import { shownName } from '../../handler/shown-name.js';
 
 /** An earlier inbox version that no backup version holds: the inbox keeps its only copy. */
 export type InboxOnlyVersion = { readonly key: string; readonly versionId: string };
@@ -207,10 +208,8 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
       ? "The stack's state lets neither redrive nor reconcile run"
       : undefined;
   // Bucket to bucket, the copies keep their metadata, and keys such as `docs` beside `docs/a.txt` need no folders.
-  const local = context.endpoint ? `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 ` : '';
-  const endpoint = context.endpoint ? ` --endpoint-url ${context.endpoint}` : '';
   const inbox = context.inboxBucket ?? '<inbox bucket>';
-  const copy = `${local}aws s3 sync s3://${inbox} s3://<a bucket of yours>${endpoint}`;
+  const copy = awsCli(`s3 sync s3://${inbox} s3://<a bucket of yours>`, context.endpoint);
   const current =
     keys.length === 0 && parked === 0
       ? undefined
@@ -220,7 +219,7 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
   // A sync copies current versions only: an earlier one is saved by its version id.
   const first = inboxOnly[0];
   const save = first
-    ? `No verb of the kit backs up an earlier version: save those you want first (\`${local}aws s3api get-object --bucket ${inbox} --key ${shellWord(first.key)} --version-id ${first.versionId} <file>${endpoint}\`${inboxOnly.length > 1 ? ', and likewise for the others' : ''}), then destroy with DISCARD_UNBACKED=1${current ? '' : ' to let them go'}`
+    ? `No verb of the kit backs up an earlier version: save those you want first (\`${saveVersionCommand(inbox, first.key, first.versionId, context.endpoint)}\`${inboxOnly.length > 1 ? ', and likewise for the others' : ''}), then destroy with DISCARD_UNBACKED=1${current ? '' : ' to let them go'}`
     : undefined;
   const others = otherMessages ? ` (${describeOtherMessages(otherMessages, targetName)})` : '';
   throw new UsageError(`destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}${others}. ${[current, save].filter(Boolean).join('. ')}`);
