@@ -37,9 +37,9 @@ function refusePrefix(prefix: string, folder: string, count: number): void {
   }
   const longest = Buffer.byteLength(seedKey(folder, Date.now(), count - 1));
   if (longest > MAX_KEY_BYTES) {
-    const room = MAX_KEY_BYTES - (longest - Buffer.byteLength(folder));
+    const names = longest - Buffer.byteLength(folder);
     throw new UsageError(
-      `--prefix makes keys of ${longest} bytes, more than S3's ${MAX_KEY_BYTES}: seed's file names take ${longest - Buffer.byteLength(folder)}, so the prefix may have at most ${room} bytes with its trailing /`,
+      `--prefix makes keys of ${longest} bytes, more than S3's ${MAX_KEY_BYTES}: seed's file names take ${names}, so the prefix may have at most ${MAX_KEY_BYTES - names} bytes with its trailing /`,
     );
   }
 }

@@ -156,7 +156,8 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
       if (!info) {
         const lost = host && lostLocalStackHost(host);
         // A LocalStack on the host-mode port that this checkout has no record of: another checkout's.
-        const elsewhere = !lost && !env.LOCALSTACK_ENDPOINT && (await localstackInfo(localStackHostEndpoint())) ? localStackHostEndpoint() : undefined;
+        const hostPort = localStackHostEndpoint();
+        const elsewhere = !lost && !env.LOCALSTACK_ENDPOINT && (await localstackInfo(hostPort)) ? hostPort : undefined;
         throw new UsageError(
           lost ??
             (elsewhere
