@@ -7,7 +7,8 @@ import type { Receipt } from './receipts.js';
 import type { TargetReports } from './reports.js';
 
 /** Where the console acts: the target, and the account and region its requests reach. */
-export type Place = { readonly target: TargetName; readonly region: string; readonly account: string };
+/** Where the console works; `endpoint` is an emulator's (none on aws), for the commands its advice gives. */
+export type Place = { readonly target: TargetName; readonly region: string; readonly account: string; readonly endpoint?: string };
 
 /** Whether the function runs the artefact this checkout built. */
 export type ArtefactView = {

@@ -58,7 +58,7 @@ async function artefactOf(clients: Clients, functionName: string): Promise<Artef
 
 /** The console's view of the target: every read and every action goes through the kit's own libraries. */
 export function liveBackend(target: Target, clients: Clients, options: LiveBackendOptions): ConsoleBackend {
-  const place: Place = { target: target.name, region: target.region, account: options.account };
+  const place: Place = { target: target.name, region: target.region, account: options.account, endpoint: target.endpoint };
   /** Redrives running, by the message ids asked for ('' for all of them). */
   const redrivesUnderWay = new Map<string, Promise<QueueRedrive>>();
 

@@ -249,6 +249,25 @@ describe('a redrive the console’s stop cut short', () => {
   });
 });
 
+describe('a redrive whose parked version is no longer backed up', () => {
+  it('gives a save command that works where the console works: the emulator’s endpoint and credentials there, plain aws on AWS', async () => {
+    // Prepare
+    const parkedVersion = { bucket: 'kit-inbox', key: 'parked.txt', versionId: 'v-1' };
+    const redriven = { messages: 1, parked: [parkedEvent], unreadable: [], notReleased: [], hiddenElsewhere: 0, interrupted: [], results: [{ event: parkedEvent, outcomes: ['copied'], notBackedUp: [parkedVersion] }] };
+    const emulator = fakeBackend({ target: 'embedded', endpoint: 'http://127.0.0.1:4599' });
+    const aws = fakeBackend({ target: 'aws', endpoint: undefined });
+    emulator.backend.redrive.mockResolvedValueOnce(redriven);
+    aws.backend.redrive.mockResolvedValueOnce(redriven);
+    // Act
+    const onEmulator = await (await emulator.app.request(post('/redrive', { token: TOKEN }))).text();
+    const onAws = await (await aws.app.request(post('/redrive', { token: TOKEN, confirmAccount: '123456789012' }))).text();
+    // Assess
+    expect(onEmulator).toContain('aws s3api get-object --bucket kit-inbox --key &#39;parked.txt&#39; --version-id v-1 &lt;file&gt; --endpoint-url http://127.0.0.1:4599');
+    expect(onEmulator).toContain('AWS_ACCESS_KEY_ID=test');
+    expect(onAws).toContain('(save it: aws s3api get-object --bucket kit-inbox --key &#39;parked.txt&#39; --version-id v-1 &lt;file&gt;)');
+  });
+});
+
 describe('the parked events', () => {
   it('refuses a redrive whose message id is blank instead of redriving them all', async () => {
     // Prepare

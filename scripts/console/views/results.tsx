@@ -32,7 +32,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
                 ? `failed again: ${shownText(result.error)}`
                 : result.ignored
                   ? `ignored by the function (${shownText(result.whyIgnored ?? '')}): left in the queue`
-                  : `redriven → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result)}`}
+                  : `redriven → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result, session.place.endpoint)}`}
           </li>
         ))}
         {redrive.notReleased.map((refused) => (
