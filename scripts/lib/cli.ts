@@ -167,7 +167,7 @@ export function interruption(notice: string): AbortSignal {
  */
 export function stoppedAnswering(error: unknown): string | undefined {
   const { code, name } = (error ?? {}) as { code?: string; name?: string };
-  if (code === 'ECONNREFUSED') return 'is its emulator or LocalStack still running? (`make deploy` starts the embedded one)';
+  if (code === 'ECONNREFUSED') return 'is its emulator or LocalStack still running? (`make deploy` starts the embedded one, `make localstack-host` LocalStack without Docker, `make up` LocalStack in Docker)';
   // The SDK's time limit on an answer (clientsFor's answerWithinMs) ran out: the target took the request and is silent.
   if (name === 'TimeoutError' || code === 'ETIMEDOUT') return 'it took the request and did not answer in time: is its emulator or LocalStack stopped or overloaded? (its log says)';
   return undefined;

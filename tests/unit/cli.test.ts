@@ -149,7 +149,7 @@ describe('run', () => {
     await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
     // Assess
     expect(printed).toHaveBeenCalledWith(
-      'error: connect ECONNREFUSED 127.0.0.1:4599: the target stopped answering; is its emulator or LocalStack still running? (`make deploy` starts the embedded one)',
+      'error: connect ECONNREFUSED 127.0.0.1:4599: the target stopped answering; is its emulator or LocalStack still running? (`make deploy` starts the embedded one, `make localstack-host` LocalStack without Docker, `make up` LocalStack in Docker)',
     );
   });
 

@@ -135,7 +135,7 @@ describe('a target that stops answering', () => {
     const response = await app.request(pageAt(`/key?key=a.txt`));
     // Assess
     expect(response.status).toBe(503);
-    expect(await response.text()).toContain('connect ECONNREFUSED 127.0.0.1:4599: is its emulator or LocalStack still running? (`make deploy` starts the embedded one)');
+    expect(await response.text()).toContain('connect ECONNREFUSED 127.0.0.1:4599: is its emulator or LocalStack still running? (`make deploy` starts the embedded one, `make localstack-host` LocalStack without Docker, `make up` LocalStack in Docker)');
   });
 });
 
