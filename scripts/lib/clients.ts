@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -13,6 +14,7 @@ export type Clients = {
   readonly sns: SNSClient;
   readonly sqs: SQSClient;
   readonly cloudFormation: CloudFormationClient;
+  readonly cloudTrail: CloudTrailClient;
   readonly lambda: LambdaClient;
   readonly logs: CloudWatchLogsClient;
   readonly sts: STSClient;
@@ -55,6 +57,7 @@ export function clientsFor(target: Target, options: ClientOptions = {}): Clients
     sns: new SNSClient(answering),
     sqs: new SQSClient(answering),
     cloudFormation: new CloudFormationClient(answering),
+    cloudTrail: new CloudTrailClient(answering),
     lambda: new LambdaClient(answering),
     logs: new CloudWatchLogsClient(answering),
     sts: new STSClient(answering),

@@ -1,3 +1,4 @@
+import { GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
@@ -117,6 +118,82 @@ function bucketExpectations(clients: Clients, id: string, bucket: string, proper
   return expectations;
 }
 
+type TrailProperties = {
+  TrailName?: unknown;
+  S3BucketName?: unknown;
+  IsLogging?: unknown;
+  IsMultiRegionTrail?: unknown;
+  IncludeGlobalServiceEvents?: unknown;
+  EnableLogFileValidation?: unknown;
+  AdvancedEventSelectors?: { Name?: unknown; FieldSelectors?: Record<string, unknown>[] }[];
+};
+
+/** The operators of an advanced event selector's field, in the order the text gives them. */
+const FIELD_OPERATORS = ['Equals', 'NotEquals', 'StartsWith', 'NotStartsWith', 'EndsWith', 'NotEndsWith'] as const;
+
+/** Advanced event selectors as one comparable line: what the trail records. */
+function selectorsText(selectors: readonly { readonly Name?: unknown; readonly FieldSelectors?: readonly object[] }[] | undefined, resolve: Resolve): string {
+  if (!selectors?.length) return 'none';
+  return selectors
+    .map((selector) => {
+      const fields = (selector.FieldSelectors ?? []).map((fieldSelector) => {
+        const field = fieldSelector as Record<string, unknown>;
+        const operators = FIELD_OPERATORS.filter((operator) => Array.isArray(field[operator]) && (field[operator] as unknown[]).length > 0).map(
+          (operator) => `${operator}=${(field[operator] as unknown[]).map((value) => resolve(value) ?? '…').join(',')}`,
+        );
+        return `${resolve(field.Field) ?? '…'} ${operators.join(' ')}`;
+      });
+      return `${resolve(selector.Name) ?? ''}: ${fields.sort().join('; ')}`;
+    })
+    .sort()
+    .join(' | ');
+}
+
+const flagText = (value: unknown) => String(value === true || value === 'true');
+const trailText = (bucket: unknown, validation: unknown, multiRegion: unknown, global: unknown) =>
+  `bucket=${String(bucket ?? 'none')} logFileValidation=${flagText(validation)} multiRegion=${flagText(multiRegion)} globalServiceEvents=${flagText(global)}`;
+
+/**
+ * The audit trail: that it logs, where to, with validation, and what it records. A trail stopped by hand is the
+ * owner's to start again: CloudFormation does not, while the stack is unchanged.
+ */
+function trailExpectations(clients: Clients, id: string, properties: TrailProperties, resolve: Resolve): Expectation[] {
+  const { cloudTrail } = clients;
+  const name = resolve(properties.TrailName);
+  if (!name) return [];
+  const trail = async () => (await cloudTrail.send(new GetTrailCommand({ Name: name }))).Trail;
+  return [
+    {
+      resource: id,
+      property: 'logging',
+      expected: flagText(properties.IsLogging),
+      read: async () => String((await cloudTrail.send(new GetTrailStatusCommand({ Name: name }))).IsLogging ?? 'none'),
+      ownersTurn: (live) =>
+        live === 'false'
+          ? `the trail was stopped outside the stack, so nothing records the inbox's writes, and a deploy does not start it again while the stack is unchanged: \`aws cloudtrail start-logging --name ${name}\``
+          : undefined,
+    },
+    {
+      resource: id,
+      property: 'trail',
+      expected: trailText(resolve(properties.S3BucketName), properties.EnableLogFileValidation, properties.IsMultiRegionTrail, properties.IncludeGlobalServiceEvents),
+      read: async () => {
+        const live = await trail();
+        return live ? trailText(live.S3BucketName, live.LogFileValidationEnabled, live.IsMultiRegionTrail, live.IncludeGlobalServiceEvents) : 'none';
+      },
+    },
+    {
+      resource: id,
+      property: 'eventSelectors',
+      expected: selectorsText(properties.AdvancedEventSelectors, resolve),
+      read: async () => {
+        const { AdvancedEventSelectors } = await cloudTrail.send(new GetEventSelectorsCommand({ TrailName: name }));
+        return selectorsText(AdvancedEventSelectors, (value) => (value === undefined ? undefined : String(value)));
+      },
+    },
+  ];
+}
+
 function blockText(configuration: object | undefined): string {
   if (!configuration) return 'none';
   const block = configuration as Record<string, unknown>;
@@ -162,9 +239,9 @@ export async function checkDrift(
     BackupBucket: outputs.BackupBucketName,
     TrailBucket: outputs.AuditTrailBucketName,
   };
-  // arn:aws:lambda:<region>:<account>:function:<name>
-  const [, , , region = '', accountId = ''] = functionArn.split(':');
-  const names = { parameters: stackValues, accountId, region, outputs: outputs as Readonly<Record<string, string | undefined>> };
+  // arn:<partition>:lambda:<region>:<account>:function:<name>
+  const [, partition = 'aws', , region = '', accountId = ''] = functionArn.split(':');
+  const names = { parameters: stackValues, accountId, region, partition, outputs: outputs as Readonly<Record<string, string | undefined>> };
   const resolve: Resolve = (node) => resolveValue(template, node, names);
   const expectations: Expectation[] = [];
   // A bucket is checked whenever the stack names it, also one the stack took over instead of creating it.
@@ -183,6 +260,11 @@ export async function checkDrift(
       expected: policySids(resource.Properties?.PolicyDocument),
       read: async () => policySids(JSON.parse((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}')),
     });
+  }
+  for (const [id, resource] of Object.entries(resources)) {
+    // Only where the target has CloudTrail: elsewhere a deploy refuses to turn the trail on.
+    if (resource.Type !== 'AWS::CloudTrail::Trail' || (resource.Condition && !conditions[resource.Condition]) || !capabilities.cloudTrail) continue;
+    expectations.push(...trailExpectations(clients, id, (resource.Properties ?? {}) as TrailProperties, resolve));
   }
   if (conditions.HasNotificationEmail) {
     const address = String(parameters.NotificationEmail);

@@ -6,6 +6,8 @@ export type StackNames = {
   readonly parameters: Readonly<Record<string, string>>;
   readonly accountId: string;
   readonly region: string;
+  /** The partition of the stack's ARNs (aws, aws-cn, aws-us-gov). */
+  readonly partition: string;
   /** The stack's outputs by name: a resource's Ref is read from an output whose Value is that Ref. */
   readonly outputs: Readonly<Record<string, string | undefined>>;
 };
@@ -20,6 +22,7 @@ export function resolveValue(template: Template, node: unknown, names: StackName
   const refOf = (name: string): string | undefined => {
     if (name === 'AWS::AccountId') return names.accountId;
     if (name === 'AWS::Region') return names.region;
+    if (name === 'AWS::Partition') return names.partition;
     if (name in template.Parameters) return names.parameters[name];
     const output = Object.entries(template.Outputs).find(([, declared]) => (declared.Value as { Ref?: unknown } | undefined)?.Ref === name);
     return output ? names.outputs[output[0]] : undefined;

@@ -1,3 +1,4 @@
+import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
@@ -23,6 +24,7 @@ import { awsError } from './support/fixtures.js';
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
 const lambda = mockClient(LambdaClient);
+const cloudTrail = mockClient(CloudTrailClient);
 const outputs: StackOutputs = {
   InboxBucketName: 'in',
   BackupBucketName: 'bk',
@@ -198,6 +200,90 @@ describe('checkDrift', () => {
       note: expect.stringMatching(/^me@example.com has not confirmed its subscription, so no receipt reaches it: follow the link in the confirmation e-mail/),
     });
     expect(onLocalStack.find((c) => c.property === 'subscription')).toMatchObject({ live: 'email:me@example.com', status: 'ok' });
+  });
+});
+
+describe('the audit trail, where the target has CloudTrail', () => {
+  const trailName = 'backup-kit-inbox-audit';
+  const trailOutputs: StackOutputs = { ...outputs, AuditTrailBucketName: 'trail-logs' };
+  /** The inbox's object writes, as CloudTrail lists the template's selector. */
+  const inboxWrites = {
+    Name: 'Inbox object writes',
+    FieldSelectors: [
+      { Field: 'eventCategory', Equals: ['Data'] },
+      { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+      { Field: 'readOnly', Equals: ['false'] },
+      { Field: 'resources.ARN', StartsWith: ['arn:aws:s3:::backup-kit-inbox-123456789012-us-east-1/'] },
+    ],
+  };
+
+  /** A trail as the template makes it, changed by `changes`. */
+  function liveTrail(changes: { logging?: boolean; validation?: boolean; selectors?: object[] } = {}) {
+    cloudTrail.reset();
+    const named = <T>(answer: T) => ({ Name, TrailName }: { Name?: string; TrailName?: string }) => {
+      if ((Name ?? TrailName) !== trailName) throw awsError('TrailNotFoundException', 400);
+      return answer;
+    };
+    cloudTrail.on(GetTrailStatusCommand).callsFake(named({ IsLogging: changes.logging ?? true }));
+    cloudTrail.on(GetTrailCommand).callsFake(
+      named({ Trail: { Name: trailName, S3BucketName: 'trail-logs', LogFileValidationEnabled: changes.validation ?? true, IsMultiRegionTrail: false, IncludeGlobalServiceEvents: false } }),
+    );
+    cloudTrail.on(GetEventSelectorsCommand).callsFake(named({ TrailARN: `arn:aws:cloudtrail:us-east-1:123456789012:trail/${trailName}`, AdvancedEventSelectors: changes.selectors ?? [inboxWrites] }));
+  }
+  const trailChecks = async (capabilities = capabilitiesOf.aws) =>
+    (await checkDrift(clients, template, { EnableAuditTrail: 'true' }, trailOutputs, capabilities)).filter((check) => check.resource === 'AuditTrail');
+
+  it('finds nothing when the trail logs, to its bucket, with validation, the inbox writes the template names', async () => {
+    // Prepare
+    liveTrail();
+    // Act
+    const checks = await trailChecks();
+    // Assess
+    expect(checks.map((check) => `${check.property} ${check.status}`)).toEqual(['logging ok', 'trail ok', 'eventSelectors ok']);
+  });
+
+  it('warns about a trail stopped by hand, which no deploy starts again, and names the command that does', async () => {
+    // Prepare
+    liveTrail({ logging: false });
+    // Act
+    const logging = (await trailChecks()).find((check) => check.property === 'logging')!;
+    // Assess
+    expect(logging.status).toBe('warn');
+    expect(formatDrift(logging, 'aws')).toBe(
+      "  warn   AuditTrail logging: false: the trail was stopped outside the stack, so nothing records the inbox's writes, and a deploy does not start it again while the stack is unchanged: `aws cloudtrail start-logging --name backup-kit-inbox-audit`",
+    );
+  });
+
+  it('reports a trail that records other writes, lost its log file validation, or is gone as drift', async () => {
+    // Prepare: the selector narrowed to one folder of the inbox, validation off
+    liveTrail({ validation: false, selectors: [{ ...inboxWrites, FieldSelectors: [...inboxWrites.FieldSelectors.slice(0, 3), { Field: 'resources.ARN', StartsWith: ['arn:aws:s3:::backup-kit-inbox-123456789012-us-east-1/photos/'] }] }] });
+    // Act
+    const changed = notOk(await trailChecks());
+    cloudTrail.reset();
+    cloudTrail.onAnyCommand().rejects(awsError('TrailNotFoundException', 400));
+    const gone = notOk(await trailChecks());
+    // Assess
+    expect(changed).toEqual([
+      'AuditTrail trail: bucket=trail-logs logFileValidation=true multiRegion=false globalServiceEvents=false -> bucket=trail-logs logFileValidation=false multiRegion=false globalServiceEvents=false (DRIFT)',
+      'AuditTrail eventSelectors: Inbox object writes: eventCategory Equals=Data; readOnly Equals=false; resources.ARN StartsWith=arn:aws:s3:::backup-kit-inbox-123456789012-us-east-1/; resources.type Equals=AWS::S3::Object -> ' +
+        'Inbox object writes: eventCategory Equals=Data; readOnly Equals=false; resources.ARN StartsWith=arn:aws:s3:::backup-kit-inbox-123456789012-us-east-1/photos/; resources.type Equals=AWS::S3::Object (DRIFT)',
+    ]);
+    expect(gone).toEqual([
+      'AuditTrail logging: true -> none (DRIFT)',
+      'AuditTrail trail: bucket=trail-logs logFileValidation=true multiRegion=false globalServiceEvents=false -> none (DRIFT)',
+      expect.stringMatching(/^AuditTrail eventSelectors: Inbox object writes: .* -> none \(DRIFT\)$/),
+    ]);
+  });
+
+  it('reads no trail where the target has no CloudTrail, nor when the trail is off', async () => {
+    // Prepare
+    liveTrail();
+    // Act
+    const onEmbedded = await trailChecks(capabilitiesOf.embedded);
+    const off = (await checkDrift(clients, template, { EnableAuditTrail: 'false' }, outputs, capabilitiesOf.aws)).filter((check) => check.resource === 'AuditTrail');
+    // Assess
+    expect([onEmbedded, off]).toEqual([[], []]);
+    expect(cloudTrail.calls()).toHaveLength(0);
   });
 });
 

@@ -6,7 +6,7 @@ describe("a template value in a deployed stack", () => {
   it('reads parameters, pseudo parameters and resources that an output names, and nothing else', async () => {
     // Prepare
     const template = await loadTemplate();
-    const names = { parameters: { ...parameterDefaults(template), NamePrefix: 'kit', CopyConcurrency: '4' }, accountId: '123456789012', region: 'eu-west-1', outputs: { ReceiptTopicArn: 'arn:aws:sns:eu-west-1:123456789012:kit-receipts' } };
+    const names = { parameters: { ...parameterDefaults(template), NamePrefix: 'kit', CopyConcurrency: '4' }, accountId: '123456789012', region: 'eu-west-1', partition: 'aws-cn', outputs: { ReceiptTopicArn: 'arn:aws:sns:eu-west-1:123456789012:kit-receipts' } };
     // Act
     const values = [
       { 'Fn::Sub': '${NamePrefix}-inbox-${AWS::AccountId}-${AWS::Region}' },
@@ -17,15 +17,16 @@ describe("a template value in a deployed stack", () => {
       { 'Fn::GetAtt': ['BackupFunction', 'Arn'] },
       { Ref: 'FailedEventsQueue' },
       { 'Fn::Sub': '${Unknown}-x' },
+      { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${NamePrefix}-inbox-${AWS::AccountId}-${AWS::Region}/' },
     ].map((node) => resolveValue(template, node, names));
     // Assess
-    expect(values).toEqual(['kit-inbox-123456789012-eu-west-1', '4', '67108864', 'arn:aws:sns:eu-west-1:123456789012:kit-receipts', 'INFO', undefined, undefined, undefined]);
+    expect(values).toEqual(['kit-inbox-123456789012-eu-west-1', '4', '67108864', 'arn:aws:sns:eu-west-1:123456789012:kit-receipts', 'INFO', undefined, undefined, undefined, 'arn:aws-cn:s3:::kit-inbox-123456789012-eu-west-1/']);
   });
 
   it('reads numbers and true/false as the text the function gets, and leaves what it cannot know, whatever its form', async () => {
     // Prepare
     const template = await loadTemplate();
-    const names = { parameters: parameterDefaults(template), accountId: '123456789012', region: 'eu-west-1', outputs: {} };
+    const names = { parameters: parameterDefaults(template), accountId: '123456789012', region: 'eu-west-1', partition: 'aws', outputs: {} };
     // Act
     const values = [8, false, null, undefined, { 'Fn::Sub': ['${Queue}-x', { Queue: { Ref: 'FailedEventsQueue' } }] }].map((node) => resolveValue(template, node, names));
     // Assess
