@@ -1,11 +1,14 @@
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { BackupMetadata } from '../../handler/provenance.js';
 import { deploy } from '../../scripts/lib/deployment.js';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
+import { projectRoot, reportsDir } from '../../scripts/lib/paths.js';
 import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
 import { describeLeftOut, isUnreadable, parseParked, receiveAll, redriveFailed, redriveOne, release, type ParkedEvent } from '../../scripts/lib/redrive.js';
 import { executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
@@ -313,6 +316,52 @@ describe('make redrive', () => {
     expect(finished.code).toBe(0);
     expect((await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map((message) => message.Body)).toEqual(['hello from elsewhere']);
   }, 60_000);
+});
+
+describe('make reconcile FIX=1 interrupted', () => {
+  it('lets the repair under way finish, starts no other, reports every key, and exits 130', async () => {
+    // Prepare: the scripts' stack with six uploads whose events were lost, and the next copy held for 6 s
+    const { s3 } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const folder = `interrupted-${Date.now()}/`;
+    const keys = Array.from({ length: 6 }, (_, index) => `${folder}${index}.txt`);
+    await faults('PUT', { dropEvents: 1 });
+    for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: key }));
+    await faults('DELETE');
+    await faults('PUT', { holdNext: { ms: 6_000, operation: 'CopyObject' } });
+    const port = new URL(started().emulator.endpoint).port;
+    const child = spawn(tsx, [join('scripts', 'reconcile.ts'), '--fix', '--prefix', folder], {
+      cwd: projectRoot,
+      env: { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const ended = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      await waitFor('a repair to be held in its copy', async () => ((await emulatorFaults(started().emulator, 'GET')).counts.held! > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+      // Act: Ctrl-C, as a terminal sends it to the whole process group
+      process.kill(-child.pid!, 'SIGINT');
+      const code = await ended;
+      // Assess
+      const report = JSON.parse(await readFile(join(reportsDir, 'reconcile-embedded.json'), 'utf8')) as { repairs: { before: { key: string }; after?: { finding: string }; error?: string }[] };
+      const after = await reconcileBuckets(s3, { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName }, { prefix: folder });
+      const findingOf = new Map(after.map((finding) => [finding.key, finding.finding]));
+      expect(code).toBe(130);
+      expect(stdout).toMatch(/repaired through \S+: \d of 6/);
+      expect(report.repairs.map((repair) => repair.before.key).sort()).toEqual(keys);
+      for (const repair of report.repairs) {
+        // Each one either ran to its end (the held one too) or never started: none was cut off midway.
+        expect(repair.error ?? repair.after?.finding).toMatch(/^(ok|stopped before its turn)$/);
+        expect(findingOf.get(repair.before.key)).toBe(repair.error ? Finding.missing : Finding.ok);
+      }
+      expect(report.repairs.filter((repair) => repair.after?.finding === Finding.ok).length).toBeGreaterThan(0);
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      await faults('DELETE');
+    }
+  }, 90_000);
 });
 
 describe('what a destroy would lose', () => {
