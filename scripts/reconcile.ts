@@ -8,7 +8,7 @@ import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
 import { prepareReportsDir } from './lib/report-files.js';
 import { Finding, reconcileBuckets, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
-import { shownName } from '../handler/shown-name.js';
+import { shellWord, shownName } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('reconcile', "Compare every inbox key's latest version with the backup's latest (provenance and content); --fix repairs through the function.")
@@ -39,7 +39,7 @@ run(async () => {
 
   const listed = progress('versions listed');
   const checked = progress('keys checked');
-  const findings = await reconcileBuckets(clients.s3, buckets, { prefix: options.prefix, onListed: listed.tick, onChecked: checked.tick }).finally(() => {
+  const findings = await reconcileBuckets(clients.s3, buckets, { prefix: options.prefix, onListed: listed.tick, onChecked: checked.tick, target: target.name }).finally(() => {
     listed.finish();
     checked.finish();
   });
@@ -67,7 +67,8 @@ run(async () => {
     console.log(`repaired through ${outputs.BackupFunctionName}: ${outcome.fixed.length} of ${repairs.length}${gone}`);
     show(remaining, 'still wrong after the repair:');
   } else if (problems.length > 0) {
-    console.log('run again with FIX=1 (make reconcile FIX=1) to repair them through the function');
+    const folderSwitch = options.prefix === undefined ? '' : ` PREFIX=${shellWord(options.prefix)}`;
+    console.log(`run again with FIX=1 (make reconcile FIX=1${folderSwitch} TARGET=${target.name}) to repair them through the function`);
   }
 
   const report = join(reportsDir, `reconcile-${target.name}.json`);

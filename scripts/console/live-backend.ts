@@ -158,7 +158,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
     async reconcile(prefix, fix) {
       const { outputs } = await requireDeployedStack(target, clients, options.overrides);
       const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
-      const findings = await reconcileBuckets(clients.s3, buckets, { prefix });
+      const findings = await reconcileBuckets(clients.s3, buckets, { prefix, target: target.name });
       const problems = findings.filter((finding) => repairable.has(finding.finding));
       const repairs =
         fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping) : [];

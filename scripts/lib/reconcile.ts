@@ -8,7 +8,8 @@ import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder, type VersionEntry } from './bucket-listing.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
-import { shownName } from '../../handler/shown-name.js';
+import { shellWord } from '../../handler/shown-name.js';
+import type { TargetName } from './targets.js';
 
 export const Finding = { ok: 'ok', missing: 'missing', stale: 'stale', corrupt: 'corrupt', orphan: 'orphan' } as const;
 export type Finding = (typeof Finding)[keyof typeof Finding];
@@ -58,6 +59,8 @@ export async function reconcileBuckets(
     onChecked?: (keys: number) => void;
     /** The inbox's latest entries, when the caller listed them already (destroy's guard). */
     inboxLatest?: ReadonlyMap<string, VersionEntry>;
+    /** The target the advice's commands name. */
+    target?: TargetName;
   } = {},
 ): Promise<KeyFinding[]> {
   // PREFIX names a folder, as restore reads it.
@@ -78,7 +81,7 @@ export async function reconcileBuckets(
         options.onChecked?.((checked += 1));
         // Deleted in the backup bucket, not never backed up: its earlier versions are still there.
         const deletedInBackup = finding.finding === Finding.missing && backup.get(key)?.deleteMarker === true;
-        return deletedInBackup ? { ...finding, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: \`make restore KEY=${shownName(key)} LIST=1\` lists them)` } : finding;
+        return deletedInBackup ? { ...finding, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: \`make restore KEY=${shellWord(key)} LIST=1${options.target ? ` TARGET=${options.target}` : ''}\` lists them)` } : finding;
       }),
     ),
   );
@@ -130,7 +133,8 @@ export async function repairThroughFunction(
             const event = { ...s3PutEvent({ bucket: buckets.inboxBucket, key: before.key, region, versionId: before.inboxVersionId }), [REDRIVE_OF_FIELD]: `repair-${randomUUID()}` };
             let invocation = await invokeFunction(lambda, functionName, event);
             if (invocation.functionError) invocation = await invokeFunction(lambda, functionName, event);
-            if (invocation.functionError) return { before, error: errorMessageOf(invocation) };
+            // The function's error speaks of the retries Lambda gives an upload's event; a repair is invoked, and has none.
+            if (invocation.functionError) return { before, error: `${errorMessageOf(invocation)} (Lambda retries an upload's event, not a repair: repair it again)` };
             return { before, after: await checkKey(s3, buckets, before.key) };
           } catch (error) {
             return { before, error: `${(error as Error).name}: ${(error as Error).message}` };

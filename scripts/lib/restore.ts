@@ -271,7 +271,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (then && then.held === 'unknown') {
           return skip(
             SkipReason.ambiguousAtTime,
-            `the inbox wrote a version and deleted the key in the same second (${then.second.toISOString()}), so what it held at ${request.at!.toISOString()} is unknown: ${makeCommand(request, `restore KEY=${shownName(key)} LIST=1`)} shows the backups, VERSION= picks one`,
+            `the inbox wrote a version and deleted the key in the same second (${then.second.toISOString()}), so what it held at ${request.at!.toISOString()} is unknown: ${makeCommand(request, `restore KEY=${shellWord(key)} LIST=1`)} shows the backups, VERSION= picks one`,
           );
         }
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);

@@ -128,6 +128,7 @@ describe('restore', () => {
     // Assess
     expect(item).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.ambiguousAtTime });
     expect(item!.reason).toMatch(/^the inbox wrote a version and deleted the key in the same second/);
+    expect(item!.reason).toContain(`\`make restore KEY='${key}' LIST=1\` shows the backups`);
   });
 
   it('restores by time a backup that does not record its source version, as backups made by other tools', async () => {

@@ -106,9 +106,21 @@ describe('checking keys against the backup, and repairing them through the funct
     const findings = await reconcileBuckets(s3 as unknown as S3Client, buckets);
     // Assess
     expect(findings.map((found) => [found.key, found.finding, found.detail])).toEqual([
-      ['deleted-in-backup.txt', Finding.missing, 'deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: `make restore KEY=deleted-in-backup.txt LIST=1` lists them)'],
+      ['deleted-in-backup.txt', Finding.missing, "deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: `make restore KEY='deleted-in-backup.txt' LIST=1` lists them)"],
       ['never.txt', Finding.missing, 'no backup at all'],
     ]);
+  });
+
+  it('names a key in its restore command as one shell word, so that pasting it runs nothing the key holds, with the target', async () => {
+    // Prepare: an uploader chose the name
+    const key = "it's $(touch pwned) `id`.txt";
+    const current = model.put(INBOX, key, { body: 'kept below' });
+    model.put(BACKUP, key, { body: 'kept below', metadata: { 'source-version-id': current } });
+    model.deleteKey(BACKUP, key);
+    // Act
+    const [finding] = await reconcileBuckets(s3 as unknown as S3Client, buckets, { target: 'aws' });
+    // Assess
+    expect(finding?.detail).toContain("`make restore KEY='it'\\''s $(touch pwned) `id`.txt' LIST=1 TARGET=aws` lists them");
   });
 
   it('checks a PREFIX as a folder, as restore reads it: docs is docs/…, never docs-private/…', async () => {
@@ -151,6 +163,17 @@ describe('checking keys against the backup, and repairing them through the funct
     expect(invoked).toHaveLength(2);
     expect(model.count(BACKUP, 'missing.txt')).toBe(1);
     expect(receipts).toEqual([model.latest(INBOX, 'missing.txt')?.versionId]);
+  });
+
+  it('says that nothing retries a repair the function failed twice, where its error speaks of retries', async () => {
+    // Prepare: every receipt throttled
+    model.put(INBOX, 'missing.txt');
+    sns.on(PublishCommand).rejects(awsError('Throttling', 400));
+    const findings = [await checkKey(s3 as unknown as S3Client, buckets, 'missing.txt')];
+    // Act
+    const [repair] = await repairThroughFunction(s3 as unknown as S3Client, lambda as unknown as LambdaClient, 'kit-backup', buckets, 'us-east-1', findings);
+    // Assess
+    expect(repair?.error).toMatch(/^RetryableBackupError: backup of 1 record\(s\) failed and will be retried: .* \(Lambda retries an upload's event, not a repair: repair it again\)$/);
   });
 
   it('hands the function only the missing, stale and corrupt keys, each with its inbox version, and finds them ok after', async () => {
