@@ -23,6 +23,8 @@ export type KeyFinding = {
   /** The inbox version the backup's latest says it holds. */
   readonly heldSourceVersionId?: string;
   readonly detail: string;
+  /** Neither the inbox nor the backup has the key (deleted from the inbox before it was ever backed up). */
+  readonly goneFromBoth?: boolean;
 };
 
 /** Findings the function can repair: it backs up the inbox's current version of the key. */
@@ -37,7 +39,7 @@ const REPAIR_CONCURRENCY = 4;
 export async function checkKey(s3: S3Client, buckets: ReconcileBuckets, key: string): Promise<KeyFinding> {
   const [current, held] = await Promise.all([headCurrentVersion(s3, buckets.inboxBucket, key), headBackup(s3, buckets.backupBucket, key)]);
   const base = { key, inboxVersionId: current?.versionId, backupVersionId: held?.versionId, heldSourceVersionId: held?.provenance.sourceVersionId };
-  if (!current) return { ...base, finding: held ? Finding.orphan : Finding.ok, detail: held ? 'the inbox no longer has the key; the backup keeps it' : 'gone from both' };
+  if (!current) return held ? { ...base, finding: Finding.orphan, detail: 'the inbox no longer has the key; the backup keeps it' } : { ...base, finding: Finding.ok, detail: 'gone from both', goneFromBoth: true };
   if (!held) return { ...base, finding: Finding.missing, detail: 'no backup at all' };
   if (held.provenance.sourceVersionId !== current.versionId) {
     return { ...base, finding: Finding.stale, detail: `the backup holds ${held.provenance.sourceVersionId ?? 'a version of unknown origin'}, the inbox is at ${current.versionId}` };
@@ -95,12 +97,18 @@ export type Repair = { readonly before: KeyFinding; readonly after?: KeyFinding;
  * meanwhile, so there is nothing left to back up and its backups are kept: no failure), and what is still wrong.
  */
 export function repairOutcome(repairs: readonly Repair[]): { fixed: Repair[]; gone: Repair[]; remaining: KeyFinding[] } {
+  // Gone from both: deleted from the inbox before the function read it, with no backup ever made.
+  const goneUnbacked = (r: Repair) => r.after?.goneFromBoth === true;
   return {
-    fixed: repairs.filter((r) => r.after?.finding === Finding.ok),
+    fixed: repairs.filter((r) => r.after?.finding === Finding.ok && !goneUnbacked(r)),
     gone: repairs.filter((r) => r.after?.finding === Finding.orphan),
     remaining: repairs
-      .filter((r) => r.after?.finding !== Finding.ok && r.after?.finding !== Finding.orphan)
-      .map((r) => r.after ?? { ...r.before, detail: `repair failed: ${r.error}` }),
+      .filter((r) => (r.after?.finding !== Finding.ok && r.after?.finding !== Finding.orphan) || goneUnbacked(r))
+      .map((r) =>
+        goneUnbacked(r)
+          ? { ...r.before, detail: `deleted from the inbox before its repair, never backed up: version ${r.before.inboxVersionId} stays only in the inbox's history` }
+          : (r.after ?? { ...r.before, detail: `repair failed: ${r.error}` }),
+      ),
   };
 }
 

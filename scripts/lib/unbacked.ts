@@ -111,8 +111,17 @@ async function inboxOnlyVersions(
   return perKey.flat().sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/**
+ * The earlier inbox versions of a listed history that no backup holds, beside the current versions that reconcile's
+ * `findings` looked at: uploads overwritten or deleted before the function copied them (an event lost on the way).
+ */
+export function earlierInboxOnly(s3: S3Client, history: InboxHistory, backupBucket: string, findings: readonly KeyFinding[], check: EarlierVersionsCheck): Promise<InboxOnlyVersion[]> {
+  const looked = new Set(findings.map((finding) => versionName(finding.key, finding.inboxVersionId)));
+  return inboxOnlyVersions(s3, history, backupBucket, looked, check);
+}
+
 /** Each key's latest entry (a delete marker when the key was deleted) of a listed history. */
-const latestOf = (history: InboxHistory) => new Map([...history].flatMap(([key, entries]) => entries.filter((entry) => entry.latest).map((entry) => [key, entry] as const)));
+export const latestOf = (history: InboxHistory) => new Map([...history].flatMap(([key, entries]) => entries.filter((entry) => entry.latest).map((entry) => [key, entry] as const)));
 
 /**
  * The inbox keys whose current version no backup holds, and every inbox version this check looked at (named by

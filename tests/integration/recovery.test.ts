@@ -298,9 +298,9 @@ describe('redrive', () => {
 });
 
 /** Runs one of the kit's scripts against this file's emulator, as `make` would on the embedded target. */
-function runScript(name: string): Promise<Finished> {
+function runScript(name: string, args: readonly string[] = []): Promise<Finished> {
   const port = new URL(started().emulator.endpoint).port;
-  return runCommand(tsx, [join('scripts', `${name}.ts`)], { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port });
+  return runCommand(tsx, [join('scripts', `${name}.ts`), ...args], { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port });
 }
 
 describe('make redrive', () => {
@@ -316,6 +316,30 @@ describe('make redrive', () => {
     expect(finished.stdout).toContain('redriven 0, failed again 0 (left in the queue), skipped 0 (another reader has them), ignored by the function 0 (left in the queue), unreadable 1 (left alone)');
     expect(finished.code).toBe(0);
     expect((await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map((message) => message.Body)).toEqual(['hello from elsewhere']);
+  }, 60_000);
+});
+
+describe('make reconcile', () => {
+  it('names an upload overwritten before its backup, whose event was lost, which no verb backs up, and says how to save it', async () => {
+    // Prepare: the scripts' stack; v1's event lost, v2 backed up
+    const { s3 } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const folder = `superseded-${Date.now()}/`;
+    const key = `${folder}report.txt`;
+    await faults('PUT', { dropEvents: 1 });
+    const first = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'first draft' }));
+    await faults('DELETE');
+    const second = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'second draft' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, key, second.VersionId!, 10_000);
+    // Act
+    const finished = await runScript('reconcile', ['--prefix', folder]);
+    // Assess
+    expect(finished.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan; 1 earlier inbox version(s) no backup holds');
+    expect(finished.stdout).toContain(`  inbox-only ${key} version ${first.VersionId}`);
+    expect(finished.stdout).toContain(`aws s3api get-object --bucket ${outputs.InboxBucketName} --key '${key}' --version-id ${first.VersionId} <file> --endpoint-url ${started().emulator.endpoint}`);
+    expect(finished.code).toBe(1);
+    const report = JSON.parse(await readFile(join(reportsDir, 'reconcile-embedded.json'), 'utf8')) as { inboxOnly: unknown };
+    expect(report.inboxOnly).toEqual([{ key, versionId: first.VersionId }]);
   }, 60_000);
 });
 

@@ -30,6 +30,18 @@ describe('repairOutcome', () => {
       finding('failed.txt', Finding.missing, 'repair failed: TooManyRequestsException: Rate exceeded'),
     ]);
   });
+
+  it('counts a key that was never backed up and is gone from the inbox before its repair as still wrong, not as fixed', () => {
+    // Prepare: checkKey finds neither an inbox version nor a backup
+    const repairs: Repair[] = [
+      { before: { ...finding('vanished.txt', Finding.missing), inboxVersionId: 'v1' }, after: { key: 'vanished.txt', finding: Finding.ok, detail: 'gone from both', goneFromBoth: true } },
+    ];
+    // Act
+    const outcome = repairOutcome(repairs);
+    // Assess
+    expect(outcome.fixed).toEqual([]);
+    expect(outcome.remaining.map((found) => found.detail)).toEqual(["deleted from the inbox before its repair, never backed up: version v1 stays only in the inbox's history"]);
+  });
 });
 
 describe('checking keys against the backup, and repairing them through the function', () => {
@@ -94,6 +106,7 @@ describe('checking keys against the backup, and repairing them through the funct
     ]);
     expect(findings[2]).toMatchObject({ inboxVersionId: model.latest(INBOX, 'stale.txt')?.versionId, heldSourceVersionId: model.all(INBOX, 'stale.txt')[0]?.versionId });
     expect(findings[3]?.detail).toMatch(/^different by checksum/);
+    expect(findings.filter((found) => found.goneFromBoth).map((found) => found.key)).toEqual(['gone.txt']);
   });
 
   it('tells a key deleted in the backup bucket from one never backed up, and how to see the versions kept', async () => {
