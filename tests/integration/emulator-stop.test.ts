@@ -1,7 +1,7 @@
 import { GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -105,5 +105,25 @@ describe('stopping the embedded emulator', () => {
     expect(stopped.killed).toBe(false);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(await watcher).toBe(200);
+  });
+});
+
+describe('starting the embedded emulator again in the same place', () => {
+  it('unpacks function code afresh: code an earlier run unpacked, changed since, is gone before any function runs', async () => {
+    // Prepare: what an earlier run unpacked, changed by hand under its zip's digest
+    const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-restart-it-'));
+    const unpacked = join(stateDir, 'functions', 'kit-backup-0123456789abcdef');
+    await mkdir(unpacked, { recursive: true });
+    await writeFile(join(unpacked, 'index.cjs'), 'exports.handler = async () => "changed by hand";\n');
+    // Act
+    const emulator = await startEmulator({ stateDir });
+    try {
+      // Assess
+      expect(existsSync(unpacked)).toBe(false);
+      expect(existsSync(join(stateDir, 'functions', 'package.json'))).toBe(true);
+    } finally {
+      await emulator.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });

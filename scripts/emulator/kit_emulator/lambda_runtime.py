@@ -52,6 +52,9 @@ settings = Settings()
 def configure(endpoint_url: str, state_dir: Path) -> None:
     settings.endpoint_url = endpoint_url
     settings.state_dir = state_dir
+    # Code an earlier run unpacked may have changed since (by hand, or by a function writing into its own code), and
+    # would run under the digest of the zip it came from: each run unpacks the zips it is given afresh.
+    shutil.rmtree(state_dir / "functions", ignore_errors=True)
     end_package_scope(state_dir / "functions")
     # The emulator's start, not an import: the function runtimes started from now on end with this process.
     lifeline.start()
