@@ -47,13 +47,22 @@ export type BackupResult = {
   readonly malformed: number;
 };
 
+/**
+ * What a record may still need after its reads, whatever the longest record so far took: a receipt and a look, and a
+ * share of the function's timeout when that is short. A record not started in time is left to the retry.
+ */
+const RECORD_RESERVE_MS = 5_000;
+
 /** How many failed records the error of an invocation names with their cause; the log has every one. */
 const NAMED_FAILURES = 5;
 
 /** An error as one line: its name and message. */
 const describeError = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-/** Thrown after every record was tried, when at least one failed transiently: the platform retries the event. */
+/**
+ * Thrown after every record was tried, when at least one failed transiently, or when the function's time would run out
+ * before the records left: the platform retries the event.
+ */
 export class RetryableBackupError extends Error {
   override readonly name = 'RetryableBackupError';
 }
@@ -73,7 +82,20 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
 
     const outcomes: RecordOutcome[] = [];
     const failures: string[] = [];
-    for (const record of parsed.records) {
+    const startedWith = invocation.timeLeftMs?.();
+    const reserveMs = Math.min(RECORD_RESERVE_MS, (startedWith ?? 0) / 4);
+    let longestRecordMs = 0;
+    let outOfTime: string | undefined;
+    for (const [index, record] of parsed.records.entries()) {
+      // A batch that outlasts the timeout would be killed midway, taking this environment's receipt ledger with it (the
+      // retry would send the receipts of the records done again): the records left are handed to the retry instead.
+      const left = invocation.timeLeftMs?.();
+      if (index > 0 && left !== undefined && left <= longestRecordMs + reserveMs) {
+        const notTried = parsed.records.slice(index);
+        outOfTime = `${notTried.length} of ${parsed.records.length} record(s) not tried, out of the function's time (${Math.round(left / 1000)} s left; the longest record took ${Math.round(longestRecordMs / 1000)} s)`;
+        logger.warn(LogMessage.outOfTime, { outcome: Outcome.retry, notTried: notTried.length, firstKey: notTried[0]?.key, timeLeftMs: left, longestRecordMs });
+        break;
+      }
       if (record.bucket !== config.inboxBucket) {
         ignored += 1;
         logger.warn(LogMessage.ignored, { outcome: Outcome.ignored, key: record.key, bucket: record.bucket, reason: `not from the inbox bucket ${config.inboxBucket}` });
@@ -84,13 +106,17 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
       } catch (error) {
         failures.push(`${record.key} (${describeError(error)})`);
         logger.error(LogMessage.retry, { outcome: Outcome.retry, key: record.key, eventVersionId: record.versionId, error });
+      } finally {
+        const leftAfter = invocation.timeLeftMs?.();
+        if (left !== undefined && leftAfter !== undefined) longestRecordMs = Math.max(longestRecordMs, left - leftAfter);
       }
     }
-    if (failures.length > 0) {
-      // The cause travels with the event's failure, into the parked event and a redrive's report, not only into the log.
-      const named = failures.slice(0, NAMED_FAILURES).join(', ');
-      const more = failures.length > NAMED_FAILURES ? ` and ${failures.length - NAMED_FAILURES} more (in the log)` : '';
-      throw new RetryableBackupError(`backup of ${failures.length} record(s) failed and will be retried: ${named}${more}`);
+    // The cause travels with the event's failure, into the parked event and a redrive's report, not only into the log.
+    const named = failures.slice(0, NAMED_FAILURES).join(', ');
+    const more = failures.length > NAMED_FAILURES ? ` and ${failures.length - NAMED_FAILURES} more (in the log)` : '';
+    const failed = failures.length > 0 ? `backup of ${failures.length} record(s) failed and will be retried: ${named}${more}` : undefined;
+    if (failed || outOfTime) {
+      throw new RetryableBackupError([failed, outOfTime && `${outOfTime}${failed ? '' : ': the event will be retried'}`].filter(Boolean).join('; '));
     }
     return { outcomes, ignored, malformed: parsed.malformed.length };
   };

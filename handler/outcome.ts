@@ -35,6 +35,7 @@ export const LogMessage = {
   receiptSent: 'receipt sent',
   receiptFailed: 'receipt not sent; the backup stands',
   retry: 'backup failed; the event will be retried',
+  outOfTime: "records left to the event's retry: the function's time would run out before they are done",
   ignored: 'record ignored',
   malformed: 'malformed record skipped',
   configRejected: 'function configuration rejected at cold start',

@@ -462,9 +462,10 @@ describe('concurrent deliveries', () => {
   });
 
   it('aborts a multipart copy that the invocation has no time left for, and fails the event with what to raise', async () => {
-    // Prepare: 80 MiB in parts of 16 MiB; the copy begins with a minute left, and 4 s are left when its first part would start
+    // Prepare: 80 MiB in parts of 16 MiB; the invocation and the copy begin with a minute left (the record loop and the
+    // copy each read it as they start), and 4 s are left when its first part would start
     const v1 = model.put(INBOX, 'late-big.bin', { size: 80 * MiB });
-    const left = [60_000];
+    const left = [60_000, 60_000, 60_000];
     const timeLeftMs = () => left.shift() ?? 4_000;
     // Act
     const attempt = createHandler(dependencies())(eventFor('late-big.bin', { versionId: v1 }), { ...invocation, timeLeftMs });
@@ -1238,6 +1239,32 @@ describe('failures', () => {
     await expect(run).rejects.toThrow(
       `backup of 7 record(s) failed and will be retried: ${keys.slice(0, 5).map((key) => `${key} (SlowDown: SlowDown (simulated))`).join(', ')} and 2 more (in the log)`,
     );
+  });
+
+  it('leaves the records a batch has no time for to the retry, whose warm environment sends no receipt twice', async () => {
+    // Prepare: a 20 s timeout, and each record takes 6 s (3 s per look at the inbox)
+    const deps = dependencies();
+    const keys = ['first.txt', 'second.txt', 'third.txt'];
+    const versions = keys.map((key) => model.put(INBOX, key));
+    let spentMs = 0;
+    model.onHead = (bucket) => {
+      if (bucket === INBOX) spentMs += 3_000;
+    };
+    const event = { Records: keys.map((key, index) => recordFor(key, { versionId: versions[index] })) };
+    const handler = createHandler(deps);
+    // Act: the attempt, then its retry with a new timeout in the same environment
+    const attempt = handler(event, { ...invocation, timeLeftMs: () => 20_000 - spentMs });
+    await expect(attempt).rejects.toThrow(
+      "1 of 3 record(s) not tried, out of the function's time (8 s left; the longest record took 6 s): the event will be retried",
+    );
+    const backedUpByAttempt = keys.filter((key) => model.count(BACKUP, key) > 0);
+    spentMs = 0;
+    const retry = await handler(event, { ...invocation, timeLeftMs: () => 60_000 - spentMs });
+    // Assess
+    expect(backedUpByAttempt).toEqual(['first.txt', 'second.txt']);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.retry, notTried: 1, firstKey: 'third.txt', timeLeftMs: 8_000, longestRecordMs: 6_000 }));
+    expect(retry.outcomes).toEqual([Outcome.skipCopy, Outcome.skipCopy, Outcome.copied]);
+    expect(keys.map((key) => receiptsFor(key).length)).toEqual([1, 1, 1]);
   });
 
   it('throws after trying every record when one fails transiently, logging the error with its stack', async () => {
