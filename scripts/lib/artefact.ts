@@ -101,13 +101,16 @@ function zip(contents: Buffer): Promise<Buffer> {
   });
 }
 
-/** Writes the zip, its sha256 and, last, what it was built from: a write cut short leaves a zip that counts as stale. */
+/**
+ * Writes the zip, its sha256 and, last, what it was built from with the sha256 of the zip it made: a write cut short, a
+ * zip put in its place by hand, or two builds that crossed leave a zip that counts as stale.
+ */
 export async function writeArtefact(artefact: BuiltArtefact): Promise<void> {
   await mkdir(distDir, { recursive: true });
   await rm(artefactInputsPath, { force: true });
   await writeFile(artefactPath, artefact.bytes);
   await writeFile(artefactShaPath, `${artefact.sha256}  handler.zip\n`);
-  await writeFile(artefactInputsPath, `${artefact.inputsDigest}\n`);
+  await writeFile(artefactInputsPath, `${artefact.inputsDigest} ${artefact.sha256}\n`);
 }
 
 export async function readArtefact(): Promise<Artefact> {
@@ -161,12 +164,16 @@ export async function inputsDigest(): Promise<string> {
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
-/** The built artefact, rebuilt first when it is missing or was built from other sources or another build configuration. */
+/**
+ * The built artefact, rebuilt first when it is missing, was built from other sources or another build configuration,
+ * or is not the zip the build made from them (its sha256 is not the one the build recorded with its inputs).
+ */
 export async function freshArtefact(): Promise<{ artefact: Artefact; rebuilt: boolean }> {
-  const recorded = await readFile(artefactInputsPath, 'utf8').then((text) => text.trim(), () => undefined);
+  const [recordedInputs, recordedZip] = await readFile(artefactInputsPath, 'utf8').then((text) => text.trim().split(' '), () => []);
   const present = (await exists(artefactPath)) && (await exists(artefactShaPath));
-  if (present && recorded !== undefined && recorded === (await inputsDigest())) {
-    return { artefact: await readArtefact(), rebuilt: false };
+  if (present && recordedInputs !== undefined && recordedInputs === (await inputsDigest())) {
+    const artefact = await readArtefact();
+    if (artefact.sha256 === recordedZip) return { artefact, rebuilt: false };
   }
   const built = await buildArtefact();
   await writeArtefact(built);

@@ -157,13 +157,13 @@ describe('the built artefact in dist/', () => {
   });
 
   /**
-   * A zip in dist/ with the sha256 recorded beside it and the digest of the sources it was built from, as `make
-   * build` writes them, at a modification time.
+   * A zip in dist/ with the sha256 recorded beside it and the digest of the sources it was built from (with the sha256
+   * of the zip the build made), as `make build` writes them, at a modification time.
    */
   const built = async (bytes: Buffer, recorded: string, mtimeMs: number) => {
     dist.set(artefactPath, { data: bytes, mtimeMs });
     dist.set(artefactShaPath, { data: Buffer.from(`${recorded}  handler.zip\n`), mtimeMs });
-    dist.set(artefactInputsPath, { data: Buffer.from(`${await inputsDigest()}\n`), mtimeMs });
+    dist.set(artefactInputsPath, { data: Buffer.from(`${await inputsDigest()} ${recorded}\n`), mtimeMs });
   };
 
   it('is read when it matches the sha256 recorded beside it', async () => {
@@ -240,7 +240,22 @@ describe('the built artefact in dist/', () => {
     const fresh = await freshArtefact();
     // Assess
     expect(fresh.rebuilt).toBe(true);
-    expect(dist.get(artefactInputsPath)?.data.toString('utf8')).toBe(`${await inputsDigest()}\n`);
+    expect(dist.get(artefactInputsPath)?.data.toString('utf8')).toBe(`${await inputsDigest()} ${fresh.artefact.sha256}\n`);
+  }, 60_000);
+
+  it('is built again when another zip was put in its place with its own sha256 beside it (by hand, or by a build that crossed this one)', async () => {
+    // Prepare: what the build made, then a foreign zip and its sha256 written over it
+    const made = Buffer.from('zip the build made');
+    await built(made, sha256(made), 2_000);
+    const foreign = Buffer.from('a zip from elsewhere');
+    dist.set(artefactPath, { data: foreign, mtimeMs: 3_000 });
+    dist.set(artefactShaPath, { data: Buffer.from(`${sha256(foreign)}  handler.zip\n`), mtimeMs: 3_000 });
+    // Act
+    const fresh = await freshArtefact();
+    // Assess
+    expect(fresh.rebuilt).toBe(true);
+    expect(fresh.artefact.sha256).not.toBe(sha256(foreign));
+    expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
   }, 60_000);
 
   it('counts as stale after a write of it was cut short, so that the next deploy builds it again', async () => {
