@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { GetFunctionConfigurationCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
@@ -123,9 +124,12 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const artefactBucket = artefactBucketName(stackName, plan.account, target.region);
   if (await ensurePrivateBucket(clients.s3, artefactBucket, target.region, plan.account)) log(`created artefacts bucket ${artefactBucket}`);
   const key = artefactKey(artefact);
+  // Judged by its bytes, not by what its metadata claims: a one-part upload's ETag is the MD5 of its bytes (SSE-S3 keeps
+  // it so). Other bytes under the key would be deployed, fail the proof, and be found "present" by every later deploy.
+  const md5 = createHash('md5').update(artefact.bytes).digest();
   const present = await clients.s3
     .send(new HeadObjectCommand({ Bucket: artefactBucket, Key: key, ExpectedBucketOwner: plan.account }))
-    .then((head) => head.Metadata?.sha256 === artefact.sha256)
+    .then((head) => head.ETag === `"${md5.toString('hex')}"` && head.ContentLength === artefact.bytes.length)
     .catch(() => false);
   if (!present) {
     await clients.s3.send(
@@ -133,6 +137,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
         Bucket: artefactBucket,
         Key: key,
         Body: artefact.bytes,
+        ContentMD5: md5.toString('base64'),
         Metadata: { sha256: artefact.sha256 },
         ServerSideEncryption: 'AES256',
         ExpectedBucketOwner: plan.account,
