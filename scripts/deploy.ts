@@ -5,7 +5,7 @@ import { DriftStatus } from './lib/drift.js';
 import { parseOverrides } from './lib/parameters.js';
 import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
 
-const program = scriptCommand('deploy', 'Build (when stale), upload and deploy the stack to a target, then prove the artefact and check drift.')
+const program = scriptCommand('deploy', 'Build (when stale; on aws a stale zip is refused, as it is not the one tested), upload and deploy the stack to a target, then prove the artefact and check drift.')
   .addOption(targetOption())
   .option('-p, --parameter <Name=Value...>', 'override a template parameter (repeatable; not NamePrefix, which names the stack in the parameter file, nor ArtifactBucket, ArtifactKey or KeptBackupBucket, which the deploy sets)', [])
   .addOption(yesOption('do not ask before changing a stack on aws (only --yes, or 1 / yes / true, confirms)'))
@@ -30,8 +30,8 @@ run(async () => {
       deleteAuditLogs: options.deleteAuditLogs,
       ...(onAws && {
         confirmStart: async (plan: DeploymentPlan) => {
-          console.log(`deploying to AWS account ${plan.account} (${plan.identity}), region ${plan.region}, stack ${plan.stackName}`);
-          return ask('Build, upload and create or update this stack?');
+          console.log(`deploying to AWS account ${plan.account} (${plan.identity}), region ${plan.region}, stack ${plan.stackName}, artefact sha256 ${plan.artefactSha256}`);
+          return ask('Upload this artefact and create or update this stack?');
         },
         confirmChanges: () => ask('Execute this change set?'),
         confirmCodeRepair: () => ask('Put this artefact back on the function?'),

@@ -3,6 +3,7 @@ import { access, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/p
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import yazl from 'yazl';
+import { UsageError } from './cli.js';
 import { artefactInputsPath, artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from './paths.js';
 
 /** `make build` fails above this size: a lean zip is a fast cold start. */
@@ -164,17 +165,35 @@ export async function inputsDigest(): Promise<string> {
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
+/** The zip in dist/ when it is the one the build made from the current sources and build configuration, else undefined. */
+async function currentArtefact(): Promise<Artefact | undefined> {
+  const [recordedInputs, recordedZip] = await readFile(artefactInputsPath, 'utf8').then((text) => text.trim().split(' '), () => []);
+  const present = (await exists(artefactPath)) && (await exists(artefactShaPath));
+  if (!present || recordedInputs === undefined || recordedInputs !== (await inputsDigest())) return undefined;
+  const artefact = await readArtefact();
+  return artefact.sha256 === recordedZip ? artefact : undefined;
+}
+
+/**
+ * The built artefact as it is, never built here: what a deploy to AWS promotes is the zip the local suites ran, so one
+ * missing or stale is refused (exit 2) instead of built and shipped untested.
+ */
+export async function builtArtefact(): Promise<Artefact> {
+  const current = await currentArtefact();
+  if (current) return current;
+  throw new UsageError(
+    'dist/handler.zip is missing, or is not the zip built from the current handler sources and build configuration, so it is not the one the local suites tested: ' +
+      'run `make build`, test it (`make test`, `make matrix`), then deploy it',
+  );
+}
+
 /**
  * The built artefact, rebuilt first when it is missing, was built from other sources or another build configuration,
  * or is not the zip the build made from them (its sha256 is not the one the build recorded with its inputs).
  */
 export async function freshArtefact(): Promise<{ artefact: Artefact; rebuilt: boolean }> {
-  const [recordedInputs, recordedZip] = await readFile(artefactInputsPath, 'utf8').then((text) => text.trim().split(' '), () => []);
-  const present = (await exists(artefactPath)) && (await exists(artefactShaPath));
-  if (present && recordedInputs !== undefined && recordedInputs === (await inputsDigest())) {
-    const artefact = await readArtefact();
-    if (artefact.sha256 === recordedZip) return { artefact, rebuilt: false };
-  }
+  const current = await currentArtefact();
+  if (current) return { artefact: current, rebuilt: false };
   const built = await buildArtefact();
   await writeArtefact(built);
   return { artefact: { bytes: built.bytes, sha256: built.sha256, codeSha256: built.codeSha256 }, rebuilt: true };

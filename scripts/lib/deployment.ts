@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetFunctionConfigurationCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
-import { artefactKey, freshArtefact, type Artefact } from './artefact.js';
+import { artefactKey, builtArtefact, freshArtefact, type Artefact } from './artefact.js';
 import { refuseLeftTrailBucket, refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving, trailBucketName } from './audit-trail-bucket.js';
 import { artefactBucketName, ensurePrivateBucket } from './buckets.js';
 import { clientsFor, type Clients } from './clients.js';
@@ -24,7 +24,14 @@ import { parameterNameSuggestion, parameterProblem, wholeNumberProblem } from '.
 import { parameterDefaults, parseTemplate, readTemplateText } from './template.js';
 
 /** Where a deploy is about to go, shown before anything is written. */
-export type DeploymentPlan = { readonly account: string; readonly identity: string; readonly region: string; readonly stackName: string };
+export type DeploymentPlan = {
+  readonly account: string;
+  readonly identity: string;
+  readonly region: string;
+  readonly stackName: string;
+  /** The sha256 of the zip this deploy uploads. */
+  readonly artefactSha256: string;
+};
 
 export type DeploymentOptions = {
   readonly overrides?: Parameters;
@@ -90,7 +97,6 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     throw new UsageError(`${refused}${suggestion ? `: ${suggestion}` : ''} (${parameterSourcesHint(target)})`);
   }
   const stackName = stackNameOf(requested);
-  const plan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName };
   // A stack that needs a person is reported before anything is written, never taken for "up to date".
   const existing = await describeStack(clients.cloudFormation, stackName);
   const condition = existing && conditionOf(existing.StackStatus ?? '');
@@ -103,6 +109,10 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
         `which the verbs do not reach while the parameter file names ${stackName}: to remove one, put its NamePrefix back in ${relative(projectRoot, target.parameterFile)} and run \`make destroy TARGET=${target.name}\``,
     );
   }
+  // On AWS the zip the local suites tested is promoted as it is; the emulators build it when it is stale.
+  const { artefact, rebuilt } = target.name === TargetName.aws ? { artefact: await builtArtefact(), rebuilt: false } : await freshArtefact();
+  log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'built: none yet, or its sources or build configuration changed' : 'up to date: built from these sources'})`);
+  const plan: DeploymentPlan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName, artefactSha256: artefact.sha256 };
   if (options.confirmStart && !(await options.confirmStart(plan))) {
     throw new DeploymentCancelled('not confirmed: nothing was changed');
   }
@@ -118,8 +128,6 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   refuseLosingAuditLogs(leavingTrailBucket, options.deleteAuditLogs ?? false);
   await refuseLeftTrailBucket(clients, updated, effective, trailBucketName(stackName, plan.account, target.region), plan.account);
 
-  const { artefact, rebuilt } = await freshArtefact();
-  log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'built: none yet, or its sources or build configuration changed' : 'up to date: built from these sources'})`);
   // The stack is named after its prefix, and so is the artefacts bucket beside it.
   const artefactBucket = artefactBucketName(stackName, plan.account, target.region);
   if (await ensurePrivateBucket(clients.s3, artefactBucket, target.region, plan.account)) log(`created artefacts bucket ${artefactBucket}`);

@@ -130,7 +130,7 @@ describe('deploy to the embedded target', () => {
     });
     // Assess
     await expect(attempt).rejects.toThrow(DeploymentCancelled);
-    expect(plans).toEqual([{ account: '123456789012', identity: expect.stringContaining('123456789012'), region: 'us-east-1', stackName: 'kit-declined-it' }]);
+    expect(plans).toEqual([{ account: '123456789012', identity: expect.stringContaining('123456789012'), region: 'us-east-1', stackName: 'kit-declined-it', artefactSha256: deployment.artefact.sha256 }]);
     expect(await describeStack(deployment.clients.cloudFormation, 'kit-declined-it')).toBeUndefined();
     const artefacts = deployment.clients.s3.send(new HeadBucketCommand({ Bucket: 'kit-declined-it-artefacts-123456789012-us-east-1' }));
     await expect(artefacts).rejects.toThrow();

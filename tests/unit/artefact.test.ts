@@ -11,10 +11,12 @@ import {
   buildArtefact,
   bundleHandler,
   describeArtefact,
+  builtArtefact,
   freshArtefact,
   inputsDigest,
   readArtefact,
 } from '../../scripts/lib/artefact.js';
+import { UsageError } from '../../scripts/lib/cli.js';
 import { artefactInputsPath, artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from '../../scripts/lib/paths.js';
 
 /**
@@ -257,6 +259,21 @@ describe('the built artefact in dist/', () => {
     expect(fresh.artefact.sha256).not.toBe(sha256(foreign));
     expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
   }, 60_000);
+
+  it('is promoted to AWS only as built: a stale zip is refused, naming what to run, and nothing is built', async () => {
+    // Prepare: one zip built from the current sources, then a source changed
+    const bytes = Buffer.from('zip the local suites tested');
+    await built(bytes, sha256(bytes), 2_000);
+    const asBuilt = await builtArtefact();
+    sourceContents.set(join(handlerDir, 'backup.ts'), 'changed since the zip was built');
+    // Act
+    const stale = builtArtefact();
+    // Assess
+    expect(asBuilt).toEqual(describeArtefact(bytes));
+    await expect(stale).rejects.toThrow(UsageError);
+    await expect(stale).rejects.toThrow(/is not the one the local suites tested: run `make build`, test it \(`make test`, `make matrix`\), then deploy it$/);
+    expect(dist.get(artefactPath)?.data.equals(bytes)).toBe(true);
+  });
 
   it('counts as stale after a write of it was cut short, so that the next deploy builds it again', async () => {
     // Prepare: a zip built from other sources, whose rebuild cannot write the new sha256
