@@ -77,9 +77,9 @@ up: ## start LocalStack in Docker and deploy the stack into it (docker compose)
 	docker compose up --detach --wait localstack
 	docker compose run --rm deployer
 
-down: ## stop LocalStack and remove its containers (docker compose)
+down: ## stop LocalStack and remove its containers (docker compose); the deployer's npm cache is kept for offline starts
 	@$(call need_compose,down)
-	docker compose down --volumes
+	docker compose down
 
 deploy: ## build when stale, upload and deploy to TARGET; proves the artefact and checks drift (YES and DELETE_AUDIT_LOGS as for deploy-aws)
 	$(TSX) scripts/deploy.ts $(target_arg) $(yes_flag) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)

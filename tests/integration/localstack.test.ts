@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalstackContainer, type StartedLocalStackContainer } from '@testcontainers/localstack';
 import { getContainerRuntimeClient, ImageName } from 'testcontainers';
+import { REAPER_IMAGE } from 'testcontainers/build/reaper/reaper.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { clientsFor } from '../../scripts/lib/clients.js';
@@ -11,6 +12,8 @@ import { resolveTarget, type Target } from '../../scripts/lib/targets.js';
 import { runMatrix, type MatrixReport } from '../../scripts/matrix/run.js';
 
 const IMAGE = process.env.LOCALSTACK_IMAGE ?? 'localstack/localstack:4.14.0';
+/** The image LocalStack 4.14 runs nodejs22.x functions in: without it every case fails, so it is needed as much. */
+const LAMBDA_IMAGE = 'public.ecr.aws/lambda/nodejs:22';
 const DETECT_TIMEOUT_MS = 20_000;
 const PULL_TIMEOUT_MS = 10 * 60_000;
 
@@ -18,26 +21,36 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms))]);
 }
 
-/** Why LocalStack cannot run here, or undefined when it can: Docker must answer and the image must be present or pullable. */
-async function whyLocalStackCannotRun(): Promise<string | undefined> {
+/**
+ * Where LocalStack can run: the Docker engine's socket, or why it cannot. Docker must answer, and every image the suite
+ * needs must be present or pullable: LocalStack's, the Lambda image its functions run in and, unless it is turned off
+ * (TESTCONTAINERS_RYUK_DISABLED=true), the reaper testcontainers starts first.
+ */
+async function whereLocalStackRuns(): Promise<{ socketPath: string } | { skipReason: string }> {
   let runtime;
   try {
     runtime = await within(DETECT_TIMEOUT_MS, 'the Docker engine', getContainerRuntimeClient());
   } catch (error) {
-    return `no Docker engine answers (${(error as Error).message.split('\n')[0]})`;
+    return { skipReason: `no Docker engine answers (${(error as Error).message.split('\n')[0]})` };
   }
-  const image = ImageName.fromString(IMAGE);
-  if (await runtime.image.exists(image)) return undefined;
-  try {
-    await within(PULL_TIMEOUT_MS, `pulling ${IMAGE}`, runtime.image.pull(image));
-    return undefined;
-  } catch (error) {
-    return `the image ${IMAGE} is not present and cannot be pulled (${(error as Error).message.split('\n')[0]})`;
+  const images = [IMAGE, LAMBDA_IMAGE, ...(process.env.TESTCONTAINERS_RYUK_DISABLED === 'true' ? [] : [REAPER_IMAGE])];
+  for (const name of images) {
+    const image = ImageName.fromString(name);
+    if (await runtime.image.exists(image)) continue;
+    try {
+      await within(PULL_TIMEOUT_MS, `pulling ${name}`, runtime.image.pull(image));
+    } catch (error) {
+      return { skipReason: `the image ${name} is not present and cannot be pulled (${(error as Error).message.split('\n')[0]})` };
+    }
   }
+  // Rootless Docker and other engines keep their socket elsewhere than /var/run/docker.sock.
+  return { socketPath: runtime.info.containerRuntime.remoteSocketPath };
 }
 
-const skipReason = await whyLocalStackCannotRun();
-if (skipReason) console.warn(`SKIP LocalStack Docker suite: ${skipReason}. It runs wherever Docker can pull ${IMAGE}.`);
+const where = await whereLocalStackRuns();
+const skipReason = 'skipReason' in where ? where.skipReason : undefined;
+const socketPath = 'socketPath' in where ? where.socketPath : undefined;
+if (skipReason) console.warn(`SKIP LocalStack Docker suite: ${skipReason}. It runs wherever Docker can pull ${[IMAGE, LAMBDA_IMAGE].join(' and ')}.`);
 
 
 /** The services compose.yaml starts LocalStack with (host mode's list is held to it by tests/template/compose.test.ts). */
@@ -55,7 +68,7 @@ describe.skipIf(skipReason !== undefined)(`the matrix on LocalStack in Docker ($
     // The module labels the Lambda containers LocalStack starts, so the session's reaper removes them too.
     container = await new LocalstackContainer(IMAGE)
       .withEnvironment({ SERVICES: await composeServices(), ...(process.env.LOCALSTACK_AUTH_TOKEN ? { LOCALSTACK_AUTH_TOKEN: process.env.LOCALSTACK_AUTH_TOKEN } : {}) })
-      .withBindMounts([{ source: '/var/run/docker.sock', target: '/var/run/docker.sock' }])
+      .withBindMounts([{ source: socketPath!, target: '/var/run/docker.sock' }])
       .withStartupTimeout(180_000)
       .start();
     target = await resolveTarget('localstack', { env: { LOCALSTACK_ENDPOINT: container.getConnectionUri() }, checkReachable: true });
