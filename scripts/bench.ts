@@ -13,6 +13,7 @@ import { cpuCount, formatTable, machineLoad, writeReport, type BenchRow } from '
 import { measureRoundTrips } from './bench/round-trips.js';
 import { measureSequential } from './bench/sequential.js';
 import { measureZipSize } from './bench/zip-size.js';
+import { removeOrphanedScratch } from './bench/scratch-dirs.js';
 
 const program = scriptCommand('bench', "Measure issue 11's figures as ratios against floors measured in the same run; print a table and write reports/bench-<target>.json.")
   .addOption(targetOption())
@@ -56,6 +57,8 @@ run(async () => {
   const loadAverageAtStart = machineLoad();
   const mode = options.quick ? 'quick' : 'full';
   console.log(`bench on ${name} (${mode}), ${cpuCount()} CPUs, load average ${loadAverageAtStart.join(' ')}: a benchmark, numbers move with the machine's load`);
+  const orphans = await removeOrphanedScratch();
+  if (orphans.length > 0) console.log(`removed ${orphans.length} temporary folder(s) that a bench killed outright left behind`);
   // Ctrl-C: the bench's emulator and files go with it (the measurement in flight is abandoned, no report); one
   // during the preparation takes effect once it is done. interruption() ignores tsx's relay of the same Ctrl-C.
   const interrupted = interruption('the bench stops, with its emulator and its files; no report is written');

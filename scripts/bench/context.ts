@@ -1,12 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { CreateBucketCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { clientsFor, type Clients } from '../lib/clients.js';
 import { deploy } from '../lib/deployment.js';
 import { startEmulator } from '../lib/emulator.js';
 import type { StackOutputs } from '../lib/outputs.js';
 import { embeddedTarget, resolveTarget, TargetName, type Target } from '../lib/targets.js';
+import { scratchDir } from './scratch-dirs.js';
 import { functionCopy, type UnpackedFunction } from './unpacked-function.js';
 
 /** The user agent mark of the direct client whose calls are the floors. */
@@ -53,7 +52,7 @@ export async function prepareBench(name: BenchTargetName, quick: boolean, log: (
   let emulatorStartMs: number | undefined;
   let emulatorProcess: BenchContext['emulator'];
   if (name === TargetName.embedded) {
-    const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-bench-'));
+    const stateDir = await scratchDir('emulator');
     const starting = performance.now();
     const emulator = await startEmulator({ stateDir }).catch(async (error: unknown) => {
       await rm(stateDir, { recursive: true, force: true });

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { describeArtefact, HANDLER_ENTRY } from '../lib/artefact.js';
@@ -8,6 +7,7 @@ import { functionNodeFor } from '../lib/function-node.js';
 import { artefactPath } from '../lib/paths.js';
 import { projectPython } from '../lib/python.js';
 import type { Target } from '../lib/targets.js';
+import { scratchDir } from './scratch-dirs.js';
 
 /** The deployed zip unpacked, with the Node its runtime runs on and the environment the function gets. */
 export type UnpackedFunction = {
@@ -60,7 +60,7 @@ export function functionCopy(lambda: LambdaClient, target: Target, functionName:
   let unpacking: Promise<UnpackedFunction> | undefined;
   return {
     unpacked() {
-      unpacking ??= mkdtemp(join(tmpdir(), 'backup-kit-bench-code-')).then((dir) => {
+      unpacking ??= scratchDir('code').then((dir) => {
         codeDir = dir;
         return unpackFunction(lambda, target, functionName, dir);
       });

@@ -1,6 +1,9 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BenchContext } from '../../scripts/bench/context.js';
 import { floorNodeProblem, functionNodeVersion } from '../../scripts/bench/floor-node.js';
@@ -8,6 +11,7 @@ import { runMeasurements, type Measurement } from '../../scripts/bench/measureme
 import { invocationReports } from '../../scripts/bench/function-log.js';
 import { formatTable, notMeasured, type BenchRow } from '../../scripts/bench/report.js';
 import { roundTripsUntil } from '../../scripts/bench/round-trips.js';
+import { removeOrphanedScratch, scratchDir } from '../../scripts/bench/scratch-dirs.js';
 import { percentile, spreadOf } from '../../scripts/bench/stats.js';
 import type { RequestRecord } from '../../scripts/lib/request-log.js';
 import { WaitTimeout } from '../../scripts/lib/wait.js';
@@ -219,5 +223,27 @@ describe('the measurements of a run', () => {
     // Assess
     expect(ran).toEqual(['round trips', 'burst']);
     expect(rows.map((r) => r.failed ?? false)).toEqual([true, false]);
+  });
+});
+
+describe("the bench's temporary folders", () => {
+  it('are named after the run, and those of runs whose process is gone are removed, whatever they hold', async () => {
+    // Prepare: a folder of this run, one of a bench killed outright, and one that is no bench's
+    const base = await mkdtemp(join(tmpdir(), 'backup-kit-scratch-test-'));
+    try {
+      const mine = await scratchDir('emulator', base);
+      const killed = join(base, 'backup-kit-bench-4194000-code-x1');
+      await mkdir(join(killed, 'nested'), { recursive: true });
+      await writeFile(join(killed, 'nested', 'index.cjs'), 'left behind');
+      await mkdir(join(base, 'someone-else'));
+      // Act
+      const removed = await removeOrphanedScratch(base, (pid) => pid === process.pid);
+      // Assess
+      expect(removed).toEqual(['backup-kit-bench-4194000-code-x1']);
+      expect((await readdir(base)).sort()).toEqual([basename(mine), 'someone-else'].sort());
+      expect(basename(mine)).toMatch(new RegExp(`^backup-kit-bench-${process.pid}-emulator-`));
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });
