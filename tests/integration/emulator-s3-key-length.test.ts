@@ -1,4 +1,4 @@
-import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { usePrivateEmulator } from './support/embedded.js';
 import { refusal } from './support/refusal.js';
@@ -28,5 +28,19 @@ describe("the embedded emulator's limit on a key's length", () => {
     const copy = await refusal(s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: tooLong, CopySource: `${BUCKET}/${atLimit}` })));
     // Assess
     expect([...writes, copy]).toEqual(['written', '400 KeyTooLongError', '400 KeyTooLongError', '400 KeyTooLongError', '400 KeyTooLongError']);
+  });
+
+  it('refuses a read, a HEAD and a delete of a longer key as S3 does (400), instead of answering that it does not exist', async () => {
+    // Prepare
+    const tooLong = 'k'.repeat(1025);
+    // Act
+    const reads = await Promise.all([
+      refusal(s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: tooLong }))),
+      refusal(s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: tooLong }))),
+      refusal(s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: tooLong }))),
+    ]);
+    // Assess
+    expect(reads.map((refused) => refused.split(' ')[0])).toEqual(['400', '400', '400']);
+    expect([reads[0], reads[2]]).toEqual(['400 KeyTooLongError', '400 KeyTooLongError']);
   });
 });
