@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import { compareContent } from '../../handler/content.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
+import { Outcome } from '../../handler/outcome.js';
 import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder, type VersionEntry } from './bucket-listing.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
@@ -143,7 +144,13 @@ export async function repairThroughFunction(
             if (invocation.functionError) invocation = await invokeFunction(lambda, functionName, event);
             // The function's error speaks of the retries Lambda gives an upload's event; a repair is invoked, and has none.
             if (invocation.functionError) return { before, error: `${errorMessageOf(invocation)} (Lambda retries an upload's event, not a repair: repair it again)` };
-            return { before, after: await checkKey(s3, buckets, before.key) };
+            const after = await checkKey(s3, buckets, before.key);
+            // An archived version is the owner's to restore first: the function says so, and the repair passes it on.
+            const archived = (invocation.payload as { outcomes?: unknown } | undefined)?.outcomes;
+            if (Array.isArray(archived) && archived.includes(Outcome.sourceArchived) && after.finding !== Finding.ok) {
+              return { before, after: { ...after, detail: `${after.detail}: the inbox's version is archived, and S3 copies it only after a restore: restore it (RestoreObject), then repair it again` } };
+            }
+            return { before, after };
           } catch (error) {
             return { before, error: `${(error as Error).name}: ${(error as Error).message}` };
           } finally {

@@ -178,6 +178,19 @@ describe('checking keys against the backup, and repairing them through the funct
     expect(receipts).toEqual([model.latest(INBOX, 'missing.txt')?.versionId]);
   });
 
+  it('says why an archived version stays missing after its repair: it is to be restored first', async () => {
+    // Prepare
+    model.put(INBOX, 'cold.txt', { storageClass: 'DEEP_ARCHIVE' });
+    const findings = [await checkKey(s3 as unknown as S3Client, buckets, 'cold.txt')];
+    // Act
+    const [repair] = await repairThroughFunction(s3 as unknown as S3Client, lambda as unknown as LambdaClient, 'kit-backup', buckets, 'us-east-1', findings);
+    // Assess
+    expect(repair?.after).toMatchObject({
+      finding: Finding.missing,
+      detail: "no backup at all: the inbox's version is archived, and S3 copies it only after a restore: restore it (RestoreObject), then repair it again",
+    });
+  });
+
   it('says that nothing retries a repair the function failed twice, where its error speaks of retries', async () => {
     // Prepare: every receipt throttled
     model.put(INBOX, 'missing.txt');
