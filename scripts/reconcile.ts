@@ -1,17 +1,17 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { saveVersionCommand } from './lib/aws-cli.js';
-import { asFolder, historyUnder } from './lib/bucket-listing.js';
+import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
 import { prepareReportsDir } from './lib/report-files.js';
-import { Finding, reconcileBuckets, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
+import { Finding, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
 import { shellWord, shownName } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
-import { earlierInboxOnly, latestOf, type InboxOnlyVersion } from './lib/unbacked.js';
+import { reconcileWithHistory, type InboxOnlyVersion } from './lib/unbacked.js';
 
 const program = scriptCommand(
   'reconcile',
@@ -55,18 +55,18 @@ run(async () => {
 
   const listed = progress('versions listed');
   const checked = progress('keys checked');
-  let history: Awaited<ReturnType<typeof historyUnder>>;
-  let findings: KeyFinding[];
-  try {
-    // The inbox's whole history under the folder: its latest versions are checked, its earlier ones looked up.
-    history = await historyUnder(clients.s3, buckets.inboxBucket, asFolder(options.prefix), listed.tick);
-    findings = await reconcileBuckets(clients.s3, buckets, { prefix: options.prefix, inboxLatest: latestOf(history), onListed: listed.tick, onChecked: checked.tick, target: target.name });
-  } finally {
+  const retentionDays = Number(parameters.BackupNoncurrentVersionRetentionDays ?? 0) || 0;
+  const { findings, inboxOnly } = await reconcileWithHistory(clients.s3, buckets, {
+    prefix: options.prefix,
+    target: target.name,
+    onListed: listed.tick,
+    onChecked: checked.tick,
+    retentionDays,
+    log: (line) => console.log(line),
+  }).finally(() => {
     listed.finish();
     checked.finish();
-  }
-  const retentionDays = Number(parameters.BackupNoncurrentVersionRetentionDays ?? 0) || 0;
-  const inboxOnly = await earlierInboxOnly(clients.s3, history, buckets.backupBucket, findings, { retentionDays, log: (line) => console.log(line) });
+  });
   console.log(`reconciled s3://${buckets.inboxBucket}/${folder} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}${inboxOnly.length > 0 ? `; ${inboxOnly.length} earlier inbox version(s) no backup holds` : ''}`);
   if (findings.length === 0 && inboxOnly.length === 0 && folder !== '') {
     // A folder nothing is under is most often a misspelt one (keys are case-sensitive): nothing was checked.

@@ -1,4 +1,5 @@
 import type { KeyFinding, Repair } from '../lib/reconcile.js';
+import type { InboxOnlyVersion } from '../lib/unbacked.js';
 import type { ParkedEvent, QueueRedrive, Unreadable } from '../lib/redrive.js';
 import type { BackupVersionInfo, PlannedRestore, RestoreResult } from '../lib/restore.js';
 import type { TargetName } from '../lib/targets.js';
@@ -82,7 +83,14 @@ export type RestoreOutcome =
   | { readonly kind: 'confirm'; readonly item: PlannedRestore }
   | { readonly kind: 'done'; readonly results: readonly RestoreResult[] };
 
-export type ReconcileRun = { readonly prefix?: string; readonly findings: readonly KeyFinding[]; readonly repairs: readonly Repair[] };
+export type ReconcileRun = {
+  readonly prefix?: string;
+  readonly findings: readonly KeyFinding[];
+  /** Earlier inbox versions no backup holds (none when absent), in this inbox bucket. */
+  readonly inboxOnly?: readonly InboxOnlyVersion[];
+  readonly inboxBucket?: string;
+  readonly repairs: readonly Repair[];
+};
 
 /** What the console shows and does; the live one talks to the target, tests give their own. */
 export type ConsoleBackend = {

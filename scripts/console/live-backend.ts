@@ -5,7 +5,8 @@ import { missingBucket } from '../lib/cli.js';
 import { keptBackupSource, restoreSource } from '../lib/kept-backups.js';
 import { requireDeployedStack, stackReadiness, type DeployedStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
-import { repairable, reconcileBuckets, repairThroughFunction } from '../lib/reconcile.js';
+import { repairable, repairThroughFunction } from '../lib/reconcile.js';
+import { reconcileWithHistory } from '../lib/unbacked.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds, type QueueRedrive } from '../lib/redrive.js';
 import { copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
@@ -156,13 +157,14 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
     },
 
     async reconcile(prefix, fix) {
-      const { outputs } = await requireDeployedStack(target, clients, options.overrides);
+      const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
       const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
-      const findings = await reconcileBuckets(clients.s3, buckets, { prefix, target: target.name });
+      const retentionDays = Number(parameters.BackupNoncurrentVersionRetentionDays ?? 0) || 0;
+      const { findings, inboxOnly } = await reconcileWithHistory(clients.s3, buckets, { prefix, target: target.name, retentionDays });
       const problems = findings.filter((finding) => repairable.has(finding.finding));
       const repairs =
         fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping) : [];
-      return { prefix, findings, repairs };
+      return { prefix, findings, inboxOnly, inboxBucket: buckets.inboxBucket, repairs };
     },
 
     async restore(ask) {

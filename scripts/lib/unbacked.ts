@@ -1,12 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { historyUnder, type VersionEntry } from './bucket-listing.js';
+import { asFolder, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
-import { Finding, reconcileBuckets, repairable, type KeyFinding } from './reconcile.js';
+import { Finding, reconcileBuckets, repairable, type KeyFinding, type ReconcileBuckets } from './reconcile.js';
 import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
 import { sourcesHeld } from './restore.js';
 import { awsCli, saveVersionCommand } from './aws-cli.js';
+import type { TargetName } from './targets.js';
 import { shownName } from '../../handler/shown-name.js';
 
 /** An earlier inbox version that no backup version holds: the inbox keeps its only copy. */
@@ -111,17 +112,27 @@ async function inboxOnlyVersions(
   return perKey.flat().sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** What reconcile reads: each key's latest inbox version against the backup, and the earlier versions no backup holds. */
+export type Reconciliation = { readonly findings: KeyFinding[]; readonly inboxOnly: InboxOnlyVersion[] };
+
 /**
- * The earlier inbox versions of a listed history that no backup holds, beside the current versions that reconcile's
- * `findings` looked at: uploads overwritten or deleted before the function copied them (an event lost on the way).
+ * Reconcile over the inbox's whole history under a folder (listed once): its latest versions are checked against the
+ * backup, and its earlier versions that no backup holds are named (uploads overwritten or deleted before the function
+ * copied them: an event lost on the way), as destroy's guard names them.
  */
-export function earlierInboxOnly(s3: S3Client, history: InboxHistory, backupBucket: string, findings: readonly KeyFinding[], check: EarlierVersionsCheck): Promise<InboxOnlyVersion[]> {
+export async function reconcileWithHistory(
+  s3: S3Client,
+  buckets: ReconcileBuckets,
+  options: { readonly prefix?: string; readonly target?: TargetName; readonly onListed?: (entries: number) => void; readonly onChecked?: (keys: number) => void } & EarlierVersionsCheck,
+): Promise<Reconciliation> {
+  const history = await historyUnder(s3, buckets.inboxBucket, asFolder(options.prefix), options.onListed);
+  const findings = await reconcileBuckets(s3, buckets, { ...options, inboxLatest: latestOf(history) });
   const looked = new Set(findings.map((finding) => versionName(finding.key, finding.inboxVersionId)));
-  return inboxOnlyVersions(s3, history, backupBucket, looked, check);
+  return { findings, inboxOnly: await inboxOnlyVersions(s3, history, buckets.backupBucket, looked, options) };
 }
 
 /** Each key's latest entry (a delete marker when the key was deleted) of a listed history. */
-export const latestOf = (history: InboxHistory) => new Map([...history].flatMap(([key, entries]) => entries.filter((entry) => entry.latest).map((entry) => [key, entry] as const)));
+const latestOf = (history: InboxHistory) => new Map([...history].flatMap(([key, entries]) => entries.filter((entry) => entry.latest).map((entry) => [key, entry] as const)));
 
 /**
  * The inbox keys whose current version no backup holds, and every inbox version this check looked at (named by

@@ -268,6 +268,22 @@ describe('a redrive whose parked version is no longer backed up', () => {
   });
 });
 
+describe('a reconcile that finds earlier inbox versions no backup holds', () => {
+  it('names each, with the command that saves one where the console works, as a report (200)', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'embedded', endpoint: 'http://127.0.0.1:4599' });
+    backend.reconcile.mockResolvedValueOnce({ findings: [{ key: 'draft.txt', finding: Finding.ok, detail: 'same by checksum' }], inboxOnly: [{ key: 'draft.txt', versionId: 'v-first' }], inboxBucket: 'kit-inbox', repairs: [] });
+    // Act
+    const response = await app.request(post('/reconcile', { token: TOKEN }));
+    const page = await response.text();
+    // Assess
+    expect(response.status).toBe(200);
+    expect(page).toContain('1 earlier inbox version(s) no backup holds');
+    expect(page).toContain('draft.txt</a> version v-first');
+    expect(page).toContain("aws s3api get-object --bucket kit-inbox --key &#39;draft.txt&#39; --version-id v-first &lt;file&gt; --endpoint-url http://127.0.0.1:4599");
+  });
+});
+
 describe('the parked events', () => {
   it('refuses a redrive whose message id is blank instead of redriving them all', async () => {
     // Prepare

@@ -1,5 +1,6 @@
 import type { FC } from 'hono/jsx';
-import { Finding } from '../../lib/reconcile.js';
+import { saveVersionCommand } from '../../lib/aws-cli.js';
+import { Finding, repairOutcome } from '../../lib/reconcile.js';
 import { describeHiddenElsewhere, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
@@ -55,7 +56,8 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
         {Object.values(Finding)
           .map((finding) => `${run.findings.filter((f) => f.finding === finding).length} ${finding}`)
           .join(', ')}
-        {run.repairs.length > 0 && `; repaired through the function: ${run.repairs.filter((r) => r.after?.finding === Finding.ok).length} of ${run.repairs.length}`}
+        {run.inboxOnly && run.inboxOnly.length > 0 && `; ${run.inboxOnly.length} earlier inbox version(s) no backup holds`}
+        {run.repairs.length > 0 && `; repaired through the function: ${repairOutcome(run.repairs).fixed.length} of ${run.repairs.length}`}
       </p>
       <table class="findings">
         <thead>
@@ -84,6 +86,20 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
           })}
         </tbody>
       </table>
+      {run.inboxOnly && run.inboxOnly.length > 0 && (
+        <>
+          <p class="hint bad">
+            {`Earlier inbox versions no backup holds: uploads overwritten or deleted before the function copied them (an event lost on the way), or whose backups expired under an earlier, shorter retention. No verb backs up an earlier version, and a repair backs up the latest only: save those you want (${saveVersionCommand(run.inboxBucket ?? '<inbox bucket>', run.inboxOnly[0]!.key, run.inboxOnly[0]!.versionId, session.place.endpoint)}${run.inboxOnly.length > 1 ? ', and likewise for the others' : ''}).`}
+          </p>
+          <ul class="results">
+            {run.inboxOnly.map((version) => (
+              <li class="bad">
+                <a href={keyHref(version.key)}>{shownName(version.key)}</a> version {version.versionId}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       <Back />
     </Layout>
   );
