@@ -102,8 +102,8 @@ destroy: ## empty the inbox and delete the stack on TARGET (aws only with YES=1)
 redrive: ## re-invoke the function with every event parked in the failed-events queue (DRY_RUN=1 lists them)
 	$(TSX) scripts/redrive.ts $(target_arg) $(call option,DRY_RUN,dry-run)
 
-reconcile: ## compare every inbox key with its backup (provenance, content); FIX=1 repairs through the function
-	$(TSX) scripts/reconcile.ts $(target_arg) $(call option,PREFIX,prefix) $(call option,FIX,fix)
+reconcile: ## compare every inbox key with its backup (provenance, content); FIX=1 repairs through the function; HISTORY=1 names earlier inbox versions no backup holds
+	$(TSX) scripts/reconcile.ts $(target_arg) $(call option,PREFIX,prefix) $(call option,FIX,fix) $(call option,HISTORY,history)
 
 restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FORCE=1 [YES=1]] [LIST=1], or PREFIX=… AT=…
 	$(TSX) scripts/restore.ts $(target_arg) $(call option,KEY,key) $(call option,PREFIX,prefix) $(call option,VERSION,version) $(call option,AT,at) $(call option,TO,to) $(call option,FORCE,force) $(call option,LIST,list) $(yes_flag)

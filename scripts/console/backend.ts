@@ -99,7 +99,8 @@ export type ConsoleBackend = {
   keyVersions(key: string): Promise<KeyVersions>;
   /** Redrives the parked events of these message ids, or all of them. */
   redrive(messageIds: readonly string[] | undefined): Promise<QueueRedrive>;
-  reconcile(prefix: string | undefined, fix: boolean): Promise<ReconcileRun>;
+  /** `history`: also the earlier inbox versions no backup holds (reads every backup version of such keys). */
+  reconcile(prefix: string | undefined, fix: boolean, history?: boolean): Promise<ReconcileRun>;
   restore(ask: RestoreAsk): Promise<RestoreOutcome>;
 };
 

@@ -155,8 +155,12 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
       return problem(c, 400, 'Repair?', `fix=${fixField} is not an explicit yes (yes, 1 or true): nothing was done.`);
     }
     const fix = fixField !== undefined;
+    const historyField = field(form, 'history');
+    if (historyField !== undefined && !isExplicitYes(historyField)) {
+      return problem(c, 400, "With the inbox's history?", `history=${historyField} is not an explicit yes (yes, 1 or true): nothing was done.`);
+    }
     if (fix && !confirmedAccount(form)) return notConfirmed(c);
-    const run = await backend.reconcile(field(form, 'prefix'), fix);
+    const run = await backend.reconcile(field(form, 'prefix'), fix, historyField !== undefined);
     // A check that finds keys to repair is a report; a repair that leaves keys wrong failed, as make reconcile says.
     return page(c, <ReconcilePage run={run} session={session} />, repairOutcome(run.repairs).remaining.length > 0 ? 500 : 200);
   });

@@ -24,8 +24,10 @@ export type KeyFinding = {
   /** The inbox version the backup's latest says it holds. */
   readonly heldSourceVersionId?: string;
   readonly detail: string;
-  /** Neither the inbox nor the backup has the key (deleted from the inbox before it was ever backed up). */
+  /** Neither the inbox nor the backup has a current version of the key (deleted from both, or never backed up). */
   readonly goneFromBoth?: boolean;
+  /** The backup bucket's latest entry of the key is a delete marker: its earlier backup versions are kept below it. */
+  readonly deletedInBackup?: boolean;
 };
 
 /** Findings the function can repair: it backs up the inbox's current version of the key. */
@@ -60,8 +62,11 @@ export async function reconcileBuckets(
     prefix?: string;
     onListed?: (entries: number) => void;
     onChecked?: (keys: number) => void;
-    /** The inbox's latest entries, when the caller listed them already (destroy's guard). */
-    inboxLatest?: ReadonlyMap<string, VersionEntry>;
+    /**
+     * The inbox's latest entries, when the caller listed them already (destroy's guard), or how to list them (after
+     * the backup, as here: a key uploaded and backed up between the two listings is then no orphan).
+     */
+    inboxLatest?: ReadonlyMap<string, VersionEntry> | (() => Promise<ReadonlyMap<string, VersionEntry>>);
     /** The target the advice's commands name. */
     target?: TargetName;
   } = {},
@@ -69,7 +74,8 @@ export async function reconcileBuckets(
   // PREFIX names a folder, as restore reads it.
   const folder = asFolder(options.prefix);
   const backup = await latestUnder(s3, buckets.backupBucket, folder, options.onListed);
-  const inbox = options.inboxLatest ?? (await latestUnder(s3, buckets.inboxBucket, folder, options.onListed));
+  const given = options.inboxLatest;
+  const inbox = typeof given === 'function' ? await given() : (given ?? (await latestUnder(s3, buckets.inboxBucket, folder, options.onListed)));
   const live = [...inbox.values()].filter((entry) => !entry.deleteMarker).map((entry) => entry.key);
   const liveKeys = new Set(live);
   const orphans: KeyFinding[] = [...backup.values()]
@@ -84,7 +90,7 @@ export async function reconcileBuckets(
         options.onChecked?.((checked += 1));
         // Deleted in the backup bucket, not never backed up: its earlier versions are still there.
         const deletedInBackup = finding.finding === Finding.missing && backup.get(key)?.deleteMarker === true;
-        return deletedInBackup ? { ...finding, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: \`make restore KEY=${shellWord(key)} LIST=1${options.target ? ` TARGET=${options.target}` : ''}\` lists them)` } : finding;
+        return deletedInBackup ? { ...finding, deletedInBackup, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: \`make restore KEY=${shellWord(key)} LIST=1${options.target ? ` TARGET=${options.target}` : ''}\` lists them)` } : finding;
       }),
     ),
   );
@@ -98,13 +104,15 @@ export type Repair = { readonly before: KeyFinding; readonly after?: KeyFinding;
  * meanwhile, so there is nothing left to back up and its backups are kept: no failure), and what is still wrong.
  */
 export function repairOutcome(repairs: readonly Repair[]): { fixed: Repair[]; gone: Repair[]; remaining: KeyFinding[] } {
-  // Gone from both: deleted from the inbox before the function read it, with no backup ever made.
-  const goneUnbacked = (r: Repair) => r.after?.goneFromBoth === true;
+  // Gone from both: deleted from the inbox before the function read it, with no backup ever made (one whose backups
+  // lie below a delete marker in the backup bucket has them kept: gone, as an orphan is).
+  const goneUnbacked = (r: Repair) => r.after?.goneFromBoth === true && r.before.deletedInBackup !== true;
+  const goneKept = (r: Repair) => r.after?.finding === Finding.orphan || (r.after?.goneFromBoth === true && r.before.deletedInBackup === true);
   return {
-    fixed: repairs.filter((r) => r.after?.finding === Finding.ok && !goneUnbacked(r)),
-    gone: repairs.filter((r) => r.after?.finding === Finding.orphan),
+    fixed: repairs.filter((r) => r.after?.finding === Finding.ok && r.after.goneFromBoth !== true),
+    gone: repairs.filter(goneKept),
     remaining: repairs
-      .filter((r) => (r.after?.finding !== Finding.ok && r.after?.finding !== Finding.orphan) || goneUnbacked(r))
+      .filter((r) => !goneKept(r) && (r.after?.finding !== Finding.ok || goneUnbacked(r)))
       .map((r) =>
         goneUnbacked(r)
           ? { ...r.before, detail: `deleted from the inbox before its repair, never backed up: version ${r.before.inboxVersionId} stays only in the inbox's history` }

@@ -116,17 +116,20 @@ async function inboxOnlyVersions(
 export type Reconciliation = { readonly findings: KeyFinding[]; readonly inboxOnly: InboxOnlyVersion[] };
 
 /**
- * Reconcile over the inbox's whole history under a folder (listed once): its latest versions are checked against the
- * backup, and its earlier versions that no backup holds are named (uploads overwritten or deleted before the function
- * copied them: an event lost on the way), as destroy's guard names them.
+ * Reconcile over the inbox's whole history under a folder (listed once, after the backup): its latest versions are
+ * checked against the backup, and its earlier versions that no backup holds are named, as destroy's guard names them:
+ * uploads overwritten or deleted before the function copied them (it backs up a key's current version, so uploads in
+ * quick succession leave the earlier ones in the inbox's history only, as a lost event does). It reads every backup
+ * version of a key with such versions (a HEAD each), and holds the folder's whole inbox history.
  */
 export async function reconcileWithHistory(
   s3: S3Client,
   buckets: ReconcileBuckets,
   options: { readonly prefix?: string; readonly target?: TargetName; readonly onListed?: (entries: number) => void; readonly onChecked?: (keys: number) => void } & EarlierVersionsCheck,
 ): Promise<Reconciliation> {
-  const history = await historyUnder(s3, buckets.inboxBucket, asFolder(options.prefix), options.onListed);
-  const findings = await reconcileBuckets(s3, buckets, { ...options, inboxLatest: latestOf(history) });
+  let history: InboxHistory = new Map();
+  const listInbox = async () => latestOf((history = await historyUnder(s3, buckets.inboxBucket, asFolder(options.prefix), options.onListed)));
+  const findings = await reconcileBuckets(s3, buckets, { ...options, inboxLatest: listInbox });
   const looked = new Set(findings.map((finding) => versionName(finding.key, finding.inboxVersionId)));
   return { findings, inboxOnly: await inboxOnlyVersions(s3, history, buckets.backupBucket, looked, options) };
 }

@@ -161,9 +161,23 @@ describe('the reconcile form', () => {
     const no = await app.request(post('/reconcile', { token: TOKEN, fix: 'no' }));
     // Assess
     expect(one.status).toBe(200);
-    expect(backend.reconcile).toHaveBeenCalledWith(undefined, true);
+    expect(backend.reconcile).toHaveBeenCalledWith(undefined, true, false);
     expect(no.status).toBe(400);
     expect(await no.text()).toContain('fix=no is not an explicit yes (yes, 1 or true): nothing was done.');
+    expect(backend.reconcile).toHaveBeenCalledTimes(1);
+  });
+
+  it("reads the inbox's history on an explicit yes, and refuses any other value", async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    // Act
+    const yes = await app.request(post('/reconcile', { token: TOKEN, history: 'true' }));
+    const maybe = await app.request(post('/reconcile', { token: TOKEN, history: 'maybe' }));
+    // Assess
+    expect(yes.status).toBe(200);
+    expect(backend.reconcile).toHaveBeenCalledWith(undefined, false, true);
+    expect(maybe.status).toBe(400);
+    expect(await maybe.text()).toContain('history=maybe is not an explicit yes (yes, 1 or true): nothing was done.');
     expect(backend.reconcile).toHaveBeenCalledTimes(1);
   });
 });
@@ -274,9 +288,10 @@ describe('a reconcile that finds earlier inbox versions no backup holds', () => 
     const { app, backend } = fakeBackend({ target: 'embedded', endpoint: 'http://127.0.0.1:4599' });
     backend.reconcile.mockResolvedValueOnce({ findings: [{ key: 'draft.txt', finding: Finding.ok, detail: 'same by checksum' }], inboxOnly: [{ key: 'draft.txt', versionId: 'v-first' }], inboxBucket: 'kit-inbox', repairs: [] });
     // Act
-    const response = await app.request(post('/reconcile', { token: TOKEN }));
+    const response = await app.request(post('/reconcile', { token: TOKEN, history: 'yes' }));
     const page = await response.text();
     // Assess
+    expect(backend.reconcile).toHaveBeenCalledWith(undefined, false, true);
     expect(response.status).toBe(200);
     expect(page).toContain('1 earlier inbox version(s) no backup holds');
     expect(page).toContain('draft.txt</a> version v-first');
@@ -332,7 +347,7 @@ describe('on aws, a writing action names the account', () => {
     // Assess
     expect([redrive.status, reconcile.status]).toEqual([200, 200]);
     expect(backend.redrive).toHaveBeenCalledWith(undefined);
-    expect(backend.reconcile).toHaveBeenCalledWith('photos/', false);
+    expect(backend.reconcile).toHaveBeenCalledWith('photos/', false, false);
   });
 
   it('shows the account field in writing forms on aws only', async () => {
@@ -496,7 +511,7 @@ describe('form fields reach the backend as typed', () => {
     // Assess
     expect([restore.status, reconcile.status]).toEqual([200, 200]);
     expect(backend.restore).toHaveBeenCalledWith({ key: ' notes.txt ', version: ' v1 ', to: undefined, force: false });
-    expect(backend.reconcile).toHaveBeenCalledWith(' drafts/ ', false);
+    expect(backend.reconcile).toHaveBeenCalledWith(' drafts/ ', false, false);
   });
 
   it('refuses an empty key or a blank version, and reconciles everything for a blank prefix', async () => {
@@ -508,7 +523,7 @@ describe('form fields reach the backend as typed', () => {
     // Assess
     expect(restore.status).toBe(400);
     expect(backend.restore).not.toHaveBeenCalled();
-    expect(backend.reconcile).toHaveBeenCalledWith(undefined, false);
+    expect(backend.reconcile).toHaveBeenCalledWith(undefined, false, false);
   });
 });
 

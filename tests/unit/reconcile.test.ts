@@ -42,6 +42,18 @@ describe('repairOutcome', () => {
     expect(outcome.fixed).toEqual([]);
     expect(outcome.remaining.map((found) => found.detail)).toEqual(["deleted from the inbox before its repair, never backed up: version v1 stays only in the inbox's history"]);
   });
+
+  it('counts a key deleted in the backup bucket, then from the inbox before its repair, as gone: its backups are kept below the delete marker', () => {
+    // Prepare
+    const repairs: Repair[] = [
+      { before: { ...finding('kept-below.txt', Finding.missing), inboxVersionId: 'v1', deletedInBackup: true }, after: { key: 'kept-below.txt', finding: Finding.ok, detail: 'gone from both', goneFromBoth: true } },
+    ];
+    // Act
+    const outcome = repairOutcome(repairs);
+    // Assess
+    expect([outcome.fixed, outcome.remaining]).toEqual([[], []]);
+    expect(outcome.gone.map((r) => r.before.key)).toEqual(['kept-below.txt']);
+  });
 });
 
 describe('checking keys against the backup, and repairing them through the function', () => {
@@ -118,6 +130,7 @@ describe('checking keys against the backup, and repairing them through the funct
     // Act
     const findings = await reconcileBuckets(s3 as unknown as S3Client, buckets);
     // Assess
+    expect(findings.filter((found) => found.deletedInBackup).map((found) => found.key)).toEqual(['deleted-in-backup.txt']);
     expect(findings.map((found) => [found.key, found.finding, found.detail])).toEqual([
       ['deleted-in-backup.txt', Finding.missing, "deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: `make restore KEY='deleted-in-backup.txt' LIST=1` lists them)"],
       ['never.txt', Finding.missing, 'no backup at all'],

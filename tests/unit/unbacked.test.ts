@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { Finding } from '../../scripts/lib/reconcile.js';
-import { refuseLosingUnbacked, unbackedInStack } from '../../scripts/lib/unbacked.js';
+import { reconcileWithHistory, refuseLosingUnbacked, unbackedInStack } from '../../scripts/lib/unbacked.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { awsError, BACKUP, eventFor, INBOX } from './support/fixtures.js';
 import { VersionedS3Model } from './support/s3-model.js';
@@ -295,5 +295,25 @@ describe('what a destroy would lose', () => {
     const unbacked = unbackedInStack(clients, outputs);
     // Assess
     await expect(unbacked).rejects.toThrow('AccessDenied');
+  });
+});
+
+describe('reconcile over the inbox history', () => {
+  it('lists the backup first, then the inbox, and names the earlier versions no backup holds beside the latest ones checked', async () => {
+    // Prepare: two uploads in quick succession, the function having copied only the second; one key backed up in full
+    const first = model.put(INBOX, 'draft.txt', { body: 'first' });
+    const second = model.put(INBOX, 'draft.txt', { body: 'second' });
+    model.put(BACKUP, 'draft.txt', { body: 'second', metadata: { 'source-version-id': second } });
+    const whole = model.put(INBOX, 'whole.txt', { body: 'whole' });
+    model.put(BACKUP, 'whole.txt', { body: 'whole', metadata: { 'source-version-id': whole } });
+    // Act
+    const { findings, inboxOnly } = await reconcileWithHistory(clients.s3, { inboxBucket: INBOX, backupBucket: BACKUP }, {});
+    // Assess
+    expect(s3.commandCalls(ListObjectVersionsCommand).slice(0, 2).map((call) => call.args[0].input.Bucket)).toEqual([BACKUP, INBOX]);
+    expect(findings.map((found) => [found.key, found.finding])).toEqual([
+      ['draft.txt', Finding.ok],
+      ['whole.txt', Finding.ok],
+    ]);
+    expect(inboxOnly).toEqual([{ key: 'draft.txt', versionId: first }]);
   });
 });

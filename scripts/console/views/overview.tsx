@@ -226,12 +226,16 @@ export const OverviewPage: FC<{ overview: Overview; session: Session }> = ({ ove
         <h2>Reconcile</h2>
         <p class="hint">
           Compares every inbox key's latest version with its backup (provenance, then content), as <code>make reconcile</code> does; a repair hands
-          each missing, stale or corrupt key to the function, as <code>make reconcile FIX=1</code> does.
+          each missing, stale or corrupt key to the function, as <code>make reconcile FIX=1</code> does; with the inbox's history, it also names
+          the earlier inbox versions no backup holds, as <code>make reconcile HISTORY=1</code> does (it reads every backup version of such keys).
         </p>
         <ActionForm session={session} action="/reconcile" label="Reconcile" writes writesWhenTicked>
           <input name="prefix" placeholder="only under this folder (optional)" aria-label="prefix" size={30} />
           <label>
             <input type="checkbox" name="fix" value="yes" /> and repair what it finds
+          </label>
+          <label>
+            <input type="checkbox" name="history" value="yes" /> with the inbox's history
           </label>
         </ActionForm>
       </section>
