@@ -1,25 +1,38 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processAlive } from '../lib/process-alive.js';
 
-const PREFIX = 'backup-kit-bench-';
+/** Names this machine's benches by host, so that a bench in a container sharing the folder is never taken for gone. */
+const prefix = () => `backup-kit-bench-${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-`;
 
 /**
- * A temporary folder of this bench run (`kind` says what it holds), named after the run's process: a bench killed
- * outright (tsx ends a script with SIGKILL when it cannot take a Ctrl-C within 60 ms) leaves it, for the next run to
- * remove.
+ * A temporary folder of this bench run (`kind` says what it holds), named after the run's host and process: a bench
+ * killed outright (tsx ends a script with SIGKILL when it cannot take a Ctrl-C within 60 ms) leaves it, for the next
+ * run to remove.
  */
 export function scratchDir(kind: string, base: string = tmpdir()): Promise<string> {
-  return mkdtemp(join(base, `${PREFIX}${process.pid}-${kind}-`));
+  return mkdtemp(join(base, `${prefix()}${process.pid}-${kind}-`));
 }
 
-/** Removes the temporary folders that benches whose process is gone left behind; the names of those removed. */
+/**
+ * Removes the temporary folders that benches of this host and user left when their process was gone; the names of
+ * those removed. Another user's folders are left alone, and one that cannot be removed is left as it is.
+ */
 export async function removeOrphanedScratch(base: string = tmpdir(), alive: (pid: number) => boolean = processAlive): Promise<string[]> {
-  const orphans = (await readdir(base)).filter((name) => {
-    const pid = Number(/^backup-kit-bench-(\d+)-/.exec(name)?.[1]);
+  const ours = prefix();
+  const uid = process.getuid?.();
+  const candidates = (await readdir(base)).filter((name) => {
+    const pid = name.startsWith(ours) ? Number(/^(\d+)-/.exec(name.slice(ours.length))?.[1]) : Number.NaN;
     return Number.isInteger(pid) && pid > 0 && !alive(pid);
   });
-  await Promise.all(orphans.map((name) => rm(join(base, name), { recursive: true, force: true })));
-  return orphans;
+  const removed = await Promise.allSettled(
+    candidates.map(async (name) => {
+      const path = join(base, name);
+      if (uid !== undefined && (await lstat(path)).uid !== uid) throw new Error(`${path} is another user's`);
+      await rm(path, { recursive: true, force: true });
+      return name;
+    }),
+  );
+  return removed.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
 }

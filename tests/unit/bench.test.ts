@@ -1,8 +1,8 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { BenchContext } from '../../scripts/bench/context.js';
@@ -227,21 +227,43 @@ describe('the measurements of a run', () => {
 });
 
 describe("the bench's temporary folders", () => {
-  it('are named after the run, and those of runs whose process is gone are removed, whatever they hold', async () => {
-    // Prepare: a folder of this run, one of a bench killed outright, and one that is no bench's
+  it("are named after the run's host and process, and this host's whose process is gone are removed, whatever they hold", async () => {
+    // Prepare: a folder of this run, one of a bench killed outright, one of a bench on another host, and one that is no bench's
     const base = await mkdtemp(join(tmpdir(), 'backup-kit-scratch-test-'));
     try {
       const mine = await scratchDir('emulator', base);
-      const killed = join(base, 'backup-kit-bench-4194000-code-x1');
+      const host = basename(mine).slice(0, basename(mine).indexOf(`-${process.pid}-`));
+      const killed = join(base, `${host}-4194000-code-x1`);
+      await mkdir(join(base, 'backup-kit-bench-other.host-4194000-code-x2'));
       await mkdir(join(killed, 'nested'), { recursive: true });
       await writeFile(join(killed, 'nested', 'index.cjs'), 'left behind');
       await mkdir(join(base, 'someone-else'));
       // Act
       const removed = await removeOrphanedScratch(base, (pid) => pid === process.pid);
       // Assess
-      expect(removed).toEqual(['backup-kit-bench-4194000-code-x1']);
-      expect((await readdir(base)).sort()).toEqual([basename(mine), 'someone-else'].sort());
-      expect(basename(mine)).toMatch(new RegExp(`^backup-kit-bench-${process.pid}-emulator-`));
+      expect(removed).toEqual([basename(killed)]);
+      expect((await readdir(base)).sort()).toEqual([basename(mine), 'backup-kit-bench-other.host-4194000-code-x2', 'someone-else'].sort());
+      expect(basename(mine)).toMatch(new RegExp(`^backup-kit-bench-${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}-emulator-`));
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  const asRoot = process.getuid?.() === 0;
+  if (!asRoot) console.warn("SKIP the bench's temporary folders of another user: only root can make a folder another user owns");
+  it.skipIf(!asRoot)("leaves another user's folder alone, though its bench is gone", async () => {
+    // Prepare: a gone bench's folder of this host, owned by nobody
+    const base = await mkdtemp(join(tmpdir(), 'backup-kit-scratch-test-'));
+    try {
+      const mine = await scratchDir('code', base);
+      const theirs = basename(mine).replace(`-${process.pid}-`, '-4194001-');
+      await mkdir(join(base, theirs));
+      await chown(join(base, theirs), 65534, 65534);
+      // Act
+      const removed = await removeOrphanedScratch(base, (pid) => pid === process.pid);
+      // Assess
+      expect(removed).toEqual([]);
+      expect((await readdir(base)).sort()).toEqual([basename(mine), theirs].sort());
     } finally {
       await rm(base, { recursive: true, force: true });
     }
