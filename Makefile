@@ -79,6 +79,7 @@ up: ## start LocalStack in Docker and deploy the stack into it (docker compose)
 
 down: ## stop LocalStack and remove its containers (docker compose); the deployer's npm cache is kept for offline starts
 	@$(call need_compose,down)
+	docker compose rm --stop --force --volumes
 	docker compose down
 
 deploy: ## build when stale, upload and deploy to TARGET; proves the artefact and checks drift (YES and DELETE_AUDIT_LOGS as for deploy-aws)

@@ -86,21 +86,23 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
     const reserveMs = Math.min(RECORD_RESERVE_MS, (startedWith ?? 0) / 4);
     let longestRecordMs = 0;
     let outOfTime: string | undefined;
+    let tried = 0;
     for (const [index, record] of parsed.records.entries()) {
-      // A batch that outlasts the timeout would be killed midway, taking this environment's receipt ledger with it (the
-      // retry would send the receipts of the records done again): the records left are handed to the retry instead.
-      const left = invocation.timeLeftMs?.();
-      if (index > 0 && left !== undefined && left <= longestRecordMs + reserveMs) {
-        const notTried = parsed.records.slice(index);
-        outOfTime = `${notTried.length} of ${parsed.records.length} record(s) not tried, out of the function's time (${Math.round(left / 1000)} s left; the longest record took ${Math.round(longestRecordMs / 1000)} s)`;
-        logger.warn(LogMessage.outOfTime, { outcome: Outcome.retry, notTried: notTried.length, firstKey: notTried[0]?.key, timeLeftMs: left, longestRecordMs });
-        break;
-      }
       if (record.bucket !== config.inboxBucket) {
         ignored += 1;
         logger.warn(LogMessage.ignored, { outcome: Outcome.ignored, key: record.key, bucket: record.bucket, reason: `not from the inbox bucket ${config.inboxBucket}` });
         continue;
       }
+      // A batch that outlasts the timeout would be killed midway, taking this environment's receipt ledger with it (the
+      // retry would send the receipts of the records done again): the records left are handed to the retry instead.
+      const left = invocation.timeLeftMs?.();
+      if (tried > 0 && left !== undefined && left <= longestRecordMs + reserveMs) {
+        const notTried = parsed.records.slice(index).filter((waiting) => waiting.bucket === config.inboxBucket);
+        outOfTime = `${notTried.length} of ${parsed.records.length} record(s) not tried, out of the function's time (${Math.round(left / 1000)} s left; the longest record took ${Math.round(longestRecordMs / 1000)} s)`;
+        logger.warn(LogMessage.outOfTime, { outcome: Outcome.retry, notTried: notTried.length, firstKey: notTried[0]?.key, timeLeftMs: left, longestRecordMs });
+        break;
+      }
+      tried += 1;
       try {
         outcomes.push(await new RecordBackup(deps, record, requestOf(record, invocation), receipts, invocation.timeLeftMs).run());
       } catch (error) {

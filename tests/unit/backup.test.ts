@@ -1267,6 +1267,21 @@ describe('failures', () => {
     expect(keys.map((key) => receiptsFor(key).length)).toEqual([1, 1, 1]);
   });
 
+  it('leaves nothing to a retry for records of another bucket, which it ignores, whatever the time left', async () => {
+    // Prepare: a 10 s timeout; the inbox's record takes 6 s, and another bucket's follows it
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'mine.txt');
+    let spentMs = 0;
+    model.onHead = (bucket) => {
+      if (bucket === INBOX) spentMs += 3_000;
+    };
+    const event = { Records: [recordFor('mine.txt', { versionId: v1 }), recordFor('theirs.txt', { bucket: 'someone-elses-bucket' })] };
+    // Act
+    const result = await createHandler(deps)(event, { ...invocation, timeLeftMs: () => 10_000 - spentMs });
+    // Assess
+    expect(result).toMatchObject({ outcomes: [Outcome.copied], ignored: 1 });
+  });
+
   it('throws after trying every record when one fails transiently, logging the error with its stack', async () => {
     // Prepare
     const deps = dependencies();
