@@ -109,17 +109,23 @@ describe('stopping the embedded emulator', () => {
 });
 
 describe('starting the embedded emulator again in the same place', () => {
-  it('unpacks function code afresh: code an earlier run unpacked, changed since, is gone before any function runs', async () => {
-    // Prepare: what an earlier run unpacked, changed by hand under its zip's digest
+  it('unpacks function code afresh into a folder of its own: code an earlier run unpacked, changed since, is gone; a running one keeps its own', async () => {
+    // Prepare: what an earlier run (gone) unpacked, changed by hand under its zip's digest, in the layout before and
+    // after folders per process; and the folder of a process still running (this test's)
     const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-restart-it-'));
-    const unpacked = join(stateDir, 'functions', 'kit-backup-0123456789abcdef');
-    await mkdir(unpacked, { recursive: true });
-    await writeFile(join(unpacked, 'index.cjs'), 'exports.handler = async () => "changed by hand";\n');
+    const gone = [join(stateDir, 'functions', 'kit-backup-0123456789abcdef'), join(stateDir, 'functions', '4194002', 'kit-backup-0123456789abcdef')];
+    const running = join(stateDir, 'functions', String(process.pid), 'kit-backup-0123456789abcdef');
+    for (const unpacked of [...gone, running]) {
+      await mkdir(unpacked, { recursive: true });
+      await writeFile(join(unpacked, 'index.cjs'), 'exports.handler = async () => "changed by hand";\n');
+    }
     // Act
     const emulator = await startEmulator({ stateDir });
     try {
       // Assess
-      expect(existsSync(unpacked)).toBe(false);
+      expect(gone.filter((unpacked) => existsSync(unpacked))).toEqual([]);
+      expect(existsSync(running)).toBe(true);
+      expect(existsSync(join(stateDir, 'functions', String(emulator.pid)))).toBe(true);
       expect(existsSync(join(stateDir, 'functions', 'package.json'))).toBe(true);
     } finally {
       await emulator.stop();

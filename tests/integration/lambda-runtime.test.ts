@@ -482,7 +482,8 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     const { lambda } = stack!.deployment.clients;
     await createProbe(FunctionName, 'nodejs22.x');
     await lambda.send(new InvokeCommand({ FunctionName, Payload: '{}' }));
-    const functionsDir = join(dirname(stack!.emulator.logFile), 'functions');
+    // The emulator unpacks code into a folder named after its process.
+    const functionsDir = join(dirname(stack!.emulator.logFile), 'functions', String(stack!.emulator.pid));
     for (const name of await readdir(functionsDir)) {
       if (name.startsWith(`${FunctionName}-`)) await rm(join(functionsDir, name), { recursive: true });
     }

@@ -44,6 +44,8 @@ from .function_role_policy import credentials_for
 class Settings:
     endpoint_url: str = ""
     state_dir: Path = Path(".emulator")
+    #: Where this emulator process unpacks function code: its own folder under the state directory's functions/.
+    functions_dir: Path = Path(".emulator/functions")
 
 
 settings = Settings()
@@ -53,11 +55,28 @@ def configure(endpoint_url: str, state_dir: Path) -> None:
     settings.endpoint_url = endpoint_url
     settings.state_dir = state_dir
     # Code an earlier run unpacked may have changed since (by hand, or by a function writing into its own code), and
-    # would run under the digest of the zip it came from: each run unpacks the zips it is given afresh.
-    shutil.rmtree(state_dir / "functions", ignore_errors=True)
-    end_package_scope(state_dir / "functions")
+    # would run under the digest of the zip it came from: each emulator process unpacks the zips it is given into a
+    # folder of its own, and removes those of processes that are gone (another emulator may share the state directory).
+    functions = state_dir / "functions"
+    end_package_scope(functions)
+    for unpacked in functions.iterdir():
+        if unpacked.is_dir() and not (unpacked.name.isdigit() and _process_alive(int(unpacked.name))):
+            shutil.rmtree(unpacked, ignore_errors=True)
+    settings.functions_dir = functions / str(os.getpid())
+    shutil.rmtree(settings.functions_dir, ignore_errors=True)
+    settings.functions_dir.mkdir()
     # The emulator's start, not an import: the function runtimes started from now on end with this process.
     lifeline.start()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @dataclass(eq=False)
@@ -100,7 +119,7 @@ def _unpack(code: bytes, directory: Path) -> None:
 def _code_dir(fn: Any) -> Path:
     # moto already holds the zip's digest (the function's CodeSha256, base64); make it a file name.
     digest = base64.b64decode(fn.code_sha_256).hex()
-    target = settings.state_dir / "functions" / f"{fn.function_name}-{digest[:16]}"
+    target = settings.functions_dir / f"{fn.function_name}-{digest[:16]}"
     if not target.exists():
         staging = target.with_name(target.name + f".{uuid.uuid4().hex}")
         _unpack(fn.code_bytes, staging)
