@@ -170,8 +170,9 @@ async function currentArtefact(): Promise<Artefact | undefined> {
   const [recordedInputs, recordedZip] = await readFile(artefactInputsPath, 'utf8').then((text) => text.trim().split(' '), () => []);
   const present = (await exists(artefactPath)) && (await exists(artefactShaPath));
   if (!present || recordedInputs === undefined || recordedInputs !== (await inputsDigest())) return undefined;
-  const artefact = await readArtefact();
-  return artefact.sha256 === recordedZip ? artefact : undefined;
+  // A zip changed after its build (its .sha256 no longer matches) is no more the build's than one put in its place.
+  const artefact = await readArtefact().catch(() => undefined);
+  return artefact?.sha256 === recordedZip ? artefact : undefined;
 }
 
 /**

@@ -260,6 +260,20 @@ describe('the built artefact in dist/', () => {
     expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
   }, 60_000);
 
+  it('is built again, or refused for AWS, when the zip was changed after its build and no longer matches its sha256', async () => {
+    // Prepare
+    const made = Buffer.from('zip the build made');
+    await built(made, sha256(made), 2_000);
+    dist.set(artefactPath, { data: Buffer.concat([made, Buffer.from('!')]), mtimeMs: 3_000 });
+    // Act
+    const forAws = builtArtefact();
+    // Assess
+    await expect(forAws).rejects.toThrow(UsageError);
+    const fresh = await freshArtefact();
+    expect(fresh.rebuilt).toBe(true);
+    expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
+  }, 60_000);
+
   it('is promoted to AWS only as built: a stale zip is refused, naming what to run, and nothing is built', async () => {
     // Prepare: one zip built from the current sources, then a source changed
     const bytes = Buffer.from('zip the local suites tested');
