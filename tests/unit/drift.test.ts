@@ -220,15 +220,19 @@ describe('the audit trail, where the target has CloudTrail', () => {
   /** A trail as the template makes it, changed by `changes`. */
   function liveTrail(changes: { logging?: boolean; validation?: boolean; selectors?: object[] } = {}) {
     cloudTrail.reset();
-    const named = <T>(answer: T) => ({ Name, TrailName }: { Name?: string; TrailName?: string }) => {
-      if ((Name ?? TrailName) !== trailName) throw awsError('TrailNotFoundException', 400);
+    // As the API names the trail: GetTrail and GetTrailStatus by Name, GetEventSelectors by TrailName.
+    const byName = <T>(answer: T) => ({ Name }: { Name?: string }) => {
+      if (Name !== trailName) throw awsError('TrailNotFoundException', 400);
       return answer;
     };
-    cloudTrail.on(GetTrailStatusCommand).callsFake(named({ IsLogging: changes.logging ?? true }));
+    cloudTrail.on(GetTrailStatusCommand).callsFake(byName({ IsLogging: changes.logging ?? true }));
     cloudTrail.on(GetTrailCommand).callsFake(
-      named({ Trail: { Name: trailName, S3BucketName: 'trail-logs', LogFileValidationEnabled: changes.validation ?? true, IsMultiRegionTrail: false, IncludeGlobalServiceEvents: false } }),
+      byName({ Trail: { Name: trailName, S3BucketName: 'trail-logs', LogFileValidationEnabled: changes.validation ?? true, IsMultiRegionTrail: false, IncludeGlobalServiceEvents: false } }),
     );
-    cloudTrail.on(GetEventSelectorsCommand).callsFake(named({ TrailARN: `arn:aws:cloudtrail:us-east-1:123456789012:trail/${trailName}`, AdvancedEventSelectors: changes.selectors ?? [inboxWrites] }));
+    cloudTrail.on(GetEventSelectorsCommand).callsFake(({ TrailName }: { TrailName?: string }) => {
+      if (TrailName !== trailName) throw awsError('TrailNotFoundException', 400);
+      return { TrailARN: `arn:aws:cloudtrail:us-east-1:123456789012:trail/${trailName}`, AdvancedEventSelectors: changes.selectors ?? [inboxWrites] };
+    });
   }
   const trailChecks = async (capabilities = capabilitiesOf.aws) =>
     (await checkDrift(clients, template, { EnableAuditTrail: 'true' }, trailOutputs, capabilities)).filter((check) => check.resource === 'AuditTrail');
