@@ -319,6 +319,18 @@ describe('make redrive', () => {
   }, 60_000);
 });
 
+/** Uploads whose events are lost on the way, as a dropped notification loses them: no backup follows; their version ids. */
+async function uploadUnnoticed(bucket: string, uploads: readonly (readonly [key: string, body: string])[]): Promise<string[]> {
+  await faults('PUT', { dropEvents: 1 });
+  try {
+    const versions: string[] = [];
+    for (const [Key, Body] of uploads) versions.push((await live().s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body }))).VersionId!);
+    return versions;
+  } finally {
+    await faults('DELETE');
+  }
+}
+
 describe('make reconcile', () => {
   it('with HISTORY=1, names an upload overwritten before its backup, whose event was lost, with how to save it, as a report (exit 0)', async () => {
     // Prepare: the scripts' stack; v1's event lost, v2 backed up
@@ -326,9 +338,7 @@ describe('make reconcile', () => {
     const { outputs } = await deploy(started().target, { log: () => undefined });
     const folder = `superseded-${Date.now()}/`;
     const key = `${folder}report.txt`;
-    await faults('PUT', { dropEvents: 1 });
-    const first = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'first draft' }));
-    await faults('DELETE');
+    const [first] = await uploadUnnoticed(outputs.InboxBucketName, [[key, 'first draft']]);
     const second = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'second draft' }));
     await waitForBackupOf(s3, outputs.BackupBucketName, key, second.VersionId!, 10_000);
     // Act
@@ -338,11 +348,11 @@ describe('make reconcile', () => {
     expect(latestOnly.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan\n');
     expect(latestOnly.stdout).not.toContain('inbox-only');
     expect(finished.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan; 1 earlier inbox version(s) no backup holds');
-    expect(finished.stdout).toContain(`  inbox-only ${key} version ${first.VersionId}`);
-    expect(finished.stdout).toContain(`aws s3api get-object --bucket ${outputs.InboxBucketName} --key '${key}' --version-id ${first.VersionId} <file> --endpoint-url ${started().emulator.endpoint}`);
+    expect(finished.stdout).toContain(`  inbox-only ${key} version ${first}`);
+    expect(finished.stdout).toContain(`aws s3api get-object --bucket ${outputs.InboxBucketName} --key '${key}' --version-id ${first} <file> --endpoint-url ${started().emulator.endpoint}`);
     expect([latestOnly.code, finished.code]).toEqual([0, 0]);
     const report = JSON.parse(await readFile(join(reportsDir, 'reconcile-embedded.json'), 'utf8')) as { inboxOnly: unknown };
-    expect(report.inboxOnly).toEqual([{ key, versionId: first.VersionId }]);
+    expect(report.inboxOnly).toEqual([{ key, versionId: first }]);
   }, 60_000);
 });
 
@@ -353,9 +363,7 @@ describe('make reconcile FIX=1 interrupted', () => {
     const { outputs } = await deploy(started().target, { log: () => undefined });
     const folder = `interrupted-${Date.now()}/`;
     const keys = Array.from({ length: 6 }, (_, index) => `${folder}${index}.txt`);
-    await faults('PUT', { dropEvents: 1 });
-    for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: key }));
-    await faults('DELETE');
+    await uploadUnnoticed(outputs.InboxBucketName, keys.map((key) => [key, key] as const));
     await faults('PUT', { holdNext: { ms: 6_000, operation: 'CopyObject' } });
     const port = new URL(started().emulator.endpoint).port;
     const child = spawn(tsx, [join('scripts', 'reconcile.ts'), '--fix', '--prefix', folder], {
