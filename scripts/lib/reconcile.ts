@@ -7,6 +7,7 @@ import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { Outcome } from '../../handler/outcome.js';
 import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder, type VersionEntry } from './bucket-listing.js';
+import { sourcesHeld } from './restore.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
 import { shellWord } from '../../handler/shown-name.js';
@@ -28,6 +29,8 @@ export type KeyFinding = {
   readonly goneFromBoth?: boolean;
   /** The backup bucket's latest entry of the key is a delete marker: its earlier backup versions are kept below it. */
   readonly deletedInBackup?: boolean;
+  /** Gone from both, and a backup version below the backup bucket's delete marker holds the inbox version checked. */
+  readonly heldBelowMarker?: boolean;
 };
 
 /** Findings the function can repair: it backs up the inbox's current version of the key. */
@@ -104,10 +107,10 @@ export type Repair = { readonly before: KeyFinding; readonly after?: KeyFinding;
  * meanwhile, so there is nothing left to back up and its backups are kept: no failure), and what is still wrong.
  */
 export function repairOutcome(repairs: readonly Repair[]): { fixed: Repair[]; gone: Repair[]; remaining: KeyFinding[] } {
-  // Gone from both: deleted from the inbox before the function read it, with no backup ever made (one whose backups
-  // lie below a delete marker in the backup bucket has them kept: gone, as an orphan is).
-  const goneUnbacked = (r: Repair) => r.after?.goneFromBoth === true && r.before.deletedInBackup !== true;
-  const goneKept = (r: Repair) => r.after?.finding === Finding.orphan || (r.after?.goneFromBoth === true && r.before.deletedInBackup === true);
+  // Gone from both: deleted from the inbox before the function read it, with no backup of it made (one a backup version
+  // below a delete marker in the backup bucket holds is kept: gone, as an orphan is).
+  const goneUnbacked = (r: Repair) => r.after?.goneFromBoth === true && r.after.heldBelowMarker !== true;
+  const goneKept = (r: Repair) => r.after?.finding === Finding.orphan || (r.after?.goneFromBoth === true && r.after.heldBelowMarker === true);
   return {
     fixed: repairs.filter((r) => r.after?.finding === Finding.ok && r.after.goneFromBoth !== true),
     gone: repairs.filter(goneKept),
@@ -152,7 +155,13 @@ export async function repairThroughFunction(
             if (invocation.functionError) invocation = await invokeFunction(lambda, functionName, event);
             // The function's error speaks of the retries Lambda gives an upload's event; a repair is invoked, and has none.
             if (invocation.functionError) return { before, error: `${errorMessageOf(invocation)} (Lambda retries an upload's event, not a repair: repair it again)` };
-            const after = await checkKey(s3, buckets, before.key);
+            const checked = await checkKey(s3, buckets, before.key);
+            // Gone from both: the version checked is backed up only if a version below the backup's delete marker holds it.
+            const heldBelowMarker =
+              checked.goneFromBoth === true && before.deletedInBackup === true && before.inboxVersionId !== undefined
+                ? (await sourcesHeld(s3, buckets.backupBucket, before.key, new Set([before.inboxVersionId]))).size > 0
+                : false;
+            const after = heldBelowMarker ? { ...checked, heldBelowMarker } : checked;
             // An archived version is the owner's to restore first: the function says so, and the repair passes it on.
             const archived = (invocation.payload as { outcomes?: unknown } | undefined)?.outcomes;
             if (Array.isArray(archived) && archived.includes(Outcome.sourceArchived) && after.finding !== Finding.ok) {

@@ -43,16 +43,19 @@ describe('repairOutcome', () => {
     expect(outcome.remaining.map((found) => found.detail)).toEqual(["deleted from the inbox before its repair, never backed up: version v1 stays only in the inbox's history"]);
   });
 
-  it('counts a key deleted in the backup bucket, then from the inbox before its repair, as gone: its backups are kept below the delete marker', () => {
+  it('counts a key gone from both as gone when a backup below the delete marker holds its version, and as never backed up when none does', () => {
     // Prepare
-    const repairs: Repair[] = [
-      { before: { ...finding('kept-below.txt', Finding.missing), inboxVersionId: 'v1', deletedInBackup: true }, after: { key: 'kept-below.txt', finding: Finding.ok, detail: 'gone from both', goneFromBoth: true } },
-    ];
+    const gone = (key: string, heldBelowMarker: boolean): Repair => ({
+      before: { ...finding(key, Finding.missing), inboxVersionId: 'v1', deletedInBackup: true },
+      after: { key, finding: Finding.ok, detail: 'gone from both', goneFromBoth: true, ...(heldBelowMarker ? { heldBelowMarker } : {}) },
+    });
+    const repairs: Repair[] = [gone('kept-below.txt', true), gone('newer-never-copied.txt', false)];
     // Act
     const outcome = repairOutcome(repairs);
     // Assess
-    expect([outcome.fixed, outcome.remaining]).toEqual([[], []]);
+    expect(outcome.fixed).toEqual([]);
     expect(outcome.gone.map((r) => r.before.key)).toEqual(['kept-below.txt']);
+    expect(outcome.remaining.map((found) => found.key)).toEqual(['newer-never-copied.txt']);
   });
 });
 
@@ -189,6 +192,27 @@ describe('checking keys against the backup, and repairing them through the funct
     expect(invoked).toHaveLength(2);
     expect(model.count(BACKUP, 'missing.txt')).toBe(1);
     expect(receipts).toEqual([model.latest(INBOX, 'missing.txt')?.versionId]);
+  });
+
+  it("looks below the backup's delete marker for a key deleted from the inbox before its repair: held there, it is gone; else never backed up", async () => {
+    // Prepare: both keys deleted in the backup bucket; the backup below the marker holds kept.txt's version, not
+    // newer.txt's (uploaded again after the backup's delete, its event lost); then both deleted from the inbox
+    const kept = model.put(INBOX, 'kept.txt', { body: 'kept' });
+    model.put(BACKUP, 'kept.txt', { body: 'kept', metadata: { 'source-version-id': kept } });
+    const older = model.put(INBOX, 'newer.txt', { body: 'older' });
+    model.put(BACKUP, 'newer.txt', { body: 'older', metadata: { 'source-version-id': older } });
+    const newer = model.put(INBOX, 'newer.txt', { body: 'newer' });
+    for (const key of ['kept.txt', 'newer.txt']) model.deleteKey(BACKUP, key);
+    const findings = await reconcileBuckets(s3 as unknown as S3Client, buckets);
+    for (const key of ['kept.txt', 'newer.txt']) model.deleteKey(INBOX, key);
+    // Act
+    const repairs = await repairThroughFunction(s3 as unknown as S3Client, lambda as unknown as LambdaClient, 'kit-backup', buckets, 'us-east-1', findings);
+    const outcome = repairOutcome(repairs);
+    // Assess
+    expect(outcome.gone.map((repair) => repair.before.key)).toEqual(['kept.txt']);
+    expect(outcome.remaining.map((found) => [found.key, found.detail])).toEqual([
+      ['newer.txt', `deleted from the inbox before its repair, never backed up: version ${newer} stays only in the inbox's history`],
+    ]);
   });
 
   it('says why an archived version stays missing after its repair: it is to be restored first', async () => {
