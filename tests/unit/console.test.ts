@@ -282,6 +282,32 @@ describe('a redrive whose parked version is no longer backed up', () => {
   });
 });
 
+describe('a repair, row by row, as make reconcile FIX=1 tells it', () => {
+  it('shows a fixed key, a key gone meanwhile (200), and one never backed up that vanished, with why (500)', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    const missing = (key: string) => ({ key, finding: Finding.missing, inboxVersionId: 'v1', detail: 'no backup at all' });
+    const fixed = { before: missing('fixed.txt'), after: { key: 'fixed.txt', finding: Finding.ok, detail: 'same by checksum' } };
+    const gone = { before: missing('gone.txt'), after: { key: 'gone.txt', finding: Finding.orphan, detail: 'the inbox no longer has the key; the backup keeps it' } };
+    const vanished = { before: missing('vanished.txt'), after: { key: 'vanished.txt', finding: Finding.ok, detail: 'gone from both', goneFromBoth: true } };
+    backend.reconcile
+      .mockResolvedValueOnce({ findings: [fixed.before, gone.before], repairs: [fixed, gone] })
+      .mockResolvedValueOnce({ findings: [vanished.before], repairs: [vanished] });
+    // Act
+    const done = await app.request(post('/reconcile', { token: TOKEN, fix: 'yes' }));
+    const doneText = await done.text();
+    const notDone = await app.request(post('/reconcile', { token: TOKEN, fix: 'yes' }));
+    const notDoneText = await notDone.text();
+    // Assess
+    expect([done.status, notDone.status]).toEqual([200, 500]);
+    expect(doneText).toContain('repaired through the function: 1 of 2');
+    expect(doneText).toContain('<td>ok: same by checksum</td>');
+    expect(doneText).toContain('<td>gone: deleted from the inbox meanwhile, nothing left to back up (its backups are kept)</td>');
+    expect(notDoneText).toContain('repaired through the function: 0 of 1');
+    expect(notDoneText).toContain('still missing: deleted from the inbox before its repair, never backed up: version v1 stays only in the inbox&#39;s history');
+  });
+});
+
 describe('a reconcile that finds earlier inbox versions no backup holds', () => {
   it('names each, with the command that saves one where the console works, as a report (200)', async () => {
     // Prepare

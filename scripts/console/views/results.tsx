@@ -47,8 +47,25 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
   );
 };
 
+/** What a repair came to, as `make reconcile FIX=1` says it: fixed, gone (nothing left to back up), or still wrong and why. */
+function repairResults(repairs: ReconcileRun['repairs']): Map<string, string> {
+  const outcome = repairOutcome(repairs);
+  const gone = new Set(outcome.gone.map((repair) => repair.before.key));
+  const remaining = new Map(outcome.remaining.map((found) => [found.key, found]));
+  return new Map(
+    repairs.map((repair) => {
+      const { key } = repair.before;
+      const still = remaining.get(key);
+      if (repair.error !== undefined) return [key, `repair failed: ${repair.error}`];
+      if (still) return [key, `still ${still.finding}: ${still.detail}`];
+      if (gone.has(key)) return [key, 'gone: deleted from the inbox meanwhile, nothing left to back up (its backups are kept)'];
+      return [key, `${repair.after?.finding}: ${repair.after?.detail}`];
+    }),
+  );
+}
+
 export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run, session }) => {
-  const repairedKeys = new Map(run.repairs.map((repair) => [repair.before.key, repair]));
+  const results = repairResults(run.repairs);
   return (
     <Layout place={session.place} title={run.repairs.length > 0 ? 'Reconcile and repair' : 'Reconcile'}>
       <p class="summary">
@@ -70,7 +87,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
         </thead>
         <tbody>
           {run.findings.map((finding) => {
-            const repair = repairedKeys.get(finding.key);
+            const result = results.get(finding.key);
             return (
               <tr>
                 <td class="key">
@@ -80,7 +97,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
                   <span class={`finding finding-${finding.finding}`}>{finding.finding}</span>
                 </td>
                 <td>{finding.detail}</td>
-                {run.repairs.length > 0 && <td>{repair ? (repair.after ? `${repair.after.finding}: ${repair.after.detail}` : `repair failed: ${repair.error}`) : ''}</td>}
+                {run.repairs.length > 0 && <td>{result ?? ''}</td>}
               </tr>
             );
           })}
@@ -88,12 +105,12 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
       </table>
       {run.inboxOnly && run.inboxOnly.length > 0 && (
         <>
-          <p class="hint bad">
-            {`Earlier inbox versions no backup holds: uploads overwritten or deleted before the function copied them (an event lost on the way), or whose backups expired under an earlier, shorter retention. No verb backs up an earlier version, and a repair backs up the latest only: save those you want (${saveVersionCommand(run.inboxBucket ?? '<inbox bucket>', run.inboxOnly[0]!.key, run.inboxOnly[0]!.versionId, session.place.endpoint)}${run.inboxOnly.length > 1 ? ', and likewise for the others' : ''}).`}
+          <p class="hint">
+            {`Earlier inbox versions no backup holds: uploads overwritten or deleted before the function copied them (it backs up a key's current version, so uploads in quick succession leave the earlier ones in the inbox's history only, as a lost event does), or whose backups expired under an earlier, shorter retention. A report, not a failure. No verb backs up an earlier version, and a repair backs up the latest only: save those you want (${saveVersionCommand(run.inboxBucket ?? '<inbox bucket>', run.inboxOnly[0]!.key, run.inboxOnly[0]!.versionId, session.place.endpoint)}${run.inboxOnly.length > 1 ? ', and likewise for the others' : ''}).`}
           </p>
           <ul class="results">
             {run.inboxOnly.map((version) => (
-              <li class="bad">
+              <li>
                 <a href={keyHref(version.key)}>{shownName(version.key)}</a> version {version.versionId}
               </li>
             ))}
