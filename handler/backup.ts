@@ -97,8 +97,9 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
       // retry would send the receipts of the records done again): the records left are handed to the retry instead.
       const left = invocation.timeLeftMs?.();
       if (tried > 0 && left !== undefined && left <= longestRecordMs + reserveMs) {
-        const notTried = parsed.records.slice(index).filter((waiting) => waiting.bucket === config.inboxBucket);
-        outOfTime = `${notTried.length} of ${parsed.records.length} record(s) not tried, out of the function's time (${Math.round(left / 1000)} s left; the longest record took ${Math.round(longestRecordMs / 1000)} s)`;
+        const ofInbox = (waiting: ObjectCreated) => waiting.bucket === config.inboxBucket;
+        const notTried = parsed.records.slice(index).filter(ofInbox);
+        outOfTime = `${notTried.length} of ${parsed.records.filter(ofInbox).length} inbox record(s) not tried, out of the function's time (${Math.round(left / 1000)} s left; the longest record took ${Math.round(longestRecordMs / 1000)} s)`;
         logger.warn(LogMessage.outOfTime, { outcome: Outcome.retry, notTried: notTried.length, firstKey: notTried[0]?.key, timeLeftMs: left, longestRecordMs });
         break;
       }

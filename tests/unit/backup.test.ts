@@ -1255,7 +1255,7 @@ describe('failures', () => {
     // Act: the attempt, then its retry with a new timeout in the same environment
     const attempt = handler(event, { ...invocation, timeLeftMs: () => 20_000 - spentMs });
     await expect(attempt).rejects.toThrow(
-      "1 of 3 record(s) not tried, out of the function's time (8 s left; the longest record took 6 s): the event will be retried",
+      "1 of 3 inbox record(s) not tried, out of the function's time (8 s left; the longest record took 6 s): the event will be retried",
     );
     const backedUpByAttempt = keys.filter((key) => model.count(BACKUP, key) > 0);
     spentMs = 0;
@@ -1265,6 +1265,23 @@ describe('failures', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.retry, notTried: 1, firstKey: 'third.txt', timeLeftMs: 8_000, longestRecordMs: 6_000 }));
     expect(retry.outcomes).toEqual([Outcome.skipCopy, Outcome.skipCopy, Outcome.copied]);
     expect(keys.map((key) => receiptsFor(key).length)).toEqual([1, 1, 1]);
+  });
+
+  it('counts only the inbox records it leaves to the retry, and of the inbox records only', async () => {
+    // Prepare: a 20 s timeout, 6 s per inbox record; another bucket's record between the first two
+    const deps = dependencies();
+    const keys = ['one.txt', 'two.txt', 'three.txt'];
+    const versions = keys.map((key) => model.put(INBOX, key));
+    let spentMs = 0;
+    model.onHead = (bucket) => {
+      if (bucket === INBOX) spentMs += 3_000;
+    };
+    const [first, second, third] = keys.map((key, index) => recordFor(key, { versionId: versions[index] }));
+    const event = { Records: [first, recordFor('theirs.txt', { bucket: 'someone-elses-bucket' }), second, third, recordFor('theirs-too.txt', { bucket: 'someone-elses-bucket' })] };
+    // Act
+    const attempt = createHandler(deps)(event, { ...invocation, timeLeftMs: () => 20_000 - spentMs });
+    // Assess
+    await expect(attempt).rejects.toThrow("1 of 3 inbox record(s) not tried, out of the function's time (8 s left; the longest record took 6 s)");
   });
 
   it('leaves nothing to a retry for records of another bucket, which it ignores, whatever the time left', async () => {
