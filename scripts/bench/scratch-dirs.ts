@@ -3,8 +3,11 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processAlive } from '../lib/process-alive.js';
 
-/** Names this machine's benches by host, so that a bench in a container sharing the folder is never taken for gone. */
-const prefix = () => `backup-kit-bench-${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-`;
+/**
+ * Names this machine's benches by host, so that a bench in a container sharing the folder is never taken for gone; `_`,
+ * which the host's part cannot hold, ends it (host `ci` is not the start of host `ci-2`).
+ */
+const prefix = () => `backup-kit-bench-${hostname().replace(/[^A-Za-z0-9.-]/g, '-')}_`;
 
 /**
  * A temporary folder of this bench run (`kind` says what it holds), named after the run's host and process: a bench

@@ -232,9 +232,11 @@ describe("the bench's temporary folders", () => {
     const base = await mkdtemp(join(tmpdir(), 'backup-kit-scratch-test-'));
     try {
       const mine = await scratchDir('emulator', base);
-      const host = basename(mine).slice(0, basename(mine).indexOf(`-${process.pid}-`));
-      const killed = join(base, `${host}-4194000-code-x1`);
-      await mkdir(join(base, 'backup-kit-bench-other.host-4194000-code-x2'));
+      const host = basename(mine).slice(0, basename(mine).indexOf(`_${process.pid}-`));
+      const killed = join(base, `${host}_4194000-code-x1`);
+      // Another host's, whose name begins with this host's: its pid must not be read from what follows this host's name
+      const longerHost = `${host}-4194000_777-code-x2`;
+      await mkdir(join(base, longerHost));
       await mkdir(join(killed, 'nested'), { recursive: true });
       await writeFile(join(killed, 'nested', 'index.cjs'), 'left behind');
       await mkdir(join(base, 'someone-else'));
@@ -242,8 +244,8 @@ describe("the bench's temporary folders", () => {
       const removed = await removeOrphanedScratch(base, (pid) => pid === process.pid);
       // Assess
       expect(removed).toEqual([basename(killed)]);
-      expect((await readdir(base)).sort()).toEqual([basename(mine), 'backup-kit-bench-other.host-4194000-code-x2', 'someone-else'].sort());
-      expect(basename(mine)).toMatch(new RegExp(`^backup-kit-bench-${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}-emulator-`));
+      expect((await readdir(base)).sort()).toEqual([basename(mine), longerHost, 'someone-else'].sort());
+      expect(basename(mine)).toMatch(new RegExp(`^backup-kit-bench-${hostname().replace(/[^A-Za-z0-9.-]/g, '-')}_${process.pid}-emulator-`));
     } finally {
       await rm(base, { recursive: true, force: true });
     }
@@ -256,7 +258,7 @@ describe("the bench's temporary folders", () => {
     const base = await mkdtemp(join(tmpdir(), 'backup-kit-scratch-test-'));
     try {
       const mine = await scratchDir('code', base);
-      const theirs = basename(mine).replace(`-${process.pid}-`, '-4194001-');
+      const theirs = basename(mine).replace(`_${process.pid}-`, '_4194001-');
       await mkdir(join(base, theirs));
       await chown(join(base, theirs), 65534, 65534);
       // Act
