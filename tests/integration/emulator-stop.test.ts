@@ -1,12 +1,14 @@
 import { GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { startEmulator } from '../../scripts/lib/emulator.js';
+import { projectPython } from '../../scripts/lib/python.js';
 import { logEvents } from '../../scripts/lib/observe.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { waitFor } from '../../scripts/lib/wait.js';
@@ -108,27 +110,38 @@ describe('stopping the embedded emulator', () => {
   });
 });
 
+/** Holds an exclusive lock on the file it is given, as a running emulator holds its folder's, until it is killed. */
+const LOCK_HOLDER = 'import fcntl, sys, time\nf = open(sys.argv[1], "w")\nfcntl.flock(f, fcntl.LOCK_EX)\nprint("locked", flush=True)\ntime.sleep(120)\n';
+
 describe('starting the embedded emulator again in the same place', () => {
   it('unpacks function code afresh into a folder of its own: code an earlier run unpacked, changed since, is gone; a running one keeps its own', async () => {
-    // Prepare: what an earlier run (gone) unpacked, changed by hand under its zip's digest, in the layout before and
-    // after folders per process; and the folder of a process still running (this test's)
+    // Prepare: what earlier runs (gone) unpacked, changed by hand under its zip's digest, in the layout before and
+    // after folders per process; and the folder of an emulator still running, which holds its lock
     const stateDir = await mkdtemp(join(tmpdir(), 'backup-kit-restart-it-'));
-    const gone = [join(stateDir, 'functions', 'kit-backup-0123456789abcdef'), join(stateDir, 'functions', '4194002', 'kit-backup-0123456789abcdef')];
-    const running = join(stateDir, 'functions', String(process.pid), 'kit-backup-0123456789abcdef');
+    const functions = join(stateDir, 'functions');
+    const gone = [join(functions, 'kit-backup-0123456789abcdef'), join(functions, '4194002-0a1b2c3d', 'kit-backup-0123456789abcdef')];
+    const running = join(functions, '4194003-4e5f6a7b', 'kit-backup-0123456789abcdef');
     for (const unpacked of [...gone, running]) {
       await mkdir(unpacked, { recursive: true });
       await writeFile(join(unpacked, 'index.cjs'), 'exports.handler = async () => "changed by hand";\n');
     }
-    // Act
-    const emulator = await startEmulator({ stateDir });
+    await writeFile(join(gone[1]!, '..', '.lock'), '');
+    const holder = spawn(projectPython(), ['-c', LOCK_HOLDER, join(running, '..', '.lock')], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      // Assess
-      expect(gone.filter((unpacked) => existsSync(unpacked))).toEqual([]);
-      expect(existsSync(running)).toBe(true);
-      expect(existsSync(join(stateDir, 'functions', String(emulator.pid)))).toBe(true);
-      expect(existsSync(join(stateDir, 'functions', 'package.json'))).toBe(true);
+      await new Promise((locked) => holder.stdout.once('data', locked));
+      // Act
+      const emulator = await startEmulator({ stateDir });
+      try {
+        // Assess
+        expect(gone.filter((unpacked) => existsSync(unpacked))).toEqual([]);
+        expect(existsSync(running)).toBe(true);
+        expect((await readdir(functions)).filter((name) => name.startsWith(`${emulator.pid}-`))).toHaveLength(1);
+        expect(existsSync(join(functions, 'package.json'))).toBe(true);
+      } finally {
+        await emulator.stop();
+      }
     } finally {
-      await emulator.stop();
+      holder.kill();
       await rm(stateDir, { recursive: true, force: true });
     }
   });

@@ -482,10 +482,11 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     const { lambda } = stack!.deployment.clients;
     await createProbe(FunctionName, 'nodejs22.x');
     await lambda.send(new InvokeCommand({ FunctionName, Payload: '{}' }));
-    // The emulator unpacks code into a folder named after its process.
-    const functionsDir = join(dirname(stack!.emulator.logFile), 'functions', String(stack!.emulator.pid));
-    for (const name of await readdir(functionsDir)) {
-      if (name.startsWith(`${FunctionName}-`)) await rm(join(functionsDir, name), { recursive: true });
+    // The emulator unpacks code into a folder of its own, named after its process.
+    const functions = join(dirname(stack!.emulator.logFile), 'functions');
+    const own = (await readdir(functions)).find((name) => name.startsWith(`${stack!.emulator.pid}-`));
+    for (const name of own ? await readdir(join(functions, own)) : []) {
+      if (name.startsWith(`${FunctionName}-`)) await rm(join(functions, own!, name), { recursive: true });
     }
     await lambda.send(new InvokeCommand({ FunctionName, Payload: '{"crash": true}' }));
   }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
@@ -46,6 +47,8 @@ class Settings:
     state_dir: Path = Path(".emulator")
     #: Where this emulator process unpacks function code: its own folder under the state directory's functions/.
     functions_dir: Path = Path(".emulator/functions")
+    #: The lock on functions_dir, held (never closed) for as long as this process runs.
+    functions_lock: int = -1
 
 
 settings = Settings()
@@ -56,27 +59,37 @@ def configure(endpoint_url: str, state_dir: Path) -> None:
     settings.state_dir = state_dir
     # Code an earlier run unpacked may have changed since (by hand, or by a function writing into its own code), and
     # would run under the digest of the zip it came from: each emulator process unpacks the zips it is given into a
-    # folder of its own, and removes those of processes that are gone (another emulator may share the state directory).
+    # folder of its own, locked for as long as it runs, and removes the folders no process holds (another emulator
+    # may share the state directory, in this process namespace or another: the lock, not a pid, says it runs).
     functions = state_dir / "functions"
     end_package_scope(functions)
+    # Made under a name the removal skips and locked before it is renamed: no other start sees it unlocked.
+    staging = functions / f".{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    settings.functions_lock = os.open(staging / ".lock", os.O_CREAT | os.O_RDWR)
+    fcntl.flock(settings.functions_lock, fcntl.LOCK_EX)
+    settings.functions_dir = functions / staging.name[1:]
+    staging.rename(settings.functions_dir)
     for unpacked in functions.iterdir():
-        if unpacked.is_dir() and not (unpacked.name.isdigit() and _process_alive(int(unpacked.name))):
+        if unpacked.is_dir() and not unpacked.name.startswith(".") and unpacked != settings.functions_dir and not _held(unpacked):
             shutil.rmtree(unpacked, ignore_errors=True)
-    settings.functions_dir = functions / str(os.getpid())
-    shutil.rmtree(settings.functions_dir, ignore_errors=True)
-    settings.functions_dir.mkdir()
     # The emulator's start, not an import: the function runtimes started from now on end with this process.
     lifeline.start()
 
 
-def _process_alive(pid: int) -> bool:
+def _held(unpacked: Path) -> bool:
+    """Whether a running emulator holds this folder's lock (a folder of the older layout has none: no one holds it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        lock = os.open(unpacked / ".lock", os.O_RDONLY)
+    except OSError:
         return False
-    except PermissionError:
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
-    return True
+    finally:
+        os.close(lock)
+    return False
 
 
 @dataclass(eq=False)
