@@ -97,7 +97,7 @@ run(async () => {
   }
 
   const report = join(reportsDir, `reconcile-${target.name}.json`);
-  await writeFile(report, `${JSON.stringify({ target: target.name, at: new Date().toISOString(), prefix: options.prefix ?? '', findings, inboxOnly, repairs }, null, 2)}\n`);
+  await writeFile(report, `${JSON.stringify({ target: target.name, at: new Date().toISOString(), prefix: options.prefix ?? '', findings, ...(options.history ? { inboxOnly } : {}), repairs }, null, 2)}\n`);
   console.log(`report: ${relative(projectRoot, report)}`);
   if (interrupted?.aborted) return ExitCode.interrupted;
   // Earlier versions no backup holds are the inbox's history as the function leaves it: reported, no failure.

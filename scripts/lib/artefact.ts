@@ -114,6 +114,11 @@ export async function writeArtefact(artefact: BuiltArtefact): Promise<void> {
   await writeFile(artefactInputsPath, `${artefact.inputsDigest} ${artefact.sha256}\n`);
 }
 
+/** The zip in dist/ is not the one its recorded sha256 names: changed after its build. */
+export class ArtefactMismatch extends Error {
+  override readonly name = 'ArtefactMismatch';
+}
+
 export async function readArtefact(): Promise<Artefact> {
   const bytes = await readFile(artefactPath);
   const artefact = describeArtefact(bytes);
@@ -124,7 +129,7 @@ export async function readArtefact(): Promise<Artefact> {
     })
   ).split(/\s+/)[0];
   if (recorded !== artefact.sha256) {
-    throw new Error(`${artefactPath} does not match its recorded sha256 (${recorded}); run \`make build\` again.`);
+    throw new ArtefactMismatch(`${artefactPath} does not match its recorded sha256 (${recorded}); run \`make build\` again.`);
   }
   return artefact;
 }
@@ -171,7 +176,10 @@ async function currentArtefact(): Promise<Artefact | undefined> {
   const present = (await exists(artefactPath)) && (await exists(artefactShaPath));
   if (!present || recordedInputs === undefined || recordedInputs !== (await inputsDigest())) return undefined;
   // A zip changed after its build (its .sha256 no longer matches) is no more the build's than one put in its place.
-  const artefact = await readArtefact().catch(() => undefined);
+  const artefact = await readArtefact().catch((error: unknown) => {
+    if (error instanceof ArtefactMismatch) return undefined;
+    throw error;
+  });
   return artefact?.sha256 === recordedZip ? artefact : undefined;
 }
 
