@@ -82,7 +82,7 @@ down: ## stop LocalStack and remove its containers (docker compose); the deploye
 	docker compose rm --stop --force --volumes
 	docker compose down
 
-deploy: ## build when stale, upload and deploy to TARGET; proves the artefact and checks drift (YES and DELETE_AUDIT_LOGS as for deploy-aws)
+deploy: ## build when stale (never on aws, which refuses a stale zip), upload and deploy to TARGET; proves the artefact and checks drift (YES and DELETE_AUDIT_LOGS as for deploy-aws)
 	$(TSX) scripts/deploy.ts $(target_arg) $(yes_flag) $(call option,DELETE_AUDIT_LOGS,delete-audit-logs)
 
 deploy-aws: ## deploy to real AWS (shows account, region and change set; asks first unless YES=1; DELETE_AUDIT_LOGS=1 lets EnableAuditTrail=false delete the logs)
