@@ -27,10 +27,11 @@ export type KeyFinding = {
   readonly detail: string;
   /** Neither the inbox nor the backup has a current version of the key (deleted from both, or never backed up). */
   readonly goneFromBoth?: boolean;
-  /** The backup bucket's latest entry of the key is a delete marker: its earlier backup versions are kept below it. */
-  readonly deletedInBackup?: boolean;
-  /** Gone from both, and a backup version below the backup bucket's delete marker holds the inbox version checked. */
-  readonly heldBelowMarker?: boolean;
+  /**
+   * After a repair that found the key gone from the inbox (an orphan, or gone from both): a backup version holds the
+   * inbox version the repair was for, so nothing is lost; without it, that version is in the inbox's history only.
+   */
+  readonly versionKept?: boolean;
 };
 
 /** Findings the function can repair: it backs up the inbox's current version of the key. */
@@ -93,7 +94,7 @@ export async function reconcileBuckets(
         options.onChecked?.((checked += 1));
         // Deleted in the backup bucket, not never backed up: its earlier versions are still there.
         const deletedInBackup = finding.finding === Finding.missing && backup.get(key)?.deleteMarker === true;
-        return deletedInBackup ? { ...finding, deletedInBackup, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: \`make restore KEY=${shellWord(key)} LIST=1${options.target ? ` TARGET=${options.target}` : ''}\` lists them)` } : finding;
+        return deletedInBackup ? { ...finding, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: \`make restore KEY=${shellWord(key)} LIST=1${options.target ? ` TARGET=${options.target}` : ''}\` lists them)` } : finding;
       }),
     ),
   );
@@ -102,15 +103,29 @@ export async function reconcileBuckets(
 
 export type Repair = { readonly before: KeyFinding; readonly after?: KeyFinding; readonly error?: string };
 
+/** The key is no longer in the inbox: its backups stay (an orphan), or it has none current (gone from both). */
+const goneFromInbox = (found: KeyFinding) => found.finding === Finding.orphan || found.goneFromBoth === true;
+
+/**
+ * Whether a backup version holds the inbox version a repair was for, its key gone from the inbox since. A corrupt
+ * backup does not hold it: only a backup version the repair wrote (the latest is no longer the corrupt one) does.
+ */
+async function versionKept(s3: S3Client, backupBucket: string, before: KeyFinding, after: KeyFinding): Promise<boolean> {
+  if (before.inboxVersionId === undefined) return false;
+  if (before.finding === Finding.corrupt) return after.backupVersionId !== undefined && after.backupVersionId !== before.backupVersionId && after.heldSourceVersionId === before.inboxVersionId;
+  if (after.heldSourceVersionId === before.inboxVersionId) return true;
+  return (await sourcesHeld(s3, backupBucket, before.key, new Set([before.inboxVersionId]))).size > 0;
+}
+
 /**
  * What repairs came to: fixed (the backup now holds the inbox's version), gone (the key was deleted from the inbox
  * meanwhile, so there is nothing left to back up and its backups are kept: no failure), and what is still wrong.
  */
 export function repairOutcome(repairs: readonly Repair[]): { fixed: Repair[]; gone: Repair[]; remaining: KeyFinding[] } {
-  // Gone from both: deleted from the inbox before the function read it, with no backup of it made (one a backup version
-  // below a delete marker in the backup bucket holds is kept: gone, as an orphan is).
-  const goneUnbacked = (r: Repair) => r.after?.goneFromBoth === true && r.after.heldBelowMarker !== true;
-  const goneKept = (r: Repair) => r.after?.finding === Finding.orphan || (r.after?.goneFromBoth === true && r.after.heldBelowMarker === true);
+  // Deleted from the inbox before the function read it: gone when a backup holds the version the repair was for, else
+  // that version is in the inbox's history only.
+  const goneUnbacked = (r: Repair) => r.after !== undefined && goneFromInbox(r.after) && r.after.versionKept !== true;
+  const goneKept = (r: Repair) => r.after !== undefined && goneFromInbox(r.after) && r.after.versionKept === true;
   return {
     fixed: repairs.filter((r) => r.after?.finding === Finding.ok && r.after.goneFromBoth !== true),
     gone: repairs.filter(goneKept),
@@ -156,12 +171,7 @@ export async function repairThroughFunction(
             // The function's error speaks of the retries Lambda gives an upload's event; a repair is invoked, and has none.
             if (invocation.functionError) return { before, error: `${errorMessageOf(invocation)} (Lambda retries an upload's event, not a repair: repair it again)` };
             const checked = await checkKey(s3, buckets, before.key);
-            // Gone from both: the version checked is backed up only if a version below the backup's delete marker holds it.
-            const heldBelowMarker =
-              checked.goneFromBoth === true && before.deletedInBackup === true && before.inboxVersionId !== undefined
-                ? (await sourcesHeld(s3, buckets.backupBucket, before.key, new Set([before.inboxVersionId]))).size > 0
-                : false;
-            const after = heldBelowMarker ? { ...checked, heldBelowMarker } : checked;
+            const after = goneFromInbox(checked) ? { ...checked, versionKept: await versionKept(s3, buckets.backupBucket, before, checked) } : checked;
             // An archived version is the owner's to restore first: the function says so, and the repair passes it on.
             const archived = (invocation.payload as { outcomes?: unknown } | undefined)?.outcomes;
             if (Array.isArray(archived) && archived.includes(Outcome.sourceArchived) && after.finding !== Finding.ok) {

@@ -288,7 +288,7 @@ describe('a repair, row by row, as make reconcile FIX=1 tells it', () => {
     const { app, backend } = fakeBackend({ target: 'embedded' });
     const missing = (key: string) => ({ key, finding: Finding.missing, inboxVersionId: 'v1', detail: 'no backup at all' });
     const fixed = { before: missing('fixed.txt'), after: { key: 'fixed.txt', finding: Finding.ok, detail: 'same by checksum' } };
-    const gone = { before: missing('gone.txt'), after: { key: 'gone.txt', finding: Finding.orphan, detail: 'the inbox no longer has the key; the backup keeps it' } };
+    const gone = { before: missing('gone.txt'), after: { key: 'gone.txt', finding: Finding.orphan, detail: 'the inbox no longer has the key; the backup keeps it', versionKept: true } };
     const vanished = { before: missing('vanished.txt'), after: { key: 'vanished.txt', finding: Finding.ok, detail: 'gone from both', goneFromBoth: true } };
     backend.reconcile
       .mockResolvedValueOnce({ findings: [fixed.before, gone.before], repairs: [fixed, gone] })
@@ -300,7 +300,7 @@ describe('a repair, row by row, as make reconcile FIX=1 tells it', () => {
     const notDoneText = await notDone.text();
     // Assess
     expect([done.status, notDone.status]).toEqual([200, 500]);
-    expect(doneText).toContain('repaired through the function: 1 of 2');
+    expect(doneText).toContain('repaired through the function: 1 of 2; 1 deleted from the inbox meanwhile (nothing left to back up)');
     expect(doneText).toContain('<td>ok: same by checksum</td>');
     expect(doneText).toContain('<td>gone: deleted from the inbox meanwhile, nothing left to back up (its backups are kept)</td>');
     expect(notDoneText).toContain('repaired through the function: 0 of 1');

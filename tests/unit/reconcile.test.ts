@@ -12,11 +12,11 @@ import { VersionedS3Model } from './support/s3-model.js';
 const finding = (key: string, kind: Finding, detail: string = kind): KeyFinding => ({ key, finding: kind, detail });
 
 describe('repairOutcome', () => {
-  it('counts a key deleted from the inbox during its repair as gone, not as still wrong', () => {
+  it('counts a key deleted from the inbox during its repair, whose version a backup holds, as gone, not as still wrong', () => {
     // Prepare
     const repairs: Repair[] = [
       { before: finding('fixed.txt', Finding.missing), after: finding('fixed.txt', Finding.ok) },
-      { before: finding('deleted.txt', Finding.stale), after: finding('deleted.txt', Finding.orphan) },
+      { before: finding('deleted.txt', Finding.stale), after: { ...finding('deleted.txt', Finding.orphan), versionKept: true } },
       { before: finding('still.txt', Finding.corrupt), after: finding('still.txt', Finding.corrupt, 'the backup differs') },
       { before: finding('failed.txt', Finding.missing), error: 'TooManyRequestsException: Rate exceeded' },
     ];
@@ -31,23 +31,27 @@ describe('repairOutcome', () => {
     ]);
   });
 
-  it('counts a key that was never backed up and is gone from the inbox before its repair as still wrong, not as fixed', () => {
-    // Prepare: checkKey finds neither an inbox version nor a backup
+  it('counts a key gone from the inbox before its repair, whose version no backup holds, as still wrong, not as fixed or gone', () => {
+    // Prepare: one never backed up (checkKey finds neither an inbox version nor a backup), one stale whose backups stay
     const repairs: Repair[] = [
       { before: { ...finding('vanished.txt', Finding.missing), inboxVersionId: 'v1' }, after: { key: 'vanished.txt', finding: Finding.ok, detail: 'gone from both', goneFromBoth: true } },
+      { before: { ...finding('stale.txt', Finding.stale), inboxVersionId: 'v3' }, after: { ...finding('stale.txt', Finding.orphan), versionKept: false } },
     ];
     // Act
     const outcome = repairOutcome(repairs);
     // Assess
-    expect(outcome.fixed).toEqual([]);
-    expect(outcome.remaining.map((found) => found.detail)).toEqual(["deleted from the inbox before its repair, never backed up: version v1 stays only in the inbox's history"]);
+    expect([outcome.fixed, outcome.gone]).toEqual([[], []]);
+    expect(outcome.remaining.map((found) => found.detail)).toEqual([
+      "deleted from the inbox before its repair, never backed up: version v1 stays only in the inbox's history",
+      "deleted from the inbox before its repair, never backed up: version v3 stays only in the inbox's history",
+    ]);
   });
 
   it('counts a key gone from both as gone when a backup below the delete marker holds its version, and as never backed up when none does', () => {
     // Prepare
-    const gone = (key: string, heldBelowMarker: boolean): Repair => ({
-      before: { ...finding(key, Finding.missing), inboxVersionId: 'v1', deletedInBackup: true },
-      after: { key, finding: Finding.ok, detail: 'gone from both', goneFromBoth: true, ...(heldBelowMarker ? { heldBelowMarker } : {}) },
+    const gone = (key: string, versionKept: boolean): Repair => ({
+      before: { ...finding(key, Finding.missing), inboxVersionId: 'v1' },
+      after: { key, finding: Finding.ok, detail: 'gone from both', goneFromBoth: true, versionKept },
     });
     const repairs: Repair[] = [gone('kept-below.txt', true), gone('newer-never-copied.txt', false)];
     // Act
@@ -133,7 +137,6 @@ describe('checking keys against the backup, and repairing them through the funct
     // Act
     const findings = await reconcileBuckets(s3 as unknown as S3Client, buckets);
     // Assess
-    expect(findings.filter((found) => found.deletedInBackup).map((found) => found.key)).toEqual(['deleted-in-backup.txt']);
     expect(findings.map((found) => [found.key, found.finding, found.detail])).toEqual([
       ['deleted-in-backup.txt', Finding.missing, "deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: `make restore KEY='deleted-in-backup.txt' LIST=1` lists them)"],
       ['never.txt', Finding.missing, 'no backup at all'],
@@ -194,7 +197,7 @@ describe('checking keys against the backup, and repairing them through the funct
     expect(receipts).toEqual([model.latest(INBOX, 'missing.txt')?.versionId]);
   });
 
-  it("looks below the backup's delete marker for a key deleted from the inbox before its repair: held there, it is gone; else never backed up", async () => {
+  it("looks for the version of a key deleted from the inbox before its repair among its backups: held, it is gone; else never backed up", async () => {
     // Prepare: both keys deleted in the backup bucket; the backup below the marker holds kept.txt's version, not
     // newer.txt's (uploaded again after the backup's delete, its event lost); then both deleted from the inbox
     const kept = model.put(INBOX, 'kept.txt', { body: 'kept' });
@@ -203,8 +206,12 @@ describe('checking keys against the backup, and repairing them through the funct
     model.put(BACKUP, 'newer.txt', { body: 'older', metadata: { 'source-version-id': older } });
     const newer = model.put(INBOX, 'newer.txt', { body: 'newer' });
     for (const key of ['kept.txt', 'newer.txt']) model.deleteKey(BACKUP, key);
+    // And a stale key: its backup holds v1, the inbox v3, never copied
+    const v1 = model.put(INBOX, 'stale.txt', { body: 'one' });
+    model.put(BACKUP, 'stale.txt', { body: 'one', metadata: { 'source-version-id': v1 } });
+    const v3 = model.put(INBOX, 'stale.txt', { body: 'three' });
     const findings = await reconcileBuckets(s3 as unknown as S3Client, buckets);
-    for (const key of ['kept.txt', 'newer.txt']) model.deleteKey(INBOX, key);
+    for (const key of ['kept.txt', 'newer.txt', 'stale.txt']) model.deleteKey(INBOX, key);
     // Act
     const repairs = await repairThroughFunction(s3 as unknown as S3Client, lambda as unknown as LambdaClient, 'kit-backup', buckets, 'us-east-1', findings);
     const outcome = repairOutcome(repairs);
@@ -212,6 +219,7 @@ describe('checking keys against the backup, and repairing them through the funct
     expect(outcome.gone.map((repair) => repair.before.key)).toEqual(['kept.txt']);
     expect(outcome.remaining.map((found) => [found.key, found.detail])).toEqual([
       ['newer.txt', `deleted from the inbox before its repair, never backed up: version ${newer} stays only in the inbox's history`],
+      ['stale.txt', `deleted from the inbox before its repair, never backed up: version ${v3} stays only in the inbox's history`],
     ]);
   });
 

@@ -48,8 +48,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
 };
 
 /** What a repair came to, as `make reconcile FIX=1` says it: fixed, gone (nothing left to back up), or still wrong and why. */
-function repairResults(repairs: ReconcileRun['repairs']): Map<string, string> {
-  const outcome = repairOutcome(repairs);
+function repairResults(repairs: ReconcileRun['repairs'], outcome: ReturnType<typeof repairOutcome>): Map<string, string> {
   const gone = new Set(outcome.gone.map((repair) => repair.before.key));
   const remaining = new Map(outcome.remaining.map((found) => [found.key, found]));
   return new Map(
@@ -65,7 +64,8 @@ function repairResults(repairs: ReconcileRun['repairs']): Map<string, string> {
 }
 
 export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run, session }) => {
-  const results = repairResults(run.repairs);
+  const outcome = repairOutcome(run.repairs);
+  const results = repairResults(run.repairs, outcome);
   return (
     <Layout place={session.place} title={run.repairs.length > 0 ? 'Reconcile and repair' : 'Reconcile'}>
       <p class="summary">
@@ -74,7 +74,8 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
           .map((finding) => `${run.findings.filter((f) => f.finding === finding).length} ${finding}`)
           .join(', ')}
         {run.inboxOnly && run.inboxOnly.length > 0 && `; ${run.inboxOnly.length} earlier inbox version(s) no backup holds`}
-        {run.repairs.length > 0 && `; repaired through the function: ${repairOutcome(run.repairs).fixed.length} of ${run.repairs.length}`}
+        {run.repairs.length > 0 && `; repaired through the function: ${outcome.fixed.length} of ${run.repairs.length}`}
+        {outcome.gone.length > 0 && `; ${outcome.gone.length} deleted from the inbox meanwhile (nothing left to back up)`}
       </p>
       <table class="findings">
         <thead>
