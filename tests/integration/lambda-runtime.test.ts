@@ -485,8 +485,9 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     // The emulator unpacks code into a folder of its own, named after its process.
     const functions = join(dirname(stack!.emulator.logFile), 'functions');
     const own = (await readdir(functions)).find((name) => name.startsWith(`${stack!.emulator.pid}-`));
-    for (const name of own ? await readdir(join(functions, own)) : []) {
-      if (name.startsWith(`${FunctionName}-`)) await rm(join(functions, own!, name), { recursive: true });
+    if (!own) throw new Error(`no folder of the emulator's process ${stack!.emulator.pid} under ${functions}`);
+    for (const name of await readdir(join(functions, own))) {
+      if (name.startsWith(`${FunctionName}-`)) await rm(join(functions, own, name), { recursive: true });
     }
     await lambda.send(new InvokeCommand({ FunctionName, Payload: '{"crash": true}' }));
   }

@@ -63,29 +63,36 @@ def configure(endpoint_url: str, state_dir: Path) -> None:
     # may share the state directory, in this process namespace or another: the lock, not a pid, says it runs).
     functions = state_dir / "functions"
     end_package_scope(functions)
-    # Made under a name the removal skips and locked before it is renamed: no other start sees it unlocked.
-    staging = functions / f".{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
-    settings.functions_lock = os.open(staging / ".lock", os.O_CREAT | os.O_RDWR)
-    fcntl.flock(settings.functions_lock, fcntl.LOCK_EX)
-    settings.functions_dir = functions / staging.name[1:]
-    staging.rename(settings.functions_dir)
-    for unpacked in functions.iterdir():
-        if unpacked.is_dir() and not unpacked.name.startswith(".") and unpacked != settings.functions_dir and not _held(unpacked):
-            shutil.rmtree(unpacked, ignore_errors=True)
+    # One start at a time makes its folder, locks it and sweeps: no start sees another's folder before it is locked.
+    starting = os.open(functions / ".starting", os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        fcntl.flock(starting, fcntl.LOCK_EX)
+        settings.functions_dir = functions / f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        settings.functions_dir.mkdir()
+        settings.functions_lock = os.open(settings.functions_dir / ".lock", os.O_CREAT | os.O_RDWR, 0o644)
+        fcntl.flock(settings.functions_lock, fcntl.LOCK_EX)
+        for unpacked in functions.iterdir():
+            if unpacked.is_dir() and unpacked != settings.functions_dir and not _held(unpacked):
+                shutil.rmtree(unpacked, ignore_errors=True)
+    finally:
+        os.close(starting)
     # The emulator's start, not an import: the function runtimes started from now on end with this process.
     lifeline.start()
 
 
 def _held(unpacked: Path) -> bool:
-    """Whether a running emulator holds this folder's lock (a folder of the older layout has none: no one holds it)."""
+    """Whether a running emulator may hold this folder: its lock is held, or cannot be tried (then it is kept). A folder
+    without a lock (the older layout) is no one's."""
     try:
-        lock = os.open(unpacked / ".lock", os.O_RDONLY)
-    except OSError:
+        # Opened for writing: an exclusive lock needs it where flock is emulated (NFS).
+        lock = os.open(unpacked / ".lock", os.O_RDWR)
+    except FileNotFoundError:
         return False
+    except OSError:
+        return True
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    except OSError:
         return True
     finally:
         os.close(lock)
