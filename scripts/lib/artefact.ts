@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { access, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
 import yazl from 'yazl';
 import { UsageError } from './cli.js';
 import { artefactInputsPath, artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from './paths.js';
+import { whileLocked } from './start-lock.js';
 
 /** `make build` fails above this size: a lean zip is a fast cold start. */
 export const ARTEFACT_BUDGET_BYTES = 200 * 1024;
@@ -170,6 +172,15 @@ export async function inputsDigest(): Promise<string> {
 
 const exists = (file: string) => access(file).then(() => true, () => false);
 
+/** Held while dist/ is checked, built or written: two builds at once (two terminals, a deploy beside `make build`) wait in turn. */
+const BUILD_LOCK = join(distDir, '.build.lock');
+
+/** Runs `work` as the only build of dist/ under way. */
+export function oneBuildAtATime<T>(work: () => Promise<T>): Promise<T> {
+  mkdirSync(distDir, { recursive: true });
+  return whileLocked(BUILD_LOCK, { what: 'build of dist/handler.zip', timeoutMs: 120_000 }, work);
+}
+
 /** The zip in dist/ when it is the one the build made from the current sources and build configuration, else undefined. */
 async function currentArtefact(): Promise<Artefact | undefined> {
   const [recordedInputs, recordedZip] = await readFile(artefactInputsPath, 'utf8').then((text) => text.trim().split(' '), () => []);
@@ -188,7 +199,7 @@ async function currentArtefact(): Promise<Artefact | undefined> {
  * missing or stale is refused (exit 2) instead of built and shipped untested.
  */
 export async function builtArtefact(): Promise<Artefact> {
-  const current = await currentArtefact();
+  const current = await oneBuildAtATime(currentArtefact);
   if (current) return current;
   throw new UsageError(
     'dist/handler.zip is missing, or is not the zip built from the current handler sources and build configuration, so it is not the one the local suites tested: ' +
@@ -200,12 +211,14 @@ export async function builtArtefact(): Promise<Artefact> {
  * The built artefact, rebuilt first when it is missing, was built from other sources or another build configuration,
  * or is not the zip the build made from them (its sha256 is not the one the build recorded with its inputs).
  */
-export async function freshArtefact(): Promise<{ artefact: Artefact; rebuilt: boolean }> {
-  const current = await currentArtefact();
-  if (current) return { artefact: current, rebuilt: false };
-  const built = await buildArtefact();
-  await writeArtefact(built);
-  return { artefact: { bytes: built.bytes, sha256: built.sha256, codeSha256: built.codeSha256 }, rebuilt: true };
+export function freshArtefact(): Promise<{ artefact: Artefact; rebuilt: boolean }> {
+  return oneBuildAtATime(async () => {
+    const current = await currentArtefact();
+    if (current) return { artefact: current, rebuilt: false };
+    const built = await buildArtefact();
+    await writeArtefact(built);
+    return { artefact: { bytes: built.bytes, sha256: built.sha256, codeSha256: built.codeSha256 }, rebuilt: true };
+  });
 }
 
 /** The content-addressed key an artefact is uploaded under. */

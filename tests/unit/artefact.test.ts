@@ -289,6 +289,18 @@ describe('the built artefact in dist/', () => {
     expect(dist.get(artefactPath)?.data.equals(bytes)).toBe(true);
   });
 
+  it('is built once when two builds are asked for at once: the second waits for the first and finds its zip fresh', async () => {
+    // Prepare: a zip built from other sources
+    const before = Buffer.from('zip built before');
+    await built(before, sha256(before), 2_000);
+    sourceContents.set(join(handlerDir, 'backup.ts'), 'changed since the zip was built');
+    // Act
+    const both = await Promise.all([freshArtefact(), freshArtefact()]);
+    // Assess
+    expect(both.map((fresh) => fresh.rebuilt).sort()).toEqual([false, true]);
+    expect(both[0].artefact).toEqual(both[1].artefact);
+  }, 60_000);
+
   it('counts as stale after a write of it was cut short, so that the next deploy builds it again', async () => {
     // Prepare: a zip built from other sources, whose rebuild cannot write the new sha256
     const before = Buffer.from('zip built before');
