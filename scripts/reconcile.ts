@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { saveVersionCommand } from './lib/aws-cli.js';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
@@ -8,10 +7,10 @@ import { requireDeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
 import { prepareReportsDir } from './lib/report-files.js';
-import { Finding, reconcileBuckets, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
+import { Finding, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
 import { shellWord, shownName } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
-import { reconcileWithHistory, type InboxOnlyVersion } from './lib/unbacked.js';
+import { reconcileInbox, retentionDaysOf, saveInboxOnly, WHY_INBOX_ONLY, type InboxOnlyVersion } from './lib/unbacked.js';
 
 const program = scriptCommand(
   'reconcile',
@@ -36,13 +35,10 @@ function show(findings: readonly KeyFinding[], heading: string): void {
 /** Earlier inbox versions no backup holds: named, with how to save one, as no verb of the kit backs them up. */
 function showInboxOnly(versions: readonly InboxOnlyVersion[], inboxBucket: string, endpoint: string | undefined): void {
   if (versions.length === 0) return;
-  console.log(
-    "earlier inbox versions no backup holds (overwritten or deleted before the function copied them: it backs up a key's current version, so uploads in quick succession leave the earlier ones in the inbox's history only, as a lost event does; or their backups expired under an earlier, shorter retention):",
-  );
+  console.log(`earlier inbox versions no backup holds (${WHY_INBOX_ONLY}):`);
   for (const version of versions.slice(0, SHOWN)) console.log(`  inbox-only ${shownName(version.key)} version ${version.versionId}`);
   if (versions.length > SHOWN) console.log(`  … and ${versions.length - SHOWN} more (see the report)`);
-  const [first] = versions;
-  console.log(`  no verb of the kit backs up an earlier version, and FIX=1 repairs the latest only: save those you want (\`${saveVersionCommand(inboxBucket, first!.key, first!.versionId, endpoint)}\`${versions.length > 1 ? ', and likewise for the others' : ''})`);
+  console.log(`  no verb of the kit backs up an earlier version, and FIX=1 repairs the latest only: save those you want (${saveInboxOnly(versions, inboxBucket, endpoint)})`);
 }
 
 const count = (findings: readonly KeyFinding[]) =>
@@ -58,13 +54,15 @@ run(async () => {
 
   const listed = progress('versions listed');
   const checked = progress('keys checked');
-  const retentionDays = Number(parameters.BackupNoncurrentVersionRetentionDays ?? 0) || 0;
-  const reading = { prefix: options.prefix, target: target.name, onListed: listed.tick, onChecked: checked.tick };
-  const { findings, inboxOnly } = await (
-    options.history
-      ? reconcileWithHistory(clients.s3, buckets, { ...reading, retentionDays, log: (line) => console.log(line) })
-      : reconcileBuckets(clients.s3, buckets, reading).then((latest) => ({ findings: latest, inboxOnly: [] }))
-  ).finally(() => {
+  const { findings, inboxOnly } = await reconcileInbox(clients.s3, buckets, {
+    prefix: options.prefix,
+    target: target.name,
+    onListed: listed.tick,
+    onChecked: checked.tick,
+    history: options.history,
+    retentionDays: retentionDaysOf(parameters),
+    log: (line) => console.log(line),
+  }).finally(() => {
     listed.finish();
     checked.finish();
   });

@@ -5,8 +5,8 @@ import { missingBucket } from '../lib/cli.js';
 import { keptBackupSource, restoreSource } from '../lib/kept-backups.js';
 import { requireDeployedStack, stackReadiness, type DeployedStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
-import { reconcileBuckets, repairable, repairThroughFunction } from '../lib/reconcile.js';
-import { reconcileWithHistory } from '../lib/unbacked.js';
+import { repairable, repairThroughFunction } from '../lib/reconcile.js';
+import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds, type QueueRedrive } from '../lib/redrive.js';
 import { copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
@@ -159,10 +159,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
     async reconcile(prefix, fix, history) {
       const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
       const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
-      const retentionDays = Number(parameters.BackupNoncurrentVersionRetentionDays ?? 0) || 0;
-      const { findings, inboxOnly } = history
-        ? await reconcileWithHistory(clients.s3, buckets, { prefix, target: target.name, retentionDays })
-        : { findings: await reconcileBuckets(clients.s3, buckets, { prefix, target: target.name }), inboxOnly: [] };
+      const { findings, inboxOnly } = await reconcileInbox(clients.s3, buckets, { prefix, target: target.name, history, retentionDays: retentionDaysOf(parameters) });
       const problems = findings.filter((finding) => repairable.has(finding.finding));
       const repairs =
         fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping) : [];

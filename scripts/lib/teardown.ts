@@ -9,7 +9,7 @@ import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
 import { TargetName, type Target } from './targets.js';
-import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, unbackedInStack, versionName, type InboxHistory } from './unbacked.js';
+import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, retentionDaysOf, unbackedInStack, versionName, type InboxHistory } from './unbacked.js';
 import { shownName } from '../../handler/shown-name.js';
 
 export type TeardownOptions = {
@@ -136,8 +136,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   const checkedInbox = stack && outputs.InboxBucketName ? await inboxHistory(clients.s3, outputs.InboxBucketName) : undefined;
   if (stack && options.refuseUnbacked) {
     const stackUsable = verbsCanRun(stack.StackStatus ?? '');
-    const retentionDays = Number(parametersOf(stack).BackupNoncurrentVersionRetentionDays ?? 0) || 0;
-    const unbacked = await unbackedInStack(clients, outputs, checkedInbox, { retentionDays, log });
+    const unbacked = await unbackedInStack(clients, outputs, checkedInbox, { retentionDays: retentionDaysOf(parametersOf(stack)), log });
     refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable });
     if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages, target.name)}`);
   }

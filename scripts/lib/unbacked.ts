@@ -7,6 +7,7 @@ import { Finding, reconcileBuckets, repairable, type KeyFinding, type ReconcileB
 import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
 import { sourcesHeld } from './restore.js';
 import { awsCli, saveVersionCommand } from './aws-cli.js';
+import type { Parameters } from './parameters.js';
 import type { TargetName } from './targets.js';
 import { shownName } from '../../handler/shown-name.js';
 
@@ -67,6 +68,23 @@ export type EarlierVersionsCheck = {
 
 const DAY_MS = 86_400_000;
 
+/** The retention a stack was deployed with (BackupNoncurrentVersionRetentionDays; 0, for ever, when it has none). */
+export const retentionDaysOf = (parameters: Parameters) => Number(parameters.BackupNoncurrentVersionRetentionDays ?? 0) || 0;
+
+/**
+ * Why an earlier inbox version no backup holds is there: the function backs up a key's current version, so uploads
+ * in quick succession leave the earlier ones in the inbox's history only, as a lost event does.
+ */
+export const WHY_INBOX_ONLY =
+  "overwritten or deleted before the function copied them: it backs up a key's current version, so uploads in quick succession leave the earlier ones in the inbox's history only, as a lost event does; or their backups expired under an earlier, shorter retention";
+
+/** The command that saves the first of them, as no verb of the kit copies an earlier version: "`aws s3api …`, and likewise for the others". */
+export function saveInboxOnly(versions: readonly InboxOnlyVersion[], inboxBucket: string, endpoint: string | undefined): string {
+  const [first] = versions;
+  if (!first) return '';
+  return `\`${saveVersionCommand(inboxBucket, first.key, first.versionId, endpoint)}\`${versions.length > 1 ? ', and likewise for the others' : ''}`;
+}
+
 /**
  * The earlier inbox versions of a key (newest first) whose backup, if it was made, must still be there: each backup
  * version is superseded by the backup of the key's next upload (a delete leaves it current), which is written after
@@ -116,17 +134,23 @@ async function inboxOnlyVersions(
 export type Reconciliation = { readonly findings: KeyFinding[]; readonly inboxOnly: InboxOnlyVersion[] };
 
 /**
- * Reconcile over the inbox's whole history under a folder (listed once, after the backup): its latest versions are
- * checked against the backup, and its earlier versions that no backup holds are named, as destroy's guard names them:
- * uploads overwritten or deleted before the function copied them (it backs up a key's current version, so uploads in
- * quick succession leave the earlier ones in the inbox's history only, as a lost event does). It reads every backup
- * version of a key with such versions (a HEAD each), and holds the folder's whole inbox history.
+ * Reconcile: each inbox key's latest version against the backup. With `history`, over the inbox's whole history under
+ * the folder (listed once, after the backup), its earlier versions that no backup holds are named too, as destroy's
+ * guard names them (WHY_INBOX_ONLY); that reads every backup version of a key with such versions (a HEAD each), and
+ * holds the folder's whole inbox history.
  */
-export async function reconcileWithHistory(
+export async function reconcileInbox(
   s3: S3Client,
   buckets: ReconcileBuckets,
-  options: { readonly prefix?: string; readonly target?: TargetName; readonly onListed?: (entries: number) => void; readonly onChecked?: (keys: number) => void } & EarlierVersionsCheck,
+  options: {
+    readonly prefix?: string;
+    readonly target?: TargetName;
+    readonly onListed?: (entries: number) => void;
+    readonly onChecked?: (keys: number) => void;
+    readonly history?: boolean;
+  } & EarlierVersionsCheck,
 ): Promise<Reconciliation> {
+  if (!options.history) return { findings: await reconcileBuckets(s3, buckets, options), inboxOnly: [] };
   let history: InboxHistory = new Map();
   const listInbox = async () => latestOf((history = await historyUnder(s3, buckets.inboxBucket, asFolder(options.prefix), options.onListed)));
   const findings = await reconcileBuckets(s3, buckets, { ...options, inboxLatest: listInbox });
@@ -242,7 +266,7 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
   // A sync copies current versions only: an earlier one is saved by its version id.
   const first = inboxOnly[0];
   const save = first
-    ? `No verb of the kit backs up an earlier version: save those you want first (\`${saveVersionCommand(inbox, first.key, first.versionId, context.endpoint)}\`${inboxOnly.length > 1 ? ', and likewise for the others' : ''}), then destroy with DISCARD_UNBACKED=1${current ? '' : ' to let them go'}`
+    ? `No verb of the kit backs up an earlier version: save those you want first (${saveInboxOnly(inboxOnly, inbox, context.endpoint)}), then destroy with DISCARD_UNBACKED=1${current ? '' : ' to let them go'}`
     : undefined;
   const others = otherMessages ? ` (${describeOtherMessages(otherMessages, targetName)})` : '';
   throw new UsageError(`destroy empties the inbox and deletes the failed-events queue, and would lose ${lost.join(' and ')}${others}. ${[current, save].filter(Boolean).join('. ')}`);

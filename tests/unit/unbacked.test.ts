@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { Finding } from '../../scripts/lib/reconcile.js';
-import { reconcileWithHistory, refuseLosingUnbacked, unbackedInStack } from '../../scripts/lib/unbacked.js';
+import { reconcileInbox, refuseLosingUnbacked, unbackedInStack } from '../../scripts/lib/unbacked.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { awsError, BACKUP, eventFor, INBOX } from './support/fixtures.js';
 import { VersionedS3Model } from './support/s3-model.js';
@@ -307,7 +307,7 @@ describe('reconcile over the inbox history', () => {
     const whole = model.put(INBOX, 'whole.txt', { body: 'whole' });
     model.put(BACKUP, 'whole.txt', { body: 'whole', metadata: { 'source-version-id': whole } });
     // Act
-    const { findings, inboxOnly } = await reconcileWithHistory(clients.s3, { inboxBucket: INBOX, backupBucket: BACKUP }, {});
+    const { findings, inboxOnly } = await reconcileInbox(clients.s3, { inboxBucket: INBOX, backupBucket: BACKUP }, { history: true });
     // Assess
     expect(s3.commandCalls(ListObjectVersionsCommand).slice(0, 2).map((call) => call.args[0].input.Bucket)).toEqual([BACKUP, INBOX]);
     expect(findings.map((found) => [found.key, found.finding])).toEqual([

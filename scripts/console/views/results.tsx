@@ -1,8 +1,8 @@
 import type { FC } from 'hono/jsx';
-import { saveVersionCommand } from '../../lib/aws-cli.js';
 import { Finding, repairOutcome } from '../../lib/reconcile.js';
 import { describeHiddenElsewhere, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
+import { saveInboxOnly, WHY_INBOX_ONLY } from '../../lib/unbacked.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
 import { ActionForm, keyFieldValue, keyHref, Layout, type Session } from './layout.js';
@@ -107,7 +107,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
       {run.inboxOnly && run.inboxOnly.length > 0 && (
         <>
           <p class="hint">
-            {`Earlier inbox versions no backup holds: uploads overwritten or deleted before the function copied them (it backs up a key's current version, so uploads in quick succession leave the earlier ones in the inbox's history only, as a lost event does), or whose backups expired under an earlier, shorter retention. A report, not a failure. No verb backs up an earlier version, and a repair backs up the latest only: save those you want (${saveVersionCommand(run.inboxBucket ?? '<inbox bucket>', run.inboxOnly[0]!.key, run.inboxOnly[0]!.versionId, session.place.endpoint)}${run.inboxOnly.length > 1 ? ', and likewise for the others' : ''}).`}
+            {`Earlier inbox versions no backup holds (${WHY_INBOX_ONLY}). A report, not a failure. No verb backs up an earlier version, and a repair backs up the latest only: save those you want (${saveInboxOnly(run.inboxOnly, run.inboxBucket ?? '<inbox bucket>', session.place.endpoint)}).`}
           </p>
           <ul class="results">
             {run.inboxOnly.map((version) => (
