@@ -44,7 +44,6 @@ from .function_role_policy import credentials_for
 @dataclass
 class Settings:
     endpoint_url: str = ""
-    state_dir: Path = Path(".emulator")
     #: Where this emulator process unpacks function code: its own folder under the state directory's functions/.
     functions_dir: Path = Path(".emulator/functions")
     #: The lock on functions_dir, held (never closed) for as long as this process runs.
@@ -56,12 +55,16 @@ settings = Settings()
 
 def configure(endpoint_url: str, state_dir: Path) -> None:
     settings.endpoint_url = endpoint_url
-    settings.state_dir = state_dir
-    # Code an earlier run unpacked may have changed since (by hand, or by a function writing into its own code), and
-    # would run under the digest of the zip it came from: each emulator process unpacks the zips it is given into a
-    # folder of its own, locked for as long as it runs, and removes the folders no process holds (another emulator
-    # may share the state directory, in this process namespace or another: the lock, not a pid, says it runs).
-    functions = state_dir / "functions"
+    _take_functions_dir(state_dir / "functions")
+    # The emulator's start, not an import: the function runtimes started from now on end with this process.
+    lifeline.start()
+
+
+def _take_functions_dir(functions: Path) -> None:
+    """Code an earlier run unpacked may have changed since (by hand, or by a function writing into its own code), and
+    would run under the digest of the zip it came from: each emulator process unpacks the zips it is given into a
+    folder of its own, locked for as long as it runs, and removes the folders no process holds (another emulator may
+    share the state directory, in this process namespace or another: the lock, not a pid, says it runs)."""
     end_package_scope(functions)
     # One start at a time makes its folder, locks it and sweeps: no start sees another's folder before it is locked.
     starting = os.open(functions / ".starting", os.O_CREAT | os.O_RDWR, 0o644)
@@ -76,8 +79,6 @@ def configure(endpoint_url: str, state_dir: Path) -> None:
                 shutil.rmtree(unpacked, ignore_errors=True)
     finally:
         os.close(starting)
-    # The emulator's start, not an import: the function runtimes started from now on end with this process.
-    lifeline.start()
 
 
 def _held(unpacked: Path) -> bool:
