@@ -75,6 +75,11 @@ export function requestableParameters(parameters: Parameters): Parameters {
 
 const parameterSourcesHint = (target: Target) => `check the -p overrides and ${relative(projectRoot, target.parameterFile)}`;
 
+/** The zip a deploy to this target uploads: on AWS the one built from these sources, as it is (never built there); the emulators build it when it is stale. */
+export async function artefactFor(target: Target): Promise<{ artefact: Artefact; rebuilt: boolean }> {
+  return target.name === TargetName.aws ? { artefact: await builtArtefact(), rebuilt: false } : freshArtefact();
+}
+
 /** The one deploy path of every target: artefact, upload, stack, identical-artefact proof, drift check. */
 export async function deploy(target: Target, options: DeploymentOptions = {}): Promise<Deployment> {
   const log = options.log ?? ((line: string) => console.log(line));
@@ -109,8 +114,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
         `which the verbs do not reach while the parameter file names ${stackName}: to remove one, put its NamePrefix back in ${relative(projectRoot, target.parameterFile)} and run \`make destroy TARGET=${target.name}\``,
     );
   }
-  // On AWS the zip the local suites tested is promoted as it is; the emulators build it when it is stale.
-  const { artefact, rebuilt } = target.name === TargetName.aws ? { artefact: await builtArtefact(), rebuilt: false } : await freshArtefact();
+  const { artefact, rebuilt } = await artefactFor(target);
   log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'built: none yet, or its sources or build configuration changed' : 'up to date: built from these sources'})`);
   const plan: DeploymentPlan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName, artefactSha256: artefact.sha256 };
   if (options.confirmStart && !(await options.confirmStart(plan))) {

@@ -1,5 +1,5 @@
-import { artefactKey, freshArtefact } from '../../lib/artefact.js';
-import { deploy, requestableParameters } from '../../lib/deployment.js';
+import { artefactKey } from '../../lib/artefact.js';
+import { artefactFor, deploy, requestableParameters } from '../../lib/deployment.js';
 import { deployVerb } from '../../lib/stack-state.js';
 import { backupOf, loggedLine, setEnvironment, sleep, upload } from '../checks.js';
 import { fail, pass, simulated, type MatrixCase, type MatrixContext, type Verdict } from '../types.js';
@@ -27,7 +27,7 @@ async function copyWithoutReceipt(context: MatrixContext, key: string, errorName
 
 async function withoutPublishPermission(context: MatrixContext, key: string): Promise<Verdict> {
   // The case redeploys the stack: it must not promote different code on the way.
-  const local = artefactKey((await freshArtefact()).artefact);
+  const local = artefactKey((await artefactFor(context.target)).artefact);
   if (context.parameters.ArtifactKey !== local) {
     return fail(`the stack runs ${context.parameters.ArtifactKey}, not this checkout's ${local}: deploy it first (${deployVerb(context.target)}), then run the matrix`);
   }
