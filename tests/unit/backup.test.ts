@@ -48,6 +48,23 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
+/**
+ * A clock that each read of the inbox moves on by `msPerRead` (a record's two looks take twice that): `invocation(ms)`
+ * starts an invocation with that much time and gives its time left, as Lambda's context does.
+ */
+function inboxReadsTake(msPerRead: number) {
+  let spentMs = 0;
+  model.onHead = (bucket) => {
+    if (bucket === INBOX) spentMs += msPerRead;
+  };
+  return {
+    invocation(timeoutMs: number) {
+      spentMs = 0;
+      return () => timeoutMs - spentMs;
+    },
+  };
+}
+
 const receiptsFor = (key: string, sourceVersionId?: string) =>
   receipts.filter((r) => r.MessageAttributes?.key?.StringValue === key && (!sourceVersionId || r.MessageAttributes?.sourceVersionId?.StringValue === sourceVersionId));
 const backupSources = (key: string) => model.all(BACKUP, key).map((v) => v.metadata[BackupMetadata.sourceVersionId]);
@@ -1246,20 +1263,16 @@ describe('failures', () => {
     const deps = dependencies();
     const keys = ['first.txt', 'second.txt', 'third.txt'];
     const versions = keys.map((key) => model.put(INBOX, key));
-    let spentMs = 0;
-    model.onHead = (bucket) => {
-      if (bucket === INBOX) spentMs += 3_000;
-    };
+    const clock = inboxReadsTake(3_000);
     const event = { Records: keys.map((key, index) => recordFor(key, { versionId: versions[index] })) };
     const handler = createHandler(deps);
     // Act: the attempt, then its retry with a new timeout in the same environment
-    const attempt = handler(event, { ...invocation, timeLeftMs: () => 20_000 - spentMs });
+    const attempt = handler(event, { ...invocation, timeLeftMs: clock.invocation(20_000) });
     await expect(attempt).rejects.toThrow(
       "1 of 3 inbox record(s) not tried, out of the function's time (8 s left; the longest record took 6 s): the event will be retried",
     );
     const backedUpByAttempt = keys.filter((key) => model.count(BACKUP, key) > 0);
-    spentMs = 0;
-    const retry = await handler(event, { ...invocation, timeLeftMs: () => 60_000 - spentMs });
+    const retry = await handler(event, { ...invocation, timeLeftMs: clock.invocation(60_000) });
     // Assess
     expect(backedUpByAttempt).toEqual(['first.txt', 'second.txt']);
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.retry, notTried: 1, firstKey: 'third.txt', timeLeftMs: 8_000, longestRecordMs: 6_000 }));
@@ -1272,14 +1285,11 @@ describe('failures', () => {
     const deps = dependencies();
     const keys = ['one.txt', 'two.txt', 'three.txt'];
     const versions = keys.map((key) => model.put(INBOX, key));
-    let spentMs = 0;
-    model.onHead = (bucket) => {
-      if (bucket === INBOX) spentMs += 3_000;
-    };
+    const clock = inboxReadsTake(3_000);
     const [first, second, third] = keys.map((key, index) => recordFor(key, { versionId: versions[index] }));
     const event = { Records: [first, recordFor('theirs.txt', { bucket: 'someone-elses-bucket' }), second, third, recordFor('theirs-too.txt', { bucket: 'someone-elses-bucket' })] };
     // Act
-    const attempt = createHandler(deps)(event, { ...invocation, timeLeftMs: () => 20_000 - spentMs });
+    const attempt = createHandler(deps)(event, { ...invocation, timeLeftMs: clock.invocation(20_000) });
     // Assess
     await expect(attempt).rejects.toThrow("1 of 3 inbox record(s) not tried, out of the function's time (8 s left; the longest record took 6 s)");
   });
@@ -1288,13 +1298,10 @@ describe('failures', () => {
     // Prepare: a 10 s timeout; the inbox's record takes 6 s, and another bucket's follows it
     const deps = dependencies();
     const v1 = model.put(INBOX, 'mine.txt');
-    let spentMs = 0;
-    model.onHead = (bucket) => {
-      if (bucket === INBOX) spentMs += 3_000;
-    };
+    const clock = inboxReadsTake(3_000);
     const event = { Records: [recordFor('mine.txt', { versionId: v1 }), recordFor('theirs.txt', { bucket: 'someone-elses-bucket' })] };
     // Act
-    const result = await createHandler(deps)(event, { ...invocation, timeLeftMs: () => 10_000 - spentMs });
+    const result = await createHandler(deps)(event, { ...invocation, timeLeftMs: clock.invocation(10_000) });
     // Assess
     expect(result).toMatchObject({ outcomes: [Outcome.copied], ignored: 1 });
   });
