@@ -42,6 +42,16 @@ function field(form: Form, name: string): string | undefined {
 }
 
 /**
+ * A ticked box: true on an explicit yes (yes, 1 or true), false when absent or blank, and the field's own value when
+ * it is anything else, which is refused rather than read as a no.
+ */
+function switchField(form: Form, name: string): boolean | { readonly refused: string } {
+  const value = field(form, name);
+  if (value === undefined) return false;
+  return isExplicitYes(value) ? true : { refused: `${name}=${value} is not an explicit yes (yes, 1 or true): nothing was done.` };
+}
+
+/**
  * An object key as the forms send it (percent-encoded: keyFieldValue), or undefined when empty: a key may be made
  * only of spaces, which S3 takes as a name.
  */
@@ -150,17 +160,12 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
 
   app.post('/reconcile', async (c) => {
     const form = await c.req.parseBody();
-    const fixField = field(form, 'fix');
-    if (fixField !== undefined && !isExplicitYes(fixField)) {
-      return problem(c, 400, 'Repair?', `fix=${fixField} is not an explicit yes (yes, 1 or true): nothing was done.`);
-    }
-    const fix = fixField !== undefined;
-    const historyField = field(form, 'history');
-    if (historyField !== undefined && !isExplicitYes(historyField)) {
-      return problem(c, 400, "With the inbox's history?", `history=${historyField} is not an explicit yes (yes, 1 or true): nothing was done.`);
-    }
+    const fix = switchField(form, 'fix');
+    if (typeof fix !== 'boolean') return problem(c, 400, 'Repair?', fix.refused);
+    const history = switchField(form, 'history');
+    if (typeof history !== 'boolean') return problem(c, 400, "With the inbox's history?", history.refused);
     if (fix && !confirmedAccount(form)) return notConfirmed(c);
-    const run = await backend.reconcile(field(form, 'prefix'), fix, historyField !== undefined);
+    const run = await backend.reconcile(field(form, 'prefix'), fix, history);
     // A check that finds keys to repair is a report; a repair that leaves keys wrong failed, as make reconcile says.
     return page(c, <ReconcilePage run={run} session={session} />, repairOutcome(run.repairs).remaining.length > 0 ? 500 : 200);
   });

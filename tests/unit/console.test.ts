@@ -153,31 +153,20 @@ describe('a bucket gone', () => {
 });
 
 describe('the reconcile form', () => {
-  it('repairs on any explicit yes, and refuses any other value instead of quietly not repairing', async () => {
+  it.each([
+    ['repairs', 'fix', '1', 'no', [undefined, true, false]],
+    ["reads the inbox's history", 'history', 'true', 'maybe', [undefined, false, true]],
+  ] as const)('%s on any explicit yes, and refuses any other value instead of quietly reading it as a no', async (_what, name, yes, other, called) => {
     // Prepare
     const { app, backend } = fakeBackend({ target: 'embedded' });
     // Act
-    const one = await app.request(post('/reconcile', { token: TOKEN, fix: '1' }));
-    const no = await app.request(post('/reconcile', { token: TOKEN, fix: 'no' }));
+    const ticked = await app.request(post('/reconcile', { token: TOKEN, [name]: yes }));
+    const refused = await app.request(post('/reconcile', { token: TOKEN, [name]: other }));
     // Assess
-    expect(one.status).toBe(200);
-    expect(backend.reconcile).toHaveBeenCalledWith(undefined, true, false);
-    expect(no.status).toBe(400);
-    expect(await no.text()).toContain('fix=no is not an explicit yes (yes, 1 or true): nothing was done.');
-    expect(backend.reconcile).toHaveBeenCalledTimes(1);
-  });
-
-  it("reads the inbox's history on an explicit yes, and refuses any other value", async () => {
-    // Prepare
-    const { app, backend } = fakeBackend({ target: 'embedded' });
-    // Act
-    const yes = await app.request(post('/reconcile', { token: TOKEN, history: 'true' }));
-    const maybe = await app.request(post('/reconcile', { token: TOKEN, history: 'maybe' }));
-    // Assess
-    expect(yes.status).toBe(200);
-    expect(backend.reconcile).toHaveBeenCalledWith(undefined, false, true);
-    expect(maybe.status).toBe(400);
-    expect(await maybe.text()).toContain('history=maybe is not an explicit yes (yes, 1 or true): nothing was done.');
+    expect(ticked.status).toBe(200);
+    expect(backend.reconcile).toHaveBeenCalledWith(...called);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain(`${name}=${other} is not an explicit yes (yes, 1 or true): nothing was done.`);
     expect(backend.reconcile).toHaveBeenCalledTimes(1);
   });
 });
