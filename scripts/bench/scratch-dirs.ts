@@ -11,8 +11,8 @@ const prefix = () => `backup-kit-bench-${hostname().replace(/[^A-Za-z0-9.-]/g, '
 
 /**
  * A temporary folder of this bench run (`kind` says what it holds), named after the run's host and process: a bench
- * killed outright (tsx ends a script with SIGKILL when it cannot take a Ctrl-C within 60 ms) leaves it, for the next
- * run to remove.
+ * killed outright (tsx's source ends a script with SIGKILL when it does not take a Ctrl-C within about 60 ms) leaves it,
+ * for the next run to remove.
  */
 export function scratchDir(kind: string, base: string = tmpdir()): Promise<string> {
   return mkdtemp(join(base, `${prefix()}${process.pid}-${kind}-`));
