@@ -161,7 +161,6 @@ function trailExpectations(clients: Clients, id: string, properties: TrailProper
   const { cloudTrail } = clients;
   const name = resolve(properties.TrailName);
   if (!name) return [];
-  const trail = async () => (await cloudTrail.send(new GetTrailCommand({ Name: name }))).Trail;
   return [
     {
       resource: id,
@@ -178,7 +177,7 @@ function trailExpectations(clients: Clients, id: string, properties: TrailProper
       property: 'trail',
       expected: trailText(resolve(properties.S3BucketName), properties.EnableLogFileValidation, properties.IsMultiRegionTrail, properties.IncludeGlobalServiceEvents),
       read: async () => {
-        const live = await trail();
+        const live = (await cloudTrail.send(new GetTrailCommand({ Name: name }))).Trail;
         return live ? trailText(live.S3BucketName, live.LogFileValidationEnabled, live.IsMultiRegionTrail, live.IncludeGlobalServiceEvents) : 'none';
       },
     },
@@ -198,7 +197,7 @@ function blockText(configuration: object | undefined): string {
   if (!configuration) return 'none';
   const block = configuration as Record<string, unknown>;
   const keys = ['BlockPublicAcls', 'IgnorePublicAcls', 'BlockPublicPolicy', 'RestrictPublicBuckets'];
-  return keys.map((key) => `${key}=${block[key] === true || block[key] === 'true'}`).join(' ');
+  return keys.map((key) => `${key}=${flagText(block[key])}`).join(' ');
 }
 
 function policySids(document: unknown): string {
