@@ -48,8 +48,8 @@ export type BackupResult = {
 };
 
 /**
- * What a record may still need after its reads, whatever the longest record so far took: a receipt and a look, and a
- * share of the function's timeout when that is short. A record not started in time is left to the retry.
+ * The time a batch keeps in hand beyond its longest record so far before it starts the next one (a quarter of the
+ * function's timeout when that is less): a record that might not end before the timeout is left to the retry.
  */
 const RECORD_RESERVE_MS = 5_000;
 
