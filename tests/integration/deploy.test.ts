@@ -175,6 +175,39 @@ describe('deploy to the embedded target', () => {
     expect(lines).toContain(`identical artefact: yes (CodeSha256 ${artefact.codeSha256} = sha256 ${artefact.sha256})`);
   });
 
+  it('fails the proof of a new stack whose artefact object was replaced after its upload, and the next deploy puts the artefact back', async () => {
+    // Prepare: other code written over the artefact's object right after the deploy uploads it (the log line is
+    // written before the stack is created, and the replacement ends before the callback returns)
+    const { target, deployment } = started();
+    const { artefact } = await freshArtefact();
+    const stackName = 'kit-replaced-it';
+    const directory = await mkdtemp(join(tmpdir(), 'replaced-artefact-'));
+    const other = join(directory, 'other.zip');
+    await writeFile(other, await zipOf('export const handler = async () => "not the kit";'));
+    const put = { Bucket: `${stackName}-artefacts-123456789012-us-east-1`, Key: artefactKey(artefact), ServerSideEncryption: 'AES256' };
+    const replace =
+      `const { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3');` +
+      `new S3Client({ endpoint: ${JSON.stringify(target.endpoint)}, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } })` +
+      `.send(new PutObjectCommand({ ...${JSON.stringify(put)}, Body: require('node:fs').readFileSync(${JSON.stringify(other)}) })).catch((e) => { console.error(e); process.exit(1); });`;
+    const replaceAfterUpload = (line: string) => {
+      if (line.startsWith('uploaded s3://')) execFileSync(process.execPath, ['-e', replace], { cwd: projectRoot, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    };
+    try {
+      // Act
+      const attempt = deploy(target, { overrides: { NamePrefix: stackName }, log: replaceAfterUpload });
+      // Assess
+      await expect(attempt).rejects.toThrow(new RegExp(`^identical artefact: NO — ${stackName}-\\S+ runs CodeSha256 \\S+, the artefact this deploy gave it is ${artefact.codeSha256.replaceAll('+', '\\+')}$`));
+      const lines: string[] = [];
+      const again = await deploy(target, { overrides: { NamePrefix: stackName }, log: (line) => lines.push(line) });
+      const live = await deployment.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: again.outputs.BackupFunctionName }));
+      expect(lines).toContain(`uploaded s3://${stackName}-artefacts-123456789012-us-east-1/${artefactKey(artefact)}`);
+      expect(live.CodeSha256).toBe(artefact.codeSha256);
+      expect(lines).toContain(`identical artefact: yes (CodeSha256 ${artefact.codeSha256} = sha256 ${artefact.sha256})`);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
   it('leaves no change set behind when Ctrl-C leaves its question unanswered', async () => {
     // Prepare
     const { target, deployment } = started();
