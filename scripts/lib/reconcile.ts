@@ -7,7 +7,7 @@ import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { Outcome } from '../../handler/outcome.js';
 import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder, type VersionEntry } from './bucket-listing.js';
-import { sourcesHeld } from './restore.js';
+import { inboxContentOf, sourcesHeld } from './restore.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
 import { shellWord } from '../../handler/shown-name.js';
@@ -110,11 +110,11 @@ const goneFromInbox = (found: KeyFinding) => found.finding === Finding.orphan ||
  * Whether a backup version holds the inbox version a repair was for, its key gone from the inbox since. A corrupt
  * backup does not hold it: only a backup version the repair wrote (the latest is no longer the corrupt one) does.
  */
-async function versionKept(s3: S3Client, backupBucket: string, before: KeyFinding, after: KeyFinding): Promise<boolean> {
+async function versionKept(s3: S3Client, { inboxBucket, backupBucket }: ReconcileBuckets, before: KeyFinding, after: KeyFinding): Promise<boolean> {
   if (before.inboxVersionId === undefined) return false;
   if (before.finding === Finding.corrupt) return after.backupVersionId !== undefined && after.backupVersionId !== before.backupVersionId && after.heldSourceVersionId === before.inboxVersionId;
   if (after.heldSourceVersionId === before.inboxVersionId) return true;
-  return (await sourcesHeld(s3, backupBucket, before.key, new Set([before.inboxVersionId]))).size > 0;
+  return (await sourcesHeld(s3, backupBucket, before.key, new Set([before.inboxVersionId]), inboxContentOf(s3, inboxBucket, before.key))).size > 0;
 }
 
 /**
@@ -171,7 +171,7 @@ export async function repairThroughFunction(
             // The function's error speaks of the retries Lambda gives an upload's event; a repair is invoked, and has none.
             if (invocation.functionError) return { before, error: `${errorMessageOf(invocation)} (Lambda retries an upload's event, not a repair: repair it again)` };
             const checked = await checkKey(s3, buckets, before.key);
-            const after = goneFromInbox(checked) ? { ...checked, versionKept: await versionKept(s3, buckets.backupBucket, before, checked) } : checked;
+            const after = goneFromInbox(checked) ? { ...checked, versionKept: await versionKept(s3, buckets, before, checked) } : checked;
             // An archived version is the owner's to restore first: the function says so, and the repair passes it on.
             const archived = (invocation.payload as { outcomes?: unknown } | undefined)?.outcomes;
             if (Array.isArray(archived) && archived.includes(Outcome.sourceArchived) && after.finding !== Finding.ok) {

@@ -11,7 +11,7 @@ import {
 import { parseS3Event } from '../../handler/event.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
-import { sourcesHeld } from './restore.js';
+import { inboxContentOf, sourcesHeld } from './restore.js';
 import { saveVersionCommand } from './aws-cli.js';
 import { shownName, shownText } from '../../handler/shown-name.js';
 
@@ -195,7 +195,7 @@ async function versionsNotBackedUp(event: ParkedEvent, inboxBucket: string, back
   const versions = parseS3Event(event.payload).records.filter((record) => record.bucket === inboxBucket && record.versionId !== undefined);
   const missing = await Promise.all(
     versions.map(async ({ key, versionId }) => {
-      const held = await sourcesHeld(backups.s3, backups.backupBucket, key, new Set([versionId!]));
+      const held = await sourcesHeld(backups.s3, backups.backupBucket, key, new Set([versionId!]), inboxContentOf(backups.s3, inboxBucket, key));
       return held.size > 0 ? [] : [{ bucket: inboxBucket, key, versionId: versionId! }];
     }),
   );

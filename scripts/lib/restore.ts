@@ -189,19 +189,44 @@ async function chooseVersion(
   return request.at && inboxVersionId !== undefined ? unrecorded.find((version) => version.sourceTime.getTime() <= request.at!.getTime()) : undefined;
 }
 
+/** What S3 says of an inbox version's bytes, given its version id: undefined when the version is no longer there. */
+export type InboxContent = (versionId: string) => Promise<ContentFacts | undefined>;
+
+/** The bytes of a key's versions in the inbox, each read with a HeadObject when asked. */
+export const inboxContentOf =
+  (s3: S3Client, inboxBucket: string, key: string): InboxContent =>
+  async (versionId) =>
+    (await headObjectVersion(s3, inboxBucket, key, versionId))?.content;
+
 /**
- * Which of these inbox versions some backup version of `key` names as its source. Its history in the backup bucket
- * (newest first) is listed here unless the caller has it; it is read a window at a time, newest first, and no further
- * once every one is found: an inbox version is mostly held by one of the latest backups.
+ * Which of these inbox versions some backup version of `key` holds: one that names it as its source and holds its
+ * bytes (a name is metadata, which anyone who may write the backup bucket can write; a version no longer in the
+ * inbox is taken by its name). Its history in the backup bucket (newest first) is listed here unless the caller has
+ * it; it is read a window at a time, newest first, and no further once every one is found: an inbox version is
+ * mostly held by one of the latest backups.
  */
-export async function sourcesHeld(s3: S3Client, backupBucket: string, key: string, inboxVersionIds: ReadonlySet<string>, listed?: readonly VersionEntry[]): Promise<Set<string>> {
+export async function sourcesHeld(
+  s3: S3Client,
+  backupBucket: string,
+  key: string,
+  inboxVersionIds: ReadonlySet<string>,
+  inboxContent: InboxContent,
+  listed?: readonly VersionEntry[],
+): Promise<Set<string>> {
   const held = new Set<string>();
+  const contentOf = new Map<string, Promise<ContentFacts | undefined>>();
+  const holdsBytesOf = async (version: BackupVersionInfo, source: string) => {
+    if (!contentOf.has(source)) contentOf.set(source, inboxContent(source));
+    const inbox = await contentOf.get(source)!;
+    return inbox === undefined || compareContent(version.content, inbox).same;
+  };
   const versions = (listed ?? (await historyOf(s3, backupBucket, key))).filter((entry) => !entry.deleteMarker);
   for (let start = 0; start < versions.length && held.size < inboxVersionIds.size; start += WALK_WINDOW) {
     const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
     for (const version of window) {
       const source = version?.provenance.sourceVersionId;
-      if (source !== undefined && inboxVersionIds.has(source)) held.add(source);
+      if (version === undefined || source === undefined || !inboxVersionIds.has(source) || held.has(source)) continue;
+      if (await holdsBytesOf(version, source)) held.add(source);
     }
   }
   return held;
@@ -302,7 +327,8 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         // already), or the same key under TO='s folder.
         const inTheWay = occupant?.versionId;
         const listedHere = target.key === key ? (backups.get(key) ?? []) : undefined;
-        if (inTheWay && target.bucket === buckets.inboxBucket && (await sourcesHeld(s3, buckets.backupBucket, target.key, new Set([inTheWay]), listedHere)).size === 0) {
+        const occupantContent: InboxContent = async () => occupant?.content;
+        if (inTheWay && target.bucket === buckets.inboxBucket && (await sourcesHeld(s3, buckets.backupBucket, target.key, new Set([inTheWay]), occupantContent, listedHere)).size === 0) {
           return {
             ...skip(
               SkipReason.occupantUnbacked,

@@ -5,7 +5,7 @@ import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { Finding, reconcileBuckets, repairable, type KeyFinding, type ReconcileBuckets } from './reconcile.js';
 import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
-import { sourcesHeld } from './restore.js';
+import { inboxContentOf, sourcesHeld } from './restore.js';
 import { awsCli, saveVersionCommand } from './aws-cli.js';
 import type { Parameters } from './parameters.js';
 import type { TargetName } from './targets.js';
@@ -103,13 +103,15 @@ function checkable(key: string, entries: readonly VersionEntry[], looked: Readon
 }
 
 /**
- * The inbox's versions that no backup version names as its source, leaving out the ones the check of current
- * versions looked at and those older than the backups' retention. Only keys with such versions have their backup
- * versions read (a HEAD each, newest first, until every one is found); with the backup bucket gone, none holds anything.
+ * The inbox's versions that no backup version holds (names as its source, with its bytes), leaving out the ones the
+ * check of current versions looked at and those older than the backups' retention. Only keys with such versions have
+ * their backup versions read (a HEAD each, newest first, until every one is found, and a HEAD of each inbox version a
+ * backup names); with the backup bucket gone, none holds anything.
  */
 async function inboxOnlyVersions(
   s3: S3Client,
   history: InboxHistory,
+  inboxBucket: string,
   backupBucket: string | undefined,
   looked: ReadonlySet<string>,
   check: EarlierVersionsCheck,
@@ -122,7 +124,7 @@ async function inboxOnlyVersions(
     toCheck.map(([key, candidates]) =>
       limit(async () => {
         const wanted = new Set(candidates.map((entry) => entry.versionId));
-        const held = backupBucket === undefined ? new Set<string>() : await sourcesHeld(s3, backupBucket, key, wanted);
+        const held = backupBucket === undefined ? new Set<string>() : await sourcesHeld(s3, backupBucket, key, wanted, inboxContentOf(s3, inboxBucket, key));
         return candidates.filter((entry) => !held.has(entry.versionId)).map((entry) => ({ key, versionId: entry.versionId }));
       }),
     ),
@@ -155,7 +157,7 @@ export async function reconcileInbox(
   const listInbox = async () => latestOf((history = await historyUnder(s3, buckets.inboxBucket, asFolder(options.prefix), options.onListed)));
   const findings = await reconcileBuckets(s3, buckets, { ...options, inboxLatest: listInbox });
   const looked = new Set(findings.map((finding) => versionName(finding.key, finding.inboxVersionId)));
-  return { findings, inboxOnly: await inboxOnlyVersions(s3, history, buckets.backupBucket, looked, options) };
+  return { findings, inboxOnly: await inboxOnlyVersions(s3, history, buckets.inboxBucket, buckets.backupBucket, looked, options) };
 }
 
 /** Each key's latest entry (a delete marker when the key was deleted) of a listed history. */
@@ -213,7 +215,7 @@ export async function unbackedInStack(clients: Clients, outputs: Readonly<Record
   const listed = inboxBucket && backupBucket ? (history ?? (await inboxHistory(clients.s3, inboxBucket))) : undefined;
   if (!inboxBucket || !backupBucket || !listed) return withQueue({ keys: [] }, clients, outputs);
   const { keys, looked, backupBucketGone } = await unbackedKeys(clients.s3, inboxBucket, backupBucket, listed);
-  const inboxOnly = await inboxOnlyVersions(clients.s3, listed, backupBucketGone ? undefined : backupBucket, looked, check);
+  const inboxOnly = await inboxOnlyVersions(clients.s3, listed, inboxBucket, backupBucketGone ? undefined : backupBucket, looked, check);
   return withQueue({ keys, ...(inboxOnly.length > 0 ? { inboxOnly } : {}), ...(backupBucketGone ? { backupBucketGone } : {}) }, clients, outputs);
 }
 

@@ -68,10 +68,17 @@ const readyStack: Stack = { StackName: 'backup-kit', StackStatus: 'CREATE_COMPLE
 
 describe('the console’s overwrite', () => {
   it('asks again instead of overwriting when the destination is no longer what the question showed', async () => {
-    // Prepare: the owner agreed to overwrite the object with ETag "asked"; the inbox now holds "since" (a second click)
+    // Prepare: the owner agreed to overwrite the object with ETag "asked"; the inbox now holds "since" (a second click),
+    // backed up as b2, and the restore is of b1
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
-    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'docs/a.txt', VersionId: 'b1', IsLatest: true, LastModified: new Date('2026-11-28T10:00:00Z'), Size: 5 }] });
-    s3.on(HeadObjectCommand, { Bucket: KIT_BACKUP }).resolves({ ContentLength: 5, ETag: '"backup"', VersionId: 'b1', LastModified: new Date('2026-11-28T10:00:00Z'), Metadata: { 'source-version-id': 'i2' } });
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: [
+        { Key: 'docs/a.txt', VersionId: 'b2', IsLatest: true, LastModified: new Date('2026-11-28T11:00:00Z'), Size: 5 },
+        { Key: 'docs/a.txt', VersionId: 'b1', IsLatest: false, LastModified: new Date('2026-11-28T10:00:00Z'), Size: 5 },
+      ],
+    });
+    s3.on(HeadObjectCommand, { Bucket: KIT_BACKUP, VersionId: 'b2' }).resolves({ ContentLength: 5, ETag: '"since"', VersionId: 'b2', LastModified: new Date('2026-11-28T11:00:00Z'), Metadata: { 'source-version-id': 'i2' } });
+    s3.on(HeadObjectCommand, { Bucket: KIT_BACKUP, VersionId: 'b1' }).resolves({ ContentLength: 5, ETag: '"backup"', VersionId: 'b1', LastModified: new Date('2026-11-28T10:00:00Z'), Metadata: { 'source-version-id': 'i1' } });
     s3.on(HeadObjectCommand, { Bucket: KIT_INBOX }).resolves({ ContentLength: 5, ETag: '"since"', VersionId: 'i2' });
     // Act
     const outcome = await backend.restore({ key: 'docs/a.txt', version: 'b1', force: true, overwriting: '"asked"' });

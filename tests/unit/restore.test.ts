@@ -263,6 +263,28 @@ describe('planRestore over the inbox’s current version', () => {
   });
 });
 
+describe('planRestore over the inbox’s current version named by a backup with other bytes', () => {
+  it('overwrites it only where a backup holds its bytes, FORCE=1 or not: a name is metadata, which a tampered backup can carry', async () => {
+    // Prepare: a.txt's current version is named only by a backup version with other bytes; b.txt's by one such and, below it, its true backup
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const oldA = model.put('the-backups', 'docs/a.txt', { body: 'old a', metadata: { 'source-version-id': 'v-old-a' } });
+    const currentA = model.put('the-inbox', 'docs/a.txt', { body: 'current a' });
+    model.put('the-backups', 'docs/a.txt', { body: 'EVIL', metadata: { 'source-version-id': currentA } });
+    const oldB = model.put('the-backups', 'docs/b.txt', { body: 'old b', metadata: { 'source-version-id': 'v-old-b' } });
+    const currentB = model.put('the-inbox', 'docs/b.txt', { body: 'current b' });
+    model.put('the-backups', 'docs/b.txt', { body: 'current b', metadata: { 'source-version-id': currentB } });
+    model.put('the-backups', 'docs/b.txt', { body: 'EVIL', metadata: { 'source-version-id': currentB } });
+    const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
+    // Act
+    const [overTampered] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: oldA, force: true });
+    const [overBacked] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/b.txt', version: oldB, force: true });
+    // Assess
+    expect(overTampered).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.occupantUnbacked, occupiedByVersion: currentA });
+    expect(overBacked).toMatchObject({ action: RestoreAction.overwrite, occupiedByVersion: currentB });
+  });
+});
+
 describe('notRestored', () => {
   const destination = { bucket: 'the-inbox', key: 'docs/a.txt' };
   const absent: PlannedRestore = { key: 'docs/a.txt', destination, action: RestoreAction.skip, skipped: SkipReason.absentAtTime, reason: 'not in the inbox at …' };

@@ -105,6 +105,20 @@ describe('what a destroy would lose', () => {
     );
   });
 
+  it('names an earlier inbox version whose only backup naming it holds other bytes: a name is metadata, which a tampered backup can carry', async () => {
+    // Prepare: draft.txt's first version is named by a backup version written with other bytes; its second is backed up
+    const first = model.put(INBOX, 'draft.txt', { body: 'first draft' });
+    const second = model.put(INBOX, 'draft.txt', { body: 'second draft' });
+    model.put(BACKUP, 'draft.txt', { body: 'not the first draft', metadata: { 'source-version-id': first } });
+    model.put(BACKUP, 'draft.txt', { body: 'second draft', metadata: { 'source-version-id': second } });
+    parked(0);
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    // Assess
+    expect(unbacked.keys).toEqual([]);
+    expect(unbacked.inboxOnly).toEqual([{ key: 'draft.txt', versionId: first }]);
+  });
+
   it('leaves out earlier versions older than the backups\' retention, whose backups may have expired, and counts the newer ones', async () => {
     // Prepare: 30 days of retention; notes.txt's first version was superseded 40 days ago (its backup may be gone),
     // draft.txt's first version 2 days ago and never backed up
