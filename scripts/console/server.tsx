@@ -87,7 +87,7 @@ const skippedStatus = {
 function redriveStatus(redrive: QueueRedrive): 200 | 409 | 500 {
   if (!redriveFailed(redrive)) return 200;
   const unfinished = redrive.stoppedBy !== undefined || redrive.interrupted.length > 0;
-  return unfinished || redrive.results.some((result) => result.error !== undefined || result.notBackedUp !== undefined) ? 500 : 409;
+  return unfinished || redrive.results.some((result) => result.error !== undefined || result.notBackedUp !== undefined || result.checkFailed !== undefined || result.archived === true) ? 500 : 409;
 }
 
 /** A finished restore's status: 500 for a failed copy, else that of the first restore that did not happen, else 200. */

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { parseS3Event } from '../../handler/event.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
+import { Outcome } from '../../handler/outcome.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 import { inboxContentOf, sourcesHeld } from './restore.js';
 import { saveVersionCommand } from './aws-cli.js';
@@ -148,6 +149,13 @@ export type Redriven = {
    * backed up the key's current version (or nothing), and the parked one stays only in the inbox's history.
    */
   readonly notBackedUp?: readonly { readonly bucket: string; readonly key: string; readonly versionId: string }[];
+  /** Why its versions could not be checked against the backups once its message was deleted (a failed read). */
+  readonly checkFailed?: string;
+  /**
+   * The function found an inbox version of the event archived, which S3 copies only after a restore: its message stays
+   * in the queue, the owner's reminder, until a redrive after the restore backs the version up.
+   */
+  readonly archived?: boolean;
   /** Records the function ignored beside those it took (another bucket's upload in the same event): gone with the message. */
   readonly othersIgnored?: number;
   readonly whyOthersIgnored?: string;
@@ -220,19 +228,28 @@ export async function redriveOne(
     if (invocation.functionError) return { event, error: errorMessageOf(invocation) };
     const answer = invocation.payload as HandledAnswer;
     if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored, whyIgnored: ignoredBecause(event, inboxBucket) };
+    if (answer?.outcomes?.includes(Outcome.sourceArchived)) return { event, outcomes: answer.outcomes, archived: true };
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
-    const notBackedUp = inboxBucket !== undefined && backups ? await versionsNotBackedUp(event, inboxBucket, backups) : [];
+    const checked = inboxBucket !== undefined && backups
+      ? await versionsNotBackedUp(event, inboxBucket, backups).then((notBackedUp) => (notBackedUp.length > 0 ? { notBackedUp } : {}), (error: unknown) => ({ checkFailed: describeError(error) }))
+      : {};
     return {
       event,
       outcomes: answer?.outcomes,
       ...(answer?.malformed ? { malformed: answer.malformed } : {}),
       ...(answer?.ignored ? { othersIgnored: answer.ignored, whyOthersIgnored: ignoredBecause(event, inboxBucket) } : {}),
-      ...(notBackedUp.length > 0 ? { notBackedUp } : {}),
+      ...checked,
     };
   } catch (error) {
-    return { event, error: `${(error as Error).name}: ${(error as Error).message}` };
+    return { event, error: describeError(error) };
   }
 }
+
+const describeError = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
+
+/** What the script and the console say of an event left in the queue because an inbox version it names is archived. */
+export const ARCHIVED_ADVICE =
+  "an inbox version it names is archived, and S3 copies it only after a restore: restore it (RestoreObject: `aws s3api restore-object`), then redrive again; left in the queue until then";
 
 /** A dry run only pages through the queue; the messages come back at once afterwards. */
 export const LISTING_VISIBILITY_SECONDS = 30;
@@ -309,7 +326,7 @@ export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenEls
     redrive.stoppedBy !== undefined ||
     redrive.hiddenElsewhere > 0 ||
     redrive.interrupted.length > 0 ||
-    redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined || result.notBackedUp !== undefined)
+    redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined || result.notBackedUp !== undefined || result.checkFailed !== undefined || result.archived === true)
   );
 }
 
@@ -317,13 +334,14 @@ export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenEls
  * What a redrive says of an event's versions it could not back up, and of the records the function ignored beside
  * those it took: nothing when there are none.
  */
-export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'othersIgnored' | 'whyOthersIgnored'>, endpoint?: string): string {
+export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'checkFailed' | 'othersIgnored' | 'whyOthersIgnored'>, endpoint?: string): string {
   const versions = (result.notBackedUp ?? []).map(
     ({ bucket, key, versionId }) =>
       `; version ${versionId} of ${shownName(key)} is not backed up: overwritten or deleted since it was parked, it stays only in the inbox's history (save it: ${saveVersionCommand(bucket, key, versionId, endpoint)})`,
   );
+  const unchecked = result.checkFailed ? [`; its message is deleted, but whether the backups hold its versions could not be read (${shownText(result.checkFailed)}): \`make reconcile\` checks them`] : [];
   const others = result.othersIgnored ? [`; ${result.othersIgnored} other record(s) ignored by the function (${result.whyOthersIgnored ?? ''}), gone with the message`] : [];
-  return [...versions, ...others].join('');
+  return [...versions, ...unchecked, ...others].join('');
 }
 
 /** What the script and the console say when another reader hides messages, so that the queue looks emptier than it is. */
@@ -337,11 +355,12 @@ export function summarizeRedrive(redrive: Pick<QueueRedrive, 'results' | 'unread
   const failed = count((result) => result.error !== undefined);
   const skipped = count((result) => result.skipped !== undefined);
   const ignored = count((result) => result.ignored !== undefined);
+  const archived = count((result) => result.archived === true);
   const superseded = count((result) => result.notBackedUp !== undefined);
   return (
-    `redriven ${redrive.results.length - failed - skipped - ignored}${superseded ? ` (${superseded} with a version not backed up: overwritten or deleted since it was parked)` : ''}, ` +
+    `redriven ${redrive.results.length - failed - skipped - ignored - archived}${superseded ? ` (${superseded} with a version not backed up: overwritten or deleted since it was parked)` : ''}, ` +
     `failed again ${failed} (left in the queue), skipped ${skipped} (another reader has them), ` +
-    `ignored by the function ${ignored} (left in the queue), unreadable ${redrive.unreadable.length} (left alone)`
+    `ignored by the function ${ignored} (left in the queue), ${archived ? `archived ${archived} (left in the queue: restore first), ` : ''}unreadable ${redrive.unreadable.length} (left alone)`
   );
 }
 
@@ -398,7 +417,7 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
       const result = taken ? { event, skipped: taken } : await redriveOne(sqs, lambda, queueUrl, options.functionName, event, options.inboxBucket, options.backups);
       results.push(result);
       options.onRedriven?.(results.length, chosen.length);
-      if (result.error || result.ignored) notReleased.push(...(await release(sqs, queueUrl, [event])));
+      if (result.error || result.ignored || result.archived) notReleased.push(...(await release(sqs, queueUrl, [event])));
     }
   } catch (error) {
     stoppedBy = `${(error as Error).name}: ${(error as Error).message}`;

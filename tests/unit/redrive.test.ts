@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
@@ -180,6 +181,48 @@ describe('redrive keeps each message its own until its event ran', () => {
     expect(redrive.results.map((result) => [result.outcomes, result.ignored])).toEqual([[['copied'], undefined]]);
     // …and says the ignored record went with the message
     expect(redrive.results.map((result) => describeLeftOut(result))).toEqual(['; 1 other record(s) ignored by the function (the function took none of its records: its log says why), gone with the message']);
+  });
+
+  it('leaves in the queue an event whose inbox version the function found archived, with what to do, and counts it as not done', async () => {
+    // Prepare: k-1.txt's version is in an archive storage class; k-2.txt is copied
+    arrange([parkedMessage(1), parkedMessage(2)]);
+    lambda.on(InvokeCommand).callsFake(({ Payload }) => {
+      const key: string = JSON.parse(typeof Payload === 'string' ? Payload : new TextDecoder().decode(Payload)).Records[0].s3.object.key;
+      journal.push(`invoke ${key}`);
+      return { StatusCode: 200, Payload: encode({ outcomes: [key === 'k-1.txt' ? 'source_archived' : 'copied'] }) };
+    });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(journal).toEqual(['hide 360s r-1', 'invoke k-1.txt', 'release r-1', 'hide 360s r-2', 'invoke k-2.txt', 'delete r-2']);
+    expect(redrive.results.map((result) => result.archived)).toEqual([true, undefined]);
+    expect(redriveFailed(redrive)).toBe(true);
+    expect(summarizeRedrive(redrive)).toBe(
+      'redriven 1, failed again 0 (left in the queue), skipped 0 (another reader has them), ignored by the function 0 (left in the queue), archived 1 (left in the queue: restore first), unreadable 0 (left alone)',
+    );
+  });
+
+  it('says so, and counts it as not done, when the backups of an event it deleted could not be read', async () => {
+    // Prepare: k-1.txt's version is copied; the read of the backup bucket afterwards fails
+    const message = parkedMessage(1);
+    const body = JSON.parse(message.Body!);
+    body.requestPayload.Records[0].s3.object.versionId = 'v-1';
+    arrange([{ ...message, Body: JSON.stringify(body) }]);
+    const s3 = mockClient(S3Client);
+    s3.onAnyCommand().rejects(Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable' }));
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, {
+      ...options,
+      inboxBucket: 'kit-inbox',
+      backups: { s3: s3 as unknown as S3Client, backupBucket: 'kit-backups' },
+    });
+    // Assess
+    expect(journal).toEqual(['hide 360s r-1', 'invoke k-1.txt', 'delete r-1']);
+    expect(redrive.results.map((result) => [result.error, result.checkFailed])).toEqual([[undefined, 'ServiceUnavailable: Service Unavailable']]);
+    expect(describeLeftOut(redrive.results[0]!)).toBe(
+      '; its message is deleted, but whether the backups hold its versions could not be read (ServiceUnavailable: Service Unavailable): `make reconcile` checks them',
+    );
+    expect(redriveFailed(redrive)).toBe(true);
   });
 
   it('counts as hidden elsewhere only what is still hidden when it ends: a redrive beside it may have finished meanwhile', async () => {

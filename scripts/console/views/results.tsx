@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { Finding, repairOutcome } from '../../lib/reconcile.js';
-import { describeHiddenElsewhere, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
+import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import { saveInboxOnly, WHY_INBOX_ONLY } from '../../lib/unbacked.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
@@ -25,7 +25,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
       )}
       <ul class="results">
         {redrive.results.map((result) => (
-          <li class={result.error || result.skipped || result.ignored || result.notBackedUp ? 'bad' : 'good'}>
+          <li class={result.error || result.skipped || result.ignored || result.archived || result.notBackedUp || result.checkFailed ? 'bad' : 'good'}>
             <span class="key">{parkedEventLabel(result.event)}</span>:{' '}
             {result.skipped
               ? `skipped: ${result.skipped}`
@@ -33,7 +33,9 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
                 ? `failed again: ${shownText(result.error)}`
                 : result.ignored
                   ? `ignored by the function (${shownText(result.whyIgnored ?? '')}): left in the queue`
-                  : `redriven → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result, session.place.endpoint)}`}
+                  : result.archived
+                    ? `redriven → ${JSON.stringify(result.outcomes)}: ${ARCHIVED_ADVICE}`
+                    : `redriven → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result, session.place.endpoint)}`}
           </li>
         ))}
         {redrive.notReleased.map((refused) => (
