@@ -11,6 +11,7 @@ import { progress } from './lib/progress.js';
 import { s3PutEvent } from './lib/s3-event.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 import { shellWord, shownName } from '../handler/shown-name.js';
+import { keyBytes, MAX_KEY_BYTES } from './lib/s3-key-limit.js';
 
 /** Uploads in flight at once, and as many waits for backups. */
 const IN_FLIGHT_EACH = 24;
@@ -21,8 +22,6 @@ const BACKUP_WAIT_MS = 180_000;
 const MAX_FILES = 1_000;
 const MAX_FILE_BYTES = 100 * 1024 * 1024;
 const MAX_RUN_BYTES = 1024 * 1024 * 1024;
-/** S3's longest object key, in bytes of UTF-8. */
-const MAX_KEY_BYTES = 1024;
 
 /** The key of file `index` of a run started at `started`, under `folder`. */
 const seedKey = (folder: string, started: number, index: number) => `${folder}${new Date(started).toISOString().replace(/[:.]/g, '-')}/file-${index}.bin`;
@@ -35,9 +34,9 @@ function refusePrefix(prefix: string, folder: string, count: number): void {
   if (prefix.startsWith('/') && prefix !== '/') {
     throw new UsageError(`--prefix ${shellWord(prefix)} begins with a slash, which S3 keeps as part of every key: write it without (--prefix ${shellWord(prefix.replace(/^\/+/, '') || 'seed/')}); / alone is the top of the bucket`);
   }
-  const longest = Buffer.byteLength(seedKey(folder, Date.now(), count - 1));
+  const longest = keyBytes(seedKey(folder, Date.now(), count - 1));
   if (longest > MAX_KEY_BYTES) {
-    const names = longest - Buffer.byteLength(folder);
+    const names = longest - keyBytes(folder);
     throw new UsageError(
       `--prefix makes keys of ${longest} bytes, more than S3's ${MAX_KEY_BYTES}: seed's file names take ${names}, so the prefix may have at most ${MAX_KEY_BYTES - names} bytes with its trailing /`,
     );

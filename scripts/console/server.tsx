@@ -77,6 +77,7 @@ const skippedStatus = {
   [SkipReason.interrupted]: 500,
   [SkipReason.ambiguousAtTime]: 409,
   [SkipReason.occupantUnbacked]: 409,
+  [SkipReason.keyTooLong]: 409,
   [SkipReason.alreadyThere]: 200,
 } as const satisfies Record<SkipReason, 200 | 404 | 409 | 500>;
 

@@ -8,6 +8,7 @@ import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion } from '../../handler/source.js';
 import { asFolder, historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { bucketExists, NotOwnersBucket } from './buckets.js';
+import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
 import { shellWord, shownName } from '../../handler/shown-name.js';
 
 /** A backup version, with where it came from. */
@@ -58,6 +59,7 @@ export const SkipReason = {
   interrupted: 'interrupted',
   ambiguousAtTime: 'ambiguous_at_time',
   occupantUnbacked: 'occupant_unbacked',
+  keyTooLong: 'key_too_long',
 } as const;
 export type SkipReason = (typeof SkipReason)[keyof typeof SkipReason];
 
@@ -292,6 +294,13 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
       limit(async (): Promise<PlannedRestore> => {
         const target = { bucket: destination.bucket, key: `${destination.prefix}${key}` };
         const skip = (skipped: SkipReason, reason: string): PlannedRestore => ({ key, destination: target, action: RestoreAction.skip, skipped, reason });
+        if (keyBytes(target.key) > MAX_KEY_BYTES) {
+          // Only a TO= folder lengthens a key: the inbox's own keys fit.
+          return skip(
+            SkipReason.keyTooLong,
+            `under TO=${request.to} its key would be ${keyBytes(target.key)} bytes long, more than S3's ${MAX_KEY_BYTES}: restore it into a shorter folder (TO=${destination.bucket} takes it at the top)`,
+          );
+        }
         const then = statesThen.get(key);
         if (then && then.held === 'unknown') {
           return skip(

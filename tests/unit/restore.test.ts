@@ -285,6 +285,28 @@ describe('planRestore over the inbox’s current version named by a backup with 
   });
 });
 
+describe('planRestore into a folder that makes a key too long for S3', () => {
+  it('skips that key, naming its length and what to do, and plans the others', async () => {
+    // Prepare: a key of 1,000 bytes and a short one, restored under a folder of 40 bytes
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.createBucket('elsewhere');
+    model.createBucket('the-inbox');
+    const long = `odd/${'x'.repeat(996)}`;
+    model.put('the-backups', long, { metadata: { 'source-version-id': 'v-long' } });
+    model.put('the-backups', 'odd/short.txt', { metadata: { 'source-version-id': 'v-short' } });
+    const to = `elsewhere/${'f'.repeat(39)}/`;
+    // Act
+    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'odd/', at: new Date(Date.now() + 2_000), to, force: false });
+    // Assess
+    expect(plan.map((item) => [item.key, item.action, item.skipped])).toEqual([
+      ['odd/short.txt', RestoreAction.restore, undefined],
+      [long, RestoreAction.skip, SkipReason.keyTooLong],
+    ]);
+    expect(plan[1]!.reason).toBe(`under TO=${to} its key would be 1040 bytes long, more than S3's 1024: restore it into a shorter folder (TO=elsewhere takes it at the top)`);
+  });
+});
+
 describe('notRestored', () => {
   const destination = { bucket: 'the-inbox', key: 'docs/a.txt' };
   const absent: PlannedRestore = { key: 'docs/a.txt', destination, action: RestoreAction.skip, skipped: SkipReason.absentAtTime, reason: 'not in the inbox at …' };

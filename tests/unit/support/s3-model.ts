@@ -199,6 +199,9 @@ export class VersionedS3Model {
       return new Promise<O>((resolve, reject) => void held.then(() => setImmediate(() => {
         done?.();
         try {
+          // S3 refuses a key longer than 1,024 bytes of UTF-8, in writes and reads alike (400 KeyTooLongError).
+          const key = (input as { Key?: unknown }).Key;
+          if (typeof key === 'string' && Buffer.byteLength(key) > 1024) throw awsError('KeyTooLongError', 400);
           resolve(operation(input));
         } catch (error) {
           reject(error);
