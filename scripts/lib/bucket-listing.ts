@@ -12,22 +12,45 @@ export type VersionEntry = {
   readonly etag?: string;
 };
 
+/**
+ * Versions and delete markers, which S3 lists in two lists, each key's entries newest first in each, merged into one
+ * history per key. Each list keeps S3's own order, which is the order of the writes: a version uploaded in parts has
+ * its upload's start as Last-Modified, so a time can be older than that of a version listed after it. Between the
+ * two lists the times decide (whole seconds: on a tie the version comes first), and the latest entry leads.
+ */
+/** Whether S3 lists key `a` before key `b`: by the bytes of their UTF-8, which JavaScript's `<` on UTF-16 is not. */
+const inS3KeyOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
+
+function mergedNewestFirst(versions: readonly VersionEntry[], markers: readonly VersionEntry[]): VersionEntry[] {
+  const merged: VersionEntry[] = [];
+  let [v, m] = [0, 0];
+  while (v < versions.length || m < markers.length) {
+    const version = versions[v];
+    const marker = markers[m];
+    const versionFirst =
+      marker === undefined ||
+      (version !== undefined &&
+        (version.key !== marker.key ? inS3KeyOrder(version.key, marker.key) : !marker.latest && (version.latest || version.lastModified.getTime() >= marker.lastModified.getTime())));
+    if (versionFirst) {
+      merged.push(version!);
+      v += 1;
+    } else {
+      merged.push(marker);
+      m += 1;
+    }
+  }
+  return merged;
+}
+
 /** Every version and delete marker under a prefix, page by page (S3 lists each key's entries newest first). */
 export async function* versionEntries(s3: S3Client, bucket: string, prefix?: string): AsyncGenerator<VersionEntry> {
   let KeyMarker: string | undefined;
   let VersionIdMarker: string | undefined;
   do {
     const page = await listObjectVersions(s3, { Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker });
-    const entries: VersionEntry[] = [
-      ...(page.Versions ?? []).map((v) => ({ key: v.Key!, versionId: v.VersionId ?? 'null', deleteMarker: false, latest: Boolean(v.IsLatest), lastModified: v.LastModified ?? new Date(0), size: v.Size ?? 0, etag: v.ETag })),
-      ...(page.DeleteMarkers ?? []).map((m) => ({ key: m.Key!, versionId: m.VersionId ?? 'null', deleteMarker: true, latest: Boolean(m.IsLatest), lastModified: m.LastModified ?? new Date(0), size: 0 })),
-    ];
-    // Versions and delete markers come in two lists, each newest first per key. Merge them per key, keeping
-    // S3's order where the times tie (listings give whole seconds): the sort is stable.
-    entries.sort((a, b) =>
-      a.key < b.key ? -1 : a.key > b.key ? 1 : Number(b.latest) - Number(a.latest) || b.lastModified.getTime() - a.lastModified.getTime(),
-    );
-    yield* entries;
+    const versions: VersionEntry[] = (page.Versions ?? []).map((v) => ({ key: v.Key!, versionId: v.VersionId ?? 'null', deleteMarker: false, latest: Boolean(v.IsLatest), lastModified: v.LastModified ?? new Date(0), size: v.Size ?? 0, etag: v.ETag }));
+    const markers: VersionEntry[] = (page.DeleteMarkers ?? []).map((m) => ({ key: m.Key!, versionId: m.VersionId ?? 'null', deleteMarker: true, latest: Boolean(m.IsLatest), lastModified: m.LastModified ?? new Date(0), size: 0 }));
+    yield* mergedNewestFirst(versions, markers);
     if (page.IsTruncated && !page.NextKeyMarker) {
       throw new Error(`S3 listed a page of s3://${bucket} as truncated but named no marker to go on from: the listing cannot be completed`);
     }

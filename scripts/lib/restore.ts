@@ -145,12 +145,21 @@ type InboxState = { readonly held: false } | { readonly held: true; readonly ver
 /**
  * The inbox's state of a key at a time, by its own history; undefined when that history does not reach back so
  * far (nothing listed before the time: the key was created later, or its older versions are gone, as after the
- * stack was destroyed and deployed again), and the backups decide.
+ * stack was destroyed and deployed again), and the backups decide. An entry was written no earlier than the entries
+ * listed after it (S3 lists a key's writes newest first): a version uploaded in parts, whose Last-Modified is when its
+ * upload began, counts from the last write listed before it in time, or else from that start.
  */
 function inboxStateAt(inboxHistory: VersionEntry[] | undefined, at: Date): InboxState | undefined {
-  const entry = inboxHistory?.find((e) => e.lastModified.getTime() <= at.getTime());
+  if (!inboxHistory) return undefined;
+  const earliest: number[] = [];
+  let older = -Infinity;
+  for (let index = inboxHistory.length - 1; index >= 0; index -= 1) {
+    older = Math.max(older, inboxHistory[index]!.lastModified.getTime());
+    earliest[index] = older;
+  }
+  const entry = inboxHistory.find((_, index) => earliest[index]! <= at.getTime());
   if (!entry) return undefined;
-  const tied = inboxHistory!.some((e) => e.deleteMarker !== entry.deleteMarker && e.lastModified.getTime() === entry.lastModified.getTime() && !e.latest && !entry.latest);
+  const tied = inboxHistory.some((e) => e.deleteMarker !== entry.deleteMarker && e.lastModified.getTime() === entry.lastModified.getTime() && !e.latest && !entry.latest);
   if (tied) return { held: 'unknown', second: entry.lastModified };
   return entry.deleteMarker ? { held: false } : { held: true, versionId: entry.versionId };
 }

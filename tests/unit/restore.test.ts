@@ -285,6 +285,28 @@ describe('planRestore over the inbox’s current version named by a backup with 
   });
 });
 
+describe('planRestore by time, where the inbox holds a version uploaded in parts', () => {
+  it('takes it as written after every write listed before it, though its Last-Modified is when its upload began', async () => {
+    // Prepare: a.txt written at 09:00; an upload in parts began at 10:00, a small one landed at 10:10, the one in parts
+    // completed after it (about 10:30), and a last write at 11:00; every version backed up
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const at = (time: string) => new Date(`2026-11-27T${time}:00Z`);
+    const backedUp: Record<string, string> = {};
+    for (const [name, time, inParts] of [['first', '09:00', false], ['small', '10:10', false], ['in parts', '10:00', true], ['last', '11:00', false]] as const) {
+      const source = model.put('the-inbox', 'docs/a.txt', { body: name, writtenAt: at(time), ...(inParts ? { uploadedInParts: 3 } : {}) });
+      backedUp[name] = model.put('the-backups', 'docs/a.txt', { body: name, metadata: { 'source-version-id': source } });
+    }
+    const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
+    const chosenAt = async (time: string) => (await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', at: at(time), to: 'the-inbox/restored/', force: false }))[0]!.backup?.versionId;
+    // Act
+    const [after, between] = [await chosenAt('10:40'), await chosenAt('10:05')];
+    // Assess
+    expect(after).toBe(backedUp['in parts']);
+    expect(between).toBe(backedUp.first);
+  });
+});
+
 describe('planRestore into a folder that makes a key too long for S3', () => {
   it('skips that key, naming its length and what to do, and plans the others', async () => {
     // Prepare: a key of 1,000 bytes and a short one, restored under a folder of 40 bytes
