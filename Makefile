@@ -112,8 +112,8 @@ restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FO
 console: ## a local web page for TARGET on http://127.0.0.1:4600 (CONSOLE_PORT): backups, receipts, parked events, redrive, reconcile, restore, reports
 	$(TSX) scripts/console.ts $(target_arg) $(call option,CONSOLE_PORT,port) $(call option,LOG_HOURS,log-hours)
 
-logs: ## follow the function's log group on TARGET
-	$(TSX) scripts/logs.ts $(target_arg)
+logs: ## follow the function's log group on TARGET, from SINCE minutes back (default 10)
+	$(TSX) scripts/logs.ts $(target_arg) $(call option,SINCE,since)
 
 bench: ## measure issue 11's figures against floors from the same run; reports/bench-TARGET.json (QUICK=1, and CI: smaller)
 	$(FUNCTION_NODE) node_modules/tsx/dist/cli.mjs scripts/bench.ts $(target_arg) $(call option,QUICK,quick) $(if $(and $(filter true,$(CI)),$(if $(QUICK),,1)),--quick)

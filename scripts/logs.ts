@@ -24,7 +24,7 @@ run(async () => {
   const follower = new LogFollower(Date.now() - options.since * 60_000);
   let saidGone = false;
   for (;;) {
-    const since = follower.since(Date.now());
+    const since = follower.since();
     const events = await logEvents(clients.logs, LogGroupName, since).catch(async (error: Error) => {
       if (error.name !== 'ResourceNotFoundException') throw error;
       if (!(await describeStack(clients.cloudFormation, stackName))) throw new Error(`${LogGroupName} is gone with its stack: \`${deployVerb(target)}\` makes both again`);

@@ -5,12 +5,15 @@ import { shownLines } from '../../handler/shown-name.js';
 const INGESTION_LOOKBACK_MS = 120_000;
 
 /**
- * What `make logs` shows of each read of a log group: the events it has not shown yet, in time order. A read
- * starts a lookback before now (never before the start asked for), so that a line of one environment that
- * arrives after a later line of another is still shown; what falls out of the lookback is forgotten.
+ * What `make logs` shows of each read of a log group: the events it has not shown yet, in time order. Reads start at
+ * the start asked for until a line is shown, then a lookback before the newest line shown (never before the start),
+ * so that a line of one environment that arrives after a later line of another is still shown; what falls out of the
+ * lookback is forgotten. The lines' own times decide, not this machine's clock: one running ahead of the log's would
+ * otherwise read a window where no line is yet.
  */
 export class LogFollower {
   private readonly shown = new Map<string, number>();
+  private newestMs: number | undefined;
 
   constructor(
     private readonly startMs: number,
@@ -18,15 +21,19 @@ export class LogFollower {
   ) {}
 
   /** Where the next read begins. */
-  since(nowMs: number): number {
-    return Math.max(this.startMs, nowMs - this.lookbackMs);
+  since(): number {
+    return this.newestMs === undefined ? this.startMs : Math.max(this.startMs, this.newestMs - this.lookbackMs);
   }
 
   /** The events of a read that began at `sinceMs` not shown before, oldest first. */
   fresh(events: readonly FilteredLogEvent[], sinceMs: number): FilteredLogEvent[] {
     for (const [id, timestamp] of this.shown) if (timestamp < sinceMs) this.shown.delete(id);
     const unseen = events.filter((event) => event.eventId !== undefined && !this.shown.has(event.eventId));
-    for (const event of unseen) this.shown.set(event.eventId!, event.timestamp ?? sinceMs);
+    for (const event of unseen) {
+      const timestamp = event.timestamp ?? sinceMs;
+      this.shown.set(event.eventId!, timestamp);
+      this.newestMs = Math.max(this.newestMs ?? timestamp, timestamp);
+    }
     return unseen.sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
   }
 }

@@ -7,25 +7,37 @@ describe('LogFollower', () => {
   it('shows a line that arrives after a later line of another environment, once', () => {
     // Prepare: environment B's line at 10 s is read first; A's line at 3 s is taken in later
     const follower = new LogFollower(0, 60_000);
-    const first = follower.fresh([event('b-10s', 10_000)], follower.since(11_000));
+    const first = follower.fresh([event('b-10s', 10_000)], follower.since());
     // Act
-    const since = follower.since(14_000);
+    const since = follower.since();
     const second = follower.fresh([event('a-3s', 3_000), event('b-10s', 10_000)], since);
     // Assess
     expect(since).toBe(0);
     expect([first, second].map((read) => read.map((line) => line.eventId))).toEqual([['b-10s'], ['a-3s']]);
   });
 
-  it('reads from the start asked for, then a lookback before now, and forgets what fell out of it', () => {
+  it('reads the whole window asked for until a line is shown, however far back it starts', () => {
+    // Prepare: --since 60, two minutes of lookback
+    const hourAgo = Date.now() - 3_600_000;
+    const follower = new LogFollower(hourAgo, 120_000);
+    // Act
+    const first = follower.since();
+    const quiet = (follower.fresh([], first), follower.since());
+    // Assess
+    expect([first, quiet]).toEqual([hourAgo, hourAgo]);
+  });
+
+  it('reads from the start asked for, then a lookback before the newest line shown, and forgets what fell out of it', () => {
     // Prepare
     const follower = new LogFollower(1_000, 60_000);
-    follower.fresh([event('early', 2_000)], follower.since(5_000));
+    follower.fresh([event('early', 2_000)], follower.since());
+    follower.fresh([event('late', 190_000)], follower.since());
     // Act
-    const later = follower.since(200_000);
-    const again = follower.fresh([event('early', 2_000), event('late', 190_000)], later);
+    const later = follower.since();
+    const again = follower.fresh([event('early', 2_000), event('late', 190_000), event('later', 195_000)], later);
     // Assess
-    expect([follower.since(5_000), later]).toEqual([1_000, 140_000]);
-    expect(again.map((line) => line.eventId)).toEqual(['early', 'late']);
+    expect(later).toBe(130_000);
+    expect(again.map((line) => line.eventId)).toEqual(['early', 'later']);
   });
 });
 
