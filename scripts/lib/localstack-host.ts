@@ -33,7 +33,8 @@ export type RunningLocalStack = {
   readonly endpoint: string;
   readonly pid: number;
   readonly logFile: string;
-  stop(): Promise<void>;
+  /** Whether it had to be killed: it had not ended within the grace after SIGTERM. */
+  stop(): Promise<{ readonly killed: boolean }>;
   log(): Promise<string>;
 };
 
@@ -64,21 +65,24 @@ function portInUse(port: number): Promise<boolean> {
 }
 
 /**
- * SIGTERM to LocalStack's process group (LocalStack, the kit's inits, the functions' Node processes), SIGKILL if it
- * hangs; true when it had to be killed.
+ * SIGTERM to LocalStack, then SIGKILL to its process group (LocalStack if it hangs, and whatever of the kit's inits and
+ * the functions' Node processes is left); true when LocalStack had to be killed.
  */
 async function stopGroup(pid: number): Promise<boolean> {
-  const signalGroup = (signal: NodeJS.Signals) => {
+  const signal = (target: number, name: NodeJS.Signals) => {
     try {
-      process.kill(-pid, signal);
+      process.kill(target, name);
     } catch {
-      // The group is gone already.
+      // The process or the group is gone already.
     }
   };
-  signalGroup('SIGTERM');
+  // LocalStack alone is asked: it stops its execution environments itself. A SIGTERM to the whole group ended their
+  // inits first, and LocalStack, taking that for a crash of the function under way, then waited for ever on its own
+  // gateway during its shutdown.
+  signal(pid, 'SIGTERM');
   // Upstream's shutdown sometimes hangs after "Shutting down runtime server": do not wait for ever.
   const ended = await waitFor('LocalStack to stop', async () => (processAlive(pid) ? undefined : true), { timeoutMs: STOP_GRACE_MS, intervalMs: 100 }).catch(() => false);
-  signalGroup('SIGKILL');
+  signal(-pid, 'SIGKILL');
   return !ended;
 }
 
@@ -127,9 +131,7 @@ export async function startLocalStackHost(options: {
     endpoint,
     pid,
     logFile,
-    stop: async () => {
-      await stopGroup(pid);
-    },
+    stop: async () => ({ killed: await stopGroup(pid) }),
     log: readLog,
   };
 }

@@ -1,6 +1,6 @@
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -214,4 +214,33 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
     // Assess: the init (the function's parent) and the function's Node process end by themselves.
     await waitFor('the init and the function process to end', async () => (processAlive(body.pid) || processAlive(body.ppid) ? undefined : true), { timeoutMs: 10_000, intervalMs: 100 });
   });
+});
+
+describe.skipIf(skipReason !== undefined)('stopping LocalStack in host mode while a function runs', () => {
+  let localstack: RunningLocalStack | undefined;
+  let stateDir: string | undefined;
+  afterAll(async () => {
+    await localstack?.stop();
+    if (stateDir) await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('ends by itself within its grace, its execution environment with it, instead of being killed', async () => {
+    // Prepare: a function in the middle of a 100 s invocation that keeps its one thread busy
+    await mkdir(join(projectRoot, '.localstack'), { recursive: true });
+    stateDir = await mkdtemp(join(projectRoot, '.localstack', 'it-stop-'));
+    localstack = await startLocalStackHost({ stateDir, port: await freePort() });
+    const { lambda } = clientsFor(await resolveTarget('localstack', { env: { LOCALSTACK_ENDPOINT: localstack.endpoint }, checkReachable: true }));
+    const Role = 'arn:aws:iam::000000000000:role/kit-host-stop-probe';
+    await lambda.send(new CreateFunctionCommand({ FunctionName: probeName, Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) }, Timeout: 120 }));
+    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 60 }, { FunctionName: probeName });
+    const startedMarker = join(stateDir, 'started.json');
+    const running = lambda.send(new InvokeCommand({ FunctionName: probeName, Payload: JSON.stringify({ startedMarker, spinMs: 100_000 }) })).catch(() => undefined);
+    const { pid } = await waitFor('the function to start', async () => JSON.parse(await readFile(startedMarker, 'utf8').catch(() => 'null')) as { pid: number } | null ?? undefined, { timeoutMs: 60_000, intervalMs: 100 });
+    // Act
+    const { killed } = await localstack.stop();
+    await running;
+    // Assess
+    expect(killed).toBe(false);
+    expect(processAlive(pid)).toBe(false);
+  }, 120_000);
 });

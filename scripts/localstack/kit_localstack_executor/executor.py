@@ -38,6 +38,8 @@ class KitNodeRuntimeExecutor(RuntimeExecutor):
         self._init_output: collections.deque[str] = collections.deque(maxlen=KEPT_INIT_LINES)
         #: The request id of the invocation under way, which an init that dies answers as Lambda would.
         self._invoking: str | None = None
+        #: Set by stop(): the init then ends because it is told to, and the invocation under way is LocalStack's to end.
+        self._stopping = False
 
     def start(self, env_vars: dict[str, str]) -> None:
         node = node_binary_for(self.function_version.config.runtime)
@@ -78,6 +80,11 @@ class KitNodeRuntimeExecutor(RuntimeExecutor):
             startup.set_exception(StatusErrorException(message, payload=f'{{"errorType":"Runtime.ExitError","errorMessage":"{message}"}}'.encode()))
             return
         invocation = self.executor_endpoint.invocation_future
+        # An environment being stopped (LocalStack shutting down, or replacing it) has its invocation cancelled by
+        # LocalStack; answered as a failure here, it would make LocalStack record an error metric through its own
+        # gateway, which no longer answers during a shutdown, and the shutdown would wait on that request for ever.
+        if self._stopping:
+            return
         if invocation is not None and not invocation.done() and self._invoking is not None:
             message = f"RequestId: {self._invoking} Error: Runtime exited with error: the kit's Lambda init exited with code {code}"
             LOG.warning("%s:\n%s", message, self.get_logs())
@@ -85,6 +92,7 @@ class KitNodeRuntimeExecutor(RuntimeExecutor):
             invocation.set_result(InvocationResult(self._invoking, answer, is_error=True, logs=self.executor_endpoint.logs or ""))
 
     def stop(self) -> None:
+        self._stopping = True
         process = self.process
         if process is not None and process.poll() is None:
             if process.stdin:
