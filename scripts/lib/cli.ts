@@ -166,10 +166,12 @@ export function interruption(notice: string): AbortSignal {
  * checks no longer help); undefined for any other error.
  */
 export function stoppedAnswering(error: unknown): string | undefined {
-  const { code, name } = (error ?? {}) as { code?: string; name?: string };
+  const { code, name, $metadata } = (error ?? {}) as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } };
   if (code === 'ECONNREFUSED') return 'is its emulator or LocalStack still running? (`make deploy` starts the embedded one, `make localstack-host` LocalStack without Docker, `make up` LocalStack in Docker)';
   // The SDK's time limit on an answer (clientsFor's answerWithinMs) ran out: the target took the request and is silent.
   if (name === 'TimeoutError' || code === 'ETIMEDOUT') return 'it took the request and did not answer in time: is its emulator or LocalStack stopped or overloaded? (its log says)';
+  // An answer the SDK could not read at all, 503: what LocalStack gives every request while it shuts down.
+  if (name === 'UnknownError' && $metadata?.httpStatusCode === 503) return 'it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down? (its log says)';
   return undefined;
 }
 

@@ -153,6 +153,19 @@ describe('run', () => {
     );
   });
 
+  it('takes a bare 503 the SDK cannot read (a LocalStack shutting down answers so) for a target that stopped answering', async () => {
+    // Prepare: the SDK names an error it cannot parse UnknownError, with the HTTP status in its metadata
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const unavailable = Object.assign(new Error('UnknownError'), { name: 'UnknownError', $metadata: { httpStatusCode: 503 } });
+    // Act
+    run(() => Promise.reject(unavailable));
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
+    // Assess
+    expect(printed).toHaveBeenCalledWith(
+      'error: UnknownError: the target stopped answering; it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down? (its log says)',
+    );
+  });
+
   it('names the bucket S3 says does not exist, and what to do, where S3 names none', async () => {
     // Prepare: the SDK's NoSuchBucket carries the BucketName of S3's error document
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
