@@ -9,6 +9,7 @@ import {
   executeRestore,
   listBackupVersions,
   notRestored,
+  overwriteConsequence,
   planRestore,
   RestoreAction,
   RestoreRequestError,
@@ -26,7 +27,7 @@ const program = scriptCommand('restore', 'Copy backup versions back, server-side
   .option('--version <id>', 'a backup version id, or the inbox version id it was copied from', nonEmpty('--version <id> (see --list)'))
   .option('--at <time>', 'the ISO time whose state to restore, e.g. 2026-11-27T18:00:00Z', isoTime('--at 2026-11-27T18:00:00Z (make restore … AT=2026-11-27T18:00:00Z)'))
   .option('--to <bucket/prefix>', 'where to restore to (default: the inbox, same keys)', nonEmpty('--to my-bucket/restored/'))
-  .addOption(switchOption('force', 'FORCE', 'overwrite what the destination holds (a versioned bucket keeps it as a noncurrent version)'))
+  .addOption(switchOption('force', 'FORCE', 'overwrite what the destination holds (a versioned bucket keeps it as a noncurrent version; one without versions loses it)'))
   .addOption(switchOption('list', 'LIST', "list the key's backup versions instead of restoring"))
   .addOption(yesOption('do not ask before overwriting (only --yes, or 1 / yes / true, confirms)'))
   .parse();
@@ -36,7 +37,9 @@ const describe = (item: PlannedRestore) => {
   const from = item.backup ? `backup ${item.backup.versionId} (source ${item.backup.provenance.sourceVersionId ?? '?'} of ${item.backup.sourceTime.toISOString()})` : '';
   const to = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
   if (item.skipped === SkipReason.alreadyThere) return `  done       ${shownName(item.key)}: ${item.reason}`;
-  return item.action === RestoreAction.skip ? `  skip       ${shownName(item.key)}: ${item.reason}` : `  ${item.action.padEnd(10)} ${to} ← ${from}`;
+  if (item.action === RestoreAction.skip) return `  skip       ${shownName(item.key)}: ${item.reason}`;
+  const lost = item.action === RestoreAction.overwrite && item.occupiedByVersion === 'null' ? ` (${overwriteConsequence(item)})` : '';
+  return `  ${item.action.padEnd(10)} ${to} ← ${from}${lost}`;
 };
 
 run(async () => {
@@ -95,7 +98,9 @@ run(async () => {
     console.log(`nothing to restore${done > 0 ? `: ${done} key(s) hold their backup's bytes already` : ''}`);
     return notRestored(request, plan).length > 0 ? ExitCode.failed : ExitCode.ok;
   }
-  if (overwrites > 0 && !options.yes && !(await confirm(`Overwrite ${overwrites} existing object(s)?`))) {
+  const lost = writes.filter((item) => item.action === RestoreAction.overwrite && item.occupiedByVersion === 'null').length;
+  const lostWarning = lost > 0 ? ` ${lost} of them in a bucket that keeps no versions (versioning never enabled, or suspended) ${lost === 1 ? 'is' : 'are'} lost for good.` : '';
+  if (overwrites > 0 && !options.yes && !(await confirm(`Overwrite ${overwrites} existing object(s)?${lostWarning}`))) {
     console.error('not confirmed: nothing was restored (pass --yes, or YES=1, to overwrite without asking)');
     return ExitCode.failed;
   }

@@ -41,6 +41,16 @@ export type RestoreRequest = {
   readonly target?: string;
 };
 
+/**
+ * What an overwrite does to what the destination holds: kept as a noncurrent version where it has a version id, lost
+ * for good where it is the "null" version (a bucket whose versioning was never enabled, or is suspended).
+ */
+export function overwriteConsequence(item: Pick<PlannedRestore, 'destination' | 'occupiedByVersion'>): string {
+  return item.occupiedByVersion === 'null'
+    ? `s3://${item.destination.bucket} keeps no version of it (versioning never enabled, or suspended): what it holds now is lost for good`
+    : 'the bucket keeps what it holds now as a noncurrent version';
+}
+
 /** A make command as the advice gives it, naming the request's target unless it is the default. */
 const makeCommand = (request: Pick<RestoreRequest, 'target'>, verb: string) =>
   `\`make ${verb}${request.target && request.target !== 'embedded' ? ` TARGET=${request.target}` : ''}\``;
@@ -359,7 +369,10 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
             ...byTime,
           };
         }
-        if (occupant && !request.force) return { ...skip(SkipReason.exists, `s3://${target.bucket}/${shownName(target.key)} exists: FORCE=1 overwrites it (a versioned bucket keeps it as a noncurrent version)`), backup, occupiedBy, occupiedByVersion, ...byTime };
+        if (occupant && !request.force) {
+          const consequence = overwriteConsequence({ destination: target, occupiedByVersion });
+          return { ...skip(SkipReason.exists, `s3://${target.bucket}/${shownName(target.key)} exists: FORCE=1 overwrites it (${consequence})`), backup, occupiedBy, occupiedByVersion, ...byTime };
+        }
         return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy, occupiedByVersion, ...byTime };
       }),
     ),

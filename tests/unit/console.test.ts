@@ -400,6 +400,21 @@ describe('restore asks before it overwrites', () => {
     expect(html).toContain('<input type="hidden" name="overwriting" value="&quot;e1&quot;"/>');
   });
 
+  it('says that an overwrite loses what a bucket without versions holds, and that a versioned one keeps it', async () => {
+    // Prepare: the destination's object is the "null" version in one bucket, a version with an id in another
+    const { app, backend } = fakeBackend();
+    backend.restore
+      .mockResolvedValueOnce({ kind: 'confirm', item: { ...item, destination: { bucket: 'plain', key: 'a.txt' }, occupiedBy: '"e1"', occupiedByVersion: 'null' } })
+      .mockResolvedValueOnce({ kind: 'confirm', item: { ...item, occupiedBy: '"e1"', occupiedByVersion: 'i1' } });
+    // Act
+    const plain = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', to: 'plain' }))).text();
+    const versioned = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1' }))).text();
+    // Assess
+    expect(plain).toContain('s3://plain keeps no version of it (versioning never enabled, or suspended): what it holds now is lost for good.');
+    expect(plain).not.toContain('noncurrent');
+    expect(versioned).toContain('the bucket keeps what it holds now as a noncurrent version.');
+  });
+
   it('restores a key made only of spaces, which S3 takes as any other name', async () => {
     // Prepare
     const { app, backend } = fakeBackend();

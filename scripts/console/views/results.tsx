@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { Finding, repairOutcome } from '../../lib/reconcile.js';
 import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
-import { RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
+import { overwriteConsequence, RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import { saveInboxOnly, WHY_INBOX_ONLY } from '../../lib/unbacked.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
@@ -131,8 +131,8 @@ const destinationOf = (item: PlannedRestore) => `s3://${item.destination.bucket}
 export const RestoreConfirmPage: FC<{ item: PlannedRestore; ask: RestoreAsk; session: Session }> = ({ item, ask, session }) => (
   <Layout place={session.place} title="Overwrite?">
     <p class="warning" id="overwrite-question">
-      <span class="key">{destinationOf(item)}</span> exists. Restoring backup version <code>{item.backup?.versionId ?? ask.version}</code> overwrites it; a
-      versioned bucket keeps what it holds now as a noncurrent version.
+      <span class="key">{destinationOf(item)}</span> exists. Restoring backup version <code>{item.backup?.versionId ?? ask.version}</code> overwrites it;{' '}
+      {`${overwriteConsequence(item)}.`}
     </p>
     <ActionForm session={session} action="/restore" label="Overwrite" writes danger>
       <input type="hidden" name="key" value={keyFieldValue(ask.key)} />
