@@ -1,7 +1,7 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { readArtefact } from '../lib/artefact.js';
 import type { Clients } from '../lib/clients.js';
-import { missingBucket } from '../lib/cli.js';
+import { missingBucket, stoppedAnswering } from '../lib/cli.js';
 import { keptBackupSource, restoreSource } from '../lib/kept-backups.js';
 import { requireDeployedStack, stackReadiness, type DeployedStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
@@ -32,7 +32,9 @@ export type LiveBackendOptions = {
   readonly stopping?: AbortSignal;
 };
 
+/** A part of a page that could not be read, said in the page; a target that stopped answering is the whole page's 503. */
 const problemOf = (error: unknown): Problem => {
+  if (stoppedAnswering(error)) throw error;
   const gone = missingBucket(error);
   return { problem: `${(error as Error).name}: ${(error as Error).message}${gone ? `: ${gone}` : ''}` };
 };
@@ -105,7 +107,9 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         visibilitySeconds: LISTING_VISIBILITY_SECONDS,
         dryRun: true,
       }).catch(problemOf);
-      return { stack: view, backups: await backups, parked: await parked, reports };
+      // Both awaited together: one failing (the target stopped answering) leaves the other's failure handled too.
+      const [backupsRead, parkedRead] = await Promise.all([backups, parked]);
+      return { stack: view, backups: backupsRead, parked: parkedRead, reports };
     },
 
     async keyVersions(key) {

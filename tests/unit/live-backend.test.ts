@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -17,6 +18,7 @@ const sts = mockClient(STSClient);
 const s3 = mockClient(S3Client);
 const sqs = mockClient(SQSClient);
 const lambda = mockClient(LambdaClient);
+const logs = mockClient(CloudWatchLogsClient);
 // No request leaves: every client the target gets is mocked.
 const target = embeddedTarget('http://127.0.0.1:9');
 const clients = clientsFor(target);
@@ -28,6 +30,7 @@ beforeEach(() => {
   s3.reset();
   sqs.reset();
   lambda.reset();
+  logs.reset();
   sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
 });
 
@@ -65,6 +68,22 @@ describe('the console’s reads of a missing stack', () => {
 });
 
 const readyStack: Stack = { StackName: 'backup-kit', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: kitOutputs };
+
+describe('the console’s overview when the target stops answering', () => {
+  it('fails the whole page, so that it answers 503 with what to check, instead of a part of it saying so', async () => {
+    // Prepare: the stack was read; the function's log and the queue then refuse the connection
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
+    logs.on(FilterLogEventsCommand).rejects(refused);
+    s3.on(ListObjectVersionsCommand).rejects(refused);
+    sqs.on(ReceiveMessageCommand).rejects(refused);
+    lambda.onAnyCommand().rejects(refused);
+    // Act
+    const overview = backend.overview('');
+    // Assess
+    await expect(overview).rejects.toThrow('connect ECONNREFUSED 127.0.0.1:9');
+  });
+});
 
 describe('the console’s overwrite', () => {
   it('asks again instead of overwriting when the destination is no longer what the question showed', async () => {
