@@ -2,12 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
+import { asFolder } from '../lib/bucket-listing.js';
 import { isExplicitYes, missingBucket, stoppedAnswering, UsageError } from '../lib/cli.js';
 import { repairOutcome } from '../lib/reconcile.js';
 import { redriveFailed, type QueueRedrive } from '../lib/redrive.js';
 import { RestoreRequestError, SkipReason, type RestoreResult } from '../lib/restore.js';
 import { StackNeedsRecovery } from '../lib/stack-state.js';
 import { TargetName } from '../lib/targets.js';
+import { shownName } from '../../handler/shown-name.js';
 import type { ConsoleBackend } from './backend.js';
 import { isLocalHost, isSameOrigin, isSessionToken, isStartedElsewhere } from './guard.js';
 import { matrixHtmlName } from './reports.js';
@@ -167,6 +169,11 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     if (typeof history !== 'boolean') return problem(c, 400, "With the inbox's history?", history.refused);
     if (fix && !confirmedAccount(form)) return notConfirmed(c);
     const run = await backend.reconcile(field(form, 'prefix'), fix, history);
+    // A folder nothing is under is most often a misspelt one (keys are case-sensitive), as make reconcile says.
+    const folder = asFolder(run.prefix);
+    if (folder && run.findings.length === 0 && (run.inboxOnly ?? []).length === 0) {
+      return problem(c, 404, 'Nothing there', `nothing under ${shownName(folder)} in the inbox or the backups: check the folder’s name (a blank folder checks everything)`);
+    }
     // A check that finds keys to repair is a report; a repair that leaves keys wrong failed, as make reconcile says.
     return page(c, <ReconcilePage run={run} session={session} />, repairOutcome(run.repairs).remaining.length > 0 ? 500 : 200);
   });

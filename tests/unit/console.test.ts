@@ -25,7 +25,7 @@ function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverv
     overview: vi.fn(async () => overview),
     keyVersions: vi.fn(),
     redrive: vi.fn(async (): Promise<QueueRedrive> => ({ messages: 0, parked: [], unreadable: [], results: [], notReleased: [], hiddenElsewhere: 0, interrupted: [] })),
-    reconcile: vi.fn(async (prefix?: string): Promise<ReconcileRun> => ({ prefix, findings: [], repairs: [] })),
+    reconcile: vi.fn(async (prefix?: string): Promise<ReconcileRun> => ({ prefix, findings: [{ key: `${prefix ?? ''}a.txt`, finding: Finding.ok, detail: 'same by checksum' }], repairs: [] })),
     restore: vi.fn(),
   } satisfies ConsoleBackend;
   return { backend, app: consoleApp({ backend, token: TOKEN, reportsDir: '/nonexistent' }) };
@@ -554,6 +554,20 @@ describe('form fields reach the backend as typed', () => {
     expect(restore.status).toBe(400);
     expect(backend.restore).not.toHaveBeenCalled();
     expect(backend.reconcile).toHaveBeenCalledWith(undefined, false, false);
+  });
+});
+
+describe('reconcile of a folder nothing is under', () => {
+  it('answers 404 with the folder it read and what to check, as make reconcile exits 1: a misspelt folder checks nothing', async () => {
+    // Prepare: nothing is under c/ in either bucket
+    const { app, backend } = fakeBackend();
+    backend.reconcile.mockResolvedValueOnce({ prefix: 'c', findings: [], repairs: [] });
+    // Act
+    const response = await app.request(post('/reconcile', { token: TOKEN, prefix: 'c' }));
+    const html = await response.text();
+    // Assess
+    expect(response.status).toBe(404);
+    expect(html).toContain('nothing under c/ in the inbox or the backups: check the folder’s name (a blank folder checks everything)');
   });
 });
 

@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import { asFolder } from '../../lib/bucket-listing.js';
 import { Finding, repairOutcome } from '../../lib/reconcile.js';
 import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { overwriteConsequence, RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
@@ -71,7 +72,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
   return (
     <Layout place={session.place} title={run.repairs.length > 0 ? 'Reconcile and repair' : 'Reconcile'}>
       <p class="summary">
-        {run.findings.length} key(s){run.prefix ? ` under ${run.prefix}` : ''}:{' '}
+        {run.findings.length} key(s){asFolder(run.prefix) ? ` under ${shownName(asFolder(run.prefix)!)}` : ''}:{' '}
         {Object.values(Finding)
           .map((finding) => `${run.findings.filter((f) => f.finding === finding).length} ${finding}`)
           .join(', ')}
