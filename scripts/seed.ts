@@ -4,7 +4,7 @@ import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, nonEmpty, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
 import { invokeFunction } from './lib/invoke.js';
-import { waitForBackupOf } from './lib/observe.js';
+import { functionLogLines, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress } from './lib/progress.js';
@@ -77,6 +77,7 @@ run(async () => {
   }
 
   const started = Date.now();
+  const whyNotBackedUp = async (key: string) => notBackedUpAdvice(key, await functionLogLines(clients.logs, outputs.LogGroupName, started).catch(() => undefined));
   // Uploads and waits each have their own slots, so that waiting does not hold uploads back; together they stay
   // below the SDK's connection pool (50), beyond which requests only queue inside it, with a warning each time.
   const uploads = pLimit(IN_FLIGHT_EACH);
@@ -86,6 +87,8 @@ run(async () => {
   const { signal } = failed;
   const backedUp = progress('backed up', count);
   let done = 0;
+  // Drawn while nothing completes too: a pipeline that backs nothing up is a count standing still, not a silence.
+  const heartbeat = setInterval(() => backedUp.tick(done), 1_000);
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const key = seedKey(folder, started, i);
@@ -97,11 +100,14 @@ run(async () => {
         if (signal.aborted) return;
         failed.abort();
         if (error instanceof WaitTimeout && error.unanswered) throw new Error(`${error.message}: the target took the check and did not answer; is its emulator or LocalStack stopped or overloaded? (its log says)`);
-        if (error instanceof WaitTimeout) throw new Error(`${error.message}: the function did not back it up; \`make logs\` shows why, \`make redrive\` retries the events it parked, and \`make reconcile FIX=1\` backs up what no event brought`);
+        if (error instanceof WaitTimeout) throw new Error(`${error.message} (${done} of ${count} backed up by then): ${await whyNotBackedUp(key)}`);
         throw error;
       }
     }),
-  ).finally(() => backedUp.finish());
+  ).finally(() => {
+    clearInterval(heartbeat);
+    backedUp.finish();
+  });
   const files = count === 1 ? 'file' : 'files';
   console.log(`uploaded ${count} ${files} of ${size} bytes to s3://${outputs.InboxBucketName}/${shownName(folder)}; all backed up in ${Date.now() - started} ms`);
   return ExitCode.ok;

@@ -34,6 +34,17 @@ export async function functionLogLines(logs: CloudWatchLogsClient, logGroupName:
   return lines.sort((a, b) => a.eventTimestamp - b.eventTimestamp);
 }
 
+/**
+ * What to look at for an upload whose backup did not come, by whether the function's log (its lines since the upload;
+ * undefined when it could not be read) names the key: a log that does not tells a lost event from a failing function.
+ */
+export function notBackedUpAdvice(key: string, lines: readonly FunctionLogLine[] | undefined): string {
+  if (lines !== undefined && !lines.some((line) => line.key === key)) {
+    return "no line of the function's log names it: its event did not reach the function (a bucket notification changed by hand, or an emulator told to drop events); `make reconcile FIX=1` backs up what no event brought";
+  }
+  return 'the function did not back it up; `make logs` shows why, `make redrive` retries the events it parked, and `make reconcile FIX=1` backs up what no event brought';
+}
+
 /** The backup's latest version once it holds `sourceVersionId` of the key. */
 export function waitForBackupOf(
   s3: S3Client,
