@@ -37,6 +37,8 @@ button.danger { background: #b91c1c; border-color: #b91c1c; }
 .receipt-no-line-yet, .receipt-unknown, .finding-orphan { background: #f3f4f6; color: #374151; }
 .latest { color: var(--muted); font-size: 0.85em; }
 ul.results li { margin: 0.3em 0; }
+/* Keys and the commands that name them are shown with their runs of spaces: collapsed, a pasted command names another key. */
+ul.results li, .hint, td.error, .problem, .warning { white-space: pre-wrap; overflow-wrap: anywhere; }
 pre.bench { background: #f3f4f6; padding: 0.6em; overflow: auto; }
 article.target-reports { border-top: 1px solid var(--border); }
 ${matrixStyles}`;

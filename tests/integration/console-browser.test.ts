@@ -83,8 +83,9 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
   beforeEach(() => printEmulatorLogOnFailure(() => stack));
 
   it('shows an upload’s backup with its receipt, and restores it, asking before it overwrites', async () => {
-    // Prepare: a file is uploaded, backed up, then lost from the inbox; its key ends with a space, which the restore keeps
-    const key = `photos/cat ${Date.now()}.jpg `;
+    // Prepare: a file is uploaded, backed up, then lost from the inbox; its key has a run of spaces and ends with one,
+    // which the restore keeps and the page shows
+    const key = `photos/cat  ${Date.now()}.jpg `;
     const source = await upload(key, 'a cat');
     await live().s3.send(new DeleteObjectCommand({ Bucket: live().outputs.InboxBucketName, Key: key }));
 
@@ -95,6 +96,7 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
     await row.getByRole('link', { name: key }).click();
     await page.getByRole('button', { name: 'Restore' }).click();
     const restored = await page.locator('ul.results').textContent();
+    const restoredAsShown = await page.locator('ul.results').innerText();
     await page.getByRole('link', { name: 'back to the versions' }).click();
     // The restored file is changed in the inbox and backed up: a destination holding the backup's own bytes would be
     // nothing to do, and a version no backup holds is never overwritten
@@ -107,6 +109,7 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
     // Assess
     expect(listed).toEqual({ source, receipt: 'sent' });
     expect(restored).toContain(`restored s3://${live().outputs.InboxBucketName}/${key}`);
+    expect(restoredAsShown).toContain(`restored s3://${live().outputs.InboxBucketName}/${key}`);
     expect(question).toContain(`s3://${live().outputs.InboxBucketName}/${key} exists`);
     expect(overwritten).toContain(`overwrote s3://${live().outputs.InboxBucketName}/${key}`);
     const versions = await inboxVersions(key);
