@@ -349,7 +349,7 @@ describe('make reconcile', () => {
     expect(latestOnly.stdout).not.toContain('inbox-only');
     expect(finished.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan; 1 earlier inbox version(s) no backup holds');
     expect(finished.stdout).toContain(`  inbox-only ${key} version ${first}`);
-    expect(finished.stdout).toContain(`aws s3api get-object --bucket ${outputs.InboxBucketName} --key '${key}' --version-id ${first} <file> --endpoint-url ${started().emulator.endpoint}`);
+    expect(finished.stdout).toContain(`aws s3api get-object --bucket ${outputs.InboxBucketName} --key '${key}' --version-id ${first} '${first}-report.txt' --endpoint-url ${started().emulator.endpoint}`);
     expect([latestOnly.code, finished.code]).toEqual([0, 0]);
     const report = JSON.parse(await readFile(join(reportsDir, 'reconcile-embedded.json'), 'utf8')) as { inboxOnly: unknown };
     expect(report.inboxOnly).toEqual([{ key, versionId: first }]);

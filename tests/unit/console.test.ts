@@ -265,9 +265,9 @@ describe('a redrive whose parked version is no longer backed up', () => {
     const onEmulator = await (await emulator.app.request(post('/redrive', { token: TOKEN }))).text();
     const onAws = await (await aws.app.request(post('/redrive', { token: TOKEN, confirmAccount: '123456789012' }))).text();
     // Assess
-    expect(onEmulator).toContain('aws s3api get-object --bucket kit-inbox --key &#39;parked.txt&#39; --version-id v-1 &lt;file&gt; --endpoint-url http://127.0.0.1:4599');
+    expect(onEmulator).toContain('aws s3api get-object --bucket kit-inbox --key &#39;parked.txt&#39; --version-id v-1 &#39;v-1-parked.txt&#39; --endpoint-url http://127.0.0.1:4599');
     expect(onEmulator).toContain('AWS_ACCESS_KEY_ID=test');
-    expect(onAws).toContain('(save it: aws s3api get-object --bucket kit-inbox --key &#39;parked.txt&#39; --version-id v-1 &lt;file&gt;)');
+    expect(onAws).toContain('(save it: aws s3api get-object --bucket kit-inbox --key &#39;parked.txt&#39; --version-id v-1 &#39;v-1-parked.txt&#39;)');
   });
 });
 
@@ -310,7 +310,7 @@ describe('a reconcile that finds earlier inbox versions no backup holds', () => 
     expect(response.status).toBe(200);
     expect(page).toContain('1 earlier inbox version(s) no backup holds');
     expect(page).toContain('draft.txt</a> version v-first');
-    expect(page).toContain("aws s3api get-object --bucket kit-inbox --key &#39;draft.txt&#39; --version-id v-first &lt;file&gt; --endpoint-url http://127.0.0.1:4599");
+    expect(page).toContain("aws s3api get-object --bucket kit-inbox --key &#39;draft.txt&#39; --version-id v-first &#39;v-first-draft.txt&#39; --endpoint-url http://127.0.0.1:4599");
   });
 });
 

@@ -101,7 +101,7 @@ describe('what a destroy would lose', () => {
     expect(refusal).toBeInstanceOf(UsageError);
     expect(refusal?.message).toBe(
       `destroy empties the inbox and deletes the failed-events queue, and would lose 2 earlier inbox version(s) no backup holds (overwritten or deleted before the function copied them, or their backups expired under an earlier, shorter retention): deleted-before-backup.txt (version ${deleted}), overwritten.txt (version ${overwritten}). ` +
-        `No verb of the kit backs up an earlier version: save those you want first (\`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3api get-object --bucket ${INBOX} --key 'deleted-before-backup.txt' --version-id ${deleted} <file> --endpoint-url http://127.0.0.1:4599\`, and likewise for the others), then destroy with DISCARD_UNBACKED=1 to let them go`,
+        `No verb of the kit backs up an earlier version: save those you want first (\`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3api get-object --bucket ${INBOX} --key 'deleted-before-backup.txt' --version-id ${deleted} '${deleted}-deleted-before-backup.txt' --endpoint-url http://127.0.0.1:4599\`, and likewise for the others), then destroy with DISCARD_UNBACKED=1 to let them go`,
     );
   });
 
