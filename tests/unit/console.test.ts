@@ -235,9 +235,11 @@ describe('a redrive the console’s stop cut short', () => {
   it('names the events it handed back to the queue, with the 500 of make redrive’s exit 1', async () => {
     // Prepare: one event redriven, two handed back when Ctrl-C stopped the console
     const { app, backend } = fakeBackend({ target: 'embedded' });
+    const second = { ...parkedEvent, messageId: 'm-2', receiptHandle: 'r-2', keys: ['second.txt'] };
+    const third = { ...parkedEvent, messageId: 'm-3', receiptHandle: 'r-3', keys: ['third.txt'] };
     backend.redrive.mockResolvedValueOnce({
       messages: 3,
-      parked: [parkedEvent],
+      parked: [parkedEvent, second, third],
       unreadable: [],
       notReleased: [],
       hiddenElsewhere: 0,
@@ -246,9 +248,12 @@ describe('a redrive the console’s stop cut short', () => {
     });
     // Act
     const response = await app.request(post('/redrive', { token: TOKEN }));
+    const html = await response.text();
     // Assess
     expect(response.status).toBe(500);
-    expect(await response.text()).toContain('2 parked event(s) not redriven: the console was stopping, and they are back in the queue for the next redrive.');
+    expect(html).toContain('2 parked event(s) not redriven: the console was stopping, and they are back in the queue for the next redrive.');
+    expect(html).toContain('second.txt: not redriven, back in the queue');
+    expect(html).toContain('third.txt: not redriven, back in the queue');
   });
 });
 

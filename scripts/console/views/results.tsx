@@ -25,6 +25,10 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ r
         <p class="hint bad">{`${redrive.interrupted.length} parked event(s) not redriven: the console was stopping, and they are back in the queue for the next redrive.`}</p>
       )}
       <ul class="results">
+        {redrive.interrupted.map((messageId) => {
+          const event = redrive.parked.find((parked) => parked.messageId === messageId);
+          return <li class="bad">{`${event ? parkedEventLabel(event) : `message ${messageId}`}: not redriven, back in the queue`}</li>;
+        })}
         {redrive.results.map((result) => (
           <li class={result.error || result.skipped || result.ignored || result.archived || result.notBackedUp || result.checkFailed ? 'bad' : 'good'}>
             <span class="key">{parkedEventLabel(result.event)}</span>:{' '}
