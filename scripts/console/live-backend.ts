@@ -64,6 +64,8 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
   const place: Place = { target: target.name, region: target.region, account: options.account, endpoint: target.endpoint };
   /** Redrives running, by the message ids asked for ('' for all of them). */
   const redrivesUnderWay = new Map<string, Promise<QueueRedrive>>();
+  /** The redrive last asked for: each receives the whole queue, which hides its messages from any other, so they take turns. */
+  let lastRedrive: Promise<unknown> = Promise.resolve();
 
   async function stackView(): Promise<{ view: StackView; stack?: DeployedStack; createdAt?: Date }> {
     const readiness = await stackReadiness(target, clients, options.overrides);
@@ -144,7 +146,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const asked = messageIds?.join(' ') ?? '';
       const underWay = redrivesUnderWay.get(asked);
       if (underWay) return underWay;
-      const redrive = (async () => {
+      const redrive = lastRedrive.catch(() => undefined).then(async () => {
         const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
         return redriveQueue(clients.sqs, clients.lambda, {
           queueUrl: outputs.FailedEventsQueueUrl,
@@ -155,8 +157,9 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
           choose: messageIds === undefined ? undefined : (event) => messageIds.includes(event.messageId),
           signal: options.stopping,
         });
-      })().finally(() => redrivesUnderWay.delete(asked));
+      }).finally(() => redrivesUnderWay.delete(asked));
       redrivesUnderWay.set(asked, redrive);
+      lastRedrive = redrive;
       return redrive;
     },
 

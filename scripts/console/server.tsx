@@ -157,8 +157,12 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     if ((messageId === undefined && 'messageId' in form) || (listed === undefined && 'listed' in form)) {
       return problem(c, 400, 'Which event?', 'A blank message id names no parked event: press Redrive on its row in the overview, or "Redrive all". Nothing was done.');
     }
-    const redrive = await backend.redrive(messageId !== undefined ? [messageId] : listed);
-    return page(c, <RedrivePage redrive={redrive} session={session} />, redriveStatus(redrive));
+    const asked = messageId !== undefined ? [messageId] : listed;
+    const redrive = await backend.redrive(asked);
+    // An event asked for that the run did not receive: redriven or deleted since the page showed it, or held by another reader.
+    const notReceived = (asked ?? []).filter((id) => !redrive.parked.some((event) => event.messageId === id) && !redrive.unreadable.some((item) => item.messageId === id));
+    const status = redriveStatus(redrive);
+    return page(c, <RedrivePage redrive={redrive} notReceived={notReceived} session={session} />, notReceived.length > 0 && status === 200 ? 409 : status);
   });
 
   app.post('/reconcile', async (c) => {

@@ -24,7 +24,11 @@ function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverv
     place: { target: 'embedded', region: 'us-east-1', account: '123456789012', ...place },
     overview: vi.fn(async () => overview),
     keyVersions: vi.fn(),
-    redrive: vi.fn(async (): Promise<QueueRedrive> => ({ messages: 0, parked: [], unreadable: [], results: [], notReleased: [], hiddenElsewhere: 0, interrupted: [] })),
+    // The events asked for are in the queue and left there (a dry run's answer), unless a test says otherwise.
+    redrive: vi.fn(async (ids?: readonly string[]): Promise<QueueRedrive> => {
+      const parked = (ids ?? []).map((messageId) => ({ ...parkedEvent, messageId }));
+      return { messages: parked.length, parked, unreadable: [], results: [], notReleased: [], hiddenElsewhere: 0, interrupted: [] };
+    }),
     reconcile: vi.fn(async (prefix?: string): Promise<ReconcileRun> => ({ prefix, findings: [{ key: `${prefix ?? ''}a.txt`, finding: Finding.ok, detail: 'same by checksum' }], repairs: [] })),
     restore: vi.fn(),
   } satisfies ConsoleBackend;
@@ -254,6 +258,21 @@ describe('a redrive the console’s stop cut short', () => {
     expect(html).toContain('2 parked event(s) not redriven: the console was stopping, and they are back in the queue for the next redrive.');
     expect(html).toContain('second.txt: not redriven, back in the queue');
     expect(html).toContain('third.txt: not redriven, back in the queue');
+  });
+});
+
+describe('a redrive of an event no longer in the queue', () => {
+  it('names the message it did not receive and answers 409, instead of saying the queue holds none', async () => {
+    // Prepare: the event the overview showed was redriven from another tab meanwhile
+    const { app, backend } = fakeBackend();
+    backend.redrive.mockResolvedValueOnce({ messages: 0, parked: [], unreadable: [], results: [], notReleased: [], hiddenElsewhere: 0, interrupted: [] });
+    // Act
+    const response = await app.request(post('/redrive', { token: TOKEN, messageId: 'm-9' }));
+    const html = await response.text();
+    // Assess
+    expect(response.status).toBe(409);
+    expect(html).toContain('message m-9: not in the queue when this redrive read it (redriven or deleted since the overview showed it, or another reader holds it): reload the overview');
+    expect(html).not.toContain('the queue holds none');
   });
 });
 

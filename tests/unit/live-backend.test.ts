@@ -2,7 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sd
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -159,3 +159,36 @@ describe('a redrive asked for twice at once', () => {
     expect(later).not.toBe(first);
   });
 });
+
+describe('two redrives of different events asked for at once', () => {
+  it('runs them one after the other, so that neither finds the event it was asked for hidden by the other', async () => {
+    // Prepare: two events of the inbox parked, in a queue that hides what it hands out until it is made visible again
+    // or deleted, as SQS does; the function backs each up
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
+    const messages = ['a', 'b'].map((name) => ({ MessageId: `m-${name}`, ReceiptHandle: `h-${name}`, Body: JSON.stringify({ requestPayload: eventFor(`docs/${name}.txt`, { bucket: KIT_INBOX }) }) }));
+    const visible = new Set(messages.map((message) => message.ReceiptHandle));
+    sqs.on(ReceiveMessageCommand).callsFake(async () => {
+      const handedOut = messages.filter((message) => visible.has(message.ReceiptHandle));
+      for (const message of handedOut) visible.delete(message.ReceiptHandle);
+      // The answer takes a moment on its way, while the messages are hidden already.
+      if (handedOut.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      return { Messages: handedOut };
+    });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string; ReceiptHandle: string; VisibilityTimeout?: number }[] }) => {
+      for (const entry of Entries) if (entry.VisibilityTimeout === 0) visible.add(entry.ReceiptHandle);
+      return { Successful: Entries.map(({ Id }) => ({ Id })) };
+    });
+    sqs.on(DeleteMessageCommand).callsFake(({ ReceiptHandle }: { ReceiptHandle: string }) => {
+      messages.splice(messages.findIndex((message) => message.ReceiptHandle === ReceiptHandle), 1);
+      return {};
+    });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ outcomes: ['copied'], ignored: 0, malformed: 0 })) as never });
+    // Act
+    const [first, second] = await Promise.all([backend.redrive(['m-a']), backend.redrive(['m-b'])]);
+    // Assess
+    expect(first.results.map((result) => result.event.messageId)).toEqual(['m-a']);
+    expect(second.results.map((result) => result.event.messageId)).toEqual(['m-b']);
+  });
+});
+

@@ -14,17 +14,20 @@ const Back: FC = () => (
   </p>
 );
 
-export const RedrivePage: FC<{ redrive: QueueRedrive; session: Session }> = ({ redrive, session }) => {
+export const RedrivePage: FC<{ redrive: QueueRedrive; notReceived: readonly string[]; session: Session }> = ({ redrive, notReceived, session }) => {
   return (
     <Layout place={session.place} title="Redrive">
       <p class="summary">{summarizeRedrive(redrive)}</p>
-      {redrive.results.length === 0 && <p class="hint">No parked event was re-invoked: the queue holds none, or the one chosen was gone.</p>}
+      {redrive.results.length === 0 && notReceived.length === 0 && <p class="hint">No parked event was re-invoked: the queue holds none.</p>}
       {redrive.hiddenElsewhere > 0 && <p class="hint">{`${describeHiddenElsewhere(redrive.hiddenElsewhere)}.`}</p>}
       {redrive.stoppedBy && <p class="problem">{`The queue failed midway (${shownText(redrive.stoppedBy)}): ${redrive.interrupted.length} parked event(s) not redriven are visible again, or come back when their holds run out; redrive again then.`}</p>}
       {redrive.interrupted.length > 0 && !redrive.stoppedBy && (
         <p class="hint bad">{`${redrive.interrupted.length} parked event(s) not redriven: the console was stopping, and they are back in the queue for the next redrive.`}</p>
       )}
       <ul class="results">
+        {notReceived.map((messageId) => (
+          <li class="bad">{`message ${messageId}: not in the queue when this redrive read it (redriven or deleted since the overview showed it, or another reader holds it): reload the overview`}</li>
+        ))}
         {redrive.interrupted.map((messageId) => {
           const event = redrive.parked.find((parked) => parked.messageId === messageId);
           return <li class="bad">{`${event ? parkedEventLabel(event) : `message ${messageId}`}: not redriven, back in the queue`}</li>;
