@@ -5,7 +5,7 @@ import type { Destination } from '../../handler/copy-source.js';
 import { ComparedBy, compareContent, type ContentFacts } from '../../handler/content.js';
 import { isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
-import { headBackup, headObjectVersion } from '../../handler/source.js';
+import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
 import { asFolder, historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { bucketExists, NotOwnersBucket } from './buckets.js';
 import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
@@ -401,8 +401,9 @@ export async function executeRestore(
         if (item.action === RestoreAction.skip || !item.backup) return item;
         // Copies that began end (a multipart copy interrupted mid-way would leave its parts behind); no new one begins.
         if (signal?.aborted) return { ...item, action: RestoreAction.skip, skipped: SkipReason.interrupted, reason: 'interrupted before its copy began' };
+        let source: ObjectVersion | undefined;
         try {
-          const source = await headObjectVersion(s3, backupBucket, item.key, item.backup.versionId);
+          source = await headObjectVersion(s3, backupBucket, item.key, item.backup.versionId);
           if (!source) return { ...item, action: RestoreAction.skip, skipped: SkipReason.backupGone, reason: `backup version ${item.backup.versionId} is gone` };
           const condition = item.action === RestoreAction.overwrite ? (item.occupiedBy ? { ifMatch: item.occupiedBy } : undefined) : { ifNoneMatch: '*' as const };
           const copy = await copyVersion(s3, settings, source, item.destination, source.metadata, condition);
@@ -410,9 +411,15 @@ export async function executeRestore(
         } catch (error) {
           if (isWriteConflict(error)) {
             const where = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
+            // Written meanwhile with this backup's bytes (the same restore run twice at once): nothing to do, as in the plan.
+            const now = await headObjectVersion(s3, item.destination.bucket, item.destination.key).catch(() => undefined);
+            const comparison = now && source && !now.archivedIn && compareContent(source.content, now.content);
+            if (comparison && comparison.same && comparison.by !== ComparedBy.size) {
+              return { ...item, action: RestoreAction.skip, skipped: SkipReason.alreadyThere, reason: `${where} was written meanwhile with this backup's bytes (${comparison.detail}): nothing to do` };
+            }
             const reason = item.action === RestoreAction.overwrite
               ? `${where} changed since the plan: nothing was overwritten; run it again to see what it holds now`
-              : `${where} was written meanwhile: FORCE=1 overwrites it`;
+              : `${where} was written meanwhile: nothing was overwritten; run it again to see what it holds now`;
             return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason };
           }
           return { ...item, error: `${(error as Error).name}: ${(error as Error).message}` };

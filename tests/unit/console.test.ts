@@ -552,6 +552,20 @@ describe('a finished restore answers with a status that says how it went', () =>
     expect(response.status).toBe(status);
     expect(await response.text()).toContain(line);
   });
+
+  it('says a file restored into the inbox is backed up again only when one was written', async () => {
+    // Prepare: one restore wrote nothing (the destination held the backup's bytes), another wrote a version
+    const { app, backend } = fakeBackend();
+    backend.restore
+      .mockResolvedValueOnce({ kind: 'done', results: [result({ skipped: SkipReason.alreadyThere, reason: 's3://inbox/a.txt holds this backup’s bytes already' })] })
+      .mockResolvedValueOnce({ kind: 'done', results: [result({ action: RestoreAction.restore, restoredVersionId: 'n1' })] });
+    // Act
+    const nothingWritten = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v9' }))).text();
+    const written = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v9' }))).text();
+    // Assess
+    expect(nothingWritten).not.toContain('the function backs it up again');
+    expect(written).toContain('A file restored into the inbox is an upload like any other: the function backs it up again.');
+  });
 });
 
 describe('form fields reach the backend as typed', () => {

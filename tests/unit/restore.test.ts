@@ -369,6 +369,7 @@ describe('executeRestore', () => {
   it('overwrites only what the plan saw there, and writes nothing where the plan saw nothing', async () => {
     // Prepare: a.txt is new; b.txt overwrites the object the plan saw ("old"), which has changed since
     s3.on(HeadObjectCommand).resolves({ ContentLength: 1, ETag: '"e"', VersionId: 'v' });
+    s3.on(HeadObjectCommand, { Bucket: 'the-inbox' }).resolves({ ContentLength: 1, ETag: '"changed"', VersionId: 'w' });
     s3.on(CopyObjectCommand, { Key: 'a.txt' }).resolves({ VersionId: 'r', CopyObjectResult: { ETag: '"e"' } });
     s3.on(CopyObjectCommand, { Key: 'b.txt' }).rejects(new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 } }));
     // Act
@@ -379,6 +380,22 @@ describe('executeRestore', () => {
     expect(results.map((result) => [result.key, result.skipped, result.reason])).toEqual([
       ['a.txt', undefined, undefined],
       ['b.txt', SkipReason.writtenMeanwhile, 's3://the-inbox/b.txt changed since the plan: nothing was overwritten; run it again to see what it holds now'],
+    ]);
+  });
+
+  it('counts a destination written meanwhile with the backup’s bytes as done: the same restore run twice at once', async () => {
+    // Prepare: both destinations were empty at the plan; another restore of the same backups wrote a.txt first, and
+    // something else wrote b.txt
+    s3.on(HeadObjectCommand, { Bucket: 'the-backups' }).resolves({ ContentLength: 1, ETag: '"e"', VersionId: 'v' });
+    s3.on(HeadObjectCommand, { Bucket: 'the-inbox', Key: 'a.txt' }).resolves({ ContentLength: 1, ETag: '"e"', VersionId: 'w1' });
+    s3.on(HeadObjectCommand, { Bucket: 'the-inbox', Key: 'b.txt' }).resolves({ ContentLength: 1, ETag: '"other"', VersionId: 'w2' });
+    s3.on(CopyObjectCommand).rejects(new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 } }));
+    // Act
+    const results = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [planned('a.txt'), planned('b.txt')]);
+    // Assess
+    expect(results.map((result) => [result.key, result.skipped, result.reason])).toEqual([
+      ['a.txt', SkipReason.alreadyThere, "s3://the-inbox/a.txt was written meanwhile with this backup's bytes (ETag e): nothing to do"],
+      ['b.txt', SkipReason.writtenMeanwhile, 's3://the-inbox/b.txt was written meanwhile: nothing was overwritten; run it again to see what it holds now'],
     ]);
   });
 

@@ -174,7 +174,9 @@ export const RestoreDonePage: FC<{ results: readonly RestoreResult[]; intoInbox:
         </li>
       ))}
     </ul>
-    {intoInbox && <p class="hint">A file restored into the inbox is an upload like any other: the function backs it up again.</p>}
+    {intoInbox && results.some((result) => result.action !== RestoreAction.skip && !result.error) && (
+      <p class="hint">A file restored into the inbox is an upload like any other: the function backs it up again.</p>
+    )}
     <p>
       <a href={keyHref(results[0]?.key ?? '')}>back to the versions</a> · <a href="/">the overview</a>
     </p>
