@@ -102,6 +102,9 @@ export async function startLocalStackHost(options: {
     throw new UsageError(`cannot start LocalStack on 127.0.0.1:${options.port}: something listens there already; stop it, or choose another port with BACKUP_KIT_LOCALSTACK_PORT=<port>`);
   }
   await mkdir(options.stateDir, { recursive: true });
+  // An earlier run's temporary files (its functions' unpacked code, a copy per version) are nothing to this one: its
+  // state was in memory, and nothing else runs on this folder now (the caller holds the start lock, or owns the folder).
+  await rm(join(options.stateDir, 'tmp'), { recursive: true, force: true });
   const logFile = join(options.stateDir, 'localstack.log');
   // Appended to, never truncated: a LocalStack still writing there keeps its log.
   const logFd = openSync(logFile, 'a');

@@ -1,6 +1,7 @@
 import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -216,28 +217,39 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
   });
 });
 
-describe.skipIf(skipReason !== undefined)('stopping LocalStack in host mode while a function runs', () => {
+describe.skipIf(skipReason !== undefined)('a LocalStack in host mode started again, then stopped while a function runs', () => {
   let localstack: RunningLocalStack | undefined;
   let stateDir: string | undefined;
+  let leftover: string;
+  beforeAll(async () => {
+    // An earlier run's unpacked function code in the state folder's temporary files (its state was in memory)
+    await mkdir(join(projectRoot, '.localstack'), { recursive: true });
+    stateDir = await mkdtemp(join(projectRoot, '.localstack', 'it-stop-'));
+    leftover = join(stateDir, 'tmp', 'lambda', 'awslambda-us-east-1-tasks', 'kit-backup-earlier');
+    await mkdir(leftover, { recursive: true });
+    localstack = await startLocalStackHost({ stateDir, port: await freePort() });
+  });
   afterAll(async () => {
     await localstack?.stop();
     if (stateDir) await rm(stateDir, { recursive: true, force: true });
   });
 
+  it('starts without the temporary files an earlier run left, which nothing would ever read', () => {
+    // Assess
+    expect(existsSync(leftover)).toBe(false);
+  });
+
   it('ends by itself within its grace, its execution environment with it, instead of being killed', async () => {
     // Prepare: a function in the middle of a 100 s invocation that keeps its one thread busy
-    await mkdir(join(projectRoot, '.localstack'), { recursive: true });
-    stateDir = await mkdtemp(join(projectRoot, '.localstack', 'it-stop-'));
-    localstack = await startLocalStackHost({ stateDir, port: await freePort() });
-    const { lambda } = clientsFor(await resolveTarget('localstack', { env: { LOCALSTACK_ENDPOINT: localstack.endpoint }, checkReachable: true }));
+    const { lambda } = clientsFor(await resolveTarget('localstack', { env: { LOCALSTACK_ENDPOINT: localstack!.endpoint }, checkReachable: true }));
     const Role = 'arn:aws:iam::000000000000:role/kit-host-stop-probe';
     await lambda.send(new CreateFunctionCommand({ FunctionName: probeName, Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: await zipOf(probeFunctionSource) }, Timeout: 120 }));
     await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 60 }, { FunctionName: probeName });
-    const startedMarker = join(stateDir, 'started.json');
+    const startedMarker = join(stateDir!, 'started.json');
     const running = lambda.send(new InvokeCommand({ FunctionName: probeName, Payload: JSON.stringify({ startedMarker, spinMs: 100_000 }) })).catch(() => undefined);
     const { pid } = await waitFor('the function to start', async () => JSON.parse(await readFile(startedMarker, 'utf8').catch(() => 'null')) as { pid: number } | null ?? undefined, { timeoutMs: 60_000, intervalMs: 100 });
     // Act
-    const { killed } = await localstack.stop();
+    const { killed } = await localstack!.stop();
     await running;
     // Assess
     expect(killed).toBe(false);

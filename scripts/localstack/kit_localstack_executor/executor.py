@@ -135,7 +135,8 @@ class KitNodeRuntimeExecutor(RuntimeExecutor):
 
     @classmethod
     def cleanup_version(cls, function_version: FunctionVersion) -> None:
-        """Nothing to clean: LocalStack removes the unzipped code itself."""
+        """Nothing to clean here: the unzipped code is in LocalStack's temporary folder, which the next start empties
+        (scripts/lib/localstack-host.ts); while LocalStack runs, a version's code is LocalStack's own to keep."""
 
     @classmethod
     def validate_environment(cls) -> bool:
