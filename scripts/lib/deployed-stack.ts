@@ -38,7 +38,7 @@ export type UnusableStack = Extract<StackReadiness, { readonly usable: false }>;
 export async function stackReadiness(target: Target, clients: Clients, overrides: Parameters = {}): Promise<StackReadiness> {
   const { stackName, stack } = await findStack(target, clients, overrides);
   const deploy = deployVerb(target);
-  if (!stack) return { usable: false, stackName, problem: new UsageError(`no stack ${stackName} on ${target.name}: deploy it first with \`${deploy}\``) };
+  if (!stack) return { usable: false, stackName, problem: new UsageError(`no stack ${stackName} on ${target.name}${target.endpoint ? ` at ${target.endpoint}` : ''}: deploy it first with \`${deploy}\``) };
   if (!verbsCanRun(stack.StackStatus ?? '')) {
     return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };
   }

@@ -117,6 +117,17 @@ describe('the stack as the verbs see it', () => {
   });
 });
 
+describe('a target without the stack', () => {
+  it('names the endpoint it asked, as a LocalStack of another checkout may answer where this one was expected', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id backup-kit does not exist'), { name: 'ValidationError' }));
+    // Act
+    const readiness = await stackReadiness(target, clients);
+    // Assess
+    expect(readiness.usable ? '' : readiness.problem.message).toBe('no stack backup-kit on embedded at http://127.0.0.1:9: deploy it first with `make deploy TARGET=embedded`');
+  });
+});
+
 describe('a deploy and the backup bucket an earlier stack kept', () => {
 
   it('takes over the account’s own kept bucket for a stack about to be created, saying how many backups it holds', async () => {
