@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
 import { jsonAt } from './http.js';
 import { lambdaRuntimeDir, projectRoot } from './paths.js';
-import { commandLineOf, processAlive } from './process-alive.js';
+import { commandLineOf, processAlive, runsScript } from './process-alive.js';
 import { portSetting } from './port-setting.js';
 import { projectPython } from './python.js';
 import { waitFor } from './wait.js';
@@ -179,7 +179,7 @@ export async function ensureEmbeddedEmulator(options: { start: boolean; place?: 
   // One record per checkout: a second background emulator on another port would orphan the first.
   const recorded = await readRecord(place);
   // This checkout's emulator runs but did not answer: starting another would only find the port taken.
-  if (recorded && recorded.port === place.port && (await commandLineOf(recorded.pid))?.includes(launcher)) {
+  if (recorded && recorded.port === place.port && (await runsScript(recorded.pid, launcher))) {
     throw new UsageError(
       `the embedded emulator (pid ${recorded.pid}) on ${shared} did not answer within ${HEALTH_WITHIN_MS / 1000} s: it is stopped or overloaded (its log: ${relative(projectRoot, join(place.dir, 'shared', 'emulator.log'))}); try again, or restart it with \`make emulator-stop\` and \`make deploy\` (its stacks and objects are in memory and go with it)`,
     );
@@ -235,7 +235,7 @@ export async function stopSharedEmulator(place: SharedEmulatorPlace = sharedPlac
   }
   await rm(recordFileIn(place), { force: true });
   const commandLine = await commandLineOf(record.pid);
-  const verified = answering === record.pid || (commandLine?.includes(launcher) ?? false);
+  const verified = answering === record.pid || ((await runsScript(record.pid, launcher)) ?? false);
   if (!verified) {
     const now = !processAlive(record.pid) ? 'no longer exists' : `is now ${commandLine ? `\`${commandLine.slice(0, 120)}\`` : 'another process'}`;
     return { stopped: false, message: `the recorded emulator (pid ${record.pid}) ${now}: nothing was signalled; removed the stale record` };

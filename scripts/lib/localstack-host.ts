@@ -8,7 +8,7 @@ import { answersOk } from './http.js';
 import { requireLocalStackServices } from './localstack-services.js';
 import { projectRoot } from './paths.js';
 import { portSetting } from './port-setting.js';
-import { commandLineOf, processAlive } from './process-alive.js';
+import { processAlive, runsScript } from './process-alive.js';
 import { whileLocked } from './start-lock.js';
 import { waitFor } from './wait.js';
 
@@ -162,7 +162,7 @@ export async function localStackHostState(): Promise<LocalStackHostState> {
   if (!record) return { state: 'none' };
   if (!processAlive(record.pid)) return { state: 'gone', record };
   if (await answersOk(`${record.endpoint}/_localstack/health`)) return { state: 'live', record };
-  return { state: (await commandLineOf(record.pid))?.includes(runner) ? 'silent' : 'gone', record };
+  return { state: (await runsScript(record.pid, runner)) ? 'silent' : 'gone', record };
 }
 
 /** What became of a recorded host-mode LocalStack that no longer answers, with what to do; undefined otherwise. */
@@ -224,12 +224,12 @@ export function stopLocalStackHost(log: (line: string) => void = () => undefined
       await rm(recordFile, { force: true });
       return 'no host-mode LocalStack was running';
     }
-    const commandLine = await commandLineOf(record.pid);
-    if (commandLine === undefined) {
+    const ours = await runsScript(record.pid, runner);
+    if (ours === undefined) {
       return `the recorded host-mode LocalStack (pid ${record.pid}, ${record.endpoint}) may still run, but its command line cannot be read to make sure it is ours: nothing was signalled; stop it yourself if it is`;
     }
     await rm(recordFile, { force: true });
-    if (!commandLine.includes(runner)) return `no host-mode LocalStack was running (pid ${record.pid} now runs something else, left alone)`;
+    if (!ours) return `no host-mode LocalStack was running (pid ${record.pid} now runs something else, left alone)`;
     const killed = await stopGroup(record.pid);
     return `stopped LocalStack (host mode) and its function processes${killed ? ` (killed: it had not ended ${STOP_GRACE_MS / 1000} s after SIGTERM)` : ''}`;
   });

@@ -10,11 +10,24 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-/** The command line of a process (Linux /proc), or undefined where it cannot be read. */
-export async function commandLineOf(pid: number): Promise<string | undefined> {
+/** The arguments a process was started with (Linux /proc), or undefined where they cannot be read. */
+async function argumentsOf(pid: number): Promise<string[] | undefined> {
   try {
-    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ').trim();
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter((argument) => argument !== '');
   } catch {
     return undefined;
   }
+}
+
+/** The command line of a process (Linux /proc), or undefined where it cannot be read. */
+export async function commandLineOf(pid: number): Promise<string | undefined> {
+  return (await argumentsOf(pid))?.join(' ');
+}
+
+/**
+ * Whether a process runs this script: one of its arguments is the script's path, whole (a path that merely contains it,
+ * the same script in another checkout, is not it); undefined where its arguments cannot be read.
+ */
+export async function runsScript(pid: number, script: string): Promise<boolean | undefined> {
+  return (await argumentsOf(pid))?.includes(script);
 }
