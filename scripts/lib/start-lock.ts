@@ -10,10 +10,25 @@ export type LockOptions = {
   readonly onWait?: (holderPid: number) => void;
 };
 
-/** The pid a lock file names: undefined when the file is gone meanwhile, NaN when it names none. */
-function holderOf(lockFile: string): number | undefined {
+/** A lock's holder: its pid (NaN when the file names none) and, when recorded, when that process started. */
+type Holder = { readonly pid: number; readonly startedAt?: string };
+
+/** When a process started, in clock ticks since boot (Linux /proc), or undefined where it cannot be read. */
+function startTimeOf(pid: number): string | undefined {
   try {
-    return Number(readFileSync(lockFile, 'utf8').trim() || Number.NaN);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which may hold spaces and parentheses: the start time is the 22nd field.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The holder a lock file names ("<pid> <start time>"): undefined when the file is gone meanwhile. */
+function holderOf(lockFile: string): Holder | undefined {
+  try {
+    const [pid, startedAt] = readFileSync(lockFile, 'utf8').trim().split(/\s+/);
+    return { pid: Number(pid || Number.NaN), ...(startedAt ? { startedAt } : {}) };
   } catch {
     return undefined;
   }
@@ -27,7 +42,7 @@ function holderOf(lockFile: string): number | undefined {
  */
 function tryLock(lockFile: string): { readonly taken: true } | { readonly taken: false; readonly holder?: number } {
   const draft = `${lockFile}.${process.pid}`;
-  writeFileSync(draft, String(process.pid));
+  writeFileSync(draft, `${process.pid} ${startTimeOf(process.pid) ?? ''}`.trim());
   try {
     linkSync(draft, lockFile);
     return { taken: true };
@@ -38,7 +53,7 @@ function tryLock(lockFile: string): { readonly taken: true } | { readonly taken:
   }
   const holder = holderOf(lockFile);
   if (holder === undefined) return { taken: false };
-  if (isLive(holder)) return { taken: false, holder };
+  if (isLive(holder)) return { taken: false, holder: holder.pid };
   // Moved aside before it is removed: of several waiters that found it stale, one moves it; and a lock that a live
   // starter created in between, moved by mistake, is put back.
   const aside = `${lockFile}.stale-${process.pid}`;
@@ -60,10 +75,15 @@ function tryLock(lockFile: string): { readonly taken: true } | { readonly taken:
 }
 
 /**
- * Whether the lock's holder still runs: a live process, and a Node one (the scripts that take the lock run in Node),
- * as after a reboot a stale lock's pid can belong to any other process.
+ * Whether the lock's holder still runs: a live process that started when the lock says (after a reboot, or a long
+ * while, a stale lock's pid can belong to another process, a Node one too), or, for a lock that names no start time,
+ * a Node one (the scripts that take the lock run in Node).
  */
-const isLive = (pid: number) => Number.isInteger(pid) && pid > 0 && processAlive(pid) && runsNode(pid);
+function isLive({ pid, startedAt }: Holder): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || !processAlive(pid)) return false;
+  const started = startedAt === undefined ? undefined : startTimeOf(pid);
+  return started !== undefined ? started === startedAt : runsNode(pid);
+}
 
 function runsNode(pid: number): boolean {
   try {
@@ -97,6 +117,6 @@ export async function whileLocked<T>(lockFile: string, options: LockOptions, wor
     return await work();
   } finally {
     // Only this process's lock: one that replaced it (taken over as stale, say) is another's.
-    if (holderOf(lockFile) === process.pid) rmSync(lockFile, { force: true });
+    if (holderOf(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
   }
 }

@@ -68,15 +68,37 @@ describe('whileLocked', () => {
     const other = spawn('sleep', ['30']);
     children.push(other);
     writeFileSync(reused, String(other.pid));
+    // …and one whose pid another Node process has now: the lock recorded when its holder started, which differs
+    const reusedByNode = lockIn();
+    const node = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30_000)']);
+    children.push(node);
+    writeFileSync(reusedByNode, `${node.pid} 1`);
     // Act
     const results = await Promise.all([
       whileLocked(leftBehind, { what: 'start', timeoutMs: 2_000 }, async () => 'ran after a dead holder'),
       whileLocked(garbled, { what: 'start', timeoutMs: 2_000 }, async () => 'ran after a garbled lock'),
       whileLocked(reused, { what: 'start', timeoutMs: 2_000 }, async () => 'ran after a pid another program has'),
+      whileLocked(reusedByNode, { what: 'start', timeoutMs: 2_000 }, async () => 'ran after a pid another Node process has'),
     ]);
     // Assess
-    expect(results).toEqual(['ran after a dead holder', 'ran after a garbled lock', 'ran after a pid another program has']);
-    expect([existsSync(leftBehind), existsSync(garbled), existsSync(reused)]).toEqual([false, false, false]);
+    expect(results).toEqual(['ran after a dead holder', 'ran after a garbled lock', 'ran after a pid another program has', 'ran after a pid another Node process has']);
+    expect([existsSync(leftBehind), existsSync(garbled), existsSync(reused), existsSync(reusedByNode)]).toEqual([false, false, false, false]);
+  });
+
+  it('waits for a live holder that the lock names with its start time, as it writes its own', async () => {
+    // Prepare: a lock another caller took while its work runs
+    const lockFile = lockIn();
+    let release = () => undefined as void;
+    const holding = whileLocked(lockFile, { what: 'start', timeoutMs: 2_000 }, () => new Promise<void>((resolve) => (release = resolve)));
+    await pause(100);
+    const recorded = readFileSync(lockFile, 'utf8');
+    // Act
+    const second = whileLocked(lockFile, { what: 'start', timeoutMs: 600 }, async () => 'ran beside the holder');
+    // Assess
+    await expect(second).rejects.toThrow(WaitTimeout);
+    expect(recorded).toMatch(new RegExp(`^${process.pid} \\d+$`));
+    release();
+    await holding;
   });
 
   it('leaves a lock that is no longer its own when its work ends', async () => {
