@@ -1,6 +1,6 @@
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
-import { confirm, ExitCode, interruption, isoTime, nonEmpty, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
+import { confirm, ExitCode, interruption, isoTime, nonEmpty, objectKey, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { identifyAccount } from './lib/identity.js';
 import { progress } from './lib/progress.js';
 import { restoreSource } from './lib/kept-backups.js';
@@ -22,7 +22,7 @@ import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('restore', 'Copy backup versions back, server-side: one key (latest, a VERSION, or as it was AT a time) or a folder as it was AT a time.')
   .addOption(targetOption())
-  .option('-k, --key <key>', 'the key to restore', nonEmpty('--key photos/cat.jpg (make restore KEY=photos/cat.jpg)'))
+  .option('-k, --key <key>', 'the key to restore', objectKey('--key photos/cat.jpg (make restore KEY=photos/cat.jpg)'))
   .option('-p, --prefix <prefix>', 'restore every key under this folder (/ for all) as it was --at a time', nonEmpty('--prefix photos/ (make restore PREFIX=photos/ AT=…)'))
   .option('--version <id>', 'a backup version id, or the inbox version id it was copied from', nonEmpty('--version <id> (see --list)'))
   .option('--at <time>', 'the ISO time whose state to restore, e.g. 2026-11-27T18:00:00Z', isoTime('--at 2026-11-27T18:00:00Z (make restore … AT=2026-11-27T18:00:00Z)'))

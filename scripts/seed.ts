@@ -2,7 +2,7 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, nonEmpty, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
+import { ExitCode, nonEmpty, objectKey, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
 import { invokeFunction } from './lib/invoke.js';
 import { functionLogLines, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
@@ -48,7 +48,7 @@ const program = scriptCommand('seed', 'Seed the pipeline: upload files into the 
   .option('-n, --count <n>', `files to upload (1-${MAX_FILES})`, wholeNumber(1, MAX_FILES, '--count 10 (make seed COUNT=10)'), 10)
   .option('-s, --size <bytes>', `size of each file (0-${MAX_FILE_BYTES} bytes)`, wholeNumber(0, MAX_FILE_BYTES, '--size 1048576'), 1024)
   .option('--prefix <folder>', 'the folder the files go under (docs is docs/…, / the top of the bucket)', nonEmpty('--prefix seed/ (make seed PREFIX=seed/)'), 'seed/')
-  .option('--event <key>', 'instead of uploading, invoke the function with an S3 event for this existing inbox key (a redelivery)', nonEmpty('--event seed/file-0.bin'))
+  .option('--event <key>', 'instead of uploading, invoke the function with an S3 event for this existing inbox key (a redelivery)', objectKey('--event seed/file-0.bin'))
   .parse();
 const options = program.opts<{ target: TargetName; count: number; size: number; prefix: string; event?: string }>();
 

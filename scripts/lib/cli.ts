@@ -119,6 +119,14 @@ export function nonEmpty(example: string): (value: string) => string {
   };
 }
 
+/** An object key as typed: only an empty one is refused, as S3 takes a key made only of spaces like any other name. */
+export function objectKey(example: string): (value: string) => string {
+  return (value) => {
+    if (value === '') throw new InvalidArgumentError(`It must not be empty, e.g. ${example}.`);
+    return value;
+  };
+}
+
 /** Asks a yes/no question on a terminal; without one, the answer is no (use --yes in scripts). Ctrl-C there is Interrupted. */
 export async function confirm(question: string): Promise<boolean> {
   if (!process.stdin.isTTY) return false;

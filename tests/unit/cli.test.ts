@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ExitCode, Interrupted, isoTime, nonEmpty, parseYes, run, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
+import { ExitCode, Interrupted, isoTime, nonEmpty, objectKey, parseYes, run, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
 
 describe('parseYes', () => {
   it.each(['1', 'yes', 'YES', 'true', 'True'])('confirms on %j', (value) => {
@@ -104,6 +104,16 @@ describe('nonEmpty', () => {
     expect(() => key('')).toThrow('It must not be empty, e.g. --event a.txt.');
     expect(() => key('  ')).toThrow('must not be empty');
     expect(key('a.txt')).toBe('a.txt');
+  });
+});
+
+describe('objectKey', () => {
+  it('takes a key made only of spaces, which S3 takes as any other name, and refuses only an empty one', () => {
+    // Prepare
+    const parse = objectKey('--key photos/cat.jpg');
+    // Assess
+    expect(parse('  ')).toBe('  ');
+    expect(() => parse('')).toThrow('It must not be empty, e.g. --key photos/cat.jpg.');
   });
 });
 
