@@ -2,7 +2,7 @@ import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
-import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
+import { ARCHIVED_ADVICE, describeHiddenElsewhere, LISTED_IN_PART, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { shownText } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
@@ -45,6 +45,7 @@ run(async () => {
     console.log(`  ${describeHiddenElsewhere(redrive.hiddenElsewhere)}, within ${redriveVisibilitySeconds(parameters)} s of when it received them: run this again then`);
   }
   for (const item of unreadable) console.log(`  unreadable ${item.messageId}: ${shownText(item.problem)} (left in the queue: no event the function can take)`);
+  if (redrive.listedInPart) console.log(`  note: ${LISTED_IN_PART}`);
 
   if (options.dryRun) {
     for (const event of parked) console.log(`  parked     ${describe(event)}`);

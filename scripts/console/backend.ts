@@ -41,6 +41,8 @@ export type ParkedList = {
   readonly unreadable: readonly Unreadable[];
   /** Messages another reader hides (a redrive running or interrupted, another tab listing): not listed now. */
   readonly hiddenElsewhere: number;
+  /** The listing outlasted its hold on the messages (a large queue): some parked events may not be listed. */
+  readonly listedInPart?: true;
 };
 
 /** Something the page could not read, in words: the rest of the page is still shown. */

@@ -87,17 +87,19 @@ const RECEIVES_WITHOUT_NEWS = 3;
  * receipt handles (only the newest one works): they are kept by it, and the listing goes on until the queue
  * has nothing visible or only repeats itself.
  */
-export async function receiveAll(sqs: SQSClient, queueUrl: string, visibilitySeconds: number): Promise<Message[]> {
+export async function receiveAll(sqs: SQSClient, queueUrl: string, visibilitySeconds: number): Promise<{ messages: Message[]; inPart: boolean }> {
   const seen = new Map<string, Message>();
   let withoutNews = 0;
   for (;;) {
     const response = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: visibilitySeconds }));
     const received = (response.Messages ?? []).filter((m) => m.MessageId);
-    if (received.length === 0) return [...seen.values()];
+    if (received.length === 0) return { messages: [...seen.values()], inPart: false };
     const news = received.some((m) => !seen.has(m.MessageId!));
     for (const message of received) seen.set(message.MessageId!, message);
     withoutNews = news ? 0 : withoutNews + 1;
-    if (withoutNews >= RECEIVES_WITHOUT_NEWS) return [...seen.values()];
+    // Messages seen before, visible again: the listing outlasted its hold, and a message not yet seen may still wait
+    // behind them.
+    if (withoutNews >= RECEIVES_WITHOUT_NEWS) return { messages: [...seen.values()], inPart: true };
   }
 }
 
@@ -314,7 +316,13 @@ export type QueueRedrive = {
   readonly interrupted: readonly string[];
   /** Why the run stopped before its end (the queue failing midway): what it did until then is reported all the same. */
   readonly stoppedBy?: string;
+  /** The listing outlasted its hold on the messages (a large queue): some parked events may not have been listed. */
+  readonly listedInPart?: true;
 };
+
+/** What the script and the console say of a listing that outlasted its hold. */
+export const LISTED_IN_PART =
+  'the queue is larger than one listing keeps hidden: its first messages came back before the last were read, so some parked events may not be listed (and not redriven); they stay in the queue, and the next run takes them';
 
 /**
  * Whether a redrive failed: an event failed again or was skipped, messages were hidden by another reader, or the run
@@ -396,13 +404,14 @@ export type QueueRedriveOptions = {
 export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options: QueueRedriveOptions): Promise<QueueRedrive> {
   const { queueUrl, visibilitySeconds } = options;
   const receivedAt = Date.now();
-  const messages = await receiveAll(sqs, queueUrl, visibilitySeconds);
+  const { messages, inPart } = await receiveAll(sqs, queueUrl, visibilitySeconds);
+  const listedInPart = inPart ? { listedInPart: true as const } : {};
   const hiddenElsewhere = await hiddenByOthers(sqs, queueUrl, messages.length);
   const items = messages.map(parseParked);
   const unreadable = items.filter(isUnreadable);
   const parked = items.filter((item): item is ParkedEvent => !isUnreadable(item));
   if (options.dryRun) {
-    return { messages: messages.length, parked, unreadable, results: [], notReleased: await release(sqs, queueUrl, items), hiddenElsewhere, interrupted: [] };
+    return { messages: messages.length, parked, unreadable, results: [], notReleased: await release(sqs, queueUrl, items), hiddenElsewhere, interrupted: [], ...listedInPart };
   }
   const chosen = parked.filter((event) => options.choose?.(event) ?? true);
   const notReleased = await release(sqs, queueUrl, [...unreadable, ...parked.filter((event) => !chosen.includes(event))]);
@@ -440,5 +449,6 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
     hiddenElsewhere: stillHidden,
     interrupted: waiting.map((event) => event.messageId),
     ...(stoppedBy ? { stoppedBy } : {}),
+    ...listedInPart,
   };
 }

@@ -66,7 +66,7 @@ describe('a fault storm', () => {
     await Promise.all(outage.map((key) => s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: `during the outage: ${key}` }))));
     await emulatorQuiet(stack!.emulator, 60_000);
     const injected = await faults('DELETE');
-    const parkedMessages = await receiveAll(sqs, outputs.FailedEventsQueueUrl, 120);
+    const parkedMessages = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 120)).messages;
     const parked = parkedMessages.map(parseParked).filter((m): m is ParkedEvent => !isUnreadable(m));
     const redriven = [];
     for (const event of parked) redriven.push(await redriveOne(sqs, lambda, outputs.FailedEventsQueueUrl, outputs.BackupFunctionName, event));

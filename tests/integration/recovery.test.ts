@@ -241,7 +241,7 @@ async function parkUpload(key: string, body: string) {
   await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: { ...variables, BACKUP_BUCKET: 'Not_A_Bucket' } } }));
   const put = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: body }));
   const parked = await waitFor('the event to be parked', async () => {
-    const messages = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map(parseParked);
+    const messages = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).messages.map(parseParked);
     await release(sqs, outputs.FailedEventsQueueUrl, messages);
     return messages.find((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
   }, { timeoutMs: 20_000, intervalMs: 500 });
@@ -252,7 +252,7 @@ async function parkUpload(key: string, body: string) {
 /** The parked event of `key`, received (hidden) for a redrive. */
 async function receiveParked(key: string): Promise<ParkedEvent | undefined> {
   const { sqs, outputs } = live();
-  return (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 30)).map(parseParked).find((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
+  return (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 30)).messages.map(parseParked).find((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
 }
 
 describe('redrive', () => {
@@ -272,7 +272,7 @@ describe('redrive', () => {
     expect(again.error).toContain('BACKUP_BUCKET: must be an S3 bucket name');
     expect(redriven).toMatchObject({ outcomes: ['copied'] });
     await waitForBackupOf(s3, buckets.backupBucket, key, put.VersionId!, 5_000);
-    expect(await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).toEqual([]);
+    expect((await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).messages).toEqual([]);
   });
 
   it('names a parked version that was overwritten since, which its redrive cannot back up, instead of calling it redriven', async () => {
@@ -315,7 +315,7 @@ describe('make redrive', () => {
     expect(finished.stdout).toContain('the message is not JSON: it was not parked by Lambda (left in the queue: no event the function can take)');
     expect(finished.stdout).toContain('redriven 0, failed again 0 (left in the queue), skipped 0 (another reader has them), ignored by the function 0 (left in the queue), unreadable 1 (left alone)');
     expect(finished.code).toBe(0);
-    expect((await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).map((message) => message.Body)).toEqual(['hello from elsewhere']);
+    expect((await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).messages.map((message) => message.Body)).toEqual(['hello from elsewhere']);
   }, 60_000);
 });
 

@@ -261,6 +261,17 @@ describe('a redrive the console’s stop cut short', () => {
   });
 });
 
+describe('a failed-events queue larger than one listing keeps hidden', () => {
+  it('says on the overview that some parked events may not be listed', async () => {
+    // Prepare
+    const { app } = fakeBackend({ target: 'embedded' }, { ...emptyOverview, stack: readyStack, parked: { parked: [parkedEvent], unreadable: [], hiddenElsewhere: 0, listedInPart: true } });
+    // Act
+    const html = await (await app.request(pageAt(`/`))).text();
+    // Assess
+    expect(html).toContain('Note: the queue is larger than one listing keeps hidden: its first messages came back before the last were read, so some parked events may not be listed');
+  });
+});
+
 describe('a redrive of an event no longer in the queue', () => {
   it('names the message it did not receive and answers 409, instead of saying the queue holds none', async () => {
     // Prepare: the event the overview showed was redriven from another tab meanwhile

@@ -353,6 +353,32 @@ describe('reading a queue message', () => {
   });
 });
 
+describe('a queue larger than one listing keeps hidden', () => {
+  it('says that some parked events may not be listed when the first ones come back before the last were read', async () => {
+    // Prepare: the first ten messages keep coming back (their hold ran out); five more were never handed out
+    const first = Array.from({ length: 10 }, (_, n) => parkedMessage(n));
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: first });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '15' } });
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    // Act
+    const listing = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, { ...options, dryRun: true });
+    // Assess
+    expect(listing.parked).toHaveLength(10);
+    expect(listing.listedInPart).toBe(true);
+  });
+
+  it('says nothing of the kind when the queue ran out of visible messages', async () => {
+    // Prepare
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parkedMessage(1)] }).resolves({});
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    // Act
+    const listing = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, { ...options, dryRun: true });
+    // Assess
+    expect(listing.listedInPart).toBeUndefined();
+  });
+});
+
 describe('a queue that fails midway', () => {
   it('ends the run with what it did so far, the events not reached handed back, instead of losing the report', async () => {
     // Prepare: the second event's hold cannot be renewed: the target stopped answering

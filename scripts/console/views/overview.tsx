@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { describeNotRun, MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
-import { describeHiddenElsewhere, parkedEventLabel, type ParkedEvent } from '../../lib/redrive.js';
+import { describeHiddenElsewhere, LISTED_IN_PART, parkedEventLabel, type ParkedEvent } from '../../lib/redrive.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
 import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
 import type { RecentBackups } from '../backups.js';
@@ -122,6 +122,7 @@ const ParkedSection: FC<{ parked: ParkedList; session: Session }> = ({ parked, s
   <>
     {parked.parked.length === 0 && parked.unreadable.length === 0 && parked.hiddenElsewhere === 0 && <p class="hint">The failed-events queue is empty.</p>}
     {parked.hiddenElsewhere > 0 && <p class="hint">{`${describeHiddenElsewhere(parked.hiddenElsewhere)}.`}</p>}
+    {parked.listedInPart && <p class="hint bad">{`Note: ${LISTED_IN_PART}.`}</p>}
     {parked.parked.length > 0 && (
       <>
         <table class="parked">
