@@ -7,10 +7,9 @@ import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { Outcome } from '../../handler/outcome.js';
 import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder, type VersionEntry } from './bucket-listing.js';
-import { inboxContentOf, sourcesHeld } from './restore.js';
+import { inboxContentOf, listVersionsCommand, sourcesHeld } from './restore.js';
 import { errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
-import { shellWord } from '../../handler/shown-name.js';
 import type { TargetName } from './targets.js';
 
 export const Finding = { ok: 'ok', missing: 'missing', stale: 'stale', corrupt: 'corrupt', orphan: 'orphan' } as const;
@@ -94,7 +93,7 @@ export async function reconcileBuckets(
         options.onChecked?.((checked += 1));
         // Deleted in the backup bucket, not never backed up: its earlier versions are still there.
         const deletedInBackup = finding.finding === Finding.missing && backup.get(key)?.deleteMarker === true;
-        return deletedInBackup ? { ...finding, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: \`make restore KEY=${shellWord(key)} LIST=1${options.target ? ` TARGET=${options.target}` : ''}\` lists them)` } : finding;
+        return deletedInBackup ? { ...finding, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: ${listVersionsCommand(key, options.target)} lists them)` } : finding;
       }),
     ),
   );

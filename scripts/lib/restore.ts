@@ -51,6 +51,17 @@ export function overwriteConsequence(item: Pick<PlannedRestore, 'destination' | 
     : 'the bucket keeps what it holds now as a noncurrent version';
 }
 
+/**
+ * The command that lists a key's backup versions, as the advice gives it: through make, or through tsx for a key with
+ * a line break, which make cannot hand on to the script (the Makefile refuses it).
+ */
+export function listVersionsCommand(key: string, target?: string): string {
+  const other = target !== undefined && target !== 'embedded';
+  return key.includes('\n')
+    ? `\`npx tsx scripts/restore.ts --key ${shellWord(key)} --list${other ? ` --target ${target}` : ''}\``
+    : `\`make restore KEY=${shellWord(key)} LIST=1${other ? ` TARGET=${target}` : ''}\``;
+}
+
 /** A make command as the advice gives it, naming the request's target unless it is the default. */
 const makeCommand = (request: Pick<RestoreRequest, 'target'>, verb: string) =>
   `\`make ${verb}${request.target && request.target !== 'embedded' ? ` TARGET=${request.target}` : ''}\``;
@@ -324,7 +335,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (then && then.held === 'unknown') {
           return skip(
             SkipReason.ambiguousAtTime,
-            `the inbox wrote a version and deleted the key in the same second (${then.second.toISOString()}), so what it held at ${request.at!.toISOString()} is unknown: ${makeCommand(request, `restore KEY=${shellWord(key)} LIST=1`)} shows the backups, VERSION= picks one`,
+            `the inbox wrote a version and deleted the key in the same second (${then.second.toISOString()}), so what it held at ${request.at!.toISOString()} is unknown: ${listVersionsCommand(key, request.target)} shows the backups, VERSION= picks one`,
           );
         }
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);

@@ -155,6 +155,18 @@ describe('checking keys against the backup, and repairing them through the funct
     expect(finding?.detail).toContain("`make restore KEY='it'\\''s $(touch pwned) `id`.txt' LIST=1 TARGET=aws` lists them");
   });
 
+  it('gives a key with a line break, which make cannot hand on, its restore command through tsx', async () => {
+    // Prepare
+    const key = 'two\nlines.txt';
+    const current = model.put(INBOX, key, { body: 'kept below' });
+    model.put(BACKUP, key, { body: 'kept below', metadata: { 'source-version-id': current } });
+    model.deleteKey(BACKUP, key);
+    // Act
+    const [finding] = await reconcileBuckets(s3 as unknown as S3Client, buckets, { target: 'localstack' });
+    // Assess
+    expect(finding?.detail).toContain("`npx tsx scripts/restore.ts --key $'two\\nlines.txt' --list --target localstack` lists them");
+  });
+
   it('checks a PREFIX as a folder, as restore reads it: docs is docs/…, never docs-private/…', async () => {
     // Prepare
     model.put(INBOX, 'docs/a.txt');
