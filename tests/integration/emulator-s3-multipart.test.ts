@@ -2,10 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   ListPartsCommand,
+  PutObjectCommand,
   S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
@@ -31,6 +33,9 @@ const outcome = (request: Promise<unknown>): Promise<Outcome> =>
   );
 /** A 13 MiB source uploaded in parts, so that part copies read from a completed multipart object. */
 const source = randomBytes(13 * MiB);
+
+/** The bytes of a key's current version in the backup bucket. */
+const contentOf = async (key: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'backup', Key: key }))).Body!.transformToByteArray());
 
 /** Copies the given inclusive byte ranges of the source into a new multipart upload of the backup bucket. */
 async function copyRanges(key: string, ranges: readonly [number, number][], checksum?: 'SHA256') {
@@ -160,7 +165,6 @@ describe('CompleteMultipartUpload racing other requests on its upload', () => {
   const ranges: [number, number][] = [[0, 5 * MiB - 1], [5 * MiB, source.length - 1]];
   const completion = (key: string, UploadId: string, parts: { PartNumber: number; ETag?: string }[]) =>
     s3Once.send(new CompleteMultipartUploadCommand({ Bucket: 'backup', Key: key, UploadId, MultipartUpload: { Parts: parts } }));
-  const contentOf = async (key: string) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'backup', Key: key }))).Body!.transformToByteArray());
   const after = <T>(ms: number, request: () => Promise<T>) => new Promise((resolve) => setTimeout(resolve, ms)).then(request);
 
   it('lets either the completion or an abort win, and answers the other NoSuchUpload', async () => {
@@ -197,5 +201,40 @@ describe('CompleteMultipartUpload racing other requests on its upload', () => {
       if (completed.status === 200) expect((await contentOf(key)).equals(Buffer.concat(eightParts.map(() => first5MiB)))).toBe(true);
       else expect(completed).toEqual({ status: 400, code: 'InvalidPart' });
     }
+  });
+});
+
+describe('an upload id used with another key than its own', () => {
+  it('is no upload of that key: its parts and completion are refused with NoSuchUpload, and neither key is written', async () => {
+    // Prepare: an upload of precious.bin over the version there, whose id is then used on elsewhere.bin
+    await s3.send(new PutObjectCommand({ Bucket: 'backup', Key: 'precious.bin', Body: 'precious' }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'backup', Key: 'precious.bin' }));
+    const part = await s3.send(new UploadPartCopyCommand({ Bucket: 'backup', Key: 'precious.bin', UploadId, PartNumber: 1, CopySource: 'inbox/source.bin', CopySourceRange: 'bytes=0-99' }));
+    // Act
+    const copied = await outcome(s3Once.send(new UploadPartCopyCommand({ Bucket: 'backup', Key: 'elsewhere.bin', UploadId, PartNumber: 2, CopySource: 'inbox/source.bin', CopySourceRange: 'bytes=0-99' })));
+    const completed = await outcome(
+      s3Once.send(new CompleteMultipartUploadCommand({ Bucket: 'backup', Key: 'elsewhere.bin', UploadId, IfNoneMatch: '*', MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.CopyPartResult?.ETag }] } })),
+    );
+    // Assess
+    expect([copied, completed]).toEqual([
+      { status: 404, code: 'NoSuchUpload' },
+      { status: 404, code: 'NoSuchUpload' },
+    ]);
+    expect((await contentOf('precious.bin')).toString()).toBe('precious');
+    expect(await outcome(s3Once.send(new GetObjectCommand({ Bucket: 'backup', Key: 'elsewhere.bin' })))).toEqual({ status: 404, code: 'NoSuchKey' });
+  });
+});
+
+describe('UploadPartCopy from an archived source', () => {
+  it('is refused until the source is restored, as CopyObject of it is', async () => {
+    // Prepare: a source in an archive storage class
+    await s3.send(new PutObjectCommand({ Bucket: 'inbox', Key: 'deep.bin', Body: randomBytes(1024), StorageClass: 'DEEP_ARCHIVE' }));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'backup', Key: 'deep.bin' }));
+    // Act
+    const copied = await outcome(s3Once.send(new UploadPartCopyCommand({ Bucket: 'backup', Key: 'deep.bin', UploadId, PartNumber: 1, CopySource: 'inbox/deep.bin', CopySourceRange: 'bytes=0-99' })));
+    const whole = await outcome(s3Once.send(new CopyObjectCommand({ Bucket: 'backup', Key: 'deep-whole.bin', CopySource: 'inbox/deep.bin' })));
+    // Assess
+    expect(copied).toEqual({ status: 403, code: 'ObjectNotInActiveTierError' });
+    expect(copied).toEqual(whole);
   });
 });

@@ -26,6 +26,11 @@ therefore go through a descriptor of their own, duplicated under the key's lock,
 here too: the file stays open until the read is done, and a closed descriptor's number, which the process
 may already have given to another file, is never read. A part replaced before the completion reads it is
 answered InvalidPart, as a part that no longer matches the list.
+
+moto also finds an upload by its id alone: a part or a completion sent to another key of the bucket with an upload's
+id was taken, and the completion wrote the upload's own key while its condition (If-None-Match) was checked against,
+and its lock held on, the other one. An upload id is its key's only, as on S3 (NoSuchUpload otherwise). And a part
+copy of a source in an archive storage class, which CopyObject refuses until the source is restored, is refused alike.
 """
 
 from __future__ import annotations
@@ -41,12 +46,13 @@ import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
+from urllib.parse import parse_qs, urlparse
 
 from moto.core.compat import HAS_CRT
 from moto.s3 import models
 from moto.s3.exceptions import (EntityTooSmall, InvalidArgumentError, InvalidMaxPartNumberArgument, InvalidPart, InvalidPartOrder, MalformedXML,
-                                MissingKey, NoSuchUpload)
-from moto.s3.models import FakeKey, FakeMultipart, S3Backend
+                                MissingKey, NoSuchUpload, ObjectNotInActiveTierError, S3ClientError)
+from moto.s3.models import ARCHIVE_STORAGE_CLASSES, FakeKey, FakeMultipart, S3Backend
 from moto.s3.responses import S3Response
 from moto.s3.utils import compute_checksum
 from moto.settings import get_s3_default_key_buffer_size
@@ -178,6 +184,9 @@ def upload_part_copy(self: S3Backend, dest_bucket_name: str, multipart_id: str, 
     if not 1 <= part_id <= MAX_PART_NUMBER:
         raise InvalidMaxPartNumberArgument(part_id)
     source = self.get_object(src_bucket_name, src_key_name, version_id=src_version_id)
+    restore = source.response_dict.get("x-amz-restore") if source is not None else None
+    if source is not None and source.storage_class in ARCHIVE_STORAGE_CLASSES and (restore is None or 'ongoing-request="true"' in restore):
+        raise ObjectNotInActiveTierError(source)
     # S3 refuses a range that does not lie inside the source (moto cut it short, or copied nothing, and answered 200).
     if start_byte is not None and (start_byte > end_byte or end_byte >= source.size):
         raise InvalidArgumentError(f"Range specified is not valid for source object of size: {source.size}", "x-amz-copy-source-range",
@@ -425,7 +434,25 @@ def upload_part_copy_response(self: S3Response) -> Any:
     return _original_upload_part_copy_response(self)
 
 
+def _upload_ids_of_their_keys(key_response: Any) -> Any:
+    """S3Response._key_response, answering NoSuchUpload to a request on one key with the id of another key's upload."""
+
+    def checked(self: S3Response, request: Any, full_url: str) -> Any:
+        upload_id = parse_qs(urlparse(full_url).query).get("uploadId", [None])[0]
+        if upload_id is not None:
+            try:
+                multipart = self.backend.get_bucket(self.parse_bucket_name_from_url(request, full_url)).multiparts.get(upload_id)
+            except S3ClientError:  # no such bucket: moto answers it
+                multipart = None
+            if multipart is not None and multipart.key_name != self.parse_key_name():
+                raise NoSuchUpload(upload_id=upload_id)
+        return key_response(self, request, full_url)
+
+    return checked
+
+
 def install() -> None:
+    S3Response._key_response = _upload_ids_of_their_keys(S3Response._key_response)  # type: ignore[method-assign]
     S3Response.upload_part_copy = upload_part_copy_response  # type: ignore[method-assign]
     S3Backend.complete_multipart_upload = complete_multipart_upload  # type: ignore[method-assign]
     FakeKey.dispose = _dispose  # type: ignore[method-assign]
