@@ -332,6 +332,16 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(answers[1]!.logs).toMatch(/Runtime exited with error: exit status 129 \(after its last answer: a new runtime starts\)[\s\S]*START RequestId/);
   });
 
+  it("starts Node with the managed runtime's flags: gc exposed, 80 KB of HTTP headers, a heap sized from the function's memory", async () => {
+    // Prepare: 128 MB (the default), and console.fatal, which the managed runtime's console has too
+    const name = await createFunction({ 'index.mjs': "export const handler = async () => { console.fatal('the end'); return { gc: typeof globalThis.gc, flags: process.execArgv }; };" });
+    // Act
+    const answer = await invoke(name);
+    // Assess
+    expect(answer.payload).toEqual({ gc: 'function', flags: ['--expose-gc', '--max-http-header-size', '81920', '--max-semi-space-size=6', '--max-old-space-size=116'] });
+    expect(answer.logs).toMatch(/\tFATAL\tthe end\n/);
+  });
+
   it('gives each invocation an X-Ray trace header, as Lambda does', async () => {
     // Prepare
     const name = await createFunction({ 'index.mjs': 'export const handler = async () => process.env._X_AMZN_TRACE_ID;' });

@@ -79,7 +79,7 @@ const writeStderr = process.stderr.write.bind(process.stderr);
 
 // As in the managed runtime: one console call is one log event, prefixed with time, request id and level.
 let currentRequestId;
-const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE' };
+const levels = { log: 'INFO', info: 'INFO', warn: 'WARN', error: 'ERROR', debug: 'DEBUG', trace: 'TRACE', fatal: 'FATAL' };
 for (const [method, level] of Object.entries(levels)) {
   console[method] = (...args) => {
     writeStdout(`${new Date().toISOString()}\t${currentRequestId}\t${level}\t${format(...args).replace(/\n/g, '\r')}\n`);
