@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { copyVersion, type CopyMethod } from '../../handler/copy.js';
 import type { Destination } from '../../handler/copy-source.js';
-import { ComparedBy, compareContent, type ContentFacts } from '../../handler/content.js';
+import { ComparedBy, compareContent, isMultipartEtag, type ContentFacts } from '../../handler/content.js';
 import { isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
@@ -159,16 +159,20 @@ export async function listBackupVersions(s3: S3Client, backupBucket: string, key
 /**
  * What the inbox's own history says it held at a time: nothing, one version, or it cannot say (a version and a
  * delete marker written in the same second: S3 lists times to the second and the SDK splits versions from delete
- * markers, so which came last is lost).
+ * markers, so which came last is lost). A version uploaded in parts is dated by S3 with its upload's start; when it
+ * decides the answer (`inParts`, the version itself; `partsBelow`, one below a deletion it may have followed), only
+ * its backup can say by when it was complete.
  */
-type InboxState = { readonly held: false } | { readonly held: true; readonly versionId: string } | { readonly held: 'unknown'; readonly second: Date };
+type InboxState =
+  | { readonly held: false; readonly deletedAt: Date; readonly partsBelow?: VersionEntry }
+  | { readonly held: true; readonly versionId: string; readonly inParts?: VersionEntry }
+  | { readonly held: 'unknown'; readonly second: Date };
 
 /**
  * The inbox's state of a key at a time, by its own history; undefined when that history does not reach back so
  * far (nothing listed before the time: the key was created later, or its older versions are gone, as after the
  * stack was destroyed and deployed again), and the backups decide. An entry was written no earlier than the entries
- * listed after it (S3 lists a key's writes newest first): a version uploaded in parts, whose Last-Modified is when its
- * upload began, counts from the last write listed before it in time, or else from that start.
+ * listed after it (S3 lists a key's versions in the order they were written, newest first).
  */
 function inboxStateAt(inboxHistory: VersionEntry[] | undefined, at: Date): InboxState | undefined {
   if (!inboxHistory) return undefined;
@@ -178,12 +182,20 @@ function inboxStateAt(inboxHistory: VersionEntry[] | undefined, at: Date): Inbox
     older = Math.max(older, inboxHistory[index]!.lastModified.getTime());
     earliest[index] = older;
   }
-  const entry = inboxHistory.find((_, index) => earliest[index]! <= at.getTime());
+  const found = inboxHistory.findIndex((_, index) => earliest[index]! <= at.getTime());
+  const entry = inboxHistory[found];
   if (!entry) return undefined;
   const tied = inboxHistory.some((e) => e.deleteMarker !== entry.deleteMarker && e.lastModified.getTime() === entry.lastModified.getTime() && !e.latest && !entry.latest);
   if (tied) return { held: 'unknown', second: entry.lastModified };
-  return entry.deleteMarker ? { held: false } : { held: true, versionId: entry.versionId };
+  const inParts = (version: VersionEntry | undefined) => (version && !version.deleteMarker && isMultipartEtag(version.etag) ? version : undefined);
+  if (!entry.deleteMarker) return { held: true, versionId: entry.versionId, ...(inParts(entry) ? { inParts: entry } : {}) };
+  // The version listed below a deletion began before it; uploaded in parts, it may have been completed after it.
+  const partsBelow = inParts(inboxHistory.slice(found + 1).find((e) => !e.deleteMarker));
+  return { held: false, deletedAt: entry.lastModified, ...(partsBelow ? { partsBelow } : {}) };
 }
+
+/** When a backup shows its source version complete: S3's times are whole seconds, so a second after its own. */
+const completeBy = (backup: BackupVersionInfo | undefined) => (backup ? backup.backedUpAt.getTime() + 1000 : Infinity);
 
 /**
  * The backup version to restore of one key's history (newest first): the one named, the backup of the inbox
@@ -338,10 +350,23 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
             `the inbox wrote a version and deleted the key in the same second (${then.second.toISOString()}), so what it held at ${request.at!.toISOString()} is unknown: ${listVersionsCommand(key, request.target)} shows the backups, VERSION= picks one`,
           );
         }
+        const unknownAt = (why: string) =>
+          skip(SkipReason.ambiguousAtTime, `${why}, so what the inbox held at ${request.at!.toISOString()} is unknown: ${listVersionsCommand(key, request.target)} shows the backups, VERSION= picks one`);
+        const completion = (version: VersionEntry, backup: BackupVersionInfo | undefined) =>
+          `version ${version.versionId} was uploaded in parts, which S3 dates by the upload's start (${version.lastModified.toISOString()}), and ${backup ? `its backup shows it complete only by ${new Date(completeBy(backup)).toISOString()}` : 'no backup shows by when it was complete'}`;
+        if (then && then.held === false && then.partsBelow) {
+          const { partsBelow, deletedAt } = then;
+          const below = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], { ...request, version: partsBelow.versionId, at: undefined }, undefined);
+          if (completeBy(below) > deletedAt.getTime()) return unknownAt(`the key was deleted at ${deletedAt.toISOString()}, and ${completion(partsBelow, below)}: which came last is unknown`);
+        }
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);
         // An inbox that is not versioned names every version "null": only the times tell its versions apart.
         const inboxVersionId = then && then.held && then.versionId !== 'null' ? then.versionId : undefined;
         const backup = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request, inboxVersionId);
+        if (then && then.held === true && then.inParts) {
+          const ofIt = backup?.provenance.sourceVersionId === then.versionId ? backup : undefined;
+          if (completeBy(ofIt) > request.at!.getTime()) return unknownAt(completion(then.inParts, ofIt));
+        }
         if (!backup && inboxVersionId) {
           return skip(
             SkipReason.noBackup,

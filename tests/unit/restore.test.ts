@@ -286,24 +286,52 @@ describe('planRestore over the inbox’s current version named by a backup with 
 });
 
 describe('planRestore by time, where the inbox holds a version uploaded in parts', () => {
-  it('takes it as written after every write listed before it, though its Last-Modified is when its upload began', async () => {
-    // Prepare: a.txt written at 09:00; an upload in parts began at 10:00, a small one landed at 10:10, the one in parts
-    // completed after it (about 10:30), and a last write at 11:00; every version backed up
+  const at = (time: string) => new Date(`2026-11-27T${time}Z`);
+  const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
+
+  /**
+   * The inbox's writes in the order S3 completed them (each backed up a few seconds after), a version uploaded in
+   * parts dated by its upload's start, as S3 dates it; a delete has no backup.
+   */
+  function history(writes: readonly (readonly [name: string, time: string, kind?: 'in parts' | 'delete', backedUpAt?: string])[]) {
     const model = new VersionedS3Model();
     model.install(s3);
-    const at = (time: string) => new Date(`2026-11-27T${time}:00Z`);
     const backedUp: Record<string, string> = {};
-    for (const [name, time, inParts] of [['first', '09:00', false], ['small', '10:10', false], ['in parts', '10:00', true], ['last', '11:00', false]] as const) {
-      const source = model.put('the-inbox', 'docs/a.txt', { body: name, writtenAt: at(time), ...(inParts ? { uploadedInParts: 3 } : {}) });
-      backedUp[name] = model.put('the-backups', 'docs/a.txt', { body: name, metadata: { 'source-version-id': source } });
+    for (const [name, time, kind, backupTime] of writes) {
+      if (kind === 'delete') {
+        model.deleteKey('the-inbox', 'docs/a.txt', at(time));
+        continue;
+      }
+      const source = model.put('the-inbox', 'docs/a.txt', { body: name, writtenAt: at(time), ...(kind === 'in parts' ? { uploadedInParts: 3 } : {}) });
+      backedUp[name] = model.put('the-backups', 'docs/a.txt', { body: name, metadata: { 'source-version-id': source }, writtenAt: at(backupTime ?? time.replace(/:00$/, ':05')) });
     }
-    const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
-    const chosenAt = async (time: string) => (await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', at: at(time), to: 'the-inbox/restored/', force: false }))[0]!.backup?.versionId;
+    const planAt = async (time: string) => (await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', at: at(time), to: 'the-inbox/restored/', force: false }))[0]!;
+    return { backedUp, planAt };
+  }
+
+  it('takes it as written after every write listed before it, and as complete once its backup shows it, though its Last-Modified is when its upload began', async () => {
+    // Prepare: a.txt written at 09:00; an upload in parts began at 10:00, a small one landed at 10:10, the one in parts
+    // completed after it (backed up at 10:30:05), and a last write at 11:00
+    const { backedUp, planAt } = history([['first', '09:00:00'], ['small', '10:10:00'], ['in parts', '10:00:00', 'in parts', '10:30:05'], ['last', '11:00:00']]);
     // Act
-    const [after, between] = [await chosenAt('10:40'), await chosenAt('10:05')];
+    const [after, before, between] = [await planAt('10:40:00'), await planAt('10:05:00'), await planAt('10:20:00')];
+    // Assess: at 10:20 the upload in parts may or may not have been complete (its backup says only by 10:30:06)
+    expect([after.backup?.versionId, before.backup?.versionId]).toEqual([backedUp['in parts'], backedUp.first]);
+    expect(between).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.ambiguousAtTime });
+    expect(between.reason).toContain('was uploaded in parts, which S3 dates by the upload\'s start (2026-11-27T10:00:00.000Z), and its backup shows it complete only by 2026-11-27T10:30:06.000Z, so what the inbox held at 2026-11-27T10:20:00.000Z is unknown');
+  });
+
+  it('cannot tell a deletion from the upload in parts that began before it, unless the upload’s backup came before the deletion', async () => {
+    // Prepare: an upload in parts began at 10:00 and the key was deleted at 10:10; in one history the upload completed
+    // after the deletion (backed up at 10:30:05), in the other before it (backed up at 10:05:05)
+    const after = history([['first', '09:00:00'], ['', '10:10:00', 'delete'], ['in parts', '10:00:00', 'in parts', '10:30:05'], ['last', '11:00:00']]);
+    const ambiguous = await after.planAt('10:40:00');
+    const before = history([['first', '09:00:00'], ['in parts', '10:00:00', 'in parts', '10:05:05'], ['', '10:10:00', 'delete'], ['last', '11:00:00']]);
+    const deleted = await before.planAt('10:40:00');
     // Assess
-    expect(after).toBe(backedUp['in parts']);
-    expect(between).toBe(backedUp.first);
+    expect(ambiguous).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.ambiguousAtTime });
+    expect(ambiguous.reason).toContain('the key was deleted at 2026-11-27T10:10:00.000Z, and version ');
+    expect(deleted).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.absentAtTime });
   });
 });
 
