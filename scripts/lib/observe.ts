@@ -34,13 +34,19 @@ export async function functionLogLines(logs: CloudWatchLogsClient, logGroupName:
   return lines.sort((a, b) => a.eventTimestamp - b.eventTimestamp);
 }
 
+/** How many invocations of the function started since a moment: its log's START lines. */
+export async function invocationsSince(logs: CloudWatchLogsClient, logGroupName: string, sinceMs: number): Promise<number> {
+  return (await logEvents(logs, logGroupName, sinceMs)).filter((event) => event.message?.startsWith('START RequestId:')).length;
+}
+
 /**
- * What to look at for an upload whose backup did not come, by whether the function's log (its lines since the upload;
- * undefined when it could not be read) names the key: a log that does not tells a lost event from a failing function.
+ * What to look at for an upload whose backup did not come, by what the function's log holds since the upload
+ * (undefined when it could not be read): no invocation at all, and no line naming the key, is an event that never
+ * reached the function; anything else (a failing init or a crash logs no key) is for the function's log to explain.
  */
-export function notBackedUpAdvice(key: string, lines: readonly FunctionLogLine[] | undefined): string {
-  if (lines !== undefined && !lines.some((line) => line.key === key)) {
-    return "no line of the function's log names it: its event did not reach the function (a bucket notification changed by hand, or an emulator told to drop events); `make reconcile FIX=1` backs up what no event brought";
+export function notBackedUpAdvice(key: string, log: { readonly lines: readonly FunctionLogLine[]; readonly invocations: number } | undefined): string {
+  if (log !== undefined && log.invocations === 0 && !log.lines.some((line) => line.key === key)) {
+    return "the function was not invoked since the upload (no START line in its log): its event did not reach the function (a bucket notification changed by hand, or an emulator told to drop events); `make reconcile FIX=1` backs up what no event brought";
   }
   return 'the function did not back it up; `make logs` shows why, `make redrive` retries the events it parked, and `make reconcile FIX=1` backs up what no event brought';
 }

@@ -31,17 +31,17 @@ describe('waitForBackupOf', () => {
 
 describe('notBackedUpAdvice', () => {
   const line = (key: string) => ({ message: 'decision', key, eventTimestamp: 1 });
+  const general = 'the function did not back it up; `make logs` shows why, `make redrive` retries the events it parked, and `make reconcile FIX=1` backs up what no event brought';
 
-  it('tells an event that never reached the function from a function that failed, by whether its log names the key', () => {
+  it('calls an event lost only when the function was not invoked at all since the upload, else sends the owner to its log', () => {
     // Act
-    const lost = notBackedUpAdvice('seed/a.bin', [line('seed/b.bin')]);
-    const failing = notBackedUpAdvice('seed/a.bin', [line('seed/b.bin'), line('seed/a.bin')]);
+    const lost = notBackedUpAdvice('seed/a.bin', { lines: [], invocations: 0 });
+    // A function whose init fails, or that crashes, was invoked and names no key
+    const failing = notBackedUpAdvice('seed/a.bin', { lines: [], invocations: 3 });
+    const named = notBackedUpAdvice('seed/a.bin', { lines: [line('seed/b.bin'), line('seed/a.bin')], invocations: 2 });
     const unread = notBackedUpAdvice('seed/a.bin', undefined);
     // Assess
-    expect(lost).toMatch(/^no line of the function's log names it: its event did not reach the function .*`make reconcile FIX=1` backs up what no event brought$/);
-    expect([failing, unread]).toEqual([
-      'the function did not back it up; `make logs` shows why, `make redrive` retries the events it parked, and `make reconcile FIX=1` backs up what no event brought',
-      'the function did not back it up; `make logs` shows why, `make redrive` retries the events it parked, and `make reconcile FIX=1` backs up what no event brought',
-    ]);
+    expect(lost).toMatch(/^the function was not invoked since the upload \(no START line in its log\): its event did not reach the function .*`make reconcile FIX=1` backs up what no event brought$/);
+    expect([failing, named, unread]).toEqual([general, general, general]);
   });
 });
