@@ -64,8 +64,16 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
   const place: Place = { target: target.name, region: target.region, account: options.account, endpoint: target.endpoint };
   /** Redrives running, by the message ids asked for ('' for all of them). */
   const redrivesUnderWay = new Map<string, Promise<QueueRedrive>>();
-  /** The redrive last asked for: each receives the whole queue, which hides its messages from any other, so they take turns. */
-  let lastRedrive: Promise<unknown> = Promise.resolve();
+  /**
+   * The last read of the failed-events queue asked for: a redrive, or the overview's listing, receives the whole queue,
+   * which hides its messages from any other, so they take turns.
+   */
+  let queueTurn: Promise<unknown> = Promise.resolve();
+  const inQueueTurn = <T,>(read: () => Promise<T>): Promise<T> => {
+    const turn = queueTurn.catch(() => undefined).then(read);
+    queueTurn = turn;
+    return turn;
+  };
 
   async function stackView(): Promise<{ view: StackView; stack?: DeployedStack; createdAt?: Date }> {
     const readiness = await stackReadiness(target, clients, options.overrides);
@@ -103,12 +111,18 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       // SQS has no read that leaves a message untouched: listing receives each one, which hides it for a moment
       // (a receive that hides nothing cannot page past the first ten), then makes it visible again at once. That is
       // why the console answers no request another site started (guard.ts).
-      const parked: Promise<Overview['parked']> = redriveQueue(clients.sqs, clients.lambda, {
-        queueUrl: outputs.FailedEventsQueueUrl,
-        functionName: outputs.BackupFunctionName,
-        visibilitySeconds: LISTING_VISIBILITY_SECONDS,
-        dryRun: true,
-      }).catch(problemOf);
+      // A redrive of this console's under way holds the messages: the page does not wait for it to end.
+      const parked: Promise<Overview['parked']> =
+        redrivesUnderWay.size > 0
+          ? Promise.resolve({ problem: 'a redrive is under way in this console, holding its messages: reload this page once it has ended' })
+          : inQueueTurn(() =>
+              redriveQueue(clients.sqs, clients.lambda, {
+                queueUrl: outputs.FailedEventsQueueUrl,
+                functionName: outputs.BackupFunctionName,
+                visibilitySeconds: LISTING_VISIBILITY_SECONDS,
+                dryRun: true,
+              }),
+            ).catch(problemOf);
       // Both awaited together: one failing (the target stopped answering) leaves the other's failure handled too.
       const [backupsRead, parkedRead] = await Promise.all([backups, parked]);
       return { stack: view, backups: backupsRead, parked: parkedRead, reports };
@@ -146,7 +160,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const asked = messageIds?.join(' ') ?? '';
       const underWay = redrivesUnderWay.get(asked);
       if (underWay) return underWay;
-      const redrive = lastRedrive.catch(() => undefined).then(async () => {
+      const redrive = inQueueTurn(async () => {
         const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
         return redriveQueue(clients.sqs, clients.lambda, {
           queueUrl: outputs.FailedEventsQueueUrl,
@@ -159,7 +173,6 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         });
       }).finally(() => redrivesUnderWay.delete(asked));
       redrivesUnderWay.set(asked, redrive);
-      lastRedrive = redrive;
       return redrive;
     },
 

@@ -160,35 +160,68 @@ describe('a redrive asked for twice at once', () => {
   });
 });
 
-describe('two redrives of different events asked for at once', () => {
-  it('runs them one after the other, so that neither finds the event it was asked for hidden by the other', async () => {
-    // Prepare: two events of the inbox parked, in a queue that hides what it hands out until it is made visible again
-    // or deleted, as SQS does; the function backs each up
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
-    const messages = ['a', 'b'].map((name) => ({ MessageId: `m-${name}`, ReceiptHandle: `h-${name}`, Body: JSON.stringify({ requestPayload: eventFor(`docs/${name}.txt`, { bucket: KIT_INBOX }) }) }));
-    const visible = new Set(messages.map((message) => message.ReceiptHandle));
-    sqs.on(ReceiveMessageCommand).callsFake(async () => {
-      const handedOut = messages.filter((message) => visible.has(message.ReceiptHandle));
-      for (const message of handedOut) visible.delete(message.ReceiptHandle);
-      // The answer takes a moment on its way, while the messages are hidden already.
-      if (handedOut.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-      return { Messages: handedOut };
-    });
-    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
-    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string; ReceiptHandle: string; VisibilityTimeout?: number }[] }) => {
-      for (const entry of Entries) if (entry.VisibilityTimeout === 0) visible.add(entry.ReceiptHandle);
-      return { Successful: Entries.map(({ Id }) => ({ Id })) };
-    });
-    sqs.on(DeleteMessageCommand).callsFake(({ ReceiptHandle }: { ReceiptHandle: string }) => {
-      messages.splice(messages.findIndex((message) => message.ReceiptHandle === ReceiptHandle), 1);
-      return {};
-    });
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ outcomes: ['copied'], ignored: 0, malformed: 0 })) as never });
+/**
+ * Two events of the inbox parked, in a queue that hides what it hands out until it is made visible again or deleted,
+ * as SQS does (its answer takes a moment on its way, while the messages are hidden already); the function backs each up.
+ */
+function parkedInHidingQueue() {
+  cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
+  const messages = ['a', 'b'].map((name) => ({ MessageId: `m-${name}`, ReceiptHandle: `h-${name}`, Body: JSON.stringify({ requestPayload: eventFor(`docs/${name}.txt`, { bucket: KIT_INBOX }) }) }));
+  const visible = new Set(messages.map((message) => message.ReceiptHandle));
+  sqs.on(ReceiveMessageCommand).callsFake(async () => {
+    const handedOut = messages.filter((message) => visible.has(message.ReceiptHandle));
+    for (const message of handedOut) visible.delete(message.ReceiptHandle);
+    if (handedOut.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    return { Messages: handedOut };
+  });
+  sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
+  sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string; ReceiptHandle: string; VisibilityTimeout?: number }[] }) => {
+    for (const entry of Entries) if (entry.VisibilityTimeout === 0) visible.add(entry.ReceiptHandle);
+    return { Successful: Entries.map(({ Id }) => ({ Id })) };
+  });
+  sqs.on(DeleteMessageCommand).callsFake(({ ReceiptHandle }: { ReceiptHandle: string }) => {
+    messages.splice(messages.findIndex((message) => message.ReceiptHandle === ReceiptHandle), 1);
+    return {};
+  });
+  lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ outcomes: ['copied'], ignored: 0, malformed: 0 })) as never });
+}
+
+describe('two readers of the failed-events queue in one console', () => {
+  it('runs two redrives of different events one after the other, so that neither finds its event hidden by the other', async () => {
+    // Prepare
+    parkedInHidingQueue();
     // Act
     const [first, second] = await Promise.all([backend.redrive(['m-a']), backend.redrive(['m-b'])]);
     // Assess
     expect(first.results.map((result) => result.event.messageId)).toEqual(['m-a']);
     expect(second.results.map((result) => result.event.messageId)).toEqual(['m-b']);
   });
-});
 
+  it('runs a redrive asked for while the overview lists the queue after the listing, which hid its event', async () => {
+    // Prepare: the overview's other reads find nothing
+    parkedInHidingQueue();
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    s3.on(ListObjectVersionsCommand).resolves({});
+    // Act: the redrive is asked for once the overview's listing has received (and so hidden) the messages
+    const overviewing = backend.overview('');
+    while (sqs.commandCalls(ReceiveMessageCommand).length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const redrive = await backend.redrive(['m-a']);
+    const overview = await overviewing;
+    // Assess
+    expect(redrive.results.map((result) => result.event.messageId)).toEqual(['m-a']);
+    expect(overview.parked).toMatchObject({ parked: [expect.objectContaining({ messageId: 'm-a' }), expect.objectContaining({ messageId: 'm-b' })] });
+  });
+
+  it('lists no parked event on an overview asked for while a redrive of its own runs, saying why, instead of waiting for it', async () => {
+    // Prepare
+    parkedInHidingQueue();
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    s3.on(ListObjectVersionsCommand).resolves({});
+    // Act
+    const redriving = backend.redrive(['m-a']);
+    const overview = await backend.overview('');
+    await redriving;
+    // Assess
+    expect(overview.parked).toEqual({ problem: 'a redrive is under way in this console, holding its messages: reload this page once it has ended' });
+  });
+});
