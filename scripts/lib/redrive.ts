@@ -325,14 +325,15 @@ export const LISTED_IN_PART =
   'the queue is larger than one listing keeps hidden: its first messages came back before the last were read, so some parked events may not be listed (and not redriven); they stay in the queue, and the next run takes them';
 
 /**
- * Whether a redrive failed: an event failed again or was skipped, messages were hidden by another reader, or the run
- * was interrupted. An unreadable message is no parked event, and one the function ignores is no upload of this
+ * Whether a redrive failed: an event failed again, was skipped or archived, left a version not backed up (or
+ * unchecked), messages were hidden by another reader or not all listed, or the run was interrupted. An unreadable message is no parked event, and one the function ignores is no upload of this
  * stack's: they are reported and left in the queue, which is no failure of the redrive.
  */
-export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenElsewhere' | 'interrupted' | 'stoppedBy'>): boolean {
+export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenElsewhere' | 'interrupted' | 'stoppedBy' | 'listedInPart'>): boolean {
   return (
     redrive.stoppedBy !== undefined ||
     redrive.hiddenElsewhere > 0 ||
+    redrive.listedInPart === true ||
     redrive.interrupted.length > 0 ||
     redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined || result.notBackedUp !== undefined || result.checkFailed !== undefined || result.archived === true)
   );

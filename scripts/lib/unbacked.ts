@@ -34,6 +34,8 @@ export type Unbacked = {
   readonly backupBucketGone?: boolean;
   /** Messages of the failed-events queue that are no event a redrive can take (unreadable, another bucket's, deletes). */
   readonly otherMessages?: number;
+  /** The queue was too large to list whole (its first messages came back before the last were read): its events are not all counted. */
+  readonly queueListedInPart?: true;
 };
 
 const NAMED_KEYS = 5;
@@ -196,12 +198,12 @@ const noQueueIsEmpty = (error: Error): undefined => {
  * bucket's events, deletes), which it leaves in the queue. Messages another reader holds count as events: what they
  * are is unknown.
  */
-async function queuedEvents(clients: Clients, queueUrl: string, functionName: string, inboxBucket: string | undefined): Promise<{ parked: number; others: number }> {
+async function queuedEvents(clients: Clients, queueUrl: string, functionName: string, inboxBucket: string | undefined): Promise<{ parked: number; others: number; listedInPart?: true }> {
   const listing = await redriveQueue(clients.sqs, clients.lambda, { queueUrl, functionName, visibilitySeconds: LISTING_VISIBILITY_SECONDS, dryRun: true }).catch(noQueueIsEmpty);
   if (!listing) return { parked: 0, others: 0 };
   const ofInbox = (event: ParkedEvent) => inboxBucket === undefined || bucketsOf(event).includes(inboxBucket);
   const events = listing.parked.filter(ofInbox).length;
-  return { parked: events + listing.hiddenElsewhere, others: listing.messages - events };
+  return { parked: events + listing.hiddenElsewhere, others: listing.messages - events, ...(listing.listedInPart ? { listedInPart: true as const } : {}) };
 }
 
 /**
@@ -223,7 +225,7 @@ export async function unbackedInStack(clients: Clients, outputs: Readonly<Record
 async function withQueue(found: Omit<Unbacked, 'parked'>, clients: Clients, outputs: Readonly<Record<string, string>>): Promise<Unbacked> {
   const { InboxBucketName: inboxBucket, FailedEventsQueueUrl: queueUrl, BackupFunctionName: functionName = '' } = outputs;
   const queued = queueUrl ? await queuedEvents(clients, queueUrl, functionName, inboxBucket) : { parked: 0, others: 0 };
-  return { ...found, parked: queued.parked, ...(queued.others > 0 ? { otherMessages: queued.others } : {}) };
+  return { ...found, parked: queued.parked, ...(queued.others > 0 ? { otherMessages: queued.others } : {}), ...(queued.listedInPart ? { queueListedInPart: true as const } : {}) };
 }
 
 /** What a destroy says of the queue's messages that are no event of the stack: they go with the queue, and need no redrive. */
@@ -238,8 +240,8 @@ export function describeOtherMessages(count: number, targetName: string): string
 export type RefusalContext = { readonly inboxBucket?: string; readonly endpoint?: string; readonly stackUsable?: boolean };
 
 /** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */
-export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucketGone, otherMessages }: Unbacked, targetName: string, context: RefusalContext = {}): void {
-  if (keys.length === 0 && inboxOnly.length === 0 && parked === 0) return;
+export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucketGone, otherMessages, queueListedInPart }: Unbacked, targetName: string, context: RefusalContext = {}): void {
+  if (keys.length === 0 && inboxOnly.length === 0 && parked === 0 && !queueListedInPart) return;
   const named = keys.slice(0, NAMED_KEYS).map((finding) => `${shownName(finding.key)} (${finding.finding})`);
   const more = (count: number) => (count > NAMED_KEYS ? `, and ${count - NAMED_KEYS} more` : '');
   const earlier = inboxOnly.slice(0, NAMED_KEYS).map((version) => `${shownName(version.key)} (version ${version.versionId})`);
@@ -249,6 +251,7 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
       ? [`${inboxOnly.length} earlier inbox version(s) no backup holds (overwritten or deleted before the function copied them, or their backups expired under an earlier, shorter retention): ${earlier.join(', ')}${more(inboxOnly.length)}`]
       : []),
     ...(parked > 0 ? [`${parked} event(s) parked in the failed-events queue`] : []),
+    ...(queueListedInPart ? ['events parked in a failed-events queue too large to list whole (its first messages came back before the last were read), which were not all counted'] : []),
   ];
   // Where the kit cannot back them up, a copy of the inbox kept elsewhere is what keeps them.
   const blocked = backupBucketGone
@@ -260,7 +263,7 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
   const inbox = context.inboxBucket ?? '<inbox bucket>';
   const copy = awsCli(`s3 sync s3://${inbox} s3://<a bucket of yours>`, context.endpoint);
   const current =
-    keys.length === 0 && parked === 0
+    keys.length === 0 && parked === 0 && !queueListedInPart
       ? undefined
       : blocked
         ? `${blocked}: copy the inbox into a bucket of yours first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and copy them back into the new inbox, which backs them up`

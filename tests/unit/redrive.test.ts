@@ -365,6 +365,7 @@ describe('a queue larger than one listing keeps hidden', () => {
     // Assess
     expect(listing.parked).toHaveLength(10);
     expect(listing.listedInPart).toBe(true);
+    expect(redriveFailed(listing)).toBe(true);
   });
 
   it('says nothing of the kind when the queue ran out of visible messages', async () => {

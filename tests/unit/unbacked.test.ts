@@ -302,6 +302,21 @@ describe('what a destroy would lose', () => {
     },
   );
 
+  it('refuses when the queue is too large to list whole, though the messages it did list are no events of the inbox', async () => {
+    // Prepare: the same ten messages of another bucket keep coming back (their hold ran out before the listing ended)
+    const others = Array.from({ length: 10 }, (_, index) => ({ MessageId: `o-${index}`, ReceiptHandle: `ho-${index}`, Body: JSON.stringify({ requestPayload: eventFor(`other-${index}.txt`, { bucket: 'someone-elses-bucket' }) }) }));
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: others });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '10' } });
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    // Assess
+    expect(unbacked).toMatchObject({ parked: 0, queueListedInPart: true });
+    expect(() => refuseLosingUnbacked(unbacked, 'aws', { inboxBucket: INBOX, stackUsable: true })).toThrow(
+      /would lose events parked in a failed-events queue too large to list whole \(its first messages came back before the last were read\), which were not all counted[\s\S]*\. Back them up first with `make redrive TARGET=aws`/,
+    );
+  });
+
   it('passes on any other failure to count the parked events', async () => {
     // Prepare
     sqs.on(ReceiveMessageCommand).rejects(awsError('AccessDenied', 403));
