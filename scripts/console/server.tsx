@@ -5,7 +5,7 @@ import type { JSX } from 'hono/jsx/jsx-runtime';
 import { asFolder } from '../lib/bucket-listing.js';
 import { isExplicitYes, missingBucket, stoppedAnswering, UsageError } from '../lib/cli.js';
 import { repairOutcome } from '../lib/reconcile.js';
-import { redriveFailed, type QueueRedrive } from '../lib/redrive.js';
+import { leftUndone, redriveFailed, type QueueRedrive } from '../lib/redrive.js';
 import { RestoreRequestError, SkipReason, type RestoreResult } from '../lib/restore.js';
 import { StackNeedsRecovery } from '../lib/stack-state.js';
 import { TargetName } from '../lib/targets.js';
@@ -84,13 +84,13 @@ const skippedStatus = {
 } as const satisfies Record<SkipReason, 200 | 404 | 409 | 500>;
 
 /**
- * A redrive's status, as make redrive's exit code: 500 when an event failed again, was not reached or left a version
- * not backed up; 409 when another reader held some.
+ * A redrive's status, as make redrive's exit code: 500 when an event was left undone (failed again, archived, a version
+ * not backed up or unchecked) or not reached; 409 when another reader held some or the queue was not listed whole.
  */
 function redriveStatus(redrive: QueueRedrive): 200 | 409 | 500 {
   if (!redriveFailed(redrive)) return 200;
   const unfinished = redrive.stoppedBy !== undefined || redrive.interrupted.length > 0;
-  return unfinished || redrive.results.some((result) => result.error !== undefined || result.notBackedUp !== undefined || result.checkFailed !== undefined || result.archived === true) ? 500 : 409;
+  return unfinished || redrive.results.some(leftUndone) ? 500 : 409;
 }
 
 /** A finished restore's status: 500 for a failed copy, else that of the first restore that did not happen, else 200. */

@@ -324,6 +324,10 @@ export type QueueRedrive = {
 export const LISTED_IN_PART =
   'the queue is larger than one listing keeps hidden: its first messages came back before the last were read, so some parked events may not be listed (and not redriven); they stay in the queue, and the next run takes them';
 
+/** An event a redrive did not see through: it failed again, was archived, or left a version not backed up (or unchecked). */
+export const leftUndone = (result: Redriven): boolean =>
+  result.error !== undefined || result.archived === true || result.notBackedUp !== undefined || result.checkFailed !== undefined;
+
 /**
  * Whether a redrive failed: an event failed again, was skipped or archived, left a version not backed up (or
  * unchecked), messages were hidden by another reader or not all listed, or the run was interrupted. An unreadable message is no parked event, and one the function ignores is no upload of this
@@ -335,7 +339,7 @@ export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenEls
     redrive.hiddenElsewhere > 0 ||
     redrive.listedInPart === true ||
     redrive.interrupted.length > 0 ||
-    redrive.results.some((result) => result.error !== undefined || result.skipped !== undefined || result.notBackedUp !== undefined || result.checkFailed !== undefined || result.archived === true)
+    redrive.results.some((result) => leftUndone(result) || result.skipped !== undefined)
   );
 }
 

@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { asFolder } from '../../lib/bucket-listing.js';
 import { Finding, repairOutcome } from '../../lib/reconcile.js';
-import { ARCHIVED_ADVICE, describeHiddenElsewhere, LISTED_IN_PART, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
+import { ARCHIVED_ADVICE, describeHiddenElsewhere, leftUndone, LISTED_IN_PART, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { overwriteConsequence, RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import { saveInboxOnly, WHY_INBOX_ONLY } from '../../lib/unbacked.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
@@ -34,7 +34,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; notReceived: readonly stri
           return <li class="bad">{`${event ? parkedEventLabel(event) : `message ${messageId}`}: not redriven, back in the queue`}</li>;
         })}
         {redrive.results.map((result) => (
-          <li class={result.error || result.skipped || result.ignored || result.archived || result.notBackedUp || result.checkFailed ? 'bad' : 'good'}>
+          <li class={leftUndone(result) || result.skipped || result.ignored ? 'bad' : 'good'}>
             <span class="key">{parkedEventLabel(result.event)}</span>:{' '}
             {result.skipped
               ? `skipped: ${result.skipped}`
