@@ -236,11 +236,19 @@ async function chooseVersion(
 /** What S3 says of an inbox version's bytes, given its version id: undefined when the version is no longer there. */
 export type InboxContent = (versionId: string) => Promise<ContentFacts | undefined>;
 
-/** The bytes of a key's versions in the inbox, each read with a HeadObject when asked. */
+/**
+ * The bytes of a key's versions in the inbox, each read with a HeadObject when asked; undefined for a version S3 will
+ * not describe without its customer key (SSE-C: 400), as for one that is gone.
+ */
 export const inboxContentOf =
   (s3: S3Client, inboxBucket: string, key: string): InboxContent =>
   async (versionId) =>
-    (await headObjectVersion(s3, inboxBucket, key, versionId))?.content;
+    (
+      await headObjectVersion(s3, inboxBucket, key, versionId).catch((error: { $metadata?: { httpStatusCode?: number } }) => {
+        if (error.$metadata?.httpStatusCode === 400) return undefined;
+        throw error;
+      })
+    )?.content;
 
 /**
  * Which of these inbox versions some backup version of `key` holds: one that names it as its source and holds its

@@ -172,7 +172,7 @@ describe('run', () => {
     await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
     // Assess
     expect(printed).toHaveBeenCalledWith(
-      'error: UnknownError: the target stopped answering; it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down? (its log says)',
+      'error: UnknownError: the target stopped answering; it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down (its log says), or is the service unavailable? Try again in a while',
     );
   });
 

@@ -119,6 +119,20 @@ describe('what a destroy would lose', () => {
     expect(unbacked.inboxOnly).toEqual([{ key: 'draft.txt', versionId: first }]);
   });
 
+  it('takes a backup by the name of an earlier inbox version S3 will not describe without its customer key (SSE-C)', async () => {
+    // Prepare: draft.txt's first version was uploaded with SSE-C: a HeadObject of it without the key answers 400
+    const first = model.put(INBOX, 'draft.txt', { body: 'first draft' });
+    const second = model.put(INBOX, 'draft.txt', { body: 'second draft' });
+    model.put(BACKUP, 'draft.txt', { body: 'first draft', metadata: { 'source-version-id': first } });
+    model.put(BACKUP, 'draft.txt', { body: 'second draft', metadata: { 'source-version-id': second } });
+    s3.on(HeadObjectCommand, { Bucket: INBOX, Key: 'draft.txt', VersionId: first }).rejects(awsError('BadRequest', 400));
+    parked(0);
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    // Assess
+    expect(unbacked.inboxOnly).toBeUndefined();
+  });
+
   it('leaves out earlier versions older than the backups\' retention, whose backups may have expired, and counts the newer ones', async () => {
     // Prepare: 30 days of retention; notes.txt's first version was superseded 40 days ago (its backup may be gone),
     // draft.txt's first version 2 days ago and never backed up
