@@ -25,6 +25,9 @@ export async function findStack(target: Target, clients: Clients, overrides: Par
   return { stackName, stack: await describeStack(clients.cloudFormation, stackName) };
 }
 
+/** That the target has no such stack, naming the endpoint asked (a LocalStack of another checkout may answer there). */
+export const noStack = (stackName: string, target: Target) => `no stack ${stackName} on ${target.name}${target.endpoint ? ` at ${target.endpoint}` : ''}`;
+
 /** The target's stack as the verbs that act on it see it: usable, or what is wrong and what to type. */
 export type StackReadiness =
   | { readonly usable: true; readonly stack: Stack; readonly deployed: DeployedStack }
@@ -38,7 +41,7 @@ export type UnusableStack = Extract<StackReadiness, { readonly usable: false }>;
 export async function stackReadiness(target: Target, clients: Clients, overrides: Parameters = {}): Promise<StackReadiness> {
   const { stackName, stack } = await findStack(target, clients, overrides);
   const deploy = deployVerb(target);
-  if (!stack) return { usable: false, stackName, problem: new UsageError(`no stack ${stackName} on ${target.name}${target.endpoint ? ` at ${target.endpoint}` : ''}: deploy it first with \`${deploy}\``) };
+  if (!stack) return { usable: false, stackName, problem: new UsageError(`${noStack(stackName, target)}: deploy it first with \`${deploy}\``) };
   if (!verbsCanRun(stack.StackStatus ?? '')) {
     return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };
   }

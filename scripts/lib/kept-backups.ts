@@ -1,7 +1,7 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { bucketExists, countVersions } from './buckets.js';
 import type { Clients } from './clients.js';
-import { stackReadiness, type UnusableStack } from './deployed-stack.js';
+import { noStack, stackReadiness, type UnusableStack } from './deployed-stack.js';
 import { identifyAccount } from './identity.js';
 import type { Parameters } from './parameters.js';
 import type { RestoreBuckets } from './restore.js';
@@ -73,7 +73,7 @@ export async function restoreSource(target: Target, clients: Clients, options: R
 export async function keptBackupSource(target: Target, clients: Clients, unusable: UnusableStack, account?: string): Promise<RestoreSource> {
   const { stackName, stack, problem } = unusable;
   const fallback = !stack
-    ? `no stack ${stackName} on ${target.name}`
+    ? noStack(stackName, target)
     : problem instanceof StackNeedsRecovery
       ? stackStatusLine(target, stack)
       : `stack ${stackName} on ${target.name} lacks the kit’s outputs`;

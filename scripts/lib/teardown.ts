@@ -3,7 +3,7 @@ import { historyUnder } from './bucket-listing.js';
 import { artefactBucketName, bucketExists, countVersions, deleteBucket, deleteVersions, emptyBucket } from './buckets.js';
 import { identifyAccount } from './identity.js';
 import type { Clients } from './clients.js';
-import { findStack, stackTiming } from './deployed-stack.js';
+import { findStack, noStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
 import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
@@ -155,7 +155,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     await deleteEmptiedStack(target, clients, stackName, outputs.AuditTrailBucketName, log);
     log(`deleted stack ${stackName} on ${target.name}`);
   } else {
-    log(`no stack ${stackName} on ${target.name}`);
+    log(noStack(stackName, target));
   }
 
   // For good: the zips the deploys uploaded go too (their bucket is named after the stack's prefix, the account's own).

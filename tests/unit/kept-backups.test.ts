@@ -65,7 +65,7 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
     const none = await restoreSource(target, clients);
     // Assess
     expect([withoutOutputs.buckets, none.buckets]).toEqual([{ backupBucket: KIT_BACKUP }, { backupBucket: KIT_BACKUP }]);
-    expect([withoutOutputs.fallback, none.fallback]).toEqual(['stack backup-kit on embedded lacks the kit’s outputs', 'no stack backup-kit on embedded']);
+    expect([withoutOutputs.fallback, none.fallback]).toEqual(['stack backup-kit on embedded lacks the kit’s outputs', 'no stack backup-kit on embedded at http://127.0.0.1:9']);
   });
 
   it('says there is nothing to restore from when no stack is there and no backups were kept', async () => {
@@ -76,7 +76,7 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
     const source = restoreSource(target, clients);
     // Assess
     await expect(source).rejects.toThrow(
-      `no stack backup-kit on embedded, and no backups are kept in s3://${KIT_BACKUP} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`,
+      `no stack backup-kit on embedded at http://127.0.0.1:9, and no backups are kept in s3://${KIT_BACKUP} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`,
     );
   });
 

@@ -46,7 +46,7 @@ describe('the console without a stack', () => {
     // Assess
     expect(view.backupBucket).toBe(KIT_BACKUP);
     expect(view.inboxBucket).toBeUndefined();
-    expect(view.fallback).toBe('no stack backup-kit on embedded');
+    expect(view.fallback).toBe('no stack backup-kit on embedded at http://127.0.0.1:9');
     expect(view.versions.map((version) => [version.versionId, version.receipt.state])).toEqual([['b1', 'unknown']]);
   });
 });
