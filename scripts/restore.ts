@@ -10,6 +10,7 @@ import {
   listBackupVersions,
   notRestored,
   overwriteConsequence,
+  overwriteLoses,
   planRestore,
   RestoreAction,
   RestoreRequestError,
@@ -38,7 +39,7 @@ const describe = (item: PlannedRestore) => {
   const to = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
   if (item.skipped === SkipReason.alreadyThere) return `  done       ${shownName(item.key)}: ${item.reason}`;
   if (item.action === RestoreAction.skip) return `  skip       ${shownName(item.key)}: ${item.reason}`;
-  const lost = item.action === RestoreAction.overwrite && item.occupiedByVersion === 'null' ? ` (${overwriteConsequence(item)})` : '';
+  const lost = item.action === RestoreAction.overwrite && overwriteLoses(item) ? ` (${overwriteConsequence(item)})` : '';
   return `  ${item.action.padEnd(10)} ${to} ← ${from}${lost}`;
 };
 
@@ -98,7 +99,7 @@ run(async () => {
     console.log(`nothing to restore${done > 0 ? `: ${done} key(s) hold their backup's bytes already` : ''}`);
     return notRestored(request, plan).length > 0 ? ExitCode.failed : ExitCode.ok;
   }
-  const lost = writes.filter((item) => item.action === RestoreAction.overwrite && item.occupiedByVersion === 'null').length;
+  const lost = writes.filter((item) => item.action === RestoreAction.overwrite && overwriteLoses(item)).length;
   const lostWarning = lost > 0 ? ` ${lost} of them in a bucket that keeps no versions (versioning never enabled, or suspended) ${lost === 1 ? 'is' : 'are'} lost for good.` : '';
   if (overwrites > 0 && !options.yes && !(await confirm(`Overwrite ${overwrites} existing object(s)?${lostWarning}`))) {
     console.error('not confirmed: nothing was restored (pass --yes, or YES=1, to overwrite without asking)');

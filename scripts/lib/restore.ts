@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { copyVersion, type CopyMethod } from '../../handler/copy.js';
 import type { Destination } from '../../handler/copy-source.js';
-import { ComparedBy, compareContent, isMultipartEtag, type ContentFacts } from '../../handler/content.js';
+import { ComparedBy, compareContent, isMultipartEtag, type ContentComparison, type ContentFacts } from '../../handler/content.js';
 import { isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
@@ -41,12 +41,15 @@ export type RestoreRequest = {
   readonly target?: string;
 };
 
+/** Whether an overwrite loses what the destination holds: its "null" version (no versioning, or suspended) is replaced. */
+export const overwriteLoses = (item: Pick<PlannedRestore, 'occupiedByVersion'>) => item.occupiedByVersion === 'null';
+
 /**
  * What an overwrite does to what the destination holds: kept as a noncurrent version where it has a version id, lost
  * for good where it is the "null" version (a bucket whose versioning was never enabled, or is suspended).
  */
 export function overwriteConsequence(item: Pick<PlannedRestore, 'destination' | 'occupiedByVersion'>): string {
-  return item.occupiedByVersion === 'null'
+  return overwriteLoses(item)
     ? `s3://${item.destination.bucket} keeps no version of it (versioning never enabled, or suspended): what it holds now is lost for good`
     : 'the bucket keeps what it holds now as a noncurrent version';
 }
@@ -315,6 +318,15 @@ async function requireDestinationBucket(s3: S3Client, bucket: string, to: string
   if (!exists) throw new RestoreRequestError(`TO=${to}: the bucket ${bucket} does not exist: create it first, or name another`);
 }
 
+/**
+ * How a destination is known to hold a backup's bytes already (a checksum or an MD5 ETag, never a size alone; an
+ * archived object is no readable copy), or undefined when it is not: then nothing is to be written there.
+ */
+function holdsBytesOf(backup: ContentFacts, destination: ObjectVersion): ContentComparison | undefined {
+  const comparison = destination.archivedIn ? undefined : compareContent(backup, destination.content);
+  return comparison?.same && comparison.by !== ComparedBy.size ? comparison : undefined;
+}
+
 /** What a restore would do, key by key; nothing is written. */
 export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request: RestoreRequest, onProgress?: (done: number) => void): Promise<PlannedRestore[]> {
   if (Boolean(request.key) === Boolean(request.prefix !== undefined)) throw new RestoreRequestError('name either KEY=<key> or PREFIX=<folder/> (with AT=<time>)');
@@ -388,10 +400,9 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const occupiedByVersion = occupant?.versionId;
         const byTime = request.at && !then ? { historyGone: true } : {};
         // What an earlier run of the same restore wrote, or an untouched file: nothing to do, and no failure, FORCE=1
-        // or not (it would write the same bytes again, as a new version and a new backup). Only evidence of the bytes
-        // counts (a checksum or an MD5 ETag), never a size alone; an archived object is no readable copy.
-        const comparison = occupant && !occupant.archivedIn && compareContent(backup.content, occupant.content);
-        if (comparison && comparison.same && comparison.by !== ComparedBy.size) {
+        // or not (it would write the same bytes again, as a new version and a new backup).
+        const comparison = occupant && holdsBytesOf(backup.content, occupant);
+        if (comparison) {
           return { ...skip(SkipReason.alreadyThere, `s3://${target.bucket}/${shownName(target.key)} holds this backup's bytes already (${comparison.detail})`), backup, occupiedBy, occupiedByVersion, ...byTime };
         }
         // Over the inbox's current version, a restore leaves it as an earlier version that no verb backs up: only a
@@ -457,8 +468,8 @@ export async function executeRestore(
             const where = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
             // Written meanwhile with this backup's bytes (the same restore run twice at once): nothing to do, as in the plan.
             const now = await headObjectVersion(s3, item.destination.bucket, item.destination.key).catch(() => undefined);
-            const comparison = now && source && !now.archivedIn && compareContent(source.content, now.content);
-            if (comparison && comparison.same && comparison.by !== ComparedBy.size) {
+            const comparison = now && source && holdsBytesOf(source.content, now);
+            if (comparison) {
               return { ...item, action: RestoreAction.skip, skipped: SkipReason.alreadyThere, reason: `${where} was written meanwhile with this backup's bytes (${comparison.detail}): nothing to do` };
             }
             const reason = item.action === RestoreAction.overwrite
