@@ -122,7 +122,9 @@ export function nonEmpty(example: string): (value: string) => string {
 /** An object key as typed: only an empty one is refused, as S3 takes a key made only of spaces like any other name. */
 export function objectKey(example: string): (value: string) => string {
   return (value) => {
-    if (value === '') throw new InvalidArgumentError(`It must not be empty, e.g. ${example}.`);
+    if (value === '') {
+      throw new InvalidArgumentError(`It must not be empty, e.g. ${example}. (make drops a value's leading spaces: a key made only of spaces goes with npx tsx and the option, quoted.)`);
+    }
     return value;
   };
 }
