@@ -143,28 +143,23 @@ describe('checking keys against the backup, and repairing them through the funct
     ]);
   });
 
-  it('names a key in its restore command as one shell word, so that pasting it runs nothing the key holds, with the target', async () => {
-    // Prepare: an uploader chose the name
-    const key = "it's $(touch pwned) `id`.txt";
+  it.each([
+    [
+      'names a key in its restore command as one shell word, so that pasting it runs nothing the key holds, with the target',
+      "it's $(touch pwned) `id`.txt",
+      'aws',
+      "`make restore KEY='it'\\''s $(touch pwned) `id`.txt' LIST=1 TARGET=aws` lists them",
+    ],
+    ['gives a key with a line break, which make cannot hand on, its restore command through tsx', 'two\nlines.txt', 'localstack', "`npx tsx scripts/restore.ts --key $'two\\nlines.txt' --list --target localstack` lists them"],
+  ] as const)('%s', async (_name, key, target, command) => {
+    // Prepare: an uploader chose the name; its backup was deleted in the backup bucket
     const current = model.put(INBOX, key, { body: 'kept below' });
     model.put(BACKUP, key, { body: 'kept below', metadata: { 'source-version-id': current } });
     model.deleteKey(BACKUP, key);
     // Act
-    const [finding] = await reconcileBuckets(s3 as unknown as S3Client, buckets, { target: 'aws' });
+    const [finding] = await reconcileBuckets(s3 as unknown as S3Client, buckets, { target });
     // Assess
-    expect(finding?.detail).toContain("`make restore KEY='it'\\''s $(touch pwned) `id`.txt' LIST=1 TARGET=aws` lists them");
-  });
-
-  it('gives a key with a line break, which make cannot hand on, its restore command through tsx', async () => {
-    // Prepare
-    const key = 'two\nlines.txt';
-    const current = model.put(INBOX, key, { body: 'kept below' });
-    model.put(BACKUP, key, { body: 'kept below', metadata: { 'source-version-id': current } });
-    model.deleteKey(BACKUP, key);
-    // Act
-    const [finding] = await reconcileBuckets(s3 as unknown as S3Client, buckets, { target: 'localstack' });
-    // Assess
-    expect(finding?.detail).toContain("`npx tsx scripts/restore.ts --key $'two\\nlines.txt' --list --target localstack` lists them");
+    expect(finding?.detail).toContain(command);
   });
 
   it('checks a PREFIX as a folder, as restore reads it: docs is docs/…, never docs-private/…', async () => {
