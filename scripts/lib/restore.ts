@@ -197,6 +197,23 @@ function inboxStateAt(inboxHistory: VersionEntry[] | undefined, at: Date): Inbox
   return { held: false, deletedAt: entry.lastModified, ...(partsBelow ? { partsBelow } : {}) };
 }
 
+/**
+ * The first backup made of an inbox version (the oldest naming it: a later copy, made again by a redrive or a repair,
+ * says nothing of when the version was complete). A "null" version (an unversioned inbox) is named by every backup
+ * of the key, and is told apart by the time its backup recorded for it.
+ */
+async function firstBackupOf(s3: S3Client, backupBucket: string, entries: readonly VersionEntry[], version: VersionEntry): Promise<BackupVersionInfo | undefined> {
+  const ofIt = (backup: BackupVersionInfo | undefined) =>
+    backup?.provenance.sourceVersionId === version.versionId && (version.versionId !== 'null' || backup.sourceTime.getTime() === version.lastModified.getTime());
+  const oldestFirst = entries.filter((entry) => !entry.deleteMarker).reverse();
+  for (let start = 0; start < oldestFirst.length; start += WALK_WINDOW) {
+    const window = await Promise.all(oldestFirst.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
+    const found = window.find(ofIt);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** When a backup shows its source version complete: S3's times are whole seconds, so a second after its own. */
 const completeBy = (backup: BackupVersionInfo | undefined) => (backup ? backup.backedUpAt.getTime() + 1000 : Infinity);
 
@@ -376,7 +393,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           `version ${version.versionId} was uploaded in parts, which S3 dates by the upload's start (${version.lastModified.toISOString()}), and ${backup ? `its backup shows it complete only by ${new Date(completeBy(backup)).toISOString()}` : 'no backup shows by when it was complete'}`;
         if (then && then.held === false && then.partsBelow) {
           const { partsBelow, deletedAt } = then;
-          const below = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], { ...request, version: partsBelow.versionId, at: undefined }, undefined);
+          const below = await firstBackupOf(s3, buckets.backupBucket, backups.get(key) ?? [], partsBelow);
           if (completeBy(below) > deletedAt.getTime()) return unknownAt(`the key was deleted at ${deletedAt.toISOString()}, and ${completion(partsBelow, below)}: which came last is unknown`);
         }
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);
@@ -384,8 +401,10 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const inboxVersionId = then && then.held && then.versionId !== 'null' ? then.versionId : undefined;
         const backup = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request, inboxVersionId);
         if (then && then.held === true && then.inParts) {
-          const ofIt = backup?.provenance.sourceVersionId === then.versionId ? backup : undefined;
-          if (completeBy(ofIt) > request.at!.getTime()) return unknownAt(completion(then.inParts, ofIt));
+          const first = await firstBackupOf(s3, buckets.backupBucket, backups.get(key) ?? [], then.inParts);
+          // With no backup of it, the inbox still has it: it can be made current again.
+          const keep = !first && inboxVersionId ? ` (no backup holds it; the inbox still keeps it: ${copyBackCommand(buckets.inboxBucket!, key, inboxVersionId)} makes it current again)` : '';
+          if (completeBy(first) > request.at!.getTime()) return unknownAt(`${completion(then.inParts, first)}${keep}`);
         }
         if (!backup && inboxVersionId) {
           return skip(

@@ -293,20 +293,24 @@ describe('planRestore by time, where the inbox holds a version uploaded in parts
    * The inbox's writes in the order S3 completed them (each backed up a few seconds after), a version uploaded in
    * parts dated by its upload's start, as S3 dates it; a delete has no backup.
    */
-  function history(writes: readonly (readonly [name: string, time: string, kind?: 'in parts' | 'delete', backedUpAt?: string])[]) {
+  function history(writes: readonly (readonly [name: string, time: string, kind?: 'in parts' | 'delete' | 'copied again', backedUpAt?: string])[]) {
     const model = new VersionedS3Model();
     model.install(s3);
     const backedUp: Record<string, string> = {};
+    const sources: Record<string, string> = {};
     for (const [name, time, kind, backupTime] of writes) {
       if (kind === 'delete') {
         model.deleteKey('the-inbox', 'docs/a.txt', at(time));
         continue;
       }
-      const source = model.put('the-inbox', 'docs/a.txt', { body: name, writtenAt: at(time), ...(kind === 'in parts' ? { uploadedInParts: 3 } : {}) });
-      backedUp[name] = model.put('the-backups', 'docs/a.txt', { body: name, metadata: { 'source-version-id': source }, writtenAt: at(backupTime ?? time.replace(/:00$/, ':05')) });
+      // A backup of an earlier write made again (a redrive, a repair): only the backup bucket is written
+      if (kind !== 'copied again') sources[name] = model.put('the-inbox', 'docs/a.txt', { body: name, writtenAt: at(time), ...(kind === 'in parts' ? { uploadedInParts: 3 } : {}) });
+      if (backupTime === 'none') continue;
+      const backup = model.put('the-backups', 'docs/a.txt', { body: name, metadata: { 'source-version-id': sources[name]! }, writtenAt: at(backupTime ?? time.replace(/:00$/, ':05')) });
+      backedUp[name] ??= backup;
     }
     const planAt = async (time: string) => (await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', at: at(time), to: 'the-inbox/restored/', force: false }))[0]!;
-    return { backedUp, planAt };
+    return { backedUp, sources, planAt };
   }
 
   it('takes it as written after every write listed before it, and as complete once its backup shows it, though its Last-Modified is when its upload began', async () => {
@@ -319,6 +323,26 @@ describe('planRestore by time, where the inbox holds a version uploaded in parts
     expect([after.backup?.versionId, before.backup?.versionId]).toEqual([backedUp['in parts'], backedUp.first]);
     expect(between).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.ambiguousAtTime });
     expect(between.reason).toContain('was uploaded in parts, which S3 dates by the upload\'s start (2026-11-27T10:00:00.000Z), and its backup shows it complete only by 2026-11-27T10:30:06.000Z, so what the inbox held at 2026-11-27T10:20:00.000Z is unknown');
+  });
+
+  it('takes its completion from its first backup, not from a copy made again later (a redrive, a repair)', async () => {
+    // Prepare: the upload in parts was backed up at 10:30:05, and copied into the backup bucket again at 12:00:05
+    const { planAt } = history([['first', '09:00:00'], ['in parts', '10:00:00', 'in parts', '10:30:05'], ['last', '11:00:00'], ['in parts', '12:00:05', 'copied again']]);
+    // Act
+    const plan = await planAt('10:40:00');
+    // Assess: the newest backup of the version it held is restored
+    expect(plan.action).toBe(RestoreAction.restore);
+    expect(plan.backup?.backedUpAt).toEqual(at('12:00:05'));
+  });
+
+  it('says how to make a version uploaded in parts current again when no backup of it shows it complete', async () => {
+    // Prepare: the latest write, uploaded in parts from 10:00, has no backup yet
+    const { sources, planAt } = history([['first', '09:00:00'], ['in parts', '10:00:00', 'in parts', 'none']]);
+    // Act
+    const plan = await planAt('12:00:00');
+    // Assess
+    expect(plan).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.ambiguousAtTime });
+    expect(plan.reason).toContain(`no backup shows by when it was complete (no backup holds it; the inbox still keeps it: \`aws s3api copy-object --bucket the-inbox --key 'docs/a.txt' --copy-source 'the-inbox/docs/a.txt?versionId=${sources['in parts']}'\` makes it current again)`);
   });
 
   it('cannot tell a deletion from the upload in parts that began before it, unless the upload’s backup came before the deletion', async () => {
