@@ -410,7 +410,8 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
   const { queueUrl, visibilitySeconds } = options;
   const receivedAt = Date.now();
   const { messages, inPart } = await receiveAll(sqs, queueUrl, visibilitySeconds);
-  const listedInPart = inPart ? { listedInPart: true as const } : {};
+  // Only a run over the whole queue misses what it did not list; one of events chosen from a page sees them through.
+  const listedInPart = inPart && !options.choose ? { listedInPart: true as const } : {};
   const hiddenElsewhere = await hiddenByOthers(sqs, queueUrl, messages.length);
   const items = messages.map(parseParked);
   const unreadable = items.filter(isUnreadable);

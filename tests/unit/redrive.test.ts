@@ -368,6 +368,22 @@ describe('a queue larger than one listing keeps hidden', () => {
     expect(redriveFailed(listing)).toBe(true);
   });
 
+  it('sees through the events chosen from a page without counting what it did not list as left undone', async () => {
+    // Prepare: the same ten messages keep coming back; one of them is chosen
+    const first = Array.from({ length: 10 }, (_, n) => parkedMessage(n));
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: first });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    sqs.on(DeleteMessageCommand).resolves({});
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode({ outcomes: ['copied'] }) });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, { ...options, choose: (event) => event.messageId === 'm-3' });
+    // Assess
+    expect(redrive.results.map((result) => result.outcomes)).toEqual([['copied']]);
+    expect(redrive.listedInPart).toBeUndefined();
+    expect(redriveFailed(redrive)).toBe(false);
+  });
+
   it('says nothing of the kind when the queue ran out of visible messages', async () => {
     // Prepare
     sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parkedMessage(1)] }).resolves({});

@@ -327,7 +327,7 @@ describe('what a destroy would lose', () => {
     // Assess
     expect(unbacked).toMatchObject({ parked: 0, queueListedInPart: true });
     expect(() => refuseLosingUnbacked(unbacked, 'aws', { inboxBucket: INBOX, stackUsable: true })).toThrow(
-      /would lose events parked in a failed-events queue too large to list whole \(its first messages came back before the last were read\), which were not all counted[\s\S]*\. Back them up first with `make redrive TARGET=aws`/,
+      /would lose events parked in a failed-events queue too large to list whole \(its first messages came back before the last were read\), which were not all counted[\s\S]*\. Look at the queue's messages with `make redrive DRY_RUN=1 TARGET=aws` \(a redrive leaves the other messages that fill it where they are\), and destroy with DISCARD_UNBACKED=1 once none is an upload you need/,
     );
   });
 
