@@ -4,7 +4,7 @@ import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, nonEmpty, objectKey, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
 import { invokeFunction } from './lib/invoke.js';
-import { functionLogLines, invocationsSince, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
+import { functionLogSince, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress } from './lib/progress.js';
@@ -77,10 +77,7 @@ run(async () => {
   }
 
   const started = Date.now();
-  const whyNotBackedUp = async (key: string) => {
-    const read = async () => ({ lines: await functionLogLines(clients.logs, outputs.LogGroupName, started), invocations: await invocationsSince(clients.logs, outputs.LogGroupName, started) });
-    return notBackedUpAdvice(key, await read().catch(() => undefined));
-  };
+  const whyNotBackedUp = async (key: string) => notBackedUpAdvice(key, await functionLogSince(clients.logs, outputs.LogGroupName, started).catch(() => undefined));
   // Uploads and waits each have their own slots, so that waiting does not hold uploads back; together they stay
   // below the SDK's connection pool (50), beyond which requests only queue inside it, with a warning each time.
   const uploads = pLimit(IN_FLIGHT_EACH);

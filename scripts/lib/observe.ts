@@ -18,10 +18,10 @@ export async function logEvents(logs: CloudWatchLogsClient, logGroupName: string
   return events;
 }
 
-/** The function's JSON log lines since a moment, newest last. Lines that are not JSON (START, REPORT …) are left out. */
-export async function functionLogLines(logs: CloudWatchLogsClient, logGroupName: string, sinceMs: number): Promise<FunctionLogLine[]> {
+/** The structured (JSON) lines among log events, oldest first. Lines that are not JSON (START, REPORT …) are left out. */
+function structuredLines(events: readonly FilteredLogEvent[]): FunctionLogLine[] {
   const lines: FunctionLogLine[] = [];
-  for (const event of await logEvents(logs, logGroupName, sinceMs)) {
+  for (const event of events) {
     const text = event.message?.trim() ?? '';
     const start = text.indexOf('{');
     if (start < 0) continue;
@@ -34,19 +34,30 @@ export async function functionLogLines(logs: CloudWatchLogsClient, logGroupName:
   return lines.sort((a, b) => a.eventTimestamp - b.eventTimestamp);
 }
 
-/** How many invocations of the function started since a moment: its log's START lines. */
-export async function invocationsSince(logs: CloudWatchLogsClient, logGroupName: string, sinceMs: number): Promise<number> {
-  return (await logEvents(logs, logGroupName, sinceMs)).filter((event) => event.message?.startsWith('START RequestId:')).length;
+/** The function's JSON log lines since a moment, newest last. */
+export async function functionLogLines(logs: CloudWatchLogsClient, logGroupName: string, sinceMs: number): Promise<FunctionLogLine[]> {
+  return structuredLines(await logEvents(logs, logGroupName, sinceMs));
+}
+
+/** The function's log since a moment: its structured lines, and the request ids of the invocations that started (START lines). */
+export type FunctionLog = { readonly lines: readonly FunctionLogLine[]; readonly invocations: readonly string[] };
+
+export async function functionLogSince(logs: CloudWatchLogsClient, logGroupName: string, sinceMs: number): Promise<FunctionLog> {
+  const events = await logEvents(logs, logGroupName, sinceMs);
+  const invocations = events.flatMap((event) => /^START RequestId: (\S+)/.exec(event.message ?? '')?.[1] ?? []);
+  return { lines: structuredLines(events), invocations };
 }
 
 /**
- * What to look at for an upload whose backup did not come, by what the function's log holds since the upload
- * (undefined when it could not be read): no invocation at all, and no line naming the key, is an event that never
- * reached the function; anything else (a failing init or a crash logs no key) is for the function's log to explain.
+ * What to look at for an upload whose backup did not come, by the function's log since the upload (undefined when it
+ * could not be read): when no line names the key and every invocation since logged lines of its own (the function
+ * ran and worked, on other keys), the event never reached it; an invocation that logged nothing (an init that failed,
+ * a crash) is for the function's log to explain, and so is any line naming the key.
  */
-export function notBackedUpAdvice(key: string, log: { readonly lines: readonly FunctionLogLine[]; readonly invocations: number } | undefined): string {
-  if (log !== undefined && log.invocations === 0 && !log.lines.some((line) => line.key === key)) {
-    return "the function was not invoked since the upload (no START line in its log): its event did not reach the function (a bucket notification changed by hand, or an emulator told to drop events); `make reconcile FIX=1` backs up what no event brought";
+export function notBackedUpAdvice(key: string, log: FunctionLog | undefined): string {
+  const ranWell = (requestId: string) => log!.lines.some((line) => line.function_request_id === requestId);
+  if (log !== undefined && !log.lines.some((line) => line.key === key) && log.invocations.every(ranWell)) {
+    return "no line of the function's log names it, and every invocation since the upload ran and logged its own work: its event did not reach the function (a bucket notification changed by hand, or an emulator told to drop events); `make reconcile FIX=1` backs up what no event brought";
   }
   return 'the function did not back it up; `make logs` shows why, `make redrive` retries the events it parked, and `make reconcile FIX=1` backs up what no event brought';
 }

@@ -30,18 +30,19 @@ describe('waitForBackupOf', () => {
 });
 
 describe('notBackedUpAdvice', () => {
-  const line = (key: string) => ({ message: 'decision', key, eventTimestamp: 1 });
+  const line = (key: string, requestId: string) => ({ message: 'decision', key, function_request_id: requestId, eventTimestamp: 1 });
   const general = 'the function did not back it up; `make logs` shows why, `make redrive` retries the events it parked, and `make reconcile FIX=1` backs up what no event brought';
 
-  it('calls an event lost only when the function was not invoked at all since the upload, else sends the owner to its log', () => {
-    // Act
-    const lost = notBackedUpAdvice('seed/a.bin', { lines: [], invocations: 0 });
-    // A function whose init fails, or that crashes, was invoked and names no key
-    const failing = notBackedUpAdvice('seed/a.bin', { lines: [], invocations: 3 });
-    const named = notBackedUpAdvice('seed/a.bin', { lines: [line('seed/b.bin'), line('seed/a.bin')], invocations: 2 });
-    const unread = notBackedUpAdvice('seed/a.bin', undefined);
+  it('calls an event lost only when no line names the key and every invocation since ran and logged its own work', () => {
+    // Act: nine files of a run backed up, the tenth's event dropped; or no invocation at all
+    const lostAmongOthers = notBackedUpAdvice('seed/9.bin', { lines: Array.from({ length: 9 }, (_, n) => line(`seed/${n}.bin`, `r-${n}`)), invocations: Array.from({ length: 9 }, (_, n) => `r-${n}`) });
+    const lostAlone = notBackedUpAdvice('seed/0.bin', { lines: [], invocations: [] });
+    // An init that fails, or a crash, logs no line of its invocation's own
+    const failing = notBackedUpAdvice('seed/0.bin', { lines: [{ message: 'config rejected', eventTimestamp: 1 }], invocations: ['r-1', 'r-2', 'r-3'] });
+    const named = notBackedUpAdvice('seed/0.bin', { lines: [line('seed/0.bin', 'r-1')], invocations: ['r-1'] });
+    const unread = notBackedUpAdvice('seed/0.bin', undefined);
     // Assess
-    expect(lost).toMatch(/^the function was not invoked since the upload \(no START line in its log\): its event did not reach the function .*`make reconcile FIX=1` backs up what no event brought$/);
+    for (const lost of [lostAmongOthers, lostAlone]) expect(lost).toMatch(/^no line of the function's log names it, and every invocation since the upload ran and logged its own work: its event did not reach the function .*`make reconcile FIX=1` backs up what no event brought$/);
     expect([failing, named, unread]).toEqual([general, general, general]);
   });
 });
