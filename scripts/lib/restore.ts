@@ -253,7 +253,7 @@ async function chooseVersion(
   return request.at && inboxVersionId !== undefined ? unrecorded.find((version) => version.sourceTime.getTime() <= request.at!.getTime()) : undefined;
 }
 
-/** What S3 says of an inbox version's bytes, given its version id: undefined when the version is no longer there. */
+/** What S3 says of an inbox version's bytes, given its version id: undefined when it cannot say (the version is gone, or SSE-C). */
 export type InboxContent = (versionId: string) => Promise<ContentFacts | undefined>;
 
 /**
@@ -287,7 +287,7 @@ export async function sourcesHeld(
 ): Promise<Set<string>> {
   const held = new Set<string>();
   const contentOf = new Map<string, Promise<ContentFacts | undefined>>();
-  const holdsBytesOf = async (version: BackupVersionInfo, source: string) => {
+  const holdsSourceBytes = async (version: BackupVersionInfo, source: string) => {
     if (!contentOf.has(source)) contentOf.set(source, inboxContent(source));
     const inbox = await contentOf.get(source)!;
     return inbox === undefined || compareContent(version.content, inbox).same;
@@ -298,7 +298,7 @@ export async function sourcesHeld(
     for (const version of window) {
       const source = version?.provenance.sourceVersionId;
       if (version === undefined || source === undefined || !inboxVersionIds.has(source) || held.has(source)) continue;
-      if (await holdsBytesOf(version, source)) held.add(source);
+      if (await holdsSourceBytes(version, source)) held.add(source);
     }
   }
   return held;
