@@ -210,6 +210,24 @@ describe('CloudFormation fidelity', () => {
     expect(update).toMatch(/^400 InvalidParameterValueException: .*Reserved keys used in this request: AWS_ACCESS_KEY_ID$/);
   });
 
+  it('refuses to create or update a function on a Node.js runtime Lambda no longer takes for that (nodejs20.x and older)', async () => {
+    // Prepare
+    const refusal = (request: Promise<unknown>) => request.then(() => 'done', (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode} ${error.name}: ${error.message}`);
+    const files = { 'index.mjs': 'export const handler = async () => 1;' };
+    // Act
+    const [node20, node18, node22] = await Promise.all(
+      (['nodejs20.x', 'nodejs18.x', 'nodejs22.x'] as const).map((runtime) => refusal(createTestFunction(started(), `kit-runtime-${runtime.replace('.', '-')}`, files, { runtime }))),
+    );
+    const update = await refusal(live().lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'kit-runtime-nodejs22-x', Runtime: 'nodejs20.x' })));
+    // Assess
+    expect([node20, node18, update]).toEqual(
+      ['nodejs20.x', 'nodejs18.x', 'nodejs20.x'].map(
+        (runtime) => `400 InvalidParameterValueException: The runtime parameter of ${runtime} is no longer supported for creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating functions.`,
+      ),
+    );
+    expect(node22).toBe('done');
+  });
+
   it('updates a stack whose Conditions read a pseudo parameter or a mapping, which the update does not change', async () => {
     // Prepare: a queue that exists only in us-east-1, and another whose name a parameter changes
     const { cloudFormation } = live();

@@ -1,12 +1,14 @@
 """A function configuration checked as Lambda checks it, which moto 5.2.5 does not: a CreateFunction or an
-UpdateFunctionConfiguration (CloudFormation's included) that sets a variable Lambda reserves, more than 4 KB of
-variables, a timeout outside 1-900 s or memory outside 128-10,240 MB is refused with Lambda's answer, instead of
-being stored (a reserved variable then even replaced the value the runtime sets, AWS_REGION or the credentials).
+UpdateFunctionConfiguration (CloudFormation's included) that sets a Node.js runtime Lambda no longer creates or
+updates functions with, a variable Lambda reserves, more than 4 KB of variables, a timeout outside 1-900 s or memory
+outside 128-10,240 MB is refused with Lambda's answer, instead of being stored (a reserved variable then even
+replaced the value the runtime sets, AWS_REGION or the credentials).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from moto.awslambda.exceptions import InvalidParameterValueException
@@ -21,6 +23,10 @@ RESERVED_VARIABLES = frozenset({
     "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
 })
 VARIABLES_LIMIT_BYTES = 4096
+# Node.js runtimes Lambda no longer creates or updates functions with: nodejs20.x since 2026-08-31 (its deprecation
+# on 2026-04-30, and the block that follows), the older ones long before.
+_NODE_RUNTIME = re.compile(r"^nodejs(\d+)(?:\.\d+)?(?:\.x)?$")
+LAST_BLOCKED_NODE_MAJOR = 20
 RANGES = {"Timeout": ("timeout", 1, 900), "MemorySize": ("memorySize", 128, 10240)}
 
 
@@ -33,6 +39,12 @@ class ValidationException(JsonRESTError):
 
 def check_configuration(spec: dict[str, Any]) -> None:
     """Raises Lambda's answer to a configuration it refuses; `spec` holds what the request sets."""
+    runtime = str(spec.get("Runtime") or "")
+    node = _NODE_RUNTIME.match(runtime)
+    if runtime == "nodejs" or (node and int(node.group(1)) <= LAST_BLOCKED_NODE_MAJOR):
+        raise InvalidParameterValueException(
+            f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda functions. "
+            "We recommend you use a supported runtime while creating or updating functions.")
     for key, (member, low, high) in RANGES.items():
         if key not in spec:
             continue
