@@ -1,5 +1,5 @@
 import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { AddPermissionCommand, DeleteFunctionCommand, RemovePermissionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateFunctionCommand, DeleteFunctionCommand, RemovePermissionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import {
   GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
@@ -18,6 +18,7 @@ import { functionLogLines, logEvents, waitForBackupOf } from '../../scripts/lib/
 import { deployStack } from '../../scripts/lib/stack.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { createTestFunction, emulatorFaults, emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
+import { zipOfFiles } from './support/zip.js';
 import { LogMessage, Outcome } from '../../handler/outcome.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 
@@ -226,6 +227,21 @@ describe('CloudFormation fidelity', () => {
       ),
     );
     expect(node22).toBe('done');
+  });
+
+  it('refuses a LoggingConfig, which its runtime does not honour, instead of taking it and logging as before', async () => {
+    // Prepare
+    const { lambda } = live();
+    const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: live().outputs.BackupFunctionName }))).Role;
+    const Code = { ZipFile: await zipOfFiles({ 'index.mjs': 'export const handler = async () => 1;' }) };
+    // Act
+    const created = lambda
+      .send(new CreateFunctionCommand({ FunctionName: 'kit-json-logs', Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code, LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'WARN' } }))
+      .then(() => 'created', (error: Error) => `${error.name}: ${error.message}`);
+    // Assess
+    expect(await created).toBe(
+      'InvalidParameterValueException: LoggingConfig is not emulated by the embedded emulator: its functions log text lines into /aws/lambda/<function>, whatever the format, levels or log group asked; leave LoggingConfig out here',
+    );
   });
 
   it('updates a stack whose Conditions read a pseudo parameter or a mapping, which the update does not change', async () => {

@@ -2,7 +2,8 @@
 UpdateFunctionConfiguration (CloudFormation's included) that sets a Node.js runtime Lambda no longer creates or
 updates functions with, a variable Lambda reserves, more than 4 KB of variables, a timeout outside 1-900 s or memory
 outside 128-10,240 MB is refused with Lambda's answer, instead of being stored (a reserved variable then even
-replaced the value the runtime sets, AWS_REGION or the credentials).
+replaced the value the runtime sets, AWS_REGION or the credentials). A LoggingConfig, which the kit's runtime does not
+honour, is refused by name, as the emulator's CloudFormation refuses it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ class ValidationException(JsonRESTError):
 
 def check_configuration(spec: dict[str, Any]) -> None:
     """Raises Lambda's answer to a configuration it refuses; `spec` holds what the request sets."""
+    if spec.get("LoggingConfig"):
+        # Lambda would log as JSON, or filter by level, or into another group: the kit's runtime writes text lines into
+        # /aws/lambda/<name>, and a setting taken and ignored would only mislead (CloudFormation refuses it by name too).
+        raise InvalidParameterValueException(
+            "LoggingConfig is not emulated by the embedded emulator: its functions log text lines into /aws/lambda/<function>, "
+            "whatever the format, levels or log group asked; leave LoggingConfig out here")
     runtime = str(spec.get("Runtime") or "")
     node = _NODE_RUNTIME.match(runtime)
     if runtime == "nodejs" or (node and int(node.group(1)) <= LAST_BLOCKED_NODE_MAJOR):
