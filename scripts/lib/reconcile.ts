@@ -116,25 +116,34 @@ async function versionKept(s3: S3Client, { inboxBucket, backupBucket }: Reconcil
   return (await sourcesHeld(s3, backupBucket, before.key, new Set([before.inboxVersionId]), inboxContentOf(s3, inboxBucket, before.key))).size > 0;
 }
 
+export const RepairState = { fixed: 'fixed', gone: 'gone', wrong: 'wrong' } as const;
+export type RepairState = (typeof RepairState)[keyof typeof RepairState];
+
 /**
- * What repairs came to: fixed (the backup now holds the inbox's version), gone (the key was deleted from the inbox
- * meanwhile, so there is nothing left to back up and its backups are kept: no failure), and what is still wrong.
+ * What one repair came to, with the finding that says so: fixed (the backup now holds the inbox's version), gone (the
+ * key was deleted from the inbox meanwhile and a backup holds the version the repair was for: nothing is lost, no
+ * failure), or still wrong (the repair failed, or the key was deleted before the function read it, its version never
+ * backed up and left in the inbox's history only).
  */
+export function repairResult(repair: Repair): { readonly state: RepairState; readonly finding: KeyFinding } {
+  const { before, after } = repair;
+  if (after === undefined) return { state: RepairState.wrong, finding: { ...before, detail: `repair failed: ${repair.error}` } };
+  if (goneFromInbox(after)) {
+    return after.versionKept === true
+      ? { state: RepairState.gone, finding: after }
+      : { state: RepairState.wrong, finding: { ...before, detail: `deleted from the inbox before its repair, never backed up: version ${before.inboxVersionId} stays only in the inbox's history` } };
+  }
+  return { state: after.finding === Finding.ok ? RepairState.fixed : RepairState.wrong, finding: after };
+}
+
+/** What repairs came to, sorted by repairResult: the fixed and gone repairs, and the findings still wrong. */
 export function repairOutcome(repairs: readonly Repair[]): { fixed: Repair[]; gone: Repair[]; remaining: KeyFinding[] } {
-  // Deleted from the inbox before the function read it: gone when a backup holds the version the repair was for, else
-  // that version is in the inbox's history only.
-  const goneUnbacked = (r: Repair) => r.after !== undefined && goneFromInbox(r.after) && r.after.versionKept !== true;
-  const goneKept = (r: Repair) => r.after !== undefined && goneFromInbox(r.after) && r.after.versionKept === true;
+  const results = repairs.map((repair) => ({ repair, ...repairResult(repair) }));
+  const inState = (state: RepairState) => results.filter((result) => result.state === state);
   return {
-    fixed: repairs.filter((r) => r.after?.finding === Finding.ok && r.after.goneFromBoth !== true),
-    gone: repairs.filter(goneKept),
-    remaining: repairs
-      .filter((r) => !goneKept(r) && (r.after?.finding !== Finding.ok || goneUnbacked(r)))
-      .map((r) =>
-        goneUnbacked(r)
-          ? { ...r.before, detail: `deleted from the inbox before its repair, never backed up: version ${r.before.inboxVersionId} stays only in the inbox's history` }
-          : (r.after ?? { ...r.before, detail: `repair failed: ${r.error}` }),
-      ),
+    fixed: inState(RepairState.fixed).map((result) => result.repair),
+    gone: inState(RepairState.gone).map((result) => result.repair),
+    remaining: inState(RepairState.wrong).map((result) => result.finding),
   };
 }
 

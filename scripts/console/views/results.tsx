@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import { asFolder } from '../../lib/bucket-listing.js';
-import { Finding, repairOutcome } from '../../lib/reconcile.js';
+import { Finding, repairOutcome, repairResult, RepairState, type Repair } from '../../lib/reconcile.js';
 import { ARCHIVED_ADVICE, describeHiddenElsewhere, leftUndone, LISTED_IN_PART, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { overwriteConsequence, RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import { saveInboxOnly, WHY_INBOX_ONLY } from '../../lib/unbacked.js';
@@ -58,25 +58,18 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; notReceived: readonly stri
   );
 };
 
-/** What a repair came to, as `make reconcile FIX=1` says it: fixed, gone (nothing left to back up), or still wrong and why. */
-function repairResults(repairs: ReconcileRun['repairs'], outcome: ReturnType<typeof repairOutcome>): Map<string, string> {
-  const gone = new Set(outcome.gone.map((repair) => repair.before.key));
-  const remaining = new Map(outcome.remaining.map((found) => [found.key, found]));
-  return new Map(
-    repairs.map((repair) => {
-      const { key } = repair.before;
-      const still = remaining.get(key);
-      if (repair.error !== undefined) return [key, `repair failed: ${repair.error}`];
-      if (still) return [key, `still ${still.finding}: ${still.detail}`];
-      if (gone.has(key)) return [key, 'gone: deleted from the inbox meanwhile, nothing left to back up (its backups are kept)'];
-      return [key, `${repair.after?.finding}: ${repair.after?.detail}`];
-    }),
-  );
+/** What a repair came to, in the words of `make reconcile FIX=1`: fixed, gone (nothing left to back up), or still wrong and why. */
+function repairLine(repair: Repair): string {
+  const { state, finding } = repairResult(repair);
+  if (repair.error !== undefined) return `repair failed: ${repair.error}`;
+  if (state === RepairState.wrong) return `still ${finding.finding}: ${finding.detail}`;
+  if (state === RepairState.gone) return 'gone: deleted from the inbox meanwhile, nothing left to back up (its backups are kept)';
+  return `${finding.finding}: ${finding.detail}`;
 }
 
 export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run, session }) => {
   const outcome = repairOutcome(run.repairs);
-  const results = repairResults(run.repairs, outcome);
+  const results = new Map(run.repairs.map((repair) => [repair.before.key, repairLine(repair)]));
   return (
     <Layout place={session.place} title={run.repairs.length > 0 ? 'Reconcile and repair' : 'Reconcile'}>
       <p class="summary">
