@@ -1,4 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { Outcome } from '../../handler/outcome.js';
 
 export type Invocation = { readonly functionError?: string; readonly payload: unknown };
 
@@ -19,6 +20,15 @@ export async function invokeFunction(lambda: LambdaClient, functionName: string,
     // Not JSON: keep the text.
   }
   return { functionError: response.FunctionError, payload };
+}
+
+/**
+ * Whether the function's answer names an inbox version it found archived (`source_archived`), which S3 copies only after
+ * a restore: a redrive or a repair of it must wait for that restore.
+ */
+export function answerFoundArchived(invocation: Invocation): boolean {
+  const outcomes = (invocation.payload as { outcomes?: unknown } | undefined)?.outcomes;
+  return Array.isArray(outcomes) && outcomes.includes(Outcome.sourceArchived);
 }
 
 /** The error message of a function error's payload, or the payload itself. */

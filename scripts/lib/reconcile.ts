@@ -4,11 +4,10 @@ import pLimit from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import { compareContent } from '../../handler/content.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
-import { Outcome } from '../../handler/outcome.js';
 import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder, type VersionEntry } from './bucket-listing.js';
 import { inboxContentOf, listVersionsCommand, sourcesHeld } from './restore.js';
-import { errorMessageOf, invokeFunction } from './invoke.js';
+import { answerFoundArchived, errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
 import type { TargetName } from './targets.js';
 
@@ -181,8 +180,7 @@ export async function repairThroughFunction(
             const checked = await checkKey(s3, buckets, before.key);
             const after = goneFromInbox(checked) ? { ...checked, versionKept: await versionKept(s3, buckets, before, checked) } : checked;
             // An archived version is the owner's to restore first: the function says so, and the repair passes it on.
-            const archived = (invocation.payload as { outcomes?: unknown } | undefined)?.outcomes;
-            if (Array.isArray(archived) && archived.includes(Outcome.sourceArchived) && after.finding !== Finding.ok) {
+            if (answerFoundArchived(invocation) && after.finding !== Finding.ok) {
               return { before, after: { ...after, detail: `${after.detail}: the inbox's version is archived, and S3 copies it only after a restore: restore it (RestoreObject), then repair it again` } };
             }
             return { before, after };

@@ -10,8 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { parseS3Event } from '../../handler/event.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
-import { Outcome } from '../../handler/outcome.js';
-import { errorMessageOf, invokeFunction } from './invoke.js';
+import { answerFoundArchived, errorMessageOf, invokeFunction } from './invoke.js';
 import { inboxContentOf, sourcesHeld } from './restore.js';
 import { saveVersionCommand } from './aws-cli.js';
 import { shownName, shownText } from '../../handler/shown-name.js';
@@ -230,7 +229,7 @@ export async function redriveOne(
     if (invocation.functionError) return { event, error: errorMessageOf(invocation) };
     const answer = invocation.payload as HandledAnswer;
     if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored, whyIgnored: ignoredBecause(event, inboxBucket) };
-    if (answer?.outcomes?.includes(Outcome.sourceArchived)) return { event, outcomes: answer.outcomes, archived: true };
+    if (answerFoundArchived(invocation)) return { event, outcomes: answer?.outcomes, archived: true };
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
     const checked = inboxBucket !== undefined && backups
       ? await versionsNotBackedUp(event, inboxBucket, backups).then((notBackedUp) => (notBackedUp.length > 0 ? { notBackedUp } : {}), (error: unknown) => ({ checkFailed: describeError(error) }))
