@@ -10,7 +10,7 @@ import { prepareReportsDir } from './lib/report-files.js';
 import { Finding, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
 import { shellWord, shownName } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
-import { reconcileInbox, retentionDaysOf, saveInboxOnly, WHY_INBOX_ONLY, type InboxOnlyVersion } from './lib/unbacked.js';
+import { checkedNothing, reconcileInbox, retentionDaysOf, saveInboxOnly, WHY_INBOX_ONLY, type InboxOnlyVersion } from './lib/unbacked.js';
 
 const program = scriptCommand(
   'reconcile',
@@ -54,7 +54,7 @@ run(async () => {
 
   const listed = progress('versions listed');
   const checked = progress('keys checked');
-  const { findings, inboxOnly } = await reconcileInbox(clients.s3, buckets, {
+  const reconciliation = await reconcileInbox(clients.s3, buckets, {
     prefix: options.prefix,
     target: target.name,
     onListed: listed.tick,
@@ -66,9 +66,9 @@ run(async () => {
     listed.finish();
     checked.finish();
   });
+  const { findings, inboxOnly } = reconciliation;
   console.log(`reconciled s3://${buckets.inboxBucket}/${folder} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}${inboxOnly.length > 0 ? `; ${inboxOnly.length} earlier inbox version(s) no backup holds` : ''}`);
-  if (findings.length === 0 && inboxOnly.length === 0 && folder !== '') {
-    // A folder nothing is under is most often a misspelt one (keys are case-sensitive): nothing was checked.
+  if (checkedNothing(options.prefix, reconciliation)) {
     console.error(`nothing under ${shownName(folder)} in s3://${buckets.inboxBucket} or s3://${buckets.backupBucket}: check the folder's name (PREFIX=/ checks everything)`);
     return ExitCode.failed;
   }

@@ -9,6 +9,7 @@ import { leftUndone, redriveFailed, type QueueRedrive } from '../lib/redrive.js'
 import { RestoreRequestError, SkipReason, type RestoreResult } from '../lib/restore.js';
 import { StackNeedsRecovery } from '../lib/stack-state.js';
 import { TargetName } from '../lib/targets.js';
+import { checkedNothing } from '../lib/unbacked.js';
 import { shownName } from '../../handler/shown-name.js';
 import type { ConsoleBackend } from './backend.js';
 import { isLocalHost, isSameOrigin, isSessionToken, isStartedElsewhere } from './guard.js';
@@ -173,10 +174,8 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     if (typeof history !== 'boolean') return problem(c, 400, "With the inbox's history?", history.refused);
     if (fix && !confirmedAccount(form)) return notConfirmed(c);
     const run = await backend.reconcile(field(form, 'prefix'), fix, history);
-    // A folder nothing is under is most often a misspelt one (keys are case-sensitive), as make reconcile says.
-    const folder = asFolder(run.prefix);
-    if (folder && run.findings.length === 0 && (run.inboxOnly ?? []).length === 0) {
-      return problem(c, 404, 'Nothing there', `nothing under ${shownName(folder)} in the inbox or the backups: check the folder’s name (a blank folder checks everything)`);
+    if (checkedNothing(run.prefix, { findings: run.findings, inboxOnly: run.inboxOnly ?? [] })) {
+      return problem(c, 404, 'Nothing there', `nothing under ${shownName(asFolder(run.prefix)!)} in the inbox or the backups: check the folder’s name (a blank folder checks everything)`);
     }
     // A check that finds keys to repair is a report; a repair that leaves keys wrong failed, as make reconcile says.
     return page(c, <ReconcilePage run={run} session={session} />, repairOutcome(run.repairs).remaining.length > 0 ? 500 : 200);

@@ -162,6 +162,12 @@ export async function reconcileInbox(
   return { findings, inboxOnly: await inboxOnlyVersions(s3, history, buckets.inboxBucket, buckets.backupBucket, looked, options) };
 }
 
+/**
+ * Whether a reconcile of a named folder found nothing there, in either bucket: most often a misspelt folder (keys are
+ * case-sensitive), which checked nothing and must not pass for a clean check.
+ */
+export const checkedNothing = (prefix: string | undefined, { findings, inboxOnly }: { readonly findings: readonly unknown[]; readonly inboxOnly: readonly unknown[] }) => Boolean(asFolder(prefix)) && findings.length === 0 && inboxOnly.length === 0;
+
 /** Each key's latest entry (a delete marker when the key was deleted) of a listed history. */
 const latestOf = (history: InboxHistory) => new Map([...history].flatMap(([key, entries]) => entries.filter((entry) => entry.latest).map((entry) => [key, entry] as const)));
 
