@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { Finding } from '../../scripts/lib/reconcile.js';
-import { reconcileInbox, refuseLosingUnbacked, unbackedInStack } from '../../scripts/lib/unbacked.js';
+import { checkedNothing, reconcileInbox, refuseLosingUnbacked, unbackedInStack } from '../../scripts/lib/unbacked.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { awsError, BACKUP, eventFor, INBOX } from './support/fixtures.js';
 import { VersionedS3Model } from './support/s3-model.js';
@@ -360,3 +360,17 @@ describe('reconcile over the inbox history', () => {
     expect(inboxOnly).toEqual([{ key: 'draft.txt', versionId: first }]);
   });
 });
+
+describe('checkedNothing', () => {
+  it('is true only for a named folder under which neither bucket holds anything, the whole bucket never', () => {
+    // Prepare
+    const nothing = { findings: [], inboxOnly: [] };
+    const found = { findings: [{ key: 'c/a.txt', finding: Finding.ok, detail: '' }], inboxOnly: [] };
+    const onlyHistory = { findings: [], inboxOnly: [{ key: 'c/a.txt', versionId: 'v1' }] };
+    // Act
+    const answers = [checkedNothing('c', nothing), checkedNothing('c/', found), checkedNothing('c', onlyHistory), checkedNothing(undefined, nothing), checkedNothing('/', nothing)];
+    // Assess
+    expect(answers).toEqual([true, false, false, false, false]);
+  });
+});
+
