@@ -12,15 +12,15 @@ export type VersionEntry = {
   readonly etag?: string;
 };
 
+/** Whether S3 lists key `a` before key `b`: by the bytes of their UTF-8, which JavaScript's `<` on UTF-16 is not. */
+const inS3KeyOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
+
 /**
  * Versions and delete markers, which S3 lists in two lists, each key's entries newest first in each, merged into one
  * history per key. Each list keeps S3's own order, which is the order of the writes: a version uploaded in parts has
  * its upload's start as Last-Modified, so a time can be older than that of a version listed after it. Between the
  * two lists the times decide (whole seconds: on a tie the version comes first), and the latest entry leads.
  */
-/** Whether S3 lists key `a` before key `b`: by the bytes of their UTF-8, which JavaScript's `<` on UTF-16 is not. */
-const inS3KeyOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
-
 function mergedNewestFirst(versions: readonly VersionEntry[], markers: readonly VersionEntry[]): VersionEntry[] {
   const merged: VersionEntry[] = [];
   let [v, m] = [0, 0];
