@@ -234,9 +234,9 @@ export async function stopSharedEmulator(place: SharedEmulatorPlace = sharedPlac
     };
   }
   await rm(recordFileIn(place), { force: true });
-  const commandLine = await commandLineOf(record.pid);
   const verified = answering === record.pid || ((await runsScript(record.pid, launcher)) ?? false);
   if (!verified) {
+    const commandLine = await commandLineOf(record.pid);
     const now = !processAlive(record.pid) ? 'no longer exists' : `is now ${commandLine ? `\`${commandLine.slice(0, 120)}\`` : 'another process'}`;
     return { stopped: false, message: `the recorded emulator (pid ${record.pid}) ${now}: nothing was signalled; removed the stale record` };
   }

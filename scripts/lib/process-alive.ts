@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** Whether a process with this pid exists (signal 0 checks without signalling; EPERM: it exists, another user's). */
@@ -30,4 +31,15 @@ export async function commandLineOf(pid: number): Promise<string | undefined> {
  */
 export async function runsScript(pid: number, script: string): Promise<boolean | undefined> {
   return (await argumentsOf(pid))?.includes(script);
+}
+
+/** When a process started, in clock ticks since boot (Linux /proc): with its pid, it names one process for good. */
+export function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which may hold spaces and parentheses: the start time is the 22nd field.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }

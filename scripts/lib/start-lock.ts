@@ -1,5 +1,5 @@
 import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { processAlive } from './process-alive.js';
+import { processAlive, startTimeOf } from './process-alive.js';
 import { waitFor } from './wait.js';
 
 export type LockOptions = {
@@ -12,17 +12,6 @@ export type LockOptions = {
 
 /** A lock's holder: its pid (NaN when the file names none) and, when recorded, when that process started. */
 type Holder = { readonly pid: number; readonly startedAt?: string };
-
-/** When a process started, in clock ticks since boot (Linux /proc), or undefined where it cannot be read. */
-function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The fields after the command name, which may hold spaces and parentheses: the start time is the 22nd field.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
 
 /** The holder a lock file names ("<pid> <start time>"): undefined when the file is gone meanwhile. */
 function holderOf(lockFile: string): Holder | undefined {
