@@ -27,6 +27,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { CallJournal } from './call-journal.js';
+import { keyBytes, MAX_KEY_BYTES } from '../../../scripts/lib/s3-key-limit.js';
 import { awsError, BACKUP, INBOX } from './fixtures.js';
 
 const MiB = 1024 * 1024;
@@ -201,7 +202,7 @@ export class VersionedS3Model {
         try {
           // S3 refuses a key longer than 1,024 bytes of UTF-8, in writes and reads alike (400 KeyTooLongError).
           const key = (input as { Key?: unknown }).Key;
-          if (typeof key === 'string' && Buffer.byteLength(key) > 1024) throw awsError('KeyTooLongError', 400);
+          if (typeof key === 'string' && keyBytes(key) > MAX_KEY_BYTES) throw awsError('KeyTooLongError', 400);
           resolve(operation(input));
         } catch (error) {
           reject(error);
