@@ -5,7 +5,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from './config.js';
 import { compareContent } from './content.js';
 import { copyMethodFor, copyToBackup, type CopyMethod } from './copy.js';
-import { isNotFound, isTransient, isWriteConflict } from './errors.js';
+import { describeError, isNotFound, isTransient, isWriteConflict } from './errors.js';
 import { parseS3Event, type ObjectCreated } from './event.js';
 import { requestOf } from './invocation.js';
 import { sendReceipt } from './notify.js';
@@ -55,9 +55,6 @@ const RECORD_RESERVE_MS = 5_000;
 
 /** How many failed records the error of an invocation names with their cause; the log has every one. */
 const NAMED_FAILURES = 5;
-
-/** An error as one line: its name and message. */
-const describeError = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
 /**
  * Thrown after every record was tried, when at least one failed transiently, or when the function's time would run out

@@ -56,3 +56,6 @@ export function isTransient(error: unknown): boolean {
   if (typeof status === 'number') return status >= 500 || status === 429;
   return true;
 }
+
+/** An error as one line: its name and message. */
+export const describeError = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

@@ -15,6 +15,7 @@ import type { ArtefactView, ConsoleBackend, Overview, Place, Problem, StackView 
 import { recentBackups } from './backups.js';
 import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState } from './receipts.js';
 import { readReports } from './reports.js';
+import { describeError } from '../../handler/errors.js';
 
 export type LiveBackendOptions = {
   readonly account: string;
@@ -53,7 +54,7 @@ async function artefactOf(clients: Clients, functionName: string): Promise<Artef
   try {
     liveCodeSha256 = (await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }))).CodeSha256;
   } catch (error) {
-    liveProblem = `${(error as Error).name}: ${(error as Error).message}`;
+    liveProblem = describeError(error);
   }
   const runsLocal = local && liveCodeSha256 ? liveCodeSha256 === local.codeSha256 : undefined;
   return { localSha256: local?.sha256, localProblem, liveCodeSha256, liveProblem, runsLocal };

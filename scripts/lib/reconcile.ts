@@ -10,6 +10,7 @@ import { inboxContentOf, listVersionsCommand, sourcesHeld } from './restore.js';
 import { answerFoundArchived, errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
 import type { TargetName } from './targets.js';
+import { describeError } from '../../handler/errors.js';
 
 export const Finding = { ok: 'ok', missing: 'missing', stale: 'stale', corrupt: 'corrupt', orphan: 'orphan' } as const;
 export type Finding = (typeof Finding)[keyof typeof Finding];
@@ -185,7 +186,7 @@ export async function repairThroughFunction(
             }
             return { before, after };
           } catch (error) {
-            return { before, error: `${(error as Error).name}: ${(error as Error).message}` };
+            return { before, error: describeError(error) };
           } finally {
             onRepaired?.((done += 1));
           }

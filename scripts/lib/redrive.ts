@@ -14,6 +14,7 @@ import { answerFoundArchived, errorMessageOf, invokeFunction } from './invoke.js
 import { inboxContentOf, sourcesHeld } from './restore.js';
 import { saveVersionCommand } from './aws-cli.js';
 import { shownName, shownText } from '../../handler/shown-name.js';
+import { describeError } from '../../handler/errors.js';
 
 /** An event Lambda parked in the failed-events queue after its retries, as its on-failure record tells it. */
 export type ParkedEvent = {
@@ -246,8 +247,6 @@ export async function redriveOne(
   }
 }
 
-const describeError = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
-
 /** What the script and the console say of an event left in the queue because an inbox version it names is archived. */
 export const ARCHIVED_ADVICE =
   "an inbox version it names is archived, and S3 copies it only after a restore: restore it (RestoreObject: `aws s3api restore-object`), then redrive again; left in the queue until then";
@@ -434,7 +433,7 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
       if (result.error || result.ignored || result.archived) notReleased.push(...(await release(sqs, queueUrl, [event])));
     }
   } catch (error) {
-    stoppedBy = `${(error as Error).name}: ${(error as Error).message}`;
+    stoppedBy = describeError(error);
   }
   // An interrupted or stopped run hands back at once what it did not get to (or, the queue failing, they come back
   // when their holds run out).

@@ -3,7 +3,7 @@ import pLimit from 'p-limit';
 import { copyVersion, type CopyMethod } from '../../handler/copy.js';
 import type { Destination } from '../../handler/copy-source.js';
 import { ComparedBy, compareContent, isMultipartEtag, type ContentComparison, type ContentFacts } from '../../handler/content.js';
-import { isWriteConflict } from '../../handler/errors.js';
+import { describeError, isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
 import { asFolder, historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
@@ -496,7 +496,7 @@ export async function executeRestore(
               : `${where} was written meanwhile: nothing was overwritten; run it again to see what it holds now`;
             return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason };
           }
-          return { ...item, error: `${(error as Error).name}: ${(error as Error).message}` };
+          return { ...item, error: describeError(error) };
         } finally {
           onProgress?.((done += 1));
         }
