@@ -11,6 +11,7 @@ import { freePort } from '../../scripts/lib/localstack-host.js';
 import { lambdaRuntimeDir, venvBin } from '../../scripts/lib/paths.js';
 import { processAlive } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
+import { processEnded } from '../support/process-ended.js';
 import { createTestFunction, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
 import { probeFunctionSource } from './support/probe-function.js';
 
@@ -365,6 +366,95 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(outcomes.map((outcome) => outcome.replace(/^error:.*"errorType":"([^"]+)".*$/, 'error:$1'))).toEqual(
       Array.from({ length: 3 }, () => ['error:Runtime.UnhandledPromiseRejection', 'response:"fine"']).flat(),
     );
+  });
+
+  /** Waits until the function's process (its pid, as a handler returned it) has ended, by the cause named. */
+  const runtimeEnds = (runtimePid: unknown, by: string) =>
+    waitFor(`the runtime to end by its ${by}`, async () => ((await processEnded(Number(runtimePid))) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+
+  // LocalStack's init never freezes an environment between invocations (its supervisor's Freeze only reports
+  // figures), nor does the kit's: what a handler left running runs on while the runtime waits.
+  it('runs on what an invocation left while it waits: an error it throws ends the runtime at once and fails the next invocation', async () => {
+    // Prepare: an invocation leaves a timer that throws once it has answered
+    const marker = join(taskRoot, 'left-timer-thrown');
+    await writeFile(join(taskRoot, 'left-timer.mjs'), `import { writeFileSync } from 'node:fs';
+    export const handler = async (event) => {
+      if (event.leave) setTimeout(() => { console.log('timer fires'); writeFileSync(event.leave, ''); throw new Error('left behind'); }, 200);
+      return { pid: process.pid };
+    };`);
+    await startInit({ _HANDLER: 'left-timer.handler' });
+    const { body } = await invoke('req-leave', { leave: marker });
+    await waitFor('the timer to throw', async () => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+    // The runtime ends at once, having handed its error over, instead of running on broken until an invocation comes.
+    await runtimeEnds(body.pid, 'error');
+    // Act
+    const next = await invoke('req-next', {});
+    const after = await invoke('req-after', {});
+    // Assess: the next invocation carries the error and its lines; the one after runs on a new runtime
+    expect(next).toMatchObject({ outcome: 'error', body: { errorType: 'Error', errorMessage: 'left behind' } });
+    expect(next.logs).toMatch(/INFO\ttimer fires[\s\S]*Uncaught Exception \t\{"errorType":"Error","errorMessage":"left behind"[\s\S]*Error: Runtime exited with error: exit status 129/);
+    expect(after.outcome).toBe('response');
+    expect(after.body.pid).not.toBe(body.pid);
+    expect(after.logs).not.toContain('Init Duration');
+  });
+
+  it('keeps the lines a runtime wrote while it waited just before an error nothing caught ended it, the error\'s own line included', async () => {
+    // Prepare: a timer writes 3 MB, then throws, while the runtime waits for its next invocation
+    await writeFile(join(taskRoot, 'loud-timer.mjs'), `export const handler = async (event) => {
+      if (event.leave) setTimeout(() => { process.stdout.write('w'.repeat(3 << 20) + '\\n'); throw new Error('after much output'); }, 200);
+      return { pid: process.pid };
+    };`);
+    await startInit({ _HANDLER: 'loud-timer.handler' });
+    const { body } = await invoke('req-loud', { leave: true });
+    await runtimeEnds(body.pid, 'error');
+    // Act
+    const next = await invoke('req-after-loud', {});
+    // Assess
+    expect(next).toMatchObject({ outcome: 'error', body: { errorType: 'Error', errorMessage: 'after much output' } });
+    expect(next.logs).toContain(`${'w'.repeat(1000)}`);
+    expect(next.logs).toMatch(/Uncaught Exception \t\{"errorType":"Error","errorMessage":"after much output"/);
+  });
+
+  it('fails the next invocation with Runtime.ExitError when its runtime ended while it waited (a timer called process.exit)', async () => {
+    // Prepare
+    await writeFile(join(taskRoot, 'exit-timer.mjs'), `export const handler = async (event) => {
+      if (event.exit) setTimeout(() => { console.log('leaving'); process.exit(3); }, 200);
+      return { pid: process.pid };
+    };`);
+    await startInit({ _HANDLER: 'exit-timer.handler' });
+    const { body } = await invoke('req-exit', { exit: true });
+    await runtimeEnds(body.pid, 'timer');
+    // Act
+    const next = await invoke('req-after-exit', {});
+    const after = await invoke('req-after-that', {});
+    // Assess
+    expect(next).toMatchObject({ outcome: 'error', body: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: exit status 3' } });
+    expect(next.logs).toMatch(/INFO\tleaving[\s\S]*START RequestId: req-after-exit[\s\S]*RequestId: req-after-exit Error: Runtime exited with error: exit status 3/);
+    expect(after.outcome).toBe('response');
+    expect(after.body.pid).not.toBe(body.pid);
+  });
+
+  it('fails the next invocation with an error that came while it was being handed over, its output still flushing', async () => {
+    // Prepare: while the runtime waits, a timer queues 4 MiB of output, marks that it began, stays busy 1 s and throws;
+    // the next invocation is sent during that second, so it reaches the runtime while the error's output flushes
+    const marker = join(taskRoot, 'busy-timer-began');
+    await writeFile(join(taskRoot, 'busy-timer.mjs'), `import { writeFileSync } from 'node:fs';
+    export const handler = async (event) => {
+      if (event.leave) setTimeout(() => {
+        process.stdout.write('q'.repeat(4 << 20) + '\\n');
+        writeFileSync(event.leave, '');
+        for (const end = Date.now() + 1000; Date.now() < end; );
+        throw new Error('came during the handover');
+      }, 200);
+      return 'answered';
+    };`);
+    await startInit({ _HANDLER: 'busy-timer.handler', AWS_LAMBDA_FUNCTION_TIMEOUT: '10' });
+    await invoke('req-busy', { leave: marker });
+    await waitFor('the timer to begin', async () => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 10 });
+    // Act
+    const next = await invoke('req-during-handover', {});
+    // Assess
+    expect(next).toMatchObject({ outcome: 'error', body: { errorType: 'Error', errorMessage: 'came during the handover' } });
   });
 
   it('keeps LocalStack\'s own variables from the function', async () => {

@@ -1,6 +1,6 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -40,6 +40,9 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
   /** Waits until the runtime process (its pid, as a handler returned it) has ended, by the cause named. */
   const runtimeEnds = (runtimePid: unknown, by: string) =>
     waitFor(`the runtime to end by its ${by}`, async () => ((await processEnded(runtimePid as number)) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
+
+  /** A process's state as Linux's /proc gives it ("T": stopped). */
+  const processState = async (pid: number) => (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').charAt(0);
 
   async function invoke(FunctionName: string, event: object = {}): Promise<Answer> {
     const response = await stack!.deployment.clients.lambda.send(new InvokeCommand({ FunctionName, Payload: JSON.stringify(event), LogType: 'Tail' }));
@@ -140,8 +143,8 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(second).toMatchObject({ payload: 'the second', functionError: undefined });
   });
 
-  it('fails the next invocation with an error thrown after its invocation answered, as a frozen environment resumed on Lambda would', async () => {
-    // Prepare: an invocation leaves a timer that throws once it has answered
+  it('freezes the runtime between invocations, as Lambda does: a timer left behind runs in the next invocation, which fails with its error', async () => {
+    // Prepare: an invocation leaves a timer that throws 200 ms after it answered
     const marker = join(markerDir, 'thrown');
     const source = `import { writeFileSync } from 'node:fs';
     export const handler = async (event) => {
@@ -150,13 +153,16 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     };`;
     const name = await createFunction({ 'index.mjs': source });
     const { payload: runtimePid } = await invoke(name, { leave: marker });
-    await waitFor('the timer to throw', async () => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 20 });
-    // The runtime ends at once, having handed its error over, instead of running on broken until an invocation comes.
-    await runtimeEnds(runtimePid, 'error');
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const stateWhileIdle = await processState(runtimePid as number);
+    const timerRanWhileIdle = existsSync(marker);
     // Act
     const next = await invoke(name);
     const after = await invoke(name);
-    // Assess: the next invocation carries the error and its lines; the one after runs on a new runtime
+    // Assess: nothing ran while it waited (stopped, "T"); the next invocation carries the error and its lines, the one
+    // after runs on a new runtime
+    expect(stateWhileIdle).toBe('T');
+    expect(timerRanWhileIdle).toBe(false);
     expect(next).toMatchObject({ payload: { errorType: 'Error', errorMessage: 'left behind' }, functionError: 'Unhandled' });
     expect(next.logs).toMatch(/INFO\ttimer fires[\s\S]*Uncaught Exception \t\{"errorType":"Error","errorMessage":"left behind"[\s\S]*Error: Runtime exited with error: exit status 129/);
     expect(after.functionError).toBeUndefined();
@@ -166,20 +172,25 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(after.logs).not.toContain('Init Duration');
   });
 
-  it('keeps the lines a runtime wrote just before an error nothing caught ended it, the error\'s own line included', async () => {
-    // Prepare: a timer writes 3 MB, then throws, while the runtime waits for its next invocation
+  it('fails the next invocation with Runtime.ExitError when a timer the last one left calls process.exit, as it runs once thawed', async () => {
+    // Prepare
     const source = `export const handler = async (event) => {
-      if (event.leave) setTimeout(() => { process.stdout.write('w'.repeat(3 << 20) + '\\n'); throw new Error('after much output'); }, 200);
+      if (event.exit) setTimeout(() => { console.log('leaving'); process.exit(3); }, 200);
       return process.pid;
     };`;
     const name = await createFunction({ 'index.mjs': source });
-    const { payload: runtimePid } = await invoke(name, { leave: true });
-    await runtimeEnds(runtimePid, 'error');
+    const { payload: runtimePid } = await invoke(name, { exit: true });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const endedWhileIdle = await processEnded(runtimePid as number);
     // Act
     const next = await invoke(name);
+    const after = await invoke(name);
     // Assess
-    expect(next.payload).toMatchObject({ errorType: 'Error', errorMessage: 'after much output' });
-    expect(next.logs).toMatch(/Uncaught Exception \t\{"errorType":"Error","errorMessage":"after much output"/);
+    expect(endedWhileIdle).toBe(false);
+    expect(next).toMatchObject({ payload: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: exit status 3' }, functionError: 'Unhandled' });
+    expect(next.logs).toMatch(/START RequestId: \S+[\s\S]*INFO\tleaving[\s\S]*RequestId: \S+ Error: Runtime exited with error: exit status 3/);
+    expect(after.functionError).toBeUndefined();
+    expect(after.payload).not.toBe(runtimePid);
   });
 
   it('answers a handler that corked its stdout or ended its stderr, and those after it', async () => {
@@ -190,25 +201,6 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     const answers = [await invoke(corking), await invoke(corking), await invoke(ending), await invoke(ending), await invoke(ending)];
     // Assess
     for (const answer of answers) expect(answer).toMatchObject({ payload: 'answered', functionError: undefined });
-  });
-
-  it('fails the next invocation with Runtime.ExitError when its runtime ended after it answered (a timer called process.exit)', async () => {
-    // Prepare
-    const source = `export const handler = async (event) => {
-      if (event.exit) setTimeout(() => { console.log('leaving'); process.exit(3); }, 200);
-      return process.pid;
-    };`;
-    const name = await createFunction({ 'index.mjs': source });
-    const { payload: runtimePid } = await invoke(name, { exit: true });
-    await runtimeEnds(runtimePid, 'timer');
-    // Act
-    const next = await invoke(name);
-    const after = await invoke(name);
-    // Assess
-    expect(next).toMatchObject({ payload: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: exit status 3' }, functionError: 'Unhandled' });
-    expect(next.logs).toMatch(/INFO\tleaving[\s\S]*START RequestId: \S+[\s\S]*RequestId: \S+ Error: Runtime exited with error: exit status 3/);
-    expect(after.functionError).toBeUndefined();
-    expect(after.payload).not.toBe(runtimePid);
   });
 
   it("keeps everything a handler logged before it answered in that invocation's logs, a line of 250 KB included", async () => {
@@ -226,29 +218,6 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
       expect(answer.payload).toBe('answered');
       expect(answer.logs).toMatch(/INFO\tthe last line\s*END RequestId: \S+\s*REPORT RequestId/);
     }
-  });
-
-  it('fails the next invocation with an error that came while it was being handed over, its output still flushing', async () => {
-    // Prepare: while the runtime waits, a timer queues 4 MiB of output, marks that it began, stays busy 1 s and throws;
-    // the next invocation is sent during that second, so it reaches the runtime while the error's output flushes
-    const marker = join(markerDir, 'busy');
-    const source = `import { writeFileSync } from 'node:fs';
-    export const handler = async (event) => {
-      if (event.leave) setTimeout(() => {
-        process.stdout.write('q'.repeat(4 << 20) + '\\n');
-        writeFileSync(event.leave, '');
-        for (const end = Date.now() + 1000; Date.now() < end; );
-        throw new Error('came during the handover');
-      }, 200);
-      return 'answered';
-    };`;
-    const name = await createFunction({ 'index.mjs': source }, 'index.handler', 10);
-    await invoke(name, { leave: marker });
-    await waitFor('the timer to begin', async () => (existsSync(marker) ? true : undefined), { timeoutMs: 10_000, intervalMs: 10 });
-    // Act
-    const next = await invoke(name);
-    // Assess
-    expect(next).toMatchObject({ payload: { errorType: 'Error', errorMessage: 'came during the handover' }, functionError: 'Unhandled' });
   });
 
   it('gives the next invocation a new runtime when the last one stays busy after its answer for longer than a timeout', async () => {

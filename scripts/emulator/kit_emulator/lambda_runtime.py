@@ -234,7 +234,7 @@ class EnvironmentPool:
             timeout_s=float(fn.timeout),
             memory_mb=int(fn.memory_size),
         )
-        warm = WarmEnvironment(key, fn, log_stream, ExecutionEnvironment(spec))
+        warm = WarmEnvironment(key, fn, log_stream, ExecutionEnvironment(spec, freeze_when_idle=True))
         with self._lock:
             if self._stopped:
                 raise EmulatorStopping(f"{fn.function_name} cannot start: the emulator is stopping")

@@ -11,8 +11,11 @@ its own time (Lambda's suppressed init). A runtime that ended while it waited fo
 nothing caught, which it hands over first, or an exit) fails that invocation with it, as on Lambda, where the
 frozen process would meet it there; one that ended right after an answer fails nothing. Callers hand an
 environment one invocation at a time, as Lambda does. Stopping an environment kills its runtime at once, even
-mid-invocation (which then ends as a crash), and it starts no runtime again. Standard library only: this
-module runs in the embedded emulator's Python and in LocalStack's.
+mid-invocation (which then ends as a crash), and it starts no runtime again. An environment made with
+`freeze_when_idle` freezes its runtime's process group while it waits for an invocation, as Lambda does (the
+embedded emulator's); LocalStack's init never freezes one (its supervisor's Freeze only reports figures), so
+the kit's LocalStack init does not either. Standard library only: this module runs in the embedded emulator's
+Python and in LocalStack's.
 """
 
 from __future__ import annotations
@@ -168,8 +171,9 @@ def _exit_message(returncode: int) -> str:
 
 
 class ExecutionEnvironment:
-    def __init__(self, spec: FunctionSpec) -> None:
+    def __init__(self, spec: FunctionSpec, freeze_when_idle: bool = False) -> None:
         self.spec = spec
+        self._freeze_when_idle = freeze_when_idle
         self._runtime: _Runtime | None = None
         #: What a runtime that ended right after its last answer wrote, for the next invocation's logs.
         self._left_behind: list[LogLine] = []
@@ -242,6 +246,9 @@ class ExecutionEnvironment:
             raise
         # Its process group ends with this process, even where this process is killed.
         lifeline.hold(process.pid)
+        if self._freeze_when_idle:
+            # Set before the runtime can ask for anything: Node takes tens of milliseconds to start.
+            api.freeze_group = process.pid
         assert process.stdout is not None
         try:
             output = OutputCapture(process.stdout.fileno())
@@ -333,7 +340,9 @@ class ExecutionEnvironment:
             if time.monotonic() >= deadline:
                 runtime.kill()
         if runtime.api.idle_error is not None:
-            # It posts the error, then ends its process: it is not handed this invocation on its way out.
+            # It posts the error, then ends its process: it is not handed this invocation on its way out (and, frozen
+            # on the way, is let go on to its end).
+            runtime.api.thaw()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 runtime.process.wait(timeout=EXIT_GRACE_S)
         elif runtime.process.poll() is None:

@@ -3,8 +3,10 @@ back its response, its error, or the init error. Served on a free loopback port,
 
 from __future__ import annotations
 
+import os
 import queue
 import re
+import signal
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,7 +51,11 @@ class _Server(ThreadingHTTPServer):
 
 
 class RuntimeApi:
-    """The Runtime API of one runtime process. `answers` receives its first /next poll as kind "ready"."""
+    """The Runtime API of one runtime process. `answers` receives its first /next poll as kind "ready".
+
+    Given the runtime's process group (`freeze_group`), it freezes that group (SIGSTOP) while a GET /next waits for
+    an invocation, and thaws it (SIGCONT) as it hands one over, as Lambda freezes an environment between
+    invocations: work a handler left running (a timer, a promise not awaited) waits for the next invocation."""
 
     def __init__(self) -> None:
         self.answers: queue.Queue[RuntimeAnswer] = queue.Queue()
@@ -60,6 +66,11 @@ class RuntimeApi:
         self._invocations: queue.Queue[PendingInvocation] = queue.Queue()
         self._closed = threading.Event()
         self._polled = False
+        #: The process group frozen while it waits for an invocation; None: never frozen (LocalStack's init).
+        self.freeze_group: int | None = None
+        self._frozen = False
+        #: Orders freezing (a GET /next finding nothing to hand over) and thawing (a hand-over).
+        self._freezing = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         threading.Thread(target=self._server.serve_forever, args=(0.05,), name="runtime-api", daemon=True).start()
 
@@ -68,7 +79,30 @@ class RuntimeApi:
         return f"127.0.0.1:{self._server.server_address[1]}"
 
     def hand_over(self, invocation: PendingInvocation) -> None:
-        self._invocations.put(invocation)
+        with self._freezing:
+            self._invocations.put(invocation)
+            self._signal_group(signal.SIGCONT)
+
+    def thaw(self) -> None:
+        """Lets a frozen runtime run on (to end, where it is on its way out)."""
+        with self._freezing:
+            self._signal_group(signal.SIGCONT)
+
+    def _freeze_while_idle(self) -> None:
+        """Freezes the runtime, which now waits for an invocation, unless one is already there for it."""
+        with self._freezing:
+            if self.freeze_group is not None and self._invocations.empty() and not self._closed.is_set():
+                self._signal_group(signal.SIGSTOP)
+
+    def _signal_group(self, signum: int) -> None:
+        """SIGSTOP freezes the group, SIGCONT thaws it (a no-op unless frozen). Called with `_freezing` held."""
+        if self.freeze_group is None or (signum == signal.SIGCONT and not self._frozen):
+            return
+        try:
+            os.killpg(self.freeze_group, signum)
+        except ProcessLookupError:
+            pass  # the runtime is gone: nothing to freeze or thaw
+        self._frozen = signum == signal.SIGSTOP
 
     def close(self) -> None:
         self._closed.set()
@@ -88,6 +122,7 @@ class RuntimeApi:
         if not self._polled:
             self._polled = True
             self.answers.put(RuntimeAnswer("ready", "", b""))
+        self._freeze_while_idle()
         while not self._closed.is_set():
             try:
                 invocation = self._invocations.get(timeout=0.5)
