@@ -9,7 +9,7 @@ import { clientsFor, type Clients } from './clients.js';
 import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.js';
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
-import { projectRoot } from './paths.js';
+import { projectRoot, templatePath } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, retentionOf } from './kept-bucket-settings.js';
 import { deployStack, describeStack, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
@@ -21,7 +21,7 @@ import { requireLocalStackServices } from './localstack-services.js';
 import { stackTiming } from './deployed-stack.js';
 import { localstackModeOf, TargetName, type Target } from './targets.js';
 import { parameterNameSuggestion, parameterProblem, wholeNumberProblem } from './parameter-constraints.js';
-import { parameterDefaults, parseTemplate, readTemplateText } from './template.js';
+import { parameterDefaults, parseTemplate, readTemplateText, referenceProblem } from './template.js';
 
 /** Where a deploy is about to go, shown before anything is written. */
 export type DeploymentPlan = {
@@ -96,6 +96,11 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const identity = await identifyAccount(target, clients);
   const templateBody = await readTemplateText();
   const template = parseTemplate(templateBody);
+  const unresolved = referenceProblem(template);
+  if (unresolved) {
+    // Refused here on every target: the embedded emulator and AWS refuse it too, and a LocalStack may not.
+    throw new UsageError(`${relative(projectRoot, templatePath)}: ${unresolved}: nothing was changed; fix the template (\`make lint\` names it too)`);
+  }
   const refused = parameterProblem(template, requested) ?? wholeNumberProblem(template, requested);
   if (refused) {
     const suggestion = parameterNameSuggestion(template, requested, DEPLOY_OWNED_PARAMETERS);

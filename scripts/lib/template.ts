@@ -55,7 +55,7 @@ export async function loadTemplate(): Promise<Template> {
   return parseTemplate(await readTemplateText());
 }
 
-/** Logical ids a value refers to through Ref, Fn::GetAtt and ${…} in Fn::Sub (pseudo parameters excluded). */
+/** Logical ids a value refers to through Ref, Fn::GetAtt and ${…} in Fn::Sub (pseudo parameters and an Fn::Sub's own variables excluded). */
 export function referencesIn(value: unknown): Set<string> {
   const found = new Set<string>();
   const visit = (node: unknown): void => {
@@ -69,10 +69,13 @@ export function referencesIn(value: unknown): Set<string> {
       else if (key === 'Fn::GetAtt' && Array.isArray(child) && typeof child[0] === 'string') found.add(child[0]);
       else if (key === 'Fn::Sub') {
         const text = Array.isArray(child) ? child[0] : child;
+        const variables: unknown = Array.isArray(child) ? child[1] : undefined;
+        // A name its own variable map gives a value is the Fn::Sub's, not the template's.
+        const local = typeof variables === 'object' && variables !== null ? Object.keys(variables) : [];
         if (typeof text === 'string') {
-          for (const match of text.matchAll(/\$\{([^}!.]+)(?:\.[^}]+)?\}/g)) if (match[1]) found.add(match[1]);
+          for (const match of text.matchAll(/\$\{([^}!.]+)(?:\.[^}]+)?\}/g)) if (match[1] && !local.includes(match[1])) found.add(match[1]);
         }
-        if (Array.isArray(child)) visit(child[1]);
+        visit(variables);
       } else visit(child);
     }
   };
@@ -114,4 +117,44 @@ export function findCycle(graph: Map<string, Set<string>>): string[] | undefined
     if (cycle) return cycle;
   }
   return undefined;
+}
+
+/**
+ * What CloudFormation refuses in a template's references before it changes anything, in its words: a Ref,
+ * Fn::GetAtt, ${…} or DependsOn naming neither a parameter nor a resource, or resources that depend on each other
+ * in a circle; and a Condition named that the template does not declare. Undefined when there is none.
+ */
+export function referenceProblem(template: Template): string | undefined {
+  const declared = new Set([...Object.keys(template.Parameters ?? {}), ...Object.keys(template.Resources)]);
+  const resources = Object.values(template.Resources);
+  const blocks = {
+    Resources: resources.flatMap((resource) => [...referencesIn(resource.Properties ?? {}), ...(resource.DependsOn === undefined ? [] : [resource.DependsOn].flat())]),
+    Outputs: [...referencesIn(template.Outputs ?? {})],
+  };
+  for (const [block, names] of Object.entries(blocks)) {
+    const unresolved = [...new Set(names)].filter((name) => !declared.has(name)).sort();
+    if (unresolved.length > 0) return `Template format error: Unresolved resource dependencies [${unresolved.join(', ')}] in the ${block} block of the template`;
+  }
+  const cycle = findCycle(dependencyGraph(template));
+  if (cycle) return `Circular dependency between resources: [${[...new Set(cycle)].join(', ')}]`;
+  const conditions = new Set(Object.keys(template.Conditions ?? {}));
+  const named = [...resources, ...Object.values(template.Outputs ?? {})].flatMap((entry) => (entry.Condition === undefined ? [] : [entry.Condition]));
+  const undeclared = [...new Set([...named, ...conditionsInIf(template)])].filter((name) => !conditions.has(name)).sort();
+  if (undeclared.length > 0) return `Template format error: Unresolved condition dependencies [${undeclared.join(', ')}]: not declared in the Conditions block of the template`;
+  return undefined;
+}
+
+/** The Condition names every Fn::If of the Resources and Outputs blocks tests. */
+function conditionsInIf(template: Template): string[] {
+  const found: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (typeof node !== 'object' || node === null) return;
+    for (const [key, child] of Object.entries(node)) {
+      if (key === 'Fn::If' && Array.isArray(child) && typeof child[0] === 'string') found.push(child[0]);
+      visit(child);
+    }
+  };
+  visit([template.Resources, template.Outputs ?? {}]);
+  return found;
 }

@@ -99,6 +99,43 @@ describe("the embedded emulator's CloudFormation updates", () => {
     await expect(s3.send(new HeadBucketCommand({ Bucket: 'kit-cfn-absent-two' }))).rejects.toThrow();
   });
 
+  it('refuses, as CloudFormation does before it changes anything, a template that names what it lacks or an attribute its resource has not', async () => {
+    // Prepare: a stack that works, and templates with a typo in a Ref, a DependsOn, an output, a GetAtt and a ${Name.Attr}
+    const StackName = 'kit-cfn-typo-it';
+    const queue = { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'kit-cfn-typo-queue' } };
+    const good: Template = {
+      Parameters: { Suffix: { Type: 'String', Default: 'one' } },
+      Resources: {
+        Queue: queue,
+        Bucket: { Type: 'AWS::S3::Bucket', Properties: { BucketName: { 'Fn::Sub': ['kit-cfn-typo-${Local}', { Local: { Ref: 'Suffix' } }] }, Tags: [{ Key: 'queue', Value: { 'Fn::GetAtt': ['Queue', 'Arn'] } }] } },
+      },
+    };
+    await createdStack(StackName, good);
+    const withTypo = (resources: object, outputs?: object): Template => ({ ...good, Resources: { ...good.Resources, ...resources }, ...(outputs ? { Outputs: outputs } : {}) });
+    const typos: Array<[Template, RegExp]> = [
+      [withTypo({ Other: { Type: 'AWS::SQS::Queue', Properties: { QueueName: { Ref: 'Sufix' } } } }), /^Template format error: Unresolved resource dependencies \[Sufix\] in the Resources block of the template$/],
+      [withTypo({ Other: { Type: 'AWS::SQS::Queue', DependsOn: 'Queu' } }), /^Template format error: Unresolved resource dependencies \[Queu\] in the Resources block of the template$/],
+      [withTypo({}, { Arn: { Value: { 'Fn::GetAtt': ['Queu', 'Arn'] } } }), /^Template format error: Unresolved resource dependencies \[Queu\] in the Outputs block of the template$/],
+      [withTypo({}, { Arn: { Value: { 'Fn::GetAtt': ['Queue', 'Arnn'] } } }), /^Template error: resource Queue does not support attribute type Arnn in Fn::GetAtt$/],
+      [withTypo({}, { Arn: { Value: { 'Fn::Sub': '${Queue.Arnn}' } } }), /^Template error: resource Queue does not support attribute type Arnn in Fn::GetAtt$/],
+    ];
+    // Act
+    const refusals = await Promise.all(
+      typos.map(([template]) =>
+        cloudFormation
+          .send(new CreateChangeSetCommand({ StackName, ChangeSetName: `typo-${Date.now()}`, ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(template) }))
+          .then(() => 'accepted', (error: Error) => `${error.name}: ${error.message}`),
+      ),
+    );
+    const created = await cloudFormation
+      .send(new CreateStackCommand({ StackName: 'kit-cfn-typo-new-it', TemplateBody: JSON.stringify(typos[0]![0]) }))
+      .then(() => 'accepted', (error: Error) => `${error.name}: ${error.message}`);
+    // Assess: each refused with CloudFormation's words, and the stack still as it was
+    refusals.forEach((refusal, index) => expect(refusal).toMatch(new RegExp(`^ValidationError: ${typos[index]![1].source.slice(1)}`)));
+    expect(created).toMatch(/^ValidationError: Template format error: Unresolved resource dependencies \[Sufix\]/);
+    expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
+  });
+
   it('keeps a resource with DeletionPolicy Retain that an update leaves out of the template, and deletes one without', async () => {
     // Prepare
     const StackName = 'kit-cfn-retain-it';

@@ -7,7 +7,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { deploy, requestableParameters } from '../../scripts/lib/deployment.js';
 import { embeddedTarget, LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
+import { readTemplateText } from '../../scripts/lib/template.js';
 import { kitOutputs } from './support/kit-stack.js';
+
+// The template as it is, unless a test hands the deploy another one.
+vi.mock('../../scripts/lib/template.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../scripts/lib/template.js')>();
+  return { ...original, readTemplateText: vi.fn(original.readTemplateText) };
+});
 
 const cloudFormation = mockClient(CloudFormationClient);
 const s3 = mockClient(S3Client);
@@ -99,6 +106,23 @@ describe('a parameter name the template does not declare', () => {
     await expect(deployed).rejects.toThrow(UsageError);
     await expect(deployed).rejects.toThrow(
       'Parameters: [FunctionMemoryMB] do not exist in the template: did you mean FunctionMemoryMb instead of FunctionMemoryMB? (check the -p overrides and cloudformation/parameters/embedded.json)',
+    );
+    expect(sent()).toEqual(['GetCallerIdentityCommand']);
+  });
+});
+
+describe('a template with a typo in a reference', () => {
+  it('is refused before anything is written, in CloudFormation\'s words, instead of leaving a stack half updated', async () => {
+    // Prepare: the receipts topic's Ref misspelled
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
+    const typo = (await readTemplateText()).replace('TOPIC_ARN: !Ref ReceiptTopic', 'TOPIC_ARN: !Ref ReceiptTopicc');
+    vi.mocked(readTemplateText).mockResolvedValueOnce(typo);
+    // Act
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { log: () => undefined });
+    // Assess
+    await expect(deployed).rejects.toThrow(UsageError);
+    await expect(deployed).rejects.toThrow(
+      'cloudformation/template.yaml: Template format error: Unresolved resource dependencies [ReceiptTopicc] in the Resources block of the template: nothing was changed; fix the template (`make lint` names it too)',
     );
     expect(sent()).toEqual(['GetCallerIdentityCommand']);
   });

@@ -560,7 +560,7 @@ def _create_resources(self: Stack) -> None:
 
 def references_in(node: Any) -> set[str]:
     """The names a template node refers to, parameters and resources alike: Ref, Fn::GetAtt, the ${Name} and
-    ${Name.Attr} of Fn::Sub, and a resource's DependsOn."""
+    ${Name.Attr} of Fn::Sub (but not the names of its own variable map), and a resource's DependsOn."""
     found: set[str] = set()
     if isinstance(node, dict):
         for key, child in node.items():
@@ -571,9 +571,12 @@ def references_in(node: Any) -> set[str]:
                 found.add(child[0] if isinstance(child, list) else str(child).split(".")[0])
             elif key == "Fn::Sub":
                 text = child[0] if isinstance(child, list) else child
+                variables = child[1] if isinstance(child, list) and len(child) > 1 else None
                 if isinstance(text, str):
-                    found.update(name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text))
-                found |= references_in(child[1] if isinstance(child, list) and len(child) > 1 else None)
+                    # A name its own variable map gives a value is the Fn::Sub's, not the template's.
+                    local = set(variables) if isinstance(variables, dict) else set()
+                    found.update(name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text) if name not in local)
+                found |= references_in(variables)
             else:
                 found |= references_in(child)
     elif isinstance(node, list):

@@ -8,6 +8,7 @@ Here:
 - CreateStack, CreateChangeSet and UpdateStack validate the parameters first, with CloudFormation's
   messages (Type Number, MinValue/MaxValue, MinLength/MaxLength, AllowedPattern, AllowedValues, unknown and
   missing names): a ValidationError at the API, nothing created;
+- they refuse a template that names what it lacks, as CloudFormation does (cloudformation_references.py);
 - a stack that is not in a state CloudFormation updates (UPDATE_ROLLBACK_FAILED, DELETE_FAILED …) refuses
   CreateChangeSet and UpdateStack as CloudFormation does;
 - "no changes" and the change set's list of resources compare the effective values: what was sent, and the
@@ -22,6 +23,8 @@ from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
+
+from .cloudformation_references import refuse_unresolved
 
 UPDATABLE_STATUSES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
                       "IMPORT_ROLLBACK_COMPLETE"}
@@ -118,6 +121,7 @@ def _parsed(template: str | dict[str, Any]) -> dict[str, Any]:
 
 def _create_stack(self: CloudFormationBackend, name: str, template: str, parameters: dict[str, Any], *args: Any,
                   **kwargs: Any) -> Stack:
+    refuse_unresolved(_parsed(template))
     validate(_parsed(template), parameters)
     return _original_create_stack(self, name, template, parameters, *args, **kwargs)
 
@@ -128,6 +132,7 @@ def _create_change_set(self: CloudFormationBackend, stack_name: str, change_set_
     existing = _stack_named(self, stack_name)
     if change_set_type == "UPDATE" and existing is not None:
         _refuse_update(existing)
+    refuse_unresolved(_parsed(template))
     validate(_parsed(template), parameters)
     return _original_create_change_set(self, stack_name, change_set_name, template, parameters, *args, **kwargs)
 
@@ -138,6 +143,7 @@ def _update_stack(self: CloudFormationBackend, name: str, template: str, role_ar
     _refuse_update(stack)
     given = {p["ParameterKey"]: stack.parameters.get(p["ParameterKey"]) if p.get("UsePreviousValue") else p.get("ParameterValue")
              for p in parameters}
+    refuse_unresolved(_parsed(template))
     validate(_parsed(template), given)
     return _original_update_stack(self, name, template, role_arn, parameters, tags)
 
