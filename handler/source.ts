@@ -3,6 +3,7 @@ import { contentFacts, isMultipartEtag, type ContentFacts } from './content.js';
 import { isNotFound } from './errors.js';
 import { listObjectVersions } from './list-object-versions.js';
 import { provenanceOf, withoutProvenance, type Provenance } from './provenance.js';
+import { shownName } from './shown-name.js';
 
 /** The content headers S3 keeps with an object; a copy that replaces metadata must carry them itself. */
 export type ContentHeaders = {
@@ -69,8 +70,26 @@ async function head(s3: S3Client, bucket: string, key: string, versionId?: strin
     return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED', ...(versionId ? { VersionId: versionId } : {}) }));
   } catch (error) {
     if (isNotFound(error)) return undefined;
-    throw error;
+    throw explainedHeadFailure(error, bucket, key, versionId);
   }
+}
+
+/**
+ * A HEAD's answer has no body, so the SDK names a refusal only "Unknown: UnknownError": the same error (its name,
+ * status and fault kept, so it is judged transient or not as before) with a message that says what was asked and
+ * what the status means for the owner.
+ */
+export function explainedHeadFailure(error: unknown, bucket: string, key: string, versionId?: string): unknown {
+  if (!(error instanceof Error) || error.message !== 'UnknownError') return error;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const asked = `HeadObject s3://${bucket}/${shownName(key)}${versionId ? ` version ${versionId}` : ''} answered ${status ?? 'without a status'} with no reason (a HEAD's answer has no body)`;
+  const meaning =
+    status === 403
+      ? ": the function's role may not read it: check the role's s3:GetObject/s3:GetObjectVersion and, for an upload encrypted with a KMS key, that the key's policy lets the role use kms:Decrypt"
+      : status !== undefined && (status >= 500 || status === 429)
+        ? ': S3 failed or throttled; the event is retried'
+        : '';
+  return Object.assign(new Error(`${asked}${meaning}`, { cause: error }), { name: error.name, $metadata: (error as { $metadata?: unknown }).$metadata, $fault: (error as { $fault?: unknown }).$fault });
 }
 
 /**

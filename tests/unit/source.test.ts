@@ -1,0 +1,31 @@
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isTransient } from '../../handler/errors.js';
+import { headObjectVersion } from '../../handler/source.js';
+
+const s3 = mockClient(S3Client);
+afterEach(() => s3.reset());
+
+/** What the SDK throws for a HEAD refused with no body: it can only name the status. */
+const bodilessRefusal = (status: number) =>
+  Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: status }, $fault: status >= 500 ? 'server' : 'client' });
+
+describe('a read of an inbox version that S3 refuses', () => {
+  it('names what was asked and, for a 403, what the owner should check, judged transient or not as before', async () => {
+    // Prepare
+    s3.on(HeadObjectCommand, { Key: 'denied.txt' }).rejects(bodilessRefusal(403));
+    s3.on(HeadObjectCommand, { Key: 'busy.txt' }).rejects(bodilessRefusal(503));
+    // Act
+    const [denied, busy] = await Promise.all(
+      [['denied.txt', 'v1'], ['busy.txt', undefined]].map(([key, versionId]) => headObjectVersion(new S3Client({}), 'inbox', key!, versionId).catch((error: unknown) => error as Error & { $metadata: unknown })),
+    );
+    // Assess
+    expect(`${denied!.name}: ${denied!.message}`).toBe(
+      "Unknown: HeadObject s3://inbox/denied.txt version v1 answered 403 with no reason (a HEAD's answer has no body): the function's role may not read it: check the role's s3:GetObject/s3:GetObjectVersion and, for an upload encrypted with a KMS key, that the key's policy lets the role use kms:Decrypt",
+    );
+    expect(busy!.message).toBe("HeadObject s3://inbox/busy.txt answered 503 with no reason (a HEAD's answer has no body): S3 failed or throttled; the event is retried");
+    expect([isTransient(denied), isTransient(busy)]).toEqual([false, true]);
+    expect(denied!.$metadata).toEqual({ httpStatusCode: 403 });
+  });
+});
