@@ -11,21 +11,29 @@ afterEach(() => s3.reset());
 const bodilessRefusal = (status: number) =>
   Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: status }, $fault: status >= 500 ? 'server' : 'client' });
 
+/** What reading a version threw; a read that succeeds fails the test. */
+async function refusalOf(key: string, versionId?: string): Promise<Error & { $metadata?: unknown }> {
+  const read = await headObjectVersion(new S3Client({}), 'inbox', key, versionId).then(
+    () => undefined,
+    (error: unknown) => error as Error & { $metadata?: unknown },
+  );
+  if (!read) throw new Error(`reading ${key} did not fail`);
+  return read;
+}
+
 describe('a read of an inbox version that S3 refuses', () => {
   it('names what was asked and, for a 403, what the owner should check, judged transient or not as before', async () => {
     // Prepare
     s3.on(HeadObjectCommand, { Key: 'denied.txt' }).rejects(bodilessRefusal(403));
     s3.on(HeadObjectCommand, { Key: 'busy.txt' }).rejects(bodilessRefusal(503));
     // Act
-    const [denied, busy] = await Promise.all(
-      [['denied.txt', 'v1'], ['busy.txt', undefined]].map(([key, versionId]) => headObjectVersion(new S3Client({}), 'inbox', key!, versionId).catch((error: unknown) => error as Error & { $metadata: unknown })),
-    );
+    const [denied, busy] = await Promise.all([refusalOf('denied.txt', 'v1'), refusalOf('busy.txt')]);
     // Assess
-    expect(`${denied!.name}: ${denied!.message}`).toBe(
+    expect(`${denied.name}: ${denied.message}`).toBe(
       "Unknown: HeadObject s3://inbox/denied.txt version v1 answered 403 with no reason (a HEAD's answer has no body): the function's role may not read it: check the role's s3:GetObject/s3:GetObjectVersion and, for an upload encrypted with a KMS key, that the key's policy lets the role use kms:Decrypt",
     );
-    expect(busy!.message).toBe("HeadObject s3://inbox/busy.txt answered 503 with no reason (a HEAD's answer has no body): S3 failed or throttled; the event is retried");
+    expect(busy.message).toBe("HeadObject s3://inbox/busy.txt answered 503 with no reason (a HEAD's answer has no body): S3 failed or throttled; the event is retried");
     expect([isTransient(denied), isTransient(busy)]).toEqual([false, true]);
-    expect(denied!.$metadata).toEqual({ httpStatusCode: 403 });
+    expect(denied.$metadata).toEqual({ httpStatusCode: 403 });
   });
 });
