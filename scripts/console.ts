@@ -28,14 +28,7 @@ run(async () => {
   // The kept backup bucket's name and a restore's destination are checked against it.
   if (!account) throw new Error(`${target.name} did not name the account: the console cannot tell the owner's buckets`);
   // Ctrl-C, or SIGTERM (a service manager), stops the console the same way.
-  const onItsWay = 'a redrive, repair or restore under way ends the item it is on, hands back the rest and answers its page';
-  const terminated = new AbortController();
-  process.once('SIGTERM', () => {
-    console.error(`stopping (SIGTERM): ${onItsWay} (Ctrl-C stops at once)`);
-    terminated.abort();
-    process.once('SIGINT', () => process.exit(ExitCode.interrupted));
-  });
-  const stopping = AbortSignal.any([interruption(`the console takes no more requests; ${onItsWay}`), terminated.signal]);
+  const stopping = interruption('the console takes no more requests; a redrive, repair or restore under way ends the item it is on, hands back the rest and answers its page');
   const backend = liveBackend(target, clients, { account, reportsDir, receiptWindowMs: options.logHours * 3_600_000, shownKeys: SHOWN_KEYS, stopping });
   const running = await startConsole(consoleApp({ backend, token: sessionToken(), reportsDir }), options.port);
   console.log(`backup-kit console for ${target.name} (account ${backend.place.account}, ${target.region}) on ${running.url} — Ctrl-C stops it`);

@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, targetOption, wholeNumbers, yesOption } from './lib/cli.js';
 import { deploy } from './lib/deployment.js';
 import { requireDeployedStack, type DeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { matrixReportFile, prepareReportsDir } from './lib/report-files.js';
-import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
+import { whileLocked } from './lib/start-lock.js';
+import { resolveTarget, TargetName, type Target, type TargetName as Name } from './lib/targets.js';
 import { formatResult, formatSummary, writeReports } from './matrix/report.js';
 import { matrixCases, runMatrix } from './matrix/run.js';
 
@@ -18,6 +21,8 @@ const program = scriptCommand('matrix', 'Run the eight-case test matrix against 
 const options = program.opts<{ target: Name; case?: number[]; yes: boolean }>();
 /** Cases that change the deployed stack while they run, and put it back when they end. */
 const CHANGING_CASES = [5, 7];
+/** How long a run waits for another run on the same target (a whole run on aws, with case 8's 20 minutes). */
+const MATRIX_RUN_WAIT_MS = 45 * 60_000;
 
 run(async () => {
   const only = options.case;
@@ -31,8 +36,30 @@ run(async () => {
   // The previous run's report goes first: a run that stops before its cases (a failed deploy, a target that does
   // not answer) leaves none, and `make matrix-compare` is not handed an old one as this run's.
   await prepareReportsDir(reportsDir);
-  await Promise.all((['json', 'xml', 'html'] as const).map((kind) => rm(matrixReportFile(reportsDir, options.target, kind), { force: true })));
-  const target = await resolveTarget(options.target, { checkReachable: true });
+  const removeReports = () => Promise.all((['json', 'xml', 'html'] as const).map((kind) => rm(matrixReportFile(reportsDir, options.target, kind), { force: true })));
+  const target = await resolveTarget(options.target, { checkReachable: true }).catch(async (error: unknown) => {
+    await removeReports();
+    throw error;
+  });
+  // One run per target at a time on this machine: cases 5 and 7 change the function and put back what they found,
+  // so a second run beside them would save the first one's change and "put it back" after the first had undone it.
+  return whileLocked(
+    join(tmpdir(), `backup-kit-matrix-${createHash('sha256').update(`${target.name} ${target.endpoint ?? ''} ${target.region}`).digest('hex').slice(0, 16)}.lock`),
+    {
+      what: `matrix run on ${target.name}`,
+      timeoutMs: MATRIX_RUN_WAIT_MS,
+      onWait: (pid) => console.log(`waiting for the matrix run of pid ${pid} on ${target.name} to end: two runs at once would undo each other's changes to the function`),
+    },
+    async () => {
+      await removeReports();
+      return runOn(target);
+    },
+  );
+});
+
+/** Deploys (on the emulators), runs the cases and writes the reports. */
+async function runOn(target: Target): Promise<number> {
+  const only = options.case;
   console.log(`target ${target.name}: ${target.description}${target.endpoint ? ` at ${target.endpoint}` : ''}`);
   let stack: DeployedStack;
   if (target.name === TargetName.aws) {
@@ -69,4 +96,4 @@ run(async () => {
   console.log(`reports: ${files.map((file) => relative(projectRoot, file)).join(', ')}`);
   if (interrupted.aborted) return ExitCode.interrupted;
   return report.counts.FAIL > 0 ? ExitCode.failed : ExitCode.ok;
-});
+}

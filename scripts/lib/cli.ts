@@ -148,26 +148,29 @@ export async function confirm(question: string): Promise<boolean> {
   }
 }
 
-/** A second SIGINT sooner than this after the first is the same Ctrl-C again: tsx relays it to its child when the
- * child's own report of it is late. */
-const RELAYED_SIGINT_MS = 500;
+/** A second signal sooner than this after the first is the same one again: tsx relays SIGINT and SIGTERM to its
+ * child, which a signal sent to the whole process group (Ctrl-C, a CI job's cancel) has reached already. */
+const RELAYED_SIGNAL_MS = 500;
 
 /**
- * A signal that the first Ctrl-C aborts, so that a script can finish what it must and hand back what it holds
- * (`notice` says so on stderr); a second Ctrl-C stops the script at once, with exit code 130.
+ * A signal that the first Ctrl-C, or SIGTERM (a CI job cancelled, a service manager), aborts, so that a script can
+ * finish what it must and hand back what it holds (`notice` says so on stderr); a second one stops the script at
+ * once, with exit code 130.
  */
 export function interruption(notice: string): AbortSignal {
   const controller = new AbortController();
   let firstAt: number | undefined;
-  process.on('SIGINT', () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     if (firstAt === undefined) {
       firstAt = Date.now();
-      console.error(`interrupted: ${notice} (Ctrl-C again stops at once)`);
+      console.error(`${signal === 'SIGTERM' ? 'stopping (SIGTERM)' : 'interrupted'}: ${notice} (Ctrl-C again stops at once)`);
       controller.abort();
-    } else if (Date.now() - firstAt > RELAYED_SIGINT_MS) {
+    } else if (Date.now() - firstAt > RELAYED_SIGNAL_MS) {
       process.exit(ExitCode.interrupted);
     }
-  });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return controller.signal;
 }
 

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ExitCode, Interrupted, isoTime, nonEmpty, objectKey, parseYes, run, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
+import { ExitCode, interruption, Interrupted, isoTime, nonEmpty, objectKey, parseYes, run, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
 
 describe('parseYes', () => {
   it.each(['1', 'yes', 'YES', 'true', 'True'])('confirms on %j', (value) => {
@@ -197,5 +197,26 @@ describe('run', () => {
     await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.interrupted));
     // Assess
     expect(printed).toHaveBeenCalledWith('error: interrupted at the question "Go on?", which was not answered');
+  });
+});
+
+describe('an interruption', () => {
+  it('comes from a first SIGTERM as from a first Ctrl-C, so that a cancelled CI job lets the script put back what it holds', () => {
+    // Prepare
+    const listening = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const interrupted = interruption('the running case ends');
+      // Act
+      process.emit('SIGTERM', 'SIGTERM');
+      // Assess
+      expect(interrupted.aborted).toBe(true);
+      expect(errors).toHaveBeenCalledWith('stopping (SIGTERM): the running case ends (Ctrl-C again stops at once)');
+    } finally {
+      for (const [name, before] of Object.entries(listening)) {
+        for (const listener of process.listeners(name as NodeJS.Signals)) if (!before.includes(listener)) process.off(name, listener);
+      }
+      errors.mockRestore();
+    }
   });
 });
