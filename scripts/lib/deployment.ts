@@ -128,7 +128,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   // A stack whose create failed is replaced: it is about to be created again.
   const backupBucket = backupBucketName(stackName, plan.account, target.region);
   const updated = condition === StackCondition.failedCreate ? undefined : existing;
-  const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, updated, log, plan.account);
+  const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, updated, log, plan.account, condition === StackCondition.failedCreate ? existing : undefined);
   const effective = { ...parameterDefaults(template), ...requested };
   if (keptBackupBucket === 'true') refuseRetentionUnlikeKeptBucket(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
   // Only a stack about to be created takes the bucket over and creates its policy on it.

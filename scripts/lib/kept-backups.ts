@@ -1,4 +1,5 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
+import { DeleteBucketCommand } from '@aws-sdk/client-s3';
 import { bucketExists, countVersions } from './buckets.js';
 import type { Clients } from './clients.js';
 import { noStack, stackReadiness, type UnusableStack } from './deployed-stack.js';
@@ -27,16 +28,40 @@ export async function backupBucketFor(target: Target, clients: Clients, stackNam
 /**
  * The template's KeptBackupBucket for a deploy. The backup bucket outlives its stack (DeletionPolicy Retain),
  * so a stack that is about to be created takes over a bucket kept from an earlier one, with every backup in
- * it; a stack keeps the value it was created with for its whole life.
+ * it; a stack keeps the value it was created with for its whole life. A bucket that the failed create being
+ * replaced (`failedCreate`) made itself, and that holds nothing, is no earlier stack's: it is removed and created
+ * again with the stack, which then manages it (taken over, its retention and lock could never change).
  */
-export async function keptBackupBucketParameter(clients: Clients, bucket: string, existing: Stack | undefined, log: Log, owner: string): Promise<'true' | 'false'> {
+export async function keptBackupBucketParameter(
+  clients: Clients,
+  bucket: string,
+  existing: Stack | undefined,
+  log: Log,
+  owner: string,
+  failedCreate?: Stack,
+): Promise<'true' | 'false'> {
   if (existing) {
     return parametersOf(existing).KeptBackupBucket === 'true' ? 'true' : 'false';
   }
   // Only the account's own bucket is taken over: another's would receive every backup.
   if (!(await bucketExists(clients.s3, bucket, owner))) return 'false';
+  if (failedCreate && parametersOf(failedCreate).KeptBackupBucket !== 'true' && (await removedIfEmpty(clients.s3, bucket, owner))) {
+    log(`removed s3://${bucket}: the failed create of ${failedCreate.StackName ?? 'the stack'} made it, and it holds nothing; the stack creates it again`);
+    return 'false';
+  }
   log(`taking over s3://${bucket}, kept from an earlier stack with ${await countVersions(clients.s3, bucket)} backup version(s)`);
   return 'true';
+}
+
+/** Deletes the bucket when it holds nothing (S3 refuses to delete one that holds a version or a delete marker). */
+async function removedIfEmpty(s3: Clients['s3'], bucket: string, owner: string): Promise<boolean> {
+  try {
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner }));
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'BucketNotEmpty') return false;
+    throw error;
+  }
 }
 
 /** Where a restore reads backups (and by default writes them back to), and the parameters its copies follow. */

@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { HeadBucketCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, HeadBucketCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -162,6 +162,37 @@ describe('a deploy and the backup bucket an earlier stack kept', () => {
     // Assess
     await expect(kept).rejects.toThrow(UsageError);
     await expect(kept).rejects.toThrow(`s3://${KIT_BACKUP} exists but account ${OWNER} does not own it`);
+  });
+
+  it('removes an empty bucket that the failed create it replaces made, so that the new stack creates and manages it', async () => {
+    // Prepare: a first create rolled back after it made the bucket (Retain kept it), with nothing in it
+    bucketsOwnedBy({ [KIT_BACKUP]: OWNER });
+    s3.on(DeleteBucketCommand).resolves({});
+    const failed = stack('ROLLBACK_COMPLETE', { Parameters: [{ ParameterKey: 'KeptBackupBucket', ParameterValue: 'false' }] });
+    const lines: string[] = [];
+    // Act
+    const kept = await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, (line) => lines.push(line), OWNER, failed);
+    // Assess
+    expect(kept).toBe('false');
+    expect(s3.commandCalls(DeleteBucketCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: KIT_BACKUP, ExpectedBucketOwner: OWNER }]);
+    expect(lines).toEqual([`removed s3://${KIT_BACKUP}: the failed create of backup-kit made it, and it holds nothing; the stack creates it again`]);
+  });
+
+  it('takes over, after a failed create, a bucket that holds backups, or one that the failed stack had itself taken over', async () => {
+    // Prepare: S3 refuses to delete a bucket that holds a version
+    bucketsOwnedBy({ [KIT_BACKUP]: OWNER });
+    s3.on(DeleteBucketCommand).rejects(awsError('BucketNotEmpty', 409));
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'a.txt', VersionId: 'v1' }] });
+    const madeIt = stack('ROLLBACK_COMPLETE', { Parameters: [{ ParameterKey: 'KeptBackupBucket', ParameterValue: 'false' }] });
+    const tookItOver = stack('ROLLBACK_COMPLETE', { Parameters: [{ ParameterKey: 'KeptBackupBucket', ParameterValue: 'true' }] });
+    // Act
+    const values = [
+      await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, () => undefined, OWNER, madeIt),
+      await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, () => undefined, OWNER, tookItOver),
+    ];
+    // Assess: one delete tried (the bucket the failed create made), refused; the kept one never tried
+    expect(values).toEqual(['true', 'true']);
+    expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(1);
   });
 
   it('keeps, for a stack that exists, the value it was created with, whatever the bucket', async () => {
