@@ -250,7 +250,7 @@ class RecordBackup {
       return Outcome.skipCopy;
     }
     if (this.mayOweBelow(held, current)) {
-      const outcome = this.decide(Outcome.staleEvent, { ...fields, reason: 'a later version is already backed up' });
+      const outcome = this.decide(Outcome.staleEvent, { ...fields, reason: "the event's version is no longer the inbox's current one, which the backup already holds" });
       await this.resendOwedReceipts();
       return outcome;
     }

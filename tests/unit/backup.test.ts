@@ -281,6 +281,22 @@ describe('idempotency and ordering', () => {
     expect(backupSources('k')).toEqual([v2]);
   });
 
+  it('says, for an event whose version was deleted for good, that the backup holds the current one, not a later one', async () => {
+    // Prepare: v1 backed up, v2 written, then v2 deleted for good before its event is handled: v1 is current again
+    const v1 = model.put(INBOX, 'k');
+    await createHandler(dependencies())(eventFor('k', { versionId: v1, sequencer: '0055AED6DCD90281E5' }), invocation);
+    const v2 = model.put(INBOX, 'k');
+    model.deleteVersion(INBOX, 'k', v2);
+    const deps = dependencies();
+    // Act
+    const result = await createHandler(deps)(eventFor('k', { versionId: v2, sequencer: '0055AED6DCD90281E6' }), { requestId: 'request-2' });
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.staleEvent]);
+    expect(deps.logged()).toContainEqual(
+      expect.objectContaining({ outcome: Outcome.staleEvent, eventVersionId: v2, sourceVersionId: v1, reason: "the event's version is no longer the inbox's current one, which the backup already holds" }),
+    );
+  });
+
   it('decides by the source when sequencers are all the same (as on LocalStack)', async () => {
     // Prepare
     const v1 = model.put(INBOX, 'k');
