@@ -1,14 +1,15 @@
 import { artefactKey } from '../../lib/artefact.js';
 import { artefactFor, deploy, requestableParameters } from '../../lib/deployment.js';
 import { deployVerb } from '../../lib/stack-state.js';
+import { functionLogLines } from '../../lib/observe.js';
 import { backupOf, loggedLine, setEnvironment, sleep, upload } from '../checks.js';
 import { fail, pass, simulated, type MatrixCase, type MatrixContext, type Verdict } from '../types.js';
-import { Outcome } from '../../../handler/outcome.js';
+import { LogMessage, Outcome } from '../../../handler/outcome.js';
 
 /** After the copy, how long the probe listens to be sure that no receipt was sent. */
 const QUIET_MS = 8_000;
 
-/** The copy succeeds, the receipt fails (with `errorName` when the cause is known), and no receipt arrives. */
+/** The copy succeeds, the receipt fails (with `errorName` when the cause is known), no receipt arrives, and the event is not retried. */
 async function copyWithoutReceipt(context: MatrixContext, key: string, errorName?: string): Promise<{ failed?: string; evidence: string[] }> {
   const since = Date.now();
   const versionId = await upload(context, key, 'backed up, but nobody is told');
@@ -22,6 +23,14 @@ async function copyWithoutReceipt(context: MatrixContext, key: string, errorName
   const receipt = await context.probe.receiptFor(key, QUIET_MS);
   if (receipt) return { failed: `a receipt was delivered anyway: ${receipt.MessageId}`, evidence };
   evidence.push(`no receipt within ${QUIET_MS / 1000} s`);
+  // Read after the quiet period: a refusal that failed the invocation has logged its retry by then.
+  const lines = (await functionLogLines(context.clients.logs, context.outputs.LogGroupName, since - 5_000)).filter((l) => l.key === key);
+  if (lines.some((l) => l.message === LogMessage.retry)) {
+    return { failed: `the refused receipt failed the event, which will be retried ("${LogMessage.retry}"): a permanent refusal must leave the copy standing and the event done`, evidence };
+  }
+  const decisions = lines.filter((l) => l.message === LogMessage.decision).map((l) => l.outcome);
+  if (decisions.length > 1) return { failed: `the key has ${decisions.length} backup decisions (${decisions.join(', ')}), expected 1: the event was handled again`, evidence };
+  evidence.push(`backup decisions for the key: ${decisions.join(', ') || 'none'}; no line says the event will be retried`);
   return { evidence };
 }
 
