@@ -1,7 +1,12 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { Outcome } from '../../handler/outcome.js';
 
-export type Invocation = { readonly functionError?: string; readonly payload: unknown };
+export type Invocation = {
+  readonly functionError?: string;
+  readonly payload: unknown;
+  /** The invocation's request id, as its log tail names it (asked for with `logTail`). */
+  readonly requestId?: string;
+};
 
 /**
  * Lambda's longest function timeout, and a minute for the answer to come back: a synchronous Invoke's limit, set on
@@ -9,9 +14,16 @@ export type Invocation = { readonly functionError?: string; readonly payload: un
  */
 const LONGEST_INVOKE_MS = 960_000;
 
-/** Invokes the function synchronously with an event and decodes its answer (a function error included). */
-export async function invokeFunction(lambda: LambdaClient, functionName: string, event: unknown): Promise<Invocation> {
-  const response = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(event) }), { requestTimeout: LONGEST_INVOKE_MS });
+/**
+ * Invokes the function synchronously with an event and decodes its answer (a function error included). With `logTail`,
+ * the answer names the invocation's request id, read from the last 4 KB of its log that Lambda returns: the Invoke's
+ * own request id is the invocation's on AWS, but not on the embedded emulator.
+ */
+export async function invokeFunction(lambda: LambdaClient, functionName: string, event: unknown, { logTail = false } = {}): Promise<Invocation> {
+  const response = await lambda.send(
+    new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(event), ...(logTail ? { LogType: 'Tail' as const } : {}) }),
+    { requestTimeout: LONGEST_INVOKE_MS },
+  );
   const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
   let payload: unknown = text;
   try {
@@ -19,7 +31,10 @@ export async function invokeFunction(lambda: LambdaClient, functionName: string,
   } catch {
     // Not JSON: keep the text.
   }
-  return { functionError: response.FunctionError, payload };
+  if (!logTail) return { functionError: response.FunctionError, payload };
+  const tail = Buffer.from(response.LogResult ?? '', 'base64').toString();
+  const requestId = /^(?:START|END|REPORT) RequestId: (\S+)/m.exec(tail)?.[1] ?? response.$metadata.requestId;
+  return { functionError: response.FunctionError, payload, requestId };
 }
 
 /**

@@ -39,6 +39,20 @@ export async function functionLogLines(logs: CloudWatchLogsClient, logGroupName:
   return structuredLines(await logEvents(logs, logGroupName, sinceMs));
 }
 
+/**
+ * The structured lines of one invocation, its init included: in the log stream of its START line, those after the
+ * previous invocation's REPORT up to its own (an init that failed logs before START, or inside the invocation when
+ * Lambda runs it again there). Undefined while its START line is not among the events.
+ */
+export function invocationLines(events: readonly FilteredLogEvent[], requestId: string): FunctionLogLine[] | undefined {
+  const start = events.find((event) => event.message?.startsWith(`START RequestId: ${requestId}`));
+  if (!start) return undefined;
+  const stream = events.filter((event) => event.logStreamName === start.logStreamName).sort((a, b) => (a.timestamp ?? 0) - (b.timestamp ?? 0));
+  const begins = stream.findLastIndex((event, index) => index < stream.indexOf(start) && event.message?.startsWith('REPORT RequestId: ')) + 1;
+  const ends = stream.findIndex((event) => event.message?.startsWith(`REPORT RequestId: ${requestId}`));
+  return structuredLines(stream.slice(begins, ends < 0 ? undefined : ends));
+}
+
 /** The function's log since a moment: its structured lines, and the request ids of the invocations that started (START lines). */
 export type FunctionLog = { readonly lines: readonly FunctionLogLine[]; readonly invocations: readonly string[] };
 

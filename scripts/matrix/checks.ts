@@ -1,6 +1,6 @@
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { functionLogLines, waitForBackupOf, type FunctionLogLine } from '../lib/observe.js';
+import { functionLogLines, invocationLines, logEvents, waitForBackupOf, type FunctionLogLine } from '../lib/observe.js';
 import { waitFor } from '../lib/wait.js';
 import type { MatrixContext } from './types.js';
 import { invokeFunction, type Invocation } from '../lib/invoke.js';
@@ -28,6 +28,24 @@ export async function loggedLine(
       'a matching log line',
       async () => (await functionLogLines(context.clients.logs, context.outputs.LogGroupName, since - 5_000)).find(matches),
       { timeoutMs, intervalMs: context.target.endpoint ? 250 : 2_000 },
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits until one invocation (its init included) has logged a line that matches; undefined when none appeared in time. */
+export async function invocationLoggedLine(
+  context: MatrixContext,
+  since: number,
+  requestId: string,
+  matches: (line: FunctionLogLine) => boolean,
+): Promise<FunctionLogLine | undefined> {
+  try {
+    return await waitFor(
+      `a matching log line of invocation ${requestId}`,
+      async () => invocationLines(await logEvents(context.clients.logs, context.outputs.LogGroupName, since - 5_000), requestId)?.find(matches),
+      { timeoutMs: context.patienceMs, intervalMs: context.target.endpoint ? 250 : 2_000 },
     );
   } catch {
     return undefined;
@@ -67,8 +85,8 @@ export async function setEnvironment(
 }
 
 /** Invokes the stack's function synchronously with an event (scripts/lib/invoke.ts). */
-export function invokeSync(context: MatrixContext, event: object): Promise<Invocation> {
-  return invokeFunction(context.clients.lambda, context.outputs.BackupFunctionName, event);
+export function invokeSync(context: MatrixContext, event: object, options: { logTail?: boolean } = {}): Promise<Invocation> {
+  return invokeFunction(context.clients.lambda, context.outputs.BackupFunctionName, event, options);
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
