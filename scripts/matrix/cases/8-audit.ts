@@ -20,14 +20,15 @@ export const audit: MatrixCase = {
     const uploadedAt = Date.now();
     const versionId = await upload(context, key, 'audited');
     const { s3 } = context.clients;
-    const day = new Date(uploadedAt).toISOString().slice(0, 10).replace(/-/g, '/');
-    const prefix = `AWSLogs/${context.accountId}/CloudTrail/${context.target.region}/${day}/`;
+    const folderOf = (ms: number) => `AWSLogs/${context.accountId}/CloudTrail/${context.target.region}/${new Date(ms).toISOString().slice(0, 10).replace(/-/g, '/')}/`;
+    // Files are filed by when they are delivered (UTC): an upload just before midnight lands in the next day's folder.
+    const folders = [folderOf(uploadedAt), folderOf(uploadedAt + 24 * 60 * 60_000)];
     const read = new Set<string>();
     const found = await waitFor(
       `CloudTrail to deliver the PutObject of ${key}`,
       async () => {
-        const listing = await s3.send(new ListObjectsV2Command({ Bucket: trailBucket, Prefix: prefix }));
-        for (const object of listing.Contents ?? []) {
+        const listings = await Promise.all(folders.map((Prefix) => s3.send(new ListObjectsV2Command({ Bucket: trailBucket, Prefix }))));
+        for (const object of listings.flatMap((listing) => listing.Contents ?? [])) {
           if (!object.Key || read.has(object.Key) || (object.LastModified?.getTime() ?? 0) < uploadedAt - 60_000) continue;
           read.add(object.Key);
           const file = await s3.send(new GetObjectCommand({ Bucket: trailBucket, Key: object.Key }));
@@ -39,7 +40,7 @@ export const audit: MatrixCase = {
       },
       { timeoutMs: DELIVERY_TIMEOUT_MS, intervalMs: 30_000, progressEveryMs: 60_000, onProgress: (ms) => context.log(`  case 8: waiting for CloudTrail delivery (${Math.round(ms / 60_000)} of 20 min)`) },
     ).catch((error: Error) => error);
-    if (found instanceof Error) return fail(found.message, [`inbox version ${versionId}`, `trail files read: ${read.size}`]);
+    if (found instanceof Error) return fail(found.message, [`inbox version ${versionId}`, `trail files read: ${read.size}, in ${folders.join(' and ')}`]);
     return pass([`inbox version ${versionId}`, `trail event ${found.record.eventID} in s3://${trailBucket}/${found.file}`]);
   },
 };
