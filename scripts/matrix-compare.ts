@@ -4,7 +4,7 @@ import { ExitCode, run, scriptCommand, UsageError } from './lib/cli.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { isMatrixReport, matrixReportFile, readReportFile } from './lib/report-files.js';
 import { TargetName } from './lib/targets.js';
-import { compareReports, reportProblems } from './matrix/compare.js';
+import { compareReports, differentBuilds, reportProblems } from './matrix/compare.js';
 import { matrixCases, type MatrixReport } from './matrix/run.js';
 
 const targetArgument = (name: string) => new Argument(`<${name}>`).choices(Object.values(TargetName));
@@ -34,8 +34,10 @@ run(async () => {
   const [first, second] = reports as [MatrixReport, MatrixReport];
   for (const report of reports) {
     const counts = Object.entries(report.counts).map(([outcome, n]) => `${n} ${outcome}`).join(', ');
-    console.log(`${report.target.padEnd(10)} ${counts}  (${report.targetDescription}, ${report.startedAt})`);
+    console.log(`${report.target.padEnd(10)} ${counts}  (${report.targetDescription}, ${report.startedAt}, artefact sha256 ${report.artefactSha256?.slice(0, 12)}…)`);
   }
+  const builds = differentBuilds(first, second);
+  if (builds) throw new UsageError(builds);
   const comparison = compareReports(first, second);
   const disagreements = comparison.filter((c) => !c.agree);
   if (disagreements.length > 0) {

@@ -51,6 +51,7 @@ const MatrixReportShape: z.ZodType<MatrixReport> = z.object({
   target: z.string(),
   targetDescription: z.string(),
   stackName: z.string(),
+  artefactSha256: z.string().optional(),
   prefix: z.string(),
   startedAt: z.string(),
   durationMs: z.number(),

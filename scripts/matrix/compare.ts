@@ -39,10 +39,28 @@ export function compareReports(first: MatrixReport, second: MatrixReport): CaseC
 
 const reasonOf = (result: CaseResult) => result.reason ?? 'shown by an injected fault';
 
+/** A sha256 as the matrix prints it: its first 12 hex digits. */
+const shortSha = (sha256: string) => `${sha256.slice(0, 12)}…`;
+
+/**
+ * Why two reports cannot be compared although each is whole: they tested different builds, so the same outcomes
+ * would not be the same code's behaviour. Undefined when both ran one build.
+ */
+export function differentBuilds(first: MatrixReport, second: MatrixReport): string | undefined {
+  if (first.artefactSha256 === second.artefactSha256) return undefined;
+  const ran = (report: MatrixReport) => (report.artefactSha256 ? shortSha(report.artefactSha256) : 'an unrecorded build');
+  return (
+    `the reports are of different builds (${first.target} ran artefact sha256 ${ran(first)}, ${second.target} ${ran(second)}), so their outcomes say nothing of one code: ` +
+    `rerun the matrix on both targets from the same build (\`make matrix TARGET=${first.target}\`, then \`make matrix TARGET=${second.target}\`, with no change to the sources between)`
+  );
+}
+
 /**
  * What makes a report unfit to compare, as a matrix run never writes it: another target's (a file copied or renamed),
- * a case twice or one the matrix does not have, counts its results do not give (a file edited by hand), or cases
- * missing (a run of some cases, or one stopped with Ctrl-C).
+ * a case twice or one the matrix does not have, counts its results do not give (a file edited by hand), cases
+ * missing (a run of some cases, or one stopped with Ctrl-C), or no record of the build it tested (a report from
+ * before reports stored it: refused rather than compared, since "the same behaviour" of unknown code is the claim a
+ * comparison must not make, and a new run writes it).
  */
 export function reportProblems(report: MatrixReport, target: string, caseIds: readonly number[]): string[] {
   const ids = report.results.map((result) => result.id);
@@ -54,6 +72,7 @@ export function reportProblems(report: MatrixReport, target: string, caseIds: re
   const tally = (counts: Readonly<Record<string, number>>) => Object.entries(counts).map(([outcome, n]) => `${n} ${outcome}`).join(', ');
   return [
     ...(report.target === target ? [] : [`it is ${report.target}'s report (its target field), not ${target}'s`]),
+    ...(report.artefactSha256 ? [] : ['it does not say which build it tested (no artefactSha256: written before reports stored it)']),
     ...(twice.length > 0 ? [`case(s) ${twice.join(', ')} appear more than once`] : []),
     ...(unknown.length > 0 ? [`case(s) ${unknown.join(', ')} are no case of the matrix`] : []),
     ...(countsDiffer ? [`its counts (${tally(report.counts)}) are not those of its results (${tally(counted)})`] : []),

@@ -119,6 +119,12 @@ const MatrixPage: FC<{ report: MatrixReport }> = ({ report }) => (
         )}
         <dt>stack</dt>
         <dd>{report.stackName}</dd>
+        {report.artefactSha256 && (
+          <>
+            <dt>artefact sha256</dt>
+            <dd>{report.artefactSha256}</dd>
+          </>
+        )}
         <dt>keys under</dt>
         <dd>{report.prefix}</dd>
         <dt>started at</dt>

@@ -31,7 +31,8 @@ export function missingCases(report: Pick<MatrixReport, 'results'>, caseIds: rea
 export function formatSummary(report: MatrixReport): string {
   const parts = Object.entries(report.counts).filter(([, n]) => n > 0).map(([outcome, n]) => `${n} ${outcome}`);
   const notRun = describeNotRun(report);
-  return `matrix on ${report.target} (stack ${report.stackName}, keys under ${report.prefix}): ${parts.join(', ')} in ${seconds(report.durationMs)}${notRun ? `; ${notRun}` : ''}`;
+  const build = report.artefactSha256 ? `, artefact sha256 ${report.artefactSha256.slice(0, 12)}…` : '';
+  return `matrix on ${report.target} (stack ${report.stackName}${build}, keys under ${report.prefix}): ${parts.join(', ')} in ${seconds(report.durationMs)}${notRun ? `; ${notRun}` : ''}`;
 }
 
 /** A character XML 1.0 does not allow (control characters, U+FFFE, U+FFFF, a surrogate without its pair), shown as U+FFFD. */

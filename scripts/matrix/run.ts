@@ -1,3 +1,4 @@
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { randomBytes } from 'node:crypto';
 import { emptyBucket } from '../lib/buckets.js';
 import type { Clients } from '../lib/clients.js';
@@ -35,6 +36,12 @@ export type MatrixReport = {
   /** What answered as the target (LocalStack in host mode or in Docker, for example). */
   readonly targetDescription: string;
   readonly stackName: string;
+  /**
+   * The sha256 (hex) of the code the function ran, as Lambda reports it (CodeSha256, which a deploy proves equal to
+   * dist/handler.zip's): two reports compare behaviour only when they tested the same build. Absent in reports
+   * written before it was stored.
+   */
+  readonly artefactSha256?: string;
   readonly prefix: string;
   readonly startedAt: string;
   readonly durationMs: number;
@@ -70,6 +77,7 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
   const prefix = `matrix/${runId}/`;
   const identity = await identifyAccount(run.target, run.clients);
   const { stackName, outputs, parameters } = run.stack;
+  const { CodeSha256 } = await run.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.BackupFunctionName }));
   const probe = await createReceiptProbe(run.clients, outputs.ReceiptTopicArn, `backup-kit-probe-${runId.slice(-6)}-${started % 100000}`);
   const context = {
     target: run.target,
@@ -106,6 +114,7 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
     target: run.target.name,
     targetDescription: run.target.description,
     stackName,
+    ...(CodeSha256 ? { artefactSha256: Buffer.from(CodeSha256, 'base64').toString('hex') } : {}),
     prefix,
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compareReports, reportProblems } from '../../scripts/matrix/compare.js';
+import { compareReports, differentBuilds, reportProblems } from '../../scripts/matrix/compare.js';
 import type { MatrixReport } from '../../scripts/matrix/run.js';
 import type { CaseOutcome } from '../../scripts/matrix/types.js';
 
-function reportOf(target: string, outcomes: Record<number, CaseOutcome>): MatrixReport {
+const BUILD = 'b9ae7e81c0fd5a1e3b0cbd3a7c2f1d6e9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d';
+const OTHER_BUILD = '2dbdda18c30d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f';
+
+function reportOf(target: string, outcomes: Record<number, CaseOutcome>, artefactSha256: string | undefined = BUILD): MatrixReport {
   const results = Object.entries(outcomes).map(([id, outcome]) => ({
     id: Number(id),
     name: `case ${id}`,
@@ -14,7 +17,7 @@ function reportOf(target: string, outcomes: Record<number, CaseOutcome>): Matrix
   }));
   return {
     target, targetDescription: target, stackName: 'backup-kit', prefix: 'matrix/x/', startedAt: '2026-11-29T09:00:00.000Z',
-    durationMs: 1, counts: { PASS: 0, FAIL: 0, SKIP: 0, SIMULATED: 0 }, results,
+    durationMs: 1, counts: { PASS: 0, FAIL: 0, SKIP: 0, SIMULATED: 0 }, results, ...(artefactSha256 ? { artefactSha256 } : {}),
   };
 }
 
@@ -63,6 +66,25 @@ describe('comparing two targets case by case', () => {
   });
 });
 
+describe('two reports of one build', () => {
+  it('are what a comparison takes: the same code ran on both targets', () => {
+    // Act
+    const refusal = differentBuilds(reportOf('embedded', { 1: 'PASS' }), reportOf('localstack', { 1: 'PASS' }));
+    // Assess
+    expect(refusal).toBeUndefined();
+  });
+
+  it('are refused when the targets ran different code, whatever their outcomes, saying to rerun both from one build', () => {
+    // Act
+    const refusal = differentBuilds(reportOf('embedded', { 1: 'PASS' }), reportOf('localstack', { 1: 'PASS' }, OTHER_BUILD));
+    // Assess
+    expect(refusal).toBe(
+      'the reports are of different builds (embedded ran artefact sha256 b9ae7e81c0fd…, localstack 2dbdda18c30d…), so their outcomes say nothing of one code: ' +
+        'rerun the matrix on both targets from the same build (`make matrix TARGET=embedded`, then `make matrix TARGET=localstack`, with no change to the sources between)',
+    );
+  });
+});
+
 describe('a report fit to compare', () => {
   const caseIds = [1, 2, 3];
   const whole = (target: string): MatrixReport => {
@@ -91,5 +113,14 @@ describe('a report fit to compare', () => {
       ['case(s) 3 appear more than once', 'case(s) 9 are no case of the matrix', 'its counts (2 PASS, 0 FAIL, 1 SKIP, 0 SIMULATED) are not those of its results (3 PASS, 1 FAIL, 1 SKIP, 0 SIMULATED)'],
       ['it lacks case(s) 3 (a `make matrix CASE=…` run, or one stopped with Ctrl-C)'],
     ]);
+  });
+
+  it('says which build it tested: one written before reports stored it cannot be paired with the other', () => {
+    // Prepare
+    const older = { ...whole('localstack'), artefactSha256: undefined };
+    // Act
+    const problems = reportProblems(older, 'localstack', caseIds);
+    // Assess
+    expect(problems).toEqual(['it does not say which build it tested (no artefactSha256: written before reports stored it)']);
   });
 });
