@@ -6,7 +6,9 @@ TARGET ?= embedded
 PYTHON ?= python3
 VENV := .venv
 TOOLS_VENV := .venv-tools
-TSX := node_modules/.bin/tsx
+# Node with tsx's loader, not the tsx command: that one relays Ctrl-C and SIGTERM to a child process and kills it
+# with SIGKILL when it does not answer within about 60 ms (busy), so a script could not put back what it held.
+TSX := node --import tsx
 VITEST := node_modules/.bin/vitest
 
 # A variable typed on make's command line, handed on quoted as the script's --option=value. Only the command line
@@ -116,7 +118,7 @@ logs: ## follow the function's log group on TARGET, from SINCE minutes back (def
 	$(TSX) scripts/logs.ts $(target_arg) $(call option,SINCE,since)
 
 bench: ## measure issue 11's figures against floors from the same run; reports/bench-TARGET.json (QUICK=1, and CI: smaller)
-	$(FUNCTION_NODE) node_modules/tsx/dist/cli.mjs scripts/bench.ts $(target_arg) $(call option,QUICK,quick) $(if $(and $(filter true,$(CI)),$(if $(QUICK),,1)),--quick)
+	$(FUNCTION_NODE) --import tsx scripts/bench.ts $(target_arg) $(call option,QUICK,quick) $(if $(and $(filter true,$(CI)),$(if $(QUICK),,1)),--quick)
 
 clean: emulator-stop localstack-host-stop ## stop the background emulator and LocalStack; remove dist/, reports/, .emulator/, .localstack/
 	rm -rf dist reports .emulator .localstack
