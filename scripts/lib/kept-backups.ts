@@ -1,14 +1,15 @@
 import type { Stack } from '@aws-sdk/client-cloudformation';
-import { DeleteBucketCommand } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { bucketExists, countVersions } from './buckets.js';
 import type { Clients } from './clients.js';
 import { noStack, stackReadiness, type UnusableStack } from './deployed-stack.js';
 import { identifyAccount } from './identity.js';
 import type { Parameters } from './parameters.js';
 import type { RestoreBuckets } from './restore.js';
-import { parametersOf, type Log } from './stack.js';
+import { describeStack, parametersOf, type Log } from './stack.js';
 import { StackNeedsRecovery, stackStatusLine } from './stack-state.js';
 import type { Target } from './targets.js';
+import { waitFor } from './wait.js';
 
 /** The backup bucket's name, as the template builds it. */
 export function backupBucketName(namePrefix: string, account: string, region: string): string {
@@ -45,7 +46,7 @@ export async function keptBackupBucketParameter(
   }
   // Only the account's own bucket is taken over: another's would receive every backup.
   if (!(await bucketExists(clients.s3, bucket, owner))) return 'false';
-  if (failedCreate && parametersOf(failedCreate).KeptBackupBucket !== 'true' && (await removedIfEmpty(clients.s3, bucket, owner))) {
+  if (failedCreate && parametersOf(failedCreate).KeptBackupBucket !== 'true' && (await madeByFailedCreate(clients, bucket, failedCreate)) && (await removedIfEmpty(clients.s3, bucket, owner))) {
     log(`removed s3://${bucket}: the failed create of ${failedCreate.StackName ?? 'the stack'} made it, and it holds nothing; the stack creates it again`);
     return 'false';
   }
@@ -53,10 +54,25 @@ export async function keptBackupBucketParameter(
   return 'true';
 }
 
+/**
+ * Whether the bucket is the one the failed create made: that stack is still there as it was read (not replaced
+ * meanwhile by another deploy, whose new stack made the bucket), and the bucket was created after it.
+ */
+async function madeByFailedCreate(clients: Clients, bucket: string, failedCreate: Stack): Promise<boolean> {
+  const now = await describeStack(clients.cloudFormation, failedCreate.StackName ?? '');
+  if (!now || now.StackId !== failedCreate.StackId || now.StackStatus !== 'ROLLBACK_COMPLETE' || !failedCreate.CreationTime) return false;
+  const listed = await clients.s3.send(new ListBucketsCommand({ Prefix: bucket }));
+  const created = listed.Buckets?.find((entry) => entry.Name === bucket)?.CreationDate;
+  // S3 gives a bucket's creation to the second.
+  return created !== undefined && created.getTime() >= Math.floor(failedCreate.CreationTime.getTime() / 1000) * 1000;
+}
+
 /** Deletes the bucket when it holds nothing (S3 refuses to delete one that holds a version or a delete marker). */
 async function removedIfEmpty(s3: Clients['s3'], bucket: string, owner: string): Promise<boolean> {
   try {
     await s3.send(new DeleteBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner }));
+    // The stack creates the name again at once: S3 refuses that while the name still shows (OperationAborted).
+    await waitFor(`s3://${bucket} to be gone after its delete`, async () => ((await bucketExists(s3, bucket, owner)) ? undefined : true), { timeoutMs: 60_000, intervalMs: 1_000 });
     return true;
   } catch (error) {
     if ((error as { name?: string }).name === 'BucketNotEmpty') return false;

@@ -1,5 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
-import { DeleteBucketCommand, HeadBucketCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, HeadBucketCommand, ListBucketsCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -164,11 +164,25 @@ describe('a deploy and the backup bucket an earlier stack kept', () => {
     await expect(kept).rejects.toThrow(`s3://${KIT_BACKUP} exists but account ${OWNER} does not own it`);
   });
 
+  /** A first create that rolled back (created at 10:00:00.400), as the deploy read it before its question. */
+  const failedCreate = (keptBackupBucket: 'true' | 'false', StackId = 'stack/backup-kit/1') =>
+    stack('ROLLBACK_COMPLETE', { StackId, CreationTime: new Date('2026-11-30T10:00:00.400Z'), Parameters: [{ ParameterKey: 'KeptBackupBucket', ParameterValue: keptBackupBucket }] });
+  /** The stack as DescribeStacks answers now, and the bucket's creation as ListBuckets gives it (to the second). */
+  const nowThere = (current: Stack, bucketCreated: string) => {
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [current] });
+    s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: 'other-bucket', CreationDate: new Date('2020-01-01T00:00:00Z') }, { Name: KIT_BACKUP, CreationDate: new Date(bucketCreated) }] });
+  };
+
   it('removes an empty bucket that the failed create it replaces made, so that the new stack creates and manages it', async () => {
-    // Prepare: a first create rolled back after it made the bucket (Retain kept it), with nothing in it
-    bucketsOwnedBy({ [KIT_BACKUP]: OWNER });
-    s3.on(DeleteBucketCommand).resolves({});
-    const failed = stack('ROLLBACK_COMPLETE', { Parameters: [{ ParameterKey: 'KeptBackupBucket', ParameterValue: 'false' }] });
+    // Prepare: the create rolled back after it made the bucket (Retain kept it) in the same second, with nothing in it
+    const owners: Record<string, string> = { [KIT_BACKUP]: OWNER };
+    bucketsOwnedBy(owners);
+    s3.on(DeleteBucketCommand).callsFake(({ Bucket }: { Bucket: string }) => {
+      delete owners[Bucket];
+      return {};
+    });
+    const failed = failedCreate('false');
+    nowThere(failed, '2026-11-30T10:00:00Z');
     const lines: string[] = [];
     // Act
     const kept = await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, (line) => lines.push(line), OWNER, failed);
@@ -176,6 +190,24 @@ describe('a deploy and the backup bucket an earlier stack kept', () => {
     expect(kept).toBe('false');
     expect(s3.commandCalls(DeleteBucketCommand).map((call) => call.args[0].input)).toEqual([{ Bucket: KIT_BACKUP, ExpectedBucketOwner: OWNER }]);
     expect(lines).toEqual([`removed s3://${KIT_BACKUP}: the failed create of backup-kit made it, and it holds nothing; the stack creates it again`]);
+    // Seen gone (its second HeadBucket) before the stack creates the name again.
+    expect(s3.commandCalls(HeadBucketCommand)).toHaveLength(2);
+  });
+
+  it.each([
+    ['another deploy replaced the failed stack meanwhile (its new stack made the bucket)', () => nowThere(stack('CREATE_COMPLETE', { StackId: 'stack/backup-kit/2' }), '2026-11-30T10:05:00Z')],
+    ['the bucket is older than the failed stack (it did not make it)', () => nowThere(failedCreate('false'), '2026-11-29T09:00:00Z')],
+  ])('takes over, never deletes, an empty bucket after a failed create when %s', async (_when, arrange) => {
+    // Prepare
+    bucketsOwnedBy({ [KIT_BACKUP]: OWNER });
+    s3.on(DeleteBucketCommand).resolves({});
+    s3.on(ListObjectVersionsCommand).resolves({});
+    arrange();
+    // Act
+    const kept = await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, () => undefined, OWNER, failedCreate('false'));
+    // Assess
+    expect(kept).toBe('true');
+    expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
   });
 
   it('takes over, after a failed create, a bucket that holds backups, or one that the failed stack had itself taken over', async () => {
@@ -183,12 +215,11 @@ describe('a deploy and the backup bucket an earlier stack kept', () => {
     bucketsOwnedBy({ [KIT_BACKUP]: OWNER });
     s3.on(DeleteBucketCommand).rejects(awsError('BucketNotEmpty', 409));
     s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'a.txt', VersionId: 'v1' }] });
-    const madeIt = stack('ROLLBACK_COMPLETE', { Parameters: [{ ParameterKey: 'KeptBackupBucket', ParameterValue: 'false' }] });
-    const tookItOver = stack('ROLLBACK_COMPLETE', { Parameters: [{ ParameterKey: 'KeptBackupBucket', ParameterValue: 'true' }] });
+    nowThere(failedCreate('false'), '2026-11-30T10:00:01Z');
     // Act
     const values = [
-      await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, () => undefined, OWNER, madeIt),
-      await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, () => undefined, OWNER, tookItOver),
+      await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, () => undefined, OWNER, failedCreate('false')),
+      await keptBackupBucketParameter(clients, KIT_BACKUP, undefined, () => undefined, OWNER, failedCreate('true')),
     ];
     // Assess: one delete tried (the bucket the failed create made), refused; the kept one never tried
     expect(values).toEqual(['true', 'true']);
