@@ -172,6 +172,22 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(after.logs).not.toContain('Init Duration');
   });
 
+  it("keeps all that the init wrote before the first invocation's START, although the runtime is frozen once it asks for it", async () => {
+    // Prepare: an init that writes 4 MiB, more than a pipe holds, then a last line
+    const source = `process.stdout.write('i'.repeat(4 << 20) + '\\n');
+    console.log('INIT-END');
+    export const handler = async () => 'ran';`;
+    const name = await createFunction({ 'index.mjs': source });
+    // Act
+    const first = await invoke(name);
+    // Assess
+    expect(first.payload).toBe('ran');
+    const lines = first.logs.split('\n');
+    const initEnd = lines.findIndex((line) => line.endsWith('\tINFO\tINIT-END'));
+    expect(initEnd).toBeGreaterThanOrEqual(0);
+    expect(initEnd).toBeLessThan(lines.findIndex((line) => line.startsWith('START RequestId: ')));
+  });
+
   it('fails the next invocation with Runtime.ExitError when a timer the last one left calls process.exit, as it runs once thawed', async () => {
     // Prepare
     const source = `export const handler = async (event) => {

@@ -347,6 +347,9 @@ let handlerIsAsync;
 async function serveNext() {
   // An error nothing caught is ending the process: it asks for no invocation it would not run.
   if (dying) return;
+  // What the init (or work the last invocation left) wrote leaves the process first: asking is where it may be frozen.
+  await outputFlushed();
+  if (dying) return;
   ready = true;
   const asked = call('GET', `${API}/invocation/next`);
   polling = true;
