@@ -67,6 +67,7 @@ export function referencesIn(value: unknown): Set<string> {
     for (const [key, child] of Object.entries(node)) {
       if (key === 'Ref' && typeof child === 'string') found.add(child);
       else if (key === 'Fn::GetAtt' && Array.isArray(child) && typeof child[0] === 'string') found.add(child[0]);
+      else if (key === 'Fn::GetAtt' && typeof child === 'string') found.add(child.split('.')[0] ?? child);
       else if (key === 'Fn::Sub') {
         const text = Array.isArray(child) ? child[0] : child;
         const variables: unknown = Array.isArray(child) ? child[1] : undefined;
@@ -125,14 +126,18 @@ export function findCycle(graph: Map<string, Set<string>>): string[] | undefined
  * in a circle; and a Condition named that the template does not declare. Undefined when there is none.
  */
 export function referenceProblem(template: Template): string | undefined {
+  // A macro (SAM) makes resources of its own, which only CloudFormation's expansion names.
+  if (template.Transform !== undefined) return undefined;
   const declared = new Set([...Object.keys(template.Parameters ?? {}), ...Object.keys(template.Resources)]);
   const resources = Object.values(template.Resources);
+  // A DependsOn names resources only; the other references name parameters too.
+  const unresolvedDependsOn = resources.flatMap((resource) => (resource.DependsOn === undefined ? [] : [resource.DependsOn].flat())).filter((name) => !(name in template.Resources));
   const blocks = {
-    Resources: resources.flatMap((resource) => [...referencesIn(resource.Properties ?? {}), ...(resource.DependsOn === undefined ? [] : [resource.DependsOn].flat())]),
-    Outputs: [...referencesIn(template.Outputs ?? {})],
+    Resources: [...resources.flatMap((resource) => [...referencesIn(resource.Properties ?? {})].filter((name) => !declared.has(name))), ...unresolvedDependsOn],
+    Outputs: [...referencesIn(template.Outputs ?? {})].filter((name) => !declared.has(name)),
   };
   for (const [block, names] of Object.entries(blocks)) {
-    const unresolved = [...new Set(names)].filter((name) => !declared.has(name)).sort();
+    const unresolved = [...new Set(names)].sort();
     if (unresolved.length > 0) return `Template format error: Unresolved resource dependencies [${unresolved.join(', ')}] in the ${block} block of the template`;
   }
   const cycle = findCycle(dependencyGraph(template));

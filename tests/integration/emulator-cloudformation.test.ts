@@ -116,8 +116,8 @@ describe("the embedded emulator's CloudFormation updates", () => {
       [withTypo({ Other: { Type: 'AWS::SQS::Queue', Properties: { QueueName: { Ref: 'Sufix' } } } }), /^Template format error: Unresolved resource dependencies \[Sufix\] in the Resources block of the template$/],
       [withTypo({ Other: { Type: 'AWS::SQS::Queue', DependsOn: 'Queu' } }), /^Template format error: Unresolved resource dependencies \[Queu\] in the Resources block of the template$/],
       [withTypo({}, { Arn: { Value: { 'Fn::GetAtt': ['Queu', 'Arn'] } } }), /^Template format error: Unresolved resource dependencies \[Queu\] in the Outputs block of the template$/],
-      [withTypo({}, { Arn: { Value: { 'Fn::GetAtt': ['Queue', 'Arnn'] } } }), /^Template error: resource Queue does not support attribute type Arnn in Fn::GetAtt$/],
-      [withTypo({}, { Arn: { Value: { 'Fn::Sub': '${Queue.Arnn}' } } }), /^Template error: resource Queue does not support attribute type Arnn in Fn::GetAtt$/],
+      [withTypo({}, { Arn: { Value: { 'Fn::GetAtt': ['Queue', 'Arnn'] } } }), /^Template error: resource Queue does not support attribute type Arnn in Fn::GetAtt \(as the embedded emulator models AWS::SQS::Queue/],
+      [withTypo({}, { Arn: { Value: { 'Fn::Sub': '${Queue.Arnn}' } } }), /^Template error: resource Queue does not support attribute type Arnn in Fn::GetAtt \(as the embedded emulator models AWS::SQS::Queue/],
     ];
     // Act
     const refusals = await Promise.all(
@@ -127,12 +127,17 @@ describe("the embedded emulator's CloudFormation updates", () => {
           .then(() => 'accepted', (error: Error) => `${error.name}: ${error.message}`),
       ),
     );
+    const propertyNamedDependsOn = await cloudFormation
+      .send(new CreateChangeSetCommand({ StackName, ChangeSetName: `data-${Date.now()}`, ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(withTypo({ Other: { Type: 'AWS::SQS::Queue', Properties: { RedrivePolicy: { DependsOn: 'upstream-service' } } } })) }))
+      .then(() => 'accepted', (error: Error) => `${error.name}: ${error.message}`);
     const created = await cloudFormation
       .send(new CreateStackCommand({ StackName: 'kit-cfn-typo-new-it', TemplateBody: JSON.stringify(typos[0]![0]) }))
       .then(() => 'accepted', (error: Error) => `${error.name}: ${error.message}`);
     // Assess: each refused with CloudFormation's words, and the stack still as it was
     refusals.forEach((refusal, index) => expect(refusal).toMatch(new RegExp(`^ValidationError: ${typos[index]![1].source.slice(1)}`)));
     expect(created).toMatch(/^ValidationError: Template format error: Unresolved resource dependencies \[Sufix\]/);
+    // A property of that name is data, not a DependsOn.
+    expect(propertyNamedDependsOn).toBe('accepted');
     expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
   });
 

@@ -14,11 +14,13 @@ const base: Template = {
 const withResource = (extra: Record<string, unknown>): Template => ({ ...base, Resources: { ...base.Resources, ...(extra as Template['Resources']) } });
 
 describe("a template's references", () => {
-  it("find nothing wrong in the kit's own template, nor in one whose Fn::Sub names its own variables", async () => {
+  it("find nothing wrong in the kit's own template, in one whose Fn::Sub names its own variables, nor in one a macro expands", async () => {
+    // Prepare: SAM's Transform makes FunctionRole from Function, which only its expansion names
+    const expanded: Template = { ...withResource({ Function: { Type: 'AWS::Serverless::Function' } }), Transform: 'AWS::Serverless-2016-10-31', Outputs: { Role: { Value: { Ref: 'FunctionRole' } } } };
     // Act
-    const problems = [referenceProblem(await loadTemplate()), referenceProblem(base)];
+    const problems = [referenceProblem(await loadTemplate()), referenceProblem(base), referenceProblem(expanded)];
     // Assess
-    expect(problems).toEqual([undefined, undefined]);
+    expect(problems).toEqual([undefined, undefined, undefined]);
   });
 
   it.each([
@@ -26,6 +28,8 @@ describe("a template's references", () => {
     ['a GetAtt', withResource({ Other: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { 'Fn::GetAtt': ['Queu', 'QueueName'] } } } }), 'Template format error: Unresolved resource dependencies [Queu] in the Resources block of the template'],
     ['a ${Name} in Fn::Sub', withResource({ Other: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { 'Fn::Sub': '${Topic.TopicName}-${Prefix}' } } } }), 'Template format error: Unresolved resource dependencies [Prefix] in the Resources block of the template'],
     ['a DependsOn', withResource({ Other: { Type: 'AWS::SNS::Topic', DependsOn: ['Topic', 'Queue2'] } }), 'Template format error: Unresolved resource dependencies [Queue2] in the Resources block of the template'],
+    ['a DependsOn naming a parameter', withResource({ Other: { Type: 'AWS::SNS::Topic', DependsOn: 'Suffix' } }), 'Template format error: Unresolved resource dependencies [Suffix] in the Resources block of the template'],
+    ['a GetAtt in its string form', withResource({ Other: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { 'Fn::GetAtt': 'Missing.TopicName' } } } }), 'Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template'],
     ['an output', { ...base, Outputs: { Arn: { Value: { Ref: 'Topc' } } } }, 'Template format error: Unresolved resource dependencies [Topc] in the Outputs block of the template'],
     ['a resource Condition', withResource({ Other: { Type: 'AWS::SNS::Topic', Condition: 'WithQeue' } }), 'Template format error: Unresolved condition dependencies [WithQeue]: not declared in the Conditions block of the template'],
     ['an Fn::If', withResource({ Other: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { 'Fn::If': ['Nope', 'a', 'b'] } } } }), 'Template format error: Unresolved condition dependencies [Nope]: not declared in the Conditions block of the template'],

@@ -558,13 +558,14 @@ def _create_resources(self: Stack) -> None:
         _roll_back_create(self, error)
 
 
-def references_in(node: Any) -> set[str]:
+def references_in(node: Any, *, resource_level: bool = True) -> set[str]:
     """The names a template node refers to, parameters and resources alike: Ref, Fn::GetAtt, the ${Name} and
-    ${Name.Attr} of Fn::Sub (but not the names of its own variable map), and a resource's DependsOn."""
+    ${Name.Attr} of Fn::Sub (but not the names of its own variable map), and a resource's DependsOn (at its top
+    level only: a property of that name is data)."""
     found: set[str] = set()
     if isinstance(node, dict):
         for key, child in node.items():
-            if key in ("Ref", "DependsOn"):
+            if key == "Ref" or (key == "DependsOn" and resource_level):
                 named = [child] if isinstance(child, str) else child if isinstance(child, list) else []
                 found.update(name for name in named if isinstance(name, str))
             elif key == "Fn::GetAtt":
@@ -576,12 +577,12 @@ def references_in(node: Any) -> set[str]:
                     # A name its own variable map gives a value is the Fn::Sub's, not the template's.
                     local = set(variables) if isinstance(variables, dict) else set()
                     found.update(name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text) if name not in local)
-                found |= references_in(variables)
+                found |= references_in(variables, resource_level=False)
             else:
-                found |= references_in(child)
+                found |= references_in(child, resource_level=False)
     elif isinstance(node, list):
         for item in node:
-            found |= references_in(item)
+            found |= references_in(item, resource_level=False)
     return found
 
 

@@ -1,4 +1,5 @@
-"""A template's references checked as CloudFormation checks them before it changes anything.
+"""A template's references checked as CloudFormation checks them before it changes anything (a template with a
+Transform is left to be built: a macro makes resources only CloudFormation's expansion names).
 
 CloudFormation refuses a template whose Ref, Fn::GetAtt, Fn::Sub or DependsOn names something the template does
 not declare, or whose Fn::GetAtt asks a resource for an attribute its type does not have, at CreateStack,
@@ -54,11 +55,13 @@ def _supports(resource_type: str, attribute: str) -> bool:
 
 def refuse_unresolved(template: dict[str, Any]) -> None:
     """Raises CloudFormation's ValidationError for the first block of the template that names what it lacks."""
+    if template.get("Transform"):
+        return  # a macro (SAM) makes resources of its own, which only CloudFormation's expansion names
     parameters = set(template.get("Parameters") or {})
     resources: dict[str, Any] = template.get("Resources") or {}
     declared = parameters | set(resources)
     for block in ("Resources", "Outputs"):
-        named = references_in(template.get(block) or {}) if block == "Outputs" else set().union(*(references_in(r) for r in resources.values()))
+        named = references_in(template.get(block) or {}, resource_level=False) if block == "Outputs" else set().union(*(references_in(r) for r in resources.values()))
         unresolved = sorted(name for name in named if name not in declared and not name.startswith("AWS::"))
         if unresolved:
             raise ValidationError(message=f"Template format error: Unresolved resource dependencies [{', '.join(unresolved)}] in the {block} block of the template")
@@ -66,4 +69,6 @@ def refuse_unresolved(template: dict[str, Any]) -> None:
         if logical_id not in resources:
             raise ValidationError(message=f"Template error: instance of Fn::GetAtt references undefined resource {logical_id}")
         if not _supports(str(resources[logical_id].get("Type", "")), attribute):
-            raise ValidationError(message=f"Template error: resource {logical_id} does not support attribute type {attribute} in Fn::GetAtt")
+            raise ValidationError(message=f"Template error: resource {logical_id} does not support attribute type {attribute} in Fn::GetAtt "
+                                          f"(as the embedded emulator models {resources[logical_id].get('Type')}: where CloudFormation has it, "
+                                          "deploy to localstack or aws)")
