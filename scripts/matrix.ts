@@ -44,7 +44,7 @@ run(async () => {
   // One run per target at a time on this machine: cases 5 and 7 change the function and put back what they found,
   // so a second run beside them would save the first one's change and "put it back" after the first had undone it.
   return whileLocked(
-    join(tmpdir(), `backup-kit-matrix-${createHash('sha256').update(`${target.name} ${target.endpoint ?? ''} ${target.region}`).digest('hex').slice(0, 16)}.lock`),
+    join(tmpdir(), `backup-kit-matrix-${createHash('sha256').update(`${target.name} ${placeOf(target)}`).digest('hex').slice(0, 16)}.lock`),
     {
       what: `matrix run on ${target.name}`,
       timeoutMs: MATRIX_RUN_WAIT_MS,
@@ -56,6 +56,13 @@ run(async () => {
     },
   );
 });
+
+/** Where a target's stack lives, as one spelling: an endpoint by its port (localhost and 127.0.0.1 are one place), AWS by its region. */
+function placeOf(target: Target): string {
+  if (!target.endpoint) return target.region;
+  const url = new URL(target.endpoint);
+  return url.port || url.protocol;
+}
 
 /** Deploys (on the emulators), runs the cases and writes the reports. */
 async function runOn(target: Target): Promise<number> {
