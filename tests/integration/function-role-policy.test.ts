@@ -114,6 +114,22 @@ describe("the embedded emulator checks a function's requests against its executi
     expect(threeCharacters).toBe('allowed');
   });
 
+  it('reads a stored policy as written: a %2A in a resource is those three characters, not a wildcard', async () => {
+    // Prepare: an allow for the key that is literally lit%2Akey, and a deny for the key that is literally 100%25
+    const fn = await actingAs([
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: [`arn:aws:s3:::${inbox()}/lit%2Akey`, `arn:aws:s3:::${inbox()}/100*`] },
+      { Effect: 'Deny', Action: 's3:PutObject', Resource: `arn:aws:s3:::${inbox()}/100%25` },
+    ]);
+    // Act
+    const [literal, widened, denied, decoded] = await Promise.all(
+      ['lit%2Akey', 'litXkey', '100%25', '100%'].map((Key) => refusalOf(fn.s3.send(new PutObjectCommand({ Bucket: inbox(), Key, Body: Key })))),
+    );
+    // Assess
+    expect([literal, decoded]).toEqual(['allowed', 'allowed']);
+    expect(widened).toMatch(/^403 AccessDenied: .* s3:PutObject on resource: ".*litXkey" because no identity-based policy allows/);
+    expect(denied).toMatch(/^403 AccessDenied: .* s3:PutObject on resource: ".*100%25" with an explicit deny in an identity-based policy$/);
+  });
+
   it('answers a read of a missing key with 404 where the role may list the bucket, and with 403 where it may not', async () => {
     // Prepare
     const read = { Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${inbox()}/*` } as const;

@@ -339,8 +339,10 @@ def _statements(document: Any) -> list[dict[str, Any]]:
 
 @functools.lru_cache(maxsize=256)
 def _parsed_statements(text: str) -> list[dict[str, Any]]:
-    """A stored policy document's statements, parsed once per document (every function request reads them)."""
-    return _listed(json.loads(unquote(text)))
+    """A stored policy document's statements, parsed once per document (every function request reads them). moto
+    keeps a document as it was sent, JSON: decoding it again would read a resource's %2A as a wildcard. Only a
+    document stored URL-encoded (it cannot start with "{" then) is decoded first."""
+    return _listed(json.loads(text if text.lstrip().startswith("{") else unquote(text)))
 
 
 def _listed(parsed: Any) -> list[dict[str, Any]]:
