@@ -67,17 +67,21 @@ _this_thread = threading.local()
 
 @contextmanager
 def writing(bucket: str, key: str) -> Iterator[None]:
-    """Runs a write of a key alone, and delivers the events it raises after it is complete."""
+    """Runs a write of a key alone, and delivers the events it raises after it is complete: a write that failed
+    (answered with an error) raises none, as on S3."""
     deliveries: list[Callable[[], None]] = []
     outer = getattr(_this_thread, "deliveries", None)
     _this_thread.deliveries = deliveries
+    completed = False
     try:
         with _held(bucket, key):
             yield
+        completed = True
     finally:
         _this_thread.deliveries = outer
-        for deliver in deliveries:
-            deliver()
+        if completed:
+            for deliver in deliveries:
+                deliver()
 
 
 def deliver_after_write(deliver: Callable[[], None]) -> None:
