@@ -6,6 +6,7 @@ import {
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -71,6 +72,25 @@ describe("the embedded emulator's asynchronous invocations", () => {
     // Assess
     const config = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-configured' }));
     expect(config).toMatchObject({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300, DestinationConfig: { OnFailure: { Destination: destination } } });
+  });
+
+  it('send the record of an event that succeeded to the on-success destination, as Lambda does', async () => {
+    // Prepare: a function whose on-success destination is the stack's failed-events queue, which its role may send to
+    const { lambda, sqs } = stack!.deployment.clients;
+    const { FailedEventsQueueUrl: QueueUrl, FailedEventsQueueArn: destination } = stack!.deployment.outputs;
+    await createTestFunction(stack!, 'kit-async-succeeding', { 'index.js': 'exports.handler = async (event) => ({ echoed: event.n });' });
+    await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-succeeding', DestinationConfig: { OnSuccess: { Destination: destination } } }));
+    // Act
+    await lambda.send(new InvokeCommand({ FunctionName: 'kit-async-succeeding', InvocationType: 'Event', Payload: JSON.stringify({ n: 7 }) }));
+    // Assess
+    const received = await waitFor('the success record', async () => (await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }))).Messages?.[0], { timeoutMs: 20_000, intervalMs: 100 });
+    expect(JSON.parse(received.Body!)).toMatchObject({
+      requestContext: { condition: 'Success', approximateInvokeCount: 1, functionArn: expect.stringMatching(/:function:kit-async-succeeding:\$LATEST$/) },
+      requestPayload: { n: 7 },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST' },
+      responsePayload: { echoed: 7 },
+    });
+    expect(JSON.parse(received.Body!).responseContext).not.toHaveProperty('functionError');
   });
 
   let rangeFunctions = 0;

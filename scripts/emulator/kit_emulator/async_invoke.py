@@ -161,23 +161,27 @@ class AsyncInvoker:
             return _dropped(event, "the emulator is stopping")
         event.attempts += 1
         if not result.errored:
+            self._to_destination(event, result, "Success", config)
             return None
         if event.attempts > max_retries:
-            self._on_failure(event, result, "RetriesExhausted", config)
+            self._to_destination(event, result, "RetriesExhausted", config)
             return None
         delays = _retry_delays()
         delay = delays[min(event.attempts - 1, len(delays) - 1)] if delays else 0
         if time.monotonic() - event.queued_at + delay > max_age:
-            self._on_failure(event, result, "EventAgeExceeded", config)
+            self._to_destination(event, result, "EventAgeExceeded", config)
             return None
         return delay
 
-    def _on_failure(self, event: _Event, result: lambda_runtime.InvocationResult, condition: str, config: dict[str, Any]) -> None:
+    def _to_destination(self, event: _Event, result: lambda_runtime.InvocationResult, condition: str, config: dict[str, Any]) -> None:
+        """Sends an event's record to its on-success destination ("Success") or its on-failure one (any other
+        condition), as Lambda's invocation record, when the function has that destination."""
         fn, attempts = event.fn, event.attempts
-        destination = (config.get("DestinationConfig") or {}).get("OnFailure", {}).get("Destination")
+        destination = (config.get("DestinationConfig") or {}).get("OnSuccess" if condition == "Success" else "OnFailure", {}).get("Destination")
         if not destination:
-            print(f"[lambda-async] {fn.function_name}: event dropped after {attempts} attempts (no on-failure destination)",
-                  file=sys.stderr, flush=True)
+            if condition != "Success":
+                print(f"[lambda-async] {fn.function_name}: event dropped after {attempts} attempts (no on-failure destination)",
+                      file=sys.stderr, flush=True)
             return
         try:
             response_payload: Any = json.loads(result.payload)
@@ -193,14 +197,18 @@ class AsyncInvoker:
                 "approximateInvokeCount": attempts,
             },
             "requestPayload": event.payload,
-            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": result.function_error},
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", **({"functionError": result.function_error} if result.errored else {})},
             "responsePayload": response_payload,
         }
         # Lambda sends it with the function's execution role, as on AWS: a role that may not (changed since the
         # destination was configured) loses the event.
         refused = _destination_refusal(fn, destination, _send_action(destination))
         if refused is not None:
-            _dropped(event, f"its execution role may not send it to the on-failure destination {destination}: {refused}")
+            if condition == "Success":
+                print(f"[lambda-async] {fn.function_name}: the record of event {event.request_id} was not sent: its execution role may not "
+                      f"send it to the on-success destination {destination}: {refused}", file=sys.stderr, flush=True)
+            else:
+                _dropped(event, f"its execution role may not send it to the on-failure destination {destination}: {refused}")
             return
         _send_to_destination(fn, destination, json.dumps(record))
         print(f"[lambda-async] {fn.function_name}: event sent to {destination} after {attempts} attempts ({condition})",
