@@ -6,7 +6,8 @@ AWS would: S3 with 503 SlowDown or 500 InternalError, the other services with 40
 InternalFailure. One request can also be held for a while (longer than the function's timeout, to make an
 invocation time out mid-flight) and then served, and the process that sends one request can be killed
 (SIGKILL, found through the request's TCP connection), e.g. right between a copy and its receipt. A share of
-S3 event notifications can be dropped, as an event past its maximum age is. Nothing changes until a test asks:
+S3 event notifications can be dropped, as one S3 never delivered would be (an event past its maximum age is
+not that: Lambda sends it to the on-failure destination). Nothing changes until a test asks:
 
   PUT /_backup-kit/faults  {"throttle": 0.2, "serverError": 0.1, "dropEvents": 0.05, "seed": 7,
                             "holdNext": {"ms": 4000, "operation": "CopyObject"},
