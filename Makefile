@@ -17,7 +17,7 @@ VITEST := node_modules/.bin/vitest
 # switches (YES, FORCE, FIX …) the script accepts only an explicit yes (1, yes, true).
 # A value with a line break cannot be handed on (make ends the recipe's line there): it is refused, naming the
 # script's own option.
-option = $(if $(filter command line,$(origin $(1))),$(if $(findstring $(newline),$(value $(1))),$(error $(1) holds a line break, which make cannot hand on to the script: run it with tsx and --$(2) $$'…' instead, \n for the break (npx tsx scripts/<verb>.ts --help)),--$(2)='$(subst ','\'',$(value $(1)))'))
+option = $(if $(filter command line,$(origin $(1))),$(if $(findstring $(newline),$(value $(1))),$(error $(1) holds a line break, which make cannot hand on to the script: run it with tsx and --$(2) $$'…' instead, \n for the break (node --import tsx scripts/<verb>.ts --help)),--$(2)='$(subst ','\'',$(value $(1)))'))
 define newline
 
 

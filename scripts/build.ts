@@ -1,7 +1,9 @@
 import { relative } from 'node:path';
 import { buildArtefact, kib, oneBuildAtATime, writeArtefact } from './lib/artefact.js';
-import { run } from './lib/cli.js';
+import { run, scriptCommand } from './lib/cli.js';
 import { artefactPath, projectRoot } from './lib/paths.js';
+
+scriptCommand('build', 'Bundle the handler into dist/handler.zip, with its sha256 and the digest of its inputs beside it.').parse();
 
 run(async () => {
   const started = performance.now();

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { checkovProblem } from './lib/checkov-summary.js';
-import { ExitCode } from './lib/cli.js';
+import { ExitCode, scriptCommand } from './lib/cli.js';
 import { projectRoot, templatePath, toolsVenvBin, venvBin } from './lib/paths.js';
 
 /**
@@ -11,6 +11,8 @@ import { projectRoot, templatePath, toolsVenvBin, venvBin } from './lib/paths.js
  * actionlint on the GitHub workflows, then the type check. Each must be clean: zero errors, zero warnings, and
  * no checkov finding but those the template accepts with a reason.
  */
+scriptCommand('lint', 'cfn-lint and checkov on the template, dclint on compose.yaml, actionlint on the workflows, then tsc; each must be clean.').parse();
+
 const cfnLint = join(venvBin, 'cfn-lint');
 const checkov = join(toolsVenvBin, 'checkov');
 const actionlint = join(toolsVenvBin, 'actionlint');

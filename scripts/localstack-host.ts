@@ -1,5 +1,7 @@
-import { run } from './lib/cli.js';
+import { run, scriptCommand } from './lib/cli.js';
 import { ensureLocalStackHost } from './lib/localstack-host.js';
+
+scriptCommand('localstack-host', 'Start LocalStack 4.14.0 in host mode, without Docker, in the background (the port BACKUP_KIT_LOCALSTACK_PORT names, 4577 by default).').parse();
 
 run(async () => {
   const { endpoint, logFile, started } = await ensureLocalStackHost((line) => console.log(line));

@@ -23,7 +23,7 @@ export function scriptCommand(name: string, description: string): Command {
   return new Command()
     .name(name)
     .description(description)
-    .showHelpAfterError(`(run \`npx tsx scripts/${name}.ts --help\` for every option)`)
+    .showHelpAfterError(`(run \`node --import tsx scripts/${name}.ts --help\` for every option)`)
     .exitOverride((error) => process.exit(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage));
 }
 
@@ -123,7 +123,7 @@ export function nonEmpty(example: string): (value: string) => string {
 export function objectKey(example: string): (value: string) => string {
   return (value) => {
     if (value === '') {
-      throw new InvalidArgumentError(`It must not be empty, e.g. ${example}. (make drops a value's leading spaces: a key made only of spaces goes with npx tsx and the option, quoted.)`);
+      throw new InvalidArgumentError(`It must not be empty, e.g. ${example}. (make drops a value's leading spaces: a key made only of spaces goes with node --import tsx and the option, quoted.)`);
     }
     return value;
   };

@@ -61,7 +61,7 @@ export function overwriteConsequence(item: Pick<PlannedRestore, 'destination' | 
 export function listVersionsCommand(key: string, target?: string): string {
   const other = target !== undefined && target !== 'embedded';
   return key.includes('\n')
-    ? `\`npx tsx scripts/restore.ts --key ${shellWord(key)} --list${other ? ` --target ${target}` : ''}\``
+    ? `\`node --import tsx scripts/restore.ts --key ${shellWord(key)} --list${other ? ` --target ${target}` : ''}\``
     : `\`make restore KEY=${shellWord(key)} LIST=1${other ? ` TARGET=${target}` : ''}\``;
 }
 

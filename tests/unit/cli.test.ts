@@ -113,7 +113,7 @@ describe('objectKey', () => {
     const parse = objectKey('--key photos/cat.jpg');
     // Assess
     expect(parse('  ')).toBe('  ');
-    expect(() => parse('')).toThrow("It must not be empty, e.g. --key photos/cat.jpg. (make drops a value's leading spaces: a key made only of spaces goes with npx tsx and the option, quoted.)");
+    expect(() => parse('')).toThrow("It must not be empty, e.g. --key photos/cat.jpg. (make drops a value's leading spaces: a key made only of spaces goes with node --import tsx and the option, quoted.)");
   });
 });
 

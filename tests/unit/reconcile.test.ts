@@ -150,7 +150,7 @@ describe('checking keys against the backup, and repairing them through the funct
       'aws',
       "`make restore KEY='it'\\''s $(touch pwned) `id`.txt' LIST=1 TARGET=aws` lists them",
     ],
-    ['gives a key with a line break, which make cannot hand on, its restore command through tsx', 'two\nlines.txt', 'localstack', "`npx tsx scripts/restore.ts --key $'two\\nlines.txt' --list --target localstack` lists them"],
+    ['gives a key with a line break, which make cannot hand on, its restore command through tsx', 'two\nlines.txt', 'localstack', "`node --import tsx scripts/restore.ts --key $'two\\nlines.txt' --list --target localstack` lists them"],
   ] as const)('%s', async (_name, key, target, command) => {
     // Prepare: an uploader chose the name; its backup was deleted in the backup bucket
     const current = model.put(INBOX, key, { body: 'kept below' });

@@ -195,3 +195,17 @@ describe('matrix-compare tells a wrong command line (2) from reports that differ
     expect(finished.stderr).toMatch(/missing required argument 'other'|'nowhere' is invalid for argument 'other'/);
   }, SPAWNS_TSX);
 });
+
+describe('the verbs that take no option', () => {
+  it.each(['build', 'lint', 'emulator-stop', 'localstack-host', 'localstack-host-stop'])(
+    'scripts/%s.ts answers --help with its usage and refuses an unknown option (exit 2), instead of doing its work',
+    async (name) => {
+      // Act
+      const [help, unknown] = await Promise.all([script(name, '--help'), script(name, '--nope')]);
+      // Assess
+      expect([help.code, help.stdout.split('\n')[0]]).toEqual([0, `Usage: ${name} [options]`]);
+      expect([unknown.code, unknown.stderr.split('\n')[0]]).toEqual([2, "error: unknown option '--nope'"]);
+    },
+    SPAWNS_TSX,
+  );
+});
