@@ -13,6 +13,7 @@ import {
   overwriteLoses,
   planRestore,
   RestoreAction,
+  refuseUnclearRequest,
   RestoreRequestError,
   SkipReason,
   type PlannedRestore,
@@ -44,22 +45,32 @@ const describe = (item: PlannedRestore) => {
 };
 
 run(async () => {
+  // A command line that asks for nothing clear is said so before the target is asked anything.
+  const listedKey = options.list ? options.key : undefined;
+  if (options.list && !listedKey) throw new UsageError('--list shows the versions of one key: add KEY=<key>');
+  if (!options.list) {
+    try {
+      refuseUnclearRequest(options);
+    } catch (error) {
+      if (error instanceof RestoreRequestError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   // Restore also serves backups kept after their stack was deleted or failed: then there is no inbox, and TO says where.
   const { buckets, parameters, fallback } = await restoreSource(target, clients);
   if (fallback) console.log(`${fallback}: reading the backups kept in s3://${buckets.backupBucket}`);
 
-  if (options.list) {
-    if (!options.key) throw new UsageError('--list shows the versions of one key: add KEY=<key>');
+  if (listedKey) {
     const restoring = Object.entries({ PREFIX: options.prefix, VERSION: options.version, AT: options.at, TO: options.to, FORCE: options.force || undefined }).filter(([, value]) => value !== undefined);
     if (restoring.length > 0) throw new UsageError(`LIST=1 only lists, and restores nothing: to list, leave out ${restoring.map(([name]) => name).join(', ')}; to restore, leave out LIST=1`);
-    const versions = await listBackupVersions(clients.s3, buckets.backupBucket, options.key);
+    const versions = await listBackupVersions(clients.s3, buckets.backupBucket, listedKey);
     if (versions.length === 0) {
-      console.log(`no backup of ${shownName(options.key)} in s3://${buckets.backupBucket}`);
+      console.log(`no backup of ${shownName(listedKey)} in s3://${buckets.backupBucket}`);
       return ExitCode.failed;
     }
-    console.log(`backup versions of ${shownName(options.key)} in s3://${buckets.backupBucket}, newest first:`);
+    console.log(`backup versions of ${shownName(listedKey)} in s3://${buckets.backupBucket}, newest first:`);
     console.log('  backup version                       backed up at              bytes        source version                       source written at');
     for (const v of versions) {
       console.log(`  ${v.versionId.padEnd(36)} ${v.backedUpAt.toISOString()}  ${String(v.size).padStart(11)}  ${(v.provenance.sourceVersionId ?? '(not recorded)').padEnd(36)} ${v.sourceTime.toISOString()}${v.latest ? '  (latest)' : ''}`);

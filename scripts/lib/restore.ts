@@ -344,8 +344,8 @@ function holdsBytesOf(backup: ContentFacts, destination: ObjectVersion): Content
   return comparison?.same && comparison.by !== ComparedBy.size ? comparison : undefined;
 }
 
-/** What a restore would do, key by key; nothing is written. */
-export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request: RestoreRequest, onProgress?: (done: number) => void): Promise<PlannedRestore[]> {
+/** Refuses a request whose options do not go together, before anything is read (RestoreRequestError). */
+export function refuseUnclearRequest(request: Pick<RestoreRequest, 'key' | 'prefix' | 'version' | 'at'>): void {
   if (Boolean(request.key) === Boolean(request.prefix !== undefined)) throw new RestoreRequestError('name either KEY=<key> or PREFIX=<folder/> (with AT=<time>)');
   // Asked first: the two refusals below would otherwise each send a PREFIX= with VERSION= to the other.
   if (request.prefix !== undefined && request.version) {
@@ -353,6 +353,11 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
   }
   if (request.version && request.at) throw new RestoreRequestError('give VERSION or AT, not both');
   if (request.prefix !== undefined && !request.at) throw new RestoreRequestError('a folder is restored as it was at a time: add AT=<ISO time>, e.g. AT=2026-11-27T18:00:00Z');
+}
+
+/** What a restore would do, key by key; nothing is written. */
+export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request: RestoreRequest, onProgress?: (done: number) => void): Promise<PlannedRestore[]> {
+  refuseUnclearRequest(request);
   const destination = parseDestination(request.to, buckets.inboxBucket);
   if (destination.bucket === buckets.backupBucket) throw new RestoreRequestError('TO must not be the backup bucket: restoring writes a new object, and the backup bucket only takes backups');
   if (request.to) await requireDestinationBucket(s3, destination.bucket, request.to, request.owner);

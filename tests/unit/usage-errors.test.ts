@@ -209,3 +209,17 @@ describe('the verbs that take no option', () => {
     SPAWNS_TSX,
   );
 });
+
+describe('restore with a command line that asks for nothing clear', () => {
+  it.each([
+    [[], 'name either KEY=<key> or PREFIX=<folder/> (with AT=<time>)'],
+    [['--prefix', 'docs'], 'a folder is restored as it was at a time: add AT=<ISO time>, e.g. AT=2026-11-27T18:00:00Z'],
+    [['--list'], '--list shows the versions of one key: add KEY=<key>'],
+  ])('scripts/restore.ts %j says what to type (exit 2) before it asks the target anything', async (args, message) => {
+    // Act: the emulator's port is held by a socket that is no emulator
+    const finished = await script('restore', ...args);
+    // Assess
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain(message);
+  }, SPAWNS_TSX);
+});
