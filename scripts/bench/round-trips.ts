@@ -59,6 +59,14 @@ async function idle(endpoint: string): Promise<void> {
  * embedded emulator's request log (the function's SDK names its execution environment in its user agent).
  * The floor is the direct client doing HEAD, CopyObject and Publish one after the other.
  */
+/**
+ * Whether most uploads kept to the target: the row's verdict. Not the median's, which for an even count is its
+ * lower middle and passed uploads half of which went over.
+ */
+export function mostWithinTarget(roundTrips: readonly number[]): boolean {
+  return roundTrips.filter((trips) => trips > 3).length * 2 < roundTrips.length;
+}
+
 export async function measureRoundTrips(context: BenchContext): Promise<BenchRow> {
   const { emulator } = context;
   if (!emulator) return notMeasured(FIGURE, TARGET, `${context.target.name} keeps no request log the bench can read (the embedded emulator does)`);
@@ -96,7 +104,7 @@ export async function measureRoundTrips(context: BenchContext): Promise<BenchRow
     floor: `${floor} (${describeCalls(floorCalls)})`,
     ratio: roundTrips.median / floor,
     target: TARGET,
-    withinTarget: roundTrips.median <= 3,
+    withinTarget: mostWithinTarget(perEvent.map((event) => event.roundTrips)),
     noise: `${events} uploads: round trips ${roundTrips.min}–${roundTrips.max}, calls ${calls.min}–${calls.max}; e.g. ${typical.sequence}`,
     data: { perEvent, roundTrips, calls, floorRoundTrips: floor, floorCalls: floorCalls.map((request) => request.operation) },
   };
