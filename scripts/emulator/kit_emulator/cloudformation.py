@@ -31,11 +31,13 @@ from moto.cloudformation.models import CloudFormationBackend, Event, Stack, clou
 from moto.cloudformation.parsing import OutputMap, ResourceMap
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.common_models import CloudFormationModel
+from moto.s3.exceptions import InvalidArgumentError
 from moto.s3.models import FakeBucket, s3_backends
 from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
 from .s3_invoke_permission import destination
+from .s3_notification_overlap import ambiguity
 
 
 class UnsupportedByEmulator(Exception):
@@ -96,6 +98,9 @@ def _notification_config(cfn: dict[str, Any], bucket_name: str, account_id: str)
             entries.append(item)
         if entries:
             config[api_key] = entries
+    overlap = ambiguity(config)
+    if overlap:
+        raise InvalidArgumentError(overlap, "null", "null")
     if cfn.get("EventBridgeConfiguration", {}).get("EventBridgeEnabled"):
         config["EventBridgeConfiguration"] = {}
     return config

@@ -17,6 +17,8 @@ from moto.s3.exceptions import InvalidArgumentError
 from moto.s3.models import S3Backend
 from moto.utilities.utils import get_partition
 
+from .s3_notification_overlap import ambiguity
+
 _S3_SERVICE = "s3.amazonaws.com"
 _INVOKE_ACTIONS = {"lambda:invokefunction", "lambda:*", "*"}
 
@@ -74,6 +76,9 @@ _moto_put_notification = S3Backend.put_bucket_notification_configuration
 
 
 def _put_bucket_notification_configuration(self: S3Backend, bucket_name: str, notification_config: dict[str, Any]) -> None:
+    overlap = ambiguity(notification_config)
+    if overlap:
+        raise InvalidArgumentError(overlap, "null", "null")
     for entry in notification_config.get("CloudFunctionConfiguration") or []:
         arn = entry.get("CloudFunction", "")
         if destination(self.account_id, bucket_name, arn)[1] is not None:
