@@ -14,13 +14,15 @@ from moto.sns.exceptions import InvalidParameterValue
 from moto.sns.models import SNSBackend
 
 _moto_publish = SNSBackend.publish
+_REFUSED_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
 
 
 def subject_problem(subject: str) -> str | None:
     """Why SNS refuses this Subject, or None."""
     if subject == "":
         return "Invalid parameter: Subject: it must not be empty"
-    if any(unicodedata.category(character).startswith("C") for character in subject):
+    # Control characters and line breaks (U+2028, U+2029 too); format characters such as an emoji's joiner are text.
+    if any(unicodedata.category(character) in _REFUSED_CATEGORIES for character in subject):
         return "Invalid parameter: Subject: it must not hold line breaks or control characters"
     if subject[0].isspace():
         return "Invalid parameter: Subject: it must begin with a letter, a number or a punctuation mark"
