@@ -210,7 +210,15 @@ class AsyncInvoker:
             else:
                 _dropped(event, f"its execution role may not send it to the on-failure destination {destination}: {refused}")
             return
-        _send_to_destination(fn, destination, json.dumps(record))
+        try:
+            _send_to_destination(fn, destination, json.dumps(record))
+        except Exception as error:
+            if condition != "Success":
+                raise
+            # The event itself succeeded: only its record is not delivered (a destination deleted since it was set).
+            print(f"[lambda-async] {fn.function_name}: the record of event {event.request_id} was not sent to {destination}: {error!r}",
+                  file=sys.stderr, flush=True)
+            return
         print(f"[lambda-async] {fn.function_name}: event sent to {destination} after {attempts} attempts ({condition})",
               file=sys.stderr, flush=True)
 
