@@ -47,8 +47,11 @@ const describe = (item: PlannedRestore) => {
 run(async () => {
   // A command line that asks for nothing clear is said so before the target is asked anything.
   const listedKey = options.list ? options.key : undefined;
-  if (options.list && !listedKey) throw new UsageError('--list shows the versions of one key: add KEY=<key>');
-  if (!options.list) {
+  if (options.list) {
+    if (!listedKey) throw new UsageError('--list shows the versions of one key: add KEY=<key>');
+    const restoring = Object.entries({ PREFIX: options.prefix, VERSION: options.version, AT: options.at, TO: options.to, FORCE: options.force || undefined }).filter(([, value]) => value !== undefined);
+    if (restoring.length > 0) throw new UsageError(`LIST=1 only lists, and restores nothing: to list, leave out ${restoring.map(([name]) => name).join(', ')}; to restore, leave out LIST=1`);
+  } else {
     try {
       refuseUnclearRequest(options);
     } catch (error) {
@@ -63,8 +66,6 @@ run(async () => {
   if (fallback) console.log(`${fallback}: reading the backups kept in s3://${buckets.backupBucket}`);
 
   if (listedKey) {
-    const restoring = Object.entries({ PREFIX: options.prefix, VERSION: options.version, AT: options.at, TO: options.to, FORCE: options.force || undefined }).filter(([, value]) => value !== undefined);
-    if (restoring.length > 0) throw new UsageError(`LIST=1 only lists, and restores nothing: to list, leave out ${restoring.map(([name]) => name).join(', ')}; to restore, leave out LIST=1`);
     const versions = await listBackupVersions(clients.s3, buckets.backupBucket, listedKey);
     if (versions.length === 0) {
       console.log(`no backup of ${shownName(listedKey)} in s3://${buckets.backupBucket}`);

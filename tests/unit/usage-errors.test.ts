@@ -215,6 +215,7 @@ describe('restore with a command line that asks for nothing clear', () => {
     [[], 'name either KEY=<key> or PREFIX=<folder/> (with AT=<time>)'],
     [['--prefix', 'docs'], 'a folder is restored as it was at a time: add AT=<ISO time>, e.g. AT=2026-11-27T18:00:00Z'],
     [['--list'], '--list shows the versions of one key: add KEY=<key>'],
+    [['--list', '--key', 'a.txt', '--at', '2026-11-27T18:00:00Z'], 'LIST=1 only lists, and restores nothing: to list, leave out AT; to restore, leave out LIST=1'],
   ])('scripts/restore.ts %j says what to type (exit 2) before it asks the target anything', async (args, message) => {
     // Act: the emulator's port is held by a socket that is no emulator
     const finished = await script('restore', ...args);
