@@ -55,11 +55,6 @@ async function idle(endpoint: string): Promise<void> {
 }
 
 /**
- * Counts the calls the function made for one upload, and the round trips before its receipt, from the
- * embedded emulator's request log (the function's SDK names its execution environment in its user agent).
- * The floor is the direct client doing HEAD, CopyObject and Publish one after the other.
- */
-/**
  * Whether most uploads kept to the target: the row's verdict. Not the median's, which for an even count is its
  * lower middle and passed uploads half of which went over.
  */
@@ -67,6 +62,11 @@ export function mostWithinTarget(roundTrips: readonly number[]): boolean {
   return roundTrips.filter((trips) => trips > 3).length * 2 < roundTrips.length;
 }
 
+/**
+ * Counts the calls the function made for one upload, and the round trips before its receipt, from the
+ * embedded emulator's request log (the function's SDK names its execution environment in its user agent).
+ * The floor is the direct client doing HEAD, CopyObject and Publish one after the other.
+ */
 export async function measureRoundTrips(context: BenchContext): Promise<BenchRow> {
   const { emulator } = context;
   if (!emulator) return notMeasured(FIGURE, TARGET, `${context.target.name} keeps no request log the bench can read (the embedded emulator does)`);
