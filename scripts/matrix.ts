@@ -57,11 +57,15 @@ run(async () => {
   );
 });
 
-/** Where a target's stack lives, as one spelling: an endpoint by its port (localhost and 127.0.0.1 are one place), AWS by its region. */
+/** This machine's names for itself: an endpoint on any of them is one place. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Where a target's stack lives, as one spelling: its endpoint's host (this machine's under one name), port and region. */
 function placeOf(target: Target): string {
   if (!target.endpoint) return target.region;
   const url = new URL(target.endpoint);
-  return url.port || url.protocol;
+  const host = LOOPBACK_HOSTS.has(url.hostname) ? 'loopback' : url.hostname;
+  return `${host}:${url.port || url.protocol} ${target.region}`;
 }
 
 /** Deploys (on the emulators), runs the cases and writes the reports. */
