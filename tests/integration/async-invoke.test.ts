@@ -6,7 +6,8 @@ import {
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -91,6 +92,33 @@ describe("the embedded emulator's asynchronous invocations", () => {
       responsePayload: { echoed: 7 },
     });
     expect(JSON.parse(received.Body!).responseContext).not.toHaveProperty('functionError');
+  });
+
+  it('keep an event that succeeded as done when its success record cannot be sent (its queue deleted since), saying so', async () => {
+    // Prepare: a role that may send to a queue, the function's on-success destination, and the queue deleted after
+    const { lambda, sqs } = stack!.deployment.clients;
+    const target = stack!.target;
+    const iam = new IAMClient({ region: target.region, endpoint: target.endpoint!, credentials: target.credentials! });
+    const QueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'kit-async-gone' }))).QueueUrl!;
+    const destination = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'kit-async-gone-role',
+        AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+      }),
+    );
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'kit-async-gone-role', PolicyName: 'send', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: destination }] }) }));
+    await createTestFunction(stack!, 'kit-async-gone', { 'index.js': 'exports.handler = async () => "done";' }, { role: Role!.Arn! });
+    await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-gone', DestinationConfig: { OnSuccess: { Destination: destination } } }));
+    await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+    // Act
+    await lambda.send(new InvokeCommand({ FunctionName: 'kit-async-gone', InvocationType: 'Event', Payload: '{}' }));
+    // Assess
+    const said = await waitFor('the emulator to say what became of the record', async () => {
+      const log = await stack!.emulator.log();
+      return /kit-async-gone: (the record of event \S+ was not sent to|event lost by the emulator)/.exec(log)?.[0];
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    expect(said).toMatch(/the record of event \S+ was not sent to$/);
   });
 
   let rangeFunctions = 0;
