@@ -22,13 +22,13 @@ async function directBackups(context: BenchContext, count: number, label: string
   return timings;
 }
 
+/** Untimed uploads before the stream where nothing else has started the function. */
+const WARM_UPS = 3;
+
 /**
  * Uploads one after the other, each as soon as the previous backup is seen; the latency of each from the
  * emulator's request log where there is one, else as the polling saw it.
  */
-/** Untimed uploads before the stream where nothing else has started the function. */
-const WARM_UPS = 3;
-
 async function sequentialUploads(context: BenchContext, count: number, folder = 'sequential'): Promise<{ latencies: number[]; timedBy: string }> {
   const { s3 } = context.clients;
   const { InboxBucketName } = context.outputs;
