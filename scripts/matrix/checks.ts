@@ -16,40 +16,30 @@ export function backupOf(context: MatrixContext, key: string, sourceVersionId: s
   return waitForBackupOf(context.clients.s3, context.outputs.BackupBucketName, key, sourceVersionId, context.patienceMs);
 }
 
-/** Waits until the function has logged a line that matches; undefined when none appeared in time. */
-export async function loggedLine(
+/** Waits until the lines `read` gives hold one that matches; undefined when none appeared in time. */
+async function awaitedLine(
   context: MatrixContext,
-  since: number,
+  what: string,
+  read: () => Promise<readonly FunctionLogLine[] | undefined>,
   matches: (line: FunctionLogLine) => boolean,
   timeoutMs = context.patienceMs,
 ): Promise<FunctionLogLine | undefined> {
   try {
-    return await waitFor(
-      'a matching log line',
-      async () => (await functionLogLines(context.clients.logs, context.outputs.LogGroupName, since - 5_000)).find(matches),
-      { timeoutMs, intervalMs: context.target.endpoint ? 250 : 2_000 },
-    );
+    return await waitFor(what, async () => (await read())?.find(matches), { timeoutMs, intervalMs: context.target.endpoint ? 250 : 2_000 });
   } catch {
     return undefined;
   }
 }
 
+/** Waits until the function has logged a line that matches; undefined when none appeared in time. */
+export function loggedLine(context: MatrixContext, since: number, matches: (line: FunctionLogLine) => boolean, timeoutMs?: number): Promise<FunctionLogLine | undefined> {
+  return awaitedLine(context, 'a matching log line', () => functionLogLines(context.clients.logs, context.outputs.LogGroupName, since - 5_000), matches, timeoutMs);
+}
+
 /** Waits until one invocation (its init included) has logged a line that matches; undefined when none appeared in time. */
-export async function invocationLoggedLine(
-  context: MatrixContext,
-  since: number,
-  requestId: string,
-  matches: (line: FunctionLogLine) => boolean,
-): Promise<FunctionLogLine | undefined> {
-  try {
-    return await waitFor(
-      `a matching log line of invocation ${requestId}`,
-      async () => invocationLines(await logEvents(context.clients.logs, context.outputs.LogGroupName, since - 5_000), requestId)?.find(matches),
-      { timeoutMs: context.patienceMs, intervalMs: context.target.endpoint ? 250 : 2_000 },
-    );
-  } catch {
-    return undefined;
-  }
+export function invocationLoggedLine(context: MatrixContext, since: number, requestId: string, matches: (line: FunctionLogLine) => boolean): Promise<FunctionLogLine | undefined> {
+  const read = async () => invocationLines(await logEvents(context.clients.logs, context.outputs.LogGroupName, since - 5_000), requestId);
+  return awaitedLine(context, `a matching log line of invocation ${requestId}`, read, matches);
 }
 
 /** Changes the function's environment and waits until Lambda applied it and can take events again. Returns the previous variables. */
