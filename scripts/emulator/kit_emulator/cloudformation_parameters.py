@@ -121,8 +121,9 @@ def _parsed(template: str | dict[str, Any]) -> dict[str, Any]:
 
 def _create_stack(self: CloudFormationBackend, name: str, template: str, parameters: dict[str, Any], *args: Any,
                   **kwargs: Any) -> Stack:
-    refuse_unresolved(_parsed(template))
-    validate(_parsed(template), parameters)
+    parsed = _parsed(template)
+    refuse_unresolved(parsed)
+    validate(parsed, parameters)
     return _original_create_stack(self, name, template, parameters, *args, **kwargs)
 
 
@@ -132,8 +133,9 @@ def _create_change_set(self: CloudFormationBackend, stack_name: str, change_set_
     existing = _stack_named(self, stack_name)
     if change_set_type == "UPDATE" and existing is not None:
         _refuse_update(existing)
-    refuse_unresolved(_parsed(template))
-    validate(_parsed(template), parameters)
+    parsed = _parsed(template)
+    refuse_unresolved(parsed)
+    validate(parsed, parameters)
     return _original_create_change_set(self, stack_name, change_set_name, template, parameters, *args, **kwargs)
 
 
@@ -143,8 +145,9 @@ def _update_stack(self: CloudFormationBackend, name: str, template: str, role_ar
     _refuse_update(stack)
     given = {p["ParameterKey"]: stack.parameters.get(p["ParameterKey"]) if p.get("UsePreviousValue") else p.get("ParameterValue")
              for p in parameters}
-    refuse_unresolved(_parsed(template))
-    validate(_parsed(template), given)
+    parsed = _parsed(template)
+    refuse_unresolved(parsed)
+    validate(parsed, given)
     return _original_update_stack(self, name, template, role_arn, parameters, tags)
 
 
