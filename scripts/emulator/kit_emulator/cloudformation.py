@@ -563,6 +563,19 @@ def _create_resources(self: Stack) -> None:
         _roll_back_create(self, error)
 
 
+def sub_parts(sub: Any) -> tuple[str, Any]:
+    """An Fn::Sub's text and its variable map (None in the short form)."""
+    text = sub[0] if isinstance(sub, list) and sub else sub
+    return (text if isinstance(text, str) else ""), (sub[1] if isinstance(sub, list) and len(sub) > 1 else None)
+
+
+def sub_names(text: str, variables: Any) -> list[str]:
+    """The ${Name} and ${Name.Attr} of an Fn::Sub's text, without the names its own variable map gives a value
+    (they are the Fn::Sub's, not the template's) or ${!Literal}."""
+    local = set(variables) if isinstance(variables, dict) else set()
+    return [name for name in re.findall(r"\$\{([^}!]+)\}", text) if name.split(".")[0] not in local]
+
+
 def references_in(node: Any, *, resource_level: bool = True) -> set[str]:
     """The names a template node refers to, parameters and resources alike: Ref, Fn::GetAtt, the ${Name} and
     ${Name.Attr} of Fn::Sub (but not the names of its own variable map), and a resource's DependsOn (at its top
@@ -576,12 +589,8 @@ def references_in(node: Any, *, resource_level: bool = True) -> set[str]:
             elif key == "Fn::GetAtt":
                 found.add(child[0] if isinstance(child, list) else str(child).split(".")[0])
             elif key == "Fn::Sub":
-                text = child[0] if isinstance(child, list) else child
-                variables = child[1] if isinstance(child, list) and len(child) > 1 else None
-                if isinstance(text, str):
-                    # A name its own variable map gives a value is the Fn::Sub's, not the template's.
-                    local = set(variables) if isinstance(variables, dict) else set()
-                    found.update(name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", text) if name not in local)
+                text, variables = sub_parts(child)
+                found.update(name.split(".")[0] for name in sub_names(text, variables))
                 found |= references_in(variables, resource_level=False)
             else:
                 found |= references_in(child, resource_level=False)

@@ -10,13 +10,12 @@ inbox): one typo in the template cost the stack.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 
-from .cloudformation import references_in
+from .cloudformation import references_in, sub_names, sub_parts
 
 
 def _get_atts(node: Any) -> list[tuple[str, str]]:
@@ -29,11 +28,11 @@ def _get_atts(node: Any) -> list[tuple[str, str]]:
                 if len(parts) == 2 and all(isinstance(part, str) for part in parts):
                     found.append((parts[0], parts[1]))
             elif key == "Fn::Sub":
-                text = child[0] if isinstance(child, list) else child
-                variables = child[1] if isinstance(child, list) and len(child) > 1 else None
-                local = set(variables) if isinstance(variables, dict) else set()
-                if isinstance(text, str):
-                    found.extend((name, attribute) for name, attribute in re.findall(r"\$\{([^}!.]+)\.([^}]+)\}", text) if name not in local)
+                text, variables = sub_parts(child)
+                for name in sub_names(text, variables):
+                    resource, _, attribute = name.partition(".")
+                    if attribute:
+                        found.append((resource, attribute))
                 found.extend(_get_atts(variables))
             else:
                 found.extend(_get_atts(child))
