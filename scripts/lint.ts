@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { checkovProblem } from './lib/checkov-summary.js';
 import { ExitCode, scriptCommand } from './lib/cli.js';
-import { projectRoot, templatePath, toolsVenvBin, venvBin } from './lib/paths.js';
+import { projectRoot, templatePath, toolsVenvBin } from './lib/paths.js';
+import { cfnLint } from './lib/template-lint.js';
 
 /**
  * cfn-lint and checkov (pinned, from the project's virtualenvs) on the template, dclint on compose.yaml,
@@ -13,10 +14,9 @@ import { projectRoot, templatePath, toolsVenvBin, venvBin } from './lib/paths.js
  */
 scriptCommand('lint', 'cfn-lint and checkov on the template, dclint on compose.yaml, actionlint on the workflows, then tsc; each must be clean.').parse();
 
-const cfnLint = join(venvBin, 'cfn-lint');
 const checkov = join(toolsVenvBin, 'checkov');
 const actionlint = join(toolsVenvBin, 'actionlint');
-for (const tool of [cfnLint, checkov, actionlint]) {
+for (const tool of [cfnLint.command, checkov, actionlint]) {
   if (!existsSync(tool)) {
     console.error(`error: ${tool} is missing: run \`make setup\` first`);
     process.exit(ExitCode.usage);
@@ -45,7 +45,7 @@ const checkovArgs = ['--framework', 'cloudformation', '--compact', '--quiet', '-
 /** A step, and for a tool whose exit status does not say everything, what its output says against it. */
 type Step = { readonly name: string; readonly command: string; readonly args: readonly string[]; readonly problemIn?: (output: string) => string | undefined };
 const steps: readonly Step[] = [
-  { name: 'cfn-lint', command: cfnLint, args: ['--format', 'pretty', template] },
+  { name: 'cfn-lint', command: cfnLint.command, args: cfnLint.args(template) },
   // --skip-download: checkov runs offline; it would otherwise fetch guidelines from its vendor's platform.
   { name: 'checkov', command: checkov, args: ['--file', template, ...checkovArgs], problemIn: checkovProblem },
   { name: 'checkov (audit trail on)', command: checkov, args: ['--file', withAuditTrail, ...checkovArgs], problemIn: checkovProblem },

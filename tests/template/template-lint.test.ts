@@ -1,0 +1,37 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { templatePath } from '../../scripts/lib/paths.js';
+import { templateLintFindings } from '../../scripts/lib/template-lint.js';
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'backup-kit-template-lint-'));
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('the cfn-lint check a deploy to AWS makes first', () => {
+  it('finds nothing in the template as it is', () => {
+    // Act
+    const findings = templateLintFindings();
+    // Assess
+    expect(findings).toBeUndefined();
+  }, 30_000);
+
+  it('names a misspelt property, which the reference check lets through', async () => {
+    // Prepare
+    const text = await readFile(templatePath, 'utf8');
+    const misspelt = text.replace('      VersioningConfiguration:', '      VersioningConfiguraton:');
+    expect(misspelt).not.toBe(text);
+    const copy = join(directory, 'template.yaml');
+    await writeFile(copy, misspelt);
+    // Act
+    const findings = templateLintFindings(copy);
+    // Assess
+    expect(findings).toMatch(/VersioningConfiguraton/);
+    expect(findings).toMatch(/E3002/);
+  }, 30_000);
+});
