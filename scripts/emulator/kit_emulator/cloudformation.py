@@ -37,6 +37,7 @@ from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
 from .s3_invoke_permission import destination
+from .s3_notification_filters import stored_name
 from .s3_notification_overlap import ambiguity
 
 
@@ -70,7 +71,7 @@ def _filter_rules(cfn_filter: dict[str, Any] | None) -> dict[str, Any] | None:
     if not cfn_filter:
         return None
     rules = cfn_filter.get("S3Key", {}).get("Rules", [])
-    return {"S3Key": {"FilterRule": [{"Name": r["Name"].lower(), "Value": r["Value"]} for r in rules]}}
+    return {"S3Key": {"FilterRule": [{"Name": stored_name(r["Name"]), "Value": r["Value"]} for r in rules]}}
 
 
 def _notification_config(cfn: dict[str, Any], bucket_name: str, account_id: str) -> dict[str, Any]:
