@@ -77,6 +77,30 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
   });
 
+  it('fails at its creation a change set that would give a bucket a property the emulator cannot honour, and leaves the stack usable', async () => {
+    // Prepare
+    const StackName = 'kit-cfn-unemulated-it';
+    const template: Template = {
+      Parameters: { LockDays: { Type: 'Number', Default: '0' } },
+      Conditions: { Locked: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'LockDays' }, 0] }] } },
+      Resources: {
+        Bucket: {
+          Type: 'AWS::S3::Bucket',
+          Properties: { BucketName: 'kit-cfn-unemulated', ObjectLockEnabled: { 'Fn::If': ['Locked', true, { Ref: 'AWS::NoValue' }] } },
+        },
+      },
+    };
+    await createdStack(StackName, template);
+    // Act
+    const locking = await changeSet(StackName, template, { LockDays: '1' });
+    const unchanged = await changeSet(StackName, { ...template, Outputs: { Name: { Value: { Ref: 'Bucket' } } } });
+    // Assess
+    expect(locking.Status).toBe('FAILED');
+    expect(locking.StatusReason).toMatch(/^AWS::S3::Bucket properties not emulated by the embedded emulator: ObjectLockEnabled \(Bucket\): nothing was changed; /);
+    expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
+    expect(unchanged.Status).toBe('CREATE_COMPLETE');
+  });
+
   it('leaves out of an update a resource whose own Condition keeps it out of the stack, whatever it refers to', async () => {
     // Prepare: the absent bucket refers to the parameter that changes
     const StackName = 'kit-cfn-absent-it';

@@ -25,7 +25,7 @@ from moto.utilities.utils import get_partition
 from moto.iam.models import Role, iam_backends
 from moto.logs.models import LogGroup, logs_backends
 
-from .cloudformation import UnsupportedByEmulator, emulates, references_in
+from .cloudformation import HANDLED_BUCKET_PROPERTIES, HANDLED_FUNCTION_PROPERTIES, UnsupportedByEmulator, emulates, references_in
 from .cloudformation_parameters import effective_values
 
 _original_build_resource_diff = ResourceMap.build_resource_diff
@@ -129,8 +129,11 @@ def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parame
     pseudo = {name: value for name, value in self._parsed_resources.items() if name.startswith("AWS::")}
     # Only a Condition that reads a changed parameter can flip; the others are not evaluated again, so that one the
     # emulator cannot evaluate (Fn::FindInMap…) fails an update only when its inputs change.
-    flipped = {name for name in conditions if _condition_inputs(conditions, name) & changed
-               and _evaluate(conditions, name, new_values, declared, pseudo) != bool(self.lazy_condition_map[name])}
+    holds = {name: _evaluate(conditions, name, new_values, declared, pseudo)
+             if _condition_inputs(conditions, name) & changed or name not in self.lazy_condition_map
+             else bool(self.lazy_condition_map[name]) for name in conditions}
+    _refuse_unemulated_properties(other_template.get("Resources", {}), holds)
+    flipped = {name for name in conditions if _condition_inputs(conditions, name) & changed and holds[name] != bool(self.lazy_condition_map[name])}
     if not flipped:
         return diff
     # Destroying the stack and deploying again helps only if a stack with the flipped resources can be created here.
@@ -152,6 +155,35 @@ def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parame
         if _if_conditions(resource) & flipped and name not in diff["Modify"]:
             diff["Modify"].append(name)
     return diff
+
+
+_NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def _chosen(value: Any, holds: dict[str, bool]) -> Any:
+    """A property's value once its `Fn::If`s are decided (AWS::NoValue when the property is left out)."""
+    while isinstance(value, dict) and list(value) == ["Fn::If"] and isinstance(value["Fn::If"], list) and len(value["Fn::If"]) == 3:
+        condition, when_true, when_false = value["Fn::If"]
+        value = when_true if holds.get(condition, False) else when_false
+    return value
+
+
+def _refuse_unemulated_properties(resources: dict[str, Any], holds: dict[str, bool]) -> None:
+    """An update that would give a bucket or a function a property the emulator cannot honour (Object Lock, say) is
+    refused before it changes anything, so that the stack stays usable; found while updating that resource, it left
+    the stack in UPDATE_ROLLBACK_FAILED, which only a destroy (emptying the inbox) ended."""
+    for name, resource in resources.items():
+        if isinstance(resource.get("Condition"), str) and not holds.get(resource["Condition"], False):
+            continue
+        properties = {key for key, value in (resource.get("Properties") or {}).items() if _chosen(value, holds) != _NO_VALUE}
+        handled = {"AWS::S3::Bucket": HANDLED_BUCKET_PROPERTIES, "AWS::Lambda::Function": HANDLED_FUNCTION_PROPERTIES}.get(resource.get("Type", ""))
+        unknown = sorted(properties - handled) if handled is not None else []
+        if unknown:
+            raise UnsupportedByEmulator(
+                f"{resource['Type']} properties not emulated by the embedded emulator: {', '.join(unknown)} ({name}): nothing was "
+                "changed; leave them out on this target (the parameter value or the template edit that sets them), or deploy to "
+                "localstack or aws"
+            )
 
 
 def _change_set_diff(self: ChangeSet) -> list[Change]:
