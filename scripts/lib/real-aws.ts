@@ -50,7 +50,8 @@ export function assertAwsCredentials(accessKeyId: string, env: Readonly<Record<s
 /** Refuses the identity an emulator answers with. */
 export function assertAwsIdentity(identity: { Account?: string; Arn?: string }): void {
   const account = identity.Account ?? '';
-  if (!emulatorAccounts.has(account) && !/:user\/moto$|localstack/i.test(identity.Arn ?? '')) return;
+  // The emulators' own users, exactly: a real role or session may well have "localstack" in its name.
+  if (!emulatorAccounts.has(account) && !/:user\/(moto|localstack)$/i.test(identity.Arn ?? '')) return;
   throw new UsageError(
     `refusing to use target aws: the caller identity is ${identity.Arn ?? '?'} in account ${account}, an emulator's default: check AWS_PROFILE and the shared config file`,
   );

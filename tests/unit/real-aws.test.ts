@@ -82,9 +82,13 @@ describe('assertAwsIdentity', () => {
     expect(() => assertAwsIdentity(identity)).toThrow(`the caller identity is ${identity.Arn} in account ${identity.Account}, an emulator's default`);
   });
 
-  it('accepts another account', () => {
+  it.each([
+    'arn:aws:sts::210987654321:assumed-role/admin/me',
+    'arn:aws:sts::210987654321:assumed-role/LocalStackMigration/me',
+    'arn:aws:iam::210987654321:user/localstack-tester',
+  ])('accepts another account, whatever its names hold: %s', (Arn) => {
     // Assess
-    expect(() => assertAwsIdentity({ Account: '210987654321', Arn: 'arn:aws:sts::210987654321:assumed-role/admin/me' })).not.toThrow();
+    expect(() => assertAwsIdentity({ Account: '210987654321', Arn })).not.toThrow();
   });
 });
 
