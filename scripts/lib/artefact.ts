@@ -136,6 +136,9 @@ export async function readArtefact(): Promise<Artefact> {
   return artefact;
 }
 
+/** npm's record of the installed packages (counted by installedPackagesRecord). */
+const installedPackagesPath = join(projectRoot, 'node_modules', '.package-lock.json');
+
 /**
  * What the zip is built from besides the handler's sources: the package (its "type" decides how esbuild reads the
  * sources), the dependencies' versions as locked and as npm recorded their install, the build's own options (this
@@ -145,11 +148,31 @@ export async function readArtefact(): Promise<Artefact> {
 export const BUILD_CONFIGURATION_FILES = [
   join(projectRoot, 'package.json'),
   join(projectRoot, 'package-lock.json'),
-  join(projectRoot, 'node_modules', '.package-lock.json'),
+  installedPackagesPath,
   join(projectRoot, 'scripts', 'lib', 'artefact.ts'),
   join(projectRoot, 'tsconfig.json'),
   join(projectRoot, 'node_modules', 'esbuild', 'package.json'),
 ] as const;
+
+/**
+ * What counts of npm's record of the installed packages: each package's path, version and integrity, leaving out the
+ * optional ones. Those are the platform's own (esbuild's binary for this OS and CPU, a native add-on whose build may be
+ * skipped), so the same lock installed on macOS, on Linux or in compose's deployer container called a zip built
+ * elsewhere stale, and the deployer's rebuild made `make deploy-aws` refuse the zip the host had tested. A record npm
+ * wrote in another shape counts as it is.
+ */
+export function installedPackagesRecord(text: string): string {
+  try {
+    const packages = (JSON.parse(text) as { packages?: Record<string, { version?: string; integrity?: string; optional?: boolean }> }).packages ?? {};
+    const kept = Object.entries(packages)
+      .filter(([, entry]) => !entry.optional)
+      .map(([path, entry]) => [path, entry.version ?? '', entry.integrity ?? ''])
+      .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0));
+    return JSON.stringify(kept);
+  } catch {
+    return text;
+  }
+}
 
 /**
  * One digest of every file under handler/ and of the build's configuration, by path and content: modification
@@ -161,10 +184,11 @@ export async function inputsDigest(): Promise<string> {
   const inputs = [...sources, ...BUILD_CONFIGURATION_FILES].sort();
   const hash = createHash('sha256');
   for (const file of inputs) {
-    const content = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+    const read = await readFile(file).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return Buffer.from('(missing)');
       throw error;
     });
+    const content = file === installedPackagesPath ? Buffer.from(installedPackagesRecord(read.toString('utf8'))) : read;
     hash.update(`${relative(projectRoot, file)}\0${content.length}\0`).update(content);
   }
   return hash.digest('hex');

@@ -14,6 +14,7 @@ import {
   builtArtefact,
   freshArtefact,
   inputsDigest,
+  installedPackagesRecord,
   readArtefact,
 } from '../../scripts/lib/artefact.js';
 import { UsageError } from '../../scripts/lib/cli.js';
@@ -148,6 +149,36 @@ describe('the handler artefact', () => {
 });
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe("npm's record of the installed packages, as the build's inputs count it", () => {
+  const record = (packages: Record<string, object>, extra: object = {}) => JSON.stringify({ name: 'backup-kit', lockfileVersion: 3, ...extra, packages });
+  const sdk = { version: '3.1.0', integrity: 'sha512-sdk', license: 'Apache-2.0' };
+
+  it("is the same on every platform: another OS's optional packages, npm's other fields and their order do not count", () => {
+    // Prepare
+    const onLinux = record({ 'node_modules/@aws-sdk/client-s3': sdk, 'node_modules/@esbuild/linux-x64': { version: '0.25.0', integrity: 'sha512-linux', optional: true, os: ['linux'] }, 'node_modules/cpu-features': { version: '0.0.10', integrity: 'sha512-cpu', optional: true } });
+    const onMac = record({ 'node_modules/@esbuild/darwin-arm64': { version: '0.25.0', integrity: 'sha512-darwin', optional: true, os: ['darwin'] }, 'node_modules/@aws-sdk/client-s3': { integrity: 'sha512-sdk', version: '3.1.0' } }, { requires: true });
+    // Act
+    const [linux, mac] = [installedPackagesRecord(onLinux), installedPackagesRecord(onMac)];
+    // Assess
+    expect(linux).toBe(mac);
+  });
+
+  it('changes with a version or the integrity of a package the bundle may take, and counts an unreadable record as it is', () => {
+    // Prepare
+    const installed = record({ 'node_modules/@aws-sdk/client-s3': sdk });
+    // Act
+    const records = [
+      installedPackagesRecord(installed),
+      installedPackagesRecord(record({ 'node_modules/@aws-sdk/client-s3': { ...sdk, version: '3.1.1' } })),
+      installedPackagesRecord(record({ 'node_modules/@aws-sdk/client-s3': { ...sdk, integrity: 'sha512-other' } })),
+      installedPackagesRecord('{ not json'),
+    ];
+    // Assess
+    expect(new Set(records).size).toBe(4);
+    expect(records[3]).toBe('{ not json');
+  });
+});
 
 describe('the built artefact in dist/', () => {
   beforeEach(() => {
