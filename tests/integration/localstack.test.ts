@@ -18,13 +18,19 @@ const DETECT_TIMEOUT_MS = 20_000;
 const PULL_TIMEOUT_MS = 10 * 60_000;
 
 function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms))]);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /**
  * Where LocalStack can run: the Docker engine's socket, or why it cannot. Docker must answer, and every image the suite
  * needs must be present or pullable: LocalStack's, the Lambda image its functions run in and, unless it is turned off
- * (TESTCONTAINERS_RYUK_DISABLED=true), the reaper testcontainers starts first.
+ * (TESTCONTAINERS_RYUK_DISABLED=true), the reaper testcontainers starts first. The Lambda image must be pullable even
+ * when present: LocalStack 4.14.0 pulls it each time it creates a function (its docker_runtime_executor.py), so without
+ * its registry every function fails to create, and the suite would fail where it should say why it cannot run.
  */
 async function whereLocalStackRuns(): Promise<{ socketPath: string } | { skipReason: string }> {
   let runtime;
@@ -36,11 +42,12 @@ async function whereLocalStackRuns(): Promise<{ socketPath: string } | { skipRea
   const images = [IMAGE, LAMBDA_IMAGE, ...(process.env.TESTCONTAINERS_RYUK_DISABLED === 'true' ? [] : [REAPER_IMAGE])];
   for (const name of images) {
     const image = ImageName.fromString(name);
-    if (await runtime.image.exists(image)) continue;
+    if (name !== LAMBDA_IMAGE && (await runtime.image.exists(image))) continue;
     try {
       await within(PULL_TIMEOUT_MS, `pulling ${name}`, runtime.image.pull(image));
     } catch (error) {
-      return { skipReason: `the image ${name} is not present and cannot be pulled (${(error as Error).message.split('\n')[0]})` };
+      const present = name === LAMBDA_IMAGE && (await runtime.image.exists(image));
+      return { skipReason: `the image ${name} ${present ? 'is present, but LocalStack pulls it again for every function, and it' : 'is not present and'} cannot be pulled (${(error as Error).message.split('\n')[0]})` };
     }
   }
   // Rootless Docker and other engines keep their socket elsewhere than /var/run/docker.sock.
@@ -67,7 +74,7 @@ describe.skipIf(skipReason !== undefined)(`the matrix on LocalStack in Docker ($
   beforeAll(async () => {
     // The module labels the Lambda containers LocalStack starts, so the session's reaper removes them too.
     container = await new LocalstackContainer(IMAGE)
-      .withEnvironment({ SERVICES: await composeServices(), ...(process.env.LOCALSTACK_AUTH_TOKEN ? { LOCALSTACK_AUTH_TOKEN: process.env.LOCALSTACK_AUTH_TOKEN } : {}) })
+      .withEnvironment({ SERVICES: await composeServices(), LAMBDA_IGNORE_ARCHITECTURE: '1', ...(process.env.LOCALSTACK_AUTH_TOKEN ? { LOCALSTACK_AUTH_TOKEN: process.env.LOCALSTACK_AUTH_TOKEN } : {}) })
       .withBindMounts([{ source: socketPath!, target: '/var/run/docker.sock' }])
       .withStartupTimeout(180_000)
       .start();
