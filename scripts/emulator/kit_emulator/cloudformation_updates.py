@@ -129,11 +129,17 @@ def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parame
     pseudo = {name: value for name, value in self._parsed_resources.items() if name.startswith("AWS::")}
     # Only a Condition that reads a changed parameter can flip; the others are not evaluated again, so that one the
     # emulator cannot evaluate (Fn::FindInMap…) fails an update only when its inputs change.
-    holds = {name: _evaluate(conditions, name, new_values, declared, pseudo)
-             if _condition_inputs(conditions, name) & changed or name not in self.lazy_condition_map
-             else bool(self.lazy_condition_map[name]) for name in conditions}
-    _refuse_unemulated_properties(other_template.get("Resources", {}), holds)
-    flipped = {name for name in conditions if _condition_inputs(conditions, name) & changed and holds[name] != bool(self.lazy_condition_map[name])}
+    def decided(name: str) -> bool | None:
+        if name in self.lazy_condition_map and not _condition_inputs(conditions, name) & changed:
+            return bool(self.lazy_condition_map[name])
+        try:
+            return _evaluate(conditions, name, new_values, declared, pseudo)
+        except UnsupportedByEmulator:
+            return None
+
+    _refuse_unemulated_properties(other_template.get("Resources", {}), {name: decided(name) for name in conditions})
+    flipped = {name for name in conditions if _condition_inputs(conditions, name) & changed
+               and _evaluate(conditions, name, new_values, declared, pseudo) != bool(self.lazy_condition_map[name])}
     if not flipped:
         return diff
     # Destroying the stack and deploying again helps only if a stack with the flipped resources can be created here.
@@ -160,22 +166,25 @@ def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parame
 _NO_VALUE = {"Ref": "AWS::NoValue"}
 
 
-def _chosen(value: Any, holds: dict[str, bool]) -> Any:
-    """A property's value once its `Fn::If`s are decided (AWS::NoValue when the property is left out)."""
+def _chosen(value: Any, holds: dict[str, bool | None]) -> Any:
+    """A property's value once its `Fn::If`s are decided: AWS::NoValue when the property is left out, None when a
+    Condition it depends on cannot be evaluated here (the update itself then decides, as before)."""
     while isinstance(value, dict) and list(value) == ["Fn::If"] and isinstance(value["Fn::If"], list) and len(value["Fn::If"]) == 3:
         condition, when_true, when_false = value["Fn::If"]
-        value = when_true if holds.get(condition, False) else when_false
+        if holds.get(condition) is None:
+            return None
+        value = when_true if holds[condition] else when_false
     return value
 
 
-def _refuse_unemulated_properties(resources: dict[str, Any], holds: dict[str, bool]) -> None:
+def _refuse_unemulated_properties(resources: dict[str, Any], holds: dict[str, bool | None]) -> None:
     """An update that would give a bucket or a function a property the emulator cannot honour (Object Lock, say) is
     refused before it changes anything, so that the stack stays usable; found while updating that resource, it left
     the stack in UPDATE_ROLLBACK_FAILED, which only a destroy (emptying the inbox) ended."""
     for name, resource in resources.items():
-        if isinstance(resource.get("Condition"), str) and not holds.get(resource["Condition"], False):
+        if isinstance(resource.get("Condition"), str) and not holds.get(resource["Condition"]):
             continue
-        properties = {key for key, value in (resource.get("Properties") or {}).items() if _chosen(value, holds) != _NO_VALUE}
+        properties = {key for key, value in (resource.get("Properties") or {}).items() if _chosen(value, holds) not in (_NO_VALUE, None)}
         handled = {"AWS::S3::Bucket": HANDLED_BUCKET_PROPERTIES, "AWS::Lambda::Function": HANDLED_FUNCTION_PROPERTIES}.get(resource.get("Type", ""))
         unknown = sorted(properties - handled) if handled is not None else []
         if unknown:
