@@ -16,6 +16,11 @@ export function backupBucketName(namePrefix: string, account: string, region: st
   return `${namePrefix}-backup-${account}-${region}`;
 }
 
+/** The inbox's name, as the template builds it. */
+export function inboxBucketName(namePrefix: string, account: string, region: string): string {
+  return `${namePrefix}-inbox-${account}-${region}`;
+}
+
 /** A bucket the kit names by its account, with that account: only a bucket the account owns is the kit's (names are global). */
 export type AccountBucket = { readonly bucket: string; readonly owner: string };
 
@@ -109,7 +114,8 @@ export async function restoreSource(target: Target, clients: Clients, options: R
 /**
  * The backup bucket the template names for a stack that cannot name it (none, not ready: a failed create leaves
  * ROLLBACK_COMPLETE without outputs, or without the kit's outputs), which outlives the stack. There is no inbox
- * then: TO says where a restore goes.
+ * then to restore into by default: TO says where a restore goes, and the inbox the template names, which may still be
+ * there, keeps its guard.
  */
 export async function keptBackupSource(target: Target, clients: Clients, unusable: UnusableStack, account?: string): Promise<RestoreSource> {
   const { stackName, stack, problem } = unusable;
@@ -122,5 +128,5 @@ export async function keptBackupSource(target: Target, clients: Clients, unusabl
   if (!(await bucketExists(clients.s3, backupBucket, owner))) {
     throw new Error(`${fallback}, and no backups are kept in s3://${backupBucket} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`);
   }
-  return { buckets: { backupBucket }, parameters: parametersOf(stack), fallback };
+  return { buckets: { backupBucket, keptInbox: inboxBucketName(stackName, owner, target.region) }, parameters: parametersOf(stack), fallback };
 }

@@ -117,8 +117,12 @@ export type PlannedRestore = {
 
 export type RestoreResult = PlannedRestore & { readonly restoredVersionId?: string; readonly method?: CopyMethod; readonly error?: string };
 
-/** The buckets a restore reads from and writes to by default (no inbox once its stack is gone). */
-export type RestoreBuckets = { readonly backupBucket: string; readonly inboxBucket?: string };
+/**
+ * The buckets a restore reads from and writes to by default (no inbox once its stack is gone or cannot name it). Then
+ * `keptInbox` is the inbox the template names, which may well still be there: a restore into it with TO= keeps the
+ * inbox's guard (a version no backup holds is not overwritten).
+ */
+export type RestoreBuckets = { readonly backupBucket: string; readonly inboxBucket?: string; readonly keptInbox?: string };
 
 export class RestoreRequestError extends Error {
   override readonly name = 'RestoreRequestError';
@@ -435,7 +439,8 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const inTheWay = occupant?.versionId;
         const listedHere = target.key === key ? (backups.get(key) ?? []) : undefined;
         const occupantContent: InboxContent = async () => occupant?.content;
-        if (inTheWay && target.bucket === buckets.inboxBucket && (await sourcesHeld(s3, buckets.backupBucket, target.key, new Set([inTheWay]), occupantContent, listedHere)).size === 0) {
+        const intoInbox = target.bucket === buckets.inboxBucket || target.bucket === buckets.keptInbox;
+        if (inTheWay && intoInbox && (await sourcesHeld(s3, buckets.backupBucket, target.key, new Set([inTheWay]), occupantContent, listedHere)).size === 0) {
           return {
             ...skip(
               SkipReason.occupantUnbacked,

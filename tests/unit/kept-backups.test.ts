@@ -9,7 +9,7 @@ import { UsageError } from '../../scripts/lib/cli.js';
 import { keptBackupBucketParameter, restoreSource } from '../../scripts/lib/kept-backups.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { awsError } from './support/fixtures.js';
-import { KIT_BACKUP, kitOutputs } from './support/kit-stack.js';
+import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
@@ -52,7 +52,7 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
     // Act
     const source = await restoreSource(target, clients);
     // Assess
-    expect(source.buckets).toEqual({ backupBucket: KIT_BACKUP });
+    expect(source.buckets).toEqual({ backupBucket: KIT_BACKUP, keptInbox: KIT_INBOX });
     expect(source.fallback).toBe('stack backup-kit on embedded is in ROLLBACK_COMPLETE (The following resource(s) failed to create: [AuditTrail].)');
     expect(source.parameters).toEqual({ CopyConcurrency: '8' });
   });
@@ -64,7 +64,7 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
     const withoutOutputs = await restoreSource(target, clients);
     const none = await restoreSource(target, clients);
     // Assess
-    expect([withoutOutputs.buckets, none.buckets]).toEqual([{ backupBucket: KIT_BACKUP }, { backupBucket: KIT_BACKUP }]);
+    expect([withoutOutputs.buckets, none.buckets]).toEqual([{ backupBucket: KIT_BACKUP, keptInbox: KIT_INBOX }, { backupBucket: KIT_BACKUP, keptInbox: KIT_INBOX }]);
     expect([withoutOutputs.fallback, none.fallback]).toEqual(['stack backup-kit on embedded lacks the kit’s outputs', 'no stack backup-kit on embedded at http://127.0.0.1:9']);
   });
 

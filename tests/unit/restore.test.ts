@@ -244,6 +244,8 @@ describe('planRestore over the inbox’s current version', () => {
     const [overUnbacked] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: report, force: true });
     const [onAws] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: report, force: true, target: 'aws' });
     const [elsewhere] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: report, to: 'elsewhere', force: true });
+    // Its stack unusable, the restore reads the kept backups and knows the inbox only by the template's name
+    const [overUnbackedKeptInbox] = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', keptInbox: 'the-inbox' }, { key: 'docs/a.txt', version: report, to: 'the-inbox', force: true });
     const [overBacked] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/b.txt', version: notes, force: true });
     // A restore into a folder of the inbox: the file there was backed up under its own key
     const restoredThere = model.put('the-inbox', 'restored/docs/b.txt', { body: 'notes, restored before' });
@@ -258,6 +260,7 @@ describe('planRestore over the inbox’s current version', () => {
     expect(notRestored({ key: 'docs/a.txt' }, [overUnbacked!])).toEqual([overUnbacked]);
     expect(onAws?.reason).toContain('(`make reconcile TARGET=aws` shows it; `make redrive TARGET=aws` and `make reconcile FIX=1 TARGET=aws` make it)');
     expect(elsewhere).toMatchObject({ action: RestoreAction.overwrite, destination: { bucket: 'elsewhere', key: 'docs/a.txt' } });
+    expect(overUnbackedKeptInbox).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.occupantUnbacked, occupiedByVersion: unbacked });
     expect(overBacked).toMatchObject({ action: RestoreAction.overwrite, occupiedByVersion: edited });
     expect(overBackedInFolder).toMatchObject({ action: RestoreAction.overwrite, destination: { bucket: 'the-inbox', key: 'restored/docs/b.txt' }, occupiedByVersion: restoredThere });
   });
