@@ -91,7 +91,8 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
     };
   }
 
-  const receiptsSince = (stackCreated: Date | undefined) => receiptLogStart(options.receiptWindowMs, new Date(), stackCreated);
+  const receiptsSince = (stackCreated: Date | undefined, parameters: DeployedStack['parameters']) =>
+    receiptLogStart(options.receiptWindowMs, new Date(), stackCreated, parameters.LogRetentionDays === undefined ? undefined : Number(parameters.LogRetentionDays));
 
   return {
     place,
@@ -100,7 +101,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const [{ view, stack, createdAt }, reports] = await Promise.all([stackView(), readReports(options.reportsDir)]);
       if (!stack) return { stack: view, reports };
       const { outputs } = stack;
-      const since = receiptsSince(createdAt);
+      const since = receiptsSince(createdAt, stack.parameters);
       const backups: Promise<Overview['backups']> = readReceiptLog(clients.logs, outputs.LogGroupName, since)
         .then(async (receipts) => ({
           ...(await recentBackups(clients.s3, outputs.BackupBucketName, search, options.shownKeys, receipts)),
@@ -145,7 +146,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       }
       const { outputs } = readiness.deployed;
       const [receipts, versions] = await Promise.all([
-        readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince(readiness.stack.CreationTime)),
+        readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince(readiness.stack.CreationTime, readiness.deployed.parameters)),
         listBackupVersions(clients.s3, outputs.BackupBucketName, key),
       ]);
       return {

@@ -27,13 +27,17 @@ export type ReceiptLog = {
 
 const entry = (key: string, sourceVersionId: string) => `${key}\u0000${sourceVersionId}`;
 
+const DAY_MS = 86_400_000;
+
 /**
- * Where the log the console reads starts: the window's start, or the stack's creation when that is later (the
- * template makes the log group with the stack, so a stack deleted and deployed again starts a new log).
+ * Where the log the console reads starts: the window's start, the stack's creation when that is later (the template
+ * makes the log group with the stack, so a stack deleted and deployed again starts a new log), or the log group's
+ * retention when that is shorter (its older lines may be gone: a receipt_sent expired there is no missing receipt).
  */
-export function receiptLogStart(windowMs: number, now: Date, stackCreated: Date | undefined): Date {
+export function receiptLogStart(windowMs: number, now: Date, stackCreated: Date | undefined, logRetentionDays?: number): Date {
   const windowStart = now.getTime() - windowMs;
-  return new Date(Math.max(windowStart, stackCreated?.getTime() ?? windowStart));
+  const retained = logRetentionDays !== undefined && Number.isFinite(logRetentionDays) && logRetentionDays > 0 ? now.getTime() - logRetentionDays * DAY_MS : windowStart;
+  return new Date(Math.max(windowStart, retained, stackCreated?.getTime() ?? windowStart));
 }
 
 /** Reads the receipt_sent / notify_failed lines the function logged since `since`. */
@@ -61,7 +65,7 @@ export function receiptOf(log: ReceiptLog, key: string, sourceVersionId: string 
   const failedAt = log.failed.get(entry(key, sourceVersionId));
   if (failedAt) return { state: ReceiptState.notSent, detail: `notify_failed was logged at ${failedAt}` };
   if (backedUpAt.getTime() < log.since.getTime()) {
-    return { state: ReceiptState.unknown, detail: `backed up before ${log.since.toISOString()}, where the log the console reads starts (its window, or the log group a later stack made anew)` };
+    return { state: ReceiptState.unknown, detail: `backed up before ${log.since.toISOString()}, where the log the console reads starts (its window, the log group's retention, or the log group a later stack made anew)` };
   }
   return { state: ReceiptState.noLine, detail: 'neither receipt_sent nor notify_failed is in the log yet' };
 }

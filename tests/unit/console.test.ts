@@ -647,7 +647,21 @@ describe('receipts', () => {
     ];
     // Assess
     expect(states.map((s) => s.state)).toEqual([ReceiptState.sent, ReceiptState.notSent, ReceiptState.noLine, ReceiptState.unknown]);
-    expect(states[3]!.detail).toBe('backed up before 2026-11-28T00:00:00.000Z, where the log the console reads starts (its window, or the log group a later stack made anew)');
+    expect(states[3]!.detail).toBe("backed up before 2026-11-28T00:00:00.000Z, where the log the console reads starts (its window, the log group's retention, or the log group a later stack made anew)");
+  });
+
+  it("cannot know the receipt of a backup older than the log group's retention, whose lines may have expired, however long the window", async () => {
+    // Prepare: a 30-day window over a log group that keeps 7 days
+    const logs = mockClient(CloudWatchLogsClient);
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const now = new Date('2026-11-28T00:00:00Z');
+    const start = receiptLogStart(720 * 3_600_000, now, new Date('2026-10-01T00:00:00Z'), 7);
+    // Act
+    const read = await readReceiptLog(logs as unknown as CloudWatchLogsClient, '/aws/lambda/x', start);
+    // Assess
+    expect(start.toISOString()).toBe('2026-11-21T00:00:00.000Z');
+    expect(receiptOf(read, 'a.txt', 'v1', new Date('2026-11-20T00:00:00Z')).state).toBe(ReceiptState.unknown);
+    expect(receiptOf(read, 'a.txt', 'v1', new Date('2026-11-22T00:00:00Z')).state).toBe(ReceiptState.noLine);
   });
 
   it('cannot know the receipt of a backup older than the log group, which a later stack made anew', async () => {
@@ -660,7 +674,7 @@ describe('receipts', () => {
     // Assess
     expect(receiptOf(read, 'a.txt', 'v1', new Date('2026-11-28T01:00:00Z'))).toEqual({
       state: ReceiptState.unknown,
-      detail: 'backed up before 2026-11-28T02:00:00.000Z, where the log the console reads starts (its window, or the log group a later stack made anew)',
+      detail: "backed up before 2026-11-28T02:00:00.000Z, where the log the console reads starts (its window, the log group's retention, or the log group a later stack made anew)",
     });
     expect(receiptOf(read, 'a.txt', 'v1', new Date('2026-11-28T03:00:00Z')).state).toBe(ReceiptState.noLine);
   });
