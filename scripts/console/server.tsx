@@ -4,6 +4,7 @@ import { Hono, type Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { asFolder } from '../lib/bucket-listing.js';
 import { isExplicitYes, missingBucket, stoppedAnswering, UsageError } from '../lib/cli.js';
+import { NothingKept } from '../lib/kept-backups.js';
 import { repairOutcome } from '../lib/reconcile.js';
 import { leftUndone, redriveFailed, type QueueRedrive } from '../lib/redrive.js';
 import { RestoreRequestError, SkipReason, type RestoreResult } from '../lib/restore.js';
@@ -212,6 +213,7 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
   app.onError((error, c) => {
     if (error instanceof UsageError || error instanceof RestoreRequestError) return problem(c, 400, 'Cannot do that', error.message);
     if (error instanceof StackNeedsRecovery) return problem(c, 409, 'The stack needs recovery', error.message);
+    if (error instanceof NothingKept) return problem(c, 404, 'Nothing to restore from', error.message);
     const hint = stoppedAnswering(error);
     if (hint) return problem(c, 503, 'The target stopped answering', `${error.message}: ${hint}`);
     const gone = missingBucket(error);

@@ -86,6 +86,11 @@ async function removedIfEmpty(s3: Clients['s3'], bucket: string, owner: string):
 }
 
 /** Where a restore reads backups (and by default writes them back to), and the parameters its copies follow. */
+/** No stack to read and no backup bucket kept from one: nothing to restore from, which no retry changes. */
+export class NothingKept extends Error {
+  override readonly name = 'NothingKept';
+}
+
 export type RestoreSource = {
   readonly buckets: RestoreBuckets;
   readonly parameters: Parameters;
@@ -126,7 +131,7 @@ export async function keptBackupSource(target: Target, clients: Clients, unusabl
       : `stack ${stackName} on ${target.name} lacks the kit’s outputs`;
   const { bucket: backupBucket, owner } = await backupBucketFor(target, clients, stackName, account);
   if (!(await bucketExists(clients.s3, backupBucket, owner))) {
-    throw new Error(`${fallback}, and no backups are kept in s3://${backupBucket} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`);
+    throw new NothingKept(`${fallback}, and no backups are kept in s3://${backupBucket} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`);
   }
   return { buckets: { backupBucket, keptInbox: inboxBucketName(stackName, owner, target.region) }, parameters: parametersOf(stack), fallback };
 }

@@ -5,6 +5,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import type { ConsoleBackend, Overview, Place, ReconcileRun } from '../../scripts/console/backend.js';
+import { NothingKept } from '../../scripts/lib/kept-backups.js';
 import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
 import { readReports } from '../../scripts/console/reports.js';
 import { consoleApp } from '../../scripts/console/server.js';
@@ -213,6 +214,20 @@ describe('a key without backups', () => {
     // Assess
     expect(response.status).toBe(404);
     expect(await response.text()).toContain('no backup of this key');
+  });
+
+  it('answers its page and a restore 404 when neither a stack nor a kept backup bucket is there to read', async () => {
+    // Prepare: the stack and its backups deleted (make destroy DELETE_BACKUPS=1) while the overview was open
+    const { app, backend } = fakeBackend();
+    const nothing = new NothingKept('no stack backup-kit on embedded, and no backups are kept in s3://b: there is nothing to restore from');
+    backend.keyVersions.mockRejectedValue(nothing);
+    backend.restore.mockRejectedValue(nothing);
+    // Act
+    const keyPage = await app.request(pageAt(`/key?key=a.txt`));
+    const restore = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', to: 'elsewhere' }));
+    // Assess
+    expect([keyPage.status, restore.status]).toEqual([404, 404]);
+    expect(await keyPage.text()).toContain('there is nothing to restore from');
   });
 });
 
