@@ -34,6 +34,8 @@ button.danger { background: #b91c1c; border-color: #b91c1c; }
 .receipt, .finding, .status { display: inline-block; padding: 0.05em 0.5em; border-radius: 0.3em; font-size: 0.85em; }
 .receipt-sent, .finding-ok, .status { background: #dcfce7; color: #14532d; }
 .receipt-not-sent, .finding-missing, .finding-stale, .finding-corrupt { background: #fee2e2; color: #7f1d1d; }
+/* A stack whose last update failed and was rolled back still works, but is not what the last deploy asked for. */
+.status-rolled-back { background: #fef3c7; color: #78350f; }
 .receipt-no-line-yet, .receipt-unknown, .finding-orphan { background: #f3f4f6; color: #374151; }
 .latest { color: var(--muted); font-size: 0.85em; }
 ul.results li { margin: 0.3em 0; }

@@ -176,6 +176,20 @@ describe('the reconcile form', () => {
   });
 });
 
+describe("the stack's status", () => {
+  it('is marked apart when the last update failed and was rolled back, not shown as a stack that is what was deployed', async () => {
+    // Prepare
+    const rolledBack = { ...readyStack, status: 'UPDATE_ROLLBACK_COMPLETE', statusReason: 'The following resource(s) failed to update: [BackupFunction].' };
+    const { app: readyApp } = fakeBackend({}, { ...emptyOverview, stack: readyStack });
+    const { app: rolledBackApp } = fakeBackend({}, { ...emptyOverview, stack: rolledBack });
+    // Act
+    const [ready, afterRollback] = await Promise.all([readyApp, rolledBackApp].map(async (app) => (await app.request(pageAt('/'))).text()));
+    // Assess
+    expect(ready).toContain('<span class="status">CREATE_COMPLETE</span>');
+    expect(afterRollback).toContain('<span class="status status-rolled-back">UPDATE_ROLLBACK_COMPLETE</span>');
+  });
+});
+
 describe('a key deleted in the backup bucket', () => {
   it('is listed with when it was deleted there, not as simply backed up', async () => {
     // Prepare

@@ -2,6 +2,7 @@ import type { FC } from 'hono/jsx';
 import { describeNotRun, MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
 import { describeHiddenElsewhere, LISTED_IN_PART, parkedEventLabel, type ParkedEvent } from '../../lib/redrive.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
+import { conditionOf, StackCondition } from '../../lib/stack-state.js';
 import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
 import type { RecentBackups } from '../backups.js';
 import type { Receipt } from '../receipts.js';
@@ -32,7 +33,7 @@ const StackSection: FC<{ stack: StackView }> = ({ stack }) => (
           <dd>{stack.stackName}</dd>
           <dt>status</dt>
           <dd>
-            <span class="status">{stack.status}</span>
+            <span class={conditionOf(stack.status) === StackCondition.ready ? 'status' : 'status status-rolled-back'}>{stack.status}</span>
             {stack.statusReason && ` (${stack.statusReason})`}
           </dd>
           <dt>artefact</dt>
