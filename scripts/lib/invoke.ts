@@ -1,4 +1,4 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { Outcome } from '../../handler/outcome.js';
 
 export type Invocation = {
@@ -8,22 +8,54 @@ export type Invocation = {
   readonly requestId?: string;
 };
 
-/**
- * Lambda's longest function timeout, and a minute for the answer to come back: a synchronous Invoke's limit, set on
- * the Invoke alone (the client's other requests keep the short limit, so that a silent target ends them).
- */
-const LONGEST_INVOKE_MS = 960_000;
+/** Lambda's longest function timeout: what an Invoke may take when the function's own cannot be read. */
+const LONGEST_FUNCTION_TIMEOUT_S = 900;
+/** How long past the function's timeout its answer may take to come back. */
+const ANSWER_MARGIN_MS = 60_000;
+
+export type InvokeOptions = {
+  /** Ask for the invocation's request id (see invokeFunction). */
+  readonly logTail?: boolean;
+  /** How long past the function's own timeout the answer may take (a minute). */
+  readonly answerMarginMs?: number;
+};
+
+/** The function's timeout, read before each Invoke (a deploy may have changed it since the last). */
+async function functionTimeoutSeconds(lambda: LambdaClient, functionName: string): Promise<number> {
+  try {
+    const configuration = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+    return configuration?.Timeout ?? LONGEST_FUNCTION_TIMEOUT_S;
+  } catch (error) {
+    // A silent target ends the Invoke as it ends any read; a refused read (no lambda:GetFunctionConfiguration) does not.
+    if ((error as Error).name === 'TimeoutError') throw error;
+    return LONGEST_FUNCTION_TIMEOUT_S;
+  }
+}
 
 /**
  * Invokes the function synchronously with an event and decodes its answer (a function error included). With `logTail`,
  * the answer names the invocation's request id, read from the last 4 KB of its log that Lambda returns: the Invoke's
  * own request id is the invocation's on AWS, but not on the embedded emulator.
+ *
+ * The Invoke waits as long as the function may run and a minute more (the client's other requests keep their short
+ * limit), once: a second attempt after no answer would run the function again, and the SDK's three attempts kept a
+ * redrive or a repair in front of a silent target for three times the longest timeout. Without an answer by then it
+ * fails with a TimeoutError, which the scripts report as a target that stopped answering.
  */
-export async function invokeFunction(lambda: LambdaClient, functionName: string, event: unknown, { logTail = false } = {}): Promise<Invocation> {
-  const response = await lambda.send(
-    new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(event), ...(logTail ? { LogType: 'Tail' as const } : {}) }),
-    { requestTimeout: LONGEST_INVOKE_MS },
-  );
+export async function invokeFunction(lambda: LambdaClient, functionName: string, event: unknown, { logTail = false, answerMarginMs = ANSWER_MARGIN_MS }: InvokeOptions = {}): Promise<Invocation> {
+  const limitMs = (await functionTimeoutSeconds(lambda, functionName)) * 1_000 + answerMarginMs;
+  const deadline = AbortSignal.timeout(limitMs);
+  let response;
+  try {
+    response = await lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(event), ...(logTail ? { LogType: 'Tail' as const } : {}) }), {
+      // The deadline ends it first; the SDK's own limit stays beyond, so that it never starts a second attempt.
+      requestTimeout: limitMs + 10_000,
+      abortSignal: deadline,
+    });
+  } catch (error) {
+    if (!deadline.aborted) throw error;
+    throw Object.assign(new Error(`the Invoke of ${functionName} got no answer within ${limitMs / 1_000} s (the function's timeout and ${answerMarginMs / 1_000} s more)`), { name: 'TimeoutError' });
+  }
   const text = new TextDecoder().decode(response.Payload ?? new Uint8Array());
   let payload: unknown = text;
   try {

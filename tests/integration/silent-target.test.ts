@@ -1,6 +1,8 @@
-import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { createServer as createHttpServer, type ServerResponse } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stoppedAnswering } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { invokeFunction } from '../../scripts/lib/invoke.js';
 import { consoleApp } from '../../scripts/console/server.js';
@@ -42,31 +44,71 @@ describe('the console in front of a target that stopped answering', () => {
   }, 30_000);
 });
 
+/**
+ * A Lambda endpoint that answers GetFunctionConfiguration (the function's timeout: `timeoutSeconds`) and takes every
+ * other request without ever answering, as a wedged emulator does; it counts the invocations it took.
+ */
+async function silentLambda(timeoutSeconds: number): Promise<{ endpoint: string; invocations: () => number; close: () => Promise<void> }> {
+  const held: ServerResponse[] = [];
+  let invocations = 0;
+  const server = createHttpServer((request, response) => {
+    if (request.method === 'GET' && /\/functions\/[^/]+\/configuration$/.test(request.url ?? '')) {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ FunctionName: 'backup-kit-backup', Timeout: timeoutSeconds }));
+      return;
+    }
+    if (request.url?.endsWith('/invocations')) invocations += 1;
+    held.push(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    invocations: () => invocations,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 describe('the Lambda client in front of a target that stopped answering', () => {
   it('ends a read within the clients’ limit, while a synchronous Invoke waits as long as a function may run', async () => {
-    // Prepare: a silent target of its own, closed at the end so that the Invoke's retries are refused
-    const own: Socket[] = [];
-    const server = createServer((socket) => own.push(socket));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    const { lambda } = clientsFor(embeddedTarget(`http://127.0.0.1:${port}`), { answerWithinMs: 200 });
+    // Prepare: a silent target of its own, closed at the end so that the Invoke is refused
+    const target = await silentLambda(900);
+    const { lambda } = clientsFor(embeddedTarget(target.endpoint), { answerWithinMs: 200 });
     const started = Date.now();
     // Act
-    const read = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'backup-kit-backup' })).catch((error: Error) => error);
+    const read = await lambda.send(new ListFunctionsCommand({})).catch((error: Error) => error);
     const readFor = Date.now() - started;
     const invoke = invokeFunction(lambda, 'backup-kit-backup', {}).then(
       () => 'answered',
       (error: Error) => error.name,
     );
     const stillWaiting = await Promise.race([invoke, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_500))]);
-    await new Promise((resolve) => {
-      server.close(resolve);
-      for (const socket of own) socket.destroy();
-    });
+    await target.close();
     await invoke;
     // Assess: the SDK tries three times
     expect((read as Error).name).toBe('TimeoutError');
     expect(readFor).toBeLessThan(10_000);
     expect(stillWaiting).toBe('still waiting');
+  }, 30_000);
+
+  it('ends a synchronous Invoke once the function’s timeout and the margin for its answer have passed, after one attempt', async () => {
+    // Prepare: a function that may run 1 s, on a target that never answers its invocations
+    const target = await silentLambda(1);
+    const { lambda } = clientsFor(embeddedTarget(target.endpoint), { answerWithinMs: 200 });
+    const started = Date.now();
+    // Act
+    const ended = await invokeFunction(lambda, 'backup-kit-backup', {}, { answerMarginMs: 500 }).catch((error: Error) => error);
+    const endedAfter = Date.now() - started;
+    await target.close();
+    // Assess: a TimeoutError, which the scripts report as a target that stopped answering; no second invocation
+    expect((ended as Error).name).toBe('TimeoutError');
+    expect((ended as Error).message).toBe("the Invoke of backup-kit-backup got no answer within 1.5 s (the function's timeout and 0.5 s more)");
+    expect(stoppedAnswering(ended)).toContain('did not answer in time');
+    expect(endedAfter).toBeGreaterThanOrEqual(1_500);
+    expect(endedAfter).toBeLessThan(5_000);
+    expect(target.invocations()).toBe(1);
   }, 30_000);
 });
