@@ -6,6 +6,7 @@ import { ComparedBy, compareContent, isMultipartEtag, type ContentComparison, ty
 import { describeError, isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
+import { keyOption } from './aws-cli.js';
 import { asFolder, historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { bucketExists, NotOwnersBucket } from './buckets.js';
 import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
@@ -311,7 +312,7 @@ export async function sourcesHeld(
 /** The AWS CLI command that makes an older version of an inbox key its current one (a server-side copy). */
 function copyBackCommand(inbox: string, key: string, versionId: string): string {
   const source = `${inbox}/${encodeURIComponent(key).replaceAll('%2F', '/')}?versionId=${encodeURIComponent(versionId)}`;
-  return `\`aws s3api copy-object --bucket ${inbox} --key ${shellWord(key)} --copy-source ${shellWord(source)}\``;
+  return `\`aws s3api copy-object --bucket ${inbox} ${keyOption(key)} --copy-source ${shellWord(source)}\``;
 }
 
 /** Where TO= says to restore: a bucket, and a folder in it (the inbox's top level without TO). */
