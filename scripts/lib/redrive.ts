@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { parseS3Event } from '../../handler/event.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
+import { headObjectVersion } from '../../handler/source.js';
 import { answerFoundArchived, errorMessageOf, invokeFunction } from './invoke.js';
 import { inboxContentOf, sourcesHeld } from './restore.js';
 import { saveVersionCommand } from './aws-cli.js';
@@ -150,7 +151,12 @@ export type Redriven = {
    * The event's inbox versions no backup holds after it ran: overwritten or deleted since it was parked, so the function
    * backed up the key's current version (or nothing), and the parked one stays only in the inbox's history.
    */
-  readonly notBackedUp?: readonly { readonly bucket: string; readonly key: string; readonly versionId: string }[];
+  readonly notBackedUp?: readonly InboxVersion[];
+  /**
+   * The event's inbox versions no backup holds and the inbox no longer has either (deleted for good, by version id,
+   * since it was parked): nothing is left to save, and the redrive did all it could.
+   */
+  readonly deletedForGood?: readonly InboxVersion[];
   /** Why its versions could not be checked against the backups once its message was deleted (a failed read). */
   readonly checkFailed?: string;
   /**
@@ -194,22 +200,38 @@ export function redrivenPayload(event: ParkedEvent): unknown {
   return requestId && typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? { ...payload, [REDRIVE_OF_FIELD]: requestId } : payload;
 }
 
+/** One version of an inbox key. */
+export type InboxVersion = { readonly bucket: string; readonly key: string; readonly versionId: string };
+
 /** Where a redrive looks, once an event ran, for the backups of the inbox versions it was about. */
 export type BackupsToCheck = { readonly s3: S3Client; readonly backupBucket: string };
 
 /**
  * The inbox versions of an event that no backup names as its source: the function backs up a key's current version,
- * so one overwritten or deleted since the event was parked is not backed up by its redrive.
+ * so one overwritten or deleted since the event was parked is not backed up by its redrive. Those the inbox no longer
+ * has either (S3 answers 404 for the version: deleted for good) are told apart, as nothing is left to save of them.
  */
-async function versionsNotBackedUp(event: ParkedEvent, inboxBucket: string, backups: BackupsToCheck): Promise<{ bucket: string; key: string; versionId: string }[]> {
+async function versionsNotBackedUp(event: ParkedEvent, inboxBucket: string, backups: BackupsToCheck): Promise<Pick<Redriven, 'notBackedUp' | 'deletedForGood'>> {
   const versions = parseS3Event(event.payload).records.filter((record) => record.bucket === inboxBucket && record.versionId !== undefined);
-  const missing = await Promise.all(
+  const checked = await Promise.all(
     versions.map(async ({ key, versionId }) => {
       const held = await sourcesHeld(backups.s3, backups.backupBucket, key, new Set([versionId!]), inboxContentOf(backups.s3, inboxBucket, key));
-      return held.size > 0 ? [] : [{ bucket: inboxBucket, key, versionId: versionId! }];
+      if (held.size > 0) return [];
+      const version = { bucket: inboxBucket, key, versionId: versionId! };
+      // A 400 is an SSE-C version S3 will not describe without its key: still there.
+      const inInbox = await headObjectVersion(backups.s3, inboxBucket, key, versionId).then(
+        (found) => found !== undefined,
+        (error: { $metadata?: { httpStatusCode?: number } }) => {
+          if (error.$metadata?.httpStatusCode === 400) return true;
+          throw error;
+        },
+      );
+      return [{ version, inInbox }];
     }),
   );
-  return missing.flat();
+  const notBackedUp = checked.flat().filter((found) => found.inInbox).map((found) => found.version);
+  const deletedForGood = checked.flat().filter((found) => !found.inInbox).map((found) => found.version);
+  return { ...(notBackedUp.length > 0 ? { notBackedUp } : {}), ...(deletedForGood.length > 0 ? { deletedForGood } : {}) };
 }
 
 /**
@@ -233,7 +255,7 @@ export async function redriveOne(
     if (answerFoundArchived(invocation)) return { event, outcomes: answer?.outcomes, archived: true };
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
     const checked = inboxBucket !== undefined && backups
-      ? await versionsNotBackedUp(event, inboxBucket, backups).then((notBackedUp) => (notBackedUp.length > 0 ? { notBackedUp } : {}), (error: unknown) => ({ checkFailed: describeError(error) }))
+      ? await versionsNotBackedUp(event, inboxBucket, backups).catch((error: unknown) => ({ checkFailed: describeError(error) }))
       : {};
     return {
       event,
@@ -345,14 +367,17 @@ export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenEls
  * What a redrive says of an event's versions it could not back up, and of the records the function ignored beside
  * those it took: nothing when there are none.
  */
-export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'checkFailed' | 'othersIgnored' | 'whyOthersIgnored'>, endpoint?: string): string {
+export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'deletedForGood' | 'checkFailed' | 'othersIgnored' | 'whyOthersIgnored'>, endpoint?: string): string {
   const versions = (result.notBackedUp ?? []).map(
     ({ bucket, key, versionId }) =>
       `; version ${versionId} of ${shownName(key)} is not backed up: overwritten or deleted since it was parked, it stays only in the inbox's history (save it: ${saveVersionCommand(bucket, key, versionId, endpoint)})`,
   );
+  const gone = (result.deletedForGood ?? []).map(
+    ({ key, versionId }) => `; version ${versionId} of ${shownName(key)} is not backed up, and the inbox no longer has it either (deleted for good since it was parked): nothing is left to save`,
+  );
   const unchecked = result.checkFailed ? [`; its message is deleted, but whether the backups hold its versions could not be read (${shownText(result.checkFailed)}): \`make reconcile\` checks them`] : [];
   const others = result.othersIgnored ? [`; ${result.othersIgnored} other record(s) ignored by the function (${result.whyOthersIgnored ?? ''}), gone with the message`] : [];
-  return [...versions, ...unchecked, ...others].join('');
+  return [...versions, ...gone, ...unchecked, ...others].join('');
 }
 
 /** What the script and the console say when another reader hides messages, so that the queue looks emptier than it is. */

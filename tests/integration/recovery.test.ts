@@ -295,6 +295,25 @@ describe('redrive', () => {
     expect(redriveFailed({ results: [redriven], hiddenElsewhere: 0, interrupted: [] })).toBe(true);
     await waitForBackupOf(s3, buckets.backupBucket, key, second.VersionId!, 5_000);
   });
+
+  it('says a parked version deleted for good since has nothing left to save, and does not count it as left undone', async () => {
+    // Prepare: v1's event is parked, then v1 is deleted by its version id (no delete marker: gone from the inbox)
+    const { s3, sqs, lambda, outputs, buckets } = live();
+    const FunctionName = outputs.BackupFunctionName;
+    const key = `deleted-for-good/${Date.now()}.txt`;
+    const { put, parked, repair } = await parkUpload(key, 'v1');
+    await repair();
+    await s3.send(new DeleteObjectCommand({ Bucket: buckets.inboxBucket, Key: key, VersionId: put.VersionId }));
+    // Act
+    const message = await receiveParked(key);
+    const redriven = await redriveOne(sqs, lambda, outputs.FailedEventsQueueUrl, FunctionName, message!, buckets.inboxBucket, { s3, backupBucket: buckets.backupBucket });
+    // Assess: no save command for a version that is not there
+    expect(parked).toBeDefined();
+    expect(redriven).toMatchObject({ outcomes: ['source_missing'], deletedForGood: [{ bucket: buckets.inboxBucket, key, versionId: put.VersionId }] });
+    expect(redriven.notBackedUp).toBeUndefined();
+    expect(describeLeftOut(redriven)).toBe(`; version ${put.VersionId} of ${key} is not backed up, and the inbox no longer has it either (deleted for good since it was parked): nothing is left to save`);
+    expect(redriveFailed({ results: [redriven], hiddenElsewhere: 0, interrupted: [] })).toBe(false);
+  });
 });
 
 /** Runs one of the kit's scripts against this file's emulator, as `make` would on the embedded target. */
