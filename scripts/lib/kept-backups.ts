@@ -85,12 +85,12 @@ async function removedIfEmpty(s3: Clients['s3'], bucket: string, owner: string):
   }
 }
 
-/** Where a restore reads backups (and by default writes them back to), and the parameters its copies follow. */
 /** No stack to read and no backup bucket kept from one: nothing to restore from, which no retry changes. */
 export class NothingKept extends Error {
   override readonly name = 'NothingKept';
 }
 
+/** Where a restore reads backups (and by default writes them back to), and the parameters its copies follow. */
 export type RestoreSource = {
   readonly buckets: RestoreBuckets;
   readonly parameters: Parameters;
