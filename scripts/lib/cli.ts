@@ -184,7 +184,7 @@ export function stoppedAnswering(error: unknown): string | undefined {
   // The SDK's time limit on an answer (clientsFor's answerWithinMs) ran out: the target took the request and is silent.
   if (name === 'TimeoutError' || code === 'ETIMEDOUT') return 'it took the request and did not answer in time: is its emulator or LocalStack stopped or overloaded? (its log says)';
   // An answer the SDK could not read at all, 503: what LocalStack gives every request while it shuts down.
-  if (name === 'UnknownError' && $metadata?.httpStatusCode === 503) return 'it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down (its log says), or is the service unavailable? Try again in a while';
+  if ((name === 'Unknown' || name === 'UnknownError') && $metadata?.httpStatusCode === 503) return 'it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down (its log says), or is the service unavailable? Try again in a while';
   return undefined;
 }
 

@@ -163,10 +163,11 @@ describe('run', () => {
     );
   });
 
-  it('takes a bare 503 the SDK cannot read (a LocalStack shutting down answers so) for a target that stopped answering', async () => {
-    // Prepare: the SDK names an error it cannot parse UnknownError, with the HTTP status in its metadata
+  it.each(['Unknown', 'UnknownError'])('takes a bare 503 the SDK cannot read (a LocalStack shutting down answers so) for a target that stopped answering: error named %s', async (name) => {
+    // Prepare: the SDK names an error it cannot parse Unknown (its message UnknownError; a review read it so from a
+    // LocalStack shutting down), with the HTTP status in its metadata
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const unavailable = Object.assign(new Error('UnknownError'), { name: 'UnknownError', $metadata: { httpStatusCode: 503 } });
+    const unavailable = Object.assign(new Error('UnknownError'), { name, $metadata: { httpStatusCode: 503 } });
     // Act
     run(() => Promise.reject(unavailable));
     await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
