@@ -82,7 +82,7 @@ run(async () => {
   // below the SDK's connection pool (50), beyond which requests only queue inside it, with a warning each time.
   const uploads = pLimit(IN_FLIGHT_EACH);
   const waits = pLimit(IN_FLIGHT_EACH);
-  // The first failure ends the run: no upload or wait starts after it, and the waits under way stop.
+  // The first failure ends the run: no upload or wait starts after it, and the uploads and waits under way stop.
   const failed = new AbortController();
   const { signal } = failed;
   const backedUp = progress('backed up', count);
@@ -93,7 +93,11 @@ run(async () => {
     Array.from({ length: count }, async (_, i) => {
       const key = seedKey(folder, started, i);
       try {
-        const put = await uploads(() => (signal.aborted ? undefined : clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) }))));
+        // An upload under way when the run fails ends with it: left to its SDK attempts, it held the run a minute more
+        // in front of a silent target, after its error was printed.
+        const put = await uploads(() =>
+          signal.aborted ? undefined : clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) }), { abortSignal: signal }),
+        );
         if (put) await waits(() => (signal.aborted ? undefined : waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, BACKUP_WAIT_MS, { signal })));
         if (put && !signal.aborted) backedUp.tick((done += 1));
       } catch (error) {

@@ -89,7 +89,8 @@ export function waitForBackupOf(
     `s3://${bucket}/${key} to hold source version ${sourceVersionId}`,
     async () => {
       try {
-        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        // Ended with the wait: a check left to its SDK attempts would hold the caller's process after the wait gave up.
+        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
         return head.Metadata?.[BackupMetadata.sourceVersionId] === sourceVersionId ? head : undefined;
       } catch (error) {
         // Not there yet; anything else (the target gone, access denied) will not pass by waiting.

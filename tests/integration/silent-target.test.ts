@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stoppedAnswering } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { invokeFunction } from '../../scripts/lib/invoke.js';
+import { waitForBackupOf } from '../../scripts/lib/observe.js';
+import { waitFor } from '../../scripts/lib/wait.js';
 import { consoleApp } from '../../scripts/console/server.js';
 import { liveBackend } from '../../scripts/console/live-backend.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
@@ -110,5 +112,29 @@ describe('the Lambda client in front of a target that stopped answering', () => 
     expect(endedAfter).toBeGreaterThanOrEqual(1_500);
     expect(endedAfter).toBeLessThan(5_000);
     expect(target.invocations()).toBe(1);
+  }, 30_000);
+});
+
+describe('a wait for a backup in front of a target that stopped answering', () => {
+  it('ends the check under way when the wait is stopped, instead of leaving it to its attempts', async () => {
+    // Prepare: a silent target; the clients' own limit a minute
+    const own: Socket[] = [];
+    const server = createServer((socket) => own.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const { s3 } = clientsFor(embeddedTarget(`http://127.0.0.1:${port}`));
+    const stop = new AbortController();
+    const waiting = waitForBackupOf(s3, 'backups', 'a.txt', 'v1', 120_000, { signal: stop.signal }).then(
+      () => 'answered',
+      (error: Error) => error.name,
+    );
+    await waitFor('the check to reach the target', async () => (own.length > 0 ? true : undefined), { timeoutMs: 5_000, intervalMs: 20 });
+    // Act
+    stop.abort();
+    const ended = await Promise.race([waiting, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000))]);
+    for (const socket of own) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+    // Assess
+    expect(ended).toBe('AbortError');
   }, 30_000);
 });
