@@ -8,6 +8,7 @@ import { answersOk } from './http.js';
 import { requireLocalStackServices } from './localstack-services.js';
 import { projectRoot } from './paths.js';
 import { portSetting } from './port-setting.js';
+import { portHeldByGroup } from './port-owner.js';
 import { processAlive, runsScript } from './process-alive.js';
 import { whileLocked } from './start-lock.js';
 import { waitFor } from './wait.js';
@@ -129,6 +130,12 @@ export async function startLocalStackHost(options: {
     await stopGroup(pid);
     throw new Error(`${(error as Error).message}; its log (${logFile}):\n${(await readLog()).split('\n').slice(-40).join('\n')}`);
   }
+  // What answered may be another LocalStack that took the port between the check above and this one's start (two
+  // checkouts starting at once): this one then runs without its port, and both said "started".
+  if ((await portHeldByGroup(pid, options.port)) === false) {
+    await stopGroup(pid);
+    throw new UsageError(`cannot start LocalStack on 127.0.0.1:${options.port}: another server took the port while this one started (another checkout's LocalStack?); stop it, or choose another port with BACKUP_KIT_LOCALSTACK_PORT=<port>`);
+  }
   if (options.detached) child.unref();
   return {
     endpoint,
@@ -161,7 +168,10 @@ export async function localStackHostState(): Promise<LocalStackHostState> {
   const record = await readRecord();
   if (!record) return { state: 'none' };
   if (!processAlive(record.pid)) return { state: 'gone', record };
-  if (await answersOk(`${record.endpoint}/_localstack/health`)) return { state: 'live', record };
+  // It answers on its port only if it holds it: another server there is not this checkout's LocalStack.
+  if ((await answersOk(`${record.endpoint}/_localstack/health`)) && (await portHeldByGroup(record.pid, Number(new URL(record.endpoint).port))) !== false) {
+    return { state: 'live', record };
+  }
   return { state: (await runsScript(record.pid, runner)) ? 'silent' : 'gone', record };
 }
 
@@ -170,7 +180,7 @@ export function lostLocalStackHost(host: LocalStackHostState): string | undefine
   if (host.state === 'none' || host.state === 'live') return undefined;
   const { endpoint, pid, logFile } = host.record;
   return host.state === 'silent'
-    ? `the host-mode LocalStack recorded at ${endpoint} (pid ${pid}) runs but does not answer (log: ${logFile}): \`make localstack-host-stop\`, then \`make localstack-host\``
+    ? `the host-mode LocalStack recorded at ${endpoint} (pid ${pid}) runs but does not answer there (or another server holds its port; log: ${logFile}): \`make localstack-host-stop\`, then \`make localstack-host\``
     : `the host-mode LocalStack recorded at ${endpoint} (pid ${pid}) is gone (log: ${logFile}): \`make localstack-host\` starts it again`;
 }
 
