@@ -14,6 +14,12 @@ vi.mock('../../scripts/lib/paths.js', async (importOriginal) => {
   return { ...(await importOriginal<object>()), projectRoot: root.dir };
 });
 
+// Whether the recorded LocalStack's process group holds its port (Linux /proc): this process stands in for it.
+const port = vi.hoisted(() => ({ heldByRecorded: true }));
+vi.mock('../../scripts/lib/port-owner.js', () => ({ portHeldByGroup: async () => port.heldByRecorded }));
+// …and it runs the kit's runner, as the recorded LocalStack does.
+vi.mock('../../scripts/lib/process-alive.js', async (importOriginal) => ({ ...(await importOriginal<object>()), runsScript: async () => true }));
+
 const ENDPOINT = 'http://127.0.0.1:4577';
 /** LocalStack 4.14's /_localstack/health: every service it knows, "disabled" when SERVICES leaves it out. */
 const health = (states: Record<string, string>) => new Response(JSON.stringify({ services: states, edition: 'community', version: '4.14.0' }));
@@ -26,6 +32,7 @@ describe('make localstack-host with a host-mode LocalStack running already', () 
     const record = { pid: process.pid, endpoint: ENDPOINT, logFile: join(root.dir, 'localstack.log'), startedAt: new Date().toISOString() };
     await writeFile(join(root.dir, '.localstack', 'host.json'), JSON.stringify(record));
     vi.stubEnv('BACKUP_KIT_LOCALSTACK_PORT', '');
+    port.heldByRecorded = true;
   });
   afterEach(() => {
     vi.unstubAllGlobals();
@@ -42,6 +49,17 @@ describe('make localstack-host with a host-mode LocalStack running already', () 
     const host = await ensureLocalStackHost();
     // Assess
     expect(host).toEqual({ endpoint: ENDPOINT, logFile: join(root.dir, 'localstack.log'), started: false });
+  });
+
+  it('refuses it, with how to restart, when what answers on its port is another server (another checkout took the port)', async () => {
+    // Prepare
+    vi.stubGlobal('fetch', vi.fn(async () => health(allRunning)));
+    port.heldByRecorded = false;
+    // Act
+    const host = ensureLocalStackHost();
+    // Assess
+    await expect(host).rejects.toThrow(UsageError);
+    await expect(host).rejects.toThrow(`(pid ${process.pid}) runs but does not answer there (or another server holds its port;`);
   });
 
   it('refuses to call it the one asked for when BACKUP_KIT_LOCALSTACK_PORT names another port', async () => {
