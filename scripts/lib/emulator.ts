@@ -10,6 +10,7 @@ import { lambdaRuntimeDir, projectRoot } from './paths.js';
 import { commandLineOf, processAlive, runsScript } from './process-alive.js';
 import { portSetting } from './port-setting.js';
 import { projectPython } from './python.js';
+import { whileLocked } from './start-lock.js';
 import { waitFor } from './wait.js';
 
 const launcher = join(projectRoot, 'scripts', 'emulator', 'launcher.py');
@@ -167,10 +168,27 @@ export async function ensureEmbeddedEmulator(options: { start: boolean; place?: 
   const place = options.place ?? sharedPlace();
   const shared = `http://127.0.0.1:${place.port}`;
   const health = await healthAt(shared);
+  if (health && (!options.start || health.code === (await emulatorCodeFingerprint()))) return shared;
+  if (!options.start) return startOrReplace(place, options);
+  await mkdir(place.dir, { recursive: true });
+  // Held while it starts or replaces one, as `make emulator-stop` holds it: a stop during a start waits for it and
+  // stops what it started, where it found no record yet, said none ran, and the start's emulator ran on.
+  return whileLocked(lockFileIn(place), { what: 'start or stop of the embedded emulator', timeoutMs: LOCK_WAIT_MS, onWait: waitingFor }, () => startOrReplace(place, options));
+}
+
+const lockFileIn = (place: SharedEmulatorPlace) => join(place.dir, 'emulator.lock');
+/** The longest a start or stop waits for another: an emulator's start, and a stop's SIGTERM grace and SIGKILL. */
+const LOCK_WAIT_MS = 120_000;
+const waitingFor = (holder: number) => console.log(`another start or stop of the embedded emulator (pid ${holder}) is under way: waiting for it`);
+
+async function startOrReplace(place: SharedEmulatorPlace, options: { start: boolean }): Promise<string> {
+  const shared = `http://127.0.0.1:${place.port}`;
+  // Asked again: another script may have started it while this one waited for the lock.
+  const health = await healthAt(shared);
   if (health) {
     if (!options.start || health.code === (await emulatorCodeFingerprint())) return shared;
     // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one.
-    const stop = await stopSharedEmulator(place);
+    const stop = await stopRecordedEmulator(place);
     if (!stop.stopped) {
       throw new UsageError(`the embedded emulator on ${shared} runs other code than this checkout and was not started by it: stop it (Ctrl-C where \`make emulator\` runs) and try again`);
     }
@@ -222,6 +240,11 @@ export type StopReport = { readonly stopped: boolean; readonly message: string }
  * that now belongs to another process (pids are reused) is never signalled.
  */
 export async function stopSharedEmulator(place: SharedEmulatorPlace = sharedPlace()): Promise<StopReport> {
+  await mkdir(place.dir, { recursive: true });
+  return whileLocked(lockFileIn(place), { what: 'start or stop of the embedded emulator', timeoutMs: LOCK_WAIT_MS, onWait: waitingFor }, () => stopRecordedEmulator(place));
+}
+
+async function stopRecordedEmulator(place: SharedEmulatorPlace): Promise<StopReport> {
   const record = await readRecord(place);
   const endpoint = `http://127.0.0.1:${record?.port ?? place.port}`;
   const answering = (await healthAt(endpoint))?.pid;

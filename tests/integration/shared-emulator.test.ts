@@ -47,6 +47,19 @@ describe('the shared embedded emulator', () => {
     expect(record.pid).toBe(pid);
   }, 60_000);
 
+  it('is stopped by a stop asked for while it starts: the stop waits for the start, where it said none ran and the emulator ran on', async () => {
+    // Prepare: a start under way, its emulator not yet recorded
+    const starting = ensureEmbeddedEmulator({ start: true, place });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Act
+    const stop = await stopSharedEmulator(place);
+    const endpoint = await starting;
+    // Assess
+    expect(stop.stopped).toBe(true);
+    expect(stop.message).toMatch(/^stopped the embedded emulator \(pid \d+/);
+    expect(await healthOf(endpoint).catch(() => 'not answering')).toBe('not answering');
+  }, 60_000);
+
   it("keeps the running emulator's log when a second start on its port fails", async () => {
     // Prepare
     const endpoint = await ensureEmbeddedEmulator({ start: true, place });
