@@ -1,13 +1,27 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
-/** Whether a process with this pid exists (signal 0 checks without signalling; EPERM: it exists, another user's). */
+/**
+ * Whether a process with this pid exists (signal 0 checks without signalling; EPERM: it exists, another user's) and
+ * has not exited: a zombie, exited and not yet reaped by its parent (a LocalStack just killed, until init reaps it), has
+ * no command line left, and was taken for a pid now running something else.
+ */
 export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return stateOf(pid) !== 'Z';
+}
+
+/** A process's state letter (Linux /proc: R, S, T, Z …), or undefined where it cannot be read. */
+function stateOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runsScript } from '../../scripts/lib/process-alive.js';
+import { processAlive, runsScript } from '../../scripts/lib/process-alive.js';
 
 describe('runsScript', () => {
   const children: ReturnType<typeof spawn>[] = [];
@@ -19,5 +19,19 @@ describe('runsScript', () => {
     const [ours, theirs] = [await runsScript(child.pid!, `/elsewhere${script}`), await runsScript(child.pid!, script)];
     // Assess
     expect([ours, theirs]).toEqual([true, false]);
+  });
+});
+
+describe('processAlive', () => {
+  it('takes an exited process its parent has not reaped yet (a zombie) for gone, and a running one for alive', async () => {
+    // Prepare: the shell's background child exits and stays a zombie, as the shell becomes a sleep that never reaps it
+    const parent = spawn('sh', ['-c', 'sleep 0.1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const zombie = Number(String(await new Promise<Buffer>((resolve) => parent.stdout!.once('data', resolve))).trim());
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Act
+    const [exited, running] = [processAlive(zombie), processAlive(parent.pid!)];
+    parent.kill('SIGKILL');
+    // Assess
+    expect([exited, running]).toEqual([false, true]);
   });
 });
