@@ -37,6 +37,8 @@ button.danger { background: #b91c1c; border-color: #b91c1c; }
 /* A stack whose last update failed and was rolled back still works, but is not what the last deploy asked for. */
 .status-rolled-back { background: #fef3c7; color: #78350f; }
 .receipt-no-line-yet, .receipt-unknown, .finding-orphan { background: #f3f4f6; color: #374151; }
+/* Blanks at either end of a key, which would not show: two keys that differ only there look alike. */
+.edge-blank { background: #fde68a; white-space: pre; }
 .latest { color: var(--muted); font-size: 0.85em; }
 ul.results li { margin: 0.3em 0; }
 /* Keys and the commands that name them are shown with their runs of spaces: collapsed, a pasted command names another key. */

@@ -190,6 +190,17 @@ describe("the stack's status", () => {
   });
 });
 
+describe('keys that differ only in blanks at their ends', () => {
+  it('are told apart: the blanks at either end are marked, and the text stays the key', async () => {
+    // Prepare
+    const { app } = fakeBackend({}, { ...emptyOverview, stack: readyStack, backups: backupsWith(' notes.txt ') });
+    // Act
+    const html = await (await app.request(pageAt('/'))).text();
+    // Assess
+    expect(html).toContain('<span class="edge-blank"> </span>notes.txt<span class="edge-blank"> </span>');
+  });
+});
+
 describe('a key deleted in the backup bucket', () => {
   it('is listed with when it was deleted there, not as simply backed up', async () => {
     // Prepare

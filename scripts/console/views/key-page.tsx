@@ -1,13 +1,14 @@
 import type { FC } from 'hono/jsx';
-import { shownName } from '../../../handler/shown-name.js';
 import type { KeyVersions } from '../backend.js';
-import { ActionForm, Bytes, keyFieldValue, Layout, Time, type Session } from './layout.js';
+import { ActionForm, Bytes, keyFieldValue, KeyName, Layout, Time, type Session } from './layout.js';
 import { ReceiptBadge } from './overview.js';
 
 export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, session }) => (
   <Layout place={session.place} title="Backup versions">
     <p class="subject">
-      <span class="key">{shownName(view.key)}</span> in <code>s3://{view.backupBucket}</code>, newest first
+      <span class="key">
+        <KeyName name={view.key} />
+      </span> in <code>s3://{view.backupBucket}</code>, newest first
     </p>
     {view.fallback && (
       <p class="problem">{`${view.fallback}: reading the backups kept in s3://${view.backupBucket}; there is no inbox to restore into, so name a bucket/prefix.`}</p>

@@ -1,5 +1,6 @@
 import type { Child, FC } from 'hono/jsx';
 import { binarySize } from '../../../handler/binary-size.js';
+import { shownName } from '../../../handler/shown-name.js';
 import { TargetName } from '../../lib/targets.js';
 import type { Place } from '../backend.js';
 
@@ -66,6 +67,22 @@ export const Bytes: FC<{ bytes: number }> = ({ bytes }) => <span title={`${bytes
 export const Time: FC<{ at: Date }> = ({ at }) => <time datetime={at.toISOString()}>{at.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')}</time>;
 
 export const keyHref = (key: string) => `/key?key=${encodeURIComponent(key)}`;
+
+/**
+ * A key as the scripts print it (shownName), with the blanks at either end marked: `a.txt` and `a.txt ` looked the
+ * same. The mark is styling only, so the text stays the key's own.
+ */
+export const KeyName: FC<{ name: string }> = ({ name }) => {
+  const shown = shownName(name);
+  const [, lead = '', middle = shown, trail = ''] = shown === name ? (/^(\s*)([\s\S]*?)(\s*)$/.exec(name) ?? []) : [];
+  return (
+    <>
+      {lead && <span class="edge-blank">{lead}</span>}
+      {middle}
+      {trail && <span class="edge-blank">{trail}</span>}
+    </>
+  );
+};
 
 /**
  * A key as a form field carries it: percent-encoded, as a browser turns a carriage return in a field's value into a

@@ -1,13 +1,13 @@
 import type { FC } from 'hono/jsx';
 import { describeNotRun, MatrixCases, OutcomeCounts } from '../../matrix/report-html.js';
 import { describeHiddenElsewhere, LISTED_IN_PART, parkedEventLabel, type ParkedEvent } from '../../lib/redrive.js';
-import { shownName, shownText } from '../../../handler/shown-name.js';
+import { shownText } from '../../../handler/shown-name.js';
 import { conditionOf, StackCondition } from '../../lib/stack-state.js';
 import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
 import type { RecentBackups } from '../backups.js';
 import type { Receipt } from '../receipts.js';
 import { matrixHtmlName, type TargetReports } from '../reports.js';
-import { ActionForm, Bytes, keyHref, Layout, Time, type Session } from './layout.js';
+import { ActionForm, Bytes, keyHref, KeyName, Layout, Time, type Session } from './layout.js';
 
 export const ReceiptBadge: FC<{ receipt: Receipt }> = ({ receipt }) => (
   <span class={`receipt receipt-${receipt.state.replace(/\s+/g, '-')}`} title={receipt.detail}>
@@ -89,7 +89,9 @@ const BackupsTable: FC<{ backups: RecentBackups & { search: string; receiptsSinc
         {backups.keys.map((item) => (
           <tr>
             <td class="key">
-              <a href={keyHref(item.key)}>{shownName(item.key)}</a>
+              <a href={keyHref(item.key)}>
+                <KeyName name={item.key} />
+              </a>
               {item.deletedAt ? (
                 <span class="problem">
                   {' '}deleted in the backup bucket at <Time at={item.deletedAt} />; its versions are kept

@@ -6,7 +6,7 @@ import { overwriteConsequence, RestoreAction, SkipReason, type PlannedRestore, t
 import { saveInboxOnly, WHY_INBOX_ONLY } from '../../lib/unbacked.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
-import { ActionForm, keyFieldValue, keyHref, Layout, type Session } from './layout.js';
+import { ActionForm, keyFieldValue, keyHref, KeyName, Layout, type Session } from './layout.js';
 
 const Back: FC = () => (
   <p>
@@ -96,7 +96,9 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
             return (
               <tr>
                 <td class="key">
-                  <a href={keyHref(finding.key)}>{shownName(finding.key)}</a>
+                  <a href={keyHref(finding.key)}>
+                    <KeyName name={finding.key} />
+                  </a>
                 </td>
                 <td>
                   <span class={`finding finding-${finding.finding}`}>{finding.finding}</span>
@@ -116,7 +118,9 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
           <ul class="results">
             {run.inboxOnly.map((version) => (
               <li>
-                <a href={keyHref(version.key)}>{shownName(version.key)}</a> version {version.versionId}
+                <a href={keyHref(version.key)}>
+                  <KeyName name={version.key} />
+                </a> version {version.versionId}
               </li>
             ))}
           </ul>
