@@ -1,4 +1,5 @@
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
@@ -85,6 +86,8 @@ run(async () => {
   // The first failure ends the run: no upload or wait starts after it, and the uploads and waits under way stop.
   const failed = new AbortController();
   const { signal } = failed;
+  // Every upload and every wait in flight listens to it: more than Node's default of 10, which is no leak.
+  setMaxListeners(2 * IN_FLIGHT_EACH + 10, signal);
   const backedUp = progress('backed up', count);
   let done = 0;
   // Drawn while nothing completes too: a pipeline that backs nothing up is a count standing still, not a silence.

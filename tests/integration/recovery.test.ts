@@ -419,6 +419,19 @@ describe('make reconcile FIX=1 interrupted', () => {
   }, 90_000);
 });
 
+describe('make seed', () => {
+  it('uploads a batch and waits for its backups without a warning: every upload and wait in flight listens to one signal', async () => {
+    // Prepare: the stack the scripts find (named by the parameter file)
+    await deploy(started().target, { log: () => undefined });
+    // Act
+    const finished = await runScript('seed', ['--count', '30', '--size', '10', '--prefix', `seeded-${Date.now()}`]);
+    // Assess
+    expect(finished.code).toBe(0);
+    expect(finished.stdout).toMatch(/uploaded 30 files of 10 bytes to s3:\/\/.*; all backed up in \d+ ms/);
+    expect(finished.stderr).not.toContain('MaxListenersExceededWarning');
+  }, 60_000);
+});
+
 describe('what a destroy would lose', () => {
   it('names an upload deleted and one overwritten before their backup, which only the inbox keeps as earlier versions', async () => {
     // Prepare: both reach the inbox with their events dropped; the overwriting upload is backed up
