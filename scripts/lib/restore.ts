@@ -446,7 +446,10 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
             ...skip(
               SkipReason.occupantUnbacked,
               `s3://${target.bucket}/${shownName(target.key)} is version ${inTheWay}, which no backup holds yet: overwritten, it would stay only in the inbox's history. ` +
-                `Let its backup land first (${makeCommand(request, 'reconcile')} shows it; ${makeCommand(request, 'redrive')} and ${makeCommand(request, 'reconcile FIX=1')} make it), or restore elsewhere with TO=`,
+                (target.bucket === buckets.inboxBucket
+                  ? `Let its backup land first (${makeCommand(request, 'reconcile')} shows it; ${makeCommand(request, 'redrive')} and ${makeCommand(request, 'reconcile FIX=1')} make it), or restore elsewhere with TO=`
+                  : // Its stack cannot run those verbs now: it comes first.
+                    `Its stack cannot back it up now: get the stack back first (${makeCommand(request, 'deploy')}, then ${makeCommand(request, 'reconcile FIX=1')} backs it up), or restore elsewhere with TO=`),
             ),
             backup,
             occupiedBy,

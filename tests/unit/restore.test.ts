@@ -261,6 +261,7 @@ describe('planRestore over the inbox’s current version', () => {
     expect(onAws?.reason).toContain('(`make reconcile TARGET=aws` shows it; `make redrive TARGET=aws` and `make reconcile FIX=1 TARGET=aws` make it)');
     expect(elsewhere).toMatchObject({ action: RestoreAction.overwrite, destination: { bucket: 'elsewhere', key: 'docs/a.txt' } });
     expect(overUnbackedKeptInbox).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.occupantUnbacked, occupiedByVersion: unbacked });
+    expect(overUnbackedKeptInbox?.reason).toContain('Its stack cannot back it up now: get the stack back first (`make deploy`, then `make reconcile FIX=1` backs it up), or restore elsewhere with TO=');
     expect(overBacked).toMatchObject({ action: RestoreAction.overwrite, occupiedByVersion: edited });
     expect(overBackedInFolder).toMatchObject({ action: RestoreAction.overwrite, destination: { bucket: 'the-inbox', key: 'restored/docs/b.txt' }, occupiedByVersion: restoredThere });
   });
