@@ -37,10 +37,11 @@ async function functionTimeoutSeconds(lambda: LambdaClient, functionName: string
  * the answer names the invocation's request id, read from the last 4 KB of its log that Lambda returns: the Invoke's
  * own request id is the invocation's on AWS, but not on the embedded emulator.
  *
- * The Invoke waits as long as the function may run and a minute more (the client's other requests keep their short
- * limit), once: a second attempt after no answer would run the function again, and the SDK's three attempts kept a
- * redrive or a repair in front of a silent target for three times the longest timeout. Without an answer by then it
- * fails with a TimeoutError, which the scripts report as a target that stopped answering.
+ * The Invoke waits as long as the function may run and a minute more in all (the client's other requests keep their
+ * short limit), with no second attempt after no answer: that would run the function again, and the SDK's three
+ * attempts kept a redrive or a repair in front of a silent target for three times the longest timeout. Without an
+ * answer by then it fails with a TimeoutError, which the scripts report as a target that stopped answering. (The
+ * SDK still repeats an Invoke whose connection was reset or that got a 5xx: the repeat finds the copy made and skips it.)
  */
 export async function invokeFunction(lambda: LambdaClient, functionName: string, event: unknown, { logTail = false, answerMarginMs = ANSWER_MARGIN_MS }: InvokeOptions = {}): Promise<Invocation> {
   const limitMs = (await functionTimeoutSeconds(lambda, functionName)) * 1_000 + answerMarginMs;

@@ -29,8 +29,8 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
  * Where LocalStack can run: the Docker engine's socket, or why it cannot. Docker must answer, and every image the suite
  * needs must be present or pullable: LocalStack's, the Lambda image its functions run in and, unless it is turned off
  * (TESTCONTAINERS_RYUK_DISABLED=true), the reaper testcontainers starts first. The Lambda image must be pullable even
- * when present: LocalStack 4.14.0 pulls it each time it creates a function (its docker_runtime_executor.py), so without
- * its registry every function fails to create, and the suite would fail where it should say why it cannot run.
+ * when present: each start of LocalStack 4.14.0 pulls it for its first function (its docker_runtime_executor.py), so
+ * without its registry every function fails to create, and the suite would fail where it should say why it cannot run.
  */
 async function whereLocalStackRuns(): Promise<{ socketPath: string } | { skipReason: string }> {
   let runtime;
@@ -47,7 +47,7 @@ async function whereLocalStackRuns(): Promise<{ socketPath: string } | { skipRea
       await within(PULL_TIMEOUT_MS, `pulling ${name}`, runtime.image.pull(image));
     } catch (error) {
       const present = name === LAMBDA_IMAGE && (await runtime.image.exists(image));
-      return { skipReason: `the image ${name} ${present ? 'is present, but LocalStack pulls it again for every function, and it' : 'is not present and'} cannot be pulled (${(error as Error).message.split('\n')[0]})` };
+      return { skipReason: `the image ${name} ${present ? 'is present, but each LocalStack start pulls it again, and it' : 'is not present and'} cannot be pulled (${(error as Error).message.split('\n')[0]})` };
     }
   }
   // Rootless Docker and other engines keep their socket elsewhere than /var/run/docker.sock.
