@@ -28,7 +28,7 @@ class FakeExecutorEndpoint {
   private server: Server | undefined;
   port = 0;
 
-  async start(): Promise<void> {
+  async start(port = 0): Promise<void> {
     this.server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -37,12 +37,17 @@ class FakeExecutorEndpoint {
         response.writeHead(202).end();
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server!.address() as { port: number }).port;
   }
 
   stop(): Promise<void> {
     return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Listens again on the same port after stop(), as a LocalStack that was away for a moment. */
+  restart(): Promise<void> {
+    return this.start(this.port);
   }
 
   find(pathEnd: string): Posted | undefined {
@@ -254,6 +259,22 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(crashed.body).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: exit status 3' });
     expect(crashed.logs).toContain('RequestId: req-crash Error: Runtime exited with error: exit status 3');
     expect(after.body).toMatchObject({ invocations: 1 });
+  });
+
+  it('delivers an invocation\'s logs and result to a LocalStack that was away when it ended, once each (a lost result held one of LocalStack\'s few async workers for 905 s)', async () => {
+    // Prepare
+    await startInit({ AWS_LAMBDA_FUNCTION_TIMEOUT: '10' });
+    await send('req-away', { sleepMs: 500 });
+    await endpoint.stop(); // refuses connections until it is back, as LocalStack paused, restarting or overloaded
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Act
+    await endpoint.restart();
+    // Assess
+    const result = await resultOf('req-away');
+    expect(result.path).toMatch(/\/invocations\/req-away\/response$/);
+    expect(JSON.parse(result.body)).toMatchObject({ requestId: 'req-away' });
+    expect(endpoint.posted.filter((p) => p.path.includes('/invocations/req-away/')).map((p) => p.path.split('/').pop())).toEqual(['logs', 'response']);
+    expect(output).toMatch(/invocations\/req-away\/logs: .*refused.*; trying again in/);
   });
 
   it('answers an invocation whose runtime cannot start, instead of leaving LocalStack to wait out its timeout', async () => {

@@ -19,6 +19,8 @@ import os
 import signal
 import sys
 import threading
+import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,12 +30,46 @@ from . import lifeline
 from .environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec, crash_line, error_payload
 
 _INIT_ONLY = ("LOCALSTACK_", "KIT_", "PYTHONPATH")
+#: How long LocalStack waits for an invocation's result after sending it (invocation/executor_endpoint.py: Lambda's
+#: 900 s maximum timeout plus 5 s): a result posted later has no one waiting for it.
+RESULT_WAIT_S = 905.0
+#: Pauses between attempts at a post that met no LocalStack (connection refused or reset); the last one repeats.
+RETRY_DELAYS_S = (0.1, 0.2, 0.5, 1.0, 2.0)
 
 
-def _post(url: str, body: bytes) -> None:
+def _post(url: str, body: bytes, timeout_s: float = 30) -> None:
     request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:
         response.read()
+
+
+def _post_until(url: str, body: bytes, deadline: float) -> None:
+    """Posts until LocalStack answers, whatever it answers, or until `deadline` (time.monotonic()).
+
+    One attempt waits as long as the deadline allows, as LocalStack's Go init (no timeout) does: a LocalStack that
+    is paused (SIGSTOP, a debugger, a suspended machine) still takes the connection into its listen queue and
+    answers once it runs again, also a request whose client has given up. A post that gave up after 30 s lost the
+    result: LocalStack then held the invocation, and one of its few asynchronous event workers, for 905 s.
+    A connection refused or reset (no LocalStack listening for a moment) is tried again until the deadline."""
+    attempt = 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError(f"no answer from LocalStack before the invocation's deadline: {url}")
+        try:
+            _post(url, body, timeout_s=remaining)
+            return
+        except urllib.error.HTTPError as error:
+            # LocalStack answered: its error status is its answer (an environment it stopped), not a lost post.
+            print(f"[kit-init] {url}: LocalStack answered {error.code}", file=sys.stderr, flush=True)
+            return
+        except OSError as error:  # refused, reset, timed out (URLError and socket timeouts are OSErrors)
+            delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
+            attempt += 1
+            if time.monotonic() + delay >= deadline:
+                raise
+            print(f"[kit-init] {url}: {error}; trying again in {delay} s", file=sys.stderr, flush=True)
+            time.sleep(delay)
 
 
 def spec_from_environment(env: dict[str, str]) -> FunctionSpec:
@@ -65,6 +101,7 @@ class LocalStackInit:
 
     def invoke(self, request: dict[str, Any]) -> None:
         request_id = str(request["invoke-id"])
+        deadline = time.monotonic() + RESULT_WAIT_S
         try:
             result = self.environment.invoke(
                 request_id, str(request.get("payload", "")).encode(), str(request.get("invoked-function-arn", "")), str(request.get("trace-id", "")))
@@ -78,8 +115,14 @@ class LocalStackInit:
             print(f"[kit-init] {request_id}: {message}", file=sys.stderr, flush=True)
             logs, outcome = f"{crash_line(request_id, message)}\n", "error"
             body = error_payload("Runtime.ExitError", message)
-        _post(f"{self.endpoint}/invocations/{request_id}/logs", json.dumps({"logs": logs}).encode())
-        _post(f"{self.endpoint}/invocations/{request_id}/{outcome}", body)
+        try:
+            _post_until(f"{self.endpoint}/invocations/{request_id}/logs", json.dumps({"logs": logs}).encode(), deadline)
+        except OSError as error:  # its logs lost, the result is still LocalStack's to have
+            print(f"[kit-init] {request_id}: its logs were not delivered: {error}", file=sys.stderr, flush=True)
+        try:
+            _post_until(f"{self.endpoint}/invocations/{request_id}/{outcome}", body, deadline)
+        except OSError as error:
+            print(f"[kit-init] {request_id}: its result was not delivered: {error}", file=sys.stderr, flush=True)
 
     def stop(self) -> None:
         self.environment.stop()
