@@ -183,8 +183,11 @@ describe('failed and stuck stacks are reported with how to recover', () => {
   it('a stack in UPDATE_ROLLBACK_FAILED is never "up to date": every verb names the state and the way out', async () => {
     // Prepare
     const { target, deployment } = started();
-    // Object Lock is a bucket property the emulator cannot apply: the update fails after it changed other resources.
-    const failedUpdate = deploy(target, { overrides: { NamePrefix: PREFIX, BackupObjectLockDays: '1' }, ...quietly });
+    // The function's log group deleted outside CloudFormation: an update of its retention fails while it runs, and the
+    // emulator cannot roll back what it changed. (Object Lock, which the emulator cannot apply, failed so until its
+    // change set was refused at creation.)
+    await deployment.clients.logs.send(new DeleteLogGroupCommand({ logGroupName: `/aws/lambda/${PREFIX}-backup` }));
+    const failedUpdate = deploy(target, { overrides: { NamePrefix: PREFIX, LogRetentionDays: '14' }, ...quietly });
     await expect(failedUpdate).rejects.toThrow(/ended in UPDATE_ROLLBACK_FAILED[\s\S]*to recover: run `make destroy TARGET=embedded` \(it empties the buckets first\), then `make deploy TARGET=embedded`/);
     // Act
     const redeploy = await deploy(target, { overrides: { NamePrefix: PREFIX }, ...quietly }).catch((error: Error) => error);
@@ -196,7 +199,7 @@ describe('failed and stuck stacks are reported with how to recover', () => {
       .send(new CreateChangeSetCommand({ StackName: PREFIX, ChangeSetName: 'kit-after-failure', ChangeSetType: 'UPDATE', TemplateBody: await readTemplateText(), Parameters: asCfn(deployment.parameters), Capabilities: ['CAPABILITY_IAM'] }))
       .catch((error: Error) => error);
     // Assess
-    const recovery = /stack kit-lifecycle-it on embedded is in UPDATE_ROLLBACK_FAILED \(update failed, resources not restored: .*not emulated by the embedded emulator: ObjectLockConfiguration.*\): run `make destroy TARGET=embedded` \(it empties the buckets first\), then `make deploy TARGET=embedded`/;
+    const recovery = /stack kit-lifecycle-it on embedded is in UPDATE_ROLLBACK_FAILED \(update failed, resources not restored: ResourceNotFoundException: The specified log group does not exist\.\): run `make destroy TARGET=embedded` \(it empties the buckets first\), then `make deploy TARGET=embedded`/;
     expect(redeploy).toBeInstanceOf(StackNeedsRecovery);
     expect((redeploy as Error).message).toMatch(recovery);
     expect((changeSet as Error).message).toMatch(/^Stack:arn:aws:cloudformation:us-east-1:123456789012:stack\/kit-lifecycle-it\/\S+ is in UPDATE_ROLLBACK_FAILED state and can not be updated\.$/);
