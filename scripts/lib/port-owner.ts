@@ -1,4 +1,5 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
+import { statFieldsOf } from './process-alive.js';
 
 /** The inodes of the TCP sockets listening on a port (Linux /proc/net/tcp and tcp6), or undefined where they cannot be read. */
 async function listeningInodes(port: number): Promise<Set<string> | undefined> {
@@ -17,14 +18,7 @@ async function listeningInodes(port: number): Promise<Set<string> | undefined> {
 /** The pids of the processes in a process group (Linux /proc: the group's id is the 5th field of each stat). */
 async function processGroup(pgid: number): Promise<number[]> {
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
-  const members = await Promise.all(
-    pids.map(async (pid) => {
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-      // The fields after the command name, which may hold spaces and parentheses: state, ppid, pgrp …
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid ? [Number(pid)] : [];
-    }),
-  );
-  return members.flat();
+  return pids.map(Number).filter((pid) => Number(statFieldsOf(pid)?.[2]) === pgid);
 }
 
 /**

@@ -15,15 +15,21 @@ export function processAlive(pid: number): boolean {
   return stateOf(pid) !== 'Z';
 }
 
-/** A process's state letter (Linux /proc: R, S, T, Z …), or undefined where it cannot be read. */
-function stateOf(pid: number): string | undefined {
+/**
+ * The fields of a process's /proc stat after its command name (which may hold spaces and parentheses): state, ppid,
+ * pgrp … (Linux /proc), or undefined where they cannot be read.
+ */
+export function statFieldsOf(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
+
+/** A process's state letter (R, S, T, Z …). */
+const stateOf = (pid: number): string | undefined => statFieldsOf(pid)?.[0];
 
 /** The arguments a process was started with (Linux /proc), or undefined where they cannot be read. */
 async function argumentsOf(pid: number): Promise<string[] | undefined> {
@@ -49,11 +55,6 @@ export async function runsScript(pid: number, script: string): Promise<boolean |
 
 /** When a process started, in clock ticks since boot (Linux /proc): with its pid, it names one process for good. */
 export function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The fields after the command name, which may hold spaces and parentheses: the start time is the 22nd field.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  // The start time is the stat's 22nd field.
+  return statFieldsOf(pid)?.[19];
 }
