@@ -17,22 +17,17 @@ from moto.s3.exceptions import InvalidArgumentError
 from moto.s3.models import S3Backend
 from moto.utilities.utils import get_partition
 
+from .s3_notification_filters import listed
 from .s3_notification_overlap import ambiguity
 
 _S3_SERVICE = "s3.amazonaws.com"
 _INVOKE_ACTIONS = {"lambda:invokefunction", "lambda:*", "*"}
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _condition_values(conditions: dict[str, Any], key: str) -> list[str]:
     """Every value any condition operator gives the (case-insensitive) condition key."""
     return [str(value) for block in conditions.values() if isinstance(block, dict)
-            for name, values in block.items() if name.lower() == key for value in _as_list(values)]
+            for name, values in block.items() if name.lower() == key for value in listed(values)]
 
 
 def allows_s3_invoke(fn: Any, bucket_name: str, account_id: str, region_name: str) -> bool:
@@ -41,10 +36,10 @@ def allows_s3_invoke(fn: Any, bucket_name: str, account_id: str, region_name: st
         if statement.get("Effect", "Allow") != "Allow":
             continue
         principal = statement.get("Principal")
-        services = _as_list(principal.get("Service") if isinstance(principal, dict) else principal)
+        services = listed(principal.get("Service") if isinstance(principal, dict) else principal)
         if _S3_SERVICE not in services and "*" not in services:
             continue
-        if not any(str(action).lower() in _INVOKE_ACTIONS for action in _as_list(statement.get("Action"))):
+        if not any(str(action).lower() in _INVOKE_ACTIONS for action in listed(statement.get("Action"))):
             continue
         conditions = statement.get("Condition") or {}
         arns = _condition_values(conditions, "aws:sourcearn")

@@ -24,10 +24,25 @@ from moto.s3.responses import S3Response
 _STORED_NAMES = {"prefix": "Prefix", "suffix": "Suffix"}
 
 
-def _listed(value: Any) -> list[Any]:
+#: The destinations' kinds of a notification configuration, as moto parses it.
+KINDS = ("TopicConfiguration", "QueueConfiguration", "CloudFunctionConfiguration")
+
+
+def listed(value: Any) -> list[Any]:
+    """A parsed XML element that may be absent, one, or several, as a list."""
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def entries_of(configuration: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every destination's entry of a notification configuration, whatever its kind."""
+    return [entry for kind in KINDS for entry in listed(configuration.get(kind)) if isinstance(entry, dict)]
+
+
+def filter_rules(filters: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The FilterRules of one entry's Filter."""
+    return [rule for rule in listed(((filters or {}).get("S3Key") or {}).get("FilterRule")) if isinstance(rule, dict)]
 
 
 def stored_name(name: Any) -> str:
@@ -38,11 +53,8 @@ def stored_name(name: Any) -> str:
     return stored
 
 
-def _filter_rules(configuration: dict[str, Any]) -> list[dict[str, Any]]:
-    return [rule for kind in ("TopicConfiguration", "QueueConfiguration", "CloudFunctionConfiguration")
-            for entry in _listed(configuration.get(kind))
-            for rule in _listed((((entry or {}).get("Filter") or {}).get("S3Key") or {}).get("FilterRule"))
-            if isinstance(rule, dict)]
+def _all_filter_rules(configuration: dict[str, Any]) -> list[dict[str, Any]]:
+    return [rule for entry in entries_of(configuration) for rule in filter_rules(entry.get("Filter"))]
 
 
 _moto_config_from_body = S3Response._notification_config_from_body
@@ -51,23 +63,22 @@ _moto_config_from_body = S3Response._notification_config_from_body
 def _notification_config_from_body(self: S3Response) -> dict[str, Any]:
     # moto's parser takes only the lower-case names: it gets them so, and the configuration keeps S3's own.
     parsed = xmltodict.parse(self.body)
-    rules = _filter_rules(parsed.get("NotificationConfiguration") or {})
+    rules = _all_filter_rules(parsed.get("NotificationConfiguration") or {})
     for rule in rules:
         if "Name" in rule:
             rule["Name"] = stored_name(rule["Name"]).lower()
     if rules:
         self.body = xmltodict.unparse(parsed)
     configuration = _moto_config_from_body(self)
-    for rule in _filter_rules(configuration):
+    for rule in _all_filter_rules(configuration):
         rule["Name"] = stored_name(rule["Name"])
     return configuration
 
 
 def key_matches(filters: dict[str, Any] | None, key_name: str) -> bool:
     """Whether a key passes a notification's prefix and suffix, compared with the key as the event carries it."""
-    rules = _listed(((filters or {}).get("S3Key") or {}).get("FilterRule"))
     encoded = quote_plus(key_name, safe="/")
-    for rule in rules:
+    for rule in filter_rules(filters):
         name, value = str(rule.get("Name", "")).lower(), str(rule.get("Value", ""))
         if (name == "prefix" and not encoded.startswith(value)) or (name == "suffix" and not encoded.endswith(value)):
             return False

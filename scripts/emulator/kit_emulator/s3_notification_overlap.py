@@ -10,21 +10,16 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
+from .s3_notification_filters import entries_of, filter_rules, listed
+
 AMBIGUOUS = ("Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules if the prefixes "
              "are overlapping for the same event type.")
-_KINDS = ("CloudFunctionConfiguration", "QueueConfiguration", "TopicConfiguration")
-
-
-def _listed(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
 
 
 def _filter_of(rule: dict[str, Any]) -> tuple[str, str]:
     """A rule's prefix and suffix (empty when it has none), from moto's parsed configuration."""
     found = {"prefix": "", "suffix": ""}
-    for entry in _listed(((rule.get("Filter") or {}).get("S3Key") or {}).get("FilterRule")):
+    for entry in filter_rules(rule.get("Filter")):
         name = str(entry.get("Name", "")).lower()
         if name in found:
             found[name] = str(entry.get("Value", ""))
@@ -42,7 +37,7 @@ def _events_overlap(first: str, second: str) -> bool:
 
 
 def _rules_overlap(first: dict[str, Any], second: dict[str, Any]) -> bool:
-    if not any(_events_overlap(a, b) for a in _listed(first.get("Event")) for b in _listed(second.get("Event"))):
+    if not any(_events_overlap(a, b) for a in listed(first.get("Event")) for b in listed(second.get("Event"))):
         return False
     (prefix_a, suffix_a), (prefix_b, suffix_b) = _filter_of(first), _filter_of(second)
     prefixes = prefix_a.startswith(prefix_b) or prefix_b.startswith(prefix_a)
@@ -52,5 +47,5 @@ def _rules_overlap(first: dict[str, Any], second: dict[str, Any]) -> bool:
 
 def ambiguity(config: dict[str, Any]) -> str | None:
     """S3's message when two rules of a notification configuration overlap, else None."""
-    rules = [rule for kind in _KINDS for rule in _listed(config.get(kind))]
+    rules = entries_of(config)
     return AMBIGUOUS if any(_rules_overlap(a, b) for a, b in combinations(rules, 2)) else None
