@@ -129,17 +129,20 @@ def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parame
     pseudo = {name: value for name, value in self._parsed_resources.items() if name.startswith("AWS::")}
     # Only a Condition that reads a changed parameter can flip; the others are not evaluated again, so that one the
     # emulator cannot evaluate (Fn::FindInMap…) fails an update only when its inputs change.
+    evaluated = {name: _evaluate(conditions, name, new_values, declared, pseudo) for name in conditions if _condition_inputs(conditions, name) & changed}
+
     def decided(name: str) -> bool | None:
-        if name in self.lazy_condition_map and not _condition_inputs(conditions, name) & changed:
+        if name in evaluated:
+            return evaluated[name]
+        if name in self.lazy_condition_map:
             return bool(self.lazy_condition_map[name])
-        try:
+        try:  # a Condition new in this template
             return _evaluate(conditions, name, new_values, declared, pseudo)
         except UnsupportedByEmulator:
             return None
 
     _refuse_unemulated_properties(other_template.get("Resources", {}), {name: decided(name) for name in conditions})
-    flipped = {name for name in conditions if _condition_inputs(conditions, name) & changed
-               and _evaluate(conditions, name, new_values, declared, pseudo) != bool(self.lazy_condition_map[name])}
+    flipped = {name for name, holds in evaluated.items() if holds != bool(self.lazy_condition_map[name])}
     if not flipped:
         return diff
     # Destroying the stack and deploying again helps only if a stack with the flipped resources can be created here.
