@@ -169,11 +169,14 @@ export async function ensureEmbeddedEmulator(options: { start: boolean; place?: 
   const shared = `http://127.0.0.1:${place.port}`;
   const health = await healthAt(shared);
   if (health && (!options.start || health.code === (await emulatorCodeFingerprint()))) return shared;
-  if (!options.start) return startOrReplace(place, options);
+  if (!options.start) return startOrReplace(place, options, health);
   await mkdir(place.dir, { recursive: true });
   // Held while it starts or replaces one, as `make emulator-stop` holds it: a stop during a start waits for it and
-  // stops what it started, where it found no record yet, said none ran, and the start's emulator ran on.
-  return whileLocked(lockFileIn(place), { what: 'start or stop of the embedded emulator', timeoutMs: LOCK_WAIT_MS, onWait: waitingFor }, () => startOrReplace(place, options));
+  // stops what it started, where it found no record yet, said none ran, and the start's emulator ran on. Its health is
+  // asked again under the lock: another script may have started it meanwhile.
+  return whileLocked(lockFileIn(place), { what: 'start or stop of the embedded emulator', timeoutMs: LOCK_WAIT_MS, onWait: waitingFor }, async () =>
+    startOrReplace(place, options, await healthAt(shared)),
+  );
 }
 
 const lockFileIn = (place: SharedEmulatorPlace) => join(place.dir, 'emulator.lock');
@@ -181,10 +184,8 @@ const lockFileIn = (place: SharedEmulatorPlace) => join(place.dir, 'emulator.loc
 const LOCK_WAIT_MS = 120_000;
 const waitingFor = (holder: number) => console.log(`another start or stop of the embedded emulator (pid ${holder}) is under way: waiting for it`);
 
-async function startOrReplace(place: SharedEmulatorPlace, options: { start: boolean }): Promise<string> {
+async function startOrReplace(place: SharedEmulatorPlace, options: { start: boolean }, health: Health | undefined): Promise<string> {
   const shared = `http://127.0.0.1:${place.port}`;
-  // Asked again: another script may have started it while this one waited for the lock.
-  const health = await healthAt(shared);
   if (health) {
     if (!options.start || health.code === (await emulatorCodeFingerprint())) return shared;
     // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one.
