@@ -17,14 +17,23 @@ function escaped(character: string): string {
   return code <= 0xffff ? `\\u${code.toString(16).padStart(4, '0')}` : `\\U${code.toString(16).padStart(8, '0')}`;
 }
 
+/** A blank at either end (a space, a no-break space): printed raw, `a.txt ` reads as `a.txt`. */
+const EDGE_BLANK = /^\s|\s$/u;
+
+/** Whether a name holds a control or invisible format character, which only an escape can show. */
+export function holdsControlCharacters(name: string): boolean {
+  return CONTROL.test(name);
+}
+
 /**
  * A key or folder as printed to a terminal or written into a receipt: as it is, or, when it holds control
- * characters, in bash's $'…' quoting with them escaped. A key may be any UTF-8 an uploader chose; printed raw, its
- * control characters would act on the owner's terminal (or add lines to a receipt) instead of showing, and the
- * quoted form can be pasted into a shell as the name it stands for.
+ * characters or begins or ends with a blank, as a shell word (bash's $'…' quoting with the control characters
+ * escaped, or plain single quotes). A key may be any UTF-8 an uploader chose; printed raw, its control characters
+ * would act on the owner's terminal (or add lines to a receipt) instead of showing, a blank at its end would not
+ * show at all, and the quoted form can be pasted into a shell as the name it stands for.
  */
 export function shownName(name: string): string {
-  return CONTROL.test(name) ? shellWord(name) : name;
+  return CONTROL.test(name) || EDGE_BLANK.test(name) ? shellWord(name) : name;
 }
 
 /** A line of text as printed to a terminal (an error that names keys): its control characters escaped as in $'…'. */

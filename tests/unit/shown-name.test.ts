@@ -12,6 +12,19 @@ describe('shownName', () => {
   });
 
   it.each([
+    [' notes.txt', "' notes.txt'"],
+    ["docs/it's a.txt ", "'docs/it'\\''s a.txt '"],
+    ['docs/nbsp\u00a0', "'docs/nbsp\u00a0'"],
+    [' ', "' '"],
+  ])('quotes %j, which begins or ends with a blank, so that the blank shows and the name pastes as it is', (name, shown) => {
+    // Act
+    const printed = shownName(name);
+    // Assess
+    expect(printed).toBe(shown);
+    expect(bashReads(printed)).toBe(name);
+  });
+
+  it.each([
     ['docs/cr\r.txt', "$'docs/cr\\r.txt'"],
     ['docs/\u001b[2J.txt', "$'docs/\\x1b[2J.txt'"],
     ['docs/csi\u009b.txt', "$'docs/csi\\u009b.txt'"],

@@ -1,6 +1,6 @@
 import type { Child, FC } from 'hono/jsx';
 import { binarySize } from '../../../handler/binary-size.js';
-import { shownName } from '../../../handler/shown-name.js';
+import { holdsControlCharacters, shownName } from '../../../handler/shown-name.js';
 import { TargetName } from '../../lib/targets.js';
 import type { Place } from '../backend.js';
 
@@ -69,11 +69,11 @@ export const Time: FC<{ at: Date }> = ({ at }) => <time datetime={at.toISOString
 export const keyHref = (key: string) => `/key?key=${encodeURIComponent(key)}`;
 
 /**
- * A key as the scripts print it (shownName), with the blanks at either end marked: `a.txt` and `a.txt ` looked the
- * same. The mark is styling only, so the text stays the key's own.
+ * A key as it is, with the blanks at either end marked (`a.txt` and `a.txt ` looked the same; the mark is styling
+ * only, so the text stays the key's own), or, when it holds control characters, as the scripts print it (shownName).
  */
 export const KeyName: FC<{ name: string }> = ({ name }) => {
-  const shown = shownName(name);
+  const shown = holdsControlCharacters(name) ? shownName(name) : name;
   const [, lead = '', middle = shown, trail = ''] = shown === name ? (/^(\s*)([\s\S]*?)(\s*)$/.exec(name) ?? []) : [];
   return (
     <>
