@@ -65,11 +65,16 @@ export async function functionLogSince(logs: CloudWatchLogsClient, logGroupName:
 /**
  * What to look at for an upload whose backup did not come, by the function's log since the upload (undefined when it
  * could not be read): when no line names the key and every invocation since logged lines of its own (the function
- * ran and worked, on other keys), the event never reached it; an invocation that logged nothing (an init that failed,
- * a crash) is for the function's log to explain, and so is any line naming the key.
+ * ran and worked, on other keys), the event never reached it; when no invocation started at all, it may also still
+ * be queued; an invocation that logged nothing (an init that failed, a crash) is for the function's log to explain,
+ * and so is any line naming the key.
  */
 export function notBackedUpAdvice(key: string, log: FunctionLog | undefined): string {
   const ranWell = (requestId: string) => log!.lines.some((line) => line.function_request_id === requestId);
+  if (log !== undefined && !log.lines.some((line) => line.key === key) && log.invocations.length === 0) {
+    // Nothing ran to compare with: a target paused or busy keeps the event queued and hands it over later.
+    return "no invocation of the function started since the upload: its event did not reach the function, or waits in the target's queue of asynchronous invocations (a target that was paused, or whose environments are all busy, runs it later); `make logs` shows whether the function runs again, and `make reconcile FIX=1` backs up what no event brought (a copy made twice is refused by the backup's condition)";
+  }
   if (log !== undefined && !log.lines.some((line) => line.key === key) && log.invocations.every(ranWell)) {
     return "no line of the function's log names it, and every invocation since the upload ran and logged its own work: its event did not reach the function (a bucket notification changed by hand, or an emulator told to drop events); `make reconcile FIX=1` backs up what no event brought";
   }
