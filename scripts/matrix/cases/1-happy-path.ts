@@ -1,6 +1,6 @@
 import type { MatrixCase, MatrixContext } from '../types.js';
 import { waitFor } from '../../lib/wait.js';
-import { backupOf, upload } from '../checks.js';
+import { backupOf, SECOND_RECEIPT_QUIET_MS, settledReceipts, upload } from '../checks.js';
 import { fail, pass } from '../types.js';
 
 /** A small but valid one-page PDF, so that the sample is what a user would really back up. */
@@ -39,6 +39,10 @@ export const happyPath: MatrixCase = {
     const receipt = await context.probe.receiptFor(key, context.patienceMs);
     if (!receipt) return fail('no receipt reached the probe subscription of the topic', evidence);
     evidence.push(`receipt ${receipt.MessageId}: "${receipt.Subject}"`);
+    // One backed-up version, one receipt: a second one is a duplicate the owner would be sent.
+    const receipts = await settledReceipts(context, key);
+    if (receipts.length !== 1) return fail(`the upload brought ${receipts.length} receipts (${receipts.join(', ')}), expected 1: one backed-up version gets one receipt`, evidence);
+    evidence.push(`no second receipt within ${SECOND_RECEIPT_QUIET_MS / 1000} s`);
     if (context.target.capabilities.sesInbox) {
       const email = await sesMessageMentioning(context, key);
       if (!email) return fail('the receipt e-mail is not in LocalStack\'s SES inbox (/_aws/ses)', evidence);

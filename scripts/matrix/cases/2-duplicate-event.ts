@@ -1,6 +1,6 @@
 import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { s3PutEvent } from '../../lib/s3-event.js';
-import { backupOf, invokeSync, loggedLine, upload } from '../checks.js';
+import { backupOf, invokeSync, loggedLine, SECOND_RECEIPT_QUIET_MS, settledReceipts, upload } from '../checks.js';
 import { fail, pass, type MatrixCase } from '../types.js';
 import { Outcome } from '../../../handler/outcome.js';
 
@@ -11,6 +11,8 @@ export const duplicateEvent: MatrixCase = {
     const key = `${context.prefix}2-duplicate/notes.txt`;
     const versionId = await upload(context, key, 'delivered twice');
     await backupOf(context, key, versionId);
+    // The first delivery's receipt is awaited before the event comes again, so that one more after it is the duplicate's.
+    if (!(await context.probe.receiptFor(key, context.patienceMs))) return fail('no receipt reached the probe subscription for the first delivery', [`inbox version ${versionId}`]);
     const since = Date.now();
     // S3 delivers at least once: the same event again, as the platform would redeliver it.
     const event = s3PutEvent({ bucket: context.outputs.InboxBucketName, key, region: context.target.region, versionId, size: 15 });
@@ -23,6 +25,12 @@ export const duplicateEvent: MatrixCase = {
     const versions = await context.clients.s3.send(new ListObjectVersionsCommand({ Bucket: context.outputs.BackupBucketName, Prefix: key }));
     const count = (versions.Versions ?? []).filter((v) => v.Key === key).length;
     evidence.push(`backup versions of the key: ${count}`);
-    return count === 1 ? pass(evidence) : fail(`the backup key has ${count} versions, expected exactly 1`, evidence);
+    if (count !== 1) return fail(`the backup key has ${count} versions, expected exactly 1`, evidence);
+    const receipts = await settledReceipts(context, key);
+    if (receipts.length !== 1) {
+      return fail(`the key has ${receipts.length} receipts (${receipts.join(', ')}) for one version, expected 1: the redelivered event sent a receipt again (handler/backup.ts alreadyHeld)`, evidence);
+    }
+    evidence.push(`receipts of the key: 1 (${receipts[0]}), none more within ${SECOND_RECEIPT_QUIET_MS / 1000} s of the redelivery`);
+    return pass(evidence);
   },
 };
