@@ -1,6 +1,6 @@
 import { clientsFor } from './lib/clients.js';
 import { run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
-import { LogFollower, logLine } from './lib/log-follower.js';
+import { deletedGroupNotice, LogFollower, logLine } from './lib/log-follower.js';
 import { logEvents } from './lib/observe.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { describeStack } from './lib/stack.js';
@@ -18,7 +18,7 @@ const options = program.opts<{ target: TargetName; since: number }>();
 run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
-  const { stackName, outputs } = await requireDeployedStack(target, clients);
+  const { stackName, outputs, parameters } = await requireDeployedStack(target, clients);
   const { LogGroupName } = outputs;
   console.error(`following ${LogGroupName} on ${target.name} (Ctrl-C stops)`);
   const follower = new LogFollower(Date.now() - options.since * 60_000);
@@ -28,8 +28,8 @@ run(async () => {
     const events = await logEvents(clients.logs, LogGroupName, since).catch(async (error: Error) => {
       if (error.name !== 'ResourceNotFoundException') throw error;
       if (!(await describeStack(clients.cloudFormation, stackName))) throw new Error(`${LogGroupName} is gone with its stack: \`${deployVerb(target)}\` makes both again`);
-      // Deleted by hand: the function's next invocation makes it again, and it is followed from then on.
-      if (!saidGone) console.error(`${LogGroupName} was deleted; the function's next invocation makes it again: waiting for it`);
+      // Deleted by hand: followed again once it is back (made by the function's next invocation on the emulators, by hand on AWS).
+      if (!saidGone) console.error(deletedGroupNotice(target, LogGroupName, parameters.LogRetentionDays));
       saidGone = true;
       return [];
     });

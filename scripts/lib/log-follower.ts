@@ -1,5 +1,7 @@
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { shownLines } from '../../handler/shown-name.js';
+import { awsCli } from './aws-cli.js';
+import { TargetName, type Target } from './targets.js';
 
 /** CloudWatch Logs takes each log stream in on its own, often seconds late: every read goes this far back again. */
 const INGESTION_LOOKBACK_MS = 120_000;
@@ -45,4 +47,21 @@ export class LogFollower {
  */
 export function logLine(event: FilteredLogEvent): string {
   return `${new Date(event.timestamp ?? 0).toISOString()}  ${shownLines((event.message ?? '').replace(/\r\n?/g, '\n').trimEnd())}`;
+}
+
+/**
+ * What `make logs` says, once, of the function's log group deleted while its stack stands. Both emulators make it again
+ * at the function's next invocation, whatever its role allows; Lambda makes a missing group only for a role with
+ * logs:CreateLogGroup, which the template's does not grant (it may only write into the group its stack made), so on AWS
+ * the function's lines are lost until the group is made again by hand.
+ */
+export function deletedGroupNotice(target: Pick<Target, 'name'>, logGroupName: string, retentionDays: string | undefined): string {
+  if (target.name !== TargetName.aws) return `${logGroupName} was deleted; the function's next invocation makes it again: waiting for it`;
+  const retention = retentionDays
+    ? `, then \`${awsCli(`logs put-retention-policy --log-group-name ${logGroupName} --retention-in-days ${retentionDays}`)}\` (the stack's LogRetentionDays)`
+    : '';
+  return (
+    `${logGroupName} was deleted, and the function cannot make it again (its role may only write into the group its stack made, not create one): ` +
+    `every line it logs is lost until the group is back. Make it again: \`${awsCli(`logs create-log-group --log-group-name ${logGroupName}`)}\`${retention}; waiting for it`
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LogFollower, logLine } from '../../scripts/lib/log-follower.js';
+import { deletedGroupNotice, LogFollower, logLine } from '../../scripts/lib/log-follower.js';
 
 const event = (eventId: string, timestamp: number) => ({ eventId, timestamp, message: eventId });
 
@@ -62,5 +62,27 @@ describe('logLine', () => {
     const line = logLine(joined);
     // Assess
     expect(line).toBe('2026-11-30T00:00:00.000Z  2026-11-30T00:00:00.000Z\tr1\tINFO\tfirst\nsecond');
+  });
+});
+
+describe('deletedGroupNotice', () => {
+  const GROUP = '/aws/lambda/backup-kit-backup';
+
+  it('on AWS says the function cannot make the group again, that its lines are lost meanwhile, and the commands that make it', () => {
+    // Act: the template's role may only write into the group its stack made (no logs:CreateLogGroup)
+    const notice = deletedGroupNotice({ name: 'aws' }, GROUP, '30');
+    // Assess
+    expect(notice).toBe(
+      `${GROUP} was deleted, and the function cannot make it again (its role may only write into the group its stack made, not create one): ` +
+        `every line it logs is lost until the group is back. Make it again: \`aws logs create-log-group --log-group-name ${GROUP}\`, then ` +
+        `\`aws logs put-retention-policy --log-group-name ${GROUP} --retention-in-days 30\` (the stack's LogRetentionDays); waiting for it`,
+    );
+  });
+
+  it('on an emulator says the next invocation makes it again, as both emulators do whatever the role allows', () => {
+    // Act
+    const notices = (['embedded', 'localstack'] as const).map((name) => deletedGroupNotice({ name }, GROUP, '7'));
+    // Assess
+    expect(new Set(notices)).toEqual(new Set([`${GROUP} was deleted; the function's next invocation makes it again: waiting for it`]));
   });
 });
