@@ -3,13 +3,14 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, interruption, run, scriptCommand, targetOption, wholeNumbers, yesOption } from './lib/cli.js';
+import { ExitCode, interruption, run, scriptCommand, targetOption, UsageError, wholeNumbers, yesOption } from './lib/cli.js';
 import { deploy } from './lib/deployment.js';
 import { requireDeployedStack, type DeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { matrixReportFile, prepareReportsDir } from './lib/report-files.js';
 import { whileLocked } from './lib/start-lock.js';
 import { resolveTarget, TargetName, type Target, type TargetName as Name } from './lib/targets.js';
+import { emulatorFaultsOn } from './matrix/faults.js';
 import { formatResult, formatSummary, writeReports } from './matrix/report.js';
 import { matrixCases, runMatrix } from './matrix/run.js';
 
@@ -72,6 +73,17 @@ function placeOf(target: Target): string {
 async function runOn(target: Target): Promise<number> {
   const only = options.case;
   console.log(`target ${target.name}: ${target.description}${target.endpoint ? ` at ${target.endpoint}` : ''}`);
+  // Faults left on the embedded emulator (PUT /_backup-kit/faults) fail cases for their own reasons: a lost event
+  // reads as a backup that never came, a throttled receipt as a retried event.
+  if (target.name === TargetName.embedded && target.endpoint) {
+    const faults = await emulatorFaultsOn(target.endpoint);
+    if (faults.length > 0) {
+      throw new UsageError(
+        `the embedded emulator at ${target.endpoint} has faults set (${faults.join(', ')}), under which cases fail for reasons that are not the pipeline's: ` +
+          `clear them with \`curl -X DELETE ${target.endpoint}/_backup-kit/faults\`, then run the matrix again`,
+      );
+    }
+  }
   let stack: DeployedStack;
   if (target.name === TargetName.aws) {
     stack = await requireDeployedStack(target, clientsFor(target));
