@@ -16,9 +16,16 @@ export const versionedRewrite: MatrixCase = {
     const content = await latest.Body?.transformToString();
     const inbox = await context.clients.s3.send(new ListObjectVersionsCommand({ Bucket: context.outputs.InboxBucketName, Prefix: key }));
     const inboxVersions = (inbox.Versions ?? []).filter((v) => v.Key === key).length;
+    const kept = await context.clients.s3.send(new ListObjectVersionsCommand({ Bucket: context.outputs.BackupBucketName, Prefix: key }));
+    const backupVersions = (kept.Versions ?? []).filter((v) => v.Key === key).length;
     const evidence = [`inbox versions ${first} then ${second} (${inboxVersions} in all)`, `backup latest ${backup.VersionId} holds source ${backup.Metadata?.[BackupMetadata.sourceVersionId]}`];
     if (!content?.includes('feb,2')) return fail(`the backup's latest content is not the second upload: ${JSON.stringify(content)}`, evidence);
     if (inboxVersions !== 2) return fail(`the inbox has ${inboxVersions} versions of the key, expected 2`, evidence);
+    // A versioned backup keeps the first content beside the second: an overwrite (versioning suspended) lost it.
+    if (backupVersions !== 2) {
+      return fail(`the backup keeps ${backupVersions} version(s) of the key, expected 2: the rewrite's copy replaced the first backup instead of adding a version (is the backup bucket's versioning on?)`, evidence);
+    }
+    evidence.push(`backup versions of the key: 2, the first content kept`);
     return pass(evidence);
   },
 };
