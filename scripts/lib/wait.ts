@@ -50,8 +50,23 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
       lastProgress = Date.now();
       options.onProgress(waited);
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(interval, options.timeoutMs - waited)));
+    await pause(Math.min(interval, options.timeoutMs - waited), options.signal);
   }
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts (a wait polling every 30 s stopped at once). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const aborted = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
 }
 
 /** The probe's answer, or the error `late` makes once `ms` have passed; a probe left behind is ignored whatever it ends with. */

@@ -90,6 +90,7 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
     // A Lambda container can take minutes to start cold; the emulator's Node processes take a second.
     patienceMs: run.target.capabilities.lambdaInContainers ? 180_000 : 30_000,
     log,
+    signal: run.signal,
   };
   const results: CaseResult[] = [];
   try {

@@ -35,6 +35,8 @@ export type MatrixContext = {
   /** How long to wait for a backup or a receipt. */
   readonly patienceMs: number;
   readonly log: (line: string) => void;
+  /** Aborted at the run's first Ctrl-C: a case that waits long (CloudTrail's delivery) stops waiting. */
+  readonly signal?: AbortSignal;
 };
 
 export type MatrixCase = {

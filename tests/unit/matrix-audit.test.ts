@@ -48,4 +48,20 @@ describe('case 8, the audit trail', () => {
     expect(verdict.outcome).toBe('PASS');
     expect(verdict.evidence).toContain(`trail event event-1 in s3://${TRAIL}/${FOLDER}/2026/11/30/123456789012_CloudTrail_us-east-1_20261130T0005Z_abc.json.gz`);
   });
+
+  it('ends its wait for CloudTrail at a Ctrl-C, unjudged, where it waited out its 20 minutes', async () => {
+    // Prepare: nothing delivered yet; the run is interrupted a minute into the wait
+    vi.useFakeTimers({ now: new Date('2026-11-30T10:00:00Z') });
+    const interrupted = new AbortController();
+    // Act
+    const running = audit.run({ ...onAws(), signal: interrupted.signal });
+    await vi.advanceTimersByTimeAsync(60_000);
+    interrupted.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    const verdict = await Promise.race([running, Promise.resolve('still waiting' as const)]);
+    // Assess
+    expect(verdict).not.toBe('still waiting');
+    expect(verdict).toMatchObject({ outcome: 'SKIP' });
+    expect(JSON.stringify(verdict)).toContain('Ctrl-C');
+  });
 });

@@ -38,8 +38,15 @@ export const audit: MatrixCase = {
         }
         return undefined;
       },
-      { timeoutMs: DELIVERY_TIMEOUT_MS, intervalMs: 30_000, progressEveryMs: 60_000, onProgress: (ms) => context.log(`  case 8: waiting for CloudTrail delivery (${Math.round(ms / 60_000)} of 20 min)`) },
+      {
+        timeoutMs: DELIVERY_TIMEOUT_MS,
+        intervalMs: 30_000,
+        progressEveryMs: 60_000,
+        onProgress: (ms) => context.log(`  case 8: waiting for CloudTrail delivery (${Math.round(ms / 60_000)} of 20 min)`),
+        signal: context.signal,
+      },
     ).catch((error: Error) => error);
+    if (context.signal?.aborted) return skip(`stopped by Ctrl-C while waiting for CloudTrail to deliver the upload's PutObject (inbox version ${versionId}): not judged`);
     if (found instanceof Error) return fail(found.message, [`inbox version ${versionId}`, `trail files read: ${read.size}, in ${folders.join(' and ')}`]);
     return pass([`inbox version ${versionId}`, `trail event ${found.record.eventID} in s3://${trailBucket}/${found.file}`]);
   },
