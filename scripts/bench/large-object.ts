@@ -47,9 +47,14 @@ async function backUp(context: BenchContext, bytes: number, run: number): Promis
   // The upload's completion is the event: from here on the function copies the object in parts.
   const memory = context.emulator ? sampleResidentMemory(context.emulator.pid) : undefined;
   const started = Date.now();
-  await waitForBackup(context, { key, versionId: uploaded.VersionId!, write: 'CompleteMultipartUpload', sinceMs: since }, { pollMs: 50, timeoutMs: 15 * 60_000 });
+  let resident: ResidentMemory | undefined;
+  try {
+    await waitForBackup(context, { key, versionId: uploaded.VersionId!, write: 'CompleteMultipartUpload', sinceMs: since }, { pollMs: 50, timeoutMs: 15 * 60_000 });
+  } finally {
+    // Stopped however the wait ends: a sampler left running would keep the bench's process from ever exiting.
+    resident = memory?.stop();
+  }
   const seen = Date.now();
-  const resident = memory?.stop();
   const moments = await momentsOf(context, since, [key]);
   const backupS = ((moments?.backedUp(key) ?? seen) - (moments?.uploaded(key) ?? started)) / 1000;
   await emptyBucket(s3, BackupBucketName, key); // a large object's copies are not kept

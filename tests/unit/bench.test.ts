@@ -1,14 +1,17 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BenchContext } from '../../scripts/bench/context.js';
 import { floorNodeProblem, functionNodeVersion } from '../../scripts/bench/floor-node.js';
 import { runMeasurements, type Measurement } from '../../scripts/bench/measurement-run.js';
 import { invocationReports } from '../../scripts/bench/function-log.js';
+import { measureLargeObject } from '../../scripts/bench/large-object.js';
 import { formatTable, notMeasured, type BenchRow } from '../../scripts/bench/report.js';
 import { mostWithinTarget, roundTripsUntil } from '../../scripts/bench/round-trips.js';
 import { removeOrphanedScratch, scratchDir } from '../../scripts/bench/scratch-dirs.js';
@@ -278,5 +281,39 @@ describe("the bench's temporary folders", () => {
     } finally {
       await rm(base, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the large object', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("stops sampling the emulator's memory when the wait for its backup fails, so that the bench can still exit", async () => {
+    // Prepare: the upload succeeds, and the emulator is gone (its port refuses), so the wait for the backup fails
+    const s3 = mockClient(S3Client);
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'upload-1' });
+    s3.on(UploadPartCommand).resolves({ ETag: '"part"' });
+    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'version-1' });
+    const closed = createServer();
+    const port = await new Promise<number>((resolve) => closed.listen(0, '127.0.0.1', () => resolve((closed.address() as { port: number }).port)));
+    await new Promise((resolve) => closed.close(resolve));
+    const clients = { s3: new S3Client({ region: 'us-east-1' }) } as unknown as BenchContext['clients'];
+    const context = {
+      clients,
+      floor: clients,
+      outputs: { InboxBucketName: 'inbox', BackupBucketName: 'backup' },
+      prefix: 'bench/',
+      emulator: { endpoint: `http://127.0.0.1:${port}`, pid: process.pid },
+      quick: true,
+    } as unknown as BenchContext;
+    const started = vi.spyOn(globalThis, 'setInterval');
+    const cleared = vi.spyOn(globalThis, 'clearInterval');
+    // Act
+    const measuring = measureLargeObject(context);
+    // Assess: the measurement fails, and every timer it started is stopped (one left running keeps the bench from exiting)
+    await expect(measuring).rejects.toThrow();
+    const timers = started.mock.results.map((result) => result.value as unknown);
+    expect(timers.length).toBeGreaterThan(0);
+    expect(cleared.mock.calls.map(([timer]) => timer as unknown)).toEqual(expect.arrayContaining(timers));
+    s3.restore();
   });
 });
