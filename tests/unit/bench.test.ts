@@ -1,5 +1,14 @@
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -10,6 +19,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BenchContext } from '../../scripts/bench/context.js';
 import { floorNodeProblem, functionNodeVersion } from '../../scripts/bench/floor-node.js';
 import { runMeasurements, type Measurement } from '../../scripts/bench/measurement-run.js';
+import { measureBurst } from '../../scripts/bench/burst.js';
 import { invocationReports } from '../../scripts/bench/function-log.js';
 import { measureLargeObject } from '../../scripts/bench/large-object.js';
 import { formatTable, notMeasured, type BenchRow } from '../../scripts/bench/report.js';
@@ -315,5 +325,40 @@ describe('the large object', () => {
     expect(timers.length).toBeGreaterThan(0);
     expect(cleared.mock.calls.map(([timer]) => timer as unknown)).toEqual(expect.arrayContaining(timers));
     s3.restore();
+  });
+});
+
+describe('the burst', () => {
+  it('is timed only once an untimed burst of as many uploads as are in flight has been backed up, so that it meets warm environments', async () => {
+    // Prepare: a target without a request log, where the bench lists the backups
+    const s3 = mockClient(S3Client);
+    const sns = mockClient(SNSClient);
+    s3.on(PutObjectCommand).resolves({ VersionId: 'version-1' });
+    s3.on(CopyObjectCommand).resolves({ VersionId: 'backup-1' });
+    s3.on(ListObjectsV2Command).resolves({ KeyCount: 1000 });
+    sns.on(PublishCommand).resolves({ MessageId: 'message-1' });
+    const clients = { s3: new S3Client({ region: 'us-east-1' }), sns: new SNSClient({ region: 'us-east-1' }) } as unknown as BenchContext['clients'];
+    const context = {
+      clients,
+      floor: clients,
+      outputs: { InboxBucketName: 'inbox', BackupBucketName: 'backup', ReceiptTopicArn: 'arn:aws:sns:us-east-1:000000000000:receipts' },
+      scratchBucket: 'scratch',
+      prefix: 'bench/',
+      quick: true,
+    } as unknown as BenchContext;
+    // Act
+    const row = await measureBurst(context);
+    // Assess: 32 uploads under their own prefix, their backups seen, then the 100 timed ones
+    const calls = s3.calls().map((call) => call.args[0].input as { Bucket?: string; Key?: string; Prefix?: string });
+    const inbox = calls.filter((input) => input.Bucket === 'inbox').map((input) => input.Key!);
+    const firstTimed = calls.findIndex((input) => input.Bucket === 'inbox' && input.Key!.startsWith('bench/burst/'));
+    const warmUpListed = calls.findIndex((input) => input.Prefix === 'bench/burst-warm-up/');
+    expect(inbox.filter((key) => key.startsWith('bench/burst-warm-up/'))).toHaveLength(32);
+    expect(inbox.filter((key) => key.startsWith('bench/burst/'))).toHaveLength(100);
+    expect(warmUpListed).toBeGreaterThanOrEqual(0);
+    expect(warmUpListed).toBeLessThan(firstTimed);
+    expect(row.failed).toBeUndefined();
+    s3.restore();
+    sns.restore();
   });
 });
