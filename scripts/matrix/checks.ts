@@ -1,7 +1,7 @@
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { functionLogLines, invocationLines, logEvents, waitForBackupOf, type FunctionLogLine } from '../lib/observe.js';
-import { waitFor } from '../lib/wait.js';
+import { waitFor, WaitTimeout } from '../lib/wait.js';
 import type { MatrixContext } from './types.js';
 import { invokeFunction, type Invocation } from '../lib/invoke.js';
 
@@ -24,7 +24,11 @@ export async function settledReceipts(context: MatrixContext, key: string): Prom
   return (await context.probe.receiptsFor(key, SECOND_RECEIPT_QUIET_MS)).map((receipt) => receipt.MessageId);
 }
 
-/** Waits until the lines `read` gives hold one that matches; undefined when none appeared in time. */
+/**
+ * Waits until the lines `read` gives hold one that matches; undefined when none appeared in time. A log group not
+ * there yet is waited for; a log that cannot be read (access denied, a target that stopped answering) fails with its
+ * own reason, which "no such line" would have blamed on the function.
+ */
 async function awaitedLine(
   context: MatrixContext,
   what: string,
@@ -32,10 +36,19 @@ async function awaitedLine(
   matches: (line: FunctionLogLine) => boolean,
   timeoutMs = context.patienceMs,
 ): Promise<FunctionLogLine | undefined> {
+  const found = async () => {
+    try {
+      return (await read())?.find(matches);
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
+  };
   try {
-    return await waitFor(what, async () => (await read())?.find(matches), { timeoutMs, intervalMs: context.target.endpoint ? 250 : 2_000 });
-  } catch {
-    return undefined;
+    return await waitFor(what, found, { timeoutMs, intervalMs: context.target.endpoint ? 250 : 2_000 });
+  } catch (error) {
+    if (error instanceof WaitTimeout && !error.unanswered) return undefined;
+    throw error;
   }
 }
 

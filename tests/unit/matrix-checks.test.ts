@@ -1,21 +1,24 @@
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionConfigurationCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
-import { setEnvironment } from '../../scripts/matrix/checks.js';
+import { loggedLine, setEnvironment } from '../../scripts/matrix/checks.js';
 import type { MatrixContext } from '../../scripts/matrix/types.js';
 import { awsError } from './support/fixtures.js';
 
 const lambda = mockClient(LambdaClient);
+const logs = mockClient(CloudWatchLogsClient);
 const target = embeddedTarget('http://127.0.0.1:9');
 // Only what setEnvironment reads of a matrix run; no request leaves (the Lambda client is mocked).
-const context = { target, clients: clientsFor(target), outputs: { BackupFunctionName: 'kit-backup' } } as unknown as MatrixContext;
+const context = { target, clients: clientsFor(target), outputs: { BackupFunctionName: 'kit-backup', LogGroupName: '/aws/lambda/kit-backup' }, patienceMs: 1_000 } as unknown as MatrixContext;
 const BEFORE = { BACKUP_BUCKET: 'kit-backup-bucket', TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:kit-receipts' };
 const renamed = ({ BACKUP_BUCKET, ...rest }: Record<string, string>) => ({ ...rest, BACKUP_BUCKTE: BACKUP_BUCKET ?? '' });
 const variablesSent = () => lambda.commandCalls(UpdateFunctionConfigurationCommand).map((call) => call.args[0].input.Environment?.Variables);
 
 beforeEach(() => {
+  logs.reset();
   lambda.reset();
   lambda.on(UpdateFunctionConfigurationCommand).resolves({});
 });
@@ -39,5 +42,37 @@ describe("the matrix's change of the function's environment", () => {
     // Assess
     await expect(changed).rejects.toThrow('kit-backup did not apply its new configuration: KMS key not usable');
     expect(variablesSent()).toEqual([renamed(BEFORE), BEFORE]);
+  });
+});
+
+describe("the matrix's wait for a line of the function's log", () => {
+  const skipCopy = { message: 'decision', outcome: 'skip_copy', key: 'a.txt' };
+  const event = (line: object) => ({ timestamp: Date.now(), message: JSON.stringify(line) });
+
+  it('fails with the reason when the log cannot be read, where it said no such line was logged', async () => {
+    // Prepare: the caller may not read the log group
+    logs.on(FilterLogEventsCommand).rejects(awsError('AccessDeniedException', 400));
+    // Act
+    const waiting = loggedLine(context, Date.now(), (line) => line.outcome === 'skip_copy');
+    // Assess
+    await expect(waiting).rejects.toThrow(expect.objectContaining({ name: 'AccessDeniedException' }));
+  });
+
+  it('waits while the log group is not there yet, and finds the line once it is', async () => {
+    // Prepare
+    logs.on(FilterLogEventsCommand).rejectsOnce(awsError('ResourceNotFoundException', 400)).resolves({ events: [event(skipCopy)] });
+    // Act
+    const line = await loggedLine(context, Date.now(), (found) => found.outcome === 'skip_copy');
+    // Assess
+    expect(line).toMatchObject(skipCopy);
+  });
+
+  it('says no line was logged when none came in time', async () => {
+    // Prepare
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    // Act
+    const line = await loggedLine(context, Date.now(), (found) => found.outcome === 'skip_copy', 600);
+    // Assess
+    expect(line).toBeUndefined();
   });
 });
