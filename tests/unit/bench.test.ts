@@ -22,6 +22,7 @@ import { runMeasurements, type Measurement } from '../../scripts/bench/measureme
 import { measureBurst } from '../../scripts/bench/burst.js';
 import { invocationReports } from '../../scripts/bench/function-log.js';
 import { measureLargeObject } from '../../scripts/bench/large-object.js';
+import { interleavedParts, STREAM_PARTS } from '../../scripts/bench/sequential.js';
 import { formatTable, notMeasured, type BenchRow } from '../../scripts/bench/report.js';
 import { mostWithinTarget, roundTripsUntil } from '../../scripts/bench/round-trips.js';
 import { removeOrphanedScratch, scratchDir } from '../../scripts/bench/scratch-dirs.js';
@@ -360,5 +361,18 @@ describe('the burst', () => {
     expect(row.failed).toBeUndefined();
     s3.restore();
     sns.restore();
+  });
+});
+
+describe("the sequential stream's parts", () => {
+  it.each([100, 500])('alternate with the floor, which runs first and last, %i uploads and as many direct backups in all, each numbered once', (count) => {
+    // Act
+    const parts = interleavedParts(count);
+    // Assess
+    expect(parts.map((part) => part.side)).toEqual(['floor', ...Array.from({ length: STREAM_PARTS }, () => ['stream', 'floor']).flat()]);
+    for (const side of ['floor', 'stream'] as const) {
+      const numbers = parts.filter((part) => part.side === side).flatMap((part) => Array.from({ length: part.count }, (_, i) => part.first + i));
+      expect(numbers).toEqual(Array.from({ length: count }, (_, i) => i));
+    }
   });
 });
