@@ -3,8 +3,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from './config.js';
-import { compareContent } from './content.js';
-import { copyMethodFor, copyToBackup, type CopyMethod } from './copy.js';
+import { compareContent, isMultipartEtag } from './content.js';
+import { CopyMethod, copyToBackup } from './copy.js';
 import { describeError, isNotFound, isTransient, isWriteConflict } from './errors.js';
 import { parseS3Event, type ObjectCreated } from './event.js';
 import { requestOf } from './invocation.js';
@@ -135,8 +135,18 @@ function inboxMayBeOlderThanBackup(held: BackupVersion | undefined, current: Obj
   return !(current.lastModified !== undefined && heldSourceWritten < current.lastModified.getTime());
 }
 
-/** A version in the backup, as its receipt describes it. */
-type Copied = { readonly key: string; readonly size: number; readonly sourceVersionId: string; readonly backupVersionId?: string; readonly method: CopyMethod };
+/**
+ * A version in the backup, as its receipt describes it. `completedAt` is when an earlier copy landed (its backup
+ * version's Last-Modified); a copy made now is completed now.
+ */
+type Copied = {
+  readonly key: string;
+  readonly size: number;
+  readonly sourceVersionId: string;
+  readonly backupVersionId?: string;
+  readonly method: CopyMethod;
+  readonly completedAt?: Date;
+};
 
 /**
  * Makes the backup's latest version hold the inbox's current version of one record's key.
@@ -359,14 +369,18 @@ class RecordBackup {
     if (more) mayBeOwed();
   }
 
-  /** An existing backup version of the record's key, as its receipt describes it. */
+  /**
+   * An existing backup version of the record's key, as its receipt describes it: as it was made (a copy in parts
+   * leaves a multipart ETag, and landed at its Last-Modified), not as a copy made now with today's settings would be.
+   */
   private backedUp(version: BackupVersion, sourceVersionId: string): Copied {
     return {
       key: this.record.key,
       size: version.size,
       sourceVersionId,
       backupVersionId: version.versionId,
-      method: copyMethodFor(version.size, this.deps.config),
+      method: isMultipartEtag(version.etag) ? CopyMethod.multipartCopy : CopyMethod.copyObject,
+      ...(version.lastModified ? { completedAt: version.lastModified } : {}),
     };
   }
 
@@ -390,7 +404,7 @@ class RecordBackup {
         backupBucket: config.backupBucket,
         backupVersionId: copy.backupVersionId,
         method: copy.method,
-        completedAt: new Date(),
+        completedAt: copy.completedAt ?? new Date(),
       });
       this.receipts.add(this.requestId, key, sourceVersionId);
       logger.info(LogMessage.receiptSent, { outcome: Outcome.receiptSent, key, sourceVersionId, messageId, resent });

@@ -975,6 +975,24 @@ describe('receipts after a crash', () => {
     expect(receipts[0]?.Message).toContain('multipart_copy');
     expect(receipts[0]?.Message?.replace(/Completed at: .*/, '')).toBe(first.Message?.replace(/Completed at: .*/, ''));
   });
+
+  it('says in a receipt sent again when its backup was completed, and how it was copied, not when and how a copy would be made now', async () => {
+    // Prepare: request-1 copied a version in parts at 12:00:00.300 and died before its receipt; its retry comes two
+    // hours later, after the threshold was raised above the version's size
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2026, 10, 29, 12, 0, 0, 300));
+    const v1 = model.put(INBOX, 'late-receipt.bin', { size: 80 * MiB });
+    await createHandler(dependencies())(eventFor('late-receipt.bin', { versionId: v1 }), invocation);
+    receipts.length = 0;
+    vi.setSystemTime(Date.UTC(2026, 10, 29, 14, 0, 0, 300));
+    // Act
+    const retry = await createHandler(dependencies({ multipartThresholdBytes: 100 * MiB }))(eventFor('late-receipt.bin', { versionId: v1 }), invocation);
+    // Assess: the backup's Last-Modified (whole seconds), and the copy in parts it was
+    expect(retry.outcomes).toEqual([Outcome.skipCopy]);
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]?.Message).toContain('Completed at:    2026-11-29T12:00:00.000Z');
+    expect(receipts[0]?.Message).toContain('Copied with:     multipart_copy');
+  });
 });
 
 describe('receipts without a crash', () => {
