@@ -784,6 +784,25 @@ describe('receipts after a crash', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.receiptMayBeOwed, key: 'pruned.txt', eventVersionId: v1 }));
   });
 
+  it('says a receipt may be owed when more than a listing of backups were made since its version was written', async () => {
+    // Prepare: request-1 copied v1 and died; an autosaving client then wrote 100 more versions in the same second,
+    // each backed up, so that one listing of the newest 100 holds none older than v1
+    const v1 = model.put(INBOX, 'very-busy.txt');
+    await createHandler(dependencies())(eventFor('very-busy.txt', { versionId: v1 }), invocation);
+    for (let save = 2; save <= 101; save += 1) {
+      const version = model.put(INBOX, 'very-busy.txt');
+      await createHandler(dependencies())(eventFor('very-busy.txt', { versionId: version }), { requestId: `request-${save}` });
+    }
+    receipts.length = 0;
+    const deps = dependencies();
+    // Act
+    const retry = await createHandler(deps)(eventFor('very-busy.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.staleEvent]);
+    expect(receipts).toHaveLength(0);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.receiptMayBeOwed, key: 'very-busy.txt', eventVersionId: v1 }));
+  });
+
   it('sends the receipt of the version it copied before it died, when another request backed up a newer one and a still newer one waits', async () => {
     // Prepare: request-1 copied v1 and died before its receipt; request-2 backed up v2; v3 arrived before the retry
     const v1 = model.put(INBOX, 'twice-moved.txt');
