@@ -1333,6 +1333,18 @@ describe('failures', () => {
     expect(keys.map((key) => receiptsFor(key).length)).toEqual([1, 1, 1]);
   });
 
+  it('keeps a quarter of the timeout in hand between records, not 5 s, where the function has only a few seconds', async () => {
+    // Prepare: a 3 s timeout (the template's least), and each record takes 0.2 s (0.1 s per look at the inbox)
+    const keys = ['short-1.txt', 'short-2.txt', 'short-3.txt'];
+    const versions = keys.map((key) => model.put(INBOX, key));
+    const clock = inboxReadsTake(100);
+    const event = { Records: keys.map((key, index) => recordFor(key, { versionId: versions[index] })) };
+    // Act
+    const result = await createHandler(dependencies())(event, { ...invocation, timeLeftMs: clock.invocation(3_000) });
+    // Assess: a reserve of 5 s would have left every record but the first to a retry, and parked the rest
+    expect(result.outcomes).toEqual([Outcome.copied, Outcome.copied, Outcome.copied]);
+  });
+
   it('counts only the inbox records it leaves to the retry, and of the inbox records only', async () => {
     // Prepare: a 20 s timeout, 6 s per inbox record; another bucket's record between the first two
     const deps = dependencies();
