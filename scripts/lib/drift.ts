@@ -1,5 +1,5 @@
 import { GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
-import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
   GetBucketEncryptionCommand,
@@ -215,6 +215,37 @@ function policyBucket(bucket: unknown, bucketOutputs: Record<string, string | un
   return Object.values(bucketOutputs).find((name) => name !== undefined && pattern.test(name));
 }
 
+/** Values a policy element gives as one string or a list of them. */
+const listed = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
+
+/** The values any operator of a statement's Condition gives a key (condition keys are case-insensitive). */
+function conditionValues(condition: unknown, key: string): string[] {
+  if (typeof condition !== 'object' || condition === null) return [];
+  return Object.values(condition).flatMap((block) =>
+    typeof block === 'object' && block !== null ? Object.entries(block).flatMap(([name, values]) => (name.toLowerCase() === key ? listed(values) : [])) : [],
+  );
+}
+
+/** Who may invoke the function, and from which source, as one comparable line. */
+const permissionText = (principal: string, action: string, sourceArn: string | undefined, sourceAccount: string | undefined) =>
+  `${principal} ${action} sourceArn=${sourceArn ?? 'any'} sourceAccount=${sourceAccount ?? 'any'}`;
+
+/**
+ * The statements of a function's resource policy (GetPolicy's document) as comparable lines, sorted; none is 'none'.
+ * Without `withSourceAccount` (a target whose CloudFormation drops it) a statement's SourceAccount is not compared.
+ */
+function livePermissionsText(policy: string | undefined, withSourceAccount: boolean): string {
+  const statements = (JSON.parse(policy ?? '{}') as { Statement?: Record<string, unknown>[] }).Statement ?? [];
+  const lines = statements.map((statement) => {
+    const principal = statement.Principal;
+    const who = typeof principal === 'object' && principal !== null ? Object.values(principal).flatMap(listed).join(',') : listed(principal).join(',');
+    const effect = statement.Effect === 'Deny' ? 'Deny ' : '';
+    const [arn, account] = ['aws:sourcearn', 'aws:sourceaccount'].map((key) => conditionValues(statement.Condition, key).join(',') || undefined);
+    return `${effect}${permissionText(who, listed(statement.Action).join(','), arn, withSourceAccount ? account : undefined)}`;
+  });
+  return lines.sort().join(' | ') || 'none';
+}
+
 /**
  * Reads the deployed resources back and compares them with what the template asks for. A property the
  * target is known not to emulate is a warning, whatever it reads; anything else that differs is drift.
@@ -281,6 +312,22 @@ export async function checkDrift(
       },
       // Only where SNS deletes subscriptions by itself: on an emulator a missing one is the deploy's fault, a drift.
       ...(capabilities.emailSubscriptionsNeedConfirmation ? { ownersTurn: (live: string) => subscriptionAdvice(live, address, outputs.ReceiptTopicArn) } : {}),
+    });
+  }
+  // Who may invoke the function: without the inbox's permission S3 delivers no upload's event, and nothing is parked.
+  const permissions = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Permission' && !(resource.Condition && !conditions[resource.Condition]));
+  if (permissions.length > 0) {
+    const expected = permissions.map(([, resource]) => {
+      const properties = resource.Properties ?? {};
+      // Compared only where the target's CloudFormation hands it on (not LocalStack's, either way).
+      const sourceAccount = capabilities.permissionSourceAccount ? resolve(properties.SourceAccount) : undefined;
+      return permissionText(resolve(properties.Principal) ?? '…', resolve(properties.Action) ?? '…', resolve(properties.SourceArn), sourceAccount);
+    });
+    expectations.push({
+      resource: permissions.map(([id]) => id).join(','),
+      property: 'invokePermission',
+      expected: expected.sort().join(' | '),
+      read: async () => livePermissionsText((await clients.lambda.send(new GetPolicyCommand({ FunctionName: outputs.BackupFunctionName }))).Policy, capabilities.permissionSourceAccount),
     });
   }
   const fn = resources.BackupFunction?.Properties ?? {};

@@ -30,6 +30,11 @@ export type Capabilities = {
   readonly emailSubscriptionsNeedConfirmation: boolean;
   /** Template properties the target's CloudFormation is known to skip: printed as warnings, never passed. */
   readonly notEmulated: readonly string[];
+  /**
+   * The target's CloudFormation hands an AWS::Lambda::Permission's SourceAccount on to Lambda: LocalStack 4.14's
+   * provider passes only FunctionName, Action, Principal and SourceArn (resource_providers/aws_lambda_permission.py).
+   */
+  readonly permissionSourceAccount: boolean;
 };
 
 export type Target = {
@@ -60,6 +65,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     settleAfterRoleChangeMs: 0,
     emailSubscriptionsNeedConfirmation: false,
     notEmulated: [],
+    permissionSourceAccount: true,
   },
   /** LocalStack in Docker; in host mode its functions are local processes (localstackCapabilities). */
   localstack: {
@@ -73,6 +79,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     // LocalStack 4.14's AWS::S3::Bucket provider skips these (resource_providers/aws_s3_bucket.py), and
     // creates buckets with a public-read ACL that its free build does not enforce.
     notEmulated: ['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl'],
+    permissionSourceAccount: false,
   },
   aws: {
     iamEnforced: true,
@@ -83,6 +90,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     settleAfterRoleChangeMs: 15_000,
     emailSubscriptionsNeedConfirmation: true,
     notEmulated: [],
+    permissionSourceAccount: true,
   },
 };
 

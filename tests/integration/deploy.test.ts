@@ -1,6 +1,6 @@
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, GetFunctionConfigurationCommand, GetPolicyCommand, RemovePermissionCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
 import { execFileSync } from 'node:child_process';
@@ -233,6 +233,26 @@ describe('deploy to the embedded target', () => {
       await expect(redeploy).rejects.toThrow('1 live setting(s) differ from the template: BackupBucket versioning');
     } finally {
       await deployment.clients.s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    }
+  });
+
+  it("fails loudly when the inbox's permission to invoke the function was removed outside CloudFormation, as no upload is backed up then", async () => {
+    // Prepare
+    const { target, deployment } = started();
+    const { lambda } = deployment.clients;
+    const FunctionName = deployment.outputs.BackupFunctionName;
+    const [statement] = JSON.parse((await lambda.send(new GetPolicyCommand({ FunctionName }))).Policy ?? '{}').Statement as { Sid: string }[];
+    await lambda.send(new RemovePermissionCommand({ FunctionName, StatementId: statement!.Sid }));
+    try {
+      // Act
+      const redeploy = deploy(target, { overrides: { NamePrefix: PREFIX }, log: () => undefined });
+      // Assess
+      await expect(redeploy).rejects.toThrow('1 live setting(s) differ from the template: InboxInvokePermission invokePermission');
+    } finally {
+      const inbox = deployment.outputs.InboxBucketName;
+      await lambda.send(
+        new AddPermissionCommand({ FunctionName, StatementId: statement!.Sid, Action: 'lambda:InvokeFunction', Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${inbox}`, SourceAccount: '123456789012' }),
+      );
     }
   });
 

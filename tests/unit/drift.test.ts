@@ -1,5 +1,5 @@
 import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
-import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
   GetBucketEncryptionCommand,
@@ -79,6 +79,17 @@ function forTheStacksFunction<T>(answer: T) {
   };
 }
 
+/** The function's resource policy as Lambda gives it for the template's InboxInvokePermission (default parameters). */
+const s3MayInvoke = {
+  Sid: 'InboxInvokePermission-1',
+  Effect: 'Allow',
+  Principal: { Service: 's3.amazonaws.com' },
+  Action: 'lambda:InvokeFunction',
+  Resource: outputs.BackupFunctionArn,
+  Condition: { StringEquals: { 'AWS:SourceAccount': '123456789012' }, ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::backup-kit-inbox-123456789012-us-east-1' } },
+};
+const functionPolicy = (...Statement: object[]) => ({ Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement }) });
+
 /** Live resources exactly as the template asks for them. */
 function liveAsTemplated() {
   s3.reset();
@@ -102,6 +113,7 @@ function liveAsTemplated() {
   });
   lambda.on(GetFunctionConfigurationCommand).callsFake(forTheStacksFunction({ Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: templatedEnvironment } }));
   lambda.on(GetFunctionEventInvokeConfigCommand).callsFake(forTheStacksFunction({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } }));
+  lambda.on(GetPolicyCommand).callsFake(forTheStacksFunction(functionPolicy(s3MayInvoke)));
 }
 
 beforeEach(liveAsTemplated);
@@ -123,6 +135,54 @@ describe('checkDrift', () => {
     // Assess
     expect(lambda.commandCalls(GetFunctionConfigurationCommand)).toHaveLength(0);
     expect(checks.filter((c) => c.status === 'DRIFT').map((c) => `${c.resource} ${c.property}`)).toEqual(['BackupFunction environment']);
+  });
+
+  it("reports the inbox's invoke permission removed outside CloudFormation as drift: S3 can no longer deliver an upload's event", async () => {
+    // Prepare: Lambda answers GetPolicy of a function with no resource policy left with ResourceNotFoundException
+    lambda.on(GetPolicyCommand).rejects(awsError('ResourceNotFoundException', 404));
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    const drifted = checks.filter((c) => c.status === 'DRIFT');
+    expect(drifted).toEqual([
+      {
+        resource: 'InboxInvokePermission',
+        property: 'invokePermission',
+        expected: 's3.amazonaws.com lambda:InvokeFunction sourceArn=arn:aws:s3:::backup-kit-inbox-123456789012-us-east-1 sourceAccount=123456789012',
+        live: 'none',
+        status: 'DRIFT',
+      },
+    ]);
+  });
+
+  it("takes LocalStack's invoke permission, which its CloudFormation creates without the template's SourceAccount, as the template's", async () => {
+    // Prepare: LocalStack 4.14's AWS::Lambda::Permission hands Lambda no SourceAccount (seen in host mode)
+    const withoutAccount = { ...s3MayInvoke, Condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::backup-kit-inbox-123456789012-us-east-1' } } };
+    lambda.on(GetPolicyCommand).callsFake(forTheStacksFunction(functionPolicy(withoutAccount)));
+    // Act
+    const onLocalStack = await checkDrift(clients, template, {}, outputs, capabilitiesOf.localstack);
+    const onEmbedded = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    const permission = (checks: readonly { property: string; status: string }[]) => checks.filter((c) => c.property === 'invokePermission').map((c) => c.status);
+    expect(permission(onLocalStack)).toEqual(['ok']);
+    expect(permission(onEmbedded)).toEqual(['DRIFT']);
+  });
+
+  it('reports an invoke permission for another bucket, or one added beside the template\'s, as drift', async () => {
+    // Prepare
+    const otherBucket = { ...s3MayInvoke, Condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:s3:::someone-elses' } } };
+    const anyone = { Sid: 'open', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunction', Resource: outputs.BackupFunctionArn };
+    // Act
+    lambda.on(GetPolicyCommand).callsFake(forTheStacksFunction(functionPolicy(otherBucket)));
+    const replaced = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    lambda.on(GetPolicyCommand).callsFake(forTheStacksFunction(functionPolicy(s3MayInvoke, anyone)));
+    const added = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    const line = (checks: readonly { status: string; resource: string; live: string }[]) => checks.filter((c) => c.status === 'DRIFT').map((c) => `${c.resource}: ${c.live}`);
+    expect(line(replaced)).toEqual(['InboxInvokePermission: s3.amazonaws.com lambda:InvokeFunction sourceArn=arn:aws:s3:::someone-elses sourceAccount=any']);
+    expect(line(added)).toEqual([
+      'InboxInvokePermission: * lambda:InvokeFunction sourceArn=any sourceAccount=any | s3.amazonaws.com lambda:InvokeFunction sourceArn=arn:aws:s3:::backup-kit-inbox-123456789012-us-east-1 sourceAccount=123456789012',
+    ]);
   });
 
   it('reports a changed setting as drift, naming resource, template value and live value', async () => {
