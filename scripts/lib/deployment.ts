@@ -230,8 +230,13 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   log('drift check (live resources vs template):');
   for (const check of drift) log(formatDrift(check, target.name));
   if (drifted.length > 0) {
+    // A resource the stack keeps when it is deleted (the backup bucket) is taken over as it is by the next deploy.
+    const kept = [...new Set(drifted.map((d) => d.resource))].filter((id) => template.Resources[id]?.DeletionPolicy === 'Retain');
+    const others = drifted.some((d) => !kept.includes(d.resource));
+    const emulators = others ? `; on the emulators, \`make destroy\` and a deploy do it${kept.length > 0 ? ` for the others` : ''}; the backups are kept` : '';
+    const keptAdvice = kept.length > 0 ? `. ${kept.join(', ')} ${kept.length > 1 ? 'outlive' : 'outlives'} \`make destroy\` (DeletionPolicy Retain) and the next deploy takes ${kept.length > 1 ? 'them' : 'it'} over as ${kept.length > 1 ? 'they are' : 'it is'}: set ${kept.length > 1 ? 'them' : 'it'} back by hand, on every target` : '';
     throw new DeploymentFailed(
-      `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged: set them back to the template's values on the DRIFT lines (with the AWS console or CLI; on the emulators, \`make destroy\` and a deploy do it; the backups are kept)`,
+      `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged: set them back to the template's values on the DRIFT lines (with the AWS console or CLI${emulators})${keptAdvice}`,
     );
   }
   return { stackName, action: result.action, outputs, parameters, artefact, drift, clients };

@@ -231,6 +231,9 @@ describe('deploy to the embedded target', () => {
       const redeploy = deploy(target, { overrides: { NamePrefix: PREFIX, FunctionMemoryMb: '1024' }, log: () => undefined });
       // Assess
       await expect(redeploy).rejects.toThrow('1 live setting(s) differ from the template: BackupBucket versioning');
+      // make destroy keeps the backup bucket, and the next deploy takes it over as it is: no verb sets it back
+      await expect(redeploy).rejects.toThrow(/BackupBucket outlives `make destroy` \(DeletionPolicy Retain\) and the next deploy takes it over as it is: set it back by hand, on every target/);
+      await expect(redeploy).rejects.not.toThrow(/on the emulators, `make destroy` and a deploy do it/);
     } finally {
       await deployment.clients.s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
     }
