@@ -11,6 +11,7 @@ import {
   GetPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { liveLifecycleText, liveNotificationText, templateLifecycleText, templateNotificationText, type Resolve } from './bucket-rules-text.js';
 import type { Clients } from './clients.js';
 import { evaluateConditions, resolveIfs } from './conditions.js';
@@ -39,7 +40,7 @@ async function live(read: () => Promise<string>): Promise<string> {
     return await read();
   } catch (error) {
     const name = (error as Error).name;
-    if (/NoSuch|NotFound|ResourceNotFound|ServerSideEncryptionConfigurationNotFound/.test(name)) return 'none';
+    if (/NoSuch|NotFound|ResourceNotFound|ServerSideEncryptionConfigurationNotFound|QueueDoesNotExist|NonExistentQueue/.test(name)) return 'none';
     return `unreadable (${name}: ${(error as Error).message})`;
   }
 }
@@ -215,6 +216,10 @@ function policyBucket(bucket: unknown, bucketOutputs: Record<string, string | un
   return Object.values(bucketOutputs).find((name) => name !== undefined && pattern.test(name));
 }
 
+/** A queue's retention and encryption at rest as one comparable line. */
+const queueText = (retentionSeconds: unknown, kmsKey: unknown, sqsManaged: unknown) =>
+  `retention=${String(retentionSeconds ?? 345600)}s encryption=${kmsKey ? 'SSE-KMS' : sqsManaged === true || sqsManaged === 'true' ? 'SSE-SQS' : 'none'}`;
+
 /** Values a policy element gives as one string or a list of them. */
 const listed = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
 
@@ -328,6 +333,19 @@ export async function checkDrift(
       property: 'invokePermission',
       expected: expected.sort().join(' | '),
       read: async () => livePermissionsText((await clients.lambda.send(new GetPolicyCommand({ FunctionName: outputs.BackupFunctionName }))).Policy, capabilities.permissionSourceAccount),
+    });
+  }
+  // Where a failed event is parked: a queue deleted or changed by hand leaves the on-failure destination naming it.
+  const queue = resources.FailedEventsQueue?.Properties;
+  if (queue) {
+    expectations.push({
+      resource: 'FailedEventsQueue',
+      property: 'settings',
+      expected: queueText(resolve(queue.MessageRetentionPeriod), queue.KmsMasterKeyId, queue.SqsManagedSseEnabled),
+      read: async () => {
+        const { Attributes: live = {} } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: outputs.FailedEventsQueueUrl, AttributeNames: ['All'] }));
+        return queueText(live.MessageRetentionPeriod, live.KmsMasterKeyId, live.SqsManagedSseEnabled);
+      },
     });
   }
   const fn = resources.BackupFunction?.Properties ?? {};

@@ -12,6 +12,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
@@ -24,6 +25,7 @@ import { awsError } from './support/fixtures.js';
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);
 const lambda = mockClient(LambdaClient);
+const sqs = mockClient(SQSClient);
 const cloudTrail = mockClient(CloudTrailClient);
 const outputs: StackOutputs = {
   InboxBucketName: 'in',
@@ -114,6 +116,11 @@ function liveAsTemplated() {
   lambda.on(GetFunctionConfigurationCommand).callsFake(forTheStacksFunction({ Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: templatedEnvironment } }));
   lambda.on(GetFunctionEventInvokeConfigCommand).callsFake(forTheStacksFunction({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } }));
   lambda.on(GetPolicyCommand).callsFake(forTheStacksFunction(functionPolicy(s3MayInvoke)));
+  sqs.reset();
+  sqs.on(GetQueueAttributesCommand).callsFake(({ QueueUrl }: { QueueUrl?: string }) => {
+    if (QueueUrl !== outputs.FailedEventsQueueUrl) throw awsError('QueueDoesNotExist', 400);
+    return { Attributes: { MessageRetentionPeriod: '1209600', SqsManagedSseEnabled: 'true', VisibilityTimeout: '30' } };
+  });
 }
 
 beforeEach(liveAsTemplated);
@@ -183,6 +190,25 @@ describe('checkDrift', () => {
     expect(line(added)).toEqual([
       'InboxInvokePermission: * lambda:InvokeFunction sourceArn=any sourceAccount=any | s3.amazonaws.com lambda:InvokeFunction sourceArn=arn:aws:s3:::backup-kit-inbox-123456789012-us-east-1 sourceAccount=123456789012',
     ]);
+  });
+
+  it('reports the failed-events queue deleted, or its retention or encryption changed, outside CloudFormation as drift: a failed event has nowhere to be parked', async () => {
+    // Prepare
+    const checksWith = async (answer: () => unknown) => {
+      sqs.on(GetQueueAttributesCommand).callsFake(answer);
+      const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+      return checks.filter((c) => c.status === 'DRIFT').map((c) => `${c.resource} ${c.property}: template ${c.expected}, live ${c.live}`);
+    };
+    // Act
+    const gone = await checksWith(() => {
+      throw awsError('QueueDoesNotExist', 400);
+    });
+    const shorter = await checksWith(() => ({ Attributes: { MessageRetentionPeriod: '60', SqsManagedSseEnabled: 'true' } }));
+    const unencrypted = await checksWith(() => ({ Attributes: { MessageRetentionPeriod: '1209600', SqsManagedSseEnabled: 'false' } }));
+    // Assess
+    expect(gone).toEqual(['FailedEventsQueue settings: template retention=1209600s encryption=SSE-SQS, live none']);
+    expect(shorter).toEqual(['FailedEventsQueue settings: template retention=1209600s encryption=SSE-SQS, live retention=60s encryption=SSE-SQS']);
+    expect(unencrypted).toEqual(['FailedEventsQueue settings: template retention=1209600s encryption=SSE-SQS, live retention=1209600s encryption=none']);
   });
 
   it('reports a changed setting as drift, naming resource, template value and live value', async () => {
