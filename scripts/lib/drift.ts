@@ -201,9 +201,64 @@ function blockText(configuration: object | undefined): string {
   return keys.map((key) => `${key}=${flagText(block[key])}`).join(' ');
 }
 
+type PolicyStatement = Readonly<Record<string, unknown>>;
+
+/** A policy document's statements (one statement may stand alone, not in a list). */
+function statementsOf(document: unknown): PolicyStatement[] {
+  const statement = (document as { Statement?: unknown } | undefined)?.Statement;
+  if (Array.isArray(statement)) return statement as PolicyStatement[];
+  return typeof statement === 'object' && statement !== null ? [statement as PolicyStatement] : [];
+}
+
 function policySids(document: unknown): string {
-  const statements = (document as { Statement?: { Sid?: string }[] } | undefined)?.Statement ?? [];
-  return statements.map((s) => s.Sid ?? '?').sort().join(',') || 'none';
+  return statementsOf(document).map((s) => String(s.Sid ?? '?')).sort().join(',') || 'none';
+}
+
+/**
+ * What a statement does, as one comparable line: its effect, who, which actions, on what, under which conditions,
+ * in one form whatever form S3 gives it back in (a value or a list, the case of actions and condition keys).
+ * `value` gives a template's value as text; undefined when one cannot be known from outside the stack.
+ */
+function statementText(statement: PolicyStatement, value: (node: unknown) => string | undefined): string | undefined {
+  let unknown = false;
+  const values = (node: unknown) =>
+    (Array.isArray(node) ? node : node === undefined ? [] : [node]).map((item) => {
+      const text = value(item);
+      unknown ||= text === undefined;
+      return text ?? '…';
+    });
+  const sorted = (items: string[]) => [...items].sort().join(',');
+  const principal = statement.Principal;
+  const principals =
+    typeof principal === 'object' && principal !== null && !Array.isArray(principal)
+      ? Object.entries(principal).flatMap(([type, who]) => values(who).map((one) => (type === 'AWS' && one === '*' ? '*' : `${type}:${one}`)))
+      : values(principal);
+  const actions = [...values(statement.Action).map((action) => action.toLowerCase()), ...values(statement.NotAction).map((action) => `not ${action.toLowerCase()}`)];
+  const resources = [...values(statement.Resource), ...values(statement.NotResource).map((resource) => `not ${resource}`)];
+  const condition = statement.Condition;
+  const conditions =
+    typeof condition === 'object' && condition !== null
+      ? Object.entries(condition).flatMap(([operator, block]) =>
+          typeof block === 'object' && block !== null ? Object.entries(block).map(([key, given]) => `${operator}:${key.toLowerCase()}=${sorted(values(given))}`) : [`${operator}:…`],
+        )
+      : [];
+  const text = `${values(statement.Effect).join(',')} ${sorted(principals)} ${sorted(actions)} on ${sorted(resources)}${conditions.length > 0 ? ` if ${sorted(conditions)}` : ''}`;
+  return unknown ? undefined : text;
+}
+
+/**
+ * A live policy as its Sids, each statement that differs from the template's of the same Sid followed by what it now
+ * does (the Sids alone let a statement turned into an Allow of anything pass).
+ */
+function livePolicyText(document: unknown, expected: ReadonlyMap<string, string | undefined>): string {
+  const asGiven = (node: unknown) => (typeof node === 'object' && node !== null ? JSON.stringify(node) : String(node));
+  const lines = statementsOf(document).map((statement) => {
+    const sid = String(statement.Sid ?? '?');
+    const wanted = expected.get(sid);
+    const text = statementText(statement, asGiven);
+    return wanted === undefined || wanted === text ? sid : `${sid} (${text})`;
+  });
+  return lines.sort().join(',') || 'none';
 }
 
 /** The bucket a policy applies to: a `Ref` to a bucket resource, or a name built with `Fn::Sub`. */
@@ -278,6 +333,18 @@ export async function checkDrift(
   const [, partition = 'aws', , region = '', accountId = ''] = functionArn.split(':');
   const names = { parameters: stackValues, accountId, region, partition, outputs: outputs as Readonly<Record<string, string | undefined>> };
   const resolve: Resolve = (node) => resolveValue(template, node, names);
+  // A policy names a bucket of the stack by its ARN attribute, which the bucket's name gives.
+  const bucketArn = (id: string) => (bucketOutputs[id] === undefined ? undefined : `arn:${partition}:s3:::${bucketOutputs[id]}`);
+  const policyValue = (node: unknown): string | undefined => {
+    const getAtt = (node as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) return getAtt[1] === 'Arn' ? bucketArn(String(getAtt[0])) : undefined;
+    const sub = (node as { 'Fn::Sub'?: unknown } | null)?.['Fn::Sub'];
+    if (typeof sub === 'string') {
+      const arns = sub.replace(/\$\{([A-Za-z0-9]+)\.Arn\}/g, (whole, id: string) => bucketArn(id) ?? whole);
+      return resolve({ 'Fn::Sub': arns });
+    }
+    return resolve(node);
+  };
   const expectations: Expectation[] = [];
   // A bucket is checked whenever the stack names it, also one the stack took over instead of creating it.
   for (const [id, bucket] of Object.entries(bucketOutputs)) {
@@ -289,11 +356,13 @@ export async function checkDrift(
     if (resource.Type !== 'AWS::S3::BucketPolicy' || (resource.Condition && !conditions[resource.Condition])) continue;
     const bucket = policyBucket(resource.Properties?.Bucket, bucketOutputs);
     if (!bucket) continue;
+    const document = resource.Properties?.PolicyDocument;
+    const statements = new Map(statementsOf(document).map((statement) => [String(statement.Sid ?? '?'), statementText(statement, policyValue)] as const));
     expectations.push({
       resource: id,
       property: 'bucketPolicy',
-      expected: policySids(resource.Properties?.PolicyDocument),
-      read: async () => policySids(JSON.parse((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}')),
+      expected: policySids(document),
+      read: async () => livePolicyText(JSON.parse((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}'), statements),
     });
   }
   for (const [id, resource] of Object.entries(resources)) {

@@ -92,6 +92,21 @@ const s3MayInvoke = {
 };
 const functionPolicy = (...Statement: object[]) => ({ Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement }) });
 
+/** The template's TLS-only bucket policy as S3 gives it back for a bucket. */
+const tlsOnlyPolicy = (bucket: string) => ({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  ],
+});
+
 /** Live resources exactly as the template asks for them. */
 function liveAsTemplated() {
   s3.reset();
@@ -108,7 +123,9 @@ function liveAsTemplated() {
   s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'in' }).resolves({ Rules: [abortRule('abort-incomplete-multipart-uploads')] });
   s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'in' }).resolves({ LambdaFunctionConfigurations: [{ Events: ['s3:ObjectCreated:*'], LambdaFunctionArn: outputs.BackupFunctionArn }] });
   s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'bk' }).resolves({});
-  s3.on(GetBucketPolicyCommand).callsFake(forTheStacksBuckets({ Policy: JSON.stringify({ Statement: [{ Sid: 'DenyInsecureTransport' }] }) }));
+  // The backup bucket's policy names it as the template builds its name (Fn::Sub), whatever these outputs call it.
+  const policyNames = (Bucket?: string) => (Bucket === outputs.BackupBucketName ? templatedEnvironment.BACKUP_BUCKET : (Bucket ?? ''));
+  s3.on(GetBucketPolicyCommand).callsFake(({ Bucket }: { Bucket?: string }) => forTheStacksBuckets({ Policy: JSON.stringify(tlsOnlyPolicy(policyNames(Bucket))) })({ Bucket }));
   sns.on(ListSubscriptionsByTopicCommand).callsFake(({ TopicArn }: { TopicArn?: string }) => {
     if (TopicArn !== outputs.ReceiptTopicArn) throw awsError('NotFoundException', 404);
     return { Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com' }] };
@@ -484,6 +501,37 @@ describe('drift a deploy must not miss', () => {
     expect(checks.filter((c) => c.property === 'bucketPolicy').map((c) => `${c.resource}: ${c.expected} -> ${c.live} (${c.status})`)).toEqual([
       'InboxBucketPolicy: DenyInsecureTransport -> AllowEveryone (DRIFT)',
       'BackupBucketPolicy: DenyInsecureTransport -> none (DRIFT)',
+    ]);
+  });
+
+  it("reports a bucket policy statement changed under the template's Sid as drift, naming what it now allows", async () => {
+    // Prepare: the TLS-only statement of the backup bucket turned, under its own Sid, into an Allow of everything for another account
+    const named = { ...outputs, InboxBucketName: 'backup-kit-inbox-123456789012-us-east-1', BackupBucketName: 'backup-kit-backup-123456789012-us-east-1' };
+    const arns = [`arn:aws:s3:::${named.BackupBucketName}`, `arn:aws:s3:::${named.BackupBucketName}/*`];
+    const crossAccount = { Version: '2012-10-17', Statement: [{ Sid: 'DenyInsecureTransport', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: 's3:*', Resource: arns }] };
+    s3.on(GetBucketPolicyCommand).callsFake(({ Bucket }: { Bucket?: string }) => ({ Policy: JSON.stringify(Bucket === named.BackupBucketName ? crossAccount : tlsOnlyPolicy(Bucket ?? '')) }));
+    // Act
+    const checks = await checkDrift(clients, template, {}, named, capabilitiesOf.embedded);
+    // Assess
+    expect(checks.filter((c) => c.property === 'bucketPolicy').map((c) => `${c.resource}: ${c.expected} -> ${c.live} (${c.status})`)).toEqual([
+      'InboxBucketPolicy: DenyInsecureTransport -> DenyInsecureTransport (ok)',
+      `BackupBucketPolicy: DenyInsecureTransport -> DenyInsecureTransport (Allow AWS:arn:aws:iam::210987654321:root s3:* on ${arns.join(',')}) (DRIFT)`,
+    ]);
+  });
+
+  it("takes a bucket policy that S3 gives back in another but equal form as the template's", async () => {
+    // Prepare: one-element lists, another case of action and condition key, an AWS principal of everyone, resources in another order
+    const named = { ...outputs, InboxBucketName: 'backup-kit-inbox-123456789012-us-east-1', BackupBucketName: 'backup-kit-backup-123456789012-us-east-1' };
+    const same = (bucket: string) => ({
+      Statement: [{ Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: { AWS: '*' }, Action: ['S3:*'], Resource: [`arn:aws:s3:::${bucket}/*`, `arn:aws:s3:::${bucket}`], Condition: { Bool: { 'AWS:SecureTransport': ['false'] } } }],
+    });
+    s3.on(GetBucketPolicyCommand).callsFake(({ Bucket }: { Bucket?: string }) => ({ Policy: JSON.stringify(same(Bucket ?? '')) }));
+    // Act
+    const checks = await checkDrift(clients, template, {}, named, capabilitiesOf.embedded);
+    // Assess
+    expect(checks.filter((c) => c.property === 'bucketPolicy').map((c) => `${c.resource}: ${c.live} (${c.status})`)).toEqual([
+      'InboxBucketPolicy: DenyInsecureTransport (ok)',
+      'BackupBucketPolicy: DenyInsecureTransport (ok)',
     ]);
   });
 
