@@ -11,7 +11,7 @@ import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot, templatePath } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
-import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, retentionOf } from './kept-bucket-settings.js';
+import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, refuseUnversionedKeptBucket, retentionOf } from './kept-bucket-settings.js';
 import { deployStack, describeStack, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
@@ -132,7 +132,10 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const effective = { ...parameterDefaults(template), ...requested };
   if (keptBackupBucket === 'true') refuseRetentionUnlikeKeptBucket(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
   // Only a stack about to be created takes the bucket over and creates its policy on it.
-  if (keptBackupBucket === 'true' && !updated) await refusePolicyOnKeptBucket(clients.s3, backupBucket);
+  if (keptBackupBucket === 'true' && !updated) {
+    await refuseUnversionedKeptBucket(clients.s3, backupBucket);
+    await refusePolicyOnKeptBucket(clients.s3, backupBucket);
+  }
   const leavingTrailBucket = await trailBucketLeaving(clients, updated, effective);
   refuseLosingAuditLogs(leavingTrailBucket, options.deleteAuditLogs ?? false);
   await refuseLeftTrailBucket(clients, updated, effective, trailBucketName(stackName, plan.account, target.region), plan.account);

@@ -1,8 +1,8 @@
-import { GetBucketLifecycleConfigurationCommand, GetBucketPolicyCommand, GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetBucketLifecycleConfigurationCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
-import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, retentionOf, type BucketRetention } from '../../scripts/lib/kept-bucket-settings.js';
+import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, refuseUnversionedKeptBucket, retentionOf, type BucketRetention } from '../../scripts/lib/kept-bucket-settings.js';
 import type { Parameters } from '../../scripts/lib/parameters.js';
 import { awsError } from './support/fixtures.js';
 
@@ -155,5 +155,28 @@ describe("a kept backup bucket's own bucket policy", () => {
     const refused = refusePolicyOnKeptBucket(client, KEPT);
     // Assess
     await expect(refused).rejects.toThrow('AccessDenied');
+  });
+});
+
+describe("a kept backup bucket's versioning", () => {
+  it('is refused before a take-over when it is not on: the stack would back up into it as it is, each backup overwriting the one before', async () => {
+    // Prepare
+    s3.on(GetBucketVersioningCommand, { Bucket: KEPT }).resolves({ Status: 'Suspended' });
+    // Act
+    const refused = refuseUnversionedKeptBucket(client, KEPT);
+    // Assess
+    await expect(refused).rejects.toThrow(UsageError);
+    await expect(refused).rejects.toThrow(
+      `s3://${KEPT}, kept from an earlier stack, has versioning Suspended, and a stack that takes a bucket over does not change its settings: each backup of a key would replace the one before. Turn it back on (aws s3api put-bucket-versioning --bucket ${KEPT} --versioning-configuration Status=Enabled) and deploy again`,
+    );
+  });
+
+  it('lets a take-over go on when versioning is on, as the stack that made the bucket left it', async () => {
+    // Prepare
+    s3.on(GetBucketVersioningCommand, { Bucket: KEPT }).resolves({ Status: 'Enabled' });
+    // Act
+    const refused = refuseUnversionedKeptBucket(client, KEPT);
+    // Assess
+    await expect(refused).resolves.toBeUndefined();
   });
 });
