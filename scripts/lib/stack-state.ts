@@ -37,7 +37,8 @@ export class StackNeedsRecovery extends Error {
 
 type Place = Pick<Target, 'name' | 'region'>;
 
-const destroyVerb = (target: Place) => (target.name === TargetName.aws ? 'make destroy TARGET=aws YES=1' : `make destroy TARGET=${target.name}`);
+/** The command that destroys a target's stack. */
+export const destroyVerb = (target: Place) => (target.name === TargetName.aws ? 'make destroy TARGET=aws YES=1' : `make destroy TARGET=${target.name}`);
 /** The command that deploys (or replaces) a target's stack. */
 export const deployVerb = (target: Place) => (target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`);
 

@@ -1,3 +1,4 @@
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { refuseDestroyingAuditLogs } from './audit-trail-bucket.js';
 import { historyUnder } from './bucket-listing.js';
 import { artefactBucketName, bucketExists, countVersions, deleteBucket, deleteVersions, emptyBucket } from './buckets.js';
@@ -121,6 +122,15 @@ async function deleteEmptiedStack(target: Target, clients: Clients, stackName: s
   }
 }
 
+/** Whether Lambda says the stack's function does not exist (deleted outside CloudFormation); any other answer is no. */
+async function functionDeleted(clients: Clients, functionName: string | undefined): Promise<boolean> {
+  if (!functionName) return false;
+  return clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })).then(
+    () => false,
+    (error: Error) => error.name === 'ResourceNotFoundException',
+  );
+}
+
 /**
  * Deletes the stack after emptying its inbox (and trail) bucket. The backup bucket outlives the stack
  * (DeletionPolicy Retain) unless `deleteBackups` says otherwise; with no stack left, a kept backup bucket can
@@ -137,7 +147,9 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   if (stack && options.refuseUnbacked) {
     const stackUsable = verbsCanRun(stack.StackStatus ?? '');
     const unbacked = await unbackedInStack(clients, outputs, checkedInbox, { retentionDays: retentionDaysOf(parametersOf(stack)), log });
-    refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable });
+    // Asked only where the refusal would name redrive and reconcile, which invoke the function.
+    const functionGone = (unbacked.keys.length > 0 || unbacked.parked > 0) && (await functionDeleted(clients, outputs.BackupFunctionName));
+    refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable, functionGone });
     if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages, target.name)}`);
   }
   if (stack) await refuseDestroyingAuditLogs(clients, outputs.AuditTrailBucketName, !options.refuseDeletingAuditLogs);

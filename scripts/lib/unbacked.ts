@@ -241,9 +241,15 @@ export function describeOtherMessages(count: number, targetName: string): string
 
 /**
  * Where a destroy's refusal is given: the stack's inbox and the target's endpoint (for a command that copies it),
- * and whether the stack's state lets redrive and reconcile run.
+ * and whether the stack's state and function let redrive and reconcile run.
  */
-export type RefusalContext = { readonly inboxBucket?: string; readonly endpoint?: string; readonly stackUsable?: boolean };
+export type RefusalContext = {
+  readonly inboxBucket?: string;
+  readonly endpoint?: string;
+  readonly stackUsable?: boolean;
+  /** The stack's function is gone (deleted outside CloudFormation): redrive and reconcile FIX=1 would invoke nothing. */
+  readonly functionGone?: boolean;
+};
 
 /** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */
 export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucketGone, otherMessages, queueListedInPart }: Unbacked, targetName: string, context: RefusalContext = {}): void {
@@ -262,9 +268,11 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
   // Where the kit cannot back them up, a copy of the inbox kept elsewhere is what keeps them.
   const blocked = backupBucketGone
     ? 'The backup bucket is gone, so neither redrive nor reconcile can back them up'
-    : context.stackUsable === false
-      ? "The stack's state lets neither redrive nor reconcile run"
-      : undefined;
+    : context.functionGone
+      ? "The stack's function is gone (deleted outside CloudFormation), so neither redrive nor reconcile can back them up"
+      : context.stackUsable === false
+        ? "The stack's state lets neither redrive nor reconcile run"
+        : undefined;
   // Bucket to bucket, the copies keep their metadata, and keys such as `docs` beside `docs/a.txt` need no folders.
   const inbox = context.inboxBucket ?? '<inbox bucket>';
   const copy = awsCli(`s3 sync s3://${inbox} s3://<a bucket of yours>`, context.endpoint);

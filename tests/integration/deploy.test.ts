@@ -1,6 +1,6 @@
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
-import { AddPermissionCommand, GetFunctionConfigurationCommand, GetPolicyCommand, RemovePermissionCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, GetPolicyCommand, RemovePermissionCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
 import { execFileSync } from 'node:child_process';
@@ -350,6 +350,30 @@ describe('deploy to the embedded target', () => {
       expect(again.action).toBe('unchanged');
     } finally {
       await tearDown(target, deployment.clients, { deleteBackups: true, overrides: { NamePrefix: 'kit-second-it' }, log: () => undefined });
+    }
+  });
+
+  it("says the stack's function is gone, and what to run, when it was deleted outside CloudFormation; destroy then does not send the owner to the verbs that invoke it", async () => {
+    // Prepare: a stack of its own whose function was deleted by hand, and an upload since, which nothing backed up
+    const { target, deployment } = started();
+    const prefix = 'kit-fn-gone-it';
+    const own = await deploy(target, { overrides: { NamePrefix: prefix }, log: () => undefined });
+    await own.clients.lambda.send(new DeleteFunctionCommand({ FunctionName: own.outputs.BackupFunctionName }));
+    await own.clients.s3.send(new PutObjectCommand({ Bucket: own.outputs.InboxBucketName, Key: 'after.txt', Body: 'no function' }));
+    try {
+      // Act
+      const redeploy = await deploy(target, { overrides: { NamePrefix: prefix }, log: () => undefined }).catch((error: Error) => error);
+      const destroy = await tearDown(target, own.clients, { deleteBackups: true, refuseUnbacked: true, overrides: { NamePrefix: prefix }, log: () => undefined }).catch((error: Error) => error);
+      // Assess
+      expect(redeploy).toBeInstanceOf(Error);
+      expect(destroy).toBeInstanceOf(Error);
+      expect((redeploy as Error).message).toBe(
+        `${prefix}-backup, the stack's function, is gone: it was deleted outside CloudFormation, which does not create it again while the stack is unchanged, and no upload is backed up meanwhile: run \`make destroy TARGET=embedded\` (it names the uploads no backup holds and how to keep them; the backups are kept), then \`make deploy TARGET=embedded\``,
+      );
+      expect((destroy as Error).message).toContain("The stack's function is gone (deleted outside CloudFormation), so neither redrive nor reconcile can back them up: copy the inbox");
+      expect((destroy as Error).message).not.toContain('make reconcile FIX=1');
+    } finally {
+      await tearDown(target, deployment.clients, { deleteBackups: true, overrides: { NamePrefix: prefix }, log: () => undefined });
     }
   });
 

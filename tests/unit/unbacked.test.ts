@@ -248,7 +248,7 @@ describe('what a destroy would lose', () => {
     expect(s3.commandCalls(ListObjectVersionsCommand, { Bucket: INBOX })).toHaveLength(1);
   });
 
-  it('says to copy the inbox first where neither redrive nor reconcile can back its files up: the backup bucket gone, or the stack in a failed state', async () => {
+  it('says to copy the inbox first where neither redrive nor reconcile can back its files up: the backup bucket gone, the stack in a failed state, or its function gone', async () => {
     // Prepare: the backup bucket was deleted outside the kit; a second stack's backups are fine, but its delete failed
     model.put(INBOX, 'photo.jpg');
     parked(0);
@@ -260,6 +260,7 @@ describe('what a destroy would lose', () => {
       () => refuseLosingUnbacked(unbacked, 'embedded', { ...context, stackUsable: true }),
       () => refuseLosingUnbacked({ keys: [{ key: 'a.txt', finding: Finding.missing, detail: 'no backup' }], parked: 0 }, 'embedded', { ...context, stackUsable: false }),
       () => refuseLosingUnbacked({ keys: [{ key: 'a.txt', finding: Finding.missing, detail: 'no backup' }], parked: 0 }, 'embedded', { ...context, stackUsable: true }),
+      () => refuseLosingUnbacked({ keys: [{ key: 'a.txt', finding: Finding.missing, detail: 'no backup' }], parked: 0 }, 'embedded', { ...context, stackUsable: true, functionGone: true }),
     ].map((refuse) => {
       try {
         refuse();
@@ -276,6 +277,9 @@ describe('what a destroy would lose', () => {
     expect(refusals[0]).toContain(`The backup bucket is gone, so neither redrive nor reconcile can back them up: ${copyFirst}`);
     expect(refusals[1]).toContain(`The stack's state lets neither redrive nor reconcile run: ${copyFirst}`);
     expect(refusals[2]).toContain('Back them up first with `make redrive TARGET=embedded` and `make reconcile FIX=1 TARGET=embedded`');
+    // A function deleted outside CloudFormation: redrive and reconcile FIX=1 would fail with 'Function not found'
+    expect(refusals[3]).toContain(`The stack's function is gone (deleted outside CloudFormation), so neither redrive nor reconcile can back them up: ${copyFirst}`);
+    expect(refusals[3]).not.toContain('make reconcile FIX=1');
   });
 
   it('counts as parked only the events of the inbox, which a redrive takes, and names the other messages without refusing for them', async () => {
