@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { objectLockConfiguration } from './buckets.js';
 import { liveLifecycleText, liveNotificationText, templateLifecycleText, templateNotificationText, type Resolve } from './bucket-rules-text.js';
 import type { Clients } from './clients.js';
 import { evaluateConditions, resolveIfs } from './conditions.js';
@@ -51,6 +52,7 @@ type BucketProperties = {
   PublicAccessBlockConfiguration?: object;
   OwnershipControls?: { Rules?: { ObjectOwnership?: string }[] };
   LifecycleConfiguration?: { Rules?: Record<string, unknown>[] };
+  ObjectLockConfiguration?: { ObjectLockEnabled?: string; Rule?: { DefaultRetention?: { Mode?: string; Days?: unknown; Years?: unknown } } };
   NotificationConfiguration?: { LambdaConfigurations?: { Event: string; Filter?: { S3Key?: { Rules?: { Name?: string; Value?: string }[] } } }[] };
 };
 
@@ -116,7 +118,29 @@ function bucketExpectations(clients: Clients, id: string, bucket: string, proper
       read: async () => liveNotificationText((await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).LambdaFunctionConfigurations),
     },
   ];
+  // Only where the template locks versions: a default retention shortened or removed by hand lets backups be deleted sooner.
+  const lock = properties.ObjectLockConfiguration;
+  if (lock) {
+    const retention = lock.Rule?.DefaultRetention;
+    expectations.push({
+      resource: id,
+      property: 'objectLock',
+      expected: lockText(lock.ObjectLockEnabled, retention?.Mode, resolve(retention?.Days), resolve(retention?.Years)),
+      read: async () => {
+        const live = await objectLockConfiguration(s3, bucket);
+        const liveRetention = live?.Rule?.DefaultRetention;
+        return lockText(live?.ObjectLockEnabled, liveRetention?.Mode, liveRetention?.Days?.toString(), liveRetention?.Years?.toString());
+      },
+    });
+  }
   return expectations;
+}
+
+/** Object Lock and its default retention as one comparable line. */
+function lockText(enabled: string | undefined, mode: string | undefined, days: string | undefined, years: string | undefined): string {
+  if (enabled !== 'Enabled') return 'none';
+  const period = days ? `${days}d` : years ? `${years}y` : undefined;
+  return mode && period ? `Enabled ${mode} ${period}` : 'Enabled no default retention';
 }
 
 type TrailProperties = {

@@ -8,6 +8,7 @@ import {
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketVersioningCommand,
+  GetObjectLockConfigurationCommand,
   GetPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -113,6 +114,7 @@ function liveAsTemplated() {
   sns.reset();
   lambda.reset();
   s3.on(GetBucketVersioningCommand).callsFake(forTheStacksBuckets({ Status: 'Enabled' }));
+  s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
   s3.on(GetBucketEncryptionCommand).callsFake(forTheStacksBuckets({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
   s3.on(GetBucketAclCommand).callsFake(forTheStacksBuckets({ Grants: [{ Grantee: { Type: 'CanonicalUser', ID: 'owner' }, Permission: 'FULL_CONTROL' }] }));
   s3.on(GetPublicAccessBlockCommand).callsFake(
@@ -226,6 +228,24 @@ describe('checkDrift', () => {
     expect(gone).toEqual(['FailedEventsQueue settings: template retention=1209600s encryption=SSE-SQS, live none']);
     expect(shorter).toEqual(['FailedEventsQueue settings: template retention=1209600s encryption=SSE-SQS, live retention=60s encryption=SSE-SQS']);
     expect(unencrypted).toEqual(['FailedEventsQueue settings: template retention=1209600s encryption=SSE-SQS, live retention=1209600s encryption=none']);
+  });
+
+  it("reports the backup bucket's Object Lock default retention shortened or turned off by hand as drift", async () => {
+    // Prepare: a stack deployed with BackupObjectLockDays=30
+    const locked = (Days: number) => ({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' as const, Rule: { DefaultRetention: { Mode: 'GOVERNANCE' as const, Days } } } });
+    const checksWith = async (answer: object) => {
+      s3.on(GetObjectLockConfigurationCommand, { Bucket: 'bk' }).resolves(answer);
+      const checks = await checkDrift(clients, template, { BackupObjectLockDays: '30' }, outputs, capabilitiesOf.embedded);
+      return checks.filter((c) => c.property === 'objectLock').map((c) => `${c.resource}: template ${c.expected}, live ${c.live} (${c.status})`);
+    };
+    // Act
+    const asTemplated = await checksWith(locked(30));
+    const shortened = await checksWith(locked(1));
+    const noDefault = await checksWith({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } });
+    // Assess
+    expect(asTemplated).toEqual(['BackupBucket: template Enabled GOVERNANCE 30d, live Enabled GOVERNANCE 30d (ok)']);
+    expect(shortened).toEqual(['BackupBucket: template Enabled GOVERNANCE 30d, live Enabled GOVERNANCE 1d (DRIFT)']);
+    expect(noDefault).toEqual(['BackupBucket: template Enabled GOVERNANCE 30d, live Enabled no default retention (DRIFT)']);
   });
 
   it('reports a changed setting as drift, naming resource, template value and live value', async () => {
