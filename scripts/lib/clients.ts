@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -15,6 +16,8 @@ export type Clients = {
   readonly sqs: SQSClient;
   readonly cloudFormation: CloudFormationClient;
   readonly cloudTrail: CloudTrailClient;
+  /** Read only: the function role's policies, for the drift check. */
+  readonly iam: IAMClient;
   readonly lambda: LambdaClient;
   readonly logs: CloudWatchLogsClient;
   readonly sts: STSClient;
@@ -58,6 +61,7 @@ export function clientsFor(target: Target, options: ClientOptions = {}): Clients
     sqs: new SQSClient(answering),
     cloudFormation: new CloudFormationClient(answering),
     cloudTrail: new CloudTrailClient(answering),
+    iam: new IAMClient(answering),
     lambda: new LambdaClient(answering),
     logs: new CloudWatchLogsClient(answering),
     sts: new STSClient(answering),

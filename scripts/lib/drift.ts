@@ -1,4 +1,5 @@
 import { GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
@@ -295,6 +296,23 @@ function policyBucket(bucket: unknown, bucketOutputs: Record<string, string | un
   return Object.values(bucketOutputs).find((name) => name !== undefined && pattern.test(name));
 }
 
+/** A role's inline policies as the template declares them (after its conditions). */
+function rolePolicies(properties: Readonly<Record<string, unknown>> | undefined): { readonly name: string; readonly document: unknown }[] {
+  const policies = properties?.Policies;
+  if (!Array.isArray(policies)) return [];
+  return policies.map((policy: { PolicyName?: unknown; PolicyDocument?: unknown }) => ({ name: String(policy.PolicyName), document: policy.PolicyDocument }));
+}
+
+/** A policy document as IAM gives it: URL-encoded on AWS (RFC 3986), plain JSON from an emulator that does not encode it. */
+function policyDocumentOf(text: string | undefined): unknown {
+  const json = text ?? '{}';
+  try {
+    return JSON.parse(json);
+  } catch {
+    return JSON.parse(decodeURIComponent(json));
+  }
+}
+
 /** A queue's retention and encryption at rest as one comparable line. */
 const queueText = (retentionSeconds: unknown, kmsKey: unknown, sqsManaged: unknown) =>
   `retention=${String(retentionSeconds ?? 345600)}s encryption=${kmsKey ? 'SSE-KMS' : sqsManaged === true || sqsManaged === 'true' ? 'SSE-SQS' : 'none'}`;
@@ -359,9 +377,14 @@ export async function checkDrift(
   const resolve: Resolve = (node) => resolveValue(template, node, names);
   // A policy names a bucket of the stack by its ARN attribute, which the bucket's name gives.
   const bucketArn = (id: string) => (bucketOutputs[id] === undefined ? undefined : `arn:${partition}:s3:::${bucketOutputs[id]}`);
+  // Any other attribute only where an output of the stack gives it (the failed-events queue's ARN).
+  const outputOf = (getAtt: readonly unknown[]) => {
+    const [name] = Object.entries(template.Outputs).find(([, declared]) => JSON.stringify((declared.Value as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt']) === JSON.stringify(getAtt)) ?? [];
+    return name === undefined ? undefined : (outputs as Readonly<Record<string, string | undefined>>)[name];
+  };
   const policyValue = (node: unknown): string | undefined => {
     const getAtt = (node as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
-    if (Array.isArray(getAtt)) return getAtt[1] === 'Arn' ? bucketArn(String(getAtt[0])) : undefined;
+    if (Array.isArray(getAtt)) return (getAtt[1] === 'Arn' ? bucketArn(String(getAtt[0])) : undefined) ?? outputOf(getAtt);
     const sub = (node as { 'Fn::Sub'?: unknown } | null)?.['Fn::Sub'];
     if (typeof sub === 'string') {
       const arns = sub.replace(/\$\{([A-Za-z0-9]+)\.Arn\}/g, (whole, id: string) => bucketArn(id) ?? whole);
@@ -478,6 +501,22 @@ export async function checkDrift(
         return environmentLine(new Map(variables));
       },
     },
+    // What the function may do: a statement of its role removed or changed by hand (writing the backups, parking a
+    // failed event) fails every event, and without ParkFailedEvents none is parked, while the deploy said all was well.
+    ...rolePolicies(resources.BackupFunctionRole?.Properties).map(({ name, document }): Expectation => {
+      const statements = new Map(statementsOf(document).map((statement) => [String(statement.Sid ?? '?'), statementText(statement, policyValue)] as const));
+      return {
+        resource: 'BackupFunctionRole',
+        property: `policy ${name}`,
+        expected: policySids(document),
+        read: async () => {
+          const role = (await functionConfiguration).Role;
+          if (!role) return "unreadable (the function's configuration names no role)";
+          const { PolicyDocument } = await clients.iam.send(new GetRolePolicyCommand({ RoleName: role.slice(role.lastIndexOf('/') + 1), PolicyName: name }));
+          return livePolicyText(policyDocumentOf(PolicyDocument), statements);
+        },
+      };
+    }),
     {
       resource: 'BackupFunctionEventInvokeConfig',
       property: 'eventInvokeConfig',

@@ -1,4 +1,5 @@
 import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
@@ -28,6 +29,7 @@ const sns = mockClient(SNSClient);
 const lambda = mockClient(LambdaClient);
 const sqs = mockClient(SQSClient);
 const cloudTrail = mockClient(CloudTrailClient);
+const iam = mockClient(IAMClient);
 const outputs: StackOutputs = {
   InboxBucketName: 'in',
   BackupBucketName: 'bk',
@@ -108,6 +110,35 @@ const tlsOnlyPolicy = (bucket: string) => ({
   ],
 });
 
+/** The function's role, as its configuration names it (CloudFormation names it after the stack, with a path here). */
+const ROLE_ARN = 'arn:aws:iam::123456789012:role/service-role/backup-kit-BackupFunctionRole-AB12CD';
+const inbox = 'arn:aws:s3:::backup-kit-inbox-123456789012-us-east-1';
+const backups = 'arn:aws:s3:::backup-kit-backup-123456789012-us-east-1';
+/** The statements of the role's policy as IAM gives them for the template with the default parameters. */
+const roleStatements = {
+  WriteOwnLogs: { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/fn:*' },
+  ListInbox: { Sid: 'ListInbox', Effect: 'Allow', Action: 's3:ListBucket', Resource: inbox },
+  ReadInboxObjects: { Sid: 'ReadInboxObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectVersionTagging'], Resource: `${inbox}/*` },
+  ListBackup: { Sid: 'ListBackup', Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions'], Resource: backups },
+  WriteBackupObjects: {
+    Sid: 'WriteBackupObjects',
+    Effect: 'Allow',
+    Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
+    Resource: `${backups}/*`,
+  },
+  ParkFailedEvents: { Sid: 'ParkFailedEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: outputs.FailedEventsQueueArn },
+  PublishReceipts: { Sid: 'PublishReceipts', Effect: 'Allow', Action: 'sns:Publish', Resource: outputs.ReceiptTopicArn },
+};
+/** GetRolePolicy's answer for the role's policy: the document URL-encoded, as IAM gives it. */
+const rolePolicy = (...Statement: object[]) => ({ RoleName: 'backup-kit-BackupFunctionRole-AB12CD', PolicyName: 'backup-function', PolicyDocument: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement })) });
+const onTheRole = (answer: ReturnType<typeof rolePolicy>) => {
+  iam.reset();
+  iam.on(GetRolePolicyCommand).callsFake(({ RoleName, PolicyName }: { RoleName?: string; PolicyName?: string }) => {
+    if (RoleName !== 'backup-kit-BackupFunctionRole-AB12CD' || PolicyName !== 'backup-function') throw awsError('NoSuchEntityException', 404);
+    return answer;
+  });
+};
+
 /** Live resources exactly as the template asks for them. */
 function liveAsTemplated() {
   s3.reset();
@@ -132,7 +163,8 @@ function liveAsTemplated() {
     if (TopicArn !== outputs.ReceiptTopicArn) throw awsError('NotFoundException', 404);
     return { Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com' }] };
   });
-  lambda.on(GetFunctionConfigurationCommand).callsFake(forTheStacksFunction({ Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: templatedEnvironment } }));
+  lambda.on(GetFunctionConfigurationCommand).callsFake(forTheStacksFunction({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, ...templatedLimits, Environment: { Variables: templatedEnvironment } }));
+  onTheRole(rolePolicy(...Object.values(roleStatements)));
   lambda.on(GetFunctionEventInvokeConfigCommand).callsFake(forTheStacksFunction({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } }));
   lambda.on(GetPolicyCommand).callsFake(forTheStacksFunction(functionPolicy(s3MayInvoke)));
   sqs.reset();
@@ -155,7 +187,7 @@ describe('checkDrift', () => {
 
   it("checks the function against the configuration its caller has just read, without reading it again", async () => {
     // Prepare: what the deploy read for its artefact proof, with a variable changed outside the template
-    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, DEBUG: '1' } } };
+    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, DEBUG: '1' } } };
     // Act
     const checks = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.embedded, known);
     // Assess
@@ -230,6 +262,48 @@ describe('checkDrift', () => {
     expect(unencrypted).toEqual(['FailedEventsQueue settings: template retention=1209600s encryption=SSE-SQS, live retention=1209600s encryption=none']);
   });
 
+  it("reports statements removed from the function's role by hand as drift: writing the backups and parking a failed event, without which an event fails and is dropped", async () => {
+    // Prepare
+    const { WriteBackupObjects, ParkFailedEvents, ...kept } = roleStatements;
+    onTheRole(rolePolicy(...Object.values(kept)));
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(checks.filter((c) => c.status === 'DRIFT')).toEqual([
+      {
+        resource: 'BackupFunctionRole',
+        property: 'policy backup-function',
+        expected: 'ListBackup,ListInbox,ParkFailedEvents,PublishReceipts,ReadInboxObjects,WriteBackupObjects,WriteOwnLogs',
+        live: 'ListBackup,ListInbox,PublishReceipts,ReadInboxObjects,WriteOwnLogs',
+        status: 'DRIFT',
+      },
+    ]);
+    expect([WriteBackupObjects.Sid, ParkFailedEvents.Sid]).toEqual(['WriteBackupObjects', 'ParkFailedEvents']);
+  });
+
+  it("reports a statement of the function's role changed under its Sid, or the role's policy deleted, as drift, naming what it now does", async () => {
+    // Prepare: failed events parked in another queue; then no policy at all
+    onTheRole(rolePolicy(...Object.values({ ...roleStatements, ParkFailedEvents: { ...roleStatements.ParkFailedEvents, Resource: 'arn:aws:sqs:us-east-1:123456789012:elsewhere' } })));
+    const changed = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    iam.reset();
+    iam.on(GetRolePolicyCommand).rejects(awsError('NoSuchEntityException', 404));
+    const deleted = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    const roleLine = (checks: Awaited<ReturnType<typeof checkDrift>>) => checks.find((c) => c.resource === 'BackupFunctionRole');
+    expect(roleLine(changed)).toMatchObject({ status: 'DRIFT', live: expect.stringContaining('ParkFailedEvents (Allow  sqs:sendmessage on arn:aws:sqs:us-east-1:123456789012:elsewhere)') });
+    expect(roleLine(deleted)).toMatchObject({ status: 'DRIFT', live: 'none' });
+  });
+
+  it("takes the role's policy as the template's when IAM gives it unencoded (an emulator) or its statements in another order", async () => {
+    // Prepare
+    const statements = Object.values(roleStatements).reverse();
+    onTheRole({ ...rolePolicy(), PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }) });
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(checks.find((c) => c.resource === 'BackupFunctionRole')).toMatchObject({ status: 'ok' });
+  });
+
   it("reports the backup bucket's Object Lock default retention shortened or turned off by hand as drift", async () => {
     // Prepare: a stack deployed with BackupObjectLockDays=30
     const locked = (Days: number) => ({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' as const, Rule: { DefaultRetention: { Mode: 'GOVERNANCE' as const, Days } } } });
@@ -261,7 +335,7 @@ describe('checkDrift', () => {
 
   it("reports a function variable changed or added outside the template as drift of the function's environment", async () => {
     // Prepare
-    lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:gone', DEBUG: '1' } } });
+    lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:gone', DEBUG: '1' } } });
     // Act
     const checks = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.embedded);
     // Assess
@@ -497,7 +571,7 @@ describe('drift a deploy must not miss', () => {
 
   it("reports the function's timeout, memory and its events' maximum age changed by hand", async () => {
     // Prepare
-    lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler', Timeout: 3, MemorySize: 128, Environment: { Variables: templatedEnvironment } });
+    lambda.on(GetFunctionConfigurationCommand).resolves({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, Timeout: 3, MemorySize: 128, Environment: { Variables: templatedEnvironment } });
     lambda.on(GetFunctionEventInvokeConfigCommand).resolves({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } });
     // Act
     const checks = await checkDrift(clients, template, { FunctionTimeoutSeconds: '60' }, outputs, capabilitiesOf.embedded);
@@ -560,7 +634,7 @@ describe('drift a deploy must not miss', () => {
     const withGetAtt = structuredClone(template);
     const variables = (withGetAtt.Resources.BackupFunction!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
     variables.QUEUE_NAME = { 'Fn::GetAtt': ['FailedEventsQueue', 'QueueName'] };
-    const live = (extra: Record<string, string>): FunctionConfiguration => ({ Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, ...extra } } });
+    const live = (extra: Record<string, string>): FunctionConfiguration => ({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, ...extra } } });
     // Act
     const present = await checkDrift(clients, withGetAtt, {}, outputs, capabilitiesOf.embedded, live({ QUEUE_NAME: 'backup-kit-failed-events' }));
     const missing = await checkDrift(clients, withGetAtt, {}, outputs, capabilitiesOf.embedded, live({}));
@@ -580,7 +654,7 @@ describe('drift a deploy must not report falsely', () => {
       ],
     });
     const reversed = Object.fromEntries(Object.entries(templatedEnvironment).reverse());
-    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', ...templatedLimits, Environment: { Variables: reversed } };
+    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, ...templatedLimits, Environment: { Variables: reversed } };
     // Act
     const checks = await checkDrift(clients, template, { BackupNoncurrentVersionRetentionDays: '30' }, outputs, capabilitiesOf.embedded, known);
     // Assess
