@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -16,6 +17,8 @@ export type Clients = {
   readonly sqs: SQSClient;
   readonly cloudFormation: CloudFormationClient;
   readonly cloudTrail: CloudTrailClient;
+  /** Read only: the parked-events alarm, for the drift check. */
+  readonly cloudWatch: CloudWatchClient;
   /** Read only: the function role's policies, for the drift check. */
   readonly iam: IAMClient;
   readonly lambda: LambdaClient;
@@ -61,6 +64,7 @@ export function clientsFor(target: Target, options: ClientOptions = {}): Clients
     sqs: new SQSClient(answering),
     cloudFormation: new CloudFormationClient(answering),
     cloudTrail: new CloudTrailClient(answering),
+    cloudWatch: new CloudWatchClient(answering),
     iam: new IAMClient(answering),
     lambda: new LambdaClient(answering),
     logs: new CloudWatchLogsClient(answering),

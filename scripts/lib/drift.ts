@@ -1,4 +1,5 @@
 import { GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
@@ -296,6 +297,28 @@ function policyBucket(bucket: unknown, bucketOutputs: Record<string, string | un
   return Object.values(bucketOutputs).find((name) => name !== undefined && pattern.test(name));
 }
 
+/** An alarm's metric, rule and actions as one comparable line; every value as text. */
+function alarmText(alarm: {
+  readonly Namespace?: string;
+  readonly MetricName?: string;
+  readonly Dimensions?: readonly { readonly Name?: string; readonly Value?: string }[];
+  readonly Statistic?: string;
+  readonly Period?: string;
+  readonly EvaluationPeriods?: string;
+  readonly ComparisonOperator?: string;
+  readonly Threshold?: string;
+  readonly TreatMissingData?: string;
+  readonly ActionsEnabled?: string;
+  readonly AlarmActions?: readonly (string | undefined)[];
+}): string {
+  const dimensions = (alarm.Dimensions ?? []).map(({ Name, Value }) => `${Name}=${Value ?? '…'}`).sort().join(',');
+  const actions = (alarm.AlarmActions ?? []).map((action) => action ?? '…').sort().join(',') || 'none';
+  return (
+    `${alarm.Namespace} ${alarm.MetricName} ${dimensions} ${alarm.Statistic} ${alarm.Period}s x${alarm.EvaluationPeriods} ${alarm.ComparisonOperator} ${alarm.Threshold} ` +
+    `missing=${alarm.TreatMissingData ?? 'missing'} actions=${actions}${alarm.ActionsEnabled === 'false' ? ' (actions off)' : ''}`
+  );
+}
+
 /** A role's inline policies as the template declares them (after its conditions). */
 function rolePolicies(properties: Readonly<Record<string, unknown>> | undefined): { readonly name: string; readonly document: unknown }[] {
   const policies = properties?.Policies;
@@ -461,6 +484,38 @@ export async function checkDrift(
       read: async () => {
         const { Attributes: live = {} } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: outputs.FailedEventsQueueUrl, AttributeNames: ['All'] }));
         return queueText(live.MessageRetentionPeriod, live.KmsMasterKeyId, live.SqsManagedSseEnabled);
+      },
+    });
+  }
+  // Who tells the owner of a parked event: an alarm deleted, silenced or pointed elsewhere by hand tells no one.
+  const alarm = resources.ParkedEventsAlarm?.Properties;
+  if (alarm) {
+    // The queue's name is the last part of its ARN, which the stack's outputs give.
+    const queueName = outputs.FailedEventsQueueArn?.split(':').pop();
+    const alarmValue = (node: unknown) =>
+      JSON.stringify((node as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt']) === JSON.stringify(['FailedEventsQueue', 'QueueName']) ? queueName : resolve(node);
+    const dimensions = (alarm.Dimensions as { Name?: unknown; Value?: unknown }[] | undefined) ?? [];
+    const alarmName = resolve(alarm.AlarmName);
+    expectations.push({
+      resource: 'ParkedEventsAlarm',
+      property: 'alarm',
+      expected: alarmText({
+        Namespace: resolve(alarm.Namespace),
+        MetricName: resolve(alarm.MetricName),
+        Dimensions: dimensions.map(({ Name, Value }) => ({ Name: resolve(Name), Value: alarmValue(Value) })),
+        Statistic: resolve(alarm.Statistic),
+        Period: resolve(alarm.Period),
+        EvaluationPeriods: resolve(alarm.EvaluationPeriods),
+        ComparisonOperator: resolve(alarm.ComparisonOperator),
+        Threshold: resolve(alarm.Threshold),
+        TreatMissingData: resolve(alarm.TreatMissingData),
+        ActionsEnabled: resolve(alarm.ActionsEnabled) ?? 'true',
+        AlarmActions: ((alarm.AlarmActions as unknown[] | undefined) ?? []).map((action) => resolve(action)),
+      }),
+      read: async () => {
+        const [live] = (await clients.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: alarmName ? [alarmName] : [] }))).MetricAlarms ?? [];
+        if (!live) return 'none';
+        return alarmText({ ...live, Period: live.Period?.toString(), EvaluationPeriods: live.EvaluationPeriods?.toString(), Threshold: live.Threshold?.toString(), ActionsEnabled: String(live.ActionsEnabled ?? true) });
       },
     });
   }

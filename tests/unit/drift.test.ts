@@ -1,4 +1,5 @@
 import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
@@ -30,6 +31,7 @@ const lambda = mockClient(LambdaClient);
 const sqs = mockClient(SQSClient);
 const cloudTrail = mockClient(CloudTrailClient);
 const iam = mockClient(IAMClient);
+const cloudWatch = mockClient(CloudWatchClient);
 const outputs: StackOutputs = {
   InboxBucketName: 'in',
   BackupBucketName: 'bk',
@@ -139,6 +141,26 @@ const onTheRole = (answer: ReturnType<typeof rolePolicy>) => {
   });
 };
 
+/** The parked-events alarm as CloudWatch describes it for the template with the default parameters. */
+const parkedEventsAlarm: MetricAlarm = {
+  AlarmName: 'backup-kit-parked-events',
+  Namespace: 'AWS/SQS',
+  MetricName: 'ApproximateNumberOfMessagesVisible',
+  Dimensions: [{ Name: 'QueueName', Value: 'q' }],
+  Statistic: 'Maximum',
+  Period: 300,
+  EvaluationPeriods: 1,
+  Threshold: 0,
+  ComparisonOperator: 'GreaterThanThreshold',
+  TreatMissingData: 'notBreaching',
+  ActionsEnabled: true,
+  AlarmActions: [outputs.ReceiptTopicArn],
+};
+const withAlarms = (...MetricAlarms: MetricAlarm[]) => {
+  cloudWatch.reset();
+  cloudWatch.on(DescribeAlarmsCommand).callsFake(({ AlarmNames }: { AlarmNames?: string[] }) => ({ MetricAlarms: MetricAlarms.filter((alarm) => AlarmNames?.includes(alarm.AlarmName ?? '')) }));
+};
+
 /** Live resources exactly as the template asks for them. */
 function liveAsTemplated() {
   s3.reset();
@@ -165,6 +187,7 @@ function liveAsTemplated() {
   });
   lambda.on(GetFunctionConfigurationCommand).callsFake(forTheStacksFunction({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, ...templatedLimits, Environment: { Variables: templatedEnvironment } }));
   onTheRole(rolePolicy(...Object.values(roleStatements)));
+  withAlarms(parkedEventsAlarm);
   lambda.on(GetFunctionEventInvokeConfigCommand).callsFake(forTheStacksFunction({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } }));
   lambda.on(GetPolicyCommand).callsFake(forTheStacksFunction(functionPolicy(s3MayInvoke)));
   sqs.reset();
@@ -302,6 +325,32 @@ describe('checkDrift', () => {
     const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
     // Assess
     expect(checks.find((c) => c.resource === 'BackupFunctionRole')).toMatchObject({ status: 'ok' });
+  });
+
+  it('reports the parked-events alarm deleted, its actions turned off or sent elsewhere, or its threshold raised, by hand, as drift: the owner would not be told of a parked event', async () => {
+    // Prepare
+    const variants: MetricAlarm[][] = [
+      [],
+      [{ ...parkedEventsAlarm, ActionsEnabled: false }],
+      [{ ...parkedEventsAlarm, AlarmActions: [] }],
+      [{ ...parkedEventsAlarm, Threshold: 100 }],
+    ];
+    const lines: (string | undefined)[] = [];
+    for (const alarms of variants) {
+      withAlarms(...alarms);
+      // Act
+      const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+      const drifted = checks.filter((c) => c.status === 'DRIFT');
+      // Assess
+      expect(drifted.map((c) => `${c.resource} ${c.property}`)).toEqual(['ParkedEventsAlarm alarm']);
+      lines.push(drifted[0]?.live);
+    }
+    expect(lines).toEqual([
+      'none',
+      expect.stringContaining('actions off'),
+      expect.stringContaining('actions=none'),
+      expect.stringContaining('GreaterThanThreshold 100'),
+    ]);
   });
 
   it("reports the backup bucket's Object Lock default retention shortened or turned off by hand as drift", async () => {
