@@ -149,7 +149,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     const unbacked = await unbackedInStack(clients, outputs, checkedInbox, { retentionDays: retentionDaysOf(parametersOf(stack)), log });
     // Asked only where the refusal would name redrive and reconcile, which invoke the function.
     const functionGone = (unbacked.keys.length > 0 || unbacked.parked > 0) && (await functionDeleted(clients, outputs.BackupFunctionName));
-    refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable, functionGone });
+    refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable, functionGone, deletingBackups: options.deleteBackups });
     if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages, target.name)}`);
   }
   if (stack) await refuseDestroyingAuditLogs(clients, outputs.AuditTrailBucketName, !options.refuseDeletingAuditLogs);

@@ -249,6 +249,8 @@ export type RefusalContext = {
   readonly stackUsable?: boolean;
   /** The stack's function is gone (deleted outside CloudFormation): redrive and reconcile FIX=1 would invoke nothing. */
   readonly functionGone?: boolean;
+  /** The destroy deletes the backups too (DELETE_BACKUPS=1): a backup made first would go with them. */
+  readonly deletingBackups?: boolean;
 };
 
 /** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */
@@ -279,7 +281,9 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
   const current =
     keys.length === 0 && parked === 0 && !queueListedInPart
       ? undefined
-      : blocked
+      : context.deletingBackups
+        ? `DELETE_BACKUPS=1 deletes the backups too, so backing them up first keeps nothing: copy the inbox into a bucket of yours first if you want them (\`${copy}\`), or destroy with DISCARD_UNBACKED=1 as well to let them go`
+        : blocked
         ? `${blocked}: copy the inbox into a bucket of yours first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and copy them back into the new inbox, which backs them up`
         : keys.length === 0 && parked === 0
           ? // Only a queue too large to list whole: what it listed were other messages, which no redrive takes.

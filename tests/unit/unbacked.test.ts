@@ -282,6 +282,24 @@ describe('what a destroy would lose', () => {
     expect(refusals[3]).not.toContain('make reconcile FIX=1');
   });
 
+  it('says, to a destroy that deletes the backups too, that backing the files up first keeps nothing: copy them out, or let them go', () => {
+    // Act
+    const refusal = (() => {
+      try {
+        refuseLosingUnbacked({ keys: [{ key: 'a.txt', finding: Finding.missing, detail: 'no backup' }], parked: 1 }, 'embedded', { inboxBucket: INBOX, endpoint: 'http://127.0.0.1:4599', stackUsable: true, deletingBackups: true });
+        return '';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    })();
+    // Assess
+    expect(refusal).toContain('DELETE_BACKUPS=1 deletes the backups too, so backing them up first keeps nothing');
+    expect(refusal).toContain(`aws s3 sync s3://${INBOX} s3://<a bucket of yours>`);
+    expect(refusal).toContain('DISCARD_UNBACKED=1');
+    expect(refusal).not.toContain('make redrive');
+    expect(refusal).not.toContain('make reconcile FIX=1');
+  });
+
   it('counts as parked only the events of the inbox, which a redrive takes, and names the other messages without refusing for them', async () => {
     // Prepare: every upload backed up; the queue holds one event of the inbox, and three messages no redrive takes
     const kept = model.put(INBOX, 'kept.txt', { body: 'kept' });
