@@ -1,5 +1,6 @@
 import { GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
@@ -516,6 +517,24 @@ export async function checkDrift(
         const [live] = (await clients.cloudWatch.send(new DescribeAlarmsCommand({ AlarmNames: alarmName ? [alarmName] : [] }))).MetricAlarms ?? [];
         if (!live) return 'none';
         return alarmText({ ...live, Period: live.Period?.toString(), EvaluationPeriods: live.EvaluationPeriods?.toString(), Threshold: live.Threshold?.toString(), ActionsEnabled: String(live.ActionsEnabled ?? true) });
+      },
+    });
+  }
+  // How long the function's decisions and receipts are kept: shortened by hand, the console and the owner lose them sooner.
+  const logGroup = resources.BackupFunctionLogGroup?.Properties;
+  if (logGroup && outputs.LogGroupName) {
+    const logGroupName = outputs.LogGroupName;
+    const days = resolve(logGroup.RetentionInDays);
+    expectations.push({
+      resource: 'BackupFunctionLogGroup',
+      property: 'retention',
+      expected: days === undefined ? 'retention=never' : `retention=${days}d`,
+      read: async () => {
+        // Listed by name: the group itself comes before any whose name only begins with its own.
+        const { logGroups = [] } = await clients.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: logGroupName }));
+        const group = logGroups.find((listed) => listed.logGroupName === logGroupName);
+        if (!group) return 'none';
+        return group.retentionInDays === undefined ? 'retention=never' : `retention=${group.retentionInDays}d`;
       },
     });
   }

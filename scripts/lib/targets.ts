@@ -77,8 +77,9 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     settleAfterRoleChangeMs: 0,
     emailSubscriptionsNeedConfirmation: false,
     // LocalStack 4.14's AWS::S3::Bucket provider skips these (resource_providers/aws_s3_bucket.py), and
-    // creates buckets with a public-read ACL that its free build does not enforce.
-    notEmulated: ['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl'],
+    // creates buckets with a public-read ACL that its free build does not enforce; its AWS::Logs::LogGroup provider
+    // creates the group without its RetentionInDays (logs/resource_providers/aws_logs_loggroup.py).
+    notEmulated: ['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl', 'retention'],
     permissionSourceAccount: false,
   },
   aws: {

@@ -1,5 +1,6 @@
 import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
@@ -32,6 +33,7 @@ const sqs = mockClient(SQSClient);
 const cloudTrail = mockClient(CloudTrailClient);
 const iam = mockClient(IAMClient);
 const cloudWatch = mockClient(CloudWatchClient);
+const logs = mockClient(CloudWatchLogsClient);
 const outputs: StackOutputs = {
   InboxBucketName: 'in',
   BackupBucketName: 'bk',
@@ -161,6 +163,12 @@ const withAlarms = (...MetricAlarms: MetricAlarm[]) => {
   cloudWatch.on(DescribeAlarmsCommand).callsFake(({ AlarmNames }: { AlarmNames?: string[] }) => ({ MetricAlarms: MetricAlarms.filter((alarm) => AlarmNames?.includes(alarm.AlarmName ?? '')) }));
 };
 
+/** The function's log group, and a neighbour whose name begins with its own, as CloudWatch Logs lists them by prefix. */
+const logGroupKeptFor = (retentionInDays: number | undefined) => {
+  logs.reset();
+  logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [{ logGroupName: `${outputs.LogGroupName}-old`, retentionInDays: 1 }, { logGroupName: outputs.LogGroupName, retentionInDays }] });
+};
+
 /** Live resources exactly as the template asks for them. */
 function liveAsTemplated() {
   s3.reset();
@@ -188,6 +196,7 @@ function liveAsTemplated() {
   lambda.on(GetFunctionConfigurationCommand).callsFake(forTheStacksFunction({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, ...templatedLimits, Environment: { Variables: templatedEnvironment } }));
   onTheRole(rolePolicy(...Object.values(roleStatements)));
   withAlarms(parkedEventsAlarm);
+  logGroupKeptFor(30);
   lambda.on(GetFunctionEventInvokeConfigCommand).callsFake(forTheStacksFunction({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } }));
   lambda.on(GetPolicyCommand).callsFake(forTheStacksFunction(functionPolicy(s3MayInvoke)));
   sqs.reset();
@@ -353,6 +362,22 @@ describe('checkDrift', () => {
     ]);
   });
 
+  it("reports the function's log retention shortened by hand, or its group deleted, as drift: receipts and decisions would expire sooner", async () => {
+    // Prepare, act and assess: one day instead of the template's 30, never expiring, and no group
+    for (const [retention, live] of [
+      [1, 'retention=1d'],
+      [undefined, 'retention=never'],
+    ] as const) {
+      logGroupKeptFor(retention);
+      const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+      expect(checks.filter((c) => c.status === 'DRIFT')).toEqual([{ resource: 'BackupFunctionLogGroup', property: 'retention', expected: 'retention=30d', live, status: 'DRIFT' }]);
+    }
+    logs.reset();
+    logs.on(DescribeLogGroupsCommand).resolves({ logGroups: [] });
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    expect(checks.find((c) => c.resource === 'BackupFunctionLogGroup')).toMatchObject({ live: 'none', status: 'DRIFT' });
+  });
+
   it("reports the backup bucket's Object Lock default retention shortened or turned off by hand as drift", async () => {
     // Prepare: a stack deployed with BackupObjectLockDays=30
     const locked = (Days: number) => ({ ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' as const, Rule: { DefaultRetention: { Mode: 'GOVERNANCE' as const, Days } } } });
@@ -404,7 +429,7 @@ describe('checkDrift', () => {
     // Assess
     expect(checks.filter((c) => c.status === 'DRIFT')).toEqual([]);
     const warned = checks.filter((c) => c.status === 'warn');
-    expect(new Set(warned.map((c) => c.property))).toEqual(new Set(['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl']));
+    expect(new Set(warned.map((c) => c.property))).toEqual(new Set(['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl', 'retention']));
     expect(formatDrift(warned.find((c) => c.property === 'publicAccessBlock' && c.resource === 'InboxBucket')!, 'localstack')).toMatch(
       /^ {2}warn {3}not emulated by localstack: InboxBucket publicAccessBlock \(template: BlockPublicAcls=true .*; live: none\)$/,
     );

@@ -36,7 +36,7 @@ describe('resolveTarget', () => {
 
   it('keeps the known gaps of each target with its capabilities', () => {
     // Assess
-    expect(capabilitiesOf.localstack.notEmulated).toEqual(['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl']);
+    expect(capabilitiesOf.localstack.notEmulated).toEqual(['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl', 'retention']);
     expect(capabilitiesOf.embedded).toMatchObject({ iamEnforced: true, cloudTrail: false, notEmulated: [] });
     expect(capabilitiesOf.aws).toMatchObject({ iamEnforced: true, cloudTrail: true });
   });
