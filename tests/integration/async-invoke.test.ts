@@ -139,6 +139,23 @@ describe("the embedded emulator's asynchronous invocations", () => {
     await expect(put).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
+  it('keep the configuration in force when a change outside Lambda’s ranges is refused, so failed events are still parked', async () => {
+    // Prepare: a function configured as the template configures the kit's
+    const { lambda } = stack!.deployment.clients;
+    const destination = stack!.deployment.outputs.FailedEventsQueueArn;
+    await createTestFunction(stack!, 'kit-async-kept', { 'index.js': 'exports.handler = async () => "ok";' });
+    const configured = { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300, DestinationConfig: { OnFailure: { Destination: destination } } };
+    await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-kept', ...configured }));
+    // Act: an update and a put that Lambda refuses (above its upper bounds)
+    const update = lambda.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-kept', MaximumRetryAttempts: 3 }));
+    await expect(update).rejects.toMatchObject({ name: 'ValidationException' });
+    const put = lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-kept', ...configured, MaximumEventAgeInSeconds: 21601 }));
+    await expect(put).rejects.toMatchObject({ name: 'ValidationException' });
+    // Assess: the destination and the settings are still those in force before
+    const config = await lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-kept' }));
+    expect(config).toMatchObject(configured);
+  });
+
   it("keep a function's answer when its log lines cannot be delivered, as Lambda does, instead of failing or dropping the event", async () => {
     // Prepare: the function's log group sends to a subscriber that has since been deleted, so writing its lines fails
     const { lambda } = stack!.deployment.clients;

@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 from kit_lambda_runtime.environment import InvocationResult, error_payload
 from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException, ValidationException
-from moto.awslambda.models import LambdaBackend
+from moto.awslambda.models import EventInvokeConfig, LambdaBackend
 from moto.awslambda.responses import LambdaResponse
 from moto.core.responses import ActionResult
 
@@ -242,13 +242,13 @@ def _destination_refusal(fn: Any, destination: str, action: str) -> str | None:
     return function_role_policy.refusal(session, [function_role_policy.Need(action, destination)])
 
 
-_moto_put_event_invoke_config = LambdaBackend.put_function_event_invoke_config
-
-
 def _put_function_event_invoke_config(self: LambdaBackend, function_name: str, config: dict[str, Any]) -> dict[str, Any]:
     """Lambda checks a destination against the execution role when it is configured, as it does a dead-letter queue
     ("The provided execution role does not have permissions to call SendMessage on SQS"): a deploy fails there.
-    A put replaces the function's configuration, as on AWS (moto's appends one, and the first would stay in force)."""
+    A put replaces the function's configuration, as on AWS (moto's appends one, and the first would stay in force),
+    and only once the whole of it is accepted: moto's own checks (retries above 2, an event age above 21600 s, a
+    destination that is no ARN) ran after the configuration in force was cleared, so a refused change removed the
+    on-failure destination and failed events were dropped from then on."""
     fn = self.get_function(function_name)
     # moto leaves the lower bounds to the SDK's own checks, which not every client makes (the JavaScript SDK does not).
     for setting, name, lowest in (("MaximumRetryAttempts", "maximumRetryAttempts", 0), ("MaximumEventAgeInSeconds", "maximumEventAgeInSeconds", 60)):
@@ -263,8 +263,11 @@ def _put_function_event_invoke_config(self: LambdaBackend, function_name: str, c
             raise InvalidParameterValueException(f"{outcome} destination {destination}: the embedded emulator delivers to SQS, SNS and Lambda only")
         if _destination_refusal(fn, destination, action) is not None:
             raise InvalidParameterValueException(f"The function's execution role does not have permissions to call {action.split(':')[-1]} on {destination}")
-    fn.event_invoke_config = []
-    return _moto_put_event_invoke_config(self, function_name, config)
+    # moto's EventInvokeConfig checks the settings as it is made; the one in force is replaced in one step, so that an
+    # attempt reading it meanwhile never finds none.
+    accepted = EventInvokeConfig(fn.function_arn, fn.last_modified, config)
+    fn.event_invoke_config = [accepted]
+    return accepted.response()
 
 
 def _update_function_event_invoke_config(self: LambdaBackend, function_name: str, config: dict[str, Any]) -> dict[str, Any]:
