@@ -1,5 +1,5 @@
 import { DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { AddPermissionCommand, CreateFunctionCommand, DeleteFunctionCommand, RemovePermissionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import { AddPermissionCommand, CreateFunctionCommand, DeleteFunctionCommand, RemovePermissionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, type InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import {
   GetBucketNotificationConfigurationCommand,
   GetObjectCommand,
@@ -209,6 +209,24 @@ describe('CloudFormation fidelity', () => {
     expect(tooSmall).toBe("400 ValidationException: 1 validation error detected: Value '64' at 'memorySize' failed to satisfy constraint: Member must have value greater than or equal to 128");
     expect(fine).toBe('created');
     expect(update).toMatch(/^400 InvalidParameterValueException: .*Reserved keys used in this request: AWS_ACCESS_KEY_ID$/);
+  });
+
+  it('refuses code that is not a zip, as Lambda does, on create and on update, keeping the code in force', async () => {
+    // Prepare
+    const refusal = (request: Promise<unknown>) => request.then(() => 'done', (error: Error & { $metadata?: { httpStatusCode?: number } }) => `${error.$metadata?.httpStatusCode} ${error.name}: ${error.message}`);
+    const { lambda } = live();
+    const Role = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: live().outputs.BackupFunctionName }))).Role;
+    const notAZip = new TextEncoder().encode('this is not a zip file');
+    await createTestFunction(started(), 'kit-zip-kept', { 'index.mjs': 'export const handler = async () => "the code in force";' });
+    // Act
+    const created = await refusal(lambda.send(new CreateFunctionCommand({ FunctionName: 'kit-not-a-zip', Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: notAZip } })));
+    const updated = await refusal(lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'kit-zip-kept', ZipFile: notAZip })));
+    const answer = await lambda.send(new InvokeCommand({ FunctionName: 'kit-zip-kept' }));
+    // Assess
+    const unzippable = '400 InvalidParameterValueException: Could not unzip uploaded file. Please check your file, then try to upload again.';
+    expect([created, updated]).toEqual([unzippable, unzippable]);
+    expect(await refusal(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'kit-not-a-zip' })))).toMatch(/^404 ResourceNotFoundException/);
+    expect(decode(answer.Payload)).toBe('the code in force');
   });
 
   it('refuses to create or update a function on a Node.js runtime Lambda no longer takes for that (nodejs20.x and older)', async () => {

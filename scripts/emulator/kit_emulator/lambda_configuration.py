@@ -3,13 +3,18 @@ UpdateFunctionConfiguration (CloudFormation's included) that sets a Node.js runt
 updates functions with, a variable Lambda reserves, more than 4 KB of variables, a timeout outside 1-900 s or memory
 outside 128-10,240 MB is refused with Lambda's answer, instead of being stored (a reserved variable then even
 replaced the value the runtime sets, AWS_REGION or the credentials). A LoggingConfig, which the kit's runtime does not
-honour, is refused by name, as the emulator's CloudFormation refuses it.
+honour, is refused by name, as the emulator's CloudFormation refuses it. Code that is not a zip (ZipFile, or the S3
+object a function's Code names) is refused as Lambda refuses it, on create and on update: moto stored it, and every
+invocation then failed in the emulator's unpacking (a bare 500, and each asynchronous event lost by the emulator,
+neither retried nor parked), where on AWS the deploy fails.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from typing import Any
 
 from moto.awslambda.exceptions import InvalidParameterValueException
@@ -72,6 +77,16 @@ def check_configuration(spec: dict[str, Any]) -> None:
             f"exceeded the 4KB limit. String measured: {measured}")
 
 
+#: What moto's LambdaFunction keeps of its code, restored when new code is refused.
+_CODE_FIELDS = ("code", "code_bytes", "code_size", "code_sha_256", "code_digest")
+
+
+def check_code(fn: LambdaFunction) -> None:
+    """Raises Lambda's answer to code of a zip-packaged function that is not a zip."""
+    if getattr(fn, "package_type", "Zip") == "Zip" and not zipfile.is_zipfile(io.BytesIO(fn.code_bytes or b"")):
+        raise InvalidParameterValueException("Could not unzip uploaded file. Please check your file, then try to upload again.")
+
+
 def variables_as_strings(spec: dict[str, Any]) -> None:
     """Lambda's variables are strings. moto's CloudFormation resolves a Number parameter to a number, where
     CloudFormation's Ref gives its string, so GetFunctionConfiguration answered COPY_CONCURRENCY as 8, not "8"."""
@@ -99,6 +114,21 @@ def install() -> None:
         variables_as_strings(config_updates)
         return update_configuration(self, config_updates)
 
+    set_function_code = LambdaFunction._set_function_code
+
+    # Reached by CreateFunction, UpdateFunctionCode and CloudFormation alike; a refused update leaves the code in force.
+    def checked_set_function_code(self: LambdaFunction, updated_spec: dict[str, Any]) -> None:
+        before = {name: getattr(self, name) for name in _CODE_FIELDS if hasattr(self, name)}
+        before["code"] = dict(before["code"]) if isinstance(before.get("code"), dict) else before.get("code")
+        set_function_code(self, updated_spec)
+        try:
+            check_code(self)
+        except InvalidParameterValueException:
+            for name, value in before.items():
+                setattr(self, name, value)
+            raise
+
+    LambdaFunction._set_function_code = checked_set_function_code  # type: ignore[method-assign]
     LambdaBackend.create_function = checked_create_function  # type: ignore[method-assign]
     LambdaBackend.update_function_configuration = checked_update_function_configuration  # type: ignore[method-assign]
     LambdaFunction.update_configuration = update_configuration_with_strings  # type: ignore[method-assign]
