@@ -7,7 +7,7 @@ import {
   UpdateFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -181,5 +181,25 @@ describe("the embedded emulator's asynchronous invocations", () => {
     await emulatorQuiet(stack!.emulator);
     expect(ran()).toBe(2);
     expect(await stack!.emulator.log()).toMatch(/\[lambda\] kit-async-logged \S+: its log lines could not be written: /);
+  });
+  it('fail an event whose answer is larger than the 6 MB Lambda returns, as Lambda does, so it is retried and parked, not counted a success', async () => {
+    // Prepare: a function that answers 7 MB, tried once, parking in the stack's failed-events queue
+    const { lambda, sqs } = stack!.deployment.clients;
+    const { FailedEventsQueueUrl: QueueUrl, FailedEventsQueueArn: destination } = stack!.deployment.outputs;
+    const created = await createTestFunction(stack!, 'kit-async-oversized', { 'index.js': 'exports.handler = async () => "x".repeat(7000000);' }, { memory: 512 });
+    await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-oversized', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: destination } } }));
+    // Act
+    await lambda.send(new InvokeCommand({ FunctionName: 'kit-async-oversized', InvocationType: 'Event', Payload: '{}' }));
+    // Assess
+    const parked = await waitFor('the parked record', async () => {
+      const messages = (await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages ?? [];
+      return messages.find((message) => message.Body?.includes(`${created.FunctionArn}:$LATEST`));
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    await sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: parked.ReceiptHandle! }));
+    expect(JSON.parse(parked.Body!)).toMatchObject({
+      requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 1 },
+      responseContext: { functionError: 'Unhandled' },
+      responsePayload: { errorType: 'Function.ResponseSizeTooLarge', errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).' },
+    });
   });
 });

@@ -148,7 +148,8 @@ class AsyncInvoker:
         if not lambda_runtime.is_deployed(fn):
             return _dropped(event, "the function was deleted")
         try:
-            result = lambda_runtime.invoke(fn, event.payload, event.request_id)
+            # A response over Lambda's limit fails the attempt there too (the Invoke API's check covers RequestResponse only).
+            result = lambda_runtime.within_response_limit(lambda_runtime.invoke(fn, event.payload, event.request_id))
         except lambda_runtime.EmulatorStopping:
             return _dropped(event, "the emulator is stopping")
         except UnknownFunctionException:

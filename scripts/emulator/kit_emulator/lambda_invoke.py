@@ -22,7 +22,7 @@ SYNC_REQUEST_LIMIT_BYTES = 6_291_456
 ASYNC_REQUEST_LIMIT_BYTES = 1_048_576
 #: Lambda's limit on a synchronous invocation's response ("Response payload size exceeded maximum allowed payload
 #: size (6291556 bytes)"), and the one moto checks it against, with sys.getsizeof.
-RESPONSE_LIMIT_BYTES = 6_291_556
+RESPONSE_LIMIT_BYTES = lambda_runtime.RESPONSE_LIMIT_BYTES
 _MOTO_RESPONSE_LIMIT = 6_000_000
 
 _probe = type("_Probe", (bytes,), {"__slots__": ()})()

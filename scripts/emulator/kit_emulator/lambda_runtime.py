@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from kit_lambda_runtime import lifeline
-from kit_lambda_runtime.environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec, InvocationResult
+from kit_lambda_runtime.environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec, InvocationResult, error_payload
 from kit_lambda_runtime.module_scope import end_package_scope
 from kit_lambda_runtime.node_binary import UnsupportedRuntime, node_binary_for
 from moto.awslambda.exceptions import InvalidParameterValueException, UnknownFunctionException
@@ -351,6 +351,19 @@ def _write_logs(fn: Any, stream: str, result: InvocationResult) -> None:
 def _trace_id() -> str:
     """An X-Ray trace header as Lambda gives every invocation (_X_AMZN_TRACE_ID), not sampled."""
     return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+
+
+#: Lambda's limit on a function's response, whatever the invocation type: a larger one is the function's error.
+RESPONSE_LIMIT_BYTES = 6_291_556
+
+
+def within_response_limit(result: InvocationResult) -> InvocationResult:
+    """The result as Lambda reports a response over its limit (Function.ResponseSizeTooLarge, a function error) for an
+    asynchronous invocation, which is then retried and parked; the Invoke API answers a synchronous one so itself."""
+    if result.errored or len(result.payload) <= RESPONSE_LIMIT_BYTES:
+        return result
+    payload = error_payload("Function.ResponseSizeTooLarge", f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT_BYTES} bytes).")
+    return InvocationResult(result.request_id, payload, "Unhandled", result.log_lines, result.duration_ms, result.cold)
 
 
 def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResult:
