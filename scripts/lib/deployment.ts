@@ -244,8 +244,12 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     const others = drifted.some((d) => !kept.includes(d.resource));
     const emulators = others ? `; on the emulators, \`make destroy\` and a deploy do it${kept.length > 0 ? ` for the others` : ''}; the backups are kept` : '';
     const keptAdvice = kept.length > 0 ? `. ${kept.join(', ')} ${kept.length > 1 ? 'outlive' : 'outlives'} \`make destroy\` (DeletionPolicy Retain) and the next deploy takes ${kept.length > 1 ? 'them' : 'it'} over as ${kept.length > 1 ? 'they are' : 'it is'}: set ${kept.length > 1 ? 'them' : 'it'} back by hand, on every target` : '';
+    // A target whose CloudFormation keeps some resources as they were on an update (LocalStack) explains them itself.
+    const cause = drifted.some((d) => d.note)
+      ? `they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged, or, where their DRIFT line says so, ${target.name}'s CloudFormation did not apply the template's change to them`
+      : 'they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged';
     throw new DeploymentFailed(
-      `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged: set them back to the template's values on the DRIFT lines (with the AWS console or CLI${emulators})${keptAdvice}`,
+      `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; ${cause}: set them back to the template's values on the DRIFT lines (with the AWS console or CLI${emulators})${keptAdvice}`,
     );
   }
   return { stackName, action: result.action, outputs, parameters, artefact, drift, clients };

@@ -34,7 +34,10 @@ export type DriftCheck = {
   readonly expected: string;
   readonly live: string;
   readonly status: DriftStatus;
-  /** Why a warning needs the owner, where it is not a property the target does not emulate. */
+  /**
+   * Why a warning needs the owner, where it is not a property the target does not emulate; on a drift, that the
+   * target's CloudFormation, not a hand, may have left the value (Capabilities.updatesNotApplied).
+   */
   readonly note?: string;
 };
 
@@ -608,7 +611,18 @@ export async function checkDrift(
       if (capabilities.notEmulated.includes(property)) return { resource, property, expected, live: actual, status: DriftStatus.warn };
       if (actual === expected) return { resource, property, expected, live: actual, status: DriftStatus.ok };
       const note = ownersTurn?.(actual);
-      return { resource, property, expected, live: actual, status: note ? DriftStatus.warn : DriftStatus.drift, ...(note ? { note } : {}) };
+      if (note) return { resource, property, expected, live: actual, status: DriftStatus.warn, note };
+      // Still drift (the resource works as it is), but not necessarily anyone's hand: say so.
+      const type = template.Resources[resource]?.Type;
+      const notUpdated = type !== undefined && capabilities.updatesNotApplied.includes(type);
+      return {
+        resource,
+        property,
+        expected,
+        live: actual,
+        status: DriftStatus.drift,
+        ...(notUpdated ? { note: `the target's CloudFormation does not update an ${type} in place (it reports the update complete and keeps what was there): a deploy that changed this left the old value` } : {}),
+      };
     }),
   );
 }
@@ -649,6 +663,6 @@ export function formatDrift(check: DriftCheck, targetName: string): string {
         ? `  warn   ${check.resource} ${check.property}: ${check.live}: ${check.note}`
         : `  warn   not emulated by ${targetName}: ${check.resource} ${check.property} (template: ${check.expected}; live: ${check.live})`;
     case DriftStatus.drift:
-      return `  DRIFT  ${check.resource} ${check.property}: template ${check.expected}, live ${check.live}`;
+      return `  DRIFT  ${check.resource} ${check.property}: template ${check.expected}, live ${check.live}${check.note ? `: ${check.note}` : ''}`;
   }
 }

@@ -35,6 +35,11 @@ export type Capabilities = {
    * provider passes only FunctionName, Action, Principal and SourceArn (resource_providers/aws_lambda_permission.py).
    */
   readonly permissionSourceAccount: boolean;
+  /**
+   * Resource types the target's CloudFormation does not update in place: it reports the update complete and keeps
+   * what was there, so a deploy that changed one leaves it as it was and the drift check finds the old value.
+   */
+  readonly updatesNotApplied: readonly string[];
 };
 
 export type Target = {
@@ -66,6 +71,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     emailSubscriptionsNeedConfirmation: false,
     notEmulated: [],
     permissionSourceAccount: true,
+    updatesNotApplied: [],
   },
   /** LocalStack in Docker; in host mode its functions are local processes (localstackCapabilities). */
   localstack: {
@@ -81,6 +87,12 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     // creates the group without its RetentionInDays (logs/resource_providers/aws_logs_loggroup.py).
     notEmulated: ['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl', 'retention'],
     permissionSourceAccount: false,
+    // LocalStack 4.14's providers of these raise NotImplementedError on update, which its engine logs ("Unable to
+    // update resource type") and reports as UPDATE_COMPLETE (resource_provider.py, execute_action); its
+    // AWS::IAM::Role update applies only a new name, assume-role policy or managed policies, never the inline
+    // Policies (iam/resource_providers/aws_iam_role.py). Seen in host mode: MaximumEventAgeSeconds 300 to 600 and
+    // ReceiptPublishAllowed=false deployed, both left as they were.
+    updatesNotApplied: ['AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::CloudWatch::Alarm', 'AWS::Logs::LogGroup', 'AWS::Lambda::EventInvokeConfig', 'AWS::IAM::Role'],
   },
   aws: {
     iamEnforced: true,
@@ -92,6 +104,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     emailSubscriptionsNeedConfirmation: true,
     notEmulated: [],
     permissionSourceAccount: true,
+    updatesNotApplied: [],
   },
 };
 

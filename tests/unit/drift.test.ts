@@ -735,6 +735,23 @@ describe('drift a deploy must not report falsely', () => {
     expect(notOk(checks)).toEqual([]);
   });
 
+  it("names LocalStack's CloudFormation, which leaves some resources as they were when a deploy changes them, as the cause of their drift, not a hand", async () => {
+    // Prepare: a deploy asked for 600 s and ReceiptPublishAllowed=false; LocalStack 4.14 kept the event invoke config
+    // ("Unable to update resource type", resource_provider.py) and the role's inline policy (aws_iam_role.py's update)
+    lambda.on(GetFunctionEventInvokeConfigCommand).resolves({ MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600, DestinationConfig: { OnFailure: { Destination: outputs.FailedEventsQueueArn } } });
+    const parameters = { MaximumEventAgeSeconds: '600', ReceiptPublishAllowed: 'false' };
+    // Act
+    const onLocalStack = (await checkDrift(clients, template, parameters, outputs, capabilitiesOf.localstack)).filter((c) => c.status === 'DRIFT');
+    const onEmbedded = (await checkDrift(clients, template, parameters, outputs, capabilitiesOf.embedded)).filter((c) => c.status === 'DRIFT');
+    // Assess: still drift (the function runs with what it had), but said to be LocalStack's, and how to apply the template
+    expect(onLocalStack.map((c) => c.resource)).toEqual(['BackupFunctionRole', 'BackupFunctionEventInvokeConfig']);
+    for (const check of onLocalStack) {
+      expect(formatDrift(check, 'localstack')).toMatch(/^ {2}DRIFT {2}\S+ .*: template .*, live .*: the target's CloudFormation does not update an AWS::\S+ in place .*: a deploy that changed this left the old value$/);
+    }
+    expect(onEmbedded.map((c) => c.resource)).toEqual(['BackupFunctionRole', 'BackupFunctionEventInvokeConfig']);
+    expect(onEmbedded.map((c) => c.note)).toEqual([undefined, undefined]);
+  });
+
   it('takes a confirmed e-mail subscription on aws as it is', async () => {
     // Prepare
     sns.on(ListSubscriptionsByTopicCommand).resolves({
