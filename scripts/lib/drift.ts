@@ -607,11 +607,19 @@ export async function checkDrift(
 
   return Promise.all(
     expectations.map(async ({ resource, property, expected, read, ownersTurn }) => {
-      const actual = await live(read);
+      let actual = await live(read);
       if (capabilities.notEmulated.includes(property)) return { resource, property, expected, live: actual, status: DriftStatus.warn };
-      if (actual === expected) return { resource, property, expected, live: actual, status: DriftStatus.ok };
-      const note = ownersTurn?.(actual);
+      const note = actual === expected ? undefined : ownersTurn?.(actual);
       if (note) return { resource, property, expected, live: actual, status: DriftStatus.warn, note };
+      // A read just after the stack's update may still give the old setting (Capabilities.driftRereads).
+      const { everyMs, forMs } = capabilities.driftRereads;
+      for (let waited = 0; actual !== expected && everyMs > 0 && waited < forMs; waited += everyMs) {
+        await new Promise((resolve) => setTimeout(resolve, everyMs));
+        actual = await live(read);
+      }
+      if (actual === expected) return { resource, property, expected, live: actual, status: DriftStatus.ok };
+      const laterNote = ownersTurn?.(actual);
+      if (laterNote) return { resource, property, expected, live: actual, status: DriftStatus.warn, note: laterNote };
       // Still drift (the resource works as it is), but not necessarily anyone's hand: say so.
       const type = template.Resources[resource]?.Type;
       const notUpdated = type !== undefined && capabilities.updatesNotApplied.includes(type);

@@ -40,6 +40,13 @@ export type Capabilities = {
    * what was there, so a deploy that changed one leaves it as it was and the drift check finds the old value.
    */
   readonly updatesNotApplied: readonly string[];
+  /**
+   * How often, and for how long, the drift check reads a setting that differs from the template again before it
+   * counts as drift: on AWS a read just after the stack's update may still give the old setting (S3's bucket
+   * configurations and IAM are eventually consistent, and SQS takes up to 60 s for an attribute), so a deploy
+   * that changed a lifecycle rule or the role's policy would fail on what it had itself just changed.
+   */
+  readonly driftRereads: { readonly everyMs: number; readonly forMs: number };
 };
 
 export type Target = {
@@ -72,6 +79,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     notEmulated: [],
     permissionSourceAccount: true,
     updatesNotApplied: [],
+    driftRereads: { everyMs: 0, forMs: 0 },
   },
   /** LocalStack in Docker; in host mode its functions are local processes (localstackCapabilities). */
   localstack: {
@@ -93,6 +101,7 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     // Policies (iam/resource_providers/aws_iam_role.py). Seen in host mode: MaximumEventAgeSeconds 300 to 600 and
     // ReceiptPublishAllowed=false deployed, both left as they were.
     updatesNotApplied: ['AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::CloudWatch::Alarm', 'AWS::Logs::LogGroup', 'AWS::Lambda::EventInvokeConfig', 'AWS::IAM::Role'],
+    driftRereads: { everyMs: 0, forMs: 0 },
   },
   aws: {
     iamEnforced: true,
@@ -105,6 +114,8 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     notEmulated: [],
     permissionSourceAccount: true,
     updatesNotApplied: [],
+    // Terraform's AWS provider waits up to 2 minutes for S3 bucket changes and SQS attributes to read back.
+    driftRereads: { everyMs: 5_000, forMs: 60_000 },
   },
 };
 

@@ -22,7 +22,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { checkDrift, formatDrift } from '../../scripts/lib/drift.js';
 import type { StackOutputs } from '../../scripts/lib/outputs.js';
-import { capabilitiesOf, embeddedTarget } from '../../scripts/lib/targets.js';
+import { capabilitiesOf, embeddedTarget, type Capabilities } from '../../scripts/lib/targets.js';
 import { loadTemplate, type Template } from '../../scripts/lib/template.js';
 import { awsError } from './support/fixtures.js';
 
@@ -505,7 +505,8 @@ describe('the audit trail, where the target has CloudTrail', () => {
       return { TrailARN: `arn:aws:cloudtrail:us-east-1:123456789012:trail/${trailName}`, AdvancedEventSelectors: changes.selectors ?? [inboxWrites] };
     });
   }
-  const trailChecks = async (capabilities = capabilitiesOf.aws) =>
+  // AWS as it is, but without reading a differing setting again: these fakes do not change between reads.
+  const trailChecks = async (capabilities: Capabilities = { ...capabilitiesOf.aws, driftRereads: { everyMs: 0, forMs: 0 } }) =>
     (await checkDrift(clients, template, { EnableAuditTrail: 'true' }, trailOutputs, capabilities)).filter((check) => check.resource === 'AuditTrail');
 
   it('finds nothing when the trail logs, to its bucket, with validation, the inbox writes the template names', async () => {
@@ -750,6 +751,27 @@ describe('drift a deploy must not report falsely', () => {
     }
     expect(onEmbedded.map((c) => c.resource)).toEqual(['BackupFunctionRole', 'BackupFunctionEventInvokeConfig']);
     expect(onEmbedded.map((c) => c.note)).toEqual([undefined, undefined]);
+  });
+
+  it('reads a differing setting again on aws, where a bucket, queue or role read just after the update may still give the old one', async () => {
+    // Prepare: a deploy set BackupNoncurrentVersionRetentionDays=30; S3 answers the first read with the rules it had
+    // (its bucket configurations are eventually consistent), the next ones with the new rule
+    const before = { Rules: [abortRule('abort-incomplete-multipart-copies')] };
+    const after = { Rules: [abortRule('abort-incomplete-multipart-copies'), { ID: 'expire-noncurrent-versions', Status: 'Enabled' as const, Filter: { Prefix: '' }, NoncurrentVersionExpiration: { NoncurrentDays: 30 } }] };
+    let reads = 0;
+    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).callsFake(() => (++reads === 1 ? before : after));
+    const quick = { ...capabilitiesOf.aws, driftRereads: { everyMs: 1, forMs: 20 } };
+    // Act
+    const settled = await checkDrift(clients, template, { BackupNoncurrentVersionRetentionDays: '30' }, outputs, quick);
+    reads = 0;
+    s3.on(GetBucketLifecycleConfigurationCommand, { Bucket: 'bk' }).callsFake(() => (++reads, before));
+    const changed = await checkDrift(clients, template, { BackupNoncurrentVersionRetentionDays: '30' }, outputs, quick);
+    // Assess: the update is taken once S3 gives it; a rule that stays different is still drift, read a few times
+    expect(notOk(settled)).toEqual([]);
+    expect(notOk(changed)).toEqual([expect.stringMatching(/^BackupBucket lifecycle: .* \(DRIFT\)$/)]);
+    expect(reads).toBeGreaterThan(1);
+    expect(capabilitiesOf.aws.driftRereads.forMs).toBeGreaterThanOrEqual(30_000);
+    expect([capabilitiesOf.embedded.driftRereads.forMs, capabilitiesOf.localstack.driftRereads.forMs]).toEqual([0, 0]);
   });
 
   it('takes a confirmed e-mail subscription on aws as it is', async () => {
