@@ -8,6 +8,7 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutOb
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { shownName } from '../../handler/shown-name.js';
 import { sessionToken } from '../../scripts/console/guard.js';
 import { liveBackend } from '../../scripts/console/live-backend.js';
 import { startConsole, type RunningConsole } from '../../scripts/console/serve.js';
@@ -84,8 +85,10 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
 
   it('shows an upload’s backup with its receipt, and restores it, asking before it overwrites', async () => {
     // Prepare: a file is uploaded, backed up, then lost from the inbox; its key has a run of spaces and ends with one,
-    // which the restore keeps and the page shows
+    // which the restore keeps and the page shows (in its lines of text quoted, as the scripts print it, so that the
+    // blank at its end shows)
     const key = `photos/cat  ${Date.now()}.jpg `;
+    const printed = shownName(key);
     const source = await upload(key, 'a cat');
     await live().s3.send(new DeleteObjectCommand({ Bucket: live().outputs.InboxBucketName, Key: key }));
 
@@ -108,10 +111,11 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
 
     // Assess
     expect(listed).toEqual({ source, receipt: 'sent' });
-    expect(restored).toContain(`restored s3://${live().outputs.InboxBucketName}/${key}`);
-    expect(restoredAsShown).toContain(`restored s3://${live().outputs.InboxBucketName}/${key}`);
-    expect(question).toContain(`s3://${live().outputs.InboxBucketName}/${key} exists`);
-    expect(overwritten).toContain(`overwrote s3://${live().outputs.InboxBucketName}/${key}`);
+    expect(printed).toBe(`'${key}'`);
+    expect(restored).toContain(`restored s3://${live().outputs.InboxBucketName}/${printed}`);
+    expect(restoredAsShown).toContain(`restored s3://${live().outputs.InboxBucketName}/${printed}`);
+    expect(question).toContain(`s3://${live().outputs.InboxBucketName}/${printed} exists`);
+    expect(overwritten).toContain(`overwrote s3://${live().outputs.InboxBucketName}/${printed}`);
     const versions = await inboxVersions(key);
     expect(versions.length).toBe(4);
     const body = await (await live().s3.send(new GetObjectCommand({ Bucket: live().outputs.InboxBucketName, Key: key }))).Body?.transformToString();
