@@ -281,14 +281,14 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
   const current =
     keys.length === 0 && parked === 0 && !queueListedInPart
       ? undefined
-      : context.deletingBackups
-        ? `DELETE_BACKUPS=1 deletes the backups too, so backing them up first keeps nothing: copy the inbox into a bucket of yours first if you want them (\`${copy}\`), or destroy with DISCARD_UNBACKED=1 as well to let them go`
-        : blocked
+      : blocked
         ? `${blocked}: copy the inbox into a bucket of yours first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and copy them back into the new inbox, which backs them up`
-        : keys.length === 0 && parked === 0
-          ? // Only a queue too large to list whole: what it listed were other messages, which no redrive takes.
-            `Look at the queue's messages with \`make redrive DRY_RUN=1 TARGET=${targetName}\` (a redrive leaves the other messages that fill it where they are), and destroy with DISCARD_UNBACKED=1 once none is an upload you need`
-          : `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
+        : context.deletingBackups
+          ? `DELETE_BACKUPS=1 deletes the backups too, so backing them up first keeps nothing: copy the inbox into a bucket of yours first if you want them (\`${copy}\`), or destroy with DISCARD_UNBACKED=1 as well to let them go`
+          : keys.length === 0 && parked === 0
+            ? // Only a queue too large to list whole: what it listed were other messages, which no redrive takes.
+              `Look at the queue's messages with \`make redrive DRY_RUN=1 TARGET=${targetName}\` (a redrive leaves the other messages that fill it where they are), and destroy with DISCARD_UNBACKED=1 once none is an upload you need`
+            : `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
   // A sync copies current versions only: an earlier one is saved by its version id.
   const first = inboxOnly[0];
   const save = first
