@@ -276,6 +276,11 @@ function statementText(statement: PolicyStatement, value: (node: unknown) => str
   return unknown ? undefined : text;
 }
 
+/** What each statement of a template's policy does, by its Sid (undefined where a value cannot be known from outside the stack). */
+function statementsBySid(document: unknown, value: (node: unknown) => string | undefined): ReadonlyMap<string, string | undefined> {
+  return new Map(statementsOf(document).map((statement) => [String(statement.Sid ?? '?'), statementText(statement, value)] as const));
+}
+
 /**
  * A live policy as its Sids, each statement that differs from the template's of the same Sid followed by what it now
  * does (the Sids alone let a statement turned into an Allow of anything pass).
@@ -431,7 +436,7 @@ export async function checkDrift(
     const bucket = policyBucket(resource.Properties?.Bucket, bucketOutputs);
     if (!bucket) continue;
     const document = resource.Properties?.PolicyDocument;
-    const statements = new Map(statementsOf(document).map((statement) => [String(statement.Sid ?? '?'), statementText(statement, policyValue)] as const));
+    const statements = statementsBySid(document, policyValue);
     expectations.push({
       resource: id,
       property: 'bucketPolicy',
@@ -581,7 +586,7 @@ export async function checkDrift(
     // What the function may do: a statement of its role removed or changed by hand (writing the backups, parking a
     // failed event) fails every event, and without ParkFailedEvents none is parked, while the deploy said all was well.
     ...rolePolicies(resources.BackupFunctionRole?.Properties).map(({ name, document }): Expectation => {
-      const statements = new Map(statementsOf(document).map((statement) => [String(statement.Sid ?? '?'), statementText(statement, policyValue)] as const));
+      const statements = statementsBySid(document, policyValue);
       return {
         resource: 'BackupFunctionRole',
         property: `policy ${name}`,
