@@ -57,6 +57,11 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts (a wait polling every 30 s stopped at once). */
 function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
+    // Aborted during the check before it: an 'abort' event already sent is not sent again to a listener added now.
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const aborted = () => {
       clearTimeout(timer);
       reject(signal!.reason);

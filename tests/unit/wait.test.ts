@@ -32,4 +32,18 @@ describe('waitFor', () => {
     expect((waited as WaitTimeout).unanswered).toBe(false);
     expect((waited as WaitTimeout).message).toMatch(/^timed out after 0\.\d s waiting for never$/);
   });
+
+  it('ends at once when its signal aborts while a check is under way, not after the pause that follows it', async () => {
+    // Prepare: a Ctrl-C that comes while the probe reads (case 8 reading CloudTrail's files), checks 30 s apart
+    const interrupted = new AbortController();
+    const probe = async () => {
+      interrupted.abort(new Error('interrupted'));
+      return undefined;
+    };
+    // Act
+    const waited = waitFor('a delivery', probe, { timeoutMs: 600_000, intervalMs: 30_000, signal: interrupted.signal }).catch((error: unknown) => error);
+    const outcome = await Promise.race([waited, new Promise((resolve) => setTimeout(() => resolve('still pausing'), 1_000))]);
+    // Assess
+    expect(outcome).toEqual(new Error('interrupted'));
+  });
 });
