@@ -22,7 +22,10 @@ export type Receipt = {
 export type ReceiptProbe = {
   /** Waits for the receipt of a key; undefined when none arrived within the time (a timeout is an answer here). */
   receiptFor(key: string, timeoutMs: number): Promise<Receipt | undefined>;
-  /** Every receipt of a key, once nothing new has arrived for `settleMs` (to count them, duplicates included). */
+  /**
+   * Every receipt of a key, once no new one of that key has arrived for `settleMs` (to count them, duplicates
+   * included); other keys' receipts do not hold it, so a stack in use cannot keep it listening.
+   */
   receiptsFor(key: string, settleMs: number): Promise<Receipt[]>;
   /** Every receipt, once nothing new has arrived for `settleMs`. */
   allReceipts(settleMs: number): Promise<Receipt[]>;
@@ -67,13 +70,13 @@ export async function createReceiptProbe(clients: Clients, topicArn: string, nam
       );
     }
   };
-  /** Drains until nothing new has arrived for `settleMs`. */
-  const settle = async (settleMs: number) => {
+  /** Drains until `counted` has not grown for `settleMs`. */
+  const settle = async (settleMs: number, counted: () => number) => {
     let quietSince = Date.now();
     while (Date.now() - quietSince < settleMs) {
-      const before = received.size;
+      const before = counted();
       await drain();
-      if (received.size > before) quietSince = Date.now();
+      if (counted() > before) quietSince = Date.now();
     }
   };
   const all = (key: string) => [...received.values()].filter((r) => r.MessageAttributes?.key?.Value === key);
@@ -92,11 +95,11 @@ export async function createReceiptProbe(clients: Clients, topicArn: string, nam
       }
     },
     async receiptsFor(key, settleMs) {
-      await settle(settleMs);
+      await settle(settleMs, () => all(key).length);
       return all(key);
     },
     async allReceipts(settleMs) {
-      await settle(settleMs);
+      await settle(settleMs, () => received.size);
       return [...received.values()];
     },
     async dispose() {

@@ -19,7 +19,7 @@ export function backupOf(context: MatrixContext, key: string, sourceVersionId: s
 /** How long the probe goes on listening after a key's receipt: one more arriving meanwhile is a receipt sent twice. */
 export const SECOND_RECEIPT_QUIET_MS = 5_000;
 
-/** The message ids of every receipt of a key, once the probe has heard nothing new of any for SECOND_RECEIPT_QUIET_MS. */
+/** The message ids of every receipt of a key, once the probe has heard no new one of that key for SECOND_RECEIPT_QUIET_MS. */
 export async function settledReceipts(context: MatrixContext, key: string): Promise<string[]> {
   return (await context.probe.receiptsFor(key, SECOND_RECEIPT_QUIET_MS)).map((receipt) => receipt.MessageId);
 }

@@ -1,5 +1,5 @@
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
@@ -41,5 +41,23 @@ describe('the receipt probe', () => {
     const receipt = probe.receiptFor('docs/a.txt', 50);
     // Assess
     await expect(receipt).rejects.toThrow(expect.objectContaining({ name: 'QueueDoesNotExist' }));
+  });
+
+  it("counts a key's receipts once none of that key has come for the quiet time, however busy the topic is with other keys", async () => {
+    // Prepare: a stack in use (matrix cases 1 and 2 on AWS): another key's receipt comes with every read, for ever
+    let sent = 0;
+    sqs.on(ReceiveMessageCommand).callsFake(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      sent += 1;
+      const receipt = { MessageId: `other-${sent}`, Message: 'Your file is backed up.', MessageAttributes: { key: { Type: 'String', Value: `photos/${sent}.jpg` } } };
+      return { Messages: [{ Body: JSON.stringify(receipt), ReceiptHandle: `handle-${sent}` }] };
+    });
+    sqs.on(DeleteMessageBatchCommand).resolves({});
+    const probe = await createReceiptProbe(clients, TOPIC, 'kit-probe');
+    // Act
+    const counted = probe.receiptsFor('docs/a.txt', 100);
+    const outcome = await Promise.race([counted, new Promise((resolve) => setTimeout(() => resolve('still listening'), 2_000))]);
+    // Assess
+    expect(outcome).toEqual([]);
   });
 });
