@@ -133,8 +133,8 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   if (keptBackupBucket === 'true') refuseRetentionUnlikeKeptBucket(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
   // Only a stack about to be created takes the bucket over and creates its policy on it.
   if (keptBackupBucket === 'true' && !updated) {
-    await refuseUnversionedKeptBucket(clients.s3, backupBucket);
-    await refusePolicyOnKeptBucket(clients.s3, backupBucket);
+    await refuseUnversionedKeptBucket(clients.s3, backupBucket, target.endpoint);
+    await refusePolicyOnKeptBucket(clients.s3, backupBucket, target.endpoint);
   }
   const leavingTrailBucket = await trailBucketLeaving(clients, updated, effective);
   refuseLosingAuditLogs(leavingTrailBucket, options.deleteAuditLogs ?? false);

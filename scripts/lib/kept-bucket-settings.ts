@@ -1,4 +1,5 @@
 import { GetBucketLifecycleConfigurationCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, type S3Client } from '@aws-sdk/client-s3';
+import { awsCli } from './aws-cli.js';
 import { objectLockConfiguration } from './buckets.js';
 import { UsageError } from './cli.js';
 import type { Parameters } from './parameters.js';
@@ -54,28 +55,30 @@ export function refuseRetentionUnlikeKeptBucket(bucket: string, live: BucketRete
 /**
  * A stack that takes a kept backup bucket over creates its own bucket policy on it, and CloudFormation cannot
  * create one over a policy the bucket has already ("The bucket policy already exists": the create fails on AWS).
- * A stack's own policy goes with the stack, so a policy found here was put on by hand: refused, saying how to go on.
+ * A stack's own policy goes with the stack, so a policy found here was put on by hand: refused, saying how to go on
+ * (with the emulator's `endpoint`, where there is one).
  */
-export async function refusePolicyOnKeptBucket(s3: S3Client, bucket: string): Promise<void> {
+export async function refusePolicyOnKeptBucket(s3: S3Client, bucket: string, endpoint?: string): Promise<void> {
   const policy = await s3.send(new GetBucketPolicyCommand({ Bucket: bucket })).catch((error: Error) => {
     if (error.name === 'NoSuchBucketPolicy') return undefined;
     throw error;
   });
   if (!policy?.Policy) return;
   throw new UsageError(
-    `s3://${bucket}, kept from an earlier stack, has a bucket policy that no stack manages, and CloudFormation cannot create the stack's own policy over it ("The bucket policy already exists"): keep a copy if you need it (aws s3api get-bucket-policy --bucket ${bucket}), remove it (aws s3api delete-bucket-policy --bucket ${bucket}) and deploy again; the stack then puts its TLS-only policy on the bucket`,
+    `s3://${bucket}, kept from an earlier stack, has a bucket policy that no stack manages, and CloudFormation cannot create the stack's own policy over it ("The bucket policy already exists"): keep a copy if you need it (${awsCli(`s3api get-bucket-policy --bucket ${bucket}`, endpoint)}), remove it (${awsCli(`s3api delete-bucket-policy --bucket ${bucket}`, endpoint)}) and deploy again; the stack then puts its TLS-only policy on the bucket`,
   );
 }
 
 /**
  * A stack that takes a kept backup bucket over does not configure it: versioning suspended by hand would stay so,
  * and each backup of a key would replace the one before (the drift check would fail the deploy only after the stack
- * was created and backing up). Refused before anything is written.
+ * was created and backing up). Refused before anything is written, saying how to turn it on (with the emulator's
+ * `endpoint`, where there is one).
  */
-export async function refuseUnversionedKeptBucket(s3: S3Client, bucket: string): Promise<void> {
+export async function refuseUnversionedKeptBucket(s3: S3Client, bucket: string, endpoint?: string): Promise<void> {
   const status = (await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status ?? 'off';
   if (status === 'Enabled') return;
   throw new UsageError(
-    `s3://${bucket}, kept from an earlier stack, has versioning ${status}, and a stack that takes a bucket over does not change its settings: each backup of a key would replace the one before. Turn it back on (aws s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled) and deploy again`,
+    `s3://${bucket}, kept from an earlier stack, has versioning ${status}, and a stack that takes a bucket over does not change its settings: each backup of a key would replace the one before. Turn it back on (${awsCli(`s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=Enabled`, endpoint)}) and deploy again`,
   );
 }

@@ -179,4 +179,19 @@ describe("a kept backup bucket's versioning", () => {
     // Assess
     await expect(refused).resolves.toBeUndefined();
   });
+
+  it("names, on an emulator, commands that reach it: its endpoint and credentials, as the kit's other advice does", async () => {
+    // Prepare: a kept bucket on the embedded emulator, versioning suspended and a policy put on by hand
+    const endpoint = 'http://127.0.0.1:4599';
+    s3.on(GetBucketVersioningCommand, { Bucket: KEPT }).resolves({ Status: 'Suspended' });
+    s3.on(GetBucketPolicyCommand, { Bucket: KEPT }).resolves({ Policy: '{"Version":"2012-10-17","Statement":[]}' });
+    // Act
+    const unversioned = await refuseUnversionedKeptBucket(client, KEPT, endpoint).catch((error: Error) => error.message);
+    const withPolicy = await refusePolicyOnKeptBucket(client, KEPT, endpoint).catch((error: Error) => error.message);
+    // Assess
+    const onTheEmulator = (args: string) => `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws ${args} --endpoint-url ${endpoint}`;
+    expect(unversioned).toContain(`(${onTheEmulator(`s3api put-bucket-versioning --bucket ${KEPT} --versioning-configuration Status=Enabled`)})`);
+    expect(withPolicy).toContain(`(${onTheEmulator(`s3api get-bucket-policy --bucket ${KEPT}`)})`);
+    expect(withPolicy).toContain(`(${onTheEmulator(`s3api delete-bucket-policy --bucket ${KEPT}`)})`);
+  });
 });
