@@ -69,6 +69,8 @@ type Expectation = {
   read: () => Promise<string>;
   /** A live value that differs but that no deploy can set back: what the owner should do, printed as a warning. */
   ownersTurn?: (live: string) => string | undefined;
+  /** The read gives the same answer every time (one configuration read shared by several checks): never read again. */
+  readOnce?: boolean;
 };
 
 function bucketExpectations(clients: Clients, id: string, bucket: string, properties: BucketProperties, functionArn: string, resolve: Resolve): Expectation[] {
@@ -557,6 +559,7 @@ export async function checkDrift(
     {
       resource: 'BackupFunction',
       property: 'runtime',
+      readOnce: true,
       expected: `${fn.Runtime} ${fn.Handler}`,
       read: async () => {
         const config = await functionConfiguration;
@@ -566,6 +569,7 @@ export async function checkDrift(
     {
       resource: 'BackupFunction',
       property: 'limits',
+      readOnce: true,
       expected: `timeout=${resolve(fn.Timeout) ?? 'default'}s memory=${resolve(fn.MemorySize) ?? 'default'}MB`,
       read: async () => {
         const config = await functionConfiguration;
@@ -575,6 +579,7 @@ export async function checkDrift(
     {
       resource: 'BackupFunction',
       property: 'environment',
+      readOnce: true,
       expected: environmentLine(expectedEnvironment),
       read: async () => {
         const config = await functionConfiguration;
@@ -611,13 +616,13 @@ export async function checkDrift(
   );
 
   return Promise.all(
-    expectations.map(async ({ resource, property, expected, read, ownersTurn }) => {
+    expectations.map(async ({ resource, property, expected, read, ownersTurn, readOnce }) => {
       let actual = await live(read);
       if (capabilities.notEmulated.includes(property)) return { resource, property, expected, live: actual, status: DriftStatus.warn };
       const note = actual === expected ? undefined : ownersTurn?.(actual);
       if (note) return { resource, property, expected, live: actual, status: DriftStatus.warn, note };
       // A read just after the stack's update may still give the old setting (Capabilities.driftRereads).
-      const { everyMs, forMs } = capabilities.driftRereads;
+      const { everyMs, forMs } = readOnce ? { everyMs: 0, forMs: 0 } : capabilities.driftRereads;
       for (let waited = 0; actual !== expected && everyMs > 0 && waited < forMs; waited += everyMs) {
         await new Promise((resolve) => setTimeout(resolve, everyMs));
         actual = await live(read);

@@ -774,6 +774,18 @@ describe('drift a deploy must not report falsely', () => {
     expect([capabilitiesOf.embedded.driftRereads.forMs, capabilitiesOf.localstack.driftRereads.forMs]).toEqual([0, 0]);
   });
 
+  it("does not wait again on aws for the function's configuration, which it reads once and which a wait cannot change", async () => {
+    // Prepare: a variable added by hand; every re-read would take a second
+    const known: FunctionConfiguration = { Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, DEBUG: '1' } } };
+    const slow = { ...capabilitiesOf.aws, driftRereads: { everyMs: 1_000, forMs: 60_000 } };
+    const started = Date.now();
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, slow, known);
+    // Assess: the drift is found at once, not after a minute of reading the same answer again
+    expect(checks.filter((c) => c.status === 'DRIFT').map((c) => `${c.resource} ${c.property}`)).toEqual(['BackupFunction environment']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   it('takes a confirmed e-mail subscription on aws as it is', async () => {
     // Prepare
     sns.on(ListSubscriptionsByTopicCommand).resolves({
