@@ -198,7 +198,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     if (error.name !== 'ResourceNotFoundException') throw error;
     // CloudFormation does not create it again while the stack is unchanged, and S3 delivers no upload's event to it.
     throw new DeploymentFailed(
-      `${functionName}, the stack's function, is gone: it was deleted outside CloudFormation, which does not create it again while the stack is unchanged, and no upload is backed up meanwhile: run \`${destroyVerb(target)}\` (it names the uploads no backup holds and how to keep them; the backups are kept), then \`${deployVerb(target)}\``,
+      `${functionName}, the stack's function, is gone: it was deleted outside CloudFormation, which does not create it again on a deploy, and no upload is backed up meanwhile: run \`${destroyVerb(target)}\` (it names the uploads no backup holds and how to keep them; the backups are kept), then \`${deployVerb(target)}\``,
     );
   });
   // Only a stack that named this artefact before the deploy leaves a mismatch that is not the deploy's own failure.

@@ -368,7 +368,7 @@ describe('deploy to the embedded target', () => {
       expect(redeploy).toBeInstanceOf(Error);
       expect(destroy).toBeInstanceOf(Error);
       expect((redeploy as Error).message).toBe(
-        `${prefix}-backup, the stack's function, is gone: it was deleted outside CloudFormation, which does not create it again while the stack is unchanged, and no upload is backed up meanwhile: run \`make destroy TARGET=embedded\` (it names the uploads no backup holds and how to keep them; the backups are kept), then \`make deploy TARGET=embedded\``,
+        `${prefix}-backup, the stack's function, is gone: it was deleted outside CloudFormation, which does not create it again on a deploy, and no upload is backed up meanwhile: run \`make destroy TARGET=embedded\` (it names the uploads no backup holds and how to keep them; the backups are kept), then \`make deploy TARGET=embedded\``,
       );
       expect((destroy as Error).message).toContain("The stack's function is gone (deleted outside CloudFormation), so neither redrive nor reconcile can back them up: copy the inbox");
       expect((destroy as Error).message).not.toContain('make reconcile FIX=1');
