@@ -2,6 +2,7 @@ import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } f
 import { PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { functionLogLines, invocationLines, logEvents, waitForBackupOf, type FunctionLogLine } from '../lib/observe.js';
 import { waitFor, WaitTimeout } from '../lib/wait.js';
+import { isTransient } from '../../handler/errors.js';
 import type { MatrixContext } from './types.js';
 import { invokeFunction, type Invocation } from '../lib/invoke.js';
 
@@ -26,8 +27,8 @@ export async function settledReceipts(context: MatrixContext, key: string): Prom
 
 /**
  * Waits until the lines `read` gives hold one that matches; undefined when none appeared in time. A log group not
- * there yet is waited for; a log that cannot be read (access denied, a target that stopped answering) fails with its
- * own reason, which "no such line" would have blamed on the function.
+ * there yet is waited for, and so is a read that may pass; a log that cannot be read (access denied, reads that
+ * failed to the end) fails with its own reason, which "no such line" would have blamed on the function.
  */
 async function awaitedLine(
   context: MatrixContext,
@@ -36,18 +37,27 @@ async function awaitedLine(
   matches: (line: FunctionLogLine) => boolean,
   timeoutMs = context.patienceMs,
 ): Promise<FunctionLogLine | undefined> {
+  // A read that may pass (throttled, a 5xx) is tried again; if every read to the end failed so, that is the answer.
+  let lastFailure: unknown;
   const found = async () => {
     try {
-      return (await read())?.find(matches);
+      const line = (await read())?.find(matches);
+      lastFailure = undefined;
+      return line;
     } catch (error) {
       if ((error as Error).name === 'ResourceNotFoundException') return undefined;
-      throw error;
+      if (!isTransient(error)) throw error;
+      lastFailure = error;
+      return undefined;
     }
   };
   try {
     return await waitFor(what, found, { timeoutMs, intervalMs: context.target.endpoint ? 250 : 2_000 });
   } catch (error) {
-    if (error instanceof WaitTimeout && !error.unanswered) return undefined;
+    if (error instanceof WaitTimeout && !error.unanswered) {
+      if (lastFailure !== undefined) throw lastFailure;
+      return undefined;
+    }
     throw error;
   }
 }

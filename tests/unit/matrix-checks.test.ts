@@ -67,6 +67,19 @@ describe("the matrix's wait for a line of the function's log", () => {
     expect(line).toMatchObject(skipCopy);
   });
 
+  it('reads again after a read that may pass (throttled), and fails with that reason only when every read to the end failed so', async () => {
+    // Prepare
+    logs.on(FilterLogEventsCommand).rejectsOnce(awsError('ThrottlingException', 400)).resolves({ events: [event(skipCopy)] });
+    // Act
+    const line = await loggedLine(context, Date.now(), (found) => found.outcome === 'skip_copy');
+    logs.reset();
+    logs.on(FilterLogEventsCommand).rejects(awsError('ServiceUnavailableException', 503));
+    const failing = loggedLine(context, Date.now(), (found) => found.outcome === 'skip_copy', 600);
+    // Assess
+    expect(line).toMatchObject(skipCopy);
+    await expect(failing).rejects.toThrow(expect.objectContaining({ name: 'ServiceUnavailableException' }));
+  });
+
   it('says no line was logged when none came in time', async () => {
     // Prepare
     logs.on(FilterLogEventsCommand).resolves({ events: [] });
