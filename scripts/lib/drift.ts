@@ -1,7 +1,7 @@
 import { GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
@@ -274,7 +274,7 @@ function statementText(statement: PolicyStatement, value: (node: unknown) => str
           typeof block === 'object' && block !== null ? Object.entries(block).map(([key, given]) => `${operator}:${key.toLowerCase()}=${sorted(values(given))}`) : [`${operator}:…`],
         )
       : [];
-  const text = `${values(statement.Effect).join(',')} ${sorted(principals)} ${sorted(actions)} on ${sorted(resources)}${conditions.length > 0 ? ` if ${sorted(conditions)}` : ''}`;
+  const text = `${values(statement.Effect).join(',')} ${sorted(principals)} ${sorted(actions)}${resources.length > 0 ? ` on ${sorted(resources)}` : ''}${conditions.length > 0 ? ` if ${sorted(conditions)}` : ''}`;
   return unknown ? undefined : text;
 }
 
@@ -283,12 +283,19 @@ function statementsBySid(document: unknown, value: (node: unknown) => string | u
   return new Map(statementsOf(document).map((statement) => [String(statement.Sid ?? '?'), statementText(statement, value)] as const));
 }
 
+/** A live policy's value as it stands (the template's are resolved instead). */
+const asGiven = (node: unknown) => (typeof node === 'object' && node !== null ? JSON.stringify(node) : String(node));
+
+/** Every statement of a policy as what it does, sorted: for a short policy whose statements have no Sid (a role's trust). */
+function policyText(document: unknown, value: (node: unknown) => string | undefined): string {
+  return statementsOf(document).map((statement) => statementText(statement, value) ?? '…').sort().join(' | ') || 'none';
+}
+
 /**
  * A live policy as its Sids, each statement that differs from the template's of the same Sid followed by what it now
  * does (the Sids alone let a statement turned into an Allow of anything pass).
  */
 function livePolicyText(document: unknown, expected: ReadonlyMap<string, string | undefined>): string {
-  const asGiven = (node: unknown) => (typeof node === 'object' && node !== null ? JSON.stringify(node) : String(node));
   const lines = statementsOf(document).map((statement) => {
     const sid = String(statement.Sid ?? '?');
     const wanted = expected.get(sid);
@@ -335,6 +342,11 @@ function rolePolicies(properties: Readonly<Record<string, unknown>> | undefined)
   const policies = properties?.Policies;
   if (!Array.isArray(policies)) return [];
   return policies.map((policy: { PolicyName?: unknown; PolicyDocument?: unknown }) => ({ name: String(policy.PolicyName), document: policy.PolicyDocument }));
+}
+
+/** A role's trust policy as the template declares it, when it declares one. */
+function trustPolicy(properties: Readonly<Record<string, unknown>> | undefined): unknown[] {
+  return properties?.AssumeRolePolicyDocument === undefined ? [] : [properties.AssumeRolePolicyDocument];
 }
 
 /** A policy document as IAM gives it: URL-encoded on AWS (RFC 3986), plain JSON from an emulator that does not encode it. */
@@ -590,6 +602,21 @@ export async function checkDrift(
     },
     // What the function may do: a statement of its role removed or changed by hand (writing the backups, parking a
     // failed event) fails every event, and without ParkFailedEvents none is parked, while the deploy said all was well.
+    // Who may assume the role: Lambda alone. Trust taken from it by hand, no event runs, and none can be parked (the
+    // on-failure destination is reached with the same role).
+    ...trustPolicy(resources.BackupFunctionRole?.Properties).map(
+      (document): Expectation => ({
+        resource: 'BackupFunctionRole',
+        property: 'trust',
+        expected: policyText(document, policyValue),
+        read: async () => {
+          const role = (await functionConfiguration).Role;
+          if (!role) return "unreadable (the function's configuration names no role)";
+          const { Role } = await clients.iam.send(new GetRoleCommand({ RoleName: role.slice(role.lastIndexOf('/') + 1) }));
+          return policyText(policyDocumentOf(Role?.AssumeRolePolicyDocument), asGiven);
+        },
+      }),
+    ),
     ...rolePolicies(resources.BackupFunctionRole?.Properties).map(({ name, document }): Expectation => {
       const statements = statementsBySid(document, policyValue);
       return {

@@ -1,7 +1,7 @@
 import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
@@ -135,11 +135,27 @@ const roleStatements = {
 };
 /** GetRolePolicy's answer for the role's policy: the document URL-encoded, as IAM gives it. */
 const rolePolicy = (...Statement: object[]) => ({ RoleName: 'backup-kit-BackupFunctionRole-AB12CD', PolicyName: 'backup-function', PolicyDocument: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement })) });
-const onTheRole = (answer: ReturnType<typeof rolePolicy>) => {
+/** Who may assume the role, as IAM gives its trust policy (URL-encoded): Lambda only, as the template says. */
+const lambdaTrust = { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' };
+const trusting = (...Statement: object[]) => ({
+  Role: {
+    RoleName: 'backup-kit-BackupFunctionRole-AB12CD',
+    Path: '/service-role/',
+    RoleId: 'AROA',
+    Arn: ROLE_ARN,
+    CreateDate: new Date(0),
+    AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement })),
+  },
+});
+const onTheRole = (answer: ReturnType<typeof rolePolicy>, trust = trusting(lambdaTrust)) => {
   iam.reset();
   iam.on(GetRolePolicyCommand).callsFake(({ RoleName, PolicyName }: { RoleName?: string; PolicyName?: string }) => {
     if (RoleName !== 'backup-kit-BackupFunctionRole-AB12CD' || PolicyName !== 'backup-function') throw awsError('NoSuchEntityException', 404);
     return answer;
+  });
+  iam.on(GetRoleCommand).callsFake(({ RoleName }: { RoleName?: string }) => {
+    if (RoleName !== 'backup-kit-BackupFunctionRole-AB12CD') throw awsError('NoSuchEntityException', 404);
+    return trust;
   });
 };
 
@@ -321,9 +337,28 @@ describe('checkDrift', () => {
     iam.on(GetRolePolicyCommand).rejects(awsError('NoSuchEntityException', 404));
     const deleted = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
     // Assess
-    const roleLine = (checks: Awaited<ReturnType<typeof checkDrift>>) => checks.find((c) => c.resource === 'BackupFunctionRole');
+    const roleLine = (checks: Awaited<ReturnType<typeof checkDrift>>) => checks.find((c) => c.resource === 'BackupFunctionRole' && c.property === 'policy backup-function');
     expect(roleLine(changed)).toMatchObject({ status: 'DRIFT', live: expect.stringContaining('ParkFailedEvents (Allow  sqs:sendmessage on arn:aws:sqs:us-east-1:123456789012:elsewhere)') });
     expect(roleLine(deleted)).toMatchObject({ status: 'DRIFT', live: 'none' });
+  });
+
+  it("reports the role's trust policy changed by hand, so that Lambda may no longer assume it, as drift: no event would run, none be parked", async () => {
+    // Prepare: the trust given to another service instead; then to Lambda only under a condition no invocation meets
+    const variants = [
+      trusting({ ...lambdaTrust, Principal: { Service: 'ec2.amazonaws.com' } }),
+      trusting({ ...lambdaTrust, Condition: { StringEquals: { 'aws:SourceAccount': '999999999999' } } }),
+    ];
+    const lines: (string | undefined)[] = [];
+    for (const trust of variants) {
+      onTheRole(rolePolicy(...Object.values(roleStatements)), trust);
+      // Act
+      const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+      // Assess
+      const drifted = checks.filter((c) => c.status === 'DRIFT');
+      expect(drifted.map((c) => `${c.resource} ${c.property}`)).toEqual(['BackupFunctionRole trust']);
+      lines.push(drifted[0]?.live);
+    }
+    expect(lines).toEqual([expect.stringContaining('Service:ec2.amazonaws.com'), expect.stringContaining('if StringEquals:aws:sourceaccount=999999999999')]);
   });
 
   it("takes the role's policy as the template's when IAM gives it unencoded (an emulator) or its statements in another order", async () => {
@@ -333,7 +368,7 @@ describe('checkDrift', () => {
     // Act
     const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
     // Assess
-    expect(checks.find((c) => c.resource === 'BackupFunctionRole')).toMatchObject({ status: 'ok' });
+    expect(checks.find((c) => c.resource === 'BackupFunctionRole' && c.property === 'policy backup-function')).toMatchObject({ status: 'ok' });
   });
 
   it('reports the parked-events alarm deleted, its actions turned off or sent elsewhere, or its threshold raised, by hand, as drift: the owner would not be told of a parked event', async () => {
