@@ -14,7 +14,8 @@ VITEST := node_modules/.bin/vitest
 # A variable typed on make's command line, handed on quoted as the script's --option=value. Only the command line
 # counts: a shell variable of the same name (PREFIX, a leftover DELETE_BACKUPS) is ignored, and $(value) keeps a
 # `$` in a key as typed. A blank value is handed on too, for the script to refuse (CASE=' ' ran every case). For
-# switches (YES, FORCE, FIX …) the script accepts only an explicit yes (1, yes, true).
+# switches (YES, FORCE, FIX …) the script accepts only an explicit yes (1, yes, true). The console reads an exported
+# CONSOLE_PORT itself (its --port, handed on from the command line, wins), as the scripts read TARGET.
 # A value with a line break cannot be handed on (make ends the recipe's line there): it is refused, naming the
 # script's own option.
 option = $(if $(filter command line,$(origin $(1))),$(if $(findstring $(newline),$(value $(1))),$(error $(1) holds a line break, which make cannot hand on to the script: run it with tsx and --$(2) $$'…' instead, \n for the break (node --import tsx scripts/<verb>.ts --help)),--$(2)='$(subst ','\'',$(value $(1)))'))

@@ -1,3 +1,4 @@
+import { Option } from 'commander';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
 import { reportsDir } from './lib/paths.js';
@@ -10,7 +11,14 @@ import { consoleApp } from './console/server.js';
 
 const program = scriptCommand('console', 'Serve a local web page (on 127.0.0.1 only) that shows the stack, its backups, parked events and reports, with redrive, reconcile and restore.')
   .addOption(targetOption())
-  .option('--port <port>', 'the port on 127.0.0.1 (0 picks a free one)', wholeNumber(0, 65_535, '--port 4600 (make console CONSOLE_PORT=4600)'), 4600)
+  // CONSOLE_PORT from the shell counts too, as BACKUP_KIT_EMULATOR_PORT does for the emulator: exported and ignored,
+  // the console served on 4600 while the owner opened the port they had exported. --port (make's command line) wins.
+  .addOption(
+    new Option('--port <port>', 'the port on 127.0.0.1 (0 picks a free one)')
+      .argParser(wholeNumber(0, 65_535, '--port 4600 (make console CONSOLE_PORT=4600)'))
+      .default(4600)
+      .env('CONSOLE_PORT'),
+  )
   .option('--log-hours <hours>', "how far back the function's log is read for receipts", wholeNumber(1, 24 * 90, '--log-hours 72 (make console LOG_HOURS=72)'), 24)
   .parse();
 const options = program.opts<{ target: Name; port: number; logHours: number }>();

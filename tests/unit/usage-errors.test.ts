@@ -172,6 +172,24 @@ describe('make emulator reads its port as the scripts do', () => {
   }, SPAWNS_TSX);
 });
 
+describe('make console reads CONSOLE_PORT from the shell too, as make emulator reads BACKUP_KIT_EMULATOR_PORT', () => {
+  it('takes an exported CONSOLE_PORT, instead of ignoring it and serving on 4600', async () => {
+    // Act: exported, not typed on make's command line (it ran on 4600, and a page on the exported port never came)
+    const finished = await run('make', ['--no-print-directory', 'console'], { CONSOLE_PORT: '99999' });
+    // Assess
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain("from env 'CONSOLE_PORT' is invalid. Give a whole number from 0 to 65535");
+  }, SPAWNS_TSX);
+
+  it('lets CONSOLE_PORT typed on the command line win over the exported one', async () => {
+    // Act
+    const finished = await run('make', ['--no-print-directory', 'console', 'CONSOLE_PORT=99999'], { CONSOLE_PORT: '4600' });
+    // Assess
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain("option '--port <port>' argument '99999' is invalid");
+  }, SPAWNS_TSX);
+});
+
 describe('make up and make down need Docker Compose v2', () => {
   it.each(['up', 'down'])('make %s says so, and what to install, where `docker compose` is missing', async (verb) => {
     // Prepare: a `docker` without the compose plugin, as Debian's docker.io alone installs it
