@@ -152,7 +152,8 @@ describe('usage errors exit with 2 and say what to type', () => {
     [['console', '--log-hours', '0'], "option '--log-hours <hours>' argument '0' is invalid. Give a whole number from 1 to 2160"],
     [['deploy', '--parameter', 'CopyConcurrency'], 'parameter override "CopyConcurrency" must look like Name=Value (e.g. --parameter FunctionMemoryMb=1024)'],
     [['deploy', '-p', 'NamePrefix=other'], 'NamePrefix names the stack, and every other verb finds the stack by the parameter file: set it in cloudformation/parameters/embedded.json instead'],
-    [['redrive'], /no embedded emulator answers on http:\/\/127\.0\.0\.1:\d+: `make deploy` starts one \(or run `make emulator` in another terminal\)/],
+    // The advice names the checkout's own background emulator when one runs (a `make deploy` left it), else how to start one.
+    [['redrive'], /no embedded emulator answers on http:\/\/127\.0\.0\.1:\d+(: `make deploy` starts one \(or run `make emulator` in another terminal\)| \(BACKUP_KIT_EMULATOR_PORT, 4599 when unset\); this checkout's background emulator runs on http:\/\/127\.0\.0\.1:\d+: set BACKUP_KIT_EMULATOR_PORT=\d+)$/m],
   ] as const)('%j', async ([name, ...args], message) => {
     // Act
     const finished = await script(name!, ...args);
