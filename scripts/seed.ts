@@ -24,8 +24,10 @@ const MAX_FILES = 1_000;
 const MAX_FILE_BYTES = 100 * 1024 * 1024;
 const MAX_RUN_BYTES = 1024 * 1024 * 1024;
 
+/** The folder of a run started at `started`, under `folder`: each run writes its files into one of its own. */
+const runFolder = (folder: string, started: number) => `${folder}${new Date(started).toISOString().replace(/[:.]/g, '-')}/`;
 /** The key of file `index` of a run started at `started`, under `folder`. */
-const seedKey = (folder: string, started: number, index: number) => `${folder}${new Date(started).toISOString().replace(/[:.]/g, '-')}/file-${index}.bin`;
+const seedKey = (folder: string, started: number, index: number) => `${runFolder(folder, started)}file-${index}.bin`;
 
 /**
  * Refuses a PREFIX that would make keys S3 refuses (longer than 1,024 bytes), or that begins with a slash: S3 takes
@@ -116,6 +118,8 @@ run(async () => {
     backedUp.finish();
   });
   const files = count === 1 ? 'file' : 'files';
-  console.log(`uploaded ${count} ${files} of ${size} bytes to s3://${outputs.InboxBucketName}/${shownName(folder)}; all backed up in ${Date.now() - started} ms`);
+  // The run's own folder and its files' names: the keys that `make restore KEY=…` and the console take.
+  const names = count === 1 ? 'file-0.bin' : `file-0.bin … file-${count - 1}.bin`;
+  console.log(`uploaded ${count} ${files} of ${size} bytes to s3://${outputs.InboxBucketName}/${shownName(runFolder(folder, started))} (${names}); all backed up in ${Date.now() - started} ms`);
   return ExitCode.ok;
 });
