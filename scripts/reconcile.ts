@@ -67,7 +67,7 @@ run(async () => {
     checked.finish();
   });
   const { findings, inboxOnly } = reconciliation;
-  console.log(`reconciled s3://${buckets.inboxBucket}/${folder} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}${inboxOnly.length > 0 ? `; ${inboxOnly.length} earlier inbox version(s) no backup holds` : ''}`);
+  console.log(`reconciled s3://${buckets.inboxBucket}/${folder} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}${inboxOnly.length > 0 ? `; ${inboxOnly.length} earlier inbox version(s) no backup holds` : options.history ? '; every earlier inbox version has a backup' : ''}`);
   if (checkedNothing(options.prefix, reconciliation)) {
     console.error(`nothing under ${shownName(folder)} in s3://${buckets.inboxBucket} or s3://${buckets.backupBucket}: check the folder's name (PREFIX=/ checks everything)`);
     return ExitCode.failed;

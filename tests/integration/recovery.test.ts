@@ -360,17 +360,23 @@ describe('make reconcile', () => {
     const [first] = await uploadUnnoticed(outputs.InboxBucketName, [[key, 'first draft']]);
     const second = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'second draft' }));
     await waitForBackupOf(s3, outputs.BackupBucketName, key, second.VersionId!, 10_000);
+    // A folder whose every version was backed up: its history has nothing to name, and says so
+    const whole = `whole-${Date.now()}/`;
+    const kept = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: `${whole}kept.txt`, Body: 'kept' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, `${whole}kept.txt`, kept.VersionId!, 10_000);
     // Act
     const latestOnly = await runScript('reconcile', ['--prefix', folder]);
     const finished = await runScript('reconcile', ['--prefix', folder, '--history']);
+    const report = JSON.parse(await readFile(join(reportsDir, 'reconcile-embedded.json'), 'utf8')) as { inboxOnly: unknown };
+    const nothingEarlier = await runScript('reconcile', ['--prefix', whole, '--history']);
     // Assess
+    expect(nothingEarlier.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan; every earlier inbox version has a backup\n');
     expect(latestOnly.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan\n');
     expect(latestOnly.stdout).not.toContain('inbox-only');
     expect(finished.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan; 1 earlier inbox version(s) no backup holds');
     expect(finished.stdout).toContain(`  inbox-only ${key} version ${first}`);
     expect(finished.stdout).toContain(`aws s3api get-object --bucket ${outputs.InboxBucketName} --key '${key}' --version-id ${first} '${first}-report.txt' --endpoint-url ${started().emulator.endpoint}`);
     expect([latestOnly.code, finished.code]).toEqual([0, 0]);
-    const report = JSON.parse(await readFile(join(reportsDir, 'reconcile-embedded.json'), 'utf8')) as { inboxOnly: unknown };
     expect(report.inboxOnly).toEqual([{ key, versionId: first }]);
   }, 60_000);
 });
