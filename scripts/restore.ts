@@ -19,7 +19,8 @@ import {
   type PlannedRestore,
   type RestoreRequest,
 } from './lib/restore.js';
-import { shownName } from '../handler/shown-name.js';
+import { shellWord, shownName } from '../handler/shown-name.js';
+import { awsCli } from './lib/aws-cli.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const program = scriptCommand('restore', 'Copy backup versions back, server-side: one key (latest, a VERSION, or as it was AT a time) or a folder as it was AT a time.')
@@ -68,7 +69,10 @@ run(async () => {
   if (listedKey) {
     const versions = await listBackupVersions(clients.s3, buckets.backupBucket, listedKey);
     if (versions.length === 0) {
-      console.log(`no backup of ${shownName(listedKey)} in s3://${buckets.backupBucket}`);
+      // A key differs from the one meant by its case or a blank more often than it is missing: say how to see the folder.
+      const folder = listedKey.slice(0, listedKey.lastIndexOf('/') + 1);
+      const listing = awsCli(`s3 ls ${shellWord(`s3://${buckets.backupBucket}/${folder}`)} --recursive`, target.endpoint);
+      console.log(`no backup of ${shownName(listedKey)} in s3://${buckets.backupBucket}: a key is matched exactly, its case and blanks too; the backups' keys${folder ? ` under ${shownName(folder)}` : ''}: \`${listing}\``);
       return ExitCode.failed;
     }
     console.log(`backup versions of ${shownName(listedKey)} in s3://${buckets.backupBucket}, newest first:`);

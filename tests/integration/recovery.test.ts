@@ -425,6 +425,23 @@ describe('make reconcile FIX=1 interrupted', () => {
   }, 90_000);
 });
 
+describe('make restore LIST=1', () => {
+  it('says, for a key no backup holds, that keys are matched exactly, and how to list the backups under its folder', async () => {
+    // Prepare: the scripts' stack, with a backup of docs/a.txt; the owner types docs/A.txt
+    const { s3 } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const folder = `listed-${Date.now()}/`;
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: `${folder}a.txt`, Body: 'a' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, `${folder}a.txt`, put.VersionId!, 10_000);
+    // Act
+    const finished = await runScript('restore', ['--key', `${folder}A.txt`, '--list']);
+    // Assess
+    expect(finished.code).toBe(1);
+    expect(finished.stdout).toContain(`no backup of ${folder}A.txt in s3://${outputs.BackupBucketName}: a key is matched exactly, its case and blanks too;`);
+    expect(finished.stdout).toContain(`aws s3 ls 's3://${outputs.BackupBucketName}/${folder}' --recursive --endpoint-url ${started().emulator.endpoint}`);
+  }, 60_000);
+});
+
 describe('make seed', () => {
   it('uploads a batch and waits for its backups without a warning: every upload and wait in flight listens to one signal', async () => {
     // Prepare: the stack the scripts find (named by the parameter file)
