@@ -563,8 +563,13 @@ export async function checkDrift(
   const fn = resources.BackupFunction?.Properties ?? {};
   const invokeConfig = resources.BackupFunctionEventInvokeConfig?.Properties ?? {};
   const FunctionName = outputs.BackupFunctionName;
-  // One read of the function's configuration serves both of its checks (none when the caller has one).
+  // One read of the function's configuration serves all of its checks and names its role (none when the caller has one).
   const functionConfiguration = knownConfiguration ? Promise.resolve(knownConfiguration) : clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName }));
+  /** The role's name (after any path in its ARN), or why it cannot be read. */
+  const roleName = async (): Promise<{ readonly RoleName: string } | { readonly unreadable: string }> => {
+    const role = (await functionConfiguration).Role;
+    return role ? { RoleName: role.slice(role.lastIndexOf('/') + 1) } : { unreadable: "unreadable (the function's configuration names no role)" };
+  };
   const declared = (fn.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   const expectedEnvironment = new Map(Object.entries(declared).map(([name, value]) => [name, resolve(value)]));
   expectations.push(
@@ -600,8 +605,6 @@ export async function checkDrift(
         return environmentLine(new Map(variables));
       },
     },
-    // What the function may do: a statement of its role removed or changed by hand (writing the backups, parking a
-    // failed event) fails every event, and without ParkFailedEvents none is parked, while the deploy said all was well.
     // Who may assume the role: Lambda alone. Trust taken from it by hand, no event runs, and none can be parked (the
     // on-failure destination is reached with the same role).
     ...trustPolicy(resources.BackupFunctionRole?.Properties).map(
@@ -610,13 +613,15 @@ export async function checkDrift(
         property: 'trust',
         expected: policyText(document, policyValue),
         read: async () => {
-          const role = (await functionConfiguration).Role;
-          if (!role) return "unreadable (the function's configuration names no role)";
-          const { Role } = await clients.iam.send(new GetRoleCommand({ RoleName: role.slice(role.lastIndexOf('/') + 1) }));
+          const role = await roleName();
+          if ('unreadable' in role) return role.unreadable;
+          const { Role } = await clients.iam.send(new GetRoleCommand(role));
           return policyText(policyDocumentOf(Role?.AssumeRolePolicyDocument), asGiven);
         },
       }),
     ),
+    // What the function may do: a statement of its role removed or changed by hand (writing the backups, parking a
+    // failed event) fails every event, and without ParkFailedEvents none is parked, while the deploy said all was well.
     ...rolePolicies(resources.BackupFunctionRole?.Properties).map(({ name, document }): Expectation => {
       const statements = statementsBySid(document, policyValue);
       return {
@@ -624,9 +629,9 @@ export async function checkDrift(
         property: `policy ${name}`,
         expected: policySids(document),
         read: async () => {
-          const role = (await functionConfiguration).Role;
-          if (!role) return "unreadable (the function's configuration names no role)";
-          const { PolicyDocument } = await clients.iam.send(new GetRolePolicyCommand({ RoleName: role.slice(role.lastIndexOf('/') + 1), PolicyName: name }));
+          const role = await roleName();
+          if ('unreadable' in role) return role.unreadable;
+          const { PolicyDocument } = await clients.iam.send(new GetRolePolicyCommand({ ...role, PolicyName: name }));
           return livePolicyText(policyDocumentOf(PolicyDocument), statements);
         },
       };
