@@ -419,25 +419,14 @@ export async function checkDrift(
   };
   // arn:<partition>:lambda:<region>:<account>:function:<name>
   const [, partition = 'aws', , region = '', accountId = ''] = functionArn.split(':');
-  const names = { parameters: stackValues, accountId, region, partition, outputs: outputs as Readonly<Record<string, string | undefined>> };
+  // What a policy or the alarm names that no output gives: a bucket's ARN (from its name) and the queue's name (the
+  // last part of its ARN).
+  const attributes = {
+    ...Object.fromEntries(Object.entries(bucketOutputs).map(([id, name]) => [`${id}.Arn`, name === undefined ? undefined : `arn:${partition}:s3:::${name}`])),
+    'FailedEventsQueue.QueueName': outputs.FailedEventsQueueArn?.split(':').pop(),
+  };
+  const names = { parameters: stackValues, accountId, region, partition, outputs: outputs as Readonly<Record<string, string | undefined>>, attributes };
   const resolve: Resolve = (node) => resolveValue(template, node, names);
-  // A policy names a bucket of the stack by its ARN attribute, which the bucket's name gives.
-  const bucketArn = (id: string) => (bucketOutputs[id] === undefined ? undefined : `arn:${partition}:s3:::${bucketOutputs[id]}`);
-  // Any other attribute only where an output of the stack gives it (the failed-events queue's ARN).
-  const outputOf = (getAtt: readonly unknown[]) => {
-    const [name] = Object.entries(template.Outputs).find(([, declared]) => JSON.stringify((declared.Value as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt']) === JSON.stringify(getAtt)) ?? [];
-    return name === undefined ? undefined : (outputs as Readonly<Record<string, string | undefined>>)[name];
-  };
-  const policyValue = (node: unknown): string | undefined => {
-    const getAtt = (node as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt'];
-    if (Array.isArray(getAtt)) return (getAtt[1] === 'Arn' ? bucketArn(String(getAtt[0])) : undefined) ?? outputOf(getAtt);
-    const sub = (node as { 'Fn::Sub'?: unknown } | null)?.['Fn::Sub'];
-    if (typeof sub === 'string') {
-      const arns = sub.replace(/\$\{([A-Za-z0-9]+)\.Arn\}/g, (whole, id: string) => bucketArn(id) ?? whole);
-      return resolve({ 'Fn::Sub': arns });
-    }
-    return resolve(node);
-  };
   const expectations: Expectation[] = [];
   // A bucket is checked whenever the stack names it, also one the stack took over instead of creating it.
   for (const [id, bucket] of Object.entries(bucketOutputs)) {
@@ -450,7 +439,7 @@ export async function checkDrift(
     const bucket = policyBucket(resource.Properties?.Bucket, bucketOutputs);
     if (!bucket) continue;
     const document = resource.Properties?.PolicyDocument;
-    const statements = statementsBySid(document, policyValue);
+    const statements = statementsBySid(document, resolve);
     expectations.push({
       resource: id,
       property: 'bucketPolicy',
@@ -513,10 +502,6 @@ export async function checkDrift(
   // Who tells the owner of a parked event: an alarm deleted, silenced or pointed elsewhere by hand tells no one.
   const alarm = resources.ParkedEventsAlarm?.Properties;
   if (alarm) {
-    // The queue's name is the last part of its ARN, which the stack's outputs give.
-    const queueName = outputs.FailedEventsQueueArn?.split(':').pop();
-    const alarmValue = (node: unknown) =>
-      JSON.stringify((node as { 'Fn::GetAtt'?: unknown } | null)?.['Fn::GetAtt']) === JSON.stringify(['FailedEventsQueue', 'QueueName']) ? queueName : resolve(node);
     const dimensions = (alarm.Dimensions as { Name?: unknown; Value?: unknown }[] | undefined) ?? [];
     const alarmName = resolve(alarm.AlarmName);
     expectations.push({
@@ -525,7 +510,7 @@ export async function checkDrift(
       expected: alarmText({
         Namespace: resolve(alarm.Namespace),
         MetricName: resolve(alarm.MetricName),
-        Dimensions: dimensions.map(({ Name, Value }) => ({ Name: resolve(Name), Value: alarmValue(Value) })),
+        Dimensions: dimensions.map(({ Name, Value }) => ({ Name: resolve(Name), Value: resolve(Value) })),
         Statistic: resolve(alarm.Statistic),
         Period: resolve(alarm.Period),
         EvaluationPeriods: resolve(alarm.EvaluationPeriods),
@@ -611,7 +596,7 @@ export async function checkDrift(
       (document): Expectation => ({
         resource: 'BackupFunctionRole',
         property: 'trust',
-        expected: policyText(document, policyValue),
+        expected: policyText(document, resolve),
         read: async () => {
           const role = await roleName();
           if ('unreadable' in role) return role.unreadable;
@@ -623,7 +608,7 @@ export async function checkDrift(
     // What the function may do: a statement of its role removed or changed by hand (writing the backups, parking a
     // failed event) fails every event, and without ParkFailedEvents none is parked, while the deploy said all was well.
     ...rolePolicies(resources.BackupFunctionRole?.Properties).map(({ name, document }): Expectation => {
-      const statements = statementsBySid(document, policyValue);
+      const statements = statementsBySid(document, resolve);
       return {
         resource: 'BackupFunctionRole',
         property: `policy ${name}`,

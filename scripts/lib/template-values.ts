@@ -8,13 +8,15 @@ export type StackNames = {
   readonly region: string;
   /** The partition of the stack's ARNs (aws, aws-cn, aws-us-gov). */
   readonly partition: string;
-  /** The stack's outputs by name: a resource's Ref is read from an output whose Value is that Ref. */
+  /** The stack's outputs by name: a resource's Ref (or attribute) is read from an output whose Value is that Ref (or Fn::GetAtt). */
   readonly outputs: Readonly<Record<string, string | undefined>>;
+  /** Attributes no output gives that the caller knows otherwise, by `LogicalId.Attribute` (a bucket's Arn from its name). */
+  readonly attributes?: Readonly<Record<string, string | undefined>>;
 };
 
 /**
- * The value a template's `Ref` or `Fn::Sub` (or a plain string or number) has in a deployed stack, or undefined
- * for what cannot be known from outside it (Fn::GetAtt, a resource no output names).
+ * The value a template's `Ref`, `Fn::GetAtt` or `Fn::Sub` (or a plain string or number) has in a deployed stack, or
+ * undefined for what cannot be known from outside it (a resource or attribute that no output gives, nor the caller).
  */
 export function resolveValue(template: Template, node: unknown, names: StackNames): string | undefined {
   if (typeof node === 'string' || typeof node === 'number' || typeof node === 'boolean') return String(node);
@@ -27,13 +29,32 @@ export function resolveValue(template: Template, node: unknown, names: StackName
     const output = Object.entries(template.Outputs).find(([, declared]) => (declared.Value as { Ref?: unknown } | undefined)?.Ref === name);
     return output ? names.outputs[output[0]] : undefined;
   };
+  const attributeOf = (id: string, attribute: string): string | undefined => {
+    const known = names.attributes?.[`${id}.${attribute}`];
+    if (known !== undefined) return known;
+    const output = Object.entries(template.Outputs).find(([, declared]) => {
+      const getAtt = (declared.Value as { 'Fn::GetAtt'?: unknown } | undefined)?.['Fn::GetAtt'];
+      return Array.isArray(getAtt) && getAtt[0] === id && getAtt[1] === attribute;
+    });
+    return output ? names.outputs[output[0]] : undefined;
+  };
+  // `${Id.Attribute}` in Fn::Sub, `Id.Attribute` as Fn::GetAtt's short form.
+  const named = (name: string) => {
+    const dot = name.indexOf('.');
+    return dot > 0 && !name.startsWith('AWS::') ? attributeOf(name.slice(0, dot), name.slice(dot + 1)) : refOf(name);
+  };
   if ('Ref' in node) return refOf(String((node as { Ref: unknown }).Ref));
+  if ('Fn::GetAtt' in node) {
+    const getAtt = (node as { 'Fn::GetAtt': unknown })['Fn::GetAtt'];
+    if (typeof getAtt === 'string') return named(getAtt);
+    return Array.isArray(getAtt) ? attributeOf(String(getAtt[0]), String(getAtt[1])) : undefined;
+  }
   if ('Fn::Sub' in node) {
     const text = (node as { 'Fn::Sub': unknown })['Fn::Sub'];
     if (typeof text !== 'string') return undefined;
     let unknown = false;
     const value = text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
-      const resolved = refOf(name);
+      const resolved = named(name);
       unknown ||= resolved === undefined;
       return resolved ?? '';
     });

@@ -740,10 +740,11 @@ describe('drift a deploy must not miss', () => {
   });
 
   it('reports a variable the template leaves to CloudFormation when the function lacks it, whatever its value otherwise', async () => {
-    // Prepare: a template whose function also gets a value only CloudFormation knows
+    // Prepare: a template whose function also gets a value only CloudFormation knows (no output gives the log group's
+    // ARN; the queue's name, which this test used, is now derived from the queue's ARN)
     const withGetAtt = structuredClone(template);
     const variables = (withGetAtt.Resources.BackupFunction!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
-    variables.QUEUE_NAME = { 'Fn::GetAtt': ['FailedEventsQueue', 'QueueName'] };
+    variables.QUEUE_NAME = { 'Fn::GetAtt': ['BackupFunctionLogGroup', 'Arn'] };
     const live = (extra: Record<string, string>): FunctionConfiguration => ({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, ...templatedLimits, Environment: { Variables: { ...templatedEnvironment, ...extra } } });
     // Act
     const present = await checkDrift(clients, withGetAtt, {}, outputs, capabilitiesOf.embedded, live({ QUEUE_NAME: 'backup-kit-failed-events' }));

@@ -32,4 +32,28 @@ describe("a template value in a deployed stack", () => {
     // Assess
     expect(values).toEqual(['8', 'false', undefined, undefined, undefined]);
   });
+
+  it("reads a resource's attribute (Fn::GetAtt, or ${Id.Attribute} in Fn::Sub) from an output that gives it, or from what the caller derived", async () => {
+    // Prepare: the queue's ARN is an output; the bucket's ARN and the queue's name are derived by the caller
+    const template = await loadTemplate();
+    const names = {
+      parameters: parameterDefaults(template),
+      accountId: '123456789012',
+      region: 'eu-west-1',
+      partition: 'aws',
+      outputs: { FailedEventsQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:kit-failed-events' },
+      attributes: { 'InboxBucket.Arn': 'arn:aws:s3:::kit-inbox', 'FailedEventsQueue.QueueName': 'kit-failed-events' },
+    };
+    // Act
+    const values = [
+      { 'Fn::GetAtt': ['FailedEventsQueue', 'Arn'] },
+      { 'Fn::GetAtt': ['InboxBucket', 'Arn'] },
+      { 'Fn::GetAtt': 'FailedEventsQueue.QueueName' },
+      { 'Fn::Sub': '${InboxBucket.Arn}/*' },
+      { 'Fn::GetAtt': ['BackupFunctionLogGroup', 'Arn'] },
+      { 'Fn::Sub': '${BackupBucket.Arn}/*' },
+    ].map((node) => resolveValue(template, node, names));
+    // Assess
+    expect(values).toEqual(['arn:aws:sqs:eu-west-1:123456789012:kit-failed-events', 'arn:aws:s3:::kit-inbox', 'kit-failed-events', 'arn:aws:s3:::kit-inbox/*', undefined, undefined]);
+  });
 });
