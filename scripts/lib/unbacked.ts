@@ -278,17 +278,20 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
   // Bucket to bucket, the copies keep their metadata, and keys such as `docs` beside `docs/a.txt` need no folders.
   const inbox = context.inboxBucket ?? '<inbox bucket>';
   const copy = awsCli(`s3 sync s3://${inbox} s3://<a bucket of yours>`, context.endpoint);
-  const current =
-    keys.length === 0 && parked === 0 && !queueListedInPart
-      ? undefined
-      : blocked
-        ? `${blocked}: copy the inbox into a bucket of yours first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and copy them back into the new inbox, which backs them up`
-        : context.deletingBackups
-          ? `DELETE_BACKUPS=1 deletes the backups too, so backing them up first keeps nothing: copy the inbox into a bucket of yours first if you want them (\`${copy}\`), or destroy with DISCARD_UNBACKED=1 as well to let them go`
-          : keys.length === 0 && parked === 0
-            ? // Only a queue too large to list whole: what it listed were other messages, which no redrive takes.
-              `Look at the queue's messages with \`make redrive DRY_RUN=1 TARGET=${targetName}\` (a redrive leaves the other messages that fill it where they are), and destroy with DISCARD_UNBACKED=1 once none is an upload you need`
-            : `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
+  /** What keeps the current versions and parked events: the first way that can run here. */
+  function currentAdvice(): string | undefined {
+    if (keys.length === 0 && parked === 0 && !queueListedInPart) return undefined;
+    if (blocked) return `${blocked}: copy the inbox into a bucket of yours first (\`${copy}\`), then destroy with DISCARD_UNBACKED=1, deploy again and copy them back into the new inbox, which backs them up`;
+    if (context.deletingBackups) {
+      return `DELETE_BACKUPS=1 deletes the backups too, so backing them up first keeps nothing: copy the inbox into a bucket of yours first if you want them (\`${copy}\`), or destroy with DISCARD_UNBACKED=1 as well to let them go`;
+    }
+    if (keys.length === 0 && parked === 0) {
+      // Only a queue too large to list whole: what it listed were other messages, which no redrive takes.
+      return `Look at the queue's messages with \`make redrive DRY_RUN=1 TARGET=${targetName}\` (a redrive leaves the other messages that fill it where they are), and destroy with DISCARD_UNBACKED=1 once none is an upload you need`;
+    }
+    return `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
+  }
+  const current = currentAdvice();
   // A sync copies current versions only: an earlier one is saved by its version id.
   const first = inboxOnly[0];
   const save = first
