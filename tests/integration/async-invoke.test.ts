@@ -94,21 +94,28 @@ describe("the embedded emulator's asynchronous invocations", () => {
     expect(JSON.parse(received.Body!).responseContext).not.toHaveProperty('functionError');
   });
 
-  it('keep an event that succeeded as done when its success record cannot be sent (its queue deleted since), saying so', async () => {
-    // Prepare: a role that may send to a queue, the function's on-success destination, and the queue deleted after
-    const { lambda, sqs } = stack!.deployment.clients;
+  /** A queue, and a role that may send to it (a function's destination), for the function `name`. */
+  async function queueAndRole(name: string): Promise<{ QueueUrl: string; destination: string; roleArn: string }> {
+    const { sqs } = stack!.deployment.clients;
     const target = stack!.target;
     const iam = new IAMClient({ region: target.region, endpoint: target.endpoint!, credentials: target.credentials! });
-    const QueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'kit-async-gone' }))).QueueUrl!;
+    const QueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
     const destination = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
     const { Role } = await iam.send(
       new CreateRoleCommand({
-        RoleName: 'kit-async-gone-role',
+        RoleName: `${name}-role`,
         AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
       }),
     );
-    await iam.send(new PutRolePolicyCommand({ RoleName: 'kit-async-gone-role', PolicyName: 'send', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: destination }] }) }));
-    await createTestFunction(stack!, 'kit-async-gone', { 'index.js': 'exports.handler = async () => "done";' }, { role: Role!.Arn! });
+    await iam.send(new PutRolePolicyCommand({ RoleName: `${name}-role`, PolicyName: 'send', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: destination }] }) }));
+    return { QueueUrl, destination, roleArn: Role!.Arn! };
+  }
+
+  it('keep an event that succeeded as done when its success record cannot be sent (its queue deleted since), saying so', async () => {
+    // Prepare: a role that may send to a queue, the function's on-success destination, and the queue deleted after
+    const { lambda, sqs } = stack!.deployment.clients;
+    const { QueueUrl, destination, roleArn } = await queueAndRole('kit-async-gone');
+    await createTestFunction(stack!, 'kit-async-gone', { 'index.js': 'exports.handler = async () => "done";' }, { role: roleArn });
     await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-gone', DestinationConfig: { OnSuccess: { Destination: destination } } }));
     await sqs.send(new DeleteQueueCommand({ QueueUrl }));
     // Act
@@ -119,6 +126,25 @@ describe("the embedded emulator's asynchronous invocations", () => {
       return /kit-async-gone: (the record of event \S+ was not sent to|event lost by the emulator)/.exec(log)?.[0];
     }, { timeoutMs: 20_000, intervalMs: 100 });
     expect(said).toMatch(/the record of event \S+ was not sent to$/);
+  });
+
+  it('say which on-failure destination did not take a failed event (its queue deleted since), as Lambda drops it, not as a fault of the emulator', async () => {
+    // Prepare: a failing function whose on-failure queue is deleted after it was set
+    const { lambda, sqs } = stack!.deployment.clients;
+    const { QueueUrl, destination, roleArn } = await queueAndRole('kit-async-park-gone');
+    await createTestFunction(stack!, 'kit-async-park-gone', { 'index.js': 'exports.handler = async () => { throw new Error("no"); };' }, { role: roleArn });
+    await lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'kit-async-park-gone', MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: destination } } }),
+    );
+    await sqs.send(new DeleteQueueCommand({ QueueUrl }));
+    // Act
+    await lambda.send(new InvokeCommand({ FunctionName: 'kit-async-park-gone', InvocationType: 'Event', Payload: '{}' }));
+    // Assess
+    const said = await waitFor('the emulator to say what became of the event', async () => {
+      const log = await stack!.emulator.log();
+      return /kit-async-park-gone: (event \S+ dropped after .*|event lost by the emulator.*)/.exec(log)?.[0];
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    expect(said).toContain(`dropped after 1 attempts: its on-failure destination ${destination} did not take it (RetriesExhausted)`);
   });
 
   let rangeFunctions = 0;

@@ -215,7 +215,9 @@ class AsyncInvoker:
             _send_to_destination(fn, destination, json.dumps(record))
         except Exception as error:
             if condition != "Success":
-                raise
+                # Lambda drops it so too (its DestinationDeliveryFailures metric counts it): say where it could not go.
+                _dropped(event, f"its on-failure destination {destination} did not take it ({condition}): {error!r}")
+                return
             # The event itself succeeded: only its record is not delivered (a destination deleted since it was set).
             print(f"[lambda-async] {fn.function_name}: the record of event {event.request_id} was not sent to {destination}: {error!r}",
                   file=sys.stderr, flush=True)
