@@ -226,7 +226,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   }
   log(`identical artefact: yes (CodeSha256 ${deployed.CodeSha256} = sha256 ${artefact.sha256})`);
 
-  const drift = await checkDrift(clients, template, parameters, outputs, target.capabilities, deployed);
+  const drift = await checkDrift(clients, template, parameters, outputs, target.capabilities, deployed, target.endpoint);
   const drifted = drift.filter((check) => check.status === DriftStatus.drift);
   // A deploy that ran beside this one changes the live settings to its own template values: no drift of anyone's hand.
   // Every value this deploy set: a parameter left out took the template's default.

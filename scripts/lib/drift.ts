@@ -1,7 +1,7 @@
 import { GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetRoleCommand, GetRolePolicyCommand } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { awsCli } from './aws-cli.js';
 import { objectLockConfiguration } from './buckets.js';
 import { liveLifecycleText, liveNotificationText, templateLifecycleText, templateNotificationText, type Resolve } from './bucket-rules-text.js';
 import type { Clients } from './clients.js';
@@ -406,6 +407,8 @@ export async function checkDrift(
   capabilities: Capabilities,
   /** The function's configuration when the caller has just read it (the deploy, for its artefact proof). */
   knownConfiguration?: FunctionConfiguration,
+  /** The target's endpoint (none on aws), for the AWS CLI commands the advice prints. */
+  endpoint?: string,
 ): Promise<DriftCheck[]> {
   // The values the stack was deployed with: a parameter left out took its default.
   const stackValues = { ...parameterDefaults(template), ...parameters };
@@ -555,6 +558,8 @@ export async function checkDrift(
     const role = (await functionConfiguration).Role;
     return role ? { RoleName: role.slice(role.lastIndexOf('/') + 1) } : { unreadable: "unreadable (the function's configuration names no role)" };
   };
+  /** The role's name once a read found it, for advice that names it. */
+  let readRoleName: string | undefined;
   const declared = (fn.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
   const expectedEnvironment = new Map(Object.entries(declared).map(([name, value]) => [name, resolve(value)]));
   expectations.push(
@@ -621,6 +626,31 @@ export async function checkDrift(
         },
       };
     }),
+    // What else governs the role: a policy attached or put beside the template's, or a permissions boundary, can deny
+    // what the function needs (every event failed, or none parked) while every statement above reads as the template's.
+    {
+      resource: 'BackupFunctionRole',
+      property: 'other policies',
+      expected: 'none',
+      read: async () => {
+        const role = await roleName();
+        if ('unreadable' in role) return role.unreadable;
+        readRoleName = role.RoleName;
+        const declaredNames = new Set(rolePolicies(resources.BackupFunctionRole?.Properties).map(({ name }) => name));
+        const [inline, attached, { Role }] = await Promise.all([
+          clients.iam.send(new ListRolePoliciesCommand(role)),
+          clients.iam.send(new ListAttachedRolePoliciesCommand(role)),
+          clients.iam.send(new GetRoleCommand(role)),
+        ]);
+        return otherPoliciesText({
+          inline: (inline.PolicyNames ?? []).filter((name) => !declaredNames.has(name)),
+          attached: (attached.AttachedPolicies ?? []).map(({ PolicyArn, PolicyName }) => PolicyArn ?? PolicyName ?? '?'),
+          boundary: Role?.PermissionsBoundary?.PermissionsBoundaryArn,
+          more: Boolean(inline.IsTruncated || attached.IsTruncated),
+        });
+      },
+      ownersTurn: () => (readRoleName === undefined ? undefined : otherPoliciesAdvice(readRoleName, endpoint)),
+    },
     {
       resource: 'BackupFunctionEventInvokeConfig',
       property: 'eventInvokeConfig',
@@ -659,6 +689,28 @@ export async function checkDrift(
         ...(notUpdated ? { note: `the target's CloudFormation does not update an ${type} in place (it reports the update complete and keeps what was there): a deploy that changed this left the old value` } : {}),
       };
     }),
+  );
+}
+
+/** The role's policies beside the template's, as one line: "none", or what there is of each kind. */
+function otherPoliciesText(found: { readonly inline: readonly string[]; readonly attached: readonly string[]; readonly boundary: string | undefined; readonly more: boolean }): string {
+  const parts = [
+    ...(found.inline.length > 0 ? [`inline ${found.inline.join(', ')}`] : []),
+    ...(found.attached.length > 0 ? [`attached ${found.attached.join(', ')}`] : []),
+    ...(found.boundary ? [`boundary ${found.boundary}`] : []),
+    ...(found.more ? ['and more'] : []),
+  ];
+  return parts.length > 0 ? parts.join('; ') : 'none';
+}
+
+/**
+ * Policies beside the template's are no setting a deploy sets back (CloudFormation leaves what it did not put there),
+ * and may be an organisation's own: a warning that says what they can do and how to look, not a failed deploy.
+ */
+function otherPoliciesAdvice(roleName: string, endpoint: string | undefined): string {
+  return (
+    "the function's permissions are also these, beside the template's; a Deny in one, or a boundary without an action the function needs, " +
+    `fails every backup or leaves failed events unparked: read them (\`${awsCli(`iam list-attached-role-policies --role-name ${roleName}`, endpoint)}\`, and \`list-role-policies\` and \`get-role\` likewise) and remove what the function does not need`
   );
 }
 

@@ -1,7 +1,7 @@
 import { CloudTrailClient, GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { GetRoleCommand, GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetRoleCommand, GetRolePolicyCommand, IAMClient, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand, type Role } from '@aws-sdk/client-iam';
 import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, LambdaClient, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
@@ -147,7 +147,7 @@ const trusting = (...Statement: object[]) => ({
     AssumeRolePolicyDocument: encodeURIComponent(JSON.stringify({ Version: '2012-10-17', Statement })),
   },
 });
-const onTheRole = (answer: ReturnType<typeof rolePolicy>, trust = trusting(lambdaTrust)) => {
+const onTheRole = (answer: ReturnType<typeof rolePolicy>, trust: { Role: Role } = trusting(lambdaTrust)) => {
   iam.reset();
   iam.on(GetRolePolicyCommand).callsFake(({ RoleName, PolicyName }: { RoleName?: string; PolicyName?: string }) => {
     if (RoleName !== 'backup-kit-BackupFunctionRole-AB12CD' || PolicyName !== 'backup-function') throw awsError('NoSuchEntityException', 404);
@@ -156,6 +156,14 @@ const onTheRole = (answer: ReturnType<typeof rolePolicy>, trust = trusting(lambd
   iam.on(GetRoleCommand).callsFake(({ RoleName }: { RoleName?: string }) => {
     if (RoleName !== 'backup-kit-BackupFunctionRole-AB12CD') throw awsError('NoSuchEntityException', 404);
     return trust;
+  });
+  iam.on(ListRolePoliciesCommand).callsFake(({ RoleName }: { RoleName?: string }) => {
+    if (RoleName !== 'backup-kit-BackupFunctionRole-AB12CD') throw awsError('NoSuchEntityException', 404);
+    return { PolicyNames: ['backup-function'], IsTruncated: false };
+  });
+  iam.on(ListAttachedRolePoliciesCommand).callsFake(({ RoleName }: { RoleName?: string }) => {
+    if (RoleName !== 'backup-kit-BackupFunctionRole-AB12CD') throw awsError('NoSuchEntityException', 404);
+    return { AttachedPolicies: [], IsTruncated: false };
   });
 };
 
@@ -359,6 +367,26 @@ describe('checkDrift', () => {
       lines.push(drifted[0]?.live);
     }
     expect(lines).toEqual([expect.stringContaining('Service:ec2.amazonaws.com'), expect.stringContaining('if StringEquals:aws:sourceaccount=999999999999')]);
+  });
+
+  it("warns, without failing the deploy, about policies put or attached beside the role's own and a permissions boundary, which can deny what the function needs", async () => {
+    // Prepare: an inline policy and a managed one beside the template's, and a boundary
+    onTheRole(rolePolicy(...Object.values(roleStatements)), { Role: { ...trusting(lambdaTrust).Role, PermissionsBoundary: { PermissionsBoundaryType: 'PermissionsBoundaryPolicy', PermissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/limits' } } });
+    iam.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['backup-function', 'added-by-hand'], IsTruncated: false });
+    iam.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [{ PolicyName: 'ReadOnlyAccess', PolicyArn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }], IsTruncated: false });
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.aws);
+    // Assess
+    expect(checks.filter((c) => c.status !== 'ok')).toEqual([
+      {
+        resource: 'BackupFunctionRole',
+        property: 'other policies',
+        expected: 'none',
+        live: 'inline added-by-hand; attached arn:aws:iam::aws:policy/ReadOnlyAccess; boundary arn:aws:iam::123456789012:policy/limits',
+        status: 'warn',
+        note: expect.stringContaining('a Deny in one, or a boundary without an action the function needs, fails every backup or leaves failed events unparked: read them (`aws iam list-attached-role-policies --role-name backup-kit-BackupFunctionRole-AB12CD`'),
+      },
+    ]);
   });
 
   it("takes the role's policy as the template's when IAM gives it unencoded (an emulator) or its statements in another order", async () => {
