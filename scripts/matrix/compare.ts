@@ -40,7 +40,7 @@ export function compareReports(first: MatrixReport, second: MatrixReport): CaseC
 const reasonOf = (result: CaseResult) => result.reason ?? 'shown by an injected fault';
 
 /** A sha256 as the matrix prints it: its first 12 hex digits. */
-const shortSha = (sha256: string) => `${sha256.slice(0, 12)}…`;
+export const shortSha = (sha256: string) => `${sha256.slice(0, 12)}…`;
 
 /**
  * Why two reports cannot be compared although each is whole: they tested different builds, so the same outcomes

@@ -570,6 +570,38 @@ describe('the reports on the overview', () => {
     // Assess
     expect(html).toContain('case(s) 2 not run (left out by CASE=)');
   });
+
+  it('say which build a matrix run tested, and whether the function runs it now (a PASS of another build proves nothing of this one)', async () => {
+    // Prepare: the function runs build A; the report of the console's target tested build B, another target's build A
+    const runsNow = 'a'.repeat(64);
+    const tested = 'b'.repeat(64);
+    const stack: Overview['stack'] = { state: 'ready', stackName: 'backup-kit', status: 'CREATE_COMPLETE', outputs: {}, artefact: { localSha256: runsNow, liveCodeSha256: Buffer.from(runsNow, 'hex').toString('base64'), runsLocal: true } };
+    const matrixOf = (target: string, artefactSha256?: string) => ({
+      target, targetDescription: target, stackName: 'backup-kit', prefix: 'matrix/x/', startedAt: '2026-11-01T03:00:00.000Z', durationMs: 1,
+      counts: { PASS: 1, FAIL: 0, SKIP: 0, SIMULATED: 0 },
+      results: [{ id: 1, name: 'happy path', outcome: 'PASS' as const, evidence: [], durationMs: 1 }],
+      ...(artefactSha256 ? { artefactSha256 } : {}),
+    });
+    const reportsOf = (embedded: ReturnType<typeof matrixOf>): Overview['reports'] => [
+      { target: 'embedded', matrix: { state: 'read', content: embedded }, matrixHtml: false, bench: { state: 'absent' } },
+      { target: 'localstack', matrix: { state: 'read', content: matrixOf('localstack', runsNow) }, matrixHtml: false, bench: { state: 'absent' } },
+    ];
+    const pageWith = async (embedded: ReturnType<typeof matrixOf>) => (await fakeBackend({}, { stack, reports: reportsOf(embedded) }).app.request(pageAt('/'))).text();
+    // Act
+    const [another, same, unrecorded, otherStack] = await Promise.all([
+      pageWith(matrixOf('embedded', tested)),
+      pageWith(matrixOf('embedded', runsNow)),
+      pageWith(matrixOf('embedded')),
+      pageWith({ ...matrixOf('embedded', runsNow), stackName: 'trial-kit' }),
+    ]);
+    // Assess
+    expect(another).toContain(`tested stack backup-kit, artefact sha256 bbbbbbbbbbbb…: not the build the function runs now (aaaaaaaaaaaa…): \`make matrix TARGET=embedded\` tests that one`);
+    expect(same).toContain('tested stack backup-kit, artefact sha256 aaaaaaaaaaaa…: the build the function runs now');
+    expect(unrecorded).toContain('tested stack backup-kit, a build it does not name (a report from before reports stored it): `make matrix TARGET=embedded` tests the one the function runs now');
+    expect(otherStack).toContain('tested stack trial-kit, artefact sha256 aaaaaaaaaaaa…: not the stack shown above (backup-kit)');
+    // Another target's report is not held against this target's function.
+    expect(another).toContain('tested stack backup-kit, artefact sha256 aaaaaaaaaaaa…</span>');
+  });
 });
 
 describe('the overview without a stack', () => {

@@ -6,7 +6,9 @@ import { conditionOf, StackCondition } from '../../lib/stack-state.js';
 import { isProblem, type Overview, type ParkedList, type StackView } from '../backend.js';
 import type { RecentBackups } from '../backups.js';
 import type { Receipt } from '../receipts.js';
-import { matrixHtmlName, type TargetReports } from '../reports.js';
+import { matrixHtmlName, testedBuild, type RunningBuild, type TargetReports } from '../reports.js';
+import type { TargetName } from '../../lib/targets.js';
+import type { MatrixReport } from '../../matrix/run.js';
 import { ActionForm, Bytes, keyHref, KeyName, Layout, Time, type Session } from './layout.js';
 
 export const ReceiptBadge: FC<{ receipt: Receipt }> = ({ receipt }) => (
@@ -167,7 +169,14 @@ const ParkedSection: FC<{ parked: ParkedList; session: Session }> = ({ parked, s
   </>
 );
 
-const ReportsSection: FC<{ reports: readonly TargetReports[] }> = ({ reports }) => (
+/** The stack and build a matrix run tested; marked when that is not what the function runs now. */
+const TestedBuild: FC<{ report: MatrixReport; running?: RunningBuild }> = ({ report, running }) => {
+  const build = testedBuild(report, running);
+  return <span class={build.stale ? 'tested bad' : 'tested'}>{` — ${build.text}`}</span>;
+};
+
+/** `running`: what the console's own target runs now, which its reports are said against. */
+const ReportsSection: FC<{ reports: readonly TargetReports[]; target: TargetName; running?: RunningBuild }> = ({ reports, target, running }) => (
   <section id="reports">
     <h2>Matrix and bench reports</h2>
     {reports.map((report) => (
@@ -184,6 +193,7 @@ const ReportsSection: FC<{ reports: readonly TargetReports[] }> = ({ reports }) 
             <summary>
               matrix of {report.matrix.content.startedAt}: <OutcomeCounts counts={report.matrix.content.counts} />
               {report.matrix.content.notRun && <span class="not-run"> — {describeNotRun(report.matrix.content)}</span>}
+              <TestedBuild report={report.matrix.content} running={report.target === target ? running : undefined} />
             </summary>
             {report.matrixHtml && (
               <p>
@@ -244,6 +254,10 @@ export const OverviewPage: FC<{ overview: Overview; session: Session }> = ({ ove
         </ActionForm>
       </section>
     )}
-    <ReportsSection reports={overview.reports} />
+    <ReportsSection
+      reports={overview.reports}
+      target={session.place.target}
+      running={overview.stack.state === 'ready' ? { stackName: overview.stack.stackName, codeSha256: overview.stack.artefact.liveCodeSha256 } : undefined}
+    />
   </Layout>
 );
