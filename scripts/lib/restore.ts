@@ -20,7 +20,7 @@ export type BackupVersionInfo = {
   readonly size: number;
   readonly latest: boolean;
   readonly provenance: Provenance;
-  /** When its source version was written (the backup time for backups made before the kit recorded it). */
+  /** When its source version was written (the backup time for backups made before the kit recorded it, or whose record is no time). */
   readonly sourceTime: Date;
   /** What its HeadObject says about its bytes. */
   readonly content: ContentFacts;
@@ -152,7 +152,10 @@ async function describeBackupVersion(s3: S3Client, bucket: string, entry: Versio
   const head = await headBackup(s3, bucket, entry.key, entry.versionId);
   if (!head) return undefined;
   const { provenance } = head;
-  const sourceTime = provenance.sourceLastModified ? new Date(provenance.sourceLastModified) : entry.lastModified;
+  // A recorded time that is no time (metadata written by hand or by another tool) counts as none: one such version
+  // made the whole listing fail (Invalid time value), and with it the console's key page and LIST=1.
+  const recorded = Date.parse(provenance.sourceLastModified ?? '');
+  const sourceTime = Number.isNaN(recorded) ? entry.lastModified : new Date(recorded);
   return { key: entry.key, versionId: entry.versionId, backedUpAt: entry.lastModified, size: head.size, latest: entry.latest, provenance, sourceTime, content: head.content };
 }
 

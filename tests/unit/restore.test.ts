@@ -1,7 +1,7 @@
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { copySettingsOf, executeRestore, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore, type RestoreRequest } from '../../scripts/lib/restore.js';
+import { copySettingsOf, executeRestore, listBackupVersions, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore, type RestoreRequest } from '../../scripts/lib/restore.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -64,6 +64,22 @@ describe('planRestore by time, where the inbox’s history is gone', () => {
     const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'docs/', at: new Date('2026-11-27T18:00:00Z'), force: false });
     // Assess
     expect(plan.map((item) => [item.key, item.action, item.historyGone])).toEqual([['docs/a.txt', RestoreAction.restore, true]]);
+  });
+});
+
+describe('listBackupVersions', () => {
+  it('dates a version whose recorded source time is not a time by its backup, so that one odd version does not fail the listing', async () => {
+    // Prepare: a version whose source-last-modified is no time (written by hand, or by another tool), below a good one
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const odd = model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 'v-odd', 'source-last-modified': 'yesterday' } });
+    model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 'v-good', 'source-last-modified': '2026-11-27T10:00:00.000Z' } });
+    // Act
+    const versions = await listBackupVersions(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt');
+    // Assess
+    const oddVersion = versions.find((version) => version.versionId === odd)!;
+    expect(oddVersion.sourceTime).toEqual(oddVersion.backedUpAt);
+    expect(versions.map((version) => version.sourceTime.toISOString())).toEqual(['2026-11-27T10:00:00.000Z', oddVersion.backedUpAt.toISOString()]);
   });
 });
 
