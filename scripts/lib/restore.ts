@@ -386,8 +386,8 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
       limit(async (): Promise<PlannedRestore> => {
         const target = { bucket: destination.bucket, key: `${destination.prefix}${key}` };
         const skip = (skipped: SkipReason, reason: string): PlannedRestore => ({ key, destination: target, action: RestoreAction.skip, skipped, reason });
-        if (keyBytes(target.key) > MAX_KEY_BYTES) {
-          // Only a TO= folder lengthens a key: the inbox's own keys fit.
+        // Only a TO= folder lengthens a key: the inbox's own keys fit, and a key too long by itself is in no backup.
+        if (keyBytes(target.key) > MAX_KEY_BYTES && keyBytes(key) <= MAX_KEY_BYTES) {
           return skip(
             SkipReason.keyTooLong,
             `under TO=${request.to} its key would be ${keyBytes(target.key)} bytes long, more than S3's ${MAX_KEY_BYTES}: restore it into a shorter folder (TO=${destination.bucket} takes it at the top)`,

@@ -399,6 +399,17 @@ describe('planRestore into a folder that makes a key too long for S3', () => {
     ]);
     expect(plan[1]!.reason).toBe(`under TO=${to} its key would be 1040 bytes long, more than S3's 1024: restore it into a shorter folder (TO=elsewhere takes it at the top)`);
   });
+
+  it('answers a key too long for S3 itself with no backup of it, not with a folder to shorten (none was named)', async () => {
+    // Prepare: a mistyped key of 1,100 bytes, asked for without TO (the console's form takes any key)
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.createBucket('the-backups');
+    // Act
+    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'k'.repeat(1100), version: 'v1', force: false });
+    // Assess
+    expect(plan.map((item) => [item.action, item.skipped, item.reason])).toEqual([[RestoreAction.skip, SkipReason.noBackup, 'no backup of version v1']]);
+  });
 });
 
 describe('notRestored', () => {
