@@ -12,7 +12,7 @@ import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot, templatePath } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, refuseUnversionedKeptBucket, retentionOf } from './kept-bucket-settings.js';
-import { deployStack, describeStack, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { deployStack, describeStack, isKitStack, KIT_STACK_OUTPUTS, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, destroyVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
 import { UsageError } from './cli.js';
@@ -111,6 +111,13 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const existing = await describeStack(clients.cloudFormation, stackName);
   const condition = existing && conditionOf(existing.StackStatus ?? '');
   if (existing && (condition === StackCondition.needsRecovery || condition === StackCondition.busy)) throw needsRecovery(target, existing);
+  // Stack names are the account's, not the kit's: an update would make someone else's stack the kit's, deleting what it held.
+  if (existing && (condition === StackCondition.ready || condition === StackCondition.rolledBack) && !isKitStack(existing)) {
+    throw new UsageError(
+      `stack ${stackName} on ${target.name} is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): deploying would replace its resources with the kit's, deleting them. ` +
+        `Nothing was changed: give the kit another NamePrefix in ${relative(projectRoot, target.parameterFile)}`,
+    );
+  }
   if (existing && condition === StackCondition.rolledBack) log(`note: ${stackStatusLine(target, existing)}: its last update failed and was rolled back`);
   const others = existing ? [] : await otherKitStacks(clients.cloudFormation, stackName);
   if (others.length > 0) {

@@ -46,9 +46,18 @@ export function parametersOf(stack: Stack | undefined): Parameters {
   return Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey ?? '', p.ParameterValue ?? '']));
 }
 
+/** The outputs that tell a stack of this kit's template: every version of the template has declared them. */
+export const KIT_STACK_OUTPUTS = ['InboxBucketName', 'BackupFunctionName'] as const;
+
+/** Whether a stack was made from this kit's template, by its outputs (a stack whose create failed has none). */
+export function isKitStack(stack: Stack): boolean {
+  const outputs = new Set((stack.Outputs ?? []).map((output) => output.OutputKey));
+  return KIT_STACK_OUTPUTS.every((name) => outputs.has(name));
+}
+
 /**
- * The other stacks of this kit's template in the account and region (known by their outputs: an inbox and the backup
- * function), whatever their names: a NamePrefix changed in the parameter file leaves the earlier stack running.
+ * The other stacks of this kit's template in the account and region (isKitStack), whatever their names: a NamePrefix
+ * changed in the parameter file leaves the earlier stack running.
  */
 export async function otherKitStacks(cf: CloudFormationClient, stackName: string): Promise<string[]> {
   const names: string[] = [];
@@ -56,8 +65,7 @@ export async function otherKitStacks(cf: CloudFormationClient, stackName: string
   do {
     const page = await cf.send(new DescribeStacksCommand({ NextToken }));
     for (const stack of page.Stacks ?? []) {
-      const outputs = new Set((stack.Outputs ?? []).map((output) => output.OutputKey));
-      if (stack.StackName !== stackName && outputs.has('InboxBucketName') && outputs.has('BackupFunctionName')) names.push(stack.StackName ?? '?');
+      if (stack.StackName !== stackName && isKitStack(stack)) names.push(stack.StackName ?? '?');
     }
     NextToken = page.NextToken;
   } while (NextToken);

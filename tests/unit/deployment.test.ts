@@ -128,6 +128,24 @@ describe('a template with a typo in a reference', () => {
   });
 });
 
+describe('a stack of the same name that is not one of the kit\'s', () => {
+  it('is refused before anything is written: updating it would replace its resources with the kit\'s', async () => {
+    // Prepare: someone else's stack named as the parameter file names the kit's (its NamePrefix)
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'backup-kit', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }] }],
+    });
+    // Act
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { log: () => undefined });
+    // Assess
+    await expect(deployed).rejects.toThrow(UsageError);
+    await expect(deployed).rejects.toThrow(
+      "stack backup-kit on embedded is not one of this kit's (it has no InboxBucketName and BackupFunctionName outputs): deploying would replace its resources with the kit's, deleting them. Nothing was changed: give the kit another NamePrefix in cloudformation/parameters/embedded.json",
+    );
+    expect(sent().sort()).toEqual(['DescribeStacksCommand', 'GetCallerIdentityCommand']);
+  });
+});
+
 describe("a stack's parameters taken again for a deploy", () => {
   it('leave out the ones the deploy sets itself, which it would refuse', () => {
     // Prepare: what DescribeStacks lists for a stack that took its backup bucket over
