@@ -53,6 +53,21 @@ describe('who the clients act as', () => {
     await expect(onEmbedded).rejects.toThrow(/^cannot identify the account on embedded \(Could not load credentials from any providers\)$/);
   });
 
+  it.each([
+    Object.assign(new Error('getaddrinfo ENOTFOUND sts.eu-central-1.amazonaws.com'), { code: 'ENOTFOUND' }),
+    Object.assign(new Error('Connection timed out after 3000 ms'), { name: 'TimeoutError' }),
+  ])('on aws, says that AWS could not be reached, not to sign in, when the request found no way there: $message', async (unreachable) => {
+    // Prepare: what the SDK throws without a network, behind a firewall, or for a region no endpoint answers in
+    sts.on(GetCallerIdentityCommand).rejects(unreachable);
+    // Act
+    const identified = identifyAccount(aws, clientsFor(aws));
+    // Assess
+    await expect(identified).rejects.toThrow(UsageError);
+    await expect(identified).rejects.toThrow(
+      `cannot reach AWS from here (${unreachable.message}): nothing was changed; check this machine's connection to AWS (a firewall or a proxy?) and that eu-central-1 (AWS_REGION or AWS_DEFAULT_REGION) is the region you mean`,
+    );
+  });
+
   it("passes the real-AWS guard's refusal on as it is", async () => {
     // Prepare: the guard stops the request before it is sent
     const refusal = new UsageError('refusing to use target aws: the SDK would send STS requests to http://127.0.0.1:4566, which is not AWS');
