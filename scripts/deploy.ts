@@ -4,6 +4,7 @@ import { remindersAfterDeploy } from './lib/deploy-reminders.js';
 import { DriftStatus } from './lib/drift.js';
 import { parseOverrides } from './lib/parameters.js';
 import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
+import { templatePath } from './lib/paths.js';
 import { templateLintFindings } from './lib/template-lint.js';
 
 const program = scriptCommand('deploy', 'Build (when stale; on aws a stale zip is refused, as it is not the one tested), upload and deploy the stack to a target, then prove the artefact and check drift.')
@@ -22,17 +23,19 @@ run(async () => {
   if (overrides.NamePrefix !== undefined) {
     throw new UsageError(`NamePrefix names the stack, and every other verb finds the stack by the parameter file: set it in cloudformation/parameters/${options.target}.json instead`);
   }
-  // Production gets the template `make lint` passed: an edit since (a misspelt property, a wrong value) is refused
-  // here, before AWS is asked anything, rather than by a stack rolling back.
-  if (options.target === TargetName.aws) {
-    const findings = templateLintFindings();
-    if (findings) {
-      console.error(findings);
-      throw new UsageError('cfn-lint finds cloudformation/template.yaml wrong (above): nothing was changed on AWS; fix the template (`make lint` runs the same check) and deploy again');
-    }
-  }
   const target = await resolveTarget(options.target, { checkReachable: true });
   const onAws = target.name === TargetName.aws;
+  // Production gets the template `make lint` passed: an edit since (a misspelt property, a wrong value) is refused
+  // here, before AWS is asked anything, rather than by a stack rolling back. Checked for the region it goes to.
+  if (onAws) {
+    const findings = templateLintFindings(templatePath, target.region);
+    if (findings) {
+      console.error(findings);
+      throw new UsageError(
+        `cfn-lint finds cloudformation/template.yaml wrong for ${target.region} (above): nothing was changed on AWS; fix the template (\`make lint\` runs the same check, for AWS_REGION when it is set) and deploy again`,
+      );
+    }
+  }
   const ask = async (question: string) => options.yes || confirm(question);
   try {
     const deployment = await deploy(target, {

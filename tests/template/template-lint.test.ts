@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { templatePath } from '../../scripts/lib/paths.js';
+import { UsageError } from '../../scripts/lib/cli.js';
 import { templateLintFindings } from '../../scripts/lib/template-lint.js';
 
 let directory: string;
@@ -34,4 +35,16 @@ describe('the cfn-lint check a deploy to AWS makes first', () => {
     expect(findings).toMatch(/VersioningConfiguraton/);
     expect(findings).toMatch(/E3002/);
   }, 30_000);
+
+  it('checks the template for the region the deploy goes to, and says that a region cfn-lint does not know is the region, not the template', () => {
+    // Act
+    const inRegion = templateLintFindings(templatePath, 'eu-central-1');
+    const misspelt = () => templateLintFindings(templatePath, 'us-east1');
+    // Assess
+    expect(inRegion).toBeUndefined();
+    expect(misspelt).toThrow(UsageError);
+    expect(misspelt).toThrow(
+      /^cfn-lint knows no AWS region us-east1: check the region for a typo \(AWS regions are written like eu-central-1\); a region newer than the pinned cfn-lint needs a newer one in scripts\/emulator\/requirements\.txt\. Nothing was changed$/,
+    );
+  }, 60_000);
 });
