@@ -17,6 +17,8 @@ import { conditionOf, deployVerb, destroyVerb, needsRecovery, recoveryAdvice, St
 import { putArtefactBack } from './code-repair.js';
 import { UsageError } from './cli.js';
 import { identifyAccount } from './identity.js';
+import { isNetworkError } from './network-error.js';
+import { WaitTimeout } from './wait.js';
 import { requireLocalStackServices } from './localstack-services.js';
 import { stackTiming } from './deployed-stack.js';
 import { localstackModeOf, TargetName, type Target } from './targets.js';
@@ -182,6 +184,15 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     confirmChanges: options.confirmChanges,
     ...stackTiming(target),
   }).catch(async (error: Error) => {
+    // On AWS a stack operation goes on without the deploy that began it: the emulators' "is it running?" would mislead.
+    if (target.name === TargetName.aws && (isNetworkError(error) || error instanceof WaitTimeout)) {
+      const lost = error instanceof WaitTimeout ? `stopped waiting for stack ${stackName}` : `lost contact with AWS while deploying stack ${stackName}`;
+      throw new DeploymentFailed(
+        `${lost} (${error.message}): what CloudFormation had begun goes on there without this deploy. ` +
+          `See where the stack stands with \`aws cloudformation describe-stacks --stack-name ${stackName} --region ${target.region}\` (or the CloudFormation console); ` +
+          `once it no longer ends in _IN_PROGRESS, run \`${deployVerb(target)}\` again: it proves the artefact and checks the drift`,
+      );
+    }
     // CloudFormation refuses a parameter value before it creates anything: the override or the file is wrong.
     if (error.name === 'ValidationError' && /^Parameters?\b/.test(error.message)) {
       throw new UsageError(`${error.message} (${parameterSourcesHint(target)})`);
