@@ -14,6 +14,7 @@ import { listObjectVersions } from '../../handler/list-object-versions.js';
 import { versionEntries } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import { shownName } from '../../handler/shown-name.js';
+import { waitFor } from './wait.js';
 
 /** The bucket a deploy uploads its zips to, beside the stack of the same prefix. */
 export const artefactBucketName = (namePrefix: string, account: string, region: string) => `${namePrefix}-artefacts-${account}-${region}`;
@@ -31,19 +32,44 @@ export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: 
       ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
     }),
   );
-  await s3.send(
-    new PutBucketEncryptionCommand({
-      Bucket: bucket,
-      ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-    }),
+  // A deploy that failed here would not set the bucket up when run again: it finds the bucket there.
+  await onceCreated(`s3://${bucket} to take its encryption`, () =>
+    s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      }),
+    ),
   );
-  await s3.send(
-    new PutPublicAccessBlockCommand({
-      Bucket: bucket,
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
-    }),
+  await onceCreated(`s3://${bucket} to take its public access block`, () =>
+    s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: bucket,
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      }),
+    ),
   );
   return true;
+}
+
+/**
+ * What S3 may answer a bucket's configuration just after CreateBucket, while the new bucket has not reached all of S3
+ * (bucket configurations are eventually consistent; Terraform's AWS provider waits up to 2 minutes for the same).
+ */
+const NOT_YET_EVERYWHERE = new Set(['NoSuchBucket', 'OperationAborted']);
+
+/** Sends a new bucket's configuration again until S3 takes it, for up to 2 minutes. */
+async function onceCreated(what: string, configure: () => Promise<unknown>): Promise<void> {
+  const configured = async () => {
+    try {
+      await configure();
+      return true;
+    } catch (error) {
+      if (NOT_YET_EVERYWHERE.has((error as Error).name)) return undefined;
+      throw error;
+    }
+  };
+  await waitFor(what, configured, { timeoutMs: 120_000, intervalMs: 1_000 });
 }
 
 /** A bucket that exists, but not for `owner`: another account's, or one this identity may not list. */

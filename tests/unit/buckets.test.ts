@@ -72,6 +72,20 @@ describe("the kit's own buckets, whose names anyone could take first", () => {
     });
   });
 
+  it('sets the new bucket up once S3 knows it everywhere: NoSuchBucket and OperationAborted just after its creation are waited out', async () => {
+    // Prepare: what S3 may answer a bucket's configuration just after CreateBucket (bucket configurations are eventually consistent)
+    s3.on(HeadBucketCommand).rejects(awsError('NotFound', 404));
+    s3.on(PutBucketEncryptionCommand).rejectsOnce(awsError('NoSuchBucket', 404)).resolves({});
+    s3.on(PutPublicAccessBlockCommand).rejectsOnce(awsError('OperationAborted', 409)).resolves({});
+    // Act
+    const created = await ensurePrivateBucket(client, 'kit-artefacts-111122223333-eu-central-1', 'eu-central-1', '111122223333');
+    // Assess
+    expect(created).toBe(true);
+    expect(s3.commandCalls(CreateBucketCommand)).toHaveLength(1);
+    expect(s3.commandCalls(PutBucketEncryptionCommand)).toHaveLength(2);
+    expect(s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(2);
+  }, 10_000);
+
   it('reads a 403 without an owner to check as an error of its own, not as a bucket of someone else', async () => {
     // Prepare
     s3.on(HeadBucketCommand).rejects(awsError('Forbidden', 403));
