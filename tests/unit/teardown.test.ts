@@ -178,6 +178,23 @@ describe('destroy', () => {
     expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
   });
 
+  it("refuses, before anything is emptied, to delete a stack of the kit's name that is not one of the kit's", async () => {
+    // Prepare: someone else's stack that happens to carry the parameter file's NamePrefix
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'backup-kit', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }] }],
+    });
+    // Act
+    const destroyed = tearDown(target, clients, { deleteBackups: true, log: () => undefined });
+    // Assess
+    await expect(destroyed).rejects.toThrow(UsageError);
+    await expect(destroyed).rejects.toThrow(
+      "stack backup-kit on embedded is not one of this kit's (it has no InboxBucketName and BackupFunctionName outputs): destroy leaves it to its owner. Nothing was deleted: the parameter file's NamePrefix (cloudformation/parameters/embedded.json) names someone else's stack",
+    );
+    expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
+  });
+
   it('deletes the backups an earlier stack kept when asked to, with no stack left', async () => {
     // Prepare: the stack was destroyed before; its backup bucket was kept with one version
     cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
