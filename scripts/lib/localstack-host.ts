@@ -9,7 +9,7 @@ import { requireLocalStackServices } from './localstack-services.js';
 import { projectRoot } from './paths.js';
 import { portSetting } from './port-setting.js';
 import { portHeldByGroup } from './port-owner.js';
-import { processAlive, runsScript } from './process-alive.js';
+import { processAlive, processesRunningScript, runsScript } from './process-alive.js';
 import { whileLocked } from './start-lock.js';
 import { waitFor } from './wait.js';
 
@@ -20,6 +20,8 @@ const readyMarker = join(venv, '.backup-kit-deps');
 const runner = join(projectRoot, 'scripts', 'localstack', 'host.py');
 const stateRoot = join(projectRoot, '.localstack');
 const recordFile = join(stateRoot, 'host.json');
+/** The state folder of the LocalStack `make localstack-host` starts; test suites give theirs folders of their own. */
+const sharedStateDir = join(stateRoot, 'host');
 /** Held while `make localstack-host` starts it or `make localstack-host-stop` stops it: two starts at once would both pass the port check and both run. */
 const lockFile = join(stateRoot, 'host.lock');
 /** Where `make localstack-host` listens (BACKUP_KIT_LOCALSTACK_PORT overrides); 4566 stays free for LocalStack in Docker. */
@@ -184,6 +186,19 @@ export function lostLocalStackHost(host: LocalStackHostState): string | undefine
     : `the host-mode LocalStack recorded at ${endpoint} (pid ${pid}) is gone (log: ${logFile}): \`make localstack-host\` starts it again`;
 }
 
+/**
+ * The pid of this checkout's `make localstack-host` LocalStack when it runs without its record (.localstack/host.json
+ * removed while it ran, by `git clean -fdx` say), found by its command line: the runner in the shared state folder.
+ */
+export async function unrecordedLocalStackHost(): Promise<number | undefined> {
+  const runners = await processesRunningScript(runner);
+  return runners.find(({ args }) => args[args.indexOf('--state-dir') + 1] === sharedStateDir)?.pid;
+}
+
+/** What to do about a LocalStack that runs without its record (unrecordedLocalStackHost). */
+export const unrecordedLocalStackHostAdvice = (pid: number) =>
+  `this checkout's host-mode LocalStack runs (pid ${pid}) without its record ${recordFile}, removed while it ran: \`make localstack-host-stop\` stops it, then \`make localstack-host\` starts it again`;
+
 /** Runs a start or a stop of the shared host-mode LocalStack once no other start or stop of this checkout runs. */
 async function exclusively<T>(log: (line: string) => void, work: () => Promise<T>): Promise<T> {
   await mkdir(stateRoot, { recursive: true });
@@ -207,13 +222,16 @@ export function ensureLocalStackHost(log: (line: string) => void = () => undefin
       return { endpoint: host.record.endpoint, logFile: host.record.logFile, started: false };
     }
     if (host.state === 'silent') throw new UsageError(lostLocalStackHost(host)!);
+    // Without its record it would hold the port, and the start would be refused a busy port without saying whose.
+    const unrecorded = await unrecordedLocalStackHost();
+    if (unrecorded !== undefined) throw new UsageError(unrecordedLocalStackHostAdvice(unrecorded));
     const port = sharedLocalStackHostPort();
     // Recorded as soon as it runs, not once it answers: `make localstack-host-stop` finds one whose start was interrupted.
     const record = async (pid: number, logFile: string) => {
       const fresh: HostRecord = { pid, endpoint: `http://127.0.0.1:${port}`, logFile, startedAt: new Date().toISOString() };
       await writeFile(recordFile, JSON.stringify(fresh, null, 2));
     };
-    const localstack = await startLocalStackHost({ stateDir: join(stateRoot, 'host'), port, detached: true, onSpawned: record }).catch(async (error: unknown) => {
+    const localstack = await startLocalStackHost({ stateDir: sharedStateDir, port, detached: true, onSpawned: record }).catch(async (error: unknown) => {
       await rm(recordFile, { force: true });
       throw error;
     });
@@ -221,26 +239,32 @@ export function ensureLocalStackHost(log: (line: string) => void = () => undefin
   });
 }
 
+const stopped = (killed: boolean, which = '') =>
+  `stopped LocalStack (host mode${which}) and its function processes${killed ? ` (killed: it had not ended ${STOP_GRACE_MS / 1000} s after SIGTERM)` : ''}`;
+
 /**
  * Stops the shared host-mode LocalStack and everything it started, and says what it did. The recorded pid is
  * signalled only while it runs this checkout's runner (pids are reused: another process is never signalled);
- * a live pid whose command line cannot be read is named instead, and its record kept. A start under way is
- * waited for, then stopped.
+ * a live pid whose command line cannot be read is named instead, and its record kept. Without a record of a live
+ * runner, one that runs without its record (unrecordedLocalStackHost) is stopped. A start under way is waited for,
+ * then stopped.
  */
 export function stopLocalStackHost(log: (line: string) => void = () => undefined): Promise<string> {
   return exclusively(log, async () => {
     const record = await readRecord();
-    if (!record || !processAlive(record.pid)) {
+    const recordedAlive = record !== undefined && processAlive(record.pid);
+    if (recordedAlive) {
+      const ours = await runsScript(record.pid, runner);
+      if (ours === undefined) {
+        return `the recorded host-mode LocalStack (pid ${record.pid}, ${record.endpoint}) may still run, but its command line cannot be read to make sure it is ours: nothing was signalled; stop it yourself if it is`;
+      }
       await rm(recordFile, { force: true });
-      return 'no host-mode LocalStack was running';
+      if (ours) return stopped(await stopGroup(record.pid));
+    } else {
+      await rm(recordFile, { force: true });
     }
-    const ours = await runsScript(record.pid, runner);
-    if (ours === undefined) {
-      return `the recorded host-mode LocalStack (pid ${record.pid}, ${record.endpoint}) may still run, but its command line cannot be read to make sure it is ours: nothing was signalled; stop it yourself if it is`;
-    }
-    await rm(recordFile, { force: true });
-    if (!ours) return `no host-mode LocalStack was running (pid ${record.pid} now runs something else, left alone)`;
-    const killed = await stopGroup(record.pid);
-    return `stopped LocalStack (host mode) and its function processes${killed ? ` (killed: it had not ended ${STOP_GRACE_MS / 1000} s after SIGTERM)` : ''}`;
+    const unrecorded = await unrecordedLocalStackHost();
+    if (unrecorded !== undefined) return stopped(await stopGroup(unrecorded), `, pid ${unrecorded}, which ran without its record ${recordFile}`);
+    return recordedAlive ? `no host-mode LocalStack was running (pid ${record.pid} now runs something else, left alone)` : 'no host-mode LocalStack was running';
   });
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 /**
  * Whether a process with this pid exists (signal 0 checks without signalling; EPERM: it exists, another user's) and
@@ -51,6 +51,16 @@ export async function commandLineOf(pid: number): Promise<string | undefined> {
  */
 export async function runsScript(pid: number, script: string): Promise<boolean | undefined> {
   return (await argumentsOf(pid))?.includes(script);
+}
+
+/**
+ * The processes that run this script, each with its arguments (Linux /proc; none where /proc cannot be read): how a
+ * process is found again when the record of its pid is gone.
+ */
+export async function processesRunningScript(script: string): Promise<{ readonly pid: number; readonly args: readonly string[] }[]> {
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name)).map(Number);
+  const found = await Promise.all(pids.map(async (pid) => ({ pid, args: await argumentsOf(pid) })));
+  return found.flatMap(({ pid, args }) => (args?.includes(script) && processAlive(pid) ? [{ pid, args }] : []));
 }
 
 /** When a process started, in clock ticks since boot (Linux /proc): with its pid, it names one process for good. */

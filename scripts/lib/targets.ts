@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { UsageError } from './cli.js';
 import { ensureEmbeddedEmulator } from './emulator.js';
 import { jsonAt } from './http.js';
-import { localStackHostEndpoint, localStackHostState, lostLocalStackHost } from './localstack-host.js';
+import { localStackHostEndpoint, localStackHostState, lostLocalStackHost, unrecordedLocalStackHost, unrecordedLocalStackHostAdvice } from './localstack-host.js';
 import { parametersDir } from './paths.js';
 import { assertRealAwsEnvironment } from './real-aws.js';
 
@@ -191,11 +191,15 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
         // A LocalStack on the host-mode port that this checkout has no record of: another checkout's.
         const hostPort = localStackHostEndpoint();
         const elsewhere = !lost && !env.LOCALSTACK_ENDPOINT && (await localstackInfo(hostPort)) ? hostPort : undefined;
+        // It may be this checkout's own, whose record was removed while it ran.
+        const unrecorded = elsewhere ? await unrecordedLocalStackHost() : undefined;
         throw new UsageError(
           lost ??
-            (elsewhere
-              ? `LocalStack does not answer at ${endpoint}; one answers at ${elsewhere}, where this checkout's \`make localstack-host\` would listen, but this checkout did not start it (another checkout's?): use it with LOCALSTACK_ENDPOINT=${elsewhere}, or stop it there and run \`make localstack-host\` here`
-              : `LocalStack does not answer at ${endpoint}: start it without Docker with \`make localstack-host\`, or in Docker with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`),
+            (unrecorded !== undefined
+              ? `LocalStack does not answer at ${endpoint}; ${unrecordedLocalStackHostAdvice(unrecorded)}`
+              : elsewhere
+                ? `LocalStack does not answer at ${endpoint}; one answers at ${elsewhere}, where this checkout's \`make localstack-host\` would listen, but this checkout did not start it (another checkout's?): use it with LOCALSTACK_ENDPOINT=${elsewhere}, or stop it there and run \`make localstack-host\` here`
+                : `LocalStack does not answer at ${endpoint}: start it without Docker with \`make localstack-host\`, or in Docker with \`docker compose up\` (or \`make up\`), or set LOCALSTACK_ENDPOINT`),
         );
       }
       return localstackTarget(endpoint, modeOf(info) ?? LocalStackMode.docker, typeof info.version === 'string' ? info.version : undefined);

@@ -1,11 +1,15 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
-import { ensureLocalStackHost } from '../../scripts/lib/localstack-host.js';
+import { ensureLocalStackHost, stopLocalStackHost } from '../../scripts/lib/localstack-host.js';
 import { localstackServices } from '../../scripts/lib/localstack-services.js';
+import { processAlive } from '../../scripts/lib/process-alive.js';
+import { resolveTarget } from '../../scripts/lib/targets.js';
+import { waitFor } from '../../scripts/lib/wait.js';
 
 // The shared host-mode LocalStack's record lives under the project root: this test gets a root of its own.
 const root = vi.hoisted(() => ({ dir: '' }));
@@ -84,6 +88,58 @@ describe('make localstack-host with a host-mode LocalStack running already', () 
     await expect(host).rejects.toThrow(UsageError);
     await expect(host).rejects.toThrow(
       `LocalStack at ${ENDPOINT} runs without cloudwatch, which the kit's stack needs (it was started with other SERVICES, perhaps by an older checkout): restart it with \`make localstack-host-stop\`, then \`make localstack-host\``,
+    );
+  });
+});
+
+describe("this checkout's host-mode LocalStack running without its record (.localstack/host.json removed while it ran)", () => {
+  // Stand-ins for LocalStack's runner: Node processes that idle with the runner's command line, each its own group.
+  const runnerLike = (stateDir: string, ...more: string[]) =>
+    spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', join(root.dir, 'scripts', 'localstack', 'host.py'), '--port', '4577', '--state-dir', stateDir, ...more], { detached: true, stdio: 'ignore' });
+  let shared: ChildProcess;
+  let suites: ChildProcess;
+  beforeEach(async () => {
+    // The runner `make localstack-host` started, and one a test suite started in a folder of its own
+    await rm(join(root.dir, '.localstack', 'host.json'), { force: true });
+    shared = runnerLike(join(root.dir, '.localstack', 'host'));
+    suites = runnerLike(join(root.dir, '.localstack', 'it-suite'), '--exit-with-parent');
+    await waitFor('the stand-ins to run', async () => (processAlive(shared.pid!) && processAlive(suites.pid!) ? true : undefined), { timeoutMs: 5_000 });
+    vi.stubEnv('BACKUP_KIT_LOCALSTACK_PORT', '');
+  });
+  afterEach(() => {
+    for (const child of [shared, suites]) if (processAlive(child.pid!)) process.kill(child.pid!, 'SIGKILL');
+    vi.unstubAllGlobals();
+    vi.unstubAllEnvs();
+  });
+
+  it('is stopped by make localstack-host-stop, found by its command line; a test suite\'s LocalStack is left alone', async () => {
+    // Act
+    const said = await stopLocalStackHost();
+    // Assess
+    expect(said).toBe(`stopped LocalStack (host mode, pid ${shared.pid}, which ran without its record ${join(root.dir, '.localstack', 'host.json')}) and its function processes`);
+    await waitFor('the runner to end', async () => (processAlive(shared.pid!) ? undefined : true), { timeoutMs: 5_000 });
+    expect(processAlive(suites.pid!)).toBe(true);
+  });
+
+  it('makes make localstack-host say so, and how to stop it, instead of refusing a busy port', async () => {
+    // Act
+    const host = ensureLocalStackHost();
+    // Assess
+    await expect(host).rejects.toThrow(UsageError);
+    await expect(host).rejects.toThrow(
+      `this checkout's host-mode LocalStack runs (pid ${shared.pid}) without its record ${join(root.dir, '.localstack', 'host.json')}, removed while it ran: \`make localstack-host-stop\` stops it, then \`make localstack-host\` starts it again`,
+    );
+  });
+
+  it('makes a verb on TARGET=localstack say it is this checkout\'s, not another checkout\'s, when it answers', async () => {
+    // Prepare: nothing answers at Docker's port; the unrecorded LocalStack answers at the host-mode port
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => (url.startsWith(ENDPOINT) ? new Response(JSON.stringify({ is_docker: false, version: '4.14.0' })) : Promise.reject(new Error('ECONNREFUSED')))));
+    // Act
+    const target = resolveTarget('localstack', { env: {}, checkReachable: true });
+    // Assess
+    await expect(target).rejects.toThrow(UsageError);
+    await expect(target).rejects.toThrow(
+      `LocalStack does not answer at http://localhost:4566; this checkout's host-mode LocalStack runs (pid ${shared.pid}) without its record ${join(root.dir, '.localstack', 'host.json')}, removed while it ran: \`make localstack-host-stop\` stops it, then \`make localstack-host\` starts it again`,
     );
   });
 });
