@@ -79,6 +79,20 @@ describe('compose.yaml', () => {
   });
 });
 
+describe("compose.yaml's deployer in the checkout", () => {
+  it("hands back to the checkout's owner the node_modules mount point Docker makes in the checkout as root", () => {
+    // Prepare: its own node_modules volume is mounted inside the checkout's bind mount, so a checkout without
+    // node_modules (`docker compose up` before `make setup`) gets an empty one from Docker, owned by root, which the
+    // host's `npm ci` is then refused (EACCES); only a second mount of the checkout reaches that folder from inside.
+    const deployer = service('deployer');
+    const command = deployer.command?.join(' ') ?? '';
+    // Assess
+    expect(deployer.volumes).toEqual(expect.arrayContaining(['.:/kit', 'deployer-node-modules:/kit/node_modules', '.:/checkout']));
+    expect(command).toContain('chown "$$(stat -c %u:%g /checkout)" /checkout/node_modules;');
+    expect(command.indexOf('/checkout/node_modules')).toBeLessThan(command.indexOf('npm ci'));
+  });
+});
+
 describe('the services LocalStack runs', () => {
   it('are the same in Docker (compose.yaml) and in host mode (scripts/localstack/host.py)', async () => {
     // Prepare
