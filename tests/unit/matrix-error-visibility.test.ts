@@ -2,6 +2,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand, type FilteredLogEvent } f
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { localstackCapabilities } from '../../scripts/lib/targets.js';
 import { errorVisibility } from '../../scripts/matrix/cases/7-error-visibility.js';
 import { logEvent, matrixContext } from './support/matrix-context.js';
 
@@ -42,6 +43,18 @@ describe('case 7, error visibility', () => {
     // Assess
     expect(verdict.outcome).toBe('FAIL');
     expect(verdict.reason).toBe(`the error is not in the function's log group among the lines of invocation ${THIS_REQUEST} (its init included)`);
+  });
+
+  it("names, on LocalStack in Docker, its stock init's known gap as the cause of the missing log line", async () => {
+    // Prepare: the invocation failed its init, and LocalStack's stock init stored none of that init's lines
+    logs.on(FilterLogEventsCommand).resolves({ events: [...invocationOf(THIS_REQUEST, 'stream-now')] });
+    // Act
+    const verdict = await errorVisibility.run(matrixContext({ ...localstackCapabilities('docker'), settleAfterConfigChangeMs: 0 }));
+    // Assess
+    expect(verdict.outcome).toBe('FAIL');
+    expect(verdict.reason).toBe(
+      `the error is not in the function's log group among the lines of invocation ${THIS_REQUEST} (its init included): a known gap of LocalStack in Docker, whose stock Lambda init reports an init failure as a status error and never stores its logs (version_manager.py); the kit's executor in host mode keeps them`,
+    );
   });
 
   it("passes when the error is logged by the case's own invocation, in its init before its START line", async () => {

@@ -18,7 +18,10 @@ export const errorVisibility: MatrixCase = {
       if (!result.requestId) return fail('the invoke named no request id (no log tail, no x-amzn-RequestId): its log lines cannot be told from those of other invocations', evidence);
       // Only this invocation's lines count: an earlier run's failed init logged the same error.
       const line = await invocationLoggedLine(context, since, result.requestId, (l) => JSON.stringify(l).includes('BACKUP_BUCKET: is not set'));
-      if (!line) return fail(`the error is not in the function's log group among the lines of invocation ${result.requestId} (its init included)`, evidence);
+      if (!line) {
+        const knownGap = context.target.capabilities.initFailureLogsLost;
+        return fail(`the error is not in the function's log group among the lines of invocation ${result.requestId} (its init included)${knownGap ? `: ${knownGap}` : ''}`, evidence);
+      }
       evidence.push(`log group ${context.outputs.LogGroupName}, invocation ${result.requestId}: "${line.message}"`);
       return pass(evidence);
     } finally {
