@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { UsageError } from './cli.js';
+import { Interrupted, UsageError } from './cli.js';
 import { answersOk } from './http.js';
 import { requireLocalStackServices } from './localstack-services.js';
 import { projectRoot } from './paths.js';
@@ -91,13 +91,15 @@ async function stopGroup(pid: number): Promise<boolean> {
 
 /**
  * Starts LocalStack 4.14.0 in host mode and resolves once its health endpoint answers. `onSpawned` learns its pid
- * as soon as it runs: a start interrupted before LocalStack answers then leaves a record to stop it by.
+ * as soon as it runs: a start killed before LocalStack answers then leaves a record to stop it by. `signal` (Ctrl-C)
+ * ends the start: the LocalStack it was starting is stopped, not left to run on, detached, unasked.
  */
 export async function startLocalStackHost(options: {
   stateDir: string;
   port: number;
   detached?: boolean;
   onSpawned?: (pid: number, logFile: string) => Promise<void>;
+  signal?: AbortSignal;
 }): Promise<RunningLocalStack> {
   const reason = whyLocalStackHostCannotRun();
   if (reason) throw new UsageError(reason);
@@ -127,9 +129,10 @@ export async function startLocalStackHost(options: {
     await waitFor(`LocalStack to answer at ${endpoint}`, async () => {
       if (exited) throw new Error(`LocalStack exited before it was ready (${exited})`);
       return (await answersOk(`${endpoint}/_localstack/health`, 1_000)) ? true : undefined;
-    }, { timeoutMs: START_TIMEOUT_MS, intervalMs: 250 });
+    }, { timeoutMs: START_TIMEOUT_MS, intervalMs: 250, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
     await stopGroup(pid);
+    if (options.signal?.aborted) throw new Interrupted(`LocalStack (pid ${pid}) was stopped before it answered: nothing of it runs; \`make localstack-host\` starts it again`);
     throw new Error(`${(error as Error).message}; its log (${logFile}):\n${(await readLog()).split('\n').slice(-40).join('\n')}`);
   }
   // What answered may be another LocalStack that took the port between the check above and this one's start (two
@@ -206,8 +209,11 @@ async function exclusively<T>(log: (line: string) => void, work: () => Promise<T
   return whileLocked(lockFile, { what: 'start or stop of host-mode LocalStack', timeoutMs: START_TIMEOUT_MS + 2 * STOP_GRACE_MS, onWait }, work);
 }
 
-/** Starts the shared host-mode LocalStack in the background (make localstack-host), unless it already answers. */
-export function ensureLocalStackHost(log: (line: string) => void = () => undefined): Promise<{ endpoint: string; logFile: string; started: boolean }> {
+/**
+ * Starts the shared host-mode LocalStack in the background (make localstack-host), unless it already answers;
+ * `signal` (Ctrl-C) stops a start under way (startLocalStackHost).
+ */
+export function ensureLocalStackHost(log: (line: string) => void = () => undefined, signal?: AbortSignal): Promise<{ endpoint: string; logFile: string; started: boolean }> {
   return exclusively(log, async () => {
     const host = await localStackHostState();
     if (host.state === 'live') {
@@ -231,7 +237,7 @@ export function ensureLocalStackHost(log: (line: string) => void = () => undefin
       const fresh: HostRecord = { pid, endpoint: `http://127.0.0.1:${port}`, logFile, startedAt: new Date().toISOString() };
       await writeFile(recordFile, JSON.stringify(fresh, null, 2));
     };
-    const localstack = await startLocalStackHost({ stateDir: sharedStateDir, port, detached: true, onSpawned: record }).catch(async (error: unknown) => {
+    const localstack = await startLocalStackHost({ stateDir: sharedStateDir, port, detached: true, onSpawned: record, ...(signal ? { signal } : {}) }).catch(async (error: unknown) => {
       await rm(recordFile, { force: true });
       throw error;
     });

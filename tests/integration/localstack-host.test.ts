@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { UsageError } from '../../scripts/lib/cli.js';
+import { Interrupted, UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor, type Clients } from '../../scripts/lib/clients.js';
 import { deploy, type Deployment } from '../../scripts/lib/deployment.js';
 import { freePort, startLocalStackHost, whyLocalStackHostCannotRun, type RunningLocalStack } from '../../scripts/lib/localstack-host.js';
@@ -255,4 +255,28 @@ describe.skipIf(skipReason !== undefined)('a LocalStack in host mode started aga
     expect(killed).toBe(false);
     expect(processAlive(pid)).toBe(false);
   }, 120_000);
+});
+
+describe.skipIf(skipReason !== undefined)('a start of LocalStack in host mode interrupted before it answers', () => {
+  it('stops the LocalStack it was starting instead of leaving it to run on, detached and unasked', async () => {
+    // Prepare: a start in the background (as `make localstack-host`), Ctrl-C as soon as LocalStack runs
+    await mkdir(join(projectRoot, '.localstack'), { recursive: true });
+    const stateDir = await mkdtemp(join(projectRoot, '.localstack', 'it-interrupted-'));
+    const ctrlC = new AbortController();
+    let spawned: number | undefined;
+    try {
+      // Act
+      const start = startLocalStackHost({ stateDir, port: await freePort(), detached: true, signal: ctrlC.signal, onSpawned: async (pid) => {
+        spawned = pid;
+        ctrlC.abort();
+      } });
+      // Assess
+      await expect(start).rejects.toThrow(Interrupted);
+      await expect(start).rejects.toThrow(`LocalStack (pid ${spawned}) was stopped before it answered: nothing of it runs; \`make localstack-host\` starts it again`);
+      expect(processAlive(spawned!)).toBe(false);
+    } finally {
+      if (spawned && processAlive(spawned)) process.kill(-spawned, 'SIGKILL');
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
