@@ -112,7 +112,7 @@ reconcile: ## compare every inbox key with its backup (provenance, content); FIX
 restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FORCE=1 [YES=1]] [LIST=1], or PREFIX=… AT=…
 	$(TSX) scripts/restore.ts $(target_arg) $(call option,KEY,key) $(call option,PREFIX,prefix) $(call option,VERSION,version) $(call option,AT,at) $(call option,TO,to) $(call option,FORCE,force) $(call option,LIST,list) $(yes_flag)
 
-console: ## a local web page for TARGET on http://127.0.0.1:4600 (CONSOLE_PORT): backups, receipts, parked events, redrive, reconcile, restore, reports
+console: ## a local web page for TARGET on 127.0.0.1:4600 (CONSOLE_PORT), opened at the address it prints (it logs a browser in): backups, receipts, parked events, redrive, reconcile, restore, reports
 	$(TSX) scripts/console.ts $(target_arg) $(call option,CONSOLE_PORT,port) $(call option,LOG_HOURS,log-hours)
 
 logs: ## follow the function's log group on TARGET, from SINCE minutes back (default 10)

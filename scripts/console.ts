@@ -6,7 +6,8 @@ import { identifyAccount } from './lib/identity.js';
 import { resolveTarget, type TargetName as Name } from './lib/targets.js';
 import { sessionToken } from './console/guard.js';
 import { liveBackend } from './console/live-backend.js';
-import { startConsole } from './console/serve.js';
+import { loginAddress, loginSecret } from './console/login.js';
+import { CONSOLE_HOST, startConsole } from './console/serve.js';
 import { consoleApp } from './console/server.js';
 
 const program = scriptCommand('console', 'Serve a local web page (on 127.0.0.1 only) that shows the stack, its backups, parked events and reports, with redrive, reconcile and restore.')
@@ -38,8 +39,12 @@ run(async () => {
   // Ctrl-C, or SIGTERM (a service manager), stops the console the same way.
   const stopping = interruption('the console takes no more requests; a redrive, repair or restore under way ends the item it is on, hands back the rest and answers its page');
   const backend = liveBackend(target, clients, { account, reportsDir, receiptWindowMs: options.logHours * 3_600_000, shownKeys: SHOWN_KEYS, stopping });
-  const running = await startConsole(consoleApp({ backend, token: sessionToken(), reportsDir }), options.port);
-  console.log(`backup-kit console for ${target.name} (account ${backend.place.account}, ${target.region}) on ${running.url} — Ctrl-C stops it`);
+  const login = loginSecret();
+  const running = await startConsole(consoleApp({ backend, token: sessionToken(), login, reportsDir }), options.port);
+  // Only the address that logs in is printed as one (a bare one would get the login refusal), alone on its line, so
+  // that a terminal makes all of it a link.
+  console.log(`backup-kit console for ${target.name} (account ${backend.place.account}, ${target.region}) on ${CONSOLE_HOST}:${running.port} — Ctrl-C stops it`);
+  console.log(`open it at this address, which logs a browser in (keep it to yourself: with it, anyone on this machine acts with your credentials):\n\n    ${loginAddress(running.url, login)}\n`);
   await new Promise<void>((resolve) => stopping.addEventListener('abort', () => resolve(), { once: true }));
   // Waits for the pages still being answered: an action's results reach the owner before the console ends.
   await running.close();

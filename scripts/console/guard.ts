@@ -1,7 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * The console's defences. It listens on 127.0.0.1 only, and:
+ * The console's defences. It listens on 127.0.0.1 only, answers only a browser that logged in through the address it
+ * printed (login.ts), and:
  * - answers only requests addressed to 127.0.0.1 or localhost, so that a web site whose name was re-pointed at
  *   this machine (DNS rebinding) cannot read its pages, and with them the session token;
  * - answers no request that a browser says another site started (Sec-Fetch-Site), reads included: listing the
@@ -43,10 +44,10 @@ export function isSameOrigin(origin: string | undefined, host: string | undefine
   return origin !== undefined && host !== undefined && isLocalHost(host) && origin.toLowerCase() === `http://${host.toLowerCase()}`;
 }
 
-/** Compares a submitted token with the session's in constant time. */
-export function isSessionToken(given: unknown, token: string): boolean {
+/** Compares a submitted secret (the form's token, the login's secret, the session cookie) with this run's in constant time. */
+export function isSameSecret(given: unknown, secret: string): boolean {
   if (typeof given !== 'string') return false;
   const a = Buffer.from(given);
-  const b = Buffer.from(token);
+  const b = Buffer.from(secret);
   return a.length === b.length && timingSafeEqual(a, b);
 }

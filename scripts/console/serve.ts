@@ -5,7 +5,7 @@ import { UsageError } from '../lib/cli.js';
 
 export type RunningConsole = { readonly url: string; readonly port: number; close(): Promise<void> };
 
-/** Only this machine can reach the console: every user account of it, which is why README says to run it where the owner alone logs in. */
+/** Only this machine can reach the console: every user account of it, which is why it answers only the browser that logged in (login.ts). */
 export const CONSOLE_HOST = '127.0.0.1';
 
 /** Serves the console on 127.0.0.1 (port 0 picks a free one) and resolves once it listens. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { asFolder } from '../lib/bucket-listing.js';
 import { isExplicitYes, missingBucket, stoppedAnswering, UsageError } from '../lib/cli.js';
@@ -13,11 +14,13 @@ import { TargetName } from '../lib/targets.js';
 import { checkedNothing } from '../lib/unbacked.js';
 import { shownName } from '../../handler/shown-name.js';
 import type { ConsoleBackend } from './backend.js';
-import { isLocalHost, isSameOrigin, isSessionToken, isStartedElsewhere } from './guard.js';
+import { isLocalHost, isSameOrigin, isSameSecret, isStartedElsewhere, sessionToken } from './guard.js';
+import { addressWithoutLogin, LOGIN_PARAMETER, sessionCookieName, sessionCookieOptions } from './login.js';
 import { matrixHtmlName } from './reports.js';
 import { consoleStyles } from './styles.js';
 import type { Session } from './views/layout.js';
 import { KeyPage } from './views/key-page.js';
+import { LoginNeededPage } from './views/login-needed.js';
 import { OverviewPage } from './views/overview.js';
 import { ProblemPage, ReconcilePage, RedrivePage, RestoreConfirmPage, RestoreDonePage } from './views/results.js';
 
@@ -25,6 +28,8 @@ export type ConsoleAppOptions = {
   readonly backend: ConsoleBackend;
   /** The token this run of the console puts into its forms. */
   readonly token: string;
+  /** The secret of the address this run prints (loginAddress): opening it logs a browser in. */
+  readonly login: string;
   /** Where `make matrix` and `make bench` leave their reports. */
   readonly reportsDir: string;
 };
@@ -103,8 +108,10 @@ function restoreStatus(results: readonly RestoreResult[]): 200 | 404 | 409 | 500
 }
 
 /** The console's web application: pages that read, and forms that act through the kit's libraries. */
-export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): Hono {
+export function consoleApp({ backend, token, login, reportsDir }: ConsoleAppOptions): Hono {
   const session: Session = { token, place: backend.place };
+  // What a logged-in browser's cookie holds: not the login secret itself, which stays in the owner's terminal.
+  const sessionCookie = sessionToken();
   const problem = (c: Context, status: 400 | 403 | 404 | 409 | 500 | 503, title: string, message: string) => page(c, <ProblemPage title={title} message={message} session={session} />, status);
   const app = new Hono();
 
@@ -114,12 +121,27 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
       return c.text('The backup-kit console answers only its own pages, and addresses typed or opened here: another site started this request, and nothing was done.', 403);
     }
     await next();
+    // Set on every answer, the login's refusal and redirect included.
     if (!c.res.headers.has('Content-Security-Policy')) c.header('Content-Security-Policy', pagePolicy);
     c.header('X-Content-Type-Options', 'nosniff');
     // Not no-referrer: under it a browser sends `Origin: null` with a form, and every action would be refused.
     c.header('Referrer-Policy', 'same-origin');
     // Pages carry the session token: no cache keeps them.
     c.header('Cache-Control', 'no-store');
+  });
+
+  // Every request needs this run's login: the printed address, which sets the cookie and is sent on without the secret
+  // (a redirect, so that the address bar, a bookmark or a copied link does not carry it), or the cookie it set.
+  app.use('*', async (c, next) => {
+    const cookieName = sessionCookieName(c.req.header('host')!);
+    const given = c.req.query(LOGIN_PARAMETER);
+    if (given !== undefined) {
+      if (!isSameSecret(given, login)) return page(c, <LoginNeededPage />, 403);
+      setCookie(c, cookieName, sessionCookie, sessionCookieOptions);
+      return c.redirect(addressWithoutLogin(c.req.url), 303);
+    }
+    if (!isSameSecret(getCookie(c, cookieName), sessionCookie)) return page(c, <LoginNeededPage />, 403);
+    await next();
   });
 
   // Every action posts: from the console's own page (Origin), with this run's token, and on aws with the account named.
@@ -129,7 +151,7 @@ export function consoleApp({ backend, token, reportsDir }: ConsoleAppOptions): H
     }
     const form = await c.req.parseBody().catch(() => undefined);
     if (!form) return problem(c, 400, 'Cannot read the form', 'The request’s body is not a form the console can read: send it from the console’s own page. Nothing was done.');
-    if (!isSessionToken(form.token, token)) {
+    if (!isSameSecret(form.token, token)) {
       return problem(c, 403, 'Refused', 'This form is not from this run of the console (it may be from one that has stopped): reload the page and try again. Nothing was done.');
     }
     await next();

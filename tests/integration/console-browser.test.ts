@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { shownName } from '../../handler/shown-name.js';
 import { sessionToken } from '../../scripts/console/guard.js';
 import { liveBackend } from '../../scripts/console/live-backend.js';
+import { loginAddress, loginSecret } from '../../scripts/console/login.js';
 import { startConsole, type RunningConsole } from '../../scripts/console/serve.js';
 import { consoleApp } from '../../scripts/console/server.js';
 import { keyHref } from '../../scripts/console/views/layout.js';
@@ -31,6 +32,8 @@ const hostileKey = 'xss/<img src=x onerror=alert(1)>.txt';
 
 let stack: EmbeddedStack | undefined;
 let consoleServer: RunningConsole | undefined;
+/** The address the console prints, with this run's login secret. */
+let printedAddress: string;
 let browser: Browser | undefined;
 let page: Page;
 /** Dialogs the page opened: script in a key would open one. */
@@ -66,9 +69,13 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
       shownKeys: 100,
       overrides: { NamePrefix: NAME_PREFIX },
     });
-    consoleServer = await startConsole(consoleApp({ backend, token: sessionToken(), reportsDir }), 0);
+    const login = loginSecret();
+    consoleServer = await startConsole(consoleApp({ backend, token: sessionToken(), login, reportsDir }), 0);
+    printedAddress = loginAddress(consoleServer.url, login);
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumFlags });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // The owner opens the address the console printed, as from the terminal: this browser is logged in from now on.
+    await page.goto(printedAddress);
     // The console answers within a second or two: a missing element fails fast, not after Playwright's 30 s.
     page.setDefaultTimeout(10_000);
     page.on('dialog', async (dialog) => {
@@ -82,6 +89,34 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
     await stack?.emulator.stop();
   });
   beforeEach(() => printEmulatorLogOnFailure(() => stack));
+
+  it('logs in the browser that opens the printed address, which then shows it without the secret, and no other', async () => {
+    // Prepare: a browser of its own (no cookie yet), and one that never had the address
+    const owner = await browser!.newContext();
+    const other = await browser!.newContext();
+    try {
+      const ownerPage = await owner.newPage();
+      const otherPage = await other.newPage();
+      // Act
+      const opened = await ownerPage.goto(printedAddress);
+      const refused = await otherPage.goto(consoleServer!.url);
+      const guessed = await otherPage.goto(loginAddress(consoleServer!.url, loginSecret()));
+      // Assess
+      expect(opened?.status()).toBe(200);
+      expect(ownerPage.url()).toBe(consoleServer!.url);
+      expect(await ownerPage.locator('h1').first().textContent()).not.toContain('Open the address');
+      const [cookie, ...more] = await owner.cookies();
+      expect(more).toEqual([]);
+      expect(cookie).toMatchObject({ name: `backup-kit-console-${consoleServer!.port}`, domain: '127.0.0.1', path: '/', httpOnly: true, sameSite: 'Strict', expires: -1 });
+      expect(cookie!.value).not.toBe(new URL(printedAddress).searchParams.get('login'));
+      expect([refused?.status(), guessed?.status()]).toEqual([403, 403]);
+      expect(await otherPage.locator('#login-needed').textContent()).toContain('opened the address it printed in its terminal');
+      expect(await other.cookies()).toEqual([]);
+    } finally {
+      await owner.close();
+      await other.close();
+    }
+  });
 
   it('shows an upload’s backup with its receipt, and restores it, asking before it overwrites', async () => {
     // Prepare: a file is uploaded, backed up, then lost from the inbox; its key has a run of spaces and ends with one,

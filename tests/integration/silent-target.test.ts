@@ -7,6 +7,7 @@ import { clientsFor } from '../../scripts/lib/clients.js';
 import { invokeFunction } from '../../scripts/lib/invoke.js';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { waitFor } from '../../scripts/lib/wait.js';
+import { loginAddress, loginSecret } from '../../scripts/console/login.js';
 import { consoleApp } from '../../scripts/console/server.js';
 import { liveBackend } from '../../scripts/console/live-backend.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
@@ -35,10 +36,13 @@ describe('the console in front of a target that stopped answering', () => {
     const target = embeddedTarget(endpoint);
     const clients = clientsFor(target, { answerWithinMs: 200 });
     const backend = liveBackend(target, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
-    const app = consoleApp({ backend, token: 'token', reportsDir: '/nonexistent' });
+    const login = loginSecret();
+    const app = consoleApp({ backend, token: 'token', login, reportsDir: '/nonexistent' });
+    const opened = await app.request(new Request(loginAddress('http://127.0.0.1:4600/', login), { headers: { host: '127.0.0.1:4600' } }));
+    const cookie = opened.headers.get('set-cookie')!.split(';')[0]!;
     const started = Date.now();
     // Act
-    const page = await app.request(new Request('http://127.0.0.1:4600/', { headers: { host: '127.0.0.1:4600' } }));
+    const page = await app.request(new Request('http://127.0.0.1:4600/', { headers: { host: '127.0.0.1:4600', cookie } }));
     // Assess: the SDK tries three times
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('The target stopped answering');

@@ -2,18 +2,21 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import type { Hono } from 'hono';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import type { ConsoleBackend, Overview, Place, ReconcileRun } from '../../scripts/console/backend.js';
 import { NothingKept } from '../../scripts/lib/kept-backups.js';
 import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
 import { readReports } from '../../scripts/console/reports.js';
+import { loginAddress } from '../../scripts/console/login.js';
 import { consoleApp } from '../../scripts/console/server.js';
 import { Finding } from '../../scripts/lib/reconcile.js';
 import type { QueueRedrive } from '../../scripts/lib/redrive.js';
 import { RestoreAction, SkipReason, type RestoreResult } from '../../scripts/lib/restore.js';
 
 const TOKEN = 'session-token-of-this-run';
+const LOGIN = 'login-secret-of-this-run';
 const HOST = '127.0.0.1:4600';
 const ORIGIN = `http://${HOST}`;
 const hostile = '<img src=x onerror=alert(1)>.txt';
@@ -33,13 +36,117 @@ function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverv
     reconcile: vi.fn(async (prefix?: string): Promise<ReconcileRun> => ({ prefix, findings: [{ key: `${prefix ?? ''}a.txt`, finding: Finding.ok, detail: 'same by checksum' }], repairs: [] })),
     restore: vi.fn(),
   } satisfies ConsoleBackend;
-  return { backend, app: consoleApp({ backend, token: TOKEN, reportsDir: '/nonexistent' }) };
+  const server = consoleApp({ backend, token: TOKEN, login: LOGIN, reportsDir: '/nonexistent' });
+  return { backend, server, app: asOwner(server) };
+}
+
+/** The address the console printed for this run. */
+const printedAddress = loginAddress(`http://${HOST}/`, LOGIN);
+
+/**
+ * The owner's browser: before its first request it opens the address the console printed, and it brings the cookie
+ * that sets to every request after.
+ */
+function asOwner(server: Hono): { request(request: Request): Promise<Response> } {
+  let cookie: Promise<string> | undefined;
+  const logIn = async () => {
+    const opened = await server.request(new Request(printedAddress, { headers: { host: HOST } }));
+    const set = opened.headers.get('set-cookie');
+    if (opened.status !== 303 || !set) throw new Error(`the printed address did not log in: ${opened.status} ${await opened.text()}`);
+    return set.split(';')[0]!;
+  };
+  return {
+    async request(request: Request) {
+      cookie ??= logIn();
+      const headers = new Headers(request.headers);
+      headers.set('cookie', await cookie);
+      return server.request(new Request(request, { headers }));
+    },
+  };
 }
 
 /** A page as the owner's browser asks for it. */
 const pageAt = (path: string) => new Request(`http://${HOST}${path}`, { headers: { host: HOST } });
 const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = { host: HOST, origin: ORIGIN }) =>
   new Request(`http://${HOST}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(fields) });
+
+describe("the console's login: only a browser that opened the printed address", () => {
+  const advice = 'opened the address it printed in its terminal';
+
+  it('is answered: any other request gets 403 with the way in, and nothing of the target is read, shown or done', async () => {
+    // Prepare: another user account of this machine reaches the port, but has no cookie (it cannot read the terminal)
+    const { server, backend } = fakeBackend({ account: '111122223333' });
+    // Act
+    const refused = await Promise.all([
+      server.request(pageAt('/')),
+      server.request(pageAt('/key?key=a.txt')),
+      server.request(pageAt('/console.css')),
+      server.request(pageAt('/reports/matrix-embedded.html')),
+      server.request(post('/redrive', { token: TOKEN })),
+      server.request(post('/reconcile', { token: TOKEN, fix: 'yes' })),
+      server.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1' })),
+    ]);
+    const html = await refused[0]!.text();
+    // Assess
+    expect(refused.map((response) => response.status)).toEqual([403, 403, 403, 403, 403, 403, 403]);
+    expect(html).toContain(advice);
+    expect(html).not.toContain('111122223333');
+    expect(html).not.toContain(TOKEN);
+    for (const read of [backend.overview, backend.keyVersions, backend.redrive, backend.reconcile, backend.restore]) expect(read).not.toHaveBeenCalled();
+  });
+
+  it('refuses a wrong secret, or the cookie of an earlier run, setting no cookie', async () => {
+    // Prepare
+    const { server, backend } = fakeBackend();
+    // Act
+    const guessed = await server.request(new Request(loginAddress(`http://${HOST}/`, 'a-guessed-secret'), { headers: { host: HOST } }));
+    const empty = await server.request(new Request(`http://${HOST}/?login=`, { headers: { host: HOST } }));
+    const earlierRun = await server.request(new Request(`http://${HOST}/`, { headers: { host: HOST, cookie: 'backup-kit-console-4600=a-cookie-of-an-earlier-run' } }));
+    // Assess
+    expect([guessed.status, empty.status, earlierRun.status]).toEqual([403, 403, 403]);
+    expect(await guessed.text()).toContain(advice);
+    expect([guessed, empty, earlierRun].map((response) => response.headers.get('set-cookie'))).toEqual([null, null, null]);
+    expect(backend.overview).not.toHaveBeenCalled();
+  });
+
+  it('logs in with the right secret: a cookie, and a redirect to the same address without the secret', async () => {
+    // Prepare: the printed address, and one for a key's page (its other parameters kept as written)
+    const { server, backend } = fakeBackend();
+    const keyAddress = `http://${HOST}/key?key=a%20b%2Bc.txt&${new URL(printedAddress).search.slice(1)}`;
+    // Act
+    const opened = await server.request(new Request(printedAddress, { headers: { host: HOST } }));
+    const openedKey = await server.request(new Request(keyAddress, { headers: { host: HOST } }));
+    const openedElsewhere = await server.request(new Request(`http://${HOST}//elsewhere.example/${new URL(printedAddress).search}`, { headers: { host: HOST } }));
+    const cookie = opened.headers.get('set-cookie')!.split(';')[0]!;
+    const overview = await server.request(new Request(`http://${HOST}/`, { headers: { host: HOST, cookie } }));
+    // Assess
+    expect([opened.status, openedKey.status]).toEqual([303, 303]);
+    expect(opened.headers.get('location')).toBe('/');
+    expect(openedKey.headers.get('location')).toBe('/key?key=a%20b%2Bc.txt');
+    // A path that begins with two slashes stays on the console (as a Location, it would name another host)
+    expect(openedElsewhere.headers.get('location')).toBe('/elsewhere.example/');
+    expect(opened.headers.get('cache-control')).toBe('no-store');
+    // The cookie holds a session of its own, not the secret of the printed address
+    expect(cookie).toMatch(/^backup-kit-console-4600=[\w-]{43}$/);
+    expect(cookie).not.toContain(LOGIN);
+    expect(overview.status).toBe(200);
+    expect(backend.overview).toHaveBeenCalledTimes(1);
+  });
+
+  it('sets an HttpOnly, SameSite=Strict cookie for every page, ending with the browser session, named after its port', async () => {
+    // Prepare
+    const { server } = fakeBackend();
+    // Act
+    const opened = await server.request(new Request(printedAddress, { headers: { host: HOST } }));
+    const onAnotherPort = await server.request(new Request(loginAddress('http://127.0.0.1:4601/', LOGIN), { headers: { host: '127.0.0.1:4601' } }));
+    // Assess
+    const [nameAndValue, ...attributes] = opened.headers.get('set-cookie')!.split(';').map((part) => part.trim());
+    expect(nameAndValue).toMatch(/^backup-kit-console-4600=/);
+    expect(attributes.sort()).toEqual(['HttpOnly', 'Path=/', 'SameSite=Strict']);
+    // A second console (another target) on another port has a cookie of its own: logging in there keeps this one
+    expect(onAnotherPort.headers.get('set-cookie')).toMatch(/^backup-kit-console-4601=/);
+  });
+});
 
 describe('the console refuses what does not come from its own page', () => {
   it('answers only requests addressed to 127.0.0.1 or localhost (a re-pointed DNS name gets nothing)', async () => {
@@ -791,7 +898,7 @@ describe('reports', () => {
     await writeFile(join(dir, 'matrix-embedded.html'), '<!doctype html><p>report</p>');
     await writeFile(join(dir, 'secret.html'), 'not a report');
     const { backend } = fakeBackend();
-    const app = consoleApp({ backend, token: TOKEN, reportsDir: dir });
+    const app = asOwner(consoleApp({ backend, token: TOKEN, login: LOGIN, reportsDir: dir }));
     const get = (path: string) => app.request(pageAt(path));
     // Act
     const report = await get('/reports/matrix-embedded.html');
