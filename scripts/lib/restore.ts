@@ -225,11 +225,20 @@ async function firstBackupOf(s3: S3Client, backupBucket: string, entries: readon
 /** When a backup shows its source version complete: S3's times are whole seconds, so a second after its own. */
 const completeBy = (backup: BackupVersionInfo | undefined) => (backup ? backup.backedUpAt.getTime() + 1000 : Infinity);
 
+/** The backup version chosen to restore, and how many that name the wanted inbox version were passed over for their bytes. */
+type Chosen = {
+  readonly backup?: BackupVersionInfo;
+  /** Backup versions naming the inbox version asked for (by VERSION or AT) whose bytes are not the inbox's version's. */
+  readonly otherBytes: number;
+};
+
 /**
  * The backup version to restore of one key's history (newest first): the one named, the backup of the inbox
  * version held at a time (by its version id where the inbox's history knows it; else, and for backups that do not
  * record their source's, by the source's time), or the latest. Backups of a key only ever move forward in source
- * time, so the walk by time stops at the first version written from a source no later than `at`.
+ * time, so the walk by time stops at the first version written from a source no later than `at`. A backup chosen by
+ * the inbox version it names must hold that version's bytes (`holdsItsSource`): a name is metadata, which anyone who
+ * may write the backup bucket can write, and a newer backup naming the version with other bytes is passed over.
  */
 async function chooseVersion(
   s3: S3Client,
@@ -237,13 +246,17 @@ async function chooseVersion(
   entries: VersionEntry[],
   request: RestoreRequest,
   inboxVersionId: string | undefined,
-): Promise<BackupVersionInfo | undefined> {
+  holdsItsSource: (version: BackupVersionInfo) => Promise<boolean>,
+): Promise<Chosen> {
   // A backup version id is in the listing: only the source's version id, which the provenance holds, needs the reads.
   const named = request.version ? entries.find((entry) => !entry.deleteMarker && entry.versionId === request.version) : undefined;
-  if (named) return describeBackupVersion(s3, backupBucket, named);
+  if (named) return { backup: await describeBackupVersion(s3, backupBucket, named), otherBytes: 0 };
   const versions = entries.filter((entry) => !entry.deleteMarker);
-  if (!request.version && !request.at) return versions[0] && describeBackupVersion(s3, backupBucket, versions[0]);
+  if (!request.version && !request.at) return { backup: versions[0] && (await describeBackupVersion(s3, backupBucket, versions[0])), otherBytes: 0 };
+  // VERSION and AT do not go together: the inbox version wanted is the one named, or the one the inbox held at the time.
+  const wanted = request.version ?? inboxVersionId;
   const unrecorded: BackupVersionInfo[] = [];
+  let otherBytes = 0;
   // The walk reads a window of versions at once, newest first: a match deep in a long history costs a few rounds
   // of reads, not one round per version, and at most a window's reads are spent past it.
   for (let start = 0; start < versions.length; start += WALK_WINDOW) {
@@ -251,14 +264,18 @@ async function chooseVersion(
     for (const version of window) {
       if (!version) continue;
       // A backup version id was looked up in the listing above: here VERSION can only be the source's.
-      if (request.version && version.provenance.sourceVersionId === request.version) return version;
-      if (request.at && inboxVersionId !== undefined && version.provenance.sourceVersionId === inboxVersionId) return version;
-      if (request.at && inboxVersionId === undefined && version.sourceTime.getTime() <= request.at.getTime()) return version;
+      if (wanted !== undefined && version.provenance.sourceVersionId === wanted) {
+        if (await holdsItsSource(version)) return { backup: version, otherBytes };
+        otherBytes += 1;
+        continue;
+      }
+      if (request.at && inboxVersionId === undefined && version.sourceTime.getTime() <= request.at.getTime()) return { backup: version, otherBytes };
       if (version.provenance.sourceVersionId === undefined) unrecorded.push(version);
     }
   }
   // No backup names the inbox's version: by time among those that do not record their source's.
-  return request.at && inboxVersionId !== undefined ? unrecorded.find((version) => version.sourceTime.getTime() <= request.at!.getTime()) : undefined;
+  const byTime = request.at && inboxVersionId !== undefined ? unrecorded.find((version) => version.sourceTime.getTime() <= request.at!.getTime()) : undefined;
+  return { backup: byTime, otherBytes };
 }
 
 /** What S3 says of an inbox version's bytes, given its version id: undefined when it cannot say (the version is gone, or SSE-C). */
@@ -279,6 +296,22 @@ export const inboxContentOf =
     )?.content;
 
 /**
+ * Whether a backup version holds the bytes of the inbox version it names as its source (a name is metadata, which
+ * anyone who may write the backup bucket can write; a version no longer in the inbox is taken by its name). Each inbox
+ * version is read once.
+ */
+function sourceBytesCheck(inboxContent: InboxContent): (version: BackupVersionInfo) => Promise<boolean> {
+  const contentOf = new Map<string, Promise<ContentFacts | undefined>>();
+  return async (version) => {
+    const source = version.provenance.sourceVersionId;
+    if (source === undefined) return false;
+    if (!contentOf.has(source)) contentOf.set(source, inboxContent(source));
+    const inbox = await contentOf.get(source)!;
+    return inbox === undefined || compareContent(version.content, inbox).same;
+  };
+}
+
+/**
  * Which of these inbox versions some backup version of `key` holds: one that names it as its source and holds its
  * bytes (a name is metadata, which anyone who may write the backup bucket can write; a version no longer in the
  * inbox is taken by its name). Its history in the backup bucket (newest first) is listed here unless the caller has
@@ -294,19 +327,14 @@ export async function sourcesHeld(
   listed?: readonly VersionEntry[],
 ): Promise<Set<string>> {
   const held = new Set<string>();
-  const contentOf = new Map<string, Promise<ContentFacts | undefined>>();
-  const holdsSourceBytes = async (version: BackupVersionInfo, source: string) => {
-    if (!contentOf.has(source)) contentOf.set(source, inboxContent(source));
-    const inbox = await contentOf.get(source)!;
-    return inbox === undefined || compareContent(version.content, inbox).same;
-  };
+  const holdsItsSource = sourceBytesCheck(inboxContent);
   const versions = (listed ?? (await historyOf(s3, backupBucket, key))).filter((entry) => !entry.deleteMarker);
   for (let start = 0; start < versions.length && held.size < inboxVersionIds.size; start += WALK_WINDOW) {
     const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
     for (const version of window) {
       const source = version?.provenance.sourceVersionId;
       if (version === undefined || source === undefined || !inboxVersionIds.has(source) || held.has(source)) continue;
-      if (await holdsSourceBytes(version, source)) held.add(source);
+      if (await holdsItsSource(version)) held.add(source);
     }
   }
   return held;
@@ -380,6 +408,11 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
   // A folder is what the inbox held then and what was backed up: a key the inbox held without a backup is named too.
   const heldThen = [...statesThen].filter(([, state]) => state?.held).map(([key]) => key);
   const keys = request.key ? [request.key] : [...new Set([...backups.keys(), ...heldThen])].sort();
+  // A backup chosen by the inbox version it names must hold that version's bytes, where the inbox can tell them: a
+  // version this identity may not describe (a KMS key's policy) is taken by its name, as one that is gone.
+  const inboxBucket = buckets.inboxBucket;
+  const holdsItsSource = (key: string) =>
+    sourceBytesCheck(inboxBucket === undefined ? async () => undefined : (versionId) => inboxContentOf(s3, inboxBucket, key)(versionId).catch(() => undefined));
   const limit = pLimit(HEAD_CONCURRENCY);
   return Promise.all(
     keys.map((key) =>
@@ -412,7 +445,12 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);
         // An inbox that is not versioned names every version "null": only the times tell its versions apart.
         const inboxVersionId = then && then.held && then.versionId !== 'null' ? then.versionId : undefined;
-        const backup = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request, inboxVersionId);
+        const { backup, otherBytes } = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request, inboxVersionId, holdsItsSource(key));
+        // Backups passed over for naming the inbox version asked for with other bytes: said when no other holds it.
+        const tampered =
+          otherBytes > 0
+            ? `: ${otherBytes} backup version${otherBytes === 1 ? ' names' : 's name'} version ${request.version ?? inboxVersionId} but hold${otherBytes === 1 ? 's' : ''} other bytes than the inbox keeps for it (tampered, or written by another tool: ${listVersionsCommand(key, request.target)} shows them)`
+            : '';
         if (then && then.held === true && then.inParts) {
           const first = await firstBackupOf(s3, buckets.backupBucket, backups.get(key) ?? [], then.inParts);
           // With no backup of it, the inbox still has it: it can be made current again.
@@ -422,10 +460,13 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (!backup && inboxVersionId) {
           return skip(
             SkipReason.noBackup,
-            `no backup of version ${inboxVersionId}, which the inbox held at ${request.at!.toISOString()} (an older backup is not what it held then; the inbox still keeps that version: ${copyBackCommand(buckets.inboxBucket!, key, inboxVersionId)} makes it current again)`,
+            `no backup of version ${inboxVersionId}, which the inbox held at ${request.at!.toISOString()}${tampered} (an older backup is not what it held then; the inbox still keeps that version: ${copyBackCommand(buckets.inboxBucket!, key, inboxVersionId)} makes it current again)`,
           );
         }
         if (!backup && request.at && !then) return skip(SkipReason.absentAtTime, `neither the inbox nor the backups hold a version from before ${request.at.toISOString()}`);
+        if (!backup && tampered) {
+          return skip(SkipReason.noBackup, `no backup of version ${request.version}${tampered}; the inbox still keeps that version: ${copyBackCommand(buckets.inboxBucket!, key, request.version!)} makes it current again`);
+        }
         if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}`);
         const occupant = await headObjectVersion(s3, target.bucket, target.key);
         const occupiedBy = occupant?.content.etag;

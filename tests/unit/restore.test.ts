@@ -305,6 +305,47 @@ describe('planRestore over the inbox’s current version named by a backup with 
   });
 });
 
+describe('planRestore of an inbox version named by a newer backup with other bytes', () => {
+  const at = (time: string) => new Date(`2026-11-27T${time}Z`);
+  const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
+
+  /** The thesis written at 10:00 and backed up; at 11:00 the inbox's key was overwritten, and a backup version naming the thesis's version written with those bytes. */
+  function overwrittenAndForged(options: { backedUp: boolean }) {
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.createBucket('elsewhere');
+    const thesis = model.put('the-inbox', 'docs/a.txt', { body: 'my thesis', writtenAt: at('10:00:00') });
+    const genuine = options.backedUp ? model.put('the-backups', 'docs/a.txt', { body: 'my thesis', metadata: { 'source-version-id': thesis }, writtenAt: at('10:00:05') }) : undefined;
+    model.put('the-inbox', 'docs/a.txt', { body: 'ENCRYPTED', writtenAt: at('11:00:00') });
+    model.put('the-backups', 'docs/a.txt', { body: 'ENCRYPTED', metadata: { 'source-version-id': thesis }, writtenAt: at('11:00:01') });
+    const plan = async (request: Omit<RestoreRequest, 'key' | 'to' | 'force'>) => (await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', to: 'elsewhere', force: false, ...request }))[0]!;
+    return { thesis, genuine, plan };
+  }
+
+  it('restores the backup that holds the bytes of the version, by AT and by its source VERSION: a name is metadata, which a tampered backup can carry', async () => {
+    // Prepare
+    const { thesis, genuine, plan } = overwrittenAndForged({ backedUp: true });
+    // Act
+    const [byTime, bySource] = [await plan({ at: at('10:30:00') }), await plan({ version: thesis })];
+    // Assess
+    expect([byTime.action, byTime.backup?.versionId]).toEqual([RestoreAction.restore, genuine]);
+    expect([bySource.action, bySource.backup?.versionId]).toEqual([RestoreAction.restore, genuine]);
+  });
+
+  it('restores none when only a backup with other bytes names the version, and says so with how to get it back from the inbox', async () => {
+    // Prepare
+    const { thesis, plan } = overwrittenAndForged({ backedUp: false });
+    // Act
+    const [byTime, bySource] = [await plan({ at: at('10:30:00') }), await plan({ version: thesis })];
+    // Assess
+    for (const item of [byTime, bySource]) {
+      expect(item).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.noBackup });
+      expect(item.reason).toContain(`1 backup version names version ${thesis} but holds other bytes than the inbox keeps for it`);
+      expect(item.reason).toContain(`--copy-source 'the-inbox/docs/a.txt?versionId=${thesis}'`);
+    }
+  });
+});
+
 describe('planRestore by time, where the inbox holds a version uploaded in parts', () => {
   const at = (time: string) => new Date(`2026-11-27T${time}Z`);
   const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
