@@ -352,12 +352,21 @@ export function parseDestination(to: string | undefined, inboxBucket: string | u
     if (!inboxBucket) throw new RestoreRequestError('there is no inbox to restore into (its stack is gone, or not ready): say where with TO=<bucket>/<prefix>');
     return { bucket: inboxBucket, prefix: '' };
   }
-  const slash = to.indexOf('/');
-  const bucket = slash < 0 ? to : to.slice(0, slash);
+  // No bucket name begins so: an owner who wants the file on this machine, where no restore writes.
+  if (/^[/.~]/.test(to)) {
+    throw new RestoreRequestError(
+      `TO=${to} is a path on this machine, but TO names a bucket and a folder in it (TO=<bucket>/<folder>): a restore copies inside S3. ` +
+        'To have a file here, restore it (into the inbox, or TO= a bucket of yours) and copy it down with `aws s3 cp`, or save a backup version directly with `aws s3api get-object --version-id` (LIST=1 shows the ids)',
+    );
+  }
+  // The kit prints places as S3 addresses: one pasted as it is names the same bucket and folder.
+  const address = to.startsWith('s3://') ? to.slice('s3://'.length) : to;
+  const slash = address.indexOf('/');
+  const bucket = slash < 0 ? address : address.slice(0, slash);
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw new RestoreRequestError(`TO=${to}: "${bucket}" is not a bucket name; use TO=<bucket> or TO=<bucket>/<prefix>`);
   }
-  const prefix = slash < 0 ? '' : to.slice(slash + 1);
+  const prefix = slash < 0 ? '' : address.slice(slash + 1);
   // A folder, as the user means it: TO=bucket/restored puts docs/a.txt at restored/docs/a.txt, not restoreddocs/a.txt.
   return { bucket, prefix: asFolder(prefix) ?? '' };
 }

@@ -21,6 +21,25 @@ describe('parseDestination', () => {
     expect(destination).toEqual({ bucket: 'my-bucket', prefix });
   });
 
+  it.each([
+    ['s3://my-bucket/restored/', 'restored/'],
+    ['s3://my-bucket', ''],
+  ])('reads TO=%s, an S3 address as the kit prints them, as the bucket and its folder', (to, prefix) => {
+    // Act
+    const destination = parseDestination(to, 'the-inbox');
+    // Assess
+    expect(destination).toEqual({ bucket: 'my-bucket', prefix });
+  });
+
+  it.each(['/tmp/restored', './restored', '../restored', '~/restored'])('says of TO=%s, a local path, that a restore copies inside S3, and how to get a file onto this machine', (to) => {
+    // Act
+    const parse = () => parseDestination(to, 'the-inbox');
+    // Assess
+    expect(parse).toThrow(RestoreRequestError);
+    expect(parse).toThrow(`TO=${to} is a path on this machine, but TO names a bucket and a folder in it (TO=<bucket>/<folder>): a restore copies inside S3`);
+    expect(parse).toThrow('aws s3api get-object');
+  });
+
   it('restores into the inbox without TO, and refuses when there is none', () => {
     // Assess
     expect(parseDestination(undefined, 'the-inbox')).toEqual({ bucket: 'the-inbox', prefix: '' });
