@@ -107,6 +107,25 @@ describe('restore', () => {
     expect(plan[0]!.reason).toContain(`no backup of version ${final.VersionId}, which the inbox held at ${at.toISOString()}`);
   });
 
+  it('restores, as the inbox held it at a time, the backup that holds that version’s bytes, not a newer one naming the version with other bytes', async () => {
+    // Prepare: thesis.txt backed up; later the inbox's key is overwritten and a backup version naming the thesis's
+    // version, with those new bytes, is written into the backup bucket (all that write access to it takes)
+    const { s3, buckets } = live();
+    const key = `forged-${Date.now()}/thesis.txt`;
+    const thesis = await upload(key, 'my thesis');
+    await pause(1_100);
+    const at = new Date();
+    await pause(1_100);
+    await upload(key, 'ENCRYPTED');
+    await s3.send(new PutObjectCommand({ Bucket: buckets.backupBucket, Key: key, Body: 'ENCRYPTED', Metadata: { [BackupMetadata.sourceVersionId]: thesis } }));
+    // Act
+    const [plan] = await planRestore(s3, buckets, { key, at, to: `${buckets.inboxBucket}/restored-forged/`, force: false });
+    const results = await executeRestore(s3, settings, buckets.backupBucket, [plan!]);
+    // Assess
+    expect(results.map((result) => [result.action, result.error])).toEqual([[RestoreAction.restore, undefined]]);
+    expect(await read(buckets.inboxBucket, `restored-forged/${key}`)).toBe('my thesis');
+  });
+
   it('says it cannot tell what the inbox held when a version and its deletion share a second, instead of guessing', async () => {
     // Prepare: an upload deleted within its second (S3 lists times to the second), then a later upload
     const { s3, buckets } = live();
@@ -439,6 +458,22 @@ describe('make restore LIST=1', () => {
     expect(finished.code).toBe(1);
     expect(finished.stdout).toContain(`no backup of ${folder}A.txt in s3://${outputs.BackupBucketName}: a key is matched exactly, its case and blanks too;`);
     expect(finished.stdout).toContain(`aws s3 ls 's3://${outputs.BackupBucketName}/${folder}' --recursive --endpoint-url ${started().emulator.endpoint}`);
+  }, 60_000);
+});
+
+describe('make restore PREFIX=', () => {
+  it('fails, naming the folder, when nothing is under it in either bucket: a misspelt folder restores nothing and must not pass', async () => {
+    // Prepare: the scripts' stack, with a backup under docs-<n>/; the owner types Docs-<n>/
+    const { s3 } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const folder = `docs-${Date.now()}/`;
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: `${folder}a.txt`, Body: 'a' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, `${folder}a.txt`, put.VersionId!, 10_000);
+    // Act
+    const finished = await runScript('restore', ['--prefix', `D${folder.slice(1)}`, '--at', new Date().toISOString(), '--to', `${outputs.InboxBucketName}/restored/`]);
+    // Assess
+    expect(finished.code).toBe(1);
+    expect(finished.stderr).toContain(`nothing under D${folder.slice(1)} in s3://${outputs.BackupBucketName} or s3://${outputs.InboxBucketName}: check the folder's name (PREFIX=/ restores everything)`);
   }, 60_000);
 });
 
