@@ -6,6 +6,7 @@ import { progress } from './lib/progress.js';
 import { restoreSource } from './lib/kept-backups.js';
 import {
   copySettingsOf,
+  describePassedOver,
   executeRestore,
   listBackupVersions,
   notRestored,
@@ -39,10 +40,12 @@ const options = program.opts<{ target: TargetName; key?: string; prefix?: string
 const describe = (item: PlannedRestore) => {
   const from = item.backup ? `backup ${item.backup.versionId} (source ${item.backup.provenance.sourceVersionId ?? '?'} of ${item.backup.sourceTime.toISOString()})` : '';
   const to = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
-  if (item.skipped === SkipReason.alreadyThere) return `  done       ${shownName(item.key)}: ${item.reason}`;
-  if (item.action === RestoreAction.skip) return `  skip       ${shownName(item.key)}: ${item.reason}`;
+  // Backups another hand wrote are said whatever is done, as the owner must hear of them.
+  const passedOver = item.passedOver ? ` (${describePassedOver(item, options.target)})` : '';
+  if (item.skipped === SkipReason.alreadyThere) return `  done       ${shownName(item.key)}: ${item.reason}${passedOver}`;
+  if (item.action === RestoreAction.skip) return `  skip       ${shownName(item.key)}: ${item.reason}${passedOver}`;
   const lost = item.action === RestoreAction.overwrite && overwriteLoses(item) ? ` (${overwriteConsequence(item)})` : '';
-  return `  ${item.action.padEnd(10)} ${to} ← ${from}${lost}`;
+  return `  ${item.action.padEnd(10)} ${to} ← ${from}${lost}${passedOver}`;
 };
 
 run(async () => {

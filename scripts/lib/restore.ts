@@ -66,6 +66,15 @@ export function listVersionsCommand(key: string, target?: string): string {
     : `\`make restore KEY=${shellWord(key)} LIST=1${other ? ` TARGET=${target}` : ''}\``;
 }
 
+/**
+ * What a plan says of the newer backup versions it passed over for naming the chosen backup's inbox version with other
+ * bytes: only the function writes backups, so another hand wrote them.
+ */
+export function describePassedOver(item: Pick<PlannedRestore, 'key' | 'passedOver' | 'backup'>, target?: string): string {
+  const count = item.passedOver ?? 0;
+  return `passed over ${count} newer backup version${count === 1 ? '' : 's'} naming source ${item.backup?.provenance.sourceVersionId ?? '?'} with other bytes than the inbox keeps for it: someone else than the function wrote ${count === 1 ? 'it' : 'them'} into the backup bucket (tampered?); ${listVersionsCommand(item.key, target)} shows them`;
+}
+
 /** A make command as the advice gives it, naming the request's target unless it is the default. */
 const makeCommand = (request: Pick<RestoreRequest, 'target'>, verb: string) =>
   `\`make ${verb}${request.target && request.target !== 'embedded' ? ` TARGET=${request.target}` : ''}\``;
@@ -114,6 +123,11 @@ export type PlannedRestore = {
    * deploy): a deletion before the time is unknown, so a key deleted then is restored too.
    */
   readonly historyGone?: boolean;
+  /**
+   * Newer backup versions naming the same inbox version with other bytes, passed over for the one that holds its
+   * bytes: the backup bucket was written by someone else than the function (tampered?), which the owner must hear of.
+   */
+  readonly passedOver?: number;
 };
 
 export type RestoreResult = PlannedRestore & { readonly restoredVersionId?: string; readonly method?: CopyMethod; readonly error?: string };
@@ -480,12 +494,12 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const occupant = await headObjectVersion(s3, target.bucket, target.key);
         const occupiedBy = occupant?.content.etag;
         const occupiedByVersion = occupant?.versionId;
-        const byTime = request.at && !then ? { historyGone: true } : {};
+        const howChosen = { ...(request.at && !then ? { historyGone: true } : {}), ...(otherBytes > 0 ? { passedOver: otherBytes } : {}) };
         // What an earlier run of the same restore wrote, or an untouched file: nothing to do, and no failure, FORCE=1
         // or not (it would write the same bytes again, as a new version and a new backup).
         const comparison = occupant && holdsBytesOf(backup.content, occupant);
         if (comparison) {
-          return { ...skip(SkipReason.alreadyThere, `s3://${target.bucket}/${shownName(target.key)} holds this backup's bytes already (${comparison.detail})`), backup, occupiedBy, occupiedByVersion, ...byTime };
+          return { ...skip(SkipReason.alreadyThere, `s3://${target.bucket}/${shownName(target.key)} holds this backup's bytes already (${comparison.detail})`), backup, occupiedBy, occupiedByVersion, ...howChosen };
         }
         // Over the inbox's current version, a restore leaves it as an earlier version that no verb backs up: only a
         // version the backups hold is overwritten. Its backups are under its own key: the key restored (listed
@@ -507,14 +521,14 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
             backup,
             occupiedBy,
             occupiedByVersion,
-            ...byTime,
+            ...howChosen,
           };
         }
         if (occupant && !request.force) {
           const consequence = overwriteConsequence({ destination: target, occupiedByVersion });
-          return { ...skip(SkipReason.exists, `s3://${target.bucket}/${shownName(target.key)} exists: FORCE=1 overwrites it (${consequence})`), backup, occupiedBy, occupiedByVersion, ...byTime };
+          return { ...skip(SkipReason.exists, `s3://${target.bucket}/${shownName(target.key)} exists: FORCE=1 overwrites it (${consequence})`), backup, occupiedBy, occupiedByVersion, ...howChosen };
         }
-        return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy, occupiedByVersion, ...byTime };
+        return { key, destination: target, action: occupant ? RestoreAction.overwrite : RestoreAction.restore, backup, occupiedBy, occupiedByVersion, ...howChosen };
       }),
     ),
   );

@@ -1,7 +1,7 @@
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { copySettingsOf, executeRestore, listBackupVersions, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore, type RestoreRequest } from '../../scripts/lib/restore.js';
+import { copySettingsOf, describePassedOver, executeRestore, listBackupVersions, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore, type RestoreRequest } from '../../scripts/lib/restore.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -349,6 +349,18 @@ describe('planRestore of an inbox version named by a newer backup with other byt
     // Assess
     expect([byTime.action, byTime.backup?.versionId]).toEqual([RestoreAction.restore, genuine]);
     expect([bySource.action, bySource.backup?.versionId]).toEqual([RestoreAction.restore, genuine]);
+  });
+
+  it('says it passed over the backup with other bytes, which someone else than the function wrote', async () => {
+    // Prepare
+    const { thesis, plan } = overwrittenAndForged({ backedUp: true });
+    // Act
+    const item = await plan({ at: at('10:30:00') });
+    // Assess
+    expect(item.passedOver).toBe(1);
+    expect(describePassedOver(item, 'localstack')).toBe(
+      `passed over 1 newer backup version naming source ${thesis} with other bytes than the inbox keeps for it: someone else than the function wrote it into the backup bucket (tampered?); \`make restore KEY='docs/a.txt' LIST=1 TARGET=localstack\` shows them`,
+    );
   });
 
   it('restores none when only a backup with other bytes names the version, and says so with how to get it back from the inbox', async () => {
