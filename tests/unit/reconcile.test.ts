@@ -128,6 +128,19 @@ describe('checking keys against the backup, and repairing them through the funct
     expect(findings.filter((found) => found.goneFromBoth).map((found) => found.key)).toEqual(['gone.txt']);
   });
 
+  it('finds a key stale whose backed-up newest version was deleted from the inbox by its version id, the older one current again', async () => {
+    // Prepare: v1 and v2 backed up; the owner deletes v2 by its version id, as S3's console deletes a version
+    const v1 = model.put(INBOX, 'undone.txt', { body: 'v1' });
+    model.put(BACKUP, 'undone.txt', { body: 'v1', metadata: { 'source-version-id': v1 } });
+    const v2 = model.put(INBOX, 'undone.txt', { body: 'v2' });
+    model.put(BACKUP, 'undone.txt', { body: 'v2', metadata: { 'source-version-id': v2 } });
+    model.deleteVersion(INBOX, 'undone.txt', v2);
+    // Act
+    const found = await checkKey(s3 as unknown as S3Client, buckets, 'undone.txt');
+    // Assess: the backup's latest holds another version than the inbox's current one
+    expect(found).toMatchObject({ finding: Finding.stale, inboxVersionId: v1, heldSourceVersionId: v2, detail: `the backup holds ${v2}, the inbox is at ${v1}` });
+  });
+
   it('tells a key deleted in the backup bucket from one never backed up, and how to see the versions kept', async () => {
     // Prepare: both keys are in the inbox; one's backup was deleted (a delete marker is its latest), the other never had one
     const current = model.put(INBOX, 'deleted-in-backup.txt', { body: 'kept below' });
