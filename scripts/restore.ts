@@ -5,6 +5,7 @@ import { identifyAccount } from './lib/identity.js';
 import { progress } from './lib/progress.js';
 import { restoreSource } from './lib/kept-backups.js';
 import {
+  backupsWithOtherBytes,
   copySettingsOf,
   describePassedOver,
   executeRestore,
@@ -78,10 +79,13 @@ run(async () => {
       console.log(`no backup of ${shownName(listedKey)} in s3://${buckets.backupBucket}: a key is matched exactly, its case and blanks too; the backups' keys${folder ? ` under ${shownName(folder)}` : ''}: \`${listing}\``);
       return ExitCode.failed;
     }
+    // Only the function writes backups: one whose bytes are not its source's was written by another hand.
+    const otherBytes = buckets.inboxBucket ? await backupsWithOtherBytes(clients.s3, buckets.inboxBucket, listedKey, versions) : new Set<string>();
     console.log(`backup versions of ${shownName(listedKey)} in s3://${buckets.backupBucket}, newest first:`);
     console.log('  backup version                       backed up at              bytes        source version                       source written at');
     for (const v of versions) {
-      console.log(`  ${v.versionId.padEnd(36)} ${v.backedUpAt.toISOString()}  ${String(v.size).padStart(11)}  ${(v.provenance.sourceVersionId ?? '(not recorded)').padEnd(36)} ${v.sourceTime.toISOString()}${v.latest ? '  (latest)' : ''}`);
+      const tampered = otherBytes.has(v.versionId) ? '  (other bytes than its source in the inbox: not written by the function, tampered?)' : '';
+      console.log(`  ${v.versionId.padEnd(36)} ${v.backedUpAt.toISOString()}  ${String(v.size).padStart(11)}  ${(v.provenance.sourceVersionId ?? '(not recorded)').padEnd(36)} ${v.sourceTime.toISOString()}${v.latest ? '  (latest)' : ''}${tampered}`);
     }
     return ExitCode.ok;
   }

@@ -182,6 +182,19 @@ export async function listBackupVersions(s3: S3Client, backupBucket: string, key
 }
 
 /**
+ * The backup versions of one key (as listBackupVersions gives them) that name an inbox version as their source but hold
+ * other bytes than the inbox keeps for it: someone else than the function wrote them. A version the inbox no longer
+ * has, or that this identity may not describe, is taken by its name.
+ */
+export async function backupsWithOtherBytes(s3: S3Client, inboxBucket: string, key: string, versions: readonly BackupVersionInfo[]): Promise<Set<string>> {
+  const holdsItsSource = sourceBytesCheck((versionId) => inboxContentOf(s3, inboxBucket, key)(versionId).catch(() => undefined));
+  const limit = pLimit(HEAD_CONCURRENCY);
+  const named = versions.filter((version) => version.provenance.sourceVersionId !== undefined);
+  const checked = await Promise.all(named.map((version) => limit(async () => ((await holdsItsSource(version)) ? [] : [version.versionId]))));
+  return new Set(checked.flat());
+}
+
+/**
  * What the inbox's own history says it held at a time: nothing, one version, or it cannot say (a version and a
  * delete marker written in the same second: S3 lists times to the second and the SDK splits versions from delete
  * markers, so which came last is lost). A version uploaded in parts is dated by S3 with its upload's start; when it

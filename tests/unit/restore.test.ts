@@ -1,7 +1,7 @@
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { copySettingsOf, describePassedOver, executeRestore, listBackupVersions, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore, type RestoreRequest } from '../../scripts/lib/restore.js';
+import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, listBackupVersions, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore, type RestoreRequest } from '../../scripts/lib/restore.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -361,6 +361,22 @@ describe('planRestore of an inbox version named by a newer backup with other byt
     expect(describePassedOver(item, 'localstack')).toBe(
       `passed over 1 newer backup version naming source ${thesis} with other bytes than the inbox keeps for it: someone else than the function wrote it into the backup bucket (tampered?); \`make restore KEY='docs/a.txt' LIST=1 TARGET=localstack\` shows them`,
     );
+  });
+
+  it('marks, among a key’s backup versions as LIST=1 shows them, the one whose bytes are not its source’s', async () => {
+    // Prepare: the thesis backed up, then a backup version naming it with other bytes; and one naming a version the inbox no longer has
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const thesis = model.put('the-inbox', 'docs/a.txt', { body: 'my thesis' });
+    model.put('the-backups', 'docs/a.txt', { body: 'an old draft', metadata: { 'source-version-id': 'v-gone' } });
+    const genuine = model.put('the-backups', 'docs/a.txt', { body: 'my thesis', metadata: { 'source-version-id': thesis } });
+    const forged = model.put('the-backups', 'docs/a.txt', { body: 'ENCRYPTED', metadata: { 'source-version-id': thesis } });
+    const versions = await listBackupVersions(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt');
+    // Act
+    const marked = await backupsWithOtherBytes(s3 as unknown as S3Client, 'the-inbox', 'docs/a.txt', versions);
+    // Assess
+    expect(versions.map((version) => version.versionId)).toContain(genuine);
+    expect([...marked]).toEqual([forged]);
   });
 
   it('restores none when only a backup with other bytes names the version, and says so with how to get it back from the inbox', async () => {
