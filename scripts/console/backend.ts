@@ -63,7 +63,11 @@ export type KeyVersions = {
   readonly inboxBucket?: string;
   /** Why the backups kept after the stack are read instead of the stack's (as `make restore` says it). */
   readonly fallback?: string;
-  readonly versions: readonly (BackupVersionInfo & { readonly receipt: Receipt })[];
+  /**
+   * Each version with its receipt, and `otherBytes` where it names an inbox version as its source but holds other
+   * bytes than the inbox keeps for it: not written by the function (tampered?), as `make restore LIST=1` marks it.
+   */
+  readonly versions: readonly (BackupVersionInfo & { readonly receipt: Receipt; readonly otherBytes?: boolean })[];
 };
 
 /**

@@ -8,7 +8,7 @@ import type { Parameters } from '../lib/parameters.js';
 import { repairable, repairThroughFunction } from '../lib/reconcile.js';
 import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds, type QueueRedrive } from '../lib/redrive.js';
-import { copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
+import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
 import type { Target } from '../lib/targets.js';
 import type { ArtefactView, ConsoleBackend, Overview, Place, Problem, StackView } from './backend.js';
@@ -149,11 +149,17 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince(readiness.stack.CreationTime, readiness.deployed.parameters)),
         listBackupVersions(clients.s3, outputs.BackupBucketName, key),
       ]);
+      // The owner picks a version to restore here: one another hand wrote is marked, as LIST=1 marks it.
+      const otherBytes = await backupsWithOtherBytes(clients.s3, outputs.InboxBucketName, key, versions);
       return {
         key,
         backupBucket: outputs.BackupBucketName,
         inboxBucket: outputs.InboxBucketName,
-        versions: versions.map((version) => ({ ...version, receipt: receiptOf(receipts, key, version.provenance.sourceVersionId, version.backedUpAt) })),
+        versions: versions.map((version) => ({
+          ...version,
+          receipt: receiptOf(receipts, key, version.provenance.sourceVersionId, version.backedUpAt),
+          ...(otherBytes.has(version.versionId) ? { otherBytes: true } : {}),
+        })),
       };
     },
 

@@ -336,6 +336,35 @@ describe('a key whose name holds characters that change how text shows', () => {
   });
 });
 
+describe('a key whose backup versions include one another hand wrote', () => {
+  it('marks, where the owner picks a version to restore, the one whose bytes are not its source’s', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    const receipt = { state: ReceiptState.unknown, detail: 'not in the log' };
+    const version = (versionId: string, otherBytes: boolean) => ({
+      key: 'docs/a.txt',
+      versionId,
+      backedUpAt: new Date('2026-11-28T10:00:00Z'),
+      size: 9,
+      latest: versionId === 'forged',
+      provenance: { sourceVersionId: 's1' },
+      sourceTime: new Date('2026-11-28T09:59:00Z'),
+      content: { size: 9, checksums: {} },
+      receipt,
+      ...(otherBytes ? { otherBytes } : {}),
+    });
+    backend.keyVersions.mockResolvedValue({ key: 'docs/a.txt', backupBucket: 'backups', inboxBucket: 'inbox', versions: [version('forged', true), version('genuine', false)] });
+    // Act
+    const html = await (await app.request(pageAt('/key?key=docs%2Fa.txt'))).text();
+    // Assess
+    const rows = html.split('<tr>').slice(2);
+    expect(rows.map((row) => [row.includes('forged') ? 'forged' : 'genuine', row.includes('not written by the function (tampered?)')])).toEqual([
+      ['forged', true],
+      ['genuine', false],
+    ]);
+  });
+});
+
 describe('a key without backups', () => {
   it('answers its page 404, saying there is no backup of it', async () => {
     // Prepare

@@ -12,6 +12,7 @@ import { SkipReason } from '../../scripts/lib/restore.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 import { eventFor } from './support/fixtures.js';
 import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
+import { VersionedS3Model } from './support/s3-model.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
@@ -223,5 +224,25 @@ describe('two readers of the failed-events queue in one console', () => {
     await redriving;
     // Assess
     expect(overview.parked).toEqual({ problem: 'a redrive is under way in this console, holding its messages: reload this page once it has ended' });
+  });
+});
+
+describe('the console’s key page', () => {
+  it('marks a backup version that names an inbox version as its source but holds other bytes, as make restore LIST=1 does', async () => {
+    // Prepare: the thesis backed up, then a backup version naming it with other bytes
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const thesis = model.put(KIT_INBOX, 'docs/a.txt', { body: 'my thesis' });
+    const genuine = model.put(KIT_BACKUP, 'docs/a.txt', { body: 'my thesis', metadata: { 'source-version-id': thesis } });
+    const forged = model.put(KIT_BACKUP, 'docs/a.txt', { body: 'ENCRYPTED', metadata: { 'source-version-id': thesis } });
+    // Act
+    const view = await backend.keyVersions('docs/a.txt');
+    // Assess
+    expect(view.versions.map((version) => [version.versionId, version.otherBytes ?? false])).toEqual([
+      [forged, true],
+      [genuine, false],
+    ]);
   });
 });

@@ -43,6 +43,7 @@ export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, ses
               </td>
               <td>
                 <code>{version.provenance.sourceVersionId ?? '(not recorded)'}</code>
+                {version.otherBytes && <span class="bad other-bytes"> other bytes than this source in the inbox: not written by the function (tampered?)</span>}
               </td>
               <td>
                 <Time at={version.sourceTime} />
