@@ -10,17 +10,20 @@ import {
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, DeleteBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DeleteQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { usePrivateEmulator } from './support/embedded.js';
+import { zipOf } from './support/zip.js';
 
 let cloudFormation: CloudFormationClient;
+let lambda: LambdaClient;
 let s3: S3Client;
 let sqs: SQSClient;
 
 usePrivateEmulator(async ({ clients }) => {
-  ({ cloudFormation, s3, sqs } = clients);
+  ({ cloudFormation, lambda, s3, sqs } = clients);
 });
 
 type Template = { Parameters?: object; Conditions?: object; Resources: object; Outputs?: object };
@@ -55,7 +58,45 @@ async function changeSet(StackName: string, template: Template, parameters: Reco
   );
 }
 
+/** A stack of one function (its code a zip in a bucket of its own) with these runtime and variables. */
+async function functionTemplate(name: string, properties: { Runtime: string; Environment?: object }): Promise<Template> {
+  const Bucket = `${name}-code`;
+  await s3.send(new CreateBucketCommand({ Bucket }));
+  await s3.send(new PutObjectCommand({ Bucket, Key: 'code.zip', Body: await zipOf('export const handler = async () => "ok";') }));
+  return {
+    Resources: {
+      Role: {
+        Type: 'AWS::IAM::Role',
+        Properties: { AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] } },
+      },
+      Function: {
+        Type: 'AWS::Lambda::Function',
+        Properties: { FunctionName: name, Handler: 'index.handler', Code: { S3Bucket: Bucket, S3Key: 'code.zip' }, Role: { 'Fn::GetAtt': ['Role', 'Arn'] }, ...properties },
+      },
+    },
+  };
+}
+
 describe("the embedded emulator's CloudFormation updates", () => {
+  it('refuses in an update, as Lambda does, a function configuration Lambda refuses, and keeps the function as it was', async () => {
+    // Prepare
+    const StackName = 'kit-cfn-function-it';
+    await createdStack(StackName, await functionTemplate(StackName, { Runtime: 'nodejs22.x', Environment: { Variables: { GREETING: 'hi' } } }));
+    const live = () => lambda.send(new GetFunctionConfigurationCommand({ FunctionName: StackName }));
+    const before = await live();
+    // Act: a retired runtime, and a variable Lambda sets itself
+    const retired = await changeSet(StackName, await functionTemplate(StackName, { Runtime: 'nodejs20.x', Environment: { Variables: { GREETING: 'hi', AWS_REGION: 'eu-west-1' } } }));
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: retired.ChangeSetName }));
+    const status = await settledStatus(StackName);
+    // Assess
+    const events = (await cloudFormation.send(new DescribeStackEventsCommand({ StackName }))).StackEvents ?? [];
+    const failed = events.filter((event) => event.LogicalResourceId === 'Function' && event.ResourceStatus === 'UPDATE_FAILED');
+    expect(status).not.toBe('UPDATE_COMPLETE');
+    expect(failed[0]?.ResourceStatusReason).toMatch(/^InvalidParameterValueException: The runtime parameter of nodejs20\.x is no longer supported for creating or updating AWS Lambda functions\./);
+    const after = await live();
+    expect([after.Runtime, after.Environment?.Variables]).toEqual([before.Runtime, { GREETING: 'hi' }]);
+  });
+
   it('fails at its creation a change set whose parameters would add or remove a resource, and leaves the stack as it was', async () => {
     // Prepare
     const StackName = 'kit-cfn-flip-it';

@@ -109,8 +109,11 @@ def install() -> None:
         check_configuration(body)
         return update_function_configuration(self, function_name, qualifier, body)
 
-    # A stack update reaches the function here, past the backend (moto's update_from_cloudformation_json).
-    def update_configuration_with_strings(self: LambdaFunction, config_updates: dict[str, Any]) -> Any:
+    # A stack update reaches the function here, past the backend (moto's update_from_cloudformation_json), so it is
+    # checked here too: unchecked, a template's retired runtime or reserved variable was applied by an update that
+    # Lambda would refuse (the check before it, of UpdateFunctionConfiguration, passes again).
+    def checked_update_configuration(self: LambdaFunction, config_updates: dict[str, Any]) -> Any:
+        check_configuration(config_updates)
         variables_as_strings(config_updates)
         return update_configuration(self, config_updates)
 
@@ -131,4 +134,4 @@ def install() -> None:
     LambdaFunction._set_function_code = checked_set_function_code  # type: ignore[method-assign]
     LambdaBackend.create_function = checked_create_function  # type: ignore[method-assign]
     LambdaBackend.update_function_configuration = checked_update_function_configuration  # type: ignore[method-assign]
-    LambdaFunction.update_configuration = update_configuration_with_strings  # type: ignore[method-assign]
+    LambdaFunction.update_configuration = checked_update_configuration  # type: ignore[method-assign]
