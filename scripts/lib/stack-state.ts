@@ -51,7 +51,7 @@ export function recoveryAdvice(target: Place, stackName: string, status: string)
   // A failed update rolled back: nothing is lost and the stack serves as before; a destroy would only do harm.
   if (condition === StackCondition.rolledBack) return `the stack was rolled back to how it was before this update and works as it did: fix the cause and run \`${deployVerb(target)}\` again`;
   if (target.name === TargetName.embedded) {
-    // The embedded emulator works synchronously and cannot roll back: a stack left like this is only deleted.
+    // The embedded emulator works synchronously and has no ContinueUpdateRollback: a stack left like this is only deleted.
     return `run \`${destroyVerb(target)}\` (it empties the buckets first), then \`${deployVerb(target)}\``;
   }
   if (status === 'REVIEW_IN_PROGRESS') {

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, DeleteBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait.js';
@@ -19,11 +20,12 @@ import { zipOf } from './support/zip.js';
 
 let cloudFormation: CloudFormationClient;
 let lambda: LambdaClient;
+let logs: CloudWatchLogsClient;
 let s3: S3Client;
 let sqs: SQSClient;
 
 usePrivateEmulator(async ({ clients }) => {
-  ({ cloudFormation, lambda, s3, sqs } = clients);
+  ({ cloudFormation, lambda, logs, s3, sqs } = clients);
 });
 
 type Template = { Parameters?: object; Conditions?: object; Resources: object; Outputs?: object };
@@ -95,6 +97,35 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(failed[0]?.ResourceStatusReason).toMatch(/^InvalidParameterValueException: The runtime parameter of nodejs20\.x is no longer supported for creating or updating AWS Lambda functions\./);
     const after = await live();
     expect([after.Runtime, after.Environment?.Variables]).toEqual([before.Runtime, { GREETING: 'hi' }]);
+  });
+
+  it('rolls a failed update back as CloudFormation does: what it changed is put back, and the stack can be updated again', async () => {
+    // Prepare: the log group's change succeeds, the function's is refused by Lambda
+    const StackName = 'kit-cfn-rollback-it';
+    const base = await functionTemplate(StackName, { Runtime: { Ref: 'Runtime' } as unknown as string });
+    const template: Template = {
+      Parameters: { Runtime: { Type: 'String', Default: 'nodejs22.x' }, Retention: { Type: 'Number', Default: 7 } },
+      Resources: { ...base.Resources, Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/kit/${StackName}`, RetentionInDays: { Ref: 'Retention' } } } },
+    };
+    await createdStack(StackName, template);
+    const retention = async () => (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/kit/${StackName}` }))).logGroups?.[0]?.retentionInDays;
+    const parameters = async () => Object.fromEntries(((await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0]?.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]));
+    // Act
+    const failing = await changeSet(StackName, template, { Runtime: 'nodejs20.x', Retention: '14' });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: failing.ChangeSetName }));
+    const status = await settledStatus(StackName);
+    const [retentionAfter, parametersAfter] = [await retention(), await parameters()];
+    const next = await changeSet(StackName, template, { Retention: '30' });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: next.ChangeSetName }));
+    // Assess
+    const events = ((await cloudFormation.send(new DescribeStackEventsCommand({ StackName }))).StackEvents ?? []).reverse();
+    const stackEvents = events.filter((event) => event.LogicalResourceId === StackName).map((event) => [event.ResourceStatus, event.ResourceStatusReason ?? null]);
+    expect(status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(stackEvents).toContainEqual(['UPDATE_ROLLBACK_IN_PROGRESS', 'The following resource(s) failed to update: [Function].']);
+    expect(events.filter((event) => event.LogicalResourceId === 'Function' && event.ResourceStatus === 'UPDATE_FAILED')).toHaveLength(1);
+    expect([retentionAfter, parametersAfter]).toEqual([7, { Runtime: 'nodejs22.x', Retention: '7' }]);
+    expect((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: StackName }))).Runtime).toBe('nodejs22.x');
+    expect([await settledStatus(StackName), await retention()]).toEqual(['UPDATE_COMPLETE', 30]);
   });
 
   it('fails at its creation a change set whose parameters would add or remove a resource, and leaves the stack as it was', async () => {

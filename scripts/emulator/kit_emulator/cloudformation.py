@@ -8,6 +8,8 @@ resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
   template Condition leaves the resource out;
 - every resource reports IN_PROGRESS / COMPLETE / FAILED events, and a failed create rolls back: the
   resource that failed names the cause, the ones that needed it say they were cancelled;
+- a failed update rolls back, as CloudFormation's does: what it changed is updated back (moto left the stack half
+  updated, and the emulator called it UPDATE_ROLLBACK_FAILED, which only a destroy ended);
 - a stack whose create failed stays describable and deletable: moto creates resources lazily when anything
   reads them, so describing a rolled-back stack evaluated its outputs and created its resources again (a
   failure there answered DescribeStacks with another service's JSON error); here a stack's resources are
@@ -20,6 +22,7 @@ resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any
@@ -473,11 +476,14 @@ def _update_with_events(logical_id: str, resource_json: dict[str, Any], resource
     stack = _stack_for(resources_map)
     resource_type = resource_json["Type"]
     # moto tries a failed update again up to four times (for dependencies not yet updated); a refusal stands for
-    # the rest of this update (_resource_map_update starts each with none), and is reported once.
+    # the rest of this update (_resource_map_update starts each with none), and is reported once, as is a failure
+    # that a retry meets again (it was reported four times, as if four things had failed).
     refused: dict[str, UnsupportedByEmulator] = resources_map.__dict__.setdefault("kit_refused_updates", {})
+    failed: dict[str, str] = resources_map.__dict__.setdefault("kit_failed_updates", {})
     if logical_id in refused:
         raise refused[logical_id]
-    _resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS")
+    if logical_id not in failed:
+        _resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS")
     try:
         _reject_unhandled(resource_json)
         resource = _original_parse_and_update(logical_id, resource_json, resources_map, account_id, region_name)
@@ -487,8 +493,15 @@ def _update_with_events(logical_id: str, resource_json: dict[str, Any], resource
     except Exception as error:
         if isinstance(error, UnsupportedByEmulator):
             refused[logical_id] = error
-        _resource_event(stack, logical_id, resource_type, "UPDATE_FAILED", _reason(error))
+        try:
+            error.kit_failed_resource = logical_id  # type: ignore[attr-defined]
+        except AttributeError:
+            pass  # an exception that takes no attributes: the rollback names its message instead
+        if failed.get(logical_id) != _reason(error):
+            _resource_event(stack, logical_id, resource_type, "UPDATE_FAILED", _reason(error))
+        failed[logical_id] = _reason(error)
         raise
+    failed.pop(logical_id, None)
     _resource_event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical_id=_physical_id(resource))
     return resource
 
@@ -531,6 +544,7 @@ def _building(resource_map: ResourceMap, action: Any) -> Any:
 
 def _resource_map_update(self: ResourceMap, *args: Any, **kwargs: Any) -> None:
     self.__dict__.pop("kit_refused_updates", None)
+    self.__dict__.pop("kit_failed_updates", None)
     _building(self, lambda: _original_resource_map_update(self, *args, **kwargs))
 
 
@@ -667,28 +681,68 @@ def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
         stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
 
 
+class _Before:
+    """What a stack was before an update began: what a rollback of the update puts back."""
+
+    def __init__(self, stack: Stack) -> None:
+        stack.status_reason = None  # type: ignore[attr-defined]  # (an earlier failure's, no longer the stack's)
+        self.template = stack.template
+        # A deep copy: moto's resource types write into the template's properties while they create or update.
+        self.template_dict = copy.deepcopy(stack.resource_map._template)
+        self.input_parameters = dict(stack.resource_map.input_parameters)
+        self.parameters = stack.parameters
+
+
+def _roll_back_update(stack: Stack, error: Exception, before: _Before) -> None:
+    """As CloudFormation does after a failed update: every resource the update changed is updated back to the template
+    and parameters before it, and the stack ends in UPDATE_ROLLBACK_COMPLETE, as usable as before. A resource that
+    cannot be put back either (deleted outside CloudFormation) leaves it in UPDATE_ROLLBACK_FAILED, naming why."""
+    failed = getattr(error, "kit_failed_resource", None)
+    cause = f"[{failed}]" if failed else f"({_reason(error)})"
+    stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=f"The following resource(s) failed to update: {cause}.")
+    resource_map = stack.resource_map
+    # moto keeps the parameters of the failed update when the ones put back are none (a template without parameters).
+    resource_map.input_parameters = dict(before.input_parameters)
+    try:
+        resource_map.update(before.template_dict, before.input_parameters)
+    except Exception as rollback_error:
+        stuck = getattr(rollback_error, "kit_failed_resource", None)
+        what = f"could not put {stuck} back" if stuck else "failed"
+        _end_in(stack, "UPDATE_ROLLBACK_FAILED", f"update failed, and its rollback {what}: {_reason(rollback_error)}")
+        return
+    stack.template = before.template
+    stack._parse_template()
+    stack.parameters = before.parameters
+    stack.output_map = stack._create_output_map()
+    stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS")
+    _end_in(stack, "UPDATE_ROLLBACK_COMPLETE")
+
+
 def _stack_update(self: Stack, *args: Any, **kwargs: Any) -> None:
+    before = _Before(self)
     try:
         _original_stack_update(self, *args, **kwargs)
     except Exception as error:
-        # The emulator cannot restore the previous resources: say so rather than pretend it rolled back.
-        _end_in(self, "UPDATE_ROLLBACK_FAILED", f"update failed, resources not restored: {_reason(error)}")
+        _roll_back_update(self, error, before)
 
 
 def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
     change_set = self.change_sets.get(change_set_name) or next(
         (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None)
+    updated = self.stacks.get(change_set.stack_id) if change_set is not None and change_set.change_set_type != "CREATE" else None
+    before = _Before(updated) if updated is not None else None
     try:
         _original_execute_change_set(self, change_set_name, stack_name)
     except Exception as error:
         if change_set is None:
             raise
+        change_set.execution_status = "EXECUTE_FAILED"
         stack = self.stacks[change_set.stack_id]
         # A change set that creates its stack (aws cloudformation deploy, SAM, CDK) rolls back as CreateStack does.
-        if change_set.change_set_type == "CREATE":
+        if before is None:
             _roll_back_create(stack, error)
         else:
-            _end_in(stack, "UPDATE_ROLLBACK_FAILED", f"update failed, resources not restored: {_reason(error)}")
+            _roll_back_update(stack, error, before)
         return
     if change_set is not None:
         stack = self.stacks[change_set.stack_id]
