@@ -269,6 +269,22 @@ describe("the embedded emulator's CloudFormation updates", () => {
 });
 
 describe("the embedded emulator's CloudFormation creates", () => {
+  it('creates one stack of a name when two CreateStack of it arrive at once, and refuses the other as CloudFormation does', async () => {
+    // Prepare: a template that takes a while to read (YAML, long), so that the two requests overlap
+    const StackName = 'kit-cfn-twice-it';
+    const notes = Array.from({ length: 1500 }, (_, index) => `    note${index}: "a line of text that only makes the template longer"`).join('\n');
+    const TemplateBody = `Metadata:\n  Notes:\n${notes}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: ${StackName}\n`;
+    // Act
+    const outcomes = await Promise.allSettled([0, 1].map(() => cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody }))));
+    // Assess
+    const named = ((await cloudFormation.send(new DescribeStacksCommand({}))).Stacks ?? []).filter((stack) => stack.StackName === StackName);
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [`${(outcome.reason as Error).name}: ${(outcome.reason as Error).message}`] : []))).toEqual([
+      `AlreadyExistsException: Stack ${StackName} already exists`,
+    ]);
+    expect(named.map((stack) => stack.StackStatus)).toEqual(['CREATE_COMPLETE']);
+  });
+
   it('fails a bucket policy on a bucket that has one already, as CloudFormation does, and leaves that policy alone', async () => {
     // Prepare: a bucket whose policy was put on by hand
     const Bucket = 'kit-cfn-policy-kept';
