@@ -183,7 +183,13 @@ export async function deployStack(cf: CloudFormationClient, options: DeployOptio
 
   if (!existing) {
     log(`creating stack ${stackName}`);
-    await cf.send(new CreateStackCommand(common));
+    await cf.send(new CreateStackCommand(common)).catch((error: Error) => {
+      // Two deploys at once: the other created the stack after this one found none. Its raw answer named no way on.
+      if (error.name !== 'AlreadyExistsException') throw error;
+      throw new StackOperationFailed(
+        `stack ${stackName} was created by another deploy after this one found none (${error.message}): this one changed nothing in it; once the other has ended, deploy again (it updates the stack)`,
+      );
+    });
     const stack = await followStack(cf, stackName, new Set(), log, follow);
     return { action: 'created', stack, outputs: outputsOf(stack), changes: [] };
   }

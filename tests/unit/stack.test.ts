@@ -1,7 +1,7 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { AlreadyExistsException, CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parametersMovedOn } from '../../scripts/lib/stack.js';
+import { deployStack, parametersMovedOn, StackOperationFailed } from '../../scripts/lib/stack.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const client = new CloudFormationClient({ region: 'us-east-1' });
@@ -29,5 +29,20 @@ describe('parameters another deploy moved on', () => {
     const gone = await parametersMovedOn(client, 'backup-kit', { FunctionMemoryMb: '1024' });
     // Assess
     expect([unchanged, gone]).toEqual([[], []]);
+  });
+});
+
+describe('a deploy that creates its stack', () => {
+  it('says another deploy created the stack meanwhile, and to deploy again, when CloudFormation answers that it exists', async () => {
+    // Prepare: no stack when this deploy looked, one by the time it asked to create it (two deploys at once)
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
+    cloudFormation.on(CreateStackCommand).rejects(new AlreadyExistsException({ message: 'Stack [backup-kit] already exists', $metadata: {} }));
+    // Act
+    const attempt = deployStack(client, { stackName: 'backup-kit', templateBody: '{}', parameters: {}, log: () => undefined, timeoutMs: 1_000, intervalMs: 10 });
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(StackOperationFailed);
+    await expect(attempt).rejects.toThrow(
+      'stack backup-kit was created by another deploy after this one found none (Stack [backup-kit] already exists): this one changed nothing in it; once the other has ended, deploy again (it updates the stack)',
+    );
   });
 });
