@@ -12,7 +12,7 @@ import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot, templatePath } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, refuseUnversionedKeptBucket, retentionOf } from './kept-bucket-settings.js';
-import { deployStack, describeStack, isKitStack, KIT_STACK_OUTPUTS, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { createdMeanwhile, deployStack, describeStack, isKitStack, KIT_STACK_OUTPUTS, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, destroyVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
 import { UsageError } from './cli.js';
@@ -143,7 +143,11 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   // Only a stack about to be created takes the bucket over and creates its policy on it.
   if (keptBackupBucket === 'true' && !updated) {
     await refuseUnversionedKeptBucket(clients.s3, backupBucket, target.endpoint);
-    await refusePolicyOnKeptBucket(clients.s3, backupBucket, target.endpoint);
+    await refusePolicyOnKeptBucket(clients.s3, backupBucket, target.endpoint).catch(async (error: unknown) => {
+      // A stack another deploy created since this one found none has put its own policy on: no hand's, not to be removed.
+      if (await describeStack(clients.cloudFormation, stackName)) throw createdMeanwhile(stackName);
+      throw error;
+    });
   }
   const leavingTrailBucket = await trailBucketLeaving(clients, updated, effective);
   refuseLosingAuditLogs(leavingTrailBucket, options.deleteAuditLogs ?? false);

@@ -26,6 +26,13 @@ export class StackOperationFailed extends Error {
   override readonly name = 'StackOperationFailed';
 }
 
+/** Two deploys at once: the other created the stack after this one found none (`cause`: how this one met it). */
+export function createdMeanwhile(stackName: string, cause?: string): StackOperationFailed {
+  return new StackOperationFailed(
+    `stack ${stackName} was created by another deploy after this one found none${cause ? ` (${cause})` : ''}: this one changed nothing in it; once the other has ended, deploy again (it updates the stack)`,
+  );
+}
+
 export async function describeStack(cf: CloudFormationClient, stackName: string): Promise<Stack | undefined> {
   try {
     const response = await cf.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -184,11 +191,8 @@ export async function deployStack(cf: CloudFormationClient, options: DeployOptio
   if (!existing) {
     log(`creating stack ${stackName}`);
     await cf.send(new CreateStackCommand(common)).catch((error: Error) => {
-      // Two deploys at once: the other created the stack after this one found none. Its raw answer named no way on.
-      if (error.name !== 'AlreadyExistsException') throw error;
-      throw new StackOperationFailed(
-        `stack ${stackName} was created by another deploy after this one found none (${error.message}): this one changed nothing in it; once the other has ended, deploy again (it updates the stack)`,
-      );
+      // Its raw answer named no way on.
+      throw error.name === 'AlreadyExistsException' ? createdMeanwhile(stackName, error.message) : error;
     });
     const stack = await followStack(cf, stackName, new Set(), log, follow);
     return { action: 'created', stack, outputs: outputsOf(stack), changes: [] };

@@ -1,11 +1,20 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { HeadBucketCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
+  GetObjectLockConfigurationCommand,
+  HeadBucketCommand,
+  ListObjectVersionsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { deploy, requestableParameters } from '../../scripts/lib/deployment.js';
+import { StackOperationFailed } from '../../scripts/lib/stack.js';
 import { embeddedTarget, LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
 import { kitOutputs } from './support/kit-stack.js';
@@ -64,6 +73,30 @@ describe('a deploy that turns the audit trail off', () => {
     // Assess
     await expect(deployed).rejects.toThrow(UsageError);
     await expect(deployed).rejects.toThrow(/^EnableAuditTrail=false removes the audit trail and its bucket s3:\/\/backup-kit-audit-trail, which holds 1 object version/);
+    expect(sent().filter((command) => !/^(Get|Describe|Head|List)/.test(command))).toEqual([]);
+  });
+});
+
+describe('a deploy that takes a kept backup bucket over', () => {
+  it("says another deploy created the stack meanwhile, not that a policy no stack manages must be removed, when the policy found is that stack's", async () => {
+    // Prepare: no stack when this deploy looked; by the time it reads the kept bucket, another deploy's stack has put its policy on
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [] });
+    cloudFormation
+      .on(DescribeStacksCommand, { StackName: 'backup-kit' })
+      .rejectsOnce(new Error('Stack with id backup-kit does not exist'))
+      .resolves({ Stacks: [{ StackName: 'backup-kit', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+    s3.on(HeadBucketCommand).resolves({});
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'a.txt', VersionId: 'v1' }] });
+    s3.on(GetBucketLifecycleConfigurationCommand).resolves({ Rules: [] });
+    s3.on(GetObjectLockConfigurationCommand).resolves({});
+    s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+    s3.on(GetBucketPolicyCommand).resolves({ Policy: '{"Statement":[{"Sid":"DenyInsecureTransport"}]}' });
+    // Act
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { log: () => undefined });
+    // Assess
+    await expect(deployed).rejects.toThrow(StackOperationFailed);
+    await expect(deployed).rejects.toThrow(/^stack backup-kit was created by another deploy after this one found none: this one changed nothing in it; once the other has ended, deploy again/);
     expect(sent().filter((command) => !/^(Get|Describe|Head|List)/.test(command))).toEqual([]);
   });
 });
