@@ -128,7 +128,7 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect([await settledStatus(StackName), await retention()]).toEqual(['UPDATE_COMPLETE', 30]);
   });
 
-  it('fails at its creation a change set whose parameters would add or remove a resource, and leaves the stack as it was', async () => {
+  it('adds and removes a resource whose Condition the new parameters flip, as CloudFormation does, each time they flip it', async () => {
     // Prepare
     const StackName = 'kit-cfn-flip-it';
     const template: Template = {
@@ -138,15 +138,31 @@ describe("the embedded emulator's CloudFormation updates", () => {
         Kept: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'kit-cfn-flip-kept' } },
         Extra: { Type: 'AWS::S3::Bucket', Condition: 'Extra', Properties: { BucketName: 'kit-cfn-flip-extra' } },
       },
+      Outputs: { ExtraName: { Condition: 'Extra', Value: { Ref: 'Extra' } } },
     };
     await createdStack(StackName, template);
-    // Act
-    const flipped = await changeSet(StackName, template, { WithExtra: 'yes' });
+    const extraExists = () => s3.send(new HeadBucketCommand({ Bucket: 'kit-cfn-flip-extra' })).then(() => true, () => false);
+    const outputs = async () => ((await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0]?.Outputs ?? []).map((output) => output.OutputKey);
+    const flip = async (WithExtra: string) => {
+      const described = await changeSet(StackName, template, { WithExtra });
+      await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: described.ChangeSetName }));
+      const changes = (described.Changes ?? []).map((change) => `${change.ResourceChange?.Action} ${change.ResourceChange?.LogicalResourceId}`);
+      return [described.Status, changes, await settledStatus(StackName), await extraExists(), await outputs()];
+    };
+    // Act: on, off, and on again
+    const on = await flip('yes');
+    const off = await flip('no');
+    const onAgain = await flip('yes');
     // Assess
-    expect(flipped.Status).toBe('FAILED');
-    expect(flipped.ExecutionStatus).toBe('UNAVAILABLE');
-    expect(flipped.StatusReason).toMatch(/^the new parameters flip Condition Extra, which would add or remove Extra \(AWS::S3::Bucket\); the embedded emulator cannot do that in an update: /);
-    expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
+    expect(on).toEqual(['CREATE_COMPLETE', ['Add Extra'], 'UPDATE_COMPLETE', true, ['ExtraName']]);
+    expect(off).toEqual(['CREATE_COMPLETE', ['Remove Extra'], 'UPDATE_COMPLETE', false, []]);
+    expect(onAgain).toEqual(['CREATE_COMPLETE', ['Add Extra'], 'UPDATE_COMPLETE', true, ['ExtraName']]);
+    const events = ((await cloudFormation.send(new DescribeStackEventsCommand({ StackName }))).StackEvents ?? []).reverse();
+    expect(events.filter((event) => event.LogicalResourceId === 'Extra' && !event.ResourceStatus?.endsWith('_IN_PROGRESS')).map((event) => event.ResourceStatus)).toEqual([
+      'CREATE_COMPLETE',
+      'DELETE_COMPLETE',
+      'CREATE_COMPLETE',
+    ]);
   });
 
   it('fails at its creation a change set that would give a bucket a property the emulator cannot honour, and leaves the stack usable', async () => {

@@ -407,7 +407,12 @@ def _resource_event(stack: Stack | None, logical_id: str, resource_type: str, st
                               resource_status_reason=reason, resource_properties=None))
 
 
-def _reason(error: Exception) -> str:
+def resource_event(resources_map: Any, logical_id: str, resource_type: str, status: str, reason: str | None = None) -> None:
+    """Records a resource's event on the stack whose resources these are (for the other CloudFormation modules)."""
+    _resource_event(_stack_for(resources_map), logical_id, resource_type, status, reason)
+
+
+def reason_of(error: Exception) -> str:
     """An error as CloudFormation's events tell it: the service's error code and message, not an HTTP dump."""
     code, message = getattr(error, "error_type", None) or getattr(error, "code", None), getattr(error, "message", None)
     if isinstance(code, str) and isinstance(message, str):
@@ -464,7 +469,7 @@ def _create_with_events(logical_id: str, resource_json: dict[str, Any], resource
                 error.kit_failed_resource = logical_id  # type: ignore[attr-defined]
             except AttributeError:
                 pass  # an exception that takes no attributes is reported as the cause by every resource
-        reason = _reason(error) if failed_first is None else "Resource creation cancelled"
+        reason = reason_of(error) if failed_first is None else "Resource creation cancelled"
         _resource_event(stack, logical_id, resource_type, "CREATE_FAILED", reason)
         raise
     _resource_event(stack, logical_id, resource_type, "CREATE_COMPLETE", physical_id=_physical_id(resource))
@@ -497,9 +502,9 @@ def _update_with_events(logical_id: str, resource_json: dict[str, Any], resource
             error.kit_failed_resource = logical_id  # type: ignore[attr-defined]
         except AttributeError:
             pass  # an exception that takes no attributes: the rollback names its message instead
-        if failed.get(logical_id) != _reason(error):
-            _resource_event(stack, logical_id, resource_type, "UPDATE_FAILED", _reason(error))
-        failed[logical_id] = _reason(error)
+        if failed.get(logical_id) != reason_of(error):
+            _resource_event(stack, logical_id, resource_type, "UPDATE_FAILED", reason_of(error))
+        failed[logical_id] = reason_of(error)
         raise
     failed.pop(logical_id, None)
     _resource_event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical_id=_physical_id(resource))
@@ -559,14 +564,14 @@ def _roll_back_create(stack: Stack, error: Exception) -> None:
     """As CloudFormation does after a failed create: report the failure, roll back what was created, and keep the
     stack's record, without outputs (they would name resources that no longer exist)."""
     failed = getattr(error, "kit_failed_resource", None)
-    cause = f"[{failed}]" if failed else f"({_reason(error)})"
+    cause = f"[{failed}]" if failed else f"({reason_of(error)})"
     reason = f"The following resource(s) failed to create: {cause}. Rollback requested by user."
     stack._add_stack_event("ROLLBACK_IN_PROGRESS", resource_status_reason=reason)
     stack.output_map = OutputMap(stack.resource_map, {}, stack.stack_id)
     try:
         stack.resource_map.delete()
     except Exception as rollback_error:
-        _end_in(stack, "ROLLBACK_FAILED", f"The following resource(s) failed to delete during the rollback: {_reason(rollback_error)}")
+        _end_in(stack, "ROLLBACK_FAILED", f"The following resource(s) failed to delete during the rollback: {reason_of(rollback_error)}")
         return
     _end_in(stack, "ROLLBACK_COMPLETE", reason)
 
@@ -674,7 +679,7 @@ def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
             raise
         # moto drops the stack's record before deleting its resources; CloudFormation keeps it, DELETE_FAILED.
         self.stacks[stack.stack_id] = stack
-        _end_in(stack, "DELETE_FAILED", f"The following resource(s) failed to delete: {_reason(error)}")
+        _end_in(stack, "DELETE_FAILED", f"The following resource(s) failed to delete: {reason_of(error)}")
         return
     # (moto deletes by name through a nested delete by id, which has already dealt with a failure)
     if stack is not None and stack.stack_id not in self.stacks:
@@ -698,7 +703,7 @@ def _roll_back_update(stack: Stack, error: Exception, before: _Before) -> None:
     and parameters before it, and the stack ends in UPDATE_ROLLBACK_COMPLETE, as usable as before. A resource that
     cannot be put back either (deleted outside CloudFormation) leaves it in UPDATE_ROLLBACK_FAILED, naming why."""
     failed = getattr(error, "kit_failed_resource", None)
-    cause = f"[{failed}]" if failed else f"({_reason(error)})"
+    cause = f"[{failed}]" if failed else f"({reason_of(error)})"
     stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason=f"The following resource(s) failed to update: {cause}.")
     resource_map = stack.resource_map
     # moto keeps the parameters of the failed update when the ones put back are none (a template without parameters).
@@ -708,7 +713,7 @@ def _roll_back_update(stack: Stack, error: Exception, before: _Before) -> None:
     except Exception as rollback_error:
         stuck = getattr(rollback_error, "kit_failed_resource", None)
         what = f"could not put {stuck} back" if stuck else "failed"
-        _end_in(stack, "UPDATE_ROLLBACK_FAILED", f"update failed, and its rollback {what}: {_reason(rollback_error)}")
+        _end_in(stack, "UPDATE_ROLLBACK_FAILED", f"update failed, and its rollback {what}: {reason_of(rollback_error)}")
         return
     stack.template = before.template
     stack._parse_template()

@@ -8,9 +8,10 @@ parameter's effective value (sent, else the default) is compared with the live o
 to a changed one (`Ref` or `${Name}` in `Fn::Sub`) or whose `Fn::If` conditions flip is modified, a change
 set lists what its parameters change, a role's inline policies follow the template (kept as JSON text, as IAM
 answers them), a log group's retention changes in place, a resource with DeletionPolicy Retain that leaves the
-template is kept, a resource that its own Condition keeps out of the stack is never updated, and a Condition that
-would add or remove a whole resource fails the update by name (the emulator cannot do that; destroy the stack and
-deploy again): a change set fails at its creation, before it changes anything.
+template is kept, a resource that its own Condition keeps out of the stack is never updated, and a resource whose
+own Condition flips is added or removed (its removal reported, and the resource out of the stack's resources); a
+Condition that would add a resource of a type the emulator lacks fails the update by name: a change set fails at its
+creation, before it changes anything.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from moto.utilities.utils import get_partition
 from moto.iam.models import Role, iam_backends
 from moto.logs.models import LogGroup, logs_backends
 
-from .cloudformation import HANDLED_BUCKET_PROPERTIES, HANDLED_FUNCTION_PROPERTIES, UnsupportedByEmulator, emulates, references_in
+from .cloudformation import (HANDLED_BUCKET_PROPERTIES, HANDLED_FUNCTION_PROPERTIES, UnsupportedByEmulator, emulates, reason_of, references_in,
+                             resource_event)
 from .cloudformation_parameters import effective_values
 
 _original_build_resource_diff = ResourceMap.build_resource_diff
@@ -101,8 +103,8 @@ def _without_metadata(resource: dict[str, Any]) -> dict[str, Any]:
 
 def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
     diff = _changed_resources(self, other_template, parameters)
-    # A resource its own Condition keeps out of the stack has nothing to update (a flip of that Condition has
-    # failed the diff by now); moto would update it, from nothing.
+    # A resource its own Condition keeps out of the stack has nothing to update (a flip of that Condition adds it
+    # instead); moto would update it, from nothing.
     absent = {name for name, resource in self._resource_json_map.items()
               if isinstance(resource.get("Condition"), str) and not bool(self.lazy_condition_map[resource["Condition"]])}
     diff["Modify"] = [name for name in diff["Modify"] if name not in absent]
@@ -157,10 +159,10 @@ def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parame
         if name not in self._resource_json_map:
             continue
         if resource.get("Condition") in flipped:
-            raise UnsupportedByEmulator(
-                f"the new parameters flip Condition {resource['Condition']}, which would add or remove {name} ({resource['Type']}); "
-                "the embedded emulator cannot do that in an update: destroy the stack and deploy again"
-            )
+            # Added or removed, as CloudFormation does (moto saw no change; the emulator refused it until 2026-11-30).
+            diff["Add" if evaluated[resource["Condition"]] else "Remove"].append(name)
+            diff["Modify"] = [modified for modified in diff["Modify"] if modified != name]
+            continue
         if _if_conditions(resource) & flipped and name not in diff["Modify"]:
             diff["Modify"].append(name)
     return diff
@@ -270,10 +272,24 @@ def _put_policy_as_json(self: Role, policy_name: str, policy_json: Any) -> None:
 
 def _delete_unless_retained(self: ResourceMap, parsed_resource: Any, resource_json: dict[str, Any]) -> None:
     """A resource with DeletionPolicy Retain stays when an update leaves it out of the template, as on AWS (the
-    policy "also applies to stack update operations"); moto deleted it. A stack's delete skips it by itself."""
+    policy "also applies to stack update operations"); moto deleted it. A stack's delete skips it by itself.
+    A resource an update removes is reported as CloudFormation reports it, and leaves the stack's resources: moto kept
+    it there, so that a Condition flipped back found the deleted one instead of creating it again."""
     if resource_json.get("DeletionPolicy") == "Retain":
         return
-    _original_delete_resource(self, parsed_resource, resource_json)
+    name = next((logical_id for logical_id, parsed in self._parsed_resources.items() if parsed is parsed_resource), None)
+    updating = name is not None and getattr(self, "kit_building", False)
+    if updating:
+        resource_event(self, name, resource_json["Type"], "DELETE_IN_PROGRESS")
+    try:
+        _original_delete_resource(self, parsed_resource, resource_json)
+    except Exception as error:
+        if updating:
+            resource_event(self, name, resource_json["Type"], "DELETE_FAILED", reason_of(error))
+        raise
+    if updating:
+        resource_event(self, name, resource_json["Type"], "DELETE_COMPLETE")
+        self._parsed_resources.pop(name)
 
 
 def install() -> None:
