@@ -269,6 +269,30 @@ describe("the embedded emulator's CloudFormation updates", () => {
     await expect(s3.send(new HeadBucketCommand({ Bucket: 'kit-cfn-retain-dropped' }))).rejects.toThrow();
   });
 
+  it("deletes a stack's other change sets when one is executed, and executes none twice, as CloudFormation does", async () => {
+    // Prepare: two change sets made from the same stack, as two deploys at once make them
+    const StackName = 'kit-cfn-stale-it';
+    const template: Template = {
+      Parameters: { Retention: { Type: 'Number', Default: 7 } },
+      Resources: { Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/kit/${StackName}`, RetentionInDays: { Ref: 'Retention' } } } },
+    };
+    await createdStack(StackName, template);
+    const first = await changeSet(StackName, template, { Retention: '14' });
+    const second = await changeSet(StackName, template, { Retention: '30' });
+    const execute = (ChangeSetName?: string) =>
+      cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName })).then(() => 'executed', (error: Error) => `${error.name}: ${error.message}`);
+    // Act
+    const executed = await execute(first.ChangeSetName);
+    const stale = await execute(second.ChangeSetName);
+    const again = await execute(first.ChangeSetName);
+    // Assess
+    expect([executed, await settledStatus(StackName)]).toEqual(['executed', 'UPDATE_COMPLETE']);
+    expect(stale).toBe(`ChangeSetNotFoundException: ChangeSet [${second.ChangeSetName}] does not exist`);
+    expect(again).toBe(`InvalidChangeSetStatusException: ChangeSet [${first.ChangeSetId}] cannot be executed in its current status of [EXECUTE_COMPLETE]`);
+    const retention = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/kit/${StackName}` }))).logGroups?.[0]?.retentionInDays;
+    expect(retention).toBe(14);
+  });
+
   it("shows the outputs of the template a change set brought, not the stack's earlier ones", async () => {
     // Prepare
     const StackName = 'kit-cfn-outputs-it';

@@ -29,7 +29,7 @@ from typing import Any
 
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudformation import parsing
-from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.exceptions import CloudFormationError, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Event, Stack, cloudformation_backends
 from moto.cloudformation.parsing import OutputMap, ResourceMap
 from moto.cloudwatch.models import cloudwatch_backends
@@ -731,16 +731,47 @@ def _stack_update(self: Stack, *args: Any, **kwargs: Any) -> None:
         _roll_back_update(self, error, before)
 
 
+class ChangeSetNotFound(CloudFormationError):
+    code = "ChangeSetNotFoundException"
+
+
+class InvalidChangeSetStatus(CloudFormationError):
+    code = "InvalidChangeSetStatusException"
+
+
+def _change_set_named(backend: CloudFormationBackend, change_set_name: str) -> Any:
+    """The change set of that ARN or name, or CloudFormation's ChangeSetNotFound: moto answered DescribeChangeSet
+    "Stack with id <change set> does not exist", and DeleteChangeSet and ExecuteChangeSet a bare 500."""
+    change_set = backend.change_sets.get(change_set_name) or next(
+        (cs for cs in backend.change_sets.values() if cs.change_set_name == change_set_name), None)
+    if change_set is None:
+        raise ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist")
+    return change_set
+
+
+def _describe_change_set(self: CloudFormationBackend, change_set_name: str) -> Any:
+    return _change_set_named(self, change_set_name)
+
+
+def _delete_change_set(self: CloudFormationBackend, change_set_name: str) -> None:
+    del self.change_sets[_change_set_named(self, change_set_name).change_set_id]
+
+
 def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
-    change_set = self.change_sets.get(change_set_name) or next(
-        (cs for cs in self.change_sets.values() if cs.change_set_name == change_set_name), None)
-    updated = self.stacks.get(change_set.stack_id) if change_set is not None and change_set.change_set_type != "CREATE" else None
+    change_set = _change_set_named(self, change_set_name)
+    # moto executed any change set it found, a failed or an executed one too, and kept the others of the stack, which
+    # then applied what they were made against: a deploy beside another undid it with a change set made before it.
+    if change_set.execution_status != "AVAILABLE":
+        current = change_set.status if change_set.status == "FAILED" else change_set.execution_status
+        raise InvalidChangeSetStatus(f"ChangeSet [{change_set.change_set_id}] cannot be executed in its current status of [{current}]")
+    # As CloudFormation does when it executes one: the stack's other change sets are no longer valid for it.
+    for other in [key for key, cs in self.change_sets.items() if cs.stack_id == change_set.stack_id and cs is not change_set]:
+        del self.change_sets[other]
+    updated = self.stacks.get(change_set.stack_id) if change_set.change_set_type != "CREATE" else None
     before = _Before(updated) if updated is not None else None
     try:
         _original_execute_change_set(self, change_set_name, stack_name)
     except Exception as error:
-        if change_set is None:
-            raise
         change_set.execution_status = "EXECUTE_FAILED"
         stack = self.stacks[change_set.stack_id]
         # A change set that creates its stack (aws cloudformation deploy, SAM, CDK) rolls back as CreateStack does.
@@ -749,13 +780,12 @@ def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack
         else:
             _roll_back_update(stack, error, before)
         return
-    if change_set is not None:
-        stack = self.stacks[change_set.stack_id]
-        # moto sets the change set's template as the stack's but keeps the earlier one parsed, which outputs read.
-        stack._parse_template()
-        stack.output_map = stack._create_output_map()
-        # moto records the parameters of CreateStack and UpdateStack only; a change set's are now the stack's.
-        stack.parameters = change_set.parameters
+    stack = self.stacks[change_set.stack_id]
+    # moto sets the change set's template as the stack's but keeps the earlier one parsed, which outputs read.
+    stack._parse_template()
+    stack.output_map = stack._create_output_map()
+    # moto records the parameters of CreateStack and UpdateStack only; a change set's are now the stack's.
+    stack.parameters = change_set.parameters
 
 
 def install() -> None:
@@ -769,6 +799,8 @@ def install() -> None:
     Stack.create_resources = _create_resources  # type: ignore[method-assign]
     Stack.update = _stack_update  # type: ignore[method-assign]
     CloudFormationBackend.execute_change_set = _execute_change_set  # type: ignore[method-assign]
+    CloudFormationBackend.describe_change_set = _describe_change_set  # type: ignore[method-assign]
+    CloudFormationBackend.delete_change_set = _delete_change_set  # type: ignore[method-assign]
     CloudFormationBackend.delete_stack = _delete_stack  # type: ignore[method-assign]
     # Our models are direct subclasses of CloudFormationModel defined after moto's: they win the type map.
     parsing.get_model_list.cache_clear()
