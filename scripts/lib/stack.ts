@@ -143,6 +143,24 @@ async function followStack(
   return final;
 }
 
+/**
+ * Two deploys at once: executing the other's change set deleted this one's, or left it obsolete, as CloudFormation does
+ * with a stack's other change sets. The raw answers (ChangeSet [...] does not exist) named no way on.
+ */
+function supersededChangeSet(stackName: string): (error: Error) => never {
+  return (error) => {
+    if (!['ChangeSetNotFoundException', 'InvalidChangeSetStatusException'].includes(error.name)) throw error;
+    throw new StackOperationFailed(
+      `stack ${stackName} was changed by another deploy after this one made its change set (${error.message}): this one changed nothing in it; once the other has ended, deploy again`,
+    );
+  };
+}
+
+/** A change set deleted already (by the execution of another deploy's) needs no deleting. */
+function unlessGone(error: Error): void {
+  if (error.name !== 'ChangeSetNotFoundException') throw error;
+}
+
 export type ChangeSummary = { readonly action: string; readonly logicalId: string; readonly type: string; readonly replacement?: string };
 
 export type DeployOptions = {
@@ -204,13 +222,14 @@ export async function deployStack(cf: CloudFormationClient, options: DeployOptio
   const described = await waitFor(
     `change set ${changeSetName}`,
     async () => {
-      const response = await cf.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+      const response = await cf.send(new DescribeChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName })).catch(supersededChangeSet(stackName));
       return response.Status === 'CREATE_COMPLETE' || response.Status === 'FAILED' ? response : undefined;
     },
     follow,
   );
+  const discard = () => cf.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName })).catch(unlessGone);
   if (described.Status === 'FAILED') {
-    await cf.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+    await discard();
     if (NO_CHANGES.test(described.StatusReason ?? '')) {
       return { action: 'unchanged', stack: existing, outputs: outputsOf(existing), changes: [] };
     }
@@ -221,7 +240,6 @@ export async function deployStack(cf: CloudFormationClient, options: DeployOptio
   for (const change of changes) {
     log(`  ${change.action.padEnd(8)} ${change.logicalId} (${change.type})${change.replacement === 'True' ? '  REPLACEMENT' : ''}`);
   }
-  const discard = () => cf.send(new DeleteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
   // A question left with Ctrl-C leaves no change set behind either.
   const confirmed = options.confirmChanges ? await options.confirmChanges(changes).catch(async (error: unknown) => {
     await discard();
@@ -231,7 +249,7 @@ export async function deployStack(cf: CloudFormationClient, options: DeployOptio
     await discard();
     return { action: 'cancelled', stack: existing, outputs: outputsOf(existing), changes };
   }
-  await cf.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }));
+  await cf.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName })).catch(supersededChangeSet(stackName));
   const stack = await followStack(cf, stackName, seen, log, follow);
   return { action: 'updated', stack, outputs: outputsOf(stack), changes };
 }

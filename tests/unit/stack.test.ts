@@ -1,4 +1,14 @@
-import { AlreadyExistsException, CloudFormationClient, CreateStackCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  AlreadyExistsException,
+  ChangeSetNotFoundException,
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  CreateStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+} from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { deployStack, parametersMovedOn, StackOperationFailed } from '../../scripts/lib/stack.js';
@@ -44,5 +54,36 @@ describe('a deploy that creates its stack', () => {
     await expect(attempt).rejects.toThrow(
       'stack backup-kit was created by another deploy after this one found none (Stack [backup-kit] already exists): this one changed nothing in it; once the other has ended, deploy again (it updates the stack)',
     );
+  });
+});
+
+describe('a deploy that updates its stack', () => {
+  it('says another deploy changed the stack after this one made its change set, and to deploy again, when that change set is gone', async () => {
+    // Prepare: CloudFormation deletes a stack's other change sets when one is executed (two deploys at once)
+    cloudFormation.on(DescribeStacksCommand).resolves(stackWith({ FunctionMemoryMb: '512' }));
+    cloudFormation.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cloudFormation.on(CreateChangeSetCommand).resolves({});
+    cloudFormation.on(DescribeChangeSetCommand).resolves({ Status: 'CREATE_COMPLETE', Changes: [] });
+    cloudFormation.on(ExecuteChangeSetCommand).rejects(new ChangeSetNotFoundException({ message: 'ChangeSet [backup-kit-1] does not exist', $metadata: {} }));
+    // Act
+    const attempt = deployStack(client, { stackName: 'backup-kit', templateBody: '{}', parameters: {}, log: () => undefined, timeoutMs: 1_000, intervalMs: 10 });
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(StackOperationFailed);
+    await expect(attempt).rejects.toThrow(
+      /^stack backup-kit was changed by another deploy after this one made its change set \(ChangeSet \[backup-kit-1\] does not exist\): this one changed nothing in it; once the other has ended, deploy again$/,
+    );
+  });
+
+  it('says so too when its change set is gone before it was described', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves(stackWith({ FunctionMemoryMb: '512' }));
+    cloudFormation.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cloudFormation.on(CreateChangeSetCommand).resolves({});
+    cloudFormation.on(DescribeChangeSetCommand).rejects(new ChangeSetNotFoundException({ message: 'ChangeSet [backup-kit-1] does not exist', $metadata: {} }));
+    // Act
+    const attempt = deployStack(client, { stackName: 'backup-kit', templateBody: '{}', parameters: {}, log: () => undefined, timeoutMs: 1_000, intervalMs: 10 });
+    // Assess
+    await expect(attempt).rejects.toThrow(/^stack backup-kit was changed by another deploy after this one made its change set /);
+    expect(cloudFormation.commandCalls(ExecuteChangeSetCommand)).toHaveLength(0);
   });
 });
