@@ -106,13 +106,13 @@ destroy: ## empty the inbox and delete the stack on TARGET (aws only with YES=1)
 redrive: ## re-invoke the function with every event parked in the failed-events queue (DRY_RUN=1 lists them)
 	$(TSX) scripts/redrive.ts $(target_arg) $(call option,DRY_RUN,dry-run)
 
-reconcile: ## compare every inbox key with its backup (provenance, content); FIX=1 repairs through the function; HISTORY=1 names earlier inbox versions no backup holds
+reconcile: ## compare every inbox key (PREFIX=… those under one folder) with its backup (provenance, content); FIX=1 repairs through the function; HISTORY=1 names earlier inbox versions no backup holds
 	$(TSX) scripts/reconcile.ts $(target_arg) $(call option,PREFIX,prefix) $(call option,FIX,fix) $(call option,HISTORY,history)
 
 restore: ## copy back KEY=… [VERSION=…|AT=<ISO time>] [TO=bucket/prefix] [FORCE=1 [YES=1]] [LIST=1], or PREFIX=… AT=…
 	$(TSX) scripts/restore.ts $(target_arg) $(call option,KEY,key) $(call option,PREFIX,prefix) $(call option,VERSION,version) $(call option,AT,at) $(call option,TO,to) $(call option,FORCE,force) $(call option,LIST,list) $(yes_flag)
 
-console: ## a local web page for TARGET on 127.0.0.1:4600 (CONSOLE_PORT), opened at the address it prints (it logs a browser in): backups, receipts, parked events, redrive, reconcile, restore, reports
+console: ## a local web page for TARGET on 127.0.0.1:4600 (CONSOLE_PORT), opened at the address it prints (it logs a browser in): backups, receipts (read from the last LOG_HOURS hours of the log, default 24), parked events, redrive, reconcile, restore, reports
 	$(TSX) scripts/console.ts $(target_arg) $(call option,CONSOLE_PORT,port) $(call option,LOG_HOURS,log-hours)
 
 logs: ## follow the function's log group on TARGET, from SINCE minutes back (default 10)
