@@ -11,7 +11,7 @@ const MINUTES_PER_YEAR = 525_600;
 
 const program = scriptCommand('logs', "Follow the backup function's log group (Ctrl-C stops).")
   .addOption(targetOption())
-  .option('-s, --since <minutes>', 'start this many minutes back', wholeNumber(0, MINUTES_PER_YEAR, '--since 60'), 10)
+  .option('-s, --since <minutes>', 'start this many minutes back', wholeNumber(0, MINUTES_PER_YEAR, '--since 60 (make logs SINCE=60)'), 10)
   .parse();
 const options = program.opts<{ target: TargetName; since: number }>();
 

@@ -49,7 +49,7 @@ function refusePrefix(prefix: string, folder: string, count: number): void {
 const program = scriptCommand('seed', 'Seed the pipeline: upload files into the inbox and wait for their backups, or send an S3 event for a key directly.')
   .addOption(targetOption())
   .option('-n, --count <n>', `files to upload (1-${MAX_FILES})`, wholeNumber(1, MAX_FILES, '--count 10 (make seed COUNT=10)'), 10)
-  .option('-s, --size <bytes>', `size of each file (0-${MAX_FILE_BYTES} bytes)`, wholeNumber(0, MAX_FILE_BYTES, '--size 1048576'), 1024)
+  .option('-s, --size <bytes>', `size of each file (0-${MAX_FILE_BYTES} bytes)`, wholeNumber(0, MAX_FILE_BYTES, '--size 1048576 (make seed SIZE=1048576)'), 1024)
   .option('--prefix <folder>', 'the folder the files go under (docs is docs/…, / the top of the bucket)', nonEmpty('--prefix seed/ (make seed PREFIX=seed/)'), 'seed/')
   .option('--event <key>', 'instead of uploading, invoke the function with an S3 event for this existing inbox key (a redelivery)', objectKey('--event seed/file-0.bin'))
   .parse();

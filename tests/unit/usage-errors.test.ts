@@ -147,7 +147,9 @@ describe('usage errors exit with 2 and say what to type', () => {
     [['seed', '--count', '11', '--size', '104857600'], 'seed fewer or smaller files, e.g. --count 11 --size 97612893'],
     [['seed', '--prefix', '/lead'], "--prefix '/lead' begins with a slash, which S3 keeps as part of every key: write it without (--prefix 'lead'); / alone is the top of the bucket"],
     [['seed', '--count', '10', '--prefix', 'x'.repeat(989)], "--prefix makes keys of 1025 bytes, more than S3's 1024: seed's file names take 35, so the prefix may have at most 989 bytes with its trailing /"],
-    [['logs', '--since', 'yesterday'], "option '-s, --since <minutes>' argument 'yesterday' is invalid. Give a whole number from 0 to 525600, e.g. --since 60."],
+    // The example names make's variable beside the option, as the others do (it said only --since 60 to `make logs SINCE=1h`)
+    [['logs', '--since', 'yesterday'], "option '-s, --since <minutes>' argument 'yesterday' is invalid. Give a whole number from 0 to 525600, e.g. --since 60 (make logs SINCE=60)."],
+    [['seed', '--size', '1KiB'], "option '-s, --size <bytes>' argument '1KiB' is invalid. Give a whole number from 0 to 104857600, e.g. --size 1048576 (make seed SIZE=1048576)."],
     [['console', '--port', '99999'], "option '--port <port>' argument '99999' is invalid. Give a whole number from 0 to 65535, e.g. --port 4600 (make console CONSOLE_PORT=4600)."],
     [['console', '--log-hours', '0'], "option '--log-hours <hours>' argument '0' is invalid. Give a whole number from 1 to 2160"],
     [['deploy', '--parameter', 'CopyConcurrency'], 'parameter override "CopyConcurrency" must look like Name=Value (e.g. --parameter FunctionMemoryMb=1024)'],
