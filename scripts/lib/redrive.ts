@@ -395,7 +395,7 @@ export function summarizeRedrive(redrive: Pick<QueueRedrive, 'results' | 'unread
   const superseded = count((result) => result.notBackedUp !== undefined);
   return (
     `redriven ${redrive.results.length - failed - skipped - ignored - archived}${superseded ? ` (${superseded} with a version not backed up: overwritten or deleted since it was parked)` : ''}, ` +
-    `failed again ${failed} (left in the queue), skipped ${skipped} (another reader has them), ` +
+    `failed again ${failed} (left in the queue${failed ? ', where nothing retries it: fix what its error names, then redrive it again' : ''}), skipped ${skipped} (another reader has them), ` +
     `ignored by the function ${ignored} (left in the queue), ${archived ? `archived ${archived} (left in the queue: restore first), ` : ''}unreadable ${redrive.unreadable.length} (left alone)`
   );
 }

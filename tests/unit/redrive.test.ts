@@ -136,6 +136,19 @@ describe('redrive keeps each message its own until its event ran', () => {
     expect(summarizeRedrive(redrive)).toBe('redriven 1, failed again 0 (left in the queue), skipped 0 (another reader has them), ignored by the function 1 (left in the queue), unreadable 0 (left alone)');
   });
 
+  it('says, when an event failed again, that nothing retries it by itself, where its error says it will be retried', async () => {
+    // Prepare: the function fails k-1.txt again with its own words for an asynchronous event, "will be retried",
+    // which a redrive's synchronous invocation is not
+    arrange([parkedMessage(1), parkedMessage(2)], { failing: ['k-1.txt'] });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(redriveFailed(redrive)).toBe(true);
+    expect(summarizeRedrive(redrive)).toBe(
+      'redriven 1, failed again 1 (left in the queue, where nothing retries it: fix what its error names, then redrive it again), skipped 0 (another reader has them), ignored by the function 0 (left in the queue), unreadable 0 (left alone)',
+    );
+  });
+
   it('says why the function took nothing from an event, naming the other bucket its records are for, when it knows the inbox', async () => {
     // Prepare: k-1.txt's upload is kit-inbox's, which is not the stack's inbox here
     arrange([parkedMessage(1)], { ignoring: ['k-1.txt'] });
