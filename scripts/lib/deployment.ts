@@ -12,7 +12,7 @@ import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot, templatePath } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, refuseUnversionedKeptBucket, retentionOf } from './kept-bucket-settings.js';
-import { createdMeanwhile, deployStack, describeStack, isKitStack, KIT_STACK_OUTPUTS, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { createdMeanwhile, deployStack, describeStack, isSomeoneElsesStack, KIT_STACK_OUTPUTS, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, destroyVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
 import { UsageError } from './cli.js';
@@ -112,14 +112,15 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   // A stack that needs a person is reported before anything is written, never taken for "up to date".
   const existing = await describeStack(clients.cloudFormation, stackName);
   const condition = existing && conditionOf(existing.StackStatus ?? '');
-  if (existing && (condition === StackCondition.needsRecovery || condition === StackCondition.busy)) throw needsRecovery(target, existing);
-  // Stack names are the account's, not the kit's: an update would make someone else's stack the kit's, deleting what it held.
-  if (existing && (condition === StackCondition.ready || condition === StackCondition.rolledBack) && !isKitStack(existing)) {
+  // Stack names are the account's, not the kit's: an update would make someone else's stack the kit's, deleting what it
+  // held, and the recovery advice for a failed one would have the owner destroy it.
+  if (existing && isSomeoneElsesStack(existing)) {
     throw new UsageError(
       `stack ${stackName} on ${target.name} is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): deploying would replace its resources with the kit's, deleting them. ` +
         `Nothing was changed: give the kit another NamePrefix in ${relative(projectRoot, target.parameterFile)}`,
     );
   }
+  if (existing && (condition === StackCondition.needsRecovery || condition === StackCondition.busy)) throw needsRecovery(target, existing);
   if (existing && condition === StackCondition.rolledBack) log(`note: ${stackStatusLine(target, existing)}: its last update failed and was rolled back`);
   const others = existing ? [] : await otherKitStacks(clients.cloudFormation, stackName);
   if (others.length > 0) {

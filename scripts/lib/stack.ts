@@ -14,6 +14,7 @@ import {
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import type { Parameters } from './parameters.js';
+import { verbsCanRun } from './stack-state.js';
 import { waitFor } from './wait.js';
 
 export type Log = (line: string) => void;
@@ -60,6 +61,15 @@ export const KIT_STACK_OUTPUTS = ['InboxBucketName', 'BackupFunctionName'] as co
 export function isKitStack(stack: Stack): boolean {
   const outputs = new Set((stack.Outputs ?? []).map((output) => output.OutputKey));
   return KIT_STACK_OUTPUTS.every((name) => outputs.has(name));
+}
+
+/**
+ * Whether a stack of the kit's name is someone else's: one that is usable, or has outputs, without the kit's. A kit
+ * stack shows its outputs in every state (a failed update or delete keeps them) but after a failed create, which
+ * leaves none and nothing to lose; a stack in a failed state with outputs of its own is not the kit's to destroy.
+ */
+export function isSomeoneElsesStack(stack: Stack): boolean {
+  return !isKitStack(stack) && (verbsCanRun(stack.StackStatus ?? '') || (stack.Outputs ?? []).length > 0);
 }
 
 /**

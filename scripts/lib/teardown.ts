@@ -10,7 +10,7 @@ import { findStack, noStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketFor } from './kept-backups.js';
-import { deleteStack, describeStack, isKitStack, KIT_STACK_OUTPUTS, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
+import { deleteStack, describeStack, isSomeoneElsesStack, KIT_STACK_OUTPUTS, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
 import { TargetName, type Target } from './targets.js';
 import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, retentionDaysOf, unbackedInStack, versionName, type InboxHistory } from './unbacked.js';
@@ -142,14 +142,14 @@ async function functionDeleted(clients: Clients, functionName: string | undefine
 export async function tearDown(target: Target, clients: Clients, options: TeardownOptions): Promise<Teardown> {
   const { log } = options;
   const { stackName, stack } = await findStack(target, clients, options.overrides);
-  if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
-  // Only a failed create leaves a kit stack without the kit's outputs; a usable stack without them is someone else's.
-  if (stack && verbsCanRun(stack.StackStatus ?? '') && !isKitStack(stack)) {
+  // Whatever its state: a failed one is someone else's to recover too.
+  if (stack && isSomeoneElsesStack(stack)) {
     throw new UsageError(
       `stack ${stackName} on ${target.name} is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): destroy leaves it to its owner. ` +
         `Nothing was deleted: the parameter file's NamePrefix (${relative(projectRoot, target.parameterFile)}) names someone else's stack`,
     );
   }
+  if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
   const outputs = stack ? outputsOf(stack) : {};
   // Listed before the check, so that what is deleted is what was checked (and, when nothing is checked, what was
   // there when destroy began: an upload that arrives meanwhile is never deleted unseen).

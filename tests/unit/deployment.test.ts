@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   GetBucketLifecycleConfigurationCommand,
@@ -162,11 +162,12 @@ describe('a template with a typo in a reference', () => {
 });
 
 describe('a stack of the same name that is not one of the kit\'s', () => {
-  it('is refused before anything is written: updating it would replace its resources with the kit\'s', async () => {
+  // In a failed state too: the recovery advice for it would have the owner destroy someone else's stack.
+  it.each(['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_FAILED'])('is refused before anything is written (%s): updating it would replace its resources with the kit\'s', async (status) => {
     // Prepare: someone else's stack named as the parameter file names the kit's (its NamePrefix)
     sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
     cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [{ StackName: 'backup-kit', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }] }],
+      Stacks: [{ StackName: 'backup-kit', StackStatus: status as StackStatus, CreationTime: new Date(), Outputs: [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }] }],
     });
     // Act
     const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { log: () => undefined });

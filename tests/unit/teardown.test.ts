@@ -195,6 +195,21 @@ describe('destroy', () => {
     expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
   });
 
+  it.each(['UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED'])("refuses someone else's stack of the kit's name in %s too, whose outputs are not the kit's", async (status) => {
+    // Prepare: someone else's stack, left in a failed state the kit's advice answers with a destroy
+    cloudFormation.on(DescribeStacksCommand).resolves({
+      Stacks: [{ StackName: 'backup-kit', StackStatus: status as Stack['StackStatus'], CreationTime: new Date(), Outputs: [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }] }],
+    });
+    // Act
+    const destroyed = tearDown(target, clients, { deleteBackups: true, log: () => undefined });
+    // Assess
+    await expect(destroyed).rejects.toThrow(UsageError);
+    await expect(destroyed).rejects.toThrow(/^stack backup-kit on embedded is not one of this kit's \(it has no InboxBucketName and BackupFunctionName outputs\): destroy leaves it to its owner/);
+    expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
+  });
+
   it('deletes the backups an earlier stack kept when asked to, with no stack left', async () => {
     // Prepare: the stack was destroyed before; its backup bucket was kept with one version
     cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
