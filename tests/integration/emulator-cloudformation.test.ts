@@ -4,6 +4,7 @@ import {
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
+  DescribeStackResourcesCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   type CloudFormationClient,
@@ -163,6 +164,30 @@ describe("the embedded emulator's CloudFormation updates", () => {
       'DELETE_COMPLETE',
       'CREATE_COMPLETE',
     ]);
+  });
+
+  it('puts back in its rollback a resource an update removed before another removal failed', async () => {
+    // Prepare: two resources behind one Condition; the bucket holds an object, so that removing it fails
+    const StackName = 'kit-cfn-removal-rollback-it';
+    const template: Template = {
+      Parameters: { WithExtra: { Type: 'String', Default: 'yes' } },
+      Conditions: { Extra: { 'Fn::Equals': [{ Ref: 'WithExtra' }, 'yes'] } },
+      Resources: {
+        ExtraQueue: { Type: 'AWS::SQS::Queue', Condition: 'Extra', Properties: { QueueName: `${StackName}-queue` } },
+        ExtraBucket: { Type: 'AWS::S3::Bucket', Condition: 'Extra', Properties: { BucketName: `${StackName}-bucket` } },
+      },
+    };
+    await createdStack(StackName, template);
+    await s3.send(new PutObjectCommand({ Bucket: `${StackName}-bucket`, Key: 'kept.txt', Body: 'kept' }));
+    const queueExists = () => sqs.send(new GetQueueUrlCommand({ QueueName: `${StackName}-queue` })).then(() => true, () => false);
+    // Act
+    const removal = await changeSet(StackName, template, { WithExtra: 'no' });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: removal.ChangeSetName }));
+    const status = await settledStatus(StackName);
+    // Assess: the stack says it is as it was before the update, and so it is
+    const resources = ((await cloudFormation.send(new DescribeStackResourcesCommand({ StackName }))).StackResources ?? []).map((resource) => resource.LogicalResourceId);
+    expect([status, await queueExists()]).toEqual(['UPDATE_ROLLBACK_COMPLETE', true]);
+    expect(resources).toContain('ExtraQueue');
   });
 
   it('fails at its creation a change set that would give a bucket a property the emulator cannot honour, and leaves the stack usable', async () => {

@@ -696,6 +696,10 @@ class _Before:
         self.template_dict = copy.deepcopy(stack.resource_map._template)
         self.input_parameters = dict(stack.resource_map.input_parameters)
         self.parameters = stack.parameters
+        # The resources the stack had, in the order they were made: an update that failed while it removed some has
+        # changed no template, so the rollback's own diff finds nothing to put back.
+        resources = stack.resource_map._resource_json_map
+        self.resources = [name for name, resource in stack.resource_map._parsed_resources.items() if name in resources and resource is not None]
 
 
 def _roll_back_update(stack: Stack, error: Exception, before: _Before) -> None:
@@ -710,6 +714,8 @@ def _roll_back_update(stack: Stack, error: Exception, before: _Before) -> None:
     resource_map.input_parameters = dict(before.input_parameters)
     try:
         resource_map.update(before.template_dict, before.input_parameters)
+        # Created again (moto's lazy map creates a resource it is asked for), each with its events.
+        _building(resource_map, lambda: [resource_map[name] for name in before.resources if name not in resource_map._parsed_resources])
     except Exception as rollback_error:
         stuck = getattr(rollback_error, "kit_failed_resource", None)
         what = f"could not put {stuck} back" if stuck else "failed"
