@@ -70,9 +70,11 @@ export function listVersionsCommand(key: string, target?: string): string {
  * What a plan says of the newer backup versions it passed over for naming the chosen backup's inbox version with other
  * bytes: only the function writes backups, so another hand wrote them.
  */
-export function describePassedOver(item: Pick<PlannedRestore, 'key' | 'passedOver' | 'backup'>, target?: string): string {
+export function describePassedOver(item: Pick<PlannedRestore, 'key' | 'passedOver' | 'passedOverSources'>, target?: string): string {
   const count = item.passedOver ?? 0;
-  return `passed over ${count} newer backup version${count === 1 ? '' : 's'} naming source ${item.backup?.provenance.sourceVersionId ?? '?'} with other bytes than the inbox keeps for it: someone else than the function wrote ${count === 1 ? 'it' : 'them'} into the backup bucket (tampered?); ${listVersionsCommand(item.key, target)} shows them`;
+  const sources = item.passedOverSources ?? [];
+  const named = sources.length > 1 ? `sources ${sources.join(', ')}` : `source ${sources[0] ?? '?'}`;
+  return `passed over ${count} newer backup version${count === 1 ? '' : 's'} naming ${named} with other bytes than the inbox keeps for ${sources.length > 1 ? 'them' : 'it'}: someone else than the function wrote ${count === 1 ? 'it' : 'them'} into the backup bucket (tampered?); ${listVersionsCommand(item.key, target)} shows them`;
 }
 
 /** A make command as the advice gives it, naming the request's target unless it is the default. */
@@ -128,6 +130,8 @@ export type PlannedRestore = {
    * bytes: the backup bucket was written by someone else than the function (tampered?), which the owner must hear of.
    */
   readonly passedOver?: number;
+  /** The inbox versions those passed over name, newest first. */
+  readonly passedOverSources?: readonly string[];
 };
 
 export type RestoreResult = PlannedRestore & { readonly restoredVersionId?: string; readonly method?: CopyMethod; readonly error?: string };
@@ -252,11 +256,13 @@ async function firstBackupOf(s3: S3Client, backupBucket: string, entries: readon
 /** When a backup shows its source version complete: S3's times are whole seconds, so a second after its own. */
 const completeBy = (backup: BackupVersionInfo | undefined) => (backup ? backup.backedUpAt.getTime() + 1000 : Infinity);
 
-/** The backup version chosen to restore, and how many that name the wanted inbox version were passed over for their bytes. */
+/** The backup version chosen to restore, and how many newer ones were passed over for their bytes. */
 type Chosen = {
   readonly backup?: BackupVersionInfo;
-  /** Backup versions naming the inbox version asked for (by VERSION or AT) whose bytes are not the inbox's version's. */
+  /** Backup versions naming the inbox version asked for (by VERSION or AT, or any for the latest) whose bytes are not that version's. */
   readonly otherBytes: number;
+  /** The inbox versions they name, newest first. */
+  readonly otherBytesSources: readonly string[];
 };
 
 /**
@@ -277,13 +283,29 @@ async function chooseVersion(
 ): Promise<Chosen> {
   // A backup version id is in the listing: only the source's version id, which the provenance holds, needs the reads.
   const named = request.version ? entries.find((entry) => !entry.deleteMarker && entry.versionId === request.version) : undefined;
-  if (named) return { backup: await describeBackupVersion(s3, backupBucket, named), otherBytes: 0 };
+  if (named) return { backup: await describeBackupVersion(s3, backupBucket, named), otherBytes: 0, otherBytesSources: [] };
   const versions = entries.filter((entry) => !entry.deleteMarker);
-  if (!request.version && !request.at) return { backup: versions[0] && (await describeBackupVersion(s3, backupBucket, versions[0])), otherBytes: 0 };
+  const otherBytesSources: string[] = [];
+  const passOver = (version: BackupVersionInfo) => {
+    const source = version.provenance.sourceVersionId!;
+    if (!otherBytesSources.includes(source)) otherBytesSources.push(source);
+  };
+  let otherBytes = 0;
+  if (!request.version && !request.at) {
+    // The latest backup that holds the bytes of the inbox version it names, where the inbox can tell: read one at a
+    // time, as the first one is the answer but where someone else wrote the backup bucket.
+    for (const entry of versions) {
+      const version = await describeBackupVersion(s3, backupBucket, entry);
+      if (!version) continue;
+      if (version.provenance.sourceVersionId === undefined || (await holdsItsSource(version))) return { backup: version, otherBytes, otherBytesSources };
+      otherBytes += 1;
+      passOver(version);
+    }
+    return { otherBytes, otherBytesSources };
+  }
   // VERSION and AT do not go together: the inbox version wanted is the one named, or the one the inbox held at the time.
   const wanted = request.version ?? inboxVersionId;
   const unrecorded: BackupVersionInfo[] = [];
-  let otherBytes = 0;
   // The walk reads a window of versions at once, newest first: a match deep in a long history costs a few rounds
   // of reads, not one round per version, and at most a window's reads are spent past it.
   for (let start = 0; start < versions.length; start += WALK_WINDOW) {
@@ -292,17 +314,18 @@ async function chooseVersion(
       if (!version) continue;
       // A backup version id was looked up in the listing above: here VERSION can only be the source's.
       if (wanted !== undefined && version.provenance.sourceVersionId === wanted) {
-        if (await holdsItsSource(version)) return { backup: version, otherBytes };
+        if (await holdsItsSource(version)) return { backup: version, otherBytes, otherBytesSources };
         otherBytes += 1;
+        passOver(version);
         continue;
       }
-      if (request.at && inboxVersionId === undefined && version.sourceTime.getTime() <= request.at.getTime()) return { backup: version, otherBytes };
+      if (request.at && inboxVersionId === undefined && version.sourceTime.getTime() <= request.at.getTime()) return { backup: version, otherBytes, otherBytesSources };
       if (version.provenance.sourceVersionId === undefined) unrecorded.push(version);
     }
   }
   // No backup names the inbox's version: by time among those that do not record their source's.
   const byTime = request.at && inboxVersionId !== undefined ? unrecorded.find((version) => version.sourceTime.getTime() <= request.at!.getTime()) : undefined;
-  return { backup: byTime, otherBytes };
+  return { backup: byTime, otherBytes, otherBytesSources };
 }
 
 /** What S3 says of an inbox version's bytes, given its version id: undefined when it cannot say (the version is gone, or SSE-C). */
@@ -481,11 +504,12 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);
         // An inbox that is not versioned names every version "null": only the times tell its versions apart.
         const inboxVersionId = then && then.held && then.versionId !== 'null' ? then.versionId : undefined;
-        const { backup, otherBytes } = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request, inboxVersionId, holdsItsSource(key));
-        // Backups passed over for naming the inbox version asked for with other bytes: said when no other holds it.
+        const { backup, otherBytes, otherBytesSources } = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request, inboxVersionId, holdsItsSource(key));
+        // Backups passed over for naming an inbox version with other bytes: said when no other holds it.
+        const several = otherBytesSources.length > 1;
         const tampered =
           otherBytes > 0
-            ? `: ${otherBytes} backup version${otherBytes === 1 ? ' names' : 's name'} version ${request.version ?? inboxVersionId} but hold${otherBytes === 1 ? 's' : ''} other bytes than the inbox keeps for it (tampered, or written by another tool: ${listVersionsCommand(key, request.target)} shows them)`
+            ? `: ${otherBytes} backup version${otherBytes === 1 ? ' names' : 's name'} version${several ? 's' : ''} ${otherBytesSources.join(', ')} but hold${otherBytes === 1 ? 's' : ''} other bytes than the inbox keeps for ${several ? 'them' : 'it'} (tampered, or written by another tool: ${listVersionsCommand(key, request.target)} shows them)`
             : '';
         if (then && then.held === true && then.inParts) {
           const first = await firstBackupOf(s3, buckets.backupBucket, backups.get(key) ?? [], then.inParts);
@@ -501,13 +525,16 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         }
         if (!backup && request.at && !then) return skip(SkipReason.absentAtTime, `neither the inbox nor the backups hold a version from before ${request.at.toISOString()}`);
         if (!backup && tampered) {
-          return skip(SkipReason.noBackup, `no backup of version ${request.version}${tampered}; the inbox still keeps that version: ${copyBackCommand(buckets.inboxBucket!, key, request.version!)} makes it current again`);
+          // For the latest: the newest version named, which the inbox keeps (its bytes told the backup's apart).
+          const kept = request.version ?? otherBytesSources[0]!;
+          const missing = request.version ? `no backup of version ${request.version}` : 'no backup that holds the bytes of the inbox version it names';
+          return skip(SkipReason.noBackup, `${missing}${tampered}; the inbox still keeps ${several ? `version ${kept}` : 'that version'}: ${copyBackCommand(buckets.inboxBucket!, key, kept)} makes it current again`);
         }
         if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}`);
         const occupant = await headObjectVersion(s3, target.bucket, target.key);
         const occupiedBy = occupant?.content.etag;
         const occupiedByVersion = occupant?.versionId;
-        const howChosen = { ...(request.at && !then ? { historyGone: true } : {}), ...(otherBytes > 0 ? { passedOver: otherBytes } : {}) };
+        const howChosen = { ...(request.at && !then ? { historyGone: true } : {}), ...(otherBytes > 0 ? { passedOver: otherBytes, passedOverSources: otherBytesSources } : {}) };
         // What an earlier run of the same restore wrote, or an untouched file: nothing to do, and no failure, FORCE=1
         // or not (it would write the same bytes again, as a new version and a new backup).
         const comparison = occupant && holdsBytesOf(backup.content, occupant);

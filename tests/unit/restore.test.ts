@@ -363,6 +363,27 @@ describe('planRestore of an inbox version named by a newer backup with other byt
     );
   });
 
+  it('passes over, for the latest backup too, one that names an inbox version with other bytes, and says so', async () => {
+    // Prepare
+    const { thesis, genuine, plan } = overwrittenAndForged({ backedUp: true });
+    // Act
+    const latest = await plan({});
+    // Assess
+    expect([latest.action, latest.backup?.versionId, latest.passedOver]).toEqual([RestoreAction.restore, genuine, 1]);
+    expect(describePassedOver(latest)).toContain(`passed over 1 newer backup version naming source ${thesis} with other bytes than the inbox keeps for it`);
+  });
+
+  it('restores no latest backup when only one with other bytes names an inbox version, and says so with how to get it back from the inbox', async () => {
+    // Prepare
+    const { thesis, plan } = overwrittenAndForged({ backedUp: false });
+    // Act
+    const latest = await plan({});
+    // Assess
+    expect(latest).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.noBackup });
+    expect(latest.reason).toContain(`1 backup version names version ${thesis} but holds other bytes than the inbox keeps for it`);
+    expect(latest.reason).toContain(`--copy-source 'the-inbox/docs/a.txt?versionId=${thesis}'`);
+  });
+
   it('marks, among a key’s backup versions as LIST=1 shows them, the one whose bytes are not its source’s', async () => {
     // Prepare: the thesis backed up, then a backup version naming it with other bytes; and one naming a version the inbox no longer has
     const model = new VersionedS3Model();
