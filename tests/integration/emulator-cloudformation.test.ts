@@ -166,7 +166,7 @@ describe("the embedded emulator's CloudFormation updates", () => {
     ]);
   });
 
-  it('puts back in its rollback a resource an update removed before another removal failed', async () => {
+  it('puts back in its rollback a resource an update removed before another removal failed, and reports that failure once', async () => {
     // Prepare: two resources behind one Condition; the bucket holds an object, so that removing it fails
     const StackName = 'kit-cfn-removal-rollback-it';
     const template: Template = {
@@ -188,6 +188,13 @@ describe("the embedded emulator's CloudFormation updates", () => {
     const resources = ((await cloudFormation.send(new DescribeStackResourcesCommand({ StackName }))).StackResources ?? []).map((resource) => resource.LogicalResourceId);
     expect([status, await queueExists()]).toEqual(['UPDATE_ROLLBACK_COMPLETE', true]);
     expect(resources).toContain('ExtraQueue');
+    // The removal that failed is reported once (not once per moto retry), and the rollback names it
+    const events = ((await cloudFormation.send(new DescribeStackEventsCommand({ StackName }))).StackEvents ?? []).reverse();
+    expect(events.filter((event) => event.LogicalResourceId === 'ExtraBucket' && event.ResourceStatus?.startsWith('DELETE_')).map((event) => event.ResourceStatus)).toEqual([
+      'DELETE_IN_PROGRESS',
+      'DELETE_FAILED',
+    ]);
+    expect(events.find((event) => event.ResourceStatus === 'UPDATE_ROLLBACK_IN_PROGRESS')?.ResourceStatusReason).toBe('The following resource(s) failed to update: [ExtraBucket].');
   });
 
   it('fails at its creation a change set that would give a bucket a property the emulator cannot honour, and leaves the stack usable', async () => {

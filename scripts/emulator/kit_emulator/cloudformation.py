@@ -407,11 +407,6 @@ def _resource_event(stack: Stack | None, logical_id: str, resource_type: str, st
                               resource_status_reason=reason, resource_properties=None))
 
 
-def resource_event(resources_map: Any, logical_id: str, resource_type: str, status: str, reason: str | None = None) -> None:
-    """Records a resource's event on the stack whose resources these are (for the other CloudFormation modules)."""
-    _resource_event(_stack_for(resources_map), logical_id, resource_type, status, reason)
-
-
 def reason_of(error: Exception) -> str:
     """An error as CloudFormation's events tell it: the service's error code and message, not an HTTP dump."""
     code, message = getattr(error, "error_type", None) or getattr(error, "code", None), getattr(error, "message", None)
@@ -476,19 +471,46 @@ def _create_with_events(logical_id: str, resource_json: dict[str, Any], resource
     return resource
 
 
+def _failed_in_this_update(resources_map: Any) -> dict[str, str]:
+    """The resources whose change (an update or a removal) failed in this update, with why: moto tries a failed change
+    again up to four times (for dependencies not yet changed), which reported the failure four times, as if four things
+    had failed. _resource_map_update starts each update with none."""
+    return resources_map.__dict__.setdefault("kit_failed_updates", {})
+
+
+def change_started(resources_map: Any, logical_id: str, resource_type: str, status: str) -> None:
+    """A resource's change begins (UPDATE_IN_PROGRESS, DELETE_IN_PROGRESS): reported once, not again for a retry."""
+    if logical_id not in _failed_in_this_update(resources_map):
+        _resource_event(_stack_for(resources_map), logical_id, resource_type, status)
+
+
+def change_failed(resources_map: Any, logical_id: str, resource_type: str, status: str, error: Exception) -> None:
+    """A resource's change failed (UPDATE_FAILED, DELETE_FAILED): reported once for a cause that a retry meets again, and
+    the error marked with the resource, which the rollback names."""
+    failed = _failed_in_this_update(resources_map)
+    try:
+        error.kit_failed_resource = logical_id  # type: ignore[attr-defined]
+    except AttributeError:
+        pass  # an exception that takes no attributes: the rollback names its message instead
+    if failed.get(logical_id) != reason_of(error):
+        _resource_event(_stack_for(resources_map), logical_id, resource_type, status, reason_of(error))
+    failed[logical_id] = reason_of(error)
+
+
+def change_done(resources_map: Any, logical_id: str, resource_type: str, status: str, physical_id: str = "") -> None:
+    """A resource's change succeeded (UPDATE_COMPLETE, DELETE_COMPLETE), a retry's too."""
+    _failed_in_this_update(resources_map).pop(logical_id, None)
+    _resource_event(_stack_for(resources_map), logical_id, resource_type, status, physical_id=physical_id)
+
+
 def _update_with_events(logical_id: str, resource_json: dict[str, Any], resources_map: Any, account_id: str,
                         region_name: str) -> Any:
-    stack = _stack_for(resources_map)
     resource_type = resource_json["Type"]
-    # moto tries a failed update again up to four times (for dependencies not yet updated); a refusal stands for
-    # the rest of this update (_resource_map_update starts each with none), and is reported once, as is a failure
-    # that a retry meets again (it was reported four times, as if four things had failed).
+    # A refusal stands for the rest of this update (_resource_map_update starts each with none), and is reported once.
     refused: dict[str, UnsupportedByEmulator] = resources_map.__dict__.setdefault("kit_refused_updates", {})
-    failed: dict[str, str] = resources_map.__dict__.setdefault("kit_failed_updates", {})
     if logical_id in refused:
         raise refused[logical_id]
-    if logical_id not in failed:
-        _resource_event(stack, logical_id, resource_type, "UPDATE_IN_PROGRESS")
+    change_started(resources_map, logical_id, resource_type, "UPDATE_IN_PROGRESS")
     try:
         _reject_unhandled(resource_json)
         resource = _original_parse_and_update(logical_id, resource_json, resources_map, account_id, region_name)
@@ -498,16 +520,9 @@ def _update_with_events(logical_id: str, resource_json: dict[str, Any], resource
     except Exception as error:
         if isinstance(error, UnsupportedByEmulator):
             refused[logical_id] = error
-        try:
-            error.kit_failed_resource = logical_id  # type: ignore[attr-defined]
-        except AttributeError:
-            pass  # an exception that takes no attributes: the rollback names its message instead
-        if failed.get(logical_id) != reason_of(error):
-            _resource_event(stack, logical_id, resource_type, "UPDATE_FAILED", reason_of(error))
-        failed[logical_id] = reason_of(error)
+        change_failed(resources_map, logical_id, resource_type, "UPDATE_FAILED", error)
         raise
-    failed.pop(logical_id, None)
-    _resource_event(stack, logical_id, resource_type, "UPDATE_COMPLETE", physical_id=_physical_id(resource))
+    change_done(resources_map, logical_id, resource_type, "UPDATE_COMPLETE", physical_id=_physical_id(resource))
     return resource
 
 

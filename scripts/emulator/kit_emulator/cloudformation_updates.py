@@ -26,8 +26,8 @@ from moto.utilities.utils import get_partition
 from moto.iam.models import Role, iam_backends
 from moto.logs.models import LogGroup, logs_backends
 
-from .cloudformation import (HANDLED_BUCKET_PROPERTIES, HANDLED_FUNCTION_PROPERTIES, UnsupportedByEmulator, emulates, reason_of, references_in,
-                             resource_event)
+from .cloudformation import (HANDLED_BUCKET_PROPERTIES, HANDLED_FUNCTION_PROPERTIES, UnsupportedByEmulator, change_done, change_failed, change_started,
+                             emulates, references_in)
 from .cloudformation_parameters import effective_values
 
 _original_build_resource_diff = ResourceMap.build_resource_diff
@@ -280,15 +280,15 @@ def _delete_unless_retained(self: ResourceMap, parsed_resource: Any, resource_js
     name = next((logical_id for logical_id, parsed in self._parsed_resources.items() if parsed is parsed_resource), None)
     updating = name is not None and getattr(self, "kit_building", False)
     if updating:
-        resource_event(self, name, resource_json["Type"], "DELETE_IN_PROGRESS")
+        change_started(self, name, resource_json["Type"], "DELETE_IN_PROGRESS")
     try:
         _original_delete_resource(self, parsed_resource, resource_json)
     except Exception as error:
         if updating:
-            resource_event(self, name, resource_json["Type"], "DELETE_FAILED", reason_of(error))
+            change_failed(self, name, resource_json["Type"], "DELETE_FAILED", error)
         raise
     if updating:
-        resource_event(self, name, resource_json["Type"], "DELETE_COMPLETE")
+        change_done(self, name, resource_json["Type"], "DELETE_COMPLETE")
         self._parsed_resources.pop(name)
 
 
