@@ -18,6 +18,7 @@ import {
   refuseUnclearRequest,
   RestoreRequestError,
   SkipReason,
+  summarizeRestore,
   type PlannedRestore,
   type RestoreRequest,
 } from './lib/restore.js';
@@ -132,16 +133,10 @@ run(async () => {
   const copying = progress('restored', writes.length);
   const interrupted = interruption('the copies under way finish, no new one begins');
   const results = await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, copying.tick, interrupted).finally(copying.finish);
-  const restored = results.filter((r) => r.action !== RestoreAction.skip && !r.error);
   const failed = results.filter((r) => r.error);
   for (const result of results.filter((r) => r.action === RestoreAction.skip && writes.some((w) => w.key === r.key))) console.log(describe(result));
   for (const result of failed) console.error(`  FAILED     ${shownName(result.key)}: ${result.error}`);
-  const intoInbox = writes.some((w) => w.destination.bucket === buckets.inboxBucket);
-  const done = alreadyThere(results);
-  console.log(
-    `restored ${restored.length}, done already ${done}, skipped ${results.length - restored.length - done - failed.length}, failed ${failed.length}` +
-      (intoInbox ? ' (restored files are uploads like any other: the function backs them up again)' : ''),
-  );
+  console.log(summarizeRestore(results, buckets.inboxBucket));
   if (interrupted.aborted) return ExitCode.interrupted;
   return failed.length > 0 || notRestored(request, results).length > 0 ? ExitCode.failed : ExitCode.ok;
 });

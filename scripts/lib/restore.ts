@@ -137,6 +137,22 @@ export type PlannedRestore = {
 export type RestoreResult = PlannedRestore & { readonly restoredVersionId?: string; readonly method?: CopyMethod; readonly error?: string };
 
 /**
+ * The closing tally of a restore's results. Only a file written into the inbox is an upload that the function backs
+ * up again: said when one was, never when the copies all skipped (written meanwhile, done already), failed, or went
+ * to another bucket.
+ */
+export function summarizeRestore(results: readonly RestoreResult[], inboxBucket: string | undefined): string {
+  const restored = results.filter((result) => result.action !== RestoreAction.skip && !result.error);
+  const failed = results.filter((result) => result.error).length;
+  const done = results.filter((result) => result.skipped === SkipReason.alreadyThere).length;
+  const intoInbox = restored.some((result) => result.destination.bucket === inboxBucket);
+  return (
+    `restored ${restored.length}, done already ${done}, skipped ${results.length - restored.length - done - failed}, failed ${failed}` +
+    (intoInbox ? ' (restored files are uploads like any other: the function backs them up again)' : '')
+  );
+}
+
+/**
  * The buckets a restore reads from and writes to by default (no inbox once its stack is gone or cannot name it). Then
  * `keptInbox` is the inbox the template names, which may well still be there: a restore into it with TO= keeps the
  * inbox's guard (a version no backup holds is not overwritten).

@@ -1,7 +1,7 @@
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, listBackupVersions, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, type PlannedRestore, type RestoreRequest } from '../../scripts/lib/restore.js';
+import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, listBackupVersions, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult } from '../../scripts/lib/restore.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -629,5 +629,34 @@ describe('executeRestore', () => {
       ['a.txt', SkipReason.interrupted, 'interrupted before its copy began'],
       ['b.txt', SkipReason.interrupted, 'interrupted before its copy began'],
     ]);
+  });
+});
+
+describe('summarizeRestore', () => {
+  const item = (key: string, bucket: string, result: Partial<RestoreResult>): RestoreResult => ({ key, destination: { bucket, key }, action: RestoreAction.restore, ...result });
+
+  it('says restored files are backed up again only when one was written into the inbox', () => {
+    // Prepare: a FORCE=1 overwrite whose file changed after the plan, a restore elsewhere, and one into the inbox
+    const changed = item('a.txt', 'the-inbox', { action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: 's3://the-inbox/a.txt changed since the plan' });
+    const elsewhere = item('b.txt', 'my-bucket', { restoredVersionId: 'r1' });
+    const intoInbox = item('c.txt', 'the-inbox', { action: RestoreAction.overwrite, restoredVersionId: 'r2' });
+    // Act
+    const lines = [summarizeRestore([changed], 'the-inbox'), summarizeRestore([elsewhere], 'the-inbox'), summarizeRestore([changed, intoInbox], 'the-inbox')];
+    // Assess
+    expect(lines).toEqual([
+      'restored 0, done already 0, skipped 1, failed 0',
+      'restored 1, done already 0, skipped 0, failed 0',
+      'restored 1, done already 0, skipped 1, failed 0 (restored files are uploads like any other: the function backs them up again)',
+    ]);
+  });
+
+  it('counts the copies done already and the failed ones apart from the skipped', () => {
+    // Prepare
+    const done = item('a.txt', 'the-inbox', { action: RestoreAction.skip, skipped: SkipReason.alreadyThere, reason: 'holds this backup’s bytes already' });
+    const failed = item('b.txt', 'the-inbox', { error: 'InternalError: We encountered an internal error' });
+    // Act
+    const line = summarizeRestore([done, failed], 'the-inbox');
+    // Assess
+    expect(line).toBe('restored 0, done already 1, skipped 0, failed 1');
   });
 });
