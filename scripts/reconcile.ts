@@ -74,7 +74,7 @@ run(async () => {
   }
   const problems = findings.filter((f) => repairable.has(f.finding));
   show(problems, 'needs repair:');
-  show(findings.filter((f) => f.finding === Finding.orphan), 'orphans (the inbox key is gone; its backups are kept, never deleted):');
+  show(findings.filter((f) => f.finding === Finding.orphan), 'orphans (the inbox key is gone; its backups are kept: the kit never deletes them):');
   showInboxOnly(inboxOnly, buckets.inboxBucket, target.endpoint);
 
   let remaining = problems;

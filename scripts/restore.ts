@@ -7,10 +7,12 @@ import { restoreSource } from './lib/kept-backups.js';
 import {
   backupsWithOtherBytes,
   copySettingsOf,
+  describeKeptBelowMarker,
   describePassedOver,
   executeRestore,
-  listBackupVersions,
+  listBackupHistory,
   notRestored,
+  ONLY_DELETE_MARKERS,
   overwriteConsequence,
   overwriteLoses,
   planRestore,
@@ -25,6 +27,7 @@ import {
 import { shellWord, shownName } from '../handler/shown-name.js';
 import { awsCli } from './lib/aws-cli.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
+import { retentionDaysOf } from './lib/unbacked.js';
 
 const program = scriptCommand('restore', 'Copy backup versions back, server-side: one key (latest, a VERSION, or as it was AT a time) or a folder as it was AT a time.')
   .addOption(targetOption())
@@ -72,7 +75,13 @@ run(async () => {
   if (fallback) console.log(`${fallback}: reading the backups kept in s3://${buckets.backupBucket}`);
 
   if (listedKey) {
-    const versions = await listBackupVersions(clients.s3, buckets.backupBucket, listedKey);
+    const history = await listBackupHistory(clients.s3, buckets.backupBucket, listedKey);
+    const versions = history.flatMap((entry) => ('version' in entry ? [entry.version] : []));
+    const markers = history.flatMap((entry) => ('deleteMarker' in entry ? [entry.deleteMarker] : []));
+    if (versions.length === 0 && markers.length > 0) {
+      console.log(`no backup of ${shownName(listedKey)} in s3://${buckets.backupBucket}: ${ONLY_DELETE_MARKERS} (${markers.length}, the latest of ${markers[0]!.deletedAt.toISOString()})`);
+      return ExitCode.failed;
+    }
     if (versions.length === 0) {
       // A key differs from the one meant by its case or a blank more often than it is missing: say how to see the folder.
       const folder = listedKey.slice(0, listedKey.lastIndexOf('/') + 1);
@@ -84,9 +93,20 @@ run(async () => {
     const otherBytes = buckets.inboxBucket ? await backupsWithOtherBytes(clients.s3, buckets.inboxBucket, listedKey, versions) : new Set<string>();
     console.log(`backup versions of ${shownName(listedKey)} in s3://${buckets.backupBucket}, newest first:`);
     console.log('  backup version                       backed up at              bytes        source version                       source written at');
-    for (const v of versions) {
+    for (const entry of history) {
+      if ('deleteMarker' in entry) {
+        const marker = entry.deleteMarker;
+        console.log(`  ${marker.versionId.padEnd(36)} ${marker.deletedAt.toISOString()}  delete marker: the key was deleted in the backup bucket here, the versions below are kept${marker.latest ? '  (latest)' : ''}`);
+        continue;
+      }
+      const v = entry.version;
       const tampered = otherBytes.has(v.versionId) ? '  (other bytes than its source in the inbox: not written by the function, tampered?)' : '';
       console.log(`  ${v.versionId.padEnd(36)} ${v.backedUpAt.toISOString()}  ${String(v.size).padStart(11)}  ${(v.provenance.sourceVersionId ?? '(not recorded)').padEnd(36)} ${v.sourceTime.toISOString()}${v.latest ? '  (latest)' : ''}${tampered}`);
+    }
+    // Deleted in the backup bucket (no verb of the kit deletes so): its versions are kept below, and restore reads them.
+    const top = markers.find((marker) => marker.latest);
+    if (top) {
+      console.log(`the latest is a delete marker: someone deleted the key in s3://${buckets.backupBucket}, and the versions below it are kept; ${describeKeptBelowMarker(listedKey, top, retentionDaysOf(parameters), target.name)}`);
     }
     return ExitCode.ok;
   }

@@ -83,12 +83,18 @@ export async function historyOf(s3: S3Client, bucket: string, key: string): Prom
   return (await historyUnder(s3, bucket, key)).get(key) ?? [];
 }
 
+/** A key's latest entry; a delete marker counts the object versions kept below it (the key was deleted, its versions were not). */
+export type LatestEntry = VersionEntry & { readonly versionsBelow?: number };
+
 /** Each key's latest entry under a prefix (a delete marker when the key was deleted), without holding its history. */
-export async function latestUnder(s3: S3Client, bucket: string, prefix?: string, onEntry?: (count: number) => void): Promise<Map<string, VersionEntry>> {
-  const latest = new Map<string, VersionEntry>();
+export async function latestUnder(s3: S3Client, bucket: string, prefix?: string, onEntry?: (count: number) => void): Promise<Map<string, LatestEntry>> {
+  const latest = new Map<string, LatestEntry>();
   let count = 0;
   for await (const entry of versionEntries(s3, bucket, prefix)) {
+    // A key's latest entry is listed before its older ones (versionEntries' order).
+    const top = latest.get(entry.key);
     if (entry.latest) latest.set(entry.key, entry);
+    else if (!entry.deleteMarker && top?.deleteMarker) latest.set(entry.key, { ...top, versionsBelow: (top.versionsBelow ?? 0) + 1 });
     onEntry?.((count += 1));
   }
   return latest;

@@ -5,8 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { compareContent } from '../../handler/content.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { headBackup, headCurrentVersion } from '../../handler/source.js';
-import { asFolder, latestUnder, type VersionEntry } from './bucket-listing.js';
-import { inboxContentOf, listVersionsCommand, sourcesHeld } from './restore.js';
+import { asFolder, latestUnder, type LatestEntry, type VersionEntry } from './bucket-listing.js';
+import { describeKeptBelowMarker, inboxContentOf, listVersionsCommand, ONLY_DELETE_MARKERS, sourcesHeld } from './restore.js';
 import { answerFoundArchived, errorMessageOf, invokeFunction } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
 import type { TargetName } from './targets.js';
@@ -72,6 +72,8 @@ export async function reconcileBuckets(
     inboxLatest?: ReadonlyMap<string, VersionEntry> | (() => Promise<ReadonlyMap<string, VersionEntry>>);
     /** The target the advice's commands name. */
     target?: TargetName;
+    /** BackupNoncurrentVersionRetentionDays: backups below a delete marker are noncurrent, and expire after so many days. */
+    retentionDays?: number;
   } = {},
 ): Promise<KeyFinding[]> {
   // PREFIX names a folder, as restore reads it.
@@ -81,9 +83,14 @@ export async function reconcileBuckets(
   const inbox = typeof given === 'function' ? await given() : (given ?? (await latestUnder(s3, buckets.inboxBucket, folder, options.onListed)));
   const live = [...inbox.values()].filter((entry) => !entry.deleteMarker).map((entry) => entry.key);
   const liveKeys = new Set(live);
+  // A key deleted in the backup bucket too (a delete marker on top) still has its backups below the marker.
   const orphans: KeyFinding[] = [...backup.values()]
-    .filter((entry) => !entry.deleteMarker && !liveKeys.has(entry.key))
-    .map((entry) => ({ key: entry.key, finding: Finding.orphan, backupVersionId: entry.versionId, detail: 'the inbox no longer has the key; the backup keeps it' }));
+    .filter((entry) => !liveKeys.has(entry.key) && (!entry.deleteMarker || (entry.versionsBelow ?? 0) > 0))
+    .map((entry) =>
+      entry.deleteMarker
+        ? { key: entry.key, finding: Finding.orphan, detail: hiddenOrphanDetail(entry, options) }
+        : { key: entry.key, finding: Finding.orphan, backupVersionId: entry.versionId, detail: 'the inbox no longer has the key; the backup keeps it' },
+    );
   const limit = pLimit(HEAD_CONCURRENCY);
   let checked = 0;
   const findings = await Promise.all(
@@ -91,13 +98,27 @@ export async function reconcileBuckets(
       limit(async () => {
         const finding = await checkKey(s3, buckets, key);
         options.onChecked?.((checked += 1));
-        // Deleted in the backup bucket, not never backed up: its earlier versions are still there.
-        const deletedInBackup = finding.finding === Finding.missing && backup.get(key)?.deleteMarker === true;
-        return deletedInBackup ? { ...finding, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: ${listVersionsCommand(key, options.target)} lists them)` } : finding;
+        // Deleted in the backup bucket, not never backed up: its earlier versions are still there, unless they went too.
+        const top = backup.get(key);
+        if (finding.finding !== Finding.missing || !top?.deleteMarker) return finding;
+        return (top.versionsBelow ?? 0) > 0
+          ? { ...finding, detail: `deleted in the backup bucket (a delete marker is its latest; the versions before it are kept: ${listVersionsCommand(key, options.target)} lists them)` }
+          : { ...finding, detail: `no backup of it is left: ${ONLY_DELETE_MARKERS}` };
       }),
     ),
   );
   return [...findings, ...orphans].sort((a, b) => (a.key < b.key ? -1 : 1));
+}
+
+/**
+ * What reconcile says of a key gone from the inbox whose backup bucket has a delete marker on top (someone deleted the
+ * key there: the kit never does): its backup versions are kept below the marker, and a restore reads them.
+ */
+function hiddenOrphanDetail(top: LatestEntry, options: { readonly target?: TargetName; readonly retentionDays?: number }): string {
+  return (
+    `the inbox no longer has the key, and it was deleted in the backup bucket too (a delete marker of ${top.lastModified.toISOString()} is its latest); ` +
+    `its ${top.versionsBelow} backup version(s) are kept below the marker (${listVersionsCommand(top.key, options.target)} lists them): ${describeKeptBelowMarker(top.key, { deletedAt: top.lastModified }, options.retentionDays, options.target)}`
+  );
 }
 
 export type Repair = { readonly before: KeyFinding; readonly after?: KeyFinding; readonly error?: string };

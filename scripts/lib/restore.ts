@@ -56,15 +56,21 @@ export function overwriteConsequence(item: Pick<PlannedRestore, 'destination' | 
 }
 
 /**
- * The command that lists a key's backup versions, as the advice gives it: through make, or through tsx for a key with
- * a line break, which make cannot hand on to the script (the Makefile refuses it).
+ * A restore of one key as the advice gives it (with LIST=1, or restoring its newest backup version): through make, or
+ * through tsx for a key with a line break, which make cannot hand on to the script (the Makefile refuses it).
  */
-export function listVersionsCommand(key: string, target?: string): string {
+function restoreKeyCommand(key: string, target: string | undefined, list: boolean): string {
   const other = target !== undefined && target !== 'embedded';
   return key.includes('\n')
-    ? `\`node --import tsx scripts/restore.ts --key ${shellWord(key)} --list${other ? ` --target ${target}` : ''}\``
-    : `\`make restore KEY=${shellWord(key)} LIST=1${other ? ` TARGET=${target}` : ''}\``;
+    ? `\`node --import tsx scripts/restore.ts --key ${shellWord(key)}${list ? ' --list' : ''}${other ? ` --target ${target}` : ''}\``
+    : `\`make restore KEY=${shellWord(key)}${list ? ' LIST=1' : ''}${other ? ` TARGET=${target}` : ''}\``;
 }
+
+/** The command that lists a key's backup versions, as the advice gives it. */
+export const listVersionsCommand = (key: string, target?: string): string => restoreKeyCommand(key, target, true);
+
+/** The command that restores a key's newest backup version (below a delete marker too), as the advice gives it. */
+export const restoreNewestCommand = (key: string, target?: string): string => restoreKeyCommand(key, target, false);
 
 /**
  * What a plan says of the newer backup versions it passed over for naming the chosen backup's inbox version with other
@@ -193,13 +199,58 @@ async function describeBackupVersion(s3: S3Client, bucket: string, entry: Versio
   return { key: entry.key, versionId: entry.versionId, backedUpAt: entry.lastModified, size: head.size, latest: entry.latest, provenance, sourceTime, content: head.content };
 }
 
+/** A delete marker in a key's backup history: the key was deleted in the backup bucket then, which the kit never does. */
+export type BackupDeleteMarker = { readonly key: string; readonly versionId: string; readonly deletedAt: Date; readonly latest: boolean };
+
+/** One entry of a key's backup history: a backup version, or a delete marker. */
+export type BackupHistoryEntry = { readonly version: BackupVersionInfo } | { readonly deleteMarker: BackupDeleteMarker };
+
+/** A key's backup history, newest first: its backup versions with their provenance, and the delete markers among them. */
+export async function listBackupHistory(s3: S3Client, backupBucket: string, key: string): Promise<BackupHistoryEntry[]> {
+  const entries = await historyOf(s3, backupBucket, key);
+  const limit = pLimit(HEAD_CONCURRENCY);
+  const described = await Promise.all(
+    entries.map((entry) =>
+      limit(async (): Promise<BackupHistoryEntry | undefined> => {
+        if (entry.deleteMarker) return { deleteMarker: { key: entry.key, versionId: entry.versionId, deletedAt: entry.lastModified, latest: entry.latest } };
+        const version = await describeBackupVersion(s3, backupBucket, entry);
+        return version && { version };
+      }),
+    ),
+  );
+  return described.filter((found): found is BackupHistoryEntry => found !== undefined);
+}
+
 /** Every backup version of one key, newest first, with its provenance. */
 export async function listBackupVersions(s3: S3Client, backupBucket: string, key: string): Promise<BackupVersionInfo[]> {
-  const entries = (await historyOf(s3, backupBucket, key)).filter((entry) => !entry.deleteMarker);
-  const limit = pLimit(HEAD_CONCURRENCY);
-  const described = await Promise.all(entries.map((entry) => limit(() => describeBackupVersion(s3, backupBucket, entry))));
-  return described.filter((version): version is BackupVersionInfo => version !== undefined);
+  return (await listBackupHistory(s3, backupBucket, key)).flatMap((entry) => ('version' in entry ? [entry.version] : []));
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * When S3 expires, under BackupNoncurrentVersionRetentionDays, the backup version a delete marker made noncurrent:
+ * the days after the marker, rounded up to the next midnight UTC (S3's lifecycle rule); undefined when kept for ever.
+ */
+export function expiryBelowMarker(deletedAt: Date, retentionDays: number | undefined): Date | undefined {
+  if (!retentionDays) return undefined;
+  return new Date(Math.ceil((deletedAt.getTime() + retentionDays * DAY_MS) / DAY_MS) * DAY_MS);
+}
+
+/**
+ * What is said of a key deleted in the backup bucket (a delete marker its latest), whose backup versions below the
+ * marker are kept: how to restore one, and by when, as noncurrent versions, a retention expires them.
+ */
+export function describeKeptBelowMarker(key: string, marker: Pick<BackupDeleteMarker, 'deletedAt'>, retentionDays: number | undefined, target?: string): string {
+  const expiry = expiryBelowMarker(marker.deletedAt, retentionDays);
+  return (
+    `${restoreNewestCommand(key, target)} restores the newest of them, VERSION=<backup version> another` +
+    (expiry ? `; noncurrent since the marker, they expire under BackupNoncurrentVersionRetentionDays=${retentionDays}, the newest from ${expiry.toISOString()}: restore before then` : '')
+  );
+}
+
+/** Why a key has no backup version when delete markers are all its backup history holds. */
+export const ONLY_DELETE_MARKERS = 'the key was deleted in the backup bucket, and its backup versions, if it had any, were deleted by their version ids or expired: only delete markers are left';
 
 /**
  * The backup versions of one key (as listBackupVersions gives them) that name an inbox version as their source but hold
@@ -546,7 +597,8 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           const missing = request.version ? `no backup of version ${request.version}` : 'no backup that holds the bytes of the inbox version it names';
           return skip(SkipReason.noBackup, `${missing}${tampered}; the inbox still keeps ${several ? `version ${kept}` : 'that version'}: ${copyBackCommand(buckets.inboxBucket!, key, kept)} makes it current again`);
         }
-        if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}`);
+        const onlyMarkers = (backups.get(key) ?? []).length > 0 && (backups.get(key) ?? []).every((entry) => entry.deleteMarker);
+        if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}${onlyMarkers ? `: ${ONLY_DELETE_MARKERS}` : ''}`);
         const occupant = await headObjectVersion(s3, target.bucket, target.key);
         const occupiedBy = occupant?.content.etag;
         const occupiedByVersion = occupant?.versionId;

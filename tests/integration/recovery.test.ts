@@ -461,6 +461,53 @@ describe('make restore LIST=1', () => {
   }, 60_000);
 });
 
+describe('a key deleted from the inbox and, over its backup, in the backup bucket', () => {
+  it('is an orphan in make reconcile, and LIST=1 shows the delete marker over its backup and how to restore it', async () => {
+    // Prepare: the scripts' stack; the key backed up, deleted from the inbox, and its backup's current version deleted
+    // without a version id (as `aws s3 rm` or S3's console deletes it)
+    const { s3 } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const folder = `hidden-${Date.now()}/`;
+    const key = `${folder}a.txt`;
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'a' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
+    await s3.send(new DeleteObjectCommand({ Bucket: outputs.InboxBucketName, Key: key }));
+    const marker = await s3.send(new DeleteObjectCommand({ Bucket: outputs.BackupBucketName, Key: key }));
+    // Act
+    const reconciled = await runScript('reconcile', ['--prefix', folder]);
+    const listed = await runScript('restore', ['--key', key, '--list']);
+    const restored = await runScript('restore', ['--key', key, '--to', `${outputs.InboxBucketName}/restored-hidden/`]);
+    // Assess
+    expect(reconciled.stdout).toContain('1 keys: 0 ok, 0 missing, 0 stale, 0 corrupt, 1 orphan');
+    expect(reconciled.stdout).toContain(`  orphan   ${key}: the inbox no longer has the key, and it was deleted in the backup bucket too`);
+    expect(reconciled.stdout).toContain(`\`make restore KEY='${key}'\` restores the newest of them`);
+    expect(reconciled.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`  ${marker.VersionId} \\S+  delete marker: the key was deleted in the backup bucket here, the versions below are kept  \\(latest\\)`));
+    expect(listed.stdout).toContain(`the latest is a delete marker: someone deleted the key in s3://${outputs.BackupBucketName}, and the versions below it are kept;`);
+    expect(listed.code).toBe(0);
+    expect(restored.code).toBe(0);
+    expect(await read(outputs.InboxBucketName, `restored-hidden/${key}`)).toBe('a');
+  }, 60_000);
+
+  it('once only delete markers are left, LIST=1 says its backups were deleted or expired, not that keys are matched exactly', async () => {
+    // Prepare: as above, then the backup version deleted by its id too
+    const { s3 } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const key = `emptied-${Date.now()}/a.txt`;
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'a' }));
+    const backup = await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
+    await s3.send(new DeleteObjectCommand({ Bucket: outputs.InboxBucketName, Key: key }));
+    await s3.send(new DeleteObjectCommand({ Bucket: outputs.BackupBucketName, Key: key }));
+    await s3.send(new DeleteObjectCommand({ Bucket: outputs.BackupBucketName, Key: key, VersionId: backup.VersionId }));
+    // Act
+    const listed = await runScript('restore', ['--key', key, '--list']);
+    // Assess
+    expect(listed.code).toBe(1);
+    expect(listed.stdout).toContain(`no backup of ${key} in s3://${outputs.BackupBucketName}: the key was deleted in the backup bucket, and its backup versions, if it had any, were deleted by their version ids or expired: only delete markers are left (1, the latest of `);
+    expect(listed.stdout).not.toContain('a key is matched exactly');
+  }, 60_000);
+});
+
 describe('make restore PREFIX=', () => {
   it('fails, naming the folder, when nothing is under it in either bucket: a misspelt folder restores nothing and must not pass', async () => {
     // Prepare: the scripts' stack, with a backup under docs-<n>/; the owner types Docs-<n>/

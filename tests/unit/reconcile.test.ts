@@ -156,6 +156,41 @@ describe('checking keys against the backup, and repairing them through the funct
     ]);
   });
 
+  it('reports a key deleted from the inbox, and deleted in the backup bucket over its backups, as an orphan with how to restore one', async () => {
+    // Prepare: the inbox's key deleted; someone deleted the backup's current version without a version id
+    const version = model.put(INBOX, 'hidden.txt', { body: 'kept below' });
+    model.put(BACKUP, 'hidden.txt', { body: 'kept below', metadata: { 'source-version-id': version } });
+    model.deleteKey(INBOX, 'hidden.txt');
+    model.deleteKey(BACKUP, 'hidden.txt', new Date('2026-11-27T18:30:00Z'));
+    // Act
+    const findings = await reconcileBuckets(s3 as unknown as S3Client, buckets, { retentionDays: 30 });
+    // Assess
+    expect(findings.map((found) => [found.key, found.finding])).toEqual([['hidden.txt', Finding.orphan]]);
+    expect(findings[0]?.detail).toBe(
+      'the inbox no longer has the key, and it was deleted in the backup bucket too (a delete marker of 2026-11-27T18:30:00.000Z is its latest); ' +
+        "its 1 backup version(s) are kept below the marker (`make restore KEY='hidden.txt' LIST=1` lists them): `make restore KEY='hidden.txt'` restores the newest of them, VERSION=<backup version> another; " +
+        'noncurrent since the marker, they expire under BackupNoncurrentVersionRetentionDays=30, the newest from 2026-12-28T00:00:00.000Z: restore before then',
+    );
+  });
+
+  it('says of a key whose backup versions are all gone, only delete markers left, that no backup of it is left, not that versions are kept', async () => {
+    // Prepare: in the inbox; its backup deleted without a version id, then its one version by its id
+    const current = model.put(INBOX, 'emptied.txt', { body: 'only in the inbox' });
+    const backup = model.put(BACKUP, 'emptied.txt', { body: 'only in the inbox', metadata: { 'source-version-id': current } });
+    model.deleteKey(BACKUP, 'emptied.txt');
+    model.deleteVersion(BACKUP, 'emptied.txt', backup);
+    // Act
+    const findings = await reconcileBuckets(s3 as unknown as S3Client, buckets);
+    // Assess
+    expect(findings.map((found) => [found.key, found.finding, found.detail])).toEqual([
+      [
+        'emptied.txt',
+        Finding.missing,
+        'no backup of it is left: the key was deleted in the backup bucket, and its backup versions, if it had any, were deleted by their version ids or expired: only delete markers are left',
+      ],
+    ]);
+  });
+
   it.each([
     [
       'names a key in its restore command as one shell word, so that pasting it runs nothing the key holds, with the target',

@@ -1,7 +1,7 @@
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, listBackupVersions, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult } from '../../scripts/lib/restore.js';
+import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, expiryBelowMarker, listBackupHistory, listBackupVersions, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult } from '../../scripts/lib/restore.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -99,6 +99,68 @@ describe('listBackupVersions', () => {
     const oddVersion = versions.find((version) => version.versionId === odd)!;
     expect(oddVersion.sourceTime).toEqual(oddVersion.backedUpAt);
     expect(versions.map((version) => version.sourceTime.toISOString())).toEqual(['2026-11-27T10:00:00.000Z', oddVersion.backedUpAt.toISOString()]);
+  });
+});
+
+describe('listBackupHistory', () => {
+  it('lists a key’s delete markers among its backup versions, newest first, so that LIST=1 shows the key deleted in the backup bucket', async () => {
+    // Prepare: two backups, the key deleted in the backup bucket in between and after them
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const first = model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 's1' }, writtenAt: new Date('2026-11-27T10:00:00Z') });
+    const between = model.deleteKey('the-backups', 'docs/a.txt', new Date('2026-11-27T11:00:00Z'));
+    const second = model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 's2' }, writtenAt: new Date('2026-11-27T12:00:00Z') });
+    const top = model.deleteKey('the-backups', 'docs/a.txt', new Date('2026-11-27T13:00:00Z'));
+    // Act
+    const history = await listBackupHistory(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt');
+    const versions = await listBackupVersions(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt');
+    // Assess
+    expect(history.map((entry) => ('version' in entry ? ['version', entry.version.versionId] : ['marker', entry.deleteMarker.versionId, entry.deleteMarker.latest]))).toEqual([
+      ['marker', top, true],
+      ['version', second],
+      ['marker', between, false],
+      ['version', first],
+    ]);
+    expect(versions.map((version) => version.versionId)).toEqual([second, first]);
+  });
+});
+
+describe('planRestore of a key of which only delete markers are left', () => {
+  it('says the backups were deleted or expired, not only that there is none', async () => {
+    // Prepare: the backup deleted without a version id, then its version by its id
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const backup = model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 's1' } });
+    model.deleteKey('the-backups', 'docs/a.txt');
+    model.deleteVersion('the-backups', 'docs/a.txt', backup);
+    // Act
+    const [item] = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', force: false });
+    // Assess
+    expect(item).toMatchObject({
+      skipped: SkipReason.noBackup,
+      reason: 'no backup of any version: the key was deleted in the backup bucket, and its backup versions, if it had any, were deleted by their version ids or expired: only delete markers are left',
+    });
+  });
+
+  it('restores the newest backup version below a delete marker, as the advice says', async () => {
+    // Prepare
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const backup = model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 's1' } });
+    model.deleteKey('the-backups', 'docs/a.txt');
+    // Act
+    const [item] = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', force: false });
+    // Assess
+    expect(item).toMatchObject({ action: RestoreAction.restore, backup: { versionId: backup } });
+  });
+});
+
+describe('expiryBelowMarker', () => {
+  it('dates the expiry of the backups below a delete marker as S3’s lifecycle does: the days after it, at the next midnight UTC', () => {
+    // Act
+    const expiries = [expiryBelowMarker(new Date('2026-11-27T18:30:00Z'), 30), expiryBelowMarker(new Date('2026-11-27T00:00:01Z'), 1), expiryBelowMarker(new Date('2026-11-27T18:30:00Z'), 0)];
+    // Assess: 0 keeps them for ever
+    expect(expiries.map((expiry) => expiry?.toISOString())).toEqual(['2026-12-28T00:00:00.000Z', '2026-11-29T00:00:00.000Z', undefined]);
   });
 });
 
