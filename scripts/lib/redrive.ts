@@ -34,9 +34,20 @@ export type ParkedEvent = {
 
 export type Unreadable = { readonly messageId: string; readonly receiptHandle: string; readonly problem: string };
 
-/** What a parked event is about, as the script and the console show it: its keys, else why the function takes none. */
-export function parkedEventLabel(event: Pick<ParkedEvent, 'keys' | 'ignoredReasons'>): string {
-  if (event.keys.length > 0) return event.keys.map(shownName).join(', ');
+/**
+ * What a parked event is about, as the script and the console show it: its keys, each with the version its record
+ * names (several events of one key differ by it alone), else why the function takes none.
+ */
+export function parkedEventLabel(event: Pick<ParkedEvent, 'keys' | 'ignoredReasons'> & { readonly payload?: unknown }): string {
+  if (event.keys.length > 0) {
+    const records = event.payload === undefined ? [] : parseS3Event(event.payload).records;
+    return event.keys
+      .map((key, index) => {
+        const versionId = records[index]?.key === key ? records[index].versionId : undefined;
+        return versionId ? `${shownName(key)} version ${shownText(versionId)}` : shownName(key);
+      })
+      .join(', ');
+  }
   return event.ignoredReasons.length > 0 ? `(no key: ${shownText(event.ignoredReasons.join('; '))})` : '(no key)';
 }
 

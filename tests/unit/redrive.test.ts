@@ -303,6 +303,28 @@ describe('listing a queue that takes longer than its hold', () => {
   });
 });
 
+describe('a parked event’s label', () => {
+  it('names the version each record is for, so that parked events of one key tell apart', () => {
+    // Prepare: two uploads of one key, each event parked; and an event of an unversioned inbox, which names none
+    const parkedWith = (payload: unknown) => parseParked({ MessageId: 'm', ReceiptHandle: 'h', Body: JSON.stringify({ requestPayload: payload }) }) as ParkedEvent;
+    const events = [parkedWith(eventFor('docs/a b.txt', { versionId: 'v-first' })), parkedWith(eventFor('docs/a b.txt', { versionId: 'v-second' })), parkedWith(eventFor('docs/c.txt'))];
+    // Act
+    const labels = events.map(parkedEventLabel);
+    // Assess
+    expect(labels).toEqual(['docs/a b.txt version v-first', 'docs/a b.txt version v-second', 'docs/c.txt']);
+  });
+
+  it('shows a version id with control characters escaped, as it shows keys', () => {
+    // Prepare: a foreign message whose version id would colour the terminal
+    const parked = parseParked({ MessageId: 'm', ReceiptHandle: 'h', Body: JSON.stringify({ requestPayload: eventFor('a.txt', { versionId: 'v\u001b[31mRED' }) }) }) as ParkedEvent;
+    // Act
+    const label = parkedEventLabel(parked);
+    // Assess
+    expect(label).not.toMatch(/[\u0000-\u001f]/);
+    expect(label).toContain('version v\\x1b[31mRED');
+  });
+});
+
 describe('a parked event the function takes no record of', () => {
   it('says why, by the event name, instead of showing no key', () => {
     // Prepare: an ObjectRemoved event of the inbox, parked by Lambda
