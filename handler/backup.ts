@@ -9,7 +9,7 @@ import { describeError, isNotFound, isTransient, isWriteConflict } from './error
 import { parseS3Event, type ObjectCreated } from './event.js';
 import { requestOf } from './invocation.js';
 import { sendReceipt } from './notify.js';
-import { LogMessage, Outcome, type RecordOutcome } from './outcome.js';
+import { LogMessage, Outcome, RETRY_PROMISE, type RecordOutcome } from './outcome.js';
 import { provenanceMetadata } from './provenance.js';
 import { ReceiptLedger } from './receipt-ledger.js';
 import { backupVersions, headBackup, headCurrentVersion, headObjectVersion, type BackupVersion, type ObjectVersion } from './source.js';
@@ -114,9 +114,9 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
     // The cause travels with the event's failure, into the parked event and a redrive's report, not only into the log.
     const named = failures.slice(0, NAMED_FAILURES).join(', ');
     const more = failures.length > NAMED_FAILURES ? ` and ${failures.length - NAMED_FAILURES} more (in the log)` : '';
-    const failed = failures.length > 0 ? `backup of ${failures.length} record(s) failed and will be retried: ${named}${more}` : undefined;
+    const failed = failures.length > 0 ? `backup of ${failures.length} record(s) failed and ${RETRY_PROMISE}: ${named}${more}` : undefined;
     if (failed || outOfTime) {
-      throw new RetryableBackupError([failed, outOfTime && `${outOfTime}${failed ? '' : ': the event will be retried'}`].filter(Boolean).join('; '));
+      throw new RetryableBackupError([failed, outOfTime && `${outOfTime}${failed ? '' : `: the event ${RETRY_PROMISE}`}`].filter(Boolean).join('; '));
     }
     return { outcomes, ignored, malformed: parsed.malformed.length };
   };

@@ -24,6 +24,12 @@ export type RecordOutcome =
   | typeof Outcome.sourceMissing
   | typeof Outcome.sourceArchived;
 
+/**
+ * What the function's error promises of the event it failed: Lambda retries an upload's event. A redrive or a repair,
+ * invoked by a script, has no such retry, and the script says instead what becomes of it.
+ */
+export const RETRY_PROMISE = 'will be retried';
+
 /** The `message` of the function's log lines that scripts and tests look for. */
 export const LogMessage = {
   decision: 'backup decision',

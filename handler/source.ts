@@ -77,7 +77,8 @@ async function head(s3: S3Client, bucket: string, key: string, versionId?: strin
 /**
  * A HEAD's answer has no body, so the SDK names a refusal only "Unknown: UnknownError": the same error (its name,
  * status and fault kept, so it is judged transient or not as before) with a message that says what was asked and
- * what the status means for the owner.
+ * what the status means for the owner. It promises no retry: the function's error says that once, for an upload's
+ * event, and the scripts that read through here too (reconcile, restore, redrive's check) make none.
  */
 export function explainedHeadFailure(error: unknown, bucket: string, key: string, versionId?: string): unknown {
   if (!(error instanceof Error) || error.message !== 'UnknownError') return error;
@@ -87,7 +88,7 @@ export function explainedHeadFailure(error: unknown, bucket: string, key: string
     status === 403
       ? ": the function's role may not read it: check the role's s3:GetObject/s3:GetObjectVersion and, for an upload encrypted with a KMS key, that the key's policy lets the role use kms:Decrypt"
       : status !== undefined && (status >= 500 || status === 429)
-        ? ': S3 failed or throttled; the event is retried'
+        ? ': S3 failed or throttled (transient)'
         : '';
   return Object.assign(new Error(`${asked}${meaning}`, { cause: error }), { name: error.name, $metadata: (error as { $metadata?: unknown }).$metadata, $fault: (error as { $fault?: unknown }).$fault });
 }

@@ -1,5 +1,5 @@
 import { GetFunctionConfigurationCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { Outcome } from '../../handler/outcome.js';
+import { Outcome, RETRY_PROMISE } from '../../handler/outcome.js';
 
 export type Invocation = {
   readonly functionError?: string;
@@ -77,6 +77,14 @@ export async function invokeFunction(lambda: LambdaClient, functionName: string,
 export function answerFoundArchived(invocation: Invocation): boolean {
   const outcomes = (invocation.payload as { outcomes?: unknown } | undefined)?.outcomes;
   return Array.isArray(outcomes) && outcomes.includes(Outcome.sourceArchived);
+}
+
+/**
+ * The function's error without its promise that the event will be retried (RETRY_PROMISE), which holds for an upload's
+ * event, retried by Lambda, and not for a script's own invocation: the script says what becomes of it instead.
+ */
+export function withoutRetryPromise(message: string): string {
+  return message.replaceAll(` and ${RETRY_PROMISE}: `, ': ').replaceAll(`: the event ${RETRY_PROMISE}`, '');
 }
 
 /** The error message of a function error's payload, or the payload itself. */

@@ -11,7 +11,7 @@ import {
 import { parseS3Event } from '../../handler/event.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { headObjectVersion } from '../../handler/source.js';
-import { answerFoundArchived, errorMessageOf, invokeFunction } from './invoke.js';
+import { answerFoundArchived, errorMessageOf, invokeFunction, withoutRetryPromise } from './invoke.js';
 import { inboxContentOf, sourcesHeld } from './restore.js';
 import { saveVersionCommand } from './aws-cli.js';
 import { shownName, shownText } from '../../handler/shown-name.js';
@@ -74,7 +74,9 @@ export function parseParked(message: Message): ParkedEvent | Unreadable {
     return { messageId, receiptHandle, problem: `the parked event holds no S3 record (${parsed.malformed[0]?.reason ?? 'empty'})` };
   }
   const response = record.responsePayload;
-  const lastError = typeof response === 'object' && response?.errorMessage ? `${response.errorType ?? 'Error'}: ${response.errorMessage}` : typeof response === 'string' ? response : undefined;
+  // Lambda's retries of the event are over once it is parked: its error's promise of them is left out.
+  const lastError =
+    typeof response === 'object' && response?.errorMessage ? withoutRetryPromise(`${response.errorType ?? 'Error'}: ${response.errorMessage}`) : typeof response === 'string' ? response : undefined;
   return {
     messageId,
     receiptHandle,
@@ -260,7 +262,8 @@ export async function redriveOne(
 ): Promise<Redriven> {
   try {
     const invocation = await invokeFunction(lambda, functionName, redrivenPayload(event));
-    if (invocation.functionError) return { event, error: errorMessageOf(invocation) };
+    // The function's error promises Lambda's retries, which a redrive's own invocation does not have.
+    if (invocation.functionError) return { event, error: withoutRetryPromise(errorMessageOf(invocation)) };
     const answer = invocation.payload as HandledAnswer;
     if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored, whyIgnored: ignoredBecause(event, inboxBucket) };
     if (answerFoundArchived(invocation)) return { event, outcomes: answer?.outcomes, archived: true };
@@ -278,6 +281,14 @@ export async function redriveOne(
   } catch (error) {
     return { event, error: describeError(error) };
   }
+}
+
+/**
+ * What becomes of an event that failed again: its message is made visible again at once, and stays in the queue for
+ * the next redrive, which runs it again.
+ */
+export function failedAgainAdvice(targetName: string): string {
+  return `its message stays in the queue, visible again at once: \`make redrive TARGET=${targetName}\` runs it again, once what the error names is fixed (S3 or Lambda failing or throttled passes by itself)`;
 }
 
 /** What the script and the console say of an event left in the queue because an inbox version it names is archived. */

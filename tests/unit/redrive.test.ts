@@ -3,9 +3,11 @@ import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttr
 import { S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createHandler } from '../../handler/backup.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
-import { describeLeftOut, describeMalformed, ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
-import { eventFor, INBOX } from './support/fixtures.js';
+import { withoutRetryPromise } from '../../scripts/lib/invoke.js';
+import { describeLeftOut, describeMalformed, failedAgainAdvice, ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { BACKUP, dependencies, eventFor, INBOX } from './support/fixtures.js';
 
 const sqs = mockClient(SQSClient);
 const lambda = mockClient(LambdaClient);
@@ -300,6 +302,45 @@ describe('listing a queue that takes longer than its hold', () => {
       ['m-2', 'r-2'],
     ]);
     expect(journal).toEqual(['release r-1-again r-2']);
+  });
+});
+
+describe('an event that fails again', () => {
+  /** The function's own error for an event whose backup S3 will not describe (a HEAD answered 503, no body), as Lambda answers it. */
+  async function functionErrorOfBusyS3(key: string): Promise<{ errorType: string; errorMessage: string }> {
+    const busy = Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 503 }, $fault: 'server' });
+    const s3 = { send: async () => Promise.reject(busy) } as unknown as S3Client;
+    const error = (await createHandler({ ...dependencies(), s3 })(eventFor(key, { versionId: 'v1' }), { requestId: 'request-1' }).catch((thrown: Error) => thrown)) as Error;
+    return { errorType: error.name, errorMessage: error.message };
+  }
+
+  it('is reported without the function’s promise of Lambda’s retries, which a redrive does not have, and with what becomes of its message', async () => {
+    // Prepare: the event parked with the function's error, which fails the same way again
+    const answer = await functionErrorOfBusyS3('busy.txt');
+    const message: Message = { MessageId: 'm-busy', ReceiptHandle: 'r-busy', Body: JSON.stringify({ requestContext: { requestId: 'request-1', condition: 'RetriesExhausted', approximateInvokeCount: 3 }, requestPayload: eventFor('busy.txt', { versionId: 'v1' }), responsePayload: answer }) };
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [message] }).resolves({ Messages: [] });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [{ Id: '0' }], Failed: [] });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: encode(answer) });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess: the function's cause is kept, its retry promises are not; the advice says what happens, once
+    const said = [redrive.parked[0]?.lastError, redrive.results[0]?.error];
+    expect(answer.errorMessage).toMatch(/will be retried/);
+    for (const error of said) {
+      expect(error).toBe(`RetryableBackupError: backup of 1 record(s) failed: busy.txt (Unknown: HeadObject s3://${BACKUP}/busy.txt answered 503 with no reason (a HEAD's answer has no body): S3 failed or throttled (transient))`);
+    }
+    expect(failedAgainAdvice('localstack')).toBe(
+      'its message stays in the queue, visible again at once: `make redrive TARGET=localstack` runs it again, once what the error names is fixed (S3 or Lambda failing or throttled passes by itself)',
+    );
+    expect([...said, failedAgainAdvice('embedded')].join(' ').match(/retried/g)).toBeNull();
+  });
+
+  it('leaves out the promise of an event out of the function’s time, as of one whose records failed', () => {
+    // Act
+    const said = withoutRetryPromise("RetryableBackupError: 1 of 3 inbox record(s) not tried, out of the function's time (8 s left; the longest record took 6 s): the event will be retried");
+    // Assess
+    expect(said).toBe("RetryableBackupError: 1 of 3 inbox record(s) not tried, out of the function's time (8 s left; the longest record took 6 s)");
   });
 });
 
