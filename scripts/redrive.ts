@@ -2,7 +2,7 @@ import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
-import { ARCHIVED_ADVICE, describeHiddenElsewhere, failedAgainAdvice, LISTED_IN_PART, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
+import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeInterrupted, describeStopped, failedAgainAdvice, LISTED_IN_PART, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { shownText } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
@@ -59,18 +59,16 @@ run(async () => {
     else if (result.error) console.log(`  FAILED     ${describe(result.event)}\n             again: ${shownText(result.error)}\n             ${failedAgainAdvice(target.name)}`);
     else if (result.ignored) console.log(`  IGNORED    ${describe(result.event)}\n             ${shownText(result.whyIgnored ?? '')}; ${IGNORED_ADVICE}`);
     else if (result.archived) console.log(`  ARCHIVED   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}\n             ${ARCHIVED_ADVICE}`);
-    else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result, target.endpoint)}`);
+    else console.log(`  redriven   ${describe(result.event)} → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result, target.endpoint, target.name)}`);
   }
   for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem} (another reader has it, or it is gone)`);
   console.log(summarizeRedrive(redrive));
   if (redrive.stoppedBy) {
-    console.error(
-      `stopped: ${redrive.stoppedBy}: the queue failed midway; ${redrive.interrupted.length} parked event(s) not re-invoked are visible again, or come back when their holds run out (within ${redriveVisibilitySeconds(parameters)} s): run \`make redrive\` again then`,
-    );
+    console.error(describeStopped(redrive, redriveVisibilitySeconds(parameters), target.name));
     return ExitCode.failed;
   }
   if (redrive.interrupted.length > 0) {
-    console.log(`interrupted: ${redrive.interrupted.length} parked event(s) not re-invoked, made visible again: run \`make redrive\` again`);
+    console.log(describeInterrupted(redrive, target.name));
     return ExitCode.interrupted;
   }
   return redriveFailed(redrive) ? ExitCode.failed : ExitCode.ok;

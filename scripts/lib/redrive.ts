@@ -389,7 +389,7 @@ export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenEls
  * What a redrive says of an event's versions it could not back up, and of the records the function ignored beside
  * those it took: nothing when there are none.
  */
-export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'deletedForGood' | 'checkFailed' | 'othersIgnored' | 'whyOthersIgnored'>, endpoint?: string): string {
+export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'deletedForGood' | 'checkFailed' | 'othersIgnored' | 'whyOthersIgnored'>, endpoint?: string, targetName?: string): string {
   const versions = (result.notBackedUp ?? []).map(
     ({ bucket, key, versionId }) =>
       `; version ${versionId} of ${shownName(key)} is not backed up: overwritten or deleted since it was parked, it stays only in the inbox's history (save it: ${saveVersionCommand(bucket, key, versionId, endpoint)})`,
@@ -397,9 +397,20 @@ export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'deletedF
   const gone = (result.deletedForGood ?? []).map(
     ({ key, versionId }) => `; version ${versionId} of ${shownName(key)} is not backed up, and the inbox no longer has it either (deleted for good since it was parked): nothing is left to save`,
   );
-  const unchecked = result.checkFailed ? [`; its message is deleted, but whether the backups hold its versions could not be read (${shownText(result.checkFailed)}): \`make reconcile\` checks them`] : [];
+  const reconcile = `make reconcile${targetName ? ` TARGET=${targetName}` : ''}`;
+  const unchecked = result.checkFailed ? [`; its message is deleted, but whether the backups hold its versions could not be read (${shownText(result.checkFailed)}): \`${reconcile}\` checks them`] : [];
   const others = result.othersIgnored ? [`; ${result.othersIgnored} other record(s) ignored by the function (${result.whyOthersIgnored ?? ''}), gone with the message`] : [];
   return [...versions, ...gone, ...unchecked, ...others].join('');
+}
+
+/** What the script says when the queue failed midway: the events not re-invoked come back, for a redrive on the same target. */
+export function describeStopped(redrive: Pick<QueueRedrive, 'stoppedBy' | 'interrupted'>, holdSeconds: number, targetName: string): string {
+  return `stopped: ${redrive.stoppedBy}: the queue failed midway; ${redrive.interrupted.length} parked event(s) not re-invoked are visible again, or come back when their holds run out (within ${holdSeconds} s): run \`make redrive TARGET=${targetName}\` again then`;
+}
+
+/** What the script says when it was interrupted: the events not re-invoked are back in the queue, for a redrive on the same target. */
+export function describeInterrupted(redrive: Pick<QueueRedrive, 'interrupted'>, targetName: string): string {
+  return `interrupted: ${redrive.interrupted.length} parked event(s) not re-invoked, made visible again: run \`make redrive TARGET=${targetName}\` again`;
 }
 
 /** What the script and the console say when another reader hides messages, so that the queue looks emptier than it is. */

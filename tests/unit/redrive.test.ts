@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../handler/backup.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { withoutRetryPromise } from '../../scripts/lib/invoke.js';
-import { describeLeftOut, describeMalformed, failedAgainAdvice, ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { describeInterrupted, describeLeftOut, describeMalformed, describeStopped, failedAgainAdvice, ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
 import { BACKUP, dependencies, eventFor, INBOX } from './support/fixtures.js';
 
 const sqs = mockClient(SQSClient);
@@ -341,6 +341,22 @@ describe('an event that fails again', () => {
     const said = withoutRetryPromise("RetryableBackupError: 1 of 3 inbox record(s) not tried, out of the function's time (8 s left; the longest record took 6 s): the event will be retried");
     // Assess
     expect(said).toBe("RetryableBackupError: 1 of 3 inbox record(s) not tried, out of the function's time (8 s left; the longest record took 6 s)");
+  });
+});
+
+describe('the way on a redrive names', () => {
+  it('is a redrive or a reconcile of the target it ran on, not of the embedded one that make falls back to', () => {
+    // Prepare: a run on LocalStack that stopped, one interrupted, and an event whose backups could not be read
+    const stopped = { stoppedBy: 'TimeoutError: no answer', interrupted: ['m-2', 'm-3'] };
+    const interrupted = { interrupted: ['m-2'] };
+    // Act
+    const lines = [describeStopped(stopped, 360, 'localstack'), describeInterrupted(interrupted, 'localstack'), describeLeftOut({ checkFailed: 'ServiceUnavailable: Service Unavailable' }, undefined, 'localstack')];
+    // Assess
+    expect(lines).toEqual([
+      'stopped: TimeoutError: no answer: the queue failed midway; 2 parked event(s) not re-invoked are visible again, or come back when their holds run out (within 360 s): run `make redrive TARGET=localstack` again then',
+      'interrupted: 1 parked event(s) not re-invoked, made visible again: run `make redrive TARGET=localstack` again',
+      '; its message is deleted, but whether the backups hold its versions could not be read (ServiceUnavailable: Service Unavailable): `make reconcile TARGET=localstack` checks them',
+    ]);
   });
 });
 

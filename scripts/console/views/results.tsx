@@ -44,7 +44,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; notReceived: readonly stri
                   ? `ignored by the function (${shownText(result.whyIgnored ?? '')}): left in the queue`
                   : result.archived
                     ? `redriven → ${JSON.stringify(result.outcomes)}: ${ARCHIVED_ADVICE}`
-                    : `redriven → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result, session.place.endpoint)}`}
+                    : `redriven → ${JSON.stringify(result.outcomes)}${describeMalformed(result)}${describeLeftOut(result, session.place.endpoint, session.place.target)}`}
           </li>
         ))}
         {redrive.notReleased.map((refused) => (
