@@ -170,6 +170,11 @@ export type Redriven = {
    * since it was parked): nothing is left to save, and the redrive did all it could.
    */
   readonly deletedForGood?: readonly InboxVersion[];
+  /**
+   * Why its message could not be deleted once the function took the event (the queue failing): it stays in the queue,
+   * and a later redrive runs it again, which finds the copy made as its own.
+   */
+  readonly notDeleted?: string;
   /** Why its versions could not be checked against the backups once its message was deleted (a failed read). */
   readonly checkFailed?: string;
   /**
@@ -267,7 +272,12 @@ export async function redriveOne(
     const answer = invocation.payload as HandledAnswer;
     if (!answer?.outcomes?.length && answer?.ignored) return { event, ignored: answer.ignored, whyIgnored: ignoredBecause(event, inboxBucket) };
     if (answerFoundArchived(invocation)) return { event, outcomes: answer?.outcomes, archived: true };
-    await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
+    try {
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: event.receiptHandle }));
+    } catch (error) {
+      // The function took the event: a delete that fails now is the queue's failure, not the event's.
+      return { event, outcomes: answer?.outcomes, notDeleted: describeError(error) };
+    }
     const checked = inboxBucket !== undefined && backups
       ? await versionsNotBackedUp(event, inboxBucket, backups).catch((error: unknown) => ({ checkFailed: describeError(error) }))
       : {};
@@ -366,9 +376,9 @@ export type QueueRedrive = {
 export const LISTED_IN_PART =
   'the queue is larger than one listing keeps hidden: its first messages came back before the last were read, so some parked events may not be listed (and not redriven); they stay in the queue, and the next run takes them';
 
-/** An event a redrive did not see through: it failed again, was archived, or left a version not backed up (or unchecked). */
+/** An event a redrive did not see through: it failed again, was archived, left a version not backed up (or unchecked), or its message in the queue. */
 export const leftUndone = (result: Redriven): boolean =>
-  result.error !== undefined || result.archived === true || result.notBackedUp !== undefined || result.checkFailed !== undefined;
+  result.error !== undefined || result.archived === true || result.notBackedUp !== undefined || result.checkFailed !== undefined || result.notDeleted !== undefined;
 
 /**
  * Whether a redrive failed: an event failed again, was skipped or archived, left a version not backed up (or
@@ -386,10 +396,14 @@ export function redriveFailed(redrive: Pick<QueueRedrive, 'results' | 'hiddenEls
 }
 
 /**
- * What a redrive says of an event's versions it could not back up, and of the records the function ignored beside
- * those it took: nothing when there are none.
+ * What a redrive says of an event the function took whose message it could not delete, of the event's versions it
+ * could not back up, and of the records the function ignored beside those it took: nothing when there are none.
  */
-export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'deletedForGood' | 'checkFailed' | 'othersIgnored' | 'whyOthersIgnored'>, endpoint?: string, targetName?: string): string {
+export function describeLeftOut(
+  result: Pick<Redriven, 'notBackedUp' | 'deletedForGood' | 'checkFailed' | 'notDeleted' | 'othersIgnored' | 'whyOthersIgnored'>,
+  endpoint?: string,
+  targetName?: string,
+): string {
   const versions = (result.notBackedUp ?? []).map(
     ({ bucket, key, versionId }) =>
       `; version ${versionId} of ${shownName(key)} is not backed up: overwritten or deleted since it was parked, it stays only in the inbox's history (save it: ${saveVersionCommand(bucket, key, versionId, endpoint)})`,
@@ -398,9 +412,12 @@ export function describeLeftOut(result: Pick<Redriven, 'notBackedUp' | 'deletedF
     ({ key, versionId }) => `; version ${versionId} of ${shownName(key)} is not backed up, and the inbox no longer has it either (deleted for good since it was parked): nothing is left to save`,
   );
   const reconcile = `make reconcile${targetName ? ` TARGET=${targetName}` : ''}`;
+  const kept = result.notDeleted
+    ? [`; but its message could not be deleted (${shownText(result.notDeleted)}): it stays in the queue, and the next redrive runs it again, which finds the copy made (its receipt may go out again)`]
+    : [];
   const unchecked = result.checkFailed ? [`; its message is deleted, but whether the backups hold its versions could not be read (${shownText(result.checkFailed)}): \`${reconcile}\` checks them`] : [];
   const others = result.othersIgnored ? [`; ${result.othersIgnored} other record(s) ignored by the function (${result.whyOthersIgnored ?? ''}), gone with the message`] : [];
-  return [...versions, ...gone, ...unchecked, ...others].join('');
+  return [...kept, ...versions, ...gone, ...unchecked, ...others].join('');
 }
 
 /** What the script says when the queue failed midway: the events not re-invoked come back, for a redrive on the same target. */

@@ -217,6 +217,23 @@ describe('redrive keeps each message its own until its event ran', () => {
     );
   });
 
+  it('says the function took an event whose message it could not delete, instead of calling the event failed again', async () => {
+    // Prepare: the function copies k-1.txt; the queue refuses the delete that follows
+    arrange([parkedMessage(1)]);
+    sqs.on(DeleteMessageCommand).rejects(Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError' }));
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    const [result] = redrive.results;
+    expect(result).toMatchObject({ outcomes: ['copied'], notDeleted: 'InternalError: We encountered an internal error. Please try again.' });
+    expect(result?.error).toBeUndefined();
+    expect(describeLeftOut(result!)).toBe(
+      '; but its message could not be deleted (InternalError: We encountered an internal error. Please try again.): it stays in the queue, and the next redrive runs it again, which finds the copy made (its receipt may go out again)',
+    );
+    expect(summarizeRedrive(redrive)).toMatch(/^redriven 1, failed again 0 /);
+    expect(redriveFailed(redrive)).toBe(true);
+  });
+
   it('says so, and counts it as not done, when the backups of an event it deleted could not be read', async () => {
     // Prepare: k-1.txt's version is copied; the read of the backup bucket afterwards fails
     const message = parkedMessage(1);
