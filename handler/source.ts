@@ -77,8 +77,9 @@ async function head(s3: S3Client, bucket: string, key: string, versionId?: strin
 /**
  * A HEAD's answer has no body, so the SDK names a refusal only "Unknown: UnknownError": the same error (its name,
  * status and fault kept, so it is judged transient or not as before) with a message that says what was asked and
- * what the status means for the owner. It promises no retry: the function's error says that once, for an upload's
- * event, and the scripts that read through here too (reconcile, restore, redrive's check) make none.
+ * what the status means for the owner. The scripts read through here too (reconcile, restore, redrive's check), with
+ * the owner's identity: the message names either reader, and promises no retry, which the function's error says once,
+ * for an upload's event, and which the scripts make none of.
  */
 export function explainedHeadFailure(error: unknown, bucket: string, key: string, versionId?: string): unknown {
   if (!(error instanceof Error) || error.message !== 'UnknownError') return error;
@@ -86,7 +87,7 @@ export function explainedHeadFailure(error: unknown, bucket: string, key: string
   const asked = `HeadObject s3://${bucket}/${shownName(key)}${versionId ? ` version ${versionId}` : ''} answered ${status ?? 'without a status'} with no reason (a HEAD's answer has no body)`;
   const meaning =
     status === 403
-      ? ": the function's role may not read it: check the role's s3:GetObject/s3:GetObjectVersion and, for an upload encrypted with a KMS key, that the key's policy lets the role use kms:Decrypt"
+      ? ": the identity that asked (the function's role, or yours for a make verb) may not read it: check its s3:GetObject/s3:GetObjectVersion and, for an object encrypted with a KMS key, that the key's policy lets it use kms:Decrypt"
       : status !== undefined && (status >= 500 || status === 429)
         ? ': S3 failed or throttled (transient)'
         : '';

@@ -1,5 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -208,6 +208,17 @@ describe('checking keys against the backup, and repairing them through the funct
     const [finding] = await reconcileBuckets(s3 as unknown as S3Client, buckets, { target });
     // Assess
     expect(finding?.detail).toContain(command);
+  });
+
+  it('says of a read S3 refuses that the identity that asked may not read it: a make verb asks as the owner, not as the function', async () => {
+    // Prepare: S3 refuses the HEADs with 403 and no body (a KMS key's policy that leaves the owner out, say)
+    model.put(INBOX, 'sealed.txt');
+    s3.on(HeadObjectCommand).rejects(Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 403 }, $fault: 'client' }));
+    // Act
+    const refusal = await checkKey(s3 as unknown as S3Client, buckets, 'sealed.txt').catch((error: Error) => error);
+    // Assess
+    expect((refusal as Error).message).toContain('answered 403 with no reason');
+    expect((refusal as Error).message).toContain("the identity that asked (the function's role, or yours for a make verb) may not read it");
   });
 
   it('checks a PREFIX as a folder, as restore reads it: docs is docs/…, never docs-private/…', async () => {

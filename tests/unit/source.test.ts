@@ -30,7 +30,7 @@ describe('a read of an inbox version that S3 refuses', () => {
     const [denied, busy] = await Promise.all([refusalOf('denied.txt', 'v1'), refusalOf('busy.txt')]);
     // Assess
     expect(`${denied.name}: ${denied.message}`).toBe(
-      "Unknown: HeadObject s3://inbox/denied.txt version v1 answered 403 with no reason (a HEAD's answer has no body): the function's role may not read it: check the role's s3:GetObject/s3:GetObjectVersion and, for an upload encrypted with a KMS key, that the key's policy lets the role use kms:Decrypt",
+      "Unknown: HeadObject s3://inbox/denied.txt version v1 answered 403 with no reason (a HEAD's answer has no body): the identity that asked (the function's role, or yours for a make verb) may not read it: check its s3:GetObject/s3:GetObjectVersion and, for an object encrypted with a KMS key, that the key's policy lets it use kms:Decrypt",
     );
     expect(busy.message).toBe("HeadObject s3://inbox/busy.txt answered 503 with no reason (a HEAD's answer has no body): S3 failed or throttled (transient)");
     expect([isTransient(denied), isTransient(busy)]).toEqual([false, true]);
