@@ -44,11 +44,45 @@ export function parameterProblem(template: Template, given: Parameters): string 
   return undefined;
 }
 
+/** The service a resource type belongs to, as a person names it: `AWS::Logs::LogGroup` → CloudWatch Logs. */
+function serviceOf(type: string): string {
+  const service = type.split('::')[1] ?? type;
+  return service === 'Logs' ? 'CloudWatch Logs' : service;
+}
+
+/** The keys under which `node` holds a `Ref` to `name`, each the nearest key that is not an intrinsic function's. */
+function keysReferring(node: unknown, name: string, key: string): string[] {
+  if (Array.isArray(node)) return node.flatMap((item) => keysReferring(item, name, key));
+  if (typeof node !== 'object' || node === null) return [];
+  return Object.entries(node).flatMap(([child, value]) => {
+    if (child === 'Ref') return value === name ? [key] : [];
+    return keysReferring(value, name, child.startsWith('Fn::') ? key : child);
+  });
+}
+
+/**
+ * What takes a parameter's value in the template's resources, and in what form: `Lambda's MemorySize, which takes a
+ * whole number`, `S3's LifecycleConfiguration (NoncurrentDays), …`, `the function's environment (COPY_CONCURRENCY), …`.
+ */
+function consumersOf(template: Template, name: string): string[] {
+  const consumers = Object.values(template.Resources).flatMap((resource) =>
+    Object.entries(resource.Properties ?? {}).flatMap(([property, value]) =>
+      keysReferring(value, name, property).map((leaf) => {
+        // The function's configuration check reads its variables, and it takes digits only.
+        if (resource.Type === 'AWS::Lambda::Function' && property === 'Environment') return `the function's environment (${leaf}), whose configuration check takes digits only`;
+        return `${serviceOf(resource.Type)}'s ${property}${leaf === property ? '' : ` (${leaf})`}, which takes a whole number`;
+      }),
+    ),
+  );
+  return [...new Set(consumers)];
+}
+
 /**
  * A Number parameter written other than as a whole number in digits: CloudFormation takes `2.5`, `+4` or `1.5e3`,
- * but the kit's numbers end in Lambda's integer settings (a deploy that fails or truncates there) and in the
- * function's environment, whose configuration check takes digits only (every event would fail and be parked). Leading
- * zeros are refused too: Lambda's settings store `0768` as 768, which the drift check compares as written.
+ * but the kit's numbers end in integer settings (Lambda's memory, timeout and event age, S3's lifecycle and Object
+ * Lock days: a deploy that fails or truncates there) and in the function's environment, whose configuration check
+ * takes digits only (every event would fail and be parked); the error names where this one ends. Leading zeros are
+ * refused too: the settings store `0768` as 768, which the drift check compares as written.
  */
 export function wholeNumberProblem(template: Template, given: Parameters): string | undefined {
   for (const [name, declaration] of Object.entries(template.Parameters)) {
@@ -57,7 +91,9 @@ export function wholeNumberProblem(template: Template, given: Parameters): strin
     if (/^\d+$/.test(value)) {
       return `Parameter '${name}' must be written without leading zeros, as ${value.replace(/^0+(?=\d)/, '')}: settings read it as that number, and the drift check would then find ${value} changed`;
     }
-    return `Parameter '${name}' must be a whole number in digits, such as ${String(declaration.Default)}: CloudFormation takes ${value}, but the kit hands its numbers to Lambda's settings and to the function's environment, which take digits only`;
+    const consumers = consumersOf(template, name);
+    const reaches = consumers.length > 0 ? `the kit hands it to ${consumers.join('; and to ')}` : 'the kit takes whole numbers only';
+    return `Parameter '${name}' must be a whole number in digits, such as ${String(declaration.Default)}: CloudFormation takes ${value}, but ${reaches}`;
   }
   return undefined;
 }

@@ -104,12 +104,15 @@ describe('parameter constraints, checked before a deploy writes anything', () =>
   });
 
   it.each([
-    ['CopyConcurrency', '2.5'],
-    ['CopyConcurrency', '+4'],
-    ['FunctionMemoryMb', '1.5e3'],
-    ['MultipartThresholdBytes', '67108864.0'],
-    ['BackupNoncurrentVersionRetentionDays', '1.5'],
-  ])('refuses %s=%j, a number CloudFormation takes but the function and Lambda would not, before a deploy writes', async (name, value) => {
+    ['CopyConcurrency', '2.5', "the function's environment (COPY_CONCURRENCY), whose configuration check takes digits only"],
+    ['CopyConcurrency', '+4', "the function's environment (COPY_CONCURRENCY), whose configuration check takes digits only"],
+    ['FunctionMemoryMb', '1.5e3', "Lambda's MemorySize, which takes a whole number"],
+    ['MultipartThresholdBytes', '67108864.0', "the function's environment (MULTIPART_THRESHOLD_BYTES), whose configuration check takes digits only"],
+    ['MaximumEventAgeSeconds', '600.0', "Lambda's MaximumEventAgeInSeconds, which takes a whole number"],
+    // Settings of S3, not of Lambda: the error named Lambda's settings for them too.
+    ['BackupNoncurrentVersionRetentionDays', '1.5', "S3's LifecycleConfiguration (NoncurrentDays), which takes a whole number"],
+    ['BackupObjectLockDays', '2.5', "S3's ObjectLockConfiguration (Days), which takes a whole number"],
+  ])('refuses %s=%j, a number CloudFormation takes, before a deploy writes, naming what it would reach: %s', async (name, value, consumer) => {
     // Prepare
     const template = await loadTemplate();
     // Act
@@ -117,9 +120,7 @@ describe('parameter constraints, checked before a deploy writes anything', () =>
     const kit = wholeNumberProblem(template, { [name]: value });
     // Assess
     expect(cloudFormation).toBeUndefined();
-    expect(kit).toBe(
-      `Parameter '${name}' must be a whole number in digits, such as ${String(template.Parameters[name]?.Default)}: CloudFormation takes ${value}, but the kit hands its numbers to Lambda's settings and to the function's environment, which take digits only`,
-    );
+    expect(kit).toBe(`Parameter '${name}' must be a whole number in digits, such as ${String(template.Parameters[name]?.Default)}: CloudFormation takes ${value}, but the kit hands it to ${consumer}`);
   });
 
   it.each([
