@@ -89,4 +89,4 @@ run(async () => {
   console.log(`\nwrote ${relative(projectRoot, path)}; load average now ${machineLoad().join(' ')}`);
   // A benchmark never fails on its numbers: only a figure that could not be measured makes it exit 1.
   return rows.some((row) => row.failed) ? ExitCode.failed : ExitCode.ok;
-});
+}, options.target);

@@ -50,4 +50,4 @@ run(async () => {
   await running.close();
   console.log('console stopped');
   return ExitCode.ok;
-});
+}, options.target);

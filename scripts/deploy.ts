@@ -59,4 +59,4 @@ run(async () => {
     console.error(`${error.message}${options.yes ? '' : ' (YES=1 with make, or --yes, deploys without asking)'}`);
     return ExitCode.failed;
   }
-});
+}, options.target);

@@ -25,4 +25,4 @@ run(async () => {
     log: console.log,
   });
   return ExitCode.ok;
-});
+}, options.target);

@@ -36,4 +36,4 @@ run(async () => {
     for (const event of follower.fresh(events, since)) console.log(logLine(event));
     await new Promise((resolve) => setTimeout(resolve, target.endpoint ? 1_000 : 3_000));
   }
-});
+}, options.target);

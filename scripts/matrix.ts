@@ -56,7 +56,7 @@ run(async () => {
       return runOn(target);
     },
   );
-});
+}, options.target);
 
 /** This machine's names for itself: an endpoint on any of them is one place. */
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);

@@ -100,4 +100,4 @@ run(async () => {
   if (interrupted?.aborted) return ExitCode.interrupted;
   // Earlier versions no backup holds are the inbox's history as the function leaves it: reported, no failure.
   return remaining.length > 0 ? ExitCode.failed : ExitCode.ok;
-});
+}, options.target);

@@ -72,4 +72,4 @@ run(async () => {
     return ExitCode.interrupted;
   }
   return redriveFailed(redrive) ? ExitCode.failed : ExitCode.ok;
-});
+}, options.target);

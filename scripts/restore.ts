@@ -159,4 +159,4 @@ run(async () => {
   console.log(summarizeRestore(results, buckets.inboxBucket));
   if (interrupted.aborted) return ExitCode.interrupted;
   return failed.length > 0 || notRestored(request, results).length > 0 ? ExitCode.failed : ExitCode.ok;
-});
+}, options.target);

@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, nonEmpty, objectKey, run, scriptCommand, targetOption, UsageError, wholeNumber } from './lib/cli.js';
+import { ExitCode, nonEmpty, objectKey, run, scriptCommand, silenceHint, targetOption, UsageError, wholeNumber } from './lib/cli.js';
 import { invokeFunction } from './lib/invoke.js';
 import { functionLogSince, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
@@ -108,7 +108,7 @@ run(async () => {
       } catch (error) {
         if (signal.aborted) return;
         failed.abort();
-        if (error instanceof WaitTimeout && error.unanswered) throw new Error(`${error.message}: the target took the check and did not answer; is its emulator or LocalStack stopped or overloaded? (its log says)`);
+        if (error instanceof WaitTimeout && error.unanswered) throw new Error(`${error.message}: the target took the check and did not answer; ${silenceHint(options.target)}`);
         if (error instanceof WaitTimeout) throw new Error(`${error.message} (${done} of ${count} backed up by then): ${await whyNotBackedUp(key)}`);
         throw error;
       }
@@ -122,4 +122,4 @@ run(async () => {
   const names = count === 1 ? 'file-0.bin' : `file-0.bin … file-${count - 1}.bin`;
   console.log(`uploaded ${count} ${files} of ${size} bytes to s3://${outputs.InboxBucketName}/${shownName(runFolder(folder, started))} (${names}); all backed up in ${Date.now() - started} ms`);
   return ExitCode.ok;
-});
+}, options.target);

@@ -236,7 +236,7 @@ export function consoleApp({ backend, token, login, reportsDir }: ConsoleAppOpti
     if (error instanceof UsageError || error instanceof RestoreRequestError) return problem(c, 400, 'Cannot do that', error.message);
     if (error instanceof StackNeedsRecovery) return problem(c, 409, 'The stack needs recovery', error.message);
     if (error instanceof NothingKept) return problem(c, 404, 'Nothing to restore from', error.message);
-    const hint = stoppedAnswering(error);
+    const hint = stoppedAnswering(error, backend.place.target);
     if (hint) return problem(c, 503, 'The target stopped answering', `${error.message}: ${hint}`);
     const gone = missingBucket(error);
     if (gone) return problem(c, 500, 'A bucket is gone', `${error.message}: ${gone}`);

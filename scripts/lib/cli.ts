@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { isNetworkError } from './network-error.js';
 import { TargetName } from './targets.js';
 
 /** Exit codes the scripts share: 0 done, 1 the operation failed, 2 the command line or setup is wrong, 130 Ctrl-C. */
@@ -174,17 +175,33 @@ export function interruption(notice: string): AbortSignal {
   return controller.signal;
 }
 
+/** What to check when the target took a request and gave no answer in time: an emulator's state, or on aws the network's or AWS's. */
+export function silenceHint(target?: TargetName): string {
+  return target === TargetName.aws
+    ? 'the network is slow or was lost (a VPN, a proxy, a laptop that slept), or the region has trouble (https://health.aws.amazon.com says); run it again'
+    : 'is its emulator or LocalStack stopped or overloaded? (its log says)';
+}
+
 /**
  * What to check when a target that answered at the start stops answering (a refused connection: the start-up
- * checks no longer help); undefined for any other error.
+ * checks no longer help); undefined for any other error. On aws (`target`, the verb's) neither an emulator nor
+ * LocalStack is in play: a refused or lost connection is the network's, a silence the network's or AWS's.
  */
-export function stoppedAnswering(error: unknown): string | undefined {
+export function stoppedAnswering(error: unknown, target?: TargetName): string | undefined {
   const { code, name, $metadata } = (error ?? {}) as { code?: string; name?: string; $metadata?: { httpStatusCode?: number } };
-  if (code === 'ECONNREFUSED') return 'is its emulator or LocalStack still running? (`make deploy` starts the embedded one, `make localstack-host` LocalStack without Docker, `make up` LocalStack in Docker)';
   // The SDK's time limit on an answer (clientsFor's answerWithinMs) ran out: the target took the request and is silent.
-  if (name === 'TimeoutError' || code === 'ETIMEDOUT') return 'it took the request and did not answer in time: is its emulator or LocalStack stopped or overloaded? (its log says)';
+  const silent = name === 'TimeoutError' || code === 'ETIMEDOUT';
   // An answer the SDK could not read at all, 503: what LocalStack gives every request while it shuts down.
-  if ((name === 'Unknown' || name === 'UnknownError') && $metadata?.httpStatusCode === 503) return 'it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down (its log says), or is the service unavailable? Try again in a while';
+  const unavailable = (name === 'Unknown' || name === 'UnknownError') && $metadata?.httpStatusCode === 503;
+  if (target === TargetName.aws) {
+    if (silent) return `AWS took the request and did not answer in time: ${silenceHint(target)}`;
+    if (isNetworkError(error)) return `AWS was not reached (${code}): is this machine offline, or a VPN, proxy or firewall in the way? Run it again once AWS can be reached`;
+    if (unavailable) return 'it answered 503 (Service Unavailable) without saying why: the service is unavailable for now (https://health.aws.amazon.com says whether the region has trouble); try again in a while';
+    return undefined;
+  }
+  if (code === 'ECONNREFUSED') return 'is its emulator or LocalStack still running? (`make deploy` starts the embedded one, `make localstack-host` LocalStack without Docker, `make up` LocalStack in Docker)';
+  if (silent) return `it took the request and did not answer in time: ${silenceHint(target)}`;
+  if (unavailable) return 'it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down (its log says), or is the service unavailable? Try again in a while';
   return undefined;
 }
 
@@ -207,15 +224,18 @@ function missingCredentials(error: unknown): string | undefined {
   return 'no AWS credentials were found for TARGET=aws: sign in (`aws sso login --profile <name>`, then AWS_PROFILE=<name>), or set AWS_PROFILE to a profile with keys, and run it again';
 }
 
-/** Runs a script's main function: errors print their message (no stack for expected failures) and set the exit code. */
-export function run(main: () => Promise<number | void>): void {
+/**
+ * Runs a script's main function: errors print their message (no stack for expected failures) and set the exit code;
+ * `target` (the verb's, when it has one) words the hint for a target that stopped answering.
+ */
+export function run(main: () => Promise<number | void>, target?: TargetName): void {
   main().then(
     (code) => {
       process.exitCode = code ?? ExitCode.ok;
     },
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
-      const hint = stoppedAnswering(error);
+      const hint = stoppedAnswering(error, target);
       const gone = missingBucket(error);
       const signIn = missingCredentials(error);
       console.error(`error: ${message}${hint ? `: the target stopped answering; ${hint}` : ''}${gone ? `: ${gone}` : ''}${signIn ? `: ${signIn}` : ''}`);

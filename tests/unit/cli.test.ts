@@ -177,6 +177,37 @@ describe('run', () => {
     );
   });
 
+  it.each([
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 52.94.4.1:443'), { code: 'ECONNREFUSED' }),
+      'error: connect ECONNREFUSED 52.94.4.1:443: the target stopped answering; AWS was not reached (ECONNREFUSED): is this machine offline, or a VPN, proxy or firewall in the way? Run it again once AWS can be reached'],
+    ['no answer in time', Object.assign(new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 60000 ms requestTimeout.'), { name: 'TimeoutError' }),
+      'error: @smithy/node-http-handler - [ERROR] a request has exceeded the configured 60000 ms requestTimeout.: the target stopped answering; AWS took the request and did not answer in time: the network is slow or was lost (a VPN, a proxy, a laptop that slept), or the region has trouble (https://health.aws.amazon.com says); run it again'],
+    ['a bare 503', Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 503 } }),
+      'error: UnknownError: the target stopped answering; it answered 503 (Service Unavailable) without saying why: the service is unavailable for now (https://health.aws.amazon.com says whether the region has trouble); try again in a while'],
+  ])('on aws, takes %s for the network or AWS, never for an emulator that stopped', async (_, error, said) => {
+    // Prepare: a verb run with TARGET=aws (seed, restore, logs, reconcile, redrive …)
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    // Act
+    run(() => Promise.reject(error), 'aws');
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
+    // Assess
+    expect(printed).toHaveBeenCalledWith(said);
+    expect(printed).not.toHaveBeenCalledWith(expect.stringMatching(/emulator|LocalStack/));
+  });
+
+  it('names the emulators when the verb runs against one', async () => {
+    // Prepare
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const silent = Object.assign(new Error('a request has exceeded the configured 60000 ms requestTimeout.'), { name: 'TimeoutError' });
+    // Act
+    run(() => Promise.reject(silent), 'embedded');
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
+    // Assess
+    expect(printed).toHaveBeenCalledWith(
+      'error: a request has exceeded the configured 60000 ms requestTimeout.: the target stopped answering; it took the request and did not answer in time: is its emulator or LocalStack stopped or overloaded? (its log says)',
+    );
+  });
+
   it('names the bucket S3 says does not exist, and what to do, where S3 names none', async () => {
     // Prepare: the SDK's NoSuchBucket carries the BucketName of S3's error document
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);

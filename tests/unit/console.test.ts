@@ -249,6 +249,19 @@ describe('a target that stops answering', () => {
     expect(response.status).toBe(503);
     expect(await response.text()).toContain('connect ECONNREFUSED 127.0.0.1:4599: is its emulator or LocalStack still running? (`make deploy` starts the embedded one, `make localstack-host` LocalStack without Docker, `make up` LocalStack in Docker)');
   });
+
+  it('on aws, is put down to the network or AWS, not to an emulator', async () => {
+    // Prepare: the console on aws, whose request got no answer in time
+    const { app, backend } = fakeBackend({ target: 'aws' });
+    backend.keyVersions.mockRejectedValue(Object.assign(new Error('a request has exceeded the configured 60000 ms requestTimeout.'), { name: 'TimeoutError' }));
+    // Act
+    const response = await app.request(pageAt(`/key?key=a.txt`));
+    const page = await response.text();
+    // Assess
+    expect(response.status).toBe(503);
+    expect(page).toContain('a request has exceeded the configured 60000 ms requestTimeout.: AWS took the request and did not answer in time: the network is slow or was lost');
+    expect(page).not.toMatch(/emulator|LocalStack/);
+  });
 });
 
 describe('a bucket gone', () => {
