@@ -1,10 +1,12 @@
+import { relative } from 'node:path';
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { completeOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
-import { describeStack, outputsOf, parametersOf } from './stack.js';
-import { deployVerb, needsRecovery, StackNeedsRecovery, verbsCanRun } from './stack-state.js';
+import { describeStack, KIT_STACK_OUTPUTS, madeFromKitTemplate, outputsOf, parametersOf } from './stack.js';
+import { deployVerb, needsRecovery, StackNeedsRecovery, stackStatusLine, verbsCanRun } from './stack-state.js';
+import { projectRoot } from './paths.js';
 import type { Target } from './targets.js';
 
 export type DeployedStack = {
@@ -43,6 +45,12 @@ export async function stackReadiness(target: Target, clients: Clients, overrides
   const deploy = deployVerb(target);
   if (!stack) return { usable: false, stackName, problem: new UsageError(`${noStack(stackName, target)}: deploy it first with \`${deploy}\``) };
   if (!verbsCanRun(stack.StackStatus ?? '')) {
+    // Someone else's failed stack of the name is theirs to recover: the advice (a destroy, a deploy that replaces it) is for the kit's.
+    if (!(await madeFromKitTemplate(clients.cloudFormation, stack))) {
+      const file = relative(projectRoot, target.parameterFile);
+      const problem = new UsageError(`${stackStatusLine(target, stack)}: it is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): the kit leaves it to its owner; give the kit another NamePrefix in ${file}`);
+      return { usable: false, stackName, stack, problem };
+    }
     return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };
   }
   const outputs = completeOutputs(outputsOf(stack));

@@ -12,7 +12,7 @@ import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot, templatePath } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, refuseUnversionedKeptBucket, retentionOf } from './kept-bucket-settings.js';
-import { createdMeanwhile, deployStack, describeStack, isSomeoneElsesStack, KIT_STACK_OUTPUTS, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { createdMeanwhile, deployStack, describeStack, KIT_STACK_OUTPUTS, madeFromKitTemplate, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, destroyVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
 import { UsageError } from './cli.js';
@@ -113,8 +113,8 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const existing = await describeStack(clients.cloudFormation, stackName);
   const condition = existing && conditionOf(existing.StackStatus ?? '');
   // Stack names are the account's, not the kit's: an update would make someone else's stack the kit's, deleting what it
-  // held, and the recovery advice for a failed one would have the owner destroy it.
-  if (existing && isSomeoneElsesStack(existing)) {
+  // held, and a failed one of theirs would be deleted (a failed create) or met with advice to destroy it.
+  if (existing && !(await madeFromKitTemplate(clients.cloudFormation, existing))) {
     throw new UsageError(
       `stack ${stackName} on ${target.name} is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): deploying would replace its resources with the kit's, deleting them. ` +
         `Nothing was changed: give the kit another NamePrefix in ${relative(projectRoot, target.parameterFile)}`,

@@ -7,6 +7,7 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   type Change,
   type CloudFormationClient,
   type Parameter,
@@ -15,6 +16,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import type { Parameters } from './parameters.js';
 import { verbsCanRun } from './stack-state.js';
+import { parseTemplate, type Template } from './template.js';
 import { waitFor } from './wait.js';
 
 export type Log = (line: string) => void;
@@ -64,12 +66,21 @@ export function isKitStack(stack: Stack): boolean {
 }
 
 /**
- * Whether a stack of the kit's name is someone else's: one that is usable, or has outputs, without the kit's. A kit
- * stack shows its outputs in every state (a failed update or delete keeps them) but after a failed create, which
- * leaves none and nothing to lose; a stack in a failed state with outputs of its own is not the kit's to destroy.
+ * Whether a stack, in whatever state, was made from this kit's template. A usable one says so by its outputs
+ * (isKitStack); one that failed or is mid-way may have none (a create rolled back) or someone else's, so its template
+ * is asked whether it declares the kit's outputs. A template that cannot be read as one is not the kit's.
  */
-export function isSomeoneElsesStack(stack: Stack): boolean {
-  return !isKitStack(stack) && (verbsCanRun(stack.StackStatus ?? '') || (stack.Outputs ?? []).length > 0);
+export async function madeFromKitTemplate(cf: CloudFormationClient, stack: Stack): Promise<boolean> {
+  if (isKitStack(stack)) return true;
+  if (verbsCanRun(stack.StackStatus ?? '')) return false;
+  const response = await cf.send(new GetTemplateCommand({ StackName: stack.StackId ?? stack.StackName }));
+  let declared: unknown;
+  try {
+    declared = (parseTemplate(response?.TemplateBody ?? '') as Partial<Template> | null)?.Outputs;
+  } catch {
+    return false;
+  }
+  return typeof declared === 'object' && declared !== null && KIT_STACK_OUTPUTS.every((name) => name in declared);
 }
 
 /**

@@ -10,7 +10,7 @@ import { findStack, noStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketFor } from './kept-backups.js';
-import { deleteStack, describeStack, isSomeoneElsesStack, KIT_STACK_OUTPUTS, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
+import { deleteStack, describeStack, KIT_STACK_OUTPUTS, madeFromKitTemplate, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
 import { TargetName, type Target } from './targets.js';
 import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, retentionDaysOf, unbackedInStack, versionName, type InboxHistory } from './unbacked.js';
@@ -142,8 +142,9 @@ async function functionDeleted(clients: Clients, functionName: string | undefine
 export async function tearDown(target: Target, clients: Clients, options: TeardownOptions): Promise<Teardown> {
   const { log } = options;
   const { stackName, stack } = await findStack(target, clients, options.overrides);
-  // Whatever its state: a failed one is someone else's to recover too.
-  if (stack && isSomeoneElsesStack(stack)) {
+  // Stack names are the account's: someone else's stack of the name is left to its owner in whatever state it is, a
+  // failed one (a rollback or a delete that failed) too, whose recovery advice names destroy.
+  if (stack && !(await madeFromKitTemplate(clients.cloudFormation, stack))) {
     throw new UsageError(
       `stack ${stackName} on ${target.name} is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): destroy leaves it to its owner. ` +
         `Nothing was deleted: the parameter file's NamePrefix (${relative(projectRoot, target.parameterFile)}) names someone else's stack`,

@@ -10,6 +10,7 @@ import {
 import { CreateLogGroupCommand, DeleteLogGroupCommand, DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetFunctionCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { deploy } from '../../scripts/lib/deployment.js';
 import type { Parameters } from '../../scripts/lib/parameters.js';
 import { deleteStack, describeStack } from '../../scripts/lib/stack.js';
 import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
+import { tearDown } from '../../scripts/lib/teardown.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
@@ -263,6 +265,58 @@ describe('a failed create', () => {
     expect(described?.Outputs ?? []).toEqual([]);
     await expect(lambda.send(new GetFunctionCommand({ FunctionName: `${namePrefix}-backup` }))).rejects.toThrow(/not found/i);
     await deleteStack(cloudFormation, namePrefix, () => undefined, follow());
+    expect(await describeStack(cloudFormation, namePrefix)).toBeUndefined();
+    await logs.send(new DeleteLogGroupCommand({ logGroupName: `/aws/lambda/${namePrefix}-backup` }));
+  });
+});
+
+describe("a failed stack of the kit's name", () => {
+  it("that someone else's template made is left to its owner: destroy and deploy refuse it, and no verb advises destroying it", async () => {
+    // Prepare: another template's stack under the name, left in UPDATE_ROLLBACK_FAILED (its log group deleted by hand,
+    // an update of its retention failed, and so did putting it back)
+    const { target, deployment } = started();
+    const { cloudFormation, logs } = deployment.clients;
+    const StackName = 'kit-others-it';
+    const others = (days: number) => JSON.stringify({
+      Resources: {
+        OrdersQueue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: `${StackName}-orders` } },
+        OrdersLog: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/${StackName}/orders`, RetentionInDays: days } },
+      },
+      Outputs: { OrdersQueueUrl: { Value: { Ref: 'OrdersQueue' } } },
+    });
+    await cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: others(7) }));
+    await logs.send(new DeleteLogGroupCommand({ logGroupName: `/${StackName}/orders` }));
+    await cloudFormation.send(new UpdateStackCommand({ StackName, TemplateBody: others(14) }));
+    const overrides = { NamePrefix: StackName };
+    // Act
+    const destroyed = await tearDown(target, deployment.clients, { deleteBackups: false, overrides, ...quietly }).catch((error: Error) => error);
+    const deployed = await deploy(target, { overrides, ...quietly }).catch((error: Error) => error);
+    const seen = await requireDeployedStack(target, deployment.clients, overrides).catch((error: Error) => error);
+    // Assess
+    expect((await describeStack(cloudFormation, StackName))?.StackStatus).toBe('UPDATE_ROLLBACK_FAILED');
+    expect(destroyed).toBeInstanceOf(UsageError);
+    expect((destroyed as Error).message).toMatch(/^stack kit-others-it on embedded is not one of this kit's .*: destroy leaves it to its owner/);
+    expect(deployed).toBeInstanceOf(UsageError);
+    expect((deployed as Error).message).toMatch(/^stack kit-others-it on embedded is not one of this kit's /);
+    expect(seen).toBeInstanceOf(UsageError);
+    expect((seen as Error).message).toMatch(/^stack kit-others-it on embedded is in UPDATE_ROLLBACK_FAILED .*: it is not one of this kit's .*: the kit leaves it to its owner/);
+    const sqs = new SQSClient({ region: target.region, endpoint: target.endpoint!, credentials: target.credentials! });
+    expect((await sqs.send(new GetQueueUrlCommand({ QueueName: `${StackName}-orders` }))).QueueUrl).toBeDefined();
+  });
+
+  it("that the kit's template made is deleted by destroy, though its rolled-back create left it no outputs", async () => {
+    // Prepare: the kit's create fails on a log group that exists already
+    const { target, deployment } = started();
+    const { cloudFormation, logs } = deployment.clients;
+    const namePrefix = 'kit-failed-create-it';
+    await logs.send(new CreateLogGroupCommand({ logGroupName: `/aws/lambda/${namePrefix}-backup` }));
+    await deploy(target, { overrides: { NamePrefix: namePrefix }, ...quietly }).catch(() => undefined);
+    const failed = await describeStack(cloudFormation, namePrefix);
+    // Act
+    const teardown = await tearDown(target, deployment.clients, { deleteBackups: true, overrides: { NamePrefix: namePrefix }, ...quietly });
+    // Assess
+    expect([failed?.StackStatus, failed?.Outputs ?? []]).toEqual(['ROLLBACK_COMPLETE', []]);
+    expect(teardown.stackDeleted).toBe(true);
     expect(await describeStack(cloudFormation, namePrefix)).toBeUndefined();
     await logs.send(new DeleteLogGroupCommand({ logGroupName: `/aws/lambda/${namePrefix}-backup` }));
   });

@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand, type StackStatus } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import {
   GetBucketLifecycleConfigurationCommand,
@@ -17,7 +17,7 @@ import { deploy, requestableParameters } from '../../scripts/lib/deployment.js';
 import { StackOperationFailed } from '../../scripts/lib/stack.js';
 import { embeddedTarget, LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
-import { kitOutputs } from './support/kit-stack.js';
+import { kitOutputs, OTHERS_TEMPLATE } from './support/kit-stack.js';
 
 // The template as it is, unless a test hands the deploy another one.
 vi.mock('../../scripts/lib/template.js', async (importOriginal) => {
@@ -162,12 +162,11 @@ describe('a template with a typo in a reference', () => {
 });
 
 describe('a stack of the same name that is not one of the kit\'s', () => {
-  // In a failed state too: the recovery advice for it would have the owner destroy someone else's stack.
-  it.each(['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_FAILED'])('is refused before anything is written (%s): updating it would replace its resources with the kit\'s', async (status) => {
+  it('is refused before anything is written: updating it would replace its resources with the kit\'s', async () => {
     // Prepare: someone else's stack named as the parameter file names the kit's (its NamePrefix)
     sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
     cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [{ StackName: 'backup-kit', StackStatus: status as StackStatus, CreationTime: new Date(), Outputs: [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }] }],
+      Stacks: [{ StackName: 'backup-kit', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }] }],
     });
     // Act
     const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { log: () => undefined });
@@ -177,6 +176,25 @@ describe('a stack of the same name that is not one of the kit\'s', () => {
       "stack backup-kit on embedded is not one of this kit's (it has no InboxBucketName and BackupFunctionName outputs): deploying would replace its resources with the kit's, deleting them. Nothing was changed: give the kit another NamePrefix in cloudformation/parameters/embedded.json",
     );
     expect(sent().sort()).toEqual(['DescribeStacksCommand', 'GetCallerIdentityCommand']);
+  });
+
+  it.each([
+    ['ROLLBACK_COMPLETE', 'which the deploy deleted to create the kit\'s in its place'],
+    ['UPDATE_ROLLBACK_FAILED', 'for which it advised a destroy'],
+    ['DELETE_FAILED', 'for which it advised a destroy'],
+  ])('is refused in %s too, %s', async (status) => {
+    // Prepare: someone else's stack of the name, failed; its template declares none of the kit's outputs
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'backup-kit', StackStatus: status as Stack['StackStatus'], CreationTime: new Date() }] });
+    cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: OTHERS_TEMPLATE });
+    // Act
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { log: () => undefined });
+    // Assess
+    await expect(deployed).rejects.toThrow(UsageError);
+    await expect(deployed).rejects.toThrow(
+      "stack backup-kit on embedded is not one of this kit's (it has no InboxBucketName and BackupFunctionName outputs): deploying would replace its resources with the kit's, deleting them. Nothing was changed: give the kit another NamePrefix in cloudformation/parameters/embedded.json",
+    );
+    expect(sent().sort()).toEqual(['DescribeStacksCommand', 'GetCallerIdentityCommand', 'GetTemplateCommand']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { DeleteBucketCommand, HeadBucketCommand, ListBucketsCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -8,8 +8,9 @@ import { stackReadiness } from '../../scripts/lib/deployed-stack.js';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { keptBackupBucketParameter, restoreSource } from '../../scripts/lib/kept-backups.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { readTemplateText } from '../../scripts/lib/template.js';
 import { awsError } from './support/fixtures.js';
-import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
+import { KIT_BACKUP, KIT_INBOX, kitOutputs, OTHERS_TEMPLATE } from './support/kit-stack.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
@@ -47,8 +48,9 @@ beforeEach(() => {
 
 describe('restore reads the kept backup bucket whenever the stack cannot name it', () => {
   it('falls back for a stack whose create failed and left no outputs', async () => {
-    // Prepare
+    // Prepare: the kit's template, which tells the kit's stack without outputs from someone else's
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('ROLLBACK_COMPLETE', { StackStatusReason: 'The following resource(s) failed to create: [AuditTrail].' })] });
+    cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: await readTemplateText() });
     // Act
     const source = await restoreSource(target, clients);
     // Assess
@@ -114,6 +116,29 @@ describe('the stack as the verbs see it', () => {
     expect(readiness.usable ? '' : readiness.problem.message).toBe(
       "stack backup-kit on embedded lacks the kit's outputs: was it deployed from this kit's template? Run `make deploy TARGET=embedded`",
     );
+  });
+
+  it.each(['UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED', 'ROLLBACK_COMPLETE'])("says someone else's stack of the name in %s is not the kit's, instead of advising to destroy or replace it", async (status) => {
+    // Prepare: its template declares none of the kit's outputs
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack(status, { StackStatusReason: 'Resource handler returned message: "orders is in use"' })] });
+    cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: OTHERS_TEMPLATE });
+    // Act
+    const readiness = await stackReadiness(target, clients);
+    // Assess
+    expect(readiness.usable ? '' : readiness.problem).toBeInstanceOf(UsageError);
+    expect(readiness.usable ? '' : readiness.problem.message).toBe(
+      `stack backup-kit on embedded is in ${status} (Resource handler returned message: "orders is in use"): it is not one of this kit's (it has no InboxBucketName and BackupFunctionName outputs): the kit leaves it to its owner; give the kit another NamePrefix in cloudformation/parameters/embedded.json`,
+    );
+  });
+
+  it("advises the kit's own recovery for a failed stack of the kit's template", async () => {
+    // Prepare: a delete of the kit's stack failed (the outputs are there, as on AWS)
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('DELETE_FAILED', { Outputs: kitOutputs })] });
+    // Act
+    const readiness = await stackReadiness(target, clients);
+    // Assess
+    expect(readiness.usable ? '' : readiness.problem.message).toBe('stack backup-kit on embedded is in DELETE_FAILED: run `make destroy TARGET=embedded` (it empties the buckets first), then `make deploy TARGET=embedded`');
+    expect(cloudFormation).not.toHaveReceivedCommand(GetTemplateCommand);
   });
 });
 

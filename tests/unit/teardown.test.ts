@@ -1,4 +1,4 @@
-import { CloudFormationClient, DeleteStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DeleteStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import {
   DeleteBucketCommand,
   DeleteObjectsCommand,
@@ -19,8 +19,9 @@ import { StackOperationFailed } from '../../scripts/lib/stack.js';
 import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
 import { ArrivedDuringDestroy, tearDown } from '../../scripts/lib/teardown.js';
 import { embeddedTarget, LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
+import { readTemplateText } from '../../scripts/lib/template.js';
 import { awsError } from './support/fixtures.js';
-import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
+import { KIT_BACKUP, KIT_INBOX, kitOutputs, OTHERS_TEMPLATE } from './support/kit-stack.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const sts = mockClient(STSClient);
@@ -195,19 +196,38 @@ describe('destroy', () => {
     expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
   });
 
-  it.each(['UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED'])("refuses someone else's stack of the kit's name in %s too, whose outputs are not the kit's", async (status) => {
-    // Prepare: someone else's stack, left in a failed state the kit's advice answers with a destroy
-    cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [{ StackName: 'backup-kit', StackStatus: status as Stack['StackStatus'], CreationTime: new Date(), Outputs: [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }] }],
-    });
+  it.each([
+    ['UPDATE_ROLLBACK_FAILED', [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }]],
+    ['DELETE_FAILED', []],
+    ['ROLLBACK_COMPLETE', undefined],
+  ])("refuses, before anything is emptied, to delete someone else's stack of the kit's name left in %s", async (status, outputs) => {
+    // Prepare: its template is someone else's; the stack is in a state whose recovery advice names destroy
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'backup-kit', StackStatus: status as Stack['StackStatus'], CreationTime: new Date(), Outputs: outputs }] });
+    cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: OTHERS_TEMPLATE });
     // Act
     const destroyed = tearDown(target, clients, { deleteBackups: true, log: () => undefined });
     // Assess
     await expect(destroyed).rejects.toThrow(UsageError);
-    await expect(destroyed).rejects.toThrow(/^stack backup-kit on embedded is not one of this kit's \(it has no InboxBucketName and BackupFunctionName outputs\): destroy leaves it to its owner/);
+    await expect(destroyed).rejects.toThrow(
+      "stack backup-kit on embedded is not one of this kit's (it has no InboxBucketName and BackupFunctionName outputs): destroy leaves it to its owner. Nothing was deleted: the parameter file's NamePrefix (cloudformation/parameters/embedded.json) names someone else's stack",
+    );
     expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
     expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
     expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
+  });
+
+  it("deletes a stack of the kit's whose create failed: it has no outputs, and its template is the kit's", async () => {
+    // Prepare: the create was rolled back (ROLLBACK_COMPLETE), which leaves no outputs
+    cloudFormation.on(DescribeStacksCommand).callsFake(() => {
+      if (deletes === 0) return { Stacks: [{ StackName: 'backup-kit', StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date() }] };
+      throw new Error('Stack with id backup-kit does not exist');
+    });
+    cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: await readTemplateText() });
+    // Act
+    const teardown = await tearDown(target, clients, { deleteBackups: false, log: () => undefined });
+    // Assess
+    expect(teardown.stackDeleted).toBe(true);
+    expect(deletes).toBe(1);
   });
 
   it('deletes the backups an earlier stack kept when asked to, with no stack left', async () => {

@@ -15,3 +15,13 @@ export const kitOutputs: Output[] = [
   ['FailedEventsQueueArn', 'arn:aws:sqs:us-east-1:123456789012:backup-kit-failed-events'],
   ['LogGroupName', '/aws/lambda/backup-kit-backup'],
 ].map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue }));
+
+/** The template of someone else's stack that carries the kit's name: it declares none of the kit's outputs. */
+export const OTHERS_TEMPLATE = [
+  'Resources:',
+  '  OrdersQueue:',
+  '    Type: AWS::SQS::Queue',
+  'Outputs:',
+  '  OrdersQueueUrl:',
+  '    Value: !Ref OrdersQueue',
+].join('\n');
