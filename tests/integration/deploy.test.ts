@@ -77,6 +77,24 @@ describe('deploy to the embedded target', () => {
     expect(config.MemorySize).toBe(1024);
   });
 
+  it('lists a new NotificationEmail as the replacement of the e-mail subscription, as CloudFormation does, and other changes as none', async () => {
+    // Prepare: memory other than the stack's, whatever earlier tests left it at
+    const { target, deployment } = started();
+    const { MemorySize } = await deployment.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: deployment.outputs.BackupFunctionName }));
+    const memory = MemorySize === 1024 ? '2048' : '1024';
+    const moved: string[] = [];
+    const back: string[] = [];
+    // Act: a new address (the subscription's Endpoint, which it is created with), then the file's again with other memory
+    await deploy(target, { overrides: { NamePrefix: PREFIX, NotificationEmail: 'other@example.com', FunctionMemoryMb: memory }, log: (line) => moved.push(line) });
+    await deploy(target, { overrides: { NamePrefix: PREFIX }, log: (line) => back.push(line) });
+    // Assess
+    const subscription = '  Modify   ReceiptEmailSubscription (AWS::SNS::Subscription)  REPLACEMENT';
+    expect([moved, back].map((lines) => lines.filter((line) => /^ {2}Modify /.test(line)))).toEqual([
+      [subscription, '  Modify   BackupFunction (AWS::Lambda::Function)'],
+      [subscription, '  Modify   BackupFunction (AWS::Lambda::Function)'],
+    ]);
+  });
+
   it("keeps the function's variables strings through a stack update, as CloudFormation's Ref of a Number gives them", async () => {
     // Prepare
     const { target, deployment } = started();

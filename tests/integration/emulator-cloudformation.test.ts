@@ -197,6 +197,29 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(events.find((event) => event.ResourceStatus === 'UPDATE_ROLLBACK_IN_PROGRESS')?.ResourceStatusReason).toBe('The following resource(s) failed to update: [ExtraBucket].');
   });
 
+  it('marks each modification as CloudFormation does: a replacement when a property the resource is created with changes, conditional when one names a replaced resource', async () => {
+    // Prepare: a queue named by a parameter, another tuned by one, and a subscription of the first
+    const StackName = 'kit-cfn-replace-it';
+    const template: Template = {
+      Parameters: { QueueName: { Type: 'String' }, Visibility: { Type: 'Number', Default: 30 }, Raw: { Type: 'String', Default: 'false' } },
+      Resources: {
+        Renamed: { Type: 'AWS::SQS::Queue', Properties: { QueueName: { Ref: 'QueueName' } } },
+        Tuned: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'kit-cfn-replace-tuned', VisibilityTimeout: { Ref: 'Visibility' } } },
+        Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'kit-cfn-replace-topic' } },
+        ToRenamed: {
+          Type: 'AWS::SNS::Subscription',
+          Properties: { TopicArn: { Ref: 'Topic' }, Protocol: 'sqs', Endpoint: { 'Fn::GetAtt': ['Renamed', 'Arn'] }, RawMessageDelivery: { Ref: 'Raw' } },
+        },
+      },
+    };
+    await createdStack(StackName, template, { QueueName: 'kit-cfn-replace-a' });
+    // Act: a new QueueName (create-only: a new queue), a new VisibilityTimeout (changed in place), raw delivery on
+    const described = await changeSet(StackName, template, { QueueName: 'kit-cfn-replace-b', Visibility: '60', Raw: 'true' });
+    // Assess
+    const marks = Object.fromEntries((described.Changes ?? []).map(({ ResourceChange: change }) => [change?.LogicalResourceId, `${change?.Action} ${change?.Replacement}`]));
+    expect(marks).toEqual({ Renamed: 'Modify True', Tuned: 'Modify False', ToRenamed: 'Modify Conditional' });
+  });
+
   it('fails at its creation a change set that would give a bucket a property the emulator cannot honour, and leaves the stack usable', async () => {
     // Prepare
     const StackName = 'kit-cfn-unemulated-it';

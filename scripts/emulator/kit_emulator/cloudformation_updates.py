@@ -11,7 +11,8 @@ answers them), a log group's retention changes in place, a resource with Deletio
 template is kept, a resource that its own Condition keeps out of the stack is never updated, and a resource whose
 own Condition flips is added or removed (its removal reported, and the resource out of the stack's resources); a
 Condition that would add a resource of a type the emulator lacks fails the update by name: a change set fails at its
-creation, before it changes anything.
+creation, before it changes anything. A change set's modifications say whether they replace their resource
+(cloudformation_replacements.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from moto.logs.models import LogGroup, logs_backends
 from .cloudformation import (HANDLED_BUCKET_PROPERTIES, HANDLED_FUNCTION_PROPERTIES, UnsupportedByEmulator, change_done, change_failed, change_started,
                              emulates, references_in)
 from .cloudformation_parameters import effective_values
+from .cloudformation_replacements import replacements
 
 _original_build_resource_diff = ResourceMap.build_resource_diff
 _original_delete_resource = ResourceMap._delete_resource
@@ -101,6 +103,26 @@ def _without_metadata(resource: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in resource.items() if key != "Metadata"}
 
 
+def _changed_parameters(resource_map: ResourceMap, template: dict[str, Any], parameters: dict[str, Any]) -> tuple[set[str], dict[str, str]]:
+    """The parameters whose effective value an update changes, and every parameter's new effective value."""
+    # As in CloudFormation, a parameter left out of an update takes its default, not its previous value.
+    new_values = effective_values(template, parameters)
+    old_values = {k: str(v) for k, v in resource_map.resolved_parameters.items()}
+    return {name for name in template.get("Parameters", {}) if new_values.get(name) != old_values.get(name)}, new_values
+
+
+def _pseudo_parameters(resource_map: ResourceMap) -> dict[str, Any]:
+    return {name: value for name, value in resource_map._parsed_resources.items() if name.startswith("AWS::")}
+
+
+def _reevaluated_conditions(template: dict[str, Any], changed: set[str], new_values: dict[str, str], pseudo: dict[str, Any]) -> dict[str, bool]:
+    """The Conditions that read a changed parameter, evaluated with the new values. Only those can flip; the others are
+    not evaluated again, so that one the emulator cannot evaluate (Fn::FindInMap…) fails an update only when its inputs
+    change."""
+    conditions, declared = template.get("Conditions", {}), template.get("Parameters", {})
+    return {name: _evaluate(conditions, name, new_values, declared, pseudo) for name in conditions if _condition_inputs(conditions, name) & changed}
+
+
 def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
     diff = _changed_resources(self, other_template, parameters)
     # A resource its own Condition keeps out of the stack has nothing to update (a flip of that Condition adds it
@@ -120,18 +142,13 @@ def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parame
     if parameters is None:
         return diff
     declared = other_template.get("Parameters", {})
-    # As in CloudFormation, a parameter left out of an update takes its default, not its previous value.
-    new_values = effective_values(other_template, parameters)
-    old_values = {k: str(v) for k, v in self.resolved_parameters.items()}
-    changed = {name for name in declared if new_values.get(name) != old_values.get(name)}
+    changed, new_values = _changed_parameters(self, other_template, parameters)
     for name, resource in other_template.get("Resources", {}).items():
         if name in old_resources and name not in diff["Modify"] and references_in(resource) & changed:
             diff["Modify"].append(name)
     conditions = other_template.get("Conditions", {})
-    pseudo = {name: value for name, value in self._parsed_resources.items() if name.startswith("AWS::")}
-    # Only a Condition that reads a changed parameter can flip; the others are not evaluated again, so that one the
-    # emulator cannot evaluate (Fn::FindInMap…) fails an update only when its inputs change.
-    evaluated = {name: _evaluate(conditions, name, new_values, declared, pseudo) for name in conditions if _condition_inputs(conditions, name) & changed}
+    pseudo = _pseudo_parameters(self)
+    evaluated = _reevaluated_conditions(other_template, changed, new_values, pseudo)
 
     def decided(name: str) -> bool | None:
         if name in evaluated:
@@ -207,10 +224,21 @@ def _change_set_diff(self: ChangeSet) -> list[Change]:
         # The change set fails at its creation, before it changes anything, so that the stack stays usable.
         self.kit_refusal = str(error)  # type: ignore[attr-defined]
         names = {"Add": [], "Modify": [], "Remove": []}
-    old = self.stack.resource_map._resource_json_map
+    resource_map = self.stack.resource_map
+    old = resource_map._resource_json_map
     new = self.template_dict.get("Resources", {})
-    return [Change(action=action, logical_resource_id=name, resource_type=(new.get(name) or old[name])["Type"])
-            for action, resource_names in names.items() for name in resource_names]
+    changes = [Change(action=action, logical_resource_id=name, resource_type=(new.get(name) or old[name])["Type"])
+               for action, resource_names in names.items() for name in resource_names]
+    if names["Modify"]:
+        changed, new_values = _changed_parameters(resource_map, self.template_dict, self.parameters or {})
+        evaluated = _reevaluated_conditions(self.template_dict, changed, new_values, _pseudo_parameters(resource_map))
+        flipped = {name for name, holds in evaluated.items() if name not in resource_map.lazy_condition_map or holds != bool(resource_map.lazy_condition_map[name])}
+        marks = replacements(names["Modify"], old, new, self.stack.region_name,
+                             lambda value: bool(references_in(value) & changed or _if_conditions(value) & flipped))
+        for change in changes:
+            if change.action == "Modify":
+                change.replacement = marks[change.logical_resource_id]  # type: ignore[attr-defined]
+    return changes
 
 
 def _role_update(cls: type[Role], original_resource: Role, new_resource_name: str, cloudformation_json: dict[str, Any],
