@@ -182,6 +182,13 @@ function unlessGone(error: Error): void {
   if (error.name !== 'ChangeSetNotFoundException') throw error;
 }
 
+/** How the change set's listing marks a modification that replaces its resource (True) or may (Conditional). */
+const REPLACEMENT_NOTE: Readonly<Record<string, string>> = {
+  True: '  REPLACEMENT',
+  // CloudFormation decides it during the update, from a value it cannot know before (another resource's, say).
+  Conditional: '  REPLACEMENT if a value it names changes (Conditional)',
+};
+
 export type ChangeSummary = { readonly action: string; readonly logicalId: string; readonly type: string; readonly replacement?: string };
 
 export type DeployOptions = {
@@ -259,7 +266,7 @@ export async function deployStack(cf: CloudFormationClient, options: DeployOptio
   const changes = summarise(described.Changes ?? []);
   log(`change set ${changeSetName}:`);
   for (const change of changes) {
-    log(`  ${change.action.padEnd(8)} ${change.logicalId} (${change.type})${change.replacement === 'True' ? '  REPLACEMENT' : ''}`);
+    log(`  ${change.action.padEnd(8)} ${change.logicalId} (${change.type})${REPLACEMENT_NOTE[change.replacement ?? ''] ?? ''}`);
   }
   // A question left with Ctrl-C leaves no change set behind either.
   const confirmed = options.confirmChanges ? await options.confirmChanges(changes).catch(async (error: unknown) => {

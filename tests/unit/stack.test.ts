@@ -4,6 +4,7 @@ import {
   CloudFormationClient,
   CreateChangeSetCommand,
   CreateStackCommand,
+  DeleteChangeSetCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
   DescribeStacksCommand,
@@ -72,6 +73,33 @@ describe('a deploy that updates its stack', () => {
     await expect(attempt).rejects.toThrow(
       /^stack backup-kit was changed by another deploy after this one made its change set \(ChangeSet \[backup-kit-1\] does not exist\): this one changed nothing in it; once the other has ended, deploy again$/,
     );
+  });
+
+  it('lists a modification that may replace its resource (Conditional) as plainly as one that will', async () => {
+    // Prepare: CloudFormation marks each modification True, Conditional or False
+    cloudFormation.on(DescribeStacksCommand).resolves(stackWith({ FunctionMemoryMb: '512' }));
+    cloudFormation.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cloudFormation.on(CreateChangeSetCommand).resolves({});
+    const change = (LogicalResourceId: string, ResourceType: string, Replacement: 'True' | 'Conditional' | 'False') =>
+      ({ Type: 'Resource' as const, ResourceChange: { Action: 'Modify' as const, LogicalResourceId, ResourceType, Replacement } });
+    cloudFormation.on(DescribeChangeSetCommand).resolves({
+      Status: 'CREATE_COMPLETE',
+      Changes: [
+        change('ReceiptEmailSubscription', 'AWS::SNS::Subscription', 'True'),
+        change('InboxInvokePermission', 'AWS::Lambda::Permission', 'Conditional'),
+        change('BackupFunction', 'AWS::Lambda::Function', 'False'),
+      ],
+    });
+    cloudFormation.on(DeleteChangeSetCommand).resolves({});
+    const lines: string[] = [];
+    // Act: the question is answered no, so that nothing is executed
+    await deployStack(client, { stackName: 'backup-kit', templateBody: '{}', parameters: {}, log: (line) => lines.push(line), confirmChanges: async () => false, timeoutMs: 1_000, intervalMs: 10 });
+    // Assess
+    expect(lines.filter((line) => line.startsWith('  Modify'))).toEqual([
+      '  Modify   ReceiptEmailSubscription (AWS::SNS::Subscription)  REPLACEMENT',
+      '  Modify   InboxInvokePermission (AWS::Lambda::Permission)  REPLACEMENT if a value it names changes (Conditional)',
+      '  Modify   BackupFunction (AWS::Lambda::Function)',
+    ]);
   });
 
   it('says so too when its change set is gone before it was described', async () => {
