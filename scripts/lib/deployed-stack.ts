@@ -44,15 +44,14 @@ export async function stackReadiness(target: Target, clients: Clients, overrides
   const { stackName, stack } = await findStack(target, clients, overrides);
   const deploy = deployVerb(target);
   if (!stack) return { usable: false, stackName, problem: new UsageError(`${noStack(stackName, target)}: deploy it first with \`${deploy}\``) };
-  if (!verbsCanRun(stack.StackStatus ?? '')) {
-    // Someone else's failed stack of the name is theirs to recover: the advice (a destroy, a deploy that replaces it) is for the kit's.
-    if (!(await madeFromKitTemplate(clients.cloudFormation, stack))) {
-      const file = relative(projectRoot, target.parameterFile);
-      const problem = new UsageError(`${stackStatusLine(target, stack)}: it is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): the kit leaves it to its owner; give the kit another NamePrefix in ${file}`);
-      return { usable: false, stackName, stack, problem };
-    }
-    return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };
+  // Someone else's stack of the name, in whatever state, is theirs: the kit's advice (a deploy, a destroy) would be
+  // refused for it, as both leave such a stack to its owner.
+  if (!(await madeFromKitTemplate(clients.cloudFormation, stack))) {
+    const file = relative(projectRoot, target.parameterFile);
+    const problem = new UsageError(`${stackStatusLine(target, stack)}: it is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): the kit leaves it to its owner; give the kit another NamePrefix in ${file}`);
+    return { usable: false, stackName, stack, problem };
   }
+  if (!verbsCanRun(stack.StackStatus ?? '')) return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };
   const outputs = completeOutputs(outputsOf(stack));
   if (!outputs) {
     return { usable: false, stackName, stack, problem: new UsageError(`stack ${stackName} on ${target.name} lacks the kit's outputs: was it deployed from this kit's template? Run \`${deploy}\``) };

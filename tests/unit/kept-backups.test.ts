@@ -107,8 +107,8 @@ describe('restore reads the kept backup bucket whenever the stack cannot name it
 
 describe('the stack as the verbs see it', () => {
   it('is not usable when it lacks the kit’s outputs, and says how to deploy on this target', async () => {
-    // Prepare
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('CREATE_COMPLETE')] });
+    // Prepare: the kit's stack (its InboxBucketName and BackupFunctionName tell it), without an output the kit reads
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('CREATE_COMPLETE', { Outputs: kitOutputs.filter((output) => output.OutputKey !== 'LogGroupName') })] });
     // Act
     const readiness = await stackReadiness(target, clients);
     // Assess
@@ -116,6 +116,19 @@ describe('the stack as the verbs see it', () => {
     expect(readiness.usable ? '' : readiness.problem.message).toBe(
       "stack backup-kit on embedded lacks the kit's outputs: was it deployed from this kit's template? Run `make deploy TARGET=embedded`",
     );
+  });
+
+  it("says someone else's ready stack of the name is not the kit's, instead of advising a deploy that refuses it", async () => {
+    // Prepare: a usable stack whose outputs are someone else's
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE', { Outputs: [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }] })] });
+    // Act
+    const readiness = await stackReadiness(target, clients);
+    // Assess
+    expect(readiness.usable ? '' : readiness.problem).toBeInstanceOf(UsageError);
+    expect(readiness.usable ? '' : readiness.problem.message).toBe(
+      "stack backup-kit on embedded is in UPDATE_COMPLETE: it is not one of this kit's (it has no InboxBucketName and BackupFunctionName outputs): the kit leaves it to its owner; give the kit another NamePrefix in cloudformation/parameters/embedded.json",
+    );
+    expect(cloudFormation).not.toHaveReceivedCommand(GetTemplateCommand);
   });
 
   it.each(['UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED', 'ROLLBACK_COMPLETE'])("says someone else's stack of the name in %s is not the kit's, instead of advising to destroy or replace it", async (status) => {
