@@ -10,7 +10,7 @@ import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds, type QueueRedrive } from '../lib/redrive.js';
 import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
-import type { Target } from '../lib/targets.js';
+import type { Target, TargetName } from '../lib/targets.js';
 import type { ArtefactView, ConsoleBackend, Overview, Place, Problem, StackView } from './backend.js';
 import { recentBackups } from './backups.js';
 import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState } from './receipts.js';
@@ -33,9 +33,12 @@ export type LiveBackendOptions = {
   readonly stopping?: AbortSignal;
 };
 
-/** A part of a page that could not be read, said in the page; a target that stopped answering is the whole page's 503. */
-const problemOf = (error: unknown): Problem => {
-  if (stoppedAnswering(error)) throw error;
+/**
+ * A part of a page that could not be read, said in the page; a target that stopped answering is the whole page's 503
+ * (on aws a lost network too: a name that does not resolve, a connection reset).
+ */
+const problemOf = (target: TargetName) => (error: unknown): Problem => {
+  if (stoppedAnswering(error, target)) throw error;
   const gone = missingBucket(error);
   return { problem: `${(error as Error).name}: ${(error as Error).message}${gone ? `: ${gone}` : ''}` };
 };
@@ -109,7 +112,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
           receiptsSince: since,
           receiptsProblem: receipts.problem,
         }))
-        .catch(problemOf);
+        .catch(problemOf(target.name));
       // SQS has no read that leaves a message untouched: listing receives each one, which hides it for a moment
       // (a receive that hides nothing cannot page past the first ten), then makes it visible again at once. That is
       // why the console answers no request another site started (guard.ts).
@@ -124,7 +127,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
                 visibilitySeconds: LISTING_VISIBILITY_SECONDS,
                 dryRun: true,
               }),
-            ).catch(problemOf);
+            ).catch(problemOf(target.name));
       // Both awaited together: one failing (the target stopped answering) leaves the other's failure handled too.
       const [backupsRead, parkedRead] = await Promise.all([backups, parked]);
       return { stack: view, backups: backupsRead, parked: parkedRead, reports };

@@ -9,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { liveBackend } from '../../scripts/console/live-backend.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { SkipReason } from '../../scripts/lib/restore.js';
-import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { embeddedTarget, TargetName } from '../../scripts/lib/targets.js';
 import { eventFor } from './support/fixtures.js';
 import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
 import { VersionedS3Model } from './support/s3-model.js';
@@ -83,6 +83,23 @@ describe('the console’s overview when the target stops answering', () => {
     const overview = backend.overview('');
     // Assess
     await expect(overview).rejects.toThrow('connect ECONNREFUSED 127.0.0.1:9');
+  });
+});
+
+describe('the console’s overview on aws when the network is lost', () => {
+  it('fails the whole page too, as the target stopped answering, where a part of it named the lost name alone', async () => {
+    // Prepare: the stack was read; AWS's names then no longer resolve (offline, a VPN dropped)
+    const onAws = liveBackend({ ...target, name: TargetName.aws }, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    const unresolved = Object.assign(new Error('getaddrinfo ENOTFOUND s3.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' });
+    logs.on(FilterLogEventsCommand).rejects(unresolved);
+    s3.on(ListObjectVersionsCommand).rejects(unresolved);
+    sqs.on(ReceiveMessageCommand).rejects(unresolved);
+    lambda.onAnyCommand().rejects(unresolved);
+    // Act
+    const overview = onAws.overview('');
+    // Assess
+    await expect(overview).rejects.toThrow('getaddrinfo ENOTFOUND s3.us-east-1.amazonaws.com');
   });
 });
 
