@@ -294,11 +294,11 @@ export async function redriveOne(
 }
 
 /**
- * What becomes of an event that failed again: its message is made visible again at once, and stays in the queue for
- * the next redrive, which runs it again.
+ * What becomes of an event that failed again, said once, beside its error (the script's line and the console's): its
+ * message is made visible again at once and stays in the queue, where nothing retries it but the next redrive.
  */
 export function failedAgainAdvice(targetName: string): string {
-  return `its message stays in the queue, visible again at once: \`make redrive TARGET=${targetName}\` runs it again, once what the error names is fixed (S3 or Lambda failing or throttled passes by itself)`;
+  return `nothing retries it: its message stays in the queue, visible again at once, for \`make redrive TARGET=${targetName}\` once what the error names is fixed or, S3 or Lambda failing or throttled, has passed`;
 }
 
 /** What the script and the console say of an event left in the queue because an inbox version it names is archived. */
@@ -445,7 +445,7 @@ export function summarizeRedrive(redrive: Pick<QueueRedrive, 'results' | 'unread
   const superseded = count((result) => result.notBackedUp !== undefined);
   return (
     `redriven ${redrive.results.length - failed - skipped - ignored - archived}${superseded ? ` (${superseded} with a version not backed up: overwritten or deleted since it was parked)` : ''}, ` +
-    `failed again ${failed} (left in the queue${failed ? ', where nothing retries it: fix what its error names, then redrive it again' : ''}), skipped ${skipped} (another reader has them), ` +
+    `failed again ${failed} (left in the queue), skipped ${skipped} (another reader has them), ` +
     `ignored by the function ${ignored} (left in the queue), ${archived ? `archived ${archived} (left in the queue: restore first), ` : ''}unreadable ${redrive.unreadable.length} (left alone)`
   );
 }

@@ -424,6 +424,22 @@ describe('what an action that did not succeed answers', () => {
   });
 });
 
+describe('a redrive whose event failed again', () => {
+  it('says beside its error what becomes of it, as make redrive does, and the tally only counts it', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'localstack' });
+    backend.redrive.mockResolvedValueOnce({
+      messages: 1, parked: [parkedEvent], unreadable: [], notReleased: [], hiddenElsewhere: 0, interrupted: [],
+      results: [{ event: parkedEvent, error: 'RetryableBackupError: backup of 1 record(s) failed: a.txt (S3 failed or throttled (transient))' }],
+    });
+    // Act
+    const html = await (await app.request(post('/redrive', { token: TOKEN, messageId: 'm-1' }))).text();
+    // Assess
+    expect(html).toContain('failed again: RetryableBackupError: backup of 1 record(s) failed: a.txt (S3 failed or throttled (transient)); nothing retries it: its message stays in the queue, visible again at once, for `make redrive TARGET=localstack` once what the error names is fixed');
+    expect(html.match(/nothing retries it/g)).toHaveLength(1);
+  });
+});
+
 describe('a redrive the console’s stop cut short', () => {
   it('names the events it handed back to the queue, with the 500 of make redrive’s exit 1', async () => {
     // Prepare: one event redriven, two handed back when Ctrl-C stopped the console

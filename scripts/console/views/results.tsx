@@ -1,7 +1,7 @@
 import type { FC } from 'hono/jsx';
 import { asFolder } from '../../lib/bucket-listing.js';
 import { Finding, repairOutcome, repairResult, RepairState, type Repair } from '../../lib/reconcile.js';
-import { ARCHIVED_ADVICE, describeHiddenElsewhere, leftUndone, LISTED_IN_PART, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
+import { ARCHIVED_ADVICE, describeHiddenElsewhere, failedAgainAdvice, leftUndone, LISTED_IN_PART, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
 import { overwriteConsequence, RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import { saveInboxOnly, WHY_INBOX_ONLY } from '../../lib/unbacked.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
@@ -39,7 +39,7 @@ export const RedrivePage: FC<{ redrive: QueueRedrive; notReceived: readonly stri
             {result.skipped
               ? `skipped: ${result.skipped}`
               : result.error
-                ? `failed again: ${shownText(result.error)}`
+                ? `failed again: ${shownText(result.error)}; ${failedAgainAdvice(session.place.target)}`
                 : result.ignored
                   ? `ignored by the function (${shownText(result.whyIgnored ?? '')}): left in the queue`
                   : result.archived
