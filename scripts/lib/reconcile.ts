@@ -7,7 +7,7 @@ import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder, type LatestEntry, type VersionEntry } from './bucket-listing.js';
 import { describeKeptBelowMarker, inboxContentOf, listVersionsCommand, ONLY_DELETE_MARKERS, sourcesHeld } from './restore.js';
-import { answerFoundArchived, errorMessageOf, invokeFunction } from './invoke.js';
+import { answerFoundArchived, errorMessageOf, invokeFunction, withoutRetryPromise } from './invoke.js';
 import { s3PutEvent } from './s3-event.js';
 import type { TargetName } from './targets.js';
 import { describeError } from '../../handler/errors.js';
@@ -197,8 +197,8 @@ export async function repairThroughFunction(
             const event = { ...s3PutEvent({ bucket: buckets.inboxBucket, key: before.key, region, versionId: before.inboxVersionId }), [REDRIVE_OF_FIELD]: `repair-${randomUUID()}` };
             let invocation = await invokeFunction(lambda, functionName, event);
             if (invocation.functionError) invocation = await invokeFunction(lambda, functionName, event);
-            // The function's error speaks of the retries Lambda gives an upload's event; a repair is invoked, and has none.
-            if (invocation.functionError) return { before, error: `${errorMessageOf(invocation)} (Lambda retries an upload's event, not a repair: repair it again)` };
+            // The function's error promises the retries Lambda gives an upload's event; a repair, invoked, has none: left out, as a redrive leaves it out.
+            if (invocation.functionError) return { before, error: `${withoutRetryPromise(errorMessageOf(invocation))} (nothing retries a repair: repair it again)` };
             const checked = await checkKey(s3, buckets, before.key);
             const after = goneFromInbox(checked) ? { ...checked, versionKept: await versionKept(s3, buckets, before, checked) } : checked;
             // An archived version is the owner's to restore first: the function says so, and the repair passes it on.
