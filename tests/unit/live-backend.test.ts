@@ -71,35 +71,23 @@ describe('the console’s reads of a missing stack', () => {
 const readyStack: Stack = { StackName: 'backup-kit', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date(), Outputs: kitOutputs };
 
 describe('the console’s overview when the target stops answering', () => {
-  it('fails the whole page, so that it answers 503 with what to check, instead of a part of it saying so', async () => {
-    // Prepare: the stack was read; the function's log and the queue then refuse the connection
+  it.each([
+    // the function's log and the queue refuse the connection
+    [TargetName.embedded, Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' })],
+    // on aws, AWS's names no longer resolve (offline, a VPN dropped): a part of the page named the lost name alone
+    [TargetName.aws, Object.assign(new Error('getaddrinfo ENOTFOUND s3.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' })],
+  ])('fails the whole page on %s, so that it answers 503 with what to check, instead of a part of it saying so: %s', async (name, lost) => {
+    // Prepare: the stack was read; then every read fails
+    const onTarget = liveBackend({ ...target, name }, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
-    logs.on(FilterLogEventsCommand).rejects(refused);
-    s3.on(ListObjectVersionsCommand).rejects(refused);
-    sqs.on(ReceiveMessageCommand).rejects(refused);
-    lambda.onAnyCommand().rejects(refused);
+    logs.on(FilterLogEventsCommand).rejects(lost);
+    s3.on(ListObjectVersionsCommand).rejects(lost);
+    sqs.on(ReceiveMessageCommand).rejects(lost);
+    lambda.onAnyCommand().rejects(lost);
     // Act
-    const overview = backend.overview('');
+    const overview = onTarget.overview('');
     // Assess
-    await expect(overview).rejects.toThrow('connect ECONNREFUSED 127.0.0.1:9');
-  });
-});
-
-describe('the console’s overview on aws when the network is lost', () => {
-  it('fails the whole page too, as the target stopped answering, where a part of it named the lost name alone', async () => {
-    // Prepare: the stack was read; AWS's names then no longer resolve (offline, a VPN dropped)
-    const onAws = liveBackend({ ...target, name: TargetName.aws }, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
-    const unresolved = Object.assign(new Error('getaddrinfo ENOTFOUND s3.us-east-1.amazonaws.com'), { code: 'ENOTFOUND' });
-    logs.on(FilterLogEventsCommand).rejects(unresolved);
-    s3.on(ListObjectVersionsCommand).rejects(unresolved);
-    sqs.on(ReceiveMessageCommand).rejects(unresolved);
-    lambda.onAnyCommand().rejects(unresolved);
-    // Act
-    const overview = onAws.overview('');
-    // Assess
-    await expect(overview).rejects.toThrow('getaddrinfo ENOTFOUND s3.us-east-1.amazonaws.com');
+    await expect(overview).rejects.toThrow(lost.message);
   });
 });
 

@@ -179,29 +179,14 @@ describe('destroy', () => {
     expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
   });
 
-  it("refuses, before anything is emptied, to delete a stack of the kit's name that is not one of the kit's", async () => {
-    // Prepare: someone else's stack that happens to carry the parameter file's NamePrefix
-    cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [{ StackName: 'backup-kit', StackStatus: 'UPDATE_COMPLETE', CreationTime: new Date(), Outputs: [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }] }],
-    });
-    // Act
-    const destroyed = tearDown(target, clients, { deleteBackups: true, log: () => undefined });
-    // Assess
-    await expect(destroyed).rejects.toThrow(UsageError);
-    await expect(destroyed).rejects.toThrow(
-      "stack backup-kit on embedded is not one of this kit's (it has no InboxBucketName and BackupFunctionName outputs): destroy leaves it to its owner. Nothing was deleted: the parameter file's NamePrefix (cloudformation/parameters/embedded.json) names someone else's stack",
-    );
-    expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
-    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
-    expect(s3.commandCalls(DeleteBucketCommand)).toHaveLength(0);
-  });
-
   it.each([
+    // Usable: its outputs tell it, and no template is read
+    ['UPDATE_COMPLETE', [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }]],
     ['UPDATE_ROLLBACK_FAILED', [{ OutputKey: 'OrdersQueueUrl', OutputValue: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders' }]],
     ['DELETE_FAILED', []],
     ['ROLLBACK_COMPLETE', undefined],
   ])("refuses, before anything is emptied, to delete someone else's stack of the kit's name left in %s", async (status, outputs) => {
-    // Prepare: its template is someone else's; the stack is in a state whose recovery advice names destroy
+    // Prepare: its outputs, and where it failed its template, are someone else's (a failed state's recovery advice names destroy)
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ StackName: 'backup-kit', StackStatus: status as Stack['StackStatus'], CreationTime: new Date(), Outputs: outputs }] });
     cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: OTHERS_TEMPLATE });
     // Act
