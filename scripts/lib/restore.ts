@@ -595,7 +595,13 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           // For the latest: the newest version named, which the inbox keeps (its bytes told the backup's apart).
           const kept = request.version ?? otherBytesSources[0]!;
           const missing = request.version ? `no backup of version ${request.version}` : 'no backup that holds the bytes of the inbox version it names';
-          return skip(SkipReason.noBackup, `${missing}${tampered}; the inbox still keeps ${several ? `version ${kept}` : 'that version'}: ${copyBackCommand(buckets.inboxBucket!, key, kept)} makes it current again`);
+          // The inbox's current version, intact, needs no restore: its backup needs writing again, as a repair does.
+          const current = await headObjectVersion(s3, buckets.inboxBucket!, key).catch(() => undefined);
+          const keep =
+            current?.versionId === kept
+              ? `${several ? `version ${kept}` : 'that version'} is the inbox's current one, intact, with nothing to restore: ${makeCommand(request, 'reconcile FIX=1')} backs it up again`
+              : `the inbox still keeps ${several ? `version ${kept}` : 'that version'}: ${copyBackCommand(buckets.inboxBucket!, key, kept)} makes it current again`;
+          return skip(SkipReason.noBackup, `${missing}${tampered}; ${keep}`);
         }
         const onlyMarkers = (backups.get(key) ?? []).length > 0 && (backups.get(key) ?? []).every((entry) => entry.deleteMarker);
         if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}${onlyMarkers ? `: ${ONLY_DELETE_MARKERS}` : ''}`);

@@ -476,6 +476,28 @@ describe('planRestore of an inbox version named by a newer backup with other byt
   });
 });
 
+describe('planRestore of the inbox’s current version, whose only backup holds other bytes', () => {
+  it('says the version is there, intact, and that a repair backs it up again, where it said to make it current again', async () => {
+    // Prepare: docs/a.txt backed up by someone else than the function (other bytes), naming the inbox's current version
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const current = model.put('the-inbox', 'docs/a.txt', { body: 'my thesis' });
+    model.put('the-backups', 'docs/a.txt', { body: 'ENCRYPTED', metadata: { 'source-version-id': current } });
+    const plan = async (request: Omit<RestoreRequest, 'key' | 'to' | 'force'>) =>
+      (await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', force: false, ...request }))[0]!;
+    // Act
+    const [latest, bySource] = [await plan({}), await plan({ version: current, target: 'localstack' })];
+    // Assess
+    for (const item of [latest, bySource]) {
+      expect(item).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.noBackup });
+      expect(item.reason).toContain(`1 backup version names version ${current} but holds other bytes than the inbox keeps for it`);
+      expect(item.reason).not.toContain('copy-object');
+    }
+    expect(latest.reason).toMatch(/; that version is the inbox's current one, intact, with nothing to restore: `make reconcile FIX=1` backs it up again$/);
+    expect(bySource.reason).toMatch(/: `make reconcile FIX=1 TARGET=localstack` backs it up again$/);
+  });
+});
+
 describe('planRestore by time, where the inbox holds a version uploaded in parts', () => {
   const at = (time: string) => new Date(`2026-11-27T${time}Z`);
   const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
