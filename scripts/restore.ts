@@ -11,6 +11,7 @@ import {
   describePassedOver,
   executeRestore,
   listBackupHistory,
+  markerOverNewest,
   notRestored,
   ONLY_DELETE_MARKERS,
   overwriteConsequence,
@@ -104,9 +105,9 @@ run(async () => {
       console.log(`  ${v.versionId.padEnd(36)} ${v.backedUpAt.toISOString()}  ${String(v.size).padStart(11)}  ${(v.provenance.sourceVersionId ?? '(not recorded)').padEnd(36)} ${v.sourceTime.toISOString()}${v.latest ? '  (latest)' : ''}${tampered}`);
     }
     // Deleted in the backup bucket (no verb of the kit deletes so): its versions are kept below, and restore reads them.
-    const top = markers.find((marker) => marker.latest);
-    if (top) {
-      console.log(`the latest is a delete marker: someone deleted the key in s3://${buckets.backupBucket}, and the versions below it are kept; ${describeKeptBelowMarker(listedKey, top, retentionDaysOf(parameters), target.name)}`);
+    const over = markerOverNewest(history);
+    if (over) {
+      console.log(`the latest is a delete marker: someone deleted the key in s3://${buckets.backupBucket}, and the versions below it are kept; ${describeKeptBelowMarker(listedKey, over, retentionDaysOf(parameters), target.name)}`);
     }
     return ExitCode.ok;
   }

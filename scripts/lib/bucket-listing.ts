@@ -83,8 +83,12 @@ export async function historyOf(s3: S3Client, bucket: string, key: string): Prom
   return (await historyUnder(s3, bucket, key)).get(key) ?? [];
 }
 
-/** A key's latest entry; a delete marker counts the object versions kept below it (the key was deleted, its versions were not). */
-export type LatestEntry = VersionEntry & { readonly versionsBelow?: number };
+/**
+ * A key's latest entry; a delete marker counts the object versions kept below it (the key was deleted, its versions
+ * were not) and says when the newest of them became noncurrent: the marker right above it, the lowest of markers
+ * stacked on top (a key deleted twice), from which S3's NoncurrentDays count.
+ */
+export type LatestEntry = VersionEntry & { readonly versionsBelow?: number; readonly noncurrentSince?: Date };
 
 /** Each key's latest entry under a prefix (a delete marker when the key was deleted), without holding its history. */
 export async function latestUnder(s3: S3Client, bucket: string, prefix?: string, onEntry?: (count: number) => void): Promise<Map<string, LatestEntry>> {
@@ -93,8 +97,9 @@ export async function latestUnder(s3: S3Client, bucket: string, prefix?: string,
   for await (const entry of versionEntries(s3, bucket, prefix)) {
     // A key's latest entry is listed before its older ones (versionEntries' order).
     const top = latest.get(entry.key);
-    if (entry.latest) latest.set(entry.key, entry);
-    else if (!entry.deleteMarker && top?.deleteMarker) latest.set(entry.key, { ...top, versionsBelow: (top.versionsBelow ?? 0) + 1 });
+    if (entry.latest) latest.set(entry.key, entry.deleteMarker ? { ...entry, noncurrentSince: entry.lastModified } : entry);
+    else if (top?.deleteMarker && !entry.deleteMarker) latest.set(entry.key, { ...top, versionsBelow: (top.versionsBelow ?? 0) + 1 });
+    else if (top?.deleteMarker && !top.versionsBelow) latest.set(entry.key, { ...top, noncurrentSince: entry.lastModified });
     onEntry?.((count += 1));
   }
   return latest;

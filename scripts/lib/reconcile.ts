@@ -117,7 +117,7 @@ export async function reconcileBuckets(
 function hiddenOrphanDetail(top: LatestEntry, options: { readonly target?: TargetName; readonly retentionDays?: number }): string {
   return (
     `the inbox no longer has the key, and it was deleted in the backup bucket too (a delete marker of ${top.lastModified.toISOString()} is its latest); ` +
-    `its ${top.versionsBelow} backup version(s) are kept below the marker (${listVersionsCommand(top.key, options.target)} lists them): ${describeKeptBelowMarker(top.key, { deletedAt: top.lastModified }, options.retentionDays, options.target)}`
+    `its ${top.versionsBelow} backup version(s) are kept below the marker (${listVersionsCommand(top.key, options.target)} lists them): ${describeKeptBelowMarker(top.key, { deletedAt: top.noncurrentSince ?? top.lastModified }, options.retentionDays, options.target)}`
   );
 }
 

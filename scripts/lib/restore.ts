@@ -226,6 +226,17 @@ export async function listBackupVersions(s3: S3Client, backupBucket: string, key
   return (await listBackupHistory(s3, backupBucket, key)).flatMap((entry) => ('version' in entry ? [entry.version] : []));
 }
 
+/**
+ * The delete marker that made a key's newest backup version noncurrent, when a marker is the key's latest: the one right
+ * above that version (of markers stacked on a key deleted twice, the lowest), from which S3's NoncurrentDays count.
+ */
+export function markerOverNewest(history: readonly BackupHistoryEntry[]): BackupDeleteMarker | undefined {
+  const newest = history.findIndex((entry) => 'version' in entry);
+  const above = history[newest - 1];
+  const top = history[0];
+  return top && 'deleteMarker' in top && top.deleteMarker.latest && above && 'deleteMarker' in above ? above.deleteMarker : undefined;
+}
+
 const DAY_MS = 86_400_000;
 
 /**

@@ -173,6 +173,20 @@ describe('checking keys against the backup, and repairing them through the funct
     );
   });
 
+  it('counts the expiry of the backups below markers stacked on a key deleted twice from the marker right above them', async () => {
+    // Prepare: deleted in the backup bucket on the 27th, and again on December 20th; S3's NoncurrentDays count from the first
+    const version = model.put(INBOX, 'twice.txt', { body: 'kept below', writtenAt: new Date('2026-11-27T10:00:00Z') });
+    model.put(BACKUP, 'twice.txt', { body: 'kept below', metadata: { 'source-version-id': version }, writtenAt: new Date('2026-11-27T10:00:01Z') });
+    model.deleteKey(INBOX, 'twice.txt');
+    model.deleteKey(BACKUP, 'twice.txt', new Date('2026-11-27T18:30:00Z'));
+    model.deleteKey(BACKUP, 'twice.txt', new Date('2026-12-20T09:00:00Z'));
+    // Act
+    const findings = await reconcileBuckets(s3 as unknown as S3Client, buckets, { retentionDays: 30 });
+    // Assess
+    expect(findings[0]?.detail).toContain('(a delete marker of 2026-12-20T09:00:00.000Z is its latest)');
+    expect(findings[0]?.detail).toMatch(/the newest from 2026-12-28T00:00:00.000Z: restore before then$/);
+  });
+
   it('says of a key whose backup versions are all gone, only delete markers left, that no backup of it is left, not that versions are kept', async () => {
     // Prepare: in the inbox; its backup deleted without a version id, then its one version by its id
     const current = model.put(INBOX, 'emptied.txt', { body: 'only in the inbox' });

@@ -1,7 +1,7 @@
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, expiryBelowMarker, listBackupHistory, listBackupVersions, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult } from '../../scripts/lib/restore.js';
+import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, expiryBelowMarker, listBackupHistory, listBackupVersions, markerOverNewest, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult } from '../../scripts/lib/restore.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -122,6 +122,23 @@ describe('listBackupHistory', () => {
       ['version', first],
     ]);
     expect(versions.map((version) => version.versionId)).toEqual([second, first]);
+  });
+});
+
+describe('markerOverNewest', () => {
+  it('names, of markers stacked on a key deleted twice, the one right above the newest backup, from which its expiry counts', async () => {
+    // Prepare: a backup, the key deleted on the 27th and again on December 20th; and a key whose latest is a backup
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 's1' }, writtenAt: new Date('2026-11-27T10:00:00Z') });
+    const first = model.deleteKey('the-backups', 'docs/a.txt', new Date('2026-11-27T11:00:00Z'));
+    model.deleteKey('the-backups', 'docs/a.txt', new Date('2026-12-20T09:00:00Z'));
+    model.put('the-backups', 'docs/b.txt', { metadata: { 'source-version-id': 's2' }, writtenAt: new Date('2026-11-27T10:00:00Z') });
+    // Act
+    const [twice, current] = await Promise.all(['docs/a.txt', 'docs/b.txt'].map(async (key) => markerOverNewest(await listBackupHistory(s3 as unknown as S3Client, 'the-backups', key))));
+    // Assess
+    expect([twice?.versionId, twice?.deletedAt.toISOString()]).toEqual([first, '2026-11-27T11:00:00.000Z']);
+    expect(current).toBeUndefined();
   });
 });
 
