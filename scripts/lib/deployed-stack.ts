@@ -4,7 +4,7 @@ import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { completeOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
-import { describeStack, KIT_STACK_OUTPUTS, madeFromKitTemplate, outputsOf, parametersOf } from './stack.js';
+import { describeStack, madeFromKitTemplate, NOT_THE_KITS, outputsOf, parametersOf } from './stack.js';
 import { deployVerb, needsRecovery, StackNeedsRecovery, stackStatusLine, verbsCanRun } from './stack-state.js';
 import { projectRoot } from './paths.js';
 import type { Target } from './targets.js';
@@ -48,7 +48,7 @@ export async function stackReadiness(target: Target, clients: Clients, overrides
   // refused for it, as both leave such a stack to its owner.
   if (!(await madeFromKitTemplate(clients.cloudFormation, stack))) {
     const file = relative(projectRoot, target.parameterFile);
-    const problem = new UsageError(`${stackStatusLine(target, stack)}: it is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): the kit leaves it to its owner; give the kit another NamePrefix in ${file}`);
+    const problem = new UsageError(`${stackStatusLine(target, stack)}: it ${NOT_THE_KITS}: the kit leaves it to its owner; give the kit another NamePrefix in ${file}`);
     return { usable: false, stackName, stack, problem };
   }
   if (!verbsCanRun(stack.StackStatus ?? '')) return { usable: false, stackName, stack, problem: needsRecovery(target, stack) };

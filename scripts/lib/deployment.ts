@@ -12,7 +12,7 @@ import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot, templatePath } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, refuseUnversionedKeptBucket, retentionOf } from './kept-bucket-settings.js';
-import { createdMeanwhile, deployStack, describeStack, KIT_STACK_OUTPUTS, madeFromKitTemplate, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
+import { createdMeanwhile, deployStack, describeStack, madeFromKitTemplate, NOT_THE_KITS, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, destroyVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
 import { UsageError } from './cli.js';
@@ -116,7 +116,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   // held, and a failed one of theirs would be deleted (a failed create) or met with advice to destroy it.
   if (existing && !(await madeFromKitTemplate(clients.cloudFormation, existing))) {
     throw new UsageError(
-      `stack ${stackName} on ${target.name} is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): deploying would replace its resources with the kit's, deleting them. ` +
+      `stack ${stackName} on ${target.name} ${NOT_THE_KITS}: deploying would replace its resources with the kit's, deleting them. ` +
         `Nothing was changed: give the kit another NamePrefix in ${relative(projectRoot, target.parameterFile)}`,
     );
   }

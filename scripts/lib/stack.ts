@@ -14,6 +14,7 @@ import {
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import { UsageError } from './cli.js';
 import type { Parameters } from './parameters.js';
 import { verbsCanRun } from './stack-state.js';
 import { parseTemplate, type Template } from './template.js';
@@ -59,6 +60,9 @@ export function parametersOf(stack: Stack | undefined): Parameters {
 /** The outputs that tell a stack of this kit's template: every version of the template has declared them. */
 export const KIT_STACK_OUTPUTS = ['InboxBucketName', 'BackupFunctionName'] as const;
 
+/** How deploy, destroy and the verbs say that a stack of the kit's name is someone else's. */
+export const NOT_THE_KITS = `is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs)`;
+
 /** Whether a stack was made from this kit's template, by its outputs (a stack whose create failed has none). */
 export function isKitStack(stack: Stack): boolean {
   const outputs = new Set((stack.Outputs ?? []).map((output) => output.OutputKey));
@@ -73,7 +77,13 @@ export function isKitStack(stack: Stack): boolean {
 export async function madeFromKitTemplate(cf: CloudFormationClient, stack: Stack): Promise<boolean> {
   if (isKitStack(stack)) return true;
   if (verbsCanRun(stack.StackStatus ?? '')) return false;
-  const response = await cf.send(new GetTemplateCommand({ StackName: stack.StackId ?? stack.StackName }));
+  const response = await cf.send(new GetTemplateCommand({ StackName: stack.StackId ?? stack.StackName })).catch((error: Error) => {
+    // Without its template the stack cannot be told from someone else's, and no verb may act on it as the kit's.
+    throw new UsageError(
+      `stack ${stack.StackName} (${stack.StackStatus}) shows none of the kit's outputs, and its template, which would tell whether it is the kit's, could not be read (${error.name}: ${error.message}): ` +
+        'nothing was changed; allow this identity cloudformation:GetTemplate, or look at the stack in the CloudFormation console',
+    );
+  });
   let declared: unknown;
   try {
     declared = (parseTemplate(response?.TemplateBody ?? '') as Partial<Template> | null)?.Outputs;

@@ -10,7 +10,7 @@ import { findStack, noStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketFor } from './kept-backups.js';
-import { deleteStack, describeStack, KIT_STACK_OUTPUTS, madeFromKitTemplate, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
+import { deleteStack, describeStack, madeFromKitTemplate, NOT_THE_KITS, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
 import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
 import { TargetName, type Target } from './targets.js';
 import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, retentionDaysOf, unbackedInStack, versionName, type InboxHistory } from './unbacked.js';
@@ -146,7 +146,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   // failed one (a rollback or a delete that failed) too, whose recovery advice names destroy.
   if (stack && !(await madeFromKitTemplate(clients.cloudFormation, stack))) {
     throw new UsageError(
-      `stack ${stackName} on ${target.name} is not one of this kit's (it has no ${KIT_STACK_OUTPUTS.join(' and ')} outputs): destroy leaves it to its owner. ` +
+      `stack ${stackName} on ${target.name} ${NOT_THE_KITS}: destroy leaves it to its owner. ` +
         `Nothing was deleted: the parameter file's NamePrefix (${relative(projectRoot, target.parameterFile)}) names someone else's stack`,
     );
   }

@@ -9,10 +9,12 @@ import {
   DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { deployStack, parametersMovedOn, StackOperationFailed } from '../../scripts/lib/stack.js';
+import { UsageError } from '../../scripts/lib/cli.js';
+import { deployStack, madeFromKitTemplate, parametersMovedOn, StackOperationFailed } from '../../scripts/lib/stack.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const client = new CloudFormationClient({ region: 'us-east-1' });
@@ -113,5 +115,20 @@ describe('a deploy that updates its stack', () => {
     // Assess
     await expect(attempt).rejects.toThrow(/^stack backup-kit was changed by another deploy after this one made its change set /);
     expect(cloudFormation.commandCalls(ExecuteChangeSetCommand)).toHaveLength(0);
+  });
+});
+
+describe('a stack of the kit\'s name that shows none of its outputs', () => {
+  it('is not taken for the kit\'s or for someone else\'s when its template cannot be read: the refusal names the right to ask for', async () => {
+    // Prepare: a failed stack without outputs, and an identity that may not read templates
+    cloudFormation.on(GetTemplateCommand).rejects(Object.assign(new Error('User is not authorized to perform: cloudformation:GetTemplate'), { name: 'AccessDenied' }));
+    const stack = { StackName: 'backup-kit', StackStatus: 'ROLLBACK_COMPLETE' as const, CreationTime: new Date() };
+    // Act
+    const judged = madeFromKitTemplate(client, stack);
+    // Assess
+    await expect(judged).rejects.toThrow(UsageError);
+    await expect(judged).rejects.toThrow(
+      "stack backup-kit (ROLLBACK_COMPLETE) shows none of the kit's outputs, and its template, which would tell whether it is the kit's, could not be read (AccessDenied: User is not authorized to perform: cloudformation:GetTemplate): nothing was changed; allow this identity cloudformation:GetTemplate, or look at the stack in the CloudFormation console",
+    );
   });
 });
