@@ -413,7 +413,7 @@ export function describeLeftOut(
   );
   const reconcile = `make reconcile${targetName ? ` TARGET=${targetName}` : ''}`;
   const kept = result.notDeleted
-    ? [`; but its message could not be deleted (${shownText(result.notDeleted)}): it stays in the queue, and the next redrive runs it again, which finds the copy made (its receipt may go out again)`]
+    ? [`; but its message could not be deleted (${shownText(result.notDeleted)}): it stays in the queue, hidden until this redrive's hold on it runs out, and a redrive after that runs it again, which finds the copy made (its receipt may go out again)`]
     : [];
   const unchecked = result.checkFailed ? [`; its message is deleted, but whether the backups hold its versions could not be read (${shownText(result.checkFailed)}): \`${reconcile}\` checks them`] : [];
   const others = result.othersIgnored ? [`; ${result.othersIgnored} other record(s) ignored by the function (${result.whyOthersIgnored ?? ''}), gone with the message`] : [];

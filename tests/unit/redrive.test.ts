@@ -229,7 +229,7 @@ describe('redrive keeps each message its own until its event ran', () => {
     expect(result).toMatchObject({ outcomes: ['copied'], notDeleted: 'InternalError: We encountered an internal error. Please try again.' });
     expect(result?.error).toBeUndefined();
     expect(describeLeftOut(result!)).toBe(
-      '; but its message could not be deleted (InternalError: We encountered an internal error. Please try again.): it stays in the queue, and the next redrive runs it again, which finds the copy made (its receipt may go out again)',
+      '; but its message could not be deleted (InternalError: We encountered an internal error. Please try again.): it stays in the queue, hidden until this redrive\'s hold on it runs out, and a redrive after that runs it again, which finds the copy made (its receipt may go out again)',
     );
     expect(summarizeRedrive(redrive)).toMatch(/^redriven 1, failed again 0 /);
     expect(redriveFailed(redrive)).toBe(true);
