@@ -40,12 +40,19 @@ export function receiptLogStart(windowMs: number, now: Date, stackCreated: Date 
   return new Date(Math.max(windowStart, retained, stackCreated?.getTime() ?? windowStart));
 }
 
+/**
+ * The function's receipt lines, as a FilterLogEvents pattern: CloudWatch Logs sends these alone, not the log's other
+ * lines (decisions, START, END, REPORT: four of every five a backup logs), which a long window made many pages of.
+ */
+export const RECEIPT_LINES = `{ $.outcome = "${Outcome.receiptSent}" || $.outcome = "${Outcome.notifyFailed}" }`;
+
 /** Reads the receipt_sent / notify_failed lines the function logged since `since`. */
 export async function readReceiptLog(logs: CloudWatchLogsClient, logGroupName: string, since: Date): Promise<ReceiptLog> {
   const sent = new Set<string>();
   const failed = new Map<string, string>();
   try {
-    for (const line of await functionLogLines(logs, logGroupName, since.getTime())) {
+    // The outcome is checked here too: a target that does not filter (LocalStack) sends every line.
+    for (const line of await functionLogLines(logs, logGroupName, since.getTime(), RECEIPT_LINES)) {
       const sourceVersionId = typeof line.sourceVersionId === 'string' ? line.sourceVersionId : undefined;
       if (!line.key || !sourceVersionId) continue;
       if (line.outcome === Outcome.receiptSent) sent.add(entry(line.key, sourceVersionId));

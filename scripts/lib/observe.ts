@@ -7,11 +7,12 @@ import { BackupMetadata } from '../../handler/provenance.js';
 /** One structured line the function logged (Powertools JSON), with the log event's timestamp. */
 export type FunctionLogLine = Record<string, unknown> & { readonly message?: string; readonly outcome?: string; readonly key?: string; readonly timestamp?: string; readonly eventTimestamp: number };
 
-export async function logEvents(logs: CloudWatchLogsClient, logGroupName: string, sinceMs: number): Promise<FilteredLogEvent[]> {
+/** The log group's events since a moment; with a filter pattern, only those it matches (CloudWatch Logs filters them). */
+export async function logEvents(logs: CloudWatchLogsClient, logGroupName: string, sinceMs: number, filterPattern?: string): Promise<FilteredLogEvent[]> {
   const events: FilteredLogEvent[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await logs.send(new FilterLogEventsCommand({ logGroupName, startTime: sinceMs, nextToken }));
+    const page = await logs.send(new FilterLogEventsCommand({ logGroupName, startTime: sinceMs, nextToken, ...(filterPattern ? { filterPattern } : {}) }));
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
@@ -34,9 +35,9 @@ function structuredLines(events: readonly FilteredLogEvent[]): FunctionLogLine[]
   return lines.sort((a, b) => a.eventTimestamp - b.eventTimestamp);
 }
 
-/** The function's JSON log lines since a moment, newest last. */
-export async function functionLogLines(logs: CloudWatchLogsClient, logGroupName: string, sinceMs: number): Promise<FunctionLogLine[]> {
-  return structuredLines(await logEvents(logs, logGroupName, sinceMs));
+/** The function's JSON log lines since a moment (those a filter pattern matches, when given), newest last. */
+export async function functionLogLines(logs: CloudWatchLogsClient, logGroupName: string, sinceMs: number, filterPattern?: string): Promise<FunctionLogLine[]> {
+  return structuredLines(await logEvents(logs, logGroupName, sinceMs, filterPattern));
 }
 
 /**

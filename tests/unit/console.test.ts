@@ -929,6 +929,22 @@ describe('receipts', () => {
     expect(receiptOf(read, 'a.txt', 'v1', since).state).toBe(ReceiptState.sent);
     expect(receiptOf(read, 'b.txt', 'v2', since).state).toBe(ReceiptState.notSent);
   });
+
+  it("asks CloudWatch Logs for the receipt lines alone, page by page, not for the whole log of the window", async () => {
+    // Prepare: two pages of receipt lines
+    const logs = mockClient(CloudWatchLogsClient);
+    const line = (key: string) => ({ timestamp: 1, message: JSON.stringify({ outcome: 'receipt_sent', key, sourceVersionId: 'v1' }) });
+    logs.on(FilterLogEventsCommand).resolvesOnce({ events: [line('a.txt')], nextToken: 'page-2' }).resolves({ events: [line('b.txt')] });
+    // Act
+    const read = await readReceiptLog(logs as unknown as CloudWatchLogsClient, '/aws/lambda/x', since);
+    // Assess
+    const pattern = '{ $.outcome = "receipt_sent" || $.outcome = "notify_failed" }';
+    expect(logs.commandCalls(FilterLogEventsCommand).map((call) => [call.args[0].input.filterPattern, call.args[0].input.nextToken, call.args[0].input.startTime])).toEqual([
+      [pattern, undefined, since.getTime()],
+      [pattern, 'page-2', since.getTime()],
+    ]);
+    expect([receiptOf(read, 'a.txt', 'v1', since).state, receiptOf(read, 'b.txt', 'v1', since).state]).toEqual([ReceiptState.sent, ReceiptState.sent]);
+  });
 });
 
 describe('reports', () => {
