@@ -63,8 +63,14 @@ export type KeyVersions = {
   readonly inboxBucket?: string;
   /** Why the backups kept after the stack are read instead of the stack's (as `make restore` says it). */
   readonly fallback?: string;
+  /** The backup version this page follows: it shows the versions older than that one (the newest without it). */
+  readonly after?: string;
+  /** Older versions follow this page's last: the next page follows this version. */
+  readonly olderAfter?: string;
+  /** The version the page was to follow is no longer a backup of the key (expired, or deleted): nothing is listed. */
+  readonly afterGone?: true;
   /**
-   * Each version with its receipt, and `otherBytes` where it names an inbox version as its source but holds other
+   * The page's versions, each with its receipt, and `otherBytes` where it names an inbox version as its source but holds other
    * bytes than the inbox keeps for it: not written by the function (tampered?), as `make restore LIST=1` marks it.
    */
   readonly versions: readonly (BackupVersionInfo & { readonly receipt: Receipt; readonly otherBytes?: boolean })[];
@@ -102,7 +108,8 @@ export type ReconcileRun = {
 export type ConsoleBackend = {
   readonly place: Place;
   overview(search: string): Promise<Overview>;
-  keyVersions(key: string): Promise<KeyVersions>;
+  /** A page of a key's backup versions, newest first: the newest, or those older than its backup version `after`. */
+  keyVersions(key: string, after?: string): Promise<KeyVersions>;
   /** Redrives the parked events of these message ids, or all of them. */
   redrive(messageIds: readonly string[] | undefined): Promise<QueueRedrive>;
   /** `history`: also the earlier inbox versions no backup holds (reads every backup version of such keys). */

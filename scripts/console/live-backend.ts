@@ -8,10 +8,10 @@ import type { Parameters } from '../lib/parameters.js';
 import { repairable, repairThroughFunction } from '../lib/reconcile.js';
 import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds, type QueueRedrive } from '../lib/redrive.js';
-import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
+import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersionsPage, planRestore, RestoreAction, SkipReason, type BackupVersionsPage, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
 import type { Target, TargetName } from '../lib/targets.js';
-import type { ArtefactView, ConsoleBackend, Overview, Place, Problem, StackView } from './backend.js';
+import type { ArtefactView, ConsoleBackend, KeyVersions, Overview, Place, Problem, StackView } from './backend.js';
 import { recentBackups } from './backups.js';
 import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState } from './receipts.js';
 import { readReports } from './reports.js';
@@ -24,6 +24,8 @@ export type LiveBackendOptions = {
   readonly receiptWindowMs: number;
   /** How many keys the overview shows. */
   readonly shownKeys: number;
+  /** How many backup versions a key's page shows; a link leads to the older ones (KEY_PAGE_VERSIONS by default). */
+  readonly keyPageVersions?: number;
   /** Parameters that name another stack than the target's parameter file does (tests use their own NamePrefix). */
   readonly overrides?: Parameters;
   /**
@@ -34,6 +36,13 @@ export type LiveBackendOptions = {
 };
 
 /**
+ * A key's page shows this many of its backup versions, newest first, and links to the older ones: each is read with a
+ * HeadObject (its source), and a HeadObject of the inbox checks its bytes, so a page of a long history is read in a
+ * fraction of a second where all of a thousand took seconds.
+ */
+export const KEY_PAGE_VERSIONS = 50;
+
+/**
  * A part of a page that could not be read, said in the page; a target that stopped answering is the whole page's 503
  * (on aws a lost network too: a name that does not resolve, a connection reset).
  */
@@ -42,6 +51,13 @@ const problemOf = (target: TargetName) => (error: unknown): Problem => {
   const gone = missingBucket(error);
   return { problem: `${(error as Error).name}: ${(error as Error).message}${gone ? `: ${gone}` : ''}` };
 };
+
+/** Where a key's page stands in its history: the version it follows, the one the next page follows, or that the first is gone. */
+const pageOf = (after: string | undefined, { olderAfter, afterGone }: Omit<BackupVersionsPage, 'versions'>): Pick<KeyVersions, 'after' | 'olderAfter' | 'afterGone'> => ({
+  ...(after !== undefined ? { after } : {}),
+  ...(olderAfter !== undefined ? { olderAfter } : {}),
+  ...(afterGone ? { afterGone } : {}),
+});
 
 async function artefactOf(clients: Clients, functionName: string): Promise<ArtefactView> {
   let local: { sha256: string; codeSha256: string } | undefined;
@@ -133,24 +149,26 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       return { stack: view, backups: backupsRead, parked: parkedRead, reports };
     },
 
-    async keyVersions(key) {
+    async keyVersions(key, after) {
+      const page = { after, versions: options.keyPageVersions ?? KEY_PAGE_VERSIONS };
       const readiness = await stackReadiness(target, clients, options.overrides);
       if (!readiness.usable) {
         // As make restore does: the backups the stack kept are there without it (lib/kept-backups.ts).
         const { buckets, fallback } = await keptBackupSource(target, clients, readiness, options.account);
         const receipt = { state: ReceiptState.unknown, detail: 'the function’s log is gone with its stack' };
-        const versions = await listBackupVersions(clients.s3, buckets.backupBucket, key);
+        const { versions, ...paging } = await listBackupVersionsPage(clients.s3, buckets.backupBucket, key, page);
         return {
           key,
           backupBucket: buckets.backupBucket,
           fallback,
+          ...pageOf(after, paging),
           versions: versions.map((version) => ({ ...version, receipt })),
         };
       }
       const { outputs } = readiness.deployed;
-      const [receipts, versions] = await Promise.all([
+      const [receipts, { versions, ...paging }] = await Promise.all([
         readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince(readiness.stack.CreationTime, readiness.deployed.parameters)),
-        listBackupVersions(clients.s3, outputs.BackupBucketName, key),
+        listBackupVersionsPage(clients.s3, outputs.BackupBucketName, key, page),
       ]);
       // The owner picks a version to restore here: one another hand wrote is marked, as LIST=1 marks it.
       const otherBytes = await backupsWithOtherBytes(clients.s3, outputs.InboxBucketName, key, versions);
@@ -158,6 +176,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         key,
         backupBucket: outputs.BackupBucketName,
         inboxBucket: outputs.InboxBucketName,
+        ...pageOf(after, paging),
         versions: versions.map((version) => ({
           ...version,
           receipt: receiptOf(receipts, key, version.provenance.sourceVersionId, version.backedUpAt),

@@ -167,7 +167,8 @@ export function consoleApp({ backend, token, login, reportsDir }: ConsoleAppOpti
   app.get('/key', async (c) => {
     const key = c.req.query('key');
     if (!key) return problem(c, 400, 'Which key?', 'Name a key: /key?key=<key>, or pick one in the overview.');
-    const view = await backend.keyVersions(key);
+    // A blank `after` is the newest page, as no `after` is.
+    const view = await backend.keyVersions(key, c.req.query('after') || undefined);
     return page(c, <KeyPage view={view} session={session} />, view.versions.length === 0 ? 404 : 200);
   });
 

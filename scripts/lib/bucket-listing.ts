@@ -42,12 +42,19 @@ function mergedNewestFirst(versions: readonly VersionEntry[], markers: readonly 
   return merged;
 }
 
+/** Where a listing starts, and how many entries S3 lists a page (its own 1,000 by default). */
+export type ListingStart = {
+  /** The entry the listing goes on after, as S3's KeyMarker and VersionIdMarker name it. */
+  readonly after?: { readonly key: string; readonly versionId: string };
+  readonly pageSize?: number;
+};
+
 /** Every version and delete marker under a prefix, page by page (S3 lists each key's entries newest first). */
-export async function* versionEntries(s3: S3Client, bucket: string, prefix?: string): AsyncGenerator<VersionEntry> {
-  let KeyMarker: string | undefined;
-  let VersionIdMarker: string | undefined;
+export async function* versionEntries(s3: S3Client, bucket: string, prefix?: string, { after, pageSize }: ListingStart = {}): AsyncGenerator<VersionEntry> {
+  let KeyMarker = after?.key;
+  let VersionIdMarker = after?.versionId;
   do {
-    const page = await listObjectVersions(s3, { Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker });
+    const page = await listObjectVersions(s3, { Bucket: bucket, Prefix: prefix, KeyMarker, VersionIdMarker, ...(pageSize ? { MaxKeys: pageSize } : {}) });
     const versions: VersionEntry[] = (page.Versions ?? []).map((v) => ({ key: v.Key!, versionId: v.VersionId ?? 'null', deleteMarker: false, latest: Boolean(v.IsLatest), lastModified: v.LastModified ?? new Date(0), size: v.Size ?? 0, etag: v.ETag }));
     const markers: VersionEntry[] = (page.DeleteMarkers ?? []).map((m) => ({ key: m.Key!, versionId: m.VersionId ?? 'null', deleteMarker: true, latest: Boolean(m.IsLatest), lastModified: m.LastModified ?? new Date(0), size: 0 }));
     yield* mergedNewestFirst(versions, markers);
@@ -81,6 +88,28 @@ export async function historyUnder(s3: S3Client, bucket: string, prefix?: string
 /** The history of exactly one key, newest first. */
 export async function historyOf(s3: S3Client, bucket: string, key: string): Promise<VersionEntry[]> {
   return (await historyUnder(s3, bucket, key)).get(key) ?? [];
+}
+
+/** Part of one key's history, newest first: its entries up to a number of object versions, and whether more follow. */
+export type HistoryPage = { readonly entries: readonly VersionEntry[]; readonly more: boolean };
+
+/**
+ * The entries of one key's history, newest first, after its version `after` (from its newest without one), up to its
+ * `versions`th object version; read no further than that needs. S3 lists a key's entries before those of the keys it
+ * is the beginning of (`a.txt` before `a.txt.bak`), so the walk ends at the first other key.
+ */
+export async function historyPageOf(s3: S3Client, bucket: string, key: string, { after, versions }: { readonly after?: string; readonly versions: number }): Promise<HistoryPage> {
+  const entries: VersionEntry[] = [];
+  let counted = 0;
+  const start = after === undefined ? {} : { after: { key, versionId: after } };
+  // One version more than the page shows tells whether older ones follow.
+  for await (const entry of versionEntries(s3, bucket, key, { ...start, pageSize: versions + 1 })) {
+    if (entry.key !== key) break;
+    if (!entry.deleteMarker && counted === versions) return { entries, more: true };
+    if (!entry.deleteMarker) counted += 1;
+    entries.push(entry);
+  }
+  return { entries, more: false };
 }
 
 /**

@@ -7,7 +7,7 @@ import { describeError, isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
 import { keyOption } from './aws-cli.js';
-import { asFolder, historyOf, historyUnder, type VersionEntry } from './bucket-listing.js';
+import { asFolder, historyOf, historyPageOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { bucketExists, NotOwnersBucket } from './buckets.js';
 import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
 import { shellWord, shownName } from '../../handler/shown-name.js';
@@ -235,6 +235,30 @@ export function markerOverNewest(history: readonly BackupHistoryEntry[]): Backup
   const above = history[newest - 1];
   const top = history[0];
   return top && 'deleteMarker' in top && top.deleteMarker.latest && above && 'deleteMarker' in above ? above.deleteMarker : undefined;
+}
+
+/**
+ * A page of a key's backup versions, newest first; `olderAfter` names the last one listed when older ones follow, and
+ * `afterGone` says that the version the page was to follow is no longer a backup of the key (expired, or deleted).
+ */
+export type BackupVersionsPage = { readonly versions: readonly BackupVersionInfo[]; readonly olderAfter?: string; readonly afterGone?: true };
+
+/**
+ * Up to `versions` backup versions of one key, newest first, after its backup version `after` (from the newest
+ * without one), with their provenance: only those are listed and read, where listBackupVersions reads every one (a
+ * HeadObject each, seconds for a history of a thousand).
+ */
+export async function listBackupVersionsPage(s3: S3Client, backupBucket: string, key: string, page: { readonly after?: string; readonly versions: number }): Promise<BackupVersionsPage> {
+  // A listing after a version that is gone would start nowhere or anywhere (S3 does not say which): it is looked at.
+  const [{ entries, more }, after] = await Promise.all([historyPageOf(s3, backupBucket, key, page), page.after === undefined ? undefined : headBackup(s3, backupBucket, key, page.after)]);
+  if (page.after !== undefined && !after) return { versions: [], afterGone: true };
+  const listed = entries.filter((entry) => !entry.deleteMarker);
+  const limit = pLimit(HEAD_CONCURRENCY);
+  const described = await Promise.all(listed.map((entry) => limit(() => describeBackupVersion(s3, backupBucket, entry))));
+  return {
+    versions: described.filter((version): version is BackupVersionInfo => version !== undefined),
+    ...(more ? { olderAfter: listed.at(-1)!.versionId } : {}),
+  };
 }
 
 const DAY_MS = 86_400_000;

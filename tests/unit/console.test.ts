@@ -378,6 +378,56 @@ describe('a key whose backup versions include one another hand wrote', () => {
   });
 });
 
+describe('a key with a long history', () => {
+  const version = (versionId: string) => ({
+    key: 'docs/a b.txt',
+    versionId,
+    backedUpAt: new Date('2026-11-28T10:00:00Z'),
+    size: 9,
+    latest: versionId === 'b9',
+    provenance: { sourceVersionId: `s-${versionId}` },
+    sourceTime: new Date('2026-11-28T09:59:00Z'),
+    content: { size: 9, checksums: {} },
+    receipt: { state: ReceiptState.sent, detail: 'receipt_sent is in the log' },
+  });
+
+  it('shows a page of its newest versions with a link to the older ones, and each older page with a way back', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.keyVersions.mockImplementation(async (key: string, after?: string) =>
+      after === undefined
+        ? { key, backupBucket: 'backups', inboxBucket: 'inbox', olderAfter: 'b8', versions: [version('b9'), version('b8')] }
+        : { key, backupBucket: 'backups', inboxBucket: 'inbox', after, versions: [version('b7')] },
+    );
+    // Act
+    const newest = await (await app.request(pageAt('/key?key=docs%2Fa%20b.txt'))).text();
+    const older = await app.request(pageAt('/key?key=docs%2Fa%20b.txt&after=b8'));
+    const olderHtml = await older.text();
+    // Assess: the older page is asked for by the version the newest page ended with, and restores as any other
+    expect(backend.keyVersions.mock.calls).toEqual([['docs/a b.txt', undefined], ['docs/a b.txt', 'b8']]);
+    expect(newest).toContain('<a href="/key?key=docs%2Fa%20b.txt&amp;after=b8">older versions →</a>');
+    expect(newest).not.toContain('newest versions</a>');
+    expect(older.status).toBe(200);
+    expect(olderHtml).toContain('older than backup version <code>b8</code>');
+    expect(olderHtml).toContain('<a href="/key?key=docs%2Fa%20b.txt">← newest versions</a>');
+    expect(olderHtml).not.toContain('older versions →');
+    expect(olderHtml).toContain('name="version" value="b7"');
+  });
+
+  it('answers 404 for a page after a version no longer backed up, with the way to the newest versions', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.keyVersions.mockResolvedValue({ key: 'docs/a b.txt', backupBucket: 'backups', after: 'gone', afterGone: true, versions: [] });
+    // Act
+    const response = await app.request(pageAt('/key?key=docs%2Fa%20b.txt&after=gone'));
+    // Assess
+    expect(response.status).toBe(404);
+    const html = await response.text();
+    expect(html).toContain('backup version gone is no longer a backup of this key (expired, or deleted)');
+    expect(html).toContain('<a href="/key?key=docs%2Fa%20b.txt">← newest versions</a>');
+  });
+});
+
 describe('a key without backups', () => {
   it('answers its page 404, saying there is no backup of it', async () => {
     // Prepare

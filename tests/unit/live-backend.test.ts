@@ -250,4 +250,44 @@ describe('the console’s key page', () => {
       [genuine, false],
     ]);
   });
+
+  it('shows a page of the newest versions of a long history, reading only those, and leads page by page to the oldest', async () => {
+    // Prepare: seven uploads of docs/a.txt, each backed up; another key that begins with its name; pages of three
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const backups: string[] = [];
+    for (let upload = 1; upload <= 7; upload += 1) {
+      const inbox = model.put(KIT_INBOX, 'docs/a.txt', { body: `draft ${upload}` });
+      backups.unshift(model.put(KIT_BACKUP, 'docs/a.txt', { body: `draft ${upload}`, metadata: { 'source-version-id': inbox } }));
+    }
+    model.put(KIT_BACKUP, 'docs/a.txt.bak', { body: 'elsewhere' });
+    const paged = liveBackend(target, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10, keyPageVersions: 3 });
+    // Act
+    const newest = await paged.keyVersions('docs/a.txt');
+    const headsOfNewest = s3.commandCalls(HeadObjectCommand).length;
+    const second = await paged.keyVersions('docs/a.txt', newest.olderAfter);
+    const oldest = await paged.keyVersions('docs/a.txt', second.olderAfter);
+    // Assess: each page reads its versions and their sources (one HeadObject each), never the whole history
+    expect([newest, second, oldest].map((page) => [page.versions.map((version) => version.versionId), page.after, page.olderAfter])).toEqual([
+      [backups.slice(0, 3), undefined, backups[2]],
+      [backups.slice(3, 6), backups[2], backups[5]],
+      [backups.slice(6), backups[5], undefined],
+    ]);
+    expect(headsOfNewest).toBe(6);
+  });
+
+  it('says so when the version a page was to follow is no longer a backup of the key, instead of listing from elsewhere', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.put(KIT_BACKUP, 'docs/a.txt', { body: 'kept' });
+    // Act
+    const view = await backend.keyVersions('docs/a.txt', 'expired-version');
+    // Assess
+    expect([view.versions, view.after, view.afterGone]).toEqual([[], 'expired-version', true]);
+  });
 });

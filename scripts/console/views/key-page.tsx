@@ -1,20 +1,43 @@
 import type { FC } from 'hono/jsx';
 import type { KeyVersions } from '../backend.js';
-import { ActionForm, Bytes, keyFieldValue, KeyName, Layout, Time, type Session } from './layout.js';
+import { ActionForm, Bytes, keyFieldValue, keyHref, KeyName, Layout, Time, type Session } from './layout.js';
 import { ReceiptBadge } from './overview.js';
+
+/** The address of a page of a key's versions: the newest, or those older than a backup version. */
+const pageHref = (key: string, after?: string) => (after === undefined ? keyHref(key) : `${keyHref(key)}&after=${encodeURIComponent(after)}`);
+
+/** Links to the newest versions (from an older page) and to the older ones, where there are any. */
+const PageLinks: FC<{ view: KeyVersions }> = ({ view }) =>
+  view.after !== undefined || view.olderAfter !== undefined ? (
+    <p class="pages">
+      {view.after !== undefined && <a href={pageHref(view.key)}>← newest versions</a>}
+      {view.after !== undefined && view.olderAfter !== undefined && ' · '}
+      {view.olderAfter !== undefined && <a href={pageHref(view.key, view.olderAfter)}>older versions →</a>}
+    </p>
+  ) : null;
+
+/** Why a page lists no version: no backup at all, none older than the version it follows, or that version is gone. */
+function nothingListed(view: KeyVersions): string {
+  if (view.afterGone) return `backup version ${view.after} is no longer a backup of this key (expired, or deleted): start again from its newest versions`;
+  return view.after === undefined ? 'no backup of this key' : `no backup version older than ${view.after}`;
+}
 
 export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, session }) => (
   <Layout place={session.place} title="Backup versions">
     <p class="subject">
       <span class="key">
         <KeyName name={view.key} />
-      </span> in <code>s3://{view.backupBucket}</code>, newest first
+      </span>{' '}
+      in <code>s3://{view.backupBucket}</code>
+      {view.after === undefined ? ', newest first' : <>, older than backup version <code>{view.after}</code>, newest first</>}
+      {view.olderAfter !== undefined && ` (${view.versions.length} shown here; older versions on the next page)`}
     </p>
     {view.fallback && (
       <p class="problem">{`${view.fallback}: reading the backups kept in s3://${view.backupBucket}; there is no inbox to restore into, so name a bucket/prefix.`}</p>
     )}
+    <PageLinks view={view} />
     {view.versions.length === 0 ? (
-      <p class="problem">no backup of this key</p>
+      <p class="problem">{nothingListed(view)}</p>
     ) : (
       <table class="versions">
         <thead>
@@ -63,6 +86,7 @@ export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, ses
         </tbody>
       </table>
     )}
+    <PageLinks view={view} />
     <p class="hint">
       Restore copies the version back server-side, into the inbox under the same key unless you name a <code>bucket/prefix</code>. It never overwrites
       without asking; a restored file is an upload like any other, and the function backs it up again.
