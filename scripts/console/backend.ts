@@ -51,7 +51,7 @@ export type Problem = { readonly problem: string };
 export type Overview = {
   readonly stack: StackView;
   /** Present once the stack is ready. */
-  readonly backups?: (RecentBackups & { readonly search: string; readonly receiptsSince: Date; readonly receiptsProblem?: string }) | Problem;
+  readonly backups?: (RecentBackups & { readonly search: string; readonly receiptsSince: Date }) | Problem;
   readonly parked?: ParkedList | Problem;
   readonly reports: readonly TargetReports[];
 };

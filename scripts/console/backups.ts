@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { headBackup } from '../../handler/source.js';
 import { historyUnder, type VersionEntry } from '../lib/bucket-listing.js';
-import { receiptOf, type Receipt, type ReceiptLog } from './receipts.js';
+import { receiptOf, type Receipt, type ReceiptLog, type ShownBackup } from './receipts.js';
 
 /** One backed-up key: how many versions the backup holds, and its latest. */
 export type BackedUpKey = {
@@ -26,12 +26,23 @@ export type RecentBackups = {
   readonly matching: number;
   /** How many keys the backup bucket holds in all. */
   readonly total: number;
+  /** Why the function's log could not be read; then every receipt is unknown. */
+  readonly receiptsProblem?: string;
 };
 
 const HEAD_CONCURRENCY = 8;
 
-/** The backup's keys whose name contains `search` (any case), newest backup first, with their latest version. */
-export async function recentBackups(s3: S3Client, backupBucket: string, search: string, limit: number, receipts: ReceiptLog): Promise<RecentBackups> {
+/**
+ * The backup's keys whose name contains `search` (any case), newest backup first, with their latest version and its
+ * receipt, read by `receipts` once the versions shown are known (only their receipts are looked for).
+ */
+export async function recentBackups(
+  s3: S3Client,
+  backupBucket: string,
+  search: string,
+  limit: number,
+  receipts: (shown: readonly ShownBackup[]) => Promise<ReceiptLog>,
+): Promise<RecentBackups> {
   const history = await historyUnder(s3, backupBucket);
   const needle = search.trim().toLowerCase();
   const kept = [...history.entries()]
@@ -40,27 +51,31 @@ export async function recentBackups(s3: S3Client, backupBucket: string, search: 
   const matching = kept.filter((item) => item.key.toLowerCase().includes(needle));
   matching.sort((a, b) => b.versions[0].lastModified.getTime() - a.versions[0].lastModified.getTime() || (a.key < b.key ? -1 : 1));
   const limitHeads = pLimit(HEAD_CONCURRENCY);
-  const keys = await Promise.all(
+  const shown = await Promise.all(
     matching.slice(0, limit).map((item) =>
-      limitHeads(async (): Promise<BackedUpKey> => {
-        const latest = item.versions[0];
+      limitHeads(async () => {
         // The source version is user metadata: only a HEAD of the version reads it.
-        const head = await headBackup(s3, backupBucket, item.key, latest.versionId);
-        const sourceVersionId = head?.provenance.sourceVersionId;
-        return {
-          key: item.key,
-          versions: item.versions.length,
-          latest: {
-            versionId: latest.versionId,
-            size: latest.size,
-            backedUpAt: latest.lastModified,
-            sourceVersionId,
-            receipt: receiptOf(receipts, item.key, sourceVersionId, latest.lastModified),
-          },
-          ...(item.deletedAt ? { deletedAt: item.deletedAt } : {}),
-        };
+        const head = await headBackup(s3, backupBucket, item.key, item.versions[0].versionId);
+        return { item, provenance: head?.provenance };
       }),
     ),
   );
-  return { keys, matching: matching.length, total: kept.length };
+  const log = await receipts(shown.map(({ item, provenance }) => ({ ...provenance, backedUpAt: item.versions[0].lastModified })));
+  const keys = shown.map(({ item, provenance }): BackedUpKey => {
+    const latest = item.versions[0];
+    const sourceVersionId = provenance?.sourceVersionId;
+    return {
+      key: item.key,
+      versions: item.versions.length,
+      latest: {
+        versionId: latest.versionId,
+        size: latest.size,
+        backedUpAt: latest.lastModified,
+        sourceVersionId,
+        receipt: receiptOf(log, item.key, sourceVersionId, latest.lastModified),
+      },
+      ...(item.deletedAt ? { deletedAt: item.deletedAt } : {}),
+    };
+  });
+  return { keys, matching: matching.length, total: kept.length, ...(log.problem ? { receiptsProblem: log.problem } : {}) };
 }

@@ -121,13 +121,11 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       if (!stack) return { stack: view, reports };
       const { outputs } = stack;
       const since = receiptsSince(createdAt, stack.parameters);
-      const backups: Promise<Overview['backups']> = readReceiptLog(clients.logs, outputs.LogGroupName, since)
-        .then(async (receipts) => ({
-          ...(await recentBackups(clients.s3, outputs.BackupBucketName, search, options.shownKeys, receipts)),
-          search,
-          receiptsSince: since,
-          receiptsProblem: receipts.problem,
-        }))
+      // The log is read for the keys shown only, from the oldest of their sources on (receipts.ts).
+      const backups: Promise<Overview['backups']> = recentBackups(clients.s3, outputs.BackupBucketName, search, options.shownKeys, (shown) =>
+        readReceiptLog(clients.logs, outputs.LogGroupName, since, shown),
+      )
+        .then((recent) => ({ ...recent, search, receiptsSince: since }))
         .catch(problemOf(target.name));
       // SQS has no read that leaves a message untouched: listing receives each one, which hides it for a moment
       // (a receive that hides nothing cannot page past the first ten), then makes it visible again at once. That is
@@ -166,12 +164,14 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         };
       }
       const { outputs } = readiness.deployed;
-      const [receipts, { versions, ...paging }] = await Promise.all([
-        readReceiptLog(clients.logs, outputs.LogGroupName, receiptsSince(readiness.stack.CreationTime, readiness.deployed.parameters)),
-        listBackupVersionsPage(clients.s3, outputs.BackupBucketName, key, page),
+      const { versions, ...paging } = await listBackupVersionsPage(clients.s3, outputs.BackupBucketName, key, page);
+      const since = receiptsSince(readiness.stack.CreationTime, readiness.deployed.parameters);
+      const [receipts, otherBytes] = await Promise.all([
+        // The log is read for the versions shown only, from the oldest of their sources on (receipts.ts).
+        readReceiptLog(clients.logs, outputs.LogGroupName, since, versions.map((version) => ({ ...version.provenance, backedUpAt: version.backedUpAt }))),
+        // The owner picks a version to restore here: one another hand wrote is marked, as LIST=1 marks it.
+        backupsWithOtherBytes(clients.s3, outputs.InboxBucketName, key, versions),
       ]);
-      // The owner picks a version to restore here: one another hand wrote is marked, as LIST=1 marks it.
-      const otherBytes = await backupsWithOtherBytes(clients.s3, outputs.InboxBucketName, key, versions);
       return {
         key,
         backupBucket: outputs.BackupBucketName,

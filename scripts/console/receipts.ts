@@ -46,13 +46,41 @@ export function receiptLogStart(windowMs: number, now: Date, stackCreated: Date 
  */
 export const RECEIPT_LINES = `{ $.outcome = "${Outcome.receiptSent}" || $.outcome = "${Outcome.notifyFailed}" }`;
 
-/** Reads the receipt_sent / notify_failed lines the function logged since `since`. */
-export async function readReceiptLog(logs: CloudWatchLogsClient, logGroupName: string, since: Date): Promise<ReceiptLog> {
+/** A backup whose receipt a page shows: the source version it names, when that was written (as it records it), when it was made. */
+export type ShownBackup = { readonly sourceVersionId?: string; readonly sourceLastModified?: string; readonly backedUpAt: Date };
+
+/** How long before a source's recorded time its receipt is still looked for: S3's clock and the log's are not one. */
+const CLOCK_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Where the log is read for the receipts of these backups, no earlier than `since`: a receipt line names a source
+ * version, and none is logged before that version was written (its first copy's receipt, a redrive's or a repair's
+ * come later), so the log before the oldest source shown holds none of theirs. A backup that records no time for its
+ * source (or one later than the backup itself) reads from `since`; undefined when none names a source, as then no
+ * line can be its receipt.
+ */
+export function receiptLinesFrom(since: Date, shown: readonly ShownBackup[]): Date | undefined {
+  const named = shown.filter((backup) => backup.sourceVersionId !== undefined);
+  if (named.length === 0) return undefined;
+  const earliest = named.reduce((oldest, backup) => {
+    const written = Date.parse(backup.sourceLastModified ?? '');
+    return Math.min(oldest, Number.isNaN(written) || written > backup.backedUpAt.getTime() ? -Infinity : written);
+  }, Infinity);
+  return new Date(Math.max(since.getTime(), earliest - CLOCK_MARGIN_MS));
+}
+
+/**
+ * Reads the receipt_sent / notify_failed lines the function logged since `since`; given the backups a page shows, only
+ * from where their receipts can be (receiptLinesFrom), and nothing when none can have one.
+ */
+export async function readReceiptLog(logs: CloudWatchLogsClient, logGroupName: string, since: Date, shown?: readonly ShownBackup[]): Promise<ReceiptLog> {
   const sent = new Set<string>();
   const failed = new Map<string, string>();
+  const from = shown === undefined ? since : receiptLinesFrom(since, shown);
+  if (from === undefined) return { since, sent, failed };
   try {
     // The outcome is checked here too: a target that does not filter (LocalStack) sends every line.
-    for (const line of await functionLogLines(logs, logGroupName, since.getTime(), RECEIPT_LINES)) {
+    for (const line of await functionLogLines(logs, logGroupName, from.getTime(), RECEIPT_LINES)) {
       const sourceVersionId = typeof line.sourceVersionId === 'string' ? line.sourceVersionId : undefined;
       if (!line.key || !sourceVersionId) continue;
       if (line.outcome === Outcome.receiptSent) sent.add(entry(line.key, sourceVersionId));

@@ -22,11 +22,39 @@ describe("the console's list of backed-up keys", () => {
     });
     s3.on(HeadObjectCommand).resolves({ ContentLength: 3, Metadata: { 'source-version-id': 'src' } });
     // Act
-    const backups = await recentBackups(client, 'the-backups', '', 10, noReceipts);
+    const backups = await recentBackups(client, 'the-backups', '', 10, async () => noReceipts);
     // Assess
     expect(backups.keys.map((item) => [item.key, item.latest.versionId, item.deletedAt])).toEqual([
       ['b.txt', 'v2', undefined],
       ['a.txt', 'v1', deletedAt],
+    ]);
+  });
+});
+
+describe("the receipts on the console's list of backed-up keys", () => {
+  it('are looked for only for the keys shown, by the source each one names and when it was written', async () => {
+    // Prepare: three keys, of which the two newest are shown
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: ['a.txt', 'b.txt', 'c.txt'].map((Key, index) => ({ Key, VersionId: `v-${Key}`, IsLatest: true, LastModified: new Date(`2026-11-28T1${index}:00:00Z`), Size: 3 })),
+    });
+    s3.on(HeadObjectCommand).callsFake(({ Key }: { Key: string }) => ({
+      ContentLength: 3,
+      Metadata: { 'source-version-id': `s-${Key}`, 'source-last-modified': `2026-11-28T0${Key.charCodeAt(0) - 96}:00:00.000Z` },
+    }));
+    const asked: unknown[] = [];
+    // Act
+    const backups = await recentBackups(client, 'the-backups', '', 2, async (shown) => {
+      asked.push(...shown);
+      return { ...noReceipts, sent: new Set(['c.txt\u0000s-c.txt']) };
+    });
+    // Assess
+    expect(asked).toEqual([
+      expect.objectContaining({ sourceVersionId: 's-c.txt', sourceLastModified: '2026-11-28T03:00:00.000Z', backedUpAt: new Date('2026-11-28T12:00:00Z') }),
+      expect.objectContaining({ sourceVersionId: 's-b.txt', sourceLastModified: '2026-11-28T02:00:00.000Z', backedUpAt: new Date('2026-11-28T11:00:00Z') }),
+    ]);
+    expect(backups.keys.map((item) => [item.key, item.latest.receipt.state])).toEqual([
+      ['c.txt', 'sent'],
+      ['b.txt', 'no line yet'],
     ]);
   });
 });

@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import type { ConsoleBackend, Overview, Place, ReconcileRun } from '../../scripts/console/backend.js';
 import { NothingKept } from '../../scripts/lib/kept-backups.js';
-import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
+import { readReceiptLog, receiptLinesFrom, receiptLogStart, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
 import { readReports } from '../../scripts/console/reports.js';
 import { loginAddress } from '../../scripts/console/login.js';
 import { consoleApp } from '../../scripts/console/server.js';
@@ -994,6 +994,49 @@ describe('receipts', () => {
       [pattern, 'page-2', since.getTime()],
     ]);
     expect([receiptOf(read, 'a.txt', 'v1', since).state, receiptOf(read, 'b.txt', 'v1', since).state]).toEqual([ReceiptState.sent, ReceiptState.sent]);
+  });
+});
+
+describe('the part of the log read for the receipts a page shows', () => {
+  const since = new Date('2026-11-28T00:00:00Z');
+  const backedUpAt = new Date('2026-11-28T12:00:00Z');
+
+  it('starts a few minutes before the oldest source shown was written, never before the window', () => {
+    // Act
+    const from = [
+      receiptLinesFrom(since, [
+        { sourceVersionId: 'v2', sourceLastModified: '2026-11-28T11:00:00.000Z', backedUpAt },
+        { sourceVersionId: 'v1', sourceLastModified: '2026-11-28T10:00:00.000Z', backedUpAt },
+      ]),
+      receiptLinesFrom(since, [{ sourceVersionId: 'v0', sourceLastModified: '2026-11-27T10:00:00.000Z', backedUpAt }]),
+    ];
+    // Assess
+    expect(from.map((start) => start?.toISOString())).toEqual(['2026-11-28T09:55:00.000Z', '2026-11-28T00:00:00.000Z']);
+  });
+
+  it('is the whole window for a backup that records no time for its source, or one later than itself (not the function’s)', () => {
+    // Act
+    const from = [
+      receiptLinesFrom(since, [{ sourceVersionId: 'v1', sourceLastModified: '2026-11-28T11:00:00.000Z', backedUpAt }, { sourceVersionId: 'v0', backedUpAt }]),
+      receiptLinesFrom(since, [{ sourceVersionId: 'v1', sourceLastModified: '2026-11-28T11:00:00.000Z', backedUpAt }, { sourceVersionId: 'v0', sourceLastModified: 'no time', backedUpAt }]),
+      receiptLinesFrom(since, [{ sourceVersionId: 'v1', sourceLastModified: '2026-11-28T13:00:00.000Z', backedUpAt }]),
+    ];
+    // Assess
+    expect(from).toEqual([since, since, since]);
+  });
+
+  it('is read from there, and not at all when no backup shown names its source', async () => {
+    // Prepare
+    const logs = mockClient(CloudWatchLogsClient);
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const client = logs as unknown as CloudWatchLogsClient;
+    // Act
+    const read = await readReceiptLog(client, '/aws/lambda/x', since, [{ sourceVersionId: 'v1', sourceLastModified: '2026-11-28T10:00:00.000Z', backedUpAt }]);
+    const unread = await readReceiptLog(client, '/aws/lambda/x', since, [{ backedUpAt }]);
+    // Assess
+    expect(logs.commandCalls(FilterLogEventsCommand).map((call) => call.args[0].input.startTime)).toEqual([Date.parse('2026-11-28T09:55:00.000Z')]);
+    expect([read.since, unread.since]).toEqual([since, since]);
+    expect(receiptOf(unread, 'a.txt', undefined, backedUpAt).state).toBe(ReceiptState.unknown);
   });
 });
 

@@ -278,6 +278,25 @@ describe('the console’s key page', () => {
     expect(headsOfNewest).toBe(6);
   });
 
+  it("reads the function's log for the page's versions only: from the oldest source it shows", async () => {
+    // Prepare: ten uploads, an hour apart from 2026-11-28T00:00Z, each backed up; pages of four; a window of two days
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, CreationTime: new Date('2026-11-01T00:00:00Z') }] });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const model = new VersionedS3Model();
+    model.install(s3);
+    for (let upload = 0; upload < 10; upload += 1) {
+      const written = new Date(Date.UTC(2026, 10, 28, upload));
+      const inbox = model.put(KIT_INBOX, 'docs/a.txt', { body: `draft ${upload}`, writtenAt: written });
+      model.put(KIT_BACKUP, 'docs/a.txt', { body: `draft ${upload}`, metadata: { 'source-version-id': inbox, 'source-last-modified': written.toISOString() }, writtenAt: written });
+    }
+    const paged = liveBackend(target, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_650 * 86_400_000, shownKeys: 10, keyPageVersions: 4 });
+    // Act
+    const newest = await paged.keyVersions('docs/a.txt');
+    // Assess: the newest four were written from 06:00 on
+    expect(newest.versions).toHaveLength(4);
+    expect(logs.commandCalls(FilterLogEventsCommand).map((call) => new Date(call.args[0].input.startTime!).toISOString())).toEqual(['2026-11-28T05:55:00.000Z']);
+  });
+
   it('says so when the version a page was to follow is no longer a backup of the key, instead of listing from elsewhere', async () => {
     // Prepare
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
