@@ -67,6 +67,8 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
       reportsDir,
       receiptWindowMs: 3_600_000,
       shownKeys: 100,
+      // Pages of three versions: a long history is a few uploads here.
+      keyPageVersions: 3,
       overrides: { NamePrefix: NAME_PREFIX },
     });
     const login = loginSecret();
@@ -210,6 +212,32 @@ describe.skipIf(skipReason !== undefined)('the console in a real browser (Chromi
     // Assess
     expect(found.map((cells) => cells.slice(0, 2))).toEqual([[`${folder}kept.txt`, 'ok'], [`${folder}lost.txt`, 'missing']]);
     expect(repaired.map((cells) => [cells[1], cells[3]?.split(':')[0]])).toEqual([['ok', ''], ['missing', 'ok']]);
+  });
+
+  it('pages through a long history to its oldest backup version, and restores that one over the newest', async () => {
+    // Prepare: seven uploads of one key, each backed up
+    const key = `drafts/long ${Date.now()}.txt`;
+    const sources: string[] = [];
+    for (let draft = 0; draft < 7; draft += 1) sources.push(await upload(key, `draft ${draft}`));
+    // Act: from the newest versions, on to the older ones until there are none
+    await page.goto(new URL(keyHref(key), consoleServer!.url).href);
+    const pages: string[][] = [];
+    for (;;) {
+      pages.push(await page.locator('table.versions tbody tr td:nth-child(4) code').allTextContents());
+      const older = page.getByRole('link', { name: 'older versions →' });
+      if ((await older.count()) === 0) break;
+      await older.first().click();
+    }
+    await page.getByRole('button', { name: 'Restore' }).last().click();
+    const question = await page.locator('#overwrite-question').textContent();
+    await page.getByRole('button', { name: 'Overwrite' }).click();
+    const overwritten = await page.locator('ul.results').textContent();
+    // Assess
+    expect(pages).toEqual([sources.slice(4).reverse(), sources.slice(1, 4).reverse(), sources.slice(0, 1)]);
+    expect(question).toContain(`s3://${live().outputs.InboxBucketName}/${key} exists`);
+    expect(overwritten).toContain(`overwrote s3://${live().outputs.InboxBucketName}/${key}`);
+    const body = await (await live().s3.send(new GetObjectCommand({ Bucket: live().outputs.InboxBucketName, Key: key }))).Body?.transformToString();
+    expect(body).toBe('draft 0');
   });
 
   it('restores a key holding a carriage return, which a form field would turn into a line break', async () => {
