@@ -60,7 +60,7 @@ export async function recentBackups(
       }),
     ),
   );
-  const log = await receipts(shown.map(({ item, provenance }) => ({ ...provenance, backedUpAt: item.versions[0].lastModified })));
+  const log = await receipts(shown.map(({ item, provenance }) => ({ ...provenance, key: item.key, backedUpAt: item.versions[0].lastModified })));
   const keys = shown.map(({ item, provenance }): BackedUpKey => {
     const latest = item.versions[0];
     const sourceVersionId = provenance?.sourceVersionId;

@@ -167,8 +167,8 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const { versions, ...paging } = await listBackupVersionsPage(clients.s3, outputs.BackupBucketName, key, page);
       const since = receiptsSince(readiness.stack.CreationTime, readiness.deployed.parameters);
       const [receipts, otherBytes] = await Promise.all([
-        // The log is read for the versions shown only, from the oldest of their sources on (receipts.ts).
-        readReceiptLog(clients.logs, outputs.LogGroupName, since, versions.map((version) => ({ ...version.provenance, backedUpAt: version.backedUpAt }))),
+        // The log is read for the versions shown only: their key's lines, from the oldest of their sources on (receipts.ts).
+        readReceiptLog(clients.logs, outputs.LogGroupName, since, versions.map((version) => ({ ...version.provenance, key, backedUpAt: version.backedUpAt }))),
         // The owner picks a version to restore here: one another hand wrote is marked, as LIST=1 marks it.
         backupsWithOtherBytes(clients.s3, outputs.InboxBucketName, key, versions),
       ]);

@@ -46,8 +46,28 @@ export function receiptLogStart(windowMs: number, now: Date, stackCreated: Date 
  */
 export const RECEIPT_LINES = `{ $.outcome = "${Outcome.receiptSent}" || $.outcome = "${Outcome.notifyFailed}" }`;
 
-/** A backup whose receipt a page shows: the source version it names, when that was written (as it records it), when it was made. */
-export type ShownBackup = { readonly sourceVersionId?: string; readonly sourceLastModified?: string; readonly backedUpAt: Date };
+/**
+ * A key CloudWatch Logs can be asked for by name, as it is: none of `*` (a wildcard there), a quote or a backslash
+ * (escapes), nor a control character (which the log line holds escaped).
+ */
+const PLAIN_KEY = /^[A-Za-z0-9 _.\/+=@,:-]+$/;
+/** FilterLogEvents takes a pattern of at most this many characters. */
+const MAX_PATTERN_LENGTH = 1024;
+
+/**
+ * The pattern for the receipts of these backups: of their key alone where they are all of one key that can be named
+ * in a pattern (a key's page: its receipts among a busy log's), else all receipt lines (the client checks the key).
+ */
+export function receiptLinesPattern(shown: readonly ShownBackup[]): string {
+  const keys = new Set(shown.map((backup) => backup.key));
+  const [key] = keys;
+  if (keys.size !== 1 || key === undefined || !PLAIN_KEY.test(key)) return RECEIPT_LINES;
+  const pattern = `{ ($.outcome = "${Outcome.receiptSent}" || $.outcome = "${Outcome.notifyFailed}") && $.key = "${key}" }`;
+  return pattern.length <= MAX_PATTERN_LENGTH ? pattern : RECEIPT_LINES;
+}
+
+/** A backup whose receipt a page shows: its key, the source version it names, when that was written (as it records it), when it was made. */
+export type ShownBackup = { readonly key: string; readonly sourceVersionId?: string; readonly sourceLastModified?: string; readonly backedUpAt: Date };
 
 /** How long before a source's recorded time its receipt is still looked for: S3's clock and the log's are not one. */
 const CLOCK_MARGIN_MS = 5 * 60_000;
@@ -71,7 +91,8 @@ export function receiptLinesFrom(since: Date, shown: readonly ShownBackup[]): Da
 
 /**
  * Reads the receipt_sent / notify_failed lines the function logged since `since`; given the backups a page shows, only
- * from where their receipts can be (receiptLinesFrom), and nothing when none can have one.
+ * from where their receipts can be (receiptLinesFrom), of their key when they have one (receiptLinesPattern), and
+ * nothing when none can have one.
  */
 export async function readReceiptLog(logs: CloudWatchLogsClient, logGroupName: string, since: Date, shown?: readonly ShownBackup[]): Promise<ReceiptLog> {
   const sent = new Set<string>();
@@ -79,8 +100,8 @@ export async function readReceiptLog(logs: CloudWatchLogsClient, logGroupName: s
   const from = shown === undefined ? since : receiptLinesFrom(since, shown);
   if (from === undefined) return { since, sent, failed };
   try {
-    // The outcome is checked here too: a target that does not filter (LocalStack) sends every line.
-    for (const line of await functionLogLines(logs, logGroupName, from.getTime(), RECEIPT_LINES)) {
+    // The outcome and the key are checked here too: a target that does not filter (LocalStack) sends every line.
+    for (const line of await functionLogLines(logs, logGroupName, from.getTime(), shown === undefined ? RECEIPT_LINES : receiptLinesPattern(shown))) {
       const sourceVersionId = typeof line.sourceVersionId === 'string' ? line.sourceVersionId : undefined;
       if (!line.key || !sourceVersionId) continue;
       if (line.outcome === Outcome.receiptSent) sent.add(entry(line.key, sourceVersionId));

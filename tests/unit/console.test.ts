@@ -7,7 +7,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
 import type { ConsoleBackend, Overview, Place, ReconcileRun } from '../../scripts/console/backend.js';
 import { NothingKept } from '../../scripts/lib/kept-backups.js';
-import { readReceiptLog, receiptLinesFrom, receiptLogStart, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
+import { readReceiptLog, receiptLinesFrom, receiptLinesPattern, receiptLogStart, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
 import { readReports } from '../../scripts/console/reports.js';
 import { loginAddress } from '../../scripts/console/login.js';
 import { consoleApp } from '../../scripts/console/server.js';
@@ -1005,10 +1005,10 @@ describe('the part of the log read for the receipts a page shows', () => {
     // Act
     const from = [
       receiptLinesFrom(since, [
-        { sourceVersionId: 'v2', sourceLastModified: '2026-11-28T11:00:00.000Z', backedUpAt },
-        { sourceVersionId: 'v1', sourceLastModified: '2026-11-28T10:00:00.000Z', backedUpAt },
+        { key: 'a.txt', sourceVersionId: 'v2', sourceLastModified: '2026-11-28T11:00:00.000Z', backedUpAt },
+        { key: 'a.txt', sourceVersionId: 'v1', sourceLastModified: '2026-11-28T10:00:00.000Z', backedUpAt },
       ]),
-      receiptLinesFrom(since, [{ sourceVersionId: 'v0', sourceLastModified: '2026-11-27T10:00:00.000Z', backedUpAt }]),
+      receiptLinesFrom(since, [{ key: 'a.txt', sourceVersionId: 'v0', sourceLastModified: '2026-11-27T10:00:00.000Z', backedUpAt }]),
     ];
     // Assess
     expect(from.map((start) => start?.toISOString())).toEqual(['2026-11-28T09:55:00.000Z', '2026-11-28T00:00:00.000Z']);
@@ -1017,9 +1017,9 @@ describe('the part of the log read for the receipts a page shows', () => {
   it('is the whole window for a backup that records no time for its source, or one later than itself (not the function’s)', () => {
     // Act
     const from = [
-      receiptLinesFrom(since, [{ sourceVersionId: 'v1', sourceLastModified: '2026-11-28T11:00:00.000Z', backedUpAt }, { sourceVersionId: 'v0', backedUpAt }]),
-      receiptLinesFrom(since, [{ sourceVersionId: 'v1', sourceLastModified: '2026-11-28T11:00:00.000Z', backedUpAt }, { sourceVersionId: 'v0', sourceLastModified: 'no time', backedUpAt }]),
-      receiptLinesFrom(since, [{ sourceVersionId: 'v1', sourceLastModified: '2026-11-28T13:00:00.000Z', backedUpAt }]),
+      receiptLinesFrom(since, [{ key: 'a.txt', sourceVersionId: 'v1', sourceLastModified: '2026-11-28T11:00:00.000Z', backedUpAt }, { key: 'a.txt', sourceVersionId: 'v0', backedUpAt }]),
+      receiptLinesFrom(since, [{ key: 'a.txt', sourceVersionId: 'v1', sourceLastModified: '2026-11-28T11:00:00.000Z', backedUpAt }, { key: 'a.txt', sourceVersionId: 'v0', sourceLastModified: 'no time', backedUpAt }]),
+      receiptLinesFrom(since, [{ key: 'a.txt', sourceVersionId: 'v1', sourceLastModified: '2026-11-28T13:00:00.000Z', backedUpAt }]),
     ];
     // Assess
     expect(from).toEqual([since, since, since]);
@@ -1031,12 +1031,30 @@ describe('the part of the log read for the receipts a page shows', () => {
     logs.on(FilterLogEventsCommand).resolves({ events: [] });
     const client = logs as unknown as CloudWatchLogsClient;
     // Act
-    const read = await readReceiptLog(client, '/aws/lambda/x', since, [{ sourceVersionId: 'v1', sourceLastModified: '2026-11-28T10:00:00.000Z', backedUpAt }]);
-    const unread = await readReceiptLog(client, '/aws/lambda/x', since, [{ backedUpAt }]);
+    const read = await readReceiptLog(client, '/aws/lambda/x', since, [{ key: 'a.txt', sourceVersionId: 'v1', sourceLastModified: '2026-11-28T10:00:00.000Z', backedUpAt }]);
+    const unread = await readReceiptLog(client, '/aws/lambda/x', since, [{ key: 'a.txt', backedUpAt }]);
     // Assess
     expect(logs.commandCalls(FilterLogEventsCommand).map((call) => call.args[0].input.startTime)).toEqual([Date.parse('2026-11-28T09:55:00.000Z')]);
     expect([read.since, unread.since]).toEqual([since, since]);
     expect(receiptOf(unread, 'a.txt', undefined, backedUpAt).state).toBe(ReceiptState.unknown);
+  });
+
+  it("asks for one key's receipt lines alone on its page, when its name can stand in a pattern as it is", () => {
+    // Prepare
+    const shown = (...keys: string[]) => keys.map((key) => ({ key, sourceVersionId: 'v1', backedUpAt }));
+    // Act
+    const patterns = [
+      receiptLinesPattern(shown('docs/a b.txt', 'docs/a b.txt')),
+      receiptLinesPattern(shown('docs/a.txt', 'docs/b.txt')),
+      receiptLinesPattern(shown('docs/*.txt')),
+      receiptLinesPattern(shown('docs/"quoted".txt')),
+      receiptLinesPattern(shown('docs/back\\slash.txt')),
+      receiptLinesPattern(shown('docs/line\nbreak.txt')),
+      receiptLinesPattern(shown('k'.repeat(1000))),
+    ];
+    // Assess: every other case asks for all receipt lines, whose keys are checked as they are read
+    const all = '{ $.outcome = "receipt_sent" || $.outcome = "notify_failed" }';
+    expect(patterns).toEqual(['{ ($.outcome = "receipt_sent" || $.outcome = "notify_failed") && $.key = "docs/a b.txt" }', all, all, all, all, all, all]);
   });
 });
 

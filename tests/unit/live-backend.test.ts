@@ -278,7 +278,7 @@ describe('the console’s key page', () => {
     expect(headsOfNewest).toBe(6);
   });
 
-  it("reads the function's log for the page's versions only: from the oldest source it shows", async () => {
+  it("reads the function's log for the page's versions only: their key's receipt lines, from the oldest source it shows", async () => {
     // Prepare: ten uploads, an hour apart from 2026-11-28T00:00Z, each backed up; pages of four; a window of two days
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, CreationTime: new Date('2026-11-01T00:00:00Z') }] });
     logs.on(FilterLogEventsCommand).resolves({ events: [] });
@@ -294,7 +294,9 @@ describe('the console’s key page', () => {
     const newest = await paged.keyVersions('docs/a.txt');
     // Assess: the newest four were written from 06:00 on
     expect(newest.versions).toHaveLength(4);
-    expect(logs.commandCalls(FilterLogEventsCommand).map((call) => new Date(call.args[0].input.startTime!).toISOString())).toEqual(['2026-11-28T05:55:00.000Z']);
+    expect(logs.commandCalls(FilterLogEventsCommand).map((call) => [new Date(call.args[0].input.startTime!).toISOString(), call.args[0].input.filterPattern])).toEqual([
+      ['2026-11-28T05:55:00.000Z', '{ ($.outcome = "receipt_sent" || $.outcome = "notify_failed") && $.key = "docs/a.txt" }'],
+    ]);
   });
 
   it('says so when the version a page was to follow is no longer a backup of the key, instead of listing from elsewhere', async () => {
