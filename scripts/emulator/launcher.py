@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 
 from kit_emulator import (async_invoke, cloudformation, cloudformation_parameters, cloudformation_serial, cloudformation_updates, faults,  # noqa: E402
                           function_role_policy, lambda_configuration, lambda_invoke, lambda_runtime, logs_filter_patterns, request_log, s3_conditions, s3_events, s3_invoke_permission, s3_key_locks,
-                          s3_key_length, s3_listing_encoding, s3_metadata_limit, s3_multipart, s3_notification_filters, s3_object_tagging, s3_policy,
+                          s3_key_length, s3_listing_encoding, s3_listing_prefix, s3_metadata_limit, s3_multipart, s3_notification_filters, s3_object_tagging, s3_policy,
                           s3_sse_c, sns_subject)
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
 from kit_emulator.http_server import finish_answering, keep_alive_server  # noqa: E402
@@ -159,6 +159,7 @@ def main() -> None:
     s3_policy.install()
     s3_multipart.install()
     s3_listing_encoding.install()
+    s3_listing_prefix.install()
     # Last of the S3 changes: they wrap what the others made of PutObject, CopyObject and the POSTs.
     s3_metadata_limit.install()
     s3_object_tagging.install()
