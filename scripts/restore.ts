@@ -11,6 +11,7 @@ import {
   describePassedOver,
   executeRestore,
   listBackupHistory,
+  versionsIn,
   markerOverNewest,
   notRestored,
   ONLY_DELETE_MARKERS,
@@ -77,7 +78,7 @@ run(async () => {
 
   if (listedKey) {
     const history = await listBackupHistory(clients.s3, buckets.backupBucket, listedKey);
-    const versions = history.flatMap((entry) => ('version' in entry ? [entry.version] : []));
+    const versions = versionsIn(history);
     const markers = history.flatMap((entry) => ('deleteMarker' in entry ? [entry.deleteMarker] : []));
     if (versions.length === 0 && markers.length > 0) {
       console.log(`no backup of ${shownName(listedKey)} in s3://${buckets.backupBucket}: ${ONLY_DELETE_MARKERS} (${markers.length}, the latest of ${markers[0]!.deletedAt.toISOString()})`);

@@ -221,9 +221,9 @@ export async function listBackupHistory(s3: S3Client, backupBucket: string, key:
   return described.filter((found): found is BackupHistoryEntry => found !== undefined);
 }
 
-/** Every backup version of one key, newest first, with its provenance. */
-export async function listBackupVersions(s3: S3Client, backupBucket: string, key: string): Promise<BackupVersionInfo[]> {
-  return (await listBackupHistory(s3, backupBucket, key)).flatMap((entry) => ('version' in entry ? [entry.version] : []));
+/** The backup versions of a key's history (listBackupHistory), newest first, without its delete markers. */
+export function versionsIn(history: readonly BackupHistoryEntry[]): BackupVersionInfo[] {
+  return history.flatMap((entry) => ('version' in entry ? [entry.version] : []));
 }
 
 /**
@@ -245,7 +245,7 @@ export type BackupVersionsPage = { readonly versions: readonly BackupVersionInfo
 
 /**
  * Up to `versions` backup versions of one key, newest first, after its backup version `after` (from the newest
- * without one), with their provenance: only those are listed and read, where listBackupVersions reads every one (a
+ * without one), with their provenance: only those are listed and read, where listBackupHistory reads every one (a
  * HeadObject each, seconds for a history of a thousand).
  */
 export async function listBackupVersionsPage(s3: S3Client, backupBucket: string, key: string, page: { readonly after?: string; readonly versions: number }): Promise<BackupVersionsPage> {
@@ -288,7 +288,7 @@ export function describeKeptBelowMarker(key: string, marker: Pick<BackupDeleteMa
 export const ONLY_DELETE_MARKERS = 'the key was deleted in the backup bucket, and its backup versions, if it had any, were deleted by their version ids or expired: only delete markers are left';
 
 /**
- * The backup versions of one key (as listBackupVersions gives them) that name an inbox version as their source but hold
+ * The backup versions of one key (as versionsIn gives them) that name an inbox version as their source but hold
  * other bytes than the inbox keeps for it: someone else than the function wrote them. A version the inbox no longer
  * has, or that this identity may not describe, is taken by its name.
  */

@@ -11,7 +11,7 @@ import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { projectRoot, reportsDir } from '../../scripts/lib/paths.js';
 import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
 import { describeLeftOut, isUnreadable, parseParked, receiveAll, redriveFailed, redriveOne, release, type ParkedEvent } from '../../scripts/lib/redrive.js';
-import { executeRestore, listBackupVersions, planRestore, RestoreAction, SkipReason } from '../../scripts/lib/restore.js';
+import { executeRestore, listBackupHistory, planRestore, RestoreAction, SkipReason, versionsIn } from '../../scripts/lib/restore.js';
 import { unbackedInStack } from '../../scripts/lib/unbacked.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { environmentWithoutAws, runCommand, tsx, type Finished } from '../support/run-command.js';
@@ -42,7 +42,7 @@ describe('restore', () => {
     const first = await upload(key, 'one');
     const second = await upload(key, 'two');
     // Act
-    const versions = await listBackupVersions(live().s3, live().buckets.backupBucket, key);
+    const versions = versionsIn(await listBackupHistory(live().s3, live().buckets.backupBucket, key));
     // Assess
     expect(versions.map((v) => [v.provenance.sourceVersionId, v.latest])).toEqual([[second, true], [first, false]]);
   });

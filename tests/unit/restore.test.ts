@@ -1,7 +1,7 @@
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, expiryBelowMarker, listBackupHistory, listBackupVersions, markerOverNewest, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult } from '../../scripts/lib/restore.js';
+import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, expiryBelowMarker, listBackupHistory, markerOverNewest, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult, versionsIn } from '../../scripts/lib/restore.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -86,7 +86,7 @@ describe('planRestore by time, where the inbox’s history is gone', () => {
   });
 });
 
-describe('listBackupVersions', () => {
+describe('listBackupHistory with versionsIn', () => {
   it('dates a version whose recorded source time is not a time by its backup, so that one odd version does not fail the listing', async () => {
     // Prepare: a version whose source-last-modified is no time (written by hand, or by another tool), below a good one
     const model = new VersionedS3Model();
@@ -94,7 +94,7 @@ describe('listBackupVersions', () => {
     const odd = model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 'v-odd', 'source-last-modified': 'yesterday' } });
     model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 'v-good', 'source-last-modified': '2026-11-27T10:00:00.000Z' } });
     // Act
-    const versions = await listBackupVersions(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt');
+    const versions = versionsIn(await listBackupHistory(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt'));
     // Assess
     const oddVersion = versions.find((version) => version.versionId === odd)!;
     expect(oddVersion.sourceTime).toEqual(oddVersion.backedUpAt);
@@ -113,7 +113,7 @@ describe('listBackupHistory', () => {
     const top = model.deleteKey('the-backups', 'docs/a.txt', new Date('2026-11-27T13:00:00Z'));
     // Act
     const history = await listBackupHistory(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt');
-    const versions = await listBackupVersions(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt');
+    const versions = versionsIn(await listBackupHistory(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt'));
     // Assess
     expect(history.map((entry) => ('version' in entry ? ['version', entry.version.versionId] : ['marker', entry.deleteMarker.versionId, entry.deleteMarker.latest]))).toEqual([
       ['marker', top, true],
@@ -471,7 +471,7 @@ describe('planRestore of an inbox version named by a newer backup with other byt
     model.put('the-backups', 'docs/a.txt', { body: 'an old draft', metadata: { 'source-version-id': 'v-gone' } });
     const genuine = model.put('the-backups', 'docs/a.txt', { body: 'my thesis', metadata: { 'source-version-id': thesis } });
     const forged = model.put('the-backups', 'docs/a.txt', { body: 'ENCRYPTED', metadata: { 'source-version-id': thesis } });
-    const versions = await listBackupVersions(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt');
+    const versions = versionsIn(await listBackupHistory(s3 as unknown as S3Client, 'the-backups', 'docs/a.txt'));
     // Act
     const marked = await backupsWithOtherBytes(s3 as unknown as S3Client, 'the-inbox', 'docs/a.txt', versions);
     // Assess
