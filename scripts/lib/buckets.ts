@@ -3,7 +3,9 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketEncryptionCommand,
   GetObjectLockConfigurationCommand,
+  GetPublicAccessBlockCommand,
   HeadBucketCommand,
   PutBucketEncryptionCommand,
   PutPublicAccessBlockCommand,
@@ -19,37 +21,87 @@ import { waitFor } from './wait.js';
 /** The bucket a deploy uploads its zips to, beside the stack of the same prefix. */
 export const artefactBucketName = (namePrefix: string, account: string, region: string) => `${namePrefix}-artefacts-${account}-${region}`;
 
+/** One of the settings that make a bucket of the kit's private: how to read whether it holds, and how to set it. */
+type PrivateSetting = {
+  readonly name: string;
+  /** The S3 permission that reads it, named when this identity lacks it. */
+  readonly readPermission: string;
+  readonly holds: (s3: S3Client, bucket: string) => Promise<boolean>;
+  readonly put: (s3: S3Client, bucket: string) => Promise<unknown>;
+};
+
+const BLOCK_ALL_PUBLIC_ACCESS = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } as const;
+
+/** Reads a bucket setting; S3's "no such configuration" error (by name) means it is not set. */
+async function readSetting<T>(read: () => Promise<T>, notSet: string, holds: (answer: T) => boolean): Promise<boolean> {
+  try {
+    return holds(await read());
+  } catch (error) {
+    if ((error as Error).name === notSet) return false;
+    throw error;
+  }
+}
+
+const PRIVATE_SETTINGS: readonly PrivateSetting[] = [
+  {
+    name: 'default encryption',
+    readPermission: 's3:GetEncryptionConfiguration',
+    holds: (s3, Bucket) =>
+      readSetting(
+        () => s3.send(new GetBucketEncryptionCommand({ Bucket })),
+        'ServerSideEncryptionConfigurationNotFoundError',
+        (answer) => (answer.ServerSideEncryptionConfiguration?.Rules ?? []).some((rule) => rule.ApplyServerSideEncryptionByDefault?.SSEAlgorithm),
+      ),
+    put: (s3, Bucket) =>
+      s3.send(new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } })),
+  },
+  {
+    name: 'public access block',
+    readPermission: 's3:GetBucketPublicAccessBlock',
+    holds: (s3, Bucket) =>
+      readSetting(
+        () => s3.send(new GetPublicAccessBlockCommand({ Bucket })),
+        'NoSuchPublicAccessBlockConfiguration',
+        (answer) => Object.keys(BLOCK_ALL_PUBLIC_ACCESS).every((flag) => answer.PublicAccessBlockConfiguration?.[flag as keyof typeof BLOCK_ALL_PUBLIC_ACCESS] === true),
+      ),
+    put: (s3, Bucket) => s3.send(new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration: BLOCK_ALL_PUBLIC_ACCESS })),
+  },
+];
+
+/** What ensurePrivateBucket did: created the bucket, set what an existing one lacked, or could not read a setting. */
+export type PrivateBucket = { readonly created: boolean; readonly completed: readonly string[]; readonly unchecked: readonly string[] };
+
 /**
  * Creates the artefacts bucket when missing: SSE-S3 encrypted, public access blocked; one that exists must be the
- * owner's. Not versioned: its keys name their content, and S3 may answer 404 for objects written in the 15 minutes
+ * owner's, and gets what it lacks of both (a deploy stopped between CreateBucket and its settings left it without
+ * them, and the next one found the bucket there). A setting this identity may not read is left as it is and
+ * reported. Not versioned: its keys name their content, and S3 may answer 404 for objects written in the 15 minutes
  * after versioning is first enabled on a bucket (PutBucketVersioning), which is when a first deploy writes the zip.
  */
-export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: string, owner: string): Promise<boolean> {
-  if (await bucketExists(s3, bucket, owner)) return false;
+export async function ensurePrivateBucket(s3: S3Client, bucket: string, region: string, owner: string): Promise<PrivateBucket> {
+  if (await bucketExists(s3, bucket, owner)) {
+    const completed: string[] = [];
+    const unchecked: string[] = [];
+    for (const setting of PRIVATE_SETTINGS) {
+      const holds = await setting.holds(s3, bucket).catch((error: unknown) => {
+        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 403) throw error;
+        unchecked.push(`${setting.name} (this identity may not read it: ${setting.readPermission})`);
+        return true;
+      });
+      if (holds) continue;
+      await setting.put(s3, bucket);
+      completed.push(setting.name);
+    }
+    return { created: false, completed, unchecked };
+  }
   await s3.send(
     new CreateBucketCommand({
       Bucket: bucket,
       ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
     }),
   );
-  // A deploy that failed here would not set the bucket up when run again: it finds the bucket there.
-  await onceCreated(`s3://${bucket} to take its encryption`, () =>
-    s3.send(
-      new PutBucketEncryptionCommand({
-        Bucket: bucket,
-        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      }),
-    ),
-  );
-  await onceCreated(`s3://${bucket} to take its public access block`, () =>
-    s3.send(
-      new PutPublicAccessBlockCommand({
-        Bucket: bucket,
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
-      }),
-    ),
-  );
-  return true;
+  for (const setting of PRIVATE_SETTINGS) await onceCreated(`s3://${bucket} to take its ${setting.name}`, () => setting.put(s3, bucket));
+  return { created: true, completed: [], unchecked: [] };
 }
 
 /**

@@ -156,7 +156,12 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
 
   // The stack is named after its prefix, and so is the artefacts bucket beside it.
   const artefactBucket = artefactBucketName(stackName, plan.account, target.region);
-  if (await ensurePrivateBucket(clients.s3, artefactBucket, target.region, plan.account)) log(`created artefacts bucket ${artefactBucket}`);
+  const bucketSetUp = await ensurePrivateBucket(clients.s3, artefactBucket, target.region, plan.account);
+  if (bucketSetUp.created) log(`created artefacts bucket ${artefactBucket}`);
+  if (bucketSetUp.completed.length > 0) {
+    log(`artefacts bucket ${artefactBucket} lacked its ${bucketSetUp.completed.join(' and ')} (a deploy that stopped just after creating it leaves it so): set now`);
+  }
+  if (bucketSetUp.unchecked.length > 0) log(`artefacts bucket ${artefactBucket}: not checked: its ${bucketSetUp.unchecked.join('; its ')}`);
   const key = artefactKey(artefact);
   // Judged by its bytes, not by what its metadata claims: a one-part upload's ETag is the MD5 of its bytes (SSE-S3 keeps
   // it so). Other bytes under the key would be deployed, fail the proof, and be found "present" by every later deploy.

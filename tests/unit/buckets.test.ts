@@ -3,7 +3,9 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketEncryptionCommand,
   GetObjectLockConfigurationCommand,
+  GetPublicAccessBlockCommand,
   HeadBucketCommand,
   ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
@@ -45,7 +47,7 @@ describe("the kit's own buckets, whose names anyone could take first", () => {
     // Act
     const created = await ensurePrivateBucket(client, 'kit-artefacts-111122223333-eu-central-1', 'eu-central-1', '111122223333');
     // Assess
-    expect(created).toBe(true);
+    expect(created).toEqual({ created: true, completed: [], unchecked: [] });
     expect(s3.commandCalls(CreateBucketCommand)[0]!.args[0].input).toEqual({
       Bucket: 'kit-artefacts-111122223333-eu-central-1',
       CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' },
@@ -80,11 +82,50 @@ describe("the kit's own buckets, whose names anyone could take first", () => {
     // Act
     const created = await ensurePrivateBucket(client, 'kit-artefacts-111122223333-eu-central-1', 'eu-central-1', '111122223333');
     // Assess
-    expect(created).toBe(true);
+    expect(created.created).toBe(true);
     expect(s3.commandCalls(CreateBucketCommand)).toHaveLength(1);
     expect(s3.commandCalls(PutBucketEncryptionCommand)).toHaveLength(2);
     expect(s3.commandCalls(PutPublicAccessBlockCommand)).toHaveLength(2);
   }, 10_000);
+
+  describe('an existing bucket, which a deploy stopped just after CreateBucket may have left without its settings', () => {
+    const bucket = 'kit-artefacts-111122223333-eu-central-1';
+    const encrypted = { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' as const } }] } };
+    const blocked = { PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } };
+    beforeEach(() => s3.on(HeadBucketCommand).resolves({}));
+
+    it.each([
+      { case: 'neither setting', encryption: undefined, publicAccess: undefined, completed: ['default encryption', 'public access block'] },
+      { case: 'no public access block', encryption: encrypted, publicAccess: undefined, completed: ['public access block'] },
+      { case: 'a block that lets public policies through', encryption: encrypted, publicAccess: { PublicAccessBlockConfiguration: { ...blocked.PublicAccessBlockConfiguration, BlockPublicPolicy: false } }, completed: ['public access block'] },
+      { case: 'no default encryption', encryption: undefined, publicAccess: blocked, completed: ['default encryption'] },
+      { case: 'both settings', encryption: encrypted, publicAccess: blocked, completed: [] },
+    ])('with $case: sets what it lacks and nothing else', async ({ encryption, publicAccess, completed }) => {
+      // Prepare: S3 answers a missing setting with its own error
+      if (encryption) s3.on(GetBucketEncryptionCommand).resolves(encryption);
+      else s3.on(GetBucketEncryptionCommand).rejects(awsError('ServerSideEncryptionConfigurationNotFoundError', 404));
+      if (publicAccess) s3.on(GetPublicAccessBlockCommand).resolves(publicAccess);
+      else s3.on(GetPublicAccessBlockCommand).rejects(awsError('NoSuchPublicAccessBlockConfiguration', 404));
+      // Act
+      const found = await ensurePrivateBucket(client, bucket, 'eu-central-1', '111122223333');
+      // Assess
+      expect(found).toEqual({ created: false, completed, unchecked: [] });
+      expect(s3.commandCalls(CreateBucketCommand)).toHaveLength(0);
+      expect(s3.commandCalls(PutBucketEncryptionCommand).map((call) => call.args[0].input)).toEqual(completed.includes('default encryption') ? [{ Bucket: bucket, ...encrypted }] : []);
+      expect(s3.commandCalls(PutPublicAccessBlockCommand).map((call) => call.args[0].input)).toEqual(completed.includes('public access block') ? [{ Bucket: bucket, ...blocked }] : []);
+    });
+
+    it('leaves a setting this identity may not read as it is, and names the permission that reads it', async () => {
+      // Prepare
+      s3.on(GetBucketEncryptionCommand).rejects(awsError('AccessDenied', 403));
+      s3.on(GetPublicAccessBlockCommand).resolves(blocked);
+      // Act
+      const found = await ensurePrivateBucket(client, bucket, 'eu-central-1', '111122223333');
+      // Assess
+      expect(found).toEqual({ created: false, completed: [], unchecked: ['default encryption (this identity may not read it: s3:GetEncryptionConfiguration)'] });
+      expect(s3.commandCalls(PutBucketEncryptionCommand)).toHaveLength(0);
+    });
+  });
 
   it('reads a 403 without an owner to check as an error of its own, not as a bucket of someone else', async () => {
     // Prepare
