@@ -59,6 +59,11 @@ function destroyAgain(target: Target, options: TeardownOptions): string {
   return `make destroy TARGET=${target.name}${switches.map((name) => ` ${name}`).join('')}`;
 }
 
+/** "1 version or delete marker", "3 versions and delete markers": how many a delete took, of either kind. */
+function versionsAndMarkers(count: number, kind = ''): string {
+  return count === 1 ? `1 ${kind}version or delete marker` : `${count} ${kind}versions and delete markers`;
+}
+
 /**
  * Deletes the inbox versions and delete markers the check saw, and none written since: an upload that arrives while
  * destroy runs may have no backup yet. Anything left stops the destroy before the stack is deleted.
@@ -67,7 +72,7 @@ async function emptyCheckedInbox(target: Target, clients: Clients, inboxBucket: 
   const { log } = options;
   const entries = [...checked.values()].flat();
   await deleteVersions(clients.s3, inboxBucket, entries.map((entry) => ({ Key: entry.key, VersionId: entry.versionId })));
-  log(`emptied s3://${inboxBucket} (${entries.length} versions and delete markers)`);
+  log(`emptied s3://${inboxBucket} (${versionsAndMarkers(entries.length)})`);
   const left = [...(await historyUnder(clients.s3, inboxBucket)).values()].flat();
   if (left.length === 0) return;
   // A listing that could not name a key as stored (a control character in it) lists it again after its delete.
@@ -172,7 +177,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   for (const bucket of [checkedInbox ? undefined : outputs.InboxBucketName, outputs.AuditTrailBucketName]) {
     if (!bucket) continue;
     const deleted = await emptyBucket(clients.s3, bucket).catch(ignoreMissingBucket);
-    log(`emptied s3://${bucket} (${deleted} versions and delete markers)`);
+    log(`emptied s3://${bucket} (${versionsAndMarkers(deleted)})`);
   }
   if (stack) {
     await deleteEmptiedStack(target, clients, stackName, outputs.AuditTrailBucketName, log);
@@ -186,7 +191,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   if (!(await bucketExists(clients.s3, backupBucket, owner))) return { stackName, stackDeleted: Boolean(stack), backupBucket };
   if (options.deleteBackups) {
     const deleted = await deleteBucket(clients.s3, backupBucket);
-    log(`deleted s3://${backupBucket} and its ${deleted} backup versions and delete markers, for good`);
+    log(`deleted s3://${backupBucket} and its ${versionsAndMarkers(deleted, 'backup ')}, for good`);
     return { stackName, stackDeleted: Boolean(stack), backupBucket };
   }
   const kept = await countVersions(clients.s3, backupBucket);

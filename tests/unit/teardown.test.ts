@@ -226,7 +226,7 @@ describe('destroy', () => {
     expect(teardown).toEqual({ stackName: 'backup-kit', stackDeleted: false, backupBucket: KIT_BACKUP });
     expect(buckets.has(KIT_BACKUP)).toBe(false);
     expect(cloudFormation.commandCalls(DeleteStackCommand)).toHaveLength(0);
-    expect(lines).toEqual(['no stack backup-kit on embedded at http://127.0.0.1:9', `deleted s3://${KIT_BACKUP} and its 1 backup versions and delete markers, for good`]);
+    expect(lines).toEqual(['no stack backup-kit on embedded at http://127.0.0.1:9', `deleted s3://${KIT_BACKUP} and its 1 backup version or delete marker, for good`]);
   });
 
   it('deletes the artefacts bucket of the stack’s prefix with the backups, for good, and keeps it otherwise', async () => {
