@@ -195,6 +195,8 @@ export function stoppedAnswering(error: unknown, target?: TargetName): string | 
   const unavailable = (name === 'Unknown' || name === 'UnknownError') && $metadata?.httpStatusCode === 503;
   if (target === TargetName.aws) {
     if (silent) return `AWS took the request and did not answer in time: ${silenceHint(target)}`;
+    // A reset connection was open: the request may have reached AWS and done its work before the answer was lost.
+    if (code === 'ECONNRESET') return `the connection to AWS was cut before its answer (${code}), so what the last request did is not known: a VPN, proxy or firewall in the way, or a network that dropped? Run it again once AWS can be reached`;
     if (isNetworkError(error)) return `AWS was not reached (${code}): is this machine offline, or a VPN, proxy or firewall in the way? Run it again once AWS can be reached`;
     if (unavailable) return 'it answered 503 (Service Unavailable) without saying why: the service is unavailable for now (https://health.aws.amazon.com says whether the region has trouble); try again in a while';
     return undefined;

@@ -180,6 +180,8 @@ describe('run', () => {
   it.each([
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 52.94.4.1:443'), { code: 'ECONNREFUSED' }),
       'error: connect ECONNREFUSED 52.94.4.1:443: the target stopped answering; AWS was not reached (ECONNREFUSED): is this machine offline, or a VPN, proxy or firewall in the way? Run it again once AWS can be reached'],
+    ['a connection cut after it was open', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      'error: read ECONNRESET: the target stopped answering; the connection to AWS was cut before its answer (ECONNRESET), so what the last request did is not known: a VPN, proxy or firewall in the way, or a network that dropped? Run it again once AWS can be reached'],
     ['no answer in time', Object.assign(new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 60000 ms requestTimeout.'), { name: 'TimeoutError' }),
       'error: @smithy/node-http-handler - [ERROR] a request has exceeded the configured 60000 ms requestTimeout.: the target stopped answering; AWS took the request and did not answer in time: the network is slow or was lost (a VPN, a proxy, a laptop that slept), or the region has trouble (https://health.aws.amazon.com says); run it again'],
     ['a bare 503', Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 503 } }),
