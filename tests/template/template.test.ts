@@ -57,9 +57,19 @@ describe.each(['InboxBucket', 'BackupBucket', 'TrailBucket'])('bucket %s', (buck
     const p = props(bucket);
     // Assess
     expect(p.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(p.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+    expect(p.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }],
+    });
     expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(p.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+  });
+
+  it("refuses writes with customer-provided keys (SSE-C) by its own setting, not S3's regional default for new buckets", () => {
+    // Prepare: S3 blocks SSE-C on new buckets by default, except in me-south-1 and me-central-1; an inbox upload
+    // under SSE-C could never be read by the function (it holds no key), so it would be parked and never backed up.
+    const rules = (props(bucket).BucketEncryption as { ServerSideEncryptionConfiguration: { BlockedEncryptionTypes?: unknown }[] }).ServerSideEncryptionConfiguration;
+    // Assess
+    expect(rules.map((rule) => rule.BlockedEncryptionTypes)).toEqual([{ EncryptionType: ['SSE-C'] }]);
   });
 
   it('has a name derived from the prefix and the account id', () => {
