@@ -86,6 +86,17 @@ describe.each(['InboxBucket', 'BackupBucket', 'TrailBucket'])('bucket %s', (buck
       expect.objectContaining({ Effect: 'Deny', Principal: '*', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
   });
+
+  it("allows no one through its policy but CloudTrail, for this stack's trail alone (make lint's checkov passes an Allow to anyone)", () => {
+    // Prepare
+    const policies = ofType('AWS::S3::BucketPolicy').filter(([, r]) => referencesIn(r.Properties?.Bucket).has(bucket));
+    const allows = policies.flatMap(([, r]) => (r.Properties?.PolicyDocument as { Statement: Statement[] }).Statement).filter((s) => s.Effect !== 'Deny');
+    // Assess
+    for (const allow of allows) {
+      expect(allow.Principal, `${allow.Sid ?? 'a statement'} allows a principal other than CloudTrail`).toEqual({ Service: 'cloudtrail.amazonaws.com' });
+      expect(allow.Condition, `${allow.Sid ?? 'a statement'} allows any trail`).toMatchObject({ StringEquals: { 'aws:SourceArn': expect.anything() } });
+    }
+  });
 });
 
 describe('backup retention', () => {
