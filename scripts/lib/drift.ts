@@ -55,7 +55,9 @@ async function live(read: () => Promise<string>): Promise<string> {
 
 type BucketProperties = {
   VersioningConfiguration?: { Status?: string };
-  BucketEncryption?: { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { SSEAlgorithm?: string } }[] };
+  BucketEncryption?: {
+    ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { SSEAlgorithm?: string }; BlockedEncryptionTypes?: { EncryptionType?: string[] } }[];
+  };
   PublicAccessBlockConfiguration?: object;
   OwnershipControls?: { Rules?: { ObjectOwnership?: string }[] };
   LifecycleConfiguration?: { Rules?: Record<string, unknown>[] };
@@ -86,10 +88,14 @@ function bucketExpectations(clients: Clients, id: string, bucket: string, proper
     {
       resource: id,
       property: 'bucketEncryption',
-      expected: properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm ?? 'none',
-      read: async () =>
-        (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0]
-          ?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? 'none',
+      expected: encryptionText(
+        properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm,
+        properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.BlockedEncryptionTypes?.EncryptionType,
+      ),
+      read: async () => {
+        const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0];
+        return encryptionText(rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm, rule?.BlockedEncryptionTypes?.EncryptionType);
+      },
     },
     {
       resource: id,
@@ -143,6 +149,16 @@ function bucketExpectations(clients: Clients, id: string, bucket: string, proper
     });
   }
   return expectations;
+}
+
+/**
+ * A bucket's default encryption and the types it blocks as one comparable line: SSE-C unblocked by hand lets an
+ * upload into the inbox that the function cannot read (it holds no customer key). NONE, S3's word for blocking
+ * nothing, is no block.
+ */
+function encryptionText(algorithm: string | undefined, blocked: readonly string[] | undefined): string {
+  const blocks = (blocked ?? []).filter((type) => type !== 'NONE');
+  return `${algorithm ?? 'none'}${blocks.length > 0 ? ` (blocks ${blocks.join(', ')})` : ''}`;
 }
 
 /** Object Lock and its default retention as one comparable line. */

@@ -1,7 +1,7 @@
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRolePolicyCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AddPermissionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, GetPolicyCommand, RemovePermissionCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { HeadBucketCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, PutBucketEncryptionCommand, PutBucketVersioningCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListChangeSetsCommand } from '@aws-sdk/client-cloudformation';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -254,6 +254,27 @@ describe('deploy to the embedded target', () => {
       await expect(redeploy).rejects.not.toThrow(/on the emulators, `make destroy` and a deploy do it/);
     } finally {
       await deployment.clients.s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    }
+  });
+
+  it("fails loudly when the inbox's block of customer-provided keys (SSE-C) was lifted outside CloudFormation", async () => {
+    // Prepare
+    const { target, deployment } = started();
+    const Bucket = deployment.outputs.InboxBucketName;
+    const encryption = (EncryptionType: ('SSE-C' | 'NONE')[]) =>
+      deployment.clients.s3.send(
+        new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType } }] } }),
+      );
+    await encryption(['NONE']);
+    try {
+      // Act
+      const lines: string[] = [];
+      const redeploy = deploy(target, { overrides: { NamePrefix: PREFIX }, log: (line) => lines.push(line) });
+      // Assess
+      await expect(redeploy).rejects.toThrow('1 live setting(s) differ from the template: InboxBucket bucketEncryption');
+      expect(lines).toContain('  DRIFT  InboxBucket bucketEncryption: template AES256 (blocks SSE-C), live AES256');
+    } finally {
+      await encryption(['SSE-C']);
     }
   });
 

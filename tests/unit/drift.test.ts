@@ -200,7 +200,9 @@ function liveAsTemplated() {
   lambda.reset();
   s3.on(GetBucketVersioningCommand).callsFake(forTheStacksBuckets({ Status: 'Enabled' }));
   s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
-  s3.on(GetBucketEncryptionCommand).callsFake(forTheStacksBuckets({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } }));
+  s3.on(GetBucketEncryptionCommand).callsFake(
+    forTheStacksBuckets({ ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }] } }),
+  );
   s3.on(GetBucketAclCommand).callsFake(forTheStacksBuckets({ Grants: [{ Grantee: { Type: 'CanonicalUser', ID: 'owner' }, Permission: 'FULL_CONTROL' }] }));
   s3.on(GetPublicAccessBlockCommand).callsFake(
     forTheStacksBuckets({ PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true } }),
@@ -466,8 +468,29 @@ describe('checkDrift', () => {
     const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
     // Assess
     const drifted = checks.filter((c) => c.status === 'DRIFT');
-    expect(drifted).toEqual([{ resource: 'BackupBucket', property: 'bucketEncryption', expected: 'AES256', live: 'aws:kms', status: 'DRIFT' }]);
-    expect(formatDrift(drifted[0]!, 'embedded')).toBe('  DRIFT  BackupBucket bucketEncryption: template AES256, live aws:kms');
+    expect(drifted).toEqual([{ resource: 'BackupBucket', property: 'bucketEncryption', expected: 'AES256 (blocks SSE-C)', live: 'aws:kms', status: 'DRIFT' }]);
+    expect(formatDrift(drifted[0]!, 'embedded')).toBe('  DRIFT  BackupBucket bucketEncryption: template AES256 (blocks SSE-C), live aws:kms');
+  });
+
+  it("reports SSE-C unblocked by hand as drift of the inbox's encryption, as the function could not read such an upload", async () => {
+    // Prepare
+    const unblocked = (EncryptionType: ('SSE-C' | 'NONE')[] | undefined) =>
+      s3.on(GetBucketEncryptionCommand, { Bucket: 'in' }).resolves({
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' }, ...(EncryptionType ? { BlockedEncryptionTypes: { EncryptionType } } : {}) }] },
+      });
+    const inboxEncryption = async () =>
+      (await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded)).filter((c) => c.resource === 'InboxBucket' && c.property === 'bucketEncryption').map((c) => `${c.live} (${c.status})`);
+    // Act
+    unblocked(['NONE']);
+    const asNone = await inboxEncryption();
+    unblocked(undefined);
+    const withoutBlock = await inboxEncryption();
+    unblocked(['SSE-C']);
+    const blocked = await inboxEncryption();
+    // Assess
+    expect(asNone).toEqual(['AES256 (DRIFT)']);
+    expect(withoutBlock).toEqual(['AES256 (DRIFT)']);
+    expect(blocked).toEqual(['AES256 (blocks SSE-C) (ok)']);
   });
 
   it("reports a function variable changed or added outside the template as drift of the function's environment", async () => {
