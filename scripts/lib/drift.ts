@@ -76,8 +76,22 @@ type Expectation = {
   readOnce?: boolean;
 };
 
-function bucketExpectations(clients: Clients, id: string, bucket: string, properties: BucketProperties, functionArn: string, resolve: Resolve): Expectation[] {
+/** How a bucket stands to the stack: one it took over (kept from an earlier stack) keeps its own settings. */
+type BucketOrigin = { readonly takenOver: boolean; readonly endpoint?: string };
+
+function bucketExpectations(
+  clients: Clients,
+  id: string,
+  bucket: string,
+  properties: BucketProperties,
+  functionArn: string,
+  resolve: Resolve,
+  origin: BucketOrigin,
+): Expectation[] {
   const { s3 } = clients;
+  const encryption = properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0];
+  const algorithm = encryption?.ServerSideEncryptionByDefault?.SSEAlgorithm;
+  const blocked = encryption?.BlockedEncryptionTypes?.EncryptionType ?? [];
   const expectations: Expectation[] = [
     {
       resource: id,
@@ -88,14 +102,21 @@ function bucketExpectations(clients: Clients, id: string, bucket: string, proper
     {
       resource: id,
       property: 'bucketEncryption',
-      expected: encryptionText(
-        properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.SSEAlgorithm,
-        properties.BucketEncryption?.ServerSideEncryptionConfiguration?.[0]?.BlockedEncryptionTypes?.EncryptionType,
-      ),
+      expected: encryptionText(algorithm, blocked),
       read: async () => {
         const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0];
         return encryptionText(rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm, rule?.BlockedEncryptionTypes?.EncryptionType);
       },
+      // A bucket kept from a stack whose template blocked nothing (before BlockedEncryptionTypes) is not one changed
+      // by hand, and no deploy changes a bucket it takes over: the owner's to block, with the command.
+      ...(origin.takenOver && algorithm && blocked.length > 0
+        ? {
+            ownersTurn: (live: string) =>
+              live === encryptionText(algorithm, [])
+                ? `s3://${bucket} is kept from an earlier stack and does not block ${blocked.join(', ')} writes, and a stack that takes a bucket over does not change its settings: block them with \`${awsCli(`s3api put-bucket-encryption --bucket ${bucket} --server-side-encryption-configuration '${JSON.stringify({ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: algorithm }, BlockedEncryptionTypes: { EncryptionType: blocked } }] })}'`, origin.endpoint)}\``
+                : undefined,
+          }
+        : {}),
     },
     {
       resource: id,
@@ -451,7 +472,8 @@ export async function checkDrift(
   for (const [id, bucket] of Object.entries(bucketOutputs)) {
     const resource = resources[id];
     if (!bucket || !resource) continue;
-    expectations.push(...bucketExpectations(clients, id, bucket, (resource.Properties ?? {}) as BucketProperties, functionArn, resolve));
+    const takenOver = Boolean(resource.Condition && !conditions[resource.Condition]);
+    expectations.push(...bucketExpectations(clients, id, bucket, (resource.Properties ?? {}) as BucketProperties, functionArn, resolve, { takenOver, endpoint }));
   }
   for (const [id, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::S3::BucketPolicy' || (resource.Condition && !conditions[resource.Condition])) continue;

@@ -20,7 +20,7 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
-import { checkDrift, formatDrift } from '../../scripts/lib/drift.js';
+import { checkDrift, formatDrift, type DriftCheck } from '../../scripts/lib/drift.js';
 import type { StackOutputs } from '../../scripts/lib/outputs.js';
 import { capabilitiesOf, embeddedTarget, type Capabilities } from '../../scripts/lib/targets.js';
 import { loadTemplate, type Template } from '../../scripts/lib/template.js';
@@ -741,6 +741,23 @@ describe('drift a deploy must not miss', () => {
       'BackupFunction limits: timeout=60s memory=512MB -> timeout=3s memory=128MB (DRIFT)',
       `BackupFunctionEventInvokeConfig eventInvokeConfig: retries=2 maxEventAge=21600s onFailure=${outputs.FailedEventsQueueArn} -> retries=2 maxEventAge=60s onFailure=${outputs.FailedEventsQueueArn} (DRIFT)`,
     ]);
+  });
+
+  it('warns, with the command that blocks it, of SSE-C left open on a backup bucket kept from a stack whose template blocked nothing', async () => {
+    // Prepare: the stack took its backup bucket over; the inbox, its own, is unblocked too
+    const open = { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' as const } }] } };
+    s3.on(GetBucketEncryptionCommand, { Bucket: 'bk' }).resolves(open);
+    s3.on(GetBucketEncryptionCommand, { Bucket: 'in' }).resolves(open);
+    // Act
+    const kept = await checkDrift(clients, template, { KeptBackupBucket: 'true' }, outputs, capabilitiesOf.embedded, undefined, 'http://127.0.0.1:4599');
+    const created = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+    // Assess
+    const encryption = (checks: DriftCheck[]) => checks.filter((c) => c.property === 'bucketEncryption').map((c) => `${c.resource}: ${c.live} (${c.status})`);
+    expect(encryption(kept)).toEqual(['InboxBucket: AES256 (DRIFT)', 'BackupBucket: AES256 (warn)']);
+    expect(kept.find((c) => c.resource === 'BackupBucket' && c.property === 'bucketEncryption')?.note).toBe(
+      `s3://bk is kept from an earlier stack and does not block SSE-C writes, and a stack that takes a bucket over does not change its settings: block them with \`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3api put-bucket-encryption --bucket bk --server-side-encryption-configuration '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"},"BlockedEncryptionTypes":{"EncryptionType":["SSE-C"]}}]}' --endpoint-url http://127.0.0.1:4599\``,
+    );
+    expect(encryption(created)).toEqual(['InboxBucket: AES256 (DRIFT)', 'BackupBucket: AES256 (DRIFT)']);
   });
 
   it("reports a bucket policy whose statements were changed, on the stack's own bucket and on one it took over", async () => {
