@@ -27,6 +27,35 @@ yes_flag = $(call option,YES,yes)
 # TARGET may come from the shell too; one of the three names, one word, or make stops naming it (an empty or
 # unquoted one was read as the next option's value, or ran what followed a `;`).
 target_arg = $(if $(and $(filter 1,$(words $(TARGET))),$(filter embedded localstack aws,$(TARGET))),--target $(TARGET),$(error TARGET='$(TARGET)' is no target: use TARGET=embedded, TARGET=localstack or TARGET=aws))
+# The variables each verb takes on make's command line, beside TARGET (a test holds them to what its recipe hands on).
+takes.setup := PYTHON
+takes.up := NODE_IMAGE
+takes.down := NODE_IMAGE
+takes.deploy := YES DELETE_AUDIT_LOGS
+takes.deploy-aws := YES DELETE_AUDIT_LOGS
+takes.matrix := YES CASE
+takes.seed := COUNT SIZE PREFIX
+takes.destroy := YES DELETE_BACKUPS DISCARD_UNBACKED DELETE_AUDIT_LOGS
+takes.redrive := DRY_RUN
+takes.reconcile := PREFIX FIX HISTORY
+takes.restore := KEY PREFIX VERSION AT TO FORCE LIST YES
+takes.console := CONSOLE_PORT LOG_HOURS
+takes.logs := SINCE
+takes.bench := QUICK CI
+# A variable typed on the command line that none of the verbs typed takes stops make before anything runs: make
+# takes any name, so a misspelt one (VERISON=…) ran the verb without it, and another verb's (make destroy DRY_RUN=1)
+# ran this one for real. Settings of the scripts' environment, which make exports to them, pass.
+comma := ,
+space := $(subst x,,x x)
+# "A, B and C" of a list of words.
+word_list = $(if $(word 2,$(1)),$(subst $(space),$(comma)$(space),$(wordlist 2,$(words $(1)),x $(1))) and $(lastword $(1)),$(or $(1),none))
+verbs_typed := $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
+variables_typed := $(foreach variable,$(.VARIABLES),$(if $(filter command line,$(origin $(variable))),$(variable)))
+variables_untaken := $(filter-out TARGET BACKUP_KIT_% AWS_% LOCALSTACK_% $(foreach verb,$(verbs_typed),$(takes.$(verb))),$(variables_typed))
+ifneq ($(variables_untaken),)
+$(error none of the verbs typed takes $(call word_list,$(addsuffix =,$(variables_untaken))), which make would ignore, running them without it: $(foreach verb,$(verbs_typed),make $(verb) takes $(call word_list,$(takes.$(verb)));) every verb TARGET; settings of the scripts' environment (BACKUP_KIT_…, AWS_…, LOCALSTACK_…) pass)
+endif
+
 # The Node the emulators run the function on (nodejs22.x: Node 22 from .venv); the bench's floors run on it too.
 FUNCTION_NODE = $(or $(shell PYTHONPATH=scripts/lambda-runtime $(VENV)/bin/python -m kit_lambda_runtime.node_binary nodejs22.x 2>/dev/null),node)
 # make up and make down need Compose v2; Debian's docker.io alone has no `docker compose` and answered "unknown flag".
