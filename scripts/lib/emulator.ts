@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, openSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
 import { jsonAt } from './http.js';
 import { lambdaRuntimeDir, projectRoot } from './paths.js';
-import { commandLineOf, processAlive, runsScript } from './process-alive.js';
+import { argumentsOf, commandLineOf, processAlive, runsScript, statFieldsOf } from './process-alive.js';
 import { portSetting } from './port-setting.js';
 import { projectPython } from './python.js';
 import { whileLocked } from './start-lock.js';
@@ -191,7 +191,10 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
     // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one.
     const stop = await stopRecordedEmulator(place);
     if (!stop.stopped) {
-      throw new UsageError(`the embedded emulator on ${shared} runs other code than this checkout and was not started by it: stop it (Ctrl-C where \`make emulator\` runs) and try again`);
+      const elsewhere = health.pid === undefined ? undefined : await startedElsewhere(health.pid);
+      throw new UsageError(
+        `the embedded emulator on ${shared} runs other code than this checkout and was not started by it: ${elsewhere ? `it ${elsewhere}, then try again` : 'stop it (Ctrl-C where `make emulator` runs) and try again'}`,
+      );
     }
     console.log(`${stop.message}: it ran other code than this checkout; starting it again (its stacks and objects were in memory and are gone)`);
   }
@@ -232,6 +235,22 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
   return emulator.endpoint;
 }
 
+/**
+ * Who started the emulator of this pid, which this checkout did not, and how to stop it there, read from the launcher's
+ * arguments (Linux /proc): its state directory lies in the `.emulator` of the checkout that started it. Undefined where
+ * they cannot be read.
+ */
+async function startedElsewhere(pid: number): Promise<string | undefined> {
+  const args = await argumentsOf(pid);
+  const stateDir = args?.[args.indexOf('--state-dir') + 1];
+  if (!args?.includes('--state-dir') || !stateDir) return undefined;
+  const place = dirname(stateDir);
+  const checkout = basename(place) === '.emulator' ? dirname(place) : place;
+  if (args.includes('--exit-with-parent')) return `is a private emulator of process ${statFieldsOf(pid)?.[1] ?? '?'} (a test suite's), and stops with it`;
+  if (basename(stateDir) === 'foreground') return `is \`make emulator\` of the checkout ${checkout}: stop it with Ctrl-C where that runs`;
+  return `was started in the background by the checkout ${checkout}: stop it there (\`make emulator-stop\`)`;
+}
+
 /** What `make emulator-stop` did, in words a person can act on. */
 export type StopReport = { readonly stopped: boolean; readonly message: string };
 
@@ -253,7 +272,7 @@ async function stopRecordedEmulator(place: SharedEmulatorPlace): Promise<StopRep
     return {
       stopped: false,
       message: answering
-        ? `no background emulator was started by this checkout; the emulator on ${endpoint} (pid ${answering}) was started elsewhere (\`make emulator\`?): stop it where it runs`
+        ? `no background emulator was started by this checkout; the emulator on ${endpoint} (pid ${answering}) ${(await startedElsewhere(answering)) ?? 'was started elsewhere (`make emulator`?): stop it where it runs'}`
         : 'no embedded emulator was running',
     };
   }

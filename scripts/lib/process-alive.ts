@@ -32,7 +32,7 @@ export function statFieldsOf(pid: number): string[] | undefined {
 const stateOf = (pid: number): string | undefined => statFieldsOf(pid)?.[0];
 
 /** The arguments a process was started with (Linux /proc), or undefined where they cannot be read. */
-async function argumentsOf(pid: number): Promise<string[] | undefined> {
+export async function argumentsOf(pid: number): Promise<string[] | undefined> {
   try {
     return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter((argument) => argument !== '');
   } catch {

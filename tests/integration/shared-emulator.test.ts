@@ -100,6 +100,26 @@ describe('the shared embedded emulator', () => {
     expect((await stopSharedEmulator(place)).stopped).toBe(true);
   }, 60_000);
 
+  it('names the checkout whose background emulator answers on its port, and to stop it there, where it guessed `make emulator`', async () => {
+    // Prepare: two checkouts, one port: the other checkout's `make deploy` started the emulator there in the background
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    const { pid } = await healthOf(endpoint);
+    started.push(pid);
+    const thisCheckout = { ...place, dir: await mkdtemp(join(tmpdir(), 'backup-kit-shared-')) };
+    try {
+      // Act
+      const report = await stopSharedEmulator(thisCheckout);
+      // Assess
+      expect(report).toEqual({
+        stopped: false,
+        message: `no background emulator was started by this checkout; the emulator on ${endpoint} (pid ${pid}) was started in the background by the checkout ${place.dir}: stop it there (\`make emulator-stop\`)`,
+      });
+      expect(processAlive(pid)).toBe(true);
+    } finally {
+      await rm(thisCheckout.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('names the port of the emulator it recorded when a verb looks for one on another port', async () => {
     // Prepare
     const endpoint = await ensureEmbeddedEmulator({ start: true, place });
