@@ -1,5 +1,6 @@
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { setMaxListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
@@ -8,6 +9,7 @@ import { invokeFunction } from './lib/invoke.js';
 import { functionLogSince, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
 import { requireDeployedStack } from './lib/deployed-stack.js';
+import { parkedEventWatch } from './lib/parked-watch.js';
 import { progress } from './lib/progress.js';
 import { s3PutEvent } from './lib/s3-event.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
@@ -18,6 +20,8 @@ import { keyBytes, MAX_KEY_BYTES } from './lib/s3-key-limit.js';
 const IN_FLIGHT_EACH = 24;
 /** How long one file's backup may take before the run gives up. */
 const BACKUP_WAIT_MS = 180_000;
+/** How often the run looks whether an event of its uploads was parked: on the emulators that is seconds after the upload. */
+const PARKED_LOOK_MS = 3_000;
 
 // Every file of a run is held in memory while it uploads: the bounds keep a seed run within a laptop's means.
 const MAX_FILES = 1_000;
@@ -80,6 +84,8 @@ run(async () => {
   }
 
   const started = Date.now();
+  // Taken before the first upload: an event parked after its attempts ends the run then, where it waited out its 3 minutes.
+  const lookForParked = await parkedEventWatch(clients.sqs, outputs.FailedEventsQueueUrl, (key) => key.startsWith(runFolder(folder, started)));
   const whyNotBackedUp = async (key: string) => notBackedUpAdvice(key, await functionLogSince(clients.logs, outputs.LogGroupName, started).catch(() => undefined));
   // Uploads and waits each have their own slots, so that waiting does not hold uploads back; together they stay
   // below the SDK's connection pool (50), beyond which requests only queue inside it, with a warning each time.
@@ -94,7 +100,24 @@ run(async () => {
   let done = 0;
   // Drawn while nothing completes too: a pipeline that backs nothing up is a count standing still, not a silence.
   const heartbeat = setInterval(() => backedUp.tick(done), 1_000);
-  await Promise.all(
+  // Ends with the run: it rejects when an event of the run's uploads was parked, which ends the run.
+  const watching = new AbortController();
+  const parkedWatch = (async () => {
+    while (!watching.signal.aborted) {
+      await sleep(PARKED_LOOK_MS, undefined, { signal: watching.signal }).catch(() => undefined);
+      if (watching.signal.aborted) return;
+      const parked = await lookForParked().catch(() => undefined);
+      if (parked && !signal.aborted) {
+        failed.abort();
+        const key = parked.keys.find((parkedKey) => parkedKey.startsWith(runFolder(folder, started))) ?? parked.keys[0]!;
+        const attempts = parked.attempts === undefined ? 'its attempts' : `${parked.attempts} attempt(s)`;
+        throw new Error(
+          `${shownName(key)} was not backed up: its event was parked in the failed-events queue after ${attempts}${parked.lastError ? `, the last one failing with ${parked.lastError}` : ''} (${done} of ${count} backed up by then); \`make redrive\` retries it once the cause is gone`,
+        );
+      }
+    }
+  })();
+  const uploadsAndWaits = Promise.all(
     Array.from({ length: count }, async (_, i) => {
       const key = seedKey(folder, started, i);
       try {
@@ -113,7 +136,9 @@ run(async () => {
         throw error;
       }
     }),
-  ).finally(() => {
+  );
+  await Promise.race([uploadsAndWaits, parkedWatch]).finally(() => {
+    watching.abort();
     clearInterval(heartbeat);
     backedUp.finish();
   });

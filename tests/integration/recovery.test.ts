@@ -536,6 +536,23 @@ describe('make seed', () => {
     expect(finished.stdout).toMatch(new RegExp(`uploaded 30 files of 10 bytes to s3://\\S+/${prefix}/\\d{4}-\\d{2}-\\d{2}T[\\d-]+Z/ \\(file-0\\.bin … file-29\\.bin\\); all backed up in \\d+ ms`));
     expect(finished.stderr).not.toContain('MaxListenersExceededWarning');
   }, 60_000);
+
+  it("ends once an upload's event is parked, naming it with its last error and make redrive, where it waited out its 3 minutes", async () => {
+    // Prepare: every request of the function answers 500, so the upload's event is parked after its three attempts
+    // (within seconds on the emulator)
+    await deploy(started().target, { log: () => undefined });
+    await faults('PUT', { serverError: 1 });
+    try {
+      // Act
+      const prefix = `parked-${Date.now()}`;
+      const finished = await runScript('seed', ['--count', '2', '--prefix', prefix]);
+      // Assess
+      expect(finished.code).toBe(1);
+      expect(finished.stderr).toMatch(new RegExp(`error: ${prefix}/\\S+/file-[01]\\.bin was not backed up: its event was parked in the failed-events queue after 3 attempt\\(s\\), the last one failing with RetryableBackupError: .*answered 500.* \\(0 of 2 backed up by then\\); \\\`make redrive\\\` retries it once the cause is gone`));
+    } finally {
+      await faults('DELETE');
+    }
+  }, 60_000);
 });
 
 describe('what a destroy would lose', () => {

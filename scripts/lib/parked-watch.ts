@@ -1,0 +1,31 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { isUnreadable, parseParked, receiveAll, type ParkedEvent } from './redrive.js';
+
+/** How long a look into the failed-events queue keeps its messages from other readers (a redrive, the console). */
+const LOOK_HOLD_SECONDS = 2;
+
+/** The messages the queue holds, visible or held by a reader. */
+async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+/**
+ * A look for an event parked in the failed-events queue since the watch began, of a key `isWatched` takes (its first
+ * such event, undefined while there is none). The queue's messages are read only when it holds more than at the
+ * previous look, so that a queue of old parked events is not read again and again, and each read keeps them from
+ * other readers for two seconds only.
+ */
+export async function parkedEventWatch(sqs: SQSClient, queueUrl: string, isWatched: (key: string) => boolean): Promise<() => Promise<ParkedEvent | undefined>> {
+  let depth = await queueDepth(sqs, queueUrl);
+  return async () => {
+    const now = await queueDepth(sqs, queueUrl);
+    const grew = now > depth;
+    depth = now;
+    if (!grew) return undefined;
+    const { messages } = await receiveAll(sqs, queueUrl, LOOK_HOLD_SECONDS);
+    return messages.map(parseParked).find((event): event is ParkedEvent => !isUnreadable(event) && event.keys.some(isWatched));
+  };
+}
