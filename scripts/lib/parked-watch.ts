@@ -19,7 +19,10 @@ async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
  * other readers for two seconds only.
  */
 export async function parkedEventWatch(sqs: SQSClient, queueUrl: string, isWatched: (key: string) => boolean): Promise<() => Promise<ParkedEvent | undefined>> {
-  let depth = await queueDepth(sqs, queueUrl);
+  // A queue this identity may not read (no sqs:GetQueueAttributes) is not watched: the run still waits for its backups.
+  const atStart = await queueDepth(sqs, queueUrl).catch(() => undefined);
+  if (atStart === undefined) return async () => undefined;
+  let depth = atStart;
   return async () => {
     const now = await queueDepth(sqs, queueUrl);
     const grew = now > depth;
