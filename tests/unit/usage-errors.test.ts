@@ -89,6 +89,20 @@ describe('no AWS credentials for TARGET=aws', () => {
   }, SPAWNS_TSX);
 });
 
+describe('a script run by hand, as the README shows (node --import tsx scripts/<verb>.ts)', () => {
+  it("prints no notice about the SDK's future Node versions, which make's runs hide too", async () => {
+    // Prepare: outside make, which exports AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED; on Node 20 the SDK printed
+    // eight lines about Node 22 before each run's own output
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _hidden, ...outsideMake } = isolatedEnv();
+    const noCredentials = { AWS_REGION: 'eu-central-1', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
+    // Act
+    const finished = await runCommand(tsx, [join('scripts', 'seed.ts'), '--target', 'aws', '--count', '1'], { ...outsideMake, ...noCredentials });
+    // Assess
+    expect(finished.stderr).toContain('no AWS credentials were found for TARGET=aws');
+    expect(finished.stderr).not.toContain('NodeVersionSupportWarning');
+  }, SPAWNS_TSX);
+});
+
 describe('the matrix on aws', () => {
   it('refuses cases 5 and 7 without an explicit yes, before it reads anything, as they break the deployed function for a while', async () => {
     // Act
