@@ -52,8 +52,11 @@ word_list = $(if $(word 2,$(1)),$(subst $(space),$(comma)$(space),$(wordlist 2,$
 verbs_typed := $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
 variables_typed := $(foreach variable,$(.VARIABLES),$(if $(filter command line,$(origin $(variable))),$(variable)))
 variables_untaken := $(filter-out TARGET BACKUP_KIT_% AWS_% LOCALSTACK_% $(foreach verb,$(verbs_typed),$(takes.$(verb))),$(variables_typed))
+# Only where make was typed: a make run by another's recipe (MAKELEVEL above 0) inherits that one's variables.
+ifeq ($(MAKELEVEL),0)
 ifneq ($(variables_untaken),)
 $(error none of the verbs typed takes $(call word_list,$(addsuffix =,$(variables_untaken))), which make would ignore, running them without it: $(foreach verb,$(verbs_typed),make $(verb) takes $(call word_list,$(takes.$(verb)));) every verb TARGET; settings of the scripts' environment (BACKUP_KIT_…, AWS_…, LOCALSTACK_…) pass)
+endif
 endif
 
 # The Node the emulators run the function on (nodejs22.x: Node 22 from .venv); the bench's floors run on it too.

@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { environmentWithoutAws, runCommand } from '../support/run-command.js';
 import { makefileVerbs, variablesHandedOn } from './support/makefile-verbs.js';
 
-/** make's plan for a command line (--dry-run: nothing runs), without the AWS settings and TARGET of whoever runs the tests. */
-const plan = (...args: string[]) => runCommand('make', ['--dry-run', '--no-print-directory', ...args], environmentWithoutAws());
+/** The environment of a make typed in a shell: without the AWS settings and TARGET of whoever runs the tests, nor `make test`'s own make level. */
+function typedInAShell(): NodeJS.ProcessEnv {
+  const { MAKELEVEL: _level, MAKEFLAGS: _flags, MFLAGS: _oldFlags, ...environment } = environmentWithoutAws();
+  return environment;
+}
+
+/** make's plan for a command line (--dry-run: nothing runs), as typed in a shell. */
+const plan = (...args: string[]) => runCommand('make', ['--dry-run', '--no-print-directory', ...args], typedInAShell());
 
 describe('a variable typed on make\'s command line that the verb does not take', () => {
   it.each([
@@ -38,6 +44,14 @@ describe('a variable typed on make\'s command line that the verb does not take',
   it('passes when it is a setting of the scripts\' environment, which make exports to them', async () => {
     // Act
     const finished = await plan('deploy', 'BACKUP_KIT_EMULATOR_PORT=4812', 'AWS_PROFILE=dev', 'LOCALSTACK_ENDPOINT=http://127.0.0.1:4566');
+    // Assess
+    expect(finished.code).toBe(0);
+    expect(finished.stdout).toContain('scripts/deploy.ts --target embedded');
+  });
+
+  it("passes in a make that another make's recipe runs, which inherits that one's variables", async () => {
+    // Act: `$(MAKE) -C backup-kit deploy` in a Makefile of one's own, run as `make all ENV=prod`
+    const finished = await runCommand('make', ['--dry-run', '--no-print-directory', 'deploy', 'ENV=prod'], { ...typedInAShell(), MAKELEVEL: '1' });
     // Assess
     expect(finished.code).toBe(0);
     expect(finished.stdout).toContain('scripts/deploy.ts --target embedded');
