@@ -1,6 +1,6 @@
 import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3';
-import { functionLogLines, invocationLines, logEvents, waitForBackupOf, type FunctionLogLine } from '../lib/observe.js';
+import { functionLogLines, functionLogSince, invocationLines, logEvents, notBackedUpAdvice, waitForBackupOf, type FunctionLogLine } from '../lib/observe.js';
 import { waitFor, WaitTimeout } from '../lib/wait.js';
 import { isTransient } from '../../handler/errors.js';
 import type { MatrixContext } from './types.js';
@@ -13,8 +13,21 @@ export async function upload(context: MatrixContext, key: string, body: PutObjec
   return put.VersionId;
 }
 
-export function backupOf(context: MatrixContext, key: string, sourceVersionId: string) {
-  return waitForBackupOf(context.clients.s3, context.outputs.BackupBucketName, key, sourceVersionId, context.patienceMs);
+/**
+ * The backup of an upload just made, once it holds that version. A backup that does not come in time fails the case
+ * with what the function's log tells of it (its event never reached the function, or the function failed on it), as
+ * `make seed` says, where the case said only that the wait timed out.
+ */
+export async function backupOf(context: MatrixContext, key: string, sourceVersionId: string) {
+  // A second before the call: the upload's answer and its event's invocation may arrive in either order.
+  const uploaded = Date.now() - 1_000;
+  try {
+    return await waitForBackupOf(context.clients.s3, context.outputs.BackupBucketName, key, sourceVersionId, context.patienceMs);
+  } catch (error) {
+    if (!(error instanceof WaitTimeout) || error.unanswered) throw error;
+    const log = await functionLogSince(context.clients.logs, context.outputs.LogGroupName, uploaded).catch(() => undefined);
+    throw new WaitTimeout(`${error.message}: ${notBackedUpAdvice(key, log)}`);
+  }
 }
 
 /** How long the probe goes on listening after a key's receipt: one more arriving meanwhile is a receipt sent twice. */
