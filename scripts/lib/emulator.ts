@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, openSync, statSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
 import { jsonAt } from './http.js';
@@ -166,6 +166,12 @@ export async function emulatorCodeFingerprint(): Promise<string> {
  */
 export async function ensureEmbeddedEmulator(options: { start: boolean; place?: SharedEmulatorPlace }): Promise<string> {
   const place = options.place ?? sharedPlace();
+  const endpoint = await findOrStart(place, options);
+  await noteAnotherCheckouts(place, endpoint);
+  return endpoint;
+}
+
+async function findOrStart(place: SharedEmulatorPlace, options: { start: boolean }): Promise<string> {
   const shared = `http://127.0.0.1:${place.port}`;
   const health = await healthAt(shared);
   if (health && (!options.start || health.code === (await emulatorCodeFingerprint()))) return shared;
@@ -235,20 +241,51 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
   return emulator.endpoint;
 }
 
-/**
- * Who started the emulator of this pid, which this checkout did not, and how to stop it there, read from the launcher's
- * arguments (Linux /proc): its state directory lies in the `.emulator` of the checkout that started it. Undefined where
- * they cannot be read.
- */
-async function startedElsewhere(pid: number): Promise<string | undefined> {
+/** Where an emulator keeps its state, read from its launcher's arguments: the place (a checkout's `.emulator`) and how it runs. */
+type EmulatorOrigin = { readonly place: string; readonly checkout: string; readonly how: 'background' | 'foreground' | 'private' };
+
+/** The origin of the emulator of this pid (Linux /proc); undefined where its arguments cannot be read. */
+async function originOf(pid: number): Promise<EmulatorOrigin | undefined> {
   const args = await argumentsOf(pid);
   const stateDir = args?.[args.indexOf('--state-dir') + 1];
   if (!args?.includes('--state-dir') || !stateDir) return undefined;
-  const place = dirname(stateDir);
+  const place = resolve(dirname(stateDir));
   const checkout = basename(place) === '.emulator' ? dirname(place) : place;
-  if (args.includes('--exit-with-parent')) return `is a private emulator of process ${statFieldsOf(pid)?.[1] ?? '?'} (a test suite's), and stops with it`;
-  if (basename(stateDir) === 'foreground') return `is \`make emulator\` of the checkout ${checkout}: stop it with Ctrl-C where that runs`;
-  return `was started in the background by the checkout ${checkout}: stop it there (\`make emulator-stop\`)`;
+  const how = args.includes('--exit-with-parent') ? 'private' : basename(stateDir) === 'foreground' ? 'foreground' : 'background';
+  return { place, checkout, how };
+}
+
+/** Who started an emulator, in words: `make emulator` of a checkout, a checkout's background start, a process's own. */
+function startedBy(origin: EmulatorOrigin, pid: number): string {
+  if (origin.how === 'private') return `is a private emulator of process ${statFieldsOf(pid)?.[1] ?? '?'} (a test suite's), and stops with it`;
+  if (origin.how === 'foreground') return `is \`make emulator\` of the checkout ${origin.checkout}`;
+  return `was started in the background by the checkout ${origin.checkout}`;
+}
+
+/**
+ * Who started the emulator of this pid, which this checkout did not, and how to stop it there, read from the launcher's
+ * arguments: its state directory lies in the `.emulator` of the checkout that started it. Undefined where they cannot
+ * be read.
+ */
+async function startedElsewhere(pid: number): Promise<string | undefined> {
+  const origin = await originOf(pid);
+  if (!origin) return undefined;
+  const stop = { private: '', foreground: ': stop it with Ctrl-C where that runs', background: ': stop it there (`make emulator-stop`)' }[origin.how];
+  return `${startedBy(origin, pid)}${stop}`;
+}
+
+/**
+ * Says so when the emulator a verb uses is another checkout's (two checkouts, one port): its verbs then act on that
+ * checkout's stacks, buckets and backups (a destroy empties its inbox), where they said nothing of it.
+ */
+async function noteAnotherCheckouts(place: SharedEmulatorPlace, endpoint: string): Promise<void> {
+  const pid = (await healthAt(endpoint))?.pid;
+  if (pid === undefined || (await readRecord(place))?.pid === pid) return;
+  const origin = await originOf(pid);
+  if (!origin || origin.how === 'private' || origin.place === resolve(place.dir)) return;
+  console.error(
+    `note: the embedded emulator on ${endpoint} ${startedBy(origin, pid)}: this checkout's verbs act on the stacks, buckets and backups it holds, that checkout's too (BACKUP_KIT_EMULATOR_PORT=<another port> gives this checkout an emulator of its own)`,
+  );
 }
 
 /** What `make emulator-stop` did, in words a person can act on. */

@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { ensureEmbeddedEmulator, startEmulator, stopSharedEmulator, type SharedEmulatorPlace } from '../../scripts/lib/emulator.js';
@@ -116,6 +116,25 @@ describe('the shared embedded emulator', () => {
       });
       expect(processAlive(pid)).toBe(true);
     } finally {
+      await rm(thisCheckout.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("says that the emulator it uses is another checkout's, whose stacks and backups its verbs then act on, where it said nothing", async () => {
+    // Prepare: two checkouts, one port: the other checkout's `make deploy` started the emulator there in the background
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    started.push((await healthOf(endpoint)).pid);
+    const thisCheckout = { ...place, dir: await mkdtemp(join(tmpdir(), 'backup-kit-shared-')) };
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      // Act: a deploy, and a verb that only uses it
+      const used = await Promise.all([ensureEmbeddedEmulator({ start: true, place: thisCheckout }), ensureEmbeddedEmulator({ start: false, place: thisCheckout })]);
+      // Assess
+      expect(used).toEqual([endpoint, endpoint]);
+      const notes = said.mock.calls.map((call) => String(call[0]));
+      expect(notes).toEqual([0, 1].map(() => expect.stringContaining(`note: the embedded emulator on ${endpoint} was started in the background by the checkout ${place.dir}: this checkout's verbs act on the stacks, buckets and backups it holds, that checkout's too (BACKUP_KIT_EMULATOR_PORT=<another port> gives this checkout an emulator of its own)`)));
+    } finally {
+      said.mockRestore();
       await rm(thisCheckout.dir, { recursive: true, force: true });
     }
   }, 60_000);
