@@ -96,8 +96,14 @@ run(async () => {
   const { signal } = failed;
   // Every upload and every wait in flight listens to it: more than Node's default of 10, which is no leak.
   setMaxListeners(2 * IN_FLIGHT_EACH + 10, signal);
-  const backedUp = progress('backed up', count);
   let done = 0;
+  let lastBackedUpAt = started;
+  // A count that stands still says for how long, and when the run gives up: a run whose events are lost waits 3 minutes.
+  const standingStill = () => {
+    const seconds = Math.floor((Date.now() - lastBackedUpAt) / 1_000);
+    return done < count && seconds >= 5 ? ` (none for ${seconds} s; a file not backed up within ${BACKUP_WAIT_MS / 60_000} min ends the run)` : '';
+  };
+  const backedUp = progress('backed up', count, standingStill);
   // Drawn while nothing completes too: a pipeline that backs nothing up is a count standing still, not a silence.
   const heartbeat = setInterval(() => backedUp.tick(done), 1_000);
   // Ends with the run: it rejects when an event of the run's uploads was parked, which ends the run.
@@ -127,7 +133,10 @@ run(async () => {
           signal.aborted ? undefined : clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) }), { abortSignal: signal }),
         );
         if (put) await waits(() => (signal.aborted ? undefined : waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, BACKUP_WAIT_MS, { signal })));
-        if (put && !signal.aborted) backedUp.tick((done += 1));
+        if (put && !signal.aborted) {
+          lastBackedUpAt = Date.now();
+          backedUp.tick((done += 1));
+        }
       } catch (error) {
         if (signal.aborted) return;
         failed.abort();

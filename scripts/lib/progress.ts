@@ -7,15 +7,16 @@ export type Progress = {
 
 /**
  * Progress of a long run on stderr. On a terminal it is one line, redrawn in place (and cleared to its end, as
- * another progress may have drawn a longer one there); in a log, a whole line each time.
+ * another progress may have drawn a longer one there); in a log, a whole line each time. `note`, when given, is added
+ * to each line as it is drawn (how long the count has stood still, say).
  */
-export function progress(label: string, total?: number): Progress {
+export function progress(label: string, total?: number, note: () => string = () => ''): Progress {
   const terminal = process.stderr.isTTY === true;
   const every = terminal ? 1_000 : 5_000;
   let last = Date.now();
   let latest = 0;
   let drawn = false;
-  const line = () => `${label}: ${latest}${total === undefined ? '' : ` of ${total}`}`;
+  const line = () => `${label}: ${latest}${total === undefined ? '' : ` of ${total}`}${note()}`;
   return {
     tick(done) {
       latest = done;

@@ -68,3 +68,20 @@ describe('progress in a log', () => {
     expect(output()).toBe('restored: 2 of 4\n');
   });
 });
+
+describe('progress with a note', () => {
+  it("adds the caller's note to each line it draws, and none where the note is empty", () => {
+    // Prepare: a seed run whose count stands still says how long it has, and when it gives up
+    onStderr(false);
+    let note = ' (none for 6 s; a file not backed up within 3 min ends the run)';
+    const shown = progress('backed up', 3, () => note);
+    // Act
+    vi.advanceTimersByTime(6_000);
+    shown.tick(0);
+    note = '';
+    vi.advanceTimersByTime(5_000);
+    shown.tick(1);
+    // Assess
+    expect(output()).toBe('backed up: 0 of 3 (none for 6 s; a file not backed up within 3 min ends the run)\nbacked up: 1 of 3\n');
+  });
+});
