@@ -213,13 +213,22 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
     );
   }
   const recordedElsewhere = recorded && recorded.port !== place.port && (await healthAt(`http://127.0.0.1:${recorded.port}`)) ? recorded.port : undefined;
+  // Recorded here and not stopped, yet gone (a crash, a kill, a reboot): what it held went with it, which a user who
+  // deployed and seeded into it must be told, not only that none answers.
+  const ended =
+    recorded && recorded.port === place.port && !processAlive(recorded.pid)
+      ? `the background emulator this checkout started at ${recorded.startedAt} (pid ${recorded.pid}) has ended without a stop (its log ${relative(projectRoot, join(place.dir, 'shared', 'emulator.log'))} may say why), and the stacks, buckets and backups it held in memory with it`
+      : undefined;
   if (!options.start) {
     throw new UsageError(
       recordedElsewhere
         ? `no embedded emulator answers on ${shared} (BACKUP_KIT_EMULATOR_PORT, 4599 when unset); this checkout's background emulator runs on http://127.0.0.1:${recordedElsewhere}: set BACKUP_KIT_EMULATOR_PORT=${recordedElsewhere}`
-        : `no embedded emulator answers on ${shared}: \`make deploy\` starts one (or run \`make emulator\` in another terminal)`,
+        : ended
+          ? `no embedded emulator answers on ${shared}: ${ended}: \`make deploy\` starts a new one`
+          : `no embedded emulator answers on ${shared}: \`make deploy\` starts one (or run \`make emulator\` in another terminal)`,
     );
   }
+  if (ended) console.log(`${ended}: starting a new one`);
   if (recordedElsewhere) {
     throw new UsageError(
       `this checkout's background emulator runs on http://127.0.0.1:${recordedElsewhere}: stop it first (BACKUP_KIT_EMULATOR_PORT=${recordedElsewhere} make emulator-stop), or use its port`,

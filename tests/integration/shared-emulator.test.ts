@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CreateBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { ensureEmbeddedEmulator, startEmulator, stopSharedEmulator, type SharedEmulatorPlace } from '../../scripts/lib/emulator.js';
+import { projectRoot } from '../../scripts/lib/paths.js';
 import { processAlive } from '../../scripts/lib/process-alive.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
 
@@ -138,6 +139,21 @@ describe('the shared embedded emulator', () => {
       await rm(thisCheckout.dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('says that the background emulator it started has ended, with its stacks and objects, where it said only that none answers', async () => {
+    // Prepare: the record of an emulator that ended without a stop (a crash, a kill, a reboot)
+    const ended = spawn('true', { stdio: 'ignore' });
+    await new Promise((resolve) => ended.once('exit', resolve));
+    const startedAt = '2026-11-30T08:00:00.000Z';
+    await writeFile(join(place.dir, 'emulator.json'), JSON.stringify({ pid: ended.pid, port: place.port, startedAt }));
+    // Act
+    const lookup = ensureEmbeddedEmulator({ start: false, place });
+    // Assess
+    await expect(lookup).rejects.toThrow(UsageError);
+    await expect(lookup).rejects.toThrow(
+      `no embedded emulator answers on http://127.0.0.1:${place.port}: the background emulator this checkout started at ${startedAt} (pid ${ended.pid}) has ended without a stop (its log ${relative(projectRoot, join(place.dir, 'shared', 'emulator.log'))} may say why), and the stacks, buckets and backups it held in memory with it: \`make deploy\` starts a new one`,
+    );
+  });
 
   it('names the port of the emulator it recorded when a verb looks for one on another port', async () => {
     // Prepare
