@@ -96,6 +96,9 @@ emulator: ## run the embedded emulator in the foreground on http://127.0.0.1:459
 	if ! [ "$$port" -ge 1 ] 2>/dev/null || ! [ "$$port" -le 65535 ]; then \
 	  echo "BACKUP_KIT_EMULATOR_PORT=$$port is not a port: give a whole number from 1 to 65535, or leave it unset for 4599" >&2; exit 2; \
 	fi; \
+	if ! [ -x $(VENV)/bin/python ]; then \
+	  echo "the project's Python virtualenv is missing ($(VENV)/bin/python): run \`make setup\` first" >&2; exit 2; \
+	fi; \
 	exec $(VENV)/bin/python scripts/emulator/launcher.py --port "$$port" --state-dir .emulator/foreground
 
 emulator-stop: ## stop the background emulator that `make deploy` started

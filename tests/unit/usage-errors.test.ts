@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../../scripts/lib/paths.js';
 import { environmentWithoutAws, runCommand, tsx } from '../support/run-command.js';
 
 // No AWS set-up, and the emulator's port held by a socket that is no emulator: a command that got past its usage
@@ -187,6 +188,23 @@ describe('make emulator reads its port as the scripts do', () => {
     expect(finished.code).toBe(2);
     expect(finished.stderr).toContain(`BACKUP_KIT_EMULATOR_PORT=${port} is not a port: give a whole number from 1 to 65535, or leave it unset for 4599`);
   }, SPAWNS_TSX);
+});
+
+describe('make emulator in a checkout where make setup has not run', () => {
+  it('says to run make setup (exit 2), where bash said the virtualenv\'s python was no such file (exit 127)', async () => {
+    // Prepare: the Makefile in a directory without .venv
+    const checkout = await mkdtemp(join(tmpdir(), 'backup-kit-no-setup-'));
+    try {
+      await writeFile(join(checkout, 'Makefile'), await readFile(join(projectRoot, 'Makefile')));
+      // Act
+      const finished = await run('make', ['--no-print-directory', '-C', checkout, 'emulator']);
+      // Assess
+      expect(finished.code).toBe(2);
+      expect(finished.stderr).toContain("the project's Python virtualenv is missing (.venv/bin/python): run `make setup` first");
+    } finally {
+      await rm(checkout, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('make console reads CONSOLE_PORT from the shell too, as make emulator reads BACKUP_KIT_EMULATOR_PORT', () => {
