@@ -1,4 +1,4 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as pauseFor } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
@@ -26,6 +26,11 @@ const MAX_ROUNDS_PER_RECORD = 8;
 const OVERTAKEN_LOOKBACK = 10;
 /** The most backup versions that look reads: a key with a long history costs one listing of this size at most. */
 const OVERTAKEN_LISTING = 100;
+/**
+ * How long a record that gave up after its copies waits, once, for a newer version's request to land its copy on top
+ * of its own: that request's conditional copies lost to this one's, and it is a read and a copy away.
+ */
+const OVERTAKE_WAIT_MS = 1_000;
 
 export type Dependencies = {
   readonly s3: S3Client;
@@ -33,6 +38,8 @@ export type Dependencies = {
   readonly config: Config;
   readonly logger: Logger;
   readonly now?: () => number;
+  /** Waits `ms` (tests pass their own). */
+  readonly pause?: (ms: number) => Promise<unknown>;
 };
 
 /**
@@ -179,8 +186,10 @@ class RecordBackup {
     const { key } = this.record;
     let copied: Copied | undefined;
     let copies = 0;
+    let lastHeld: BackupVersion | undefined;
     for (let round = 1; round <= MAX_ROUNDS_PER_RECORD; round += 1) {
       const [held, firstLook] = await Promise.all([headBackup(s3, config.backupBucket, key), headCurrentVersion(s3, config.inboxBucket, key)]);
+      lastHeld = held;
       // A condition on the backup's ETag guards a copy only if the inbox was read after the backup.
       const current = inboxMayBeOlderThanBackup(held, firstLook) ? await headCurrentVersion(s3, config.inboxBucket, key) : firstLook;
       if (current === undefined) {
@@ -207,6 +216,7 @@ class RecordBackup {
         });
       }
       if (copies === MAX_COPIES_PER_RECORD) {
+        if (await this.leftToOvertaker(held, copies)) return Outcome.copied;
         throw new Error(`the inbox's version of ${key} changed during ${MAX_COPIES_PER_RECORD} consecutive copies`);
       }
       // An earlier attempt of this request copied the backup's latest and may have died before its receipt;
@@ -234,7 +244,37 @@ class RecordBackup {
       copied = copy;
       if (!(await this.receiptAndLookAgain(copy, lookBack))) return Outcome.copied;
     }
+    // A record that copied nothing has no receipt a retry could send twice, and the retry reads the key afresh.
+    if (copied && (await this.leftToOvertaker(lastHeld, copies))) return Outcome.copied;
     throw new Error(`${key}: its backup or inbox version kept changing during ${MAX_ROUNDS_PER_RECORD} rounds of reads and conditional copies`);
+  }
+
+  /** Whether the key is left to the request whose copy landed on top of this request's last one (see overtakerOf). */
+  private async leftToOvertaker(held: BackupVersion | undefined, copies: number): Promise<boolean> {
+    const overtakenBy = await this.overtakerOf(held);
+    if (overtakenBy === undefined) return false;
+    this.deps.logger.info(LogMessage.leftToOvertaker, { key: this.record.key, overtakenBy, copies });
+    return true;
+  }
+
+  /**
+   * The request whose copy landed on top of this request's last one, if any, waiting once for it while there is time.
+   * That request looks at the inbox after its copy, as every copy's request does (or fails and is retried), so the
+   * newer version is its to back up: the last copy to land is always followed by a look. Failing this record instead
+   * would have Lambda retry it, and the retry, unable to tell that its copies' receipts went out, would send them all
+   * again from another environment. A backup written by no request of the function's is no such promise.
+   */
+  private async overtakerOf(held: BackupVersion | undefined): Promise<string | undefined> {
+    const { s3, config } = this.deps;
+    const another = (version: BackupVersion | undefined) => {
+      const requestId = version?.provenance.requestId;
+      return requestId !== undefined && requestId !== this.requestId ? requestId : undefined;
+    };
+    if (another(held) !== undefined) return another(held);
+    const left = this.timeLeftMs?.();
+    if (left !== undefined && left <= OVERTAKE_WAIT_MS + RECORD_RESERVE_MS) return undefined;
+    await (this.deps.pause ?? pauseFor)(OVERTAKE_WAIT_MS);
+    return another(await headBackup(s3, config.backupBucket, this.record.key));
   }
 
   private decide(outcome: RecordOutcome, fields: Record<string, unknown>, level: 'info' | 'warn' = 'info'): RecordOutcome {

@@ -35,6 +35,7 @@ export const LogMessage = {
   decision: 'backup decision',
   conflict: 'the backup changed during the copy; reading it again',
   lookFailed: 'the look at the inbox after the copy failed; reading it again',
+  leftToOvertaker: "the inbox kept changing during this request's copies; its newer version is left to the request whose copy overtook this one's",
   receiptMayBeOwed: "a receipt may be owed: this request's copies could not be looked for further back",
   corrupt: 'the backup of this version does not hold its bytes; copying it again',
   metadataDropped: "metadata left off the backup to stay within S3's 2 KB; the bytes are backed up",

@@ -536,11 +536,61 @@ describe('concurrent deliveries', () => {
     model.onHead = (bucket, key) => {
       if (bucket === INBOX) model.put(INBOX, key);
     };
-    // Act
-    const run = createHandler(dependencies())(eventFor('restless.txt'), invocation);
+    // Act: no other request copies the key while it waits
+    const run = createHandler({ ...dependencies(), pause: async () => undefined })(eventFor('restless.txt'), invocation);
     // Assess
     await expect(run).rejects.toThrow(RetryableBackupError);
     expect(model.count(BACKUP, 'restless.txt')).toBe(3);
+  });
+
+  it('leaves a key that kept changing through three copies to the request whose copy lands on top of its own while it waits, instead of a retry that would send its three receipts again', async () => {
+    // Prepare: every read of the inbox finds a newer version; while this request waits after its third copy, the
+    // request of a newer version's event (whose conditional copies lost to this one's) lands its copy
+    const deps = dependencies();
+    model.put(INBOX, 'autosaved.txt');
+    model.onHead = (bucket, key) => {
+      if (bucket === INBOX) model.put(INBOX, key);
+    };
+    const waits: number[] = [];
+    const pause = async (ms: number) => {
+      waits.push(ms);
+      model.onHead = undefined;
+      await createHandler(dependencies())(eventFor('autosaved.txt'), { requestId: 'request-2' });
+    };
+    // Act
+    const result = await createHandler({ ...deps, pause })(eventFor('autosaved.txt'), invocation);
+    // Assess: three copies of its own and one of request-2's, each with one receipt, and no retry
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(waits).toHaveLength(1);
+    expect(backupSources('autosaved.txt')).toHaveLength(4);
+    expect(receiptsFor('autosaved.txt')).toHaveLength(4);
+    expect(model.latest(BACKUP, 'autosaved.txt')?.metadata[BackupMetadata.sourceVersionId]).toBe(model.latest(INBOX, 'autosaved.txt')?.versionId);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.leftToOvertaker, key: 'autosaved.txt', overtakenBy: 'request-2', copies: 3 }));
+  });
+
+  it('leaves a key to the request whose copies keep winning, after eight rounds, once its own copy went out with its receipt, instead of a retry that would send that receipt again', async () => {
+    // Prepare: every read of the inbox finds a newer version; this request's first copy lands, and before each of
+    // its later ones request-2 lands a copy, so that each loses its condition
+    const deps = dependencies();
+    model.put(INBOX, 'contended-later.txt');
+    model.onHead = (bucket, key) => {
+      if (bucket === INBOX) model.put(INBOX, key);
+    };
+    let copies = 0;
+    s3.on(CopyObjectCommand).callsFake((input) => {
+      copies += 1;
+      if (copies === 1) return model.copyObject(input);
+      const current = model.latest(INBOX, 'contended-later.txt')!.versionId;
+      model.put(BACKUP, 'contended-later.txt', { metadata: { [BackupMetadata.sourceVersionId]: current, [BackupMetadata.requestId]: 'request-2' } });
+      throw awsError('PreconditionFailed', 412);
+    });
+    // Act
+    const result = await createHandler({ ...deps, pause: async () => undefined })(eventFor('contended-later.txt'), invocation);
+    // Assess: one copy of its own with its receipt, seven lost conditions, and no retry
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 8);
+    expect(receiptsFor('contended-later.txt')).toHaveLength(1);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.leftToOvertaker, key: 'contended-later.txt', overtakenBy: 'request-2', copies: 1 }));
   });
 
   it('gives up on a key whose backup changes before every conditional copy, after eight rounds, so that the event is retried', async () => {
