@@ -153,7 +153,7 @@ console: ## a local web page for TARGET on 127.0.0.1:4600 (CONSOLE_PORT), opened
 logs: ## follow the function's log group on TARGET, from SINCE minutes back (default 10)
 	$(TSX) scripts/logs.ts $(target_arg) $(call option,SINCE,since)
 
-bench: ## measure issue 11's figures against floors from the same run; reports/bench-TARGET.json (QUICK=1, and CI: smaller)
+bench: ## measure the pipeline's speed (zip, cold init, handler time, latency, burst, 1 GiB backup) against floors from the same run; reports/bench-TARGET.json (QUICK=1, and CI: smaller)
 	$(FUNCTION_NODE) --import tsx scripts/bench.ts $(target_arg) $(call option,QUICK,quick) $(if $(and $(filter true,$(CI)),$(if $(QUICK),,1)),--quick)
 
 clean: emulator-stop localstack-host-stop ## stop the background emulator and LocalStack; remove dist/, reports/, .emulator/, .localstack/
