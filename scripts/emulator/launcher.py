@@ -179,8 +179,9 @@ def main() -> None:
     try:
         server.prepare()
     except OSError as error:
-        print(f"cannot listen on {args.host}:{args.port} ({error}): stop the process that holds the port, or choose "
-              "another one (--port; BACKUP_KIT_EMULATOR_PORT for the scripts)", file=sys.stderr, flush=True)
+        print(f"cannot listen on {args.host}:{args.port} ({error}): stop the process that holds the port (the "
+              "background emulator that `make deploy` starts holds it until `make emulator-stop`), or choose another "
+              "one (--port; BACKUP_KIT_EMULATOR_PORT for the scripts)", file=sys.stderr, flush=True)
         sys.exit(1)
     endpoint = f"http://{args.host}:{server.bind_addr[1]}"
     args.state_dir.mkdir(parents=True, exist_ok=True)
