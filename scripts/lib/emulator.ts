@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, closeSync, openSync, statSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
@@ -253,12 +253,18 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
 /** Where an emulator keeps its state, read from its launcher's arguments: the place (a checkout's `.emulator`) and how it runs. */
 type EmulatorOrigin = { readonly place: string; readonly checkout: string; readonly how: 'background' | 'foreground' | 'private' };
 
-/** The origin of the emulator of this pid (Linux /proc); undefined where its arguments cannot be read. */
+/**
+ * The origin of the emulator of this pid (Linux /proc); undefined where its arguments or its working directory cannot
+ * be read. A state directory is resolved from where the emulator runs: `make emulator` gives it relative to its own
+ * checkout, which read from here named this checkout instead.
+ */
 async function originOf(pid: number): Promise<EmulatorOrigin | undefined> {
   const args = await argumentsOf(pid);
   const stateDir = args?.[args.indexOf('--state-dir') + 1];
   if (!args?.includes('--state-dir') || !stateDir) return undefined;
-  const place = resolve(dirname(stateDir));
+  const runsIn = await readlink(`/proc/${pid}/cwd`).catch(() => undefined);
+  if (runsIn === undefined) return undefined;
+  const place = resolve(runsIn, dirname(stateDir));
   const checkout = basename(place) === '.emulator' ? dirname(place) : place;
   const how = args.includes('--exit-with-parent') ? 'private' : basename(stateDir) === 'foreground' ? 'foreground' : 'background';
   return { place, checkout, how };

@@ -10,7 +10,9 @@ import { UsageError } from '../../scripts/lib/cli.js';
 import { ensureEmbeddedEmulator, startEmulator, stopSharedEmulator, type SharedEmulatorPlace } from '../../scripts/lib/emulator.js';
 import { projectRoot } from '../../scripts/lib/paths.js';
 import { processAlive } from '../../scripts/lib/process-alive.js';
+import { projectPython } from '../../scripts/lib/python.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
+import { waitFor } from '../../scripts/lib/wait.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -118,6 +120,32 @@ describe('the shared embedded emulator', () => {
       expect(processAlive(pid)).toBe(true);
     } finally {
       await rm(thisCheckout.dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("names the checkout whose `make emulator` answers on its port, read from where that runs, where it named this one", async () => {
+    // Prepare: two checkouts, one port: the other one runs `make emulator`, whose state directory is relative to it
+    const otherCheckout = await mkdtemp(join(tmpdir(), 'backup-kit-checkout-'));
+    const foreground = spawn(projectPython(), [join(projectRoot, 'scripts', 'emulator', 'launcher.py'), '--port', String(place.port), '--state-dir', '.emulator/foreground'], {
+      cwd: otherCheckout,
+      stdio: 'ignore',
+    });
+    started.push(foreground.pid!);
+    const endpoint = `http://127.0.0.1:${place.port}`;
+    await waitFor('the foreground emulator', () => healthOf(endpoint).catch(() => undefined), { timeoutMs: 30_000 });
+    const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      // Act
+      const report = await stopSharedEmulator(place);
+      await ensureEmbeddedEmulator({ start: false, place });
+      // Assess
+      expect(report.message).toBe(
+        `no background emulator was started by this checkout; the emulator on ${endpoint} (pid ${foreground.pid}) is \`make emulator\` of the checkout ${otherCheckout}: stop it with Ctrl-C where that runs`,
+      );
+      expect(said.mock.calls.map((call) => String(call[0]))).toEqual([expect.stringContaining(`note: the embedded emulator on ${endpoint} is \`make emulator\` of the checkout ${otherCheckout}:`)]);
+    } finally {
+      said.mockRestore();
+      await rm(otherCheckout, { recursive: true, force: true });
     }
   }, 60_000);
 
