@@ -1,8 +1,5 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { isUnreadable, parseParked, receiveAll, type ParkedEvent } from './redrive.js';
-
-/** How long a look into the failed-events queue keeps its messages from other readers (a redrive, the console). */
-const LOOK_HOLD_SECONDS = 2;
+import { isUnreadable, PARKED_LOOK_HOLD_SECONDS, parseParked, receiveAll, type ParkedEvent } from './redrive.js';
 
 /** The messages the queue holds, visible or held by a reader. */
 async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
@@ -28,7 +25,7 @@ export async function parkedEventWatch(sqs: SQSClient, queueUrl: string, isWatch
     const grew = now > depth;
     depth = now;
     if (!grew) return undefined;
-    const { messages } = await receiveAll(sqs, queueUrl, LOOK_HOLD_SECONDS);
+    const { messages } = await receiveAll(sqs, queueUrl, PARKED_LOOK_HOLD_SECONDS);
     return messages.map(parseParked).find((event): event is ParkedEvent => !isUnreadable(event) && event.keys.some(isWatched));
   };
 }

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../handler/backup.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { withoutRetryPromise } from '../../scripts/lib/invoke.js';
-import { describeInterrupted, describeLeftOut, describeMalformed, describeStopped, failedAgainAdvice, ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { describeHiddenElsewhere, describeInterrupted, describeLeftOut, describeMalformed, describeStopped, failedAgainAdvice, ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
 import { BACKUP, dependencies, eventFor, INBOX } from './support/fixtures.js';
 
 const sqs = mockClient(SQSClient);
@@ -525,5 +525,18 @@ describe('a queue that fails midway', () => {
     expect(redrive.interrupted).toEqual(['m-2', 'm-3']);
     expect(journal.at(-1)).toBe('release r-2 r-3');
     expect(redriveFailed(redrive)).toBe(true);
+  });
+});
+
+describe('messages another reader hides', () => {
+  it("name a `make seed` run among the readers, as its look for its uploads' parked events holds the queue's messages too", () => {
+    // Prepare: a redrive beside a seed run that just looked into the queue listed none of its 2 messages and named only
+    // a redrive or a console, neither of which ran
+    // Act
+    const said = describeHiddenElsewhere(2);
+    // Assess
+    expect(said).toBe(
+      "2 message(s) hidden by another reader (a redrive still running or interrupted, a console listing them, or a `make seed` looking for its uploads' parked events, for 2 s): they are visible again once its hold runs out",
+    );
   });
 });
