@@ -217,7 +217,7 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
   // deployed and seeded into it must be told, not only that none answers.
   const ended =
     recorded && recorded.port === place.port && !processAlive(recorded.pid)
-      ? `the background emulator this checkout started at ${recorded.startedAt} (pid ${recorded.pid}) has ended without a stop (its log ${relative(projectRoot, join(place.dir, 'shared', 'emulator.log'))} may say why), and the stacks, buckets and backups it held in memory with it`
+      ? `the background emulator this checkout started at ${recorded.startedAt} (pid ${recorded.pid}) has ended without a stop (its log ${relative(projectRoot, join(place.dir, 'shared', 'emulator.log'))} may say why), and the stacks, buckets and backups it held in memory went with it`
       : undefined;
   if (!options.start) {
     throw new UsageError(

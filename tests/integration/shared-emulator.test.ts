@@ -179,7 +179,7 @@ describe('the shared embedded emulator', () => {
     // Assess
     await expect(lookup).rejects.toThrow(UsageError);
     await expect(lookup).rejects.toThrow(
-      `no embedded emulator answers on http://127.0.0.1:${place.port}: the background emulator this checkout started at ${startedAt} (pid ${ended.pid}) has ended without a stop (its log ${relative(projectRoot, join(place.dir, 'shared', 'emulator.log'))} may say why), and the stacks, buckets and backups it held in memory with it: \`make deploy\` starts a new one`,
+      `no embedded emulator answers on http://127.0.0.1:${place.port}: the background emulator this checkout started at ${startedAt} (pid ${ended.pid}) has ended without a stop (its log ${relative(projectRoot, join(place.dir, 'shared', 'emulator.log'))} may say why), and the stacks, buckets and backups it held in memory went with it: \`make deploy\` starts a new one`,
     );
   });
 
