@@ -51,7 +51,9 @@ space := $(subst x,,x x)
 word_list = $(if $(word 2,$(1)),$(subst $(space),$(comma)$(space),$(wordlist 2,$(words $(1)),x $(1))) and $(lastword $(1)),$(or $(1),none))
 verbs_typed := $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
 variables_typed := $(foreach variable,$(.VARIABLES),$(if $(filter command line,$(origin $(variable))),$(variable)))
-variables_untaken := $(filter-out TARGET BACKUP_KIT_% AWS_% LOCALSTACK_% $(foreach verb,$(verbs_typed),$(takes.$(verb))),$(variables_typed))
+# bash-completion lists the verbs for a tab with `make -npq __BASH_MAKE_COMPLETION__=1 .DEFAULT`: its variable is no typo
+# (refused, the tab offered no verb).
+variables_untaken := $(filter-out TARGET BACKUP_KIT_% AWS_% LOCALSTACK_% __BASH_MAKE_COMPLETION__ $(foreach verb,$(verbs_typed),$(takes.$(verb))),$(variables_typed))
 # Only where make was typed: a make run by another's recipe (MAKELEVEL above 0) inherits that one's variables.
 ifeq ($(MAKELEVEL),0)
 ifneq ($(variables_untaken),)

@@ -57,6 +57,14 @@ describe('a variable typed on make\'s command line that the verb does not take',
     expect(finished.stdout).toContain('scripts/deploy.ts --target embedded');
   });
 
+  it("passes in bash-completion's listing of the verbs, which names a variable of its own, where tab completion of make offered none", async () => {
+    // Act: what bash-completion (Debian's and Ubuntu's default) runs when `make de` is followed by a tab
+    const finished = await runCommand('make', ['-npq', '__BASH_MAKE_COMPLETION__=1', '-C', '.', '.DEFAULT'], typedInAShell());
+    // Assess
+    expect(finished.stderr).not.toContain('none of the verbs typed takes');
+    expect(finished.stdout).toMatch(/^deploy:/m);
+  });
+
   it("is never one the verb's recipe hands on to its script", async () => {
     // Prepare
     const verbs = await makefileVerbs();
