@@ -48,8 +48,7 @@ async function destroy(namePrefix: string): Promise<void> {
 describe('parameter constraints, as CloudFormation enforces them', () => {
   const invalid: [string, Parameters, string][] = [
     ['CopyConcurrency=0', { CopyConcurrency: '0' }, "Parameter 'CopyConcurrency' must be a number not less than 1"],
-    ['NamePrefix=UPPER_case', { NamePrefix: 'UPPER_case' }, 'Parameter NamePrefix failed to satisfy constraint: 3-20 characters, lower-case letters, digits and hyphens, starting with a letter, not with xn--, sthree- or amzn-s3-demo- (S3 reserves them for bucket names), and no two hyphens in a row (CloudTrail refuses them in a trail name).'],
-    ['NamePrefix=my--kit', { NamePrefix: 'my--kit' }, 'Parameter NamePrefix failed to satisfy constraint: 3-20 characters, lower-case letters, digits and hyphens, starting with a letter, not with xn--, sthree- or amzn-s3-demo- (S3 reserves them for bucket names), and no two hyphens in a row (CloudTrail refuses them in a trail name).'],
+    ['NamePrefix=UPPER_case', { NamePrefix: 'UPPER_case' }, 'Parameter NamePrefix failed to satisfy constraint: 3-20 characters, lower-case letters, digits and hyphens, starting with a letter, not with xn--, sthree- or amzn-s3-demo- (S3 reserves them for bucket names).'],
     ['NotificationEmail=not-an-email', { NotificationEmail: 'not-an-email' }, 'Parameter NotificationEmail failed to satisfy constraint: an e-mail address, or empty for no e-mail subscription.'],
     ['MultipartThresholdBytes=1', { MultipartThresholdBytes: '1' }, "Parameter 'MultipartThresholdBytes' must be a number not less than 5242880"],
     ['FunctionMemoryMb=20000', { FunctionMemoryMb: '20000' }, "Parameter 'FunctionMemoryMb' must be a number not greater than 10240"],
