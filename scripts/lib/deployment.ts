@@ -3,6 +3,7 @@ import { GetFunctionConfigurationCommand, type FunctionConfiguration } from '@aw
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
 import { artefactKey, builtArtefact, freshArtefact, type Artefact } from './artefact.js';
+import { trailNameProblem } from './audit-trail-name.js';
 import { refuseLeftTrailBucket, refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving, trailBucketName } from './audit-trail-bucket.js';
 import { artefactBucketName, ensurePrivateBucket } from './buckets.js';
 import { clientsFor, type Clients } from './clients.js';
@@ -108,6 +109,8 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     const suggestion = parameterNameSuggestion(template, requested, DEPLOY_OWNED_PARAMETERS);
     throw new UsageError(`${refused}${suggestion ? `: ${suggestion}` : ''} (${parameterSourcesHint(target)})`);
   }
+  const trailRefused = trailNameProblem({ ...parameterDefaults(template), ...requested });
+  if (trailRefused) throw new UsageError(`${trailRefused} (${parameterSourcesHint(target)})`);
   const stackName = stackNameOf(requested);
   // A stack that needs a person is reported before anything is written, never taken for "up to date".
   const existing = await describeStack(clients.cloudFormation, stackName);

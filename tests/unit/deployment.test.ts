@@ -129,6 +129,19 @@ describe('a Number parameter that is not a whole number in digits', () => {
   });
 });
 
+describe('an audit trail under a NamePrefix with two hyphens in a row', () => {
+  it('is refused before anything is written, as CloudTrail would refuse the trail name and roll the update back', async () => {
+    // Prepare
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
+    // Act
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { overrides: { NamePrefix: 'my--kit', EnableAuditTrail: 'true' }, log: () => undefined });
+    // Assess
+    await expect(deployed).rejects.toThrow(UsageError);
+    await expect(deployed).rejects.toThrow(/^EnableAuditTrail=true names the audit trail my--kit-inbox-audit, which CloudTrail refuses \(no two hyphens in a row\): nothing was changed; /);
+    expect(sent()).toEqual(['GetCallerIdentityCommand']);
+  });
+});
+
 describe('a parameter name the template does not declare', () => {
   it('is refused before anything is written, in CloudFormation\'s words and with the name that was probably meant', async () => {
     // Prepare
