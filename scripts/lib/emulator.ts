@@ -166,15 +166,18 @@ export async function emulatorCodeFingerprint(): Promise<string> {
  */
 export async function ensureEmbeddedEmulator(options: { start: boolean; place?: SharedEmulatorPlace }): Promise<string> {
   const place = options.place ?? sharedPlace();
-  const endpoint = await findOrStart(place, options);
-  await noteAnotherCheckouts(place, endpoint);
+  const { endpoint, found } = await findOrStart(place, options);
+  if (found?.pid !== undefined) await noteAnotherCheckouts(place, endpoint, found.pid);
   return endpoint;
 }
 
-async function findOrStart(place: SharedEmulatorPlace, options: { start: boolean }): Promise<string> {
+/** The emulator a verb goes on with: its endpoint, and its health when it was running already (not started now). */
+type Settled = { readonly endpoint: string; readonly found?: Health };
+
+async function findOrStart(place: SharedEmulatorPlace, options: { start: boolean }): Promise<Settled> {
   const shared = `http://127.0.0.1:${place.port}`;
   const health = await healthAt(shared);
-  if (health && (!options.start || health.code === (await emulatorCodeFingerprint()))) return shared;
+  if (health && (!options.start || health.code === (await emulatorCodeFingerprint()))) return { endpoint: shared, found: health };
   if (!options.start) return startOrReplace(place, options, health);
   await mkdir(place.dir, { recursive: true });
   // Held while it starts or replaces one, as `make emulator-stop` holds it: a stop during a start waits for it and
@@ -190,10 +193,10 @@ const lockFileIn = (place: SharedEmulatorPlace) => join(place.dir, 'emulator.loc
 const LOCK_WAIT_MS = 120_000;
 const waitingFor = (holder: number) => console.log(`another start or stop of the embedded emulator (pid ${holder}) is under way: waiting for it`);
 
-async function startOrReplace(place: SharedEmulatorPlace, options: { start: boolean }, health: Health | undefined): Promise<string> {
+async function startOrReplace(place: SharedEmulatorPlace, options: { start: boolean }, health: Health | undefined): Promise<Settled> {
   const shared = `http://127.0.0.1:${place.port}`;
   if (health) {
-    if (!options.start || health.code === (await emulatorCodeFingerprint())) return shared;
+    if (!options.start || health.code === (await emulatorCodeFingerprint())) return { endpoint: shared, found: health };
     // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one.
     const stop = await stopRecordedEmulator(place);
     if (!stop.stopped) {
@@ -238,16 +241,14 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
   try {
     emulator = await startEmulator({ stateDir: join(place.dir, 'shared'), port: place.port, detached: true });
   } catch (error) {
-    const winner = await waitFor('another emulator on the shared port', async () => ((await healthAt(shared)) ? true : undefined), { timeoutMs: 5_000 }).catch(
-      () => false,
-    );
-    if (winner) return shared;
+    const winner = await waitFor('another emulator on the shared port', () => healthAt(shared), { timeoutMs: 5_000 }).catch(() => undefined);
+    if (winner) return { endpoint: shared, found: winner };
     throw error;
   }
   const record: EmulatorRecord = { pid: emulator.pid!, port: place.port, startedAt: new Date().toISOString() };
   await writeFile(recordFileIn(place), JSON.stringify(record, null, 2));
   console.log(`started the embedded emulator on ${emulator.endpoint} (log: ${emulator.logFile}; stop it with \`make emulator-stop\`)`);
-  return emulator.endpoint;
+  return { endpoint: emulator.endpoint };
 }
 
 /** Where an emulator keeps its state, read from its launcher's arguments: the place (a checkout's `.emulator`) and how it runs. */
@@ -293,9 +294,8 @@ async function startedElsewhere(pid: number): Promise<string | undefined> {
  * Says so when the emulator a verb uses is another checkout's (two checkouts, one port): its verbs then act on that
  * checkout's stacks, buckets and backups (a destroy empties its inbox), where they said nothing of it.
  */
-async function noteAnotherCheckouts(place: SharedEmulatorPlace, endpoint: string): Promise<void> {
-  const pid = (await healthAt(endpoint))?.pid;
-  if (pid === undefined || (await readRecord(place))?.pid === pid) return;
+async function noteAnotherCheckouts(place: SharedEmulatorPlace, endpoint: string, pid: number): Promise<void> {
+  if ((await readRecord(place))?.pid === pid) return;
   const origin = await originOf(pid);
   if (!origin || origin.how === 'private' || origin.place === resolve(place.dir)) return;
   console.error(
