@@ -1,7 +1,7 @@
 import type { Parameters } from './parameters.js';
 
 /** The audit trail's name, as the template builds it from NamePrefix (TrailName and the trail bucket's policy). */
-export const trailName = (namePrefix: string) => `${namePrefix}-inbox-audit`;
+const trailName = (namePrefix: string) => `${namePrefix}-inbox-audit`;
 
 /**
  * A trail name CloudTrail would refuse, for a deploy that gives the stack its audit trail: CloudTrail takes no two

@@ -109,7 +109,9 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     const suggestion = parameterNameSuggestion(template, requested, DEPLOY_OWNED_PARAMETERS);
     throw new UsageError(`${refused}${suggestion ? `: ${suggestion}` : ''} (${parameterSourcesHint(target)})`);
   }
-  const trailRefused = trailNameProblem({ ...parameterDefaults(template), ...requested });
+  // What the stack will be given: the template's defaults under what was asked for.
+  const effective = { ...parameterDefaults(template), ...requested };
+  const trailRefused = trailNameProblem(effective);
   if (trailRefused) throw new UsageError(`${trailRefused} (${parameterSourcesHint(target)})`);
   const stackName = stackNameOf(requested);
   // A stack that needs a person is reported before anything is written, never taken for "up to date".
@@ -142,7 +144,6 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   const backupBucket = backupBucketName(stackName, plan.account, target.region);
   const updated = condition === StackCondition.failedCreate ? undefined : existing;
   const keptBackupBucket = await keptBackupBucketParameter(clients, backupBucket, updated, log, plan.account, condition === StackCondition.failedCreate ? existing : undefined);
-  const effective = { ...parameterDefaults(template), ...requested };
   if (keptBackupBucket === 'true') refuseRetentionUnlikeKeptBucket(backupBucket, await retentionOf(clients.s3, backupBucket), effective);
   // Only a stack about to be created takes the bucket over and creates its policy on it.
   if (keptBackupBucket === 'true' && !updated) {
