@@ -8,7 +8,7 @@ import type { Parameters } from '../lib/parameters.js';
 import { repairable, repairThroughFunction } from '../lib/reconcile.js';
 import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds, type QueueRedrive } from '../lib/redrive.js';
-import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersionsPage, planRestore, RestoreAction, SkipReason, type BackupVersionsPage, type PlannedRestore } from '../lib/restore.js';
+import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersionsPage, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
 import type { Target, TargetName } from '../lib/targets.js';
 import type { ArtefactView, ConsoleBackend, KeyVersions, Overview, Place, Problem, StackView } from './backend.js';
@@ -52,13 +52,6 @@ const problemOf = (target: TargetName) => (error: unknown): Problem => {
   const gone = missingBucket(error);
   return { problem: `${(error as Error).name}: ${(error as Error).message}${gone ? `: ${gone}` : ''}` };
 };
-
-/** Where a key's page stands in its history: the version it follows, the one the next page follows, or that the first is gone. */
-const pageOf = (after: string | undefined, { olderAfter, afterGone }: Omit<BackupVersionsPage, 'versions'>): Pick<KeyVersions, 'after' | 'olderAfter' | 'afterGone'> => ({
-  ...(after !== undefined ? { after } : {}),
-  ...(olderAfter !== undefined ? { olderAfter } : {}),
-  ...(afterGone ? { afterGone } : {}),
-});
 
 async function artefactOf(clients: Clients, functionName: string): Promise<ArtefactView> {
   let local: { sha256: string; codeSha256: string } | undefined;
@@ -160,7 +153,8 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
           key,
           backupBucket: buckets.backupBucket,
           fallback,
-          ...pageOf(after, paging),
+          ...(after !== undefined ? { after } : {}),
+          ...paging,
           versions: versions.map((version) => ({ ...version, receipt })),
         };
       }
@@ -177,7 +171,8 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         key,
         backupBucket: outputs.BackupBucketName,
         inboxBucket: outputs.InboxBucketName,
-        ...pageOf(after, paging),
+        ...(after !== undefined ? { after } : {}),
+          ...paging,
         versions: versions.map((version) => ({
           ...version,
           receipt: receiptOf(receipts, key, version.provenance.sourceVersionId, version.backedUpAt),

@@ -1,6 +1,7 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { Outcome } from '../../handler/outcome.js';
 import { functionLogLines } from '../lib/observe.js';
+import { DAY_MS } from '../lib/day.js';
 
 /** What the function's log says about the receipt of one backup version. */
 export const ReceiptState = {
@@ -27,7 +28,6 @@ export type ReceiptLog = {
 
 const entry = (key: string, sourceVersionId: string) => `${key}\u0000${sourceVersionId}`;
 
-const DAY_MS = 86_400_000;
 
 /**
  * Where the log the console reads starts: the window's start, the stack's creation when that is later (the template
@@ -44,7 +44,8 @@ export function receiptLogStart(windowMs: number, now: Date, stackCreated: Date 
  * The function's receipt lines, as a FilterLogEvents pattern: CloudWatch Logs sends these alone, not the log's other
  * lines (decisions, START, END, REPORT: four of every five a backup logs), which a long window made many pages of.
  */
-export const RECEIPT_LINES = `{ $.outcome = "${Outcome.receiptSent}" || $.outcome = "${Outcome.notifyFailed}" }`;
+const RECEIPT_OUTCOMES = `$.outcome = "${Outcome.receiptSent}" || $.outcome = "${Outcome.notifyFailed}"`;
+const RECEIPT_LINES = `{ ${RECEIPT_OUTCOMES} }`;
 
 /**
  * A key CloudWatch Logs can be asked for by name, as it is: none of `*` (a wildcard there), a quote or a backslash
@@ -62,7 +63,7 @@ export function receiptLinesPattern(shown: readonly ShownBackup[]): string {
   const keys = new Set(shown.map((backup) => backup.key));
   const [key] = keys;
   if (keys.size !== 1 || key === undefined || !PLAIN_KEY.test(key)) return RECEIPT_LINES;
-  const pattern = `{ ($.outcome = "${Outcome.receiptSent}" || $.outcome = "${Outcome.notifyFailed}") && $.key = "${key}" }`;
+  const pattern = `{ (${RECEIPT_OUTCOMES}) && $.key = "${key}" }`;
   return pattern.length <= MAX_PATTERN_LENGTH ? pattern : RECEIPT_LINES;
 }
 

@@ -10,6 +10,7 @@ import { keyOption } from './aws-cli.js';
 import { asFolder, historyOf, historyPageOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { bucketExists, NotOwnersBucket } from './buckets.js';
 import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
+import { DAY_MS } from './day.js';
 import { shellWord, shownName } from '../../handler/shown-name.js';
 
 /** A backup version, with where it came from. */
@@ -70,7 +71,7 @@ function restoreKeyCommand(key: string, target: string | undefined, list: boolea
 export const listVersionsCommand = (key: string, target?: string): string => restoreKeyCommand(key, target, true);
 
 /** The command that restores a key's newest backup version (below a delete marker too), as the advice gives it. */
-export const restoreNewestCommand = (key: string, target?: string): string => restoreKeyCommand(key, target, false);
+const restoreNewestCommand = (key: string, target?: string): string => restoreKeyCommand(key, target, false);
 
 /**
  * What a plan says of the newer backup versions it passed over for naming the chosen backup's inbox version with other
@@ -261,7 +262,6 @@ export async function listBackupVersionsPage(s3: S3Client, backupBucket: string,
   };
 }
 
-const DAY_MS = 86_400_000;
 
 /**
  * When S3 expires, under BackupNoncurrentVersionRetentionDays, the backup version a delete marker made noncurrent:

@@ -2,6 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { asFolder, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { UsageError } from './cli.js';
+import { DAY_MS } from './day.js';
 import type { Clients } from './clients.js';
 import { Finding, reconcileBuckets, repairable, type KeyFinding, type ReconcileBuckets } from './reconcile.js';
 import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
@@ -67,8 +68,6 @@ export type EarlierVersionsCheck = {
   readonly log?: (line: string) => void;
   readonly now?: Date;
 };
-
-const DAY_MS = 86_400_000;
 
 /** The retention a stack was deployed with (BackupNoncurrentVersionRetentionDays; 0, for ever, when it has none). */
 export const retentionDaysOf = (parameters: Parameters) => Number(parameters.BackupNoncurrentVersionRetentionDays ?? 0) || 0;
