@@ -39,7 +39,6 @@ from moto.s3.models import FakeBucket, s3_backends
 from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
-from .s3_blocked_encryption import apply_from_template as apply_blocked_encryption
 from .s3_invoke_permission import destination
 from .s3_notification_filters import stored_name
 from .s3_notification_overlap import ambiguity
@@ -163,8 +162,6 @@ def _apply_bucket_properties(bucket: FakeBucket, properties: dict[str, Any], acc
     bucket.set_notification_configuration(
         _notification_config(properties.get("NotificationConfiguration", {}), name, account_id) or None
     )
-    # moto applied BucketEncryption itself, without the types it blocks.
-    apply_blocked_encryption(bucket, properties)
 
 
 class TemplateBucket(CloudFormationModel):
