@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 
 from kit_emulator import (async_invoke, cloudformation, cloudformation_parameters, cloudformation_serial, cloudformation_updates, faults,  # noqa: E402
-                          function_role_policy, lambda_configuration, lambda_invoke, lambda_runtime, logs_filter_patterns, request_log, s3_conditions, s3_events, s3_blocked_encryption, s3_invoke_permission, s3_key_locks,
+                          function_role_policy, lambda_configuration, lambda_invoke, lambda_runtime, logs_filter_patterns, request_log, s3_conditions, s3_events, s3_blocked_encryption, s3_header_size, s3_invoke_permission, s3_key_locks,
                           s3_key_length, s3_listing_encoding, s3_listing_prefix, s3_metadata_limit, s3_multipart, s3_notification_filters, s3_object_tagging, s3_policy,
                           s3_sse_c, sns_subject)
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
@@ -166,6 +166,7 @@ def main() -> None:
     sns_subject.install()
     logs_filter_patterns.install()
     s3_key_length.install()
+    s3_header_size.install()
     s3_sse_c.install()
     s3_blocked_encryption.install()
     lambda_configuration.install()
