@@ -1,6 +1,7 @@
 import { CopyObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
+import { isHeaderSectionTooLarge } from './errors.js';
 import { fitMetadata } from './metadata-budget.js';
 import { multipartCopy } from './multipart-copy.js';
 import { withExpiresAsWritten } from './expires-header.js';
@@ -42,8 +43,8 @@ export async function copyToBackup(
 
 /**
  * Copies one version server-side, always encrypted with SSE-S3, keeping its content headers and tags and
- * giving it `metadata`: CopyObject up to the threshold, parallel UploadPartCopy above it. Without a
- * condition it overwrites whatever the destination holds.
+ * giving it `metadata`: CopyObject up to the threshold, parallel UploadPartCopy above it (and for a version
+ * whose CopyObject S3 refuses for its headers). Without a condition it overwrites whatever the destination holds.
  */
 export async function copyVersion(
   s3: S3Client,
@@ -70,6 +71,15 @@ export async function copyVersion(
     ServerSideEncryption: 'AES256',
     ...(condition ? writeConditionHeaders(condition) : {}),
   });
-  const response = await s3.send(withExpiresAsWritten(copy, source));
-  return { method: CopyMethod.copyObject, backupVersionId: response.VersionId, parts: 1 };
+  try {
+    const response = await s3.send(withExpiresAsWritten(copy, source));
+    return { method: CopyMethod.copyObject, backupVersionId: response.VersionId, parts: 1 };
+  } catch (error) {
+    // S3 takes at most 8 KB of request headers, and a CopyObject carries the source's URL-encoded name (up to three
+    // times its bytes) beside the content headers and metadata that the upload carried without it: S3 can refuse to
+    // copy a version it took. A copy in parts sends the name and the metadata in separate requests. An empty version
+    // has no byte range to copy in a part.
+    if (!isHeaderSectionTooLarge(error) || source.size === 0) throw error;
+    return { method: CopyMethod.multipartCopy, ...(await multipartCopy(s3, settings, source, destination, metadata, condition)) };
+  }
 }

@@ -3,6 +3,7 @@ type AwsError = { name?: unknown; Code?: unknown; $metadata?: { httpStatusCode?:
 const missingNames: ReadonlySet<string> = new Set(['NoSuchKey', 'NoSuchVersion', 'NotFound']);
 const missingBuckets: ReadonlySet<string> = new Set(['NoSuchBucket']);
 const conditionNames: ReadonlySet<string> = new Set(['PreconditionFailed', 'ConditionalRequestConflict']);
+const headerSectionNames: ReadonlySet<string> = new Set(['RequestHeaderSectionTooLarge']);
 
 function matches(error: unknown, names: ReadonlySet<string>, statuses: readonly number[]): boolean {
   if (typeof error !== 'object' || error === null) return false;
@@ -28,6 +29,11 @@ export function isNotFound(error: unknown): boolean {
  */
 export function isWriteConflict(error: unknown): boolean {
   return matches(error, conditionNames, [409, 412]);
+}
+
+/** True when S3 refused a request for the size of its headers: more than 8 KB of them (it names MaxSizeAllowed 8192). */
+export function isHeaderSectionTooLarge(error: unknown): boolean {
+  return matches(error, headerSectionNames, []);
 }
 
 const transientNames: ReadonlySet<string> = new Set([

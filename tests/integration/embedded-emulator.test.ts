@@ -309,6 +309,21 @@ describe('S3 events and the function', () => {
     expect(Date.parse(String(decision.timestamp))).toBeGreaterThanOrEqual(returnedAt - 5);
   });
 
+  it('backs up an upload whose CopyObject S3 would refuse for more than 8 KB of headers, copying it in parts', async () => {
+    // Prepare: a name of 994 bytes (nine characters each once URL-encoded in the copy's source) and 1.7 KB of metadata,
+    // which leaves room for the provenance
+    const { s3, outputs } = live();
+    const key = `${'報告書'.repeat(110)}.pdf`;
+    const Metadata = Object.fromEntries(Array.from({ length: 7 }, (_, index) => [`field${index}`, 'v'.repeat(240)]));
+    const ContentDisposition = `attachment; filename*=UTF-8''${encodeURIComponent(key)}`;
+    // Act
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'a report', Metadata, ContentDisposition }));
+    const backup = await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
+    // Assess
+    expect(backup.Metadata).toMatchObject({ ...Metadata, [BackupMetadata.sourceVersionId]: put.VersionId });
+    expect([backup.ContentDisposition, backup.ETag?.endsWith('-1"')]).toEqual([ContentDisposition, true]);
+  });
+
   it('carries an Expires header that is not a date, as written, to the backup', async () => {
     // Prepare: `Expires: 0` (already expired), which the SDK reads only as ExpiresString
     const { s3, outputs } = live();

@@ -1,4 +1,4 @@
-import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, S3Client, S3ServiceException, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { copyToBackup } from '../../handler/copy.js';
@@ -58,6 +58,49 @@ describe('copyToBackup', () => {
     // Assess
     expect(result.method).toBe('copy_object');
     expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 1);
+  });
+});
+
+describe("copyToBackup within S3's 8 KB of request headers", () => {
+  /** S3's answer to a request with more than 8 KB of headers, as the SDK turns it into an error. */
+  const headersTooLarge = () =>
+    new S3ServiceException({ name: 'RequestHeaderSectionTooLarge', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'Your request header section exceeds the maximum allowed size.' });
+
+  beforeEach(() => {
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'team', Value: 'a' }] });
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
+    s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"p1"' } });
+    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b2' });
+  });
+
+  it('copies in parts a version whose CopyObject S3 refuses for its headers (a long non-ASCII name beside full metadata)', async () => {
+    // Prepare
+    s3.on(CopyObjectCommand).rejects(headersTooLarge());
+    const provenance = provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, source({ owner: 'ada' }), provenance, { ifMatch: '"etag-1"' });
+    // Assess
+    expect(result).toEqual({ method: 'multipart_copy', backupVersionId: 'b2', parts: 1, droppedMetadata: [] });
+    expect(s3).toHaveReceivedCommandWith(CreateMultipartUploadCommand, {
+      Bucket: BACKUP,
+      Key: 'a.txt',
+      ContentType: 'text/plain',
+      Metadata: { owner: 'ada', [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.requestId]: 'request-1' },
+      Tagging: 'team=a',
+    });
+    expect(s3).toHaveReceivedCommandWith(UploadPartCopyCommand, { CopySource: `${INBOX}/a.txt?versionId=v1`, CopySourceRange: 'bytes=0-9' });
+    expect(s3).toHaveReceivedCommandWith(CompleteMultipartUploadCommand, { IfMatch: '"etag-1"' });
+  });
+
+  it('fails as before when the refused version is empty (no byte range to copy in a part), or the refusal is another one', async () => {
+    // Prepare
+    s3.on(CopyObjectCommand).rejectsOnce(headersTooLarge()).rejectsOnce(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    // Act
+    const empty = await copyToBackup(dependencies().s3, config, { ...source({}), size: 0 }, {}, { ifNoneMatch: '*' }).catch((error: Error) => error.name);
+    const denied = await copyToBackup(dependencies().s3, config, source({}), {}, { ifNoneMatch: '*' }).catch((error: Error) => error.name);
+    // Assess
+    expect([empty, denied]).toEqual(['RequestHeaderSectionTooLarge', 'AccessDenied']);
+    expect(s3).toHaveReceivedCommandTimes(CreateMultipartUploadCommand, 0);
   });
 });
 
