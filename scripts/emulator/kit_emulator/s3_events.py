@@ -1,11 +1,13 @@
 """S3 event notifications as AWS sends them.
 
-moto's events lack `versionId` and `sequencer`, invoke the function synchronously inside the PutObject
+moto's events lack `versionId` and `sequencer`, encode `/` in the key as `%2F` (S3 keeps it: a key filter
+`images/` matches on AWS, s3_notification_filters.py), invoke the function synchronously inside the PutObject
 request (swallowing its errors), and a completed multipart upload fires a Put event besides its
-CompleteMultipartUpload event. Here every record carries the version id (on versioned buckets) and a
-sequencer that grows with every write, functions are invoked asynchronously after the request returns,
-and a multipart upload fires exactly one event. moto sends a PutObject's event before the object has its
-metadata and tags: every event is delivered once the write that raised it is complete (s3_key_locks.py).
+CompleteMultipartUpload event. Here every record carries the version id (on versioned buckets), a sequencer
+that grows with every write and the key as S3 encodes it, functions are invoked asynchronously after the
+request returns, and a multipart upload fires exactly one event. moto sends a PutObject's event before the
+object has its metadata and tags: every event is delivered once the write that raised it is complete
+(s3_key_locks.py).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from .async_invoke import invoker
 from .faults import injector as faults
 from .s3_invoke_permission import destination
 from .s3_key_locks import deliver_after_write
+from .s3_notification_filters import event_key
 
 _original_get_s3_event = notifications._get_s3_event
 _sequence_lock = threading.Lock()
@@ -39,6 +42,7 @@ def _next_sequencer() -> str:
 def _event_body(event_name: str, bucket: Any, key: Any, notification_id: str, sequencer: str) -> dict[str, Any]:
     body = _original_get_s3_event(event_name, bucket, key, notification_id)
     obj = body["Records"][0]["s3"]["object"]
+    obj["key"] = event_key(key.name)
     if bucket.is_versioned:
         obj["versionId"] = key.version_id
     obj["sequencer"] = sequencer

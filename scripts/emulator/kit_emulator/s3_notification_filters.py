@@ -7,8 +7,8 @@ word it). moto answered 500 to `Prefix` (its parser asserts the lower-case form)
 S3 matches a filter against the key as its events carry it, form-URL-encoded: its documentation says to write a
 space in a prefix or suffix as `+` and other special characters percent-encoded. moto matched the raw key, so a
 filter `my docs/` fired here and never on AWS. Here the key is encoded as `quote_plus` does, keeping `/` (a filter
-`images/` matches on AWS); which other characters S3 leaves unencoded is not documented (letters, digits and
-`-_.~` are kept here).
+`images/` matches on AWS), and the events carry the key so (s3_events.py); which other characters S3 leaves unencoded
+is not documented (letters, digits and `-_.~` are kept here).
 """
 
 from __future__ import annotations
@@ -75,9 +75,14 @@ def _notification_config_from_body(self: S3Response) -> dict[str, Any]:
     return configuration
 
 
+def event_key(key_name: str) -> str:
+    """A key as S3's events carry it and its filters see it: form-URL-encoded, `/` kept."""
+    return quote_plus(key_name, safe="/")
+
+
 def key_matches(filters: dict[str, Any] | None, key_name: str) -> bool:
     """Whether a key passes a notification's prefix and suffix, compared with the key as the event carries it."""
-    encoded = quote_plus(key_name, safe="/")
+    encoded = event_key(key_name)
     for rule in filter_rules(filters):
         name, value = str(rule.get("Name", "")).lower(), str(rule.get("Value", ""))
         if (name == "prefix" and not encoded.startswith(value)) or (name == "suffix" and not encoded.endswith(value)):
