@@ -13,6 +13,7 @@ import {
 import { CreateBucketCommand, DeleteBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { GetTopicAttributesCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { DeleteQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait.js';
@@ -23,10 +24,11 @@ let cloudFormation: CloudFormationClient;
 let lambda: LambdaClient;
 let logs: CloudWatchLogsClient;
 let s3: S3Client;
+let sns: SNSClient;
 let sqs: SQSClient;
 
 usePrivateEmulator(async ({ clients }) => {
-  ({ cloudFormation, lambda, logs, s3, sqs } = clients);
+  ({ cloudFormation, lambda, logs, s3, sns, sqs } = clients);
 });
 
 type Template = { Parameters?: object; Conditions?: object; Resources: object; Outputs?: object };
@@ -404,6 +406,28 @@ describe("the embedded emulator's CloudFormation creates", () => {
       `The bucket policy already exists on bucket ${Bucket}.`,
     );
     expect((await s3.send(new GetBucketPolicyCommand({ Bucket }))).Policy).toBe(byHand);
+  });
+
+  it("sets a topic's access policy from AWS::SNS::TopicPolicy, and gives the topic SNS's default back when an update removes it", async () => {
+    // Prepare
+    const StackName = 'kit-cfn-topic-policy-it';
+    const topic = { Type: 'AWS::SNS::Topic', Properties: { TopicName: 'kit-cfn-topic-policy' } };
+    const document = {
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'AlarmPublishes', Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Resource: { Ref: 'Topic' } }],
+    };
+    const policy = { Type: 'AWS::SNS::TopicPolicy', Properties: { Topics: [{ Ref: 'Topic' }], PolicyDocument: document } };
+    const TopicArn = 'arn:aws:sns:us-east-1:123456789012:kit-cfn-topic-policy';
+    const policyOfTopic = async () => JSON.parse((await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.Policy ?? '{}') as { Statement?: { Sid?: string }[] };
+    // Act
+    await createdStack(StackName, { Resources: { Topic: topic, Policy: policy } });
+    const created = await policyOfTopic();
+    const update = await changeSet(StackName, { Resources: { Topic: topic } });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: update.ChangeSetName }));
+    // Assess
+    expect(created).toEqual({ ...document, Statement: [{ ...document.Statement[0], Resource: TopicArn }] });
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    expect((await policyOfTopic()).Statement?.map((statement) => statement.Sid)).toEqual(['__default_statement_ID']);
   });
 });
 

@@ -1,8 +1,8 @@
 """CloudFormation in the emulator, faithful to what backup-kit's template asks for.
 
 moto applies only BucketEncryption and Tags of an AWS::S3::Bucket, has no AWS::SNS::Subscription,
-AWS::S3::BucketPolicy, AWS::Lambda::EventInvokeConfig or AWS::CloudWatch::Alarm, skips unknown types with a warning, reports no
-resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
+AWS::SNS::TopicPolicy, AWS::S3::BucketPolicy, AWS::Lambda::EventInvokeConfig or AWS::CloudWatch::Alarm, skips unknown
+types with a warning, reports no resource events and leaves a stack IN_PROGRESS when a resource fails. Here:
 - the missing types and bucket properties are applied for real;
 - a resource type (or bucket property) the emulator cannot honour fails the deploy and names it, unless a
   template Condition leaves the resource out;
@@ -285,6 +285,39 @@ class TemplateSubscription(_Replaced, CloudFormationModel):
 
     def delete(self, account_id: str, region_name: str) -> None:
         sns_backends[account_id][region_name].unsubscribe(self.physical_id)
+
+
+# ---------------------------------------------------------------------------------------- SNS topic policy
+
+class TemplateTopicPolicy(_Replaced, CloudFormationModel):
+    """AWS::SNS::TopicPolicy (moto's CloudFormation has none): each topic's access policy, returned by
+    GetTopicAttributes; deleted, the topics take SNS's default policy again, as on AWS. Like bucket policies, not
+    evaluated (function_role_policy.py)."""
+
+    def __init__(self, physical_id: str, topic_arns: list[str]) -> None:
+        super().__init__(physical_id)
+        self.topic_arns = topic_arns
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::SNS::TopicPolicy"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
+                                        region_name: str, **kwargs: Any) -> TemplateTopicPolicy:
+        properties = cloudformation_json["Properties"]
+        topic_arns = [str(arn) for arn in properties["Topics"]]
+        backend = sns_backends[account_id][region_name]
+        for arn in topic_arns:
+            backend.set_topic_attribute(arn, "policy", json.dumps(properties["PolicyDocument"]))
+        return cls(resource_name, topic_arns)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = sns_backends[account_id][region_name]
+        for arn in self.topic_arns:
+            topic = backend.topics.get(arn)
+            if topic is not None:  # a topic deleted since has no policy left to put back
+                topic.policy = json.dumps(topic._create_default_topic_policy(region_name, account_id, topic.name))
 
 
 # ---------------------------------------------------------------------------------- Lambda invoke config
