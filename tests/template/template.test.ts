@@ -132,6 +132,27 @@ describe('receipts and failed events', () => {
     expect(template.Conditions.HasNotificationEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'NotificationEmail' }, ''] }] });
   });
 
+  it("replaces SNS's default topic policy, which lets every principal of the account publish and subscribe: only the parked-events alarm is let in", () => {
+    // Prepare
+    const policies = ofType('AWS::SNS::TopicPolicy');
+    const statements = (props('ReceiptTopicPolicy').PolicyDocument as { Statement: Statement[] }).Statement;
+    const alarmArn = 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:';
+    // Assess
+    expect(policies.map(([id, policy]) => [id, policy.Condition, policy.Properties?.Topics])).toEqual([['ReceiptTopicPolicy', undefined, [{ Ref: 'ReceiptTopic' }]]]);
+    expect(statements).toEqual([
+      {
+        Sid: 'ParkedEventsAlarmPublishes',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: { Ref: 'ReceiptTopic' },
+        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::Sub': `${alarmArn}\${NamePrefix}-parked-events` } } },
+      },
+    ]);
+    // the alarm the statement names is the template's own: renamed alone, it would be refused and tell no one
+    expect(props('ParkedEventsAlarm').AlarmName).toEqual({ 'Fn::Sub': '${NamePrefix}-parked-events' });
+  });
+
   it('keeps failed events in an encrypted queue', () => {
     // Assess
     expect(resource('FailedEventsQueue').Type).toBe('AWS::SQS::Queue');
