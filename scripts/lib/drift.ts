@@ -13,7 +13,7 @@ import {
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
 } from '@aws-sdk/client-s3';
-import { ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
+import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { awsCli } from './aws-cli.js';
 import { objectLockConfiguration } from './buckets.js';
@@ -487,6 +487,25 @@ export async function checkDrift(
       expected: policySids(document),
       read: async () => livePolicyText(JSON.parse((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}'), statements),
     });
+  }
+  // Who may use the receipts topic beside the account's identities by their own rights: the alarm's statement removed
+  // by hand, a parked event reaches no one; SNS's default policy put back, any principal of the account may publish a
+  // forged receipt or subscribe to every receipt again.
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::SNS::TopicPolicy' || (resource.Condition && !conditions[resource.Condition])) continue;
+    const document = resource.Properties?.PolicyDocument;
+    const statements = statementsBySid(document, resolve);
+    const topics = resource.Properties?.Topics;
+    for (const topic of Array.isArray(topics) ? topics : []) {
+      const TopicArn = resolve(topic);
+      if (!TopicArn) continue;
+      expectations.push({
+        resource: id,
+        property: 'topicPolicy',
+        expected: policySids(document),
+        read: async () => livePolicyText(JSON.parse((await clients.sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.Policy ?? '{}'), statements),
+      });
+    }
   }
   for (const [id, resource] of Object.entries(resources)) {
     // Only where the target has CloudTrail: elsewhere a deploy refuses to turn the trail on.

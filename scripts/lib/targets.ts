@@ -104,8 +104,9 @@ export const capabilitiesOf: Readonly<Record<TargetName, Capabilities>> = {
     // update resource type") and reports as UPDATE_COMPLETE (resource_provider.py, execute_action); its
     // AWS::IAM::Role update applies only a new name, assume-role policy or managed policies, never the inline
     // Policies (iam/resource_providers/aws_iam_role.py). Seen in host mode: MaximumEventAgeSeconds 300 to 600 and
-    // ReceiptPublishAllowed=false deployed, both left as they were.
-    updatesNotApplied: ['AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::CloudWatch::Alarm', 'AWS::Logs::LogGroup', 'AWS::Lambda::EventInvokeConfig', 'AWS::IAM::Role'],
+    // ReceiptPublishAllowed=false deployed, both left as they were, and so was the topic policy of a template that
+    // renamed its statement (sns/resource_providers/aws_sns_topicpolicy.py).
+    updatesNotApplied: ['AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::SNS::TopicPolicy', 'AWS::CloudWatch::Alarm', 'AWS::Logs::LogGroup', 'AWS::Lambda::EventInvokeConfig', 'AWS::IAM::Role'],
     driftRereads: { everyMs: 0, forMs: 0 },
     // Its stock Lambda init reports an init failure as a status error, whose logs it never stores (version_manager.py).
     initFailureLogsLost:

@@ -15,7 +15,7 @@ import {
   GetPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,21 @@ const tlsOnlyPolicy = (bucket: string) => ({
     },
   ],
 });
+
+/** The receipts topic's access policy as SNS gives it back for the template's (default parameters): only the parked-events alarm is let in. */
+const alarmMayPublish = {
+  Sid: 'ParkedEventsAlarmPublishes',
+  Effect: 'Allow',
+  Principal: { Service: 'cloudwatch.amazonaws.com' },
+  Action: 'sns:Publish',
+  Resource: outputs.ReceiptTopicArn,
+  Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:backup-kit-parked-events' } },
+};
+/** GetTopicAttributes's answer for the receipts topic with this policy; a topic the stack does not name is not there. */
+const topicWithPolicy = (policy: object) => ({ TopicArn }: { TopicArn?: string }) => {
+  if (TopicArn !== outputs.ReceiptTopicArn) throw awsError('NotFoundException', 404);
+  return { Attributes: { TopicArn, Policy: JSON.stringify(policy) } };
+};
 
 /** The function's role, as its configuration names it (CloudFormation names it after the stack, with a path here). */
 const ROLE_ARN = 'arn:aws:iam::123456789012:role/service-role/backup-kit-BackupFunctionRole-AB12CD';
@@ -219,6 +234,7 @@ function liveAsTemplated() {
     if (TopicArn !== outputs.ReceiptTopicArn) throw awsError('NotFoundException', 404);
     return { Subscriptions: [{ Protocol: 'email', Endpoint: 'me@example.com' }] };
   });
+  sns.on(GetTopicAttributesCommand).callsFake(topicWithPolicy({ Version: '2012-10-17', Statement: [alarmMayPublish] }));
   lambda.on(GetFunctionConfigurationCommand).callsFake(forTheStacksFunction({ Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE_ARN, ...templatedLimits, Environment: { Variables: templatedEnvironment } }));
   onTheRole(rolePolicy(...Object.values(roleStatements)));
   withAlarms(parkedEventsAlarm);
@@ -788,6 +804,40 @@ describe('drift a deploy must not miss', () => {
     expect(checks.filter((c) => c.property === 'bucketPolicy').map((c) => `${c.resource}: ${c.expected} -> ${c.live} (${c.status})`)).toEqual([
       'InboxBucketPolicy: DenyInsecureTransport -> DenyInsecureTransport (ok)',
       `BackupBucketPolicy: DenyInsecureTransport -> DenyInsecureTransport (Allow AWS:arn:aws:iam::210987654321:root s3:* on ${arns.join(',')}) (DRIFT)`,
+    ]);
+  });
+
+  it("reports the receipts topic's policy set back to SNS's default by hand, or its alarm statement changed, as drift: the alarm could tell no one", async () => {
+    // Prepare: SNS's default policy, which lets every principal of the account publish and subscribe; and the alarm's statement for another alarm
+    const snsDefault = {
+      Version: '2008-10-17',
+      Id: '__default_policy_ID',
+      Statement: [
+        {
+          Sid: '__default_statement_ID',
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: ['SNS:Publish', 'SNS:Subscribe', 'SNS:SetTopicAttributes'],
+          Resource: outputs.ReceiptTopicArn,
+          Condition: { StringEquals: { 'AWS:SourceOwner': '123456789012' } },
+        },
+      ],
+    };
+    const otherAlarm = { ...alarmMayPublish, Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:other' } } };
+    const topicPolicyWith = async (policy: object) => {
+      sns.on(GetTopicAttributesCommand).callsFake(topicWithPolicy(policy));
+      const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+      return checks.filter((c) => c.property === 'topicPolicy').map((c) => `${c.resource}: ${c.expected} -> ${c.live} (${c.status})`);
+    };
+    // Act
+    const asTemplated = await topicPolicyWith({ Version: '2012-10-17', Statement: [{ ...alarmMayPublish, Action: ['SNS:Publish'], Principal: { Service: ['cloudwatch.amazonaws.com'] } }] });
+    const byDefault = await topicPolicyWith(snsDefault);
+    const elsewhere = await topicPolicyWith({ Version: '2012-10-17', Statement: [otherAlarm] });
+    // Assess
+    expect(asTemplated).toEqual(['ReceiptTopicPolicy: ParkedEventsAlarmPublishes -> ParkedEventsAlarmPublishes (ok)']);
+    expect(byDefault).toEqual(['ReceiptTopicPolicy: ParkedEventsAlarmPublishes -> __default_statement_ID (DRIFT)']);
+    expect(elsewhere).toEqual([
+      `ReceiptTopicPolicy: ParkedEventsAlarmPublishes -> ParkedEventsAlarmPublishes (Allow Service:cloudwatch.amazonaws.com sns:publish on ${outputs.ReceiptTopicArn} if ArnLike:aws:sourcearn=arn:aws:cloudwatch:us-east-1:123456789012:alarm:other) (DRIFT)`,
     ]);
   });
 
