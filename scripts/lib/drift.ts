@@ -397,9 +397,18 @@ function policyDocumentOf(text: string | undefined): unknown {
   }
 }
 
-/** A queue's retention and encryption at rest as one comparable line. */
-const queueText = (retentionSeconds: unknown, kmsKey: unknown, sqsManaged: unknown) =>
-  `retention=${String(retentionSeconds ?? 345600)}s encryption=${kmsKey ? 'SSE-KMS' : sqsManaged === true || sqsManaged === 'true' ? 'SSE-SQS' : 'none'}`;
+/**
+ * SQS's long-standing default largest message, 256 KiB: a parked event (the S3 event with the function's error) is a few
+ * KB, and Lambda drops one the queue refuses as too long, unseen (nothing parked, no alarm). A limit from it up is enough.
+ */
+const SQS_DEFAULT_MAXIMUM_MESSAGE_SIZE = 262_144;
+
+/** A queue's retention and encryption at rest as one comparable line, and its largest message when lowered below the default. */
+const queueText = (retentionSeconds: unknown, kmsKey: unknown, sqsManaged: unknown, maximumMessageSize: unknown) => {
+  const size = Number(maximumMessageSize ?? SQS_DEFAULT_MAXIMUM_MESSAGE_SIZE);
+  const lowered = size < SQS_DEFAULT_MAXIMUM_MESSAGE_SIZE ? ` maxMessageSize=${size}B (SQS's default is ${SQS_DEFAULT_MAXIMUM_MESSAGE_SIZE}B: Lambda drops a parked event the queue refuses)` : '';
+  return `retention=${String(retentionSeconds ?? 345600)}s encryption=${kmsKey ? 'SSE-KMS' : sqsManaged === true || sqsManaged === 'true' ? 'SSE-SQS' : 'none'}${lowered}`;
+};
 
 /** Values a policy element gives as one string or a list of them. */
 const listed = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value === undefined ? [] : [String(value)]);
@@ -546,16 +555,17 @@ export async function checkDrift(
       read: async () => livePermissionsText((await clients.lambda.send(new GetPolicyCommand({ FunctionName: outputs.BackupFunctionName }))).Policy, capabilities.permissionSourceAccount),
     });
   }
-  // Where a failed event is parked: a queue deleted or changed by hand leaves the on-failure destination naming it.
+  // Where a failed event is parked: a queue deleted or changed by hand leaves the on-failure destination naming it, or
+  // refusing what Lambda sends it.
   const queue = resources.FailedEventsQueue?.Properties;
   if (queue) {
     expectations.push({
       resource: 'FailedEventsQueue',
       property: 'settings',
-      expected: queueText(resolve(queue.MessageRetentionPeriod), queue.KmsMasterKeyId, queue.SqsManagedSseEnabled),
+      expected: queueText(resolve(queue.MessageRetentionPeriod), queue.KmsMasterKeyId, queue.SqsManagedSseEnabled, resolve(queue.MaximumMessageSize)),
       read: async () => {
         const { Attributes: live = {} } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: outputs.FailedEventsQueueUrl, AttributeNames: ['All'] }));
-        return queueText(live.MessageRetentionPeriod, live.KmsMasterKeyId, live.SqsManagedSseEnabled);
+        return queueText(live.MessageRetentionPeriod, live.KmsMasterKeyId, live.SqsManagedSseEnabled, live.MaximumMessageSize);
       },
     });
   }

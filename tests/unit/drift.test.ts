@@ -336,6 +336,25 @@ describe('checkDrift', () => {
     expect(unencrypted).toEqual(['FailedEventsQueue settings: template retention=1209600s encryption=SSE-SQS, live retention=1209600s encryption=none']);
   });
 
+  it("reports the failed-events queue's message size lowered by hand as drift: Lambda drops a parked event the queue refuses", async () => {
+    // Prepare: SQS's long-standing default, a larger limit, and the least SQS takes (a parked event, the S3 event with its error, is larger)
+    const checksWith = async (MaximumMessageSize: string) => {
+      sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { MessageRetentionPeriod: '1209600', SqsManagedSseEnabled: 'true', MaximumMessageSize } });
+      const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+      return checks.filter((c) => c.resource === 'FailedEventsQueue').map((c) => `${c.property}: template ${c.expected}, live ${c.live} (${c.status})`);
+    };
+    // Act
+    const byDefault = await checksWith('262144');
+    const larger = await checksWith('1048576');
+    const lowered = await checksWith('1024');
+    // Assess
+    expect(byDefault).toEqual(['settings: template retention=1209600s encryption=SSE-SQS, live retention=1209600s encryption=SSE-SQS (ok)']);
+    expect(larger).toEqual(byDefault);
+    expect(lowered).toEqual([
+      "settings: template retention=1209600s encryption=SSE-SQS, live retention=1209600s encryption=SSE-SQS maxMessageSize=1024B (SQS's default is 262144B: Lambda drops a parked event the queue refuses) (DRIFT)",
+    ]);
+  });
+
   it("reports statements removed from the function's role by hand as drift: writing the backups and parking a failed event, without which an event fails and is dropped", async () => {
     // Prepare
     const { WriteBackupObjects, ParkFailedEvents, ...kept } = roleStatements;
