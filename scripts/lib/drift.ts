@@ -359,6 +359,13 @@ function alarmText(alarm: {
   readonly MetricName?: string;
   readonly Dimensions?: readonly { readonly Name?: string; readonly Value?: string }[];
   readonly Statistic?: string;
+  /** A percentile (p90) in place of Statistic. */
+  readonly ExtendedStatistic?: string;
+  /**
+   * Unset, CloudWatch reads the metric in whatever unit it is published in; a unit it is not published in leaves the
+   * alarm without data, in INSUFFICIENT_DATA for good (PutMetricAlarm's reference): silenced.
+   */
+  readonly Unit?: string;
   readonly Period?: string;
   readonly EvaluationPeriods?: string;
   readonly ComparisonOperator?: string;
@@ -370,8 +377,8 @@ function alarmText(alarm: {
   const dimensions = (alarm.Dimensions ?? []).map(({ Name, Value }) => `${Name}=${Value ?? '…'}`).sort().join(',');
   const actions = (alarm.AlarmActions ?? []).map((action) => action ?? '…').sort().join(',') || 'none';
   return (
-    `${alarm.Namespace} ${alarm.MetricName} ${dimensions} ${alarm.Statistic} ${alarm.Period}s x${alarm.EvaluationPeriods} ${alarm.ComparisonOperator} ${alarm.Threshold} ` +
-    `missing=${alarm.TreatMissingData ?? 'missing'} actions=${actions}${alarm.ActionsEnabled === 'false' ? ' (actions off)' : ''}`
+    `${alarm.Namespace} ${alarm.MetricName} ${dimensions} ${alarm.Statistic ?? alarm.ExtendedStatistic} ${alarm.Period}s x${alarm.EvaluationPeriods} ${alarm.ComparisonOperator} ${alarm.Threshold} ` +
+    `missing=${alarm.TreatMissingData ?? 'missing'} actions=${actions}${alarm.ActionsEnabled === 'false' ? ' (actions off)' : ''}${alarm.Unit ? ` unit=${alarm.Unit}` : ''}`
   );
 }
 
@@ -582,6 +589,8 @@ export async function checkDrift(
         MetricName: resolve(alarm.MetricName),
         Dimensions: dimensions.map(({ Name, Value }) => ({ Name: resolve(Name), Value: resolve(Value) })),
         Statistic: resolve(alarm.Statistic),
+        ExtendedStatistic: resolve(alarm.ExtendedStatistic),
+        Unit: resolve(alarm.Unit),
         Period: resolve(alarm.Period),
         EvaluationPeriods: resolve(alarm.EvaluationPeriods),
         ComparisonOperator: resolve(alarm.ComparisonOperator),

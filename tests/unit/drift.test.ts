@@ -436,6 +436,22 @@ describe('checkDrift', () => {
     expect(checks.find((c) => c.resource === 'BackupFunctionRole' && c.property === 'policy backup-function')).toMatchObject({ status: 'ok' });
   });
 
+  it('reports a unit set on the parked-events alarm by hand, or a percentile in place of its statistic, as drift, naming them: a unit SQS does not publish leaves the alarm without data', async () => {
+    // Prepare: CloudWatch describes an alarm with a percentile without its Statistic
+    const { Statistic: _, ...withoutStatistic } = parkedEventsAlarm;
+    const linesWith = async (alarm: MetricAlarm) => {
+      withAlarms(alarm);
+      const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
+      return checks.filter((c) => c.resource === 'ParkedEventsAlarm').map((c) => `${c.status} ${c.live}`);
+    };
+    // Act
+    const seconds = await linesWith({ ...parkedEventsAlarm, Unit: 'Seconds' });
+    const percentile = await linesWith({ ...withoutStatistic, ExtendedStatistic: 'p10' });
+    // Assess
+    expect(seconds).toEqual([`DRIFT AWS/SQS ApproximateNumberOfMessagesVisible QueueName=q Maximum 300s x1 GreaterThanThreshold 0 missing=notBreaching actions=${outputs.ReceiptTopicArn} unit=Seconds`]);
+    expect(percentile).toEqual([`DRIFT AWS/SQS ApproximateNumberOfMessagesVisible QueueName=q p10 300s x1 GreaterThanThreshold 0 missing=notBreaching actions=${outputs.ReceiptTopicArn}`]);
+  });
+
   it('reports the parked-events alarm deleted, its actions turned off or sent elsewhere, or its threshold raised, by hand, as drift: the owner would not be told of a parked event', async () => {
     // Prepare
     const variants: MetricAlarm[][] = [
