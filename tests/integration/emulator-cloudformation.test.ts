@@ -14,7 +14,7 @@ import { CreateBucketCommand, DeleteBucketCommand, GetBucketPolicyCommand, HeadB
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { GetTopicAttributesCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { DeleteQueueCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { usePrivateEmulator } from './support/embedded.js';
@@ -166,6 +166,58 @@ describe("the embedded emulator's CloudFormation updates", () => {
       'DELETE_COMPLETE',
       'CREATE_COMPLETE',
     ]);
+  });
+
+  it('adds, removes and modifies the resources of Conditions a new template adds, removes or redefines, as CloudFormation does', async () => {
+    // Prepare: a bucket left out by a Condition, a queue kept by one, and a queue whose timeout an Fn::If picks
+    const StackName = 'kit-cfn-new-conditions-it';
+    const exists = {
+      bucket: (Bucket: string) => s3.send(new HeadBucketCommand({ Bucket })).then(() => true, () => false),
+      queue: (QueueName: string) => sqs.send(new GetQueueUrlCommand({ QueueName })).then(() => true, () => false),
+    };
+    const visibilityTimeout = async (QueueName: string) => {
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName }));
+      return (await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['VisibilityTimeout'] }))).Attributes?.VisibilityTimeout;
+    };
+    const before = {
+      Parameters: { Size: { Type: 'String', Default: 'small' }, Mode: { Type: 'String', Default: 'a' } },
+      Conditions: { Left: { 'Fn::Equals': [{ Ref: 'Mode' }, 'b'] }, Kept: { 'Fn::Equals': [{ Ref: 'Mode' }, 'a'] } },
+      Resources: {
+        Stays: { Type: 'AWS::S3::Bucket', Properties: { BucketName: `${StackName}-stays` } },
+        Unconditioned: { Type: 'AWS::S3::Bucket', Condition: 'Left', Properties: { BucketName: `${StackName}-unconditioned` } },
+        Redefined: { Type: 'AWS::SQS::Queue', Condition: 'Kept', Properties: { QueueName: `${StackName}-redefined` } },
+        Picked: { Type: 'AWS::SQS::Queue', Properties: { QueueName: `${StackName}-picked`, VisibilityTimeout: { 'Fn::If': ['Kept', 30, 60] } } },
+      },
+    };
+    await createdStack(StackName, before);
+    // Act: one template adds Conditions (one reading a changed parameter, one a new parameter), drops Left with
+    // Unconditioned's Condition, and redefines Kept over an unchanged parameter
+    const after: Template = {
+      Parameters: { ...before.Parameters, Fresh: { Type: 'String', Default: 'yes' } },
+      Conditions: { Large: { 'Fn::Equals': [{ Ref: 'Size' }, 'large'] }, WithFresh: { 'Fn::Equals': [{ Ref: 'Fresh' }, 'yes'] }, Kept: { 'Fn::Equals': [{ Ref: 'Mode' }, 'b'] } },
+      Resources: {
+        Stays: before.Resources.Stays,
+        Unconditioned: { Type: 'AWS::S3::Bucket', Properties: { BucketName: `${StackName}-unconditioned` } },
+        Redefined: before.Resources.Redefined,
+        Picked: before.Resources.Picked,
+        LargeBucket: { Type: 'AWS::S3::Bucket', Condition: 'Large', Properties: { BucketName: `${StackName}-large` } },
+        FreshBucket: { Type: 'AWS::S3::Bucket', Condition: 'WithFresh', Properties: { BucketName: `${StackName}-fresh` } },
+      },
+    };
+    const update = await changeSet(StackName, after, { Size: 'large' });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: update.ChangeSetName }));
+    // Assess
+    const changes = (update.Changes ?? []).map((change) => `${change.ResourceChange?.Action} ${change.ResourceChange?.LogicalResourceId}`).sort();
+    expect([update.Status, update.StatusReason ?? null]).toEqual(['CREATE_COMPLETE', null]);
+    expect(changes).toEqual(['Add FreshBucket', 'Add LargeBucket', 'Add Unconditioned', 'Modify Picked', 'Remove Redefined']);
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    expect({
+      large: await exists.bucket(`${StackName}-large`),
+      fresh: await exists.bucket(`${StackName}-fresh`),
+      unconditioned: await exists.bucket(`${StackName}-unconditioned`),
+      redefined: await exists.queue(`${StackName}-redefined`),
+      pickedTimeout: await visibilityTimeout(`${StackName}-picked`),
+    }).toEqual({ large: true, fresh: true, unconditioned: true, redefined: false, pickedTimeout: '60' });
   });
 
   it('puts back in its rollback a resource an update removed before another removal failed, and reports that failure once', async () => {

@@ -4,22 +4,24 @@ moto's update diff notices a changed parameter only where a resource `Ref`s it d
 sent it (a parameter left out, which takes its default, goes unseen): a change that flips a template
 Condition (an `Fn::If` inside a resource, or a resource's own `Condition`) goes unseen, its change sets list
 no parameter-driven changes at all, and an IAM role's inline policies are never updated. Here every
-parameter's effective value (sent, else the default) is compared with the live one, a resource that refers
-to a changed one (`Ref` or `${Name}` in `Fn::Sub`) or whose `Fn::If` conditions flip is modified, a change
-set lists what its parameters change, a role's inline policies follow the template (kept as JSON text, as IAM
-answers them), a log group's retention changes in place, a resource with DeletionPolicy Retain that leaves the
-template is kept, a resource that its own Condition keeps out of the stack is never updated, and a resource whose
-own Condition flips is added or removed (its removal reported, and the resource out of the stack's resources); a
-Condition that would add a resource of a type the emulator lacks fails the update by name: a change set fails at its
-creation, before it changes anything. A change set's modifications say whether they replace their resource
-(cloudformation_replacements.py).
+parameter's effective value (sent, else the default) is compared with the live one, and every Condition of the new
+template that reads a changed parameter, or that the template adds or defines anew, is evaluated again (an added one
+once failed the change set with a KeyError, which the deploy printed as "error: Unknown", and a redefined one went
+unseen). A resource that refers to a changed parameter (`Ref` or `${Name}` in `Fn::Sub`) or whose `Fn::If` conditions
+flip is modified, a change set lists what its parameters change, a role's inline policies follow the template (kept as
+JSON text, as IAM answers them), a log group's retention changes in place, a resource with DeletionPolicy Retain that
+leaves the template is kept, a resource that its own Condition keeps out of the stack is never updated, and a resource
+that the stack gains or loses by its own Condition (flipped, new, redefined or dropped) is added or removed (its removal
+reported, and the resource out of the stack's resources); a Condition that would add a resource of a type the emulator
+lacks fails the update by name: a change set fails at its creation, before it changes anything. A change set's
+modifications say whether they replace their resource (cloudformation_replacements.py).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from moto.cloudformation.models import Change, ChangeSet, CloudFormationBackend
 from moto.cloudformation.parsing import ResourceMap
@@ -115,74 +117,126 @@ def _pseudo_parameters(resource_map: ResourceMap) -> dict[str, Any]:
     return {name: value for name, value in resource_map._parsed_resources.items() if name.startswith("AWS::")}
 
 
-def _reevaluated_conditions(template: dict[str, Any], changed: set[str], new_values: dict[str, str], pseudo: dict[str, Any]) -> dict[str, bool]:
-    """The Conditions that read a changed parameter, evaluated with the new values. Only those can flip; the others are
-    not evaluated again, so that one the emulator cannot evaluate (Fn::FindInMap…) fails an update only when its inputs
-    change."""
+def _conditions_read(conditions: dict[str, Any], name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+    """A Condition and every Condition it names, through the ones they name."""
+    found = {name}
+    for named in _named_conditions(conditions[name]) & set(conditions) - seen - {name}:
+        found |= _conditions_read(conditions, named, seen | {name})
+    return found
+
+
+class _UpdateChanges(NamedTuple):
+    """What an update changes besides the resources' own text, worked out once for its diff and its change set."""
+
+    parameters: set[str]  # the parameters whose effective value changes
+    conditions: dict[str, bool | None]  # every Condition of the new template as the update leaves it (None: not known here)
+    flipped: set[str]  # the Conditions whose value the update changes, new ones included
+
+
+def _conditions_after(resource_map: ResourceMap, template: dict[str, Any], changed: set[str], new_values: dict[str, str]) -> dict[str, bool | None]:
+    """Every Condition of the new template as the update leaves it. One that reads a changed parameter, or that is new
+    or defined anew (it or a Condition it names), is evaluated with the new values; the others keep the stack's value,
+    so that one the emulator cannot evaluate (Fn::FindInMap…) fails an update only when its inputs change. A new or
+    redefined one it cannot evaluate is None: it fails the update only where a resource the stack has depends on it."""
     conditions, declared = template.get("Conditions", {}), template.get("Parameters", {})
-    return {name: _evaluate(conditions, name, new_values, declared, pseudo) for name in conditions if _condition_inputs(conditions, name) & changed}
+    old = resource_map._template.get("Conditions", {})
+    pseudo = _pseudo_parameters(resource_map)
+    after: dict[str, bool | None] = {}
+    for name in conditions:
+        reads_change = bool(_condition_inputs(conditions, name) & changed)
+        redefined = any(read not in old or old[read] != conditions[read] for read in _conditions_read(conditions, name))
+        if not reads_change and not redefined:
+            after[name] = bool(resource_map.lazy_condition_map[name])
+            continue
+        try:
+            after[name] = _evaluate(conditions, name, new_values, declared, pseudo)
+        except UnsupportedByEmulator:
+            if reads_change:
+                raise
+            after[name] = None
+    return after
+
+
+def _update_changes(resource_map: ResourceMap, template: dict[str, Any], parameters: dict[str, Any] | None) -> _UpdateChanges:
+    # moto's update keeps the stack's parameters when it is given none.
+    changed, new_values = _changed_parameters(resource_map, template, resource_map.input_parameters if parameters is None else parameters)
+    after = _conditions_after(resource_map, template, changed, new_values)
+    before = {name: bool(resource_map.lazy_condition_map[name]) for name in resource_map.lazy_condition_map}
+    return _UpdateChanges(changed, after, {name for name, holds in after.items() if holds is None or holds != before.get(name)})
+
+
+def _in_stack_before(resource_map: ResourceMap, name: str) -> bool:
+    """Whether the stack has this resource: its template has it, and its own Condition, if any, held."""
+    resource = resource_map._resource_json_map.get(name)
+    if resource is None:
+        return False
+    condition = resource.get("Condition")
+    return not isinstance(condition, str) or bool(resource_map.lazy_condition_map[condition])
+
+
+def _in_stack_after(resource: dict[str, Any], conditions: dict[str, bool | None]) -> bool | None:
+    """Whether the new template keeps this resource in the stack (None: its Condition cannot be evaluated here)."""
+    condition = resource.get("Condition")
+    return True if not isinstance(condition, str) else conditions.get(condition)
+
+
+def _unknown(condition: str, name: str) -> UnsupportedByEmulator:
+    return UnsupportedByEmulator(
+        f"the embedded emulator cannot evaluate in an update the new template's Condition {condition}, on which {name} depends: "
+        "nothing was changed; keep the Condition as it was on this target, or deploy to localstack or aws"
+    )
 
 
 def _build_resource_diff(self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    diff = _changed_resources(self, other_template, parameters)
-    # A resource its own Condition keeps out of the stack has nothing to update (a flip of that Condition adds it
-    # instead); moto would update it, from nothing.
-    absent = {name for name, resource in self._resource_json_map.items()
-              if isinstance(resource.get("Condition"), str) and not bool(self.lazy_condition_map[resource["Condition"]])}
-    diff["Modify"] = [name for name in diff["Modify"] if name not in absent]
-    return diff
+    return _changed_resources(self, other_template, parameters)[0]
 
 
-def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None) -> dict[str, Any]:
+def _changed_resources(self: ResourceMap, other_template: dict[str, Any], parameters: dict[str, Any] | None) -> tuple[dict[str, Any], _UpdateChanges]:
+    """The resources an update adds, modifies and removes, decided as CloudFormation does from whether the stack has
+    each before and after (its own Condition, a new, removed or redefined Condition included), and what it changes."""
     diff = _original_build_resource_diff(self, other_template, None)
     # A resource whose only change is its Metadata (e.g. a linter's suppression) is not updated by CloudFormation;
     # moto counts it as modified and, for types it cannot update (a log group), drops the resource.
     new_resources, old_resources = other_template.get("Resources", {}), self._resource_json_map
     diff["Modify"] = [name for name in diff["Modify"] if _without_metadata(new_resources[name]) != _without_metadata(old_resources[name])]
-    if parameters is None:
-        return diff
-    declared = other_template.get("Parameters", {})
-    changed, new_values = _changed_parameters(self, other_template, parameters)
-    for name, resource in other_template.get("Resources", {}).items():
-        if name in old_resources and name not in diff["Modify"] and references_in(resource) & changed:
-            diff["Modify"].append(name)
+    changes = _update_changes(self, other_template, parameters)
     conditions = other_template.get("Conditions", {})
-    pseudo = _pseudo_parameters(self)
-    evaluated = _reevaluated_conditions(other_template, changed, new_values, pseudo)
-
-    def decided(name: str) -> bool | None:
-        if name in evaluated:
-            return evaluated[name]
-        if name in self.lazy_condition_map:
-            return bool(self.lazy_condition_map[name])
-        try:  # a Condition new in this template
-            return _evaluate(conditions, name, new_values, declared, pseudo)
-        except UnsupportedByEmulator:
-            return None
-
-    _refuse_unemulated_properties(other_template.get("Resources", {}), {name: decided(name) for name in conditions})
-    flipped = {name for name, holds in evaluated.items() if holds != bool(self.lazy_condition_map[name])}
-    if not flipped:
-        return diff
-    # Destroying the stack and deploying again helps only if a stack with the flipped resources can be created here.
-    for name, resource in other_template.get("Resources", {}).items():
-        if resource.get("Condition") in flipped and not emulates(resource["Type"]):
-            raise UnsupportedByEmulator(
-                f"the new parameters flip Condition {resource['Condition']}, which would add or remove {name} ({resource['Type']}), "
-                "a resource type the embedded emulator does not support, in an update or a new stack: keep the parameter as it was "
-                "on this target, or deploy to localstack or aws"
-            )
-    for name, resource in other_template.get("Resources", {}).items():
-        if name not in self._resource_json_map:
+    for name, resource in new_resources.items():
+        if name in old_resources and name not in diff["Modify"] and references_in(resource) & changes.parameters:
+            diff["Modify"].append(name)
+    _refuse_unemulated_properties(new_resources, changes.conditions)
+    # A resource the stack never had has nothing to remove, and one the new template leaves out nothing to add.
+    diff["Remove"] = [name for name in diff["Remove"] if _in_stack_before(self, name)]
+    diff["Add"] = [name for name in diff["Add"] if _in_stack_after(new_resources[name], changes.conditions) is not False]
+    for name, resource in new_resources.items():
+        if name not in old_resources:
             continue
-        if resource.get("Condition") in flipped:
-            # Added or removed, as CloudFormation does (moto saw no change; the emulator refused it until 2026-11-30).
-            diff["Add" if evaluated[resource["Condition"]] else "Remove"].append(name)
+        had, keeps = _in_stack_before(self, name), _in_stack_after(resource, changes.conditions)
+        if keeps is None:
+            raise _unknown(resource["Condition"], name)
+        if had != keeps:
+            if not emulates(resource["Type"]):
+                # Destroying the stack and deploying again helps only if a stack with it can be created here.
+                condition = resource.get("Condition") or old_resources[name].get("Condition")
+                by_parameters = condition in conditions and _condition_inputs(conditions, condition) & changes.parameters
+                raise UnsupportedByEmulator(
+                    f"the new {'parameters flip' if by_parameters else 'template changes'} Condition {condition}, which would add or remove "
+                    f"{name} ({resource['Type']}), a resource type the embedded emulator does not support, in an update or a new stack: "
+                    f"keep the {'parameter' if by_parameters else 'Condition'} as it was on this target, or deploy to localstack or aws"
+                )
+            # Added or removed, as CloudFormation does (moto saw no change, and left out one whose Condition the template dropped).
+            diff["Add" if keeps else "Remove"].append(name)
+        if had != keeps or not keeps:
+            # Not updated: added or removed, or kept out of the stack (moto would update it, from nothing).
             diff["Modify"] = [modified for modified in diff["Modify"] if modified != name]
             continue
-        if _if_conditions(resource) & flipped and name not in diff["Modify"]:
+        tested = _if_conditions(resource) & changes.flipped
+        unknown = sorted(condition for condition in tested if changes.conditions.get(condition) is None)
+        if unknown:
+            raise _unknown(unknown[0], name)
+        if tested and name not in diff["Modify"]:
             diff["Modify"].append(name)
-    return diff
+    return diff, changes
 
 
 _NO_VALUE = {"Ref": "AWS::NoValue"}
@@ -218,23 +272,20 @@ def _refuse_unemulated_properties(resources: dict[str, Any], holds: dict[str, bo
 
 
 def _change_set_diff(self: ChangeSet) -> list[Change]:
+    resource_map = self.stack.resource_map
     try:
-        names = self.stack.resource_map.build_resource_diff(self.template_dict, self.parameters)
+        names, update = _changed_resources(resource_map, self.template_dict, self.parameters)
     except UnsupportedByEmulator as error:
         # The change set fails at its creation, before it changes anything, so that the stack stays usable.
         self.kit_refusal = str(error)  # type: ignore[attr-defined]
-        names = {"Add": [], "Modify": [], "Remove": []}
-    resource_map = self.stack.resource_map
+        names, update = {"Add": [], "Modify": [], "Remove": []}, None
     old = resource_map._resource_json_map
     new = self.template_dict.get("Resources", {})
     changes = [Change(action=action, logical_resource_id=name, resource_type=(new.get(name) or old[name])["Type"])
                for action, resource_names in names.items() for name in resource_names]
-    if names["Modify"]:
-        changed, new_values = _changed_parameters(resource_map, self.template_dict, self.parameters or {})
-        evaluated = _reevaluated_conditions(self.template_dict, changed, new_values, _pseudo_parameters(resource_map))
-        flipped = {name for name, holds in evaluated.items() if name not in resource_map.lazy_condition_map or holds != bool(resource_map.lazy_condition_map[name])}
+    if update is not None and names["Modify"]:
         marks = replacements(names["Modify"], old, new, self.stack.region_name,
-                             lambda value: bool(references_in(value) & changed or _if_conditions(value) & flipped))
+                             lambda value: bool(references_in(value) & update.parameters or _if_conditions(value) & update.flipped))
         for change in changes:
             if change.action == "Modify":
                 change.replacement = marks[change.logical_resource_id]  # type: ignore[attr-defined]
