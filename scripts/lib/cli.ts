@@ -208,6 +208,20 @@ export function stoppedAnswering(error: unknown, target?: TargetName): string | 
 }
 
 /**
+ * Where to read why an emulator or LocalStack failed on a request: a 500 without an error the SDK can read, which it
+ * names Unknown (a deploy said only `error: Unknown` when the embedded emulator's CloudFormation raised); undefined for
+ * any other error, and on aws, whose 500s the SDK reads.
+ */
+export function failedInside(error: unknown, target?: TargetName): string | undefined {
+  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (target === TargetName.aws || !(name === 'Unknown' || name === 'UnknownError') || $metadata?.httpStatusCode !== 500) return undefined;
+  const embedded = "the embedded emulator's .emulator/shared/emulator.log";
+  const localstack = "LocalStack's .localstack/host/localstack.log (in Docker: `docker compose logs localstack`)";
+  const logs = target === TargetName.embedded ? embedded : target === TargetName.localstack ? localstack : `${embedded}, or ${localstack}`;
+  return `the target failed on the request (500 Internal Server Error) without saying why: the end of its log names the cause (${logs})`;
+}
+
+/**
  * The bucket S3 says does not exist (its NoSuchBucket names it), with what to do: S3's own message names none, and a
  * bucket of the stack's gone (deleted outside the kit) stops most verbs; undefined for any other error.
  */
@@ -240,7 +254,8 @@ export function run(main: () => Promise<number | void>, target?: TargetName): vo
       const hint = stoppedAnswering(error, target);
       const gone = missingBucket(error);
       const signIn = missingCredentials(error);
-      console.error(`error: ${message}${hint ? `: the target stopped answering; ${hint}` : ''}${gone ? `: ${gone}` : ''}${signIn ? `: ${signIn}` : ''}`);
+      const inside = failedInside(error, target);
+      console.error(`error: ${message}${hint ? `: the target stopped answering; ${hint}` : ''}${inside ? `: ${inside}` : ''}${gone ? `: ${gone}` : ''}${signIn ? `: ${signIn}` : ''}`);
       if (process.env.BACKUP_KIT_DEBUG && error instanceof Error) console.error(error.stack);
       process.exitCode = error instanceof UsageError || signIn ? ExitCode.usage : error instanceof Interrupted ? ExitCode.interrupted : ExitCode.failed;
     },

@@ -210,6 +210,31 @@ describe('run', () => {
     );
   });
 
+  it.each([
+    ['embedded', "the embedded emulator's .emulator/shared/emulator.log"],
+    ['localstack', "LocalStack's .localstack/host/localstack.log (in Docker: `docker compose logs localstack`)"],
+  ] as const)('names the log that says why the %s target failed on a request with a 500 the SDK cannot read', async (target, log) => {
+    // Prepare: the SDK's error for a 500 whose body is no error document (an emulator's exception)
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const failed = Object.assign(new Error('Unknown'), { name: 'Unknown', $metadata: { httpStatusCode: 500 } });
+    // Act
+    run(() => Promise.reject(failed), target);
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
+    // Assess
+    expect(printed).toHaveBeenCalledWith(`error: Unknown: the target failed on the request (500 Internal Server Error) without saying why: the end of its log names the cause (${log})`);
+  });
+
+  it('leaves a 500 on aws as the SDK tells it', async () => {
+    // Prepare
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const failed = Object.assign(new Error('Unknown'), { name: 'Unknown', $metadata: { httpStatusCode: 500 } });
+    // Act
+    run(() => Promise.reject(failed), 'aws');
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
+    // Assess
+    expect(printed).toHaveBeenCalledWith('error: Unknown');
+  });
+
   it('names the bucket S3 says does not exist, and what to do, where S3 names none', async () => {
     // Prepare: the SDK's NoSuchBucket carries the BucketName of S3's error document
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
