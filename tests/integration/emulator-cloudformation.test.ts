@@ -220,6 +220,27 @@ describe("the embedded emulator's CloudFormation updates", () => {
     }).toEqual({ large: true, fresh: true, unconditioned: true, redefined: false, pickedTimeout: '60' });
   });
 
+  it('reads a boolean of the template as CloudFormation does, the text "true" or "false", in AllowedValues and in a Condition an update flips', async () => {
+    // Prepare: booleans where a template in YAML has them unquoted (`AllowedValues: [true, false]`)
+    const StackName = 'kit-cfn-boolean-it';
+    const template: Template = {
+      Parameters: { Switch: { Type: 'String', Default: false, AllowedValues: [true, false] } },
+      Conditions: { SwitchedOn: { 'Fn::Equals': [{ Ref: 'Switch' }, true] } },
+      Resources: {
+        Kept: { Type: 'AWS::S3::Bucket', Properties: { BucketName: `${StackName}-kept` } },
+        Extra: { Type: 'AWS::S3::Bucket', Condition: 'SwitchedOn', Properties: { BucketName: `${StackName}-extra` } },
+      },
+    };
+    await createdStack(StackName, template);
+    // Act
+    const update = await changeSet(StackName, template, { Switch: 'true' }).catch((error: Error) => ({ Status: `${error.name}: ${error.message}`, Changes: [] }));
+    if (update.Status === 'CREATE_COMPLETE') await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: (update as DescribeChangeSetCommandOutput).ChangeSetName }));
+    // Assess
+    expect([update.Status, (update.Changes ?? []).map((change) => `${change.ResourceChange?.Action} ${change.ResourceChange?.LogicalResourceId}`)]).toEqual(['CREATE_COMPLETE', ['Add Extra']]);
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    await expect(s3.send(new HeadBucketCommand({ Bucket: `${StackName}-extra` }))).resolves.toBeDefined();
+  });
+
   it('puts back in its rollback a resource an update removed before another removal failed, and reports that failure once', async () => {
     // Prepare: two resources behind one Condition; the bucket holds an object, so that removing it fails
     const StackName = 'kit-cfn-removal-rollback-it';

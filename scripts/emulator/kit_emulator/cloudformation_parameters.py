@@ -13,7 +13,9 @@ Here:
   CreateChangeSet and UpdateStack as CloudFormation does;
 - "no changes" and the change set's list of resources compare the effective values: what was sent, and the
   template's default for every parameter left out (a parameter left out takes its default, not its
-  previous value).
+  previous value);
+- a boolean of the template (YAML's unquoted true, a Default or an AllowedValues entry) is the text "true" or
+  "false", as CloudFormation reads it, and so is one in a Condition an update evaluates.
 """
 
 from __future__ import annotations
@@ -34,14 +36,20 @@ def declared_parameters(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return template.get("Parameters") or {}
 
 
+def template_text(value: Any) -> str:
+    """A template's scalar as CloudFormation reads it, as text: a YAML or JSON boolean is "true" or "false" (str() made
+    it "True", which no parameter value equals, so that `AllowedValues: [true, false]` refused "true")."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 def effective_values(template: dict[str, Any], given: dict[str, Any]) -> dict[str, str]:
     """Every declared parameter's value: the one given, else the template's default (absent when neither)."""
     values = {}
     for name, declaration in declared_parameters(template).items():
         if name in given:
-            values[name] = str(given[name])
+            values[name] = template_text(given[name])
         elif "Default" in declaration:
-            values[name] = str(declaration["Default"])
+            values[name] = template_text(declaration["Default"])
     return values
 
 
@@ -77,7 +85,7 @@ def _violation(name: str, declaration: dict[str, Any], value: str) -> str | None
             if pattern is not None and re.fullmatch(str(pattern), member) is None:
                 return f"Parameter '{name}' must match pattern {pattern}"
         allowed = declaration.get("AllowedValues")
-        if allowed is not None and member not in [str(v) for v in allowed]:
+        if allowed is not None and member not in [template_text(v) for v in allowed]:
             return f"Parameter '{name}' must be one of AllowedValues"
     return None
 

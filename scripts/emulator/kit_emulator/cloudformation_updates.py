@@ -31,7 +31,7 @@ from moto.logs.models import LogGroup, logs_backends
 
 from .cloudformation import (HANDLED_BUCKET_PROPERTIES, HANDLED_FUNCTION_PROPERTIES, UnsupportedByEmulator, change_done, change_failed, change_started,
                              emulates, references_in)
-from .cloudformation_parameters import effective_values
+from .cloudformation_parameters import effective_values, template_text
 from .cloudformation_replacements import replacements
 
 _original_build_resource_diff = ResourceMap.build_resource_diff
@@ -40,21 +40,21 @@ _original_role_update = Role.update_from_cloudformation_json.__func__  # type: i
 
 
 def _evaluate(conditions: dict[str, Any], name: str, values: dict[str, str], defaults: dict[str, Any], pseudo: dict[str, Any]) -> bool:
-    def value(node: Any) -> Any:
+    def value(node: Any) -> str:
         if isinstance(node, dict) and "Ref" in node:
             ref = node["Ref"]
             if ref in pseudo:  # AWS::Region, AWS::AccountId and the other pseudo parameters keep their values in an update
-                return pseudo[ref]
-            return values.get(ref, str(defaults.get(ref, {}).get("Default", "")))
+                return template_text(pseudo[ref])
+            return values.get(ref, template_text(defaults.get(ref, {}).get("Default", "")))
         if isinstance(node, dict):
             # Compared as text, another intrinsic would pass for a value: say so instead of guessing.
             raise UnsupportedByEmulator(f"{next(iter(node), 'an intrinsic')} in a Condition is not supported by the embedded emulator in an update")
-        return node
+        return template_text(node)
 
     def evaluate(node: Any) -> bool:
         (function, args), = node.items()
         if function == "Fn::Equals":
-            return str(value(args[0])) == str(value(args[1]))
+            return value(args[0]) == value(args[1])
         if function == "Fn::Not":
             return not evaluate(args[0])
         if function == "Fn::And":
@@ -109,7 +109,7 @@ def _changed_parameters(resource_map: ResourceMap, template: dict[str, Any], par
     """The parameters whose effective value an update changes, and every parameter's new effective value."""
     # As in CloudFormation, a parameter left out of an update takes its default, not its previous value.
     new_values = effective_values(template, parameters)
-    old_values = {k: str(v) for k, v in resource_map.resolved_parameters.items()}
+    old_values = {k: template_text(v) for k, v in resource_map.resolved_parameters.items()}
     return {name for name in template.get("Parameters", {}) if new_values.get(name) != old_values.get(name)}, new_values
 
 
