@@ -241,6 +241,39 @@ describe("the embedded emulator's CloudFormation updates", () => {
     await expect(s3.send(new HeadBucketCommand({ Bucket: `${StackName}-extra` }))).resolves.toBeDefined();
   });
 
+  it('creates, and adds in an update, the resources of Conditions that compare as CloudFormation does: as text, exactly, whichever side the boolean is on', async () => {
+    // Prepare: `!Equals [true, !Ref Switch]` holds for Switch=true as `!Equals [!Ref Switch, true]` does, "True" is not
+    // "true", and a Number parameter of 7 equals the template's text "7"
+    const StackName = 'kit-cfn-equals-text-it';
+    const template: Template = {
+      Parameters: { Switch: { Type: 'String', Default: 'false' }, Days: { Type: 'Number', Default: 0 } },
+      Conditions: {
+        BooleanFirst: { 'Fn::Equals': [true, { Ref: 'Switch' }] },
+        BooleanSecond: { 'Fn::Equals': [{ Ref: 'Switch' }, true] },
+        AWeek: { 'Fn::Equals': [{ Ref: 'Days' }, '7'] },
+      },
+      Resources: {
+        Kept: { Type: 'AWS::S3::Bucket', Properties: { BucketName: `${StackName}-kept` } },
+        First: { Type: 'AWS::S3::Bucket', Condition: 'BooleanFirst', Properties: { BucketName: `${StackName}-first` } },
+        Second: { Type: 'AWS::S3::Bucket', Condition: 'BooleanSecond', Properties: { BucketName: `${StackName}-second` } },
+        Week: { Type: 'AWS::S3::Bucket', Condition: 'AWeek', Properties: { BucketName: `${StackName}-week` } },
+      },
+    };
+    const exists = (Bucket: string) => s3.send(new HeadBucketCommand({ Bucket })).then(() => true, () => false);
+    const buckets = async () => ({ first: await exists(`${StackName}-first`), second: await exists(`${StackName}-second`), week: await exists(`${StackName}-week`) });
+    // Act
+    await createdStack(StackName, template, { Switch: 'True', Days: '7' });
+    const created = await buckets();
+    const update = await changeSet(StackName, template, { Switch: 'true', Days: '7' });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: update.ChangeSetName }));
+    const status = await settledStatus(StackName);
+    // Assess
+    expect(created).toEqual({ first: false, second: false, week: true });
+    expect((update.Changes ?? []).map((change) => `${change.ResourceChange?.Action} ${change.ResourceChange?.LogicalResourceId}`).sort()).toEqual(['Add First', 'Add Second']);
+    expect(status).toBe('UPDATE_COMPLETE');
+    expect(await buckets()).toEqual({ first: true, second: true, week: true });
+  });
+
   it('puts back in its rollback a resource an update removed before another removal failed, and reports that failure once', async () => {
     // Prepare: two resources behind one Condition; the bucket holds an object, so that removing it fails
     const StackName = 'kit-cfn-removal-rollback-it';

@@ -15,7 +15,11 @@ Here:
   template's default for every parameter left out (a parameter left out takes its default, not its
   previous value);
 - a boolean of the template (YAML's unquoted true, a Default or an AllowedValues entry) is the text "true" or
-  "false", as CloudFormation reads it, and so is one in a Condition an update evaluates.
+  "false", as CloudFormation reads it, and so is one in a Condition, evaluated by the kit in an update or by moto
+  (which decides what a stack creates, and what an update adds): moto's `Fn::Equals` read a boolean as text only in
+  second place and then ignoring case, and compared a Number parameter with the template's text as a number, so that
+  `!Equals [true, !Ref Switch]` created nothing for Switch=true while a change set listed it as added, and
+  `!Equals [!Ref Switch, true]` created its resource for Switch=True, which the kit's own evaluation reads as false.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
 
@@ -163,7 +168,23 @@ def _has_parameters(self: Stack, other_parameters: dict[str, Any]) -> bool:
     return effective_values(self.template_dict, self.parameters) == effective_values(self.template_dict, other_parameters)
 
 
+_original_parse_condition = parsing.parse_condition
+_SCALARS = (str, int, float, bool)
+
+
+def _parse_condition(condition: dict[str, Any] | bool, resources_map: Any, condition_map: dict[str, Any]) -> bool:
+    """moto's evaluation of a Condition, with `Fn::Equals` of two values compared as CloudFormation compares them: as
+    text, exactly (the same comparison as the kit's own in an update, cloudformation_updates.py)."""
+    arguments = condition.get("Fn::Equals") if isinstance(condition, dict) and len(condition) == 1 else None
+    if isinstance(arguments, list) and len(arguments) == 2:
+        left, right = (parsing.clean_json(argument, resources_map) for argument in arguments)
+        if isinstance(left, _SCALARS) and isinstance(right, _SCALARS):
+            return template_text(left) == template_text(right)
+    return _original_parse_condition(condition, resources_map, condition_map)
+
+
 def install() -> None:
+    parsing.parse_condition = _parse_condition  # type: ignore[assignment]
     CloudFormationBackend.create_stack = _create_stack  # type: ignore[method-assign]
     CloudFormationBackend.create_change_set = _create_change_set  # type: ignore[method-assign]
     CloudFormationBackend.update_stack = _update_stack  # type: ignore[method-assign]
