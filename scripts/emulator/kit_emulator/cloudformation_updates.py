@@ -68,12 +68,17 @@ def _evaluate(conditions: dict[str, Any], name: str, values: dict[str, str], def
     return evaluate(conditions[name])
 
 
-def _condition_inputs(conditions: dict[str, Any], name: str, seen: frozenset[str] = frozenset()) -> set[str]:
-    """The names a Condition reads (its `Ref`s), through the Conditions it names too."""
-    inputs = references_in(conditions[name])
+def _conditions_read(conditions: dict[str, Any], name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+    """A Condition and every Condition it names, through the ones they name."""
+    found = {name}
     for named in _named_conditions(conditions[name]) & set(conditions) - seen - {name}:
-        inputs |= _condition_inputs(conditions, named, seen | {name})
-    return inputs
+        found |= _conditions_read(conditions, named, seen | {name})
+    return found
+
+
+def _condition_inputs(conditions: dict[str, Any], name: str) -> set[str]:
+    """The names a Condition reads (its `Ref`s), through the Conditions it names too."""
+    return set().union(*(references_in(conditions[read]) for read in _conditions_read(conditions, name)))
 
 
 def _names_found(node: Any, pick: Callable[[str, Any], str | None]) -> set[str]:
@@ -115,14 +120,6 @@ def _changed_parameters(resource_map: ResourceMap, template: dict[str, Any], par
 
 def _pseudo_parameters(resource_map: ResourceMap) -> dict[str, Any]:
     return {name: value for name, value in resource_map._parsed_resources.items() if name.startswith("AWS::")}
-
-
-def _conditions_read(conditions: dict[str, Any], name: str, seen: frozenset[str] = frozenset()) -> set[str]:
-    """A Condition and every Condition it names, through the ones they name."""
-    found = {name}
-    for named in _named_conditions(conditions[name]) & set(conditions) - seen - {name}:
-        found |= _conditions_read(conditions, named, seen | {name})
-    return found
 
 
 class _UpdateChanges(NamedTuple):
