@@ -274,6 +274,43 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(await buckets()).toEqual({ first: true, second: true, week: true });
   });
 
+  it("reads a YAML template's short form !Condition as the Condition it names, in a create and in an update", async () => {
+    // Prepare: the form a Condition that names another takes in YAML (cloudformation/template.yaml is YAML)
+    const StackName = 'kit-cfn-yaml-condition-it';
+    const yamlTemplate = (outer: string) =>
+      [
+        'Parameters:',
+        '  Mode: {Type: String, Default: a}',
+        'Conditions:',
+        '  IsA: !Equals [!Ref Mode, a]',
+        `  Outer: ${outer}`,
+        'Resources:',
+        `  Kept: {Type: AWS::S3::Bucket, Properties: {BucketName: ${StackName}-kept}}`,
+        `  Inner: {Type: AWS::S3::Bucket, Condition: Outer, Properties: {BucketName: ${StackName}-inner}}`,
+      ].join('\n');
+    const exists = () => s3.send(new HeadBucketCommand({ Bucket: `${StackName}-inner` })).then(() => true, () => false);
+    // Act: created with Outer holding; then Outer redefined to hold no longer, and Mode changed
+    await cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: yamlTemplate('!And [!Condition IsA, !Equals [x, x]]') }));
+    const createdStatus = await settledStatus(StackName);
+    const created = await exists();
+    const ChangeSetName = 'redefined';
+    await cloudFormation.send(new CreateChangeSetCommand({ StackName, ChangeSetName, ChangeSetType: 'UPDATE', TemplateBody: yamlTemplate('!Not [!Condition IsA]'), Parameters: asParameters({ Mode: 'a' }) }));
+    const update = await waitFor(
+      'the change set',
+      async () => {
+        const described = await cloudFormation.send(new DescribeChangeSetCommand({ StackName, ChangeSetName }));
+        return described.Status === 'CREATE_COMPLETE' || described.Status === 'FAILED' ? described : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    if (update.Status === 'CREATE_COMPLETE') await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName }));
+    // Assess
+    expect([createdStatus, created]).toEqual(['CREATE_COMPLETE', true]);
+    expect([update.Status, update.StatusReason ?? null, (update.Changes ?? []).map((change) => `${change.ResourceChange?.Action} ${change.ResourceChange?.LogicalResourceId}`)]).toEqual(['CREATE_COMPLETE', null, ['Remove Inner']]);
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    expect(await exists()).toBe(false);
+  });
+
   it('puts back in its rollback a resource an update removed before another removal failed, and reports that failure once', async () => {
     // Prepare: two resources behind one Condition; the bucket holds an object, so that removing it fails
     const StackName = 'kit-cfn-removal-rollback-it';
