@@ -215,7 +215,7 @@ export function stoppedAnswering(error: unknown, target?: TargetName): string | 
 export function failedInside(error: unknown, target?: TargetName): string | undefined {
   const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
   if (target === TargetName.aws || !(name === 'Unknown' || name === 'UnknownError') || $metadata?.httpStatusCode !== 500) return undefined;
-  const embedded = "the embedded emulator's .emulator/shared/emulator.log";
+  const embedded = "the embedded emulator's .emulator/shared/emulator.log, or the terminal of a `make emulator` in the foreground";
   const localstack = "LocalStack's .localstack/host/localstack.log (in Docker: `docker compose logs localstack`)";
   const logs = target === TargetName.embedded ? embedded : target === TargetName.localstack ? localstack : `${embedded}, or ${localstack}`;
   return `the target failed on the request (500 Internal Server Error) without saying why: the end of its log names the cause (${logs})`;

@@ -211,7 +211,7 @@ describe('run', () => {
   });
 
   it.each([
-    ['embedded', "the embedded emulator's .emulator/shared/emulator.log"],
+    ['embedded', "the embedded emulator's .emulator/shared/emulator.log, or the terminal of a `make emulator` in the foreground"],
     ['localstack', "LocalStack's .localstack/host/localstack.log (in Docker: `docker compose logs localstack`)"],
   ] as const)('names the log that says why the %s target failed on a request with a 500 the SDK cannot read', async (target, log) => {
     // Prepare: the SDK's error for a 500 whose body is no error document (an emulator's exception)
