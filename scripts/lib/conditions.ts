@@ -1,15 +1,23 @@
 import type { Parameters } from './parameters.js';
 import type { Template } from './template.js';
 
-/** Evaluates the template's Conditions (Fn::Equals/Not/And/Or over parameters) for given parameter values. */
-export function evaluateConditions(template: Template, parameters: Parameters): Record<string, boolean> {
+/** The pseudo parameters a Condition may read (`AWS::Region` …), by name, as the stack has them. */
+export type PseudoParameters = Readonly<Record<`AWS::${string}`, string>>;
+
+/**
+ * Evaluates the template's Conditions (Fn::Equals/Not/And/Or over parameters and the pseudo parameters given) for given
+ * parameter values. A Ref to anything else is refused by name: read as "", it would decide the Condition silently.
+ */
+export function evaluateConditions(template: Template, parameters: Parameters, pseudo: PseudoParameters = {}): Record<string, boolean> {
   const value = (node: unknown): unknown => {
     if (typeof node !== 'object' || node === null) return node;
     const ref = (node as { Ref?: string }).Ref;
-    if (ref !== undefined) {
-      return parameters[ref] ?? String(template.Parameters[ref]?.Default ?? '');
-    }
-    return node;
+    if (ref === undefined) return node;
+    if (ref in parameters) return parameters[ref];
+    if (ref in template.Parameters) return String(template.Parameters[ref]?.Default ?? '');
+    const known = (pseudo as Record<string, string>)[ref];
+    if (known !== undefined) return known;
+    throw new Error(`Ref ${ref} in a Condition is not supported by the drift check: a Condition may read the template's parameters and ${Object.keys(pseudo).join(', ') || 'no pseudo parameter'}`);
   };
   const results: Record<string, boolean> = {};
   const evaluate = (node: unknown): boolean => {

@@ -465,16 +465,16 @@ export async function checkDrift(
 ): Promise<DriftCheck[]> {
   // The values the stack was deployed with: a parameter left out took its default.
   const stackValues = { ...parameterDefaults(template), ...parameters };
-  const conditions = evaluateConditions(template, stackValues);
-  const resources = resolveIfs(template.Resources, conditions) as Template['Resources'];
   const functionArn = outputs.BackupFunctionArn;
+  // arn:<partition>:lambda:<region>:<account>:function:<name>
+  const [, partition = 'aws', , region = '', accountId = ''] = functionArn.split(':');
+  const conditions = evaluateConditions(template, stackValues, { 'AWS::Partition': partition, 'AWS::Region': region, 'AWS::AccountId': accountId });
+  const resources = resolveIfs(template.Resources, conditions) as Template['Resources'];
   const bucketOutputs: Record<string, string | undefined> = {
     InboxBucket: outputs.InboxBucketName,
     BackupBucket: outputs.BackupBucketName,
     TrailBucket: outputs.AuditTrailBucketName,
   };
-  // arn:<partition>:lambda:<region>:<account>:function:<name>
-  const [, partition = 'aws', , region = '', accountId = ''] = functionArn.split(':');
   // What a policy or the alarm names that no output gives: a bucket's ARN (from its name) and the queue's name (the
   // last part of its ARN).
   const attributes = {

@@ -188,6 +188,21 @@ describe('template conditions', () => {
     expect(changed).toEqual({ HasNotificationEmail: true, AuditTrailEnabled: true, PublishAllowed: false, ExpiresNoncurrentVersions: true, BackupVersionsLocked: true, BackupBucketCreated: false });
   });
 
+  it('evaluate a Condition that reads a pseudo parameter with the stack\'s value, and refuse by name a Ref it cannot know', async () => {
+    // Prepare: a template edited to read the region and the stack's name in its Conditions
+    const template = await loadTemplate();
+    const edited = { ...template, Conditions: { InMeSouth: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'me-south-1'] } } };
+    const named = { ...template, Conditions: { IsMain: { 'Fn::Equals': [{ Ref: 'AWS::StackName' }, 'backup-kit'] } } };
+    // Act
+    const there = evaluateConditions(edited, {}, { 'AWS::Region': 'me-south-1' });
+    const elsewhere = evaluateConditions(edited, {}, { 'AWS::Region': 'eu-west-1' });
+    const unknown = () => evaluateConditions(named, {}, { 'AWS::Region': 'eu-west-1' });
+    // Assess
+    expect(there).toEqual({ InMeSouth: true });
+    expect(elsewhere).toEqual({ InMeSouth: false });
+    expect(unknown).toThrow('Ref AWS::StackName in a Condition is not supported by the drift check');
+  });
+
   it('resolve Fn::If branches and drop AWS::NoValue', () => {
     // Act
     const resolved = resolveIfs({ list: [{ 'Fn::If': ['A', 'yes', { Ref: 'AWS::NoValue' }] }, 'kept'] }, { A: false });
