@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { usePrivateEmulator } from './support/embedded.js';
 import { refusal } from './support/refusal.js';
 
-// S3 refuses more than 2 KB of user metadata (the UTF-8 bytes of every key and value); moto does not by itself.
+// S3 refuses more than 2 KB of user metadata (the UTF-8 bytes of every key and value, as stored); moto does not by itself.
 // The function fits its provenance beside an upload's metadata only because the emulator refuses as S3 does.
 
 const BUCKET = 'kit-metadata-it';
@@ -31,6 +31,21 @@ describe("the embedded emulator's limit on user metadata", () => {
     // Assess
     expect([atLimit, over, upload, replacing, copying]).toEqual(['written', '400 MetadataTooLarge', '400 MetadataTooLarge', '400 MetadataTooLarge', 'written']);
     expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'kept.txt' }))).Metadata).toEqual(metadataOf(2048));
+  });
+
+  it('counts a value sent RFC 2047-encoded (the form S3 returns a non-ASCII value in) by its bytes as S3 stores it, decoded', async () => {
+    // Prepare: 'é' is two UTF-8 bytes; "note" and 1,022 of them are 2,048 bytes as stored, 2,744 as sent
+    const encoded = (text: string) => `=?UTF-8?B?${Buffer.from(text).toString('base64')}?=`;
+    const full = { note: encoded('é'.repeat(1022)) };
+    // Act
+    const atLimit = await refusal(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'accented.txt', Body: 'x', Metadata: full })));
+    const over = await refusal(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'accented-over.txt', Body: 'x', Metadata: { note: encoded(`${'é'.repeat(1022)}x`) } })));
+    const replacing = await refusal(
+      s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'accented-copy.txt', CopySource: `${BUCKET}/full.txt`, MetadataDirective: 'REPLACE', Metadata: full })),
+    );
+    // Assess
+    expect([atLimit, over, replacing]).toEqual(['written', '400 MetadataTooLarge', 'written']);
+    expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'accented.txt' }))).Metadata).toEqual(full);
   });
 
   it('counts the metadata a presigned URL carries in its query, as S3 does', async () => {
