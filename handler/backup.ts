@@ -321,7 +321,9 @@ class RecordBackup {
     try {
       const result = await copyToBackup(s3, { ...config, timeLeftMs: this.timeLeftMs }, source, provenance, condition);
       if (result.droppedMetadata.length > 0) {
-        logger.warn(LogMessage.metadataDropped, { key: source.key, sourceVersionId: source.versionId, dropped: result.droppedMetadata });
+        // countedAsSent: S3 refused the copy with the metadata counted as its user guide counts it (RFC 2047 decoded).
+        const counted = result.metadataCountedAsSent ? { countedAsSent: true } : {};
+        logger.warn(LogMessage.metadataDropped, { key: source.key, sourceVersionId: source.versionId, dropped: result.droppedMetadata, ...counted });
       }
       this.decide(Outcome.copied, {
         sourceVersionId: source.versionId,

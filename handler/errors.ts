@@ -4,6 +4,7 @@ const missingNames: ReadonlySet<string> = new Set(['NoSuchKey', 'NoSuchVersion',
 const missingBuckets: ReadonlySet<string> = new Set(['NoSuchBucket']);
 const conditionNames: ReadonlySet<string> = new Set(['PreconditionFailed', 'ConditionalRequestConflict']);
 const headerSectionNames: ReadonlySet<string> = new Set(['RequestHeaderSectionTooLarge']);
+const metadataSizeNames: ReadonlySet<string> = new Set(['MetadataTooLarge']);
 
 function matches(error: unknown, names: ReadonlySet<string>, statuses: readonly number[]): boolean {
   if (typeof error !== 'object' || error === null) return false;
@@ -34,6 +35,11 @@ export function isWriteConflict(error: unknown): boolean {
 /** True when S3 refused a request for the size of its headers: more than 8 KB of them (it names MaxSizeAllowed 8192). */
 export function isHeaderSectionTooLarge(error: unknown): boolean {
   return matches(error, headerSectionNames, []);
+}
+
+/** True when S3 refused a write for its user metadata: more than 2 KB of keys and values. */
+export function isMetadataTooLarge(error: unknown): boolean {
+  return matches(error, metadataSizeNames, []);
 }
 
 const transientNames: ReadonlySet<string> = new Set([

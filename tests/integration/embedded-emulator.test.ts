@@ -324,6 +324,32 @@ describe('S3 events and the function', () => {
     expect([backup.ContentDisposition, backup.ETag?.endsWith('-1"')]).toEqual([ContentDisposition, true]);
   });
 
+  it('keeps a non-ASCII metadata value that fits beside the provenance as S3 stores it, though not as S3 returns it', async () => {
+    // Prepare: "note" and 898 'é' are 1,800 bytes as stored, 2,412 RFC 2047-encoded as S3 returns them (and as sent)
+    const { s3, outputs } = live();
+    const key = `accented/${Date.now()}.txt`;
+    const Metadata = { note: `=?UTF-8?B?${Buffer.from('é'.repeat(898)).toString('base64')}?=` };
+    // Act
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'accented', Metadata }));
+    const backup = await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
+    // Assess
+    expect(backup.Metadata).toMatchObject({ ...Metadata, [BackupMetadata.sourceVersionId]: put.VersionId });
+  });
+
+  it('backs up an empty version whose copy, with its non-ASCII metadata fitted as stored, would pass 8 KB of headers', async () => {
+    // Prepare: a name of 1 KB (3 KB URL-encoded in the copy's source and in the disposition) and 1,844 bytes of
+    // metadata as stored (2,472 as sent); an empty version has no copy in parts to take over
+    const { s3, outputs } = live();
+    const key = `${'報'.repeat(330)}-${Date.now()}`;
+    const ContentDisposition = `attachment; filename*=UTF-8''${encodeURIComponent(key)}`;
+    const Metadata = { note: `=?UTF-8?B?${Buffer.from('é'.repeat(920)).toString('base64')}?=` };
+    // Act
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: new Uint8Array(0), ContentDisposition, Metadata }));
+    const backup = await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
+    // Assess: copied fitted by the bytes as sent, as before
+    expect([backup.ContentLength, backup.ContentDisposition, backup.Metadata?.note]).toEqual([0, ContentDisposition, undefined]);
+  });
+
   it('carries an Expires header that is not a date, as written, to the backup', async () => {
     // Prepare: `Expires: 0` (already expired), which the SDK reads only as ExpiresString
     const { s3, outputs } = live();

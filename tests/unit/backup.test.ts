@@ -166,6 +166,19 @@ describe('copying a new version', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ key: 'full.txt', dropped: ['source-sequencer', 'source-last-modified', 'big'] }));
   });
 
+  it('keeps a value S3 returns RFC 2047-encoded that fits as stored, and copies as before where S3 counts it as sent', async () => {
+    // Prepare: 1,524 bytes as stored, 2,044 as read; this model of S3 counts the bytes it is sent, the stricter count
+    const deps = dependencies();
+    const note = `=?UTF-8?B?${Buffer.from('é'.repeat(760)).toString('base64')}?=`;
+    const v1 = model.put(INBOX, 'accented.txt', { metadata: { note }, body: 'the bytes' });
+    // Act
+    const result = await createHandler(deps)(eventFor('accented.txt', { versionId: v1, sequencer: '0A' }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(model.latest(BACKUP, 'accented.txt')!.metadata).toEqual({ 'source-version-id': v1, 'backup-request-id': invocation.requestId });
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ key: 'accented.txt', dropped: ['source-sequencer', 'source-last-modified', 'note'], countedAsSent: true }));
+  });
+
   it("records the event's sequencer only on a copy of the event's own version", async () => {
     // Prepare: the event names v1, but v2 is current by the time it is handled
     const v1 = model.put(INBOX, 'k.txt');

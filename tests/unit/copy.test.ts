@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { copyToBackup } from '../../handler/copy.js';
 import { BackupMetadata, provenanceMetadata, withoutProvenance } from '../../handler/provenance.js';
 import type { ObjectVersion } from '../../handler/source.js';
-import { BACKUP, config, dependencies, INBOX } from './support/fixtures.js';
+import { awsError, BACKUP, config, dependencies, INBOX } from './support/fixtures.js';
 
 const s3 = mockClient(S3Client);
 beforeEach(() => {
@@ -172,6 +172,83 @@ describe("copyToBackup within S3's 2 KB of metadata", () => {
     // Assess
     expect(result.droppedMetadata).toEqual([]);
     expect(sentMetadata()).toEqual({ note: 'n'.repeat(1999), [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.requestId]: 'request-1' });
+  });
+
+  // 'é' is two UTF-8 bytes: 760 of them are 1,520 bytes as S3 stores them, 2,040 as it returns them (=?UTF-8?B?…?=).
+  const accented = 'é'.repeat(760);
+  const asRead = `=?UTF-8?B?${Buffer.from(accented).toString('base64')}?=`;
+
+  it('counts a value S3 returns RFC 2047-encoded by its bytes as stored, as S3 counts it, and keeps it', async () => {
+    // Prepare: 1,524 bytes of the uploader's as stored (2,044 as read), beside 107 of provenance
+    const provenance = provenanceMetadata({ sourceVersionId: 'v1', sourceSequencer: '0A', sourceLastModified: written, requestId: 'request-1' });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, source({ note: asRead }), provenance, { ifNoneMatch: '*' });
+    // Assess: sent as read, the SDK cannot send it otherwise
+    expect(result.droppedMetadata).toEqual([]);
+    expect(sentMetadata()).toEqual({ note: asRead, ...provenance });
+  });
+
+  it('copies again as it did before, counting the bytes as sent, when S3 refuses the fit as stored MetadataTooLarge', async () => {
+    // Prepare: S3 refuses the first copy for its metadata
+    s3.on(CopyObjectCommand).rejectsOnce(awsError('MetadataTooLarge', 400)).resolves({ VersionId: 'b2' });
+    const provenance = provenanceMetadata({ sourceVersionId: 'v1', sourceSequencer: '0A', sourceLastModified: written, requestId: 'request-1' });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, source({ note: asRead, small: 's' }), provenance, { ifNoneMatch: '*' });
+    // Assess: the second copy leaves off what the count as sent leaves off, under the same condition, and says so
+    const copies = s3.commandCalls(CopyObjectCommand).map((call) => call.args[0].input);
+    expect(copies.map((copy) => Object.keys(copy.Metadata ?? {}).sort())).toEqual([
+      ['backup-request-id', 'note', 'small', 'source-last-modified', 'source-sequencer', 'source-version-id'],
+      ['backup-request-id', 'small', 'source-version-id'],
+    ]);
+    expect(copies.map((copy) => copy.IfNoneMatch)).toEqual(['*', '*']);
+    expect(result).toEqual({ method: 'copy_object', backupVersionId: 'b2', parts: 1, droppedMetadata: [BackupMetadata.sourceSequencer, BackupMetadata.sourceLastModified, 'note'], metadataCountedAsSent: true });
+  });
+
+  it('copies again when the count as sent leaves off as many entries, but others (the largest as sent is not the largest as stored)', async () => {
+    // Prepare: 'plain' is the largest as stored (1,105 bytes against 904), 'note' as sent (1,216); each count drops one
+    s3.on(CopyObjectCommand).rejectsOnce(awsError('MetadataTooLarge', 400)).resolves({ VersionId: 'b2' });
+    const note = `=?UTF-8?B?${Buffer.from('é'.repeat(450)).toString('base64')}?=`;
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, source({ plain: 'a'.repeat(1100), note }), provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' }), { ifNoneMatch: '*' });
+    // Assess
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 2);
+    expect(result).toMatchObject({ backupVersionId: 'b2', droppedMetadata: ['note'], metadataCountedAsSent: true });
+  });
+
+  it('copies again fitted by the bytes as sent when the longer metadata makes S3 refuse an empty version for its headers', async () => {
+    // Prepare: an empty version has no byte range to copy in parts; its CopyObject passed with the metadata fitted as sent
+    s3.on(CopyObjectCommand).rejectsOnce(awsError('RequestHeaderSectionTooLarge', 400)).resolves({ VersionId: 'b2' });
+    const empty = { ...source({ note: asRead }), size: 0 };
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, empty, provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' }), { ifNoneMatch: '*' });
+    // Assess
+    expect(s3.commandCalls(CopyObjectCommand).map((call) => Object.keys(call.args[0].input.Metadata ?? {}).includes('note'))).toEqual([true, false]);
+    expect(s3).toHaveReceivedCommandTimes(CreateMultipartUploadCommand, 0);
+    expect(result).toMatchObject({ backupVersionId: 'b2', droppedMetadata: ['note'], metadataCountedAsSent: true });
+  });
+
+  it('fails as before when S3 refuses metadata that both counts fit alike', async () => {
+    // Prepare: US-ASCII only, so the count as sent is the same
+    s3.on(CopyObjectCommand).rejects(awsError('MetadataTooLarge', 400));
+    // Act
+    const refused = await copyToBackup(dependencies().s3, config, source({ note: 'n' }), provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' }), { ifNoneMatch: '*' }).catch((error: Error) => error.name);
+    // Assess
+    expect(refused).toBe('MetadataTooLarge');
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 1);
+  });
+
+  it('fits by the bytes as stored on a copy in parts, and falls back there too when CreateMultipartUpload refuses it', async () => {
+    // Prepare: above the threshold
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(CreateMultipartUploadCommand).rejectsOnce(awsError('MetadataTooLarge', 400)).resolves({ UploadId: 'u1' });
+    s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"p1"' } });
+    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b3' });
+    const large = { ...source({ note: asRead }), size: config.multipartThresholdBytes + 1 };
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, large, provenanceMetadata({ sourceVersionId: 'v1', sourceLastModified: written, requestId: 'request-1' }), { ifNoneMatch: '*' });
+    // Assess
+    expect(s3.commandCalls(CreateMultipartUploadCommand).map((call) => Object.keys(call.args[0].input.Metadata ?? {}).includes('note'))).toEqual([true, false]);
+    expect(result).toMatchObject({ method: 'multipart_copy', backupVersionId: 'b3', droppedMetadata: [BackupMetadata.sourceLastModified, 'note'], metadataCountedAsSent: true });
   });
 });
 

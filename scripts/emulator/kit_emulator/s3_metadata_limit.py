@@ -6,10 +6,11 @@ metadata (handler/metadata-budget.ts): only a limit as strict as S3's shows that
 shows that it keeps what S3 takes.
 
 S3 decodes the RFC 2047 encoded-words of a value before storing it (its user guide, "User-defined object
-metadata"), and returns a non-ASCII value as one (=?UTF-8?B?...?=): a value sent so counts by its decoded bytes
-(UTF-8 words; a word in another charset, or one that does not decode, stays as written). Counted by its encoded
-length, an upload S3 takes was refused here, and the function's fit of it could not be checked. moto still stores
-and returns the value as it was sent. A raw byte outside US-ASCII reaches moto as ISO-8859-1 text: two bytes.
+metadata"), and returns a non-ASCII value as one (=?UTF-8?B?...?=): a value sent so counts by its decoded bytes,
+read as the function reads it (handler/encoded-words.ts: UTF-8 words; a word in another charset, or one that does
+not decode, stays as written). Counted by its encoded length, an upload S3 takes was refused here, and the
+function's fit of it could not be checked. moto still stores and returns the value as it was sent. A raw byte
+outside US-ASCII reaches moto as ISO-8859-1 text: two bytes.
 """
 
 from __future__ import annotations

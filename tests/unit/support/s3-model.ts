@@ -96,7 +96,10 @@ const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 /** Stands in for a CRC64NVME: equal for equal bytes, 8 bytes in base64. */
 const crc64Of = (content: Content) => createHash('sha256').update(content.id).digest().subarray(0, 8).toString('base64');
 
-/** S3 stores user metadata keys lower-cased and refuses more than 2 KB of keys and values. */
+/**
+ * S3 stores user metadata keys lower-cased and refuses more than 2 KB of keys and values. Counted as sent: S3's user
+ * guide counts an RFC 2047-encoded value decoded, and the function must also survive an S3 that counts it so.
+ */
 function storedMetadata(metadata: Readonly<Record<string, string>> | undefined): Record<string, string> {
   const stored = Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [key.toLowerCase(), value]));
   const bytes = Object.entries(stored).reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
