@@ -197,9 +197,11 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
   const shared = `http://127.0.0.1:${place.port}`;
   if (health) {
     if (!options.start || health.code === (await emulatorCodeFingerprint())) return { endpoint: shared, found: health };
-    // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one.
-    const stop = await stopRecordedEmulator(place);
-    if (!stop.stopped) {
+    // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one. Only the
+    // one recorded on this port can be the one answering here: one recorded on another port is not this one, and
+    // stopping it lost what it held while the emulator of other code here went on being used.
+    const stop = (await readRecord(place))?.port === place.port ? await stopRecordedEmulator(place) : undefined;
+    if (!stop?.stopped) {
       const elsewhere = health.pid === undefined ? undefined : await startedElsewhere(health.pid);
       throw new UsageError(
         `the embedded emulator on ${shared} runs other code than this checkout and was not started by it: ${elsewhere ? `it ${elsewhere}, then try again` : 'stop it (Ctrl-C where `make emulator` runs) and try again'}`,

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -101,6 +102,28 @@ describe('the shared embedded emulator', () => {
     );
     expect(await healthOf(`http://127.0.0.1:${elsewhere.port}`).catch(() => undefined)).toBeUndefined();
     expect((await stopSharedEmulator(place)).stopped).toBe(true);
+  }, 60_000);
+
+  it("refuses an emulator of other code on its port that it did not start, and leaves the one it recorded on another port running, where it stopped that one", async () => {
+    // Prepare: this checkout's background emulator runs on the place's port; on another port answers an emulator of
+    // other code that this checkout did not start (another checkout's `make emulator`, stood in for by its health)
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    const { pid } = await healthOf(endpoint);
+    started.push(pid);
+    const foreign = createHttpServer((_request, response) => response.end(JSON.stringify({ emulator: 'backup-kit', pid: process.pid, code: 'other code' })));
+    await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
+    const elsewhere = { ...place, port: (foreign.address() as AddressInfo).port };
+    try {
+      // Act
+      const deploy = ensureEmbeddedEmulator({ start: true, place: elsewhere });
+      // Assess
+      await expect(deploy).rejects.toThrow(UsageError);
+      await expect(deploy).rejects.toThrow(`the embedded emulator on http://127.0.0.1:${elsewhere.port} runs other code than this checkout and was not started by it`);
+      expect(processAlive(pid)).toBe(true);
+      expect((await healthOf(endpoint)).pid).toBe(pid);
+    } finally {
+      await new Promise((resolve) => foreign.close(resolve));
+    }
   }, 60_000);
 
   it('names the checkout whose background emulator answers on its port, and to stop it there, where it guessed `make emulator`', async () => {
