@@ -42,6 +42,12 @@ export const destroyVerb = (target: Place) => (target.name === TargetName.aws ? 
 /** The command that deploys (or replaces) a target's stack. */
 export const deployVerb = (target: Place) => (target.name === TargetName.aws ? 'make deploy-aws' : `make deploy TARGET=${target.name}`);
 
+/**
+ * What a destroy empties before it deletes the stack, said where it is advised: it said "the buckets", and a destroy
+ * empties the inbox only, the backup bucket kept with every version (unless DELETE_BACKUPS=1).
+ */
+const DESTROY_EMPTIES = 'it empties the inbox first; the backups are kept';
+
 /** How to get a stack out of `status` on this target, as commands to type. */
 export function recoveryAdvice(target: Place, stackName: string, status: string): string {
   const cli = (command: string) => `\`aws cloudformation ${command} --stack-name ${stackName} --region ${target.region}\``;
@@ -52,7 +58,7 @@ export function recoveryAdvice(target: Place, stackName: string, status: string)
   if (condition === StackCondition.rolledBack) return `the stack was rolled back to how it was before this update and works as it did: fix the cause and run \`${deployVerb(target)}\` again`;
   if (target.name === TargetName.embedded) {
     // The embedded emulator works synchronously and has no ContinueUpdateRollback: a stack left like this is only deleted.
-    return `run \`${destroyVerb(target)}\` (it empties the buckets first), then \`${deployVerb(target)}\``;
+    return `run \`${destroyVerb(target)}\` (${DESTROY_EMPTIES}), then \`${deployVerb(target)}\``;
   }
   if (status === 'REVIEW_IN_PROGRESS') {
     return `a change set that would create it was never executed and nothing was created: run \`${destroyVerb(target)}\`, then \`${deployVerb(target)}\``;
@@ -66,7 +72,7 @@ export function recoveryAdvice(target: Place, stackName: string, status: string)
     case 'UPDATE_ROLLBACK_FAILED':
       return `fix what stopped the rollback (the stack's events name it), then ${cli('continue-update-rollback')} (with --resources-to-skip for resources that cannot roll back) and \`${deployVerb(target)}\` again; or delete the stack with \`${destroyVerb(target)}\``;
     case 'DELETE_FAILED':
-      return `fix what stopped the delete (the stack's events name it), then run \`${destroyVerb(target)}\` again (it empties the buckets first)`;
+      return `fix what stopped the delete (the stack's events name it), then run \`${destroyVerb(target)}\` again (${DESTROY_EMPTIES})`;
     case 'CREATE_FAILED':
     case 'UPDATE_FAILED':
       return `rollback was disabled: roll it back with ${cli('rollback-stack')}, or delete it with \`${destroyVerb(target)}\``;

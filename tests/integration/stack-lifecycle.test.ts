@@ -192,7 +192,7 @@ describe('failed and stuck stacks are reported with how to recover', () => {
     // creation.)
     await deployment.clients.logs.send(new DeleteLogGroupCommand({ logGroupName: `/aws/lambda/${PREFIX}-backup` }));
     const failedUpdate = deploy(target, { overrides: { NamePrefix: PREFIX, LogRetentionDays: '14' }, ...quietly });
-    await expect(failedUpdate).rejects.toThrow(/ended in UPDATE_ROLLBACK_FAILED[\s\S]*to recover: run `make destroy TARGET=embedded` \(it empties the buckets first\), then `make deploy TARGET=embedded`/);
+    await expect(failedUpdate).rejects.toThrow(/ended in UPDATE_ROLLBACK_FAILED[\s\S]*to recover: run `make destroy TARGET=embedded` \(it empties the inbox first; the backups are kept\), then `make deploy TARGET=embedded`/);
     // Act
     const redeploy = await deploy(target, { overrides: { NamePrefix: PREFIX }, ...quietly }).catch((error: Error) => error);
     const parameterDir = await mkdtemp(join(tmpdir(), 'backup-kit-params-'));
@@ -203,7 +203,7 @@ describe('failed and stuck stacks are reported with how to recover', () => {
       .send(new CreateChangeSetCommand({ StackName: PREFIX, ChangeSetName: 'kit-after-failure', ChangeSetType: 'UPDATE', TemplateBody: await readTemplateText(), Parameters: asCfn(deployment.parameters), Capabilities: ['CAPABILITY_IAM'] }))
       .catch((error: Error) => error);
     // Assess
-    const recovery = /stack kit-lifecycle-it on embedded is in UPDATE_ROLLBACK_FAILED \(update failed, and its rollback could not put BackupFunctionLogGroup back: ResourceNotFoundException: The specified log group does not exist\.\): run `make destroy TARGET=embedded` \(it empties the buckets first\), then `make deploy TARGET=embedded`/;
+    const recovery = /stack kit-lifecycle-it on embedded is in UPDATE_ROLLBACK_FAILED \(update failed, and its rollback could not put BackupFunctionLogGroup back: ResourceNotFoundException: The specified log group does not exist\.\): run `make destroy TARGET=embedded` \(it empties the inbox first; the backups are kept\), then `make deploy TARGET=embedded`/;
     expect(redeploy).toBeInstanceOf(StackNeedsRecovery);
     expect((redeploy as Error).message).toMatch(recovery);
     expect((changeSet as Error).message).toMatch(/^Stack:arn:aws:cloudformation:us-east-1:123456789012:stack\/kit-lifecycle-it\/\S+ is in UPDATE_ROLLBACK_FAILED state and can not be updated\.$/);
@@ -239,7 +239,7 @@ describe('failed and stuck stacks are reported with how to recover', () => {
     // Assess
     expect(failed?.StackStatus).toBe('DELETE_FAILED');
     expect(failed?.StackStatusReason).toMatch(/The bucket you tried to delete is not empty\. You must delete all versions in the bucket\. \(bucket kit-lifecycle-it-inbox-123456789012-us-east-1\)/);
-    expect((redeploy as Error).message).toMatch(/stack kit-lifecycle-it on embedded is in DELETE_FAILED .*: run `make destroy TARGET=embedded` \(it empties the buckets first\), then `make deploy TARGET=embedded`/);
+    expect((redeploy as Error).message).toMatch(/stack kit-lifecycle-it on embedded is in DELETE_FAILED .*: run `make destroy TARGET=embedded` \(it empties the inbox first; the backups are kept\), then `make deploy TARGET=embedded`/);
     await destroy(PREFIX);
     expect(await describeStack(cloudFormation, PREFIX)).toBeUndefined();
   });

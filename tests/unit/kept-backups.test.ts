@@ -150,7 +150,7 @@ describe('the stack as the verbs see it', () => {
     // Act
     const readiness = await stackReadiness(target, clients);
     // Assess
-    expect(readiness.usable ? '' : readiness.problem.message).toBe('stack backup-kit on embedded is in DELETE_FAILED: run `make destroy TARGET=embedded` (it empties the buckets first), then `make deploy TARGET=embedded`');
+    expect(readiness.usable ? '' : readiness.problem.message).toBe('stack backup-kit on embedded is in DELETE_FAILED: run `make destroy TARGET=embedded` (it empties the inbox first; the backups are kept), then `make deploy TARGET=embedded`');
     expect(cloudFormation).not.toHaveReceivedCommand(GetTemplateCommand);
   });
 });

@@ -40,7 +40,7 @@ describe('recoveryAdvice', () => {
 
   it.each([
     ['ROLLBACK_FAILED', /delete it with `make destroy TARGET=aws YES=1` \(resources that cannot be deleted can be kept with `aws cloudformation delete-stack --stack-name backup-kit --region eu-central-1` --retain-resources <LogicalId>\), then `make deploy-aws`/],
-    ['DELETE_FAILED', /then run `make destroy TARGET=aws YES=1` again \(it empties the buckets first\)/],
+    ['DELETE_FAILED', /then run `make destroy TARGET=aws YES=1` again \(it empties the inbox first; the backups are kept\)/],
     ['UPDATE_FAILED', /rollback was disabled: roll it back with `aws cloudformation rollback-stack --stack-name backup-kit --region eu-central-1`, or delete it with `make destroy TARGET=aws YES=1`/],
     ['CREATE_FAILED', /rollback was disabled: roll it back with `aws cloudformation rollback-stack --stack-name backup-kit --region eu-central-1`, or delete it with `make destroy TARGET=aws YES=1`/],
     ['UPDATE_IN_PROGRESS', /an operation is still running: wait until it ends \(`aws cloudformation describe-stacks --stack-name backup-kit --region eu-central-1`\) and run this again$/],
@@ -52,7 +52,7 @@ describe('recoveryAdvice', () => {
 
   it.each(['UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED', 'UPDATE_IN_PROGRESS'])('on the embedded emulator, %s is destroyed and deployed again', (status) => {
     // Assess
-    expect(recoveryAdvice(embedded, 'backup-kit', status)).toBe('run `make destroy TARGET=embedded` (it empties the buckets first), then `make deploy TARGET=embedded`');
+    expect(recoveryAdvice(embedded, 'backup-kit', status)).toBe('run `make destroy TARGET=embedded` (it empties the inbox first; the backups are kept), then `make deploy TARGET=embedded`');
   });
 
   it.each([
@@ -84,7 +84,7 @@ describe('needsRecovery', () => {
     // Act
     const error = needsRecovery(embedded, { StackName: 'kit', StackStatus: 'DELETE_FAILED', StackStatusReason: 'bucket not empty', CreationTime: new Date() });
     // Assess
-    expect(error.message).toBe('stack kit on embedded is in DELETE_FAILED (bucket not empty): run `make destroy TARGET=embedded` (it empties the buckets first), then `make deploy TARGET=embedded`');
+    expect(error.message).toBe('stack kit on embedded is in DELETE_FAILED (bucket not empty): run `make destroy TARGET=embedded` (it empties the inbox first; the backups are kept), then `make deploy TARGET=embedded`');
   });
 });
 
