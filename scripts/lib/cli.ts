@@ -161,18 +161,37 @@ const RELAYED_SIGNAL_MS = 500;
 export function interruption(notice: string): AbortSignal {
   const controller = new AbortController();
   let firstAt: number | undefined;
+  const stop = (reason: string) => {
+    firstAt = Date.now();
+    console.error(`${reason}: ${notice} (Ctrl-C again stops at once)`);
+    controller.abort();
+  };
   const onSignal = (signal: NodeJS.Signals) => {
     if (firstAt === undefined) {
-      firstAt = Date.now();
-      console.error(`${signal === 'SIGTERM' ? 'stopping (SIGTERM)' : 'interrupted'}: ${notice} (Ctrl-C again stops at once)`);
-      controller.abort();
+      stop(signal === 'SIGTERM' ? 'stopping (SIGTERM)' : 'interrupted');
     } else if (Date.now() - firstAt > RELAYED_SIGNAL_MS) {
       process.exit(ExitCode.interrupted);
     }
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  stopsWhenOutputCloses.add(() => firstAt === undefined && stop("stopping: the output's reader has gone (EPIPE)"));
   return controller.signal;
+}
+
+/** The interruptions in force, which the output's reader going away stops as a first Ctrl-C does. */
+const stopsWhenOutputCloses = new Set<() => void>();
+
+/**
+ * `make redrive DRY_RUN=1 | head`: once head has read its lines, every later line the script writes fails with EPIPE,
+ * which Node raised as an unhandled error, a stack trace (and a dry run cut short so held its messages from every
+ * other reader for 30 s). A script that can be interrupted stops as at a first Ctrl-C, handing back what it holds;
+ * any other ends quietly, as a command whose reader has gone does.
+ */
+function onOutputError(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+  if (stopsWhenOutputCloses.size === 0) process.exit(ExitCode.ok);
+  for (const stop of stopsWhenOutputCloses) stop();
 }
 
 /** What to check when the target took a request and gave no answer in time: an emulator's state, or on aws the network's or AWS's. */
@@ -245,6 +264,7 @@ function missingCredentials(error: unknown): string | undefined {
  * `target` (the verb's, when it has one) words the hint for a target that stopped answering.
  */
 export function run(main: () => Promise<number | void>, target?: TargetName): void {
+  if (!process.stdout.listeners('error').includes(onOutputError)) process.stdout.on('error', onOutputError);
   main().then(
     (code) => {
       process.exitCode = code ?? ExitCode.ok;

@@ -278,4 +278,24 @@ describe('an interruption', () => {
       errors.mockRestore();
     }
   });
+
+  it('comes from the output\'s reader going away (`… | head`: EPIPE), so that a dry run hands back what it holds instead of crashing', async () => {
+    // Prepare
+    const listening = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const interrupted = interruption('the messages not yet listed are handed back');
+      run(() => new Promise<number>((resolve) => interrupted.addEventListener('abort', () => resolve(ExitCode.interrupted))));
+      // Act
+      process.stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      // Assess
+      await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.interrupted));
+      expect(errors).toHaveBeenCalledWith("stopping: the output's reader has gone (EPIPE): the messages not yet listed are handed back (Ctrl-C again stops at once)");
+    } finally {
+      for (const [name, before] of Object.entries(listening)) {
+        for (const listener of process.listeners(name as NodeJS.Signals)) if (!before.includes(listener)) process.off(name, listener);
+      }
+      errors.mockRestore();
+    }
+  });
 });
