@@ -10,7 +10,8 @@ import { findStack, noStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
 import { backupBucketFor } from './kept-backups.js';
-import { deleteStack, describeStack, madeFromKitTemplate, NOT_THE_KITS, outputsOf, parametersOf, StackOperationFailed, type Log } from './stack.js';
+import { deleteStack, describeStack, madeFromKitTemplate, NOT_THE_KITS, parametersOf, StackOperationFailed, type Log } from './stack.js';
+import { outputsOrResources } from './stack-resources.js';
 import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
 import { TargetName, type Target } from './targets.js';
 import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, retentionDaysOf, unbackedInStack, versionName, type InboxHistory } from './unbacked.js';
@@ -156,21 +157,25 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     );
   }
   if (stack && !deletable(target, stack.StackStatus ?? '')) throw needsRecovery(target, stack);
-  const outputs = stack ? outputsOf(stack) : {};
+  // A stack whose create failed has no outputs; its resources still name the inbox that its rollback may have left.
+  const outputs = stack ? await outputsOrResources(clients.cloudFormation, stack) : {};
   // Listed before the check, so that what is deleted is what was checked (and, when nothing is checked, what was
   // there when destroy began: an upload that arrives meanwhile is never deleted unseen).
   const checkedInbox = stack && outputs.InboxBucketName ? await inboxHistory(clients.s3, outputs.InboxBucketName) : undefined;
+  // Named by the stack, the bucket is the stack's; named by the account, it is the account's only if it owns it.
+  const { bucket: backupBucket, owner } = outputs.BackupBucketName ? { bucket: outputs.BackupBucketName, owner: undefined } : await backupBucketFor(target, clients, stackName);
   if (stack && options.refuseUnbacked) {
     const stackUsable = verbsCanRun(stack.StackStatus ?? '');
-    const unbacked = await unbackedInStack(clients, outputs, checkedInbox, { retentionDays: retentionDaysOf(parametersOf(stack)), log });
+    // Where the stack gives no backup bucket (a failed create), the account's is checked, and another account's refused.
+    if (owner && !outputs.BackupBucketName) await bucketExists(clients.s3, backupBucket, owner);
+    const backed = { ...outputs, BackupBucketName: backupBucket };
+    const unbacked = await unbackedInStack(clients, backed, checkedInbox, { retentionDays: retentionDaysOf(parametersOf(stack)), log });
     // Asked only where the refusal would name redrive and reconcile, which invoke the function.
     const functionGone = (unbacked.keys.length > 0 || unbacked.parked > 0) && (await functionDeleted(clients, outputs.BackupFunctionName));
     refuseLosingUnbacked(unbacked, target.name, { inboxBucket: outputs.InboxBucketName, endpoint: target.endpoint, stackUsable, functionGone, deletingBackups: options.deleteBackups });
     if (unbacked.otherMessages) log(`note: ${describeOtherMessages(unbacked.otherMessages, target.name)}`);
   }
   if (stack) await refuseDestroyingAuditLogs(clients, outputs.AuditTrailBucketName, !options.refuseDeletingAuditLogs);
-  // Named by the stack, the bucket is the stack's; named by the account, it is the account's only if it owns it.
-  const { bucket: backupBucket, owner } = outputs.BackupBucketName ? { bucket: outputs.BackupBucketName, owner: undefined } : await backupBucketFor(target, clients, stackName);
 
   // Raw outputs: a stack that failed to create has none of them, and must still be destroyable.
   if (outputs.InboxBucketName && checkedInbox) await emptyCheckedInbox(target, clients, outputs.InboxBucketName, checkedInbox, options);

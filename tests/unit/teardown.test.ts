@@ -1,4 +1,13 @@
-import { CloudFormationClient, DeleteStackCommand, DescribeStackEventsCommand, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  GetTemplateCommand,
+  ListStackResourcesCommand,
+  type Stack,
+  type StackResourceSummary,
+} from '@aws-sdk/client-cloudformation';
 import {
   DeleteBucketCommand,
   DeleteObjectsCommand,
@@ -104,6 +113,8 @@ beforeEach(() => {
     return {};
   });
   cloudFormation.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+  // A stack whose create was rolled back lists no resources left
+  cloudFormation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: [] });
   cloudFormation.on(DescribeStacksCommand).callsFake(() => {
     if (deletes === 0) return { Stacks: [stack('CREATE_COMPLETE')] };
     const trailLeft = (buckets.get(TRAIL_BUCKET)?.length ?? 0) > 0;
@@ -274,6 +285,80 @@ describe('destroy', () => {
     sqs.on(ReceiveMessageCommand).resolves({});
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
   };
+
+  /**
+   * A create that failed while the inbox held uploads (they came in during the create's minutes): its rollback could
+   * not delete the inbox (ROLLBACK_FAILED), and the stack has no outputs. `resources` is what ListStackResources gives.
+   */
+  const rollbackFailedWithUploads = async (resources: StackResourceSummary[]) => {
+    const status = (deleteStatus: string) => ({ Stacks: [{ StackName: 'backup-kit', StackStatus: deleteStatus as Stack['StackStatus'], CreationTime: new Date() }] });
+    cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: await readTemplateText() });
+    cloudFormation.on(ListStackResourcesCommand).resolves({ StackResourceSummaries: resources });
+    buckets.delete(TRAIL_BUCKET);
+    // CloudFormation cannot delete the inbox while it holds objects: the stack is then DELETE_FAILED, and gone otherwise.
+    let failedDeletes = 0;
+    cloudFormation.on(DeleteStackCommand).callsFake(() => {
+      deletes += 1;
+      if ((buckets.get(KIT_INBOX)?.length ?? 0) > 0) failedDeletes += 1;
+      else buckets.delete(KIT_INBOX);
+      return {};
+    });
+    cloudFormation.on(DescribeStacksCommand).callsFake(() => {
+      if (deletes === 0) return status('ROLLBACK_FAILED');
+      if (failedDeletes === deletes) return status('DELETE_FAILED');
+      throw new Error('Stack with id backup-kit does not exist');
+    });
+    s3.on(HeadObjectCommand).callsFake(({ Bucket }: { Bucket: string }) =>
+      Bucket === KIT_INBOX ? { VersionId: 'null', ContentLength: 1 } : { VersionId: 'b1', ContentLength: 1, Metadata: { 'source-version-id': 'null' } },
+    );
+    sqs.on(ReceiveMessageCommand).resolves({});
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
+  };
+  const resource = (LogicalResourceId: string, ResourceType: string, PhysicalResourceId: string, ResourceStatus = 'CREATE_COMPLETE'): StackResourceSummary =>
+    ({ LogicalResourceId, ResourceType, PhysicalResourceId, ResourceStatus: ResourceStatus as StackResourceSummary['ResourceStatus'], LastUpdatedTimestamp: new Date() });
+  const failedCreateResources = [
+    resource('InboxBucket', 'AWS::S3::Bucket', KIT_INBOX, 'DELETE_FAILED'),
+    resource('BackupBucket', 'AWS::S3::Bucket', KIT_BACKUP, 'DELETE_SKIPPED'),
+    resource('BackupFunction', 'AWS::Lambda::Function', 'backup-kit-backup'),
+    resource('FailedEventsQueue', 'AWS::SQS::Queue', 'https://sqs.us-east-1.amazonaws.com/123456789012/backup-kit-failed-events'),
+  ];
+
+  it('empties the inbox of a stack whose rolled-back create left it no outputs, found by its resources, and deletes the stack', async () => {
+    // Prepare: the inbox holds an upload, backed up (the function ran during the create)
+    await rollbackFailedWithUploads(failedCreateResources);
+    const lines: string[] = [];
+    // Act
+    const teardown = await tearDown(target, clients, { deleteBackups: false, refuseUnbacked: true, log: (line) => lines.push(line) });
+    // Assess: before, destroy emptied nothing, and every destroy ended in DELETE_FAILED on the inbox, with advice to destroy again
+    expect(teardown).toEqual({ stackName: 'backup-kit', stackDeleted: true, backupBucket: KIT_BACKUP, keptBackupVersions: 1 });
+    expect(deletes).toBe(1);
+    expect(buckets.has(KIT_INBOX)).toBe(false);
+    expect(lines).toContain(`emptied s3://${KIT_INBOX} (1 version or delete marker)`);
+  });
+
+  it('refuses to empty the inbox of a stack without outputs while an upload in it has no backup, naming the inbox to copy', async () => {
+    // Prepare: as above, but photo.jpg was never backed up
+    await rollbackFailedWithUploads(failedCreateResources);
+    photoNeverBackedUp();
+    // Act
+    const refused = await tearDown(target, clients, { deleteBackups: false, refuseUnbacked: true, log: () => undefined }).catch((error: unknown) => error);
+    // Assess
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toContain('would lose 1 inbox key(s) whose current version no backup holds: photo.jpg (missing)');
+    expect((refused as Error).message).toContain(`aws s3 sync s3://${KIT_INBOX} s3://<a bucket of yours>`);
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(deletes).toBe(0);
+  });
+
+  it('never empties a bucket the stack did not create: a resource whose create failed names a bucket someone else may hold', async () => {
+    // Prepare: the inbox's create failed (its name was taken); the bucket of that name is not the stack's
+    await rollbackFailedWithUploads([resource('InboxBucket', 'AWS::S3::Bucket', KIT_INBOX, 'CREATE_FAILED')]);
+    // Act
+    await tearDown(target, clients, { deleteBackups: false, refuseUnbacked: true, log: () => undefined }).catch(() => undefined);
+    // Assess
+    expect(s3.commandCalls(DeleteObjectsCommand)).toHaveLength(0);
+    expect(buckets.get(KIT_INBOX)).toEqual([log('photo.jpg')]);
+  });
 
   it('refuses, when asked to, before anything is emptied, while an upload has no backup of its current version', async () => {
     // Prepare: the inbox's photo.jpg was never backed up (its event was lost); nothing is parked
