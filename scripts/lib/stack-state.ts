@@ -72,12 +72,17 @@ export function recoveryAdvice(target: Place, stackName: string, status: string)
     case 'UPDATE_ROLLBACK_FAILED':
       return `fix what stopped the rollback (the stack's events name it), then ${cli('continue-update-rollback')} (with --resources-to-skip for resources that cannot roll back) and \`${deployVerb(target)}\` again; or delete the stack with \`${destroyVerb(target)}\``;
     case 'DELETE_FAILED':
-      return `fix what stopped the delete (the stack's events name it), then run \`${destroyVerb(target)}\` again (${DESTROY_EMPTIES})`;
+      return (
+        `fix what stopped the delete (the stack's events name it), then run \`${destroyVerb(target)}\` again (${DESTROY_EMPTIES}); ` +
+        `a resource that cannot be deleted can be left out of the delete with \`aws cloudformation delete-stack --stack-name ${stackName} --region ${target.region} --retain-resources <LogicalId>\` ` +
+        `(CloudFormation takes it in DELETE_FAILED only): it is then left as it is, outside any stack: a bucket left so keeps its objects and stops the next \`${deployVerb(target)}\` (the template names its buckets) until you have copied out what you need and deleted it`
+      );
     case 'CREATE_FAILED':
     case 'UPDATE_FAILED':
       return `rollback was disabled: roll it back with ${cli('rollback-stack')}, or delete it with \`${destroyVerb(target)}\``;
     default:
-      return `delete it with \`${destroyVerb(target)}\` (resources that cannot be deleted can be kept with ${cli('delete-stack')} --retain-resources <LogicalId>), then \`${deployVerb(target)}\``;
+      // Not --retain-resources: DeleteStack takes it in DELETE_FAILED only, which a failed destroy leaves (advised above).
+      return `delete it with \`${destroyVerb(target)}\`, then \`${deployVerb(target)}\``;
   }
 }
 

@@ -39,7 +39,7 @@ describe('recoveryAdvice', () => {
   });
 
   it.each([
-    ['ROLLBACK_FAILED', /delete it with `make destroy TARGET=aws YES=1` \(resources that cannot be deleted can be kept with `aws cloudformation delete-stack --stack-name backup-kit --region eu-central-1` --retain-resources <LogicalId>\), then `make deploy-aws`/],
+    ['ROLLBACK_FAILED', /^delete it with `make destroy TARGET=aws YES=1`, then `make deploy-aws`$/],
     ['DELETE_FAILED', /then run `make destroy TARGET=aws YES=1` again \(it empties the inbox first; the backups are kept\)/],
     ['UPDATE_FAILED', /rollback was disabled: roll it back with `aws cloudformation rollback-stack --stack-name backup-kit --region eu-central-1`, or delete it with `make destroy TARGET=aws YES=1`/],
     ['CREATE_FAILED', /rollback was disabled: roll it back with `aws cloudformation rollback-stack --stack-name backup-kit --region eu-central-1`, or delete it with `make destroy TARGET=aws YES=1`/],
@@ -48,6 +48,22 @@ describe('recoveryAdvice', () => {
   ])('on aws, %s says what to type', (status, advice) => {
     // Assess
     expect(recoveryAdvice(aws, 'backup-kit', status)).toMatch(advice);
+  });
+
+  it.each(['ROLLBACK_FAILED', 'UPDATE_ROLLBACK_FAILED', 'CREATE_FAILED'])('on aws, offers to keep a resource CloudFormation cannot delete only where DeleteStack takes RetainResources, not in %s', (status) => {
+    // Assess: CloudFormation takes RetainResources for a stack in DELETE_FAILED only (its DeleteStack reference)
+    expect(recoveryAdvice(aws, 'backup-kit', status)).not.toContain('--retain-resources');
+  });
+
+  it('on aws, a failed delete says which resources CloudFormation can leave out of the delete, and what is then left to do', () => {
+    // Act
+    const advice = recoveryAdvice(aws, 'backup-kit', 'DELETE_FAILED');
+    // Assess
+    expect(advice).toBe(
+      "fix what stopped the delete (the stack's events name it), then run `make destroy TARGET=aws YES=1` again (it empties the inbox first; the backups are kept); " +
+        'a resource that cannot be deleted can be left out of the delete with `aws cloudformation delete-stack --stack-name backup-kit --region eu-central-1 --retain-resources <LogicalId>` ' +
+        '(CloudFormation takes it in DELETE_FAILED only): it is then left as it is, outside any stack: a bucket left so keeps its objects and stops the next `make deploy-aws` (the template names its buckets) until you have copied out what you need and deleted it',
+    );
   });
 
   it.each(['UPDATE_ROLLBACK_FAILED', 'DELETE_FAILED', 'UPDATE_IN_PROGRESS'])('on the embedded emulator, %s is destroyed and deployed again', (status) => {
