@@ -14,7 +14,7 @@ import { projectRoot, templatePath } from './paths.js';
 import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
 import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, refuseUnversionedKeptBucket, retentionOf } from './kept-bucket-settings.js';
 import { createdMeanwhile, deployStack, describeStack, madeFromKitTemplate, NOT_THE_KITS, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
-import { conditionOf, deployVerb, destroyVerb, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
+import { conditionOf, deployVerb, functionGoneAdvice, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
 import { UsageError } from './cli.js';
 import { identifyAccount } from './identity.js';
@@ -229,9 +229,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   let deployed: FunctionConfiguration = await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })).catch((error: Error) => {
     if (error.name !== 'ResourceNotFoundException') throw error;
     // CloudFormation does not create it again while the stack is unchanged, and S3 delivers no upload's event to it.
-    throw new DeploymentFailed(
-      `${functionName}, the stack's function, is gone: it was deleted outside CloudFormation, which does not create it again on a deploy, and no upload is backed up meanwhile: run \`${destroyVerb(target)}\` (it names the uploads no backup holds and how to keep them; the backups are kept), then \`${deployVerb(target)}\``,
-    );
+    throw new DeploymentFailed(functionGoneAdvice(target, functionName));
   });
   // Only a stack that named this artefact before the deploy leaves a mismatch that is not the deploy's own failure.
   const namedBefore = existing !== undefined && condition !== StackCondition.failedCreate && parametersOf(existing).ArtifactKey === key;

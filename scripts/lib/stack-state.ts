@@ -86,6 +86,14 @@ export function recoveryAdvice(target: Place, stackName: string, status: string)
   }
 }
 
+/** What to run when the stack's function was deleted outside CloudFormation: a deploy does not make it again. */
+export function functionGoneAdvice(target: Place, functionName: string): string {
+  return (
+    `${functionName}, the stack's function, is gone: it was deleted outside CloudFormation, which does not create it again on a deploy, and no upload is backed up meanwhile: ` +
+    `run \`${destroyVerb(target)}\` (it names the uploads no backup holds and how to keep them; the backups are kept), then \`${deployVerb(target)}\``
+  );
+}
+
 /** "stack X on T is in STATUS (reason)": the start of every message about a stack in trouble. */
 export function stackStatusLine(target: Place, stack: Stack): string {
   const reason = stack.StackStatusReason ? ` (${stack.StackStatusReason})` : '';

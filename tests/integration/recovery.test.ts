@@ -1,4 +1,4 @@
-import { GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { DeleteFunctionCommand, GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { deploy } from '../../scripts/lib/deployment.js';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { projectRoot, reportsDir } from '../../scripts/lib/paths.js';
 import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
+import { tearDown } from '../../scripts/lib/teardown.js';
 import { describeLeftOut, isUnreadable, parseParked, receiveAll, redriveFailed, redriveOne, release, type ParkedEvent } from '../../scripts/lib/redrive.js';
 import { executeRestore, listBackupHistory, planRestore, RestoreAction, SkipReason, versionsIn } from '../../scripts/lib/restore.js';
 import { unbackedInStack } from '../../scripts/lib/unbacked.js';
@@ -553,6 +554,28 @@ describe('make seed', () => {
       await faults('DELETE');
     }
   }, 60_000);
+
+  it("refuses at once, saying what to run, when the stack's function was deleted outside CloudFormation, where it waited 3 minutes for backups that could not come", async () => {
+    // Prepare: the stack the scripts find, its function deleted by hand (CloudFormation does not make it again)
+    const { target } = started();
+    const { outputs, clients } = await deploy(target, { log: () => undefined });
+    await clients.lambda.send(new DeleteFunctionCommand({ FunctionName: outputs.BackupFunctionName }));
+    try {
+      // Act
+      const prefix = `no-function-${Date.now()}`;
+      const began = Date.now();
+      const finished = await runScript('seed', ['--count', '1', '--prefix', prefix]);
+      // Assess: before, it uploaded, waited out its 3 minutes and then advised `make reconcile FIX=1`, which invokes the same function
+      expect(finished.code).toBe(1);
+      expect(Date.now() - began).toBeLessThan(60_000);
+      expect(finished.stderr).toContain(
+        `error: ${outputs.BackupFunctionName}, the stack's function, is gone: it was deleted outside CloudFormation, which does not create it again on a deploy, and no upload is backed up meanwhile: run \`make destroy TARGET=embedded\``,
+      );
+      expect((await clients.s3.send(new ListObjectVersionsCommand({ Bucket: outputs.InboxBucketName, Prefix: prefix }))).Versions ?? []).toEqual([]);
+    } finally {
+      await tearDown(target, clients, { deleteBackups: false, log: () => undefined });
+    }
+  }, 240_000);
 });
 
 describe('what a destroy would lose', () => {
