@@ -594,6 +594,39 @@ describe("the embedded emulator's CloudFormation deletes", () => {
     expect({ needed: await exists('kit-cfn-delete-needed'), alone: await exists('kit-cfn-delete-alone') }).toEqual({ needed: true, alone: false });
   });
 
+  it("reports each resource's delete as CloudFormation does, and names the one that failed in the stack's reason", async () => {
+    // Prepare: a bucket that holds an object (its delete fails) and a queue nothing needs
+    const StackName = 'kit-cfn-delete-events-it';
+    await createdStack(StackName, {
+      Resources: {
+        Holding: { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'kit-cfn-delete-events-holding' } },
+        Alone: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'kit-cfn-delete-events-alone' } },
+      },
+    });
+    await s3.send(new PutObjectCommand({ Bucket: 'kit-cfn-delete-events-holding', Key: 'kept.txt', Body: 'kept' }));
+    // Act
+    await cloudFormation.send(new DeleteStackCommand({ StackName }));
+    const status = await settledStatus(StackName);
+    // Assess: before, the delete reported no resource's events, and its reason named no resource (a role's
+    // "DeleteConflict: Cannot delete entity, must detach all policies first." left the owner guessing which)
+    const events = ((await cloudFormation.send(new DescribeStackEventsCommand({ StackName }))).StackEvents ?? []).reverse();
+    const deletes = events.filter((event) => event.ResourceStatus?.startsWith('DELETE_') && event.LogicalResourceId !== StackName);
+    expect(status).toBe('DELETE_FAILED');
+    expect(deletes.map((event) => `${event.LogicalResourceId} ${event.ResourceStatus}`)).toEqual([
+      'Alone DELETE_IN_PROGRESS',
+      'Alone DELETE_COMPLETE',
+      'Holding DELETE_IN_PROGRESS',
+      'Holding DELETE_FAILED',
+    ]);
+    expect(deletes.at(-1)?.ResourceStatusReason).toBe(
+      'The bucket you tried to delete is not empty. (bucket kit-cfn-delete-events-holding)',
+    );
+    const described = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0];
+    expect(described?.StackStatusReason).toBe(
+      'The following resource(s) failed to delete: [Holding]. The bucket you tried to delete is not empty. (bucket kit-cfn-delete-events-holding)',
+    );
+  });
+
   it('counts a resource already deleted outside CloudFormation as deleted, as a delete handler answers NotFound, so that the stack can go', async () => {
     // Prepare: the stack's bucket and one of its queues deleted by hand
     const StackName = 'kit-cfn-delete-gone-it';

@@ -14,9 +14,9 @@ types with a warning, reports no resource events and leaves a stack IN_PROGRESS 
   reads them, so describing a rolled-back stack evaluated its outputs and created its resources again (a
   failure there answered DescribeStacks with another service's JSON error); here a stack's resources are
   created only while the stack is being created or updated, and a rolled-back stack has no outputs;
-- a stack's resources are deleted each once nothing left depends on it, and a delete that fails (a bucket that
-  still holds objects, as on AWS) leaves the stack in DELETE_FAILED with the reason, instead of dropping its
-  record, and keeps what the failed resource depends on;
+- a stack's resources are deleted each once nothing left depends on it, each delete reported by its events, and a
+  delete that fails (a bucket that still holds objects, as on AWS) leaves the stack in DELETE_FAILED with the
+  resources that failed and why, instead of dropping its record, and keeps what the failed resource depends on;
 - an executed change set refreshes the stack's outputs from the template it brought and records its parameters.
 """
 
@@ -619,7 +619,7 @@ def _roll_back_create(stack: Stack, error: Exception) -> None:
     try:
         stack.resource_map.delete()
     except Exception as rollback_error:
-        _end_in(stack, "ROLLBACK_FAILED", f"The following resource(s) failed to delete during the rollback: {reason_of(rollback_error)}")
+        _end_in(stack, "ROLLBACK_FAILED", f"The following resource(s) failed to delete during the rollback: {_deletes_reason(rollback_error)}")
         return
     _end_in(stack, "ROLLBACK_COMPLETE", reason)
 
@@ -699,6 +699,9 @@ def _delete_in_dependency_order(self: ResourceMap) -> None:
                  and not isinstance(self._parsed_resources[name], str)}
     failures: list[Exception] = []
     blocked: set[str] = set()
+    # Each resource's delete is reported as CloudFormation reports it: which one failed, and why, is what the owner acts on.
+    # (moto takes a stack it deletes out of the backend's stacks first: _delete_stack names it here.)
+    stack = getattr(self, "kit_deleted_stack", None) or _stack_for(self)
     while remaining:
         # A resource waits while one that depends on it is still to be deleted, or failed to be.
         ready = sorted(name for name in remaining if not any(name in depends[other] for other in (remaining | blocked) - {name}))
@@ -706,20 +709,38 @@ def _delete_in_dependency_order(self: ResourceMap) -> None:
             break
         for name in ready:
             remaining.discard(name)
+            resource_type = str(self._resource_json_map[name].get("Type", ""))
+            _resource_event(stack, name, resource_type, "DELETE_IN_PROGRESS")
             try:
                 self._delete_resource(self._parsed_resources[name], self._resource_json_map[name])
             except Exception as error:
-                if not _already_gone(error, str(self._resource_json_map[name].get("Type", ""))):
+                if not _already_gone(error, resource_type):
+                    _resource_event(stack, name, resource_type, "DELETE_FAILED", reason_of(error))
                     failures.append(error)
                     blocked.add(name)
                     continue
+            _resource_event(stack, name, resource_type, "DELETE_COMPLETE")
             self._parsed_resources.pop(name)
     if failures:
-        raise failures[0]
+        raise _FailedDeletes(sorted(blocked), failures[0])
+
+
+class _FailedDeletes(Exception):
+    """The resources a stack's delete (or a create's rollback) could not delete, named as CloudFormation names them in
+    the stack's reason, followed by the first one's cause (the kit's verbs show the stack's reason alone)."""
+
+    def __init__(self, names: list[str], first: Exception) -> None:
+        super().__init__(f"[{', '.join(names)}]. {reason_of(first)}")
+
+
+def _deletes_reason(error: Exception) -> str:
+    return str(error) if isinstance(error, _FailedDeletes) else reason_of(error)
 
 
 def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
     stack = next((s for s in self.stacks.values() if name_or_stack_id in (s.stack_id, s.name)), None)
+    if stack is not None:
+        stack.resource_map.kit_deleted_stack = stack  # type: ignore[attr-defined]
     try:
         _original_delete_stack(self, name_or_stack_id)
     except Exception as error:
@@ -727,7 +748,7 @@ def _delete_stack(self: CloudFormationBackend, name_or_stack_id: str) -> None:
             raise
         # moto drops the stack's record before deleting its resources; CloudFormation keeps it, DELETE_FAILED.
         self.stacks[stack.stack_id] = stack
-        _end_in(stack, "DELETE_FAILED", f"The following resource(s) failed to delete: {reason_of(error)}")
+        _end_in(stack, "DELETE_FAILED", f"The following resource(s) failed to delete: {_deletes_reason(error)}")
         return
     # (moto deletes by name through a nested delete by id, which has already dealt with a failure)
     if stack is not None and stack.stack_id not in self.stacks:
