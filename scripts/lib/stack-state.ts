@@ -86,6 +86,18 @@ export function recoveryAdvice(target: Place, stackName: string, status: string)
   }
 }
 
+/**
+ * How to recover from a destroy whose own delete failed (DELETE_FAILED) after it had emptied the inbox: the advice for
+ * that state elsewhere, a destroy, would end the same way on the emulators, as often as it was followed.
+ */
+export function failedDestroyAdvice(target: Place, stackName: string): string {
+  if (target.name === TargetName.aws) return recoveryAdvice(target, stackName, 'DELETE_FAILED');
+  return (
+    `run \`${destroyVerb(target)}\` again once what stopped the delete is dealt with (the stack's events above name it; this destroy had emptied the inbox, so running it again alone may end the same way: ` +
+    `a policy attached to the function's role by hand, say, must be detached first), then \`${deployVerb(target)}\``
+  );
+}
+
 /** What to run when the stack's function was deleted outside CloudFormation: a deploy does not make it again. */
 export function functionGoneAdvice(target: Place, functionName: string): string {
   return (

@@ -12,7 +12,7 @@ import { projectRoot } from './paths.js';
 import { backupBucketFor } from './kept-backups.js';
 import { deleteStack, describeStack, madeFromKitTemplate, NOT_THE_KITS, parametersOf, StackOperationFailed, type Log } from './stack.js';
 import { outputsOrResources } from './stack-resources.js';
-import { deletable, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
+import { deletable, failedDestroyAdvice, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
 import { TargetName, type Target } from './targets.js';
 import { describeOtherMessages, inboxHistory, refuseLosingUnbacked, retentionDaysOf, unbackedInStack, versionName, type InboxHistory } from './unbacked.js';
 import { shownName } from '../../handler/shown-name.js';
@@ -126,7 +126,8 @@ async function deleteEmptiedStack(target: Target, clients: Clients, stackName: s
           continue;
         }
       }
-      throw new StackOperationFailed(`${(error as Error).message}\nto recover: ${recoveryAdvice(target, stackName, status)}`);
+      const advice = status === 'DELETE_FAILED' ? failedDestroyAdvice(target, stackName) : recoveryAdvice(target, stackName, status);
+      throw new StackOperationFailed(`${(error as Error).message}\nto recover: ${advice}`);
     }
   }
 }

@@ -468,6 +468,19 @@ describe('destroy', () => {
     expect(deletes).toBe(1);
   });
 
+  it('says, when its own delete failed after it emptied the inbox, to remove what stopped it before destroying again, not to destroy again alone', async () => {
+    // Prepare: the stack has no trail bucket; something a destroy does not remove (a policy attached to the role by hand) stops the delete
+    buckets.delete(TRAIL_BUCKET);
+    deleteOutcomes = ['DELETE_FAILED'];
+    cloudFormation.on(DescribeStacksCommand).callsFake(() => ({ Stacks: [{ ...stack(deletes === 0 ? 'CREATE_COMPLETE' : 'DELETE_FAILED'), Outputs: kitOutputs }] }));
+    // Act
+    const destroyed = await tearDown(target, clients, { deleteBackups: false, log: () => undefined }).catch((error: unknown) => error);
+    // Assess: it said to run destroy and deploy, and the next destroy ended the same way, as often as it was followed
+    expect((destroyed as Error).message).toContain(
+      'to recover: run `make destroy TARGET=embedded` again once what stopped the delete is dealt with (the stack\'s events above name it; this destroy had emptied the inbox, so running it again alone may end the same way: a policy attached to the function\'s role by hand, say, must be detached first), then `make deploy TARGET=embedded`',
+    );
+  });
+
   it('reports a delete that CloudFormation refused to start as it is', async () => {
     // Prepare
     const refusal = awsError('AccessDenied', 403);
