@@ -252,6 +252,16 @@ export function missingBucket(error: unknown): string | undefined {
 }
 
 /**
+ * What the queue SQS says does not exist is, with what to do: SQS's message names neither, and the only queue the verbs
+ * read is the stack's failed-events queue (deleted outside the kit, as the deploy's drift check names it); undefined
+ * for any other error.
+ */
+export function missingQueue(error: unknown): string | undefined {
+  if (!/^(QueueDoesNotExist|AWS\.SimpleQueueService\.NonExistentQueue)$/.test((error as { name?: string } | undefined)?.name ?? '')) return undefined;
+  return "the stack's failed-events queue is gone (deleted outside the kit?), so no failing event can be parked: `make destroy` says what deleting its stack would lose and how to keep it, and a deploy after it creates the queue again";
+}
+
+/**
  * The set-up to do when the SDK found no AWS credentials (a set-up error, exit 2); undefined for any other error.
  */
 function missingCredentials(error: unknown): string | undefined {
@@ -272,7 +282,7 @@ export function run(main: () => Promise<number | void>, target?: TargetName): vo
     (error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       const hint = stoppedAnswering(error, target);
-      const gone = missingBucket(error);
+      const gone = missingBucket(error) ?? missingQueue(error);
       const signIn = missingCredentials(error);
       const inside = failedInside(error, target);
       console.error(`error: ${message}${hint ? `: the target stopped answering; ${hint}` : ''}${inside ? `: ${inside}` : ''}${gone ? `: ${gone}` : ''}${signIn ? `: ${signIn}` : ''}`);

@@ -248,6 +248,19 @@ describe('run', () => {
     );
   });
 
+  it.each(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'])('says what the queue SQS answers %s for is, and what to do, where SQS names neither', async (name) => {
+    // Prepare: the stack's failed-events queue deleted by hand, which a redrive reads
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const gone = Object.assign(new Error('The specified queue does not exist.'), { name });
+    // Act
+    run(() => Promise.reject(gone));
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
+    // Assess: before, it printed only "error: The specified queue does not exist."
+    expect(printed).toHaveBeenCalledWith(
+      "error: The specified queue does not exist.: the stack's failed-events queue is gone (deleted outside the kit?), so no failing event can be parked: `make destroy` says what deleting its stack would lose and how to keep it, and a deploy after it creates the queue again",
+    );
+  });
+
   it('exits 130 when Ctrl-C was typed at a question', async () => {
     // Prepare
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
