@@ -190,7 +190,8 @@ const stopsWhenOutputCloses = new Set<() => void>();
  */
 function onOutputError(error: NodeJS.ErrnoException): void {
   if (error.code !== 'EPIPE') throw error;
-  if (stopsWhenOutputCloses.size === 0) process.exit(ExitCode.ok);
+  // An error already printed (to a reader that has gone) keeps its exit code.
+  if (stopsWhenOutputCloses.size === 0) process.exit(process.exitCode ?? ExitCode.ok);
   for (const stop of stopsWhenOutputCloses) stop();
 }
 
@@ -274,7 +275,8 @@ function missingCredentials(error: unknown): string | undefined {
  * `target` (the verb's, when it has one) words the hint for a target that stopped answering.
  */
 export function run(main: () => Promise<number | void>, target?: TargetName): void {
-  if (!process.stdout.listeners('error').includes(onOutputError)) process.stdout.on('error', onOutputError);
+  // stderr too: with `2>&1 | head` the first write to fail may be the stop's own notice, which crashed the hand-back.
+  for (const output of [process.stdout, process.stderr]) if (!output.listeners('error').includes(onOutputError)) output.on('error', onOutputError);
   main().then(
     (code) => {
       process.exitCode = code ?? ExitCode.ok;

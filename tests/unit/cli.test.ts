@@ -311,4 +311,24 @@ describe('an interruption', () => {
       errors.mockRestore();
     }
   });
+
+  it('comes from stderr\'s reader going away too (`… 2>&1 | head`), so that its notice failing to print does not crash the hand-back', async () => {
+    // Prepare
+    const listening = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const interrupted = interruption('the messages not yet listed are handed back');
+      run(() => new Promise<number>((resolve) => interrupted.addEventListener('abort', () => resolve(ExitCode.interrupted))));
+      // Act: the first write to fail is the notice's, on stderr (one pipe holds both)
+      process.stderr.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      // Assess
+      await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.interrupted));
+      expect(interrupted.aborted).toBe(true);
+    } finally {
+      for (const [name, before] of Object.entries(listening)) {
+        for (const listener of process.listeners(name as NodeJS.Signals)) if (!before.includes(listener)) process.off(name, listener);
+      }
+      errors.mockRestore();
+    }
+  });
 });
