@@ -4,7 +4,8 @@ import { isNetworkError } from './network-error.js';
 import { TargetName } from './targets.js';
 
 /** Exit codes the scripts share: 0 done, 1 the operation failed, 2 the command line or setup is wrong, 130 Ctrl-C. */
-export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** `outputClosed`: the output's reader went away mid-run (`… | head`), the code a process ended by SIGPIPE reports. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130, outputClosed: 141 } as const;
 
 /** A wrong command line or set-up: the script exits with ExitCode.usage. */
 export class UsageError extends Error {
@@ -186,12 +187,13 @@ const stopsWhenOutputCloses = new Set<() => void>();
  * `make redrive DRY_RUN=1 | head`: once head has read its lines, every later line the script writes fails with EPIPE,
  * which Node raised as an unhandled error, a stack trace (and a dry run cut short so held its messages from every
  * other reader for 30 s). A script that can be interrupted stops as at a first Ctrl-C, handing back what it holds;
- * any other ends quietly, as a command whose reader has gone does.
+ * any other ends quietly, as a command whose reader has gone does, with 141 (`make logs | head` ends so).
  */
 function onOutputError(error: NodeJS.ErrnoException): void {
   if (error.code !== 'EPIPE') throw error;
-  // An error already printed (to a reader that has gone) keeps its exit code.
-  if (stopsWhenOutputCloses.size === 0) process.exit(process.exitCode ?? ExitCode.ok);
+  // An error already printed (to a reader that has gone) keeps its exit code; otherwise the run was cut short, which
+  // `set -o pipefail` should see as a command ended by SIGPIPE is seen.
+  if (stopsWhenOutputCloses.size === 0) process.exit(process.exitCode || ExitCode.outputClosed);
   for (const stop of stopsWhenOutputCloses) stop();
 }
 

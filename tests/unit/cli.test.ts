@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { projectRoot } from '../../scripts/lib/paths.js';
 import { ExitCode, interruption, Interrupted, isoTime, nonEmpty, objectKey, parseYes, run, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
 
 describe('parseYes', () => {
@@ -330,5 +333,21 @@ describe('an interruption', () => {
       }
       errors.mockRestore();
     }
+  });
+});
+
+describe('a script whose output\'s reader goes away', () => {
+  it('ends with 141, as a command ended by SIGPIPE does, when it has nothing to hand back (`make logs | head`)', async () => {
+    // Prepare: a script that writes a line every 10 ms for a second, read until its first line only
+    const script = `import { run } from ${JSON.stringify(join(projectRoot, 'scripts/lib/cli.ts'))};
+run(async () => { for (let i = 0; i < 100; i += 1) { console.log('line ' + i); await new Promise((r) => setTimeout(r, 10)); } });`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Act
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // Assess
+    expect({ code, stderr }).toEqual({ code: ExitCode.outputClosed, stderr: '' });
   });
 });
