@@ -1,6 +1,6 @@
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
-import { requireDeployedStack } from './lib/deployed-stack.js';
+import { requireDeployedStack, requireStackFunction } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
 import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeInterrupted, describeStopped, failedAgainAdvice, LISTED_IN_PART, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { shownText } from '../handler/shown-name.js';
@@ -21,6 +21,8 @@ run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const { outputs, parameters } = await requireDeployedStack(target, clients);
+  // A dry run only lists; a redrive would fail every event on a function deleted by hand.
+  if (!options.dryRun) await requireStackFunction(target, clients, outputs.BackupFunctionName);
   const queueUrl = outputs.FailedEventsQueueUrl;
   let done: Progress | undefined;
   // A dry run only lists: Ctrl-C stops it as any command.

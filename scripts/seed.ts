@@ -1,4 +1,3 @@
-import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,8 +8,7 @@ import { ExitCode, nonEmpty, objectKey, run, scriptCommand, silenceHint, targetO
 import { invokeFunction } from './lib/invoke.js';
 import { functionLogSince, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
-import { requireDeployedStack } from './lib/deployed-stack.js';
-import { functionGoneAdvice, StackNeedsRecovery } from './lib/stack-state.js';
+import { requireDeployedStack, requireStackFunction } from './lib/deployed-stack.js';
 import { parkedEventWatch } from './lib/parked-watch.js';
 import { progress } from './lib/progress.js';
 import { s3PutEvent } from './lib/s3-event.js';
@@ -73,10 +71,8 @@ run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   const { outputs } = await requireDeployedStack(target, clients);
-  // Nothing would back up what this run uploads: it waited its 3 minutes for backups that could not come.
-  await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.BackupFunctionName })).catch((error: Error) => {
-    throw error.name === 'ResourceNotFoundException' ? new StackNeedsRecovery(functionGoneAdvice(target, outputs.BackupFunctionName)) : error;
-  });
+  // Nothing would back up what this run uploads.
+  await requireStackFunction(target, clients, outputs.BackupFunctionName);
 
   if (options.event) {
     const head = await clients.s3.send(new HeadObjectCommand({ Bucket: outputs.InboxBucketName, Key: options.event })).catch((error: Error) => {

@@ -1,11 +1,12 @@
 import { relative } from 'node:path';
 import type { Stack } from '@aws-sdk/client-cloudformation';
+import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { completeOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { describeStack, madeFromKitTemplate, NOT_THE_KITS, outputsOf, parametersOf } from './stack.js';
-import { deployVerb, needsRecovery, StackNeedsRecovery, stackStatusLine, verbsCanRun } from './stack-state.js';
+import { deployVerb, functionGoneAdvice, needsRecovery, StackNeedsRecovery, stackStatusLine, verbsCanRun } from './stack-state.js';
 import { projectRoot } from './paths.js';
 import type { Target } from './targets.js';
 
@@ -64,4 +65,15 @@ export async function requireDeployedStack(target: Target, clients: Clients, ove
   const readiness = await stackReadiness(target, clients, overrides);
   if (!readiness.usable) throw readiness.problem;
   return readiness.deployed;
+}
+
+/**
+ * Refuses, with what to run, a verb that would hand work to the stack's function when that function was deleted
+ * outside CloudFormation: seed waited its 3 minutes for backups nothing could make, and a redrive or a repair failed
+ * each event with a bare "Function not found".
+ */
+export async function requireStackFunction(target: Target, clients: Clients, functionName: string): Promise<void> {
+  await clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName })).catch((error: Error) => {
+    throw error.name === 'ResourceNotFoundException' ? new StackNeedsRecovery(functionGoneAdvice(target, functionName)) : error;
+  });
 }

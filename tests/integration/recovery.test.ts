@@ -572,6 +572,18 @@ describe('make seed', () => {
         `error: ${outputs.BackupFunctionName}, the stack's function, is gone: it was deleted outside CloudFormation, which does not create it again on a deploy, and no upload is backed up meanwhile: run \`make destroy TARGET=embedded\``,
       );
       expect((await clients.s3.send(new ListObjectVersionsCommand({ Bucket: outputs.InboxBucketName, Prefix: prefix }))).Versions ?? []).toEqual([]);
+
+      // Act: a redrive and a repair, which hand their work to the same function (an upload by hand has no backup)
+      await clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: `${prefix}/by-hand.bin`, Body: 'x' }));
+      const redriven = await runScript('redrive', []);
+      const listed = await runScript('redrive', ['--dry-run']);
+      const repaired = await runScript('reconcile', ['--fix', '--prefix', prefix]);
+      // Assess: refused before they start, as seed is, where each event or key failed with a bare "Function not found";
+      // the dry run and the report do not invoke the function and still run
+      const gone = `error: ${outputs.BackupFunctionName}, the stack's function, is gone`;
+      expect({ code: redriven.code, refused: redriven.stderr.includes(gone) }).toEqual({ code: 1, refused: true });
+      expect({ code: listed.code, refused: listed.stderr.includes(gone) }).toEqual({ code: 0, refused: false });
+      expect({ code: repaired.code, refused: repaired.stderr.includes(gone), reported: repaired.stdout.includes('by-hand.bin') }).toEqual({ code: 1, refused: true, reported: true });
     } finally {
       await tearDown(target, clients, { deleteBackups: false, log: () => undefined });
     }
