@@ -470,6 +470,8 @@ export async function checkDrift(
   const [, partition = 'aws', , region = '', accountId = ''] = functionArn.split(':');
   const conditions = evaluateConditions(template, stackValues, { 'AWS::Partition': partition, 'AWS::Region': region, 'AWS::AccountId': accountId });
   const resources = resolveIfs(template.Resources, conditions) as Template['Resources'];
+  // A resource its own Condition keeps out of the stack (the template still lists it).
+  const inStack = (resource: { readonly Condition?: string }) => !resource.Condition || conditions[resource.Condition] === true;
   const bucketOutputs: Record<string, string | undefined> = {
     InboxBucket: outputs.InboxBucketName,
     BackupBucket: outputs.BackupBucketName,
@@ -488,44 +490,36 @@ export async function checkDrift(
   for (const [id, bucket] of Object.entries(bucketOutputs)) {
     const resource = resources[id];
     if (!bucket || !resource) continue;
-    const takenOver = Boolean(resource.Condition && !conditions[resource.Condition]);
+    const takenOver = !inStack(resource);
     expectations.push(...bucketExpectations(clients, id, bucket, (resource.Properties ?? {}) as BucketProperties, functionArn, resolve, { takenOver, endpoint }));
   }
+  // A policy document compared statement by statement with the one the target gives (read: its JSON text).
+  const policyExpectation = (id: string, property: string, document: unknown, read: () => Promise<string | undefined>): Expectation => {
+    const statements = statementsBySid(document, resolve);
+    return { resource: id, property, expected: policySids(document), read: async () => livePolicyText(JSON.parse((await read()) ?? '{}'), statements) };
+  };
   for (const [id, resource] of Object.entries(resources)) {
-    if (resource.Type !== 'AWS::S3::BucketPolicy' || (resource.Condition && !conditions[resource.Condition])) continue;
+    if (resource.Type !== 'AWS::S3::BucketPolicy' || !inStack(resource)) continue;
     const bucket = policyBucket(resource.Properties?.Bucket, bucketOutputs);
     if (!bucket) continue;
-    const document = resource.Properties?.PolicyDocument;
-    const statements = statementsBySid(document, resolve);
-    expectations.push({
-      resource: id,
-      property: 'bucketPolicy',
-      expected: policySids(document),
-      read: async () => livePolicyText(JSON.parse((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? '{}'), statements),
-    });
+    expectations.push(policyExpectation(id, 'bucketPolicy', resource.Properties?.PolicyDocument, async () => (await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy));
   }
   // Who may use the receipts topic beside the account's identities by their own rights: the alarm's statement removed
   // by hand, a parked event reaches no one; SNS's default policy put back, any principal of the account may publish a
   // forged receipt or subscribe to every receipt again.
   for (const [id, resource] of Object.entries(resources)) {
-    if (resource.Type !== 'AWS::SNS::TopicPolicy' || (resource.Condition && !conditions[resource.Condition])) continue;
-    const document = resource.Properties?.PolicyDocument;
-    const statements = statementsBySid(document, resolve);
+    if (resource.Type !== 'AWS::SNS::TopicPolicy' || !inStack(resource)) continue;
     const topics = resource.Properties?.Topics;
-    for (const topic of Array.isArray(topics) ? topics : []) {
-      const TopicArn = resolve(topic);
+    for (const TopicArn of (Array.isArray(topics) ? topics : []).map(resolve)) {
       if (!TopicArn) continue;
-      expectations.push({
-        resource: id,
-        property: 'topicPolicy',
-        expected: policySids(document),
-        read: async () => livePolicyText(JSON.parse((await clients.sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.Policy ?? '{}'), statements),
-      });
+      expectations.push(
+        policyExpectation(id, 'topicPolicy', resource.Properties?.PolicyDocument, async () => (await clients.sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.Policy),
+      );
     }
   }
   for (const [id, resource] of Object.entries(resources)) {
     // Only where the target has CloudTrail: elsewhere a deploy refuses to turn the trail on.
-    if (resource.Type !== 'AWS::CloudTrail::Trail' || (resource.Condition && !conditions[resource.Condition]) || !capabilities.cloudTrail) continue;
+    if (resource.Type !== 'AWS::CloudTrail::Trail' || !inStack(resource) || !capabilities.cloudTrail) continue;
     expectations.push(...trailExpectations(clients, id, (resource.Properties ?? {}) as TrailProperties, resolve));
   }
   if (conditions.HasNotificationEmail) {
@@ -547,7 +541,7 @@ export async function checkDrift(
     });
   }
   // Who may invoke the function: without the inbox's permission S3 delivers no upload's event, and nothing is parked.
-  const permissions = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Permission' && !(resource.Condition && !conditions[resource.Condition]));
+  const permissions = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Permission' && inStack(resource));
   if (permissions.length > 0) {
     const expected = permissions.map(([, resource]) => {
       const properties = resource.Properties ?? {};
