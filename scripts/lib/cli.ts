@@ -154,6 +154,9 @@ export async function confirm(question: string): Promise<boolean> {
  * child, which a signal sent to the whole process group (Ctrl-C, a CI job's cancel) has reached already. */
 const RELAYED_SIGNAL_MS = 500;
 
+/** The interruptions in force, which the output's reader going away stops as a first Ctrl-C does. */
+const stopsWhenOutputCloses = new Set<() => void>();
+
 /**
  * A signal that the first Ctrl-C, or SIGTERM (a CI job cancelled, a service manager), aborts, so that a script can
  * finish what it must and hand back what it holds (`notice` says so on stderr); a second one stops the script at
@@ -179,9 +182,6 @@ export function interruption(notice: string): AbortSignal {
   stopsWhenOutputCloses.add(() => firstAt === undefined && stop("stopping: the output's reader has gone (EPIPE)"));
   return controller.signal;
 }
-
-/** The interruptions in force, which the output's reader going away stops as a first Ctrl-C does. */
-const stopsWhenOutputCloses = new Set<() => void>();
 
 /**
  * `make redrive DRY_RUN=1 | head`: once head has read its lines, every later line the script writes fails with EPIPE,

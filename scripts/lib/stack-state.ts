@@ -50,7 +50,7 @@ const DESTROY_EMPTIES = 'it empties the inbox first; the backups are kept';
 
 /** How to get a stack out of `status` on this target, as commands to type. */
 export function recoveryAdvice(target: Place, stackName: string, status: string): string {
-  const cli = (command: string) => `\`aws cloudformation ${command} --stack-name ${stackName} --region ${target.region}\``;
+  const cli = (command: string, options = '') => `\`aws cloudformation ${command} --stack-name ${stackName} --region ${target.region}${options}\``;
   const condition = conditionOf(status);
   // A failed create rolled back to nothing: the next deploy replaces it, on every target.
   if (condition === StackCondition.failedCreate) return `fix the cause and run \`${deployVerb(target)}\` again (it replaces the failed stack)`;
@@ -74,7 +74,7 @@ export function recoveryAdvice(target: Place, stackName: string, status: string)
     case 'DELETE_FAILED':
       return (
         `fix what stopped the delete (the stack's events name it), then run \`${destroyVerb(target)}\` again (${DESTROY_EMPTIES}); ` +
-        `a resource that cannot be deleted can be left out of the delete with \`aws cloudformation delete-stack --stack-name ${stackName} --region ${target.region} --retain-resources <LogicalId>\` ` +
+        `a resource that cannot be deleted can be left out of the delete with ${cli('delete-stack', ' --retain-resources <LogicalId>')} ` +
         `(CloudFormation takes it in DELETE_FAILED only): it is then left as it is, outside any stack: a bucket left so keeps its objects and stops the next \`${deployVerb(target)}\` (the template names its buckets) until you have copied out what you need and deleted it`
       );
     case 'CREATE_FAILED':
