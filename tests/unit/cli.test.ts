@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { projectRoot } from '../../scripts/lib/paths.js';
 import { ExitCode, interruption, Interrupted, isoTime, nonEmpty, objectKey, parseYes, run, targetOption, wholeNumber, wholeNumbers } from '../../scripts/lib/cli.js';
 
@@ -276,63 +276,50 @@ describe('run', () => {
 });
 
 describe('an interruption', () => {
+  // Each test's interruption adds signal listeners and prints its notice: both are taken back after it.
+  let listening: Record<'SIGINT' | 'SIGTERM', NodeJS.SignalsListener[]>;
+  let errors: MockInstance<typeof console.error>;
+  beforeEach(() => {
+    listening = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+    errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    for (const [name, before] of Object.entries(listening)) {
+      for (const listener of process.listeners(name as NodeJS.Signals)) if (!before.includes(listener)) process.off(name, listener);
+    }
+    errors.mockRestore();
+  });
+
   it('comes from a first SIGTERM as from a first Ctrl-C, so that a cancelled CI job lets the script put back what it holds', () => {
     // Prepare
-    const listening = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      const interrupted = interruption('the running case ends');
-      // Act
-      process.emit('SIGTERM', 'SIGTERM');
-      // Assess
-      expect(interrupted.aborted).toBe(true);
-      expect(errors).toHaveBeenCalledWith('stopping (SIGTERM): the running case ends (Ctrl-C again stops at once)');
-    } finally {
-      for (const [name, before] of Object.entries(listening)) {
-        for (const listener of process.listeners(name as NodeJS.Signals)) if (!before.includes(listener)) process.off(name, listener);
-      }
-      errors.mockRestore();
-    }
+    const interrupted = interruption('the running case ends');
+    // Act
+    process.emit('SIGTERM', 'SIGTERM');
+    // Assess
+    expect(interrupted.aborted).toBe(true);
+    expect(errors).toHaveBeenCalledWith('stopping (SIGTERM): the running case ends (Ctrl-C again stops at once)');
   });
 
   it('comes from the output\'s reader going away (`… | head`: EPIPE), so that a dry run hands back what it holds instead of crashing', async () => {
     // Prepare
-    const listening = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      const interrupted = interruption('the messages not yet listed are handed back');
-      run(() => new Promise<number>((resolve) => interrupted.addEventListener('abort', () => resolve(ExitCode.interrupted))));
-      // Act
-      process.stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
-      // Assess
-      await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.interrupted));
-      expect(errors).toHaveBeenCalledWith("stopping: the output's reader has gone (EPIPE): the messages not yet listed are handed back (Ctrl-C again stops at once)");
-    } finally {
-      for (const [name, before] of Object.entries(listening)) {
-        for (const listener of process.listeners(name as NodeJS.Signals)) if (!before.includes(listener)) process.off(name, listener);
-      }
-      errors.mockRestore();
-    }
+    const interrupted = interruption('the messages not yet listed are handed back');
+    run(() => new Promise<number>((resolve) => interrupted.addEventListener('abort', () => resolve(ExitCode.interrupted))));
+    // Act
+    process.stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    // Assess
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.interrupted));
+    expect(errors).toHaveBeenCalledWith("stopping: the output's reader has gone (EPIPE): the messages not yet listed are handed back (Ctrl-C again stops at once)");
   });
 
   it('comes from stderr\'s reader going away too (`… 2>&1 | head`), so that its notice failing to print does not crash the hand-back', async () => {
     // Prepare
-    const listening = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      const interrupted = interruption('the messages not yet listed are handed back');
-      run(() => new Promise<number>((resolve) => interrupted.addEventListener('abort', () => resolve(ExitCode.interrupted))));
-      // Act: the first write to fail is the notice's, on stderr (one pipe holds both)
-      process.stderr.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
-      // Assess
-      await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.interrupted));
-      expect(interrupted.aborted).toBe(true);
-    } finally {
-      for (const [name, before] of Object.entries(listening)) {
-        for (const listener of process.listeners(name as NodeJS.Signals)) if (!before.includes(listener)) process.off(name, listener);
-      }
-      errors.mockRestore();
-    }
+    const interrupted = interruption('the messages not yet listed are handed back');
+    run(() => new Promise<number>((resolve) => interrupted.addEventListener('abort', () => resolve(ExitCode.interrupted))));
+    // Act: the first write to fail is the notice's, on stderr (one pipe holds both)
+    process.stderr.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    // Assess
+    await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.interrupted));
+    expect(interrupted.aborted).toBe(true);
   });
 });
 
