@@ -56,3 +56,55 @@ export async function directBackup(context: BenchContext, key: string, uploaded?
   });
   return { headMs: headed - started, copyMs: copied - headed, publishMs: performance.now() - copied };
 }
+
+/** A HeadObject as the function sends it (with the checksum); undefined for a key with no version. */
+async function headIfAny(context: BenchContext, bucket: string, key: string) {
+  try {
+    return await context.floor.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }));
+  } catch (error) {
+    if (error instanceof Error && error.name === 'NotFound') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The function's calls for a new upload, by hand and without its code: the backup's latest and the source read
+ * together, the copy conditional on the backup holding nothing yet, then the receipt together with the second
+ * look at the source. What those calls cost against the floor's three is the share of the handler's ratio that
+ * its guarantees' calls make; the milliseconds they took.
+ */
+export async function directHandlerCalls(context: BenchContext, key: string): Promise<number> {
+  const { s3, sns } = context.floor;
+  const started = performance.now();
+  const backupKey = `${context.prefix}floor-handler-calls/${key}`;
+  const [, head] = await Promise.all([headIfAny(context, context.outputs.BackupBucketName, backupKey), headIfAny(context, context.scratchBucket, key)]);
+  if (!head) throw new Error(`the direct client's source s3://${context.scratchBucket}/${key} is gone`);
+  const copy = await s3.send(
+    new CopyObjectCommand({
+      Bucket: context.outputs.BackupBucketName,
+      Key: backupKey,
+      CopySource: copySourceFor(context.scratchBucket, key, head.VersionId ?? 'null'),
+      MetadataDirective: 'REPLACE',
+      ContentType: head.ContentType,
+      Metadata: { ...head.Metadata, [BackupMetadata.sourceVersionId]: head.VersionId ?? 'null' },
+      TaggingDirective: 'COPY',
+      AnnotationDirective: 'EXCLUDE',
+      ServerSideEncryption: 'AES256',
+      IfNoneMatch: '*',
+    }),
+  );
+  await Promise.all([
+    sendReceipt(sns, context.outputs.ReceiptTopicArn, {
+      key,
+      bytes: head.ContentLength ?? 0,
+      sourceBucket: context.scratchBucket,
+      sourceVersionId: head.VersionId ?? 'null',
+      backupBucket: context.outputs.BackupBucketName,
+      ...(copy.VersionId ? { backupVersionId: copy.VersionId } : {}),
+      method: 'CopyObject',
+      completedAt: new Date(),
+    }),
+    headIfAny(context, context.scratchBucket, key),
+  ]);
+  return performance.now() - started;
+}

@@ -46,9 +46,14 @@ export function describeArtefact(bytes: Buffer): Artefact {
  * package.json above it says "type": "module", as this project's does (the emulators scope the code they unpack
  * to CommonJS, kit_lambda_runtime/module_scope.py, but a .cjs file needs no such help).
  */
-export async function bundleHandler(): Promise<Buffer> {
+export function bundleHandler(): Promise<Buffer> {
+  return bundleForLambda(join(handlerDir, 'index.ts'));
+}
+
+/** One entry bundled as the handler is, with the same settings (the bench bundles the SDK's clients alone so). */
+export async function bundleForLambda(entryPoint: string): Promise<Buffer> {
   const bundle = await build({
-    entryPoints: [join(handlerDir, 'index.ts')],
+    entryPoints: [entryPoint],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -65,7 +70,7 @@ export async function bundleHandler(): Promise<Buffer> {
     logLevel: 'silent',
   });
   const code = bundle.outputFiles[0];
-  if (!code) throw new Error('esbuild produced no output for handler/index.ts');
+  if (!code) throw new Error(`esbuild produced no output for ${relative(projectRoot, entryPoint)}`);
   return Buffer.from(code.contents);
 }
 

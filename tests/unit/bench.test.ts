@@ -12,23 +12,26 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BenchContext } from '../../scripts/bench/context.js';
+import { coldInitRows } from '../../scripts/bench/cold-init.js';
 import { floorNodeProblem, functionNodeVersion } from '../../scripts/bench/floor-node.js';
 import { runMeasurements, type Measurement } from '../../scripts/bench/measurement-run.js';
 import { measureBurst } from '../../scripts/bench/burst.js';
 import { invocationReports } from '../../scripts/bench/function-log.js';
 import { measureLargeObject } from '../../scripts/bench/large-object.js';
-import { interleavedParts, STREAM_PARTS } from '../../scripts/bench/sequential.js';
+import { breakdownRows, interleavedParts, STREAM_PARTS } from '../../scripts/bench/sequential.js';
 import { formatTable, notMeasured, type BenchRow } from '../../scripts/bench/report.js';
 import { mostWithinTarget, roundTripsUntil } from '../../scripts/bench/round-trips.js';
 import { removeOrphanedScratch, scratchDir } from '../../scripts/bench/scratch-dirs.js';
 import { percentile, spreadOf } from '../../scripts/bench/stats.js';
 import type { RequestRecord } from '../../scripts/lib/request-log.js';
 import { WaitTimeout } from '../../scripts/lib/wait.js';
+import { bundleForLambda, bundleHandler } from '../../scripts/lib/artefact.js';
+import { handlerDir, projectRoot } from '../../scripts/lib/paths.js';
 
 /** A request the emulator recorded, from its arrival to the moment its response left (ms). */
 const call = (operation: string, startMs: number, endMs: number): RequestRecord => ({
@@ -166,6 +169,82 @@ describe('statistics and the table', () => {
     // Assess
     expect(lines[3]).toMatch(/^  breakdown: runtime\s+30 ms\s+20 ms\s+1\.50×\s+—\s+—\s+n=50$/);
     expect(lines).not.toContain('not measured:');
+  });
+});
+
+describe("the cold init's breakdown", () => {
+  /** The SDK commands a source file imports or re-exports as values (`type` imports bring no code into the bundle). */
+  const sdkCommandsIn = (source: string) =>
+    [...source.matchAll(/(?:import|export)\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-(?:s3|sns)'/g)].flatMap((match) =>
+      match[1]!
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name.endsWith('Command') && !name.startsWith('type ')),
+    );
+
+  it("bundles the SDK's clients with every command the handler sends, so that the SDK's share is the zip's", async () => {
+    // Prepare
+    const files = (await readdir(handlerDir)).filter((name) => name.endsWith('.ts'));
+    const sources = await Promise.all(files.map((name) => readFile(join(handlerDir, name), 'utf8')));
+    const handlerCommands = new Set(sources.flatMap(sdkCommandsIn));
+    // Act
+    const entry = await readFile(join(projectRoot, 'scripts', 'bench', 'sdk-clients-entry.ts'), 'utf8');
+    const exported = sdkCommandsIn(entry);
+    // Assess
+    expect(handlerCommands.size).toBeGreaterThan(5);
+    expect(new Set(exported)).toEqual(handlerCommands);
+  });
+
+  it("holds the SDK's clients and none of the handler's own code", async () => {
+    // Prepare
+    const entry = join(projectRoot, 'scripts', 'bench', 'sdk-clients-entry.ts');
+    // Act
+    const [sdkAlone, handler] = await Promise.all([bundleForLambda(entry), bundleHandler()]);
+    // Assess
+    const code = sdkAlone.toString('utf8');
+    expect(code).toContain('HeadObject');
+    expect(code).toContain('forcePathStyle');
+    expect(code).not.toContain('backup decision');
+    expect(sdkAlone.length).toBeLessThan(handler.length);
+  });
+
+  it("splits the handler's ratio to bare Node into the SDK's and the handler's own, with a verdict on the whole only", () => {
+    // Prepare
+    const spread = (median: number) => spreadOf([median - 1, median, median + 1]);
+    // Act
+    const [whole, sdkShare, handlerShare] = coldInitRows(spread(120), spread(100), spread(40), 'v22.20.0');
+    // Assess
+    expect(whole).toMatchObject({ ratio: 3, withinTarget: false, target: '≤ 1.8×' });
+    expect(sdkShare).toMatchObject({ ratio: 2.5, breakdown: true, floor: '40.0 ms (node -e 0)' });
+    expect(handlerShare).toMatchObject({ ratio: 1.2, breakdown: true, floor: "100 ms (the SDK's clients alone)" });
+    expect(sdkShare!.withinTarget).toBeUndefined();
+    expect(handlerShare!.withinTarget).toBeUndefined();
+  });
+});
+
+describe("the handler row's breakdown", () => {
+  const spread = (median: number) => spreadOf([median - 1, median, median + 1]);
+
+  it("splits the handler's ratio into its calls, its code and the runtime, whose ratios multiply to the handler row's", () => {
+    // Prepare
+    const [warm, floor, calls] = [spread(30), spread(15), spread(20)];
+    // Act
+    const rows = breakdownRows(warm, floor, calls, [23, 24, 25]);
+    // Assess
+    expect(rows.map((row) => row.ratio!.toFixed(3))).toEqual([(20 / 15).toFixed(3), (24 / 20).toFixed(3), (30 / 24).toFixed(3)]);
+    expect(rows.reduce((product, row) => product * row.ratio!, 1)).toBeCloseTo(30 / 15, 10);
+    expect(rows.every((row) => row.breakdown && row.withinTarget === undefined)).toBe(true);
+  });
+
+  it('keeps the calls made directly when the handler in plain Node failed, and fails the two rows that need it', () => {
+    // Prepare
+    const failure = new Error('the handler in plain Node failed (exit 1)');
+    // Act
+    const rows = breakdownRows(spread(30), spread(15), spread(20), failure);
+    // Assess
+    expect(rows[0]).toMatchObject({ ratio: 20 / 15, breakdown: true });
+    expect(rows.slice(1).map((row) => row.failed)).toEqual([true, true]);
+    expect(rows[1]!.notMeasured).toContain('exit 1');
   });
 });
 
