@@ -16,21 +16,15 @@ export async function putScratch(context: BenchContext, key: string, body: Uint8
   return put.VersionId ?? 'null';
 }
 
+/** What the direct client read of a source (or knows of one it uploaded itself). */
+type SourceRead = { readonly VersionId?: string; readonly ContentLength?: number; readonly ContentType?: string; readonly Metadata?: Record<string, string> };
+
 /**
- * What the function does for an upload, by hand and one call after the other: read the source's current
- * version, copy it server-side into the backup bucket as the function does (metadata replaced, SSE-S3),
- * publish the receipt the function would send (the handler's own sendReceipt) to the stack's topic. The read is
- * skipped for a source the client has just uploaded itself (`uploaded`).
+ * A server-side copy of the scratch bucket's `key` into the backup bucket as the function makes one (metadata replaced
+ * with the provenance, tags copied, SSE-S3), conditional on `backupKey` holding nothing yet when `ifNoneMatch` is set.
  */
-export async function directBackup(context: BenchContext, key: string, uploaded?: KnownSource): Promise<DirectTimings> {
-  const { s3, sns } = context.floor;
-  const started = performance.now();
-  const head = uploaded
-    ? { VersionId: uploaded.versionId, ContentLength: uploaded.bytes, ContentType: undefined, Metadata: {} }
-    : await s3.send(new HeadObjectCommand({ Bucket: context.scratchBucket, Key: key }));
-  const headed = performance.now();
-  const backupKey = `${context.prefix}floor/${key}`;
-  const copy = await s3.send(
+function copyAsTheFunction(context: BenchContext, key: string, backupKey: string, head: SourceRead, { ifNoneMatch = false } = {}) {
+  return context.floor.s3.send(
     new CopyObjectCommand({
       Bucket: context.outputs.BackupBucketName,
       Key: backupKey,
@@ -41,19 +35,40 @@ export async function directBackup(context: BenchContext, key: string, uploaded?
       TaggingDirective: 'COPY',
       AnnotationDirective: 'EXCLUDE',
       ServerSideEncryption: 'AES256',
+      ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
     }),
   );
-  const copied = performance.now();
-  await sendReceipt(sns, context.outputs.ReceiptTopicArn, {
+}
+
+/** The receipt the function would send for that copy (the handler's own sendReceipt), to the stack's topic. */
+function receiptAsTheFunction(context: BenchContext, key: string, head: SourceRead, backupVersionId: string | undefined) {
+  return sendReceipt(context.floor.sns, context.outputs.ReceiptTopicArn, {
     key,
     bytes: head.ContentLength ?? 0,
     sourceBucket: context.scratchBucket,
     sourceVersionId: head.VersionId ?? 'null',
     backupBucket: context.outputs.BackupBucketName,
-    ...(copy.VersionId ? { backupVersionId: copy.VersionId } : {}),
+    ...(backupVersionId ? { backupVersionId } : {}),
     method: 'CopyObject',
     completedAt: new Date(),
   });
+}
+
+/**
+ * What the function does for an upload, by hand and one call after the other: read the source's current
+ * version, copy it server-side into the backup bucket as the function does (metadata replaced, SSE-S3),
+ * publish the receipt the function would send (the handler's own sendReceipt) to the stack's topic. The read is
+ * skipped for a source the client has just uploaded itself (`uploaded`).
+ */
+export async function directBackup(context: BenchContext, key: string, uploaded?: KnownSource): Promise<DirectTimings> {
+  const started = performance.now();
+  const head = uploaded
+    ? { VersionId: uploaded.versionId, ContentLength: uploaded.bytes, ContentType: undefined, Metadata: {} }
+    : await context.floor.s3.send(new HeadObjectCommand({ Bucket: context.scratchBucket, Key: key }));
+  const headed = performance.now();
+  const copy = await copyAsTheFunction(context, key, `${context.prefix}floor/${key}`, head);
+  const copied = performance.now();
+  await receiptAsTheFunction(context, key, head, copy.VersionId);
   return { headMs: headed - started, copyMs: copied - headed, publishMs: performance.now() - copied };
 }
 
@@ -74,37 +89,11 @@ async function headIfAny(context: BenchContext, bucket: string, key: string) {
  * its guarantees' calls make; the milliseconds they took.
  */
 export async function directHandlerCalls(context: BenchContext, key: string): Promise<number> {
-  const { s3, sns } = context.floor;
   const started = performance.now();
   const backupKey = `${context.prefix}floor-handler-calls/${key}`;
   const [, head] = await Promise.all([headIfAny(context, context.outputs.BackupBucketName, backupKey), headIfAny(context, context.scratchBucket, key)]);
   if (!head) throw new Error(`the direct client's source s3://${context.scratchBucket}/${key} is gone`);
-  const copy = await s3.send(
-    new CopyObjectCommand({
-      Bucket: context.outputs.BackupBucketName,
-      Key: backupKey,
-      CopySource: copySourceFor(context.scratchBucket, key, head.VersionId ?? 'null'),
-      MetadataDirective: 'REPLACE',
-      ContentType: head.ContentType,
-      Metadata: { ...head.Metadata, [BackupMetadata.sourceVersionId]: head.VersionId ?? 'null' },
-      TaggingDirective: 'COPY',
-      AnnotationDirective: 'EXCLUDE',
-      ServerSideEncryption: 'AES256',
-      IfNoneMatch: '*',
-    }),
-  );
-  await Promise.all([
-    sendReceipt(sns, context.outputs.ReceiptTopicArn, {
-      key,
-      bytes: head.ContentLength ?? 0,
-      sourceBucket: context.scratchBucket,
-      sourceVersionId: head.VersionId ?? 'null',
-      backupBucket: context.outputs.BackupBucketName,
-      ...(copy.VersionId ? { backupVersionId: copy.VersionId } : {}),
-      method: 'CopyObject',
-      completedAt: new Date(),
-    }),
-    headIfAny(context, context.scratchBucket, key),
-  ]);
+  const copy = await copyAsTheFunction(context, key, backupKey, head, { ifNoneMatch: true });
+  await Promise.all([receiptAsTheFunction(context, key, head, copy.VersionId), headIfAny(context, context.scratchBucket, key)]);
   return performance.now() - started;
 }
