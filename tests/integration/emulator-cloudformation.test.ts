@@ -4,16 +4,18 @@ import {
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
+  DescribeStackResourceCommand,
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  ListStackResourcesCommand,
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, DeleteBucketCommand, GetBucketPolicyCommand, HeadBucketCommand, PutBucketPolicyCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { GetTopicAttributesCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { GetTopicAttributesCommand, ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../../scripts/lib/wait.js';
@@ -652,5 +654,43 @@ describe("the embedded emulator's CloudFormation deletes", () => {
     );
     expect(status).toBe('gone');
     expect(await sqs.send(new GetQueueUrlCommand({ QueueName: 'kit-cfn-delete-gone-other' })).then(() => true, () => false)).toBe(false);
+  });
+});
+
+describe("the embedded emulator's CloudFormation stack resources", () => {
+  it('lists only the resources the stack has, and finds one by its logical or physical id, as CloudFormation does', async () => {
+    // Prepare: a resource a Condition keeps out of the stack, listed in the template before the one the stack has
+    const StackName = 'kit-cfn-stack-resources-it';
+    await createdStack(StackName, {
+      Conditions: { Never: { 'Fn::Equals': ['a', 'b'] } },
+      Resources: {
+        LeftOut: { Type: 'AWS::SNS::Topic', Condition: 'Never', Properties: { TopicName: `${StackName}-left-out` } },
+        Kept: { Type: 'AWS::SNS::Topic', Properties: { TopicName: `${StackName}-kept` } },
+      },
+    });
+    const TopicArn = ((await sns.send(new ListTopicsCommand({}))).Topics ?? []).map((topic) => topic.TopicArn).find((arn) => arn?.endsWith(`:${StackName}-kept`));
+    const summary = (r: { LogicalResourceId?: string; PhysicalResourceId?: string; ResourceType?: string }) => [r.LogicalResourceId, r.PhysicalResourceId, r.ResourceType];
+    const kept = ['Kept', TopicArn, 'AWS::SNS::Topic'];
+    const refusal = (request: Promise<unknown>) => request.then(() => 'answered', (error: Error) => `${error.name}: ${error.message}`);
+    // Act
+    const all = (await cloudFormation.send(new DescribeStackResourcesCommand({ StackName }))).StackResources ?? [];
+    const byLogicalId = (await cloudFormation.send(new DescribeStackResourcesCommand({ StackName, LogicalResourceId: 'Kept' }))).StackResources ?? [];
+    const leftOut = (await cloudFormation.send(new DescribeStackResourcesCommand({ StackName, LogicalResourceId: 'LeftOut' }))).StackResources ?? [];
+    const byPhysicalId = (await cloudFormation.send(new DescribeStackResourcesCommand({ PhysicalResourceId: TopicArn }))).StackResources ?? [];
+    const listed = (await cloudFormation.send(new ListStackResourcesCommand({ StackName }))).StackResourceSummaries ?? [];
+    const one = (await cloudFormation.send(new DescribeStackResourceCommand({ StackName, LogicalResourceId: 'Kept' }))).StackResourceDetail;
+    // Assess
+    expect(all.map(summary)).toEqual([kept]);
+    expect(byLogicalId.map(summary)).toEqual([kept]);
+    expect(leftOut).toEqual([]);
+    expect(byPhysicalId.map((r) => [r.StackName, ...summary(r)])).toEqual([[StackName, ...kept]]);
+    expect(listed.map(summary)).toEqual([kept]);
+    expect(one && summary(one)).toEqual(kept);
+    expect(await refusal(cloudFormation.send(new DescribeStackResourceCommand({ StackName, LogicalResourceId: 'LeftOut' })))).toBe(
+      `ValidationError: Resource LeftOut does not exist for stack ${StackName}`,
+    );
+    expect(await refusal(cloudFormation.send(new DescribeStackResourcesCommand({ PhysicalResourceId: 'no-such-resource' })))).toBe(
+      'ValidationError: Stack for no-such-resource does not exist',
+    );
   });
 });
