@@ -313,6 +313,45 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(await exists()).toBe(false);
   });
 
+  it('keeps as names the parameters, resources and outputs that YAML 1.1 reads as booleans (On, Off, Yes, No), and reads an unquoted yes value as "true"', async () => {
+    // Prepare: names and values YAML 1.1 reads as booleans, unquoted
+    const StackName = 'kit-cfn-yaml-boolean-names-it';
+    const template = [
+      'Parameters:',
+      '  On: {Type: String, Default: yes}',
+      '  Off: {Type: String, AllowedValues: [yes, no]}',
+      'Resources:',
+      '  Yes:',
+      '    Type: AWS::SQS::Queue',
+      '    Properties: {QueueName: !Sub "${AWS::StackName}-${On}"}',
+      'Outputs:',
+      '  No: {Value: !GetAtt Yes.QueueName}',
+    ].join('\n');
+    const created = (Off: string) => cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: template, Parameters: asParameters({ Off }) }));
+    // Act
+    const refusal = await created('no').then(() => 'created', (error: Error) => `${error.name}: ${error.message}`);
+    await created('true');
+    const createdStatus = await settledStatus(StackName);
+    const stack = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0];
+    const resources = ((await cloudFormation.send(new ListStackResourcesCommand({ StackName }))).StackResourceSummaries ?? []).map((resource) => resource.LogicalResourceId);
+    await cloudFormation.send(new DeleteStackCommand({ StackName }));
+    const deleted = await waitFor(
+      `${StackName} to go`,
+      async () => {
+        const found = await cloudFormation.send(new DescribeStacksCommand({ StackName })).then((described) => described.Stacks?.[0]?.StackStatus, () => 'gone');
+        return found === undefined || found.endsWith('_IN_PROGRESS') ? undefined : found;
+      },
+      { timeoutMs: 20_000, intervalMs: 100 },
+    );
+    // Assess: the names stay as written; the values are YAML 1.1 booleans, which CloudFormation reads as "true"/"false"
+    expect(refusal).toBe("ValidationError: Parameter 'Off' must be one of AllowedValues");
+    expect(createdStatus).toBe('CREATE_COMPLETE');
+    expect(Object.fromEntries((stack?.Parameters ?? []).map((p) => [p.ParameterKey, p.ParameterValue]))).toEqual({ On: 'true', Off: 'true' });
+    expect(stack?.Outputs?.map((o) => [o.OutputKey, o.OutputValue])).toEqual([['No', `${StackName}-true`]]);
+    expect(resources).toEqual(['Yes']);
+    expect(deleted).toBe('gone');
+  });
+
   it('puts back in its rollback a resource an update removed before another removal failed, and reports that failure once', async () => {
     // Prepare: two resources behind one Condition; the bucket holds an object, so that removing it fails
     const StackName = 'kit-cfn-removal-rollback-it';

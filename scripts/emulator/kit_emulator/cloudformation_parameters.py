@@ -19,7 +19,9 @@ Here:
   (which decides what a stack creates, and what an update adds): moto's `Fn::Equals` read a boolean as text only in
   second place and then ignoring case, and compared a Number parameter with the template's text as a number, so that
   `!Equals [true, !Ref Switch]` created nothing for Switch=true while a change set listed it as added, and
-  `!Equals [!Ref Switch, true]` created its resource for Switch=True, which the kit's own evaluation reads as false.
+  `!Equals [!Ref Switch, true]` created its resource for Switch=True, which the kit's own evaluation reads as false;
+- a parameter that takes such a Default (`Default: yes`, a boolean in YAML 1.1, which CloudFormation's YAML follows) is
+  the text "true" too: moto kept the boolean, which DescribeStacks showed and `!Sub` wrote as "True".
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.cloudformation.parsing import ResourceMap
 
 from .cloudformation_references import refuse_unresolved
 
@@ -183,7 +186,19 @@ def _parse_condition(condition: dict[str, Any] | bool, resources_map: Any, condi
     return _original_parse_condition(condition, resources_map, condition_map)
 
 
+_original_load_parameters = ResourceMap.load_parameters
+
+
+def _load_parameters(self: ResourceMap) -> None:
+    """moto's parameter values, with a boolean Default as its text (a value sent is text already)."""
+    _original_load_parameters(self)
+    for name, value in self.resolved_parameters.items():
+        if isinstance(value, bool):
+            self.resolved_parameters[name] = self._parsed_resources[name] = template_text(value)
+
+
 def install() -> None:
+    ResourceMap.load_parameters = _load_parameters  # type: ignore[method-assign]
     parsing.parse_condition = _parse_condition  # type: ignore[assignment]
     CloudFormationBackend.create_stack = _create_stack  # type: ignore[method-assign]
     CloudFormationBackend.create_change_set = _create_change_set  # type: ignore[method-assign]

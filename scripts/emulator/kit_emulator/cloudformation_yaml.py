@@ -1,16 +1,23 @@
-"""A YAML template's short form `!Condition Name` read as CloudFormation reads it: `{"Condition": "Name"}`.
+"""A YAML template read as CloudFormation reads it.
 
-moto's YAML loader turns every short form `!X` into `Fn::X`, so that `!Condition IsA` became `{"Fn::Condition": "IsA"}`,
-which neither moto's evaluation nor the kit's knows: a Condition such as `!And [!Condition IsA, …]` was false at
-create (its resources left out, the stack CREATE_COMPLETE), and an update that evaluated it failed its change set
-("condition function Fn::Condition is not supported"). The kit's own template reader (scripts/lib/template.ts) reads
-it as CloudFormation does.
+- The short form `!Condition Name` is `{"Condition": "Name"}`. moto's YAML loader turns every short form `!X` into
+  `Fn::X`, so that `!Condition IsA` became `{"Fn::Condition": "IsA"}`, which neither moto's evaluation nor the kit's
+  knows: a Condition such as `!And [!Condition IsA, …]` was false at create (its resources left out, the stack
+  CREATE_COMPLETE), and an update that evaluated it failed its change set ("condition function Fn::Condition is not
+  supported"). The kit's own template reader (scripts/lib/template.ts) reads it as CloudFormation does.
+- A mapping's key is the text written: a parameter, resource, output or Condition named `On`, `Off`, `Yes`, `No`, `Y`
+  or `N` (or `True`, `1` …) keeps that name, as in CloudFormation, whose template keys are names (a JSON template's
+  are strings). moto's YAML 1.1 loader made them booleans (or numbers): `Yes` became a resource `True`, a `!Ref On`
+  named a parameter the template lacked, and a stack with a boolean logical id failed its delete on a sort of mixed
+  keys. A value keeps YAML 1.1's reading, as in CloudFormation: an unquoted `yes` is a boolean, which a parameter's
+  Default or AllowedValues reads as the text "true" (cloudformation_parameters.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from moto.cloudformation import models, responses, utils
 
 _original_constructor = utils.yaml_tag_constructor
@@ -22,7 +29,19 @@ def _yaml_tag_constructor(loader: Any, tag: Any, node: Any) -> Any:
     return _original_constructor(loader, tag, node)
 
 
+def _mapping_with_text_keys(loader: yaml.Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    """A YAML mapping whose scalar keys are the text written, not YAML 1.1's booleans, numbers or null."""
+    loader.flatten_mapping(node)
+    return {
+        key.value if isinstance(key, yaml.ScalarNode) else loader.construct_object(key, deep=True):
+        loader.construct_object(value, deep=True)
+        for key, value in node.value
+    }
+
+
 def install() -> None:
     # moto registers its constructor again before each parse, by the name each module imported.
     for module in (utils, models, responses):
         module.yaml_tag_constructor = _yaml_tag_constructor  # type: ignore[attr-defined]
+    # moto reads every template with yaml.Loader (CreateStack, CreateChangeSet, UpdateStack, GetTemplateSummary).
+    yaml.Loader.add_constructor("tag:yaml.org,2002:map", _mapping_with_text_keys)
