@@ -2,7 +2,7 @@ import { clientsFor } from './lib/clients.js';
 import { run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
 import { deletedGroupNotice, LogFollower, logLine } from './lib/log-follower.js';
 import { logEvents } from './lib/observe.js';
-import { requireDeployedStack } from './lib/deployed-stack.js';
+import { requireReadableStack } from './lib/deployed-stack.js';
 import { describeStack } from './lib/stack.js';
 import { deployVerb } from './lib/stack-state.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
@@ -18,8 +18,10 @@ const options = program.opts<{ target: TargetName; since: number }>();
 run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
-  const { stackName, outputs, parameters } = await requireDeployedStack(target, clients);
+  // Followed in whatever state the stack is in while it names its log group: a failed update is when its log is needed most.
+  const { stackName, outputs, parameters, trouble } = await requireReadableStack(target, clients);
   const { LogGroupName } = outputs;
+  if (trouble) console.error(`note: ${trouble}; its log meanwhile:`);
   console.error(`following ${LogGroupName} on ${target.name} (Ctrl-C stops)`);
   const follower = new LogFollower(Date.now() - options.since * 60_000);
   let saidGone = false;

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
-import { requireDeployedStack, requireStackFunction } from './lib/deployed-stack.js';
+import { requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
 import { prepareReportsDir } from './lib/report-files.js';
@@ -48,7 +48,9 @@ run(async () => {
   await prepareReportsDir(reportsDir);
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
-  const { outputs, parameters } = await requireDeployedStack(target, clients);
+  // A report only reads, and serves a stack in trouble too while it names its buckets; a repair hands work to its function.
+  const { outputs, parameters, trouble }: ReadableStack = options.fix ? await requireDeployedStack(target, clients) : await requireReadableStack(target, clients);
+  if (trouble) console.error(`note: ${trouble}; reporting on its buckets as they are meanwhile (FIX=1 waits until it is recovered)`);
   const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
   const folder = asFolder(options.prefix) ?? '';
 

@@ -1,6 +1,6 @@
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
-import { requireDeployedStack, requireStackFunction } from './lib/deployed-stack.js';
+import { requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
 import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeInterrupted, describeStopped, failedAgainAdvice, LISTED_IN_PART, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { shownText } from '../handler/shown-name.js';
@@ -20,7 +20,9 @@ const describe = (event: ParkedEvent) =>
 run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
-  const { outputs, parameters } = await requireDeployedStack(target, clients);
+  // A dry run only lists, and serves a stack in trouble too while it names its queue; a redrive hands work to its function.
+  const { outputs, parameters, trouble }: ReadableStack = options.dryRun ? await requireReadableStack(target, clients) : await requireDeployedStack(target, clients);
+  if (trouble) console.error(`note: ${trouble}; listing its parked events meanwhile (a redrive waits until it is recovered)`);
   // A dry run only lists; a redrive would fail every event on a function deleted by hand.
   if (!options.dryRun) await requireStackFunction(target, clients, outputs.BackupFunctionName);
   const queueUrl = outputs.FailedEventsQueueUrl;

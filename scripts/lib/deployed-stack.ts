@@ -6,7 +6,7 @@ import type { Clients } from './clients.js';
 import { completeOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { describeStack, madeFromKitTemplate, NOT_THE_KITS, outputsOf, parametersOf } from './stack.js';
-import { deployVerb, functionGoneAdvice, needsRecovery, StackNeedsRecovery, stackStatusLine, verbsCanRun } from './stack-state.js';
+import { conditionOf, deployVerb, functionGoneAdvice, needsRecovery, StackCondition, StackNeedsRecovery, stackStatusLine, verbsCanRun } from './stack-state.js';
 import { projectRoot } from './paths.js';
 import type { Target } from './targets.js';
 
@@ -65,6 +65,28 @@ export async function requireDeployedStack(target: Target, clients: Clients, ove
   const readiness = await stackReadiness(target, clients, overrides);
   if (!readiness.usable) throw readiness.problem;
   return readiness.deployed;
+}
+
+/** The stack as a verb that only reads sees it; `trouble`, when set, says the state the other verbs refuse and how to recover. */
+export type ReadableStack = DeployedStack & { readonly trouble?: string };
+
+/**
+ * The stack for a verb that only reads (logs, a reconcile without FIX, a redrive's dry run), in whatever state, as long
+ * as it still names its resources by the kit's outputs: a failed update rollback, a failed delete or an operation under
+ * way leaves them, and the owner who must recover needs the function's log and the reports most then (they were refused
+ * with the advice alone). Refused as the other verbs are where the stack names none (a create rolled back, no stack).
+ */
+export async function requireReadableStack(target: Target, clients: Clients, overrides: Parameters = {}): Promise<ReadableStack> {
+  const readiness = await stackReadiness(target, clients, overrides);
+  if (readiness.usable) return readiness.deployed;
+  const { stackName, stack, problem } = readiness;
+  // Only the kit's own stack in a state the verbs refuse is a StackNeedsRecovery; none, another's or one without outputs is not.
+  const outputs = stack && problem instanceof StackNeedsRecovery ? completeOutputs(outputsOf(stack)) : undefined;
+  if (!stack || !outputs) throw problem;
+  // The advice for a running operation (wait, then run this again) is for the verbs that wait; a read goes on meanwhile.
+  const busy = conditionOf(stack.StackStatus ?? '') === StackCondition.busy;
+  const trouble = busy ? `${stackStatusLine(target, stack)}: an operation is under way, and what it changes may show midway` : problem.message;
+  return { stackName, outputs, parameters: parametersOf(stack), trouble };
 }
 
 /**

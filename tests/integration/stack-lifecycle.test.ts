@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptyBucket } from '../../scripts/lib/buckets.js';
 import { UsageError } from '../../scripts/lib/cli.js';
-import { requireDeployedStack } from '../../scripts/lib/deployed-stack.js';
+import { requireDeployedStack, requireReadableStack } from '../../scripts/lib/deployed-stack.js';
 import { deploy } from '../../scripts/lib/deployment.js';
 import type { Parameters } from '../../scripts/lib/parameters.js';
 import { deleteStack, describeStack } from '../../scripts/lib/stack.js';
@@ -199,6 +199,8 @@ describe('failed and stuck stacks are reported with how to recover', () => {
     const parameterFile = join(parameterDir, 'embedded.json');
     await writeFile(parameterFile, JSON.stringify({ NamePrefix: PREFIX }));
     const required = await requireDeployedStack({ ...target, parameterFile }, deployment.clients).catch((error: Error) => error);
+    // The verbs that only read (logs, a reconcile without FIX, a redrive's dry run) still read what the stack has.
+    const readable = await requireReadableStack({ ...target, parameterFile }, deployment.clients);
     const changeSet = await deployment.clients.cloudFormation
       .send(new CreateChangeSetCommand({ StackName: PREFIX, ChangeSetName: 'kit-after-failure', ChangeSetType: 'UPDATE', TemplateBody: await readTemplateText(), Parameters: asCfn(deployment.parameters), Capabilities: ['CAPABILITY_IAM'] }))
       .catch((error: Error) => error);
@@ -209,6 +211,8 @@ describe('failed and stuck stacks are reported with how to recover', () => {
     expect((changeSet as Error).message).toMatch(/^Stack:arn:aws:cloudformation:us-east-1:123456789012:stack\/kit-lifecycle-it\/\S+ is in UPDATE_ROLLBACK_FAILED state and can not be updated\.$/);
     expect(required).toBeInstanceOf(StackNeedsRecovery);
     expect((required as Error).message).toMatch(recovery);
+    expect(readable.trouble).toMatch(recovery);
+    expect([readable.outputs.InboxBucketName, readable.outputs.LogGroupName]).toEqual([`${PREFIX}-inbox-123456789012-us-east-1`, `/aws/lambda/${PREFIX}-backup`]);
     await rm(parameterDir, { recursive: true, force: true });
   });
 
