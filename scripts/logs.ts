@@ -1,10 +1,9 @@
 import { clientsFor } from './lib/clients.js';
 import { run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
-import { deletedGroupNotice, LogFollower, logLine } from './lib/log-follower.js';
+import { LogFollower, logLine, missingGroup } from './lib/log-follower.js';
 import { logEvents } from './lib/observe.js';
 import { requireReadableStack } from './lib/deployed-stack.js';
 import { describeStack } from './lib/stack.js';
-import { deployVerb } from './lib/stack-state.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const MINUTES_PER_YEAR = 525_600;
@@ -29,9 +28,9 @@ run(async () => {
     const since = follower.since();
     const events = await logEvents(clients.logs, LogGroupName, since).catch(async (error: Error) => {
       if (error.name !== 'ResourceNotFoundException') throw error;
-      if (!(await describeStack(clients.cloudFormation, stackName))) throw new Error(`${LogGroupName} is gone with its stack: \`${deployVerb(target)}\` makes both again`);
-      // Deleted by hand: followed again once it is back (made by the function's next invocation on the emulators, by hand on AWS).
-      if (!saidGone) console.error(deletedGroupNotice(target, LogGroupName, parameters.LogRetentionDays));
+      const missing = missingGroup(target, LogGroupName, parameters.LogRetentionDays, await describeStack(clients.cloudFormation, stackName));
+      if ('stop' in missing) throw new Error(missing.stop);
+      if (!saidGone) console.error(missing.wait);
       saidGone = true;
       return [];
     });

@@ -1,6 +1,8 @@
+import type { Stack } from '@aws-sdk/client-cloudformation';
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { shownLines } from '../../handler/shown-name.js';
 import { awsCli } from './aws-cli.js';
+import { deployVerb, recoveryAdvice, stackStatusLine } from './stack-state.js';
 import { TargetName, type Target } from './targets.js';
 
 /** CloudWatch Logs takes each log stream in on its own, often seconds late: every read goes this far back again. */
@@ -64,4 +66,18 @@ export function deletedGroupNotice(target: Pick<Target, 'name'>, logGroupName: s
     `${logGroupName} was deleted, and the function cannot make it again (its role may only write into the group its stack made, not create one): ` +
     `every line it logs is lost until the group is back. Make it again: \`${awsCli(`logs create-log-group --log-group-name ${logGroupName}`)}\`${retention}; waiting for it`
   );
+}
+
+/** What `make logs` does when its log group is not there: stop, saying why and what to run, or wait for it, said once. */
+export type MissingGroup = { readonly stop: string } | { readonly wait: string };
+
+/** What `make logs` does about its log group gone, by the stack as it is now (undefined: gone too). */
+export function missingGroup(target: Pick<Target, 'name' | 'region'>, logGroupName: string, retentionDays: string | undefined, stack: Stack | undefined): MissingGroup {
+  if (!stack) return { stop: `${logGroupName} is gone with its stack: \`${deployVerb(target)}\` makes both again` };
+  // A delete under way or failed took it with the stack's other resources: nothing makes it again, and waiting never ends.
+  if (stack.StackStatus?.startsWith('DELETE_')) {
+    return { stop: `${logGroupName} is gone with the stack's delete (${stackStatusLine(target, stack)}): ${recoveryAdvice(target, stack.StackName ?? '?', stack.StackStatus)}` };
+  }
+  // Deleted by hand: followed again once it is back (made by the function's next invocation on the emulators, by hand on AWS).
+  return { wait: deletedGroupNotice(target, logGroupName, retentionDays) };
 }

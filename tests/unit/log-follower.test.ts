@@ -1,5 +1,6 @@
+import type { Stack } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
-import { deletedGroupNotice, LogFollower, logLine } from '../../scripts/lib/log-follower.js';
+import { deletedGroupNotice, LogFollower, logLine, missingGroup } from '../../scripts/lib/log-follower.js';
 
 const event = (eventId: string, timestamp: number) => ({ eventId, timestamp, message: eventId });
 
@@ -84,5 +85,36 @@ describe('deletedGroupNotice', () => {
     const notices = (['embedded', 'localstack'] as const).map((name) => deletedGroupNotice({ name }, GROUP, '7'));
     // Assess
     expect(new Set(notices)).toEqual(new Set([`${GROUP} was deleted; the function's next invocation makes it again: waiting for it`]));
+  });
+});
+
+describe('missingGroup', () => {
+  const GROUP = '/aws/lambda/backup-kit-backup';
+  const embedded = { name: 'embedded', region: 'us-east-1' } as const;
+  const stackIn = (StackStatus: string): Stack => ({ StackName: 'backup-kit', StackStatus: StackStatus as Stack['StackStatus'], StackStatusReason: 'the inbox is not empty', CreationTime: new Date() });
+
+  it.each(['DELETE_FAILED', 'DELETE_IN_PROGRESS'])('in %s stops: the stack’s delete took it, and nothing makes it again', (status) => {
+    // Act
+    const missing = missingGroup(embedded, GROUP, '7', stackIn(status));
+    // Assess
+    expect(missing).toEqual({
+      stop:
+        `${GROUP} is gone with the stack's delete (stack backup-kit on embedded is in ${status} (the inbox is not empty)): ` +
+        'run `make destroy TARGET=embedded` (it empties the inbox first; the backups are kept), then `make deploy TARGET=embedded`',
+    });
+  });
+
+  it('waits for a group deleted by hand from a stack that stays, in trouble or not', () => {
+    // Act
+    const missing = ['UPDATE_COMPLETE', 'UPDATE_ROLLBACK_FAILED'].map((status) => missingGroup(embedded, GROUP, '7', stackIn(status)));
+    // Assess
+    expect(missing).toEqual([1, 2].map(() => ({ wait: deletedGroupNotice(embedded, GROUP, '7') })));
+  });
+
+  it('stops when the stack is gone too', () => {
+    // Act
+    const missing = missingGroup(embedded, GROUP, '7', undefined);
+    // Assess
+    expect(missing).toEqual({ stop: `${GROUP} is gone with its stack: \`make deploy TARGET=embedded\` makes both again` });
   });
 });
