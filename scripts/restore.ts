@@ -73,8 +73,9 @@ run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   // Restore also serves backups kept after their stack was deleted or failed: then there is no inbox, and TO says where.
-  const { buckets, parameters, fallback } = await restoreSource(target, clients);
+  const { buckets, parameters, fallback, recovery } = await restoreSource(target, clients);
   if (fallback) console.log(`${fallback}: reading the backups kept in s3://${buckets.backupBucket}`);
+  if (recovery) console.log(`to recover the stack: ${recovery}`);
 
   if (listedKey) {
     const history = await listBackupHistory(clients.s3, buckets.backupBucket, listedKey);

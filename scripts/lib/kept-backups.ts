@@ -7,7 +7,7 @@ import { identifyAccount } from './identity.js';
 import type { Parameters } from './parameters.js';
 import type { RestoreBuckets } from './restore.js';
 import { describeStack, parametersOf, type Log } from './stack.js';
-import { StackNeedsRecovery, stackStatusLine } from './stack-state.js';
+import { recoveryAdvice, StackNeedsRecovery, stackStatusLine } from './stack-state.js';
 import type { Target } from './targets.js';
 import { waitFor } from './wait.js';
 
@@ -96,6 +96,8 @@ export type RestoreSource = {
   readonly parameters: Parameters;
   /** Why the kept backup bucket is read instead of the stack's outputs. */
   readonly fallback?: string;
+  /** How to recover the stack, when it is the kit's in a state the verbs that change it refuse. */
+  readonly recovery?: string;
 };
 
 export type RestoreSourceOptions = {
@@ -133,5 +135,7 @@ export async function keptBackupSource(target: Target, clients: Clients, unusabl
   if (!(await bucketExists(clients.s3, backupBucket, owner))) {
     throw new NothingKept(`${fallback}, and no backups are kept in s3://${backupBucket} (deleted with DELETE_BACKUPS=1, or never made): there is nothing to restore from`);
   }
-  return { buckets: { backupBucket, keptInbox: inboxBucketName(stackName, owner, target.region) }, parameters: parametersOf(stack), fallback };
+  // The state alone told the owner what was wrong and not what to do about it, which the other verbs say.
+  const recovery = stack && problem instanceof StackNeedsRecovery ? recoveryAdvice(target, stackName, stack.StackStatus ?? '?') : undefined;
+  return { buckets: { backupBucket, keptInbox: inboxBucketName(stackName, owner, target.region) }, parameters: parametersOf(stack), fallback, ...(recovery ? { recovery } : {}) };
 }

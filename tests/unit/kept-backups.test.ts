@@ -280,3 +280,29 @@ describe('a deploy and the backup bucket an earlier stack kept', () => {
     expect(s3.commandCalls(HeadBucketCommand)).toHaveLength(0);
   });
 });
+
+describe('restore says how to recover a stack in trouble, as the other verbs do', () => {
+  it('names the state and the way out of UPDATE_ROLLBACK_FAILED, and of a failed create', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [stack('UPDATE_ROLLBACK_FAILED', { StackStatusReason: 'its rollback could not put BackupFunctionLogGroup back', Outputs: kitOutputs })] })
+      .resolvesOnce({ Stacks: [stack('ROLLBACK_COMPLETE')] });
+    cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: await readTemplateText() });
+    // Act
+    const failedRollback = await restoreSource(target, clients);
+    const failedCreate = await restoreSource(target, clients);
+    // Assess
+    expect(failedRollback.fallback).toBe('stack backup-kit on embedded is in UPDATE_ROLLBACK_FAILED (its rollback could not put BackupFunctionLogGroup back)');
+    expect(failedRollback.recovery).toBe('run `make destroy TARGET=embedded` (it empties the inbox first; the backups are kept), then `make deploy TARGET=embedded`');
+    expect(failedCreate.recovery).toBe('fix the cause and run `make deploy TARGET=embedded` again (it replaces the failed stack)');
+  });
+
+  it('says nothing of recovery where there is no stack to recover', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).rejects(new Error('Stack with id backup-kit does not exist'));
+    // Act
+    const source = await restoreSource(target, clients);
+    // Assess
+    expect(source.recovery).toBeUndefined();
+  });
+});
