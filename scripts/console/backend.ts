@@ -24,16 +24,25 @@ export type ArtefactView = {
 };
 
 export type StackView =
-  /** No stack, or one the verbs cannot work with (failed, rolling back, busy): what is wrong and what to type, as the verbs say it. */
+  /**
+   * No stack, or one that names nothing to read (a failed create, another's, one without the kit's outputs): what is
+   * wrong and what to type, as the verbs say it.
+   */
   | { readonly state: 'absent'; readonly stackName: string; readonly advice: string }
   | { readonly state: 'unusable'; readonly stackName: string; readonly status: string; readonly advice: string }
   | {
+      /** The stack names its resources, and the console reads them. */
       readonly state: 'ready';
       readonly stackName: string;
       readonly status: string;
       readonly statusReason?: string;
       readonly outputs: Readonly<Record<string, string>>;
       readonly artefact: ArtefactView;
+      /**
+       * Its state refuses the actions that change something (a failed update rollback, a failed delete, an operation
+       * under way): that state and the way out, as the verbs' `note:` says it. Its pages read all the same.
+       */
+      readonly trouble?: string;
     };
 
 export type ParkedList = {
@@ -59,10 +68,12 @@ export type Overview = {
 export type KeyVersions = {
   readonly key: string;
   readonly backupBucket: string;
-  /** None when the stack is gone or not ready: a restore then names where it goes. */
+  /** None when the stack is gone, not ready or in trouble: a restore then names where it goes. */
   readonly inboxBucket?: string;
   /** Why the backups kept after the stack are read instead of the stack's (as `make restore` says it). */
   readonly fallback?: string;
+  /** The stack's state refuses a restore into its inbox, and how to recover (StackView's `trouble`): its page reads all the same. */
+  readonly trouble?: string;
   /** The backup version this page follows: it shows the versions older than that one (the newest without it). */
   readonly after?: string;
   /** Older versions follow this page's last: the next page follows this version. */
@@ -102,6 +113,8 @@ export type ReconcileRun = {
   readonly inboxOnly?: readonly InboxOnlyVersion[];
   readonly inboxBucket?: string;
   readonly repairs: readonly Repair[];
+  /** A report on a stack in trouble, which refuses a repair: its state and the way out (StackView's `trouble`). */
+  readonly trouble?: string;
 };
 
 /** What the console shows and does; the live one talks to the target, tests give their own. */

@@ -2,14 +2,15 @@ import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { readArtefact } from '../lib/artefact.js';
 import type { Clients } from '../lib/clients.js';
 import { missingBucket, stoppedAnswering } from '../lib/cli.js';
-import { keptBackupSource, restoreSource } from '../lib/kept-backups.js';
-import { requireDeployedStack, stackReadiness, type DeployedStack } from '../lib/deployed-stack.js';
+import { keptBackupSource, restoreSourceOf } from '../lib/kept-backups.js';
+import { requireDeployedStack, requireReadableStack, stackReadiness, stackToRead, type DeployedStack, type ReadableStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
 import { repairable, repairThroughFunction } from '../lib/reconcile.js';
 import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds, type QueueRedrive } from '../lib/redrive.js';
 import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersionsPage, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
+import { StackNeedsRecovery } from '../lib/stack-state.js';
 import type { Target, TargetName } from '../lib/targets.js';
 import type { ArtefactView, ConsoleBackend, KeyVersions, Overview, Place, Problem, StackView } from './backend.js';
 import { recentBackups } from './backups.js';
@@ -90,15 +91,17 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
   };
 
   async function stackView(): Promise<{ view: StackView; stack?: DeployedStack; createdAt?: Date }> {
-    const readiness = await stackReadiness(target, clients, options.overrides);
-    if (!readiness.usable) {
-      const { stackName, stack, problem } = readiness;
+    // A stack in trouble is read while it names its resources, as the verbs that only read read it; its actions are refused.
+    const toRead = stackToRead(target, await stackReadiness(target, clients, options.overrides));
+    if (!toRead.readable) {
+      const { stackName, stack, problem } = toRead;
       return { view: stack ? { state: 'unusable', stackName, status: stack.StackStatus ?? '?', advice: problem.message } : { state: 'absent', stackName, advice: problem.message } };
     }
-    const { stack, deployed } = readiness;
+    const { stack, deployed } = toRead;
     const artefact = await artefactOf(clients, deployed.outputs.BackupFunctionName);
+    const trouble = deployed.trouble ? { trouble: deployed.trouble } : {};
     return {
-      view: { state: 'ready', stackName: deployed.stackName, status: stack.StackStatus ?? '?', statusReason: stack.StackStatusReason, outputs: outputsOf(stack), artefact },
+      view: { state: 'ready', stackName: deployed.stackName, status: stack.StackStatus ?? '?', statusReason: stack.StackStatusReason, outputs: outputsOf(stack), artefact, ...trouble },
       stack: deployed,
       createdAt: stack.CreationTime,
     };
@@ -143,10 +146,11 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
 
     async keyVersions(key, after) {
       const page = { after, versions: options.keyPageVersions ?? KEY_PAGE_VERSIONS };
-      const readiness = await stackReadiness(target, clients, options.overrides);
-      if (!readiness.usable) {
+      // A stack in trouble still names its inbox and its log: its versions are read as a ready stack's are.
+      const toRead = stackToRead(target, await stackReadiness(target, clients, options.overrides));
+      if (!toRead.readable) {
         // As make restore does: the backups the stack kept are there without it (lib/kept-backups.ts).
-        const { buckets, fallback } = await keptBackupSource(target, clients, readiness, options.account);
+        const { buckets, fallback } = await keptBackupSource(target, clients, toRead, options.account);
         const receipt = { state: ReceiptState.unknown, detail: 'the function’s log is gone with its stack' };
         const { versions, ...paging } = await listBackupVersionsPage(clients.s3, buckets.backupBucket, key, page);
         return {
@@ -158,9 +162,9 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
           versions: versions.map((version) => ({ ...version, receipt })),
         };
       }
-      const { outputs } = readiness.deployed;
+      const { outputs, parameters, trouble } = toRead.deployed;
       const { versions, ...paging } = await listBackupVersionsPage(clients.s3, outputs.BackupBucketName, key, page);
-      const since = receiptsSince(readiness.stack.CreationTime, readiness.deployed.parameters);
+      const since = receiptsSince(toRead.stack.CreationTime, parameters);
       const [receipts, otherBytes] = await Promise.all([
         // The log is read for the versions shown only: their key's lines, from the oldest of their sources on (receipts.ts).
         readReceiptLog(clients.logs, outputs.LogGroupName, since, versions.map((version) => ({ ...version.provenance, key, backedUpAt: version.backedUpAt }))),
@@ -170,9 +174,10 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       return {
         key,
         backupBucket: outputs.BackupBucketName,
-        inboxBucket: outputs.InboxBucketName,
+        // A restore into the inbox of a stack in trouble is refused (restore below): the page offers none.
+        ...(trouble ? { trouble } : { inboxBucket: outputs.InboxBucketName }),
         ...(after !== undefined ? { after } : {}),
-          ...paging,
+        ...paging,
         versions: versions.map((version) => ({
           ...version,
           receipt: receiptOf(receipts, key, version.provenance.sourceVersionId, version.backedUpAt),
@@ -203,18 +208,25 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
     },
 
     async reconcile(prefix, fix, history) {
-      const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
+      // A report only reads, and serves a stack in trouble too while it names its buckets; a repair hands work to its function.
+      const { outputs, parameters, trouble }: ReadableStack = fix ? await requireDeployedStack(target, clients, options.overrides) : await requireReadableStack(target, clients, options.overrides);
       const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
       const { findings, inboxOnly } = await reconcileInbox(clients.s3, buckets, { prefix, target: target.name, history, retentionDays: retentionDaysOf(parameters) });
       const problems = findings.filter((finding) => repairable.has(finding.finding));
       const repairs =
         fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping) : [];
-      return { prefix, findings, inboxOnly, inboxBucket: buckets.inboxBucket, repairs };
+      return { prefix, findings, inboxOnly, inboxBucket: buckets.inboxBucket, repairs, ...(trouble ? { trouble } : {}) };
     },
 
     async restore(ask) {
-      // The stack's buckets, or the backups it kept when it is gone (then the ask names where to restore).
-      const { buckets, parameters } = await restoreSource(target, clients, { overrides: options.overrides, account: options.account });
+      const readiness = await stackReadiness(target, clients, options.overrides);
+      // make restore names no inbox for a stack in trouble: a restore into it waits for the recovery, said with the advice
+      // a redrive or a repair gets (it said "its stack is gone", and TO=); a bucket named is written meanwhile, as TO= is.
+      if (!readiness.usable && ask.to === undefined && stackToRead(target, readiness).readable) {
+        throw new StackNeedsRecovery(`${readiness.problem.message}. Until then a restore goes into a bucket/prefix you name, not into the inbox: nothing was done.`);
+      }
+      // The stack's buckets, or the backups it kept when it is gone or in trouble (then the ask names where to restore).
+      const { buckets, parameters } = await restoreSourceOf(target, clients, readiness, options.account);
       const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force, owner: options.account, target: target.name });
       // An occupied destination is asked about; after a yes, so is anything there other than what the question
       // showed (a second click after the first overwrote it, a new upload).

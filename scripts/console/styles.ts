@@ -36,6 +36,8 @@ button.danger { background: #b91c1c; border-color: #b91c1c; }
 .receipt-not-sent, .finding-missing, .finding-stale, .finding-corrupt { background: #fee2e2; color: #7f1d1d; }
 /* A stack whose last update failed and was rolled back still works, but is not what the last deploy asked for. */
 .status-rolled-back { background: #fef3c7; color: #78350f; }
+/* A stack in a state that refuses the console's actions (a failed rollback or delete, an operation under way): read only. */
+.status-trouble { background: #fee2e2; color: #7f1d1d; }
 .receipt-no-line-yet, .receipt-unknown, .finding-orphan { background: #f3f4f6; color: #374151; }
 /* Blanks at either end of a key, which would not show: two keys that differ only there look alike. */
 .edge-blank { background: #fde68a; white-space: pre; }

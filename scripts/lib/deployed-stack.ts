@@ -77,16 +77,28 @@ export type ReadableStack = DeployedStack & { readonly trouble?: string };
  * with the advice alone). Refused as the other verbs are where the stack names none (a create rolled back, no stack).
  */
 export async function requireReadableStack(target: Target, clients: Clients, overrides: Parameters = {}): Promise<ReadableStack> {
-  const readiness = await stackReadiness(target, clients, overrides);
-  if (readiness.usable) return readiness.deployed;
+  const toRead = stackToRead(target, await stackReadiness(target, clients, overrides));
+  if (!toRead.readable) throw toRead.problem;
+  return toRead.deployed;
+}
+
+/** The target's stack as the reads see it: one to read (ready, or in trouble with its outputs), or what is wrong. */
+export type StackToRead = { readonly readable: true; readonly stack: Stack; readonly deployed: ReadableStack } | (UnusableStack & { readonly readable: false });
+
+/**
+ * What a read makes of the stack's readiness (requireReadableStack): the stack while it names its resources, in
+ * trouble or not, or the problem where it names none. The console decides so on the readiness it has read already.
+ */
+export function stackToRead(target: Target, readiness: StackReadiness): StackToRead {
+  if (readiness.usable) return { readable: true, stack: readiness.stack, deployed: readiness.deployed };
   const { stackName, stack, problem } = readiness;
   // Only the kit's own stack in a state the verbs refuse is a StackNeedsRecovery; none, another's or one without outputs is not.
   const outputs = stack && problem instanceof StackNeedsRecovery ? completeOutputs(outputsOf(stack)) : undefined;
-  if (!stack || !outputs) throw problem;
+  if (!stack || !outputs) return { ...readiness, readable: false };
   // The advice for a running operation (wait, then run this again) is for the verbs that wait; a read goes on meanwhile.
   const busy = conditionOf(stack.StackStatus ?? '') === StackCondition.busy;
   const trouble = busy ? `${stackStatusLine(target, stack)}: an operation is under way, and what it changes may show midway` : problem.message;
-  return { stackName, outputs, parameters: parametersOf(stack), trouble };
+  return { readable: true, stack, deployed: { stackName, outputs, parameters: parametersOf(stack), trouble } };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Stack } from '@aws-sdk/client-cloudformation';
 import { DeleteBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { bucketExists, countVersions } from './buckets.js';
 import type { Clients } from './clients.js';
-import { noStack, stackReadiness, type UnusableStack } from './deployed-stack.js';
+import { noStack, stackReadiness, type StackReadiness, type UnusableStack } from './deployed-stack.js';
 import { identifyAccount } from './identity.js';
 import type { Parameters } from './parameters.js';
 import type { RestoreBuckets } from './restore.js';
@@ -112,8 +112,12 @@ export type RestoreSourceOptions = {
  * kept (keptBackupSource).
  */
 export async function restoreSource(target: Target, clients: Clients, options: RestoreSourceOptions = {}): Promise<RestoreSource> {
-  const readiness = await stackReadiness(target, clients, options.overrides);
-  if (!readiness.usable) return keptBackupSource(target, clients, readiness, options.account);
+  return restoreSourceOf(target, clients, await stackReadiness(target, clients, options.overrides), options.account);
+}
+
+/** restoreSource from the stack's readiness read already (the console reads it once a request, and decides on it first). */
+export async function restoreSourceOf(target: Target, clients: Clients, readiness: StackReadiness, account?: string): Promise<RestoreSource> {
+  if (!readiness.usable) return keptBackupSource(target, clients, readiness, account);
   const { outputs, parameters } = readiness.deployed;
   return { buckets: { backupBucket: outputs.BackupBucketName, inboxBucket: outputs.InboxBucketName }, parameters };
 }

@@ -14,6 +14,7 @@ import { consoleApp } from '../../scripts/console/server.js';
 import { Finding } from '../../scripts/lib/reconcile.js';
 import type { QueueRedrive } from '../../scripts/lib/redrive.js';
 import { RestoreAction, SkipReason, type RestoreResult } from '../../scripts/lib/restore.js';
+import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
 
 const TOKEN = 'session-token-of-this-run';
 const LOGIN = 'login-secret-of-this-run';
@@ -816,6 +817,73 @@ describe('the reports on the overview', () => {
     expect(otherStack).toContain('tested stack trial-kit, artefact sha256 aaaaaaaaaaaa…: not the stack shown above (backup-kit)');
     // Another target's report is not held against this target's function.
     expect(another).toContain('tested stack backup-kit, artefact sha256 aaaaaaaaaaaa…</span>');
+  });
+});
+
+describe('a stack in trouble that still names its resources', () => {
+  const trouble = 'stack backup-kit on embedded is in UPDATE_ROLLBACK_FAILED (its rollback failed): run `make destroy TARGET=embedded` (it empties the inbox first; the backups are kept), then `make deploy TARGET=embedded`';
+  const troubled: Overview['stack'] = { state: 'ready', stackName: 'backup-kit', status: 'UPDATE_ROLLBACK_FAILED', statusReason: 'its rollback failed', outputs: {}, artefact: { localSha256: 'ab', liveCodeSha256: 'q=', runsLocal: true }, trouble };
+  const notice = `<p class="problem" id="stack-trouble">${trouble}. Meanwhile the console reads what the stack names; what would change something (a redrive, a repair, a restore into the inbox) is refused until the stack is out of this state.</p>`;
+
+  it('shows its backups, parked events and reconcile with the state and the way out, offering no redrive and no repair', async () => {
+    // Prepare: two events parked
+    const parked = { parked: [parkedEvent, { ...parkedEvent, messageId: 'm-2' }], unreadable: [], hiddenElsewhere: 0 };
+    const { app } = fakeBackend({}, { ...emptyOverview, stack: troubled, backups: backupsWith('docs/a.txt'), parked });
+    // Act
+    const html = await (await app.request(pageAt('/'))).text();
+    // Assess
+    expect(html).toContain(notice);
+    expect(html).toContain('<span class="status status-trouble">UPDATE_ROLLBACK_FAILED</span>');
+    expect(html).toContain('docs/a.txt');
+    expect(html).toContain('parked.txt');
+    expect(html).toContain('A redrive is refused while the stack is in UPDATE_ROLLBACK_FAILED (see the stack above); the events stay parked meanwhile.');
+    expect(html).not.toContain('action="/redrive"');
+    expect(html).toContain('action="/reconcile"');
+    expect(html).toContain('A repair is refused while the stack is in UPDATE_ROLLBACK_FAILED (see the stack above): the report reads its buckets as they are meanwhile.');
+    expect(html).not.toContain('name="fix"');
+    expect(html).not.toContain('The backups a destroyed stack kept stay readable');
+  });
+
+  it('offers the redrive and the repair on a stack without trouble, as before', async () => {
+    // Prepare
+    const parked = { parked: [parkedEvent, { ...parkedEvent, messageId: 'm-2' }], unreadable: [], hiddenElsewhere: 0 };
+    const { app } = fakeBackend({}, { ...emptyOverview, stack: readyStack, backups: backupsWith('docs/a.txt'), parked });
+    // Act
+    const html = await (await app.request(pageAt('/'))).text();
+    // Assess
+    expect(html).not.toContain('id="stack-trouble"');
+    expect(html).toContain('action="/redrive"');
+    expect(html).toContain('Redrive all 2');
+    expect(html).toContain('name="fix"');
+  });
+
+  it("says the state and the way out over a reconcile's report and a key's versions, whose restore names a bucket", async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.reconcile.mockResolvedValueOnce({ findings: [{ key: 'a.txt', finding: Finding.missing, detail: 'no backup' }], repairs: [], trouble });
+    const receipt = { state: ReceiptState.unknown, detail: 'not in the log' };
+    const version = { key: 'docs/a.txt', versionId: 'b1', backedUpAt: new Date('2026-11-28T10:00:00Z'), size: 9, latest: true, provenance: { sourceVersionId: 's1' }, sourceTime: new Date('2026-11-28T09:59:00Z'), content: { size: 9, checksums: {} }, receipt };
+    backend.keyVersions.mockResolvedValue({ key: 'docs/a.txt', backupBucket: 'backups', trouble, versions: [version] });
+    // Act
+    const report = await app.request(post('/reconcile', { token: TOKEN }));
+    const keyPage = await (await app.request(pageAt('/key?key=docs%2Fa.txt'))).text();
+    // Assess
+    expect(report.status).toBe(200);
+    expect(await report.text()).toContain(notice);
+    expect(keyPage).toContain(notice);
+    expect(keyPage).toContain('Until then a restore goes into a bucket/prefix you name, not into the inbox.');
+    expect(keyPage).toContain('placeholder="bucket/prefix (required)"');
+  });
+
+  it('answers a refused action 409 with the way out', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.restore.mockRejectedValue(new StackNeedsRecovery(`${trouble}. Until then a restore goes into a bucket/prefix you name, not into the inbox: nothing was done.`));
+    // Act
+    const response = await app.request(post('/restore', { token: TOKEN, key: 'docs%2Fa.txt', version: 'b1' }));
+    // Assess
+    expect(response.status).toBe(409);
+    expect(await response.text()).toContain('then `make deploy TARGET=embedded`. Until then a restore goes into a bucket/prefix you name, not into the inbox: nothing was done.');
   });
 });
 

@@ -1,7 +1,7 @@
-import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -9,7 +9,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { liveBackend } from '../../scripts/console/live-backend.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { SkipReason } from '../../scripts/lib/restore.js';
+import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
 import { embeddedTarget, TargetName } from '../../scripts/lib/targets.js';
+import { readTemplateText } from '../../scripts/lib/template.js';
 import { eventFor } from './support/fixtures.js';
 import { KIT_BACKUP, KIT_INBOX, kitOutputs } from './support/kit-stack.js';
 import { VersionedS3Model } from './support/s3-model.js';
@@ -310,5 +312,120 @@ describe('the console’s key page', () => {
     const view = await backend.keyVersions('docs/a.txt', 'expired-version');
     // Assess
     expect([view.versions, view.after, view.afterGone]).toEqual([[], 'expired-version', true]);
+  });
+});
+
+/** The kit's stack whose update failed and whose rollback failed too: its resources are all there, named by its outputs. */
+const troubledStack: Stack = {
+  ...readyStack,
+  StackStatus: 'UPDATE_ROLLBACK_FAILED',
+  StackStatusReason: 'update failed, and its rollback could not put BackupFunctionLogGroup back',
+  Parameters: [{ ParameterKey: 'LogRetentionDays', ParameterValue: '7' }],
+};
+const troubledAdvice =
+  'stack backup-kit on embedded is in UPDATE_ROLLBACK_FAILED (update failed, and its rollback could not put BackupFunctionLogGroup back): run `make destroy TARGET=embedded` (it empties the inbox first; the backups are kept), then `make deploy TARGET=embedded`';
+
+describe('the console on a stack in trouble that still names its resources, as the verbs that only read', () => {
+  beforeEach(() => {
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [troubledStack] });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    lambda.on(GetFunctionConfigurationCommand).resolves({ CodeSha256: 'q=' });
+    sqs.on(ReceiveMessageCommand).resolves({});
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
+  });
+
+  it('shows the stack with its state and the way out, and reads its backups, their receipts and its parked events', async () => {
+    // Prepare
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const inbox = model.put(KIT_INBOX, 'docs/a.txt', { body: 'my thesis' });
+    model.put(KIT_BACKUP, 'docs/a.txt', { body: 'my thesis', metadata: { 'source-version-id': inbox } });
+    // Act
+    const overview = await backend.overview('');
+    // Assess
+    expect(overview.stack).toMatchObject({ state: 'ready', status: 'UPDATE_ROLLBACK_FAILED', trouble: troubledAdvice });
+    expect(overview.backups).toMatchObject({ keys: [expect.objectContaining({ key: 'docs/a.txt' })] });
+    expect(overview.parked).toMatchObject({ parked: [], unreadable: [] });
+    expect(logs).toHaveReceivedCommandWith(FilterLogEventsCommand, { logGroupName: '/aws/lambda/backup-kit-backup' });
+    expect(sqs).toHaveReceivedCommandWith(ReceiveMessageCommand, { QueueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/backup-kit-failed-events' });
+  });
+
+  it('reports a reconcile with the state and the way out, and refuses its repair and a redrive with them, handing nothing to the function', async () => {
+    // Prepare: the inbox holds a key no backup holds
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.createBucket(KIT_BACKUP);
+    model.put(KIT_INBOX, 'docs/lost.txt', { body: 'lost' });
+    // Act
+    const report = await backend.reconcile(undefined, false);
+    const repair = await backend.reconcile(undefined, true).catch((error: Error) => error);
+    const redrive = await backend.redrive(undefined).catch((error: Error) => error);
+    // Assess
+    expect(report).toMatchObject({ findings: [{ key: 'docs/lost.txt', finding: 'missing' }], repairs: [], trouble: troubledAdvice });
+    expect([repair, redrive].map((refused) => [refused instanceof StackNeedsRecovery, (refused as Error).message])).toEqual([
+      [true, troubledAdvice],
+      [true, troubledAdvice],
+    ]);
+    expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+  });
+
+  it("lists a key's versions with their receipts from the stack's log and its inbox's check, offering no restore into the inbox", async () => {
+    // Prepare
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const thesis = model.put(KIT_INBOX, 'docs/a.txt', { body: 'my thesis' });
+    const forged = model.put(KIT_BACKUP, 'docs/a.txt', { body: 'ENCRYPTED', metadata: { 'source-version-id': thesis } });
+    // Act
+    const view = await backend.keyVersions('docs/a.txt');
+    // Assess
+    expect(view).toMatchObject({ backupBucket: KIT_BACKUP, trouble: troubledAdvice, versions: [{ versionId: forged, otherBytes: true }] });
+    expect([view.inboxBucket, view.fallback]).toEqual([undefined, undefined]);
+    expect(view.versions[0]!.receipt.detail).not.toMatch(/gone with its stack/);
+    expect(logs).toHaveReceivedCommandWith(FilterLogEventsCommand, { logGroupName: '/aws/lambda/backup-kit-backup' });
+  });
+
+  it('refuses a restore into the inbox with the way out, writing nothing; one into a bucket named goes on as make restore TO= does', async () => {
+    // Prepare
+    const model = new VersionedS3Model();
+    model.install(s3);
+    s3.on(HeadBucketCommand).resolves({});
+    const backup = model.put(KIT_BACKUP, 'docs/a.txt', { body: 'my thesis' });
+    // Act
+    const intoInbox = await backend.restore({ key: 'docs/a.txt', version: backup, force: false }).catch((error: Error) => error);
+    const elsewhere = await backend.restore({ key: 'docs/a.txt', version: backup, to: 'elsewhere/', force: false });
+    // Assess
+    expect(intoInbox).toBeInstanceOf(StackNeedsRecovery);
+    expect((intoInbox as Error).message).toBe(`${troubledAdvice}. Until then a restore goes into a bucket/prefix you name, not into the inbox: nothing was done.`);
+    expect(elsewhere).toMatchObject({ kind: 'done', results: [{ destination: { bucket: 'elsewhere', key: 'docs/a.txt' } }] });
+    expect(s3).toHaveReceivedCommandTimes(CopyObjectCommand, 1);
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { Bucket: 'elsewhere' });
+  });
+
+  it('on aws, during an operation under way: read meanwhile, said to be under way', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...troubledStack, StackStatus: 'UPDATE_IN_PROGRESS', StackStatusReason: 'User Initiated' }] });
+    s3.on(ListObjectVersionsCommand).resolves({});
+    const onAws = liveBackend({ ...target, name: TargetName.aws, endpoint: undefined }, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
+    // Act
+    const overview = await onAws.overview('');
+    // Assess
+    expect(overview.stack).toMatchObject({ state: 'ready', trouble: 'stack backup-kit on aws is in UPDATE_IN_PROGRESS (User Initiated): an operation is under way, and what it changes may show midway' });
+    expect(overview.parked).toMatchObject({ parked: [] });
+  });
+});
+
+describe('the console on a stack that names nothing (a create rolled back)', () => {
+  it('shows the state and the way out alone, reading no bucket, log or queue, as before', async () => {
+    // Prepare: a failed create shows no outputs; the kit's template tells it is the kit's
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, StackStatus: 'ROLLBACK_COMPLETE', Outputs: undefined }] });
+    cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: await readTemplateText() });
+    // Act
+    const overview = await backend.overview('');
+    const report = await backend.reconcile(undefined, false).catch((error: Error) => error);
+    // Assess
+    expect(overview.stack).toMatchObject({ state: 'unusable', status: 'ROLLBACK_COMPLETE', advice: expect.stringMatching(/^stack backup-kit on embedded is in ROLLBACK_COMPLETE: fix the cause/) });
+    expect([overview.backups, overview.parked]).toEqual([undefined, undefined]);
+    expect(report).toBeInstanceOf(StackNeedsRecovery);
+    for (const client of [s3, sqs, logs]) expect(client).not.toHaveReceivedAnyCommand();
   });
 });

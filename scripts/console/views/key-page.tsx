@@ -1,6 +1,6 @@
 import type { FC } from 'hono/jsx';
 import type { KeyVersions } from '../backend.js';
-import { ActionForm, Bytes, keyFieldValue, keyHref, KeyName, Layout, Time, type Session } from './layout.js';
+import { ActionForm, Bytes, keyFieldValue, keyHref, KeyName, Layout, Time, TroubleNotice, type Session } from './layout.js';
 import { ReceiptBadge } from './overview.js';
 
 /** The address of a page of a key's versions: the newest, or those older than a backup version. */
@@ -35,6 +35,8 @@ export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, ses
     {view.fallback && (
       <p class="problem">{`${view.fallback}: reading the backups kept in s3://${view.backupBucket}; there is no inbox to restore into, so name a bucket/prefix.`}</p>
     )}
+    {view.trouble && <TroubleNotice trouble={view.trouble} />}
+    {view.trouble && <p class="hint">Until then a restore goes into a bucket/prefix you name, not into the inbox.</p>}
     <PageLinks view={view} />
     {view.versions.length === 0 ? (
       <p class="problem">{nothingListed(view)}</p>

@@ -33,6 +33,16 @@ export const Layout: FC<{ place: Place; title: string; children?: Child }> = ({ 
 );
 
 /**
+ * A stack in trouble that still names its resources (StackView's `trouble`): its state and the way out, on every page
+ * that reads it, as the verbs that only read say it in a `note:` first.
+ */
+export const TroubleNotice: FC<{ trouble: string }> = ({ trouble }) => (
+  <p class="problem" id="stack-trouble">
+    {`${trouble}. Meanwhile the console reads what the stack names; what would change something (a redrive, a repair, a restore into the inbox) is refused until the stack is out of this state.`}
+  </p>
+);
+
+/**
  * A form that posts an action: it carries the session token, and one that writes on aws asks the owner to type
  * the account id, so that nothing is written to an account by a stray click.
  */

@@ -9,7 +9,7 @@ import type { Receipt } from '../receipts.js';
 import { matrixHtmlName, testedBuild, type RunningBuild, type TargetReports } from '../reports.js';
 import type { TargetName } from '../../lib/targets.js';
 import type { MatrixReport } from '../../matrix/run.js';
-import { ActionForm, Bytes, keyHref, KeyName, Layout, Time, type Session } from './layout.js';
+import { ActionForm, Bytes, keyHref, KeyName, Layout, Time, TroubleNotice, type Session } from './layout.js';
 
 export const ReceiptBadge: FC<{ receipt: Receipt }> = ({ receipt }) => (
   <span class={`receipt receipt-${receipt.state.replace(/\s+/g, '-')}`} title={receipt.detail}>
@@ -30,12 +30,13 @@ const StackSection: FC<{ stack: StackView }> = ({ stack }) => (
     )}
     {stack.state === 'ready' && (
       <>
+        {stack.trouble && <TroubleNotice trouble={stack.trouble} />}
         <dl class="facts">
           <dt>stack</dt>
           <dd>{stack.stackName}</dd>
           <dt>status</dt>
           <dd>
-            <span class={conditionOf(stack.status) === StackCondition.ready ? 'status' : 'status status-rolled-back'}>{stack.status}</span>
+            <span class={stack.trouble ? 'status status-trouble' : conditionOf(stack.status) === StackCondition.ready ? 'status' : 'status status-rolled-back'}>{stack.status}</span>
             {stack.statusReason && ` (${stack.statusReason})`}
           </dd>
           <dt>artefact</dt>
@@ -123,7 +124,8 @@ const BackupsTable: FC<{ backups: RecentBackups & { search: string; receiptsSinc
 const describeParked = (event: ParkedEvent) =>
   `${event.attempts ? `parked after ${event.attempts} attempt(s)` : 'parked'}${event.condition ? ` (${event.condition})` : ''}`;
 
-const ParkedSection: FC<{ parked: ParkedList; session: Session }> = ({ parked, session }) => (
+/** `refusedIn`: the state of a stack in trouble, which refuses a redrive: the events are listed without the buttons. */
+const ParkedSection: FC<{ parked: ParkedList; session: Session; refusedIn?: string }> = ({ parked, session, refusedIn }) => (
   <>
     {parked.parked.length === 0 && parked.unreadable.length === 0 && parked.hiddenElsewhere === 0 && <p class="hint">The failed-events queue is empty.</p>}
     {parked.hiddenElsewhere > 0 && <p class="hint">{`${describeHiddenElsewhere(parked.hiddenElsewhere)}.`}</p>}
@@ -146,15 +148,18 @@ const ParkedSection: FC<{ parked: ParkedList; session: Session }> = ({ parked, s
                 <td>{describeParked(event)}</td>
                 <td class="error">{shownText(event.lastError ?? '')}</td>
                 <td>
-                  <ActionForm session={session} action="/redrive" label="Redrive" writes>
-                    <input type="hidden" name="messageId" value={event.messageId} />
-                  </ActionForm>
+                  {!refusedIn && (
+                    <ActionForm session={session} action="/redrive" label="Redrive" writes>
+                      <input type="hidden" name="messageId" value={event.messageId} />
+                    </ActionForm>
+                  )}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
-        {parked.parked.length > 1 && (
+        {refusedIn && <p class="hint bad">{`A redrive is refused while the stack is in ${refusedIn} (see the stack above); the events stay parked meanwhile.`}</p>}
+        {!refusedIn && parked.parked.length > 1 && (
           <ActionForm session={session} action="/redrive" label={`Redrive all ${parked.parked.length}`} writes>
             <input type="hidden" name="listed" value={parked.parked.map((event) => event.messageId).join(' ')} />
           </ActionForm>
@@ -216,6 +221,9 @@ const ReportsSection: FC<{ reports: readonly TargetReports[]; target: TargetName
   </section>
 );
 
+/** The state of a stack in trouble, which refuses the page's actions; undefined when they are offered. */
+const refusingState = (stack: StackView) => (stack.state === 'ready' && stack.trouble ? stack.status : undefined);
+
 export const OverviewPage: FC<{ overview: Overview; session: Session }> = ({ overview, session }) => (
   <Layout place={session.place} title="What is backed up">
     <StackSection stack={overview.stack} />
@@ -232,7 +240,7 @@ export const OverviewPage: FC<{ overview: Overview; session: Session }> = ({ ove
     {overview.parked && (
       <section id="parked">
         <h2>Parked events</h2>
-        {isProblem(overview.parked) ? <p class="problem">the failed-events queue could not be read: {overview.parked.problem}</p> : <ParkedSection parked={overview.parked} session={session} />}
+        {isProblem(overview.parked) ? <p class="problem">the failed-events queue could not be read: {overview.parked.problem}</p> : <ParkedSection parked={overview.parked} session={session} refusedIn={refusingState(overview.stack)} />}
       </section>
     )}
     {overview.stack.state === 'ready' && (
@@ -243,11 +251,16 @@ export const OverviewPage: FC<{ overview: Overview; session: Session }> = ({ ove
           each missing, stale or corrupt key to the function, as <code>make reconcile FIX=1</code> does; with the inbox's history, it also names
           the earlier inbox versions no backup holds, as <code>make reconcile HISTORY=1</code> does (it reads every backup version of such keys).
         </p>
-        <ActionForm session={session} action="/reconcile" label="Reconcile" writes writesWhenTicked>
+        {refusingState(overview.stack) && (
+          <p class="hint bad">{`A repair is refused while the stack is in ${refusingState(overview.stack)} (see the stack above): the report reads its buckets as they are meanwhile.`}</p>
+        )}
+        <ActionForm session={session} action="/reconcile" label="Reconcile" writes={!refusingState(overview.stack)} writesWhenTicked>
           <input name="prefix" placeholder="only under this folder (optional)" aria-label="prefix" size={30} />
-          <label>
-            <input type="checkbox" name="fix" value="yes" /> and repair what it finds
-          </label>
+          {!refusingState(overview.stack) && (
+            <label>
+              <input type="checkbox" name="fix" value="yes" /> and repair what it finds
+            </label>
+          )}
           <label>
             <input type="checkbox" name="history" value="yes" /> with the inbox's history
           </label>

@@ -6,7 +6,7 @@ import { overwriteConsequence, RestoreAction, SkipReason, type PlannedRestore, t
 import { saveInboxOnly, WHY_INBOX_ONLY } from '../../lib/unbacked.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
 import type { ReconcileRun, RestoreAsk } from '../backend.js';
-import { ActionForm, keyFieldValue, keyHref, KeyName, Layout, type Session } from './layout.js';
+import { ActionForm, keyFieldValue, keyHref, KeyName, Layout, TroubleNotice, type Session } from './layout.js';
 
 const Back: FC = () => (
   <p>
@@ -72,6 +72,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
   const results = new Map(run.repairs.map((repair) => [repair.before.key, repairLine(repair)]));
   return (
     <Layout place={session.place} title={run.repairs.length > 0 ? 'Reconcile and repair' : 'Reconcile'}>
+      {run.trouble && <TroubleNotice trouble={run.trouble} />}
       <p class="summary">
         {run.findings.length} key(s){asFolder(run.prefix) ? ` under ${shownName(asFolder(run.prefix)!)}` : ''}:{' '}
         {Object.values(Finding)
