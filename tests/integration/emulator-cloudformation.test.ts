@@ -352,6 +352,41 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(deleted).toBe('gone');
   });
 
+  it('finds a Mappings entry whose YAML key is a number or a boolean by the number or boolean a FindInMap names, as CloudFormation reads both as text', async () => {
+    // Prepare: keys YAML 1.1 reads as a number and a boolean, unquoted; a literal and a Number parameter's Default name them
+    const StackName = 'kit-cfn-yaml-mapping-keys-it';
+    const template = [
+      'Parameters:',
+      '  Port: {Type: Number, Default: 443}',
+      'Mappings:',
+      '  Ports:',
+      '    80: {Name: http}',
+      '    443: {Name: https}',
+      '  Switches:',
+      '    true: {Name: lit}',
+      'Resources:',
+      '  Plain:',
+      '    Type: AWS::SQS::Queue',
+      '    Properties: {QueueName: !Join [-, [!Ref AWS::StackName, !FindInMap [Ports, 80, Name]]]}',
+      '  Secure:',
+      '    Type: AWS::SQS::Queue',
+      '    Properties: {QueueName: !Join [-, [!Ref AWS::StackName, !FindInMap [Ports, !Ref Port, Name]]]}',
+      '  Switched:',
+      '    Type: AWS::SQS::Queue',
+      '    Properties: {QueueName: !Join [-, [!Ref AWS::StackName, !FindInMap [Switches, true, Name]]]}',
+      'Outputs:',
+      '  Names: {Value: !Join [",", [!GetAtt Plain.QueueName, !GetAtt Secure.QueueName, !GetAtt Switched.QueueName]]}',
+    ].join('\n');
+    // Act
+    await cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: template }));
+    const status = await settledStatus(StackName);
+    const stack = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0];
+    await cloudFormation.send(new DeleteStackCommand({ StackName }));
+    // Assess
+    expect(`${status} ${stack?.StackStatusReason ?? ''}`.trim()).toBe('CREATE_COMPLETE');
+    expect(stack?.Outputs?.map((o) => [o.OutputKey, o.OutputValue])).toEqual([['Names', `${StackName}-http,${StackName}-https,${StackName}-lit`]]);
+  });
+
   it('puts back in its rollback a resource an update removed before another removal failed, and reports that failure once', async () => {
     // Prepare: two resources behind one Condition; the bucket holds an object, so that removing it fails
     const StackName = 'kit-cfn-removal-rollback-it';

@@ -11,6 +11,9 @@
   named a parameter the template lacked, and a stack with a boolean logical id failed its delete on a sort of mixed
   keys. A value keeps YAML 1.1's reading, as in CloudFormation: an unquoted `yes` is a boolean, which a parameter's
   Default or AllowedValues reads as the text "true" (cloudformation_parameters.py).
+- So a `Mappings` entry is found by the text of what a `!FindInMap` names, as in CloudFormation: a key written `80` or
+  `true` is the text "80" or "true" now, and `!FindInMap [Ports, 80, Name]` (or a Number parameter's Default) names the
+  number 80, which moto looked up as it was and failed the resource (a JSON template's keys were text already).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from typing import Any
 
 import yaml
 from moto.cloudformation import models, responses, utils
+from moto.cloudformation.parsing import ResourceMap
+
+from .cloudformation_parameters import template_text
 
 _original_constructor = utils.yaml_tag_constructor
 
@@ -39,9 +45,31 @@ def _mapping_with_text_keys(loader: yaml.Loader, node: yaml.MappingNode) -> dict
     }
 
 
+class _FoundByText(dict[Any, Any]):
+    """A template mapping (or one of its entries), looked up by the text of the key asked for: a number or a boolean as
+    CloudFormation writes it ("80", "true")."""
+
+    def __getitem__(self, key: Any) -> Any:
+        return super().__getitem__(key if isinstance(key, str) else template_text(key))
+
+
+def _found_by_text(value: Any) -> Any:
+    return _FoundByText({key: _found_by_text(entry) for key, entry in value.items()}) if isinstance(value, dict) else value
+
+
+_original_load_mapping = ResourceMap.load_mapping
+
+
+def _load_mapping(self: ResourceMap) -> None:
+    _original_load_mapping(self)
+    for name in self._template.get("Mappings", {}):
+        self._parsed_resources[name] = _found_by_text(self._parsed_resources[name])
+
+
 def install() -> None:
     # moto registers its constructor again before each parse, by the name each module imported.
     for module in (utils, models, responses):
         module.yaml_tag_constructor = _yaml_tag_constructor  # type: ignore[attr-defined]
     # moto reads every template with yaml.Loader (CreateStack, CreateChangeSet, UpdateStack, GetTemplateSummary).
     yaml.Loader.add_constructor("tag:yaml.org,2002:map", _mapping_with_text_keys)
+    ResourceMap.load_mapping = _load_mapping  # type: ignore[method-assign]
