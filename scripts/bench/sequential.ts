@@ -12,19 +12,38 @@ const UPLOAD_BYTES = 1024;
 const POLL_INTERVAL_MS = 5;
 
 /**
- * The direct client's HEAD + CopyObject + Publish, n times one after the other, each on a new source version, and
- * after each the handler's calls made by hand on the same source (directHandlerCalls), for the breakdown.
+ * A breakdown's measurement taken in runs between the stream's parts: after a run fails the others are skipped, and the
+ * failure is its result, so that it fails only the breakdown rows that need it, not the stream or the floor.
  */
-async function directBackups(context: BenchContext, count: number, first: number): Promise<{ floor: DirectTimings[]; handlerCallsMs: number[] }> {
+export function untilFirstFailure() {
+  const timings: number[] = [];
+  let failure: Error | undefined;
+  return {
+    async run(measure: () => Promise<number[]>): Promise<void> {
+      if (failure) return;
+      try {
+        timings.push(...(await measure()));
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+    },
+    result: (): number[] | Error => failure ?? timings,
+  };
+}
+
+/**
+ * The direct client's HEAD + CopyObject + Publish, n times one after the other, each on a new source version, and
+ * after each the handler's calls made by hand on the same source (`afterEach`), for the breakdown.
+ */
+async function directBackups(context: BenchContext, count: number, first: number, afterEach: (key: string) => Promise<void>): Promise<DirectTimings[]> {
   const floor: DirectTimings[] = [];
-  const handlerCallsMs: number[] = [];
   for (let i = first; i < first + count; i += 1) {
     const key = `${context.prefix}sequential/floor-${i}.bin`;
     await putScratch(context, key, Buffer.alloc(UPLOAD_BYTES, i % 256));
     floor.push(await directBackup(context, key));
-    handlerCallsMs.push(await directHandlerCalls(context, key));
+    await afterEach(key);
   }
-  return { floor, handlerCallsMs };
+  return floor;
 }
 
 /** Untimed uploads before the stream where nothing else has started the function. */
@@ -62,65 +81,63 @@ const BREAKDOWN_FIGURES = [
   'breakdown: REPORT Duration vs the handler in plain Node',
 ] as const;
 
-/** The handler in plain Node, run in parts around the stream: after a part fails the others are skipped, and the failure is its result. */
+/** The handler in plain Node, run in parts around the stream (untilFirstFailure). */
 function handlerAloneRuns(context: BenchContext, eventsPerRun: number) {
-  const timings: number[] = [];
-  let failure: Error | undefined;
+  const runs = untilFirstFailure();
   return {
-    async run(label: string): Promise<void> {
-      if (failure) return;
-      try {
-        timings.push(...(await handlerAloneTimings(context, await context.unpackedFunction(), eventsPerRun, label)));
-      } catch (error) {
-        failure = error instanceof Error ? error : new Error(String(error));
-      }
-    },
-    result: (): number[] | Error => failure ?? timings,
+    run: (label: string) => runs.run(async () => handlerAloneTimings(context, await context.unpackedFunction(), eventsPerRun, label)),
+    result: runs.result,
   };
 }
 
 /**
  * The handler row split in three, whose ratios multiply to its own: the calls the handler's guarantees make, sent
  * by the direct client, against the floor's three; the handler's code and its SDK's around the same calls; and
- * what running in the stream adds.
+ * what running in the stream adds. A row whose measurement failed says so; the others are measured all the same.
  */
-export function breakdownRows(warm: Spread, directFull: Spread, handlerCalls: Spread, handlerAlone: number[] | Error): BenchRow[] {
-  const callsRow: BenchRow = {
-    figure: BREAKDOWN_FIGURES[0],
-    measured: `${ms(handlerCalls.median)} (2 HEADs at once, CopyObject, Publish with a HEAD)`,
-    floor: `${ms(directFull.median)} (HEAD + CopyObject + Publish)`,
-    ratio: handlerCalls.median / directFull.median,
-    target: '—',
-    breakdown: true,
-    noise: `the cost of the guarantees' two extra reads, no handler code: ${describeSpread(handlerCalls, ' ms')}`,
-    data: { handlerCallsMs: handlerCalls, floorMs: directFull },
-  };
-  if (handlerAlone instanceof Error) return [callsRow, ...BREAKDOWN_FIGURES.slice(1).map((figure) => failedMeasurement(figure, handlerAlone))];
-  const alone = spreadOf(handlerAlone);
+export function breakdownRows(warm: Spread, directFull: Spread, handlerCallsMs: number[] | Error, handlerAlone: number[] | Error): BenchRow[] {
+  const calls = handlerCallsMs instanceof Error ? handlerCallsMs : spreadOf(handlerCallsMs);
+  const alone = handlerAlone instanceof Error ? handlerAlone : spreadOf(handlerAlone);
+  const [callsFigure, codeFigure, runtimeFigure] = BREAKDOWN_FIGURES;
   return [
-    callsRow,
-    {
-      figure: BREAKDOWN_FIGURES[1],
-      measured: `${ms(alone.median)} (the zip's handler, no runtime)`,
-      floor: `${ms(handlerCalls.median)} (its calls made directly)`,
-      ratio: alone.median / handlerCalls.median,
-      target: '—',
-      breakdown: true,
-      noise: `its code and its bundled SDK around the same calls: ${describeSpread(alone, ' ms')}, each process after ${WARM_UP_EVENTS} untimed calls`,
-      data: { handlerAloneMs: alone, handlerCallsMs: handlerCalls },
-    },
-    {
-      figure: BREAKDOWN_FIGURES[2],
-      measured: `${ms(warm.median)} (REPORT Duration, warm)`,
-      floor: `${ms(alone.median)} (the handler, no runtime)`,
-      ratio: warm.median / alone.median,
-      target: '—',
-      breakdown: true,
-      // Not only the runtime: the stream's next upload overlaps the function's receipt, while the handler in
-      // plain Node runs with nothing beside it.
-      noise: "the runtime's hand-off both ways, and the stream's next upload arriving during the function's receipt",
-      data: { warmDurationMs: warm, handlerAloneMs: alone },
-    },
+    calls instanceof Error
+      ? failedMeasurement(callsFigure, calls)
+      : {
+          figure: callsFigure,
+          measured: `${ms(calls.median)} (2 HEADs at once, CopyObject, Publish with a HEAD)`,
+          floor: `${ms(directFull.median)} (HEAD + CopyObject + Publish)`,
+          ratio: calls.median / directFull.median,
+          target: '—',
+          breakdown: true,
+          noise: `the cost of the guarantees' two extra reads, no handler code: ${describeSpread(calls, ' ms')}`,
+          data: { handlerCallsMs: calls, floorMs: directFull },
+        },
+    calls instanceof Error || alone instanceof Error
+      ? failedMeasurement(codeFigure, calls instanceof Error ? calls : alone)
+      : {
+          figure: codeFigure,
+          measured: `${ms(alone.median)} (the zip's handler, no runtime)`,
+          floor: `${ms(calls.median)} (its calls made directly)`,
+          ratio: alone.median / calls.median,
+          target: '—',
+          breakdown: true,
+          noise: `its code and its bundled SDK around the same calls: ${describeSpread(alone, ' ms')}, each process after ${WARM_UP_EVENTS} untimed calls`,
+          data: { handlerAloneMs: alone, handlerCallsMs: calls },
+        },
+    alone instanceof Error
+      ? failedMeasurement(runtimeFigure, alone)
+      : {
+          figure: runtimeFigure,
+          measured: `${ms(warm.median)} (REPORT Duration, warm)`,
+          floor: `${ms(alone.median)} (the handler, no runtime)`,
+          ratio: warm.median / alone.median,
+          target: '—',
+          breakdown: true,
+          // Not only the runtime: the stream's next upload overlaps the function's receipt, while the handler in
+          // plain Node runs with nothing beside it.
+          noise: "the runtime's hand-off both ways, and the stream's next upload arriving during the function's receipt",
+          data: { warmDurationMs: warm, handlerAloneMs: alone },
+        },
   ];
 }
 
@@ -185,13 +202,13 @@ export async function measureSequential(context: BenchContext): Promise<BenchRow
   const since = Date.now();
   const latencies: number[] = [];
   const floorTimings: DirectTimings[] = [];
-  const handlerCallsMs: number[] = [];
+  // A failure of the handler's calls made by hand fails only the breakdown rows that need them.
+  const handlerCalls = untilFirstFailure();
+  const handlerCallsOn = (key: string) => handlerCalls.run(async () => [await directHandlerCalls(context, key)]);
   let timedBy = '';
   for (const part of interleavedParts(count)) {
     if (part.side === 'floor') {
-      const direct = await directBackups(context, part.count, part.first);
-      floorTimings.push(...direct.floor);
-      handlerCallsMs.push(...direct.handlerCallsMs);
+      floorTimings.push(...(await directBackups(context, part.count, part.first, handlerCallsOn)));
     } else {
       const stream = await sequentialUploads(context, part.count, 'sequential', part.first);
       latencies.push(...stream.latencies);
@@ -199,7 +216,7 @@ export async function measureSequential(context: BenchContext): Promise<BenchRow
     }
   }
   await handlerAlone.run('after');
-  return sequentialRows(context, { count, since, latencies, timedBy, floorTimings, handlerCallsMs, handlerAlone: handlerAlone.result() });
+  return sequentialRows(context, { count, since, latencies, timedBy, floorTimings, handlerCallsMs: handlerCalls.result(), handlerAlone: handlerAlone.result() });
 }
 
 /** What one stream measured, with the floors and the handler in plain Node around it. */
@@ -210,8 +227,8 @@ type SequentialRun = {
   readonly latencies: readonly number[];
   readonly timedBy: string;
   readonly floorTimings: readonly DirectTimings[];
-  /** The handler's calls made by the direct client, each after a floor backup. */
-  readonly handlerCallsMs: readonly number[];
+  /** The handler's calls made by the direct client, each after a floor backup, or the failure that stopped them. */
+  readonly handlerCallsMs: number[] | Error;
   readonly handlerAlone: number[] | Error;
 };
 
@@ -251,7 +268,7 @@ async function sequentialRows(context: BenchContext, { count, since, latencies, 
             noise: `function ${describeSpread(warm, ' ms')}; floor ${describeSpread(directFull, ' ms')}`,
             data: { warmDurationMs: warm, floorMs: directFull },
           },
-          ...breakdownRows(warm, directFull, spreadOf(handlerCallsMs), handlerAlone),
+          ...breakdownRows(warm, directFull, handlerCallsMs, handlerAlone),
         ];
   const coldStartFigure = 'cold starts after the first, sequential';
   return [

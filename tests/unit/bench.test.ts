@@ -23,7 +23,7 @@ import { runMeasurements, type Measurement } from '../../scripts/bench/measureme
 import { measureBurst } from '../../scripts/bench/burst.js';
 import { invocationReports } from '../../scripts/bench/function-log.js';
 import { measureLargeObject } from '../../scripts/bench/large-object.js';
-import { breakdownRows, interleavedParts, STREAM_PARTS } from '../../scripts/bench/sequential.js';
+import { breakdownRows, interleavedParts, untilFirstFailure, STREAM_PARTS } from '../../scripts/bench/sequential.js';
 import { formatTable, notMeasured, type BenchRow } from '../../scripts/bench/report.js';
 import { mostWithinTarget, roundTripsUntil } from '../../scripts/bench/round-trips.js';
 import { removeOrphanedScratch, scratchDir } from '../../scripts/bench/scratch-dirs.js';
@@ -227,7 +227,7 @@ describe("the handler row's breakdown", () => {
 
   it("splits the handler's ratio into its calls, its code and the runtime, whose ratios multiply to the handler row's", () => {
     // Prepare
-    const [warm, floor, calls] = [spread(30), spread(15), spread(20)];
+    const [warm, floor, calls] = [spread(30), spread(15), [19, 20, 21]];
     // Act
     const rows = breakdownRows(warm, floor, calls, [23, 24, 25]);
     // Assess
@@ -240,11 +240,53 @@ describe("the handler row's breakdown", () => {
     // Prepare
     const failure = new Error('the handler in plain Node failed (exit 1)');
     // Act
-    const rows = breakdownRows(spread(30), spread(15), spread(20), failure);
+    const rows = breakdownRows(spread(30), spread(15), [19, 20, 21], failure);
     // Assess
     expect(rows[0]).toMatchObject({ ratio: 20 / 15, breakdown: true });
     expect(rows.slice(1).map((row) => row.failed)).toEqual([true, true]);
     expect(rows[1]!.notMeasured).toContain('exit 1');
+  });
+});
+
+describe("the handler's calls made directly, a breakdown measured in runs", () => {
+  const spread = (median: number) => spreadOf([median - 1, median, median + 1]);
+
+  it('fail only the two breakdown rows that need them, and the runtime row is still measured', () => {
+    // Prepare
+    const failure = new Error("the direct client's source s3://kit-bench-floor/x.bin is gone");
+    // Act
+    const rows = breakdownRows(spread(30), spread(15), failure, [23, 24, 25]);
+    // Assess
+    expect(rows.map((row) => row.failed ?? false)).toEqual([true, true, false]);
+    expect(rows[0]!.notMeasured).toContain('is gone');
+    expect(rows[2]).toMatchObject({ ratio: 30 / 24, breakdown: true });
+  });
+
+  it('stop after the first failure, which is their result, while the floor goes on', async () => {
+    // Prepare
+    let calls = 0;
+    const runs = untilFirstFailure();
+    const makeCalls = async () => {
+      calls += 1;
+      if (calls === 2) throw new Error('SNS answered 500');
+      return [10 + calls];
+    };
+    // Act
+    for (let i = 0; i < 4; i += 1) await runs.run(makeCalls);
+    // Assess
+    expect(calls).toBe(2);
+    expect(runs.result()).toBeInstanceOf(Error);
+    expect((runs.result() as Error).message).toBe('SNS answered 500');
+  });
+
+  it('are their timings when none failed', async () => {
+    // Prepare
+    const runs = untilFirstFailure();
+    // Act
+    await runs.run(async () => [12]);
+    await runs.run(async () => [12]);
+    // Assess
+    expect(runs.result()).toEqual([12, 12]);
   });
 });
 
