@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
-import { requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
+import { goneWithDelete, requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { progress } from './lib/progress.js';
 import { prepareReportsDir } from './lib/report-files.js';
@@ -49,7 +49,8 @@ run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   // A report only reads, and serves a stack in trouble too while it names its buckets; a repair hands work to its function.
-  const { outputs, parameters, trouble }: ReadableStack = options.fix ? await requireDeployedStack(target, clients) : await requireReadableStack(target, clients);
+  const stack: ReadableStack = options.fix ? await requireDeployedStack(target, clients) : await requireReadableStack(target, clients);
+  const { outputs, parameters, trouble } = stack;
   if (trouble) console.error(`note: ${trouble}; reporting on its buckets as they are meanwhile (FIX=1 waits until it is recovered)`);
   const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
   const folder = asFolder(options.prefix) ?? '';
@@ -64,10 +65,14 @@ run(async () => {
     history: options.history,
     retentionDays: retentionDaysOf(parameters),
     log: (line) => console.log(line),
-  }).finally(() => {
-    listed.finish();
-    checked.finish();
-  });
+  })
+    .catch((error: unknown) => {
+      throw goneWithDelete(stack, error);
+    })
+    .finally(() => {
+      listed.finish();
+      checked.finish();
+    });
   const { findings, inboxOnly } = reconciliation;
   console.log(`reconciled s3://${buckets.inboxBucket}/${folder} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}${inboxOnly.length > 0 ? `; ${inboxOnly.length} earlier inbox version(s) no backup holds` : options.history ? '; every earlier inbox version has a backup' : ''}`);
   if (checkedNothing(options.prefix, reconciliation)) {

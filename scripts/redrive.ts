@@ -1,6 +1,6 @@
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
-import { requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
+import { goneWithDelete, requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
 import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeInterrupted, describeStopped, failedAgainAdvice, LISTED_IN_PART, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { shownText } from '../handler/shown-name.js';
@@ -21,7 +21,8 @@ run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   // A dry run only lists, and serves a stack in trouble too while it names its queue; a redrive hands work to its function.
-  const { outputs, parameters, trouble }: ReadableStack = options.dryRun ? await requireReadableStack(target, clients) : await requireDeployedStack(target, clients);
+  const stack: ReadableStack = options.dryRun ? await requireReadableStack(target, clients) : await requireDeployedStack(target, clients);
+  const { outputs, parameters, trouble } = stack;
   if (trouble) console.error(`note: ${trouble}; listing its parked events meanwhile (a redrive waits until it is recovered)`);
   // A dry run only lists; a redrive would fail every event on a function deleted by hand.
   if (!options.dryRun) await requireStackFunction(target, clients, outputs.BackupFunctionName);
@@ -42,7 +43,11 @@ run(async () => {
     dryRun: options.dryRun,
     onRedriven: (count, of) => (done ??= progress('redriven', of)).tick(count),
     signal: interrupted,
-  }).finally(() => done?.finish());
+  })
+    .catch((error: unknown) => {
+      throw goneWithDelete(stack, error);
+    })
+    .finally(() => done?.finish());
   const { parked, unreadable, results, notReleased } = redrive;
   console.log(`${redrive.messages} message(s) in ${queueUrl}: ${parked.length} parked event(s), ${unreadable.length} unreadable`);
   if (redrive.hiddenElsewhere > 0) {

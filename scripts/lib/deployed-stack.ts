@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { UsageError } from './cli.js';
+import { missingBucket, missingQueue, UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { completeOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
@@ -67,8 +67,11 @@ export async function requireDeployedStack(target: Target, clients: Clients, ove
   return readiness.deployed;
 }
 
-/** The stack as a verb that only reads sees it; `trouble`, when set, says the state the other verbs refuse and how to recover. */
-export type ReadableStack = DeployedStack & { readonly trouble?: string };
+/**
+ * The stack as a verb that only reads sees it; `trouble`, when set, says the state the other verbs refuse and how to
+ * recover; `deleting`, that its delete is under way or failed, so what it names may be gone with it.
+ */
+export type ReadableStack = DeployedStack & { readonly trouble?: string; readonly deleting?: boolean };
 
 /**
  * The stack for a verb that only reads (logs, a reconcile without FIX, a redrive's dry run), in whatever state, as long
@@ -98,7 +101,19 @@ export function stackToRead(target: Target, readiness: StackReadiness): StackToR
   // The advice for a running operation (wait, then run this again) is for the verbs that wait; a read goes on meanwhile.
   const busy = conditionOf(stack.StackStatus ?? '') === StackCondition.busy;
   const trouble = busy ? `${stackStatusLine(target, stack)}: an operation is under way, and what it changes may show midway` : problem.message;
-  return { readable: true, stack, deployed: { stackName, outputs, parameters: parametersOf(stack), trouble } };
+  const deleting = stack.StackStatus?.startsWith('DELETE_') ? { deleting: true } : {};
+  return { readable: true, stack, deployed: { stackName, outputs, parameters: parametersOf(stack), trouble, ...deleting } };
+}
+
+/**
+ * A read's failure on a bucket or queue that went with the stack's delete, said so with how to recover: the failure
+ * alone asked whether it was "deleted outside the kit?" (the error as it is in any other case).
+ */
+export function goneWithDelete(readable: ReadableStack, error: unknown): unknown {
+  if (!readable.deleting || !(missingBucket(error) || missingQueue(error))) return error;
+  const bucket = (error as { BucketName?: unknown }).BucketName;
+  const gone = missingQueue(error) ? "the stack's failed-events queue" : typeof bucket === 'string' ? `s3://${bucket}` : "a bucket of the stack's";
+  return new StackNeedsRecovery(`${gone} went with the stack's delete: ${readable.trouble}`);
 }
 
 /**

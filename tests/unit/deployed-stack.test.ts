@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
-import { requireDeployedStack, requireReadableStack } from '../../scripts/lib/deployed-stack.js';
+import { goneWithDelete, requireDeployedStack, requireReadableStack } from '../../scripts/lib/deployed-stack.js';
 import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
 import { embeddedTarget, TargetName, type Target } from '../../scripts/lib/targets.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
@@ -115,5 +115,38 @@ describe('a verb that only reads is refused where the stack names nothing to rea
     const refused = requireReadableStack(target, clients);
     // Assess
     await expect(refused).rejects.toThrow(/^no stack backup-kit on embedded at http:\/\/127\.0\.0\.1:9: deploy it first with `make deploy TARGET=embedded`$/);
+  });
+});
+
+describe("a read of a stack whose delete took what it reads", () => {
+  const noSuchBucket = () => Object.assign(new Error('The specified bucket does not exist'), { name: 'NoSuchBucket', BucketName: KIT_INBOX });
+  const noSuchQueue = () => Object.assign(new Error('The specified queue does not exist.'), { name: 'QueueDoesNotExist' });
+
+  it.each(['DELETE_FAILED', 'DELETE_IN_PROGRESS'])('%s: the bucket or queue went with the delete, said with how to recover (not "deleted outside the kit?")', async (status) => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack(status)] });
+    const readable = await requireReadableStack(target, clients);
+    // Act
+    const bucket = goneWithDelete(readable, noSuchBucket());
+    const queue = goneWithDelete(readable, noSuchQueue());
+    // Assess
+    expect(bucket).toBeInstanceOf(StackNeedsRecovery);
+    expect((bucket as Error).message).toBe(`s3://${KIT_INBOX} went with the stack's delete: ${readable.trouble}`);
+    expect((queue as Error).message).toBe(`the stack's failed-events queue went with the stack's delete: ${readable.trouble}`);
+  });
+
+  it('in any other state, or for another error, the error is left as it is', async () => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_ROLLBACK_FAILED')] });
+    const inTrouble = await requireReadableStack(target, clients);
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [stack('DELETE_FAILED')] });
+    const deleting = await requireReadableStack(target, clients);
+    const missing = noSuchBucket();
+    const denied = Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+    // Act
+    const [kept, other] = [goneWithDelete(inTrouble, missing), goneWithDelete(deleting, denied)];
+    // Assess
+    expect(kept).toBe(missing);
+    expect(other).toBe(denied);
   });
 });
