@@ -51,7 +51,7 @@ run(async () => {
   // A report only reads, and serves a stack in trouble too while it names its buckets; a repair hands work to its function.
   const stack: ReadableStack = options.fix ? await requireDeployedStack(target, clients) : await requireReadableStack(target, clients);
   const { outputs, parameters, trouble } = stack;
-  if (trouble) console.error(`note: ${trouble}; reporting on its buckets as they are meanwhile (FIX=1 waits until it is recovered)`);
+  if (trouble) console.error(`note: ${trouble}; reporting on its buckets as they are meanwhile (FIX=1 is refused until it is recovered)`);
   const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
   const folder = asFolder(options.prefix) ?? '';
 

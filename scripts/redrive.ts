@@ -23,7 +23,7 @@ run(async () => {
   // A dry run only lists, and serves a stack in trouble too while it names its queue; a redrive hands work to its function.
   const stack: ReadableStack = options.dryRun ? await requireReadableStack(target, clients) : await requireDeployedStack(target, clients);
   const { outputs, parameters, trouble } = stack;
-  if (trouble) console.error(`note: ${trouble}; listing its parked events meanwhile (a redrive waits until it is recovered)`);
+  if (trouble) console.error(`note: ${trouble}; listing its parked events meanwhile (a redrive is refused until it is recovered)`);
   // A dry run only lists; a redrive would fail every event on a function deleted by hand.
   if (!options.dryRun) await requireStackFunction(target, clients, outputs.BackupFunctionName);
   const queueUrl = outputs.FailedEventsQueueUrl;
