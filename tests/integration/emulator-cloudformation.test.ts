@@ -569,6 +569,36 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(retention).toBe(14);
   });
 
+  it('reads a change set without ChangeSetType as an UPDATE of the stack of that name, as CloudFormation does, and makes no second stack', async () => {
+    // Prepare
+    const StackName = 'kit-cfn-untyped-it';
+    const template = (retention: number): Template => ({
+      Resources: { Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/kit/${StackName}`, RetentionInDays: retention } } },
+    });
+    await createdStack(StackName, template(7));
+    const create = (name: string, ChangeSetName: string, ChangeSetType?: 'CREATE') =>
+      cloudFormation.send(new CreateChangeSetCommand({ StackName: name, ChangeSetName, ChangeSetType, TemplateBody: JSON.stringify(template(14)) }))
+        .then(() => 'created', (error: Error) => `${error.name}: ${error.message}`);
+    // Act
+    const untyped = await create(StackName, 'untyped');
+    const ofNoStack = await create('kit-cfn-untyped-none-it', 'untyped');
+    const secondCreate = await create(StackName, 'again', 'CREATE');
+    // Assess
+    expect([untyped, ofNoStack, secondCreate]).toEqual([
+      'created',
+      'ValidationError: Stack [kit-cfn-untyped-none-it] does not exist',
+      `ValidationError: Stack [${StackName}] already exists and cannot be created again with the changeSet [again].`,
+    ]);
+    const stacks = (await cloudFormation.send(new DescribeStacksCommand({}))).Stacks ?? [];
+    expect(stacks.filter((stack) => stack.StackName === StackName || stack.StackName === 'kit-cfn-untyped-none-it').map((stack) => stack.StackStatus)).toEqual(['CREATE_COMPLETE']);
+    const described = await cloudFormation.send(new DescribeChangeSetCommand({ StackName, ChangeSetName: 'untyped' }));
+    expect(described.Changes?.map((change) => [change.ResourceChange?.Action, change.ResourceChange?.LogicalResourceId])).toEqual([['Modify', 'Group']]);
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: 'untyped' }));
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    const retention = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/kit/${StackName}` }))).logGroups?.[0]?.retentionInDays;
+    expect(retention).toBe(14);
+  });
+
   it("shows the outputs of the template a change set brought, not the stack's earlier ones", async () => {
     // Prepare
     const StackName = 'kit-cfn-outputs-it';
