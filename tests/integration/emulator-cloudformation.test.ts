@@ -9,6 +9,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   ListStackResourcesCommand,
+  UpdateStackCommand,
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
@@ -567,6 +568,43 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(again).toBe(`InvalidChangeSetStatusException: ChangeSet [${first.ChangeSetId}] cannot be executed in its current status of [EXECUTE_COMPLETE]`);
     const retention = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/kit/${StackName}` }))).logGroups?.[0]?.retentionInDays;
     expect(retention).toBe(14);
+  });
+
+  it('gives a parameter an update leaves out its default, and one sent with UsePreviousValue the value the stack uses, as CloudFormation does', async () => {
+    // Prepare: two log groups whose retentions are parameters, both set at the create
+    const StackName = 'kit-cfn-previous-it';
+    const template: Template = {
+      Parameters: { First: { Type: 'Number', Default: 7 }, Second: { Type: 'Number', Default: 14 } },
+      Resources: {
+        FirstGroup: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/kit/${StackName}/first`, RetentionInDays: { Ref: 'First' } } },
+        SecondGroup: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/kit/${StackName}/second`, RetentionInDays: { Ref: 'Second' } } },
+      },
+    };
+    await createdStack(StackName, template, { First: '30', Second: '60' });
+    const retentions = async () => {
+      const groups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/kit/${StackName}/` }))).logGroups ?? [];
+      const parameters = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0]?.Parameters ?? [];
+      return {
+        live: groups.map((group) => `${group.logGroupName?.split('/').pop()}=${group.retentionInDays}`),
+        stack: parameters.map((parameter) => `${parameter.ParameterKey}=${parameter.ParameterValue}`).sort(),
+      };
+    };
+    // Act, Assess: an update that sends no parameter
+    await cloudFormation.send(new UpdateStackCommand({ StackName, UsePreviousTemplate: true, Parameters: [] }));
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    expect(await retentions()).toEqual({ live: ['first=7', 'second=14'], stack: ['First=7', 'Second=14'] });
+    // Act, Assess: the previous value of a parameter that took its default
+    await cloudFormation.send(new UpdateStackCommand({
+      StackName, UsePreviousTemplate: true, Parameters: [{ ParameterKey: 'First', UsePreviousValue: true }, { ParameterKey: 'Second', ParameterValue: '30' }],
+    }));
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    expect(await retentions()).toEqual({ live: ['first=7', 'second=30'], stack: ['First=7', 'Second=30'] });
+    // Act, Assess: a change set that sends no parameter
+    const update = await changeSet(StackName, template);
+    expect(update.Changes?.map((change) => change.ResourceChange?.LogicalResourceId)).toEqual(['SecondGroup']);
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: update.ChangeSetName }));
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    expect(await retentions()).toEqual({ live: ['first=7', 'second=14'], stack: ['First=7', 'Second=14'] });
   });
 
   it('reads a change set without ChangeSetType as an UPDATE of the stack of that name, as CloudFormation does, and makes no second stack', async () => {

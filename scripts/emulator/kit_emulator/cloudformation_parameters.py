@@ -27,6 +27,7 @@ Here:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from moto.cloudformation import parsing
@@ -155,16 +156,55 @@ def _create_change_set(self: CloudFormationBackend, stack_name: str, change_set_
     return _original_create_change_set(self, stack_name, change_set_name, template, parameters, *args, **kwargs)
 
 
+def _given_in_update(stack: Stack, parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    """The values an UpdateStack gives, a UsePreviousValue read as the value the stack uses: the one it was given, or
+    the default it took (moto looked only among the values given, and answered a 500 for one that took its default)."""
+    previous = effective_values(stack.template_dict, stack.parameters)
+    given = {}
+    for parameter in parameters:
+        key = parameter["ParameterKey"]
+        if parameter.get("UsePreviousValue"):
+            if key not in previous:
+                raise ValidationError(message=f"Invalid input for parameter key {key}. Cannot specify usePreviousValue as true for a parameter key not in the previous template")
+            given[key] = previous[key]
+        else:
+            given[key] = parameter.get("ParameterValue")
+    return given
+
+
 def _update_stack(self: CloudFormationBackend, name: str, template: str, role_arn: str | None,
                   parameters: list[dict[str, Any]], tags: dict[str, str] | None) -> Stack:
     stack = self.get_stack(name)
     _refuse_update(stack)
-    given = {p["ParameterKey"]: stack.parameters.get(p["ParameterKey"]) if p.get("UsePreviousValue") else p.get("ParameterValue")
-             for p in parameters}
+    given = _given_in_update(stack, parameters)
     parsed = _parsed(template)
     refuse_unresolved(parsed)
     validate(parsed, given)
-    return _original_update_stack(self, name, template, role_arn, parameters, tags)
+    sent = [{"ParameterKey": key, "ParameterValue": value} for key, value in given.items()]
+    return _original_update_stack(self, name, template, role_arn, sent, tags)
+
+
+def _inputs_replaced(update: Callable[..., None]) -> Callable[..., None]:
+    """ResourceMap.update (as the other modules have patched it) that takes the parameters it is given as the stack's
+    inputs, none included: moto kept the previous inputs when an update sent no parameter (its `if parameters:`), so
+    that every parameter kept its previous value, where CloudFormation gives each one left out its default, while the
+    change set listed the resources the defaults change and the stack said UPDATE_COMPLETE."""
+    def run(self: ResourceMap, template: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+        if parameters is not None:
+            self.input_parameters = dict(parameters)
+        update(self, template, parameters)
+    return run
+
+
+def _parameters_recorded(update: Callable[..., None]) -> Callable[..., None]:
+    """Stack.update (as the other modules have patched it) that records the parameters of an update that sent none
+    (moto kept the earlier ones, which UsePreviousValue then read)."""
+    def run(self: Stack, template: str, role_arn: str | None = None, parameters: dict[str, Any] | None = None,
+            tags: dict[str, str] | None = None) -> None:
+        update(self, template, role_arn, parameters=parameters, tags=tags)
+        if parameters is not None and self.status == "UPDATE_COMPLETE":
+            self.parameters = parameters
+    return run
 
 
 def _has_parameters(self: Stack, other_parameters: dict[str, Any]) -> bool:
@@ -204,3 +244,6 @@ def install() -> None:
     CloudFormationBackend.create_change_set = _create_change_set  # type: ignore[method-assign]
     CloudFormationBackend.update_stack = _update_stack  # type: ignore[method-assign]
     Stack.has_parameters = _has_parameters  # type: ignore[method-assign]
+    # (after cloudformation.install, whose updates these wrap)
+    ResourceMap.update = _inputs_replaced(ResourceMap.update)  # type: ignore[method-assign]
+    Stack.update = _parameters_recorded(Stack.update)  # type: ignore[method-assign]
