@@ -10,6 +10,7 @@ import {
   ExecuteChangeSetCommand,
   ListStackResourcesCommand,
   UpdateStackCommand,
+  ValidateTemplateCommand,
   type CloudFormationClient,
   type DescribeChangeSetCommandOutput,
 } from '@aws-sdk/client-cloudformation';
@@ -528,6 +529,25 @@ describe("the embedded emulator's CloudFormation updates", () => {
     // A property of that name is data, not a DependsOn.
     expect(propertyNamedDependsOn).toBe('accepted');
     expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
+  });
+
+  it("answers ValidateTemplate with the template's problem, as CloudFormation does, and accepts a template that has only warnings", async () => {
+    // Prepare
+    const validate = (template: Template) =>
+      cloudFormation.send(new ValidateTemplateCommand({ TemplateBody: JSON.stringify(template) }))
+        .then((valid) => `valid: ${valid.Description}`, (error: Error) => `${error.name}: ${error.message}`);
+    // Act
+    const answers = await Promise.all([
+      validate({ Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: { Ref: 'Missing' } } } } }),
+      validate({ Resources: { Topic: { Type: 'AWS::SNS::Topicc' } } }),
+      validate({ Description: 'an unused parameter', Parameters: { Unused: { Type: 'String', Default: 'x' } }, Resources: { Topic: { Type: 'AWS::SNS::Topic' } } } as Template),
+    ]);
+    // Assess
+    expect(answers).toEqual([
+      'ValidationError: Template format error: Unresolved resource dependencies [Missing] in the Resources block of the template',
+      "ValidationError: Resource type 'AWS::SNS::Topicc' does not exist in 'us-east-1'",
+      'valid: an unused parameter',
+    ]);
   });
 
   it('keeps a resource with DeletionPolicy Retain that an update leaves out of the template, and deletes one without', async () => {
