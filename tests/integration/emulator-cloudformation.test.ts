@@ -1,6 +1,7 @@
 import {
   CreateChangeSetCommand,
   CreateStackCommand,
+  DeleteChangeSetCommand,
   DeleteStackCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
@@ -8,6 +9,7 @@ import {
   DescribeStackResourcesCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  ListChangeSetsCommand,
   ListStackResourcesCommand,
   UpdateStackCommand,
   ValidateTemplateCommand,
@@ -669,6 +671,50 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
     const outputs = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0]?.Outputs ?? [];
     expect(Object.fromEntries(outputs.map((output) => [output.OutputKey, output.OutputValue]))).toEqual({ First: 'one', Second: 'kit-cfn-outputs-kept' });
+  });
+});
+
+describe("the embedded emulator's CloudFormation change sets of one name in two stacks", () => {
+  it('finds a change set by name only in the stack named, and by ARN in any, as CloudFormation does: the one executed updates its own stack', async () => {
+    // Prepare: two stacks, each with a change set of the same name that adds a topic
+    const ChangeSetName = 'kit-same-name';
+    const stacks = ['kit-cfn-scope-a-it', 'kit-cfn-scope-b-it'] as const;
+    const topics = (StackName: string, ...names: string[]): Template => ({
+      Resources: Object.fromEntries(names.map((name) => [name, { Type: 'AWS::SNS::Topic', Properties: { TopicName: `${StackName}-${name}` } }])),
+    });
+    const made = async (StackName: string) => {
+      const { Id } = await cloudFormation.send(new CreateChangeSetCommand({ StackName, ChangeSetName, ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(topics(StackName, 'Kept', 'Added')) }));
+      return Id;
+    };
+    const answer = (request: Promise<unknown>) => request.then(() => 'answered', (error: Error) => `${error.name}: ${error.message}`);
+    const listed = async (StackName: string) =>
+      ((await cloudFormation.send(new ListChangeSetsCommand({ StackName }))).Summaries ?? []).map((summary) => `${summary.StackName} ${summary.ChangeSetId}`);
+    const resources = async (StackName: string) =>
+      ((await cloudFormation.send(new DescribeStackResourcesCommand({ StackName }))).StackResources ?? []).map((resource) => resource.LogicalResourceId).sort();
+    const [a, b] = stacks;
+    for (const StackName of stacks) await createdStack(StackName, topics(StackName, 'Kept'));
+    const aId = await made(a);
+    let bId = await made(b);
+    // Act, Assess: described and listed within the stack named
+    const described = await cloudFormation.send(new DescribeChangeSetCommand({ StackName: b, ChangeSetName }));
+    expect([described.StackName, described.ChangeSetId]).toEqual([b, bId]);
+    expect(await listed(b)).toEqual([`${b} ${bId}`]);
+    expect(await answer(cloudFormation.send(new DescribeChangeSetCommand({ ChangeSetName })))).toBe(
+      'ValidationError: StackName must be specified if ChangeSetName is not specified as an ARN.',
+    );
+    expect((await cloudFormation.send(new DescribeChangeSetCommand({ ChangeSetName: aId }))).StackName).toBe(a);
+    // Act, Assess: deleted within the stack named
+    await cloudFormation.send(new DeleteChangeSetCommand({ StackName: b, ChangeSetName }));
+    expect([await listed(a), await listed(b)]).toEqual([[`${a} ${aId}`], []]);
+    // Act, Assess: executed within the stack named, the other stack's change set left as it was
+    bId = await made(b);
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName: a, ChangeSetName }));
+    expect(await settledStatus(a)).toBe('UPDATE_COMPLETE');
+    expect([await resources(a), await resources(b)]).toEqual([['Added', 'Kept'], ['Kept']]);
+    expect((await cloudFormation.send(new DescribeChangeSetCommand({ StackName: b, ChangeSetName }))).ExecutionStatus).toBe('AVAILABLE');
+    await cloudFormation.send(new ExecuteChangeSetCommand({ ChangeSetName: bId }));
+    expect(await settledStatus(b)).toBe('UPDATE_COMPLETE');
+    expect(await resources(b)).toEqual(['Added', 'Kept']);
   });
 });
 

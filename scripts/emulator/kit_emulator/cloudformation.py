@@ -39,6 +39,7 @@ from moto.s3.models import FakeBucket, s3_backends
 from moto.sns.models import sns_backends
 from moto.utilities.utils import get_partition
 
+from .cloudformation_change_set_scope import change_set_named
 from .s3_invoke_permission import destination
 from .s3_notification_filters import stored_name
 from .s3_notification_overlap import ambiguity
@@ -806,34 +807,22 @@ def _stack_update(self: Stack, *args: Any, **kwargs: Any) -> None:
         _roll_back_update(self, error, before)
 
 
-class ChangeSetNotFound(CloudFormationError):
-    code = "ChangeSetNotFoundException"
-
-
 class InvalidChangeSetStatus(CloudFormationError):
     code = "InvalidChangeSetStatusException"
 
 
-def _change_set_named(backend: CloudFormationBackend, change_set_name: str) -> Any:
-    """The change set of that ARN or name, or CloudFormation's ChangeSetNotFound: moto answered DescribeChangeSet
-    "Stack with id <change set> does not exist", and DeleteChangeSet and ExecuteChangeSet a bare 500."""
-    change_set = backend.change_sets.get(change_set_name) or next(
-        (cs for cs in backend.change_sets.values() if cs.change_set_name == change_set_name), None)
-    if change_set is None:
-        raise ChangeSetNotFound(f"ChangeSet [{change_set_name}] does not exist")
-    return change_set
+# moto found a change set by its name in any stack (see cloudformation_change_set_scope.py), and answered a missing one
+# with DescribeChangeSet's "Stack with id <change set> does not exist", DeleteChangeSet's and ExecuteChangeSet's bare 500.
+def _describe_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> Any:
+    return change_set_named(self, change_set_name, stack_name)
 
 
-def _describe_change_set(self: CloudFormationBackend, change_set_name: str) -> Any:
-    return _change_set_named(self, change_set_name)
-
-
-def _delete_change_set(self: CloudFormationBackend, change_set_name: str) -> None:
-    del self.change_sets[_change_set_named(self, change_set_name).change_set_id]
+def _delete_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
+    del self.change_sets[change_set_named(self, change_set_name, stack_name).change_set_id]
 
 
 def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> None:
-    change_set = _change_set_named(self, change_set_name)
+    change_set = change_set_named(self, change_set_name, stack_name)
     # moto executed any change set it found, a failed or an executed one too, and kept the others of the stack, which
     # then applied what they were made against: a deploy beside another undid it with a change set made before it.
     if change_set.execution_status != "AVAILABLE":
@@ -845,7 +834,8 @@ def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack
     updated = self.stacks.get(change_set.stack_id) if change_set.change_set_type != "CREATE" else None
     before = _Before(updated) if updated is not None else None
     try:
-        _original_execute_change_set(self, change_set_name, stack_name)
+        # By its ARN: moto's own look-up by name would take the last change set of that name in any stack.
+        _original_execute_change_set(self, change_set.change_set_id, stack_name)
     except Exception as error:
         change_set.execution_status = "EXECUTE_FAILED"
         stack = self.stacks[change_set.stack_id]
