@@ -533,6 +533,33 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
   });
 
+  it('refuses a template body it cannot read as CloudFormation does, a ValidationError that says where, in every operation that takes one', async () => {
+    // Prepare: a stack to update, and bodies that are neither YAML nor JSON, or no mapping
+    const StackName = 'kit-cfn-unreadable-it';
+    await createdStack(StackName, { Resources: { Topic: { Type: 'AWS::SNS::Topic', Properties: { TopicName: `${StackName}-topic` } } } });
+    const bodies = [
+      ['Resources:\n  Topic:\n\tType: AWS::SNS::Topic\n', 'YAML not well-formed. (line 3, column 1)'],
+      ['Resources:\n  Topic: {Type: AWS::SNS::Topic, Properties: [\n', 'YAML not well-formed. (line 3, column 1)'],
+      ['{"Resources": {,}}', 'JSON not well-formed. (line 1, column 16)'],
+      ['just text', 'unsupported structure.'],
+    ];
+    // (one try: a 500 is retried by the SDK, a ValidationError is not)
+    const answer = (request: Promise<unknown>) => request.then(() => 'answered', (error: Error & { $metadata?: { attempts?: number } }) => `${error.name}: ${error.message} (${error.$metadata?.attempts} try)`);
+    for (const [TemplateBody, problem] of bodies) {
+      // Act
+      const answers = [
+        await answer(cloudFormation.send(new CreateStackCommand({ StackName: 'kit-cfn-unreadable-new-it', TemplateBody }))),
+        await answer(cloudFormation.send(new CreateChangeSetCommand({ StackName: 'kit-cfn-unreadable-new-it', ChangeSetName: 'unreadable', ChangeSetType: 'CREATE', TemplateBody }))),
+        await answer(cloudFormation.send(new CreateChangeSetCommand({ StackName, ChangeSetName: 'unreadable', ChangeSetType: 'UPDATE', TemplateBody }))),
+        await answer(cloudFormation.send(new UpdateStackCommand({ StackName, TemplateBody }))),
+      ];
+      // Assess
+      expect(answers).toEqual(Array(4).fill(`ValidationError: Template format error: ${problem} (1 try)`));
+    }
+    const stacks = (await cloudFormation.send(new DescribeStacksCommand({}))).Stacks ?? [];
+    expect(stacks.filter((stack) => stack.StackName?.startsWith('kit-cfn-unreadable')).map((stack) => [stack.StackName, stack.StackStatus])).toEqual([[StackName, 'CREATE_COMPLETE']]);
+  });
+
   it("answers ValidateTemplate with the template's problem, as CloudFormation does, and accepts a template that has only warnings", async () => {
     // Prepare
     const validate = (template: Template) =>
