@@ -656,6 +656,36 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(await retentions()).toEqual({ live: ['first=7', 'second=14'], stack: ['First=7', 'Second=14'] });
   });
 
+  it("reads a change set's UsePreviousValue as an update does: a list parameter's value as sent, and a key the previous template lacks refused", async () => {
+    // Prepare: a log group named from a CommaDelimitedList, whose retention is another parameter
+    const StackName = 'kit-cfn-previous-list-it';
+    const template: Template = {
+      Parameters: { Names: { Type: 'CommaDelimitedList' }, Retention: { Type: 'Number', Default: 7 } },
+      Resources: {
+        Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: { 'Fn::Join': ['/', ['', 'kit', StackName, { 'Fn::Select': [1, { Ref: 'Names' }] }]] }, RetentionInDays: { Ref: 'Retention' } } },
+      },
+    };
+    await createdStack(StackName, template, { Names: 'first,second' });
+    const create = (ChangeSetName: string, sent: Template, Parameters: { ParameterKey: string; ParameterValue?: string; UsePreviousValue?: boolean }[]) =>
+      cloudFormation.send(new CreateChangeSetCommand({ StackName, ChangeSetName, ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(sent), Parameters }));
+    // Act, Assess: a key the previous template did not declare is refused, naming it
+    const widened: Template = { ...template, Parameters: { ...template.Parameters, Added: { Type: 'String', Default: 'a' } } };
+    await expect(create('previous-added', widened, [{ ParameterKey: 'Added', UsePreviousValue: true }])).rejects.toThrow(
+      'Invalid input for parameter key Added. Cannot specify usePreviousValue as true for a parameter key not in the previous template',
+    );
+    // Act: the list's previous value, with a new retention
+    await create('previous-list', template, [{ ParameterKey: 'Names', UsePreviousValue: true }, { ParameterKey: 'Retention', ParameterValue: '14' }]);
+    await waitFor('the change set', async () => {
+      const described = await cloudFormation.send(new DescribeChangeSetCommand({ StackName, ChangeSetName: 'previous-list' }));
+      return described.Status === 'CREATE_COMPLETE' ? described : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: 'previous-list' }));
+    // Assess
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    const groups = (await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/kit/${StackName}/` }))).logGroups ?? [];
+    expect(groups.map((group) => `${group.logGroupName}=${group.retentionInDays}`)).toEqual([`/kit/${StackName}/second=14`]);
+  });
+
   it('reads a change set without ChangeSetType as an UPDATE of the stack of that name, as CloudFormation does, and makes no second stack', async () => {
     // Prepare
     const StackName = 'kit-cfn-untyped-it';

@@ -34,6 +34,7 @@ from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.parsing import ResourceMap
+from moto.cloudformation.responses import CloudFormationResponse
 
 from .cloudformation_references import refuse_unresolved
 
@@ -184,6 +185,21 @@ def _update_stack(self: CloudFormationBackend, name: str, template: str, role_ar
     return _original_update_stack(self, name, template, role_arn, sent, tags)
 
 
+def _previous_values_read(create_change_set: Callable[[CloudFormationResponse], Any]) -> Callable[[CloudFormationResponse], Any]:
+    """CreateChangeSet's response with an UPDATE's UsePreviousValue read as UpdateStack reads it (_given_in_update):
+    moto's response took the stack's resolved value, a list for a CommaDelimitedList, which the change set then failed
+    to split while it ran ('list' object has no attribute 'split', the stack rolled back), and answered a key the
+    previous template lacks with a bare 500 that the CLI retried."""
+    def respond(self: CloudFormationResponse) -> Any:
+        parameters = self._get_param("Parameters") or []
+        stack = _stack_named(self.cloudformation_backend, self._get_param("StackName") or "")
+        if self._get_param("ChangeSetType") == "UPDATE" and stack is not None and any(p.get("UsePreviousValue") for p in parameters):
+            self.params["Parameters"] = [{"ParameterKey": key, "ParameterValue": value}
+                                         for key, value in _given_in_update(stack, parameters).items()]
+        return create_change_set(self)
+    return respond
+
+
 def _inputs_replaced(update: Callable[..., None]) -> Callable[..., None]:
     """ResourceMap.update (as the other modules have patched it) that takes the parameters it is given as the stack's
     inputs, none included: moto kept the previous inputs when an update sent no parameter (its `if parameters:`), so
@@ -244,6 +260,8 @@ def install() -> None:
     CloudFormationBackend.create_change_set = _create_change_set  # type: ignore[method-assign]
     CloudFormationBackend.update_stack = _update_stack  # type: ignore[method-assign]
     Stack.has_parameters = _has_parameters  # type: ignore[method-assign]
+    # (before cloudformation_change_set_type, whose default ChangeSetType this reads)
+    CloudFormationResponse.create_change_set = _previous_values_read(CloudFormationResponse.create_change_set)  # type: ignore[method-assign]
     # (after cloudformation.install, whose updates these wrap)
     ResourceMap.update = _inputs_replaced(ResourceMap.update)  # type: ignore[method-assign]
     Stack.update = _parameters_recorded(Stack.update)  # type: ignore[method-assign]
