@@ -16,9 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from moto.cloudformation.exceptions import CloudFormationError, ValidationError
-from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.cloudformation.models import CloudFormationBackend
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult, EmptyResult
+
+from .cloudformation_stacks import existing_stack
 
 
 class ChangeSetNotFound(CloudFormationError):
@@ -29,13 +31,6 @@ def _is_arn(change_set_name: str) -> bool:
     return change_set_name.startswith("arn:")
 
 
-def _stack_named(backend: CloudFormationBackend, stack_name: str) -> Stack:
-    stack = next((s for s in backend.stacks.values() if stack_name in (s.name, s.stack_id)), None)
-    if stack is None:
-        raise ValidationError(message=f"Stack [{stack_name}] does not exist")
-    return stack
-
-
 def change_set_named(backend: CloudFormationBackend, change_set_name: str, stack_name: str | None) -> Any:
     """The change set of that ARN, or of that name in the stack named, else CloudFormation's refusal."""
     if _is_arn(change_set_name):
@@ -43,7 +38,7 @@ def change_set_named(backend: CloudFormationBackend, change_set_name: str, stack
     elif not stack_name:
         raise ValidationError(message="StackName must be specified if ChangeSetName is not specified as an ARN.")
     else:
-        stack = _stack_named(backend, stack_name)
+        stack = existing_stack(backend, stack_name)
         change_set = next((cs for cs in backend.change_sets.values()
                            if cs.stack_id == stack.stack_id and cs.change_set_name == change_set_name), None)
     if change_set is None:
@@ -63,7 +58,7 @@ def _delete_change_set(self: CloudFormationResponse) -> EmptyResult:
 
 
 def _list_change_sets(self: CloudFormationResponse) -> ActionResult:
-    stack = _stack_named(self.cloudformation_backend, self._get_param("StackName"))
+    stack = existing_stack(self.cloudformation_backend, self._get_param("StackName"))
     return ActionResult({"Summaries": [cs for cs in self.cloudformation_backend.list_change_sets() if cs.stack_id == stack.stack_id]})
 
 

@@ -15,12 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
-from moto.cloudformation.models import CloudFormationBackend, Stack
+from moto.cloudformation.models import CloudFormationBackend
 from moto.cloudformation.responses import CloudFormationResponse
 
-
-def _live_stack(backend: CloudFormationBackend, name_or_id: str) -> Stack | None:
-    return next((stack for stack in backend.stacks.values() if name_or_id in (stack.name, stack.stack_id)), None)
+from .cloudformation_stacks import existing_stack, live_stack
 
 
 def _update_by_default(create_change_set: Callable[[CloudFormationResponse], Any]) -> Callable[[CloudFormationResponse], Any]:
@@ -28,10 +26,9 @@ def _update_by_default(create_change_set: Callable[[CloudFormationResponse], Any
     def respond(self: CloudFormationResponse) -> Any:
         if self._get_param("ChangeSetType") is None:
             self.params["ChangeSetType"] = "UPDATE"
-        stack_name = self._get_param("StackName")
-        # (moto's own look-up answered "Stack with id … does not exist", the words of DescribeStacks)
-        if self._get_param("ChangeSetType") == "UPDATE" and _live_stack(self.cloudformation_backend, stack_name) is None:
-            raise ValidationError(message=f"Stack [{stack_name}] does not exist")
+        # An UPDATE of no stack is refused in CloudFormation's words (moto's look-up gave DescribeStacks' "Stack with id …").
+        if self._get_param("ChangeSetType") == "UPDATE":
+            existing_stack(self.cloudformation_backend, self._get_param("StackName"))
         return create_change_set(self)
     return respond
 
@@ -39,7 +36,7 @@ def _update_by_default(create_change_set: Callable[[CloudFormationResponse], Any
 def _no_second_stack(create_change_set: Callable[..., tuple[str, str]]) -> Callable[..., tuple[str, str]]:
     """CreateChangeSet (as the other modules have patched it) that refuses a CREATE for a name whose stack exists."""
     def create(self: CloudFormationBackend, stack_name: str, change_set_name: str, *args: Any, **kwargs: Any) -> tuple[str, str]:
-        existing = _live_stack(self, stack_name)
+        existing = live_stack(self, stack_name)
         if kwargs.get("change_set_type") == "CREATE" and existing is not None and existing.status != "REVIEW_IN_PROGRESS":
             raise ValidationError(message=f"Stack [{stack_name}] already exists and cannot be created again with the changeSet [{change_set_name}].")
         return create_change_set(self, stack_name, change_set_name, *args, **kwargs)

@@ -37,6 +37,7 @@ from moto.cloudformation.parsing import ResourceMap
 from moto.cloudformation.responses import CloudFormationResponse
 
 from .cloudformation_references import refuse_unresolved
+from .cloudformation_stacks import live_stack
 
 UPDATABLE_STATUSES = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE",
                       "IMPORT_ROLLBACK_COMPLETE"}
@@ -124,10 +125,6 @@ def _refuse_update(stack: Stack) -> None:
         raise ValidationError(message=f"Stack:{stack.stack_id} is in {stack.status} state and can not be updated.")
 
 
-def _stack_named(backend: CloudFormationBackend, name_or_id: str) -> Stack | None:
-    return next((s for s in backend.stacks.values() if name_or_id in (s.name, s.stack_id)), None)
-
-
 _original_create_stack = CloudFormationBackend.create_stack
 _original_create_change_set = CloudFormationBackend.create_change_set
 _original_update_stack = CloudFormationBackend.update_stack
@@ -148,7 +145,7 @@ def _create_stack(self: CloudFormationBackend, name: str, template: str, paramet
 def _create_change_set(self: CloudFormationBackend, stack_name: str, change_set_name: str, template: str,
                        parameters: dict[str, Any], *args: Any, **kwargs: Any) -> tuple[str, str]:
     change_set_type = kwargs.get("change_set_type", args[1] if len(args) > 1 else "CREATE")
-    existing = _stack_named(self, stack_name)
+    existing = live_stack(self, stack_name)
     if change_set_type == "UPDATE" and existing is not None:
         _refuse_update(existing)
     parsed = _parsed(template)
@@ -192,7 +189,7 @@ def _previous_values_read(create_change_set: Callable[[CloudFormationResponse], 
     previous template lacks with a bare 500 that the CLI retried."""
     def respond(self: CloudFormationResponse) -> Any:
         parameters = self._get_param("Parameters") or []
-        stack = _stack_named(self.cloudformation_backend, self._get_param("StackName") or "")
+        stack = live_stack(self.cloudformation_backend, self._get_param("StackName") or "")
         if self._get_param("ChangeSetType") == "UPDATE" and stack is not None and any(p.get("UsePreviousValue") for p in parameters):
             self.params["Parameters"] = [{"ParameterKey": key, "ParameterValue": value}
                                          for key, value in _given_in_update(stack, parameters).items()]
