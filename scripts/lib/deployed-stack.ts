@@ -6,7 +6,7 @@ import type { Clients } from './clients.js';
 import { completeOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { describeStack, madeFromKitTemplate, NOT_THE_KITS, outputsOf, parametersOf } from './stack.js';
-import { conditionOf, deployVerb, functionGoneAdvice, needsRecovery, StackCondition, StackNeedsRecovery, stackStatusLine, verbsCanRun } from './stack-state.js';
+import { conditionOf, deployVerb, functionGoneAdvice, isDeleting, needsRecovery, StackCondition, StackNeedsRecovery, stackStatusLine, verbsCanRun } from './stack-state.js';
 import { projectRoot } from './paths.js';
 import type { Target } from './targets.js';
 
@@ -101,7 +101,7 @@ export function stackToRead(target: Target, readiness: StackReadiness): StackToR
   // The advice for a running operation (wait, then run this again) is for the verbs that wait; a read goes on meanwhile.
   const busy = conditionOf(stack.StackStatus ?? '') === StackCondition.busy;
   const trouble = busy ? `${stackStatusLine(target, stack)}: an operation is under way, and what it changes may show midway` : problem.message;
-  const deleting = stack.StackStatus?.startsWith('DELETE_') ? { deleting: true } : {};
+  const deleting = isDeleting(stack.StackStatus ?? '') ? { deleting: true } : {};
   return { readable: true, stack, deployed: { stackName, outputs, parameters: parametersOf(stack), trouble, ...deleting } };
 }
 

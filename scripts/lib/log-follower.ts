@@ -2,7 +2,7 @@ import type { Stack } from '@aws-sdk/client-cloudformation';
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { shownLines } from '../../handler/shown-name.js';
 import { awsCli } from './aws-cli.js';
-import { deployVerb, recoveryAdvice, stackStatusLine } from './stack-state.js';
+import { deployVerb, isDeleting, recoveryAdvice, stackStatusLine } from './stack-state.js';
 import { TargetName, type Target } from './targets.js';
 
 /** CloudWatch Logs takes each log stream in on its own, often seconds late: every read goes this far back again. */
@@ -75,8 +75,9 @@ export type MissingGroup = { readonly stop: string } | { readonly wait: string }
 export function missingGroup(target: Pick<Target, 'name' | 'region'>, logGroupName: string, retentionDays: string | undefined, stack: Stack | undefined): MissingGroup {
   if (!stack) return { stop: `${logGroupName} is gone with its stack: \`${deployVerb(target)}\` makes both again` };
   // A delete under way or failed took it with the stack's other resources: nothing makes it again, and waiting never ends.
-  if (stack.StackStatus?.startsWith('DELETE_')) {
-    return { stop: `${logGroupName} is gone with the stack's delete (${stackStatusLine(target, stack)}): ${recoveryAdvice(target, stack.StackName ?? '?', stack.StackStatus)}` };
+  const status = stack.StackStatus ?? '';
+  if (isDeleting(status)) {
+    return { stop: `${logGroupName} is gone with the stack's delete (${stackStatusLine(target, stack)}): ${recoveryAdvice(target, stack.StackName ?? '?', status)}` };
   }
   // Deleted by hand: followed again once it is back (made by the function's next invocation on the emulators, by hand on AWS).
   return { wait: deletedGroupNotice(target, logGroupName, retentionDays) };

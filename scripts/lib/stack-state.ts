@@ -24,6 +24,9 @@ export function conditionOf(status: string): StackCondition {
   return StackCondition.needsRecovery;
 }
 
+/** A delete under way or failed: what the stack names may have gone with it already. */
+export const isDeleting = (status: string) => status.startsWith('DELETE_');
+
 /** Whether the verbs that use a deployed stack (seed, redrive, reconcile, logs …) work with a stack in this status. */
 export function verbsCanRun(status: string): boolean {
   const condition = conditionOf(status);
