@@ -541,6 +541,12 @@ function holdsBytesOf(backup: ContentFacts, destination: ObjectVersion): Content
   return comparison?.same && comparison.by !== ComparedBy.size ? comparison : undefined;
 }
 
+/** A read made at most once, when first asked for: later askers share its answer (or its error). */
+function onceRead<T>(read: () => Promise<T>): () => Promise<T> {
+  let answer: Promise<T> | undefined;
+  return () => (answer ??= read());
+}
+
 /** Refuses a request whose options do not go together, before anything is read (RestoreRequestError). */
 export function refuseUnclearRequest(request: Pick<RestoreRequest, 'key' | 'prefix' | 'version' | 'at'>): void {
   if (Boolean(request.key) === Boolean(request.prefix !== undefined)) throw new RestoreRequestError('name either KEY=<key> or PREFIX=<folder/> (with AT=<time>)');
@@ -572,13 +578,25 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
   // A backup chosen by the inbox version it names must hold that version's bytes, where the inbox can tell them: a
   // version this identity may not describe (a KMS key's policy) is taken by its name, as one that is gone.
   const inboxBucket = buckets.inboxBucket;
-  const holdsItsSource = (key: string) =>
-    sourceBytesCheck(inboxBucket === undefined ? async () => undefined : (versionId) => inboxContentOf(s3, inboxBucket, key)(versionId).catch(() => undefined));
   const limit = pLimit(HEAD_CONCURRENCY);
   return Promise.all(
     keys.map((key) =>
       limit(async (): Promise<PlannedRestore> => {
         const target = { bucket: destination.bucket, key: `${destination.prefix}${key}` };
+        const occupantOf = onceRead(() => headObjectVersion(s3, target.bucket, target.key));
+        // Restored to its own place, the key's current inbox version is what the restore would overwrite: read once,
+        // it also answers for the version a backup names when that is the current one (the usual case).
+        const inPlace = target.bucket === inboxBucket && target.key === key;
+        const inboxCurrentOf = inPlace ? occupantOf : onceRead(() => headObjectVersion(s3, inboxBucket!, key));
+        const inboxContent: InboxContent =
+          inboxBucket === undefined
+            ? async () => undefined
+            : async (versionId) => {
+                const current = inPlace ? await inboxCurrentOf().catch(() => undefined) : undefined;
+                if (current?.versionId === versionId) return current.content;
+                return inboxContentOf(s3, inboxBucket, key)(versionId).catch(() => undefined);
+              };
+        const holdsItsSource = sourceBytesCheck(inboxContent);
         const skip = (skipped: SkipReason, reason: string): PlannedRestore => ({ key, destination: target, action: RestoreAction.skip, skipped, reason });
         // Only a TO= folder lengthens a key: the inbox's own keys fit, and a key too long by itself is in no backup.
         if (keyBytes(target.key) > MAX_KEY_BYTES && keyBytes(key) <= MAX_KEY_BYTES) {
@@ -606,7 +624,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);
         // An inbox that is not versioned names every version "null": only the times tell its versions apart.
         const inboxVersionId = then && then.held && then.versionId !== 'null' ? then.versionId : undefined;
-        const { backup, otherBytes, otherBytesSources } = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request, inboxVersionId, holdsItsSource(key));
+        const { backup, otherBytes, otherBytesSources } = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request, inboxVersionId, holdsItsSource);
         // Backups passed over for naming an inbox version with other bytes: said when no other holds it.
         const several = otherBytesSources.length > 1;
         const tampered =
@@ -631,7 +649,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           const kept = request.version ?? otherBytesSources[0]!;
           const missing = request.version ? `no backup of version ${request.version}` : 'no backup that holds the bytes of the inbox version it names';
           // The inbox's current version, intact, needs no restore: its backup needs writing again, as a repair does.
-          const current = await headObjectVersion(s3, buckets.inboxBucket!, key).catch(() => undefined);
+          const current = await inboxCurrentOf().catch(() => undefined);
           const keep =
             current?.versionId === kept
               ? `${several ? `version ${kept}` : 'that version'} is the inbox's current one, intact, with nothing to restore: ${makeCommand(request, 'reconcile FIX=1')} backs it up again`
@@ -640,7 +658,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         }
         const onlyMarkers = (backups.get(key) ?? []).length > 0 && (backups.get(key) ?? []).every((entry) => entry.deleteMarker);
         if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}${onlyMarkers ? `: ${ONLY_DELETE_MARKERS}` : ''}`);
-        const occupant = await headObjectVersion(s3, target.bucket, target.key);
+        const occupant = await occupantOf();
         const occupiedBy = occupant?.content.etag;
         const occupiedByVersion = occupant?.versionId;
         const howChosen = { ...(request.at && !then ? { historyGone: true } : {}), ...(otherBytes > 0 ? { passedOver: otherBytes, passedOverSources: otherBytesSources } : {}) };

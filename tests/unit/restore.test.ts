@@ -339,6 +339,35 @@ describe('planRestore where the destination already holds what it would write', 
   });
 });
 
+describe('planRestore of a key’s latest backup, its inbox copy in place', () => {
+  it('reads the inbox’s current version once: as the version the backup names and as what the restore would overwrite', async () => {
+    // Prepare: docs/a.txt is intact in the inbox, and its latest backup names its current version
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const current = model.put('the-inbox', 'docs/a.txt', { body: 'report' });
+    model.put('the-backups', 'docs/a.txt', { body: 'report', metadata: { 'source-version-id': current } });
+    // Act
+    const [item] = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', force: false });
+    // Assess
+    expect(item).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.alreadyThere, occupiedByVersion: current });
+    expect(s3.commandCalls(HeadObjectCommand, { Bucket: 'the-inbox' })).toHaveLength(1);
+  });
+
+  it('still checks the bytes of the inbox version the backup names when the inbox’s current one is another', async () => {
+    // Prepare: the backup names an earlier inbox version, which holds other bytes (the backup was written by another hand)
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const earlier = model.put('the-inbox', 'docs/a.txt', { body: 'report' });
+    model.put('the-backups', 'docs/a.txt', { body: 'EVIL', metadata: { 'source-version-id': earlier } });
+    model.deleteKey('the-inbox', 'docs/a.txt');
+    // Act
+    const [item] = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', force: false });
+    // Assess
+    expect(item).toMatchObject({ action: RestoreAction.skip, skipped: SkipReason.noBackup });
+    expect(s3).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'the-inbox', Key: 'docs/a.txt', VersionId: earlier });
+  });
+});
+
 describe('planRestore over the inbox’s current version', () => {
   const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
 
