@@ -656,7 +656,18 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
               : `the inbox still keeps ${several ? `version ${kept}` : 'that version'}: ${copyBackCommand(buckets.inboxBucket!, key, kept)} makes it current again`;
           return skip(SkipReason.noBackup, `${missing}${tampered}; ${keep}`);
         }
-        const onlyMarkers = (backups.get(key) ?? []).length > 0 && (backups.get(key) ?? []).every((entry) => entry.deleteMarker);
+        const history = backups.get(key) ?? [];
+        // A key named that no backup holds is most often typed otherwise than its upload was; a VERSION, an id copied from another key.
+        if (!backup && request.key !== undefined && history.length === 0) {
+          return skip(SkipReason.noBackup, `no backup of any version: a key is matched exactly, its case and blanks too (${listVersionsCommand(key, request.target)} gives the command that lists the backups' keys under its folder)`);
+        }
+        const onlyMarkers = history.length > 0 && history.every((entry) => entry.deleteMarker);
+        if (!backup && request.version && !onlyMarkers) {
+          return skip(
+            SkipReason.noBackup,
+            `no backup of version ${request.version}: it is neither a backup version id of the key nor the inbox version id one was copied from (${listVersionsCommand(key, request.target)} lists both)`,
+          );
+        }
         if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}${onlyMarkers ? `: ${ONLY_DELETE_MARKERS}` : ''}`);
         const occupant = await occupantOf();
         const occupiedBy = occupant?.content.etag;

@@ -368,6 +368,39 @@ describe('planRestore of a key’s latest backup, its inbox copy in place', () =
   });
 });
 
+describe('planRestore of a key or a version it cannot find', () => {
+  const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
+
+  it('says of a key no backup holds that keys are matched exactly, and how to see the backups’ keys', async () => {
+    // Prepare: the owner typed the key with another case
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.put('the-backups', 'Docs/a.txt', { metadata: { 'source-version-id': 's1' } });
+    // Act
+    const [item] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', force: false });
+    // Assess
+    expect(item).toMatchObject({
+      skipped: SkipReason.noBackup,
+      reason: "no backup of any version: a key is matched exactly, its case and blanks too (`make restore KEY='docs/a.txt' LIST=1` gives the command that lists the backups' keys under its folder)",
+    });
+  });
+
+  it('says of a VERSION that is no version of the key what it may be, and how to see the ids', async () => {
+    // Prepare: the key has a backup; the owner pasted an id of another key
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 's1' } });
+    // Act
+    const [item] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/a.txt', version: 'not-an-id', force: false, target: 'localstack' });
+    // Assess
+    expect(item).toMatchObject({
+      skipped: SkipReason.noBackup,
+      reason:
+        "no backup of version not-an-id: it is neither a backup version id of the key nor the inbox version id one was copied from (`make restore KEY='docs/a.txt' LIST=1 TARGET=localstack` lists both)",
+    });
+  });
+});
+
 describe('planRestore over the inbox’s current version', () => {
   const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
 
@@ -647,7 +680,8 @@ describe('planRestore into a folder that makes a key too long for S3', () => {
     // Act
     const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'k'.repeat(1100), version: 'v1', force: false });
     // Assess
-    expect(plan.map((item) => [item.action, item.skipped, item.reason])).toEqual([[RestoreAction.skip, SkipReason.noBackup, 'no backup of version v1']]);
+    expect(plan.map((item) => [item.action, item.skipped])).toEqual([[RestoreAction.skip, SkipReason.noBackup]]);
+    expect(plan[0]!.reason).toMatch(/^no backup of any version: a key is matched exactly, its case and blanks too \(`make restore KEY='k+' LIST=1` gives the command that lists the backups' keys under its folder\)$/);
   });
 });
 
