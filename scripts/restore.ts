@@ -143,8 +143,15 @@ run(async () => {
   const alreadyThere = (items: readonly PlannedRestore[]) => items.filter((item) => item.skipped === SkipReason.alreadyThere).length;
   if (writes.length === 0) {
     const done = alreadyThere(plan);
-    console.log(`nothing to restore${done > 0 ? `: ${done} key(s) hold their backup's bytes already` : ''}`);
-    return notRestored(request, plan).length > 0 ? ExitCode.failed : ExitCode.ok;
+    const held = done > 0 ? `${done} key(s) hold their backup's bytes already` : '';
+    // A key asked for and skipped (FORCE=1 missing, no such backup) is a restore refused, not one with nothing to do.
+    const refused = notRestored(request, plan).length;
+    if (refused === 0) {
+      console.log(`nothing to restore${held ? `: ${held}` : ''}`);
+      return ExitCode.ok;
+    }
+    console.log(`nothing restored: ${refused} key(s) not restored, for the reason the plan gives${held ? `; ${held}` : ''}`);
+    return ExitCode.failed;
   }
   const lost = writes.filter((item) => item.action === RestoreAction.overwrite && overwriteLoses(item)).length;
   const lostWarning = lost > 0 ? ` ${lost} of them in a bucket that keeps no versions (versioning never enabled, or suspended) ${lost === 1 ? 'is' : 'are'} lost for good.` : '';

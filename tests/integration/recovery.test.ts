@@ -525,6 +525,27 @@ describe('make restore PREFIX=', () => {
   }, 60_000);
 });
 
+describe('make restore KEY=, refused', () => {
+  it('says that nothing was restored, not that there was nothing to restore, when the key is skipped (exit 1)', async () => {
+    // Prepare: the scripts' stack; a key edited since its first backup, both versions backed up; the owner asks for the
+    // first one without FORCE
+    const { s3 } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const key = `refused-${Date.now()}/a.txt`;
+    const first = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'first' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, key, first.VersionId!, 10_000);
+    const edited = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'edited' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, key, edited.VersionId!, 10_000);
+    // Act
+    const finished = await runScript('restore', ['--key', key, '--version', first.VersionId!]);
+    // Assess
+    expect(finished.code).toBe(1);
+    expect(finished.stdout).toContain(`exists: FORCE=1 overwrites it`);
+    expect(finished.stdout).toContain('nothing restored: 1 key(s) not restored, for the reason the plan gives\n');
+    expect(finished.stdout).not.toContain('nothing to restore');
+  }, 60_000);
+});
+
 describe('make seed', () => {
   it('uploads a batch and waits for its backups without a warning: every upload and wait in flight listens to one signal', async () => {
     // Prepare: the stack the scripts find (named by the parameter file)
