@@ -200,6 +200,22 @@ async function describeBackupVersion(s3: S3Client, bucket: string, entry: Versio
   return { key: entry.key, versionId: entry.versionId, backedUpAt: entry.lastModified, size: head.size, latest: entry.latest, provenance, sourceTime, content: head.content };
 }
 
+/** Describes a backup version of one key (describeBackupVersion). */
+type DescribeBackup = (entry: VersionEntry) => Promise<BackupVersionInfo | undefined>;
+
+/**
+ * describeBackupVersion, each version of the key read at most once: a plan's walks (the backup to restore, the backup
+ * the inbox's current version has) start alike from the newest versions.
+ */
+function describedOnce(s3: S3Client, bucket: string): DescribeBackup {
+  const described = new Map<string, Promise<BackupVersionInfo | undefined>>();
+  return (entry) => {
+    const read = described.get(entry.versionId) ?? describeBackupVersion(s3, bucket, entry);
+    described.set(entry.versionId, read);
+    return read;
+  };
+}
+
 /** A delete marker in a key's backup history: the key was deleted in the backup bucket then, which the kit never does. */
 export type BackupDeleteMarker = { readonly key: string; readonly versionId: string; readonly deletedAt: Date; readonly latest: boolean };
 
@@ -343,12 +359,12 @@ function inboxStateAt(inboxHistory: VersionEntry[] | undefined, at: Date): Inbox
  * says nothing of when the version was complete). A "null" version (an unversioned inbox) is named by every backup
  * of the key, and is told apart by the time its backup recorded for it.
  */
-async function firstBackupOf(s3: S3Client, backupBucket: string, entries: readonly VersionEntry[], version: VersionEntry): Promise<BackupVersionInfo | undefined> {
+async function firstBackupOf(describe: DescribeBackup, entries: readonly VersionEntry[], version: VersionEntry): Promise<BackupVersionInfo | undefined> {
   const ofIt = (backup: BackupVersionInfo | undefined) =>
     backup?.provenance.sourceVersionId === version.versionId && (version.versionId !== 'null' || backup.sourceTime.getTime() === version.lastModified.getTime());
   const oldestFirst = entries.filter((entry) => !entry.deleteMarker).reverse();
   for (let start = 0; start < oldestFirst.length; start += WALK_WINDOW) {
-    const window = await Promise.all(oldestFirst.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
+    const window = await Promise.all(oldestFirst.slice(start, start + WALK_WINDOW).map(describe));
     const found = window.find(ofIt);
     if (found) return found;
   }
@@ -376,8 +392,7 @@ type Chosen = {
  * may write the backup bucket can write, and a newer backup naming the version with other bytes is passed over.
  */
 async function chooseVersion(
-  s3: S3Client,
-  backupBucket: string,
+  describe: DescribeBackup,
   entries: VersionEntry[],
   request: RestoreRequest,
   inboxVersionId: string | undefined,
@@ -385,7 +400,7 @@ async function chooseVersion(
 ): Promise<Chosen> {
   // A backup version id is in the listing: only the source's version id, which the provenance holds, needs the reads.
   const named = request.version ? entries.find((entry) => !entry.deleteMarker && entry.versionId === request.version) : undefined;
-  if (named) return { backup: await describeBackupVersion(s3, backupBucket, named), otherBytes: 0, otherBytesSources: [] };
+  if (named) return { backup: await describe(named), otherBytes: 0, otherBytesSources: [] };
   const versions = entries.filter((entry) => !entry.deleteMarker);
   const otherBytesSources: string[] = [];
   const passOver = (version: BackupVersionInfo) => {
@@ -397,7 +412,7 @@ async function chooseVersion(
     // The latest backup that holds the bytes of the inbox version it names, where the inbox can tell: read one at a
     // time, as the first one is the answer but where someone else wrote the backup bucket.
     for (const entry of versions) {
-      const version = await describeBackupVersion(s3, backupBucket, entry);
+      const version = await describe(entry);
       if (!version) continue;
       if (version.provenance.sourceVersionId === undefined || (await holdsItsSource(version))) return { backup: version, otherBytes, otherBytesSources };
       otherBytes += 1;
@@ -411,7 +426,7 @@ async function chooseVersion(
   // The walk reads a window of versions at once, newest first: a match deep in a long history costs a few rounds
   // of reads, not one round per version, and at most a window's reads are spent past it.
   for (let start = 0; start < versions.length; start += WALK_WINDOW) {
-    const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
+    const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map(describe));
     for (const version of window) {
       if (!version) continue;
       // A backup version id was looked up in the listing above: here VERSION can only be the source's.
@@ -467,8 +482,8 @@ function sourceBytesCheck(inboxContent: InboxContent): (version: BackupVersionIn
  * Which of these inbox versions some backup version of `key` holds: one that names it as its source and holds its
  * bytes (a name is metadata, which anyone who may write the backup bucket can write; a version no longer in the
  * inbox is taken by its name). Its history in the backup bucket (newest first) is listed here unless the caller has
- * it; it is read a window at a time, newest first, and no further once every one is found: an inbox version is
- * mostly held by one of the latest backups.
+ * it (`known`, with the reads of it made already); it is read a window at a time, newest first, and no further once
+ * every one is found: an inbox version is mostly held by one of the latest backups.
  */
 export async function sourcesHeld(
   s3: S3Client,
@@ -476,13 +491,14 @@ export async function sourcesHeld(
   key: string,
   inboxVersionIds: ReadonlySet<string>,
   inboxContent: InboxContent,
-  listed?: readonly VersionEntry[],
+  known?: { readonly listed: readonly VersionEntry[]; readonly describe: DescribeBackup },
 ): Promise<Set<string>> {
   const held = new Set<string>();
   const holdsItsSource = sourceBytesCheck(inboxContent);
-  const versions = (listed ?? (await historyOf(s3, backupBucket, key))).filter((entry) => !entry.deleteMarker);
+  const describe = known?.describe ?? describedOnce(s3, backupBucket);
+  const versions = (known?.listed ?? (await historyOf(s3, backupBucket, key))).filter((entry) => !entry.deleteMarker);
   for (let start = 0; start < versions.length && held.size < inboxVersionIds.size; start += WALK_WINDOW) {
-    const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map((entry) => describeBackupVersion(s3, backupBucket, entry)));
+    const window = await Promise.all(versions.slice(start, start + WALK_WINDOW).map(describe));
     for (const version of window) {
       const source = version?.provenance.sourceVersionId;
       if (version === undefined || source === undefined || !inboxVersionIds.has(source) || held.has(source)) continue;
@@ -597,6 +613,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
                 return inboxContentOf(s3, inboxBucket, key)(versionId).catch(() => undefined);
               };
         const holdsItsSource = sourceBytesCheck(inboxContent);
+        const describe = describedOnce(s3, buckets.backupBucket);
         const skip = (skipped: SkipReason, reason: string): PlannedRestore => ({ key, destination: target, action: RestoreAction.skip, skipped, reason });
         // Only a TO= folder lengthens a key: the inbox's own keys fit, and a key too long by itself is in no backup.
         if (keyBytes(target.key) > MAX_KEY_BYTES && keyBytes(key) <= MAX_KEY_BYTES) {
@@ -618,13 +635,13 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           `version ${version.versionId} was uploaded in parts, which S3 dates by the upload's start (${version.lastModified.toISOString()}), and ${backup ? `its backup shows it complete only by ${new Date(completeBy(backup)).toISOString()}` : 'no backup shows by when it was complete'}`;
         if (then && then.held === false && then.partsBelow) {
           const { partsBelow, deletedAt } = then;
-          const below = await firstBackupOf(s3, buckets.backupBucket, backups.get(key) ?? [], partsBelow);
+          const below = await firstBackupOf(describe, backups.get(key) ?? [], partsBelow);
           if (completeBy(below) > deletedAt.getTime()) return unknownAt(`the key was deleted at ${deletedAt.toISOString()}, and ${completion(partsBelow, below)}: which came last is unknown`);
         }
         if (then && !then.held) return skip(SkipReason.absentAtTime, `not in the inbox at ${request.at!.toISOString()}`);
         // An inbox that is not versioned names every version "null": only the times tell its versions apart.
         const inboxVersionId = then && then.held && then.versionId !== 'null' ? then.versionId : undefined;
-        const { backup, otherBytes, otherBytesSources } = await chooseVersion(s3, buckets.backupBucket, backups.get(key) ?? [], request, inboxVersionId, holdsItsSource);
+        const { backup, otherBytes, otherBytesSources } = await chooseVersion(describe, backups.get(key) ?? [], request, inboxVersionId, holdsItsSource);
         // Backups passed over for naming an inbox version with other bytes: said when no other holds it.
         const several = otherBytesSources.length > 1;
         const tampered =
@@ -632,7 +649,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
             ? `: ${otherBytes} backup version${otherBytes === 1 ? ' names' : 's name'} version${several ? 's' : ''} ${otherBytesSources.join(', ')} but hold${otherBytes === 1 ? 's' : ''} other bytes than the inbox keeps for ${several ? 'them' : 'it'} (tampered, or written by another tool: ${listVersionsCommand(key, request.target)} shows them)`
             : '';
         if (then && then.held === true && then.inParts) {
-          const first = await firstBackupOf(s3, buckets.backupBucket, backups.get(key) ?? [], then.inParts);
+          const first = await firstBackupOf(describe, backups.get(key) ?? [], then.inParts);
           // With no backup of it, the inbox still has it: it can be made current again.
           const keep = !first && inboxVersionId ? ` (no backup holds it; the inbox still keeps it: ${copyBackCommand(buckets.inboxBucket!, key, inboxVersionId)} makes it current again)` : '';
           if (completeBy(first) > request.at!.getTime()) return unknownAt(`${completion(then.inParts, first)}${keep}`);
@@ -680,13 +697,13 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           return { ...skip(SkipReason.alreadyThere, `s3://${target.bucket}/${shownName(target.key)} holds this backup's bytes already (${comparison.detail})`), backup, occupiedBy, occupiedByVersion, ...howChosen };
         }
         // Over the inbox's current version, a restore leaves it as an earlier version that no verb backs up: only a
-        // version the backups hold is overwritten. Its backups are under its own key: the key restored (listed
-        // already), or the same key under TO='s folder.
+        // version the backups hold is overwritten. Its backups are under its own key: the key restored (listed,
+        // and its newest versions read, already), or the same key under TO='s folder.
         const inTheWay = occupant?.versionId;
-        const listedHere = target.key === key ? (backups.get(key) ?? []) : undefined;
+        const knownHere = target.key === key ? { listed: backups.get(key) ?? [], describe } : undefined;
         const occupantContent: InboxContent = async () => occupant?.content;
         const intoInbox = target.bucket === buckets.inboxBucket || target.bucket === buckets.keptInbox;
-        if (inTheWay && intoInbox && (await sourcesHeld(s3, buckets.backupBucket, target.key, new Set([inTheWay]), occupantContent, listedHere)).size === 0) {
+        if (inTheWay && intoInbox && (await sourcesHeld(s3, buckets.backupBucket, target.key, new Set([inTheWay]), occupantContent, knownHere)).size === 0) {
           return {
             ...skip(
               SkipReason.occupantUnbacked,

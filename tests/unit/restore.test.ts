@@ -368,6 +368,26 @@ describe('planRestore of a key’s latest backup, its inbox copy in place', () =
   });
 });
 
+describe('planRestore of an earlier version over the inbox’s current one', () => {
+  it('reads each backup version once, choosing the backup and checking that the current version has one alike', async () => {
+    // Prepare: docs/a.txt edited three times, each version backed up; the owner asks for the first by its inbox version id
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const versions = ['first', 'second', 'third'].map((body) => {
+      const version = model.put('the-inbox', 'docs/a.txt', { body });
+      model.put('the-backups', 'docs/a.txt', { body, metadata: { 'source-version-id': version } });
+      return version;
+    });
+    // Act
+    const [item] = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', version: versions[0], force: true });
+    // Assess
+    expect(item).toMatchObject({ action: RestoreAction.overwrite, occupiedByVersion: versions[2] });
+    const backupHeads = s3.commandCalls(HeadObjectCommand, { Bucket: 'the-backups' }).map((call) => call.args[0].input.VersionId);
+    expect(backupHeads).toHaveLength(3);
+    expect(new Set(backupHeads).size).toBe(3);
+  });
+});
+
 describe('planRestore of a key or a version it cannot find', () => {
   const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
 
