@@ -716,6 +716,24 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(retention).toBe(14);
   });
 
+  it('shows the parameters as CloudFormation does: a NoEcho value as ****, a list as the text sent, in DescribeStacks and DescribeChangeSet', async () => {
+    // Prepare
+    const StackName = 'kit-cfn-shown-parameters-it';
+    const template: Template = {
+      Parameters: { Secret: { Type: 'String', NoEcho: true }, Names: { Type: 'CommaDelimitedList' }, Retention: { Type: 'Number', Default: 7 } },
+      Resources: { Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: { 'Fn::Join': ['/', ['', 'kit', StackName, { 'Fn::Select': [1, { Ref: 'Names' }] }]] }, RetentionInDays: { Ref: 'Retention' } } } },
+    };
+    const shown = (parameters: { ParameterKey?: string; ParameterValue?: string }[] = []) => parameters.map((p) => `${p.ParameterKey}=${p.ParameterValue}`).sort();
+    // Act
+    await createdStack(StackName, template, { Secret: 'hunter2', Names: 'first,second' });
+    const stack = (await cloudFormation.send(new DescribeStacksCommand({ StackName }))).Stacks?.[0];
+    const update = await changeSet(StackName, template, { Secret: 'hunter3', Names: 'first,third' });
+    // Assess
+    expect(shown(stack?.Parameters)).toEqual(['Names=first,second', 'Retention=7', 'Secret=****']);
+    expect(shown(update.Parameters)).toEqual(expect.arrayContaining(['Names=first,third', 'Secret=****']));
+    expect(shown(update.Parameters).join(' ')).not.toContain('hunter');
+  });
+
   it("shows the outputs of the template a change set brought, not the stack's earlier ones", async () => {
     // Prepare
     const StackName = 'kit-cfn-outputs-it';
