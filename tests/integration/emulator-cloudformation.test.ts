@@ -734,6 +734,31 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect(shown(update.Parameters).join(' ')).not.toContain('hunter');
   });
 
+  it('refuses a second change set of a name the stack has already, as CloudFormation does, and keeps the first', async () => {
+    // Prepare
+    const StackName = 'kit-cfn-same-change-set-it';
+    const template = (retention: number): Template => ({
+      Resources: { Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/kit/${StackName}`, RetentionInDays: retention } } },
+    });
+    await createdStack(StackName, template(7));
+    const create = (retention: number) =>
+      cloudFormation.send(new CreateChangeSetCommand({ StackName, ChangeSetName: 'same', ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(template(retention)) }))
+        .then(() => 'created', (error: Error) => `${error.name}: ${error.message}`);
+    // Act
+    const outcomes = [await create(14), await create(30)];
+    // Assess
+    expect(outcomes).toEqual(['created', 'AlreadyExistsException: ChangeSet same already exists']);
+    const listed = (await cloudFormation.send(new ListChangeSetsCommand({ StackName }))).Summaries ?? [];
+    expect(listed.map((summary) => summary.ChangeSetName)).toEqual(['same']);
+    await waitFor('the change set', async () => {
+      const described = await cloudFormation.send(new DescribeChangeSetCommand({ StackName, ChangeSetName: 'same' }));
+      return described.Status === 'CREATE_COMPLETE' ? described : undefined;
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    await cloudFormation.send(new ExecuteChangeSetCommand({ StackName, ChangeSetName: 'same' }));
+    expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
+    expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/kit/${StackName}` }))).logGroups?.[0]?.retentionInDays).toBe(14);
+  });
+
   it("shows the outputs of the template a change set brought, not the stack's earlier ones", async () => {
     // Prepare
     const StackName = 'kit-cfn-outputs-it';
