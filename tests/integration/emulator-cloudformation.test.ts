@@ -759,6 +759,25 @@ describe("the embedded emulator's CloudFormation updates", () => {
     expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/kit/${StackName}` }))).logGroups?.[0]?.retentionInDays).toBe(14);
   });
 
+  it('refuses an UpdateStack UsePreviousValue for a key the previous template lacks in CloudFormation\'s words, and changes nothing', async () => {
+    // Prepare
+    const StackName = 'kit-cfn-update-previous-added-it';
+    const template: Template = {
+      Parameters: { Retention: { Type: 'Number', Default: 7 } },
+      Resources: { Group: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: `/kit/${StackName}`, RetentionInDays: { Ref: 'Retention' } } } },
+    };
+    await createdStack(StackName, template);
+    const widened: Template = { ...template, Parameters: { ...template.Parameters, Added: { Type: 'String', Default: 'a' } } };
+    // Act
+    const update = cloudFormation.send(new UpdateStackCommand({
+      StackName, TemplateBody: JSON.stringify(widened), Parameters: [{ ParameterKey: 'Retention', ParameterValue: '14' }, { ParameterKey: 'Added', UsePreviousValue: true }],
+    }));
+    // Assess
+    await expect(update).rejects.toThrow('Invalid input for parameter key Added. Cannot specify usePreviousValue as true for a parameter key not in the previous template');
+    expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
+    expect((await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: `/kit/${StackName}` }))).logGroups?.[0]?.retentionInDays).toBe(7);
+  });
+
   it("shows the outputs of the template a change set brought, not the stack's earlier ones", async () => {
     // Prepare
     const StackName = 'kit-cfn-outputs-it';

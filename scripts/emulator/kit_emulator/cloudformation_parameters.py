@@ -197,6 +197,19 @@ def _previous_values_read(create_change_set: Callable[[CloudFormationResponse], 
     return respond
 
 
+def _previous_keys_checked(update_stack: Callable[[CloudFormationResponse], Any]) -> Callable[[CloudFormationResponse], Any]:
+    """UpdateStack's response that refuses a UsePreviousValue for a key the previous template lacks as _given_in_update
+    does, before moto's response looks the key up itself and answers "Missing parameter <key>". A parameter sent with
+    both a value and UsePreviousValue is left to moto's response, which refuses that in CloudFormation's words."""
+    def respond(self: CloudFormationResponse) -> Any:
+        parameters = self._get_param("Parameters") or []
+        stack = live_stack(self.cloudformation_backend, self._get_param("StackName") or "")
+        if stack is not None and not any(p.get("UsePreviousValue") and p.get("ParameterValue") for p in parameters):
+            _given_in_update(stack, parameters)
+        return update_stack(self)
+    return respond
+
+
 def _inputs_replaced(update: Callable[..., None]) -> Callable[..., None]:
     """ResourceMap.update (as the other modules have patched it) that takes the parameters it is given as the stack's
     inputs, none included: moto kept the previous inputs when an update sent no parameter (its `if parameters:`), so
@@ -257,6 +270,7 @@ def install() -> None:
     CloudFormationBackend.create_change_set = _create_change_set  # type: ignore[method-assign]
     CloudFormationBackend.update_stack = _update_stack  # type: ignore[method-assign]
     Stack.has_parameters = _has_parameters  # type: ignore[method-assign]
+    CloudFormationResponse.update_stack = _previous_keys_checked(CloudFormationResponse.update_stack)  # type: ignore[method-assign]
     # (before cloudformation_change_set_type, whose default ChangeSetType this reads)
     CloudFormationResponse.create_change_set = _previous_values_read(CloudFormationResponse.create_change_set)  # type: ignore[method-assign]
     # (after cloudformation.install, whose updates these wrap)
