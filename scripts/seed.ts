@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
-import { ExitCode, nonEmpty, objectKey, run, scriptCommand, silenceHint, targetOption, UsageError, wholeNumber } from './lib/cli.js';
+import { ExitCode, interruption, nonEmpty, objectKey, run, scriptCommand, silenceHint, targetOption, UsageError, wholeNumber } from './lib/cli.js';
 import { invokeFunction } from './lib/invoke.js';
 import { functionLogSince, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
@@ -86,6 +86,16 @@ run(async () => {
   }
 
   const started = Date.now();
+  const runFolderUrl = `s3://${outputs.InboxBucketName}/${shownName(runFolder(folder, started))}`;
+  const files = count === 1 ? 'file' : 'files';
+  // The run's own folder and its files' names: the keys that `make restore KEY=…` and the console take. Said before the
+  // first upload, so that a run cut short has named where its files went.
+  const names = count === 1 ? 'file-0.bin' : `file-0.bin … file-${count - 1}.bin`;
+  console.log(`uploading ${count} ${files} of ${size} bytes to ${runFolderUrl} (${names})`);
+  // Ctrl-C starts no other upload and stops the waits; the uploads under way end, so that the count of what reached the
+  // inbox is known, where the run ended silently and the folder it wrote into was never named.
+  const interrupted = interruption('no other upload starts; those under way end, then the run says what reached the inbox');
+  let uploaded = 0;
   // Taken before the first upload: an event parked after its attempts ends the run then, where it waited out its 3 minutes.
   const lookForParked = await parkedEventWatch(clients.sqs, outputs.FailedEventsQueueUrl, (key) => key.startsWith(runFolder(folder, started)));
   const whyNotBackedUp = async (key: string) => notBackedUpAdvice(key, await functionLogSince(clients.logs, outputs.LogGroupName, started).catch(() => undefined));
@@ -96,8 +106,11 @@ run(async () => {
   // The first failure ends the run: no upload or wait starts after it, and the uploads and waits under way stop.
   const failed = new AbortController();
   const { signal } = failed;
-  // Every upload and every wait in flight listens to it: more than Node's default of 10, which is no leak.
-  setMaxListeners(2 * IN_FLIGHT_EACH + 10, signal);
+  // Ctrl-C stops the waits and lets the uploads under way end: one cut off midway may or may not have reached the
+  // inbox, and the run could not say which of its files did.
+  const stopped = AbortSignal.any([signal, interrupted]);
+  // Every upload and every wait in flight listens to them: more than Node's default of 10, which is no leak.
+  setMaxListeners(2 * IN_FLIGHT_EACH + 10, signal, stopped);
   let done = 0;
   let lastBackedUpAt = started;
   // A count that stands still says for how long, and when the run gives up: a run whose events are lost waits 3 minutes.
@@ -115,7 +128,7 @@ run(async () => {
       await sleep(PARKED_LOOK_MS, undefined, { signal: watching.signal }).catch(() => undefined);
       if (watching.signal.aborted) return;
       const parked = await lookForParked().catch(() => undefined);
-      if (parked && !signal.aborted) {
+      if (parked && !stopped.aborted) {
         failed.abort();
         const key = parked.keys.find((parkedKey) => parkedKey.startsWith(runFolder(folder, started))) ?? parked.keys[0]!;
         const attempts = parked.attempts === undefined ? 'its attempts' : `${parked.attempts} attempt(s)`;
@@ -132,15 +145,16 @@ run(async () => {
         // An upload under way when the run fails ends with it: left to its SDK attempts, it held the run a minute more
         // in front of a silent target, after its error was printed.
         const put = await uploads(() =>
-          signal.aborted ? undefined : clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) }), { abortSignal: signal }),
+          stopped.aborted ? undefined : clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) }), { abortSignal: signal }),
         );
-        if (put) await waits(() => (signal.aborted ? undefined : waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, BACKUP_WAIT_MS, { signal })));
-        if (put && !signal.aborted) {
+        if (put) uploaded += 1;
+        if (put) await waits(() => (stopped.aborted ? undefined : waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, BACKUP_WAIT_MS, { signal: stopped })));
+        if (put && !stopped.aborted) {
           lastBackedUpAt = Date.now();
           backedUp.tick((done += 1));
         }
       } catch (error) {
-        if (signal.aborted) return;
+        if (stopped.aborted) return;
         failed.abort();
         if (error instanceof WaitTimeout && error.unanswered) throw new Error(`${error.message}: the target took the check and did not answer; ${silenceHint(options.target)}`);
         if (error instanceof WaitTimeout) throw new Error(`${error.message} (${done} of ${count} backed up by then): ${await whyNotBackedUp(key)}`);
@@ -153,9 +167,12 @@ run(async () => {
     clearInterval(heartbeat);
     backedUp.finish();
   });
-  const files = count === 1 ? 'file' : 'files';
-  // The run's own folder and its files' names: the keys that `make restore KEY=…` and the console take.
-  const names = count === 1 ? 'file-0.bin' : `file-0.bin … file-${count - 1}.bin`;
-  console.log(`uploaded ${count} ${files} of ${size} bytes to s3://${outputs.InboxBucketName}/${shownName(runFolder(folder, started))} (${names}); all backed up in ${Date.now() - started} ms`);
+  if (interrupted.aborted) {
+    console.log(
+      `interrupted: ${uploaded} of ${count} ${files} uploaded to ${runFolderUrl}, ${done} of them seen backed up; the function backs up what reached the inbox all the same (\`make reconcile PREFIX=${shellWord(runFolder(folder, started))}\` checks them)`,
+    );
+    return ExitCode.interrupted;
+  }
+  console.log(`uploaded ${count} ${files} of ${size} bytes to ${runFolderUrl} (${names}); all backed up in ${Date.now() - started} ms`);
   return ExitCode.ok;
 }, options.target);

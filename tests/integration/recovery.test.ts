@@ -576,6 +576,39 @@ describe('make seed', () => {
     }
   }, 60_000);
 
+  it('names its folder before the first upload and, on Ctrl-C, how many files reached the inbox, with exit 130, where it ended silently', async () => {
+    // Prepare: the stack the scripts find; the function's next copy is held, so that the run waits for a backup
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    await faults('PUT', { holdNext: { ms: 8_000, operation: 'CopyObject' } });
+    const prefix = `interrupted-seed-${Date.now()}`;
+    const port = new URL(started().emulator.endpoint).port;
+    const child = spawn(tsx, [join('scripts', 'seed.ts'), '--count', '3', '--prefix', prefix], {
+      cwd: projectRoot,
+      env: { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const ended = new Promise<number | null>((resolve) => child.once('close', resolve));
+    try {
+      await waitFor('a backup to be held in its copy', async () => ((await emulatorFaults(started().emulator, 'GET')).counts.held! > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+      // Act: Ctrl-C, as a terminal sends it to the whole process group
+      process.kill(-child.pid!, 'SIGINT');
+      const code = await ended;
+      // Assess
+      const folder = new RegExp(`s3://${outputs.InboxBucketName}/${prefix}/\\d{4}-\\d{2}-\\d{2}T[\\d-]+Z/`).exec(stdout)?.[0];
+      expect(code).toBe(130);
+      expect(stdout).toContain(`uploading 3 files of 1024 bytes to ${folder} (file-0.bin … file-2.bin)\n`);
+      expect(stdout).toMatch(
+        new RegExp(`interrupted: 3 of 3 files uploaded to ${folder}, [0-2] of them seen backed up; the function backs up what reached the inbox all the same \\(\\\`make reconcile PREFIX='?${prefix}/[^\\s']+/'?\\\` checks them\\)`),
+      );
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      await faults('DELETE');
+    }
+  }, 90_000);
+
   it("refuses at once, saying what to run, when the stack's function was deleted outside CloudFormation, where it waited 3 minutes for backups that could not come", async () => {
     // Prepare: the stack the scripts find, its function deleted by hand (CloudFormation does not make it again)
     const { target } = started();
