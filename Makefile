@@ -27,6 +27,8 @@ yes_flag = $(call option,YES,yes)
 # TARGET may come from the shell too; one of the three names, one word, or make stops naming it (an empty or
 # unquoted one was read as the next option's value, or ran what followed a `;`).
 target_arg = $(if $(and $(filter 1,$(words $(TARGET))),$(filter embedded localstack aws,$(TARGET))),--target $(TARGET),$(error TARGET='$(TARGET)' is no target: use TARGET=embedded, TARGET=localstack or TARGET=aws))
+# Every verb, as `make help` lists them.
+verbs := help setup build lint test emulator emulator-stop localstack-host localstack-host-stop up down deploy deploy-aws matrix matrix-compare seed destroy logs redrive reconcile restore console bench clean
 # The variables each verb takes on make's command line, beside TARGET (a test holds them to what its recipe hands on).
 takes.setup := PYTHON
 takes.up := NODE_IMAGE
@@ -56,6 +58,12 @@ variables_typed := $(foreach variable,$(.VARIABLES),$(if $(filter command line,$
 variables_untaken := $(filter-out TARGET BACKUP_KIT_% AWS_% LOCALSTACK_% __BASH_MAKE_COMPLETION__ $(foreach verb,$(verbs_typed),$(takes.$(verb))),$(variables_typed))
 # Only where make was typed: a make run by another's recipe (MAKELEVEL above 0) inherits that one's variables.
 ifeq ($(MAKELEVEL),0)
+# A verb the Makefile does not have (a misspelt `make seeed`): make said only "No rule to make target", naming no verb.
+# bash-completion's goal, .DEFAULT, is no typo.
+verbs_unknown := $(filter-out $(verbs) .DEFAULT,$(MAKECMDGOALS))
+ifneq ($(verbs_unknown),)
+$(error there is no verb $(call word_list,$(verbs_unknown)): the verbs are $(call word_list,$(verbs)) (`make help` says what each does))
+endif
 ifneq ($(variables_untaken),)
 $(error none of the verbs typed takes $(call word_list,$(addsuffix =,$(variables_untaken))), which make would ignore, running them without it: $(foreach verb,$(verbs_typed),make $(verb) takes $(call word_list,$(takes.$(verb)));) every verb TARGET; settings of the scripts' environment (BACKUP_KIT_…, AWS_…, LOCALSTACK_…) pass)
 endif
@@ -69,7 +77,7 @@ need_compose = docker compose version >/dev/null 2>&1 || { echo "make $(1) needs
 # The lockfile keeps the SDK on releases that run on Node 20; its notice about Node 22 is known.
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED := true
 
-.PHONY: help setup build lint test emulator emulator-stop localstack-host localstack-host-stop up down deploy deploy-aws matrix matrix-compare seed destroy logs redrive reconcile restore console bench clean
+.PHONY: $(verbs)
 
 help: ## list the verbs
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-20s %s\n", $$1, $$2}' $(MAKEFILE_LIST)

@@ -5,6 +5,12 @@ import { projectRoot } from '../../scripts/lib/paths.js';
 import { environmentWithoutAws, runCommand } from '../support/run-command.js';
 import { makefileVerbs, variablesHandedOn } from './support/makefile-verbs.js';
 
+/** The environment of a make typed in a shell: without `make test`'s own make level, under which the check is off. */
+function typedInAShell(): NodeJS.ProcessEnv {
+  const { MAKELEVEL: _level, MAKEFLAGS: _flags, MFLAGS: _oldFlags, ...environment } = environmentWithoutAws();
+  return environment;
+}
+
 describe('make help', () => {
   it("names, on each verb's line, every variable the verb's recipe hands on to its script", async () => {
     // Prepare: `make help` printed `make reconcile` without PREFIX and `make console` without LOG_HOURS, which a
@@ -30,5 +36,18 @@ describe('make help', () => {
     const unnamed = verbs.map(({ name }) => name).filter((name) => !readme.includes(`\`make ${name}\``));
     // Assess
     expect(unnamed).toEqual([]);
+  });
+
+  it('refuses a verb it does not have, naming it and every verb, where make said only "No rule to make target"', async () => {
+    // Prepare: the verbs `make help` lists, each of which must pass the check
+    const verbs = (await makefileVerbs()).map(({ name }) => name);
+    // Act
+    const misspelt = await runCommand('make', ['--dry-run', '--no-print-directory', 'seeed'], typedInAShell());
+    const every = await runCommand('make', ['--dry-run', '--no-print-directory', ...verbs.filter((name) => name !== 'help' && name !== 'bench')], typedInAShell());
+    // Assess
+    expect(misspelt.code).toBe(2);
+    expect(misspelt.stderr).toContain('there is no verb seeed: the verbs are help, setup, build, lint,');
+    expect(misspelt.stderr).toContain('bench and clean (`make help` says what each does)');
+    expect(every.stderr).not.toContain('there is no verb');
   });
 });
