@@ -10,7 +10,7 @@ import { projectRoot, reportsDir } from './lib/paths.js';
 import { matrixReportFile, prepareReportsDir } from './lib/report-files.js';
 import { whileLocked } from './lib/start-lock.js';
 import { resolveTarget, TargetName, type Target, type TargetName as Name } from './lib/targets.js';
-import { emulatorFaultsOn } from './matrix/faults.js';
+import { emulatorFaultsOn } from './lib/emulator-faults.js';
 import { formatResult, formatSummary, writeReports } from './matrix/report.js';
 import { matrixCases, runMatrix } from './matrix/run.js';
 

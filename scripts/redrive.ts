@@ -1,5 +1,6 @@
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
+import { faultsLeftNote } from './lib/emulator-faults.js';
 import { goneWithDelete, requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
 import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeInterrupted, describeStopped, failedAgainAdvice, LISTED_IN_PART, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
@@ -72,6 +73,8 @@ run(async () => {
   }
   for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem} (another reader has it, or it is gone)`);
   console.log(summarizeRedrive(redrive));
+  const faultsNote = results.some((result) => result.error) ? await faultsLeftNote(target) : undefined;
+  if (faultsNote) console.error(`note: ${faultsNote}`);
   if (redrive.stoppedBy) {
     console.error(describeStopped(redrive, redriveVisibilitySeconds(parameters), target.name));
     return ExitCode.failed;

@@ -5,6 +5,7 @@ import pLimit from 'p-limit';
 import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, objectKey, run, scriptCommand, silenceHint, targetOption, UsageError, wholeNumber } from './lib/cli.js';
+import { faultsLeftNote } from './lib/emulator-faults.js';
 import { invokeFunction } from './lib/invoke.js';
 import { functionLogSince, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
@@ -162,11 +163,18 @@ run(async () => {
       }
     }),
   );
-  await Promise.race([uploadsAndWaits, parkedWatch]).finally(() => {
-    watching.abort();
-    clearInterval(heartbeat);
-    backedUp.finish();
-  });
+  await Promise.race([uploadsAndWaits, parkedWatch])
+    .finally(() => {
+      watching.abort();
+      clearInterval(heartbeat);
+      backedUp.finish();
+    })
+    .catch(async (error: unknown) => {
+      // Faults left set on the embedded emulator fail every backup, in words that blame S3.
+      const faultsNote = await faultsLeftNote(target);
+      if (faultsNote && error instanceof Error) error.message = `${error.message}\nnote: ${faultsNote}`;
+      throw error;
+    });
   if (interrupted.aborted) {
     console.log(
       `interrupted: ${uploaded} of ${count} ${files} uploaded to ${runFolderUrl}, ${done} of them seen backed up; the function backs up what reached the inbox all the same (\`make reconcile PREFIX=${shellWord(runFolder(folder, started))}\` checks them)`,

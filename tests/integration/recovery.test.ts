@@ -571,6 +571,15 @@ describe('make seed', () => {
       // Assess
       expect(finished.code).toBe(1);
       expect(finished.stderr).toMatch(new RegExp(`error: ${prefix}/\\S+/file-[01]\\.bin was not backed up: its event was parked in the failed-events queue after 3 attempt\\(s\\), the last one failing with RetryableBackupError: .*answered 500.* \\(0 of 2 backed up by then\\); \\\`make redrive\\\` retries it once the cause is gone`));
+      // and that the faults are what fails it, where the error blamed S3 alone and the README's recipe's DELETE was forgotten
+      const { endpoint } = started().emulator;
+      const faultsNote = `note: the embedded emulator at ${endpoint} has faults set (serverError 1), which fail the function's requests on purpose: clear them with \`curl -X DELETE ${endpoint}/_backup-kit/faults\``;
+      expect(finished.stderr).toContain(faultsNote);
+      // Act: a redrive while they are still set
+      const redriven = await runScript('redrive', []);
+      // Assess: it fails again, and says why
+      expect(redriven.code).toBe(1);
+      expect(redriven.stderr).toContain(faultsNote);
     } finally {
       await faults('DELETE');
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { faultsOn } from '../../scripts/matrix/faults.js';
+import { faultsOn } from '../../scripts/lib/emulator-faults.js';
 
 describe('faultsOn', () => {
   it('names none on an emulator as it starts, or after DELETE /_backup-kit/faults, whatever it injected before', () => {

@@ -1,4 +1,5 @@
-import { jsonAt } from '../lib/http.js';
+import { jsonAt } from './http.js';
+import { TargetName, type Target } from './targets.js';
 
 /** The settings GET /_backup-kit/faults answers on the embedded emulator (scripts/emulator/kit_emulator/faults.py). */
 export type FaultSettings = {
@@ -26,4 +27,16 @@ export function faultsOn(settings: FaultSettings): string[] {
 export async function emulatorFaultsOn(endpoint: string): Promise<string[]> {
   const settings = await jsonAt<FaultSettings>(`${endpoint}/_backup-kit/faults`);
   return settings ? faultsOn(settings) : [];
+}
+
+/**
+ * A note for a verb whose backups failed on the embedded emulator while faults were left set there (the README's way
+ * to see a parked event, its DELETE forgotten): the function's requests fail on purpose, which the error's own words
+ * (S3 failing or throttled) do not say. Undefined on other targets, or when none is set.
+ */
+export async function faultsLeftNote(target: Pick<Target, 'name' | 'endpoint'>): Promise<string | undefined> {
+  if (target.name !== TargetName.embedded || !target.endpoint) return undefined;
+  const faults = await emulatorFaultsOn(target.endpoint).catch(() => []);
+  if (faults.length === 0) return undefined;
+  return `the embedded emulator at ${target.endpoint} has faults set (${faults.join(', ')}), which fail the function's requests on purpose: clear them with \`curl -X DELETE ${target.endpoint}/_backup-kit/faults\``;
 }
