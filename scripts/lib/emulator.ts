@@ -8,6 +8,7 @@ import { UsageError } from './cli.js';
 import { jsonAt } from './http.js';
 import { lambdaRuntimeDir, projectRoot } from './paths.js';
 import { argumentsOf, commandLineOf, processAlive, runsScript, statFieldsOf } from './process-alive.js';
+import { portListenedOn } from './port-owner.js';
 import { portSetting } from './port-setting.js';
 import { projectPython } from './python.js';
 import { whileLocked } from './start-lock.js';
@@ -224,6 +225,16 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
     recorded && recorded.port === place.port && !processAlive(recorded.pid)
       ? `the background emulator this checkout started at ${recorded.startedAt} (pid ${recorded.pid}) has ended without a stop (its log ${relative(projectRoot, join(place.dir, 'shared', 'emulator.log'))} may say why), and the stacks, buckets and backups it held in memory went with it`
       : undefined;
+  // Another program on the port (a web server, another tool): the verbs said that no emulator answers and to deploy,
+  // and the deploy spent seconds starting one that could not listen there, exit 1. An emulator binds the port before
+  // it answers, so one that another start has under way is given a moment.
+  if (!recordedElsewhere && !ended && (await portListenedOn(place.port))) {
+    const starting = await waitFor('an emulator starting on the shared port', () => healthAt(shared), { timeoutMs: 5_000 }).catch(() => undefined);
+    if (starting) return { endpoint: shared, found: starting };
+    throw new UsageError(
+      `something other than the embedded emulator listens on 127.0.0.1:${place.port} (BACKUP_KIT_EMULATOR_PORT, 4599 when unset): stop it, or give the kit a free port (export BACKUP_KIT_EMULATOR_PORT=<port> in every terminal you use)`,
+    );
+  }
   if (!options.start) {
     throw new UsageError(
       recordedElsewhere

@@ -15,6 +15,12 @@ async function listeningInodes(port: number): Promise<Set<string> | undefined> {
   return inodes;
 }
 
+/** Whether a socket listens on the port (Linux /proc), or undefined where it cannot be read. */
+export async function portListenedOn(port: number): Promise<boolean | undefined> {
+  const inodes = await listeningInodes(port);
+  return inodes === undefined ? undefined : inodes.size > 0;
+}
+
 /** The pids of the processes in a process group (Linux /proc: the group's id is the 5th field of each stat). */
 async function processGroup(pgid: number): Promise<number[]> {
   const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));

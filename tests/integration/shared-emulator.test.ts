@@ -232,6 +232,27 @@ describe('the shared embedded emulator', () => {
     expect(processAlive(unrelated.pid!)).toBe(true);
   });
 
+  it('says that another program holds its port and how to give the kit another one, where the verbs said to deploy and the deploy failed starting an emulator there', async () => {
+    // Prepare: a web server of something else on the port
+    const other = createHttpServer((_request, response) => response.end('not the emulator'));
+    await new Promise<void>((resolve) => other.listen(place.port, '127.0.0.1', resolve));
+    try {
+      // Act: a verb, and a deploy, which starts the emulator
+      const answers = await Promise.all(
+        [false, true].map((start) => ensureEmbeddedEmulator({ start, place }).then(() => 'answered', (error: Error) => `${error.name}: ${error.message}`)),
+      );
+      // Assess
+      expect(answers).toEqual(
+        [0, 1].map(
+          () =>
+            `UsageError: something other than the embedded emulator listens on 127.0.0.1:${place.port} (BACKUP_KIT_EMULATOR_PORT, 4599 when unset): stop it, or give the kit a free port (export BACKUP_KIT_EMULATOR_PORT=<port> in every terminal you use)`,
+        ),
+      );
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  }, 60_000);
+
   it('says that its emulator runs and does not answer, instead of "not running" or a second start on a taken port', async () => {
     // Prepare: the background emulator is stopped (SIGSTOP): it holds its port and answers nothing
     const endpoint = await ensureEmbeddedEmulator({ start: true, place });
