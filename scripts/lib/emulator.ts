@@ -230,7 +230,8 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
   // it answers, so one that another start has under way is given a moment.
   if (!recordedElsewhere && !ended && (await portListenedOn(place.port))) {
     const starting = await waitFor('an emulator starting on the shared port', () => healthAt(shared), { timeoutMs: 5_000 }).catch(() => undefined);
-    if (starting) return { endpoint: shared, found: starting };
+    // It answers now: the checks of an emulator that answered at once (its code) apply to it too.
+    if (starting) return startOrReplace(place, options, starting);
     throw new UsageError(
       `something other than the embedded emulator listens on 127.0.0.1:${place.port} (BACKUP_KIT_EMULATOR_PORT, 4599 when unset): stop it, or give the kit a free port (export BACKUP_KIT_EMULATOR_PORT=<port> in every terminal you use)`,
     );
