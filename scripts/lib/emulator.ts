@@ -327,7 +327,12 @@ export type StopReport = { readonly stopped: boolean; readonly message: string }
  */
 export async function stopSharedEmulator(place: SharedEmulatorPlace = sharedPlace()): Promise<StopReport> {
   await mkdir(place.dir, { recursive: true });
-  return whileLocked(lockFileIn(place), { what: 'start or stop of the embedded emulator', timeoutMs: LOCK_WAIT_MS, onWait: waitingFor }, () => stopRecordedEmulator(place));
+  const report = await whileLocked(lockFileIn(place), { what: 'start or stop of the embedded emulator', timeoutMs: LOCK_WAIT_MS, onWait: waitingFor }, () =>
+    stopRecordedEmulator(place),
+  );
+  // What it held lived in its memory alone: said where a user stops it (`make emulator-stop`, `make clean`), so that
+  // the next verb's "no stack" is no surprise.
+  return report.stopped ? { ...report, message: `${report.message}; the stacks, buckets and backups it held in memory went with it (\`make deploy\` starts a new one)` } : report;
 }
 
 async function stopRecordedEmulator(place: SharedEmulatorPlace): Promise<StopReport> {

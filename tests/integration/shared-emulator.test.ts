@@ -85,7 +85,10 @@ describe('the shared embedded emulator', () => {
     // Act
     const report = await stopSharedEmulator(place);
     // Assess
-    expect(report).toEqual({ stopped: true, message: `stopped the embedded emulator (pid ${pid}, ${endpoint})` });
+    expect(report).toEqual({
+      stopped: true,
+      message: `stopped the embedded emulator (pid ${pid}, ${endpoint}); the stacks, buckets and backups it held in memory went with it (\`make deploy\` starts a new one)`,
+    });
     expect(processAlive(pid)).toBe(false);
   }, 60_000);
 
