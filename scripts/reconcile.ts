@@ -5,6 +5,7 @@ import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { goneWithDelete, requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
+import { parkedEventsNote } from './lib/parked-events-note.js';
 import { progress } from './lib/progress.js';
 import { prepareReportsDir } from './lib/report-files.js';
 import { Finding, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
@@ -102,6 +103,10 @@ run(async () => {
     const folderSwitch = options.prefix === undefined ? '' : ` PREFIX=${shellWord(options.prefix)}`;
     console.log(`run again with FIX=1 (make reconcile FIX=1${folderSwitch} TARGET=${target.name}) to repair them through the function`);
   }
+
+  // Events parked for keys a repair made good stay in the queue; a report's missing keys may be theirs.
+  const parkedNote = problems.length > 0 ? await parkedEventsNote(clients.sqs, outputs.FailedEventsQueueUrl, target.name) : undefined;
+  if (parkedNote) console.error(`note: ${parkedNote}`);
 
   const report = join(reportsDir, `reconcile-${target.name}.json`);
   await writeFile(report, `${JSON.stringify({ target: target.name, at: new Date().toISOString(), prefix: options.prefix ?? '', findings, ...(options.history ? { inboxOnly } : {}), repairs }, null, 2)}\n`);

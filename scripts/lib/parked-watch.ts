@@ -2,7 +2,7 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { isUnreadable, PARKED_LOOK_HOLD_SECONDS, parseParked, receiveAll, type ParkedEvent } from './redrive.js';
 
 /** The messages the queue holds, visible or held by a reader. */
-async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
+export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
   );

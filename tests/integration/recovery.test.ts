@@ -3,10 +3,11 @@ import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVer
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { BackupMetadata } from '../../handler/provenance.js';
 import { deploy } from '../../scripts/lib/deployment.js';
+import type { StackOutputs } from '../../scripts/lib/outputs.js';
 import { waitForBackupOf } from '../../scripts/lib/observe.js';
 import { projectRoot, reportsDir } from '../../scripts/lib/paths.js';
 import { Finding, reconcileBuckets, repairThroughFunction } from '../../scripts/lib/reconcile.js';
@@ -254,12 +255,12 @@ describe('reconcile', () => {
  * Uploads `body` under `key` while the function's configuration is broken, so that its event fails until Lambda
  * parks it; returns the upload, the parked event as the queue holds it, and what sets the configuration back.
  */
-async function parkUpload(key: string, body: string) {
-  const { s3, sqs, lambda, outputs, buckets } = live();
+async function parkUpload(key: string, body: string, outputs: StackOutputs = live().outputs) {
+  const { s3, sqs, lambda } = live();
   const FunctionName = outputs.BackupFunctionName;
   const variables = (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName }))).Environment?.Variables ?? {};
   await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName, Environment: { Variables: { ...variables, BACKUP_BUCKET: 'Not_A_Bucket' } } }));
-  const put = await s3.send(new PutObjectCommand({ Bucket: buckets.inboxBucket, Key: key, Body: body }));
+  const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: body }));
   const parked = await waitFor('the event to be parked', async () => {
     const messages = (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 1)).messages.map(parseParked);
     await release(sqs, outputs.FailedEventsQueueUrl, messages);
@@ -270,8 +271,8 @@ async function parkUpload(key: string, body: string) {
 }
 
 /** The parked event of `key`, received (hidden) for a redrive. */
-async function receiveParked(key: string): Promise<ParkedEvent | undefined> {
-  const { sqs, outputs } = live();
+async function receiveParked(key: string, outputs: StackOutputs = live().outputs): Promise<ParkedEvent | undefined> {
+  const { sqs } = live();
   return (await receiveAll(sqs, outputs.FailedEventsQueueUrl, 30)).messages.map(parseParked).find((m): m is ParkedEvent => !isUnreadable(m) && m.keys.includes(key));
 }
 
@@ -674,4 +675,30 @@ describe('what a destroy would lose', () => {
     ]);
     expect(inFolder.map((version) => version.versionId)).not.toContain(latest);
   });
+});
+
+describe('make reconcile FIX=1 with events parked', () => {
+  it('repairs a key whose event was parked and says that the event waits in the queue, with the redrive that lists it', async () => {
+    // Prepare: the scripts' stack; an upload's event parked while the configuration was broken, then set right
+    const { sqs } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const folder = `parked-repair-${Date.now()}/`;
+    const key = `${folder}a.txt`;
+    const { repair } = await parkUpload(key, 'parked, then repaired', outputs);
+    await repair();
+    try {
+      // Act
+      const finished = await runScript('reconcile', ['--prefix', folder, '--fix']);
+      // Assess
+      expect(finished.stdout).toContain('1 keys: 0 ok, 1 missing');
+      expect(finished.stdout).toContain('repaired through ');
+      expect(finished.stderr).toMatch(
+        /note: \d+ event\(s\) wait in the failed-events queue: `make redrive DRY_RUN=1 TARGET=embedded` lists them, and `make redrive TARGET=embedded` hands them to the function again/,
+      );
+      expect(finished.code).toBe(0);
+    } finally {
+      const parked = await receiveParked(key, outputs);
+      if (parked?.receiptHandle) await sqs.send(new DeleteMessageCommand({ QueueUrl: outputs.FailedEventsQueueUrl, ReceiptHandle: parked.receiptHandle }));
+    }
+  }, 120_000);
 });
