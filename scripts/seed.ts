@@ -40,7 +40,8 @@ const seedKey = (folder: string, started: number, index: number) => `${runFolder
  */
 function refusePrefix(prefix: string, folder: string, count: number): void {
   if (prefix.startsWith('/') && prefix !== '/') {
-    throw new UsageError(`--prefix ${shellWord(prefix)} begins with a slash, which S3 keeps as part of every key: write it without (--prefix ${shellWord(prefix.replace(/^\/+/, '') || 'seed/')}); / alone is the top of the bucket`);
+    const without = shellWord(prefix.replace(/^\/+/, '') || 'seed/');
+    throw new UsageError(`--prefix ${shellWord(prefix)} begins with a slash, which S3 keeps as part of every key: write it without (make seed PREFIX=${without}, or --prefix ${without}); / alone is the top of the bucket`);
   }
   const longest = keyBytes(seedKey(folder, Date.now(), count - 1));
   if (longest > MAX_KEY_BYTES) {
