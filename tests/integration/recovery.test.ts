@@ -440,7 +440,7 @@ describe('make reconcile FIX=1 interrupted', () => {
       }
       expect(report.repairs.filter((repair) => repair.after?.finding === Finding.ok).length).toBeGreaterThan(0);
     } finally {
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
       await faults('DELETE');
     }
   }, 90_000);
@@ -589,6 +589,8 @@ describe('make seed', () => {
   it('names its folder before the first upload and, on Ctrl-C, how many files reached the inbox, with exit 130, where it ended silently', async () => {
     // Prepare: the stack the scripts find; the function's next copy is held, so that the run waits for a backup
     const { outputs } = await deploy(started().target, { log: () => undefined });
+    // Counted since the emulator started: the file's earlier tests may have held requests too.
+    const heldBefore = (await emulatorFaults(started().emulator, 'GET')).counts.held ?? 0;
     await faults('PUT', { holdNext: { ms: 8_000, operation: 'CopyObject' } });
     const prefix = `interrupted-seed-${Date.now()}`;
     const port = new URL(started().emulator.endpoint).port;
@@ -602,7 +604,10 @@ describe('make seed', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const ended = new Promise<number | null>((resolve) => child.once('close', resolve));
     try {
-      await waitFor('a backup to be held in its copy', async () => ((await emulatorFaults(started().emulator, 'GET')).counts.held! > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+      await waitFor('a backup to be held in its copy', async () => ((await emulatorFaults(started().emulator, 'GET')).counts.held! > heldBefore ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
       // Act: Ctrl-C, as a terminal sends it to the whole process group
       process.kill(-child.pid!, 'SIGINT');
       const code = await ended;

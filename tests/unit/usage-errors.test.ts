@@ -170,7 +170,11 @@ describe('usage errors exit with 2 and say what to type', () => {
     [['deploy', '--parameter', 'CopyConcurrency'], 'parameter override "CopyConcurrency" must look like Name=Value (e.g. --parameter FunctionMemoryMb=1024)'],
     [['deploy', '-p', 'NamePrefix=other'], 'NamePrefix names the stack, and every other verb finds the stack by the parameter file: set it in cloudformation/parameters/embedded.json instead'],
     // The advice names the checkout's own background emulator when one runs (a `make deploy` left it), else how to start one.
-    [['redrive'], /no embedded emulator answers on http:\/\/127\.0\.0\.1:\d+(: `make deploy` starts one \(or run `make emulator` in another terminal\)| \(BACKUP_KIT_EMULATOR_PORT, 4599 when unset\); this checkout's background emulator runs on http:\/\/127\.0\.0\.1:\d+: set BACKUP_KIT_EMULATOR_PORT=\d+)$/m],
+    // The port's holder is no emulator, which the verb names (unless this checkout's own emulator runs on another port).
+    [
+      ['redrive'],
+      /(something other than the embedded emulator listens on 127\.0\.0\.1:\d+ \(BACKUP_KIT_EMULATOR_PORT, 4599 when unset\): stop it, or give the kit a free port|no embedded emulator answers on http:\/\/127\.0\.0\.1:\d+ \(BACKUP_KIT_EMULATOR_PORT, 4599 when unset\); this checkout's background emulator runs on http:\/\/127\.0\.0\.1:\d+: set BACKUP_KIT_EMULATOR_PORT=\d+)/m,
+    ],
   ] as const)('%j', async ([name, ...args], message) => {
     // Act
     const finished = await script(name!, ...args);
