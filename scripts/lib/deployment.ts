@@ -16,6 +16,7 @@ import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, refuseUnvers
 import { createdMeanwhile, deployStack, describeStack, madeFromKitTemplate, NOT_THE_KITS, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, functionGoneAdvice, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
 import { putArtefactBack } from './code-repair.js';
+import { invokeConfigsDeletedByUpdate, putInvokeConfigBack } from './invoke-config-repair.js';
 import { UsageError } from './cli.js';
 import { identifyAccount } from './identity.js';
 import { isNetworkError } from './network-error.js';
@@ -255,6 +256,11 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     }
   }
   log(`identical artefact: yes (CodeSha256 ${deployed.CodeSha256} = sha256 ${artefact.sha256})`);
+  // A config the template declares and the update deleted is not made again by a later deploy of an unchanged stack.
+  for (const logicalId of invokeConfigsDeletedByUpdate(template, result.deletedInUpdate)) {
+    const putBack = await putInvokeConfigBack(clients.lambda, template, logicalId, { parameters, outputs, targetName: target.name });
+    if (putBack) log(putBack);
+  }
 
   const drift = await checkDrift(clients, template, parameters, outputs, target.capabilities, deployed, target.endpoint);
   const drifted = drift.filter((check) => check.status === DriftStatus.drift);

@@ -147,24 +147,33 @@ async function followStack(
   seen: Set<string>,
   log: Log,
   options: { timeoutMs: number; intervalMs: number; startedAt: number },
+  /** Collects every event seen, for a caller that acts on what the operation did to a resource. */
+  events: StackEvent[] = [],
 ): Promise<Stack> {
   const { startedAt } = options;
   const failures: StackEvent[] = [];
+  const showFresh = async () => {
+    const fresh = (await stackEvents(cf, stackName)).filter((e) => e.EventId && !seen.has(e.EventId)).reverse();
+    for (const event of fresh) {
+      seen.add(event.EventId!);
+      events.push(event);
+      log(formatEvent(event, startedAt));
+      if (event.ResourceStatus?.endsWith('FAILED') && event.ResourceStatusReason) failures.push(event);
+    }
+  };
   const final = await waitFor(
     `stack ${stackName} to finish`,
     async () => {
-      const fresh = (await stackEvents(cf, stackName)).filter((e) => e.EventId && !seen.has(e.EventId)).reverse();
-      for (const event of fresh) {
-        seen.add(event.EventId!);
-        log(formatEvent(event, startedAt));
-        if (event.ResourceStatus?.endsWith('FAILED') && event.ResourceStatusReason) failures.push(event);
-      }
+      await showFresh();
       const stack = await describeStack(cf, stackName);
       if (stack === undefined) return { StackName: stackName, StackStatus: 'DELETE_COMPLETE' } as Stack;
       return IN_PROGRESS.test(stack.StackStatus ?? '') ? undefined : stack;
     },
     { ...options, onProgress: (ms) => log(`  … still waiting (${Math.round(ms / 1000)} s)`) },
   );
+  // The events written between the last read and the stack's end (LocalStack's last ones, its cleanup's deletes) were
+  // not shown, nor seen by a caller that acts on them.
+  if (final.StackStatus !== 'DELETE_COMPLETE') await showFresh();
   if (!SUCCESS.has(final.StackStatus ?? '')) {
     const reasons = failures.map((e) => `  - ${e.LogicalResourceId} (${e.ResourceType}): ${e.ResourceStatusReason ?? 'no reason given'}`);
     throw new StackOperationFailed(
@@ -217,6 +226,8 @@ export type DeployResult = {
   readonly stack: Stack;
   readonly outputs: Record<string, string>;
   readonly changes: ChangeSummary[];
+  /** Resources an update deleted (its cleanup's DELETE_COMPLETE), by logical id: none for a create. */
+  readonly deletedInUpdate: string[];
 };
 
 function summarise(changes: Change[]): ChangeSummary[] {
@@ -251,7 +262,7 @@ export async function deployStack(cf: CloudFormationClient, options: DeployOptio
       throw error.name === 'AlreadyExistsException' ? createdMeanwhile(stackName, error.message) : error;
     });
     const stack = await followStack(cf, stackName, new Set(), log, follow);
-    return { action: 'created', stack, outputs: outputsOf(stack), changes: [] };
+    return { action: 'created', stack, outputs: outputsOf(stack), changes: [], deletedInUpdate: [] };
   }
 
   const seen = new Set((await stackEvents(cf, stackName)).map((e) => e.EventId ?? ''));
@@ -269,7 +280,7 @@ export async function deployStack(cf: CloudFormationClient, options: DeployOptio
   if (described.Status === 'FAILED') {
     await discard();
     if (NO_CHANGES.test(described.StatusReason ?? '')) {
-      return { action: 'unchanged', stack: existing, outputs: outputsOf(existing), changes: [] };
+      return { action: 'unchanged', stack: existing, outputs: outputsOf(existing), changes: [], deletedInUpdate: [] };
     }
     throw new StackOperationFailed(`change set for ${stackName} failed: ${described.StatusReason}`);
   }
@@ -285,11 +296,13 @@ export async function deployStack(cf: CloudFormationClient, options: DeployOptio
   }) : true;
   if (!confirmed) {
     await discard();
-    return { action: 'cancelled', stack: existing, outputs: outputsOf(existing), changes };
+    return { action: 'cancelled', stack: existing, outputs: outputsOf(existing), changes, deletedInUpdate: [] };
   }
   await cf.send(new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName })).catch(supersededChangeSet(stackName));
-  const stack = await followStack(cf, stackName, seen, log, follow);
-  return { action: 'updated', stack, outputs: outputsOf(stack), changes };
+  const events: StackEvent[] = [];
+  const stack = await followStack(cf, stackName, seen, log, follow, events);
+  const deletedInUpdate = events.filter((e) => e.ResourceStatus === 'DELETE_COMPLETE' && e.LogicalResourceId && e.LogicalResourceId !== stackName).map((e) => e.LogicalResourceId!);
+  return { action: 'updated', stack, outputs: outputsOf(stack), changes, deletedInUpdate };
 }
 
 export async function deleteStack(

@@ -1,4 +1,4 @@
-import { CreateFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, InvokeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionActiveV2, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -206,6 +206,23 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
     expect(died.functionError).toBe('Unhandled');
     expect(died.body).toMatchObject({ errorType: 'Runtime.ExitError', errorMessage: expect.stringContaining("Runtime exited with error: the kit's Lambda init exited") });
   }, 30_000);
+
+  it('keeps the failed-events destination through the first deploy that changes the function, which LocalStack\'s update deletes', async () => {
+    // Prepare: the stack as created; a changed parameter modifies the function, and LocalStack 4.14's update then
+    // replaces the event invoke config (its FunctionName is create-only) and its cleanup deletes the only one there is.
+    const changed: string[] = [];
+    // Act
+    const redeployed = await deploy(target, { overrides: { CopyConcurrency: '4' }, log: (line) => changed.push(line) }).catch((error: Error) => {
+      console.error(changed.join('\n'));
+      throw error;
+    });
+    // Assess
+    const config = await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: deployment.outputs.BackupFunctionName, Qualifier: '$LATEST' }));
+    expect(config.DestinationConfig?.OnFailure?.Destination).toBe(deployment.outputs.FailedEventsQueueArn);
+    expect(config.MaximumRetryAttempts).toBe(2);
+    expect(redeployed.drift.filter((check) => check.status === 'DRIFT')).toEqual([]);
+    expect(changed).toContainEqual(expect.stringContaining('put back the event invoke config of backup-kit-backup'));
+  });
 
   it('takes its execution environments with it when LocalStack is killed with SIGKILL', async () => {
     // Prepare
