@@ -124,10 +124,16 @@ export type ConsoleBackend = {
   /** A page of a key's backup versions, newest first: the newest, or those older than its backup version `after`. */
   keyVersions(key: string, after?: string): Promise<KeyVersions>;
   /** Redrives the parked events of these message ids, or all of them. */
-  redrive(messageIds: readonly string[] | undefined): Promise<QueueRedrive>;
+  redrive(messageIds: readonly string[] | undefined): Promise<ConsoleRedrive>;
   /** `history`: also the earlier inbox versions no backup holds (reads every backup version of such keys). */
   reconcile(prefix: string | undefined, fix: boolean, history?: boolean): Promise<ReconcileRun>;
   restore(ask: RestoreAsk): Promise<RestoreOutcome>;
 };
+
+/**
+ * A redrive as the console reports it: with, when an event failed again on the embedded emulator while faults are set
+ * there, the note that names them and the `curl -X DELETE` that clears them (their errors blame S3 alone).
+ */
+export type ConsoleRedrive = QueueRedrive & { readonly faultsNote?: string };
 
 export const isProblem = (value: object): value is Problem => 'problem' in value;

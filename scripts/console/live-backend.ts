@@ -2,17 +2,18 @@ import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { readArtefact } from '../lib/artefact.js';
 import type { Clients } from '../lib/clients.js';
 import { missingBucket, stoppedAnswering } from '../lib/cli.js';
+import { faultsLeftNote } from '../lib/emulator-faults.js';
 import { keptBackupSource, restoreSourceOf } from '../lib/kept-backups.js';
 import { requireDeployedStack, requireReadableStack, stackReadiness, stackToRead, type DeployedStack, type ReadableStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
 import { repairable, repairThroughFunction } from '../lib/reconcile.js';
 import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
-import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds, type QueueRedrive } from '../lib/redrive.js';
+import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds } from '../lib/redrive.js';
 import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersionsPage, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
 import { StackNeedsRecovery } from '../lib/stack-state.js';
 import type { Target, TargetName } from '../lib/targets.js';
-import type { ArtefactView, ConsoleBackend, KeyVersions, Overview, Place, Problem, StackView } from './backend.js';
+import type { ArtefactView, ConsoleBackend, ConsoleRedrive, KeyVersions, Overview, Place, Problem, StackView } from './backend.js';
 import { recentBackups } from './backups.js';
 import { readReceiptLog, receiptLogStart, receiptOf, ReceiptState } from './receipts.js';
 import { readReports } from './reports.js';
@@ -78,7 +79,7 @@ async function artefactOf(clients: Clients, functionName: string): Promise<Artef
 export function liveBackend(target: Target, clients: Clients, options: LiveBackendOptions): ConsoleBackend {
   const place: Place = { target: target.name, region: target.region, account: options.account, endpoint: target.endpoint };
   /** Redrives running, by the message ids asked for ('' for all of them). */
-  const redrivesUnderWay = new Map<string, Promise<QueueRedrive>>();
+  const redrivesUnderWay = new Map<string, Promise<ConsoleRedrive>>();
   /**
    * The last read of the failed-events queue asked for: a redrive, or the overview's listing, receives the whole queue,
    * which hides its messages from any other, so they take turns.
@@ -193,7 +194,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       if (underWay) return underWay;
       const redrive = inQueueTurn(async () => {
         const { outputs, parameters } = await requireDeployedStack(target, clients, options.overrides);
-        return redriveQueue(clients.sqs, clients.lambda, {
+        const redrive = await redriveQueue(clients.sqs, clients.lambda, {
           queueUrl: outputs.FailedEventsQueueUrl,
           functionName: outputs.BackupFunctionName,
           inboxBucket: outputs.InboxBucketName,
@@ -202,6 +203,9 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
           choose: messageIds === undefined ? undefined : (event) => messageIds.includes(event.messageId),
           signal: options.stopping,
         });
+        // As make redrive says it: the faults the README's recipe sets, its DELETE forgotten, fail every redrive.
+        const faultsNote = redrive.results.some((result) => result.error) ? await faultsLeftNote(target) : undefined;
+        return faultsNote ? { ...redrive, faultsNote } : redrive;
       }).finally(() => redrivesUnderWay.delete(asked));
       redrivesUnderWay.set(asked, redrive);
       return redrive;

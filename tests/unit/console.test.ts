@@ -5,14 +5,13 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import type { Hono } from 'hono';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import type { ConsoleBackend, Overview, Place, ReconcileRun } from '../../scripts/console/backend.js';
+import type { ConsoleBackend, ConsoleRedrive, Overview, Place, ReconcileRun } from '../../scripts/console/backend.js';
 import { NothingKept } from '../../scripts/lib/kept-backups.js';
 import { readReceiptLog, receiptLinesFrom, receiptLinesPattern, receiptLogStart, receiptOf, ReceiptState, type ReceiptLog } from '../../scripts/console/receipts.js';
 import { readReports } from '../../scripts/console/reports.js';
 import { loginAddress } from '../../scripts/console/login.js';
 import { consoleApp } from '../../scripts/console/server.js';
 import { Finding } from '../../scripts/lib/reconcile.js';
-import type { QueueRedrive } from '../../scripts/lib/redrive.js';
 import { RestoreAction, SkipReason, type RestoreResult } from '../../scripts/lib/restore.js';
 import { StackNeedsRecovery } from '../../scripts/lib/stack-state.js';
 
@@ -30,7 +29,7 @@ function fakeBackend(place: Partial<Place> = {}, overview: Overview = emptyOverv
     overview: vi.fn(async () => overview),
     keyVersions: vi.fn(),
     // The events asked for are in the queue and left there (a dry run's answer), unless a test says otherwise.
-    redrive: vi.fn(async (ids?: readonly string[]): Promise<QueueRedrive> => {
+    redrive: vi.fn(async (ids?: readonly string[]): Promise<ConsoleRedrive> => {
       const parked = (ids ?? []).map((messageId) => ({ ...parkedEvent, messageId }));
       return { messages: parked.length, parked, unreadable: [], results: [], notReleased: [], hiddenElsewhere: 0, interrupted: [] };
     }),
@@ -488,6 +487,22 @@ describe('a redrive whose event failed again', () => {
     // Assess
     expect(html).toContain('failed again: RetryableBackupError: backup of 1 record(s) failed: a.txt (S3 failed or throttled (transient)); nothing retries it: its message stays in the queue, visible again at once, for `make redrive TARGET=localstack` once what the error names is fixed');
     expect(html.match(/nothing retries it/g)).toHaveLength(1);
+  });
+
+  it('names the faults set on the embedded emulator that failed it, with the curl -X DELETE that clears them', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    const faultsNote = "the embedded emulator at http://127.0.0.1:4599 has faults set (serverError 1), which fail the function's requests on purpose: clear them with `curl -X DELETE http://127.0.0.1:4599/_backup-kit/faults`";
+    backend.redrive.mockResolvedValueOnce({
+      messages: 1, parked: [parkedEvent], unreadable: [], notReleased: [], hiddenElsewhere: 0, interrupted: [],
+      results: [{ event: parkedEvent, error: 'RetryableBackupError: backup of 1 record(s) failed: a.txt (S3 failed or throttled (transient))' }],
+      faultsNote,
+    });
+    // Act
+    const response = await app.request(post('/redrive', { token: TOKEN, messageId: 'm-1' }));
+    // Assess
+    expect(response.status).toBe(500);
+    expect(await response.text()).toContain(`Note: ${faultsNote.replaceAll("'", '&#39;')}.`);
   });
 });
 

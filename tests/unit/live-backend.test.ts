@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
@@ -165,6 +167,52 @@ describe('a redrive asked for twice at once', () => {
     expect(second).toBe(first);
     expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
     expect(later).not.toBe(first);
+  });
+});
+
+describe('a redrive in the console whose event fails again on an embedded emulator with faults set', () => {
+  it('names the faults and the curl -X DELETE that clears them, as make redrive does', async () => {
+    // Prepare: an emulator whose faults fail every request of the function (the README's recipe, its DELETE forgotten)
+    const emulator = createServer((request, response) => {
+      response.writeHead(request.url === '/_backup-kit/faults' ? 200 : 404, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ throttle: 0, server_error: 1, drop_events: 0, hold_ms: 0, hold_operation: null, kill_operation: null }));
+    });
+    await new Promise<void>((resolve) => emulator.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(emulator.address() as AddressInfo).port}`;
+    const faultyTarget = embeddedTarget(endpoint);
+    const faultyBackend = liveBackend(faultyTarget, clientsFor(faultyTarget), { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
+    const parked = { MessageId: 'm-1', ReceiptHandle: 'h-1', Body: JSON.stringify({ requestPayload: eventFor('docs/a.txt', { bucket: KIT_INBOX }) }) };
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parked] }).resolves({});
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    const failed = { errorType: 'RetryableBackupError', errorMessage: 'backup of 1 record(s) failed: docs/a.txt (Unknown: HeadObject answered 500): S3 failed or throttled (transient)' };
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode(JSON.stringify(failed)) as never });
+    try {
+      // Act
+      const redrive = await faultyBackend.redrive(['m-1']);
+      // Assess
+      expect(redrive.results.map((result) => result.error !== undefined)).toEqual([true]);
+      expect(redrive.faultsNote).toBe(
+        `the embedded emulator at ${endpoint} has faults set (serverError 1), which fail the function's requests on purpose: clear them with \`curl -X DELETE ${endpoint}/_backup-kit/faults\``,
+      );
+    } finally {
+      await new Promise((resolve) => emulator.close(resolve));
+    }
+  });
+
+  it('adds no note when the events were redriven', async () => {
+    // Prepare: the function backs the event up (the emulator at 127.0.0.1:9 is never asked)
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
+    const parked = { MessageId: 'm-1', ReceiptHandle: 'h-1', Body: JSON.stringify({ requestPayload: eventFor('docs/a.txt', { bucket: KIT_INBOX }) }) };
+    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parked] }).resolves({});
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
+    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ outcomes: ['copied'], ignored: 0, malformed: 0 })) as never });
+    // Act
+    const redrive = await backend.redrive(['m-1']);
+    // Assess
+    expect(redrive.faultsNote).toBeUndefined();
   });
 });
 

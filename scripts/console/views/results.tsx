@@ -1,11 +1,11 @@
 import type { FC } from 'hono/jsx';
 import { asFolder } from '../../lib/bucket-listing.js';
 import { Finding, repairOutcome, repairResult, RepairState, type Repair } from '../../lib/reconcile.js';
-import { ARCHIVED_ADVICE, describeHiddenElsewhere, failedAgainAdvice, leftUndone, LISTED_IN_PART, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive, type QueueRedrive } from '../../lib/redrive.js';
+import { ARCHIVED_ADVICE, describeHiddenElsewhere, failedAgainAdvice, leftUndone, LISTED_IN_PART, describeLeftOut, describeMalformed, parkedEventLabel, summarizeRedrive } from '../../lib/redrive.js';
 import { overwriteConsequence, RestoreAction, SkipReason, type PlannedRestore, type RestoreResult } from '../../lib/restore.js';
 import { saveInboxOnly, WHY_INBOX_ONLY } from '../../lib/unbacked.js';
 import { shownName, shownText } from '../../../handler/shown-name.js';
-import type { ReconcileRun, RestoreAsk } from '../backend.js';
+import type { ConsoleRedrive, ReconcileRun, RestoreAsk } from '../backend.js';
 import { ActionForm, keyFieldValue, keyHref, KeyName, Layout, TroubleNotice, type Session } from './layout.js';
 
 const Back: FC = () => (
@@ -14,13 +14,14 @@ const Back: FC = () => (
   </p>
 );
 
-export const RedrivePage: FC<{ redrive: QueueRedrive; notReceived: readonly string[]; session: Session }> = ({ redrive, notReceived, session }) => {
+export const RedrivePage: FC<{ redrive: ConsoleRedrive; notReceived: readonly string[]; session: Session }> = ({ redrive, notReceived, session }) => {
   return (
     <Layout place={session.place} title="Redrive">
       <p class="summary">{summarizeRedrive(redrive)}</p>
       {redrive.results.length === 0 && notReceived.length === 0 && <p class="hint">No parked event was re-invoked: the queue holds none.</p>}
       {redrive.hiddenElsewhere > 0 && <p class="hint">{`${describeHiddenElsewhere(redrive.hiddenElsewhere)}.`}</p>}
       {redrive.listedInPart && <p class="hint bad">{`Note: ${LISTED_IN_PART}.`}</p>}
+      {redrive.faultsNote && <p class="hint bad" id="faults-note">{`Note: ${redrive.faultsNote}.`}</p>}
       {redrive.stoppedBy && <p class="problem">{`The queue failed midway (${shownText(redrive.stoppedBy)}): ${redrive.interrupted.length} parked event(s) not redriven are visible again, or come back when their holds run out; redrive again then.`}</p>}
       {redrive.interrupted.length > 0 && !redrive.stoppedBy && (
         <p class="hint bad">{`${redrive.interrupted.length} parked event(s) not redriven: the console was stopping, and they are back in the queue for the next redrive.`}</p>
