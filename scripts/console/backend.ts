@@ -109,7 +109,7 @@ export type RestoreOutcome =
 export type ReconcileRun = {
   readonly prefix?: string;
   readonly findings: readonly KeyFinding[];
-  /** Earlier inbox versions no backup holds (none when absent), in this inbox bucket. */
+  /** Earlier inbox versions no backup holds, in this inbox bucket: absent when the inbox's history was not read. */
   readonly inboxOnly?: readonly InboxOnlyVersion[];
   readonly inboxBucket?: string;
   readonly repairs: readonly Repair[];

@@ -219,7 +219,8 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const problems = findings.filter((finding) => repairable.has(finding.finding));
       const repairs =
         fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping) : [];
-      return { prefix, findings, inboxOnly, inboxBucket: buckets.inboxBucket, repairs, ...(trouble ? { trouble } : {}) };
+      // Read or not, the history's versions are none without it: only one that was read may say that each has a backup.
+      return { prefix, findings, ...(history ? { inboxOnly } : {}), inboxBucket: buckets.inboxBucket, repairs, ...(trouble ? { trouble } : {}) };
     },
 
     async restore(ask) {

@@ -618,6 +618,20 @@ describe('a reconcile that finds earlier inbox versions no backup holds', () => 
     expect(page).toContain('draft.txt</a> version v-first');
     expect(page).toContain("aws s3api get-object --bucket kit-inbox --key &#39;draft.txt&#39; --version-id v-first &#39;v-first-draft.txt&#39; --endpoint-url http://127.0.0.1:4599");
   });
+
+  it('says that every earlier inbox version has a backup when the history it read holds none without, as make reconcile HISTORY=1 does', async () => {
+    // Prepare: the history was read and every earlier version has a backup; a reconcile without it reads none
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    const findings = [{ key: 'draft.txt', finding: Finding.ok, detail: 'same by checksum' }];
+    backend.reconcile.mockResolvedValueOnce({ findings, inboxOnly: [], inboxBucket: 'kit-inbox', repairs: [] });
+    backend.reconcile.mockResolvedValueOnce({ findings, inboxBucket: 'kit-inbox', repairs: [] });
+    // Act
+    const withHistory = await (await app.request(post('/reconcile', { token: TOKEN, history: 'yes' }))).text();
+    const without = await (await app.request(post('/reconcile', { token: TOKEN }))).text();
+    // Assess
+    expect(withHistory).toContain('1 key(s): 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan; every earlier inbox version has a backup');
+    expect(without).not.toContain('earlier inbox version');
+  });
 });
 
 describe('the parked events', () => {

@@ -363,6 +363,27 @@ describe('the console’s key page', () => {
   });
 });
 
+describe('the console’s reconcile', () => {
+  it("names the inbox's earlier versions without a backup only when it read the history, so that none found is not none read", async () => {
+    // Prepare: one key, its earlier version backed up, then its latest
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    const model = new VersionedS3Model();
+    model.install(s3);
+    for (const body of ['first', 'second']) {
+      const versionId = model.put(KIT_INBOX, 'docs/a.txt', { body });
+      model.put(KIT_BACKUP, 'docs/a.txt', { body, metadata: { 'source-version-id': versionId } });
+    }
+    // Act
+    const withHistory = await backend.reconcile(undefined, false, true);
+    const without = await backend.reconcile(undefined, false, false);
+    // Assess
+    expect(withHistory.findings.map((finding) => finding.finding)).toEqual(['ok']);
+    expect(withHistory.inboxOnly).toEqual([]);
+    expect(without.findings.map((finding) => finding.finding)).toEqual(['ok']);
+    expect(without).not.toHaveProperty('inboxOnly');
+  });
+});
+
 /** The kit's stack whose update failed and whose rollback failed too: its resources are all there, named by its outputs. */
 const troubledStack: Stack = {
   ...readyStack,

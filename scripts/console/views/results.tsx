@@ -79,7 +79,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
         {Object.values(Finding)
           .map((finding) => `${run.findings.filter((f) => f.finding === finding).length} ${finding}`)
           .join(', ')}
-        {run.inboxOnly && run.inboxOnly.length > 0 && `; ${run.inboxOnly.length} earlier inbox version(s) no backup holds`}
+        {run.inboxOnly && (run.inboxOnly.length > 0 ? `; ${run.inboxOnly.length} earlier inbox version(s) no backup holds` : '; every earlier inbox version has a backup')}
         {run.repairs.length > 0 && `; repaired through the function: ${outcome.fixed.length} of ${run.repairs.length}`}
         {outcome.gone.length > 0 && `; ${outcome.gone.length} deleted from the inbox meanwhile (nothing left to back up)`}
       </p>
