@@ -113,6 +113,11 @@ export type ReconcileRun = {
   readonly inboxOnly?: readonly InboxOnlyVersion[];
   readonly inboxBucket?: string;
   readonly repairs: readonly Repair[];
+  /**
+   * When keys need repair: the events waiting in the failed-events queue (a repair leaves those of the keys it made
+   * good there, and a missing key may be one of theirs), or why they could not be counted.
+   */
+  readonly parkedWaiting?: number | Problem;
   /** A report on a stack in trouble, which refuses a repair: its state and the way out (StackView's `trouble`). */
   readonly trouble?: string;
 };

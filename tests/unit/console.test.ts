@@ -634,6 +634,26 @@ describe('a reconcile that finds earlier inbox versions no backup holds', () => 
   });
 });
 
+describe('a reconcile that finds keys to repair while events wait in the failed-events queue', () => {
+  it('counts them and says where to redrive them, as make reconcile’s note does; an empty queue is not mentioned', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    const findings = [{ key: 'lost.txt', finding: Finding.missing, detail: 'no backup at all' }];
+    backend.reconcile.mockResolvedValueOnce({ findings, repairs: [], parkedWaiting: 2 });
+    backend.reconcile.mockResolvedValueOnce({ findings, repairs: [], parkedWaiting: 0 });
+    backend.reconcile.mockResolvedValueOnce({ findings, repairs: [], parkedWaiting: { problem: 'AccessDenied: not allowed' } });
+    // Act
+    const reconcile = async () => (await app.request(post('/reconcile', { token: TOKEN }))).text();
+    const waiting = await reconcile();
+    const empty = await reconcile();
+    const uncounted = await reconcile();
+    // Assess
+    expect(waiting).toContain('Note: 2 event(s) wait in the failed-events queue: the overview lists them, each with its Redrive, which hands it to the function again; the function skips a version backed up already (as a repair makes it).');
+    expect(empty).not.toContain('failed-events queue');
+    expect(uncounted).toContain('Note: could not count the events parked in the failed-events queue (AccessDenied: not allowed): the overview lists them.');
+  });
+});
+
 describe('the parked events', () => {
   it('refuses a redrive whose message id is blank instead of redriving them all', async () => {
     // Prepare

@@ -382,6 +382,21 @@ describe('the console’s reconcile', () => {
     expect(without.findings.map((finding) => finding.finding)).toEqual(['ok']);
     expect(without).not.toHaveProperty('inboxOnly');
   });
+
+  it('counts the events waiting in the failed-events queue when keys need repair, receiving none of them', async () => {
+    // Prepare: a key no backup holds, its event parked beside another
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.createBucket(KIT_BACKUP);
+    model.put(KIT_INBOX, 'docs/lost.txt', { body: 'lost' });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '1' } });
+    // Act
+    const report = await backend.reconcile(undefined, false);
+    // Assess
+    expect(report).toMatchObject({ findings: [{ key: 'docs/lost.txt', finding: 'missing' }], parkedWaiting: 2 });
+    expect(sqs).not.toHaveReceivedCommand(ReceiveMessageCommand);
+  });
 });
 
 /** The kit's stack whose update failed and whose rollback failed too: its resources are all there, named by its outputs. */

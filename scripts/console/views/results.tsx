@@ -83,6 +83,12 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
         {run.repairs.length > 0 && `; repaired through the function: ${outcome.fixed.length} of ${run.repairs.length}`}
         {outcome.gone.length > 0 && `; ${outcome.gone.length} deleted from the inbox meanwhile (nothing left to back up)`}
       </p>
+      {typeof run.parkedWaiting === 'number' && run.parkedWaiting > 0 && (
+        <p class="hint" id="parked-note">{`Note: ${run.parkedWaiting} event(s) wait in the failed-events queue: the overview lists them, each with its Redrive, which hands it to the function again; the function skips a version backed up already (as a repair makes it).`}</p>
+      )}
+      {run.parkedWaiting !== undefined && typeof run.parkedWaiting !== 'number' && (
+        <p class="hint bad" id="parked-note">{`Note: could not count the events parked in the failed-events queue (${run.parkedWaiting.problem}): the overview lists them.`}</p>
+      )}
       <table class="findings">
         <thead>
           <tr>
