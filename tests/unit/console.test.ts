@@ -924,6 +924,20 @@ describe('a stack in trouble that still names its resources', () => {
     expect(keyPage).toContain('placeholder="bucket/prefix (required)"');
   });
 
+  it('asks for the bucket/prefix a restore needs without an inbox, and does not say it goes into the inbox and is backed up again', async () => {
+    // Prepare: the stack is gone; its backups were kept
+    const { app, backend } = fakeBackend();
+    const receipt = { state: ReceiptState.unknown, detail: 'the function’s log is gone with its stack' };
+    const version = { key: 'docs/a.txt', versionId: 'b1', backedUpAt: new Date('2026-11-28T10:00:00Z'), size: 9, latest: true, provenance: { sourceVersionId: 's1' }, sourceTime: new Date('2026-11-28T09:59:00Z'), content: { size: 9, checksums: {} }, receipt };
+    backend.keyVersions.mockResolvedValue({ key: 'docs/a.txt', backupBucket: 'backups', fallback: 'no stack backup-kit on embedded', versions: [version] });
+    // Act
+    const keyPage = await (await app.request(pageAt('/key?key=docs%2Fa.txt'))).text();
+    // Assess: a browser refuses to send the form without a destination
+    expect(keyPage).toMatch(/<input name="to" placeholder="bucket\/prefix \(required\)"[^>]* required=""/);
+    expect(keyPage).toContain('Restore copies the version server-side into the <code>bucket/prefix</code> you name, as there is no inbox to restore into now.');
+    expect(keyPage).not.toContain('the function backs it up again');
+  });
+
   it('answers a refused action 409 with the way out', async () => {
     // Prepare
     const { app, backend } = fakeBackend();

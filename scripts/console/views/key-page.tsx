@@ -80,7 +80,7 @@ export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, ses
                 <ActionForm session={session} action="/restore" label="Restore" writes>
                   <input type="hidden" name="key" value={keyFieldValue(view.key)} />
                   <input type="hidden" name="version" value={version.versionId} />
-                  <input name="to" placeholder={view.inboxBucket ? `into ${view.inboxBucket}` : 'bucket/prefix (required)'} aria-label="restore to bucket/prefix" size={24} />
+                  <input name="to" placeholder={view.inboxBucket ? `into ${view.inboxBucket}` : 'bucket/prefix (required)'} aria-label="restore to bucket/prefix" size={24} required={!view.inboxBucket} />
                 </ActionForm>
               </td>
             </tr>
@@ -89,9 +89,17 @@ export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, ses
       </table>
     )}
     <PageLinks view={view} />
-    <p class="hint">
-      Restore copies the version back server-side, into the inbox under the same key unless you name a <code>bucket/prefix</code>. It never overwrites
-      without asking; a restored file is an upload like any other, and the function backs it up again.
-    </p>
+    {view.inboxBucket ? (
+      <p class="hint">
+        Restore copies the version back server-side, into the inbox under the same key unless you name a <code>bucket/prefix</code>. It never overwrites
+        without asking; a restored file is an upload like any other, and the function backs it up again.
+      </p>
+    ) : (
+      // The stack is gone or in trouble: every restore names its destination.
+      <p class="hint">
+        Restore copies the version server-side into the <code>bucket/prefix</code> you name, as there is no inbox to restore into now. It never overwrites without
+        asking.
+      </p>
+    )}
   </Layout>
 );
