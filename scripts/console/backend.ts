@@ -104,7 +104,12 @@ export type RestoreAsk = {
 export type RestoreOutcome =
   /** The destination exists: nothing was written, the owner is asked first. */
   | { readonly kind: 'confirm'; readonly item: PlannedRestore }
-  | { readonly kind: 'done'; readonly results: readonly RestoreResult[] };
+  | {
+      readonly kind: 'done';
+      readonly results: readonly RestoreResult[];
+      /** The stack's inbox, which its function watches: a copy written there under any folder is backed up again. */
+      readonly inboxBucket?: string;
+    };
 
 export type ReconcileRun = {
   readonly prefix?: string;

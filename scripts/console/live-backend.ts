@@ -241,8 +241,9 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const showed = (item: PlannedRestore) => item.occupiedBy === ask.overwriting && item.occupiedByVersion === ask.overwritingVersion;
       const toAsk = plan.find((item) => item.skipped === SkipReason.exists || (item.action === RestoreAction.overwrite && !showed(item)));
       if (toAsk) return { kind: 'confirm', item: toAsk };
-      if (plan.every((item) => item.action === RestoreAction.skip)) return { kind: 'done', results: plan };
-      return { kind: 'done', results: await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, undefined, options.stopping) };
+      const watched = buckets.inboxBucket ? { inboxBucket: buckets.inboxBucket } : {};
+      if (plan.every((item) => item.action === RestoreAction.skip)) return { kind: 'done', results: plan, ...watched };
+      return { kind: 'done', results: await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, undefined, options.stopping), ...watched };
     },
   };
 }

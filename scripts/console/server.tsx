@@ -218,7 +218,9 @@ export function consoleApp({ backend, token, login, reportsDir }: ConsoleAppOpti
     const ask = { key, version, to: field(form, 'to'), force: field(form, 'force') === 'yes', overwriting: field(form, 'overwriting'), overwritingVersion: field(form, 'overwritingVersion') };
     const outcome = await backend.restore(ask);
     if (outcome.kind === 'confirm') return page(c, <RestoreConfirmPage item={outcome.item} ask={ask} session={session} />);
-    return page(c, <RestoreDonePage results={outcome.results} intoInbox={ask.to === undefined} session={session} />, restoreStatus(outcome.results));
+    // A bucket/prefix named may be the inbox's own bucket, under a folder: the function backs that copy up too.
+    const intoInbox = ask.to === undefined || outcome.results.some((result) => result.destination.bucket === outcome.inboxBucket);
+    return page(c, <RestoreDonePage results={outcome.results} intoInbox={intoInbox} session={session} />, restoreStatus(outcome.results));
   });
 
   app.get('/console.css', (c) => c.body(consoleStyles, 200, { 'Content-Type': 'text/css; charset=utf-8' }));

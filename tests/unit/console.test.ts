@@ -792,6 +792,21 @@ describe('restore asks before it overwrites', () => {
     expect(intoInbox).toContain('A file restored into the inbox is an upload like any other: the function backs it up again.');
   });
 
+  it("says that the function backs up again a restore into the inbox's bucket under a folder named", async () => {
+    // Prepare: TO= names the stack's inbox bucket with a folder
+    const { app, backend } = fakeBackend();
+    backend.restore.mockResolvedValueOnce({
+      kind: 'done',
+      results: [{ ...item, destination: { bucket: 'inbox', key: 'copies/a.txt' }, action: RestoreAction.restore, skipped: undefined, restoredVersionId: 'n3' }],
+      inboxBucket: 'inbox',
+    });
+    // Act
+    const html = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', to: 'inbox/copies' }))).text();
+    // Assess
+    expect(html).toContain('restored s3://inbox/copies/a.txt (new version n3)');
+    expect(html).toContain('A file restored into the inbox is an upload like any other: the function backs it up again.');
+  });
+
   it('refuses a destination of only spaces instead of restoring into the inbox', async () => {
     // Prepare
     const { app, backend } = fakeBackend();

@@ -128,6 +128,18 @@ describe('the console’s overwrite', () => {
     expect(outcome).toMatchObject({ kind: 'done', results: [{ skipped: SkipReason.alreadyThere, occupiedBy: '"same"', occupiedByVersion: 'i3' }] });
     expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
   });
+
+  it("names its stack's inbox with what it did, so that the page can say which copies the function backs up again", async () => {
+    // Prepare: the backup's bytes are in the inbox already
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    s3.on(ListObjectVersionsCommand).resolves({ Versions: [{ Key: 'docs/a.txt', VersionId: 'b1', IsLatest: true, LastModified: new Date('2026-11-28T10:00:00Z'), Size: 5 }] });
+    s3.on(HeadObjectCommand, { Bucket: KIT_BACKUP }).resolves({ ContentLength: 5, ETag: '"same"', VersionId: 'b1', LastModified: new Date('2026-11-28T10:00:00Z'), Metadata: {} });
+    s3.on(HeadObjectCommand, { Bucket: KIT_INBOX }).resolves({ ContentLength: 5, ETag: '"same"', VersionId: 'i1' });
+    // Act
+    const outcome = await backend.restore({ key: 'docs/a.txt', version: 'b1', force: false });
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'done', inboxBucket: KIT_INBOX });
+  });
 });
 
 describe('the console stopping during a redrive', () => {
