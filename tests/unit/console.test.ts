@@ -755,6 +755,20 @@ describe('restore asks before it overwrites', () => {
     expect(versioned).toContain('the bucket keeps what it holds now as a noncurrent version.');
   });
 
+  it('says, when it asks again after a yes, that the destination changed since that question, and from what to what', async () => {
+    // Prepare: the owner agreed to overwrite version i1; a new upload made it i2
+    const { app, backend } = fakeBackend();
+    backend.restore.mockResolvedValueOnce({ kind: 'confirm', item: { ...item, action: RestoreAction.overwrite, skipped: undefined, occupiedBy: '"e2"', occupiedByVersion: 'i2' } });
+    backend.restore.mockResolvedValueOnce({ kind: 'confirm', item: { ...item, occupiedBy: '"e1"', occupiedByVersion: 'i1' } });
+    // Act
+    const again = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', force: 'yes', overwriting: '"e1"', overwritingVersion: 'i1' }))).text();
+    const first = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1' }))).text();
+    // Assess
+    expect(again).toContain('It changed since the question you answered: that showed version i1, it holds version i2 now (a new upload, or another restore). Nothing was written: look again before you overwrite it.');
+    expect(again).toContain('<input type="hidden" name="overwritingVersion" value="i2"/>');
+    expect(first).not.toContain('It changed since');
+  });
+
   it('restores a key made only of spaces, which S3 takes as any other name', async () => {
     // Prepare
     const { app, backend } = fakeBackend();

@@ -141,9 +141,18 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
 
 const destinationOf = (item: PlannedRestore) => `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
 
+/** What a destination held, by its version where the bucket gives one, else by its ETag. */
+const occupantOf = (etag: string | undefined, versionId: string | undefined) => (versionId ? `version ${versionId}` : etag ? `the object with ETag ${etag}` : 'nothing');
+
 /** The destination exists: the owner decides, as `make restore` asks before it overwrites. */
 export const RestoreConfirmPage: FC<{ item: PlannedRestore; ask: RestoreAsk; session: Session }> = ({ item, ask, session }) => (
   <Layout place={session.place} title="Overwrite?">
+    {/* A yes was given, and is asked for again: the destination is no longer what that question showed. */}
+    {ask.force && ask.overwriting !== undefined && (
+      <p class="hint bad" id="changed-since">
+        {`It changed since the question you answered: that showed ${occupantOf(ask.overwriting, ask.overwritingVersion)}, it holds ${occupantOf(item.occupiedBy, item.occupiedByVersion)} now (a new upload, or another restore). Nothing was written: look again before you overwrite it.`}
+      </p>
+    )}
     <p class="warning" id="overwrite-question">
       <span class="key">{destinationOf(item)}</span> exists. Restoring backup version <code>{item.backup?.versionId ?? ask.version}</code> overwrites it;{' '}
       {`${overwriteConsequence(item)}.`}
