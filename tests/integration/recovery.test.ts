@@ -337,6 +337,33 @@ describe('redrive', () => {
   });
 });
 
+/**
+ * Runs one of the kit's scripts against this file's emulator in a process group of its own, as a terminal does, and
+ * sends the group a Ctrl-C once the emulator holds one more request than when it started (the file's earlier tests
+ * may have had requests held too: counting from zero interrupted the script as it started). Returns its exit code
+ * and output.
+ */
+async function interruptedWhileHeld(name: string, args: readonly string[], held: string): Promise<{ code: number | null; stdout: string }> {
+  const heldBefore = (await emulatorFaults(started().emulator, 'GET')).counts.held ?? 0;
+  const port = new URL(started().emulator.endpoint).port;
+  const child = spawn(tsx, [join('scripts', `${name}.ts`), ...args], {
+    cwd: projectRoot,
+    env: { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const ended = new Promise<number | null>((resolve) => child.once('close', resolve));
+  try {
+    await waitFor(held, async () => ((await emulatorFaults(started().emulator, 'GET')).counts.held! > heldBefore ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
+    process.kill(-child.pid!, 'SIGINT');
+    return { code: await ended, stdout };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  }
+}
+
 /** Runs one of the kit's scripts against this file's emulator, as `make` would on the embedded target. */
 function runScript(name: string, args: readonly string[] = []): Promise<Finished> {
   const port = new URL(started().emulator.endpoint).port;
@@ -411,21 +438,9 @@ describe('make reconcile FIX=1 interrupted', () => {
     const keys = Array.from({ length: 6 }, (_, index) => `${folder}${index}.txt`);
     await uploadUnnoticed(outputs.InboxBucketName, keys.map((key) => [key, key] as const));
     await faults('PUT', { holdNext: { ms: 6_000, operation: 'CopyObject' } });
-    const port = new URL(started().emulator.endpoint).port;
-    const child = spawn(tsx, [join('scripts', 'reconcile.ts'), '--fix', '--prefix', folder], {
-      cwd: projectRoot,
-      env: { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const ended = new Promise<number | null>((resolve) => child.once('close', resolve));
     try {
-      await waitFor('a repair to be held in its copy', async () => ((await emulatorFaults(started().emulator, 'GET')).counts.held! > 0 ? true : undefined), { timeoutMs: 30_000, intervalMs: 100 });
-      // Act: Ctrl-C, as a terminal sends it to the whole process group
-      process.kill(-child.pid!, 'SIGINT');
-      const code = await ended;
+      // Act: Ctrl-C while a repair's copy is held
+      const { code, stdout } = await interruptedWhileHeld('reconcile', ['--fix', '--prefix', folder], 'a repair to be held in its copy');
       // Assess
       const report = JSON.parse(await readFile(join(reportsDir, 'reconcile-embedded.json'), 'utf8')) as { repairs: { before: { key: string }; after?: { finding: string }; error?: string }[] };
       const after = await reconcileBuckets(s3, { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName }, { prefix: folder });
@@ -440,7 +455,6 @@ describe('make reconcile FIX=1 interrupted', () => {
       }
       expect(report.repairs.filter((repair) => repair.after?.finding === Finding.ok).length).toBeGreaterThan(0);
     } finally {
-      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
       await faults('DELETE');
     }
   }, 90_000);
@@ -589,28 +603,11 @@ describe('make seed', () => {
   it('names its folder before the first upload and, on Ctrl-C, how many files reached the inbox, with exit 130, where it ended silently', async () => {
     // Prepare: the stack the scripts find; the function's next copy is held, so that the run waits for a backup
     const { outputs } = await deploy(started().target, { log: () => undefined });
-    // Counted since the emulator started: the file's earlier tests may have held requests too.
-    const heldBefore = (await emulatorFaults(started().emulator, 'GET')).counts.held ?? 0;
     await faults('PUT', { holdNext: { ms: 8_000, operation: 'CopyObject' } });
     const prefix = `interrupted-seed-${Date.now()}`;
-    const port = new URL(started().emulator.endpoint).port;
-    const child = spawn(tsx, [join('scripts', 'seed.ts'), '--count', '3', '--prefix', prefix], {
-      cwd: projectRoot,
-      env: { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const ended = new Promise<number | null>((resolve) => child.once('close', resolve));
     try {
-      await waitFor('a backup to be held in its copy', async () => ((await emulatorFaults(started().emulator, 'GET')).counts.held! > heldBefore ? true : undefined), {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-      });
-      // Act: Ctrl-C, as a terminal sends it to the whole process group
-      process.kill(-child.pid!, 'SIGINT');
-      const code = await ended;
+      // Act: Ctrl-C while the run waits for a backup whose copy is held
+      const { code, stdout } = await interruptedWhileHeld('seed', ['--count', '3', '--prefix', prefix], 'a backup to be held in its copy');
       // Assess
       const folder = new RegExp(`s3://${outputs.InboxBucketName}/${prefix}/\\d{4}-\\d{2}-\\d{2}T[\\d-]+Z/`).exec(stdout)?.[0];
       expect(code).toBe(130);
@@ -619,7 +616,6 @@ describe('make seed', () => {
         new RegExp(`interrupted: 3 of 3 files uploaded to ${folder}, [0-2] of them seen backed up; the function backs up what reached the inbox all the same \\(\\\`make reconcile PREFIX='?${prefix}/[^\\s']+/'?\\\` checks them\\)`),
       );
     } finally {
-      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
       await faults('DELETE');
     }
   }, 90_000);
