@@ -2,7 +2,7 @@ import { GetEventSelectorsCommand, GetTrailCommand, GetTrailStatusCommand } from
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeLogGroupsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { GetFunctionConfigurationCommand, GetFunctionEventInvokeConfigCommand, GetPolicyCommand, type FunctionConfiguration, type FunctionEventInvokeConfig } from '@aws-sdk/client-lambda';
 import {
   GetBucketAclCommand,
   GetBucketEncryptionCommand,
@@ -23,8 +23,8 @@ import { evaluateConditions, resolveIfs } from './conditions.js';
 import type { StackOutputs } from './outputs.js';
 import type { Parameters } from './parameters.js';
 import type { Capabilities } from './targets.js';
-import { parameterDefaults, type Template } from './template.js';
-import { resolveValue } from './template-values.js';
+import type { Template } from './template.js';
+import { resolveValue, stackNamesOf } from './template-values.js';
 
 export const DriftStatus = { ok: 'ok', warn: 'warn', drift: 'DRIFT' } as const;
 export type DriftStatus = (typeof DriftStatus)[keyof typeof DriftStatus];
@@ -463,11 +463,8 @@ export async function checkDrift(
   /** The target's endpoint (none on aws), for the AWS CLI commands the advice prints. */
   endpoint?: string,
 ): Promise<DriftCheck[]> {
-  // The values the stack was deployed with: a parameter left out took its default.
-  const stackValues = { ...parameterDefaults(template), ...parameters };
   const functionArn = outputs.BackupFunctionArn;
-  // arn:<partition>:lambda:<region>:<account>:function:<name>
-  const [, partition = 'aws', , region = '', accountId = ''] = functionArn.split(':');
+  const { parameters: stackValues, partition, region, accountId } = stackNamesOf(template, parameters, outputs);
   const conditions = evaluateConditions(template, stackValues, { 'AWS::Partition': partition, 'AWS::Region': region, 'AWS::AccountId': accountId });
   const resources = resolveIfs(template.Resources, conditions) as Template['Resources'];
   // A resource its own Condition keeps out of the stack (the template still lists it).
@@ -483,7 +480,7 @@ export async function checkDrift(
     ...Object.fromEntries(Object.entries(bucketOutputs).map(([id, name]) => [`${id}.Arn`, name === undefined ? undefined : `arn:${partition}:s3:::${name}`])),
     'FailedEventsQueue.QueueName': outputs.FailedEventsQueueArn?.split(':').pop(),
   };
-  const names = { parameters: stackValues, accountId, region, partition, outputs: outputs as Readonly<Record<string, string | undefined>>, attributes };
+  const names = stackNamesOf(template, parameters, outputs, attributes);
   const resolve: Resolve = (node) => resolveValue(template, node, names);
   const expectations: Expectation[] = [];
   // A bucket is checked whenever the stack names it, also one the stack took over instead of creating it.
@@ -725,10 +722,7 @@ export async function checkDrift(
       resource: 'BackupFunctionEventInvokeConfig',
       property: 'eventInvokeConfig',
       expected: `retries=${invokeConfig.MaximumRetryAttempts} maxEventAge=${resolve(invokeConfig.MaximumEventAgeInSeconds)}s onFailure=${outputs.FailedEventsQueueArn}`,
-      read: async () => {
-        const config = await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName, Qualifier: '$LATEST' }));
-        return `retries=${config.MaximumRetryAttempts} maxEventAge=${config.MaximumEventAgeInSeconds}s onFailure=${config.DestinationConfig?.OnFailure?.Destination}`;
-      },
+      read: async () => invokeConfigText(await clients.lambda.send(new GetFunctionEventInvokeConfigCommand({ FunctionName, Qualifier: '$LATEST' }))),
     },
   );
 
@@ -760,6 +754,11 @@ export async function checkDrift(
       };
     }),
   );
+}
+
+/** An event invoke configuration as one line, as the drift check compares it and the deploy's repair reports it. */
+export function invokeConfigText(config: Pick<FunctionEventInvokeConfig, 'MaximumRetryAttempts' | 'MaximumEventAgeInSeconds' | 'DestinationConfig'>): string {
+  return `retries=${config.MaximumRetryAttempts} maxEventAge=${config.MaximumEventAgeInSeconds}s onFailure=${config.DestinationConfig?.OnFailure?.Destination}`;
 }
 
 /** The role's policies beside the template's, as one line: "none", or what there is of each kind. */

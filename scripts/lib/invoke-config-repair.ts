@@ -1,8 +1,9 @@
 import { GetFunctionEventInvokeConfigCommand, PutFunctionEventInvokeConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { StackOutputs } from './outputs.js';
 import type { Parameters } from './parameters.js';
-import { parameterDefaults, type Template } from './template.js';
-import { resolveValue } from './template-values.js';
+import { invokeConfigText } from './drift.js';
+import type { Template } from './template.js';
+import { resolveValue, stackNamesOf } from './template-values.js';
 
 const INVOKE_CONFIG_TYPE = 'AWS::Lambda::EventInvokeConfig';
 
@@ -28,15 +29,7 @@ export async function putInvokeConfigBack(
   stack: { readonly parameters: Parameters; readonly outputs: StackOutputs; readonly targetName: string },
 ): Promise<string | undefined> {
   const properties = (template.Resources[logicalId]?.Properties ?? {}) as Record<string, unknown>;
-  const [, partition = 'aws', , region = '', accountId = ''] = stack.outputs.BackupFunctionArn.split(':');
-  const names = {
-    parameters: { ...parameterDefaults(template), ...stack.parameters },
-    accountId,
-    region,
-    partition,
-    outputs: stack.outputs as Readonly<Record<string, string | undefined>>,
-    attributes: { 'FailedEventsQueue.Arn': stack.outputs.FailedEventsQueueArn },
-  };
+  const names = stackNamesOf(template, stack.parameters, stack.outputs, { 'FailedEventsQueue.Arn': stack.outputs.FailedEventsQueueArn });
   const value = (node: unknown) => resolveValue(template, node, names);
   const FunctionName = value(properties.FunctionName) ?? stack.outputs.BackupFunctionName;
   const Qualifier = value(properties.Qualifier);
@@ -49,19 +42,14 @@ export async function putInvokeConfigBack(
   );
   if (present) return undefined;
   const onFailure = value((properties.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination);
-  const MaximumRetryAttempts = Number(value(properties.MaximumRetryAttempts));
-  const MaximumEventAgeInSeconds = Number(value(properties.MaximumEventAgeInSeconds));
-  await lambda.send(
-    new PutFunctionEventInvokeConfigCommand({
-      FunctionName,
-      Qualifier,
-      MaximumRetryAttempts,
-      MaximumEventAgeInSeconds,
-      ...(onFailure ? { DestinationConfig: { OnFailure: { Destination: onFailure } } } : {}),
-    }),
-  );
+  const config = {
+    MaximumRetryAttempts: Number(value(properties.MaximumRetryAttempts)),
+    MaximumEventAgeInSeconds: Number(value(properties.MaximumEventAgeInSeconds)),
+    ...(onFailure ? { DestinationConfig: { OnFailure: { Destination: onFailure } } } : {}),
+  };
+  await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName, Qualifier, ...config }));
   return (
-    `put back the event invoke config of ${FunctionName} (retries=${MaximumRetryAttempts} maxEventAge=${MaximumEventAgeInSeconds}s onFailure=${onFailure ?? 'none'}), ` +
+    `put back the event invoke config of ${FunctionName} (${invokeConfigText(config)}), ` +
     `which ${stack.targetName}'s CloudFormation deleted in this update's cleanup after putting it again (${logicalId}): without it a failing upload's event would be dropped, not parked`
   );
 }

@@ -1,4 +1,4 @@
-import type { Template } from './template.js';
+import { parameterDefaults, type Template } from './template.js';
 
 /** What a template value can refer to once the stack exists: parameters, pseudo parameters and resources by their Ref. */
 export type StackNames = {
@@ -13,6 +13,21 @@ export type StackNames = {
   /** Attributes no output gives that the caller knows otherwise, by `LogicalId.Attribute` (a bucket's Arn from its name). */
   readonly attributes?: Readonly<Record<string, string | undefined>>;
 };
+
+/**
+ * The names of a deployed stack, for resolveValue: the values it was deployed with (a parameter left out took its
+ * default), and its account, region and partition, read from its function's ARN
+ * (arn:<partition>:lambda:<region>:<account>:function:<name>).
+ */
+export function stackNamesOf(
+  template: Template,
+  parameters: Readonly<Record<string, string>>,
+  outputs: Readonly<Record<string, string | undefined>> & { readonly BackupFunctionArn: string },
+  attributes?: StackNames['attributes'],
+): StackNames {
+  const [, partition = 'aws', , region = '', accountId = ''] = outputs.BackupFunctionArn.split(':');
+  return { parameters: { ...parameterDefaults(template), ...parameters }, accountId, region, partition, outputs, ...(attributes ? { attributes } : {}) };
+}
 
 /**
  * The value a template's `Ref`, `Fn::GetAtt` or `Fn::Sub` (or a plain string or number) has in a deployed stack, or
