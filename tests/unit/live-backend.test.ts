@@ -142,17 +142,22 @@ describe('the console’s overwrite', () => {
   });
 });
 
+/** The stack ready, and one parked event of an upload to the inbox (m-1, docs/a.txt) in its queue, which a redrive can hold and hand back. */
+function parkOneInboxEvent(): void {
+  cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
+  const parked = { MessageId: 'm-1', ReceiptHandle: 'h-1', Body: JSON.stringify({ requestPayload: eventFor('docs/a.txt', { bucket: KIT_INBOX }) }) };
+  sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parked] }).resolves({});
+  sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
+  sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+}
+
 describe('the console stopping during a redrive', () => {
   it('re-invokes no parked event once it is stopping, and hands each back to the queue at once', async () => {
     // Prepare: one event of the inbox parked; the console is stopping (Ctrl-C)
     const stopping = new AbortController();
     stopping.abort();
     const stoppingBackend = liveBackend(target, clients, { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10, stopping: stopping.signal });
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
-    const parked = { MessageId: 'm-1', ReceiptHandle: 'h-1', Body: JSON.stringify({ requestPayload: eventFor('docs/a.txt', { bucket: KIT_INBOX }) }) };
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parked] }).resolves({});
-    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
-    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    parkOneInboxEvent();
     // Act
     const redrive = await stoppingBackend.redrive(undefined);
     // Assess
@@ -165,11 +170,7 @@ describe('the console stopping during a redrive', () => {
 describe('a redrive asked for twice at once', () => {
   it('runs once, and both pages get its result: a second click does not report the first one’s events as hidden elsewhere', async () => {
     // Prepare: one event of the inbox parked; the function backs it up
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
-    const parked = { MessageId: 'm-1', ReceiptHandle: 'h-1', Body: JSON.stringify({ requestPayload: eventFor('docs/a.txt', { bucket: KIT_INBOX }) }) };
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parked] }).resolves({});
-    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
-    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    parkOneInboxEvent();
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ outcomes: ['copied'], ignored: 0, malformed: 0 })) as never });
     // Act
     const [first, second] = await Promise.all([backend.redrive(undefined), backend.redrive(undefined)]);
@@ -193,11 +194,7 @@ describe('a redrive in the console whose event fails again on an embedded emulat
     const endpoint = `http://127.0.0.1:${(emulator.address() as AddressInfo).port}`;
     const faultyTarget = embeddedTarget(endpoint);
     const faultyBackend = liveBackend(faultyTarget, clientsFor(faultyTarget), { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
-    const parked = { MessageId: 'm-1', ReceiptHandle: 'h-1', Body: JSON.stringify({ requestPayload: eventFor('docs/a.txt', { bucket: KIT_INBOX }) }) };
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parked] }).resolves({});
-    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
-    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    parkOneInboxEvent();
     const failed = { errorType: 'RetryableBackupError', errorMessage: 'backup of 1 record(s) failed: docs/a.txt (Unknown: HeadObject answered 500): S3 failed or throttled (transient)' };
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode(JSON.stringify(failed)) as never });
     try {
@@ -215,11 +212,7 @@ describe('a redrive in the console whose event fails again on an embedded emulat
 
   it('adds no note when the events were redriven', async () => {
     // Prepare: the function backs the event up (the emulator at 127.0.0.1:9 is never asked)
-    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [{ ...readyStack, Parameters: [{ ParameterKey: 'FunctionTimeoutSeconds', ParameterValue: '60' }] }] });
-    const parked = { MessageId: 'm-1', ReceiptHandle: 'h-1', Body: JSON.stringify({ requestPayload: eventFor('docs/a.txt', { bucket: KIT_INBOX }) }) };
-    sqs.on(ReceiveMessageCommand).resolvesOnce({ Messages: [parked] }).resolves({});
-    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '1' } });
-    sqs.on(ChangeMessageVisibilityBatchCommand).callsFake(({ Entries = [] }: { Entries?: { Id: string }[] }) => ({ Successful: Entries.map(({ Id }) => ({ Id })) }));
+    parkOneInboxEvent();
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: new TextEncoder().encode(JSON.stringify({ outcomes: ['copied'], ignored: 0, malformed: 0 })) as never });
     // Act
     const redrive = await backend.redrive(['m-1']);
