@@ -4,6 +4,7 @@ import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { goneWithDelete, requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
+import { handoverProblem, inboxHandover, leavesUploadsOut } from './lib/inbox-handover.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { parkedEventsNote } from './lib/parked-events-note.js';
 import { progress } from './lib/progress.js';
@@ -56,6 +57,8 @@ run(async () => {
   const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
   const folder = asFolder(options.prefix) ?? '';
 
+  // Read first: the keys it finds missing may be what a notification changed by hand left behind.
+  const handover = await inboxHandover(clients.s3, buckets.inboxBucket, outputs.BackupFunctionArn);
   const listed = progress('versions listed');
   const checked = progress('keys checked');
   const reconciliation = await reconcileInbox(clients.s3, buckets, {
@@ -107,11 +110,14 @@ run(async () => {
   // Events parked for keys a repair made good stay in the queue; a report's missing keys may be theirs.
   const parkedNote = problems.length > 0 ? await parkedEventsNote(clients.sqs, outputs.FailedEventsQueueUrl, target.name) : undefined;
   if (parkedNote) console.error(`note: ${parkedNote}`);
+  const handoverGap = handoverProblem(handover, buckets.inboxBucket, outputs.BackupFunctionArn, target.endpoint);
+  if (handoverGap) console.error(`${leavesUploadsOut(handover) ? 'error' : 'note'}: ${handoverGap}`);
 
   const report = join(reportsDir, `reconcile-${target.name}.json`);
-  await writeFile(report, `${JSON.stringify({ target: target.name, at: new Date().toISOString(), prefix: options.prefix ?? '', findings, ...(options.history ? { inboxOnly } : {}), repairs }, null, 2)}\n`);
+  await writeFile(report, `${JSON.stringify({ target: target.name, at: new Date().toISOString(), prefix: options.prefix ?? '', findings, ...(options.history ? { inboxOnly } : {}), repairs, ...(handoverGap ? { handover: handoverGap } : {}) }, null, 2)}\n`);
   console.log(`report: ${relative(projectRoot, report)}`);
   if (interrupted?.aborted) return ExitCode.interrupted;
   // Earlier versions no backup holds are the inbox's history as the function leaves it: reported, no failure.
-  return remaining.length > 0 ? ExitCode.failed : ExitCode.ok;
+  // An inbox that hands uploads to no function loses the next one, whatever the keys read today.
+  return remaining.length > 0 || leavesUploadsOut(handover) ? ExitCode.failed : ExitCode.ok;
 }, options.target);

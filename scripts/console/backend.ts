@@ -125,6 +125,11 @@ export type ReconcileRun = {
   readonly parkedWaiting?: number | Problem;
   /** A report on a stack in trouble, which refuses a repair: its state and the way out (StackView's `trouble`). */
   readonly trouble?: string;
+  /**
+   * When the inbox's notification does not hand every upload to the function (`leavesUploadsOut`), or could not be
+   * read: what that means and how to set it back, as `make reconcile` says it.
+   */
+  readonly handover?: { readonly problem: string; readonly leavesUploadsOut: boolean };
 };
 
 /** What the console shows and does; the live one talks to the target, tests give their own. */

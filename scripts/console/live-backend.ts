@@ -6,6 +6,7 @@ import { faultsLeftNote } from '../lib/emulator-faults.js';
 import { keptBackupSource, restoreSourceOf } from '../lib/kept-backups.js';
 import { requireDeployedStack, requireReadableStack, stackReadiness, stackToRead, type DeployedStack, type ReadableStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
+import { handoverProblem, inboxHandover, leavesUploadsOut } from '../lib/inbox-handover.js';
 import { queueDepth } from '../lib/parked-watch.js';
 import { repairable, repairThroughFunction } from '../lib/reconcile.js';
 import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
@@ -222,8 +223,19 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping) : [];
       // Only the queue's counts are read, as make reconcile's note does: no message is received, none hidden from a redrive.
       const parkedWaiting = problems.length > 0 ? await queueDepth(clients.sqs, outputs.FailedEventsQueueUrl).catch(problemOf(target.name)) : undefined;
+      const handover = await inboxHandover(clients.s3, buckets.inboxBucket, outputs.BackupFunctionArn);
+      const handoverText = handoverProblem(handover, buckets.inboxBucket, outputs.BackupFunctionArn, target.endpoint);
       // Read or not, the history's versions are none without it: only one that was read may say that each has a backup.
-      return { prefix, findings, ...(history ? { inboxOnly } : {}), inboxBucket: buckets.inboxBucket, repairs, ...(parkedWaiting !== undefined ? { parkedWaiting } : {}), ...(trouble ? { trouble } : {}) };
+      return {
+        prefix,
+        findings,
+        ...(history ? { inboxOnly } : {}),
+        inboxBucket: buckets.inboxBucket,
+        repairs,
+        ...(parkedWaiting !== undefined ? { parkedWaiting } : {}),
+        ...(trouble ? { trouble } : {}),
+        ...(handoverText ? { handover: { problem: handoverText, leavesUploadsOut: leavesUploadsOut(handover) } } : {}),
+      };
     },
 
     async restore(ask) {

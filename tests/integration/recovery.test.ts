@@ -1,5 +1,13 @@
 import { DeleteFunctionCommand, GetFunctionConfigurationCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetBucketNotificationConfigurationCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -426,6 +434,39 @@ describe('make reconcile', () => {
     expect(finished.stdout).toContain(`aws s3api get-object --bucket ${outputs.InboxBucketName} --key '${key}' --version-id ${first} '${first}-report.txt' --endpoint-url ${started().emulator.endpoint}`);
     expect([latestOnly.code, finished.code]).toEqual([0, 0]);
     expect(report.inboxOnly).toEqual([{ key, versionId: first }]);
+  }, 60_000);
+});
+
+describe('make reconcile, the inbox notification removed by hand', () => {
+  it('repairs what the inbox holds, yet fails naming the notification and the command that sets it back, which works', async () => {
+    // Prepare: the scripts' stack, its inbox notifying no function, an upload it left without a backup
+    const { s3 } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const inbox = outputs.InboxBucketName;
+    const template = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: inbox }));
+    const folder = `unnotified-${Date.now()}/`;
+    await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: inbox, NotificationConfiguration: {} }));
+    try {
+      const unnoticed = await s3.send(new PutObjectCommand({ Bucket: inbox, Key: `${folder}a.txt`, Body: 'a' }));
+      // Act
+      const repaired = await runScript('reconcile', ['--prefix', folder, '--fix']);
+      const setBack = { LambdaFunctionConfigurations: [{ LambdaFunctionArn: outputs.BackupFunctionArn, Events: ['s3:ObjectCreated:*' as const] }] };
+      await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: inbox, NotificationConfiguration: setBack }));
+      const noticed = await s3.send(new PutObjectCommand({ Bucket: inbox, Key: `${folder}b.txt`, Body: 'b' }));
+      await waitForBackupOf(s3, outputs.BackupBucketName, `${folder}b.txt`, noticed.VersionId!, 10_000);
+      const whole = await runScript('reconcile', ['--prefix', folder]);
+      // Assess
+      expect(repaired.stdout).toContain('repaired through backup-kit-backup: 1 of 1');
+      expect(repaired.stderr).toContain(`error: the inbox s3://${inbox} does not hand every new upload to the function (its notification: none; the template's: s3:ObjectCreated:* -> ${outputs.BackupFunctionArn})`);
+      expect(repaired.stderr).toContain(`put-bucket-notification-configuration --bucket ${inbox} --notification-configuration '${JSON.stringify(setBack)}' --endpoint-url ${started().emulator.endpoint}`);
+      expect(repaired.code).toBe(1);
+      await waitForBackupOf(s3, outputs.BackupBucketName, `${folder}a.txt`, unnoticed.VersionId!, 1_000);
+      expect(whole.stdout).toContain('2 keys: 2 ok, 0 missing');
+      expect(whole.stderr).not.toContain('notification');
+      expect(whole.code).toBe(0);
+    } finally {
+      await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: inbox, NotificationConfiguration: { LambdaFunctionConfigurations: template.LambdaFunctionConfigurations } }));
+    }
   }, 60_000);
 });
 

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { INBOX_NOTIFICATION_EVENT } from '../../scripts/lib/inbox-handover.js';
 import { dependencyGraph, findCycle, loadTemplate, referencesIn, type Resource, type Template } from '../../scripts/lib/template.js';
 
 let template: Template;
@@ -199,6 +200,8 @@ describe('the function', () => {
     expect(props('InboxBucket').NotificationConfiguration).toEqual({
       LambdaConfigurations: [{ Event: 's3:ObjectCreated:*', Function: { 'Fn::GetAtt': ['BackupFunction', 'Arn'] } }],
     });
+    // The notification reconcile checks for, and its advice puts back, is the template's.
+    expect(INBOX_NOTIFICATION_EVENT).toBe('s3:ObjectCreated:*');
   });
 
   it('may be invoked by S3 only for the inbox of this account', () => {

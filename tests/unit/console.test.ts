@@ -634,6 +634,26 @@ describe('a reconcile that finds earlier inbox versions no backup holds', () => 
   });
 });
 
+describe("a reconcile of an inbox whose notification leaves uploads out", () => {
+  it('says so as an error with the way to set it back, and a notification it could not read as a note', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    const findings = [{ key: 'kept.txt', finding: Finding.ok, detail: 'same by checksum' }];
+    backend.reconcile.mockResolvedValueOnce({ findings, repairs: [], handover: { leavesUploadsOut: true, problem: 'the inbox s3://kit-inbox does not hand every new upload to the function (…), then check again' } });
+    backend.reconcile.mockResolvedValueOnce({ findings, repairs: [], handover: { leavesUploadsOut: false, problem: "could not read the inbox's notification (AccessDenied: no)" } });
+    backend.reconcile.mockResolvedValueOnce({ findings, repairs: [] });
+    // Act
+    const reconcile = async () => (await app.request(post('/reconcile', { token: TOKEN }))).text();
+    const leftOut = await reconcile();
+    const unread = await reconcile();
+    const whole = await reconcile();
+    // Assess
+    expect(leftOut).toContain('<p class="hint bad" id="handover-note">Error: the inbox s3://kit-inbox does not hand every new upload to the function (…), then check again.</p>');
+    expect(unread).toContain(`<p class="hint" id="handover-note">Note: could not read the inbox&#39;s notification (AccessDenied: no).</p>`);
+    expect(whole).not.toContain('handover-note');
+  });
+});
+
 describe('a reconcile that finds keys to repair while events wait in the failed-events queue', () => {
   it('counts them and says where to redrive them, as make reconcile’s note does; an empty queue is not mentioned', async () => {
     // Prepare

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudFormationClient, DescribeStacksCommand, GetTemplateCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetBucketNotificationConfigurationCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -386,6 +386,22 @@ describe('the console’s reconcile', () => {
     expect(withHistory.inboxOnly).toEqual([]);
     expect(without.findings.map((finding) => finding.finding)).toEqual(['ok']);
     expect(without).not.toHaveProperty('inboxOnly');
+  });
+
+  it("says when the inbox's notification hands no upload to the function, with how to set it back, as make reconcile does", async () => {
+    // Prepare: every key backed up, but the notification removed by hand
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const versionId = model.put(KIT_INBOX, 'docs/a.txt', { body: 'a' });
+    model.put(KIT_BACKUP, 'docs/a.txt', { body: 'a', metadata: { 'source-version-id': versionId } });
+    s3.on(GetBucketNotificationConfigurationCommand).resolves({});
+    // Act
+    const report = await backend.reconcile(undefined, false);
+    // Assess
+    expect(report.findings.map((finding) => finding.finding)).toEqual(['ok']);
+    expect(report.handover).toEqual({ leavesUploadsOut: true, problem: expect.stringContaining(`the inbox s3://${KIT_INBOX} does not hand every new upload to the function (its notification: none;`) });
+    expect(report.handover?.problem).toContain('aws s3api put-bucket-notification-configuration');
   });
 
   it('counts the events waiting in the failed-events queue when keys need repair, receiving none of them', async () => {
