@@ -22,6 +22,7 @@ import { DescribeLogGroupsCommand, type CloudWatchLogsClient } from '@aws-sdk/cl
 import { GetTopicAttributesCommand, ListTopicsCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { DeleteQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { readTemplateText } from '../../scripts/lib/template.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { usePrivateEmulator } from './support/embedded.js';
 import { zipOf } from './support/zip.js';
@@ -40,6 +41,10 @@ usePrivateEmulator(async ({ clients }) => {
 type Template = { Parameters?: object; Conditions?: object; Resources: object; Outputs?: object };
 const asParameters = (values: Record<string, string>) => Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
 
+const lambdaTrust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+/** A role with a name of its own, which takes CAPABILITY_NAMED_IAM. */
+const namedRole = (RoleName: string) => ({ Type: 'AWS::IAM::Role', Properties: { RoleName, AssumeRolePolicyDocument: lambdaTrust } });
+
 async function settledStatus(StackName: string): Promise<string> {
   return waitFor(
     `${StackName} to settle`,
@@ -52,13 +57,13 @@ async function settledStatus(StackName: string): Promise<string> {
 }
 
 async function createdStack(StackName: string, template: Template, parameters: Record<string, string> = {}): Promise<void> {
-  await cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: JSON.stringify(template), Parameters: asParameters(parameters) }));
+  await cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: JSON.stringify(template), Parameters: asParameters(parameters), Capabilities: ['CAPABILITY_IAM'] }));
   expect(await settledStatus(StackName)).toBe('CREATE_COMPLETE');
 }
 
 async function changeSet(StackName: string, template: Template, parameters: Record<string, string> = {}): Promise<DescribeChangeSetCommandOutput> {
   const ChangeSetName = `update-${Date.now()}`;
-  await cloudFormation.send(new CreateChangeSetCommand({ StackName, ChangeSetName, ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(template), Parameters: asParameters(parameters) }));
+  await cloudFormation.send(new CreateChangeSetCommand({ StackName, ChangeSetName, ChangeSetType: 'UPDATE', TemplateBody: JSON.stringify(template), Parameters: asParameters(parameters), Capabilities: ['CAPABILITY_IAM'] }));
   return waitFor(
     'the change set',
     async () => {
@@ -579,6 +584,24 @@ describe("the embedded emulator's CloudFormation updates", () => {
     ]);
   });
 
+  it("describes in ValidateTemplate the kit's parameters and the capability its role requires, as CloudFormation does", async () => {
+    // Prepare
+    const TemplateBody = await readTemplateText();
+    // Act
+    const described = await cloudFormation.send(new ValidateTemplateCommand({ TemplateBody }));
+    const named = await cloudFormation.send(new ValidateTemplateCommand({ TemplateBody: JSON.stringify({ Resources: { Role: namedRole('kit-cfn-validate-role') } }) }));
+    // Assess
+    expect(described.Parameters?.find((parameter) => parameter.ParameterKey === 'NamePrefix')).toEqual({
+      ParameterKey: 'NamePrefix',
+      DefaultValue: 'backup-kit',
+      NoEcho: false,
+      Description: 'Prefix of every resource name; bucket names add the account id and region.',
+    });
+    expect(described.Parameters?.find((parameter) => parameter.ParameterKey === 'ArtifactKey')).not.toHaveProperty('DefaultValue');
+    expect([described.Capabilities, described.CapabilitiesReason]).toEqual([['CAPABILITY_IAM'], 'The following resource(s) require capabilities: [AWS::IAM::Role]']);
+    expect(named.Capabilities).toEqual(['CAPABILITY_NAMED_IAM']);
+  });
+
   it('keeps a resource with DeletionPolicy Retain that an update leaves out of the template, and deletes one without', async () => {
     // Prepare
     const StackName = 'kit-cfn-retain-it';
@@ -900,6 +923,43 @@ describe("the embedded emulator's CloudFormation creates", () => {
     expect(created).toEqual({ ...document, Statement: [{ ...document.Statement[0], Resource: TopicArn }] });
     expect(await settledStatus(StackName)).toBe('UPDATE_COMPLETE');
     expect((await policyOfTopic()).Statement?.map((statement) => statement.Sid)).toEqual(['__default_statement_ID']);
+  });
+});
+
+describe("the embedded emulator's CloudFormation capabilities", () => {
+  it('refuses a stack, a change set or an update whose IAM resources the request does not acknowledge, as CloudFormation does', async () => {
+    // Prepare: a role without a name of its own needs CAPABILITY_IAM; a named one CAPABILITY_NAMED_IAM
+    const StackName = 'kit-cfn-capabilities-it';
+    const unnamed = JSON.stringify({ Resources: { Role: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: lambdaTrust } } } });
+    const named = JSON.stringify({ Resources: { Role: namedRole('kit-cfn-capabilities-role') } });
+    const refusal = (request: Promise<unknown>) => request.then(() => 'accepted', (error: Error) => `${error.name}: ${error.message}`);
+    // Act
+    const answers = {
+      createWithout: await refusal(cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: unnamed }))),
+      changeSetWithout: await refusal(cloudFormation.send(new CreateChangeSetCommand({ StackName, ChangeSetName: 'without', ChangeSetType: 'CREATE', TemplateBody: unnamed }))),
+      namedWithIam: await refusal(cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: named, Capabilities: ['CAPABILITY_IAM'] }))),
+      createWith: await refusal(cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody: unnamed, Capabilities: ['CAPABILITY_IAM'] }))),
+      namedWithNamed: await refusal(cloudFormation.send(new CreateStackCommand({ StackName: `${StackName}-named`, TemplateBody: named, Capabilities: ['CAPABILITY_NAMED_IAM'] }))),
+    };
+    await settledStatus(StackName);
+    const updates = {
+      previousWithout: await refusal(cloudFormation.send(new UpdateStackCommand({ StackName, UsePreviousTemplate: true }))),
+      namedWithIam: await refusal(cloudFormation.send(new UpdateStackCommand({ StackName, TemplateBody: named, Capabilities: ['CAPABILITY_IAM'] }))),
+    };
+    // Assess
+    expect(answers).toEqual({
+      createWithout: 'InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_IAM]',
+      changeSetWithout: 'InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_IAM]',
+      namedWithIam: 'InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_NAMED_IAM]',
+      createWith: 'accepted',
+      namedWithNamed: 'accepted',
+    });
+    expect(updates).toEqual({
+      previousWithout: 'InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_IAM]',
+      namedWithIam: 'InsufficientCapabilitiesException: Requires capabilities : [CAPABILITY_NAMED_IAM]',
+    });
+    expect([await settledStatus(StackName), await settledStatus(`${StackName}-named`)]).toEqual(['CREATE_COMPLETE', 'CREATE_COMPLETE']);
+    await Promise.all([StackName, `${StackName}-named`].map((name) => cloudFormation.send(new DeleteStackCommand({ StackName: name }))));
   });
 });
 
