@@ -6,11 +6,19 @@ import { assertAwsIdentity } from './real-aws.js';
 import { TargetName, type Target } from './targets.js';
 
 /**
+ * How long each attempt at the caller's identity waits for AWS's answer. It is the first request a verb sends to AWS,
+ * and STS answers it within a second: a path that takes the connection and swallows the TLS handshake (a proxy or
+ * firewall in the way) held it for the clients' 60 s per attempt, three attempts, before "cannot reach AWS".
+ */
+const IDENTITY_ANSWER_WITHIN_MS = 10_000;
+
+/**
  * Who the target's clients act as, for the verbs that show or use the account: a usage error that says how to
  * sign in when it cannot be told, and on aws a refusal of an emulator's identity.
  */
 export async function identifyAccount(target: Target, clients: Clients): Promise<GetCallerIdentityCommandOutput> {
-  const identity = await clients.sts.send(new GetCallerIdentityCommand({})).catch((error: Error) => {
+  const within = target.name === TargetName.aws ? { requestTimeout: IDENTITY_ANSWER_WITHIN_MS } : undefined;
+  const identity = await clients.sts.send(new GetCallerIdentityCommand({}), within).catch((error: Error) => {
     if (error instanceof UsageError) throw error;
     // No sign-in helps a request that never reached AWS.
     if (target.name === TargetName.aws && isNetworkError(error)) {

@@ -68,6 +68,16 @@ describe('who the clients act as', () => {
     );
   });
 
+  it('on aws, gives each attempt at the identity 10 s, so a network that takes the connection and never answers is told within about half a minute', async () => {
+    // Prepare: a path to AWS that takes the TCP connection and swallows the TLS handshake (a proxy or firewall in the
+    // way) is held by the clients' 60 s limit per attempt alone: a deploy said "cannot reach AWS" after 3 minutes
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '210987654321', Arn: 'arn:aws:sts::210987654321:assumed-role/admin/me' });
+    // Act
+    await identifyAccount(aws, clientsFor(aws));
+    // Assess: the first request to AWS tells whether it answers at all, and STS answers it in well under a second
+    expect((sts.call(0).args as unknown[])[1]).toMatchObject({ requestTimeout: 10_000 });
+  });
+
   it("passes the real-AWS guard's refusal on as it is", async () => {
     // Prepare: the guard stops the request before it is sent
     const refusal = new UsageError('refusing to use target aws: the SDK would send STS requests to http://127.0.0.1:4566, which is not AWS');
