@@ -1,7 +1,7 @@
 import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
-import { isNetworkError } from './network-error.js';
+import { isCertificateError, isNetworkError } from './network-error.js';
 import { assertAwsIdentity } from './real-aws.js';
 import { TargetName, type Target } from './targets.js';
 
@@ -24,6 +24,13 @@ export async function identifyAccount(target: Target, clients: Clients): Promise
     if (target.name === TargetName.aws && isNetworkError(error)) {
       throw new UsageError(
         `cannot reach AWS from here (${error.message}): nothing was changed; check this machine's connection to AWS (a firewall or a proxy?) and that ${target.region} (AWS_REGION or AWS_DEFAULT_REGION) is the region you mean`,
+      );
+    }
+    // Nor one that met something else in AWS's place: the credentials were never shown to AWS.
+    if (target.name === TargetName.aws && isCertificateError(error)) {
+      throw new UsageError(
+        `cannot reach AWS securely from here (${error.message}): nothing was changed; what answered for AWS did not show a certificate this machine trusts for it: ` +
+          "a proxy that inspects TLS (give Node its certificate authority with NODE_EXTRA_CA_CERTS=<file.pem>), a captive portal (a hotel's or a train's network) or a wrong DNS answer; signing in again does not help",
       );
     }
     const hint = target.name === TargetName.aws ? ': sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`' : '';

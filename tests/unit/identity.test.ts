@@ -68,6 +68,24 @@ describe('who the clients act as', () => {
     );
   });
 
+  it.each([
+    Object.assign(new Error("Hostname/IP does not match certificate's altnames: Host: sts.eu-central-1.amazonaws.com. is not in the cert's altnames: DNS:pypi.org"), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }),
+    Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }),
+    Object.assign(new Error('unable to get local issuer certificate'), { code: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' }),
+  ])('on aws, says that what answered is not AWS by its certificate, not to sign in: $code', async (intercepted) => {
+    // Prepare: what Node throws when a proxy that inspects TLS, or a captive portal, answers for AWS (seen with a
+    // proxy in the way: the deploy said to sign in)
+    sts.on(GetCallerIdentityCommand).rejects(intercepted);
+    // Act
+    const identified = identifyAccount(aws, clientsFor(aws));
+    // Assess
+    await expect(identified).rejects.toThrow(UsageError);
+    await expect(identified).rejects.toThrow(
+      `cannot reach AWS securely from here (${intercepted.message}): nothing was changed; what answered for AWS did not show a certificate this machine trusts for it: ` +
+        "a proxy that inspects TLS (give Node its certificate authority with NODE_EXTRA_CA_CERTS=<file.pem>), a captive portal (a hotel's or a train's network) or a wrong DNS answer; signing in again does not help",
+    );
+  });
+
   it('on aws, gives each attempt at the identity 10 s, so a network that takes the connection and never answers is told within about half a minute', async () => {
     // Prepare: a path to AWS that takes the TCP connection and swallows the TLS handshake (a proxy or firewall in the
     // way) is held by the clients' 60 s limit per attempt alone: a deploy said "cannot reach AWS" after 3 minutes
