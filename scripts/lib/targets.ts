@@ -216,7 +216,8 @@ export async function resolveTarget(name: TargetName, options: ResolveOptions = 
     }
     case TargetName.aws: {
       assertRealAwsEnvironment(env);
-      const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+      // An empty AWS_REGION (a CI job's `${{ vars.AWS_REGION }}` with no such variable) is no region: the other is taken.
+      const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
       if (!region) throw new UsageError('no AWS region: set AWS_REGION (for example AWS_REGION=eu-central-1) or AWS_DEFAULT_REGION');
       return { name, description: 'AWS', region, capabilities: capabilitiesOf.aws, parameterFile: join(parametersDir, 'aws.json') };
     }

@@ -34,6 +34,16 @@ describe('resolveTarget', () => {
     await expect(resolve).rejects.toThrow(/set AWS_REGION/);
   });
 
+  it('takes AWS_DEFAULT_REGION on aws when AWS_REGION is set but empty', async () => {
+    // Prepare: a CI job's `AWS_REGION: ${{ vars.AWS_REGION }}` with no such variable sets it empty; the refusal said to
+    // set AWS_REGION or AWS_DEFAULT_REGION while AWS_DEFAULT_REGION was set
+    const env = { AWS_REGION: '', AWS_DEFAULT_REGION: 'eu-west-1' };
+    // Act
+    const target = await resolveTarget('aws', { env });
+    // Assess
+    expect(target.region).toBe('eu-west-1');
+  });
+
   it('keeps the known gaps of each target with its capabilities', () => {
     // Assess
     expect(capabilitiesOf.localstack.notEmulated).toEqual(['publicAccessBlock', 'ownershipControls', 'lifecycle', 'bucketEncryption', 'acl', 'retention']);
