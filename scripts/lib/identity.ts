@@ -33,7 +33,14 @@ export async function identifyAccount(target: Target, clients: Clients): Promise
           "a proxy that inspects TLS (give Node its certificate authority with NODE_EXTRA_CA_CERTS=<file.pem>), a captive portal (a hotel's or a train's network) or a wrong DNS answer; signing in again does not help",
       );
     }
-    const hint = target.name === TargetName.aws ? ': sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`' : '';
+    // A profile that was named and gave nothing (a typo, a profile of another machine's files): the SDK's chain says only
+    // that no provider had credentials, and advice to set AWS_PROFILE would send its reader in a circle.
+    const profile = process.env.AWS_PROFILE;
+    const profileGaveNone =
+      profile && error.name === 'CredentialsProviderError'
+        ? `: AWS_PROFILE=${profile} gave none: check that it names a profile of the shared config or credentials file (\`aws configure list-profiles\` lists them), and sign in to it (\`aws sso login --profile ${profile}\`)`
+        : undefined;
+    const hint = target.name === TargetName.aws ? (profileGaveNone ?? ': sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`') : '';
     throw new UsageError(`cannot identify the account on ${target.name} (${error.message})${hint}`);
   });
   if (target.name === TargetName.aws) assertAwsIdentity(identity);

@@ -1,6 +1,6 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { identifyAccount } from '../../scripts/lib/identity.js';
@@ -16,6 +16,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => sts.reset());
+afterEach(() => vi.unstubAllEnvs());
 
 describe('who the clients act as', () => {
   it.each([
@@ -51,6 +52,21 @@ describe('who the clients act as', () => {
     await expect(onAws).rejects.toThrow(UsageError);
     await expect(onAws).rejects.toThrow(/^cannot identify the account on aws \(Could not load credentials from any providers\): sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`$/);
     await expect(onEmbedded).rejects.toThrow(/^cannot identify the account on embedded \(Could not load credentials from any providers\)$/);
+  });
+
+  it('on aws, names the profile AWS_PROFILE gives when it found no credentials, rather than saying to set AWS_PROFILE', async () => {
+    // Prepare: AWS_PROFILE=nosuch, a profile in neither shared file (a typo): the SDK's chain says only that no
+    // provider had credentials, and the hint said to set the AWS_PROFILE that was set
+    vi.stubEnv('AWS_PROFILE', 'nosuch');
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    // Act
+    const identified = identifyAccount(aws, clientsFor(aws));
+    // Assess
+    await expect(identified).rejects.toThrow(UsageError);
+    await expect(identified).rejects.toThrow(
+      'cannot identify the account on aws (Could not load credentials from any providers): AWS_PROFILE=nosuch gave none: check that it names a profile of the shared config or credentials file ' +
+        '(`aws configure list-profiles` lists them), and sign in to it (`aws sso login --profile nosuch`)',
+    );
   });
 
   it.each([
