@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { noCredentialsAdvice } from './aws-sign-in.js';
 import { isNetworkError } from './network-error.js';
 import { TargetName } from './targets.js';
 
@@ -269,7 +270,7 @@ export function missingQueue(error: unknown): string | undefined {
  */
 function missingCredentials(error: unknown): string | undefined {
   if ((error as { name?: string } | undefined)?.name !== 'CredentialsProviderError') return undefined;
-  return 'no AWS credentials were found for TARGET=aws: sign in (`aws sso login --profile <name>`, then AWS_PROFILE=<name>), or set AWS_PROFILE to a profile with keys, and run it again';
+  return `no AWS credentials were found for TARGET=aws: ${noCredentialsAdvice(process.env.AWS_PROFILE)}, and run it again`;
 }
 
 /**

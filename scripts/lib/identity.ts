@@ -1,4 +1,5 @@
 import { GetCallerIdentityCommand, type GetCallerIdentityCommandOutput } from '@aws-sdk/client-sts';
+import { noCredentialsAdvice } from './aws-sign-in.js';
 import { UsageError } from './cli.js';
 import type { Clients } from './clients.js';
 import { isCertificateError, isNetworkError } from './network-error.js';
@@ -36,10 +37,7 @@ export async function identifyAccount(target: Target, clients: Clients): Promise
     // A profile that was named and gave nothing (a typo, a profile of another machine's files): the SDK's chain says only
     // that no provider had credentials, and advice to set AWS_PROFILE would send its reader in a circle.
     const profile = process.env.AWS_PROFILE;
-    const profileGaveNone =
-      profile && error.name === 'CredentialsProviderError'
-        ? `: AWS_PROFILE=${profile} gave none: check that it names a profile of the shared config or credentials file (\`aws configure list-profiles\` lists them), and sign in to it (\`aws sso login --profile ${profile}\`)`
-        : undefined;
+    const profileGaveNone = profile && error.name === 'CredentialsProviderError' ? `: ${noCredentialsAdvice(profile)}` : undefined;
     const hint = target.name === TargetName.aws ? (profileGaveNone ?? ': sign in first, e.g. AWS_PROFILE=<profile> or `aws sso login`') : '';
     throw new UsageError(`cannot identify the account on ${target.name} (${error.message})${hint}`);
   });

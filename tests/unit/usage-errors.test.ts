@@ -88,6 +88,18 @@ describe('no AWS credentials for TARGET=aws', () => {
     expect(finished.code).toBe(2);
     expect(finished.stderr).toContain('no AWS credentials were found for TARGET=aws: sign in (`aws sso login --profile <name>`, then AWS_PROFILE=<name>)');
   }, SPAWNS_TSX);
+
+  it('names the profile AWS_PROFILE gives when it gives none, as deploy-aws does, instead of advising to set it', async () => {
+    // Prepare: a profile in neither shared file (a typo, or another machine's)
+    const noSuchProfile = { AWS_REGION: 'eu-central-1', AWS_PROFILE: 'nosuch', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
+    // Act
+    const finished = await run(tsx, [join('scripts', 'seed.ts'), '--target', 'aws', '--count', '1'], noSuchProfile);
+    // Assess
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain(
+      'no AWS credentials were found for TARGET=aws: AWS_PROFILE=nosuch gave none: check that it names a profile of the shared config or credentials file (`aws configure list-profiles` lists them), and sign in to it (`aws sso login --profile nosuch`), and run it again',
+    );
+  }, SPAWNS_TSX);
 });
 
 describe('a script run by hand, as the README shows (node --import tsx scripts/<verb>.ts)', () => {
