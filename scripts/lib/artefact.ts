@@ -180,12 +180,26 @@ export function installedPackagesRecord(text: string): string {
 }
 
 /**
+ * Whether a name under handler/ is a file esbuild could read: not a folder, nor a symbolic link to nothing (the lock an
+ * editor keeps beside a file it has open, Emacs' `.#index.ts`, whose stat failed every build and deploy with ENOENT),
+ * nor a file deleted since it was listed.
+ */
+const isFile = (file: string) =>
+  stat(file).then(
+    (stats) => stats.isFile(),
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+
+/**
  * One digest of every file under handler/ and of the build's configuration, by path and content: modification
  * times would call a zip fresh after sources were copied in with older times, or rebuilt it after a mere touch.
  */
 export async function inputsDigest(): Promise<string> {
   const names = (await readdir(handlerDir, { recursive: true })).map((name) => join(handlerDir, name));
-  const sources = (await Promise.all(names.map(async (file) => ((await stat(file)).isFile() ? [file] : [])))).flat();
+  const sources = (await Promise.all(names.map(async (file) => ((await isFile(file)) ? [file] : [])))).flat();
   const inputs = [...sources, ...BUILD_CONFIGURATION_FILES].sort();
   const hash = createHash('sha256');
   for (const file of inputs) {

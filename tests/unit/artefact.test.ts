@@ -29,6 +29,8 @@ const sourceTimes = new Map<string, number>();
 const sourceContents = new Map<string, string>();
 let defaultSourceTime = 1_000;
 let failingWrite: string | undefined;
+/** Symbolic links to nothing under handler/, as an editor leaves them (Emacs' lock `.#index.ts`): listed, and stat fails on them. */
+const danglingLinks = new Set<string>();
 const missing = (path: string) => Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
 const inDist = (path: unknown) => typeof path === 'string' && (path === distDir || path.startsWith(`${distDir}/`));
 let clock = 5_000;
@@ -57,7 +59,12 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     // As mkdir does: a directory that exists is an error unless asked for recursively.
     if (dist.size > 0 && !options?.recursive) throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${path}'`), { code: 'EEXIST' });
   });
+  const readdir = vi.fn(async (path: string, options: { recursive: true }) => {
+    const names = await actual.readdir(path, options);
+    return path === handlerDir ? [...names, ...[...danglingLinks].map((link) => link.slice(handlerDir.length + 1))] : names;
+  });
   const stat = vi.fn(async (path: string) => {
+    if (danglingLinks.has(path)) throw Object.assign(new Error(`ENOENT: no such file or directory, stat '${path}'`), { code: 'ENOENT' });
     if (inDist(path)) {
       const file = dist.get(path);
       if (!file) throw missing(path);
@@ -72,7 +79,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     if (!inDist(path)) return actual.access(path);
     if (!dist.has(path)) throw missing(path);
   });
-  return { ...actual, readFile, writeFile, mkdir, stat, rm, access };
+  return { ...actual, readFile, writeFile, mkdir, readdir, stat, rm, access };
 });
 
 // Two esbuild builds take about a second on an idle machine and several under load: a correctness test, not a
@@ -187,6 +194,7 @@ describe('the built artefact in dist/', () => {
     sourceContents.clear();
     defaultSourceTime = 1_000;
     failingWrite = undefined;
+    danglingLinks.clear();
   });
 
   /**
@@ -263,6 +271,17 @@ describe('the built artefact in dist/', () => {
     expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
     expect(dist.get(artefactShaPath)?.data.toString('utf8')).toBe(`${fresh.artefact.sha256}  handler.zip\n`);
   }, 60_000);
+
+  it("is used as it is while an editor's lock link to nothing lies among the handler sources (Emacs' .#index.ts), which esbuild never reads", async () => {
+    // Prepare: built before the handler was opened in the editor
+    const bytes = Buffer.from('zip built before');
+    await built(bytes, sha256(bytes), 2_000);
+    danglingLinks.add(join(handlerDir, '.#index.ts'));
+    // Act
+    const fresh = await freshArtefact();
+    // Assess
+    expect(fresh).toEqual({ artefact: describeArtefact(bytes), rebuilt: false });
+  });
 
   it('is built again when nothing records what it was built from (a zip of an older kit, or a build cut short)', async () => {
     // Prepare
