@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { checkovProblem } from './lib/checkov-summary.js';
 import { ExitCode, scriptCommand } from './lib/cli.js';
+import { lintStepFailure } from './lib/lint-step.js';
 import { projectRoot, templatePath, toolsVenvBin } from './lib/paths.js';
 import { cfnLint } from './lib/template-lint.js';
 
@@ -54,13 +55,15 @@ const steps: readonly Step[] = [
   { name: 'tsc', command: join(projectRoot, 'node_modules', '.bin', 'tsc'), args: ['--noEmit', '-p', 'tsconfig.json'] },
 ];
 let failed = false;
+// A tool that could not run checked nothing: the set-up is wrong (exit 2), not the template.
+let setupWrong = false;
 for (const { name, command, args, problemIn } of steps) {
   const result = spawnSync(command, args, { cwd: projectRoot, stdio: ['inherit', problemIn ? 'pipe' : 'inherit', 'inherit'], encoding: 'utf8' });
   if (problemIn) process.stdout.write(result.stdout ?? '');
-  const problem = result.status === 0 ? problemIn?.(result.stdout ?? '') : undefined;
-  const failure = result.status !== 0 ? `failed (exit ${result.status ?? result.signal})` : problem && `failed: ${problem}`;
+  const failure = lintStepFailure(result, problemIn);
   console.log(`${name}: ${failure || 'clean'}`);
   failed ||= Boolean(failure);
+  setupWrong ||= result.error !== undefined;
 }
 rmSync(dirname(withAuditTrail), { recursive: true, force: true });
-process.exit(failed ? ExitCode.failed : ExitCode.ok);
+process.exit(setupWrong ? ExitCode.usage : failed ? ExitCode.failed : ExitCode.ok);
