@@ -16,4 +16,15 @@ describe("checkov's summary", () => {
       'checkov printed no summary: it did not scan the template',
     ]);
   });
+
+  it('fails a scan that reports a failed check although checkov exited 0 (a soft-fail set in a .checkov.yaml)', () => {
+    // Prepare: what checkov 3.3 prints with soft-fail: true and one finding the template does not accept
+    const softFailed = 'cloudformation scan results:\n\nPassed checks: 25, Failed checks: 1, Skipped checks: 8\n\nCheck: CKV_AWS_27: "Ensure all data stored in the SQS queue is encrypted"\n';
+    // Act
+    const verdict = checkovProblem(softFailed);
+    // Assess
+    expect(verdict).toBe(
+      "checkov reports 1 failed check(s) though it exited 0 (a soft-fail setting in a .checkov.yaml?): fix each, or accept it in the resource's Metadata.checkov.skip with the reason",
+    );
+  });
 });
