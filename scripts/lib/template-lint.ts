@@ -4,8 +4,12 @@ import { join, relative } from 'node:path';
 import { UsageError } from './cli.js';
 import { projectRoot, templatePath, venvBin } from './paths.js';
 
-/** cfn-lint, pinned in the project's virtualenv, on a template: what `make lint` runs and what a deploy to AWS asks first. */
-export const cfnLint = { command: join(venvBin, 'cfn-lint'), args: (template: string) => ['--format', 'pretty', template] } as const;
+/**
+ * cfn-lint, pinned in the project's virtualenv, on a template: what `make lint` runs and what a deploy to AWS asks first.
+ * Its settings are the command line's alone (`--config-file /dev/null`): it read the user's ~/.cfnlintrc otherwise,
+ * where an ignore_checks written for other projects hid this template's warnings and errors from both.
+ */
+export const cfnLint = { command: join(venvBin, 'cfn-lint'), args: (template: string) => ['--config-file', '/dev/null', '--format', 'pretty', template] } as const;
 
 /** cfn-lint's refusal of a region it has no specification for (exit 32, on stderr). */
 const UNKNOWN_REGION = /Regions \[.*\] are unsupported/;

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,29 @@ describe('the cfn-lint check a deploy to AWS makes first', () => {
     // Assess
     expect(findings).toMatch(/VersioningConfiguraton/);
     expect(findings).toMatch(/E3002/);
+  }, 30_000);
+
+  it("names a warning whatever the user's own ~/.cfnlintrc, written for other projects, says to ignore", async () => {
+    // Prepare: a parameter nothing uses (W2001), and a home whose .cfnlintrc ignores every warning and error
+    const text = await readFile(templatePath, 'utf8');
+    const unused = text.replace('\nParameters:\n', '\nParameters:\n  UnusedThing:\n    Type: String\n    Default: x\n');
+    expect(unused).not.toBe(text);
+    const copy = join(directory, 'template-unused.yaml');
+    await writeFile(copy, unused);
+    const home = join(directory, 'home');
+    await mkdir(home);
+    await writeFile(join(home, '.cfnlintrc'), 'ignore_checks:\n  - W\n  - E\n');
+    const ownHome = process.env.HOME;
+    process.env.HOME = home;
+    // Act
+    let findings: string | undefined;
+    try {
+      findings = templateLintFindings(copy);
+    } finally {
+      process.env.HOME = ownHome;
+    }
+    // Assess
+    expect(findings).toMatch(/W2001/);
   }, 30_000);
 
   it('checks the template for the region the deploy goes to, and says that a region cfn-lint does not know is the region, not the template', () => {
