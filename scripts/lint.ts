@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { checkovEnvironment, checkovProblem } from './lib/checkov-summary.js';
+import { basename, dirname, join, relative } from 'node:path';
+import { checkovEnvironment, checkovProblem, namingTemplate } from './lib/checkov-summary.js';
 import { ExitCode, scriptCommand } from './lib/cli.js';
 import { lintStepFailure } from './lib/lint-step.js';
 import { projectRoot, templatePath, toolsVenvBin } from './lib/paths.js';
@@ -50,6 +50,8 @@ type Step = {
   readonly args: readonly string[];
   readonly problemIn?: (output: string) => string | undefined;
   readonly env?: NodeJS.ProcessEnv;
+  /** Its output as printed, when it names a file the user would not find (the template's temporary copy). */
+  readonly shown?: (output: string) => string;
 };
 // checkov with the project's settings alone: not the user's ~/.checkov.yaml nor CKV_ variables (see checkovEnvironment).
 const checkovHome = join(dirname(withAuditTrail), 'home');
@@ -59,7 +61,8 @@ const steps: readonly Step[] = [
   { name: 'cfn-lint', command: cfnLint.command, args: cfnLint.args(template) },
   // --skip-download: checkov runs offline; it would otherwise fetch guidelines from its vendor's platform.
   { name: 'checkov', command: checkov, args: ['--file', template, ...checkovArgs], problemIn: checkovProblem, env: checkovEnv },
-  { name: 'checkov (audit trail on)', command: checkov, args: ['--file', withAuditTrail, ...checkovArgs], problemIn: checkovProblem, env: checkovEnv },
+  { name: 'checkov (audit trail on)', command: checkov, args: ['--file', withAuditTrail, ...checkovArgs], problemIn: checkovProblem, env: checkovEnv,
+    shown: (output) => namingTemplate(output, basename(withAuditTrail), template) },
   { name: 'dclint', command: join(projectRoot, 'node_modules', '.bin', 'dclint'), args: ['--max-warnings', '0', 'compose.yaml'] },
   { name: 'actionlint', command: actionlint, args: ['-no-color'] },
   { name: 'tsc', command: join(projectRoot, 'node_modules', '.bin', 'tsc'), args: ['--noEmit', '-p', 'tsconfig.json'] },
@@ -67,9 +70,9 @@ const steps: readonly Step[] = [
 let failed = false;
 // A tool that could not run checked nothing: the set-up is wrong (exit 2), not the template.
 let setupWrong = false;
-for (const { name, command, args, problemIn, env } of steps) {
+for (const { name, command, args, problemIn, env, shown } of steps) {
   const result = spawnSync(command, args, { cwd: projectRoot, env: env ?? process.env, stdio: ['inherit', problemIn ? 'pipe' : 'inherit', 'inherit'], encoding: 'utf8' });
-  if (problemIn) process.stdout.write(result.stdout ?? '');
+  if (problemIn) process.stdout.write(shown ? shown(result.stdout ?? '') : (result.stdout ?? ''));
   const failure = lintStepFailure(result, problemIn);
   console.log(`${name}: ${failure || 'clean'}`);
   failed ||= Boolean(failure);

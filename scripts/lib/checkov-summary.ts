@@ -28,3 +28,13 @@ const CHECKOV_SETTING = /^(CKV|BC|PRISMA)_/;
 export function checkovEnvironment(environment: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
   return { ...Object.fromEntries(Object.entries(environment).filter(([name]) => !CHECKOV_SETTING.test(name))), HOME: home };
 }
+
+/**
+ * checkov's output on the template's copy with the audit trail on, as make lint prints it: its findings named the copy,
+ * a temporary file gone when make lint ends, at the lines they have in the template itself (the copy changes one
+ * default, no line), so they name the template (`template`, from the project's folder) and say how it was scanned.
+ */
+export function namingTemplate(output: string, copyName: string, template: string): string {
+  const copyFile = new RegExp(`(File: )\\S*/${copyName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(:\\d+-\\d+)`, 'g');
+  return output.replace(copyFile, `$1/${template}$2 (scanned with EnableAuditTrail "true")`);
+}

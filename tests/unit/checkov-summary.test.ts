@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkovProblem } from '../../scripts/lib/checkov-summary.js';
+import { checkovProblem, namingTemplate } from '../../scripts/lib/checkov-summary.js';
 
 describe("checkov's summary", () => {
   it('passes a scan that read the template, and fails one that parsed nothing although checkov exited 0', () => {
@@ -25,6 +25,20 @@ describe("checkov's summary", () => {
     // Assess
     expect(verdict).toBe(
       "checkov reports 1 failed check(s) though it exited 0 (a soft-fail setting in a .checkov.yaml?): fix each, or accept it in the resource's Metadata.checkov.skip with the reason",
+    );
+  });
+
+  it("names the template, at the finding's lines, where a finding of the scan with the audit trail on named the copy scanned, gone when make lint ends", () => {
+    // Prepare: what checkov 3.3 prints for a finding in the copy (a path from the project's folder to the temporary one)
+    const output =
+      'Check: CKV_AWS_27: "Ensure all data stored in the SQS queue is encrypted"\n\tFAILED for resource: AWS::SQS::Queue.FailedEventsQueue\n' +
+      '\tFile: /../backup-kit-lint-3ZvAzq/template-with-audit-trail.yaml:310-321\n';
+    // Act
+    const shown = namingTemplate(output, 'template-with-audit-trail.yaml', 'cloudformation/template.yaml');
+    // Assess
+    expect(shown).toBe(
+      'Check: CKV_AWS_27: "Ensure all data stored in the SQS queue is encrypted"\n\tFAILED for resource: AWS::SQS::Queue.FailedEventsQueue\n' +
+        '\tFile: /cloudformation/template.yaml:310-321 (scanned with EnableAuditTrail "true")\n',
     );
   });
 });
