@@ -1,14 +1,15 @@
-import { CopyObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectTaggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
 import { isHeaderSectionTooLarge, isMetadataTooLarge } from './errors.js';
 import { fitMetadata, MetadataCount } from './metadata-budget.js';
-import { multipartCopy } from './multipart-copy.js';
+import { multipartCopy, taggingHeader } from './multipart-copy.js';
 import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
-export const CopyMethod = { copyObject: 'copy_object', multipartCopy: 'multipart_copy' } as const;
+/** How a backup was written: `put_object` only for an empty version whose CopyObject S3 refused for its headers. */
+export const CopyMethod = { copyObject: 'copy_object', multipartCopy: 'multipart_copy', putObject: 'put_object' } as const;
 export type CopyMethod = (typeof CopyMethod)[keyof typeof CopyMethod];
 
 export type CopyResult = {
@@ -96,8 +97,36 @@ export async function copyVersion(
     // S3 takes at most 8 KB of request headers, and a CopyObject carries the source's URL-encoded name (up to three
     // times its bytes) beside the content headers and metadata that the upload carried without it: S3 can refuse to
     // copy a version it took. A copy in parts sends the name and the metadata in separate requests. An empty version
-    // has no byte range to copy in a part.
-    if (!isHeaderSectionTooLarge(error) || source.size === 0) throw error;
+    // has no byte range to copy in a part, and no bytes to copy either: a PutObject of none, which names no source,
+    // writes the same object (it failed every attempt and was parked, never backed up).
+    if (!isHeaderSectionTooLarge(error)) throw error;
+    if (source.size === 0) return { method: CopyMethod.putObject, ...(await putEmpty(s3, source, destination, metadata, condition)) };
     return { method: CopyMethod.multipartCopy, ...(await multipartCopy(s3, settings, source, destination, metadata, condition)) };
   }
+}
+
+/**
+ * Writes an empty version as a CopyObject would have: its content headers, `metadata`, its tags (read from the
+ * version, as a copy in parts reads them) and SSE-S3, under the write condition.
+ */
+async function putEmpty(
+  s3: S3Client,
+  source: ObjectVersion,
+  destination: Destination,
+  metadata: Readonly<Record<string, string>>,
+  condition?: WriteCondition,
+): Promise<{ backupVersionId?: string; parts: number }> {
+  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }));
+  const put = new PutObjectCommand({
+    Bucket: destination.bucket,
+    Key: destination.key,
+    Body: new Uint8Array(0),
+    ...source.headers,
+    Metadata: { ...metadata },
+    Tagging: taggingHeader(tagging.TagSet ?? []),
+    ServerSideEncryption: 'AES256',
+    ...(condition ? writeConditionHeaders(condition) : {}),
+  });
+  const response = await s3.send(withExpiresAsWritten(put, source));
+  return { backupVersionId: response.VersionId, parts: 0 };
 }

@@ -1,4 +1,4 @@
-import type { CopyObjectCommand, CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
+import type { CopyObjectCommand, CreateMultipartUploadCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { ObjectVersion } from './source.js';
 
 /**
@@ -6,7 +6,7 @@ import type { ObjectVersion } from './source.js';
  * expired) is common; the SDK reads it only as HeadObject's ExpiresString, and the commands' `Expires` takes a
  * Date, so the text goes on the request itself.
  */
-export function withExpiresAsWritten<C extends CopyObjectCommand | CreateMultipartUploadCommand>(command: C, source: Pick<ObjectVersion, 'expiresAsWritten'>): C {
+export function withExpiresAsWritten<C extends CopyObjectCommand | CreateMultipartUploadCommand | PutObjectCommand>(command: C, source: Pick<ObjectVersion, 'expiresAsWritten'>): C {
   const expires = source.expiresAsWritten;
   if (expires === undefined) return command;
   (command as CopyObjectCommand).middlewareStack.add(

@@ -324,6 +324,20 @@ describe('S3 events and the function', () => {
     expect([backup.ContentDisposition, backup.ETag?.endsWith('-1"')]).toEqual([ContentDisposition, true]);
   });
 
+  it('backs up an empty upload whose CopyObject S3 would refuse for more than 8 KB of headers, with a PutObject of no bytes', async () => {
+    // Prepare: as above, but empty: there is no byte range to copy in a part (it failed every attempt and was parked)
+    const { s3, outputs } = live();
+    const key = `${'空の報告'.repeat(82)}.pdf`;
+    const Metadata = Object.fromEntries(Array.from({ length: 7 }, (_, index) => [`field${index}`, 'v'.repeat(240)]));
+    const ContentDisposition = `attachment; filename*=UTF-8''${encodeURIComponent(key)}`;
+    // Act
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: '', Metadata, ContentDisposition, Tagging: 'kind=empty' }));
+    const backup = await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
+    // Assess
+    expect(backup.Metadata).toMatchObject({ ...Metadata, [BackupMetadata.sourceVersionId]: put.VersionId });
+    expect([backup.ContentLength, backup.ContentDisposition, backup.ServerSideEncryption, backup.TagCount]).toEqual([0, ContentDisposition, 'AES256', 1]);
+  });
+
   it('keeps a non-ASCII metadata value that fits beside the provenance as S3 stores it, though not as S3 returns it', async () => {
     // Prepare: "note" and 898 'é' are 1,800 bytes as stored, 2,412 RFC 2047-encoded as S3 returns them (and as sent)
     const { s3, outputs } = live();
@@ -336,9 +350,9 @@ describe('S3 events and the function', () => {
     expect(backup.Metadata).toMatchObject({ ...Metadata, [BackupMetadata.sourceVersionId]: put.VersionId });
   });
 
-  it('backs up an empty version whose copy, with its non-ASCII metadata fitted as stored, would pass 8 KB of headers', async () => {
+  it('backs up an empty version whose copy, with its non-ASCII metadata fitted as stored, would pass 8 KB of headers, keeping that metadata', async () => {
     // Prepare: a name of 1 KB (3 KB URL-encoded in the copy's source and in the disposition) and 1,844 bytes of
-    // metadata as stored (2,472 as sent); an empty version has no copy in parts to take over
+    // metadata as stored (2,472 as sent); an empty version has no copy in parts to take over, and is put with no bytes
     const { s3, outputs } = live();
     const key = `${'報'.repeat(330)}-${Date.now()}`;
     const ContentDisposition = `attachment; filename*=UTF-8''${encodeURIComponent(key)}`;
@@ -346,8 +360,9 @@ describe('S3 events and the function', () => {
     // Act
     const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: new Uint8Array(0), ContentDisposition, Metadata }));
     const backup = await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
-    // Assess: copied fitted by the bytes as sent, as before
-    expect([backup.ContentLength, backup.ContentDisposition, backup.Metadata?.note]).toEqual([0, ContentDisposition, undefined]);
+    // Assess: the PutObject names no copy source, so the metadata the upload carried fits as it did there (a copy fitted
+    // by the bytes as sent left the note off)
+    expect([backup.ContentLength, backup.ContentDisposition, backup.Metadata?.note]).toEqual([0, ContentDisposition, Metadata.note]);
   });
 
   it('carries an Expires header that is not a date, as written, to the backup', async () => {

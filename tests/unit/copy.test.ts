@@ -1,4 +1,4 @@
-import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, S3Client, S3ServiceException, UploadPartCopyCommand } from '@aws-sdk/client-s3';
+import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCopyCommand } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { copyToBackup } from '../../handler/copy.js';
@@ -92,15 +92,41 @@ describe("copyToBackup within S3's 8 KB of request headers", () => {
     expect(s3).toHaveReceivedCommandWith(CompleteMultipartUploadCommand, { IfMatch: '"etag-1"' });
   });
 
-  it('fails as before when the refused version is empty (no byte range to copy in a part), or the refusal is another one', async () => {
+  it('writes an empty version S3 refuses to copy for its headers with a PutObject of no bytes, which carries no copy source', async () => {
+    // Prepare: an empty version has no byte range to copy in a part; it failed every attempt and was parked
+    s3.on(CopyObjectCommand).rejects(headersTooLarge());
+    s3.on(PutObjectCommand).resolves({ VersionId: 'b3' });
+    const provenance = provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, { ...source({ owner: 'ada' }), size: 0 }, provenance, { ifMatch: '"etag-1"' });
+    // Assess
+    expect(result).toEqual({ method: 'put_object', backupVersionId: 'b3', parts: 0, droppedMetadata: [] });
+    expect(s3).toHaveReceivedCommandWith(GetObjectTaggingCommand, { Bucket: INBOX, Key: 'a.txt', VersionId: 'v1' });
+    const put = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(put).toMatchObject({
+      Bucket: BACKUP,
+      Key: 'a.txt',
+      ContentType: 'text/plain',
+      Expires: new Date('2030-01-01T00:00:00Z'),
+      Metadata: { owner: 'ada', [BackupMetadata.sourceVersionId]: 'v1', [BackupMetadata.requestId]: 'request-1' },
+      Tagging: 'team=a',
+      ServerSideEncryption: 'AES256',
+      IfMatch: '"etag-1"',
+    });
+    expect(put?.Body).toHaveLength(0);
+    expect(s3).toHaveReceivedCommandTimes(CreateMultipartUploadCommand, 0);
+  });
+
+  it('fails as before when the refusal is another one', async () => {
     // Prepare
-    s3.on(CopyObjectCommand).rejectsOnce(headersTooLarge()).rejectsOnce(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    s3.on(CopyObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
     // Act
     const empty = await copyToBackup(dependencies().s3, config, { ...source({}), size: 0 }, {}, { ifNoneMatch: '*' }).catch((error: Error) => error.name);
     const denied = await copyToBackup(dependencies().s3, config, source({}), {}, { ifNoneMatch: '*' }).catch((error: Error) => error.name);
     // Assess
-    expect([empty, denied]).toEqual(['RequestHeaderSectionTooLarge', 'AccessDenied']);
+    expect([empty, denied]).toEqual(['AccessDenied', 'AccessDenied']);
     expect(s3).toHaveReceivedCommandTimes(CreateMultipartUploadCommand, 0);
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 0);
   });
 });
 
@@ -216,8 +242,11 @@ describe("copyToBackup within S3's 2 KB of metadata", () => {
   });
 
   it('copies again fitted by the bytes as sent when the longer metadata makes S3 refuse an empty version for its headers', async () => {
-    // Prepare: an empty version has no byte range to copy in parts; its CopyObject passed with the metadata fitted as sent
+    // Prepare: an empty version has no byte range to copy in parts, and its PutObject of no bytes is refused too (the
+    // metadata as read is what is too long); its CopyObject passed with the metadata fitted as sent
     s3.on(CopyObjectCommand).rejectsOnce(awsError('RequestHeaderSectionTooLarge', 400)).resolves({ VersionId: 'b2' });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(PutObjectCommand).rejects(awsError('RequestHeaderSectionTooLarge', 400));
     const empty = { ...source({ note: asRead }), size: 0 };
     // Act
     const result = await copyToBackup(dependencies().s3, config, empty, provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' }), { ifNoneMatch: '*' });
