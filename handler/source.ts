@@ -5,7 +5,7 @@ import { listObjectVersions } from './list-object-versions.js';
 import { provenanceOf, withoutProvenance, type Provenance } from './provenance.js';
 import { shownName } from './shown-name.js';
 
-/** The content headers S3 keeps with an object; a copy that replaces metadata must carry them itself. */
+/** The content headers (and the website redirect) S3 keeps with an object; a copy that replaces metadata must carry them itself. */
 export type ContentHeaders = {
   readonly ContentType?: string;
   readonly CacheControl?: string;
@@ -13,6 +13,8 @@ export type ContentHeaders = {
   readonly ContentEncoding?: string;
   readonly ContentLanguage?: string;
   readonly Expires?: Date;
+  /** Kept with the object as its metadata, and never copied by S3's CopyObject, whichever the directive, unless sent. */
+  readonly WebsiteRedirectLocation?: string;
 };
 
 /** One version of an inbox object, as HeadObject describes it. */
@@ -52,6 +54,7 @@ function contentHeaders(head: HeadObjectCommandOutput): ContentHeaders {
     ContentEncoding: head.ContentEncoding,
     ContentLanguage: head.ContentLanguage,
     Expires: head.Expires,
+    WebsiteRedirectLocation: head.WebsiteRedirectLocation,
   };
 }
 

@@ -37,7 +37,7 @@ const MAX_PARTS = 10_000;
 const MAX_METADATA_BYTES = 2048;
 const MAX_TAGS = 10;
 
-const contentHeaderNames = ['ContentType', 'CacheControl', 'ContentDisposition', 'ContentEncoding', 'ContentLanguage', 'Expires'] as const;
+const contentHeaderNames = ['ContentType', 'CacheControl', 'ContentDisposition', 'ContentEncoding', 'ContentLanguage', 'Expires', 'WebsiteRedirectLocation'] as const;
 type ContentHeaderName = (typeof contentHeaderNames)[number];
 type Headers = Partial<Record<ContentHeaderName, string | Date>>;
 
@@ -307,7 +307,8 @@ export class VersionedS3Model {
     const versionId = this.store(input.Bucket!, input.Key!, {
       content: source.content,
       metadata: replaceMetadata ? storedMetadata(input.Metadata) : source.metadata,
-      headers: replaceMetadata ? pickHeaders(input) : source.headers,
+      // S3's CopyObject reference: the website redirect is never copied, whichever the directive, only set when sent.
+      headers: replaceMetadata ? pickHeaders(input) : { ...source.headers, WebsiteRedirectLocation: input.WebsiteRedirectLocation },
       tags: replaceTags ? parseTagging(input.Tagging) : source.tags,
       encryption: input.ServerSideEncryption,
     });
