@@ -14,6 +14,7 @@ export {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
+  PutObjectCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 export { PublishCommand } from '@aws-sdk/client-sns';
