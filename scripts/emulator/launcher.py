@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # The Node.js execution environments, shared with the LocalStack executor.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 
-from kit_emulator import (async_invoke, cloudformation, cloudformation_capabilities, cloudformation_change_set_scope, cloudformation_change_set_type, cloudformation_parameter_display, cloudformation_parameters, cloudformation_resources, cloudformation_serial, cloudformation_template_format, cloudformation_updates, cloudformation_validate, cloudformation_yaml, faults,  # noqa: E402
+from kit_emulator import (async_invoke, cloudformation, cloudformation_capabilities, cloudformation_change_set_scope, cloudformation_change_set_type, cloudformation_parameter_display, cloudformation_parameters, cloudformation_resources, cloudformation_serial, cloudformation_template_format, cloudformation_template_url, cloudformation_updates, cloudformation_validate, cloudformation_yaml, faults,  # noqa: E402
                           function_role_policy, lambda_configuration, lambda_invoke, lambda_runtime, logs_filter_patterns, request_log, s3_conditions, s3_events, s3_blocked_encryption, s3_header_size, s3_invoke_permission, s3_key_locks,
                           s3_key_length, s3_listing_encoding, s3_listing_prefix, s3_metadata_limit, s3_multipart, s3_notification_filters, s3_object_tagging, s3_policy,
                           s3_sse_c, sns_subject)
@@ -156,6 +156,7 @@ def main() -> None:
     cloudformation_change_set_type.install()
     cloudformation_change_set_scope.install()
     cloudformation_template_format.install()
+    cloudformation_template_url.install()
     cloudformation_validate.install()
     cloudformation_serial.install()
     cloudformation_yaml.install()

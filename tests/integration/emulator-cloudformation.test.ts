@@ -584,6 +584,35 @@ describe("the embedded emulator's CloudFormation updates", () => {
     ]);
   });
 
+  it('reads a TemplateURL only in S3\'s shapes, from its own buckets, and refuses the others, an object not there and a body too long as CloudFormation does', async () => {
+    // Prepare: a bucket holding a good template and an unreadable one
+    const Bucket = 'kit-cfn-template-url';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    const queue = (name: string) => `Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: ${name}\n`;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'dir/good.yaml', Body: queue('kit-cfn-url-queue') }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'tabbed.yaml', Body: 'Resources:\n\tQueue:\n  Type: AWS::SQS::Queue\n' }));
+    const create = (StackName: string, request: { TemplateURL?: string; TemplateBody?: string }) =>
+      cloudFormation.send(new CreateStackCommand({ StackName, ...request })).then(() => 'created', (error: Error) => `${error.name}: ${error.message}`);
+    // Act
+    const answers = [
+      await create('kit-cfn-url-virtual-it', { TemplateURL: `https://${Bucket}.s3.amazonaws.com/dir/good.yaml` }),
+      await create('kit-cfn-url-unreadable-it', { TemplateURL: `https://${Bucket}.s3.us-east-1.amazonaws.com/tabbed.yaml` }),
+      await create('kit-cfn-url-missing-it', { TemplateURL: `https://s3.us-east-1.amazonaws.com/${Bucket}/missing.yaml` }),
+      await create('kit-cfn-url-local-it', { TemplateURL: `http://127.0.0.1:4566/${Bucket}/dir/good.yaml` }),
+      await create('kit-cfn-url-long-it', { TemplateBody: `Description: ${'x'.repeat(51_200)}\n${queue('kit-cfn-url-long')}` }),
+    ];
+    // Assess
+    expect(answers).toEqual([
+      'created',
+      'ValidationError: Template format error: YAML not well-formed. (line 2, column 1)',
+      'ValidationError: S3 error: The specified key does not exist.\nFor more information check http://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html',
+      'ValidationError: TemplateURL must be an Amazon S3 URL (on the emulator too: https://<bucket>.s3.amazonaws.com/<key>, which it reads from its own buckets)',
+      "ValidationError: 1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to 51200",
+    ]);
+    expect(await settledStatus('kit-cfn-url-virtual-it')).toBe('CREATE_COMPLETE');
+    await cloudFormation.send(new DeleteStackCommand({ StackName: 'kit-cfn-url-virtual-it' }));
+  });
+
   it("describes in ValidateTemplate the kit's parameters and the capability its role requires, as CloudFormation does", async () => {
     // Prepare
     const TemplateBody = await readTemplateText();
@@ -862,12 +891,16 @@ describe("the embedded emulator's CloudFormation change sets of one name in two 
 
 describe("the embedded emulator's CloudFormation creates", () => {
   it('creates one stack of a name when two CreateStack of it arrive at once, and refuses the other as CloudFormation does', async () => {
-    // Prepare: a template that takes a while to read (YAML, long), so that the two requests overlap
+    // Prepare: a template that takes a while to read (YAML, long: past a TemplateBody's 51,200 bytes, so at a URL), so
+    // that the two requests overlap
     const StackName = 'kit-cfn-twice-it';
     const notes = Array.from({ length: 1500 }, (_, index) => `    note${index}: "a line of text that only makes the template longer"`).join('\n');
-    const TemplateBody = `Metadata:\n  Notes:\n${notes}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: ${StackName}\n`;
+    const Bucket = 'kit-cfn-twice-templates';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'long.yaml', Body: `Metadata:\n  Notes:\n${notes}\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: ${StackName}\n` }));
+    const TemplateURL = `https://${Bucket}.s3.amazonaws.com/long.yaml`;
     // Act
-    const outcomes = await Promise.allSettled([0, 1].map(() => cloudFormation.send(new CreateStackCommand({ StackName, TemplateBody }))));
+    const outcomes = await Promise.allSettled([0, 1].map(() => cloudFormation.send(new CreateStackCommand({ StackName, TemplateURL }))));
     // Assess
     const named = ((await cloudFormation.send(new DescribeStacksCommand({}))).Stacks ?? []).filter((stack) => stack.StackName === StackName);
     expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);

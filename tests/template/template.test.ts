@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INBOX_NOTIFICATION_EVENT } from '../../scripts/lib/inbox-handover.js';
-import { dependencyGraph, findCycle, loadTemplate, referencesIn, type Resource, type Template } from '../../scripts/lib/template.js';
+import { dependencyGraph, findCycle, loadTemplate, readTemplateText, referencesIn, type Resource, type Template } from '../../scripts/lib/template.js';
 
 let template: Template;
 beforeAll(async () => {
@@ -26,6 +26,11 @@ describe('the template is plain CloudFormation', () => {
     // Assess
     expect(template.Transform).toBeUndefined();
     expect(template.AWSTemplateFormatVersion).toBe('2010-09-09');
+  });
+
+  it("fits CloudFormation's 51,200 bytes of TemplateBody, which the deploy sends it as", async () => {
+    // Assess
+    expect(Buffer.byteLength(await readTemplateText())).toBeLessThanOrEqual(51_200);
   });
 
   it('takes the parameters the scripts and the matrix rely on', () => {

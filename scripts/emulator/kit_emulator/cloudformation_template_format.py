@@ -7,7 +7,9 @@ the SDKs take for a server fault and retry (the CLI four times, some ten seconds
 Error", naming nothing. CloudFormation answers "Template format error: YAML not well-formed. (line 3, column 1)" (JSON
 for a body that opens with `{`) and "Template format error: unsupported structure." for a body that is not a mapping.
 A body that moto can read, as YAML or as JSON, is left to it. (ValidateTemplate answers cfn-lint's words for such a
-body: cloudformation_validate.py.)
+body: cloudformation_validate.py.) The same holds for a body read from a TemplateURL. A TemplateBody longer than
+CloudFormation's 51,200 bytes is refused as CloudFormation refuses it (moto took any length: a template grown past
+it deployed on the emulator and failed first on AWS), as is a template at a URL longer than its 1 MB.
 """
 
 from __future__ import annotations
@@ -42,9 +44,21 @@ def format_error(body: str) -> str | None:
     return None if isinstance(root, yaml.MappingNode) else "unsupported structure."
 
 
+#: The longest TemplateBody CloudFormation takes, in bytes; a longer template goes through a TemplateURL (up to 1 MB).
+MAX_BODY_BYTES = 51_200
+MAX_URL_TEMPLATE_BYTES = 1_000_000
+
+
 def _refusing_unreadable(respond: Callable[[CloudFormationResponse], Any]) -> Callable[[CloudFormationResponse], Any]:
     def refuse_or_respond(self: CloudFormationResponse) -> Any:
         body = self._get_param("TemplateBody")
+        if body and len(body.encode()) > MAX_BODY_BYTES:
+            raise ValidationError(message=f"1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to {MAX_BODY_BYTES}")
+        if not body and self._get_param("TemplateURL"):
+            # The URL's body is read here first (cloudformation_template_url.py refuses a URL or an object it cannot read).
+            body = self._get_stack_from_s3_url(self._get_param("TemplateURL"))
+            if len(body.encode()) > MAX_URL_TEMPLATE_BYTES:
+                raise ValidationError(message=f"Template may not exceed {MAX_URL_TEMPLATE_BYTES} bytes in size.")
         problem = format_error(body) if body else None
         if problem is not None:
             raise ValidationError(message=f"Template format error: {problem}")

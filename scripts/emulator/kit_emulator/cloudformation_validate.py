@@ -66,8 +66,9 @@ def _described(validate: Callable[[CloudFormationResponse], ActionResult]) -> Ca
     """ValidateTemplate's answer (its refusals moto's, as patched above), with what the template declares and requires."""
     def respond(self: CloudFormationResponse) -> ActionResult:
         answer = validate(self)
-        body = self._get_param("TemplateBody") or self._get_stack_from_s3_url(self._get_param("TemplateURL"))
-        template = _parsed(body)
+        url = self._get_param("TemplateURL")
+        body = self._get_param("TemplateBody") or (self._get_stack_from_s3_url(url) if url else None)
+        template = _parsed(body) if body else None
         if template is None or not isinstance(answer.result, dict):
             return answer
         capability, types = required_capability(template)
