@@ -11,7 +11,7 @@ import { checkDrift, DriftStatus, formatDrift, type DriftCheck } from './drift.j
 import { parseOutputs, type StackOutputs } from './outputs.js';
 import { parametersFor, stackNameOf, type Parameters } from './parameters.js';
 import { projectRoot, templatePath } from './paths.js';
-import { backupBucketName, keptBackupBucketParameter } from './kept-backups.js';
+import { backupBucketName, backupsKeptUnderOtherPrefixes, keptBackupBucketParameter } from './kept-backups.js';
 import { refusePolicyOnKeptBucket, refuseRetentionUnlikeKeptBucket, refuseUnversionedKeptBucket, retentionOf } from './kept-bucket-settings.js';
 import { createdMeanwhile, deployStack, describeStack, madeFromKitTemplate, NOT_THE_KITS, otherKitStacks, parametersMovedOn, parametersOf, StackOperationFailed, type ChangeSummary, type DeployResult, type Log } from './stack.js';
 import { conditionOf, deployVerb, functionGoneAdvice, needsRecovery, recoveryAdvice, StackCondition, stackStatusLine } from './stack-state.js';
@@ -133,6 +133,13 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     log(
       `note: ${others.join(', ')} on ${target.name} ${others.length > 1 ? 'are other stacks' : 'is another stack'} of this kit (an earlier NamePrefix?), with ${others.length > 1 ? 'their' : 'its'} own inbox and backups, ` +
         `which the verbs do not reach while the parameter file names ${stackName}: to remove one, put its NamePrefix back in ${relative(projectRoot, target.parameterFile)} and run \`make destroy TARGET=${target.name}\``,
+    );
+  }
+  for (const kept of existing ? [] : await backupsKeptUnderOtherPrefixes(clients, stackName, identity.Account ?? '?', target.region)) {
+    log(
+      `note: s3://${kept.bucket} holds ${kept.versions} backup version(s) kept from the destroyed stack ${kept.prefix} (an earlier NamePrefix?), which the stack ${stackName} does not take over, and which the verbs do not read while the parameter file names ${stackName}: ` +
+        `to restore from them, or to back up into them again, put NamePrefix ${kept.prefix} back in ${relative(projectRoot, target.parameterFile)} (\`make restore\` reads them, and \`make deploy\` takes the bucket over); ` +
+        `to delete them for good, put it back and run \`make destroy TARGET=${target.name}${target.name === TargetName.aws ? ' YES=1' : ''} DELETE_BACKUPS=1\``,
     );
   }
   const { artefact, rebuilt } = await artefactFor(target);

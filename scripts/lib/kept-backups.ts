@@ -59,6 +59,39 @@ export async function keptBackupBucketParameter(
   return 'true';
 }
 
+/** A backup bucket the template named for a stack of another NamePrefix, and how many backup versions it holds. */
+export type KeptElsewhere = { readonly bucket: string; readonly prefix: string; readonly versions: number };
+
+/** NamePrefix's AllowedPattern in the template, without its reserved beginnings (a name S3 took is allowed already). */
+const NAME_PREFIX = /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/;
+
+/**
+ * The backup buckets the account keeps from the kit's stacks of other NamePrefixes that are gone (destroyed, their
+ * backups kept), by the template's name for them. A stack created under a new NamePrefix takes none of them over,
+ * and no verb reads them while the parameter file names another: their backups would be left there unseen, while
+ * destroy had said the next deploy takes them over. A bucket whose prefix names a stack (another of the kit's, which
+ * the deploy names itself, or someone else's) and one that holds no backup are left out.
+ */
+export async function backupsKeptUnderOtherPrefixes(clients: Clients, stackName: string, account: string, region: string): Promise<KeptElsewhere[]> {
+  const suffix = `-backup-${account}-${region}`;
+  const named: string[] = [];
+  let ContinuationToken: string | undefined;
+  do {
+    // ListBuckets lists the caller's own buckets only: none of them is another account's.
+    const page = await clients.s3.send(new ListBucketsCommand({ ContinuationToken }));
+    named.push(...(page.Buckets ?? []).flatMap((entry) => (entry.Name?.endsWith(suffix) ? [entry.Name] : [])));
+    ContinuationToken = page.ContinuationToken;
+  } while (ContinuationToken);
+  const kept: KeptElsewhere[] = [];
+  for (const bucket of named) {
+    const prefix = bucket.slice(0, -suffix.length);
+    if (prefix === stackName || !NAME_PREFIX.test(prefix) || (await describeStack(clients.cloudFormation, prefix))) continue;
+    const versions = await countVersions(clients.s3, bucket);
+    if (versions > 0) kept.push({ bucket, prefix, versions });
+  }
+  return kept;
+}
+
 /**
  * Whether the bucket is the one the failed create made: that stack is still there as it was read (not replaced
  * meanwhile by another deploy, whose new stack made the bucket), and the bucket was created after it.

@@ -201,6 +201,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     return { stackName, stackDeleted: Boolean(stack), backupBucket };
   }
   const kept = await countVersions(clients.s3, backupBucket);
-  log(`kept s3://${backupBucket} with its ${kept} backup version(s): the next deploy takes it over; to delete it for good, destroy with DELETE_BACKUPS=1`);
+  // The bucket is named after the stack's prefix: a deploy under another NamePrefix creates a bucket of its own.
+  log(`kept s3://${backupBucket} with its ${kept} backup version(s): the next deploy under NamePrefix ${stackName} takes it over (one under another NamePrefix does not); to delete it for good, destroy with DELETE_BACKUPS=1`);
   return { stackName, stackDeleted: Boolean(stack), backupBucket, keptBackupVersions: kept };
 }

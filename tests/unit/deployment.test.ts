@@ -6,6 +6,7 @@ import {
   GetBucketVersioningCommand,
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
+  ListBucketsCommand,
   ListObjectVersionsCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -13,10 +14,11 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
-import { deploy, requestableParameters } from '../../scripts/lib/deployment.js';
+import { deploy, DeploymentCancelled, requestableParameters } from '../../scripts/lib/deployment.js';
 import { StackOperationFailed } from '../../scripts/lib/stack.js';
 import { embeddedTarget, LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
+import { awsError } from './support/fixtures.js';
 import { kitOutputs, OTHERS_TEMPLATE } from './support/kit-stack.js';
 
 // The template as it is, unless a test hands the deploy another one.
@@ -92,6 +94,7 @@ describe('a deploy that takes a kept backup bucket over', () => {
     s3.on(GetObjectLockConfigurationCommand).resolves({});
     s3.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
     s3.on(GetBucketPolicyCommand).resolves({ Policy: '{"Statement":[{"Sid":"DenyInsecureTransport"}]}' });
+    s3.on(ListBucketsCommand).resolves({ Buckets: [{ Name: 'backup-kit-backup-123456789012-us-east-1' }] });
     // Act
     const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { log: () => undefined });
     // Assess
@@ -208,6 +211,34 @@ describe('a stack of the same name that is not one of the kit\'s', () => {
       "stack backup-kit on embedded is not one of this kit's (it has no InboxBucketName and BackupFunctionName outputs): deploying would replace its resources with the kit's, deleting them. Nothing was changed: give the kit another NamePrefix in cloudformation/parameters/embedded.json",
     );
     expect(sent().sort()).toEqual(['DescribeStacksCommand', 'GetCallerIdentityCommand', 'GetTemplateCommand']);
+  });
+});
+
+describe('a deploy that creates a stack under a new NamePrefix', () => {
+  it("names the backups kept from a destroyed stack of an earlier NamePrefix, which it does not take over and no verb reads", async () => {
+    // Prepare: backup-kit was destroyed (its backup bucket kept), and the parameter file now names bk-two; a stack of
+    // someone else's and a bucket of a name like the kit's with nothing in it stand beside
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [] });
+    cloudFormation.on(DescribeStacksCommand, { StackName: 'bk-two' }).rejects(new Error('Stack with id bk-two does not exist'));
+    cloudFormation.on(DescribeStacksCommand, { StackName: 'backup-kit' }).rejects(new Error('Stack with id backup-kit does not exist'));
+    cloudFormation.on(DescribeStacksCommand, { StackName: 'empty-kit' }).rejects(new Error('Stack with id empty-kit does not exist'));
+    cloudFormation.on(DescribeStacksCommand, { StackName: 'orders' }).resolves({ Stacks: [{ StackName: 'orders', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+    s3.on(HeadBucketCommand).rejects(awsError('NotFound', 404));
+    s3.on(ListBucketsCommand)
+      .resolvesOnce({ Buckets: [{ Name: 'backup-kit-backup-123456789012-us-east-1' }, { Name: 'backup-kit-artefacts-123456789012-us-east-1' }], ContinuationToken: 'next' })
+      .resolves({ Buckets: [{ Name: 'orders-backup-123456789012-us-east-1' }, { Name: 'empty-kit-backup-123456789012-us-east-1' }, { Name: 'backup-kit-backup-123456789012-eu-west-1' }] });
+    s3.on(ListObjectVersionsCommand, { Bucket: 'backup-kit-backup-123456789012-us-east-1' }).resolves({ Versions: [{ Key: 'docs/a.txt', VersionId: 'v1' }, { Key: 'docs/b.txt', VersionId: 'v2' }] });
+    s3.on(ListObjectVersionsCommand, { Bucket: 'empty-kit-backup-123456789012-us-east-1' }).resolves({});
+    const lines: string[] = [];
+    // Act: stopped before anything is written
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { overrides: { NamePrefix: 'bk-two' }, confirmStart: async () => false, log: (line) => lines.push(line) });
+    // Assess
+    await expect(deployed).rejects.toThrow(DeploymentCancelled);
+    expect(lines.filter((line) => line.includes('-backup-'))).toEqual([
+      'note: s3://backup-kit-backup-123456789012-us-east-1 holds 2 backup version(s) kept from the destroyed stack backup-kit (an earlier NamePrefix?), which the stack bk-two does not take over, and which the verbs do not read while the parameter file names bk-two: ' +
+        'to restore from them, or to back up into them again, put NamePrefix backup-kit back in cloudformation/parameters/embedded.json (`make restore` reads them, and `make deploy` takes the bucket over); to delete them for good, put it back and run `make destroy TARGET=embedded DELETE_BACKUPS=1`',
+    ]);
   });
 });
 

@@ -427,10 +427,15 @@ describe('destroy', () => {
     cloudFormation.on(DescribeStacksCommand).resolvesOnce({ Stacks: [{ ...stack('CREATE_COMPLETE'), Outputs: kitOutputs }] }).rejects(new Error('Stack with id backup-kit does not exist'));
     cloudFormation.on(DeleteStackCommand).resolves({});
     buckets.delete(TRAIL_BUCKET);
+    const lines: string[] = [];
     // Act
-    const teardown = await tearDown(target, clients, { deleteBackups: false, log: () => undefined });
+    const teardown = await tearDown(target, clients, { deleteBackups: false, log: (line) => lines.push(line) });
     // Assess
     expect(teardown).toEqual({ stackName: 'backup-kit', stackDeleted: true, backupBucket: KIT_BACKUP, keptBackupVersions: 1 });
+    // Only a deploy under the same NamePrefix takes the bucket over: one under another leaves it where no verb reads it.
+    expect(lines).toContain(
+      `kept s3://${KIT_BACKUP} with its 1 backup version(s): the next deploy under NamePrefix backup-kit takes it over (one under another NamePrefix does not); to delete it for good, destroy with DELETE_BACKUPS=1`,
+    );
     expect(buckets.get(KIT_INBOX)).toEqual([]);
     expect(s3.commandCalls(ListObjectVersionsCommand).map((call) => call.args[0].input.Bucket)).not.toContain(undefined);
   });
