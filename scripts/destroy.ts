@@ -5,7 +5,7 @@ import { resolveTarget, TargetName, type TargetName as Name } from './lib/target
 
 const program = scriptCommand('destroy', "Empty the stack's inbox and delete the stack. The backup bucket and every backup version are kept unless --delete-backups.")
   .addOption(targetOption())
-  .addOption(yesOption('required on aws, where the stack and the inbox are deleted (only --yes, or 1 / yes / true, confirms)'))
+  .addOption(yesOption('required on aws, where the stack and the inbox are deleted (only --yes, or 1 / yes / true, confirms)', '(on aws destroy then refuses: it never asks)'))
   .addOption(switchOption('delete-backups', 'DELETE_BACKUPS', 'also delete the backup bucket and every backup version, for good'))
   .addOption(switchOption('discard-unbacked', 'DISCARD_UNBACKED', 'destroy even when inbox files have no backup or events are parked: they are lost'))
   .addOption(switchOption('delete-audit-logs', 'DELETE_AUDIT_LOGS', "destroy even when the audit trail's bucket holds logs: they are deleted with it"))

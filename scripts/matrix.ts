@@ -17,7 +17,9 @@ import { matrixCases, runMatrix } from './matrix/run.js';
 const program = scriptCommand('matrix', 'Run the eight-case test matrix against a deployed stack and report PASS / FAIL / SKIP / SIMULATED.')
   .addOption(targetOption())
   .option('-c, --case <number...>', `run only these cases (1-${matrixCases.length})`, wholeNumbers(1, matrixCases.length, '--case 3 (make matrix CASE=3)'))
-  .addOption(yesOption('required on aws, where cases 5 and 7 break the deployed function for a while on purpose (only --yes, or 1 / yes / true, confirms)'))
+  .addOption(
+    yesOption('required on aws, where cases 5 and 7 break the deployed function for a while on purpose (only --yes, or 1 / yes / true, confirms)', '(on aws the matrix then refuses cases 5 and 7: it never asks)'),
+  )
   .parse();
 const options = program.opts<{ target: Name; case?: number[]; yes: boolean }>();
 /** Cases that change the deployed stack while they run, and put it back when they end. */

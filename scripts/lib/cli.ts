@@ -54,9 +54,12 @@ function explicitYesFor(variable: string, flag: string, leftOut: string): (value
  */
 export const parseYes = explicitYesFor('YES', 'yes', 'to be asked');
 
-/** --yes [answer]: see parseYes. */
-export function yesOption(description: string): Option {
-  return new Option('-y, --yes [answer]', description).argParser(parseYes).default(false);
+/**
+ * --yes [answer]: see parseYes. `leftOut` says what leaving it out does, for a script that refuses without it rather
+ * than asks (destroy, the matrix): "to be asked" sent the owner to a refusal.
+ */
+export function yesOption(description: string, leftOut?: string): Option {
+  return new Option('-y, --yes [answer]', description).argParser(leftOut ? explicitYesFor('YES', 'yes', leftOut) : parseYes).default(false);
 }
 
 /**

@@ -26,14 +26,15 @@ const SPAWNS_TSX = 30_000;
 
 describe('only an explicit yes confirms a change on aws', () => {
   it.each([
-    [['destroy', 'TARGET=aws', 'YES=0']],
-    [['deploy-aws', 'YES=no']],
-  ])('make %j is a usage error that says what to type', async (makeArgs) => {
+    [['destroy', 'TARGET=aws', 'YES=0'], 'leave it out (on aws destroy then refuses: it never asks).'],
+    [['matrix', 'TARGET=aws', 'YES=0'], 'leave it out (on aws the matrix then refuses cases 5 and 7: it never asks).'],
+    [['deploy-aws', 'YES=no'], 'leave it out to be asked.'],
+  ])('make %j is a usage error that says what to type, and what leaving it out does', async (makeArgs, leftOut) => {
     // Act
     const finished = await run('make', ['--no-print-directory', ...makeArgs]);
-    // Assess
+    // Assess: destroy and the matrix ask nothing, so "to be asked" sent the owner to a refusal
     expect(finished.code).toBe(2);
-    expect(finished.stderr).toContain('is not an explicit yes: confirm with YES=1 (make) or --yes (script), or leave it out to be asked');
+    expect(finished.stderr).toContain(`is not an explicit yes: confirm with YES=1 (make) or --yes (script), or ${leftOut}`);
   }, SPAWNS_TSX);
 
   it('make passes an explicit yes on to the script', async () => {
