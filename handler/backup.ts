@@ -81,7 +81,7 @@ export function createHandler(deps: Dependencies): (event: unknown, invocation: 
       logger.info(LogMessage.ignored, { outcome: Outcome.ignored, recordIndex: skipped.index, reason: skipped.reason, eventName: skipped.eventName });
     }
     for (const bad of parsed.malformed) {
-      logger.error(LogMessage.malformed, { outcome: Outcome.malformed, recordIndex: bad.index, reason: bad.reason });
+      logger.error(LogMessage.malformed, { outcome: Outcome.malformed, recordIndex: bad.index, reason: bad.reason, ...(bad.key !== undefined ? { key: bad.key } : {}) });
     }
 
     const outcomes: RecordOutcome[] = [];

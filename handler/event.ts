@@ -11,7 +11,8 @@ export type ObjectCreated = {
 };
 
 export type Ignored = { readonly index: number; readonly reason: string; readonly eventName?: string };
-export type Malformed = { readonly index: number; readonly reason: string };
+/** `key`: the object's key where the record names one (as S3 encodes it when it cannot be decoded), for the log. */
+export type Malformed = { readonly index: number; readonly reason: string; readonly key?: string };
 
 export type ParsedEvent = {
   readonly records: ObjectCreated[];
@@ -40,8 +41,8 @@ class Collector {
   ignore(index: number, reason: string, eventName?: string): void {
     this.ignored.push({ index, reason, ...(eventName ? { eventName } : {}) });
   }
-  reject(index: number, reason: string): void {
-    this.malformed.push({ index, reason });
+  reject(index: number, reason: string, key?: string): void {
+    this.malformed.push({ index, reason, ...(key !== undefined ? { key } : {}) });
   }
 }
 
@@ -57,20 +58,32 @@ function informational(object: Json): Pick<ObjectCreated, 'sequencer' | 'size'> 
 /** What an envelope adds to the records inside it. */
 type Carrier = Pick<ObjectCreated, 'sqsMessageId'>;
 
+/** A record's key as the log names it: decoded, or as S3 sent it when it cannot be; undefined when there is none. */
+function namedKey(encoded: unknown): string | undefined {
+  if (!nonEmptyString(encoded)) return undefined;
+  try {
+    return decodeKey(encoded);
+  } catch {
+    return encoded;
+  }
+}
+
 function s3Record(raw: Json, index: number, out: Collector, carrier: Carrier): void {
   const { eventName, s3 } = raw;
-  if (!nonEmptyString(eventName)) return out.reject(index, 'eventName: missing');
   const bucket = isObject(s3) && isObject(s3.bucket) ? s3.bucket.name : undefined;
   const object = isObject(s3) && isObject(s3.object) ? s3.object : undefined;
-  if (!nonEmptyString(bucket)) return out.reject(index, 's3.bucket.name: missing');
+  // A record dropped for another field still names its upload, which `make reconcile` then finds without a backup.
+  const named = namedKey(object?.key);
+  if (!nonEmptyString(eventName)) return out.reject(index, 'eventName: missing', named);
+  if (!nonEmptyString(bucket)) return out.reject(index, 's3.bucket.name: missing', named);
   if (!object || !nonEmptyString(object.key)) return out.reject(index, 's3.object.key: missing');
-  if (object.versionId !== undefined && !nonEmptyString(object.versionId)) return out.reject(index, 's3.object.versionId: not a version id');
+  if (object.versionId !== undefined && !nonEmptyString(object.versionId)) return out.reject(index, 's3.object.versionId: not a version id', named);
   if (!eventName.startsWith('ObjectCreated:')) return out.ignore(index, 'not an ObjectCreated event', eventName);
   let key: string;
   try {
     key = decodeKey(object.key);
   } catch {
-    return out.reject(index, `s3.object.key: not valid URL encoding: ${object.key.slice(0, 200)}`);
+    return out.reject(index, `s3.object.key: not valid URL encoding: ${object.key.slice(0, 200)}`, object.key);
   }
   out.records.push({ bucket, key, eventName, ...(object.versionId ? { versionId: object.versionId } : {}), ...informational(object), ...carrier });
 }
@@ -82,11 +95,12 @@ function eventBridgeRecord(raw: Json, index: number, out: Collector, carrier: Ca
   const detail = isObject(raw.detail) ? raw.detail : {};
   const bucket = isObject(detail.bucket) ? detail.bucket.name : undefined;
   const object = isObject(detail.object) ? detail.object : undefined;
-  if (!nonEmptyString(bucket)) return out.reject(index, 'detail.bucket.name: missing');
-  if (!object || !nonEmptyString(object.key)) return out.reject(index, 'detail.object.key: missing');
+  const named = object && nonEmptyString(object.key) ? object.key : undefined;
+  if (!nonEmptyString(bucket)) return out.reject(index, 'detail.bucket.name: missing', named);
+  if (!object || !named) return out.reject(index, 'detail.object.key: missing');
   const versionId = object['version-id'];
-  if (versionId !== undefined && !nonEmptyString(versionId)) return out.reject(index, 'detail.object.version-id: not a version id');
-  out.records.push({ bucket, key: object.key, eventName: 'ObjectCreated:EventBridge', ...(versionId ? { versionId } : {}), ...informational(object), ...carrier });
+  if (versionId !== undefined && !nonEmptyString(versionId)) return out.reject(index, 'detail.object.version-id: not a version id', named);
+  out.records.push({ bucket, key: named, eventName: 'ObjectCreated:EventBridge', ...(versionId ? { versionId } : {}), ...informational(object), ...carrier });
 }
 
 function parseJson(text: unknown): unknown {

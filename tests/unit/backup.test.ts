@@ -1462,6 +1462,17 @@ describe('failures', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.malformed, recordIndex: 0 }));
   });
 
+  it('names in its log line the key of a record dropped as malformed, so that the upload can be found and repaired', async () => {
+    // Prepare: a record whose eventName a relay lost
+    const deps = dependencies();
+    const { eventName: _lost, ...withoutEventName } = recordFor('docs/lost report.pdf');
+    // Act
+    const result = await createHandler(deps)({ Records: [withoutEventName] }, invocation);
+    // Assess
+    expect(result).toEqual({ outcomes: [], ignored: 0, malformed: 1 });
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.malformed, recordIndex: 0, reason: 'eventName: missing', key: 'docs/lost report.pdf' }));
+  });
+
   it('ignores records from a bucket other than the inbox, and never writes there', async () => {
     // Prepare
     const deps = dependencies();

@@ -54,7 +54,25 @@ describe('parseS3Event', () => {
     expect(parsed.records.map((r) => r.key)).toEqual(['first.txt', 'last.txt']);
     expect(parsed.malformed).toEqual([
       { index: 1, reason: expect.stringContaining('s3.object') },
-      { index: 2, reason: expect.stringContaining('not valid URL encoding') },
+      { index: 2, reason: expect.stringContaining('not valid URL encoding'), key: 'bad%E0%A4%A.txt' },
+    ]);
+  });
+
+  it('names the key of a record dropped for another field, decoded where it can be, for the log', () => {
+    // Prepare
+    const noEventName = recordFor('docs/my+file.txt') as { eventName?: string };
+    delete noEventName.eventName;
+    const badVersion = recordFor('docs/a b.txt');
+    (badVersion.s3.object as { versionId?: unknown }).versionId = 42;
+    const badEncoding = recordFor('x');
+    badEncoding.s3.object.key = 'bad%E0%A4%A.txt';
+    // Act
+    const parsed = parseS3Event({ Records: [noEventName, badVersion, badEncoding] });
+    // Assess
+    expect(parsed.malformed.map((bad) => [bad.reason.split(':')[0], bad.key])).toEqual([
+      ['eventName', 'docs/my+file.txt'],
+      ['s3.object.versionId', 'docs/a b.txt'],
+      ['s3.object.key', 'bad%E0%A4%A.txt'],
     ]);
   });
 
@@ -175,13 +193,13 @@ describe('parseS3Event with records that lack what a backup needs', () => {
     expect(parsed.records).toEqual([expect.objectContaining({ key: 'kept.txt', versionId: 'v1' })]);
     expect(parsed.ignored).toEqual([]);
     expect(parsed.malformed).toEqual([
-      { index: 0, reason: expect.stringContaining('eventName') },
+      { index: 0, reason: expect.stringContaining('eventName'), key: 'kept.txt' },
       { index: 1, reason: expect.stringContaining('s3.bucket.name') },
-      { index: 2, reason: expect.stringContaining('s3.bucket.name') },
+      { index: 2, reason: expect.stringContaining('s3.bucket.name'), key: 'kept.txt' },
       { index: 3, reason: expect.stringContaining('not an object') },
       { index: 4, reason: expect.stringContaining('not an S3 record') },
       { index: 5, reason: expect.stringContaining('s3.object.key') },
-      { index: 6, reason: expect.stringContaining('s3.object.versionId') },
+      { index: 6, reason: expect.stringContaining('s3.object.versionId'), key: 'kept.txt' },
     ]);
   });
 
