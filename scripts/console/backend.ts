@@ -130,6 +130,8 @@ export type ReconcileRun = {
    * read: what that means and how to set it back, as `make reconcile` says it.
    */
   readonly handover?: { readonly problem: string; readonly leavesUploadsOut: boolean };
+  /** When a repair left keys wrong on the embedded emulator while faults are set there: the note that names them. */
+  readonly faultsNote?: string;
 };
 
 /** What the console shows and does; the live one talks to the target, tests give their own. */

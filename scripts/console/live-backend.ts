@@ -8,7 +8,7 @@ import { requireDeployedStack, requireReadableStack, stackReadiness, stackToRead
 import type { Parameters } from '../lib/parameters.js';
 import { handoverProblem, inboxHandover, leavesUploadsOut } from '../lib/inbox-handover.js';
 import { queueDepth } from '../lib/parked-watch.js';
-import { repairable, repairThroughFunction } from '../lib/reconcile.js';
+import { repairable, repairOutcome, repairThroughFunction } from '../lib/reconcile.js';
 import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds } from '../lib/redrive.js';
 import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersionsPage, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
@@ -223,6 +223,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping) : [];
       // Only the queue's counts are read, as make reconcile's note does: no message is received, none hidden from a redrive.
       const parkedWaiting = problems.length > 0 ? await queueDepth(clients.sqs, outputs.FailedEventsQueueUrl).catch(problemOf(target.name)) : undefined;
+      const faultsNote = repairOutcome(repairs).remaining.length > 0 ? await faultsLeftNote(target) : undefined;
       const handover = await inboxHandover(clients.s3, buckets.inboxBucket, outputs.BackupFunctionArn);
       const handoverText = handoverProblem(handover, buckets.inboxBucket, outputs.BackupFunctionArn, target.endpoint);
       // Read or not, the history's versions are none without it: only one that was read may say that each has a backup.
@@ -235,6 +236,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         ...(parkedWaiting !== undefined ? { parkedWaiting } : {}),
         ...(trouble ? { trouble } : {}),
         ...(handoverText ? { handover: { problem: handoverText, leavesUploadsOut: leavesUploadsOut(handover) } } : {}),
+        ...(faultsNote ? { faultsNote } : {}),
       };
     },
 

@@ -437,6 +437,27 @@ describe('make reconcile', () => {
   }, 60_000);
 });
 
+describe('make reconcile FIX=1 under faults left set on the embedded emulator', () => {
+  it('names the faults and the curl -X DELETE that clears them when the repair fails, as seed and redrive do', async () => {
+    // Prepare: the scripts' stack; an upload whose event was lost, then every request of the function failing
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const folder = `faulted-${Date.now()}/`;
+    await uploadUnnoticed(outputs.InboxBucketName, [[`${folder}a.txt`, 'a']]);
+    await faults('PUT', { serverError: 1 });
+    try {
+      // Act
+      const repaired = await runScript('reconcile', ['--prefix', folder, '--fix']);
+      // Assess
+      expect(repaired.stdout).toContain('repaired through backup-kit-backup: 0 of 1');
+      expect(repaired.stderr).toContain(`note: the embedded emulator at ${started().emulator.endpoint} has faults set (serverError 1)`);
+      expect(repaired.stderr).toContain(`curl -X DELETE ${started().emulator.endpoint}/_backup-kit/faults`);
+      expect(repaired.code).toBe(1);
+    } finally {
+      await faults('DELETE');
+    }
+  }, 60_000);
+});
+
 describe('make reconcile, the inbox notification removed by hand', () => {
   it('repairs what the inbox holds, yet fails naming the notification and the command that sets it back, which works', async () => {
     // Prepare: the scripts' stack, its inbox notifying no function, an upload it left without a backup

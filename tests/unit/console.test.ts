@@ -634,6 +634,19 @@ describe('a reconcile that finds earlier inbox versions no backup holds', () => 
   });
 });
 
+describe('a repair that failed on an embedded emulator with faults set', () => {
+  it('names the faults and the curl -X DELETE that clears them, as make reconcile FIX=1 does', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    const faultsNote = "the embedded emulator at http://127.0.0.1:4599 has faults set (serverError 1), which fail the function's requests on purpose: clear them with `curl -X DELETE http://127.0.0.1:4599/_backup-kit/faults`";
+    backend.reconcile.mockResolvedValueOnce({ findings: [{ key: 'lost.txt', finding: Finding.missing, detail: 'no backup at all' }], repairs: [], faultsNote });
+    // Act
+    const page = await (await app.request(post('/reconcile', { token: TOKEN }))).text();
+    // Assess
+    expect(page).toContain(`<p class="hint bad" id="faults-note">Note: ${faultsNote.replaceAll("'", '&#39;')}.</p>`);
+  });
+});
+
 describe("a reconcile of an inbox whose notification leaves uploads out", () => {
   it('says so as an error with the way to set it back, and a notification it could not read as a note', async () => {
     // Prepare

@@ -89,6 +89,7 @@ export const ReconcilePage: FC<{ run: ReconcileRun; session: Session }> = ({ run
       {run.parkedWaiting !== undefined && typeof run.parkedWaiting !== 'number' && (
         <p class="hint bad" id="parked-note">{`Note: could not count the events parked in the failed-events queue (${run.parkedWaiting.problem}): the overview lists them.`}</p>
       )}
+      {run.faultsNote && <p class="hint bad" id="faults-note">{`Note: ${run.faultsNote}.`}</p>}
       {run.handover && (
         <p class={run.handover.leavesUploadsOut ? 'hint bad' : 'hint'} id="handover-note">{`${run.handover.leavesUploadsOut ? 'Error' : 'Note'}: ${run.handover.problem}.`}</p>
       )}
