@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { asFolder } from '../lib/bucket-listing.js';
@@ -74,7 +75,7 @@ function keyField(form: Form, name: string): string | undefined {
   }
 }
 
-const page = async (c: Context, node: JSX.Element, status: 200 | 400 | 403 | 404 | 409 | 500 | 503 = 200) => c.html(`<!doctype html>\n${await node}`, status);
+const page = async (c: Context, node: JSX.Element, status: 200 | 400 | 403 | 404 | 409 | 413 | 500 | 503 = 200) => c.html(`<!doctype html>\n${await node}`, status);
 
 /** The status of a restore that did not happen, by why: every reason is decided here, a new one included. */
 const skippedStatus = {
@@ -107,12 +108,15 @@ function restoreStatus(results: readonly RestoreResult[]): 200 | 404 | 409 | 500
   return skipped === undefined ? 200 : skippedStatus[skipped];
 }
 
+/** The largest form body the console reads. */
+export const MAX_FORM_BYTES = 1024 * 1024;
+
 /** The console's web application: pages that read, and forms that act through the kit's libraries. */
 export function consoleApp({ backend, token, login, reportsDir }: ConsoleAppOptions): Hono {
   const session: Session = { token, place: backend.place };
   // What a logged-in browser's cookie holds: not the login secret itself, which stays in the owner's terminal.
   const sessionCookie = sessionToken();
-  const problem = (c: Context, status: 400 | 403 | 404 | 409 | 500 | 503, title: string, message: string) => page(c, <ProblemPage title={title} message={message} session={session} />, status);
+  const problem = (c: Context, status: 400 | 403 | 404 | 409 | 413 | 500 | 503, title: string, message: string) => page(c, <ProblemPage title={title} message={message} session={session} />, status);
   const app = new Hono();
 
   app.use('*', async (c, next) => {
@@ -143,6 +147,16 @@ export function consoleApp({ backend, token, login, reportsDir }: ConsoleAppOpti
     if (!isSameSecret(getCookie(c, cookieName), sessionCookie)) return page(c, <LoginNeededPage />, 403);
     await next();
   });
+
+  // A form of the console's own pages is small (the longest, a redrive of every listed event, about 40 bytes an event):
+  // a larger body is read no further. Its fields were echoed into the answer, an 18 MB form into a 360 MB page.
+  app.post(
+    '*',
+    bodyLimit({
+      maxSize: MAX_FORM_BYTES,
+      onError: (c) => problem(c, 413, 'Form too large', `The form is larger than the console takes (${MAX_FORM_BYTES / 1024 / 1024} MiB): send it from the console’s own page. Nothing was done.`),
+    }),
+  );
 
   // Every action posts: from the console's own page (Origin), with this run's token, and on aws with the account named.
   app.post('*', async (c, next) => {

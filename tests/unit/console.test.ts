@@ -474,6 +474,24 @@ describe('what an action that did not succeed answers', () => {
   });
 });
 
+describe('a form larger than any of the console’s own pages sends', () => {
+  it('is refused with 413 before it is read, and nothing is done; the largest a page sends passes', async () => {
+    // Prepare: a redrive of more message ids than a megabyte holds, and one of many thousands that fits
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    const ids = (count: number) => Array.from({ length: count }, (_, index) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`).join(' ');
+    backend.redrive.mockResolvedValue({ messages: 0, parked: [], unreadable: [], notReleased: [], hiddenElsewhere: 0, interrupted: [], results: [] });
+    // Act
+    const tooLarge = await app.request(post('/redrive', { token: TOKEN, listed: ids(40_000) }));
+    const fits = await app.request(post('/redrive', { token: TOKEN, listed: ids(20_000) }));
+    // Assess
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.text()).toContain('The form is larger than the console takes (1 MiB): send it from the console’s own page. Nothing was done.');
+    expect(fits.status).toBe(409);
+    expect((await fits.text()).match(/not in the queue when this redrive read it/g)).toHaveLength(20_000);
+    expect(backend.redrive).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe('a redrive whose event failed again', () => {
   it('says beside its error what becomes of it, as make redrive does, and the tally only counts it', async () => {
     // Prepare
