@@ -148,13 +148,14 @@ export function consoleApp({ backend, token, login, reportsDir }: ConsoleAppOpti
     await next();
   });
 
-  // A form of the console's own pages is small (the longest, a redrive of every listed event, about 40 bytes an event):
+  // A form of the console's own pages is small (the longest, a redrive of every listed event, about 37 bytes an event):
   // a larger body is read no further. Its fields were echoed into the answer, an 18 MB form into a 360 MB page.
   app.post(
     '*',
     bodyLimit({
       maxSize: MAX_FORM_BYTES,
-      onError: (c) => problem(c, 413, 'Form too large', `The form is larger than the console takes (${MAX_FORM_BYTES / 1024 / 1024} MiB): send it from the console’s own page. Nothing was done.`),
+      onError: (c) =>
+        problem(c, 413, 'Form too large', `The form is larger than the console takes (${MAX_FORM_BYTES / 1024 / 1024} MiB), which its own pages send only for a redrive of some 25,000 parked events or more: \`make redrive\` takes any number. Nothing was done.`),
     }),
   );
 

@@ -485,7 +485,7 @@ describe('a form larger than any of the console’s own pages sends', () => {
     const fits = await app.request(post('/redrive', { token: TOKEN, listed: ids(20_000) }));
     // Assess
     expect(tooLarge.status).toBe(413);
-    expect(await tooLarge.text()).toContain('The form is larger than the console takes (1 MiB): send it from the console’s own page. Nothing was done.');
+    expect(await tooLarge.text()).toContain('The form is larger than the console takes (1 MiB), which its own pages send only for a redrive of some 25,000 parked events or more: `make redrive` takes any number. Nothing was done.');
     expect(fits.status).toBe(409);
     expect((await fits.text()).match(/not in the queue when this redrive read it/g)).toHaveLength(20_000);
     expect(backend.redrive).toHaveBeenCalledTimes(1);
