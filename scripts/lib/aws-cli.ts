@@ -35,3 +35,21 @@ export function savedFileName(key: string, versionId: string): string {
  */
 export const saveVersionCommand = (bucket: string, key: string, versionId: string, endpoint?: string) =>
   awsCli(`s3api get-object --bucket ${bucket} ${keyOption(key)} --version-id ${versionId} ${shellWord(savedFileName(key, versionId))}`, endpoint);
+
+/** A function notification of the template, with the function's ARN: what `putNotificationCommand` puts back. */
+export type FunctionNotification = { readonly event: string; readonly functionArn: string; readonly filterRules?: readonly { readonly Name?: string; readonly Value?: string }[] };
+
+/**
+ * The command that sets a bucket's function notifications to `notifications`. It replaces the bucket's whole
+ * notification configuration, which the stack owns.
+ */
+export function putNotificationCommand(bucket: string, notifications: readonly FunctionNotification[], endpoint?: string): string {
+  const configuration = {
+    LambdaFunctionConfigurations: notifications.map(({ event, functionArn, filterRules }) => ({
+      LambdaFunctionArn: functionArn,
+      Events: [event],
+      ...(filterRules && filterRules.length > 0 ? { Filter: { Key: { FilterRules: filterRules } } } : {}),
+    })),
+  };
+  return awsCli(`s3api put-bucket-notification-configuration --bucket ${bucket} --notification-configuration '${JSON.stringify(configuration)}'`, endpoint);
+}

@@ -292,7 +292,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
       ? `they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged, or, where their DRIFT line says so, ${target.name}'s CloudFormation did not apply the template's change to them`
       : 'they were changed outside CloudFormation, which a deploy does not undo when the stack itself is unchanged';
     throw new DeploymentFailed(
-      `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; ${cause}: set them back to the template's values on the DRIFT lines (with the AWS console or CLI${emulators})${keptAdvice}`,
+      `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; ${cause}: set them back to the template's values on the DRIFT lines (with the command a line gives, or the AWS console or CLI${emulators})${keptAdvice}`,
     );
   }
   return { stackName, action: result.action, outputs, parameters, artefact, drift, clients };

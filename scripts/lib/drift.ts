@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetTopicAttributesCommand, ListSubscriptionsByTopicCommand } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { awsCli } from './aws-cli.js';
+import { awsCli, putNotificationCommand } from './aws-cli.js';
 import { objectLockConfiguration } from './buckets.js';
 import { liveLifecycleText, liveNotificationText, templateLifecycleText, templateNotificationText, type Resolve } from './bucket-rules-text.js';
 import type { Clients } from './clients.js';
@@ -40,6 +40,8 @@ export type DriftCheck = {
    * target's CloudFormation, not a hand, may have left the value (Capabilities.updatesNotApplied).
    */
   readonly note?: string;
+  /** On a drift a hand made: the AWS CLI command that sets the template's value back. */
+  readonly setBack?: string;
 };
 
 /** Reads a live setting; a "not configured" error is the answer "none", any other error is a drift. */
@@ -74,6 +76,8 @@ type Expectation = {
   ownersTurn?: (live: string) => string | undefined;
   /** The read gives the same answer every time (one configuration read shared by several checks): never read again. */
   readOnce?: boolean;
+  /** The AWS CLI command that sets the template's value back, given on its DRIFT line: a deploy does not undo a hand's change. */
+  setBack?: string;
 };
 
 /** How a bucket stands to the stack: one it took over (kept from an earlier stack) keeps its own settings. */
@@ -98,6 +102,9 @@ function bucketExpectations(
       property: 'versioning',
       expected: properties.VersioningConfiguration?.Status ?? 'none',
       read: async () => (await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status ?? 'none',
+      ...(properties.VersioningConfiguration?.Status
+        ? { setBack: awsCli(`s3api put-bucket-versioning --bucket ${bucket} --versioning-configuration Status=${properties.VersioningConfiguration.Status}`, origin.endpoint) }
+        : {}),
     },
     {
       resource: id,
@@ -107,13 +114,14 @@ function bucketExpectations(
         const rule = (await s3.send(new GetBucketEncryptionCommand({ Bucket: bucket }))).ServerSideEncryptionConfiguration?.Rules?.[0];
         return encryptionText(rule?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm, rule?.BlockedEncryptionTypes?.EncryptionType);
       },
+      ...(algorithm ? { setBack: putEncryptionCommand(bucket, algorithm, blocked, origin.endpoint) } : {}),
       // A bucket kept from a stack whose template blocked nothing (before BlockedEncryptionTypes) is not one changed
       // by hand, and no deploy changes a bucket it takes over: the owner's to block, with the command.
       ...(origin.takenOver && algorithm && blocked.length > 0
         ? {
             ownersTurn: (live: string) =>
               live === encryptionText(algorithm, [])
-                ? `s3://${bucket} is kept from an earlier stack and does not block ${blocked.join(', ')} writes, and a stack that takes a bucket over does not change its settings: block them with \`${awsCli(`s3api put-bucket-encryption --bucket ${bucket} --server-side-encryption-configuration '${JSON.stringify({ Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: algorithm }, BlockedEncryptionTypes: { EncryptionType: blocked } }] })}'`, origin.endpoint)}\``
+                ? `s3://${bucket} is kept from an earlier stack and does not block ${blocked.join(', ')} writes, and a stack that takes a bucket over does not change its settings: block them with \`${putEncryptionCommand(bucket, algorithm, blocked, origin.endpoint)}\``
                 : undefined,
           }
         : {}),
@@ -123,6 +131,9 @@ function bucketExpectations(
       property: 'publicAccessBlock',
       expected: blockText(properties.PublicAccessBlockConfiguration),
       read: async () => blockText((await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }))).PublicAccessBlockConfiguration),
+      ...(properties.PublicAccessBlockConfiguration
+        ? { setBack: awsCli(`s3api put-public-access-block --bucket ${bucket} --public-access-block-configuration '${JSON.stringify(properties.PublicAccessBlockConfiguration)}'`, origin.endpoint) }
+        : {}),
     },
     {
       resource: id,
@@ -152,6 +163,11 @@ function bucketExpectations(
       property: 'notification',
       expected: templateNotificationText(properties.NotificationConfiguration?.LambdaConfigurations, functionArn),
       read: async () => liveNotificationText((await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: bucket }))).LambdaFunctionConfigurations),
+      setBack: putNotificationCommand(
+        bucket,
+        (properties.NotificationConfiguration?.LambdaConfigurations ?? []).map((c) => ({ event: c.Event, functionArn, filterRules: c.Filter?.S3Key?.Rules })),
+        origin.endpoint,
+      ),
     },
   ];
   // Only where the template locks versions: a default retention shortened or removed by hand lets backups be deleted sooner.
@@ -180,6 +196,12 @@ function bucketExpectations(
 function encryptionText(algorithm: string | undefined, blocked: readonly string[] | undefined): string {
   const blocks = (blocked ?? []).filter((type) => type !== 'NONE');
   return `${algorithm ?? 'none'}${blocks.length > 0 ? ` (blocks ${blocks.join(', ')})` : ''}`;
+}
+
+/** The command that sets a bucket's default encryption, with the types it blocks, as the template has it. */
+function putEncryptionCommand(bucket: string, algorithm: string, blocked: readonly string[], endpoint: string | undefined): string {
+  const rule = { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: algorithm }, ...(blocked.length > 0 ? { BlockedEncryptionTypes: { EncryptionType: blocked } } : {}) };
+  return awsCli(`s3api put-bucket-encryption --bucket ${bucket} --server-side-encryption-configuration '${JSON.stringify({ Rules: [rule] })}'`, endpoint);
 }
 
 /** Object Lock and its default retention as one comparable line. */
@@ -727,7 +749,7 @@ export async function checkDrift(
   );
 
   return Promise.all(
-    expectations.map(async ({ resource, property, expected, read, ownersTurn, readOnce }) => {
+    expectations.map(async ({ resource, property, expected, read, ownersTurn, readOnce, setBack }) => {
       let actual = await live(read);
       if (capabilities.notEmulated.includes(property)) return { resource, property, expected, live: actual, status: DriftStatus.warn };
       const note = actual === expected ? undefined : ownersTurn?.(actual);
@@ -751,6 +773,7 @@ export async function checkDrift(
         live: actual,
         status: DriftStatus.drift,
         ...(notUpdated ? { note: `the target's CloudFormation does not update an ${type} in place (it reports the update complete and keeps what was there): a deploy that changed this left the old value` } : {}),
+        ...(setBack ? { setBack } : {}),
       };
     }),
   );
@@ -819,6 +842,6 @@ export function formatDrift(check: DriftCheck, targetName: string): string {
         ? `  warn   ${check.resource} ${check.property}: ${check.live}: ${check.note}`
         : `  warn   not emulated by ${targetName}: ${check.resource} ${check.property} (template: ${check.expected}; live: ${check.live})`;
     case DriftStatus.drift:
-      return `  DRIFT  ${check.resource} ${check.property}: template ${check.expected}, live ${check.live}${check.note ? `: ${check.note}` : ''}`;
+      return `  DRIFT  ${check.resource} ${check.property}: template ${check.expected}, live ${check.live}${check.note ? `: ${check.note}` : ''}${check.setBack ? `: set it back with \`${check.setBack}\`` : ''}`;
   }
 }

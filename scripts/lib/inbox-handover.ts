@@ -1,6 +1,6 @@
 import { GetBucketNotificationConfigurationCommand, type LambdaFunctionConfiguration, type S3Client } from '@aws-sdk/client-s3';
 import { describeError } from '../../handler/errors.js';
-import { awsCli } from './aws-cli.js';
+import { putNotificationCommand } from './aws-cli.js';
 import { liveNotificationText } from './bucket-rules-text.js';
 
 /** The event the template's inbox notification hands to the function: every kind of new object. */
@@ -48,8 +48,7 @@ export const leavesUploadsOut = (handover: InboxHandover): boolean => 'handsOnEv
 export function handoverProblem(handover: InboxHandover, inboxBucket: string, functionArn: string, endpoint: string | undefined): string | undefined {
   if ('unread' in handover) return `could not read the inbox's notification (${handover.unread}), so whether every upload reaches the function is not known: \`make deploy\` checks it among its drift checks`;
   if (handover.handsOnEvery) return undefined;
-  const configuration = JSON.stringify({ LambdaFunctionConfigurations: [{ LambdaFunctionArn: functionArn, Events: [INBOX_NOTIFICATION_EVENT] }] });
-  const setBack = awsCli(`s3api put-bucket-notification-configuration --bucket ${inboxBucket} --notification-configuration '${configuration}'`, endpoint);
+  const setBack = putNotificationCommand(inboxBucket, [{ event: INBOX_NOTIFICATION_EVENT, functionArn }], endpoint);
   return (
     `the inbox s3://${inboxBucket} does not hand every new upload to the function (its notification: ${handover.live}; the template's: ${INBOX_NOTIFICATION_EVENT} -> ${functionArn}): ` +
     `an upload it does not hand on gets no backup and no event is parked, and a repair backs up only what the inbox holds now. ` +

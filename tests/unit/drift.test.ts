@@ -519,8 +519,31 @@ describe('checkDrift', () => {
     const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded);
     // Assess
     const drifted = checks.filter((c) => c.status === 'DRIFT');
-    expect(drifted).toEqual([{ resource: 'BackupBucket', property: 'bucketEncryption', expected: 'AES256 (blocks SSE-C)', live: 'aws:kms', status: 'DRIFT' }]);
-    expect(formatDrift(drifted[0]!, 'embedded')).toBe('  DRIFT  BackupBucket bucketEncryption: template AES256 (blocks SSE-C), live aws:kms');
+    const setBack =
+      'aws s3api put-bucket-encryption --bucket bk --server-side-encryption-configuration \'{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"},"BlockedEncryptionTypes":{"EncryptionType":["SSE-C"]}}]}\'';
+    expect(drifted).toEqual([{ resource: 'BackupBucket', property: 'bucketEncryption', expected: 'AES256 (blocks SSE-C)', live: 'aws:kms', status: 'DRIFT', setBack }]);
+    expect(formatDrift(drifted[0]!, 'embedded')).toBe(`  DRIFT  BackupBucket bucketEncryption: template AES256 (blocks SSE-C), live aws:kms: set it back with \`${setBack}\``);
+  });
+
+  it("gives on the DRIFT line of a bucket's versioning, public access block or notification the command that sets the template's back", async () => {
+    // Prepare: versioning suspended, the public access block and the inbox's notification removed, by hand
+    s3.on(GetBucketVersioningCommand, { Bucket: 'bk' }).resolves({ Status: 'Suspended' });
+    s3.on(GetPublicAccessBlockCommand, { Bucket: 'bk' }).rejects(Object.assign(new Error('none'), { name: 'NoSuchPublicAccessBlockConfiguration' }));
+    s3.on(GetBucketNotificationConfigurationCommand, { Bucket: 'in' }).resolves({});
+    // Act
+    const checks = await checkDrift(clients, template, {}, outputs, capabilitiesOf.embedded, undefined, 'http://127.0.0.1:4599');
+    // Assess
+    const setBack = Object.fromEntries(checks.filter((c) => c.status === 'DRIFT').map((c) => [`${c.resource} ${c.property}`, c.setBack]));
+    const emulator = (args: string) => `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws ${args} --endpoint-url http://127.0.0.1:4599`;
+    expect(setBack).toEqual({
+      'BackupBucket versioning': emulator('s3api put-bucket-versioning --bucket bk --versioning-configuration Status=Enabled'),
+      'BackupBucket publicAccessBlock': emulator(
+        's3api put-public-access-block --bucket bk --public-access-block-configuration \'{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}\'',
+      ),
+      'InboxBucket notification': emulator(
+        `s3api put-bucket-notification-configuration --bucket in --notification-configuration '{"LambdaFunctionConfigurations":[{"LambdaFunctionArn":"${outputs.BackupFunctionArn}","Events":["s3:ObjectCreated:*"]}]}'`,
+      ),
+    });
   });
 
   it("reports SSE-C unblocked by hand as drift of the inbox's encryption, as the function could not read such an upload", async () => {
