@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, run, scriptCommand, targetOption, UsageError, wholeNumbers, yesOption } from './lib/cli.js';
-import { deploy } from './lib/deployment.js';
+import { deploy, deployNotes } from './lib/deployment.js';
 import { requireDeployedStack, type DeployedStack } from './lib/deployed-stack.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { matrixReportFile, prepareReportsDir } from './lib/report-files.js';
@@ -97,6 +97,9 @@ async function runOn(target: Target): Promise<number> {
       throw error;
     });
     console.log(`stack ${deployment.stackName} on ${target.name}: ${deployment.action}, artefact sha256 ${deployment.artefact.sha256.slice(0, 12)}…`);
+    // What the deploy tells the owner (another stack of the kit, backups kept under an earlier NamePrefix): a stack this
+    // run creates is found existing by every later deploy, which never says it again.
+    for (const note of deployNotes(lines)) console.log(note);
     stack = deployment;
   }
 

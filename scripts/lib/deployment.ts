@@ -77,6 +77,17 @@ export function requestableParameters(parameters: Parameters): Parameters {
   return Object.fromEntries(Object.entries(parameters).filter(([name]) => !DEPLOY_OWNED_PARAMETERS.includes(name)));
 }
 
+/**
+ * The lines of a deploy's log that are for its owner even where the deploy runs quietly (the matrix's, which prints only
+ * its action): its notes (other stacks of the kit, backups kept under another NamePrefix, a rolled-back update), the
+ * warnings that give a reason (a policy beside the role's own, a stopped trail), and the artefact put back. A stack
+ * the matrix created under a new NamePrefix otherwise never named the kept backups: later deploys find it existing,
+ * and only a deploy that creates a stack looks for them.
+ */
+export function deployNotes(lines: readonly string[]): string[] {
+  return lines.filter((line) => /^(note: |identical artefact: NO |  warn   (?!not emulated by ))/.test(line));
+}
+
 const parameterSourcesHint = (target: Target) => `check the -p overrides and ${relative(projectRoot, target.parameterFile)}`;
 
 /** The zip a deploy to this target uploads: on AWS the one built from these sources, as it is (never built there); the emulators build it when it is stale. */

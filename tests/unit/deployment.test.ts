@@ -14,7 +14,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../scripts/lib/cli.js';
-import { deploy, DeploymentCancelled, requestableParameters } from '../../scripts/lib/deployment.js';
+import { deploy, DeploymentCancelled, deployNotes, requestableParameters } from '../../scripts/lib/deployment.js';
 import { StackOperationFailed } from '../../scripts/lib/stack.js';
 import { embeddedTarget, LocalStackMode, localstackTarget } from '../../scripts/lib/targets.js';
 import { readTemplateText } from '../../scripts/lib/template.js';
@@ -239,6 +239,33 @@ describe('a deploy that creates a stack under a new NamePrefix', () => {
       'note: s3://backup-kit-backup-123456789012-us-east-1 holds 2 backup version(s) kept from the destroyed stack backup-kit (an earlier NamePrefix?), which the stack bk-two does not take over, and which the verbs do not read while the parameter file names bk-two: ' +
         'to restore from them, or to back up into them again, put NamePrefix backup-kit back in cloudformation/parameters/embedded.json (`make restore` reads them, and `make deploy` takes the bucket over); to delete them for good, put it back and run `make destroy TARGET=embedded DELETE_BACKUPS=1`',
     ]);
+    // A deploy run quietly (the matrix's) still shows it: only the deploy that creates the stack looks for kept backups,
+    // and the matrix printed none of its lines, so a matrix run under a new NamePrefix never named them (seen on embedded)
+    expect(deployNotes(lines)).toEqual(lines.filter((line) => line.startsWith('note: s3://backup-kit-backup-')));
+    expect(deployNotes(lines)).toHaveLength(1);
+  });
+});
+
+describe('the lines of a deploy a quiet deploy still shows', () => {
+  it('are its notes, its warnings with a reason and the artefact put back, not its progress, outputs or checks that pass', () => {
+    // Prepare: lines as the deploy and its drift check write them
+    const lines = [
+      'note: backup-kit on embedded is another stack of this kit (an earlier NamePrefix?), with its own inbox and backups, which the verbs do not reach while the parameter file names bk-two: …',
+      'artefact: dist/handler.zip sha256 398b… (up to date: built from these sources)',
+      'stack bk-two created',
+      'outputs:',
+      '  InboxBucketName        bk-two-inbox-123456789012-us-east-1',
+      'identical artefact: NO — bk-two-backup runs CodeSha256 abc=, not this artefact\'s: its code was changed outside CloudFormation; putting the artefact back',
+      'identical artefact: yes (CodeSha256 abc= = sha256 398b…)',
+      'drift check (live resources vs template):',
+      '  ok     BackupFunction runtime: nodejs22.x index.handler',
+      '  warn   BackupFunctionRole other policies: extra-deny: a Deny there fails every backup …',
+      '  warn   not emulated by localstack: ParkedEventsAlarm alarm (template: …; live: none)',
+    ];
+    // Act
+    const shown = deployNotes(lines);
+    // Assess
+    expect(shown).toEqual([lines[0], lines[5], lines[9]]);
   });
 });
 
