@@ -40,7 +40,17 @@ async function withoutPublishPermission(context: MatrixContext, key: string): Pr
   if (context.parameters.ArtifactKey !== local) {
     return fail(`the stack runs ${context.parameters.ArtifactKey}, not this checkout's ${local}: deploy it first (${deployVerb(context.target)}), then run the matrix`);
   }
-  const redeploy = (allowed: string) => deploy(context.target, { overrides: { ...requestableParameters(context.parameters), ReceiptPublishAllowed: allowed }, log: () => undefined });
+  const redeploy = async (allowed: string) => {
+    const lines: string[] = [];
+    await deploy(context.target, { overrides: { ...requestableParameters(context.parameters), ReceiptPublishAllowed: allowed }, log: (line) => lines.push(line) }).catch(
+      (error: Error) => {
+        // A deploy that fails on drift names "the DRIFT lines", which this quiet deploy printed nowhere: they go with it.
+        const drift = lines.filter((line) => line.startsWith('  DRIFT ')).map((line) => line.trim());
+        if (drift.length > 0) error.message = `${error.message}: ${drift.join('; ')}`;
+        throw error;
+      },
+    );
+  };
   // The stack may have changed even when the deploy fails after its update (a proof or a drift check that fails):
   // it is set back whatever happens from here on.
   try {
