@@ -117,6 +117,11 @@ const MatrixPage: FC<{ report: MatrixReport }> = ({ report }) => (
             <dd class="not-run">{describeNotRun(report)}</dd>
           </>
         )}
+        {/* What answered as the target (LocalStack in host mode or in Docker, whose case 7 is expected to differ), as the JSON says. */}
+        <dt>target</dt>
+        <dd>
+          {report.target}: {report.targetDescription}
+        </dd>
         <dt>stack</dt>
         <dd>{report.stackName}</dd>
         {report.artefactSha256 && (

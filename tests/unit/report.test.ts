@@ -72,6 +72,15 @@ describe('the HTML report', () => {
     expect(html).not.toContain('<img');
     expect(html).not.toMatch(/<script|<link|<[^>]*\s(src|href)=|@import|url\(/i);
   });
+
+  it('says what answered as the target, as the JSON report does: LocalStack in host mode or in Docker expect case 7 differently', async () => {
+    // Prepare
+    const onLocalStack: MatrixReport = { ...report, target: 'localstack', targetDescription: 'LocalStack 4.14.0 in Docker <community>' };
+    // Act
+    const html = await matrixHtml(onLocalStack);
+    // Assess
+    expect(html).toContain('<dt>target</dt><dd>localstack: LocalStack 4.14.0 in Docker &lt;community&gt;</dd>');
+  });
 });
 
 describe('a report of some cases only', () => {
