@@ -39,6 +39,8 @@ export function describeNotRun(report: Pick<MatrixReport, 'notRun'>): string | u
 /** How many cases ended in each outcome, as badges: "6 PASS 1 SIMULATED 1 SKIP". */
 export const OutcomeCounts: FC<{ counts: Record<CaseOutcome, number> }> = ({ counts }) => (
   <span class="counts">
+    {/* A run stopped before its first case: an empty field read as nothing to report. */}
+    {Object.values(CaseOutcome).every((outcome) => !(counts[outcome] > 0)) && 'no case ran'}
     {Object.values(CaseOutcome)
       .filter((outcome) => counts[outcome] > 0)
       .map((outcome) => (

@@ -29,10 +29,11 @@ export function missingCases(report: Pick<MatrixReport, 'results'>, caseIds: rea
 }
 
 export function formatSummary(report: MatrixReport): string {
+  // A run stopped before its first case has no outcome to count: it says so, where it read "():  in 0.0 s".
   const parts = Object.entries(report.counts).filter(([, n]) => n > 0).map(([outcome, n]) => `${n} ${outcome}`);
   const notRun = describeNotRun(report);
   const build = report.artefactSha256 ? `, artefact sha256 ${report.artefactSha256.slice(0, 12)}…` : '';
-  return `matrix on ${report.target} (stack ${report.stackName}${build}, keys under ${report.prefix}): ${parts.join(', ')} in ${seconds(report.durationMs)}${notRun ? `; ${notRun}` : ''}`;
+  return `matrix on ${report.target} (stack ${report.stackName}${build}, keys under ${report.prefix}): ${parts.length > 0 ? parts.join(', ') : 'no case ran,'} in ${seconds(report.durationMs)}${notRun ? `; ${notRun}` : ''}`;
 }
 
 /** A character XML 1.0 does not allow (control characters, U+FFFE, U+FFFF, a surrogate without its pair), shown as U+FFFD. */

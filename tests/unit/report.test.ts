@@ -83,6 +83,19 @@ describe('the HTML report', () => {
   });
 });
 
+describe('a run stopped before its first case', () => {
+  it('says in the summary and on the page that no case ran, where the summary read "():  in 0.0 s" and the page showed no outcome', async () => {
+    // Prepare: Ctrl-C while the run set up its probe
+    const none: MatrixReport = { ...report, counts: { PASS: 0, FAIL: 0, SKIP: 0, SIMULATED: 0 }, results: [], notRun: notRunCases(undefined, []) };
+    // Act
+    const summary = formatSummary(none);
+    const html = await matrixHtml(none);
+    // Assess
+    expect(summary).toContain('keys under matrix/x/): no case ran, in 12.3 s; case(s) 1, 2, 3, 4, 5, 6, 7, 8 not run (the run was stopped (Ctrl-C) before it)');
+    expect(html).toContain('<dt>outcomes</dt><dd><span class="counts">no case ran</span></dd>');
+  });
+});
+
 describe('a report of some cases only', () => {
   it('names the cases it does not hold, so that it is not compared as a whole matrix', () => {
     // Act
