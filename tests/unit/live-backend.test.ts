@@ -183,31 +183,41 @@ describe('a redrive asked for twice at once', () => {
   });
 });
 
+/**
+ * Runs `act` with a console backend on an embedded emulator whose faults fail every request of the function (the
+ * README's recipe, its DELETE forgotten): a stand-in that answers only GET /_backup-kit/faults.
+ */
+async function withFaultsSet(act: (faultyBackend: ReturnType<typeof liveBackend>, endpoint: string) => Promise<void>): Promise<void> {
+  const emulator = createServer((request, response) => {
+    response.writeHead(request.url === '/_backup-kit/faults' ? 200 : 404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ throttle: 0, server_error: 1, drop_events: 0, hold_ms: 0, hold_operation: null, kill_operation: null }));
+  });
+  await new Promise<void>((resolve) => emulator.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(emulator.address() as AddressInfo).port}`;
+  const faultyTarget = embeddedTarget(endpoint);
+  try {
+    await act(liveBackend(faultyTarget, clientsFor(faultyTarget), { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 }), endpoint);
+  } finally {
+    await new Promise((resolve) => emulator.close(resolve));
+  }
+}
+
+const faultsNoteOf = (endpoint: string) =>
+  `the embedded emulator at ${endpoint} has faults set (serverError 1), which fail the function's requests on purpose: clear them with \`curl -X DELETE ${endpoint}/_backup-kit/faults\``;
+
 describe('a redrive in the console whose event fails again on an embedded emulator with faults set', () => {
   it('names the faults and the curl -X DELETE that clears them, as make redrive does', async () => {
     // Prepare: an emulator whose faults fail every request of the function (the README's recipe, its DELETE forgotten)
-    const emulator = createServer((request, response) => {
-      response.writeHead(request.url === '/_backup-kit/faults' ? 200 : 404, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ throttle: 0, server_error: 1, drop_events: 0, hold_ms: 0, hold_operation: null, kill_operation: null }));
-    });
-    await new Promise<void>((resolve) => emulator.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(emulator.address() as AddressInfo).port}`;
-    const faultyTarget = embeddedTarget(endpoint);
-    const faultyBackend = liveBackend(faultyTarget, clientsFor(faultyTarget), { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
     parkOneInboxEvent();
     const failed = { errorType: 'RetryableBackupError', errorMessage: 'backup of 1 record(s) failed: docs/a.txt (Unknown: HeadObject answered 500): S3 failed or throttled (transient)' };
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode(JSON.stringify(failed)) as never });
-    try {
+    await withFaultsSet(async (faultyBackend, endpoint) => {
       // Act
       const redrive = await faultyBackend.redrive(['m-1']);
       // Assess
       expect(redrive.results.map((result) => result.error !== undefined)).toEqual([true]);
-      expect(redrive.faultsNote).toBe(
-        `the embedded emulator at ${endpoint} has faults set (serverError 1), which fail the function's requests on purpose: clear them with \`curl -X DELETE ${endpoint}/_backup-kit/faults\``,
-      );
-    } finally {
-      await new Promise((resolve) => emulator.close(resolve));
-    }
+      expect(redrive.faultsNote).toBe(faultsNoteOf(endpoint));
+    });
   });
 
   it('adds no note when the events were redriven', async () => {
@@ -406,14 +416,6 @@ describe('the console’s reconcile', () => {
 
   it('names the faults left set on an embedded emulator when the repair fails, as make reconcile FIX=1 does', async () => {
     // Prepare: a key no backup holds; the function fails it, as every request of it fails under the emulator's faults
-    const emulator = createServer((request, response) => {
-      response.writeHead(request.url === '/_backup-kit/faults' ? 200 : 404, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ throttle: 0, server_error: 1, drop_events: 0, hold_ms: 0, hold_operation: null, kill_operation: null }));
-    });
-    await new Promise<void>((resolve) => emulator.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(emulator.address() as AddressInfo).port}`;
-    const faultyTarget = embeddedTarget(endpoint);
-    const faultyBackend = liveBackend(faultyTarget, clientsFor(faultyTarget), { account: '123456789012', reportsDir: '/nonexistent', receiptWindowMs: 3_600_000, shownKeys: 10 });
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
     const model = new VersionedS3Model();
     model.install(s3);
@@ -421,19 +423,15 @@ describe('the console’s reconcile', () => {
     model.put(KIT_INBOX, 'docs/lost.txt', { body: 'lost' });
     const failed = { errorType: 'RetryableBackupError', errorMessage: 'backup of 1 record(s) failed: docs/lost.txt (Unknown: HeadObject answered 500): S3 failed or throttled (transient)' };
     lambda.on(InvokeCommand).resolves({ StatusCode: 200, FunctionError: 'Unhandled', Payload: new TextEncoder().encode(JSON.stringify(failed)) as never });
-    try {
+    await withFaultsSet(async (faultyBackend, endpoint) => {
       // Act
       const repair = await faultyBackend.reconcile(undefined, true);
       const report = await faultyBackend.reconcile(undefined, false);
       // Assess
       expect(repair.repairs.map((done) => done.error !== undefined)).toEqual([true]);
-      expect(repair.faultsNote).toBe(
-        `the embedded emulator at ${endpoint} has faults set (serverError 1), which fail the function's requests on purpose: clear them with \`curl -X DELETE ${endpoint}/_backup-kit/faults\``,
-      );
+      expect(repair.faultsNote).toBe(faultsNoteOf(endpoint));
       expect(report.faultsNote).toBeUndefined();
-    } finally {
-      await new Promise((resolve) => emulator.close(resolve));
-    }
+    });
   });
 
   it('counts the events waiting in the failed-events queue when keys need repair, receiving none of them', async () => {
