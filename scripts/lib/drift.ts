@@ -523,6 +523,21 @@ export async function checkDrift(
     if (!bucket) continue;
     expectations.push(policyExpectation(id, 'bucketPolicy', resource.Properties?.PolicyDocument, async () => (await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy));
   }
+  // The receipts topic itself: deleted by hand, every receipt fails for good (notify_failed, retried: false) and the
+  // alarm tells no one, and its policy and subscription, which read as `none` then, cannot be set back until it is
+  // created again (SetTopicAttributes and Subscribe answer NotFound): its own line says it is gone.
+  if (resources.ReceiptTopic && outputs.ReceiptTopicArn) {
+    const TopicArn = outputs.ReceiptTopicArn;
+    expectations.push({
+      resource: 'ReceiptTopic',
+      property: 'topic',
+      expected: TopicArn.split(':').pop() ?? TopicArn,
+      read: async () => {
+        const live = (await clients.sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.TopicArn;
+        return live ? (live.split(':').pop() ?? live) : 'none';
+      },
+    });
+  }
   // Who may use the receipts topic beside the account's identities by their own rights: the alarm's statement removed
   // by hand, a parked event reaches no one; SNS's default policy put back, any principal of the account may publish a
   // forged receipt or subscribe to every receipt again.

@@ -899,6 +899,23 @@ describe('drift a deploy must not miss', () => {
     ]);
   });
 
+  it('reports the receipts topic deleted by hand as drift of the topic itself, not only of its policy and subscription, which cannot be set back on a topic that is gone', async () => {
+    // Prepare: `aws sns delete-topic`: every read of the topic answers NotFound, and the function's receipts fail for good (notify_failed, retried: false)
+    sns.on(GetTopicAttributesCommand).rejects(awsError('NotFoundException', 404));
+    sns.on(ListSubscriptionsByTopicCommand).rejects(awsError('NotFoundException', 404));
+    // Act
+    const gone = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.embedded);
+    liveAsTemplated();
+    const there = await checkDrift(clients, template, { NotificationEmail: 'me@example.com' }, outputs, capabilitiesOf.embedded);
+    // Assess
+    expect(gone.filter((c) => c.status === 'DRIFT').map((c) => `${c.resource} ${c.property}: template ${c.expected}, live ${c.live}`)).toEqual([
+      'ReceiptTopic topic: template t, live none',
+      'ReceiptTopicPolicy topicPolicy: template ParkedEventsAlarmPublishes, live none',
+      'ReceiptEmailSubscription subscription: template email:me@example.com, live none',
+    ]);
+    expect(there.find((c) => c.resource === 'ReceiptTopic')).toMatchObject({ property: 'topic', expected: 't', live: 't', status: 'ok' });
+  });
+
   it("takes a bucket policy that S3 gives back in another but equal form as the template's", async () => {
     // Prepare: one-element lists, another case of action and condition key, an AWS principal of everyone, resources in another order
     const named = { ...outputs, InboxBucketName: 'backup-kit-inbox-123456789012-us-east-1', BackupBucketName: 'backup-kit-backup-123456789012-us-east-1' };
