@@ -294,8 +294,10 @@ export function expiryBelowMarker(deletedAt: Date, retentionDays: number | undef
  */
 export function describeKeptBelowMarker(key: string, marker: Pick<BackupDeleteMarker, 'deletedAt'>, retentionDays: number | undefined, target?: string): string {
   const expiry = expiryBelowMarker(marker.deletedAt, retentionDays);
+  // The command above is through tsx for a key with a line break (make refuses the key), which takes --version, not VERSION=.
+  const another = key.includes('\n') ? '--version <backup version>' : 'VERSION=<backup version>';
   return (
-    `${restoreNewestCommand(key, target)} restores the newest of them, VERSION=<backup version> another` +
+    `${restoreNewestCommand(key, target)} restores the newest of them, ${another} another` +
     (expiry ? `; noncurrent since the marker, they expire under BackupNoncurrentVersionRetentionDays=${retentionDays}, the newest from ${expiry.toISOString()}: restore before then` : '')
   );
 }

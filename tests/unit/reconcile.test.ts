@@ -173,6 +173,22 @@ describe('checking keys against the backup, and repairing them through the funct
     );
   });
 
+  it('says how to restore another backup version of a key with a line break as tsx takes it, not with VERSION=, which make cannot hand on with such a key', async () => {
+    // Prepare: as above, for a key whose name holds a line break (the Makefile refuses it: the advice is through tsx)
+    const key = 'two\nlines.txt';
+    const version = model.put(INBOX, key, { body: 'kept below' });
+    model.put(BACKUP, key, { body: 'kept below', metadata: { 'source-version-id': version } });
+    model.deleteKey(INBOX, key);
+    model.deleteKey(BACKUP, key, new Date('2026-11-27T18:30:00Z'));
+    // Act
+    const [finding] = await reconcileBuckets(s3 as unknown as S3Client, buckets, { target: 'localstack' });
+    // Assess
+    expect(finding?.detail).toContain(
+      "`node --import tsx scripts/restore.ts --key $'two\\nlines.txt' --target localstack` restores the newest of them, --version <backup version> another",
+    );
+    expect(finding?.detail).not.toContain('VERSION=');
+  });
+
   it('counts the expiry of the backups below markers stacked on a key deleted twice from the marker right above them', async () => {
     // Prepare: deleted in the backup bucket on the 27th, and again on December 20th; S3's NoncurrentDays count from the first
     const version = model.put(INBOX, 'twice.txt', { body: 'kept below', writtenAt: new Date('2026-11-27T10:00:00Z') });
