@@ -95,7 +95,7 @@ run(async () => {
   const repairing = progress('repaired', problems.length);
   const interrupted = options.fix && problems.length > 0 ? interruption('the repairs under way end and no other starts; the report names those not repaired') : undefined;
   const repairs = options.fix && problems.length > 0
-    ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, repairing.tick, interrupted).finally(repairing.finish)
+    ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, repairing.tick, interrupted, target.name).finally(repairing.finish)
     : [];
   if (repairs.length > 0) {
     const outcome = repairOutcome(repairs);
@@ -111,8 +111,10 @@ run(async () => {
     console.log(`run again with FIX=1 (make reconcile FIX=1${folderSwitch} TARGET=${target.name}) to repair them through the function`);
   }
 
-  // Events parked for keys a repair made good stay in the queue; a report's missing keys may be theirs.
-  const parkedNote = problems.length > 0 ? await parkedEventsNote(clients.sqs, outputs.FailedEventsQueueUrl, target.name) : undefined;
+  // Events parked for keys a repair made good stay in the queue; a report's missing keys may be theirs. Not counted
+  // when the target stopped answering during the repairs: the count would wait as long again to fail.
+  const silent = repairs.some((repair) => repair.stopped === true);
+  const parkedNote = problems.length > 0 && !silent ? await parkedEventsNote(clients.sqs, outputs.FailedEventsQueueUrl, target.name) : undefined;
   if (parkedNote) console.error(`note: ${parkedNote}`);
   const handoverGap = handoverProblem(handover, buckets.inboxBucket, outputs.BackupFunctionArn, target.endpoint);
   if (handoverGap) console.error(`${leavesUploadsOut(handover) ? 'error' : 'note'}: ${handoverGap}`);

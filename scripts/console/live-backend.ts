@@ -220,7 +220,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const { findings, inboxOnly } = await reconcileInbox(clients.s3, buckets, { prefix, target: target.name, history, retentionDays: retentionDaysOf(parameters) });
       const problems = findings.filter((finding) => repairable.has(finding.finding));
       const repairs =
-        fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping) : [];
+        fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping, target.name) : [];
       // Only the queue's counts are read, as make reconcile's note does: no message is received, none hidden from a redrive.
       const parkedWaiting = problems.length > 0 ? await queueDepth(clients.sqs, outputs.FailedEventsQueueUrl).catch(problemOf(target.name)) : undefined;
       const faultsNote = repairOutcome(repairs).remaining.length > 0 ? await faultsLeftNote(target) : undefined;

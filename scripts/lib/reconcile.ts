@@ -8,6 +8,7 @@ import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder, type LatestEntry, type VersionEntry } from './bucket-listing.js';
 import { describeKeptBelowMarker, inboxContentOf, listVersionsCommand, ONLY_DELETE_MARKERS, sourcesHeld } from './restore.js';
 import { answerFoundArchived, errorMessageOf, invokeFunction, withoutRetryPromise } from './invoke.js';
+import { stoppedAnswering } from './cli.js';
 import { s3PutEvent } from './s3-event.js';
 import type { TargetName } from './targets.js';
 import { describeError } from '../../handler/errors.js';
@@ -121,7 +122,8 @@ function hiddenOrphanDetail(top: LatestEntry, options: { readonly target?: Targe
   );
 }
 
-export type Repair = { readonly before: KeyFinding; readonly after?: KeyFinding; readonly error?: string };
+/** `stopped`: the target stopped answering during the repairs: this one failed so, or was not tried after. */
+export type Repair = { readonly before: KeyFinding; readonly after?: KeyFinding; readonly error?: string; readonly stopped?: boolean };
 
 /** The key is no longer in the inbox: its backups stay (an orphan), or it has none current (gone from both). */
 const goneFromInbox = (found: KeyFinding) => found.finding === Finding.orphan || found.goneFromBoth === true;
@@ -182,15 +184,21 @@ export async function repairThroughFunction(
   onRepaired?: (done: number) => void,
   /** Once aborted (Ctrl-C, the console stopping), the repairs under way end and no other starts: those are reported as not repaired. */
   signal?: AbortSignal,
+  /** The verb's target, which words the hint for a target that stopped answering (the network's on aws, an emulator's else). */
+  target?: TargetName,
 ): Promise<Repair[]> {
   const limit = pLimit(REPAIR_CONCURRENCY);
   let done = 0;
+  // Once a repair finds the target silent or gone (an emulator stopped), no other starts: each would wait as long
+  // (up to the function's timeout and a minute, or the SDK's three attempts at a read) to fail the same way.
+  let silence: string | undefined;
   return Promise.all(
     findings
       .filter((finding) => repairable.has(finding.finding))
       .map((before) =>
         limit(async (): Promise<Repair> => {
           if (signal?.aborted) return { before, error: 'stopped before its turn' };
+          if (silence) return { before, error: `not tried: ${silence}`, stopped: true };
           try {
             // The repair names a request of its own, so that its one retry after an error (a receipt throttled after
             // the copy) is that request again: the function then knows the copy as its own and sends its receipt.
@@ -207,7 +215,10 @@ export async function repairThroughFunction(
             }
             return { before, after };
           } catch (error) {
-            return { before, error: describeError(error) };
+            const hint = stoppedAnswering(error, target);
+            if (!hint) return { before, error: describeError(error) };
+            silence ??= `the target stopped answering (${describeError(error)}); ${hint}`;
+            return { before, error: `the target stopped answering (${describeError(error)}); ${hint}`, stopped: true };
           } finally {
             onRepaired?.((done += 1));
           }

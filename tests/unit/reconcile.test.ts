@@ -361,6 +361,25 @@ describe('checking keys against the backup, and repairing them through the funct
     ]);
   });
 
+  it('starts no other repair once the target stopped answering (an emulator stopped), and says so, where each key waited its turn to fail the same way', async () => {
+    // Prepare: six keys without a backup, more than the repairs run at once; the target refuses every connection
+    const names = ['a.txt', 'b.txt', 'c.txt', 'd.txt', 'e.txt', 'f.txt'];
+    for (const key of names) model.put(INBOX, key);
+    const findings = await Promise.all(names.map((key) => checkKey(s3 as unknown as S3Client, buckets, key)));
+    lambda.on(InvokeCommand).callsFake(() => {
+      invoked.push('refused');
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4599'), { code: 'ECONNREFUSED' });
+    });
+    // Act
+    const repairs = await repairThroughFunction(s3 as unknown as S3Client, lambda as unknown as LambdaClient, 'kit-backup', buckets, 'us-east-1', findings, undefined, undefined, 'embedded');
+    // Assess: those under way fail, naming the silence; no other is tried
+    expect(invoked.length).toBeLessThan(names.length);
+    expect(repairs.every((repair) => repair.stopped === true)).toBe(true);
+    expect(repairs[0]?.error).toMatch(/^the target stopped answering \(.*ECONNREFUSED.*\); is its emulator or LocalStack still running\?/);
+    expect(repairs.at(-1)?.error).toMatch(/^not tried: the target stopped answering/);
+    expect(repairOutcome(repairs).remaining.map((finding) => finding.key)).toEqual(names);
+  });
+
   it('starts no repair once stopped (Ctrl-C), and reports each as not repaired', async () => {
     // Prepare
     arrangeBuckets();
