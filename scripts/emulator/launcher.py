@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 
 from kit_emulator import (async_invoke, cloudformation, cloudformation_capabilities, cloudformation_change_set_scope, cloudformation_change_set_type, cloudformation_parameter_display, cloudformation_parameters, cloudformation_resources, cloudformation_serial, cloudformation_template_format, cloudformation_template_url, cloudformation_updates, cloudformation_validate, cloudformation_yaml, faults,  # noqa: E402
-                          function_role_policy, lambda_configuration, lambda_invoke, lambda_runtime, logs_filter_patterns, request_log, s3_conditions, s3_events, s3_blocked_encryption, s3_header_size, s3_invoke_permission, s3_key_locks,
+                          function_role_policy, lambda_configuration, lambda_invoke, lambda_runtime, logs_filter_patterns, request_log, s3_conditions, s3_events, s3_blocked_encryption, s3_head_checksum, s3_header_size, s3_invoke_permission, s3_key_locks,
                           s3_key_length, s3_listing_encoding, s3_listing_prefix, s3_metadata_limit, s3_multipart, s3_notification_filters, s3_object_tagging, s3_policy,
                           s3_sse_c, sns_subject)
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
@@ -162,6 +162,8 @@ def main() -> None:
     cloudformation_yaml.install()
     s3_conditions.install()
     s3_key_locks.install()
+    # Wraps the HEAD that s3_key_locks made: it reads the key again once the lock is released.
+    s3_head_checksum.install()
     s3_events.install()
     s3_invoke_permission.install()
     s3_notification_filters.install()
