@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { BenchContext } from './context.js';
 import { directBackup, directHandlerCalls, putScratch, type DirectTimings } from './direct-client.js';
-import { invocationReports } from './function-log.js';
+import { invocationReports, type InvocationReport } from './function-log.js';
 import { handlerAloneTimings, WARM_UP_EVENTS } from './handler-alone.js';
 import { momentsOf, waitForBackup } from './moments.js';
 import { failedMeasurement, type BenchRow } from './report.js';
@@ -50,16 +50,27 @@ async function directBackups(context: BenchContext, count: number, first: number
 const WARM_UPS = 3;
 
 /**
+ * How long the spaced uploads wait before each: longer than the function's tail after its copy (the receipt with the
+ * second look, 10–20 ms here), so that every upload finds the function idle, as the floor's calls find the target.
+ */
+const SPACED_PAUSE_MS = 50;
+
+/**
  * Uploads one after the other, each as soon as the previous backup is seen; the latency of each from the
  * emulator's request log where there is one, else as the polling saw it.
  */
-async function sequentialUploads(context: BenchContext, count: number, folder = 'sequential', first = 0): Promise<{ latencies: number[]; timedBy: string }> {
+async function sequentialUploads(
+  context: BenchContext,
+  count: number,
+  { folder = 'sequential', first = 0, pauseMs = 0 }: { folder?: string; first?: number; pauseMs?: number } = {},
+): Promise<{ latencies: number[]; timedBy: string }> {
   const { s3 } = context.clients;
   const { InboxBucketName } = context.outputs;
   const since = Date.now();
   const keys: string[] = [];
   const polled: number[] = [];
   for (let i = first; i < first + count; i += 1) {
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     const key = `${context.prefix}${folder}/${i}.bin`;
     const sinceMs = Date.now();
     const put = await s3.send(new PutObjectCommand({ Bucket: InboxBucketName, Key: key, Body: Buffer.alloc(UPLOAD_BYTES, i % 256) }));
@@ -78,7 +89,8 @@ const ms = (value: number) => `${formatNumber(value)} ms`;
 const BREAKDOWN_FIGURES = [
   "breakdown: the handler's calls, made directly vs direct client",
   'breakdown: the handler in plain Node vs its calls made directly',
-  'breakdown: REPORT Duration vs the handler in plain Node',
+  'breakdown: REPORT Duration, the function idle, vs the handler in plain Node',
+  'breakdown: REPORT Duration in the stream vs with the function idle',
 ] as const;
 
 /** The handler in plain Node, run in parts around the stream (untilFirstFailure). */
@@ -91,14 +103,17 @@ function handlerAloneRuns(context: BenchContext, eventsPerRun: number) {
 }
 
 /**
- * The handler row split in three, whose ratios multiply to its own: the calls the handler's guarantees make, sent
- * by the direct client, against the floor's three; the handler's code and its SDK's around the same calls; and
- * what running in the stream adds. A row whose measurement failed says so; the others are measured all the same.
+ * The handler row split in four, whose ratios multiply to its own: the calls the handler's guarantees make, sent by
+ * the direct client, against the floor's three; the handler's code and its SDK's around the same calls; the runtime's
+ * hand-off, from the REPORT Duration of uploads that each found the function idle; and what the stream adds to that,
+ * where each upload comes while the function still sends the previous receipt. A row whose measurement failed says
+ * so; the others are measured all the same.
  */
-export function breakdownRows(warm: Spread, directFull: Spread, handlerCallsMs: number[] | Error, handlerAlone: number[] | Error): BenchRow[] {
+export function breakdownRows(warm: Spread, directFull: Spread, handlerCallsMs: number[] | Error, handlerAlone: number[] | Error, idleMs: number[] | Error): BenchRow[] {
   const calls = handlerCallsMs instanceof Error ? handlerCallsMs : spreadOf(handlerCallsMs);
   const alone = handlerAlone instanceof Error ? handlerAlone : spreadOf(handlerAlone);
-  const [callsFigure, codeFigure, runtimeFigure] = BREAKDOWN_FIGURES;
+  const idle = idleMs instanceof Error ? idleMs : spreadOf(idleMs);
+  const [callsFigure, codeFigure, runtimeFigure, streamFigure] = BREAKDOWN_FIGURES;
   return [
     calls instanceof Error
       ? failedMeasurement(callsFigure, calls)
@@ -124,19 +139,30 @@ export function breakdownRows(warm: Spread, directFull: Spread, handlerCallsMs: 
           noise: `its code and its bundled SDK around the same calls: ${describeSpread(alone, ' ms')}, each process after ${WARM_UP_EVENTS} untimed calls`,
           data: { handlerAloneMs: alone, handlerCallsMs: calls },
         },
-    alone instanceof Error
-      ? failedMeasurement(runtimeFigure, alone)
+    idle instanceof Error || alone instanceof Error
+      ? failedMeasurement(runtimeFigure, idle instanceof Error ? idle : alone)
       : {
           figure: runtimeFigure,
-          measured: `${ms(warm.median)} (REPORT Duration, warm)`,
+          measured: `${ms(idle.median)} (REPORT Duration, each upload ${SPACED_PAUSE_MS} ms after the last backup)`,
           floor: `${ms(alone.median)} (the handler, no runtime)`,
-          ratio: warm.median / alone.median,
+          ratio: idle.median / alone.median,
           target: '—',
           breakdown: true,
-          // Not only the runtime: the stream's next upload overlaps the function's receipt, while the handler in
-          // plain Node runs with nothing beside it.
-          noise: "the runtime's hand-off both ways, and the stream's next upload arriving during the function's receipt",
-          data: { warmDurationMs: warm, handlerAloneMs: alone },
+          noise: `the runtime's hand-off both ways: ${describeSpread(idle, ' ms')}`,
+          data: { idleDurationMs: idle, handlerAloneMs: alone },
+        },
+    idle instanceof Error
+      ? failedMeasurement(streamFigure, idle)
+      : {
+          figure: streamFigure,
+          measured: `${ms(warm.median)} (REPORT Duration, warm)`,
+          floor: `${ms(idle.median)} (REPORT Duration, the function idle)`,
+          ratio: warm.median / idle.median,
+          target: '—',
+          breakdown: true,
+          // The floor's calls run with nothing beside them; the stream's next upload overlaps the function's receipt.
+          noise: "each upload in the stream comes while the function still sends the previous receipt, and both share the target's CPU",
+          data: { warmDurationMs: warm, idleDurationMs: idle },
         },
   ];
 }
@@ -153,6 +179,20 @@ function latencyRow(percentile: 'p50' | 'p95', measured: Spread, floor: Spread, 
     withinTarget: ratio <= limit,
     noise: `uploads ${describeSpread(measured, ' ms')} (timed by ${timedBy}); floor ${describeSpread(floor, ' ms')}`,
     data: { uploadMs: measured, floorMs: floor, timedBy },
+  };
+}
+
+/** The p50 row's breakdown: the same latency where each upload finds the function idle, not sending the last receipt. */
+function idleLatencyRow(idle: Spread, floor: Spread): BenchRow {
+  return {
+    figure: 'breakdown: p50 with the function idle at each upload',
+    measured: ms(idle.median),
+    floor: `${ms(floor.median)} (CopyObject + Publish)`,
+    ratio: idle.median / floor.median,
+    target: '—',
+    breakdown: true,
+    noise: `uploads each ${SPACED_PAUSE_MS} ms after the previous backup, ${describeSpread(idle, ' ms')}: the p50 row without the wait for the function's tail`,
+    data: { idleUploadMs: idle, floorMs: floor },
   };
 }
 
@@ -182,8 +222,9 @@ export function interleavedParts(count: number): { readonly side: 'floor' | 'str
  * visible: the latency of each upload against the direct client's CopyObject + Publish, the function's
  * warm duration (its REPORT lines) against the direct client's HEAD + CopyObject + Publish, and the cold
  * starts after the first. The handler's time is broken down with the same handler called outside the
- * runtime: its own calls and code against the floor, and what the runtime adds. The floor runs in parts between
- * the stream's (interleavedParts), so that a drift in the machine's load is in both.
+ * runtime (its own calls and code against the floor) and with uploads spaced so that each finds the function idle
+ * (what the runtime adds, and what the stream adds to that); the p50 row with those uploads too. The floor runs in
+ * parts between the stream's (interleavedParts), so that a drift in the machine's load is in both.
  */
 export async function measureSequential(context: BenchContext): Promise<BenchRow[]> {
   const count = context.quick ? 100 : 500;
@@ -194,7 +235,7 @@ export async function measureSequential(context: BenchContext): Promise<BenchRow
   // cold start is not one of the stream's latencies.
   if (!context.emulator) {
     const warmingSince = Date.now();
-    await sequentialUploads(context, WARM_UPS, 'warm-up');
+    await sequentialUploads(context, WARM_UPS, { folder: 'warm-up' });
     // Their invocations end after their copies: their REPORT lines are in before the stream's are counted.
     await reportsSince(context, warmingSince, WARM_UPS);
   }
@@ -210,26 +251,47 @@ export async function measureSequential(context: BenchContext): Promise<BenchRow
     if (part.side === 'floor') {
       floorTimings.push(...(await directBackups(context, part.count, part.first, handlerCallsOn)));
     } else {
-      const stream = await sequentialUploads(context, part.count, 'sequential', part.first);
+      const stream = await sequentialUploads(context, part.count, { first: part.first });
       latencies.push(...stream.latencies);
       timedBy = stream.timedBy;
     }
   }
+  // Read before the spaced uploads, whose REPORT lines follow the stream's.
+  const reports = await reportsSince(context, since, count);
+  const idle = await spacedUploads(context, count / 4);
   await handlerAlone.run('after');
-  return sequentialRows(context, { count, since, latencies, timedBy, floorTimings, handlerCallsMs: handlerCalls.result(), handlerAlone: handlerAlone.result() });
+  return sequentialRows(context, { count, reports, latencies, timedBy, floorTimings, handlerCallsMs: handlerCalls.result(), handlerAlone: handlerAlone.result(), idle });
+}
+
+/** The stream's figures with the function idle at each upload; its REPORT Durations, or why they are missing. */
+type SpacedRun = { readonly latencies: readonly number[]; readonly durationsMs: number[] | Error };
+
+/**
+ * Uploads each SPACED_PAUSE_MS after the previous backup was seen, so that each finds the function idle: what the
+ * stream's figures are without its overlap, as the floor's calls run with nothing beside them.
+ */
+async function spacedUploads(context: BenchContext, count: number): Promise<SpacedRun> {
+  const since = Date.now();
+  const { latencies } = await sequentialUploads(context, count, { folder: 'spaced', pauseMs: SPACED_PAUSE_MS });
+  const reports = await reportsSince(context, since, count);
+  if (reports.length < count) {
+    return { latencies, durationsMs: new Error(`only ${reports.length} of ${count} REPORT lines of the spaced uploads reached the log group ${context.outputs.LogGroupName} within 10 s`) };
+  }
+  return { latencies, durationsMs: reports.filter((report) => report.initMs === undefined).map((report) => report.durationMs) };
 }
 
 /** What one stream measured, with the floors and the handler in plain Node around it. */
 type SequentialRun = {
   readonly count: number;
-  /** When the stream began (ms since the epoch): its REPORT lines are those after it. */
-  readonly since: number;
+  /** The stream's REPORT lines. */
+  readonly reports: readonly InvocationReport[];
   readonly latencies: readonly number[];
   readonly timedBy: string;
   readonly floorTimings: readonly DirectTimings[];
   /** The handler's calls made by the direct client, each after a floor backup, or the failure that stopped them. */
   readonly handlerCallsMs: number[] | Error;
   readonly handlerAlone: number[] | Error;
+  readonly idle: SpacedRun;
 };
 
 /** The REPORT lines since a moment, once `count` of them reached the log group (the last invocations' come as they end), or after 10 s. */
@@ -244,8 +306,7 @@ async function reportsSince(context: BenchContext, since: number, count: number)
 }
 
 /** The rows of one stream. */
-async function sequentialRows(context: BenchContext, { count, since, latencies, timedBy, floorTimings, handlerCallsMs, handlerAlone }: SequentialRun): Promise<BenchRow[]> {
-  const reports = await reportsSince(context, since, count);
+function sequentialRows(context: BenchContext, { count, reports, latencies, timedBy, floorTimings, handlerCallsMs, handlerAlone, idle }: SequentialRun): BenchRow[] {
   const coldAfterFirst = reports.slice(1).filter((report) => report.initMs !== undefined).length;
   const warm = spreadOf(reports.filter((report) => report.initMs === undefined).map((report) => report.durationMs));
   const directFull = spreadOf(floorTimings.map((t) => t.headMs + t.copyMs + t.publishMs));
@@ -268,12 +329,13 @@ async function sequentialRows(context: BenchContext, { count, since, latencies, 
             noise: `function ${describeSpread(warm, ' ms')}; floor ${describeSpread(directFull, ' ms')}`,
             data: { warmDurationMs: warm, floorMs: directFull },
           },
-          ...breakdownRows(warm, directFull, handlerCallsMs, handlerAlone),
+          ...breakdownRows(warm, directFull, handlerCallsMs, handlerAlone, idle.durationsMs),
         ];
   const coldStartFigure = 'cold starts after the first, sequential';
   return [
     ...handlerRows,
     latencyRow('p50', uploads, copyAndPublish, 1.5, timedBy),
+    idleLatencyRow(spreadOf(idle.latencies), copyAndPublish),
     latencyRow('p95', uploads, copyAndPublish, 2, timedBy),
     reports.length < count
       ? failedMeasurement(coldStartFigure, missing)

@@ -225,13 +225,13 @@ describe("the cold init's breakdown", () => {
 describe("the handler row's breakdown", () => {
   const spread = (median: number) => spreadOf([median - 1, median, median + 1]);
 
-  it("splits the handler's ratio into its calls, its code and the runtime, whose ratios multiply to the handler row's", () => {
+  it("splits the handler's ratio into its calls, its code, the runtime's hand-off and the stream, whose ratios multiply to the handler row's", () => {
     // Prepare
-    const [warm, floor, calls] = [spread(30), spread(15), [19, 20, 21]];
+    const [warm, floor, calls, idle] = [spread(30), spread(15), [19, 20, 21], [26, 27, 28]];
     // Act
-    const rows = breakdownRows(warm, floor, calls, [23, 24, 25]);
+    const rows = breakdownRows(warm, floor, calls, [23, 24, 25], idle);
     // Assess
-    expect(rows.map((row) => row.ratio!.toFixed(3))).toEqual([(20 / 15).toFixed(3), (24 / 20).toFixed(3), (30 / 24).toFixed(3)]);
+    expect(rows.map((row) => row.ratio!.toFixed(3))).toEqual([(20 / 15).toFixed(3), (24 / 20).toFixed(3), (27 / 24).toFixed(3), (30 / 27).toFixed(3)]);
     expect(rows.reduce((product, row) => product * row.ratio!, 1)).toBeCloseTo(30 / 15, 10);
     expect(rows.every((row) => row.breakdown && row.withinTarget === undefined)).toBe(true);
   });
@@ -240,26 +240,39 @@ describe("the handler row's breakdown", () => {
     // Prepare
     const failure = new Error('the handler in plain Node failed (exit 1)');
     // Act
-    const rows = breakdownRows(spread(30), spread(15), [19, 20, 21], failure);
+    const rows = breakdownRows(spread(30), spread(15), [19, 20, 21], failure, [26, 27, 28]);
     // Assess
     expect(rows[0]).toMatchObject({ ratio: 20 / 15, breakdown: true });
-    expect(rows.slice(1).map((row) => row.failed)).toEqual([true, true]);
+    expect(rows.map((row) => row.failed ?? false)).toEqual([false, true, true, false]);
     expect(rows[1]!.notMeasured).toContain('exit 1');
+    expect(rows[2]!.notMeasured).toContain('exit 1');
+    expect(rows[3]).toMatchObject({ ratio: 30 / 27, breakdown: true });
+  });
+
+  it("fails the runtime's and the stream's rows when the spaced uploads' REPORT lines are missing, and keeps the others", () => {
+    // Prepare
+    const missing = new Error('only 20 of 25 REPORT lines of the spaced uploads reached the log group');
+    // Act
+    const rows = breakdownRows(spread(30), spread(15), [19, 20, 21], [23, 24, 25], missing);
+    // Assess
+    expect(rows.map((row) => row.failed ?? false)).toEqual([false, false, true, true]);
+    expect(rows[2]!.notMeasured).toContain('only 20 of 25');
+    expect(rows[1]).toMatchObject({ ratio: 24 / 20, breakdown: true });
   });
 });
 
 describe("the handler's calls made directly, a breakdown measured in runs", () => {
   const spread = (median: number) => spreadOf([median - 1, median, median + 1]);
 
-  it('fail only the two breakdown rows that need them, and the runtime row is still measured', () => {
+  it("fail only the two breakdown rows that need them, and the runtime's and the stream's rows are still measured", () => {
     // Prepare
     const failure = new Error("the direct client's source s3://kit-bench-floor/x.bin is gone");
     // Act
-    const rows = breakdownRows(spread(30), spread(15), failure, [23, 24, 25]);
+    const rows = breakdownRows(spread(30), spread(15), failure, [23, 24, 25], [26, 27, 28]);
     // Assess
-    expect(rows.map((row) => row.failed ?? false)).toEqual([true, true, false]);
+    expect(rows.map((row) => row.failed ?? false)).toEqual([true, true, false, false]);
     expect(rows[0]!.notMeasured).toContain('is gone');
-    expect(rows[2]).toMatchObject({ ratio: 30 / 24, breakdown: true });
+    expect(rows[2]).toMatchObject({ ratio: 27 / 24, breakdown: true });
   });
 
   it('stop after the first failure, which is their result, while the floor goes on', async () => {
