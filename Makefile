@@ -84,13 +84,23 @@ help: ## list the verbs
 	@echo "  TARGET=embedded|localstack|aws selects the target of every verb that acts on a stack (default embedded)"
 
 setup: ## install the npm packages, .venv (moto, cfn-lint, Node 22), .venv-tools (checkov, actionlint) and, with Python 3.13+, .venv-localstack; all pinned
+	@echo "setup: the npm packages and three virtualenvs at once; each part's output comes when it ends (about 3 minutes)"
+	@$(MAKE) --no-print-directory -j4 --output-sync=target $(setup_parts)
+	@echo "setup done: run \`make test\`"
+# setup's four parts, not verbs: independent and mostly waiting on downloads, they run at once (5 minutes one after
+# another on a fresh clone here, 2026-12-01), each one's output shown whole when it ends.
+setup_parts := setup-npm setup-venv setup-tools-venv setup-localstack-venv
+.PHONY: $(setup_parts)
+setup-npm:
 	npm ci --no-audit --no-fund
+setup-venv:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/emulator/requirements.txt
+setup-tools-venv:
 	$(PYTHON) -m venv $(TOOLS_VENV)
 	$(TOOLS_VENV)/bin/pip install --quiet --disable-pip-version-check -r scripts/lint-requirements.txt
+setup-localstack-venv:
 	scripts/localstack/setup-venv.sh
-	@echo "setup done: run \`make test\`"
 
 build: ## bundle the handler into dist/handler.zip, with its sha256 and the digest of its inputs beside it
 	$(TSX) scripts/build.ts
