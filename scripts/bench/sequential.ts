@@ -148,7 +148,7 @@ export function breakdownRows(warm: Spread, directFull: Spread, handlerCallsMs: 
           ratio: idle.median / alone.median,
           target: '—',
           breakdown: true,
-          noise: `the runtime's hand-off both ways: ${describeSpread(idle, ' ms')}`,
+          noise: `the runtime's hand-off both ways, and the handler's own time inside the runtime against plain Node: ${describeSpread(idle, ' ms')}`,
           data: { idleDurationMs: idle, handlerAloneMs: alone },
         },
     idle instanceof Error
