@@ -11,10 +11,10 @@ export const WARM_UP_EVENTS = 20;
 
 /**
  * Reads a JSON array of events on stdin, calls the handler with each in turn as the runtime would (a context
- * with a request id), and writes how long each call took (ms) and the outcomes it returned, as JSON on file
- * descriptor 3.
+ * with a request id), each timed call `pauseMs` after the previous one ended, and writes how long each call took
+ * (ms) and the outcomes it returned, as JSON on file descriptor 3.
  */
-const callEachEvent = (entry: string, memoryMb: number) => `
+const callEachEvent = (entry: string, memoryMb: number, pauseMs: number) => `
 const { writeSync, readFileSync } = require('node:fs');
 const { handler } = require(${JSON.stringify(entry)});
 const events = JSON.parse(readFileSync(0, 'utf8'));
@@ -22,6 +22,7 @@ const events = JSON.parse(readFileSync(0, 'utf8'));
   const durations = [];
   const outcomes = [];
   for (const [index, event] of events.entries()) {
+    if (index >= ${WARM_UP_EVENTS} && ${pauseMs} > 0) await new Promise((resolve) => setTimeout(resolve, ${pauseMs}));
     const context = { awsRequestId: 'bench-alone-' + index, functionName: 'bench-alone', functionVersion: '$LATEST', memoryLimitInMB: '${memoryMb}',
       invokedFunctionArn: 'arn:aws:lambda:' + process.env.AWS_REGION + ':000000000000:function:bench-alone', getRemainingTimeInMillis: () => 60000 };
     const started = performance.now();
@@ -42,10 +43,11 @@ async function collect(stream: Readable): Promise<string> {
 /**
  * The deployed artefact's handler, called `count` times in a plain Node process (the function's Node and
  * environment, no Lambda runtime), each time for a new object: the per-event time of the handler's own code
- * and calls, against which the REPORT Duration shows what the runtime adds. Its sources are in the scratch
+ * and calls, against which the REPORT Duration shows what the runtime adds; with `pauseMs`, each timed call that
+ * long after the previous one ended, as a spaced upload finds the function idle. Its sources are in the scratch
  * bucket, which raises no events, so the stack's function does not back them up as well.
  */
-export async function handlerAloneTimings(context: BenchContext, unpacked: UnpackedFunction, count: number, label: string): Promise<number[]> {
+export async function handlerAloneTimings(context: BenchContext, unpacked: UnpackedFunction, count: number, label: string, pauseMs = 0): Promise<number[]> {
   const events: object[] = [];
   for (let i = 0; i < WARM_UP_EVENTS + count; i += 1) {
     const key = `${context.prefix}alone/${label}-${i}.bin`;
@@ -53,7 +55,7 @@ export async function handlerAloneTimings(context: BenchContext, unpacked: Unpac
     events.push(s3PutEvent({ bucket: context.scratchBucket, key, region: context.target.region, versionId, size: 1024 }));
   }
   const env = { ...unpacked.env, INBOX_BUCKET: context.scratchBucket };
-  const child = spawn(unpacked.node, ['-e', callEachEvent(unpacked.entry, unpacked.memoryMb)], { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+  const child = spawn(unpacked.node, ['-e', callEachEvent(unpacked.entry, unpacked.memoryMb, pauseMs)], { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
   const [logs, errors, answer, exit] = await Promise.all([
     collect(child.stdout),
     collect(child.stderr),

@@ -89,81 +89,87 @@ const ms = (value: number) => `${formatNumber(value)} ms`;
 const BREAKDOWN_FIGURES = [
   "breakdown: the handler's calls, made directly vs direct client",
   'breakdown: the handler in plain Node vs its calls made directly',
-  'breakdown: REPORT Duration, the function idle, vs the handler in plain Node',
+  'breakdown: the handler in plain Node, idle before each event, vs back to back',
+  'breakdown: REPORT Duration, the function idle, vs the handler in plain Node idle',
   'breakdown: REPORT Duration in the stream vs with the function idle',
 ] as const;
 
-/** The handler in plain Node, run in parts around the stream (untilFirstFailure). */
-function handlerAloneRuns(context: BenchContext, eventsPerRun: number) {
+/** The handler in plain Node, run in parts (untilFirstFailure), its events back to back or each after a pause. */
+function handlerAloneRuns(context: BenchContext, eventsPerRun: number, pauseMs = 0) {
   const runs = untilFirstFailure();
   return {
-    run: (label: string) => runs.run(async () => handlerAloneTimings(context, await context.unpackedFunction(), eventsPerRun, label)),
+    run: (label: string) => runs.run(async () => handlerAloneTimings(context, await context.unpackedFunction(), eventsPerRun, label, pauseMs)),
     result: runs.result,
   };
 }
 
+/** The timings the handler row's breakdown divides, each a measurement or the failure that stopped it. */
+export type BreakdownTimings = {
+  /** The handler's calls made by the direct client. */
+  readonly handlerCallsMs: number[] | Error;
+  /** The handler in plain Node, its events back to back. */
+  readonly handlerAloneMs: number[] | Error;
+  /** The handler in plain Node, each event SPACED_PAUSE_MS after the previous one ended. */
+  readonly handlerAloneIdleMs: number[] | Error;
+  /** The REPORT Durations of the spaced uploads, each of which found the function idle. */
+  readonly idleDurationMs: number[] | Error;
+};
+
+const spreadOrError = (timings: number[] | Error): Spread | Error => (timings instanceof Error ? timings : spreadOf(timings));
+
+/** A breakdown row from two measurements, or the failure of the first of them that failed. */
+function ratioRow(figure: string, measured: Spread | Error, floor: Spread | Error, describe: (measured: Spread, floor: Spread) => Omit<BenchRow, 'figure' | 'ratio' | 'target' | 'breakdown'>): BenchRow {
+  if (measured instanceof Error) return failedMeasurement(figure, measured);
+  if (floor instanceof Error) return failedMeasurement(figure, floor);
+  return { figure, ...describe(measured, floor), ratio: measured.median / floor.median, target: '—', breakdown: true };
+}
+
 /**
- * The handler row split in four, whose ratios multiply to its own: the calls the handler's guarantees make, sent by
- * the direct client, against the floor's three; the handler's code and its SDK's around the same calls; the runtime's
- * hand-off, from the REPORT Duration of uploads that each found the function idle; and what the stream adds to that,
- * where each upload comes while the function still sends the previous receipt. A row whose measurement failed says
- * so; the others are measured all the same.
+ * The handler row split in five, whose ratios multiply to its own: the calls the handler's guarantees make, sent by
+ * the direct client, against the floor's three; the handler's code and its SDK's around the same calls; what a pause
+ * before each event costs the handler in plain Node, no runtime involved (its process and the target idle); the
+ * runtime's hand-off, from the REPORT Duration of uploads that each found the function idle, against the handler in
+ * plain Node paused alike; and what the stream adds to that, where each upload comes while the function still sends
+ * the previous receipt. A row whose measurement failed says so; the others are measured all the same.
  */
-export function breakdownRows(warm: Spread, directFull: Spread, handlerCallsMs: number[] | Error, handlerAlone: number[] | Error, idleMs: number[] | Error): BenchRow[] {
-  const calls = handlerCallsMs instanceof Error ? handlerCallsMs : spreadOf(handlerCallsMs);
-  const alone = handlerAlone instanceof Error ? handlerAlone : spreadOf(handlerAlone);
-  const idle = idleMs instanceof Error ? idleMs : spreadOf(idleMs);
-  const [callsFigure, codeFigure, runtimeFigure, streamFigure] = BREAKDOWN_FIGURES;
+export function breakdownRows(warm: Spread, directFull: Spread, timings: BreakdownTimings): BenchRow[] {
+  const calls = spreadOrError(timings.handlerCallsMs);
+  const alone = spreadOrError(timings.handlerAloneMs);
+  const aloneIdle = spreadOrError(timings.handlerAloneIdleMs);
+  const idle = spreadOrError(timings.idleDurationMs);
+  const [callsFigure, codeFigure, pauseFigure, runtimeFigure, streamFigure] = BREAKDOWN_FIGURES;
   return [
-    calls instanceof Error
-      ? failedMeasurement(callsFigure, calls)
-      : {
-          figure: callsFigure,
-          measured: `${ms(calls.median)} (2 HEADs at once, CopyObject, Publish with a HEAD)`,
-          floor: `${ms(directFull.median)} (HEAD + CopyObject + Publish)`,
-          ratio: calls.median / directFull.median,
-          target: '—',
-          breakdown: true,
-          noise: `the cost of the guarantees' two extra reads, no handler code: ${describeSpread(calls, ' ms')}`,
-          data: { handlerCallsMs: calls, floorMs: directFull },
-        },
-    calls instanceof Error || alone instanceof Error
-      ? failedMeasurement(codeFigure, calls instanceof Error ? calls : alone)
-      : {
-          figure: codeFigure,
-          measured: `${ms(alone.median)} (the zip's handler, no runtime)`,
-          floor: `${ms(calls.median)} (its calls made directly)`,
-          ratio: alone.median / calls.median,
-          target: '—',
-          breakdown: true,
-          noise: `its code and its bundled SDK around the same calls: ${describeSpread(alone, ' ms')}, each process after ${WARM_UP_EVENTS} untimed calls`,
-          data: { handlerAloneMs: alone, handlerCallsMs: calls },
-        },
-    idle instanceof Error || alone instanceof Error
-      ? failedMeasurement(runtimeFigure, idle instanceof Error ? idle : alone)
-      : {
-          figure: runtimeFigure,
-          measured: `${ms(idle.median)} (REPORT Duration, each upload ${SPACED_PAUSE_MS} ms after the last backup)`,
-          floor: `${ms(alone.median)} (the handler, no runtime)`,
-          ratio: idle.median / alone.median,
-          target: '—',
-          breakdown: true,
-          noise: `the runtime's hand-off both ways, and the handler's own time inside the runtime against plain Node: ${describeSpread(idle, ' ms')}`,
-          data: { idleDurationMs: idle, handlerAloneMs: alone },
-        },
-    idle instanceof Error
-      ? failedMeasurement(streamFigure, idle)
-      : {
-          figure: streamFigure,
-          measured: `${ms(warm.median)} (REPORT Duration, warm)`,
-          floor: `${ms(idle.median)} (REPORT Duration, the function idle)`,
-          ratio: warm.median / idle.median,
-          target: '—',
-          breakdown: true,
-          // The floor's calls run with nothing beside them; the stream's next upload overlaps the function's receipt.
-          noise: "each upload in the stream comes while the function still sends the previous receipt, and both share the target's CPU",
-          data: { warmDurationMs: warm, idleDurationMs: idle },
-        },
+    ratioRow(callsFigure, calls, directFull, (calls, floor) => ({
+      measured: `${ms(calls.median)} (2 HEADs at once, CopyObject, Publish with a HEAD)`,
+      floor: `${ms(floor.median)} (HEAD + CopyObject + Publish)`,
+      noise: `the cost of the guarantees' two extra reads, no handler code: ${describeSpread(calls, ' ms')}`,
+      data: { handlerCallsMs: calls, floorMs: floor },
+    })),
+    ratioRow(codeFigure, alone, calls, (alone, calls) => ({
+      measured: `${ms(alone.median)} (the zip's handler, no runtime)`,
+      floor: `${ms(calls.median)} (its calls made directly)`,
+      noise: `its code and its bundled SDK around the same calls: ${describeSpread(alone, ' ms')}, each process after ${WARM_UP_EVENTS} untimed calls`,
+      data: { handlerAloneMs: alone, handlerCallsMs: calls },
+    })),
+    ratioRow(pauseFigure, aloneIdle, alone, (aloneIdle, alone) => ({
+      measured: `${ms(aloneIdle.median)} (the zip's handler, no runtime, each event ${SPACED_PAUSE_MS} ms after the last)`,
+      floor: `${ms(alone.median)} (the same, back to back)`,
+      noise: `what a pause costs with no runtime at all, the handler's process and the target waking for each event: ${describeSpread(aloneIdle, ' ms')}`,
+      data: { handlerAloneIdleMs: aloneIdle, handlerAloneMs: alone },
+    })),
+    ratioRow(runtimeFigure, idle, aloneIdle, (idle, aloneIdle) => ({
+      measured: `${ms(idle.median)} (REPORT Duration, each upload ${SPACED_PAUSE_MS} ms after the last backup)`,
+      floor: `${ms(aloneIdle.median)} (the handler, no runtime, paused alike)`,
+      noise: `the runtime's hand-off both ways, and the handler's own time inside the runtime against plain Node, both idle before each event: ${describeSpread(idle, ' ms')}`,
+      data: { idleDurationMs: idle, handlerAloneIdleMs: aloneIdle },
+    })),
+    ratioRow(streamFigure, warm, idle, (warm, idle) => ({
+      measured: `${ms(warm.median)} (REPORT Duration, warm)`,
+      floor: `${ms(idle.median)} (REPORT Duration, the function idle)`,
+      // The floor's calls run with nothing beside them; the stream's next upload overlaps the function's receipt.
+      noise: "each upload in the stream comes while the function still sends the previous receipt, and both share the target's CPU",
+      data: { warmDurationMs: warm, idleDurationMs: idle },
+    })),
   ];
 }
 
@@ -222,8 +228,9 @@ export function interleavedParts(count: number): { readonly side: 'floor' | 'str
  * visible: the latency of each upload against the direct client's CopyObject + Publish, the function's
  * warm duration (its REPORT lines) against the direct client's HEAD + CopyObject + Publish, and the cold
  * starts after the first. The handler's time is broken down with the same handler called outside the
- * runtime (its own calls and code against the floor) and with uploads spaced so that each finds the function idle
- * (what the runtime adds, and what the stream adds to that); the p50 row with those uploads too. The floor runs in
+ * runtime (its own calls and code against the floor, back to back and paused before each event) and with uploads
+ * spaced so that each finds the function idle (what the runtime adds, and what the stream adds to that); the p50 row
+ * with those uploads too. The floor runs in
  * parts between the stream's (interleavedParts), so that a drift in the machine's load is in both.
  */
 export async function measureSequential(context: BenchContext): Promise<BenchRow[]> {
@@ -260,7 +267,10 @@ export async function measureSequential(context: BenchContext): Promise<BenchRow
   const reports = await reportsSince(context, since, count);
   const idle = await spacedUploads(context, count / 4);
   await handlerAlone.run('after');
-  return sequentialRows(context, { count, reports, latencies, timedBy, floorTimings, handlerCallsMs: handlerCalls.result(), handlerAlone: handlerAlone.result(), idle });
+  const handlerAloneIdle = handlerAloneRuns(context, count / 4, SPACED_PAUSE_MS);
+  await handlerAloneIdle.run('idle');
+  const breakdown = { handlerCallsMs: handlerCalls.result(), handlerAloneMs: handlerAlone.result(), handlerAloneIdleMs: handlerAloneIdle.result(), idleDurationMs: idle.durationsMs };
+  return sequentialRows(context, { count, reports, latencies, timedBy, floorTimings, breakdown, idleLatencies: idle.latencies });
 }
 
 /** The stream's figures with the function idle at each upload; its REPORT Durations, or why they are missing. */
@@ -288,10 +298,9 @@ type SequentialRun = {
   readonly latencies: readonly number[];
   readonly timedBy: string;
   readonly floorTimings: readonly DirectTimings[];
-  /** The handler's calls made by the direct client, each after a floor backup, or the failure that stopped them. */
-  readonly handlerCallsMs: number[] | Error;
-  readonly handlerAlone: number[] | Error;
-  readonly idle: SpacedRun;
+  readonly breakdown: BreakdownTimings;
+  /** The latencies of the spaced uploads, each of which found the function idle. */
+  readonly idleLatencies: readonly number[];
 };
 
 /** The REPORT lines since a moment, once `count` of them reached the log group (the last invocations' come as they end), or after 10 s. */
@@ -306,7 +315,7 @@ async function reportsSince(context: BenchContext, since: number, count: number)
 }
 
 /** The rows of one stream. */
-function sequentialRows(context: BenchContext, { count, reports, latencies, timedBy, floorTimings, handlerCallsMs, handlerAlone, idle }: SequentialRun): BenchRow[] {
+function sequentialRows(context: BenchContext, { count, reports, latencies, timedBy, floorTimings, breakdown, idleLatencies }: SequentialRun): BenchRow[] {
   const coldAfterFirst = reports.slice(1).filter((report) => report.initMs !== undefined).length;
   const warm = spreadOf(reports.filter((report) => report.initMs === undefined).map((report) => report.durationMs));
   const directFull = spreadOf(floorTimings.map((t) => t.headMs + t.copyMs + t.publishMs));
@@ -329,13 +338,13 @@ function sequentialRows(context: BenchContext, { count, reports, latencies, time
             noise: `function ${describeSpread(warm, ' ms')}; floor ${describeSpread(directFull, ' ms')}`,
             data: { warmDurationMs: warm, floorMs: directFull },
           },
-          ...breakdownRows(warm, directFull, handlerCallsMs, handlerAlone, idle.durationsMs),
+          ...breakdownRows(warm, directFull, breakdown),
         ];
   const coldStartFigure = 'cold starts after the first, sequential';
   return [
     ...handlerRows,
     latencyRow('p50', uploads, copyAndPublish, 1.5, timedBy),
-    idleLatencyRow(spreadOf(idle.latencies), copyAndPublish),
+    idleLatencyRow(spreadOf(idleLatencies), copyAndPublish),
     latencyRow('p95', uploads, copyAndPublish, 2, timedBy),
     reports.length < count
       ? failedMeasurement(coldStartFigure, missing)

@@ -224,40 +224,58 @@ describe("the cold init's breakdown", () => {
 
 describe("the handler row's breakdown", () => {
   const spread = (median: number) => spreadOf([median - 1, median, median + 1]);
+  const measured = { handlerCallsMs: [19, 20, 21], handlerAloneMs: [23, 24, 25], handlerAloneIdleMs: [25, 26, 27], idleDurationMs: [26, 27, 28] };
 
-  it("splits the handler's ratio into its calls, its code, the runtime's hand-off and the stream, whose ratios multiply to the handler row's", () => {
-    // Prepare
-    const [warm, floor, calls, idle] = [spread(30), spread(15), [19, 20, 21], [26, 27, 28]];
+  it("splits the handler's ratio into its calls, its code, a pause, the runtime's hand-off and the stream, whose ratios multiply to the handler row's", () => {
     // Act
-    const rows = breakdownRows(warm, floor, calls, [23, 24, 25], idle);
+    const rows = breakdownRows(spread(30), spread(15), measured);
     // Assess
-    expect(rows.map((row) => row.ratio!.toFixed(3))).toEqual([(20 / 15).toFixed(3), (24 / 20).toFixed(3), (27 / 24).toFixed(3), (30 / 27).toFixed(3)]);
+    expect(rows.map((row) => row.ratio!.toFixed(3))).toEqual([20 / 15, 24 / 20, 26 / 24, 27 / 26, 30 / 27].map((ratio) => ratio.toFixed(3)));
     expect(rows.reduce((product, row) => product * row.ratio!, 1)).toBeCloseTo(30 / 15, 10);
     expect(rows.every((row) => row.breakdown && row.withinTarget === undefined)).toBe(true);
+  });
+
+  it("sets the runtime's hand-off against the handler in plain Node paused as the spaced uploads are, not back to back", () => {
+    // Act
+    const runtime = breakdownRows(spread(30), spread(15), measured)[3];
+    // Assess
+    expect(runtime).toMatchObject({ figure: 'breakdown: REPORT Duration, the function idle, vs the handler in plain Node idle', ratio: 27 / 26 });
+    expect(runtime!.floor).toContain('26.0 ms');
   });
 
   it('keeps the calls made directly when the handler in plain Node failed, and fails the two rows that need it', () => {
     // Prepare
     const failure = new Error('the handler in plain Node failed (exit 1)');
     // Act
-    const rows = breakdownRows(spread(30), spread(15), [19, 20, 21], failure, [26, 27, 28]);
+    const rows = breakdownRows(spread(30), spread(15), { ...measured, handlerAloneMs: failure });
     // Assess
     expect(rows[0]).toMatchObject({ ratio: 20 / 15, breakdown: true });
-    expect(rows.map((row) => row.failed ?? false)).toEqual([false, true, true, false]);
+    expect(rows.map((row) => row.failed ?? false)).toEqual([false, true, true, false, false]);
     expect(rows[1]!.notMeasured).toContain('exit 1');
     expect(rows[2]!.notMeasured).toContain('exit 1');
-    expect(rows[3]).toMatchObject({ ratio: 30 / 27, breakdown: true });
+    expect(rows[3]).toMatchObject({ ratio: 27 / 26, breakdown: true });
+  });
+
+  it('fails the pause\'s and the runtime\'s rows when the paused handler in plain Node failed, and keeps the others', () => {
+    // Prepare
+    const failure = new Error('the handler in plain Node did not copy every object');
+    // Act
+    const rows = breakdownRows(spread(30), spread(15), { ...measured, handlerAloneIdleMs: failure });
+    // Assess
+    expect(rows.map((row) => row.failed ?? false)).toEqual([false, false, true, true, false]);
+    expect(rows[3]!.notMeasured).toContain('did not copy every object');
+    expect(rows[4]).toMatchObject({ ratio: 30 / 27, breakdown: true });
   });
 
   it("fails the runtime's and the stream's rows when the spaced uploads' REPORT lines are missing, and keeps the others", () => {
     // Prepare
     const missing = new Error('only 20 of 25 REPORT lines of the spaced uploads reached the log group');
     // Act
-    const rows = breakdownRows(spread(30), spread(15), [19, 20, 21], [23, 24, 25], missing);
+    const rows = breakdownRows(spread(30), spread(15), { ...measured, idleDurationMs: missing });
     // Assess
-    expect(rows.map((row) => row.failed ?? false)).toEqual([false, false, true, true]);
-    expect(rows[2]!.notMeasured).toContain('only 20 of 25');
-    expect(rows[1]).toMatchObject({ ratio: 24 / 20, breakdown: true });
+    expect(rows.map((row) => row.failed ?? false)).toEqual([false, false, false, true, true]);
+    expect(rows[3]!.notMeasured).toContain('only 20 of 25');
+    expect(rows[2]).toMatchObject({ ratio: 26 / 24, breakdown: true });
   });
 });
 
@@ -268,11 +286,11 @@ describe("the handler's calls made directly, a breakdown measured in runs", () =
     // Prepare
     const failure = new Error("the direct client's source s3://kit-bench-floor/x.bin is gone");
     // Act
-    const rows = breakdownRows(spread(30), spread(15), failure, [23, 24, 25], [26, 27, 28]);
+    const rows = breakdownRows(spread(30), spread(15), { handlerCallsMs: failure, handlerAloneMs: [23, 24, 25], handlerAloneIdleMs: [25, 26, 27], idleDurationMs: [26, 27, 28] });
     // Assess
-    expect(rows.map((row) => row.failed ?? false)).toEqual([true, true, false, false]);
+    expect(rows.map((row) => row.failed ?? false)).toEqual([true, true, false, false, false]);
     expect(rows[0]!.notMeasured).toContain('is gone');
-    expect(rows[2]).toMatchObject({ ratio: 27 / 24, breakdown: true });
+    expect(rows[2]).toMatchObject({ ratio: 26 / 24, breakdown: true });
   });
 
   it('stop after the first failure, which is their result, while the floor goes on', async () => {
