@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { isUnreadable, PARKED_LOOK_HOLD_SECONDS, parseParked, receiveAll, type ParkedEvent } from './redrive.js';
+import { isUnreadable, PARKED_LOOK_HOLD_SECONDS, parseParked, receiveAll, release, type ParkedEvent } from './redrive.js';
 
 /** The messages the queue holds, visible or held by a reader. */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
@@ -13,7 +13,7 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<numb
  * A look for an event parked in the failed-events queue since the watch began, of a key `isWatched` takes (its first
  * such event, undefined while there is none). The queue's messages are read only when it holds more than the previous
  * look read, so that a queue of old parked events is not read again and again, and each read keeps them from other
- * readers for two seconds only. A message another reader held at a look (a console listing the queue, a redrive) is
+ * readers only while it reads them (two seconds at most, where a release fails), not until its hold runs out. A message another reader held at a look (a console listing the queue, a redrive) is
  * not counted as read: the next look reads again, where the watch never looked again and the run waited out its 3
  * minutes.
  */
@@ -28,6 +28,9 @@ export async function parkedEventWatch(sqs: SQSClient, queueUrl: string, isWatch
     depth = now;
     if (!grew) return undefined;
     const { messages } = await receiveAll(sqs, queueUrl, PARKED_LOOK_HOLD_SECONDS);
+    // Read, they are let go at once: a redrive started as the run ends (`make seed || make redrive`) finds them. A
+    // release that fails leaves them hidden until the hold runs out.
+    await release(sqs, queueUrl, messages.map((message) => ({ messageId: message.MessageId ?? '?', receiptHandle: message.ReceiptHandle ?? '' }))).catch(() => []);
     depth = Math.min(now, messages.length);
     return messages.map(parseParked).find((event): event is ParkedEvent => !isUnreadable(event) && event.keys.some(isWatched));
   };

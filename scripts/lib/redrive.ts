@@ -430,12 +430,12 @@ export function describeInterrupted(redrive: Pick<QueueRedrive, 'interrupted'>, 
   return `interrupted: ${redrive.interrupted.length} parked event(s) not re-invoked, made visible again: run \`make redrive TARGET=${targetName}\` again`;
 }
 
-/** How long a `make seed` run's look for its uploads' parked events keeps the queue's messages from other readers. */
+/** How long a `make seed` run's look for its uploads' parked events keeps the queue's messages from other readers, at most (it lets them go once read). */
 export const PARKED_LOOK_HOLD_SECONDS = 2;
 
 /** What the script and the console say when another reader hides messages, so that the queue looks emptier than it is. */
 export function describeHiddenElsewhere(count: number): string {
-  return `${count} message(s) hidden by another reader (a redrive still running or interrupted, a console listing them, or a \`make seed\` looking for its uploads' parked events, for ${PARKED_LOOK_HOLD_SECONDS} s): they are visible again once its hold runs out`;
+  return `${count} message(s) hidden by another reader (a redrive still running or interrupted, a console listing them, or a \`make seed\` reading them as it looks for its uploads' parked events, for ${PARKED_LOOK_HOLD_SECONDS} s at most): they are visible again once its hold runs out`;
 }
 
 /** The one-line tally of a redrive, as the script and the console print it. */

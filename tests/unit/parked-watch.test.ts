@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parkedEventWatch } from '../../scripts/lib/parked-watch.js';
@@ -31,6 +31,13 @@ beforeEach(() => {
     visible = [];
     return { Messages: received };
   });
+  // A visibility of 0 makes the messages visible again, as SQS does; their last receipt handles name them.
+  sqs.on(ChangeMessageVisibilityBatchCommand).callsFake((input: { Entries: { ReceiptHandle: string; VisibilityTimeout: number }[] }) => {
+    for (const entry of input.Entries) {
+      if (entry.VisibilityTimeout === 0) visible.push(parked(entry.ReceiptHandle.replace(/^r-/, '')));
+    }
+    return { Successful: input.Entries.map((entry, n) => ({ Id: String(n) })), Failed: [] };
+  });
 });
 
 describe("a seed run's watch of the failed-events queue", () => {
@@ -57,5 +64,29 @@ describe("a seed run's watch of the failed-events queue", () => {
     // Assess
     expect(looks).toEqual([undefined, undefined]);
     expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(0);
+  });
+
+  it('lets the messages it read go at once, so that a redrive started as the run ends finds them, where they stayed hidden for 2 s', async () => {
+    // Prepare: the run's event is parked after the watch began
+    const look = await parkedEventWatch(sqs as unknown as SQSClient, QUEUE, (key) => key.startsWith('seed/run-1/'));
+    holds = 1;
+    visible = [parked('seed/run-1/file-0.bin')];
+    // Act
+    const found = await look();
+    // Assess: the run found it, and a reader right after it receives it too
+    expect(found?.keys).toEqual(['seed/run-1/file-0.bin']);
+    expect(visible.map((message) => message.MessageId)).toEqual(['m-seed/run-1/file-0.bin']);
+  });
+
+  it('finds its event all the same when letting the messages go fails (they come back when the hold runs out)', async () => {
+    // Prepare
+    sqs.on(ChangeMessageVisibilityBatchCommand).rejects(new Error('not authorized to perform: sqs:ChangeMessageVisibility'));
+    const look = await parkedEventWatch(sqs as unknown as SQSClient, QUEUE, (key) => key.startsWith('seed/run-1/'));
+    holds = 1;
+    visible = [parked('seed/run-1/file-0.bin')];
+    // Act
+    const found = await look();
+    // Assess
+    expect(found?.keys).toEqual(['seed/run-1/file-0.bin']);
   });
 });

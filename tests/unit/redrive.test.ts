@@ -536,7 +536,7 @@ describe('messages another reader hides', () => {
     const said = describeHiddenElsewhere(2);
     // Assess
     expect(said).toBe(
-      "2 message(s) hidden by another reader (a redrive still running or interrupted, a console listing them, or a `make seed` looking for its uploads' parked events, for 2 s): they are visible again once its hold runs out",
+      "2 message(s) hidden by another reader (a redrive still running or interrupted, a console listing them, or a `make seed` reading them as it looks for its uploads' parked events, for 2 s at most): they are visible again once its hold runs out",
     );
   });
 });
