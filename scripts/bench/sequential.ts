@@ -230,8 +230,8 @@ export function interleavedParts(count: number): { readonly side: 'floor' | 'str
  * starts after the first. The handler's time is broken down with the same handler called outside the
  * runtime (its own calls and code against the floor, back to back and paused before each event) and with uploads
  * spaced so that each finds the function idle (what the runtime adds, and what the stream adds to that); the p50 row
- * with those uploads too. The floor runs in
- * parts between the stream's (interleavedParts), so that a drift in the machine's load is in both.
+ * with those uploads too. The floor runs in parts between the stream's (interleavedParts), so that a drift in the
+ * machine's load is in both.
  */
 export async function measureSequential(context: BenchContext): Promise<BenchRow[]> {
   const count = context.quick ? 100 : 500;

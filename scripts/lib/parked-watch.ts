@@ -13,9 +13,9 @@ export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<numb
  * A look for an event parked in the failed-events queue since the watch began, of a key `isWatched` takes (its first
  * such event, undefined while there is none). The queue's messages are read only when it holds more than the previous
  * look read, so that a queue of old parked events is not read again and again, and each read keeps them from other
- * readers only while it reads them (two seconds at most, where a release fails), not until its hold runs out. A message another reader held at a look (a console listing the queue, a redrive) is
- * not counted as read: the next look reads again, where the watch never looked again and the run waited out its 3
- * minutes.
+ * readers only while it reads them (two seconds at most, where letting them go fails). A message another reader held
+ * at a look (a console listing the queue, a redrive) is not counted as read: the next look reads again, where the
+ * watch never looked again and the run waited out its 3 minutes.
  */
 export async function parkedEventWatch(sqs: SQSClient, queueUrl: string, isWatched: (key: string) => boolean): Promise<() => Promise<ParkedEvent | undefined>> {
   // A queue this identity may not read (no sqs:GetQueueAttributes) is not watched: the run still waits for its backups.

@@ -256,7 +256,7 @@ describe("the handler row's breakdown", () => {
     expect(rows[3]).toMatchObject({ ratio: 27 / 26, breakdown: true });
   });
 
-  it('fails the pause\'s and the runtime\'s rows when the paused handler in plain Node failed, and keeps the others', () => {
+  it("fails the pause's and the runtime's rows when the paused handler in plain Node failed, and keeps the others", () => {
     // Prepare
     const failure = new Error('the handler in plain Node did not copy every object');
     // Act
