@@ -360,8 +360,9 @@ export type QueueRedrive = {
   /** Messages this run meant to make visible again at once but SQS refused: another reader has them, or they are gone. */
   readonly notReleased: readonly Refused[];
   /**
-   * Messages hidden by another reader when this run received (SQS's approximate count): a redrive still running, or
-   * one interrupted, whose holds run out within the function's timeout and a minute.
+   * Messages hidden by another reader when this run received (SQS's approximate count: a redrive still running, or
+   * one interrupted, whose holds run out within the function's timeout and a minute), as far as they are still in
+   * the queue when it ends (hidden or let go, not redriven by this run).
    */
   readonly hiddenElsewhere: number;
   /** The messages of the chosen events this run did not get to because it was interrupted (made visible again). */
@@ -459,6 +460,22 @@ async function hiddenByOthers(sqs: SQSClient, queueUrl: string, heldHere: number
   return Math.max(0, Number(response?.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) - heldHere);
 }
 
+/**
+ * How many messages the queue holds, visible or not, beyond the ones this run received and left in it: the other
+ * readers' that are still there, whether still hidden or let go since, and any parked after this run listed the queue.
+ */
+async function notThisRuns(sqs: SQSClient, queueUrl: string, leftHere: number): Promise<number> {
+  const response = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  const inQueue = Number(response?.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(response?.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  return Math.max(0, inQueue - leftHere);
+}
+
+/** Whether a redriven event's message was deleted: it ran, and nothing kept its message in the queue. */
+const messageDeleted = (result: Redriven): boolean =>
+  result.error === undefined && result.ignored === undefined && result.archived !== true && result.skipped === undefined && result.notDeleted === undefined;
+
 export type QueueRedriveOptions = {
   readonly queueUrl: string;
   readonly functionName: string;
@@ -518,8 +535,11 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
   const waiting = chosen.slice(results.length);
   const ended = async () => {
     if (waiting.length > 0) notReleased.push(...(await release(sqs, queueUrl, waiting)));
-    // Another reader's hold may have ended meanwhile (a redrive beside this one, done): only what is hidden still counts.
-    return Math.min(hiddenElsewhere, await hiddenByOthers(sqs, queueUrl, 0));
+    if (hiddenElsewhere === 0) return 0;
+    // Another reader may be done with its messages meanwhile: a redrive beside this one deleted them, and they no longer
+    // count; a console or a `make seed` let them go, and they wait in the queue, not redriven, as before.
+    const leftHere = messages.length - results.filter(messageDeleted).length;
+    return Math.min(hiddenElsewhere, await notThisRuns(sqs, queueUrl, leftHere));
   };
   const stillHidden = stoppedBy === undefined ? await ended() : await ended().catch(() => hiddenElsewhere);
   return {

@@ -258,15 +258,36 @@ describe('redrive keeps each message its own until its event ran', () => {
     expect(redriveFailed(redrive)).toBe(true);
   });
 
-  it('counts as hidden elsewhere only what is still hidden when it ends: a redrive beside it may have finished meanwhile', async () => {
-    // Prepare: another run holds two messages when this one starts, and is done when it ends
+  it('counts as hidden elsewhere only what is still in the queue when it ends: a redrive beside it may have finished meanwhile', async () => {
+    // Prepare: another run holds two messages when this one starts, and has deleted them when it ends
     arrange([parkedMessage(1)], { hiddenElsewhere: 2 });
-    sqs.on(GetQueueAttributesCommand).resolvesOnce({ Attributes: { ApproximateNumberOfMessagesNotVisible: '3' } }).resolves({ Attributes: { ApproximateNumberOfMessagesNotVisible: '0' } });
+    sqs.on(GetQueueAttributesCommand).resolvesOnce({ Attributes: { ApproximateNumberOfMessagesNotVisible: '3' } }).resolves({ Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' } });
     // Act
     const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
     // Assess
     expect(redrive.hiddenElsewhere).toBe(0);
     expect(redriveFailed(redrive)).toBe(false);
+  });
+
+  it("still counts another reader's messages that it let go while this run went on, which wait in the queue not redriven, where it exited 0", async () => {
+    // Prepare: a `make seed` or a console holds two messages when this run lists the queue, and lets them go before it ends
+    arrange([parkedMessage(1)], { hiddenElsewhere: 2 });
+    sqs.on(GetQueueAttributesCommand).resolvesOnce({ Attributes: { ApproximateNumberOfMessagesNotVisible: '3' } }).resolves({ Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '0' } });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess
+    expect(redrive.hiddenElsewhere).toBe(2);
+    expect(redriveFailed(redrive)).toBe(true);
+  });
+
+  it("does not count against the others the messages it left in the queue itself (an event that failed again)", async () => {
+    // Prepare: another reader holds one message and lets it go; this run's own event fails again and is released
+    arrange([parkedMessage(1)], { hiddenElsewhere: 1, failing: ['k-1.txt'] });
+    sqs.on(GetQueueAttributesCommand).resolvesOnce({ Attributes: { ApproximateNumberOfMessagesNotVisible: '2' } }).resolves({ Attributes: { ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '0' } });
+    // Act
+    const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
+    // Assess: the one visible message is this run's own
+    expect(redrive.hiddenElsewhere).toBe(0);
   });
 
   it('says so when the event it deleted held records the function could not read, which go with the message', async () => {
