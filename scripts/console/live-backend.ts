@@ -7,7 +7,7 @@ import { keptBackupSource, restoreSourceOf } from '../lib/kept-backups.js';
 import { requireDeployedStack, requireReadableStack, stackReadiness, stackToRead, type DeployedStack, type ReadableStack } from '../lib/deployed-stack.js';
 import type { Parameters } from '../lib/parameters.js';
 import { handoverProblem, inboxHandover, leavesUploadsOut } from '../lib/inbox-handover.js';
-import { queueDepth } from '../lib/parked-watch.js';
+import { queueDepth } from '../lib/queue-depth.js';
 import { repairable, repairOutcome, repairThroughFunction } from '../lib/reconcile.js';
 import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds } from '../lib/redrive.js';

@@ -1,6 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { describeError } from '../../handler/errors.js';
-import { queueDepth } from './parked-watch.js';
+import { queueDepth } from './queue-depth.js';
 
 /**
  * A note for a verb that reports on or repairs backups while events wait in the failed-events queue: a repair

@@ -1,13 +1,6 @@
-import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { queueDepth } from './queue-depth.js';
 import { isUnreadable, PARKED_LOOK_HOLD_SECONDS, parseParked, receiveAll, release, type ParkedEvent } from './redrive.js';
-
-/** The messages the queue holds, visible or held by a reader. */
-export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-  );
-  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-}
 
 /**
  * A look for an event parked in the failed-events queue since the watch began, of a key `isWatched` takes (its first
@@ -28,10 +21,11 @@ export async function parkedEventWatch(sqs: SQSClient, queueUrl: string, isWatch
     depth = now;
     if (!grew) return undefined;
     const { messages } = await receiveAll(sqs, queueUrl, PARKED_LOOK_HOLD_SECONDS);
+    const read = messages.map(parseParked);
     // Read, they are let go at once: a redrive started as the run ends (`make seed || make redrive`) finds them. A
     // release that fails leaves them hidden until the hold runs out.
-    await release(sqs, queueUrl, messages.map((message) => ({ messageId: message.MessageId ?? '?', receiptHandle: message.ReceiptHandle ?? '' }))).catch(() => []);
+    await release(sqs, queueUrl, read).catch(() => []);
     depth = Math.min(now, messages.length);
-    return messages.map(parseParked).find((event): event is ParkedEvent => !isUnreadable(event) && event.keys.some(isWatched));
+    return read.find((event): event is ParkedEvent => !isUnreadable(event) && event.keys.some(isWatched));
   };
 }

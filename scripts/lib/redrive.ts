@@ -12,6 +12,7 @@ import { parseS3Event } from '../../handler/event.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { headObjectVersion } from '../../handler/source.js';
 import { answerFoundArchived, errorMessageOf, invokeFunction, withoutRetryPromise } from './invoke.js';
+import { queueDepth } from './queue-depth.js';
 import { inboxContentOf, sourcesHeld } from './restore.js';
 import { saveVersionCommand } from './aws-cli.js';
 import { shownName, shownText } from '../../handler/shown-name.js';
@@ -378,6 +379,10 @@ export const LISTED_IN_PART =
   'the queue is larger than one listing keeps hidden: its first messages came back before the last were read, so some parked events may not be listed (and not redriven); they stay in the queue, and the next run takes them';
 
 /** An event a redrive did not see through: it failed again, was archived, left a version not backed up (or unchecked), or its message in the queue. */
+/** Whether a redriven event's message was deleted: the function took it, and nothing kept its message in the queue. */
+const messageDeleted = (result: Redriven): boolean =>
+  result.error === undefined && result.ignored === undefined && result.archived !== true && result.skipped === undefined && result.notDeleted === undefined;
+
 export const leftUndone = (result: Redriven): boolean =>
   result.error !== undefined || result.archived === true || result.notBackedUp !== undefined || result.checkFailed !== undefined || result.notDeleted !== undefined;
 
@@ -460,21 +465,6 @@ async function hiddenByOthers(sqs: SQSClient, queueUrl: string, heldHere: number
   return Math.max(0, Number(response?.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) - heldHere);
 }
 
-/**
- * How many messages the queue holds, visible or not, beyond the ones this run received and left in it: the other
- * readers' that are still there, whether still hidden or let go since, and any parked after this run listed the queue.
- */
-async function notThisRuns(sqs: SQSClient, queueUrl: string, leftHere: number): Promise<number> {
-  const response = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-  );
-  const inQueue = Number(response?.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(response?.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-  return Math.max(0, inQueue - leftHere);
-}
-
-/** Whether a redriven event's message was deleted: it ran, and nothing kept its message in the queue. */
-const messageDeleted = (result: Redriven): boolean =>
-  result.error === undefined && result.ignored === undefined && result.archived !== true && result.skipped === undefined && result.notDeleted === undefined;
 
 export type QueueRedriveOptions = {
   readonly queueUrl: string;
@@ -537,9 +527,10 @@ export async function redriveQueue(sqs: SQSClient, lambda: LambdaClient, options
     if (waiting.length > 0) notReleased.push(...(await release(sqs, queueUrl, waiting)));
     if (hiddenElsewhere === 0) return 0;
     // Another reader may be done with its messages meanwhile: a redrive beside this one deleted them, and they no longer
-    // count; a console or a `make seed` let them go, and they wait in the queue, not redriven, as before.
+    // count; a console or a `make seed` let them go, and they wait in the queue, not redriven, as before. What the
+    // queue holds beyond what this run left in it is theirs (or parked since this run listed it).
     const leftHere = messages.length - results.filter(messageDeleted).length;
-    return Math.min(hiddenElsewhere, await notThisRuns(sqs, queueUrl, leftHere));
+    return Math.min(hiddenElsewhere, Math.max(0, (await queueDepth(sqs, queueUrl)) - leftHere));
   };
   const stillHidden = stoppedBy === undefined ? await ended() : await ended().catch(() => hiddenElsewhere);
   return {

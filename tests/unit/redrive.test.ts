@@ -70,6 +70,17 @@ function arrange(
   });
 }
 
+/**
+ * The queue's counts as SQS gives them: `notVisibleAtStart` when the run lists it (its own and another reader's),
+ * then `atEnd` ever after (visible and not visible).
+ */
+function queueCounts(notVisibleAtStart: number, atEnd: { visible: number; notVisible: number }) {
+  sqs
+    .on(GetQueueAttributesCommand)
+    .resolvesOnce({ Attributes: { ApproximateNumberOfMessagesNotVisible: String(notVisibleAtStart) } })
+    .resolves({ Attributes: { ApproximateNumberOfMessages: String(atEnd.visible), ApproximateNumberOfMessagesNotVisible: String(atEnd.notVisible) } });
+}
+
 beforeEach(() => {
   sqs.reset();
   lambda.reset();
@@ -261,7 +272,7 @@ describe('redrive keeps each message its own until its event ran', () => {
   it('counts as hidden elsewhere only what is still in the queue when it ends: a redrive beside it may have finished meanwhile', async () => {
     // Prepare: another run holds two messages when this one starts, and has deleted them when it ends
     arrange([parkedMessage(1)], { hiddenElsewhere: 2 });
-    sqs.on(GetQueueAttributesCommand).resolvesOnce({ Attributes: { ApproximateNumberOfMessagesNotVisible: '3' } }).resolves({ Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' } });
+    queueCounts(3, { visible: 0, notVisible: 0 });
     // Act
     const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
     // Assess
@@ -272,7 +283,7 @@ describe('redrive keeps each message its own until its event ran', () => {
   it("still counts another reader's messages that it let go while this run went on, which wait in the queue not redriven, where it exited 0", async () => {
     // Prepare: a `make seed` or a console holds two messages when this run lists the queue, and lets them go before it ends
     arrange([parkedMessage(1)], { hiddenElsewhere: 2 });
-    sqs.on(GetQueueAttributesCommand).resolvesOnce({ Attributes: { ApproximateNumberOfMessagesNotVisible: '3' } }).resolves({ Attributes: { ApproximateNumberOfMessages: '2', ApproximateNumberOfMessagesNotVisible: '0' } });
+    queueCounts(3, { visible: 2, notVisible: 0 });
     // Act
     const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
     // Assess
@@ -280,10 +291,10 @@ describe('redrive keeps each message its own until its event ran', () => {
     expect(redriveFailed(redrive)).toBe(true);
   });
 
-  it("does not count against the others the messages it left in the queue itself (an event that failed again)", async () => {
+  it('does not count against the others the messages it left in the queue itself (an event that failed again)', async () => {
     // Prepare: another reader holds one message and lets it go; this run's own event fails again and is released
     arrange([parkedMessage(1)], { hiddenElsewhere: 1, failing: ['k-1.txt'] });
-    sqs.on(GetQueueAttributesCommand).resolvesOnce({ Attributes: { ApproximateNumberOfMessagesNotVisible: '2' } }).resolves({ Attributes: { ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '0' } });
+    queueCounts(2, { visible: 1, notVisible: 0 });
     // Act
     const redrive = await redriveQueue(sqs as unknown as SQSClient, lambda as unknown as LambdaClient, options);
     // Assess: the one visible message is this run's own
