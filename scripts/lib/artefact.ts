@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import yazl from 'yazl';
 import { UsageError } from './cli.js';
 import { artefactInputsPath, artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from './paths.js';
+import { literalSchemaKeys } from './sdk-schema-keys.js';
 import { whileLocked } from './start-lock.js';
 
 /** `make build` fails above this size: a lean zip is a fast cold start. */
@@ -63,6 +64,8 @@ export async function bundleForLambda(entryPoint: string): Promise<Buffer> {
     mainFields: ['module', 'main'],
     // Credentials come from the environment in Lambda: see handler/lambda-credentials.ts.
     alias: { '@aws-sdk/credential-provider-node': join(handlerDir, 'lambda-credentials.ts') },
+    // Only the SDK schemas its commands reach: see sdk-schema-keys.ts.
+    plugins: [literalSchemaKeys],
     minify: true,
     write: false,
     legalComments: 'none',
@@ -147,14 +150,16 @@ const installedPackagesPath = join(projectRoot, 'node_modules', '.package-lock.j
 /**
  * What the zip is built from besides the handler's sources: the package (its "type" decides how esbuild reads the
  * sources), the dependencies' versions as locked and as npm recorded their install, the build's own options (this
- * file: esbuild's settings, the credential alias, the budget), the TypeScript settings esbuild reads and esbuild's
- * version. A change to any of them makes the zip stale, as an edited source does.
+ * file: esbuild's settings, the credential alias, the budget; and the plugin that rewrites the SDK's schemas), the
+ * TypeScript settings esbuild reads and esbuild's version. A change to any of them makes the zip stale, as an edited
+ * source does.
  */
 export const BUILD_CONFIGURATION_FILES = [
   join(projectRoot, 'package.json'),
   join(projectRoot, 'package-lock.json'),
   installedPackagesPath,
   join(projectRoot, 'scripts', 'lib', 'artefact.ts'),
+  join(projectRoot, 'scripts', 'lib', 'sdk-schema-keys.ts'),
   join(projectRoot, 'tsconfig.json'),
   join(projectRoot, 'node_modules', 'esbuild', 'package.json'),
 ] as const;
