@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lambda-runtime"))
 from kit_emulator import (async_invoke, cloudformation, cloudformation_capabilities, cloudformation_change_set_scope, cloudformation_change_set_type, cloudformation_parameter_display, cloudformation_parameters, cloudformation_resources, cloudformation_serial, cloudformation_template_format, cloudformation_template_url, cloudformation_updates, cloudformation_validate, cloudformation_yaml, faults,  # noqa: E402
                           function_role_policy, lambda_configuration, lambda_invoke, lambda_runtime, logs_filter_patterns, request_log, s3_conditions, s3_events, s3_blocked_encryption, s3_head_checksum, s3_header_size, s3_invoke_permission, s3_key_locks,
                           s3_key_length, s3_listing_encoding, s3_listing_prefix, s3_metadata_limit, s3_multipart, s3_notification_filters, s3_object_tagging, s3_policy,
-                          s3_sse_c, sns_subject)
+                          s3_sse_c, s3_version_store, sns_subject)
 from kit_emulator.dispatch import RememberingDispatcher  # noqa: E402
 from kit_emulator.http_server import finish_answering, keep_alive_server  # noqa: E402
 from kit_emulator.async_invoke import invoker  # noqa: E402
@@ -171,6 +171,7 @@ def main() -> None:
     s3_multipart.install()
     s3_listing_encoding.install()
     s3_listing_prefix.install()
+    s3_version_store.install()
     # Last of the S3 changes: they wrap what the others made of PutObject, CopyObject and the POSTs.
     s3_metadata_limit.install()
     s3_object_tagging.install()
