@@ -13,15 +13,26 @@ const STRING_CONSTANT = /^const ([A-Za-z_$][\w$]*) = ("(?:[^"\\\n]|\\.)*");$/gm;
 /** A computed key naming one identifier where an object literal's key stands: `{ [_hH]: …` or `, [_hH]: …`. */
 const COMPUTED_KEY = /(?<=[{,]\s*)\[([A-Za-z_$][\w$]*)\]:/g;
 
+/** A string literal's value, or undefined for one JSON does not read (a JavaScript-only escape such as `\x41`). */
+function valueOf(literal: string): string | undefined {
+  try {
+    return JSON.parse(literal) as string;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The module with every computed key that names one of its string constants written as that string. The same object
- * either way, except for `__proto__`, which as a literal key sets the prototype instead: those stay computed.
+ * either way, except for `__proto__`, which as a literal key sets the prototype instead: those stay computed, as do
+ * keys whose constant's value cannot be read here.
  */
 export function withLiteralKeys(source: string): string {
   const constants = new Map(Array.from(source.matchAll(STRING_CONSTANT), ([, name, literal]) => [name!, literal!]));
   return source.replace(COMPUTED_KEY, (key, name: string) => {
     const literal = constants.get(name);
-    return literal === undefined || JSON.parse(literal) === '__proto__' ? key : `${literal}:`;
+    const value = literal === undefined ? undefined : valueOf(literal);
+    return value === undefined || value === '__proto__' ? key : `${literal}:`;
   });
 }
 

@@ -62,18 +62,19 @@ describe("the SDK's schemas with literal keys", () => {
     const source = [
       'const _hH = "httpHeader";',
       'const _p = "__proto__";',
+      'const _hex = "\\x41";',
       'const count = 3;',
       'let _later = "later";',
       'export var A$ = [0, { [_hH]: _x, [count]: 1 }, [1, {[_hH]: 2}]];',
-      'export var B$ = { [_p]: 1, [_later]: 2 };',
+      'export var B$ = { [_p]: 1, [_later]: 2, [_hex]: 3 };',
       'export var C$ = flag ? [_hH] : [];',
     ].join('\n');
     // Act
     const rewritten = withLiteralKeys(source);
     // Assess
-    expect(rewritten.split('\n').slice(4)).toEqual([
+    expect(rewritten.split('\n').slice(5)).toEqual([
       'export var A$ = [0, { "httpHeader": _x, [count]: 1 }, [1, {"httpHeader": 2}]];',
-      'export var B$ = { [_p]: 1, [_later]: 2 };',
+      'export var B$ = { [_p]: 1, [_later]: 2, [_hex]: 3 };',
       'export var C$ = flag ? [_hH] : [];',
     ]);
   });
