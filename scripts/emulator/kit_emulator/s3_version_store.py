@@ -4,8 +4,7 @@ list it is given, one by one, to dispose of those it drops: quadratic in the key
 (an autosaving editor, a receipt log kept as one object) slowed every write of it: a CopyObject onto a key took
 6.5 ms over its first 1,200 versions, 21 ms around its 1,900th and 49 ms from its 2,200th to its 4,200th (2.5–2.9
 ms over the same versions with this module). Here the versions kept are looked up by identity, which is what moto's
-`in` compared for its keys and delete markers (neither defines equality); a list holding anything that does define
-it is stored by moto's own code.
+`in` compared: its keys and delete markers, the only things a bucket's store holds, define no equality.
 """
 
 from __future__ import annotations
@@ -14,23 +13,14 @@ from typing import Any
 
 from moto.s3.utils import _VersionedKeyStore
 
-_moto_setlist = _VersionedKeyStore.setlist
 
-
-def _compared_by_identity(value: Any) -> bool:
-    return type(value).__eq__ is object.__eq__
-
-
-def _setlist(self: _VersionedKeyStore, key: Any, list_: Any) -> Any:
+def _setlist(self: _VersionedKeyStore, key: Any, list_: Any) -> None:
     versions = list(list_) if isinstance(list_, tuple) else list_ if isinstance(list_, list) else [list_]
-    if not all(_compared_by_identity(version) for version in versions):
-        return _moto_setlist(self, key, versions)
     kept = {id(version) for version in versions}
     for held in self.getlist(key, []):
         if id(held) not in kept and hasattr(held, "dispose"):
             held.dispose()
     dict.__setitem__(self, key, versions)
-    return None
 
 
 def install() -> None:
