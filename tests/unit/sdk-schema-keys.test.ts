@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { bundleHandler } from '../../scripts/lib/artefact.js';
 import { projectRoot } from '../../scripts/lib/paths.js';
 import { literalSchemaKeys, withLiteralKeys } from '../../scripts/lib/sdk-schema-keys.js';
 
@@ -85,15 +84,5 @@ describe("the SDK's schemas with literal keys", () => {
     // Assess
     expect(Object.keys(withLiterals).length).toBeGreaterThan(20);
     expect(firstDifference(asPublished, withLiterals, client)).toBeUndefined();
-  }, BUILD_TIMEOUT_MS);
-
-  it("leave out of the handler's bundle the schemas none of its commands reaches, and keep those they do", async () => {
-    // Act
-    const code = (await bundleHandler()).toString('utf8');
-    // Assess
-    const inBundle = (names: string[]) => names.filter((name) => code.includes(name));
-    expect(inBundle(['AnalyticsConfiguration', 'InventoryConfiguration', 'SelectObjectContent', 'LifecycleRule'])).toEqual([]);
-    const reached = ['x-amz-copy-source-if-match', 'x-amz-metadata-directive', 'MessageAttributes', 'ListVersionsResult'];
-    expect(inBundle(reached)).toEqual(reached);
   }, BUILD_TIMEOUT_MS);
 });
