@@ -4,7 +4,8 @@ import { awaitRequests } from '../lib/request-log.js';
 import { waitFor } from '../lib/wait.js';
 import type { BenchContext } from './context.js';
 import { directBackup, putScratch } from './direct-client.js';
-import type { BenchRow } from './report.js';
+import { cpuBetween, treeCpuOf, type TreeCpu } from './process-cpu.js';
+import { notMeasured, type BenchRow } from './report.js';
 import { formatNumber } from './stats.js';
 
 const IN_FLIGHT = 32;
@@ -50,6 +51,21 @@ async function burstEndOf(context: BenchContext, prefix: string, count: number, 
   return Date.now();
 }
 
+/** The CPU time (ms) spent during one burst: by the embedded emulator, by the processes below it (the function's), by the bench itself. */
+export type BurstCpu = { readonly emulatorMs: number; readonly belowMs: number; readonly benchMs: number };
+
+/** Runs work and reads the CPU time the emulator's process tree and the bench's own process spent meanwhile; none without an emulator, or where /proc cannot be read. */
+async function withCpu<T>(context: BenchContext, work: () => Promise<T>): Promise<{ readonly value: T; readonly cpu?: BurstCpu }> {
+  const pid = context.emulator?.pid;
+  const tree = (): Promise<TreeCpu | undefined> => (pid === undefined ? Promise.resolve(undefined) : treeCpuOf(pid));
+  const [treeBefore, benchBefore] = [await tree(), process.cpuUsage()];
+  const value = await work();
+  const [treeAfter, bench] = [await tree(), process.cpuUsage(benchBefore)];
+  if (!treeBefore || !treeAfter) return { value };
+  const spent = cpuBetween(treeBefore, treeAfter);
+  return { value, cpu: { emulatorMs: spent.rootMs, belowMs: spent.belowMs, benchMs: (bench.user + bench.system) / 1000 } };
+}
+
 /** Uploads `count` objects under a prefix, IN_FLIGHT at a time, and returns when the pipeline was done with them (epoch ms). */
 async function uploadBurst(context: BenchContext, prefix: string, count: number): Promise<{ started: number; ended: number }> {
   const limit = pLimit(IN_FLIGHT);
@@ -69,34 +85,38 @@ async function uploadBurst(context: BenchContext, prefix: string, count: number)
  * run did not pay.) An untimed burst of IN_FLIGHT uploads goes first, so that the function meets the timed one with
  * as many warm environments as a burst makes it run, as the floor's client is warm: the sequential stream before it
  * kept one busy, and starting the others inside the timed burst (cold starts on the same two cores) took a quick
- * run's ratio from about 0.4 to 0.3.
+ * run's ratio from about 0.4 to 0.3. On embedded, two breakdown rows say where the CPU went (burstCpuRows).
  */
-export async function measureBurst(context: BenchContext): Promise<BenchRow> {
+export async function measureBurst(context: BenchContext): Promise<BenchRow[]> {
   const count = context.quick ? 100 : 500;
   const limit = pLimit(IN_FLIGHT);
   const prefix = `${context.prefix}burst/`;
 
   await uploadBurst(context, `${context.prefix}burst-warm-up/`, IN_FLIGHT);
-  const { started: burstStarted, ended: burstEnd } = await uploadBurst(context, prefix, count);
+  const pipeline = await withCpu(context, () => uploadBurst(context, prefix, count));
+  const { started: burstStarted, ended: burstEnd } = pipeline.value;
   const burstS = (burstEnd - burstStarted) / 1000;
 
-  const floorStarted = performance.now();
-  await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      limit(async () => {
-        const key = `${prefix}floor-${i}.bin`;
-        // The client knows what it uploaded: Put + Copy + Publish, as the issue's floor says, no read between.
-        const versionId = await putScratch(context, key, Buffer.alloc(UPLOAD_BYTES, i % 256));
-        await directBackup(context, key, { versionId, bytes: UPLOAD_BYTES });
-      }),
-    ),
-  );
-  const floorS = (performance.now() - floorStarted) / 1000;
+  const floorRun = await withCpu(context, async () => {
+    const floorStarted = performance.now();
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        limit(async () => {
+          const key = `${prefix}floor-${i}.bin`;
+          // The client knows what it uploaded: Put + Copy + Publish, as the issue's floor says, no read between.
+          const versionId = await putScratch(context, key, Buffer.alloc(UPLOAD_BYTES, i % 256));
+          await directBackup(context, key, { versionId, bytes: UPLOAD_BYTES });
+        }),
+      ),
+    );
+    return (performance.now() - floorStarted) / 1000;
+  });
+  const floorS = floorRun.value;
 
   const measured = count / burstS;
   const floor = count / floorS;
   const ratio = measured / floor;
-  return {
+  const burstRow: BenchRow = {
     figure: `burst of ${count}, ${IN_FLIGHT} in flight`,
     measured: `${formatNumber(measured)} objects/s`,
     floor: `${formatNumber(floor)} objects/s (Put + Copy + Publish)`,
@@ -106,4 +126,48 @@ export async function measureBurst(context: BenchContext): Promise<BenchRow> {
     noise: `one burst each: ${formatNumber(burstS)} s (timed by ${context.emulator ? "the emulator's request log" : 'a listing every 250 ms'}) and ${formatNumber(floorS)} s`,
     data: { objects: count, inFlight: IN_FLIGHT, burstSeconds: burstS, floorSeconds: floorS },
   };
+  return [burstRow, ...burstCpuRows(count, pipeline.cpu, floorRun.cpu, context.target.name)];
+}
+
+const CPU_FIGURE = 'breakdown: CPU per object, burst vs floor';
+const EMULATOR_CPU_FIGURE = "breakdown: the emulator's CPU per object, burst vs floor";
+
+/**
+ * Where the burst's CPU went, per object, read from /proc over each burst: the embedded emulator's process, the
+ * function's Node processes below it, and the bench's own process (its uploads in the burst; the direct client's
+ * calls in the floor). With every core busy, the burst's ratio is about the inverse of the first row's; the emulator
+ * is one Python process, about one core at most, which the floor's burst nearly fills.
+ */
+export function burstCpuRows(objects: number, pipeline: BurstCpu | undefined, floor: BurstCpu | undefined, targetName: string): BenchRow[] {
+  if (!pipeline || !floor) {
+    const why = `read from the embedded emulator's processes; ${targetName}'s are not visible to the bench`;
+    return [notMeasured(CPU_FIGURE, '—', why), notMeasured(EMULATOR_CPU_FIGURE, '—', why)].map((row) => ({ ...row, breakdown: true }));
+  }
+  const ms = (total: number) => `${formatNumber(total / objects)} ms`;
+  const noise = `CPU time from /proc (10 ms ticks) over one burst each of ${objects} objects`;
+  // The function's processes are not the floor's: its burst triggers none, and what they do meanwhile is left out.
+  const pipelineMs = pipeline.emulatorMs + pipeline.belowMs + pipeline.benchMs;
+  const floorMs = floor.emulatorMs + floor.benchMs;
+  return [
+    {
+      figure: CPU_FIGURE,
+      measured: `${ms(pipelineMs)} (the emulator ${ms(pipeline.emulatorMs)}, the function ${ms(pipeline.belowMs)}, the uploads ${ms(pipeline.benchMs)})`,
+      floor: `${ms(floorMs)} (the emulator ${ms(floor.emulatorMs)}, the direct client ${ms(floor.benchMs)})`,
+      ratio: pipelineMs / floorMs,
+      target: '—',
+      breakdown: true,
+      noise,
+      data: { objects, pipeline, floor: { emulatorMs: floor.emulatorMs, benchMs: floor.benchMs } },
+    },
+    {
+      figure: EMULATOR_CPU_FIGURE,
+      measured: ms(pipeline.emulatorMs),
+      floor: ms(floor.emulatorMs),
+      ratio: pipeline.emulatorMs / floor.emulatorMs,
+      target: '—',
+      breakdown: true,
+      noise: `${noise}; one Python process, about one core at most`,
+      data: { objects, pipelineMs: pipeline.emulatorMs, floorMs: floor.emulatorMs },
+    },
+  ];
 }

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { chown, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -20,7 +20,8 @@ import type { BenchContext } from '../../scripts/bench/context.js';
 import { coldInitRows } from '../../scripts/bench/cold-init.js';
 import { floorNodeProblem, functionNodeVersion } from '../../scripts/bench/floor-node.js';
 import { runMeasurements, type Measurement } from '../../scripts/bench/measurement-run.js';
-import { measureBurst } from '../../scripts/bench/burst.js';
+import { burstCpuRows, measureBurst } from '../../scripts/bench/burst.js';
+import { cpuBetween, treeCpuOf } from '../../scripts/bench/process-cpu.js';
 import { invocationReports } from '../../scripts/bench/function-log.js';
 import { measureLargeObject } from '../../scripts/bench/large-object.js';
 import { breakdownRows, interleavedParts, untilFirstFailure, STREAM_PARTS } from '../../scripts/bench/sequential.js';
@@ -498,9 +499,10 @@ describe('the burst', () => {
       scratchBucket: 'scratch',
       prefix: 'bench/',
       quick: true,
+      target: { name: 'localstack' },
     } as unknown as BenchContext;
     // Act
-    const row = await measureBurst(context);
+    const [row, ...breakdown] = await measureBurst(context);
     // Assess: 32 uploads under their own prefix, their backups seen, then the 100 timed ones
     const calls = s3.calls().map((call) => call.args[0].input as { Bucket?: string; Key?: string; Prefix?: string });
     const inbox = calls.filter((input) => input.Bucket === 'inbox').map((input) => input.Key!);
@@ -510,9 +512,66 @@ describe('the burst', () => {
     expect(inbox.filter((key) => key.startsWith('bench/burst/'))).toHaveLength(100);
     expect(warmUpListed).toBeGreaterThanOrEqual(0);
     expect(warmUpListed).toBeLessThan(firstTimed);
-    expect(row.failed).toBeUndefined();
+    expect(row!.failed).toBeUndefined();
+    expect(breakdown.map((line) => [line.breakdown, line.notMeasured])).toEqual([
+      [true, "read from the embedded emulator's processes; localstack's are not visible to the bench"],
+      [true, "read from the embedded emulator's processes; localstack's are not visible to the bench"],
+    ]);
     s3.restore();
     sns.restore();
+  });
+
+  it("splits the CPU per object between the emulator and the processes that call it, each against the floor's", () => {
+    // Prepare: 100 objects; the burst: emulator 1.6 s, the function's processes 1.3 s, the uploads 0.2 s; the floor: 0.65 s and 0.5 s
+    const pipeline = { emulatorMs: 1_600, belowMs: 1_300, benchMs: 200 };
+    const floor = { emulatorMs: 650, belowMs: 40, benchMs: 500 };
+    // Act
+    const [all, emulator] = burstCpuRows(100, pipeline, floor, 'embedded');
+    // Assess: per object, and the function's processes during the floor (which triggers none) are not the floor's
+    expect([all!.measured, all!.floor, all!.ratio!.toFixed(2), all!.breakdown]).toEqual([
+      '31.0 ms (the emulator 16.0 ms, the function 13.0 ms, the uploads 2.00 ms)',
+      '11.5 ms (the emulator 6.50 ms, the direct client 5.00 ms)',
+      '2.70',
+      true,
+    ]);
+    expect([emulator!.measured, emulator!.floor, emulator!.ratio!.toFixed(2), emulator!.breakdown]).toEqual(['16.0 ms', '6.50 ms', '2.46', true]);
+  });
+});
+
+describe("a process tree's CPU time", () => {
+  it('counts what the processes below the root used, those started in between in full, and not those that ended', () => {
+    // Prepare: a process below the root that ran on, one that ended, one that started, and a pid reused by another process
+    const before = { rootMs: 1_000, belowMs: new Map([['11@5', 300], ['12@5', 900], ['13@5', 50]]) };
+    const after = { rootMs: 1_250, belowMs: new Map([['11@5', 420], ['13@9', 30], ['14@9', 70]]) };
+    // Act
+    const spent = cpuBetween(before, after);
+    // Assess: 120 + 30 + 70 below, 250 the root
+    expect(spent).toEqual({ rootMs: 250, belowMs: 220 });
+  });
+
+  it('reads the CPU the processes below the root are using while they run, grandchildren included', async () => {
+    // Prepare: a child of this process that starts a grandchild spinning for 300 ms of CPU, both then waiting to be ended
+    const spin = 'const end = process.hrtime.bigint() + 300_000_000n; while (process.hrtime.bigint() < end); console.log("spun"); setInterval(() => {}, 1000);';
+    const startsSpinner = `const { spawn } = require('node:child_process'); spawn(process.execPath, ['-e', ${JSON.stringify(spin)}], { stdio: 'inherit' }); setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['-e', startsSpinner], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    try {
+      const before = await treeCpuOf(process.pid);
+      await new Promise((spun) => child.stdout.once('data', spun));
+      // Act
+      const after = await treeCpuOf(process.pid);
+      // Assess: the grandchild's spin is below this process, not its own
+      const spent = cpuBetween(before!, after!);
+      expect(spent.belowMs).toBeGreaterThanOrEqual(200);
+      expect(spent.rootMs).toBeLessThan(200);
+    } finally {
+      // The child leads its own process group, the grandchild in it: both end.
+      process.kill(-child.pid!, 'SIGKILL');
+    }
+  });
+
+  it('is unknown for a process that does not exist', async () => {
+    // Act / Assess: pid 0 is never a process /proc lists
+    expect(await treeCpuOf(0)).toBeUndefined();
   });
 });
 

@@ -1,0 +1,49 @@
+import { readdir } from 'node:fs/promises';
+import { statFieldsOf } from '../lib/process-alive.js';
+
+/** Linux counts a process's CPU time in clock ticks of 1/100 s (USER_HZ, the same on every architecture it runs on). */
+const MS_PER_TICK = 10;
+
+/**
+ * The CPU time (user + system, ms) a process and each process below it had used at one moment (Linux /proc). The
+ * processes below are keyed by pid and start time, so that a pid reused by another process counts as another one.
+ */
+export type TreeCpu = { readonly rootMs: number; readonly belowMs: ReadonlyMap<string, number> };
+
+/** What a process tree used between two moments: the root, and the processes below it (those started meanwhile in full). */
+export type CpuSpent = { readonly rootMs: number; readonly belowMs: number };
+
+/** A process's parent, start time and CPU time from its /proc stat fields (after its command name: utime and stime are the 12th and 13th). */
+function statOf(pid: number): { readonly ppid: number; readonly key: string; readonly cpuMs: number } | undefined {
+  const fields = statFieldsOf(pid);
+  if (!fields) return undefined;
+  return { ppid: Number(fields[1]), key: `${pid}@${fields[19]}`, cpuMs: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK };
+}
+
+/** The CPU time of a process and of every process below it now; undefined when the process cannot be read (gone, or no /proc). */
+export async function treeCpuOf(rootPid: number): Promise<TreeCpu | undefined> {
+  const root = statOf(rootPid);
+  if (!root) return undefined;
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name)).map(Number);
+  const stats = new Map(pids.flatMap((pid) => (pid === rootPid ? [] : [[pid, statOf(pid)] as const])));
+  const childrenOf = new Map<number, number[]>();
+  for (const [pid, stat] of stats) if (stat) childrenOf.set(stat.ppid, [...(childrenOf.get(stat.ppid) ?? []), pid]);
+  const belowMs = new Map<string, number>();
+  for (const pending = [...(childrenOf.get(rootPid) ?? [])]; pending.length > 0; ) {
+    const pid = pending.pop()!;
+    const stat = stats.get(pid)!;
+    belowMs.set(stat.key, stat.cpuMs);
+    pending.push(...(childrenOf.get(pid) ?? []));
+  }
+  return { rootMs: root.cpuMs, belowMs };
+}
+
+/**
+ * The CPU a process tree used between two readings. A process below the root that ended in between is missing from
+ * the second reading, and what it used is not counted: its parent is credited with it only once it reaps it.
+ */
+export function cpuBetween(before: TreeCpu, after: TreeCpu): CpuSpent {
+  let belowMs = 0;
+  for (const [key, cpuMs] of after.belowMs) belowMs += cpuMs - (before.belowMs.get(key) ?? 0);
+  return { rootMs: after.rootMs - before.rootMs, belowMs };
+}
