@@ -40,7 +40,8 @@ export async function treeCpuOf(rootPid: number): Promise<TreeCpu | undefined> {
 
 /**
  * The CPU a process tree used between two readings. A process below the root that ended in between is missing from
- * the second reading, and what it used is not counted: its parent is credited with it only once it reaps it.
+ * the second reading, and what it used is not counted (its parent's own CPU time, which the root's figure is, never
+ * includes it).
  */
 export function cpuBetween(before: TreeCpu, after: TreeCpu): CpuSpent {
   let belowMs = 0;
