@@ -51,19 +51,24 @@ async function burstEndOf(context: BenchContext, prefix: string, count: number, 
   return Date.now();
 }
 
-/** The CPU time (ms) spent during one burst: by the embedded emulator, by the processes below it (the function's), by the bench itself. */
-export type BurstCpu = { readonly emulatorMs: number; readonly belowMs: number; readonly benchMs: number };
+/** The CPU time (ms) spent during one burst: by the target's server (the emulator or LocalStack, and its helpers), by the function's Node processes below it, by the bench itself. */
+export type BurstCpu = { readonly serverMs: number; readonly functionMs: number; readonly benchMs: number };
 
-/** Runs work and reads the CPU time the emulator's process tree and the bench's own process spent meanwhile; none without an emulator, or where /proc cannot be read. */
+/** The command name of the function's processes, which both emulators start below themselves. */
+const FUNCTION_PROCESS = 'node';
+
+/** Runs work and reads the CPU time the server's process tree and the bench's own process spent meanwhile; none without a server the bench knows, or where /proc cannot be read. */
 async function withCpu<T>(context: BenchContext, work: () => Promise<T>): Promise<{ readonly value: T; readonly cpu?: BurstCpu }> {
-  const pid = context.emulator?.pid;
+  const pid = context.server?.pid;
   const tree = (): Promise<TreeCpu | undefined> => (pid === undefined ? Promise.resolve(undefined) : treeCpuOf(pid));
   const [treeBefore, benchBefore] = [await tree(), process.cpuUsage()];
   const value = await work();
   const [treeAfter, bench] = [await tree(), process.cpuUsage(benchBefore)];
   if (!treeBefore || !treeAfter) return { value };
-  const spent = cpuBetween(treeBefore, treeAfter);
-  return { value, cpu: { emulatorMs: spent.rootMs, belowMs: spent.belowMs, benchMs: (bench.user + bench.system) / 1000 } };
+  const { rootMs, belowByName } = cpuBetween(treeBefore, treeAfter);
+  const belowMs = [...belowByName.values()].reduce((sum, ms) => sum + ms, 0);
+  const functionMs = belowByName.get(FUNCTION_PROCESS) ?? 0;
+  return { value, cpu: { serverMs: rootMs + belowMs - functionMs, functionMs, benchMs: (bench.user + bench.system) / 1000 } };
 }
 
 /** Uploads `count` objects under a prefix, IN_FLIGHT at a time, and returns when the pipeline was done with them (epoch ms). */
@@ -85,7 +90,8 @@ async function uploadBurst(context: BenchContext, prefix: string, count: number)
  * run did not pay.) An untimed burst of IN_FLIGHT uploads goes first, so that the function meets the timed one with
  * as many warm environments as a burst makes it run, as the floor's client is warm: the sequential stream before it
  * kept one busy, and starting the others inside the timed burst (cold starts on the same two cores) took a quick
- * run's ratio from about 0.4 to 0.3. On embedded, two breakdown rows say where the CPU went (burstCpuRows).
+ * run's ratio from about 0.4 to 0.3. Where the bench knows the target's process, two breakdown rows say where the CPU
+ * went (burstCpuRows).
  */
 export async function measureBurst(context: BenchContext): Promise<BenchRow[]> {
   const count = context.quick ? 100 : 500;
@@ -126,48 +132,49 @@ export async function measureBurst(context: BenchContext): Promise<BenchRow[]> {
     noise: `one burst each: ${formatNumber(burstS)} s (timed by ${context.emulator ? "the emulator's request log" : 'a listing every 250 ms'}) and ${formatNumber(floorS)} s`,
     data: { objects: count, inFlight: IN_FLIGHT, burstSeconds: burstS, floorSeconds: floorS },
   };
-  return [burstRow, ...burstCpuRows(count, pipeline.cpu, floorRun.cpu, context.target.name)];
+  return [burstRow, ...burstCpuRows(count, pipeline.cpu, floorRun.cpu, context.server?.name ?? context.target.name)];
 }
 
 const CPU_FIGURE = 'breakdown: CPU per object, burst vs floor';
-const EMULATOR_CPU_FIGURE = "breakdown: the emulator's CPU per object, burst vs floor";
+const serverCpuFigure = (server: string) => `breakdown: ${server}'s CPU per object, burst vs floor`;
 
 /**
- * Where the burst's CPU went, per object, read from /proc over each burst: the embedded emulator's process, the
- * function's Node processes below it, and the bench's own process (its uploads in the burst; the direct client's
- * calls in the floor). With every core busy, the burst's ratio is about the inverse of the first row's; the emulator
- * is one Python process, about one core at most, which the floor's burst nearly fills.
+ * Where the burst's CPU went, per object, read from /proc over each burst: the target's server process (the embedded
+ * emulator or a host-mode LocalStack, with any helper process of its own), the function's Node processes below it,
+ * and the bench's own process (its uploads in the burst; the direct client's calls in the floor). With every core
+ * busy, the burst's ratio is about the inverse of the first row's; the server is one Python process, about one core
+ * at most. `server` names it ("the emulator", "LocalStack"); without the CPU figures, the target it could not be read on.
  */
-export function burstCpuRows(objects: number, pipeline: BurstCpu | undefined, floor: BurstCpu | undefined, targetName: string): BenchRow[] {
+export function burstCpuRows(objects: number, pipeline: BurstCpu | undefined, floor: BurstCpu | undefined, server: string): BenchRow[] {
   if (!pipeline || !floor) {
-    const why = `read from the embedded emulator's processes; ${targetName}'s are not visible to the bench`;
-    return [notMeasured(CPU_FIGURE, '—', why), notMeasured(EMULATOR_CPU_FIGURE, '—', why)].map((row) => ({ ...row, breakdown: true }));
+    const why = `read from the process of the embedded emulator or of a host-mode LocalStack the kit started; ${server}'s are not visible to the bench`;
+    return [notMeasured(CPU_FIGURE, '—', why), notMeasured(serverCpuFigure('the server'), '—', why)].map((row) => ({ ...row, breakdown: true }));
   }
   const ms = (total: number) => `${formatNumber(total / objects)} ms`;
   const noise = `CPU time from /proc (10 ms ticks) over one burst each of ${objects} objects`;
   // The function's processes are not the floor's: its burst triggers none, and what they do meanwhile is left out.
-  const pipelineMs = pipeline.emulatorMs + pipeline.belowMs + pipeline.benchMs;
-  const floorMs = floor.emulatorMs + floor.benchMs;
+  const pipelineMs = pipeline.serverMs + pipeline.functionMs + pipeline.benchMs;
+  const floorMs = floor.serverMs + floor.benchMs;
   return [
     {
       figure: CPU_FIGURE,
-      measured: `${ms(pipelineMs)} (the emulator ${ms(pipeline.emulatorMs)}, the function ${ms(pipeline.belowMs)}, the uploads ${ms(pipeline.benchMs)})`,
-      floor: `${ms(floorMs)} (the emulator ${ms(floor.emulatorMs)}, the direct client ${ms(floor.benchMs)})`,
+      measured: `${ms(pipelineMs)} (${server} ${ms(pipeline.serverMs)}, the function ${ms(pipeline.functionMs)}, the uploads ${ms(pipeline.benchMs)})`,
+      floor: `${ms(floorMs)} (${server} ${ms(floor.serverMs)}, the direct client ${ms(floor.benchMs)})`,
       ratio: pipelineMs / floorMs,
       target: '—',
       breakdown: true,
       noise,
-      data: { objects, pipeline, floor: { emulatorMs: floor.emulatorMs, benchMs: floor.benchMs } },
+      data: { objects, server, pipeline, floor: { serverMs: floor.serverMs, benchMs: floor.benchMs } },
     },
     {
-      figure: EMULATOR_CPU_FIGURE,
-      measured: ms(pipeline.emulatorMs),
-      floor: ms(floor.emulatorMs),
-      ratio: pipeline.emulatorMs / floor.emulatorMs,
+      figure: serverCpuFigure(server),
+      measured: ms(pipeline.serverMs),
+      floor: ms(floor.serverMs),
+      ratio: pipeline.serverMs / floor.serverMs,
       target: '—',
       breakdown: true,
       noise: `${noise}; one Python process, about one core at most`,
-      data: { objects, pipelineMs: pipeline.emulatorMs, floorMs: floor.emulatorMs },
+      data: { objects, server, pipelineMs: pipeline.serverMs, floorMs: floor.serverMs },
     },
   ];
 }

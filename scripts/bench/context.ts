@@ -4,7 +4,8 @@ import { clientsFor, type Clients } from '../lib/clients.js';
 import { deploy } from '../lib/deployment.js';
 import { startEmulator } from '../lib/emulator.js';
 import type { StackOutputs } from '../lib/outputs.js';
-import { embeddedTarget, resolveTarget, TargetName, type Target } from '../lib/targets.js';
+import { localStackHostState } from '../lib/localstack-host.js';
+import { embeddedTarget, localstackModeOf, LocalStackMode, resolveTarget, TargetName, type Target } from '../lib/targets.js';
 import { scratchDir } from './scratch-dirs.js';
 import { functionCopy, type UnpackedFunction } from './unpacked-function.js';
 
@@ -26,6 +27,13 @@ export type BenchContext = {
   readonly prefix: string;
   /** The embedded emulator's endpoint (its request log) and process id (its memory); absent elsewhere. */
   readonly emulator?: { readonly endpoint: string; readonly pid: number };
+  /**
+   * The process that serves the target on this machine, with the functions it runs below it, and how the report
+   * names it in a sentence and at the start of a figure: the embedded emulator, or the host-mode LocalStack `make
+   * localstack-host` started. Absent for a LocalStack in Docker (or one the kit did not start), whose processes the
+   * bench does not know.
+   */
+  readonly server?: { readonly pid: number; readonly name: string; readonly title: string };
   readonly quick: boolean;
   /** The deployed zip unpacked to run outside any Lambda runtime: one copy for the run, made on first use. */
   unpackedFunction(): Promise<UnpackedFunction>;
@@ -40,6 +48,13 @@ export type PreparedBench = {
   readonly setup: { readonly emulatorStartMs?: number; readonly deployMs: number };
   close(): Promise<void>;
 };
+
+/** The host-mode LocalStack that `make localstack-host` started and recorded, when it is the one the target names. */
+async function localStackHostProcess(target: Target): Promise<BenchContext['server']> {
+  if (target.name !== TargetName.localstack || localstackModeOf(target) !== LocalStackMode.host) return undefined;
+  const host = await localStackHostState();
+  return host.state === 'live' && host.record.endpoint === target.endpoint ? { pid: host.record.pid, name: 'LocalStack', title: 'LocalStack' } : undefined;
+}
 
 /**
  * Deploys the bench's own stack (NamePrefix kit-bench) on the target. On embedded the bench starts a private
@@ -90,6 +105,7 @@ export async function prepareBench(name: BenchTargetName, quick: boolean, log: (
       scratchBucket,
       prefix: `bench/${new Date().toISOString().replace(/[:.]/g, '-')}/`,
       emulator: emulatorProcess,
+      server: emulatorProcess ? { pid: emulatorProcess.pid, name: 'the emulator', title: 'emulator' } : await localStackHostProcess(target),
       quick,
       unpackedFunction: () => code.unpacked(),
     };

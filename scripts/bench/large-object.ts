@@ -37,7 +37,7 @@ function sampleResidentMemory(pid: number): { stop(): ResidentMemory | undefined
 
 type Backup = { readonly key: string; readonly versionId: string; readonly backupS: number; readonly memory?: ResidentMemory };
 
-/** Uploads a large object into the inbox and times the function's backup of it, sampling the emulator's memory. */
+/** Uploads a large object into the inbox and times the function's backup of it, sampling the target's server's memory. */
 async function backUp(context: BenchContext, bytes: number, run: number): Promise<Backup> {
   const { s3 } = context.clients;
   const { InboxBucketName, BackupBucketName } = context.outputs;
@@ -45,7 +45,7 @@ async function backUp(context: BenchContext, bytes: number, run: number): Promis
   const since = Date.now();
   const uploaded = await new Upload({ client: s3, params: { Bucket: InboxBucketName, Key: key, Body: Buffer.alloc(bytes, run + 1) }, partSize: UPLOAD_PART_BYTES, queueSize: 4 }).done();
   // The upload's completion is the event: from here on the function copies the object in parts.
-  const memory = context.emulator ? sampleResidentMemory(context.emulator.pid) : undefined;
+  const memory = context.server ? sampleResidentMemory(context.server.pid) : undefined;
   const started = Date.now();
   let resident: ResidentMemory | undefined;
   try {
@@ -84,8 +84,9 @@ async function copyOnce(context: BenchContext, backup: Backup): Promise<number> 
 /**
  * A large upload backed up by the function (parallel UploadPartCopy with the stack's part size and
  * concurrency), timed from the upload's completion until the backup holds its version, against one
- * CopyObject of the same version on the same target; on embedded, the emulator's peak resident memory
- * while the function copies, against the object's size.
+ * CopyObject of the same version on the same target; where the bench knows the target's process (the embedded
+ * emulator, a host-mode LocalStack the kit started), its own peak resident memory while the function copies (the
+ * function's processes not included), against the object's size.
  */
 export async function measureLargeObject(context: BenchContext): Promise<BenchRow[]> {
   const bytes = (context.quick ? 256 : 1024) * MiB;
@@ -113,11 +114,12 @@ export async function measureLargeObject(context: BenchContext): Promise<BenchRo
     noise: `${repeats} run(s): backup ${seconds(backups.map((run) => run.backupS))}; copy ${seconds(copies)}`,
     data: { bytes, backupSeconds: backups.map((run) => run.backupS), copySeconds: copies },
   };
-  const memoryFigure = `emulator memory during the ${size} backup`;
-  if (!context.emulator) return [timeRow, notMeasured(memoryFigure, '≤ 2× the object', `the memory of ${context.target.name}'s process is not visible to the bench`)];
+  const { server } = context;
+  const memoryFigure = `${server?.title ?? 'emulator'} memory during the ${size} backup`;
+  if (!server) return [timeRow, notMeasured(memoryFigure, '≤ 2× the object', `the memory of ${context.target.name}'s process is not visible to the bench (a LocalStack in Docker, or one the kit did not start)`)];
   const samples = backups.flatMap((run) => (run.memory ? [run.memory] : []));
   if (samples.length < backups.length) {
-    return [timeRow, failedMeasurement(memoryFigure, new Error(`the emulator's resident memory could not be read from /proc/${context.emulator.pid}/status`))];
+    return [timeRow, failedMeasurement(memoryFigure, new Error(`${server.name}'s resident memory could not be read from /proc/${server.pid}/status`))];
   }
   const peaks = samples.map((sample) => sample.peak);
   const peak = Math.max(...peaks);
@@ -130,7 +132,7 @@ export async function measureLargeObject(context: BenchContext): Promise<BenchRo
       ratio: peak / bytes,
       target: '≤ 2×',
       withinTarget: peak / bytes <= 2,
-      // What the emulator already held when the backup began (the upload's leftovers, mostly) is part of the peak.
+      // What the server already held when the backup began (the upload's leftovers, mostly) is part of the peak.
       noise: `${repeats} run(s), sampled every 25 ms: peak ${samples.map((s) => `${formatNumber(s.peak / MiB)} MiB (${formatNumber(s.atStart / MiB)} MiB as the backup began)`).join(', ')}`,
       data: { bytes, peakResidentBytes: peaks, residentAtStartBytes: samples.map((sample) => sample.atStart) },
     },

@@ -1,23 +1,27 @@
 import { readdir } from 'node:fs/promises';
-import { statFieldsOf } from '../lib/process-alive.js';
+import { procStatOf } from '../lib/process-alive.js';
 
 /** Linux counts a process's CPU time in clock ticks of 1/100 s (USER_HZ, the same on every architecture it runs on). */
 const MS_PER_TICK = 10;
+
+/** One process below the root at one moment: its command name and the CPU time (user + system, ms) it had used. */
+type ProcessCpu = { readonly name: string; readonly cpuMs: number };
 
 /**
  * The CPU time (user + system, ms) a process and each process below it had used at one moment (Linux /proc). The
  * processes below are keyed by pid and start time, so that a pid reused by another process counts as another one.
  */
-export type TreeCpu = { readonly rootMs: number; readonly belowMs: ReadonlyMap<string, number> };
+export type TreeCpu = { readonly rootMs: number; readonly below: ReadonlyMap<string, ProcessCpu> };
 
-/** What a process tree used between two moments: the root, and the processes below it (those started meanwhile in full). */
-export type CpuSpent = { readonly rootMs: number; readonly belowMs: number };
+/** What a process tree used between two moments: the root, and the processes below it by command name (those started meanwhile in full). */
+export type CpuSpent = { readonly rootMs: number; readonly belowByName: ReadonlyMap<string, number> };
 
-/** A process's parent, start time and CPU time from its /proc stat fields (after its command name: utime and stime are the 12th and 13th). */
-function statOf(pid: number): { readonly ppid: number; readonly key: string; readonly cpuMs: number } | undefined {
-  const fields = statFieldsOf(pid);
-  if (!fields) return undefined;
-  return { ppid: Number(fields[1]), key: `${pid}@${fields[19]}`, cpuMs: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK };
+/** A process's parent, key, command name and CPU time (utime and stime are the 12th and 13th stat fields after its name). */
+function statOf(pid: number): (ProcessCpu & { readonly ppid: number; readonly key: string }) | undefined {
+  const stat = procStatOf(pid);
+  if (!stat) return undefined;
+  const { name, fields } = stat;
+  return { name, ppid: Number(fields[1]), key: `${pid}@${fields[19]}`, cpuMs: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK };
 }
 
 /** The CPU time of a process and of every process below it now; undefined when the process cannot be read (gone, or no /proc). */
@@ -28,14 +32,14 @@ export async function treeCpuOf(rootPid: number): Promise<TreeCpu | undefined> {
   const stats = new Map(pids.flatMap((pid) => (pid === rootPid ? [] : [[pid, statOf(pid)] as const])));
   const childrenOf = new Map<number, number[]>();
   for (const [pid, stat] of stats) if (stat) childrenOf.set(stat.ppid, [...(childrenOf.get(stat.ppid) ?? []), pid]);
-  const belowMs = new Map<string, number>();
+  const below = new Map<string, ProcessCpu>();
   for (const pending = [...(childrenOf.get(rootPid) ?? [])]; pending.length > 0; ) {
     const pid = pending.pop()!;
-    const stat = stats.get(pid)!;
-    belowMs.set(stat.key, stat.cpuMs);
+    const { key, name, cpuMs } = stats.get(pid)!;
+    below.set(key, { name, cpuMs });
     pending.push(...(childrenOf.get(pid) ?? []));
   }
-  return { rootMs: root.cpuMs, belowMs };
+  return { rootMs: root.cpuMs, below };
 }
 
 /**
@@ -44,7 +48,7 @@ export async function treeCpuOf(rootPid: number): Promise<TreeCpu | undefined> {
  * includes it).
  */
 export function cpuBetween(before: TreeCpu, after: TreeCpu): CpuSpent {
-  let belowMs = 0;
-  for (const [key, cpuMs] of after.belowMs) belowMs += cpuMs - (before.belowMs.get(key) ?? 0);
-  return { rootMs: after.rootMs - before.rootMs, belowMs };
+  const belowByName = new Map<string, number>();
+  for (const [key, { name, cpuMs }] of after.below) belowByName.set(name, (belowByName.get(name) ?? 0) + cpuMs - (before.below.get(key)?.cpuMs ?? 0));
+  return { rootMs: after.rootMs - before.rootMs, belowByName };
 }

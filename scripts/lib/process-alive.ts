@@ -16,17 +16,21 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
- * The fields of a process's /proc stat after its command name (which may hold spaces and parentheses): state, ppid,
- * pgrp … (Linux /proc), or undefined where they cannot be read.
+ * A process's command name (`node`, `python3.11` …, which may hold spaces and parentheses) and the fields of its /proc
+ * stat after it: state, ppid, pgrp … (Linux /proc), or undefined where they cannot be read.
  */
-export function statFieldsOf(pid: number): string[] | undefined {
+export function procStatOf(pid: number): { readonly name: string; readonly fields: string[] } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const nameEnds = stat.lastIndexOf(')');
+    return { name: stat.slice(stat.indexOf('(') + 1, nameEnds), fields: stat.slice(nameEnds + 2).split(' ') };
   } catch {
     return undefined;
   }
 }
+
+/** The fields of a process's /proc stat after its command name (procStatOf), or undefined where they cannot be read. */
+export const statFieldsOf = (pid: number): string[] | undefined => procStatOf(pid)?.fields;
 
 /** A process's state letter (R, S, T, Z …). */
 const stateOf = (pid: number): string | undefined => statFieldsOf(pid)?.[0];

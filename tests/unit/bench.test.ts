@@ -467,6 +467,7 @@ describe('the large object', () => {
       outputs: { InboxBucketName: 'inbox', BackupBucketName: 'backup' },
       prefix: 'bench/',
       emulator: { endpoint: `http://127.0.0.1:${port}`, pid: process.pid },
+      server: { pid: process.pid, name: 'the emulator', title: 'emulator' },
       quick: true,
     } as unknown as BenchContext;
     const started = vi.spyOn(globalThis, 'setInterval');
@@ -513,40 +514,48 @@ describe('the burst', () => {
     expect(warmUpListed).toBeGreaterThanOrEqual(0);
     expect(warmUpListed).toBeLessThan(firstTimed);
     expect(row!.failed).toBeUndefined();
-    expect(breakdown.map((line) => [line.breakdown, line.notMeasured])).toEqual([
-      [true, "read from the embedded emulator's processes; localstack's are not visible to the bench"],
-      [true, "read from the embedded emulator's processes; localstack's are not visible to the bench"],
+    const why = "read from the process of the embedded emulator or of a host-mode LocalStack the kit started; localstack's are not visible to the bench";
+    expect(breakdown.map((line) => [line.figure, line.breakdown, line.notMeasured])).toEqual([
+      ['breakdown: CPU per object, burst vs floor', true, why],
+      ["breakdown: the server's CPU per object, burst vs floor", true, why],
     ]);
     s3.restore();
     sns.restore();
   });
 
-  it("splits the CPU per object between the emulator and the processes that call it, each against the floor's", () => {
-    // Prepare: 100 objects; the burst: emulator 1.6 s, the function's processes 1.3 s, the uploads 0.2 s; the floor: 0.65 s and 0.5 s
-    const pipeline = { emulatorMs: 1_600, belowMs: 1_300, benchMs: 200 };
-    const floor = { emulatorMs: 650, belowMs: 40, benchMs: 500 };
+  it("splits the CPU per object between the target's server and the processes that call it, each against the floor's", () => {
+    // Prepare: 100 objects; the burst: LocalStack 1.6 s, the function's processes 1.3 s, the uploads 0.2 s; the floor: 0.65 s and 0.5 s
+    const pipeline = { serverMs: 1_600, functionMs: 1_300, benchMs: 200 };
+    const floor = { serverMs: 650, functionMs: 40, benchMs: 500 };
     // Act
-    const [all, emulator] = burstCpuRows(100, pipeline, floor, 'embedded');
+    const [all, server] = burstCpuRows(100, pipeline, floor, 'LocalStack');
     // Assess: per object, and the function's processes during the floor (which triggers none) are not the floor's
     expect([all!.measured, all!.floor, all!.ratio!.toFixed(2), all!.breakdown]).toEqual([
-      '31.0 ms (the emulator 16.0 ms, the function 13.0 ms, the uploads 2.00 ms)',
-      '11.5 ms (the emulator 6.50 ms, the direct client 5.00 ms)',
+      '31.0 ms (LocalStack 16.0 ms, the function 13.0 ms, the uploads 2.00 ms)',
+      '11.5 ms (LocalStack 6.50 ms, the direct client 5.00 ms)',
       '2.70',
       true,
     ]);
-    expect([emulator!.measured, emulator!.floor, emulator!.ratio!.toFixed(2), emulator!.breakdown]).toEqual(['16.0 ms', '6.50 ms', '2.46', true]);
+    expect([server!.figure, server!.measured, server!.floor, server!.ratio!.toFixed(2), server!.breakdown]).toEqual([
+      "breakdown: LocalStack's CPU per object, burst vs floor",
+      '16.0 ms',
+      '6.50 ms',
+      '2.46',
+      true,
+    ]);
   });
 });
 
 describe("a process tree's CPU time", () => {
-  it('counts what the processes below the root used, those started in between in full, and not those that ended', () => {
+  it('counts what the processes below the root used by command name, those started in between in full, and not those that ended', () => {
     // Prepare: a process below the root that ran on, one that ended, one that started, and a pid reused by another process
-    const before = { rootMs: 1_000, belowMs: new Map([['11@5', 300], ['12@5', 900], ['13@5', 50]]) };
-    const after = { rootMs: 1_250, belowMs: new Map([['11@5', 420], ['13@9', 30], ['14@9', 70]]) };
+    const cpu = (name: string, cpuMs: number) => ({ name, cpuMs });
+    const before = { rootMs: 1_000, below: new Map([['11@5', cpu('node', 300)], ['12@5', cpu('node', 900)], ['13@5', cpu('python3', 50)]]) };
+    const after = { rootMs: 1_250, below: new Map([['11@5', cpu('node', 420)], ['13@9', cpu('node', 30)], ['14@9', cpu('python3', 70)]]) };
     // Act
     const spent = cpuBetween(before, after);
-    // Assess: 120 + 30 + 70 below, 250 the root
-    expect(spent).toEqual({ rootMs: 250, belowMs: 220 });
+    // Assess: node 120 + 30, python3 70, the root 250
+    expect(spent).toEqual({ rootMs: 250, belowByName: new Map([['node', 150], ['python3', 70]]) });
   });
 
   it('reads the CPU the processes below the root are using while they run, grandchildren included', async () => {
@@ -561,7 +570,7 @@ describe("a process tree's CPU time", () => {
       const after = await treeCpuOf(process.pid);
       // Assess: the grandchild's spin is below this process, not its own
       const spent = cpuBetween(before!, after!);
-      expect(spent.belowMs).toBeGreaterThanOrEqual(200);
+      expect(spent.belowByName.get('node')).toBeGreaterThanOrEqual(200);
       expect(spent.rootMs).toBeLessThan(200);
     } finally {
       // The child leads its own process group, the grandchild in it: both end.

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processAlive, runsScript } from '../../scripts/lib/process-alive.js';
+import { processAlive, procStatOf, runsScript } from '../../scripts/lib/process-alive.js';
 
 describe('runsScript', () => {
   const children: ReturnType<typeof spawn>[] = [];
@@ -33,5 +35,31 @@ describe('processAlive', () => {
     parent.kill('SIGKILL');
     // Assess
     expect([exited, running]).toEqual([false, true]);
+  });
+});
+
+describe('procStatOf', () => {
+  it('reads a command name that holds spaces and parentheses, and the fields after it', async () => {
+    // Prepare: this Node, through a link named like a stat line's own punctuation (the kernel names a process after the path it ran), running
+    const dir = await mkdtemp(join(tmpdir(), 'backup-kit-stat-'));
+    const binary = join(dir, 'a) (b c');
+    await symlink(process.execPath, binary);
+    const child = spawn(binary, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      // Act
+      const stat = procStatOf(child.pid!);
+      // Assess: the name whole, then the state and this process as the parent
+      expect([stat?.name, stat?.fields[1]]).toEqual(['a) (b c', String(process.pid)]);
+      expect(stat?.fields[0]).toMatch(/^[RSD]$/);
+    } finally {
+      child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is unknown for a process that does not exist', () => {
+    // Act / Assess: pid 0 is never a process /proc lists
+    expect(procStatOf(0)).toBeUndefined();
   });
 });
