@@ -25,8 +25,8 @@ export type BenchContext = {
   readonly scratchBucket: string;
   /** Keys of this run start with it, so that runs on a long-lived target do not meet. */
   readonly prefix: string;
-  /** The embedded emulator's endpoint (its request log) and process id (its memory); absent elsewhere. */
-  readonly emulator?: { readonly endpoint: string; readonly pid: number };
+  /** The embedded emulator's endpoint (its request log); absent elsewhere. Its process is the server below. */
+  readonly emulator?: { readonly endpoint: string };
   /**
    * The process that serves the target on this machine, with the functions it runs below it, and how the report
    * names it in a sentence and at the start of a figure: the embedded emulator, or the host-mode LocalStack `make
@@ -65,7 +65,8 @@ export async function prepareBench(name: BenchTargetName, quick: boolean, log: (
   let target: Target;
   let stopEmulator = async () => undefined;
   let emulatorStartMs: number | undefined;
-  let emulatorProcess: BenchContext['emulator'];
+  let server: BenchContext['server'];
+  let requestLog: BenchContext['emulator'];
   if (name === TargetName.embedded) {
     const stateDir = await scratchDir('emulator');
     const starting = performance.now();
@@ -75,7 +76,8 @@ export async function prepareBench(name: BenchTargetName, quick: boolean, log: (
     });
     emulatorStartMs = performance.now() - starting;
     if (emulator.pid === undefined) throw new Error(`the embedded emulator on ${emulator.endpoint} has no process id`);
-    emulatorProcess = { endpoint: emulator.endpoint, pid: emulator.pid };
+    requestLog = { endpoint: emulator.endpoint };
+    server = { pid: emulator.pid, name: 'the emulator', title: 'emulator' };
     target = embeddedTarget(emulator.endpoint);
     stopEmulator = async () => {
       await emulator.stop();
@@ -104,8 +106,8 @@ export async function prepareBench(name: BenchTargetName, quick: boolean, log: (
       outputs: deployment.outputs,
       scratchBucket,
       prefix: `bench/${new Date().toISOString().replace(/[:.]/g, '-')}/`,
-      emulator: emulatorProcess,
-      server: emulatorProcess ? { pid: emulatorProcess.pid, name: 'the emulator', title: 'emulator' } : await localStackHostProcess(target),
+      emulator: requestLog,
+      server: server ?? (await localStackHostProcess(target)),
       quick,
       unpackedFunction: () => code.unpacked(),
     };

@@ -466,7 +466,7 @@ describe('the large object', () => {
       floor: clients,
       outputs: { InboxBucketName: 'inbox', BackupBucketName: 'backup' },
       prefix: 'bench/',
-      emulator: { endpoint: `http://127.0.0.1:${port}`, pid: process.pid },
+      emulator: { endpoint: `http://127.0.0.1:${port}` },
       server: { pid: process.pid, name: 'the emulator', title: 'emulator' },
       quick: true,
     } as unknown as BenchContext;
