@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { access, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import yazl from 'yazl';
 import { UsageError } from './cli.js';
 import { artefactInputsPath, artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from './paths.js';
 import { literalSchemaKeys } from './sdk-schema-keys.js';
+import { staticSdkImports } from './sdk-static-imports.js';
 import { whileLocked } from './start-lock.js';
 
 /** `make build` fails above this size: a lean zip is a fast cold start. */
@@ -51,9 +52,9 @@ export function bundleHandler(): Promise<Buffer> {
   return bundleForLambda(join(handlerDir, 'index.ts'));
 }
 
-/** One entry bundled as the handler is, with the same settings (the bench bundles the SDK's clients alone so). */
-export async function bundleForLambda(entryPoint: string): Promise<Buffer> {
-  const bundle = await build({
+/** esbuild's settings for one entry bundled as the handler is (the bench bundles the SDK's clients alone so). */
+export function lambdaBuildOptions(entryPoint: string): BuildOptions & { readonly write: false } {
+  return {
     entryPoints: [entryPoint],
     bundle: true,
     platform: 'node',
@@ -64,14 +65,19 @@ export async function bundleForLambda(entryPoint: string): Promise<Buffer> {
     mainFields: ['module', 'main'],
     // Credentials come from the environment in Lambda: see handler/lambda-credentials.ts.
     alias: { '@aws-sdk/credential-provider-node': join(handlerDir, 'lambda-credentials.ts') },
-    // Only the SDK schemas its commands reach: see sdk-schema-keys.ts.
-    plugins: [literalSchemaKeys],
+    // Only the SDK schemas its commands reach (sdk-schema-keys.ts); no module in a lazy initialiser (sdk-static-imports.ts).
+    plugins: [literalSchemaKeys, staticSdkImports],
     minify: true,
     write: false,
     legalComments: 'none',
     absWorkingDir: projectRoot,
     logLevel: 'silent',
-  });
+  };
+}
+
+/** One entry bundled as the handler is, with the same settings. */
+export async function bundleForLambda(entryPoint: string): Promise<Buffer> {
+  const bundle = await build(lambdaBuildOptions(entryPoint));
   const code = bundle.outputFiles[0];
   if (!code) throw new Error(`esbuild produced no output for ${relative(projectRoot, entryPoint)}`);
   return Buffer.from(code.contents);
@@ -150,9 +156,9 @@ const installedPackagesPath = join(projectRoot, 'node_modules', '.package-lock.j
 /**
  * What the zip is built from besides the handler's sources: the package (its "type" decides how esbuild reads the
  * sources), the dependencies' versions as locked and as npm recorded their install, the build's own options (this
- * file: esbuild's settings, the credential alias, the budget; and the plugin that rewrites the SDK's schemas), the
- * TypeScript settings esbuild reads and esbuild's version. A change to any of them makes the zip stale, as an edited
- * source does.
+ * file: esbuild's settings, the credential alias, the budget; and the plugins that rewrite the SDK's schemas and its
+ * on-demand imports), the TypeScript settings esbuild reads and esbuild's version. A change to any of them makes the
+ * zip stale, as an edited source does.
  */
 export const BUILD_CONFIGURATION_FILES = [
   join(projectRoot, 'package.json'),
@@ -160,6 +166,7 @@ export const BUILD_CONFIGURATION_FILES = [
   installedPackagesPath,
   join(projectRoot, 'scripts', 'lib', 'artefact.ts'),
   join(projectRoot, 'scripts', 'lib', 'sdk-schema-keys.ts'),
+  join(projectRoot, 'scripts', 'lib', 'sdk-static-imports.ts'),
   join(projectRoot, 'tsconfig.json'),
   join(projectRoot, 'node_modules', 'esbuild', 'package.json'),
 ] as const;
