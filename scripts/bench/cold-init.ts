@@ -4,8 +4,10 @@ import { dirname, join } from 'node:path';
 import { bundleForLambda } from '../lib/artefact.js';
 import { projectRoot } from '../lib/paths.js';
 import type { BenchContext } from './context.js';
-import type { BenchRow } from './report.js';
+import { countInstructions, valgrindVersion } from './instruction-count.js';
+import { notMeasured, type BenchRow } from './report.js';
 import { describeSpread, formatNumber, spreadOf, type Spread } from './stats.js';
+import type { UnpackedFunction } from './unpacked-function.js';
 
 function timeProcess(node: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -46,7 +48,41 @@ export async function measureColdInit(context: BenchContext): Promise<BenchRow[]
     handler.push(await timeProcess(unpacked.node, ['-e', loadScript(unpacked.entry, 'handler')], unpacked.env));
   }
   const version = spawnSync(unpacked.node, ['--version'], { encoding: 'utf8' }).stdout.trim();
-  return coldInitRows(spreadOf(handler), spreadOf(sdk), spreadOf(bare), version);
+  return [...coldInitRows(spreadOf(handler), spreadOf(sdk), spreadOf(bare), version), await measureColdInitInstructions(unpacked)];
+}
+
+const INSTRUCTIONS_FIGURE = 'breakdown: cold init in instructions vs bare node';
+
+/**
+ * The same load and `node -e 0` once each under valgrind's callgrind, or why not: a breakdown from a tool the bench
+ * does not require, so that its absence or its failure is said in the row and fails nothing.
+ */
+async function measureColdInitInstructions(unpacked: UnpackedFunction): Promise<BenchRow> {
+  const valgrind = valgrindVersion();
+  if (!valgrind) return { ...notMeasured(INSTRUCTIONS_FIGURE, '—', "valgrind is not installed (Debian's valgrind package has it)"), breakdown: true };
+  try {
+    const bare = await countInstructions(unpacked.node, ['-e', '0'], unpacked.env);
+    const handler = await countInstructions(unpacked.node, ['-e', loadScript(unpacked.entry, 'handler')], unpacked.env);
+    return coldInitInstructionsRow(handler, bare, valgrind);
+  } catch (error) {
+    return { ...notMeasured(INSTRUCTIONS_FIGURE, '—', error instanceof Error ? error.message : String(error)), breakdown: true };
+  }
+}
+
+const millions = (count: number) => `${(count / 1e6).toFixed(1)} M`;
+
+/** The cold init as instructions run: a ratio that a change to the bundle moves and the machine's load does not. */
+export function coldInitInstructionsRow(handler: number, bare: number, valgrind: string): BenchRow {
+  return {
+    figure: INSTRUCTIONS_FIGURE,
+    measured: `${millions(handler)} instructions (the zip's index.cjs)`,
+    floor: `${millions(bare)} (node -e 0)`,
+    ratio: handler / bare,
+    target: '—',
+    breakdown: true,
+    noise: `one run each under ${valgrind}'s callgrind: instructions, not time: within 1% from run to run here, whatever the machine's load`,
+    data: { handlerInstructions: handler, bareNodeInstructions: bare, valgrind },
+  };
 }
 
 /** The cold init row, and its two breakdown rows: the SDK's clients alone against bare Node, the handler against them. */

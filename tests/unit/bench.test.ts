@@ -17,7 +17,8 @@ import { hostname, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BenchContext } from '../../scripts/bench/context.js';
-import { coldInitRows } from '../../scripts/bench/cold-init.js';
+import { coldInitInstructionsRow, coldInitRows } from '../../scripts/bench/cold-init.js';
+import { collectedInstructions, countInstructions, valgrindVersion } from '../../scripts/bench/instruction-count.js';
 import { floorNodeProblem, functionNodeVersion } from '../../scripts/bench/floor-node.js';
 import { runMeasurements, type Measurement } from '../../scripts/bench/measurement-run.js';
 import { burstCpuRows, measureBurst } from '../../scripts/bench/burst.js';
@@ -32,6 +33,7 @@ import { percentile, spreadOf } from '../../scripts/bench/stats.js';
 import type { RequestRecord } from '../../scripts/lib/request-log.js';
 import { WaitTimeout } from '../../scripts/lib/wait.js';
 import { bundleForLambda, bundleHandler } from '../../scripts/lib/artefact.js';
+import { functionNodeFor } from '../../scripts/lib/function-node.js';
 import { handlerDir, projectRoot } from '../../scripts/lib/paths.js';
 
 /** A request the emulator recorded, from its arrival to the moment its response left (ms). */
@@ -221,6 +223,54 @@ describe("the cold init's breakdown", () => {
     expect(sdkShare!.withinTarget).toBeUndefined();
     expect(handlerShare!.withinTarget).toBeUndefined();
   });
+});
+
+describe("the cold init counted in instructions", () => {
+  it('gives the ratio of the instructions the load ran to those of bare Node, as a breakdown with no verdict', () => {
+    // Act
+    const row = coldInitInstructionsRow(252_400_000, 78_900_000, 'valgrind-3.19.0');
+    // Assess
+    expect(row).toMatchObject({ measured: "252.4 M instructions (the zip's index.cjs)", floor: '78.9 M (node -e 0)', breakdown: true, target: '—' });
+    expect(row.ratio).toBeCloseTo(252.4 / 78.9, 10);
+    expect(row.withinTarget).toBeUndefined();
+    expect(row.noise).toContain("valgrind-3.19.0's callgrind");
+  });
+
+  it("reads callgrind's total, and says what it printed instead when there is none", () => {
+    // Prepare
+    const printed = ['==4242== Events    : Ir', '==4242== Collected : 252356006', '==4242==', '==4242== I   refs:      252,356,006'].join('\n');
+    // Act
+    const total = collectedInstructions(printed);
+    const missing = () => collectedInstructions('valgrind: failed to start tool \'callgrind\'\n');
+    // Assess
+    expect(total).toBe(252_356_006);
+    expect(missing).toThrow("callgrind printed no instruction total: valgrind: failed to start tool 'callgrind'");
+  });
+
+  const valgrind = valgrindVersion();
+  if (!valgrind) console.warn("SKIP counting a real process's instructions: valgrind is not installed (apt-get install valgrind)");
+  it.skipIf(!valgrind)("counts the instructions the function's Node runs: alike for the same command, more for more work", async () => {
+    // Prepare: the Node the bench counts (the machine's Node 20, which runs the tests, varied by up to 16% under callgrind here)
+    const node = functionNodeFor('nodejs22.x');
+    const env = { PATH: process.env.PATH };
+    // Act
+    const [bare, again, loop] = [
+      await countInstructions(node, ['-e', '0'], env),
+      await countInstructions(node, ['-e', '0'], env),
+      await countInstructions(node, ['-e', 'let sum = 0; for (let i = 0; i < 1e6; i += 1) sum += i % 7;'], env),
+    ];
+    // Assess
+    expect(bare).toBeGreaterThan(10_000_000);
+    expect(Math.abs(again - bare) / bare).toBeLessThan(0.01);
+    expect(loop - Math.max(bare, again)).toBeGreaterThan(1e6);
+  }, 120_000);
+
+  it.skipIf(!valgrind)("names the command and its exit when it fails under callgrind", async () => {
+    // Act
+    const counted = countInstructions(functionNodeFor('nodejs22.x'), ['-e', 'process.exit(3)'], { PATH: process.env.PATH });
+    // Assess
+    await expect(counted).rejects.toThrow(/-e process\.exit\(3\) under callgrind exited with 3: /);
+  }, 120_000);
 });
 
 describe("the handler row's breakdown", () => {

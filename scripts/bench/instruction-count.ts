@@ -1,0 +1,48 @@
+import { spawn, spawnSync } from 'node:child_process';
+
+/** valgrind's version (`valgrind-3.19.0`), or undefined when it is not installed. */
+export function valgrindVersion(): string | undefined {
+  const probe = spawnSync('valgrind', ['--version'], { encoding: 'utf8' });
+  return probe.status === 0 ? probe.stdout.trim() : undefined;
+}
+
+/** The total callgrind prints as a run ends (`==4242== Collected : 252356006`). */
+export function collectedInstructions(stderr: string): number {
+  const total = /^==\d+== Collected : (\d+)$/m.exec(stderr)?.[1];
+  if (total === undefined) throw new Error(`callgrind printed no instruction total: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'nothing'}`);
+  return Number(total);
+}
+
+/** valgrind running a command whose running time far exceeds this has hung, not slowed down (a Node load takes seconds under it). */
+const CALLGRIND_LIMIT_MS = 180_000;
+
+/**
+ * The instructions a command runs, counted by valgrind's callgrind: for the function's Node 22, within 1% from one
+ * run to the next here whatever else the machine was doing, where the time of the same load spread from 66 to 86 ms
+ * (p25–p75) within one bench run.
+ * `--smc-check=all-non-file` lets valgrind see the code V8 writes at run time.
+ */
+export function countInstructions(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', command, ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: CALLGRIND_LIMIT_MS,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code !== 0) {
+        const ended = signal ? `was ended by ${signal}${signal === 'SIGTERM' ? ` after ${CALLGRIND_LIMIT_MS / 1000} s` : ''}` : `exited with ${code}`;
+        reject(new Error(`${command} ${args.join(' ')} under callgrind ${ended}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+        return;
+      }
+      try {
+        resolve(collectedInstructions(stderr));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
