@@ -17,7 +17,7 @@ import { removeOrphanedScratch } from './bench/scratch-dirs.js';
 
 const program = scriptCommand('bench', "Measure issue 11's figures as ratios against floors measured in the same run; print a table and write reports/bench-<target>.json.")
   .addOption(targetOption())
-  .addOption(switchOption('quick', 'QUICK', 'fewer uploads and a 256 MiB large object instead of 1 GiB (about a fifth of the time: 30 s against 2.5 min here)'))
+  .addOption(switchOption('quick', 'QUICK', 'fewer uploads and a 256 MiB large object instead of 1 GiB (about a fourth of the time: 45 s against 3 min here)'))
   .parse();
 const options = program.opts<{ target: TargetName; quick: boolean }>();
 
