@@ -1,5 +1,4 @@
-import { readdir } from 'node:fs/promises';
-import { procStatOf } from '../lib/process-alive.js';
+import { processIds, procStatOf, StatField } from '../lib/process-alive.js';
 
 /** Linux counts a process's CPU time in clock ticks of 1/100 s (USER_HZ, the same on every architecture it runs on). */
 const MS_PER_TICK = 10;
@@ -16,20 +15,20 @@ export type TreeCpu = { readonly rootMs: number; readonly below: ReadonlyMap<str
 /** What a process tree used between two moments: the root, and the processes below it by command name (those started meanwhile in full). */
 export type CpuSpent = { readonly rootMs: number; readonly belowByName: ReadonlyMap<string, number> };
 
-/** A process's parent, key, command name and CPU time (utime and stime are the 12th and 13th stat fields after its name). */
+/** A process's parent, key, command name and CPU time (user + system). */
 function statOf(pid: number): (ProcessCpu & { readonly ppid: number; readonly key: string }) | undefined {
   const stat = procStatOf(pid);
   if (!stat) return undefined;
   const { name, fields } = stat;
-  return { name, ppid: Number(fields[1]), key: `${pid}@${fields[19]}`, cpuMs: (Number(fields[11]) + Number(fields[12])) * MS_PER_TICK };
+  const ticks = Number(fields[StatField.utime]) + Number(fields[StatField.stime]);
+  return { name, ppid: Number(fields[StatField.ppid]), key: `${pid}@${fields[StatField.startTime]}`, cpuMs: ticks * MS_PER_TICK };
 }
 
 /** The CPU time of a process and of every process below it now; undefined when the process cannot be read (gone, or no /proc). */
 export async function treeCpuOf(rootPid: number): Promise<TreeCpu | undefined> {
   const root = statOf(rootPid);
   if (!root) return undefined;
-  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name)).map(Number);
-  const stats = new Map(pids.flatMap((pid) => (pid === rootPid ? [] : [[pid, statOf(pid)] as const])));
+  const stats = new Map((await processIds()).flatMap((pid) => (pid === rootPid ? [] : [[pid, statOf(pid)] as const])));
   const childrenOf = new Map<number, number[]>();
   for (const [pid, stat] of stats) if (stat) childrenOf.set(stat.ppid, [...(childrenOf.get(stat.ppid) ?? []), pid]);
   const below = new Map<string, ProcessCpu>();

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { UsageError } from './cli.js';
 import { jsonAt } from './http.js';
 import { lambdaRuntimeDir, projectRoot } from './paths.js';
-import { argumentsOf, commandLineOf, processAlive, runsScript, statFieldsOf } from './process-alive.js';
+import { argumentsOf, commandLineOf, processAlive, runsScript, StatField, statFieldsOf } from './process-alive.js';
 import { portListenedOn } from './port-owner.js';
 import { portSetting } from './port-setting.js';
 import { projectPython } from './python.js';
@@ -287,7 +287,7 @@ async function originOf(pid: number): Promise<EmulatorOrigin | undefined> {
 
 /** Who started an emulator, in words: `make emulator` of a checkout, a checkout's background start, a process's own. */
 function startedBy(origin: EmulatorOrigin, pid: number): string {
-  if (origin.how === 'private') return `is a private emulator of process ${statFieldsOf(pid)?.[1] ?? '?'} (a test suite's), and stops with it`;
+  if (origin.how === 'private') return `is a private emulator of process ${statFieldsOf(pid)?.[StatField.ppid] ?? '?'} (a test suite's), and stops with it`;
   if (origin.how === 'foreground') return `is \`make emulator\` of the checkout ${origin.checkout}`;
   return `was started in the background by the checkout ${origin.checkout}`;
 }

@@ -1,5 +1,5 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { statFieldsOf } from './process-alive.js';
+import { processIds, StatField, statFieldsOf } from './process-alive.js';
 
 /** The inodes of the TCP sockets listening on a port (Linux /proc/net/tcp and tcp6), or undefined where they cannot be read. */
 async function listeningInodes(port: number): Promise<Set<string> | undefined> {
@@ -21,10 +21,9 @@ export async function portListenedOn(port: number): Promise<boolean | undefined>
   return inodes === undefined ? undefined : inodes.size > 0;
 }
 
-/** The pids of the processes in a process group (Linux /proc: the group's id is the 5th field of each stat). */
+/** The pids of the processes in a process group (Linux /proc). */
 async function processGroup(pgid: number): Promise<number[]> {
-  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
-  return pids.map(Number).filter((pid) => Number(statFieldsOf(pid)?.[2]) === pgid);
+  return (await processIds()).filter((pid) => Number(statFieldsOf(pid)?.[StatField.pgrp]) === pgid);
 }
 
 /**

@@ -16,6 +16,12 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
+ * Where the fields the kit reads stand among a process's /proc stat fields after its command name: proc(5) numbers
+ * them from 1 with the pid and the name first, so that the state, its field 3, is at 0 here.
+ */
+export const StatField = { state: 0, ppid: 1, pgrp: 2, utime: 11, stime: 12, startTime: 19 } as const;
+
+/**
  * A process's command name (`node`, `python3.11` …, which may hold spaces and parentheses) and the fields of its /proc
  * stat after it: state, ppid, pgrp … (Linux /proc), or undefined where they cannot be read.
  */
@@ -33,7 +39,12 @@ export function procStatOf(pid: number): { readonly name: string; readonly field
 export const statFieldsOf = (pid: number): string[] | undefined => procStatOf(pid)?.fields;
 
 /** A process's state letter (R, S, T, Z …). */
-const stateOf = (pid: number): string | undefined => statFieldsOf(pid)?.[0];
+const stateOf = (pid: number): string | undefined => statFieldsOf(pid)?.[StatField.state];
+
+/** The pids of the processes running now (Linux /proc), none where /proc cannot be read. */
+export async function processIds(): Promise<number[]> {
+  return (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name)).map(Number);
+}
 
 /** The arguments a process was started with (Linux /proc), or undefined where they cannot be read. */
 export async function argumentsOf(pid: number): Promise<string[] | undefined> {
@@ -62,13 +73,11 @@ export async function runsScript(pid: number, script: string): Promise<boolean |
  * process is found again when the record of its pid is gone.
  */
 export async function processesRunningScript(script: string): Promise<{ readonly pid: number; readonly args: readonly string[] }[]> {
-  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name)).map(Number);
-  const found = await Promise.all(pids.map(async (pid) => ({ pid, args: await argumentsOf(pid) })));
+  const found = await Promise.all((await processIds()).map(async (pid) => ({ pid, args: await argumentsOf(pid) })));
   return found.flatMap(({ pid, args }) => (args?.includes(script) && processAlive(pid) ? [{ pid, args }] : []));
 }
 
 /** When a process started, in clock ticks since boot (Linux /proc): with its pid, it names one process for good. */
 export function startTimeOf(pid: number): string | undefined {
-  // The start time is the stat's 22nd field.
-  return statFieldsOf(pid)?.[19];
+  return statFieldsOf(pid)?.[StatField.startTime];
 }
