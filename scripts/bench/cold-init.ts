@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { bundleForLambda } from '../lib/artefact.js';
@@ -6,18 +6,14 @@ import { projectRoot } from '../lib/paths.js';
 import type { BenchContext } from './context.js';
 import { countInstructions, valgrindVersion } from './instruction-count.js';
 import { notMeasured, type BenchRow } from './report.js';
+import { runToExit } from './run-to-exit.js';
 import { describeSpread, formatNumber, spreadOf, type Spread } from './stats.js';
 import type { UnpackedFunction } from './unpacked-function.js';
 
-function timeProcess(node: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(node, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`${node} ${args.join(' ')} exited with ${code}: ${stderr.trim()}`))));
-  });
+async function timeProcess(node: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const run = await runToExit(node, args, env);
+  if (run.code !== 0) throw new Error(`${node} ${args.join(' ')} exited with ${run.code}: ${run.stderr.trim()}`);
+  return run.elapsedMs;
 }
 
 const SDK_ENTRY = join(projectRoot, 'scripts', 'bench', 'sdk-clients-entry.ts');

@@ -1,4 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { runToExit } from './run-to-exit.js';
 
 /** valgrind's version (`valgrind-3.19.0`), or undefined when it is not installed. */
 export function valgrindVersion(): string | undefined {
@@ -6,10 +7,13 @@ export function valgrindVersion(): string | undefined {
   return probe.status === 0 ? probe.stdout.trim() : undefined;
 }
 
+/** The last lines a run wrote on stderr, on one line: where valgrind says what went wrong. */
+const lastLines = (stderr: string) => stderr.trim().split('\n').slice(-3).join(' | ');
+
 /** The total callgrind prints as a run ends (`==4242== Collected : 252356006`). */
 export function collectedInstructions(stderr: string): number {
   const total = /^==\d+== Collected : (\d+)$/m.exec(stderr)?.[1];
-  if (total === undefined) throw new Error(`callgrind printed no instruction total: ${stderr.trim().split('\n').slice(-3).join(' | ') || 'nothing'}`);
+  if (total === undefined) throw new Error(`callgrind printed no instruction total: ${lastLines(stderr) || 'nothing'}`);
   return Number(total);
 }
 
@@ -22,27 +26,11 @@ const CALLGRIND_LIMIT_MS = 180_000;
  * (p25–p75) within one bench run.
  * `--smc-check=all-non-file` lets valgrind see the code V8 writes at run time.
  */
-export function countInstructions(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', command, ...args], {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: CALLGRIND_LIMIT_MS,
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code !== 0) {
-        const ended = signal ? `was ended by ${signal}${signal === 'SIGTERM' ? ` after ${CALLGRIND_LIMIT_MS / 1000} s` : ''}` : `exited with ${code}`;
-        reject(new Error(`${command} ${args.join(' ')} under callgrind ${ended}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-        return;
-      }
-      try {
-        resolve(collectedInstructions(stderr));
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
+export async function countInstructions(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const run = await runToExit('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', command, ...args], env, CALLGRIND_LIMIT_MS);
+  if (run.code !== 0) {
+    const ended = run.signal ? `was ended by ${run.signal}${run.signal === 'SIGTERM' ? ` after ${CALLGRIND_LIMIT_MS / 1000} s` : ''}` : `exited with ${run.code}`;
+    throw new Error(`${command} ${args.join(' ')} under callgrind ${ended}: ${lastLines(run.stderr)}`);
+  }
+  return collectedInstructions(run.stderr);
 }
