@@ -1,28 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../scripts/lib/paths.js';
 import { literalSchemaKeys, withLiteralKeys } from '../../scripts/lib/sdk-schema-keys.js';
+import { importBundle } from '../support/import-bundle.js';
 
 /** A client's schema module bundled on its own, as an ES module in a file, and imported. */
-async function importSchemas(client: string, plugins: Plugin[]): Promise<Record<string, unknown>> {
-  const bundle = await build({
-    stdin: { contents: `export * from '@aws-sdk/${client}/dist-es/schemas/schemas_0.js';`, resolveDir: projectRoot, loader: 'js' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    plugins,
-    write: false,
-    logLevel: 'silent',
-  });
-  const file = join(await mkdtemp(join(tmpdir(), 'schemas-')), `${client}.mjs`);
-  await writeFile(file, bundle.outputFiles[0]!.contents);
-  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-}
+const importSchemas = (client: string, plugins: Plugin[]) =>
+  importBundle<Record<string, unknown>>(`export * from '@aws-sdk/${client}/dist-es/schemas/schemas_0.js';`, plugins, client);
 
 const isClass = (value: unknown) => typeof value === 'function' && Function.prototype.toString.call(value).startsWith('class');
 

@@ -1,12 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { lambdaBuildOptions } from '../../scripts/lib/artefact.js';
-import { handlerDir, projectRoot } from '../../scripts/lib/paths.js';
+import { handlerDir } from '../../scripts/lib/paths.js';
 import { staticSdkImports, withStaticImports } from '../../scripts/lib/sdk-static-imports.js';
+import { importBundle } from '../support/import-bundle.js';
 
 type Constructor = new (...args: never[]) => object;
 type EventStreamModules = {
@@ -16,25 +14,12 @@ type EventStreamModules = {
 };
 
 /** @smithy/core's HttpProtocol and the event-stream classes, bundled together with the plugin as an ES module in a file, and imported. */
-async function importBundledProtocol(): Promise<EventStreamModules> {
-  const bundle = await build({
-    stdin: {
-      contents: "export { HttpProtocol } from '@smithy/core/protocols'; export { EventStreamSerde, EventStreamMarshaller } from '@smithy/core/event-streams';",
-      resolveDir: projectRoot,
-      loader: 'js',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    plugins: [staticSdkImports],
-    write: false,
-    logLevel: 'silent',
-  });
-  const file = join(await mkdtemp(join(tmpdir(), 'protocols-')), 'protocols.mjs');
-  await writeFile(file, bundle.outputFiles[0]!.contents);
-  return (await import(pathToFileURL(file).href)) as EventStreamModules;
-}
+const importBundledProtocol = () =>
+  importBundle<EventStreamModules>(
+    "export { HttpProtocol } from '@smithy/core/protocols'; export { EventStreamSerde, EventStreamMarshaller } from '@smithy/core/event-streams';",
+    [staticSdkImports],
+    'protocols',
+  );
 
 describe('withStaticImports', () => {
   it("writes each import() of a named module as one static namespace import, and leaves every other import() alone", () => {
