@@ -1,5 +1,5 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
-import { processIds, StatField, statFieldsOf } from './process-alive.js';
+import { processGroup } from './process-alive.js';
 
 /** The inodes of the TCP sockets listening on a port (Linux /proc/net/tcp and tcp6), or undefined where they cannot be read. */
 async function listeningInodes(port: number): Promise<Set<string> | undefined> {
@@ -19,11 +19,6 @@ async function listeningInodes(port: number): Promise<Set<string> | undefined> {
 export async function portListenedOn(port: number): Promise<boolean | undefined> {
   const inodes = await listeningInodes(port);
   return inodes === undefined ? undefined : inodes.size > 0;
-}
-
-/** The pids of the processes in a process group (Linux /proc). */
-async function processGroup(pgid: number): Promise<number[]> {
-  return (await processIds()).filter((pid) => Number(statFieldsOf(pid)?.[StatField.pgrp]) === pgid);
 }
 
 /**

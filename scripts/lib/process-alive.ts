@@ -46,6 +46,11 @@ export async function processIds(): Promise<number[]> {
   return (await readdir('/proc').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name)).map(Number);
 }
 
+/** The pids of the processes in a process group (Linux /proc). */
+export async function processGroup(pgid: number): Promise<number[]> {
+  return (await processIds()).filter((pid) => Number(statFieldsOf(pid)?.[StatField.pgrp]) === pgid);
+}
+
 /** The arguments a process was started with (Linux /proc), or undefined where they cannot be read. */
 export async function argumentsOf(pid: number): Promise<string[] | undefined> {
   try {

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { Agent, get } from 'node:http';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/paths.js';
+import { processGroup } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { environmentWithoutAws, tsx } from '../support/run-command.js';
 import { usePrivateEmulator } from './support/embedded.js';
@@ -62,10 +63,7 @@ function read(url: string, options: { agent?: Agent; cookie?: string } = {}): Pr
 /** What every process of a process group has on its command line and in its environment (Linux's /proc). */
 async function commandLinesAndEnvironments(group: number): Promise<string[]> {
   const seen: string[] = [];
-  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    // The fields after the command's name, which is in parentheses and may hold spaces: state, parent, group.
-    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== group) continue;
+  for (const pid of await processGroup(group)) {
     for (const part of ['cmdline', 'environ']) seen.push(await readFile(`/proc/${pid}/${part}`, 'utf8').catch(() => ''));
   }
   return seen;

@@ -3,7 +3,7 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processAlive, procStatOf, runsScript } from '../../scripts/lib/process-alive.js';
+import { processAlive, processGroup, procStatOf, runsScript } from '../../scripts/lib/process-alive.js';
 
 describe('runsScript', () => {
   const children: ReturnType<typeof spawn>[] = [];
@@ -61,5 +61,22 @@ describe('procStatOf', () => {
   it('is unknown for a process that does not exist', () => {
     // Act / Assess: pid 0 is never a process /proc lists
     expect(procStatOf(0)).toBeUndefined();
+  });
+});
+
+describe('processGroup', () => {
+  it('lists every process of a group and no other', async () => {
+    // Prepare: a shell leading a group of its own with a child in it, and a process outside that group
+    const leader = spawn('sh', ['-c', 'sleep 30 & echo $!; wait'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const member = Number(String(await new Promise<Buffer>((resolve) => leader.stdout!.once('data', resolve))).trim());
+    try {
+      // Act
+      const members = await processGroup(leader.pid!);
+      // Assess
+      expect(members.sort((a, b) => a - b)).toEqual([leader.pid!, member].sort((a, b) => a - b));
+      expect(members).not.toContain(process.pid);
+    } finally {
+      process.kill(-leader.pid!, 'SIGKILL');
+    }
   });
 });
