@@ -5,7 +5,7 @@ import { waitFor } from '../lib/wait.js';
 import type { BenchContext } from './context.js';
 import { directBackup, putScratch } from './direct-client.js';
 import { cpuBetween, treeCpuOf, type TreeCpu } from './process-cpu.js';
-import { notMeasured, type BenchRow } from './report.js';
+import { breakdownNotMeasured, type BenchRow } from './report.js';
 import { formatNumber } from './stats.js';
 
 const IN_FLIGHT = 32;
@@ -152,7 +152,7 @@ const serverCpuFigure = (server: string) => `breakdown: ${server}'s CPU per obje
 export function burstCpuRows(objects: number, pipeline: BurstCpu | undefined, floor: BurstCpu | undefined, server: string): BenchRow[] {
   if (!pipeline || !floor) {
     const why = `read from the process of the embedded emulator or of a host-mode LocalStack the kit started; ${server}'s are not visible to the bench`;
-    return [notMeasured(CPU_FIGURE, '—', why), notMeasured(serverCpuFigure('the server'), '—', why)].map((row) => ({ ...row, breakdown: true }));
+    return [breakdownNotMeasured(CPU_FIGURE, why), breakdownNotMeasured(serverCpuFigure('the server'), why)];
   }
   const ms = (total: number) => `${formatNumber(total / objects)} ms`;
   const noise = `CPU time from /proc (10 ms ticks) over one burst each of ${objects} objects`;

@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { bundleForLambda } from '../lib/artefact.js';
+import { messageOf } from '../lib/cli.js';
 import { projectRoot } from '../lib/paths.js';
 import type { BenchContext } from './context.js';
 import { countInstructions, valgrindVersion } from './instruction-count.js';
-import { notMeasured, type BenchRow } from './report.js';
+import { breakdownNotMeasured, type BenchRow } from './report.js';
 import { runToExit } from './run-to-exit.js';
 import { describeSpread, formatNumber, spreadOf, type Spread } from './stats.js';
 import type { UnpackedFunction } from './unpacked-function.js';
@@ -55,13 +56,13 @@ const INSTRUCTIONS_FIGURE = 'breakdown: cold init in instructions vs bare node';
  */
 async function measureColdInitInstructions(unpacked: UnpackedFunction): Promise<BenchRow> {
   const valgrind = valgrindVersion();
-  if (!valgrind) return { ...notMeasured(INSTRUCTIONS_FIGURE, '—', "valgrind is not installed (Debian's valgrind package has it)"), breakdown: true };
+  if (!valgrind) return breakdownNotMeasured(INSTRUCTIONS_FIGURE, "valgrind is not installed (Debian's valgrind package has it)");
   try {
     const bare = await countInstructions(unpacked.node, ['-e', '0'], unpacked.env);
     const handler = await countInstructions(unpacked.node, ['-e', loadScript(unpacked.entry, 'handler')], unpacked.env);
     return coldInitInstructionsRow(handler, bare, valgrind);
   } catch (error) {
-    return { ...notMeasured(INSTRUCTIONS_FIGURE, '—', error instanceof Error ? error.message : String(error)), breakdown: true };
+    return breakdownNotMeasured(INSTRUCTIONS_FIGURE, messageOf(error));
   }
 }
 

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { messageOf } from '../lib/cli.js';
 import { reportsDir } from '../lib/paths.js';
 import { benchReportFile, prepareReportsDir } from '../lib/report-files.js';
 import type { TargetName } from '../lib/targets.js';
@@ -42,9 +43,14 @@ export function notMeasured(figure: string, target: string, reason: string): Ben
   return { figure, measured: '—', floor: '—', target, noise: '—', notMeasured: reason };
 }
 
+/** A breakdown row that could not be measured: it has no target of its own, and its absence fails nothing. */
+export function breakdownNotMeasured(figure: string, reason: string): BenchRow {
+  return { ...notMeasured(figure, '—', reason), breakdown: true };
+}
+
 /** A figure whose measurement threw: its target is not repeated, the error says what went wrong. */
 export function failedMeasurement(figure: string, error: unknown): BenchRow {
-  return { ...notMeasured(figure, '—', `failed: ${error instanceof Error ? error.message : String(error)}`), failed: true };
+  return { ...notMeasured(figure, '—', `failed: ${messageOf(error)}`), failed: true };
 }
 
 export const machineLoad = () => loadavg().map((value) => Number(value.toFixed(2)));

@@ -9,6 +9,9 @@ import { TargetName } from './targets.js';
 export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130, outputClosed: 141 } as const;
 
 /** A wrong command line or set-up: the script exits with ExitCode.usage. */
+/** What a thrown value says: an Error's message, anything else as a string. */
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -288,7 +291,7 @@ export function run(main: () => Promise<number | void>, target?: TargetName): vo
       process.exitCode = code ?? ExitCode.ok;
     },
     (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       const hint = stoppedAnswering(error, target);
       const gone = missingBucket(error) ?? missingQueue(error);
       const signIn = missingCredentials(error);
