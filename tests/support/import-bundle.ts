@@ -5,6 +5,9 @@ import { pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { projectRoot } from '../../scripts/lib/paths.js';
 
+/** Each esbuild build of the SDK takes about a second on an idle machine and several under load: room, not a timing. */
+export const BUILD_TIMEOUT_MS = 60_000;
+
 /**
  * A module's source bundled with the project's packages (their ES-module builds, as the handler's bundle takes them)
  * through the given esbuild plugins, written as an ES module to a file of its own and imported: what a build plugin

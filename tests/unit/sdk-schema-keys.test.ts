@@ -1,7 +1,7 @@
 import type { Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { literalSchemaKeys, withLiteralKeys } from '../../scripts/lib/sdk-schema-keys.js';
-import { importBundle } from '../support/import-bundle.js';
+import { BUILD_TIMEOUT_MS, importBundle } from '../support/import-bundle.js';
 
 /** A client's schema module bundled on its own, as an ES module in a file, and imported. */
 const importSchemas = (client: string, plugins: Plugin[]) =>
@@ -34,9 +34,6 @@ function firstDifference(one: unknown, other: unknown, path: string, seen = new 
   }
   return undefined;
 }
-
-// Each esbuild build takes about a second on an idle machine and several under load: room, not a timing.
-const BUILD_TIMEOUT_MS = 60_000;
 
 describe("the SDK's schemas with literal keys", () => {
   it('write a computed key that names a string constant of the module as that string, and leave every other one as it was', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { lambdaBuildOptions } from '../../scripts/lib/artefact.js';
 import { handlerDir } from '../../scripts/lib/paths.js';
 import { staticSdkImports, withStaticImports } from '../../scripts/lib/sdk-static-imports.js';
-import { importBundle } from '../support/import-bundle.js';
+import { BUILD_TIMEOUT_MS, importBundle } from '../support/import-bundle.js';
 
 type Constructor = new (...args: never[]) => object;
 type EventStreamModules = {
@@ -74,7 +74,7 @@ describe('the SDK bundled with staticSdkImports', () => {
     // Assess
     expect(serde).toBeInstanceOf(EventStreamSerde);
     expect(serde.marshaller).toBeInstanceOf(EventStreamMarshaller);
-  }, 60_000);
+  }, BUILD_TIMEOUT_MS);
 
   it("leaves no module of the handler's bundle to an import(), which would put it and all it imports in lazy initialisers", async () => {
     // Act
@@ -85,5 +85,5 @@ describe('the SDK bundled with staticSdkImports', () => {
       .filter(([importer]) => bundled.has(importer))
       .flatMap(([importer, { imports }]) => imports.filter((record) => record.kind === 'dynamic-import' && !record.external).map((record) => `${importer} -> ${record.path}`));
     expect(onDemand).toEqual([]);
-  }, 60_000);
+  }, BUILD_TIMEOUT_MS);
 });
