@@ -29,8 +29,9 @@ const CALLGRIND_LIMIT_MS = 180_000;
 export async function countInstructions(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const run = await runToExit('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', '--smc-check=all-non-file', command, ...args], env, CALLGRIND_LIMIT_MS);
   if (run.code !== 0) {
-    const ended = run.signal ? `was ended by ${run.signal}${run.signal === 'SIGTERM' ? ` after ${CALLGRIND_LIMIT_MS / 1000} s` : ''}` : `exited with ${run.code}`;
-    throw new Error(`${command} ${args.join(' ')} under callgrind ${ended}: ${lastLines(run.stderr)}`);
+    const ended = run.signal ? `was ended by ${run.signal}` : `exited with ${run.code}`;
+    const overran = run.elapsedMs >= CALLGRIND_LIMIT_MS ? ` after its limit of ${CALLGRIND_LIMIT_MS / 1000} s` : '';
+    throw new Error(`${command} ${args.join(' ')} under callgrind ${ended}${overran}: ${lastLines(run.stderr)}`);
   }
   return collectedInstructions(run.stderr);
 }
