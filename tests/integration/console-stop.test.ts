@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/paths.js';
 import { processGroup } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { environmentWithoutAws, tsx } from '../support/run-command.js';
+import { environmentWithoutAws, withTsx } from '../support/run-command.js';
 import { usePrivateEmulator } from './support/embedded.js';
 
 // `make console` as a service manager runs it: SIGTERM stops it as Ctrl-C does, also with a browser's connection open.
@@ -23,7 +23,7 @@ afterEach(() => {
 /** The console on a free port against the private emulator, with the address it printed and what it printed so far. */
 async function startConsole(): Promise<{ address: string; printed: () => { stdout: string; stderr: string }; ended: Promise<number | null> }> {
   const port = new URL(emulator().emulator.endpoint).port;
-  const child = spawn(tsx, [join('scripts', 'console.ts'), '--target', 'embedded', '--port', '0'], {
+  const child = spawn(process.execPath, withTsx(join('scripts', 'console.ts'), '--target', 'embedded', '--port', '0'), {
     cwd: projectRoot,
     env: { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientsFor } from '../../scripts/lib/clients.js';
 import { startEmulator, type RunningEmulator } from '../../scripts/lib/emulator.js';
 import { embeddedTarget } from '../../scripts/lib/targets.js';
-import { environmentWithoutAws, runCommand, tsx, type Finished } from '../support/run-command.js';
+import { environmentWithoutAws, runCommand, withTsx, type Finished } from '../support/run-command.js';
 
 let emulator: RunningEmulator | undefined;
 let configDir: string;
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 /** Runs `deploy --target aws --yes` with only a shared-config profile: no AWS_ENDPOINT_URL*, no key variables. */
 function deployToAwsWithProfile(profile: string): Promise<Finished> {
-  return runCommand(tsx, ['scripts/deploy.ts', '--target', 'aws', '--yes'], {
+  return runCommand(process.execPath, withTsx('scripts/deploy.ts', '--target', 'aws', '--yes'), {
     ...environmentWithoutAws(),
     AWS_CONFIG_FILE: join(configDir, 'config'),
     AWS_SHARED_CREDENTIALS_FILE: join(configDir, 'credentials'),

@@ -16,7 +16,7 @@ import { deleteStack, deployStack, describeStack } from '../../scripts/lib/stack
 import { readTemplateText } from '../../scripts/lib/template.js';
 import { tearDown } from '../../scripts/lib/teardown.js';
 import { projectRoot } from '../../scripts/lib/paths.js';
-import { tsx } from '../support/run-command.js';
+import { withTsx } from '../support/run-command.js';
 import { emulatorQuiet, useEmbeddedStack } from './support/embedded.js';
 import { zipOf } from './support/zip.js';
 
@@ -318,7 +318,7 @@ describe('deploy to the embedded target', () => {
     const log = (line: string) => {
       if (otherRan || line !== `stack ${PREFIX} updated`) return;
       otherRan = true;
-      execFileSync(tsx, [other], { cwd: projectRoot, stdio: 'pipe' });
+      execFileSync(process.execPath, withTsx(other), { cwd: projectRoot, stdio: 'pipe' });
     };
     try {
       // Act

@@ -24,7 +24,7 @@ import { describeLeftOut, isUnreadable, parseParked, receiveAll, redriveFailed, 
 import { executeRestore, listBackupHistory, planRestore, RestoreAction, SkipReason, versionsIn } from '../../scripts/lib/restore.js';
 import { unbackedInStack } from '../../scripts/lib/unbacked.js';
 import { waitFor } from '../../scripts/lib/wait.js';
-import { environmentWithoutAws, runCommand, tsx, type Finished } from '../support/run-command.js';
+import { environmentWithoutAws, runCommand, withTsx, type Finished } from '../support/run-command.js';
 import { emulatorFaults, useEmbeddedStack } from './support/embedded.js';
 
 const started = useEmbeddedStack({ namePrefix: 'kit-recovery-it' });
@@ -354,7 +354,7 @@ describe('redrive', () => {
 async function interruptedWhileHeld(name: string, args: readonly string[], held: string): Promise<{ code: number | null; stdout: string }> {
   const heldBefore = (await emulatorFaults(started().emulator, 'GET')).counts.held ?? 0;
   const port = new URL(started().emulator.endpoint).port;
-  const child = spawn(tsx, [join('scripts', `${name}.ts`), ...args], {
+  const child = spawn(process.execPath, withTsx(join('scripts', `${name}.ts`), ...args), {
     cwd: projectRoot,
     env: { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -375,7 +375,7 @@ async function interruptedWhileHeld(name: string, args: readonly string[], held:
 /** Runs one of the kit's scripts against this file's emulator, as `make` would on the embedded target. */
 function runScript(name: string, args: readonly string[] = []): Promise<Finished> {
   const port = new URL(started().emulator.endpoint).port;
-  return runCommand(tsx, [join('scripts', `${name}.ts`), ...args], { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port });
+  return runCommand(process.execPath, withTsx(join('scripts', `${name}.ts`), ...args), { ...environmentWithoutAws(), BACKUP_KIT_EMULATOR_PORT: port });
 }
 
 describe('make redrive', () => {

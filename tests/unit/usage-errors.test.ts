@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../scripts/lib/paths.js';
-import { environmentWithoutAws, runCommand, tsx } from '../support/run-command.js';
+import { environmentWithoutAws, runCommand, withTsx } from '../support/run-command.js';
 
 // No AWS set-up, and the emulator's port held by a socket that is no emulator: a command that got past its usage
 // check fails at once, offline, and cannot start an emulator.
@@ -21,7 +21,7 @@ const isolatedEnv = (): NodeJS.ProcessEnv => {
 };
 
 const run = (command: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}) => runCommand(command, args, { ...isolatedEnv(), ...extraEnv });
-const script = (name: string, ...args: string[]) => run(tsx, [join('scripts', `${name}.ts`), ...args]);
+const script = (name: string, ...args: string[]) => run(process.execPath, withTsx(join('scripts', `${name}.ts`), ...args));
 const SPAWNS_TSX = 30_000;
 
 describe('only an explicit yes confirms a change on aws', () => {
@@ -84,7 +84,7 @@ describe('no AWS credentials for TARGET=aws', () => {
     // Prepare: no credentials anywhere the SDK looks (no files, no instance metadata)
     const noCredentials = { AWS_REGION: 'eu-central-1', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
     // Act
-    const finished = await run(tsx, [join('scripts', 'seed.ts'), '--target', 'aws', '--count', '1'], noCredentials);
+    const finished = await run(process.execPath, withTsx(join('scripts', 'seed.ts'), '--target', 'aws', '--count', '1'), noCredentials);
     // Assess
     expect(finished.code).toBe(2);
     expect(finished.stderr).toContain('no AWS credentials were found for TARGET=aws: sign in (`aws sso login --profile <name>`, then AWS_PROFILE=<name>)');
@@ -94,7 +94,7 @@ describe('no AWS credentials for TARGET=aws', () => {
     // Prepare: a profile in neither shared file (a typo, or another machine's)
     const noSuchProfile = { AWS_REGION: 'eu-central-1', AWS_PROFILE: 'nosuch', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
     // Act
-    const finished = await run(tsx, [join('scripts', 'seed.ts'), '--target', 'aws', '--count', '1'], noSuchProfile);
+    const finished = await run(process.execPath, withTsx(join('scripts', 'seed.ts'), '--target', 'aws', '--count', '1'), noSuchProfile);
     // Assess
     expect(finished.code).toBe(2);
     expect(finished.stderr).toContain(
@@ -110,7 +110,7 @@ describe('a script run by hand, as the README shows (node --import tsx scripts/<
     const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _hidden, ...outsideMake } = isolatedEnv();
     const noCredentials = { AWS_REGION: 'eu-central-1', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
     // Act
-    const finished = await runCommand(tsx, [join('scripts', 'seed.ts'), '--target', 'aws', '--count', '1'], { ...outsideMake, ...noCredentials });
+    const finished = await runCommand(process.execPath, withTsx(join('scripts', 'seed.ts'), '--target', 'aws', '--count', '1'), { ...outsideMake, ...noCredentials });
     // Assess
     expect(finished.stderr).toContain('no AWS credentials were found for TARGET=aws');
     expect(finished.stderr).not.toContain('NodeVersionSupportWarning');
