@@ -8,10 +8,10 @@ import { TargetName } from './targets.js';
 /** `outputClosed`: the output's reader went away mid-run (`… | head`), the code a process ended by SIGPIPE reports. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130, outputClosed: 141 } as const;
 
-/** A wrong command line or set-up: the script exits with ExitCode.usage. */
 /** What a thrown value says: an Error's message, anything else as a string. */
 export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** A wrong command line or set-up: the script exits with ExitCode.usage. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
