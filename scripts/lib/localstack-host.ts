@@ -83,8 +83,8 @@ async function stopGroup(pid: number): Promise<boolean> {
   // inits first, and LocalStack, taking that for a crash of the function under way, then waited for ever on its own
   // gateway during its shutdown.
   signal(pid, 'SIGTERM');
-  // The runner ends as soon as LocalStack's runtime returns (host.py's run_then_exit); a runtime that never returns is
-  // not waited for for ever.
+  // The runner ends as soon as LocalStack's runtime returns (host.py's run_then_exit); one whose runtime never
+  // returns is killed after the grace.
   const ended = await waitFor('LocalStack to stop', async () => (processAlive(pid) ? undefined : true), { timeoutMs: STOP_GRACE_MS, intervalMs: 100 }).catch(() => false);
   signal(-pid, 'SIGKILL');
   return !ended;
