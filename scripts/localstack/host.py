@@ -74,6 +74,8 @@ def run_then_exit(run: Callable[[], None]) -> NoReturn:
         code = 0
     except SystemExit as end:
         code = end.code if isinstance(end.code, int) else 0 if end.code is None else 1
+        if end.code is not None and not isinstance(end.code, int):
+            print(end.code, file=sys.stderr)  # as the interpreter prints a message given to sys.exit
     except BaseException:
         traceback.print_exc()
         code = 1

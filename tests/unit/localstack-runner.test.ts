@@ -55,6 +55,13 @@ describe('the kit\'s LocalStack runner once LocalStack\'s runtime has returned',
     expect(ended).toMatchObject({ code: 0, stdout: 'Ready.\n', hung: false });
   }, hangAfterMs + 10_000);
 
+  it('prints the message of a runtime that exited with one and ends with code 1, as Python does', async () => {
+    // Act
+    const ended = await runnerEndingWith('    sys.exit("the gateway could not bind port 4577")');
+    // Assess
+    expect(ended).toEqual({ code: 1, stdout: 'Ready.\n', stderr: 'the gateway could not bind port 4577\n', hung: false });
+  }, hangAfterMs + 10_000);
+
   it('prints the traceback of a runtime that failed and ends with code 1', async () => {
     // Act
     const ended = await runnerEndingWith('    raise RuntimeError("the gateway could not bind")');
