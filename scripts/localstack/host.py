@@ -73,9 +73,11 @@ def run_then_exit(run: Callable[[], None]) -> NoReturn:
         run()
         code = 0
     except SystemExit as end:
-        code = end.code if isinstance(end.code, int) else 0 if end.code is None else 1
-        if end.code is not None and not isinstance(end.code, int):
-            print(end.code, file=sys.stderr)  # as the interpreter prints a message given to sys.exit
+        if end.code is None or isinstance(end.code, int):
+            code = end.code or 0
+        else:  # a message: printed, and the exit fails, as the interpreter does with it
+            print(end.code, file=sys.stderr)
+            code = 1
     except BaseException:
         traceback.print_exc()
         code = 1
