@@ -23,6 +23,8 @@ export type ObjectVersion = {
   readonly key: string;
   readonly versionId: string;
   readonly size: number;
+  /** The ETag as S3 reports it, what a conditional write names (`content` leaves out one that is no MD5: SSE-KMS, SSE-C). */
+  readonly etag?: string;
   readonly lastModified?: Date;
   /** Uploaded in parts (a multipart ETag, "…-N"): its Last-Modified is when its upload began, not when it was written. */
   readonly uploadedInParts: boolean;
@@ -116,6 +118,7 @@ export async function headObjectVersion(s3: S3Client, bucket: string, key: strin
     // An unversioned bucket reports no version id; S3 calls that version "null".
     versionId: found.VersionId ?? 'null',
     size: found.ContentLength ?? 0,
+    etag: found.ETag,
     lastModified: found.LastModified,
     uploadedInParts: isMultipartEtag(found.ETag),
     content: contentFacts(found),

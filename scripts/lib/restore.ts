@@ -3,8 +3,9 @@ import pLimit from 'p-limit';
 import { copyVersion, type CopyMethod } from '../../handler/copy.js';
 import type { Destination } from '../../handler/copy-source.js';
 import { ComparedBy, compareContent, isMultipartEtag, type ContentComparison, type ContentFacts } from '../../handler/content.js';
-import { describeError, isWriteConflict } from '../../handler/errors.js';
+import { describeError, isNotFound, isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
+import type { WriteCondition } from '../../handler/write-condition.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
 import { keyOption } from './aws-cli.js';
 import { asFolder, historyOf, historyPageOf, historyUnder, type VersionEntry } from './bucket-listing.js';
@@ -689,7 +690,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         }
         if (!backup) return skip(SkipReason.noBackup, `no backup of ${request.version ? `version ${request.version}` : 'any version'}${onlyMarkers ? `: ${ONLY_DELETE_MARKERS}` : ''}`);
         const occupant = await occupantOf();
-        const occupiedBy = occupant?.content.etag;
+        const occupiedBy = occupant?.etag;
         const occupiedByVersion = occupant?.versionId;
         const howChosen = { ...(request.at && !then ? { historyGone: true } : {}), ...(otherBytes > 0 ? { passedOver: otherBytes, passedOverSources: otherBytesSources } : {}) };
         // What an earlier run of the same restore wrote, or an untouched file: nothing to do, and no failure, FORCE=1
@@ -731,6 +732,20 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
   );
 }
 
+/** What the destination must still hold for a copy to land: the object the plan saw there, or nothing. Undefined for an overwrite with no ETag to name. */
+function writeConditionOf(item: PlannedRestore): WriteCondition | undefined {
+  if (item.action !== RestoreAction.overwrite) return { ifNoneMatch: '*' };
+  return item.occupiedBy ? { ifMatch: item.occupiedBy } : undefined;
+}
+
+/** Whether the destination holds nothing now (false when that cannot be read). */
+async function destinationGone(s3: S3Client, destination: Destination): Promise<boolean> {
+  return headObjectVersion(s3, destination.bucket, destination.key).then(
+    (now) => now === undefined,
+    () => false,
+  );
+}
+
 /**
  * Carries out a plan (until `signal` interrupts it): server-side copies of the chosen backup versions, with the
  * kit's provenance dropped so that a restore into the inbox is backed up like any upload. A copy lands only where
@@ -753,23 +768,29 @@ export async function executeRestore(
         if (item.action === RestoreAction.skip || !item.backup) return item;
         // Copies that began end (a multipart copy interrupted mid-way would leave its parts behind); no new one begins.
         if (signal?.aborted) return { ...item, action: RestoreAction.skip, skipped: SkipReason.interrupted, reason: 'interrupted before its copy began' };
+        const where = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
+        const overwrite = item.action === RestoreAction.overwrite;
         let source: ObjectVersion | undefined;
         try {
+          const condition = writeConditionOf(item);
+          if (!condition) return { ...item, error: `S3 reported no ETag for what ${where} held at the plan, so the overwrite could not be limited to it: nothing was overwritten` };
           source = await headObjectVersion(s3, backupBucket, item.key, item.backup.versionId);
           if (!source) return { ...item, action: RestoreAction.skip, skipped: SkipReason.backupGone, reason: `backup version ${item.backup.versionId} is gone` };
-          const condition = item.action === RestoreAction.overwrite ? (item.occupiedBy ? { ifMatch: item.occupiedBy } : undefined) : { ifNoneMatch: '*' as const };
           const copy = await copyVersion(s3, settings, source, item.destination, source.metadata, condition);
           return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method };
         } catch (error) {
+          // If-Match finds nothing to match where the object the plan saw was deleted since: S3 answers 404, as for a missing source.
+          if (overwrite && isNotFound(error) && (await destinationGone(s3, item.destination))) {
+            return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: `${where} was deleted since the plan: nothing was written; run it again to restore it there` };
+          }
           if (isWriteConflict(error)) {
-            const where = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
             // Written meanwhile with this backup's bytes (the same restore run twice at once): nothing to do, as in the plan.
             const now = await headObjectVersion(s3, item.destination.bucket, item.destination.key).catch(() => undefined);
             const comparison = now && source && holdsBytesOf(source.content, now);
             if (comparison) {
               return { ...item, action: RestoreAction.skip, skipped: SkipReason.alreadyThere, reason: `${where} was written meanwhile with this backup's bytes (${comparison.detail}): nothing to do` };
             }
-            const reason = item.action === RestoreAction.overwrite
+            const reason = overwrite
               ? `${where} changed since the plan: nothing was overwritten; run it again to see what it holds now`
               : `${where} was written meanwhile: nothing was overwritten; run it again to see what it holds now`;
             return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason };

@@ -759,6 +759,57 @@ describe('executeRestore', () => {
     ]);
   });
 
+  it('overwrites an SSE-KMS object only as the plan saw it: its ETag is no MD5, yet the write names it', async () => {
+    // Prepare: FORCE=1 plans to overwrite an SSE-KMS object; another is written there while the owner answers
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.createBucket('other');
+    model.put('the-backups', 'docs/a.txt', { body: 'backup bytes', metadata: { 'source-version-id': 'v-src' } });
+    const writeThere = (body: string) => {
+      const seed = model.put('seed', body, { body });
+      model.copyObject({ Bucket: 'other', Key: 'docs/a.txt', CopySource: `seed/${body}?versionId=${seed}`, ServerSideEncryption: 'aws:kms' });
+      return model.latest('other', 'docs/a.txt')!;
+    };
+    const planned = writeThere('what the plan saw');
+    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', to: 'other', force: true });
+    const newer = writeThere('written since the plan');
+    // Act
+    const results = await executeRestore(s3 as unknown as S3Client, copySettingsOf({}), 'the-backups', plan);
+    // Assess
+    expect(plan.map((item) => [item.action, item.occupiedBy])).toEqual([[RestoreAction.overwrite, planned.etag]]);
+    expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { Bucket: 'other', IfMatch: planned.etag });
+    expect(results.map((result) => result.skipped)).toEqual([SkipReason.writtenMeanwhile]);
+    expect(model.latest('other', 'docs/a.txt')!.versionId).toBe(newer.versionId);
+  });
+
+  it('overwrites nothing it has no ETag to name, and says so as a failure', async () => {
+    // Prepare: an overwrite planned without what the destination held
+    const unnamed: PlannedRestore = { ...planned('a.txt'), action: RestoreAction.overwrite };
+    // Act
+    const results = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [unnamed]);
+    // Assess
+    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+    expect(results.map((result) => result.error)).toEqual(['S3 reported no ETag for what s3://the-inbox/a.txt held at the plan, so the overwrite could not be limited to it: nothing was overwritten']);
+  });
+
+  it('says of a destination deleted since the plan that it was, not that the copy failed: S3 answers If-Match with 404 there', async () => {
+    // Prepare: FORCE=1 plans to overwrite an object, which is deleted before the copy
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.createBucket('other');
+    model.put('the-backups', 'docs/a.txt', { body: 'backup bytes', metadata: { 'source-version-id': 'v-src' } });
+    model.put('other', 'docs/a.txt', { body: 'what the plan saw' });
+    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { key: 'docs/a.txt', to: 'other', force: true });
+    model.deleteKey('other', 'docs/a.txt');
+    // Act
+    const results = await executeRestore(s3 as unknown as S3Client, copySettingsOf({}), 'the-backups', plan);
+    // Assess
+    expect(results.map((result) => [result.skipped, result.reason, result.error])).toEqual([
+      [SkipReason.writtenMeanwhile, 's3://other/docs/a.txt was deleted since the plan: nothing was written; run it again to restore it there', undefined],
+    ]);
+    expect(model.latest('other', 'docs/a.txt')!.deleteMarker).toBe(true);
+  });
+
   it('counts a destination written meanwhile with the backup’s bytes as done: the same restore run twice at once', async () => {
     // Prepare: both destinations were empty at the plan; another restore of the same backups wrote a.txt first, and
     // something else wrote b.txt
