@@ -106,6 +106,12 @@ export async function copyVersion(
 }
 
 /**
+ * The MD5 of no bytes. S3 refuses a PutObject with neither Content-MD5 nor a checksum into a bucket with a default
+ * Object Lock retention (BackupObjectLockDays), and the clients compute checksums only where S3 requires one.
+ */
+const EMPTY_BODY_MD5 = '1B2M2Y8AsgTpgAmY7PhCfg==';
+
+/**
  * Writes an empty version as a CopyObject would have: its content headers, `metadata`, its tags (read from the
  * version, as a copy in parts reads them) and SSE-S3, under the write condition.
  */
@@ -121,6 +127,7 @@ async function putEmpty(
     Bucket: destination.bucket,
     Key: destination.key,
     Body: new Uint8Array(0),
+    ContentMD5: EMPTY_BODY_MD5,
     ...source.headers,
     Metadata: { ...metadata },
     Tagging: taggingHeader(tagging.TagSet ?? []),
