@@ -14,6 +14,7 @@ import {
   type Stack,
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
+import { isDeepStrictEqual } from 'node:util';
 import { UsageError } from './cli.js';
 import type { Parameters } from './parameters.js';
 import { verbsCanRun } from './stack-state.js';
@@ -91,6 +92,12 @@ export async function madeFromKitTemplate(cf: CloudFormationClient, stack: Stack
     return false;
   }
   return typeof declared === 'object' && declared !== null && KIT_STACK_OUTPUTS.every((name) => name in declared);
+}
+
+/** Whether a stack was last deployed from the template `text`, compared as parsed (CloudFormation may answer in another form). */
+export async function deployedFromTemplate(cf: CloudFormationClient, stackName: string, text: string): Promise<boolean> {
+  const response = await cf.send(new GetTemplateCommand({ StackName: stackName }));
+  return isDeepStrictEqual(parseTemplate(response.TemplateBody ?? ''), parseTemplate(text));
 }
 
 /**

@@ -1,5 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
+import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeploymentFailed, type DeploymentOptions } from '../../scripts/lib/deployment.js';
+import { readTemplateText } from '../../scripts/lib/template.js';
 import { permissionError } from '../../scripts/matrix/cases/5-permission-error.js';
 import { matrixContext } from './support/matrix-context.js';
 
@@ -24,6 +27,12 @@ vi.mock('../../scripts/lib/deployment.js', async (importOriginal) => {
   };
 });
 
+const cloudFormation = mockClient(CloudFormationClient);
+beforeEach(async () => {
+  cloudFormation.reset();
+  cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: await readTemplateText() });
+});
+
 describe('case 5 where IAM is enforced, its deploy failing on drift', () => {
   it('says what drifted: the DRIFT lines its error names are in its reason, where the case kept them to itself', async () => {
     // Prepare: a stack that runs this checkout's artefact
@@ -33,5 +42,18 @@ describe('case 5 where IAM is enforced, its deploy failing on drift', () => {
     // Assess
     await expect(verdict).rejects.toThrow(DeploymentFailed);
     await expect(verdict).rejects.toThrow(`on the DRIFT lines: ${DRIFT_LINE.trim()}`);
+  });
+});
+
+describe('case 5 where IAM is enforced, the stack deployed from another template', () => {
+  it('redeploys nothing: its redeploys would put the checkout’s template live, unlinted and unconfirmed (on AWS the matrix deploys nothing first)', async () => {
+    // Prepare: the stack runs this checkout's artefact, and its template is an older one, in JSON as CloudFormation may answer
+    cloudFormation.on(GetTemplateCommand, { StackName: 'backup-kit' }).resolves({ TemplateBody: JSON.stringify({ Resources: { Inbox: { Type: 'AWS::S3::Bucket' } } }) });
+    const context = { ...matrixContext({ iamEnforced: true, settleAfterRoleChangeMs: 0 }), parameters: { FunctionTimeoutSeconds: '60', ArtifactKey: `backup-kit/handler-${SHA256}.zip` } };
+    // Act
+    const verdict = await permissionError.run(context);
+    // Assess
+    expect(verdict.outcome).toBe('FAIL');
+    expect(verdict.reason).toBe("the stack was deployed from another template than this checkout's cloudformation/template.yaml, which the case's redeploys would put live unchecked: deploy it first (make deploy TARGET=embedded), then run the matrix");
   });
 });

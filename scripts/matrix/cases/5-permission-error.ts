@@ -1,6 +1,9 @@
 import { artefactKey } from '../../lib/artefact.js';
 import { artefactFor, deploy, requestableParameters } from '../../lib/deployment.js';
+import { stackNameOf } from '../../lib/parameters.js';
+import { deployedFromTemplate } from '../../lib/stack.js';
 import { deployVerb } from '../../lib/stack-state.js';
+import { readTemplateText } from '../../lib/template.js';
 import { functionLogLines } from '../../lib/observe.js';
 import { backupOf, loggedLine, setEnvironment, sleep, upload } from '../checks.js';
 import { fail, pass, simulated, type MatrixCase, type MatrixContext, type Verdict } from '../types.js';
@@ -39,6 +42,10 @@ async function withoutPublishPermission(context: MatrixContext, key: string): Pr
   const local = artefactKey((await artefactFor(context.target)).artefact);
   if (context.parameters.ArtifactKey !== local) {
     return fail(`the stack runs ${context.parameters.ArtifactKey}, not this checkout's ${local}: deploy it first (${deployVerb(context.target)}), then run the matrix`);
+  }
+  // Nor a template that no deploy linted and showed: on AWS the matrix does not deploy first.
+  if (!(await deployedFromTemplate(context.clients.cloudFormation, stackNameOf(context.parameters), await readTemplateText()))) {
+    return fail(`the stack was deployed from another template than this checkout's cloudformation/template.yaml, which the case's redeploys would put live unchecked: deploy it first (${deployVerb(context.target)}), then run the matrix`);
   }
   const redeploy = async (allowed: string) => {
     const lines: string[] = [];
