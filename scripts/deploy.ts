@@ -50,7 +50,7 @@ run(async () => {
         confirmCodeRepair: () => ask('Put this artefact back on the function?'),
       }),
     });
-    for (const reminder of remindersAfterDeploy(target, deployment.action)) console.log(reminder);
+    for (const reminder of await remindersAfterDeploy(target, deployment)) console.log(reminder);
     const warnings = deployment.drift.filter((check) => check.status === DriftStatus.warn).length;
     console.log(`deployed ${deployment.stackName} to ${target.name}${warnings ? ` with ${warnings} warning(s): the warn lines above` : ''}`);
     return ExitCode.ok;
