@@ -51,7 +51,7 @@ export async function keptBackupBucketParameter(
   }
   // Only the account's own bucket is taken over: another's would receive every backup.
   if (!(await bucketExists(clients.s3, bucket, owner))) return 'false';
-  if (failedCreate && parametersOf(failedCreate).KeptBackupBucket !== 'true' && (await madeByFailedCreate(clients, bucket, failedCreate)) && (await removedIfEmpty(clients.s3, bucket, owner))) {
+  if (failedCreate && (await madeByFailedCreate(clients, bucket, failedCreate)) && (await removedIfEmpty(clients.s3, bucket, owner))) {
     log(`removed s3://${bucket}: the failed create of ${failedCreate.StackName ?? 'the stack'} made it, and it holds nothing; the stack creates it again`);
     return 'false';
   }
@@ -93,10 +93,11 @@ export async function backupsKeptUnderOtherPrefixes(clients: Clients, stackName:
 }
 
 /**
- * Whether the bucket is the one the failed create made: that stack is still there as it was read (not replaced
+ * Whether the bucket is the one the failed create made, not one it took over: that stack is still there as it was read (not replaced
  * meanwhile by another deploy, whose new stack made the bucket), and the bucket was created after it.
  */
-async function madeByFailedCreate(clients: Clients, bucket: string, failedCreate: Stack): Promise<boolean> {
+export async function madeByFailedCreate(clients: Clients, bucket: string, failedCreate: Stack): Promise<boolean> {
+  if (parametersOf(failedCreate).KeptBackupBucket === 'true') return false;
   const now = await describeStack(clients.cloudFormation, failedCreate.StackName ?? '');
   if (!now || now.StackId !== failedCreate.StackId || now.StackStatus !== 'ROLLBACK_COMPLETE' || !failedCreate.CreationTime) return false;
   const listed = await clients.s3.send(new ListBucketsCommand({ Prefix: bucket }));
@@ -106,7 +107,7 @@ async function madeByFailedCreate(clients: Clients, bucket: string, failedCreate
 }
 
 /** Deletes the bucket when it holds nothing (S3 refuses to delete one that holds a version or a delete marker). */
-async function removedIfEmpty(s3: Clients['s3'], bucket: string, owner: string): Promise<boolean> {
+export async function removedIfEmpty(s3: Clients['s3'], bucket: string, owner: string): Promise<boolean> {
   try {
     await s3.send(new DeleteBucketCommand({ Bucket: bucket, ExpectedBucketOwner: owner }));
     // The stack creates the name again at once: S3 refuses that while the name still shows (OperationAborted).

@@ -9,7 +9,7 @@ import type { Clients } from './clients.js';
 import { findStack, noStack, stackTiming } from './deployed-stack.js';
 import type { Parameters } from './parameters.js';
 import { projectRoot } from './paths.js';
-import { backupBucketFor } from './kept-backups.js';
+import { backupBucketFor, madeByFailedCreate, removedIfEmpty } from './kept-backups.js';
 import { deleteStack, describeStack, madeFromKitTemplate, NOT_THE_KITS, parametersOf, StackOperationFailed, type Log } from './stack.js';
 import { outputsOrResources } from './stack-resources.js';
 import { deletable, failedDestroyAdvice, needsRecovery, recoveryAdvice, verbsCanRun } from './stack-state.js';
@@ -185,6 +185,10 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     const deleted = await emptyBucket(clients.s3, bucket).catch(ignoreMissingBucket);
     log(`emptied s3://${bucket} (${versionsAndMarkers(deleted)})`);
   }
+  // A failed create's own backup bucket is no earlier stack's: kept, the next stack would take it over for its whole
+  // life, its retention and lock fixed. Asked while the stack is still there to tell; removed below if it holds nothing.
+  const failedCreatesOwn =
+    stack?.StackStatus === 'ROLLBACK_COMPLETE' && !options.deleteBackups && (await madeByFailedCreate(clients, backupBucket, stack)) ? await backupBucketFor(target, clients, stackName) : undefined;
   if (stack) {
     await deleteEmptiedStack(target, clients, stackName, outputs.AuditTrailBucketName, log);
     log(`deleted stack ${stackName} on ${target.name}`);
@@ -199,6 +203,10 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     const deleted = await deleteBucket(clients.s3, backupBucket);
     log(`deleted s3://${backupBucket} and its ${versionsAndMarkers(deleted, 'backup ')}, for good`);
     return { stackName, stackDeleted: Boolean(stack), backupBucket };
+  }
+  if (failedCreatesOwn?.bucket === backupBucket && (await removedIfEmpty(clients.s3, backupBucket, failedCreatesOwn.owner))) {
+    log(`removed s3://${backupBucket}: the failed create of ${stackName} made it, and it holds nothing; the next deploy creates it again`);
+    return { stackName, stackDeleted: true, backupBucket };
   }
   const kept = await countVersions(clients.s3, backupBucket);
   // The bucket is named after the stack's prefix: a deploy under another NamePrefix creates a bucket of its own.

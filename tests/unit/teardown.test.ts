@@ -14,6 +14,7 @@ import {
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListObjectVersionsCommand,
   S3Client,
   type ObjectVersion,
@@ -50,6 +51,8 @@ let deleteOutcomes: ReadonlyArray<'DELETE_FAILED' | 'DELETE_COMPLETE'>;
 let deliveredDuringDelete: number[];
 /** Buckets that another account owns: bucket names are global. */
 let othersBuckets: Set<string>;
+/** When a bucket was created, as ListBuckets gives it (long ago unless a test says). */
+let bucketsCreated: Map<string, Date>;
 
 const log = (key: string): ObjectVersion => ({ Key: key, VersionId: 'null' });
 /** What the delete numbered `index` (from 0) does: the last outcome given holds for every later one. */
@@ -76,6 +79,10 @@ beforeEach(() => {
   deleteOutcomes = ['DELETE_COMPLETE'];
   deliveredDuringDelete = [];
   othersBuckets = new Set();
+  bucketsCreated = new Map();
+  s3.on(ListBucketsCommand).callsFake(({ Prefix }: { Prefix?: string }) => ({
+    Buckets: [...buckets.keys()].filter((name) => name.startsWith(Prefix ?? '')).map((Name) => ({ Name, CreationDate: bucketsCreated.get(Name) ?? new Date(0) })),
+  }));
   sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
   s3.on(GetObjectLockConfigurationCommand).rejects(awsError('ObjectLockConfigurationNotFoundError', 404));
   s3.on(HeadBucketCommand).callsFake(({ Bucket, ExpectedBucketOwner }: { Bucket: string; ExpectedBucketOwner?: string }) => {
@@ -224,6 +231,29 @@ describe('destroy', () => {
     // Assess
     expect(teardown.stackDeleted).toBe(true);
     expect(deletes).toBe(1);
+  });
+
+  it('removes the backup bucket a failed create made and left empty, which the next stack would otherwise take over for its life, and keeps one with backups', async () => {
+    // Prepare: the create was rolled back after it made the backup bucket, empty the first time, with a version the second
+    const failedCreate = { StackName: 'backup-kit', StackId: 'stack-1', StackStatus: 'ROLLBACK_COMPLETE', CreationTime: new Date(Date.now() - 60_000), Parameters: [{ ParameterKey: 'KeptBackupBucket', ParameterValue: 'false' }] } as Stack;
+    cloudFormation.on(DescribeStacksCommand).callsFake(() => {
+      if (deletes % 2 === 0) return { Stacks: [failedCreate] };
+      throw new Error('Stack with id backup-kit does not exist');
+    });
+    cloudFormation.on(GetTemplateCommand).resolves({ TemplateBody: await readTemplateText() });
+    bucketsCreated.set(KIT_BACKUP, new Date());
+    buckets.set(KIT_BACKUP, []);
+    const lines: string[] = [];
+    // Act
+    const emptied = await tearDown(target, clients, { deleteBackups: false, log: (line) => lines.push(line) });
+    buckets.set(KIT_BACKUP, [log('photo.jpg')]);
+    deletes = 0;
+    const withBackups = await tearDown(target, clients, { deleteBackups: false, log: () => undefined });
+    // Assess
+    expect(emptied).toEqual({ stackName: 'backup-kit', stackDeleted: true, backupBucket: KIT_BACKUP });
+    expect(lines.at(-1)).toBe(`removed s3://${KIT_BACKUP}: the failed create of backup-kit made it, and it holds nothing; the next deploy creates it again`);
+    expect(withBackups.keptBackupVersions).toBe(1);
+    expect(buckets.has(KIT_BACKUP)).toBe(true);
   });
 
   it('deletes the backups an earlier stack kept when asked to, with no stack left', async () => {
