@@ -6,6 +6,7 @@ import { parseOverrides } from './lib/parameters.js';
 import { resolveTarget, TargetName, type TargetName as Name } from './lib/targets.js';
 import { templatePath } from './lib/paths.js';
 import { templateLintFindings } from './lib/template-lint.js';
+import { readTemplateText } from './lib/template.js';
 
 const program = scriptCommand('deploy', 'Build (when stale; on aws a stale zip is refused, as it is not the one tested), upload and deploy the stack to a target, then prove the artefact and check drift.')
   .addOption(targetOption())
@@ -27,6 +28,8 @@ run(async () => {
   const onAws = target.name === TargetName.aws;
   // Production gets the template `make lint` passed: an edit since (a misspelt property, a wrong value) is refused
   // here, before AWS is asked anything, rather than by a stack rolling back. Checked for the region it goes to.
+  // Read once: what is deployed is what was linted, not a later save of the file.
+  const templateText = await readTemplateText();
   if (onAws) {
     const findings = templateLintFindings(templatePath, target.region);
     if (findings) {
@@ -35,12 +38,16 @@ run(async () => {
         `cfn-lint finds cloudformation/template.yaml wrong for ${target.region} (above): nothing was changed on AWS; fix the template (\`make lint\` runs the same check, for AWS_REGION when it is set) and deploy again`,
       );
     }
+    if ((await readTemplateText()) !== templateText) {
+      throw new UsageError('cloudformation/template.yaml changed while cfn-lint checked it: nothing was changed on AWS; deploy again once it is saved');
+    }
   }
   const ask = async (question: string) => options.yes || confirm(question);
   try {
     const deployment = await deploy(target, {
       overrides,
       deleteAuditLogs: options.deleteAuditLogs,
+      templateText,
       ...(onAws && {
         confirmStart: async (plan: DeploymentPlan) => {
           console.log(`deploying to AWS account ${plan.account} (${plan.identity}), region ${plan.region}, stack ${plan.stackName}, artefact sha256 ${plan.artefactSha256}`);

@@ -48,6 +48,8 @@ export type DeploymentOptions = {
   readonly confirmCodeRepair?: () => Promise<boolean>;
   /** Lets a deploy that turns the audit trail off delete the audit logs in its bucket; without it such a deploy is refused. */
   readonly deleteAuditLogs?: boolean;
+  /** The template's text as checked before the deploy (cfn-lint, for AWS): deployed as it was, not read again. */
+  readonly templateText?: string;
 };
 
 export type Deployment = {
@@ -109,7 +111,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     );
   }
   const identity = await identifyAccount(target, clients);
-  const templateBody = await readTemplateText();
+  const templateBody = options.templateText ?? (await readTemplateText());
   const template = parseTemplate(templateBody);
   const unresolved = referenceProblem(template);
   if (unresolved) {

@@ -177,6 +177,18 @@ describe('a template with a typo in a reference', () => {
   });
 });
 
+describe('a template given as it was checked', () => {
+  it('is the one deployed, not the file read again: a save after the lint is not deployed unchecked', async () => {
+    // Prepare: the text the lint saw has a typo; the file on disk is the good template
+    sts.on(GetCallerIdentityCommand).resolves({ Account: '123456789012', Arn: 'arn:aws:iam::123456789012:user/owner' });
+    const checked = (await readTemplateText()).replace('TOPIC_ARN: !Ref ReceiptTopic', 'TOPIC_ARN: !Ref ReceiptTopicc');
+    // Act
+    const deployed = deploy(embeddedTarget('http://127.0.0.1:9'), { templateText: checked, log: () => undefined });
+    // Assess
+    await expect(deployed).rejects.toThrow('Unresolved resource dependencies [ReceiptTopicc]');
+  });
+});
+
 describe('a stack of the same name that is not one of the kit\'s', () => {
   it('is refused before anything is written: updating it would replace its resources with the kit\'s', async () => {
     // Prepare: someone else's stack named as the parameter file names the kit's (its NamePrefix)
