@@ -93,8 +93,8 @@ export async function backupsKeptUnderOtherPrefixes(clients: Clients, stackName:
 }
 
 /**
- * Whether the bucket is the one the failed create made, not one it took over: that stack is still there as it was read (not replaced
- * meanwhile by another deploy, whose new stack made the bucket), and the bucket was created after it.
+ * Whether the bucket is the one the failed create made, not one it took over: that stack is still there as it was
+ * read (not replaced meanwhile by another deploy, whose new stack made the bucket), and the bucket was created after it.
  */
 export async function madeByFailedCreate(clients: Clients, bucket: string, failedCreate: Stack): Promise<boolean> {
   if (parametersOf(failedCreate).KeptBackupBucket === 'true') return false;

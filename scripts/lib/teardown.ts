@@ -187,8 +187,8 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   }
   // A failed create's own backup bucket is no earlier stack's: kept, the next stack would take it over for its whole
   // life, its retention and lock fixed. Asked while the stack is still there to tell; removed below if it holds nothing.
-  const failedCreatesOwn =
-    stack?.StackStatus === 'ROLLBACK_COMPLETE' && !options.deleteBackups && (await madeByFailedCreate(clients, backupBucket, stack)) ? await backupBucketFor(target, clients, stackName) : undefined;
+  const madeByThisCreate = stack?.StackStatus === 'ROLLBACK_COMPLETE' && !options.deleteBackups && (await madeByFailedCreate(clients, backupBucket, stack));
+  const failedCreatesOwn = madeByThisCreate ? await backupBucketFor(target, clients, stackName) : undefined;
   if (stack) {
     await deleteEmptiedStack(target, clients, stackName, outputs.AuditTrailBucketName, log);
     log(`deleted stack ${stackName} on ${target.name}`);
