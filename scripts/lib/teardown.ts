@@ -187,8 +187,7 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
   }
   // A failed create's own backup bucket is no earlier stack's: kept, the next stack would take it over for its whole
   // life, its retention and lock fixed. Asked while the stack is still there to tell; removed below if it holds nothing.
-  const madeByThisCreate = stack?.StackStatus === 'ROLLBACK_COMPLETE' && !options.deleteBackups && (await madeByFailedCreate(clients, backupBucket, stack));
-  const failedCreatesOwn = madeByThisCreate ? await backupBucketFor(target, clients, stackName) : undefined;
+  const failedCreatesOwn = stack?.StackStatus === 'ROLLBACK_COMPLETE' && !options.deleteBackups && (await madeByFailedCreate(clients, backupBucket, stack));
   if (stack) {
     await deleteEmptiedStack(target, clients, stackName, outputs.AuditTrailBucketName, log);
     log(`deleted stack ${stackName} on ${target.name}`);
@@ -204,7 +203,8 @@ export async function tearDown(target: Target, clients: Clients, options: Teardo
     log(`deleted s3://${backupBucket} and its ${versionsAndMarkers(deleted, 'backup ')}, for good`);
     return { stackName, stackDeleted: Boolean(stack), backupBucket };
   }
-  if (failedCreatesOwn?.bucket === backupBucket && (await removedIfEmpty(clients.s3, backupBucket, failedCreatesOwn.owner))) {
+  // The bucket is the caller's (ListBuckets found it), named by the stack or, without outputs, by the account already.
+  if (failedCreatesOwn && (await removedIfEmpty(clients.s3, backupBucket, owner ?? (await backupBucketFor(target, clients, stackName)).owner))) {
     log(`removed s3://${backupBucket}: the failed create of ${stackName} made it, and it holds nothing; the next deploy creates it again`);
     return { stackName, stackDeleted: true, backupBucket };
   }
