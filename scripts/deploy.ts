@@ -27,8 +27,8 @@ run(async () => {
   const target = await resolveTarget(options.target, { checkReachable: true });
   const onAws = target.name === TargetName.aws;
   // Production gets the template `make lint` passed: an edit since (a misspelt property, a wrong value) is refused
-  // here, before AWS is asked anything, rather than by a stack rolling back. Checked for the region it goes to.
-  // Read once: what is deployed is what was linted, not a later save of the file.
+  // here, before AWS is asked anything, rather than by a stack rolling back. Checked for the region it goes to, and
+  // read once: what is deployed is the text that was linted, not a later save of the file.
   const templateText = await readTemplateText();
   if (onAws) {
     const findings = templateLintFindings(templatePath, target.region);
