@@ -186,10 +186,8 @@ class RecordBackup {
     const { key } = this.record;
     let copied: Copied | undefined;
     let copies = 0;
-    let lastHeld: BackupVersion | undefined;
     for (let round = 1; round <= MAX_ROUNDS_PER_RECORD; round += 1) {
       const [held, firstLook] = await Promise.all([headBackup(s3, config.backupBucket, key), headCurrentVersion(s3, config.inboxBucket, key)]);
-      lastHeld = held;
       // A condition on the backup's ETag guards a copy only if the inbox was read after the backup.
       const current = inboxMayBeOlderThanBackup(held, firstLook) ? await headCurrentVersion(s3, config.inboxBucket, key) : firstLook;
       if (current === undefined) {
@@ -244,8 +242,9 @@ class RecordBackup {
       copied = copy;
       if (!(await this.receiptAndLookAgain(copy, lookBack))) return Outcome.copied;
     }
-    // A record that copied nothing has no receipt a retry could send twice, and the retry reads the key afresh.
-    if (copied && (await this.leftToOvertaker(lastHeld, copies))) return Outcome.copied;
+    // A record that copied nothing has no receipt a retry could send twice, and the retry reads the key afresh. The last
+    // round's read of the backup came before that round's copy landed or lost its condition: it shows what lies below.
+    if (copied && (await this.leftToOvertaker(await headBackup(s3, config.backupBucket, key), copies))) return Outcome.copied;
     throw new Error(`${key}: its backup or inbox version kept changing during ${MAX_ROUNDS_PER_RECORD} rounds of reads and conditional copies`);
   }
 

@@ -604,6 +604,33 @@ describe('concurrent deliveries', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.leftToOvertaker, key: 'contended-later.txt', overtakenBy: 'request-2', copies: 1 }));
   });
 
+  it('fails a key for a retry when its own copy of the eighth round landed last, not leaving it to the request whose copy lies below', async () => {
+    // Prepare: every read of the inbox finds a newer version; request-2 lands a copy before each of this request's
+    // first seven, so that each loses its condition; the eighth lands on top of request-2's last
+    const deps = dependencies();
+    model.put(INBOX, 'contended-last.txt');
+    model.onHead = (bucket, key) => {
+      if (bucket === INBOX) model.put(INBOX, key);
+    };
+    let copies = 0;
+    s3.on(CopyObjectCommand).callsFake((input) => {
+      copies += 1;
+      if (copies === 8) return model.copyObject(input);
+      const current = model.latest(INBOX, 'contended-last.txt')!.versionId;
+      model.put(BACKUP, 'contended-last.txt', { metadata: { [BackupMetadata.sourceVersionId]: current, [BackupMetadata.requestId]: 'request-2' } });
+      throw awsError('PreconditionFailed', 412);
+    });
+    const waits: number[] = [];
+    // Act
+    const run = createHandler({ ...deps, pause: async (ms: number) => void waits.push(ms) })(eventFor('contended-last.txt'), invocation);
+    // Assess: its copy is the backup's latest, the newer version it found is its own to back up, and no request is named
+    await expect(run).rejects.toThrow(RetryableBackupError);
+    expect(model.latest(BACKUP, 'contended-last.txt')?.metadata[BackupMetadata.requestId]).not.toBe('request-2');
+    expect(waits).toHaveLength(1);
+    expect(deps.logged()).not.toContainEqual(expect.objectContaining({ message: LogMessage.leftToOvertaker }));
+    expect(receiptsFor('contended-last.txt')).toHaveLength(1);
+  });
+
   it('gives up on a key whose backup changes before every conditional copy, after eight rounds, so that the event is retried', async () => {
     // Prepare: every copy loses its condition to another writer
     const deps = dependencies();
