@@ -6,6 +6,9 @@ export type FaultSettings = {
   readonly throttle?: number;
   readonly server_error?: number;
   readonly drop_events?: number;
+  readonly duplicate_events?: number;
+  readonly delay_events?: number;
+  readonly delay_ms?: number;
   readonly hold_ms?: number;
   readonly hold_operation?: string | null;
   readonly kill_operation?: string | null;
@@ -14,10 +17,13 @@ export type FaultSettings = {
 /** The faults the settings have on, spelled as the PUT that sets them; empty when none is. */
 export function faultsOn(settings: FaultSettings): string[] {
   const { throttle = 0, server_error: serverError = 0, drop_events: dropEvents = 0, hold_ms: holdMs = 0, hold_operation: holdOperation, kill_operation: killOperation } = settings;
+  const { duplicate_events: duplicateEvents = 0, delay_events: delayEvents = 0, delay_ms: delayMs = 0 } = settings;
   return [
     ...(throttle > 0 ? [`throttle ${throttle}`] : []),
     ...(serverError > 0 ? [`serverError ${serverError}`] : []),
     ...(dropEvents > 0 ? [`dropEvents ${dropEvents}`] : []),
+    ...(duplicateEvents > 0 ? [`duplicateEvents ${duplicateEvents}`] : []),
+    ...(delayEvents > 0 && delayMs > 0 ? [`delayEvents ${delayEvents} (${delayMs} ms)`] : []),
     ...(holdMs > 0 ? [`holdNext ${holdMs} ms${holdOperation ? ` (${holdOperation})` : ''}`] : []),
     ...(killOperation ? [`killNext (${killOperation})`] : []),
   ];

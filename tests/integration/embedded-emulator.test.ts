@@ -6,6 +6,7 @@ import {
   GetBucketOwnershipControlsCommand,
   GetBucketVersioningCommand,
   GetPublicAccessBlockCommand,
+  ListObjectVersionsCommand,
   PutBucketNotificationConfigurationCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
@@ -692,6 +693,68 @@ describe('a deleted function', () => {
     const log = await started().emulator.log();
     expect(log).toContain(`[lambda] ${FunctionName}`);
     expect(log).toMatch(new RegExp(`\\[lambda-async\\] ${FunctionName}: event \\S+ dropped after 1 attempts: the function was deleted`));
+  });
+});
+
+describe("S3's at-least-once, unordered delivery, on request", () => {
+  const faults = (method: 'PUT' | 'GET' | 'DELETE', settings?: object) => emulatorFaults(started().emulator, method, settings);
+  const backupVersionsOf = async (key: string) => {
+    const { s3, outputs } = live();
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: outputs.BackupBucketName, Prefix: key }));
+    return (listed.Versions ?? []).filter((version) => version.Key === key);
+  };
+
+  it('delivers an event twice, each delivery a request of its own, and the function copies once and sends one receipt', async () => {
+    // Prepare
+    const clients = live();
+    const probe = await createReceiptProbe(clients, clients.outputs.ReceiptTopicArn, `kit-it-twice-${Date.now()}`);
+    const key = `twice/${Date.now()}.txt`;
+    const since = Date.now();
+    await faults('PUT', { duplicateEvents: 1 });
+    try {
+      // Act
+      await clients.s3.send(new PutObjectCommand({ Bucket: clients.outputs.InboxBucketName, Key: key, Body: 'delivered twice' }));
+      const { counts } = await faults('GET');
+      await faults('DELETE');
+      await emulatorQuiet(started().emulator);
+      // Assess
+      const decisions = await decisionsAbout(key, since, 2);
+      expect(counts.duplicated_events).toBe(1);
+      expect(decisions.map((decision) => decision.outcome).sort()).toEqual([Outcome.copied, Outcome.skipCopy].sort());
+      expect(new Set(decisions.map((decision) => decision.function_request_id)).size).toBe(2);
+      expect(await backupVersionsOf(key)).toHaveLength(1);
+      expect(await probe.receiptsFor(key, 1_000)).toHaveLength(1);
+    } finally {
+      await faults('DELETE');
+      await probe.dispose();
+    }
+  });
+
+  it("delivers an event late, after a newer version's, which the function backs up and the late event does not overwrite", async () => {
+    // Prepare: the first version's event comes 1.5 s late; the second's at once
+    const { s3, outputs } = live();
+    const key = `late/${Date.now()}.txt`;
+    const since = Date.now();
+    await faults('PUT', { delayEvents: { share: 1, ms: 1_500 } });
+    let newer: string | undefined;
+    try {
+      // Act
+      await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'first' }));
+      const { counts } = await faults('DELETE');
+      newer = (await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'second' }))).VersionId;
+      await emulatorQuiet(started().emulator);
+      // Assess: the late event found its key backed up at a newer version than its own, and left it
+      const decisions = await decisionsAbout(key, since, 2);
+      expect(counts.delayed_events).toBe(1);
+      expect(decisions.map((decision) => decision.outcome)).toEqual([Outcome.copied, Outcome.staleEvent]);
+      const backups = await backupVersionsOf(key);
+      expect(backups).toHaveLength(1);
+      const latest = await s3.send(new GetObjectCommand({ Bucket: outputs.BackupBucketName, Key: key }));
+      expect(latest.Metadata?.[BackupMetadata.sourceVersionId]).toBe(newer);
+      expect(await latest.Body?.transformToString()).toBe('second');
+    } finally {
+      await faults('DELETE');
+    }
   });
 });
 

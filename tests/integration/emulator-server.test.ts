@@ -208,7 +208,7 @@ describe('the launcher', () => {
     await faults('PUT', JSON.stringify({ throttle: 0.5 }));
     // Act
     const answers = await Promise.all(
-      ['not json', '[1]', '{"throttle": 2}', '{"throtle": 0.1}', '{"holdNext": {"ms": "4000"}}', '{"killNext": {"operation": 7}}', '{"seed": [1]}', '{"holdNext": {"ms": 10, "operaton": "CopyObject"}}'].map(async (body) => {
+      ['not json', '[1]', '{"throttle": 2}', '{"throtle": 0.1}', '{"holdNext": {"ms": "4000"}}', '{"killNext": {"operation": 7}}', '{"seed": [1]}', '{"holdNext": {"ms": 10, "operaton": "CopyObject"}}', '{"duplicateEvents": 1.5}', '{"delayEvents": {"share": 1}}', '{"delayEvents": {"share": 0.5, "ms": -1}}', '{"delayEvents": 0.5}'].map(async (body) => {
         const response = await faults('PUT', body);
         return { status: response.status, error: ((await response.json()) as { error: string }).error };
       }),
@@ -216,7 +216,7 @@ describe('the launcher', () => {
     const kept = (await (await faults('GET')).json()) as { throttle: number };
     await faults('DELETE');
     // Assess
-    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400, 400, 400, 400]);
+    expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(400));
     expect(answers.map((answer) => answer.error.split(':')[0])).toEqual([
       'the body is not JSON (Expecting value',
       'the body must be a JSON object',
@@ -226,6 +226,10 @@ describe('the launcher', () => {
       'killNext.operation must be an operation name such as CopyObject',
       'seed must be a number or a string',
       'unknown field(s) operaton in holdNext',
+      'duplicateEvents must be a share between 0 and 1',
+      'delayEvents needs both its share and its ms, e.g. {"share"',
+      'delayEvents.ms must be a whole number of milliseconds',
+      'holdNext, killNext and delayEvents must be objects, e.g. {"ms"',
     ]);
     expect(kept.throttle).toBe(0.5);
   });

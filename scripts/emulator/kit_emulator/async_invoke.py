@@ -52,8 +52,8 @@ class _Event:
 
 
 class AsyncInvoker:
-    """Runs asynchronous events on a few workers. An event waiting for its retry holds no worker (a timer puts it
-    back in the queue), so a failing function does not hold back the events of others."""
+    """Runs asynchronous events on a few workers. An event waiting for its retry, or for a late delivery (faults.py),
+    holds no worker (a timer puts it in the queue), so a failing function does not hold back the events of others."""
 
     def __init__(self, workers: int = 8) -> None:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lambda-async")
@@ -69,7 +69,7 @@ class AsyncInvoker:
             return self._pending
 
     def shutdown(self) -> None:
-        """Stops delivering: queued events are not run, and an event waiting for a retry gives up at once."""
+        """Stops delivering: queued events are not run, and an event waiting for a retry or its late delivery gives up at once."""
         with self._lock:
             self._stopping.set()
             pending = self._pending
@@ -82,14 +82,19 @@ class AsyncInvoker:
             print(f"[lambda-async] the emulator is stopping: {pending} event(s) not yet delivered are dropped",
                   file=sys.stderr, flush=True)
 
-    def submit(self, fn: Any, payload: Any) -> None:
+    def submit(self, fn: Any, payload: Any, delay_s: float = 0.0) -> None:
+        """Queues an event, or after `delay_s` (it counts as pending meanwhile)."""
         with self._lock:
             if self._stopping.is_set():
                 print(f"[lambda-async] {fn.function_name}: an event arrived while the emulator is stopping and is not delivered",
                       file=sys.stderr, flush=True)
                 return
             self._pending += 1
-        self._queue(_Event(fn, payload, time.monotonic()))
+        event = _Event(fn, payload, time.monotonic())
+        if delay_s > 0:
+            self._queue_later(event, delay_s)
+        else:
+            self._queue(event)
 
     def _queue(self, event: _Event) -> None:
         # Checked and submitted under the lock that shutdown() takes: no event reaches a shut executor.
@@ -120,7 +125,10 @@ class AsyncInvoker:
         if retry_in is None:
             self._finished()
             return
-        timer = threading.Timer(retry_in, self._retry, args=(event,))
+        self._queue_later(event, retry_in)
+
+    def _queue_later(self, event: _Event, delay_s: float) -> None:
+        timer = threading.Timer(delay_s, self._due, args=(event,))
         timer.daemon = True  # a retry must not keep the process alive
         with self._lock:
             stopping = self._stopping.is_set()
@@ -131,7 +139,7 @@ class AsyncInvoker:
             return
         timer.start()
 
-    def _retry(self, event: _Event) -> None:
+    def _due(self, event: _Event) -> None:
         with self._lock:
             mine = self._waiting.pop(event.request_id, None)
         if mine:  # shutdown() took it otherwise, and said so

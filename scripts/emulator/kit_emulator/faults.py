@@ -7,9 +7,12 @@ InternalFailure. One request can also be held for a while (longer than the funct
 invocation time out mid-flight) and then served, and the process that sends one request can be killed
 (SIGKILL, found through the request's TCP connection), e.g. right between a copy and its receipt. A share of
 S3 event notifications can be dropped, as one S3 never delivered would be (an event past its maximum age is
-not that: Lambda sends it to the on-failure destination). Nothing changes until a test asks:
+not that: Lambda sends it to the on-failure destination); S3 delivers at least once and unordered, so a share
+can be delivered twice, and a share of the deliveries to functions can come late, overtaken by later events.
+Nothing changes until a test asks:
 
   PUT /_backup-kit/faults  {"throttle": 0.2, "serverError": 0.1, "dropEvents": 0.05, "seed": 7,
+                            "duplicateEvents": 0.1, "delayEvents": {"share": 0.2, "ms": 1500},
                             "holdNext": {"ms": 4000, "operation": "CopyObject"},
                             "killNext": {"operation": "Publish"}}
   GET /_backup-kit/faults  → the settings and what was injected so far;  DELETE → no more faults.
@@ -45,6 +48,8 @@ class Counts:
     held: int = 0
     killed: int = 0
     dropped_events: int = 0
+    duplicated_events: int = 0
+    delayed_events: int = 0
 
 
 @dataclass
@@ -52,6 +57,9 @@ class Settings:
     throttle: float = 0.0
     server_error: float = 0.0
     drop_events: float = 0.0
+    duplicate_events: float = 0.0
+    delay_events: float = 0.0
+    delay_ms: int = 0
     hold_ms: int = 0
     hold_operation: str | None = None
     kill_operation: str | None = None
@@ -76,6 +84,23 @@ class FaultInjector:
                 self._settings.counts.dropped_events += 1
                 return True
             return False
+
+    def duplicates_event(self) -> bool:
+        """Whether the next S3 event notification (one not dropped) is delivered twice."""
+        with self._lock:
+            if self._settings.duplicate_events and self._random.random() < self._settings.duplicate_events:
+                self._settings.counts.duplicated_events += 1
+                return True
+            return False
+
+    def delivery_delay_s(self) -> float:
+        """How late the next delivery of an S3 event to a function comes, in seconds (0: at once)."""
+        with self._lock:
+            settings = self._settings
+            if settings.delay_events and settings.delay_ms and self._random.random() < settings.delay_events:
+                settings.counts.delayed_events += 1
+                return settings.delay_ms / 1000
+            return 0.0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         assert self._app is not None, "faults.wrap() sets the application"
@@ -155,15 +180,19 @@ def _parse_settings(body: bytes) -> tuple[Settings, Any]:
         raise InvalidFaults(f"the body is not JSON ({error})") from error
     if not isinstance(given, dict):
         raise InvalidFaults("the body must be a JSON object")
-    unknown = sorted(set(given) - {"throttle", "serverError", "dropEvents", "seed", "holdNext", "killNext"})
+    unknown = sorted(set(given) - {"throttle", "serverError", "dropEvents", "duplicateEvents", "delayEvents", "seed", "holdNext", "killNext"})
     if unknown:
         raise InvalidFaults(f"unknown field(s) {', '.join(unknown)}")
 
-    def share(name: str) -> float:
-        value = given.get(name, 0)
+    def share(name: str, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
             raise InvalidFaults(f"{name} must be a share between 0 and 1")
         return float(value)
+
+    def milliseconds(name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvalidFaults(f"{name} must be a whole number of milliseconds")
+        return value
 
     def operation(value: Any, name: str) -> str | None:
         if value is not None and not isinstance(value, str):
@@ -173,20 +202,22 @@ def _parse_settings(body: bytes) -> tuple[Settings, Any]:
     seed = given.get("seed")
     if isinstance(seed, bool) or not (seed is None or isinstance(seed, (int, float, str))):
         raise InvalidFaults("seed must be a number or a string")
-    hold, kill = given.get("holdNext") or {}, given.get("killNext") or {}
-    if not isinstance(hold, dict) or not isinstance(kill, dict):
-        raise InvalidFaults('holdNext and killNext must be objects, e.g. {"ms": 4000, "operation": "CopyObject"}')
-    for name, nested, allowed in (("holdNext", hold, {"ms", "operation"}), ("killNext", kill, {"operation"})):
+    hold, kill, delay = given.get("holdNext") or {}, given.get("killNext") or {}, given.get("delayEvents") or {}
+    if not isinstance(hold, dict) or not isinstance(kill, dict) or not isinstance(delay, dict):
+        raise InvalidFaults('holdNext, killNext and delayEvents must be objects, e.g. {"ms": 4000, "operation": "CopyObject"}, {"share": 0.2, "ms": 1500}')
+    for name, nested, allowed in (("holdNext", hold, {"ms", "operation"}), ("killNext", kill, {"operation"}), ("delayEvents", delay, {"share", "ms"})):
         if set(nested) - allowed:
             raise InvalidFaults(f"unknown field(s) {', '.join(sorted(set(nested) - allowed))} in {name}")
-    hold_ms = hold.get("ms", 0)
-    if isinstance(hold_ms, bool) or not isinstance(hold_ms, int) or hold_ms < 0:
-        raise InvalidFaults("holdNext.ms must be a whole number of milliseconds")
+    if bool(delay) and set(delay) != {"share", "ms"}:
+        raise InvalidFaults('delayEvents needs both its share and its ms, e.g. {"share": 0.2, "ms": 1500}')
     return Settings(
-        throttle=share("throttle"),
-        server_error=share("serverError"),
-        drop_events=share("dropEvents"),
-        hold_ms=hold_ms,
+        throttle=share("throttle", given.get("throttle", 0)),
+        server_error=share("serverError", given.get("serverError", 0)),
+        drop_events=share("dropEvents", given.get("dropEvents", 0)),
+        duplicate_events=share("duplicateEvents", given.get("duplicateEvents", 0)),
+        delay_events=share("delayEvents.share", delay.get("share", 0)),
+        delay_ms=milliseconds("delayEvents.ms", delay.get("ms", 0)),
+        hold_ms=milliseconds("holdNext.ms", hold.get("ms", 0)),
         hold_operation=operation(hold.get("operation"), "holdNext"),
         kill_operation=operation(kill.get("operation"), "killNext"),
     ), seed

@@ -7,11 +7,13 @@ CompleteMultipartUpload event. Here every record carries the version id (on vers
 that grows with every write and the key as S3 encodes it, functions are invoked asynchronously after the
 request returns, and a multipart upload fires exactly one event. moto sends a PutObject's event before the
 object has its metadata and tags: every event is delivered once the write that raised it is complete
-(s3_key_locks.py).
+(s3_key_locks.py). The faults set on request (faults.py) drop events, deliver them twice, or make their deliveries to
+functions late, as S3 delivers at least once and unordered.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 import sys
@@ -58,12 +60,12 @@ def send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, ke
         return
     # The sequencer and the bodies are taken now, in the order of the key's writes; the deliveries wait.
     sequencer = _next_sequencer()
-    deliveries = [
-        functools.partial(_invoke_function, account_id, bucket.name, notification.arn, _event_body(event_name, bucket, key, notification.id, sequencer))
+    to_functions = [
+        (notification.arn, _event_body(event_name, bucket, key, notification.id, sequencer))
         for notification in config.cloud_function
         if notification.matches(event_name, key.name)
     ]
-    deliveries += [
+    deliveries = [
         functools.partial(notifications._send_sqs_message, account_id, _event_body(event_name, bucket, key, notification.id, sequencer),
                           notification.arn.split(":")[-1], notification.arn.split(":")[3])
         for notification in config.queue
@@ -77,17 +79,23 @@ def send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, ke
     ]
     if config.event_bridge is not None:
         deliveries.append(functools.partial(notifications._send_event_bridge_message, account_id, bucket, event_name, key))
-    if not deliveries:
+    if not to_functions and not deliveries:
         return
     # Drawn only for an event that has somewhere to go: a dropped event is one a consumer would have received.
     if faults.drops_event():
         print(f"[s3-events] dropped the event of {bucket.name}/{key.name} (fault injection)", file=sys.stderr, flush=True)
         return
-    for deliver in deliveries:
-        deliver_after_write(deliver)
+    for delivery in range(2 if faults.duplicates_event() else 1):
+        if delivery > 0:
+            print(f"[s3-events] the event of {bucket.name}/{key.name} goes out twice (fault injection)", file=sys.stderr, flush=True)
+        for function_arn, body in to_functions:
+            # Each delivery is an event of its own to Lambda, which gives it a request id of its own.
+            deliver_after_write(functools.partial(_invoke_function, account_id, bucket.name, function_arn, copy.deepcopy(body), faults.delivery_delay_s()))
+        for deliver in deliveries:
+            deliver_after_write(deliver)
 
 
-def _invoke_function(account_id: str, bucket_name: str, function_arn: str, body: dict[str, Any]) -> None:
+def _invoke_function(account_id: str, bucket_name: str, function_arn: str, body: dict[str, Any], delay_s: float = 0.0) -> None:
     # S3 does not fail the write when its destination is gone, and Lambda refuses a delivery the function's policy no
     # longer allows (a permission removed since the notification was set): either way, the log says so.
     fn, refusal = destination(account_id, bucket_name, function_arn)
@@ -95,7 +103,7 @@ def _invoke_function(account_id: str, bucket_name: str, function_arn: str, body:
         print(f"[s3-events] cannot deliver to {function_arn}: {refusal}", file=sys.stderr, flush=True)
         return
     # S3 invokes asynchronously: the write has returned before the function runs.
-    invoker.submit(fn, body)
+    invoker.submit(fn, body, delay_s)
 
 
 def install() -> None:
