@@ -39,8 +39,9 @@ beforeEach(() => printEmulatorLogOnFailure(() => stack));
 
 describe('a fault storm', () => {
   it('loses nothing: after retries, redrive and reconcile every key is backed up, current, and every backed-up version has a receipt', async () => {
-    // Prepare: throttling and 5xx on a share of the function's requests, a share of S3 events lost, one
-    // invocation held past its timeout, and one function process killed between a copy and its receipt
+    // Prepare: throttling and 5xx on a share of the function's requests, a share of S3 events lost, a share
+    // delivered twice and a share late, one invocation held past its timeout, and one function process killed
+    // between a copy and its receipt
     const { s3, sqs, lambda, logs, outputs, probe, buckets } = live();
     const started = Date.now();
     const prefix = `storm-${started}/`;
@@ -48,6 +49,8 @@ describe('a fault storm', () => {
       throttle: 0.15,
       serverError: 0.1,
       dropEvents: 0.03,
+      duplicateEvents: 0.1,
+      delayEvents: { share: 0.1, ms: 800 },
       seed: 7,
       holdNext: { ms: (TIMEOUT_SECONDS + 1) * 1000, operation: 'CopyObject' },
       killNext: { operation: 'Publish' },
@@ -100,6 +103,7 @@ describe('a fault storm', () => {
 
     expect(storm.counts).toMatchObject({ held: 1, killed: 1 });
     expect(storm.counts.throttled! + storm.counts.server_errors! + storm.counts.dropped_events!).toBeGreaterThan(0);
+    expect(storm.counts.duplicated_events! * storm.counts.delayed_events!).toBeGreaterThan(0);
     expect(parked.flatMap((p) => p.keys).sort()).toEqual(expect.arrayContaining(outage));
     expect(redriven.filter((r) => r.error)).toEqual([]);
     expect(repairs.length).toBeGreaterThanOrEqual(Math.min(1, storm.counts.dropped_events ?? 0));
