@@ -1,4 +1,5 @@
 import { GetFunctionConfigurationCommand, InvokeCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -41,6 +42,28 @@ describe('stopping the embedded emulator', () => {
     // Assess
     expect(stopped.killed).toBe(false);
     expect(await stack.emulator.log()).toMatch(new RegExp(`\\[lambda-async\\] ${FunctionName}: event \\S+ dropped after 1 attempts: the emulator is stopping`));
+  });
+
+  it('ends at once while an S3 event waits for its late delivery (the delayEvents fault), dropping the event with a log line', async () => {
+    // Prepare: the inbox's events come a minute late
+    const late = await startEmbeddedStack({ namePrefix: 'kit-stop-late-it' });
+    try {
+      const { s3 } = late.deployment.clients;
+      const { BackupFunctionName: FunctionName, InboxBucketName } = late.deployment.outputs;
+      await emulatorFaults(late.emulator, 'PUT', { delayEvents: { share: 1, ms: 60_000 } });
+      await s3.send(new PutObjectCommand({ Bucket: InboxBucketName, Key: 'late.txt', Body: 'its event comes in a minute' }));
+      await waitFor('the event to wait for its delivery', async () => {
+        const health = (await (await fetch(`${late.emulator.endpoint}/_backup-kit/health`)).json()) as { pendingAsyncEvents: number };
+        return health.pendingAsyncEvents === 1 ? true : undefined;
+      }, { timeoutMs: 5_000, intervalMs: 20 });
+      // Act
+      const stopped = await late.emulator.stop();
+      // Assess
+      expect(stopped.killed).toBe(false);
+      expect(await late.emulator.log()).toMatch(new RegExp(`\\[lambda-async\\] ${FunctionName}: event \\S+ dropped after 0 attempts: the emulator is stopping`));
+    } finally {
+      await late.emulator.stop();
+    }
   });
 
   it('ends at once while a function runs, whose invocation answers as a crash', async () => {
