@@ -1,4 +1,5 @@
-import { DeleteFunctionCommand, InvokeCommand, LambdaClient, type Runtime } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, DeleteFunctionCommand, GetFunctionConfigurationCommand, InvokeCommand, LambdaClient, PutFunctionEventInvokeConfigCommand, type Runtime } from '@aws-sdk/client-lambda';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { processAlive } from '../../scripts/lib/process-alive.js';
 import { waitFor } from '../../scripts/lib/wait.js';
 import { processEnded } from '../support/process-ended.js';
 import { createTestFunction, startEmbeddedStack, type EmbeddedStack } from './support/embedded.js';
+import { zipOfFiles } from './support/zip.js';
 import { probeFunctionSource } from './support/probe-function.js';
 
 // The kit's init speaking LocalStack's executor protocol, driven by a stand-in for LocalStack's
@@ -630,6 +632,34 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
     } finally {
       await rm(markerDir, { recursive: true, force: true });
     }
+  });
+
+  it('retries, then parks, an asynchronous event of a function whose code cannot be unpacked, instead of losing it', async () => {
+    // Prepare: a zip that is one (S3 and Lambda take it) whose file's bytes fail their check, and the stack's
+    // failed-events queue as its on-failure destination
+    const { lambda, sqs } = stack!.deployment.clients;
+    const { BackupFunctionName, FailedEventsQueueUrl, FailedEventsQueueArn } = stack!.deployment.outputs;
+    const FunctionName = 'kit-runtime-corrupt-zip';
+    const zip = await zipOfFiles({ 'index.mjs': 'export const handler = async () => "never runs";' });
+    const dataStart = 30 + zip.readUInt16LE(26) + zip.readUInt16LE(28);
+    zip[dataStart] = zip[dataStart]! ^ 0xff;
+    const { Role } = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: BackupFunctionName }));
+    await lambda.send(new CreateFunctionCommand({ FunctionName, Runtime: 'nodejs22.x', Handler: 'index.handler', Role, Code: { ZipFile: zip } }));
+    await lambda.send(new PutFunctionEventInvokeConfigCommand({ FunctionName, MaximumRetryAttempts: 1, DestinationConfig: { OnFailure: { Destination: FailedEventsQueueArn } } }));
+    // Act
+    await lambda.send(new InvokeCommand({ FunctionName, InvocationType: 'Event', Payload: '{"corrupt": true}' }));
+    // Assess: both attempts failed as Lambda's own failure, and the event was parked with them
+    const record = await waitFor('the event to be parked', async () => {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: FailedEventsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const records = Messages.map((message) => JSON.parse(message.Body!) as { requestContext: { functionArn: string; condition: string; approximateInvokeCount: number }; responsePayload: { errorMessage?: string } });
+      return records.find((parked) => parked.requestContext.functionArn.includes(`:${FunctionName}:`));
+    }, { timeoutMs: 15_000 });
+    expect(record.requestContext).toMatchObject({ condition: 'RetriesExhausted', approximateInvokeCount: 2 });
+    expect(record.responsePayload.errorMessage).toMatch(/could not start the runtime of kit-runtime-corrupt-zip: could not unpack its code/);
+    expect(await stack!.emulator.log()).not.toContain('event lost by the emulator');
+    const functions = join(dirname(stack!.emulator.logFile), 'functions');
+    const unpacked = (await readdir(functions, { recursive: true })).filter((name) => name.includes(FunctionName));
+    expect(unpacked, 'no half-unpacked folder is left').toEqual([]);
   });
 
   it('refuses a runtime it cannot run, naming what it can', async () => {

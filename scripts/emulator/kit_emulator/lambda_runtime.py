@@ -137,13 +137,21 @@ def _unpack(code: bytes, directory: Path) -> None:
                 os.chmod(written, mode)
 
 
+class CodeNotUnpacked(Exception):
+    """A function's code could not be unpacked: a full disk, or a zip whose entries do not check out."""
+
+
 def _code_dir(fn: Any) -> Path:
     # moto already holds the zip's digest (the function's CodeSha256, base64); make it a file name.
     digest = base64.b64decode(fn.code_sha_256).hex()
     target = settings.functions_dir / f"{fn.function_name}-{digest[:16]}"
     if not target.exists():
         staging = target.with_name(target.name + f".{uuid.uuid4().hex}")
-        _unpack(fn.code_bytes, staging)
+        try:
+            _unpack(fn.code_bytes, staging)
+        except Exception as error:  # zipfile's own errors, zlib's and the disk's: none may leave half a folder
+            shutil.rmtree(staging, ignore_errors=True)
+            raise CodeNotUnpacked(f"could not unpack its code: {error!r}") from error
         try:
             staging.rename(target)
         except OSError:
@@ -373,6 +381,11 @@ def invoke(fn: Any, event: Any, request_id: str | None = None) -> InvocationResu
         warm = pool.acquire(fn)
     except UnsupportedRuntime as error:
         raise InvalidParameterValueException(str(error)) from error
+    except CodeNotUnpacked as error:
+        # Lambda's own failure to start the runtime, which an asynchronous event counts as a failed attempt (it was
+        # lost instead, as an error of the emulator's); each invocation tries to unpack it again.
+        print(f"[lambda] {fn.function_name} {request_id}: {error}", file=sys.stderr, flush=True)
+        raise RuntimeStartFailed(f"the emulator could not start the runtime of {fn.function_name}: {error}") from error
     try:
         result = warm.environment.invoke(request_id, json.dumps(event).encode(), fn.function_arn, _trace_id())
     except EnvironmentStopped as error:
