@@ -103,6 +103,25 @@ describe("the kit's runtime follows Lambda's Node.js programming model", () => {
     expect(answers.map((answer) => answer.payload)).toEqual([{ from: 'callback' }, { from: 'callback' }]);
   });
 
+  it("logs an error as the managed runtime does: its code and own properties, the stack in lines, and what is no Error wrapped in one", async () => {
+    // Prepare: an SDK-like error (its code, $metadata and $fault are its own properties) and a thrown string
+    const source = `exports.handler = async (event) => {
+      if (event.throw === 'string') throw 'plain string';
+      throw Object.assign(new Error('boom'), { code: 'E_CODE', $fault: 'server', $metadata: { httpStatusCode: 503 } });
+    };`;
+    const name = await createFunction({ 'index.js': source });
+    // Act
+    const [sdkLike, thrownString] = [await invoke(name), await invoke(name, { throw: 'string' })];
+    // Assess: the answers keep the managed runtime's answer shape; the log lines its log shape
+    const logged = (answer: Answer) => JSON.parse(/Invoke Error \t(\{.*\})/.exec(answer.logs)![1]!) as Record<string, unknown>;
+    expect(sdkLike.payload).toMatchObject({ errorType: 'Error', errorMessage: 'boom', trace: expect.any(Array) });
+    expect(logged(sdkLike)).toMatchObject({ errorType: 'Error', errorMessage: 'boom', code: 'E_CODE', $fault: 'server', $metadata: { httpStatusCode: 503 } });
+    expect(logged(sdkLike).stack).toEqual(expect.arrayContaining(['Error: boom']));
+    expect(logged(sdkLike)).not.toHaveProperty('trace');
+    expect(thrownString.payload).toEqual({ errorType: 'string', errorMessage: 'plain string', trace: [] });
+    expect(logged(thrownString)).toMatchObject({ errorType: 'Error', errorMessage: 'plain string' });
+  });
+
   it('answers context.succeed, context.fail and context.done at once', async () => {
     // Prepare
     const source = `exports.handler = (event, context) => {

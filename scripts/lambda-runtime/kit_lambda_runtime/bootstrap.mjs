@@ -122,10 +122,27 @@ function errorShape(error) {
   }
 }
 
+/**
+ * An error as the managed runtime writes it into the log: a value that is no Error wrapped in one, then each Error in
+ * it (its cause included) as its name, message and code, its own enumerable properties (an SDK error's $metadata and
+ * $fault) and its stack in lines. What JSON cannot hold falls back to the answer's shape.
+ */
+function formattedForLog(error) {
+  const withProperties = (value) =>
+    value instanceof Error
+      ? { errorType: value.name, errorMessage: value.message, code: value.code, ...value, ...(typeof value.stack === 'string' ? { stack: value.stack.split('\n') } : {}) }
+      : value;
+  try {
+    return JSON.stringify(error instanceof Error ? error : new Error(error), (_key, value) => withProperties(value));
+  } catch {
+    return JSON.stringify(errorShape(error));
+  }
+}
+
+/** Logs an error nothing caught, as the managed runtime does; returns its shape for the answer. */
 function logError(label, error) {
-  const shape = errorShape(error);
-  console.error(`${label} \t${JSON.stringify({ ...shape, stack: shape.trace })}`);
-  return shape;
+  console.error(`${label} \t${formattedForLog(error)}`);
+  return errorShape(error);
 }
 
 function postError(path, shape, exiting = false) {
@@ -176,14 +193,15 @@ async function fatal(label, error, exitCode) {
   }
 }
 process.on('uncaughtException', (error) => void fatal('Uncaught Exception', error, EXIT_UNCAUGHT_EXCEPTION));
-process.on('unhandledRejection', (reason) => {
+process.on('unhandledRejection', (reason, promise) => {
   let message;
   try {
     message = String(reason);
   } catch {
     message = typeof reason;
   }
-  void fatal('Unhandled Promise Rejection', namedError('Runtime.UnhandledPromiseRejection', message), EXIT_UNHANDLED_REJECTION);
+  // The managed runtime's error keeps the reason and the promise as its own properties, which its log line shows.
+  void fatal('Unhandled Promise Rejection', Object.assign(namedError('Runtime.UnhandledPromiseRejection', message), { reason, promise }), EXIT_UNHANDLED_REJECTION);
 });
 
 /** Whether a package.json above a file says "type": "module" (a node_modules folder or the root ends the search). */
