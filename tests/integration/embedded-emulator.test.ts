@@ -616,7 +616,7 @@ export const handler = async (event, context) => {
     const after = decode((await invoke({})).Payload);
     // Assess
     expect(crashed.FunctionError).toBe('Unhandled');
-    expect(decode(crashed.Payload).errorMessage).toBe('Runtime exited with error: exit status 3');
+    expect(decode(crashed.Payload).errorMessage).toMatch(/^RequestId: \S+ Error: Runtime exited with error: exit status 3$/);
     expect(after.invocations).toBe(1);
   });
 

@@ -258,8 +258,8 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     const crashed = await invoke('req-crash', { crash: true });
     const after = await invoke('req-next', {});
     // Assess
-    expect(crashed.body).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: exit status 3' });
-    expect(crashed.logs).toContain('RequestId: req-crash Error: Runtime exited with error: exit status 3');
+    expect(crashed.body).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'RequestId: req-crash Error: Runtime exited with error: exit status 3' });
+    expect(crashed.logs).toContain('RequestId: req-crash Error: Runtime exited with error: exit status 3\nRuntime.ExitError\n');
     expect(after.body).toMatchObject({ invocations: 1 });
   });
 
@@ -290,7 +290,7 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     const failed = await invoke('req-no-runtime', {});
     // Assess
     expect(failed.outcome).toBe('error');
-    expect(failed.body).toMatchObject({ errorType: 'Runtime.ExitError', errorMessage: expect.stringMatching(/^the runtime could not start: .*No such file or directory/) });
+    expect(failed.body).toMatchObject({ errorType: 'Runtime.ExitError', errorMessage: expect.stringMatching(/^RequestId: req-no-runtime Error: the runtime could not start: .*No such file or directory/) });
     expect(failed.logs).toMatch(/^RequestId: req-no-runtime Error: the runtime could not start: /);
   });
 
@@ -451,7 +451,7 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     const next = await invoke('req-after-exit', {});
     const after = await invoke('req-after-that', {});
     // Assess
-    expect(next).toMatchObject({ outcome: 'error', body: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: exit status 3' } });
+    expect(next).toMatchObject({ outcome: 'error', body: { errorType: 'Runtime.ExitError', errorMessage: 'RequestId: req-after-exit Error: Runtime exited with error: exit status 3' } });
     expect(next.logs).toMatch(/INFO\tleaving[\s\S]*START RequestId: req-after-exit[\s\S]*RequestId: req-after-exit Error: Runtime exited with error: exit status 3/);
     expect(after.outcome).toBe('response');
     expect(after.body.pid).not.toBe(body.pid);
@@ -711,7 +711,7 @@ describe.skipIf(skipReason !== undefined)('the embedded emulator\'s Node runtime
       const response = await invocation;
       // Assess
       expect(response.FunctionError).toBe('Unhandled');
-      expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: signal: killed' });
+      expect(JSON.parse(new TextDecoder().decode(response.Payload))).toEqual({ errorType: 'Runtime.ExitError', errorMessage: expect.stringMatching(/^RequestId: \S+ Error: Runtime exited with error: signal: killed$/) });
     } finally {
       await rm(markerDir, { recursive: true, force: true });
     }

@@ -171,7 +171,7 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
     const crashed = await invoke({ crash: true });
     // Assess
     expect(crashed.functionError).toBe('Unhandled');
-    expect(crashed.body).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited with error: exit status 3' });
+    expect(crashed.body).toEqual({ errorType: 'Runtime.ExitError', errorMessage: expect.stringMatching(/^RequestId: \S+ Error: Runtime exited with error: exit status 3$/) });
   });
 
   it('fails the first invocation after a broken init with the init\'s error, and puts that error in the log group', async () => {

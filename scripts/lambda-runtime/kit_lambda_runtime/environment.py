@@ -147,9 +147,19 @@ def error_payload(error_type: str, message: str) -> bytes:
     return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
 
 
-def crash_line(request_id: str, message: str) -> str:
-    """The log line of an invocation whose runtime ended or never started, as Lambda writes it."""
+def crash_message(request_id: str, message: str) -> str:
+    """The message of an invocation whose runtime ended or never started, as Lambda words its answer and its log."""
     return f"RequestId: {request_id} Error: {message}"
+
+
+def crash_line(request_id: str, message: str) -> str:
+    """The log event of such an invocation, as Lambda writes it: the message, then the error's type on a line of its own."""
+    return f"{crash_message(request_id, message)}\nRuntime.ExitError"
+
+
+def crash_payload(request_id: str, message: str) -> bytes:
+    """The answer to such an invocation, as Lambda gives it."""
+    return error_payload("Runtime.ExitError", crash_message(request_id, message))
 
 
 #: Signal names as Lambda's init writes them (Go's), so that "signal: killed" reads as it does in Lambda's logs.
@@ -357,7 +367,7 @@ class ExecutionEnvironment:
         if runtime.api.idle_error is None and not runtime.api.waiting_for_next:
             self._left_behind = [*lines, (now_ms(), f"{message} (after its last answer: a new runtime starts)")]
             return None
-        answer = runtime.api.idle_error or error_payload("Runtime.ExitError", message)
+        answer = runtime.api.idle_error or crash_payload(request_id, message)
         lines.append(self._start_line(request_id))
         lines.append((now_ms(), crash_line(request_id, message)))
         lines.extend(self._end_lines(request_id, 0.0, runtime.peak_memory_mb))
@@ -433,7 +443,7 @@ class ExecutionEnvironment:
                 lines.extend(runtime.output.drain())
                 lines.append((now_ms(), crash_line(request_id, message)))
                 # An error it met while waiting for this invocation, handed over as it took it, is this one's.
-                answer_body = runtime.api.idle_error or error_payload("Runtime.ExitError", message)
+                answer_body = runtime.api.idle_error or crash_payload(request_id, message)
             else:
                 runtime.kill()
                 runtime.process.wait()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import lifeline
-from .environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec, crash_line, error_payload
+from .environment import EnvironmentStopped, ExecutionEnvironment, FunctionSpec, crash_line, crash_payload
 
 _INIT_ONLY = ("LOCALSTACK_", "KIT_", "PYTHONPATH")
 #: How long LocalStack waits for an invocation's result after sending it (invocation/executor_endpoint.py: Lambda's
@@ -114,7 +114,7 @@ class LocalStackInit:
             message = f"the runtime could not start: {error}"
             print(f"[kit-init] {request_id}: {message}", file=sys.stderr, flush=True)
             logs, outcome = f"{crash_line(request_id, message)}\n", "error"
-            body = error_payload("Runtime.ExitError", message)
+            body = crash_payload(request_id, message)
         try:
             _post_until(f"{self.endpoint}/invocations/{request_id}/logs", json.dumps({"logs": logs}).encode(), deadline)
         except OSError as error:  # its logs lost, the result is still LocalStack's to have
