@@ -44,7 +44,7 @@ export async function recentBackups(
   receipts: (shown: readonly ShownBackup[]) => Promise<ReceiptLog>,
 ): Promise<RecentBackups> {
   const history = await historyUnder(s3, backupBucket);
-  const needle = search.trim().toLowerCase();
+  const needle = search.toLowerCase();
   const kept = [...history.entries()]
     .map(([key, entries]) => ({ key, versions: entries.filter((entry) => !entry.deleteMarker), deletedAt: entries[0]?.deleteMarker ? entries[0].lastModified : undefined }))
     .filter((item): item is { key: string; versions: [VersionEntry, ...VersionEntry[]]; deletedAt: Date | undefined } => item.versions.length > 0);

@@ -31,6 +31,22 @@ describe("the console's list of backed-up keys", () => {
   });
 });
 
+describe("the console's search of backed-up keys", () => {
+  it('matches what was typed, blanks at its ends included, which are what tell a.txt from a.txt followed by a blank', async () => {
+    // Prepare
+    s3.on(ListObjectVersionsCommand).resolves({
+      Versions: ['a.txt', 'a.txt ', 'b c.txt', 'd.txt'].map((Key, index) => ({ Key, VersionId: `v${index}`, IsLatest: true, LastModified: new Date(`2026-11-28T1${index}:00:00Z`), Size: 3 })),
+    });
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 3, Metadata: { 'source-version-id': 'src' } });
+    // Act
+    const [trailing, blank, none] = await Promise.all(['a.txt ', ' ', ''].map((search) => recentBackups(client, 'the-backups', search, 10, async () => noReceipts)));
+    // Assess
+    expect(trailing.keys.map((item) => item.key)).toEqual(['a.txt ']);
+    expect(blank.keys.map((item) => item.key).sort()).toEqual(['a.txt ', 'b c.txt']);
+    expect(none.matching).toBe(4);
+  });
+});
+
 describe("the receipts on the console's list of backed-up keys", () => {
   it('are looked for only for the keys shown, by the source each one names and when it was written', async () => {
     // Prepare: three keys, of which the two newest are shown
