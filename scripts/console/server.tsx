@@ -232,7 +232,8 @@ export function consoleApp({ backend, token, login, reportsDir }: ConsoleAppOpti
     }
     const ask = { key, version, to: field(form, 'to'), force: field(form, 'force') === 'yes', overwriting: field(form, 'overwriting'), overwritingVersion: field(form, 'overwritingVersion') };
     const outcome = await backend.restore(ask);
-    if (outcome.kind === 'confirm') return page(c, <RestoreConfirmPage item={outcome.item} ask={ask} session={session} />);
+    // Asked again after a yes: the destination was written since the question, and nothing was (409, as the README says).
+    if (outcome.kind === 'confirm') return page(c, <RestoreConfirmPage item={outcome.item} ask={ask} session={session} />, ask.force && ask.overwriting !== undefined ? 409 : 200);
     // A bucket/prefix named may be the inbox's own bucket, under a folder: the function backs that copy up too.
     const intoInbox = ask.to === undefined || outcome.results.some((result) => result.destination.bucket === outcome.inboxBucket);
     return page(c, <RestoreDonePage results={outcome.results} intoInbox={intoInbox} session={session} />, restoreStatus(outcome.results));

@@ -39,7 +39,8 @@ describe("the console's search of backed-up keys", () => {
     });
     s3.on(HeadObjectCommand).resolves({ ContentLength: 3, Metadata: { 'source-version-id': 'src' } });
     // Act
-    const [trailing, blank, none] = await Promise.all(['a.txt ', ' ', ''].map((search) => recentBackups(client, 'the-backups', search, 10, async () => noReceipts)));
+    const searchFor = (search: string) => recentBackups(client, 'the-backups', search, 10, async () => noReceipts);
+    const [trailing, blank, none] = await Promise.all([searchFor('a.txt '), searchFor(' '), searchFor('')]);
     // Assess
     expect(trailing.keys.map((item) => item.key)).toEqual(['a.txt ']);
     expect(blank.keys.map((item) => item.key).sort()).toEqual(['a.txt ', 'b c.txt']);

@@ -812,9 +812,11 @@ describe('restore asks before it overwrites', () => {
     backend.restore.mockResolvedValueOnce({ kind: 'confirm', item: { ...item, action: RestoreAction.overwrite, skipped: undefined, occupiedBy: '"e2"', occupiedByVersion: 'i2' } });
     backend.restore.mockResolvedValueOnce({ kind: 'confirm', item: { ...item, occupiedBy: '"e1"', occupiedByVersion: 'i1' } });
     // Act
-    const again = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', force: 'yes', overwriting: '"e1"', overwritingVersion: 'i1' }))).text();
-    const first = await (await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1' }))).text();
-    // Assess
+    const againResponse = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', force: 'yes', overwriting: '"e1"', overwritingVersion: 'i1' }));
+    const firstResponse = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1' }));
+    const [again, first] = [await againResponse.text(), await firstResponse.text()];
+    // Assess: a yes not carried out is a conflict; the first question is an answer like any other
+    expect([againResponse.status, firstResponse.status]).toEqual([409, 200]);
     expect(again).toContain('It changed since the question you answered: that showed version i1, it holds version i2 now (a new upload, or another restore). Nothing was written: look again before you overwrite it.');
     expect(again).toContain('<input type="hidden" name="overwritingVersion" value="i2"/>');
     expect(first).not.toContain('It changed since');
