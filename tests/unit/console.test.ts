@@ -429,7 +429,7 @@ describe('a key with a long history', () => {
 });
 
 describe('a key without backups', () => {
-  it('answers its page 404, saying there is no backup of it', async () => {
+  it('answers its page 404, saying there is no backup of it, how keys are matched, and how an upload not backed up gets its backup', async () => {
     // Prepare
     const { app, backend } = fakeBackend();
     backend.keyVersions.mockResolvedValue({ key: 'never.txt', backupBucket: 'backups', versions: [] });
@@ -437,7 +437,9 @@ describe('a key without backups', () => {
     const response = await app.request(pageAt(`/key?key=never.txt`));
     // Assess
     expect(response.status).toBe(404);
-    expect(await response.text()).toContain('no backup of this key');
+    const html = await response.text();
+    expect(html).toContain('no backup of this key. A key is matched exactly, its case and blanks too');
+    expect(html).toContain('a Reconcile with repair backs it up');
   });
 
   it('answers its page and a restore 404 when neither a stack nor a kept backup bucket is there to read', async () => {

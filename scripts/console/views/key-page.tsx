@@ -19,7 +19,11 @@ const PageLinks: FC<{ view: KeyVersions }> = ({ view }) =>
 /** Why a page lists no version: no backup at all, none older than the version it follows, or that version is gone. */
 function nothingListed(view: KeyVersions): string {
   if (view.afterGone) return `backup version ${view.after} is no longer a backup of this key (expired, or deleted): start again from its newest versions`;
-  return view.after === undefined ? 'no backup of this key' : `no backup version older than ${view.after}`;
+  if (view.after !== undefined) return `no backup version older than ${view.after}`;
+  return (
+    'no backup of this key. A key is matched exactly, its case and blanks too: the overview’s search finds keys by any part of their name. ' +
+    'If the inbox holds it, its upload was not backed up: the overview’s Redrive runs its event again if it was parked, and a Reconcile with repair backs it up'
+  );
 }
 
 export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, session }) => (
