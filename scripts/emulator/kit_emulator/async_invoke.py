@@ -129,7 +129,7 @@ class AsyncInvoker:
 
     def _queue_later(self, event: _Event, delay_s: float) -> None:
         timer = threading.Timer(delay_s, self._due, args=(event,))
-        timer.daemon = True  # a retry must not keep the process alive
+        timer.daemon = True  # a waiting event must not keep the process alive
         with self._lock:
             stopping = self._stopping.is_set()
             if not stopping:
