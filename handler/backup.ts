@@ -10,7 +10,7 @@ import { parseS3Event, type ObjectCreated } from './event.js';
 import { requestOf } from './invocation.js';
 import { sendReceipt } from './notify.js';
 import { LogMessage, Outcome, RETRY_PROMISE, type RecordOutcome } from './outcome.js';
-import { provenanceMetadata } from './provenance.js';
+import { isProvenanceKey, provenanceMetadata } from './provenance.js';
 import { ReceiptLedger } from './receipt-ledger.js';
 import { backupVersions, headBackup, headCurrentVersion, headObjectVersion, type BackupVersion, type ObjectVersion } from './source.js';
 import type { WriteCondition } from './write-condition.js';
@@ -153,6 +153,8 @@ type Copied = {
   readonly backupVersionId?: string;
   readonly method: CopyMethod;
   readonly completedAt?: Date;
+  /** The upload's own metadata entries the copy left out (S3's 2 KB), which its receipt names. */
+  readonly metadataLeftOut?: readonly string[];
 };
 
 /**
@@ -331,7 +333,8 @@ class RecordBackup {
         method: result.method,
         parts: result.parts,
       });
-      return { key: source.key, size: source.size, sourceVersionId: source.versionId, backupVersionId: result.backupVersionId, method: result.method };
+      const metadataLeftOut = result.droppedMetadata.filter((name) => !isProvenanceKey(name));
+      return { key: source.key, size: source.size, sourceVersionId: source.versionId, backupVersionId: result.backupVersionId, method: result.method, metadataLeftOut };
     } catch (error) {
       if (isWriteConflict(error)) {
         logger.info(LogMessage.conflict, { outcome: Outcome.copyConflict, key: source.key, sourceVersionId: source.versionId, condition, error });
@@ -446,6 +449,7 @@ class RecordBackup {
         backupVersionId: copy.backupVersionId,
         method: copy.method,
         completedAt: copy.completedAt ?? new Date(),
+        metadataLeftOut: copy.metadataLeftOut,
       });
       this.receipts.add(this.requestId, key, sourceVersionId);
       logger.info(LogMessage.receiptSent, { outcome: Outcome.receiptSent, key, sourceVersionId, messageId, resent });

@@ -14,6 +14,8 @@ export type Receipt = {
   readonly backupVersionId?: string;
   readonly method: string;
   readonly completedAt: Date;
+  /** The upload's metadata entries the backup does without, to stay within S3's 2 KB. */
+  readonly metadataLeftOut?: readonly string[];
 };
 
 /**
@@ -49,6 +51,9 @@ export function messageFor(receipt: Receipt): string {
     `Backup:          s3://${receipt.backupBucket} (version ${receipt.backupVersionId ?? 'unversioned'})`,
     `Copied with:     ${receipt.method}, encrypted with SSE-S3`,
     `Completed at:    ${receipt.completedAt.toISOString()}`,
+    ...(receipt.metadataLeftOut?.length
+      ? [`Not backed up:   its metadata ${receipt.metadataLeftOut.map(shownName).join(', ')} (S3 keeps at most 2 KB of it, the backup's own entries included)`]
+      : []),
   ].join('\n');
 }
 

@@ -27,9 +27,12 @@ export type Provenance = {
 
 const provenanceKeys: ReadonlySet<string> = new Set(Object.values(BackupMetadata));
 
+/** Whether a metadata key is one of the kit's provenance keys, whatever its case. */
+export const isProvenanceKey = (key: string): boolean => provenanceKeys.has(key.toLowerCase());
+
 /** The user metadata without the kit's provenance keys, whatever their case. */
 export function withoutProvenance(metadata: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(metadata).filter(([key]) => !provenanceKeys.has(key.toLowerCase())));
+  return Object.fromEntries(Object.entries(metadata).filter(([key]) => !isProvenanceKey(key)));
 }
 
 /** The provenance a backup version carries (S3 returns metadata keys lower-cased). */

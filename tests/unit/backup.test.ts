@@ -162,6 +162,9 @@ describe('copying a new version', () => {
     expect(backup.content).toEqual(model.latest(INBOX, 'full.txt')!.content);
     expect(backup.metadata).toEqual({ small: 'y'.repeat(132), 'source-version-id': v1, 'backup-request-id': invocation.requestId });
     expect(deps.logged()).toContainEqual(expect.objectContaining({ key: 'full.txt', dropped: ['source-sequencer', 'source-last-modified', 'big'] }));
+    expect(receiptsFor('full.txt').map((receipt) => receipt.Message?.split('\n').pop())).toEqual([
+      "Not backed up:   its metadata big (S3 keeps at most 2 KB of it, the backup's own entries included)",
+    ]);
   });
 
   it('keeps a value S3 returns RFC 2047-encoded that fits as stored, and copies as before where S3 counts it as sent', async () => {

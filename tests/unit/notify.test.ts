@@ -81,6 +81,15 @@ describe('messageFor', () => {
     );
   });
 
+  it('names the metadata the backup does without, each name shown so that it cannot add lines, and says nothing of it otherwise', () => {
+    // Act
+    const leftOut = messageFor({ ...receipt, metadataLeftOut: ['big', 'odd\nname'] });
+    const kept = messageFor({ ...receipt, metadataLeftOut: [] });
+    // Assess
+    expect(leftOut.split('\n').pop()).toBe("Not backed up:   its metadata big, $'odd\\nname' (S3 keeps at most 2 KB of it, the backup's own entries included)");
+    expect(kept).not.toContain('Not backed up');
+  });
+
   it('says so when the backup has no version id, and gives a size under 1 KiB in bytes', () => {
     // Act
     const message = messageFor({ ...receipt, bytes: 512, backupVersionId: undefined });
