@@ -4,7 +4,7 @@ import { ExitCode, run, scriptCommand, UsageError } from './lib/cli.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { isMatrixReport, matrixReportFile, readReportFile } from './lib/report-files.js';
 import { TargetName } from './lib/targets.js';
-import { compareReports, differentBuilds, reportProblems } from './matrix/compare.js';
+import { compareReports, differentBuilds, reportProblems, type CaseComparison } from './matrix/compare.js';
 import { matrixCases, type MatrixReport } from './matrix/run.js';
 
 const targetArgument = (name: string) => new Argument(`<${name}>`).choices(Object.values(TargetName));
@@ -17,7 +17,7 @@ async function readReport(target: TargetName): Promise<MatrixReport> {
   const file = matrixReportFile(reportsDir, target, 'json');
   const report = await readReportFile<MatrixReport>(file, isMatrixReport);
   if (report.state === 'read') {
-    const problems = reportProblems(report.content, target, matrixCases.map((matrixCase) => matrixCase.id));
+    const problems = reportProblems(report.content, target, matrixCases);
     if (problems.length === 0) return report.content;
     throw new UsageError(`the matrix report ${relative(projectRoot, file)} cannot be compared: ${problems.join('; ')}: run \`make matrix TARGET=${target}\` first, which writes it whole`);
   }
@@ -44,7 +44,12 @@ run(async () => {
     console.error(`the outcomes differ:\n${disagreements.map((c) => `  ${c.difference}`).join('\n')}`);
     return ExitCode.failed;
   }
-  const differences = comparison.flatMap((c) => (c.difference ? [`  ${c.difference}`] : []));
-  console.log(`the same behaviour in every case${differences.length > 0 ? `, shown differently in:\n${differences.join('\n')}` : ''}`);
+  const listed = (cases: readonly CaseComparison[]) => cases.map((c) => `  ${c.difference}`).join('\n');
+  const differently = comparison.filter((c) => c.difference && !c.shownByNeither);
+  const neither = comparison.filter((c) => c.shownByNeither);
+  console.log(
+    `the same behaviour in every case${differently.length > 0 ? `, shown differently in:\n${listed(differently)}` : ''}` +
+      (neither.length > 0 ? `\nshown by neither target:\n${listed(neither)}` : ''),
+  );
   return ExitCode.ok;
 });

@@ -11,8 +11,6 @@ import { functionCopy, type UnpackedFunction } from './unpacked-function.js';
 
 /** The user agent mark of the direct client whose calls are the floors. */
 export const FLOOR_AGENT = 'backup-kit-bench-floor';
-/** What the function's SDK adds to its user agent (AWS_EXECUTION_ENV), on the embedded emulator and on Lambda. */
-export const FUNCTION_AGENT = 'exec-env/AWS_Lambda';
 
 export type BenchContext = {
   readonly target: Target;

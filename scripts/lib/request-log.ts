@@ -1,6 +1,9 @@
 import { withinTime } from './http.js';
 import { WaitTimeout } from './wait.js';
 
+/** What a function's SDK adds to its user agent (AWS_EXECUTION_ENV), on the embedded emulator and on Lambda: its requests' mark. */
+export const FUNCTION_AGENT = 'exec-env/AWS_Lambda';
+
 /** One request as the embedded emulator recorded it (scripts/emulator/kit_emulator/request_log.py). */
 export type RequestRecord = {
   /** Epoch milliseconds when the request arrived and when its response had been sent. */

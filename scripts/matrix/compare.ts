@@ -1,13 +1,15 @@
 import { missingCases } from './report.js';
 import { countOutcomes, type MatrixReport } from './run.js';
-import { CaseOutcome, type CaseResult } from './types.js';
+import { CaseOutcome, type CaseResult, type MatrixCase } from './types.js';
 
 /** One case in two reports: whether the targets showed the same behaviour, and what to say where they differ. */
 export type CaseComparison = {
   readonly id: number;
   readonly agree: boolean;
-  /** Set where the outcomes differ: both showed the behaviour (one by an injected fault), or they disagree. */
+  /** Set where the outcomes differ (both showed the behaviour, one by an injected fault, or they disagree), or neither showed it. */
   readonly difference?: string;
+  /** Both targets skipped the case: they agree, and neither showed the behaviour. */
+  readonly shownByNeither?: true;
 };
 
 const shown = (outcome: CaseOutcome) => outcome === CaseOutcome.pass || outcome === CaseOutcome.simulated;
@@ -16,7 +18,7 @@ const shown = (outcome: CaseOutcome) => outcome === CaseOutcome.pass || outcome 
  * Compares two reports case by case. PASS and SIMULATED agree: both showed the behaviour, one of them by an
  * injected fault where the target cannot produce the real cause (the embedded emulator enforces the function's
  * role, LocalStack's free build does not); every other difference is a disagreement, and so is a FAIL on both
- * (failing alike shows no behaviour).
+ * (failing alike shows no behaviour). A SKIP on both agrees, as neither target can show the case, which is said.
  */
 export function compareReports(first: MatrixReport, second: MatrixReport): CaseComparison[] {
   const other = new Map(second.results.map((result) => [result.id, result]));
@@ -29,6 +31,9 @@ export function compareReports(first: MatrixReport, second: MatrixReport): CaseC
     if (!theirs) return { id: mine.id, agree: false, difference: `case ${mine.id} is missing from ${second.target}'s report` };
     const outcomes = `case ${mine.id} ${mine.name}: ${mine.outcome} on ${first.target}, ${theirs.outcome} on ${second.target}`;
     if (mine.outcome === CaseOutcome.fail && theirs.outcome === CaseOutcome.fail) return { id: mine.id, agree: false, difference: outcomes };
+    if (mine.outcome === CaseOutcome.skip && theirs.outcome === CaseOutcome.skip) {
+      return { id: mine.id, agree: true, shownByNeither: true, difference: `${outcomes} (neither showed it: ${reasonOf(mine)})` };
+    }
     if (mine.outcome === theirs.outcome) return { id: mine.id, agree: true };
     if (!shown(mine.outcome) || !shown(theirs.outcome)) return { id: mine.id, agree: false, difference: outcomes };
     const [simulatedOn, simulation] = mine.outcome === CaseOutcome.simulated ? [first.target, mine] : [second.target, theirs];
@@ -37,7 +42,7 @@ export function compareReports(first: MatrixReport, second: MatrixReport): CaseC
   return [...compared, ...missingFromFirst];
 }
 
-const reasonOf = (result: CaseResult) => result.reason ?? 'shown by an injected fault';
+const reasonOf = (result: CaseResult) => result.reason ?? (result.outcome === CaseOutcome.skip ? 'no reason given' : 'shown by an injected fault');
 
 /** A sha256 as the matrix prints it: its first 12 hex digits. */
 export const shortSha = (sha256: string) => `${sha256.slice(0, 12)}…`;
@@ -60,9 +65,12 @@ export function differentBuilds(first: MatrixReport, second: MatrixReport): stri
  * a case twice or one the matrix does not have, counts its results do not give (a file edited by hand), cases
  * missing (a run of some cases, or one stopped with Ctrl-C), or no record of the build it tested (a report from
  * before reports stored it: refused rather than compared, since "the same behaviour" of unknown code is the claim a
- * comparison must not make, and a new run writes it).
+ * comparison must not make, and a new run writes it), or a case SIMULATED that no fault can show (one edited by hand).
  */
-export function reportProblems(report: MatrixReport, target: string, caseIds: readonly number[]): string[] {
+export function reportProblems(report: MatrixReport, target: string, cases: readonly Pick<MatrixCase, 'id' | 'simulable'>[]): string[] {
+  const caseIds = cases.map((matrixCase) => matrixCase.id);
+  const simulable = cases.filter((matrixCase) => matrixCase.simulable).map((matrixCase) => matrixCase.id);
+  const simulatedWrongly = report.results.filter((result) => result.outcome === CaseOutcome.simulated && caseIds.includes(result.id) && !simulable.includes(result.id)).map((result) => result.id);
   const ids = report.results.map((result) => result.id);
   const twice = [...new Set(ids.filter((id, index) => ids.indexOf(id) !== index))];
   const unknown = [...new Set(ids.filter((id) => !caseIds.includes(id)))];
@@ -77,5 +85,6 @@ export function reportProblems(report: MatrixReport, target: string, caseIds: re
     ...(unknown.length > 0 ? [`case(s) ${unknown.join(', ')} are no case of the matrix`] : []),
     ...(countsDiffer ? [`its counts (${tally(report.counts)}) are not those of its results (${tally(counted)})`] : []),
     ...(missing.length > 0 ? [`it lacks case(s) ${missing.join(', ')} (a \`make matrix CASE=…\` run, or one stopped with Ctrl-C)`] : []),
+    ...(simulatedWrongly.length > 0 ? [`case(s) ${simulatedWrongly.join(', ')} are SIMULATED, which only case(s) ${simulable.join(', ') || 'none'} can be`] : []),
   ];
 }

@@ -42,6 +42,8 @@ export type MatrixContext = {
 export type MatrixCase = {
   readonly id: number;
   readonly name: string;
+  /** Set on a case that may show its behaviour by an injected fault (SIMULATED) where a target cannot produce the cause. */
+  readonly simulable?: true;
   run(context: MatrixContext): Promise<Verdict>;
 };
 

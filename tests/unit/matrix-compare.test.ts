@@ -33,7 +33,14 @@ describe('comparing two targets case by case', () => {
     expect(comparison.find((c) => c.id === 5)?.difference).toBe(
       'case 5 case 5: PASS on embedded, SIMULATED on localstack (both showed it; localstack: IAM is not enforced: the topic was made unreachable)',
     );
-    expect(comparison.filter((c) => c.difference)).toHaveLength(1);
+    expect(comparison.filter((c) => c.difference)).toHaveLength(2);
+  });
+
+  it('agrees where both targets SKIP a case, and says that neither showed it, and why', () => {
+    // Act
+    const [comparison] = compareReports(reportOf('embedded', { 8: 'SKIP' }), reportOf('localstack', { 8: 'SKIP' }));
+    // Assess
+    expect(comparison).toEqual({ id: 8, agree: true, shownByNeither: true, difference: 'case 8 case 8: SKIP on embedded, SKIP on localstack (neither showed it: no reason given)' });
   });
 
   it.each([
@@ -86,7 +93,7 @@ describe('two reports of one build', () => {
 });
 
 describe('a report fit to compare', () => {
-  const caseIds = [1, 2, 3];
+  const cases = [{ id: 1 }, { id: 2, simulable: true as const }, { id: 3 }];
   const whole = (target: string): MatrixReport => {
     const report = reportOf(target, { 1: 'PASS', 2: 'PASS', 3: 'SKIP' });
     return { ...report, counts: { PASS: 2, FAIL: 0, SKIP: 1, SIMULATED: 0 } };
@@ -94,7 +101,7 @@ describe('a report fit to compare', () => {
 
   it('is one a matrix run wrote whole for that target', () => {
     // Act
-    const problems = reportProblems(whole('localstack'), 'localstack', caseIds);
+    const problems = reportProblems(whole('localstack'), 'localstack', cases);
     // Assess
     expect(problems).toEqual([]);
   });
@@ -106,7 +113,7 @@ describe('a report fit to compare', () => {
     const doubled = { ...edited, results: [{ ...edited.results[2]!, outcome: 'FAIL' as const }, ...edited.results, { ...edited.results[0]!, id: 9 }] };
     const partial = { ...edited, results: edited.results.slice(0, 2), counts: { PASS: 2, FAIL: 0, SKIP: 0, SIMULATED: 0 } };
     // Act
-    const problems = [copied, doubled, partial].map((report) => reportProblems(report, 'localstack', caseIds));
+    const problems = [copied, doubled, partial].map((report) => reportProblems(report, 'localstack', cases));
     // Assess
     expect(problems).toEqual([
       ["it is embedded's report (its target field), not localstack's"],
@@ -115,11 +122,21 @@ describe('a report fit to compare', () => {
     ]);
   });
 
+  it('is SIMULATED only in a case that may be shown by an injected fault', () => {
+    // Prepare: case 3 cannot be simulated; case 2 can
+    const report = whole('localstack');
+    const edited = { ...report, results: report.results.map((result) => (result.id === 1 ? result : { ...result, outcome: 'SIMULATED' as const })), counts: { PASS: 1, FAIL: 0, SKIP: 0, SIMULATED: 2 } };
+    // Act
+    const problems = reportProblems(edited, 'localstack', cases);
+    // Assess
+    expect(problems).toEqual(['case(s) 3 are SIMULATED, which only case(s) 2 can be']);
+  });
+
   it('says which build it tested: one written before reports stored it cannot be paired with the other', () => {
     // Prepare
     const older = { ...whole('localstack'), artefactSha256: undefined };
     // Act
-    const problems = reportProblems(older, 'localstack', caseIds);
+    const problems = reportProblems(older, 'localstack', cases);
     // Assess
     expect(problems).toEqual(['it does not say which build it tested (no artefactSha256: written before reports stored it)']);
   });

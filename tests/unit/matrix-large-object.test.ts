@@ -9,9 +9,10 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { RequestRecord } from '../../scripts/lib/request-log.js';
 import { LARGE_OBJECT_BYTES, largeObject } from '../../scripts/matrix/cases/3-large-object.js';
-import { BACKUP, MiB } from './support/fixtures.js';
+import { BACKUP, INBOX, MiB } from './support/fixtures.js';
 import { logEvent, matrixContext } from './support/matrix-context.js';
 
 const s3 = mockClient(S3Client);
@@ -38,8 +39,18 @@ function backupServing(sourceOffset: (offset: number) => number) {
   });
 }
 
+/** The embedded emulator's request log of the case's window answers these records of the function's calls. */
+function requestLogHolds(calls: readonly Pick<RequestRecord, 'operation' | 'path'>[]) {
+  const records = calls.map((call, index) => ({ startMs: index, endMs: index, service: 's3', method: 'PUT', status: 200, remotePort: '1', userAgent: 'aws-sdk-js/3 exec-env/AWS_Lambda_nodejs22.x', ...call }));
+  vi.spyOn(globalThis, 'fetch').mockResolvedValue(new Response(JSON.stringify(records)));
+}
+const partCopy = { operation: 'UploadPartCopy', path: `/${BACKUP}/${KEY}` };
+
+afterEach(() => vi.restoreAllMocks());
+
 beforeEach(() => {
   s3.reset();
+  requestLogHolds([partCopy, partCopy]);
   lambda.reset();
   logs.reset();
   // The upload into the inbox, in parts
@@ -47,7 +58,7 @@ beforeEach(() => {
   s3.on(UploadPartCommand).resolves({ ETag: '"part"' });
   s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'v1' });
   // The backup of it: the right length, and the function's account of a copy in two parts
-  s3.on(HeadObjectCommand, { Bucket: BACKUP }).resolves({ Metadata: { 'source-version-id': 'v1' }, ContentLength: LARGE_OBJECT_BYTES, VersionId: 'b1' });
+  s3.on(HeadObjectCommand, { Bucket: BACKUP }).resolves({ Metadata: { 'source-version-id': 'v1' }, ContentLength: LARGE_OBJECT_BYTES, VersionId: 'b1', ServerSideEncryption: 'AES256' });
   lambda.on(GetFunctionConfigurationCommand).resolves({ Environment: { Variables: { MULTIPART_PART_SIZE_BYTES: String(PART_SIZE) } } });
   logs.on(FilterLogEventsCommand).resolves({
     events: [logEvent({ message: 'backup decision', key: KEY, outcome: 'copied', method: 'multipart_copy', parts: 2, durationMs: 900 })],
@@ -74,5 +85,27 @@ describe('case 3, the large object', () => {
     expect(verdict.outcome).toBe('PASS');
     const ranges = s3.commandCalls(GetObjectCommand).map((call) => call.args[0].input.Range);
     expect(ranges).toEqual(['bytes=0-8191', `bytes=${PART_SIZE - 8192}-${PART_SIZE + 8191}`, `bytes=${LARGE_OBJECT_BYTES - 8192}-${LARGE_OBJECT_BYTES - 1}`]);
+  });
+
+  it('fails a copy whose bytes went through the function, though its log says multipart_copy, where the request log shows it', async () => {
+    // Prepare: ranged reads of the inbox and uploads of parts, the right bytes in the end
+    backupServing((offset) => offset);
+    requestLogHolds([{ operation: 'GetObject', path: `/${INBOX}/${KEY}` }, { operation: 'UploadPart', path: `/${BACKUP}/${KEY}` }, { operation: 'UploadPart', path: `/${BACKUP}/${KEY}` }]);
+    // Act
+    const verdict = await largeObject.run(matrixContext());
+    // Assess
+    expect(verdict.outcome).toBe('FAIL');
+    expect(verdict.reason).toBe('the function moved the bytes itself (GetObject, UploadPart, UploadPart): the copy is not server-side (handler/multipart-copy.ts)');
+  });
+
+  it('fails a backup copied in parts that is not encrypted with AES256', async () => {
+    // Prepare
+    backupServing((offset) => offset);
+    s3.on(HeadObjectCommand, { Bucket: BACKUP }).resolves({ Metadata: { 'source-version-id': 'v1' }, ContentLength: LARGE_OBJECT_BYTES, VersionId: 'b1', ServerSideEncryption: 'aws:kms' });
+    // Act
+    const verdict = await largeObject.run(matrixContext());
+    // Assess
+    expect(verdict.outcome).toBe('FAIL');
+    expect(verdict.reason).toBe('the backup copied in parts reports encryption aws:kms, expected AES256 (handler/multipart-copy.ts)');
   });
 });

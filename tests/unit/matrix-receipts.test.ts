@@ -16,7 +16,13 @@ const logs = mockClient(CloudWatchLogsClient);
 const HAPPY_KEY = 'matrix/run-1/1-happy/statement 2026 ü.pdf';
 const DUPLICATE_KEY = 'matrix/run-1/2-duplicate/notes.txt';
 
-const receipt = (key: string, MessageId: string): Receipt => ({ MessageId, Subject: 'Backed up', Message: '', MessageAttributes: { key: { Type: 'String', Value: key } } });
+/** A receipt of the key's upload v1 (193 bytes), backed up as b1. */
+const receipt = (key: string, MessageId: string, sourceVersionId = 'v1'): Receipt => ({
+  MessageId,
+  Subject: 'Backed up',
+  Message: `Backup:          s3://${BACKUP} (version b1)`,
+  MessageAttributes: { key: { Type: 'String', Value: key }, sourceVersionId: { Type: 'String', Value: sourceVersionId }, bytes: { Type: 'Number', Value: '193' } },
+});
 
 /** A probe that heard `receipts` of the key: the first one answers a wait, all of them a count. */
 function heard(receipts: Receipt[]): ReceiptProbe {
@@ -43,6 +49,14 @@ describe('case 1, the happy path', () => {
     const verdict = await happyPath.run(withProbe(heard([receipt(HAPPY_KEY, 'm1')])));
     // Assess
     expect(verdict.outcome).toBe('PASS');
+  });
+
+  it('fails a receipt of the key that names another version than its upload', async () => {
+    // Act
+    const verdict = await happyPath.run(withProbe(heard([receipt(HAPPY_KEY, 'm1', 'v0')])));
+    // Assess
+    expect(verdict.outcome).toBe('FAIL');
+    expect(verdict.reason).toBe('the receipt names source version v0, not v1');
   });
 
   it('fails when one upload brought two receipts: one backed-up version gets one', async () => {

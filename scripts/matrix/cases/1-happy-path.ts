@@ -39,6 +39,16 @@ export const happyPath: MatrixCase = {
     const receipt = await context.probe.receiptFor(key, context.patienceMs);
     if (!receipt) return fail('no receipt reached the probe subscription of the topic', evidence);
     evidence.push(`receipt ${receipt.MessageId}: "${receipt.Subject}"`);
+    // What it tells the owner must be this upload and its backup, not merely some receipt of the key.
+    const attributes = receipt.MessageAttributes ?? {};
+    const told = [
+      [attributes.sourceVersionId?.Value === versionId, `names source version ${attributes.sourceVersionId?.Value}, not ${versionId}`],
+      [attributes.bytes?.Value === String(samplePdf.length), `gives ${attributes.bytes?.Value} bytes, not ${samplePdf.length}`],
+      [receipt.Message.includes(`s3://${context.outputs.BackupBucketName} (version ${backup.VersionId})`), `does not name the backup, s3://${context.outputs.BackupBucketName} version ${backup.VersionId}`],
+    ] as const;
+    const wrong = told.filter(([right]) => !right).map(([, what]) => what);
+    if (wrong.length > 0) return fail(`the receipt ${wrong.join('; ')}`, evidence);
+    evidence.push(`the receipt names source version ${versionId}, ${samplePdf.length} bytes and backup version ${backup.VersionId}`);
     // One backed-up version, one receipt: a second one is a duplicate the owner would be sent.
     const receipts = await settledReceipts(context, key);
     if (receipts.length !== 1) return fail(`the upload brought ${receipts.length} receipts (${receipts.join(', ')}), expected 1: one backed-up version gets one receipt`, evidence);

@@ -1,6 +1,8 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { emulatorRequests, FUNCTION_AGENT } from '../../lib/request-log.js';
+import { TargetName } from '../../lib/targets.js';
 import { backupOf, loggedLine } from '../checks.js';
 import { fail, pass, type MatrixCase, type MatrixContext } from '../types.js';
 import { CopyMethod } from '../../../handler/copy.js';
@@ -57,6 +59,22 @@ async function firstDifference(context: MatrixContext, key: string, versionId: s
   return undefined;
 }
 
+/**
+ * Where the embedded emulator's request log can tell: the function's own requests on the key since `since` show that
+ * its bytes never passed through it (no GetObject, UploadPart or PutObject of it), and that each part was one
+ * UploadPartCopy. Undefined when they do; elsewhere the log line's method is the evidence.
+ */
+async function bytesPassedThroughFunction(context: MatrixContext, key: string, since: number, parts: number): Promise<string | undefined> {
+  if (context.target.name !== TargetName.embedded || !context.target.endpoint) return undefined;
+  const paths = new Set([`/${context.outputs.InboxBucketName}/${key}`, `/${context.outputs.BackupBucketName}/${key}`]);
+  const calls = (await emulatorRequests(context.target.endpoint, since)).filter((call) => call.userAgent.includes(FUNCTION_AGENT) && paths.has(call.path));
+  const carried = calls.filter((call) => ['GetObject', 'UploadPart', 'PutObject'].includes(call.operation));
+  if (carried.length > 0) return `the function moved the bytes itself (${carried.map((call) => call.operation).join(', ')}): the copy is not server-side (handler/multipart-copy.ts)`;
+  const partCopies = calls.filter((call) => call.operation === 'UploadPartCopy' && call.status < 300).length;
+  if (partCopies !== parts) return `the emulator saw ${partCopies} successful UploadPartCopy of the key, where the function logged ${parts} parts`;
+  return undefined;
+}
+
 export const largeObject: MatrixCase = {
   id: 3,
   name: 'large object',
@@ -87,6 +105,12 @@ export const largeObject: MatrixCase = {
     evidence.push(`log: method=${decision.method} parts=${decision.parts} durationMs=${decision.durationMs} (timeout ${timeoutMs} ms)`);
     if (decision.method !== CopyMethod.multipartCopy) return fail(`copied with ${decision.method}, expected a server-side multipart_copy`, evidence);
     if (Number(decision.durationMs) >= timeoutMs) return fail('the copy took longer than the function timeout', evidence);
+    const throughFunction = await bytesPassedThroughFunction(context, key, since, Number(decision.parts));
+    if (throughFunction) return fail(throughFunction, evidence);
+    if (context.target.name === TargetName.embedded) evidence.push(`the emulator's request log: ${decision.parts} UploadPartCopy from the function, and no byte of the key through it`);
+    // The copy in parts sets its encryption itself (CreateMultipartUpload): case 6 checks only CopyObject's.
+    if (backup.ServerSideEncryption !== 'AES256') return fail(`the backup copied in parts reports encryption ${backup.ServerSideEncryption ?? 'none'}, expected AES256 (handler/multipart-copy.ts)`, evidence);
+    evidence.push('backup encrypted with AES256');
     return pass(evidence);
   },
 };

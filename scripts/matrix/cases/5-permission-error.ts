@@ -89,6 +89,7 @@ async function withUnreachableTopic(context: MatrixContext, key: string): Promis
 export const permissionError: MatrixCase = {
   id: 5,
   name: 'permission error',
+  simulable: true,
   async run(context) {
     const key = `${context.prefix}5-permission/diary.txt`;
     return context.target.capabilities.iamEnforced ? withoutPublishPermission(context, key) : withUnreachableTopic(context, key);
