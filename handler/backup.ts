@@ -320,7 +320,8 @@ class RecordBackup {
       requestId: this.requestId,
     });
     try {
-      const result = await copyToBackup(s3, { ...config, timeLeftMs: this.timeLeftMs }, source, provenance, condition);
+      const onUploadLeft = (left: { key: string; uploadId: string; error: unknown }) => logger.warn(LogMessage.uploadLeft, { ...left, sourceVersionId: source.versionId });
+      const result = await copyToBackup(s3, { ...config, timeLeftMs: this.timeLeftMs, onUploadLeft }, source, provenance, condition);
       if (result.droppedMetadata.length > 0) {
         // countedAsSent: S3 refused the copy with the metadata counted as its user guide counts it (RFC 2047 decoded).
         const counted = result.metadataCountedAsSent ? { countedAsSent: true } : {};

@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
 import { isHeaderSectionTooLarge, isMetadataTooLarge } from './errors.js';
 import { fitMetadata, MetadataCount } from './metadata-budget.js';
-import { multipartCopy, taggingHeader } from './multipart-copy.js';
+import { multipartCopy, taggingHeader, type MultipartSettings } from './multipart-copy.js';
 import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
@@ -18,7 +18,7 @@ export type CopyResult = {
   readonly parts: number;
 };
 
-type CopySettings = Pick<Config, 'multipartThresholdBytes' | 'partSizeBytes' | 'copyConcurrency'> & { readonly timeLeftMs?: () => number };
+type CopySettings = Pick<Config, 'multipartThresholdBytes' | 'partSizeBytes' | 'copyConcurrency'> & Pick<MultipartSettings, 'timeLeftMs' | 'onUploadLeft'>;
 
 export function copyMethodFor(size: number, settings: Pick<Config, 'multipartThresholdBytes'>): CopyMethod {
   return size > settings.multipartThresholdBytes ? CopyMethod.multipartCopy : CopyMethod.copyObject;

@@ -47,10 +47,15 @@ export function taggingHeader(tags: readonly Tag[]): string | undefined {
   return new URLSearchParams(tags.map((tag): [string, string] => [tag.Key ?? '', tag.Value ?? ''])).toString();
 }
 
-type MultipartSettings = Pick<Config, 'partSizeBytes' | 'copyConcurrency'> & {
+export type MultipartSettings = Pick<Config, 'partSizeBytes' | 'copyConcurrency'> & {
   /** The function's time left (Lambda's getRemainingTimeInMillis); without it, parts start until the copy is done. */
   readonly timeLeftMs?: () => number;
+  /** Told of an upload that could not be aborted, whose parts stay billed until the bucket's lifecycle rule removes them. */
+  readonly onUploadLeft?: (left: { readonly key: string; readonly uploadId: string; readonly error: unknown }) => void;
 };
+
+/** The wait before the abort of a failed copy is sent once more, beyond the SDK's own retries. */
+const ABORT_RETRY_MS = 500;
 
 /**
  * A copy in parts stopped for want of time. Left to be killed at the timeout, it would have left its parts billed
@@ -116,11 +121,28 @@ export async function multipartCopy(
     );
     return { backupVersionId: completed.VersionId, parts: copied.length };
   } catch (error) {
-    // The original error is what matters; an abort that fails too is cleaned up by the bucket's lifecycle rule.
-    await s3
-      .send(new AbortMultipartUploadCommand({ Bucket: destination.bucket, Key: destination.key, UploadId: uploadId }))
-      .catch(() => undefined);
+    await abortOrReport(s3, settings, destination, uploadId);
+    // The copy's error is what its caller acts on; the abort's own fate is reported beside it.
     throw error;
+  }
+}
+
+/**
+ * Aborts an upload, once more after a pause when the SDK's retries were not enough: a copy fails most often when S3 is
+ * throttling, which fails aborts alike. An upload still left is reported: its parts stay billed until the backup
+ * bucket's lifecycle rule removes them.
+ */
+async function abortOrReport(s3: S3Client, settings: MultipartSettings, destination: Destination, uploadId: string): Promise<void> {
+  const abort = () => s3.send(new AbortMultipartUploadCommand({ Bucket: destination.bucket, Key: destination.key, UploadId: uploadId }));
+  try {
+    await abort();
+  } catch {
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ABORT_RETRY_MS));
+      await abort();
+    } catch (error) {
+      settings.onUploadLeft?.({ key: destination.key, uploadId, error });
+    }
   }
 }
 

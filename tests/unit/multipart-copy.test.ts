@@ -74,6 +74,31 @@ describe('a multipart copy whose part fails', () => {
   });
 });
 
+describe('a multipart copy whose abort fails too', () => {
+  it('sends the abort once more after a pause, and reports an upload it could not abort, so that its billed parts are not left unsaid', async () => {
+    // Prepare: two copies whose only part fails; the first one's abort fails once, the second one's every time
+    const s3 = mockClient(S3Client);
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(CreateMultipartUploadCommand).resolvesOnce({ UploadId: 'u1' }).resolves({ UploadId: 'u2' });
+    s3.on(UploadPartCopyCommand).rejects(awsError('InternalError', 500));
+    s3.on(AbortMultipartUploadCommand, { UploadId: 'u1' }).rejectsOnce(awsError('SlowDown', 503)).resolves({});
+    s3.on(AbortMultipartUploadCommand, { UploadId: 'u2' }).rejects(awsError('SlowDown', 503));
+    const left: { key: string; uploadId: string }[] = [];
+    const settings = { partSizeBytes: 5 * MiB, copyConcurrency: 1, onUploadLeft: ({ key, uploadId }: { key: string; uploadId: string }) => void left.push({ key, uploadId }) };
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 5 * MiB, uploadedInParts: false, content: { size: 5 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const client = new S3Client({ region: 'us-east-1', maxAttempts: 1 });
+    // Act
+    const first = multipartCopy(client, settings, source, { bucket: 'backup', key: 'big.bin' }, {});
+    await expect(first).rejects.toThrow('InternalError');
+    const second = multipartCopy(client, settings, source, { bucket: 'backup', key: 'big.bin' }, {});
+    // Assess: the copy's own error is what is thrown; only the upload still left is reported
+    await expect(second).rejects.toThrow('InternalError');
+    expect(s3.commandCalls(AbortMultipartUploadCommand).map((call) => call.args[0].input.UploadId)).toEqual(['u1', 'u1', 'u2', 'u2']);
+    expect(left).toEqual([{ key: 'big.bin', uploadId: 'u2' }]);
+    s3.restore();
+  });
+});
+
 describe('a multipart copy that runs out of time', () => {
   it('starts no part it may not finish, and aborts the upload once the parts in flight have ended, saying what to raise', async () => {
     // Prepare: five parts, one at a time, each taking 20 s of the function's 60 s; a part starts only while the
