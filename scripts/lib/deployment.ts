@@ -239,6 +239,8 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     throw new StackOperationFailed(`${error.message}\nto recover: ${recoveryAdvice(target, stackName, status)}`);
   });
   if (result.action === 'cancelled') throw new DeploymentCancelled('change set not executed: the stack is unchanged');
+  // When the function last changed: an update may have changed it; the artefact put back below changes it.
+  let functionChangedAt = result.action === 'updated' ? Date.now() : undefined;
   await removeLeftTrailBucket(clients, leavingTrailBucket, options.deleteAuditLogs ?? false, log);
   const rolledBack = condition === StackCondition.rolledBack ? ' (the state its failed last update was rolled back to)' : '';
   log(result.action === 'unchanged' ? `stack ${stackName} is up to date${rolledBack}: nothing to deploy` : `stack ${stackName} ${result.action}`);
@@ -274,6 +276,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     if (deployed.CodeSha256 !== artefact.codeSha256) {
       throw new DeploymentFailed(`identical artefact: NO — ${functionName} still runs CodeSha256 ${deployed.CodeSha256} after the artefact ${artefact.codeSha256} was put back`);
     }
+    functionChangedAt = Date.now();
   }
   log(`identical artefact: yes (CodeSha256 ${deployed.CodeSha256} = sha256 ${artefact.sha256})`);
   // A config the template declares and the update deleted is not made again by a later deploy of an unchanged stack.
@@ -308,5 +311,19 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
       `${drifted.length} live setting(s) differ from the template: ${drifted.map((d) => `${d.resource} ${d.property}`).join(', ')}; ${cause}: set them back to the template's values on the DRIFT lines (with the command a line gives, or the AWS console or CLI${emulators})${keptAdvice}`,
     );
   }
+  await settledAfterChange(target, functionChangedAt, log);
   return { stackName, action: result.action, outputs, parameters, artefact, drift, clients };
+}
+
+/**
+ * Waits, where the target needs it, until a function changed by the deploy takes its events: LocalStack's poller of the
+ * version it replaces drops what it receives while it stops (event_manager.py), and the events it took come back only
+ * after the function's timeout and 60 s more, so an upload right after a deploy was backed up minutes later.
+ */
+async function settledAfterChange(target: Target, changedAt: number | undefined, log: (line: string) => void): Promise<void> {
+  const settleMs = target.capabilities.settleAfterConfigChangeMs;
+  const leftMs = changedAt === undefined ? 0 : changedAt + settleMs - Date.now();
+  if (leftMs <= 0) return;
+  log(`waiting ${(leftMs / 1000).toFixed(1)} s for ${target.name}'s event delivery to move to the changed function`);
+  await new Promise((resolve) => setTimeout(resolve, leftMs));
 }

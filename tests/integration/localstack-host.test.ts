@@ -224,6 +224,18 @@ describe.skipIf(skipReason !== undefined)('LocalStack 4.14.0 in host mode with t
     expect(changed).toContainEqual(expect.stringContaining('put back the event invoke config of backup-kit-backup'));
   });
 
+  it('backs up an upload made as soon as a deploy that changed the function returns, which LocalStack delivered minutes late', async () => {
+    // Prepare: a deploy that modifies the function (LocalStack replaces its version and the poller of its events)
+    const changed: string[] = [];
+    await deploy(target, { overrides: { CopyConcurrency: '6' }, log: (line) => changed.push(line) });
+    const key = `after-deploy/${Date.now()}.txt`;
+    // Act
+    const put = await clients.s3.send(new PutObjectCommand({ Bucket: deployment.outputs.InboxBucketName, Key: key, Body: 'uploaded at once' }));
+    // Assess: within seconds, where the old poller's drop made it wait out the function's timeout and 60 s more
+    await waitForBackupOf(clients.s3, deployment.outputs.BackupBucketName, key, put.VersionId!, 15_000);
+    expect(changed).toContainEqual(expect.stringMatching(/^waiting \d\.\d s for localstack's event delivery to move to the changed function$/));
+  }, 60_000);
+
   it('takes its execution environments with it when LocalStack is killed with SIGKILL', async () => {
     // Prepare
     await clients.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: probeName, Environment: { Variables: {} } }));
