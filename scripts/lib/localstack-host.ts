@@ -31,6 +31,8 @@ const sharedLocalStackHostPort = () => portSetting('BACKUP_KIT_LOCALSTACK_PORT',
 export const localStackHostEndpoint = () => `http://127.0.0.1:${sharedLocalStackHostPort()}`;
 const START_TIMEOUT_MS = 90_000;
 const STOP_GRACE_MS = 15_000;
+/** How long a killed LocalStack may take to be gone. */
+const KILLED_GONE_MS = 2_000;
 
 export type RunningLocalStack = {
   readonly endpoint: string;
@@ -68,10 +70,10 @@ function portInUse(port: number): Promise<boolean> {
 }
 
 /**
- * SIGTERM to LocalStack, then SIGKILL to its process group (LocalStack if it hangs, and whatever of the kit's inits and
- * the functions' Node processes is left); true when LocalStack had to be killed.
+ * SIGTERM to LocalStack, then, after `graceMs`, SIGKILL to its process group (LocalStack if it hangs, and whatever of the
+ * kit's inits and the functions' Node processes is left); true when LocalStack had to be killed.
  */
-async function stopGroup(pid: number): Promise<boolean> {
+async function stopGroup(pid: number, graceMs = STOP_GRACE_MS): Promise<boolean> {
   const signal = (target: number, name: NodeJS.Signals) => {
     try {
       process.kill(target, name);
@@ -85,8 +87,10 @@ async function stopGroup(pid: number): Promise<boolean> {
   signal(pid, 'SIGTERM');
   // The runner ends as soon as LocalStack's runtime returns (host.py's run_then_exit); one whose runtime never
   // returns is killed after the grace.
-  const ended = await waitFor('LocalStack to stop', async () => (processAlive(pid) ? undefined : true), { timeoutMs: STOP_GRACE_MS, intervalMs: 100 }).catch(() => false);
+  const ended = graceMs > 0 && (await waitFor('LocalStack to stop', async () => (processAlive(pid) ? undefined : true), { timeoutMs: graceMs, intervalMs: 100 }).catch(() => false));
   signal(-pid, 'SIGKILL');
+  // Gone once reaped: the caller says "nothing of it runs".
+  await waitFor('LocalStack to end', async () => (processAlive(pid) ? undefined : true), { timeoutMs: KILLED_GONE_MS, intervalMs: 20 }).catch(() => undefined);
   return !ended;
 }
 
@@ -132,7 +136,9 @@ export async function startLocalStackHost(options: {
       return (await answersOk(`${endpoint}/_localstack/health`, 1_000)) ? true : undefined;
     }, { timeoutMs: START_TIMEOUT_MS, intervalMs: 250, ...(options.signal ? { signal: options.signal } : {}) });
   } catch (error) {
-    await stopGroup(pid);
+    // One that never answered holds nothing to shut down, and in its first second LocalStack 4.14 ignores SIGTERM
+    // (its runtime's shutdown fails before its server exists, and marks it stopping): a Ctrl-C then waited the grace.
+    await stopGroup(pid, 0);
     if (options.signal?.aborted) throw new Interrupted(`LocalStack (pid ${pid}) was stopped before it answered: nothing of it runs; \`make localstack-host\` starts it again`);
     throw new Error(`${(error as Error).message}; its log (${logFile}):\n${(await readLog()).split('\n').slice(-40).join('\n')}`);
   }

@@ -311,4 +311,31 @@ describe.skipIf(skipReason !== undefined)('a start of LocalStack in host mode in
       await rm(stateDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('stops it at once in its first second too, where LocalStack ignores SIGTERM, instead of waiting out the grace', async () => {
+    // Prepare: Ctrl-C 1.2 s after LocalStack was spawned (it answers after about 3 s here), while its runtime starts:
+    // its shutdown fails there and marks it stopping, so that it ignores every later SIGTERM (red without the fix)
+    await mkdir(join(projectRoot, '.localstack'), { recursive: true });
+    const stateDir = await mkdtemp(join(projectRoot, '.localstack', 'it-interrupted-early-'));
+    const ctrlC = new AbortController();
+    let spawned: number | undefined;
+    let abortedAt = 0;
+    try {
+      // Act
+      const start = startLocalStackHost({ stateDir, port: await freePort(), detached: true, signal: ctrlC.signal, onSpawned: async (pid) => {
+        spawned = pid;
+        setTimeout(() => {
+          abortedAt = Date.now();
+          ctrlC.abort();
+        }, 1_200);
+      } });
+      // Assess
+      await expect(start).rejects.toThrow(Interrupted);
+      expect(Date.now() - abortedAt).toBeLessThan(3_000);
+      expect(processAlive(spawned!)).toBe(false);
+    } finally {
+      if (spawned && processAlive(spawned)) process.kill(-spawned, 'SIGKILL');
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
