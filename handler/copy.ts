@@ -3,7 +3,8 @@ import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
 import { isHeaderSectionTooLarge, isMetadataTooLarge } from './errors.js';
 import { fitMetadata, MetadataCount } from './metadata-budget.js';
-import { multipartCopy, taggingHeader, type MultipartSettings } from './multipart-copy.js';
+import { multipartCopy, type MultipartSettings } from './multipart-copy.js';
+import { setTags, writeWithTags } from './tagging.js';
 import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
@@ -123,17 +124,19 @@ async function putEmpty(
   condition?: WriteCondition,
 ): Promise<{ backupVersionId?: string; parts: number }> {
   const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }));
-  const put = new PutObjectCommand({
-    Bucket: destination.bucket,
-    Key: destination.key,
-    Body: new Uint8Array(0),
-    ContentMD5: EMPTY_BODY_MD5,
-    ...source.headers,
-    Metadata: { ...metadata },
-    Tagging: taggingHeader(tagging.TagSet ?? []),
-    ServerSideEncryption: 'AES256',
-    ...(condition ? writeConditionHeaders(condition) : {}),
-  });
-  const response = await s3.send(withExpiresAsWritten(put, source));
-  return { backupVersionId: response.VersionId, parts: 0 };
+  const put = (Tagging: string | undefined) =>
+    new PutObjectCommand({
+      Bucket: destination.bucket,
+      Key: destination.key,
+      Body: new Uint8Array(0),
+      ContentMD5: EMPTY_BODY_MD5,
+      ...source.headers,
+      Metadata: { ...metadata },
+      Tagging,
+      ServerSideEncryption: 'AES256',
+      ...(condition ? writeConditionHeaders(condition) : {}),
+    });
+  const { written, tagsLeft } = await writeWithTags(tagging.TagSet ?? [], (Tagging) => s3.send(withExpiresAsWritten(put(Tagging), source)));
+  await setTags(s3, destination, written.VersionId, tagsLeft);
+  return { backupVersionId: written.VersionId, parts: 0 };
 }

@@ -5,8 +5,8 @@ import {
   GetObjectTaggingCommand,
   UploadPartCopyCommand,
   type CompletedPart,
+  type CompleteMultipartUploadCommandOutput,
   type S3Client,
-  type Tag,
   type UploadPartCopyCommandOutput,
 } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
@@ -14,6 +14,7 @@ import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
 import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
+import { setTags, writeWithTags } from './tagging.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
 const MAX_PARTS = 10_000;
@@ -39,12 +40,6 @@ export function planParts(size: number, partSize: number): PartRange[] {
     parts.push({ partNumber, range: `bytes=${start}-${end}` });
   }
   return parts;
-}
-
-/** A tag set as the `x-amz-tagging` query string that CreateMultipartUpload takes. */
-export function taggingHeader(tags: readonly Tag[]): string | undefined {
-  if (tags.length === 0) return undefined;
-  return new URLSearchParams(tags.map((tag): [string, string] => [tag.Key ?? '', tag.Value ?? ''])).toString();
 }
 
 export type MultipartSettings = Pick<Config, 'partSizeBytes' | 'copyConcurrency'> & {
@@ -84,19 +79,22 @@ export async function multipartCopy(
   const tagging = await s3.send(
     new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
   );
-  const create = new CreateMultipartUploadCommand({
-    Bucket: destination.bucket,
-    Key: destination.key,
-    ...source.headers,
-    Metadata: { ...metadata },
-    Tagging: taggingHeader(tagging.TagSet ?? []),
-    ServerSideEncryption: 'AES256',
-  });
-  const created = await s3.send(withExpiresAsWritten(create, source));
+  const create = (Tagging: string | undefined) =>
+    new CreateMultipartUploadCommand({
+      Bucket: destination.bucket,
+      Key: destination.key,
+      ...source.headers,
+      Metadata: { ...metadata },
+      Tagging,
+      ServerSideEncryption: 'AES256',
+    });
+  const { written: created, tagsLeft } = await writeWithTags(tagging.TagSet ?? [], (Tagging) => s3.send(withExpiresAsWritten(create(Tagging), source)));
   const uploadId = created.UploadId;
   if (uploadId === undefined) throw new Error(`CreateMultipartUpload for ${source.key} returned no UploadId`);
 
   const copySource = copySourceFor(source.bucket, source.key, source.versionId);
+  let completed: CompleteMultipartUploadCommandOutput;
+  let copiedParts: number;
   try {
     const copied = await copyParts(settings, planParts(source.size, settings.partSizeBytes), (part) =>
       s3.send(
@@ -110,7 +108,7 @@ export async function multipartCopy(
         }),
       ),
     );
-    const completed = await s3.send(
+    completed = await s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: destination.bucket,
         Key: destination.key,
@@ -119,12 +117,15 @@ export async function multipartCopy(
         ...(condition ? writeConditionHeaders(condition) : {}),
       }),
     );
-    return { backupVersionId: completed.VersionId, parts: copied.length };
+    copiedParts = copied.length;
   } catch (error) {
     await abortOrReport(s3, settings, destination, uploadId);
     // The copy's error is what its caller acts on; the abort's own fate is reported beside it.
     throw error;
   }
+  // Once the upload is complete there is nothing left to abort.
+  await setTags(s3, destination, completed.VersionId, tagsLeft);
+  return { backupVersionId: completed.VersionId, parts: copiedParts };
 }
 
 /**

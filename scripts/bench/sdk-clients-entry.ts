@@ -15,6 +15,7 @@ export {
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 export { PublishCommand } from '@aws-sdk/client-sns';

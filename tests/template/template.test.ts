@@ -273,6 +273,7 @@ describe('the function role is least privilege', () => {
     ['ListObjectVersions of a key (a retry looking for its own copy)', 's3:ListBucketVersions', 'backup', 'bucket'],
     ['CopyObject / CreateMultipartUpload / UploadPartCopy / CompleteMultipartUpload', 's3:PutObject', 'backup', 'object'],
     ['tags carried onto the backup', 's3:PutObjectTagging', 'backup', 'object'],
+    ['tags too large for a header, set on the backup version afterwards', 's3:PutObjectVersionTagging', 'backup', 'object'],
     ['AbortMultipartUpload of a failed copy', 's3:AbortMultipartUpload', 'backup', 'object'],
   ];
   it.each(needed)('may do what %s needs: %s on the %s %s', (_, action, bucket, level) => {

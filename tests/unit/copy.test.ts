@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, PutObjectCommand, S3Client, S3ServiceException, UploadPartCopyCommand } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  GetObjectTaggingCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { copyToBackup } from '../../handler/copy.js';
@@ -118,6 +128,22 @@ describe("copyToBackup within S3's 8 KB of request headers", () => {
     });
     expect(put?.Body).toHaveLength(0);
     expect(s3).toHaveReceivedCommandTimes(CreateMultipartUploadCommand, 0);
+  });
+
+  it('writes an empty version whose tags do not fit in a header without them, then sets them on the version it wrote', async () => {
+    // Prepare: S3 refuses the PutObject while it carries the tags
+    s3.on(CopyObjectCommand).rejects(headersTooLarge());
+    s3.on(PutObjectCommand).callsFake(async ({ Tagging }: { Tagging?: string }) => {
+      if (Tagging) throw headersTooLarge();
+      return { VersionId: 'b3' };
+    });
+    s3.on(PutObjectTaggingCommand).resolves({});
+    const provenance = provenanceMetadata({ sourceVersionId: 'v1', requestId: 'request-1' });
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, { ...source({ owner: 'ada' }), size: 0 }, provenance, { ifMatch: '"etag-1"' });
+    // Assess
+    expect(result).toEqual({ method: 'put_object', backupVersionId: 'b3', parts: 0, droppedMetadata: [] });
+    expect(s3).toHaveReceivedCommandWith(PutObjectTaggingCommand, { Bucket: BACKUP, Key: 'a.txt', VersionId: 'b3', Tagging: { TagSet: [{ Key: 'team', Value: 'a' }] } });
   });
 
   it('fails as before when the refusal is another one', async () => {

@@ -142,7 +142,7 @@ const roleStatements = {
   WriteBackupObjects: {
     Sid: 'WriteBackupObjects',
     Effect: 'Allow',
-    Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectTagging', 's3:AbortMultipartUpload'],
+    Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectTagging', 's3:PutObjectVersionTagging', 's3:AbortMultipartUpload'],
     Resource: `${backups}/*`,
   },
   ParkFailedEvents: { Sid: 'ParkFailedEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: outputs.FailedEventsQueueArn },

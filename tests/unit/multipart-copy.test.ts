@@ -1,7 +1,16 @@
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectTaggingCommand, S3Client, UploadPartCopyCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectTaggingCommand,
+  PutObjectTaggingCommand,
+  S3Client,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { multipartCopy, planParts, taggingHeader } from '../../handler/multipart-copy.js';
+import { multipartCopy, planParts } from '../../handler/multipart-copy.js';
+import { taggingHeader } from '../../handler/tagging.js';
 import type { ObjectVersion } from '../../handler/source.js';
 import { awsError, INBOX, MiB } from './support/fixtures.js';
 
@@ -70,6 +79,31 @@ describe('a multipart copy whose part fails', () => {
     // Assess
     await expect(copy).rejects.toThrow('InternalError');
     expect(order).toEqual(['part 1 started', 'part 2 started', 'part 3 started', 'part 4 started', 'part 2 ended', 'part 3 ended', 'part 4 ended', 'abort']);
+    s3.restore();
+  });
+});
+
+describe('a multipart copy of a version whose tags do not fit in a header', () => {
+  it('creates the upload without them and sets them on the completed backup version, where S3 refused them in the header', async () => {
+    // Prepare: S3 refuses the create while it carries the tags (8 KB of headers), and takes it without them
+    const s3 = mockClient(S3Client);
+    const tags = Array.from({ length: 10 }, (_, i) => ({ Key: `k${i}${'/'.repeat(120)}`, Value: '/'.repeat(256) }));
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: tags });
+    s3.on(CreateMultipartUploadCommand).callsFake(async ({ Tagging }: { Tagging?: string }) => {
+      if (Tagging) throw awsError('RequestHeaderSectionTooLarge', 400);
+      return { UploadId: 'u1' };
+    });
+    s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"e1"' } });
+    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b1' });
+    s3.on(PutObjectTaggingCommand).resolves({});
+    const source: ObjectVersion = { bucket: INBOX, key: 'tagged.bin', versionId: 'v1', size: 5 * MiB, uploadedInParts: false, content: { size: 5 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    // Act
+    const copied = await multipartCopy(new S3Client({ region: 'us-east-1' }), { partSizeBytes: 5 * MiB, copyConcurrency: 1 }, source, { bucket: 'backup', key: 'tagged.bin' }, {});
+    // Assess: every tag on the version the copy wrote, and no abort of a completed upload
+    expect(copied).toEqual({ backupVersionId: 'b1', parts: 1 });
+    expect(s3.commandCalls(CreateMultipartUploadCommand).map((call) => call.args[0].input.Tagging === undefined)).toEqual([false, true]);
+    expect(s3).toHaveReceivedCommandWith(PutObjectTaggingCommand, { Bucket: 'backup', Key: 'tagged.bin', VersionId: 'b1', Tagging: { TagSet: tags } });
+    expect(s3).not.toHaveReceivedCommand(AbortMultipartUploadCommand);
     s3.restore();
   });
 });
