@@ -771,12 +771,15 @@ export async function executeRestore(
         const where = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
         const overwrite = item.action === RestoreAction.overwrite;
         let source: ObjectVersion | undefined;
+        // A copy in parts whose abort failed too leaves its upload's parts in the destination bucket, which it names.
+        let uploadLeft: string | undefined;
+        const onUploadLeft = ({ uploadId }: { uploadId: string }) => void (uploadLeft = uploadId);
         try {
           const condition = writeConditionOf(item);
           if (!condition) return { ...item, error: `S3 reported no ETag for what ${where} held at the plan, so the overwrite could not be limited to it: nothing was overwritten` };
           source = await headObjectVersion(s3, backupBucket, item.key, item.backup.versionId);
           if (!source) return { ...item, action: RestoreAction.skip, skipped: SkipReason.backupGone, reason: `backup version ${item.backup.versionId} is gone` };
-          const copy = await copyVersion(s3, settings, source, item.destination, source.metadata, condition);
+          const copy = await copyVersion(s3, { ...settings, onUploadLeft }, source, item.destination, source.metadata, condition);
           return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method };
         } catch (error) {
           // If-Match finds nothing to match where the object the plan saw was deleted since: S3 answers 404, as for a missing source.
@@ -795,7 +798,8 @@ export async function executeRestore(
               : `${where} was written meanwhile: nothing was overwritten; run it again to see what it holds now`;
             return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason };
           }
-          return { ...item, error: describeError(error) };
+          const left = uploadLeft === undefined ? '' : `; its upload ${uploadLeft} could not be aborted, and its parts stay billed in s3://${item.destination.bucket} until you abort it: \`aws s3api abort-multipart-upload --bucket ${shellWord(item.destination.bucket)} ${keyOption(item.destination.key)} --upload-id ${uploadLeft}\``;
+          return { ...item, error: `${describeError(error)}${left}` };
         } finally {
           onProgress?.((done += 1));
         }

@@ -1,4 +1,15 @@
-import { CopyObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectVersionsCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  GetObjectTaggingCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  S3Client,
+  S3ServiceException,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, expiryBelowMarker, listBackupHistory, markerOverNewest, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult, versionsIn } from '../../scripts/lib/restore.js';
@@ -780,6 +791,19 @@ describe('executeRestore', () => {
     expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { Bucket: 'other', IfMatch: planned.etag });
     expect(results.map((result) => result.skipped)).toEqual([SkipReason.writtenMeanwhile]);
     expect(model.latest('other', 'docs/a.txt')!.versionId).toBe(newer.versionId);
+  });
+
+  it('names, with the command that aborts it, an upload a failed copy in parts left because its abort failed too', async () => {
+    // Prepare: a backup above the threshold whose part copy fails, and S3 refusing the aborts as well
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 70 * 1024 * 1024, ETag: '"e-2"', VersionId: 'v-big.bin' });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u-left' });
+    s3.on(UploadPartCopyCommand).rejects(new S3ServiceException({ name: 'InternalError', $fault: 'server', $metadata: { httpStatusCode: 500 }, message: 'We encountered an internal error.' }));
+    s3.on(AbortMultipartUploadCommand).rejects(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' }));
+    // Act
+    const [result] = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [planned('big.bin')]);
+    // Assess
+    expect(result?.error).toMatch(/^InternalError: .*; its upload u-left could not be aborted, and its parts stay billed in s3:\/\/the-inbox until you abort it: `aws s3api abort-multipart-upload --bucket 'the-inbox' --key 'big.bin' --upload-id u-left`$/);
   });
 
   it('overwrites nothing it has no ETag to name, and says so as a failure', async () => {
