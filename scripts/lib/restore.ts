@@ -782,23 +782,24 @@ export async function executeRestore(
           const copy = await copyVersion(s3, { ...settings, onUploadLeft }, source, item.destination, source.metadata, condition);
           return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method };
         } catch (error) {
+          // Whatever the copy's end, an upload whose abort failed too is named, with the command that removes it.
+          const left = uploadLeft === undefined ? '' : `; its upload ${uploadLeft} could not be aborted, and its parts stay billed in s3://${item.destination.bucket} until you abort it: \`aws s3api abort-multipart-upload --bucket ${shellWord(item.destination.bucket)} ${keyOption(item.destination.key)} --upload-id ${uploadLeft}\``;
           // If-Match finds nothing to match where the object the plan saw was deleted since: S3 answers 404, as for a missing source.
           if (overwrite && isNotFound(error) && (await destinationGone(s3, item.destination))) {
-            return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: `${where} was deleted since the plan: nothing was written; run it again to restore it there` };
+            return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: `${where} was deleted since the plan: nothing was written; run it again to restore it there${left}` };
           }
           if (isWriteConflict(error)) {
             // Written meanwhile with this backup's bytes (the same restore run twice at once): nothing to do, as in the plan.
             const now = await headObjectVersion(s3, item.destination.bucket, item.destination.key).catch(() => undefined);
             const comparison = now && source && holdsBytesOf(source.content, now);
             if (comparison) {
-              return { ...item, action: RestoreAction.skip, skipped: SkipReason.alreadyThere, reason: `${where} was written meanwhile with this backup's bytes (${comparison.detail}): nothing to do` };
+              return { ...item, action: RestoreAction.skip, skipped: SkipReason.alreadyThere, reason: `${where} was written meanwhile with this backup's bytes (${comparison.detail}): nothing to do${left}` };
             }
             const reason = overwrite
               ? `${where} changed since the plan: nothing was overwritten; run it again to see what it holds now`
               : `${where} was written meanwhile: nothing was overwritten; run it again to see what it holds now`;
-            return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason };
+            return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: `${reason}${left}` };
           }
-          const left = uploadLeft === undefined ? '' : `; its upload ${uploadLeft} could not be aborted, and its parts stay billed in s3://${item.destination.bucket} until you abort it: \`aws s3api abort-multipart-upload --bucket ${shellWord(item.destination.bucket)} ${keyOption(item.destination.key)} --upload-id ${uploadLeft}\``;
           return { ...item, error: `${describeError(error)}${left}` };
         } finally {
           onProgress?.((done += 1));

@@ -1,5 +1,6 @@
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectTaggingCommand,
@@ -804,6 +805,21 @@ describe('executeRestore', () => {
     const [result] = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [planned('big.bin')]);
     // Assess
     expect(result?.error).toMatch(/^InternalError: .*; its upload u-left could not be aborted, and its parts stay billed in s3:\/\/the-inbox until you abort it: `aws s3api abort-multipart-upload --bucket 'the-inbox' --key 'big.bin' --upload-id u-left`$/);
+  });
+
+  it('names the upload left behind also where the copy in parts lost its condition at its completion', async () => {
+    // Prepare: every part copied, the destination written since the plan (412 at completion), and the aborts refused
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 70 * 1024 * 1024, ETag: '"e-2"', VersionId: 'v-big.bin' });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [] });
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u-left' });
+    s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"p"' } });
+    s3.on(CompleteMultipartUploadCommand).rejects(new S3ServiceException({ name: 'PreconditionFailed', $fault: 'client', $metadata: { httpStatusCode: 412 } }));
+    s3.on(AbortMultipartUploadCommand).rejects(new S3ServiceException({ name: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503 }, message: 'Please reduce your request rate.' }));
+    // Act
+    const [result] = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [planned('big.bin', '"old"')]);
+    // Assess
+    expect(result?.skipped).toBe(SkipReason.writtenMeanwhile);
+    expect(result?.reason).toMatch(/^s3:\/\/the-inbox\/big.bin changed since the plan: nothing was overwritten; .*; its upload u-left could not be aborted/);
   });
 
   it('overwrites nothing it has no ETag to name, and says so as a failure', async () => {
