@@ -5,10 +5,10 @@ import {
   GetObjectTaggingCommand,
   UploadPartCopyCommand,
   type CompletedPart,
-  type CompleteMultipartUploadCommandOutput,
   type S3Client,
   type UploadPartCopyCommandOutput,
 } from '@aws-sdk/client-s3';
+import { setTimeout as pauseFor } from 'node:timers/promises';
 import pLimit from 'p-limit';
 import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
@@ -93,8 +93,7 @@ export async function multipartCopy(
   if (uploadId === undefined) throw new Error(`CreateMultipartUpload for ${source.key} returned no UploadId`);
 
   const copySource = copySourceFor(source.bucket, source.key, source.versionId);
-  let completed: CompleteMultipartUploadCommandOutput;
-  let copiedParts: number;
+  let written: { backupVersionId?: string; parts: number };
   try {
     const copied = await copyParts(settings, planParts(source.size, settings.partSizeBytes), (part) =>
       s3.send(
@@ -108,7 +107,7 @@ export async function multipartCopy(
         }),
       ),
     );
-    completed = await s3.send(
+    const completed = await s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: destination.bucket,
         Key: destination.key,
@@ -117,15 +116,15 @@ export async function multipartCopy(
         ...(condition ? writeConditionHeaders(condition) : {}),
       }),
     );
-    copiedParts = copied.length;
+    written = { backupVersionId: completed.VersionId, parts: copied.length };
   } catch (error) {
     await abortOrReport(s3, settings, destination, uploadId);
     // The copy's error is what its caller acts on; the abort's own fate is reported beside it.
     throw error;
   }
   // Once the upload is complete there is nothing left to abort.
-  await setTags(s3, destination, completed.VersionId, tagsLeft);
-  return { backupVersionId: completed.VersionId, parts: copiedParts };
+  await setTags(s3, destination, written.backupVersionId, tagsLeft);
+  return written;
 }
 
 /**
@@ -135,16 +134,9 @@ export async function multipartCopy(
  */
 async function abortOrReport(s3: S3Client, settings: MultipartSettings, destination: Destination, uploadId: string): Promise<void> {
   const abort = () => s3.send(new AbortMultipartUploadCommand({ Bucket: destination.bucket, Key: destination.key, UploadId: uploadId }));
-  try {
-    await abort();
-  } catch {
-    try {
-      await new Promise((resolve) => setTimeout(resolve, ABORT_RETRY_MS));
-      await abort();
-    } catch (error) {
-      settings.onUploadLeft?.({ key: destination.key, uploadId, error });
-    }
-  }
+  await abort()
+    .catch(() => pauseFor(ABORT_RETRY_MS).then(abort))
+    .catch((error: unknown) => settings.onUploadLeft?.({ key: destination.key, uploadId, error }));
 }
 
 /**
