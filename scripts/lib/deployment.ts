@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { GetFunctionConfigurationCommand, type FunctionConfiguration } from '@aws-sdk/client-lambda';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { artefactKey, builtArtefact, freshArtefact, type Artefact } from './artefact.js';
 import { trailNameProblem } from './audit-trail-name.js';
 import { refuseLeftTrailBucket, refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving, trailBucketName } from './audit-trail-bucket.js';
@@ -325,5 +326,5 @@ async function settledAfterChange(target: Target, changedAt: number | undefined,
   const leftMs = changedAt === undefined ? 0 : changedAt + settleMs - Date.now();
   if (leftMs <= 0) return;
   log(`waiting ${(leftMs / 1000).toFixed(1)} s for ${target.name}'s event delivery to move to the changed function`);
-  await new Promise((resolve) => setTimeout(resolve, leftMs));
+  await sleep(leftMs);
 }
