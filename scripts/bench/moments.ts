@@ -1,8 +1,7 @@
 import { waitForBackupOf } from '../lib/observe.js';
-import { awaitRequests, emulatorRequests, type RequestRecord } from '../lib/request-log.js';
+import { awaitRequests, emulatorRequests, FUNCTION_AGENT, type RequestRecord } from '../lib/request-log.js';
 import { waitFor } from '../lib/wait.js';
-import { FUNCTION_AGENT } from '../lib/request-log.js';
-import { type BenchContext } from './context.js';
+import type { BenchContext } from './context.js';
 
 /** Operations after which an object exists under its key: what makes an upload or a backup visible. */
 const WRITES = new Set(['PutObject', 'CopyObject', 'CompleteMultipartUpload']);

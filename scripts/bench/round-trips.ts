@@ -1,8 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { jsonAt } from '../lib/http.js';
-import { awaitRequests, emulatorRequests, type RequestRecord } from '../lib/request-log.js';
+import { awaitRequests, emulatorRequests, FUNCTION_AGENT, type RequestRecord } from '../lib/request-log.js';
 import { waitFor } from '../lib/wait.js';
-import { FUNCTION_AGENT } from '../lib/request-log.js';
 import { FLOOR_AGENT, type BenchContext } from './context.js';
 import { directBackup, putScratch } from './direct-client.js';
 import { notMeasured, type BenchRow } from './report.js';
