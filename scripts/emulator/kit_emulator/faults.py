@@ -77,30 +77,32 @@ class FaultInjector:
         #: Set when the emulator stops: a held request goes on at once, or it would hold the stop for its hold.
         self._stopping = threading.Event()
 
+    def _drawn(self, share: float) -> bool:
+        """Whether a draw of the seeded random falls within `share`; none is drawn for a share of 0, so that a fault
+        left off does not move the draws of the others. Called with the lock held."""
+        return bool(share) and self._random.random() < share
+
     def drops_event(self) -> bool:
         """Whether the next S3 event notification is lost."""
         with self._lock:
-            if self._settings.drop_events and self._random.random() < self._settings.drop_events:
-                self._settings.counts.dropped_events += 1
-                return True
-            return False
+            dropped = self._drawn(self._settings.drop_events)
+            self._settings.counts.dropped_events += dropped
+            return dropped
 
     def duplicates_event(self) -> bool:
         """Whether the next S3 event notification (one not dropped) is delivered twice."""
         with self._lock:
-            if self._settings.duplicate_events and self._random.random() < self._settings.duplicate_events:
-                self._settings.counts.duplicated_events += 1
-                return True
-            return False
+            duplicated = self._drawn(self._settings.duplicate_events)
+            self._settings.counts.duplicated_events += duplicated
+            return duplicated
 
     def delivery_delay_s(self) -> float:
         """How late the next delivery of an S3 event to a function comes, in seconds (0: at once)."""
         with self._lock:
             settings = self._settings
-            if settings.delay_events and settings.delay_ms and self._random.random() < settings.delay_events:
-                settings.counts.delayed_events += 1
-                return settings.delay_ms / 1000
-            return 0.0
+            delayed = self._drawn(settings.delay_events if settings.delay_ms else 0.0)
+            settings.counts.delayed_events += delayed
+            return settings.delay_ms / 1000 if delayed else 0.0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         assert self._app is not None, "faults.wrap() sets the application"

@@ -13,7 +13,6 @@ functions late, as S3 delivers at least once and unordered.
 
 from __future__ import annotations
 
-import copy
 import functools
 import itertools
 import sys
@@ -90,7 +89,7 @@ def send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, ke
             print(f"[s3-events] the event of {bucket.name}/{key.name} goes out twice (fault injection)", file=sys.stderr, flush=True)
         for function_arn, body in to_functions:
             # Each delivery is an event of its own to Lambda, which gives it a request id of its own.
-            deliver_after_write(functools.partial(_invoke_function, account_id, bucket.name, function_arn, copy.deepcopy(body), faults.delivery_delay_s()))
+            deliver_after_write(functools.partial(_invoke_function, account_id, bucket.name, function_arn, body, faults.delivery_delay_s()))
         for deliver in deliveries:
             deliver_after_write(deliver)
 
