@@ -582,22 +582,30 @@ describe('concurrent deliveries', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.leftToOvertaker, key: 'autosaved.txt', overtakenBy: 'request-2', copies: 3 }));
   });
 
-  it('leaves a key to the request whose copies keep winning, after eight rounds, once its own copy went out with its receipt, instead of a retry that would send that receipt again', async () => {
-    // Prepare: every read of the inbox finds a newer version; this request's first copy lands, and before each of
-    // its later ones request-2 lands a copy, so that each loses its condition
-    const deps = dependencies();
-    model.put(INBOX, 'contended-later.txt');
-    model.onHead = (bucket, key) => {
-      if (bucket === INBOX) model.put(INBOX, key);
+  /**
+   * Every read of the inbox finds a newer version of `key`; before each of this request's copies but its `landing`th,
+   * request-2 lands a copy of the current version, so that this request's loses its condition.
+   */
+  function contendedByRequest2(key: string, landing: number): void {
+    model.put(INBOX, key);
+    model.onHead = (bucket, headed) => {
+      if (bucket === INBOX) model.put(INBOX, headed);
     };
     let copies = 0;
     s3.on(CopyObjectCommand).callsFake((input) => {
       copies += 1;
-      if (copies === 1) return model.copyObject(input);
-      const current = model.latest(INBOX, 'contended-later.txt')!.versionId;
-      model.put(BACKUP, 'contended-later.txt', { metadata: { [BackupMetadata.sourceVersionId]: current, [BackupMetadata.requestId]: 'request-2' } });
+      if (copies === landing) return model.copyObject(input);
+      const current = model.latest(INBOX, key)!.versionId;
+      model.put(BACKUP, key, { metadata: { [BackupMetadata.sourceVersionId]: current, [BackupMetadata.requestId]: 'request-2' } });
       throw awsError('PreconditionFailed', 412);
     });
+  }
+
+  it('leaves a key to the request whose copies keep winning, after eight rounds, once its own copy went out with its receipt, instead of a retry that would send that receipt again', async () => {
+    // Prepare: every read of the inbox finds a newer version; this request's first copy lands, and before each of
+    // its later ones request-2 lands a copy, so that each loses its condition
+    const deps = dependencies();
+    contendedByRequest2('contended-later.txt', 1);
     // Act
     const result = await createHandler({ ...deps, pause: async () => undefined })(eventFor('contended-later.txt'), invocation);
     // Assess: one copy of its own with its receipt, seven lost conditions, and no retry
@@ -611,18 +619,7 @@ describe('concurrent deliveries', () => {
     // Prepare: every read of the inbox finds a newer version; request-2 lands a copy before each of this request's
     // first seven, so that each loses its condition; the eighth lands on top of request-2's last
     const deps = dependencies();
-    model.put(INBOX, 'contended-last.txt');
-    model.onHead = (bucket, key) => {
-      if (bucket === INBOX) model.put(INBOX, key);
-    };
-    let copies = 0;
-    s3.on(CopyObjectCommand).callsFake((input) => {
-      copies += 1;
-      if (copies === 8) return model.copyObject(input);
-      const current = model.latest(INBOX, 'contended-last.txt')!.versionId;
-      model.put(BACKUP, 'contended-last.txt', { metadata: { [BackupMetadata.sourceVersionId]: current, [BackupMetadata.requestId]: 'request-2' } });
-      throw awsError('PreconditionFailed', 412);
-    });
+    contendedByRequest2('contended-last.txt', 8);
     const waits: number[] = [];
     // Act
     const run = createHandler({ ...deps, pause: async (ms: number) => void waits.push(ms) })(eventFor('contended-last.txt'), invocation);
