@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from './config.js';
 import { compareContent, isMultipartEtag } from './content.js';
-import { CopyMethod, copyToBackup } from './copy.js';
+import { CopyMethod, copyToBackup, type BackupCopyResult } from './copy.js';
 import { describeError, isNotFound, isTransient, isWriteConflict } from './errors.js';
 import { parseS3Event, type ObjectCreated } from './event.js';
 import { requestOf } from './invocation.js';
@@ -12,6 +12,7 @@ import { sendReceipt } from './notify.js';
 import { LogMessage, Outcome, RETRY_PROMISE, type RecordOutcome } from './outcome.js';
 import { isProvenanceKey, provenanceMetadata } from './provenance.js';
 import { ReceiptLedger } from './receipt-ledger.js';
+import { copyTags, type TagsNotSet } from './tagging.js';
 import { backupVersions, headBackup, headCurrentVersion, headObjectVersion, type BackupVersion, type ObjectVersion } from './source.js';
 import type { WriteCondition } from './write-condition.js';
 
@@ -155,6 +156,8 @@ type Copied = {
   readonly completedAt?: Date;
   /** The upload's own metadata entries the copy left out (S3's 2 KB), which its receipt names. */
   readonly metadataLeftOut?: readonly string[];
+  /** How many of the upload's tags S3 refused to set on the backup version, which its receipt names. */
+  readonly tagsLeftOut?: number;
 };
 
 /**
@@ -294,9 +297,10 @@ class RecordBackup {
   /** The backup already holds the inbox's current version. */
   private async alreadyHeld(held: BackupVersion, current: ObjectVersion): Promise<RecordOutcome> {
     const fields = { sourceVersionId: current.versionId, backupVersionId: held.versionId };
+    const tagsLeftOut = await this.tagsOnto(held, current);
     if (held.provenance.requestId === this.requestId) {
       this.decide(Outcome.skipCopy, { ...fields, reason: 'a retry of the invocation that copied this version: its receipt is sent again, unless this environment sent it' });
-      await this.receipt(this.backedUp(held, current.versionId), { resent: true });
+      await this.receipt({ ...this.backedUp(held, current.versionId), tagsLeftOut }, { resent: true });
       if (this.mayOweBelow(held, current)) await this.resendOwedReceipts();
       return Outcome.skipCopy;
     }
@@ -306,6 +310,25 @@ class RecordBackup {
       return outcome;
     }
     return this.decide(Outcome.skipCopy, { ...fields, reason: 'the backup already holds the current version' });
+  }
+
+  /**
+   * A backup version with no tags whose source has some: written without them (too large for the write's header) and
+   * their setting failed after the write, or the inbox's version was tagged only after its backup. The held version gets
+   * the source version's tags now. Where the counts agree it costs nothing: both reads gave them. Returns how many tags
+   * the version still lacks (S3 refused them for good).
+   */
+  private async tagsOnto(held: BackupVersion, current: ObjectVersion): Promise<number> {
+    if (held.tagCount > 0 || current.tagCount === 0) return 0;
+    const { s3, config, logger } = this.deps;
+    const destination = { bucket: config.backupBucket, key: this.record.key };
+    try {
+      const tags = await copyTags(s3, current, destination, held.versionId);
+      logger.info(LogMessage.tagsSet, { key: this.record.key, sourceVersionId: current.versionId, backupVersionId: held.versionId, tags });
+      return 0;
+    } catch (error) {
+      return this.tagsNotSet({ count: current.tagCount, error }, current.versionId, held.versionId);
+    }
   }
 
   /** One conditional copy; undefined when it must be decided again (another writer won, or the version vanished). */
@@ -319,23 +342,10 @@ class RecordBackup {
       sourceUploadedInParts: source.uploadedInParts ? 'true' : undefined,
       requestId: this.requestId,
     });
+    const onUploadLeft = (left: { key: string; uploadId: string; error: unknown }) => logger.warn(LogMessage.uploadLeft, { ...left, sourceVersionId: source.versionId });
+    let result: BackupCopyResult;
     try {
-      const onUploadLeft = (left: { key: string; uploadId: string; error: unknown }) => logger.warn(LogMessage.uploadLeft, { ...left, sourceVersionId: source.versionId });
-      const result = await copyToBackup(s3, { ...config, timeLeftMs: this.timeLeftMs, onUploadLeft }, source, provenance, condition);
-      if (result.droppedMetadata.length > 0) {
-        // countedAsSent: S3 refused the copy with the metadata counted as its user guide counts it (RFC 2047 decoded).
-        const counted = result.metadataCountedAsSent ? { countedAsSent: true } : {};
-        logger.warn(LogMessage.metadataDropped, { key: source.key, sourceVersionId: source.versionId, dropped: result.droppedMetadata, ...counted });
-      }
-      this.decide(Outcome.copied, {
-        sourceVersionId: source.versionId,
-        backupVersionId: result.backupVersionId,
-        bytes: source.size,
-        method: result.method,
-        parts: result.parts,
-      });
-      const metadataLeftOut = result.droppedMetadata.filter((name) => !isProvenanceKey(name));
-      return { key: source.key, size: source.size, sourceVersionId: source.versionId, backupVersionId: result.backupVersionId, method: result.method, metadataLeftOut };
+      result = await copyToBackup(s3, { ...config, timeLeftMs: this.timeLeftMs, onUploadLeft }, source, provenance, condition);
     } catch (error) {
       if (isWriteConflict(error)) {
         logger.info(LogMessage.conflict, { outcome: Outcome.copyConflict, key: source.key, sourceVersionId: source.versionId, condition, error });
@@ -345,6 +355,34 @@ class RecordBackup {
       if (isNotFound(error)) return undefined;
       throw error;
     }
+    if (result.droppedMetadata.length > 0) {
+      // countedAsSent: S3 refused the copy with the metadata counted as its user guide counts it (RFC 2047 decoded).
+      const counted = result.metadataCountedAsSent ? { countedAsSent: true } : {};
+      logger.warn(LogMessage.metadataDropped, { key: source.key, sourceVersionId: source.versionId, dropped: result.droppedMetadata, ...counted });
+    }
+    this.decide(Outcome.copied, {
+      sourceVersionId: source.versionId,
+      backupVersionId: result.backupVersionId,
+      bytes: source.size,
+      method: result.method,
+      parts: result.parts,
+    });
+    const tagsLeftOut = result.tagsNotSet ? this.tagsNotSet(result.tagsNotSet, source.versionId, result.backupVersionId) : 0;
+    const metadataLeftOut = result.droppedMetadata.filter((name) => !isProvenanceKey(name));
+    return { key: source.key, size: source.size, sourceVersionId: source.versionId, backupVersionId: result.backupVersionId, method: result.method, metadataLeftOut, tagsLeftOut };
+  }
+
+  /**
+   * Tags that S3 refused to set on a backup version after its write. A transient refusal fails the record: its retry
+   * finds the version backed up, sets the tags (see alreadyHeld) and sends the receipt. A permanent one (the role may
+   * not tag) is logged, and the receipt names the tags left out: the bytes are backed up, and no retry would set them.
+   * Returns how many tags the receipt names.
+   */
+  private tagsNotSet({ count, error }: TagsNotSet, sourceVersionId: string, backupVersionId: string | undefined): number {
+    const retried = isTransient(error);
+    this.deps.logger.error(LogMessage.tagsNotSet, { key: this.record.key, sourceVersionId, backupVersionId, tags: count, retried, error });
+    if (retried) throw error;
+    return count;
   }
 
   /**
@@ -451,6 +489,7 @@ class RecordBackup {
         method: copy.method,
         completedAt: copy.completedAt ?? new Date(),
         metadataLeftOut: copy.metadataLeftOut,
+        tagsLeftOut: copy.tagsLeftOut,
       });
       this.receipts.add(this.requestId, key, sourceVersionId);
       logger.info(LogMessage.receiptSent, { outcome: Outcome.receiptSent, key, sourceVersionId, messageId, resent });

@@ -4,7 +4,7 @@ import { copySourceFor, type Destination } from './copy-source.js';
 import { isHeaderSectionTooLarge, isMetadataTooLarge } from './errors.js';
 import { fitMetadata, MetadataCount } from './metadata-budget.js';
 import { multipartCopy, type MultipartSettings } from './multipart-copy.js';
-import { setTags, writeWithTags } from './tagging.js';
+import { setTagsLeft, writeWithTags, type TagsNotSet } from './tagging.js';
 import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
@@ -17,6 +17,8 @@ export type CopyResult = {
   readonly method: CopyMethod;
   readonly backupVersionId?: string;
   readonly parts: number;
+  /** Tags too large for the write's header, set after it, and refused: the version is written without them. */
+  readonly tagsNotSet?: TagsNotSet;
 };
 
 type CopySettings = Pick<Config, 'multipartThresholdBytes' | 'partSizeBytes' | 'copyConcurrency'> & Pick<MultipartSettings, 'timeLeftMs' | 'onUploadLeft'>;
@@ -122,7 +124,7 @@ async function putEmpty(
   destination: Destination,
   metadata: Readonly<Record<string, string>>,
   condition?: WriteCondition,
-): Promise<{ backupVersionId?: string; parts: number }> {
+): Promise<{ backupVersionId?: string; parts: number; tagsNotSet?: TagsNotSet }> {
   const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }));
   const put = (Tagging: string | undefined) =>
     new PutObjectCommand({
@@ -137,6 +139,5 @@ async function putEmpty(
       ...(condition ? writeConditionHeaders(condition) : {}),
     });
   const { written, tagsLeft } = await writeWithTags(tagging.TagSet ?? [], (Tagging) => s3.send(withExpiresAsWritten(put(Tagging), source)));
-  await setTags(s3, destination, written.VersionId, tagsLeft);
-  return { backupVersionId: written.VersionId, parts: 0 };
+  return { backupVersionId: written.VersionId, parts: 0, ...(await setTagsLeft(s3, destination, written.VersionId, tagsLeft)) };
 }

@@ -14,7 +14,7 @@ import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
 import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
-import { setTags, writeWithTags } from './tagging.js';
+import { setTagsLeft, writeWithTags, type TagsNotSet } from './tagging.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
 const MAX_PARTS = 10_000;
@@ -75,7 +75,7 @@ export async function multipartCopy(
   destination: Destination,
   metadata: Readonly<Record<string, string>>,
   condition?: WriteCondition,
-): Promise<{ backupVersionId?: string; parts: number }> {
+): Promise<{ backupVersionId?: string; parts: number; tagsNotSet?: TagsNotSet }> {
   const tagging = await s3.send(
     new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
   );
@@ -123,8 +123,7 @@ export async function multipartCopy(
     throw error;
   }
   // Once the upload is complete there is nothing left to abort.
-  await setTags(s3, destination, written.backupVersionId, tagsLeft);
-  return written;
+  return { ...written, ...(await setTagsLeft(s3, destination, written.backupVersionId, tagsLeft)) };
 }
 
 /**

@@ -36,6 +36,8 @@ export type ObjectVersion = {
   readonly expiresAsWritten?: string;
   /** The archive it lies in (a storage class or an Intelligent-Tiering archive tier) while S3 cannot copy it before a restore. */
   readonly archivedIn?: string;
+  /** How many tags the version has (HeadObject's `x-amz-tagging-count`, absent for none). */
+  readonly tagCount: number;
 };
 
 /** A backup version: what a conditional write names, and where it came from. */
@@ -46,6 +48,8 @@ export type BackupVersion = {
   readonly lastModified?: Date;
   readonly content: ContentFacts;
   readonly provenance: Provenance;
+  /** How many tags the version has: none where its tags were to be set after the write, and that failed. */
+  readonly tagCount: number;
 };
 
 function contentHeaders(head: HeadObjectCommandOutput): ContentHeaders {
@@ -124,6 +128,7 @@ export async function headObjectVersion(s3: S3Client, bucket: string, key: strin
     content: contentFacts(found),
     headers: contentHeaders(found),
     metadata: withoutProvenance(found.Metadata ?? {}),
+    tagCount: found.TagCount ?? 0,
     ...(found.Expires === undefined && found.ExpiresString ? { expiresAsWritten: found.ExpiresString } : {}),
     ...(archive ? { archivedIn: archive } : {}),
   };
@@ -140,6 +145,7 @@ export async function headBackup(s3: S3Client, bucket: string, key: string, vers
     lastModified: found.LastModified,
     content: contentFacts(found),
     provenance: provenanceOf(found.Metadata),
+    tagCount: found.TagCount ?? 0,
   };
 }
 

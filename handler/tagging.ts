@@ -1,4 +1,4 @@
-import { PutObjectTaggingCommand, type S3Client, type Tag } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, PutObjectTaggingCommand, type S3Client, type Tag } from '@aws-sdk/client-s3';
 import type { Destination } from './copy-source.js';
 import { isHeaderSectionTooLarge } from './errors.js';
 
@@ -26,8 +26,32 @@ export async function writeWithTags<T>(
   }
 }
 
+/** Tags left off a write that could not be set on the version it wrote: that version stands without them. */
+export type TagsNotSet = { readonly count: number; readonly error: unknown };
+
 /** Sets `tags` on one version of `destination` (s3:PutObjectVersionTagging), when there are any. */
 export async function setTags(s3: S3Client, destination: Destination, versionId: string | undefined, tags: readonly Tag[]): Promise<void> {
   if (tags.length === 0) return;
   await s3.send(new PutObjectTaggingCommand({ Bucket: destination.bucket, Key: destination.key, VersionId: versionId, Tagging: { TagSet: [...tags] } }));
+}
+
+/**
+ * Sets the tags `writeWithTags` left off on the version the write made. Its failure is returned, not thrown: the write
+ * has landed, and its caller says what became of the tags instead of reporting the whole write as failed.
+ */
+export async function setTagsLeft(s3: S3Client, destination: Destination, versionId: string | undefined, tags: readonly Tag[]): Promise<{ readonly tagsNotSet?: TagsNotSet }> {
+  try {
+    await setTags(s3, destination, versionId, tags);
+    return {};
+  } catch (error) {
+    return { tagsNotSet: { count: tags.length, error } };
+  }
+}
+
+/** Copies the tags of one version onto a version of `destination` (which then has the same, whatever it had). */
+export async function copyTags(s3: S3Client, source: { readonly bucket: string; readonly key: string; readonly versionId: string }, destination: Destination, versionId: string | undefined): Promise<number> {
+  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }));
+  const tags = tagging.TagSet ?? [];
+  await setTags(s3, destination, versionId, tags);
+  return tags.length;
 }

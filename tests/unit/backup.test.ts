@@ -6,9 +6,11 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
+  PutObjectTaggingCommand,
   S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
+import type { CreateMultipartUploadCommandInput, PutObjectTaggingCommandInput } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -1158,6 +1160,85 @@ describe('an Expires header that is not a date', () => {
     const uploads = s3.commandCalls(CreateMultipartUploadCommand).map((call) => [call.args[0].input.Key, rawExpires(call.args[0])]);
     expect(copies).toEqual([['stale.html', true, undefined], ['dated.html', false, new Date('2030-01-01T00:00:00Z')]]);
     expect(uploads).toEqual([['stale.bin', true]]);
+  });
+});
+
+describe('tags set after the write', () => {
+  const tags = [{ Key: 'project', Value: 'ä'.repeat(200) }, { Key: 'year', Value: '2026' }];
+
+  /** S3 refuses an upload whose tags fill its 8 KB of headers; PutObjectTagging answers as `tagging` says, then as S3 does. */
+  function tagsTooLargeForTheHeader(tagging: (call: number) => Error | undefined) {
+    s3.on(CreateMultipartUploadCommand).callsFake(async (input: CreateMultipartUploadCommandInput) => {
+      if (input.Tagging) throw awsError('RequestHeaderSectionTooLarge', 400);
+      return model.createMultipartUpload(input);
+    });
+    let calls = 0;
+    s3.on(PutObjectTaggingCommand).callsFake(async (input: PutObjectTaggingCommandInput) => {
+      const refusal = tagging((calls += 1));
+      if (refusal) throw refusal;
+      return model.putObjectTagging(input);
+    });
+  }
+
+  it("sets the tags on the event's retry when S3 failed them after the write, and sends the receipt once, after them", async () => {
+    // Prepare: the first PutObjectTagging fails as S3 does under load, after the upload completed without the tags
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'tagged.bin', { size: 80 * MiB, tags });
+    tagsTooLargeForTheHeader((call) => (call === 1 ? awsError('InternalError', 500) : undefined));
+    const handler = createHandler(deps);
+    // Act
+    const first = await handler(eventFor('tagged.bin', { versionId: v1 }), invocation).catch((error: unknown) => error);
+    const untaggedMeanwhile = model.latest(BACKUP, 'tagged.bin')!.tags;
+    const retry = await handler(eventFor('tagged.bin', { versionId: v1 }), invocation);
+    // Assess
+    expect(first).toBeInstanceOf(RetryableBackupError);
+    expect(untaggedMeanwhile).toEqual([]);
+    expect(receiptsFor('tagged.bin')).toHaveLength(1);
+    expect(retry.outcomes).toEqual([Outcome.skipCopy]);
+    expect(model.count(BACKUP, 'tagged.bin')).toBe(1);
+    expect(model.latest(BACKUP, 'tagged.bin')!.tags).toEqual(tags);
+    expect(s3).toHaveReceivedNthCommandWith(PutObjectTaggingCommand, 2, { Bucket: BACKUP, Key: 'tagged.bin', VersionId: model.latest(BACKUP, 'tagged.bin')!.versionId });
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.tagsNotSet, key: 'tagged.bin', tags: 2, retried: true }));
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.tagsSet, key: 'tagged.bin', sourceVersionId: v1, tags: 2 }));
+  });
+
+  it('backs up the bytes and names the tags in the receipt when S3 refuses them for good', async () => {
+    // Prepare: a role that may not tag (a stack from before s3:PutObjectVersionTagging)
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'tagged.bin', { size: 80 * MiB, tags });
+    tagsTooLargeForTheHeader(() => awsError('AccessDenied', 403));
+    // Act
+    const result = await createHandler(deps)(eventFor('tagged.bin', { versionId: v1 }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.copied]);
+    expect(model.latest(BACKUP, 'tagged.bin')!.content).toEqual(model.latest(INBOX, 'tagged.bin')!.content);
+    expect(receiptsFor('tagged.bin').map((receipt) => receipt.Message)).toEqual([expect.stringContaining('Not backed up:   its 2 tag(s) (S3 refused to set them')]);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.tagsNotSet, key: 'tagged.bin', tags: 2, retried: false }));
+  });
+
+  it("gives a backup version without tags its source's tags when another delivery finds it, sending no receipt", async () => {
+    // Prepare: the backup holds the version's bytes, written by another request whose tagging failed after the write
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'doc.txt', { body: 'the bytes', tags });
+    const b1 = model.put(BACKUP, 'doc.txt', { body: 'the bytes', metadata: { [BackupMetadata.sourceVersionId]: v1, [BackupMetadata.requestId]: 'request-0' } });
+    // Act
+    const result = await createHandler(deps)(eventFor('doc.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(result.outcomes).toEqual([Outcome.skipCopy]);
+    expect(model.latest(BACKUP, 'doc.txt')).toMatchObject({ versionId: b1, tags });
+    expect(s3).not.toHaveReceivedCommand(CopyObjectCommand);
+    expect(receipts).toEqual([]);
+  });
+
+  it('leaves the tags of a backup version that has some, as the version had them when it was backed up', async () => {
+    // Prepare: the inbox's version tagged once more after its backup
+    const v1 = model.put(INBOX, 'doc.txt', { body: 'the bytes', tags });
+    model.put(BACKUP, 'doc.txt', { body: 'the bytes', metadata: { [BackupMetadata.sourceVersionId]: v1 }, tags: tags.slice(1) });
+    // Act
+    await createHandler(dependencies())(eventFor('doc.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(s3).not.toHaveReceivedCommand(GetObjectTaggingCommand);
+    expect(s3).not.toHaveReceivedCommand(PutObjectTaggingCommand);
   });
 });
 

@@ -29,6 +29,7 @@ const source = (metadata: Record<string, string>): ObjectVersion => ({
   versionId: 'v1',
   size: 10,
   uploadedInParts: false,
+  tagCount: 0,
   content: { size: 10, checksums: {} },
   headers: { ContentType: 'text/plain', Expires: new Date('2030-01-01T00:00:00Z') },
   metadata,

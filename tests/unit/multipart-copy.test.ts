@@ -73,7 +73,7 @@ describe('a multipart copy whose part fails', () => {
       order.push('abort');
       return {};
     });
-    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 40 * MiB, uploadedInParts: false, content: { size: 40 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 40 * MiB, uploadedInParts: false, tagCount: 0, content: { size: 40 * MiB, checksums: {} }, headers: {}, metadata: {} };
     // Act
     const copy = multipartCopy(new S3Client({ region: 'us-east-1' }), { partSizeBytes: 5 * MiB, copyConcurrency: 4 }, source, { bucket: 'backup', key: 'big.bin' }, {});
     // Assess
@@ -96,13 +96,34 @@ describe('a multipart copy of a version whose tags do not fit in a header', () =
     s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"e1"' } });
     s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b1' });
     s3.on(PutObjectTaggingCommand).resolves({});
-    const source: ObjectVersion = { bucket: INBOX, key: 'tagged.bin', versionId: 'v1', size: 5 * MiB, uploadedInParts: false, content: { size: 5 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const source: ObjectVersion = { bucket: INBOX, key: 'tagged.bin', versionId: 'v1', size: 5 * MiB, uploadedInParts: false, tagCount: 0, content: { size: 5 * MiB, checksums: {} }, headers: {}, metadata: {} };
     // Act
     const copied = await multipartCopy(new S3Client({ region: 'us-east-1' }), { partSizeBytes: 5 * MiB, copyConcurrency: 1 }, source, { bucket: 'backup', key: 'tagged.bin' }, {});
     // Assess: every tag on the version the copy wrote, and no abort of a completed upload
     expect(copied).toEqual({ backupVersionId: 'b1', parts: 1 });
     expect(s3.commandCalls(CreateMultipartUploadCommand).map((call) => call.args[0].input.Tagging === undefined)).toEqual([false, true]);
     expect(s3).toHaveReceivedCommandWith(PutObjectTaggingCommand, { Bucket: 'backup', Key: 'tagged.bin', VersionId: 'b1', Tagging: { TagSet: tags } });
+    expect(s3).not.toHaveReceivedCommand(AbortMultipartUploadCommand);
+    s3.restore();
+  });
+});
+
+describe('a multipart copy whose tags S3 refuses after the write', () => {
+  it('returns the version it wrote with the tags not set, instead of failing a write that landed', async () => {
+    // Prepare
+    const s3 = mockClient(S3Client);
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'a', Value: '1' }] });
+    s3.on(CreateMultipartUploadCommand, { Tagging: 'a=1' }).rejects(awsError('RequestHeaderSectionTooLarge', 400));
+    s3.on(CreateMultipartUploadCommand, { Tagging: undefined }).resolves({ UploadId: 'u1' });
+    s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"e1"' } });
+    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b1' });
+    const refusal = awsError('InternalError', 500);
+    s3.on(PutObjectTaggingCommand).rejects(refusal);
+    const source: ObjectVersion = { bucket: INBOX, key: 'tagged.bin', versionId: 'v1', size: 5 * MiB, uploadedInParts: false, tagCount: 1, content: { size: 5 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    // Act
+    const copied = await multipartCopy(new S3Client({ region: 'us-east-1', maxAttempts: 1 }), { partSizeBytes: 5 * MiB, copyConcurrency: 1 }, source, { bucket: 'backup', key: 'tagged.bin' }, {});
+    // Assess
+    expect(copied).toEqual({ backupVersionId: 'b1', parts: 1, tagsNotSet: { count: 1, error: expect.objectContaining({ name: 'InternalError' }) } });
     expect(s3).not.toHaveReceivedCommand(AbortMultipartUploadCommand);
     s3.restore();
   });
@@ -119,7 +140,7 @@ describe('a multipart copy whose abort fails too', () => {
     s3.on(AbortMultipartUploadCommand, { UploadId: 'u2' }).rejects(awsError('SlowDown', 503));
     const left: { key: string; uploadId: string }[] = [];
     const settings = { partSizeBytes: 5 * MiB, copyConcurrency: 1, onUploadLeft: ({ key, uploadId }: { key: string; uploadId: string }) => void left.push({ key, uploadId }) };
-    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 5 * MiB, uploadedInParts: false, content: { size: 5 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 5 * MiB, uploadedInParts: false, tagCount: 0, content: { size: 5 * MiB, checksums: {} }, headers: {}, metadata: {} };
     const client = new S3Client({ region: 'us-east-1', maxAttempts: 1 });
     // Act
     const first = multipartCopy(client, settings, source, { bucket: 'backup', key: 'big.bin' }, {});
@@ -146,7 +167,7 @@ describe('a multipart copy that runs out of time', () => {
       return { CopyPartResult: { ETag: `"e${PartNumber}"` } };
     });
     s3.on(AbortMultipartUploadCommand).resolves({});
-    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 25 * MiB, uploadedInParts: false, content: { size: 25 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 25 * MiB, uploadedInParts: false, tagCount: 0, content: { size: 25 * MiB, checksums: {} }, headers: {}, metadata: {} };
     const settings = { partSizeBytes: 5 * MiB, copyConcurrency: 1, timeLeftMs: () => 60_000 - elapsedMs };
     // Act
     const copy = multipartCopy(new S3Client({ region: 'us-east-1' }), settings, source, { bucket: 'backup', key: 'big.bin' }, {});
@@ -179,7 +200,7 @@ describe('a multipart copy against the clock, parts in parallel', () => {
     });
     s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b1' });
     s3.on(AbortMultipartUploadCommand).resolves({});
-    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 100 * MiB, uploadedInParts: false, content: { size: 100 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 100 * MiB, uploadedInParts: false, tagCount: 0, content: { size: 100 * MiB, checksums: {} }, headers: {}, metadata: {} };
     const settings = { partSizeBytes: 5 * MiB, copyConcurrency: 2, timeLeftMs: () => deadline - Date.now() };
     const copy = multipartCopy(new S3Client({ region: 'us-east-1' }), settings, source, { bucket: 'backup', key: 'big.bin' }, {}).then(
       (result) => ({ result, parts: s3.commandCalls(UploadPartCopyCommand).length }),
@@ -235,7 +256,7 @@ describe('a multipart copy that completes', () => {
     s3.on(CreateMultipartUploadCommand).resolves({ UploadId: 'u1' });
     s3.on(UploadPartCopyCommand).callsFake(async ({ PartNumber }: { PartNumber: number }) => ({ CopyPartResult: { ETag: `"e${PartNumber}"` } }));
     s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'b7' });
-    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 12 * MiB, uploadedInParts: false, content: { size: 12 * MiB, checksums: {} }, headers: {}, metadata: {} };
+    const source: ObjectVersion = { bucket: INBOX, key: 'big.bin', versionId: 'v1', size: 12 * MiB, uploadedInParts: false, tagCount: 0, content: { size: 12 * MiB, checksums: {} }, headers: {}, metadata: {} };
     // Act
     const result = await multipartCopy(new S3Client({ region: 'us-east-1' }), { partSizeBytes: 5 * MiB, copyConcurrency: 2 }, source, { bucket: 'backup', key: 'big.bin' }, {}, { ifNoneMatch: '*' });
     // Assess

@@ -90,6 +90,15 @@ describe('messageFor', () => {
     expect(kept).not.toContain('Not backed up');
   });
 
+  it('names how many tags the backup version lacks, and says nothing of tags otherwise', () => {
+    // Act
+    const leftOut = messageFor({ ...receipt, tagsLeftOut: 2 });
+    const kept = messageFor({ ...receipt, tagsLeftOut: 0 });
+    // Assess
+    expect(leftOut.split('\n').pop()).toBe("Not backed up:   its 2 tag(s) (S3 refused to set them on the backup version; the function's log says why)");
+    expect(kept).not.toContain('Not backed up');
+  });
+
   it('says so when the backup has no version id, and gives a size under 1 KiB in bytes', () => {
     // Act
     const message = messageFor({ ...receipt, bytes: 512, backupVersionId: undefined });

@@ -8,6 +8,7 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   UploadPartCopyCommand,
   type AbortMultipartUploadCommandInput,
   type CompleteMultipartUploadCommandInput,
@@ -17,6 +18,7 @@ import {
   type HeadObjectCommandInput,
   type ListObjectVersionsCommandInput,
   type PutObjectCommandInput,
+  type PutObjectTaggingCommandInput,
   type S3ClientResolvedConfig,
   type StorageClass,
   type ArchiveStatus,
@@ -216,6 +218,7 @@ export class VersionedS3Model {
     stub.on(PutObjectCommand).callsFake(answer(named('PutObject'), (input: PutObjectCommandInput) => this.putObject(input)));
     stub.on(HeadObjectCommand).callsFake(answer((input: HeadObjectCommandInput) => `HeadObject ${input.Bucket}`, (input: HeadObjectCommandInput) => this.headObject(input)));
     stub.on(GetObjectTaggingCommand).callsFake(answer(named('GetObjectTagging'), (input: GetObjectTaggingCommandInput) => this.getObjectTagging(input)));
+    stub.on(PutObjectTaggingCommand).callsFake(answer(named('PutObjectTagging'), (input: PutObjectTaggingCommandInput) => this.putObjectTagging(input)));
     stub.on(ListObjectVersionsCommand).callsFake(answer(named('ListObjectVersions'), (input: ListObjectVersionsCommandInput) => this.listObjectVersions(input)));
     stub.on(CopyObjectCommand).callsFake(answer(named('CopyObject'), (input: CopyObjectCommandInput) => this.copyObject(input)));
     stub.on(CreateMultipartUploadCommand).callsFake(answer(named('CreateMultipartUpload'), (input: CreateMultipartUploadCommandInput) => this.createMultipartUpload(input)));
@@ -226,7 +229,7 @@ export class VersionedS3Model {
 
   putObject(input: PutObjectCommandInput) {
     this.checkCondition(input.Bucket!, input.Key!, input);
-    const versionId = this.put(input.Bucket!, input.Key!, { body: String(input.Body ?? ''), metadata: input.Metadata, headers: pickHeaders(input) });
+    const versionId = this.put(input.Bucket!, input.Key!, { body: String(input.Body ?? ''), metadata: input.Metadata, headers: pickHeaders(input), tags: parseTagging(input.Tagging) });
     return { VersionId: versionId, ETag: this.latest(input.Bucket!, input.Key!)!.etag };
   }
 
@@ -247,6 +250,8 @@ export class VersionedS3Model {
       ...(version.storageClass ? { StorageClass: version.storageClass as StorageClass } : {}),
       ...(version.archiveStatus ? { ArchiveStatus: version.archiveStatus as ArchiveStatus } : {}),
       ...(version.restored ? { Restore: 'ongoing-request="false", expiry-date="Fri, 01 Jan 2100 00:00:00 GMT"' } : {}),
+      // x-amz-tagging-count: absent for a version with no tags.
+      ...(version.tags.length > 0 ? { TagCount: version.tags.length } : {}),
       ...version.headers,
       ...expiresAsTheSdkReadsIt(version.headers.Expires),
     };
@@ -255,6 +260,16 @@ export class VersionedS3Model {
   getObjectTagging(input: GetObjectTaggingCommandInput) {
     const version = this.find(input.Bucket!, input.Key!, input.VersionId);
     return { VersionId: version.versionId, TagSet: [...version.tags] };
+  }
+
+  /** Replaces one version's tags (the current one's without a version id); its bytes, metadata and ETag stay. */
+  putObjectTagging(input: PutObjectTaggingCommandInput) {
+    const version = this.find(input.Bucket!, input.Key!, input.VersionId);
+    const tags = input.Tagging?.TagSet ?? [];
+    if (tags.length > MAX_TAGS) throw awsError('BadRequest', 400);
+    const versions = this.versions(input.Bucket!, input.Key!);
+    versions[versions.indexOf(version)] = { ...version, tags: [...tags] };
+    return { VersionId: version.versionId };
   }
 
   listObjectVersions(input: ListObjectVersionsCommandInput) {
