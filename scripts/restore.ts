@@ -164,9 +164,11 @@ run(async () => {
   const interrupted = interruption('the copies under way finish, no new one begins');
   const results = await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, copying.tick, interrupted).finally(copying.finish);
   const failed = results.filter((r) => r.error);
+  const untagged = results.filter((r) => r.tagsNotSet);
   for (const result of results.filter((r) => r.action === RestoreAction.skip && writes.some((w) => w.key === r.key))) console.log(describe(result));
   for (const result of failed) console.error(`  FAILED     ${shownName(result.key)}: ${result.error}`);
+  for (const result of untagged) console.error(`  NO TAGS    ${shownName(result.key)}: ${result.tagsNotSet}`);
   console.log(summarizeRestore(results, buckets.inboxBucket));
   if (interrupted.aborted) return ExitCode.interrupted;
-  return failed.length > 0 || notRestored(request, results).length > 0 ? ExitCode.failed : ExitCode.ok;
+  return failed.length > 0 || untagged.length > 0 || notRestored(request, results).length > 0 ? ExitCode.failed : ExitCode.ok;
 }, options.target);

@@ -101,9 +101,12 @@ function redriveStatus(redrive: QueueRedrive): 200 | 409 | 500 {
   return unfinished || redrive.results.some(leftUndone) ? 500 : 409;
 }
 
-/** A finished restore's status: 500 for a failed copy, else that of the first restore that did not happen, else 200. */
+/**
+ * A finished restore's status: 500 for a failed copy or one written without its tags (as `make restore` fails for
+ * either), else that of the first restore that did not happen, else 200.
+ */
 function restoreStatus(results: readonly RestoreResult[]): 200 | 404 | 409 | 500 {
-  if (results.some((result) => result.error)) return 500;
+  if (results.some((result) => result.error || result.tagsNotSet)) return 500;
   const skipped = results.find((result) => result.skipped !== undefined && result.skipped !== SkipReason.alreadyThere)?.skipped;
   return skipped === undefined ? 200 : skippedStatus[skipped];
 }

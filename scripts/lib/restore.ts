@@ -6,6 +6,7 @@ import { ComparedBy, compareContent, isMultipartEtag, type ContentComparison, ty
 import { describeError, isNotFound, isWriteConflict } from '../../handler/errors.js';
 import type { Provenance } from '../../handler/provenance.js';
 import type { WriteCondition } from '../../handler/write-condition.js';
+import type { TagsNotSet } from '../../handler/tagging.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
 import { keyOption } from './aws-cli.js';
 import { asFolder, historyOf, historyPageOf, historyUnder, type VersionEntry } from './bucket-listing.js';
@@ -142,7 +143,13 @@ export type PlannedRestore = {
   readonly passedOverSources?: readonly string[];
 };
 
-export type RestoreResult = PlannedRestore & { readonly restoredVersionId?: string; readonly method?: CopyMethod; readonly error?: string };
+export type RestoreResult = PlannedRestore & {
+  readonly restoredVersionId?: string;
+  readonly method?: CopyMethod;
+  readonly error?: string;
+  /** Restored, but without its tags, which S3 refused to set after the write: why, and how to set them. */
+  readonly tagsNotSet?: string;
+};
 
 /**
  * The closing tally of a restore's results. Only a file written into the inbox is an upload that the function backs
@@ -153,9 +160,10 @@ export function summarizeRestore(results: readonly RestoreResult[], inboxBucket:
   const restored = results.filter((result) => result.action !== RestoreAction.skip && !result.error);
   const failed = results.filter((result) => result.error).length;
   const done = results.filter((result) => result.skipped === SkipReason.alreadyThere).length;
+  const untagged = restored.filter((result) => result.tagsNotSet).length;
   const intoInbox = restored.some((result) => result.destination.bucket === inboxBucket);
   return (
-    `restored ${restored.length}, done already ${done}, skipped ${results.length - restored.length - done - failed}, failed ${failed}` +
+    `restored ${restored.length}${untagged > 0 ? ` (${untagged} without their tags)` : ''}, done already ${done}, skipped ${results.length - restored.length - done - failed}, failed ${failed}` +
     (intoInbox ? ' (restored files are uploads like any other: the function backs them up again)' : '')
   );
 }
@@ -738,6 +746,17 @@ function writeConditionOf(item: PlannedRestore): WriteCondition | undefined {
   return item.occupiedBy ? { ifMatch: item.occupiedBy } : undefined;
 }
 
+/**
+ * What a restore says of a version it wrote without its tags (too large for the write's header), which S3 then refused
+ * to set: the bytes are restored, and a rerun would find them there and leave the tags unset, so it names the commands
+ * that copy them from the backup version.
+ */
+function tagsNotSetNote(source: ObjectVersion, destination: Destination, restoredVersionId: string | undefined, { count, error }: TagsNotSet): string {
+  const read = `aws s3api get-object-tagging --bucket ${shellWord(source.bucket)} ${keyOption(source.key)} --version-id ${source.versionId} --query '{TagSet: TagSet}' > tags.json`;
+  const write = `aws s3api put-object-tagging --bucket ${shellWord(destination.bucket)} ${keyOption(destination.key)}${restoredVersionId ? ` --version-id ${restoredVersionId}` : ''} --tagging file://tags.json`;
+  return `its ${count} tag(s) were not set on what was written (${describeError(error)}); its bytes are restored: copy the tags from the backup with \`${read} && ${write}\``;
+}
+
 /** Whether the destination holds nothing now (false when that cannot be read). */
 async function destinationGone(s3: S3Client, destination: Destination): Promise<boolean> {
   return headObjectVersion(s3, destination.bucket, destination.key).then(
@@ -780,7 +799,8 @@ export async function executeRestore(
           source = await headObjectVersion(s3, backupBucket, item.key, item.backup.versionId);
           if (!source) return { ...item, action: RestoreAction.skip, skipped: SkipReason.backupGone, reason: `backup version ${item.backup.versionId} is gone` };
           const copy = await copyVersion(s3, { ...settings, onUploadLeft }, source, item.destination, source.metadata, condition);
-          return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method };
+          const tagsNote = copy.tagsNotSet ? { tagsNotSet: tagsNotSetNote(source, item.destination, copy.backupVersionId, copy.tagsNotSet) } : {};
+          return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method, ...tagsNote };
         } catch (error) {
           // Whatever the copy's end, an upload whose abort failed too is named, with the command that removes it.
           const left = uploadLeft === undefined ? '' : `; its upload ${uploadLeft} could not be aborted, and its parts stay billed in s3://${item.destination.bucket} until you abort it: \`aws s3api abort-multipart-upload --bucket ${shellWord(item.destination.bucket)} ${keyOption(item.destination.key)} --upload-id ${uploadLeft}\``;

@@ -7,6 +7,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectVersionsCommand,
+  PutObjectTaggingCommand,
   S3Client,
   S3ServiceException,
   UploadPartCopyCommand,
@@ -805,6 +806,27 @@ describe('executeRestore', () => {
     const [result] = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [planned('big.bin')]);
     // Assess
     expect(result?.error).toMatch(/^InternalError: .*; its upload u-left could not be aborted, and its parts stay billed in s3:\/\/the-inbox until you abort it: `aws s3api abort-multipart-upload --bucket 'the-inbox' --key 'big.bin' --upload-id u-left`$/);
+  });
+
+  it('reports a version written without its tags, which S3 refused after the write, as restored, with how to set them', async () => {
+    // Prepare: tags that fill the upload's headers, and PutObjectTagging refused for good after the completion
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 70 * 1024 * 1024, ETag: '"e-2"', VersionId: 'v-big.bin', TagCount: 3 });
+    s3.on(GetObjectTaggingCommand).resolves({ TagSet: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }, { Key: 'c', Value: '3' }] });
+    s3.on(CreateMultipartUploadCommand, { Tagging: 'a=1&b=2&c=3' }).rejects(new S3ServiceException({ name: 'RequestHeaderSectionTooLarge', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    s3.on(CreateMultipartUploadCommand, { Tagging: undefined }).resolves({ UploadId: 'u1' });
+    s3.on(UploadPartCopyCommand).resolves({ CopyPartResult: { ETag: '"p"' } });
+    s3.on(CompleteMultipartUploadCommand).resolves({ VersionId: 'r1' });
+    s3.on(PutObjectTaggingCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    // Act
+    const results = await executeRestore(s3 as unknown as S3Client, settings, 'the-backups', [planned('big.bin')]);
+    // Assess
+    expect(results.map((result) => [result.restoredVersionId, result.error])).toEqual([['r1', undefined]]);
+    expect(results[0]?.tagsNotSet).toBe(
+      "its 3 tag(s) were not set on what was written (AccessDenied: Access Denied); its bytes are restored: copy the tags from the backup with " +
+        "`aws s3api get-object-tagging --bucket 'the-backups' --key 'big.bin' --version-id v-big.bin --query '{TagSet: TagSet}' > tags.json && " +
+        "aws s3api put-object-tagging --bucket 'the-inbox' --key 'big.bin' --version-id r1 --tagging file://tags.json`",
+    );
+    expect(summarizeRestore(results, 'the-inbox')).toMatch(/^restored 1 \(1 without their tags\), done already 0, skipped 0, failed 0/);
   });
 
   it('names the upload left behind also where the copy in parts lost its condition at its completion', async () => {

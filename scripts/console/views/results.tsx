@@ -182,14 +182,14 @@ export const RestoreDonePage: FC<{ results: readonly RestoreResult[]; intoInbox:
   <Layout place={session.place} title="Restore">
     <ul class="results">
       {results.map((result) => (
-        <li class={result.error || (result.action === RestoreAction.skip && result.skipped !== SkipReason.alreadyThere) ? 'bad' : 'good'}>
+        <li class={result.error || result.tagsNotSet || (result.action === RestoreAction.skip && result.skipped !== SkipReason.alreadyThere) ? 'bad' : 'good'}>
           {result.error
             ? `FAILED ${destinationOf(result)}: ${result.error}`
             : result.skipped === SkipReason.alreadyThere
               ? `nothing to do: ${result.reason ?? ''}`
               : result.action === RestoreAction.skip
               ? `not restored: ${result.reason ?? result.skipped ?? ''}`
-              : `${result.action === RestoreAction.overwrite ? 'overwrote' : 'restored'} ${destinationOf(result)} (${written(result)}) from backup version ${result.backup?.versionId ?? '?'}`}
+              : `${result.action === RestoreAction.overwrite ? 'overwrote' : 'restored'} ${destinationOf(result)} (${written(result)}) from backup version ${result.backup?.versionId ?? '?'}${result.tagsNotSet ? `, but ${result.tagsNotSet}` : ''}`}
         </li>
       ))}
     </ul>
