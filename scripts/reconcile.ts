@@ -21,7 +21,7 @@ const program = scriptCommand(
 )
   .addOption(targetOption())
   .option('-p, --prefix <prefix>', 'only keys under this folder (docs is docs/…, never docs-private/…)', nonEmpty('--prefix photos/ (make reconcile PREFIX=photos/)'))
-  .addOption(switchOption('fix', 'FIX', 'hand every missing, stale or corrupt key to the function, then check it again'))
+  .addOption(switchOption('fix', 'FIX', 'hand every missing, stale, corrupt or untagged key to the function, then check it again'))
   .addOption(switchOption('history', 'HISTORY', "also name the inbox's earlier versions that no backup holds (reads every backup version of such keys)"))
   .parse();
 const options = program.opts<{ target: TargetName; prefix?: string; fix: boolean; history: boolean }>();

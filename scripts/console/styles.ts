@@ -33,7 +33,7 @@ button.danger { background: #b91c1c; border-color: #b91c1c; }
 .confirm-account { font-size: 0.85em; color: #7f1d1d; }
 .receipt, .finding, .status { display: inline-block; padding: 0.05em 0.5em; border-radius: 0.3em; font-size: 0.85em; }
 .receipt-sent, .finding-ok, .status { background: #dcfce7; color: #14532d; }
-.receipt-not-sent, .finding-missing, .finding-stale, .finding-corrupt { background: #fee2e2; color: #7f1d1d; }
+.receipt-not-sent, .finding-missing, .finding-stale, .finding-corrupt, .finding-untagged { background: #fee2e2; color: #7f1d1d; }
 /* A stack whose last update failed and was rolled back still works, but is not what the last deploy asked for. */
 .status-rolled-back { background: #fef3c7; color: #78350f; }
 /* A stack in a state that refuses the console's actions (a failed rollback or delete, an operation under way): read only. */

@@ -13,7 +13,7 @@ import { s3PutEvent } from './s3-event.js';
 import type { TargetName } from './targets.js';
 import { describeError } from '../../handler/errors.js';
 
-export const Finding = { ok: 'ok', missing: 'missing', stale: 'stale', corrupt: 'corrupt', orphan: 'orphan' } as const;
+export const Finding = { ok: 'ok', missing: 'missing', stale: 'stale', corrupt: 'corrupt', untagged: 'untagged', orphan: 'orphan' } as const;
 export type Finding = (typeof Finding)[keyof typeof Finding];
 
 /** What reconcile found for one key: the inbox's latest version against the backup's latest. */
@@ -34,8 +34,8 @@ export type KeyFinding = {
   readonly versionKept?: boolean;
 };
 
-/** Findings the function can repair: it backs up the inbox's current version of the key. */
-export const repairable: ReadonlySet<Finding> = new Set([Finding.missing, Finding.stale, Finding.corrupt]);
+/** Findings the function can repair: it backs up the inbox's current version of the key (or sets its tags on the backup). */
+export const repairable: ReadonlySet<Finding> = new Set([Finding.missing, Finding.stale, Finding.corrupt, Finding.untagged]);
 
 export type ReconcileBuckets = { readonly inboxBucket: string; readonly backupBucket: string };
 
@@ -52,11 +52,20 @@ export async function checkKey(s3: S3Client, buckets: ReconcileBuckets, key: str
     return { ...base, finding: Finding.stale, detail: `the backup holds ${held.provenance.sourceVersionId ?? 'a version of unknown origin'}, the inbox is at ${current.versionId}` };
   }
   const comparison = compareContent(held.content, current.content);
-  return { ...base, finding: comparison.same ? Finding.ok : Finding.corrupt, detail: `${comparison.same ? 'same' : 'different'} by ${comparison.by}: ${comparison.detail}` };
+  if (!comparison.same) return { ...base, finding: Finding.corrupt, detail: `different by ${comparison.by}: ${comparison.detail}` };
+  // Both reads give the tag counts: a backup with none of its version's tags costs no request more to find.
+  if (held.tagCount === 0 && current.tagCount > 0) {
+    return {
+      ...base,
+      finding: Finding.untagged,
+      detail: `same by ${comparison.by}, but without the version's ${current.tagCount} tag(s): they were too large for the write's header and S3 refused them after it, or the inbox's version was tagged after its backup`,
+    };
+  }
+  return { ...base, finding: Finding.ok, detail: `same by ${comparison.by}: ${comparison.detail}` };
 }
 
 /**
- * Walks inbox and backup (paginated) and checks every key: missing, stale and corrupt backups, and orphans
+ * Walks inbox and backup (paginated) and checks every key: missing, stale, corrupt and untagged backups, and orphans
  * (a backup whose inbox key is gone: reported, never deleted — backups outlive deletions).
  */
 export async function reconcileBuckets(

@@ -426,10 +426,10 @@ describe('make reconcile', () => {
     const report = JSON.parse(await readFile(join(reportsDir, 'reconcile-embedded.json'), 'utf8')) as { inboxOnly: unknown };
     const nothingEarlier = await runScript('reconcile', ['--prefix', whole, '--history']);
     // Assess
-    expect(nothingEarlier.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan; every earlier inbox version has a backup\n');
-    expect(latestOnly.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan\n');
+    expect(nothingEarlier.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 untagged, 0 orphan; every earlier inbox version has a backup\n');
+    expect(latestOnly.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 untagged, 0 orphan\n');
     expect(latestOnly.stdout).not.toContain('inbox-only');
-    expect(finished.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan; 1 earlier inbox version(s) no backup holds');
+    expect(finished.stdout).toContain('1 keys: 1 ok, 0 missing, 0 stale, 0 corrupt, 0 untagged, 0 orphan; 1 earlier inbox version(s) no backup holds');
     expect(finished.stdout).toContain(`  inbox-only ${key} version ${first}`);
     expect(finished.stdout).toContain(`aws s3api get-object --bucket ${outputs.InboxBucketName} --key '${key}' --version-id ${first} '${first}-report.txt' --endpoint-url ${started().emulator.endpoint}`);
     expect([latestOnly.code, finished.code]).toEqual([0, 0]);
@@ -556,7 +556,7 @@ describe('a key deleted from the inbox and, over its backup, in the backup bucke
     const listed = await runScript('restore', ['--key', key, '--list']);
     const restored = await runScript('restore', ['--key', key, '--to', `${outputs.InboxBucketName}/restored-hidden/`]);
     // Assess
-    expect(reconciled.stdout).toContain('1 keys: 0 ok, 0 missing, 0 stale, 0 corrupt, 1 orphan');
+    expect(reconciled.stdout).toContain('1 keys: 0 ok, 0 missing, 0 stale, 0 corrupt, 0 untagged, 1 orphan');
     expect(reconciled.stdout).toContain(`  orphan   ${key}: the inbox no longer has the key, and it was deleted in the backup bucket too`);
     expect(reconciled.stdout).toContain(`\`make restore KEY='${key}'\` restores the newest of them`);
     expect(reconciled.code).toBe(0);

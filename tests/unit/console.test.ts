@@ -649,7 +649,7 @@ describe('a reconcile that finds earlier inbox versions no backup holds', () => 
     const withHistory = await (await app.request(post('/reconcile', { token: TOKEN, history: 'yes' }))).text();
     const without = await (await app.request(post('/reconcile', { token: TOKEN }))).text();
     // Assess
-    expect(withHistory).toContain('1 key(s): 1 ok, 0 missing, 0 stale, 0 corrupt, 0 orphan; every earlier inbox version has a backup');
+    expect(withHistory).toContain('1 key(s): 1 ok, 0 missing, 0 stale, 0 corrupt, 0 untagged, 0 orphan; every earlier inbox version has a backup');
     expect(without).not.toContain('earlier inbox version');
   });
 });

@@ -95,7 +95,7 @@ describe('checking keys against the backup, and repairing them through the funct
     lambda.reset();
   });
 
-  /** ok.txt, missing.txt, stale.txt, corrupt.txt and orphan.txt, as their names say; gone.txt is in neither bucket. */
+  /** ok.txt, missing.txt, stale.txt, corrupt.txt, untagged.txt and orphan.txt, as their names say; gone.txt is in neither bucket. */
   const arrangeBuckets = () => {
     const ok = model.put(INBOX, 'ok.txt', { body: 'ok' });
     model.put(BACKUP, 'ok.txt', { body: 'ok', metadata: { 'source-version-id': ok } });
@@ -105,11 +105,14 @@ describe('checking keys against the backup, and repairing them through the funct
     model.put(INBOX, 'stale.txt', { body: 'new' });
     const real = model.put(INBOX, 'corrupt.txt', { body: 'the real bytes' });
     model.put(BACKUP, 'corrupt.txt', { body: 'other bytes!!!', metadata: { 'source-version-id': real } });
+    // Written without its tags (too large for the write's header), which S3 then refused to set.
+    const tagged = model.put(INBOX, 'untagged.txt', { body: 'tagged', tags: [{ Key: 'project', Value: 'taxes' }] });
+    model.put(BACKUP, 'untagged.txt', { body: 'tagged', metadata: { 'source-version-id': tagged } });
     model.put(BACKUP, 'orphan.txt', { metadata: { 'source-version-id': 'v-gone' } });
   };
-  const keys = ['ok.txt', 'missing.txt', 'stale.txt', 'corrupt.txt', 'orphan.txt', 'gone.txt'];
+  const keys = ['ok.txt', 'missing.txt', 'stale.txt', 'corrupt.txt', 'untagged.txt', 'orphan.txt', 'gone.txt'];
 
-  it('finds each key ok, missing, stale, corrupt or orphaned by provenance and content', async () => {
+  it('finds each key ok, missing, stale, corrupt, untagged or orphaned by provenance, content and tag count', async () => {
     // Prepare
     arrangeBuckets();
     // Act
@@ -120,9 +123,11 @@ describe('checking keys against the backup, and repairing them through the funct
       ['missing.txt', Finding.missing],
       ['stale.txt', Finding.stale],
       ['corrupt.txt', Finding.corrupt],
+      ['untagged.txt', Finding.untagged],
       ['orphan.txt', Finding.orphan],
       ['gone.txt', Finding.ok],
     ]);
+    expect(findings[4]?.detail).toMatch(/^same by checksum, but without the version's 1 tag\(s\)/);
     expect(findings[2]).toMatchObject({ inboxVersionId: model.latest(INBOX, 'stale.txt')?.versionId, heldSourceVersionId: model.all(INBOX, 'stale.txt')[0]?.versionId });
     expect(findings[3]?.detail).toMatch(/^different by checksum/);
     expect(findings.filter((found) => found.goneFromBoth).map((found) => found.key)).toEqual(['gone.txt']);
@@ -344,7 +349,7 @@ describe('checking keys against the backup, and repairing them through the funct
     expect(repair?.error).not.toMatch(/retried/);
   });
 
-  it('hands the function only the missing, stale and corrupt keys, each with its inbox version, and finds them ok after', async () => {
+  it('hands the function only the missing, stale, corrupt and untagged keys, each with its inbox version, and finds them ok after', async () => {
     // Prepare
     arrangeBuckets();
     const findings = await Promise.all(keys.map((key) => checkKey(s3 as unknown as S3Client, buckets, key)));
@@ -352,13 +357,15 @@ describe('checking keys against the backup, and repairing them through the funct
     const repairs = await repairThroughFunction(s3 as unknown as S3Client, lambda as unknown as LambdaClient, 'kit-backup', buckets, 'us-east-1', findings);
     // Assess
     expect(invoked.sort()).toEqual(
-      ['missing.txt', 'stale.txt', 'corrupt.txt'].map((key) => `${key}@${model.latest(INBOX, key)?.versionId}`).sort(),
+      ['missing.txt', 'stale.txt', 'corrupt.txt', 'untagged.txt'].map((key) => `${key}@${model.latest(INBOX, key)?.versionId}`).sort(),
     );
     expect(repairs.map((repair) => [repair.before.key, repair.after?.finding])).toEqual([
       ['missing.txt', Finding.ok],
       ['stale.txt', Finding.ok],
       ['corrupt.txt', Finding.ok],
+      ['untagged.txt', Finding.ok],
     ]);
+    expect(model.latest(BACKUP, 'untagged.txt')?.tags).toEqual([{ Key: 'project', Value: 'taxes' }]);
   });
 
   it('starts no other repair once the target stopped answering (an emulator stopped), and says so, where each key waited its turn to fail the same way', async () => {
@@ -390,7 +397,7 @@ describe('checking keys against the backup, and repairing them through the funct
     const repairs = await repairThroughFunction(s3 as unknown as S3Client, lambda as unknown as LambdaClient, 'kit-backup', buckets, 'us-east-1', findings, undefined, stopped.signal);
     // Assess
     expect(invoked).toEqual([]);
-    expect(repairs.map((repair) => [repair.before.key, repair.error])).toEqual(['missing.txt', 'stale.txt', 'corrupt.txt'].map((key) => [key, 'stopped before its turn']));
-    expect(repairOutcome(repairs).remaining.map((finding) => finding.key)).toEqual(['missing.txt', 'stale.txt', 'corrupt.txt']);
+    expect(repairs.map((repair) => [repair.before.key, repair.error])).toEqual(['missing.txt', 'stale.txt', 'corrupt.txt', 'untagged.txt'].map((key) => [key, 'stopped before its turn']));
+    expect(repairOutcome(repairs).remaining.map((finding) => finding.key)).toEqual(['missing.txt', 'stale.txt', 'corrupt.txt', 'untagged.txt']);
   });
 });

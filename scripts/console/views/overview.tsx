@@ -248,7 +248,7 @@ export const OverviewPage: FC<{ overview: Overview; session: Session }> = ({ ove
         <h2>Reconcile</h2>
         <p class="hint">
           Compares every inbox key's latest version with its backup (provenance, then content), as <code>make reconcile</code> does; a repair hands
-          each missing, stale or corrupt key to the function, as <code>make reconcile FIX=1</code> does; with the inbox's history, it also names
+          each missing, stale, corrupt or untagged key to the function, as <code>make reconcile FIX=1</code> does; with the inbox's history, it also names
           the earlier inbox versions no backup holds, as <code>make reconcile HISTORY=1</code> does (it reads every backup version of such keys).
         </p>
         {refusingState(overview.stack) && (
