@@ -1055,6 +1055,7 @@ describe('a finished restore answers with a status that says how it went', () =>
     ['a destination written meanwhile', 409, result({ skipped: SkipReason.writtenMeanwhile, reason: 's3://inbox/a.txt was written meanwhile' }), 'not restored: s3://inbox/a.txt was written meanwhile'],
     ['a failed copy', 500, result({ action: RestoreAction.restore, error: 'InternalError: We encountered an internal error' }), 'FAILED s3://inbox/a.txt: InternalError'],
     ['a restored file', 200, result({ action: RestoreAction.restore, restoredVersionId: 'n1' }), 'restored s3://inbox/a.txt (new version n1)'],
+    ['a file restored without its tags', 500, result({ action: RestoreAction.restore, restoredVersionId: 'n1', tagsNotSet: 'its 2 tag(s) were not set' }), 'restored s3://inbox/a.txt (new version n1) from backup version ?, but its 2 tag(s) were not set'],
   ])('%s answers %i', async (_case, status, done, line) => {
     // Prepare
     const { app, backend } = fakeBackend();
