@@ -300,7 +300,9 @@ class RecordBackup {
     const tagsLeftOut = await this.tagsOnto(held, current);
     if (held.provenance.requestId === this.requestId) {
       this.decide(Outcome.skipCopy, { ...fields, reason: 'a retry of the invocation that copied this version: its receipt is sent again, unless this environment sent it' });
-      await this.receipt({ ...this.backedUp(held, current.versionId), tagsLeftOut }, { resent: true });
+      // As the copy's own receipt would have said: the upload's metadata the backup does without.
+      const metadataLeftOut = Object.keys(current.metadata).filter((name) => !held.metadataKeys.includes(name));
+      await this.receipt({ ...this.backedUp(held, current.versionId), metadataLeftOut, tagsLeftOut }, { resent: true });
       if (this.mayOweBelow(held, current)) await this.resendOwedReceipts();
       return Outcome.skipCopy;
     }

@@ -48,6 +48,8 @@ export type BackupVersion = {
   readonly lastModified?: Date;
   readonly content: ContentFacts;
   readonly provenance: Provenance;
+  /** The names of the uploader's metadata entries it carries (not the kit's provenance): a copy may leave some out. */
+  readonly metadataKeys: readonly string[];
   /** How many tags the version has: none where its tags were to be set after the write, and that failed. */
   readonly tagCount: number;
 };
@@ -145,6 +147,7 @@ export async function headBackup(s3: S3Client, bucket: string, key: string, vers
     lastModified: found.LastModified,
     content: contentFacts(found),
     provenance: provenanceOf(found.Metadata),
+    metadataKeys: Object.keys(withoutProvenance(found.Metadata ?? {})),
     tagCount: found.TagCount ?? 0,
   };
 }

@@ -1336,6 +1336,23 @@ describe('failures', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ outcome: Outcome.notifyFailed, retried: true }));
   });
 
+  it("repeats in the receipt sent by the retry the metadata the copy left out, as the first attempt's receipt would have", async () => {
+    // Prepare: 2,040 bytes of the upload's metadata, of which the copy leaves 'big' out; the first receipt is throttled
+    const v1 = model.put(INBOX, 'full.txt', { metadata: { big: 'x'.repeat(1900), small: 'y'.repeat(132) } });
+    sns.on(PublishCommand).rejectsOnce(awsError('Throttling', 400)).callsFake((input: PublishCommandInput) => {
+      receipts.push(input);
+      return { MessageId: 'receipt-after-retry' };
+    });
+    await expect(createHandler(dependencies())(eventFor('full.txt', { versionId: v1 }), invocation)).rejects.toThrow(RetryableBackupError);
+    // Act
+    const retry = await createHandler(dependencies())(eventFor('full.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(retry.outcomes).toEqual([Outcome.skipCopy]);
+    expect(receiptsFor('full.txt', v1).map((receipt) => receipt.Message?.split('\n').pop())).toEqual([
+      "Not backed up:   its metadata big (S3 keeps at most 2 KB of it, the backup's own entries included)",
+    ]);
+  });
+
   it('sends the receipt a parked event never sent when make redrive names the request that parked it', async () => {
     // Prepare: request-1 copied v1, its three attempts to publish the receipt failed, and the event was parked
     const v1 = model.put(INBOX, 'parked.txt');
