@@ -165,6 +165,26 @@ describe("the embedded emulator checks a function's requests against its executi
     expect(unversioned).toMatch(/^403 AccessDenied: .* s3:GetObject on resource: ".*\/copy\/plain.txt"/);
   });
 
+  it("answers an object's tag count only to a role that may read its tags, as S3's HeadObject reference says", async () => {
+    // Prepare: a tagged object; one role may read it, another its tags too (the current version's and a version's)
+    const put = await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'count/tagged.txt', Body: 't', Tagging: 'a=1&b=2' }));
+    const object = `arn:aws:s3:::${inbox()}/count/*`;
+    const reader = await actingAs([{ Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: object }]);
+    const tagReader = await actingAs([{ Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'], Resource: object }]);
+    const counts = (fn: { s3: S3Client }) =>
+      Promise.all([
+        fn.s3.send(new HeadObjectCommand({ Bucket: inbox(), Key: 'count/tagged.txt' })),
+        fn.s3.send(new HeadObjectCommand({ Bucket: inbox(), Key: 'count/tagged.txt', VersionId: put.VersionId })),
+        fn.s3.send(new GetObjectCommand({ Bucket: inbox(), Key: 'count/tagged.txt' })),
+      ]).then((answers) => answers.map((answer) => answer.TagCount));
+    // Act
+    const withoutTagRead = await counts(reader);
+    const withTagRead = await counts(tagReader);
+    // Assess
+    expect(withoutTagRead).toEqual([undefined, undefined, undefined]);
+    expect(withTagRead).toEqual([2, 2, 2]);
+  });
+
   it("needs the annotations' read on the source and write on the copy unless the copy excludes them, as S3's CopyObject reference says", async () => {
     // Prepare
     const source = await adminClients().s3.send(new PutObjectCommand({ Bucket: inbox(), Key: 'annotated/a.txt', Body: 'a' }));

@@ -264,10 +264,13 @@ describe('the function role is least privilege', () => {
   // What each S3 call of the function needs (AWS's S3 actions reference), on the bucket it goes to.
   const needed: [call: string, action: string, bucket: 'inbox' | 'backup', level: 'bucket' | 'object'][] = [
     ['HeadObject of the current version', 's3:GetObject', 'inbox', 'object'],
+    ["the current version's tag count in that HeadObject's answer", 's3:GetObjectTagging', 'inbox', 'object'],
     ['a missing key answering 404 rather than 403', 's3:ListBucket', 'inbox', 'bucket'],
     ['CopyObject / UploadPartCopy of a source version', 's3:GetObjectVersion', 'inbox', 'object'],
     ['GetObjectTagging of a source version, the copy of its tags', 's3:GetObjectVersionTagging', 'inbox', 'object'],
     ['HeadObject of the latest backup', 's3:GetObject', 'backup', 'object'],
+    ["the latest backup's tag count in that HeadObject's answer", 's3:GetObjectTagging', 'backup', 'object'],
+    ["an earlier backup version's tag count in its HeadObject's answer", 's3:GetObjectVersionTagging', 'backup', 'object'],
     ['a key without backups answering 404 rather than 403', 's3:ListBucket', 'backup', 'bucket'],
     ['HeadObject of an earlier backup version (a retry looking for its own copy)', 's3:GetObjectVersion', 'backup', 'object'],
     ['ListObjectVersions of a key (a retry looking for its own copy)', 's3:ListBucketVersions', 'backup', 'bucket'],

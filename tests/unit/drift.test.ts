@@ -137,12 +137,12 @@ const backups = 'arn:aws:s3:::backup-kit-backup-123456789012-us-east-1';
 const roleStatements = {
   WriteOwnLogs: { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/fn:*' },
   ListInbox: { Sid: 'ListInbox', Effect: 'Allow', Action: 's3:ListBucket', Resource: inbox },
-  ReadInboxObjects: { Sid: 'ReadInboxObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectVersionTagging'], Resource: `${inbox}/*` },
+  ReadInboxObjects: { Sid: 'ReadInboxObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging'], Resource: `${inbox}/*` },
   ListBackup: { Sid: 'ListBackup', Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions'], Resource: backups },
   WriteBackupObjects: {
     Sid: 'WriteBackupObjects',
     Effect: 'Allow',
-    Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:PutObjectTagging', 's3:PutObjectVersionTagging', 's3:AbortMultipartUpload'],
+    Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:GetObjectTagging', 's3:GetObjectVersionTagging', 's3:PutObject', 's3:PutObjectTagging', 's3:PutObjectVersionTagging', 's3:AbortMultipartUpload'],
     Resource: `${backups}/*`,
   },
   ParkFailedEvents: { Sid: 'ParkFailedEvents', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: outputs.FailedEventsQueueArn },

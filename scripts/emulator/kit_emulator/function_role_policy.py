@@ -124,9 +124,11 @@ class Need:
 
 @dataclass(frozen=True)
 class Judgement:
-    """What a request needs; for a read of a key, also what turns S3's answer for a missing key from 403 into 404."""
+    """What a request needs; for a read of a key, also what turns S3's answer for a missing key from 403 into 404, and
+    what lets its answer carry the object's tag count."""
     needs: list[Need]
     to_see_missing: Need | None = None
+    to_see_tag_count: Need | None = None
 
 
 class UnknownOperation(Exception):
@@ -246,7 +248,10 @@ def _s3_needs(environ: dict[str, Any], account_id: str) -> Judgement:
             needs.append(need("s3:GetObjectAnnotation", "object", False, source_bucket, source_key))
             needs.append(need("s3:PutObjectAnnotation", "object", False, bucket, key))
     to_see_missing = Need("s3:ListBucket", f"arn:aws:s3:::{bucket}") if operation in _S3_READS else None
-    return Judgement(needs, to_see_missing)
+    # S3's HeadObject and GetObject references: the tag count comes "when you have the relevant permission to read
+    # object tags".
+    to_see_tag_count = need("s3:GetObjectTagging", "object", versioned, bucket, key) if operation in _S3_READS else None
+    return Judgement(needs, to_see_missing, to_see_tag_count)
 
 
 _SNS_PUBLISHES = {"Publish", "PublishBatch"}
@@ -439,6 +444,8 @@ def enforcing(app: WsgiApp) -> WsgiApp:
         message = refusal(session, judgement.needs)
         if message is not None:
             return _refuse(environ, start_response, message)
+        if judgement.to_see_tag_count is not None and refusal(session, [judgement.to_see_tag_count]) is not None:
+            start_response = _without_tag_count(start_response)
         if judgement.to_see_missing is not None:
             listing = refusal(session, [judgement.to_see_missing])
             if listing is not None:
@@ -447,6 +454,15 @@ def enforcing(app: WsgiApp) -> WsgiApp:
         return app(environ, start_response)
 
     return wrapped
+
+
+def _without_tag_count(start_response: Callable[..., Any]) -> Callable[..., Any]:
+    """An answer without the x-amz-tagging-count header, as S3 answers one that may not read the object's tags."""
+
+    def answering(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return start_response(status, [(name, value) for name, value in headers if name.lower() != "x-amz-tagging-count"], exc_info)
+
+    return answering
 
 
 def _missing_as_refused(app: WsgiApp, environ: dict[str, Any], start_response: Callable[..., Any], message: str) -> Iterable[bytes]:
