@@ -12,7 +12,7 @@ import { sendReceipt } from './notify.js';
 import { LogMessage, Outcome, RETRY_PROMISE, type RecordOutcome } from './outcome.js';
 import { isProvenanceKey, provenanceMetadata } from './provenance.js';
 import { ReceiptLedger } from './receipt-ledger.js';
-import { copyTags, type TagsNotSet } from './tagging.js';
+import { readTags, setTags, type TagsNotSet } from './tagging.js';
 import { backupVersions, headBackup, headCurrentVersion, headObjectVersion, type BackupVersion, type ObjectVersion } from './source.js';
 import type { WriteCondition } from './write-condition.js';
 
@@ -199,7 +199,7 @@ class RecordBackup {
         if (copied) return Outcome.copied;
         // A retry of a request whose copies went out without their receipts, the key deleted since: they are still owed.
         if (held?.provenance.requestId === this.requestId && held.provenance.sourceVersionId !== undefined) {
-          await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
+          await this.resendReceipt(held, held.provenance.sourceVersionId);
         }
         if (this.mayOweBelow(held, current)) await this.resendOwedReceipts();
         return this.decide(Outcome.sourceMissing, { reason: 'the key no longer exists in the inbox; nothing to copy' });
@@ -226,7 +226,7 @@ class RecordBackup {
       // unless that copy is of the current version, which reaches here only when its bytes are wrong.
       const heldOlderVersion = held?.provenance.sourceVersionId !== undefined && held.provenance.sourceVersionId !== current.versionId;
       const heldByThisRequest = heldOlderVersion && held.provenance.requestId === this.requestId;
-      if (!copied && heldByThisRequest) await this.receipt(this.backedUp(held, held.provenance.sourceVersionId), { resent: true });
+      if (!copied && heldByThisRequest) await this.resendReceipt(held, held.provenance.sourceVersionId);
       // Or an earlier copy of this request's was overtaken since, and lies below the backup's latest: looked for
       // together with the receipt, which needs nothing from it.
       const lookBack = !copied && heldOlderVersion && this.mayOweBelow(held, current);
@@ -297,7 +297,7 @@ class RecordBackup {
   /** The backup already holds the inbox's current version. */
   private async alreadyHeld(held: BackupVersion, current: ObjectVersion): Promise<RecordOutcome> {
     const fields = { sourceVersionId: current.versionId, backupVersionId: held.versionId };
-    const tagsLeftOut = await this.tagsOnto(held, current);
+    const tagsLeftOut = await this.tagsOnto(held, current.versionId, current.tagCount);
     if (held.provenance.requestId === this.requestId) {
       this.decide(Outcome.skipCopy, { ...fields, reason: 'a retry of the invocation that copied this version: its receipt is sent again, unless this environment sent it' });
       // As the copy's own receipt would have said: the upload's metadata the backup does without.
@@ -315,22 +315,34 @@ class RecordBackup {
   }
 
   /**
-   * A backup version with no tags whose source has some: written without them (too large for the write's header) and
-   * their setting failed after the write, or the inbox's version was tagged only after its backup. The held version gets
-   * the source version's tags now. Where the counts agree it costs nothing: both reads gave them. Returns how many tags
-   * the version still lacks (S3 refused them for good).
+   * A backup version with no tags whose source version has some: written without them (too large for the write's
+   * header) and their setting failed after the write, or the inbox's version was tagged only after its backup. The
+   * backup version gets the source version's tags now. Where the source's tag count is known (the inbox's current
+   * version, which the record's read gave) and none are missing this costs nothing; else (a version of this request's
+   * whose receipt is sent again) it costs a read of the source's tags. Returns how many tags the backup version still
+   * lacks because S3 refused them for good; a transient refusal is thrown, for the event's retry.
    */
-  private async tagsOnto(held: BackupVersion, current: ObjectVersion): Promise<number> {
-    if (held.tagCount > 0 || current.tagCount === 0) return 0;
+  private async tagsOnto(held: BackupVersion, sourceVersionId: string, sourceTagCount?: number): Promise<number> {
+    if (held.tagCount > 0 || sourceTagCount === 0) return 0;
     const { s3, config, logger } = this.deps;
-    const destination = { bucket: config.backupBucket, key: this.record.key };
-    try {
-      const tags = await copyTags(s3, current, destination, held.versionId);
-      logger.info(LogMessage.tagsSet, { key: this.record.key, sourceVersionId: current.versionId, backupVersionId: held.versionId, tags });
-      return 0;
-    } catch (error) {
-      return this.tagsNotSet({ count: current.tagCount, error }, current.versionId, held.versionId);
+    const { key } = this.record;
+    const read = await readTags(s3, { bucket: config.inboxBucket, key, versionId: sourceVersionId }).then(
+      (tags) => ({ tags }),
+      (error: unknown) => ({ error }),
+    );
+    if ('error' in read) {
+      // The version is gone from the inbox: no tags are left to carry.
+      if (isNotFound(read.error)) return 0;
+      return this.tagsNotSet({ count: sourceTagCount ?? 0, error: read.error }, sourceVersionId, held.versionId);
     }
+    if (read.tags.length === 0) return 0;
+    const refused = await setTags(s3, { bucket: config.backupBucket, key }, held.versionId, read.tags).then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+    if (refused) return this.tagsNotSet({ count: read.tags.length, error: refused.error }, sourceVersionId, held.versionId);
+    logger.info(LogMessage.tagsSet, { key, sourceVersionId, backupVersionId: held.versionId, tags: read.tags.length });
+    return 0;
   }
 
   /** One conditional copy; undefined when it must be decided again (another writer won, or the version vanished). */
@@ -446,12 +458,22 @@ class RecordBackup {
       const version = await headBackup(s3, config.backupBucket, key, listed.versionId);
       const source = version?.provenance.sourceVersionId;
       if (version !== undefined && source !== undefined && version.provenance.requestId === this.requestId && !this.receiptedHere.has(source)) {
-        await this.receipt(this.backedUp(version, source), { resent: true });
+        await this.resendReceipt(version, source);
       }
       // A copy of the event's own version: this request's copies are of it or newer, so none lies below.
       if (source === versionId) return;
     }
     if (more) mayBeOwed();
+  }
+
+  /**
+   * Sends again the receipt of a copy this request made of an earlier version, which newer copies have overtaken since:
+   * its tags set first, if their setting after its write failed (the inbox's version is not read, so the receipt cannot
+   * name the metadata it left out).
+   */
+  private async resendReceipt(version: BackupVersion, sourceVersionId: string): Promise<void> {
+    const tagsLeftOut = await this.tagsOnto(version, sourceVersionId);
+    await this.receipt({ ...this.backedUp(version, sourceVersionId), tagsLeftOut }, { resent: true });
   }
 
   /**

@@ -1,10 +1,10 @@
-import { CopyObjectCommand, GetObjectTaggingCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
 import { isHeaderSectionTooLarge, isMetadataTooLarge } from './errors.js';
 import { fitMetadata, MetadataCount } from './metadata-budget.js';
 import { multipartCopy, type MultipartSettings } from './multipart-copy.js';
-import { setTagsLeft, writeWithTags, type TagsNotSet } from './tagging.js';
+import { readTags, setTagsLeft, writeWithTags, type TagsNotSet } from './tagging.js';
 import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
@@ -125,7 +125,7 @@ async function putEmpty(
   metadata: Readonly<Record<string, string>>,
   condition?: WriteCondition,
 ): Promise<{ backupVersionId?: string; parts: number; tagsNotSet?: TagsNotSet }> {
-  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }));
+  const tags = await readTags(s3, source);
   const put = (Tagging: string | undefined) =>
     new PutObjectCommand({
       Bucket: destination.bucket,
@@ -138,6 +138,6 @@ async function putEmpty(
       ServerSideEncryption: 'AES256',
       ...(condition ? writeConditionHeaders(condition) : {}),
     });
-  const { written, tagsLeft } = await writeWithTags(tagging.TagSet ?? [], (Tagging) => s3.send(withExpiresAsWritten(put(Tagging), source)));
+  const { written, tagsLeft } = await writeWithTags(tags, (Tagging) => s3.send(withExpiresAsWritten(put(Tagging), source)));
   return { backupVersionId: written.VersionId, parts: 0, ...(await setTagsLeft(s3, destination, written.VersionId, tagsLeft)) };
 }

@@ -2,7 +2,6 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  GetObjectTaggingCommand,
   UploadPartCopyCommand,
   type CompletedPart,
   type S3Client,
@@ -14,7 +13,7 @@ import type { Config } from './config.js';
 import { copySourceFor, type Destination } from './copy-source.js';
 import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
-import { setTagsLeft, writeWithTags, type TagsNotSet } from './tagging.js';
+import { readTags, setTagsLeft, writeWithTags, type TagsNotSet } from './tagging.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
 
 const MAX_PARTS = 10_000;
@@ -76,9 +75,7 @@ export async function multipartCopy(
   metadata: Readonly<Record<string, string>>,
   condition?: WriteCondition,
 ): Promise<{ backupVersionId?: string; parts: number; tagsNotSet?: TagsNotSet }> {
-  const tagging = await s3.send(
-    new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }),
-  );
+  const tags = await readTags(s3, source);
   const create = (Tagging: string | undefined) =>
     new CreateMultipartUploadCommand({
       Bucket: destination.bucket,
@@ -88,7 +85,7 @@ export async function multipartCopy(
       Tagging,
       ServerSideEncryption: 'AES256',
     });
-  const { written: created, tagsLeft } = await writeWithTags(tagging.TagSet ?? [], (Tagging) => s3.send(withExpiresAsWritten(create(Tagging), source)));
+  const { written: created, tagsLeft } = await writeWithTags(tags, (Tagging) => s3.send(withExpiresAsWritten(create(Tagging), source)));
   const uploadId = created.UploadId;
   if (uploadId === undefined) throw new Error(`CreateMultipartUpload for ${source.key} returned no UploadId`);
 

@@ -16,7 +16,7 @@ export type Receipt = {
   readonly completedAt: Date;
   /** The upload's metadata entries the backup does without, to stay within S3's 2 KB. */
   readonly metadataLeftOut?: readonly string[];
-  /** How many of the upload's tags the backup version lacks: S3 refused to set them after the write. */
+  /** How many of the upload's tags the backup version lacks: they could not be set on it after the write. */
   readonly tagsLeftOut?: number;
 };
 
@@ -56,7 +56,7 @@ export function messageFor(receipt: Receipt): string {
     ...(receipt.metadataLeftOut?.length
       ? [`Not backed up:   its metadata ${receipt.metadataLeftOut.map(shownName).join(', ')} (S3 keeps at most 2 KB of it, the backup's own entries included)`]
       : []),
-    ...(receipt.tagsLeftOut ? [`Not backed up:   its ${receipt.tagsLeftOut} tag(s) (S3 refused to set them on the backup version; the function's log says why)`] : []),
+    ...(receipt.tagsLeftOut ? [`Not backed up:   its ${receipt.tagsLeftOut} tag(s) (they could not be set on the backup version; the function's log says why)`] : []),
   ].join('\n');
 }
 

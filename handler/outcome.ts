@@ -39,7 +39,7 @@ export const LogMessage = {
   receiptMayBeOwed: "a receipt may be owed: this request's copies could not be looked for further back",
   corrupt: 'the backup of this version does not hold its bytes; copying it again',
   metadataDropped: "metadata left off the backup to stay within S3's 2 KB; the bytes are backed up",
-  tagsNotSet: 'the backup version was written without its tags, which S3 refused to set on it after the write; the bytes are backed up',
+  tagsNotSet: 'the backup version lacks the tags of its source version, which could not be set on it; the bytes are backed up',
   tagsSet: 'tags set on a backup version that was written without them',
   uploadLeft: "a failed copy in parts could not be aborted: its parts stay billed until the backup bucket's lifecycle rule removes them",
   receiptSent: 'receipt sent',

@@ -48,10 +48,8 @@ export async function setTagsLeft(s3: S3Client, destination: Destination, versio
   }
 }
 
-/** Copies the tags of one version onto a version of `destination` (which then has the same, whatever it had). */
-export async function copyTags(s3: S3Client, source: { readonly bucket: string; readonly key: string; readonly versionId: string }, destination: Destination, versionId: string | undefined): Promise<number> {
-  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: source.bucket, Key: source.key, VersionId: source.versionId }));
-  const tags = tagging.TagSet ?? [];
-  await setTags(s3, destination, versionId, tags);
-  return tags.length;
+/** The tags of one version (s3:GetObjectVersionTagging). */
+export async function readTags(s3: S3Client, version: { readonly bucket: string; readonly key: string; readonly versionId: string }): Promise<Tag[]> {
+  const tagging = await s3.send(new GetObjectTaggingCommand({ Bucket: version.bucket, Key: version.key, VersionId: version.versionId }));
+  return tagging.TagSet ?? [];
 }

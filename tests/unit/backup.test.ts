@@ -1202,6 +1202,59 @@ describe('tags set after the write', () => {
     expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.tagsSet, key: 'tagged.bin', sourceVersionId: v1, tags: 2 }));
   });
 
+  it("sets the tags of the event's version on its retry though a newer version came meanwhile, before that version's copy", async () => {
+    // Prepare: the first attempt's tagging fails as S3 does under load; v2 is uploaded before the retry
+    const v1 = model.put(INBOX, 'tagged.bin', { size: 80 * MiB, tags });
+    tagsTooLargeForTheHeader((call) => (call === 1 ? awsError('SlowDown', 503) : undefined));
+    const handler = createHandler(dependencies());
+    await expect(handler(eventFor('tagged.bin', { versionId: v1 }), invocation)).rejects.toThrow(RetryableBackupError);
+    const v2 = model.put(INBOX, 'tagged.bin', { body: 'newer' });
+    // Act
+    const retry = await handler(eventFor('tagged.bin', { versionId: v1 }), invocation);
+    // Assess: the copy of v1 has its tags; each version one receipt
+    expect(retry.outcomes).toEqual([Outcome.copied]);
+    expect(model.all(BACKUP, 'tagged.bin').map((version) => [version.metadata[BackupMetadata.sourceVersionId], version.tags])).toEqual([[v1, tags], [v2, []]]);
+    expect([receiptsFor('tagged.bin', v1), receiptsFor('tagged.bin', v2)].map((sent) => sent.length)).toEqual([1, 1]);
+  });
+
+  it('sends the receipt its retry owes only once the tags are set', async () => {
+    // Prepare: the backup's tags as each receipt goes out
+    const v1 = model.put(INBOX, 'tagged.bin', { size: 80 * MiB, tags });
+    tagsTooLargeForTheHeader((call) => (call === 1 ? awsError('InternalError', 500) : undefined));
+    const tagsAtReceipt: number[] = [];
+    sns.on(PublishCommand).callsFake((input: PublishCommandInput) => {
+      tagsAtReceipt.push(model.latest(BACKUP, 'tagged.bin')!.tags.length);
+      receipts.push(input);
+      return { MessageId: 'receipt' };
+    });
+    const handler = createHandler(dependencies());
+    await expect(handler(eventFor('tagged.bin', { versionId: v1 }), invocation)).rejects.toThrow(RetryableBackupError);
+    // Act
+    await handler(eventFor('tagged.bin', { versionId: v1 }), invocation);
+    // Assess
+    expect(tagsAtReceipt).toEqual([2]);
+  });
+
+  it('fails the record for a retry when the tags of a held version fail transiently, and names those refused for good in its receipt', async () => {
+    // Prepare: this request's backup of v1 without its tags; PutObjectTagging throttled, then refused
+    const v1 = model.put(INBOX, 'doc.txt', { body: 'the bytes', tags });
+    model.put(BACKUP, 'doc.txt', { body: 'the bytes', metadata: { [BackupMetadata.sourceVersionId]: v1, [BackupMetadata.requestId]: invocation.requestId } });
+    let calls = 0;
+    s3.on(PutObjectTaggingCommand).callsFake(async () => {
+      throw (calls += 1) === 1 ? awsError('SlowDown', 503) : awsError('AccessDenied', 403);
+    });
+    const handler = createHandler(dependencies());
+    // Act
+    const throttled = await handler(eventFor('doc.txt', { versionId: v1 }), invocation).catch((error: unknown) => error);
+    const refused = await handler(eventFor('doc.txt', { versionId: v1 }), invocation);
+    // Assess
+    expect(throttled).toBeInstanceOf(RetryableBackupError);
+    expect(refused.outcomes).toEqual([Outcome.skipCopy]);
+    expect(receiptsFor('doc.txt', v1).map((receipt) => receipt.Message?.split('\n').pop())).toEqual([
+      "Not backed up:   its 2 tag(s) (they could not be set on the backup version; the function's log says why)",
+    ]);
+  });
+
   it('backs up the bytes and names the tags in the receipt when S3 refuses them for good', async () => {
     // Prepare: a role that may not tag (a stack from before s3:PutObjectVersionTagging)
     const deps = dependencies();
@@ -1212,7 +1265,7 @@ describe('tags set after the write', () => {
     // Assess
     expect(result.outcomes).toEqual([Outcome.copied]);
     expect(model.latest(BACKUP, 'tagged.bin')!.content).toEqual(model.latest(INBOX, 'tagged.bin')!.content);
-    expect(receiptsFor('tagged.bin').map((receipt) => receipt.Message)).toEqual([expect.stringContaining('Not backed up:   its 2 tag(s) (S3 refused to set them')]);
+    expect(receiptsFor('tagged.bin').map((receipt) => receipt.Message)).toEqual([expect.stringContaining('Not backed up:   its 2 tag(s) (they could not be set on the backup version')]);
     expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.tagsNotSet, key: 'tagged.bin', tags: 2, retried: false }));
   });
 

@@ -147,6 +147,20 @@ describe("copyToBackup within S3's 8 KB of request headers", () => {
     expect(s3).toHaveReceivedCommandWith(PutObjectTaggingCommand, { Bucket: BACKUP, Key: 'a.txt', VersionId: 'b3', Tagging: { TagSet: [{ Key: 'team', Value: 'a' }] } });
   });
 
+  it('returns the empty version it wrote with its tags not set when S3 refuses them after the write, instead of failing it', async () => {
+    // Prepare
+    s3.on(CopyObjectCommand).rejects(headersTooLarge());
+    s3.on(PutObjectCommand).callsFake(async ({ Tagging }: { Tagging?: string }) => {
+      if (Tagging) throw headersTooLarge();
+      return { VersionId: 'b3' };
+    });
+    s3.on(PutObjectTaggingCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));
+    // Act
+    const result = await copyToBackup(dependencies().s3, config, { ...source({}), size: 0 }, {}, { ifNoneMatch: '*' });
+    // Assess
+    expect(result).toMatchObject({ method: 'put_object', backupVersionId: 'b3', tagsNotSet: { count: 1, error: expect.objectContaining({ name: 'AccessDenied' }) } });
+  });
+
   it('fails as before when the refusal is another one', async () => {
     // Prepare
     s3.on(CopyObjectCommand).rejects(new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'Access Denied' }));

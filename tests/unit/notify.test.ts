@@ -95,7 +95,7 @@ describe('messageFor', () => {
     const leftOut = messageFor({ ...receipt, tagsLeftOut: 2 });
     const kept = messageFor({ ...receipt, tagsLeftOut: 0 });
     // Assess
-    expect(leftOut.split('\n').pop()).toBe("Not backed up:   its 2 tag(s) (S3 refused to set them on the backup version; the function's log says why)");
+    expect(leftOut.split('\n').pop()).toBe("Not backed up:   its 2 tag(s) (they could not be set on the backup version; the function's log says why)");
     expect(kept).not.toContain('Not backed up');
   });
 
