@@ -34,8 +34,11 @@ export type KeyFinding = {
   readonly versionKept?: boolean;
 };
 
+/** Findings where the backup does not hold the inbox's current version's bytes: what the function backs up. */
+export const notBackedUp: ReadonlySet<Finding> = new Set([Finding.missing, Finding.stale, Finding.corrupt]);
+
 /** Findings the function can repair: it backs up the inbox's current version of the key (or sets its tags on the backup). */
-export const repairable: ReadonlySet<Finding> = new Set([Finding.missing, Finding.stale, Finding.corrupt, Finding.untagged]);
+export const repairable: ReadonlySet<Finding> = new Set([...notBackedUp, Finding.untagged]);
 
 export type ReconcileBuckets = { readonly inboxBucket: string; readonly backupBucket: string };
 

@@ -4,7 +4,7 @@ import { asFolder, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import { DAY_MS } from './day.js';
 import type { Clients } from './clients.js';
-import { Finding, reconcileBuckets, repairable, type KeyFinding, type ReconcileBuckets } from './reconcile.js';
+import { Finding, notBackedUp, reconcileBuckets, type KeyFinding, type ReconcileBuckets } from './reconcile.js';
 import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
 import { inboxContentOf, sourcesHeld } from './restore.js';
 import { awsCli, saveVersionCommand } from './aws-cli.js';
@@ -180,7 +180,8 @@ async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: str
   const inboxLatest = latestOf(history);
   try {
     const findings = await reconcileBuckets(s3, { inboxBucket, backupBucket }, { inboxLatest });
-    return { keys: findings.filter((finding) => repairable.has(finding.finding)), looked: lookedAt(findings) };
+    // A backup without its version's tags holds its bytes: nothing a destroy would lose.
+    return { keys: findings.filter((finding) => notBackedUp.has(finding.finding)), looked: lookedAt(findings) };
   } catch (error) {
     if (!isNoSuchBucket(error)) throw error;
   }

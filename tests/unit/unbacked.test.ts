@@ -219,6 +219,9 @@ describe('what a destroy would lose', () => {
     // Prepare
     const kept = model.put(INBOX, 'kept.txt', { body: 'kept' });
     model.put(BACKUP, 'kept.txt', { body: 'kept', metadata: { 'source-version-id': kept } });
+    // Its bytes are backed up, not the tags the owner gave it afterwards: reconcile's untagged, nothing a destroy loses.
+    const tagged = model.put(INBOX, 'tagged-later.txt', { body: 'tagged later', tags: [{ Key: 'album', Value: 'summer' }] });
+    model.put(BACKUP, 'tagged-later.txt', { body: 'tagged later', metadata: { 'source-version-id': tagged } });
     model.put(BACKUP, 'deleted-from-inbox.txt');
     parked(0);
     s3.on(ListObjectVersionsCommand, { Bucket: 'kit-inbox-deleted' }).rejects(awsError('NoSuchBucket', 404));
