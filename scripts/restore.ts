@@ -162,7 +162,7 @@ run(async () => {
 
   const copying = progress('restored', writes.length);
   const interrupted = interruption('the copies under way finish, no new one begins');
-  const results = await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, copying.tick, interrupted).finally(copying.finish);
+  const results = await executeRestore(clients.s3, { ...copySettingsOf(parameters), endpoint: target.endpoint }, buckets.backupBucket, plan, copying.tick, interrupted).finally(copying.finish);
   const failed = results.filter((r) => r.error);
   const untagged = results.filter((r) => r.tagsNotSet);
   for (const result of results.filter((r) => r.action === RestoreAction.skip && writes.some((w) => w.key === r.key))) console.log(describe(result));

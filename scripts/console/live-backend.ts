@@ -257,7 +257,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       if (toAsk) return { kind: 'confirm', item: toAsk };
       const watched = buckets.inboxBucket ? { inboxBucket: buckets.inboxBucket } : {};
       if (plan.every((item) => item.action === RestoreAction.skip)) return { kind: 'done', results: plan, ...watched };
-      return { kind: 'done', results: await executeRestore(clients.s3, copySettingsOf(parameters), buckets.backupBucket, plan, undefined, options.stopping), ...watched };
+      return { kind: 'done', results: await executeRestore(clients.s3, { ...copySettingsOf(parameters), endpoint: target.endpoint }, buckets.backupBucket, plan, undefined, options.stopping), ...watched };
     },
   };
 }

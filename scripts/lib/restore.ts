@@ -8,7 +8,7 @@ import type { Provenance } from '../../handler/provenance.js';
 import type { WriteCondition } from '../../handler/write-condition.js';
 import type { TagsNotSet } from '../../handler/tagging.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
-import { keyOption } from './aws-cli.js';
+import { awsCli, keyOption } from './aws-cli.js';
 import { asFolder, historyOf, historyPageOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { bucketExists, NotOwnersBucket } from './buckets.js';
 import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
@@ -751,10 +751,10 @@ function writeConditionOf(item: PlannedRestore): WriteCondition | undefined {
  * to set: the bytes are restored, and a rerun would find them there and leave the tags unset, so it names the commands
  * that copy them from the backup version.
  */
-function tagsNotSetNote(source: ObjectVersion, destination: Destination, restoredVersionId: string | undefined, { count, error }: TagsNotSet): string {
-  const read = `aws s3api get-object-tagging --bucket ${shellWord(source.bucket)} ${keyOption(source.key)} --version-id ${source.versionId} --query '{TagSet: TagSet}' > tags.json`;
-  const write = `aws s3api put-object-tagging --bucket ${shellWord(destination.bucket)} ${keyOption(destination.key)}${restoredVersionId ? ` --version-id ${restoredVersionId}` : ''} --tagging file://tags.json`;
-  return `its ${count} tag(s) were not set on what was written (${describeError(error)}); its bytes are restored: copy the tags from the backup with \`${read} && ${write}\``;
+function tagsNotSetNote(source: ObjectVersion, destination: Destination, restoredVersionId: string | undefined, { count, error }: TagsNotSet, endpoint?: string): string {
+  const read = awsCli(`s3api get-object-tagging --bucket ${shellWord(source.bucket)} ${keyOption(source.key)} --version-id ${source.versionId} --query '{TagSet: TagSet}' --output json`, endpoint);
+  const write = awsCli(`s3api put-object-tagging --bucket ${shellWord(destination.bucket)} ${keyOption(destination.key)}${restoredVersionId ? ` --version-id ${restoredVersionId}` : ''} --tagging file://tags.json`, endpoint);
+  return `its ${count} tag(s) were not set on what was written (${describeError(error)}); its bytes are restored: copy the tags from the backup with \`${read} > tags.json && ${write}\``;
 }
 
 /** Whether the destination holds nothing now (false when that cannot be read). */
@@ -773,7 +773,8 @@ async function destinationGone(s3: S3Client, destination: Destination): Promise<
  */
 export async function executeRestore(
   s3: S3Client,
-  settings: CopySettings,
+  /** `endpoint`: an emulator's, which the AWS CLI commands of the results name. */
+  settings: CopySettings & { readonly endpoint?: string },
   backupBucket: string,
   plan: readonly PlannedRestore[],
   onProgress?: (done: number) => void,
@@ -799,11 +800,12 @@ export async function executeRestore(
           source = await headObjectVersion(s3, backupBucket, item.key, item.backup.versionId);
           if (!source) return { ...item, action: RestoreAction.skip, skipped: SkipReason.backupGone, reason: `backup version ${item.backup.versionId} is gone` };
           const copy = await copyVersion(s3, { ...settings, onUploadLeft }, source, item.destination, source.metadata, condition);
-          const tagsNote = copy.tagsNotSet ? { tagsNotSet: tagsNotSetNote(source, item.destination, copy.backupVersionId, copy.tagsNotSet) } : {};
+          const tagsNote = copy.tagsNotSet ? { tagsNotSet: tagsNotSetNote(source, item.destination, copy.backupVersionId, copy.tagsNotSet, settings.endpoint) } : {};
           return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method, ...tagsNote };
         } catch (error) {
           // Whatever the copy's end, an upload whose abort failed too is named, with the command that removes it.
-          const left = uploadLeft === undefined ? '' : `; its upload ${uploadLeft} could not be aborted, and its parts stay billed in s3://${item.destination.bucket} until you abort it: \`aws s3api abort-multipart-upload --bucket ${shellWord(item.destination.bucket)} ${keyOption(item.destination.key)} --upload-id ${uploadLeft}\``;
+          const abort = awsCli(`s3api abort-multipart-upload --bucket ${shellWord(item.destination.bucket)} ${keyOption(item.destination.key)} --upload-id ${uploadLeft}`, settings.endpoint);
+          const left = uploadLeft === undefined ? '' : `; its upload ${uploadLeft} could not be aborted, and its parts stay billed in s3://${item.destination.bucket} until you abort it: \`${abort}\``;
           // If-Match finds nothing to match where the object the plan saw was deleted since: S3 answers 404, as for a missing source.
           if (overwrite && isNotFound(error) && (await destinationGone(s3, item.destination))) {
             return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: `${where} was deleted since the plan: nothing was written; run it again to restore it there${left}` };

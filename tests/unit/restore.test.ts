@@ -823,10 +823,13 @@ describe('executeRestore', () => {
     expect(results.map((result) => [result.restoredVersionId, result.error])).toEqual([['r1', undefined]]);
     expect(results[0]?.tagsNotSet).toBe(
       "its 3 tag(s) were not set on what was written (AccessDenied: Access Denied); its bytes are restored: copy the tags from the backup with " +
-        "`aws s3api get-object-tagging --bucket 'the-backups' --key 'big.bin' --version-id v-big.bin --query '{TagSet: TagSet}' > tags.json && " +
+        "`aws s3api get-object-tagging --bucket 'the-backups' --key 'big.bin' --version-id v-big.bin --query '{TagSet: TagSet}' --output json > tags.json && " +
         "aws s3api put-object-tagging --bucket 'the-inbox' --key 'big.bin' --version-id r1 --tagging file://tags.json`",
     );
     expect(summarizeRestore(results, 'the-inbox')).toMatch(/^restored 1 \(1 without their tags\), done already 0, skipped 0, failed 0/);
+    // On an emulator the commands carry its endpoint and credentials, as the kit's other advice does.
+    const [onEmulator] = await executeRestore(s3 as unknown as S3Client, { ...settings, endpoint: 'http://127.0.0.1:4599' }, 'the-backups', [planned('big.bin')]);
+    expect(onEmulator?.tagsNotSet).toContain("`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3api get-object-tagging --bucket 'the-backups' --key 'big.bin' --version-id v-big.bin --query '{TagSet: TagSet}' --output json --endpoint-url http://127.0.0.1:4599 > tags.json && ");
   });
 
   it('names the upload left behind also where the copy in parts lost its condition at its completion', async () => {
