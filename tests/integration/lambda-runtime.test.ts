@@ -306,6 +306,44 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(failed.logs).toMatch(/\tundefined\tERROR\tUncaught Exception \t\{"errorType":"Error","errorMessage":"BACKUP_BUCKET: is not set"[\s\S]*START RequestId: req-init[\s\S]*REPORT RequestId: req-init/);
   });
 
+  it('does a failed init again inside the first invocation, each with its INIT_REPORT line, as Lambda logs it', async () => {
+    // Prepare: a module whose top level throws, and one whose top level ends the process
+    await writeFile(join(taskRoot, 'exits.mjs'), "console.log('starting'); process.exit(1);");
+    await startInit({ BREAK_INIT: '1' });
+    // Act
+    const thrown = await invoke('req-thrown', {});
+    await startInit({ _HANDLER: 'exits.handler' });
+    const exited = await invoke('req-exited', {});
+    // Assess: the init's error, its report, the same again inside the invocation, then START … REPORT without Init Duration
+    const shape = (logs: string) =>
+      logs
+        .split('\n')
+        .filter((line) => /^(INIT_REPORT|START|END|REPORT|RequestId:|Runtime\.)/.test(line) || /Uncaught Exception|\tINFO\tstarting$/.test(line))
+        .map((line) => line.replace(/Init Duration: [\d.]+ ms/, 'Init Duration: N ms').replace(/^REPORT .*/, (report) => (report.includes('Init Duration') ? 'REPORT with Init Duration' : 'REPORT')).replace(/^.*Uncaught Exception.*$/, 'Uncaught Exception').replace(/^.*\tINFO\tstarting$/, 'starting'));
+    expect(shape(thrown.logs)).toEqual([
+      'Uncaught Exception',
+      'INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: error\tError Type: Error',
+      'Uncaught Exception',
+      'INIT_REPORT Init Duration: N ms\tPhase: invoke\tStatus: error\tError Type: Error',
+      'START RequestId: req-thrown Version: $LATEST',
+      'END RequestId: req-thrown',
+      'REPORT',
+    ]);
+    expect(thrown.body).toMatchObject({ errorType: 'Error', errorMessage: 'BACKUP_BUCKET: is not set' });
+    expect(shape(exited.logs)).toEqual([
+      'starting',
+      'INIT_REPORT Init Duration: N ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError',
+      'starting',
+      'INIT_REPORT Init Duration: N ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ExitError',
+      'START RequestId: req-exited Version: $LATEST',
+      'RequestId: req-exited Error: Runtime exited with error: exit status 1',
+      'Runtime.ExitError',
+      'END RequestId: req-exited',
+      'REPORT',
+    ]);
+    expect(exited.body).toEqual({ errorType: 'Runtime.ExitError', errorMessage: 'RequestId: req-exited Error: Runtime exited with error: exit status 1' });
+  });
+
   it('does an init that outlives its limit again inside the first invocation, against the function timeout, as Lambda does', async () => {
     // Prepare: an init of 1.5 s where the init limit is 1 s (10 s on Lambda) and the function's timeout 5 s
     await writeFile(
@@ -320,8 +358,8 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect([first.outcome, second.outcome]).toEqual(['response', 'response']);
     expect(Number(first.body.remainingMs)).toBeLessThan(3_600);
     expect(Number(second.body.remainingMs)).toBeGreaterThan(4_500);
-    expect(first.logs).toMatch(/REPORT RequestId: req-slow-1\tDuration: \d+\.\d+ ms/);
-    expect(first.logs).not.toContain('Init Duration');
+    expect(first.logs).toMatch(/^INIT_REPORT Init Duration: 10\d\d\.\d\d ms\tPhase: init\tStatus: timeout\nSTART RequestId: req-slow-1/);
+    expect(first.logs).toMatch(/REPORT RequestId: req-slow-1\tDuration: \d+\.\d+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\n$/);
   });
 
   it('times the first invocation out when the repeated init outlives the function timeout too', async () => {
@@ -349,7 +387,8 @@ describe.skipIf(skipReason !== undefined)('the kit\'s init in LocalStack\'s exec
     expect(crashed.body).toMatchObject({ errorType: 'Runtime.ExitError' });
     expect(next.outcome).toBe('error');
     expect(next.body).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringMatching(/req-after-crash Task timed out after 1\.00 seconds$/) });
-    expect(next.logs).not.toContain('Init Duration');
+    expect(next.logs).toMatch(/^INIT_REPORT Init Duration: [\d.]+ ms\tPhase: invoke\tStatus: timeout\nSTART RequestId: req-after-crash/);
+    expect(next.logs).toMatch(/REPORT RequestId: req-after-crash\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\n$/);
   });
 
   it('fails the first invocation with an error its module left to throw after the init was ready, as a frozen environment would', async () => {

@@ -2,9 +2,10 @@
 
 It starts `node bootstrap.mjs` with the function's environment, serves it the Runtime API, and turns what
 happens into what Lambda reports: the response or the function's error, the timeout (`Task timed out after
-N.00 seconds`, runtime discarded), a crash (`Runtime.ExitError`), and an init failure, which, as on AWS, is
-reported inside the first invocation with its logs. Every invocation's log lines (the init's, START, the
-function's output, END, REPORT with Init Duration after a cold start) come back with the result.
+N.00 seconds`, runtime discarded), a crash (`Runtime.ExitError`), and an init failure, which, as on AWS, gets an
+INIT_REPORT line and is done again inside the first invocation, its result that invocation's. Every invocation's log
+lines (the init's, START, the function's output, END, REPORT with Init Duration after a cold start) come back with
+the result.
 
 A runtime that timed out, crashed or failed its init is replaced on the next invocation, which starts it inside
 its own time (Lambda's suppressed init). A runtime that ended while it waited for its next invocation (an error
@@ -98,6 +99,10 @@ class _Runtime:
     init_error: bytes | None = None
     #: Its init outlived INIT_TIMEOUT_S (init_error says so too).
     init_timed_out: bool = False
+    #: Its init ended its process: why, as Lambda words it (the invocation then fails with Runtime.ExitError).
+    init_exit: str | None = None
+    #: Lambda's INIT_REPORT line of an init that failed or timed out (none follows an init that succeeded).
+    init_report: LogLine | None = None
     #: Its first invocation carries the cold start (Init Duration in REPORT).
     served_first_invocation: bool = False
     #: The peak memory last read while it ran: a process that died can no longer be asked.
@@ -170,6 +175,24 @@ _SIGNAL_NAMES = {
     signal.SIGSEGV: "segmentation fault", signal.SIGUSR2: "user defined signal 2", signal.SIGPIPE: "broken pipe",
     signal.SIGALRM: "alarm clock", signal.SIGTERM: "terminated",
 }
+
+
+def init_report_line(duration_ms: float, phase: str, status: str, error_type: str | None) -> str:
+    """The INIT_REPORT line Lambda writes for an init that failed or timed out, as its CloudWatch logs show it: the
+    phase ("init", or "invoke" for an init done again inside an invocation), the status ("error" or "timeout"), and
+    for an error its type."""
+    line = f"INIT_REPORT Init Duration: {duration_ms:.2f} ms\tPhase: {phase}\tStatus: {status}"
+    return f"{line}\tError Type: {error_type}" if error_type else line
+
+
+def _error_type(payload: bytes) -> str:
+    """The errorType of an error the runtime reported, Runtime.Unknown where it names none."""
+    try:
+        parsed = json.loads(payload)
+    except ValueError:
+        return "Runtime.Unknown"
+    error_type = parsed.get("errorType") if isinstance(parsed, dict) else None
+    return error_type if isinstance(error_type, str) and error_type else "Runtime.Unknown"
 
 
 def _exit_message(returncode: int) -> str:
@@ -270,7 +293,7 @@ class ExecutionEnvironment:
             raise
         return _Runtime(process, api, output, time.monotonic())
 
-    def _ensure_runtime(self, init_timeout_s: float = INIT_TIMEOUT_S) -> _Runtime:
+    def _ensure_runtime(self, init_timeout_s: float = INIT_TIMEOUT_S, phase: str = "init") -> _Runtime:
         runtime = self._runtime
         if runtime and runtime.process.poll() is None and runtime.init_error is None:
             return runtime
@@ -291,12 +314,17 @@ class ExecutionEnvironment:
             return runtime
         if isinstance(answer, RuntimeAnswer) and answer.kind == "init_error":
             runtime.init_error = answer.body
+            status, error_type = "error", _error_type(answer.body)
         elif answer == "exited":
-            runtime.init_error = error_payload("Runtime.ExitError", _exit_message(runtime.process.returncode))
+            runtime.init_exit = _exit_message(runtime.process.returncode)
+            runtime.init_error = error_payload("Runtime.ExitError", runtime.init_exit)
+            status, error_type = "error", "Runtime.ExitError"
         else:
             runtime.init_error = error_payload("Runtime.InitTimeout", f"Init timed out after {init_timeout_s:.2f} seconds")
             runtime.init_timed_out = True
             runtime.kill()
+            status, error_type = "timeout", None
+        runtime.init_report = (now_ms(), init_report_line(runtime.init_duration_ms, phase, status, error_type))
         return runtime
 
     @staticmethod
@@ -396,7 +424,7 @@ class ExecutionEnvironment:
         # The invocation's clock starts after an init, as the function's timeout does on Lambda, but before a
         # suppressed one, which is the invocation's.
         started, deadline_ms = self._clock_starts()
-        runtime = self._ensure_runtime(init_timeout_s=self.spec.timeout_s) if suppressed_init else self._ensure_runtime()
+        runtime = self._ensure_runtime(init_timeout_s=self.spec.timeout_s, phase="invoke") if suppressed_init else self._ensure_runtime()
         self._reinit_in_invocation = False
         if not suppressed_init:
             started, deadline_ms = self._clock_starts()
@@ -405,24 +433,35 @@ class ExecutionEnvironment:
         exiting = False
         lines: list[LogLine] = self._left_behind + runtime.output.drain()
         self._left_behind = []
-        lines.append(self._start_line(request_id))
+        if runtime.init_report:
+            lines.append(runtime.init_report)
         function_error: str | None = "Unhandled"
         memory_mb = 0
-        if runtime.init_timed_out and not suppressed_init:
-            # As on Lambda: an init that outlived its limit is done again inside this invocation, against its timeout
-            # (the runtime that timed out has served its first invocation now, so it is replaced).
-            runtime = self._ensure_runtime(init_timeout_s=self.spec.timeout_s)
-            runtime.served_first_invocation = True
+        if runtime.init_error is not None and not suppressed_init:
+            # As on Lambda: an init that failed or outlived its limit is done again inside this invocation, against its
+            # timeout, before its START (the failed runtime has served its first invocation now, so it is replaced).
             # Its time is the invocation's (Duration holds it), not an Init Duration of its own.
+            started, deadline_ms = self._clock_starts()
+            runtime = self._ensure_runtime(init_timeout_s=self.spec.timeout_s, phase="invoke")
+            runtime.served_first_invocation = True
             suppressed_init = True
+            lines.extend(runtime.output.drain())
+            if runtime.init_report:
+                lines.append(runtime.init_report)
+        lines.append(self._start_line(request_id))
         if runtime.init_timed_out:
             answered = time.monotonic()
             lines.extend(runtime.output.drain())
             answer_body = self._timed_out(request_id, lines)
         elif runtime.init_error is not None:
             answered = time.monotonic()
-            answer_body = runtime.init_error
             lines.extend(runtime.output.drain())
+            if runtime.init_exit is not None:
+                # A runtime that ended during its init fails the invocation as one that ends during it does.
+                lines.append((now_ms(), crash_line(request_id, runtime.init_exit)))
+                answer_body = crash_payload(request_id, runtime.init_exit)
+            else:
+                answer_body = runtime.init_error
         else:
             runtime.api.hand_over(PendingInvocation(request_id, payload, deadline_ms, invoked_function_arn, trace_id))
             answer = self._await_answer(runtime, self.spec.timeout_s - (time.monotonic() - started), request_id)
