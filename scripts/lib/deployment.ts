@@ -4,6 +4,7 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { artefactKey, builtArtefact, freshArtefact, type Artefact } from './artefact.js';
+import { localMatrixProof } from './tested-artefact.js';
 import { trailNameProblem } from './audit-trail-name.js';
 import { refuseLeftTrailBucket, refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving, trailBucketName } from './audit-trail-bucket.js';
 import { artefactBucketName, ensurePrivateBucket } from './buckets.js';
@@ -158,6 +159,8 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
   }
   const { artefact, rebuilt } = await artefactFor(target);
   log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'built: none yet, or its sources or build configuration changed' : 'up to date: built from these sources'})`);
+  // What goes to AWS is what was tested here: the matrix's report names the artefact it ran on.
+  if (target.name === TargetName.aws) log(`tested: ${await localMatrixProof(artefact.sha256)}`);
   const plan: DeploymentPlan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName, artefactSha256: artefact.sha256 };
   if (options.confirmStart && !(await options.confirmStart(plan))) {
     throw new DeploymentCancelled('not confirmed: nothing was changed');

@@ -16,11 +16,12 @@ import { deploy, DeploymentFailed } from '../../scripts/lib/deployment.js';
 import { resolveTarget, TargetName, type Target } from '../../scripts/lib/targets.js';
 import { kitOutputs } from './support/kit-stack.js';
 
-// The zip in dist/ is not this test's concern: the deploy gets one as if `make build` had made it.
+// The zip in dist/ is not this test's concern: the deploy gets one as if `make build` and `make matrix` had made and tested it.
 vi.mock('../../scripts/lib/artefact.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../scripts/lib/artefact.js')>();
   return { ...original, builtArtefact: vi.fn(original.builtArtefact) };
 });
+vi.mock('../../scripts/lib/tested-artefact.js', () => ({ localMatrixProof: vi.fn(async () => 'reports/matrix-embedded.json: every case ran on this artefact') }));
 
 const cloudFormation = mockClient(CloudFormationClient);
 const s3 = mockClient(S3Client);
