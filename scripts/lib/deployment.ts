@@ -158,7 +158,7 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
     );
   }
   const { artefact, rebuilt } = await artefactFor(target);
-  log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'built: none yet, or its sources or build configuration changed' : 'up to date: built from these sources'})`);
+  log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'built: none yet, its sources or build configuration changed, or the zip was changed after its build' : 'up to date: built from these sources'})`);
   // What goes to AWS is what was tested here: the matrix's report names the artefact it ran on.
   if (target.name === TargetName.aws) log(`tested: ${await localMatrixProof(artefact.sha256)}`);
   const plan: DeploymentPlan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName, artefactSha256: artefact.sha256 };
