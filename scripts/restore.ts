@@ -116,7 +116,7 @@ run(async () => {
 
   // A TO= bucket must be the account's own: a mistyped name may be another account's.
   const owner = options.to ? (await identifyAccount(target, clients)).Account : undefined;
-  const request: RestoreRequest = { key: options.key, prefix: options.prefix, version: options.version, at: options.at, to: options.to, force: options.force, owner, target: target.name };
+  const request: RestoreRequest = { key: options.key, prefix: options.prefix, version: options.version, at: options.at, to: options.to, force: options.force, owner, target: target.name, endpoint: target.endpoint };
   const walk = progress('backup versions listed');
   let plan: PlannedRestore[];
   try {
@@ -162,7 +162,7 @@ run(async () => {
 
   const copying = progress('restored', writes.length);
   const interrupted = interruption('the copies under way finish, no new one begins');
-  const results = await executeRestore(clients.s3, { ...copySettingsOf(parameters), endpoint: target.endpoint }, buckets.backupBucket, plan, copying.tick, interrupted).finally(copying.finish);
+  const results = await executeRestore(clients.s3, { ...copySettingsOf(parameters), endpoint: target.endpoint, target: target.name }, buckets.backupBucket, plan, copying.tick, interrupted).finally(copying.finish);
   const failed = results.filter((r) => r.error);
   const untagged = results.filter((r) => r.tagsNotSet);
   for (const result of results.filter((r) => r.action === RestoreAction.skip && writes.some((w) => w.key === r.key))) console.log(describe(result));

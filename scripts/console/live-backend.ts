@@ -249,7 +249,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       }
       // The stack's buckets, or the backups it kept when it is gone or in trouble (then the ask names where to restore).
       const { buckets, parameters } = await restoreSourceOf(target, clients, readiness, options.account);
-      const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force, owner: options.account, target: target.name });
+      const plan = await planRestore(clients.s3, buckets, { key: ask.key, version: ask.version, to: ask.to, force: ask.force, owner: options.account, target: target.name, endpoint: target.endpoint });
       // An occupied destination is asked about; after a yes, so is anything there other than what the question
       // showed (a second click after the first overwrote it, a new upload).
       const showed = (item: PlannedRestore) => item.occupiedBy === ask.overwriting && item.occupiedByVersion === ask.overwritingVersion;
@@ -257,7 +257,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       if (toAsk) return { kind: 'confirm', item: toAsk };
       const watched = buckets.inboxBucket ? { inboxBucket: buckets.inboxBucket } : {};
       if (plan.every((item) => item.action === RestoreAction.skip)) return { kind: 'done', results: plan, ...watched };
-      return { kind: 'done', results: await executeRestore(clients.s3, { ...copySettingsOf(parameters), endpoint: target.endpoint }, buckets.backupBucket, plan, undefined, options.stopping), ...watched };
+      return { kind: 'done', results: await executeRestore(clients.s3, { ...copySettingsOf(parameters), endpoint: target.endpoint, target: target.name }, buckets.backupBucket, plan, undefined, options.stopping), ...watched };
     },
   };
 }

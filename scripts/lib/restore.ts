@@ -9,6 +9,8 @@ import type { WriteCondition } from '../../handler/write-condition.js';
 import type { TagsNotSet } from '../../handler/tagging.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
 import { awsCli, keyOption } from './aws-cli.js';
+import { stoppedAnswering } from './cli.js';
+import type { TargetName } from './targets.js';
 import { asFolder, historyOf, historyPageOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { bucketExists, NotOwnersBucket } from './buckets.js';
 import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
@@ -43,6 +45,8 @@ export type RestoreRequest = {
   readonly owner?: string;
   /** The target the advice's `make` commands name (TARGET= unless embedded, the default). */
   readonly target?: string;
+  /** An emulator's endpoint, which the advice's AWS CLI commands name (with the emulators' credentials). */
+  readonly endpoint?: string;
 };
 
 /** Whether an overwrite loses what the destination holds: its "null" version (no versioning, or suspended) is replaced. */
@@ -519,10 +523,12 @@ export async function sourcesHeld(
   return held;
 }
 
-/** The AWS CLI command that makes an older version of an inbox key its current one (a server-side copy). */
-function copyBackCommand(inbox: string, key: string, versionId: string): string {
-  const source = `${inbox}/${encodeURIComponent(key).replaceAll('%2F', '/')}?versionId=${encodeURIComponent(versionId)}`;
-  return `\`aws s3api copy-object --bucket ${inbox} ${keyOption(key)} --copy-source ${shellWord(source)}\``;
+/**
+ * The AWS CLI command that makes an older version of an inbox key its current one (a server-side copy). The key goes
+ * into --copy-source as it is: the CLI URL-encodes it (encoded here, it was encoded twice, and S3 found no such version).
+ */
+function copyBackCommand(inbox: string, key: string, versionId: string, endpoint?: string): string {
+  return `\`${awsCli(`s3api copy-object --bucket ${inbox} ${keyOption(key)} --copy-source ${shellWord(`${inbox}/${key}?versionId=${versionId}`)}`, endpoint)}\``;
 }
 
 /** Where TO= says to restore: a bucket, and a folder in it (the inbox's top level without TO). */
@@ -659,16 +665,21 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           otherBytes > 0
             ? `: ${otherBytes} backup version${otherBytes === 1 ? ' names' : 's name'} version${several ? 's' : ''} ${otherBytesSources.join(', ')} but hold${otherBytes === 1 ? 's' : ''} other bytes than the inbox keeps for ${several ? 'them' : 'it'} (tampered, or written by another tool: ${listVersionsCommand(key, request.target)} shows them)`
             : '';
+        // An inbox version no backup holds: made current again by a copy, or, already current, backed up by a repair.
+        const inboxKeeps = async (versionId: string, what: string) =>
+          (await inboxCurrentOf().catch(() => undefined))?.versionId === versionId
+            ? `${what} is the inbox's current version, with nothing to restore: ${makeCommand(request, 'reconcile FIX=1')} backs it up`
+            : `the inbox still keeps ${what}: ${copyBackCommand(buckets.inboxBucket!, key, versionId, request.endpoint)} makes it current again`;
         if (then && then.held === true && then.inParts) {
           const first = await firstBackupOf(describe, backups.get(key) ?? [], then.inParts);
           // With no backup of it, the inbox still has it: it can be made current again.
-          const keep = !first && inboxVersionId ? ` (no backup holds it; the inbox still keeps it: ${copyBackCommand(buckets.inboxBucket!, key, inboxVersionId)} makes it current again)` : '';
+          const keep = !first && inboxVersionId ? ` (no backup holds it; ${await inboxKeeps(inboxVersionId, 'it')})` : '';
           if (completeBy(first) > request.at!.getTime()) return unknownAt(`${completion(then.inParts, first)}${keep}`);
         }
         if (!backup && inboxVersionId) {
           return skip(
             SkipReason.noBackup,
-            `no backup of version ${inboxVersionId}, which the inbox held at ${request.at!.toISOString()}${tampered} (an older backup is not what it held then; the inbox still keeps that version: ${copyBackCommand(buckets.inboxBucket!, key, inboxVersionId)} makes it current again)`,
+            `no backup of version ${inboxVersionId}, which the inbox held at ${request.at!.toISOString()}${tampered} (an older backup is not what it held then; ${await inboxKeeps(inboxVersionId, 'that version')})`,
           );
         }
         if (!backup && request.at && !then) return skip(SkipReason.absentAtTime, `neither the inbox nor the backups hold a version from before ${request.at.toISOString()}`);
@@ -681,7 +692,7 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
           const keep =
             current?.versionId === kept
               ? `${several ? `version ${kept}` : 'that version'} is the inbox's current one, intact, with nothing to restore: ${makeCommand(request, 'reconcile FIX=1')} backs it up again`
-              : `the inbox still keeps ${several ? `version ${kept}` : 'that version'}: ${copyBackCommand(buckets.inboxBucket!, key, kept)} makes it current again`;
+              : `the inbox still keeps ${several ? `version ${kept}` : 'that version'}: ${copyBackCommand(buckets.inboxBucket!, key, kept, request.endpoint)} makes it current again`;
           return skip(SkipReason.noBackup, `${missing}${tampered}; ${keep}`);
         }
         const history = backups.get(key) ?? [];
@@ -773,8 +784,8 @@ async function destinationGone(s3: S3Client, destination: Destination): Promise<
  */
 export async function executeRestore(
   s3: S3Client,
-  /** `endpoint`: an emulator's, which the AWS CLI commands of the results name. */
-  settings: CopySettings & { readonly endpoint?: string },
+  /** `endpoint`: an emulator's, which the AWS CLI commands of the results name; `target` words a silent target's hint. */
+  settings: CopySettings & { readonly endpoint?: string; readonly target?: TargetName },
   backupBucket: string,
   plan: readonly PlannedRestore[],
   onProgress?: (done: number) => void,
@@ -782,12 +793,16 @@ export async function executeRestore(
 ): Promise<RestoreResult[]> {
   const limit = pLimit(COPY_CONCURRENCY);
   let done = 0;
+  // Once a copy finds the target silent or gone, no other starts: each would wait out its own time limits to fail alike
+  // (a review's folder of six large files took 12 minutes to fail against a stopped emulator).
+  let silence: string | undefined;
   return Promise.all(
     plan.map((item) =>
       limit(async (): Promise<RestoreResult> => {
         if (item.action === RestoreAction.skip || !item.backup) return item;
         // Copies that began end (a multipart copy interrupted mid-way would leave its parts behind); no new one begins.
         if (signal?.aborted) return { ...item, action: RestoreAction.skip, skipped: SkipReason.interrupted, reason: 'interrupted before its copy began' };
+        if (silence) return { ...item, error: `not tried: ${silence}` };
         const where = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
         const overwrite = item.action === RestoreAction.overwrite;
         let source: ObjectVersion | undefined;
@@ -822,7 +837,9 @@ export async function executeRestore(
               : `${where} was written meanwhile: nothing was overwritten; run it again to see what it holds now`;
             return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: `${reason}${left}` };
           }
-          return { ...item, error: `${describeError(error)}${left}` };
+          const hint = stoppedAnswering(error, settings.target);
+          if (hint) silence ??= `the target stopped answering (${describeError(error)}); ${hint}`;
+          return { ...item, error: `${hint ? `the target stopped answering (${describeError(error)}); ${hint}` : describeError(error)}${left}` };
         } finally {
           onProgress?.((done += 1));
         }

@@ -195,31 +195,45 @@ describe('expiryBelowMarker', () => {
 });
 
 describe('planRestore of a version that was never backed up', () => {
-  /** The plan of the folder docs/ a moment from now, where the inbox holds one version of `key` and no backup was made of it. */
-  async function planOfUnbackedVersion(key: string) {
+  /**
+   * The plan of the folder docs/ as it was a moment from now, where the inbox holds a version of `key` no backup was
+   * made of, and, with `overwritten`, a newer version written after that moment.
+   */
+  async function planOfUnbackedVersion(key: string, { overwritten = true, endpoint }: { overwritten?: boolean; endpoint?: string } = {}) {
     const model = new VersionedS3Model();
     model.install(s3);
     model.createBucket('the-backups');
     const versionId = model.put('the-inbox', key);
-    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'docs/', at: new Date(Date.now() + 2_000), force: false });
+    const at = new Date(Date.now() + 2_000);
+    if (overwritten) model.put('the-inbox', key, { writtenAt: new Date(at.getTime() + 60_000) });
+    const plan = await planRestore(s3 as unknown as S3Client, { backupBucket: 'the-backups', inboxBucket: 'the-inbox' }, { prefix: 'docs/', at, force: true, endpoint });
     return { plan, versionId };
   }
 
-  it('says how to get it back from the inbox, which still keeps it', async () => {
-    // Prepare, Act: the inbox held v1 at the time asked; no backup of it was made
-    const { plan, versionId: v1 } = await planOfUnbackedVersion('docs/a b.txt');
+  it('says how to get it back from the inbox, which still keeps it, the name in the command as the CLI encodes it itself', async () => {
+    // Prepare, Act: the inbox held v1 at the time asked; no backup of it was made, and a newer version is current
+    const { plan, versionId: v1 } = await planOfUnbackedVersion('docs/a b é.txt');
     // Assess
     expect(plan.map((item) => [item.skipped, item.reason?.split(': ').at(-1)])).toEqual([
-      [SkipReason.noBackup, `\`aws s3api copy-object --bucket the-inbox --key 'docs/a b.txt' --copy-source 'the-inbox/docs/a%20b.txt?versionId=${v1}'\` makes it current again)`],
+      [SkipReason.noBackup, `\`aws s3api copy-object --bucket the-inbox --key 'docs/a b é.txt' --copy-source 'the-inbox/docs/a b é.txt?versionId=${v1}'\` makes it current again)`],
     ]);
   });
 
-  it('writes that command with a name holding a carriage return escaped, as bash reads it', async () => {
+  it('writes that command with a name holding a carriage return escaped, as bash reads it, and with an emulator\'s endpoint', async () => {
     // Prepare, Act
-    const { plan, versionId: v1 } = await planOfUnbackedVersion('docs/cr\r.txt');
+    const { plan, versionId: v1 } = await planOfUnbackedVersion('docs/cr\r.txt', { endpoint: 'http://127.0.0.1:4599' });
     // Assess
-    expect(plan[0]?.reason).toContain(`\`aws s3api copy-object --bucket the-inbox --key $'docs/cr\\r.txt' --copy-source 'the-inbox/docs/cr%0D.txt?versionId=${v1}'\``);
+    expect(plan[0]?.reason).toContain(
+      `\`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3api copy-object --bucket the-inbox --key $'docs/cr\\r.txt' --copy-source $'the-inbox/docs/cr\\r.txt?versionId=${v1}' --endpoint-url http://127.0.0.1:4599\``,
+    );
     expect(plan[0]?.reason).not.toMatch(/[\u0000-\u001f]/);
+  });
+
+  it('says that a version still current in the inbox needs no restore but a repair, which backs it up', async () => {
+    // Prepare, Act: the inbox's only version, never backed up
+    const { plan, versionId: v1 } = await planOfUnbackedVersion('docs/a.txt', { overwritten: false });
+    // Assess
+    expect(plan[0]?.reason).toMatch(new RegExp(`^no backup of version ${v1}, .*; that version is the inbox's current version, with nothing to restore: \`make reconcile FIX=1\` backs it up\\)$`));
   });
 });
 
@@ -661,8 +675,8 @@ describe('planRestore by time, where the inbox holds a version uploaded in parts
   });
 
   it('says how to make a version uploaded in parts current again when no backup of it shows it complete', async () => {
-    // Prepare: the latest write, uploaded in parts from 10:00, has no backup yet
-    const { sources, planAt } = history([['first', '09:00:00'], ['in parts', '10:00:00', 'in parts', 'none']]);
+    // Prepare: a write uploaded in parts from 10:00 has no backup; a later one is current
+    const { sources, planAt } = history([['first', '09:00:00'], ['in parts', '10:00:00', 'in parts', 'none'], ['later', '13:00:00']]);
     // Act
     const plan = await planAt('12:00:00');
     // Assess
@@ -830,6 +844,23 @@ describe('executeRestore', () => {
     // On an emulator the commands carry its endpoint and credentials, as the kit's other advice does.
     const [onEmulator] = await executeRestore(s3 as unknown as S3Client, { ...settings, endpoint: 'http://127.0.0.1:4599' }, 'the-backups', [planned('big.bin')]);
     expect(onEmulator?.tagsNotSet).toContain("`AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 aws s3api get-object-tagging --bucket 'the-backups' --key 'big.bin' --version-id v-big.bin --query '{TagSet: TagSet}' --output json --endpoint-url http://127.0.0.1:4599 > tags.json && ");
+  });
+
+  it('starts no other copy once the target stopped answering, and says so for each, instead of waiting out every time limit', async () => {
+    // Prepare: six keys, more than the copies run at once; the target refuses every connection
+    const keys = ['a.txt', 'b.txt', 'c.txt', 'd.txt', 'e.txt', 'f.txt'];
+    let heads = 0;
+    s3.on(HeadObjectCommand).callsFake(() => {
+      heads += 1;
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4599'), { code: 'ECONNREFUSED' });
+    });
+    // Act
+    const results = await executeRestore(s3 as unknown as S3Client, { ...settings, target: 'embedded' }, 'the-backups', keys.map((key) => planned(key)));
+    // Assess: those under way fail, naming the silence; no other is tried
+    expect(heads).toBeLessThan(keys.length);
+    expect(results[0]?.error).toMatch(/^the target stopped answering \(.*ECONNREFUSED.*\); is its emulator or LocalStack still running\?/);
+    expect(results.at(-1)?.error).toMatch(/^not tried: the target stopped answering/);
+    expect(summarizeRestore(results, 'the-inbox')).toBe('restored 0, done already 0, skipped 0, failed 6');
   });
 
   it('names the upload left behind also where the copy in parts lost its condition at its completion', async () => {
