@@ -156,7 +156,7 @@ type Copied = {
   readonly completedAt?: Date;
   /** The upload's own metadata entries the copy left out (S3's 2 KB), which its receipt names. */
   readonly metadataLeftOut?: readonly string[];
-  /** How many of the upload's tags S3 refused to set on the backup version, which its receipt names. */
+  /** How many of the upload's tags could not be set on the backup version, which its receipt names. */
   readonly tagsLeftOut?: number;
 };
 
