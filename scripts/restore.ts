@@ -70,6 +70,8 @@ run(async () => {
       throw error;
     }
   }
+  // A time still to come is what the buckets hold now: said, as a mistyped year would otherwise pass unseen.
+  if (options.at && options.at.getTime() > Date.now()) console.error(`note: AT=${options.at.toISOString()} is still to come: the plan is of the buckets as they are now (a mistyped year?)`);
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   // Restore also serves backups kept after their stack was deleted or failed: then there is no inbox, and TO says where.

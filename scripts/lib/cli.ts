@@ -98,6 +98,8 @@ export function wholeNumbers(min: number, max: number, example: string): (value:
 
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 const ZONELESS_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+/** An offset without its colon, as `date +%FT%T%z` writes it (+0100), which JavaScript does not read. */
+const COLONLESS_OFFSET = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?[+-]\d{2})(\d{2})$/;
 
 /**
  * A parser for an ISO 8601 time with its zone, or a date (UTC midnight, as JavaScript reads one). A time without a
@@ -107,6 +109,8 @@ export function isoTime(example: string): (value: string) => Date {
   return (value) => {
     const text = value.trim();
     if (ZONELESS_TIME.test(text)) throw new InvalidArgumentError(`"${value}" has no time zone: add Z for UTC or an offset such as +01:00, e.g. ${example}.`);
+    const colonless = COLONLESS_OFFSET.exec(text);
+    if (colonless) throw new InvalidArgumentError(`"${value}" writes its offset without a colon, as \`date +%z\` does: write it ${colonless[1]}:${colonless[2]} (or \`date --iso-8601=seconds\`), e.g. ${example}.`);
     const fields = ISO_TIME.exec(text);
     const time = fields ? new Date(text) : undefined;
     if (!fields || !time || Number.isNaN(time.getTime())) throw new InvalidArgumentError(`"${value}" is not an ISO 8601 time, e.g. ${example}.`);

@@ -91,6 +91,13 @@ describe('isoTime', () => {
     expect(at('2028-02-29T12:00Z').toISOString()).toBe('2028-02-29T12:00:00.000Z');
   });
 
+  it('refuses an offset written without its colon, as `date +%z` writes it, saying how to write it', () => {
+    // Act
+    const parse = () => at('2026-12-03T15:35:24+0100');
+    // Assess
+    expect(parse).toThrow('"2026-12-03T15:35:24+0100" writes its offset without a colon, as `date +%z` does: write it 2026-12-03T15:35:24+01:00 (or `date --iso-8601=seconds`), e.g. --at 2026-11-27T18:00:00Z.');
+  });
+
   it.each(['2026-11-29 01:24:10', '2026-11-29T01:24:10'])('refuses %j, whose zone would be a guess', (value) => {
     // Act
     const parse = () => at(value);

@@ -117,6 +117,16 @@ describe('a script run by hand, as the README shows (node --import tsx scripts/<
   }, SPAWNS_TSX);
 });
 
+describe('a restore to a time still to come', () => {
+  it('says so before it asks the target anything, as a mistyped year would otherwise pass unseen', async () => {
+    // Act: no emulator answers on port 9
+    const finished = await run(process.execPath, withTsx(join('scripts', 'restore.ts'), '--key', 'a.txt', '--at', '2099-01-01'), { BACKUP_KIT_EMULATOR_PORT: '9' });
+    // Assess
+    expect(finished.stderr).toContain('note: AT=2099-01-01T00:00:00.000Z is still to come: the plan is of the buckets as they are now (a mistyped year?)');
+    expect(finished.code).toBe(2);
+  }, SPAWNS_TSX);
+});
+
 describe('the matrix on aws', () => {
   it('refuses cases 5 and 7 without an explicit yes, before it reads anything, as they break the deployed function for a while', async () => {
     // Act
