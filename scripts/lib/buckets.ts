@@ -21,6 +21,15 @@ import { waitFor } from './wait.js';
 /** The bucket a deploy uploads its zips to, beside the stack of the same prefix. */
 export const artefactBucketName = (namePrefix: string, account: string, region: string) => `${namePrefix}-artefacts-${account}-${region}`;
 
+/**
+ * The artefacts bucket beside the stack whose backup bucket is named so (the template names that one
+ * `<prefix>-backup-<account>-<region>`); undefined for a name of another shape.
+ */
+export function artefactBucketBeside(backupBucket: string): string | undefined {
+  const named = /^(.+)-backup-(\d{12})-([a-z0-9-]+)$/.exec(backupBucket);
+  return named ? artefactBucketName(named[1]!, named[2]!, named[3]!) : undefined;
+}
+
 /** One of the settings that make a bucket of the kit's private: how to read whether it holds, and how to set it. */
 type PrivateSetting = {
   readonly name: string;

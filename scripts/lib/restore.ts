@@ -12,7 +12,7 @@ import { awsCli, keyOption } from './aws-cli.js';
 import { stoppedAnswering } from './cli.js';
 import type { TargetName } from './targets.js';
 import { asFolder, historyOf, historyPageOf, historyUnder, type VersionEntry } from './bucket-listing.js';
-import { bucketExists, NotOwnersBucket } from './buckets.js';
+import { artefactBucketBeside, bucketExists, NotOwnersBucket } from './buckets.js';
 import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
 import { DAY_MS } from './day.js';
 import { shellWord, shownName } from '../../handler/shown-name.js';
@@ -596,6 +596,9 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
   refuseUnclearRequest(request);
   const destination = parseDestination(request.to, buckets.inboxBucket);
   if (destination.bucket === buckets.backupBucket) throw new RestoreRequestError('TO must not be the backup bucket: restoring writes a new object, and the backup bucket only takes backups');
+  if (destination.bucket === artefactBucketBeside(buckets.backupBucket)) {
+    throw new RestoreRequestError(`TO must not be the kit's artefacts bucket (s3://${destination.bucket}): it holds the zips the deploys upload, and \`make destroy\` deletes it with them: name another bucket`);
+  }
   if (request.to) await requireDestinationBucket(s3, destination.bucket, request.to, request.owner);
 
   // PREFIX names a folder, as TO does.

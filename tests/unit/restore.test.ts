@@ -282,6 +282,8 @@ describe('planRestore by time, far back in a key’s history', () => {
 
 describe('planRestore, asked for something it must not do', () => {
   const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
+  // Named as the template names them, for the prefix my-backup-kit (a prefix may hold "-backup-" itself).
+  const named = { backupBucket: 'my-backup-kit-backup-123456789012-eu-central-1', inboxBucket: 'the-inbox' };
   const at = new Date('2026-11-27T18:00:00Z');
 
   it.each<[string, RestoreRequest, string]>([
@@ -291,10 +293,15 @@ describe('planRestore, asked for something it must not do', () => {
     ['PREFIX without AT', { prefix: 'docs/', force: false }, 'a folder is restored as it was at a time'],
     ['PREFIX with VERSION', { prefix: 'docs/', version: 'v1', force: false }, 'VERSION names a version of one key: use it with KEY=; a folder (PREFIX=) is restored as it was at a time, with AT='],
     ['PREFIX with VERSION and AT', { prefix: 'docs/', version: 'v1', at, force: false }, 'VERSION names a version of one key: use it with KEY=; a folder (PREFIX=) is restored as it was at a time, with AT='],
-    ['TO the backup bucket', { key: 'docs/a.txt', to: 'the-backups/restored', force: false }, 'TO must not be the backup bucket'],
+    ['TO the backup bucket', { key: 'docs/a.txt', to: 'my-backup-kit-backup-123456789012-eu-central-1/restored', force: false }, 'TO must not be the backup bucket'],
+    [
+      "TO the kit's artefacts bucket",
+      { key: 'docs/a.txt', to: 'my-backup-kit-artefacts-123456789012-eu-central-1/restored', force: false },
+      "TO must not be the kit's artefacts bucket (s3://my-backup-kit-artefacts-123456789012-eu-central-1): it holds the zips the deploys upload, and `make destroy` deletes it with them: name another bucket",
+    ],
   ])('refuses %s before it reads anything', async (_what, request, message) => {
     // Act
-    const plan = planRestore(s3 as unknown as S3Client, buckets, request);
+    const plan = planRestore(s3 as unknown as S3Client, named, request);
     // Assess
     await expect(plan).rejects.toThrow(RestoreRequestError);
     await expect(plan).rejects.toThrow(message);
