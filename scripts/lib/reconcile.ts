@@ -8,7 +8,7 @@ import { headBackup, headCurrentVersion } from '../../handler/source.js';
 import { asFolder, latestUnder, type LatestEntry, type VersionEntry } from './bucket-listing.js';
 import { describeKeptBelowMarker, inboxContentOf, listVersionsCommand, ONLY_DELETE_MARKERS, sourcesHeld } from './restore.js';
 import { answerFoundArchived, errorMessageOf, invokeFunction, withoutRetryPromise } from './invoke.js';
-import { stoppedAnswering } from './cli.js';
+import { SilenceWatch } from './silence.js';
 import { s3PutEvent } from './s3-event.js';
 import type { TargetName } from './targets.js';
 import { describeError } from '../../handler/errors.js';
@@ -201,16 +201,15 @@ export async function repairThroughFunction(
 ): Promise<Repair[]> {
   const limit = pLimit(REPAIR_CONCURRENCY);
   let done = 0;
-  // Once a repair finds the target silent or gone (an emulator stopped), no other starts: each would wait as long
-  // (up to the function's timeout and a minute, or the SDK's three attempts at a read) to fail the same way.
-  let silence: string | undefined;
+  // Each repair waits up to the function's timeout and a minute, or the SDK's three attempts at a read, to find silence.
+  const silence = new SilenceWatch(target);
   return Promise.all(
     findings
       .filter((finding) => repairable.has(finding.finding))
       .map((before) =>
         limit(async (): Promise<Repair> => {
           if (signal?.aborted) return { before, error: 'stopped before its turn' };
-          if (silence) return { before, error: `not tried: ${silence}`, stopped: true };
+          if (silence.notTried) return { before, error: silence.notTried, stopped: true };
           try {
             // The repair names a request of its own, so that its one retry after an error (a receipt throttled after
             // the copy) is that request again: the function then knows the copy as its own and sends its receipt.
@@ -227,10 +226,8 @@ export async function repairThroughFunction(
             }
             return { before, after };
           } catch (error) {
-            const hint = stoppedAnswering(error, target);
-            if (!hint) return { before, error: describeError(error) };
-            silence ??= `the target stopped answering (${describeError(error)}); ${hint}`;
-            return { before, error: `the target stopped answering (${describeError(error)}); ${hint}`, stopped: true };
+            const silent = silence.silenceIn(error);
+            return silent ? { before, error: silent, stopped: true } : { before, error: describeError(error) };
           } finally {
             onRepaired?.((done += 1));
           }

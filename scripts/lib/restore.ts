@@ -9,13 +9,13 @@ import type { WriteCondition } from '../../handler/write-condition.js';
 import type { TagsNotSet } from '../../handler/tagging.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
 import { awsCli, keyOption } from './aws-cli.js';
-import { stoppedAnswering } from './cli.js';
 import type { TargetName } from './targets.js';
 import { asFolder, historyOf, historyPageOf, historyUnder, type VersionEntry } from './bucket-listing.js';
 import { artefactBucketBeside, bucketExists, NotOwnersBucket } from './buckets.js';
 import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
 import { DAY_MS } from './day.js';
 import { shellWord, shownName } from '../../handler/shown-name.js';
+import { SilenceWatch } from './silence.js';
 
 /** A backup version, with where it came from. */
 export type BackupVersionInfo = {
@@ -771,6 +771,12 @@ function tagsNotSetNote(source: ObjectVersion, destination: Destination, restore
   return `its ${count} tag(s) were not set on what was written (${describeError(error)}); its bytes are restored: copy the tags from the backup with \`${read} > tags.json && ${write}\``;
 }
 
+/** What a restore says of the upload a failed copy in parts left, its abort failed too: the command that removes it. */
+function uploadLeftNote(destination: Destination, uploadId: string, endpoint?: string): string {
+  const abort = awsCli(`s3api abort-multipart-upload --bucket ${shellWord(destination.bucket)} ${keyOption(destination.key)} --upload-id ${uploadId}`, endpoint);
+  return `its upload ${uploadId} could not be aborted, and its parts stay billed in s3://${destination.bucket} until you abort it: \`${abort}\``;
+}
+
 /** Whether the destination holds nothing now (false when that cannot be read). */
 async function destinationGone(s3: S3Client, destination: Destination): Promise<boolean> {
   return headObjectVersion(s3, destination.bucket, destination.key).then(
@@ -796,16 +802,15 @@ export async function executeRestore(
 ): Promise<RestoreResult[]> {
   const limit = pLimit(COPY_CONCURRENCY);
   let done = 0;
-  // Once a copy finds the target silent or gone, no other starts: each would wait out its own time limits to fail alike
-  // (a review's folder of six large files took 12 minutes to fail against a stopped emulator).
-  let silence: string | undefined;
+  // A review's folder of six large files took 12 minutes to fail against a stopped emulator, each copy on its own.
+  const silence = new SilenceWatch(settings.target);
   return Promise.all(
     plan.map((item) =>
       limit(async (): Promise<RestoreResult> => {
         if (item.action === RestoreAction.skip || !item.backup) return item;
         // Copies that began end (a multipart copy interrupted mid-way would leave its parts behind); no new one begins.
         if (signal?.aborted) return { ...item, action: RestoreAction.skip, skipped: SkipReason.interrupted, reason: 'interrupted before its copy began' };
-        if (silence) return { ...item, error: `not tried: ${silence}` };
+        if (silence.notTried) return { ...item, error: silence.notTried };
         const where = `s3://${item.destination.bucket}/${shownName(item.destination.key)}`;
         const overwrite = item.action === RestoreAction.overwrite;
         let source: ObjectVersion | undefined;
@@ -822,8 +827,7 @@ export async function executeRestore(
           return { ...item, restoredVersionId: copy.backupVersionId, method: copy.method, ...tagsNote };
         } catch (error) {
           // Whatever the copy's end, an upload whose abort failed too is named, with the command that removes it.
-          const abort = awsCli(`s3api abort-multipart-upload --bucket ${shellWord(item.destination.bucket)} ${keyOption(item.destination.key)} --upload-id ${uploadLeft}`, settings.endpoint);
-          const left = uploadLeft === undefined ? '' : `; its upload ${uploadLeft} could not be aborted, and its parts stay billed in s3://${item.destination.bucket} until you abort it: \`${abort}\``;
+          const left = uploadLeft === undefined ? '' : `; ${uploadLeftNote(item.destination, uploadLeft, settings.endpoint)}`;
           // If-Match finds nothing to match where the object the plan saw was deleted since: S3 answers 404, as for a missing source.
           if (overwrite && isNotFound(error) && (await destinationGone(s3, item.destination))) {
             return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: `${where} was deleted since the plan: nothing was written; run it again to restore it there${left}` };
@@ -840,9 +844,7 @@ export async function executeRestore(
               : `${where} was written meanwhile: nothing was overwritten; run it again to see what it holds now`;
             return { ...item, action: RestoreAction.skip, skipped: SkipReason.writtenMeanwhile, reason: `${reason}${left}` };
           }
-          const hint = stoppedAnswering(error, settings.target);
-          if (hint) silence ??= `the target stopped answering (${describeError(error)}); ${hint}`;
-          return { ...item, error: `${hint ? `the target stopped answering (${describeError(error)}); ${hint}` : describeError(error)}${left}` };
+          return { ...item, error: `${silence.silenceIn(error) ?? describeError(error)}${left}` };
         } finally {
           onProgress?.((done += 1));
         }
