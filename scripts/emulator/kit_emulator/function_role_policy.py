@@ -444,8 +444,8 @@ def enforcing(app: WsgiApp) -> WsgiApp:
         message = refusal(session, judgement.needs)
         if message is not None:
             return _refuse(environ, start_response, message)
-        if judgement.to_see_tag_count is not None and refusal(session, [judgement.to_see_tag_count]) is not None:
-            start_response = _without_tag_count(start_response)
+        if judgement.to_see_tag_count is not None:
+            start_response = _tag_count_for(start_response, lambda need=judgement.to_see_tag_count: refusal(session, [need]) is None)
         if judgement.to_see_missing is not None:
             listing = refusal(session, [judgement.to_see_missing])
             if listing is not None:
@@ -456,11 +456,14 @@ def enforcing(app: WsgiApp) -> WsgiApp:
     return wrapped
 
 
-def _without_tag_count(start_response: Callable[..., Any]) -> Callable[..., Any]:
-    """An answer without the x-amz-tagging-count header, as S3 answers one that may not read the object's tags."""
+def _tag_count_for(start_response: Callable[..., Any], may_read_tags: Callable[[], bool]) -> Callable[..., Any]:
+    """An answer that keeps its x-amz-tagging-count header only for a caller that may read the object's tags, as S3
+    answers; the role is asked only when the answer has the header (an object with tags)."""
 
     def answering(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        return start_response(status, [(name, value) for name, value in headers if name.lower() != "x-amz-tagging-count"], exc_info)
+        if any(name.lower() == "x-amz-tagging-count" for name, _ in headers) and not may_read_tags():
+            headers = [(name, value) for name, value in headers if name.lower() != "x-amz-tagging-count"]
+        return start_response(status, headers, exc_info)
 
     return answering
 
