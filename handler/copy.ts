@@ -8,6 +8,7 @@ import { readTags, setTagsLeft, writeWithTags, type TagsNotSet } from './tagging
 import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
+import { writeFields } from './write-fields.js';
 
 /** How a backup was written: `put_object` only for an empty version whose CopyObject S3 refused for its headers. */
 export const CopyMethod = { copyObject: 'copy_object', multipartCopy: 'multipart_copy', putObject: 'put_object' } as const;
@@ -80,17 +81,13 @@ export async function copyVersion(
     return { method: CopyMethod.multipartCopy, ...(await multipartCopy(s3, settings, source, destination, metadata, condition)) };
   }
   const copy = new CopyObjectCommand({
-    Bucket: destination.bucket,
-    Key: destination.key,
+    ...writeFields(source, destination, metadata),
     CopySource: copySourceFor(source.bucket, source.key, source.versionId),
     // REPLACE is the only way to set the metadata, and it drops everything else: carry it explicitly.
     MetadataDirective: 'REPLACE',
-    ...source.headers,
-    Metadata: { ...metadata },
     TaggingDirective: 'COPY',
     // Annotations are not backed up (a multipart copy cannot carry them); copying them would need two more permissions.
     AnnotationDirective: 'EXCLUDE',
-    ServerSideEncryption: 'AES256',
     ...(condition ? writeConditionHeaders(condition) : {}),
   });
   try {
@@ -128,14 +125,10 @@ async function putEmpty(
   const tags = await readTags(s3, source);
   const put = (Tagging: string | undefined) =>
     new PutObjectCommand({
-      Bucket: destination.bucket,
-      Key: destination.key,
+      ...writeFields(source, destination, metadata),
       Body: new Uint8Array(0),
       ContentMD5: EMPTY_BODY_MD5,
-      ...source.headers,
-      Metadata: { ...metadata },
       Tagging,
-      ServerSideEncryption: 'AES256',
       ...(condition ? writeConditionHeaders(condition) : {}),
     });
   const { written, tagsLeft } = await writeWithTags(tags, (Tagging) => s3.send(withExpiresAsWritten(put(Tagging), source)));

@@ -15,6 +15,7 @@ import { withExpiresAsWritten } from './expires-header.js';
 import type { ObjectVersion } from './source.js';
 import { readTags, setTagsLeft, writeWithTags, type TagsNotSet } from './tagging.js';
 import { writeConditionHeaders, type WriteCondition } from './write-condition.js';
+import { writeFields } from './write-fields.js';
 
 const MAX_PARTS = 10_000;
 const MiB = 1024 * 1024;
@@ -77,14 +78,7 @@ export async function multipartCopy(
 ): Promise<{ backupVersionId?: string; parts: number; tagsNotSet?: TagsNotSet }> {
   const tags = await readTags(s3, source);
   const create = (Tagging: string | undefined) =>
-    new CreateMultipartUploadCommand({
-      Bucket: destination.bucket,
-      Key: destination.key,
-      ...source.headers,
-      Metadata: { ...metadata },
-      Tagging,
-      ServerSideEncryption: 'AES256',
-    });
+    new CreateMultipartUploadCommand({ ...writeFields(source, destination, metadata), Tagging });
   const { written: created, tagsLeft } = await writeWithTags(tags, (Tagging) => s3.send(withExpiresAsWritten(create(Tagging), source)));
   const uploadId = created.UploadId;
   if (uploadId === undefined) throw new Error(`CreateMultipartUpload for ${source.key} returned no UploadId`);
