@@ -54,11 +54,13 @@ const transientNames: ReadonlySet<string> = new Set([
   'InternalFailure',
   'InternalError',
   'TimeoutError',
+  // S3's 409 for a request that met another on the same object (PutObjectTagging lists it): "Please try again".
+  'OperationAborted',
 ]);
 
 /**
- * True when a failure may pass if tried again later: throttling, a 5xx, or no answer at all (network).
- * A 4xx that is not throttling (denied, not found, invalid) will fail the same way again.
+ * True when a failure may pass if tried again later: throttling, a 5xx, a request that met a conflicting one, or no
+ * answer at all (network). Another 4xx (denied, not found, invalid) will fail the same way again.
  */
 export function isTransient(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;

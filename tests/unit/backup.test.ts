@@ -1255,6 +1255,23 @@ describe('tags set after the write', () => {
     ]);
   });
 
+  it('fails the record for a retry, and names no tag lost, when S3 aborts the tagging for a conflicting request on the version', async () => {
+    // Prepare: S3 answers 409 OperationAborted ("Please try again") to the first PutObjectTagging, as it may while
+    // another request works on the version
+    const deps = dependencies();
+    const v1 = model.put(INBOX, 'tagged.bin', { size: 80 * MiB, tags });
+    tagsTooLargeForTheHeader((call) => (call === 1 ? awsError('OperationAborted', 409) : undefined));
+    const handler = createHandler(deps);
+    // Act
+    const first = await handler(eventFor('tagged.bin', { versionId: v1 }), invocation).catch((error: unknown) => error);
+    await handler(eventFor('tagged.bin', { versionId: v1 }), invocation);
+    // Assess
+    expect(first).toBeInstanceOf(RetryableBackupError);
+    expect(deps.logged()).toContainEqual(expect.objectContaining({ message: LogMessage.tagsNotSet, key: 'tagged.bin', retried: true }));
+    expect(model.latest(BACKUP, 'tagged.bin')!.tags).toEqual(tags);
+    expect(receiptsFor('tagged.bin').map((receipt) => receipt.Message)).toEqual([expect.not.stringContaining('Not backed up')]);
+  });
+
   it('backs up the bytes and names the tags in the receipt when S3 refuses them for good', async () => {
     // Prepare: a role that may not tag (a stack from before s3:PutObjectVersionTagging)
     const deps = dependencies();

@@ -36,6 +36,8 @@ describe('error classes by status alone, by name alone', () => {
     [awsError('TooManyRequestsException', 400), true],
     [awsError('RequestTimeout', 400), true],
     [awsError('RequestTimeoutException', 408), true],
+    [awsError('OperationAborted', 409), true],
+    [awsError('UnknownError', 409), false],
     [awsError('UnknownError', 499), false],
   ])('takes %s as transient: %s, so that a receipt that failed so is retried or not', (error, transient) => {
     // Act
