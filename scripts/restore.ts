@@ -1,4 +1,4 @@
-import { asFolder } from './lib/bucket-listing.js';
+import { asFolder, bucketHoldingKey } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { confirm, ExitCode, interruption, isoTime, nonEmpty, objectKey, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { identifyAccount } from './lib/identity.js';
@@ -139,7 +139,9 @@ run(async () => {
   const overwrites = writes.filter((item) => item.action === RestoreAction.overwrite).length;
   if (plan.length === 0) {
     // A folder nothing is under is most often a misspelt one (keys are case-sensitive).
-    console.error(`nothing under ${asFolder(request.prefix) || '/'} in s3://${buckets.backupBucket}${buckets.inboxBucket ? ` or s3://${buckets.inboxBucket}` : ''}: check the folder's name (PREFIX=/ restores everything)`);
+    const holder = await bucketHoldingKey(clients.s3, [buckets.backupBucket, ...(buckets.inboxBucket ? [buckets.inboxBucket] : [])], request.prefix);
+    const keyHint = holder ? `${shownName(request.prefix!)} is a key in s3://${holder}, not a folder: KEY=${shellWord(request.prefix!)} restores it` : "check the folder's name (PREFIX=/ restores everything)";
+    console.error(`nothing under ${shownName(asFolder(request.prefix) || '/')} in s3://${buckets.backupBucket}${buckets.inboxBucket ? ` or s3://${buckets.inboxBucket}` : ''}: ${keyHint}`);
     return ExitCode.failed;
   }
   const alreadyThere = (items: readonly PlannedRestore[]) => items.filter((item) => item.skipped === SkipReason.alreadyThere).length;

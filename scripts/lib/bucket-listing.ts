@@ -85,6 +85,16 @@ export async function historyUnder(s3: S3Client, bucket: string, prefix?: string
   return history;
 }
 
+/**
+ * The first of the buckets that holds a key named as a folder was typed without its slash (`PREFIX=docs/a.txt`,
+ * which asFolder reads as the folder `docs/a.txt/`): a key typed where a folder was asked for.
+ */
+export async function bucketHoldingKey(s3: S3Client, buckets: readonly string[], typed: string | undefined): Promise<string | undefined> {
+  if (!typed || typed.endsWith('/')) return undefined;
+  for (const bucket of buckets) if ((await historyOf(s3, bucket, typed)).length > 0) return bucket;
+  return undefined;
+}
+
 /** The history of exactly one key, newest first. */
 export async function historyOf(s3: S3Client, bucket: string, key: string): Promise<VersionEntry[]> {
   return (await historyUnder(s3, bucket, key)).get(key) ?? [];

@@ -76,6 +76,10 @@ function restoreKeyCommand(key: string, target: string | undefined, list: boolea
 /** The command that lists a key's backup versions, as the advice gives it. */
 export const listVersionsCommand = (key: string, target?: string): string => restoreKeyCommand(key, target, true);
 
+/** The command that restores a folder as it was at a time, as the advice gives it (the owner fills the time in). */
+const folderRestoreCommand = (folder: string, target?: string): string =>
+  `\`make restore PREFIX=${shellWord(folder)} AT=<ISO time>${target !== undefined && target !== 'embedded' ? ` TARGET=${target}` : ''}\``;
+
 /** The command that restores a key's newest backup version (below a delete marker too), as the advice gives it. */
 const restoreNewestCommand = (key: string, target?: string): string => restoreKeyCommand(key, target, false);
 
@@ -701,6 +705,15 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const history = backups.get(key) ?? [];
         // A key named that no backup holds is most often typed otherwise than its upload was; a VERSION, an id copied from another key.
         if (!backup && request.key !== undefined && history.length === 0) {
+          // A folder typed as KEY= (docs/ or docs) holds keys, not a version of its own.
+          const folderTyped = asFolder(key)!;
+          const keysUnder = [...backups.keys()].filter((other) => other.startsWith(folderTyped)).length;
+          if (keysUnder > 0) {
+            return skip(
+              SkipReason.noBackup,
+              `no backup of any version: ${shownName(folderTyped)} is a folder, under which the backups hold ${keysUnder} key(s); KEY= names one key, and a folder is restored as it was at a time: ${folderRestoreCommand(folderTyped, request.target)}`,
+            );
+          }
           return skip(SkipReason.noBackup, `no backup of any version: a key is matched exactly, its case and blanks too (${listVersionsCommand(key, request.target)} gives the command that lists the backups' keys under its folder)`);
         }
         const onlyMarkers = history.length > 0 && history.every((entry) => entry.deleteMarker);

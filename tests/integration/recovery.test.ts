@@ -602,6 +602,27 @@ describe('make restore PREFIX=', () => {
   }, 60_000);
 });
 
+describe('a key typed as PREFIX=', () => {
+  it('is named as the key it is, with what to type instead, by make restore and make reconcile (exit 1, nothing written)', async () => {
+    // Prepare: the scripts' stack, with a backup of <folder>/a.txt; the owner types that key as a folder
+    const { s3 } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    const key = `typed-${Date.now()}/a.txt`;
+    const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'a' }));
+    await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
+    // Act
+    const restored = await runScript('restore', ['--prefix', key, '--at', new Date().toISOString(), '--to', `${outputs.InboxBucketName}/restored/`]);
+    const reconciled = await runScript('reconcile', ['--prefix', key]);
+    // Assess
+    expect(restored.code).toBe(1);
+    expect(restored.stderr).toContain(`nothing under ${key}/ in s3://${outputs.BackupBucketName} or s3://${outputs.InboxBucketName}: ${key} is a key in s3://${outputs.BackupBucketName}, not a folder: KEY='${key}' restores it`);
+    expect(reconciled.code).toBe(1);
+    expect(reconciled.stderr).toContain(
+      `nothing under ${key}/ in s3://${outputs.InboxBucketName} or s3://${outputs.BackupBucketName}: ${key} is a key in s3://${outputs.InboxBucketName}, not a folder: PREFIX= names a folder (PREFIX='${key.slice(0, key.indexOf('/') + 1)}' checks the one it is in)`,
+    );
+  }, 60_000);
+});
+
 describe('make restore KEY=, refused', () => {
   it('says that nothing was restored, not that there was nothing to restore, when the key is skipped (exit 1)', async () => {
     // Prepare: the scripts' stack; a key edited since its first backup, both versions backed up; the owner asks for the

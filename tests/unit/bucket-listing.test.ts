@@ -1,8 +1,8 @@
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { latestUnder } from '../../scripts/lib/bucket-listing.js';
-import { INBOX } from './support/fixtures.js';
+import { bucketHoldingKey, latestUnder } from '../../scripts/lib/bucket-listing.js';
+import { BACKUP, INBOX } from './support/fixtures.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -36,5 +36,17 @@ describe("a bucket's listing", () => {
     const listed = latestUnder(client, INBOX);
     // Assess
     await expect(listed).rejects.toThrow(`S3 listed a page of s3://${INBOX} as truncated but named no marker to go on from: the listing cannot be completed`);
+  });
+});
+
+describe('a key typed where a folder was asked for', () => {
+  it('is found in the first bucket that holds it exactly; a folder typed with its slash, and a mere beginning of keys, are not', async () => {
+    // Prepare: docs/a.txt only in the backups, docs/a.txt.bak in the inbox
+    model.put(BACKUP, 'docs/a.txt');
+    model.put(INBOX, 'docs/a.txt.bak');
+    // Act
+    const found = await Promise.all(['docs/a.txt', 'docs/a.txt/', 'docs/a', undefined].map((typed) => bucketHoldingKey(client, [INBOX, BACKUP], typed)));
+    // Assess
+    expect(found).toEqual([BACKUP, undefined, undefined, undefined]);
   });
 });

@@ -439,6 +439,22 @@ describe('planRestore of a key or a version it cannot find', () => {
     });
   });
 
+  it.each([['docs/'], ['docs']])('says of a folder typed as KEY=%s that it is one, and how a folder is restored', async (typed) => {
+    // Prepare: two keys backed up under docs/, and docs.txt beside it, which is not in the folder
+    const model = new VersionedS3Model();
+    model.install(s3);
+    for (const key of ['docs/a.txt', 'docs/b.txt', 'docs.txt']) model.put('the-backups', key, { metadata: { 'source-version-id': 's1' } });
+    // Act
+    const plan = await planRestore(s3 as unknown as S3Client, buckets, { key: typed, force: false, target: 'localstack' });
+    // Assess
+    expect(plan).toHaveLength(1);
+    expect(plan[0]).toMatchObject({
+      key: typed,
+      skipped: SkipReason.noBackup,
+      reason: "no backup of any version: docs/ is a folder, under which the backups hold 2 key(s); KEY= names one key, and a folder is restored as it was at a time: `make restore PREFIX='docs/' AT=<ISO time> TARGET=localstack`",
+    });
+  });
+
   it('says of a VERSION that is no version of the key what it may be, and how to see the ids', async () => {
     // Prepare: the key has a backup; the owner pasted an id of another key
     const model = new VersionedS3Model();
