@@ -556,6 +556,11 @@ export function parseDestination(to: string | undefined, inboxBucket: string | u
     throw new RestoreRequestError(`TO=${to}: "${bucket}" is not a bucket name; use TO=<bucket> or TO=<bucket>/<prefix>`);
   }
   const prefix = slash < 0 ? '' : address.slice(slash + 1);
+  // S3 takes a folder with no name (restored keys beginning `/`, or holding `//`), which no one means to type.
+  if (prefix.startsWith('/') || prefix.includes('//')) {
+    const meant = `${bucket}/${prefix.split('/').filter(Boolean).join('/')}`;
+    throw new RestoreRequestError(`TO=${to} names a folder with no name between two slashes, which S3 would make part of every restored key: write TO=${meant}`);
+  }
   // A folder, as the user means it: TO=bucket/restored puts docs/a.txt at restored/docs/a.txt, not restoreddocs/a.txt.
   return { bucket, prefix: asFolder(prefix) ?? '' };
 }

@@ -53,6 +53,18 @@ describe('parseDestination', () => {
     expect(parse).toThrow('aws s3api get-object');
   });
 
+  it.each([
+    ['my-bucket//restored', 'my-bucket/restored'],
+    ['s3://my-bucket/2026//nov/', 'my-bucket/2026/nov'],
+    ['my-bucket/restored//', 'my-bucket/restored'],
+  ])('refuses TO=%s, whose folder with no name S3 would put in every restored key, saying TO=%s', (to, meant) => {
+    // Act
+    const parse = () => parseDestination(to, 'the-inbox');
+    // Assess
+    expect(parse).toThrow(RestoreRequestError);
+    expect(parse).toThrow(`TO=${to} names a folder with no name between two slashes, which S3 would make part of every restored key: write TO=${meant}`);
+  });
+
   it('restores into the inbox without TO, and refuses when there is none', () => {
     // Assess
     expect(parseDestination(undefined, 'the-inbox')).toEqual({ bucket: 'the-inbox', prefix: '' });
