@@ -3,7 +3,7 @@ import { clientsFor } from './lib/clients.js';
 import { confirm, ExitCode, interruption, isoTime, nonEmpty, objectKey, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { identifyAccount } from './lib/identity.js';
 import { progress } from './lib/progress.js';
-import { restoreSource } from './lib/kept-backups.js';
+import { NothingKept, restoreSource } from './lib/kept-backups.js';
 import {
   backupsWithOtherBytes,
   copySettingsOf,
@@ -75,7 +75,10 @@ run(async () => {
   const target = await resolveTarget(options.target, { startEmulator: false, checkReachable: true });
   const clients = clientsFor(target);
   // Restore also serves backups kept after their stack was deleted or failed: then there is no inbox, and TO says where.
-  const { buckets, parameters, fallback, recovery } = await restoreSource(target, clients);
+  // No stack and no backups kept from one is a set-up without a stack, as the other verbs take it (exit 2).
+  const { buckets, parameters, fallback, recovery } = await restoreSource(target, clients).catch((error: unknown) => {
+    throw error instanceof NothingKept ? new UsageError(error.message) : error;
+  });
   if (fallback) console.log(`${fallback}: reading the backups kept in s3://${buckets.backupBucket}`);
   if (recovery) console.log(`to recover the stack: ${recovery}`);
 
