@@ -3,7 +3,7 @@ import { ExitCode, interruption, run, scriptCommand, switchOption, targetOption 
 import { faultsLeftNote } from './lib/emulator-faults.js';
 import { goneWithDelete, requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
 import { progress, type Progress } from './lib/progress.js';
-import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeInterrupted, describeStopped, failedAgainAdvice, LISTED_IN_PART, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
+import { ARCHIVED_ADVICE, describeHiddenElsewhere, describeInterrupted, describeStopped, failedAgainAdvice, LISTED_IN_PART, describeLeftOut, describeMalformed, LISTING_VISIBILITY_SECONDS, otherBucketsNote, parkedEventLabel, redriveFailed, redriveQueue, redriveVisibilitySeconds, summarizeRedrive, type ParkedEvent } from './lib/redrive.js';
 import { shownText } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
@@ -58,7 +58,7 @@ run(async () => {
   if (redrive.listedInPart) console.log(`  note: ${LISTED_IN_PART}`);
 
   if (options.dryRun) {
-    for (const event of parked) console.log(`  parked     ${describe(event)}`);
+    for (const event of parked) console.log(`  parked     ${describe(event)}${otherBucketsNote(event, outputs.InboxBucketName)}`);
     for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem}`);
     console.log('dry run: nothing was re-invoked or deleted');
     return ExitCode.ok;

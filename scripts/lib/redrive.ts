@@ -208,6 +208,20 @@ export function ignoredBecause(event: Pick<ParkedEvent, 'payload' | 'ignoredReas
   return "the function took none of its records: its log says why";
 }
 
+/**
+ * What a dry run says beside a parked event with records of other buckets than the inbox, which a redrive's function
+ * ignores: nothing for an event of the inbox alone.
+ */
+export function otherBucketsNote(event: Pick<ParkedEvent, 'payload'>, inboxBucket: string): string {
+  const buckets = bucketsOf(event);
+  const others = buckets.filter((bucket) => bucket !== inboxBucket);
+  if (others.length === 0) return '';
+  const named = others.map((bucket) => `s3://${shownText(bucket)}`).join(', ');
+  return others.length === buckets.length
+    ? ` (not this stack's: its records are for ${named}, not the inbox s3://${inboxBucket}; a redrive would leave it in the queue, ignored)`
+    : ` (its records for ${named}, not the inbox s3://${inboxBucket}, a redrive would ignore)`;
+}
+
 /** What a redrive says of an event's malformed records, which go with its message: nothing when it had none. */
 export function describeMalformed(result: Pick<Redriven, 'malformed'>): string {
   return result.malformed ? ` (and ${result.malformed} malformed record(s) it could not read, gone with the message: the function's log has them as \`malformed\`)` : '';

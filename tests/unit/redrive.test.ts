@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../handler/backup.js';
 import { REDRIVE_OF_FIELD } from '../../handler/invocation.js';
 import { withoutRetryPromise } from '../../scripts/lib/invoke.js';
-import { describeHiddenElsewhere, describeInterrupted, describeLeftOut, describeMalformed, describeStopped, failedAgainAdvice, ignoredBecause, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
+import { describeHiddenElsewhere, describeInterrupted, describeLeftOut, describeMalformed, describeStopped, failedAgainAdvice, ignoredBecause, otherBucketsNote, parkedEventLabel, parseParked, redriveFailed, redriveQueue, summarizeRedrive, type ParkedEvent, type QueueRedriveOptions } from '../../scripts/lib/redrive.js';
 import { BACKUP, dependencies, eventFor, INBOX } from './support/fixtures.js';
 
 const sqs = mockClient(SQSClient);
@@ -468,6 +468,25 @@ describe('why the function took none of a parked event', () => {
       `its records are for s3://someone-elses-bucket, not this stack's inbox s3://${INBOX}`,
       'the function takes none of its records: not an ObjectCreated event (ObjectRemoved:Delete)',
       'the function took none of its records: its log says why',
+    ]);
+  });
+});
+
+describe('what a dry run says of a parked event with records of other buckets', () => {
+  const parkedWith = (payload: unknown) => parseParked({ MessageId: 'm', ReceiptHandle: 'h', Body: JSON.stringify({ requestPayload: payload }) }) as ParkedEvent;
+
+  it('says that a redrive would leave an event of other buckets alone ignored, and ignore the others of a mixed one', () => {
+    // Prepare
+    const foreign = parkedWith(eventFor('red/gone.txt', { bucket: 'someone-elses-bucket' }));
+    const ours = parkedWith(eventFor('kept.txt'));
+    const mixed = parkedWith({ Records: [...eventFor('kept.txt').Records, ...eventFor('red/gone.txt', { bucket: 'someone-elses-bucket' }).Records] });
+    // Act
+    const notes = [foreign, ours, mixed].map((event) => otherBucketsNote(event, INBOX));
+    // Assess
+    expect(notes).toEqual([
+      ` (not this stack's: its records are for s3://someone-elses-bucket, not the inbox s3://${INBOX}; a redrive would leave it in the queue, ignored)`,
+      '',
+      ` (its records for s3://someone-elses-bucket, not the inbox s3://${INBOX}, a redrive would ignore)`,
     ]);
   });
 });
