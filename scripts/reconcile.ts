@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { asFolder, bucketHoldingKey } from './lib/bucket-listing.js';
+import { asFolder, holdsKey } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { goneWithDelete, requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
@@ -81,8 +81,9 @@ run(async () => {
   const { findings, inboxOnly } = reconciliation;
   console.log(`reconciled s3://${buckets.inboxBucket}/${folder} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}${inboxOnly.length > 0 ? `; ${inboxOnly.length} earlier inbox version(s) no backup holds` : options.history ? '; every earlier inbox version has a backup' : ''}`);
   if (checkedNothing(options.prefix, reconciliation)) {
-    const holder = await bucketHoldingKey(clients.s3, [buckets.inboxBucket, buckets.backupBucket], options.prefix);
-    const keyHint = holder ? `${shownName(options.prefix!)} is a key in s3://${holder}, not a folder: PREFIX= names a folder (PREFIX=${shellWord(options.prefix!.slice(0, options.prefix!.lastIndexOf('/') + 1) || '/')} checks the one it is in)` : "check the folder's name (PREFIX=/ checks everything)";
+    const typed = options.prefix;
+    const isKey = typed !== undefined && !typed.endsWith('/') && ((await holdsKey(clients.s3, buckets.inboxBucket, typed)) || (await holdsKey(clients.s3, buckets.backupBucket, typed)));
+    const keyHint = isKey ? `${shownName(typed)} is a key, not a folder: PREFIX= names a folder (PREFIX=${shellWord(typed.slice(0, typed.lastIndexOf('/') + 1) || '/')} checks the one it is in)` : "check the folder's name (PREFIX=/ checks everything)";
     console.error(`nothing under ${shownName(folder)} in s3://${buckets.inboxBucket} or s3://${buckets.backupBucket}: ${keyHint}`);
     return ExitCode.failed;
   }

@@ -58,7 +58,10 @@ run(async () => {
   if (redrive.listedInPart) console.log(`  note: ${LISTED_IN_PART}`);
 
   if (options.dryRun) {
-    for (const event of parked) console.log(`  parked     ${describe(event)}${otherBucketsNote(event, outputs.InboxBucketName)}`);
+    for (const event of parked) {
+      const note = otherBucketsNote(event, outputs.InboxBucketName);
+      console.log(`  parked     ${describe(event)}${note ? `\n             ${note}` : ''}`);
+    }
     for (const refused of notReleased) console.log(`  not made visible again: ${refused.messageId}: ${refused.problem}`);
     console.log('dry run: nothing was re-invoked or deleted');
     return ExitCode.ok;

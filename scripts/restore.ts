@@ -1,4 +1,4 @@
-import { asFolder, bucketHoldingKey } from './lib/bucket-listing.js';
+import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { confirm, ExitCode, interruption, isoTime, nonEmpty, objectKey, run, scriptCommand, switchOption, targetOption, UsageError, yesOption } from './lib/cli.js';
 import { identifyAccount } from './lib/identity.js';
@@ -10,6 +10,7 @@ import {
   describeKeptBelowMarker,
   describePassedOver,
   executeRestore,
+  keyTypedAsFolder,
   listBackupHistory,
   versionsIn,
   markerOverNewest,
@@ -142,9 +143,7 @@ run(async () => {
   const overwrites = writes.filter((item) => item.action === RestoreAction.overwrite).length;
   if (plan.length === 0) {
     // A folder nothing is under is most often a misspelt one (keys are case-sensitive).
-    const holder = await bucketHoldingKey(clients.s3, [buckets.backupBucket, ...(buckets.inboxBucket ? [buckets.inboxBucket] : [])], request.prefix);
-    const keyHint = holder ? `${shownName(request.prefix!)} is a key in s3://${holder}, not a folder: KEY=${shellWord(request.prefix!)} restores it` : "check the folder's name (PREFIX=/ restores everything)";
-    console.error(`nothing under ${shownName(asFolder(request.prefix) || '/')} in s3://${buckets.backupBucket}${buckets.inboxBucket ? ` or s3://${buckets.inboxBucket}` : ''}: ${keyHint}`);
+    console.error(`nothing under ${shownName(asFolder(request.prefix) || '/')} in s3://${buckets.backupBucket}${buckets.inboxBucket ? ` or s3://${buckets.inboxBucket}` : ''}: ${await keyTypedAsFolder(clients.s3, buckets, request, target.name)}`);
     return ExitCode.failed;
   }
   const alreadyThere = (items: readonly PlannedRestore[]) => items.filter((item) => item.skipped === SkipReason.alreadyThere).length;

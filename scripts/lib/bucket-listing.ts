@@ -86,13 +86,12 @@ export async function historyUnder(s3: S3Client, bucket: string, prefix?: string
 }
 
 /**
- * The first of the buckets that holds a key named as a folder was typed without its slash (`PREFIX=docs/a.txt`,
- * which asFolder reads as the folder `docs/a.txt/`): a key typed where a folder was asked for.
+ * Whether a bucket's history holds a key of exactly this name, from one listing of one entry (the key sorts before
+ * every other it begins): for a hint, so a bucket that cannot be listed answers no.
  */
-export async function bucketHoldingKey(s3: S3Client, buckets: readonly string[], typed: string | undefined): Promise<string | undefined> {
-  if (!typed || typed.endsWith('/')) return undefined;
-  for (const bucket of buckets) if ((await historyOf(s3, bucket, typed)).length > 0) return bucket;
-  return undefined;
+export async function holdsKey(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  const page = await listObjectVersions(s3, { Bucket: bucket, Prefix: key, MaxKeys: 1 }).catch(() => undefined);
+  return [...(page?.Versions ?? []), ...(page?.DeleteMarkers ?? [])].some((entry) => entry.Key === key);
 }
 
 /** The history of exactly one key, newest first. */

@@ -209,17 +209,17 @@ export function ignoredBecause(event: Pick<ParkedEvent, 'payload' | 'ignoredReas
 }
 
 /**
- * What a dry run says beside a parked event with records of other buckets than the inbox, which a redrive's function
+ * What a dry run says under a parked event with records of other buckets than the inbox, which a redrive's function
  * ignores: nothing for an event of the inbox alone.
  */
-export function otherBucketsNote(event: Pick<ParkedEvent, 'payload'>, inboxBucket: string): string {
+export function otherBucketsNote(event: Pick<ParkedEvent, 'payload'>, inboxBucket: string): string | undefined {
   const buckets = bucketsOf(event);
   const others = buckets.filter((bucket) => bucket !== inboxBucket);
-  if (others.length === 0) return '';
+  if (others.length === 0) return undefined;
   const named = others.map((bucket) => `s3://${shownText(bucket)}`).join(', ');
   return others.length === buckets.length
-    ? ` (not this stack's: its records are for ${named}, not the inbox s3://${inboxBucket}; a redrive would leave it in the queue, ignored)`
-    : ` (its records for ${named}, not the inbox s3://${inboxBucket}, a redrive would ignore)`;
+    ? `not this stack's: its records are for ${named}, not the inbox s3://${inboxBucket}; a redrive would leave it in the queue, ignored`
+    : `its records for ${named}, not the inbox s3://${inboxBucket}, a redrive would ignore`;
 }
 
 /** What a redrive says of an event's malformed records, which go with its message: nothing when it had none. */

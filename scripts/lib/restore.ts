@@ -10,7 +10,7 @@ import type { TagsNotSet } from '../../handler/tagging.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
 import { awsCli, keyOption } from './aws-cli.js';
 import type { TargetName } from './targets.js';
-import { asFolder, historyOf, historyPageOf, historyUnder, type VersionEntry } from './bucket-listing.js';
+import { asFolder, historyOf, historyPageOf, historyUnder, holdsKey, type VersionEntry } from './bucket-listing.js';
 import { artefactBucketBeside, bucketExists, NotOwnersBucket } from './buckets.js';
 import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
 import { DAY_MS } from './day.js';
@@ -62,26 +62,53 @@ export function overwriteConsequence(item: Pick<PlannedRestore, 'destination' | 
     : 'the bucket keeps what it holds now as a noncurrent version';
 }
 
+/** What a restore the advice gives asks for: a key (or LIST=1 of it) or a folder, at a time, to a place. */
+export type AdvisedRestore = { readonly key?: string; readonly prefix?: string; readonly at?: Date | 'ask'; readonly to?: string; readonly list?: boolean };
+
 /**
- * A restore of one key as the advice gives it (with LIST=1, or restoring its newest backup version): through make, or
- * through tsx for a key with a line break, which make cannot hand on to the script (the Makefile refuses it).
+ * A restore as the advice gives it: through make, or through tsx for a name with a line break, which make cannot hand
+ * on to the script (the Makefile refuses it). `at: 'ask'` leaves the time for the owner to fill in.
  */
-function restoreKeyCommand(key: string, target: string | undefined, list: boolean): string {
-  const other = target !== undefined && target !== 'embedded';
-  return key.includes('\n')
-    ? `\`node --import tsx scripts/restore.ts --key ${shellWord(key)}${list ? ' --list' : ''}${other ? ` --target ${target}` : ''}\``
-    : `\`make restore KEY=${shellWord(key)}${list ? ' LIST=1' : ''}${other ? ` TARGET=${target}` : ''}\``;
+export function restoreCommand(what: AdvisedRestore, target?: string): string {
+  const at = what.at === 'ask' ? '<ISO time>' : what.at?.toISOString();
+  const options: ReadonlyArray<readonly [string, string, string | undefined]> = [
+    ['KEY', '--key', what.key === undefined ? undefined : shellWord(what.key)],
+    ['PREFIX', '--prefix', what.prefix === undefined ? undefined : shellWord(what.prefix)],
+    ['AT', '--at', at],
+    ['TO', '--to', what.to === undefined ? undefined : shellWord(what.to)],
+    ['LIST', '--list', what.list ? '' : undefined],
+    ['TARGET', '--target', target !== undefined && target !== 'embedded' ? target : undefined],
+  ];
+  const given = options.filter(([, , value]) => value !== undefined) as ReadonlyArray<readonly [string, string, string]>;
+  const viaTsx = [what.key, what.prefix, what.to].some((name) => name?.includes('\n'));
+  return viaTsx
+    ? `\`node --import tsx scripts/restore.ts${given.map(([, flag, value]) => ` ${flag}${value ? ` ${value}` : ''}`).join('')}\``
+    : `\`make restore${given.map(([name, , value]) => ` ${name}=${value || '1'}`).join('')}\``;
 }
 
 /** The command that lists a key's backup versions, as the advice gives it. */
-export const listVersionsCommand = (key: string, target?: string): string => restoreKeyCommand(key, target, true);
-
-/** The command that restores a folder as it was at a time, as the advice gives it (the owner fills the time in). */
-const folderRestoreCommand = (folder: string, target?: string): string =>
-  `\`make restore PREFIX=${shellWord(folder)} AT=<ISO time>${target !== undefined && target !== 'embedded' ? ` TARGET=${target}` : ''}\``;
+export const listVersionsCommand = (key: string, target?: string): string => restoreCommand({ key, list: true }, target);
 
 /** The command that restores a key's newest backup version (below a delete marker too), as the advice gives it. */
-const restoreNewestCommand = (key: string, target?: string): string => restoreKeyCommand(key, target, false);
+const restoreNewestCommand = (key: string, target?: string): string => restoreCommand({ key }, target);
+
+/**
+ * What a restore of a folder under which nothing is says of its name: a key typed as PREFIX= (docs/a.txt, read as the
+ * folder docs/a.txt/) is named as one, with the restore of it that was meant; else the folder's name may be wrong.
+ */
+export async function keyTypedAsFolder(s3: S3Client, buckets: RestoreBuckets, request: Pick<RestoreRequest, 'prefix' | 'at' | 'to'>, target?: string): Promise<string> {
+  const typed = request.prefix;
+  if (typed && !typed.endsWith('/')) {
+    if (await holdsKey(s3, buckets.backupBucket, typed)) {
+      const meant = restoreCommand({ key: typed, ...(request.at ? { at: request.at } : {}), ...(request.to !== undefined ? { to: request.to } : {}) }, target);
+      return `${shownName(typed)} is a key the backups hold, not a folder: ${meant} restores it`;
+    }
+    if (buckets.inboxBucket && (await holdsKey(s3, buckets.inboxBucket, typed))) {
+      return `${shownName(typed)} is a key of the inbox, not a folder, and no backup holds it: \`make reconcile${target !== undefined && target !== 'embedded' ? ` TARGET=${target}` : ''}\` checks it`;
+    }
+  }
+  return "check the folder's name (PREFIX=/ restores everything)";
+}
 
 /**
  * What a plan says of the newer backup versions it passed over for naming the chosen backup's inbox version with other
@@ -556,10 +583,11 @@ export function parseDestination(to: string | undefined, inboxBucket: string | u
     throw new RestoreRequestError(`TO=${to}: "${bucket}" is not a bucket name; use TO=<bucket> or TO=<bucket>/<prefix>`);
   }
   const prefix = slash < 0 ? '' : address.slice(slash + 1);
-  // S3 takes a folder with no name (restored keys beginning `/`, or holding `//`), which no one means to type.
-  if (prefix.startsWith('/') || prefix.includes('//')) {
+  // S3 takes a folder with no name (restored keys beginning `/`, or holding `//`), which no one means to type; TO=b//
+  // is the bucket's top, as TO=b/ is.
+  if (prefix !== '/' && (prefix.startsWith('/') || prefix.includes('//'))) {
     const meant = `${bucket}/${prefix.split('/').filter(Boolean).join('/')}`;
-    throw new RestoreRequestError(`TO=${to} names a folder with no name between two slashes, which S3 would make part of every restored key: write TO=${meant}`);
+    throw new RestoreRequestError(`TO=${to} names a folder with no name between two slashes, which S3 would make part of every restored key: write TO=${shellWord(meant)}`);
   }
   // A folder, as the user means it: TO=bucket/restored puts docs/a.txt at restored/docs/a.txt, not restoreddocs/a.txt.
   return { bucket, prefix: asFolder(prefix) ?? '' };
@@ -644,6 +672,15 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const holdsItsSource = sourceBytesCheck(inboxContent);
         const describe = describedOnce(s3, buckets.backupBucket);
         const skip = (skipped: SkipReason, reason: string): PlannedRestore => ({ key, destination: target, action: RestoreAction.skip, skipped, reason });
+        // A folder typed as KEY= (docs/ or docs), which neither bucket holds as a key: a restore of the folder is meant.
+        if (request.key !== undefined && key !== '/' && !backups.get(key)?.length && !statesThen.has(key)) {
+          const folderTyped = key.endsWith('/') ? key : `${key}/`;
+          const keysUnder = [...backups.keys()].filter((other) => other.startsWith(folderTyped)).length;
+          if (keysUnder > 0) {
+            const meant = restoreCommand({ prefix: folderTyped, at: request.at ?? 'ask', ...(request.to !== undefined ? { to: request.to } : {}) }, request.target);
+            return skip(SkipReason.noBackup, `no backup of any version: ${shownName(folderTyped)} is a folder, under which the backups hold ${keysUnder} key(s); KEY= names one key, and a folder is restored as it was at a time: ${meant}`);
+          }
+        }
         // Only a TO= folder lengthens a key: the inbox's own keys fit, and a key too long by itself is in no backup.
         if (keyBytes(target.key) > MAX_KEY_BYTES && keyBytes(key) <= MAX_KEY_BYTES) {
           return skip(
@@ -710,15 +747,6 @@ export async function planRestore(s3: S3Client, buckets: RestoreBuckets, request
         const history = backups.get(key) ?? [];
         // A key named that no backup holds is most often typed otherwise than its upload was; a VERSION, an id copied from another key.
         if (!backup && request.key !== undefined && history.length === 0) {
-          // A folder typed as KEY= (docs/ or docs) holds keys, not a version of its own.
-          const folderTyped = asFolder(key)!;
-          const keysUnder = [...backups.keys()].filter((other) => other.startsWith(folderTyped)).length;
-          if (keysUnder > 0) {
-            return skip(
-              SkipReason.noBackup,
-              `no backup of any version: ${shownName(folderTyped)} is a folder, under which the backups hold ${keysUnder} key(s); KEY= names one key, and a folder is restored as it was at a time: ${folderRestoreCommand(folderTyped, request.target)}`,
-            );
-          }
           return skip(SkipReason.noBackup, `no backup of any version: a key is matched exactly, its case and blanks too (${listVersionsCommand(key, request.target)} gives the command that lists the backups' keys under its folder)`);
         }
         const onlyMarkers = history.length > 0 && history.every((entry) => entry.deleteMarker);

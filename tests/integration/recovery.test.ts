@@ -611,14 +611,17 @@ describe('a key typed as PREFIX=', () => {
     const put = await s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: 'a' }));
     await waitForBackupOf(s3, outputs.BackupBucketName, key, put.VersionId!, 10_000);
     // Act
-    const restored = await runScript('restore', ['--prefix', key, '--at', new Date().toISOString(), '--to', `${outputs.InboxBucketName}/restored/`]);
+    const at = new Date().toISOString();
+    const restored = await runScript('restore', ['--prefix', key, '--at', at, '--to', `${outputs.InboxBucketName}/restored/`]);
     const reconciled = await runScript('reconcile', ['--prefix', key]);
     // Assess
     expect(restored.code).toBe(1);
-    expect(restored.stderr).toContain(`nothing under ${key}/ in s3://${outputs.BackupBucketName} or s3://${outputs.InboxBucketName}: ${key} is a key in s3://${outputs.BackupBucketName}, not a folder: KEY='${key}' restores it`);
+    expect(restored.stderr).toContain(
+      `nothing under ${key}/ in s3://${outputs.BackupBucketName} or s3://${outputs.InboxBucketName}: ${key} is a key the backups hold, not a folder: \`make restore KEY='${key}' AT=${at} TO='${outputs.InboxBucketName}/restored/'\` restores it`,
+    );
     expect(reconciled.code).toBe(1);
     expect(reconciled.stderr).toContain(
-      `nothing under ${key}/ in s3://${outputs.InboxBucketName} or s3://${outputs.BackupBucketName}: ${key} is a key in s3://${outputs.InboxBucketName}, not a folder: PREFIX= names a folder (PREFIX='${key.slice(0, key.indexOf('/') + 1)}' checks the one it is in)`,
+      `nothing under ${key}/ in s3://${outputs.InboxBucketName} or s3://${outputs.BackupBucketName}: ${key} is a key, not a folder: PREFIX= names a folder (PREFIX='${key.slice(0, key.indexOf('/') + 1)}' checks the one it is in)`,
     );
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { bucketHoldingKey, latestUnder } from '../../scripts/lib/bucket-listing.js';
+import { holdsKey, latestUnder } from '../../scripts/lib/bucket-listing.js';
 import { BACKUP, INBOX } from './support/fixtures.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
@@ -39,14 +39,24 @@ describe("a bucket's listing", () => {
   });
 });
 
-describe('a key typed where a folder was asked for', () => {
-  it('is found in the first bucket that holds it exactly; a folder typed with its slash, and a mere beginning of keys, are not', async () => {
-    // Prepare: docs/a.txt only in the backups, docs/a.txt.bak in the inbox
+describe('whether a bucket holds a key', () => {
+  it('finds the key of exactly that name from one listing of one entry; a folder of its name, or a beginning of keys, is no key', async () => {
+    // Prepare: docs/a.txt in the backups, with 1,500 keys after it that it begins
     model.put(BACKUP, 'docs/a.txt');
-    model.put(INBOX, 'docs/a.txt.bak');
+    for (let i = 0; i < 1500; i += 1) model.put(BACKUP, `docs/a.txt.${i}`);
     // Act
-    const found = await Promise.all(['docs/a.txt', 'docs/a.txt/', 'docs/a', undefined].map((typed) => bucketHoldingKey(client, [INBOX, BACKUP], typed)));
+    const found = await Promise.all(['docs/a.txt', 'docs/a.txt/', 'docs/a', 'docs/b.txt'].map((key) => holdsKey(client, BACKUP, key)));
     // Assess
-    expect(found).toEqual([BACKUP, undefined, undefined, undefined]);
+    expect(found).toEqual([true, false, false, false]);
+    expect(s3.commandCalls(ListObjectVersionsCommand)).toHaveLength(4);
+  });
+
+  it('answers no for a bucket it cannot list, as the hint it serves is no reason to fail', async () => {
+    // Prepare
+    s3.on(ListObjectVersionsCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    // Act
+    const found = await holdsKey(client, INBOX, 'docs/a.txt');
+    // Assess
+    expect(found).toBe(false);
   });
 });

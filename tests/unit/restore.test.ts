@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, expiryBelowMarker, listBackupHistory, markerOverNewest, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult, versionsIn } from '../../scripts/lib/restore.js';
+import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, expiryBelowMarker, keyTypedAsFolder, listBackupHistory, markerOverNewest, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult, versionsIn } from '../../scripts/lib/restore.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -62,7 +62,14 @@ describe('parseDestination', () => {
     const parse = () => parseDestination(to, 'the-inbox');
     // Assess
     expect(parse).toThrow(RestoreRequestError);
-    expect(parse).toThrow(`TO=${to} names a folder with no name between two slashes, which S3 would make part of every restored key: write TO=${meant}`);
+    expect(parse).toThrow(`TO=${to} names a folder with no name between two slashes, which S3 would make part of every restored key: write TO='${meant}'`);
+  });
+
+  it.each(['my-bucket//', 's3://my-bucket//'])('reads TO=%s as the top of the bucket, as it did before folders with no name were refused', (to) => {
+    // Act
+    const destination = parseDestination(to, 'the-inbox');
+    // Assess
+    expect(destination).toEqual({ bucket: 'my-bucket', prefix: '' });
   });
 
   it('restores into the inbox without TO, and refuses when there is none', () => {
@@ -467,6 +474,22 @@ describe('planRestore of a key or a version it cannot find', () => {
     });
   });
 
+  it('says so of a folder typed as KEY= with AT= and TO= too, handing both on to the PREFIX= it gives', async () => {
+    // Prepare: docs/a.txt uploaded and backed up before the time asked for
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.createBucket('elsewhere');
+    const v1 = model.put('the-inbox', 'docs/a.txt', { body: 'a' });
+    model.put('the-backups', 'docs/a.txt', { body: 'a', metadata: { 'source-version-id': v1 } });
+    const at = new Date(Date.now() + 1_000);
+    // Act
+    const [item] = await planRestore(s3 as unknown as S3Client, buckets, { key: 'docs/', at, to: 'elsewhere/restored', force: false });
+    // Assess
+    expect(item?.reason).toBe(
+      `no backup of any version: docs/ is a folder, under which the backups hold 1 key(s); KEY= names one key, and a folder is restored as it was at a time: \`make restore PREFIX='docs/' AT=${at.toISOString()} TO='elsewhere/restored'\``,
+    );
+  });
+
   it('says of a VERSION that is no version of the key what it may be, and how to see the ids', async () => {
     // Prepare: the key has a backup; the owner pasted an id of another key
     const model = new VersionedS3Model();
@@ -480,6 +503,27 @@ describe('planRestore of a key or a version it cannot find', () => {
       reason:
         "no backup of version not-an-id: it is neither a backup version id of the key nor the inbox version id one was copied from (`make restore KEY='docs/a.txt' LIST=1 TARGET=localstack` lists both)",
     });
+  });
+});
+
+describe('a restore of a folder under which nothing is', () => {
+  const buckets = { backupBucket: 'the-backups', inboxBucket: 'the-inbox' };
+  const at = new Date('2026-11-27T18:00:00Z');
+
+  it('names a key typed as PREFIX= as the key it is, with the restore of it that was meant, AT and TO kept', async () => {
+    // Prepare
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 's1' } });
+    model.put('the-inbox', 'docs/new.txt');
+    // Act
+    const backedUp = await keyTypedAsFolder(s3 as unknown as S3Client, buckets, { prefix: 'docs/a.txt', at, to: 'elsewhere/restored/' }, 'localstack');
+    const inboxOnly = await keyTypedAsFolder(s3 as unknown as S3Client, buckets, { prefix: 'docs/new.txt', at });
+    const misspelt = await keyTypedAsFolder(s3 as unknown as S3Client, buckets, { prefix: 'Docs', at });
+    // Assess
+    expect(backedUp).toBe("docs/a.txt is a key the backups hold, not a folder: `make restore KEY='docs/a.txt' AT=2026-11-27T18:00:00.000Z TO='elsewhere/restored/' TARGET=localstack` restores it");
+    expect(inboxOnly).toBe('docs/new.txt is a key of the inbox, not a folder, and no backup holds it: `make reconcile` checks it');
+    expect(misspelt).toBe("check the folder's name (PREFIX=/ restores everything)");
   });
 });
 
