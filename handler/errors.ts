@@ -54,7 +54,8 @@ const transientNames: ReadonlySet<string> = new Set([
   'InternalFailure',
   'InternalError',
   'TimeoutError',
-  // S3's 409 for a request that met another on the same object (PutObjectTagging lists it): "Please try again".
+  // S3's 409 for a request that met another on the same object (PutObjectTagging lists it): "Please try again". A
+  // conditional write that gets it is a conflict first (isWriteConflict, by its 409), read again and decided anew.
   'OperationAborted',
 ]);
 
