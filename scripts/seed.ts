@@ -6,6 +6,7 @@ import { asFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, objectKey, run, scriptCommand, silenceHint, targetOption, UsageError, wholeNumber } from './lib/cli.js';
 import { faultsLeftNote } from './lib/emulator-faults.js';
+import { oddFolderSegments } from './lib/folder-segments.js';
 import { invokeFunction } from './lib/invoke.js';
 import { functionLogSince, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
@@ -42,6 +43,11 @@ function refusePrefix(prefix: string, folder: string, count: number): void {
   if (prefix.startsWith('/') && prefix !== '/') {
     const without = shellWord(prefix.replace(/^\/+/, '') || 'seed/');
     throw new UsageError(`--prefix ${shellWord(prefix)} begins with a slash, which S3 keeps as part of every key: write it without (make seed PREFIX=${without}, or --prefix ${without}); / alone is the top of the bucket`);
+  }
+  const odd = oddFolderSegments(folder);
+  if (odd) {
+    const meant = shellWord(odd.meant || 'seed/');
+    throw new UsageError(`--prefix ${shellWord(prefix)} holds ${odd.described}: write it without (make seed PREFIX=${meant}, or --prefix ${meant})`);
   }
   const longest = keyBytes(seedKey(folder, Date.now(), count - 1));
   if (longest > MAX_KEY_BYTES) {

@@ -10,6 +10,7 @@ import type { TagsNotSet } from '../../handler/tagging.js';
 import { headBackup, headObjectVersion, type ObjectVersion } from '../../handler/source.js';
 import { awsCli, keyOption } from './aws-cli.js';
 import type { TargetName } from './targets.js';
+import { oddFolderSegments } from './folder-segments.js';
 import { asFolder, historyOf, historyPageOf, historyUnder, holdsKey, type VersionEntry } from './bucket-listing.js';
 import { artefactBucketBeside, bucketExists, NotOwnersBucket } from './buckets.js';
 import { keyBytes, MAX_KEY_BYTES } from './s3-key-limit.js';
@@ -583,12 +584,9 @@ export function parseDestination(to: string | undefined, inboxBucket: string | u
     throw new RestoreRequestError(`TO=${to}: "${bucket}" is not a bucket name; use TO=<bucket> or TO=<bucket>/<prefix>`);
   }
   const prefix = slash < 0 ? '' : address.slice(slash + 1);
-  // S3 takes a folder with no name (restored keys beginning `/`, or holding `//`), which no one means to type; TO=b//
-  // is the bucket's top, as TO=b/ is.
-  if (prefix !== '/' && (prefix.startsWith('/') || prefix.includes('//'))) {
-    const meant = `${bucket}/${prefix.split('/').filter(Boolean).join('/')}`;
-    throw new RestoreRequestError(`TO=${to} names a folder with no name between two slashes, which S3 would make part of every restored key: write TO=${shellWord(meant)}`);
-  }
+  // TO=b// is the bucket's top, as TO=b/ is.
+  const odd = prefix === '/' ? undefined : oddFolderSegments(prefix);
+  if (odd) throw new RestoreRequestError(`TO=${to} names ${odd.described}: write TO=${shellWord(`${bucket}/${odd.meant}`)}`);
   // A folder, as the user means it: TO=bucket/restored puts docs/a.txt at restored/docs/a.txt, not restoreddocs/a.txt.
   return { bucket, prefix: asFolder(prefix) ?? '' };
 }

@@ -54,15 +54,17 @@ describe('parseDestination', () => {
   });
 
   it.each([
-    ['my-bucket//restored', 'my-bucket/restored'],
-    ['s3://my-bucket/2026//nov/', 'my-bucket/2026/nov'],
-    ['my-bucket/restored//', 'my-bucket/restored'],
-  ])('refuses TO=%s, whose folder with no name S3 would put in every restored key, saying TO=%s', (to, meant) => {
+    ['my-bucket//restored', 'a folder with no name between two slashes, which S3 would make part of every key', 'my-bucket/restored/'],
+    ['s3://my-bucket/2026//nov/', 'a folder with no name between two slashes, which S3 would make part of every key', 'my-bucket/2026/nov/'],
+    ['my-bucket/restored//', 'a folder with no name between two slashes, which S3 would make part of every key', 'my-bucket/restored/'],
+    ['my-bucket/../up', 'a folder named "..", which S3 keeps as a name, not as a step up or here (`aws s3 cp` skips such keys when it downloads them)', 'my-bucket/up/'],
+    ['my-bucket/./a//b', 'a folder with no name between two slashes, which S3 would make part of every key, and a folder named ".", which S3 keeps as a name, not as a step up or here (`aws s3 cp` skips such keys when it downloads them)', 'my-bucket/a/b/'],
+  ])('refuses TO=%s, whose folder S3 would keep in every restored key as no one means it, saying what TO= is meant', (to, described, meant) => {
     // Act
     const parse = () => parseDestination(to, 'the-inbox');
     // Assess
     expect(parse).toThrow(RestoreRequestError);
-    expect(parse).toThrow(`TO=${to} names a folder with no name between two slashes, which S3 would make part of every restored key: write TO='${meant}'`);
+    expect(parse).toThrow(`TO=${to} names ${described}: write TO='${meant}'`);
   });
 
   it.each(['my-bucket//', 's3://my-bucket//'])('reads TO=%s as the top of the bucket, as it did before folders with no name were refused', (to) => {

@@ -184,6 +184,9 @@ describe('usage errors exit with 2 and say what to type', () => {
     [['seed', '--prefix', ' '], "option '--prefix <folder>' argument ' ' is invalid. It must not be empty, e.g. --prefix seed/ (make seed PREFIX=seed/)."],
     [['seed', '--count', '11', '--size', '104857600'], 'seed fewer or smaller files, e.g. --count 11 --size 97612893'],
     [['seed', '--prefix', '/lead'], "--prefix '/lead' begins with a slash, which S3 keeps as part of every key: write it without (make seed PREFIX='lead', or --prefix 'lead'); / alone is the top of the bucket"],
+    // S3 keeps `..` as a name, and `aws s3 cp` skips such keys when it downloads them; seed wrote ../../escape/… (exit 0)
+    [['seed', '--prefix', 'a/../b'], "--prefix 'a/../b' holds a folder named \"..\", which S3 keeps as a name, not as a step up or here (`aws s3 cp` skips such keys when it downloads them): write it without (make seed PREFIX='a/b/', or --prefix 'a/b/')"],
+    [['seed', '--prefix', 'a//b'], "--prefix 'a//b' holds a folder with no name between two slashes, which S3 would make part of every key: write it without (make seed PREFIX='a/b/', or --prefix 'a/b/')"],
     [['seed', '--count', '10', '--prefix', 'x'.repeat(989)], "--prefix makes keys of 1025 bytes, more than S3's 1024: seed's file names take 35, so the prefix may have at most 989 bytes with its trailing /"],
     // The example names make's variable beside the option, as the others do (it said only --since 60 to `make logs SINCE=1h`)
     [['logs', '--since', 'yesterday'], "option '-s, --since <minutes>' argument 'yesterday' is invalid. Give a whole number from 0 to 525600, e.g. --since 60 (make logs SINCE=60)."],
