@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { asFolder, holdsKey } from './lib/bucket-listing.js';
+import { asFolder, folderOfKey, isKeyTypedAsFolder } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { goneWithDelete, requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
@@ -82,8 +82,10 @@ run(async () => {
   console.log(`reconciled s3://${buckets.inboxBucket}/${folder} with s3://${buckets.backupBucket}: ${findings.length} keys: ${count(findings)}${inboxOnly.length > 0 ? `; ${inboxOnly.length} earlier inbox version(s) no backup holds` : options.history ? '; every earlier inbox version has a backup' : ''}`);
   if (checkedNothing(options.prefix, reconciliation)) {
     const typed = options.prefix;
-    const isKey = typed !== undefined && !typed.endsWith('/') && ((await holdsKey(clients.s3, buckets.inboxBucket, typed)) || (await holdsKey(clients.s3, buckets.backupBucket, typed)));
-    const keyHint = isKey ? `${shownName(typed)} is a key, not a folder: PREFIX= names a folder (PREFIX=${shellWord(typed.slice(0, typed.lastIndexOf('/') + 1) || '/')} checks the one it is in)` : "check the folder's name (PREFIX=/ checks everything)";
+    const keyHint =
+      typed !== undefined && (await isKeyTypedAsFolder(clients.s3, [buckets.inboxBucket, buckets.backupBucket], typed))
+        ? `${shownName(typed)} is a key, not a folder: PREFIX= names a folder (PREFIX=${shellWord(folderOfKey(typed))} checks the one it is in)`
+        : "check the folder's name (PREFIX=/ checks everything)";
     console.error(`nothing under ${shownName(folder)} in s3://${buckets.inboxBucket} or s3://${buckets.backupBucket}: ${keyHint}`);
     return ExitCode.failed;
   }

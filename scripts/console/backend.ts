@@ -125,6 +125,8 @@ export type ReconcileRun = {
   readonly parkedWaiting?: number | Problem;
   /** A report on a stack in trouble, which refuses a repair: its state and the way out (StackView's `trouble`). */
   readonly trouble?: string;
+  /** Nothing was under the folder, whose name, typed without its slash, is a key the inbox or the backups hold. */
+  readonly prefixIsKey?: boolean;
   /**
    * When the inbox's notification does not hand every upload to the function (`leavesUploadsOut`), or could not be
    * read: what that means and how to set it back, as `make reconcile` says it.

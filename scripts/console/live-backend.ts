@@ -9,7 +9,8 @@ import type { Parameters } from '../lib/parameters.js';
 import { handoverProblem, inboxHandover, leavesUploadsOut } from '../lib/inbox-handover.js';
 import { queueDepth } from '../lib/queue-depth.js';
 import { repairable, repairOutcome, repairThroughFunction } from '../lib/reconcile.js';
-import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
+import { checkedNothing, reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
+import { isKeyTypedAsFolder } from '../lib/bucket-listing.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds } from '../lib/redrive.js';
 import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersionsPage, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
@@ -226,9 +227,11 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const faultsNote = repairOutcome(repairs).remaining.length > 0 ? await faultsLeftNote(target) : undefined;
       const handover = await inboxHandover(clients.s3, buckets.inboxBucket, outputs.BackupFunctionArn);
       const handoverText = handoverProblem(handover, buckets.inboxBucket, outputs.BackupFunctionArn, target.endpoint);
+      const prefixIsKey = checkedNothing(prefix, { findings, inboxOnly }) && (await isKeyTypedAsFolder(clients.s3, [buckets.inboxBucket, buckets.backupBucket], prefix));
       // Read or not, the history's versions are none without it: only one that was read may say that each has a backup.
       return {
         prefix,
+        ...(prefixIsKey ? { prefixIsKey } : {}),
         findings,
         ...(history ? { inboxOnly } : {}),
         inboxBucket: buckets.inboxBucket,

@@ -4,7 +4,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { asFolder } from '../lib/bucket-listing.js';
+import { asFolder, folderOfKey } from '../lib/bucket-listing.js';
 import { isExplicitYes, missingBucket, stoppedAnswering, UsageError } from '../lib/cli.js';
 import { NothingKept } from '../lib/kept-backups.js';
 import { repairOutcome } from '../lib/reconcile.js';
@@ -217,7 +217,10 @@ export function consoleApp({ backend, token, login, reportsDir }: ConsoleAppOpti
     if (fix && !confirmedAccount(form)) return notConfirmed(c);
     const run = await backend.reconcile(field(form, 'prefix'), fix, history);
     if (checkedNothing(run.prefix, { findings: run.findings, inboxOnly: run.inboxOnly ?? [] })) {
-      return problem(c, 404, 'Nothing there', `nothing under ${shownName(asFolder(run.prefix)!)} in the inbox or the backups: check the folder’s name (a blank folder checks everything)`);
+      const hint = run.prefixIsKey && run.prefix
+        ? `${shownName(run.prefix)} is a key, not a folder: the folder field names a folder (${shownName(folderOfKey(run.prefix))} checks the one it is in)`
+        : 'check the folder’s name (a blank folder checks everything)';
+      return problem(c, 404, 'Nothing there', `nothing under ${shownName(asFolder(run.prefix)!)} in the inbox or the backups: ${hint}`);
     }
     // A check that finds keys to repair is a report; a repair that leaves keys wrong failed, as make reconcile says.
     return page(c, <ReconcilePage run={run} session={session} />, repairOutcome(run.repairs).remaining.length > 0 ? 500 : 200);

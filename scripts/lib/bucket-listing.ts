@@ -94,6 +94,19 @@ export async function holdsKey(s3: S3Client, bucket: string, key: string): Promi
   return [...(page?.Versions ?? []), ...(page?.DeleteMarkers ?? [])].some((entry) => entry.Key === key);
 }
 
+/**
+ * Whether a folder typed without its slash (PREFIX=docs/a.txt, which asFolder reads as docs/a.txt/) is a key one of
+ * the buckets holds: a key typed where a folder was asked for.
+ */
+export async function isKeyTypedAsFolder(s3: S3Client, buckets: readonly string[], typed: string | undefined): Promise<boolean> {
+  if (!typed || typed.endsWith('/')) return false;
+  for (const bucket of buckets) if (await holdsKey(s3, bucket, typed)) return true;
+  return false;
+}
+
+/** The folder a key is in: docs/ for docs/a.txt, / (the top) for a.txt. */
+export const folderOfKey = (key: string): string => key.slice(0, key.lastIndexOf('/') + 1) || '/';
+
 /** The history of exactly one key, newest first. */
 export async function historyOf(s3: S3Client, bucket: string, key: string): Promise<VersionEntry[]> {
   return (await historyUnder(s3, bucket, key)).get(key) ?? [];

@@ -1,7 +1,7 @@
 import { ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { holdsKey, latestUnder } from '../../scripts/lib/bucket-listing.js';
+import { folderOfKey, holdsKey, isKeyTypedAsFolder, latestUnder } from '../../scripts/lib/bucket-listing.js';
 import { BACKUP, INBOX } from './support/fixtures.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
@@ -58,5 +58,17 @@ describe('whether a bucket holds a key', () => {
     const found = await holdsKey(client, INBOX, 'docs/a.txt');
     // Assess
     expect(found).toBe(false);
+  });
+});
+
+describe('a key typed where a folder was asked for', () => {
+  it('is told from a folder by either bucket holding a key of its name; one typed with its slash is a folder', async () => {
+    // Prepare: docs/a.txt only in the backups
+    model.put(BACKUP, 'docs/a.txt');
+    // Act
+    const typed = await Promise.all(['docs/a.txt', 'docs/a.txt/', 'docs/b.txt', undefined].map((prefix) => isKeyTypedAsFolder(client, [INBOX, BACKUP], prefix)));
+    // Assess
+    expect(typed).toEqual([true, false, false, false]);
+    expect([folderOfKey('docs/a.txt'), folderOfKey('a.txt')]).toEqual(['docs/', '/']);
   });
 });

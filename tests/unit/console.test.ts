@@ -1121,6 +1121,18 @@ describe('reconcile of a folder nothing is under', () => {
     expect(response.status).toBe(404);
     expect(html).toContain('nothing under c/ in the inbox or the backups: check the folder’s name (a blank folder checks everything)');
   });
+
+  it('says of a key typed as the folder that it is a key, and which folder it is in, as make reconcile does', async () => {
+    // Prepare: docs/a.txt is a key; nothing is under docs/a.txt/
+    const { app, backend } = fakeBackend();
+    backend.reconcile.mockResolvedValueOnce({ prefix: 'docs/a.txt', prefixIsKey: true, findings: [], repairs: [] });
+    // Act
+    const response = await app.request(post('/reconcile', { token: TOKEN, prefix: 'docs/a.txt' }));
+    const html = await response.text();
+    // Assess
+    expect(response.status).toBe(404);
+    expect(html).toContain('nothing under docs/a.txt/ in the inbox or the backups: docs/a.txt is a key, not a folder: the folder field names a folder (docs/ checks the one it is in)');
+  });
 });
 
 describe('keys and metadata are shown as text', () => {

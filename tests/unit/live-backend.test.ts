@@ -398,6 +398,21 @@ describe('the console’s reconcile', () => {
     expect(without).not.toHaveProperty('inboxOnly');
   });
 
+  it('says that a folder nothing is under is a key, when it is one, and says nothing of a misspelt one', async () => {
+    // Prepare: docs/a.txt backed up
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const versionId = model.put(KIT_INBOX, 'docs/a.txt', { body: 'a' });
+    model.put(KIT_BACKUP, 'docs/a.txt', { body: 'a', metadata: { 'source-version-id': versionId } });
+    // Act
+    const key = await backend.reconcile('docs/a.txt', false);
+    const misspelt = await backend.reconcile('Docs', false);
+    const folder = await backend.reconcile('docs', false);
+    // Assess
+    expect([key.prefixIsKey, misspelt.prefixIsKey, folder.prefixIsKey]).toEqual([true, undefined, undefined]);
+  });
+
   it("says when the inbox's notification hands no upload to the function, with how to set it back, as make reconcile does", async () => {
     // Prepare: every key backed up, but the notification removed by hand
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
