@@ -37,7 +37,12 @@ export type Unbacked = {
   readonly otherMessages?: number;
   /** The queue was too large to list whole (its first messages came back before the last were read): its events are not all counted. */
   readonly queueListedInPart?: true;
+  /** Of `keys`, those whose current version was written within RECENT_MS of the check: their backups may be on the way. */
+  readonly recentKeys?: number;
 };
+
+/** An upload this young may still be on its way to the function: S3's notification and the copy take moments. */
+const RECENT_MS = 60_000;
 
 const NAMED_KEYS = 5;
 /** Keys whose backup versions are read at once, each with restore's own concurrency of HEADs. */
@@ -175,13 +180,15 @@ const latestOf = (history: InboxHistory) => new Map([...history].flatMap(([key, 
  * `versionName`, found backed up or not). With the backup bucket gone (deleted outside the kit, or by a delete that
  * failed half-way) no backup holds anything, so every current inbox version counts.
  */
-async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: string, history: InboxHistory): Promise<{ keys: KeyFinding[]; looked: Set<string>; backupBucketGone?: boolean }> {
+async function unbackedKeys(s3: S3Client, inboxBucket: string, backupBucket: string, history: InboxHistory): Promise<{ keys: KeyFinding[]; looked: Set<string>; backupBucketGone?: boolean; recentKeys?: number }> {
   const lookedAt = (findings: readonly KeyFinding[]) => new Set(findings.map((finding) => versionName(finding.key, finding.inboxVersionId)));
   const inboxLatest = latestOf(history);
   try {
     const findings = await reconcileBuckets(s3, { inboxBucket, backupBucket }, { inboxLatest });
     // A backup without its version's tags holds its bytes: nothing a destroy would lose.
-    return { keys: findings.filter((finding) => notBackedUp.has(finding.finding)), looked: lookedAt(findings) };
+    const keys = findings.filter((finding) => notBackedUp.has(finding.finding));
+    const recentKeys = keys.filter((finding) => Date.now() - (inboxLatest.get(finding.key)?.lastModified.getTime() ?? 0) < RECENT_MS).length;
+    return { keys, looked: lookedAt(findings), ...(recentKeys > 0 ? { recentKeys } : {}) };
   } catch (error) {
     if (!isNoSuchBucket(error)) throw error;
   }
@@ -222,9 +229,9 @@ export async function unbackedInStack(clients: Clients, outputs: Readonly<Record
   // A gone inbox holds nothing to lose.
   const listed = inboxBucket && backupBucket ? (history ?? (await inboxHistory(clients.s3, inboxBucket))) : undefined;
   if (!inboxBucket || !backupBucket || !listed) return withQueue({ keys: [] }, clients, outputs);
-  const { keys, looked, backupBucketGone } = await unbackedKeys(clients.s3, inboxBucket, backupBucket, listed);
+  const { keys, looked, backupBucketGone, recentKeys } = await unbackedKeys(clients.s3, inboxBucket, backupBucket, listed);
   const inboxOnly = await inboxOnlyVersions(clients.s3, listed, inboxBucket, backupBucketGone ? undefined : backupBucket, looked, check);
-  return withQueue({ keys, ...(inboxOnly.length > 0 ? { inboxOnly } : {}), ...(backupBucketGone ? { backupBucketGone } : {}) }, clients, outputs);
+  return withQueue({ keys, ...(inboxOnly.length > 0 ? { inboxOnly } : {}), ...(backupBucketGone ? { backupBucketGone } : {}), ...(recentKeys ? { recentKeys } : {}) }, clients, outputs);
 }
 
 /** Adds the failed-events queue's parked events (and its other messages) to what a destroy would lose. */
@@ -254,7 +261,7 @@ export type RefusalContext = {
 };
 
 /** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */
-export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucketGone, otherMessages, queueListedInPart }: Unbacked, targetName: string, context: RefusalContext = {}): void {
+export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucketGone, otherMessages, queueListedInPart, recentKeys = 0 }: Unbacked, targetName: string, context: RefusalContext = {}): void {
   if (keys.length === 0 && inboxOnly.length === 0 && parked === 0 && !queueListedInPart) return;
   const named = keys.slice(0, NAMED_KEYS).map((finding) => `${shownName(finding.key)} (${finding.finding})`);
   const more = (count: number) => (count > NAMED_KEYS ? `, and ${count - NAMED_KEYS} more` : '');
@@ -289,7 +296,12 @@ export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucke
       // Only a queue too large to list whole: what it listed were other messages, which no redrive takes.
       return `Look at the queue's messages with \`make redrive DRY_RUN=1 TARGET=${targetName}\` (a redrive leaves the other messages that fill it where they are), and destroy with DISCARD_UNBACKED=1 once none is an upload you need`;
     }
-    return `Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
+    // Uploads of the last minute are most often on their way to a backup: the destroy asked again finds them done.
+    const young =
+      recentKeys > 0
+        ? `${recentKeys === keys.length ? (keys.length === 1 ? 'That key was' : 'All of those keys were') : `${recentKeys} of those keys were`} written in the last minute, and ${recentKeys === 1 ? 'its backup' : 'their backups'} may still be on the way: run the destroy again in a minute. `
+        : '';
+    return `${young}Back them up first with \`make redrive TARGET=${targetName}\` and \`make reconcile FIX=1 TARGET=${targetName}\`, or destroy with DISCARD_UNBACKED=1 to let them go`;
   }
   const current = currentAdvice();
   // A sync copies current versions only: an earlier one is saved by its version id.

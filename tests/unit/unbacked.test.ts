@@ -38,14 +38,31 @@ beforeEach(() => {
 });
 
 describe('what a destroy would lose', () => {
+  it('says of uploads of the last minute without a backup that their backups may be on the way, and to destroy again in a minute', async () => {
+    // Prepare: one upload of an hour ago and two of a moment ago, none backed up
+    model.put(INBOX, 'old.txt', { writtenAt: new Date(Date.now() - 3_600_000) });
+    model.put(INBOX, 'new-1.txt');
+    model.put(INBOX, 'new-2.txt');
+    parked(0, 0);
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    const refusal = () => refuseLosingUnbacked(unbacked, 'embedded');
+    // Assess
+    expect(unbacked.recentKeys).toBe(2);
+    expect(refusal).toThrow(
+      '2 of those keys were written in the last minute, and their backups may still be on the way: run the destroy again in a minute. Back them up first with `make redrive TARGET=embedded`',
+    );
+  });
+
   it('names the inbox keys whose current version no backup holds, and counts the parked events, refusing with what to do', async () => {
-    // Prepare: one upload backed up, one never, one rewritten since its backup; two events parked, one in flight
-    const kept = model.put(INBOX, 'kept.txt', { body: 'kept' });
+    // Prepare: an hour ago, one upload backed up, one never, one rewritten since its backup; two events parked, one in flight
+    const writtenAt = new Date(Date.now() - 3_600_000);
+    const kept = model.put(INBOX, 'kept.txt', { body: 'kept', writtenAt });
     model.put(BACKUP, 'kept.txt', { body: 'kept', metadata: { 'source-version-id': kept } });
-    model.put(INBOX, 'only-copy.txt');
-    const old = model.put(INBOX, 'rewritten.txt', { body: 'old' });
+    model.put(INBOX, 'only-copy.txt', { writtenAt });
+    const old = model.put(INBOX, 'rewritten.txt', { body: 'old', writtenAt });
     model.put(BACKUP, 'rewritten.txt', { body: 'old', metadata: { 'source-version-id': old } });
-    model.put(INBOX, 'rewritten.txt');
+    model.put(INBOX, 'rewritten.txt', { writtenAt });
     parked(2, 1);
     // Act
     const unbacked = await unbackedInStack(clients, outputs);
