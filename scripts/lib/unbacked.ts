@@ -6,6 +6,7 @@ import { DAY_MS } from './day.js';
 import type { Clients } from './clients.js';
 import { Finding, notBackedUp, reconcileBuckets, type KeyFinding, type ReconcileBuckets } from './reconcile.js';
 import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
+import { parseS3Event } from '../../handler/event.js';
 import { inboxContentOf, sourcesHeld } from './restore.js';
 import { awsCli, saveVersionCommand } from './aws-cli.js';
 import type { Parameters } from './parameters.js';
@@ -208,14 +209,18 @@ const noQueueIsEmpty = (error: Error): undefined => {
 /**
  * The failed-events queue's messages, read as `make redrive DRY_RUN=1` reads them (each made visible again at once):
  * the events of records of this stack's inbox, which a redrive re-invokes, and the other messages (unreadable, another
- * bucket's events, deletes), which it leaves in the queue. Messages another reader holds count as events: what they
- * are is unknown.
+ * bucket's events, deletes, events of versions the inbox listing no longer holds), which no redrive saves anything of.
+ * Messages another reader holds count as events: what they are is unknown.
  */
-async function queuedEvents(clients: Clients, queueUrl: string, functionName: string, inboxBucket: string | undefined): Promise<{ parked: number; others: number; listedInPart?: true }> {
+async function queuedEvents(clients: Clients, queueUrl: string, functionName: string, inboxBucket: string | undefined, history?: InboxHistory): Promise<{ parked: number; others: number; listedInPart?: true }> {
   const listing = await redriveQueue(clients.sqs, clients.lambda, { queueUrl, functionName, visibilitySeconds: LISTING_VISIBILITY_SECONDS, dryRun: true }).catch(noQueueIsEmpty);
   if (!listing) return { parked: 0, others: 0 };
   const ofInbox = (event: ParkedEvent) => inboxBucket === undefined || bucketsOf(event).includes(inboxBucket);
-  const events = listing.parked.filter(ofInbox).length;
+  // A version deleted for good since its event was parked has nothing left to back up (a redrive says so, and fails nothing).
+  const held = (key: string, versionId: string) => (history ? (history.get(key)?.some((entry) => entry.versionId === versionId) ?? false) : true);
+  const saveable = (event: ParkedEvent) =>
+    parseS3Event(event.payload).records.some((record) => record.bucket === inboxBucket && (record.versionId === undefined || held(record.key, record.versionId)));
+  const events = listing.parked.filter((event) => ofInbox(event) && (inboxBucket === undefined || saveable(event))).length;
   return { parked: events + listing.hiddenElsewhere, others: listing.messages - events, ...(listing.listedInPart ? { listedInPart: true as const } : {}) };
 }
 
@@ -228,22 +233,22 @@ export async function unbackedInStack(clients: Clients, outputs: Readonly<Record
   const { InboxBucketName: inboxBucket, BackupBucketName: backupBucket, FailedEventsQueueUrl: queueUrl, BackupFunctionName: functionName = '' } = outputs;
   // A gone inbox holds nothing to lose.
   const listed = inboxBucket && backupBucket ? (history ?? (await inboxHistory(clients.s3, inboxBucket))) : undefined;
-  if (!inboxBucket || !backupBucket || !listed) return withQueue({ keys: [] }, clients, outputs);
+  if (!inboxBucket || !backupBucket || !listed) return withQueue({ keys: [] }, clients, outputs, listed);
   const { keys, looked, backupBucketGone, recentKeys } = await unbackedKeys(clients.s3, inboxBucket, backupBucket, listed);
   const inboxOnly = await inboxOnlyVersions(clients.s3, listed, inboxBucket, backupBucketGone ? undefined : backupBucket, looked, check);
-  return withQueue({ keys, ...(inboxOnly.length > 0 ? { inboxOnly } : {}), ...(backupBucketGone ? { backupBucketGone } : {}), ...(recentKeys ? { recentKeys } : {}) }, clients, outputs);
+  return withQueue({ keys, ...(inboxOnly.length > 0 ? { inboxOnly } : {}), ...(backupBucketGone ? { backupBucketGone } : {}), ...(recentKeys ? { recentKeys } : {}) }, clients, outputs, listed);
 }
 
 /** Adds the failed-events queue's parked events (and its other messages) to what a destroy would lose. */
-async function withQueue(found: Omit<Unbacked, 'parked'>, clients: Clients, outputs: Readonly<Record<string, string>>): Promise<Unbacked> {
+async function withQueue(found: Omit<Unbacked, 'parked'>, clients: Clients, outputs: Readonly<Record<string, string>>, history?: InboxHistory): Promise<Unbacked> {
   const { InboxBucketName: inboxBucket, FailedEventsQueueUrl: queueUrl, BackupFunctionName: functionName = '' } = outputs;
-  const queued = queueUrl ? await queuedEvents(clients, queueUrl, functionName, inboxBucket) : { parked: 0, others: 0 };
+  const queued = queueUrl ? await queuedEvents(clients, queueUrl, functionName, inboxBucket, history) : { parked: 0, others: 0 };
   return { ...found, parked: queued.parked, ...(queued.others > 0 ? { otherMessages: queued.others } : {}), ...(queued.listedInPart ? { queueListedInPart: true as const } : {}) };
 }
 
 /** What a destroy says of the queue's messages that are no event of the stack: they go with the queue, and need no redrive. */
 export function describeOtherMessages(count: number, targetName: string): string {
-  return `the failed-events queue's ${count} other message(s) (unreadable, another bucket's events, deletes: \`make redrive DRY_RUN=1 TARGET=${targetName}\` lists them) go with it; no redrive takes them`;
+  return `the failed-events queue's ${count} other message(s) (unreadable, another bucket's events, deletes, events of versions deleted for good since: \`make redrive DRY_RUN=1 TARGET=${targetName}\` lists them) go with it; no redrive backs anything up from them`;
 }
 
 /**

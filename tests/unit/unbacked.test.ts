@@ -338,10 +338,25 @@ describe('what a destroy would lose', () => {
     // Assess
     expect(withEvent).toEqual({ keys: [], parked: 1, otherMessages: 3 });
     expect(() => refuseLosingUnbacked(withEvent, 'embedded')).toThrow(
-      "would lose 1 event(s) parked in the failed-events queue (the failed-events queue's 3 other message(s) (unreadable, another bucket's events, deletes: `make redrive DRY_RUN=1 TARGET=embedded` lists them) go with it; no redrive takes them).",
+      "would lose 1 event(s) parked in the failed-events queue (the failed-events queue's 3 other message(s) (unreadable, another bucket's events, deletes, events of versions deleted for good since: `make redrive DRY_RUN=1 TARGET=embedded` lists them) go with it; no redrive backs anything up from them).",
     );
     expect(onlyOthers).toEqual({ keys: [], parked: 0, otherMessages: 3 });
     expect(() => refuseLosingUnbacked(onlyOthers, 'embedded')).not.toThrow();
+  });
+
+  it('does not refuse for an event whose version was deleted for good since it was parked, which no redrive can back up', async () => {
+    // Prepare: two uploads of one key, both backed up; the first one's event parked, then that version deleted by its id
+    const first = model.put(INBOX, 'doc.txt', { body: 'first' });
+    model.put(BACKUP, 'doc.txt', { body: 'first', metadata: { 'source-version-id': first } });
+    const second = model.put(INBOX, 'doc.txt', { body: 'second' });
+    model.put(BACKUP, 'doc.txt', { body: 'second', metadata: { 'source-version-id': second } });
+    const parkedFor = (versionId: string) => JSON.stringify({ requestPayload: eventFor('doc.txt', { versionId }) });
+    parked(0, 0, [parkedFor(first), parkedFor(second)]);
+    model.deleteVersion(INBOX, 'doc.txt', first);
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    // Assess: the second version's event still counts (a redrive would send its receipt)
+    expect(unbacked).toEqual({ keys: [], parked: 1, otherMessages: 1 });
   });
 
   it.each(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'])(
