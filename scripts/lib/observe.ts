@@ -2,6 +2,7 @@ import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEven
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { waitFor } from './wait.js';
 import { isNotFound } from '../../handler/errors.js';
+import { Outcome } from '../../handler/outcome.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 
 /** One structured line the function logged (Powertools JSON), with the log event's timestamp. */
@@ -72,6 +73,10 @@ export async function functionLogSince(logs: CloudWatchLogsClient, logGroupName:
  */
 export function notBackedUpAdvice(key: string, log: FunctionLog | undefined): string {
   const ranWell = (requestId: string) => log!.lines.some((line) => line.function_request_id === requestId);
+  // The file left the inbox before its copy (a destroy or a hand deleted it): nothing is left to back up or retry.
+  if (log?.lines.some((line) => line.key === key && line.outcome === Outcome.sourceMissing)) {
+    return "the function found it gone from the inbox before it could copy it (`source_missing` in its log: deleted, by hand or by a `make destroy`, right after its upload): nothing is left to back up, and no redrive or repair brings it back";
+  }
   if (log !== undefined && !log.lines.some((line) => line.key === key) && log.invocations.length === 0) {
     // Nothing ran to compare with: a target paused or busy keeps the event queued and hands it over later.
     return "no invocation of the function started since the upload: its event did not reach the function, or waits in the target's queue of asynchronous invocations (a target that was paused, or whose environments are all busy, runs it later); `make logs` shows whether the function runs again, and `make reconcile FIX=1` backs up what no event brought (a copy made twice is refused by the backup's condition)";

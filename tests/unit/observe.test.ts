@@ -45,6 +45,13 @@ describe('notBackedUpAdvice', () => {
     expect([failing, named, unread]).toEqual([general, general, general]);
   });
 
+  it('says of a file the function found gone from the inbox that nothing is left to back up, where it sent the owner to redrive and repair', () => {
+    // Act: the upload deleted (a destroy ran) before the function copied it
+    const advice = notBackedUpAdvice('seed/0.bin', { lines: [{ ...line('seed/0.bin', 'r-1'), outcome: 'source_missing' }], invocations: ['r-1'] });
+    // Assess
+    expect(advice).toMatch(/^the function found it gone from the inbox before it could copy it \(`source_missing` in its log: .*\): nothing is left to back up, and no redrive or repair brings it back$/);
+  });
+
   it('does not call an event lost when no invocation started at all: a paused or busy target may still hold it in its queue', () => {
     // Act: LocalStack paused with its environments busy, the upload's event queued behind them
     const advice = notBackedUpAdvice('seed/0.bin', { lines: [], invocations: [] });
