@@ -1,12 +1,15 @@
 import { clientsFor } from './lib/clients.js';
-import { run, scriptCommand, targetOption, wholeNumber } from './lib/cli.js';
+import { run, scriptCommand, silenceHint, targetOption, wholeNumber } from './lib/cli.js';
 import { LogFollower, logLine, missingGroup } from './lib/log-follower.js';
 import { logEvents } from './lib/observe.js';
 import { requireReadableStack } from './lib/deployed-stack.js';
+import { notedIfSilent } from './lib/silence.js';
 import { describeStack } from './lib/stack.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
 
 const MINUTES_PER_YEAR = 525_600;
+/** A read of the log this long without an answer is said, where the follower printed nothing for minutes. */
+const SILENCE_NOTE_MS = 15_000;
 
 const program = scriptCommand('logs', "Follow the backup function's log group (Ctrl-C stops).")
   .addOption(targetOption())
@@ -26,7 +29,9 @@ run(async () => {
   let saidGone = false;
   for (;;) {
     const since = follower.since();
-    const events = await logEvents(clients.logs, LogGroupName, since).catch(async (error: Error) => {
+    const read = logEvents(clients.logs, LogGroupName, since);
+    const noteSilence = () => console.error(`note: no answer from ${target.name} for ${SILENCE_NOTE_MS / 1000} s: ${silenceHint(target.name)}; still waiting (Ctrl-C stops)`);
+    const events = await notedIfSilent(read, SILENCE_NOTE_MS, noteSilence).catch(async (error: Error) => {
       if (error.name !== 'ResourceNotFoundException') throw error;
       const missing = missingGroup(target, LogGroupName, parameters.LogRetentionDays, await describeStack(clients.cloudFormation, stackName));
       if ('stop' in missing) throw new Error(missing.stop);

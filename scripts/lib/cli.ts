@@ -9,7 +9,10 @@ import { TargetName } from './targets.js';
 export const ExitCode = { ok: 0, failed: 1, usage: 2, interrupted: 130, outputClosed: 141 } as const;
 
 /** What a thrown value says: an Error's message, anything else as a string. */
-export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+export const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error)).replace(SDK_LOG_PREFIX, '');
+
+/** The SDK's own log prefix on some of its errors' messages (`@smithy/node-http-handler - [ERROR] a request has …`). */
+const SDK_LOG_PREFIX = /^@smithy\/[\w-]+ - \[\w+\] /;
 
 /** A wrong command line or set-up: the script exits with ExitCode.usage. */
 export class UsageError extends Error {
@@ -212,7 +215,14 @@ function onOutputError(error: NodeJS.ErrnoException): void {
 export function silenceHint(target?: TargetName): string {
   return target === TargetName.aws
     ? 'the network is slow or was lost (a VPN, a proxy, a laptop that slept), or the region has trouble (https://health.aws.amazon.com says); run it again'
-    : 'is its emulator or LocalStack stopped or overloaded? (its log says)';
+    : `is its emulator or LocalStack stopped or overloaded? The end of its log says (${targetLogs(target)})`;
+}
+
+/** Where an emulator's or LocalStack's own log is, for the target (both when it is not known). */
+function targetLogs(target?: TargetName): string {
+  const embedded = "the embedded emulator's .emulator/shared/emulator.log, or the terminal of a `make emulator` in the foreground";
+  const localstack = "LocalStack's .localstack/host/localstack.log (in Docker: `docker compose logs localstack`)";
+  return target === TargetName.embedded ? embedded : target === TargetName.localstack ? localstack : `${embedded}, or ${localstack}`;
 }
 
 /**
@@ -236,7 +246,7 @@ export function stoppedAnswering(error: unknown, target?: TargetName): string | 
   }
   if (code === 'ECONNREFUSED') return 'is its emulator or LocalStack still running? (`make deploy` starts the embedded one, `make localstack-host` LocalStack without Docker, `make up` LocalStack in Docker)';
   if (silent) return `it took the request and did not answer in time: ${silenceHint(target)}`;
-  if (unavailable) return 'it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down (its log says), or is the service unavailable? Try again in a while';
+  if (unavailable) return `it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down, or is the service unavailable? The end of its log says (${targetLogs(target)}); try again in a while`;
   return undefined;
 }
 
@@ -248,10 +258,7 @@ export function stoppedAnswering(error: unknown, target?: TargetName): string | 
 export function failedInside(error: unknown, target?: TargetName): string | undefined {
   const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
   if (target === TargetName.aws || !(name === 'Unknown' || name === 'UnknownError') || $metadata?.httpStatusCode !== 500) return undefined;
-  const embedded = "the embedded emulator's .emulator/shared/emulator.log, or the terminal of a `make emulator` in the foreground";
-  const localstack = "LocalStack's .localstack/host/localstack.log (in Docker: `docker compose logs localstack`)";
-  const logs = target === TargetName.embedded ? embedded : target === TargetName.localstack ? localstack : `${embedded}, or ${localstack}`;
-  return `the target failed on the request (500 Internal Server Error) without saying why: the end of its log names the cause (${logs})`;
+  return `the target failed on the request (500 Internal Server Error) without saying why: the end of its log names the cause (${targetLogs(target)})`;
 }
 
 /**

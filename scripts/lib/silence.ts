@@ -25,3 +25,16 @@ export class SilenceWatch {
     return silence;
   }
 }
+
+/**
+ * A request's answer, with `note` called once if it has not come within `afterMs`: a follower that polls (make logs)
+ * would otherwise print nothing for the minutes its SDK's attempts take against a silent target.
+ */
+export async function notedIfSilent<T>(request: Promise<T>, afterMs: number, note: () => void): Promise<T> {
+  const timer = setTimeout(note, afterMs);
+  try {
+    return await request;
+  } finally {
+    clearTimeout(timer);
+  }
+}

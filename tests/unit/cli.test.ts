@@ -183,7 +183,7 @@ describe('run', () => {
     await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
     // Assess
     expect(printed).toHaveBeenCalledWith(
-      'error: UnknownError: the target stopped answering; it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down (its log says), or is the service unavailable? Try again in a while',
+      "error: UnknownError: the target stopped answering; it answered 503 (Service Unavailable) without saying why: is its emulator or LocalStack shutting down, or is the service unavailable? The end of its log says (the embedded emulator's .emulator/shared/emulator.log, or the terminal of a `make emulator` in the foreground, or LocalStack's .localstack/host/localstack.log (in Docker: `docker compose logs localstack`)); try again in a while",
     );
   });
 
@@ -193,7 +193,7 @@ describe('run', () => {
     ['a connection cut after it was open', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
       'error: read ECONNRESET: the target stopped answering; the connection to AWS was cut before its answer (ECONNRESET), so what the last request did is not known: a VPN, proxy or firewall in the way, or a network that dropped? Run it again once AWS can be reached'],
     ['no answer in time', Object.assign(new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 60000 ms requestTimeout.'), { name: 'TimeoutError' }),
-      'error: @smithy/node-http-handler - [ERROR] a request has exceeded the configured 60000 ms requestTimeout.: the target stopped answering; AWS took the request and did not answer in time: the network is slow or was lost (a VPN, a proxy, a laptop that slept), or the region has trouble (https://health.aws.amazon.com says); run it again'],
+      'error: a request has exceeded the configured 60000 ms requestTimeout.: the target stopped answering; AWS took the request and did not answer in time: the network is slow or was lost (a VPN, a proxy, a laptop that slept), or the region has trouble (https://health.aws.amazon.com says); run it again'],
     ['a bare 503', Object.assign(new Error('UnknownError'), { name: 'Unknown', $metadata: { httpStatusCode: 503 } }),
       'error: UnknownError: the target stopped answering; it answered 503 (Service Unavailable) without saying why: the service is unavailable for now (https://health.aws.amazon.com says whether the region has trouble); try again in a while'],
   ])('on aws, takes %s for the network or AWS, never for an emulator that stopped', async (_, error, said) => {
@@ -210,13 +210,13 @@ describe('run', () => {
   it('names the emulators when the verb runs against one', async () => {
     // Prepare
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    const silent = Object.assign(new Error('a request has exceeded the configured 60000 ms requestTimeout.'), { name: 'TimeoutError' });
+    const silent = Object.assign(new Error('@smithy/node-http-handler - [ERROR] a request has exceeded the configured 60000 ms requestTimeout.'), { name: 'TimeoutError' });
     // Act
     run(() => Promise.reject(silent), 'embedded');
     await vi.waitFor(() => expect(process.exitCode).toBe(ExitCode.failed));
-    // Assess
+    // Assess: the SDK's log prefix left out, and the log that says why named
     expect(printed).toHaveBeenCalledWith(
-      'error: a request has exceeded the configured 60000 ms requestTimeout.: the target stopped answering; it took the request and did not answer in time: is its emulator or LocalStack stopped or overloaded? (its log says)',
+      "error: a request has exceeded the configured 60000 ms requestTimeout.: the target stopped answering; it took the request and did not answer in time: is its emulator or LocalStack stopped or overloaded? The end of its log says (the embedded emulator's .emulator/shared/emulator.log, or the terminal of a `make emulator` in the foreground)",
     );
   });
 
