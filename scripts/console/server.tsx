@@ -236,7 +236,9 @@ export function consoleApp({ backend, token, login, reportsDir }: ConsoleAppOpti
     if (typeof form.to === 'string' && form.to !== '' && form.to.trim() === '') {
       return problem(c, 400, 'Restore where?', 'The destination is only spaces, which names no bucket: leave it empty to restore into the inbox, or name a bucket (bucket/folder). Nothing was done.');
     }
-    const ask = { key, version, to: field(form, 'to'), force: field(form, 'force') === 'yes', overwriting: field(form, 'overwriting'), overwritingVersion: field(form, 'overwritingVersion') };
+    const force = switchField(form, 'force');
+    if (typeof force !== 'boolean') return problem(c, 400, 'Overwrite?', force.refused);
+    const ask = { key, version, to: field(form, 'to'), force, overwriting: field(form, 'overwriting'), overwritingVersion: field(form, 'overwritingVersion') };
     const outcome = await backend.restore(ask);
     // Asked again after a yes: the destination was written since the question, and nothing was (409, as the README says).
     if (outcome.kind === 'confirm') return page(c, <RestoreConfirmPage item={outcome.item} ask={ask} session={session} />, ask.force && ask.overwriting !== undefined ? 409 : 200);

@@ -296,6 +296,23 @@ describe('the reconcile form', () => {
   });
 });
 
+describe('the restore form', () => {
+  it('overwrites only on an explicit yes, and refuses any other value of force instead of quietly reading it as a no', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend({ target: 'embedded' });
+    backend.restore.mockResolvedValue({ kind: 'done', results: [], inboxBucket: 'inbox' });
+    // Act
+    const ticked = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', force: '1' }));
+    const refused = await app.request(post('/restore', { token: TOKEN, key: 'a.txt', version: 'v1', force: 'maybe' }));
+    // Assess
+    expect(ticked.status).toBe(200);
+    expect(backend.restore).toHaveBeenCalledWith(expect.objectContaining({ key: 'a.txt', version: 'v1', force: true }));
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('force=maybe is not an explicit yes (yes, 1 or true): nothing was done.');
+    expect(backend.restore).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe("the stack's status", () => {
   it('is marked apart when the last update failed and was rolled back, not shown as a stack that is what was deployed', async () => {
     // Prepare
