@@ -10,7 +10,7 @@ import {
   describeKeptBelowMarker,
   describePassedOver,
   executeRestore,
-  keyTypedAsFolder,
+  emptyFolderHint,
   listBackupHistory,
   versionsIn,
   markerOverNewest,
@@ -143,7 +143,7 @@ run(async () => {
   const overwrites = writes.filter((item) => item.action === RestoreAction.overwrite).length;
   if (plan.length === 0) {
     // A folder nothing is under is most often a misspelt one (keys are case-sensitive).
-    console.error(`nothing under ${shownName(asFolder(request.prefix) || '/')} in s3://${buckets.backupBucket}${buckets.inboxBucket ? ` or s3://${buckets.inboxBucket}` : ''}: ${await keyTypedAsFolder(clients.s3, buckets, request, target.name)}`);
+    console.error(`nothing under ${shownName(asFolder(request.prefix) || '/')} in s3://${buckets.backupBucket}${buckets.inboxBucket ? ` or s3://${buckets.inboxBucket}` : ''}: ${await emptyFolderHint(clients.s3, buckets, request, target.name)}`);
     return ExitCode.failed;
   }
   const alreadyThere = (items: readonly PlannedRestore[]) => items.filter((item) => item.skipped === SkipReason.alreadyThere).length;

@@ -64,13 +64,13 @@ export function overwriteConsequence(item: Pick<PlannedRestore, 'destination' | 
 }
 
 /** What a restore the advice gives asks for: a key (or LIST=1 of it) or a folder, at a time, to a place. */
-export type AdvisedRestore = { readonly key?: string; readonly prefix?: string; readonly at?: Date | 'ask'; readonly to?: string; readonly list?: boolean };
+type AdvisedRestore = { readonly key?: string; readonly prefix?: string; readonly at?: Date | 'ask'; readonly to?: string; readonly list?: boolean };
 
 /**
  * A restore as the advice gives it: through make, or through tsx for a name with a line break, which make cannot hand
  * on to the script (the Makefile refuses it). `at: 'ask'` leaves the time for the owner to fill in.
  */
-export function restoreCommand(what: AdvisedRestore, target?: string): string {
+function restoreCommand(what: AdvisedRestore, target?: string): string {
   const at = what.at === 'ask' ? '<ISO time>' : what.at?.toISOString();
   const options: ReadonlyArray<readonly [string, string, string | undefined]> = [
     ['KEY', '--key', what.key === undefined ? undefined : shellWord(what.key)],
@@ -97,7 +97,7 @@ const restoreNewestCommand = (key: string, target?: string): string => restoreCo
  * What a restore of a folder under which nothing is says of its name: a key typed as PREFIX= (docs/a.txt, read as the
  * folder docs/a.txt/) is named as one, with the restore of it that was meant; else the folder's name may be wrong.
  */
-export async function keyTypedAsFolder(s3: S3Client, buckets: RestoreBuckets, request: Pick<RestoreRequest, 'prefix' | 'at' | 'to'>, target?: string): Promise<string> {
+export async function emptyFolderHint(s3: S3Client, buckets: RestoreBuckets, request: Pick<RestoreRequest, 'prefix' | 'at' | 'to'>, target?: string): Promise<string> {
   const typed = request.prefix;
   if (typed && !typed.endsWith('/')) {
     if (await holdsKey(s3, buckets.backupBucket, typed)) {

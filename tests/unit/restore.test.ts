@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, expiryBelowMarker, keyTypedAsFolder, listBackupHistory, markerOverNewest, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult, versionsIn } from '../../scripts/lib/restore.js';
+import { backupsWithOtherBytes, copySettingsOf, describePassedOver, executeRestore, expiryBelowMarker, emptyFolderHint, listBackupHistory, markerOverNewest, notRestored, parseDestination, planRestore, RestoreAction, RestoreRequestError, SkipReason, summarizeRestore, type PlannedRestore, type RestoreRequest, type RestoreResult, versionsIn } from '../../scripts/lib/restore.js';
 import { VersionedS3Model } from './support/s3-model.js';
 
 const s3 = mockClient(S3Client);
@@ -519,9 +519,9 @@ describe('a restore of a folder under which nothing is', () => {
     model.put('the-backups', 'docs/a.txt', { metadata: { 'source-version-id': 's1' } });
     model.put('the-inbox', 'docs/new.txt');
     // Act
-    const backedUp = await keyTypedAsFolder(s3 as unknown as S3Client, buckets, { prefix: 'docs/a.txt', at, to: 'elsewhere/restored/' }, 'localstack');
-    const inboxOnly = await keyTypedAsFolder(s3 as unknown as S3Client, buckets, { prefix: 'docs/new.txt', at });
-    const misspelt = await keyTypedAsFolder(s3 as unknown as S3Client, buckets, { prefix: 'Docs', at });
+    const backedUp = await emptyFolderHint(s3 as unknown as S3Client, buckets, { prefix: 'docs/a.txt', at, to: 'elsewhere/restored/' }, 'localstack');
+    const inboxOnly = await emptyFolderHint(s3 as unknown as S3Client, buckets, { prefix: 'docs/new.txt', at });
+    const misspelt = await emptyFolderHint(s3 as unknown as S3Client, buckets, { prefix: 'Docs', at });
     // Assess
     expect(backedUp).toBe("docs/a.txt is a key the backups hold, not a folder: `make restore KEY='docs/a.txt' AT=2026-11-27T18:00:00.000Z TO='elsewhere/restored/' TARGET=localstack` restores it");
     expect(inboxOnly).toBe('docs/new.txt is a key of the inbox, not a folder, and no backup holds it: `make reconcile` checks it');
