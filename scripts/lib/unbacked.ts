@@ -268,9 +268,11 @@ export type RefusalContext = {
 /** Refuses a destroy that would lose uploads without a backup, saying how to keep them or to let them go. */
 export function refuseLosingUnbacked({ keys, inboxOnly = [], parked, backupBucketGone, otherMessages, queueListedInPart, recentKeys = 0 }: Unbacked, targetName: string, context: RefusalContext = {}): void {
   if (keys.length === 0 && inboxOnly.length === 0 && parked === 0 && !queueListedInPart) return;
-  const named = keys.slice(0, NAMED_KEYS).map((finding) => `${shownName(finding.key)} (${finding.finding})`);
-  const more = (count: number) => (count > NAMED_KEYS ? `, and ${count - NAMED_KEYS} more` : '');
-  const earlier = inboxOnly.slice(0, NAMED_KEYS).map((version) => `${shownName(version.key)} (version ${version.versionId})`);
+  // One more than NAMED_KEYS is named too: "and 1 more" took as many words as its name.
+  const shown = (count: number) => (count === NAMED_KEYS + 1 ? count : NAMED_KEYS);
+  const named = keys.slice(0, shown(keys.length)).map((finding) => `${shownName(finding.key)} (${finding.finding})`);
+  const more = (count: number) => (count > shown(count) ? `, and ${count - NAMED_KEYS} more` : '');
+  const earlier = inboxOnly.slice(0, shown(inboxOnly.length)).map((version) => `${shownName(version.key)} (version ${version.versionId})`);
   const lost = [
     ...(keys.length > 0 ? [`${keys.length} inbox key(s) whose current version no backup holds: ${named.join(', ')}${more(keys.length)}`] : []),
     ...(inboxOnly.length > 0

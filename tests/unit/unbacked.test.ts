@@ -38,6 +38,19 @@ beforeEach(() => {
 });
 
 describe('what a destroy would lose', () => {
+  it.each([
+    [6, 'k-0.txt (missing), k-1.txt (missing), k-2.txt (missing), k-3.txt (missing), k-4.txt (missing), k-5.txt (missing) and'],
+    [7, 'k-0.txt (missing), k-1.txt (missing), k-2.txt (missing), k-3.txt (missing), k-4.txt (missing), and 2 more and'],
+  ])('names the keys of %i uploads without a backup, five and how many more, or all six rather than "and 1 more"', async (count, said) => {
+    // Prepare
+    for (let i = 0; i < count; i += 1) model.put(INBOX, `k-${i}.txt`, { writtenAt: new Date(Date.now() - 3_600_000) });
+    parked(1, 0);
+    // Act
+    const unbacked = await unbackedInStack(clients, outputs);
+    // Assess
+    expect(() => refuseLosingUnbacked(unbacked, 'embedded')).toThrow(`would lose ${count} inbox key(s) whose current version no backup holds: ${said} 1 event(s) parked`);
+  });
+
   it('says of uploads of the last minute without a backup that their backups may be on the way, and to destroy again in a minute', async () => {
     // Prepare: one upload of an hour ago and two of a moment ago, none backed up
     model.put(INBOX, 'old.txt', { writtenAt: new Date(Date.now() - 3_600_000) });
