@@ -80,6 +80,8 @@ export type KeyVersions = {
   readonly olderAfter?: string;
   /** The version the page was to follow is no longer a backup of the key (expired, or deleted): nothing is listed. */
   readonly afterGone?: true;
+  /** No backup of the key, but backups under the folder of its name (docs/ typed for docs/a.txt): a folder was typed. */
+  readonly folderOfKeys?: true;
   /**
    * The page's versions, each with its receipt, and `otherBytes` where it names an inbox version as its source but holds other
    * bytes than the inbox keeps for it: not written by the function (tampered?), as `make restore LIST=1` marks it.

@@ -10,7 +10,7 @@ import { handoverProblem, inboxHandover, leavesUploadsOut } from '../lib/inbox-h
 import { queueDepth } from '../lib/queue-depth.js';
 import { repairable, repairOutcome, repairThroughFunction } from '../lib/reconcile.js';
 import { checkedNothing, reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
-import { isKeyTypedAsFolder } from '../lib/bucket-listing.js';
+import { holdsKeysUnder, isKeyTypedAsFolder } from '../lib/bucket-listing.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds } from '../lib/redrive.js';
 import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersionsPage, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
@@ -150,6 +150,9 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
 
     async keyVersions(key, after) {
       const page = { after, versions: options.keyPageVersions ?? KEY_PAGE_VERSIONS };
+      // A key with no backup at all may be a folder's name: said so, as make restore says it of KEY=docs/.
+      const folderTyped = async (backupBucket: string, listed: number, following?: string) =>
+        listed === 0 && following === undefined && key !== '/' && (await holdsKeysUnder(clients.s3, backupBucket, key)) ? { folderOfKeys: true as const } : {};
       // A stack in trouble still names its inbox and its log: its versions are read as a ready stack's are.
       const toRead = stackToRead(target, await stackReadiness(target, clients, options.overrides));
       if (!toRead.readable) {
@@ -163,6 +166,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
           fallback,
           ...(after !== undefined ? { after } : {}),
           ...paging,
+          ...(await folderTyped(buckets.backupBucket, versions.length, after)),
           versions: versions.map((version) => ({ ...version, receipt })),
         };
       }
@@ -182,6 +186,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
         ...(trouble ? { trouble } : { inboxBucket: outputs.InboxBucketName }),
         ...(after !== undefined ? { after } : {}),
         ...paging,
+        ...(await folderTyped(outputs.BackupBucketName, versions.length, after)),
         versions: versions.map((version) => ({
           ...version,
           receipt: receiptOf(receipts, key, version.provenance.sourceVersionId, version.backedUpAt),

@@ -94,6 +94,12 @@ export async function holdsKey(s3: S3Client, bucket: string, key: string): Promi
   return [...(page?.Versions ?? []), ...(page?.DeleteMarkers ?? [])].some((entry) => entry.Key === key);
 }
 
+/** Whether a bucket holds any key under a folder (docs/ for docs or docs/), from one listing of one entry. */
+export async function holdsKeysUnder(s3: S3Client, bucket: string, folder: string): Promise<boolean> {
+  const page = await listObjectVersions(s3, { Bucket: bucket, Prefix: folder.endsWith('/') ? folder : `${folder}/`, MaxKeys: 1 });
+  return (page.Versions?.length ?? 0) + (page.DeleteMarkers?.length ?? 0) > 0;
+}
+
 /**
  * Whether a folder typed without its slash (PREFIX=docs/a.txt, which asFolder reads as docs/a.txt/) is a key one of
  * the buckets holds: a key typed where a folder was asked for.

@@ -459,6 +459,17 @@ describe('a key without backups', () => {
     expect(html).toContain('a Reconcile with repair backs it up');
   });
 
+  it('says of a folder typed as the key that it is a folder, and where its keys are found', async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    backend.keyVersions.mockResolvedValue({ key: 'docs', backupBucket: 'backups', versions: [], folderOfKeys: true });
+    // Act
+    const response = await app.request(pageAt(`/key?key=docs`));
+    // Assess
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain('no backup of this key: docs/ is a folder, under which the backups hold keys. The overview’s search for docs/ lists them; a Reconcile of the folder checks them');
+  });
+
   it('answers its page and a restore 404 when neither a stack nor a kept backup bucket is there to read', async () => {
     // Prepare: the stack and its backups deleted (make destroy DELETE_BACKUPS=1) while the overview was open
     const { app, backend } = fakeBackend();

@@ -316,6 +316,22 @@ describe('the console’s key page', () => {
     ]);
   });
 
+  it.each([['docs'], ['docs/']])('says of %s, a folder the backups hold keys under, that it is one; of a key with no backup at all, nothing more', async (typed) => {
+    // Prepare
+    cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.put(KIT_BACKUP, 'docs/a.txt', { body: 'a' });
+    model.put(KIT_BACKUP, 'docs.txt', { body: 'beside' });
+    // Act
+    const folder = await backend.keyVersions(typed);
+    const missing = await backend.keyVersions('doc');
+    // Assess
+    expect([folder.versions, folder.folderOfKeys]).toEqual([[], true]);
+    expect([missing.versions, missing.folderOfKeys]).toEqual([[], undefined]);
+  });
+
   it('shows a page of the newest versions of a long history, reading only those, and leads page by page to the oldest', async () => {
     // Prepare: seven uploads of docs/a.txt, each backed up; another key that begins with its name; pages of three
     cloudFormation.on(DescribeStacksCommand).resolves({ Stacks: [readyStack] });

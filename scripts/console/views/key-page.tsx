@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import { shownName } from '../../../handler/shown-name.js';
 import type { KeyVersions } from '../backend.js';
 import { ActionForm, Bytes, keyFieldValue, keyHref, KeyName, Layout, Time, TroubleNotice, type Session } from './layout.js';
 import { ReceiptBadge } from './overview.js';
@@ -20,6 +21,10 @@ const PageLinks: FC<{ view: KeyVersions }> = ({ view }) =>
 function nothingListed(view: KeyVersions): string {
   if (view.afterGone) return `backup version ${view.after} is no longer a backup of this key (expired, or deleted): start again from its newest versions`;
   if (view.after !== undefined) return `no backup version older than ${view.after}`;
+  if (view.folderOfKeys) {
+    const folder = view.key.endsWith('/') ? view.key : `${view.key}/`;
+    return `no backup of this key: ${shownName(folder)} is a folder, under which the backups hold keys. The overview’s search for ${shownName(folder)} lists them; a Reconcile of the folder checks them`;
+  }
   return (
     'no backup of this key. A key is matched exactly, its case and blanks too: the overview’s search finds keys by any part of their name. ' +
     'If the inbox holds it, its upload was not backed up: the overview’s Redrive runs its event again if it was parked, and a Reconcile with repair backs it up'
