@@ -8,7 +8,7 @@ import { ExitCode, interruption, nonEmpty, objectKey, run, scriptCommand, silenc
 import { faultsLeftNote } from './lib/emulator-faults.js';
 import { oddFolderSegments } from './lib/folder-segments.js';
 import { invokeFunction } from './lib/invoke.js';
-import { functionLogSince, notBackedUpAdvice, waitForBackupOf } from './lib/observe.js';
+import { functionLogSince, notBackedUpAdvice, SourceLeft, waitForBackupWhileCurrent } from './lib/observe.js';
 import { WaitTimeout } from './lib/wait.js';
 import { requireDeployedStack, requireStackFunction } from './lib/deployed-stack.js';
 import { parkedEventWatch } from './lib/parked-watch.js';
@@ -117,6 +117,7 @@ run(async () => {
   // Ctrl-C stops the waits and lets the uploads under way end: one cut off midway may or may not have reached the
   // inbox, and the run could not say which of its files did.
   const stopped = AbortSignal.any([signal, interrupted]);
+  const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
   // Every upload and every wait in flight listens to them: more than Node's default of 10, which is no leak.
   setMaxListeners(2 * IN_FLIGHT_EACH + 10, signal, stopped);
   let done = 0;
@@ -156,7 +157,7 @@ run(async () => {
           stopped.aborted ? undefined : clients.s3.send(new PutObjectCommand({ Bucket: outputs.InboxBucketName, Key: key, Body: Buffer.alloc(size, i % 256) }), { abortSignal: signal }),
         );
         if (put) uploaded += 1;
-        if (put) await waits(() => (stopped.aborted ? undefined : waitForBackupOf(clients.s3, outputs.BackupBucketName, key, put.VersionId!, BACKUP_WAIT_MS, { signal: stopped })));
+        if (put) await waits(() => (stopped.aborted ? undefined : waitForBackupWhileCurrent(clients.s3, buckets, key, put.VersionId!, BACKUP_WAIT_MS, { signal: stopped })));
         if (put && !stopped.aborted) {
           lastBackedUpAt = Date.now();
           backedUp.tick((done += 1));
@@ -166,6 +167,9 @@ run(async () => {
         failed.abort();
         if (error instanceof WaitTimeout && error.unanswered) throw new Error(`${error.message}: the target took the check and did not answer; ${silenceHint(options.target)}`);
         if (error instanceof WaitTimeout) throw new Error(`${error.message} (${done} of ${count} backed up by then): ${await whyNotBackedUp(key)}`);
+        if (error instanceof SourceLeft) {
+          throw new Error(`${shownName(key)} left the inbox before its backup: ${error.message}, by hand or by a \`make destroy\` run meanwhile (${done} of ${count} backed up by then); nothing of it is left to back up`);
+        }
         throw error;
       }
     }),

@@ -1,5 +1,6 @@
 import { FilterLogEventsCommand, type CloudWatchLogsClient, type FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from './wait.js';
 import { isNotFound } from '../../handler/errors.js';
 import { Outcome } from '../../handler/outcome.js';
@@ -111,4 +112,41 @@ export function waitForBackupOf(
     },
     { timeoutMs, intervalMs, signal },
   );
+}
+
+/** An upload that left the inbox (deleted, or overwritten) before its backup: nothing of it is left to wait for. */
+export class SourceLeft extends Error {
+  override readonly name = 'SourceLeft';
+}
+
+/**
+ * waitForBackupOf, ended early with SourceLeft once the inbox's current version of the key is no longer the one
+ * uploaded (deleted, or overwritten: the function backs up a key's current version only), looked at every `lookMs`.
+ * A look that fails (throttled, silent) is no answer: the backup's wait says what the target does.
+ */
+export async function waitForBackupWhileCurrent(
+  s3: S3Client,
+  buckets: { readonly inboxBucket: string; readonly backupBucket: string },
+  key: string,
+  versionId: string,
+  timeoutMs: number,
+  { signal, lookMs = 5_000 }: { readonly signal?: AbortSignal; readonly lookMs?: number } = {},
+): Promise<HeadObjectCommandOutput> {
+  const looking = new AbortController();
+  const lookSignal = signal ? AbortSignal.any([looking.signal, signal]) : looking.signal;
+  const left = (async (): Promise<never> => {
+    for (;;) {
+      await sleep(lookMs, undefined, { signal: lookSignal });
+      const current = await s3.send(new HeadObjectCommand({ Bucket: buckets.inboxBucket, Key: key }), { abortSignal: lookSignal }).then(
+        (head) => head.VersionId,
+        (error: unknown) => (isNotFound(error) ? undefined : versionId),
+      );
+      if (current !== versionId) throw new SourceLeft(current ? `version ${current} overwrote it` : 'it was deleted');
+    }
+  })();
+  try {
+    return await Promise.race([waitForBackupOf(s3, buckets.backupBucket, key, versionId, timeoutMs, { signal }), left]);
+  } finally {
+    looking.abort();
+  }
 }

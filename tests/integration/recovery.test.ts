@@ -686,6 +686,28 @@ describe('make seed', () => {
     }
   }, 60_000);
 
+  it('ends within seconds, saying nothing is left to back up, when a file leaves the inbox before its backup, where it waited 3 minutes and sent the owner to redrive', async () => {
+    // Prepare: the stack the scripts find; its events dropped, so that the file waits for a backup that cannot come
+    const { s3 } = live();
+    const { outputs } = await deploy(started().target, { log: () => undefined });
+    await faults('PUT', { dropEvents: 1 });
+    const prefix = `left-${Date.now()}`;
+    try {
+      // Act: the file deleted by its version id once it is in the inbox, as a destroy does
+      const began = Date.now();
+      const seeding = runScript('seed', ['--count', '1', '--prefix', prefix]);
+      const uploaded = await waitFor("the seed run's file in the inbox", async () => (await s3.send(new ListObjectVersionsCommand({ Bucket: outputs.InboxBucketName, Prefix: `${prefix}/` }))).Versions?.[0], { timeoutMs: 20_000, intervalMs: 100 });
+      await s3.send(new DeleteObjectCommand({ Bucket: outputs.InboxBucketName, Key: uploaded.Key!, VersionId: uploaded.VersionId! }));
+      const finished = await seeding;
+      // Assess
+      expect(finished.code).toBe(1);
+      expect(finished.stderr).toContain(`error: ${uploaded.Key} left the inbox before its backup: it was deleted, by hand or by a \`make destroy\` run meanwhile (0 of 1 backed up by then); nothing of it is left to back up`);
+      expect(Date.now() - began).toBeLessThan(60_000);
+    } finally {
+      await faults('DELETE');
+    }
+  }, 90_000);
+
   it('names its folder before the first upload and, on Ctrl-C, how many files reached the inbox, with exit 130, where it ended silently', async () => {
     // Prepare: the stack the scripts find; the function's next copy is held, so that the run waits for a backup
     const { outputs } = await deploy(started().target, { log: () => undefined });

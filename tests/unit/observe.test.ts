@@ -1,7 +1,8 @@
 import { HeadObjectCommand, NotFound, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { notBackedUpAdvice, waitForBackupOf } from '../../scripts/lib/observe.js';
+import { notBackedUpAdvice, SourceLeft, waitForBackupOf, waitForBackupWhileCurrent } from '../../scripts/lib/observe.js';
+import { VersionedS3Model } from './support/s3-model.js';
 import { BackupMetadata } from '../../handler/provenance.js';
 
 const s3 = mockClient(S3Client);
@@ -26,6 +27,41 @@ describe('waitForBackupOf', () => {
     const waiting = waitForBackupOf(s3 as unknown as S3Client, 'backups', 'a.txt', 'v1', 60_000, { intervalMs: 1 });
     // Assess
     await expect(waiting).rejects.toThrow('connect ECONNREFUSED 127.0.0.1:4599');
+  });
+});
+
+describe('waitForBackupWhileCurrent', () => {
+  const buckets = { inboxBucket: 'inbox', backupBucket: 'backups' };
+
+  it.each([
+    ['deleted by its version id', (model: VersionedS3Model, v1: string) => model.deleteVersion('inbox', 'a.txt', v1), 'it was deleted'],
+    ['hidden by a delete marker', (model: VersionedS3Model) => model.deleteKey('inbox', 'a.txt'), 'it was deleted'],
+    ['overwritten', (model: VersionedS3Model) => model.put('inbox', 'a.txt', { body: 'newer' }), /^version \S+ overwrote it$/],
+  ])('ends with SourceLeft when the upload was %s before its backup, where it waited out its time', async (_, leave, said) => {
+    // Prepare: the upload, no backup of it
+    const model = new VersionedS3Model();
+    model.install(s3);
+    model.createBucket('backups');
+    const v1 = model.put('inbox', 'a.txt', { body: 'a' });
+    // Act
+    const waiting = waitForBackupWhileCurrent(s3 as unknown as S3Client, buckets, 'a.txt', v1, 60_000, { lookMs: 5 });
+    leave(model, v1);
+    const ended = await waiting.catch((error: unknown) => error);
+    // Assess
+    expect(ended).toBeInstanceOf(SourceLeft);
+    expect((ended as Error).message).toMatch(said);
+  });
+
+  it('returns the backup once it holds the version, the upload still current', async () => {
+    // Prepare
+    const model = new VersionedS3Model();
+    model.install(s3);
+    const v1 = model.put('inbox', 'a.txt', { body: 'a' });
+    setTimeout(() => model.put('backups', 'a.txt', { body: 'a', metadata: { [BackupMetadata.sourceVersionId]: v1 } }), 30);
+    // Act
+    const backup = await waitForBackupWhileCurrent(s3 as unknown as S3Client, buckets, 'a.txt', v1, 5_000, { lookMs: 5 });
+    // Assess
+    expect(backup.Metadata?.[BackupMetadata.sourceVersionId]).toBe(v1);
   });
 });
 
