@@ -86,19 +86,20 @@ export async function historyUnder(s3: S3Client, bucket: string, prefix?: string
 }
 
 /**
- * Whether a bucket's history holds a key of exactly this name, from one listing of one entry (the key sorts before
- * every other it begins): for a hint, so a bucket that cannot be listed answers no.
+ * The first key a bucket's history lists under a prefix, from one listing of one entry; for a hint, so a bucket that
+ * cannot be listed lists none.
  */
-export async function holdsKey(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  const page = await listObjectVersions(s3, { Bucket: bucket, Prefix: key, MaxKeys: 1 }).catch(() => undefined);
-  return [...(page?.Versions ?? []), ...(page?.DeleteMarkers ?? [])].some((entry) => entry.Key === key);
+async function firstKeyUnder(s3: S3Client, bucket: string, prefix: string): Promise<string | undefined> {
+  const page = await listObjectVersions(s3, { Bucket: bucket, Prefix: prefix, MaxKeys: 1 }).catch(() => undefined);
+  return page?.Versions?.[0]?.Key ?? page?.DeleteMarkers?.[0]?.Key;
 }
 
-/** Whether a bucket holds any key under a folder (docs/ for docs or docs/), from one listing of one entry. */
-export async function holdsKeysUnder(s3: S3Client, bucket: string, folder: string): Promise<boolean> {
-  const page = await listObjectVersions(s3, { Bucket: bucket, Prefix: folder.endsWith('/') ? folder : `${folder}/`, MaxKeys: 1 });
-  return (page.Versions?.length ?? 0) + (page.DeleteMarkers?.length ?? 0) > 0;
-}
+/** Whether a bucket's history holds a key of exactly this name: it sorts before every other key it begins. */
+export const holdsKey = async (s3: S3Client, bucket: string, key: string): Promise<boolean> => (await firstKeyUnder(s3, bucket, key)) === key;
+
+/** Whether a bucket's history holds any key under a folder (docs/ for docs or docs/). */
+export const holdsKeysUnder = async (s3: S3Client, bucket: string, folder: string): Promise<boolean> =>
+  (await firstKeyUnder(s3, bucket, folder.endsWith('/') ? folder : `${folder}/`)) !== undefined;
 
 /**
  * Whether a folder typed without its slash (PREFIX=docs/a.txt, which asFolder reads as docs/a.txt/) is a key one of
