@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { asFolder, folderOfKey, isKeyTypedAsFolder } from './lib/bucket-listing.js';
+import { asFolder, folderOfKey } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
 import { ExitCode, interruption, nonEmpty, run, scriptCommand, switchOption, targetOption } from './lib/cli.js';
 import { goneWithDelete, requireDeployedStack, requireReadableStack, requireStackFunction, type ReadableStack } from './lib/deployed-stack.js';
@@ -83,7 +83,7 @@ run(async () => {
   if (checkedNothing(options.prefix, reconciliation)) {
     const typed = options.prefix;
     const keyHint =
-      typed !== undefined && (await isKeyTypedAsFolder(clients.s3, [buckets.inboxBucket, buckets.backupBucket], typed))
+      reconciliation.prefixIsKey && typed
         ? `${shownName(typed)} is a key, not a folder: PREFIX= names a folder (PREFIX=${shellWord(folderOfKey(typed))} checks the one it is in)`
         : "check the folder's name (PREFIX=/ checks everything)";
     console.error(`nothing under ${shownName(folder)} in s3://${buckets.inboxBucket} or s3://${buckets.backupBucket}: ${keyHint}`);

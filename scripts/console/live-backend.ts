@@ -9,8 +9,8 @@ import type { Parameters } from '../lib/parameters.js';
 import { handoverProblem, inboxHandover, leavesUploadsOut } from '../lib/inbox-handover.js';
 import { queueDepth } from '../lib/queue-depth.js';
 import { repairable, repairOutcome, repairThroughFunction } from '../lib/reconcile.js';
-import { checkedNothing, reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
-import { holdsKeysUnder, isKeyTypedAsFolder } from '../lib/bucket-listing.js';
+import { reconcileInbox, retentionDaysOf } from '../lib/unbacked.js';
+import { holdsKeysUnder } from '../lib/bucket-listing.js';
 import { LISTING_VISIBILITY_SECONDS, redriveQueue, redriveVisibilitySeconds } from '../lib/redrive.js';
 import { backupsWithOtherBytes, copySettingsOf, executeRestore, listBackupVersionsPage, planRestore, RestoreAction, SkipReason, type PlannedRestore } from '../lib/restore.js';
 import { outputsOf } from '../lib/stack.js';
@@ -223,7 +223,7 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       // A report only reads, and serves a stack in trouble too while it names its buckets; a repair hands work to its function.
       const { outputs, parameters, trouble }: ReadableStack = fix ? await requireDeployedStack(target, clients, options.overrides) : await requireReadableStack(target, clients, options.overrides);
       const buckets = { inboxBucket: outputs.InboxBucketName, backupBucket: outputs.BackupBucketName };
-      const { findings, inboxOnly } = await reconcileInbox(clients.s3, buckets, { prefix, target: target.name, history, retentionDays: retentionDaysOf(parameters) });
+      const { findings, inboxOnly, prefixIsKey } = await reconcileInbox(clients.s3, buckets, { prefix, target: target.name, history, retentionDays: retentionDaysOf(parameters) });
       const problems = findings.filter((finding) => repairable.has(finding.finding));
       const repairs =
         fix && problems.length > 0 ? await repairThroughFunction(clients.s3, clients.lambda, outputs.BackupFunctionName, buckets, target.region, problems, undefined, options.stopping, target.name) : [];
@@ -232,7 +232,6 @@ export function liveBackend(target: Target, clients: Clients, options: LiveBacke
       const faultsNote = repairOutcome(repairs).remaining.length > 0 ? await faultsLeftNote(target) : undefined;
       const handover = await inboxHandover(clients.s3, buckets.inboxBucket, outputs.BackupFunctionArn);
       const handoverText = handoverProblem(handover, buckets.inboxBucket, outputs.BackupFunctionArn, target.endpoint);
-      const prefixIsKey = checkedNothing(prefix, { findings, inboxOnly }) && (await isKeyTypedAsFolder(clients.s3, [buckets.inboxBucket, buckets.backupBucket], prefix));
       // Read or not, the history's versions are none without it: only one that was read may say that each has a backup.
       return {
         prefix,

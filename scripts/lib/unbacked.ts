@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { asFolder, historyUnder, type VersionEntry } from './bucket-listing.js';
+import { asFolder, historyUnder, isKeyTypedAsFolder, type VersionEntry } from './bucket-listing.js';
 import { UsageError } from './cli.js';
 import { DAY_MS } from './day.js';
 import type { Clients } from './clients.js';
@@ -140,7 +140,20 @@ async function inboxOnlyVersions(
 }
 
 /** What reconcile reads: each key's latest inbox version against the backup, and the earlier versions no backup holds. */
-export type Reconciliation = { readonly findings: KeyFinding[]; readonly inboxOnly: InboxOnlyVersion[] };
+type ReconcileOptions = {
+  readonly prefix?: string;
+  readonly target?: TargetName;
+  readonly onListed?: (entries: number) => void;
+  readonly onChecked?: (keys: number) => void;
+  readonly history?: boolean;
+} & EarlierVersionsCheck;
+
+export type Reconciliation = {
+  readonly findings: KeyFinding[];
+  readonly inboxOnly: InboxOnlyVersion[];
+  /** Nothing was under the folder, whose name, typed without its slash, is a key one of the buckets holds. */
+  readonly prefixIsKey?: true;
+};
 
 /**
  * Reconcile: each inbox key's latest version against the backup. With `history`, over the inbox's whole history under
@@ -151,14 +164,15 @@ export type Reconciliation = { readonly findings: KeyFinding[]; readonly inboxOn
 export async function reconcileInbox(
   s3: S3Client,
   buckets: ReconcileBuckets,
-  options: {
-    readonly prefix?: string;
-    readonly target?: TargetName;
-    readonly onListed?: (entries: number) => void;
-    readonly onChecked?: (keys: number) => void;
-    readonly history?: boolean;
-  } & EarlierVersionsCheck,
+  options: ReconcileOptions,
 ): Promise<Reconciliation> {
+  const reconciled = await reconciledWithHistory(s3, buckets, options);
+  // A folder nothing is under may be a key typed as one (PREFIX=docs/a.txt): said so by the verb and the console.
+  const prefixIsKey = checkedNothing(options.prefix, reconciled) && (await isKeyTypedAsFolder(s3, [buckets.inboxBucket, buckets.backupBucket], options.prefix));
+  return prefixIsKey ? { ...reconciled, prefixIsKey } : reconciled;
+}
+
+async function reconciledWithHistory(s3: S3Client, buckets: ReconcileBuckets, options: ReconcileOptions): Promise<Reconciliation> {
   if (!options.history) return { findings: await reconcileBuckets(s3, buckets, options), inboxOnly: [] };
   let history: InboxHistory = new Map();
   const listInbox = async () => latestOf((history = await historyUnder(s3, buckets.inboxBucket, asFolder(options.prefix), options.onListed)));
