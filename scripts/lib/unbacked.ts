@@ -5,7 +5,7 @@ import { UsageError } from './cli.js';
 import { DAY_MS } from './day.js';
 import type { Clients } from './clients.js';
 import { Finding, notBackedUp, reconcileBuckets, type KeyFinding, type ReconcileBuckets } from './reconcile.js';
-import { bucketsOf, LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
+import { LISTING_VISIBILITY_SECONDS, redriveQueue, type ParkedEvent } from './redrive.js';
 import { parseS3Event } from '../../handler/event.js';
 import { inboxContentOf, sourcesHeld } from './restore.js';
 import { awsCli, saveVersionCommand } from './aws-cli.js';
@@ -229,12 +229,13 @@ const noQueueIsEmpty = (error: Error): undefined => {
 async function queuedEvents(clients: Clients, queueUrl: string, functionName: string, inboxBucket: string | undefined, history?: InboxHistory): Promise<{ parked: number; others: number; listedInPart?: true }> {
   const listing = await redriveQueue(clients.sqs, clients.lambda, { queueUrl, functionName, visibilitySeconds: LISTING_VISIBILITY_SECONDS, dryRun: true }).catch(noQueueIsEmpty);
   if (!listing) return { parked: 0, others: 0 };
-  const ofInbox = (event: ParkedEvent) => inboxBucket === undefined || bucketsOf(event).includes(inboxBucket);
-  // A version deleted for good since its event was parked has nothing left to back up (a redrive says so, and fails nothing).
+  // An event counts when a record of it names an inbox version still there: one deleted for good since it was parked
+  // has nothing left to back up (a redrive says so, and fails nothing), and another bucket's records are no redrive's.
   const held = (key: string, versionId: string) => (history ? (history.get(key)?.some((entry) => entry.versionId === versionId) ?? false) : true);
   const saveable = (event: ParkedEvent) =>
+    inboxBucket === undefined ||
     parseS3Event(event.payload).records.some((record) => record.bucket === inboxBucket && (record.versionId === undefined || held(record.key, record.versionId)));
-  const events = listing.parked.filter((event) => ofInbox(event) && (inboxBucket === undefined || saveable(event))).length;
+  const events = listing.parked.filter(saveable).length;
   return { parked: events + listing.hiddenElsewhere, others: listing.messages - events, ...(listing.listedInPart ? { listedInPart: true as const } : {}) };
 }
 
