@@ -105,7 +105,7 @@ export async function emptyFolderHint(s3: S3Client, buckets: RestoreBuckets, req
       return `${shownName(typed)} is a key the backups hold, not a folder: ${meant} restores it`;
     }
     if (buckets.inboxBucket && (await holdsKey(s3, buckets.inboxBucket, typed))) {
-      return `${shownName(typed)} is a key of the inbox, not a folder, and no backup holds it: \`make reconcile${target !== undefined && target !== 'embedded' ? ` TARGET=${target}` : ''}\` checks it`;
+      return `${shownName(typed)} is a key of the inbox, not a folder, and no backup holds it: ${makeCommand({ target }, 'reconcile')} checks it`;
     }
   }
   return "check the folder's name (PREFIX=/ restores everything)";
