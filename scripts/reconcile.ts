@@ -1,4 +1,3 @@
-import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { asFolder, folderOfKey } from './lib/bucket-listing.js';
 import { clientsFor } from './lib/clients.js';
@@ -9,7 +8,7 @@ import { handoverProblem, inboxHandover, leavesUploadsOut } from './lib/inbox-ha
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { parkedEventsNote } from './lib/parked-events-note.js';
 import { progress } from './lib/progress.js';
-import { prepareReportsDir } from './lib/report-files.js';
+import { prepareReportsDir, writeReportFile } from './lib/report-files.js';
 import { Finding, repairable, repairOutcome, repairThroughFunction, type KeyFinding } from './lib/reconcile.js';
 import { shellWord, shownName } from '../handler/shown-name.js';
 import { resolveTarget, type TargetName } from './lib/targets.js';
@@ -125,7 +124,7 @@ run(async () => {
   if (handoverGap) console.error(`${leavesUploadsOut(handover) ? 'error' : 'note'}: ${handoverGap}`);
 
   const report = join(reportsDir, `reconcile-${target.name}.json`);
-  await writeFile(report, `${JSON.stringify({ target: target.name, at: new Date().toISOString(), prefix: options.prefix ?? '', findings, ...(options.history ? { inboxOnly } : {}), repairs, ...(handoverGap ? { handover: handoverGap } : {}) }, null, 2)}\n`);
+  await writeReportFile(report, `${JSON.stringify({ target: target.name, at: new Date().toISOString(), prefix: options.prefix ?? '', findings, ...(options.history ? { inboxOnly } : {}), repairs, ...(handoverGap ? { handover: handoverGap } : {}) }, null, 2)}\n`);
   console.log(`report: ${relative(projectRoot, report)}`);
   if (interrupted?.aborted) return ExitCode.interrupted;
   // Earlier versions no backup holds are the inbox's history as the function leaves it: reported, no failure.

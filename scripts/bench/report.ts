@@ -1,9 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { messageOf } from '../lib/cli.js';
 import { reportsDir } from '../lib/paths.js';
-import { benchReportFile, prepareReportsDir } from '../lib/report-files.js';
+import { benchReportFile, prepareReportsDir, writeReportFile } from '../lib/report-files.js';
 import type { TargetName } from '../lib/targets.js';
 import { formatNumber } from './stats.js';
 
@@ -87,6 +86,6 @@ export function formatTable(rows: readonly BenchRow[]): string {
 export async function writeReport(report: BenchReport): Promise<string> {
   await prepareReportsDir(reportsDir);
   const path = benchReportFile(reportsDir, report.target);
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
+  await writeReportFile(path, `${JSON.stringify(report, null, 2)}\n`);
   return path;
 }

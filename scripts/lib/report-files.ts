@@ -1,5 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import type { MatrixReport } from '../matrix/run.js';
 import { CaseOutcome } from '../matrix/types.js';
@@ -25,6 +26,12 @@ export async function prepareReportsDir(directory: string): Promise<void> {
     throw new UsageError(`${relative(projectRoot, directory) || directory} is a file, not a folder: the kit writes its reports into that folder: move or remove the file, then run this again`);
   }
 }
+
+/**
+ * Writes a report whole or not at all (a temporary file renamed over it): a reader such as the console or
+ * matrix-compare never meets half a report, and two runs that cross leave one of theirs, not a mix of both.
+ */
+export const writeReportFile = (file: string, text: string): Promise<void> => writeFileAtomic(file, text);
 
 /** A report file of one target: absent, unreadable (with why), or its content. */
 export type ReportFile<T> = { readonly state: 'absent' } | { readonly state: 'unreadable'; readonly problem: string } | { readonly state: 'read'; readonly content: T };

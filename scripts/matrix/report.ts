@@ -1,7 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { styleText } from 'node:util';
-import { matrixReportFile, prepareReportsDir } from '../lib/report-files.js';
+import { matrixReportFile, prepareReportsDir, writeReportFile } from '../lib/report-files.js';
 import { describeNotRun, matrixHtml, seconds } from './report-html.js';
 import { CaseOutcome, type CaseResult } from './types.js';
 import type { MatrixReport } from './run.js';
@@ -78,8 +77,8 @@ export async function writeReports(report: MatrixReport, directory: string): Pro
   const json = matrixReportFile(directory, report.target, 'json');
   const junit = matrixReportFile(directory, report.target, 'xml');
   const html = matrixReportFile(directory, report.target, 'html');
-  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(junit, junitXml(report));
-  await writeFile(html, await matrixHtml(report));
+  await writeReportFile(json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeReportFile(junit, junitXml(report));
+  await writeReportFile(html, await matrixHtml(report));
   return [json, junit, html];
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { UsageError } from '../../scripts/lib/cli.js';
 import { matrixHtml } from '../../scripts/matrix/report-html.js';
 import { formatResult, formatSummary, junitXml, missingCases } from '../../scripts/matrix/report.js';
 import { notRunCases, type MatrixReport } from '../../scripts/matrix/run.js';
-import { isMatrixReport, prepareReportsDir } from '../../scripts/lib/report-files.js';
+import { isMatrixReport, prepareReportsDir, writeReportFile } from '../../scripts/lib/report-files.js';
 
 const report: MatrixReport = {
   target: 'embedded',
@@ -161,6 +161,36 @@ describe('the reports folder', () => {
     expect((await stat(join(root, 'reports'))).isDirectory()).toBe(true);
     expect(refused).toBeInstanceOf(UsageError);
     expect((refused as Error).message).toMatch(/reports-file is a file, not a folder: the kit writes its reports into that folder: move or remove the file, then run this again$/);
+    await rm(root, { recursive: true, force: true });
+  });
+});
+
+describe('a report written while another is written or read', () => {
+  it('is read whole, and writes that cross leave one of them whole and no stray file', async () => {
+    // Prepare: reports of several MiB, which a plain write puts down in pieces
+    const root = await mkdtemp(join(tmpdir(), 'reports-'));
+    const file = join(root, 'reconcile-embedded.json');
+    const reportOf = (fill: string) => `${JSON.stringify({ findings: fill.repeat(3 << 20) })}\n`;
+    const crossing = ['b', 'c', 'd'].map(reportOf);
+    const written = [reportOf('a'), ...crossing];
+    await writeReportFile(file, written[0]!);
+    const seen = new Set<string>();
+    const lastOfRounds: string[] = [];
+    let writing = true;
+    const reading = (async () => {
+      while (writing) seen.add(await readFile(file, 'utf8'));
+    })();
+    // Act: rounds of three writes at once, a reader reading all along
+    for (let round = 0; round < 5; round += 1) {
+      await Promise.all(crossing.map((text) => writeReportFile(file, text)));
+      lastOfRounds.push(await readFile(file, 'utf8'));
+    }
+    writing = false;
+    await reading;
+    // Assess
+    expect(lastOfRounds.every((text) => crossing.includes(text))).toBe(true);
+    expect([...seen].every((text) => written.includes(text))).toBe(true);
+    expect(await readdir(root)).toEqual(['reconcile-embedded.json']);
     await rm(root, { recursive: true, force: true });
   });
 });
