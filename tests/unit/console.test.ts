@@ -1047,7 +1047,21 @@ describe('a stack in trouble that still names its resources', () => {
     // Assess: a browser refuses to send the form without a destination
     expect(keyPage).toMatch(/<input name="to" placeholder="bucket\/prefix \(required\)"[^>]* required=""/);
     expect(keyPage).toContain('Restore copies the version server-side into the <code>bucket/prefix</code> you name, as there is no inbox to restore into now.');
+    expect(keyPage).toContain('Messages call that field <code>TO=</code>, as <code>make restore</code> does.');
     expect(keyPage).not.toContain('the function backs it up again');
+  });
+
+  it("names its restore field as the restore messages do (TO=), with the stack's inbox to restore into", async () => {
+    // Prepare
+    const { app, backend } = fakeBackend();
+    const receipt = { state: ReceiptState.sent, detail: 'sent' };
+    const version = { key: 'docs/a.txt', versionId: 'b1', backedUpAt: new Date('2026-11-28T10:00:00Z'), size: 9, latest: true, provenance: { sourceVersionId: 's1' }, sourceTime: new Date('2026-11-28T09:59:00Z'), content: { size: 9, checksums: {} }, receipt };
+    backend.keyVersions.mockResolvedValue({ key: 'docs/a.txt', backupBucket: 'backups', inboxBucket: 'inbox', versions: [version] });
+    // Act
+    const keyPage = await (await app.request(pageAt('/key?key=docs%2Fa.txt'))).text();
+    // Assess
+    expect(keyPage).toContain('into the inbox under the same key unless you name a <code>bucket/prefix</code>.');
+    expect(keyPage).toContain('Messages call that field <code>TO=</code>, as <code>make restore</code> does.');
   });
 
   it('answers a refused action 409 with the way out', async () => {

@@ -5,6 +5,13 @@ import { ActionForm, Bytes, keyFieldValue, keyHref, KeyName, Layout, Time, Troub
 import { ReceiptBadge } from './overview.js';
 
 /** The address of a page of a key's versions: the newest, or those older than a backup version. */
+// The restore messages are make restore's, which calls this field TO=.
+const TO_FIELD_NOTE = (
+  <>
+    Messages call that field <code>TO=</code>, as <code>make restore</code> does.
+  </>
+);
+
 const pageHref = (key: string, after?: string) => (after === undefined ? keyHref(key) : `${keyHref(key)}&after=${encodeURIComponent(after)}`);
 
 /** Links to the newest versions (from an older page) and to the older ones, where there are any. */
@@ -101,13 +108,13 @@ export const KeyPage: FC<{ view: KeyVersions; session: Session }> = ({ view, ses
     {view.inboxBucket ? (
       <p class="hint">
         Restore copies the version back server-side, into the inbox under the same key unless you name a <code>bucket/prefix</code>. It never overwrites
-        without asking; a restored file is an upload like any other, and the function backs it up again.
+        without asking; a restored file is an upload like any other, and the function backs it up again. {TO_FIELD_NOTE}
       </p>
     ) : (
       // The stack is gone or in trouble: every restore names its destination.
       <p class="hint">
         Restore copies the version server-side into the <code>bucket/prefix</code> you name, as there is no inbox to restore into now. It never overwrites without
-        asking.
+        asking. {TO_FIELD_NOTE}
       </p>
     )}
   </Layout>
