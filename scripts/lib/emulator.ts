@@ -201,7 +201,8 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
     // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one. Only the
     // one recorded on this port can be the one answering here: one recorded on another port is not this one, and
     // stopping it lost what it held while the emulator of other code here went on being used.
-    const stop = (await readRecord(place))?.port === place.port ? await stopRecordedEmulator(place) : undefined;
+    const recordedPort = (await readRecord(place))?.port;
+    const stop = recordedPort === undefined || recordedPort === place.port ? await stopRecordedEmulator(place) : undefined;
     if (!stop?.stopped) {
       const elsewhere = health.pid === undefined ? undefined : await startedElsewhere(health.pid);
       throw new UsageError(
@@ -340,6 +341,12 @@ async function stopRecordedEmulator(place: SharedEmulatorPlace): Promise<StopRep
   const endpoint = `http://127.0.0.1:${record?.port ?? place.port}`;
   const answering = (await healthAt(endpoint))?.pid;
   if (!record) {
+    // This checkout's own background emulator without its record: a start cut short (Ctrl-C) after the launch and
+    // before the record, or a record removed by hand. Left alone, no verb could stop it, and `make clean` deleted its
+    // folder under it.
+    if (answering !== undefined && (await isUnrecordedOwn(place, answering))) {
+      return stopEmulatorProcess(answering, endpoint, ': this checkout had started it in the background without recording it (a start cut short?)');
+    }
     return {
       stopped: false,
       message: answering
@@ -354,10 +361,18 @@ async function stopRecordedEmulator(place: SharedEmulatorPlace): Promise<StopRep
     const now = !processAlive(record.pid) ? 'no longer exists' : `is now ${commandLine ? `\`${commandLine.slice(0, 120)}\`` : 'another process'}`;
     return { stopped: false, message: `the recorded emulator (pid ${record.pid}) ${now}: nothing was signalled; removed the stale record` };
   }
-  process.kill(record.pid, 'SIGTERM');
-  const exited = await waitFor(`pid ${record.pid} to exit`, async () => (processAlive(record.pid) ? undefined : true), { timeoutMs: 10_000, intervalMs: 100 }).catch(
-    () => false,
-  );
-  if (!exited) process.kill(record.pid, 'SIGKILL');
-  return { stopped: true, message: `stopped the embedded emulator (pid ${record.pid}, ${endpoint})${exited ? '' : ' with SIGKILL: it did not stop within 10 s of SIGTERM'}` };
+  return stopEmulatorProcess(record.pid, endpoint);
+}
+
+/** Whether the emulator of this pid is a background one that keeps its state in this place (not `make emulator`'s). */
+async function isUnrecordedOwn(place: SharedEmulatorPlace, pid: number): Promise<boolean> {
+  const origin = await originOf(pid);
+  return origin?.how === 'background' && origin.place === resolve(place.dir);
+}
+
+async function stopEmulatorProcess(pid: number, endpoint: string, why = ''): Promise<StopReport> {
+  process.kill(pid, 'SIGTERM');
+  const exited = await waitFor(`pid ${pid} to exit`, async () => (processAlive(pid) ? undefined : true), { timeoutMs: 10_000, intervalMs: 100 }).catch(() => false);
+  if (!exited) process.kill(pid, 'SIGKILL');
+  return { stopped: true, message: `stopped the embedded emulator (pid ${pid}, ${endpoint})${why}${exited ? '' : ' with SIGKILL: it did not stop within 10 s of SIGTERM'}` };
 }

@@ -92,6 +92,22 @@ describe('the shared embedded emulator', () => {
     expect(processAlive(pid)).toBe(false);
   }, 60_000);
 
+  it('stops its own background emulator found without its record (a start cut short by Ctrl-C), where no verb could stop it', async () => {
+    // Prepare: the record is missing, as when a Ctrl-C ends the start between the launch and the record
+    const endpoint = await ensureEmbeddedEmulator({ start: true, place });
+    const { pid } = await healthOf(endpoint);
+    started.push(pid);
+    await rm(join(place.dir, 'emulator.json'));
+    // Act
+    const report = await stopSharedEmulator(place);
+    // Assess
+    expect(report).toEqual({
+      stopped: true,
+      message: `stopped the embedded emulator (pid ${pid}, ${endpoint}): this checkout had started it in the background without recording it (a start cut short?); the stacks, buckets and backups it held in memory went with it (\`make deploy\` starts a new one)`,
+    });
+    expect(processAlive(pid)).toBe(false);
+  }, 60_000);
+
   it('refuses to start a second background emulator on another port while the one it recorded runs', async () => {
     // Prepare: this checkout's background emulator runs on the place's port
     const endpoint = await ensureEmbeddedEmulator({ start: true, place });
