@@ -68,7 +68,7 @@ export async function prepareBench(name: BenchTargetName, quick: boolean, log: (
   if (name === TargetName.embedded) {
     const stateDir = await scratchDir('emulator');
     const starting = performance.now();
-    const emulator = await startEmulator({ stateDir }).catch(async (error: unknown) => {
+    const emulator = await startEmulator({ stateDir, ownProcessGroup: true }).catch(async (error: unknown) => {
       await rm(stateDir, { recursive: true, force: true });
       throw error;
     });

@@ -36,6 +36,11 @@ type StartOptions = {
   readonly port?: number;
   /** Keep running after this process exits (make deploy); otherwise it stops with its parent. */
   readonly detached?: boolean;
+  /**
+   * Stopping with its parent, runs in a process group of its own: a Ctrl-C in the terminal reaches the script alone,
+   * which stops it once what it does at that moment is done (the bench), where the emulator stopped under it at once.
+   */
+  readonly ownProcessGroup?: boolean;
   readonly env?: Readonly<Record<string, string>>;
 };
 
@@ -66,7 +71,7 @@ export async function startEmulator(options: StartOptions): Promise<RunningEmula
   const child = spawn(projectPython(), args, {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', logFd],
-    detached: options.detached ?? false,
+    detached: (options.detached ?? false) || (options.ownProcessGroup ?? false),
     env: { ...process.env, PYTHONUNBUFFERED: '1', ...options.env },
   });
   closeSync(logFd);

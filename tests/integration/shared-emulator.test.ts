@@ -39,6 +39,41 @@ afterEach(async () => {
   await rm(place.dir, { recursive: true, force: true });
 });
 
+describe("a private emulator in a process group of its own (the bench's)", () => {
+  it("is out of reach of the terminal's Ctrl-C, which the script handles, and stops with the script", async () => {
+    // Prepare: a script that starts one and reports, on its Ctrl-C, whether the emulator still answers
+    const dir = await mkdtemp(join(tmpdir(), 'backup-kit-group-'));
+    const script = join(dir, 'starts.mts');
+    await writeFile(
+      script,
+      [
+        `import { startEmulator } from ${JSON.stringify(join(projectRoot, 'scripts', 'lib', 'emulator.js'))};`,
+        `const emulator = await startEmulator({ stateDir: ${JSON.stringify(join(dir, 'state'))}, ownProcessGroup: true });`,
+        // Asked a moment after the Ctrl-C: an emulator that had it too is on its way out by then.
+        `process.on('SIGINT', async () => { await new Promise((resolve) => setTimeout(resolve, 1500)); const answers = await fetch(emulator.endpoint + '/_backup-kit/health').then(() => true, () => false); console.log(JSON.stringify({ answers })); process.exit(130); });`,
+        `console.log(JSON.stringify({ pid: emulator.pid }));`,
+        'setInterval(() => undefined, 1000);',
+      ].join('\n'),
+    );
+    // In a group of its own too, as a terminal's foreground job is: the Ctrl-C goes to that whole group.
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: projectRoot, detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+    const said: Record<string, unknown>[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => said.push(...chunk.toString().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)));
+    const pid = await waitFor('the emulator to start', async () => said.find((line) => typeof line.pid === 'number')?.pid as number | undefined, { timeoutMs: 30_000 });
+    started.push(pid);
+    try {
+      // Act
+      process.kill(-child.pid!, 'SIGINT');
+      await waitFor('the script to end', async () => (child.exitCode ?? undefined), { timeoutMs: 10_000 });
+      // Assess
+      expect(said).toContainEqual({ answers: true });
+      await waitFor('the emulator to stop with the script', async () => (processAlive(pid) ? undefined : true), { timeoutMs: 10_000 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('the shared embedded emulator', () => {
   it('is started once when two scripts ask for it at the same time, and the loser uses the winner', async () => {
     // Act
