@@ -1,6 +1,7 @@
 import { GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { randomBytes } from 'node:crypto';
 import { emptyBucket } from '../lib/buckets.js';
+import { stoppedAnswering } from '../lib/cli.js';
 import type { Clients } from '../lib/clients.js';
 import type { DeployedStack } from '../lib/deployed-stack.js';
 import { identifyAccount } from '../lib/identity.js';
@@ -97,7 +98,12 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
     for (const matrixCase of matrixCases.filter((c) => !run.only || run.only.includes(c.id))) {
       if (run.signal?.aborted) break;
       const caseStarted = Date.now();
-      const verdict = await matrixCase.run(context).catch((error: Error) => fail(`${error.name}: ${error.message}`));
+      const verdict = await matrixCase.run(context).catch((error: Error) => {
+        // A target that stopped answering fails every case after for that reason alone: the run ends with the kit's
+        // hint (is the emulator still running?), instead of reporting the pipeline failed in each.
+        if (stoppedAnswering(error, run.target.name)) throw error;
+        return fail(`${error.name}: ${error.message}`);
+      });
       const result = { id: matrixCase.id, name: matrixCase.name, ...verdict, durationMs: Date.now() - caseStarted };
       results.push(result);
       run.onResult?.(result);
