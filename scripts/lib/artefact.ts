@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { access, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { access, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 import yazl from 'yazl';
 import { UsageError } from './cli.js';
+import { prepareOutputFolder, refuseFolderAt } from './output-folder.js';
 import { artefactInputsPath, artefactPath, artefactShaPath, distDir, handlerDir, projectRoot } from './paths.js';
 import { literalSchemaKeys } from './sdk-schema-keys.js';
 import { staticSdkImports } from './sdk-static-imports.js';
@@ -123,7 +123,8 @@ function zip(contents: Buffer): Promise<Buffer> {
  * zip put in its place by hand, or two builds that crossed leave a zip that counts as stale.
  */
 export async function writeArtefact(artefact: BuiltArtefact): Promise<void> {
-  await mkdir(distDir, { recursive: true });
+  await prepareOutputFolder(distDir, "the handler's zip");
+  for (const [file, holds] of [[artefactPath, "the handler's zip"], [artefactShaPath, "the zip's sha256"], [artefactInputsPath, 'what the zip was built from']] as const) await refuseFolderAt(file, holds);
   await rm(artefactInputsPath, { force: true });
   await writeFile(artefactPath, artefact.bytes);
   await writeFile(artefactShaPath, `${artefact.sha256}  handler.zip\n`);
@@ -231,8 +232,8 @@ const exists = (file: string) => access(file).then(() => true, () => false);
 const BUILD_LOCK = join(distDir, '.build.lock');
 
 /** Runs `work` as the only build of dist/ under way. */
-export function oneBuildAtATime<T>(work: () => Promise<T>): Promise<T> {
-  mkdirSync(distDir, { recursive: true });
+export async function oneBuildAtATime<T>(work: () => Promise<T>): Promise<T> {
+  await prepareOutputFolder(distDir, "the handler's zip");
   return whileLocked(BUILD_LOCK, { what: 'build of dist/handler.zip', timeoutMs: 120_000 }, work);
 }
 

@@ -1,11 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import type { MatrixReport } from '../matrix/run.js';
 import { CaseOutcome } from '../matrix/types.js';
-import { UsageError } from './cli.js';
-import { projectRoot } from './paths.js';
+import { prepareOutputFolder } from './output-folder.js';
 
 /** reports/matrix-<target>.<kind>: what `make matrix` writes for a target (json, JUnit xml, a self-contained html page). */
 export const matrixReportFile = (directory: string, target: string, kind: 'json' | 'xml' | 'html') => join(directory, `matrix-${target}.${kind}`);
@@ -13,19 +12,8 @@ export const matrixReportFile = (directory: string, target: string, kind: 'json'
 /** reports/bench-<target>.json: what `make bench` writes for a target. */
 export const benchReportFile = (directory: string, target: string) => join(directory, `bench-${target}.json`);
 
-/**
- * Makes the reports folder when missing; refuses, before any work, a file of its name (mkdir and every write into it
- * would fail with ENOTDIR or EEXIST, and say nothing of what to do).
- */
-export async function prepareReportsDir(directory: string): Promise<void> {
-  try {
-    await mkdir(directory, { recursive: true });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
-    throw new UsageError(`${relative(projectRoot, directory) || directory} is a file, not a folder: the kit writes its reports into that folder: move or remove the file, then run this again`);
-  }
-}
+/** Makes the reports folder when missing; refuses, before any work, a file of its name. */
+export const prepareReportsDir = (directory: string): Promise<void> => prepareOutputFolder(directory, 'its reports');
 
 /**
  * Writes a report whole or not at all (a temporary file renamed over it): a reader such as the console or
