@@ -173,8 +173,14 @@ console: ## a local web page for TARGET on 127.0.0.1:4600 (CONSOLE_PORT), opened
 logs: ## follow the function's log group on TARGET, from SINCE minutes back (default 10)
 	$(TSX) scripts/logs.ts $(target_arg) $(call option,SINCE,since)
 
+# CI=true, as CI services set it, runs the smaller bench unless QUICK is given; typed on the command line CI is a
+# switch like the others (1, yes or true; 0, no or false for the full bench), and any other value is refused, where
+# CI=1 ran the full bench with its 1 GiB object.
+ci_quick = $(filter 1 yes true,$(CI))
+ci_refused = $(and $(filter command line,$(origin CI)),$(if $(filter 1 yes true 0 no false,$(CI)),,1))
 bench: ## measure the pipeline's speed (zip, cold init, handler time, latency, burst, 1 GiB backup) against floors from the same run; reports/bench-TARGET.json (QUICK=1, and CI: smaller)
-	$(FUNCTION_NODE) --import tsx scripts/bench.ts $(target_arg) $(call option,QUICK,quick) $(if $(and $(filter true,$(CI)),$(if $(QUICK),,1)),--quick)
+	$(if $(ci_refused),$(error CI='$(CI)' is no switch: CI=1 (or yes, true) runs the smaller bench, as QUICK=1 does; CI=0 (or no, false) the full one))
+	$(FUNCTION_NODE) --import tsx scripts/bench.ts $(target_arg) $(call option,QUICK,quick) $(if $(and $(ci_quick),$(if $(QUICK),,1)),--quick)
 
 clean: emulator-stop localstack-host-stop ## stop the background emulator and LocalStack; remove dist/, reports/, .emulator/, .localstack/
 	rm -rf dist reports .emulator .localstack

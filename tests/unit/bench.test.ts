@@ -401,6 +401,30 @@ describe('make bench', () => {
     expect(dryRun.status).toBe(0);
     expect(spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(version);
   });
+
+  it('takes CI as a switch, as a CI service sets it or as typed, and refuses any other value typed, where CI=1 ran the full bench', () => {
+    // Prepare: the machine's own CI setting left out, but where a case sets it
+    const { CI: _, ...environment } = process.env;
+    const dryRun = (variables: string[], env: NodeJS.ProcessEnv = environment) => spawnSync('make', ['--dry-run', '--no-print-directory', 'bench', ...variables], { encoding: 'utf8', env });
+    const quick = (variables: string[], env?: NodeJS.ProcessEnv) => / --quick\b/.test(dryRun(variables, env).stdout);
+    // Act
+    const typed = ['CI=1', 'CI=yes', 'CI=true', 'CI=0', 'CI=no', 'CI=false'].map((variable) => [variable, quick([variable])]);
+    const fromService = quick([], { ...environment, CI: 'true' });
+    const refused = dryRun(['CI=banana']);
+    // Assess
+    expect(typed).toEqual([
+      ['CI=1', true],
+      ['CI=yes', true],
+      ['CI=true', true],
+      ['CI=0', false],
+      ['CI=no', false],
+      ['CI=false', false],
+    ]);
+    expect(fromService).toBe(true);
+    expect(quick([])).toBe(false);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain("CI='banana' is no switch: CI=1 (or yes, true) runs the smaller bench, as QUICK=1 does; CI=0 (or no, false) the full one");
+  });
 });
 
 describe('the measurements of a run', () => {
