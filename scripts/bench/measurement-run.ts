@@ -35,6 +35,8 @@ export async function runMeasurements(
       rows.push(failedMeasurement(figures, error));
       if (error instanceof WaitTimeout && !error.unanswered) pipelineDown = `the ${figures} waited in vain for a backup (${error.message})`;
     }
+    // A Ctrl-C abandons the measurement in flight: what it got is no measure of its figures.
+    if (options.stopped()) break;
     options.log(`measured ${figures} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   return rows;

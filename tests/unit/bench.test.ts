@@ -461,6 +461,21 @@ describe('the measurements of a run', () => {
     expect(rows[3]?.notMeasured).toBe('failed: not run: the sequential uploads waited in vain for a backup (no backup of bench/0.bin within 60000 ms)');
   });
 
+  it('does not say it measured the one a Ctrl-C abandoned, and starts no other', async () => {
+    // Prepare: the Ctrl-C comes during the second
+    let stopped = false;
+    const said: string[] = [];
+    const measurements: Measurement[] = [
+      { figures: 'zip size', throughPipeline: false, measure: async () => row('zip size') },
+      { figures: 'cold init', throughPipeline: false, measure: async () => ((stopped = true), row('cold init')) },
+      { figures: 'burst', throughPipeline: true, measure: async () => row('burst') },
+    ];
+    // Act
+    await runMeasurements(measurements, context, { log: (line) => said.push(line), stopped: () => stopped });
+    // Assess
+    expect(said).toEqual([expect.stringMatching(/^measured zip size in \d+\.\d s$/)]);
+  });
+
   it('runs every one after a failure that is not a missing backup', async () => {
     // Prepare
     const ran: string[] = [];
