@@ -108,7 +108,7 @@ async function runOn(target: Target): Promise<number> {
   // lets the running case end, so that nothing stays broken.
   const putBack = target.name === TargetName.aws ? "`make deploy-aws` names what differs from the template; set it back as it says" : '`make destroy` and a deploy';
   const interrupted = interruption(
-    `the running case ends and puts back what it changed, no other case starts, and this run's files are removed (stopped at once during case 5 or 7, the function stays misconfigured until ${putBack})`,
+    `the running case ends and puts back what it changed, no other case starts, and this run's files are removed (stopped at once, its receipt queue and files stay until a run an hour later removes them, and during case 5 or 7 the function stays misconfigured until ${putBack})`,
   );
   console.log(` #  case                outcome    duration`);
   const report = await runMatrix({

@@ -15,6 +15,7 @@ import { permissionError } from './cases/5-permission-error.js';
 import { encryption } from './cases/6-encryption.js';
 import { errorVisibility } from './cases/7-error-visibility.js';
 import { audit } from './cases/8-audit.js';
+import { LEFTOVER_AGE_MS, PROBE_QUEUE_PREFIX, removeLeftovers, RUN_FOLDERS } from './leftovers.js';
 import { CaseOutcome, fail, type CaseResult, type MatrixCase, type NotRunCase } from './types.js';
 
 export const matrixCases: readonly MatrixCase[] = [
@@ -75,11 +76,15 @@ export async function runMatrix(run: MatrixRun): Promise<MatrixReport> {
   const log = run.log ?? ((line: string) => console.log(line));
   const started = Date.now();
   const runId = `${new Date(started).toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
-  const prefix = `matrix/${runId}/`;
+  const prefix = `${RUN_FOLDERS}${runId}/`;
   const identity = await identifyAccount(run.target, run.clients);
   const { stackName, outputs, parameters } = run.stack;
   const { CodeSha256 } = await run.clients.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.BackupFunctionName }));
-  const probe = await createReceiptProbe(run.clients, outputs.ReceiptTopicArn, `backup-kit-probe-${runId.slice(-6)}-${started % 100000}`);
+  const leftovers = await removeLeftovers(run.clients, { topicArn: outputs.ReceiptTopicArn, buckets: [outputs.InboxBucketName, outputs.BackupBucketName] }, LEFTOVER_AGE_MS).catch(
+    (error: Error) => [`nothing: looking for them failed (${error.message})`],
+  );
+  if (leftovers.length > 0) log(`removed what earlier runs stopped at once left behind: ${leftovers.join(', ')}`);
+  const probe = await createReceiptProbe(run.clients, outputs.ReceiptTopicArn, `${PROBE_QUEUE_PREFIX}${runId.slice(-6)}-${started % 100000}`);
   const context = {
     target: run.target,
     clients: run.clients,
