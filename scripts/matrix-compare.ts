@@ -2,7 +2,7 @@ import { relative } from 'node:path';
 import { Argument } from 'commander';
 import { ExitCode, run, scriptCommand, UsageError } from './lib/cli.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
-import { isMatrixReport, matrixReportFile, readReportFile } from './lib/report-files.js';
+import { matrixReportFile, matrixReportProblem, readReportFile } from './lib/report-files.js';
 import { TargetName } from './lib/targets.js';
 import { compareReports, differentBuilds, reportProblems, type CaseComparison } from './matrix/compare.js';
 import { matrixCases, type MatrixReport } from './matrix/run.js';
@@ -15,7 +15,7 @@ const program = scriptCommand('matrix-compare', "Compare the outcomes of two tar
 
 async function readReport(target: TargetName): Promise<MatrixReport> {
   const file = matrixReportFile(reportsDir, target, 'json');
-  const report = await readReportFile<MatrixReport>(file, isMatrixReport);
+  const report = await readReportFile<MatrixReport>(file, matrixReportProblem);
   if (report.state === 'read') {
     const problems = reportProblems(report.content, target, matrixCases);
     if (problems.length === 0) return report.content;

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { shortSha } from '../matrix/compare.js';
 import type { MatrixReport } from '../matrix/run.js';
-import { benchReportFile, isMatrixReport, matrixReportFile, readReportFile, type ReportFile } from '../lib/report-files.js';
+import { benchReportFile, matrixReportFile, matrixReportProblem, readReportFile, type ReportFile } from '../lib/report-files.js';
 import { TargetName } from '../lib/targets.js';
 
 export type TargetReports = {
@@ -22,9 +22,9 @@ export async function readReports(dir: string): Promise<TargetReports[]> {
   return Promise.all(
     Object.values(TargetName).map(async (target) => ({
       target,
-      matrix: await readReportFile<MatrixReport>(matrixReportFile(dir, target, 'json'), isMatrixReport),
+      matrix: await readReportFile<MatrixReport>(matrixReportFile(dir, target, 'json'), matrixReportProblem),
       matrixHtml: await stat(matrixReportFile(dir, target, 'html')).then((file) => file.isFile(), () => false),
-      bench: await readReportFile<unknown>(benchReportFile(dir, target), () => true),
+      bench: await readReportFile<unknown>(benchReportFile(dir, target), () => undefined),
     })),
   );
 }

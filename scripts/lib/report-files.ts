@@ -24,8 +24,11 @@ export const writeReportFile = (file: string, text: string): Promise<void> => wr
 /** A report file of one target: absent, unreadable (with why), or its content. */
 export type ReportFile<T> = { readonly state: 'absent' } | { readonly state: 'unreadable'; readonly problem: string } | { readonly state: 'read'; readonly content: T };
 
-/** A report file as JSON, told apart: absent, unreadable (no access, not JSON, not of this shape), or read. */
-export async function readReportFile<T>(file: string, isShaped: (value: unknown) => boolean): Promise<ReportFile<T>> {
+/**
+ * A report file as JSON, told apart: absent, unreadable (no access, not JSON, not of this shape), or read. `shapeProblem`
+ * names what makes a parsed value no report of its kind (undefined: none).
+ */
+export async function readReportFile<T>(file: string, shapeProblem: (value: unknown) => string | undefined): Promise<ReportFile<T>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -35,7 +38,8 @@ export async function readReportFile<T>(file: string, isShaped: (value: unknown)
   }
   try {
     const content: unknown = JSON.parse(text);
-    return isShaped(content) ? { state: 'read', content: content as T } : { state: 'unreadable', problem: 'it is not a report of this kit' };
+    const problem = shapeProblem(content);
+    return problem === undefined ? { state: 'read', content: content as T } : { state: 'unreadable', problem: `it is not a report of this kit (${problem})` };
   } catch (error) {
     return { state: 'unreadable', problem: `it is not JSON (${(error as Error).message})` };
   }
@@ -57,5 +61,14 @@ const MatrixReportShape: z.ZodType<MatrixReport> = z.object({
   notRun: z.array(z.object({ id: z.number(), name: z.string(), why: z.string() })).optional(),
 });
 
-/** Whether a parsed file has a matrix report's shape: every field that matrix-compare and the console print. */
-export const isMatrixReport = (value: unknown): value is MatrixReport => MatrixReportShape.safeParse(value).success;
+/** What keeps a parsed file from a matrix report's shape (every field that matrix-compare and the console print), named by its path; undefined: nothing. */
+export function matrixReportProblem(value: unknown): string | undefined {
+  const parsed = MatrixReportShape.safeParse(value);
+  if (parsed.success) return undefined;
+  const [first] = parsed.error.issues;
+  const path = first?.path.join('.');
+  return path ? `its ${path} is missing or wrong: ${first?.message}` : first?.message;
+}
+
+/** Whether a parsed file has a matrix report's shape. */
+export const isMatrixReport = (value: unknown): value is MatrixReport => matrixReportProblem(value) === undefined;

@@ -3,7 +3,7 @@ import type { MatrixReport } from '../matrix/run.js';
 import { CaseOutcome } from '../matrix/types.js';
 import { UsageError } from './cli.js';
 import { projectRoot, reportsDir } from './paths.js';
-import { isMatrixReport, matrixReportFile, readReportFile } from './report-files.js';
+import { matrixReportFile, matrixReportProblem, readReportFile } from './report-files.js';
 import { TargetName } from './targets.js';
 
 /** The local targets whose matrix run tests the zip that goes to AWS. */
@@ -28,7 +28,7 @@ export async function localMatrixProof(sha256: string, directory = reportsDir): 
   for (const target of LOCAL_TARGETS) {
     const file = matrixReportFile(directory, target, 'json');
     const shown = relative(projectRoot, file) || file;
-    const report = await readReportFile<MatrixReport>(file, isMatrixReport);
+    const report = await readReportFile<MatrixReport>(file, matrixReportProblem);
     if (report.state === 'absent') {
       seen.push(`${shown} is absent`);
       continue;

@@ -7,7 +7,7 @@ import { matrixHtml } from '../../scripts/matrix/report-html.js';
 import { formatResult, formatSummary, junitXml, missingCases } from '../../scripts/matrix/report.js';
 import { notRunCases, type MatrixReport } from '../../scripts/matrix/run.js';
 import { prepareOutputFolder, refuseFolderAt } from '../../scripts/lib/output-folder.js';
-import { isMatrixReport, prepareReportsDir, writeReportFile } from '../../scripts/lib/report-files.js';
+import { isMatrixReport, matrixReportProblem, prepareReportsDir, writeReportFile } from '../../scripts/lib/report-files.js';
 
 const report: MatrixReport = {
   target: 'embedded',
@@ -146,6 +146,20 @@ describe("a matrix report file's shape", () => {
     const verdicts = [report, withoutTarget, badOutcome, { ...report, counts: { PASS: '1' } }, null].map(isMatrixReport);
     // Assess
     expect(verdicts).toEqual([true, false, false, false, false]);
+  });
+
+  it('names the field that keeps a file from being one, where it said only that it is not a report of this kit', () => {
+    // Prepare
+    const withoutEvidence = { ...report, results: [{ ...report.results[0]!, evidence: undefined }] };
+    const nullReason = { ...report, results: [report.results[0]!, { ...report.results[1]!, reason: null }] };
+    // Act
+    const problems = [report, withoutEvidence, nullReason].map(matrixReportProblem);
+    // Assess
+    expect(problems).toEqual([
+      undefined,
+      'its results.0.evidence is missing or wrong: Invalid input: expected array, received undefined',
+      'its results.1.reason is missing or wrong: Invalid input: expected string, received null',
+    ]);
   });
 });
 
