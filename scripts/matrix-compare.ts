@@ -4,7 +4,7 @@ import { ExitCode, run, scriptCommand, UsageError } from './lib/cli.js';
 import { projectRoot, reportsDir } from './lib/paths.js';
 import { matrixReportFile, matrixReportProblem, readReportFile } from './lib/report-files.js';
 import { TargetName } from './lib/targets.js';
-import { compareReports, differentBuilds, reportProblems, type CaseComparison } from './matrix/compare.js';
+import { compareReports, differentBuilds, oneRun, reportProblems, type CaseComparison } from './matrix/compare.js';
 import { matrixCases, type MatrixReport } from './matrix/run.js';
 
 const targetArgument = (name: string) => new Argument(`<${name}>`).choices(Object.values(TargetName));
@@ -36,6 +36,8 @@ run(async () => {
     const counts = Object.entries(report.counts).map(([outcome, n]) => `${n} ${outcome}`).join(', ');
     console.log(`${report.target.padEnd(10)} ${counts}  (${report.targetDescription}, ${report.startedAt}, artefact sha256 ${report.artefactSha256?.slice(0, 12)}…)`);
   }
+  const copied = oneRun(first, second);
+  if (copied) throw new UsageError(copied);
   const builds = differentBuilds(first, second);
   if (builds) throw new UsageError(builds);
   const comparison = compareReports(first, second);

@@ -48,6 +48,18 @@ const reasonOf = (result: CaseResult) => result.reason ?? (result.outcome === Ca
 export const shortSha = (sha256: string) => `${sha256.slice(0, 12)}…`;
 
 /**
+ * Refuses two reports of one run: each run writes its own run id (its files' folder) and start time, so one report is
+ * a copy of the other with its target changed, which compared as "the same behaviour in every case".
+ */
+export function oneRun(first: MatrixReport, second: MatrixReport): string | undefined {
+  if (first.prefix !== second.prefix || first.startedAt !== second.startedAt) return undefined;
+  return (
+    `the reports of ${first.target} and ${second.target} are of one run (${first.prefix}, started ${first.startedAt}): one is a copy of the other, which says nothing of the second target: ` +
+    `run the matrix on each (\`make matrix TARGET=${first.target}\`, then \`make matrix TARGET=${second.target}\`)`
+  );
+}
+
+/**
  * Why two reports cannot be compared although each is whole: they tested different builds, so the same outcomes
  * would not be the same code's behaviour. Undefined when both ran one build.
  */

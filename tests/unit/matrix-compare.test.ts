@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareReports, differentBuilds, reportProblems } from '../../scripts/matrix/compare.js';
+import { compareReports, differentBuilds, oneRun, reportProblems } from '../../scripts/matrix/compare.js';
 import type { MatrixReport } from '../../scripts/matrix/run.js';
 import type { CaseOutcome } from '../../scripts/matrix/types.js';
 
@@ -89,6 +89,23 @@ describe('two reports of one build', () => {
       'the reports are of different builds (embedded ran artefact sha256 b9ae7e81c0fd…, localstack 2dbdda18c30d…), so their outcomes say nothing of one code: ' +
         'rerun the matrix on both targets from the same build (`make matrix TARGET=embedded`, then `make matrix TARGET=localstack`, with no change to the sources between)',
     );
+  });
+});
+
+describe('two reports of one run', () => {
+  it('are refused as a copy, where a report copied under the other target compared as the same behaviour in every case', () => {
+    // Prepare: each run writes its own folder and start time
+    const embedded = reportOf('embedded', { 1: 'PASS' });
+    const copied = { ...embedded, target: 'localstack' };
+    const ranAgain = { ...copied, prefix: 'matrix/y/', startedAt: '2026-11-29T09:05:00.000Z' };
+    // Act
+    const refusals = [oneRun(embedded, copied), oneRun(embedded, ranAgain)];
+    // Assess
+    expect(refusals).toEqual([
+      'the reports of embedded and localstack are of one run (matrix/x/, started 2026-11-29T09:00:00.000Z): one is a copy of the other, which says nothing of the second target: ' +
+        'run the matrix on each (`make matrix TARGET=embedded`, then `make matrix TARGET=localstack`)',
+      undefined,
+    ]);
   });
 });
 
