@@ -237,17 +237,24 @@ export async function oneBuildAtATime<T>(work: () => Promise<T>): Promise<T> {
   return whileLocked(BUILD_LOCK, { what: 'build of dist/handler.zip', timeoutMs: 120_000 }, work);
 }
 
-/** The zip in dist/ when it is the one the build made from the current sources and build configuration, else undefined. */
-async function currentArtefact(): Promise<Artefact | undefined> {
+/** The zip in dist/ when it is the one the build made from the current sources and build configuration, else why not. */
+type Current = { readonly artefact: Artefact } | { readonly stale: string };
+
+async function currentArtefact(): Promise<Current> {
+  if (!(await exists(artefactPath))) return { stale: 'there was none' };
   const [recordedInputs, recordedZip] = await readFile(artefactInputsPath, 'utf8').then((text) => text.trim().split(' '), () => []);
-  const present = (await exists(artefactPath)) && (await exists(artefactShaPath));
-  if (!present || recordedInputs === undefined || recordedInputs !== (await inputsDigest())) return undefined;
+  if (!(await exists(artefactShaPath)) || recordedInputs === undefined) return { stale: "nothing recorded what the zip in dist/ was built from (a build cut short, or an older kit's zip)" };
+  if (recordedInputs !== (await inputsDigest())) return { stale: 'the handler sources, packages or build configuration changed since its build' };
   // A zip changed after its build (its .sha256 no longer matches) is no more the build's than one put in its place.
   const artefact = await readArtefact().catch((error: unknown) => {
     if (error instanceof ArtefactMismatch) return undefined;
     throw error;
   });
-  return artefact?.sha256 === recordedZip ? artefact : undefined;
+  if (!artefact) return { stale: 'the zip in dist/ was changed after its build: it no longer matches the sha256 recorded beside it' };
+  if (artefact.sha256 !== recordedZip) {
+    return { stale: `the zip in dist/ (sha256 ${artefact.sha256.slice(0, 12)}…) is not the one the build made (${recordedZip?.slice(0, 12)}…): put there by hand, or by a build that crossed this one` };
+  }
+  return { artefact };
 }
 
 /**
@@ -256,24 +263,27 @@ async function currentArtefact(): Promise<Artefact | undefined> {
  */
 export async function builtArtefact(): Promise<Artefact> {
   const current = await oneBuildAtATime(currentArtefact);
-  if (current) return current;
+  if ('artefact' in current) return current.artefact;
   throw new UsageError(
-    'dist/handler.zip is missing, or is not the zip built from the current handler sources and build configuration, so it is not the one the local suites tested: ' +
+    `dist/handler.zip is missing, or is not the zip built from the current handler sources and build configuration (${current.stale}), so it is not the one the local suites tested: ` +
       'run `make build`, test it (`make test`, `make matrix`), then deploy it',
   );
 }
+
+/** The artefact a deploy goes on with: the zip in dist/, or one built now, and why it was. */
+export type FreshArtefact = { readonly artefact: Artefact; readonly rebuilt: false } | { readonly artefact: Artefact; readonly rebuilt: true; readonly why: string };
 
 /**
  * The built artefact, rebuilt first when it is missing, was built from other sources or another build configuration,
  * or is not the zip the build made from them (its sha256 is not the one the build recorded with its inputs).
  */
-export function freshArtefact(): Promise<{ artefact: Artefact; rebuilt: boolean }> {
+export function freshArtefact(): Promise<FreshArtefact> {
   return oneBuildAtATime(async () => {
     const current = await currentArtefact();
-    if (current) return { artefact: current, rebuilt: false };
+    if ('artefact' in current) return { artefact: current.artefact, rebuilt: false };
     const built = await buildArtefact();
     await writeArtefact(built);
-    return { artefact: { bytes: built.bytes, sha256: built.sha256, codeSha256: built.codeSha256 }, rebuilt: true };
+    return { artefact: { bytes: built.bytes, sha256: built.sha256, codeSha256: built.codeSha256 }, rebuilt: true, why: current.stale };
   });
 }
 

@@ -3,7 +3,7 @@ import { GetFunctionConfigurationCommand, type FunctionConfiguration } from '@aw
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { artefactKey, builtArtefact, freshArtefact, type Artefact } from './artefact.js';
+import { artefactKey, builtArtefact, freshArtefact, type Artefact, type FreshArtefact } from './artefact.js';
 import { localMatrixProof } from './tested-artefact.js';
 import { trailNameProblem } from './audit-trail-name.js';
 import { refuseLeftTrailBucket, refuseLosingAuditLogs, removeLeftTrailBucket, trailBucketLeaving, trailBucketName } from './audit-trail-bucket.js';
@@ -95,7 +95,7 @@ export function deployNotes(lines: readonly string[]): string[] {
 const parameterSourcesHint = (target: Target) => `check the -p overrides and ${relative(projectRoot, target.parameterFile)}`;
 
 /** The zip a deploy to this target uploads: on AWS the one built from these sources, as it is (never built there); the emulators build it when it is stale. */
-export async function artefactFor(target: Target): Promise<{ artefact: Artefact; rebuilt: boolean }> {
+export async function artefactFor(target: Target): Promise<FreshArtefact> {
   return target.name === TargetName.aws ? { artefact: await builtArtefact(), rebuilt: false } : freshArtefact();
 }
 
@@ -157,8 +157,9 @@ export async function deploy(target: Target, options: DeploymentOptions = {}): P
         `to delete them for good, put it back and run \`make destroy TARGET=${target.name}${target.name === TargetName.aws ? ' YES=1' : ''} DELETE_BACKUPS=1\``,
     );
   }
-  const { artefact, rebuilt } = await artefactFor(target);
-  log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${rebuilt ? 'built: none yet, its sources or build configuration changed, or the zip was changed after its build' : 'up to date: built from these sources'})`);
+  const fresh = await artefactFor(target);
+  const { artefact } = fresh;
+  log(`artefact: dist/handler.zip sha256 ${artefact.sha256} (${fresh.rebuilt ? `built: ${fresh.why}` : 'up to date: built from these sources'})`);
   // What goes to AWS is what was tested here: the matrix's report names the artefact it ran on.
   if (target.name === TargetName.aws) log(`tested: ${await localMatrixProof(artefact.sha256)}`);
   const plan: DeploymentPlan = { account: identity.Account ?? '?', identity: identity.Arn ?? '?', region: target.region, stackName, artefactSha256: artefact.sha256 };

@@ -68,7 +68,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     if (inDist(path)) {
       const file = dist.get(path);
       if (!file) throw missing(path);
-      return { mtimeMs: file.mtimeMs } as Stats;
+      return { mtimeMs: file.mtimeMs, isFile: () => true, isDirectory: () => false } as Stats;
     }
     if (path.startsWith(`${handlerDir}/`) || (BUILD_CONFIGURATION_FILES as readonly string[]).includes(path)) {
       return Object.assign(await actual.stat(path), { mtimeMs: sourceTimes.get(path) ?? defaultSourceTime }) as Stats;
@@ -271,7 +271,7 @@ describe('the built artefact in dist/', () => {
     // Act
     const fresh = await freshArtefact();
     // Assess
-    expect(fresh.rebuilt).toBe(true);
+    expect(fresh).toMatchObject({ rebuilt: true, why: 'the handler sources, packages or build configuration changed since its build' });
     expect(fresh.artefact.sha256).not.toBe(sha256(before));
     expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
     expect(dist.get(artefactShaPath)?.data.toString('utf8')).toBe(`${fresh.artefact.sha256}  handler.zip\n`);
@@ -296,7 +296,7 @@ describe('the built artefact in dist/', () => {
     // Act
     const fresh = await freshArtefact();
     // Assess
-    expect(fresh.rebuilt).toBe(true);
+    expect(fresh).toMatchObject({ rebuilt: true, why: "nothing recorded what the zip in dist/ was built from (a build cut short, or an older kit's zip)" });
     expect(dist.get(artefactInputsPath)?.data.toString('utf8')).toBe(`${await inputsDigest()} ${fresh.artefact.sha256}\n`);
   }, 60_000);
 
@@ -310,7 +310,10 @@ describe('the built artefact in dist/', () => {
     // Act
     const fresh = await freshArtefact();
     // Assess
-    expect(fresh.rebuilt).toBe(true);
+    expect(fresh).toMatchObject({
+      rebuilt: true,
+      why: `the zip in dist/ (sha256 ${sha256(foreign).slice(0, 12)}…) is not the one the build made (${sha256(made).slice(0, 12)}…): put there by hand, or by a build that crossed this one`,
+    });
     expect(fresh.artefact.sha256).not.toBe(sha256(foreign));
     expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
   }, 60_000);
@@ -324,8 +327,9 @@ describe('the built artefact in dist/', () => {
     const forAws = builtArtefact();
     // Assess
     await expect(forAws).rejects.toThrow(UsageError);
+    await expect(forAws).rejects.toThrow('(the zip in dist/ was changed after its build: it no longer matches the sha256 recorded beside it), so it is not the one the local suites tested');
     const fresh = await freshArtefact();
-    expect(fresh.rebuilt).toBe(true);
+    expect(fresh).toMatchObject({ rebuilt: true, why: 'the zip in dist/ was changed after its build: it no longer matches the sha256 recorded beside it' });
     expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
   }, 60_000);
 
