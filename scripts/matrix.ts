@@ -12,6 +12,7 @@ import { whileLocked } from './lib/start-lock.js';
 import { resolveTarget, TargetName, type Target, type TargetName as Name } from './lib/targets.js';
 import { emulatorFaultsOn } from './lib/emulator-faults.js';
 import { formatResult, formatSummary, writeReports } from './matrix/report.js';
+import { LEFTOVER_AGE_HOURS } from './matrix/leftovers.js';
 import { matrixCases, runMatrix } from './matrix/run.js';
 
 const program = scriptCommand('matrix', 'Run the eight-case test matrix against a deployed stack and report PASS / FAIL / SKIP / SIMULATED.')
@@ -108,7 +109,7 @@ async function runOn(target: Target): Promise<number> {
   // lets the running case end, so that nothing stays broken.
   const putBack = target.name === TargetName.aws ? "`make deploy-aws` names what differs from the template; set it back as it says" : '`make destroy` and a deploy';
   const interrupted = interruption(
-    `the running case ends and puts back what it changed, no other case starts, and this run's files are removed (stopped at once, its receipt queue and files stay until a run an hour later removes them, and during case 5 or 7 the function stays misconfigured until ${putBack})`,
+    `the running case ends and puts back what it changed, no other case starts, and this run's files are removed (stopped at once, its receipt queue and files stay until a run ${LEFTOVER_AGE_HOURS} hours later removes them, and during case 5 or 7 the function stays misconfigured until ${putBack})`,
   );
   console.log(` #  case                outcome    duration`);
   const report = await runMatrix({
@@ -122,6 +123,10 @@ async function runOn(target: Target): Promise<number> {
   console.log(formatSummary(report));
   const files = await writeReports(report, reportsDir);
   console.log(`reports: ${files.map((file) => relative(projectRoot, file)).join(', ')}`);
+  if (report.targetStopped) {
+    console.error(`error: during case ${report.targetStopped.caseId}: ${report.targetStopped.problem}`);
+    return ExitCode.failed;
+  }
   if (interrupted.aborted) return ExitCode.interrupted;
   return report.counts.FAIL > 0 ? ExitCode.failed : ExitCode.ok;
 }

@@ -172,7 +172,7 @@ export async function objectLockConfiguration(s3: S3Client, bucket: string): Pro
 }
 
 /** True when the bucket has S3 Object Lock turned on. */
-async function objectLocked(s3: S3Client, bucket: string): Promise<boolean> {
+export async function objectLocked(s3: S3Client, bucket: string): Promise<boolean> {
   return (await objectLockConfiguration(s3, bucket))?.ObjectLockEnabled === 'Enabled';
 }
 

@@ -59,6 +59,7 @@ const MatrixReportShape: z.ZodType<MatrixReport> = z.object({
     z.object({ id: z.number(), name: z.string(), outcome: z.enum(Object.values(CaseOutcome)), reason: z.string().optional(), evidence: z.array(z.string()), durationMs: z.number() }),
   ),
   notRun: z.array(z.object({ id: z.number(), name: z.string(), why: z.string() })).optional(),
+  targetStopped: z.object({ caseId: z.number(), problem: z.string() }).optional(),
 });
 
 /** What keeps a parsed file from a matrix report's shape (every field that matrix-compare and the console print), named by its path; undefined: nothing. */
