@@ -64,6 +64,13 @@ verbs_unknown := $(filter-out $(verbs) .DEFAULT,$(MAKECMDGOALS))
 ifneq ($(verbs_unknown),)
 $(error there is no verb $(call word_list,$(verbs_unknown)): the verbs are $(call word_list,$(verbs)) (`make help` says what each does))
 endif
+# CI typed for the bench is a switch like the others, one word: 1, yes or true for the smaller bench, 0, no or false for
+# the full one; CI=1 ran the full bench with its 1 GiB object. A CI service's own value in the environment is its own.
+ifneq ($(and $(filter bench,$(verbs_typed)),$(filter command line,$(origin CI))),)
+ifneq ($(words $(value CI))$(filter 1 yes true 0 no false,$(value CI)),1$(strip $(value CI)))
+$(error CI='$(value CI)' is no switch: CI=1 (or yes, true) runs the smaller bench, as QUICK=1 does; CI=0 (or no, false) the full one)
+endif
+endif
 ifneq ($(variables_untaken),)
 $(error none of the verbs typed takes $(call word_list,$(addsuffix =,$(variables_untaken))), which make would ignore, running them without it: $(foreach verb,$(verbs_typed),make $(verb) takes $(call word_list,$(takes.$(verb)));) every verb TARGET; settings of the scripts' environment (BACKUP_KIT_…, AWS_…, LOCALSTACK_…) pass)
 endif
@@ -173,13 +180,9 @@ console: ## a local web page for TARGET on 127.0.0.1:4600 (CONSOLE_PORT), opened
 logs: ## follow the function's log group on TARGET, from SINCE minutes back (default 10)
 	$(TSX) scripts/logs.ts $(target_arg) $(call option,SINCE,since)
 
-# CI=true, as CI services set it, runs the smaller bench unless QUICK is given; typed on the command line CI is a
-# switch like the others (1, yes or true; 0, no or false for the full bench), and any other value is refused, where
-# CI=1 ran the full bench with its 1 GiB object.
-ci_quick = $(filter 1 yes true,$(CI))
-ci_refused = $(and $(filter command line,$(origin CI)),$(if $(filter 1 yes true 0 no false,$(CI)),,1))
+# CI=true, as CI services set it, runs the smaller bench unless QUICK is given (typed, CI is a switch: see above).
+ci_quick = $(if $(filter 1,$(words $(value CI))),$(filter 1 yes true,$(value CI)))
 bench: ## measure the pipeline's speed (zip, cold init, handler time, latency, burst, 1 GiB backup) against floors from the same run; reports/bench-TARGET.json (QUICK=1, and CI: smaller)
-	$(if $(ci_refused),$(error CI='$(CI)' is no switch: CI=1 (or yes, true) runs the smaller bench, as QUICK=1 does; CI=0 (or no, false) the full one))
 	$(FUNCTION_NODE) --import tsx scripts/bench.ts $(target_arg) $(call option,QUICK,quick) $(if $(and $(ci_quick),$(if $(QUICK),,1)),--quick)
 
 clean: emulator-stop localstack-host-stop ## stop the background emulator and LocalStack; remove dist/, reports/, .emulator/, .localstack/
