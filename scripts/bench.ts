@@ -62,7 +62,13 @@ run(async () => {
   // Ctrl-C: the bench's emulator and files go with it (the measurement in flight is abandoned, no report); one
   // during the preparation takes effect once it is done. interruption() ignores tsx's relay of the same Ctrl-C.
   const interrupted = interruption('the bench stops, with its emulator and its files; no report is written');
-  const bench = await prepareBench(name, Boolean(options.quick), (line) => console.log(line));
+  // A Ctrl-C reaches the build a stale zip needs (esbuild's process is in the terminal's group), which then fails:
+  // the preparation ends for the Ctrl-C, not for a failure of its own.
+  const bench = await prepareBench(name, Boolean(options.quick), (line) => console.log(line)).catch((error: unknown) => {
+    if (interrupted.aborted) return undefined;
+    throw error;
+  });
+  if (!bench) return ExitCode.interrupted;
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= bench.close());
   if (interrupted.aborted) {
