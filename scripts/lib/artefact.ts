@@ -241,18 +241,20 @@ export async function oneBuildAtATime<T>(work: () => Promise<T>): Promise<T> {
 type Current = { readonly artefact: Artefact } | { readonly stale: string };
 
 async function currentArtefact(): Promise<Current> {
-  if (!(await exists(artefactPath))) return { stale: 'there was none' };
+  if (!(await exists(artefactPath))) return { stale: 'dist/ held no zip' };
+  if (!(await exists(artefactShaPath))) return { stale: 'the zip in dist/ had no sha256 recorded beside it' };
+  // The record of an older kit holds the inputs' digest alone, without the zip's sha256.
   const [recordedInputs, recordedZip] = await readFile(artefactInputsPath, 'utf8').then((text) => text.trim().split(' '), () => []);
-  if (!(await exists(artefactShaPath)) || recordedInputs === undefined) return { stale: "nothing recorded what the zip in dist/ was built from (a build cut short, or an older kit's zip)" };
+  if (recordedInputs === undefined || recordedZip === undefined) return { stale: "nothing recorded what the zip in dist/ was built from (a build cut short, or an older kit's zip)" };
   if (recordedInputs !== (await inputsDigest())) return { stale: 'the handler sources, packages or build configuration changed since its build' };
   // A zip changed after its build (its .sha256 no longer matches) is no more the build's than one put in its place.
   const artefact = await readArtefact().catch((error: unknown) => {
     if (error instanceof ArtefactMismatch) return undefined;
     throw error;
   });
-  if (!artefact) return { stale: 'the zip in dist/ was changed after its build: it no longer matches the sha256 recorded beside it' };
+  if (!artefact) return { stale: 'the zip in dist/ was changed after its build: it no longer matched the sha256 recorded beside it' };
   if (artefact.sha256 !== recordedZip) {
-    return { stale: `the zip in dist/ (sha256 ${artefact.sha256.slice(0, 12)}…) is not the one the build made (${recordedZip?.slice(0, 12)}…): put there by hand, or by a build that crossed this one` };
+    return { stale: `the zip in dist/ (sha256 ${artefact.sha256.slice(0, 12)}…) was not the one the build made (${recordedZip.slice(0, 12)}…): put there by hand, or by a build that crossed this one` };
   }
   return { artefact };
 }
@@ -265,7 +267,7 @@ export async function builtArtefact(): Promise<Artefact> {
   const current = await oneBuildAtATime(currentArtefact);
   if ('artefact' in current) return current.artefact;
   throw new UsageError(
-    `dist/handler.zip is missing, or is not the zip built from the current handler sources and build configuration (${current.stale}), so it is not the one the local suites tested: ` +
+    `dist/handler.zip is not the zip built from the current handler sources and build configuration (${current.stale}), so it is not the one the local suites tested: ` +
       'run `make build`, test it (`make test`, `make matrix`), then deploy it',
   );
 }

@@ -31,6 +31,8 @@ let defaultSourceTime = 1_000;
 let failingWrite: string | undefined;
 /** Symbolic links to nothing under handler/, as an editor leaves them (Emacs' lock `.#index.ts`): listed, and stat fails on them. */
 const danglingLinks = new Set<string>();
+/** Folders in dist/ where the build writes files (a `mkdir dist/handler.zip` by hand). */
+const distFolders = new Set<string>();
 const missing = (path: string) => Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
 const inDist = (path: unknown) => typeof path === 'string' && (path === distDir || path.startsWith(`${distDir}/`));
 let clock = 5_000;
@@ -65,6 +67,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   });
   const stat = vi.fn(async (path: string) => {
     if (danglingLinks.has(path)) throw Object.assign(new Error(`ENOENT: no such file or directory, stat '${path}'`), { code: 'ENOENT' });
+    if (distFolders.has(path)) return { mtimeMs: 0, isFile: () => false, isDirectory: () => true } as Stats;
     if (inDist(path)) {
       const file = dist.get(path);
       if (!file) throw missing(path);
@@ -77,6 +80,7 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   });
   const access = vi.fn(async (path: string) => {
     if (!inDist(path)) return actual.access(path);
+    if (distFolders.has(path)) return;
     if (!dist.has(path)) throw missing(path);
   });
   return { ...actual, readFile, writeFile, mkdir, readdir, stat, rm, access };
@@ -200,6 +204,7 @@ describe('the built artefact in dist/', () => {
     defaultSourceTime = 1_000;
     failingWrite = undefined;
     danglingLinks.clear();
+    distFolders.clear();
   });
 
   /**
@@ -312,7 +317,7 @@ describe('the built artefact in dist/', () => {
     // Assess
     expect(fresh).toMatchObject({
       rebuilt: true,
-      why: `the zip in dist/ (sha256 ${sha256(foreign).slice(0, 12)}…) is not the one the build made (${sha256(made).slice(0, 12)}…): put there by hand, or by a build that crossed this one`,
+      why: `the zip in dist/ (sha256 ${sha256(foreign).slice(0, 12)}…) was not the one the build made (${sha256(made).slice(0, 12)}…): put there by hand, or by a build that crossed this one`,
     });
     expect(fresh.artefact.sha256).not.toBe(sha256(foreign));
     expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
@@ -327,9 +332,9 @@ describe('the built artefact in dist/', () => {
     const forAws = builtArtefact();
     // Assess
     await expect(forAws).rejects.toThrow(UsageError);
-    await expect(forAws).rejects.toThrow('(the zip in dist/ was changed after its build: it no longer matches the sha256 recorded beside it), so it is not the one the local suites tested');
+    await expect(forAws).rejects.toThrow('(the zip in dist/ was changed after its build: it no longer matched the sha256 recorded beside it), so it is not the one the local suites tested');
     const fresh = await freshArtefact();
-    expect(fresh).toMatchObject({ rebuilt: true, why: 'the zip in dist/ was changed after its build: it no longer matches the sha256 recorded beside it' });
+    expect(fresh).toMatchObject({ rebuilt: true, why: 'the zip in dist/ was changed after its build: it no longer matched the sha256 recorded beside it' });
     expect(dist.get(artefactPath)?.data.equals(fresh.artefact.bytes)).toBe(true);
   }, 60_000);
 
@@ -375,9 +380,9 @@ describe('the built artefact in dist/', () => {
   }, 60_000);
 
   it.each([
-    ['the zip', artefactPath],
-    ['its sha256', artefactShaPath],
-  ])('is built again when %s was deleted after its build, though the record of its sources still matches', async (_what, deleted) => {
+    ['the zip', artefactPath, 'dist/ held no zip'],
+    ['its sha256', artefactShaPath, 'the zip in dist/ had no sha256 recorded beside it'],
+  ])('is built again when %s was deleted after its build, though the record of its sources still matches, saying so', async (_what, deleted, why) => {
     // Prepare
     const before = Buffer.from('zip built before');
     await built(before, sha256(before), 2_000);
@@ -385,15 +390,37 @@ describe('the built artefact in dist/', () => {
     // Act
     const fresh = await freshArtefact();
     // Assess
-    expect(fresh.rebuilt).toBe(true);
+    expect(fresh).toMatchObject({ rebuilt: true, why });
     expect(await readArtefact()).toEqual(fresh.artefact);
+  }, 60_000);
+
+  it("is built again when its record is an older kit's, the inputs' digest without the zip's sha256, saying so", async () => {
+    // Prepare
+    const before = Buffer.from('zip built before');
+    await built(before, sha256(before), 2_000);
+    dist.set(artefactInputsPath, { data: Buffer.from(`${await inputsDigest()}\n`), mtimeMs: 2_000 });
+    // Act
+    const fresh = await freshArtefact();
+    // Assess
+    expect(fresh).toMatchObject({ rebuilt: true, why: "nothing recorded what the zip in dist/ was built from (a build cut short, or an older kit's zip)" });
+  }, 60_000);
+
+  it('is refused, with what to do, when a folder stands where the build writes the zip, where it failed with a bare EISDIR', async () => {
+    // Prepare
+    distFolders.add(artefactPath);
+    // Act
+    const fresh = freshArtefact();
+    // Assess
+    await expect(fresh).rejects.toThrow(UsageError);
+    await expect(fresh).rejects.toThrow("dist/handler.zip is a folder, where the kit writes the handler's zip: move or remove the folder, then run this again");
+    expect(dist.has(artefactShaPath)).toBe(false);
   }, 60_000);
 
   it('is built and written when there is none', async () => {
     // Act
     const fresh = await freshArtefact();
     // Assess
-    expect(fresh.rebuilt).toBe(true);
+    expect(fresh).toMatchObject({ rebuilt: true, why: 'dist/ held no zip' });
     expect(await readArtefact()).toEqual(fresh.artefact);
   }, 60_000);
 });
