@@ -203,9 +203,9 @@ async function startOrReplace(place: SharedEmulatorPlace, options: { start: bool
   const shared = `http://127.0.0.1:${place.port}`;
   if (health) {
     if (!options.start || health.code === (await emulatorCodeFingerprint())) return { endpoint: shared, found: health };
-    // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one. Only the
-    // one recorded on this port can be the one answering here: one recorded on another port is not this one, and
-    // stopping it lost what it held while the emulator of other code here went on being used.
+    // An emulator started before a `git pull` (or an edit) would test old code: replace the kit's own one, recorded on
+    // this port or found there without its record (a start cut short). One recorded on another port is not the one
+    // answering here: stopping it lost what it held while the emulator of other code here went on being used.
     const recordedPort = (await readRecord(place))?.port;
     const stop = recordedPort === undefined || recordedPort === place.port ? await stopRecordedEmulator(place) : undefined;
     if (!stop?.stopped) {

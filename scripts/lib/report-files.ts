@@ -70,6 +70,3 @@ export function matrixReportProblem(value: unknown): string | undefined {
   const path = first?.path.join('.');
   return path ? `its ${path} is missing or wrong: ${first?.message}` : first?.message;
 }
-
-/** Whether a parsed file has a matrix report's shape. */
-export const isMatrixReport = (value: unknown): value is MatrixReport => matrixReportProblem(value) === undefined;

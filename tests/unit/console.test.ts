@@ -1047,7 +1047,7 @@ describe('a stack in trouble that still names its resources', () => {
     // Assess: a browser refuses to send the form without a destination
     expect(keyPage).toMatch(/<input name="to" placeholder="bucket\/prefix \(required\)"[^>]* required=""/);
     expect(keyPage).toContain('Restore copies the version server-side into the <code>bucket/prefix</code> you name, as there is no inbox to restore into now.');
-    expect(keyPage).toContain('Messages call that field <code>TO=</code>, as <code>make restore</code> does.');
+    expect(keyPage).toContain('Messages call the <code>bucket/prefix</code> field <code>TO=</code>, as <code>make restore</code> does.');
     expect(keyPage).not.toContain('the function backs it up again');
   });
 
@@ -1061,7 +1061,7 @@ describe('a stack in trouble that still names its resources', () => {
     const keyPage = await (await app.request(pageAt('/key?key=docs%2Fa.txt'))).text();
     // Assess
     expect(keyPage).toContain('into the inbox under the same key unless you name a <code>bucket/prefix</code>.');
-    expect(keyPage).toContain('Messages call that field <code>TO=</code>, as <code>make restore</code> does.');
+    expect(keyPage).toContain('Messages call the <code>bucket/prefix</code> field <code>TO=</code>, as <code>make restore</code> does.');
   });
 
   it('answers a refused action 409 with the way out', async () => {

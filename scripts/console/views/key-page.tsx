@@ -4,14 +4,14 @@ import type { KeyVersions } from '../backend.js';
 import { ActionForm, Bytes, keyFieldValue, keyHref, KeyName, Layout, Time, TroubleNotice, type Session } from './layout.js';
 import { ReceiptBadge } from './overview.js';
 
-/** The address of a page of a key's versions: the newest, or those older than a backup version. */
-// The restore messages are make restore's, which calls this field TO=.
+// The restore messages are make restore's, which calls the destination TO=.
 const TO_FIELD_NOTE = (
   <>
-    Messages call that field <code>TO=</code>, as <code>make restore</code> does.
+    Messages call the <code>bucket/prefix</code> field <code>TO=</code>, as <code>make restore</code> does.
   </>
 );
 
+/** The address of a page of a key's versions: the newest, or those older than a backup version. */
 const pageHref = (key: string, after?: string) => (after === undefined ? keyHref(key) : `${keyHref(key)}&after=${encodeURIComponent(after)}`);
 
 /** Links to the newest versions (from an older page) and to the older ones, where there are any. */
