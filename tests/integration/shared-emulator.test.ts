@@ -143,6 +143,20 @@ describe('the shared embedded emulator', () => {
     expect(processAlive(pid)).toBe(false);
   }, 60_000);
 
+  it("leaves this checkout's own `make emulator`, which has no record either, to its Ctrl-C", async () => {
+    // Prepare: `make emulator` of this checkout, in the foreground of another terminal
+    const foreground = spawn(projectPython(), [join(projectRoot, 'scripts', 'emulator', 'launcher.py'), '--port', String(place.port), '--state-dir', join(place.dir, 'foreground')], { stdio: 'ignore' });
+    started.push(foreground.pid!);
+    const endpoint = `http://127.0.0.1:${place.port}`;
+    await waitFor('the foreground emulator', () => healthOf(endpoint).catch(() => undefined), { timeoutMs: 30_000 });
+    // Act
+    const report = await stopSharedEmulator(place);
+    // Assess
+    expect(report.stopped).toBe(false);
+    expect(report.message).toContain(`is \`make emulator\` of the checkout ${place.dir}: stop it with Ctrl-C where that runs`);
+    expect(processAlive(foreground.pid!)).toBe(true);
+  }, 60_000);
+
   it('refuses to start a second background emulator on another port while the one it recorded runs', async () => {
     // Prepare: this checkout's background emulator runs on the place's port
     const endpoint = await ensureEmbeddedEmulator({ start: true, place });
