@@ -1,4 +1,5 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { UsageError } from './cli.js';
 import { projectRoot } from './paths.js';
@@ -11,7 +12,9 @@ const shown = (path: string) => relative(projectRoot, path) || path;
  */
 export async function prepareOutputFolder(directory: string, holds: string): Promise<void> {
   try {
-    await mkdir(directory, { recursive: true });
+    // Synchronous, as the lock files written into it are (start-lock.ts): the artefact's unit tests fake the promise
+    // API's files alone, and a clean checkout has no dist/ yet for the build's lock.
+    mkdirSync(directory, { recursive: true });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;

@@ -401,33 +401,6 @@ describe('make bench', () => {
     expect(dryRun.status).toBe(0);
     expect(spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim()).toBe(version);
   });
-
-  it("takes CI as a switch when typed, one word, and a CI service's own value as it is, where CI=1 ran the full bench", () => {
-    // Prepare: the machine's own CI setting left out, but where a case sets it
-    const { CI: _, ...environment } = process.env;
-    const dryRun = (variables: string[], env: NodeJS.ProcessEnv = environment) => spawnSync('make', ['--dry-run', '--no-print-directory', 'bench', ...variables], { encoding: 'utf8', env });
-    const quick = (variables: string[], env?: NodeJS.ProcessEnv) => / --quick\b/.test(dryRun(variables, env).stdout);
-    // Act
-    const typed = ['CI=1', 'CI=yes', 'CI=true', 'CI=0', 'CI=no', 'CI=false'].map((variable) => [variable, quick([variable])]);
-    const fromService = quick([], { ...environment, CI: 'true' });
-    const otherService = dryRun([], { ...environment, CI: 'woodpecker' });
-    const refused = ['CI=banana', 'CI=1 0', 'CI='].map((variable) => dryRun([variable]));
-    // Assess
-    expect(typed).toEqual([
-      ['CI=1', true],
-      ['CI=yes', true],
-      ['CI=true', true],
-      ['CI=0', false],
-      ['CI=no', false],
-      ['CI=false', false],
-    ]);
-    expect(fromService).toBe(true);
-    expect([otherService.status, / --quick\b/.test(otherService.stdout)]).toEqual([0, false]);
-    expect(quick([])).toBe(false);
-    expect(refused.map((run) => run.status)).toEqual([2, 2, 2]);
-    expect(refused[0]!.stderr).toContain("CI='banana' is no switch: CI=1 (or yes, true) runs the smaller bench, as QUICK=1 does; CI=0 (or no, false) the full one");
-    expect(refused[1]!.stderr).toContain("CI='1 0' is no switch");
-  });
 });
 
 describe('the measurements of a run', () => {

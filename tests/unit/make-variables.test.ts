@@ -11,6 +11,37 @@ function typedInAShell(): NodeJS.ProcessEnv {
 /** make's plan for a command line (--dry-run: nothing runs), as typed in a shell. */
 const plan = (...args: string[]) => runCommand('make', ['--dry-run', '--no-print-directory', ...args], typedInAShell());
 
+describe("make bench's CI", () => {
+  it("is a switch when typed, one word, checked before anything runs, and a CI service's own value is taken as it is, where CI=1 ran the full bench", async () => {
+    // Prepare: a shell without a CI setting of its own, but where a case sets it
+    const { CI: _ci, ...shell } = typedInAShell();
+    const planned = (variables: string[], env: NodeJS.ProcessEnv = shell) => runCommand('make', ['--dry-run', '--no-print-directory', 'bench', ...variables], env);
+    const quick = async (variables: string[], env?: NodeJS.ProcessEnv) => / --quick\b/.test((await planned(variables, env)).stdout);
+    // Act
+    const typed: [string, boolean][] = [];
+    for (const variable of ['CI=1', 'CI=yes', 'CI=true', 'CI=0', 'CI=no', 'CI=false']) typed.push([variable, await quick([variable])]);
+    const fromService = await quick([], { ...shell, CI: 'true' });
+    const otherService = await planned([], { ...shell, CI: 'woodpecker' });
+    const refused = [await planned(['CI=banana']), await planned(['CI=1 0']), await planned(['CI=']), await runCommand('make', ['--dry-run', '--no-print-directory', 'deploy', 'bench', 'CI=x'], shell)];
+    // Assess
+    expect(typed).toEqual([
+      ['CI=1', true],
+      ['CI=yes', true],
+      ['CI=true', true],
+      ['CI=0', false],
+      ['CI=no', false],
+      ['CI=false', false],
+    ]);
+    expect(fromService).toBe(true);
+    expect([otherService.code, / --quick\b/.test(otherService.stdout)]).toEqual([0, false]);
+    expect(await quick([])).toBe(false);
+    expect(refused.map((run) => run.code)).toEqual([2, 2, 2, 2]);
+    expect(refused[0]!.stderr).toContain("CI='banana' is no switch: CI=1 (or yes, true) runs the smaller bench, as QUICK=1 does; CI=0 (or no, false) the full one");
+    expect(refused[1]!.stderr).toContain("CI='1 0' is no switch");
+    expect(refused[3]!.stdout).not.toContain('scripts/deploy.ts');
+  });
+});
+
 describe('a variable typed on make\'s command line that the verb does not take', () => {
   it.each([
     // A misspelt one: make ignored it, and seed uploaded its default ten files
